@@ -1,0 +1,191 @@
+"""The in-memory store (``memory://``): for tests, examples and trying things out.
+
+Units of work are all-or-nothing: writes go to copies of the tables they touch, which replace
+the committed ones only when the unit of work ends without an exception. One unit of work runs
+at a time. Everything is lost when the process ends.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import attrs
+
+from clientops.errors import ConflictError, DuplicateError, NotFoundError
+from clientops.hookspecs import RegisterStorage, hookimpl
+from clientops.model import (
+    Absence,
+    Appeal,
+    AppealId,
+    Client,
+    ClientId,
+    ClientQuery,
+    Department,
+    Employee,
+    Reaction,
+    ReactionId,
+    StaffDirectory,
+    contract_key,
+)
+
+__all__ = ["MemoryStorage"]
+
+T = TypeVar("T")
+_TABLES = ("clients", "appeals", "reactions", "departments", "employees", "absences")
+
+
+class _MemoryUnitOfWork:
+    def __init__(self, committed: dict[str, dict[Any, Any]]) -> None:
+        self._base = committed
+        self._written: dict[str, dict[Any, Any]] = {}
+
+    # -- plumbing
+    def _read(self, table: str) -> dict[Any, Any]:
+        return self._written.get(table, self._base[table])
+
+    def _write(self, table: str) -> dict[Any, Any]:
+        if table not in self._written:
+            self._written[table] = dict(self._base[table])
+        return self._written[table]
+
+    def _merged(self) -> dict[str, dict[Any, Any]]:
+        return {t: self._read(t) for t in _TABLES}
+
+    def _get(self, table: str, kind: str, key: Any) -> Any:
+        try:
+            return self._read(table)[key]
+        except KeyError:
+            raise NotFoundError(kind, key) from None
+
+    def _insert(self, table: str, kind: str, key: Any, value: Any) -> None:
+        if key in self._read(table):
+            raise DuplicateError(kind, key)
+        self._write(table)[key] = value
+
+    def _replace(self, table: str, kind: str, key: Any, value: Any, version: int) -> Any:
+        stored = self._get(table, kind, key)
+        if stored.version != version:
+            raise ConflictError(kind, key, expected=version, found=stored.version)
+        new = attrs.evolve(value, version=version + 1)
+        self._write(table)[key] = new
+        return new
+
+    # -- clients
+    def _check_contracts(self, client: Client) -> None:
+        keys = {contract_key(n): n for n in client.contract_numbers}
+        for other in self._read("clients").values():
+            if other.id == client.id:
+                continue
+            for number in other.contract_numbers:
+                if contract_key(number) in keys:
+                    raise DuplicateError("contract", keys[contract_key(number)], owner=other.id)
+
+    def add_client(self, client: Client) -> None:
+        self._check_contracts(client)
+        self._insert("clients", "client", client.id, client)
+
+    def get_client(self, client_id: ClientId) -> Client:
+        client: Client = self._get("clients", "client", client_id)
+        return client
+
+    def update_client(self, client: Client) -> Client:
+        self._get("clients", "client", client.id)
+        self._check_contracts(client)
+        new: Client = self._replace("clients", "client", client.id, client, client.version)
+        return new
+
+    def find_clients(self, query: ClientQuery) -> tuple[Client, ...]:
+        return tuple(c for c in self._read("clients").values() if query.matches(c))
+
+    def count_clients(self) -> int:
+        return len(self._read("clients"))
+
+    # -- appeals, reactions
+    def add_appeal(self, appeal: Appeal) -> None:
+        self._get("clients", "client", appeal.client_id)
+        self._insert("appeals", "appeal", appeal.id, appeal)
+
+    def get_appeal(self, appeal_id: AppealId) -> Appeal:
+        appeal: Appeal = self._get("appeals", "appeal", appeal_id)
+        return appeal
+
+    def appeals_of(self, client_id: ClientId) -> tuple[Appeal, ...]:
+        return tuple(a for a in self._read("appeals").values() if a.client_id == client_id)
+
+    def add_reaction(self, reaction: Reaction) -> None:
+        appeal = self.get_appeal(reaction.appeal_id)
+        if appeal.client_id != reaction.client_id:
+            raise NotFoundError("appeal of client", (reaction.client_id, reaction.appeal_id))
+        self._insert("reactions", "reaction", reaction.id, reaction)
+
+    def get_reaction(self, reaction_id: ReactionId) -> Reaction:
+        reaction: Reaction = self._get("reactions", "reaction", reaction_id)
+        return reaction
+
+    def update_reaction(self, reaction: Reaction) -> Reaction:
+        new: Reaction = self._replace(
+            "reactions", "reaction", reaction.id, reaction, reaction.version
+        )
+        return new
+
+    def reactions_of(self, client_id: ClientId) -> tuple[Reaction, ...]:
+        found = [r for r in self._read("reactions").values() if r.client_id == client_id]
+        return tuple(sorted(found, key=_by_due))
+
+    # -- staff
+    def put_department(self, department: Department) -> None:
+        self._write("departments")[department.id] = department
+
+    def put_employee(self, employee: Employee) -> None:
+        self._get("departments", "department", employee.department_id)
+        self._write("employees")[employee.id] = employee
+
+    def add_absence(self, absence: Absence) -> None:
+        self._get("employees", "employee", absence.employee_id)
+        table = self._write("absences")
+        table[len(table)] = absence
+
+    def staff(self) -> StaffDirectory:
+        return StaffDirectory(
+            departments=tuple(self._read("departments").values()),
+            employees=tuple(self._read("employees").values()),
+            absences=tuple(self._read("absences").values()),
+        )
+
+
+def _by_due(reaction: Reaction) -> Any:
+    return reaction.due_at
+
+
+class MemoryStorage:
+    """A store that lives in this process only."""
+
+    name = "memory"
+
+    def __init__(self) -> None:
+        self._committed: dict[str, dict[Any, Any]] = {t: {} for t in _TABLES}
+        self._lock = threading.RLock()
+
+    @classmethod
+    def from_url(cls, url: str) -> MemoryStorage:
+        """``memory://`` (anything after the scheme is ignored)."""
+        del url
+        return cls()
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[_MemoryUnitOfWork]:
+        with self._lock:
+            uow = _MemoryUnitOfWork(self._committed)
+            yield uow
+            self._committed = uow._merged()
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+@hookimpl
+def clientops_register_storage(register: RegisterStorage) -> None:
+    register("memory", MemoryStorage.from_url)

@@ -1,0 +1,157 @@
+"""The one exception tree of clientops.
+
+Business outcomes (a folder short of a copy, a caller who cannot be identified) are *values*:
+:class:`~clientops.decisions.Violation` inside a :class:`~clientops.decisions.Decision`.
+Exceptions are for misuse, bad input and failing backends::
+
+    ClientopsError
+     ├── ValidationError          bad input; ``errors`` lists every bad field by path
+     │    └── InvalidPhoneError   a phone number that cannot be parsed; names the value
+     ├── NotFoundError            a record that does not exist (kind and key)
+     ├── DuplicateError           a unique key already taken (kind, key, the owner)
+     ├── ConflictError            a record changed by someone else since it was read
+     ├── ConfigurationError       a bad storage URL, an unknown backend scheme
+     ├── PluginError              a plugin that cannot be loaded or names an unknown hook
+     └── BackendError             an adapter failed; carries ``backend`` and ``operation``
+          └── StorageError
+               └── SchemaVersionError   the database was written by a newer clientops
+
+Example::
+
+    >>> from clientops import ValidationError, FieldError
+    >>> err = ValidationError([FieldError("name", "required"), FieldError("city", "required")])
+    >>> str(err)
+    'invalid input: name: required; city: required'
+    >>> [e.path for e in err.errors]
+    ['name', 'city']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+__all__ = [
+    "BackendError",
+    "ClientopsError",
+    "ConfigurationError",
+    "ConflictError",
+    "DuplicateError",
+    "FieldError",
+    "InvalidPhoneError",
+    "NotFoundError",
+    "PluginError",
+    "SchemaVersionError",
+    "StorageError",
+    "ValidationError",
+]
+
+
+class ClientopsError(Exception):
+    """Base of every exception raised by clientops."""
+
+
+@attrs.frozen
+class FieldError:
+    """One bad field: its dotted path (``phones[0]``, ``contacts[1].name``) and what is wrong."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class ValidationError(ClientopsError, ValueError):
+    """Input that does not satisfy the model. ``errors`` names every bad field, not only the
+    first one."""
+
+    def __init__(self, errors: Iterable[FieldError], *, subject: str | None = None) -> None:
+        self.errors: tuple[FieldError, ...] = tuple(errors)
+        self.subject = subject
+        prefix = f"invalid {subject}" if subject else "invalid input"
+        super().__init__(f"{prefix}: " + "; ".join(str(e) for e in self.errors))
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The paths of the bad fields, in the order found."""
+        return tuple(e.path for e in self.errors)
+
+
+class InvalidPhoneError(ValidationError):
+    """A phone number that cannot be parsed or is not a valid number."""
+
+    def __init__(self, value: str, reason: str, *, path: str = "phone") -> None:
+        self.value = value
+        super().__init__([FieldError(path, f"{value!r} is not a phone number ({reason})")])
+
+
+class NotFoundError(ClientopsError, LookupError):
+    """A record that does not exist."""
+
+    def __init__(self, kind: str, key: object) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"{kind} {key!r} not found")
+
+
+class DuplicateError(ClientopsError):
+    """A unique key (a contract number, an id) that another record already holds."""
+
+    def __init__(self, kind: str, key: object, owner: object | None = None) -> None:
+        self.kind = kind
+        self.key = key
+        self.owner = owner
+        tail = f" (held by {owner})" if owner is not None else ""
+        super().__init__(f"{kind} {key!r} already exists{tail}")
+
+
+class ConflictError(ClientopsError):
+    """A write based on a stale copy: the record was changed since it was read. Nothing was
+    overwritten; read the record again and redo the change."""
+
+    def __init__(self, kind: str, key: object, expected: int, found: int) -> None:
+        self.kind = kind
+        self.key = key
+        self.expected = expected
+        self.found = found
+        super().__init__(
+            f"{kind} {key!r} was changed by someone else (version {found}, "
+            f"this write was based on version {expected})"
+        )
+
+
+class ConfigurationError(ClientopsError):
+    """Wrong configuration: a malformed storage URL, an unknown scheme, a bad policy value."""
+
+
+class PluginError(ClientopsError):
+    """A plugin could not be loaded, or implements a hook that does not exist."""
+
+
+class BackendError(ClientopsError):
+    """An adapter failed talking to its backend."""
+
+    def __init__(self, backend: str, operation: str, message: str) -> None:
+        self.backend = backend
+        self.operation = operation
+        super().__init__(f"{backend}: {operation} failed: {message}")
+
+
+class StorageError(BackendError):
+    """The storage backend failed; the unit of work was rolled back."""
+
+
+class SchemaVersionError(StorageError):
+    """The database was created by a newer clientops: this version refuses to open it."""
+
+    def __init__(self, backend: str, found: int, supported: int) -> None:
+        self.found = found
+        self.supported = supported
+        super().__init__(
+            backend,
+            "open",
+            f"database schema version {found} is newer than this clientops supports "
+            f"({supported}); upgrade clientops to open it",
+        )

@@ -1,0 +1,58 @@
+"""The hooks through which plugins supply backends and hear what happened.
+
+Every hook is prefixed ``clientops_``, fully annotated and documented in ``docs/hooks.md``.
+Implement one with :data:`hookimpl`::
+
+    from clientops import hookimpl
+
+    class Audit:
+        @hookimpl
+        def clientops_event(self, event):
+            print("happened:", event)
+
+and make it known through the ``clientops`` entry-point group of your package, or pass it to
+:meth:`clientops.PluginHost.register`. Never call ``pm.hook.*`` yourself: the typed
+:class:`~clientops.host.PluginHost` does that.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import pluggy
+
+from clientops.events import Event
+from clientops.ports import StorageFactory
+
+__all__ = ["RegisterStorage", "hookimpl", "hookspec"]
+
+PROJECT = "clientops"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+#: Decorate a plugin's hook implementations with this.
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+class RegisterStorage(Protocol):
+    """The callback handed to :func:`clientops_register_storage`."""
+
+    def __call__(self, scheme: str, factory: StorageFactory) -> None: ...
+
+
+@hookspec
+def clientops_register_storage(register: RegisterStorage) -> None:
+    """Register storage backends: call ``register(scheme, factory)`` once per URL scheme.
+
+    ``factory(url)`` receives the whole URL (``sqlite:///crm.db``) and returns an object that
+    satisfies :class:`clientops.ports.Storage`. A scheme registered twice is an error.
+    """
+
+
+@hookspec
+def clientops_event(event: Event) -> None:
+    """Hear about something that happened (a card created, a call routed…).
+
+    Called after the unit of work that produced the event has committed, once per event, in
+    order. Use it to forward events elsewhere; an exception raised here reaches the caller as
+    :class:`~clientops.errors.PluginError`, but the data stays committed.
+    """

@@ -1,0 +1,160 @@
+"""The plugin host: a typed façade over pluggy.
+
+Built-in adapters are registered from :data:`BUILTIN_PLUGINS`; third-party ones from the
+``clientops`` entry-point group. ``CLIENTOPS_DISABLE_PLUGINS`` blocks plugins: ``1`` (or ``all``)
+skips every entry-point plugin, a comma-separated list blocks those names (built-in names, such
+as ``clientops.sqlite``, included). After loading, every hook implementation is checked
+against the specs, so a misspelt hook fails loudly::
+
+    >>> from clientops import PluginHost
+    >>> host = PluginHost(entry_points=False).load()
+    >>> sorted(host.storage_schemes())
+    ['memory', 'sqlite']
+
+Nothing happens at import time: a host loads when asked to.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterable, Mapping
+from importlib.metadata import entry_points
+
+import pluggy
+
+from clientops import hookspecs
+from clientops.errors import ConfigurationError, PluginError
+from clientops.events import Event
+from clientops.ports import Storage, StorageFactory
+
+__all__ = ["BUILTIN_PLUGINS", "DISABLE_ENV", "ENTRY_POINT_GROUP", "PluginHost"]
+
+ENTRY_POINT_GROUP = "clientops"
+DISABLE_ENV = "CLIENTOPS_DISABLE_PLUGINS"
+#: (name, module) of the adapters that ship with clientops.
+BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("clientops.memory", "clientops.adapters.memory"),
+    ("clientops.sqlite", "clientops.adapters.sqlite"),
+)
+
+
+class PluginHost:
+    """Owns one ``pluggy.PluginManager``; one typed method per hook."""
+
+    def __init__(
+        self,
+        *,
+        builtins: Iterable[tuple[str, str]] = BUILTIN_PLUGINS,
+        entry_points: bool = True,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self._pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self._pm.add_hookspecs(hookspecs)
+        self._builtins = tuple(builtins)
+        self._entry_points = entry_points
+        self._environ = os.environ if environ is None else environ
+        self._loaded = False
+        self._storage: dict[str, StorageFactory] | None = None
+
+    # ---------------------------------------------------------------- loading
+    def _disabled(self) -> tuple[bool, frozenset[str]]:
+        raw = self._environ.get(DISABLE_ENV, "").strip()
+        if raw.lower() in ("1", "all", "*", "true", "yes"):
+            return True, frozenset()
+        return False, frozenset(n.strip() for n in raw.split(",") if n.strip())
+
+    def load(self) -> PluginHost:
+        """Register the built-in plugins and the entry-point ones, then check every hook
+        implementation. Idempotent; returns the host."""
+        if self._loaded:
+            return self
+        all_off, blocked = self._disabled()
+        for name in blocked:
+            self._pm.set_blocked(name)
+        for name, module in self._builtins:
+            if name not in blocked:
+                self._register(importlib.import_module(module), name)
+        if self._entry_points and not all_off:
+            for ep in entry_points(group=ENTRY_POINT_GROUP):
+                if ep.name in blocked or self._pm.get_plugin(ep.name) is not None:
+                    continue
+                try:
+                    plugin = ep.load()
+                except Exception as exc:
+                    dist = ep.dist.name if ep.dist else "?"
+                    raise PluginError(
+                        f"plugin {ep.name!r} ({ep.value}, from {dist}) failed to load: {exc!r}"
+                    ) from exc
+                self._register(plugin, ep.name)
+        self._loaded = True
+        self.check_pending()
+        return self
+
+    def _register(self, plugin: object, name: str | None) -> None:
+        try:
+            self._pm.register(plugin, name=name)
+        except (pluggy.PluginValidationError, ValueError) as exc:
+            raise PluginError(f"plugin {name or plugin!r} cannot be registered: {exc}") from exc
+        self._storage = None
+
+    def register(self, plugin: object, name: str | None = None) -> None:
+        """Register one more plugin (a module, class or instance with hook implementations)."""
+        self._register(plugin, name)
+        self.check_pending()
+
+    def unregister(self, name: str) -> None:
+        self._pm.unregister(name=name)
+        self._storage = None
+
+    def check_pending(self) -> None:
+        """Fail on any ``clientops_*`` implementation that matches no hook (a misspelling)."""
+        try:
+            self._pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(str(exc)) from exc
+
+    def plugin_names(self) -> tuple[str, ...]:
+        """Names of the registered plugins, in registration order."""
+        return tuple(name for name, _ in self._pm.list_name_plugin() if name is not None)
+
+    # ---------------------------------------------------------------- hooks
+    def storage_schemes(self) -> Mapping[str, StorageFactory]:
+        """Every registered storage backend by URL scheme."""
+        self.load()
+        if self._storage is None:
+            found: dict[str, StorageFactory] = {}
+
+            def register(scheme: str, factory: StorageFactory) -> None:
+                key = scheme.lower()
+                if key in found:
+                    raise PluginError(f"storage scheme {scheme!r} is registered twice")
+                found[key] = factory
+
+            self._pm.hook.clientops_register_storage(register=register)
+            self._storage = found
+        return dict(self._storage)
+
+    def open_storage(self, url: str) -> Storage:
+        """Open the store a URL names: ``sqlite:///path/to/file.db``, ``memory://``…"""
+        scheme, sep, _ = url.partition(":")
+        if not sep or not scheme:
+            raise ConfigurationError(
+                f"storage URL {url!r} has no scheme (expected e.g. 'sqlite:///clientops.db')"
+            )
+        schemes = self.storage_schemes()
+        factory = schemes.get(scheme.lower())
+        if factory is None:
+            known = ", ".join(sorted(schemes)) or "none"
+            raise ConfigurationError(
+                f"no storage backend for scheme {scheme!r} (registered: {known})"
+            )
+        return factory(url)
+
+    def emit(self, event: Event) -> None:
+        """Tell every plugin about ``event`` (``clientops_event``)."""
+        self.load()
+        try:
+            self._pm.hook.clientops_event(event=event)
+        except Exception as exc:
+            raise PluginError(f"a clientops_event listener failed on {event!r}: {exc!r}") from exc

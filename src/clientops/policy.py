@@ -1,0 +1,129 @@
+"""Every number and every phrase the rules use, as one typed, overridable value.
+
+Nothing in :mod:`clientops.rules` hard-codes a delay, a department or a line of a call script:
+it reads them from a :class:`Policy`. Change one with ``attrs.evolve``::
+
+    >>> from datetime import timedelta
+    >>> import attrs
+    >>> from clientops import Policy
+    >>> mine = attrs.evolve(Policy(), sales_reaction_delay=timedelta(minutes=5))
+    >>> mine.sales_reaction_delay
+    datetime.timedelta(seconds=300)
+
+Call scripts are Russian out of the box; :data:`ENGLISH` shows how to translate them.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import attrs
+import phonenumbers
+
+from clientops.model import DepartmentId
+
+__all__ = ["ENGLISH", "Messages", "Policy"]
+
+
+@attrs.frozen
+class Messages:
+    """What the manager says, as ``str.format`` templates (Russian by default).
+
+    Placeholders: ``{company}``, ``{manager}`` (the manager's first name), ``{target}`` (a
+    department's name or an employee's full name), ``{employee}``.
+    """
+
+    greeting: str = "Компания {company}, {manager} здравствуйте! Чем я могу Вам помочь?"
+    closing: str = "Спасибо за звонок! Обращайтесь к нам ещё!"
+    #: The topic of an appeal when the manager noted none.
+    default_topic: str = "Входящий звонок"
+    transfer: str = "Перевожу Ваш звонок: {target}."
+    employee_absent: str = "{employee} сейчас нет на месте. Перевожу Ваш звонок: {target}."
+    callback_promise: str = (
+        "В ближайшее время Вам позвонит человек, уполномоченный решать заданные Вами вопросы."
+    )
+    ask_identification: str = (
+        "Подскажите, пожалуйста, название Вашей компании или номер договора с нами."
+    )
+    not_identified: str = (
+        "Не удалось найти Вашу организацию по этим данным. Уточните, пожалуйста, название "
+        "или номер договора, или я переведу Ваш звонок в отдел продаж."
+    )
+    ambiguous: str = (
+        "Под этим названием у нас несколько организаций. Уточните, пожалуйста, город "
+        "или номер договора."
+    )
+
+
+#: The call scripts in English: pass ``Policy(messages=ENGLISH)``.
+ENGLISH = Messages(
+    greeting="{company}, {manager} speaking, good day! How can I help you?",
+    closing="Thank you for calling! Do call us again!",
+    default_topic="Incoming call",
+    transfer="Putting you through: {target}.",
+    employee_absent="{employee} is not in today. Putting you through: {target}.",
+    callback_promise="A person authorised to decide on your questions will call you back shortly.",
+    ask_identification="May I have your company name or your contract number?",
+    not_identified=(
+        "I could not find your organisation by that. Please give the name or the contract "
+        "number again, or I will put you through to sales."
+    ),
+    ambiguous="Several organisations go by that name. Which city, or which contract number?",
+)
+
+
+def _positive(_: Any, attribute: attrs.Attribute[Any], value: timedelta) -> None:
+    if not isinstance(value, timedelta) or value < timedelta(0):
+        raise ValueError(f"{attribute.name} must be a non-negative timedelta, got {value!r}")
+
+
+def _zone(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValueError(f"{attribute.name}: unknown time zone {value!r}") from None
+
+
+def _region(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    if value not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"{attribute.name}: unknown phone region {value!r}")
+
+
+@attrs.frozen
+class Policy:
+    """The defaults of DOMAIN.md. Every field can be changed; none is buried in a rule."""
+
+    #: The company name said in the greeting.
+    company_name: str = "MLS IT"
+    #: Region for phone numbers written without a country code (ISO 3166 code).
+    phone_region: str = attrs.field(default="RU", validator=_region)
+    #: A phone must be valid for its region, not only of a possible length.
+    strict_phones: bool = True
+    #: Local time zone of the department.
+    timezone: str = attrs.field(default="Europe/Moscow", validator=_zone)
+
+    #: Department ids that play each part in routing.
+    sales_department: DepartmentId = DepartmentId("sales")
+    client_department: DepartmentId = DepartmentId("client")
+    tech_support_department: DepartmentId = DepartmentId("tech_support")
+    management_department: DepartmentId = DepartmentId("management")
+
+    #: Incoming call: the next reaction is due this long after the call ("через минуту").
+    sales_reaction_delay: timedelta = attrs.field(default=timedelta(minutes=1), validator=_positive)
+    tech_support_reaction_delay: timedelta = attrs.field(
+        default=timedelta(minutes=1), validator=_positive
+    )
+    management_reaction_delay: timedelta = attrs.field(
+        default=timedelta(minutes=1), validator=_positive
+    )
+    #: A caller asking for tech support who is neither client nor dealer goes to sales
+    #: and gets a card there, as a commercial request would.
+    record_noncustomer_support_calls: bool = True
+
+    messages: Messages = Messages()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

@@ -1,0 +1,113 @@
+"""The ports: what clientops needs from a backend, as ``typing.Protocol`` classes.
+
+Adapters implement these; services only ever talk to a port. A store hands out units of work::
+
+    with storage.unit_of_work() as uow:
+        uow.add_client(card)
+        uow.add_appeal(appeal)
+    # committed here; an exception inside the block rolls everything back
+
+Every method of :class:`UnitOfWork` sees the writes made earlier in the same unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Protocol, runtime_checkable
+
+from clientops.model import (
+    Absence,
+    Appeal,
+    AppealId,
+    Client,
+    ClientId,
+    ClientQuery,
+    Department,
+    Employee,
+    Reaction,
+    ReactionId,
+    StaffDirectory,
+)
+
+__all__ = ["Storage", "StorageFactory", "UnitOfWork"]
+
+
+class UnitOfWork(Protocol):
+    """One transaction against a store: everything in it is kept, or nothing.
+
+    Errors: :class:`~clientops.errors.NotFoundError` for a missing record,
+    :class:`~clientops.errors.DuplicateError` for an id or contract number already taken,
+    :class:`~clientops.errors.ConflictError` when a record changed since it was read,
+    :class:`~clientops.errors.StorageError` when the backend fails.
+    """
+
+    # clients -------------------------------------------------------------------------
+    def add_client(self, client: Client) -> None:
+        """Store a new card. Its contract numbers must not belong to another client."""
+
+    def get_client(self, client_id: ClientId) -> Client:
+        """The card with this id, or NotFoundError."""
+
+    def update_client(self, client: Client) -> Client:
+        """Replace a card. ``client.version`` must be the stored version; the stored (and
+        returned) card has ``version + 1``. A stale version raises ConflictError."""
+
+    def find_clients(self, query: ClientQuery) -> tuple[Client, ...]:
+        """Every card matching ``query`` (see :meth:`ClientQuery.matches`), oldest first."""
+
+    def count_clients(self) -> int:
+        """How many cards are stored."""
+
+    # appeals and reactions -----------------------------------------------------------
+    def add_appeal(self, appeal: Appeal) -> None:
+        """Store a new appeal; its client must exist."""
+
+    def get_appeal(self, appeal_id: AppealId) -> Appeal:
+        """The appeal with this id, or NotFoundError."""
+
+    def appeals_of(self, client_id: ClientId) -> tuple[Appeal, ...]:
+        """The client's appeals, oldest first."""
+
+    def add_reaction(self, reaction: Reaction) -> None:
+        """Store a new reaction; its appeal must exist."""
+
+    def get_reaction(self, reaction_id: ReactionId) -> Reaction:
+        """The reaction with this id, or NotFoundError."""
+
+    def update_reaction(self, reaction: Reaction) -> Reaction:
+        """Replace a reaction, with the same version check as :meth:`update_client`."""
+
+    def reactions_of(self, client_id: ClientId) -> tuple[Reaction, ...]:
+        """The client's reactions, by due time."""
+
+    # staff ---------------------------------------------------------------------------
+    def put_department(self, department: Department) -> None:
+        """Add or replace a department."""
+
+    def put_employee(self, employee: Employee) -> None:
+        """Add or replace an employee; the department must exist."""
+
+    def add_absence(self, absence: Absence) -> None:
+        """Record an absence; the employee must exist."""
+
+    def staff(self) -> StaffDirectory:
+        """Every department, employee and absence, as one value."""
+
+
+@runtime_checkable
+class Storage(Protocol):
+    """A store of clientops records. ``name`` says which backend it is (for errors)."""
+
+    name: str
+
+    def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
+        """A new unit of work: committed when the ``with`` block ends normally, rolled back
+        when it raises."""
+
+    def close(self) -> None:
+        """Release the backend (connections, files). Idempotent."""
+
+
+#: What a storage plugin registers for a URL scheme: builds a store from the whole URL.
+StorageFactory = Callable[[str], Storage]

@@ -1,0 +1,194 @@
+"""JSON-ready (de)serialization of every model through one private cattrs converter.
+
+``make_converter()`` builds a fresh :class:`cattrs.Converter` (the global one is never touched).
+:func:`to_json` / :func:`from_json` wrap it; invalid input raises one
+:class:`~clientops.errors.ValidationError` whose ``errors`` list every bad field by path::
+
+    >>> from clientops import Money, from_json, to_json, ValidationError
+    >>> to_json(Money("12.50"))
+    '{"amount":"12.50","currency":"RUB"}'
+    >>> from_json('{"amount":"12.50","currency":"RUB"}', Money)
+    Money(amount=Decimal('12.50'), currency='RUB')
+    >>> try:
+    ...     from_json('{"amount":"lots","currency":"roubles"}', Money)
+    ... except ValidationError as err:
+    ...     print(err.paths)
+    ('$.amount',)
+
+Wire forms: ``Decimal`` as a string, dates and aware datetimes as ISO 8601, ``timedelta`` as
+seconds, phones as E.164 strings, enums by value, tuples as JSON arrays.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn
+from cattrs.v import format_exception
+
+from clientops.errors import FieldError, ValidationError
+from clientops.model import Phone
+
+__all__ = ["from_json", "make_converter", "structure", "to_json", "unstructure"]
+
+T = TypeVar("T")
+
+
+def _structure_decimal(value: Any, _: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise TypeError(f"expected a decimal string, got {type(value).__name__} {value!r}")
+    try:
+        result = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a decimal number") from None
+    if not result.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    return result
+
+
+def _structure_datetime(value: Any, _: Any) -> datetime:
+    if not isinstance(value, str):
+        raise TypeError(f"expected an ISO 8601 string, got {value!r}")
+    result = datetime.fromisoformat(value)
+    if result.tzinfo is None:
+        raise ValueError(f"{value!r} has no UTC offset")
+    return result
+
+
+def _structure_date(value: Any, _: Any) -> date:
+    if not isinstance(value, str):
+        raise TypeError(f"expected an ISO 8601 date string, got {value!r}")
+    return date.fromisoformat(value)
+
+
+def _structure_timedelta(value: Any, _: Any) -> timedelta:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"expected a number of seconds, got {value!r}")
+    return timedelta(seconds=value)
+
+
+def _unstructure_timedelta(value: timedelta) -> int | float:
+    seconds = value.total_seconds()
+    return int(seconds) if seconds.is_integer() else seconds
+
+
+def _structure_phone(value: Any, _: Any) -> Phone:
+    if not isinstance(value, str):
+        raise TypeError(f"expected an E.164 phone string, got {value!r}")
+    return Phone(value)
+
+
+def _structure_str(value: Any, _: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _structure_int(value: Any, _: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an integer, got {value!r}")
+    return value
+
+
+def _structure_bool(value: Any, _: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    return value
+
+
+def make_converter() -> cattrs.Converter:
+    """A new converter for the clientops model: strict (no extra keys, no silent coercion of
+    ``"1"`` to ``1``), with detailed validation so that every bad field is reported."""
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook(int, _structure_int)
+    conv.register_structure_hook(bool, _structure_bool)
+    conv.register_structure_hook(Decimal, _structure_decimal)
+    conv.register_unstructure_hook(Decimal, str)
+    conv.register_structure_hook(datetime, _structure_datetime)
+    conv.register_unstructure_hook(datetime, datetime.isoformat)
+    conv.register_structure_hook(date, _structure_date)
+    conv.register_unstructure_hook(date, date.isoformat)
+    conv.register_structure_hook(timedelta, _structure_timedelta)
+    conv.register_unstructure_hook(timedelta, _unstructure_timedelta)
+    conv.register_structure_hook(Phone, _structure_phone)
+    conv.register_unstructure_hook(Phone, lambda p: p.e164)
+
+    def attrs_hook(cls: type[Any]) -> Any:
+        inner = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True)
+
+        def structure_attrs(value: Any, target: type[Any]) -> Any:
+            if not isinstance(value, dict):
+                raise TypeError(f"expected an object for {cls.__name__}, got {value!r}")
+            try:
+                return inner(value, target)
+            except (ValueError, TypeError) as exc:  # a validator in __init__
+                raise cattrs.ClassValidationError(
+                    f"While structuring {cls.__name__}", [exc], cls
+                ) from None
+
+        return structure_attrs
+
+    conv.register_structure_hook_factory(attrs.has, attrs_hook)
+    return conv
+
+
+_CONVERTER = make_converter()
+
+
+def _describe(exc: BaseException, type_: Any) -> str:
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    if type(exc) in (ValueError, TypeError) and str(exc):
+        return str(exc)
+    return format_exception(exc, type_)
+
+
+def _field_error(message: str) -> FieldError:
+    text, _, path = message.rpartition(" @ ")
+    if not text:
+        text, path = message, "$"
+    return FieldError(path, text)
+
+
+def structure(data: Any, cls: type[T], *, converter: cattrs.Converter | None = None) -> T:
+    """Build ``cls`` from JSON-ready data, or raise one ValidationError naming every bad path
+    (``$.phones[0]``, ``$.contacts[1].name``)."""
+    conv = converter or _CONVERTER
+    try:
+        return conv.structure(data, cls)
+    except cattrs.BaseValidationError as exc:
+        errors = [
+            _field_error(m)
+            for m in cattrs.transform_error(exc, path="$", format_exception=_describe)
+        ]
+        raise ValidationError(errors, subject=cls.__name__) from None
+    except (ValueError, TypeError) as exc:
+        raise ValidationError([FieldError("$", str(exc))], subject=cls.__name__) from None
+
+
+def unstructure(obj: object, *, converter: cattrs.Converter | None = None) -> Any:
+    """``obj`` as plain dicts, lists, strings and numbers."""
+    return (converter or _CONVERTER).unstructure(obj)
+
+
+def to_json(obj: object) -> str:
+    """``obj`` as compact JSON (UTF-8 text, Cyrillic kept as is)."""
+    return json.dumps(unstructure(obj), ensure_ascii=False, separators=(",", ":"))
+
+
+def from_json(text: str | bytes, cls: type[T]) -> T:
+    """Parse JSON text into ``cls``; malformed JSON or invalid fields raise ValidationError."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            [FieldError("$", f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")],
+            subject=cls.__name__,
+        ) from None
+    return structure(data, cls)

@@ -1,0 +1,196 @@
+"""The imperative shell: load state through the storage port, apply the rules, perform the
+commands inside one unit of work, then publish the events.
+
+:func:`connect` is the composition root::
+
+    >>> import clientops
+    >>> ops = clientops.connect("memory://")
+    >>> ops.storage.name
+    'memory'
+    >>> ops.close()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from types import TracebackType
+
+from clientops.commands import Command, CreateAppeal, CreateClient, CreateReaction, TransferCall
+from clientops.errors import FieldError, ValidationError
+from clientops.events import Event
+from clientops.host import PluginHost
+from clientops.model import (
+    Absence,
+    Appeal,
+    Client,
+    ClientId,
+    ClientQuery,
+    Department,
+    Employee,
+    EmployeeId,
+    Phone,
+    Reaction,
+    StaffDirectory,
+)
+from clientops.policy import Policy
+from clientops.ports import Storage, UnitOfWork
+from clientops.rules.calls import CallRouting, IncomingCall, client_queries, route_incoming_call
+
+__all__ = ["DEFAULT_URL", "ClientOps", "connect"]
+
+#: Where :func:`connect` keeps its data when given no URL: a file in the working directory.
+DEFAULT_URL = "sqlite:///clientops.db"
+
+
+def _apply(uow: UnitOfWork, command: Command) -> None:
+    match command:
+        case CreateClient(client=client):
+            uow.add_client(client)
+        case CreateAppeal(appeal=appeal):
+            uow.add_appeal(appeal)
+        case CreateReaction(reaction=reaction):
+            uow.add_reaction(reaction)
+        case TransferCall():
+            pass  # performed by the telephony side; nothing is stored for it
+
+
+class ClientOps:
+    """The client department's use cases over one store, one policy and one plugin host."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        policy: Policy | None = None,
+        host: PluginHost | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.storage = storage
+        self.policy = policy or Policy()
+        self.host = host or PluginHost()
+        self._clock = clock
+
+    # ------------------------------------------------------------------ plumbing
+    def now(self) -> datetime:
+        """The current time, aware, in the policy's time zone (or the injected clock's)."""
+        moment = self._clock() if self._clock else datetime.now(self.policy.tz)
+        if moment.tzinfo is None:
+            raise ValidationError([FieldError("clock", f"{moment!r} is not timezone-aware")])
+        return moment
+
+    def _publish(self, events: Iterable[Event]) -> None:
+        for event in events:
+            self.host.emit(event)
+
+    def close(self) -> None:
+        self.storage.close()
+
+    def __enter__(self) -> ClientOps:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ staff
+    def add_department(self, department: Department) -> None:
+        with self.storage.unit_of_work() as uow:
+            uow.put_department(department)
+
+    def add_employee(self, employee: Employee) -> None:
+        with self.storage.unit_of_work() as uow:
+            uow.put_employee(employee)
+
+    def add_absence(self, absence: Absence) -> None:
+        with self.storage.unit_of_work() as uow:
+            uow.add_absence(absence)
+
+    def staff(self) -> StaffDirectory:
+        with self.storage.unit_of_work() as uow:
+            return uow.staff()
+
+    # ------------------------------------------------------------------ clients
+    def add_client(self, client: Client) -> Client:
+        """Store a card made elsewhere (an import, a form)."""
+        with self.storage.unit_of_work() as uow:
+            uow.add_client(client)
+        return client
+
+    def get_client(self, client_id: ClientId) -> Client:
+        with self.storage.unit_of_work() as uow:
+            return uow.get_client(client_id)
+
+    def find_clients(
+        self,
+        *,
+        phone: str | None = None,
+        contract: str | None = None,
+        name: str | None = None,
+        city: str | None = None,
+    ) -> tuple[Client, ...]:
+        """Cards by phone (any format), contract number, or organisation name (case, quotes
+        and legal form aside), optionally within a city. A malformed phone raises
+        InvalidPhoneError naming it."""
+        parsed = (
+            Phone.parse(phone, self.policy.phone_region, strict=self.policy.strict_phones)
+            if phone is not None
+            else None
+        )
+        try:
+            query = ClientQuery(phone=parsed, contract=contract, name=name, city=city)
+        except ValueError as exc:
+            raise ValidationError([FieldError("query", str(exc))], subject="client query") from None
+        with self.storage.unit_of_work() as uow:
+            return uow.find_clients(query)
+
+    def appeals_of(self, client_id: ClientId) -> tuple[Appeal, ...]:
+        with self.storage.unit_of_work() as uow:
+            return uow.appeals_of(client_id)
+
+    def reactions_of(self, client_id: ClientId) -> tuple[Reaction, ...]:
+        with self.storage.unit_of_work() as uow:
+            return uow.reactions_of(client_id)
+
+    # ------------------------------------------------------------------ calls
+    def handle_incoming_call(self, call: IncomingCall, *, answered_by: EmployeeId) -> CallRouting:
+        """Route an incoming call and record what the seed prescribes for its branch, all in
+        one unit of work: either everything of the call is stored, or nothing is.
+
+        Returns the routing: what to say, whom to put the caller through to, and the records
+        made or found. Bad input raises ValidationError before anything is stored.
+        """
+        now = self.now()
+        with self.storage.unit_of_work() as uow:
+            staff = uow.staff()
+            queries = client_queries(call, self.policy)
+            matches = tuple(uow.find_clients(q) for q in queries)
+            routing = route_incoming_call(
+                call,
+                answered_by=answered_by,
+                staff=staff,
+                matches=matches,
+                now=now,
+                policy=self.policy,
+            )
+            for command in routing.decision.commands:
+                _apply(uow, command)
+        self._publish(routing.decision.events)
+        return routing
+
+
+def connect(
+    url: str = DEFAULT_URL,
+    *,
+    policy: Policy | None = None,
+    host: PluginHost | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> ClientOps:
+    """Open the store ``url`` names (``sqlite:///clientops.db`` by default) through the plugin
+    host, and return the use cases over it."""
+    host = (host or PluginHost()).load()
+    return ClientOps(host.open_storage(url), policy=policy, host=host, clock=clock)
