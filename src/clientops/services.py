@@ -69,12 +69,13 @@ class ClientOps:
         self.storage = storage
         self.policy = policy or Policy()
         self.host = host or PluginHost()
-        self._clock = clock
+        #: Where :meth:`now` reads the time; ``None`` for the system clock.
+        self.clock = clock
 
     # ------------------------------------------------------------------ plumbing
     def now(self) -> datetime:
         """The current time, aware, in the policy's time zone (or the injected clock's)."""
-        moment = self._clock() if self._clock else datetime.now(self.policy.tz)
+        moment = self.clock() if self.clock else datetime.now(self.policy.tz)
         if moment.tzinfo is None:
             raise ValidationError([FieldError("clock", f"{moment!r} is not timezone-aware")])
         return moment
