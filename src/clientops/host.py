@@ -116,7 +116,8 @@ class PluginHost:
 
     def plugin_names(self) -> tuple[str, ...]:
         """Names of the registered plugins, in registration order."""
-        return tuple(name for name, _ in self._pm.list_name_plugin() if name is not None)
+        pairs = self._pm.list_name_plugin()
+        return tuple(name for name, plugin in pairs if plugin is not None)
 
     # ---------------------------------------------------------------- hooks
     def storage_schemes(self) -> Mapping[str, StorageFactory]:

@@ -15,8 +15,9 @@
     ...     print(err.paths)
     ('$.amount',)
 
-Wire forms: ``Decimal`` as a string, dates and aware datetimes as ISO 8601, ``timedelta`` as
-seconds, phones as E.164 strings, enums by value, tuples as JSON arrays.
+Wire forms: ``Decimal`` as a string, dates and aware datetimes as ISO 8601 (the instant and
+its UTC offset; a ``ZoneInfo`` name is not kept), ``timedelta`` as seconds, phones as E.164
+strings, enums by value, tuples as JSON arrays.
 """
 
 from __future__ import annotations

@@ -1,0 +1,57 @@
+"""The docs keep up with the code: every hook and every public name is documented, and
+every module's examples run."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import inspect
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+
+import clientops
+from clientops import hookspecs
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def _hookspec_names() -> list[str]:
+    return [
+        name
+        for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
+        if name.startswith("clientops_")
+    ]
+
+
+def test_there_are_hooks() -> None:
+    assert "clientops_register_storage" in _hookspec_names()
+
+
+@pytest.mark.parametrize("hook", _hookspec_names())
+def test_every_hook_has_a_section_in_hooks_md(hook: str) -> None:
+    text = (DOCS / "hooks.md").read_text(encoding="utf-8")
+    assert re.search(rf"^## {hook}\b", text, re.MULTILINE), f"{hook} is not in docs/hooks.md"
+
+
+@pytest.mark.parametrize("name", clientops.__all__)
+def test_every_public_name_is_in_the_api_reference(name: str) -> None:
+    text = (DOCS / "api.md").read_text(encoding="utf-8")
+    assert re.search(rf"`{re.escape(name)}\b", text), f"{name} is not in docs/api.md"
+
+
+MODULES = sorted(m.name for m in pkgutil.walk_packages(clientops.__path__, prefix="clientops."))
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_examples_run(module: str) -> None:
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+
+
+def test_docs_link_to_pages_that_exist() -> None:
+    for page in DOCS.glob("*.md"):
+        for target in re.findall(r"\]\(([^)#:]+\.md)", page.read_text(encoding="utf-8")):
+            assert (page.parent / target).exists(), f"{page.name} links to missing {target}"

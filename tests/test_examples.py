@@ -1,0 +1,46 @@
+"""Every example runs, as a user would run it, and says what it should."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in EXAMPLES.glob("*.py")))
+def test_example_runs(script: str, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip()
+
+
+def test_incoming_call_example_records_what_the_seed_prescribes(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "incoming_call.py"), "--db", "calls.db"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.count("Компания MLS IT, Анна здравствуйте! Чем я могу Вам помочь?") == 5
+    assert "Кузнецова Мария Павловна сейчас нет на месте" in out
+    assert "уполномоченный решать" in out
+    with sqlite3.connect(tmp_path / "calls.db") as db:
+        # Вектор (set up) + Ромашка + Медиа-Партнёр; three appeals: sales, support, management
+        assert db.execute("SELECT count(*) FROM clients").fetchone()[0] == 3
+        departments = sorted(r[0] for r in db.execute("SELECT department_id FROM reactions"))
+    assert departments == ["management", "sales", "tech_support"]

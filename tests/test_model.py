@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import attrs
+import pytest
+
+from clientops import (
+    Client,
+    ClientId,
+    ClientQuery,
+    EmployeeId,
+    InvalidPhoneError,
+    Money,
+    Phone,
+    Reaction,
+    ReactionId,
+    ReactionKind,
+    contract_key,
+    new_id,
+    organisation_key,
+)
+from clientops.model import AppealId
+from clientops.testing import T0, a_client, a_staff
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["+7 912 345-67-89", "8 (912) 345-67-89", "89123456789", "+79123456789", "912 345 67 89"],
+)
+def test_phone_written_any_usual_way_becomes_e164(written: str) -> None:
+    assert Phone.parse(written).e164 == "+79123456789"
+
+
+def test_phone_of_another_country_and_display_form() -> None:
+    assert Phone.parse("+375 29 123-45-67").e164 == "+375291234567"
+    assert Phone.parse("8 912 345 67 89").international() == "+7 912 345-67-89"
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "abc", "12", "+7 123", "8 (000) 000-00-00"])
+def test_bad_phone_names_the_value(bad: str) -> None:
+    with pytest.raises(InvalidPhoneError) as err:
+        Phone.parse(bad)
+    assert repr(bad) in str(err.value) or bad.strip() == ""
+    assert err.value.paths == ("phone",)
+
+
+def test_phone_value_must_be_e164() -> None:
+    with pytest.raises(ValueError, match=r"E\.164"):
+        Phone("8 912 345 67 89")
+
+
+def test_money_is_never_float_and_adds_within_a_currency() -> None:
+    assert Money("10.10") + Money(5) == Money(Decimal("15.10"))
+    assert (Money("1.005") * 3).rounded() == Money("3.02")
+    assert Money(3) < Money(4)
+    with pytest.raises(TypeError, match="float"):
+        Money(0.1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="mix"):
+        Money(1) + Money(1, "USD")
+    with pytest.raises(ValueError, match="ISO 4217"):
+        Money(1, "руб")
+    with pytest.raises(ValueError, match="finite"):
+        Money("NaN")
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ('ООО "Ромашка"', "ромашка"),
+        ("ромашка ооо", "ромашка"),
+        ("«РОМАШКА», ООО", "ромашка"),
+        ("Общество с ограниченной ответственностью «Ромашка»", "ромашка"),
+        ("ИП Сидоров Пётр", "сидоров петр"),
+        ("АО «Северсталь-Сервис»", "северсталь сервис"),
+        ("ООО", "ооо"),
+    ],
+)
+def test_organisation_key_ignores_case_quotes_and_legal_form(name: str, key: str) -> None:
+    assert organisation_key(name) == key
+
+
+@pytest.mark.parametrize("number", ["12/25-А", "№ 12/25-а", "Договор №12/25-А", " 12 / 25-а "])
+def test_contract_key(number: str) -> None:
+    assert contract_key(number) == "12/25-а"
+
+
+def test_ids_sort_by_creation() -> None:
+    ids = [new_id() for _ in range(1000)]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == 1000
+
+
+def test_client_refuses_lists_blank_names_and_naive_times() -> None:
+    with pytest.raises(TypeError):
+        a_client(phones=[Phone("+79123456789")])
+    with pytest.raises(ValueError, match="name"):
+        a_client(name="  ")
+    with pytest.raises(ValueError, match="timezone"):
+        a_client(created_at=datetime(2025, 1, 1))
+    with pytest.raises(ValueError, match="e-mail"):
+        a_client(emails=("not-an-email",))
+    with pytest.raises(ValueError, match="INN"):
+        a_client(inn="12345")
+
+
+def test_client_contact_person_is_a_dash_when_none_given() -> None:
+    assert a_client().contact_person == "—"
+    assert not a_client().is_dealer
+
+
+def test_reaction_needs_someone_responsible() -> None:
+    with pytest.raises(ValueError, match="responsible"):
+        Reaction(
+            id=ReactionId("r"),
+            appeal_id=AppealId("a"),
+            client_id=ClientId("c"),
+            kind=ReactionKind.TASK,
+            topic="t",
+            due_at=T0,
+            created_at=T0,
+        )
+
+
+def test_client_query_needs_a_key_and_matches_like_the_stores() -> None:
+    with pytest.raises(ValueError, match="needs"):
+        ClientQuery(city="Омск")
+    card = a_client(name='ООО "Ромашка"', contract_numbers=("7/1",))
+    assert ClientQuery(name="ромашка", city="ОМСК").matches(card)
+    assert ClientQuery(contract="№ 7/1").matches(card)
+    assert not ClientQuery(contract="7/2").matches(card)
+
+
+def test_staff_directory_answers_who_is_who() -> None:
+    staff = a_staff()
+    assert [e.id for e in staff.find_employee("Петров")] == ["petrov"]
+    assert [e.id for e in staff.find_employee("игорь петров")] == ["petrov"]
+    assert [e.id for e in staff.find_employee("Кузнецова М.")] == ["kuznetsova"]
+    assert staff.find_employee("Сидоров") == ()
+    assert staff.find_employee("  ") == ()
+    assert staff.is_absent(EmployeeId("kuznetsova"), date(2025, 6, 27))
+    assert not staff.is_absent(EmployeeId("kuznetsova"), date(2025, 6, 28))
+    head = staff.head_of(staff.departments[0].id)
+    assert head is not None
+    assert head.full_name.startswith("Петров")
+    assert len(staff.members(staff.departments[0].id)) == 2
+
+
+def test_records_are_immutable() -> None:
+    card = a_client()
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        card.name = "x"  # type: ignore[misc]
+    assert isinstance(card, Client)

@@ -1,0 +1,126 @@
+"""The storage contract suite against the built-in stores, and what is SQLite's own."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from clientops import (
+    ConfigurationError,
+    PluginHost,
+    SchemaVersionError,
+    Storage,
+    StorageError,
+)
+from clientops.adapters.memory import MemoryStorage
+from clientops.adapters.sqlite import SCHEMA_VERSION, SQLiteStorage, path_from_url
+from clientops.testing import PersistentStorageContract, StorageContract, a_client
+
+
+class TestMemoryStorage(StorageContract):
+    @pytest.fixture
+    def storage(self) -> Iterator[Storage]:
+        store = MemoryStorage()
+        yield store
+        store.close()
+
+
+class TestSQLiteStorage(PersistentStorageContract):
+    @pytest.fixture
+    def storage(self, tmp_path: Path) -> Iterator[Storage]:
+        store = SQLiteStorage(tmp_path / "contract.db")
+        yield store
+        store.close()
+
+    def reopen(self, storage: Storage) -> Storage:
+        assert isinstance(storage, SQLiteStorage)
+        return SQLiteStorage(storage.path)
+
+
+class TestSQLiteInMemory(StorageContract):
+    @pytest.fixture
+    def storage(self) -> Iterator[Storage]:
+        store = PluginHost(entry_points=False).load().open_storage("sqlite://")
+        yield store
+        store.close()
+
+
+def test_sqlite_file_uses_wal_and_the_current_schema(db_path: Path) -> None:
+    SQLiteStorage(db_path).close()
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"clients", "client_phones", "client_contracts", "appeals", "reactions"} <= tables
+
+
+def test_a_database_from_a_newer_clientops_is_refused_untouched(db_path: Path) -> None:
+    SQLiteStorage(db_path).close()
+    with sqlite3.connect(db_path) as raw:
+        raw.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    with pytest.raises(SchemaVersionError, match="newer") as err:
+        SQLiteStorage(db_path)
+    assert (err.value.found, err.value.supported) == (SCHEMA_VERSION + 1, SCHEMA_VERSION)
+    assert err.value.backend == "sqlite"
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
+
+
+def test_migrations_run_once_and_keep_data(db_path: Path) -> None:
+    card = a_client()
+    store = SQLiteStorage(db_path)
+    with store.unit_of_work() as uow:
+        uow.add_client(card)
+    store.close()
+    store = SQLiteStorage(db_path)  # opening again applies nothing and loses nothing
+    with store.unit_of_work() as uow:
+        assert uow.get_client(card.id) == card
+    assert store.schema_version == SCHEMA_VERSION
+    store.close()
+
+
+def test_a_file_that_is_not_a_database_is_a_storage_error(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not an sqlite database at all" * 100)
+    with pytest.raises(StorageError) as err:
+        SQLiteStorage(junk)
+    assert err.value.backend == "sqlite"
+
+
+def test_an_unwritable_place_is_a_storage_error(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="open"):
+        SQLiteStorage(tmp_path / "no" / "such" / "dir" / "x.db")
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("sqlite:///crm.db", "crm.db"),
+        ("sqlite:////var/lib/crm.db", "/var/lib/crm.db"),
+        ("sqlite://", ":memory:"),
+        ("sqlite:///:memory:", ":memory:"),
+    ],
+)
+def test_sqlite_urls(url: str, path: str) -> None:
+    assert path_from_url(url) == path
+
+
+@pytest.mark.parametrize("url", ["sqlite:/crm.db", "sqlite://host/crm.db", "postgres://x"])
+def test_bad_sqlite_urls(url: str) -> None:
+    with pytest.raises(ConfigurationError):
+        path_from_url(url)
+
+
+def test_open_storage_by_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    host = PluginHost(entry_points=False).load()
+    store = host.open_storage("sqlite:///relative.db")
+    store.close()
+    assert (tmp_path / "relative.db").exists()
+    with pytest.raises(ConfigurationError, match="no scheme"):
+        host.open_storage("crm.db")
+    with pytest.raises(ConfigurationError, match="registered: memory, sqlite"):
+        host.open_storage("mongodb://x")
