@@ -377,3 +377,32 @@ def test_find_clients_with_a_malformed_phone_names_it(sqlite_ops: ClientOps) -> 
         sqlite_ops.find_clients(phone="12-34")
     with pytest.raises(ValidationError, match="needs"):
         sqlite_ops.find_clients(city="Омск")
+
+
+def test_named_manager_must_be_in_sales() -> None:
+    routing = route(a_call(CallIntent.SALES_MANAGER, requested_manager="Иванов"))  # director
+    assert routing.branch is CallBranch.NAMED_MANAGER_UNAVAILABLE
+    assert routing.decision.codes() == ("employee_not_found",)
+
+
+def test_new_card_category_comes_from_the_policy() -> None:
+    policy = attrs.evolve(Policy(), new_card_category=ClientCategory.PROSPECT)
+    assert route(a_call(), policy=policy).client.category is ClientCategory.PROSPECT
+
+
+def test_a_script_template_with_an_unknown_placeholder_is_refused() -> None:
+    from clientops import Messages
+
+    with pytest.raises(ValueError, match=r"closing.*\{company\}"):
+        Messages(closing="Спасибо, {client}!")
+
+
+def test_update_client_keeps_versions(sqlite_ops: ClientOps) -> None:
+    from clientops import ConflictError
+
+    card = sqlite_ops.add_client(a_client())
+    stored = sqlite_ops.update_client(attrs.evolve(card, emails=("info@romashka.ru",)))
+    assert stored.version == 1
+    assert sqlite_ops.get_client(card.id) == stored
+    with pytest.raises(ConflictError, match=card.id):
+        sqlite_ops.update_client(attrs.evolve(card, city="Тула"))

@@ -209,3 +209,50 @@ def test_a_failing_listener_is_reported_after_the_data_is_committed() -> None:
     with pytest.raises(PluginError, match="listener down"):
         ops.handle_incoming_call(call, answered_by=EmployeeId("anna"))
     assert len(ops.find_clients(phone="+79123456789")) == 1
+
+
+def test_every_listener_hears_every_event_even_when_one_fails() -> None:
+    heard: list[str] = []
+
+    class Failing:
+        @hookimpl
+        def clientops_event(self, event: Any) -> None:
+            raise RuntimeError("down")
+
+    class Good:
+        @hookimpl
+        def clientops_event(self, event: Any) -> None:
+            heard.append(type(event).__name__)
+
+    host = PluginHost(entry_points=False).load()
+    host.register(Good(), name="good")
+    host.register(Failing(), name="failing")
+    ops = connect("memory://", host=host, clock=lambda: T0)
+    for dept in a_staff().departments:
+        ops.add_department(dept)
+    for emp in a_staff().employees:
+        ops.add_employee(emp)
+    call = IncomingCall(
+        CallIntent.PRODUCT_INFO, caller_phone="+79123456789", name="ИП Сидоров", city="Омск"
+    )
+    with pytest.raises(PluginError, match=r"'failing'.*3 more"):
+        ops.handle_incoming_call(call, answered_by=EmployeeId("anna"))
+    assert heard == ["ClientCreated", "AppealOpened", "ReactionScheduled", "CallRouted"]
+
+
+def test_a_refused_plugin_is_not_kept() -> None:
+    class Misspelt:
+        @hookimpl
+        def clientops_evnt(self, event: Any) -> None:
+            pass
+
+    host = PluginHost(entry_points=False).load()
+    with pytest.raises(PluginError):
+        host.register(Misspelt(), name="misspelt")
+    assert "misspelt" not in host.plugin_names()
+    host.check_pending()  # the host stays usable
+
+
+def test_disable_all_and_block_builtins_together(plugin_path: Path) -> None:
+    host = PluginHost(environ={DISABLE_ENV: "1, clientops.sqlite"}).load()
+    assert host.plugin_names() == ("clientops.memory",)

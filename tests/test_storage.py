@@ -124,3 +124,36 @@ def test_open_storage_by_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         host.open_storage("crm.db")
     with pytest.raises(ConfigurationError, match="registered: memory, sqlite"):
         host.open_storage("mongodb://x")
+
+
+def test_staff_changed_by_another_process_is_seen(db_path: Path) -> None:
+    from clientops.testing import a_staff
+
+    store = SQLiteStorage(db_path)
+    with store.unit_of_work() as uow:
+        for dept in a_staff().departments:
+            uow.put_department(dept)
+        assert uow.staff().employees == ()
+    other = SQLiteStorage(db_path)  # a second connection, as another process would have
+    with other.unit_of_work() as uow:
+        uow.put_employee(a_staff().employees[0])
+    other.close()
+    with store.unit_of_work() as uow:
+        assert uow.staff().employees == (a_staff().employees[0],)
+    store.close()
+
+
+def test_opening_an_up_to_date_file_waits_for_no_writer(db_path: Path) -> None:
+    SQLiteStorage(db_path).close()
+    writer = SQLiteStorage(db_path)
+    with writer.unit_of_work() as uow:  # holds the write lock
+        uow.add_client(a_client())
+        reader = SQLiteStorage(db_path, timeout=0.1)  # would fail if opening needed the lock
+        assert reader.schema_version == SCHEMA_VERSION
+        reader.close()
+    writer.close()
+
+
+def test_sqlite_url_options_are_refused() -> None:
+    with pytest.raises(ConfigurationError, match="query options"):
+        path_from_url("sqlite:///crm.db?mode=ro")

@@ -59,10 +59,9 @@ class PluginHost:
 
     # ---------------------------------------------------------------- loading
     def _disabled(self) -> tuple[bool, frozenset[str]]:
-        raw = self._environ.get(DISABLE_ENV, "").strip()
-        if raw.lower() in ("1", "all", "*", "true", "yes"):
-            return True, frozenset()
-        return False, frozenset(n.strip() for n in raw.split(",") if n.strip())
+        names = {n.strip() for n in self._environ.get(DISABLE_ENV, "").split(",") if n.strip()}
+        everything = {n for n in names if n.lower() in ("1", "all", "*", "true", "yes")}
+        return bool(everything), frozenset(names - everything)
 
     def load(self) -> PluginHost:
         """Register the built-in plugins and the entry-point ones, then check every hook
@@ -99,9 +98,14 @@ class PluginHost:
         self._storage = None
 
     def register(self, plugin: object, name: str | None = None) -> None:
-        """Register one more plugin (a module, class or instance with hook implementations)."""
+        """Register one more plugin (a module, class or instance with hook implementations).
+        A plugin that fails the checks is not kept."""
         self._register(plugin, name)
-        self.check_pending()
+        try:
+            self.check_pending()
+        except PluginError:
+            self._pm.unregister(plugin)
+            raise
 
     def unregister(self, name: str) -> None:
         self._pm.unregister(name=name)
@@ -154,8 +158,26 @@ class PluginHost:
 
     def emit(self, event: Event) -> None:
         """Tell every plugin about ``event`` (``clientops_event``)."""
+        self.emit_all((event,))
+
+    def emit_all(self, events: Iterable[Event]) -> None:
+        """Tell every plugin about each event in order. A listener that raises does not stop
+        the others: every listener hears every event, then the first failure is raised as
+        PluginError naming the plugin."""
         self.load()
-        try:
-            self._pm.hook.clientops_event(event=event)
-        except Exception as exc:
-            raise PluginError(f"a clientops_event listener failed on {event!r}: {exc!r}") from exc
+        listeners = self._pm.hook.clientops_event.get_hookimpls()
+        if not listeners:
+            return
+        failures: list[tuple[str, Event, Exception]] = []
+        for event in events:
+            for impl in reversed(listeners):  # pluggy's order: last registered first
+                try:
+                    impl.function(event=event)
+                except Exception as exc:
+                    failures.append((impl.plugin_name, event, exc))
+        if failures:
+            name, failed_on, error = failures[0]
+            more = f" (and {len(failures) - 1} more failures)" if len(failures) > 1 else ""
+            raise PluginError(
+                f"clientops_event listener {name!r} failed on {failed_on!r}: {error!r}{more}"
+            ) from error

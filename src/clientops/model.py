@@ -21,6 +21,7 @@ Example::
 from __future__ import annotations
 
 import enum
+import functools
 import re
 import secrets
 import time
@@ -55,6 +56,7 @@ __all__ = [
     "ReactionKind",
     "Role",
     "StaffDirectory",
+    "city_key",
     "contract_key",
     "new_id",
     "organisation_key",
@@ -119,6 +121,18 @@ def _emails(_: Any, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse_e164(text: str, region: str, strict: bool) -> str:
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhoneError(text, str(exc.args[0]) if exc.args else "unparseable") from None
+    ok = phonenumbers.is_valid_number(number) if strict else phonenumbers.is_possible_number(number)
+    if not ok:
+        raise InvalidPhoneError(text, "not a valid number" if strict else "impossible length")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 @attrs.frozen(order=True)
 class Phone:
     """A phone number in E.164 form (``+79123456789``). Build one with :meth:`parse`."""
@@ -140,18 +154,7 @@ class Phone:
         """
         if not isinstance(text, str) or not text.strip():
             raise InvalidPhoneError(str(text), "empty")
-        try:
-            number = phonenumbers.parse(text, region)
-        except phonenumbers.NumberParseException as exc:
-            raise InvalidPhoneError(text, str(exc.args[0]) if exc.args else "unparseable") from None
-        ok = (
-            phonenumbers.is_valid_number(number)
-            if strict
-            else phonenumbers.is_possible_number(number)
-        )
-        if not ok:
-            raise InvalidPhoneError(text, "not a valid number" if strict else "impossible length")
-        return cls(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+        return cls(_parse_e164(text, region, strict))
 
     def international(self) -> str:
         """The number for people to read: ``+7 912 345-67-89``."""
@@ -282,6 +285,11 @@ def contract_key(number: str) -> str:
         if text.startswith(prefix):
             text = text[len(prefix) :]
     return _CONTRACT_NOISE.sub("", text)
+
+
+def city_key(city: str) -> str:
+    """The key under which a city is looked up: case and ``ё`` do not count."""
+    return " ".join(city.casefold().replace("ё", "е").split())
 
 
 # --------------------------------------------------------------------------- staff
@@ -486,7 +494,7 @@ class ClientQuery:
                 return False
         if self.name is not None and organisation_key(client.name) != organisation_key(self.name):
             return False
-        return self.city is None or client.city.casefold() == self.city.casefold()
+        return self.city is None or city_key(client.city) == city_key(self.city)
 
 
 # --------------------------------------------------------------------------- appeals

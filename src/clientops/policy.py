@@ -22,12 +22,29 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 import phonenumbers
 
-from clientops.model import DepartmentId
+from clientops.model import ClientCategory, DepartmentId
 
 __all__ = ["ENGLISH", "Messages", "Policy"]
 
 
-@attrs.frozen
+_PLACEHOLDERS = {"company": "", "manager": "", "target": "", "employee": ""}
+
+
+def _template(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"{attribute.name} must be a string")
+    try:
+        value.format(**_PLACEHOLDERS)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ValueError(
+            f"{attribute.name}: bad template {value!r} ({exc!r}); "
+            "placeholders are {company}, {manager}, {target}, {employee}"
+        ) from None
+
+
+@attrs.define(
+    frozen=True, field_transformer=lambda _, fields: [f.evolve(validator=_template) for f in fields]
+)
 class Messages:
     """What the manager says, as ``str.format`` templates (Russian by default).
 
@@ -118,9 +135,8 @@ class Policy:
     management_reaction_delay: timedelta = attrs.field(
         default=timedelta(minutes=1), validator=_positive
     )
-    #: A caller asking for tech support who is neither client nor dealer goes to sales
-    #: and gets a card there, as a commercial request would.
-    record_noncustomer_support_calls: bool = True
+    #: The category of a card made for a new caller (the seed: «проставляем Клиент»).
+    new_card_category: ClientCategory = ClientCategory.CLIENT
 
     messages: Messages = Messages()
 

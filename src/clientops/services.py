@@ -18,7 +18,7 @@ from types import TracebackType
 
 from clientops.commands import Command, CreateAppeal, CreateClient, CreateReaction, TransferCall
 from clientops.errors import FieldError, ValidationError
-from clientops.events import Event
+from clientops.events import ClientCreated, Event
 from clientops.host import PluginHost
 from clientops.model import (
     Absence,
@@ -81,8 +81,7 @@ class ClientOps:
         return moment
 
     def _publish(self, events: Iterable[Event]) -> None:
-        for event in events:
-            self.host.emit(event)
+        self.host.emit_all(events)
 
     def close(self) -> None:
         self.storage.close()
@@ -117,10 +116,18 @@ class ClientOps:
 
     # ------------------------------------------------------------------ clients
     def add_client(self, client: Client) -> Client:
-        """Store a card made elsewhere (an import, a form)."""
+        """Store a card made elsewhere (an import, a form); publishes ClientCreated."""
         with self.storage.unit_of_work() as uow:
             uow.add_client(client)
+        self._publish((ClientCreated(client.id, client.created_at or self.now()),))
         return client
+
+    def update_client(self, client: Client) -> Client:
+        """Store a changed card (made with ``attrs.evolve`` from the one read). Returns the
+        stored card with its new version; a card changed meanwhile by someone else raises
+        ConflictError and nothing is overwritten."""
+        with self.storage.unit_of_work() as uow:
+            return uow.update_client(client)
 
     def get_client(self, client_id: ClientId) -> Client:
         with self.storage.unit_of_work() as uow:

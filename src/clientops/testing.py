@@ -290,6 +290,33 @@ class StorageContract:
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
             uow.update_client(a_client())
 
+    def test_a_unit_of_work_inside_another_is_refused(self, storage: Storage) -> None:
+        card = a_client()
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            with pytest.raises(StorageError, match="already open"), storage.unit_of_work():
+                pass  # pragma: no cover
+        with storage.unit_of_work() as uow:
+            assert uow.get_client(card.id) == card
+
+    def test_staff_changes_are_seen_at_once(self, storage: Storage) -> None:
+        with storage.unit_of_work() as uow:
+            _put_staff(uow, a_staff())
+            assert len(uow.staff().employees) == len(a_staff().employees)
+        with storage.unit_of_work() as uow:
+            before = uow.staff()
+            uow.put_employee(
+                Employee(EmployeeId("new"), "Новиков Олег", "Олег", DepartmentId("sales"))
+            )
+            assert uow.staff().employee(EmployeeId("new")) is not None
+        with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
+            uow.add_absence(Absence(EmployeeId("new"), date(2025, 7, 1), date(2025, 7, 2)))
+            raise _Boom
+        with storage.unit_of_work() as uow:
+            after = uow.staff()
+        assert after.employee(EmployeeId("new")) is not None
+        assert after.absences == before.absences
+
     # -- appeals and reactions ------------------------------------------------------------
     def test_appeal_needs_its_client(self, storage: Storage) -> None:
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from clientops.errors import ConflictError, DuplicateError, NotFoundError
+from clientops.errors import ConflictError, DuplicateError, NotFoundError, StorageError
 from clientops.hookspecs import RegisterStorage, hookimpl
 from clientops.model import (
     Absence,
@@ -168,6 +168,7 @@ class MemoryStorage:
     def __init__(self) -> None:
         self._committed: dict[str, dict[Any, Any]] = {t: {} for t in _TABLES}
         self._lock = threading.RLock()
+        self._open = False
 
     @classmethod
     def from_url(cls, url: str) -> MemoryStorage:
@@ -178,9 +179,15 @@ class MemoryStorage:
     @contextmanager
     def unit_of_work(self) -> Iterator[_MemoryUnitOfWork]:
         with self._lock:
-            uow = _MemoryUnitOfWork(self._committed)
-            yield uow
-            self._committed = uow._merged()
+            if self._open:
+                raise StorageError(self.name, "begin", "a unit of work is already open")
+            self._open = True
+            try:
+                uow = _MemoryUnitOfWork(self._committed)
+                yield uow
+                self._committed = uow._merged()
+            finally:
+                self._open = False
 
     def close(self) -> None:
         """Nothing to release."""

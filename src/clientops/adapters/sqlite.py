@@ -44,6 +44,7 @@ from clientops.model import (
     Reaction,
     ReactionId,
     StaffDirectory,
+    city_key,
     contract_key,
     organisation_key,
 )
@@ -106,6 +107,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             seq INTEGER PRIMARY KEY,
             employee_id TEXT NOT NULL REFERENCES employees(id),
             doc TEXT NOT NULL)""",
+        # counts changes to the staff tables, so a store can keep its directory cached
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
+        "INSERT INTO meta(key, value) VALUES ('staff_rev', 0)",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -138,15 +142,23 @@ def path_from_url(url: str) -> str:
             f"sqlite URL {url!r} must look like 'sqlite:///relative.db' or "
             "'sqlite:////absolute/path.db'"
         )
-    path = rest[3:].split("?", 1)[0]
+    path = rest[3:]
+    if "?" in path:
+        raise ConfigurationError(f"sqlite URL {url!r}: query options are not supported")
     if not path:
         raise ConfigurationError(f"sqlite URL {url!r} names no file")
     return path
 
 
 class _SQLiteUnitOfWork:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, store: SQLiteStorage) -> None:
         self._db = conn
+        self._store = store
+        self._staff_changed = False
+
+    def _staff_write(self) -> None:
+        self._staff_changed = True
+        self._db.execute("UPDATE meta SET value=value+1 WHERE key='staff_rev'")
 
     def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
         row = self._db.execute(sql, params).fetchone()
@@ -185,7 +197,7 @@ class _SQLiteUnitOfWork:
                     client.id,
                     client.version,
                     organisation_key(client.name),
-                    client.city.casefold(),
+                    city_key(client.city),
                     client.manager_id,
                     _dump(client),
                 ),
@@ -222,7 +234,7 @@ class _SQLiteUnitOfWork:
             client.id,
             client.version,
             "name_key=?, city_key=?, manager_id=?, doc=?",
-            (organisation_key(new.name), new.city.casefold(), new.manager_id, _dump(new)),
+            (organisation_key(new.name), city_key(new.city), new.manager_id, _dump(new)),
         )
         self._db.execute("DELETE FROM client_phones WHERE client_id=?", (client.id,))
         self._db.execute("DELETE FROM client_contracts WHERE client_id=?", (client.id,))
@@ -243,7 +255,7 @@ class _SQLiteUnitOfWork:
             params.append(organisation_key(query.name))
         if query.city is not None:
             where.append("city_key=?")
-            params.append(query.city.casefold())
+            params.append(city_key(query.city))
         rows = self._db.execute(
             f"SELECT doc FROM clients WHERE {' AND '.join(where)} ORDER BY seq", params
         )
@@ -331,6 +343,7 @@ class _SQLiteUnitOfWork:
             "ON CONFLICT(id) DO UPDATE SET doc=excluded.doc",
             (department.id, _dump(department)),
         )
+        self._staff_write()
 
     def put_employee(self, employee: Employee) -> None:
         if self._one("SELECT 1 FROM departments WHERE id=?", (employee.department_id,)) is None:
@@ -340,6 +353,7 @@ class _SQLiteUnitOfWork:
             "ON CONFLICT(id) DO UPDATE SET department_id=excluded.department_id, doc=excluded.doc",
             (employee.id, employee.department_id, _dump(employee)),
         )
+        self._staff_write()
 
     def add_absence(self, absence: Absence) -> None:
         if self._one("SELECT 1 FROM employees WHERE id=?", (absence.employee_id,)) is None:
@@ -348,8 +362,21 @@ class _SQLiteUnitOfWork:
             "INSERT INTO absences(employee_id, doc) VALUES (?, ?)",
             (absence.employee_id, _dump(absence)),
         )
+        self._staff_write()
 
     def staff(self) -> StaffDirectory:
+        """Served from the store's cache while the staff tables are unchanged (a counter in
+        ``meta`` says so, also for changes made by other processes)."""
+        rev: int = self._one("SELECT value FROM meta WHERE key='staff_rev'", ())
+        cached = self._store._staff_cache
+        if not self._staff_changed and cached is not None and cached[0] == rev:
+            return cached[1]
+        directory = self._load_staff()
+        if not self._staff_changed:
+            self._store._staff_cache = (rev, directory)
+        return directory
+
+    def _load_staff(self) -> StaffDirectory:
         db = self._db
         return StaffDirectory(
             departments=tuple(
@@ -379,6 +406,7 @@ class SQLiteStorage:
         except sqlite3.Error as exc:
             raise StorageError(self.name, "open", f"{self.path}: {exc}") from exc
         self._lock = threading.RLock()
+        self._staff_cache: tuple[int, StaffDirectory] | None = None
         try:
             self._configure(timeout)
             self._migrate()
@@ -409,6 +437,11 @@ class SQLiteStorage:
     def _migrate(self) -> None:
         db = self._db
         try:
+            found = self.schema_version
+            if found > SCHEMA_VERSION:
+                raise SchemaVersionError(self.name, found, SCHEMA_VERSION)
+            if found == SCHEMA_VERSION:
+                return  # up to date: opening takes no write lock
             db.execute("BEGIN IMMEDIATE")
             try:
                 found = self.schema_version
@@ -429,12 +462,14 @@ class SQLiteStorage:
     def unit_of_work(self) -> Iterator[_SQLiteUnitOfWork]:
         with self._lock:
             db = self._db
+            if db.in_transaction:
+                raise StorageError(self.name, "begin", "a unit of work is already open")
             try:
                 db.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise StorageError(self.name, "begin", str(exc)) from exc
             try:
-                yield _SQLiteUnitOfWork(db)
+                yield _SQLiteUnitOfWork(db, self)
             except sqlite3.Error as exc:
                 db.execute("ROLLBACK")
                 raise StorageError(self.name, "write", str(exc)) from exc

@@ -64,7 +64,6 @@ from clientops.model import (
     AppealId,
     AppealType,
     Client,
-    ClientCategory,
     ClientId,
     ClientKind,
     ClientQuery,
@@ -75,6 +74,7 @@ from clientops.model import (
     Reaction,
     ReactionId,
     ReactionKind,
+    Role,
     StaffDirectory,
     new_id,
 )
@@ -242,7 +242,7 @@ def new_card(
         city=call.city,
         phones=(phone,),
         kind=ClientKind.PERSON if call.is_person else ClientKind.ORGANISATION,
-        category=ClientCategory.CLIENT,
+        category=policy.new_card_category,
         contacts=contacts,
         created_at=now,
     )
@@ -380,7 +380,11 @@ def _named_manager(
 ) -> CallRouting:
     msg = policy.messages
     assert call.requested_manager is not None
-    candidates = staff.find_employee(call.requested_manager)
+    candidates = tuple(
+        e
+        for e in staff.find_employee(call.requested_manager)
+        if e.department_id == policy.sales_department or Role.SALES_MANAGER in e.roles
+    )
     sales = target_name(policy.sales_department)
     to_sales = TransferCall(department_id=policy.sales_department)
     branch = CallBranch.NAMED_MANAGER_UNAVAILABLE
