@@ -86,8 +86,8 @@ class PluginHost:
                         f"plugin {ep.name!r} ({ep.value}, from {dist}) failed to load: {exc!r}"
                     ) from exc
                 self._register(plugin, ep.name)
-        self._loaded = True
         self.check_pending()
+        self._loaded = True
         return self
 
     def _register(self, plugin: object, name: str | None) -> None:
@@ -171,8 +171,9 @@ class PluginHost:
         failures: list[tuple[str, Event, Exception]] = []
         for event in events:
             for impl in reversed(listeners):  # pluggy's order: last registered first
+                kwargs = {"event": event} if "event" in impl.argnames else {}
                 try:
-                    impl.function(event=event)
+                    impl.function(**kwargs)
                 except Exception as exc:
                     failures.append((impl.plugin_name, event, exc))
         if failures:

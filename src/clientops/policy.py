@@ -35,7 +35,7 @@ def _template(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
         raise TypeError(f"{attribute.name} must be a string")
     try:
         value.format(**_PLACEHOLDERS)
-    except (KeyError, IndexError, ValueError) as exc:
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
         raise ValueError(
             f"{attribute.name}: bad template {value!r} ({exc!r}); "
             "placeholders are {company}, {manager}, {target}, {employee}"
