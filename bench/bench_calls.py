@@ -229,12 +229,7 @@ class Files:
         self._seq = 0
         ops = ClientOps(SQLiteStorage(self.template), host=host, clock=lambda: NOW)
         staff = a_staff()
-        for dept in staff.departments:
-            ops.add_department(dept)
-        for emp in staff.employees:
-            ops.add_employee(emp)
-        for absence in staff.absences:
-            ops.add_absence(absence)
+        ops.add_staff(staff)
         ops.close()  # the last connection: WAL checkpointed, the -wal file removed
         assert not Path(f"{self.template}-wal").exists()
         self.last: dict[str, Path] = {}

@@ -26,11 +26,6 @@ def sqlite_ops(db_path: Path) -> Iterator[ClientOps]:
     storage = SQLiteStorage(db_path)
     ops = ClientOps(storage, host=PluginHost(entry_points=False), clock=lambda: T0)
     staff = a_staff()
-    for dept in staff.departments:
-        ops.add_department(dept)
-    for emp in staff.employees:
-        ops.add_employee(emp)
-    for absence in staff.absences:
-        ops.add_absence(absence)
+    ops.add_staff(staff)
     yield ops
     ops.close()

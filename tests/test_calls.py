@@ -406,3 +406,16 @@ def test_update_client_keeps_versions(sqlite_ops: ClientOps) -> None:
     assert sqlite_ops.get_client(card.id) == stored
     with pytest.raises(ConflictError, match=card.id):
         sqlite_ops.update_client(attrs.evolve(card, city="Тула"))
+
+
+def test_add_staff_is_all_or_nothing(tmp_path: Path) -> None:
+    from clientops import Employee, NotFoundError, StaffDirectory, connect
+
+    staff = a_staff()
+    stray = Employee(EmployeeId("x"), "Икс Игрек", "Икс", "nowhere")  # type: ignore[arg-type]
+    with connect(f"sqlite:///{tmp_path / 's.db'}") as ops:
+        with pytest.raises(NotFoundError, match="nowhere"):
+            ops.add_staff(attrs.evolve(staff, employees=(*staff.employees, stray)))
+        assert ops.staff() == StaffDirectory()
+        ops.add_staff(staff)
+        assert len(ops.staff().employees) == len(staff.employees)

@@ -125,10 +125,7 @@ def test_an_installed_plugin_is_found_and_used(plugin_path: Path) -> None:
     ops = connect("tiny://", host=host, clock=lambda: T0)
     assert ops.storage.name == "tiny"
     staff = a_staff()
-    for dept in staff.departments:
-        ops.add_department(dept)
-    for emp in staff.employees:
-        ops.add_employee(emp)
+    ops.add_staff(staff)
     routing = ops.handle_incoming_call(
         IncomingCall(
             CallIntent.PRODUCT_INFO, caller_phone="+79123456789", name="ИП Сидоров", city="Омск"
@@ -199,10 +196,7 @@ def test_a_failing_listener_is_reported_after_the_data_is_committed() -> None:
     host = PluginHost(entry_points=False).load()
     host.register(Failing(), name="failing")
     ops = connect("memory://", host=host, clock=lambda: T0)
-    for dept in a_staff().departments:
-        ops.add_department(dept)
-    for emp in a_staff().employees:
-        ops.add_employee(emp)
+    ops.add_staff(a_staff())
     call = IncomingCall(
         CallIntent.PRODUCT_INFO, caller_phone="+79123456789", name="ИП Сидоров", city="Омск"
     )
@@ -228,10 +222,7 @@ def test_every_listener_hears_every_event_even_when_one_fails() -> None:
     host.register(Good(), name="good")
     host.register(Failing(), name="failing")
     ops = connect("memory://", host=host, clock=lambda: T0)
-    for dept in a_staff().departments:
-        ops.add_department(dept)
-    for emp in a_staff().employees:
-        ops.add_employee(emp)
+    ops.add_staff(a_staff())
     call = IncomingCall(
         CallIntent.PRODUCT_INFO, caller_phone="+79123456789", name="ИП Сидоров", city="Омск"
     )

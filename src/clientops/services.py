@@ -43,6 +43,16 @@ __all__ = ["DEFAULT_URL", "ClientOps", "connect"]
 DEFAULT_URL = "sqlite:///clientops.db"
 
 
+def put_staff(uow: UnitOfWork, staff: StaffDirectory) -> None:
+    """Write every department, employee and absence of ``staff`` in ``uow``."""
+    for department in staff.departments:
+        uow.put_department(department)
+    for employee in staff.employees:
+        uow.put_employee(employee)
+    for absence in staff.absences:
+        uow.add_absence(absence)
+
+
 def _apply(uow: UnitOfWork, command: Command) -> None:
     match command:
         case CreateClient(client=client):
@@ -109,6 +119,11 @@ class ClientOps:
     def add_absence(self, absence: Absence) -> None:
         with self.storage.unit_of_work() as uow:
             uow.add_absence(absence)
+
+    def add_staff(self, staff: StaffDirectory) -> None:
+        """Store a whole directory (departments, then employees, then absences) at once."""
+        with self.storage.unit_of_work() as uow:
+            put_staff(uow, staff)
 
     def staff(self) -> StaffDirectory:
         with self.storage.unit_of_work() as uow:

@@ -65,7 +65,7 @@ from clientops.model import (
     new_id,
 )
 from clientops.ports import Storage, UnitOfWork
-from clientops.services import ClientOps
+from clientops.services import ClientOps, put_staff
 
 __all__ = [
     "FailingStorage",
@@ -164,15 +164,6 @@ def a_staff() -> StaffDirectory:
         ),
         absences=(Absence(e("kuznetsova"), date(2025, 6, 20), date(2025, 6, 27), "отпуск"),),
     )
-
-
-def _put_staff(uow: UnitOfWork, staff: StaffDirectory) -> None:
-    for dept in staff.departments:
-        uow.put_department(dept)
-    for emp in staff.employees:
-        uow.put_employee(emp)
-    for absence in staff.absences:
-        uow.add_absence(absence)
 
 
 class _Boom(Exception):
@@ -301,7 +292,7 @@ class StorageContract:
 
     def test_staff_changes_are_seen_at_once(self, storage: Storage) -> None:
         with storage.unit_of_work() as uow:
-            _put_staff(uow, a_staff())
+            put_staff(uow, a_staff())
             assert len(uow.staff().employees) == len(a_staff().employees)
         with storage.unit_of_work() as uow:
             before = uow.staff()
@@ -371,7 +362,7 @@ class StorageContract:
     def test_staff_round_trips(self, storage: Storage) -> None:
         staff = a_staff()
         with storage.unit_of_work() as uow:
-            _put_staff(uow, staff)
+            put_staff(uow, staff)
         with storage.unit_of_work() as uow:
             stored = uow.staff()
         assert sorted(stored.departments, key=lambda x: x.id) == sorted(
@@ -404,7 +395,7 @@ class PersistentStorageContract(StorageContract):
         appeal = an_appeal(card)
         reaction = a_reaction(appeal)
         with storage.unit_of_work() as uow:
-            _put_staff(uow, a_staff())
+            put_staff(uow, a_staff())
             uow.add_client(card)
             uow.add_appeal(appeal)
             uow.add_reaction(reaction)
@@ -489,7 +480,7 @@ def clientops_memory(clientops_staff: StaffDirectory) -> Iterator[ClientOps]:
 
     storage = MemoryStorage()
     with storage.unit_of_work() as uow:
-        _put_staff(uow, clientops_staff)
+        put_staff(uow, clientops_staff)
     ops = ClientOps(storage, host=PluginHost(entry_points=False), clock=lambda: T0)
     yield ops
     ops.close()
