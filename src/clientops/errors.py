@@ -123,7 +123,7 @@ class ConflictError(ClientopsError):
 
 
 class ConfigurationError(ClientopsError):
-    """Wrong configuration: a malformed storage URL, an unknown scheme, a bad policy value."""
+    """Wrong configuration: a malformed storage URL, an unknown storage scheme."""
 
 
 class PluginError(ClientopsError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 
@@ -33,7 +33,6 @@ from clientops.model import (
 
 __all__ = ["MemoryStorage"]
 
-T = TypeVar("T")
 _TABLES = ("clients", "appeals", "reactions", "departments", "employees", "absences")
 
 
