@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,3 +31,44 @@ def sqlite_ops(db_path: Path) -> Iterator[ClientOps]:
     ops.add_staff(staff)
     yield ops
     ops.close()
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------
+#: The server the PostgreSQL tests use; override with CLIENTOPS_TEST_POSTGRES.
+POSTGRES_URL = os.environ.get(
+    "CLIENTOPS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """The URL of the real PostgreSQL server. Missing: skipped, but a failure under CI=true.
+
+    Every schema the tests make on it is named ``clientops_t<pid>_…`` and dropped at the end,
+    so runs never collide."""
+    import psycopg
+
+    try:
+        psycopg.connect(POSTGRES_URL, connect_timeout=5).close()
+    except psycopg.Error as exc:
+        reason = f"no PostgreSQL server at {POSTGRES_URL}: {exc}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: the PostgreSQL tests must run)", pytrace=False)
+        pytest.skip(reason)
+    yield POSTGRES_URL
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (f"{_RUN_PREFIX}%",)
+        ).fetchall()
+        for (name,) in rows:
+            conn.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
+_RUN_PREFIX = f"clientops_t{os.getpid()}_"
+_schemas = itertools.count()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """A ``postgresql://`` URL naming a fresh schema of its own."""
+    return f"{postgres_server}?schema={_RUN_PREFIX}{next(_schemas)}"

@@ -23,7 +23,7 @@ from clientops import (
     connect,
     hookimpl,
 )
-from clientops.host import DISABLE_ENV
+from clientops.host import BUILTIN_PLUGINS, DISABLE_ENV
 from clientops.testing import T0, a_staff
 
 PLUGIN_SOURCE = '''
@@ -109,8 +109,11 @@ def plugin_path(installed_plugin: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
 
 def test_builtins_are_registered_from_the_tuple() -> None:
     host = PluginHost(entry_points=False).load()
-    assert host.plugin_names() == ("clientops.memory", "clientops.sqlite")
-    assert sorted(host.storage_schemes()) == ["memory", "sqlite"]
+    assert host.plugin_names() == tuple(name for name, _ in BUILTIN_PLUGINS)
+    assert {"clientops.memory", "clientops.sqlite", "clientops.postgresql"} <= set(
+        host.plugin_names()
+    )
+    assert sorted(host.storage_schemes()) == ["memory", "postgres", "postgresql", "sqlite"]
 
 
 def test_a_broken_entry_point_plugin_fails_loudly_by_name(plugin_path: Path) -> None:
@@ -148,7 +151,7 @@ def test_plugins_can_be_disabled(plugin_path: Path, value: str) -> None:
 def test_the_environment_variable_is_read(
     plugin_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(DISABLE_ENV, "brokenplugin, clientops.sqlite")
+    monkeypatch.setenv(DISABLE_ENV, "brokenplugin, clientops.sqlite, clientops.postgresql")
     host = PluginHost().load()
     assert sorted(host.storage_schemes()) == ["memory", "tiny"]
 
@@ -234,5 +237,7 @@ def test_every_listener_hears_every_event_even_when_one_fails() -> None:
 
 
 def test_disable_all_and_block_builtins_together(plugin_path: Path) -> None:
-    host = PluginHost(environ={DISABLE_ENV: "1, clientops.sqlite"}).load()
-    assert host.plugin_names() == ("clientops.memory",)
+    host = PluginHost(environ={DISABLE_ENV: "1, clientops.sqlite, clientops.postgresql"}).load()
+    assert "clientops.sqlite" not in host.plugin_names()
+    assert "clientops.memory" in host.plugin_names()
+    assert "tinyplugin" not in host.plugin_names()

@@ -122,7 +122,9 @@ def test_open_storage_by_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert (tmp_path / "relative.db").exists()
     with pytest.raises(ConfigurationError, match="no scheme"):
         host.open_storage("crm.db")
-    with pytest.raises(ConfigurationError, match="registered: memory, sqlite"):
+    with pytest.raises(
+        ConfigurationError, match="registered: memory, postgres, postgresql, sqlite"
+    ):
         host.open_storage("mongodb://x")
 
 
@@ -157,3 +159,17 @@ def test_opening_an_up_to_date_file_waits_for_no_writer(db_path: Path) -> None:
 def test_sqlite_url_options_are_refused() -> None:
     with pytest.raises(ConfigurationError, match="query options"):
         path_from_url("sqlite:///crm.db?mode=ro")
+
+
+class TestPostgresStorage(PersistentStorageContract):
+    @pytest.fixture
+    def storage(self, postgres_url: str) -> Iterator[Storage]:
+        store = PluginHost(entry_points=False).load().open_storage(postgres_url)
+        yield store
+        store.close()
+
+    def reopen(self, storage: Storage) -> Storage:
+        from clientops.adapters.postgres import PostgresStorage
+
+        assert isinstance(storage, PostgresStorage)
+        return PostgresStorage(storage.conninfo, schema=storage.schema)

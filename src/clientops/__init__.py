@@ -60,6 +60,7 @@ from clientops.model import (
     new_id,
     organisation_key,
 )
+from clientops.outbox import OutboxMessage, OutboxStatus
 from clientops.policy import ENGLISH, Messages, Policy
 from clientops.ports import Storage, UnitOfWork
 from clientops.rules.calls import (
@@ -71,7 +72,7 @@ from clientops.rules.calls import (
     route_incoming_call,
 )
 from clientops.serialization import from_json, make_converter, structure, to_json, unstructure
-from clientops.services import DEFAULT_URL, ClientOps, connect
+from clientops.services import DEFAULT_URL, ClientOps, DeliveryReport, connect
 
 __all__ = [
     "DEFAULT_URL",
@@ -102,6 +103,7 @@ __all__ = [
     "CreateClient",
     "CreateReaction",
     "Decision",
+    "DeliveryReport",
     "Department",
     "DepartmentId",
     "DuplicateError",
@@ -114,6 +116,8 @@ __all__ = [
     "Messages",
     "Money",
     "NotFoundError",
+    "OutboxMessage",
+    "OutboxStatus",
     "Phone",
     "PluginError",
     "PluginHost",

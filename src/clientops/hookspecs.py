@@ -22,9 +22,10 @@ from typing import Protocol
 import pluggy
 
 from clientops.events import Event
+from clientops.outbox import OutboxMessage
 from clientops.ports import StorageFactory
 
-__all__ = ["RegisterStorage", "hookimpl", "hookspec"]
+__all__ = ["Deliverer", "RegisterDeliverer", "RegisterStorage", "hookimpl", "hookspec"]
 
 PROJECT = "clientops"
 
@@ -55,4 +56,28 @@ def clientops_event(event: Event) -> None:
     Called after the unit of work that produced the event has committed, once per event, in
     order. Use it to forward events elsewhere; an exception raised here reaches the caller as
     :class:`~clientops.errors.PluginError`, but the data stays committed.
+    """
+
+
+class Deliverer(Protocol):
+    """Delivers one outbox message to its backend; raises when the delivery failed."""
+
+    def __call__(self, message: OutboxMessage) -> None: ...
+
+
+class RegisterDeliverer(Protocol):
+    """The callback handed to :func:`clientops_register_deliverer`."""
+
+    def __call__(self, topic: str, deliver: Deliverer) -> None: ...
+
+
+@hookspec
+def clientops_register_deliverer(register: RegisterDeliverer) -> None:
+    """Register outbox deliverers: call ``register(topic, deliver)`` once per topic.
+
+    :meth:`clientops.ClientOps.deliver_outbox` calls ``deliver(message)`` for each due message
+    of that topic, after the change that recorded it has committed. Return to mark it
+    delivered; raise to have it retried after the policy's next delay. Pass ``message.key`` to
+    the backend as its idempotency key: a message may be delivered again after a crash. A
+    topic registered twice is an error.
     """

@@ -9,7 +9,7 @@ against the specs, so a misspelt hook fails loudly::
     >>> from clientops import PluginHost
     >>> host = PluginHost(entry_points=False).load()
     >>> sorted(host.storage_schemes())
-    ['memory', 'sqlite']
+    ['memory', 'postgres', 'postgresql', 'sqlite']
 
 Nothing happens at import time: a host loads when asked to.
 """
@@ -26,6 +26,7 @@ import pluggy
 from clientops import hookspecs
 from clientops.errors import ConfigurationError, PluginError
 from clientops.events import Event
+from clientops.hookspecs import Deliverer
 from clientops.ports import Storage, StorageFactory
 
 __all__ = ["BUILTIN_PLUGINS", "DISABLE_ENV", "ENTRY_POINT_GROUP", "PluginHost"]
@@ -36,6 +37,7 @@ DISABLE_ENV = "CLIENTOPS_DISABLE_PLUGINS"
 BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("clientops.memory", "clientops.adapters.memory"),
     ("clientops.sqlite", "clientops.adapters.sqlite"),
+    ("clientops.postgresql", "clientops.adapters.postgres_plugin"),
 )
 
 
@@ -56,6 +58,7 @@ class PluginHost:
         self._environ = os.environ if environ is None else environ
         self._loaded = False
         self._storage: dict[str, StorageFactory] | None = None
+        self._deliverers: dict[str, Deliverer] | None = None
 
     # ---------------------------------------------------------------- loading
     def _disabled(self) -> tuple[bool, frozenset[str]]:
@@ -96,6 +99,7 @@ class PluginHost:
         except (pluggy.PluginValidationError, ValueError) as exc:
             raise PluginError(f"plugin {name or plugin!r} cannot be registered: {exc}") from exc
         self._storage = None
+        self._deliverers = None
 
     def register(self, plugin: object, name: str | None = None) -> None:
         """Register one more plugin (a module, class or instance with hook implementations).
@@ -110,6 +114,7 @@ class PluginHost:
     def unregister(self, name: str) -> None:
         self._pm.unregister(name=name)
         self._storage = None
+        self._deliverers = None
 
     def check_pending(self) -> None:
         """Fail on any ``clientops_*`` implementation that matches no hook (a misspelling)."""
@@ -155,6 +160,21 @@ class PluginHost:
                 f"no storage backend for scheme {scheme!r} (registered: {known})"
             )
         return factory(url)
+
+    def deliverers(self) -> Mapping[str, Deliverer]:
+        """Every registered outbox deliverer by topic (``clientops_register_deliverer``)."""
+        self.load()
+        if self._deliverers is None:
+            found: dict[str, Deliverer] = {}
+
+            def register(topic: str, deliver: Deliverer) -> None:
+                if topic in found:
+                    raise PluginError(f"outbox topic {topic!r} has two deliverers")
+                found[topic] = deliver
+
+            self._pm.hook.clientops_register_deliverer(register=register)
+            self._deliverers = found
+        return dict(self._deliverers)
 
     def emit(self, event: Event) -> None:
         """Tell every plugin about ``event`` (``clientops_event``)."""

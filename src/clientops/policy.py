@@ -96,6 +96,13 @@ def _positive(_: Any, attribute: attrs.Attribute[Any], value: timedelta) -> None
         raise ValueError(f"{attribute.name} must be a non-negative timedelta, got {value!r}")
 
 
+def _delays(_: Any, attribute: attrs.Attribute[Any], value: tuple[timedelta, ...]) -> None:
+    if not isinstance(value, tuple):
+        raise TypeError(f"{attribute.name} must be a tuple of timedelta, got {value!r}")
+    for delay in value:
+        _positive(_, attribute, delay)
+
+
 def _zone(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
     try:
         ZoneInfo(value)
@@ -139,6 +146,22 @@ class Policy:
     new_card_category: ClientCategory = ClientCategory.CLIENT
 
     messages: Messages = Messages()
+
+    #: Outbox: a failed delivery is retried after each of these delays in turn; when they are
+    #: used up the message is marked dead for a person to look at.
+    outbox_retry_delays: tuple[timedelta, ...] = attrs.field(
+        default=(
+            timedelta(minutes=1),
+            timedelta(minutes=5),
+            timedelta(minutes=30),
+            timedelta(hours=2),
+            timedelta(hours=12),
+        ),
+        validator=_delays,
+    )
+    #: Outbox: how long a worker owns a message it took for delivery. A worker that dies
+    #: leaves it to the next one after this long.
+    outbox_lease: timedelta = attrs.field(default=timedelta(minutes=5), validator=_positive)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -12,8 +12,9 @@ Every method of :class:`UnitOfWork` sees the writes made earlier in the same uni
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 from clientops.model import (
@@ -29,6 +30,7 @@ from clientops.model import (
     ReactionId,
     StaffDirectory,
 )
+from clientops.outbox import OutboxMessage, OutboxStatus
 
 __all__ = ["Storage", "StorageFactory", "UnitOfWork"]
 
@@ -45,6 +47,14 @@ class UnitOfWork(Protocol):
     # clients -------------------------------------------------------------------------
     def add_client(self, client: Client) -> None:
         """Store a new card. Its contract numbers must not belong to another client."""
+
+    def add_clients(self, clients: Sequence[Client]) -> None:
+        """Store many new cards at once, with the same checks as :meth:`add_client` (a store
+        may do it faster than one by one: PostgreSQL uses ``COPY``)."""
+
+    def contract_owners(self, numbers: Iterable[str]) -> Mapping[str, ClientId]:
+        """Of these contract numbers, the ones a stored card holds: ``contract_key(number)``
+        mapped to the holder."""
 
     def get_client(self, client_id: ClientId) -> Client:
         """The card with this id, or NotFoundError."""
@@ -93,6 +103,34 @@ class UnitOfWork(Protocol):
 
     def staff(self) -> StaffDirectory:
         """Every department, employee and absence, as one value."""
+
+    # batches and the outbox ----------------------------------------------------------
+    def record_key(self, key: str) -> bool:
+        """Remember an idempotency key (a batch, a month's billing, an imported file).
+        ``False`` when it was already recorded, by this or an earlier unit of work: the caller
+        then skips the work. The key is kept only if the unit of work commits."""
+
+    def enqueue(self, message: OutboxMessage) -> bool:
+        """Record a side effect to deliver after commit. ``False`` (and nothing stored) when a
+        message with the same ``key`` exists."""
+
+    def claim_outbox(
+        self, *, now: datetime, lease: timedelta, limit: int
+    ) -> tuple[OutboxMessage, ...]:
+        """Take up to ``limit`` pending messages due at ``now`` that no other worker holds,
+        oldest due first: each comes back with ``attempts`` counted up and is held for
+        ``lease``. Two workers never get the same message while its lease runs."""
+
+    def finish_outbox(self, message: OutboxMessage) -> bool:
+        """Store the outcome of a delivery (the message as returned by
+        :func:`~clientops.outbox.after_success` or :func:`~clientops.outbox.after_failure`)
+        and release it. ``False`` when the lease was lost meanwhile (another worker took the
+        message over after it expired); nothing is written then."""
+
+    def outbox(
+        self, status: OutboxStatus | None = None, *, limit: int = 1000
+    ) -> tuple[OutboxMessage, ...]:
+        """Messages in order of creation, optionally only those with ``status``."""
 
 
 @runtime_checkable

@@ -12,9 +12,12 @@ commands inside one unit of work, then publish the events.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
+from typing import Any
+
+import attrs
 
 from clientops.commands import Command, CreateAppeal, CreateClient, CreateReaction, TransferCall
 from clientops.errors import FieldError, ValidationError
@@ -33,14 +36,28 @@ from clientops.model import (
     Reaction,
     StaffDirectory,
 )
+from clientops.outbox import OutboxMessage, OutboxStatus, after_failure, after_success
 from clientops.policy import Policy
 from clientops.ports import Storage, UnitOfWork
 from clientops.rules.calls import CallRouting, IncomingCall, client_queries, route_incoming_call
 
-__all__ = ["DEFAULT_URL", "ClientOps", "connect"]
+__all__ = ["DEFAULT_URL", "ClientOps", "DeliveryReport", "connect"]
 
 #: Where :func:`connect` keeps its data when given no URL: a file in the working directory.
 DEFAULT_URL = "sqlite:///clientops.db"
+
+
+@attrs.frozen
+class DeliveryReport:
+    """What one :meth:`ClientOps.deliver_outbox` did with the messages it took."""
+
+    delivered: tuple[OutboxMessage, ...] = ()
+    #: failed this time; due again after the policy's next delay
+    retried: tuple[OutboxMessage, ...] = ()
+    #: failed for the last time; waiting for a person
+    dead: tuple[OutboxMessage, ...] = ()
+    #: taken over by another worker after this one's lease ran out; its outcome was not stored
+    lost_lease: tuple[OutboxMessage, ...] = ()
 
 
 def put_staff(uow: UnitOfWork, staff: StaffDirectory) -> None:
@@ -178,6 +195,67 @@ class ClientOps:
     def reactions_of(self, client_id: ClientId) -> tuple[Reaction, ...]:
         with self.storage.unit_of_work() as uow:
             return uow.reactions_of(client_id)
+
+    # ------------------------------------------------------------------ the outbox
+    def enqueue(
+        self, topic: str, payload: Mapping[str, Any], *, key: str | None = None
+    ) -> OutboxMessage | None:
+        """Record a side effect for :meth:`deliver_outbox`, in a unit of work of its own.
+        Returns the message, or ``None`` when one with the same ``key`` is already recorded.
+
+        To record it together with a change, call ``uow.enqueue(OutboxMessage.new(...))``
+        inside that change's unit of work instead."""
+        message = OutboxMessage.new(topic, payload, now=self.now(), key=key)
+        with self.storage.unit_of_work() as uow:
+            return message if uow.enqueue(message) else None
+
+    def deliver_outbox(self, *, limit: int = 100) -> DeliveryReport:
+        """Deliver up to ``limit`` due outbox messages through the deliverers registered for
+        their topics (``clientops_register_deliverer``).
+
+        Messages are taken under a lease (:attr:`Policy.outbox_lease`) in one short unit of
+        work, delivered outside any transaction, and each outcome is stored in a unit of work
+        of its own: a delivered message is never taken again; a failed one (the deliverer
+        raised, or no deliverer knows its topic) is due again after the policy's next retry
+        delay, or dead when the delays are used up. A worker that dies mid-way leaves its
+        messages to the next one once the lease runs out; several workers may run at once.
+        """
+        if limit < 1:
+            raise ValidationError([FieldError("limit", "must be at least 1")])
+        deliverers = self.host.deliverers()
+        with self.storage.unit_of_work() as uow:
+            claimed = uow.claim_outbox(now=self.now(), lease=self.policy.outbox_lease, limit=limit)
+        delivered: list[OutboxMessage] = []
+        retried: list[OutboxMessage] = []
+        dead: list[OutboxMessage] = []
+        lost: list[OutboxMessage] = []
+        for message in claimed:
+            deliver = deliverers.get(message.topic)
+            try:
+                if deliver is None:
+                    raise LookupError(f"no deliverer for topic {message.topic!r}")
+                deliver(message)
+            except Exception as exc:
+                outcome = after_failure(message, repr(exc), now=self.now(), policy=self.policy)
+            else:
+                outcome = after_success(message, now=self.now())
+            with self.storage.unit_of_work() as uow:
+                kept = uow.finish_outbox(outcome)
+            if not kept:
+                lost.append(outcome)
+            elif outcome.status is OutboxStatus.DELIVERED:
+                delivered.append(outcome)
+            elif outcome.status is OutboxStatus.DEAD:
+                dead.append(outcome)
+            else:
+                retried.append(outcome)
+        return DeliveryReport(tuple(delivered), tuple(retried), tuple(dead), tuple(lost))
+
+    def outbox(self, status: OutboxStatus | None = None) -> tuple[OutboxMessage, ...]:
+        """The outbox's messages, oldest first (``OutboxStatus.DEAD`` for those a person must
+        look at)."""
+        with self.storage.unit_of_work() as uow:
+            return uow.outbox(status)
 
     # ------------------------------------------------------------------ calls
     def handle_incoming_call(self, call: IncomingCall, *, answered_by: EmployeeId) -> CallRouting:

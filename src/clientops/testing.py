@@ -62,8 +62,11 @@ from clientops.model import (
     ReactionKind,
     Role,
     StaffDirectory,
+    contract_key,
     new_id,
 )
+from clientops.outbox import OutboxMessage, OutboxStatus, after_failure, after_success
+from clientops.policy import Policy
 from clientops.ports import Storage, UnitOfWork
 from clientops.services import ClientOps, put_staff
 
@@ -381,6 +384,110 @@ class StorageContract:
             uow.add_absence(Absence(EmployeeId("ghost"), date(2025, 1, 1), date(2025, 1, 2)))
         with storage.unit_of_work() as uow:
             assert uow.staff() == StaffDirectory()
+
+    # -- bulk writes ---------------------------------------------------------------------
+    def test_bulk_add_stores_every_card_with_its_lookups(self, storage: Storage) -> None:
+        cards = [a_client(name=f"ООО «Партия {i}»", contract_numbers=(f"B-{i}",)) for i in range(5)]
+        with storage.unit_of_work() as uow:
+            uow.add_clients(cards)
+        with storage.unit_of_work() as uow:
+            assert uow.count_clients() == 5
+            assert uow.find_clients(ClientQuery(contract="b-3")) == (cards[3],)
+            assert uow.find_clients(ClientQuery(phone=cards[4].phones[0])) == (cards[4],)
+            assert uow.contract_owners(["B-1", "b-2", "нет такого"]) == {
+                contract_key("B-1"): cards[1].id,
+                contract_key("B-2"): cards[2].id,
+            }
+
+    def test_bulk_add_with_a_taken_contract_stores_nothing(self, storage: Storage) -> None:
+        first = a_client(contract_numbers=("K-1",))
+        with storage.unit_of_work() as uow:
+            uow.add_client(first)
+        batch = [a_client(contract_numbers=("K-2",)), a_client(contract_numbers=("k-1",))]
+        with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
+            uow.add_clients(batch)
+        assert err.value.owner == first.id
+        twice = [a_client(contract_numbers=("K-3",)), a_client(contract_numbers=("K-3",))]
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.add_clients(twice)
+        with storage.unit_of_work() as uow:
+            assert uow.count_clients() == 1
+            assert uow.contract_owners(["K-2", "K-3"]) == {}
+
+    # -- batch keys and the outbox -------------------------------------------------------
+    def test_a_batch_key_is_recorded_once_and_only_on_commit(self, storage: Storage) -> None:
+        with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
+            assert uow.record_key("billing:2025-06") is True
+            raise _Boom
+        with storage.unit_of_work() as uow:
+            assert uow.record_key("billing:2025-06") is True
+        with storage.unit_of_work() as uow:
+            assert uow.record_key("billing:2025-06") is False
+            assert uow.record_key("billing:2025-07") is True
+
+    def test_outbox_keeps_one_message_per_key_and_only_on_commit(self, storage: Storage) -> None:
+        first = OutboxMessage.new("courier.pickup", {"n": 1}, key="pickup:P-1", now=T0)
+        again = OutboxMessage.new("courier.pickup", {"n": 2}, key="pickup:P-1", now=T0)
+        lost = OutboxMessage.new("calendar.publish", {}, now=T0)
+        with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
+            uow.enqueue(lost)
+            raise _Boom
+        with storage.unit_of_work() as uow:
+            assert uow.enqueue(first) is True
+            assert uow.enqueue(again) is False
+        with storage.unit_of_work() as uow:
+            assert uow.outbox() == (first,)
+            assert uow.outbox(OutboxStatus.DELIVERED) == ()
+
+    def test_outbox_claims_are_leased(self, storage: Storage) -> None:
+        lease = timedelta(minutes=5)
+        due = OutboxMessage.new("t", {"due": True}, now=T0)
+        later = attrs.evolve(
+            OutboxMessage.new("t", {"due": False}, now=T0), next_attempt_at=T0 + timedelta(hours=1)
+        )
+        with storage.unit_of_work() as uow:
+            uow.enqueue(due)
+            uow.enqueue(later)
+        with storage.unit_of_work() as uow:
+            (claimed,) = uow.claim_outbox(now=T0, lease=lease, limit=10)
+        assert (claimed.id, claimed.attempts) == (due.id, 1)
+        with storage.unit_of_work() as uow:  # held by the first worker
+            assert uow.claim_outbox(now=T0 + timedelta(minutes=1), lease=lease, limit=10) == ()
+        with storage.unit_of_work() as uow:  # the first worker died: its lease ran out
+            (retaken,) = uow.claim_outbox(now=T0 + timedelta(minutes=6), lease=lease, limit=1)
+        assert (retaken.id, retaken.attempts) == (due.id, 2)
+        with storage.unit_of_work() as uow:  # the first worker is too late to finish
+            assert uow.finish_outbox(after_success(claimed, now=T0)) is False
+            assert uow.finish_outbox(after_success(retaken, now=T0 + timedelta(minutes=7)))
+        with storage.unit_of_work() as uow:
+            (done,) = uow.outbox(OutboxStatus.DELIVERED)
+            assert (done.id, done.attempts, done.delivered_at) == (
+                due.id,
+                2,
+                T0 + timedelta(minutes=7),
+            )
+            assert uow.claim_outbox(now=T0 + timedelta(days=1), lease=lease, limit=10) == (
+                attrs.evolve(later, attempts=1),
+            )
+
+    def test_a_failed_delivery_is_due_again_later(self, storage: Storage) -> None:
+        policy = Policy(outbox_retry_delays=(timedelta(minutes=1),))
+        message = OutboxMessage.new("t", {}, now=T0)
+        lease = timedelta(minutes=5)
+        with storage.unit_of_work() as uow:
+            uow.enqueue(message)
+        with storage.unit_of_work() as uow:
+            (claimed,) = uow.claim_outbox(now=T0, lease=lease, limit=1)
+            assert uow.finish_outbox(after_failure(claimed, "timeout", now=T0, policy=policy))
+        with storage.unit_of_work() as uow:
+            assert uow.claim_outbox(now=T0 + timedelta(seconds=30), lease=lease, limit=1) == ()
+            (second,) = uow.claim_outbox(now=T0 + timedelta(minutes=1), lease=lease, limit=1)
+            assert second.last_error == "timeout"
+            assert uow.finish_outbox(after_failure(second, "500", now=T0, policy=policy))
+        with storage.unit_of_work() as uow:
+            (dead,) = uow.outbox(OutboxStatus.DEAD)
+            assert (dead.attempts, dead.last_error) == (2, "500")
+            assert uow.claim_outbox(now=T0 + timedelta(days=9), lease=lease, limit=1) == ()
 
 
 class PersistentStorageContract(StorageContract):

@@ -8,8 +8,9 @@ at a time. Everything is lost when the process ends.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
@@ -30,10 +31,20 @@ from clientops.model import (
     StaffDirectory,
     contract_key,
 )
+from clientops.outbox import OutboxMessage, OutboxStatus
 
 __all__ = ["MemoryStorage"]
 
-_TABLES = ("clients", "appeals", "reactions", "departments", "employees", "absences")
+_TABLES = (
+    "clients",
+    "appeals",
+    "reactions",
+    "departments",
+    "employees",
+    "absences",
+    "batch_keys",
+    "outbox",
+)
 
 
 class _MemoryUnitOfWork:
@@ -85,6 +96,19 @@ class _MemoryUnitOfWork:
     def add_client(self, client: Client) -> None:
         self._check_contracts(client)
         self._insert("clients", "client", client.id, client)
+
+    def add_clients(self, clients: Sequence[Client]) -> None:
+        for client in clients:
+            self.add_client(client)
+
+    def contract_owners(self, numbers: Iterable[str]) -> Mapping[str, ClientId]:
+        wanted = {contract_key(n) for n in numbers}
+        return {
+            contract_key(number): client.id
+            for client in self._read("clients").values()
+            for number in client.contract_numbers
+            if contract_key(number) in wanted
+        }
 
     def get_client(self, client_id: ClientId) -> Client:
         client: Client = self._get("clients", "client", client_id)
@@ -153,6 +177,52 @@ class _MemoryUnitOfWork:
             employees=tuple(self._read("employees").values()),
             absences=tuple(self._read("absences").values()),
         )
+
+    # -- batches and the outbox
+    def record_key(self, key: str) -> bool:
+        if key in self._read("batch_keys"):
+            return False
+        self._write("batch_keys")[key] = True
+        return True
+
+    def enqueue(self, message: OutboxMessage) -> bool:
+        table = self._read("outbox")
+        if any(m.key == message.key for m, _ in table.values()):
+            return False
+        self._write("outbox")[message.id] = (message, None)
+        return True
+
+    def claim_outbox(
+        self, *, now: datetime, lease: timedelta, limit: int
+    ) -> tuple[OutboxMessage, ...]:
+        due = sorted(
+            (
+                m
+                for m, held in self._read("outbox").values()
+                if m.status is OutboxStatus.PENDING
+                and m.next_attempt_at <= now
+                and (held is None or held <= now)
+            ),
+            key=lambda m: (m.next_attempt_at, m.created_at, m.id),
+        )[:limit]
+        table = self._write("outbox")
+        claimed = tuple(attrs.evolve(m, attempts=m.attempts + 1) for m in due)
+        for m in claimed:
+            table[m.id] = (m, now + lease)
+        return claimed
+
+    def finish_outbox(self, message: OutboxMessage) -> bool:
+        stored = self._read("outbox").get(message.id)
+        if stored is None or stored[1] is None or stored[0].attempts != message.attempts:
+            return False
+        self._write("outbox")[message.id] = (message, None)
+        return True
+
+    def outbox(
+        self, status: OutboxStatus | None = None, *, limit: int = 1000
+    ) -> tuple[OutboxMessage, ...]:
+        found = [m for m, _ in self._read("outbox").values() if status in (None, m.status)]
+        return tuple(found[:limit])
 
 
 def _by_due(reaction: Reaction) -> Any:

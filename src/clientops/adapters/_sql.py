@@ -1,0 +1,427 @@
+"""What the SQLite and PostgreSQL stores share: one unit of work written against a DB-API
+connection, with the few dialect differences left to subclasses.
+
+Statements are written with ``?`` placeholders; the PostgreSQL store turns them into ``%s``.
+Each record is kept whole as JSON (the clientops wire form) beside the columns it is looked up
+by, so a new field of a record never needs a schema migration.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, TypeVar
+
+import attrs
+
+from clientops.errors import ConflictError, DuplicateError, NotFoundError
+from clientops.model import (
+    Absence,
+    Appeal,
+    AppealId,
+    Client,
+    ClientId,
+    ClientQuery,
+    Department,
+    Employee,
+    Reaction,
+    ReactionId,
+    StaffDirectory,
+    city_key,
+    contract_key,
+    organisation_key,
+)
+from clientops.outbox import OutboxMessage, OutboxStatus
+from clientops.serialization import make_converter
+
+T = TypeVar("T")
+
+CONVERTER = make_converter()
+
+
+def dump(obj: object) -> str:
+    return json.dumps(CONVERTER.unstructure(obj), ensure_ascii=False, separators=(",", ":"))
+
+
+def load(doc: str, cls: type[T]) -> T:
+    return CONVERTER.structure(json.loads(doc), cls)
+
+
+class StaffCache:
+    """A store's cached staff directory, valid while ``meta.staff_rev`` is unchanged."""
+
+    def __init__(self) -> None:
+        self.entry: tuple[int, StaffDirectory] | None = None
+
+
+class SQLUnitOfWork:
+    """The unit of work of a SQL store. Subclasses set the dialect hooks below."""
+
+    #: the exception(s) the driver raises for a unique or foreign key violation
+    integrity_errors: ClassVar[tuple[type[Exception], ...]] = ()
+    #: appended to the outbox claim's inner SELECT (PostgreSQL: ``FOR UPDATE SKIP LOCKED``)
+    claim_lock: ClassVar[str] = ""
+
+    def __init__(self, staff_cache: StaffCache) -> None:
+        self._staff_cache = staff_cache
+        self._staff_changed = False
+
+    # -- dialect -------------------------------------------------------------------------
+    def _x(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Execute one statement; return a cursor (iterable of tuples, ``rowcount``)."""
+        raise NotImplementedError
+
+    def _xmany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        raise NotImplementedError
+
+    def _ts(self, moment: datetime) -> Any:
+        """A timestamp as the driver stores it."""
+        raise NotImplementedError
+
+    # -- helpers -------------------------------------------------------------------------
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self._x(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def _staff_write(self) -> None:
+        self._staff_changed = True
+        self._x("UPDATE meta SET value=value+1 WHERE key='staff_rev'")
+
+    def _bump(
+        self, table: str, kind: str, key: str, version: int, sets: str, params: tuple[Any, ...]
+    ) -> None:
+        cur = self._x(
+            f"UPDATE {table} SET version=version+1, {sets} WHERE id=? AND version=?",
+            (*params, key, version),
+        )
+        if cur.rowcount == 0:
+            found = self._one(f"SELECT version FROM {table} WHERE id=?", (key,))
+            if found is None:
+                raise NotFoundError(kind, key)
+            raise ConflictError(kind, key, expected=version, found=found)
+
+    # -- clients -------------------------------------------------------------------------
+    def _check_contracts(self, client: Client) -> list[str]:
+        keys: list[str] = []
+        for number in client.contract_numbers:
+            key = contract_key(number)
+            owner = self._one("SELECT client_id FROM client_contracts WHERE contract_key=?", (key,))
+            if owner is not None and owner != client.id:
+                raise DuplicateError("contract", number, owner=owner)
+            if key not in keys:
+                keys.append(key)
+        return keys
+
+    def _index_client(self, client: Client, keys: list[str]) -> None:
+        if client.phones:
+            self._xmany(
+                "INSERT INTO client_phones(e164, client_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                [(p.e164, client.id) for p in client.phones],
+            )
+        if keys:
+            self._xmany(
+                "INSERT INTO client_contracts(contract_key, client_id) VALUES (?, ?)",
+                [(k, client.id) for k in keys],
+            )
+
+    @staticmethod
+    def _client_row(client: Client) -> tuple[Any, ...]:
+        return (
+            client.id,
+            client.version,
+            organisation_key(client.name),
+            city_key(client.city),
+            client.manager_id,
+            dump(client),
+        )
+
+    def add_client(self, client: Client) -> None:
+        keys = self._check_contracts(client)
+        try:
+            self._x(
+                "INSERT INTO clients(id, version, name_key, city_key, manager_id, doc) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                self._client_row(client),
+            )
+        except self.integrity_errors:
+            raise DuplicateError("client", client.id) from None
+        self._index_client(client, keys)
+
+    def _bulk_keys(self, clients: Sequence[Client]) -> list[tuple[str, str]]:
+        """The (contract_key, client_id) pairs of a batch, refusing a number that another
+        stored card or another card of the batch holds."""
+        pairs: dict[str, tuple[str, str]] = {}
+        for client in clients:
+            for number in client.contract_numbers:
+                key = contract_key(number)
+                held = pairs.get(key)
+                if held is not None and held[1] != client.id:
+                    raise DuplicateError("contract", number, owner=held[1])
+                pairs[key] = (key, client.id)
+        owners = self.contract_owners(pairs)
+        if owners:
+            key, owner = min(owners.items())
+            raise DuplicateError("contract", key, owner=owner)
+        return list(pairs.values())
+
+    def add_clients(self, clients: Sequence[Client]) -> None:
+        pairs = self._bulk_keys(clients)
+        try:
+            self._xmany(
+                "INSERT INTO clients(id, version, name_key, city_key, manager_id, doc) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [self._client_row(c) for c in clients],
+            )
+        except self.integrity_errors:
+            raise DuplicateError("client", "one of the batch") from None
+        self._xmany(
+            "INSERT INTO client_phones(e164, client_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            [(p.e164, c.id) for c in clients for p in c.phones],
+        )
+        if pairs:
+            self._xmany(
+                "INSERT INTO client_contracts(contract_key, client_id) VALUES (?, ?)", pairs
+            )
+
+    def contract_owners(self, numbers: Iterable[str]) -> Mapping[str, ClientId]:
+        keys = sorted({contract_key(n) for n in numbers})
+        owners: dict[str, ClientId] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = self._x(
+                f"SELECT contract_key, client_id FROM client_contracts "
+                f"WHERE contract_key IN ({marks})",
+                chunk,
+            )
+            owners.update((key, ClientId(owner)) for key, owner in rows)
+        return owners
+
+    def get_client(self, client_id: ClientId) -> Client:
+        doc = self._one("SELECT doc FROM clients WHERE id=?", (client_id,))
+        if doc is None:
+            raise NotFoundError("client", client_id)
+        return load(doc, Client)
+
+    def update_client(self, client: Client) -> Client:
+        keys = self._check_contracts(client)
+        new = attrs.evolve(client, version=client.version + 1)
+        self._bump(
+            "clients",
+            "client",
+            client.id,
+            client.version,
+            "name_key=?, city_key=?, manager_id=?, doc=?",
+            (organisation_key(new.name), city_key(new.city), new.manager_id, dump(new)),
+        )
+        self._x("DELETE FROM client_phones WHERE client_id=?", (client.id,))
+        self._x("DELETE FROM client_contracts WHERE client_id=?", (client.id,))
+        self._index_client(new, keys)
+        return new
+
+    def find_clients(self, query: ClientQuery) -> tuple[Client, ...]:
+        where: list[str] = []
+        params: list[Any] = []
+        if query.phone is not None:
+            where.append("id IN (SELECT client_id FROM client_phones WHERE e164=?)")
+            params.append(query.phone.e164)
+        if query.contract is not None:
+            where.append("id IN (SELECT client_id FROM client_contracts WHERE contract_key=?)")
+            params.append(contract_key(query.contract))
+        if query.name is not None:
+            where.append("name_key=?")
+            params.append(organisation_key(query.name))
+        if query.city is not None:
+            where.append("city_key=?")
+            params.append(city_key(query.city))
+        rows = self._x(f"SELECT doc FROM clients WHERE {' AND '.join(where)} ORDER BY seq", params)
+        return tuple(load(doc, Client) for (doc,) in rows)
+
+    def count_clients(self) -> int:
+        return int(self._one("SELECT count(*) FROM clients"))
+
+    # -- appeals, reactions --------------------------------------------------------------
+    def add_appeal(self, appeal: Appeal) -> None:
+        if self._one("SELECT 1 FROM clients WHERE id=?", (appeal.client_id,)) is None:
+            raise NotFoundError("client", appeal.client_id)
+        try:
+            self._x(
+                "INSERT INTO appeals(id, client_id, version, doc) VALUES (?, ?, ?, ?)",
+                (appeal.id, appeal.client_id, appeal.version, dump(appeal)),
+            )
+        except self.integrity_errors:
+            raise DuplicateError("appeal", appeal.id) from None
+
+    def get_appeal(self, appeal_id: AppealId) -> Appeal:
+        doc = self._one("SELECT doc FROM appeals WHERE id=?", (appeal_id,))
+        if doc is None:
+            raise NotFoundError("appeal", appeal_id)
+        return load(doc, Appeal)
+
+    def appeals_of(self, client_id: ClientId) -> tuple[Appeal, ...]:
+        rows = self._x("SELECT doc FROM appeals WHERE client_id=? ORDER BY seq", (client_id,))
+        return tuple(load(doc, Appeal) for (doc,) in rows)
+
+    def add_reaction(self, reaction: Reaction) -> None:
+        owner = self._one("SELECT client_id FROM appeals WHERE id=?", (reaction.appeal_id,))
+        if owner != reaction.client_id:
+            raise NotFoundError("appeal of client", (reaction.client_id, reaction.appeal_id))
+        try:
+            self._x(
+                "INSERT INTO reactions(id, appeal_id, client_id, department_id, employee_id, "
+                "due_at, done, version, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    reaction.id,
+                    reaction.appeal_id,
+                    reaction.client_id,
+                    reaction.department_id,
+                    reaction.employee_id,
+                    self._ts(reaction.due_at),
+                    int(reaction.done),
+                    reaction.version,
+                    dump(reaction),
+                ),
+            )
+        except self.integrity_errors:
+            raise DuplicateError("reaction", reaction.id) from None
+
+    def get_reaction(self, reaction_id: ReactionId) -> Reaction:
+        doc = self._one("SELECT doc FROM reactions WHERE id=?", (reaction_id,))
+        if doc is None:
+            raise NotFoundError("reaction", reaction_id)
+        return load(doc, Reaction)
+
+    def update_reaction(self, reaction: Reaction) -> Reaction:
+        new = attrs.evolve(reaction, version=reaction.version + 1)
+        self._bump(
+            "reactions",
+            "reaction",
+            reaction.id,
+            reaction.version,
+            "department_id=?, employee_id=?, due_at=?, done=?, doc=?",
+            (new.department_id, new.employee_id, self._ts(new.due_at), int(new.done), dump(new)),
+        )
+        return new
+
+    def reactions_of(self, client_id: ClientId) -> tuple[Reaction, ...]:
+        rows = self._x(
+            "SELECT doc FROM reactions WHERE client_id=? ORDER BY due_at, seq", (client_id,)
+        )
+        return tuple(load(doc, Reaction) for (doc,) in rows)
+
+    # -- staff ---------------------------------------------------------------------------
+    def put_department(self, department: Department) -> None:
+        self._x(
+            "INSERT INTO departments(id, doc) VALUES (?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET doc=excluded.doc",
+            (department.id, dump(department)),
+        )
+        self._staff_write()
+
+    def put_employee(self, employee: Employee) -> None:
+        if self._one("SELECT 1 FROM departments WHERE id=?", (employee.department_id,)) is None:
+            raise NotFoundError("department", employee.department_id)
+        self._x(
+            "INSERT INTO employees(id, department_id, doc) VALUES (?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET department_id=excluded.department_id, doc=excluded.doc",
+            (employee.id, employee.department_id, dump(employee)),
+        )
+        self._staff_write()
+
+    def add_absence(self, absence: Absence) -> None:
+        if self._one("SELECT 1 FROM employees WHERE id=?", (absence.employee_id,)) is None:
+            raise NotFoundError("employee", absence.employee_id)
+        self._x(
+            "INSERT INTO absences(employee_id, doc) VALUES (?, ?)",
+            (absence.employee_id, dump(absence)),
+        )
+        self._staff_write()
+
+    def staff(self) -> StaffDirectory:
+        """Served from the store's cache while the staff tables are unchanged (a counter in
+        ``meta`` says so, also for changes made by other processes)."""
+        rev = int(self._one("SELECT value FROM meta WHERE key='staff_rev'"))
+        cached = self._staff_cache.entry
+        if not self._staff_changed and cached is not None and cached[0] == rev:
+            return cached[1]
+        directory = StaffDirectory(
+            departments=tuple(
+                load(d, Department) for (d,) in self._x("SELECT doc FROM departments ORDER BY id")
+            ),
+            employees=tuple(
+                load(d, Employee) for (d,) in self._x("SELECT doc FROM employees ORDER BY id")
+            ),
+            absences=tuple(
+                load(d, Absence) for (d,) in self._x("SELECT doc FROM absences ORDER BY seq")
+            ),
+        )
+        if not self._staff_changed:
+            self._staff_cache.entry = (rev, directory)
+        return directory
+
+    # -- batches and the outbox ----------------------------------------------------------
+    def record_key(self, key: str) -> bool:
+        cur = self._x(
+            "INSERT INTO batch_keys(key) VALUES (?) ON CONFLICT DO NOTHING",
+            (key,),
+        )
+        return bool(cur.rowcount == 1)
+
+    def enqueue(self, message: OutboxMessage) -> bool:
+        cur = self._x(
+            "INSERT INTO outbox(id, key, topic, status, next_attempt_at, attempts, doc) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (
+                message.id,
+                message.key,
+                message.topic,
+                message.status.value,
+                self._ts(message.next_attempt_at),
+                message.attempts,
+                dump(message),
+            ),
+        )
+        return bool(cur.rowcount == 1)
+
+    def claim_outbox(
+        self, *, now: datetime, lease: timedelta, limit: int
+    ) -> tuple[OutboxMessage, ...]:
+        at = self._ts(now)
+        rows = self._x(
+            "UPDATE outbox SET attempts=attempts+1, lease_until=? WHERE seq IN ("
+            "SELECT seq FROM outbox WHERE status='pending' AND next_attempt_at<=? "
+            "AND (lease_until IS NULL OR lease_until<=?) "
+            f"ORDER BY next_attempt_at, seq LIMIT ?{self.claim_lock}) "
+            "RETURNING doc, attempts",
+            (self._ts(now + lease), at, at, limit),
+        ).fetchall()
+        claimed = [attrs.evolve(load(doc, OutboxMessage), attempts=n) for doc, n in rows]
+        claimed.sort(key=lambda m: (m.next_attempt_at, m.created_at, m.id))
+        return tuple(claimed)
+
+    def finish_outbox(self, message: OutboxMessage) -> bool:
+        cur = self._x(
+            "UPDATE outbox SET status=?, next_attempt_at=?, lease_until=NULL, doc=? "
+            "WHERE id=? AND attempts=? AND lease_until IS NOT NULL",
+            (
+                message.status.value,
+                self._ts(message.next_attempt_at),
+                dump(message),
+                message.id,
+                message.attempts,
+            ),
+        )
+        return bool(cur.rowcount == 1)
+
+    def outbox(
+        self, status: OutboxStatus | None = None, *, limit: int = 1000
+    ) -> tuple[OutboxMessage, ...]:
+        if status is None:
+            rows = self._x("SELECT doc, attempts FROM outbox ORDER BY seq LIMIT ?", (limit,))
+        else:
+            rows = self._x(
+                "SELECT doc, attempts FROM outbox WHERE status=? ORDER BY seq LIMIT ?",
+                (status.value, limit),
+            )
+        return tuple(attrs.evolve(load(doc, OutboxMessage), attempts=n) for doc, n in rows)

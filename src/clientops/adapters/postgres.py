@@ -1,0 +1,333 @@
+"""The store for teams (``postgresql://user@host:5432/dbname``), on psycopg 3 with a pool.
+
+Install it with ``pip install 'clientops[postgresql]'``. The tables are the SQLite store's, at
+the same schema versions (:data:`MIGRATIONS`), in the PostgreSQL schema the URL names::
+
+    postgresql://crm@db.example.ru/crm?schema=clientops&pool_max_size=20
+
+Query options that clientops reads and removes before the rest goes to libpq:
+
+``schema``
+    the PostgreSQL schema holding the tables (default ``public``); created when missing.
+``pool_min_size``, ``pool_max_size``
+    connections kept open and the most opened at once (default 1 and 10).
+``pool_timeout``
+    seconds to wait for a free connection, and for the first one when the store opens
+    (default 30).
+
+Every other option (``sslmode``, ``connect_timeout``, ``application_name``…) is libpq's own.
+
+A unit of work is one transaction at ``READ COMMITTED`` on one pooled connection. Updates are
+checked against the record's version inside the ``UPDATE`` itself, so two managers who saved the
+same card at once get one success and one :class:`~clientops.errors.ConflictError`, never a
+lost write. Opening a store takes a transaction-scoped advisory lock while it migrates, so
+processes that start together migrate once. After a :class:`~clientops.errors.DuplicateError`
+PostgreSQL has aborted the transaction: end the unit of work (it is rolled back).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from clientops.adapters._sql import SQLUnitOfWork, StaffCache
+from clientops.errors import (
+    ClientopsError,
+    ConfigurationError,
+    DuplicateError,
+    SchemaVersionError,
+    StorageError,
+)
+from clientops.model import Client
+
+try:
+    import psycopg
+    from psycopg import sql
+    from psycopg_pool import ConnectionPool, PoolTimeout
+except ImportError as exc:  # pragma: no cover - depends on the installation
+    raise ConfigurationError(
+        "the PostgreSQL store needs psycopg 3: pip install 'clientops[postgresql]'"
+    ) from exc
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PostgresStorage"]
+
+#: Schema migrations: ``MIGRATIONS[i]`` takes a schema from version ``i`` to ``i + 1``. The
+#: versions are the SQLite store's: the same records and indexes, in PostgreSQL's types.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE clients (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id text NOT NULL UNIQUE,
+            version integer NOT NULL,
+            name_key text NOT NULL,
+            city_key text NOT NULL,
+            manager_id text,
+            doc text NOT NULL)""",
+        "CREATE INDEX clients_name ON clients(name_key, city_key)",
+        "CREATE INDEX clients_manager ON clients(manager_id)",
+        """CREATE TABLE client_phones (
+            e164 text NOT NULL,
+            client_id text NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+            PRIMARY KEY (e164, client_id))""",
+        "CREATE INDEX client_phones_client ON client_phones(client_id)",
+        """CREATE TABLE client_contracts (
+            contract_key text PRIMARY KEY,
+            client_id text NOT NULL REFERENCES clients(id) ON DELETE CASCADE)""",
+        "CREATE INDEX client_contracts_client ON client_contracts(client_id)",
+        """CREATE TABLE appeals (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id text NOT NULL UNIQUE,
+            client_id text NOT NULL REFERENCES clients(id),
+            version integer NOT NULL,
+            doc text NOT NULL)""",
+        "CREATE INDEX appeals_client ON appeals(client_id)",
+        """CREATE TABLE reactions (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id text NOT NULL UNIQUE,
+            appeal_id text NOT NULL REFERENCES appeals(id),
+            client_id text NOT NULL REFERENCES clients(id),
+            department_id text,
+            employee_id text,
+            due_at timestamptz NOT NULL,
+            done integer NOT NULL,
+            version integer NOT NULL,
+            doc text NOT NULL)""",
+        "CREATE INDEX reactions_employee_due ON reactions(employee_id, done, due_at)",
+        "CREATE INDEX reactions_department_due ON reactions(department_id, done, due_at)",
+        "CREATE INDEX reactions_client ON reactions(client_id, due_at)",
+        "CREATE INDEX reactions_appeal ON reactions(appeal_id)",
+        "CREATE TABLE departments (id text PRIMARY KEY, doc text NOT NULL)",
+        """CREATE TABLE employees (
+            id text PRIMARY KEY,
+            department_id text NOT NULL REFERENCES departments(id),
+            doc text NOT NULL)""",
+        """CREATE TABLE absences (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            employee_id text NOT NULL REFERENCES employees(id),
+            doc text NOT NULL)""",
+        "CREATE TABLE meta (key text PRIMARY KEY, value bigint NOT NULL)",
+        "INSERT INTO meta(key, value) VALUES ('staff_rev', 0)",
+    ),
+    (
+        "CREATE TABLE batch_keys (key text PRIMARY KEY)",
+        """CREATE TABLE outbox (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id text NOT NULL UNIQUE,
+            key text NOT NULL UNIQUE,
+            topic text NOT NULL,
+            status text NOT NULL,
+            next_attempt_at timestamptz NOT NULL,
+            lease_until timestamptz,
+            attempts integer NOT NULL,
+            doc text NOT NULL)""",
+        "CREATE INDEX outbox_due ON outbox(status, next_attempt_at)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_OPTIONS = ("schema", "pool_min_size", "pool_max_size", "pool_timeout")
+
+
+@functools.lru_cache(maxsize=512)
+def _pg(statement: str) -> str:
+    """A statement written with ``?`` placeholders, in psycopg's ``%s`` style."""
+    return statement.replace("?", "%s")
+
+
+class _PostgresUnitOfWork(SQLUnitOfWork):
+    integrity_errors = (psycopg.errors.IntegrityError,)
+    claim_lock = " FOR UPDATE SKIP LOCKED"
+
+    def __init__(self, conn: psycopg.Connection[Any], staff: StaffCache) -> None:
+        super().__init__(staff)
+        self._conn = conn
+
+    def _x(self, statement: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
+        return self._conn.execute(_pg(statement), params)
+
+    def _xmany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            with self._conn.cursor() as cur:
+                cur.executemany(_pg(statement), rows)
+
+    def _ts(self, moment: datetime) -> datetime:
+        return moment
+
+    def add_clients(self, clients: Sequence[Client]) -> None:
+        """``COPY`` the cards and their lookup rows: one round trip per table."""
+        pairs = self._bulk_keys(clients)
+        try:
+            with self._conn.cursor() as cur:
+                with cur.copy(
+                    "COPY clients(id, version, name_key, city_key, manager_id, doc) FROM STDIN"
+                ) as copy:
+                    for client in clients:
+                        copy.write_row(self._client_row(client))
+                with cur.copy("COPY client_phones(e164, client_id) FROM STDIN") as copy:
+                    seen: set[tuple[str, str]] = set()
+                    for client in clients:
+                        for phone in client.phones:
+                            row = (phone.e164, client.id)
+                            if row not in seen:
+                                seen.add(row)
+                                copy.write_row(row)
+                with cur.copy("COPY client_contracts(contract_key, client_id) FROM STDIN") as copy:
+                    for pair in pairs:
+                        copy.write_row(pair)
+        except psycopg.errors.IntegrityError as exc:
+            raise DuplicateError("client", _detail(exc)) from None
+
+
+def _detail(exc: psycopg.Error) -> str:
+    diag = exc.diag
+    return diag.message_detail or diag.message_primary or str(exc)
+
+
+def _split_url(url: str) -> tuple[str, dict[str, str]]:
+    """The libpq URL without clientops's own query options, and those options."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ConfigurationError(f"not a postgresql URL: {url!r}")
+    ours: dict[str, str] = {}
+    theirs: list[tuple[str, str]] = []
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key in _OPTIONS:
+            ours[key] = value
+        else:
+            theirs.append((key, value))
+    return urlunsplit(parts._replace(query=urlencode(theirs))), ours
+
+
+class PostgresStorage:
+    """A clientops store in a PostgreSQL schema, shared by many processes."""
+
+    name = "postgresql"
+
+    def __init__(
+        self,
+        conninfo: str,
+        *,
+        schema: str = "public",
+        min_size: int = 1,
+        max_size: int = 10,
+        timeout: float = 30.0,
+    ) -> None:
+        if not _IDENTIFIER.match(schema):
+            raise ConfigurationError(
+                f"postgresql schema {schema!r}: use lower-case letters, digits and _"
+            )
+        if not 0 <= min_size <= max_size or max_size < 1:
+            raise ConfigurationError(
+                f"postgresql pool sizes: need 0 <= min ({min_size}) <= max ({max_size}), max >= 1"
+            )
+        self.conninfo = conninfo
+        self.schema = schema
+        self._timeout = timeout
+        self._staff = StaffCache()
+        self._local = threading.local()
+        self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+            conninfo,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=timeout,
+            kwargs={"options": f"-c search_path={schema}"},
+            open=False,
+            name=f"clientops-{schema}",
+        )
+        try:
+            self._pool.open(wait=True, timeout=timeout)
+        except PoolTimeout as exc:
+            self._pool.close()
+            raise StorageError(
+                self.name, "open", f"no connection to the server within {timeout} s: {exc}"
+            ) from exc
+        try:
+            self._migrate()
+        except BaseException:
+            self._pool.close()
+            raise
+
+    @classmethod
+    def from_url(cls, url: str) -> PostgresStorage:
+        conninfo, options = _split_url(url)
+        try:
+            return cls(
+                conninfo,
+                schema=options.get("schema", "public"),
+                min_size=int(options.get("pool_min_size", 1)),
+                max_size=int(options.get("pool_max_size", 10)),
+                timeout=float(options.get("pool_timeout", 30.0)),
+            )
+        except ValueError as exc:
+            raise ConfigurationError(f"postgresql URL {url!r}: {exc}") from None
+
+    @property
+    def schema_version(self) -> int:
+        with self._pool.connection() as conn:
+            return self._version(conn)
+
+    @staticmethod
+    def _version(conn: psycopg.Connection[Any]) -> int:
+        row = conn.execute(
+            "SELECT version FROM clientops_schema WHERE to_regclass('clientops_schema') IS NOT NULL"
+        ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def _migrate(self) -> None:
+        try:
+            with self._pool.connection() as conn, conn.transaction():
+                conn.execute(
+                    "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"clientops:{self.schema}",)
+                )
+                conn.execute(
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema))
+                )
+                conn.execute("CREATE TABLE IF NOT EXISTS clientops_schema (version integer)")
+                found = self._version(conn)
+                if found > SCHEMA_VERSION:
+                    raise SchemaVersionError(self.name, found, SCHEMA_VERSION)
+                if found == 0:
+                    conn.execute("INSERT INTO clientops_schema(version) VALUES (0)")
+                for version in range(found, SCHEMA_VERSION):
+                    for statement in MIGRATIONS[version]:
+                        conn.execute(statement.encode())
+                    conn.execute("UPDATE clientops_schema SET version=%s", (version + 1,))
+        except psycopg.Error as exc:
+            raise StorageError(self.name, "migrate", f"schema {self.schema}: {exc}") from exc
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[_PostgresUnitOfWork]:
+        if getattr(self._local, "open", False):
+            raise StorageError(self.name, "begin", "a unit of work is already open")
+        self._local.open = True
+        try:
+            with self._work() as uow:
+                yield uow
+        finally:
+            self._local.open = False
+
+    @contextmanager
+    def _work(self) -> Iterator[_PostgresUnitOfWork]:
+        stage = "begin"
+        try:
+            with self._pool.connection() as conn:
+                stage = "write"
+                with conn.transaction():
+                    yield _PostgresUnitOfWork(conn, self._staff)
+                    stage = "commit"
+        except ClientopsError:
+            raise
+        except PoolTimeout as exc:
+            raise StorageError(self.name, "begin", f"no free connection: {exc}") from exc
+        except psycopg.Error as exc:
+            raise StorageError(self.name, stage, str(exc)) from exc
+
+    def close(self) -> None:
+        self._pool.close()
