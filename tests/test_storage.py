@@ -173,3 +173,27 @@ class TestPostgresStorage(PersistentStorageContract):
 
         assert isinstance(storage, PostgresStorage)
         return PostgresStorage(storage.conninfo, schema=storage.schema)
+
+
+def test_a_version_1_file_is_migrated_with_its_data(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clientops.adapters import sqlite
+
+    card = a_client()
+    monkeypatch.setattr(sqlite, "MIGRATIONS", sqlite.MIGRATIONS[:1])
+    monkeypatch.setattr(sqlite, "SCHEMA_VERSION", 1)
+    store = SQLiteStorage(db_path)
+    with store.unit_of_work() as uow:
+        uow.add_client(card)
+    assert store.schema_version == 1
+    store.close()
+    monkeypatch.undo()
+    store = SQLiteStorage(db_path)
+    try:
+        assert store.schema_version == SCHEMA_VERSION == 2
+        with store.unit_of_work() as uow:
+            assert uow.get_client(card.id) == card
+            assert uow.record_key("after the upgrade")
+    finally:
+        store.close()
