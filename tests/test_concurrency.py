@@ -138,3 +138,25 @@ def test_a_worker_killed_after_sending_is_relieved_after_its_lease_with_the_same
     assert sent[first_key] == 2
     assert sum(sent.values()) == 11
     assert {m.key for m in ops.outbox(OutboxStatus.DELIVERED)} == set(keys)
+
+
+def test_an_import_killed_before_commit_leaves_nothing_and_a_rerun_stores_all_once(
+    ops: ClientOps, url: str, tmp_path: Path
+) -> None:
+    rows = "".join(
+        f"ООО «Партия {i}»;Москва;+7 495 {100 + i // 100:03d}-{i % 100:02d}-00;П-{i}\n"
+        for i in range(300)
+    )
+    path = tmp_path / "clients.csv"
+    path.write_bytes(("Наименование;Город;Телефон;Договор\n" + rows).encode("cp1251"))
+    doomed = start("bulk", url, str(path), "1")
+    out, err = doomed.communicate(timeout=120)
+    assert doomed.returncode == -9, err
+    assert out.split() == ["written", "300"]  # killed with every row written, uncommitted
+    with ops.storage.unit_of_work() as uow:
+        assert uow.count_clients() == 0
+    assert finish(start("bulk", url, str(path), "0"))[0] == "imported 300 skipped 0"
+    assert finish(start("bulk", url, str(path), "0"))[0] == "imported 0 skipped 1"
+    with ops.storage.unit_of_work() as uow:
+        assert uow.count_clients() == 300
+        assert len(uow.contract_owners(f"П-{i}" for i in range(300))) == 300

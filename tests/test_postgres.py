@@ -83,26 +83,42 @@ def test_a_schema_from_a_newer_clientops_is_refused_untouched(postgres_url: str)
 
 
 def test_a_version_1_schema_is_migrated_with_its_data(postgres_url: str) -> None:
-    from clientops.adapters import postgres
+    from clientops import EmployeeId, to_json
+    from clientops.adapters.postgres import MIGRATIONS
+    from clientops.testing import T0, a_reaction, an_appeal
 
-    card = a_client()
-    old = postgres.MIGRATIONS
-    postgres.MIGRATIONS = old[:1]
-    postgres.SCHEMA_VERSION = 1
-    try:
-        store = PostgresStorage.from_url(postgres_url)
-        with store.unit_of_work() as uow:
-            uow.add_client(card)
-        assert store.schema_version == 1
-        store.close()
-    finally:
-        postgres.MIGRATIONS = old
-        postgres.SCHEMA_VERSION = len(old)
+    card = a_client(name="ООО «Старое»")
+    appeal = an_appeal(card)
+    reaction = a_reaction(appeal, employee_id=EmployeeId("anna"), due_at=T0)
+    conninfo, options = _split_url(postgres_url)
+    schema = options["schema"]
+    with psycopg.connect(conninfo, autocommit=True) as conn:  # as clientops 0.1 left it
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+        conn.execute(f'SET search_path TO "{schema}"')
+        for statement in MIGRATIONS[0]:
+            conn.execute(statement.encode())
+        conn.execute("CREATE TABLE clientops_schema (version integer)")
+        conn.execute("INSERT INTO clientops_schema VALUES (1)")
+        conn.execute(
+            "INSERT INTO clients(id, version, name_key, city_key, doc) VALUES (%s, 0, '', '', %s)",
+            (card.id, to_json(card)),
+        )
+        conn.execute(
+            "INSERT INTO appeals(id, client_id, version, doc) VALUES (%s, %s, 0, %s)",
+            (appeal.id, card.id, to_json(appeal)),
+        )
+        conn.execute(
+            "INSERT INTO reactions(id, appeal_id, client_id, employee_id, due_at, done, version,"
+            " doc) VALUES (%s, %s, %s, 'anna', %s, 0, 0, %s)",
+            (reaction.id, appeal.id, card.id, T0, to_json(reaction)),
+        )
     store = PostgresStorage.from_url(postgres_url)
     try:
         assert store.schema_version == SCHEMA_VERSION
         with store.unit_of_work() as uow:
             assert uow.get_client(card.id) == card
+            (due,) = uow.due_reactions(EmployeeId("anna"), until=T0)
+            assert (due.client_name, due.topic) == ("ООО «Старое»", reaction.topic)
             assert uow.record_key("after the upgrade")
     finally:
         store.close()

@@ -175,25 +175,42 @@ class TestPostgresStorage(PersistentStorageContract):
         return PostgresStorage(storage.conninfo, schema=storage.schema)
 
 
-def test_a_version_1_file_is_migrated_with_its_data(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from clientops.adapters import sqlite
+def test_a_version_1_file_is_migrated_with_its_data(db_path: Path) -> None:
+    from clientops import EmployeeId, to_json
+    from clientops.adapters.sqlite import MIGRATIONS
+    from clientops.testing import T0, a_reaction, an_appeal
 
-    card = a_client()
-    monkeypatch.setattr(sqlite, "MIGRATIONS", sqlite.MIGRATIONS[:1])
-    monkeypatch.setattr(sqlite, "SCHEMA_VERSION", 1)
-    store = SQLiteStorage(db_path)
-    with store.unit_of_work() as uow:
-        uow.add_client(card)
-    assert store.schema_version == 1
-    store.close()
-    monkeypatch.undo()
+    card = a_client(name="ООО «Старое»")
+    appeal = an_appeal(card)
+    reaction = a_reaction(appeal, employee_id=EmployeeId("anna"), due_at=T0)
+    with sqlite3.connect(db_path) as raw:  # a file as clientops 0.1 (schema 1) left it
+        for statement in MIGRATIONS[0]:
+            raw.execute(statement)
+        raw.execute("PRAGMA user_version=1")
+        raw.execute(
+            "INSERT INTO clients(id, version, name_key, city_key, doc) VALUES (?, 0, '', '', ?)",
+            (card.id, to_json(card)),
+        )
+        raw.execute(
+            "INSERT INTO appeals(id, client_id, version, doc) VALUES (?, ?, 0, ?)",
+            (appeal.id, card.id, to_json(appeal)),
+        )
+        raw.execute(
+            "INSERT INTO reactions(id, appeal_id, client_id, employee_id, due_at, done, version,"
+            " doc) VALUES (?, ?, ?, 'anna', '2025-06-23T07:00:00.000000', 0, 0, ?)",
+            (reaction.id, appeal.id, card.id, to_json(reaction)),
+        )
     store = SQLiteStorage(db_path)
     try:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION
         with store.unit_of_work() as uow:
             assert uow.get_client(card.id) == card
+            (due,) = uow.due_reactions(EmployeeId("anna"), until=T0)
+            assert (due.client_name, due.topic, due.kind) == (
+                "ООО «Старое»",
+                reaction.topic,
+                reaction.kind,
+            )
             assert uow.record_key("after the upgrade")
     finally:
         store.close()

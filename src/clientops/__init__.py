@@ -46,6 +46,7 @@ from clientops.model import (
     Contact,
     Department,
     DepartmentId,
+    DueReaction,
     Employee,
     EmployeeId,
     Money,
@@ -72,7 +73,7 @@ from clientops.rules.calls import (
     route_incoming_call,
 )
 from clientops.serialization import from_json, make_converter, structure, to_json, unstructure
-from clientops.services import DEFAULT_URL, ClientOps, DeliveryReport, connect
+from clientops.services import DEFAULT_URL, ClientOps, DeliveryReport, ImportReport, connect
 
 __all__ = [
     "DEFAULT_URL",
@@ -106,11 +107,13 @@ __all__ = [
     "DeliveryReport",
     "Department",
     "DepartmentId",
+    "DueReaction",
     "DuplicateError",
     "Employee",
     "EmployeeId",
     "Event",
     "FieldError",
+    "ImportReport",
     "IncomingCall",
     "InvalidPhoneError",
     "Messages",

@@ -47,6 +47,7 @@ __all__ = [
     "Contact",
     "Department",
     "DepartmentId",
+    "DueReaction",
     "Employee",
     "EmployeeId",
     "Money",
@@ -567,3 +568,19 @@ class Reaction:
 
     def overdue(self, now: datetime) -> bool:
         return not self.done and self.due_at < now
+
+
+@attrs.frozen
+class DueReaction:
+    """An open reaction on a manager's list: what the agenda shows, read without loading the
+    whole reaction and client records."""
+
+    reaction_id: ReactionId
+    client_id: ClientId
+    client_name: str
+    kind: ReactionKind
+    topic: str
+    due_at: datetime
+
+    def overdue(self, now: datetime) -> bool:
+        return self.due_at < now

@@ -25,7 +25,9 @@ from clientops.model import (
     ClientId,
     ClientQuery,
     Department,
+    DueReaction,
     Employee,
+    EmployeeId,
     Reaction,
     ReactionId,
     StaffDirectory,
@@ -90,6 +92,10 @@ class UnitOfWork(Protocol):
 
     def reactions_of(self, client_id: ClientId) -> tuple[Reaction, ...]:
         """The client's reactions, by due time."""
+
+    def due_reactions(self, employee_id: EmployeeId, *, until: datetime) -> tuple[DueReaction, ...]:
+        """The employee's open reactions due at or before ``until``, earliest (most overdue)
+        first: one set-based query, not a scan of the clients."""
 
     # staff ---------------------------------------------------------------------------
     def put_department(self, department: Department) -> None:

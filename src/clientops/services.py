@@ -12,6 +12,7 @@ commands inside one unit of work, then publish the events.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
@@ -20,9 +21,10 @@ from typing import Any
 import attrs
 
 from clientops.commands import Command, CreateAppeal, CreateClient, CreateReaction, TransferCall
-from clientops.errors import FieldError, ValidationError
+from clientops.errors import FieldError, NotFoundError, ValidationError
 from clientops.events import ClientCreated, Event
 from clientops.host import PluginHost
+from clientops.imports import ClientImport, ImportedClient, RejectedRow, read_clients_csv
 from clientops.model import (
     Absence,
     Appeal,
@@ -30,18 +32,20 @@ from clientops.model import (
     ClientId,
     ClientQuery,
     Department,
+    DueReaction,
     Employee,
     EmployeeId,
     Phone,
     Reaction,
     StaffDirectory,
+    contract_key,
 )
 from clientops.outbox import OutboxMessage, OutboxStatus, after_failure, after_success
 from clientops.policy import Policy
 from clientops.ports import Storage, UnitOfWork
 from clientops.rules.calls import CallRouting, IncomingCall, client_queries, route_incoming_call
 
-__all__ = ["DEFAULT_URL", "ClientOps", "DeliveryReport", "connect"]
+__all__ = ["DEFAULT_URL", "ClientOps", "DeliveryReport", "ImportReport", "connect"]
 
 #: Where :func:`connect` keeps its data when given no URL: a file in the working directory.
 DEFAULT_URL = "sqlite:///clientops.db"
@@ -58,6 +62,31 @@ class DeliveryReport:
     dead: tuple[OutboxMessage, ...] = ()
     #: taken over by another worker after this one's lease ran out; its outcome was not stored
     lost_lease: tuple[OutboxMessage, ...] = ()
+
+
+@attrs.frozen
+class ImportReport:
+    """What :meth:`ClientOps.import_clients` did with a file.
+
+    ``parsed`` is the file as read (encoding, delimiter, digest, every row's verdict).
+    ``stored`` are the rows stored by this run; ``rejected`` the rows refused, by the file's
+    own checks or because a stored card already holds their contract number. A file imported
+    before is recognised by its digest: ``already_imported`` is then true and nothing is stored.
+    """
+
+    parsed: ClientImport
+    stored: tuple[ImportedClient, ...]
+    rejected: tuple[RejectedRow, ...]
+    already_imported: bool = False
+
+    def summary(self) -> str:
+        """One line in Russian: the rows read, stored and rejected."""
+        if self.already_imported:
+            return f"Файл уже загружен (SHA-256 {self.parsed.digest[:12]}…): ничего не добавлено."
+        return (
+            f"Строк: {self.parsed.rows}, добавлено: {len(self.stored)}, "
+            f"отклонено: {len(self.rejected)}."
+        )
 
 
 def put_staff(uow: UnitOfWork, staff: StaffDirectory) -> None:
@@ -196,6 +225,68 @@ class ClientOps:
         with self.storage.unit_of_work() as uow:
             return uow.reactions_of(client_id)
 
+    def import_clients(
+        self,
+        source: bytes | str | os.PathLike[str],
+        *,
+        encoding: str | None = None,
+        delimiter: str | None = None,
+    ) -> ImportReport:
+        """Import cards from a CSV file (UTF-8 or windows-1251, ``;`` or ``,``): every row is
+        checked (:func:`clientops.imports.read_clients_csv`), and the accepted rows are stored
+        in one unit of work, so a crash stores none of them. The same file imported again
+        (same bytes) stores nothing: ``already_imported`` says so. A row whose contract number
+        a stored card holds is rejected, naming that card. A file that cannot be read as a
+        table of clients raises ValidationError naming the line, and stores nothing."""
+        parsed = read_clients_csv(
+            source,
+            now=self.now(),
+            policy=self.policy,
+            encoding=encoding,
+            delimiter=delimiter,
+            staff=self.staff(),
+        )
+        with self.storage.unit_of_work() as uow:
+            if not uow.record_key(f"import:clients:{parsed.digest}"):
+                return ImportReport(parsed, (), parsed.rejected, already_imported=True)
+            owners = uow.contract_owners(
+                n for row in parsed.accepted for n in row.client.contract_numbers
+            )
+            stored: list[ImportedClient] = []
+            taken: list[RejectedRow] = []
+            column = _column_name(parsed, "contract_numbers")
+            for row in parsed.accepted:
+                held = [n for n in row.client.contract_numbers if contract_key(n) in owners]
+                if not held:
+                    stored.append(row)
+                    continue
+                reasons = tuple(
+                    FieldError(
+                        column,
+                        f"договор «{n}» уже есть у клиента {owners[contract_key(n)]}",
+                    )
+                    for n in held
+                )
+                taken.append(RejectedRow(row.line, reasons, ()))
+            uow.add_clients([row.client for row in stored])
+        rejected = tuple(sorted((*parsed.rejected, *taken), key=lambda r: r.line))
+        self._publish(ClientCreated(row.client.id, self.now()) for row in stored)
+        return ImportReport(parsed, tuple(stored), rejected)
+
+    # ------------------------------------------------------------------ the agenda
+    def due_reactions(
+        self, manager: EmployeeId, *, until: datetime | None = None
+    ) -> tuple[DueReaction, ...]:
+        """The manager's open reactions due by ``until`` (now by default), most overdue first.
+        An employee the staff directory does not know raises NotFoundError."""
+        moment = until if until is not None else self.now()
+        if moment.utcoffset() is None:
+            raise ValidationError([FieldError("until", "must be timezone-aware")])
+        with self.storage.unit_of_work() as uow:
+            if uow.staff().employee(manager) is None:
+                raise NotFoundError("employee", manager)
+            return uow.due_reactions(manager, until=moment)
+
     # ------------------------------------------------------------------ the outbox
     def enqueue(
         self, topic: str, payload: Mapping[str, Any], *, key: str | None = None
@@ -282,6 +373,13 @@ class ClientOps:
                 _apply(uow, command)
         self._publish(routing.decision.events)
         return routing
+
+
+def _column_name(parsed: ClientImport, field: str) -> str:
+    for header, name in zip(parsed.header, parsed.fields, strict=False):
+        if name == field:
+            return header
+    return field
 
 
 def connect(

@@ -385,6 +385,47 @@ class StorageContract:
         with storage.unit_of_work() as uow:
             assert uow.staff() == StaffDirectory()
 
+    def test_due_reactions_are_an_employees_open_ones_most_overdue_first(
+        self, storage: Storage
+    ) -> None:
+        card = a_client(name="ООО «Ромашка»")
+        appeal = an_appeal(card)
+        anna, petrov = EmployeeId("anna"), EmployeeId("petrov")
+        hour = timedelta(hours=1)
+        late = a_reaction(appeal, employee_id=anna, due_at=T0 - 2 * hour, topic="перезвонить")
+        now = a_reaction(appeal, employee_id=anna, due_at=T0, kind=ReactionKind.EMAIL)
+        earlier = a_reaction(appeal, employee_id=anna, due_at=T0 - 3 * hour)
+        done = a_reaction(appeal, employee_id=anna, due_at=T0 - hour, done_at=T0 - hour)
+        future = a_reaction(appeal, employee_id=anna, due_at=T0 + hour)
+        other = a_reaction(appeal, employee_id=petrov, due_at=T0 - hour)
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_appeal(appeal)
+            for r in (late, now, earlier, done, future, other):
+                uow.add_reaction(r)
+        with storage.unit_of_work() as uow:
+            due = uow.due_reactions(anna, until=T0)
+        assert [d.reaction_id for d in due] == [earlier.id, late.id, now.id]
+        first = due[1]
+        assert (first.client_id, first.client_name, first.topic, first.kind) == (
+            card.id,
+            "ООО «Ромашка»",
+            "перезвонить",
+            late.kind,
+        )
+        assert first.due_at == late.due_at
+        assert [d.overdue(T0) for d in due] == [True, True, False]
+        with storage.unit_of_work() as uow:
+            uow.update_client(attrs.evolve(card, name="ООО «Лютик»"))
+            uow.update_reaction(attrs.evolve(late, done_at=T0))
+        with storage.unit_of_work() as uow:
+            due = uow.due_reactions(anna, until=T0)
+            assert [(d.reaction_id, d.client_name) for d in due] == [
+                (earlier.id, "ООО «Лютик»"),
+                (now.id, "ООО «Лютик»"),
+            ]
+            assert uow.due_reactions(EmployeeId("nobody"), until=T0) == ()
+
     # -- bulk writes ---------------------------------------------------------------------
     def test_bulk_add_stores_every_card_with_its_lookups(self, storage: Storage) -> None:
         cards = [a_client(name=f"ООО «Партия {i}»", contract_numbers=(f"B-{i}",)) for i in range(5)]

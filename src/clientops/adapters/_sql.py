@@ -24,9 +24,12 @@ from clientops.model import (
     ClientId,
     ClientQuery,
     Department,
+    DueReaction,
     Employee,
+    EmployeeId,
     Reaction,
     ReactionId,
+    ReactionKind,
     StaffDirectory,
     city_key,
     contract_key,
@@ -38,6 +41,7 @@ from clientops.serialization import make_converter
 T = TypeVar("T")
 
 CONVERTER = make_converter()
+_REACTION_KINDS = {kind.value: kind for kind in ReactionKind}
 
 
 def dump(obj: object) -> str:
@@ -77,6 +81,10 @@ class SQLUnitOfWork:
 
     def _ts(self, moment: datetime) -> Any:
         """A timestamp as the driver stores it."""
+        raise NotImplementedError
+
+    def _from_ts(self, value: Any) -> datetime:
+        """A stored timestamp, aware."""
         raise NotImplementedError
 
     # -- helpers -------------------------------------------------------------------------
@@ -134,14 +142,15 @@ class SQLUnitOfWork:
             city_key(client.city),
             client.manager_id,
             dump(client),
+            client.name,
         )
 
     def add_client(self, client: Client) -> None:
         keys = self._check_contracts(client)
         try:
             self._x(
-                "INSERT INTO clients(id, version, name_key, city_key, manager_id, doc) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO clients(id, version, name_key, city_key, manager_id, doc, name) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 self._client_row(client),
             )
         except self.integrity_errors:
@@ -169,8 +178,8 @@ class SQLUnitOfWork:
         pairs = self._bulk_keys(clients)
         try:
             self._xmany(
-                "INSERT INTO clients(id, version, name_key, city_key, manager_id, doc) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO clients(id, version, name_key, city_key, manager_id, doc, name) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [self._client_row(c) for c in clients],
             )
         except self.integrity_errors:
@@ -212,8 +221,8 @@ class SQLUnitOfWork:
             "client",
             client.id,
             client.version,
-            "name_key=?, city_key=?, manager_id=?, doc=?",
-            (organisation_key(new.name), city_key(new.city), new.manager_id, dump(new)),
+            "name_key=?, city_key=?, manager_id=?, doc=?, name=?",
+            (organisation_key(new.name), city_key(new.city), new.manager_id, dump(new), new.name),
         )
         self._x("DELETE FROM client_phones WHERE client_id=?", (client.id,))
         self._x("DELETE FROM client_contracts WHERE client_id=?", (client.id,))
@@ -270,7 +279,7 @@ class SQLUnitOfWork:
         try:
             self._x(
                 "INSERT INTO reactions(id, appeal_id, client_id, department_id, employee_id, "
-                "due_at, done, version, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "due_at, done, version, doc, kind, topic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     reaction.id,
                     reaction.appeal_id,
@@ -281,6 +290,8 @@ class SQLUnitOfWork:
                     int(reaction.done),
                     reaction.version,
                     dump(reaction),
+                    reaction.kind.value,
+                    reaction.topic,
                 ),
             )
         except self.integrity_errors:
@@ -299,8 +310,16 @@ class SQLUnitOfWork:
             "reaction",
             reaction.id,
             reaction.version,
-            "department_id=?, employee_id=?, due_at=?, done=?, doc=?",
-            (new.department_id, new.employee_id, self._ts(new.due_at), int(new.done), dump(new)),
+            "department_id=?, employee_id=?, due_at=?, done=?, doc=?, kind=?, topic=?",
+            (
+                new.department_id,
+                new.employee_id,
+                self._ts(new.due_at),
+                int(new.done),
+                dump(new),
+                new.kind.value,
+                new.topic,
+            ),
         )
         return new
 
@@ -309,6 +328,20 @@ class SQLUnitOfWork:
             "SELECT doc FROM reactions WHERE client_id=? ORDER BY due_at, seq", (client_id,)
         )
         return tuple(load(doc, Reaction) for (doc,) in rows)
+
+    def due_reactions(self, employee_id: EmployeeId, *, until: datetime) -> tuple[DueReaction, ...]:
+        rows = self._x(
+            "SELECT r.id, r.client_id, c.name, r.kind, r.topic, r.due_at "
+            "FROM reactions r JOIN clients c ON c.id = r.client_id "
+            "WHERE r.employee_id=? AND r.done=0 AND r.due_at<=? ORDER BY r.due_at, r.seq",
+            (employee_id, self._ts(until)),
+        ).fetchall()
+        kinds = _REACTION_KINDS
+        ts = self._from_ts
+        return tuple(
+            DueReaction(rid, cid, name, kinds[kind], topic, ts(due))
+            for rid, cid, name, kind, topic, due in rows
+        )
 
     # -- staff ---------------------------------------------------------------------------
     def put_department(self, department: Department) -> None:

@@ -25,7 +25,9 @@ from clientops.model import (
     ClientId,
     ClientQuery,
     Department,
+    DueReaction,
     Employee,
+    EmployeeId,
     Reaction,
     ReactionId,
     StaffDirectory,
@@ -157,6 +159,21 @@ class _MemoryUnitOfWork:
     def reactions_of(self, client_id: ClientId) -> tuple[Reaction, ...]:
         found = [r for r in self._read("reactions").values() if r.client_id == client_id]
         return tuple(sorted(found, key=_by_due))
+
+    def due_reactions(self, employee_id: EmployeeId, *, until: datetime) -> tuple[DueReaction, ...]:
+        clients = self._read("clients")
+        due = sorted(
+            (
+                r
+                for r in self._read("reactions").values()
+                if r.employee_id == employee_id and not r.done and r.due_at <= until
+            ),
+            key=_by_due,
+        )
+        return tuple(
+            DueReaction(r.id, r.client_id, clients[r.client_id].name, r.kind, r.topic, r.due_at)
+            for r in due
+        )
 
     # -- staff
     def put_department(self, department: Department) -> None:

@@ -128,6 +128,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             doc text NOT NULL)""",
         "CREATE INDEX outbox_due ON outbox(status, next_attempt_at)",
     ),
+    (
+        "ALTER TABLE clients ADD COLUMN name text",
+        "UPDATE clients SET name=doc::json->>'name'",
+        "ALTER TABLE reactions ADD COLUMN kind text",
+        "ALTER TABLE reactions ADD COLUMN topic text",
+        "UPDATE reactions SET kind=doc::json->>'kind', topic=doc::json->>'topic'",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -160,13 +167,18 @@ class _PostgresUnitOfWork(SQLUnitOfWork):
     def _ts(self, moment: datetime) -> datetime:
         return moment
 
+    def _from_ts(self, value: Any) -> datetime:
+        moment: datetime = value
+        return moment
+
     def add_clients(self, clients: Sequence[Client]) -> None:
         """``COPY`` the cards and their lookup rows: one round trip per table."""
         pairs = self._bulk_keys(clients)
         try:
             with self._conn.cursor() as cur:
                 with cur.copy(
-                    "COPY clients(id, version, name_key, city_key, manager_id, doc) FROM STDIN"
+                    "COPY clients(id, version, name_key, city_key, manager_id, doc, name) "
+                    "FROM STDIN"
                 ) as copy:
                     for client in clients:
                         copy.write_row(self._client_row(client))

@@ -99,6 +99,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             doc TEXT NOT NULL)""",
         "CREATE INDEX outbox_due ON outbox(status, next_attempt_at)",
     ),
+    (
+        # columns the agenda reads without parsing whole records
+        "ALTER TABLE clients ADD COLUMN name TEXT",
+        "UPDATE clients SET name=json_extract(doc, '$.name')",
+        "ALTER TABLE reactions ADD COLUMN kind TEXT",
+        "ALTER TABLE reactions ADD COLUMN topic TEXT",
+        "UPDATE reactions SET kind=json_extract(doc, '$.kind'), topic=json_extract(doc, '$.topic')",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -143,6 +151,9 @@ class _SQLiteUnitOfWork(SQLUnitOfWork):
 
     def _ts(self, moment: datetime) -> str:
         return _utc(moment)
+
+    def _from_ts(self, value: Any) -> datetime:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 class SQLiteStorage:
