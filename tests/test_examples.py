@@ -44,3 +44,38 @@ def test_incoming_call_example_records_what_the_seed_prescribes(tmp_path: Path) 
         assert db.execute("SELECT count(*) FROM clients").fetchone()[0] == 3
         departments = sorted(r[0] for r in db.execute("SELECT department_id FROM reactions"))
     assert departments == ["management", "sales", "tech_support"]
+
+
+def _team_database(tmp_path: Path, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "team_database.py"), *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _check_team_database(out: str) -> None:
+    assert "Строк: 5, добавлено: 3, отклонено: 2." in out
+    assert "строка 4, «Телефон»: «позвонить Ивану» — не номер телефона" in out
+    assert "Файл уже загружен" in out
+    assert "Олег получил отказ" in out
+    assert "info@romashka.ru, Москва, Зеленоград" in out
+    assert out.count("письмо отправлено") == 1
+    assert "[ПРОСРОЧЕНО]" in out
+    assert "Отправить счёт" in out
+
+
+def test_team_database_example_on_sqlite(tmp_path: Path) -> None:
+    out = _team_database(tmp_path)
+    assert out.startswith("Хранилище: sqlite")
+    _check_team_database(out)
+
+
+def test_team_database_example_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
+    out = _team_database(tmp_path, "--url", postgres_url)
+    assert out.startswith("Хранилище: postgresql")
+    _check_team_database(out)

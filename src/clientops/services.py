@@ -248,7 +248,7 @@ class ClientOps:
         )
         with self.storage.unit_of_work() as uow:
             if not uow.record_key(f"import:clients:{parsed.digest}"):
-                return ImportReport(parsed, (), parsed.rejected, already_imported=True)
+                return ImportReport(parsed, (), (), already_imported=True)
             owners = uow.contract_owners(
                 n for row in parsed.accepted for n in row.client.contract_numbers
             )
