@@ -33,6 +33,14 @@ from clientops.errors import (
 from clientops.events import AppealOpened, CallRouted, ClientCreated, Event, ReactionScheduled
 from clientops.hookspecs import hookimpl
 from clientops.host import PluginHost
+from clientops.imports import (
+    ENGLISH_IMPORT_MESSAGES,
+    ClientImport,
+    ImportedClient,
+    ImportMessages,
+    RejectedRow,
+    read_clients_csv,
+)
 from clientops.model import (
     Absence,
     Appeal,
@@ -78,6 +86,7 @@ from clientops.services import DEFAULT_URL, ClientOps, DeliveryReport, ImportRep
 __all__ = [
     "DEFAULT_URL",
     "ENGLISH",
+    "ENGLISH_IMPORT_MESSAGES",
     "Absence",
     "Appeal",
     "AppealId",
@@ -92,6 +101,7 @@ __all__ = [
     "ClientCategory",
     "ClientCreated",
     "ClientId",
+    "ClientImport",
     "ClientKind",
     "ClientOps",
     "ClientQuery",
@@ -113,7 +123,9 @@ __all__ = [
     "EmployeeId",
     "Event",
     "FieldError",
+    "ImportMessages",
     "ImportReport",
+    "ImportedClient",
     "IncomingCall",
     "InvalidPhoneError",
     "Messages",
@@ -129,6 +141,7 @@ __all__ = [
     "ReactionId",
     "ReactionKind",
     "ReactionScheduled",
+    "RejectedRow",
     "Role",
     "SchemaVersionError",
     "StaffDirectory",
@@ -147,6 +160,7 @@ __all__ = [
     "make_converter",
     "new_id",
     "organisation_key",
+    "read_clients_csv",
     "route_incoming_call",
     "structure",
     "to_json",
