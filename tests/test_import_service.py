@@ -84,7 +84,7 @@ def test_a_contract_a_stored_card_holds_rejects_the_row_naming_the_holder(
     holder = ops.add_client(a_client(contract_numbers=("Д-3",)))
     report = ops.import_clients((HEADER + ROWS).encode())
     assert [row.line for row in report.stored] == [2]
-    (phone, taken) = report.rejected
+    (_, taken) = report.rejected
     assert taken.line == 4
     assert taken.reasons[0].path == "Договор"
     assert holder.id in taken.reasons[0].message

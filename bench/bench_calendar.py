@@ -1,0 +1,276 @@
+"""10,000 calendar events into one .ics: clientops against icalendar used the plain way, in the
+same run.
+
+The issue's acceptance criterion: ten times the speed of icalendar (the anchor measured about
+750 events/s on the 2-core machine, so the target is >= 7,500 events/s), with output that
+icalendar and a second parser (vobject, which shares no code with icalendar) read back
+identically.
+
+Workload: ``workloads.gen_events(n)`` of the shared anchors (seed ``workloads.SEED``): follow-up
+events in Europe/Moscow within working hours, 30 minutes long, a Cyrillic SUMMARY and
+DESCRIPTION longer than 75 octets (so lines fold), a DISPLAY alarm 15 minutes before.
+
+Cases, interleaved by ``harness.compare`` in each repeat; each goes from the workload's plain
+event records to the final bytes, so conversion is timed on both sides:
+
+* ``icalendar`` (the baseline): the anchor's ``with_icalendar``: Calendar/Event/Alarm objects,
+  ``add_missing_timezones()``, ``to_ical()``.
+* ``clientops``: a ``clientops.calendar.CalendarEvent`` built (and validated) from each record,
+  then ``clientops.calendar.to_ics``.
+* ``floor_handwritten``: the anchor's hand-written formatter (a static VTIMEZONE, no
+  validation), for scale.
+
+Run:  python bench/bench_calendar.py [--n 10000] [--repeat 5]
+
+Progress and figures go to stderr; the last stdout line is one JSON object (``harness.emit``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from clientops.calendar import CalendarEvent, to_ics
+
+TARGET = 10.0  # clientops speed as a multiple of icalendar's
+
+
+# --------------------------------------------------------------------------- anchors
+
+
+def _anchors_dir() -> Path:
+    env = os.environ.get("CLIENTOPS_ANCHORS")
+    where = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "anchors"
+    needed = ("harness.py", "workloads.py", "bench_calendar.py")
+    if not all((where / name).is_file() for name in needed):
+        how = "CLIENTOPS_ANCHORS" if env else "the default location"
+        raise SystemExit(
+            f"bench_calendar: the shared anchors ({', '.join(needed)}) are not in {where} "
+            f"({how}). Check out shared/ beside the project, or set CLIENTOPS_ANCHORS to the "
+            "folder that holds harness.py."
+        )
+    return where
+
+
+def _import_anchors() -> tuple[ModuleType, ModuleType, ModuleType]:
+    folder = _anchors_dir()
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    harness = importlib.import_module("harness")
+    workloads = importlib.import_module("workloads")
+    # The anchor script has this file's name: load it from its path under another name.
+    spec = importlib.util.spec_from_file_location(
+        "anchor_bench_calendar", folder / "bench_calendar.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    anchor = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(anchor)
+    return harness, workloads, anchor
+
+
+harness, workloads, anchor = _import_anchors()
+
+
+# --------------------------------------------------------------------------- the cases
+
+
+def to_events(records: list[Any]) -> list[CalendarEvent]:
+    """The workload's plain records as clientops events (validated on construction)."""
+    return [
+        CalendarEvent(
+            uid=r.uid,
+            start=r.start,
+            summary=r.summary,
+            description=r.description,
+            duration=r.duration,
+            alarm_before=r.alarm_before,
+        )
+        for r in records
+    ]
+
+
+def with_clientops(records: list[Any]) -> bytes:
+    return to_ics(
+        to_events(records), tz="Europe/Moscow", prodid=anchor.PRODID, now=workloads.DTSTAMP
+    )
+
+
+# --------------------------------------------------------------------------- checks
+
+Seen = tuple[str, datetime | date, timedelta | None, str, str | None, tuple[Any, ...]]
+
+
+def _read_icalendar(data: bytes) -> dict[str, Seen]:
+    """uid -> (uid, start in UTC, duration, summary, description, alarms) as icalendar reads it."""
+    from icalendar import Calendar
+
+    out: dict[str, Seen] = {}
+    for ev in Calendar.from_ical(data).walk("VEVENT"):
+        start = ev["DTSTART"].dt
+        alarms = tuple(
+            (str(a["ACTION"]), str(a["DESCRIPTION"]), a["TRIGGER"].dt) for a in ev.walk("VALARM")
+        )
+        uid = str(ev["UID"])
+        out[uid] = (
+            uid,
+            start.astimezone(UTC),
+            ev["DURATION"].dt if "DURATION" in ev else None,
+            str(ev["SUMMARY"]),
+            str(ev["DESCRIPTION"]) if "DESCRIPTION" in ev else None,
+            alarms,
+        )
+    return out
+
+
+def _read_vobject(data: bytes) -> dict[str, Seen] | None:
+    """The same as vobject reads it, zones built from the file's VTIMEZONE; None without vobject."""
+    try:
+        import vobject
+        import vobject.icalendar
+    except ImportError:
+        return None
+    registry = vars(vobject.icalendar)["__tzidMap"]  # process-wide; else it falls back to pytz
+    registry.clear()
+    registry["UTC"] = vobject.icalendar.utc
+    out: dict[str, Seen] = {}
+    for ev in vobject.readOne(data.decode("utf-8")).vevent_list:
+        start = ev.dtstart.value
+        alarms = tuple(
+            (a.action.value, a.description.value, a.trigger.value)
+            for a in getattr(ev, "valarm_list", [])
+        )
+        out[ev.uid.value] = (
+            ev.uid.value,
+            start.astimezone(UTC),
+            ev.duration.value if hasattr(ev, "duration") else None,
+            ev.summary.value,
+            ev.description.value if hasattr(ev, "description") else None,
+            alarms,
+        )
+    return out
+
+
+def check(outputs: dict[str, bytes], records: list[Any]) -> dict[str, Any]:
+    """Every output, read by icalendar, holds exactly the workload's events; clientops' output
+    reads the same in vobject as in icalendar. Exits on a mismatch."""
+    expected = {
+        r.uid: (
+            r.uid,
+            r.start.astimezone(UTC),
+            r.duration,
+            r.summary,
+            r.description,
+            (("DISPLAY", r.summary, -r.alarm_before),),
+        )
+        for r in records
+    }
+    found: dict[str, Any] = {"events": len(records)}
+    for case, data in outputs.items():
+        got = _read_icalendar(data)
+        if got != expected:
+            bad = next((u for u in expected if got.get(u) != expected[u]), None)
+            raise SystemExit(
+                f"bench_calendar: icalendar reads {case}'s output differently: "
+                f"{len(got)} events; first difference at {bad!r}: "
+                f"{got.get(bad) if bad else None!r} != {expected.get(bad) if bad else None!r}"
+            )
+        found[f"icalendar_reads_{case}"] = "same events"
+    second = _read_vobject(outputs["clientops"])
+    if second is None:
+        found["vobject_reads_clientops"] = "vobject not installed: not checked"
+    elif second != expected:
+        bad = next((u for u in expected if second.get(u) != expected[u]), None)
+        raise SystemExit(
+            f"bench_calendar: vobject reads clientops' output differently at {bad!r}: "
+            f"{second.get(bad) if bad else None!r}"
+        )
+    else:
+        found["vobject_reads_clientops"] = "same events"
+    return found
+
+
+def _longest_line(data: bytes) -> int:
+    return max(len(line) for line in data.split(b"\r\n"))
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n", 1)[0])
+    ap.add_argument("--n", type=int, default=workloads.N_EVENTS, help="events per calendar")
+    ap.add_argument("--repeat", type=int, default=5, help="timed runs per case (5)")
+    args = ap.parse_args(argv)
+    if args.n < 1 or args.repeat < 1:
+        ap.error("--n and --repeat must be positive")
+
+    records = workloads.gen_events(args.n)
+    impls: dict[str, Callable[[list[Any]], bytes]] = {
+        "icalendar": anchor.with_icalendar,
+        "clientops": with_clientops,
+        "floor_handwritten": anchor.floor,
+    }
+    outputs = {case: fn(records) for case, fn in impls.items()}
+    checks = check(outputs, records)
+    harness.log(f"bench_calendar: n={args.n} repeat={args.repeat}; checks: {checks}")
+
+    res = harness.compare(
+        {case: (lambda fn=fn: fn(records)) for case, fn in impls.items()},
+        repeat=args.repeat,
+        min_time=0,
+        baseline="icalendar",
+    )
+    per_s = {
+        case: {
+            "median": round(args.n / res[case]["median"], 1),
+            "min": round(args.n / res[case]["max"], 1),
+            "max": round(args.n / res[case]["min"], 1),
+        }
+        for case in impls
+    }
+    speedup = harness.paired_ratio(res, "icalendar", "clientops")  # t_icalendar / t_clientops
+    of_floor = harness.paired_ratio(res, "floor_handwritten", "clientops")
+    for case in impls:
+        r = res[case]
+        harness.log(
+            f"{case:>18}: {per_s[case]['median']:>9,.0f} events/s  (median {r['median']:.3f} s "
+            f"for {args.n} events, min {r['min']:.3f} s, max {r['max']:.3f} s, {r['runs']} runs)"
+        )
+    harness.log(
+        f"clientops = {speedup:.1f}x icalendar (target >= {TARGET:.0f}x): "
+        f"{'MET' if speedup >= TARGET else 'NOT MET'}; {of_floor:.2f} of the hand-written floor"
+    )
+    harness.emit(
+        {
+            "bench": "calendar-clientops",
+            "n_events": args.n,
+            "repeat": args.repeat,
+            "seed": workloads.SEED,
+            "timed": "from the workload's plain records to the .ics bytes (conversion included)",
+            "events_per_s": per_s,
+            "speedup_vs_icalendar": speedup,
+            "target_speedup": TARGET,
+            "meets_target": speedup >= TARGET,
+            "speed_of_floor": of_floor,
+            "time_ratio_vs_icalendar": res["ratios"],
+            "output_bytes": {case: len(data) for case, data in outputs.items()},
+            "longest_line_octets": {case: _longest_line(data) for case, data in outputs.items()},
+            "checks": checks,
+            "results": res,
+            "machine": harness.machine(),
+            "versions": harness.versions("clientops", "icalendar", "vobject", "attrs"),
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()
