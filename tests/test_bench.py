@@ -40,3 +40,55 @@ def test_bench_calls_smoke(tmp_path: Path) -> None:
     assert result["counts"]["clientops"]["clients"] == 40
     assert result["counts"]["raw_sqlite3"]["clients"] == 40
     assert set(result["calls_per_s"]) >= {"raw_sqlite3", "clientops"}
+
+
+def test_bench_calendar_smoke() -> None:
+    if not (ANCHORS / "bench_calendar.py").is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the shared anchors are missing at {ANCHORS}")
+        pytest.skip(f"the shared anchors are not at {ANCHORS}")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_calendar.py"), "--n", "30", "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["n_events"] == 30
+    assert result["checks"]["icalendar_reads_clientops"] == "same events"
+    assert result["checks"]["vobject_reads_clientops"] == "same events"
+    assert set(result["events_per_s"]) >= {"icalendar", "clientops"}
+
+
+def test_bench_docs_smoke() -> None:
+    if not ANCHORS.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the shared anchors are missing at {ANCHORS}")
+        pytest.skip(f"the shared anchors are not at {ANCHORS}")
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_docs.py"),
+            "--acts",
+            "4",
+            "--repeat",
+            "1",
+            "--min-time",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert set(result["docs_per_s"]) == {
+        "python_docx",
+        "floor_zipfile",
+        "floor_prezipped",
+        "clientops",
+    }
+    assert result["acts"] == 4
+    assert result["output_bytes"]["clientops"] > 0
+    assert result["speedup_vs_python_docx"] > 0

@@ -6,15 +6,19 @@ Exceptions are for misuse, bad input and failing backends::
 
     ClientopsError
      ├── ValidationError          bad input; ``errors`` lists every bad field by path
-     │    └── InvalidPhoneError   a phone number that cannot be parsed; names the value
+     │    ├── InvalidPhoneError   a phone number that cannot be parsed; names the value
+     │    └── TemplateError       a .docx template that cannot be used; names part and placeholder
      ├── NotFoundError            a record that does not exist (kind and key)
      ├── DuplicateError           a unique key already taken (kind, key, the owner)
      ├── ConflictError            a record changed by someone else since it was read
      ├── ConfigurationError       a bad storage URL, an unknown backend scheme
      ├── PluginError              a plugin that cannot be loaded or names an unknown hook
      └── BackendError             an adapter failed; carries ``backend`` and ``operation``
-          └── StorageError
-               └── SchemaVersionError   the database was written by a newer clientops
+          ├── StorageError
+          │    └── SchemaVersionError   the database was written by a newer clientops
+          └── CourierError        a courier failed or refused; ``codes`` are the carrier's own
+               ├── UnservedCityError      a city the courier does not serve; names it
+               └── ShipmentNotFoundError  an order id the courier does not know
 
 Example::
 
@@ -37,13 +41,17 @@ __all__ = [
     "ClientopsError",
     "ConfigurationError",
     "ConflictError",
+    "CourierError",
     "DuplicateError",
     "FieldError",
     "InvalidPhoneError",
     "NotFoundError",
     "PluginError",
     "SchemaVersionError",
+    "ShipmentNotFoundError",
     "StorageError",
+    "TemplateError",
+    "UnservedCityError",
     "ValidationError",
 ]
 
@@ -85,6 +93,15 @@ class InvalidPhoneError(ValidationError):
     def __init__(self, value: str, reason: str, *, path: str = "phone") -> None:
         self.value = value
         super().__init__([FieldError(path, f"{value!r} is not a phone number ({reason})")])
+
+
+class TemplateError(ValidationError):
+    """A .docx template that cannot be used. Each entry of ``errors`` names the part
+    (``word/document.xml``) and what is wrong there: an unknown placeholder, unbalanced braces,
+    a row that repeats two lists, a file that is not a Word document."""
+
+    def __init__(self, errors: Iterable[FieldError]) -> None:
+        super().__init__(errors, subject="template")
 
 
 class NotFoundError(ClientopsError, LookupError):
@@ -155,3 +172,36 @@ class SchemaVersionError(StorageError):
             f"database schema version {found} is newer than this clientops supports "
             f"({supported}); upgrade clientops to open it",
         )
+
+
+class CourierError(BackendError):
+    """A courier failed (no answer, an error, an answer that makes no sense) or refused the
+    request. ``codes`` holds the carrier's own error codes when it gave any
+    (``("v2_internal_error",)``), so callers can tell one refusal from another."""
+
+    def __init__(
+        self, backend: str, operation: str, message: str, *, codes: Iterable[str] = ()
+    ) -> None:
+        self.codes: tuple[str, ...] = tuple(codes)
+        super().__init__(backend, operation, message)
+
+
+class UnservedCityError(CourierError):
+    """A city the courier does not deliver to or collect from; ``city`` is the name asked."""
+
+    def __init__(
+        self, backend: str, operation: str, city: str, *, codes: Iterable[str] = ()
+    ) -> None:
+        self.city = city
+        super().__init__(backend, operation, f"city {city!r} is not served", codes=codes)
+
+
+class ShipmentNotFoundError(CourierError, LookupError):
+    """An order id the courier does not know (never booked, or booked with another
+    courier)."""
+
+    def __init__(
+        self, backend: str, operation: str, order_id: str, *, codes: Iterable[str] = ()
+    ) -> None:
+        self.order_id = order_id
+        super().__init__(backend, operation, f"no shipment {order_id!r}", codes=codes)

@@ -21,11 +21,19 @@ from typing import Protocol
 
 import pluggy
 
+from clientops.courier import CourierFactory
 from clientops.events import Event
 from clientops.outbox import OutboxMessage
 from clientops.ports import StorageFactory
 
-__all__ = ["Deliverer", "RegisterDeliverer", "RegisterStorage", "hookimpl", "hookspec"]
+__all__ = [
+    "Deliverer",
+    "RegisterCourier",
+    "RegisterDeliverer",
+    "RegisterStorage",
+    "hookimpl",
+    "hookspec",
+]
 
 PROJECT = "clientops"
 
@@ -80,4 +88,32 @@ def clientops_register_deliverer(register: RegisterDeliverer) -> None:
     delivered; raise to have it retried after the policy's next delay. Pass ``message.key`` to
     the backend as its idempotency key: a message may be delivered again after a crash. A
     topic registered twice is an error.
+    """
+
+
+@hookspec(firstresult=True)
+def clientops_render_document(kind: str, context: object) -> bytes | None:
+    """Draw a document in place of clientops: return the bytes of a .docx, or ``None`` to leave
+    it to the next plugin and, in the end, to the built-in layout.
+
+    ``kind`` names the document (``completed_works_act``, ``software_transfer_act``…: the kinds
+    of :data:`clientops.documents.DOCUMENT_TYPES`); ``context`` is its typed context (a
+    :class:`clientops.documents.CompletedWorksAct`…). The first plugin that returns bytes wins.
+    """
+
+
+class RegisterCourier(Protocol):
+    """The callback handed to :func:`clientops_register_courier`."""
+
+    def __call__(self, name: str, factory: CourierFactory) -> None: ...
+
+
+@hookspec
+def clientops_register_courier(register: RegisterCourier) -> None:
+    """Register couriers (transport companies): call ``register(name, factory)`` once per
+    courier.
+
+    ``factory(**options)`` receives the keyword options given to
+    :meth:`clientops.PluginHost.open_courier` (credentials, tables…) and returns an object
+    that satisfies :class:`clientops.courier.Courier`. A name registered twice is an error.
     """

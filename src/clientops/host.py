@@ -24,6 +24,7 @@ from importlib.metadata import entry_points
 import pluggy
 
 from clientops import hookspecs
+from clientops.courier import Courier, CourierFactory
 from clientops.errors import ConfigurationError, PluginError
 from clientops.events import Event
 from clientops.hookspecs import Deliverer
@@ -38,6 +39,8 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("clientops.memory", "clientops.adapters.memory"),
     ("clientops.sqlite", "clientops.adapters.sqlite"),
     ("clientops.postgresql", "clientops.adapters.postgres_plugin"),
+    ("clientops.offline_courier", "clientops.adapters.offline_courier"),
+    ("clientops.cdek", "clientops.adapters.cdek_plugin"),
 )
 
 
@@ -59,6 +62,7 @@ class PluginHost:
         self._loaded = False
         self._storage: dict[str, StorageFactory] | None = None
         self._deliverers: dict[str, Deliverer] | None = None
+        self._couriers: dict[str, CourierFactory] | None = None
 
     # ---------------------------------------------------------------- loading
     def _disabled(self) -> tuple[bool, frozenset[str]]:
@@ -100,6 +104,7 @@ class PluginHost:
             raise PluginError(f"plugin {name or plugin!r} cannot be registered: {exc}") from exc
         self._storage = None
         self._deliverers = None
+        self._couriers = None
 
     def register(self, plugin: object, name: str | None = None) -> None:
         """Register one more plugin (a module, class or instance with hook implementations).
@@ -115,6 +120,7 @@ class PluginHost:
         self._pm.unregister(name=name)
         self._storage = None
         self._deliverers = None
+        self._couriers = None
 
     def check_pending(self) -> None:
         """Fail on any ``clientops_*`` implementation that matches no hook (a misspelling)."""
@@ -175,6 +181,59 @@ class PluginHost:
             self._pm.hook.clientops_register_deliverer(register=register)
             self._deliverers = found
         return dict(self._deliverers)
+
+    def couriers(self) -> Mapping[str, CourierFactory]:
+        """Every registered courier factory by name (``clientops_register_courier``)."""
+        self.load()
+        if self._couriers is None:
+            found: dict[str, CourierFactory] = {}
+
+            def register(name: str, factory: CourierFactory) -> None:
+                key = name.lower()
+                if key in found:
+                    raise PluginError(f"courier {name!r} is registered twice")
+                found[key] = factory
+
+            self._pm.hook.clientops_register_courier(register=register)
+            self._couriers = found
+        return dict(self._couriers)
+
+    def open_courier(self, name: str, /, **options: object) -> Courier:
+        """Build the courier registered as ``name`` (``offline``, ``cdek``…), passing it the
+        keyword ``options``. ConfigurationError for a name nobody registered."""
+        couriers = self.couriers()
+        factory = couriers.get(name.lower())
+        if factory is None:
+            known = ", ".join(sorted(couriers)) or "none"
+            raise ConfigurationError(f"no courier named {name!r} (registered: {known})")
+        courier = factory(**options)
+        if not isinstance(courier, Courier):
+            raise PluginError(
+                f"the factory of courier {name!r} returned {courier!r}, which is not a Courier"
+            )
+        return courier
+
+    def render_document(self, kind: str, context: object) -> bytes | None:
+        """The .docx a plugin draws for ``context`` (``clientops_render_document``), or
+        ``None`` when no plugin draws it. PluginError when a plugin returns anything but the
+        bytes of a .docx (a ZIP package) or ``None``."""
+        self.load()
+        result: object = self._pm.hook.clientops_render_document(kind=kind, context=context)
+        if result is None:
+            return None
+        if isinstance(result, bytearray):
+            result = bytes(result)
+        if not isinstance(result, bytes) or not result.startswith(b"PK\x03\x04"):
+            shown = (
+                f"{len(result)} bytes that are not a ZIP package"
+                if isinstance(result, bytes)
+                else type(result).__name__
+            )
+            raise PluginError(
+                f"clientops_render_document returned {shown} for {kind!r}: "
+                "expected the bytes of a .docx, or None"
+            )
+        return result
 
     def emit(self, event: Event) -> None:
         """Tell every plugin about ``event`` (``clientops_event``)."""

@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 
 from clientops.commands import Command, CreateAppeal, CreateClient, CreateReaction, TransferCall
+from clientops.documents import Template, render_document
 from clientops.errors import FieldError, NotFoundError, ValidationError
 from clientops.events import ClientCreated, Event
 from clientops.host import PluginHost
@@ -286,6 +287,13 @@ class ClientOps:
             if uow.staff().employee(manager) is None:
                 raise NotFoundError("employee", manager)
             return uow.due_reactions(manager, until=moment)
+
+    # ------------------------------------------------------------------ documents
+    def render_document(self, context: object, *, template: Template | None = None) -> bytes:
+        """The .docx (bytes) of a document context (:class:`~clientops.CompletedWorksAct`…):
+        drawn by ``template`` when given, else by a plugin of this host
+        (``clientops_render_document``), else by the built-in A4 layout."""
+        return render_document(context, template=template, host=self.host)
 
     # ------------------------------------------------------------------ the outbox
     def enqueue(

@@ -1,0 +1,1 @@
+"""Private: the document engine behind :mod:`clientops.documents` (import from there)."""

@@ -1,0 +1,159 @@
+"""Document types, the template cache, and :func:`render_document`."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import attrs
+
+from clientops._documents._acts import (
+    ACT_FIELDS,
+    SOFTWARE_ACT_FIELDS,
+    CompletedWorksAct,
+    SoftwareTransferAct,
+    completed_works_values,
+    software_transfer_values,
+)
+from clientops._documents._layouts import (
+    A4,
+    PageSetup,
+    completed_works_layout,
+    software_transfer_layout,
+)
+from clientops._documents._template import Fields, Source, Template, Values, field_problems
+from clientops.errors import FieldError, TemplateError, ValidationError
+
+if TYPE_CHECKING:
+    from clientops.host import PluginHost
+
+__all__ = [
+    "COMPLETED_WORKS_ACT",
+    "DOCUMENT_TYPES",
+    "SOFTWARE_TRANSFER_ACT",
+    "DocumentType",
+    "builtin_docx",
+    "builtin_template",
+    "document_type",
+    "load_template",
+    "render_document",
+]
+
+C = TypeVar("C")
+
+
+@attrs.frozen
+class DocumentType(Generic[C]):
+    """A kind of document: its typed context, the placeholders it offers, how a context
+    becomes their values, and its built-in layout (a .docx template drawn for a page)."""
+
+    #: The name plugins and templates know it by (``completed_works_act``).
+    kind: str
+    #: What it is called on paper.
+    title: str
+    context: type[C]
+    fields: Fields
+    values: Callable[[C], Values]
+    layout: Callable[[PageSetup], bytes]
+
+
+COMPLETED_WORKS_ACT: DocumentType[CompletedWorksAct] = DocumentType(
+    "completed_works_act",
+    "Акт выполненных работ",
+    CompletedWorksAct,
+    ACT_FIELDS,
+    completed_works_values,
+    completed_works_layout,
+)
+SOFTWARE_TRANSFER_ACT: DocumentType[SoftwareTransferAct] = DocumentType(
+    "software_transfer_act",
+    "Акт приёма-передачи программного обеспечения",
+    SoftwareTransferAct,
+    SOFTWARE_ACT_FIELDS,
+    software_transfer_values,
+    software_transfer_layout,
+)
+#: Every document clientops can draw, in the order of the docs.
+DOCUMENT_TYPES: tuple[DocumentType[Any], ...] = (COMPLETED_WORKS_ACT, SOFTWARE_TRANSFER_ACT)
+
+
+def document_type(of: str | type | object) -> DocumentType[Any]:
+    """The document type of a kind name, a context class, a context, or the type itself.
+
+    >>> document_type("completed_works_act").title
+    'Акт выполненных работ'
+    """
+    for candidate in DOCUMENT_TYPES:
+        if (
+            of is candidate
+            or of == candidate.kind
+            or of is candidate.context
+            or type(of) is candidate.context
+        ):
+            return candidate
+    known = ", ".join(t.kind for t in DOCUMENT_TYPES)
+    what = of if isinstance(of, (str, type)) else type(of)
+    raise ValidationError(
+        [FieldError("kind", f"{what!r} is not a document clientops draws (known: {known})")],
+        subject="document",
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _builtin(kind: str, page: PageSetup) -> Template:
+    found = document_type(kind)
+    return Template.from_docx(found.layout(page), found.fields, kind=found.kind)
+
+
+def builtin_template(of: str | type | object, page: PageSetup = A4) -> Template:
+    """The compiled built-in layout of a document type on ``page`` (drawn once, then cached).
+    Its .docx with the placeholders is :func:`builtin_docx`, a start for your own template."""
+    return _builtin(document_type(of).kind, page)
+
+
+def builtin_docx(of: str | type | object, page: PageSetup = A4) -> bytes:
+    """The built-in layout as a .docx with ``{{ placeholders }}``: open it in Word, change it,
+    and load it back with :func:`load_template`."""
+    return document_type(of).layout(page)
+
+
+def load_template(source: Source, of: str | type | object) -> Template:
+    """Read your own .docx template for a document type (a kind, a context class or a
+    context); every placeholder must be one the type offers (its ``fields``)."""
+    found = document_type(of)
+    return Template.from_docx(source, found.fields, kind=found.kind)
+
+
+def render_document(
+    context: object,
+    *,
+    template: Template | None = None,
+    host: PluginHost | None = None,
+    page: PageSetup = A4,
+) -> bytes:
+    """The .docx (bytes) of ``context``: a :class:`CompletedWorksAct`, a
+    :class:`SoftwareTransferAct`…
+
+    With ``template``, that template draws it. Otherwise, when a ``host`` is given, a plugin
+    may draw it (``clientops_render_document``); when none does, the built-in layout on
+    ``page`` does.
+    """
+    found = document_type(context)
+    if template is not None:
+        if template.kind not in (None, found.kind):
+            raise TemplateError(
+                [FieldError("", f"this template is for {template.kind}, not {found.kind}")]
+            )
+        unknown = field_problems(template, found.fields)
+        if unknown:
+            raise TemplateError(
+                [FieldError("", f"{found.kind} has no placeholder {name}") for name in unknown]
+            )
+    else:
+        if host is not None:
+            replaced = host.render_document(found.kind, context)
+            if replaced is not None:
+                return replaced
+        template = _builtin(found.kind, page)
+    return template.render(found.values(context))

@@ -1,0 +1,292 @@
+"""The built-in layouts, drawn once with python-docx as templates with placeholders.
+
+python-docx starts from its default template, which is US Letter with Calibri; every layout
+here starts from :func:`new_document` instead: the page of a :class:`PageSetup` (A4 by
+default), Times New Roman, the package trimmed of the parts that only describe the default
+template (its thumbnail, Word 2010's copy of the styles).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import docx
+from docx.document import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+from clientops.errors import FieldError, ValidationError
+
+__all__ = [
+    "A4",
+    "PageSetup",
+    "completed_works_layout",
+    "new_document",
+    "software_transfer_layout",
+]
+
+#: Word 2010's second copy of the styles; later Word versions and LibreOffice ignore it.
+_STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+
+
+def _positive(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValidationError([FieldError(attribute.name, f"must be positive, got {value!r}")])
+
+
+def _margin(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ValidationError([FieldError(attribute.name, f"must be >= 0, got {value!r}")])
+
+
+@attrs.frozen
+class PageSetup:
+    """The page and type of the built-in layouts: A4 portrait with the margins Russian business
+    letters use (ГОСТ Р 7.0.97: left 30 mm, right 15, top and bottom 20), Times New Roman 11 pt.
+
+    >>> A4.width_mm, A4.height_mm, A4.text_width_mm
+    (210, 297, 165)
+    """
+
+    width_mm: float = attrs.field(default=210, validator=_positive)
+    height_mm: float = attrs.field(default=297, validator=_positive)
+    top_mm: float = attrs.field(default=20, validator=_margin)
+    right_mm: float = attrs.field(default=15, validator=_margin)
+    bottom_mm: float = attrs.field(default=20, validator=_margin)
+    left_mm: float = attrs.field(default=30, validator=_margin)
+    font: str = "Times New Roman"
+    font_size_pt: float = attrs.field(default=11, validator=_positive)
+
+    def __attrs_post_init__(self) -> None:
+        if self.text_width_mm < 50:
+            raise ValidationError(
+                [FieldError("left_mm", f"the margins leave {self.text_width_mm} mm of text")],
+                subject="page setup",
+            )
+
+    @property
+    def text_width_mm(self) -> float:
+        """The width between the margins."""
+        return self.width_mm - self.left_mm - self.right_mm
+
+
+A4 = PageSetup()
+
+
+def new_document(page: PageSetup, title: str) -> Document:
+    """An empty python-docx document on ``page``, with ``title`` in its properties."""
+    document = docx.Document()
+    section = document.sections[0]
+    section.orientation = (
+        WD_ORIENT.LANDSCAPE if page.width_mm > page.height_mm else WD_ORIENT.PORTRAIT
+    )
+    section.page_width = Mm(page.width_mm)
+    section.page_height = Mm(page.height_mm)
+    section.top_margin = Mm(page.top_mm)
+    section.right_margin = Mm(page.right_mm)
+    section.bottom_margin = Mm(page.bottom_mm)
+    section.left_margin = Mm(page.left_mm)
+    section.header_distance = Mm(min(12.5, page.top_mm))
+    section.footer_distance = Mm(min(12.5, page.bottom_mm))
+
+    normal = document.styles["Normal"]
+    font = normal.font
+    font.name = page.font
+    font.size = Pt(page.font_size_pt)
+    fonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
+    for script in ("w:eastAsia", "w:cs"):
+        fonts.set(qn(script), page.font)
+    paragraph_format = normal.paragraph_format
+    paragraph_format.space_before = Pt(0)
+    paragraph_format.space_after = Pt(4)
+    paragraph_format.line_spacing = 1.0
+
+    properties = document.core_properties
+    properties.title = title
+    properties.author = "clientops"
+    properties.last_modified_by = "clientops"
+    properties.comments = ""
+    core = properties._element  # python-docx cannot remove a date
+    for child in list(core):
+        if child.tag in (qn("dcterms:created"), qn("dcterms:modified")):
+            core.remove(child)
+
+    for rels, reltype in (
+        (document.part.package.rels, RT.THUMBNAIL),
+        (document.part.rels, _STYLES_WITH_EFFECTS),
+    ):
+        for rel_id, rel in list(rels.items()):
+            if rel.reltype == reltype:
+                del rels[rel_id]
+    return document
+
+
+def to_bytes(document: Document) -> bytes:
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+# ------------------------------------------------------------------------------ pieces
+
+
+def _paragraph(
+    document: Document,
+    *runs: tuple[str, bool],
+    align: WD_ALIGN_PARAGRAPH | None = None,
+    size: float | None = None,
+    space_after: float | None = None,
+) -> Paragraph:
+    paragraph = document.add_paragraph()
+    if align is not None:
+        paragraph.alignment = align
+    if space_after is not None:
+        paragraph.paragraph_format.space_after = Pt(space_after)
+    for text, bold in runs:
+        run = paragraph.add_run(text)
+        if bold:
+            run.bold = True
+        if size is not None:
+            run.font.size = Pt(size)
+    return paragraph
+
+
+def _title(document: Document, page: PageSetup, subtitle: str) -> None:
+    _paragraph(document, ("АКТ № {{ number }}", True), align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
+    _paragraph(document, (subtitle, False), align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
+    place = _paragraph(document, ("{{ city }}\t{{ date }}", False), space_after=12)
+    place.paragraph_format.tab_stops.add_tab_stop(Mm(page.text_width_mm), WD_TAB_ALIGNMENT.RIGHT)
+
+
+def _repeat_header(table: Table) -> None:
+    properties = table.rows[0]._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    properties.append(header)
+
+
+def _grid(
+    document: Document,
+    page: PageSetup,
+    head: Sequence[str],
+    row: Sequence[str],
+    widths: Sequence[float],
+    right: frozenset[int],
+) -> Table:
+    """A bordered table: a bold header row repeated on every page, and one row of
+    placeholders; ``widths`` are shares of the text width; columns in ``right`` align right."""
+    table: Table = document.add_table(rows=2, cols=len(head))
+    table.style = document.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    scale = page.text_width_mm / sum(widths)
+    for r, texts in enumerate((head, row)):
+        for c, text in enumerate(texts):
+            cell = table.rows[r].cells[c]
+            cell.width = Mm(widths[c] * scale)
+            paragraph = cell.paragraphs[0]
+            paragraph.paragraph_format.space_after = Pt(0)
+            run = paragraph.add_run(text)
+            run.font.size = Pt(max(page.font_size_pt - 1, 6))
+            if r == 0:
+                run.bold = True
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            elif c in right:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for c, width in enumerate(widths):
+        table.columns[c].width = Mm(width * scale)
+    _repeat_header(table)
+    return table
+
+
+def _signatures(document: Document, left: str, right: str, left_role: str, right_role: str) -> None:
+    """Two columns: who signs for each side, a line to sign on, the place of the seal."""
+    _paragraph(document, ("", False))
+    table = document.add_table(rows=2, cols=2)
+    table.autofit = True
+    for c, (label, role) in enumerate(((left, left_role), (right, right_role))):
+        head = table.rows[0].cells[c].paragraphs[0]
+        head.add_run(label).bold = True
+        cell = table.rows[1].cells[c]
+        position = cell.paragraphs[0]
+        position.paragraph_format.space_before = Pt(6)
+        position.add_run(f"{{{{ {role}.signer_position }}}}")
+        sign = cell.add_paragraph()
+        sign.paragraph_format.space_before = Pt(12)
+        sign.add_run(f"{{{{ {role}.signature_line }}}}")
+        cell.add_paragraph("М.П.").paragraph_format.space_before = Pt(6)
+
+
+# ------------------------------------------------------------------------------ layouts
+
+ACT_HEAD = ("№", "Наименование работ (услуг)", "Кол-во", "Ед.", "Цена, руб.", "Сумма, руб.")
+ACT_ROW = tuple(
+    f"{{{{ items.{field} }}}}" for field in ("n", "name", "quantity", "unit", "price", "amount")
+)
+
+
+def completed_works_layout(page: PageSetup) -> bytes:
+    """The act of completed works as a template (the reference shape: the performance anchor's
+    act, on an A4 page)."""
+    document = new_document(page, "Акт выполненных работ")
+    _title(document, page, "сдачи-приёмки выполненных работ (оказанных услуг)")
+    _paragraph(document, ("Исполнитель: ", True), ("{{ executor.full }}", False))
+    _paragraph(document, ("Заказчик: ", True), ("{{ customer.full }}", False))
+    _paragraph(document, ("Основание: ", True), ("{{ contract }}", False), space_after=8)
+    _grid(document, page, ACT_HEAD, ACT_ROW, (7, 66, 15, 12, 22, 24), frozenset({0, 2, 4, 5}))
+    total = _paragraph(document, ("Итого: {{ total }}", True), align=WD_ALIGN_PARAGRAPH.RIGHT)
+    total.paragraph_format.space_before = Pt(4)
+    _paragraph(document, ("{{ vat_line }}", False), align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _paragraph(
+        document,
+        ("Всего оказано услуг {{ items_count }}, на сумму {{ total }} руб.", False),
+        space_after=0,
+    )
+    _paragraph(document, ("{{ amount_in_words }}", True), space_after=8)
+    _paragraph(document, ("{{ closing }}", False), align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    _signatures(document, "Исполнитель", "Заказчик", "executor", "customer")
+    return to_bytes(document)
+
+
+SOFTWARE_HEAD = (
+    "№",
+    "Наименование программного обеспечения",
+    "Версия",
+    "Лицензия (ключ)",
+    "Носитель",
+    "Кол-во",
+)
+SOFTWARE_ROW = tuple(
+    f"{{{{ items.{field} }}}}"
+    for field in ("n", "name", "version", "licence", "medium", "quantity")
+)
+
+
+def software_transfer_layout(page: PageSetup) -> bytes:
+    """The software transfer act as a template."""
+    document = new_document(page, "Акт приёма-передачи программного обеспечения")
+    _title(document, page, "приёма-передачи программного обеспечения")
+    _paragraph(document, ("Передающая сторона: ", True), ("{{ transferor.full }}", False))
+    _paragraph(document, ("Принимающая сторона: ", True), ("{{ recipient.full }}", False))
+    _paragraph(document, ("Основание: ", True), ("{{ contract }}", False), space_after=8)
+    _paragraph(
+        document,
+        ("Передающая сторона передала, а Принимающая сторона приняла следующее программное "
+         "обеспечение:", False),
+    )  # fmt: skip
+    _grid(document, page, SOFTWARE_HEAD, SOFTWARE_ROW, (7, 52, 17, 36, 28, 14), frozenset({0, 5}))
+    count = _paragraph(document, ("Всего передано позиций: {{ items_count }}.", False))
+    count.paragraph_format.space_before = Pt(4)
+    count.paragraph_format.space_after = Pt(8)
+    _paragraph(document, ("{{ closing }}", False), align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    _signatures(document, "Передал", "Принял", "transferor", "recipient")
+    return to_bytes(document)

@@ -1,0 +1,477 @@
+"""Compiled .docx templates with ``{{ placeholder }}`` fields and repeated rows.
+
+A template is read once: placeholders that Word split across runs are joined into the run
+where they start, every placeholder is checked against the :class:`Fields` the document
+offers, and each part that holds placeholders is serialised and cut at them. The parts that
+hold none are deflated once (:class:`~clientops._documents._zip.Package`). Rendering a
+document then joins strings, deflates the changed parts and writes the ZIP records.
+
+Syntax:
+
+* ``{{ name }}`` or ``{{ customer.name }}``: a text field, replaced by its value; the value
+  keeps the formatting of the run where ``{{`` starts. Line breaks in a value become line
+  breaks in the document, tabs become tabs.
+* ``{{ items.price }}``: a field of each element of the list ``items``. The table row that
+  holds it (or, outside a table, the paragraph) is repeated once per element, in order. One
+  row repeats one list; scalar fields may sit in it too.
+
+    >>> fields = Fields(scalars={"number"}, lists={"items": {"name"}})
+    >>> sorted(fields.names())
+    ['items.name', 'number']
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from types import MappingProxyType
+from typing import IO, Any, TypeAlias
+
+import attrs
+from lxml import etree  # type: ignore[import-untyped]
+
+from clientops._documents._zip import Package
+from clientops.errors import FieldError, TemplateError, ValidationError
+
+__all__ = ["Fields", "Source", "Template", "Values"]
+
+#: What a document's placeholders are filled with: a string per text field, and per list a
+#: sequence of mappings (field name → string), one mapping per repeated row.
+Values: TypeAlias = Mapping[str, "str | Sequence[Mapping[str, str]]"]
+#: A .docx given as bytes, a path, or a binary file object.
+Source: TypeAlias = "bytes | str | os.PathLike[str] | IO[bytes]"
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
+_T, _P, _TR, _TBL, _TC = (f"{{{_W}}}{tag}" for tag in ("t", "p", "tr", "tbl", "tc"))
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+#: The parts where placeholders are looked for.
+_TEXT_PARTS = re.compile(r"word/(?:document|header\d*|footer\d*|footnotes|endnotes)\.xml")
+_MAIN_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+_TEMPLATE_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
+# Private-use characters mark slots and repeated units in the serialised XML.
+_SLOT, _SLOT_END, _LOOP, _LOOP_END, _END, _END_END = (chr(0xE000 + i) for i in range(6))
+_RESERVED = re.compile("[\ue000-\ue005]")
+_CUT = re.compile(f"{_SLOT}(\\d+){_SLOT_END}|{_LOOP}(\\d+){_LOOP_END}|{_END}(\\d+){_END_END}")
+# In a value: characters XML 1.0 cannot carry, and the ones that become elements.
+_SPECIAL = re.compile("[\x00-\x1f\ufffe\uffff\ud800-\udfff]")
+#: Characters XML 1.0 cannot carry (line breaks and tabs can: they become elements).
+FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_BREAKS = re.compile("\r\n|\r|\n|\t")
+
+
+def _frozen_names(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
+
+
+def _frozen_lists(value: Mapping[str, Iterable[str]]) -> Mapping[str, frozenset[str]]:
+    return MappingProxyType({name: frozenset(fields) for name, fields in value.items()})
+
+
+@attrs.frozen
+class Fields:
+    """The placeholders a document offers: text fields (``scalars``), and lists whose
+    elements have fields of their own (``lists``: list name → its field names)."""
+
+    scalars: frozenset[str] = attrs.field(converter=_frozen_names)
+    lists: Mapping[str, frozenset[str]] = attrs.field(
+        factory=dict, converter=_frozen_lists, eq=False, hash=False
+    )
+
+    def names(self) -> frozenset[str]:
+        """Every placeholder name: the scalars and ``list.field`` for each list field."""
+        return self.scalars | {f"{name}.{f}" for name, fs in self.lists.items() for f in fs}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Fields):
+            return NotImplemented
+        return self.scalars == other.scalars and dict(self.lists) == dict(other.lists)
+
+    def __hash__(self) -> int:
+        return hash((self.scalars, frozenset(self.lists.items())))
+
+
+# ------------------------------------------------------------------------------ segments
+
+
+@attrs.frozen
+class _Slot:
+    """A text field; ``field`` is set for a field of a list element (``name`` is then the
+    whole placeholder, ``items.price``)."""
+
+    name: str
+    field: str | None
+    breaks: tuple[str, str]  # the XML that ends a w:t, breaks the line / tabs, opens a w:t
+
+
+@attrs.frozen
+class _Loop:
+    """A unit (row or paragraph) repeated once per element of list ``name``."""
+
+    name: str
+    body: tuple[_Segment, ...]
+    keep_one: bool  # the only row of its table (or paragraph of its cell): never dropped
+
+
+_Segment: TypeAlias = "str | _Slot | _Loop"
+
+
+def _breaks(prefix: str | None) -> tuple[str, str]:
+    q = f"{prefix}:" if prefix else ""
+    return (
+        f'</{q}t><{q}br/><{q}t xml:space="preserve">',
+        f'</{q}t><{q}tab/><{q}t xml:space="preserve">',
+    )
+
+
+def _escape(value: str, breaks: tuple[str, str], path: str) -> str:
+    text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if _SPECIAL.search(text) is None:
+        return text
+    bad = FORBIDDEN.search(text)
+    if bad is not None:
+        raise ValidationError(
+            [FieldError(path, f"character U+{ord(bad.group()):04X} cannot be put in a document")],
+            subject="document values",
+        )
+    line, tab = breaks
+    return _BREAKS.sub(lambda m: tab if m.group() == "\t" else line, text)
+
+
+# ------------------------------------------------------------------------------ compiling
+
+
+def _read_source(source: Source) -> bytes:
+    if isinstance(source, bytes):
+        return source
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as file:
+            return file.read()
+    return source.read()
+
+
+def _paragraph_texts(root: Any) -> Iterator[list[Any]]:
+    """For each paragraph, its ``w:t`` elements in order (not those of nested paragraphs)."""
+    for paragraph in root.iter(_P):
+        texts = [t for t in paragraph.iter(_T) if next(t.iterancestors(_P), None) is paragraph]
+        if texts:
+            yield texts
+
+
+def _join_split_placeholders(texts: list[Any]) -> str:
+    """Move every placeholder wholly into the ``w:t`` where it starts (Word splits text into
+    runs at spell-check marks, edits and formatting changes). Returns the paragraph's text."""
+    chunks = [t.text or "" for t in texts]
+    whole = "".join(chunks)
+    if "{{" not in whole:
+        return whole
+    owners = [i for i, chunk in enumerate(chunks) for _ in chunk]
+    moved = False
+    for match in _PLACEHOLDER.finditer(whole):
+        first = owners[match.start()]
+        if owners[match.end() - 1] != first:
+            owners[match.start() : match.end()] = [first] * (match.end() - match.start())
+            moved = True
+    if moved:
+        rebuilt: list[list[str]] = [[] for _ in texts]
+        for char, owner in zip(whole, owners, strict=True):
+            rebuilt[owner].append(char)
+        for t, chars in zip(texts, rebuilt, strict=True):
+            t.text = "".join(chars)
+            t.set(_XML_SPACE, "preserve")
+    return whole
+
+
+@attrs.frozen
+class _Found:
+    element: Any  # the w:t
+    name: str
+    list_name: str | None
+    field: str | None
+
+
+class _Compiler:
+    """Reads one part, checks its placeholders, marks slots and units; collects problems."""
+
+    def __init__(self, fields: Fields, part: str, problems: list[FieldError]) -> None:
+        self.fields = fields
+        self.part = part
+        self.problems = problems
+        self.slots: list[_Slot] = []
+        self.units: list[tuple[Any, str, bool]] = []  # (element, list name, keep_one)
+        self.used: set[str] = set()
+
+    def problem(self, message: str) -> None:
+        self.problems.append(FieldError(self.part, message))
+
+    def resolve(self, raw: str) -> tuple[str | None, str | None] | None:
+        """(list name, field) for a list field, (None, None) for a scalar, None if unknown."""
+        name = raw.strip()
+        if not _NAME.fullmatch(name):
+            self.problem(
+                f"{{{{{raw}}}}} is not a placeholder: write {{{{ name }}}} or {{{{ list.field }}}}"
+                " (letters, digits, _ and dots; no filters or statements)"
+            )
+            return None
+        if name in self.fields.scalars:
+            return None, None
+        head, _, rest = name.partition(".")
+        if head in self.fields.lists:
+            if rest in self.fields.lists[head]:
+                return head, rest
+            known = ", ".join(sorted(self.fields.lists[head]))
+            if not rest:
+                self.problem(
+                    f"{{{{ {name} }}}} is a list: write {{{{ {name}.<field> }}}} in the table row"
+                    f" to repeat (fields: {known})"
+                )
+            else:
+                self.problem(f"unknown placeholder {{{{ {name} }}}} (fields of {head}: {known})")
+            return None
+        close = difflib.get_close_matches(name, sorted(self.fields.names()), n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        self.problem(f"unknown placeholder {{{{ {name} }}}}{hint}")
+        return None
+
+    def scan(self, root: Any) -> list[_Found]:
+        found: list[_Found] = []
+        for texts in _paragraph_texts(root):
+            whole = _join_split_placeholders(texts)
+            rest = _PLACEHOLDER.sub("", whole)
+            if "{%" in whole:
+                self.problem(
+                    f"statements like {{% … %}} are not supported (in {whole.strip()[:80]!r}):"
+                    " a row is repeated when it holds {{ list.field }}"
+                )
+            elif "{{" in rest or "}}" in rest:
+                self.problem(f"unbalanced {{{{ or }}}} in the paragraph {whole.strip()[:80]!r}")
+            for t in texts:
+                for match in _PLACEHOLDER.finditer(t.text or ""):
+                    resolved = self.resolve(match.group(1))
+                    if resolved is not None:
+                        name = match.group(1).strip()
+                        found.append(_Found(t, name, *resolved))
+        return found
+
+    def unit_of(self, t: Any) -> Any:
+        row = next(t.iterancestors(_TR), None)
+        return row if row is not None else next(t.iterancestors(_P))
+
+    def mark(self, found: list[_Found]) -> None:
+        """Replace placeholders by slot marks; mark each repeated unit."""
+        units: dict[Any, str] = {}
+        for item in found:
+            if item.list_name is None:
+                continue
+            unit = self.unit_of(item.element)
+            other = units.setdefault(unit, item.list_name)
+            if other != item.list_name:
+                self.problem(
+                    f"one repeated row uses two lists, {other} and {item.list_name}"
+                    f" ({{{{ {item.name} }}}})"
+                )
+        for unit, list_name in units.items():
+            if any(ancestor in units for ancestor in unit.iterancestors()):
+                self.problem(f"the repeated row of {list_name} is inside another repeated row")
+        for item in found:
+            self.used.add(item.name)
+            index = len(self.slots)
+            self.slots.append(_Slot(item.name, item.field, _breaks(item.element.prefix)))
+            text = item.element.text
+            pattern = re.compile(r"\{\{\s*" + re.escape(item.name) + r"\s*\}\}")
+            item.element.text = pattern.sub(f"{_SLOT}{index}{_SLOT_END}", text, count=1)
+            item.element.set(_XML_SPACE, "preserve")
+        for unit, list_name in units.items():
+            parent = unit.getparent()
+            keep_one = parent.tag in (_TBL, _TC) and sum(c.tag == unit.tag for c in parent) == 1
+            index = len(self.units)
+            self.units.append((unit, list_name, keep_one))
+            for element in unit.iter():  # Word's paragraph ids must stay unique
+                for attribute in (f"{{{_W14}}}paraId", f"{{{_W14}}}textId"):
+                    element.attrib.pop(attribute, None)
+            before = f"{_LOOP}{index}{_LOOP_END}"
+            previous = unit.getprevious()
+            if previous is not None:
+                previous.tail = (previous.tail or "") + before
+            else:
+                parent.text = (parent.text or "") + before
+            unit.tail = f"{_END}{index}{_END_END}" + (unit.tail or "")
+
+    def segments(self, xml: str) -> tuple[_Segment, ...]:
+        """Cut the serialised part at the marks into literal strings, slots and loops."""
+        stack: list[tuple[int | None, list[_Segment]]] = [(None, [])]
+        position = 0
+        for match in _CUT.finditer(xml):
+            if match.start() > position:
+                stack[-1][1].append(xml[position : match.start()])
+            position = match.end()
+            slot, loop, end = match.groups()
+            if slot is not None:
+                stack[-1][1].append(self.slots[int(slot)])
+            elif loop is not None:
+                stack.append((int(loop), []))
+            else:
+                index, body = stack.pop()
+                assert index == int(end), "repeated units nest properly"
+                _, list_name, keep_one = self.units[index]
+                stack[-1][1].append(_Loop(list_name, tuple(_merge(body)), keep_one))
+        if position < len(xml):
+            stack[-1][1].append(xml[position:])
+        assert len(stack) == 1, "every repeated unit is closed"
+        return tuple(_merge(stack[0][1]))
+
+
+def _merge(segments: list[_Segment]) -> Iterator[_Segment]:
+    """Adjacent literal strings joined into one."""
+    pending: list[str] = []
+    for segment in segments:
+        if isinstance(segment, str):
+            pending.append(segment)
+            continue
+        if pending:
+            yield "".join(pending)
+            pending = []
+        yield segment
+    if pending:
+        yield "".join(pending)
+
+
+def _parse(part: str, data: bytes, problems: list[FieldError]) -> Any:
+    try:
+        return etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False))
+    except etree.XMLSyntaxError as exc:
+        problems.append(FieldError(part, f"not well-formed XML: {exc}"))
+        return None
+
+
+# ------------------------------------------------------------------------------ rendering
+
+
+def _fill(
+    segments: tuple[_Segment, ...],
+    values: Values,
+    item: Mapping[str, str] | None,
+    where: str,
+    out: list[str],
+) -> None:
+    for segment in segments:
+        if isinstance(segment, str):
+            out.append(segment)
+        elif isinstance(segment, _Slot):
+            if segment.field is None:
+                value = values.get(segment.name)
+                path = segment.name
+            else:
+                value = "" if item is None else item.get(segment.field)
+                path = f"{where}.{segment.field}"
+            if not isinstance(value, str):
+                raise ValidationError(
+                    [FieldError(path, "missing" if value is None else "must be a string")],
+                    subject="document values",
+                )
+            out.append(_escape(value, segment.breaks, path))
+        else:
+            elements = values.get(segment.name)
+            if elements is None or isinstance(elements, str):
+                problem = "missing" if elements is None else "must be a sequence of mappings"
+                raise ValidationError(
+                    [FieldError(segment.name, problem)], subject="document values"
+                )
+            if not elements and segment.keep_one:
+                _fill(segment.body, values, None, segment.name, out)
+            for i, element in enumerate(elements):
+                _fill(segment.body, values, element, f"{segment.name}[{i}]", out)
+
+
+@attrs.frozen
+class _Part:
+    name: str
+    segments: tuple[_Segment, ...]
+
+
+@attrs.frozen(eq=False)
+class Template:
+    """A .docx template, compiled for one set of :class:`Fields`. Immutable and safe to share
+    between threads; build it once and render many documents from it."""
+
+    fields: Fields
+    #: The document kind this template is for (``None``: a template for any fields).
+    kind: str | None
+    #: Every placeholder the template uses.
+    placeholders: frozenset[str]
+    _parts: tuple[_Part, ...] = attrs.field(alias="parts", repr=False)
+    _package: Package = attrs.field(alias="package", repr=False)
+
+    @classmethod
+    def from_docx(cls, source: Source, fields: Fields, *, kind: str | None = None) -> Template:
+        """Read and check a .docx (or .dotx) template.
+
+        Raises :class:`~clientops.errors.TemplateError` naming each part and placeholder that
+        is wrong: an unknown placeholder, unbalanced braces, a row that repeats two lists, a
+        file that is not a Word document.
+        """
+        data = _read_source(source)
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+            parts = [(info.filename, archive.read(info)) for info in archive.infolist()]
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            problem = FieldError("", f"not a .docx file (a ZIP package): {exc}")
+            raise TemplateError([problem]) from exc
+        names = [name for name, _ in parts]
+        if "[Content_Types].xml" not in names or "word/document.xml" not in names:
+            raise TemplateError([FieldError("", "not a Word document: no word/document.xml")])
+        problems: list[FieldError] = []
+        static: list[tuple[str, bytes]] = []
+        dynamic: list[_Part] = []
+        used: set[str] = set()
+        for name, content in parts:
+            if name == "[Content_Types].xml":
+                content = content.replace(_TEMPLATE_TYPE.encode(), _MAIN_TYPE.encode())
+            # "{" and "}" alone: Word may have split "{{" or "}}" across runs
+            if not _TEXT_PARTS.fullmatch(name) or (b"{" not in content and b"}" not in content):
+                if _TEXT_PARTS.fullmatch(name) and b"{%" in content:
+                    problems.append(FieldError(name, "statements like {% … %} are not supported"))
+                static.append((name, content))
+                continue
+            root = _parse(name, content, problems)
+            if root is None:
+                continue
+            compiler = _Compiler(fields, name, problems)
+            if _RESERVED.search(content.decode("utf-8", "replace")):
+                compiler.problem("holds private-use characters U+E000–U+E005, reserved here")
+                continue
+            compiler.mark(compiler.scan(root))
+            if compiler.slots:
+                xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+                dynamic.append(_Part(name, compiler.segments(xml.decode("utf-8"))))
+                used |= compiler.used
+            else:
+                static.append((name, content))
+        if problems:
+            raise TemplateError(problems)
+        package = Package.build(static, (part.name for part in dynamic))
+        return cls(fields, kind, frozenset(used), tuple(dynamic), package)
+
+    def render(self, values: Values) -> bytes:
+        """The .docx (bytes) with every placeholder replaced by its value.
+
+        A value missing or of the wrong type raises :class:`~clientops.errors.ValidationError`
+        naming it (``items[2].price``), as does a character XML cannot hold (``\\x00``…).
+        """
+        rendered: dict[str, bytes] = {}
+        for part in self._parts:
+            out: list[str] = []
+            _fill(part.segments, values, None, "", out)
+            rendered[part.name] = "".join(out).encode("utf-8")
+        return self._package.write(rendered)
+
+
+def field_problems(template: Template, fields: Fields) -> tuple[str, ...]:
+    """The placeholders of ``template`` that ``fields`` does not offer."""
+    return tuple(sorted(template.placeholders - fields.names()))

@@ -1,0 +1,85 @@
+"""Documents as .docx: the act of completed works, the software transfer act, your templates.
+
+A document is a typed context (a frozen attrs value) and a layout. :func:`render_document`
+turns a context into the bytes of a .docx on an A4 page; a plugin may draw it instead
+(``clientops_render_document``), and your own .docx template with ``{{ placeholders }}`` may
+replace the built-in layout (:func:`load_template`). Each layout is compiled once and cached, so
+a document costs a few string joins and one deflate.
+
+    >>> from datetime import date
+    >>> from clientops import Money
+    >>> act = CompletedWorksAct(
+    ...     number="17",
+    ...     date=date(2025, 6, 30),
+    ...     city="г. Омск",
+    ...     executor=Party("ООО «Вектор»", "ИНН 5501234567", "Директор", "А. А. Орлов"),
+    ...     customer=Party("ООО «Ромашка»", "ИНН 5507654321", "Директор", "Б. Б. Белов"),
+    ...     contract="Договор № 5/25 от 10.01.2025",
+    ...     items=(ActItem("Настройка кассы", "усл.", 2, Money("61.73")),),
+    ... )
+    >>> act.total, amount_in_words(act.total)
+    (Money(amount=Decimal('123.46'), currency='RUB'), 'Сто двадцать три рубля 46 копеек')
+    >>> data = render_document(act)
+    >>> data[:2]
+    b'PK'
+"""
+
+from __future__ import annotations
+
+from clientops._documents._acts import (
+    ActItem,
+    CompletedWorksAct,
+    Party,
+    SoftwareItem,
+    SoftwareTransferAct,
+)
+from clientops._documents._engine import (
+    COMPLETED_WORKS_ACT,
+    DOCUMENT_TYPES,
+    SOFTWARE_TRANSFER_ACT,
+    DocumentType,
+    builtin_docx,
+    builtin_template,
+    document_type,
+    load_template,
+    render_document,
+)
+from clientops._documents._layouts import A4, PageSetup
+from clientops._documents._template import Fields, Source, Template, Values
+from clientops._documents._words import (
+    MAX_RUBLES,
+    amount_in_words,
+    format_date,
+    format_money,
+    format_quantity,
+    plural_ru,
+)
+
+__all__ = [
+    "A4",
+    "COMPLETED_WORKS_ACT",
+    "DOCUMENT_TYPES",
+    "MAX_RUBLES",
+    "SOFTWARE_TRANSFER_ACT",
+    "ActItem",
+    "CompletedWorksAct",
+    "DocumentType",
+    "Fields",
+    "PageSetup",
+    "Party",
+    "SoftwareItem",
+    "SoftwareTransferAct",
+    "Source",
+    "Template",
+    "Values",
+    "amount_in_words",
+    "builtin_docx",
+    "builtin_template",
+    "document_type",
+    "format_date",
+    "format_money",
+    "format_quantity",
+    "load_template",
+    "plural_ru",
+    "render_document",
+]
