@@ -28,15 +28,11 @@ Progress and figures go to stderr; the last stdout line is one JSON object (``ha
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
-import os
-import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-from types import ModuleType
 from typing import Any
+
+import _anchors
 
 from clientops.calendar import CalendarEvent, to_ics
 
@@ -46,38 +42,8 @@ TARGET = 10.0  # clientops speed as a multiple of icalendar's
 # --------------------------------------------------------------------------- anchors
 
 
-def _anchors_dir() -> Path:
-    env = os.environ.get("CLIENTOPS_ANCHORS")
-    where = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "anchors"
-    needed = ("harness.py", "workloads.py", "bench_calendar.py")
-    if not all((where / name).is_file() for name in needed):
-        how = "CLIENTOPS_ANCHORS" if env else "the default location"
-        raise SystemExit(
-            f"bench_calendar: the shared anchors ({', '.join(needed)}) are not in {where} "
-            f"({how}). Check out shared/ beside the project, or set CLIENTOPS_ANCHORS to the "
-            "folder that holds harness.py."
-        )
-    return where
-
-
-def _import_anchors() -> tuple[ModuleType, ModuleType, ModuleType]:
-    folder = _anchors_dir()
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
-    harness = importlib.import_module("harness")
-    workloads = importlib.import_module("workloads")
-    # The anchor script has this file's name: load it from its path under another name.
-    spec = importlib.util.spec_from_file_location(
-        "anchor_bench_calendar", folder / "bench_calendar.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    anchor = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(anchor)
-    return harness, workloads, anchor
-
-
-harness, workloads, anchor = _import_anchors()
+harness, workloads = _anchors.load("bench_calendar")
+anchor = _anchors.load_script("bench_calendar", "bench_calendar.py")
 
 
 # --------------------------------------------------------------------------- the cases

@@ -33,24 +33,21 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import importlib
 import io
 import json
-import os
 import pstats
 import random
 import secrets
 import shutil
 import sqlite3
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any, NamedTuple
 
+import _anchors
 import phonenumbers
 
 import clientops
@@ -77,27 +74,7 @@ BASELINE_SKIPS = (
 # --------------------------------------------------------------------------- anchors
 
 
-def _anchors_dir() -> Path:
-    env = os.environ.get("CLIENTOPS_ANCHORS")
-    where = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "anchors"
-    if not (where / "harness.py").is_file() or not (where / "workloads.py").is_file():
-        how = "CLIENTOPS_ANCHORS" if env else "the default location"
-        raise SystemExit(
-            f"bench_calls: the shared anchors (harness.py, workloads.py) are not in {where} "
-            f"({how}). Check out shared/ beside the project, or set CLIENTOPS_ANCHORS to the "
-            "folder that holds harness.py."
-        )
-    return where
-
-
-def _import_anchors() -> tuple[ModuleType, ModuleType]:
-    folder = str(_anchors_dir())
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-    return importlib.import_module("harness"), importlib.import_module("workloads")
-
-
-harness, workloads = _import_anchors()
+harness, workloads = _anchors.load("bench_calls")
 NOW: datetime = workloads.NOW.replace(tzinfo=workloads.MSK)  # aware, Europe/Moscow
 
 

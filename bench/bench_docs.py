@@ -31,19 +31,14 @@ Progress and figures go to stderr; the last stdout line is one JSON object (``ha
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import io
-import os
-import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+import _anchors
 import docx
 
 from clientops import Money
@@ -63,34 +58,8 @@ TARGET_SPEEDUP = 10  # times plain python-docx
 # --------------------------------------------------------------------------- anchors
 
 
-def _anchors_dir() -> Path:
-    env = os.environ.get("CLIENTOPS_ANCHORS")
-    where = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "anchors"
-    needed = ("harness.py", "workloads.py", "bench_docs.py")
-    if not all((where / name).is_file() for name in needed):
-        how = "CLIENTOPS_ANCHORS" if env else "the default location"
-        raise SystemExit(
-            f"bench_docs: the shared anchors ({', '.join(needed)}) are not in {where} ({how}). "
-            "Check out shared/ beside the project, or set CLIENTOPS_ANCHORS to the folder that "
-            "holds harness.py."
-        )
-    return where
-
-
-def _import_anchors() -> tuple[ModuleType, ModuleType, ModuleType]:
-    folder = _anchors_dir()
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
-    # The anchor's bench_docs.py has this script's name: load it from its file, renamed.
-    spec = importlib.util.spec_from_file_location("anchor_bench_docs", folder / "bench_docs.py")
-    assert spec is not None
-    assert spec.loader is not None
-    anchor = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(anchor)
-    return importlib.import_module("harness"), importlib.import_module("workloads"), anchor
-
-
-harness, workloads, anchor = _import_anchors()
+harness, workloads = _anchors.load("bench_docs")
+anchor = _anchors.load_script("bench_docs", "bench_docs.py")
 
 
 # --------------------------------------------------------------------------- workload
