@@ -15,11 +15,17 @@ ROOT = Path(__file__).resolve().parents[1]
 ANCHORS = Path(os.environ.get("CLIENTOPS_ANCHORS", ROOT.parent / "shared" / "anchors"))
 
 
-def test_bench_calls_smoke(tmp_path: Path) -> None:
-    if not ANCHORS.is_dir():
+def need_anchors(script: str | None = None) -> None:
+    """Skip without the shared anchors (or one of their scripts); under CI=true, fail."""
+    present = (ANCHORS / script).is_file() if script else ANCHORS.is_dir()
+    if not present:
         if os.environ.get("CI") == "true":
             pytest.fail(f"the shared anchors are missing at {ANCHORS}")
         pytest.skip(f"the shared anchors are not at {ANCHORS}")
+
+
+def test_bench_calls_smoke(tmp_path: Path) -> None:
+    need_anchors()
     done = subprocess.run(
         [
             sys.executable,
@@ -43,10 +49,7 @@ def test_bench_calls_smoke(tmp_path: Path) -> None:
 
 
 def test_bench_calendar_smoke() -> None:
-    if not (ANCHORS / "bench_calendar.py").is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the shared anchors are missing at {ANCHORS}")
-        pytest.skip(f"the shared anchors are not at {ANCHORS}")
+    need_anchors("bench_calendar.py")
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "bench_calendar.py"), "--n", "30", "--repeat", "1"],
         capture_output=True,
@@ -62,10 +65,7 @@ def test_bench_calendar_smoke() -> None:
 
 
 def test_bench_docs_smoke() -> None:
-    if not ANCHORS.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the shared anchors are missing at {ANCHORS}")
-        pytest.skip(f"the shared anchors are not at {ANCHORS}")
+    need_anchors()
     done = subprocess.run(
         [
             sys.executable,
@@ -92,3 +92,33 @@ def test_bench_docs_smoke() -> None:
     assert result["acts"] == 4
     assert result["output_bytes"]["clientops"] > 0
     assert result["speedup_vs_python_docx"] > 0
+
+
+def test_bench_postgres_smoke(postgres_server: str) -> None:
+    need_anchors()
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_postgres.py"),
+            *("--n", "500", "--repeat", "1", "--import-repeat", "1", "--min-time", "0"),
+            *("--url", postgres_server),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert set(result["import"]["rows_per_s"]) == {"hand_psycopg", "clientops"}
+    assert result["import"]["ratio_time_clientops_over_hand"] > 0
+    assert result["agenda"]["rows"] == 2  # manager m7's due reactions, the same for both cases
+    assert result["agenda"]["counts"]["clients"] == 500
+    assert set(result["agenda"]["ms"]) == {"hand_psycopg", "clientops"}
+    import psycopg
+
+    prefix = result["schema_prefix"].replace("_", "\\_")
+    with psycopg.connect(postgres_server) as conn:  # every schema of the run was dropped
+        left = conn.execute(
+            "SELECT count(*) FROM pg_namespace WHERE nspname LIKE %s", (f"{prefix}%",)
+        ).fetchone()
+    assert left == (0,)

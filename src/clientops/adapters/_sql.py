@@ -44,8 +44,12 @@ CONVERTER = make_converter()
 _REACTION_KINDS = {kind.value: kind for kind in ReactionKind}
 
 
+#: One encoder for every stored document (``json.dumps`` with options builds a new one per call).
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def dump(obj: object) -> str:
-    return json.dumps(CONVERTER.unstructure(obj), ensure_ascii=False, separators=(",", ":"))
+    return _ENCODE(CONVERTER.unstructure(obj))
 
 
 def load(doc: str, cls: type[T]) -> T:
