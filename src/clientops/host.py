@@ -20,6 +20,7 @@ import importlib
 import os
 from collections.abc import Iterable, Mapping
 from importlib.metadata import entry_points
+from typing import Any
 
 import pluggy
 
@@ -60,9 +61,9 @@ class PluginHost:
         self._entry_points = entry_points
         self._environ = os.environ if environ is None else environ
         self._loaded = False
-        self._storage: dict[str, StorageFactory] | None = None
-        self._deliverers: dict[str, Deliverer] | None = None
-        self._couriers: dict[str, CourierFactory] | None = None
+        #: what each ``clientops_register_*`` hook registered, by hook name; emptied whenever
+        #: a plugin comes or goes
+        self._registries: dict[str, dict[str, Any]] = {}
 
     # ---------------------------------------------------------------- loading
     def _disabled(self) -> tuple[bool, frozenset[str]]:
@@ -102,9 +103,7 @@ class PluginHost:
             self._pm.register(plugin, name=name)
         except (pluggy.PluginValidationError, ValueError) as exc:
             raise PluginError(f"plugin {name or plugin!r} cannot be registered: {exc}") from exc
-        self._storage = None
-        self._deliverers = None
-        self._couriers = None
+        self._registries.clear()
 
     def register(self, plugin: object, name: str | None = None) -> None:
         """Register one more plugin (a module, class or instance with hook implementations).
@@ -118,9 +117,7 @@ class PluginHost:
 
     def unregister(self, name: str) -> None:
         self._pm.unregister(name=name)
-        self._storage = None
-        self._deliverers = None
-        self._couriers = None
+        self._registries.clear()
 
     def check_pending(self) -> None:
         """Fail on any ``clientops_*`` implementation that matches no hook (a misspelling)."""
@@ -135,21 +132,34 @@ class PluginHost:
         return tuple(name for name, plugin in pairs if plugin is not None)
 
     # ---------------------------------------------------------------- hooks
+    def _registry(self, hook: str, duplicate: str, *, fold_case: bool) -> dict[str, Any]:
+        """What the registration hook ``hook`` registers, by name (lower-cased when
+        ``fold_case``), collected once and cached. A name registered twice raises PluginError
+        with ``duplicate`` formatted with the ``name``."""
+        self.load()
+        if hook in self._registries:
+            return self._registries[hook]
+        found: dict[str, Any] = {}
+
+        def register(name: str, value: Any) -> None:
+            key = name.lower() if fold_case else name
+            if key in found:
+                raise PluginError(duplicate.format(name=repr(name)))
+            found[key] = value
+
+        getattr(self._pm.hook, hook)(register=register)
+        self._registries[hook] = found
+        return found
+
     def storage_schemes(self) -> Mapping[str, StorageFactory]:
         """Every registered storage backend by URL scheme."""
-        self.load()
-        if self._storage is None:
-            found: dict[str, StorageFactory] = {}
-
-            def register(scheme: str, factory: StorageFactory) -> None:
-                key = scheme.lower()
-                if key in found:
-                    raise PluginError(f"storage scheme {scheme!r} is registered twice")
-                found[key] = factory
-
-            self._pm.hook.clientops_register_storage(register=register)
-            self._storage = found
-        return dict(self._storage)
+        return dict(
+            self._registry(
+                "clientops_register_storage",
+                "storage scheme {name} is registered twice",
+                fold_case=True,
+            )
+        )
 
     def open_storage(self, url: str) -> Storage:
         """Open the store a URL names: ``sqlite:///path/to/file.db``, ``memory://``…"""
@@ -169,34 +179,23 @@ class PluginHost:
 
     def deliverers(self) -> Mapping[str, Deliverer]:
         """Every registered outbox deliverer by topic (``clientops_register_deliverer``)."""
-        self.load()
-        if self._deliverers is None:
-            found: dict[str, Deliverer] = {}
-
-            def register(topic: str, deliver: Deliverer) -> None:
-                if topic in found:
-                    raise PluginError(f"outbox topic {topic!r} has two deliverers")
-                found[topic] = deliver
-
-            self._pm.hook.clientops_register_deliverer(register=register)
-            self._deliverers = found
-        return dict(self._deliverers)
+        return dict(
+            self._registry(
+                "clientops_register_deliverer",
+                "outbox topic {name} has two deliverers",
+                fold_case=False,
+            )
+        )
 
     def couriers(self) -> Mapping[str, CourierFactory]:
         """Every registered courier factory by name (``clientops_register_courier``)."""
-        self.load()
-        if self._couriers is None:
-            found: dict[str, CourierFactory] = {}
-
-            def register(name: str, factory: CourierFactory) -> None:
-                key = name.lower()
-                if key in found:
-                    raise PluginError(f"courier {name!r} is registered twice")
-                found[key] = factory
-
-            self._pm.hook.clientops_register_courier(register=register)
-            self._couriers = found
-        return dict(self._couriers)
+        return dict(
+            self._registry(
+                "clientops_register_courier",
+                "courier {name} is registered twice",
+                fold_case=True,
+            )
+        )
 
     def open_courier(self, name: str, /, **options: object) -> Courier:
         """Build the courier registered as ``name`` (``offline``, ``cdek``…), passing it the
