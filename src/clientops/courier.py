@@ -49,7 +49,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-from clientops.model import Money, Phone
+from clientops.model import Money, Phone, _aware, _not_blank
 
 __all__ = [
     "Address",
@@ -70,19 +70,9 @@ __all__ = [
 # --------------------------------------------------------------------------- validators
 
 
-def _not_blank(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{attribute.name} must not be blank")
-
-
 def _positive(_: Any, attribute: attrs.Attribute[Any], value: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise ValueError(f"{attribute.name} must be a positive whole number, got {value!r}")
-
-
-def _aware(_: Any, attribute: attrs.Attribute[Any], value: datetime) -> None:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{attribute.name} must be timezone-aware, got {value!r}")
 
 
 #: What an idempotency key may look like: printable ASCII without spaces (CDEK's order

@@ -61,7 +61,7 @@ from clientops.model import (
     new_id,
     organisation_key,
 )
-from clientops.policy import Policy
+from clientops.policy import Policy, template_validator
 
 __all__ = [
     "COLUMNS",
@@ -77,21 +77,9 @@ __all__ = [
 
 # --------------------------------------------------------------------------- messages
 
-_PLACEHOLDERS = dict.fromkeys(
-    ("value", "choices", "line", "found", "expected", "rows", "accepted", "rejected", "count"), ""
+_template = template_validator(
+    "value", "choices", "line", "found", "expected", "rows", "accepted", "rejected", "count"
 )
-
-
-def _template(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
-    if not isinstance(value, str):
-        raise TypeError(f"{attribute.name} must be a string")
-    try:
-        value.format(**_PLACEHOLDERS)
-    except (KeyError, IndexError, ValueError, AttributeError) as exc:
-        raise ValueError(
-            f"{attribute.name}: bad template {value!r} ({exc!r}); placeholders are "
-            + ", ".join("{" + name + "}" for name in _PLACEHOLDERS)
-        ) from None
 
 
 @attrs.define(

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from clientops.model import new_id
+from clientops.model import _aware, _not_blank, new_id
 
 if TYPE_CHECKING:
     from clientops.policy import Policy
@@ -53,16 +53,6 @@ class OutboxStatus(enum.Enum):
     DELIVERED = "delivered"
     #: every retry failed; a person has to look at it
     DEAD = "dead"
-
-
-def _aware(_: Any, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
-    if value is not None and value.utcoffset() is None:
-        raise ValueError(f"{attribute.name}: a time zone is required")
-
-
-def _text(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
-    if not value.strip():
-        raise ValueError(f"{attribute.name}: required")
 
 
 def _json(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
@@ -81,9 +71,9 @@ class OutboxMessage:
     message is next due.
     """
 
-    id: str = attrs.field(validator=_text)
-    topic: str = attrs.field(validator=_text)
-    key: str = attrs.field(validator=_text)
+    id: str = attrs.field(validator=_not_blank)
+    topic: str = attrs.field(validator=_not_blank)
+    key: str = attrs.field(validator=_not_blank)
     payload: str = attrs.field(validator=_json)
     created_at: datetime = attrs.field(validator=_aware)
     next_attempt_at: datetime = attrs.field(validator=_aware)

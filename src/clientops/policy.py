@@ -15,6 +15,7 @@ Call scripts are Russian out of the box; :data:`ENGLISH` shows how to translate 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,19 +28,26 @@ from clientops.model import ClientCategory, DepartmentId
 __all__ = ["ENGLISH", "Messages", "Policy"]
 
 
-_PLACEHOLDERS = {"company": "", "manager": "", "target": "", "employee": ""}
+def template_validator(*placeholders: str) -> Callable[[Any, attrs.Attribute[Any], str], None]:
+    """An attrs validator for ``str.format`` templates that may use only ``placeholders``:
+    a bad template raises ValueError naming the field and listing the placeholders."""
+    blanks = dict.fromkeys(placeholders, "")
+    listed = ", ".join("{" + name + "}" for name in placeholders)
+
+    def check(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+        if not isinstance(value, str):
+            raise TypeError(f"{attribute.name} must be a string")
+        try:
+            value.format(**blanks)
+        except (KeyError, IndexError, ValueError, AttributeError) as exc:
+            raise ValueError(
+                f"{attribute.name}: bad template {value!r} ({exc!r}); placeholders are {listed}"
+            ) from None
+
+    return check
 
 
-def _template(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
-    if not isinstance(value, str):
-        raise TypeError(f"{attribute.name} must be a string")
-    try:
-        value.format(**_PLACEHOLDERS)
-    except (KeyError, IndexError, ValueError, AttributeError) as exc:
-        raise ValueError(
-            f"{attribute.name}: bad template {value!r} ({exc!r}); "
-            "placeholders are {company}, {manager}, {target}, {employee}"
-        ) from None
+_template = template_validator("company", "manager", "target", "employee")
 
 
 @attrs.define(
