@@ -67,6 +67,7 @@ from clientops.errors import (
     ShipmentNotFoundError,
     StorageError,
     TemplateError,
+    TransitionError,
     UnservedCityError,
     ValidationError,
 )
@@ -212,6 +213,7 @@ __all__ = [
     "Tracking",
     "TrackingEvent",
     "TransferCall",
+    "TransitionError",
     "UnitOfWork",
     "UnservedCityError",
     "ValidationError",

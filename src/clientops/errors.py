@@ -11,6 +11,7 @@ Exceptions are for misuse, bad input and failing backends::
      ├── NotFoundError            a record that does not exist (kind and key)
      ├── DuplicateError           a unique key already taken (kind, key, the owner)
      ├── ConflictError            a record changed by someone else since it was read
+     ├── TransitionError          a step or stage change the process does not allow now
      ├── ConfigurationError       a bad storage URL, an unknown backend scheme
      ├── PluginError              a plugin that cannot be loaded or names an unknown hook
      └── BackendError             an adapter failed; carries ``backend`` and ``operation``
@@ -51,6 +52,7 @@ __all__ = [
     "ShipmentNotFoundError",
     "StorageError",
     "TemplateError",
+    "TransitionError",
     "UnservedCityError",
     "ValidationError",
 ]
@@ -136,6 +138,36 @@ class ConflictError(ClientopsError):
         super().__init__(
             f"{kind} {key!r} was changed by someone else (version {found}, "
             f"this write was based on version {expected})"
+        )
+
+
+class TransitionError(ClientopsError):
+    """A process asked to move where it may not go from where it is: an order shipped before
+    its quality was accepted, an onboarding step done before the step it needs.
+
+    ``subject`` names the process (``order 01J…``), ``current`` where it is, ``attempted``
+    what was asked, ``allowed`` what may be done next, and ``reason`` why not. Nothing was
+    changed.
+    """
+
+    def __init__(
+        self,
+        subject: str,
+        *,
+        current: str,
+        attempted: str,
+        allowed: Iterable[str] = (),
+        reason: str = "",
+    ) -> None:
+        self.subject = subject
+        self.current = current
+        self.attempted = attempted
+        self.allowed: tuple[str, ...] = tuple(allowed)
+        self.reason = reason
+        allowed_text = ", ".join(self.allowed) if self.allowed else "nothing"
+        why = f" ({reason})" if reason else ""
+        super().__init__(
+            f"{subject}: cannot {attempted} at {current}{why}; allowed next: {allowed_text}"
         )
 
 
