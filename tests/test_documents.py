@@ -27,12 +27,21 @@ from hypothesis import strategies as st
 from clientops import Money, PluginError, PluginHost, ValidationError, hookimpl
 from clientops.documents import (
     A4,
+    APPENDIX_1_ACTIONS,
     COMPLETED_WORKS_ACT,
     DOCUMENT_TYPES,
+    FOLDER_TITLE_PAGE,
+    NONCONFORMITY_NOTICE,
+    ONBOARDING_CHECKLIST,
     SOFTWARE_TRANSFER_ACT,
     ActItem,
+    ChecklistRow,
     CompletedWorksAct,
     Fields,
+    FolderTitlePage,
+    NonconformityNotice,
+    NoticeItem,
+    OnboardingChecklist,
     PageSetup,
     Party,
     SoftwareItem,
@@ -114,6 +123,62 @@ def a_transfer(**changes: Any) -> SoftwareTransferAct:
         ),
     }
     return SoftwareTransferAct(**{**fields, **changes})
+
+
+def a_title_page(**changes: Any) -> FolderTitlePage:
+    fields: dict[str, Any] = {
+        "client_name": "ООО «Ромашка»",
+        "contract_number": "12/25",
+        "sales_manager": "Петров Пётр Петрович",
+        "city": "г. Омск",
+        "contact_person": "Иванова Ирина Ивановна",
+        "phone": "+7 (3812) 21-43-65, доб. 7",
+        "products": ("ArchiMed+", "ArchiSport"),
+        "date": date(2025, 7, 1),
+    }
+    return FolderTitlePage(**{**fields, **changes})
+
+
+APPENDIX_ROWS = tuple(ChecklistRow(n, action) for n, action in enumerate(APPENDIX_1_ACTIONS, 1))
+
+
+def a_checklist(**changes: Any) -> OnboardingChecklist:
+    fields: dict[str, Any] = {
+        "client_name": "ООО «Ромашка»",
+        "contract_number": "12/25",
+        "manager": "Орлова Анна Алексеевна",
+        "rows": APPENDIX_ROWS,
+    }
+    return OnboardingChecklist(**{**fields, **changes})
+
+
+def a_notice(**changes: Any) -> NonconformityNotice:
+    fields: dict[str, Any] = {
+        "number": "3",
+        "date": date(2025, 7, 2),
+        "client_name": "ООО «Ромашка»",
+        "contract_number": "12/25",
+        "recipients": (
+            "Менеджеру по продажам Петрову П. П.",
+            "Начальнику отдела продаж Сидорову С. С.",
+        ),
+        "sender": "Орлова А. А.",
+        "items": (
+            NoticeItem("Титульный лист", "не заполнено поле «Номер телефона»"),
+            NoticeItem("Договор № 12/25, экземпляр 3", "нет печати организации"),
+        ),
+    }
+    return NonconformityNotice(**{**fields, **changes})
+
+
+#: A sample context of every document type, by kind.
+SAMPLES: dict[str, Callable[[], object]] = {
+    "completed_works_act": an_act,
+    "software_transfer_act": a_transfer,
+    "folder_title_page": a_title_page,
+    "onboarding_checklist": a_checklist,
+    "nonconformity_notice": a_notice,
+}
 
 
 def reopen(data: bytes) -> Document:
@@ -318,8 +383,9 @@ def test_software_transfer_act_reopens_with_its_text_and_tables() -> None:
     assert cells(document, 1)[1][1] == "Директор\n______________ / П. П. Петров /\nМ.П."
 
 
-@pytest.mark.parametrize("make", [an_act, a_transfer], ids=["act", "transfer"])
-def test_every_document_is_on_a4(make: Callable[[], object]) -> None:
+@pytest.mark.parametrize("kind", SAMPLES)
+def test_every_document_is_on_a4(kind: str) -> None:
+    make = SAMPLES[kind]
     document = reopen(render_document(make()))
     section = document.sections[0]
     assert section.page_width is not None
@@ -374,7 +440,10 @@ def test_vat_and_amounts_round_half_up() -> None:
 
 
 def test_values_offer_exactly_the_fields_of_their_type() -> None:
-    for kind, context in ((COMPLETED_WORKS_ACT, an_act()), (SOFTWARE_TRANSFER_ACT, a_transfer())):
+    assert [t.kind for t in DOCUMENT_TYPES] == list(SAMPLES)
+    for kind in DOCUMENT_TYPES:
+        context = SAMPLES[kind.kind]()
+        assert document_type(context) is kind
         values = kind.values(context)
         lists = {name for name, value in values.items() if not isinstance(value, str)}
         assert set(values) - lists == kind.fields.scalars
@@ -383,7 +452,13 @@ def test_values_offer_exactly_the_fields_of_their_type() -> None:
             for element in values[name]:
                 assert isinstance(element, dict)
                 assert set(element) == kind.fields.lists[name]
-    assert {t.kind for t in DOCUMENT_TYPES} == {"completed_works_act", "software_transfer_act"}
+    assert [t.kind for t in DOCUMENT_TYPES] == [
+        "completed_works_act",
+        "software_transfer_act",
+        "folder_title_page",
+        "onboarding_checklist",
+        "nonconformity_notice",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -404,6 +479,33 @@ def test_values_offer_exactly_the_fields_of_their_type() -> None:
         (lambda: Party("ООО", details="\x0b"), "details"),
         (lambda: SoftwareItem("ArchiMed+", quantity=Decimal(-1)), "quantity"),
         (lambda: a_transfer(recipient=None), "recipient"),
+        (lambda: a_title_page(client_name=" "), "client_name"),
+        (lambda: a_title_page(phone=""), "phone"),
+        (lambda: a_title_page(city="Омск\x00"), "city"),
+        (lambda: a_title_page(products=["ArchiMed+"]), "products"),
+        (lambda: a_title_page(products=("ArchiMed+", " ")), "products[1]"),
+        (lambda: a_title_page(products=("ArchiMed+", 5)), "products[1]"),
+        (lambda: a_title_page(products=("Archi\nMed+",)), "products[0]"),
+        (lambda: a_title_page(date="01.07.2025"), "date"),
+        (lambda: a_checklist(manager=""), "manager"),
+        (lambda: a_checklist(rows=()), "rows"),
+        (lambda: a_checklist(rows=(APPENDIX_ROWS[0], "Позвонить")), "rows[1]"),
+        (lambda: a_checklist(rows=(APPENDIX_ROWS[0], APPENDIX_ROWS[0])), "rows[1].number"),
+        (lambda: ChecklistRow(0, "Позвонить"), "number"),
+        (lambda: ChecklistRow(True, "Позвонить"), "number"),
+        (lambda: ChecklistRow(1, " "), "action"),
+        (lambda: ChecklistRow(1, "Позвонить", note="\x0c"), "note"),
+        (lambda: ChecklistRow(1, "Позвонить", done_on="вчера"), "done_on"),  # type: ignore[arg-type]
+        (lambda: a_notice(number=""), "number"),
+        (lambda: a_notice(date=None), "date"),
+        (lambda: a_notice(contract_number=None), "contract_number"),
+        (lambda: a_notice(recipients=()), "recipients"),
+        (lambda: a_notice(recipients=("Петрову П. П.\x01",)), "recipients[0]"),
+        (lambda: a_notice(sender="\n"), "sender"),
+        (lambda: a_notice(items=()), "items"),
+        (lambda: a_notice(items=(NoticeItem("Договор", "нет печати"), "нет подписи")), "items[1]"),
+        (lambda: NoticeItem("Договор", " "), "problem"),
+        (lambda: NoticeItem("", "нет печати"), "document"),
     ],
 )
 def test_contexts_refuse_bad_input(make: Callable[[], object], path: str) -> None:
@@ -862,6 +964,200 @@ def test_a_plugin_that_returns_no_docx_fails_loudly(
         render_document(an_act(), host=host)
 
 
+# ------------------------------------------------------------------------------ the folder's papers
+
+
+def test_folder_title_page_reopens_with_every_field() -> None:
+    document = reopen(render_document(a_title_page()))
+    assert paragraphs(document) == ["ТИТУЛЬНЫЙ ЛИСТ", "клиентской папки", "ООО «Ромашка»"]
+    assert cells(document, 0) == [
+        ["Поле", "Значение"],
+        ["Наименование", "ООО «Ромашка»"],
+        ["Номер договора", "12/25"],
+        ["Ф.И.О. ведущего менеджера", "Петров Пётр Петрович"],
+        ["Город", "г. Омск"],
+        ["Контактное лицо", "Иванова Ирина Ивановна"],
+        ["Номер телефона", "+7 (3812) 21-43-65, доб. 7"],
+        ["Программные продукты", "ArchiMed+\nArchiSport"],
+        ["Дата передачи в клиентский отдел", "01.07.2025"],
+    ]
+    assert len(document.tables) == 1
+
+
+def test_folder_title_page_without_products_or_date() -> None:
+    page = a_title_page(products=(), date=None)
+    table = dict(cells(reopen(render_document(page)), 0))
+    assert table["Программные продукты"] == "—"
+    assert table["Дата передачи в клиентский отдел"] == ""  # written by hand
+    values = FOLDER_TITLE_PAGE.values(page)
+    assert (values["products"], values["products_count"], values["date"]) == ("—", "0", "")
+
+
+def test_appendix_1_has_the_ten_actions_of_the_checklist() -> None:
+    assert len(APPENDIX_1_ACTIONS) == 10
+    assert len(set(APPENDIX_1_ACTIONS)) == 10
+    assert APPENDIX_1_ACTIONS[0].startswith("Проверить состав клиентской папки: титульный лист")
+    assert "Даймакс по телефону 94-08-53" in APPENDIX_1_ACTIONS[2]
+    assert "«Коробки программных продуктов»" in APPENDIX_1_ACTIONS[6]
+    assert "«Книги по программным продуктам»" in APPENDIX_1_ACTIONS[8]
+    assert APPENDIX_1_ACTIONS[9].startswith("Подготовить акт передачи ПО и акт выполненных работ")
+    for action in APPENDIX_1_ACTIONS:
+        assert action.endswith(".")
+        assert "  " not in action
+        assert "\n" not in action
+
+
+def test_onboarding_checklist_from_appendix_1() -> None:
+    document = reopen(render_document(a_checklist()))
+    assert paragraphs(document) == [
+        "ЧЕК-ЛИСТ",
+        "знакомства с клиентом и подготовки документации",
+        "Клиент: ООО «Ромашка»",
+        "Номер договора: 12/25",
+        "Менеджер клиентского отдела: Орлова Анна Алексеевна",
+    ]
+    table = cells(document, 0)
+    assert table[0] == ["№ п/п", "Действие", "Фамилия и инициалы", "Дата", "Подпись"]
+    assert len(table) == 11
+    assert table[1:] == [
+        [str(n), action, "", "", ""] for n, action in enumerate(APPENDIX_1_ACTIONS, 1)
+    ]
+    rows = document.tables[0].rows
+    assert all(row.height is not None and row.height.mm >= 9.9 for row in rows[1:])  # to sign in
+
+
+def test_onboarding_checklist_with_steps_done_and_notes() -> None:
+    rows = (
+        ChecklistRow(1, APPENDIX_1_ACTIONS[0], "Орлова А. А.", date(2025, 7, 1)),
+        ChecklistRow(9, APPENDIX_1_ACTIONS[8], note="не требуется"),
+        ChecklistRow(10, APPENDIX_1_ACTIONS[9], "Орлова А. А.", date(2025, 7, 3), "только акт ПО"),
+    )
+    table = cells(reopen(render_document(a_checklist(rows=rows))), 0)
+    assert table[1:] == [
+        ["1", APPENDIX_1_ACTIONS[0], "Орлова А. А.", "01.07.2025", ""],
+        ["9", f"{APPENDIX_1_ACTIONS[8]}\nне требуется", "", "", ""],
+        ["10", f"{APPENDIX_1_ACTIONS[9]}\nтолько акт ПО", "Орлова А. А.", "03.07.2025", ""],
+    ]
+    values = ONBOARDING_CHECKLIST.values(a_checklist(rows=rows))
+    assert values["rows_count"] == "3"
+    assert values["rows"][1] == {
+        "number": "9",
+        "action": APPENDIX_1_ACTIONS[8],
+        "note": "не требуется",
+        "description": f"{APPENDIX_1_ACTIONS[8]}\nне требуется",
+        "done_by": "",
+        "done_on": "",
+    }
+
+
+def test_nonconformity_notice_reopens_with_every_field() -> None:
+    document = reopen(render_document(a_notice()))
+    assert paragraphs(document) == [
+        "Менеджеру по продажам Петрову П. П.\nНачальнику отдела продаж Сидорову С. С.",
+        "УВЕДОМЛЕНИЕ № 3 от 02.07.2025",
+        "о несоответствиях в клиентской папке",
+        "Клиент: ООО «Ромашка»; номер договора: 12/25",
+        "При проверке клиентской папки выявлены следующие несоответствия:",
+        "Прошу устранить несоответствия и вернуть документы в клиентский отдел.",
+        "Менеджер клиентского отдела\t______________ / Орлова А. А. /",
+    ]
+    assert cells(document, 0) == [
+        ["№", "Документ", "Несоответствие"],
+        ["1", "Титульный лист", "не заполнено поле «Номер телефона»"],
+        ["2", "Договор № 12/25, экземпляр 3", "нет печати организации"],
+    ]
+    indent = document.paragraphs[0].paragraph_format.left_indent
+    assert indent is not None
+    assert indent.mm > 50  # the recipients stand at the top right
+    assert NONCONFORMITY_NOTICE.values(a_notice())["signature_line"] == (
+        "______________ / Орлова А. А. /"
+    )
+
+
+@pytest.mark.parametrize("contract_number", ["", "  "])
+def test_a_notice_without_a_contract_number_prints_a_dash(contract_number: str) -> None:
+    notice = a_notice(
+        contract_number=contract_number,
+        recipients=("Менеджеру по продажам Петрову П. П.",),
+        items=(NoticeItem("Титульный лист", "не заполнено поле «Номер договора»"),),
+        request="Прошу заполнить номер договора.",
+    )
+    document = reopen(render_document(notice))
+    text = paragraphs(document)
+    assert text[0] == "Менеджеру по продажам Петрову П. П."
+    assert text[3] == "Клиент: ООО «Ромашка»; номер договора: —"
+    assert text[5] == "Прошу заполнить номер договора."
+    assert len(cells(document, 0)) == 2
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_text_goes_into_the_folder_papers_intact(text: str) -> None:
+    expected = _normalised(text)
+    title = reopen(render_document(a_title_page(client_name=text, contact_person=text)))
+    assert paragraphs(title)[2] == expected
+    assert cells(title, 0)[1][1] == cells(title, 0)[5][1] == expected
+    if "\n" in text or "\r" in text:
+        with pytest.raises(ValidationError, match="no line breaks") as info:
+            a_title_page(products=("ArchiMed+", text))
+        assert info.value.paths == ("products[1]",)
+    else:
+        title = reopen(render_document(a_title_page(products=(text, "ArchiSport"))))
+        assert cells(title, 0)[7][1] == f"{expected}\nArchiSport"
+
+    rows = (ChecklistRow(1, text, done_by=text, note=text),)
+    checklist = reopen(render_document(a_checklist(client_name=text, rows=rows)))
+    assert paragraphs(checklist)[2] == f"Клиент: {expected}"
+    assert cells(checklist, 0)[1] == ["1", f"{expected}\n{expected}", expected, "", ""]
+
+    notice = a_notice(
+        contract_number=text,
+        recipients=(text, "Начальнику отдела продаж"),
+        items=(NoticeItem(text, text),),
+        request=text,
+        sender=text,
+    )
+    document = reopen(render_document(notice))
+    assert paragraphs(document)[0] == f"{expected}\nНачальнику отдела продаж"
+    assert paragraphs(document)[3] == f"Клиент: ООО «Ромашка»; номер договора: {expected}"
+    assert paragraphs(document)[5] == expected
+    assert paragraphs(document)[6].endswith(f"/ {expected} /")
+    assert cells(document, 0)[1] == ["1", expected, expected]
+
+
+@pytest.mark.parametrize(
+    "kind", ["folder_title_page", "onboarding_checklist", "nonconformity_notice"]
+)
+def test_the_folder_papers_can_be_replaced(kind: str, host: PluginHost) -> None:
+    context = SAMPLES[kind]()
+    built_in = paragraphs(reopen(render_document(context)))
+    # the built-in layout is a template to start from
+    mine = load_template(builtin_docx(kind), type(context))
+    assert mine.kind == kind
+    assert paragraphs(reopen(render_document(context, template=mine))) == built_in
+    # a template of one's own
+    own = load_template(
+        make_docx(lambda d: d.add_paragraph("{{ client_name }}, договор {{ contract_number }}")),
+        kind,
+    )
+    assert paragraphs(reopen(render_document(context, template=own))) == [
+        "ООО «Ромашка», договор 12/25"
+    ]
+    with pytest.raises(TemplateError, match=r"unknown placeholder \{\{ total \}\}"):
+        load_template(make_docx(lambda d: d.add_paragraph("{{ total }}")), kind)
+
+    # a plugin
+    class Own:
+        @hookimpl
+        def clientops_render_document(self, kind: str, context: object) -> bytes | None:
+            return make_docx(lambda d: d.add_paragraph(f"{kind} от плагина"))
+
+    host.register(Own(), name="own")
+    assert paragraphs(reopen(render_document(context, host=host))) == [f"{kind} от плагина"]
+    assert paragraphs(reopen(render_document(context, template=own, host=host)))[0].startswith(
+        "ООО «Ромашка»"
+    )
+
+
 # ------------------------------------------------------------------------------ LibreOffice
 
 
@@ -879,6 +1175,18 @@ def test_libreoffice_converts_every_document_to_pdf(tmp_path: Path) -> None:
     documents = {
         "act": (render_document(an_act()), ["АКТ № 00001", "Восемьдесят тысяч шестьсот три"]),
         "transfer": (render_document(a_transfer()), ["АКТ № 42", "ArchiSport"]),
+        "title_page": (
+            render_document(a_title_page()),
+            ["ТИТУЛЬНЫЙ ЛИСТ", "Иванова Ирина Ивановна", "ArchiSport"],
+        ),
+        "checklist": (
+            render_document(a_checklist()),
+            ["ЧЕК-ЛИСТ", "Номер договора: 12/25", "Подпись"],
+        ),
+        "notice": (
+            render_document(a_notice(contract_number="")),
+            ["УВЕДОМЛЕНИЕ № 3 от 02.07.2025", "номер договора: —", "Прошу устранить"],
+        ),
         "template": (
             render_document(
                 an_act(),

@@ -1,4 +1,5 @@
-"""Documents as .docx: the act of completed works, the software transfer act, your templates.
+"""Documents as .docx: the act of completed works, the software transfer act, the client
+folder's title page, the onboarding checklist, the notice of nonconformities, your templates.
 
 A document is a typed context (a frozen attrs value) and a layout. :func:`render_document`
 turns a context into the bytes of a .docx on an A4 page; a plugin may draw it instead
@@ -36,6 +37,9 @@ from clientops._documents._acts import (
 from clientops._documents._engine import (
     COMPLETED_WORKS_ACT,
     DOCUMENT_TYPES,
+    FOLDER_TITLE_PAGE,
+    NONCONFORMITY_NOTICE,
+    ONBOARDING_CHECKLIST,
     SOFTWARE_TRANSFER_ACT,
     DocumentType,
     builtin_docx,
@@ -45,6 +49,14 @@ from clientops._documents._engine import (
     render_document,
 )
 from clientops._documents._layouts import A4, PageSetup
+from clientops._documents._onboarding import (
+    APPENDIX_1_ACTIONS,
+    ChecklistRow,
+    FolderTitlePage,
+    NonconformityNotice,
+    NoticeItem,
+    OnboardingChecklist,
+)
 from clientops._documents._template import Fields, Source, Template, Values
 from clientops._documents._words import (
     MAX_RUBLES,
@@ -57,14 +69,23 @@ from clientops._documents._words import (
 
 __all__ = [
     "A4",
+    "APPENDIX_1_ACTIONS",
     "COMPLETED_WORKS_ACT",
     "DOCUMENT_TYPES",
+    "FOLDER_TITLE_PAGE",
     "MAX_RUBLES",
+    "NONCONFORMITY_NOTICE",
+    "ONBOARDING_CHECKLIST",
     "SOFTWARE_TRANSFER_ACT",
     "ActItem",
+    "ChecklistRow",
     "CompletedWorksAct",
     "DocumentType",
     "Fields",
+    "FolderTitlePage",
+    "NonconformityNotice",
+    "NoticeItem",
+    "OnboardingChecklist",
     "PageSetup",
     "Party",
     "SoftwareItem",

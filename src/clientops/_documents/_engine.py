@@ -22,6 +22,22 @@ from clientops._documents._layouts import (
     completed_works_layout,
     software_transfer_layout,
 )
+from clientops._documents._onboarding import (
+    CHECKLIST_FIELDS,
+    NOTICE_FIELDS,
+    TITLE_PAGE_FIELDS,
+    FolderTitlePage,
+    NonconformityNotice,
+    OnboardingChecklist,
+    folder_title_page_values,
+    nonconformity_notice_values,
+    onboarding_checklist_values,
+)
+from clientops._documents._onboarding_layouts import (
+    folder_title_page_layout,
+    nonconformity_notice_layout,
+    onboarding_checklist_layout,
+)
 from clientops._documents._template import Fields, Source, Template, Values, field_problems
 from clientops.errors import FieldError, TemplateError, ValidationError
 
@@ -31,6 +47,9 @@ if TYPE_CHECKING:
 __all__ = [
     "COMPLETED_WORKS_ACT",
     "DOCUMENT_TYPES",
+    "FOLDER_TITLE_PAGE",
+    "NONCONFORMITY_NOTICE",
+    "ONBOARDING_CHECKLIST",
     "SOFTWARE_TRANSFER_ACT",
     "DocumentType",
     "builtin_docx",
@@ -74,8 +93,38 @@ SOFTWARE_TRANSFER_ACT: DocumentType[SoftwareTransferAct] = DocumentType(
     software_transfer_values,
     software_transfer_layout,
 )
+FOLDER_TITLE_PAGE: DocumentType[FolderTitlePage] = DocumentType(
+    "folder_title_page",
+    "Титульный лист клиентской папки",
+    FolderTitlePage,
+    TITLE_PAGE_FIELDS,
+    folder_title_page_values,
+    folder_title_page_layout,
+)
+ONBOARDING_CHECKLIST: DocumentType[OnboardingChecklist] = DocumentType(
+    "onboarding_checklist",
+    "Чек-лист знакомства с клиентом и подготовки документации",
+    OnboardingChecklist,
+    CHECKLIST_FIELDS,
+    onboarding_checklist_values,
+    onboarding_checklist_layout,
+)
+NONCONFORMITY_NOTICE: DocumentType[NonconformityNotice] = DocumentType(
+    "nonconformity_notice",
+    "Уведомление о несоответствиях в клиентской папке",
+    NonconformityNotice,
+    NOTICE_FIELDS,
+    nonconformity_notice_values,
+    nonconformity_notice_layout,
+)
 #: Every document clientops can draw, in the order of the docs.
-DOCUMENT_TYPES: tuple[DocumentType[Any], ...] = (COMPLETED_WORKS_ACT, SOFTWARE_TRANSFER_ACT)
+DOCUMENT_TYPES: tuple[DocumentType[Any], ...] = (
+    COMPLETED_WORKS_ACT,
+    SOFTWARE_TRANSFER_ACT,
+    FOLDER_TITLE_PAGE,
+    ONBOARDING_CHECKLIST,
+    NONCONFORMITY_NOTICE,
+)
 
 
 def document_type(of: str | type | object) -> DocumentType[Any]:
@@ -133,7 +182,8 @@ def render_document(
     page: PageSetup = A4,
 ) -> bytes:
     """The .docx (bytes) of ``context``: a :class:`CompletedWorksAct`, a
-    :class:`SoftwareTransferAct`…
+    :class:`SoftwareTransferAct`, a :class:`FolderTitlePage`, an :class:`OnboardingChecklist`
+    or a :class:`NonconformityNotice`.
 
     With ``template``, that template draws it. Otherwise, when a ``host`` is given, a plugin
     may draw it (``clientops_render_document``); when none does, the built-in layout on

@@ -1,0 +1,290 @@
+"""The contexts of the client folder's papers, and the values their placeholders take.
+
+Three documents go with a client folder: the **title page** the sales manager puts on top,
+the **checklist** of Appendix 1 the client manager fills in while taking the client over, and
+the **notice** the client manager sends when the folder does not meet the standard. Like the
+acts (:mod:`clientops._documents._acts`), each is a frozen attrs context with validated fields
+and a ``*_values`` function that turns it into the strings a template prints.
+
+    >>> from datetime import date
+    >>> rows = tuple(ChecklistRow(n, action) for n, action in enumerate(APPENDIX_1_ACTIONS, 1))
+    >>> checklist = OnboardingChecklist("ООО «Ромашка»", "12/25", "А. А. Орлова", rows)
+    >>> values = onboarding_checklist_values(checklist)
+    >>> values["rows_count"], values["rows"][4]["action"]
+    ('10', 'Отправить свои контакты на e-mail клиента.')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from clientops._documents._acts import SIGNATURE_LINE, _date, _fail, _items, _required, _text
+from clientops._documents._template import FORBIDDEN, Fields, Values
+from clientops._documents._words import format_date
+from clientops.errors import FieldError, ValidationError
+
+__all__ = [
+    "APPENDIX_1_ACTIONS",
+    "CHECKLIST_FIELDS",
+    "NOTICE_FIELDS",
+    "NOTICE_REQUEST",
+    "TITLE_PAGE_FIELDS",
+    "ChecklistRow",
+    "FolderTitlePage",
+    "NonconformityNotice",
+    "NoticeItem",
+    "OnboardingChecklist",
+    "folder_title_page_values",
+    "nonconformity_notice_values",
+    "onboarding_checklist_values",
+]
+
+#: What a value prints when there is nothing to print (an empty list, a missing number).
+DASH = "—"
+
+#: The ten actions of Appendix 1 to the client manager's job description, «Чек-лист
+#: знакомства с клиентом и подготовки документации», in order.
+APPENDIX_1_ACTIONS: tuple[str, ...] = (
+    "Проверить состав клиентской папки: титульный лист; счёт в 2 экземплярах; договор "
+    "в 3 экземплярах каждого типа.",
+    "Проверить наличие подписей и печатей на счетах и договорах.",
+    "Позвонить в курьерскую компанию Даймакс по телефону 94-08-53. Набирать нужно через двойку.",
+    "Позвонить клиенту. Скрипт звонка — в должностной инструкции, раздел «Знакомство с клиентом».",
+    "Отправить свои контакты на e-mail клиента.",
+    "Добавить реакцию в CRM. Дата следующей реакции — планируемая дата доставки посылки клиенту.",
+    "Подготовить коробку. Коробки находятся в месте с биркой «Коробки программных продуктов».",
+    "Получить электронный ключ и диск с программным обеспечением в отделе технической "
+    "поддержки. Основанием для получения ключа является клиентская папка.",
+    "Подготовить книгу по программному продукту (ArchiMed+, ArchiSport). Книги находятся "
+    "в месте с биркой «Книги по программным продуктам».",
+    "Подготовить акт передачи ПО и акт выполненных работ при необходимости.",
+)
+
+NOTICE_REQUEST = "Прошу устранить несоответствия и вернуть документы в клиентский отдел."
+
+
+# ------------------------------------------------------------------------------ validators
+
+
+def _strings(*, at_least_one: bool, one_line: bool) -> Any:
+    """A tuple of non-blank strings that a document can hold; ``one_line``: without line
+    breaks (each is printed on a line of its own)."""
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, tuple):
+            raise _fail(instance, attribute, "must be a tuple")
+        if at_least_one and not value:
+            raise _fail(instance, attribute, "at least one is required")
+        for i, text in enumerate(value):
+            problem = _line_problem(text, one_line=one_line)
+            if problem is not None:
+                raise ValidationError(
+                    [FieldError(f"{attribute.name}[{i}]", problem)],
+                    subject=type(instance).__name__,
+                )
+
+    return check
+
+
+def _line_problem(text: object, *, one_line: bool) -> str | None:
+    """What is wrong with one string of a tuple, or ``None``."""
+    if not isinstance(text, str):
+        return f"must be a string, not {type(text).__name__}"
+    bad = FORBIDDEN.search(text)
+    if bad is not None:
+        return f"character U+{ord(bad.group()):04X} cannot be put in a document"
+    if not text.strip():
+        return "required"
+    if one_line and ("\n" in text or "\r" in text):
+        return "one line each: no line breaks"
+    return None
+
+
+def _optional_date(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _date(instance, attribute, value)
+
+
+def _row_number(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _fail(instance, attribute, f"must be an int, not {type(value).__name__}")
+    if value < 1:
+        raise _fail(instance, attribute, f"must be positive, got {value}")
+
+
+def _date_text(day: dt.date | None) -> str:
+    return "" if day is None else format_date(day)
+
+
+# ------------------------------------------------------------------------------ contexts
+
+
+@attrs.frozen
+class FolderTitlePage:
+    """The title page of a client folder (титульный лист клиентской папки): the client, the
+    contract, the sales manager who leads the client, the city, the contact person and their
+    phone (as written), the software products sold, and the date the folder is handed over
+    to the client department (``None``: left blank, to be written by hand)."""
+
+    client_name: str = attrs.field(validator=_required)
+    contract_number: str = attrs.field(validator=_required)
+    sales_manager: str = attrs.field(validator=_required)
+    city: str = attrs.field(validator=_required)
+    contact_person: str = attrs.field(validator=_required)
+    phone: str = attrs.field(validator=_required)
+    products: tuple[str, ...] = attrs.field(
+        default=(), validator=_strings(at_least_one=False, one_line=True)
+    )
+    date: dt.date | None = attrs.field(default=None, validator=_optional_date)
+
+
+@attrs.frozen
+class ChecklistRow:
+    """One action of the checklist: its number, what to do, who did it (surname and
+    initials) and when, and a note printed under the action (``не требуется`` for a step that
+    does not apply)."""
+
+    number: int = attrs.field(validator=_row_number)
+    action: str = attrs.field(validator=_required)
+    done_by: str = attrs.field(default="", validator=_text)
+    done_on: dt.date | None = attrs.field(default=None, validator=_optional_date)
+    note: str = attrs.field(default="", validator=_text)
+
+
+@attrs.frozen
+class OnboardingChecklist:
+    """The checklist of getting to know the client and preparing the documents (Appendix 1):
+    the client, the contract, the client manager who fills it in, and its rows. Build the
+    standard rows from :data:`APPENDIX_1_ACTIONS`."""
+
+    client_name: str = attrs.field(validator=_required)
+    contract_number: str = attrs.field(validator=_required)
+    manager: str = attrs.field(validator=_required)
+    rows: tuple[ChecklistRow, ...] = attrs.field(validator=_items(ChecklistRow))
+
+    def __attrs_post_init__(self) -> None:
+        seen: set[int] = set()
+        for i, row in enumerate(self.rows):
+            if row.number in seen:
+                raise ValidationError(
+                    [FieldError(f"rows[{i}].number", f"number {row.number} is used twice")],
+                    subject=type(self).__name__,
+                )
+            seen.add(row.number)
+
+
+@attrs.frozen
+class NoticeItem:
+    """One nonconformity: the document it concerns and what is wrong with it."""
+
+    document: str = attrs.field(validator=_required)
+    problem: str = attrs.field(validator=_required)
+
+
+@attrs.frozen
+class NonconformityNotice:
+    """A notice of nonconformities in a client folder: the client manager (``sender``) tells
+    the sales manager and the head of sales (``recipients``, in the dative: «Менеджеру по
+    продажам Петрову П. П.») what to put right. ``contract_number`` may be empty when the
+    title page lacks it; the notice then prints «—»."""
+
+    number: str = attrs.field(validator=_required)
+    date: dt.date = attrs.field(validator=_date)
+    client_name: str = attrs.field(validator=_required)
+    contract_number: str = attrs.field(validator=_text)
+    recipients: tuple[str, ...] = attrs.field(validator=_strings(at_least_one=True, one_line=False))
+    sender: str = attrs.field(validator=_required)
+    items: tuple[NoticeItem, ...] = attrs.field(validator=_items(NoticeItem))
+    request: str = attrs.field(default=NOTICE_REQUEST, validator=_text)
+
+
+# ------------------------------------------------------------------------------ values
+
+TITLE_PAGE_FIELDS = Fields(
+    scalars={
+        "client_name", "contract_number", "sales_manager", "city", "contact_person", "phone",
+        "products", "products_count", "date",
+    },
+)  # fmt: skip
+
+
+def folder_title_page_values(page: FolderTitlePage) -> Values:
+    """The strings the placeholders of a folder's title page (:data:`TITLE_PAGE_FIELDS`)
+    take: ``products`` is one product per line («—» when there are none), ``date`` is empty
+    when not set."""
+    return {
+        "client_name": page.client_name,
+        "contract_number": page.contract_number,
+        "sales_manager": page.sales_manager,
+        "city": page.city,
+        "contact_person": page.contact_person,
+        "phone": page.phone,
+        "products": "\n".join(page.products) or DASH,
+        "products_count": str(len(page.products)),
+        "date": _date_text(page.date),
+    }
+
+
+CHECKLIST_FIELDS = Fields(
+    scalars={"client_name", "contract_number", "manager", "rows_count"},
+    lists={"rows": {"number", "action", "note", "description", "done_by", "done_on"}},
+)
+
+
+def onboarding_checklist_values(checklist: OnboardingChecklist) -> Values:
+    """The strings the placeholders of the checklist (:data:`CHECKLIST_FIELDS`) take: each
+    row's ``description`` is its action, then its note on a line of its own when there is
+    one; ``done_on`` is empty when not set."""
+    rows: list[Mapping[str, str]] = [
+        {
+            "number": str(row.number),
+            "action": row.action,
+            "note": row.note,
+            "description": f"{row.action}\n{row.note}" if row.note else row.action,
+            "done_by": row.done_by,
+            "done_on": _date_text(row.done_on),
+        }
+        for row in checklist.rows
+    ]
+    return {
+        "client_name": checklist.client_name,
+        "contract_number": checklist.contract_number,
+        "manager": checklist.manager,
+        "rows": rows,
+        "rows_count": str(len(rows)),
+    }
+
+
+NOTICE_FIELDS = Fields(
+    scalars={
+        "number", "date", "client_name", "contract_number", "recipients", "sender",
+        "signature_line", "request", "items_count",
+    },
+    lists={"items": {"n", "document", "problem"}},
+)  # fmt: skip
+
+
+def nonconformity_notice_values(notice: NonconformityNotice) -> Values:
+    """The strings the placeholders of a notice of nonconformities (:data:`NOTICE_FIELDS`)
+    take: ``recipients`` one per line, ``contract_number`` «—» when empty,
+    ``signature_line`` a line to sign on followed by ``/ sender /``."""
+    items: list[Mapping[str, str]] = [
+        {"n": str(n), "document": item.document, "problem": item.problem}
+        for n, item in enumerate(notice.items, 1)
+    ]
+    return {
+        "number": notice.number,
+        "date": format_date(notice.date),
+        "client_name": notice.client_name,
+        "contract_number": notice.contract_number if notice.contract_number.strip() else DASH,
+        "recipients": "\n".join(notice.recipients),
+        "sender": notice.sender,
+        "signature_line": f"{SIGNATURE_LINE} / {notice.sender} /",
+        "request": notice.request,
+        "items": items,
+        "items_count": str(len(items)),
+    }
