@@ -47,6 +47,7 @@ from typing import Any
 
 import attrs
 
+from clientops._text import template_validator
 from clientops.errors import FieldError, InvalidPhoneError, ValidationError
 from clientops.model import (
     Client,
@@ -61,7 +62,7 @@ from clientops.model import (
     new_id,
     organisation_key,
 )
-from clientops.policy import Policy, template_validator
+from clientops.policy import Policy
 
 __all__ = [
     "COLUMNS",

@@ -15,7 +15,6 @@ Call scripts are Russian out of the box; :data:`ENGLISH` shows how to translate 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,28 +22,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 import phonenumbers
 
+from clientops._text import template_validator
 from clientops.model import ClientCategory, DepartmentId
+from clientops.onboarding import OnboardingPolicy
 
 __all__ = ["ENGLISH", "Messages", "Policy"]
-
-
-def template_validator(*placeholders: str) -> Callable[[Any, attrs.Attribute[Any], str], None]:
-    """An attrs validator for ``str.format`` templates that may use only ``placeholders``:
-    a bad template raises ValueError naming the field and listing the placeholders."""
-    blanks = dict.fromkeys(placeholders, "")
-    listed = ", ".join("{" + name + "}" for name in placeholders)
-
-    def check(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
-        if not isinstance(value, str):
-            raise TypeError(f"{attribute.name} must be a string")
-        try:
-            value.format(**blanks)
-        except (KeyError, IndexError, ValueError, AttributeError) as exc:
-            raise ValueError(
-                f"{attribute.name}: bad template {value!r} ({exc!r}); placeholders are {listed}"
-            ) from None
-
-    return check
 
 
 _template = template_validator("company", "manager", "target", "employee")
@@ -154,6 +136,10 @@ class Policy:
     new_card_category: ClientCategory = ClientCategory.CLIENT
 
     messages: Messages = Messages()
+
+    #: The client folder check and the onboarding checklist (copy counts, recipients of
+    #: nonconformities, parcel rules per product, the courier, the welcome call's words).
+    onboarding: OnboardingPolicy = OnboardingPolicy()
 
     #: Outbox: a failed delivery is retried after each of these delays in turn; when they are
     #: used up the message is marked dead for a person to look at.

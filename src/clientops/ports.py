@@ -32,6 +32,7 @@ from clientops.model import (
     ReactionId,
     StaffDirectory,
 )
+from clientops.onboarding import Onboarding, OnboardingId
 from clientops.outbox import OutboxMessage, OutboxStatus
 
 __all__ = ["Storage", "StorageFactory", "UnitOfWork"]
@@ -96,6 +97,22 @@ class UnitOfWork(Protocol):
     def due_reactions(self, employee_id: EmployeeId, *, until: datetime) -> tuple[DueReaction, ...]:
         """The employee's open reactions due at or before ``until``, earliest (most overdue)
         first: one set-based query, not a scan of the clients."""
+
+    # onboardings ---------------------------------------------------------------------
+    def add_onboarding(self, onboarding: Onboarding) -> None:
+        """Store a new onboarding (a client folder's checklist); its client must exist."""
+
+    def get_onboarding(self, onboarding_id: OnboardingId) -> Onboarding:
+        """The onboarding with this id, or NotFoundError."""
+
+    def update_onboarding(self, onboarding: Onboarding) -> Onboarding:
+        """Replace an onboarding, with the same version check as :meth:`update_client`."""
+
+    def onboardings_of(self, client_id: ClientId) -> tuple[Onboarding, ...]:
+        """The client's onboardings, oldest first."""
+
+    def open_onboardings(self, manager_id: EmployeeId) -> tuple[Onboarding, ...]:
+        """The manager's onboardings with steps still open, oldest first."""
 
     # staff ---------------------------------------------------------------------------
     def put_department(self, department: Department) -> None:

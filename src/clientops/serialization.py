@@ -15,15 +15,15 @@
     ...     print(err.paths)
     ('$.amount',)
 
-Wire forms: ``Decimal`` as a string, dates and aware datetimes as ISO 8601 (the instant and
-its UTC offset; a ``ZoneInfo`` name is not kept), ``timedelta`` as seconds, phones as E.164
-strings, enums by value, tuples as JSON arrays.
+Wire forms: ``Decimal`` as a string; dates, times of day and aware datetimes as ISO 8601
+(the instant and its UTC offset; a ``ZoneInfo`` name is not kept); ``timedelta`` as
+seconds; phones as E.164 strings; enums by value; tuples as JSON arrays.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
@@ -65,6 +65,12 @@ def _structure_date(value: Any, _: Any) -> date:
     if not isinstance(value, str):
         raise TypeError(f"expected an ISO 8601 date string, got {value!r}")
     return date.fromisoformat(value)
+
+
+def _structure_time(value: Any, _: Any) -> time:
+    if not isinstance(value, str):
+        raise TypeError(f"expected an ISO 8601 time string, got {value!r}")
+    return time.fromisoformat(value)
 
 
 def _structure_timedelta(value: Any, _: Any) -> timedelta:
@@ -115,6 +121,8 @@ def make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook(datetime, datetime.isoformat)
     conv.register_structure_hook(date, _structure_date)
     conv.register_unstructure_hook(date, date.isoformat)
+    conv.register_structure_hook(time, _structure_time)
+    conv.register_unstructure_hook(time, time.isoformat)
     conv.register_structure_hook(timedelta, _structure_timedelta)
     conv.register_unstructure_hook(timedelta, _unstructure_timedelta)
     conv.register_structure_hook(Phone, _structure_phone)

@@ -35,6 +35,7 @@ from clientops.model import (
     contract_key,
     organisation_key,
 )
+from clientops.onboarding import Onboarding, OnboardingId
 from clientops.outbox import OutboxMessage, OutboxStatus
 from clientops.serialization import make_converter
 
@@ -346,6 +347,55 @@ class SQLUnitOfWork:
             DueReaction(rid, cid, name, kinds[kind], topic, ts(due))
             for rid, cid, name, kind, topic, due in rows
         )
+
+    # -- onboardings ---------------------------------------------------------------------
+    def add_onboarding(self, onboarding: Onboarding) -> None:
+        if self._one("SELECT 1 FROM clients WHERE id=?", (onboarding.client_id,)) is None:
+            raise NotFoundError("client", onboarding.client_id)
+        try:
+            self._x(
+                "INSERT INTO onboardings(id, client_id, manager_id, finished, version, doc) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    onboarding.id,
+                    onboarding.client_id,
+                    onboarding.manager_id,
+                    int(onboarding.finished),
+                    onboarding.version,
+                    dump(onboarding),
+                ),
+            )
+        except self.integrity_errors:
+            raise DuplicateError("onboarding", onboarding.id) from None
+
+    def get_onboarding(self, onboarding_id: OnboardingId) -> Onboarding:
+        doc = self._one("SELECT doc FROM onboardings WHERE id=?", (onboarding_id,))
+        if doc is None:
+            raise NotFoundError("onboarding", onboarding_id)
+        return load(doc, Onboarding)
+
+    def update_onboarding(self, onboarding: Onboarding) -> Onboarding:
+        new = attrs.evolve(onboarding, version=onboarding.version + 1)
+        self._bump(
+            "onboardings",
+            "onboarding",
+            onboarding.id,
+            onboarding.version,
+            "manager_id=?, finished=?, doc=?",
+            (new.manager_id, int(new.finished), dump(new)),
+        )
+        return new
+
+    def onboardings_of(self, client_id: ClientId) -> tuple[Onboarding, ...]:
+        rows = self._x("SELECT doc FROM onboardings WHERE client_id=? ORDER BY seq", (client_id,))
+        return tuple(load(doc, Onboarding) for (doc,) in rows)
+
+    def open_onboardings(self, manager_id: EmployeeId) -> tuple[Onboarding, ...]:
+        rows = self._x(
+            "SELECT doc FROM onboardings WHERE manager_id=? AND finished=0 ORDER BY seq",
+            (manager_id,),
+        )
+        return tuple(load(doc, Onboarding) for (doc,) in rows)
 
     # -- staff ---------------------------------------------------------------------------
     def put_department(self, department: Department) -> None:

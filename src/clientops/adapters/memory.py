@@ -33,6 +33,7 @@ from clientops.model import (
     StaffDirectory,
     contract_key,
 )
+from clientops.onboarding import Onboarding, OnboardingId
 from clientops.outbox import OutboxMessage, OutboxStatus
 
 __all__ = ["MemoryStorage"]
@@ -46,6 +47,7 @@ _TABLES = (
     "absences",
     "batch_keys",
     "outbox",
+    "onboardings",
 )
 
 
@@ -176,6 +178,30 @@ class _MemoryUnitOfWork:
         )
 
     # -- staff
+    def add_onboarding(self, onboarding: Onboarding) -> None:
+        self._get("clients", "client", onboarding.client_id)
+        self._insert("onboardings", "onboarding", onboarding.id, onboarding)
+
+    def get_onboarding(self, onboarding_id: OnboardingId) -> Onboarding:
+        onboarding: Onboarding = self._get("onboardings", "onboarding", onboarding_id)
+        return onboarding
+
+    def update_onboarding(self, onboarding: Onboarding) -> Onboarding:
+        new: Onboarding = self._replace(
+            "onboardings", "onboarding", onboarding.id, onboarding, onboarding.version
+        )
+        return new
+
+    def onboardings_of(self, client_id: ClientId) -> tuple[Onboarding, ...]:
+        return tuple(o for o in self._read("onboardings").values() if o.client_id == client_id)
+
+    def open_onboardings(self, manager_id: EmployeeId) -> tuple[Onboarding, ...]:
+        return tuple(
+            o
+            for o in self._read("onboardings").values()
+            if o.manager_id == manager_id and not o.finished
+        )
+
     def put_department(self, department: Department) -> None:
         self._write("departments")[department.id] = department
 

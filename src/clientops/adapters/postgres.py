@@ -135,6 +135,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE reactions ADD COLUMN topic text",
         "UPDATE reactions SET kind=doc::json->>'kind', topic=doc::json->>'topic'",
     ),
+    (
+        """CREATE TABLE onboardings (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id text NOT NULL UNIQUE,
+            client_id text NOT NULL REFERENCES clients(id),
+            manager_id text NOT NULL,
+            finished integer NOT NULL,
+            version integer NOT NULL,
+            doc text NOT NULL)""",
+        "CREATE INDEX onboardings_client ON onboardings(client_id)",
+        "CREATE INDEX onboardings_manager ON onboardings(manager_id, finished)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

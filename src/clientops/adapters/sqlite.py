@@ -107,6 +107,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE reactions ADD COLUMN topic TEXT",
         "UPDATE reactions SET kind=json_extract(doc, '$.kind'), topic=json_extract(doc, '$.topic')",
     ),
+    (
+        # client folders on their way through the onboarding checklist
+        """CREATE TABLE onboardings (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            client_id TEXT NOT NULL REFERENCES clients(id),
+            manager_id TEXT NOT NULL,
+            finished INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            doc TEXT NOT NULL)""",
+        "CREATE INDEX onboardings_client ON onboardings(client_id)",
+        "CREATE INDEX onboardings_manager ON onboardings(manager_id, finished)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
