@@ -79,3 +79,37 @@ def test_team_database_example_on_postgresql(tmp_path: Path, postgres_url: str) 
     out = _team_database(tmp_path, "--url", postgres_url)
     assert out.startswith("Хранилище: postgresql")
     _check_team_database(out)
+
+
+def test_onboard_client_example_writes_the_papers_and_the_calendar(tmp_path: Path) -> None:
+    import docx
+    from icalendar import Calendar
+
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "onboard_client.py"), "--out", "out"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "экземпляр 2: нет подписи руководителя" in out
+    assert "реакция → Кузнецова Мария Павловна" in out
+    assert "реакция → Петров Игорь Олегович" in out
+    assert "Москва → Омск" in out
+    assert "забор заказан" in out
+    assert "Меня зовут Анна" in out
+    assert "Книга по программному продукту ArchiMed+" in out
+    assert "посылка готова: да" in out
+    folder = tmp_path / "out"
+    assert len(list(folder.glob("contacts-*.eml"))) == 1
+    notice = docx.Document(str(folder / "nonconformities.docx"))
+    text = "\n".join(p.text for p in notice.paragraphs) + "\n".join(
+        c.text for t in notice.tables for r in t.rows for c in r.cells
+    )
+    assert "нет подписи руководителя" in text
+    calendar = Calendar.from_ical((folder / "onboarding.ics").read_bytes())
+    summaries = sorted(str(e["SUMMARY"]) for e in calendar.walk("VEVENT"))
+    assert any(s.startswith("Плановая доставка посылки: ООО «Ромашка»") for s in summaries)
+    assert any("уточнить, получена ли она" in s for s in summaries)

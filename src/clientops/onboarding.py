@@ -511,6 +511,18 @@ class OnboardingTexts:
     blocker_no_courier: str = "курьер не заказан"
     blocker_not_booked: str = "забор груза ещё не подтверждён"
 
+    # the pickup, the calendar and the checklist document
+    parcel_description: str = "Программный продукт и документы"
+    pickup_comment: str = "Клиентская папка: договор № {number}"
+    pickup_event: str = "Забор посылки курьером: {client}"
+    delivery_event: str = "Плановая доставка посылки: {client}"
+    event_courier: str = "Курьерская служба: {detail}"
+    event_tracking: str = "Номер отправления: {number}"
+    contacts_phone: str = "Телефон: {detail}"
+    contacts_email: str = "E-mail: {detail}"
+    not_applicable: str = "не требуется"
+    not_filled: str = "—"
+
     def field_name(self, field: str) -> str:
         """The paper name of a title page field (``phone`` → «Номер телефона»)."""
         label: str = getattr(self, f"field_{field}")

@@ -1,0 +1,377 @@
+"""What an onboarding sends out, as pure functions: the pickup request for the courier, the
+delivery-date reaction, the e-mail with the manager's contacts, the calendar events and the
+folder's papers (title page, checklist, notice of nonconformities).
+
+Data in, values out: the service (:class:`clientops.ClientOps`) stores, enqueues or writes
+what these return.
+
+    >>> from datetime import date
+    >>> from clientops import Policy
+    >>> default_pickup_date(date(2025, 6, 27), Policy())      # a Friday: Monday
+    datetime.date(2025, 6, 30)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta, tzinfo
+from decimal import Decimal
+
+import attrs
+
+from clientops._documents._onboarding import (
+    APPENDIX_1_ACTIONS,
+    ChecklistRow,
+    FolderTitlePage,
+    NonconformityNotice,
+    NoticeItem,
+    OnboardingChecklist,
+)
+from clientops.calendar import CalendarEvent, CalendarPolicy, event_for_reaction, stable_uid
+from clientops.courier import Address, Parcel, Party, PickupRequest
+from clientops.errors import FieldError, InvalidPhoneError, ValidationError
+from clientops.model import (
+    Client,
+    Employee,
+    Money,
+    Phone,
+    Reaction,
+    ReactionId,
+    ReactionKind,
+    StaffDirectory,
+    new_id,
+)
+from clientops.onboarding import Onboarding, OnboardingStep, StepRecord
+from clientops.policy import Policy
+from clientops.rules.onboarding import complete_step, parcel_weight
+
+__all__ = [
+    "ContactsEmail",
+    "checklist_document",
+    "contacts_email",
+    "default_pickup_date",
+    "delivery_reaction",
+    "nonconformity_notice",
+    "onboarding_events",
+    "pickup_request",
+    "title_page_document",
+]
+
+#: Saturday and Sunday (``date.weekday()``): no pickups on these by default.
+_WEEKEND = (5, 6)
+
+
+def default_pickup_date(today: date, policy: Policy) -> date:
+    """The day the pickup is asked for: ``policy.onboarding.pickup_after_days`` after
+    ``today``, moved past a weekend. (Public holidays are not known here: pass the date to
+    :meth:`clientops.ClientOps.book_delivery` when the next working day is one.)"""
+    day = today + timedelta(days=policy.onboarding.pickup_after_days)
+    while day.weekday() in _WEEKEND:
+        day += timedelta(days=1)
+    return day
+
+
+def _subject(onboarding: Onboarding) -> str:
+    return f"onboarding {onboarding.id}"
+
+
+def pickup_request(
+    onboarding: Onboarding,
+    *,
+    client: Client,
+    manager: Employee,
+    pickup_date: date,
+    policy: Policy,
+    address: str | None = None,
+) -> PickupRequest:
+    """The pickup of the onboarding's parcel: from the manager at the shipper's address
+    (``policy.onboarding.shipper_city`` and ``shipper_address``) to the contact person of the
+    title page at the client's city and ``address`` (the title page's address when not given).
+    The weight comes from the parcel list, the declared value from the folder's invoices, the
+    idempotency key is ``pickup-<onboarding id>``.
+
+    A manager without a phone, or a title page without a usable contact phone, raises
+    :class:`~clientops.errors.ValidationError` naming the field: the courier needs both."""
+    rules = policy.onboarding
+    texts = rules.texts
+    title = onboarding.folder.title_page
+    errors: list[FieldError] = []
+    if manager.phone is None:
+        errors.append(FieldError("manager.phone", "the courier needs the sender's phone"))
+    phone: Phone | None = None
+    if title is not None and title.phone.strip():
+        try:
+            phone = Phone.parse(title.phone, policy.phone_region, strict=policy.strict_phones)
+        except InvalidPhoneError:
+            phone = None
+    if phone is None:
+        phone = client.phones[0] if client.phones else None
+    if phone is None:
+        errors.append(FieldError("title_page.phone", "the courier needs the recipient's phone"))
+    if errors:
+        raise ValidationError(errors, subject=_subject(onboarding))
+    assert manager.phone is not None
+    assert phone is not None
+    person = title.contact_person.strip() if title is not None else ""
+    line = address if address is not None else (title.address if title is not None else "")
+    contract = title.contract_number.strip() if title is not None else ""
+    declared = sum(
+        (i.amount.amount for i in onboarding.folder.invoices if i.amount is not None),
+        Decimal(0),
+    )
+    return PickupRequest(
+        key=f"pickup-{onboarding.id}",
+        parcel=Parcel(
+            weight_grams=parcel_weight(onboarding.parcel, policy),
+            declared_value=Money(declared),
+            description=texts.parcel_description,
+        ),
+        sender=Party(
+            manager.full_name,
+            manager.phone,
+            Address(rules.shipper_city, rules.shipper_address),
+            company=policy.company_name,
+            email=manager.email,
+        ),
+        recipient=Party(
+            person or client.contact_person or client.name,
+            phone,
+            Address(client.city, line.strip()),
+            company=client.name,
+            email=onboarding.email,
+        ),
+        pickup_date=pickup_date,
+        comment=texts.pickup_comment.format(number=contract or "—"),
+    )
+
+
+def delivery_reaction(
+    onboarding: Onboarding,
+    *,
+    now: datetime,
+    policy: Policy,
+    make_id: Callable[[], str] = new_id,
+) -> tuple[Onboarding, Reaction] | None:
+    """Step 6 of the checklist: once the courier is called (the planned date is known) and the
+    welcome call is made, the manager gets an outgoing-call reaction on the planned delivery
+    date at ``policy.onboarding.delivery_reaction_time`` (the department's time zone), to ask
+    whether the parcel arrived. Returns the onboarding with step 6 done and the reaction, or
+    ``None`` when it is not time yet (or step 6 is already closed)."""
+    delivery = onboarding.delivery
+    step = OnboardingStep.DELIVERY_REACTION
+    if delivery is None or onboarding.is_closed(step) or onboarding.missing_for(step):
+        return None
+    rules = policy.onboarding
+    due = datetime.combine(delivery.planned_date, rules.delivery_reaction_time, tzinfo=policy.tz)
+    reaction = Reaction(
+        id=ReactionId(make_id()),
+        appeal_id=onboarding.appeal_id,
+        client_id=onboarding.client_id,
+        kind=ReactionKind.OUTGOING_CALL,
+        topic=rules.texts.delivery_topic,
+        due_at=due,
+        created_at=now,
+        employee_id=onboarding.manager_id,
+        created_by=onboarding.manager_id,
+    )
+    done = complete_step(
+        onboarding,
+        step,
+        by=onboarding.manager_id,
+        now=now,
+        note=delivery.planned_date.strftime("%d.%m.%Y"),
+    )
+    return done, reaction
+
+
+@attrs.frozen
+class ContactsEmail:
+    """The e-mail of step 5: the manager's contacts, to the address captured in the welcome
+    call. ``sender`` is the manager's address when the staff directory has one."""
+
+    to: str
+    subject: str
+    body: str
+    sender: str | None = None
+
+
+def contacts_email(onboarding: Onboarding, *, manager: Employee, policy: Policy) -> ContactsEmail:
+    """The contacts e-mail, in the policy's words. No address captured yet raises
+    :class:`~clientops.errors.ValidationError` naming ``email``."""
+    if onboarding.email is None:
+        raise ValidationError(
+            [FieldError("email", "no e-mail address was captured in the welcome call")],
+            subject=_subject(onboarding),
+        )
+    texts = policy.onboarding.texts
+    detail = []
+    if manager.phone is not None:
+        detail.append(texts.contacts_phone.format(detail=manager.phone.international()))
+    if manager.email:
+        detail.append(texts.contacts_email.format(detail=manager.email))
+    return ContactsEmail(
+        to=onboarding.email,
+        subject=texts.contacts_subject.format(company=policy.company_name),
+        body=texts.contacts_body.format(
+            manager=manager.full_name, company=policy.company_name, detail="\n".join(detail)
+        ),
+        sender=manager.email,
+    )
+
+
+# --------------------------------------------------------------------------- the calendar
+
+
+def onboarding_events(
+    onboarding: Onboarding,
+    *,
+    client: Client,
+    reactions: Iterable[Reaction] = (),
+    policy: Policy,
+    calendar: CalendarPolicy | None = None,
+    tz: str | tzinfo | None = None,
+) -> tuple[CalendarEvent, ...]:
+    """The onboarding's dates as calendar events: the pickup day and the planned delivery day
+    (all-day events, UIDs ``pickup-<id>@…`` and ``delivery-<id>@…``, ``sequence`` the
+    onboarding's version), then the manager's open reactions on the onboarding's appeal (the
+    delivery-date call among them) at their due instants. The UIDs are stable: exporting again
+    after a change updates the events instead of adding copies."""
+    calendar = calendar or CalendarPolicy()
+    zone = tz if tz is not None else policy.timezone
+    texts = policy.onboarding.texts
+    events: list[CalendarEvent] = []
+    delivery = onboarding.delivery
+    if delivery is not None:
+        lines = [
+            texts.event_courier.format(
+                detail=f"{delivery.quote.courier} ({delivery.quote.origin} → "
+                f"{delivery.quote.destination}, {delivery.quote.price})"
+            )
+        ]
+        booking = delivery.booking
+        if booking is not None and booking.tracking_number:
+            lines.append(texts.event_tracking.format(number=booking.tracking_number))
+        for kind, day, summary in (
+            ("pickup", delivery.pickup_date, texts.pickup_event),
+            ("delivery", delivery.planned_date, texts.delivery_event),
+        ):
+            events.append(
+                CalendarEvent(
+                    uid=stable_uid(kind, onboarding.id, calendar.uid_domain),
+                    start=day,
+                    summary=summary.format(client=client.name),
+                    description="\n".join(lines),
+                    location=client.city if kind == "delivery" else policy.onboarding.shipper_city,
+                    alarm_before=calendar.alarm_before,
+                    sequence=onboarding.version,
+                )
+            )
+    mine = sorted(
+        (
+            r
+            for r in reactions
+            if r.appeal_id == onboarding.appeal_id
+            and r.employee_id == onboarding.manager_id
+            and (calendar.include_done or not r.done)
+        ),
+        key=lambda r: (r.due_at, r.id),
+    )
+    events.extend(event_for_reaction(r, client, tz=zone, policy=calendar) for r in mine)
+    return tuple(events)
+
+
+# --------------------------------------------------------------------------- the papers
+
+
+def _filled(value: str, policy: Policy) -> str:
+    return value.strip() or policy.onboarding.texts.not_filled
+
+
+def title_page_document(onboarding: Onboarding, *, policy: Policy) -> FolderTitlePage:
+    """The folder's title page as a document (:data:`clientops.documents.FOLDER_TITLE_PAGE`),
+    dated the day the folder was received; a field left blank prints as «—»."""
+    title = onboarding.folder.title_page
+    if title is None:
+        raise ValidationError(
+            [FieldError("title_page", "the folder has no title page")],
+            subject=_subject(onboarding),
+        )
+    return FolderTitlePage(
+        client_name=_filled(title.client_name, policy),
+        contract_number=_filled(title.contract_number, policy),
+        sales_manager=_filled(title.sales_manager, policy),
+        city=_filled(title.city, policy),
+        contact_person=_filled(title.contact_person, policy),
+        phone=_filled(title.phone, policy),
+        products=tuple(p.strip() for p in title.products if p.strip()),
+        date=onboarding.started_at.astimezone(policy.tz).date(),
+    )
+
+
+def _name(staff: StaffDirectory, employee_id: str | None) -> str:
+    if employee_id is None:
+        return ""
+    person = next((e for e in staff.employees if e.id == employee_id), None)
+    return person.full_name if person is not None else employee_id
+
+
+def _row(record: StepRecord, action: str, staff: StaffDirectory, policy: Policy) -> ChecklistRow:
+    texts = policy.onboarding.texts
+    if record.not_applicable:
+        return ChecklistRow(record.step.number, action, note=record.note or texts.not_applicable)
+    done_on = record.done_at.astimezone(policy.tz).date() if record.done_at else None
+    return ChecklistRow(
+        record.step.number,
+        action,
+        done_by=_name(staff, record.done_by),
+        done_on=done_on,
+        note=record.note,
+    )
+
+
+def checklist_document(
+    onboarding: Onboarding, *, staff: StaffDirectory, policy: Policy
+) -> OnboardingChecklist:
+    """The Appendix 1 checklist as a document (:data:`clientops.documents.ONBOARDING_CHECKLIST`):
+    one row per step, with who did it and when, «не требуется» for the steps that do not
+    apply."""
+    title = onboarding.folder.title_page
+    return OnboardingChecklist(
+        client_name=_filled(title.client_name if title else "", policy),
+        contract_number=_filled(title.contract_number if title else "", policy),
+        manager=_name(staff, onboarding.manager_id),
+        rows=tuple(
+            _row(record, action, staff, policy)
+            for record, action in zip(onboarding.steps, APPENDIX_1_ACTIONS, strict=True)
+        ),
+    )
+
+
+def nonconformity_notice(
+    onboarding: Onboarding,
+    *,
+    staff: StaffDirectory,
+    recipients: Iterable[Employee],
+    number: str,
+    day: date,
+    policy: Policy,
+) -> NonconformityNotice | None:
+    """The notice of the folder's nonconformities to ``recipients``, signed by the onboarding's
+    manager (:data:`clientops.documents.NONCONFORMITY_NOTICE`); ``None`` when the folder was in
+    order. Without any recipient the notice goes to the sales department."""
+    if not onboarding.nonconformities:
+        return None
+    title = onboarding.folder.title_page
+    people = tuple(p.full_name for p in recipients)
+    if not people:
+        department = next((d for d in staff.departments if d.id == policy.sales_department), None)
+        people = (department.name if department is not None else policy.sales_department,)
+    return NonconformityNotice(
+        number=number,
+        date=day,
+        client_name=_filled(title.client_name if title else "", policy),
+        contract_number=title.contract_number.strip() if title else "",
+        recipients=people,
+        sender=_name(staff, onboarding.manager_id),
+        items=tuple(NoticeItem(n.document, n.message) for n in onboarding.nonconformities),
+    )
