@@ -296,8 +296,10 @@ def parcel_items(products: Iterable[str], policy: Policy) -> tuple[ParcelItem, .
     transfer = works = False
     seen: set[str] = set()
     for name in products:
+        if not name.strip():
+            continue
         rule = rules.product(name)
-        if not name.strip() or rule.name.casefold() in seen:
+        if rule.name.casefold() in seen:
             continue
         seen.add(rule.name.casefold())
         product = rule.name
@@ -379,6 +381,13 @@ def parcel_weight(items: Iterable[ParcelItem], policy: Policy) -> int:
     }
     listed = tuple(items)
     total = sum(grams[item.kind] * item.quantity for item in listed)
+    # a disc weighs with its product's key; a disc shipped without a key weighs on its own
+    keyed = {i.product for i in listed if i.kind is ParcelItemKind.ELECTRONIC_KEY}
+    total += sum(
+        rules.media_grams * i.quantity
+        for i in listed
+        if i.kind is ParcelItemKind.DISC and i.product not in keyed
+    )
     if any(
         i.kind in (ParcelItemKind.SOFTWARE_TRANSFER_ACT, ParcelItemKind.COMPLETED_WORKS_ACT)
         for i in listed
