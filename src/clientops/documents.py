@@ -1,5 +1,6 @@
 """Documents as .docx: the act of completed works, the software transfer act, the client
-folder's title page, the onboarding checklist, the notice of nonconformities, your templates.
+folder's title page, the onboarding checklist, the notice of nonconformities, the order request
+with its specification, the prepayment invoice, your templates.
 
 A document is a typed context (a frozen attrs value) and a layout. :func:`render_document`
 turns a context into the bytes of a .docx on an A4 page; a plugin may draw it instead
@@ -40,6 +41,8 @@ from clientops._documents._engine import (
     FOLDER_TITLE_PAGE,
     NONCONFORMITY_NOTICE,
     ONBOARDING_CHECKLIST,
+    ORDER_REQUEST,
+    PREPAYMENT_INVOICE,
     SOFTWARE_TRANSFER_ACT,
     DocumentType,
     builtin_docx,
@@ -56,6 +59,15 @@ from clientops._documents._onboarding import (
     NonconformityNotice,
     NoticeItem,
     OnboardingChecklist,
+)
+from clientops._documents._orders import (
+    BankDetails,
+    InvoiceLine,
+    InvoiceParty,
+    OrderRequest,
+    PrepaymentInvoice,
+    order_request_for,
+    prepayment_invoice_for,
 )
 from clientops._documents._template import Fields, Source, Template, Values
 from clientops._documents._words import (
@@ -76,18 +88,25 @@ __all__ = [
     "MAX_RUBLES",
     "NONCONFORMITY_NOTICE",
     "ONBOARDING_CHECKLIST",
+    "ORDER_REQUEST",
+    "PREPAYMENT_INVOICE",
     "SOFTWARE_TRANSFER_ACT",
     "ActItem",
+    "BankDetails",
     "ChecklistRow",
     "CompletedWorksAct",
     "DocumentType",
     "Fields",
     "FolderTitlePage",
+    "InvoiceLine",
+    "InvoiceParty",
     "NonconformityNotice",
     "NoticeItem",
     "OnboardingChecklist",
+    "OrderRequest",
     "PageSetup",
     "Party",
+    "PrepaymentInvoice",
     "SoftwareItem",
     "SoftwareTransferAct",
     "Source",
@@ -101,6 +120,8 @@ __all__ = [
     "format_money",
     "format_quantity",
     "load_template",
+    "order_request_for",
     "plural_ru",
+    "prepayment_invoice_for",
     "render_document",
 ]

@@ -38,6 +38,15 @@ from clientops._documents._onboarding_layouts import (
     nonconformity_notice_layout,
     onboarding_checklist_layout,
 )
+from clientops._documents._orders import (
+    INVOICE_FIELDS,
+    ORDER_REQUEST_FIELDS,
+    OrderRequest,
+    PrepaymentInvoice,
+    order_request_values,
+    prepayment_invoice_values,
+)
+from clientops._documents._orders_layouts import order_request_layout, prepayment_invoice_layout
 from clientops._documents._template import Fields, Source, Template, Values, field_problems
 from clientops.errors import FieldError, TemplateError, ValidationError
 
@@ -50,6 +59,8 @@ __all__ = [
     "FOLDER_TITLE_PAGE",
     "NONCONFORMITY_NOTICE",
     "ONBOARDING_CHECKLIST",
+    "ORDER_REQUEST",
+    "PREPAYMENT_INVOICE",
     "SOFTWARE_TRANSFER_ACT",
     "DocumentType",
     "builtin_docx",
@@ -117,6 +128,22 @@ NONCONFORMITY_NOTICE: DocumentType[NonconformityNotice] = DocumentType(
     nonconformity_notice_values,
     nonconformity_notice_layout,
 )
+ORDER_REQUEST: DocumentType[OrderRequest] = DocumentType(
+    "order_request",
+    "Заявка на заказ",
+    OrderRequest,
+    ORDER_REQUEST_FIELDS,
+    order_request_values,
+    order_request_layout,
+)
+PREPAYMENT_INVOICE: DocumentType[PrepaymentInvoice] = DocumentType(
+    "prepayment_invoice",
+    "Счёт на предоплату",
+    PrepaymentInvoice,
+    INVOICE_FIELDS,
+    prepayment_invoice_values,
+    prepayment_invoice_layout,
+)
 #: Every document clientops can draw, in the order of the docs.
 DOCUMENT_TYPES: tuple[DocumentType[Any], ...] = (
     COMPLETED_WORKS_ACT,
@@ -124,6 +151,8 @@ DOCUMENT_TYPES: tuple[DocumentType[Any], ...] = (
     FOLDER_TITLE_PAGE,
     ONBOARDING_CHECKLIST,
     NONCONFORMITY_NOTICE,
+    ORDER_REQUEST,
+    PREPAYMENT_INVOICE,
 )
 
 
@@ -182,8 +211,8 @@ def render_document(
     page: PageSetup = A4,
 ) -> bytes:
     """The .docx (bytes) of ``context``: a :class:`CompletedWorksAct`, a
-    :class:`SoftwareTransferAct`, a :class:`FolderTitlePage`, an :class:`OnboardingChecklist`
-    or a :class:`NonconformityNotice`.
+    :class:`SoftwareTransferAct`, a :class:`FolderTitlePage`, an :class:`OnboardingChecklist`,
+    a :class:`NonconformityNotice`, an :class:`OrderRequest` or a :class:`PrepaymentInvoice`.
 
     With ``template``, that template draws it. Otherwise, when a ``host`` is given, a plugin
     may draw it (``clientops_render_document``); when none does, the built-in layout on

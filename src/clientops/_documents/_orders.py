@@ -1,0 +1,680 @@
+"""The contexts of the order documents, the values their placeholders take, and the builders
+that make them from an :class:`~clientops.orders.Order`.
+
+Two papers go with an order (seed 003, «Оформление заказов», «Сопровождение заказа»): the
+**order request with its specification** (заявка на заказ, спецификация) the client approves
+and signs, and the **prepayment invoice** (счёт на предоплату) issued before production starts.
+Like the acts (:mod:`clientops._documents._acts`), each is a frozen attrs context holding plain
+values the caller fills in; the ``*_values`` function turns it into the strings a template
+prints. Unlike the acts, a context reports every bad field at once.
+
+    >>> from datetime import date
+    >>> from clientops.model import Money
+    >>> from clientops.orders import OrderSpecification
+    >>> spec = OrderSpecification(
+    ...     product_type="Календарь настенный", quantity=500, design="Макет 2025",
+    ...     materials="Мелованная бумага 170 г/м²", production_deadline=date(2025, 6, 20),
+    ...     delivery_address="Омск, ул. Ленина, 1", packaging_type="Короб",
+    ...     packaging_marking="Логотип клиента", delivery_deadline=date(2025, 6, 25),
+    ...     delivery_format="Курьер до двери",
+    ... )
+    >>> request = OrderRequest("З-101", date(2025, 6, 2), "ООО «Ромашка»", "А. А. Орлова", spec,
+    ...                        price=Money("13000"))
+    >>> values = order_request_values(request)
+    >>> values["specification"][1]["value"], values["price_in_words"]
+    ('500 экз.', 'Тринадцать тысяч рублей 00 копеек')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Final
+
+import attrs
+
+from clientops._documents._acts import (
+    _CENT,
+    SIGNATURE_LINE,
+    _date,
+    _fail,
+    _included_vat,
+    _positive,
+    _price,
+    _quantity,
+    _required,
+    _text,
+    _vat_rate,
+)
+from clientops._documents._onboarding import DASH, _strings
+from clientops._documents._template import FORBIDDEN, Fields, Values
+from clientops._documents._words import (
+    amount_in_words,
+    format_date,
+    format_money,
+    format_quantity,
+)
+from clientops.errors import FieldError, ValidationError
+from clientops.model import Money
+from clientops.orders import Order, OrderSpecification, OrderStage
+
+__all__ = [
+    "INVOICE_FIELDS",
+    "INVOICE_PARTY_FIELDS",
+    "ORDER_REQUEST_FIELDS",
+    "SPECIFICATION_LABELS",
+    "BankDetails",
+    "InvoiceLine",
+    "InvoiceParty",
+    "OrderRequest",
+    "PrepaymentInvoice",
+    "order_request_for",
+    "order_request_values",
+    "prepayment_invoice_for",
+    "prepayment_invoice_values",
+]
+
+_CHECK: Final = "clientops.check"
+_HUNDRED = Decimal(100)
+
+
+# ------------------------------------------------------------------------------ validators
+
+
+def _check(validator: Any) -> dict[str, Any]:
+    """The metadata of a field checked by :func:`_validate` with the others."""
+    return {_CHECK: validator}
+
+
+def _validate(instance: Any) -> None:
+    """Run the check of every field and raise one ValidationError naming each bad one."""
+    errors: list[FieldError] = []
+    for attribute in attrs.fields(type(instance)):
+        check = attribute.metadata.get(_CHECK)
+        if check is None:
+            continue
+        try:
+            check(instance, attribute, getattr(instance, attribute.name))
+        except ValidationError as error:
+            errors.extend(error.errors)
+    if errors:
+        raise ValidationError(errors, subject=type(instance).__name__)
+
+
+def _digits(*lengths: int, optional: bool = False) -> Any:
+    """A string of digits of one of ``lengths`` (ИНН, БИК, a bank account)."""
+    pattern = re.compile("[0-9]+")
+    wanted = " or ".join(str(n) for n in lengths)
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, str):
+            raise _fail(instance, attribute, f"must be a string, not {type(value).__name__}")
+        if optional and not value:
+            return
+        if not value:
+            raise _fail(instance, attribute, "required")
+        if not pattern.fullmatch(value) or len(value) not in lengths:
+            raise _fail(instance, attribute, f"must be {wanted} digits, got {value!r}")
+
+    return check
+
+
+_KPP = re.compile("[0-9]{4}[0-9A-Z]{2}[0-9]{3}")
+_KPP_FORM = "9 characters (4 digits, 2 digits or capital letters, 3 digits)"
+
+
+def _kpp(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        raise _fail(instance, attribute, f"must be a string, not {type(value).__name__}")
+    if value and not _KPP.fullmatch(value):
+        raise _fail(instance, attribute, f"must be {_KPP_FORM}, got {value!r}")
+
+
+def _instance(kind: type) -> Any:
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, kind):
+            raise _fail(instance, attribute, f"must be a {kind.__name__}")
+
+    return check
+
+
+def _rub_price(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Roubles in whole kopecks, more than zero (the amount is written in words)."""
+    _price(instance, attribute, value)
+    assert isinstance(value, Money)
+    if value.currency != "RUB":
+        raise _fail(instance, attribute, f"must be in RUB, not {value.currency}")
+    if value.amount <= 0:
+        raise _fail(instance, attribute, f"must be positive, got {value.amount}")
+    if value.amount != value.amount.quantize(_CENT):
+        raise _fail(instance, attribute, f"{value.amount} has a fraction of a kopeck")
+
+
+def _optional_rub_price(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _rub_price(instance, attribute, value)
+
+
+def _flag(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        raise _fail(instance, attribute, "must be True or False")
+
+
+def _lines(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, tuple):
+        raise _fail(instance, attribute, "must be a tuple")
+    if not value:
+        raise _fail(instance, attribute, "at least one line is required")
+    errors = [
+        FieldError(f"{attribute.name}[{i}]", "must be an InvoiceLine")
+        for i, line in enumerate(value)
+        if not isinstance(line, InvoiceLine)
+    ]
+    if errors:
+        raise ValidationError(errors, subject=type(instance).__name__)
+
+
+def _percent(value: object) -> object:
+    """An int percentage becomes a Decimal; anything else is left for the check to refuse."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    return value
+
+
+def _share(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Decimal) or not value.is_finite() or not 0 < value <= _HUNDRED:
+        raise _fail(instance, attribute, f"must be a Decimal percentage in (0, 100], got {value!r}")
+
+
+def _specification(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An :class:`OrderSpecification` whose text a document can hold."""
+    if not isinstance(value, OrderSpecification):
+        raise _fail(instance, attribute, "must be an OrderSpecification")
+    texts = [(name, getattr(value, name)) for name, _ in SPECIFICATION_LABELS]
+    texts += [(f"other[{i}]", line) for i, line in enumerate(value.other)]
+    errors: list[FieldError] = []
+    for name, text in texts:
+        bad = FORBIDDEN.search(text) if isinstance(text, str) else None
+        if bad is not None:
+            errors.append(
+                FieldError(
+                    f"{attribute.name}.{name}",
+                    f"character U+{ord(bad.group()):04X} cannot be put in a document",
+                )
+            )
+    if errors:
+        raise ValidationError(errors, subject=type(instance).__name__)
+
+
+# ------------------------------------------------------------------------------ the request
+
+#: The rows of the specification: the field of :class:`~clientops.orders.OrderSpecification`
+#: and its label on paper, in the order of the job description. The «и другие» lines follow.
+SPECIFICATION_LABELS: tuple[tuple[str, str], ...] = (
+    ("product_type", "Тип изготавливаемой продукции"),
+    ("quantity", "Количество экземпляров (тираж)"),
+    ("design", "Используемый дизайн"),
+    ("materials", "Используемые материалы (бумага, картон, краски и пр.)"),
+    ("production_deadline", "Сроки изготовления"),
+    ("delivery_address", "Адрес доставки"),
+    ("packaging_type", "Тип упаковки"),
+    ("packaging_marking", "Маркировка на упаковке"),
+    ("delivery_deadline", "Сроки доставки"),
+    ("delivery_format", "Формат доставки"),
+)
+#: The label of the row holding the specification's free lines (``other``).
+OTHER_LABEL = "Другие условия"
+
+
+@attrs.frozen
+class OrderRequest:
+    """An order request with its specification (заявка на заказ, спецификация): the client,
+    the manager who draws it up, what to produce (an
+    :class:`~clientops.orders.OrderSpecification`), and the price once it is computed
+    (``None``: the request goes to the supplier for a quote first). A ``preliminary`` request
+    is the one the client approves before the supplier's quote; the final one is signed.
+
+    The price includes VAT at ``vat_rate`` percent (``None``: without VAT). ``notes`` are
+    printed under the specification, one per line; ``client_signer`` is the name under the
+    client's signature (blank: written by hand).
+    """
+
+    number: str = attrs.field(metadata=_check(_required))
+    date: dt.date = attrs.field(metadata=_check(_date))
+    client_name: str = attrs.field(metadata=_check(_required))
+    manager: str = attrs.field(metadata=_check(_required))
+    specification: OrderSpecification = attrs.field(metadata=_check(_specification))
+    price: Money | None = attrs.field(default=None, metadata=_check(_optional_rub_price))
+    vat_rate: Decimal | None = attrs.field(default=Decimal(20), metadata=_check(_vat_rate))
+    notes: tuple[str, ...] = attrs.field(
+        default=(), metadata=_check(_strings(at_least_one=False, one_line=False))
+    )
+    preliminary: bool = attrs.field(default=False, metadata=_check(_flag))
+    client_signer: str = attrs.field(default="", metadata=_check(_text))
+
+    def __attrs_post_init__(self) -> None:
+        _validate(self)
+
+    @property
+    def vat(self) -> Money | None:
+        """The VAT included in the price, rounded half-up; ``None`` without a price or VAT."""
+        return None if self.price is None else _included_vat(self.price, self.vat_rate)
+
+
+ORDER_REQUEST_FIELDS = Fields(
+    scalars={
+        "number", "date", "status", "client_name", "manager", "client_signer",
+        "client_signature", "manager_signature",
+        *(name for name, _ in SPECIFICATION_LABELS), "other",
+        "price", "price_in_words", "vat", "vat_rate", "vat_line", "price_line", "notes",
+    },
+    lists={"specification": {"n", "parameter", "value"}},
+)  # fmt: skip
+
+
+def _signature(name: str) -> str:
+    return f"{SIGNATURE_LINE} / {name or SIGNATURE_LINE} /"
+
+
+def _vat_texts(amount: Money, rate: Decimal | None) -> tuple[str, str, str]:
+    """(the VAT, its rate, the VAT line) of an amount that includes it."""
+    vat = _included_vat(amount, rate)
+    if vat is None or rate is None:
+        return "", "", "Без налога (НДС)"
+    rate_text = f"{format_quantity(rate)}%"
+    return format_money(vat), rate_text, f"В том числе НДС ({rate_text}): {format_money(vat)}"
+
+
+def order_request_values(request: OrderRequest) -> Values:
+    """The strings the placeholders of an order request (:data:`ORDER_REQUEST_FIELDS`) take.
+
+    Each specification field is a placeholder of its own (``quantity`` is ``500``, a deadline
+    ``20.06.2025``, ``other`` its lines or «—»), and the list ``specification`` holds the rows
+    of the built-in table (``500 экз.``, ``до 20.06.2025``). ``status`` is «предварительная»
+    or «окончательная»; the price fields are empty, and ``price_line`` says the price is yet
+    to be computed, while there is no price.
+    """
+    spec = request.specification
+    texts = {
+        "product_type": spec.product_type,
+        "quantity": str(spec.quantity),
+        "design": spec.design,
+        "materials": spec.materials,
+        "production_deadline": format_date(spec.production_deadline),
+        "delivery_address": spec.delivery_address,
+        "packaging_type": spec.packaging_type,
+        "packaging_marking": spec.packaging_marking,
+        "delivery_deadline": format_date(spec.delivery_deadline),
+        "delivery_format": spec.delivery_format,
+        "other": "\n".join(spec.other) or DASH,
+    }
+    shown = {
+        **texts,
+        "quantity": f"{spec.quantity} экз.",
+        "production_deadline": f"до {texts['production_deadline']}",
+        "delivery_deadline": f"до {texts['delivery_deadline']}",
+    }
+    rows: list[Mapping[str, str]] = [
+        {"n": str(n), "parameter": label, "value": shown[name]}
+        for n, (name, label) in enumerate((*SPECIFICATION_LABELS, ("other", OTHER_LABEL)), 1)
+    ]
+    price = request.price
+    if price is None:
+        price_text = words = vat_text = rate_text = vat_line = ""
+        price_line = "Цена заказа: рассчитывается после оценки заказа поставщиком."
+    else:
+        price_text, words = format_money(price), amount_in_words(price)
+        vat_text, rate_text, vat_line = _vat_texts(price, request.vat_rate)
+        tax = f"в том числе НДС ({rate_text}): {vat_text} руб." if vat_text else "без налога (НДС)."
+        price_line = f"Цена заказа: {price_text} руб. ({words}), {tax}"
+    return {
+        "number": request.number,
+        "date": format_date(request.date),
+        "status": "предварительная" if request.preliminary else "окончательная",
+        "client_name": request.client_name,
+        "manager": request.manager,
+        "client_signer": request.client_signer,
+        "client_signature": _signature(request.client_signer),
+        "manager_signature": _signature(request.manager),
+        **texts,
+        "specification": rows,
+        "price": price_text,
+        "price_in_words": words,
+        "vat": vat_text,
+        "vat_rate": rate_text,
+        "vat_line": vat_line,
+        "price_line": price_line,
+        "notes": "\n".join(request.notes) or DASH,
+    }
+
+
+# ------------------------------------------------------------------------------ the invoice
+
+
+@attrs.frozen
+class InvoiceParty:
+    """A side of an invoice: the organisation's name, ИНН (10 digits, 12 for a sole trader),
+    КПП (9 characters; empty for a sole trader) and address (one line, may be empty)."""
+
+    name: str = attrs.field(metadata=_check(_required))
+    inn: str = attrs.field(metadata=_check(_digits(10, 12)))
+    kpp: str = attrs.field(default="", metadata=_check(_kpp))
+    address: str = attrs.field(default="", metadata=_check(_text))
+
+    def __attrs_post_init__(self) -> None:
+        _validate(self)
+
+
+@attrs.frozen
+class BankDetails:
+    """The payee's bank details: the bank (its name and city), БИК (9 digits), the settlement
+    account (расчётный счёт, 20 digits) and the bank's correspondent account (20 digits; may
+    be empty)."""
+
+    bank: str = attrs.field(metadata=_check(_required))
+    bik: str = attrs.field(metadata=_check(_digits(9)))
+    account: str = attrs.field(metadata=_check(_digits(20)))
+    correspondent_account: str = attrs.field(
+        default="", metadata=_check(_digits(20, optional=True))
+    )
+
+    def __attrs_post_init__(self) -> None:
+        _validate(self)
+
+
+@attrs.frozen
+class InvoiceLine:
+    """One line of an invoice; ``price`` is per ``unit``, VAT included, in RUB."""
+
+    name: str = attrs.field(metadata=_check(_required))
+    unit: str = attrs.field(metadata=_check(_required))
+    quantity: Decimal = attrs.field(converter=_quantity, metadata=_check(_positive))
+    price: Money = attrs.field(metadata=_check(_rub_price))
+
+    def __attrs_post_init__(self) -> None:
+        _validate(self)
+
+    @property
+    def amount(self) -> Money:
+        """``price × quantity``, rounded half-up to kopecks."""
+        return Money(
+            (self.price.amount * self.quantity).quantize(_CENT, ROUND_HALF_UP), self.price.currency
+        )
+
+
+@attrs.frozen
+class PrepaymentInvoice:
+    """A prepayment invoice (счёт на предоплату): the ``supplier`` (your company, the payee,
+    with its ``bank`` details) asks the ``buyer`` to pay ``prepayment_percent`` of the total
+    of ``lines`` by ``due_date``, on the ``basis`` (an order request, a contract; may be
+    empty).
+
+    Prices include VAT at ``vat_rate`` percent (``None``: the supplier pays no VAT). The total,
+    the prepayment (the total × the percentage, rounded half-up to kopecks), their VAT and the
+    amount in words are computed. ``head`` and ``accountant`` are the names under the
+    signatures (blank: written by hand).
+    """
+
+    number: str = attrs.field(metadata=_check(_required))
+    date: dt.date = attrs.field(metadata=_check(_date))
+    supplier: InvoiceParty = attrs.field(metadata=_check(_instance(InvoiceParty)))
+    bank: BankDetails = attrs.field(metadata=_check(_instance(BankDetails)))
+    buyer: InvoiceParty = attrs.field(metadata=_check(_instance(InvoiceParty)))
+    lines: tuple[InvoiceLine, ...] = attrs.field(metadata=_check(_lines))
+    due_date: dt.date = attrs.field(metadata=_check(_date))
+    basis: str = attrs.field(default="", metadata=_check(_text))
+    vat_rate: Decimal | None = attrs.field(default=Decimal(20), metadata=_check(_vat_rate))
+    prepayment_percent: Decimal = attrs.field(
+        default=_HUNDRED, converter=_percent, metadata=_check(_share)
+    )
+    head: str = attrs.field(default="", metadata=_check(_text))
+    accountant: str = attrs.field(default="", metadata=_check(_text))
+
+    def __attrs_post_init__(self) -> None:
+        _validate(self)
+        if self.due_date < self.date:
+            raise ValidationError(
+                [FieldError("due_date", f"{self.due_date} is before the invoice date {self.date}")],
+                subject=type(self).__name__,
+            )
+
+    @property
+    def total(self) -> Money:
+        """The sum of the lines' amounts."""
+        return sum((line.amount for line in self.lines), Money(0))
+
+    @property
+    def vat(self) -> Money | None:
+        """The VAT included in the total, rounded half-up; ``None`` without VAT."""
+        return _included_vat(self.total, self.vat_rate)
+
+    @property
+    def prepayment(self) -> Money:
+        """The amount to pay: the total × ``prepayment_percent`` / 100, rounded half-up."""
+        share = self.total.amount * self.prepayment_percent / _HUNDRED
+        return Money(share.quantize(_CENT, ROUND_HALF_UP))
+
+    @property
+    def prepayment_vat(self) -> Money | None:
+        """The VAT included in the prepayment, rounded half-up; ``None`` without VAT."""
+        return _included_vat(self.prepayment, self.vat_rate)
+
+
+#: The fields of one side of an invoice, as ``<role>.<field>`` placeholders.
+INVOICE_PARTY_FIELDS = ("name", "inn", "kpp", "address", "full")
+
+
+def _invoice_party(role: str, party: InvoiceParty) -> dict[str, str]:
+    """``{role}.name``, ``.inn``, ``.kpp``, ``.address`` and ``.full`` (the name, ИНН, КПП
+    and address, those that are set)."""
+    parts = [
+        party.name,
+        f"ИНН {party.inn}",
+        f"КПП {party.kpp}" if party.kpp else "",
+        party.address,
+    ]
+    return {
+        f"{role}.name": party.name,
+        f"{role}.inn": party.inn,
+        f"{role}.kpp": party.kpp,
+        f"{role}.address": party.address,
+        f"{role}.full": ", ".join(part for part in parts if part),
+    }
+
+
+INVOICE_FIELDS = Fields(
+    scalars={
+        "number", "date", "due_date", "basis",
+        *(f"{role}.{field}" for role in ("supplier", "buyer") for field in INVOICE_PARTY_FIELDS),
+        "bank.name", "bank.bik", "bank.account", "bank.correspondent_account",
+        "lines_count", "total", "total_in_words", "vat", "vat_rate", "vat_line",
+        "prepayment_percent", "prepayment", "prepayment_vat", "payment_line", "amount_in_words",
+        "head", "accountant", "head_signature", "accountant_signature",
+    },
+    lists={"lines": {"n", "name", "unit", "quantity", "price", "amount"}},
+)  # fmt: skip
+
+
+def prepayment_invoice_values(invoice: PrepaymentInvoice) -> Values:
+    """The strings the placeholders of a prepayment invoice (:data:`INVOICE_FIELDS`) take.
+
+    ``total`` and ``vat_line`` are those of the lines; ``prepayment`` is the amount to pay,
+    ``amount_in_words`` is the prepayment in words (``total_in_words`` the total's), and
+    ``payment_line`` says what to pay with its VAT. ``basis`` is «—» when empty.
+    """
+    amounts = [line.amount for line in invoice.lines]
+    lines: list[Mapping[str, str]] = [
+        {
+            "n": str(n),
+            "name": line.name,
+            "unit": line.unit,
+            "quantity": format_quantity(line.quantity),
+            "price": format_money(line.price),
+            "amount": format_money(amount),
+        }
+        for n, (line, amount) in enumerate(zip(invoice.lines, amounts, strict=True), 1)
+    ]
+    total = sum(amounts, Money(0))
+    vat_text, rate_text, vat_line = _vat_texts(total, invoice.vat_rate)
+    prepayment = invoice.prepayment
+    prepayment_vat = _included_vat(prepayment, invoice.vat_rate)
+    prepayment_vat_text = "" if prepayment_vat is None else format_money(prepayment_vat)
+    tax = (
+        f"в том числе НДС ({rate_text}): {prepayment_vat_text} руб."
+        if prepayment_vat_text
+        else "без налога (НДС)."
+    )
+    return {
+        "number": invoice.number,
+        "date": format_date(invoice.date),
+        "due_date": format_date(invoice.due_date),
+        "basis": invoice.basis if invoice.basis.strip() else DASH,
+        **_invoice_party("supplier", invoice.supplier),
+        **_invoice_party("buyer", invoice.buyer),
+        "bank.name": invoice.bank.bank,
+        "bank.bik": invoice.bank.bik,
+        "bank.account": invoice.bank.account,
+        "bank.correspondent_account": invoice.bank.correspondent_account,
+        "lines": lines,
+        "lines_count": str(len(lines)),
+        "total": format_money(total),
+        "total_in_words": amount_in_words(total),
+        "vat": vat_text,
+        "vat_rate": rate_text,
+        "vat_line": vat_line,
+        "prepayment_percent": f"{format_quantity(invoice.prepayment_percent)}%",
+        "prepayment": format_money(prepayment),
+        "prepayment_vat": prepayment_vat_text,
+        "payment_line": f"К оплате: {format_money(prepayment)} руб., {tax}",
+        "amount_in_words": amount_in_words(prepayment),
+        "head": invoice.head,
+        "accountant": invoice.accountant,
+        "head_signature": _signature(invoice.head),
+        "accountant_signature": _signature(invoice.accountant),
+    }
+
+
+# ------------------------------------------------------------------------------ builders
+
+#: The stages at which an order's request is still preliminary: not yet agreed with the
+#: client at the supplier's deadline and the computed price.
+PRELIMINARY_STAGES = frozenset(
+    {
+        OrderStage.PRELIMINARY_REQUEST,
+        OrderStage.APPROVED_BY_CLIENT,
+        OrderStage.SENT_TO_SUPPLIER,
+        OrderStage.SUPPLIER_QUOTED,
+        OrderStage.PRICED,
+    }
+)
+
+
+def _order(order: object) -> Order:
+    if not isinstance(order, Order):
+        raise TypeError(f"{order!r} is not an Order")
+    return order
+
+
+def order_request_for(
+    order: Order,
+    *,
+    client_name: str,
+    manager: str,
+    date: dt.date,
+    client_signer: str = "",
+    notes: tuple[str, ...] = (),
+    vat_rate: Decimal | None = Decimal(20),
+) -> OrderRequest:
+    """The order request of ``order`` as of ``date``: its number, specification and price
+    (``None`` before it is set). It is ``preliminary`` until the client agrees the deadlines
+    and the price (the stages of :data:`PRELIMINARY_STAGES`). A repeat order with a discount
+    gets a note saying so after ``notes``.
+
+    The order holds only the client's id: pass the client's name and the manager's.
+    """
+    order = _order(order)
+    conditions = order.special_conditions
+    if conditions is not None and conditions.discount:
+        discount = format_quantity(conditions.discount * _HUNDRED)
+        notes = (*notes, f"Повторный заказ: скидка {discount}% от расчётной цены.")
+    return OrderRequest(
+        number=order.number,
+        date=date,
+        client_name=client_name,
+        manager=manager,
+        specification=order.specification,
+        price=order.price,
+        vat_rate=vat_rate,
+        notes=notes,
+        preliminary=order.stage in PRELIMINARY_STAGES,
+        client_signer=client_signer,
+    )
+
+
+def prepayment_invoice_for(
+    order: Order,
+    *,
+    supplier: InvoiceParty,
+    bank: BankDetails,
+    buyer: InvoiceParty,
+    date: dt.date,
+    due_date: dt.date,
+    prepayment_percent: Decimal | int = _HUNDRED,
+    number: str | None = None,
+    vat_rate: Decimal | None = Decimal(20),
+    head: str = "",
+    accountant: str = "",
+) -> PrepaymentInvoice:
+    """The prepayment invoice of a priced ``order``: one line, the making of the order's
+    product at its price («Изготовление продукции по заказу № …: …, тираж … экз.»), on the
+    basis of its order request, for ``prepayment_percent`` of the price.
+
+    ``number`` is the invoice's number; by default the one recorded on the order
+    (:class:`~clientops.orders.IssuePrepaymentInvoice`). An order without a price, without
+    an invoice number, or whose recorded number differs from ``number`` raises
+    :class:`~clientops.errors.ValidationError` naming each problem.
+    """
+    order = _order(order)
+    errors: list[FieldError] = []
+    if order.price is None:
+        errors.append(FieldError("price", "the order has no price yet (set_price comes first)"))
+    recorded = order.prepayment_invoice
+    if number is None and recorded is None:
+        errors.append(
+            FieldError(
+                "number",
+                "no invoice number: pass number= or record the invoice on the order first "
+                "(issue_prepayment_invoice)",
+            )
+        )
+    elif number is not None and recorded is not None and number != recorded:
+        errors.append(
+            FieldError("number", f"{number!r} is not the order's prepayment invoice {recorded!r}")
+        )
+    if errors:
+        raise ValidationError(errors, subject=f"prepayment invoice for order {order.number}")
+    assert order.price is not None
+    spec = order.specification
+    line = InvoiceLine(
+        f"Изготовление продукции по заказу № {order.number}: {spec.product_type}, "
+        f"тираж {spec.quantity} экз.",
+        "усл.",
+        1,
+        order.price,
+    )
+    return PrepaymentInvoice(
+        number=number if number is not None else str(recorded),
+        date=date,
+        supplier=supplier,
+        bank=bank,
+        buyer=buyer,
+        lines=(line,),
+        due_date=due_date,
+        basis=f"Заявка на заказ № {order.number}",
+        vat_rate=vat_rate,
+        prepayment_percent=prepayment_percent,
+        head=head,
+        accountant=accountant,
+    )

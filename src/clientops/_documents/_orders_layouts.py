@@ -1,0 +1,200 @@
+"""The built-in layouts of the order documents: the order request with its specification and
+the prepayment invoice, drawn like the acts (:mod:`._layouts`) on the page of a
+:class:`~clientops._documents._layouts.PageSetup`.
+
+The invoice follows the customary Russian form: the payee's bank details in a framed block at
+the top, the title with a rule under it, the supplier and the buyer, a numbered table of
+lines, the totals at the right, «Всего наименований N, на сумму …», the amount in words and the
+signatures of the head and the accountant.
+"""
+
+from __future__ import annotations
+
+from docx.document import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+
+from clientops._documents._layouts import PageSetup, _grid, _paragraph, new_document, to_bytes
+
+__all__ = [
+    "BANK_LABELS",
+    "INVOICE_HEAD",
+    "SPECIFICATION_HEAD",
+    "order_request_layout",
+    "prepayment_invoice_layout",
+]
+
+
+def _cell_text(cell: _Cell, *lines: tuple[str, bool, float | None]) -> None:
+    """Fill a cell with one paragraph per line: (text, bold, font size or ``None``)."""
+    for i, (text, bold, size) in enumerate(lines):
+        paragraph = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
+        paragraph.paragraph_format.space_after = Pt(0)
+        run = paragraph.add_run(text)
+        run.bold = bold or None
+        if size is not None:
+            run.font.size = Pt(size)
+
+
+def _rule_under(paragraph: Paragraph) -> None:
+    """A thick line under the paragraph, as under the title of an invoice."""
+    properties = paragraph._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for name, value in (("w:val", "single"), ("w:sz", "12"), ("w:space", "1"), ("w:color", "auto")):
+        bottom.set(qn(name), value)
+    borders.append(bottom)
+    properties.append(borders)
+
+
+def _sign_line(document: Document, page: PageSetup, label: str, placeholder: str) -> Paragraph:
+    paragraph = _paragraph(document, (f"{label}\t{placeholder}", False), space_after=0)
+    paragraph.paragraph_format.space_before = Pt(18)
+    paragraph.paragraph_format.tab_stops.add_tab_stop(
+        Mm(page.text_width_mm), WD_TAB_ALIGNMENT.RIGHT
+    )
+    return paragraph
+
+
+# ------------------------------------------------------------------------------ the request
+
+SPECIFICATION_HEAD = ("№ п/п", "Параметр", "Значение")
+_SPECIFICATION_ROW = (
+    "{{ specification.n }}",
+    "{{ specification.parameter }}",
+    "{{ specification.value }}",
+)
+
+
+def order_request_layout(page: PageSetup) -> bytes:
+    """The order request as a template: the heading and its status, the client and the
+    manager, the specification table (one row per parameter), the price, the notes, and the
+    signatures of the client and the manager."""
+    document = new_document(page, "Заявка на заказ")
+    _paragraph(
+        document,
+        ("ЗАЯВКА НА ЗАКАЗ № {{ number }} от {{ date }}", True),
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        size=14,
+    )
+    _paragraph(document, ("({{ status }})", False), align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
+    _paragraph(document, ("Заказчик: ", True), ("{{ client_name }}", False))
+    _paragraph(document, ("Менеджер: ", True), ("{{ manager }}", False), space_after=10)
+    _paragraph(document, ("СПЕЦИФИКАЦИЯ", True), align=WD_ALIGN_PARAGRAPH.CENTER)
+    table = _grid(document, page, SPECIFICATION_HEAD, _SPECIFICATION_ROW, (12, 63, 90), frozenset())
+    table.rows[1].cells[0].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    price = _paragraph(document, ("{{ price_line }}", False), align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    price.paragraph_format.space_before = Pt(8)
+    _paragraph(document, ("Примечания:", True), space_after=0)
+    _paragraph(document, ("{{ notes }}", False))
+
+    _paragraph(document, ("", False))
+    signatures = document.add_table(rows=2, cols=2)
+    signatures.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for c, label in enumerate(("Заказчик", "Исполнитель")):
+        signatures.rows[0].cells[c].paragraphs[0].add_run(label).bold = True
+    client = signatures.rows[1].cells[0]
+    client.paragraphs[0].add_run("{{ client_name }}")
+    sign = client.add_paragraph()
+    sign.paragraph_format.space_before = Pt(12)
+    sign.add_run("{{ client_signature }}")
+    client.add_paragraph("М.П.").paragraph_format.space_before = Pt(6)
+    manager = signatures.rows[1].cells[1]
+    manager.paragraphs[0].add_run("Менеджер")
+    sign = manager.add_paragraph()
+    sign.paragraph_format.space_before = Pt(12)
+    sign.add_run("{{ manager_signature }}")
+    return to_bytes(document)
+
+
+# ------------------------------------------------------------------------------ the invoice
+
+#: The small labels of the bank details block, under the values they name.
+BANK_LABELS = ("Банк получателя", "Получатель")
+INVOICE_HEAD = ("№", "Товары (работы, услуги)", "Кол-во", "Ед.", "Цена, руб.", "Сумма, руб.")
+_INVOICE_ROW = tuple(
+    f"{{{{ lines.{field} }}}}" for field in ("n", "name", "quantity", "unit", "price", "amount")
+)
+
+
+def _bank_block(document: Document, page: PageSetup) -> Table:
+    """The payee's bank details as invoices print them, in four columns: the bank with
+    «Банк получателя» (two rows high) beside «БИК» and the correspondent account; then ИНН and
+    КПП, and the payee with «Получатель» under them, beside the settlement account."""
+    table: Table = document.add_table(rows=4, cols=4)
+    table.style = document.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    widths = (43, 43, 17, 62)
+    scale = page.text_width_mm / sum(widths)
+    for row in table.rows:
+        for c, cell in enumerate(row.cells):
+            cell.width = Mm(widths[c] * scale)
+    for c, width in enumerate(widths):
+        table.columns[c].width = Mm(width * scale)
+    small = max(page.font_size_pt - 2, 6)
+    _cell_text(
+        table.cell(0, 0).merge(table.cell(1, 1)),
+        ("{{ bank.name }}", False, None),
+        (BANK_LABELS[0], False, small),
+    )
+    _cell_text(table.cell(0, 2), ("БИК", False, None))
+    _cell_text(table.cell(0, 3), ("{{ bank.bik }}", False, None))
+    _cell_text(table.cell(1, 2), ("Сч. №", False, None))
+    _cell_text(table.cell(1, 3), ("{{ bank.correspondent_account }}", False, None))
+    _cell_text(table.cell(2, 0), ("ИНН {{ supplier.inn }}", False, None))
+    _cell_text(table.cell(2, 1), ("КПП {{ supplier.kpp }}", False, None))
+    _cell_text(table.cell(2, 2).merge(table.cell(3, 2)), ("Сч. №", False, None))
+    _cell_text(table.cell(2, 3).merge(table.cell(3, 3)), ("{{ bank.account }}", False, None))
+    _cell_text(
+        table.cell(3, 0).merge(table.cell(3, 1)),
+        ("{{ supplier.name }}", False, None),
+        (BANK_LABELS[1], False, small),
+    )
+    return table
+
+
+def prepayment_invoice_layout(page: PageSetup) -> bytes:
+    """The prepayment invoice as a template, in the customary form of a Russian invoice."""
+    document = new_document(page, "Счёт на предоплату")
+    _bank_block(document, page)
+    title = _paragraph(
+        document,
+        ("Счёт на предоплату № {{ number }} от {{ date }}", True),
+        size=14,
+        space_after=10,
+    )
+    title.paragraph_format.space_before = Pt(14)
+    _rule_under(title)
+    _paragraph(document, ("Поставщик (Исполнитель): ", False), ("{{ supplier.full }}", True))
+    _paragraph(document, ("Покупатель (Заказчик): ", False), ("{{ buyer.full }}", True))
+    _paragraph(document, ("Основание: ", False), ("{{ basis }}", True), space_after=8)
+    widths = (8, 62, 17, 11, 31, 36)
+    _grid(document, page, INVOICE_HEAD, _INVOICE_ROW, widths, frozenset({0, 2, 4, 5}))
+    total = _paragraph(document, ("Итого: {{ total }}", True), align=WD_ALIGN_PARAGRAPH.RIGHT)
+    total.paragraph_format.space_before = Pt(4)
+    _paragraph(document, ("{{ vat_line }}", True), align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _paragraph(
+        document,
+        ("Всего к оплате (предоплата {{ prepayment_percent }}): {{ prepayment }}", True),
+        align=WD_ALIGN_PARAGRAPH.RIGHT,
+        space_after=8,
+    )
+    _paragraph(
+        document,
+        ("Всего наименований {{ lines_count }}, на сумму {{ total }} руб.", False),
+        space_after=0,
+    )
+    _paragraph(document, ("{{ payment_line }}", False), space_after=0)
+    _paragraph(document, ("{{ amount_in_words }}", True), space_after=8)
+    due = _paragraph(document, ("Оплатить не позднее {{ due_date }}.", False))
+    _rule_under(due)
+    _sign_line(document, page, "Руководитель", "{{ head_signature }}")
+    _sign_line(document, page, "Главный бухгалтер", "{{ accountant_signature }}")
+    _paragraph(document, ("М.П.", False)).paragraph_format.space_before = Pt(8)
+    return to_bytes(document)
