@@ -33,6 +33,7 @@ from clientops.model import (
     StaffDirectory,
 )
 from clientops.onboarding import Onboarding, OnboardingId
+from clientops.orders import Order, OrderId, OrderStage
 from clientops.outbox import OutboxMessage, OutboxStatus
 
 __all__ = ["Storage", "StorageFactory", "UnitOfWork"]
@@ -42,7 +43,8 @@ class UnitOfWork(Protocol):
     """One transaction against a store: everything in it is kept, or nothing.
 
     Errors: :class:`~clientops.errors.NotFoundError` for a missing record,
-    :class:`~clientops.errors.DuplicateError` for an id or contract number already taken,
+    :class:`~clientops.errors.DuplicateError` for an id, contract number or order number
+    already taken,
     :class:`~clientops.errors.ConflictError` when a record changed since it was read,
     :class:`~clientops.errors.StorageError` when the backend fails.
     """
@@ -113,6 +115,31 @@ class UnitOfWork(Protocol):
 
     def open_onboardings(self, manager_id: EmployeeId) -> tuple[Onboarding, ...]:
         """The manager's onboardings with steps still open, oldest first."""
+
+    # orders --------------------------------------------------------------------------
+    def add_order(self, order: Order) -> None:
+        """Store a new order; its client must exist. DuplicateError for an id already stored
+        (kind ``order``) and for an order number another order holds (kind
+        ``order number``, ``owner`` the holder's id). Numbers are compared as written."""
+
+    def get_order(self, order_id: OrderId) -> Order:
+        """The order with this id, or NotFoundError."""
+
+    def update_order(self, order: Order) -> Order:
+        """Replace an order, with the same version check as :meth:`update_client`; a number
+        another order holds raises DuplicateError."""
+
+    def find_order(self, number: str) -> Order | None:
+        """The order with this number (as written), or ``None``."""
+
+    def orders_of(self, client_id: ClientId) -> tuple[Order, ...]:
+        """The client's orders, oldest first."""
+
+    def open_orders(self) -> tuple[Order, ...]:
+        """Every order not closed yet, oldest first: the agenda of orders."""
+
+    def orders_in_stages(self, stages: Iterable[OrderStage]) -> tuple[Order, ...]:
+        """Every order at one of ``stages``, oldest first (``()`` for no stages)."""
 
     # staff ---------------------------------------------------------------------------
     def put_department(self, department: Department) -> None:

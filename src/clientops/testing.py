@@ -24,20 +24,22 @@ against your own store unchanged::
 checks for a store that keeps data across a reopen. :class:`FailingStorage` wraps a store and
 makes one operation fail, to prove that a use case leaves storage as it was.
 
-The builders ``a_client``, ``an_appeal``, ``a_reaction``, ``a_staff`` make valid records with
-defaults, so that a test names only what it is about: ``a_client(city="Омск")``.
+The builders ``a_client``, ``an_appeal``, ``a_reaction``, ``an_onboarding``, ``an_order``,
+``a_staff`` make valid records with defaults, so that a test names only what it is about:
+``a_client(city="Омск")``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import attrs
 import pytest
 
+from clientops.courier import Booking, Quote
 from clientops.errors import (
     ConflictError,
     DuplicateError,
@@ -56,6 +58,7 @@ from clientops.model import (
     DepartmentId,
     Employee,
     EmployeeId,
+    Money,
     Phone,
     Reaction,
     ReactionId,
@@ -64,6 +67,56 @@ from clientops.model import (
     StaffDirectory,
     contract_key,
     new_id,
+)
+from clientops.onboarding import (
+    ClientFolder,
+    DocumentCopy,
+    FolderContract,
+    FolderInvoice,
+    Nonconformity,
+    NonconformityKind,
+    Onboarding,
+    OnboardingId,
+    OnboardingStep,
+    ParcelItem,
+    ParcelItemKind,
+    PlannedDelivery,
+    StepRecord,
+    TitlePage,
+)
+from clientops.orders import (
+    AcceptQuality,
+    Action,
+    AddProductionStage,
+    AgreeWithClient,
+    ApproveRequest,
+    Close,
+    CompleteProductionStage,
+    DirectorApproval,
+    IssuePrepaymentInvoice,
+    NotifyClient,
+    Order,
+    OrderId,
+    OrderPolicy,
+    OrderSpecification,
+    OrderStage,
+    QueueAtSupplier,
+    ReceiveOriginals,
+    ReceivePayment,
+    ReceiveQuote,
+    RecordControlSample,
+    RejectQuality,
+    SendToSupplier,
+    SetPrice,
+    Ship,
+    SignAct,
+    SignFinalRequest,
+    StartProduction,
+    StartReplacement,
+    SupplierQuote,
+    advance,
+    open_order,
+    repeat_order,
 )
 from clientops.outbox import OutboxMessage, OutboxStatus, after_failure, after_success
 from clientops.policy import Policy
@@ -78,11 +131,14 @@ __all__ = [
     "a_reaction",
     "a_staff",
     "an_appeal",
+    "an_onboarding",
+    "an_order",
 ]
 
 #: The fixed moment the builders use unless told otherwise.
 T0 = datetime(2025, 6, 23, 7, 0, tzinfo=UTC)
 _phone_seq = iter(range(10**6))
+_order_seq = iter(range(1, 10**6))
 
 
 def _next_phone() -> Phone:
@@ -131,6 +187,50 @@ def a_reaction(appeal: Appeal, **overrides: Any) -> Reaction:
     return Reaction(**fields)
 
 
+def an_onboarding(client: Client, **overrides: Any) -> Onboarding:
+    """A valid onboarding of ``client``'s folder for the client manager ``anna``, started at
+    :data:`T0`, with an empty folder and every step of the checklist open."""
+    fields: dict[str, Any] = {
+        "id": OnboardingId(new_id()),
+        "client_id": client.id,
+        "appeal_id": AppealId(new_id()),
+        "manager_id": EmployeeId("anna"),
+        "folder": ClientFolder(),
+        "started_at": T0,
+        "steps": tuple(StepRecord(step) for step in OnboardingStep),
+    }
+    fields.update(overrides)
+    return Onboarding(**fields)
+
+
+def an_order(client: Client, **overrides: Any) -> Order:
+    """A valid new order of ``client`` at the preliminary request, opened by ``anna`` at
+    :data:`T0` with a number of its own (``З-00001``, ``З-00002``…). ``overrides`` are
+    keywords of :func:`~clientops.orders.open_order`; move the order on with
+    :func:`~clientops.orders.advance`."""
+    fields: dict[str, Any] = {
+        "id": OrderId(new_id()),
+        "client_id": client.id,
+        "number": f"З-{next(_order_seq):05d}",
+        "specification": OrderSpecification(
+            product_type="Календарь настенный",
+            quantity=500,
+            design="Макет «Календарь 2026»",
+            materials="Мелованная бумага 170 г/м²",
+            production_deadline=date(2025, 7, 15),
+            delivery_address="Омск, ул. Ленина, 1",
+            packaging_type="Гофрокороб",
+            packaging_marking="Логотип клиента, номер заказа",
+            delivery_deadline=date(2025, 7, 20),
+            delivery_format="Курьер до двери",
+        ),
+        "now": T0,
+        "by": EmployeeId("anna"),
+    }
+    fields.update(overrides)
+    return open_order(**fields)
+
+
 def a_staff() -> StaffDirectory:
     """A small department: sales (head Петров), client department (Смирнова Анна), tech
     support, management (the general director Иванов)."""
@@ -171,6 +271,131 @@ def a_staff() -> StaffDirectory:
 
 class _Boom(Exception):
     pass
+
+
+def _walk(order: Order, *actions: Action) -> Order:
+    """``order`` after ``actions``, an hour apart, done by ``anna`` under the default policy."""
+    now = order.history[-1].at
+    for action in actions:
+        now += timedelta(hours=1)
+        order = advance(order, action, now=now, by=EmployeeId("anna"), policy=OrderPolicy())
+    return order
+
+
+#: From the preliminary request to the supplier's quote.
+_TO_QUOTED: tuple[Action, ...] = (
+    ApproveRequest(),
+    SendToSupplier("Типография «Омега»"),
+    ReceiveQuote(SupplierQuote("Типография «Омега»", Money("10000.00"), date(2025, 7, 10), T0)),
+)
+
+
+def _a_closed_order(client: Client, **overrides: Any) -> Order:
+    """An order with everything an order can hold: a VIP order priced below the minimum
+    margin with the director's approval, a rejected run and its replacement, closed."""
+    return _walk(
+        an_order(client, vip=True, note="по звонку директора", **overrides),
+        *_TO_QUOTED,
+        DirectorApproval(note="постоянный клиент"),
+        SetPrice(Money("10900.50")),
+        AgreeWithClient(production_deadline=date(2025, 7, 12)),
+        SignFinalRequest(),
+        QueueAtSupplier(),
+        IssuePrepaymentInvoice("П-17"),
+        AddProductionStage("печать", date(2025, 7, 1)),
+        StartProduction(),
+        CompleteProductionStage("печать"),
+        RecordControlSample("1 экз. с браком", "архив, полка 1"),
+        RejectQuality("смещение печати на 3 мм"),
+        StartReplacement(),
+        AddProductionStage("печать", date(2025, 7, 5)),
+        CompleteProductionStage("печать"),
+        RecordControlSample("2 экз. вне упаковки заказчика", "архив, полка 3"),
+        AcceptQuality(note="без замечаний"),
+        NotifyClient(),
+        Ship(),
+        SignAct(),
+        ReceivePayment(),
+        ReceiveOriginals(),
+        Close(),
+    )
+
+
+def _a_full_onboarding(client: Client) -> Onboarding:
+    """An onboarding with everything one can hold: a filled folder with a nonconformity, a
+    parcel list, a booked delivery, steps done (at another UTC offset), not applicable and
+    open."""
+    omsk = timezone(timedelta(hours=6))
+    steps = {step: StepRecord(step) for step in OnboardingStep}
+    steps[OnboardingStep.CHECK_FOLDER] = StepRecord(
+        OnboardingStep.CHECK_FOLDER,
+        done_by=EmployeeId("anna"),
+        done_at=datetime(2025, 6, 23, 14, 30, tzinfo=omsk),
+        note="нет печати на третьем экземпляре",
+    )
+    steps[OnboardingStep.PREPARE_BOOK] = StepRecord(
+        OnboardingStep.PREPARE_BOOK, not_applicable=True
+    )
+    quote = Quote("offline", "Москва", "Омск", "zone-3", Money(700), 4, 7)
+    return an_onboarding(
+        client,
+        sales_manager_id=EmployeeId("petrov"),
+        folder=ClientFolder(
+            title_page=TitlePage(
+                client_name=client.name,
+                contract_number="12/25",
+                sales_manager="Петров Игорь Олегович",
+                city="Омск",
+                contact_person="Сергей Петрович",
+                phone="+7 912 000-00-01",
+                products=("ArchiMed+", "ArchiSport"),
+                address="Омск, ул. Ленина, 1",
+            ),
+            contracts=(
+                FolderContract(
+                    "12/25",
+                    copies=(DocumentCopy(), DocumentCopy(), DocumentCopy(stamped=False)),
+                ),
+            ),
+            invoices=(
+                FolderInvoice("С-7", copies=(DocumentCopy(), DocumentCopy()), amount=Money("1.10")),
+            ),
+        ),
+        steps=tuple(steps.values()),
+        nonconformities=(
+            Nonconformity(
+                NonconformityKind.UNSTAMPED,
+                "Договор № 12/25",
+                "Договор № 12/25, экземпляр 3: нет печати организации",
+                "contracts[0].copies[2].stamped",
+            ),
+        ),
+        parcel=(
+            ParcelItem(ParcelItemKind.BOX, "Коробка", "ArchiMed+", 1, "склад"),
+            ParcelItem(ParcelItemKind.COMPLETED_WORKS_ACT, "Акт", None, 2, "клиентский отдел"),
+        ),
+        delivery=PlannedDelivery(
+            quote,
+            date(2025, 6, 24),
+            date(2025, 7, 1),
+            "pickup:12/25",
+            Booking("offline", "pickup:12/25", "OFF-1", None, "P-1", date(2025, 6, 24)),
+        ),
+        email="info@romashka.ru",
+    )
+
+
+def _finished(onboarding: Onboarding) -> Onboarding:
+    """``onboarding`` with every step done, but the book (not applicable)."""
+    return attrs.evolve(
+        onboarding,
+        steps=tuple(
+            StepRecord(r.step, not_applicable=True)
+            if r.step is OnboardingStep.PREPARE_BOOK
+            else StepRecord(r.step, done_by=EmployeeId("anna"), done_at=T0)
+            for r in onboarding.steps
+        ),
+    )
 
 
 class StorageContract:
@@ -530,6 +755,331 @@ class StorageContract:
             assert (dead.attempts, dead.last_error) == (2, "500")
             assert uow.claim_outbox(now=T0 + timedelta(days=9), lease=lease, limit=1) == ()
 
+    # -- onboardings ----------------------------------------------------------------------
+    def test_onboarding_round_trips(self, storage: Storage) -> None:
+        card = a_client()
+        onboarding = _a_full_onboarding(card)
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_onboarding(onboarding)
+            assert uow.get_onboarding(onboarding.id) == onboarding  # reads its own writes
+        with storage.unit_of_work() as uow:
+            stored = uow.get_onboarding(onboarding.id)
+            assert uow.onboardings_of(card.id) == (onboarding,)
+        assert stored == onboarding
+        assert stored.record(OnboardingStep.CHECK_FOLDER).done_at == datetime(
+            2025, 6, 23, 8, 30, tzinfo=UTC
+        )
+
+    def test_onboarding_needs_its_client(self, storage: Storage) -> None:
+        card = a_client()
+        with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
+            uow.add_onboarding(an_onboarding(card))
+        assert (err.value.kind, err.value.key) == ("client", card.id)
+
+    def test_missing_onboarding_is_not_found(self, storage: Storage) -> None:
+        with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
+            uow.get_onboarding(OnboardingId("nobody"))
+        assert (err.value.kind, err.value.key) == ("onboarding", "nobody")
+        card = a_client()
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+        with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
+            uow.update_onboarding(an_onboarding(card, id=OnboardingId("ghost")))
+        assert (err.value.kind, err.value.key) == ("onboarding", "ghost")
+
+    def test_same_onboarding_id_twice_is_a_duplicate(self, storage: Storage) -> None:
+        card = a_client()
+        onboarding = an_onboarding(card)
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_onboarding(onboarding)
+        with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
+            uow.add_onboarding(attrs.evolve(onboarding, email="other@romashka.ru"))
+        assert (err.value.kind, err.value.key) == ("onboarding", onboarding.id)
+        with storage.unit_of_work() as uow:
+            assert uow.get_onboarding(onboarding.id) == onboarding
+
+    def test_onboarding_update_bumps_version_and_stale_is_a_conflict(
+        self, storage: Storage
+    ) -> None:
+        card = a_client()
+        onboarding = an_onboarding(card)
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_onboarding(onboarding)
+        changed = attrs.evolve(onboarding, email="info@romashka.ru")
+        with storage.unit_of_work() as uow:
+            stored = uow.update_onboarding(changed)
+            assert uow.get_onboarding(onboarding.id) == stored
+        assert stored == attrs.evolve(changed, version=1)
+        with pytest.raises(ConflictError) as err, storage.unit_of_work() as uow:
+            uow.update_onboarding(attrs.evolve(onboarding, email="stale@romashka.ru"))
+        assert (err.value.kind, err.value.key) == ("onboarding", onboarding.id)
+        assert (err.value.expected, err.value.found) == (0, 1)
+        with storage.unit_of_work() as uow:
+            again = uow.update_onboarding(_finished(stored))
+        assert again.version == 2
+        with storage.unit_of_work() as uow:
+            assert uow.get_onboarding(onboarding.id) == again
+            assert uow.onboardings_of(card.id) == (again,)
+
+    def test_onboardings_of_a_client_oldest_first(self, storage: Storage) -> None:
+        card, other = a_client(), a_client()
+        first = an_onboarding(card, started_at=T0 + timedelta(days=1))
+        theirs = an_onboarding(other)
+        second = an_onboarding(card, started_at=T0)  # stored later, whatever it says
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_client(other)
+            for onboarding in (first, theirs, second):
+                uow.add_onboarding(onboarding)
+        with storage.unit_of_work() as uow:
+            assert uow.onboardings_of(card.id) == (first, second)
+            assert uow.onboardings_of(other.id) == (theirs,)
+            assert uow.onboardings_of(ClientId("nobody")) == ()
+
+    def test_open_onboardings_are_a_managers_unfinished_ones(self, storage: Storage) -> None:
+        card = a_client()
+        anna, petrov = EmployeeId("anna"), EmployeeId("petrov")
+        first = an_onboarding(card)
+        done = _finished(an_onboarding(card))
+        partly = _a_full_onboarding(card)  # some steps closed, others open
+        others = an_onboarding(card, manager_id=petrov)
+        assert done.finished
+        assert not partly.finished
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            for onboarding in (first, done, partly, others):
+                uow.add_onboarding(onboarding)
+        with storage.unit_of_work() as uow:
+            assert uow.open_onboardings(anna) == (first, partly)
+            assert uow.open_onboardings(petrov) == (others,)
+            assert uow.open_onboardings(EmployeeId("nobody")) == ()
+        with storage.unit_of_work() as uow:  # the first is finished, the other handed over
+            finished = uow.update_onboarding(_finished(first))
+            handed = uow.update_onboarding(attrs.evolve(others, manager_id=anna))
+            assert uow.open_onboardings(anna) == (partly, handed)
+        with storage.unit_of_work() as uow:
+            assert uow.open_onboardings(anna) == (partly, handed)
+            assert uow.open_onboardings(petrov) == ()
+            assert uow.get_onboarding(first.id) == finished
+
+    def test_failed_unit_of_work_stores_no_onboarding(self, storage: Storage) -> None:
+        card = a_client()
+        stored = an_onboarding(card)
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_onboarding(stored)
+        lost = an_onboarding(card)
+        with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
+            uow.add_onboarding(lost)
+            uow.update_onboarding(_finished(stored))
+            assert uow.open_onboardings(EmployeeId("anna")) == (lost,)
+            raise _Boom
+        with storage.unit_of_work() as uow:
+            assert uow.onboardings_of(card.id) == (stored,)
+            assert uow.open_onboardings(EmployeeId("anna")) == (stored,)
+            with pytest.raises(NotFoundError):
+                uow.get_onboarding(lost.id)
+
+    # -- orders ---------------------------------------------------------------------------
+    def test_order_round_trips(self, storage: Storage) -> None:
+        card = a_client()
+        closed = _a_closed_order(card)
+        repeat = repeat_order(
+            closed,
+            new_id=OrderId(new_id()),
+            number=f"{closed.number}-П",
+            now=closed.history[-1].at + timedelta(days=1),
+            by=EmployeeId("anna"),
+            policy=OrderPolicy(),
+            changes={"quantity": 1000},
+        )
+        assert repeat.special_conditions is not None
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_order(closed)
+            uow.add_order(repeat)
+            assert uow.get_order(closed.id) == closed  # reads its own writes
+        with storage.unit_of_work() as uow:
+            assert uow.get_order(closed.id) == closed
+            assert uow.get_order(repeat.id) == repeat
+            assert uow.find_order(repeat.number) == repeat
+            assert uow.orders_of(card.id) == (closed, repeat)
+
+    def test_order_needs_its_client(self, storage: Storage) -> None:
+        card = a_client()
+        with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
+            uow.add_order(an_order(card))
+        assert (err.value.kind, err.value.key) == ("client", card.id)
+
+    def test_missing_order_is_not_found(self, storage: Storage) -> None:
+        card = a_client()
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            with pytest.raises(NotFoundError) as err:
+                uow.get_order(OrderId("nobody"))
+            assert (err.value.kind, err.value.key) == ("order", "nobody")
+            assert uow.find_order("З-нет") is None
+        with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
+            uow.update_order(an_order(card, id=OrderId("ghost")))
+        assert (err.value.kind, err.value.key) == ("order", "ghost")
+
+    def test_same_order_id_twice_is_a_duplicate(self, storage: Storage) -> None:
+        card = a_client()
+        order = an_order(card)
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_order(order)
+        with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
+            uow.add_order(order)
+        assert (err.value.kind, err.value.key) == ("order", order.id)
+        with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
+            uow.add_order(attrs.evolve(order, number="З-другой"))
+        assert (err.value.kind, err.value.key) == ("order", order.id)
+        with storage.unit_of_work() as uow:
+            assert uow.orders_of(card.id) == (order,)
+            assert uow.find_order("З-другой") is None
+
+    def test_an_order_number_belongs_to_one_order(self, storage: Storage) -> None:
+        card, other = a_client(), a_client()
+        first = an_order(card, number="З-101")
+        second = an_order(other, number="З-102")
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_client(other)
+            uow.add_order(first)
+            uow.add_order(second)
+        with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
+            uow.add_order(an_order(other, number="З-101"))
+        assert (err.value.kind, err.value.key, err.value.owner) == (
+            "order number",
+            "З-101",
+            first.id,
+        )
+        with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
+            uow.update_order(attrs.evolve(second, number="З-101"))
+        assert (err.value.kind, err.value.owner) == ("order number", first.id)
+        with storage.unit_of_work() as uow:  # renumbered: the old number is free again
+            renumbered = uow.update_order(attrs.evolve(second, number="З-102/1"))
+            uow.add_order(an_order(card, number="З-102"))
+        with storage.unit_of_work() as uow:
+            assert uow.find_order("З-101") == first
+            assert uow.find_order("З-102/1") == renumbered
+            assert uow.find_order("З-102") is not None
+            assert [o.number for o in uow.orders_of(card.id)] == ["З-101", "З-102"]
+
+    def test_order_update_bumps_version_and_reindexes_the_stage(self, storage: Storage) -> None:
+        card = a_client()
+        order = an_order(card)
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_order(order)
+        quoted = _walk(order, *_TO_QUOTED)
+        with storage.unit_of_work() as uow:
+            stored = uow.update_order(quoted)
+            assert uow.get_order(order.id) == stored  # reads its own writes
+            assert uow.orders_in_stages([OrderStage.SUPPLIER_QUOTED]) == (stored,)
+        assert stored == attrs.evolve(quoted, version=1)
+        with storage.unit_of_work() as uow:
+            assert uow.get_order(order.id) == stored
+            assert uow.find_order(order.number) == stored
+            assert uow.orders_in_stages([OrderStage.PRELIMINARY_REQUEST]) == ()
+            assert uow.orders_in_stages([OrderStage.SUPPLIER_QUOTED]) == (stored,)
+
+    def test_an_order_moved_to_a_missing_client_is_not_found(self, storage: Storage) -> None:
+        card = a_client()
+        order = an_order(card)
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_order(order)
+        with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
+            uow.update_order(attrs.evolve(order, client_id=ClientId("nobody")))
+        assert (err.value.kind, err.value.key) == ("client", "nobody")
+        with storage.unit_of_work() as uow:
+            assert uow.get_order(order.id) == order
+
+    def test_stale_order_update_is_a_conflict(self, storage: Storage) -> None:
+        card = a_client()
+        order = an_order(card)
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_order(order)
+        with storage.unit_of_work() as uow:
+            stored = uow.update_order(_walk(order, ApproveRequest()))
+        with pytest.raises(ConflictError) as err, storage.unit_of_work() as uow:
+            uow.update_order(_walk(order, ApproveRequest(note="ещё раз")))
+        assert (err.value.kind, err.value.key) == ("order", order.id)
+        assert (err.value.expected, err.value.found) == (0, 1)
+        with storage.unit_of_work() as uow:
+            assert uow.get_order(order.id) == stored
+            assert uow.update_order(_walk(stored, SendToSupplier("Альфа"))).version == 2
+
+    def test_orders_of_a_client_oldest_first(self, storage: Storage) -> None:
+        card, other = a_client(), a_client()
+        first = an_order(card, now=T0 + timedelta(days=1))
+        theirs = an_order(other)
+        second = an_order(card, now=T0)  # stored later, whatever it says
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_client(other)
+            for order in (first, theirs, second):
+                uow.add_order(order)
+        with storage.unit_of_work() as uow:
+            uow.update_order(_walk(first, ApproveRequest()))  # an update keeps the place
+        with storage.unit_of_work() as uow:
+            assert [o.id for o in uow.orders_of(card.id)] == [first.id, second.id]
+            assert uow.orders_of(other.id) == (theirs,)
+            assert uow.orders_of(ClientId("nobody")) == ()
+
+    def test_open_orders_and_orders_by_stage(self, storage: Storage) -> None:
+        card, other = a_client(), a_client()
+        new = an_order(card)
+        closed = _a_closed_order(card)
+        approved = _walk(an_order(other), ApproveRequest())
+        quoted = _walk(an_order(card), *_TO_QUOTED)
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_client(other)
+            for order in (new, closed, approved, quoted):
+                uow.add_order(order)
+        with storage.unit_of_work() as uow:
+            assert uow.open_orders() == (new, approved, quoted)
+            assert uow.orders_in_stages([OrderStage.CLOSED]) == (closed,)
+            assert uow.orders_in_stages(
+                {OrderStage.SUPPLIER_QUOTED, OrderStage.PRELIMINARY_REQUEST}
+            ) == (new, quoted)
+            assert uow.orders_in_stages(iter([OrderStage.APPROVED_BY_CLIENT])) == (approved,)
+            assert uow.orders_in_stages([OrderStage.SHIPPED]) == ()
+            assert uow.orders_in_stages([]) == ()
+        with storage.unit_of_work() as uow:  # the agenda follows the stage
+            moved = uow.update_order(_walk(new, ApproveRequest()))
+        with storage.unit_of_work() as uow:
+            assert uow.open_orders() == (moved, approved, quoted)
+            assert uow.orders_in_stages([OrderStage.APPROVED_BY_CLIENT]) == (moved, approved)
+            assert uow.orders_in_stages([OrderStage.PRELIMINARY_REQUEST]) == ()
+
+    def test_failed_unit_of_work_stores_no_order(self, storage: Storage) -> None:
+        card = a_client()
+        stored = an_order(card)
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_order(stored)
+        lost = an_order(card)
+        with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
+            uow.add_order(lost)
+            uow.update_order(_walk(stored, ApproveRequest()))
+            assert uow.find_order(lost.number) == lost
+            assert uow.orders_in_stages([OrderStage.APPROVED_BY_CLIENT]) != ()
+            raise _Boom
+        with storage.unit_of_work() as uow:
+            assert uow.orders_of(card.id) == (stored,)
+            assert uow.open_orders() == (stored,)
+            assert uow.find_order(lost.number) is None
+            assert uow.orders_in_stages([OrderStage.APPROVED_BY_CLIENT]) == ()
+            uow.add_order(lost)  # its id and number are free
+
 
 class PersistentStorageContract(StorageContract):
     """The contract for a store that keeps its data: adds checks across a reopen. Implement
@@ -554,6 +1104,29 @@ class PersistentStorageContract(StorageContract):
                 assert uow.find_clients(ClientQuery(contract="77/1")) == (card,)
                 assert uow.reactions_of(card.id) == (reaction,)
                 assert len(uow.staff().employees) == len(a_staff().employees)
+        finally:
+            again.close()
+
+    def test_onboardings_and_orders_survive_a_reopen(self, storage: Storage) -> None:
+        card = a_client()
+        onboarding = _a_full_onboarding(card)
+        order = _a_closed_order(card)
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_onboarding(onboarding)
+            uow.add_order(order)
+            opened = an_order(card)
+            uow.add_order(opened)
+            quoted = uow.update_order(_walk(opened, *_TO_QUOTED))
+        storage.close()
+        again = self.reopen(storage)
+        try:
+            with again.unit_of_work() as uow:
+                assert uow.onboardings_of(card.id) == (onboarding,)
+                assert uow.open_onboardings(EmployeeId("anna")) == (onboarding,)
+                assert uow.get_order(order.id) == order
+                assert uow.find_order(quoted.number) == quoted
+                assert uow.open_orders() == (quoted,)
         finally:
             again.close()
 

@@ -36,12 +36,14 @@ from clientops.model import (
     organisation_key,
 )
 from clientops.onboarding import Onboarding, OnboardingId
+from clientops.orders import Order, OrderId, OrderStage
 from clientops.outbox import OutboxMessage, OutboxStatus
 from clientops.serialization import make_converter
 
 T = TypeVar("T")
 
 CONVERTER = make_converter()
+_OPEN_STAGES = tuple(stage for stage in OrderStage if stage is not OrderStage.CLOSED)
 _REACTION_KINDS = {kind.value: kind for kind in ReactionKind}
 
 
@@ -91,6 +93,11 @@ class SQLUnitOfWork:
     def _from_ts(self, value: Any) -> datetime:
         """A stored timestamp, aware."""
         raise NotImplementedError
+
+    def _violated(self, exc: Exception) -> str:
+        """What an integrity error says it violated: SQLite names the column
+        (``orders.number``), PostgreSQL the constraint (``orders_number_key``)."""
+        return str(exc)
 
     # -- helpers -------------------------------------------------------------------------
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -396,6 +403,92 @@ class SQLUnitOfWork:
             (manager_id,),
         )
         return tuple(load(doc, Onboarding) for (doc,) in rows)
+
+    # -- orders --------------------------------------------------------------------------
+    def _check_number(self, order: Order) -> None:
+        owner = self._one("SELECT id FROM orders WHERE number=?", (order.number,))
+        if owner is not None and owner != order.id:
+            raise DuplicateError("order number", order.number, owner=owner)
+
+    def _order_error(self, exc: Exception, order: Order) -> Exception:
+        """The clientops error for an integrity error of an order write: a race the checks
+        before it could not see (another transaction took the id or the number meanwhile)."""
+        what = self._violated(exc)
+        if "number" in what:
+            return DuplicateError("order number", order.number)
+        if "client" in what or "FOREIGN KEY" in what:
+            return NotFoundError("client", order.client_id)
+        return DuplicateError("order", order.id)
+
+    def add_order(self, order: Order) -> None:
+        if self._one("SELECT 1 FROM clients WHERE id=?", (order.client_id,)) is None:
+            raise NotFoundError("client", order.client_id)
+        taken = self._x(
+            "SELECT id, number FROM orders WHERE id=? OR number=?", (order.id, order.number)
+        ).fetchall()
+        if any(key == order.id for key, _ in taken):
+            raise DuplicateError("order", order.id)
+        if taken:
+            raise DuplicateError("order number", order.number, owner=taken[0][0])
+        try:
+            self._x(
+                "INSERT INTO orders(id, client_id, number, stage, version, doc) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    order.id,
+                    order.client_id,
+                    order.number,
+                    order.stage.value,
+                    order.version,
+                    dump(order),
+                ),
+            )
+        except self.integrity_errors as exc:
+            raise self._order_error(exc, order) from None
+
+    def get_order(self, order_id: OrderId) -> Order:
+        doc = self._one("SELECT doc FROM orders WHERE id=?", (order_id,))
+        if doc is None:
+            raise NotFoundError("order", order_id)
+        return load(doc, Order)
+
+    def update_order(self, order: Order) -> Order:
+        self._check_number(order)
+        if self._one("SELECT 1 FROM clients WHERE id=?", (order.client_id,)) is None:
+            raise NotFoundError("client", order.client_id)  # checked: PostgreSQL would abort
+        new = attrs.evolve(order, version=order.version + 1)
+        try:
+            self._bump(
+                "orders",
+                "order",
+                order.id,
+                order.version,
+                "client_id=?, number=?, stage=?, doc=?",
+                (new.client_id, new.number, new.stage.value, dump(new)),
+            )
+        except self.integrity_errors as exc:
+            raise self._order_error(exc, order) from None
+        return new
+
+    def find_order(self, number: str) -> Order | None:
+        doc = self._one("SELECT doc FROM orders WHERE number=?", (number,))
+        return None if doc is None else load(doc, Order)
+
+    def orders_of(self, client_id: ClientId) -> tuple[Order, ...]:
+        rows = self._x("SELECT doc FROM orders WHERE client_id=? ORDER BY seq", (client_id,))
+        return tuple(load(doc, Order) for (doc,) in rows)
+
+    def open_orders(self) -> tuple[Order, ...]:
+        # named stages, not ``stage<>'closed'``: the index on stage serves them
+        return self.orders_in_stages(_OPEN_STAGES)
+
+    def orders_in_stages(self, stages: Iterable[OrderStage]) -> tuple[Order, ...]:
+        values = sorted({OrderStage(stage).value for stage in stages})
+        if not values:
+            return ()
+        marks = ", ".join("?" * len(values))
+        rows = self._x(f"SELECT doc FROM orders WHERE stage IN ({marks}) ORDER BY seq", values)
+        return tuple(load(doc, Order) for (doc,) in rows)
 
     # -- staff ---------------------------------------------------------------------------
     def put_department(self, department: Department) -> None:

@@ -34,6 +34,7 @@ from clientops.model import (
     contract_key,
 )
 from clientops.onboarding import Onboarding, OnboardingId
+from clientops.orders import Order, OrderId, OrderStage
 from clientops.outbox import OutboxMessage, OutboxStatus
 
 __all__ = ["MemoryStorage"]
@@ -48,6 +49,7 @@ _TABLES = (
     "batch_keys",
     "outbox",
     "onboardings",
+    "orders",
 )
 
 
@@ -177,7 +179,7 @@ class _MemoryUnitOfWork:
             for r in due
         )
 
-    # -- staff
+    # -- onboardings
     def add_onboarding(self, onboarding: Onboarding) -> None:
         self._get("clients", "client", onboarding.client_id)
         self._insert("onboardings", "onboarding", onboarding.id, onboarding)
@@ -202,6 +204,43 @@ class _MemoryUnitOfWork:
             if o.manager_id == manager_id and not o.finished
         )
 
+    # -- orders
+    def _check_number(self, order: Order) -> None:
+        for other in self._read("orders").values():
+            if other.number == order.number and other.id != order.id:
+                raise DuplicateError("order number", order.number, owner=other.id)
+
+    def add_order(self, order: Order) -> None:
+        self._get("clients", "client", order.client_id)
+        if order.id in self._read("orders"):
+            raise DuplicateError("order", order.id)
+        self._check_number(order)
+        self._insert("orders", "order", order.id, order)
+
+    def get_order(self, order_id: OrderId) -> Order:
+        order: Order = self._get("orders", "order", order_id)
+        return order
+
+    def update_order(self, order: Order) -> Order:
+        self._check_number(order)
+        self._get("clients", "client", order.client_id)
+        new: Order = self._replace("orders", "order", order.id, order, order.version)
+        return new
+
+    def find_order(self, number: str) -> Order | None:
+        return next((o for o in self._read("orders").values() if o.number == number), None)
+
+    def orders_of(self, client_id: ClientId) -> tuple[Order, ...]:
+        return tuple(o for o in self._read("orders").values() if o.client_id == client_id)
+
+    def open_orders(self) -> tuple[Order, ...]:
+        return tuple(o for o in self._read("orders").values() if o.stage is not OrderStage.CLOSED)
+
+    def orders_in_stages(self, stages: Iterable[OrderStage]) -> tuple[Order, ...]:
+        wanted = {OrderStage(stage) for stage in stages}
+        return tuple(o for o in self._read("orders").values() if o.stage in wanted)
+
+    # -- staff
     def put_department(self, department: Department) -> None:
         self._write("departments")[department.id] = department
 

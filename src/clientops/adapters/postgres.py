@@ -147,6 +147,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX onboardings_client ON onboardings(client_id)",
         "CREATE INDEX onboardings_manager ON onboardings(manager_id, finished)",
     ),
+    (
+        """CREATE TABLE orders (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id text NOT NULL UNIQUE,
+            client_id text NOT NULL REFERENCES clients(id),
+            number text NOT NULL UNIQUE,
+            stage text NOT NULL,
+            version integer NOT NULL,
+            doc text NOT NULL)""",
+        "CREATE INDEX orders_client ON orders(client_id)",
+        "CREATE INDEX orders_stage ON orders(stage)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -182,6 +194,12 @@ class _PostgresUnitOfWork(SQLUnitOfWork):
     def _from_ts(self, value: Any) -> datetime:
         moment: datetime = value
         return moment
+
+    def _violated(self, exc: Exception) -> str:
+        """The name of the violated constraint (``orders_number_key``)."""
+        if isinstance(exc, psycopg.Error) and exc.diag.constraint_name:
+            return exc.diag.constraint_name
+        return str(exc)
 
     def add_clients(self, clients: Sequence[Client]) -> None:
         """``COPY`` the cards and their lookup rows: one round trip per table."""

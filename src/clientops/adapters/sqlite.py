@@ -2,9 +2,10 @@
 
 One file, WAL journal, ``synchronous=NORMAL``, foreign keys on. Each record is kept whole as
 JSON (the clientops wire form) beside the columns it is looked up by: phone numbers, contract
-numbers, the organisation-name key, due times. The schema is versioned with
-``PRAGMA user_version``; missing migrations are applied when the file is opened, and a file
-written by a newer clientops is refused with :class:`~clientops.errors.SchemaVersionError`.
+numbers, the organisation-name key, due times, order numbers and stages. The schema is
+versioned with ``PRAGMA user_version``; missing migrations are applied when the file is opened,
+and a file written by a newer clientops is refused with
+:class:`~clientops.errors.SchemaVersionError`.
 
 URLs follow the usual convention: ``sqlite:///relative.db``, ``sqlite:////absolute/path.db``,
 ``sqlite://`` (or ``sqlite:///:memory:``) for a private in-memory database.
@@ -119,6 +120,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             doc TEXT NOT NULL)""",
         "CREATE INDEX onboardings_client ON onboardings(client_id)",
         "CREATE INDEX onboardings_manager ON onboardings(manager_id, finished)",
+    ),
+    (
+        # client orders on their way from the preliminary request to the closed deal
+        """CREATE TABLE orders (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            client_id TEXT NOT NULL REFERENCES clients(id),
+            number TEXT NOT NULL UNIQUE,
+            stage TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            doc TEXT NOT NULL)""",
+        "CREATE INDEX orders_client ON orders(client_id)",
+        "CREATE INDEX orders_stage ON orders(stage)",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
