@@ -113,3 +113,37 @@ def test_onboard_client_example_writes_the_papers_and_the_calendar(tmp_path: Pat
     summaries = sorted(str(e["SUMMARY"]) for e in calendar.walk("VEVENT"))
     assert any(s.startswith("Плановая доставка посылки: ООО «Ромашка»") for s in summaries)
     assert any("уточнить, получена ли она" in s for s in summaries)
+
+
+def test_order_lifecycle_example(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "order_lifecycle.py"), "--out", "out"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Заказ закрыт → Заказ закрыт, цена 13000.00 RUB" in out
+    assert "Повторный контакт после заказа № З-101" in out
+    assert "отгрузка невозможна" in out
+    assert "Брак: смещение печати на 3 мм → Продукция не принята по качеству" in out
+    assert "замен после брака: 1" in out
+    assert "особые условия: скидка 5%" in out
+    assert "Цена со скидкой повторного заказа → Цена заказа рассчитана, цена 11732.50 RUB" in out
+    with sqlite3.connect(tmp_path / "out" / "orders.db") as db:
+        stages = dict(db.execute("SELECT number, stage FROM orders"))
+    assert stages == {"З-101": "closed", "З-102": "quality_accepted", "З-103": "priced"}
+    assert (tmp_path / "out" / "orders.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
+    import docx
+
+    invoice = docx.Document(str(tmp_path / "out" / "schet-P-17.docx"))
+    text = "\n".join(p.text for p in invoice.paragraphs) + "\n".join(
+        c.text for t in invoice.tables for r in t.rows for c in r.cells
+    )
+    assert "П-17" in text
+    assert "Шесть тысяч пятьсот рублей" in text  # 50% of 13 000
+    request = docx.Document(str(tmp_path / "out" / "zayavka-Z-101.docx"))
+    cells = [c.text for t in request.tables for r in t.rows for c in r.cells]
+    assert "Календарь настенный" in cells

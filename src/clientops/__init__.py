@@ -45,16 +45,23 @@ from clientops.courier import (
 from clientops.decisions import Decision, Violation
 from clientops.documents import (
     ActItem,
+    BankDetails,
     ChecklistRow,
     CompletedWorksAct,
     FolderTitlePage,
+    InvoiceLine,
+    InvoiceParty,
     NonconformityNotice,
     NoticeItem,
     OnboardingChecklist,
+    OrderRequest,
+    PrepaymentInvoice,
     SoftwareItem,
     SoftwareTransferAct,
     amount_in_words,
     load_template,
+    order_request_for,
+    prepayment_invoice_for,
     render_document,
 )
 from clientops.errors import (
@@ -136,6 +143,15 @@ from clientops.onboarding import (
     StepRecord,
     TitlePage,
 )
+from clientops.orders import (
+    Order,
+    OrderId,
+    OrderPolicy,
+    OrderSpecification,
+    OrderStage,
+    OrderTexts,
+    SupplierQuote,
+)
 from clientops.outbox import OutboxMessage, OutboxStatus
 from clientops.policy import ENGLISH, Messages, Policy
 from clientops.ports import Storage, UnitOfWork
@@ -163,6 +179,7 @@ from clientops.services import (
     ClientOps,
     DeliveryReport,
     ImportReport,
+    OrderChange,
     connect,
 )
 
@@ -180,6 +197,7 @@ __all__ = [
     "AppealOpened",
     "AppealType",
     "BackendError",
+    "BankDetails",
     "Blocker",
     "Booking",
     "CalendarEvent",
@@ -235,6 +253,8 @@ __all__ = [
     "ImportedClient",
     "IncomingCall",
     "InvalidPhoneError",
+    "InvoiceLine",
+    "InvoiceParty",
     "Messages",
     "Money",
     "Nonconformity",
@@ -249,6 +269,14 @@ __all__ = [
     "OnboardingPolicy",
     "OnboardingStep",
     "OnboardingTexts",
+    "Order",
+    "OrderChange",
+    "OrderId",
+    "OrderPolicy",
+    "OrderRequest",
+    "OrderSpecification",
+    "OrderStage",
+    "OrderTexts",
     "OutboxMessage",
     "OutboxStatus",
     "Parcel",
@@ -260,6 +288,7 @@ __all__ = [
     "PluginError",
     "PluginHost",
     "Policy",
+    "PrepaymentInvoice",
     "ProductRule",
     "Quote",
     "Reaction",
@@ -279,6 +308,7 @@ __all__ = [
     "StepRecord",
     "Storage",
     "StorageError",
+    "SupplierQuote",
     "TemplateError",
     "TitlePage",
     "Tracking",
@@ -304,8 +334,10 @@ __all__ = [
     "make_converter",
     "manager_events",
     "new_id",
+    "order_request_for",
     "organisation_key",
     "parcel_items",
+    "prepayment_invoice_for",
     "read_clients_csv",
     "render_document",
     "route_incoming_call",

@@ -42,12 +42,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Collection, Iterable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, NewType, assert_never
 
 import attrs
 
+from clientops._text import template_validator
 from clientops.decisions import Decision, Violation
 from clientops.errors import FieldError, TransitionError, ValidationError
 from clientops.model import ClientId, EmployeeId, Money, Role, _aware, _decimal, _tuple_of
@@ -73,6 +74,7 @@ __all__ = [
     "OrderPolicy",
     "OrderSpecification",
     "OrderStage",
+    "OrderTexts",
     "Overdue",
     "OverdueKind",
     "Pricing",
@@ -394,6 +396,51 @@ def _whole_days(value: object) -> bool:
     return isinstance(value, timedelta) and value.seconds == 0 and value.microseconds == 0
 
 
+_order_template = template_validator("number", "client", "design", "detail", "product", "count")
+
+
+@attrs.define(
+    frozen=True,
+    field_transformer=lambda _, fields: [
+        f.evolve(validator=_order_template) if f.type in (str, "str") else f for f in fields
+    ],
+)
+class OrderTexts:
+    """The words of an order's reactions and events, Russian by default (``str.format``
+    templates with ``{number}``, ``{client}``, ``{design}``, ``{detail}``, ``{product}``,
+    ``{count}``). The hand-off topics are keyed by :attr:`HandOff.topic`."""
+
+    appeal_topic: str = "Заказ № {number}: {product}"
+    new_layout: str = "Заказ № {number}: подготовить макет «{design}»"
+    repeat_layout_missing: str = (
+        "Повторный заказ № {number}: макета «{design}» нет в архиве, подготовить заново"
+    )
+    vip_order: str = "VIP-заказ № {number}: согласовать частности сделки"
+    conflict: str = "Заказ № {number}: конфликт — {detail}"
+    repeated_rejections: str = "Заказ № {number}: продукция {count} раз не принята по качеству"
+    price_approval: str = "Заказ № {number}: цена ниже минимальной наценки, нужно согласование"
+    upsell: str = "Заказ № {number}: возможная допродажа — {detail}"
+    problem_client: str = "Заказ № {number}: проблемный клиент — {detail}"
+    repeat_contact: str = "Повторный контакт после заказа № {number}: предложить новый заказ"
+    production_event: str = "Срок производства: заказ № {number} ({client})"
+    delivery_event: str = "Срок доставки: заказ № {number} ({client})"
+    supplier_event: str = "Срок поставщика: заказ № {number} ({client})"
+    stage_event: str = "Этап «{detail}»: заказ № {number} ({client})"
+
+    def handoff(self, handoff: HandOff, order: Order) -> str:
+        """The reaction topic of a hand-off."""
+        template: str = getattr(self, handoff.topic, "") or "{detail}"
+        detail = handoff.reason.split(": ", 1)[-1]
+        return template.format(
+            number=order.number,
+            client="",
+            design=order.specification.design,
+            detail=detail,
+            product=order.specification.product_type,
+            count=order.replacements,
+        )
+
+
 @attrs.frozen
 class OrderPolicy:
     """Every number and switch of the order process. Change one with ``attrs.evolve``.
@@ -422,6 +469,12 @@ class OrderPolicy:
     control_sample_before_shipping: bool = True
     #: After this many replacement runs the director is brought in.
     director_after_replacements: int = 2
+    #: A hand-off's reaction (designer, director, sales manager) is due this long after it.
+    handoff_delay: timedelta = timedelta(hours=1)
+    #: The repeat-contact call is due at this local time of its day.
+    contact_time: time = time(10, 0)
+    #: The words of the order's reactions and calendar events.
+    texts: OrderTexts = OrderTexts()
 
     def __attrs_post_init__(self) -> None:
         errors: list[FieldError] = []
@@ -462,6 +515,10 @@ class OrderPolicy:
             or self.director_after_replacements < 1
         ):
             errors.append(FieldError("director_after_replacements", "must be a positive int"))
+        if not isinstance(self.handoff_delay, timedelta) or self.handoff_delay < timedelta(0):
+            errors.append(FieldError("handoff_delay", "must be a non-negative timedelta"))
+        if not isinstance(self.contact_time, time):
+            errors.append(FieldError("contact_time", "must be a time of day"))
         _raise(errors, "order policy")
 
 

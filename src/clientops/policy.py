@@ -25,6 +25,7 @@ import phonenumbers
 from clientops._text import template_validator
 from clientops.model import ClientCategory, DepartmentId
 from clientops.onboarding import OnboardingPolicy
+from clientops.orders import OrderPolicy
 
 __all__ = ["ENGLISH", "Messages", "Policy"]
 
@@ -140,6 +141,9 @@ class Policy:
     #: The client folder check and the onboarding checklist (copy counts, recipients of
     #: nonconformities, parcel rules per product, the courier, the welcome call's words).
     onboarding: OnboardingPolicy = OnboardingPolicy()
+
+    #: The order process (margins, repeat-order conditions, deadlines, hand-offs, its words).
+    orders: OrderPolicy = OrderPolicy()
 
     #: Outbox: a failed delivery is retried after each of these delays in turn; when they are
     #: used up the message is marked dead for a person to look at.
