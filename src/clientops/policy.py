@@ -26,6 +26,7 @@ from clientops._text import template_validator
 from clientops.model import ClientCategory, DepartmentId
 from clientops.onboarding import OnboardingPolicy
 from clientops.orders import OrderPolicy
+from clientops.telephony import TelephonyPolicy
 
 __all__ = ["ENGLISH", "Messages", "Policy"]
 
@@ -144,6 +145,9 @@ class Policy:
 
     #: The order process (margins, repeat-order conditions, deadlines, hand-offs, its words).
     orders: OrderPolicy = OrderPolicy()
+
+    #: Telephony: what counts as a long call, the call-back after a missed call.
+    telephony: TelephonyPolicy = TelephonyPolicy()
 
     #: Outbox: a failed delivery is retried after each of these delays in turn; when they are
     #: used up the message is marked dead for a person to look at.

@@ -1,0 +1,579 @@
+"""The Zadarma webhook adapter: every notification kind, the signature exactly as Zadarma
+documents it, bad input, and the WSGI application over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import random
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+from wsgiref.types import WSGIApplication
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from clientops.adapters import zadarma
+from clientops.adapters.zadarma import parse_webhook, signature, webhook_app
+from clientops.errors import ConfigurationError
+from clientops.model import EmployeeId, Phone
+from clientops.telephony import (
+    CallAnswered,
+    CallDirection,
+    CallEnded,
+    CallEvent,
+    CallNumber,
+    CallRecorded,
+    CallRinging,
+    CallStarted,
+    CallStatus,
+    SignatureError,
+    UnsupportedNotificationError,
+    WebhookError,
+    build_call_log,
+)
+
+SECRET = "a248a6a984459935b569"
+MOSCOW = ZoneInfo("Europe/Moscow")
+#: When the notifications are received: 10:00:30 in Moscow.
+NOW = datetime(2025, 6, 23, 7, 0, 30, tzinfo=UTC)
+EXTENSIONS = {"100": EmployeeId("anna"), "101": EmployeeId("petrov")}
+
+
+def clock() -> datetime:
+    return NOW
+
+
+def php_signature(values: list[str], secret: str = SECRET) -> str:
+    """What Zadarma's PHP example computes:
+    ``base64_encode(hash_hmac('sha1', $a . $b . $c, API_SECRET))``; PHP's hash_hmac gives the
+    lowercase hex digest."""
+    hex_digest = hmac.new(secret.encode(), "".join(values).encode(), hashlib.sha1).hexdigest()
+    return base64.b64encode(hex_digest.encode()).decode()
+
+
+# The fields of each notification, as Zadarma's documentation lists them.
+START = {
+    "event": "NOTIFY_START",
+    "call_start": "2025-06-23 10:00:00",
+    "pbx_call_id": "in_5fd9b3c2",
+    "caller_id": "79123456789",
+    "called_did": "74951234567",
+}
+INTERNAL = {**START, "event": "NOTIFY_INTERNAL", "internal": "101"}
+ANSWER = {
+    "event": "NOTIFY_ANSWER",
+    "caller_id": "79123456789",
+    "destination": "101",
+    "call_start": "2025-06-23 10:00:00",
+    "pbx_call_id": "in_5fd9b3c2",
+    "internal": "100",
+}
+END = {
+    **START,
+    "event": "NOTIFY_END",
+    "internal": "100",
+    "duration": "95",
+    "disposition": "answered",
+    "status_code": "16",
+    "is_recorded": "1",
+    "call_id_with_rec": "1750662000.1234",
+}
+OUT_START = {
+    "event": "NOTIFY_OUT_START",
+    "call_start": "2025-06-23 11:00:00",
+    "pbx_call_id": "out_77aa",
+    "internal": "100",
+    "destination": "79123456789",
+}
+OUT_END = {
+    **OUT_START,
+    "event": "NOTIFY_OUT_END",
+    "caller_id": "74951234567",
+    "duration": "61",
+    "disposition": "busy",
+    "status_code": "17",
+    "is_recorded": "0",
+    "call_id_with_rec": "",
+}
+RECORD = {
+    "event": "NOTIFY_RECORD",
+    "pbx_call_id": "in_5fd9b3c2",
+    "call_id_with_rec": "1750662000.1234",
+}
+
+#: The signed fields of each kind, in the documented order (a spec of its own, kept apart
+#: from the adapter's table on purpose).
+DOCUMENTED_ORDER = {
+    "NOTIFY_START": ("caller_id", "called_did", "call_start"),
+    "NOTIFY_INTERNAL": ("caller_id", "called_did", "call_start"),
+    "NOTIFY_ANSWER": ("caller_id", "destination", "call_start"),
+    "NOTIFY_END": ("caller_id", "called_did", "call_start"),
+    "NOTIFY_OUT_START": ("internal", "destination", "call_start"),
+    "NOTIFY_OUT_END": ("internal", "destination", "call_start"),
+    "NOTIFY_RECORD": ("pbx_call_id", "call_id_with_rec"),
+}
+ALL = [START, INTERNAL, ANSWER, END, OUT_START, OUT_END, RECORD]
+
+
+def signed(form: Mapping[str, str], secret: str = SECRET) -> dict[str, str]:
+    fields = DOCUMENTED_ORDER[form["event"]]
+    return {"Signature": php_signature([form.get(f, "") for f in fields], secret)}
+
+
+def parse(form: Mapping[str, str], **options: object) -> CallEvent:
+    return parse_webhook(
+        form,
+        signed(form),
+        secret=SECRET,
+        extensions=EXTENSIONS,
+        clock=clock,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+# =========================================================================== the signature
+
+
+def test_the_signature_matches_a_vector_computed_elsewhere() -> None:
+    # printf %s 'in_11750662000.123' | openssl dgst -sha1 -hmac s3cret → hex, then base64
+    form = {"event": "NOTIFY_RECORD", "pbx_call_id": "in_1", "call_id_with_rec": "1750662000.123"}
+    assert signature(form, "s3cret") == "MTRkNDdjMDQzYjMwNzI5NTdkYTIzMTRjNzUxMTY5YzBmN2Q4ZDVmZg=="
+    decoded = base64.b64decode(signature(form, "s3cret")).decode()
+    assert len(decoded) == 40
+    assert set(decoded) <= set("0123456789abcdef")  # base64 of the hex digest, as PHP does
+
+
+@pytest.mark.parametrize("form", ALL, ids=lambda f: f["event"])
+def test_each_kind_is_signed_over_its_documented_fields_in_order(form: dict[str, str]) -> None:
+    assert signature(form, SECRET) == signed(form)["Signature"]
+    assert zadarma.SIGNED_FIELDS[form["event"]] == DOCUMENTED_ORDER[form["event"]]
+    fields = DOCUMENTED_ORDER[form["event"]]
+    reordered = [form.get(f, "") for f in reversed(fields)]
+    if reordered != [form.get(f, "") for f in fields]:
+        assert signature(form, SECRET) != php_signature(reordered)
+
+
+def test_a_missing_optional_field_is_signed_as_empty() -> None:
+    form = {k: v for k, v in OUT_START.items() if k != "internal"}  # "(optional) extension"
+    assert signature(form, SECRET) == php_signature(["", form["destination"], form["call_start"]])
+    event = parse(form)
+    assert isinstance(event, CallStarted)
+    assert event.extension is None
+
+
+def test_a_wrong_secret_is_rejected() -> None:
+    with pytest.raises(SignatureError) as caught:
+        parse_webhook(START, signed(START, secret="another"), secret=SECRET)
+    assert (caught.value.backend, caught.value.operation) == ("zadarma", "webhook")
+    assert caught.value.field == "Signature"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("caller_id", "79990000000"),
+        ("called_did", "74950000000"),
+        ("call_start", "2025-06-23 10:00:01"),
+    ],
+)
+def test_a_changed_signed_field_is_rejected(field: str, value: str) -> None:
+    tampered = {**END, field: value}
+    with pytest.raises(SignatureError, match="does not match"):
+        parse_webhook(tampered, signed(END), secret=SECRET)
+
+
+@pytest.mark.parametrize("headers", [{}, {"Signature": ""}, {"Signature": "   "}])
+def test_a_missing_signature_is_rejected(headers: dict[str, str]) -> None:
+    with pytest.raises(SignatureError, match="Signature: missing"):
+        parse_webhook(START, headers, secret=SECRET)
+
+
+def test_the_signature_header_may_come_in_any_case_and_with_spaces() -> None:
+    value = signed(START)["Signature"]
+    for headers in ({"signature": value}, {"SIGNATURE": f" {value} "}):
+        assert isinstance(parse_webhook(START, headers, secret=SECRET), CallStarted)
+
+
+def test_a_signature_that_is_not_ascii_is_rejected_not_crashed() -> None:
+    with pytest.raises(SignatureError):
+        parse_webhook(START, {"Signature": "подпись"}, secret=SECRET)
+
+
+def test_zadarma_signs_only_some_fields() -> None:
+    # the documented scheme leaves e.g. the duration unsigned: this is why the WSGI app can
+    # also refuse other addresses than Zadarma's (trusted_addresses)
+    event = parse_webhook({**END, "duration": "5"}, signed(END), secret=SECRET)
+    assert isinstance(event, CallEnded)
+    assert event.duration_seconds == 5
+
+
+def test_an_empty_secret_or_an_unknown_zone_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="secret"):
+        parse_webhook(START, signed(START), secret="")
+    with pytest.raises(ConfigurationError, match="time zone"):
+        parse_webhook(START, signed(START), secret=SECRET, timezone="Mars/Olympus")
+    with pytest.raises(ConfigurationError, match="secret"):
+        webhook_app(lambda event: None, "")
+
+
+# =========================================================================== each kind
+
+
+def test_notify_start_is_an_incoming_call_started() -> None:
+    event = parse(START)
+    assert event == CallStarted(
+        call_id="in_5fd9b3c2",
+        direction=CallDirection.INCOMING,
+        from_number=CallNumber("79123456789", Phone("+79123456789")),
+        to_number=CallNumber("74951234567", Phone("+74951234567")),
+        line="74951234567",
+        at=datetime(2025, 6, 23, 10, 0, tzinfo=MOSCOW),
+    )
+
+
+def test_notify_internal_is_the_extension_ringing() -> None:
+    assert parse(INTERNAL) == CallRinging(
+        call_id="in_5fd9b3c2", at=NOW, extension="101", employee_id=EmployeeId("petrov")
+    )
+
+
+def test_notify_answer_is_the_call_answered() -> None:
+    assert parse(ANSWER) == CallAnswered(
+        call_id="in_5fd9b3c2", at=NOW, extension="100", employee_id=EmployeeId("anna")
+    )
+
+
+def test_notify_end_is_an_incoming_call_ended_with_all_it_repeats() -> None:
+    start = datetime(2025, 6, 23, 10, 0, tzinfo=MOSCOW)
+    assert parse(END) == CallEnded(
+        call_id="in_5fd9b3c2",
+        at=start + timedelta(seconds=95),
+        status=CallStatus.ANSWERED,
+        duration_seconds=95,
+        talk_seconds=95,
+        recording="1750662000.1234",
+        extension="100",
+        employee_id=EmployeeId("anna"),
+        direction=CallDirection.INCOMING,
+        from_number=CallNumber.parse("79123456789"),
+        to_number=CallNumber.parse("74951234567"),
+        line="74951234567",
+        started_at=start,
+    )
+
+
+def test_notify_out_start_is_an_outgoing_call_started() -> None:
+    event = parse(OUT_START)
+    assert event == CallStarted(
+        call_id="out_77aa",
+        direction=CallDirection.OUTGOING,
+        from_number=CallNumber("100", None),
+        to_number=CallNumber.parse("79123456789"),
+        at=datetime(2025, 6, 23, 11, 0, tzinfo=MOSCOW),
+        extension="100",
+        employee_id=EmployeeId("anna"),
+    )
+
+
+def test_notify_out_end_is_an_outgoing_call_ended() -> None:
+    event = parse(OUT_END)
+    assert isinstance(event, CallEnded)
+    assert event.direction is CallDirection.OUTGOING
+    assert event.status is CallStatus.BUSY
+    assert (event.duration_seconds, event.talk_seconds, event.recording) == (61, 0, None)
+    assert event.line == "74951234567"
+    assert event.to_number == CallNumber.parse("79123456789")
+    assert event.employee_id == "anna"
+
+
+def test_no_recording_when_zadarma_says_the_call_was_not_recorded() -> None:
+    event = parse({**END, "is_recorded": "0"})
+    assert isinstance(event, CallEnded)
+    assert event.recording is None
+    unsaid = parse({k: v for k, v in END.items() if k != "is_recorded"})
+    assert isinstance(unsaid, CallEnded)
+    assert unsaid.recording == "1750662000.1234"
+
+
+def test_notify_record_is_the_recording() -> None:
+    assert parse(RECORD) == CallRecorded(call_id="in_5fd9b3c2", recording="1750662000.1234")
+
+
+@pytest.mark.parametrize(
+    ("disposition", "status"),
+    [
+        ("answered", CallStatus.ANSWERED),
+        ("busy", CallStatus.BUSY),
+        ("cancel", CallStatus.CANCELLED),
+        ("no answer", CallStatus.NO_ANSWER),
+        ("failed", CallStatus.FAILED),
+        ("no money", CallStatus.FAILED),
+        ("unallocated number", CallStatus.FAILED),
+        ("no money, no limit", CallStatus.FAILED),
+        ("something new", CallStatus.FAILED),
+        ("NO ANSWER", CallStatus.NO_ANSWER),
+    ],
+)
+def test_dispositions(disposition: str, status: CallStatus) -> None:
+    event = parse({**END, "disposition": disposition})
+    assert isinstance(event, CallEnded)
+    assert event.status is status
+    assert event.talk_seconds == (95 if status is CallStatus.ANSWERED else 0)
+
+
+@pytest.mark.parametrize("caller", ["", "anonymous", "0", "101", "+7 912"])
+def test_a_caller_that_is_not_a_phone_is_unknown_not_an_error(caller: str) -> None:
+    event = parse({**START, "caller_id": caller})
+    assert isinstance(event, CallStarted)
+    assert event.from_number == CallNumber(caller.strip(), None)
+
+
+def test_options_time_zone_and_unknown_extensions() -> None:
+    event = parse(START, timezone="Asia/Omsk")
+    assert isinstance(event, CallStarted)
+    assert event.at == datetime(2025, 6, 23, 4, 0, tzinfo=UTC)
+    ringing = parse({**INTERNAL, "internal": "555"})
+    assert isinstance(ringing, CallRinging)
+    assert (ringing.extension, ringing.employee_id) == ("555", None)
+
+
+# =========================================================================== bad input
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        ({**START, "pbx_call_id": ""}, "pbx_call_id"),
+        ({k: v for k, v in END.items() if k != "pbx_call_id"}, "pbx_call_id"),
+        ({**END, "duration": "-5"}, "duration"),
+        ({**END, "duration": "1.5"}, "duration"),
+        ({**END, "duration": "٣"}, "duration"),  # an Arabic-Indic digit is no duration
+        ({k: v for k, v in END.items() if k != "disposition"}, "disposition"),
+        ({**RECORD, "call_id_with_rec": ""}, "call_id_with_rec"),
+        ({**OUT_END, "duration": ""}, "duration"),
+    ],
+)
+def test_a_malformed_field_is_named(form: dict[str, str], field: str) -> None:
+    with pytest.raises(WebhookError) as caught:
+        parse(form)
+    assert not isinstance(caught.value, SignatureError)
+    assert caught.value.field == field
+    assert f"{field}: " in str(caught.value)
+
+
+@pytest.mark.parametrize("value", ["2025-13-01 10:00:00", "yesterday", "23.06.2025 10:00"])
+def test_a_malformed_time_is_named(value: str) -> None:
+    form = {**START, "call_start": value}
+    with pytest.raises(WebhookError) as caught:
+        parse(form)
+    assert caught.value.field == "call_start"
+
+
+def test_the_signature_is_checked_before_the_fields() -> None:
+    with pytest.raises(SignatureError):
+        parse_webhook({**END, "duration": "oops"}, {"Signature": "Zm9v"}, secret=SECRET)
+
+
+def test_a_notification_without_a_kind_is_malformed() -> None:
+    with pytest.raises(WebhookError) as caught:
+        parse_webhook({"pbx_call_id": "x"}, {}, secret=SECRET)
+    assert caught.value.field == "event"
+
+
+@pytest.mark.parametrize("kind", ["NOTIFY_IVR", "SMS", "SPEECH_RECOGNITION", "notify_start"])
+def test_a_kind_that_is_not_about_calls_is_unsupported(kind: str) -> None:
+    with pytest.raises(UnsupportedNotificationError) as caught:
+        parse_webhook({**START, "event": kind}, signed(START), secret=SECRET)
+    assert caught.value.kind == kind
+    with pytest.raises(UnsupportedNotificationError):
+        signature({"event": kind}, SECRET)
+
+
+# =========================================================================== over HTTP
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serving(app: WSGIApplication) -> Iterator[httpx.Client]:
+    """``app`` served by wsgiref on a loopback port, and a client pointed at it."""
+    server = make_server("127.0.0.1", 0, app, handler_class=_Quiet)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{server.server_port}", timeout=10) as client:
+            yield client
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+class Recorder:
+    def __init__(self, fail: bool = False) -> None:
+        self.events: list[CallEvent] = []
+        self.fail = fail
+
+    def __call__(self, event: CallEvent) -> None:
+        if self.fail:
+            raise RuntimeError("the database is down")
+        self.events.append(event)
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def client(recorder: Recorder) -> Iterator[httpx.Client]:
+    app = webhook_app(recorder, SECRET, extensions=EXTENSIONS, clock=clock)
+    with serving(app) as client:
+        yield client
+
+
+def post(client: httpx.Client, form: Mapping[str, str], **headers: str) -> httpx.Response:
+    return client.post("/zadarma", data=dict(form), headers={**signed(form), **headers})
+
+
+def test_the_echo_check_is_answered(client: httpx.Client) -> None:
+    reply = client.get("/zadarma", params={"zd_echo": "d41d8cd98f00b204"})
+    assert reply.status_code == 200
+    assert reply.text == "d41d8cd98f00b204"
+    assert reply.headers["content-type"].startswith("text/plain")
+    assert client.get("/zadarma").status_code == 400
+
+
+@pytest.mark.parametrize("form", ALL, ids=lambda f: f["event"])
+def test_each_notification_posted_as_zadarma_does_is_handed_on(
+    client: httpx.Client, recorder: Recorder, form: dict[str, str]
+) -> None:
+    reply = post(client, form)
+    assert (reply.status_code, reply.text) == (200, "")
+    assert recorder.events == [parse(form)]
+
+
+def test_a_whole_call_posted_twice_in_any_order_logs_one_right_entry(
+    client: httpx.Client, recorder: Recorder
+) -> None:
+    notifications = [START, INTERNAL, ANSWER, END, RECORD] * 2
+    random.Random(8).shuffle(notifications)
+    for form in notifications:
+        assert post(client, form).status_code == 200
+    (entry,) = build_call_log(recorder.events)
+    start = datetime(2025, 6, 23, 10, 0, tzinfo=MOSCOW)
+    assert entry.call_id == "in_5fd9b3c2"
+    assert entry.direction is CallDirection.INCOMING
+    assert entry.caller == CallNumber.parse("79123456789")
+    assert (entry.started_at, entry.answered_at) == (start, NOW)
+    assert entry.ended_at == start + timedelta(seconds=95)
+    assert (entry.outcome, entry.talk_seconds) == (CallStatus.ANSWERED, 95)
+    assert (entry.employee_id, entry.recording) == ("anna", "1750662000.1234")
+    assert len(entry.events) == 5
+
+
+def test_a_wrong_signature_is_refused_and_nothing_recorded(
+    client: httpx.Client, recorder: Recorder
+) -> None:
+    wrong = client.post("/zadarma", data=END, headers=signed(END, secret="nope"))
+    missing = client.post("/zadarma", data=END)
+    tampered = client.post(
+        "/zadarma", data={**END, "caller_id": "79990000000"}, headers=signed(END)
+    )
+    assert [r.status_code for r in (wrong, missing, tampered)] == [403, 403, 403]
+    assert "Signature" in missing.text
+    assert recorder.events == []
+
+
+def test_a_malformed_notification_is_a_bad_request(
+    client: httpx.Client, recorder: Recorder
+) -> None:
+    reply = post(client, {**END, "duration": "long"})
+    assert reply.status_code == 400
+    assert "duration" in reply.text
+    body = "&".join(f"{k}={v}" for k, v in START.items()) + "&caller_id=79990000000"
+    twice = client.post(
+        "/zadarma",
+        content=body,
+        headers={**signed(START), "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert twice.status_code == 400
+    assert "caller_id: given twice" in twice.text
+    not_a_form = client.post("/zadarma", json=START, headers=signed(START))
+    assert not_a_form.status_code == 400
+    assert recorder.events == []
+
+
+def test_a_notification_not_about_calls_is_acknowledged_and_ignored(
+    client: httpx.Client, recorder: Recorder
+) -> None:
+    reply = client.post("/zadarma", data={**START, "event": "NOTIFY_IVR"})
+    assert (reply.status_code, reply.text) == (200, "")
+    assert recorder.events == []
+
+
+def test_other_methods_and_oversized_bodies_are_refused(client: httpx.Client) -> None:
+    put = client.put("/zadarma", data=START)
+    assert put.status_code == 405
+    assert put.headers["allow"] == "GET, POST"
+    huge = client.post("/zadarma", data={**START, "padding": "x" * 70_000}, headers=signed(START))
+    assert huge.status_code == 413
+
+
+def test_a_multipart_form_is_read_too(client: httpx.Client, recorder: Recorder) -> None:
+    files = {name: (None, value) for name, value in END.items()}
+    reply = client.post("/zadarma", files=files, headers=signed(END))
+    assert reply.status_code == 200
+    assert recorder.events == [parse(END)]
+
+
+def test_a_failing_handler_is_a_server_error(caplog: pytest.LogCaptureFixture) -> None:
+    with serving(webhook_app(Recorder(fail=True), SECRET, clock=clock)) as client:
+        reply = post(client, START)
+    assert reply.status_code == 500
+    assert "the database is down" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("trusted", "status"), [(("127.0.0.1",), 200), ((zadarma.NOTIFY_ADDRESS,), 403)]
+)
+def test_only_trusted_addresses_when_asked(trusted: tuple[str, ...], status: int) -> None:
+    seen = Recorder()
+    with serving(webhook_app(seen, SECRET, clock=clock, trusted_addresses=trusted)) as client:
+        assert post(client, START).status_code == status
+        assert client.get("/", params={"zd_echo": "x"}).status_code == status
+    assert len(seen.events) == (1 if status == 200 else 0)
+
+
+def test_the_app_is_a_plain_wsgi_callable() -> None:
+    from io import BytesIO
+    from urllib.parse import urlencode
+    from wsgiref.util import setup_testing_defaults
+
+    body = urlencode(START).encode()
+    environ: dict[str, object] = {
+        "REQUEST_METHOD": "POST",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(body)),
+        "HTTP_SIGNATURE": signed(START)["Signature"],
+        "wsgi.input": BytesIO(body),
+    }
+    setup_testing_defaults(environ)
+    statuses: list[str] = []
+    seen = Recorder()
+
+    def start_response(status: str, headers: object, exc_info: object = None) -> None:
+        statuses.append(status)
+
+    chunks = webhook_app(seen, SECRET)(environ, start_response)  # type: ignore[arg-type]
+    assert (statuses, b"".join(chunks)) == (["200 OK"], b"")
+    assert len(seen.events) == 1
