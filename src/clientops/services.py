@@ -27,10 +27,8 @@ from clientops.courier import Booking, Courier, PickupRequest
 from clientops.documents import Template, render_document
 from clientops.errors import (
     ClientopsError,
-    DuplicateError,
     FieldError,
     NotFoundError,
-    TransitionError,
     ValidationError,
 )
 from clientops.events import ClientCreated, Event
@@ -385,8 +383,7 @@ class ClientOps:
         if moment.utcoffset() is None:
             raise ValidationError([FieldError("until", "must be timezone-aware")])
         with self.storage.unit_of_work() as uow:
-            if uow.staff().employee(manager) is None:
-                raise NotFoundError("employee", manager)
+            _member(uow.staff(), manager)
             return uow.due_reactions(manager, until=moment)
 
     # ------------------------------------------------------------------ documents
@@ -494,9 +491,7 @@ class ClientOps:
         now = self.now()
         with self.storage.unit_of_work() as uow:
             staff = uow.staff()
-            employee = staff.employee(manager)
-            if employee is None:
-                raise NotFoundError("employee", manager)
+            employee = _member(staff, manager)
             existing = uow.get_client(client_id) if client_id is not None else None
             intake = _onboarding.intake_folder(
                 folder,
@@ -506,11 +501,7 @@ class ClientOps:
                 now=now,
                 policy=self.policy,
             )
-            owners = uow.contract_owners(intake.client.contract_numbers)
-            for number in intake.client.contract_numbers:
-                owner = owners.get(contract_key(number))
-                if owner is not None and owner != intake.client.id:
-                    raise DuplicateError("contract", number, owner=owner)
+            # the store refuses a contract number another card holds (DuplicateError)
             if intake.new_client:
                 uow.add_client(intake.client)
             else:
@@ -558,17 +549,13 @@ class ClientOps:
             self._employee(uow, by)
             current = uow.get_onboarding(onboarding_id)
             if step in _OWN_SERVICE:
-                raise TransitionError(
-                    f"onboarding {current.id}",
-                    current=_where(current),
-                    attempted=f"complete step {step.number} ({step.value})",
-                    allowed=tuple(s.value for s in current.available_steps),
-                    reason=f"done through ClientOps.{_OWN_SERVICE[step]}",
+                raise _onboarding.step_refusal(
+                    current, step, f"done through ClientOps.{_OWN_SERVICE[step]}"
                 )
             done = _onboarding.complete_step(current, step, by=by, now=now, note=note)
             if step is OnboardingStep.CHECK_SIGNATURES:
                 # the manager's task to get the copies signed and stamped is done too
-                topic = self._sign_topic(current)
+                topic = _onboarding.sign_topic(current.nonconformities, self.policy)
                 for reaction in uow.reactions_of(current.client_id):
                     if (
                         reaction.appeal_id == current.appeal_id
@@ -580,12 +567,6 @@ class ClientOps:
                             attrs.evolve(reaction, done_at=now, outcome=note or None)
                         )
             return uow.update_onboarding(done)
-
-    def _sign_topic(self, onboarding: Onboarding) -> str:
-        documents = ", ".join(
-            dict.fromkeys(n.document for n in onboarding.nonconformities if n.kind.fixed_in_house)
-        )
-        return self.policy.onboarding.texts.sign_topic.format(documents=documents)
 
     def welcome_script(self, onboarding_id: OnboardingId) -> tuple[str, ...]:
         """The welcome call (step 4), line by line: the onboarding manager's first name, the
@@ -799,9 +780,7 @@ class ClientOps:
             staff = uow.staff()
             client = uow.get_client(onboarding.client_id)
             reactions = uow.reactions_of(onboarding.client_id)
-        manager = staff.employee(onboarding.manager_id)
-        if manager is None:
-            raise NotFoundError("employee", onboarding.manager_id)
+        manager = _member(staff, onboarding.manager_id)
         check = _onboarding.check_folder(onboarding.folder, staff=staff, policy=self.policy)
         recipients = _onboarding.nonconformity_recipients(
             check, staff=staff, manager=manager, policy=self.policy
@@ -845,10 +824,7 @@ class ClientOps:
 
     @staticmethod
     def _employee(uow: UnitOfWork, employee_id: EmployeeId) -> Employee:
-        employee = uow.staff().employee(employee_id)
-        if employee is None:
-            raise NotFoundError("employee", employee_id)
-        return employee
+        return _member(uow.staff(), employee_id)
 
     # ------------------------------------------------------------------ orders
     def open_order(
@@ -871,8 +847,7 @@ class ClientOps:
         now = self.now()
         with self.storage.unit_of_work() as uow:
             staff = uow.staff()
-            if staff.employee(by) is None:
-                raise NotFoundError("employee", by)
+            _member(staff, by)
             uow.get_client(client_id)
             order = _open_order(
                 id=OrderId(new_id()),
@@ -884,13 +859,7 @@ class ClientOps:
                 vip=vip,
                 note=note,
             )
-            uow.add_order(order)
-            uow.add_appeal(order_appeal(order, by=by, policy=self.policy))
-            reactions = self._order_handoffs(
-                uow, order, staff, by=by, now=now, existing_layouts=existing_layouts
-            )
-            stored = uow.get_order(order.id)
-        return OrderChange(stored, reactions)
+            return self._add_order(uow, order, staff, by=by, now=now, layouts=existing_layouts)
 
     def advance_order(
         self,
@@ -914,8 +883,7 @@ class ClientOps:
         now = self.now()
         with self.storage.unit_of_work() as uow:
             staff = uow.staff()
-            if staff.employee(by) is None:
-                raise NotFoundError("employee", by)
+            _member(staff, by)
             current = uow.get_order(order_id)
             moved = _advance(current, action, now=now, by=by, policy=self.policy.orders)
             stored = uow.update_order(moved)
@@ -953,8 +921,7 @@ class ClientOps:
         now = self.now()
         with self.storage.unit_of_work() as uow:
             staff = uow.staff()
-            if staff.employee(by) is None:
-                raise NotFoundError("employee", by)
+            _member(staff, by)
             previous = uow.get_order(previous_id)
             order = _repeat_order(
                 previous,
@@ -968,13 +935,25 @@ class ClientOps:
                 specification=specification,
                 note=note,
             )
-            uow.add_order(order)
-            uow.add_appeal(order_appeal(order, by=by, policy=self.policy))
-            reactions = self._order_handoffs(
-                uow, order, staff, by=by, now=now, existing_layouts=existing_layouts
-            )
-            stored = uow.get_order(order.id)
-        return OrderChange(stored, reactions)
+            return self._add_order(uow, order, staff, by=by, now=now, layouts=existing_layouts)
+
+    def _add_order(
+        self,
+        uow: UnitOfWork,
+        order: Order,
+        staff: StaffDirectory,
+        *,
+        by: EmployeeId,
+        now: datetime,
+        layouts: Iterable[str],
+    ) -> OrderChange:
+        """Store a new order with its appeal and the hand-offs it needs now."""
+        uow.add_order(order)
+        uow.add_appeal(order_appeal(order, by=by, policy=self.policy))
+        reactions = self._order_handoffs(
+            uow, order, staff, by=by, now=now, existing_layouts=layouts
+        )
+        return OrderChange(order, reactions)
 
     def _order_handoffs(
         self,
@@ -1104,9 +1083,12 @@ class ClientOps:
         return routing
 
 
-def _where(onboarding: Onboarding) -> str:
-    step = onboarding.next_step
-    return "all steps done" if step is None else f"step {step.number} ({step.value})"
+def _member(staff: StaffDirectory, employee_id: EmployeeId) -> Employee:
+    """The employee with this id, or NotFoundError."""
+    employee = staff.employee(employee_id)
+    if employee is None:
+        raise NotFoundError("employee", employee_id)
+    return employee
 
 
 def _column_name(parsed: ClientImport, field: str) -> str:

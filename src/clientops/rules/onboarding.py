@@ -582,10 +582,9 @@ def intake_folder(
         else:
             reactions.append(reaction(topic, due=due, employee=None))
     if check.to_sign:
-        documents = ", ".join(dict.fromkeys(n.document for n in check.to_sign))
         reactions.append(
             reaction(
-                texts.sign_topic.format(documents=documents),
+                sign_topic(check.to_sign, policy),
                 due=now + rules.signing_delay,
                 employee=manager.id,
             )
@@ -643,7 +642,18 @@ def _where(onboarding: Onboarding) -> str:
     return f"step {step.number} ({step.value})"
 
 
-def _refuse(onboarding: Onboarding, step: OnboardingStep, reason: str) -> TransitionError:
+def sign_topic(nonconformities: Iterable[Nonconformity], policy: Policy) -> str:
+    """The topic of the manager's task to get copies signed and stamped: the documents of the
+    in-house nonconformities among ``nonconformities``, each once, in order."""
+    documents = ", ".join(
+        dict.fromkeys(n.document for n in nonconformities if n.kind.fixed_in_house)
+    )
+    return policy.onboarding.texts.sign_topic.format(documents=documents)
+
+
+def step_refusal(onboarding: Onboarding, step: OnboardingStep, reason: str) -> TransitionError:
+    """The TransitionError for ``step`` not allowed now: where the checklist is, the steps
+    that can be done, and ``reason``."""
     return TransitionError(
         _subject(onboarding),
         current=_where(onboarding),
@@ -670,15 +680,15 @@ def complete_step(
     """
     record = onboarding.record(step)
     if record.done:
-        raise _refuse(
+        raise step_refusal(
             onboarding, step, f"already done by {record.done_by} at {record.done_at:%Y-%m-%d %H:%M}"
         )
     if record.not_applicable:
-        raise _refuse(onboarding, step, "not applicable to this folder")
+        raise step_refusal(onboarding, step, "not applicable to this folder")
     missing = onboarding.missing_for(step)
     if missing:
         needs = ", ".join(f"{s.number} ({s.value})" for s in missing)
-        raise _refuse(onboarding, step, f"needs step {needs} first")
+        raise step_refusal(onboarding, step, f"needs step {needs} first")
     steps = list(onboarding.steps)
     steps[step.number - 1] = StepRecord(step, by, now, note=note)
     return attrs.evolve(onboarding, steps=tuple(steps))
@@ -742,5 +752,7 @@ def record_welcome_call(
 def send_contacts_refusal(onboarding: Onboarding) -> TransitionError | None:
     """Why step 5 cannot be done now (no e-mail address captured), or ``None``."""
     if onboarding.email is None and onboarding.is_closed(OnboardingStep.WELCOME_CALL):
-        return _refuse(onboarding, OnboardingStep.SEND_CONTACTS, "no e-mail address was captured")
+        return step_refusal(
+            onboarding, OnboardingStep.SEND_CONTACTS, "no e-mail address was captured"
+        )
     return None

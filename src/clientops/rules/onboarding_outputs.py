@@ -33,6 +33,7 @@ from clientops.errors import FieldError, InvalidPhoneError, ValidationError
 from clientops.model import (
     Client,
     Employee,
+    EmployeeId,
     Money,
     Phone,
     Reaction,
@@ -311,7 +312,7 @@ def title_page_document(onboarding: Onboarding, *, policy: Policy) -> FolderTitl
 def _name(staff: StaffDirectory, employee_id: str | None) -> str:
     if employee_id is None:
         return ""
-    person = next((e for e in staff.employees if e.id == employee_id), None)
+    person = staff.employee(EmployeeId(employee_id))
     return person.full_name if person is not None else employee_id
 
 
