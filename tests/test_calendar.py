@@ -20,6 +20,7 @@ import vobject.icalendar
 from dateutil import tz as dateutil_tz
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._vcal import read_vcalendar
 
 from clientops import EmployeeId, ReactionKind, ValidationError
 from clientops._ical import escape_text, fold, format_duration, vtimezone
@@ -117,17 +118,8 @@ def read_icalendar(data: bytes) -> dict[str, Read]:
     return out
 
 
-def _vobject_calendar(data: bytes) -> Any:
-    """vobject keeps one process-wide TZID -> tzinfo registry and falls back to pytz by name:
-    empty it first, so each zone is built from *this* file's VTIMEZONE by dateutil's tzical."""
-    registry = vars(vobject.icalendar)["__tzidMap"]
-    registry.clear()
-    registry["UTC"] = vobject.icalendar.utc
-    return vobject.readOne(data.decode("utf-8"))
-
-
 def read_vobject(data: bytes) -> dict[str, Read]:
-    cal = _vobject_calendar(data)
+    cal = read_vcalendar(data)
     out = {}
     for ev in getattr(cal, "vevent_list", []):
         start = ev.dtstart.value
@@ -173,7 +165,7 @@ def read_both(data: bytes) -> dict[str, Read]:
 def occurrences(data: bytes, uid: str, limit: int = 100) -> list[datetime | date]:
     """The occurrences of one event as vobject expands them (``rruleset``), in UTC; all-day
     ones as dates."""
-    cal = _vobject_calendar(data)
+    cal = read_vcalendar(data)
     (ev,) = [e for e in cal.vevent_list if e.uid.value == uid]
     found = []
     for when in itertools.islice(ev.getrruleset(addRDate=True), limit):
@@ -289,7 +281,7 @@ def test_calendar_header_dtstamp_and_crlf() -> None:
     assert b"DTSTAMP:20250601T093000Z" in lines  # last_modified, when given
     assert b"LAST-MODIFIED:20250601T093000Z" in lines
     assert read_both(data)["b"].sequence == 3
-    cal = _vobject_calendar(data)
+    cal = read_vcalendar(data)
     assert cal.prodid.value == PRODID
 
 
@@ -386,7 +378,7 @@ def test_alarms_are_display_reminders_before_the_start() -> None:
     assert read["at-start"].triggers == (timedelta(0),)
     assert read["none"].triggers == ()
     assert read["all-day"].triggers == (timedelta(minutes=-15),)
-    cal = _vobject_calendar(data)
+    cal = read_vcalendar(data)
     for ev in cal.vevent_list:
         for alarm in getattr(ev, "valarm_list", []):
             assert alarm.action.value == "DISPLAY"

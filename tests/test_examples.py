@@ -27,15 +27,7 @@ def test_example_runs(script: str, tmp_path: Path) -> None:
 
 
 def test_incoming_call_example_records_what_the_seed_prescribes(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLES / "incoming_call.py"), "--db", "calls.db"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    out = done.stdout
+    out = run_example(tmp_path, "incoming_call.py", "--db", "calls.db")
     assert out.count("Компания MLS IT, Анна здравствуйте! Чем я могу Вам помочь?") == 5
     assert "Кузнецова Мария Павловна сейчас нет на месте" in out
     assert "уполномоченный решать" in out
@@ -46,9 +38,10 @@ def test_incoming_call_example_records_what_the_seed_prescribes(tmp_path: Path) 
     assert departments == ["management", "sales", "tech_support"]
 
 
-def _team_database(tmp_path: Path, *args: str) -> str:
+def run_example(tmp_path: Path, script: str, *args: str) -> str:
+    """Run ``examples/<script>`` with ``args`` in ``tmp_path``; its output, once it succeeded."""
     done = subprocess.run(
-        [sys.executable, str(EXAMPLES / "team_database.py"), *args],
+        [sys.executable, str(EXAMPLES / script), *args],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -56,6 +49,10 @@ def _team_database(tmp_path: Path, *args: str) -> str:
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def _team_database(tmp_path: Path, *args: str) -> str:
+    return run_example(tmp_path, "team_database.py", *args)
 
 
 def _check_team_database(out: str) -> None:
@@ -85,15 +82,7 @@ def test_onboard_client_example_writes_the_papers_and_the_calendar(tmp_path: Pat
     import docx
     from icalendar import Calendar
 
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLES / "onboard_client.py"), "--out", "out"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    out = done.stdout
+    out = run_example(tmp_path, "onboard_client.py", "--out", "out")
     assert "экземпляр 2: нет подписи руководителя" in out
     assert "реакция → Кузнецова Мария Павловна" in out
     assert "реакция → Петров Игорь Олегович" in out
@@ -116,15 +105,7 @@ def test_onboard_client_example_writes_the_papers_and_the_calendar(tmp_path: Pat
 
 
 def test_order_lifecycle_example(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLES / "order_lifecycle.py"), "--out", "out"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    out = done.stdout
+    out = run_example(tmp_path, "order_lifecycle.py", "--out", "out")
     assert "Заказ закрыт → Заказ закрыт, цена 13000.00 RUB" in out
     assert "Повторный контакт после заказа № З-101" in out
     assert "отгрузка невозможна" in out

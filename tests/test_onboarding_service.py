@@ -12,14 +12,12 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import attrs
 import docx
 import pytest
-import vobject
-import vobject.icalendar
 from icalendar import Calendar
+from tests._vcal import read_vcalendar
 from tests.cdek_standin import CLIENT_ID, CLIENT_SECRET, CdekStandin
 
 from clientops import ClientOps, Money, Phone, PluginHost
@@ -510,13 +508,6 @@ def test_a_city_cdek_does_not_serve(cdek_ops: ClientOps, db_path: Path) -> None:
 # =========================================================================== papers, calendar
 
 
-def _vobject(data: bytes) -> Any:
-    registry = vars(vobject.icalendar)["__tzidMap"]
-    registry.clear()
-    registry["UTC"] = vobject.icalendar.utc
-    return vobject.readOne(data.decode("utf-8"))
-
-
 def _docx_text(path: Path) -> str:
     document = docx.Document(str(path))
     parts = [p.text for p in document.paragraphs]
@@ -552,7 +543,7 @@ def test_the_papers_and_the_calendar_of_an_onboarding(
     data = paths[3].read_bytes()
     delivery = ops.onboarding(oid).delivery
     assert delivery is not None
-    by_uid = {ev.uid.value: ev for ev in _vobject(data).vevent_list}
+    by_uid = {ev.uid.value: ev for ev in read_vcalendar(data).vevent_list}
     pickup = by_uid[f"pickup-{oid}@clientops.invalid"]
     assert pickup.dtstart.value == delivery.pickup_date
     assert NAME in pickup.summary.value
@@ -571,7 +562,7 @@ def test_the_papers_and_the_calendar_of_an_onboarding(
     clock.now += timedelta(hours=1)
     ops.deliver_outbox()
     again = ops.export_onboarding(oid, tmp_path / "out")[-1].read_bytes()
-    redone = {ev.uid.value: ev for ev in _vobject(again).vevent_list}
+    redone = {ev.uid.value: ev for ev in read_vcalendar(again).vevent_list}
     assert set(redone) == set(by_uid)
     assert int(redone[f"pickup-{oid}@clientops.invalid"].sequence.value) > int(
         pickup.sequence.value
@@ -585,7 +576,7 @@ def test_a_managers_onboarding_calendar(ops: ClientOps, tmp_path: Path) -> None:
     ops.book_delivery(first, by=ANNA)
     ops.book_delivery(second, by=ANNA)
     path = ops.export_onboarding_calendar(ANNA, tmp_path / "anna.ics")
-    uids = {ev.uid.value for ev in _vobject(path.read_bytes()).vevent_list}
+    uids = {ev.uid.value for ev in read_vcalendar(path.read_bytes()).vevent_list}
     assert {f"pickup-{first}@clientops.invalid", f"delivery-{second}@clientops.invalid"} <= uids
     with pytest.raises(NotFoundError):
         ops.export_onboarding_calendar(EmployeeId("nobody"), tmp_path / "x.ics")

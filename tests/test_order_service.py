@@ -12,10 +12,9 @@ from typing import Any
 
 import attrs
 import pytest
-import vobject
-import vobject.icalendar
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests._vcal import read_vcalendar
 
 from clientops import (
     Client,
@@ -352,18 +351,11 @@ def test_overdue_orders(ops: ClientOps, client: Client) -> None:
     assert [(m.kind.value, m.days_late) for m in missed] == [("production_deadline", 1)]
 
 
-def _vobject(data: bytes) -> Any:
-    registry = vars(vobject.icalendar)["__tzidMap"]
-    registry.clear()
-    registry["UTC"] = vobject.icalendar.utc
-    return vobject.readOne(data.decode("utf-8"))
-
-
 def test_deadlines_as_calendar_events(ops: ClientOps, client: Client, tmp_path: Path) -> None:
     oid = ops.open_order(client.id, a_spec(), number="З-101", by=ANNA).order.id
     walk(ops, oid, *TO_ACCEPTED[:-4])  # in production, the «печать» stage open
     path = ops.export_order_calendar(tmp_path / "orders.ics")
-    events = {e.uid.value: e for e in _vobject(path.read_bytes()).vevent_list}
+    events = {e.uid.value: e for e in read_vcalendar(path.read_bytes()).vevent_list}
     production = events[f"order_production-{oid}@clientops.invalid"]
     assert production.dtstart.value == date(2025, 6, 20)
     assert production.summary.value == "Срок производства: заказ № З-101 (ООО «Ромашка»)"
