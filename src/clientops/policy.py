@@ -27,6 +27,7 @@ from clientops.model import ClientCategory, DepartmentId
 from clientops.onboarding import OnboardingPolicy
 from clientops.orders import OrderPolicy
 from clientops.telephony import TelephonyPolicy
+from clientops.workdays import WorkCalendar, russian_calendar
 
 __all__ = ["ENGLISH", "Messages", "Policy"]
 
@@ -148,6 +149,12 @@ class Policy:
 
     #: Telephony: what counts as a long call, the call-back after a missed call.
     telephony: TelephonyPolicy = TelephonyPolicy()
+
+    #: Working days for every rule that counts them (billing day, reminders, pickups,
+    #: deadlines): the Russian production calendar by default; any
+    #: :class:`~clientops.workdays.WorkCalendar` (a :class:`~clientops.workdays.FixedCalendar`,
+    #: ``ProductionCalendar(extra_holidays=...)``) replaces it.
+    calendar: WorkCalendar = attrs.field(factory=russian_calendar)
 
     #: Outbox: a failed delivery is retried after each of these delays in turn; when they are
     #: used up the message is marked dead for a person to look at.

@@ -34,6 +34,7 @@ from cattrs.v import format_exception
 
 from clientops.errors import FieldError, ValidationError
 from clientops.model import Phone
+from clientops.workdays import FixedCalendar, ProductionCalendar, WorkCalendar
 
 __all__ = ["from_json", "make_converter", "structure", "to_json", "unstructure"]
 
@@ -108,6 +109,65 @@ def _structure_bool(value: Any, _: Any) -> bool:
     return value
 
 
+def _unstructure_calendar(value: WorkCalendar) -> dict[str, Any]:
+    if isinstance(value, ProductionCalendar):
+        return {
+            "production": value.country,
+            "subdiv": value.subdiv,
+            "extra_holidays": sorted(d.isoformat() for d in value.extra_holidays),
+            "extra_workdays": sorted(d.isoformat() for d in value.extra_workdays),
+        }
+    if isinstance(value, FixedCalendar):
+        return {
+            "fixed": value.name,
+            "holidays": sorted(d.isoformat() for d in value.holidays),
+            "workdays": sorted(d.isoformat() for d in value.workdays),
+            "weekend": sorted(value.weekend),
+        }
+    raise TypeError(
+        f"calendar: {type(value).__name__} cannot be written out; only ProductionCalendar "
+        "and FixedCalendar can"
+    )
+
+
+def _structure_calendar(value: Any, _: Any) -> WorkCalendar:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected an object for a calendar, got {value!r}")
+    data = dict(value)
+
+    def days(key: str) -> list[date]:
+        listed = data.pop(key, [])
+        if not isinstance(listed, list):
+            raise TypeError(f"{key}: expected a list of dates, got {listed!r}")
+        return [_structure_date(item, date) for item in listed]
+
+    calendar: WorkCalendar
+    if "production" in data:
+        country = _structure_str(data.pop("production"), str)
+        subdiv = data.pop("subdiv", None)
+        if subdiv is not None:
+            subdiv = _structure_str(subdiv, str)
+        calendar = ProductionCalendar(
+            country,
+            subdiv=subdiv,
+            extra_holidays=days("extra_holidays"),
+            extra_workdays=days("extra_workdays"),
+        )
+    elif "fixed" in data:
+        name = _structure_str(data.pop("fixed"), str)
+        weekend = data.pop("weekend", [5, 6])
+        if not isinstance(weekend, list) or not all(isinstance(d, int) for d in weekend):
+            raise TypeError(f"weekend: expected a list of weekday numbers, got {weekend!r}")
+        calendar = FixedCalendar(
+            holidays=days("holidays"), workdays=days("workdays"), weekend=weekend, name=name
+        )
+    else:
+        raise TypeError("a calendar is written as {'production': ...} or {'fixed': ...}")
+    if data:
+        raise TypeError(f"unknown calendar keys: {', '.join(sorted(data))}")
+    return calendar
+
+
 def make_converter() -> cattrs.Converter:
     """A new converter for the clientops model: strict (no extra keys, no silent coercion of
     ``"1"`` to ``1``), with detailed validation so that every bad field is reported."""
@@ -127,6 +187,8 @@ def make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook(timedelta, _unstructure_timedelta)
     conv.register_structure_hook(Phone, _structure_phone)
     conv.register_unstructure_hook(Phone, lambda p: p.e164)
+    conv.register_structure_hook(WorkCalendar, _structure_calendar)
+    conv.register_unstructure_hook(WorkCalendar, _unstructure_calendar)
 
     def attrs_hook(cls: type[Any]) -> Any:
         inner = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True)

@@ -9,6 +9,8 @@ what these return.
     >>> from clientops import Policy
     >>> default_pickup_date(date(2025, 6, 27), Policy())      # a Friday: Monday
     datetime.date(2025, 6, 30)
+    >>> default_pickup_date(date(2026, 11, 3), Policy())      # 4 November is a holiday
+    datetime.date(2026, 11, 5)
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from clientops.model import (
 from clientops.onboarding import Onboarding, OnboardingStep, StepRecord
 from clientops.policy import Policy
 from clientops.rules.onboarding import complete_step, parcel_weight
+from clientops.workdays import next_working_day
 
 __all__ = [
     "ContactsEmail",
@@ -58,18 +61,13 @@ __all__ = [
     "title_page_document",
 ]
 
-#: Saturday and Sunday (``date.weekday()``): no pickups on these by default.
-_WEEKEND = (5, 6)
-
 
 def default_pickup_date(today: date, policy: Policy) -> date:
     """The day the pickup is asked for: ``policy.onboarding.pickup_after_days`` after
-    ``today``, moved past a weekend. (Public holidays are not known here: pass the date to
-    :meth:`clientops.ClientOps.book_delivery` when the next working day is one.)"""
+    ``today``, moved to the next working day of ``policy.calendar`` (weekends, public holidays
+    and moved days off of the production calendar are skipped)."""
     day = today + timedelta(days=policy.onboarding.pickup_after_days)
-    while day.weekday() in _WEEKEND:
-        day += timedelta(days=1)
-    return day
+    return next_working_day(policy.calendar, day)
 
 
 def _subject(onboarding: Onboarding) -> str:
