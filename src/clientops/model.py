@@ -93,6 +93,11 @@ def _not_blank(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
         raise ValueError(f"{attribute.name} must not be blank")
 
 
+def _optional_blankless(_: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ValueError(f"{attribute.name} must not be blank (leave it out instead)")
+
+
 def _aware(_: Any, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
     if value is not None and (value.tzinfo is None or value.utcoffset() is None):
         raise ValueError(f"{attribute.name} must be timezone-aware, got {value!r}")
@@ -319,7 +324,9 @@ class Department:
 
 @attrs.frozen
 class Employee:
-    """A member of staff. ``first_name`` is what they say on the phone."""
+    """A member of staff. ``first_name`` is what they say on the phone; ``extension`` is
+    their internal number on the company's PBX (click-to-call rings it, call events name
+    it)."""
 
     id: EmployeeId = attrs.field(validator=_not_blank)
     full_name: str = attrs.field(validator=_not_blank)
@@ -328,6 +335,7 @@ class Employee:
     roles: tuple[Role, ...] = attrs.field(default=(), validator=_tuple_of(Role))
     phone: Phone | None = None
     email: str | None = None
+    extension: str | None = attrs.field(default=None, validator=_optional_blankless)
 
 
 @attrs.frozen
@@ -365,6 +373,10 @@ class StaffDirectory:
 
     def department(self, department_id: DepartmentId) -> Department | None:
         return next((d for d in self.departments if d.id == department_id), None)
+
+    def at_extension(self, extension: str) -> Employee | None:
+        """The employee whose PBX extension this is."""
+        return next((e for e in self.employees if e.extension == extension), None)
 
     def members(self, department_id: DepartmentId) -> tuple[Employee, ...]:
         return tuple(e for e in self.employees if e.department_id == department_id)

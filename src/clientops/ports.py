@@ -35,6 +35,7 @@ from clientops.model import (
 from clientops.onboarding import Onboarding, OnboardingId
 from clientops.orders import Order, OrderId, OrderStage
 from clientops.outbox import OutboxMessage, OutboxStatus
+from clientops.telephony import CallLogEntry
 
 __all__ = ["Storage", "StorageFactory", "UnitOfWork"]
 
@@ -140,6 +141,24 @@ class UnitOfWork(Protocol):
 
     def orders_in_stages(self, stages: Iterable[OrderStage]) -> tuple[Order, ...]:
         """Every order at one of ``stages``, oldest first (``()`` for no stages)."""
+
+    # calls ---------------------------------------------------------------------------
+    def add_call(self, entry: CallLogEntry) -> None:
+        """Store a new call log entry. DuplicateError (kind ``call``) for a call id already
+        stored; its client, when linked, must exist."""
+
+    def find_call(self, call_id: str) -> CallLogEntry | None:
+        """The entry of this call, or ``None``."""
+
+    def update_call(self, entry: CallLogEntry) -> CallLogEntry:
+        """Replace an entry, with the same version check as :meth:`update_client`."""
+
+    def calls_between(self, start: datetime, end: datetime) -> tuple[CallLogEntry, ...]:
+        """The calls that happened (:attr:`CallLogEntry.at`) from ``start`` up to, not
+        including, ``end``: oldest first, then by call id."""
+
+    def calls_of(self, client_id: ClientId) -> tuple[CallLogEntry, ...]:
+        """The client's calls, oldest first; entries that tell no time yet come last."""
 
     # staff ---------------------------------------------------------------------------
     def put_department(self, department: Department) -> None:

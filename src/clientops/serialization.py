@@ -30,10 +30,20 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn
+from cattrs.strategies import configure_tagged_union
 from cattrs.v import format_exception
 
 from clientops.errors import FieldError, ValidationError
 from clientops.model import Phone
+from clientops.telephony import (
+    CallAnswered,
+    CallEnded,
+    CallEvent,
+    CallRecorded,
+    CallRinging,
+    CallStarted,
+    CallTransferred,
+)
 from clientops.workdays import FixedCalendar, ProductionCalendar, WorkCalendar
 
 __all__ = ["from_json", "make_converter", "structure", "to_json", "unstructure"]
@@ -107,6 +117,16 @@ def _structure_bool(value: Any, _: Any) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"expected true or false, got {value!r}")
     return value
+
+
+_EVENT_TAGS: dict[type, str] = {
+    CallStarted: "started",
+    CallRinging: "ringing",
+    CallAnswered: "answered",
+    CallTransferred: "transferred",
+    CallEnded: "ended",
+    CallRecorded: "recorded",
+}
 
 
 def _unstructure_calendar(value: WorkCalendar) -> dict[str, Any]:
@@ -187,6 +207,10 @@ def make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook(timedelta, _unstructure_timedelta)
     conv.register_structure_hook(Phone, _structure_phone)
     conv.register_unstructure_hook(Phone, lambda p: p.e164)
+    # call events differ by class, not by their fields: written with a "kind" tag
+    configure_tagged_union(
+        CallEvent, conv, tag_generator=lambda cls: _EVENT_TAGS[cls], tag_name="kind"
+    )
     conv.register_structure_hook(WorkCalendar, _structure_calendar)
     conv.register_unstructure_hook(WorkCalendar, _unstructure_calendar)
 

@@ -375,6 +375,8 @@ class CallLogEntry:
             attrs.validators.instance_of(_KINDS), attrs.validators.instance_of(tuple)
         ),
     )
+    #: Stored changes of the entry (optimistic concurrency), as for the other records.
+    version: int = 0
 
     @property
     def ended(self) -> bool:
@@ -431,6 +433,7 @@ def _derive(
     events: tuple[CallEvent, ...],
     client_id: ClientId | None,
     appeal_id: AppealId | None,
+    version: int = 0,
 ) -> CallLogEntry:
     starts = [e for e in events if isinstance(e, CallStarted)]
     rings = [e for e in events if isinstance(e, CallRinging)]
@@ -484,6 +487,7 @@ def _derive(
         client_id=client_id,
         appeal_id=appeal_id,
         events=events,
+        version=version,
     )
 
 
@@ -492,7 +496,7 @@ def apply_event(entry: CallLogEntry | None, event: CallEvent) -> CallLogEntry:
 
     Pure, idempotent and order-independent: the same event twice returns ``entry`` itself,
     and any order of the same events gives the same entry. The links (``client_id``,
-    ``appeal_id``) of ``entry`` are kept. An event of another call is misuse
+    ``appeal_id``) and ``version`` of ``entry`` are kept. An event of another call is misuse
     (ValidationError naming ``call_id``).
     """
     if not isinstance(event, _KINDS):
@@ -511,7 +515,7 @@ def apply_event(entry: CallLogEntry | None, event: CallEvent) -> CallLogEntry:
     if event in entry.events:
         return entry
     events = tuple(sorted((*entry.events, event), key=_event_key))
-    return _derive(entry.call_id, events, entry.client_id, entry.appeal_id)
+    return _derive(entry.call_id, events, entry.client_id, entry.appeal_id, entry.version)
 
 
 def build_call_log(events: Iterable[CallEvent]) -> tuple[CallLogEntry, ...]:

@@ -25,8 +25,8 @@ checks for a store that keeps data across a reopen. :class:`FailingStorage` wrap
 makes one operation fail, to prove that a use case leaves storage as it was.
 
 The builders ``a_client``, ``an_appeal``, ``a_reaction``, ``an_onboarding``, ``an_order``,
-``a_staff`` make valid records with defaults, so that a test names only what it is about:
-``a_client(city="Омск")``.
+``a_call``, ``a_staff`` make valid records with defaults, so that a test names only what it is
+about: ``a_client(city="Омск")``.
 """
 
 from __future__ import annotations
@@ -122,6 +122,19 @@ from clientops.outbox import OutboxMessage, OutboxStatus, after_failure, after_s
 from clientops.policy import Policy
 from clientops.ports import Storage, UnitOfWork
 from clientops.services import ClientOps, put_staff
+from clientops.telephony import (
+    CallAnswered,
+    CallDirection,
+    CallEnded,
+    CallEvent,
+    CallLogEntry,
+    CallNumber,
+    CallRecorded,
+    CallStarted,
+    CallStatus,
+    apply_event,
+    build_call_log,
+)
 
 __all__ = [
     "FailingStorage",
@@ -229,6 +242,51 @@ def an_order(client: Client, **overrides: Any) -> Order:
     }
     fields.update(overrides)
     return open_order(**fields)
+
+
+_call_seq = iter(range(1, 10**6))
+_ANNA = EmployeeId("anna")
+
+
+def a_call(
+    *,
+    call_id: str | None = None,
+    at: datetime = T0,
+    caller: str = "+79123456789",
+    status: CallStatus | None = CallStatus.ANSWERED,
+    client: Client | None = None,
+    employee_id: EmployeeId | None = _ANNA,
+    seconds: int = 90,
+) -> CallLogEntry:
+    """A call log entry of an incoming call from ``caller`` at ``at`` (``call-1``,
+    ``call-2``… unless ``call_id`` is given), answered by ``employee_id`` and ``seconds``
+    long; ``status=None`` leaves it in progress, another status makes it unanswered. Linked
+    to ``client`` when one is given."""
+    key = call_id or f"call-{next(_call_seq)}"
+    events: list[CallEvent] = [
+        CallStarted(
+            call_id=key,
+            direction=CallDirection.INCOMING,
+            from_number=CallNumber.parse(caller, strict=False),
+            to_number=CallNumber.parse("+74951234567"),
+            at=at,
+        )
+    ]
+    if status is CallStatus.ANSWERED:
+        events.append(CallAnswered(call_id=key, at=at, extension="101", employee_id=employee_id))
+    if status is not None:
+        events.append(
+            CallEnded(
+                call_id=key,
+                at=at + timedelta(seconds=seconds),
+                status=status,
+                duration_seconds=seconds,
+                extension="101",
+                employee_id=employee_id,
+            )
+        )
+    entry = build_call_log(events)[0]
+    return entry if client is None else attrs.evolve(entry, client_id=client.id)
 
 
 def a_staff() -> StaffDirectory:
@@ -1079,6 +1137,98 @@ class StorageContract:
             assert uow.find_order(lost.number) is None
             assert uow.orders_in_stages([OrderStage.APPROVED_BY_CLIENT]) == ()
             uow.add_order(lost)  # its id and number are free
+
+    # -- calls
+    def test_call_round_trips_with_its_events(self, storage: Storage) -> None:
+        card = a_client()
+        entry = a_call(client=card)
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_call(entry)
+        with storage.unit_of_work() as uow:
+            stored = uow.find_call(entry.call_id)
+            assert stored == entry
+            assert stored is not None
+            assert stored.events == entry.events
+            assert uow.find_call("no-such-call") is None
+
+    def test_same_call_twice_is_a_duplicate(self, storage: Storage) -> None:
+        entry = a_call()
+        with storage.unit_of_work() as uow:
+            uow.add_call(entry)
+        with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
+            uow.add_call(a_call(call_id=entry.call_id, at=T0 + timedelta(hours=1)))
+        assert (err.value.kind, err.value.key) == ("call", entry.call_id)
+        with storage.unit_of_work() as uow:
+            assert uow.find_call(entry.call_id) == entry
+
+    def test_call_linked_to_a_missing_client_is_not_found(self, storage: Storage) -> None:
+        ghost = a_client()
+        with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
+            uow.add_call(a_call(client=ghost))
+        assert (err.value.kind, err.value.key) == ("client", ghost.id)
+        entry = a_call()
+        with storage.unit_of_work() as uow:
+            uow.add_call(entry)
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.update_call(attrs.evolve(entry, client_id=ghost.id))
+        with storage.unit_of_work() as uow:
+            assert uow.find_call(entry.call_id) == entry
+
+    def test_call_update_bumps_version_and_stale_one_conflicts(self, storage: Storage) -> None:
+        card = a_client()
+        entry = a_call(status=None)
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_call(entry)
+        ended = apply_event(
+            entry,
+            CallEnded(
+                call_id=entry.call_id,
+                at=T0 + timedelta(minutes=2),
+                status=CallStatus.ANSWERED,
+                duration_seconds=120,
+            ),
+        )
+        with storage.unit_of_work() as uow:
+            stored = uow.update_call(attrs.evolve(ended, client_id=card.id))
+        assert stored.version == 1
+        with pytest.raises(ConflictError) as err, storage.unit_of_work() as uow:
+            uow.update_call(ended)
+        assert (err.value.kind, err.value.expected, err.value.found) == ("call", 0, 1)
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.update_call(a_call())
+        with storage.unit_of_work() as uow:
+            assert uow.find_call(entry.call_id) == stored
+            assert uow.calls_of(card.id) == (stored,)
+
+    def test_calls_between_and_of_a_client_by_time(self, storage: Storage) -> None:
+        card, other = a_client(), a_client()
+        late = a_call(at=T0 + timedelta(hours=2), client=card)
+        early = a_call(at=T0, client=card)
+        theirs = a_call(at=T0 + timedelta(hours=1), client=other)
+        next_day = a_call(at=T0 + timedelta(days=1))
+        timeless = build_call_log([CallRecorded(call_id="rec-only", recording="r.wav")])[0]
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_client(other)
+            for entry in (late, early, theirs, next_day, timeless):
+                uow.add_call(entry)
+            uow.update_call(attrs.evolve(timeless, client_id=card.id))
+        with storage.unit_of_work() as uow:
+            day = uow.calls_between(T0, T0 + timedelta(days=1))
+            assert [e.call_id for e in day] == [early.call_id, theirs.call_id, late.call_id]
+            moscow = timezone(timedelta(hours=3))
+            assert uow.calls_between(
+                T0.astimezone(moscow) + timedelta(hours=1), T0 + timedelta(hours=2)
+            ) == (theirs,)
+            assert uow.calls_between(T0 + timedelta(days=3), T0 + timedelta(days=4)) == ()
+            assert [e.call_id for e in uow.calls_of(card.id)] == [
+                early.call_id,
+                late.call_id,
+                "rec-only",
+            ]
+            assert uow.calls_of(ClientId("nobody")) == ()
 
 
 class PersistentStorageContract(StorageContract):

@@ -39,6 +39,7 @@ from clientops.onboarding import Onboarding, OnboardingId
 from clientops.orders import Order, OrderId, OrderStage
 from clientops.outbox import OutboxMessage, OutboxStatus
 from clientops.serialization import make_converter
+from clientops.telephony import CallLogEntry
 
 T = TypeVar("T")
 
@@ -489,6 +490,70 @@ class SQLUnitOfWork:
         marks = ", ".join("?" * len(values))
         rows = self._x(f"SELECT doc FROM orders WHERE stage IN ({marks}) ORDER BY seq", values)
         return tuple(load(doc, Order) for (doc,) in rows)
+
+    # -- calls ---------------------------------------------------------------------------
+    def _call_params(self, entry: CallLogEntry) -> tuple[Any, ...]:
+        at = entry.at
+        return (entry.client_id, entry.employee_id, None if at is None else self._ts(at))
+
+    def _call_error(self, exc: Exception, entry: CallLogEntry) -> Exception:
+        what = self._violated(exc)
+        if "client" in what or "FOREIGN KEY" in what:
+            return NotFoundError("client", entry.client_id or "")
+        return DuplicateError("call", entry.call_id)
+
+    def _call_client(self, entry: CallLogEntry) -> None:
+        if (
+            entry.client_id is not None
+            and self._one("SELECT 1 FROM clients WHERE id=?", (entry.client_id,)) is None
+        ):
+            raise NotFoundError("client", entry.client_id)
+
+    def add_call(self, entry: CallLogEntry) -> None:
+        self._call_client(entry)
+        if self._one("SELECT 1 FROM calls WHERE id=?", (entry.call_id,)) is not None:
+            raise DuplicateError("call", entry.call_id)
+        try:
+            self._x(
+                "INSERT INTO calls(id, client_id, employee_id, at, version, doc) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (entry.call_id, *self._call_params(entry), entry.version, dump(entry)),
+            )
+        except self.integrity_errors as exc:
+            raise self._call_error(exc, entry) from None
+
+    def find_call(self, call_id: str) -> CallLogEntry | None:
+        doc = self._one("SELECT doc FROM calls WHERE id=?", (call_id,))
+        return None if doc is None else load(doc, CallLogEntry)
+
+    def update_call(self, entry: CallLogEntry) -> CallLogEntry:
+        self._call_client(entry)
+        new = attrs.evolve(entry, version=entry.version + 1)
+        try:
+            self._bump(
+                "calls",
+                "call",
+                entry.call_id,
+                entry.version,
+                "client_id=?, employee_id=?, at=?, doc=?",
+                (*self._call_params(new), dump(new)),
+            )
+        except self.integrity_errors as exc:
+            raise self._call_error(exc, entry) from None
+        return new
+
+    def calls_between(self, start: datetime, end: datetime) -> tuple[CallLogEntry, ...]:
+        rows = self._x(
+            "SELECT doc FROM calls WHERE at>=? AND at<? ORDER BY at, id",
+            (self._ts(start), self._ts(end)),
+        )
+        return tuple(load(doc, CallLogEntry) for (doc,) in rows)
+
+    def calls_of(self, client_id: ClientId) -> tuple[CallLogEntry, ...]:
+        rows = self._x(
+            "SELECT doc FROM calls WHERE client_id=? ORDER BY at IS NULL, at, id", (client_id,)
+        )
+        return tuple(load(doc, CallLogEntry) for (doc,) in rows)
 
     # -- staff ---------------------------------------------------------------------------
     def put_department(self, department: Department) -> None:

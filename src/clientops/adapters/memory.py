@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -36,8 +36,11 @@ from clientops.model import (
 from clientops.onboarding import Onboarding, OnboardingId
 from clientops.orders import Order, OrderId, OrderStage
 from clientops.outbox import OutboxMessage, OutboxStatus
+from clientops.telephony import CallLogEntry
 
 __all__ = ["MemoryStorage"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _TABLES = (
     "clients",
@@ -50,6 +53,7 @@ _TABLES = (
     "outbox",
     "onboardings",
     "orders",
+    "calls",
 )
 
 
@@ -235,6 +239,39 @@ class _MemoryUnitOfWork:
 
     def open_orders(self) -> tuple[Order, ...]:
         return tuple(o for o in self._read("orders").values() if o.stage is not OrderStage.CLOSED)
+
+    # -- calls
+    def _call_client(self, entry: CallLogEntry) -> None:
+        if entry.client_id is not None:
+            self._get("clients", "client", entry.client_id)
+
+    def add_call(self, entry: CallLogEntry) -> None:
+        self._call_client(entry)
+        self._insert("calls", "call", entry.call_id, entry)
+
+    def find_call(self, call_id: str) -> CallLogEntry | None:
+        found: CallLogEntry | None = self._read("calls").get(call_id)
+        return found
+
+    def update_call(self, entry: CallLogEntry) -> CallLogEntry:
+        self._call_client(entry)
+        new: CallLogEntry = self._replace("calls", "call", entry.call_id, entry, entry.version)
+        return new
+
+    @staticmethod
+    def _by_time(entries: Iterable[CallLogEntry]) -> tuple[CallLogEntry, ...]:
+        """Oldest first, entries without a time last (as the SQL stores order them)."""
+        return tuple(
+            sorted(entries, key=lambda e: (e.at is None, (e.at or _EPOCH).timestamp(), e.call_id))
+        )
+
+    def calls_between(self, start: datetime, end: datetime) -> tuple[CallLogEntry, ...]:
+        return self._by_time(
+            e for e in self._read("calls").values() if e.at is not None and start <= e.at < end
+        )
+
+    def calls_of(self, client_id: ClientId) -> tuple[CallLogEntry, ...]:
+        return self._by_time(e for e in self._read("calls").values() if e.client_id == client_id)
 
     def orders_in_stages(self, stages: Iterable[OrderStage]) -> tuple[Order, ...]:
         wanted = {OrderStage(stage) for stage in stages}

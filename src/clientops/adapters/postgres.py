@@ -159,6 +159,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX orders_client ON orders(client_id)",
         "CREATE INDEX orders_stage ON orders(stage)",
     ),
+    (
+        """CREATE TABLE calls (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id text NOT NULL UNIQUE,
+            client_id text REFERENCES clients(id),
+            employee_id text,
+            at timestamptz,
+            version integer NOT NULL,
+            doc text NOT NULL)""",
+        "CREATE INDEX calls_at ON calls(at)",
+        "CREATE INDEX calls_client ON calls(client_id, at)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

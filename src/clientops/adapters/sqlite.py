@@ -134,6 +134,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX orders_client ON orders(client_id)",
         "CREATE INDEX orders_stage ON orders(stage)",
     ),
+    (
+        # the call log: one entry per call, folded from the PBX's events
+        """CREATE TABLE calls (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            client_id TEXT REFERENCES clients(id),
+            employee_id TEXT,
+            at TEXT,
+            version INTEGER NOT NULL,
+            doc TEXT NOT NULL)""",
+        "CREATE INDEX calls_at ON calls(at)",
+        "CREATE INDEX calls_client ON calls(client_id, at)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
