@@ -25,12 +25,14 @@ from clientops.courier import CourierFactory
 from clientops.events import Event
 from clientops.outbox import OutboxMessage
 from clientops.ports import StorageFactory
+from clientops.telephony import CallLogEntry, IncomingCallNotice, TelephonyFactory
 
 __all__ = [
     "Deliverer",
     "RegisterCourier",
     "RegisterDeliverer",
     "RegisterStorage",
+    "RegisterTelephony",
     "hookimpl",
     "hookspec",
 ]
@@ -116,4 +118,46 @@ def clientops_register_courier(register: RegisterCourier) -> None:
     ``factory(**options)`` receives the keyword options given to
     :meth:`clientops.PluginHost.open_courier` (credentials, tables…) and returns an object
     that satisfies :class:`clientops.courier.Courier`. A name registered twice is an error.
+    """
+
+
+class RegisterTelephony(Protocol):
+    """The callback handed to :func:`clientops_register_telephony`."""
+
+    def __call__(self, name: str, factory: TelephonyFactory) -> None: ...
+
+
+@hookspec
+def clientops_register_telephony(register: RegisterTelephony) -> None:
+    """Register telephony backends (PBXs): call ``register(name, factory)`` once per backend.
+
+    ``factory(on_event=..., **options)`` receives the keyword options given to
+    :meth:`clientops.PluginHost.open_telephony` and ``on_event``, the callable to hand every
+    :class:`~clientops.telephony.CallEvent` of the PBX to
+    (:meth:`clientops.ClientOps.open_telephony` passes
+    :meth:`clientops.ClientOps.record_call_event`). It returns an object that satisfies
+    :class:`clientops.telephony.Telephony`. A name registered twice is an error.
+    """
+
+
+@hookspec
+def clientops_incoming_call(notice: IncomingCallNotice) -> None:
+    """An incoming call started: show the operator the caller's card and where the call should
+    go (``notice.client``, ``notice.manager``, ``notice.greeting``).
+
+    Called once per call, after its start has been recorded in the call log (a start that
+    arrives twice is told once). An exception raised here reaches the caller as
+    :class:`~clientops.errors.PluginError`; the call log entry stays recorded.
+    """
+
+
+@hookspec
+def clientops_call_ended(entry: CallLogEntry) -> None:
+    """A call is over and its entry is in the call log: outcome, duration, airtime, the
+    client and appeal it is linked to (a missed call's call-back already scheduled).
+
+    Called once per call, when its end is first recorded, after the commit. Use it to push
+    the call to another system (a CRM's activity feed, a quality-control queue). An exception
+    raised here reaches the caller as :class:`~clientops.errors.PluginError`; the entry stays
+    recorded.
     """

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -30,6 +30,13 @@ from clientops.errors import ConfigurationError, PluginError
 from clientops.events import Event
 from clientops.hookspecs import Deliverer
 from clientops.ports import Storage, StorageFactory
+from clientops.telephony import (
+    CallEvent,
+    CallLogEntry,
+    IncomingCallNotice,
+    Telephony,
+    TelephonyFactory,
+)
 
 __all__ = ["BUILTIN_PLUGINS", "DISABLE_ENV", "ENTRY_POINT_GROUP", "PluginHost"]
 
@@ -234,6 +241,42 @@ class PluginHost:
             )
         return result
 
+    def telephonies(self) -> Mapping[str, TelephonyFactory]:
+        """Every registered telephony factory by name (``clientops_register_telephony``)."""
+        return dict(
+            self._registry(
+                "clientops_register_telephony",
+                "telephony {name} is registered twice",
+                fold_case=True,
+            )
+        )
+
+    def open_telephony(
+        self, name: str, /, *, on_event: Callable[[CallEvent], object], **options: object
+    ) -> Telephony:
+        """Build the telephony backend registered as ``name`` (``console``, ``asterisk``…),
+        passing it ``on_event`` and the keyword ``options``. ConfigurationError for a name
+        nobody registered."""
+        factories = self.telephonies()
+        factory = factories.get(name.lower())
+        if factory is None:
+            known = ", ".join(sorted(factories)) or "none"
+            raise ConfigurationError(f"no telephony named {name!r} (registered: {known})")
+        backend = factory(on_event=on_event, **options)
+        if not isinstance(backend, Telephony):
+            raise PluginError(
+                f"the factory of telephony {name!r} returned {backend!r}, which is not a Telephony"
+            )
+        return backend
+
+    def incoming_call(self, notice: IncomingCallNotice) -> None:
+        """Tell every plugin that a call came in (``clientops_incoming_call``)."""
+        self._notify("clientops_incoming_call", "notice", (notice,))
+
+    def call_ended(self, entry: CallLogEntry) -> None:
+        """Tell every plugin that a call ended (``clientops_call_ended``)."""
+        self._notify("clientops_call_ended", "entry", (entry,))
+
     def emit(self, event: Event) -> None:
         """Tell every plugin about ``event`` (``clientops_event``)."""
         self.emit_all((event,))
@@ -242,21 +285,26 @@ class PluginHost:
         """Tell every plugin about each event in order. A listener that raises does not stop
         the others: every listener hears every event, then the first failure is raised as
         PluginError naming the plugin."""
+        self._notify("clientops_event", "event", events)
+
+    def _notify(self, hook: str, argument: str, values: Iterable[object]) -> None:
+        """Call every implementation of a notification ``hook`` with each value in turn (as
+        keyword ``argument``); failures are collected and the first raised as PluginError."""
         self.load()
-        listeners = self._pm.hook.clientops_event.get_hookimpls()
+        listeners = getattr(self._pm.hook, hook).get_hookimpls()
         if not listeners:
             return
-        failures: list[tuple[str, Event, Exception]] = []
-        for event in events:
+        failures: list[tuple[str, object, Exception]] = []
+        for value in values:
             for impl in reversed(listeners):  # pluggy's order: last registered first
-                kwargs = {"event": event} if "event" in impl.argnames else {}
+                kwargs = {argument: value} if argument in impl.argnames else {}
                 try:
                     impl.function(**kwargs)
                 except Exception as exc:
-                    failures.append((impl.plugin_name, event, exc))
+                    failures.append((impl.plugin_name, value, exc))
         if failures:
             name, failed_on, error = failures[0]
             more = f" (and {len(failures) - 1} more failures)" if len(failures) > 1 else ""
             raise PluginError(
-                f"clientops_event listener {name!r} failed on {failed_on!r}: {error!r}{more}"
+                f"{hook} listener {name!r} failed on {failed_on!r}: {error!r}{more}"
             ) from error

@@ -21,6 +21,7 @@ from typing import Any
 
 import attrs
 
+from clientops._call_service import CallUseCases
 from clientops.calendar import CalendarEvent, CalendarPolicy, write_ics
 from clientops.commands import Command, CreateAppeal, CreateClient, CreateReaction, TransferCall
 from clientops.courier import Booking, Courier, PickupRequest
@@ -91,6 +92,7 @@ from clientops.rules.order_outputs import (
     repeat_contact_reaction,
 )
 from clientops.serialization import structure, unstructure
+from clientops.telephony import Telephony
 
 __all__ = [
     "CONTACTS_EMAIL_TOPIC",
@@ -194,8 +196,11 @@ def _apply(uow: UnitOfWork, command: Command) -> None:
             pass  # performed by the telephony side; nothing is stored for it
 
 
-class ClientOps:
-    """The client department's use cases over one store, one policy and one plugin host."""
+class ClientOps(CallUseCases):
+    """The client department's use cases over one store, one policy and one plugin host.
+
+    ``courier`` and ``telephony`` replace the backends the policy or :meth:`open_telephony`
+    would open; they are not closed by :meth:`close` (their owner closes them)."""
 
     def __init__(
         self,
@@ -205,6 +210,7 @@ class ClientOps:
         host: PluginHost | None = None,
         clock: Callable[[], datetime] | None = None,
         courier: Courier | None = None,
+        telephony: Telephony | None = None,
     ) -> None:
         self.storage = storage
         self.policy = policy or Policy()
@@ -213,6 +219,8 @@ class ClientOps:
         self.clock = clock
         self._courier = courier
         self._owns_courier = False
+        self._telephony = telephony
+        self._owns_telephony = False
 
     @property
     def courier(self) -> Courier:
@@ -236,11 +244,16 @@ class ClientOps:
         self.host.emit_all(events)
 
     def close(self) -> None:
+        """Close the store and the backends this object opened itself."""
         try:
             if self._owns_courier and self._courier is not None:
                 self._courier.close()
         finally:
-            self.storage.close()
+            try:
+                if self._owns_telephony and self._telephony is not None:
+                    self._telephony.close()
+            finally:
+                self.storage.close()
 
     def __enter__(self) -> ClientOps:
         return self
@@ -1105,8 +1118,17 @@ def connect(
     host: PluginHost | None = None,
     clock: Callable[[], datetime] | None = None,
     courier: Courier | None = None,
+    telephony: Telephony | None = None,
 ) -> ClientOps:
     """Open the store ``url`` names (``sqlite:///clientops.db`` by default) through the plugin
-    host, and return the use cases over it. ``courier`` replaces the one the policy names."""
+    host, and return the use cases over it. ``courier`` replaces the one the policy names;
+    ``telephony`` is the PBX (or open one later with :meth:`ClientOps.open_telephony`)."""
     host = (host or PluginHost()).load()
-    return ClientOps(host.open_storage(url), policy=policy, host=host, clock=clock, courier=courier)
+    return ClientOps(
+        host.open_storage(url),
+        policy=policy,
+        host=host,
+        clock=clock,
+        courier=courier,
+        telephony=telephony,
+    )

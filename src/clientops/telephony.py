@@ -61,8 +61,10 @@ from clientops.model import (
     Appeal,
     AppealId,
     AppealType,
+    Client,
     ClientId,
     DepartmentId,
+    Employee,
     EmployeeId,
     Phone,
     Reaction,
@@ -87,6 +89,7 @@ __all__ = [
     "CallStarted",
     "CallStatus",
     "CallTransferred",
+    "IncomingCallNotice",
     "OriginateRequest",
     "Origination",
     "SignatureError",
@@ -568,6 +571,18 @@ class TelephonyPolicy:
     )
     #: The topic of the appeal opened for a missed call when there is none.
     missed_call_topic: str = attrs.field(default="Пропущенный звонок", validator=_not_blank)
+    #: A missed call from a number no card holds: make a card for it (so that the call-back
+    #: has somewhere to live), or only keep the call in the log.
+    callback_unknown_callers: bool = True
+    #: The name and city of such a card until the manager who calls back fills them in;
+    #: ``{number}`` is the caller's number.
+    unknown_caller_name: str = attrs.field(
+        default="Неизвестный абонент {number}", validator=template_validator("number")
+    )
+    unknown_caller_city: str = attrs.field(default="не указан", validator=_not_blank)
+    #: How often :meth:`clientops.ClientOps.record_call_event` tries again when another worker
+    #: changed the same call meanwhile (events of one call handled at once).
+    conflict_retries: int = attrs.field(default=5, validator=_seconds)
 
 
 # --------------------------------------------------------------------------- missed calls
@@ -819,6 +834,21 @@ class Telephony(Protocol):
 
     def close(self) -> None:
         """Release connections. Idempotent."""
+
+
+@attrs.frozen(kw_only=True)
+class IncomingCallNotice:
+    """What the operator's screen shows when an incoming call starts (the
+    ``clientops_incoming_call`` hook): the call so far, the caller's card when a card holds
+    the number, and where the call should go — the card's manager when the card names one who
+    is not away today, else nobody yet (the operator asks, as the incoming-call rule says).
+    ``greeting`` is the first line of the script for whoever answers (``{manager}`` left for
+    their first name)."""
+
+    entry: CallLogEntry
+    client: Client | None = None
+    manager: Employee | None = None
+    greeting: str = ""
 
 
 #: What a telephony plugin registers under a name: builds a backend from keyword options.
