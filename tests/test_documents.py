@@ -438,7 +438,8 @@ def test_vat_and_amounts_round_half_up() -> None:
 
 
 def test_values_offer_exactly_the_fields_of_their_type() -> None:
-    # the order documents come after these; tests/test_order_documents.py checks them
+    # the billing and order documents come after these: tests/test_billing_documents.py and
+    # tests/test_order_documents.py check them
     assert [t.kind for t in DOCUMENT_TYPES][: len(SAMPLES)] == list(SAMPLES)
     for kind in DOCUMENT_TYPES[: len(SAMPLES)]:
         context = SAMPLES[kind.kind]()
@@ -457,6 +458,8 @@ def test_values_offer_exactly_the_fields_of_their_type() -> None:
         "folder_title_page",
         "onboarding_checklist",
         "nonconformity_notice",
+        "payment_invoice",
+        "debtors_list",
         "order_request",
         "prepayment_invoice",
     ]

@@ -1,5 +1,6 @@
 """Documents as .docx: the act of completed works, the software transfer act, the client
-folder's title page, the onboarding checklist, the notice of nonconformities, the order request
+folder's title page, the onboarding checklist, the notice of nonconformities, the invoice (its
+duplicate, the corrected one) and the list of debtors of the monthly billing, the order request
 with its specification, the prepayment invoice, your templates.
 
 A document is a typed context (a frozen attrs value) and a layout. :func:`render_document`
@@ -35,13 +36,22 @@ from clientops._documents._acts import (
     SoftwareItem,
     SoftwareTransferAct,
 )
+from clientops._documents._billing import (
+    DebtorRow,
+    DebtorsList,
+    InvoiceRef,
+    PaymentInvoice,
+    format_long_date,
+)
 from clientops._documents._engine import (
     COMPLETED_WORKS_ACT,
+    DEBTORS_LIST,
     DOCUMENT_TYPES,
     FOLDER_TITLE_PAGE,
     NONCONFORMITY_NOTICE,
     ONBOARDING_CHECKLIST,
     ORDER_REQUEST,
+    PAYMENT_INVOICE,
     PREPAYMENT_INVOICE,
     SOFTWARE_TRANSFER_ACT,
     DocumentType,
@@ -83,29 +93,35 @@ __all__ = [
     "A4",
     "APPENDIX_1_ACTIONS",
     "COMPLETED_WORKS_ACT",
+    "DEBTORS_LIST",
     "DOCUMENT_TYPES",
     "FOLDER_TITLE_PAGE",
     "MAX_RUBLES",
     "NONCONFORMITY_NOTICE",
     "ONBOARDING_CHECKLIST",
     "ORDER_REQUEST",
+    "PAYMENT_INVOICE",
     "PREPAYMENT_INVOICE",
     "SOFTWARE_TRANSFER_ACT",
     "ActItem",
     "BankDetails",
     "ChecklistRow",
     "CompletedWorksAct",
+    "DebtorRow",
+    "DebtorsList",
     "DocumentType",
     "Fields",
     "FolderTitlePage",
     "InvoiceLine",
     "InvoiceParty",
+    "InvoiceRef",
     "NonconformityNotice",
     "NoticeItem",
     "OnboardingChecklist",
     "OrderRequest",
     "PageSetup",
     "Party",
+    "PaymentInvoice",
     "PrepaymentInvoice",
     "SoftwareItem",
     "SoftwareTransferAct",
@@ -117,6 +133,7 @@ __all__ = [
     "builtin_template",
     "document_type",
     "format_date",
+    "format_long_date",
     "format_money",
     "format_quantity",
     "load_template",

@@ -16,6 +16,15 @@ from clientops._documents._acts import (
     completed_works_values,
     software_transfer_values,
 )
+from clientops._documents._billing import (
+    DEBTORS_LIST_FIELDS,
+    PAYMENT_INVOICE_FIELDS,
+    DebtorsList,
+    PaymentInvoice,
+    debtors_list_values,
+    payment_invoice_values,
+)
+from clientops._documents._billing_layouts import debtors_list_layout, payment_invoice_layout
 from clientops._documents._layouts import (
     A4,
     PageSetup,
@@ -55,11 +64,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COMPLETED_WORKS_ACT",
+    "DEBTORS_LIST",
     "DOCUMENT_TYPES",
     "FOLDER_TITLE_PAGE",
     "NONCONFORMITY_NOTICE",
     "ONBOARDING_CHECKLIST",
     "ORDER_REQUEST",
+    "PAYMENT_INVOICE",
     "PREPAYMENT_INVOICE",
     "SOFTWARE_TRANSFER_ACT",
     "DocumentType",
@@ -144,13 +155,32 @@ PREPAYMENT_INVOICE: DocumentType[PrepaymentInvoice] = DocumentType(
     prepayment_invoice_values,
     prepayment_invoice_layout,
 )
-#: Every document clientops can draw, in the order of the docs.
+PAYMENT_INVOICE: DocumentType[PaymentInvoice] = DocumentType(
+    "payment_invoice",
+    "Счёт на оплату",
+    PaymentInvoice,
+    PAYMENT_INVOICE_FIELDS,
+    payment_invoice_values,
+    payment_invoice_layout,
+)
+DEBTORS_LIST: DocumentType[DebtorsList] = DocumentType(
+    "debtors_list",
+    "Список должников",
+    DebtorsList,
+    DEBTORS_LIST_FIELDS,
+    debtors_list_values,
+    debtors_list_layout,
+)
+#: Every document clientops can draw: the acts, the client folder's papers, the monthly
+#: billing's, the order's.
 DOCUMENT_TYPES: tuple[DocumentType[Any], ...] = (
     COMPLETED_WORKS_ACT,
     SOFTWARE_TRANSFER_ACT,
     FOLDER_TITLE_PAGE,
     ONBOARDING_CHECKLIST,
     NONCONFORMITY_NOTICE,
+    PAYMENT_INVOICE,
+    DEBTORS_LIST,
     ORDER_REQUEST,
     PREPAYMENT_INVOICE,
 )
@@ -212,7 +242,8 @@ def render_document(
 ) -> bytes:
     """The .docx (bytes) of ``context``: a :class:`CompletedWorksAct`, a
     :class:`SoftwareTransferAct`, a :class:`FolderTitlePage`, an :class:`OnboardingChecklist`,
-    a :class:`NonconformityNotice`, an :class:`OrderRequest` or a :class:`PrepaymentInvoice`.
+    a :class:`NonconformityNotice`, a :class:`PaymentInvoice`, a :class:`DebtorsList`, an
+    :class:`OrderRequest` or a :class:`PrepaymentInvoice`.
 
     With ``template``, that template draws it. Otherwise, when a ``host`` is given, a plugin
     may draw it (``clientops_render_document``); when none does, the built-in layout on

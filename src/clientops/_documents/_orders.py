@@ -62,7 +62,9 @@ from clientops.orders import Order, OrderSpecification, OrderStage
 
 __all__ = [
     "INVOICE_FIELDS",
+    "INVOICE_LINE_FIELDS",
     "INVOICE_PARTY_FIELDS",
+    "INVOICE_SCALARS",
     "ORDER_REQUEST_FIELDS",
     "SPECIFICATION_LABELS",
     "BankDetails",
@@ -70,6 +72,7 @@ __all__ = [
     "InvoiceParty",
     "OrderRequest",
     "PrepaymentInvoice",
+    "invoice_values",
     "order_request_for",
     "order_request_values",
     "prepayment_invoice_for",
@@ -162,18 +165,29 @@ def _flag(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None
         raise _fail(instance, attribute, "must be True or False")
 
 
+def _tuple_of(kind: type, *, empty: str | None) -> Any:
+    """A tuple of ``kind`` naming each element that is not one; ``empty`` is the problem of an
+    empty tuple (``None``: it may be empty)."""
+    article = "an" if kind.__name__[:1] in "AEIOU" else "a"
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, tuple):
+            raise _fail(instance, attribute, "must be a tuple")
+        if empty is not None and not value:
+            raise _fail(instance, attribute, empty)
+        errors = [
+            FieldError(f"{attribute.name}[{i}]", f"must be {article} {kind.__name__}")
+            for i, element in enumerate(value)
+            if not isinstance(element, kind)
+        ]
+        if errors:
+            raise ValidationError(errors, subject=type(instance).__name__)
+
+    return check
+
+
 def _lines(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, tuple):
-        raise _fail(instance, attribute, "must be a tuple")
-    if not value:
-        raise _fail(instance, attribute, "at least one line is required")
-    errors = [
-        FieldError(f"{attribute.name}[{i}]", "must be an InvoiceLine")
-        for i, line in enumerate(value)
-        if not isinstance(line, InvoiceLine)
-    ]
-    if errors:
-        raise ValidationError(errors, subject=type(instance).__name__)
+    _tuple_of(InvoiceLine, empty="at least one line is required")(instance, attribute, value)
 
 
 def _percent(value: object) -> object:
@@ -278,13 +292,24 @@ def _signature(name: str) -> str:
     return f"{SIGNATURE_LINE} / {name or SIGNATURE_LINE} /"
 
 
-def _vat_texts(amount: Money, rate: Decimal | None) -> tuple[str, str, str]:
-    """(the VAT, its rate, the VAT line) of an amount that includes it."""
-    vat = _included_vat(amount, rate)
+def _added_vat(amount: Money, rate: Decimal | None) -> Money | None:
+    """The VAT added on top of ``amount``, rounded half-up to kopecks; ``None`` without VAT."""
+    if rate is None:
+        return None
+    return Money((amount.amount * rate / _HUNDRED).quantize(_CENT, ROUND_HALF_UP))
+
+
+def _vat_texts(
+    amount: Money, rate: Decimal | None, *, included: bool = True
+) -> tuple[str, str, str]:
+    """(the VAT, its rate, the VAT line) of an amount that includes it, or, when not
+    ``included``, to which it is added («Сумма НДС»)."""
+    vat = _included_vat(amount, rate) if included else _added_vat(amount, rate)
     if vat is None or rate is None:
         return "", "", "Без налога (НДС)"
     rate_text = f"{format_quantity(rate)}%"
-    return format_money(vat), rate_text, f"В том числе НДС ({rate_text}): {format_money(vat)}"
+    label = "В том числе НДС" if included else "Сумма НДС"
+    return format_money(vat), rate_text, f"{label} ({rate_text}): {format_money(vat)}"
 
 
 def order_request_values(request: OrderRequest) -> Values:
@@ -350,7 +375,7 @@ def order_request_values(request: OrderRequest) -> Values:
     }
 
 
-# ------------------------------------------------------------------------------ the invoice
+# ------------------------------------------------------------------------------ invoices
 
 
 @attrs.frozen
@@ -405,7 +430,41 @@ class InvoiceLine:
 
 
 @attrs.frozen
-class PrepaymentInvoice:
+class _Invoice:
+    """What every invoice holds, first among its fields: its number and date, the supplier
+    (the payee) with its bank details, the buyer, and the lines. Each kind of invoice adds its
+    own fields, and names what is inconsistent between them in :meth:`_problems`."""
+
+    number: str = attrs.field(metadata=_check(_required))
+    date: dt.date = attrs.field(metadata=_check(_date))
+    supplier: InvoiceParty = attrs.field(metadata=_check(_instance(InvoiceParty)))
+    bank: BankDetails = attrs.field(metadata=_check(_instance(BankDetails)))
+    buyer: InvoiceParty = attrs.field(metadata=_check(_instance(InvoiceParty)))
+    lines: tuple[InvoiceLine, ...] = attrs.field(metadata=_check(_lines))
+
+    def __attrs_post_init__(self) -> None:
+        _validate(self)
+        problems = self._problems()
+        if problems:
+            raise ValidationError(problems, subject=type(self).__name__)
+
+    def _problems(self) -> list[FieldError]:
+        """What is wrong between fields that are each right on their own."""
+        return []
+
+    def _due_problems(self, due_date: dt.date | None) -> list[FieldError]:
+        if due_date is None or due_date >= self.date:
+            return []
+        return [FieldError("due_date", f"{due_date} is before the invoice date {self.date}")]
+
+    @property
+    def total(self) -> Money:
+        """The sum of the lines' amounts."""
+        return sum((line.amount for line in self.lines), Money(0))
+
+
+@attrs.frozen
+class PrepaymentInvoice(_Invoice):
     """A prepayment invoice (счёт на предоплату): the ``supplier`` (your company, the payee,
     with its ``bank`` details) asks the ``buyer`` to pay ``prepayment_percent`` of the total
     of ``lines`` by ``due_date``, on the ``basis`` (an order request, a contract; may be
@@ -417,12 +476,6 @@ class PrepaymentInvoice:
     signatures (blank: written by hand).
     """
 
-    number: str = attrs.field(metadata=_check(_required))
-    date: dt.date = attrs.field(metadata=_check(_date))
-    supplier: InvoiceParty = attrs.field(metadata=_check(_instance(InvoiceParty)))
-    bank: BankDetails = attrs.field(metadata=_check(_instance(BankDetails)))
-    buyer: InvoiceParty = attrs.field(metadata=_check(_instance(InvoiceParty)))
-    lines: tuple[InvoiceLine, ...] = attrs.field(metadata=_check(_lines))
     due_date: dt.date = attrs.field(metadata=_check(_date))
     basis: str = attrs.field(default="", metadata=_check(_text))
     vat_rate: Decimal | None = attrs.field(default=Decimal(20), metadata=_check(_vat_rate))
@@ -432,18 +485,8 @@ class PrepaymentInvoice:
     head: str = attrs.field(default="", metadata=_check(_text))
     accountant: str = attrs.field(default="", metadata=_check(_text))
 
-    def __attrs_post_init__(self) -> None:
-        _validate(self)
-        if self.due_date < self.date:
-            raise ValidationError(
-                [FieldError("due_date", f"{self.due_date} is before the invoice date {self.date}")],
-                subject=type(self).__name__,
-            )
-
-    @property
-    def total(self) -> Money:
-        """The sum of the lines' amounts."""
-        return sum((line.amount for line in self.lines), Money(0))
+    def _problems(self) -> list[FieldError]:
+        return self._due_problems(self.due_date)
 
     @property
     def vat(self) -> Money | None:
@@ -484,26 +527,41 @@ def _invoice_party(role: str, party: InvoiceParty) -> dict[str, str]:
     }
 
 
-INVOICE_FIELDS = Fields(
-    scalars={
+#: The text fields every invoice offers: its number and dates, the parties and the bank, the
+#: total of the lines with its VAT, the amount to pay in words, and the signatures.
+INVOICE_SCALARS = frozenset(
+    {
         "number", "date", "due_date", "basis",
         *(f"{role}.{field}" for role in ("supplier", "buyer") for field in INVOICE_PARTY_FIELDS),
         "bank.name", "bank.bik", "bank.account", "bank.correspondent_account",
         "lines_count", "total", "total_in_words", "vat", "vat_rate", "vat_line",
-        "prepayment_percent", "prepayment", "prepayment_vat", "payment_line", "amount_in_words",
-        "head", "accountant", "head_signature", "accountant_signature",
+        "amount_in_words", "head", "accountant", "head_signature", "accountant_signature",
+    }
+)  # fmt: skip
+#: The fields of each of an invoice's ``lines``.
+INVOICE_LINE_FIELDS = frozenset({"n", "name", "unit", "quantity", "price", "amount"})
+
+INVOICE_FIELDS = Fields(
+    scalars={
+        *INVOICE_SCALARS, "prepayment_percent", "prepayment", "prepayment_vat", "payment_line"
     },
-    lists={"lines": {"n", "name", "unit", "quantity", "price", "amount"}},
+    lists={"lines": INVOICE_LINE_FIELDS},
 )  # fmt: skip
 
 
-def prepayment_invoice_values(invoice: PrepaymentInvoice) -> Values:
-    """The strings the placeholders of a prepayment invoice (:data:`INVOICE_FIELDS`) take.
-
-    ``total`` and ``vat_line`` are those of the lines; ``prepayment`` is the amount to pay,
-    ``amount_in_words`` is the prepayment in words (``total_in_words`` the total's), and
-    ``payment_line`` says what to pay with its VAT. ``basis`` is «—» when empty.
-    """
+def invoice_values(
+    invoice: _Invoice,
+    *,
+    basis: str,
+    vat_rate: Decimal | None,
+    head: str,
+    accountant: str,
+    vat_included: bool = True,
+) -> dict[str, str | list[Mapping[str, str]]]:
+    """The values every invoice shares (:data:`INVOICE_SCALARS` and ``lines``) but for its
+    dates and the amount to pay in words, which each kind writes its own way: ``total`` and
+    the VAT are those of the lines (the VAT ``vat_included`` in them, or added on top),
+    ``basis`` is «—» when empty."""
     amounts = [line.amount for line in invoice.lines]
     lines: list[Mapping[str, str]] = [
         {
@@ -517,20 +575,10 @@ def prepayment_invoice_values(invoice: PrepaymentInvoice) -> Values:
         for n, (line, amount) in enumerate(zip(invoice.lines, amounts, strict=True), 1)
     ]
     total = sum(amounts, Money(0))
-    vat_text, rate_text, vat_line = _vat_texts(total, invoice.vat_rate)
-    prepayment = invoice.prepayment
-    prepayment_vat = _included_vat(prepayment, invoice.vat_rate)
-    prepayment_vat_text = "" if prepayment_vat is None else format_money(prepayment_vat)
-    tax = (
-        f"в том числе НДС ({rate_text}): {prepayment_vat_text} руб."
-        if prepayment_vat_text
-        else "без налога (НДС)."
-    )
+    vat_text, rate_text, vat_line = _vat_texts(total, vat_rate, included=vat_included)
     return {
         "number": invoice.number,
-        "date": format_date(invoice.date),
-        "due_date": format_date(invoice.due_date),
-        "basis": invoice.basis if invoice.basis.strip() else DASH,
+        "basis": basis if basis.strip() else DASH,
         **_invoice_party("supplier", invoice.supplier),
         **_invoice_party("buyer", invoice.buyer),
         "bank.name": invoice.bank.bank,
@@ -544,15 +592,43 @@ def prepayment_invoice_values(invoice: PrepaymentInvoice) -> Values:
         "vat": vat_text,
         "vat_rate": rate_text,
         "vat_line": vat_line,
+        "head": head,
+        "accountant": accountant,
+        "head_signature": _signature(head),
+        "accountant_signature": _signature(accountant),
+    }
+
+
+def prepayment_invoice_values(invoice: PrepaymentInvoice) -> Values:
+    """The strings the placeholders of a prepayment invoice (:data:`INVOICE_FIELDS`) take.
+
+    ``total`` and ``vat_line`` are those of the lines; ``prepayment`` is the amount to pay,
+    ``amount_in_words`` is the prepayment in words (``total_in_words`` the total's), and
+    ``payment_line`` says what to pay with its VAT. ``basis`` is «—» when empty.
+    """
+    rate = invoice.vat_rate
+    prepayment = invoice.prepayment
+    prepayment_vat, rate_text, _ = _vat_texts(prepayment, rate)
+    tax = (
+        f"в том числе НДС ({rate_text}): {prepayment_vat} руб."
+        if prepayment_vat
+        else "без налога (НДС)."
+    )
+    return {
+        **invoice_values(
+            invoice,
+            basis=invoice.basis,
+            vat_rate=rate,
+            head=invoice.head,
+            accountant=invoice.accountant,
+        ),
+        "date": format_date(invoice.date),
+        "due_date": format_date(invoice.due_date),
         "prepayment_percent": f"{format_quantity(invoice.prepayment_percent)}%",
         "prepayment": format_money(prepayment),
-        "prepayment_vat": prepayment_vat_text,
+        "prepayment_vat": prepayment_vat,
         "payment_line": f"К оплате: {format_money(prepayment)} руб., {tax}",
         "amount_in_words": amount_in_words(prepayment),
-        "head": invoice.head,
-        "accountant": invoice.accountant,
-        "head_signature": _signature(invoice.head),
-        "accountant_signature": _signature(invoice.accountant),
     }
 
 

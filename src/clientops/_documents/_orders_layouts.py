@@ -5,11 +5,16 @@ the prepayment invoice, drawn like the acts (:mod:`._layouts`) on the page of a
 The invoice follows the customary Russian form: the payee's bank details in a framed block at
 the top, the title with a rule under it, the supplier and the buyer, a numbered table of
 lines, the totals at the right, «Всего наименований N, на сумму …», the amount in words and the
-signatures of the head and the accountant.
+signatures of the head and the accountant. :func:`invoice_layout` draws it for every kind of
+invoice, each giving only the lines (:class:`Line`) that differ: the prepayment invoice here,
+the month's invoice (счёт на оплату) in :mod:`._billing_layouts`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import attrs
 from docx.document import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
@@ -24,9 +29,17 @@ from clientops._documents._layouts import PageSetup, _grid, _paragraph, new_docu
 __all__ = [
     "BANK_LABELS",
     "INVOICE_HEAD",
+    "IN_WORDS",
     "SPECIFICATION_HEAD",
+    "TOTAL",
+    "VAT",
+    "Line",
+    "invoice_layout",
+    "invoice_title",
     "order_request_layout",
     "prepayment_invoice_layout",
+    "summary",
+    "to_pay",
 ]
 
 
@@ -41,14 +54,21 @@ def _cell_text(cell: _Cell, *lines: tuple[str, bool, float | None]) -> None:
             run.font.size = Pt(size)
 
 
-def _rule_under(paragraph: Paragraph) -> None:
-    """A thick line under the paragraph, as under the title of an invoice."""
+def _border(paragraph: Paragraph, sides: Sequence[str]) -> None:
+    """A thick line on ``sides`` of the paragraph (``bottom``: the rule under the title of an
+    invoice; all four: a frame)."""
     properties = paragraph._p.get_or_add_pPr()
     borders = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for name, value in (("w:val", "single"), ("w:sz", "12"), ("w:space", "1"), ("w:color", "auto")):
-        bottom.set(qn(name), value)
-    borders.append(bottom)
+    for side in sides:  # the schema's order: top, left, bottom, right
+        line = OxmlElement(f"w:{side}")
+        for name, value in (
+            ("w:val", "single"),
+            ("w:sz", "12"),
+            ("w:space", "1"),
+            ("w:color", "auto"),
+        ):
+            line.set(qn(name), value)
+        borders.append(line)
     properties.append(borders)
 
 
@@ -159,42 +179,110 @@ def _bank_block(document: Document, page: PageSetup) -> Table:
     return table
 
 
-def prepayment_invoice_layout(page: PageSetup) -> bytes:
-    """The prepayment invoice as a template, in the customary form of a Russian invoice."""
-    document = new_document(page, "Счёт на предоплату")
-    _bank_block(document, page)
-    title = _paragraph(
-        document,
-        ("Счёт на предоплату № {{ number }} от {{ date }}", True),
-        size=14,
-        space_after=10,
+@attrs.frozen
+class Line:
+    """One paragraph of an invoice's layout, in one run: its text with placeholders, bold or
+    not, its alignment and type size (``None``: the paragraph's), the space before and after
+    it in points (``None``: the style's), a thick rule under it, a frame around it."""
+
+    text: str
+    bold: bool = False
+    align: WD_ALIGN_PARAGRAPH | None = None
+    size: float | None = None
+    before: float | None = None
+    after: float | None = None
+    rule: bool = False
+    frame: bool = False
+
+    def put(self, document: Document) -> Paragraph:
+        """Add the paragraph at the end of ``document``."""
+        paragraph = _paragraph(
+            document,
+            (self.text, self.bold),
+            align=self.align,
+            size=self.size,
+            space_after=self.after,
+        )
+        if self.before is not None:
+            paragraph.paragraph_format.space_before = Pt(self.before)
+        if self.rule or self.frame:
+            _border(paragraph, ("top", "left", "bottom", "right") if self.frame else ("bottom",))
+        return paragraph
+
+
+def invoice_title(text: str) -> Line:
+    """The title of an invoice: large, bold, a rule under it."""
+    return Line(text, bold=True, size=14, before=14, after=10, rule=True)
+
+
+#: The lines under an invoice's table: its total, its VAT, and how many lines for how much.
+TOTAL = Line("Итого: {{ total }}", bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT, before=4)
+VAT = Line("{{ vat_line }}", bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
+IN_WORDS = Line("{{ amount_in_words }}", bold=True, after=8)
+
+
+def to_pay(text: str) -> Line:
+    """The last of the totals at the right: what to pay."""
+    return Line(text, bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT, after=8)
+
+
+def summary(amount: str) -> Line:
+    """«Всего наименований N, на сумму …» for the placeholder ``amount``."""
+    return Line(
+        f"Всего наименований {{{{ lines_count }}}}, на сумму {{{{ {amount} }}}} руб.", after=0
     )
-    title.paragraph_format.space_before = Pt(14)
-    _rule_under(title)
+
+
+def invoice_layout(
+    page: PageSetup,
+    title: str,
+    *,
+    top: Sequence[Line] = (),
+    heading: Sequence[Line],
+    totals: Sequence[Line],
+    closing: Sequence[Line],
+    accountant: str,
+) -> bytes:
+    """An invoice in the customary Russian form, the parts that differ between kinds given:
+    the ``top`` lines above the bank details block, the ``heading`` under it (the title
+    first), the ``totals`` under the table of lines and the ``closing`` lines under them; the
+    parties and the basis, the table, and the signatures of the head and the ``accountant``
+    (its label) are the same for every kind."""
+    document = new_document(page, title)
+    for line in top:
+        line.put(document)
+    _bank_block(document, page)
+    for line in heading:
+        line.put(document)
     _paragraph(document, ("Поставщик (Исполнитель): ", False), ("{{ supplier.full }}", True))
     _paragraph(document, ("Покупатель (Заказчик): ", False), ("{{ buyer.full }}", True))
     _paragraph(document, ("Основание: ", False), ("{{ basis }}", True), space_after=8)
     widths = (8, 62, 17, 11, 31, 36)
     _grid(document, page, INVOICE_HEAD, _INVOICE_ROW, widths, frozenset({0, 2, 4, 5}))
-    total = _paragraph(document, ("Итого: {{ total }}", True), align=WD_ALIGN_PARAGRAPH.RIGHT)
-    total.paragraph_format.space_before = Pt(4)
-    _paragraph(document, ("{{ vat_line }}", True), align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _paragraph(
-        document,
-        ("Всего к оплате (предоплата {{ prepayment_percent }}): {{ prepayment }}", True),
-        align=WD_ALIGN_PARAGRAPH.RIGHT,
-        space_after=8,
-    )
-    _paragraph(
-        document,
-        ("Всего наименований {{ lines_count }}, на сумму {{ total }} руб.", False),
-        space_after=0,
-    )
-    _paragraph(document, ("{{ payment_line }}", False), space_after=0)
-    _paragraph(document, ("{{ amount_in_words }}", True), space_after=8)
-    due = _paragraph(document, ("Оплатить не позднее {{ due_date }}.", False))
-    _rule_under(due)
+    for line in (*totals, *closing):
+        line.put(document)
     _sign_line(document, page, "Руководитель", "{{ head_signature }}")
-    _sign_line(document, page, "Главный бухгалтер", "{{ accountant_signature }}")
+    _sign_line(document, page, accountant, "{{ accountant_signature }}")
     _paragraph(document, ("М.П.", False)).paragraph_format.space_before = Pt(8)
     return to_bytes(document)
+
+
+def prepayment_invoice_layout(page: PageSetup) -> bytes:
+    """The prepayment invoice as a template, in the customary form of a Russian invoice."""
+    return invoice_layout(
+        page,
+        "Счёт на предоплату",
+        heading=(invoice_title("Счёт на предоплату № {{ number }} от {{ date }}"),),
+        totals=(
+            TOTAL,
+            VAT,
+            to_pay("Всего к оплате (предоплата {{ prepayment_percent }}): {{ prepayment }}"),
+        ),
+        closing=(
+            summary("total"),
+            Line("{{ payment_line }}", after=0),
+            IN_WORDS,
+            Line("Оплатить не позднее {{ due_date }}.", rule=True),
+        ),
+        accountant="Главный бухгалтер",
+    )
