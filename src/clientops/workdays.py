@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 import attrs
@@ -66,7 +66,8 @@ class WorkCalendar(Protocol):
 def _dates(values: Iterable[date]) -> frozenset[date]:
     days = frozenset(values)
     for day in days:
-        if not isinstance(day, date):
+        # a datetime is a date too, but never equal to one: it would be silently ignored
+        if not isinstance(day, date) or isinstance(day, datetime):
             raise TypeError(f"expected dates, got {day!r}")
     return days
 
@@ -130,6 +131,13 @@ class ProductionCalendar:
     ) -> None:
         if country not in holidays.list_supported_countries():
             raise ValueError(f"country: the holidays package has no calendar for {country!r}")
+        if subdiv is not None:
+            try:
+                holidays.country_holidays(country, subdiv=subdiv)
+            except NotImplementedError:
+                raise ValueError(
+                    f"subdiv: the holidays package has no subdivision {subdiv!r} of {country!r}"
+                ) from None
         self.country = country
         self.subdiv = subdiv
         self.extra_holidays = _dates(extra_holidays)

@@ -1,0 +1,1263 @@
+"""Billing and collection as pure functions: data in, decisions out (seed 002, processes 2, 8, 10).
+
+Nothing here stores, sends or reads the clock. The shell reads subscriptions, invoices and
+payments, calls these functions with the :class:`~clientops.billing.BillingPolicy` and the
+:class:`~clientops.workdays.WorkCalendar`, and records what they return.
+
+* :func:`billing_date` — the day a month's invoices are issued (the 15th, or the working day
+  the policy's :class:`~clientops.billing.WeekendRule` picks).
+* :func:`plan_billing` — the invoices to issue for a month, one per subscription billed that
+  month, and every subscription skipped with the reason. Idempotent: invoices already issued
+  for the month are passed in and never planned again, and numbers are only handed out to
+  the invoices still to issue, so a run interrupted half way and planned again issues the
+  rest under the numbers the first plan gave them.
+* :func:`one_off_invoice`, :func:`correct_invoice`, :func:`cancel_invoice`,
+  :func:`duplicate_invoice` — the other ways an invoice is made or changed; never a silent edit.
+* :func:`allocate_payment` — a payment spread over the client's open invoices (the one it names
+  first, then the oldest), the rest kept as the client's :class:`~clientops.billing.Credit`.
+  :func:`payment_from_statement` and :func:`payments_from_matches` turn the output of
+  :mod:`clientops.bank_statements` into payments; :func:`open_invoice` turns an invoice into
+  the :class:`~clientops.bank_statements.OpenInvoice` matching needs.
+* :func:`reminder_reactions` — from the 20th, every working day, one reminder call per client
+  with an unpaid invoice. :func:`debtors` — who owes what on a day.
+* :func:`payment_plan` — the supplier bills: what is owed to whom and by when.
+
+Example: November 2026, the 15th is a Sunday, so invoices are issued on Friday the 13th::
+
+    >>> from datetime import date
+    >>> from clientops.billing import BillingPolicy, Month, Subscription, SubscriptionId
+    >>> from clientops.model import ClientId, Money
+    >>> from clientops.workdays import russian_calendar
+    >>> policy, calendar = BillingPolicy(), russian_calendar()
+    >>> november = Month.parse("2026-11")
+    >>> billing_date(november, policy, calendar)
+    datetime.date(2026, 11, 13)
+    >>> subs = [
+    ...     Subscription(SubscriptionId("s1"), ClientId("c1"), Money("12000"), date(2026, 1, 1)),
+    ...     Subscription(SubscriptionId("s2"), ClientId("c2"), Money("3000"), date(2026, 11, 16)),
+    ...     Subscription(SubscriptionId("s3"), ClientId("c3"), Money("5000"), date(2027, 1, 1)),
+    ... ]
+    >>> plan = plan_billing(november, subs, [], policy, calendar)
+    >>> [(i.number, i.lines[0].name, str(i.total)) for i in plan.to_issue]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('2026-00001', 'Абонентское обслуживание за ноябрь 2026 г.', '12000.00 RUB'),
+     ('2026-00002', 'Абонентское обслуживание за ноябрь 2026 г. (с 16 по 30 ноября)',
+      '1500.00 RUB')]
+    >>> [(s.subscription_id, s.reason.value) for s in plan.skipped]
+    [('s3', 'not_active')]
+    >>> again = plan_billing(november, subs, plan.to_issue, policy, calendar)
+    >>> again.to_issue, [s.reason.value for s in again.skipped]
+    ((), ['already_issued', 'already_issued', 'not_active'])
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta, tzinfo
+from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import attrs
+
+from clientops._documents._words import format_date, format_money
+from clientops.bank_statements import (
+    MatchResult,
+    OpenInvoice,
+    StatementPayment,
+    invoice_number_key,
+)
+from clientops.billing import (
+    Allocation,
+    BillingPolicy,
+    Credit,
+    DuplicateSent,
+    Invoice,
+    InvoiceId,
+    InvoiceLine,
+    InvoiceStatus,
+    Month,
+    Payment,
+    PaymentId,
+    PaymentSource,
+    PaymentTerms,
+    ProRating,
+    Subscription,
+    SubscriptionId,
+    SupplierBill,
+    SupplierBillStatus,
+    WeekendRule,
+)
+from clientops.errors import DuplicateError, FieldError, TransitionError, ValidationError
+from clientops.model import (
+    Appeal,
+    AppealId,
+    AppealType,
+    ClientId,
+    EmployeeId,
+    Money,
+    Reaction,
+    ReactionId,
+    ReactionKind,
+)
+from clientops.workdays import (
+    WorkCalendar,
+    add_working_days,
+    next_working_day,
+    previous_working_day,
+)
+
+__all__ = [
+    "INVOICE_ACTIONS",
+    "AllocationBatch",
+    "AllocationResult",
+    "BillingPlan",
+    "Debtor",
+    "InvoiceCorrection",
+    "PaymentPlan",
+    "PaymentPlanRow",
+    "PlannedCorrection",
+    "Reminders",
+    "Skip",
+    "SkipReason",
+    "allocate_payment",
+    "allocate_payments",
+    "billing_appeal_id",
+    "billing_date",
+    "cancel_invoice",
+    "correct_invoice",
+    "debtors",
+    "due_date",
+    "duplicate_invoice",
+    "invoice_id_for",
+    "next_invoice_numbers",
+    "one_off_invoice",
+    "open_invoice",
+    "open_invoices",
+    "payment_from_statement",
+    "payment_id_for",
+    "payment_plan",
+    "payments_from_matches",
+    "plan_billing",
+    "reminder_reaction_id",
+    "reminder_reactions",
+    "subscription_lines",
+]
+
+T = TypeVar("T")
+_S = InvoiceStatus
+
+#: What may be done to an invoice at which status.
+INVOICE_ACTIONS: dict[str, tuple[InvoiceStatus, ...]] = {
+    "allocate_payment": (_S.ISSUED, _S.PARTLY_PAID),
+    "correct": (_S.ISSUED, _S.PARTLY_PAID, _S.PAID),
+    "cancel": (_S.ISSUED,),
+    "send_duplicate": (_S.ISSUED, _S.PARTLY_PAID, _S.PAID),
+}
+
+
+# --------------------------------------------------------------------------- input checks
+
+
+def _fail(subject: str, path: str, message: str) -> ValidationError:
+    return ValidationError([FieldError(path, message)], subject=subject)
+
+
+def _expect(value: object, kind: type | tuple[type, ...], path: str, subject: str) -> None:
+    if not isinstance(value, kind):
+        name = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise _fail(subject, path, f"must be a {name}, got {type(value).__name__}")
+
+
+def _day(value: object, path: str, subject: str) -> None:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise _fail(subject, path, f"must be a date, got {value!r}")
+
+
+def _aware(value: object, path: str, subject: str) -> None:
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise _fail(subject, path, f"must be a timezone-aware datetime, got {value!r}")
+
+
+def _items(values: Iterable[T], kind: type[T], path: str, subject: str) -> list[T]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise _fail(subject, path, f"must be an iterable of {kind.__name__}")
+    items = list(values)
+    bad = [
+        FieldError(f"{path}[{i}]", f"must be a {kind.__name__}, got {type(item).__name__}")
+        for i, item in enumerate(items)
+        if not isinstance(item, kind)
+    ]
+    if bad:
+        raise ValidationError(bad, subject=subject)
+    return items
+
+
+def _invoices(values: Iterable[Invoice], path: str, subject: str) -> list[Invoice]:
+    return _items(values, Invoice, path, subject)
+
+
+def _context(policy: object, calendar: object, subject: str) -> None:
+    _expect(policy, BillingPolicy, "policy", subject)
+    if not isinstance(calendar, WorkCalendar):
+        raise _fail(subject, "calendar", f"must be a WorkCalendar, got {type(calendar).__name__}")
+
+
+def _zone(tz: tzinfo | str, subject: str) -> tzinfo:
+    if isinstance(tz, tzinfo):
+        return tz
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise _fail(subject, "tz", f"unknown time zone {tz!r}") from None
+
+
+def _refuse(invoice: Invoice, action: str, reason: str = "") -> TransitionError:
+    return TransitionError(
+        f"invoice {invoice.number}",
+        current=invoice.status.value,
+        attempted=action,
+        allowed=[a for a, sources in INVOICE_ACTIONS.items() if invoice.status in sources],
+        reason=reason,
+    )
+
+
+def _rub(money: Money) -> str:
+    return format_money(money)
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def billing_date(month: Month, policy: BillingPolicy, calendar: WorkCalendar) -> date:
+    """The day invoices for ``month`` are issued: ``policy.billing_day`` (the 15th), or, when it
+    is not a working day of ``calendar``, the previous working day, the next one, or the day
+    itself, as ``policy.weekend_rule`` says.
+
+    >>> from clientops.workdays import russian_calendar
+    >>> billing_date(Month(2025, 6), BillingPolicy(), russian_calendar())  # 12–15 June off
+    datetime.date(2025, 6, 11)
+    """
+    _expect(month, Month, "month", "billing date")
+    _context(policy, calendar, "billing date")
+    day = month.day(policy.billing_day)
+    if policy.weekend_rule is WeekendRule.PREVIOUS_WORKING_DAY:
+        found = previous_working_day(calendar, day)
+    elif policy.weekend_rule is WeekendRule.NEXT_WORKING_DAY:
+        found = next_working_day(calendar, day)
+    else:
+        found = day
+    return found
+
+
+def due_date(issue_date: date, policy: BillingPolicy, calendar: WorkCalendar) -> date:
+    """The day an invoice issued on ``issue_date`` is to be paid by: ``policy.payment_days``
+    calendar days later, moved to the next working day when that is a day off (Civil Code
+    art. 193), or that many working days later (``PaymentTerms.WORKING_DAYS``).
+
+    >>> from clientops.workdays import russian_calendar
+    >>> due_date(date(2026, 11, 13), BillingPolicy(), russian_calendar())
+    datetime.date(2026, 11, 18)
+    """
+    _day(issue_date, "issue_date", "due date")
+    _context(policy, calendar, "due date")
+    if policy.payment_terms is PaymentTerms.WORKING_DAYS:
+        if policy.payment_days == 0:
+            return issue_date
+        return add_working_days(calendar, issue_date, policy.payment_days)
+    return next_working_day(calendar, issue_date + timedelta(days=policy.payment_days))
+
+
+# --------------------------------------------------------------------------- numbers and ids
+
+
+def invoice_id_for(subscription_id: SubscriptionId, month: Month) -> InvoiceId:
+    """The id of the invoice of a subscription for a month: the same on every run, so a store
+    keyed by it cannot hold two.
+
+    >>> invoice_id_for(SubscriptionId("s1"), Month(2026, 11))
+    'inv-s1-2026-11'
+    """
+    return InvoiceId(f"inv-{subscription_id}-{month}")
+
+
+def next_invoice_numbers(
+    existing: Iterable[Invoice], issue_date: date, policy: BillingPolicy, count: int = 1
+) -> tuple[str, ...]:
+    """The next ``count`` invoice numbers of the year of ``issue_date``: after the highest
+    sequence number among ``existing`` invoices of that year written by
+    ``policy.number_format`` (hand-written numbers do not count but are never repeated).
+
+    >>> next_invoice_numbers([], date(2026, 11, 13), BillingPolicy(), 2)
+    ('2026-00001', '2026-00002')
+    """
+    invoices = _invoices(existing, "existing", "invoice numbers")
+    _day(issue_date, "issue_date", "invoice numbers")
+    _expect(policy, BillingPolicy, "policy", "invoice numbers")
+    if type(count) is not int or count < 0:
+        raise _fail("invoice numbers", "count", f"must be a non-negative int, got {count!r}")
+    year = issue_date.year
+    taken = {invoice_number_key(i.number) for i in invoices}
+    seqs = [policy.number_sequence(i.number, year) for i in invoices]
+    seq = max((s for s in seqs if s is not None), default=0)
+    numbers: list[str] = []
+    while len(numbers) < count:
+        seq += 1
+        number = policy.format_number(seq, issue_date)
+        if invoice_number_key(number) not in taken:
+            numbers.append(number)
+    return tuple(numbers)
+
+
+# --------------------------------------------------------------------------- planning
+
+
+class SkipReason(enum.Enum):
+    """Why :func:`plan_billing` issues nothing for a subscription. The values are stable."""
+
+    NOT_ACTIVE = "not_active"  #: the subscription does not cover a day of the month
+    PAUSED = "paused"  #: paused for every day of the month it covers
+    ZERO_AMOUNT = "zero_amount"  #: the fee (or its pro-rated part) is zero
+    ALREADY_ISSUED = "already_issued"  #: the month's invoice exists (and is right)
+    CANCELLED = "cancelled"  #: the month's invoice was cancelled; not issued again by itself
+    NEEDS_CORRECTION = "needs_correction"  #: the month's invoice exists with another amount
+
+
+@attrs.frozen
+class Skip:
+    """A subscription :func:`plan_billing` issues nothing for: the ``reason`` and a sentence
+    in Russian for a person; ``invoice_number`` names the month's invoice when there is one."""
+
+    subscription_id: SubscriptionId
+    client_id: ClientId
+    reason: SkipReason
+    message: str
+    invoice_number: str | None = None
+
+
+@attrs.frozen
+class PlannedCorrection:
+    """An invoice already issued for the month whose amount the subscription no longer gives
+    (a fee changed retroactively, a pause or end date entered late): ``lines`` are what it
+    should bill (empty: nothing is due any more, cancel it). Pass them to
+    :func:`correct_invoice` (or :func:`cancel_invoice`); the plan never edits an invoice."""
+
+    original: Invoice
+    lines: tuple[InvoiceLine, ...]
+    expected: Money
+
+
+@attrs.frozen
+class BillingPlan:
+    """What a billing run for ``month`` is to do: issue ``to_issue`` (dated ``issue_date``,
+    due ``due_date``), nothing for ``skipped`` (with the reasons), and bring ``corrections``
+    to a person."""
+
+    month: Month
+    issue_date: date
+    due_date: date
+    to_issue: tuple[Invoice, ...]
+    skipped: tuple[Skip, ...]
+    corrections: tuple[PlannedCorrection, ...] = ()
+
+    @property
+    def total(self) -> Money:
+        """The sum of the invoices to issue."""
+        return sum((i.total for i in self.to_issue), Money(0))
+
+    def report(self) -> str:
+        """For a person, in Russian: what is issued, and every subscription skipped and why."""
+        lines = [
+            f"Счета за {self.month}: выставить {len(self.to_issue)} на {_rub(self.total)} руб. "
+            f"от {format_date(self.issue_date)}, пропущено {len(self.skipped)}."
+        ]
+        lines += [
+            f"№ {i.number}: клиент {i.client_id}, {_rub(i.total)} руб." for i in self.to_issue
+        ]
+        lines += [f"Подписка {s.subscription_id}: {s.message}" for s in self.skipped]
+        return "\n".join(lines)
+
+
+def _billed_days(subscription: Subscription, month: Month) -> list[date]:
+    first = month.first_day
+    return [
+        d
+        for d in (first + timedelta(days=n) for n in range(month.days))
+        if subscription.billable(d)
+    ]
+
+
+def _charge(
+    subscription: Subscription, month: Month, policy: BillingPolicy, fee_day: date
+) -> tuple[tuple[InvoiceLine, ...], SkipReason | None, str]:
+    """The lines a subscription bills for a month (at the fee in force on ``fee_day``, the
+    month's billing date), or the reason it bills nothing."""
+    days = _billed_days(subscription, month)
+    if not days:
+        if not any(
+            subscription.covers(month.first_day + timedelta(days=n)) for n in range(month.days)
+        ):
+            if subscription.start > month.last_day:
+                why = f"подписка начинается {format_date(subscription.start)}"
+            else:
+                end = subscription.end or subscription.start
+                why = f"подписка закончилась {format_date(end)}"
+            return (), SkipReason.NOT_ACTIVE, why
+        return (), SkipReason.PAUSED, f"подписка приостановлена на весь {month}"
+    fee = subscription.fee_on(fee_day)
+    whole = len(days) == month.days or policy.pro_rating is ProRating.FULL_MONTH
+    amount = fee if whole else Money(fee.amount * len(days) / month.days, fee.currency)
+    amount = amount.rounded()
+    if amount.amount <= 0:
+        return (), SkipReason.ZERO_AMOUNT, f"сумма за {month} равна нулю"
+    texts = policy.texts
+    contiguous = (days[-1] - days[0]).days + 1 == len(days)
+    template = texts.line if whole else texts.partial_line if contiguous else texts.interrupted_line
+    name = template.format(
+        service=subscription.service,
+        month=policy.month_name(month),
+        month_genitive=policy.month_name(month, genitive=True),
+        year=month.year,
+        from_day=days[0].day,
+        to_day=days[-1].day,
+        days=len(days),
+        month_days=month.days,
+        client=subscription.client_id,
+        invoices="",
+        amount=_rub(amount),
+        count=1,
+    )
+    return (InvoiceLine(name, subscription.unit, 1, amount),), None, ""
+
+
+def subscription_lines(
+    subscription: Subscription, month: Month, policy: BillingPolicy, calendar: WorkCalendar
+) -> tuple[InvoiceLine, ...]:
+    """The invoice lines a subscription bills for a month (empty when it bills nothing): one
+    line, the fee in force on the month's :func:`billing_date`, pro-rated by calendar days when
+    the subscription covers only part of the month (``policy.pro_rating``)."""
+    _expect(subscription, Subscription, "subscription", "subscription lines")
+    _expect(month, Month, "month", "subscription lines")
+    _context(policy, calendar, "subscription lines")
+    return _charge(subscription, month, policy, billing_date(month, policy, calendar))[0]
+
+
+def _net_total(lines: tuple[InvoiceLine, ...], invoice: Invoice) -> Money:
+    return attrs.evolve(invoice, lines=lines, status=_S.ISSUED, paid=Money(0)).total
+
+
+def plan_billing(
+    month: Month,
+    subscriptions: Iterable[Subscription],
+    existing_invoices: Iterable[Invoice],
+    policy: BillingPolicy,
+    calendar: WorkCalendar,
+    *,
+    issue_date: date | None = None,
+    payer_inns: Mapping[ClientId, str] | None = None,
+) -> BillingPlan:
+    """The invoices to issue for ``month``: one per subscription billed in it, in the order of
+    (client, subscription), numbered after the highest number of the year among
+    ``existing_invoices``.
+
+    A subscription is billed for the days of the month it covers (``start`` … ``end``) and is
+    not paused; it is skipped when there are none (``NOT_ACTIVE``, ``PAUSED``), when the amount
+    is zero, or when ``existing_invoices`` hold its invoice for the month (by subscription and
+    period: ``ALREADY_ISSUED``, ``CANCELLED``). The fee is the one in force on the month's
+    billing date, so a fee changed later in the month applies from the next month; when the
+    existing invoice no longer matches what the subscription gives (a change dated back), the
+    plan lists it in ``corrections`` (``NEEDS_CORRECTION``) for :func:`correct_invoice` and
+    changes nothing. A client without a subscription gets no invoice here: see
+    :func:`one_off_invoice`.
+
+    ``issue_date`` defaults to :func:`billing_date`; the VAT rate is the one in force on it.
+    ``payer_inns`` gives the buyer's INN by client when the subscription does not.
+    """
+    subject = "billing plan"
+    _expect(month, Month, "month", subject)
+    subs = _items(subscriptions, Subscription, "subscriptions", subject)
+    invoices = _invoices(existing_invoices, "existing_invoices", subject)
+    _context(policy, calendar, subject)
+    if issue_date is None:
+        issue_date = billing_date(month, policy, calendar)
+    _day(issue_date, "issue_date", subject)
+    if payer_inns is not None and not isinstance(payer_inns, Mapping):
+        raise _fail(subject, "payer_inns", "must be a mapping of client id to INN")
+    inns = dict(payer_inns or {})
+    seen: set[str] = set()
+    for i, sub in enumerate(subs):
+        if sub.id in seen:
+            raise _fail(subject, f"subscriptions[{i}].id", f"{sub.id!r} is given twice")
+        seen.add(sub.id)
+    due = due_date(issue_date, policy, calendar)
+    vat_rate = policy.vat_rate_on(issue_date)
+    of_month: dict[str, list[Invoice]] = {}
+    for invoice in invoices:
+        if invoice.subscription_id is not None and invoice.period == month:
+            of_month.setdefault(invoice.subscription_id, []).append(invoice)
+
+    planned: list[tuple[Subscription, tuple[InvoiceLine, ...]]] = []
+    skipped: list[Skip] = []
+    corrections: list[PlannedCorrection] = []
+    fee_day = billing_date(month, policy, calendar)
+    for sub in sorted(subs, key=lambda s: (s.client_id, s.id)):
+        lines, reason, why = _charge(sub, month, policy, fee_day)
+        issued = [i for i in of_month.get(sub.id, []) if i.status is not _S.CORRECTED]
+        if issued:
+            current = max(issued, key=lambda i: (i.issue_date, i.id))
+            if current.status is _S.CANCELLED:
+                skipped.append(
+                    Skip(
+                        sub.id,
+                        sub.client_id,
+                        SkipReason.CANCELLED,
+                        f"счёт № {current.number} за {month} аннулирован; новый не выставляется "
+                        "автоматически",
+                        current.number,
+                    )
+                )
+                continue
+            expected = _net_total(lines, current) if lines else Money(0)
+            if expected != current.total:
+                corrections.append(PlannedCorrection(current, lines, expected))
+                skipped.append(
+                    Skip(
+                        sub.id,
+                        sub.client_id,
+                        SkipReason.NEEDS_CORRECTION,
+                        f"счёт № {current.number} выставлен на {_rub(current.total)} руб., "
+                        f"а по подписке причитается {_rub(expected)} руб.: нужен исправленный "
+                        "счёт",
+                        current.number,
+                    )
+                )
+                continue
+            skipped.append(
+                Skip(
+                    sub.id,
+                    sub.client_id,
+                    SkipReason.ALREADY_ISSUED,
+                    f"счёт за {month} уже выставлен: № {current.number} от "
+                    f"{format_date(current.issue_date)}",
+                    current.number,
+                )
+            )
+            continue
+        if reason is not None:
+            skipped.append(Skip(sub.id, sub.client_id, reason, why))
+            continue
+        planned.append((sub, lines))
+
+    numbers = next_invoice_numbers(invoices, issue_date, policy, len(planned))
+    to_issue = tuple(
+        Invoice(
+            id=invoice_id_for(sub.id, month),
+            number=number,
+            client_id=sub.client_id,
+            period=month,
+            issue_date=issue_date,
+            due_date=due,
+            lines=lines,
+            vat_rate=vat_rate,
+            vat_included=policy.vat_included,
+            subscription_id=sub.id,
+            payer_inn=sub.payer_inn or inns.get(sub.client_id),
+        )
+        for (sub, lines), number in zip(planned, numbers, strict=True)
+    )
+    return BillingPlan(month, issue_date, due, to_issue, tuple(skipped), tuple(corrections))
+
+
+def one_off_invoice(
+    *,
+    id: InvoiceId,
+    client_id: ClientId,
+    lines: Iterable[InvoiceLine],
+    issue_date: date,
+    existing: Iterable[Invoice],
+    policy: BillingPolicy,
+    calendar: WorkCalendar,
+    period: Month | None = None,
+    payer_inn: str | None = None,
+    number: str | None = None,
+) -> Invoice:
+    """An invoice made by hand, outside any subscription (equipment, a visit, a client
+    without a subscription): numbered in the same sequence (or ``number``), due and taxed by
+    the policy. ``period`` defaults to the month of ``issue_date``. An ``id`` or ``number``
+    already among ``existing`` raises :class:`~clientops.errors.DuplicateError`."""
+    subject = "one-off invoice"
+    invoices = _invoices(existing, "existing", subject)
+    _day(issue_date, "issue_date", subject)
+    _context(policy, calendar, subject)
+    line_items = tuple(_items(lines, InvoiceLine, "lines", subject))
+    if any(i.id == id for i in invoices):
+        raise DuplicateError("invoice", id)
+    if number is None:
+        number = next_invoice_numbers(invoices, issue_date, policy)[0]
+    elif isinstance(number, str):
+        holder = next(
+            (i for i in invoices if invoice_number_key(i.number) == invoice_number_key(number)),
+            None,
+        )
+        if holder is not None:
+            raise DuplicateError("invoice number", number, holder.id)
+    return Invoice(
+        id=id,
+        number=number,
+        client_id=client_id,
+        period=period if period is not None else Month.of(issue_date),
+        issue_date=issue_date,
+        due_date=due_date(issue_date, policy, calendar),
+        lines=line_items,
+        vat_rate=policy.vat_rate_on(issue_date),
+        vat_included=policy.vat_included,
+        payer_inn=payer_inn,
+    )
+
+
+# --------------------------------------------------------------------------- changes
+
+
+@attrs.frozen
+class InvoiceCorrection:
+    """The result of :func:`correct_invoice`: the ``original`` marked corrected, the
+    ``correction`` that replaces it, and the ``credit`` left when the client had already paid
+    more than the corrected total (``None`` otherwise)."""
+
+    original: Invoice
+    correction: Invoice
+    credit: Credit | None = None
+
+
+def _status_for(paid: Money, total: Money) -> InvoiceStatus:
+    if paid.amount == 0:
+        return _S.ISSUED
+    return _S.PAID if paid == total else _S.PARTLY_PAID
+
+
+def correct_invoice(
+    invoice: Invoice,
+    *,
+    on: date,
+    existing: Iterable[Invoice],
+    policy: BillingPolicy,
+    calendar: WorkCalendar,
+    lines: Iterable[InvoiceLine] | None = None,
+    fee: Money | None = None,
+    number: str | None = None,
+) -> InvoiceCorrection:
+    """A corrected invoice replacing ``invoice`` (issued, partly paid or paid), issued ``on``:
+    the new ``lines``, or the one line of the invoice at the new ``fee``. Never an edit: the
+    correction is a new invoice with its own number (the next one, or ``number``), id
+    ``<original id>-corr``, the same client, subscription, period and VAT rate, and
+    ``corrects`` naming the original; the original becomes ``CORRECTED``. What was paid on the
+    original is carried to the correction; what exceeds its total is the client's credit.
+
+    A fee changed in the middle of a month applies from the next month (the fee in force on
+    the billing date bills the month); correct the month's invoice only when the change is
+    meant to count for it. A correction that changes nothing raises ValidationError.
+    """
+    subject = "invoice correction"
+    _expect(invoice, Invoice, "invoice", subject)
+    _day(on, "on", subject)
+    invoices = _invoices(existing, "existing", subject)
+    _context(policy, calendar, subject)
+    if invoice.status not in INVOICE_ACTIONS["correct"]:
+        raise _refuse(invoice, "correct", "only an issued or paid invoice can be corrected")
+    if (lines is None) == (fee is None):
+        raise _fail(subject, "lines", "give either the new lines or the new fee")
+    if fee is not None:
+        _expect(fee, Money, "fee", subject)
+        if len(invoice.lines) != 1:
+            raise _fail(subject, "fee", "the invoice has several lines: give the new lines")
+        old = invoice.lines[0]
+        if fee.amount <= 0:
+            raise _fail(subject, "fee", f"must be positive, got {fee}")
+        new_lines: tuple[InvoiceLine, ...] = (InvoiceLine(old.name, old.unit, 1, fee.rounded()),)
+    else:
+        assert lines is not None
+        new_lines = tuple(_items(lines, InvoiceLine, "lines", subject))
+        if not new_lines:
+            raise _fail(subject, "lines", "at least one line; to drop the invoice, cancel it")
+    if new_lines == invoice.lines:
+        raise _fail(subject, "lines", "the same as the invoice's: nothing to correct")
+    if on < invoice.issue_date:
+        raise _fail(subject, "on", f"{on} is before the invoice's issue date {invoice.issue_date}")
+    new_id = InvoiceId(f"{invoice.id}-corr")
+    if any(i.id == new_id for i in invoices):
+        raise DuplicateError("invoice", new_id)
+    if number is None:
+        number = next_invoice_numbers([*invoices, invoice], on, policy)[0]
+    draft = attrs.evolve(
+        invoice,
+        id=new_id,
+        number=number,
+        issue_date=on,
+        due_date=due_date(on, policy, calendar),
+        lines=new_lines,
+        status=_S.ISSUED,
+        paid=Money(0, invoice.currency),
+        corrects=invoice.id,
+        corrects_number=invoice.number,
+        corrected_by=None,
+        duplicates=(),
+        version=0,
+    )
+    total = draft.total
+    carried = invoice.paid if invoice.paid <= total else total
+    correction = attrs.evolve(draft, paid=carried, status=_status_for(carried, total))
+    credit = None
+    if invoice.paid.amount > total.amount:
+        credit = Credit(
+            client_id=invoice.client_id,
+            amount=invoice.paid - total,
+            date=on,
+            invoice_id=invoice.id,
+            note=f"Переплата по счёту № {invoice.number} после исправления счётом № {number}",
+        )
+    original = attrs.evolve(invoice, status=_S.CORRECTED, corrected_by=new_id)
+    return InvoiceCorrection(original, correction, credit)
+
+
+def cancel_invoice(invoice: Invoice) -> Invoice:
+    """``invoice`` cancelled (аннулирован). Only an invoice nothing was paid on can be:
+    a paid one is corrected instead (:func:`correct_invoice`)."""
+    _expect(invoice, Invoice, "invoice", "invoice cancellation")
+    if invoice.status not in INVOICE_ACTIONS["cancel"]:
+        raise _refuse(invoice, "cancel", "payments were allocated to it or it is closed")
+    return attrs.evolve(invoice, status=_S.CANCELLED)
+
+
+def duplicate_invoice(
+    invoice: Invoice, *, at: datetime, to: str = "", by: EmployeeId | None = None
+) -> Invoice:
+    """``invoice`` with one more duplicate recorded as sent ``at`` (to ``to``, by ``by``):
+    the same number, date and amount, printed with the mark «Дубликат»
+    (``policy.texts.duplicate_mark``). A cancelled or corrected invoice has no duplicate: send
+    its correction."""
+    _expect(invoice, Invoice, "invoice", "duplicate")
+    _aware(at, "at", "duplicate")
+    if invoice.status not in INVOICE_ACTIONS["send_duplicate"]:
+        reason = (
+            f"it was replaced by {invoice.corrected_by}" if invoice.corrected_by else "cancelled"
+        )
+        raise _refuse(invoice, "send_duplicate", reason)
+    sent = DuplicateSent(at=at, to=to, by=by)
+    return attrs.evolve(invoice, duplicates=(*invoice.duplicates, sent))
+
+
+# --------------------------------------------------------------------------- payments
+
+
+def open_invoice(invoice: Invoice) -> OpenInvoice:
+    """The invoice as :func:`clientops.bank_statements.match_payments` sees it: its number,
+    client, buyer's INN, what is still due and its issue date. Only an open invoice (issued or
+    partly paid) has one; another raises ValidationError naming ``status``."""
+    _expect(invoice, Invoice, "invoice", "open invoice")
+    if not invoice.is_open:
+        raise _fail("open invoice", "status", f"invoice {invoice.number} is {invoice.status.value}")
+    return OpenInvoice(
+        number=invoice.number,
+        client_id=invoice.client_id,
+        payer_inn=invoice.payer_inn,
+        amount_due=invoice.outstanding,
+        issued_on=invoice.issue_date,
+    )
+
+
+def open_invoices(invoices: Iterable[Invoice]) -> tuple[OpenInvoice, ...]:
+    """:func:`open_invoice` of every open invoice among ``invoices``; the others are left out."""
+    return tuple(
+        open_invoice(i) for i in _invoices(invoices, "invoices", "open invoices") if i.is_open
+    )
+
+
+def payment_id_for(payment: StatementPayment) -> PaymentId:
+    """A payment's id from its natural key (date, number, amount, accounts, INN, purpose):
+    the same document read from two overlapping statements gets the same id."""
+    _expect(payment, StatementPayment, "payment", "payment id")
+    digest = hashlib.sha256("\x1f".join(payment.key).encode("utf-8")).hexdigest()
+    return PaymentId(f"pay-{digest[:24]}")
+
+
+def payment_from_statement(
+    payment: StatementPayment,
+    *,
+    statement_digest: str,
+    client_id: ClientId | None = None,
+    invoice_number: str | None = None,
+) -> Payment:
+    """A :class:`~clientops.billing.Payment` from a statement's document: booked on its
+    booking day, with its payer, purpose and source (the statement's digest, line, number)."""
+    _expect(payment, StatementPayment, "payment", "payment")
+    return Payment(
+        id=payment_id_for(payment),
+        date=payment.booked_on,
+        amount=payment.amount,
+        payer_inn=payment.payer.inn,
+        payer_name=payment.payer.name or "",
+        purpose=payment.purpose,
+        source=PaymentSource(statement_digest, payment.line or None, payment.number or None),
+        client_id=client_id,
+        invoice_number=invoice_number,
+    )
+
+
+def payments_from_matches(result: MatchResult, *, statement_digest: str) -> tuple[Payment, ...]:
+    """The matched payments of :func:`~clientops.bank_statements.match_payments`, each with the
+    client and number of the invoice it was matched to. Unmatched and skipped payments are
+    left out: a person decides them (and makes the payment with ``client_id`` set)."""
+    _expect(result, MatchResult, "result", "payments")
+    return tuple(
+        payment_from_statement(
+            m.payment,
+            statement_digest=statement_digest,
+            client_id=m.invoice.client_id,
+            invoice_number=m.invoice.number,
+        )
+        for m in result.matched
+    )
+
+
+@attrs.frozen
+class AllocationResult:
+    """What a payment did: ``allocations`` (one per invoice it paid, in order), ``invoices``
+    (those invoices afterwards, with ``paid`` and ``status`` updated) and the ``credit`` kept
+    for the client when it paid more than it owed (``None`` otherwise)."""
+
+    payment: Payment
+    allocations: tuple[Allocation, ...]
+    invoices: tuple[Invoice, ...]
+    credit: Credit | None = None
+
+    @property
+    def allocated(self) -> Money:
+        return sum((a.amount for a in self.allocations), Money(0, self.payment.amount.currency))
+
+
+def _oldest_first(invoice: Invoice) -> tuple[date, date, str, str]:
+    return (invoice.issue_date, invoice.due_date, invoice_number_key(invoice.number), invoice.id)
+
+
+def allocate_payment(
+    payment: Payment,
+    invoices: Iterable[Invoice],
+    policy: BillingPolicy,
+    *,
+    allocations: Iterable[Allocation] = (),
+) -> AllocationResult:
+    """Apply ``payment`` to the open invoices of its client among ``invoices``: first the
+    invoice it names (``payment.invoice_number``), then the others oldest first (issue date,
+    due date, number); each gets what it still owes until the money runs out. An invoice paid
+    in full becomes ``PAID``, one paid in part ``PARTLY_PAID``. What remains when every
+    open invoice is paid is the client's :class:`~clientops.billing.Credit`, kept and visible.
+    With ``policy.overpayment_to_other_invoices`` off, a payment naming an invoice pays that
+    one only and keeps the rest as credit.
+
+    The client is ``payment.client_id``, else the client of the invoice it names; a payment
+    with neither raises ValidationError (match it first). A payment already in
+    ``allocations`` raises :class:`~clientops.errors.DuplicateError`, so it is never counted
+    twice (a payment kept whole as credit leaves no allocation: the shell also keys the
+    payments it records by their id). Money is conserved: the allocations and the credit add
+    up to the payment.
+    """
+    subject = "payment allocation"
+    _expect(payment, Payment, "payment", subject)
+    all_invoices = _invoices(invoices, "invoices", subject)
+    _expect(policy, BillingPolicy, "policy", subject)
+    done = [
+        a
+        for a in _items(allocations, Allocation, "allocations", subject)
+        if a.payment_id == payment.id
+    ]
+    if done:
+        raise DuplicateError("payment allocation", payment.id, done[0].invoice_number)
+    open_ = [i for i in all_invoices if i.is_open]
+    named: Invoice | None = None
+    if payment.invoice_number is not None:
+        key = invoice_number_key(payment.invoice_number)
+        candidates = [i for i in open_ if invoice_number_key(i.number) == key]
+        if payment.client_id is not None:
+            candidates = [i for i in candidates if i.client_id == payment.client_id]
+        if len(candidates) > 1:
+            raise _fail(
+                subject,
+                "invoice_number",
+                f"{payment.invoice_number!r} names several open invoices: "
+                + ", ".join(i.id for i in candidates),
+            )
+        named = candidates[0] if candidates else None
+    client = payment.client_id or (named.client_id if named else None)
+    if client is None:
+        raise _fail(
+            subject,
+            "client_id",
+            "the payment's client is not known and it names no open invoice: match it first",
+        )
+    if named is not None and not policy.overpayment_to_other_invoices:
+        queue = [named]
+    else:
+        rest = sorted(
+            (i for i in open_ if i.client_id == client and i is not named), key=_oldest_first
+        )
+        queue = ([named] if named else []) + rest
+    for invoice in queue:
+        if invoice.currency != payment.amount.currency:
+            raise _fail(
+                subject,
+                "amount",
+                f"the payment is in {payment.amount.currency}, invoice {invoice.number} in "
+                f"{invoice.currency}",
+            )
+    left = payment.amount
+    made: list[Allocation] = []
+    changed: list[Invoice] = []
+    for invoice in queue:
+        if left.amount <= 0:
+            break
+        owed = invoice.outstanding
+        applied = left if left <= owed else owed
+        if applied.amount <= 0:
+            continue
+        paid = invoice.paid + applied
+        changed.append(attrs.evolve(invoice, paid=paid, status=_status_for(paid, invoice.total)))
+        made.append(
+            Allocation(
+                payment_id=payment.id,
+                invoice_id=invoice.id,
+                invoice_number=invoice.number,
+                client_id=client,
+                amount=applied,
+                date=payment.date,
+            )
+        )
+        left = left - applied
+    credit = None
+    if left.amount > 0:
+        credit = Credit(
+            client_id=client,
+            amount=left,
+            date=payment.date,
+            payment_id=payment.id,
+            note="Переплата: аванс клиента" if made else "Оплата без открытых счетов: аванс",
+        )
+    return AllocationResult(payment, tuple(made), tuple(changed), credit)
+
+
+@attrs.frozen
+class AllocationBatch:
+    """:func:`allocate_payments` of several payments: each one's result, and ``invoices`` as
+    they stand after all of them (every invoice given, in the order given)."""
+
+    results: tuple[AllocationResult, ...]
+    invoices: tuple[Invoice, ...]
+
+    @property
+    def allocations(self) -> tuple[Allocation, ...]:
+        return tuple(a for r in self.results for a in r.allocations)
+
+    @property
+    def credits(self) -> tuple[Credit, ...]:
+        return tuple(r.credit for r in self.results if r.credit is not None)
+
+
+def allocate_payments(
+    payments: Iterable[Payment],
+    invoices: Iterable[Invoice],
+    policy: BillingPolicy,
+    *,
+    allocations: Iterable[Allocation] = (),
+) -> AllocationBatch:
+    """:func:`allocate_payment` of each payment in turn (in date order, then as given), each
+    seeing the invoices as the ones before it left them. A payment id given twice, or
+    already in ``allocations``, raises :class:`~clientops.errors.DuplicateError`."""
+    subject = "payment allocation"
+    pays = _items(payments, Payment, "payments", subject)
+    state = _invoices(invoices, "invoices", subject)
+    _expect(policy, BillingPolicy, "policy", subject)
+    done: dict[str, list[Allocation]] = {}
+    for allocation in _items(allocations, Allocation, "allocations", subject):
+        done.setdefault(allocation.payment_id, []).append(allocation)
+    # each payment sees only its client's invoices and those of the number it names
+    by_client: dict[str, list[int]] = {}
+    by_number: dict[str, list[int]] = {}
+    for n, invoice in enumerate(state):
+        by_client.setdefault(invoice.client_id, []).append(n)
+        by_number.setdefault(invoice_number_key(invoice.number), []).append(n)
+    ids: set[str] = set()
+    for payment in pays:
+        if payment.id in ids:
+            raise DuplicateError("payment", payment.id)
+        ids.add(payment.id)
+    results: list[AllocationResult] = []
+    for payment in sorted(pays, key=lambda p: p.date):
+        seen = by_client.get(payment.client_id, []) if payment.client_id else []
+        if payment.invoice_number is not None:
+            named = by_number.get(invoice_number_key(payment.invoice_number), [])
+            seen = sorted({*seen, *named})
+        result = allocate_payment(
+            payment, [state[n] for n in seen], policy, allocations=done.get(payment.id, ())
+        )
+        for changed in result.invoices:
+            where = next(n for n in seen if state[n].id == changed.id)
+            state[where] = changed
+        done.setdefault(payment.id, []).extend(result.allocations)
+        results.append(result)
+    return AllocationBatch(tuple(results), tuple(state))
+
+
+# --------------------------------------------------------------------------- collection
+
+
+def billing_appeal_id(client_id: ClientId, month: Month) -> AppealId:
+    """The client's billing appeal of a month, which its reminder calls belong to.
+
+    >>> billing_appeal_id(ClientId("c1"), Month(2026, 11))
+    'billing-c1-2026-11'
+    """
+    return AppealId(f"billing-{client_id}-{month}")
+
+
+def reminder_reaction_id(client_id: ClientId, day: date) -> ReactionId:
+    """The id of a client's reminder call of a day: one per client and day, on every run.
+
+    >>> reminder_reaction_id(ClientId("c1"), date(2026, 11, 20))
+    'billing-reminder-c1-2026-11-20'
+    """
+    return ReactionId(f"billing-reminder-{client_id}-{day.isoformat()}")
+
+
+@attrs.frozen
+class Reminders:
+    """The reminder calls of ``day``: the ``appeals`` they belong to (one per client and
+    month, ids from :func:`billing_appeal_id`: create those that do not exist yet) and the
+    ``reactions`` (one per client)."""
+
+    day: date
+    appeals: tuple[Appeal, ...]
+    reactions: tuple[Reaction, ...]
+
+
+def _reminded_from(invoice: Invoice, policy: BillingPolicy) -> date:
+    return max(invoice.period.day(policy.reminder_day), invoice.due_date)
+
+
+def reminder_reactions(
+    day: date,
+    invoices: Iterable[Invoice],
+    managers: Mapping[ClientId, EmployeeId | None],
+    policy: BillingPolicy,
+    calendar: WorkCalendar,
+    *,
+    now: datetime,
+    tz: tzinfo | str = "Europe/Moscow",
+    existing: Iterable[Reaction] = (),
+) -> Reminders:
+    """The reminder calls for ``day``: on a working day of ``calendar``, one outgoing call per
+    client with an open (issued or partly paid) invoice whose reminders have started — from
+    ``policy.reminder_day`` (the 20th) of the invoice's month, and not before its due date —
+    for the client's manager (``managers``; the policy's department when none) at
+    ``policy.reminder_time`` local time (``tz``). None on a day off, none for a paid,
+    cancelled or corrected invoice. Ids are deterministic (:func:`reminder_reaction_id`), and a
+    reaction already among ``existing`` is not made again.
+    """
+    subject = "reminders"
+    _day(day, "day", subject)
+    all_invoices = _invoices(invoices, "invoices", subject)
+    if not isinstance(managers, Mapping):
+        raise _fail(subject, "managers", "must be a mapping of client id to employee id")
+    _context(policy, calendar, subject)
+    _aware(now, "now", subject)
+    zone = _zone(tz, subject)
+    known = {r.id for r in _items(existing, Reaction, "existing", subject)}
+    if not calendar.is_working_day(day):
+        return Reminders(day, (), ())
+    by_client: dict[ClientId, list[Invoice]] = {}
+    for invoice in all_invoices:
+        if invoice.is_open and invoice.issue_date <= day and _reminded_from(invoice, policy) <= day:
+            by_client.setdefault(invoice.client_id, []).append(invoice)
+    month = Month.of(day)
+    texts = policy.texts
+    appeals: list[Appeal] = []
+    reactions: list[Reaction] = []
+    for client in sorted(by_client):
+        owed = sorted(by_client[client], key=_oldest_first)
+        reaction_id = reminder_reaction_id(client, day)
+        if reaction_id in known:
+            continue
+        amount = sum((i.outstanding for i in owed), Money(0, owed[0].currency))
+        fill = {
+            "service": "",
+            "month": policy.month_name(month),
+            "month_genitive": policy.month_name(month, genitive=True),
+            "year": month.year,
+            "from_day": "",
+            "to_day": "",
+            "days": "",
+            "month_days": month.days,
+            "client": client,
+            "invoices": ", ".join(
+                f"счёт № {i.number} от {format_date(i.issue_date)}" for i in owed
+            ),
+            "amount": _rub(amount),
+            "count": len(owed),
+        }
+        appeal = Appeal(
+            id=billing_appeal_id(client, month),
+            client_id=client,
+            topic=texts.appeal_topic.format(**fill),
+            department_id=policy.department,
+            created_at=now,
+            type=AppealType.BILLING,
+        )
+        appeals.append(appeal)
+        reactions.append(
+            Reaction(
+                id=reaction_id,
+                appeal_id=appeal.id,
+                client_id=client,
+                kind=ReactionKind.OUTGOING_CALL,
+                topic=texts.reminder_topic.format(**fill),
+                due_at=datetime.combine(day, policy.reminder_time, tzinfo=zone),
+                created_at=now,
+                department_id=policy.department,
+                employee_id=managers.get(client),
+            )
+        )
+    return Reminders(day, tuple(appeals), tuple(reactions))
+
+
+@attrs.frozen
+class Debtor:
+    """A client who owes money on a day: its open ``invoices`` (oldest first), what it
+    ``owed`` on them and how much of it is ``overdue`` (past the due date), the most
+    ``days_overdue`` among them (0: none is past due yet) and the ``credit`` it holds
+    (overpayments not applied yet)."""
+
+    client_id: ClientId
+    invoices: tuple[Invoice, ...]
+    owed: Money
+    overdue: Money
+    days_overdue: int
+    credit: Money
+
+
+def debtors(
+    day: date,
+    invoices: Iterable[Invoice],
+    *,
+    credits: Iterable[Credit] = (),
+    overdue_only: bool = False,
+) -> tuple[Debtor, ...]:
+    """The debtors of ``day``: every client with an open invoice issued by then (only those
+    past due with ``overdue_only``), with what it owes and how many days its oldest debt is
+    overdue, sorted by the amount owed (largest first), then days overdue, then client.
+
+    Invoices carry what was paid on them (:func:`allocate_payment` keeps it), so payments are
+    not needed here; ``credits`` show next to the debt what the client holds unapplied.
+    """
+    subject = "debtors"
+    _day(day, "day", subject)
+    all_invoices = _invoices(invoices, "invoices", subject)
+    held = _items(credits, Credit, "credits", subject)
+    if not isinstance(overdue_only, bool):
+        raise _fail(subject, "overdue_only", "must be True or False")
+    by_client: dict[ClientId, list[Invoice]] = {}
+    for invoice in all_invoices:
+        if not invoice.is_open or invoice.issue_date > day:
+            continue
+        if overdue_only and invoice.days_overdue(day) == 0:
+            continue
+        by_client.setdefault(invoice.client_id, []).append(invoice)
+    found = []
+    for client, owed in by_client.items():
+        owed.sort(key=_oldest_first)
+        currency = owed[0].currency
+        credit = sum(
+            (c.amount for c in held if c.client_id == client and c.date <= day),
+            Money(0, currency),
+        )
+        found.append(
+            Debtor(
+                client_id=client,
+                invoices=tuple(owed),
+                owed=sum((i.outstanding for i in owed), Money(0, currency)),
+                overdue=sum(
+                    (i.outstanding for i in owed if i.days_overdue(day) > 0), Money(0, currency)
+                ),
+                days_overdue=max(i.days_overdue(day) for i in owed),
+                credit=credit,
+            )
+        )
+    found.sort(key=lambda d: (-d.owed.amount, -d.days_overdue, d.client_id))
+    return tuple(found)
+
+
+# --------------------------------------------------------------------------- supplier bills
+
+
+@attrs.frozen
+class PaymentPlanRow:
+    """A supplier bill to pay: the bill, its status, and how many days are left until it is
+    due (negative: overdue by that many)."""
+
+    bill: SupplierBill
+    days_left: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+
+@attrs.frozen
+class PaymentPlan:
+    """What is owed to whom and by when (план-факт, the plan side), on ``day``.
+
+    ``rows`` are the bills entered into the plan and not paid yet, by due date; ``by_supplier``
+    sums them per supplier; ``awaiting`` are the bills requested and not received yet (their
+    amount, if known, only expected); ``paid`` the bills already paid (the fact side)."""
+
+    day: date
+    rows: tuple[PaymentPlanRow, ...]
+    by_supplier: tuple[tuple[str, Money], ...]
+    awaiting: tuple[SupplierBill, ...]
+    paid: tuple[SupplierBill, ...]
+
+    @property
+    def total(self) -> Money:
+        return sum((s for _, s in self.by_supplier), Money(0))
+
+    @property
+    def overdue(self) -> tuple[PaymentPlanRow, ...]:
+        return tuple(r for r in self.rows if r.overdue)
+
+
+def payment_plan(bills: Iterable[SupplierBill], *, day: date) -> PaymentPlan:
+    """The payment plan of ``bills`` on ``day``: what is owed to whom and by when.
+    Cancelled bills are left out."""
+    subject = "payment plan"
+    items = _items(bills, SupplierBill, "bills", subject)
+    _day(day, "day", subject)
+    planned = [
+        b for b in items if b.status in (SupplierBillStatus.PLANNED, SupplierBillStatus.TASK_SET)
+    ]
+    planned.sort(key=lambda b: (b.due_date or date.max, b.supplier, b.id))
+    rows = tuple(PaymentPlanRow(b, ((b.due_date or day) - day).days) for b in planned)
+    sums: dict[str, Money] = {}
+    for b in planned:
+        assert b.amount is not None
+        sums[b.supplier] = sums[b.supplier] + b.amount if b.supplier in sums else b.amount
+    awaiting = tuple(
+        sorted(
+            (b for b in items if b.status is SupplierBillStatus.REQUESTED),
+            key=lambda b: (b.requested_on, b.supplier, b.id),
+        )
+    )
+    paid = tuple(
+        sorted(
+            (b for b in items if b.status is SupplierBillStatus.PAID),
+            key=lambda b: (b.paid_on or date.min, b.supplier, b.id),
+        )
+    )
+    return PaymentPlan(day, rows, tuple(sorted(sums.items())), awaiting, paid)
