@@ -2,7 +2,8 @@
 
 A :class:`CalendarEvent` is a plain frozen value: a stable UID, a start (an aware datetime, or
 a date for an all-day event), an end or a duration, Russian text, a reminder alarm and, for
-recurring work, one :class:`Recurrence` rule instead of a pile of copies. :func:`to_ics`
+recurring work, one :class:`Recurrence` rule instead of a pile of copies (an occurrence moved
+off its day is an override with ``recurrence_id``, sharing the series' UID). :func:`to_ics`
 writes any number of them into one VCALENDAR with a VTIMEZONE per zone used, local times with
 ``TZID``, and the text escaped and folded as the RFC asks. :func:`write_ics` puts that in a file
 atomically. Re-exporting the same record gives the same UID, so a calendar that imports the
@@ -271,6 +272,13 @@ class CalendarEvent:
     iCalendar counts in whole seconds: microseconds are dropped on export. Text may hold any
     Unicode, quotes, ``<``, ``&`` and line breaks, but no other control character. Bad input
     raises :class:`~clientops.errors.ValidationError` naming every bad field.
+
+    ``recurrence_id`` makes the event an *override* of one occurrence of a recurring event
+    (RFC 5545, ``RECURRENCE-ID``): it has the series' UID, ``recurrence_id`` is the start the
+    occurrence would have had by the rule (a value of the same kind as ``start``), and
+    ``start`` is where the occurrence really is. A moved occurrence is written this way, not as
+    an EXDATE plus a separate event, so calendars keep it part of the series. An override has
+    no ``recurrence`` of its own.
     """
 
     uid: str
@@ -285,6 +293,7 @@ class CalendarEvent:
     recurrence: Recurrence | None = None
     sequence: int = 0
     last_modified: datetime | None = None
+    recurrence_id: datetime | date | None = None
 
     @property
     def all_day(self) -> bool:
@@ -321,6 +330,8 @@ class CalendarEvent:
             errors.append(FieldError("alarm_before", f"must be a timedelta >= 0, got {alarm!r}"))
         if self.recurrence is not None and not isinstance(self.recurrence, Recurrence):
             errors.append(FieldError("recurrence", f"{self.recurrence!r} is not a Recurrence"))
+        if self.recurrence_id is not None:
+            errors += self._check_recurrence_id(kind)
         if type(self.sequence) is not int or self.sequence < 0:
             errors.append(FieldError("sequence", f"must be an int >= 0, got {self.sequence!r}"))
         modified = self.last_modified
@@ -371,6 +382,22 @@ class CalendarEvent:
         if not rule.matches(start):
             errors.append(
                 FieldError("start", "is not an occurrence of its recurrence (weekdays/month_days)")
+            )
+        return errors
+
+    def _check_recurrence_id(self, kind: str) -> list[FieldError]:
+        rid = self.recurrence_id
+        rid_kind = _when_kind(rid)
+        if rid_kind not in ("datetime", "date"):
+            return [FieldError("recurrence_id", f"must be a datetime or a date, not {rid_kind}")]
+        errors = []
+        if kind in ("datetime", "date") and rid_kind != kind:
+            errors.append(FieldError("recurrence_id", f"must be a {kind} like start"))
+        elif isinstance(rid, datetime) and not _is_aware(rid):
+            errors.append(FieldError("recurrence_id", "must be timezone-aware"))
+        if self.recurrence is not None:
+            errors.append(
+                FieldError("recurrence", "an override (recurrence_id) has no rule of its own")
             )
         return errors
 
@@ -642,7 +669,8 @@ def to_ics(
 
     ``name`` becomes the calendar's display name (``X-WR-CALNAME``). DTSTAMP is the event's
     ``last_modified``, else ``now`` (the current time by default). Two events with one UID
-    raise :class:`~clientops.errors.ValidationError`.
+    raise :class:`~clientops.errors.ValidationError`, unless they are a recurring event and its
+    overrides (each with its own ``recurrence_id``).
     """
     default_zone = _zone(tz, "tz")
     if type(horizon_years) is not int or horizon_years < 0:
@@ -659,21 +687,21 @@ def to_ics(
         raise ValidationError(errors)
     stamp = _stamp(now if now is not None else datetime.now(UTC), "now")
     zones = _Zones(default_zone, horizon_years)
-    seen: dict[str, int] = {}
+    seen: dict[tuple[str, datetime | date | None], int] = {}
     body: list[bytes] = []
     write = body.append
     for i, event in enumerate(events):
         if not isinstance(event, CalendarEvent):
             raise ValidationError([FieldError(f"events[{i}]", f"{event!r} is not a CalendarEvent")])
-        first = seen.setdefault(event.uid, i)
+        rid = event.recurrence_id
+        if isinstance(rid, datetime):
+            rid = rid.astimezone(UTC).replace(microsecond=0)
+        first = seen.setdefault((event.uid, rid), i)
         if first != i:
-            raise ValidationError(
-                [
-                    FieldError(
-                        f"events[{i}].uid", f"{event.uid!r} is also the uid of events[{first}]"
-                    )
-                ]
-            )
+            what = f"{event.uid!r} is also the uid of events[{first}]"
+            if rid is not None:
+                what = f"{event.uid!r} with recurrence_id {rid} is also events[{first}]"
+            raise ValidationError([FieldError(f"events[{i}].uid", what)])
         write(_vevent(event, i, zones, stamp))
     lines = b"".join(fold(line) + b"\r\n" for line in header)
     return b"".join((lines, *zones.blocks(), *body, b"END:VCALENDAR\r\n"))
@@ -684,6 +712,20 @@ def _at(value: datetime, zone: tzinfo, key: str | None) -> str:
     if key is None:
         return format_utc(value)
     return format_local(value.astimezone(zone))
+
+
+def _recurrence_id(value: datetime, zones: _Zones) -> bytes:
+    """The RECURRENCE-ID line of an override: the original start, in its own zone like a
+    DTSTART (UTC when it falls in a repeated hour), noting the year its zone must cover."""
+    assert value.tzinfo is not None  # validated: aware
+    zone, key = zones.resolve(value.tzinfo)
+    local = value.astimezone(UTC).astimezone(zone)
+    if key is not None and local.fold:
+        zone, key = UTC, None
+    if key is None:
+        return f"RECURRENCE-ID:{format_utc(local)}\r\n".encode()
+    zones.cover(key, local.year, local.year)
+    return f"RECURRENCE-ID;TZID={key}:{format_local(local)}\r\n".encode()
 
 
 def _vevent(event: CalendarEvent, index: int, zones: _Zones, stamp: str) -> bytes:
@@ -743,8 +785,12 @@ def _vevent(event: CalendarEvent, index: int, zones: _Zones, stamp: str) -> byte
             if event.alarm_before is not None:
                 first_year = min(first_year, (local - event.alarm_before).year)
             zones.cover(key, first_year, last_year)
+        if isinstance(event.recurrence_id, datetime):
+            out.append(_recurrence_id(event.recurrence_id, zones))
     else:
         out.append(f"DTSTART;VALUE=DATE:{format_date(start)}\r\n".encode())
+        if event.recurrence_id is not None:
+            out.append(f"RECURRENCE-ID;VALUE=DATE:{format_date(event.recurrence_id)}\r\n".encode())
         if event.end is not None:
             out.append(f"DTEND;VALUE=DATE:{format_date(event.end)}\r\n".encode())
         elif event.duration is not None:
