@@ -17,6 +17,19 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
+from clientops.billing import (
+    Allocation,
+    Credit,
+    Invoice,
+    InvoiceId,
+    Month,
+    Payment,
+    PaymentId,
+    Subscription,
+    SubscriptionId,
+    SupplierBill,
+    SupplierBillId,
+)
 from clientops.model import (
     Absence,
     Appeal,
@@ -159,6 +172,98 @@ class UnitOfWork(Protocol):
 
     def calls_of(self, client_id: ClientId) -> tuple[CallLogEntry, ...]:
         """The client's calls, oldest first; entries that tell no time yet come last."""
+
+    # billing: subscriptions ----------------------------------------------------------
+    def add_subscription(self, subscription: Subscription) -> None:
+        """Store a new subscription; its client must exist. DuplicateError (kind
+        ``subscription``) for an id already stored."""
+
+    def get_subscription(self, subscription_id: SubscriptionId) -> Subscription:
+        """The subscription with this id, or NotFoundError."""
+
+    def update_subscription(self, subscription: Subscription) -> Subscription:
+        """Replace a subscription, with the same version check as :meth:`update_client`."""
+
+    def subscriptions_of(self, client_id: ClientId) -> tuple[Subscription, ...]:
+        """The client's subscriptions, oldest first."""
+
+    def subscriptions(self) -> tuple[Subscription, ...]:
+        """Every subscription, oldest first (what a billing run plans from)."""
+
+    # billing: invoices ---------------------------------------------------------------
+    def add_invoice(self, invoice: Invoice) -> None:
+        """Store a new invoice; its client must exist. DuplicateError for an id already
+        stored (kind ``invoice``) and for a number another invoice holds (kind ``invoice
+        number``, ``owner`` the holder's id; numbers compared by
+        :func:`clientops.billing.invoice_number_key`)."""
+
+    def get_invoice(self, invoice_id: InvoiceId) -> Invoice:
+        """The invoice with this id, or NotFoundError."""
+
+    def update_invoice(self, invoice: Invoice) -> Invoice:
+        """Replace an invoice, with the same version check as :meth:`update_client` (its id,
+        number and client do not change)."""
+
+    def find_invoice(self, number: str) -> Invoice | None:
+        """The invoice with this number (by ``invoice_number_key``), or ``None``."""
+
+    def invoices_of(self, client_id: ClientId) -> tuple[Invoice, ...]:
+        """The client's invoices, oldest first."""
+
+    def invoices_for(self, period: Month) -> tuple[Invoice, ...]:
+        """Every invoice billing ``period``, oldest first."""
+
+    def open_invoices(self) -> tuple[Invoice, ...]:
+        """Every invoice still to be paid (issued or partly paid), oldest first."""
+
+    def invoice_numbers(self, year: int) -> tuple[str, ...]:
+        """The numbers of the invoices issued in ``year`` (by issue date), any order: what the
+        next number is counted from."""
+
+    # billing: payments, allocations, credits -----------------------------------------
+    def add_payment(self, payment: Payment) -> None:
+        """Store a received payment (matched to a client or not: ``client_id`` may be
+        ``None``). DuplicateError (kind ``payment``) for an id already stored: the same bank
+        document imported again."""
+
+    def find_payment(self, payment_id: PaymentId) -> Payment | None:
+        """The payment with this id, or ``None``."""
+
+    def update_payment(self, payment: Payment) -> Payment:
+        """Replace a payment (a person matched it to a client), with the version check."""
+
+    def payments_of(self, client_id: ClientId) -> tuple[Payment, ...]:
+        """The client's payments, by date then as stored."""
+
+    def unmatched_payments(self) -> tuple[Payment, ...]:
+        """The payments no client is named on yet, by date then as stored: for a person."""
+
+    def add_allocation(self, allocation: Allocation) -> None:
+        """Store what a payment paid on an invoice. DuplicateError (kind ``allocation``) for
+        the same payment and invoice twice."""
+
+    def allocations_of(self, client_id: ClientId) -> tuple[Allocation, ...]:
+        """The client's allocations, as stored."""
+
+    def add_credit(self, credit: Credit) -> None:
+        """Store a client's credit (an overpayment kept, visible)."""
+
+    def credits(self, client_id: ClientId | None = None) -> tuple[Credit, ...]:
+        """The credits of one client, or of every client, as stored."""
+
+    # billing: supplier bills ---------------------------------------------------------
+    def add_supplier_bill(self, bill: SupplierBill) -> None:
+        """Store a new supplier bill. DuplicateError (kind ``supplier bill``) for an id
+        already stored."""
+
+    def get_supplier_bill(self, bill_id: SupplierBillId) -> SupplierBill:
+        """The supplier bill with this id, or NotFoundError."""
+
+    def update_supplier_bill(self, bill: SupplierBill) -> SupplierBill:
+        """Replace a supplier bill, with the version check."""
+
+    def supplier_bills(self) -> tuple[SupplierBill, ...]:
+        """Every supplier bill, oldest first."""
 
     # staff ---------------------------------------------------------------------------
     def put_department(self, department: Department) -> None:

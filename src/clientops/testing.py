@@ -25,8 +25,9 @@ checks for a store that keeps data across a reopen. :class:`FailingStorage` wrap
 makes one operation fail, to prove that a use case leaves storage as it was.
 
 The builders ``a_client``, ``an_appeal``, ``a_reaction``, ``an_onboarding``, ``an_order``,
-``a_call``, ``a_staff`` make valid records with defaults, so that a test names only what it is
-about: ``a_client(city="Омск")``.
+``a_call``, ``a_staff`` and, for billing, ``a_subscription``, ``an_invoice``, ``a_payment``,
+``an_allocation``, ``a_credit``, ``a_supplier_bill`` make valid records with defaults, so that a
+test names only what it is about: ``a_client(city="Омск")``.
 """
 
 from __future__ import annotations
@@ -34,11 +35,36 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 import attrs
 import pytest
 
+from clientops.billing import (
+    Allocation,
+    Credit,
+    DuplicateSent,
+    FeeChange,
+    Invoice,
+    InvoiceId,
+    InvoiceLine,
+    InvoiceStatus,
+    Month,
+    Pause,
+    Payment,
+    PaymentId,
+    PaymentSource,
+    Subscription,
+    SubscriptionId,
+    SupplierBill,
+    SupplierBillId,
+    SupplierBillStatus,
+    cancel_supplier_bill,
+    enter_into_payment_plan,
+    mark_supplier_bill_paid,
+    set_payment_task,
+)
 from clientops.courier import Booking, Quote
 from clientops.errors import (
     ConflictError,
@@ -141,9 +167,15 @@ __all__ = [
     "PersistentStorageContract",
     "StorageContract",
     "a_client",
+    "a_credit",
+    "a_payment",
     "a_reaction",
     "a_staff",
+    "a_subscription",
+    "a_supplier_bill",
+    "an_allocation",
     "an_appeal",
+    "an_invoice",
     "an_onboarding",
     "an_order",
 ]
@@ -325,6 +357,97 @@ def a_staff() -> StaffDirectory:
         ),
         absences=(Absence(e("kuznetsova"), date(2025, 6, 20), date(2025, 6, 27), "отпуск"),),
     )
+
+
+_invoice_seq = iter(range(1, 10**6))
+
+
+def a_subscription(client: Client, **overrides: Any) -> Subscription:
+    """A valid subscription of ``client``: 12 000 RUB a month from 1 January 2025 on."""
+    fields: dict[str, Any] = {
+        "id": SubscriptionId(new_id()),
+        "client_id": client.id,
+        "fee": Money("12000"),
+        "start": date(2025, 1, 1),
+    }
+    fields.update(overrides)
+    return Subscription(**fields)
+
+
+def an_invoice(client: Client, **overrides: Any) -> Invoice:
+    """A valid invoice of ``client`` for June 2025, issued on 13 June 2025 and due five days
+    after its issue date, with a number of its own (``2025-00001``, ``2025-00002``…): one line
+    of 12 000 RUB, VAT 20 % included, nothing paid yet."""
+    issued: date = overrides.get("issue_date", date(2025, 6, 13))
+    fields: dict[str, Any] = {
+        "id": InvoiceId(new_id()),
+        "number": f"2025-{next(_invoice_seq):05d}",
+        "client_id": client.id,
+        "period": Month(2025, 6),
+        "issue_date": issued,
+        "due_date": issued + timedelta(days=5),
+        "lines": (
+            InvoiceLine("Абонентское обслуживание за июнь 2025 г.", "мес.", 1, Money("12000")),
+        ),
+        "vat_rate": Decimal(20),
+    }
+    fields.update(overrides)
+    return Invoice(**fields)
+
+
+def a_payment(client: Client | None = None, **overrides: Any) -> Payment:
+    """A valid payment of 12 000 RUB booked on 20 June 2025, from the INN 7701234567; matched
+    to ``client`` when one is given, else not matched yet."""
+    fields: dict[str, Any] = {
+        "id": PaymentId(new_id()),
+        "date": date(2025, 6, 20),
+        "amount": Money("12000"),
+        "payer_inn": "7701234567",
+        "payer_name": "ООО «Ромашка»",
+        "purpose": "Оплата по счёту",
+        "client_id": None if client is None else client.id,
+    }
+    fields.update(overrides)
+    return Payment(**fields)
+
+
+def an_allocation(payment: Payment, invoice: Invoice, **overrides: Any) -> Allocation:
+    """``payment`` applied to ``invoice`` on the payment's date: the invoice's total, or the
+    whole payment when it is less."""
+    fields: dict[str, Any] = {
+        "payment_id": payment.id,
+        "invoice_id": invoice.id,
+        "invoice_number": invoice.number,
+        "client_id": invoice.client_id,
+        "amount": Money(min(payment.amount.amount, invoice.total.amount), invoice.currency),
+        "date": payment.date,
+    }
+    fields.update(overrides)
+    return Allocation(**fields)
+
+
+def a_credit(client: Client, **overrides: Any) -> Credit:
+    """A valid credit of 500 RUB kept for ``client`` on 20 June 2025."""
+    fields: dict[str, Any] = {
+        "client_id": client.id,
+        "amount": Money("500"),
+        "date": date(2025, 6, 20),
+        "note": "переплата",
+    }
+    fields.update(overrides)
+    return Credit(**fields)
+
+
+def a_supplier_bill(**overrides: Any) -> SupplierBill:
+    """A valid supplier bill, requested from a printing house on 16 June 2025."""
+    fields: dict[str, Any] = {
+        "id": SupplierBillId(new_id()),
+        "supplier": "ООО «Типография Омега»",
+        "purpose": "Печать календарей",
+        "requested_on": date(2025, 6, 16),
+    }
+    fields.update(overrides)
+    return SupplierBill(**fields)
 
 
 class _Boom(Exception):
@@ -1230,6 +1353,483 @@ class StorageContract:
             ]
             assert uow.calls_of(ClientId("nobody")) == ()
 
+    # -- billing --------------------------------------------------------------------------
+    def test_billing_records_round_trip(self, storage: Storage) -> None:
+        card = a_client()
+        omsk = timezone(timedelta(hours=6))
+        subscription = a_subscription(
+            card,
+            end=date(2026, 12, 31),
+            pauses=(Pause(date(2025, 8, 1), date(2025, 8, 31), "отпуск клиента"),),
+            fee_changes=(FeeChange(date(2026, 1, 1), Money("13500.50")),),
+            payer_inn="7701234567",
+        )
+        invoice = an_invoice(
+            card,
+            period=Month(2025, 7),
+            lines=(
+                InvoiceLine("Абонентское обслуживание", "мес.", 1, Money("12000")),
+                InvoiceLine("Выезд инженера", "ч", Decimal("1.5"), Money("1333.33")),
+            ),
+            vat_rate=Decimal(22),
+            vat_included=False,
+            subscription_id=subscription.id,
+            payer_inn="7701234567",
+            status=InvoiceStatus.PARTLY_PAID,
+            paid=Money("5000.00"),
+            corrects=InvoiceId("replaced"),
+            corrects_number="2025-00003",
+            duplicates=(
+                DuplicateSent(datetime(2025, 7, 20, 9, 30, tzinfo=omsk), "info@romashka.ru", _ANNA),
+            ),
+        )
+        untaxed = an_invoice(card, vat_rate=None)
+        payment = a_payment(
+            card,
+            source=PaymentSource("ab" * 32, line=12, number="481"),
+            invoice_number=invoice.number,
+        )
+        allocation = an_allocation(payment, invoice, amount=Money("5000.00"))
+        credit = a_credit(card, payment_id=payment.id, invoice_id=invoice.id)
+        bill = set_payment_task(
+            enter_into_payment_plan(
+                a_supplier_bill(supplier_inn="5501234567"),
+                number="Т-17",
+                amount=Money("48500.00"),
+                due_date=date(2025, 6, 30),
+                on=date(2025, 6, 17),
+            ),
+            assignee=EmployeeId("buh"),
+            on=date(2025, 6, 18),
+        )
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_subscription(subscription)
+            uow.add_invoice(invoice)
+            uow.add_invoice(untaxed)
+            uow.add_payment(payment)
+            uow.add_allocation(allocation)
+            uow.add_credit(credit)
+            uow.add_supplier_bill(bill)
+            assert uow.get_invoice(invoice.id) == invoice  # reads its own writes
+            assert uow.allocations_of(card.id) == (allocation,)
+        with storage.unit_of_work() as uow:
+            stored = uow.get_invoice(invoice.id)
+            assert uow.get_subscription(subscription.id) == subscription
+            assert uow.get_invoice(untaxed.id) == untaxed
+            assert uow.find_payment(payment.id) == payment
+            assert uow.allocations_of(card.id) == (allocation,)
+            assert uow.credits(card.id) == (credit,)
+            assert uow.get_supplier_bill(bill.id) == bill
+        assert stored == invoice
+        assert (stored.period, stored.status, stored.total) == (
+            Month(2025, 7),
+            InvoiceStatus.PARTLY_PAID,
+            Money("17080.00"),
+        )
+        assert stored.duplicates[0].at == datetime(2025, 7, 20, 3, 30, tzinfo=UTC)
+
+    def test_missing_billing_records_are_not_found(self, storage: Storage) -> None:
+        with storage.unit_of_work() as uow:
+            with pytest.raises(NotFoundError) as err:
+                uow.get_subscription(SubscriptionId("nobody"))
+            assert (err.value.kind, err.value.key) == ("subscription", "nobody")
+            with pytest.raises(NotFoundError) as err:
+                uow.get_invoice(InvoiceId("nobody"))
+            assert (err.value.kind, err.value.key) == ("invoice", "nobody")
+            with pytest.raises(NotFoundError) as err:
+                uow.get_supplier_bill(SupplierBillId("nobody"))
+            assert (err.value.kind, err.value.key) == ("supplier bill", "nobody")
+            assert uow.find_invoice("2025-00001") is None
+            assert uow.find_payment(PaymentId("nobody")) is None
+            assert uow.subscriptions() == ()
+            assert uow.open_invoices() == ()
+            assert uow.unmatched_payments() == ()
+            assert uow.credits() == ()
+            assert uow.supplier_bills() == ()
+
+    def test_billing_records_need_their_client(self, storage: Storage) -> None:
+        ghost = a_client()
+        for add, record in (
+            ("add_subscription", a_subscription(ghost)),
+            ("add_invoice", an_invoice(ghost)),
+            ("add_payment", a_payment(ghost)),
+        ):
+            with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
+                getattr(uow, add)(record)
+            assert (err.value.kind, err.value.key) == ("client", ghost.id), add
+        card = a_client()
+        subscription, payment = a_subscription(card), a_payment()
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_subscription(subscription)
+            uow.add_payment(payment)
+        with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
+            uow.update_payment(attrs.evolve(payment, client_id=ghost.id))
+        assert (err.value.kind, err.value.key) == ("client", ghost.id)
+        with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
+            uow.update_subscription(attrs.evolve(subscription, client_id=ghost.id))
+        assert (err.value.kind, err.value.key) == ("client", ghost.id)
+        with storage.unit_of_work() as uow:
+            assert uow.subscriptions() == (subscription,)
+            assert uow.invoices_of(ghost.id) == ()
+            assert uow.unmatched_payments() == (payment,)
+
+    def test_same_billing_id_twice_is_a_duplicate(self, storage: Storage) -> None:
+        card = a_client()
+        subscription, invoice = a_subscription(card), an_invoice(card)
+        payment, bill = a_payment(), a_supplier_bill()
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_subscription(subscription)
+            uow.add_invoice(invoice)
+            uow.add_payment(payment)
+            uow.add_supplier_bill(bill)
+        again: list[tuple[str, Any, str]] = [
+            ("add_subscription", attrs.evolve(subscription, fee=Money(1)), "subscription"),
+            ("add_invoice", attrs.evolve(invoice, number="Другой-1"), "invoice"),
+            ("add_payment", a_payment(card, id=payment.id), "payment"),
+            ("add_supplier_bill", a_supplier_bill(id=bill.id), "supplier bill"),
+        ]
+        for add, record, kind in again:
+            with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
+                getattr(uow, add)(record)
+            assert (err.value.kind, err.value.key) == (kind, record.id)
+        with storage.unit_of_work() as uow:
+            assert uow.subscriptions() == (subscription,)
+            assert uow.invoices_of(card.id) == (invoice,)
+            assert uow.find_invoice("Другой-1") is None
+            assert uow.unmatched_payments() == (payment,)
+            assert uow.payments_of(card.id) == ()
+            assert uow.supplier_bills() == (bill,)
+
+    def test_an_invoice_number_belongs_to_one_invoice(self, storage: Storage) -> None:
+        card, other = a_client(), a_client()
+        first = an_invoice(card, number="С-077")  # Cyrillic С
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_client(other)
+            uow.add_invoice(first)
+        for written in ("С-077", "c-77", "C - 077", "с-0077"):  # Latin c and C, zeros, spaces
+            with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
+                uow.add_invoice(an_invoice(other, number=written))
+            assert (err.value.kind, err.value.key, err.value.owner) == (
+                "invoice number",
+                written,
+                first.id,
+            )
+        second = an_invoice(other, number="С-078")
+        with storage.unit_of_work() as uow:
+            uow.add_invoice(second)
+        with storage.unit_of_work() as uow:
+            assert uow.find_invoice("c-77") == first
+            assert uow.find_invoice("С-077") == first
+            assert uow.find_invoice("c-078") == second
+            assert uow.find_invoice("С-079") is None
+            assert uow.invoices_of(other.id) == (second,)
+
+    def test_billing_updates_bump_the_version_and_stale_ones_conflict(
+        self, storage: Storage
+    ) -> None:
+        card = a_client()
+        subscription, invoice = a_subscription(card), an_invoice(card)
+        payment, bill = a_payment(), a_supplier_bill()
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_subscription(subscription)
+            uow.add_invoice(invoice)
+            uow.add_payment(payment)
+            uow.add_supplier_bill(bill)
+        changes: list[tuple[str, Any, Any, str]] = [
+            (
+                "subscription",
+                subscription.change_fee(date(2025, 9, 1), Money("15000")),
+                attrs.evolve(subscription, end=date(2025, 12, 31)),
+                "get_subscription",
+            ),
+            (
+                "invoice",
+                attrs.evolve(invoice, status=InvoiceStatus.PAID, paid=invoice.total),
+                attrs.evolve(invoice, status=InvoiceStatus.CANCELLED),
+                "get_invoice",
+            ),
+            ("payment", attrs.evolve(payment, client_id=card.id), payment, "find_payment"),
+            (
+                "supplier bill",
+                attrs.evolve(bill, note="срочно"),
+                attrs.evolve(bill, note="устарело"),
+                "get_supplier_bill",
+            ),
+        ]
+        method = {
+            "subscription": "update_subscription",
+            "invoice": "update_invoice",
+            "payment": "update_payment",
+            "supplier bill": "update_supplier_bill",
+        }
+        for kind, changed, stale, get in changes:
+            with storage.unit_of_work() as uow:
+                stored = getattr(uow, method[kind])(changed)
+                assert getattr(uow, get)(changed.id) == stored  # reads its own writes
+            assert stored == attrs.evolve(changed, version=1), kind
+            with pytest.raises(ConflictError) as err, storage.unit_of_work() as uow:
+                getattr(uow, method[kind])(stale)
+            assert (err.value.kind, err.value.key) == (kind, changed.id)
+            assert (err.value.expected, err.value.found) == (0, 1)
+            with storage.unit_of_work() as uow:
+                assert getattr(uow, get)(changed.id) == stored
+                assert getattr(uow, method[kind])(stored).version == 2
+        for kind, record in (
+            ("subscription", a_subscription(card)),
+            ("invoice", an_invoice(card)),
+            ("payment", a_payment()),
+            ("supplier bill", a_supplier_bill()),
+        ):
+            with pytest.raises(NotFoundError) as missing, storage.unit_of_work() as uow:
+                getattr(uow, method[kind])(record)
+            assert (missing.value.kind, missing.value.key) == (kind, record.id)
+
+    def test_subscriptions_oldest_first(self, storage: Storage) -> None:
+        card, other = a_client(), a_client()
+        # made in another order than stored (ids sort by creation): the stored order counts
+        handed = a_subscription(card)
+        second = a_subscription(card, start=date(2024, 1, 1))  # stored later, whatever it says
+        theirs = a_subscription(other)
+        first = a_subscription(card, start=date(2025, 6, 1))
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_client(other)
+            for subscription in (first, theirs, second, handed):
+                uow.add_subscription(subscription)
+        with storage.unit_of_work() as uow:  # an update keeps the place
+            moved = uow.update_subscription(attrs.evolve(first, end=date(2025, 12, 31)))
+            given = uow.update_subscription(attrs.evolve(handed, client_id=other.id))
+        with storage.unit_of_work() as uow:
+            assert uow.subscriptions_of(card.id) == (moved, second)
+            assert uow.subscriptions_of(other.id) == (theirs, given)
+            assert uow.subscriptions_of(ClientId("nobody")) == ()
+            assert uow.subscriptions() == (moved, theirs, second, given)
+
+    def test_invoices_of_a_client_and_of_a_period_oldest_first(self, storage: Storage) -> None:
+        card, other = a_client(), a_client()
+        # made in another order than stored (ids and numbers sort by creation)
+        early = an_invoice(card, issue_date=date(2025, 6, 1))
+        july = an_invoice(card, period=Month(2025, 7), issue_date=date(2025, 7, 15))
+        theirs = an_invoice(other)
+        june = an_invoice(card, issue_date=date(2025, 6, 20))
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_client(other)
+            for invoice in (june, theirs, july, early):
+                uow.add_invoice(invoice)
+        with storage.unit_of_work() as uow:  # an update keeps the place
+            paid = uow.update_invoice(
+                attrs.evolve(june, status=InvoiceStatus.PAID, paid=june.total)
+            )
+        with storage.unit_of_work() as uow:
+            assert uow.invoices_of(card.id) == (paid, july, early)
+            assert uow.invoices_of(other.id) == (theirs,)
+            assert uow.invoices_of(ClientId("nobody")) == ()
+            assert uow.invoices_for(Month(2025, 6)) == (paid, theirs, early)
+            assert uow.invoices_for(Month(2025, 7)) == (july,)
+            assert uow.invoices_for(Month(2026, 6)) == ()
+
+    def test_open_invoices_follow_the_status(self, storage: Storage) -> None:
+        card = a_client()
+        later = an_invoice(card)  # made first, stored last
+        issued = an_invoice(card)
+        paid = an_invoice(card, status=InvoiceStatus.PAID, paid=Money("12000.00"))
+        partly = an_invoice(card, status=InvoiceStatus.PARTLY_PAID, paid=Money("100"))
+        cancelled = an_invoice(card, status=InvoiceStatus.CANCELLED)
+        corrected = an_invoice(
+            card, status=InvoiceStatus.CORRECTED, corrected_by=InvoiceId("correction")
+        )
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            for invoice in (issued, paid, partly, cancelled, corrected, later):
+                uow.add_invoice(invoice)
+        with storage.unit_of_work() as uow:
+            assert uow.open_invoices() == (issued, partly, later)
+        with storage.unit_of_work() as uow:
+            partly_paid = uow.update_invoice(
+                attrs.evolve(issued, status=InvoiceStatus.PARTLY_PAID, paid=Money("1.00"))
+            )
+            settled = uow.update_invoice(
+                attrs.evolve(partly, status=InvoiceStatus.PAID, paid=partly.total)
+            )
+            assert uow.open_invoices() == (partly_paid, later)  # reads its own writes
+        with storage.unit_of_work() as uow:
+            assert uow.open_invoices() == (partly_paid, later)
+            assert uow.get_invoice(partly.id) == settled
+            reopened = uow.update_invoice(
+                attrs.evolve(settled, status=InvoiceStatus.ISSUED, paid=Money(0))
+            )
+        with storage.unit_of_work() as uow:
+            assert uow.open_invoices() == (partly_paid, reopened, later)
+
+    def test_invoice_numbers_of_a_year_by_issue_date(self, storage: Storage) -> None:
+        card = a_client()
+        invoices = [
+            an_invoice(card, number="2024-00099", issue_date=date(2024, 12, 31)),
+            an_invoice(card, number="2025-00001", issue_date=date(2025, 1, 1)),
+            an_invoice(card, number="С-077", issue_date=date(2025, 6, 13)),
+            an_invoice(card, number="2025-00002", issue_date=date(2025, 12, 31)),
+            # numbered last year, issued this one: the issue date counts
+            an_invoice(card, number="2025-00003", issue_date=date(2026, 1, 9)),
+        ]
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            for invoice in invoices:
+                uow.add_invoice(invoice)
+        with storage.unit_of_work() as uow:
+            assert sorted(uow.invoice_numbers(2025)) == ["2025-00001", "2025-00002", "С-077"]
+            assert uow.invoice_numbers(2026) == ("2025-00003",)
+            assert uow.invoice_numbers(2024) == ("2024-00099",)
+            assert uow.invoice_numbers(2023) == ()
+
+    def test_unmatched_payments_until_a_person_matches_them(self, storage: Storage) -> None:
+        card, other = a_client(), a_client()
+        same_day = a_payment(date=date(2025, 6, 25))  # made first, stored after ``late``
+        late = a_payment(date=date(2025, 6, 25))
+        early = a_payment(date=date(2025, 6, 2))
+        theirs = a_payment(other, date=date(2025, 6, 1))
+        known = a_payment(card, date=date(2025, 6, 10))
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_client(other)
+            for payment in (late, early, theirs, same_day, known):
+                uow.add_payment(payment)
+        with storage.unit_of_work() as uow:
+            assert uow.unmatched_payments() == (early, late, same_day)
+            assert uow.payments_of(card.id) == (known,)
+            matched = uow.update_payment(attrs.evolve(late, client_id=card.id))
+            assert uow.unmatched_payments() == (early, same_day)  # reads its own writes
+        assert matched == attrs.evolve(late, client_id=card.id, version=1)
+        with storage.unit_of_work() as uow:
+            also = uow.update_payment(attrs.evolve(early, client_id=card.id))
+            uow.update_payment(attrs.evolve(same_day, client_id=card.id))
+        with storage.unit_of_work() as uow:
+            assert uow.unmatched_payments() == ()
+            assert [p.id for p in uow.payments_of(card.id)] == [
+                early.id,
+                known.id,
+                late.id,
+                same_day.id,
+            ]
+            assert uow.payments_of(other.id) == (theirs,)
+            assert uow.payments_of(ClientId("nobody")) == ()
+            assert uow.find_payment(early.id) == also
+
+    def test_an_allocation_of_a_payment_to_an_invoice_is_stored_once(
+        self, storage: Storage
+    ) -> None:
+        card, other = a_client(), a_client()
+        first, second, theirs = an_invoice(card), an_invoice(card), an_invoice(other)
+        payment = a_payment(card, amount=Money("30000"))
+        later = a_payment(card)
+        allocations = [
+            an_allocation(payment, first),
+            an_allocation(payment, theirs, client_id=other.id),
+            an_allocation(payment, second, amount=Money("6000")),
+            an_allocation(later, second, amount=Money("6000.00")),
+        ]
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_client(other)
+            for invoice in (first, second, theirs):
+                uow.add_invoice(invoice)
+            uow.add_payment(payment)
+            uow.add_payment(later)
+            for allocation in allocations:
+                uow.add_allocation(allocation)
+        with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
+            uow.add_allocation(an_allocation(payment, second, amount=Money("1")))
+        assert (err.value.kind, err.value.key) == ("allocation", (payment.id, second.id))
+        with storage.unit_of_work() as uow:
+            assert uow.allocations_of(card.id) == (allocations[0], *allocations[2:])
+            assert uow.allocations_of(other.id) == (allocations[1],)
+            assert uow.allocations_of(ClientId("nobody")) == ()
+
+    def test_credits_of_one_client_or_of_every_client(self, storage: Storage) -> None:
+        card, other = a_client(), a_client()
+        credits = [
+            a_credit(card, date=date(2025, 6, 30)),
+            a_credit(other, amount=Money("0.01")),
+            a_credit(card, date=date(2025, 6, 1), note="аванс"),
+        ]
+        with storage.unit_of_work() as uow:
+            for credit in credits:
+                uow.add_credit(credit)
+        with storage.unit_of_work() as uow:
+            assert uow.credits(card.id) == (credits[0], credits[2])
+            assert uow.credits(other.id) == (credits[1],)
+            assert uow.credits() == tuple(credits)
+            assert uow.credits(ClientId("nobody")) == ()
+
+    def test_supplier_bills_oldest_first_through_the_payment_plan(self, storage: Storage) -> None:
+        made = [a_supplier_bill(supplier=name) for name in ("Омега", "Альфа", "Бета")]
+        bills = made[::-1]  # stored in another order than made (ids sort by creation)
+        with storage.unit_of_work() as uow:
+            for bill in bills:
+                uow.add_supplier_bill(bill)
+        planned = enter_into_payment_plan(
+            bills[0], number="17", amount=Money("1000"), due_date=date(2025, 7, 1), on=T0.date()
+        )
+        with storage.unit_of_work() as uow:
+            planned = uow.update_supplier_bill(planned)
+            dropped = uow.update_supplier_bill(cancel_supplier_bill(bills[1], on=T0.date()))
+        with storage.unit_of_work() as uow:
+            paid = uow.update_supplier_bill(mark_supplier_bill_paid(planned, on=date(2025, 7, 1)))
+        assert (paid.status, paid.version) == (SupplierBillStatus.PAID, 2)
+        with storage.unit_of_work() as uow:
+            assert uow.supplier_bills() == (paid, dropped, bills[2])
+            assert uow.get_supplier_bill(bills[0].id) == paid
+
+    def test_failed_unit_of_work_stores_no_billing_record(self, storage: Storage) -> None:
+        card = a_client()
+        invoice, payment = an_invoice(card), a_payment()
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_invoice(invoice)
+            uow.add_payment(payment)
+        subscription = a_subscription(card)
+        lost_invoice = an_invoice(card, number="С-1")
+        lost_payment = a_payment(card)
+        allocation = an_allocation(lost_payment, invoice)
+        credit = a_credit(card)
+        bill = a_supplier_bill()
+        with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
+            uow.add_subscription(subscription)
+            uow.add_invoice(lost_invoice)
+            uow.add_payment(lost_payment)
+            uow.add_allocation(allocation)
+            uow.add_credit(credit)
+            uow.add_supplier_bill(bill)
+            uow.update_invoice(attrs.evolve(invoice, status=InvoiceStatus.PAID, paid=invoice.total))
+            uow.update_payment(attrs.evolve(payment, client_id=card.id))
+            assert uow.open_invoices() == (lost_invoice,)
+            assert uow.unmatched_payments() == ()
+            assert uow.invoice_numbers(2025) != ()
+            raise _Boom
+        with storage.unit_of_work() as uow:
+            assert uow.subscriptions() == ()
+            assert uow.invoices_of(card.id) == (invoice,)
+            assert uow.open_invoices() == (invoice,)
+            assert uow.find_invoice("С-1") is None
+            assert uow.invoice_numbers(2025) == (invoice.number,)
+            assert uow.find_payment(lost_payment.id) is None
+            assert uow.unmatched_payments() == (payment,)
+            assert uow.payments_of(card.id) == ()
+            assert uow.allocations_of(card.id) == ()
+            assert uow.credits() == ()
+            assert uow.supplier_bills() == ()
+            # their ids, numbers and pairs are free
+            uow.add_subscription(subscription)
+            uow.add_invoice(lost_invoice)
+            uow.add_payment(lost_payment)
+            uow.add_allocation(allocation)
+            uow.add_supplier_bill(bill)
+
 
 class PersistentStorageContract(StorageContract):
     """The contract for a store that keeps its data: adds checks across a reopen. Implement
@@ -1277,6 +1877,47 @@ class PersistentStorageContract(StorageContract):
                 assert uow.get_order(order.id) == order
                 assert uow.find_order(quoted.number) == quoted
                 assert uow.open_orders() == (quoted,)
+        finally:
+            again.close()
+
+    def test_billing_records_survive_a_reopen(self, storage: Storage) -> None:
+        card = a_client()
+        subscription = a_subscription(card, payer_inn="7701234567")
+        invoice = an_invoice(card, subscription_id=subscription.id, number="С-077")
+        payment, unmatched = a_payment(card), a_payment(date=date(2025, 6, 21))
+        allocation = an_allocation(payment, invoice)
+        credit = a_credit(card, payment_id=payment.id)
+        bill = a_supplier_bill()
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_subscription(subscription)
+            uow.add_invoice(invoice)
+            paid = uow.update_invoice(
+                attrs.evolve(invoice, status=InvoiceStatus.PAID, paid=invoice.total)
+            )
+            uow.add_invoice(open_one := an_invoice(card, period=Month(2025, 7)))
+            uow.add_payment(payment)
+            uow.add_payment(unmatched)
+            uow.add_allocation(allocation)
+            uow.add_credit(credit)
+            uow.add_supplier_bill(bill)
+        storage.close()
+        again = self.reopen(storage)
+        try:
+            with again.unit_of_work() as uow:
+                assert uow.subscriptions_of(card.id) == (subscription,)
+                assert uow.find_invoice("c-77") == paid
+                assert uow.invoices_of(card.id) == (paid, open_one)
+                assert uow.invoices_for(Month(2025, 7)) == (open_one,)
+                assert uow.open_invoices() == (open_one,)
+                assert sorted(uow.invoice_numbers(2025)) == sorted(["С-077", open_one.number])
+                assert uow.payments_of(card.id) == (payment,)
+                assert uow.unmatched_payments() == (unmatched,)
+                assert uow.allocations_of(card.id) == (allocation,)
+                assert uow.credits() == (credit,)
+                assert uow.supplier_bills() == (bill,)
+                with pytest.raises(DuplicateError):
+                    uow.add_invoice(an_invoice(card, number="С-77"))
         finally:
             again.close()
 

@@ -10,11 +10,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
 import attrs
 
+from clientops.bank_statements import invoice_number_key
+from clientops.billing import (
+    Allocation,
+    Credit,
+    Invoice,
+    InvoiceId,
+    InvoiceStatus,
+    Month,
+    Payment,
+    PaymentId,
+    Subscription,
+    SubscriptionId,
+    SupplierBill,
+    SupplierBillId,
+)
 from clientops.errors import ConflictError, DuplicateError, NotFoundError
 from clientops.model import (
     Absence,
@@ -46,6 +61,7 @@ T = TypeVar("T")
 CONVERTER = make_converter()
 _OPEN_STAGES = tuple(stage for stage in OrderStage if stage is not OrderStage.CLOSED)
 _REACTION_KINDS = {kind.value: kind for kind in ReactionKind}
+_OPEN_INVOICES = tuple(status.value for status in InvoiceStatus if status.open)
 
 
 #: One encoder for every stored document (``json.dumps`` with options builds a new one per call).
@@ -93,6 +109,10 @@ class SQLUnitOfWork:
 
     def _from_ts(self, value: Any) -> datetime:
         """A stored timestamp, aware."""
+        raise NotImplementedError
+
+    def _day(self, day: date) -> Any:
+        """A calendar day as the driver stores it."""
         raise NotImplementedError
 
     def _violated(self, exc: Exception) -> str:
@@ -554,6 +574,275 @@ class SQLUnitOfWork:
             "SELECT doc FROM calls WHERE client_id=? ORDER BY at IS NULL, at, id", (client_id,)
         )
         return tuple(load(doc, CallLogEntry) for (doc,) in rows)
+
+    # -- billing: subscriptions ----------------------------------------------------------
+    def _need_client(self, client_id: ClientId) -> None:
+        if self._one("SELECT 1 FROM clients WHERE id=?", (client_id,)) is None:
+            raise NotFoundError("client", client_id)
+
+    def _race_error(
+        self, exc: Exception, kind: str, key: object, client_id: ClientId | None
+    ) -> Exception:
+        """The clientops error for an integrity error of a billing write: a race the checks
+        before it could not see (another transaction took the id meanwhile)."""
+        what = self._violated(exc)
+        if "client" in what or "FOREIGN KEY" in what:
+            return NotFoundError("client", client_id or "")
+        return DuplicateError(kind, key)
+
+    def add_subscription(self, subscription: Subscription) -> None:
+        self._need_client(subscription.client_id)
+        if self._one("SELECT 1 FROM subscriptions WHERE id=?", (subscription.id,)) is not None:
+            raise DuplicateError("subscription", subscription.id)
+        try:
+            self._x(
+                "INSERT INTO subscriptions(id, client_id, version, doc) VALUES (?, ?, ?, ?)",
+                (
+                    subscription.id,
+                    subscription.client_id,
+                    subscription.version,
+                    dump(subscription),
+                ),
+            )
+        except self.integrity_errors as exc:
+            raise self._race_error(
+                exc, "subscription", subscription.id, subscription.client_id
+            ) from None
+
+    def get_subscription(self, subscription_id: SubscriptionId) -> Subscription:
+        doc = self._one("SELECT doc FROM subscriptions WHERE id=?", (subscription_id,))
+        if doc is None:
+            raise NotFoundError("subscription", subscription_id)
+        return load(doc, Subscription)
+
+    def update_subscription(self, subscription: Subscription) -> Subscription:
+        self._need_client(subscription.client_id)  # checked: PostgreSQL would abort
+        new = attrs.evolve(subscription, version=subscription.version + 1)
+        try:
+            self._bump(
+                "subscriptions",
+                "subscription",
+                subscription.id,
+                subscription.version,
+                "client_id=?, doc=?",
+                (new.client_id, dump(new)),
+            )
+        except self.integrity_errors as exc:
+            raise self._race_error(
+                exc, "subscription", subscription.id, subscription.client_id
+            ) from None
+        return new
+
+    def subscriptions_of(self, client_id: ClientId) -> tuple[Subscription, ...]:
+        rows = self._x("SELECT doc FROM subscriptions WHERE client_id=? ORDER BY seq", (client_id,))
+        return tuple(load(doc, Subscription) for (doc,) in rows)
+
+    def subscriptions(self) -> tuple[Subscription, ...]:
+        rows = self._x("SELECT doc FROM subscriptions ORDER BY seq")
+        return tuple(load(doc, Subscription) for (doc,) in rows)
+
+    # -- billing: invoices ---------------------------------------------------------------
+    def _invoice_params(self, invoice: Invoice) -> tuple[Any, ...]:
+        return (
+            invoice.number,
+            invoice_number_key(invoice.number),
+            invoice.client_id,
+            invoice.subscription_id,
+            str(invoice.period),
+            invoice.status.value,
+            self._day(invoice.issue_date),
+        )
+
+    def _check_invoice_number(self, invoice: Invoice) -> None:
+        key = invoice_number_key(invoice.number)
+        owner = self._one("SELECT id FROM invoices WHERE number_key=?", (key,))
+        if owner is not None and owner != invoice.id:
+            raise DuplicateError("invoice number", invoice.number, owner=owner)
+
+    def _invoice_error(self, exc: Exception, invoice: Invoice) -> Exception:
+        if "number" in self._violated(exc):
+            return DuplicateError("invoice number", invoice.number)
+        return self._race_error(exc, "invoice", invoice.id, invoice.client_id)
+
+    def add_invoice(self, invoice: Invoice) -> None:
+        self._need_client(invoice.client_id)
+        taken = self._x(
+            "SELECT id FROM invoices WHERE id=? OR number_key=?",
+            (invoice.id, invoice_number_key(invoice.number)),
+        ).fetchall()
+        if any(key == invoice.id for (key,) in taken):
+            raise DuplicateError("invoice", invoice.id)
+        if taken:
+            raise DuplicateError("invoice number", invoice.number, owner=taken[0][0])
+        try:
+            self._x(
+                "INSERT INTO invoices(id, number, number_key, client_id, subscription_id, "
+                "period, status, issue_date, version, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (invoice.id, *self._invoice_params(invoice), invoice.version, dump(invoice)),
+            )
+        except self.integrity_errors as exc:
+            raise self._invoice_error(exc, invoice) from None
+
+    def get_invoice(self, invoice_id: InvoiceId) -> Invoice:
+        doc = self._one("SELECT doc FROM invoices WHERE id=?", (invoice_id,))
+        if doc is None:
+            raise NotFoundError("invoice", invoice_id)
+        return load(doc, Invoice)
+
+    def update_invoice(self, invoice: Invoice) -> Invoice:
+        # the number and client do not change; were they changed, the lookups follow the
+        # record, with the checks of add_invoice
+        self._check_invoice_number(invoice)
+        self._need_client(invoice.client_id)
+        new = attrs.evolve(invoice, version=invoice.version + 1)
+        try:
+            self._bump(
+                "invoices",
+                "invoice",
+                invoice.id,
+                invoice.version,
+                "number=?, number_key=?, client_id=?, subscription_id=?, period=?, status=?, "
+                "issue_date=?, doc=?",
+                (*self._invoice_params(new), dump(new)),
+            )
+        except self.integrity_errors as exc:
+            raise self._invoice_error(exc, invoice) from None
+        return new
+
+    def find_invoice(self, number: str) -> Invoice | None:
+        doc = self._one(
+            "SELECT doc FROM invoices WHERE number_key=?", (invoice_number_key(number),)
+        )
+        return None if doc is None else load(doc, Invoice)
+
+    def invoices_of(self, client_id: ClientId) -> tuple[Invoice, ...]:
+        rows = self._x("SELECT doc FROM invoices WHERE client_id=? ORDER BY seq", (client_id,))
+        return tuple(load(doc, Invoice) for (doc,) in rows)
+
+    def invoices_for(self, period: Month) -> tuple[Invoice, ...]:
+        rows = self._x("SELECT doc FROM invoices WHERE period=? ORDER BY seq", (str(period),))
+        return tuple(load(doc, Invoice) for (doc,) in rows)
+
+    def open_invoices(self) -> tuple[Invoice, ...]:
+        # named statuses, not ``status NOT IN (...)``: the index on status serves them
+        marks = ", ".join("?" * len(_OPEN_INVOICES))
+        rows = self._x(
+            f"SELECT doc FROM invoices WHERE status IN ({marks}) ORDER BY seq", _OPEN_INVOICES
+        )
+        return tuple(load(doc, Invoice) for (doc,) in rows)
+
+    def invoice_numbers(self, year: int) -> tuple[str, ...]:
+        first, last = self._day(date(year, 1, 1)), self._day(date(year, 12, 31))
+        rows = self._x(
+            "SELECT number FROM invoices WHERE issue_date>=? AND issue_date<=?", (first, last)
+        )
+        return tuple(number for (number,) in rows)
+
+    # -- billing: payments, allocations, credits -----------------------------------------
+    def _payment_client(self, payment: Payment) -> None:
+        if payment.client_id is not None:
+            self._need_client(payment.client_id)
+
+    def add_payment(self, payment: Payment) -> None:
+        self._payment_client(payment)
+        if self._one("SELECT 1 FROM payments WHERE id=?", (payment.id,)) is not None:
+            raise DuplicateError("payment", payment.id)
+        try:
+            self._x(
+                "INSERT INTO payments(id, client_id, date, version, doc) VALUES (?, ?, ?, ?, ?)",
+                (
+                    payment.id,
+                    payment.client_id,
+                    self._day(payment.date),
+                    payment.version,
+                    dump(payment),
+                ),
+            )
+        except self.integrity_errors as exc:
+            raise self._race_error(exc, "payment", payment.id, payment.client_id) from None
+
+    def find_payment(self, payment_id: PaymentId) -> Payment | None:
+        doc = self._one("SELECT doc FROM payments WHERE id=?", (payment_id,))
+        return None if doc is None else load(doc, Payment)
+
+    def update_payment(self, payment: Payment) -> Payment:
+        self._payment_client(payment)
+        new = attrs.evolve(payment, version=payment.version + 1)
+        try:
+            self._bump(
+                "payments",
+                "payment",
+                payment.id,
+                payment.version,
+                "client_id=?, date=?, doc=?",
+                (new.client_id, self._day(new.date), dump(new)),
+            )
+        except self.integrity_errors as exc:
+            raise self._race_error(exc, "payment", payment.id, payment.client_id) from None
+        return new
+
+    def payments_of(self, client_id: ClientId) -> tuple[Payment, ...]:
+        rows = self._x(
+            "SELECT doc FROM payments WHERE client_id=? ORDER BY date, seq", (client_id,)
+        )
+        return tuple(load(doc, Payment) for (doc,) in rows)
+
+    def unmatched_payments(self) -> tuple[Payment, ...]:
+        rows = self._x("SELECT doc FROM payments WHERE client_id IS NULL ORDER BY date, seq")
+        return tuple(load(doc, Payment) for (doc,) in rows)
+
+    def add_allocation(self, allocation: Allocation) -> None:
+        # ON CONFLICT: a pair taken by a transaction racing this one is a duplicate too
+        cur = self._x(
+            "INSERT INTO allocations(payment_id, invoice_id, client_id, doc) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (allocation.payment_id, allocation.invoice_id, allocation.client_id, dump(allocation)),
+        )
+        if cur.rowcount != 1:
+            raise DuplicateError("allocation", (allocation.payment_id, allocation.invoice_id))
+
+    def allocations_of(self, client_id: ClientId) -> tuple[Allocation, ...]:
+        rows = self._x("SELECT doc FROM allocations WHERE client_id=? ORDER BY seq", (client_id,))
+        return tuple(load(doc, Allocation) for (doc,) in rows)
+
+    def add_credit(self, credit: Credit) -> None:
+        self._x(
+            "INSERT INTO credits(client_id, doc) VALUES (?, ?)", (credit.client_id, dump(credit))
+        )
+
+    def credits(self, client_id: ClientId | None = None) -> tuple[Credit, ...]:
+        if client_id is None:
+            rows = self._x("SELECT doc FROM credits ORDER BY seq")
+        else:
+            rows = self._x("SELECT doc FROM credits WHERE client_id=? ORDER BY seq", (client_id,))
+        return tuple(load(doc, Credit) for (doc,) in rows)
+
+    # -- billing: supplier bills ---------------------------------------------------------
+    def add_supplier_bill(self, bill: SupplierBill) -> None:
+        if self._one("SELECT 1 FROM supplier_bills WHERE id=?", (bill.id,)) is not None:
+            raise DuplicateError("supplier bill", bill.id)
+        try:
+            self._x(
+                "INSERT INTO supplier_bills(id, version, doc) VALUES (?, ?, ?)",
+                (bill.id, bill.version, dump(bill)),
+            )
+        except self.integrity_errors:
+            raise DuplicateError("supplier bill", bill.id) from None
+
+    def get_supplier_bill(self, bill_id: SupplierBillId) -> SupplierBill:
+        doc = self._one("SELECT doc FROM supplier_bills WHERE id=?", (bill_id,))
+        if doc is None:
+            raise NotFoundError("supplier bill", bill_id)
+        return load(doc, SupplierBill)
+
+    def update_supplier_bill(self, bill: SupplierBill) -> SupplierBill:
+        new = attrs.evolve(bill, version=bill.version + 1)
+        self._bump("supplier_bills", "supplier bill", bill.id, bill.version, "doc=?", (dump(new),))
+        return new
+
+    def supplier_bills(self) -> tuple[SupplierBill, ...]:
+        rows = self._x("SELECT doc FROM supplier_bills ORDER BY seq")
+        return tuple(load(doc, SupplierBill) for (doc,) in rows)
 
     # -- staff ---------------------------------------------------------------------------
     def put_department(self, department: Department) -> None:

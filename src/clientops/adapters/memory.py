@@ -15,6 +15,20 @@ from typing import Any
 
 import attrs
 
+from clientops.bank_statements import invoice_number_key
+from clientops.billing import (
+    Allocation,
+    Credit,
+    Invoice,
+    InvoiceId,
+    Month,
+    Payment,
+    PaymentId,
+    Subscription,
+    SubscriptionId,
+    SupplierBill,
+    SupplierBillId,
+)
 from clientops.errors import ConflictError, DuplicateError, NotFoundError, StorageError
 from clientops.hookspecs import RegisterStorage, hookimpl
 from clientops.model import (
@@ -54,6 +68,12 @@ _TABLES = (
     "onboardings",
     "orders",
     "calls",
+    "subscriptions",
+    "invoices",
+    "payments",
+    "allocations",
+    "credits",
+    "supplier_bills",
 )
 
 
@@ -276,6 +296,131 @@ class _MemoryUnitOfWork:
     def orders_in_stages(self, stages: Iterable[OrderStage]) -> tuple[Order, ...]:
         wanted = {OrderStage(stage) for stage in stages}
         return tuple(o for o in self._read("orders").values() if o.stage in wanted)
+
+    # -- billing: subscriptions
+    def add_subscription(self, subscription: Subscription) -> None:
+        self._get("clients", "client", subscription.client_id)
+        self._insert("subscriptions", "subscription", subscription.id, subscription)
+
+    def get_subscription(self, subscription_id: SubscriptionId) -> Subscription:
+        subscription: Subscription = self._get("subscriptions", "subscription", subscription_id)
+        return subscription
+
+    def update_subscription(self, subscription: Subscription) -> Subscription:
+        self._get("clients", "client", subscription.client_id)
+        new: Subscription = self._replace(
+            "subscriptions", "subscription", subscription.id, subscription, subscription.version
+        )
+        return new
+
+    def subscriptions_of(self, client_id: ClientId) -> tuple[Subscription, ...]:
+        return tuple(s for s in self._read("subscriptions").values() if s.client_id == client_id)
+
+    def subscriptions(self) -> tuple[Subscription, ...]:
+        return tuple(self._read("subscriptions").values())
+
+    # -- billing: invoices
+    def _check_invoice_number(self, invoice: Invoice) -> None:
+        key = invoice_number_key(invoice.number)
+        for other in self._read("invoices").values():
+            if other.id != invoice.id and invoice_number_key(other.number) == key:
+                raise DuplicateError("invoice number", invoice.number, owner=other.id)
+
+    def add_invoice(self, invoice: Invoice) -> None:
+        self._get("clients", "client", invoice.client_id)
+        if invoice.id in self._read("invoices"):
+            raise DuplicateError("invoice", invoice.id)
+        self._check_invoice_number(invoice)
+        self._insert("invoices", "invoice", invoice.id, invoice)
+
+    def get_invoice(self, invoice_id: InvoiceId) -> Invoice:
+        invoice: Invoice = self._get("invoices", "invoice", invoice_id)
+        return invoice
+
+    def update_invoice(self, invoice: Invoice) -> Invoice:
+        self._check_invoice_number(invoice)
+        self._get("clients", "client", invoice.client_id)
+        new: Invoice = self._replace("invoices", "invoice", invoice.id, invoice, invoice.version)
+        return new
+
+    def find_invoice(self, number: str) -> Invoice | None:
+        key = invoice_number_key(number)
+        return next(
+            (i for i in self._read("invoices").values() if invoice_number_key(i.number) == key),
+            None,
+        )
+
+    def invoices_of(self, client_id: ClientId) -> tuple[Invoice, ...]:
+        return tuple(i for i in self._read("invoices").values() if i.client_id == client_id)
+
+    def invoices_for(self, period: Month) -> tuple[Invoice, ...]:
+        return tuple(i for i in self._read("invoices").values() if i.period == period)
+
+    def open_invoices(self) -> tuple[Invoice, ...]:
+        return tuple(i for i in self._read("invoices").values() if i.status.open)
+
+    def invoice_numbers(self, year: int) -> tuple[str, ...]:
+        return tuple(i.number for i in self._read("invoices").values() if i.issue_date.year == year)
+
+    # -- billing: payments, allocations, credits
+    def _payment_client(self, payment: Payment) -> None:
+        if payment.client_id is not None:
+            self._get("clients", "client", payment.client_id)
+
+    def add_payment(self, payment: Payment) -> None:
+        self._payment_client(payment)
+        self._insert("payments", "payment", payment.id, payment)
+
+    def find_payment(self, payment_id: PaymentId) -> Payment | None:
+        found: Payment | None = self._read("payments").get(payment_id)
+        return found
+
+    def update_payment(self, payment: Payment) -> Payment:
+        self._payment_client(payment)
+        new: Payment = self._replace("payments", "payment", payment.id, payment, payment.version)
+        return new
+
+    @staticmethod
+    def _by_date(payments: Iterable[Payment]) -> tuple[Payment, ...]:
+        """By date, then as stored (the sort is stable), as the SQL stores order them."""
+        return tuple(sorted(payments, key=lambda p: p.date))
+
+    def payments_of(self, client_id: ClientId) -> tuple[Payment, ...]:
+        return self._by_date(p for p in self._read("payments").values() if p.client_id == client_id)
+
+    def unmatched_payments(self) -> tuple[Payment, ...]:
+        return self._by_date(p for p in self._read("payments").values() if p.client_id is None)
+
+    def add_allocation(self, allocation: Allocation) -> None:
+        key = (allocation.payment_id, allocation.invoice_id)
+        self._insert("allocations", "allocation", key, allocation)
+
+    def allocations_of(self, client_id: ClientId) -> tuple[Allocation, ...]:
+        return tuple(a for a in self._read("allocations").values() if a.client_id == client_id)
+
+    def add_credit(self, credit: Credit) -> None:
+        table = self._write("credits")
+        table[len(table)] = credit
+
+    def credits(self, client_id: ClientId | None = None) -> tuple[Credit, ...]:
+        return tuple(c for c in self._read("credits").values() if client_id in (None, c.client_id))
+
+    # -- billing: supplier bills
+    def add_supplier_bill(self, bill: SupplierBill) -> None:
+        self._insert("supplier_bills", "supplier bill", bill.id, bill)
+
+    def get_supplier_bill(self, bill_id: SupplierBillId) -> SupplierBill:
+        bill: SupplierBill = self._get("supplier_bills", "supplier bill", bill_id)
+        return bill
+
+    def update_supplier_bill(self, bill: SupplierBill) -> SupplierBill:
+        new: SupplierBill = self._replace(
+            "supplier_bills", "supplier bill", bill.id, bill, bill.version
+        )
+        return new
+
+    def supplier_bills(self) -> tuple[SupplierBill, ...]:
+        return tuple(self._read("supplier_bills").values())
 
     # -- staff
     def put_department(self, department: Department) -> None:

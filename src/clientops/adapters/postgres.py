@@ -32,7 +32,7 @@ import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -171,6 +171,57 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX calls_at ON calls(at)",
         "CREATE INDEX calls_client ON calls(client_id, at)",
     ),
+    (
+        """CREATE TABLE subscriptions (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id text NOT NULL UNIQUE,
+            client_id text NOT NULL REFERENCES clients(id),
+            version integer NOT NULL,
+            doc text NOT NULL)""",
+        "CREATE INDEX subscriptions_client ON subscriptions(client_id)",
+        """CREATE TABLE invoices (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id text NOT NULL UNIQUE,
+            number text NOT NULL,
+            number_key text NOT NULL UNIQUE,
+            client_id text NOT NULL REFERENCES clients(id),
+            subscription_id text,
+            period text NOT NULL,
+            status text NOT NULL,
+            issue_date date NOT NULL,
+            version integer NOT NULL,
+            doc text NOT NULL)""",
+        "CREATE INDEX invoices_client ON invoices(client_id)",
+        "CREATE INDEX invoices_period ON invoices(period)",
+        "CREATE INDEX invoices_status ON invoices(status)",
+        "CREATE INDEX invoices_issue_date ON invoices(issue_date)",
+        """CREATE TABLE payments (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id text NOT NULL UNIQUE,
+            client_id text REFERENCES clients(id),
+            date date NOT NULL,
+            version integer NOT NULL,
+            doc text NOT NULL)""",
+        "CREATE INDEX payments_client ON payments(client_id, date)",
+        """CREATE TABLE allocations (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            payment_id text NOT NULL,
+            invoice_id text NOT NULL,
+            client_id text NOT NULL,
+            doc text NOT NULL,
+            UNIQUE (payment_id, invoice_id))""",
+        "CREATE INDEX allocations_client ON allocations(client_id)",
+        """CREATE TABLE credits (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            client_id text NOT NULL,
+            doc text NOT NULL)""",
+        "CREATE INDEX credits_client ON credits(client_id)",
+        """CREATE TABLE supplier_bills (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id text NOT NULL UNIQUE,
+            version integer NOT NULL,
+            doc text NOT NULL)""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -206,6 +257,9 @@ class _PostgresUnitOfWork(SQLUnitOfWork):
     def _from_ts(self, value: Any) -> datetime:
         moment: datetime = value
         return moment
+
+    def _day(self, day: date) -> date:
+        return day
 
     def _violated(self, exc: Exception) -> str:
         """The name of the violated constraint (``orders_number_key``)."""

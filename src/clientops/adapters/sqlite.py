@@ -2,10 +2,10 @@
 
 One file, WAL journal, ``synchronous=NORMAL``, foreign keys on. Each record is kept whole as
 JSON (the clientops wire form) beside the columns it is looked up by: phone numbers, contract
-numbers, the organisation-name key, due times, order numbers and stages. The schema is
-versioned with ``PRAGMA user_version``; missing migrations are applied when the file is opened,
-and a file written by a newer clientops is refused with
-:class:`~clientops.errors.SchemaVersionError`.
+numbers, the organisation-name key, due times, order numbers and stages, invoice numbers,
+periods, statuses and dates. The schema is versioned with ``PRAGMA user_version``; missing
+migrations are applied when the file is opened, and a file written by a newer clientops is
+refused with :class:`~clientops.errors.SchemaVersionError`.
 
 URLs follow the usual convention: ``sqlite:///relative.db``, ``sqlite:////absolute/path.db``,
 ``sqlite://`` (or ``sqlite:///:memory:``) for a private in-memory database.
@@ -17,7 +17,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +147,59 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX calls_at ON calls(at)",
         "CREATE INDEX calls_client ON calls(client_id, at)",
     ),
+    (
+        # billing: subscriptions, invoices, payments with their allocations and the credits
+        # they leave, the bills of suppliers
+        """CREATE TABLE subscriptions (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            client_id TEXT NOT NULL REFERENCES clients(id),
+            version INTEGER NOT NULL,
+            doc TEXT NOT NULL)""",
+        "CREATE INDEX subscriptions_client ON subscriptions(client_id)",
+        """CREATE TABLE invoices (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            number TEXT NOT NULL,
+            number_key TEXT NOT NULL UNIQUE,
+            client_id TEXT NOT NULL REFERENCES clients(id),
+            subscription_id TEXT,
+            period TEXT NOT NULL,
+            status TEXT NOT NULL,
+            issue_date TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            doc TEXT NOT NULL)""",
+        "CREATE INDEX invoices_client ON invoices(client_id)",
+        "CREATE INDEX invoices_period ON invoices(period)",
+        "CREATE INDEX invoices_status ON invoices(status)",
+        "CREATE INDEX invoices_issue_date ON invoices(issue_date)",
+        """CREATE TABLE payments (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            client_id TEXT REFERENCES clients(id),
+            date TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            doc TEXT NOT NULL)""",
+        "CREATE INDEX payments_client ON payments(client_id, date)",
+        """CREATE TABLE allocations (
+            seq INTEGER PRIMARY KEY,
+            payment_id TEXT NOT NULL,
+            invoice_id TEXT NOT NULL,
+            client_id TEXT NOT NULL,
+            doc TEXT NOT NULL,
+            UNIQUE (payment_id, invoice_id))""",
+        "CREATE INDEX allocations_client ON allocations(client_id)",
+        """CREATE TABLE credits (
+            seq INTEGER PRIMARY KEY,
+            client_id TEXT NOT NULL,
+            doc TEXT NOT NULL)""",
+        "CREATE INDEX credits_client ON credits(client_id)",
+        """CREATE TABLE supplier_bills (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            version INTEGER NOT NULL,
+            doc TEXT NOT NULL)""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -194,6 +247,9 @@ class _SQLiteUnitOfWork(SQLUnitOfWork):
 
     def _from_ts(self, value: Any) -> datetime:
         return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+    def _day(self, day: date) -> str:
+        return day.isoformat()
 
 
 class SQLiteStorage:
