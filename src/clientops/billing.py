@@ -45,7 +45,7 @@ from typing import Any, NewType
 
 import attrs
 
-from clientops._documents._orders import InvoiceLine
+from clientops._documents._orders import BankDetails, InvoiceLine, InvoiceParty
 from clientops._text import template_validator
 from clientops.errors import FieldError, TransitionError, ValidationError
 from clientops.model import ClientId, DepartmentId, EmployeeId, Money
@@ -998,9 +998,20 @@ class BillingPolicy:
     overpayment_to_other_invoices: bool = True
     #: The words of invoices and reminders.
     texts: BillingTexts = BillingTexts()
+    #: The company that issues the invoices (the payee: name, INN, KPP, address) and its bank
+    #: account, printed on every invoice; needed for the invoice documents only.
+    supplier: InvoiceParty | None = None
+    bank: BankDetails | None = None
+    #: The names under the invoice's signatures (blank: signed by hand).
+    head: str = ""
+    accountant: str = ""
 
     def __attrs_post_init__(self) -> None:
         errors: list[FieldError] = []
+        if self.supplier is not None and not isinstance(self.supplier, InvoiceParty):
+            errors.append(FieldError("supplier", "must be an InvoiceParty"))
+        if self.bank is not None and not isinstance(self.bank, BankDetails):
+            errors.append(FieldError("bank", "must be BankDetails"))
         for name in ("billing_day", "reminder_day"):
             value = getattr(self, name)
             if type(value) is not int or not 1 <= value <= 28:

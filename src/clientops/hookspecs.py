@@ -21,6 +21,7 @@ from typing import Protocol
 
 import pluggy
 
+from clientops.accounting import AccountingFactory
 from clientops.courier import CourierFactory
 from clientops.events import Event
 from clientops.outbox import OutboxMessage
@@ -29,6 +30,7 @@ from clientops.telephony import CallLogEntry, IncomingCallNotice, TelephonyFacto
 
 __all__ = [
     "Deliverer",
+    "RegisterAccounting",
     "RegisterCourier",
     "RegisterDeliverer",
     "RegisterStorage",
@@ -160,4 +162,21 @@ def clientops_call_ended(entry: CallLogEntry) -> None:
     the call to another system (a CRM's activity feed, a quality-control queue). An exception
     raised here reaches the caller as :class:`~clientops.errors.PluginError`; the entry stays
     recorded.
+    """
+
+
+class RegisterAccounting(Protocol):
+    """The callback handed to :func:`clientops_register_accounting`."""
+
+    def __call__(self, name: str, factory: AccountingFactory) -> None: ...
+
+
+@hookspec
+def clientops_register_accounting(register: RegisterAccounting) -> None:
+    """Register accounting backends: call ``register(name, factory)`` once per backend.
+
+    ``factory(**options)`` receives the keyword options given to
+    :meth:`clientops.PluginHost.open_accounting` (a ledger's path, a folder of statements…)
+    and returns an object that satisfies :class:`clientops.accounting.Accounting`. A name
+    registered twice is an error.
     """

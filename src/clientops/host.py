@@ -25,6 +25,7 @@ from typing import Any
 import pluggy
 
 from clientops import hookspecs
+from clientops.accounting import Accounting, AccountingFactory
 from clientops.courier import Courier, CourierFactory
 from clientops.errors import ConfigurationError, PluginError
 from clientops.events import Event
@@ -49,6 +50,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("clientops.postgresql", "clientops.adapters.postgres_plugin"),
     ("clientops.offline_courier", "clientops.adapters.offline_courier"),
     ("clientops.cdek", "clientops.adapters.cdek_plugin"),
+    ("clientops.accounting", "clientops.adapters.accounting_plugin"),
 )
 
 
@@ -266,6 +268,33 @@ class PluginHost:
         if not isinstance(backend, Telephony):
             raise PluginError(
                 f"the factory of telephony {name!r} returned {backend!r}, which is not a Telephony"
+            )
+        return backend
+
+    def accountings(self) -> Mapping[str, AccountingFactory]:
+        """Every registered accounting factory by name (``clientops_register_accounting``)."""
+        return dict(
+            self._registry(
+                "clientops_register_accounting",
+                "accounting {name} is registered twice",
+                fold_case=True,
+            )
+        )
+
+    def open_accounting(self, name: str, /, **options: object) -> Accounting:
+        """Build the accounting backend registered as ``name`` (``beancount``,
+        ``bank_statements``…) with the keyword ``options``. ConfigurationError for a name
+        nobody registered."""
+        factories = self.accountings()
+        factory = factories.get(name.lower())
+        if factory is None:
+            known = ", ".join(sorted(factories)) or "none"
+            raise ConfigurationError(f"no accounting named {name!r} (registered: {known})")
+        backend = factory(**options)
+        if not isinstance(backend, Accounting):
+            raise PluginError(
+                f"the factory of accounting {name!r} returned {backend!r}, which is not an "
+                "Accounting"
             )
         return backend
 

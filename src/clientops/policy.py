@@ -23,6 +23,7 @@ import attrs
 import phonenumbers
 
 from clientops._text import template_validator
+from clientops.billing import BillingPolicy
 from clientops.model import ClientCategory, DepartmentId
 from clientops.onboarding import OnboardingPolicy
 from clientops.orders import OrderPolicy
@@ -149,6 +150,10 @@ class Policy:
 
     #: Telephony: what counts as a long call, the call-back after a missed call.
     telephony: TelephonyPolicy = TelephonyPolicy()
+
+    #: Billing and collection: the billing day, VAT, payment terms, reminders, numbering, the
+    #: company's details on its invoices.
+    billing: BillingPolicy = BillingPolicy()
 
     #: Working days for every rule that counts them (billing day, reminders, pickups,
     #: deadlines): the Russian production calendar by default; any

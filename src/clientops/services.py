@@ -21,7 +21,9 @@ from typing import Any
 
 import attrs
 
+from clientops._billing_service import ACCOUNTING_TOPICS, BillingUseCases
 from clientops._call_service import CallUseCases
+from clientops.accounting import Accounting
 from clientops.calendar import CalendarEvent, CalendarPolicy, write_ics
 from clientops.commands import Command, CreateAppeal, CreateClient, CreateReaction, TransferCall
 from clientops.courier import Booking, Courier, PickupRequest
@@ -196,11 +198,12 @@ def _apply(uow: UnitOfWork, command: Command) -> None:
             pass  # performed by the telephony side; nothing is stored for it
 
 
-class ClientOps(CallUseCases):
+class ClientOps(CallUseCases, BillingUseCases):
     """The client department's use cases over one store, one policy and one plugin host.
 
-    ``courier`` and ``telephony`` replace the backends the policy or :meth:`open_telephony`
-    would open; they are not closed by :meth:`close` (their owner closes them)."""
+    ``courier``, ``telephony`` and ``accounting`` replace the backends the policy,
+    :meth:`open_telephony` or :meth:`open_accounting` would open; they are not closed by
+    :meth:`close` (their owner closes them)."""
 
     def __init__(
         self,
@@ -211,6 +214,7 @@ class ClientOps(CallUseCases):
         clock: Callable[[], datetime] | None = None,
         courier: Courier | None = None,
         telephony: Telephony | None = None,
+        accounting: Accounting | None = None,
     ) -> None:
         self.storage = storage
         self.policy = policy or Policy()
@@ -221,6 +225,8 @@ class ClientOps(CallUseCases):
         self._owns_courier = False
         self._telephony = telephony
         self._owns_telephony = False
+        self._accounting = accounting
+        self._owns_accounting = False
 
     @property
     def courier(self) -> Courier:
@@ -253,7 +259,11 @@ class ClientOps(CallUseCases):
                 if self._owns_telephony and self._telephony is not None:
                     self._telephony.close()
             finally:
-                self.storage.close()
+                try:
+                    if self._owns_accounting and self._accounting is not None:
+                        self._accounting.close()
+                finally:
+                    self.storage.close()
 
     def __enter__(self) -> ClientOps:
         return self
@@ -445,6 +455,8 @@ class ClientOps(CallUseCases):
             try:
                 if message.topic == PICKUP_TOPIC:
                     finish = self._book_pickup(message)
+                elif message.topic in ACCOUNTING_TOPICS:
+                    self._deliver_accounting(message)
                 elif deliver is None:
                     raise LookupError(f"no deliverer for topic {message.topic!r}")
                 else:
@@ -1119,10 +1131,12 @@ def connect(
     clock: Callable[[], datetime] | None = None,
     courier: Courier | None = None,
     telephony: Telephony | None = None,
+    accounting: Accounting | None = None,
 ) -> ClientOps:
     """Open the store ``url`` names (``sqlite:///clientops.db`` by default) through the plugin
     host, and return the use cases over it. ``courier`` replaces the one the policy names;
-    ``telephony`` is the PBX (or open one later with :meth:`ClientOps.open_telephony`)."""
+    ``telephony`` is the PBX (or open one later with :meth:`ClientOps.open_telephony`),
+    ``accounting`` the accounting backend (or :meth:`ClientOps.open_accounting`)."""
     host = (host or PluginHost()).load()
     return ClientOps(
         host.open_storage(url),
@@ -1131,4 +1145,5 @@ def connect(
         clock=clock,
         courier=courier,
         telephony=telephony,
+        accounting=accounting,
     )

@@ -283,11 +283,18 @@ def invoice_id_for(subscription_id: SubscriptionId, month: Month) -> InvoiceId:
 
 
 def next_invoice_numbers(
-    existing: Iterable[Invoice], issue_date: date, policy: BillingPolicy, count: int = 1
+    existing: Iterable[Invoice],
+    issue_date: date,
+    policy: BillingPolicy,
+    count: int = 1,
+    *,
+    taken_numbers: Iterable[str] = (),
 ) -> tuple[str, ...]:
     """The next ``count`` invoice numbers of the year of ``issue_date``: after the highest
-    sequence number among ``existing`` invoices of that year written by
-    ``policy.number_format`` (hand-written numbers do not count but are never repeated).
+    sequence number among ``existing`` invoices of that year and ``taken_numbers`` (numbers of
+    stored invoices not passed whole: a store's
+    :meth:`~clientops.ports.UnitOfWork.invoice_numbers`) written by ``policy.number_format``
+    (hand-written numbers do not count but are never repeated).
 
     >>> next_invoice_numbers([], date(2026, 11, 13), BillingPolicy(), 2)
     ('2026-00001', '2026-00002')
@@ -298,8 +305,13 @@ def next_invoice_numbers(
     if type(count) is not int or count < 0:
         raise _fail("invoice numbers", "count", f"must be a non-negative int, got {count!r}")
     year = issue_date.year
-    taken = {invoice_number_key(i.number) for i in invoices}
-    seqs = [policy.number_sequence(i.number, year) for i in invoices]
+    written = [i.number for i in invoices]
+    for number in taken_numbers:
+        if not isinstance(number, str):
+            raise _fail("invoice numbers", "taken_numbers", f"expected strings, got {number!r}")
+        written.append(number)
+    taken = {invoice_number_key(n) for n in written}
+    seqs = [policy.number_sequence(n, year) for n in written]
     seq = max((s for s in seqs if s is not None), default=0)
     numbers: list[str] = []
     while len(numbers) < count:
@@ -456,6 +468,7 @@ def plan_billing(
     *,
     issue_date: date | None = None,
     payer_inns: Mapping[ClientId, str] | None = None,
+    taken_numbers: Iterable[str] = (),
 ) -> BillingPlan:
     """The invoices to issue for ``month``: one per subscription billed in it, in the order of
     (client, subscription), numbered after the highest number of the year among
@@ -473,6 +486,8 @@ def plan_billing(
 
     ``issue_date`` defaults to :func:`billing_date`; the VAT rate is the one in force on it.
     ``payer_inns`` gives the buyer's INN by client when the subscription does not.
+    ``taken_numbers``: numbers of the year's invoices not among ``existing_invoices`` (a store
+    passes the month's invoices and the year's numbers), counted for the next number.
     """
     subject = "billing plan"
     _expect(month, Month, "month", subject)
@@ -549,7 +564,9 @@ def plan_billing(
             continue
         planned.append((sub, lines))
 
-    numbers = next_invoice_numbers(invoices, issue_date, policy, len(planned))
+    numbers = next_invoice_numbers(
+        invoices, issue_date, policy, len(planned), taken_numbers=taken_numbers
+    )
     to_issue = tuple(
         Invoice(
             id=invoice_id_for(sub.id, month),
@@ -646,6 +663,7 @@ def correct_invoice(
     lines: Iterable[InvoiceLine] | None = None,
     fee: Money | None = None,
     number: str | None = None,
+    taken_numbers: Iterable[str] = (),
 ) -> InvoiceCorrection:
     """A corrected invoice replacing ``invoice`` (issued, partly paid or paid), issued ``on``:
     the new ``lines``, or the one line of the invoice at the new ``fee``. Never an edit: the
@@ -688,7 +706,9 @@ def correct_invoice(
     if any(i.id == new_id for i in invoices):
         raise DuplicateError("invoice", new_id)
     if number is None:
-        number = next_invoice_numbers([*invoices, invoice], on, policy)[0]
+        number = next_invoice_numbers(
+            [*invoices, invoice], on, policy, taken_numbers=taken_numbers
+        )[0]
     draft = attrs.evolve(
         invoice,
         id=new_id,

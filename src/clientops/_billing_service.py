@@ -1,0 +1,773 @@
+"""The billing use cases of :class:`clientops.ClientOps`: subscriptions, the monthly billing
+run, corrections and duplicates, bank statements and payments, reminders, debtors, supplier
+bills, and the accounting backend.
+
+Kept apart from ``services.py`` as a mixin; :class:`clientops.ClientOps` is the only class that
+uses it. The decisions are the pure functions of :mod:`clientops.rules.billing`; this module
+reads, hands them values, and stores what they return, one unit of work at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from clientops._documents._billing import DebtorRow, DebtorsList, InvoiceRef, PaymentInvoice
+from clientops.accounting import (
+    Accounting,
+    FetchedPayments,
+    InvoiceRecord,
+    PaymentRecord,
+)
+from clientops.bank_statements import (
+    BankStatement,
+    MatchResult,
+    PaymentDirection,
+    StatementParty,
+    StatementPayment,
+    match_payments,
+    read_bank_statement,
+)
+from clientops.billing import (
+    Credit,
+    Invoice,
+    InvoiceId,
+    InvoiceStatus,
+    Month,
+    Payment,
+    PaymentId,
+    Subscription,
+    SubscriptionId,
+    SupplierBill,
+    SupplierBillId,
+    enter_into_payment_plan,
+    mark_supplier_bill_paid,
+    request_supplier_bill,
+    set_payment_task,
+)
+from clientops.documents import InvoiceParty, render_document
+from clientops.errors import (
+    ConfigurationError,
+    DuplicateError,
+    FieldError,
+    NotFoundError,
+    ValidationError,
+)
+from clientops.events import AppealOpened, Event, ReactionScheduled
+from clientops.host import PluginHost
+from clientops.model import ClientId, EmployeeId, Money, new_id
+from clientops.outbox import OutboxMessage
+from clientops.policy import Policy
+from clientops.ports import Storage, UnitOfWork
+from clientops.rules.billing import (
+    BillingPlan,
+    Debtor,
+    InvoiceCorrection,
+    PaymentPlan,
+    Reminders,
+    allocate_payment,
+    cancel_invoice,
+    correct_invoice,
+    debtors,
+    duplicate_invoice,
+    open_invoices,
+    payment_from_statement,
+    payment_plan,
+    payments_from_matches,
+    plan_billing,
+    reminder_reactions,
+)
+
+#: Outbox topics of the accounting backend (delivered by :meth:`ClientOps.deliver_outbox`).
+ACCOUNTING_INVOICE_TOPIC = "clientops.accounting.invoice"
+ACCOUNTING_PAYMENT_TOPIC = "clientops.accounting.payment"
+ACCOUNTING_TOPICS = (ACCOUNTING_INVOICE_TOPIC, ACCOUNTING_PAYMENT_TOPIC)
+
+
+@attrs.frozen
+class BillingRun:
+    """What :meth:`ClientOps.run_billing` did for ``month``: the ``plan`` it worked from,
+    the invoices it ``issued`` now, the ones ``already_issued`` (by an earlier or an
+    interrupted run: skipped, never issued twice), the other ``plan.skipped`` subscriptions
+    with their reasons, the ``plan.corrections`` for a person, and the invoice documents
+    written (``documents``, when a folder was given)."""
+
+    month: Month
+    plan: BillingPlan
+    issued: tuple[Invoice, ...]
+    documents: tuple[Path, ...] = ()
+
+    @property
+    def already_issued(self) -> int:
+        from clientops.rules.billing import SkipReason
+
+        return sum(1 for s in self.plan.skipped if s.reason is SkipReason.ALREADY_ISSUED)
+
+    def summary(self) -> str:
+        """One line in Russian: issued, already issued, skipped, corrections."""
+        return (
+            f"Счета за {self.month}: выставлено {len(self.issued)} на "
+            f"{sum((i.total for i in self.issued), Money(0))}, уже были {self.already_issued}, "
+            f"пропущено {len(self.plan.skipped) - self.already_issued}, "
+            f"к исправлению {len(self.plan.corrections)}."
+        )
+
+
+@attrs.frozen
+class PaymentImport:
+    """What :meth:`ClientOps.import_bank_statement` (or :meth:`ClientOps.fetch_payments`)
+    did with one batch of payments: ``source`` (the statement's digest), the ``payments``
+    stored (matched or not), the ``matched`` ones with their allocations, the ``unmatched``
+    ones waiting for a person, the ``credits`` kept, and ``already_imported`` when the same
+    batch was imported before (nothing stored then). ``match`` is the matcher's verdict on
+    each document of a statement, with its reasons."""
+
+    source: str
+    payments: tuple[Payment, ...] = ()
+    unmatched: tuple[Payment, ...] = ()
+    allocations: tuple[Any, ...] = ()
+    credits: tuple[Credit, ...] = ()
+    repeated: tuple[Payment, ...] = ()
+    already_imported: bool = False
+    match: MatchResult | None = None
+
+    def summary(self) -> str:
+        if self.already_imported:
+            return f"Выписка уже загружена ({self.source[:12]}…): ничего не добавлено."
+        return (
+            f"Платежей: {len(self.payments)}, разнесено: "
+            f"{len(self.payments) - len(self.unmatched)}, не опознано: {len(self.unmatched)}, "
+            f"переплата: {len(self.credits)}."
+        )
+
+
+def _chunks(items: Sequence[Invoice], size: int) -> Iterator[Sequence[Invoice]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _statement_payment(payment: Payment) -> StatementPayment:
+    """A fetched payment as the matcher reads a statement's document."""
+    source = payment.source
+    return StatementPayment(
+        number=(source.number if source and source.number else payment.id),
+        date=payment.date,
+        amount=payment.amount,
+        direction=PaymentDirection.INCOMING,
+        payer=StatementParty(account="", inn=payment.payer_inn, name=payment.payer_name or None),
+        recipient=StatementParty(account=""),
+        purpose=payment.purpose,
+        received_on=payment.date,
+    )
+
+
+class BillingUseCases:
+    """The billing use cases; mixed into :class:`clientops.ClientOps`."""
+
+    storage: Storage
+    policy: Policy
+    host: PluginHost
+    _accounting: Accounting | None
+    _owns_accounting: bool
+
+    def now(self) -> datetime:  # pragma: no cover - provided by ClientOps
+        raise NotImplementedError
+
+    def _publish(self, events: Iterable[Event]) -> None:  # pragma: no cover - ClientOps
+        raise NotImplementedError
+
+    def today(self) -> date:
+        """The local day of :meth:`now` in the policy's time zone."""
+        return self.now().astimezone(self.policy.tz).date()
+
+    # ------------------------------------------------------------------ accounting
+    @property
+    def accounting(self) -> Accounting:
+        """The accounting backend: given to the constructor, or opened by
+        :meth:`open_accounting`. ConfigurationError when there is none."""
+        if self._accounting is None:
+            raise ConfigurationError(
+                "no accounting backend: pass accounting= to ClientOps/connect, or call "
+                "open_accounting(name, **options)"
+            )
+        return self._accounting
+
+    def open_accounting(self, name: str, /, **options: object) -> Accounting:
+        """Open the accounting backend registered as ``name`` (``beancount``,
+        ``bank_statements``…) through the plugin host; closed by :meth:`close`. From then on
+        issued invoices and received payments are recorded in it through the outbox
+        (:meth:`deliver_outbox`), at least once, each keyed by its id."""
+        if self._accounting is not None:
+            raise ConfigurationError(f"accounting {self._accounting.name!r} is already open")
+        backend = self.host.open_accounting(name, **options)
+        self._accounting = backend
+        self._owns_accounting = True
+        return backend
+
+    def _record_invoice(self, uow: UnitOfWork, invoice: Invoice, now: datetime) -> None:
+        if self._accounting is None:
+            return
+        uow.enqueue(
+            OutboxMessage.new(
+                ACCOUNTING_INVOICE_TOPIC,
+                {"invoice_id": invoice.id, "status": invoice.status.value},
+                now=now,
+                key=f"accounting-invoice-{invoice.id}-{invoice.status.value}",
+            )
+        )
+
+    def _record_payment(self, uow: UnitOfWork, payment: Payment, now: datetime) -> None:
+        if self._accounting is None or payment.client_id is None:
+            return
+        uow.enqueue(
+            OutboxMessage.new(
+                ACCOUNTING_PAYMENT_TOPIC,
+                {"payment_id": payment.id},
+                now=now,
+                key=f"accounting-payment-{payment.id}",
+            )
+        )
+
+    def _deliver_accounting(self, message: OutboxMessage) -> None:
+        """Deliver one accounting outbox message to the backend (raises on failure)."""
+        backend = self.accounting
+        with self.storage.unit_of_work() as uow:
+            if message.topic == ACCOUNTING_INVOICE_TOPIC:
+                invoice = uow.get_invoice(InvoiceId(str(message.data()["invoice_id"])))
+                reverses = None
+                if invoice.corrects is not None:
+                    reverses = uow.get_invoice(invoice.corrects)
+                elif invoice.status is InvoiceStatus.CANCELLED:
+                    reverses = invoice
+                client = uow.get_client(invoice.client_id)
+                record: InvoiceRecord | PaymentRecord = InvoiceRecord(
+                    invoice=invoice, client_name=client.name, reverses=reverses
+                )
+            else:
+                payment_id = PaymentId(str(message.data()["payment_id"]))
+                payment = uow.find_payment(payment_id)
+                if payment is None or payment.client_id is None:
+                    raise NotFoundError("payment", payment_id)
+                allocations = tuple(
+                    a for a in uow.allocations_of(payment.client_id) if a.payment_id == payment_id
+                )
+                credit = next(
+                    (c for c in uow.credits(payment.client_id) if c.payment_id == payment_id),
+                    None,
+                )
+                client = uow.get_client(payment.client_id)
+                record = PaymentRecord(
+                    payment=payment, allocations=allocations, credit=credit, client_name=client.name
+                )
+        if isinstance(record, InvoiceRecord):
+            backend.record_invoice(record)
+        else:
+            backend.record_payment(record)
+
+    # ------------------------------------------------------------------ subscriptions
+    def add_subscription(self, subscription: Subscription) -> Subscription:
+        """Store a new subscription (its client must exist)."""
+        with self.storage.unit_of_work() as uow:
+            uow.add_subscription(subscription)
+        return subscription
+
+    def update_subscription(self, subscription: Subscription) -> Subscription:
+        """Store a changed subscription (a fee change added with its day, a pause, an end):
+        what is already invoiced is never edited; the next billing plan shows invoices the
+        change makes wrong as corrections."""
+        with self.storage.unit_of_work() as uow:
+            return uow.update_subscription(subscription)
+
+    def subscription(self, subscription_id: SubscriptionId) -> Subscription:
+        with self.storage.unit_of_work() as uow:
+            return uow.get_subscription(subscription_id)
+
+    def subscriptions_of(self, client_id: ClientId) -> tuple[Subscription, ...]:
+        with self.storage.unit_of_work() as uow:
+            uow.get_client(client_id)
+            return uow.subscriptions_of(client_id)
+
+    # ------------------------------------------------------------------ billing run
+    def plan_billing(self, month: Month, *, issue_date: date | None = None) -> BillingPlan:
+        """What :meth:`run_billing` would do for ``month`` now; nothing is stored."""
+        with self.storage.unit_of_work() as uow:
+            return self._plan(uow, month, issue_date)
+
+    def _plan(self, uow: UnitOfWork, month: Month, issue_date: date | None) -> BillingPlan:
+        billing = self.policy.billing
+        subscriptions = uow.subscriptions()
+        existing = uow.invoices_for(month)
+        from clientops.rules.billing import billing_date
+
+        day = issue_date or billing_date(month, billing, self.policy.calendar)
+        return plan_billing(
+            month,
+            subscriptions,
+            existing,
+            billing,
+            self.policy.calendar,
+            issue_date=issue_date,
+            taken_numbers=uow.invoice_numbers(day.year),
+            payer_inns=self._payer_inns(uow, subscriptions),
+        )
+
+    @staticmethod
+    def _payer_inns(uow: UnitOfWork, subscriptions: Sequence[Subscription]) -> dict[ClientId, str]:
+        inns: dict[ClientId, str] = {}
+        for subscription in subscriptions:
+            if subscription.payer_inn is None and subscription.client_id not in inns:
+                inn = uow.get_client(subscription.client_id).inn
+                if inn:
+                    inns[subscription.client_id] = inn
+        return inns
+
+    def run_billing(
+        self,
+        month: Month,
+        *,
+        issue_date: date | None = None,
+        documents: Path | str | None = None,
+        batch: int = 500,
+    ) -> BillingRun:
+        """Issue the month's invoices (on the 15th, or the day the policy's weekend rule
+        gives): one per subscription billed in it, with a report of what was skipped and why.
+
+        Idempotent: a subscription whose invoice for the month exists is skipped, so a second
+        run issues nothing. The invoices are stored ``batch`` at a time, each batch in one unit
+        of work: a run interrupted half way leaves whole batches, and the next run plans again
+        and issues the rest, with the same ids and numbers it would have had. Two runs at once
+        cannot issue one invoice twice (the store refuses a second id or number; the loser
+        re-plans). ``documents``: a folder to write each issued invoice's .docx into
+        (``<number>.docx``), which needs ``policy.billing.supplier`` and ``bank``.
+        """
+        if batch < 1:
+            raise ValidationError([FieldError("batch", "must be at least 1")])
+        folder = Path(documents) if documents is not None else None
+        if folder is not None:
+            self._check_requisites()
+        now = self.now()
+        with self.storage.unit_of_work() as uow:
+            plan = self._plan(uow, month, issue_date)
+        issued: list[Invoice] = []
+        for part in _chunks(plan.to_issue, batch):
+            try:
+                with self.storage.unit_of_work() as uow:
+                    for invoice in part:
+                        uow.add_invoice(invoice)
+                        self._record_invoice(uow, invoice, now)
+            except DuplicateError:
+                # another run issued some of them meanwhile: plan again from what is stored
+                rest = self.run_billing(month, issue_date=issue_date, batch=batch)
+                issued += rest.issued
+                break
+            issued += part
+        written: list[Path] = []
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            with self.storage.unit_of_work() as uow:
+                names = {i.client_id: uow.get_client(i.client_id).name for i in issued}
+            for invoice in issued:
+                path = folder / f"{_file_name(invoice.number)}.docx"
+                path.write_bytes(
+                    render_document(
+                        self._invoice_document(invoice, names[invoice.client_id]),
+                        host=self.host,
+                    )
+                )
+                written.append(path)
+        return BillingRun(month=month, plan=plan, issued=tuple(issued), documents=tuple(written))
+
+    # ------------------------------------------------------------------ invoices
+    def invoice(self, invoice_id: InvoiceId) -> Invoice:
+        with self.storage.unit_of_work() as uow:
+            return uow.get_invoice(invoice_id)
+
+    def find_invoice(self, number: str) -> Invoice | None:
+        with self.storage.unit_of_work() as uow:
+            return uow.find_invoice(number)
+
+    def invoices_of(self, client_id: ClientId) -> tuple[Invoice, ...]:
+        with self.storage.unit_of_work() as uow:
+            uow.get_client(client_id)
+            return uow.invoices_of(client_id)
+
+    def correct_invoice(
+        self,
+        invoice_id: InvoiceId,
+        *,
+        fee: Money | None = None,
+        lines: Sequence[Any] | None = None,
+        on: date | None = None,
+    ) -> InvoiceCorrection:
+        """Replace an issued invoice by a corrected one (a new invoice with its own number,
+        ``corrects`` naming the original, which becomes ``corrected``); what was paid moves to
+        the correction, any excess is kept as the client's credit. Never an edit."""
+        now = self.now()
+        with self.storage.unit_of_work() as uow:
+            original = uow.get_invoice(invoice_id)
+            day = on or self.today()
+            existing = (*uow.invoices_of(original.client_id),)
+            taken = uow.invoice_numbers(day.year)
+            correction = correct_invoice(
+                original,
+                on=day,
+                existing=existing,
+                taken_numbers=taken,
+                policy=self.policy.billing,
+                calendar=self.policy.calendar,
+                lines=lines,
+                fee=fee,
+            )
+            uow.update_invoice(correction.original)
+            uow.add_invoice(correction.correction)
+            if correction.credit is not None:
+                uow.add_credit(correction.credit)
+            self._record_invoice(uow, correction.correction, now)
+        return correction
+
+    def cancel_invoice(self, invoice_id: InvoiceId) -> Invoice:
+        """Cancel an unpaid invoice (it stays, marked cancelled; a billing run does not issue
+        it again by itself)."""
+        now = self.now()
+        with self.storage.unit_of_work() as uow:
+            cancelled = uow.update_invoice(cancel_invoice(uow.get_invoice(invoice_id)))
+            self._record_invoice(uow, cancelled, now)
+        return cancelled
+
+    def send_duplicate(
+        self, invoice_id: InvoiceId, *, to: str = "", by: EmployeeId | None = None
+    ) -> tuple[Invoice, bytes]:
+        """Re-send a lost invoice: the sending is recorded on the invoice and the .docx comes
+        back marked «ДУБЛИКАТ» (same number, date and amount)."""
+        with self.storage.unit_of_work() as uow:
+            invoice = uow.get_invoice(invoice_id)
+            sent = duplicate_invoice(invoice, at=self.now(), to=to, by=by)
+            stored = uow.update_invoice(sent)
+            name = uow.get_client(invoice.client_id).name
+        document = attrs.evolve(self._invoice_document(stored, name), duplicate=True)
+        return stored, render_document(document, host=self.host)
+
+    def invoice_document(self, invoice_id: InvoiceId) -> PaymentInvoice:
+        """The printable invoice (:class:`~clientops.documents.PaymentInvoice`) of a stored
+        invoice, with the company's details of ``policy.billing``."""
+        self._check_requisites()
+        with self.storage.unit_of_work() as uow:
+            invoice = uow.get_invoice(invoice_id)
+            name = uow.get_client(invoice.client_id).name
+            replaced = uow.get_invoice(invoice.corrects) if invoice.corrects else None
+        document = self._invoice_document(invoice, name)
+        if replaced is not None:
+            document = attrs.evolve(
+                document, replaces=InvoiceRef(replaced.number, replaced.issue_date)
+            )
+        return document
+
+    def _check_requisites(self) -> None:
+        billing = self.policy.billing
+        missing = [
+            FieldError(f"billing.{name}", "the company's details are needed on invoices")
+            for name in ("supplier", "bank")
+            if getattr(billing, name) is None
+        ]
+        if missing:
+            raise ValidationError(missing, subject="billing policy")
+
+    def _invoice_document(self, invoice: Invoice, client_name: str) -> PaymentInvoice:
+        billing = self.policy.billing
+        if billing.supplier is None or billing.bank is None:
+            self._check_requisites()
+            raise AssertionError  # pragma: no cover - _check_requisites raised
+        inn = invoice.payer_inn
+        if inn is None:
+            raise ValidationError(
+                [FieldError("payer_inn", f"invoice {invoice.number}: the buyer's INN is unknown")],
+                subject="invoice document",
+            )
+        return PaymentInvoice(
+            number=invoice.number,
+            date=invoice.issue_date,
+            supplier=billing.supplier,
+            bank=billing.bank,
+            buyer=InvoiceParty(name=client_name, inn=inn),
+            lines=invoice.lines,
+            due_date=invoice.due_date,
+            vat_rate=invoice.vat_rate,
+            vat_included=invoice.vat_included,
+            duplicate=False,
+            replaces=(InvoiceRef(invoice.corrects_number) if invoice.corrects_number else None),
+            head=billing.head,
+            accountant=billing.accountant,
+        )
+
+    # ------------------------------------------------------------------ payments
+    def import_bank_statement(self, source: bytes | str | Path) -> PaymentImport:
+        """Import a 1C client-bank statement (``1CClientBankExchange``: a path or the file's
+        bytes) and apply its incoming payments, all in one unit of work.
+
+        A malformed file raises the reader's ValidationError naming the line; nothing is
+        stored. The same file imported again changes nothing (``already_imported``), and a
+        payment seen in an earlier, overlapping statement is not counted twice (``repeated``).
+        Each payment is matched to an open invoice by the invoice number in its purpose, then
+        by the payer's INN and the exact amount; matched ones pay their client's invoices (a
+        larger amount leaves visible credit); the rest are stored unmatched, for a person
+        (:meth:`unmatched_payments`, :meth:`assign_payment`). Nothing is guessed.
+        """
+        data = Path(source).read_bytes() if isinstance(source, (str, Path)) else source
+        statement = read_bank_statement(data)
+        return self._import(statement.digest, statement)
+
+    def fetch_payments(self, since: date) -> tuple[PaymentImport, ...]:
+        """Fetch payments from the accounting backend (each batch once: a batch seen before
+        is skipped whole) and apply them as :meth:`import_bank_statement` does."""
+        batches: Sequence[FetchedPayments] = self.accounting.fetch_payments(since)
+        return tuple(self._import(b.source, b) for b in batches)
+
+    def _import(self, source: str, batch: BankStatement | FetchedPayments) -> PaymentImport:
+        now = self.now()
+        with self.storage.unit_of_work() as uow:
+            if not uow.record_key(f"payments-{source}"):
+                return PaymentImport(source=source, already_imported=True)
+            invoices = uow.open_invoices()
+            if isinstance(batch, BankStatement):
+                incoming = tuple(batch.payments)
+                by_key = None
+            else:
+                incoming = tuple(_statement_payment(p) for p in batch.payments)
+                by_key = {id(s): p for s, p in zip(incoming, batch.payments, strict=True)}
+            result = match_payments(incoming, open_invoices(invoices))
+            matched = payments_from_matches(result, statement_digest=source)
+            if by_key is not None:  # fetched payments keep their own ids and sources
+                matched = tuple(
+                    attrs.evolve(
+                        by_key[id(m.payment)],
+                        client_id=p.client_id,
+                        invoice_number=p.invoice_number,
+                    )
+                    for m, p in zip(result.matched, matched, strict=True)
+                )
+                unmatched = tuple(by_key[id(u.payment)] for u in result.unmatched)
+            else:
+                unmatched = tuple(
+                    payment_from_statement(u.payment, statement_digest=source)
+                    for u in result.unmatched
+                )
+            stored: list[Payment] = []
+            repeated: list[Payment] = []
+            allocations: list[Any] = []
+            credits: list[Credit] = []
+            current = {i.id: i for i in invoices}
+            for payment in (*matched, *unmatched):
+                if uow.find_payment(payment.id) is not None:
+                    repeated.append(payment)
+                    continue
+                uow.add_payment(payment)
+                stored.append(payment)
+                if payment.client_id is not None:
+                    made, credit = self._allocate(uow, payment, current)
+                    allocations += made
+                    if credit is not None:
+                        credits.append(credit)
+                    self._record_payment(uow, payment, now)
+        left = tuple(p for p in stored if p.client_id is None)
+        return PaymentImport(
+            source=source,
+            payments=tuple(stored),
+            unmatched=left,
+            allocations=tuple(allocations),
+            credits=tuple(credits),
+            repeated=tuple(repeated),
+            match=result,
+        )
+
+    def _allocate(
+        self, uow: UnitOfWork, payment: Payment, current: dict[InvoiceId, Invoice]
+    ) -> tuple[tuple[Any, ...], Credit | None]:
+        assert payment.client_id is not None
+        theirs = [i for i in current.values() if i.client_id == payment.client_id]
+        if not theirs:
+            theirs = [i for i in uow.invoices_of(payment.client_id) if i.status.open]
+        result = allocate_payment(
+            payment,
+            theirs,
+            self.policy.billing,
+            allocations=uow.allocations_of(payment.client_id),
+        )
+        for invoice in result.invoices:
+            stored = uow.update_invoice(invoice)
+            current[stored.id] = stored
+        for allocation in result.allocations:
+            uow.add_allocation(allocation)
+        if result.credit is not None:
+            uow.add_credit(result.credit)
+        return result.allocations, result.credit
+
+    def unmatched_payments(self) -> tuple[Payment, ...]:
+        """Payments no client is named on yet: for a person to assign."""
+        with self.storage.unit_of_work() as uow:
+            return uow.unmatched_payments()
+
+    def assign_payment(
+        self, payment_id: PaymentId, client_id: ClientId, *, invoice_number: str | None = None
+    ) -> Payment:
+        """A person's decision on an unmatched payment: it is the client's (and pays
+        ``invoice_number`` first, when named); it is then applied like a matched one."""
+        now = self.now()
+        with self.storage.unit_of_work() as uow:
+            payment = uow.find_payment(payment_id)
+            if payment is None:
+                raise NotFoundError("payment", payment_id)
+            if payment.client_id is not None:
+                raise ValidationError(
+                    [FieldError("client_id", f"payment {payment_id} is already applied")],
+                    subject="payment",
+                )
+            uow.get_client(client_id)
+            assigned = uow.update_payment(
+                attrs.evolve(payment, client_id=client_id, invoice_number=invoice_number)
+            )
+            self._allocate(uow, assigned, {})
+            self._record_payment(uow, assigned, now)
+        return assigned
+
+    def payments_of(self, client_id: ClientId) -> tuple[Payment, ...]:
+        with self.storage.unit_of_work() as uow:
+            uow.get_client(client_id)
+            return uow.payments_of(client_id)
+
+    def credits(self, client_id: ClientId | None = None) -> tuple[Credit, ...]:
+        """The credits (overpayments kept) of one client, or of all."""
+        with self.storage.unit_of_work() as uow:
+            return uow.credits(client_id)
+
+    # ------------------------------------------------------------------ collection
+    def billing_reminders(self, day: date | None = None) -> Reminders:
+        """Schedule the day's reminder calls: from the 20th, every working day, one call per
+        client with an unpaid invoice, for the client's manager. Idempotent per client and
+        day (a second call the same day schedules nothing new)."""
+        day = day or self.today()
+        now = self.now()
+        events: list[Event] = []
+        with self.storage.unit_of_work() as uow:
+            invoices = uow.open_invoices()
+            clients = {i.client_id for i in invoices}
+            managers = {c: uow.get_client(c).manager_id for c in sorted(clients)}
+            existing = [r for c in sorted(clients) for r in uow.reactions_of(c)]
+            reminders = reminder_reactions(
+                day,
+                invoices,
+                managers,
+                self.policy.billing,
+                self.policy.calendar,
+                now=now,
+                tz=self.policy.tz,
+                existing=existing,
+            )
+            for appeal in reminders.appeals:  # one per client and month: made once
+                try:
+                    uow.get_appeal(appeal.id)
+                except NotFoundError:
+                    uow.add_appeal(appeal)
+                    events.append(
+                        AppealOpened(appeal.id, appeal.client_id, appeal.department_id, now)
+                    )
+            for reaction in reminders.reactions:
+                uow.add_reaction(reaction)
+                events.append(
+                    ReactionScheduled(
+                        reaction.id,
+                        reaction.client_id,
+                        reaction.department_id,
+                        reaction.employee_id,
+                        reaction.due_at,
+                    )
+                )
+        self._publish(events)
+        return reminders
+
+    def debtors(self, day: date | None = None, *, overdue_only: bool = False) -> tuple[Debtor, ...]:
+        """Every client with an unpaid invoice issued by ``day`` (today), largest debt first."""
+        day = day or self.today()
+        with self.storage.unit_of_work() as uow:
+            return debtors(
+                day, uow.open_invoices(), credits=uow.credits(), overdue_only=overdue_only
+            )
+
+    def debtors_list(self, day: date | None = None, *, compiled_by: str = "") -> DebtorsList:
+        """The list of debtors for ``day`` as a document context (render it with
+        :meth:`render_document`)."""
+        day = day or self.today()
+        found = self.debtors(day)
+        with self.storage.unit_of_work() as uow:
+            staff = uow.staff()
+            rows = []
+            for debtor in found:
+                client = uow.get_client(debtor.client_id)
+                manager = staff.employee(client.manager_id) if client.manager_id else None
+                rows.append(
+                    DebtorRow(
+                        client_name=client.name,
+                        invoices=tuple(i.number for i in debtor.invoices),
+                        owed=debtor.owed,
+                        days_overdue=debtor.days_overdue,
+                        manager=manager.full_name if manager else "",
+                    )
+                )
+        return DebtorsList(date=day, rows=tuple(rows), compiled_by=compiled_by)
+
+    # ------------------------------------------------------------------ supplier bills
+    def request_supplier_bill(
+        self, supplier: str, purpose: str, *, expected_amount: Money | None = None, **extra: Any
+    ) -> SupplierBill:
+        """Ask a supplier for a bill (seed 002, process 10)."""
+        bill = request_supplier_bill(
+            SupplierBillId(new_id()),
+            supplier=supplier,
+            purpose=purpose,
+            on=self.today(),
+            expected_amount=expected_amount,
+            **extra,
+        )
+        with self.storage.unit_of_work() as uow:
+            uow.add_supplier_bill(bill)
+        return bill
+
+    def enter_supplier_bill(
+        self, bill_id: SupplierBillId, *, number: str, amount: Money, due_date: date
+    ) -> SupplierBill:
+        """The bill arrived: enter it into the payment plan."""
+        return self._bill_step(
+            bill_id,
+            lambda b: enter_into_payment_plan(
+                b, number=number, amount=amount, due_date=due_date, on=self.today()
+            ),
+        )
+
+    def set_supplier_payment_task(self, bill_id: SupplierBillId, *, to: EmployeeId) -> SupplierBill:
+        """Set the task to pay it (for the accountant ``to``)."""
+        return self._bill_step(bill_id, lambda b: set_payment_task(b, assignee=to, on=self.today()))
+
+    def mark_supplier_bill_paid(
+        self, bill_id: SupplierBillId, *, on: date | None = None
+    ) -> SupplierBill:
+        """The payment went out: the bill is paid."""
+        return self._bill_step(bill_id, lambda b: mark_supplier_bill_paid(b, on=on or self.today()))
+
+    def _bill_step(self, bill_id: SupplierBillId, step: Any) -> SupplierBill:
+        with self.storage.unit_of_work() as uow:
+            return uow.update_supplier_bill(step(uow.get_supplier_bill(bill_id)))
+
+    def payment_plan(self, day: date | None = None) -> PaymentPlan:
+        """What is owed to whom and by when: the supplier bills in the payment plan."""
+        with self.storage.unit_of_work() as uow:
+            return payment_plan(uow.supplier_bills(), day=day or self.today())
+
+
+def _file_name(number: str) -> str:
+    """A file name for an invoice number (``2026-00001``; other characters replaced)."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in number)
+    return safe or hashlib.sha256(number.encode()).hexdigest()[:12]

@@ -1,0 +1,478 @@
+"""Monthly billing through ClientOps on a real SQLite file (and PostgreSQL): the run on the
+billing day, idempotent and interrupted runs, invoice documents read back, bank statements
+matched and applied (and refused whole when malformed), reminders from the 20th on working
+days, corrections, duplicates, debtors and supplier bills."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import attrs
+import docx
+import pytest
+
+import clientops
+from clientops import ClientOps, EmployeeId, Money, PluginHost
+from clientops.adapters.sqlite import SQLiteStorage
+from clientops.billing import (
+    BillingPolicy,
+    FeeChange,
+    InvoiceStatus,
+    Month,
+    Subscription,
+    SubscriptionId,
+    SupplierBillStatus,
+)
+from clientops.documents import BankDetails, InvoiceParty
+from clientops.errors import NotFoundError, StorageError, TransitionError, ValidationError
+from clientops.model import Client, ClientId, ReactionKind
+from clientops.rules.billing import SkipReason
+from clientops.testing import FailingStorage, a_client, a_staff
+
+ANNA = EmployeeId("anna")
+OWN = "40702810900000000001"
+FOREIGN = "40702810500000000002"
+INNS = ["5501100012", "5501100020", "5501100037", "5501100044", "5501100051"]
+OUR_INN = "7728012340"
+SUPPLIER = InvoiceParty(
+    name="ООО «Клиентский сервис»", inn=OUR_INN, kpp="772801001", address="Москва"
+)
+BANK = BankDetails(
+    bank="ПАО Сбербанк", bik="044525225", account=OWN, correspondent_account="30101810400000000225"
+)
+POLICY = attrs.evolve(
+    clientops.Policy(),
+    billing=BillingPolicy(supplier=SUPPLIER, bank=BANK, head="Иванов И. И."),
+)
+NOVEMBER = Month(2026, 11)
+
+
+class Clock:
+    """A clock the test moves; starts on the billing day of November 2026 (Friday the 13th:
+    the 15th is a Sunday)."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 13, 6, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def to(self, day: date, hour: int = 9) -> None:
+        self.now = datetime(day.year, day.month, day.day, hour - 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def open_ops(storage: clientops.ports.Storage, clock: Clock) -> ClientOps:
+    return ClientOps(storage, policy=POLICY, host=PluginHost(entry_points=False), clock=clock)
+
+
+@pytest.fixture
+def ops(db_path: Path, clock: Clock) -> Iterator[ClientOps]:
+    with open_ops(SQLiteStorage(db_path), clock) as ops:
+        ops.add_staff(a_staff())
+        yield ops
+
+
+def subscribe(ops: ClientOps, count: int = 3, fee: str = "12000") -> list[Client]:
+    cards = []
+    for n in range(count):
+        card = ops.add_client(a_client(name=f"ООО «Клиент {n + 1}»", inn=INNS[n], manager_id=ANNA))
+        ops.add_subscription(
+            Subscription(SubscriptionId(f"s{n + 1}"), card.id, Money(fee), date(2026, 1, 1))
+        )
+        cards.append(card)
+    return cards
+
+
+def dump(path: Path) -> str:
+    with sqlite3.connect(path) as conn:
+        return "\n".join(conn.iterdump())
+
+
+def statement(documents: Sequence[Mapping[str, str]], encoding: str = "cp1251") -> bytes:
+    """A 1C client-bank statement with these incoming payments (Номер, Сумма, ИНН, purpose)."""
+    lines = [
+        "1CClientBankExchange",
+        "ВерсияФормата=1.03",
+        f"Кодировка={'Windows' if encoding == 'cp1251' else 'UTF-8'}",
+        "Отправитель=Банк",
+        "Получатель=1С:Предприятие",
+        "ДатаСоздания=18.11.2026",
+        "ДатаНачала=16.11.2026",
+        "ДатаКонца=18.11.2026",
+        f"РасчСчет={OWN}",
+    ]
+    for doc in documents:
+        lines += [
+            "СекцияДокумент=Платежное поручение",
+            f"Номер={doc['number']}",
+            "Дата=17.11.2026",
+            f"Сумма={doc['amount']}",
+            f"ПлательщикСчет={FOREIGN}",
+            f"ПлательщикИНН={doc['inn']}",
+            f"Плательщик1={doc.get('payer', 'ООО Плательщик')}",
+            f"ПолучательСчет={OWN}",
+            "ДатаПоступило=18.11.2026",
+            f"ПолучательИНН={OUR_INN}",
+            f"НазначениеПлатежа={doc['purpose']}",
+            "КонецДокумента",
+        ]
+    lines.append("КонецФайла")
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+def docx_text(data: bytes) -> str:
+    document = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts += [cell.text for cell in row.cells]
+    return "\n".join(parts)
+
+
+# ------------------------------------------------------------------------ the run
+
+
+def test_the_run_issues_one_invoice_per_subscription_on_the_friday_before_a_sunday_15th(
+    ops: ClientOps, tmp_path: Path
+) -> None:
+    cards = subscribe(ops)
+    run = ops.run_billing(NOVEMBER, documents=tmp_path / "invoices")
+    assert [i.number for i in run.issued] == ["2026-00001", "2026-00002", "2026-00003"]
+    assert {i.issue_date for i in run.issued} == {date(2026, 11, 13)}
+    assert {i.client_id for i in run.issued} == {c.id for c in cards}
+    assert all(i.total == Money("12000") for i in run.issued)
+    assert all(i.vat_rate == Decimal(22) for i in run.issued)
+    assert [p.name for p in run.documents] == [
+        "2026-00001.docx",
+        "2026-00002.docx",
+        "2026-00003.docx",
+    ]
+    text = docx_text(run.documents[0].read_bytes())
+    assert "Счёт на оплату № 2026-00001 от 13 ноября 2026 г." in text
+    assert "Абонентское обслуживание за ноябрь 2026 г." in text
+    assert "Двенадцать тысяч рублей 00 копеек" in text
+    assert INNS[0] in text
+    assert ops.invoices_of(cards[0].id) == (run.issued[0],)
+    assert "выставлено 3" in run.summary()
+
+
+def test_a_second_run_issues_nothing_and_changes_nothing(ops: ClientOps, db_path: Path) -> None:
+    subscribe(ops)
+    ops.run_billing(NOVEMBER)
+    before = dump(db_path)
+    again = ops.run_billing(NOVEMBER)
+    assert again.issued == ()
+    assert again.already_issued == 3
+    assert {s.reason for s in again.plan.skipped} == {SkipReason.ALREADY_ISSUED}
+    assert dump(db_path) == before
+
+
+def test_an_interrupted_run_finishes_the_rest_without_doubles(db_path: Path, clock: Clock) -> None:
+    with open_ops(SQLiteStorage(db_path), clock) as ops:
+        ops.add_staff(a_staff())
+        cards = subscribe(ops, count=5)
+    # the store fails on the 4th invoice: the first batch of 2 is kept, the second is not
+    failing = FailingStorage(SQLiteStorage(db_path), "add_invoice", after=3)
+    with open_ops(failing, clock) as ops, pytest.raises(StorageError):
+        ops.run_billing(NOVEMBER, batch=2)
+    with open_ops(SQLiteStorage(db_path), clock) as ops:
+        assert len(ops.plan_billing(NOVEMBER).to_issue) == 3
+        rest = ops.run_billing(NOVEMBER, batch=2)
+        assert [i.number for i in rest.issued] == ["2026-00003", "2026-00004", "2026-00005"]
+        assert rest.already_issued == 2
+        per_card = [ops.invoices_of(card.id) for card in cards]
+        assert [len(found) for found in per_card] == [1, 1, 1, 1, 1]
+        assert sorted(found[0].number for found in per_card) == [
+            f"2026-0000{n}" for n in range(1, 6)
+        ]
+        assert ops.run_billing(NOVEMBER).issued == ()
+
+
+def test_a_paused_or_ended_subscription_is_skipped_with_its_reason(ops: ClientOps) -> None:
+    card = ops.add_client(a_client(inn=INNS[0]))
+    ops.add_subscription(
+        Subscription(
+            SubscriptionId("ended"), card.id, Money("5000"), date(2025, 1, 1), end=date(2026, 9, 30)
+        )
+    )
+    run = ops.run_billing(NOVEMBER)
+    assert run.issued == ()
+    assert [(s.subscription_id, s.reason) for s in run.plan.skipped] == [
+        ("ended", SkipReason.NOT_ACTIVE)
+    ]
+
+
+# ------------------------------------------------------------------------ payments
+
+
+def test_a_statement_pays_by_number_then_by_inn_and_amount_and_keeps_credit(
+    ops: ClientOps, clock: Clock, db_path: Path
+) -> None:
+    cards = subscribe(ops, count=4)
+    issued = ops.run_billing(NOVEMBER).issued
+    clock.to(date(2026, 11, 18))
+    data = statement(
+        [
+            # names its invoice: paid in full
+            {
+                "number": "101",
+                "amount": "12000.00",
+                "inn": INNS[0],
+                "purpose": f"Оплата по счету № {issued[0].number} за ноябрь",
+            },
+            # no number, the payer's INN and the exact amount
+            {"number": "102", "amount": "12000.00", "inn": INNS[1], "purpose": "Абонентская плата"},
+            # more than the debt: paid, the rest kept as visible credit
+            {
+                "number": "103",
+                "amount": "15000.00",
+                "inn": INNS[2],
+                "purpose": f"Оплата счета {issued[2].number}",
+            },
+            # nobody's: left for a person
+            {"number": "104", "amount": "777.00", "inn": "5501100157", "purpose": "Возврат займа"},
+        ]
+    )
+    report = ops.import_bank_statement(data)
+    assert len(report.payments) == 4
+    assert [p.amount for p in report.unmatched] == [Money("777.00")]
+    statuses = [ops.invoice(i.id).status for i in issued]
+    assert statuses == [
+        InvoiceStatus.PAID,
+        InvoiceStatus.PAID,
+        InvoiceStatus.PAID,
+        InvoiceStatus.ISSUED,
+    ]
+    assert [(c.client_id, c.amount) for c in ops.credits()] == [(cards[2].id, Money("3000.00"))]
+    assert [p.amount for p in ops.unmatched_payments()] == [Money("777.00")]
+    # the same file again: nothing at all
+    before = dump(db_path)
+    again = ops.import_bank_statement(data)
+    assert again.already_imported
+    assert dump(db_path) == before
+    # a person assigns the unknown payment: it pays part of the fourth invoice
+    assigned = ops.assign_payment(report.unmatched[0].id, cards[3].id)
+    assert assigned.client_id == cards[3].id
+    fourth = ops.invoice(issued[3].id)
+    assert (fourth.status, fourth.paid) == (InvoiceStatus.PARTLY_PAID, Money("777.00"))
+    assert ops.unmatched_payments() == ()
+    with pytest.raises(ValidationError):
+        ops.assign_payment(report.unmatched[0].id, cards[3].id)
+
+
+def test_an_overlapping_statement_counts_a_payment_once(ops: ClientOps, clock: Clock) -> None:
+    subscribe(ops, count=1)
+    invoice = ops.run_billing(NOVEMBER).issued[0]
+    clock.to(date(2026, 11, 18))
+    paid = {
+        "number": "7",
+        "amount": "6000.00",
+        "inn": INNS[0],
+        "purpose": f"Оплата счета {invoice.number}",
+    }
+    ops.import_bank_statement(statement([paid]))
+    second = ops.import_bank_statement(statement([paid], encoding="utf-8"))
+    assert not second.already_imported  # another file…
+    assert len(second.repeated) == 1  # …repeating a payment already applied
+    assert ops.invoice(invoice.id).paid == Money("6000.00")
+
+
+@pytest.mark.parametrize("amount", ["12,5", "-3", "", "12.345"])
+def test_a_malformed_statement_is_refused_whole_naming_the_line(
+    ops: ClientOps, db_path: Path, amount: str
+) -> None:
+    subscribe(ops, count=1)
+    ops.run_billing(NOVEMBER)
+    good = {
+        "number": "1",
+        "amount": "12000.00",
+        "inn": INNS[0],
+        "purpose": "Оплата счета 2026-00001",
+    }
+    bad = {**good, "number": "2", "amount": amount}
+    before = dump(db_path)
+    with pytest.raises(ValidationError) as err:
+        ops.import_bank_statement(statement([good, bad]))
+    # the header is 9 lines, a document 12: the second one's Сумма is line 25
+    assert [e.path for e in err.value.errors] == ["line 25: Сумма"]
+    assert dump(db_path) == before
+
+
+# ------------------------------------------------------------------------ collection
+
+
+def test_reminders_from_the_20th_on_working_days_until_paid(ops: ClientOps, clock: Clock) -> None:
+    cards = subscribe(ops, count=2)
+    issued = ops.run_billing(NOVEMBER).issued
+    assert ops.billing_reminders(date(2026, 11, 19)).reactions == ()
+    friday = ops.billing_reminders(date(2026, 11, 20))
+    assert sorted(r.client_id for r in friday.reactions) == sorted(c.id for c in cards)
+    assert all(r.kind is ReactionKind.OUTGOING_CALL for r in friday.reactions)
+    assert all(r.employee_id == ANNA for r in friday.reactions)
+    assert ops.billing_reminders(date(2026, 11, 20)).reactions == ()  # once a day
+    assert ops.billing_reminders(date(2026, 11, 21)).reactions == ()  # Saturday
+    clock.to(date(2026, 11, 22))
+    ops.import_bank_statement(
+        statement(
+            [
+                {
+                    "number": "9",
+                    "amount": "12000.00",
+                    "inn": INNS[0],
+                    "purpose": f"Оплата счета {issued[0].number}",
+                }
+            ]
+        )
+    )
+    monday = ops.billing_reminders(date(2026, 11, 23))
+    assert [r.client_id for r in monday.reactions] == [cards[1].id]
+    assert [r.id for r in ops.reactions_of(cards[1].id)] == [
+        r.id for r in (*friday.reactions, *monday.reactions) if r.client_id == cards[1].id
+    ]
+
+
+def test_debtors_and_their_list(ops: ClientOps) -> None:
+    cards = subscribe(ops, count=2)
+    ops.run_billing(NOVEMBER)
+    found = ops.debtors(date(2026, 11, 25))
+    assert sorted(d.client_id for d in found) == sorted(c.id for c in cards)
+    assert all(d.owed == Money("12000") for d in found)
+    assert all(d.days_overdue > 0 for d in found)
+    listing = ops.debtors_list(date(2026, 11, 25), compiled_by="Смирнова А. С.")
+    text = docx_text(ops.render_document(listing))
+    assert "ООО «Клиент 1»" in text
+    assert "Смирнова Анна Сергеевна" in text
+    assert "24000" in text.replace(" ", "").replace("\xa0", "")
+
+
+# ------------------------------------------------------------------- corrections
+
+
+def test_a_changed_fee_gives_a_corrected_invoice_never_an_edit(
+    ops: ClientOps, clock: Clock
+) -> None:
+    subscribe(ops, count=1)
+    original = ops.run_billing(NOVEMBER).issued[0]
+    clock.to(date(2026, 11, 16))
+    corrected = ops.correct_invoice(original.id, fee=Money("10000"))
+    assert corrected.original.status is InvoiceStatus.CORRECTED
+    assert ops.invoice(original.id).status is InvoiceStatus.CORRECTED
+    new = ops.invoice(corrected.correction.id)
+    assert (new.number, new.total, new.corrects) == ("2026-00002", Money("10000"), original.id)
+    text = docx_text(ops.render_document(ops.invoice_document(new.id)))
+    assert "взамен счёта № 2026-00001" in text
+    with pytest.raises(TransitionError):
+        ops.correct_invoice(original.id, fee=Money("9000"))
+    # the next run does not issue November again
+    assert ops.run_billing(NOVEMBER).issued == ()
+
+
+def test_a_fee_change_in_the_middle_of_the_month_bills_from_the_next(ops: ClientOps) -> None:
+    card = subscribe(ops, count=1)[0]
+    subscription = ops.subscriptions_of(card.id)[0]
+    ops.update_subscription(
+        attrs.evolve(subscription, fee_changes=(FeeChange(date(2026, 11, 20), Money("15000")),))
+    )
+    assert ops.run_billing(NOVEMBER).issued[0].total == Money("12000")
+    assert ops.run_billing(Month(2026, 12)).issued[0].total == Money("15000")
+
+
+def test_a_lost_invoice_is_sent_again_as_a_duplicate(ops: ClientOps) -> None:
+    subscribe(ops, count=1)
+    invoice = ops.run_billing(NOVEMBER).issued[0]
+    sent, data = ops.send_duplicate(invoice.id, to="buh@romashka.ru", by=ANNA)
+    assert len(sent.duplicates) == 1
+    assert sent.number == invoice.number
+    assert sent.total == invoice.total
+    text = docx_text(data)
+    assert "ДУБЛИКАТ" in text
+    assert invoice.number in text
+
+
+def test_invoice_documents_need_the_company_details(db_path: Path, clock: Clock) -> None:
+    with ClientOps(SQLiteStorage(db_path), clock=clock) as ops:
+        ops.add_staff(a_staff())
+        subscribe(ops, count=1)
+        with pytest.raises(ValidationError) as err:
+            ops.run_billing(NOVEMBER, documents=db_path.parent / "out")
+        assert [e.path for e in err.value.errors] == ["billing.supplier", "billing.bank"]
+        assert ops.plan_billing(NOVEMBER).to_issue  # nothing was issued
+
+
+def test_reads_name_what_is_missing(ops: ClientOps) -> None:
+    with pytest.raises(NotFoundError):
+        ops.invoice(clientops.billing.InvoiceId("nope"))
+    with pytest.raises(NotFoundError):
+        ops.subscriptions_of(ClientId("nobody"))
+    with pytest.raises(NotFoundError):
+        ops.add_subscription(
+            Subscription(SubscriptionId("x"), ClientId("nobody"), Money("1"), date(2026, 1, 1))
+        )
+
+
+# ------------------------------------------------------------------ supplier bills
+
+
+def test_a_supplier_bill_from_request_to_paid(ops: ClientOps, clock: Clock) -> None:
+    bill = ops.request_supplier_bill("ООО «Картридж»", "Картриджи для принтера")
+    entered = ops.enter_supplier_bill(
+        bill.id, number="П-19", amount=Money("8400"), due_date=date(2026, 11, 20)
+    )
+    assert entered.status is SupplierBillStatus.PLANNED
+    plan = ops.payment_plan(date(2026, 11, 14))
+    assert [(r.bill.supplier, r.bill.amount) for r in plan.rows] == [
+        ("ООО «Картридж»", Money("8400"))
+    ]
+    ops.set_supplier_payment_task(bill.id, to=EmployeeId("ivanov"))
+    paid = ops.mark_supplier_bill_paid(bill.id, on=date(2026, 11, 19))
+    assert paid.status is SupplierBillStatus.PAID
+    with pytest.raises(TransitionError):
+        ops.mark_supplier_bill_paid(bill.id)
+
+
+# ------------------------------------------------------------------------- PostgreSQL
+
+
+def test_billing_on_postgresql(postgres_url: str, clock: Clock) -> None:
+    with clientops.connect(postgres_url, policy=POLICY, clock=clock) as ops:
+        ops.add_staff(a_staff())
+        subscribe(ops, count=3)
+        assert len(ops.run_billing(NOVEMBER).issued) == 3
+        assert ops.run_billing(NOVEMBER).issued == ()
+        clock.to(date(2026, 11, 18))
+        report = ops.import_bank_statement(
+            statement(
+                [
+                    {
+                        "number": "1",
+                        "amount": "12000.00",
+                        "inn": INNS[0],
+                        "purpose": "Оплата счета 2026-00001",
+                    }
+                ]
+            )
+        )
+        assert report.unmatched == ()
+        assert len(ops.debtors(date(2026, 11, 25))) == 2
+        assert ops.import_bank_statement(
+            statement(
+                [
+                    {
+                        "number": "1",
+                        "amount": "12000.00",
+                        "inn": INNS[0],
+                        "purpose": "Оплата счета 2026-00001",
+                    }
+                ]
+            )
+        ).already_imported
