@@ -128,3 +128,36 @@ def test_order_lifecycle_example(tmp_path: Path) -> None:
     request = docx.Document(str(tmp_path / "out" / "zayavka-Z-101.docx"))
     cells = [c.text for t in request.tables for r in t.rows for c in r.cells]
     assert "Календарь настенный" in cells
+
+
+def test_monthly_billing_example(tmp_path: Path) -> None:
+    out = run_example(tmp_path, "monthly_billing.py", "--out", "out")
+    assert "Счета выставляются 13.11.2026 (15-е — воскресенье)" in out
+    assert "выставлено 12 на 108500.00 RUB" in out
+    assert "Повторный запуск: Счета за 2026-11: выставлено 0 на 0.00 RUB, уже были 12" in out
+    assert "Платежей: 5, разнесено: 4, не опознано: 1, переплата: 1." in out
+    assert "переплата 5000.00 RUB — ООО «Василёк»" in out
+    assert "ничего не добавлено" in out
+    assert "Напоминания 20.11 (пт): 9" in out
+    assert "Напоминания 21.11 (сб): 0" in out
+    assert "Напоминания 23.11 (пн): 9" in out
+    assert "Должников: 9, долг 76500.00 RUB" in out
+    folder = tmp_path / "out"
+    assert len(list((folder / "invoices").glob("*.docx"))) == 12
+    import docx
+
+    listing = docx.Document(str(folder / "debtors.docx"))
+    cells = [c.text for t in listing.tables for r in t.rows for c in r.cells]
+    assert "ООО «Мята»" in cells
+    with sqlite3.connect(folder / "billing.db") as db:
+        statuses = sorted(s for (s,) in db.execute("SELECT status FROM invoices"))
+    assert statuses.count("paid") == 3
+    assert statuses.count("partly_paid") == 1
+    # the ledger the beancount adapter wrote passes the real bean-check
+    check = subprocess.run(
+        [str(Path(sys.executable).parent / "bean-check"), str(folder / "ledger.beancount")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr

@@ -112,7 +112,8 @@ class BillingRun:
         """One line in Russian: issued, already issued, skipped, corrections."""
         return (
             f"Счета за {self.month}: выставлено {len(self.issued)} на "
-            f"{sum((i.total for i in self.issued), Money(0))}, уже были {self.already_issued}, "
+            f"{sum((i.total for i in self.issued), Money('0.00'))}, "
+            f"уже были {self.already_issued}, "
             f"пропущено {len(self.plan.skipped) - self.already_issued}, "
             f"к исправлению {len(self.plan.corrections)}."
         )
