@@ -122,3 +122,30 @@ def test_bench_postgres_smoke(postgres_server: str) -> None:
             "SELECT count(*) FROM pg_namespace WHERE nspname LIKE %s", (f"{prefix}%",)
         ).fetchone()
     assert left == (0,)
+
+
+def test_bench_billing_smoke(tmp_path: Path) -> None:
+    need_anchors()
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_billing.py"),
+            "--n",
+            "60",
+            "--sample",
+            "3",
+            "--dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["subscriptions"] == 60
+    assert 0 < result["issued"] <= 60
+    assert result["issued"] + result["skipped"] == 60
+    assert set(result["shares"]) == {"documents", "storage", "rules"}
+    assert result["python_docx_invoices_per_s"] > 0
+    assert list(tmp_path.iterdir()) == []  # the work folder is removed

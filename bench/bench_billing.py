@@ -1,0 +1,198 @@
+"""The monthly billing run: N subscriptions into a SQLite file, every invoice as .docx.
+
+Issue 4's target: 10,000 subscriptions in under 100 s on this machine, where python-docx used
+the plain way would need about 1,000 s for the documents alone. One run, in one process:
+
+* ``clientops``: ``ClientOps.run_billing(month, documents=folder)`` on a fresh SQLite file
+  holding N clients with a subscription each (fees, starts and pauses from the fixed seed
+  ``workloads.SEED``): plan, store in batches, write N .docx files. Then the same run again,
+  which must issue nothing (the idempotency a user relies on), timed too.
+* where the time goes, measured on the same data right after: the pure plan
+  (``rules.billing.plan_billing`` on the loaded subscriptions), the documents
+  (``render_document`` of each issued invoice and its file written), and storage as the rest
+  of the run (reads, inserts, commits).
+* the baseline, in the same run: the same invoices drawn with python-docx the plain way
+  (``bench_invoices.render_python_docx``, a new document per invoice) on a sample of
+  ``--sample`` invoices, extrapolated to N.
+
+Run:  python bench/bench_billing.py [--n 10000] [--sample 100] [--dir /tmp]
+Progress and figures go to stderr; the last stdout line is one JSON object (``harness.emit``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import _anchors
+import attrs
+
+import clientops
+from clientops import BillingPolicy, Client, ClientId, Money, Month, Subscription, SubscriptionId
+from clientops.adapters.sqlite import SQLiteStorage
+from clientops.billing import Pause
+from clientops.documents import BankDetails, InvoiceParty, render_document
+from clientops.rules.billing import plan_billing
+
+harness, workloads = _anchors.load("bench_billing.py")
+
+MONTH = Month(2026, 11)
+SUPPLIER = InvoiceParty(
+    name="ООО «Клиентский сервис»", inn="7728012340", kpp="772801001", address="Москва"
+)
+BANK = BankDetails(
+    bank="ПАО Сбербанк",
+    bik="044525225",
+    account="40702810900000000001",
+    correspondent_account="30101810400000000225",
+)
+
+
+def inn10(first9: str) -> str:
+    weights = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+    return first9 + str(sum(int(d) * w for d, w in zip(first9, weights, strict=True)) % 11 % 10)
+
+
+def workload(n: int) -> list[tuple[Client, Subscription]]:
+    """N clients with a subscription each, from the fixed seed: most billed the whole month,
+    some starting mid-month, some paused a week, some ended before it (skipped)."""
+    rng = random.Random(workloads.SEED)
+    out = []
+    for i in range(n):
+        card = Client(
+            id=ClientId(f"c{i:06d}"),
+            name=f"ООО «Клиент {i}»",
+            city=rng.choice(("Омск", "Томск", "Москва", "Казань")),
+            inn=inn10(f"55{i:07d}"),
+        )
+        start = date(2026, 11, rng.randint(2, 28)) if rng.random() < 0.1 else date(2025, 1, 1)
+        end = date(2026, 10, 31) if start.year == 2025 and rng.random() < 0.02 else None
+        pauses = (Pause(date(2026, 11, 3), date(2026, 11, 9)),) if rng.random() < 0.05 else ()
+        fee = Money(rng.choice((4000, 6500, 8000, 12000, 15500)))
+        out.append(
+            (card, Subscription(SubscriptionId(f"s{i:06d}"), card.id, fee, start, end, pauses))
+        )
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n", 1)[0])
+    ap.add_argument("--n", type=int, default=10_000, help="subscriptions (10000)")
+    ap.add_argument("--sample", type=int, default=100, help="python-docx sample (100)")
+    ap.add_argument("--dir", type=Path, default=None, help="where the SQLite file goes")
+    args = ap.parse_args(argv)
+    if args.n < 1 or args.sample < 1:
+        ap.error("--n and --sample must be positive")
+
+    work = Path(tempfile.mkdtemp(prefix="bench_billing_", dir=args.dir))
+    try:
+        figures = run(work, args.n, args.sample)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    harness.emit(figures)
+
+
+def run(work: Path, n: int, sample: int) -> dict[str, object]:
+    import bench_invoices  # the plain python-docx invoice, the documents' baseline
+
+    policy = attrs.evolve(
+        clientops.Policy(), billing=BillingPolicy(supplier=SUPPLIER, bank=BANK, head="Иванов")
+    )
+    clock = datetime(2026, 11, 13, 6, 0, tzinfo=UTC)
+    pairs = workload(n)
+    with clientops.ClientOps(
+        SQLiteStorage(work / "billing.db"), policy=policy, clock=lambda: clock
+    ) as ops:
+        with ops.storage.unit_of_work() as uow:
+            uow.add_clients([card for card, _ in pairs])
+            for _, subscription in pairs:
+                uow.add_subscription(subscription)
+        harness.log(f"bench_billing: {n} subscriptions stored in {work}")
+
+        t0 = time.perf_counter()
+        run = ops.run_billing(MONTH, documents=work / "invoices")
+        total_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        again = ops.run_billing(MONTH)
+        again_s = time.perf_counter() - t0
+        if again.issued:
+            raise SystemExit("bench_billing: the second run issued invoices: not idempotent")
+        files = len(list((work / "invoices").glob("*.docx")))
+        if files != len(run.issued):
+            raise SystemExit(f"bench_billing: {files} files for {len(run.issued)} invoices")
+
+        # where the time goes, on the same data
+        with ops.storage.unit_of_work() as uow:
+            subscriptions = uow.subscriptions()
+            inns = {s.client_id: uow.get_client(s.client_id).inn or "" for s in subscriptions}
+        t0 = time.perf_counter()
+        plan_billing(
+            MONTH, subscriptions, (), policy.billing, policy.calendar, payer_inns=inns
+        )
+        rules_s = time.perf_counter() - t0
+        names = {card.id: card.name for card, _ in pairs}
+        out = work / "again"
+        out.mkdir()
+        t0 = time.perf_counter()
+        for invoice in run.issued:
+            document = ops._invoice_document(invoice, names[invoice.client_id])
+            (out / f"{invoice.number}.docx").write_bytes(render_document(document))
+        documents_s = time.perf_counter() - t0
+        storage_s = max(total_s - rules_s - documents_s, 0.0)
+
+        # the baseline: python-docx the plain way, on a sample of the same invoices
+        sample_docs = [
+            ops._invoice_document(i, names[i.client_id]) for i in run.issued[:sample]
+        ]
+        t0 = time.perf_counter()
+        for document in sample_docs:
+            bench_invoices.render_python_docx(document)
+        per_docx_s = (time.perf_counter() - t0) / len(sample_docs)
+    issued = len(run.issued)
+    baseline_docs_s = per_docx_s * issued
+    rate = issued / total_s
+    harness.log(
+        f"clientops: {issued:,} invoices issued (+ {len(run.plan.skipped)} skipped) with .docx "
+        f"in {total_s:.1f} s = {rate:,.0f} invoices/s; the second run: {again_s:.2f} s, "
+        "nothing issued"
+    )
+    harness.log(
+        f"  time shares: documents {documents_s / total_s:.0%} ({documents_s:.1f} s), "
+        f"storage {storage_s / total_s:.0%} ({storage_s:.1f} s), "
+        f"rules {rules_s / total_s:.0%} ({rules_s:.1f} s)"
+    )
+    harness.log(
+        f"python-docx the plain way: {1 / per_docx_s:,.1f} invoices/s on {len(sample_docs)} "
+        f"of them → the documents of {issued:,} invoices alone {baseline_docs_s:,.0f} s; "
+        f"clientops's whole run is {baseline_docs_s / total_s:.1f}x faster than that "
+        f"(target: the run under 100 s)"
+    )
+    return {
+        "bench": "billing-run",
+        "subscriptions": n,
+        "issued": issued,
+        "skipped": len(run.plan.skipped),
+        "seed": workloads.SEED,
+        "run_s": round(total_s, 3),
+        "invoices_per_s": round(rate, 1),
+        "second_run_s": round(again_s, 3),
+        "shares": {
+            "documents": round(documents_s / total_s, 3),
+            "storage": round(storage_s / total_s, 3),
+            "rules": round(rules_s / total_s, 3),
+        },
+        "python_docx_invoices_per_s": round(1 / per_docx_s, 1),
+        "python_docx_documents_s_estimate": round(baseline_docs_s, 1),
+        "ratio_vs_python_docx_documents": round(baseline_docs_s / total_s, 2),
+        "machine": harness.machine(),
+        "versions": harness.versions("clientops", "python-docx"),
+    }
+
+
+if __name__ == "__main__":
+    main()
