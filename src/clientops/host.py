@@ -51,6 +51,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("clientops.offline_courier", "clientops.adapters.offline_courier"),
     ("clientops.cdek", "clientops.adapters.cdek_plugin"),
     ("clientops.accounting", "clientops.adapters.accounting_plugin"),
+    ("clientops.telephony", "clientops.adapters.telephony_plugin"),
 )
 
 
