@@ -131,9 +131,7 @@ def run(work: Path, n: int, sample: int) -> dict[str, object]:
             subscriptions = uow.subscriptions()
             inns = {s.client_id: uow.get_client(s.client_id).inn or "" for s in subscriptions}
         t0 = time.perf_counter()
-        plan_billing(
-            MONTH, subscriptions, (), policy.billing, policy.calendar, payer_inns=inns
-        )
+        plan_billing(MONTH, subscriptions, (), policy.billing, policy.calendar, payer_inns=inns)
         rules_s = time.perf_counter() - t0
         names = {card.id: card.name for card, _ in pairs}
         out = work / "again"
@@ -146,9 +144,7 @@ def run(work: Path, n: int, sample: int) -> dict[str, object]:
         storage_s = max(total_s - rules_s - documents_s, 0.0)
 
         # the baseline: python-docx the plain way, on a sample of the same invoices
-        sample_docs = [
-            ops._invoice_document(i, names[i.client_id]) for i in run.issued[:sample]
-        ]
+        sample_docs = [ops._invoice_document(i, names[i.client_id]) for i in run.issued[:sample]]
         t0 = time.perf_counter()
         for document in sample_docs:
             bench_invoices.render_python_docx(document)
