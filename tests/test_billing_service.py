@@ -28,7 +28,7 @@ from clientops.billing import (
     SubscriptionId,
     SupplierBillStatus,
 )
-from clientops.documents import BankDetails, InvoiceParty
+from clientops.documents import BankDetails, InvoiceLine, InvoiceParty
 from clientops.errors import NotFoundError, StorageError, TransitionError, ValidationError
 from clientops.model import Client, ClientId, ReactionKind
 from clientops.rules.billing import SkipReason
@@ -476,3 +476,120 @@ def test_billing_on_postgresql(postgres_url: str, clock: Clock) -> None:
                 ]
             )
         ).already_imported
+
+
+# ------------------------------------------------------------------ one-off invoices
+
+
+def test_a_client_without_a_subscription_is_invoiced_by_hand_only(
+    ops: ClientOps, db_path: Path
+) -> None:
+    subscribe(ops, count=1)
+    ops.run_billing(NOVEMBER)
+    card = ops.add_client(a_client(name="ООО «Разовый»", inn=INNS[4]))
+    assert ops.run_billing(NOVEMBER).issued == ()  # no subscription: not billed by a run
+    line = InvoiceLine(name="Турникет", unit="шт", quantity=Decimal(1), price=Money("45000"))
+    invoice = ops.issue_invoice(card.id, [line])
+    assert (invoice.number, invoice.subscription_id, invoice.total) == (
+        "2026-00002",
+        None,
+        Money("45000"),
+    )
+    assert ops.invoices_of(card.id) == (invoice,)
+    before = dump(db_path)
+    with pytest.raises(NotFoundError):
+        ops.issue_invoice(ClientId("nobody"), [line])
+    with pytest.raises(clientops.DuplicateError):
+        ops.issue_invoice(card.id, [line], number="2026-00001")
+    assert dump(db_path) == before
+
+
+# ------------------------------------------------------------------ accounting backends
+
+
+def test_payments_fetched_from_a_statement_folder_are_applied_once(
+    db_path: Path, clock: Clock, tmp_path: Path
+) -> None:
+    from clientops.adapters.bank_statement_folder import StatementFolder
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    folder = StatementFolder(inbox)
+    with ClientOps(SQLiteStorage(db_path), policy=POLICY, clock=clock, accounting=folder) as ops:
+        ops.add_staff(a_staff())
+        subscribe(ops, count=2)
+        issued = ops.run_billing(NOVEMBER).issued
+        clock.to(date(2026, 11, 18))
+        (inbox / "2026-11-18.txt").write_bytes(
+            statement(
+                [
+                    {
+                        "number": "5",
+                        "amount": "12000.00",
+                        "inn": INNS[1],
+                        "purpose": f"Оплата счета {issued[1].number}",
+                    }
+                ]
+            )
+        )
+        first = ops.fetch_payments(date(2026, 11, 1))
+        assert [len(batch.payments) for batch in first] == [1]
+        assert ops.invoice(issued[1].id).status is InvoiceStatus.PAID
+        assert ops.invoice(issued[0].id).status is InvoiceStatus.ISSUED
+        before = dump(db_path)
+        assert all(batch.already_imported for batch in ops.fetch_payments(date(2026, 11, 1)))
+        assert dump(db_path) == before
+
+
+def test_invoices_corrections_and_payments_reach_a_ledger_bean_check_accepts(
+    db_path: Path, clock: Clock, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    ledger = tmp_path / "books.beancount"
+    with open_ops(SQLiteStorage(db_path), clock) as ops:
+        ops.add_staff(a_staff())
+        ops.open_accounting("beancount", path=ledger, company="ООО «Клиентский сервис»")
+        subscribe(ops, count=3)
+        issued = ops.run_billing(NOVEMBER).issued
+        clock.to(date(2026, 11, 16))
+        ops.correct_invoice(issued[2].id, fee=Money("10000"))
+        ops.cancel_invoice(issued[1].id)
+        clock.to(date(2026, 11, 18))
+        ops.import_bank_statement(
+            statement(
+                [
+                    {
+                        "number": "8",
+                        "amount": "13000.00",
+                        "inn": INNS[0],
+                        "purpose": f"Оплата счета {issued[0].number}",
+                    }
+                ]
+            )
+        )
+        report = ops.deliver_outbox(limit=100)
+        assert report.dead == ()
+        assert len(report.delivered) == 6  # 3 invoices, a correction, a cancellation, a payment
+        again = ops.deliver_outbox(limit=100)
+        assert again.delivered == ()
+    text = ledger.read_text(encoding="utf-8")
+    assert text.count('invoice-number: "2026-00003"') >= 2  # issued, then reversed
+    assert "Сторно" in text
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "bean-check"), str(ledger)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    from beancount import loader
+    from beancount.core import realization
+
+    entries, errors, _ = loader.load_file(str(ledger))
+    assert errors == []
+    tree = realization.realize(entries)
+    balance = realization.get(tree, "Assets:Receivable:Clients").balance
+    # 12 000 (paid by 13 000: 1 000 credit) + 10 000 (the correction) + 0 (cancelled)
+    assert str(balance.get_currency_units("RUB").number) == "10000.00"

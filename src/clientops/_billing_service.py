@@ -34,10 +34,10 @@ from clientops.bank_statements import (
     read_bank_statement,
 )
 from clientops.billing import (
+    Allocation,
     Credit,
     Invoice,
     InvoiceId,
-    InvoiceStatus,
     Month,
     Payment,
     PaymentId,
@@ -50,7 +50,7 @@ from clientops.billing import (
     request_supplier_bill,
     set_payment_task,
 )
-from clientops.documents import InvoiceParty, render_document
+from clientops.documents import InvoiceLine, InvoiceParty, render_document
 from clientops.errors import (
     ConfigurationError,
     DuplicateError,
@@ -75,6 +75,7 @@ from clientops.rules.billing import (
     correct_invoice,
     debtors,
     duplicate_invoice,
+    one_off_invoice,
     open_invoices,
     payment_from_statement,
     payment_plan,
@@ -82,6 +83,7 @@ from clientops.rules.billing import (
     plan_billing,
     reminder_reactions,
 )
+from clientops.serialization import structure, unstructure
 
 #: Outbox topics of the accounting backend (delivered by :meth:`ClientOps.deliver_outbox`).
 ACCOUNTING_INVOICE_TOPIC = "clientops.accounting.invoice"
@@ -210,25 +212,55 @@ class BillingUseCases:
         self._owns_accounting = True
         return backend
 
-    def _record_invoice(self, uow: UnitOfWork, invoice: Invoice, now: datetime) -> None:
+    def _record_invoice(
+        self,
+        uow: UnitOfWork,
+        invoice: Invoice,
+        now: datetime,
+        *,
+        reverses: Invoice | None = None,
+    ) -> None:
+        """Send ``invoice`` (and the entry it undoes: the original of a correction, the
+        invoice itself before a cancellation) to the accounting backend through the outbox,
+        as it is now: a later change of the invoice is a record of its own."""
         if self._accounting is None:
             return
+        record = InvoiceRecord(
+            invoice=invoice,
+            client_name=uow.get_client(invoice.client_id).name,
+            reverses=reverses,
+        )
         uow.enqueue(
             OutboxMessage.new(
                 ACCOUNTING_INVOICE_TOPIC,
-                {"invoice_id": invoice.id, "status": invoice.status.value},
+                {"record": unstructure(record)},
                 now=now,
                 key=f"accounting-invoice-{invoice.id}-{invoice.status.value}",
             )
         )
 
-    def _record_payment(self, uow: UnitOfWork, payment: Payment, now: datetime) -> None:
+    def _record_payment(
+        self,
+        uow: UnitOfWork,
+        payment: Payment,
+        allocations: Sequence[Allocation],
+        credit: Credit | None,
+        now: datetime,
+    ) -> None:
+        """Send a payment applied to a client, with its allocations and credit, to the
+        accounting backend through the outbox."""
         if self._accounting is None or payment.client_id is None:
             return
+        record = PaymentRecord(
+            payment=payment,
+            allocations=tuple(allocations),
+            credit=credit,
+            client_name=uow.get_client(payment.client_id).name,
+        )
         uow.enqueue(
             OutboxMessage.new(
                 ACCOUNTING_PAYMENT_TOPIC,
-                {"payment_id": payment.id},
+                {"record": unstructure(record)},
                 now=now,
                 key=f"accounting-payment-{payment.id}",
             )
@@ -237,38 +269,11 @@ class BillingUseCases:
     def _deliver_accounting(self, message: OutboxMessage) -> None:
         """Deliver one accounting outbox message to the backend (raises on failure)."""
         backend = self.accounting
-        with self.storage.unit_of_work() as uow:
-            if message.topic == ACCOUNTING_INVOICE_TOPIC:
-                invoice = uow.get_invoice(InvoiceId(str(message.data()["invoice_id"])))
-                reverses = None
-                if invoice.corrects is not None:
-                    reverses = uow.get_invoice(invoice.corrects)
-                elif invoice.status is InvoiceStatus.CANCELLED:
-                    reverses = invoice
-                client = uow.get_client(invoice.client_id)
-                record: InvoiceRecord | PaymentRecord = InvoiceRecord(
-                    invoice=invoice, client_name=client.name, reverses=reverses
-                )
-            else:
-                payment_id = PaymentId(str(message.data()["payment_id"]))
-                payment = uow.find_payment(payment_id)
-                if payment is None or payment.client_id is None:
-                    raise NotFoundError("payment", payment_id)
-                allocations = tuple(
-                    a for a in uow.allocations_of(payment.client_id) if a.payment_id == payment_id
-                )
-                credit = next(
-                    (c for c in uow.credits(payment.client_id) if c.payment_id == payment_id),
-                    None,
-                )
-                client = uow.get_client(payment.client_id)
-                record = PaymentRecord(
-                    payment=payment, allocations=allocations, credit=credit, client_name=client.name
-                )
-        if isinstance(record, InvoiceRecord):
-            backend.record_invoice(record)
+        data = message.data()["record"]
+        if message.topic == ACCOUNTING_INVOICE_TOPIC:
+            backend.record_invoice(structure(data, InvoiceRecord))
         else:
-            backend.record_payment(record)
+            backend.record_payment(structure(data, PaymentRecord))
 
     # ------------------------------------------------------------------ subscriptions
     def add_subscription(self, subscription: Subscription) -> Subscription:
@@ -397,6 +402,38 @@ class BillingUseCases:
             uow.get_client(client_id)
             return uow.invoices_of(client_id)
 
+    def issue_invoice(
+        self,
+        client_id: ClientId,
+        lines: Sequence[InvoiceLine],
+        *,
+        issue_date: date | None = None,
+        number: str | None = None,
+    ) -> Invoice:
+        """Issue an invoice by hand, outside any subscription (equipment, a visit; a client
+        without a subscription gets its invoices this way, never from a billing run):
+        numbered in the same sequence (or ``number``), due and taxed by the policy. The
+        client must exist; its INN is the buyer's."""
+        now = self.now()
+        day = issue_date or self.today()
+        with self.storage.unit_of_work() as uow:
+            client = uow.get_client(client_id)
+            invoice = one_off_invoice(
+                id=InvoiceId(f"inv-{new_id()}"),
+                client_id=client.id,
+                lines=lines,
+                issue_date=day,
+                existing=(),
+                taken_numbers=uow.invoice_numbers(day.year),
+                policy=self.policy.billing,
+                calendar=self.policy.calendar,
+                payer_inn=client.inn,
+                number=number,
+            )
+            uow.add_invoice(invoice)
+            self._record_invoice(uow, invoice, now)
+        return invoice
+
     def correct_invoice(
         self,
         invoice_id: InvoiceId,
@@ -428,7 +465,7 @@ class BillingUseCases:
             uow.add_invoice(correction.correction)
             if correction.credit is not None:
                 uow.add_credit(correction.credit)
-            self._record_invoice(uow, correction.correction, now)
+            self._record_invoice(uow, correction.correction, now, reverses=original)
         return correction
 
     def cancel_invoice(self, invoice_id: InvoiceId) -> Invoice:
@@ -436,8 +473,9 @@ class BillingUseCases:
         it again by itself)."""
         now = self.now()
         with self.storage.unit_of_work() as uow:
-            cancelled = uow.update_invoice(cancel_invoice(uow.get_invoice(invoice_id)))
-            self._record_invoice(uow, cancelled, now)
+            original = uow.get_invoice(invoice_id)
+            cancelled = uow.update_invoice(cancel_invoice(original))
+            self._record_invoice(uow, cancelled, now, reverses=original)
         return cancelled
 
     def send_duplicate(
@@ -573,7 +611,7 @@ class BillingUseCases:
                     allocations += made
                     if credit is not None:
                         credits.append(credit)
-                    self._record_payment(uow, payment, now)
+                    self._record_payment(uow, payment, made, credit, now)
         left = tuple(p for p in stored if p.client_id is None)
         return PaymentImport(
             source=source,
@@ -631,8 +669,8 @@ class BillingUseCases:
             assigned = uow.update_payment(
                 attrs.evolve(payment, client_id=client_id, invoice_number=invoice_number)
             )
-            self._allocate(uow, assigned, {})
-            self._record_payment(uow, assigned, now)
+            made, credit = self._allocate(uow, assigned, {})
+            self._record_payment(uow, assigned, made, credit, now)
         return assigned
 
     def payments_of(self, client_id: ClientId) -> tuple[Payment, ...]:

@@ -598,6 +598,7 @@ def one_off_invoice(
     period: Month | None = None,
     payer_inn: str | None = None,
     number: str | None = None,
+    taken_numbers: Iterable[str] = (),
 ) -> Invoice:
     """An invoice made by hand, outside any subscription (equipment, a visit, a client
     without a subscription): numbered in the same sequence (or ``number``), due and taxed by
@@ -611,7 +612,7 @@ def one_off_invoice(
     if any(i.id == id for i in invoices):
         raise DuplicateError("invoice", id)
     if number is None:
-        number = next_invoice_numbers(invoices, issue_date, policy)[0]
+        number = next_invoice_numbers(invoices, issue_date, policy, taken_numbers=taken_numbers)[0]
     elif isinstance(number, str):
         holder = next(
             (i for i in invoices if invoice_number_key(i.number) == invoice_number_key(number)),
