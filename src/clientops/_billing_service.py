@@ -50,7 +50,7 @@ from clientops.billing import (
     request_supplier_bill,
     set_payment_task,
 )
-from clientops.documents import InvoiceLine, InvoiceParty, render_document
+from clientops.documents import BankDetails, InvoiceLine, InvoiceParty, render_document
 from clientops.errors import (
     ConfigurationError,
     DuplicateError,
@@ -70,7 +70,9 @@ from clientops.rules.billing import (
     InvoiceCorrection,
     PaymentPlan,
     Reminders,
+    SkipReason,
     allocate_payment,
+    billing_date,
     cancel_invoice,
     correct_invoice,
     debtors,
@@ -106,8 +108,6 @@ class BillingRun:
 
     @property
     def already_issued(self) -> int:
-        from clientops.rules.billing import SkipReason
-
         return sum(1 for s in self.plan.skipped if s.reason is SkipReason.ALREADY_ISSUED)
 
     def summary(self) -> str:
@@ -308,8 +308,6 @@ class BillingUseCases:
         billing = self.policy.billing
         subscriptions = uow.subscriptions()
         existing = uow.invoices_for(month)
-        from clientops.rules.billing import billing_date
-
         day = issue_date or billing_date(month, billing, self.policy.calendar)
         return plan_billing(
             month,
@@ -355,7 +353,7 @@ class BillingUseCases:
             raise ValidationError([FieldError("batch", "must be at least 1")])
         folder = Path(documents) if documents is not None else None
         if folder is not None:
-            self._check_requisites()
+            self._requisites()
         now = self.now()
         with self.storage.unit_of_work() as uow:
             plan = self._plan(uow, month, issue_date)
@@ -366,7 +364,9 @@ class BillingUseCases:
                     for invoice in part:
                         uow.add_invoice(invoice)
                         self._record_invoice(uow, invoice, now)
-            except DuplicateError:
+            except DuplicateError as exc:
+                if exc.kind not in ("invoice", "invoice number"):
+                    raise
                 # another run issued some of them meanwhile: plan again from what is stored
                 rest = self.run_billing(month, issue_date=issue_date, batch=batch)
                 issued += rest.issued
@@ -494,7 +494,7 @@ class BillingUseCases:
     def invoice_document(self, invoice_id: InvoiceId) -> PaymentInvoice:
         """The printable invoice (:class:`~clientops.documents.PaymentInvoice`) of a stored
         invoice, with the company's details of ``policy.billing``."""
-        self._check_requisites()
+        self._requisites()
         with self.storage.unit_of_work() as uow:
             invoice = uow.get_invoice(invoice_id)
             name = uow.get_client(invoice.client_id).name
@@ -506,21 +506,21 @@ class BillingUseCases:
             )
         return document
 
-    def _check_requisites(self) -> None:
+    def _requisites(self) -> tuple[InvoiceParty, BankDetails]:
+        """The company's details printed on invoices, or ValidationError naming the missing."""
         billing = self.policy.billing
+        if billing.supplier is not None and billing.bank is not None:
+            return billing.supplier, billing.bank
         missing = [
             FieldError(f"billing.{name}", "the company's details are needed on invoices")
             for name in ("supplier", "bank")
             if getattr(billing, name) is None
         ]
-        if missing:
-            raise ValidationError(missing, subject="billing policy")
+        raise ValidationError(missing, subject="billing policy")
 
     def _invoice_document(self, invoice: Invoice, client_name: str) -> PaymentInvoice:
         billing = self.policy.billing
-        if billing.supplier is None or billing.bank is None:
-            self._check_requisites()
-            raise AssertionError  # pragma: no cover - _check_requisites raised
+        supplier, bank = self._requisites()
         inn = invoice.payer_inn
         if inn is None:
             raise ValidationError(
@@ -530,8 +530,8 @@ class BillingUseCases:
         return PaymentInvoice(
             number=invoice.number,
             date=invoice.issue_date,
-            supplier=billing.supplier,
-            bank=billing.bank,
+            supplier=supplier,
+            bank=bank,
             buyer=InvoiceParty(name=client_name, inn=inn),
             lines=invoice.lines,
             due_date=invoice.due_date,
