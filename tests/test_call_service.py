@@ -414,3 +414,14 @@ def test_the_call_log_on_postgresql(postgres_url: str) -> None:
         assert [e.call_id for e in ops.calls_of(card.id)] == ["in-1", "m-1"]
         assert [r.id for r in ops.reactions_of(card.id)] == ["callback-m-1"]
         assert ops.call_figures(date(2025, 6, 23)).total.calls == 2
+
+
+def test_a_start_that_arrives_after_the_end_shows_no_screen(
+    ops: ClientOps, recorder: Recorder
+) -> None:
+    start, _ring, end = missed_call()
+    ops.record_call_event(end)
+    late = ops.record_call_event(start)
+    assert not late.started
+    assert recorder.incoming == []
+    assert [e.call_id for e in recorder.ended] == ["m-1"]

@@ -65,7 +65,7 @@ class CallChange:
     ``appeal`` and ``callback`` are the appeal and the call-back reaction made by this event
     (``None`` when an earlier event already made them, or when there is no card to hang them
     on). ``started`` and ``ended`` say that this event was the first to tell the call's start
-    (an incoming call: the operator was notified) or its end.
+    (an incoming call not over yet: the operator was notified) or its end.
     """
 
     entry: CallLogEntry
@@ -214,9 +214,10 @@ class CallUseCases:
             uow.add_call(entry)
         else:
             entry = uow.update_call(entry)
-        started = (
+        started = (  # the operator's screen: a new incoming call still ringing or on
             isinstance(event, CallStarted)
             and entry.direction is CallDirection.INCOMING
+            and not entry.ended
             and not any(isinstance(e, CallStarted) for e in (old.events if old else ()))
         )
         return CallChange(
