@@ -10,6 +10,7 @@ import pkgutil
 import re
 from pathlib import Path
 
+import attrs
 import pytest
 
 import clientops
@@ -55,3 +56,9 @@ def test_docs_link_to_pages_that_exist() -> None:
     for page in DOCS.glob("*.md"):
         for target in re.findall(r"\]\(([^)#:]+\.md)", page.read_text(encoding="utf-8")):
             assert (page.parent / target).exists(), f"{page.name} links to missing {target}"
+
+
+@pytest.mark.parametrize("field", [f.name for f in attrs.fields(clientops.Policy)])
+def test_every_policy_field_is_in_the_policy_reference(field: str) -> None:
+    text = (DOCS / "policy.md").read_text(encoding="utf-8")
+    assert re.search(rf"^\| `{field}` \|", text, re.MULTILINE), f"{field} is not in policy.md"

@@ -24,9 +24,12 @@ import phonenumbers
 
 from clientops._text import template_validator
 from clientops.billing import BillingPolicy
+from clientops.claims import ClaimPolicy
 from clientops.model import ClientCategory, DepartmentId
 from clientops.onboarding import OnboardingPolicy
 from clientops.orders import OrderPolicy
+from clientops.rules.satisfaction import SatisfactionPolicy
+from clientops.service_visits import VisitPolicy
 from clientops.telephony import TelephonyPolicy
 from clientops.workdays import WorkCalendar, russian_calendar
 
@@ -154,6 +157,18 @@ class Policy:
     #: Billing and collection: the billing day, VAT, payment terms, reminders, numbering, the
     #: company's details on its invoices.
     billing: BillingPolicy = BillingPolicy()
+
+    #: Claims: who is told of one (the head of the department at fault, the general
+    #: director), how soon, and in which words.
+    claims: ClaimPolicy = ClaimPolicy()
+
+    #: The satisfaction round: every 14 days per assigned client, the letter's follow-up, the
+    #: call again when the client was not reached, their words.
+    satisfaction: SatisfactionPolicy = SatisfactionPolicy()
+
+    #: Service visits and trainings: a visit on a non-working day moved or refused, the
+    #: emergency deadline, the departments told of a late visit, their words.
+    service: VisitPolicy = VisitPolicy()
 
     #: Working days for every rule that counts them (billing day, reminders, pickups,
     #: deadlines): the Russian production calendar by default; any

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 from clientops.billing import (
@@ -30,6 +30,7 @@ from clientops.billing import (
     SupplierBill,
     SupplierBillId,
 )
+from clientops.claims import Claim, ClaimId
 from clientops.model import (
     Absence,
     Appeal,
@@ -38,6 +39,7 @@ from clientops.model import (
     ClientId,
     ClientQuery,
     Department,
+    DepartmentId,
     DueReaction,
     Employee,
     EmployeeId,
@@ -48,6 +50,15 @@ from clientops.model import (
 from clientops.onboarding import Onboarding, OnboardingId
 from clientops.orders import Order, OrderId, OrderStage
 from clientops.outbox import OutboxMessage, OutboxStatus
+from clientops.rules.satisfaction import AssignedClient, SatisfactionDueBounds
+from clientops.service_visits import (
+    ServiceContract,
+    ServiceContractId,
+    Training,
+    TrainingId,
+    Visit,
+    VisitId,
+)
 from clientops.telephony import CallLogEntry
 
 __all__ = ["Storage", "StorageFactory", "UnitOfWork"]
@@ -264,6 +275,96 @@ class UnitOfWork(Protocol):
 
     def supplier_bills(self) -> tuple[SupplierBill, ...]:
         """Every supplier bill, oldest first."""
+
+    # claims ---------------------------------------------------------------------------
+    def add_claim(self, claim: Claim) -> None:
+        """Store a new claim; its client must exist. DuplicateError (kind ``claim``) for an
+        id already stored."""
+
+    def get_claim(self, claim_id: ClaimId) -> Claim:
+        """The claim with this id, or NotFoundError."""
+
+    def update_claim(self, claim: Claim) -> Claim:
+        """Replace a claim, with the same version check as :meth:`update_client`."""
+
+    def claims_of(self, client_id: ClientId) -> tuple[Claim, ...]:
+        """The client's claims, oldest first."""
+
+    def open_claims(self, *, department_id: DepartmentId | None = None) -> tuple[Claim, ...]:
+        """Every claim not resolved or withdrawn yet (of the department at fault, when
+        ``department_id`` is given), oldest first."""
+
+    def claims_between(self, start: datetime, end: datetime) -> tuple[Claim, ...]:
+        """The claims filed, or closed (resolved or withdrawn), from ``start`` up to, not
+        including, ``end``: each once, oldest first. What the claim figures add up."""
+
+    # the satisfaction round -----------------------------------------------------------
+    def put_satisfaction(
+        self,
+        client_id: ClientId,
+        manager_id: EmployeeId,
+        assigned_on: date,
+        last_call: date | None,
+    ) -> None:
+        """Add or replace the client's row of the satisfaction round: the manager it is
+        assigned to, since when, and the day of the last satisfaction call (``None``: none
+        yet). The client must exist."""
+
+    def satisfaction_of(self, client_id: ClientId) -> AssignedClient | None:
+        """The client's row of the satisfaction round (with the client's name), or ``None``
+        when the client is not assigned."""
+
+    def satisfaction_calls_due(
+        self, bounds: SatisfactionDueBounds, *, manager_id: EmployeeId | None = None
+    ) -> tuple[AssignedClient, ...]:
+        """The assigned clients (of ``manager_id``, or of everyone) a satisfaction call is due
+        to by ``bounds`` (:func:`~clientops.rules.satisfaction.satisfaction_due_bounds`), with
+        their names, by client id: one set-based query, not a scan of the clients. Exactly the
+        clients :func:`~clientops.rules.satisfaction.satisfaction_due` selects on
+        ``bounds.day``."""
+
+    # service contracts, visits, trainings ---------------------------------------------
+    def add_service_contract(self, contract: ServiceContract) -> None:
+        """Store a new service contract; its client must exist. DuplicateError (kind
+        ``service contract``) for an id already stored."""
+
+    def get_service_contract(self, contract_id: ServiceContractId) -> ServiceContract:
+        """The service contract with this id, or NotFoundError."""
+
+    def update_service_contract(self, contract: ServiceContract) -> ServiceContract:
+        """Replace a service contract, with the same version check as :meth:`update_client`."""
+
+    def contracts_of(self, client_id: ClientId) -> tuple[ServiceContract, ...]:
+        """The client's service contracts, oldest first."""
+
+    def add_visit(self, visit: Visit) -> None:
+        """Store a new visit; its client and its contract must exist (NotFoundError kind
+        ``service contract``). DuplicateError (kind ``visit``) for an id already stored."""
+
+    def get_visit(self, visit_id: VisitId) -> Visit:
+        """The visit with this id, or NotFoundError."""
+
+    def update_visit(self, visit: Visit) -> Visit:
+        """Replace a visit, with the same version check as :meth:`update_client`."""
+
+    def visits_of(self, client_id: ClientId) -> tuple[Visit, ...]:
+        """The client's visits, oldest first."""
+
+    def open_visits(self) -> tuple[Visit, ...]:
+        """Every visit neither done nor cancelled, oldest first."""
+
+    def add_training(self, training: Training) -> None:
+        """Store a new training; its client must exist. DuplicateError (kind ``training``)
+        for an id already stored."""
+
+    def get_training(self, training_id: TrainingId) -> Training:
+        """The training with this id, or NotFoundError."""
+
+    def update_training(self, training: Training) -> Training:
+        """Replace a training, with the same version check as :meth:`update_client`."""
+
+    def trainings_of(self, client_id: ClientId) -> tuple[Training, ...]:
+        """The client's trainings, oldest first."""
 
     # staff ---------------------------------------------------------------------------
     def put_department(self, department: Department) -> None:

@@ -23,6 +23,7 @@ import attrs
 
 from clientops._billing_service import ACCOUNTING_TOPICS, BillingUseCases
 from clientops._call_service import CallUseCases
+from clientops._service_service import ServiceUseCases
 from clientops.accounting import Accounting
 from clientops.calendar import CalendarEvent, CalendarPolicy, write_ics
 from clientops.commands import Command, CreateAppeal, CreateClient, CreateReaction, TransferCall
@@ -198,7 +199,7 @@ def _apply(uow: UnitOfWork, command: Command) -> None:
             pass  # performed by the telephony side; nothing is stored for it
 
 
-class ClientOps(CallUseCases, BillingUseCases):
+class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases):
     """The client department's use cases over one store, one policy and one plugin host.
 
     ``courier``, ``telephony`` and ``accounting`` replace the backends the policy,

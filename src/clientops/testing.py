@@ -25,16 +25,17 @@ checks for a store that keeps data across a reopen. :class:`FailingStorage` wrap
 makes one operation fail, to prove that a use case leaves storage as it was.
 
 The builders ``a_client``, ``an_appeal``, ``a_reaction``, ``an_onboarding``, ``an_order``,
-``a_call``, ``a_staff`` and, for billing, ``a_subscription``, ``an_invoice``, ``a_payment``,
-``an_allocation``, ``a_credit``, ``a_supplier_bill`` make valid records with defaults, so that a
-test names only what it is about: ``a_client(city="Омск")``.
+``a_call``, ``a_staff``; for billing, ``a_subscription``, ``an_invoice``, ``a_payment``,
+``an_allocation``, ``a_credit``, ``a_supplier_bill``; for the service processes, ``a_claim``,
+``a_service_contract``, ``an_emergency_visit`` and ``a_training`` make valid records with
+defaults, so that a test names only what it is about: ``a_client(city="Омск")``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -65,6 +66,17 @@ from clientops.billing import (
     mark_supplier_bill_paid,
     set_payment_task,
 )
+from clientops.claims import (
+    Claim,
+    ClaimId,
+    ClaimSource,
+    ClaimStage,
+    FindCauses,
+    ResolveSatisfied,
+    Withdraw,
+    open_claim,
+)
+from clientops.claims import advance as advance_claim
 from clientops.courier import Booking, Quote
 from clientops.errors import (
     ConflictError,
@@ -147,6 +159,26 @@ from clientops.orders import (
 from clientops.outbox import OutboxMessage, OutboxStatus, after_failure, after_success
 from clientops.policy import Policy
 from clientops.ports import Storage, UnitOfWork
+from clientops.rules.satisfaction import AssignedClient, SatisfactionDueBounds
+from clientops.rules.service_visits import (
+    complete_visit,
+    new_training,
+    plan_visit,
+    request_emergency_visit,
+    schedule_training,
+)
+from clientops.service_visits import (
+    MaintenanceRecurrence,
+    ServiceContract,
+    ServiceContractId,
+    Training,
+    TrainingId,
+    TrainingStatus,
+    Visit,
+    VisitId,
+    VisitPolicy,
+    VisitStatus,
+)
 from clientops.services import ClientOps, put_staff
 from clientops.telephony import (
     CallAnswered,
@@ -166,15 +198,19 @@ __all__ = [
     "FailingStorage",
     "PersistentStorageContract",
     "StorageContract",
+    "a_claim",
     "a_client",
     "a_credit",
     "a_payment",
     "a_reaction",
+    "a_service_contract",
     "a_staff",
     "a_subscription",
     "a_supplier_bill",
+    "a_training",
     "an_allocation",
     "an_appeal",
+    "an_emergency_visit",
     "an_invoice",
     "an_onboarding",
     "an_order",
@@ -448,6 +484,68 @@ def a_supplier_bill(**overrides: Any) -> SupplierBill:
     }
     fields.update(overrides)
     return SupplierBill(**fields)
+
+
+def a_claim(client: Client, **overrides: Any) -> Claim:
+    """A valid claim of ``client`` against the sales department, filed by ``anna`` at
+    :data:`T0` in the client's words. ``overrides`` are keywords of
+    :func:`~clientops.claims.open_claim`; move it on with :func:`~clientops.claims.advance`."""
+    fields: dict[str, Any] = {
+        "id": ClaimId(new_id()),
+        "client_id": client.id,
+        "department_id": DepartmentId("sales"),
+        "source": ClaimSource.client_words("Обещали скидку и не дали"),
+        "now": T0,
+        "by": EmployeeId("anna"),
+        "money": Money("45000"),
+    }
+    fields.update(overrides)
+    return open_claim(**fields)
+
+
+def a_service_contract(client: Client, **overrides: Any) -> ServiceContract:
+    """A valid service contract of ``client`` from 1 January 2025: maintenance monthly on the
+    15th, emergency visits within one working day."""
+    fields: dict[str, Any] = {
+        "id": ServiceContractId(new_id()),
+        "client_id": client.id,
+        "number": "СО-1/25",
+        "starts_on": date(2025, 1, 1),
+        "emergency_response_days": 1,
+        "maintenance": MaintenanceRecurrence.monthly(15),
+        "address": "Омск, ул. Ленина, 1",
+    }
+    fields.update(overrides)
+    return ServiceContract(**fields)
+
+
+def an_emergency_visit(contract: ServiceContract, **overrides: Any) -> Visit:
+    """A new emergency visit under ``contract``, asked by ``anna`` at :data:`T0`. ``overrides``
+    are keywords of :func:`~clientops.rules.service_visits.request_emergency_visit`."""
+    fields: dict[str, Any] = {
+        "id": VisitId(new_id()),
+        "contract": contract,
+        "requested_at": T0,
+        "problem": "Турникет не пропускает по картам",
+        "by": EmployeeId("anna"),
+    }
+    fields.update(overrides)
+    return request_emergency_visit(**fields)
+
+
+def a_training(client: Client, **overrides: Any) -> Training:
+    """A training of ``client`` to agree, opened by ``anna`` at :data:`T0`. ``overrides`` are
+    keywords of :func:`~clientops.rules.service_visits.new_training`."""
+    fields: dict[str, Any] = {
+        "id": TrainingId(new_id()),
+        "client_id": client.id,
+        "manager_id": EmployeeId("anna"),
+        "now": T0,
+        "by": EmployeeId("anna"),
+        "policy": VisitPolicy(),
+    }
+    fields.update(overrides)
+    return new_training(**fields)
 
 
 class _Boom(Exception):
@@ -1830,6 +1928,277 @@ class StorageContract:
             uow.add_allocation(allocation)
             uow.add_supplier_bill(bill)
 
+    # -- claims ---------------------------------------------------------------------------
+    def test_claim_round_trips_and_moves_with_the_version_check(self, storage: Storage) -> None:
+        card = a_client()
+        claim = a_claim(card)
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_claim(claim)
+        with storage.unit_of_work() as uow:
+            assert uow.get_claim(claim.id) == claim
+            moved = uow.update_claim(
+                advance_claim(claim, FindCauses("Скидку не внесли в счёт"), now=T0, by=_ANNA)
+            )
+        assert (moved.version, moved.stage) == (1, ClaimStage.CAUSES_FOUND)
+        with pytest.raises(ConflictError) as err, storage.unit_of_work() as uow:
+            uow.update_claim(advance_claim(claim, Withdraw("передумал"), now=T0, by=_ANNA))
+        assert (err.value.kind, err.value.expected, err.value.found) == ("claim", 0, 1)
+        with pytest.raises(NotFoundError) as missing, storage.unit_of_work() as uow:
+            uow.get_claim(ClaimId("no-such-claim"))
+        assert missing.value.kind == "claim"
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.update_claim(a_claim(card))
+        with pytest.raises(DuplicateError) as twice, storage.unit_of_work() as uow:
+            uow.add_claim(a_claim(card, id=claim.id))
+        assert (twice.value.kind, twice.value.key) == ("claim", claim.id)
+        with pytest.raises(NotFoundError) as orphan, storage.unit_of_work() as uow:
+            uow.add_claim(a_claim(a_client()))
+        assert orphan.value.kind == "client"
+        with storage.unit_of_work() as uow:
+            assert uow.get_claim(claim.id) == moved
+            assert uow.claims_of(card.id) == (moved,)
+
+    def test_open_claims_and_claims_of_a_period(self, storage: Storage) -> None:
+        card, other = a_client(), a_client()
+        march = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+        old = a_claim(card, now=march - timedelta(days=40))
+        resolved = advance_claim(
+            advance_claim(old, FindCauses("ошибка в счёте"), now=march, by=_ANNA),
+            ResolveSatisfied("счёт исправлен"),
+            now=march + timedelta(hours=1),
+            by=_ANNA,
+        )
+        filed = a_claim(other, now=march + timedelta(days=3), department_id=DepartmentId("client"))
+        later = a_claim(card, now=march + timedelta(days=40))
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_client(other)
+            uow.add_claim(old)
+            uow.add_claim(filed)
+            uow.add_claim(later)
+        with storage.unit_of_work() as uow:
+            assert uow.open_claims() == (old, filed, later)
+            assert uow.open_claims(department_id=DepartmentId("client")) == (filed,)
+            stored = uow.update_claim(resolved)
+            assert uow.open_claims() == (filed, later)
+            assert uow.open_claims(department_id=DepartmentId("sales")) == (later,)
+            assert uow.open_claims(department_id=DepartmentId("tech_support")) == ()
+        start = datetime(2026, 3, 1, tzinfo=UTC)
+        with storage.unit_of_work() as uow:
+            # filed before, closed within; filed within; filed after: left out
+            assert uow.claims_between(start, start + timedelta(days=31)) == (stored, filed)
+            assert uow.claims_between(start - timedelta(days=40), start) == (stored,)
+            moscow = timezone(timedelta(hours=3))
+            assert uow.claims_between(
+                march.astimezone(moscow) + timedelta(hours=1), start + timedelta(days=3)
+            ) == (stored,)
+            assert (
+                uow.claims_between(
+                    march + timedelta(hours=1, microseconds=1), march + timedelta(days=3)
+                )
+                == ()
+            )
+            assert uow.claims_of(other.id) == (filed,)
+
+    # -- the satisfaction round -------------------------------------------------------------
+    def test_satisfaction_rows_are_upserted_and_need_their_client(self, storage: Storage) -> None:
+        card = a_client(name="ООО «Ромашка»")
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            assert uow.satisfaction_of(card.id) is None
+            uow.put_satisfaction(card.id, _ANNA, date(2026, 1, 12), None)
+        with storage.unit_of_work() as uow:
+            assert uow.satisfaction_of(card.id) == AssignedClient(
+                card.id, _ANNA, date(2026, 1, 12), None, "ООО «Ромашка»"
+            )
+            uow.put_satisfaction(card.id, EmployeeId("petrov"), date(2026, 2, 2), date(2026, 2, 20))
+        with storage.unit_of_work() as uow:
+            assert uow.satisfaction_of(card.id) == AssignedClient(
+                card.id, EmployeeId("petrov"), date(2026, 2, 2), date(2026, 2, 20), card.name
+            )
+        with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
+            uow.put_satisfaction(ClientId("ghost"), _ANNA, date(2026, 1, 12), None)
+        assert (err.value.kind, err.value.key) == ("client", "ghost")
+
+    def test_satisfaction_calls_due_by_the_bounds(self, storage: Storage) -> None:
+        petrov = EmployeeId("petrov")
+        cards = [a_client(name=f"ООО «Клиент {n}»") for n in range(6)]
+        rows = [
+            (_ANNA, date(2026, 1, 5), date(2026, 2, 20)),  # last call on the bound: due
+            (_ANNA, date(2026, 1, 5), date(2026, 2, 21)),  # a day later: not due
+            (_ANNA, date(2026, 2, 10), None),  # assigned on the bound, never called: due
+            (_ANNA, date(2026, 2, 11), None),  # assigned later: not due
+            (petrov, date(2025, 12, 1), date(2026, 1, 30)),  # petrov's, due
+            (petrov, date(2026, 2, 1), None),  # petrov's, never called: due
+        ]
+        with storage.unit_of_work() as uow:
+            for card, (manager, assigned, last) in zip(cards, rows, strict=True):
+                uow.add_client(card)
+                uow.put_satisfaction(card.id, manager, assigned, last)
+        bounds = SatisfactionDueBounds(
+            day=date(2026, 3, 6),
+            last_call_until=date(2026, 2, 20),
+            assigned_until=date(2026, 2, 10),
+        )
+        with storage.unit_of_work() as uow:
+            mine = uow.satisfaction_calls_due(bounds, manager_id=_ANNA)
+            everyone = uow.satisfaction_calls_due(bounds)
+            nobody = uow.satisfaction_calls_due(bounds, manager_id=EmployeeId("kuznetsova"))
+
+        def expected(*indexes: int) -> list[tuple[str, date | None, str]]:
+            return sorted((cards[i].id, rows[i][2], cards[i].name) for i in indexes)
+
+        assert [(r.client_id, r.last_call, r.client_name) for r in mine] == expected(0, 2)
+        assert [(r.client_id, r.last_call, r.client_name) for r in everyone] == expected(0, 2, 4, 5)
+        assert all(r.manager_id == _ANNA for r in mine)
+        assert nobody == ()
+
+    # -- service contracts, visits, trainings -------------------------------------------------
+    def test_service_records_round_trip_with_the_version_check(self, storage: Storage) -> None:
+        card = a_client()
+        contract = a_service_contract(card, visit_time=time(10, 30))
+        visit = an_emergency_visit(contract)
+        training = a_training(card)
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_service_contract(contract)
+            uow.add_visit(visit)
+            uow.add_training(training)
+        with storage.unit_of_work() as uow:
+            assert uow.get_service_contract(contract.id) == contract
+            assert uow.get_visit(visit.id) == visit
+            assert uow.get_training(training.id) == training
+            longer = uow.update_service_contract(attrs.evolve(contract, emergency_response_days=2))
+            planned = uow.update_visit(
+                plan_visit(
+                    visit,
+                    engineer=EmployeeId("petrov"),
+                    now=T0,
+                    by=_ANNA,
+                    policy=VisitPolicy(),
+                    calendar=Policy().calendar,
+                    day=date(2025, 6, 24),
+                )
+            )
+            agreed = uow.update_training(
+                schedule_training(training, starts_at=T0 + timedelta(days=2), now=T0, by=_ANNA)
+            )
+        assert (longer.version, planned.version, agreed.version) == (1, 1, 1)
+        assert (planned.status, agreed.status) == (VisitStatus.PLANNED, TrainingStatus.SCHEDULED)
+        for update, stale, kind in (
+            ("update_service_contract", contract, "service contract"),
+            ("update_visit", visit, "visit"),
+            ("update_training", training, "training"),
+        ):
+            with pytest.raises(ConflictError) as err, storage.unit_of_work() as uow:
+                getattr(uow, update)(stale)
+            assert (err.value.kind, err.value.expected, err.value.found) == (kind, 0, 1)
+        with storage.unit_of_work() as uow:
+            assert uow.contracts_of(card.id) == (longer,)
+            assert uow.visits_of(card.id) == (planned,)
+            assert uow.trainings_of(card.id) == (agreed,)
+            assert uow.contracts_of(ClientId("nobody")) == ()
+
+    def test_missing_and_duplicate_service_records(self, storage: Storage) -> None:
+        card = a_client()
+        contract = a_service_contract(card)
+        visit, training = an_emergency_visit(contract), a_training(card)
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_service_contract(contract)
+            uow.add_visit(visit)
+            uow.add_training(training)
+        for get, key, kind in (
+            ("get_service_contract", "no-such", "service contract"),
+            ("get_visit", "no-such", "visit"),
+            ("get_training", "no-such", "training"),
+        ):
+            with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
+                getattr(uow, get)(key)
+            assert (err.value.kind, err.value.key) == (kind, key)
+        for add, record, kind in (
+            ("add_service_contract", contract, "service contract"),
+            ("add_visit", visit, "visit"),
+            ("add_training", training, "training"),
+        ):
+            with pytest.raises(DuplicateError) as dup, storage.unit_of_work() as uow:
+                getattr(uow, add)(record)
+            assert (dup.value.kind, dup.value.key) == (kind, record.id)
+        ghost = a_client()
+        with pytest.raises(NotFoundError) as no_client, storage.unit_of_work() as uow:
+            uow.add_service_contract(a_service_contract(ghost))
+        assert no_client.value.kind == "client"
+        with pytest.raises(NotFoundError) as no_contract, storage.unit_of_work() as uow:
+            uow.add_visit(an_emergency_visit(a_service_contract(card)))
+        assert no_contract.value.kind == "service contract"
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.add_training(a_training(ghost))
+        with storage.unit_of_work() as uow:
+            assert uow.visits_of(card.id) == (visit,)
+            assert uow.trainings_of(card.id) == (training,)
+
+    def test_open_visits_are_neither_done_nor_cancelled(self, storage: Storage) -> None:
+        card, other = a_client(), a_client()
+        contract, theirs = a_service_contract(card), a_service_contract(other)
+        first, second = an_emergency_visit(contract), an_emergency_visit(theirs)
+        third = an_emergency_visit(contract, requested_at=T0 + timedelta(hours=1))
+        with storage.unit_of_work() as uow:
+            for client in (card, other):
+                uow.add_client(client)
+            for c in (contract, theirs):
+                uow.add_service_contract(c)
+            for v in (first, second, third):
+                uow.add_visit(v)
+        planned = plan_visit(
+            first,
+            engineer=EmployeeId("petrov"),
+            now=T0,
+            by=_ANNA,
+            policy=VisitPolicy(),
+            calendar=Policy().calendar,
+            day=date(2025, 6, 24),
+        )
+        done = complete_visit(
+            planned, works=("Заменён считыватель",), done_at=T0 + timedelta(days=1), by=_ANNA
+        )
+        with storage.unit_of_work() as uow:
+            assert uow.open_visits() == (first, second, third)
+            stored = uow.update_visit(attrs.evolve(done, version=0))
+            assert uow.open_visits() == (second, third)
+        with storage.unit_of_work() as uow:
+            assert uow.open_visits() == (second, third)
+            assert uow.visits_of(card.id) == (stored, third)
+
+    def test_failed_unit_of_work_stores_no_service_record(self, storage: Storage) -> None:
+        card = a_client()
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+        claim, contract = a_claim(card), a_service_contract(card)
+        visit, training = an_emergency_visit(contract), a_training(card)
+        with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
+            uow.add_claim(claim)
+            uow.put_satisfaction(card.id, _ANNA, date(2026, 1, 12), None)
+            uow.add_service_contract(contract)
+            uow.add_visit(visit)
+            uow.add_training(training)
+            assert uow.open_claims() == (claim,)
+            assert uow.open_visits() == (visit,)
+            assert uow.satisfaction_of(card.id) is not None
+            raise _Boom
+        with storage.unit_of_work() as uow:
+            assert uow.claims_of(card.id) == ()
+            assert uow.open_claims() == ()
+            assert uow.satisfaction_of(card.id) is None
+            assert uow.contracts_of(card.id) == ()
+            assert uow.open_visits() == ()
+            assert uow.trainings_of(card.id) == ()
+            # their ids are free
+            uow.add_claim(claim)
+            uow.add_service_contract(contract)
+            uow.add_visit(visit)
+            uow.add_training(training)
+
 
 class PersistentStorageContract(StorageContract):
     """The contract for a store that keeps its data: adds checks across a reopen. Implement
@@ -1918,6 +2287,31 @@ class PersistentStorageContract(StorageContract):
                 assert uow.supplier_bills() == (bill,)
                 with pytest.raises(DuplicateError):
                     uow.add_invoice(an_invoice(card, number="С-77"))
+        finally:
+            again.close()
+
+    def test_service_records_survive_a_reopen(self, storage: Storage) -> None:
+        card = a_client()
+        claim, contract = a_claim(card), a_service_contract(card)
+        visit, training = an_emergency_visit(contract), a_training(card)
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            uow.add_claim(claim)
+            uow.put_satisfaction(card.id, _ANNA, date(2026, 1, 12), date(2026, 2, 2))
+            uow.add_service_contract(contract)
+            uow.add_visit(visit)
+            uow.add_training(training)
+        storage.close()
+        again = self.reopen(storage)
+        try:
+            with again.unit_of_work() as uow:
+                assert uow.open_claims() == (claim,)
+                assert uow.satisfaction_of(card.id) == AssignedClient(
+                    card.id, _ANNA, date(2026, 1, 12), date(2026, 2, 2), card.name
+                )
+                assert uow.contracts_of(card.id) == (contract,)
+                assert uow.open_visits() == (visit,)
+                assert uow.trainings_of(card.id) == (training,)
         finally:
             again.close()
 

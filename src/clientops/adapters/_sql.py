@@ -30,6 +30,7 @@ from clientops.billing import (
     SupplierBill,
     SupplierBillId,
 )
+from clientops.claims import Claim, ClaimId, ClaimStage
 from clientops.errors import ConflictError, DuplicateError, NotFoundError
 from clientops.model import (
     Absence,
@@ -39,6 +40,7 @@ from clientops.model import (
     ClientId,
     ClientQuery,
     Department,
+    DepartmentId,
     DueReaction,
     Employee,
     EmployeeId,
@@ -53,7 +55,17 @@ from clientops.model import (
 from clientops.onboarding import Onboarding, OnboardingId
 from clientops.orders import Order, OrderId, OrderStage
 from clientops.outbox import OutboxMessage, OutboxStatus
+from clientops.rules.satisfaction import AssignedClient, SatisfactionDueBounds
 from clientops.serialization import make_converter
+from clientops.service_visits import (
+    ServiceContract,
+    ServiceContractId,
+    Training,
+    TrainingId,
+    Visit,
+    VisitId,
+    VisitStatus,
+)
 from clientops.telephony import CallLogEntry
 
 T = TypeVar("T")
@@ -62,6 +74,8 @@ CONVERTER = make_converter()
 _OPEN_STAGES = tuple(stage for stage in OrderStage if stage is not OrderStage.CLOSED)
 _REACTION_KINDS = {kind.value: kind for kind in ReactionKind}
 _OPEN_INVOICES = tuple(status.value for status in InvoiceStatus if status.open)
+_OPEN_CLAIMS = tuple(stage.value for stage in ClaimStage if not stage.closed)
+_OPEN_VISITS = (VisitStatus.NEW.value, VisitStatus.PLANNED.value)
 
 
 #: One encoder for every stored document (``json.dumps`` with options builds a new one per call).
@@ -114,6 +128,13 @@ class SQLUnitOfWork:
     def _day(self, day: date) -> Any:
         """A calendar day as the driver stores it."""
         raise NotImplementedError
+
+    def _from_day(self, value: Any) -> date:
+        """A stored calendar day (SQLite keeps ISO text, PostgreSQL a ``date``)."""
+        if isinstance(value, str):
+            return date.fromisoformat(value)
+        day: date = value
+        return day
 
     def _violated(self, exc: Exception) -> str:
         """What an integrity error says it violated: SQLite names the column
@@ -843,6 +864,306 @@ class SQLUnitOfWork:
     def supplier_bills(self) -> tuple[SupplierBill, ...]:
         rows = self._x("SELECT doc FROM supplier_bills ORDER BY seq")
         return tuple(load(doc, SupplierBill) for (doc,) in rows)
+
+    # -- claims --------------------------------------------------------------------------
+    def _claim_params(self, claim: Claim) -> tuple[Any, ...]:
+        closed = claim.closed_at
+        return (
+            claim.client_id,
+            claim.stage.value,
+            claim.department_id,
+            claim.manager_id,
+            self._ts(claim.filed_at),
+            None if closed is None else self._ts(closed),
+        )
+
+    def add_claim(self, claim: Claim) -> None:
+        self._need_client(claim.client_id)
+        if self._one("SELECT 1 FROM claims WHERE id=?", (claim.id,)) is not None:
+            raise DuplicateError("claim", claim.id)
+        try:
+            self._x(
+                "INSERT INTO claims(id, client_id, stage, department_id, manager_id, filed_at, "
+                "closed_at, version, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (claim.id, *self._claim_params(claim), claim.version, dump(claim)),
+            )
+        except self.integrity_errors as exc:
+            raise self._race_error(exc, "claim", claim.id, claim.client_id) from None
+
+    def get_claim(self, claim_id: ClaimId) -> Claim:
+        doc = self._one("SELECT doc FROM claims WHERE id=?", (claim_id,))
+        if doc is None:
+            raise NotFoundError("claim", claim_id)
+        return load(doc, Claim)
+
+    def update_claim(self, claim: Claim) -> Claim:
+        self._need_client(claim.client_id)  # checked: PostgreSQL would abort
+        new = attrs.evolve(claim, version=claim.version + 1)
+        try:
+            self._bump(
+                "claims",
+                "claim",
+                claim.id,
+                claim.version,
+                "client_id=?, stage=?, department_id=?, manager_id=?, filed_at=?, closed_at=?, "
+                "doc=?",
+                (*self._claim_params(new), dump(new)),
+            )
+        except self.integrity_errors as exc:
+            raise self._race_error(exc, "claim", claim.id, claim.client_id) from None
+        return new
+
+    def claims_of(self, client_id: ClientId) -> tuple[Claim, ...]:
+        rows = self._x("SELECT doc FROM claims WHERE client_id=? ORDER BY seq", (client_id,))
+        return tuple(load(doc, Claim) for (doc,) in rows)
+
+    def open_claims(self, *, department_id: DepartmentId | None = None) -> tuple[Claim, ...]:
+        # named stages, not ``stage NOT IN (...)``: the index on stage serves them
+        marks = ", ".join("?" * len(_OPEN_CLAIMS))
+        sql = f"SELECT doc FROM claims WHERE stage IN ({marks})"
+        params: list[Any] = list(_OPEN_CLAIMS)
+        if department_id is not None:
+            sql += " AND department_id=?"
+            params.append(department_id)
+        rows = self._x(sql + " ORDER BY seq", params)
+        return tuple(load(doc, Claim) for (doc,) in rows)
+
+    def claims_between(self, start: datetime, end: datetime) -> tuple[Claim, ...]:
+        # two ranges, each served by its index, not one OR that neither can serve
+        first, last = self._ts(start), self._ts(end)
+        rows = self._x(
+            "SELECT doc FROM claims WHERE seq IN ("
+            "SELECT seq FROM claims WHERE filed_at>=? AND filed_at<? UNION "
+            "SELECT seq FROM claims WHERE closed_at>=? AND closed_at<?) ORDER BY seq",
+            (first, last, first, last),
+        )
+        return tuple(load(doc, Claim) for (doc,) in rows)
+
+    # -- the satisfaction round ----------------------------------------------------------
+    def put_satisfaction(
+        self,
+        client_id: ClientId,
+        manager_id: EmployeeId,
+        assigned_on: date,
+        last_call: date | None,
+    ) -> None:
+        row = AssignedClient(client_id, manager_id, assigned_on, last_call)
+        self._need_client(row.client_id)
+        self._x(
+            "INSERT INTO satisfaction(client_id, manager_id, assigned_on, last_call) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT(client_id) DO UPDATE SET "
+            "manager_id=excluded.manager_id, assigned_on=excluded.assigned_on, "
+            "last_call=excluded.last_call",
+            (
+                row.client_id,
+                row.manager_id,
+                self._day(row.assigned_on),
+                None if row.last_call is None else self._day(row.last_call),
+            ),
+        )
+
+    _SATISFACTION = (
+        "SELECT s.client_id, s.manager_id, s.assigned_on, s.last_call, c.name "
+        "FROM satisfaction s JOIN clients c ON c.id = s.client_id "
+    )
+
+    def _assigned(self, rows: Iterable[Sequence[Any]]) -> tuple[AssignedClient, ...]:
+        day = self._from_day
+        return tuple(
+            AssignedClient(
+                ClientId(cid),
+                EmployeeId(manager),
+                day(assigned),
+                None if last is None else day(last),
+                name or "",
+            )
+            for cid, manager, assigned, last, name in rows
+        )
+
+    def satisfaction_of(self, client_id: ClientId) -> AssignedClient | None:
+        rows = self._x(self._SATISFACTION + "WHERE s.client_id=?", (client_id,)).fetchall()
+        found = self._assigned(rows)
+        return found[0] if found else None
+
+    def satisfaction_calls_due(
+        self, bounds: SatisfactionDueBounds, *, manager_id: EmployeeId | None = None
+    ) -> tuple[AssignedClient, ...]:
+        # two range conditions, each answered by an index on (manager_id, ...)
+        mine = "" if manager_id is None else "s.manager_id=? AND "
+        who: tuple[Any, ...] = () if manager_id is None else (manager_id,)
+        rows = self._x(
+            f"{self._SATISFACTION}WHERE {mine}s.last_call<=? UNION ALL "
+            f"{self._SATISFACTION}WHERE {mine}s.last_call IS NULL AND s.assigned_on<=? "
+            "ORDER BY 1",
+            (
+                *who,
+                self._day(bounds.last_call_until),
+                *who,
+                self._day(bounds.assigned_until),
+            ),
+        ).fetchall()
+        return self._assigned(rows)
+
+    # -- service contracts, visits, trainings --------------------------------------------
+    def add_service_contract(self, contract: ServiceContract) -> None:
+        self._need_client(contract.client_id)
+        if self._one("SELECT 1 FROM service_contracts WHERE id=?", (contract.id,)) is not None:
+            raise DuplicateError("service contract", contract.id)
+        try:
+            self._x(
+                "INSERT INTO service_contracts(id, client_id, number, version, doc) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    contract.id,
+                    contract.client_id,
+                    contract.number,
+                    contract.version,
+                    dump(contract),
+                ),
+            )
+        except self.integrity_errors as exc:
+            raise self._race_error(
+                exc, "service contract", contract.id, contract.client_id
+            ) from None
+
+    def get_service_contract(self, contract_id: ServiceContractId) -> ServiceContract:
+        doc = self._one("SELECT doc FROM service_contracts WHERE id=?", (contract_id,))
+        if doc is None:
+            raise NotFoundError("service contract", contract_id)
+        return load(doc, ServiceContract)
+
+    def update_service_contract(self, contract: ServiceContract) -> ServiceContract:
+        self._need_client(contract.client_id)  # checked: PostgreSQL would abort
+        new = attrs.evolve(contract, version=contract.version + 1)
+        self._bump(
+            "service_contracts",
+            "service contract",
+            contract.id,
+            contract.version,
+            "client_id=?, number=?, doc=?",
+            (new.client_id, new.number, dump(new)),
+        )
+        return new
+
+    def contracts_of(self, client_id: ClientId) -> tuple[ServiceContract, ...]:
+        rows = self._x(
+            "SELECT doc FROM service_contracts WHERE client_id=? ORDER BY seq", (client_id,)
+        )
+        return tuple(load(doc, ServiceContract) for (doc,) in rows)
+
+    def _visit_params(self, visit: Visit) -> tuple[Any, ...]:
+        return (
+            visit.client_id,
+            visit.contract_id,
+            visit.kind.value,
+            visit.status.value,
+            visit.engineer_id,
+            None if visit.planned_on is None else self._day(visit.planned_on),
+        )
+
+    def _visit_refs(self, visit: Visit) -> None:
+        self._need_client(visit.client_id)
+        if self._one("SELECT 1 FROM service_contracts WHERE id=?", (visit.contract_id,)) is None:
+            raise NotFoundError("service contract", visit.contract_id)
+
+    def _visit_error(self, exc: Exception, visit: Visit) -> Exception:
+        if "contract" in self._violated(exc):
+            return NotFoundError("service contract", visit.contract_id)
+        return self._race_error(exc, "visit", visit.id, visit.client_id)
+
+    def add_visit(self, visit: Visit) -> None:
+        self._visit_refs(visit)
+        if self._one("SELECT 1 FROM visits WHERE id=?", (visit.id,)) is not None:
+            raise DuplicateError("visit", visit.id)
+        try:
+            self._x(
+                "INSERT INTO visits(id, client_id, contract_id, kind, status, engineer_id, "
+                "planned_on, version, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (visit.id, *self._visit_params(visit), visit.version, dump(visit)),
+            )
+        except self.integrity_errors as exc:
+            raise self._visit_error(exc, visit) from None
+
+    def get_visit(self, visit_id: VisitId) -> Visit:
+        doc = self._one("SELECT doc FROM visits WHERE id=?", (visit_id,))
+        if doc is None:
+            raise NotFoundError("visit", visit_id)
+        return load(doc, Visit)
+
+    def update_visit(self, visit: Visit) -> Visit:
+        self._visit_refs(visit)  # checked: PostgreSQL would abort
+        new = attrs.evolve(visit, version=visit.version + 1)
+        try:
+            self._bump(
+                "visits",
+                "visit",
+                visit.id,
+                visit.version,
+                "client_id=?, contract_id=?, kind=?, status=?, engineer_id=?, planned_on=?, doc=?",
+                (*self._visit_params(new), dump(new)),
+            )
+        except self.integrity_errors as exc:
+            raise self._visit_error(exc, visit) from None
+        return new
+
+    def visits_of(self, client_id: ClientId) -> tuple[Visit, ...]:
+        rows = self._x("SELECT doc FROM visits WHERE client_id=? ORDER BY seq", (client_id,))
+        return tuple(load(doc, Visit) for (doc,) in rows)
+
+    def open_visits(self) -> tuple[Visit, ...]:
+        marks = ", ".join("?" * len(_OPEN_VISITS))
+        rows = self._x(
+            f"SELECT doc FROM visits WHERE status IN ({marks}) ORDER BY seq", _OPEN_VISITS
+        )
+        return tuple(load(doc, Visit) for (doc,) in rows)
+
+    def _training_params(self, training: Training) -> tuple[Any, ...]:
+        starts = training.starts_at
+        return (
+            training.client_id,
+            training.manager_id,
+            training.status.value,
+            None if starts is None else self._ts(starts),
+        )
+
+    def add_training(self, training: Training) -> None:
+        self._need_client(training.client_id)
+        if self._one("SELECT 1 FROM trainings WHERE id=?", (training.id,)) is not None:
+            raise DuplicateError("training", training.id)
+        try:
+            self._x(
+                "INSERT INTO trainings(id, client_id, manager_id, status, starts_at, version, "
+                "doc) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (training.id, *self._training_params(training), training.version, dump(training)),
+            )
+        except self.integrity_errors as exc:
+            raise self._race_error(exc, "training", training.id, training.client_id) from None
+
+    def get_training(self, training_id: TrainingId) -> Training:
+        doc = self._one("SELECT doc FROM trainings WHERE id=?", (training_id,))
+        if doc is None:
+            raise NotFoundError("training", training_id)
+        return load(doc, Training)
+
+    def update_training(self, training: Training) -> Training:
+        self._need_client(training.client_id)  # checked: PostgreSQL would abort
+        new = attrs.evolve(training, version=training.version + 1)
+        try:
+            self._bump(
+                "trainings",
+                "training",
+                training.id,
+                training.version,
+                "client_id=?, manager_id=?, status=?, starts_at=?, doc=?",
+                (*self._training_params(new), dump(new)),
+            )
+        except self.integrity_errors as exc:
+            raise self._race_error(exc, "training", training.id, training.client_id) from None
+        return new
+
+    def trainings_of(self, client_id: ClientId) -> tuple[Training, ...]:
+        rows = self._x("SELECT doc FROM trainings WHERE client_id=? ORDER BY seq", (client_id,))
+        return tuple(load(doc, Training) for (doc,) in rows)
 
     # -- staff ---------------------------------------------------------------------------
     def put_department(self, department: Department) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -29,6 +29,7 @@ from clientops.billing import (
     SupplierBill,
     SupplierBillId,
 )
+from clientops.claims import Claim, ClaimId
 from clientops.errors import ConflictError, DuplicateError, NotFoundError, StorageError
 from clientops.hookspecs import RegisterStorage, hookimpl
 from clientops.model import (
@@ -39,6 +40,7 @@ from clientops.model import (
     ClientId,
     ClientQuery,
     Department,
+    DepartmentId,
     DueReaction,
     Employee,
     EmployeeId,
@@ -50,6 +52,15 @@ from clientops.model import (
 from clientops.onboarding import Onboarding, OnboardingId
 from clientops.orders import Order, OrderId, OrderStage
 from clientops.outbox import OutboxMessage, OutboxStatus
+from clientops.rules.satisfaction import AssignedClient, SatisfactionDueBounds
+from clientops.service_visits import (
+    ServiceContract,
+    ServiceContractId,
+    Training,
+    TrainingId,
+    Visit,
+    VisitId,
+)
 from clientops.telephony import CallLogEntry
 
 __all__ = ["MemoryStorage"]
@@ -74,6 +85,11 @@ _TABLES = (
     "allocations",
     "credits",
     "supplier_bills",
+    "claims",
+    "satisfaction",
+    "service_contracts",
+    "visits",
+    "trainings",
 )
 
 
@@ -421,6 +437,134 @@ class _MemoryUnitOfWork:
 
     def supplier_bills(self) -> tuple[SupplierBill, ...]:
         return tuple(self._read("supplier_bills").values())
+
+    # -- claims
+    def add_claim(self, claim: Claim) -> None:
+        self._get("clients", "client", claim.client_id)
+        self._insert("claims", "claim", claim.id, claim)
+
+    def get_claim(self, claim_id: ClaimId) -> Claim:
+        claim: Claim = self._get("claims", "claim", claim_id)
+        return claim
+
+    def update_claim(self, claim: Claim) -> Claim:
+        self._get("clients", "client", claim.client_id)
+        new: Claim = self._replace("claims", "claim", claim.id, claim, claim.version)
+        return new
+
+    def claims_of(self, client_id: ClientId) -> tuple[Claim, ...]:
+        return tuple(c for c in self._read("claims").values() if c.client_id == client_id)
+
+    def open_claims(self, *, department_id: DepartmentId | None = None) -> tuple[Claim, ...]:
+        return tuple(
+            c
+            for c in self._read("claims").values()
+            if not c.closed and department_id in (None, c.department_id)
+        )
+
+    def claims_between(self, start: datetime, end: datetime) -> tuple[Claim, ...]:
+        def within(moment: datetime | None) -> bool:
+            return moment is not None and start <= moment < end
+
+        return tuple(
+            c for c in self._read("claims").values() if within(c.filed_at) or within(c.closed_at)
+        )
+
+    # -- the satisfaction round
+    def put_satisfaction(
+        self,
+        client_id: ClientId,
+        manager_id: EmployeeId,
+        assigned_on: date,
+        last_call: date | None,
+    ) -> None:
+        row = AssignedClient(client_id, manager_id, assigned_on, last_call)
+        self._get("clients", "client", client_id)
+        self._write("satisfaction")[client_id] = row
+
+    def _named(self, row: AssignedClient) -> AssignedClient:
+        return attrs.evolve(row, client_name=self._read("clients")[row.client_id].name)
+
+    def satisfaction_of(self, client_id: ClientId) -> AssignedClient | None:
+        row = self._read("satisfaction").get(client_id)
+        return None if row is None else self._named(row)
+
+    def satisfaction_calls_due(
+        self, bounds: SatisfactionDueBounds, *, manager_id: EmployeeId | None = None
+    ) -> tuple[AssignedClient, ...]:
+        def due(row: AssignedClient) -> bool:
+            if row.last_call is not None:
+                return row.last_call <= bounds.last_call_until
+            return row.assigned_on <= bounds.assigned_until
+
+        rows = self._read("satisfaction")
+        return tuple(
+            self._named(rows[key])
+            for key in sorted(rows)
+            if manager_id in (None, rows[key].manager_id) and due(rows[key])
+        )
+
+    # -- service contracts, visits, trainings
+    def add_service_contract(self, contract: ServiceContract) -> None:
+        self._get("clients", "client", contract.client_id)
+        self._insert("service_contracts", "service contract", contract.id, contract)
+
+    def get_service_contract(self, contract_id: ServiceContractId) -> ServiceContract:
+        contract: ServiceContract = self._get("service_contracts", "service contract", contract_id)
+        return contract
+
+    def update_service_contract(self, contract: ServiceContract) -> ServiceContract:
+        self._get("clients", "client", contract.client_id)
+        new: ServiceContract = self._replace(
+            "service_contracts", "service contract", contract.id, contract, contract.version
+        )
+        return new
+
+    def contracts_of(self, client_id: ClientId) -> tuple[ServiceContract, ...]:
+        return tuple(
+            c for c in self._read("service_contracts").values() if c.client_id == client_id
+        )
+
+    def _visit_refs(self, visit: Visit) -> None:
+        self._get("clients", "client", visit.client_id)
+        self._get("service_contracts", "service contract", visit.contract_id)
+
+    def add_visit(self, visit: Visit) -> None:
+        self._visit_refs(visit)
+        self._insert("visits", "visit", visit.id, visit)
+
+    def get_visit(self, visit_id: VisitId) -> Visit:
+        visit: Visit = self._get("visits", "visit", visit_id)
+        return visit
+
+    def update_visit(self, visit: Visit) -> Visit:
+        self._visit_refs(visit)
+        new: Visit = self._replace("visits", "visit", visit.id, visit, visit.version)
+        return new
+
+    def visits_of(self, client_id: ClientId) -> tuple[Visit, ...]:
+        return tuple(v for v in self._read("visits").values() if v.client_id == client_id)
+
+    def open_visits(self) -> tuple[Visit, ...]:
+        return tuple(v for v in self._read("visits").values() if v.open)
+
+    def add_training(self, training: Training) -> None:
+        self._get("clients", "client", training.client_id)
+        self._insert("trainings", "training", training.id, training)
+
+    def get_training(self, training_id: TrainingId) -> Training:
+        training: Training = self._get("trainings", "training", training_id)
+        return training
+
+    def update_training(self, training: Training) -> Training:
+        self._get("clients", "client", training.client_id)
+        new: Training = self._replace(
+            "trainings", "training", training.id, training, training.version
+        )
+        return new
+
+    def trainings_of(self, client_id: ClientId) -> tuple[Training, ...]:
+        return tuple(t for t in self._read("trainings").values() if t.client_id == client_id)
 
     # -- staff
     def put_department(self, department: Department) -> None:

@@ -95,12 +95,8 @@ __all__ = [
 
 
 def claim_policy(policy: Policy, claims: ClaimPolicy | None = None) -> ClaimPolicy:
-    """The claim policy in force: ``claims`` when given, else ``policy.claims`` when the
-    policy has one, else the defaults."""
-    if claims is not None:
-        return claims
-    found = getattr(policy, "claims", None)
-    return found if isinstance(found, ClaimPolicy) else ClaimPolicy()
+    """The claim policy in force: ``claims`` when given, else ``policy.claims``."""
+    return claims if claims is not None else policy.claims
 
 
 def claim_appeal_id(claim_id: ClaimId) -> AppealId:

@@ -216,12 +216,8 @@ positive whole number of days
 def satisfaction_policy(
     policy: Policy, satisfaction: SatisfactionPolicy | None = None
 ) -> SatisfactionPolicy:
-    """The round's policy in force: ``satisfaction`` when given, else
-    ``policy.satisfaction`` when the policy has one, else the defaults."""
-    if satisfaction is not None:
-        return satisfaction
-    found = getattr(policy, "satisfaction", None)
-    return found if isinstance(found, SatisfactionPolicy) else SatisfactionPolicy()
+    """The round's policy in force: ``satisfaction`` when given, else ``policy.satisfaction``."""
+    return satisfaction if satisfaction is not None else policy.satisfaction
 
 
 def _ru(day: date) -> str:
