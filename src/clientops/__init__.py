@@ -18,6 +18,7 @@ from clientops._billing_service import BillingRun, PaymentImport
 from clientops._call_service import CallChange
 from clientops.accounting import Accounting, AccountingError
 from clientops.adapters.offline_courier import OfflineCourier
+from clientops.agenda import Agenda, AgendaItem, AgendaKind
 from clientops.bank_statements import (
     AccountSection,
     BankStatement,
@@ -269,6 +270,9 @@ __all__ = [
     "AccountingError",
     "ActItem",
     "Address",
+    "Agenda",
+    "AgendaItem",
+    "AgendaKind",
     "Allocation",
     "Appeal",
     "AppealId",

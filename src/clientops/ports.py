@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
+from clientops.agenda import ClientTouch
 from clientops.billing import (
     Allocation,
     Credit,
@@ -227,6 +228,10 @@ class UnitOfWork(Protocol):
     def open_invoices(self) -> tuple[Invoice, ...]:
         """Every invoice still to be paid (issued or partly paid), oldest first."""
 
+    def open_invoices_managed_by(self, manager_id: EmployeeId) -> tuple[Invoice, ...]:
+        """The open invoices (issued or partly paid) of the clients whose card names
+        ``manager_id``, oldest first: one set-based query, for the agenda."""
+
     def invoice_numbers(self, year: int) -> tuple[str, ...]:
         """The numbers of the invoices issued in ``year`` (by issue date), any order: what the
         next number is counted from."""
@@ -365,6 +370,19 @@ class UnitOfWork(Protocol):
 
     def trainings_of(self, client_id: ClientId) -> tuple[Training, ...]:
         """The client's trainings, oldest first."""
+
+    def trainings_between(
+        self, start: datetime, end: datetime, *, manager_id: EmployeeId
+    ) -> tuple[Training, ...]:
+        """The manager's scheduled trainings starting from ``start`` up to, not including,
+        ``end``, by start time."""
+
+    # the agenda's touches -----------------------------------------------------------
+    def client_touches(
+        self, month_days: Sequence[str], *, manager_id: EmployeeId | None = None
+    ) -> tuple[ClientTouch, ...]:
+        """The clients whose birthday or company day falls on one of ``month_days`` (written
+        ``MM-DD``), of one manager or of all, by kind, then name: one set-based query."""
 
     # staff ---------------------------------------------------------------------------
     def put_department(self, department: Department) -> None:

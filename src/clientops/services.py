@@ -21,6 +21,7 @@ from typing import Any
 
 import attrs
 
+from clientops._agenda_service import AgendaUseCases
 from clientops._billing_service import ACCOUNTING_TOPICS, BillingUseCases
 from clientops._call_service import CallUseCases
 from clientops._service_service import ServiceUseCases
@@ -199,7 +200,7 @@ def _apply(uow: UnitOfWork, command: Command) -> None:
             pass  # performed by the telephony side; nothing is stored for it
 
 
-class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases):
+class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
     """The client department's use cases over one store, one policy and one plugin host.
 
     ``courier``, ``telephony`` and ``accounting`` replace the backends the policy,

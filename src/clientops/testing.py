@@ -1451,6 +1451,68 @@ class StorageContract:
             ]
             assert uow.calls_of(ClientId("nobody")) == ()
 
+    # -- the agenda's set-based sources --------------------------------------------------
+    def test_client_touches_by_day_and_manager(self, storage: Storage) -> None:
+        anna, oleg = EmployeeId("anna"), EmployeeId("oleg")
+        born = a_client(name="ООО «Б»", manager_id=anna, birthday=date(1980, 11, 24))
+        founded = a_client(name="ООО «А»", manager_id=oleg, company_day=date(2001, 11, 24))
+        both = a_client(
+            name="ООО «В»",
+            manager_id=anna,
+            birthday=date(1992, 2, 29),
+            company_day=date(2010, 11, 24),
+        )
+        other_day = a_client(manager_id=anna, birthday=date(1980, 11, 25))
+        with storage.unit_of_work() as uow:
+            uow.add_client(born)
+            uow.add_clients([founded, both, other_day])
+        with storage.unit_of_work() as uow:
+            every = uow.client_touches(["11-24"])
+            assert [(t.client_id, t.kind.value, t.manager_id) for t in every] == [
+                (born.id, "birthday", anna),
+                (founded.id, "company_day", oleg),
+                (both.id, "company_day", anna),
+            ]
+            assert every[0].client_name == "ООО «Б»"
+            assert [t.client_id for t in uow.client_touches(["11-24"], manager_id=anna)] == [
+                born.id,
+                both.id,
+            ]
+            assert [t.client_id for t in uow.client_touches(["02-28", "02-29"])] == [both.id]
+            assert uow.client_touches([]) == ()
+        with storage.unit_of_work() as uow:  # the lookup follows a changed card
+            uow.update_client(attrs.evolve(born, birthday=None, manager_id=oleg))
+            uow.update_client(attrs.evolve(other_day, birthday=date(1980, 11, 24)))
+        with storage.unit_of_work() as uow:
+            # by kind (the birthday first), then by name
+            assert [t.client_id for t in uow.client_touches(["11-24"], manager_id=anna)] == [
+                other_day.id,
+                both.id,
+            ]
+            assert born.id not in {t.client_id for t in uow.client_touches(["11-24"])}
+
+    def test_open_invoices_of_a_managers_clients(self, storage: Storage) -> None:
+        anna, oleg = EmployeeId("anna"), EmployeeId("oleg")
+        mine, theirs = a_client(manager_id=anna), a_client(manager_id=oleg)
+        first, paid, second = an_invoice(mine), an_invoice(mine), an_invoice(mine)
+        other = an_invoice(theirs)
+        with storage.unit_of_work() as uow:
+            uow.add_client(mine)
+            uow.add_client(theirs)
+            for invoice in (first, paid, second, other):
+                uow.add_invoice(invoice)
+            uow.update_invoice(attrs.evolve(paid, status=InvoiceStatus.PAID, paid=paid.total))
+        with storage.unit_of_work() as uow:
+            assert uow.open_invoices_managed_by(anna) == (first, second)
+            assert uow.open_invoices_managed_by(oleg) == (other,)
+            assert uow.open_invoices_managed_by(EmployeeId("nobody")) == ()
+            uow.update_client(attrs.evolve(theirs, manager_id=anna))
+            assert [i.id for i in uow.open_invoices_managed_by(anna)] == [
+                first.id,
+                second.id,
+                other.id,
+            ]
+
     # -- billing --------------------------------------------------------------------------
     def test_billing_records_round_trip(self, storage: Storage) -> None:
         card = a_client()

@@ -148,6 +148,7 @@ class ProductionCalendar:
         where = f"{country}-{subdiv}" if subdiv else country
         self.name = f"production calendar {where}"
         self._years: dict[int, tuple[frozenset[date], frozenset[date]]] = {}
+        self._names: dict[int, dict[date, str]] = {}
         self._lock = threading.Lock()
 
     def _year(self, year: int) -> tuple[frozenset[date], frozenset[date]]:
@@ -160,6 +161,22 @@ class ProductionCalendar:
             worked = frozenset(day for day in table.weekend_workdays if day.year == year)
             self._years[year] = (off, worked)
             return off, worked
+
+    def holiday_name(self, day: date) -> str | None:
+        """The name of the public holiday on ``day`` in Russian (``None`` for an ordinary day,
+        a weekend, or a moved day off): what a greeting to clients is about."""
+        names = self._names.get(day.year)
+        if names is None:
+            table = holidays.country_holidays(
+                self.country, subdiv=self.subdiv, years=day.year, language="ru"
+            )
+            names = {
+                d: n
+                for d, n in table.items()
+                if "(" not in n and "перенес" not in n.lower() and "выходной" not in n.lower()
+            }
+            self._names[day.year] = names
+        return names.get(day)
 
     def holidays(self, year: int) -> frozenset[date]:
         """The year's days off other than ordinary weekends (holidays and moved days off)."""

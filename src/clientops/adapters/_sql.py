@@ -15,6 +15,7 @@ from typing import Any, ClassVar, TypeVar
 
 import attrs
 
+from clientops.agenda import ClientTouch, TouchKind
 from clientops.bank_statements import invoice_number_key
 from clientops.billing import (
     Allocation,
@@ -62,6 +63,7 @@ from clientops.service_visits import (
     ServiceContractId,
     Training,
     TrainingId,
+    TrainingStatus,
     Visit,
     VisitId,
     VisitStatus,
@@ -80,6 +82,11 @@ _OPEN_VISITS = (VisitStatus.NEW.value, VisitStatus.PLANNED.value)
 
 #: One encoder for every stored document (``json.dumps`` with options builds a new one per call).
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _month_day(day: date | None) -> str | None:
+    """A yearly date as the agenda looks it up: ``MM-DD``."""
+    return None if day is None else day.strftime("%m-%d")
 
 
 def dump(obj: object) -> str:
@@ -197,14 +204,16 @@ class SQLUnitOfWork:
             client.manager_id,
             dump(client),
             client.name,
+            _month_day(client.birthday),
+            _month_day(client.company_day),
         )
 
     def add_client(self, client: Client) -> None:
         keys = self._check_contracts(client)
         try:
             self._x(
-                "INSERT INTO clients(id, version, name_key, city_key, manager_id, doc, name) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO clients(id, version, name_key, city_key, manager_id, doc, name, "
+                "birthday_md, company_day_md) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 self._client_row(client),
             )
         except self.integrity_errors:
@@ -232,8 +241,8 @@ class SQLUnitOfWork:
         pairs = self._bulk_keys(clients)
         try:
             self._xmany(
-                "INSERT INTO clients(id, version, name_key, city_key, manager_id, doc, name) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO clients(id, version, name_key, city_key, manager_id, doc, name, "
+                "birthday_md, company_day_md) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [self._client_row(c) for c in clients],
             )
         except self.integrity_errors:
@@ -275,8 +284,16 @@ class SQLUnitOfWork:
             "client",
             client.id,
             client.version,
-            "name_key=?, city_key=?, manager_id=?, doc=?, name=?",
-            (organisation_key(new.name), city_key(new.city), new.manager_id, dump(new), new.name),
+            "name_key=?, city_key=?, manager_id=?, doc=?, name=?, birthday_md=?, company_day_md=?",
+            (
+                organisation_key(new.name),
+                city_key(new.city),
+                new.manager_id,
+                dump(new),
+                new.name,
+                _month_day(new.birthday),
+                _month_day(new.company_day),
+            ),
         )
         self._x("DELETE FROM client_phones WHERE client_id=?", (client.id,))
         self._x("DELETE FROM client_contracts WHERE client_id=?", (client.id,))
@@ -752,6 +769,15 @@ class SQLUnitOfWork:
         )
         return tuple(load(doc, Invoice) for (doc,) in rows)
 
+    def open_invoices_managed_by(self, manager_id: EmployeeId) -> tuple[Invoice, ...]:
+        marks = ", ".join("?" * len(_OPEN_INVOICES))
+        rows = self._x(
+            "SELECT i.doc FROM clients c JOIN invoices i ON i.client_id=c.id "
+            f"WHERE c.manager_id=? AND i.status IN ({marks}) ORDER BY i.seq",
+            (manager_id, *_OPEN_INVOICES),
+        )
+        return tuple(load(doc, Invoice) for (doc,) in rows)
+
     def invoice_numbers(self, year: int) -> tuple[str, ...]:
         first, last = self._day(date(year, 1, 1)), self._day(date(year, 12, 31))
         rows = self._x(
@@ -1164,6 +1190,38 @@ class SQLUnitOfWork:
     def trainings_of(self, client_id: ClientId) -> tuple[Training, ...]:
         rows = self._x("SELECT doc FROM trainings WHERE client_id=? ORDER BY seq", (client_id,))
         return tuple(load(doc, Training) for (doc,) in rows)
+
+    def trainings_between(
+        self, start: datetime, end: datetime, *, manager_id: EmployeeId
+    ) -> tuple[Training, ...]:
+        rows = self._x(
+            "SELECT doc FROM trainings WHERE manager_id=? AND status=? AND starts_at>=? "
+            "AND starts_at<? ORDER BY starts_at, seq",
+            (manager_id, TrainingStatus.SCHEDULED.value, self._ts(start), self._ts(end)),
+        )
+        return tuple(load(doc, Training) for (doc,) in rows)
+
+    # -- the agenda's touches -------------------------------------------------------------
+    def client_touches(
+        self, month_days: Sequence[str], *, manager_id: EmployeeId | None = None
+    ) -> tuple[ClientTouch, ...]:
+        days = sorted(set(month_days))
+        if not days:
+            return ()
+        marks = ", ".join("?" * len(days))
+        found: list[ClientTouch] = []
+        for column, kind in (
+            ("birthday_md", TouchKind.BIRTHDAY),
+            ("company_day_md", TouchKind.COMPANY_DAY),
+        ):
+            where = f"{column} IN ({marks})"
+            params: list[Any] = list(days)
+            if manager_id is not None:
+                where += " AND manager_id=?"
+                params.append(manager_id)
+            rows = self._x(f"SELECT id, name, manager_id FROM clients WHERE {where}", params)
+            found += [ClientTouch(ClientId(i), n, m, kind) for i, n, m in rows]
+        return tuple(sorted(found, key=lambda t: (t.kind.value, t.client_name, t.client_id)))
 
     # -- staff ---------------------------------------------------------------------------
     def put_department(self, department: Department) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from clientops.agenda import ClientTouch, TouchKind
 from clientops.bank_statements import invoice_number_key
 from clientops.billing import (
     Allocation,
@@ -58,6 +59,7 @@ from clientops.service_visits import (
     ServiceContractId,
     Training,
     TrainingId,
+    TrainingStatus,
     Visit,
     VisitId,
 )
@@ -375,6 +377,30 @@ class _MemoryUnitOfWork:
     def open_invoices(self) -> tuple[Invoice, ...]:
         return tuple(i for i in self._read("invoices").values() if i.status.open)
 
+    def open_invoices_managed_by(self, manager_id: EmployeeId) -> tuple[Invoice, ...]:
+        clients = self._read("clients")
+        return tuple(
+            i
+            for i in self._read("invoices").values()
+            if i.status.open and clients[i.client_id].manager_id == manager_id
+        )
+
+    def client_touches(
+        self, month_days: Sequence[str], *, manager_id: EmployeeId | None = None
+    ) -> tuple[ClientTouch, ...]:
+        wanted = set(month_days)
+        found = [
+            ClientTouch(c.id, c.name, c.manager_id, kind)
+            for c in self._read("clients").values()
+            if manager_id is None or c.manager_id == manager_id
+            for kind, day in (
+                (TouchKind.BIRTHDAY, c.birthday),
+                (TouchKind.COMPANY_DAY, c.company_day),
+            )
+            if day is not None and day.strftime("%m-%d") in wanted
+        ]
+        return tuple(sorted(found, key=lambda t: (t.kind.value, t.client_name, t.client_id)))
+
     def invoice_numbers(self, year: int) -> tuple[str, ...]:
         return tuple(i.number for i in self._read("invoices").values() if i.issue_date.year == year)
 
@@ -565,6 +591,19 @@ class _MemoryUnitOfWork:
 
     def trainings_of(self, client_id: ClientId) -> tuple[Training, ...]:
         return tuple(t for t in self._read("trainings").values() if t.client_id == client_id)
+
+    def trainings_between(
+        self, start: datetime, end: datetime, *, manager_id: EmployeeId
+    ) -> tuple[Training, ...]:
+        found = [
+            t
+            for t in self._read("trainings").values()
+            if t.manager_id == manager_id
+            and t.status is TrainingStatus.SCHEDULED
+            and t.starts_at is not None
+            and start <= t.starts_at < end
+        ]
+        return tuple(sorted(found, key=lambda t: t.starts_at or start))
 
     # -- staff
     def put_department(self, department: Department) -> None:

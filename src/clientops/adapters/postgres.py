@@ -278,6 +278,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX trainings_client ON trainings(client_id)",
         "CREATE INDEX trainings_manager ON trainings(manager_id, status, starts_at)",
     ),
+    (
+        "ALTER TABLE clients ADD COLUMN birthday_md text",
+        "ALTER TABLE clients ADD COLUMN company_day_md text",
+        "UPDATE clients SET birthday_md=substr((doc::jsonb)->>'birthday', 6, 5), "
+        "company_day_md=substr((doc::jsonb)->>'company_day', 6, 5)",
+        "CREATE INDEX clients_birthday ON clients(birthday_md, manager_id)",
+        "CREATE INDEX clients_company_day ON clients(company_day_md, manager_id)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -329,8 +337,8 @@ class _PostgresUnitOfWork(SQLUnitOfWork):
         try:
             with self._conn.cursor() as cur:
                 with cur.copy(
-                    "COPY clients(id, version, name_key, city_key, manager_id, doc, name) "
-                    "FROM STDIN"
+                    "COPY clients(id, version, name_key, city_key, manager_id, doc, name, "
+                    "birthday_md, company_day_md) FROM STDIN"
                 ) as copy:
                     for client in clients:
                         copy.write_row(self._client_row(client))

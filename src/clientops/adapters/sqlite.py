@@ -257,6 +257,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX trainings_client ON trainings(client_id)",
         "CREATE INDEX trainings_manager ON trainings(manager_id, status, starts_at)",
     ),
+    (
+        # the agenda's touches: a card's birthday and company day as MM-DD, by manager
+        "ALTER TABLE clients ADD COLUMN birthday_md TEXT",
+        "ALTER TABLE clients ADD COLUMN company_day_md TEXT",
+        "UPDATE clients SET birthday_md=substr(json_extract(doc, '$.birthday'), 6, 5), "
+        "company_day_md=substr(json_extract(doc, '$.company_day'), 6, 5)",
+        "CREATE INDEX clients_birthday ON clients(birthday_md, manager_id)",
+        "CREATE INDEX clients_company_day ON clients(company_day_md, manager_id)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

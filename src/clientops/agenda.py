@@ -1,0 +1,205 @@
+"""The daily agenda: everything due today for a manager, each item saying why it is there,
+ordered by urgency.
+
+What a client manager opens every morning (DOMAIN.md; seeds 000, 002, 003). The sources are
+gathered by :meth:`clientops.ClientOps.daily_agenda` from the store with set-based queries;
+this module holds the values and the one pure rule that merges and orders them,
+:func:`build_agenda`:
+
+1. **overdue** items first, the most overdue first — a claim or a broken service deadline is
+   an emergency, a reaction past its time a promise not kept;
+2. then the day's items by kind, in the order of :class:`AgendaKind` (claims, service
+   deadlines, reactions, satisfaction calls, payment reminders, visits, trainings, touches);
+3. within a kind, by time, then by client.
+
+>>> from datetime import UTC, date, datetime
+>>> from clientops.model import ClientId, EmployeeId, _aware
+>>> now = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+>>> call = AgendaItem(AgendaKind.SATISFACTION_CALL, "Звонок удовлетворённости: 14 дней",
+...                   ClientId("c1"), "ООО «Ромашка»", due_on=date(2026, 11, 24), ref="c1")
+>>> late = AgendaItem(AgendaKind.REACTION, "Перезвонить", ClientId("c2"), "ООО «Лютик»",
+...                   due_at=datetime(2026, 11, 23, 7, 0, tzinfo=UTC), ref="r1")
+>>> agenda = build_agenda(EmployeeId("anna"), date(2026, 11, 24), [call, late], now=now)
+>>> [(i.kind.value, i.overdue) for i in agenda.items]
+[('reaction', True), ('satisfaction_call', False)]
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import date, datetime, time, tzinfo
+
+import attrs
+
+from clientops.errors import FieldError, ValidationError
+from clientops.model import ClientId, EmployeeId, _aware
+
+__all__ = [
+    "Agenda",
+    "AgendaItem",
+    "AgendaKind",
+    "ClientTouch",
+    "TouchKind",
+    "build_agenda",
+]
+
+
+class AgendaKind(enum.Enum):
+    """What an agenda item is; the order of the members is the order of urgency within a day.
+    ``label`` is the Russian heading."""
+
+    CLAIM = "claim"
+    SERVICE_DEADLINE = "service_deadline"
+    REACTION = "reaction"
+    SATISFACTION_CALL = "satisfaction_call"
+    PAYMENT_REMINDER = "payment_reminder"
+    VISIT = "visit"
+    TRAINING = "training"
+    TOUCH = "touch"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @property
+    def rank(self) -> int:
+        return _RANKS[self]
+
+
+_LABELS = {
+    AgendaKind.CLAIM: "Претензия",
+    AgendaKind.SERVICE_DEADLINE: "Срок сервиса",
+    AgendaKind.REACTION: "Реакция",
+    AgendaKind.SATISFACTION_CALL: "Звонок удовлетворённости",
+    AgendaKind.PAYMENT_REMINDER: "Напоминание об оплате",
+    AgendaKind.VISIT: "Выезд",
+    AgendaKind.TRAINING: "Обучение",
+    AgendaKind.TOUCH: "Касание",
+}
+_RANKS = {kind: n for n, kind in enumerate(AgendaKind)}
+
+
+class TouchKind(enum.Enum):
+    """Why a client is touched today: its contact's birthday, the company's day, a holiday."""
+
+    BIRTHDAY = "birthday"
+    COMPANY_DAY = "company_day"
+    HOLIDAY = "holiday"
+
+
+@attrs.frozen
+class ClientTouch:
+    """A client whose birthday or company day falls on the day (a store's answer to
+    :meth:`~clientops.ports.UnitOfWork.client_touches`)."""
+
+    client_id: ClientId
+    client_name: str
+    manager_id: EmployeeId | None
+    kind: TouchKind
+
+
+@attrs.frozen
+class AgendaItem:
+    """One thing to do: its ``kind``, ``why`` it is on the agenda (a sentence in Russian), the
+    client it is about (``None`` for a holiday), when it is due (a moment, ``due_at``, or a
+    day, ``due_on``) and ``ref``, the id of the record behind it (a reaction, an invoice, a
+    visit…). ``overdue`` is set by :func:`build_agenda`."""
+
+    kind: AgendaKind
+    why: str
+    client_id: ClientId | None
+    client_name: str
+    due_at: datetime | None = attrs.field(default=None, validator=_aware)
+    due_on: date | None = None
+    ref: str = ""
+    overdue: bool = False
+
+    def due(self, tz: tzinfo) -> datetime | None:
+        """When it is due, as a moment (a day's item: the start of that day in ``tz``)."""
+        if self.due_at is not None:
+            return self.due_at
+        if self.due_on is not None:
+            return datetime.combine(self.due_on, time(), tz)
+        return None
+
+
+@attrs.frozen
+class Agenda:
+    """The agenda of ``employee_id`` for ``day``: the ``items`` in order of urgency."""
+
+    employee_id: EmployeeId
+    day: date
+    items: tuple[AgendaItem, ...] = ()
+
+    def of_kind(self, kind: AgendaKind) -> tuple[AgendaItem, ...]:
+        return tuple(i for i in self.items if i.kind is kind)
+
+    @property
+    def overdue(self) -> tuple[AgendaItem, ...]:
+        return tuple(i for i in self.items if i.overdue)
+
+    def lines(self, tz: tzinfo) -> tuple[str, ...]:
+        """The agenda as text in Russian, one line per item: time (or «весь день»), what,
+        for whom, why; overdue items marked «ПРОСРОЧЕНО»."""
+        out = []
+        for item in self.items:
+            if item.due_at is not None:
+                when = item.due_at.astimezone(tz).strftime("%d.%m %H:%M")
+            elif item.due_on is not None:
+                when = item.due_on.strftime("%d.%m") + " весь день"
+            else:
+                when = "сегодня"
+            mark = "ПРОСРОЧЕНО " if item.overdue else ""
+            client = f" — {item.client_name}" if item.client_name else ""
+            out.append(f"{mark}{when} {item.kind.label}{client}: {item.why}")
+        return tuple(out)
+
+
+def build_agenda(
+    employee_id: EmployeeId,
+    day: date,
+    items: Iterable[AgendaItem],
+    *,
+    now: datetime,
+    tz: tzinfo | None = None,
+) -> Agenda:
+    """Merge the items of all sources into one agenda, ordered by urgency (see the module):
+    overdue first (due before ``now``, or a day's item due before ``day``), most overdue
+    first; then by kind; then by due time and client. The same item (kind and ``ref``) given
+    twice is kept once."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValidationError([FieldError("now", "must be timezone-aware")], subject="agenda")
+    zone = tz or now.tzinfo
+    seen: set[tuple[AgendaKind, str, ClientId | None]] = set()
+    ranked: list[tuple[tuple[object, ...], AgendaItem]] = []
+    for item in items:
+        if not isinstance(item, AgendaItem):
+            raise ValidationError(
+                [FieldError("items", f"not an AgendaItem: {item!r}")], subject="agenda"
+            )
+        key = (item.kind, item.ref, item.client_id)
+        if item.ref and key in seen:
+            continue
+        seen.add(key)
+        due = item.due(zone)
+        late = (item.due_at is not None and item.due_at < now) or (
+            item.due_at is None and item.due_on is not None and item.due_on < day
+        )
+        item = attrs.evolve(item, overdue=late)
+        stamp = due.timestamp() if due is not None else float("inf")
+        ranked.append(
+            (
+                (
+                    0 if late else 1,
+                    stamp if late else 0.0,
+                    item.kind.rank,
+                    stamp,
+                    item.client_name,
+                    item.ref,
+                ),
+                item,
+            )
+        )
+    ranked.sort(key=lambda pair: pair[0])
+    return Agenda(employee_id=employee_id, day=day, items=tuple(item for _, item in ranked))

@@ -1,0 +1,247 @@
+"""The daily agenda through ClientOps on a real SQLite file (and PostgreSQL): every source
+appears with its reason, in order of urgency, for a manager, a department and everyone; an
+unknown manager is an error, not an empty list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import attrs
+import pytest
+
+import clientops
+from clientops import ClientOps, EmployeeId, Money, PluginHost
+from clientops.adapters.sqlite import SQLiteStorage
+from clientops.agenda import Agenda, AgendaItem, AgendaKind, build_agenda
+from clientops.billing import Month, Subscription, SubscriptionId
+from clientops.claims import ClaimSource
+from clientops.errors import NotFoundError, ValidationError
+from clientops.model import ClientId, DepartmentId
+from clientops.testing import a_client, a_reaction, a_service_contract, a_staff, an_appeal
+
+ANNA = EmployeeId("anna")
+PETROV = EmployeeId("petrov")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)  # Tuesday, 9:00 in Moscow
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def to(self, day: date, hour: int = 9) -> None:
+        self.now = datetime(day.year, day.month, day.day, hour - 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def ops(db_path: Path, clock: Clock) -> Iterator[ClientOps]:
+    with ClientOps(SQLiteStorage(db_path), host=PluginHost(entry_points=False), clock=clock) as ops:
+        ops.add_staff(a_staff())
+        yield ops
+
+
+def reaction_due(ops: ClientOps, client: clientops.Client, due: datetime, topic: str) -> str:
+    with ops.storage.unit_of_work() as uow:
+        appeal = an_appeal(client)
+        uow.add_appeal(appeal)
+        reaction = a_reaction(appeal, employee_id=ANNA, due_at=due, topic=topic)
+        uow.add_reaction(reaction)
+    return reaction.id
+
+
+# ------------------------------------------------------------------------ the rule
+
+
+def test_overdue_first_then_by_kind_then_by_time() -> None:
+    now = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+    day = date(2026, 11, 24)
+
+    def item(kind: AgendaKind, ref: str, **due: object) -> AgendaItem:
+        return AgendaItem(kind, "why", ClientId(ref), ref, ref=ref, **due)  # type: ignore[arg-type]
+
+    items = [
+        item(AgendaKind.TOUCH, "touch", due_on=day),
+        item(AgendaKind.REACTION, "later", due_at=now + timedelta(hours=3)),
+        item(AgendaKind.REACTION, "sooner", due_at=now + timedelta(hours=1)),
+        item(AgendaKind.SATISFACTION_CALL, "late-call", due_on=day - timedelta(days=3)),
+        item(AgendaKind.REACTION, "late-reaction", due_at=now - timedelta(hours=1)),
+        item(AgendaKind.CLAIM, "claim", due_at=now + timedelta(minutes=5)),
+        item(AgendaKind.REACTION, "sooner", due_at=now + timedelta(hours=1)),  # twice: once
+    ]
+    agenda = build_agenda(ANNA, day, items, now=now)
+    assert [i.ref for i in agenda.items] == [
+        "late-call",
+        "late-reaction",
+        "claim",
+        "sooner",
+        "later",
+        "touch",
+    ]
+    assert [i.ref for i in agenda.overdue] == ["late-call", "late-reaction"]
+    with pytest.raises(ValidationError):
+        build_agenda(ANNA, day, items, now=now.replace(tzinfo=None))
+
+
+# ------------------------------------------------------------------------ the sources
+
+
+def test_each_source_on_the_agenda_with_its_reason(ops: ClientOps, clock: Clock) -> None:
+    tz = ops.policy.tz
+    romashka = ops.add_client(
+        a_client(
+            name="ООО «Ромашка»", manager_id=ANNA, inn="5501100012", birthday=date(1975, 11, 24)
+        )
+    )
+    lyutik = ops.add_client(a_client(name="ООО «Лютик»", manager_id=ANNA, inn="5501100020"))
+    theirs = ops.add_client(a_client(name="ООО «Чужой»", manager_id=PETROV))
+    late = reaction_due(ops, romashka, clock.now - timedelta(days=1), "Выслать договор")
+    soon = reaction_due(ops, lyutik, clock.now + timedelta(hours=4), "Согласовать макет")
+    reaction_due(ops, lyutik, clock.now + timedelta(days=2), "Не сегодня")
+    ops.assign_client(lyutik.id, ANNA, on=date(2026, 11, 1))  # first call due 15.11
+    ops.add_subscription(
+        Subscription(SubscriptionId("s1"), romashka.id, Money("9000"), date(2026, 1, 1))
+    )
+    clock.to(date(2026, 11, 13))
+    ops.run_billing(Month(2026, 11))
+    clock.to(date(2026, 11, 24))
+    ops.file_claim(
+        theirs.id,
+        department_id=DepartmentId("sales"),
+        source=ClaimSource.client_words("Привезли не тот цвет"),
+        by=ANNA,
+    )
+    claim = ops.file_claim(
+        lyutik.id,
+        department_id=DepartmentId("sales"),
+        source=ClaimSource.client_words("Сорвали сроки"),
+        by=ANNA,
+    ).claim
+    contract = ops.add_service_contract(a_service_contract(romashka))
+    clock.to(date(2026, 11, 23))
+    visit = ops.request_emergency_visit(contract.id, problem="Не работает турникет", by=ANNA)
+    clock.to(date(2026, 11, 24))
+    training = ops.open_training(romashka.id, manager=ANNA, by=ANNA, topic="Работа с отчётами")
+    ops.schedule_training(training.id, starts_at=datetime(2026, 11, 24, 15, 0, tzinfo=tz), by=ANNA)
+
+    agenda = ops.daily_agenda(ANNA, date(2026, 11, 24))
+    kinds = [(i.kind, i.ref) for i in agenda.items]
+    refs = {ref for _, ref in kinds}
+    assert late in refs
+    assert soon in refs
+    assert "Не сегодня" not in {i.why for i in agenda.items}
+    assert (AgendaKind.CLAIM, claim.id) in kinds
+    assert all(i.client_id != theirs.id for i in agenda.items)  # Petrov's client
+    assert (AgendaKind.SERVICE_DEADLINE, visit.id) in kinds
+    assert (AgendaKind.TRAINING, training.id) in kinds
+    touch = agenda.of_kind(AgendaKind.TOUCH)
+    assert [(t.client_name, t.why) for t in touch] == [
+        ("ООО «Ромашка»", "день рождения: поздравить")
+    ]
+    calls = agenda.of_kind(AgendaKind.SATISFACTION_CALL)
+    assert [(c.client_id, c.due_on) for c in calls] == [(lyutik.id, date(2026, 11, 16))]
+    reminders = agenda.of_kind(AgendaKind.PAYMENT_REMINDER)
+    assert [r.client_id for r in reminders] == [romashka.id]
+    assert "к оплате 9" in reminders[0].why
+    # urgency: the overdue ones first (the satisfaction call of the 16th, the reaction of
+    # yesterday), then by kind: the claim, the emergency visit (due at midnight), the rest
+    assert [i.overdue for i in agenda.items][:2] == [True, True]
+    assert not any(i.overdue for i in agenda.items[2:])
+    assert [i.kind for i in agenda.items[2:4]] == [AgendaKind.CLAIM, AgendaKind.SERVICE_DEADLINE]
+    rest = [i.kind for i in agenda.items[2:]]
+    assert rest == sorted(rest, key=lambda k: k.rank)
+    lines = agenda.lines(tz)
+    assert lines[0].startswith("ПРОСРОЧЕНО 16.11 весь день Звонок удовлетворённости")
+    assert any("Обучение — ООО «Ромашка»: обучение: Работа с отчётами" in x for x in lines)
+
+
+def test_a_scheduled_reminder_and_the_billing_rule_give_one_item(
+    ops: ClientOps, clock: Clock
+) -> None:
+    card = ops.add_client(a_client(manager_id=ANNA, inn="5501100012"))
+    ops.add_subscription(
+        Subscription(SubscriptionId("s1"), card.id, Money("9000"), date(2026, 1, 1))
+    )
+    clock.to(date(2026, 11, 13))
+    ops.run_billing(Month(2026, 11))
+    clock.to(date(2026, 11, 20))
+    before = ops.daily_agenda(ANNA).of_kind(AgendaKind.PAYMENT_REMINDER)
+    ops.billing_reminders(date(2026, 11, 20))
+    after = ops.daily_agenda(ANNA).of_kind(AgendaKind.PAYMENT_REMINDER)
+    assert len(before) == len(after) == 1
+    assert before[0].ref == after[0].ref == f"billing-reminder-{card.id}-2026-11-20"
+    assert ops.daily_agenda(ANNA, date(2026, 11, 19)).of_kind(AgendaKind.PAYMENT_REMINDER) == ()
+    clock.to(date(2026, 11, 21))
+    saturday = ops.daily_agenda(ANNA, date(2026, 11, 21)).of_kind(AgendaKind.PAYMENT_REMINDER)
+    assert [(r.ref, r.overdue) for r in saturday] == [(after[0].ref, True)]  # none new today
+
+
+def test_holidays_are_greeted_on_the_working_day_before(ops: ClientOps) -> None:
+    eve = ops.daily_agenda(ANNA, date(2026, 11, 3))
+    assert [i.why for i in eve.of_kind(AgendaKind.TOUCH)] == [
+        "поздравить клиентов: День народного единства"
+    ]
+    assert ops.daily_agenda(ANNA, date(2026, 11, 2)).of_kind(AgendaKind.TOUCH) == ()
+    new_year = ops.daily_agenda(ANNA, date(2026, 12, 30))  # the 31st is a day off in 2026
+    assert [i.why for i in new_year.of_kind(AgendaKind.TOUCH)] == [
+        "поздравить клиентов: Новогодние каникулы",
+        "поздравить клиентов: Рождество Христово",
+    ]
+
+
+def test_a_leap_day_birthday_is_greeted_on_the_28th(ops: ClientOps) -> None:
+    card = ops.add_client(a_client(manager_id=ANNA, birthday=date(1992, 2, 29)))
+    touches = ops.daily_agenda(ANNA, date(2027, 2, 28)).of_kind(AgendaKind.TOUCH)
+    assert [t.client_id for t in touches] == [card.id]
+    assert ops.daily_agenda(ANNA, date(2028, 2, 28)).of_kind(AgendaKind.TOUCH) == ()
+    assert [t.client_id for t in ops.daily_agenda(ANNA, date(2028, 2, 29)).items] == [card.id]
+
+
+def test_the_satisfaction_cadence_runs_across_a_month_end(ops: ClientOps, clock: Clock) -> None:
+    card = ops.add_client(a_client(manager_id=ANNA))
+    ops.assign_client(card.id, ANNA, on=date(2026, 10, 20))  # first call due 03.11 (a working day)
+    assert ops.daily_agenda(ANNA, date(2026, 11, 2)).of_kind(AgendaKind.SATISFACTION_CALL) == ()
+    due = ops.daily_agenda(ANNA, date(2026, 11, 3)).of_kind(AgendaKind.SATISFACTION_CALL)
+    assert [(i.client_id, i.due_on, i.overdue) for i in due] == [
+        (card.id, date(2026, 11, 3), False)
+    ]
+
+
+# ------------------------------------------------------------------------ bad input, scope
+
+
+def test_an_unknown_manager_or_department_is_an_error(ops: ClientOps) -> None:
+    with pytest.raises(NotFoundError) as err:
+        ops.daily_agenda(EmployeeId("nobody"))
+    assert (err.value.kind, err.value.key) == ("employee", "nobody")
+    with pytest.raises(NotFoundError):
+        ops.department_agenda(DepartmentId("nowhere"))
+
+
+def test_a_department_and_everyone(ops: ClientOps, clock: Clock) -> None:
+    mine = ops.add_client(a_client(manager_id=ANNA))
+    reaction_due(ops, mine, clock.now + timedelta(hours=1), "Позвонить")
+    department = ops.department_agenda(DepartmentId("client"))
+    assert [a.employee_id for a in department] == [ANNA]
+    everyone = ops.agenda_for_everyone()
+    assert [a.employee_id for a in everyone] == sorted(e.id for e in a_staff().employees)
+    by_id: dict[str, Agenda] = {a.employee_id: a for a in everyone}
+    assert [i.why for i in by_id[ANNA].items] == ["Позвонить"]
+    assert by_id[PETROV].items == ()
+
+
+def test_the_agenda_on_postgresql(postgres_url: str, clock: Clock) -> None:
+    with clientops.connect(postgres_url, clock=clock) as ops:
+        ops.add_staff(a_staff())
+        card = ops.add_client(a_client(manager_id=ANNA, birthday=date(1980, 11, 24)))
+        ops.assign_client(card.id, ANNA, on=date(2026, 11, 1))
+        agenda = ops.daily_agenda(ANNA, date(2026, 11, 24))
+        assert [i.kind for i in agenda.items] == [AgendaKind.SATISFACTION_CALL, AgendaKind.TOUCH]
+        assert attrs.evolve(agenda, items=()).employee_id == ANNA
