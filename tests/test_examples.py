@@ -175,3 +175,19 @@ def test_phone_line_example(tmp_path: Path) -> None:
         calls = db.execute("SELECT count(*) FROM calls").fetchone()[0]
         callbacks = db.execute("SELECT count(*) FROM reactions WHERE id LIKE 'callback-%'")
         assert (calls, callbacks.fetchone()[0]) == (5, 1)
+
+
+def test_morning_agenda_example(tmp_path: Path) -> None:
+    out = run_example(tmp_path, "morning_agenda.py", "--db", "agenda.db")
+    assert "=== 23.11.2026, пн ===" in out
+    assert "Ромашка довольна: просим рекомендательное письмо (ООО «Ромашка»)" in out
+    assert "сразу сообщено: ivanov, petrov" in out
+    tuesday = out.split("=== 24.11.2026, вт ===")[1].split("===")[0]
+    assert "ПРОСРОЧЕНО 23.11 11:30 Претензия — ООО «Вектор»" in tuesday
+    assert "Касание — ООО «Лютик»: день рождения: поздравить" in tuesday
+    assert "ЧП: рекламация клиента ООО «Вектор»" in tuesday
+    assert "Претензии за три дня: подано 1, удовлетворено 1, сумма 45000 RUB" in out
+    assert "Претензий на повестке Анны после решения: 0" in out
+    with sqlite3.connect(tmp_path / "agenda.db") as db:
+        stage = db.execute("SELECT stage FROM claims").fetchall()
+    assert stage == [("resolved_satisfied",)]
