@@ -438,8 +438,8 @@ def test_vat_and_amounts_round_half_up() -> None:
 
 
 def test_values_offer_exactly_the_fields_of_their_type() -> None:
-    # the billing and order documents come after these: tests/test_billing_documents.py and
-    # tests/test_order_documents.py check them
+    # the billing, service and order documents come after these: tests/test_billing_documents.py,
+    # tests/test_service_documents.py and tests/test_order_documents.py check them
     assert [t.kind for t in DOCUMENT_TYPES][: len(SAMPLES)] == list(SAMPLES)
     for kind in DOCUMENT_TYPES[: len(SAMPLES)]:
         context = SAMPLES[kind.kind]()
@@ -460,6 +460,8 @@ def test_values_offer_exactly_the_fields_of_their_type() -> None:
         "nonconformity_notice",
         "payment_invoice",
         "debtors_list",
+        "visit_act",
+        "recommendation_request",
         "order_request",
         "prepayment_invoice",
     ]

@@ -1,7 +1,8 @@
 """Documents as .docx: the act of completed works, the software transfer act, the client
 folder's title page, the onboarding checklist, the notice of nonconformities, the invoice (its
-duplicate, the corrected one) and the list of debtors of the monthly billing, the order request
-with its specification, the prepayment invoice, your templates.
+duplicate, the corrected one) and the list of debtors of the monthly billing, the service visit
+act and the letter asking a satisfied client for a recommendation, the order request with its
+specification, the prepayment invoice, your templates.
 
 A document is a typed context (a frozen attrs value) and a layout. :func:`render_document`
 turns a context into the bytes of a .docx on an A4 page; a plugin may draw it instead
@@ -53,7 +54,9 @@ from clientops._documents._engine import (
     ORDER_REQUEST,
     PAYMENT_INVOICE,
     PREPAYMENT_INVOICE,
+    RECOMMENDATION_REQUEST,
     SOFTWARE_TRANSFER_ACT,
+    VISIT_ACT,
     DocumentType,
     builtin_docx,
     builtin_template,
@@ -79,6 +82,12 @@ from clientops._documents._orders import (
     order_request_for,
     prepayment_invoice_for,
 )
+from clientops._documents._service import (
+    RecommendationLetterRequest,
+    VisitActDocument,
+    recommendation_request_for,
+    visit_act_document,
+)
 from clientops._documents._template import Fields, Source, Template, Values
 from clientops._documents._words import (
     MAX_RUBLES,
@@ -102,7 +111,9 @@ __all__ = [
     "ORDER_REQUEST",
     "PAYMENT_INVOICE",
     "PREPAYMENT_INVOICE",
+    "RECOMMENDATION_REQUEST",
     "SOFTWARE_TRANSFER_ACT",
+    "VISIT_ACT",
     "ActItem",
     "BankDetails",
     "ChecklistRow",
@@ -123,11 +134,13 @@ __all__ = [
     "Party",
     "PaymentInvoice",
     "PrepaymentInvoice",
+    "RecommendationLetterRequest",
     "SoftwareItem",
     "SoftwareTransferAct",
     "Source",
     "Template",
     "Values",
+    "VisitActDocument",
     "amount_in_words",
     "builtin_docx",
     "builtin_template",
@@ -140,5 +153,7 @@ __all__ = [
     "order_request_for",
     "plural_ru",
     "prepayment_invoice_for",
+    "recommendation_request_for",
     "render_document",
+    "visit_act_document",
 ]

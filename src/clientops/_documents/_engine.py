@@ -56,6 +56,15 @@ from clientops._documents._orders import (
     prepayment_invoice_values,
 )
 from clientops._documents._orders_layouts import order_request_layout, prepayment_invoice_layout
+from clientops._documents._service import (
+    RECOMMENDATION_REQUEST_FIELDS,
+    VISIT_ACT_FIELDS,
+    RecommendationLetterRequest,
+    VisitActDocument,
+    recommendation_request_values,
+    visit_act_values,
+)
+from clientops._documents._service_layouts import recommendation_request_layout, visit_act_layout
 from clientops._documents._template import Fields, Source, Template, Values, field_problems
 from clientops.errors import FieldError, TemplateError, ValidationError
 
@@ -72,7 +81,9 @@ __all__ = [
     "ORDER_REQUEST",
     "PAYMENT_INVOICE",
     "PREPAYMENT_INVOICE",
+    "RECOMMENDATION_REQUEST",
     "SOFTWARE_TRANSFER_ACT",
+    "VISIT_ACT",
     "DocumentType",
     "builtin_docx",
     "builtin_template",
@@ -171,8 +182,24 @@ DEBTORS_LIST: DocumentType[DebtorsList] = DocumentType(
     debtors_list_values,
     debtors_list_layout,
 )
+VISIT_ACT: DocumentType[VisitActDocument] = DocumentType(
+    "visit_act",
+    "Акт выполненных работ по сервисному обслуживанию",
+    VisitActDocument,
+    VISIT_ACT_FIELDS,
+    visit_act_values,
+    visit_act_layout,
+)
+RECOMMENDATION_REQUEST: DocumentType[RecommendationLetterRequest] = DocumentType(
+    "recommendation_request",
+    "Просьба о рекомендательном письме",
+    RecommendationLetterRequest,
+    RECOMMENDATION_REQUEST_FIELDS,
+    recommendation_request_values,
+    recommendation_request_layout,
+)
 #: Every document clientops can draw: the acts, the client folder's papers, the monthly
-#: billing's, the order's.
+#: billing's, the service's, the order's (last).
 DOCUMENT_TYPES: tuple[DocumentType[Any], ...] = (
     COMPLETED_WORKS_ACT,
     SOFTWARE_TRANSFER_ACT,
@@ -181,6 +208,8 @@ DOCUMENT_TYPES: tuple[DocumentType[Any], ...] = (
     NONCONFORMITY_NOTICE,
     PAYMENT_INVOICE,
     DEBTORS_LIST,
+    VISIT_ACT,
+    RECOMMENDATION_REQUEST,
     ORDER_REQUEST,
     PREPAYMENT_INVOICE,
 )
@@ -242,7 +271,8 @@ def render_document(
 ) -> bytes:
     """The .docx (bytes) of ``context``: a :class:`CompletedWorksAct`, a
     :class:`SoftwareTransferAct`, a :class:`FolderTitlePage`, an :class:`OnboardingChecklist`,
-    a :class:`NonconformityNotice`, a :class:`PaymentInvoice`, a :class:`DebtorsList`, an
+    a :class:`NonconformityNotice`, a :class:`PaymentInvoice`, a :class:`DebtorsList`, a
+    :class:`VisitActDocument`, a :class:`RecommendationLetterRequest`, an
     :class:`OrderRequest` or a :class:`PrepaymentInvoice`.
 
     With ``template``, that template draws it. Otherwise, when a ``host`` is given, a plugin
