@@ -149,3 +149,34 @@ def test_bench_billing_smoke(tmp_path: Path) -> None:
     assert set(result["shares"]) == {"documents", "storage", "rules"}
     assert result["python_docx_invoices_per_s"] > 0
     assert list(tmp_path.iterdir()) == []  # the work folder is removed
+
+
+def test_bench_agenda_smoke(tmp_path: Path) -> None:
+    need_anchors("bench_agenda.py")
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_agenda.py"),
+            *("--n", "2000", "--repeat", "1", "--min-time", "0"),
+            *("--dir", str(tmp_path)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["n_clients"] == 2000
+    for scope in ("one", "all"):
+        assert set(result["ms"][scope]) >= {"anchor_raw", "clientops"}
+        counts = result["counts"][scope]
+        assert counts["same"] is True
+        for source in ("reactions", "calls", "debts"):
+            assert counts["clientops"][source] == counts["anchor"][source]
+        assert counts["anchor"]["reactions"] > 0
+        assert counts["anchor"]["calls"] > 0
+        assert counts["anchor"]["debts"] > 0
+    assert result["ratios"]["one"] > 0
+    assert result["ratios"]["all"] > 0
+    assert result["memory_kib"]["n"]["peak"] > 0
+    assert (tmp_path / "clientops-agenda-2000.db").is_file()  # cached for the next run
