@@ -15,7 +15,7 @@ from clientops.errors import NotFoundError
 from clientops.model import ClientId, DepartmentId, EmployeeId
 from clientops.policy import Policy
 from clientops.ports import Storage, UnitOfWork
-from clientops.rules.billing import reminder_reactions
+from clientops.rules.billing import reminder_calls
 from clientops.rules.satisfaction import satisfaction_due, satisfaction_due_bounds
 from clientops.rules.service_visits import emergency_deadline
 from clientops.service_visits import VisitKind
@@ -111,7 +111,7 @@ class AgendaUseCases:
                 )
             )
         items += self._satisfaction(uow, manager, day)
-        items += self._payments(uow, manager, day, now, reminded)
+        items += self._payments(uow, manager, day, reminded)
         items += self._claims(shared, manager)
         items += self._service(uow, shared, manager, day, start, end)
         items += self._touches(uow, shared, manager)
@@ -138,36 +138,32 @@ class AgendaUseCases:
         uow: UnitOfWork,
         manager: EmployeeId,
         day: date,
-        now: datetime,
         reminded: set[ClientId],
     ) -> list[AgendaItem]:
         """The reminder calls the billing rules give for today that are not scheduled as
         reactions yet (``billing_reminders`` not run today)."""
-        invoices = uow.open_invoices_managed_by(manager)
-        if not invoices:
+        found = uow.open_invoices_managed_by(manager)
+        if not found:
             return []
-        clients = {i.client_id for i in invoices}
-        reminders = reminder_reactions(
+        names = {invoice.client_id: name for invoice, name in found}
+        calls = reminder_calls(
             day,
-            invoices,
-            dict.fromkeys(clients, manager),
+            [invoice for invoice, _ in found],
             self.policy.billing,
             self.policy.calendar,
-            now=now,
             tz=self.policy.tz,
         )
-        names = {c: uow.get_client(c).name for c in clients}
         return [
             AgendaItem(
                 AgendaKind.PAYMENT_REMINDER,
-                r.topic,
-                r.client_id,
-                names[r.client_id],
-                due_at=r.due_at,
-                ref=r.id,
+                call.topic,
+                call.client_id,
+                names[call.client_id],
+                due_at=call.due_at,
+                ref=call.id,
             )
-            for r in reminders.reactions
-            if r.client_id not in reminded
+            for call in calls
+            if call.client_id not in reminded
         ]
 
     @staticmethod

@@ -186,7 +186,8 @@ def build_agenda(
         late = (item.due_at is not None and item.due_at < now) or (
             item.due_at is None and item.due_on is not None and item.due_on < day
         )
-        item = attrs.evolve(item, overdue=late)
+        if late != item.overdue:
+            item = attrs.evolve(item, overdue=late)
         stamp = due.timestamp() if due is not None else float("inf")
         ranked.append(
             (

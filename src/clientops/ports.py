@@ -228,9 +228,10 @@ class UnitOfWork(Protocol):
     def open_invoices(self) -> tuple[Invoice, ...]:
         """Every invoice still to be paid (issued or partly paid), oldest first."""
 
-    def open_invoices_managed_by(self, manager_id: EmployeeId) -> tuple[Invoice, ...]:
+    def open_invoices_managed_by(self, manager_id: EmployeeId) -> tuple[tuple[Invoice, str], ...]:
         """The open invoices (issued or partly paid) of the clients whose card names
-        ``manager_id``, oldest first: one set-based query, for the agenda."""
+        ``manager_id``, oldest first, each with its client's name: one set-based query, for
+        the agenda."""
 
     def invoice_numbers(self, year: int) -> tuple[str, ...]:
         """The numbers of the invoices issued in ``year`` (by issue date), any order: what the

@@ -1493,7 +1493,8 @@ class StorageContract:
 
     def test_open_invoices_of_a_managers_clients(self, storage: Storage) -> None:
         anna, oleg = EmployeeId("anna"), EmployeeId("oleg")
-        mine, theirs = a_client(manager_id=anna), a_client(manager_id=oleg)
+        mine = a_client(name="ООО «Моё»", manager_id=anna)
+        theirs = a_client(name="ООО «Чужое»", manager_id=oleg)
         first, paid, second = an_invoice(mine), an_invoice(mine), an_invoice(mine)
         other = an_invoice(theirs)
         with storage.unit_of_work() as uow:
@@ -1503,15 +1504,23 @@ class StorageContract:
                 uow.add_invoice(invoice)
             uow.update_invoice(attrs.evolve(paid, status=InvoiceStatus.PAID, paid=paid.total))
         with storage.unit_of_work() as uow:
-            assert uow.open_invoices_managed_by(anna) == (first, second)
-            assert uow.open_invoices_managed_by(oleg) == (other,)
+            assert uow.open_invoices_managed_by(anna) == (
+                (first, "ООО «Моё»"),
+                (second, "ООО «Моё»"),
+            )
+            assert uow.open_invoices_managed_by(oleg) == ((other, "ООО «Чужое»"),)
             assert uow.open_invoices_managed_by(EmployeeId("nobody")) == ()
+            # the lookup follows the card's manager, and a later invoice of the card too
             uow.update_client(attrs.evolve(theirs, manager_id=anna))
-            assert [i.id for i in uow.open_invoices_managed_by(anna)] == [
+            late = an_invoice(theirs)
+            uow.add_invoice(late)
+            assert [i.id for i, _ in uow.open_invoices_managed_by(anna)] == [
                 first.id,
                 second.id,
                 other.id,
+                late.id,
             ]
+            assert uow.open_invoices_managed_by(oleg) == ()
 
     # -- billing --------------------------------------------------------------------------
     def test_billing_records_round_trip(self, storage: Storage) -> None:

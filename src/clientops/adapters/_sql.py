@@ -298,6 +298,7 @@ class SQLUnitOfWork:
         self._x("DELETE FROM client_phones WHERE client_id=?", (client.id,))
         self._x("DELETE FROM client_contracts WHERE client_id=?", (client.id,))
         self._index_client(new, keys)
+        self._x("UPDATE invoices SET manager_id=? WHERE client_id=?", (new.manager_id, new.id))
         return new
 
     def find_clients(self, query: ClientQuery) -> tuple[Client, ...]:
@@ -715,8 +716,15 @@ class SQLUnitOfWork:
         try:
             self._x(
                 "INSERT INTO invoices(id, number, number_key, client_id, subscription_id, "
-                "period, status, issue_date, version, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (invoice.id, *self._invoice_params(invoice), invoice.version, dump(invoice)),
+                "period, status, issue_date, version, doc, manager_id) VALUES (?, ?, ?, ?, ?, ?, "
+                "?, ?, ?, ?, (SELECT manager_id FROM clients WHERE id=?))",
+                (
+                    invoice.id,
+                    *self._invoice_params(invoice),
+                    invoice.version,
+                    dump(invoice),
+                    invoice.client_id,
+                ),
             )
         except self.integrity_errors as exc:
             raise self._invoice_error(exc, invoice) from None
@@ -740,8 +748,8 @@ class SQLUnitOfWork:
                 invoice.id,
                 invoice.version,
                 "number=?, number_key=?, client_id=?, subscription_id=?, period=?, status=?, "
-                "issue_date=?, doc=?",
-                (*self._invoice_params(new), dump(new)),
+                "issue_date=?, doc=?, manager_id=(SELECT manager_id FROM clients WHERE id=?)",
+                (*self._invoice_params(new), dump(new), new.client_id),
             )
         except self.integrity_errors as exc:
             raise self._invoice_error(exc, invoice) from None
@@ -769,14 +777,15 @@ class SQLUnitOfWork:
         )
         return tuple(load(doc, Invoice) for (doc,) in rows)
 
-    def open_invoices_managed_by(self, manager_id: EmployeeId) -> tuple[Invoice, ...]:
+    def open_invoices_managed_by(self, manager_id: EmployeeId) -> tuple[tuple[Invoice, str], ...]:
+        # invoices.manager_id follows the card (set on every invoice write and card update)
         marks = ", ".join("?" * len(_OPEN_INVOICES))
         rows = self._x(
-            "SELECT i.doc FROM clients c JOIN invoices i ON i.client_id=c.id "
-            f"WHERE c.manager_id=? AND i.status IN ({marks}) ORDER BY i.seq",
+            "SELECT i.doc, c.name FROM invoices i JOIN clients c ON c.id=i.client_id "
+            f"WHERE i.manager_id=? AND i.status IN ({marks}) ORDER BY i.seq",
             (manager_id, *_OPEN_INVOICES),
         )
-        return tuple(load(doc, Invoice) for (doc,) in rows)
+        return tuple((load(doc, Invoice), name) for doc, name in rows)
 
     def invoice_numbers(self, year: int) -> tuple[str, ...]:
         first, last = self._day(date(year, 1, 1)), self._day(date(year, 12, 31))

@@ -377,10 +377,10 @@ class _MemoryUnitOfWork:
     def open_invoices(self) -> tuple[Invoice, ...]:
         return tuple(i for i in self._read("invoices").values() if i.status.open)
 
-    def open_invoices_managed_by(self, manager_id: EmployeeId) -> tuple[Invoice, ...]:
+    def open_invoices_managed_by(self, manager_id: EmployeeId) -> tuple[tuple[Invoice, str], ...]:
         clients = self._read("clients")
         return tuple(
-            i
+            (i, clients[i.client_id].name)
             for i in self._read("invoices").values()
             if i.status.open and clients[i.client_id].manager_id == manager_id
         )

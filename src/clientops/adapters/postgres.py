@@ -286,6 +286,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX clients_birthday ON clients(birthday_md, manager_id)",
         "CREATE INDEX clients_company_day ON clients(company_day_md, manager_id)",
     ),
+    (
+        "ALTER TABLE invoices ADD COLUMN manager_id text",
+        "UPDATE invoices SET manager_id=clients.manager_id FROM clients "
+        "WHERE clients.id=invoices.client_id",
+        "CREATE INDEX invoices_manager ON invoices(manager_id, status)",
+        "DROP INDEX satisfaction_last_call",
+        "DROP INDEX satisfaction_assigned",
+        "CREATE INDEX satisfaction_due ON satisfaction(manager_id, last_call, assigned_on)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -266,6 +266,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX clients_birthday ON clients(birthday_md, manager_id)",
         "CREATE INDEX clients_company_day ON clients(company_day_md, manager_id)",
     ),
+    (
+        # the agenda's debts by manager, and one index for both branches of the satisfaction
+        # calls due
+        "ALTER TABLE invoices ADD COLUMN manager_id TEXT",
+        "UPDATE invoices SET manager_id=(SELECT manager_id FROM clients "
+        "WHERE clients.id=invoices.client_id)",
+        "CREATE INDEX invoices_manager ON invoices(manager_id, status)",
+        "DROP INDEX satisfaction_last_call",
+        "DROP INDEX satisfaction_assigned",
+        "CREATE INDEX satisfaction_due ON satisfaction(manager_id, last_call, assigned_on)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -118,6 +118,7 @@ __all__ = [
     "PaymentPlan",
     "PaymentPlanRow",
     "PlannedCorrection",
+    "ReminderCall",
     "Reminders",
     "Skip",
     "SkipReason",
@@ -140,6 +141,7 @@ __all__ = [
     "payment_plan",
     "payments_from_matches",
     "plan_billing",
+    "reminder_calls",
     "reminder_reaction_id",
     "reminder_reactions",
     "subscription_lines",
@@ -1064,6 +1066,83 @@ def _reminded_from(invoice: Invoice, policy: BillingPolicy) -> date:
     return max(invoice.period.day(policy.reminder_day), invoice.due_date)
 
 
+@attrs.frozen
+class ReminderCall:
+    """A reminder call due on a day, before it is a reaction: the client, the reaction's id
+    (:func:`reminder_reaction_id`), its topic and its appeal's topic in the policy's words, when
+    it is due, and the client's open invoices it is about (oldest first)."""
+
+    client_id: ClientId
+    id: ReactionId
+    topic: str
+    appeal_topic: str
+    due_at: datetime
+    invoices: tuple[Invoice, ...]
+
+
+def reminder_calls(
+    day: date,
+    invoices: Iterable[Invoice],
+    policy: BillingPolicy,
+    calendar: WorkCalendar,
+    *,
+    tz: tzinfo | str = "Europe/Moscow",
+) -> tuple[ReminderCall, ...]:
+    """The reminder calls due on ``day``, by client: on a working day of ``calendar``, one per
+    client with an open (issued or partly paid) invoice whose reminders have started — from
+    ``policy.reminder_day`` (the 20th) of the invoice's month, and not before its due date —
+    at ``policy.reminder_time`` local time (``tz``). None on a day off. What
+    :func:`reminder_reactions` turns into reactions, and what the agenda lists."""
+    subject = "reminders"
+    _day(day, "day", subject)
+    all_invoices = _invoices(invoices, "invoices", subject)
+    _context(policy, calendar, subject)
+    zone = _zone(tz, subject)
+    if not calendar.is_working_day(day):
+        return ()
+    by_client: dict[ClientId, list[Invoice]] = {}
+    for invoice in all_invoices:
+        if invoice.is_open and invoice.issue_date <= day and _reminded_from(invoice, policy) <= day:
+            by_client.setdefault(invoice.client_id, []).append(invoice)
+    month = Month.of(day)
+    texts = policy.texts
+    due_at = datetime.combine(day, policy.reminder_time, tzinfo=zone)
+    common = {
+        "service": "",
+        "month": policy.month_name(month),
+        "month_genitive": policy.month_name(month, genitive=True),
+        "year": month.year,
+        "from_day": "",
+        "to_day": "",
+        "days": "",
+        "month_days": month.days,
+    }
+    calls: list[ReminderCall] = []
+    for client in sorted(by_client):
+        owed = sorted(by_client[client], key=_oldest_first)
+        amount = sum((i.outstanding for i in owed), Money(0, owed[0].currency))
+        fill = {
+            **common,
+            "client": client,
+            "invoices": ", ".join(
+                f"счёт № {i.number} от {format_date(i.issue_date)}" for i in owed
+            ),
+            "amount": _rub(amount),
+            "count": len(owed),
+        }
+        calls.append(
+            ReminderCall(
+                client_id=client,
+                id=reminder_reaction_id(client, day),
+                topic=texts.reminder_topic.format(**fill),
+                appeal_topic=texts.appeal_topic.format(**fill),
+                due_at=due_at,
+                invoices=tuple(owed),
+            )
+        )
+    return tuple(calls)
+
+
 def reminder_reactions(
     day: date,
     invoices: Iterable[Invoice],
@@ -1075,59 +1154,28 @@ def reminder_reactions(
     tz: tzinfo | str = "Europe/Moscow",
     existing: Iterable[Reaction] = (),
 ) -> Reminders:
-    """The reminder calls for ``day``: on a working day of ``calendar``, one outgoing call per
-    client with an open (issued or partly paid) invoice whose reminders have started — from
-    ``policy.reminder_day`` (the 20th) of the invoice's month, and not before its due date —
-    for the client's manager (``managers``; the policy's department when none) at
-    ``policy.reminder_time`` local time (``tz``). None on a day off, none for a paid,
+    """The reminder calls for ``day`` (:func:`reminder_calls`) as reactions: one outgoing
+    call per client, for the client's manager (``managers``; the policy's department when
+    none), on the client's billing appeal of the month. None on a day off, none for a paid,
     cancelled or corrected invoice. Ids are deterministic (:func:`reminder_reaction_id`), and a
     reaction already among ``existing`` is not made again.
     """
     subject = "reminders"
-    _day(day, "day", subject)
-    all_invoices = _invoices(invoices, "invoices", subject)
     if not isinstance(managers, Mapping):
         raise _fail(subject, "managers", "must be a mapping of client id to employee id")
-    _context(policy, calendar, subject)
     _aware(now, "now", subject)
-    zone = _zone(tz, subject)
     known = {r.id for r in _items(existing, Reaction, "existing", subject)}
-    if not calendar.is_working_day(day):
-        return Reminders(day, (), ())
-    by_client: dict[ClientId, list[Invoice]] = {}
-    for invoice in all_invoices:
-        if invoice.is_open and invoice.issue_date <= day and _reminded_from(invoice, policy) <= day:
-            by_client.setdefault(invoice.client_id, []).append(invoice)
+    calls = reminder_calls(day, invoices, policy, calendar, tz=tz)
     month = Month.of(day)
-    texts = policy.texts
     appeals: list[Appeal] = []
     reactions: list[Reaction] = []
-    for client in sorted(by_client):
-        owed = sorted(by_client[client], key=_oldest_first)
-        reaction_id = reminder_reaction_id(client, day)
-        if reaction_id in known:
+    for call in calls:
+        if call.id in known:
             continue
-        amount = sum((i.outstanding for i in owed), Money(0, owed[0].currency))
-        fill = {
-            "service": "",
-            "month": policy.month_name(month),
-            "month_genitive": policy.month_name(month, genitive=True),
-            "year": month.year,
-            "from_day": "",
-            "to_day": "",
-            "days": "",
-            "month_days": month.days,
-            "client": client,
-            "invoices": ", ".join(
-                f"счёт № {i.number} от {format_date(i.issue_date)}" for i in owed
-            ),
-            "amount": _rub(amount),
-            "count": len(owed),
-        }
         appeal = Appeal(
-            id=billing_appeal_id(client, month),
-            client_id=client,
-            topic=texts.appeal_topic.format(**fill),
+            id=billing_appeal_id(call.client_id, month),
+            client_id=call.client_id,
+            topic=call.appeal_topic,
             department_id=policy.department,
             created_at=now,
             type=AppealType.BILLING,
@@ -1135,15 +1183,15 @@ def reminder_reactions(
         appeals.append(appeal)
         reactions.append(
             Reaction(
-                id=reaction_id,
+                id=call.id,
                 appeal_id=appeal.id,
-                client_id=client,
+                client_id=call.client_id,
                 kind=ReactionKind.OUTGOING_CALL,
-                topic=texts.reminder_topic.format(**fill),
-                due_at=datetime.combine(day, policy.reminder_time, tzinfo=zone),
+                topic=call.topic,
+                due_at=call.due_at,
                 created_at=now,
                 department_id=policy.department,
-                employee_id=managers.get(client),
+                employee_id=managers.get(call.client_id),
             )
         )
     return Reminders(day, tuple(appeals), tuple(reactions))
