@@ -324,7 +324,8 @@ def summed(agendas: tuple[Agenda, ...]) -> dict[str, int]:
 
 
 def explain(ops: ClientOps) -> dict[str, str]:
-    """EXPLAIN QUERY PLAN of clientops' three main agenda queries for m07, on its store."""
+    """EXPLAIN QUERY PLAN of clientops' three main agenda queries for m07, on its store (the
+    SQL as ``clientops.adapters._sql`` writes it; keep the two in step)."""
     db = sqlite3.connect(ops.storage.path)  # type: ignore[attr-defined]
     until = (NOW.replace(hour=0, minute=0) + timedelta(days=1)).astimezone(UTC)
     queries = {
@@ -344,8 +345,8 @@ def explain(ops: ClientOps) -> dict[str, str]:
             ("m07", "2025-06-09", "m07", "2025-06-09"),
         ),
         "open_invoices_managed_by": (
-            "SELECT i.doc FROM clients c JOIN invoices i ON i.client_id=c.id "
-            "WHERE c.manager_id=? AND i.status IN (?, ?) ORDER BY i.seq",
+            "SELECT i.doc, c.name FROM invoices i JOIN clients c ON c.id=i.client_id "
+            "WHERE i.manager_id=? AND i.status IN (?, ?) ORDER BY i.seq",
             ("m07", "issued", "partly_paid"),
         ),
     }
