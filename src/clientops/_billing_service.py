@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from clientops._documents._billing import DebtorRow, DebtorsList, InvoiceRef, PaymentInvoice
+from clientops._recording import record_appeals_and_reactions
 from clientops.accounting import (
     Accounting,
     FetchedPayments,
@@ -58,9 +59,9 @@ from clientops.errors import (
     NotFoundError,
     ValidationError,
 )
-from clientops.events import AppealOpened, Event, ReactionScheduled
+from clientops.events import Event
 from clientops.host import PluginHost
-from clientops.model import ClientId, EmployeeId, Money, new_id
+from clientops.model import Appeal, ClientId, EmployeeId, Money, new_id
 from clientops.outbox import OutboxMessage
 from clientops.policy import Policy
 from clientops.ports import Storage, UnitOfWork
@@ -690,7 +691,6 @@ class BillingUseCases:
         day (a second call the same day schedules nothing new)."""
         day = day or self.today()
         now = self.now()
-        events: list[Event] = []
         with self.storage.unit_of_work() as uow:
             invoices = uow.open_invoices()
             clients = {i.client_id for i in invoices}
@@ -706,25 +706,13 @@ class BillingUseCases:
                 tz=self.policy.tz,
                 existing=existing,
             )
-            for appeal in reminders.appeals:  # one per client and month: made once
+            fresh: list[Appeal] = []  # the billing appeal is one per client and month: made once
+            for appeal in reminders.appeals:
                 try:
                     uow.get_appeal(appeal.id)
                 except NotFoundError:
-                    uow.add_appeal(appeal)
-                    events.append(
-                        AppealOpened(appeal.id, appeal.client_id, appeal.department_id, now)
-                    )
-            for reaction in reminders.reactions:
-                uow.add_reaction(reaction)
-                events.append(
-                    ReactionScheduled(
-                        reaction.id,
-                        reaction.client_id,
-                        reaction.department_id,
-                        reaction.employee_id,
-                        reaction.due_at,
-                    )
-                )
+                    fresh.append(appeal)
+            events = record_appeals_and_reactions(uow, fresh, reminders.reactions, now)
         self._publish(events)
         return reminders
 

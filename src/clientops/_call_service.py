@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 import attrs
 
+from clientops._recording import record_appeals_and_reactions
 from clientops.errors import (
     ConfigurationError,
     ConflictError,
@@ -20,7 +21,7 @@ from clientops.errors import (
     NotFoundError,
     ValidationError,
 )
-from clientops.events import AppealOpened, ClientCreated, Event, ReactionScheduled
+from clientops.events import ClientCreated, Event
 from clientops.host import PluginHost
 from clientops.model import (
     Appeal,
@@ -191,23 +192,13 @@ class CallUseCases:
                     now=now,
                     make_id=lambda: f"missed-{entry.call_id}",
                 )
-                uow.add_appeal(appeal)
                 entry = attrs.evolve(entry, client_id=client.id, appeal_id=appeal.id)
                 callback = missed_call_reaction(
                     entry, policy=telephony, now=now, make_id=lambda: f"callback-{entry.call_id}"
                 )
-                if callback is not None:
-                    uow.add_reaction(callback)
-                    events += [
-                        AppealOpened(appeal.id, client.id, appeal.department_id, now),
-                        ReactionScheduled(
-                            callback.id,
-                            client.id,
-                            callback.department_id,
-                            callback.employee_id,
-                            callback.due_at,
-                        ),
-                    ]
+                events += record_appeals_and_reactions(
+                    uow, (appeal,), (callback,) if callback is not None else (), now
+                )
         if client is not None and entry.client_id is None:
             entry = attrs.evolve(entry, client_id=client.id)
         if old is None:

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 import attrs
 
+from clientops._recording import record_appeals_and_reactions
 from clientops.claims import (
     Claim,
     ClaimAction,
@@ -23,7 +24,7 @@ from clientops.claims import (
     ClaimSource,
 )
 from clientops.errors import FieldError, NotFoundError, ValidationError
-from clientops.events import AppealOpened, Event, ReactionScheduled
+from clientops.events import Event
 from clientops.host import PluginHost
 from clientops.model import (
     Appeal,
@@ -80,28 +81,6 @@ def _person(staff: StaffDirectory, employee_id: EmployeeId) -> Employee:
     if person is None:
         raise NotFoundError("employee", employee_id)
     return person
-
-
-def _record(
-    uow: UnitOfWork, appeals: Iterable[Appeal], reactions: Iterable[Reaction], now: datetime
-) -> list[Event]:
-    """Store ``appeals`` then ``reactions``; the events that say so."""
-    events: list[Event] = []
-    for appeal in appeals:
-        uow.add_appeal(appeal)
-        events.append(AppealOpened(appeal.id, appeal.client_id, appeal.department_id, now))
-    for reaction in reactions:
-        uow.add_reaction(reaction)
-        events.append(
-            ReactionScheduled(
-                reaction.id,
-                reaction.client_id,
-                reaction.department_id,
-                reaction.employee_id,
-                reaction.due_at,
-            )
-        )
-    return events
 
 
 def _day_errors(path: str, value: object) -> list[FieldError]:
@@ -176,7 +155,7 @@ class ServiceUseCases:
             decision = _satisfaction.record_satisfaction(
                 call, client=client, staff=staff, policy=self.policy
             )
-            events = _record(uow, (decision.appeal,), decision.reactions, now)
+            events = record_appeals_and_reactions(uow, (decision.appeal,), decision.reactions, now)
             if decision.claim is not None:
                 events += self._store_claim(uow, decision.claim, now)
             if decision.last_call is not None:
@@ -196,7 +175,7 @@ class ServiceUseCases:
     @staticmethod
     def _store_claim(uow: UnitOfWork, decision: ClaimDecision, now: datetime) -> list[Event]:
         appeals = (decision.appeal,) if decision.appeal is not None else ()
-        events = _record(uow, appeals, decision.reactions, now)
+        events = record_appeals_and_reactions(uow, appeals, decision.reactions, now)
         uow.add_claim(decision.claim)
         return events
 
@@ -263,7 +242,7 @@ class ServiceUseCases:
                 policy=self.policy,
             )
             stored = uow.update_claim(decision.claim)
-            events = _record(uow, (), decision.reactions, now)
+            events = record_appeals_and_reactions(uow, (), decision.reactions, now)
         self._publish(events)
         return attrs.evolve(decision, claim=stored)
 
@@ -332,7 +311,9 @@ class ServiceUseCases:
                 problem=problem,
                 by=by,
             )
-            events = _record(uow, (_visits.visit_appeal(visit, contract, policy=rules),), (), now)
+            events = record_appeals_and_reactions(
+                uow, (_visits.visit_appeal(visit, contract, policy=rules),), (), now
+            )
             uow.add_visit(visit)
         self._publish(events)
         return visit
@@ -429,7 +410,7 @@ class ServiceUseCases:
                         uow.get_reaction(reaction.id)
                     except NotFoundError:
                         fresh.append(reaction)
-            events = _record(uow, appeals, fresh, moment)
+            events = record_appeals_and_reactions(uow, appeals, fresh, moment)
         self._publish(events)
         return SlaCheck(at=moment, breaches=breaches, escalated=tuple(fresh))
 
