@@ -153,6 +153,21 @@ class SQLUnitOfWork:
         row = self._x(sql, params).fetchone()
         return None if row is None else row[0]
 
+    def _need_client(self, client_id: ClientId) -> None:
+        if self._one("SELECT 1 FROM clients WHERE id=?", (client_id,)) is None:
+            raise NotFoundError("client", client_id)
+
+    def _race_error(
+        self, exc: Exception, kind: str, key: object, client_id: ClientId | None
+    ) -> Exception:
+        """The clientops error for an integrity error of a write of a record with a client: a
+        race the checks before it could not see (another transaction took the id, or removed
+        the client, meanwhile)."""
+        what = self._violated(exc)
+        if "client" in what or "FOREIGN KEY" in what:
+            return NotFoundError("client", client_id or "")
+        return DuplicateError(kind, key)
+
     def _staff_write(self) -> None:
         self._staff_changed = True
         self._x("UPDATE meta SET value=value+1 WHERE key='staff_rev'")
@@ -324,8 +339,7 @@ class SQLUnitOfWork:
 
     # -- appeals, reactions --------------------------------------------------------------
     def add_appeal(self, appeal: Appeal) -> None:
-        if self._one("SELECT 1 FROM clients WHERE id=?", (appeal.client_id,)) is None:
-            raise NotFoundError("client", appeal.client_id)
+        self._need_client(appeal.client_id)
         try:
             self._x(
                 "INSERT INTO appeals(id, client_id, version, doc) VALUES (?, ?, ?, ?)",
@@ -417,8 +431,7 @@ class SQLUnitOfWork:
 
     # -- onboardings ---------------------------------------------------------------------
     def add_onboarding(self, onboarding: Onboarding) -> None:
-        if self._one("SELECT 1 FROM clients WHERE id=?", (onboarding.client_id,)) is None:
-            raise NotFoundError("client", onboarding.client_id)
+        self._need_client(onboarding.client_id)
         try:
             self._x(
                 "INSERT INTO onboardings(id, client_id, manager_id, finished, version, doc) "
@@ -481,8 +494,7 @@ class SQLUnitOfWork:
         return DuplicateError("order", order.id)
 
     def add_order(self, order: Order) -> None:
-        if self._one("SELECT 1 FROM clients WHERE id=?", (order.client_id,)) is None:
-            raise NotFoundError("client", order.client_id)
+        self._need_client(order.client_id)
         taken = self._x(
             "SELECT id, number FROM orders WHERE id=? OR number=?", (order.id, order.number)
         ).fetchall()
@@ -514,8 +526,7 @@ class SQLUnitOfWork:
 
     def update_order(self, order: Order) -> Order:
         self._check_number(order)
-        if self._one("SELECT 1 FROM clients WHERE id=?", (order.client_id,)) is None:
-            raise NotFoundError("client", order.client_id)  # checked: PostgreSQL would abort
+        self._need_client(order.client_id)  # checked: PostgreSQL would abort
         new = attrs.evolve(order, version=order.version + 1)
         try:
             self._bump(
@@ -555,18 +566,9 @@ class SQLUnitOfWork:
         at = entry.at
         return (entry.client_id, entry.employee_id, None if at is None else self._ts(at))
 
-    def _call_error(self, exc: Exception, entry: CallLogEntry) -> Exception:
-        what = self._violated(exc)
-        if "client" in what or "FOREIGN KEY" in what:
-            return NotFoundError("client", entry.client_id or "")
-        return DuplicateError("call", entry.call_id)
-
     def _call_client(self, entry: CallLogEntry) -> None:
-        if (
-            entry.client_id is not None
-            and self._one("SELECT 1 FROM clients WHERE id=?", (entry.client_id,)) is None
-        ):
-            raise NotFoundError("client", entry.client_id)
+        if entry.client_id is not None:
+            self._need_client(entry.client_id)
 
     def add_call(self, entry: CallLogEntry) -> None:
         self._call_client(entry)
@@ -579,7 +581,7 @@ class SQLUnitOfWork:
                 (entry.call_id, *self._call_params(entry), entry.version, dump(entry)),
             )
         except self.integrity_errors as exc:
-            raise self._call_error(exc, entry) from None
+            raise self._race_error(exc, "call", entry.call_id, entry.client_id) from None
 
     def find_call(self, call_id: str) -> CallLogEntry | None:
         doc = self._one("SELECT doc FROM calls WHERE id=?", (call_id,))
@@ -598,7 +600,7 @@ class SQLUnitOfWork:
                 (*self._call_params(new), dump(new)),
             )
         except self.integrity_errors as exc:
-            raise self._call_error(exc, entry) from None
+            raise self._race_error(exc, "call", entry.call_id, entry.client_id) from None
         return new
 
     def calls_between(self, start: datetime, end: datetime) -> tuple[CallLogEntry, ...]:
@@ -615,20 +617,6 @@ class SQLUnitOfWork:
         return tuple(load(doc, CallLogEntry) for (doc,) in rows)
 
     # -- billing: subscriptions ----------------------------------------------------------
-    def _need_client(self, client_id: ClientId) -> None:
-        if self._one("SELECT 1 FROM clients WHERE id=?", (client_id,)) is None:
-            raise NotFoundError("client", client_id)
-
-    def _race_error(
-        self, exc: Exception, kind: str, key: object, client_id: ClientId | None
-    ) -> Exception:
-        """The clientops error for an integrity error of a billing write: a race the checks
-        before it could not see (another transaction took the id meanwhile)."""
-        what = self._violated(exc)
-        if "client" in what or "FOREIGN KEY" in what:
-            return NotFoundError("client", client_id or "")
-        return DuplicateError(kind, key)
-
     def add_subscription(self, subscription: Subscription) -> None:
         self._need_client(subscription.client_id)
         if self._one("SELECT 1 FROM subscriptions WHERE id=?", (subscription.id,)) is not None:
