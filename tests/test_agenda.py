@@ -13,12 +13,14 @@ import pytest
 
 import clientops
 from clientops import ClientOps, EmployeeId, Money, PluginHost
+from clientops.adapters.memory import MemoryStorage
 from clientops.adapters.sqlite import SQLiteStorage
 from clientops.agenda import Agenda, AgendaItem, AgendaKind, build_agenda
 from clientops.billing import Month, Subscription, SubscriptionId
 from clientops.claims import ClaimSource
 from clientops.errors import NotFoundError, ValidationError
 from clientops.model import ClientId, DepartmentId
+from clientops.ports import Storage
 from clientops.testing import a_client, a_reaction, a_service_contract, a_staff, an_appeal
 
 ANNA = EmployeeId("anna")
@@ -245,3 +247,66 @@ def test_the_agenda_on_postgresql(postgres_url: str, clock: Clock) -> None:
         agenda = ops.daily_agenda(ANNA, date(2026, 11, 24))
         assert [i.kind for i in agenda.items] == [AgendaKind.SATISFACTION_CALL, AgendaKind.TOUCH]
         assert attrs.evolve(agenda, items=()).employee_id == ANNA
+
+
+# ------------------------------------------------------------------- one order, two paths
+
+
+@pytest.mark.parametrize("store", ["sqlite", "memory"])
+def test_the_stored_agenda_is_in_the_order_of_build_agenda(
+    store: str, db_path: Path, clock: Clock
+) -> None:
+    """The use case puts store rows straight into order (the store sorts the big lists);
+    build_agenda sorts whatever it is given. The two must agree, ties included: reactions
+    due at one moment for clients whose names and ids sort differently, late and today's
+    satisfaction calls, reminders from the billing rule and from a scheduled reaction."""
+    storage: Storage = SQLiteStorage(db_path) if store == "sqlite" else MemoryStorage()
+    with ClientOps(storage, host=PluginHost(entry_points=False), clock=clock) as ops:
+        ops.add_staff(a_staff())
+        names = ["ООО «Яблоко»", "ООО «Арбуз»", "ООО «арбуз»", "ИП Ёлкин", "ООО «Арбуз»"]
+        cards = [
+            ops.add_client(a_client(id=ClientId(f"c{9 - n}"), name=name, manager_id=ANNA))
+            for n, name in enumerate(names)
+        ]
+        same = clock.now - timedelta(hours=2)
+        for n, card in enumerate(cards):
+            reaction_due(ops, card, same, f"Одновременно {n}")
+            reaction_due(ops, card, clock.now + timedelta(hours=n % 3), f"Сегодня {n}")
+            ops.assign_client(card.id, ANNA, on=date(2026, 11, 1) + timedelta(days=n % 3 * 3))
+        for card in cards[:2]:
+            ops.add_subscription(
+                Subscription(SubscriptionId(f"s-{card.id}"), card.id, Money(900), date(2026, 1, 1))
+            )
+        clock.to(date(2026, 11, 13))
+        ops.run_billing(Month(2026, 11))
+        clock.to(date(2026, 11, 23))
+        ops.billing_reminders()  # one of the two reminders is scheduled as a reaction today
+        clock.to(date(2026, 11, 24), hour=12)
+        agenda = ops.daily_agenda(ANNA)
+        kinds = {i.kind for i in agenda.items}
+        assert {AgendaKind.REACTION, AgendaKind.SATISFACTION_CALL} <= kinds
+        assert AgendaKind.PAYMENT_REMINDER in kinds
+        assert any(i.overdue for i in agenda.of_kind(AgendaKind.SATISFACTION_CALL))
+        assert build_agenda(ANNA, agenda.day, agenda.items, now=clock.now, tz=ops.policy.tz) == (
+            agenda
+        )
+        # and everyone's agenda is the same agendas
+        by_id = {a.employee_id: a for a in ops.agenda_for_everyone()}
+        assert by_id[ANNA] == agenda
+
+
+def test_everyone_leaves_the_garbage_collector_as_it_found_it(ops: ClientOps) -> None:
+    import gc
+
+    assert gc.isenabled()
+    ops.agenda_for_everyone()
+    assert gc.isenabled()
+    with pytest.raises(NotFoundError):
+        ops.department_agenda(DepartmentId("nowhere"))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        ops.agenda_for_everyone()
+        assert not gc.isenabled()  # the application's choice is kept
+    finally:
+        gc.enable()

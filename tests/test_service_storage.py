@@ -59,7 +59,8 @@ def check(
     mine = [r for r in rows if manager in (None, r.manager_id)]
     expected = satisfaction_due(mine, day, policy=policy, calendar=CALENDAR)
     found = due_through_the_store(storage, day, policy, manager)
-    assert [r.client_id for r in found] == sorted(r.client_id for r in found)
+    # by client name, then id: the order the agenda lists calls due on the same day in
+    assert list(found) == sorted(found, key=lambda r: (r.client_name, r.client_id))
     assert sorted(found, key=lambda r: r.client_id) == sorted(
         (r for r in mine if r.client_id in {d.client_id for d in expected}),
         key=lambda r: r.client_id,

@@ -8,21 +8,25 @@ uses it.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
-from clientops.agenda import Agenda, AgendaItem, AgendaKind, TouchKind, build_agenda
+from clientops.agenda import Agenda, AgendaItem, AgendaKind, Groups, TouchKind, _Ranking
 from clientops.errors import NotFoundError
 from clientops.model import ClientId, DepartmentId, EmployeeId
 from clientops.policy import Policy
 from clientops.ports import Storage, UnitOfWork
-from clientops.rules.billing import reminder_calls
-from clientops.rules.satisfaction import satisfaction_due, satisfaction_due_bounds
+from clientops.rules.billing import _REMINDER_ID_PREFIX, _reminders
+from clientops.rules.satisfaction import _Cadence, satisfaction_due_bounds
 from clientops.rules.service_visits import emergency_deadline
 from clientops.service_visits import VisitKind
 from clientops.workdays import next_working_day
 
-#: The id prefix of the billing reminder calls (``rules.billing.reminder_reaction_id``).
-_REMINDER_PREFIX = "billing-reminder-"
+_REACTION = AgendaKind.REACTION
+_REMINDER = AgendaKind.PAYMENT_REMINDER
+_SATISFACTION = AgendaKind.SATISFACTION_CALL
 
 _TOUCH_WORDS = {
     TouchKind.BIRTHDAY: "день рождения: поздравить",
@@ -55,33 +59,36 @@ class AgendaUseCases:
             staff = uow.staff()
             if staff.employee(manager) is None:
                 raise NotFoundError("employee", manager)
-            shared = _Shared(uow, self.policy, day)
+            shared = _Shared(uow, self.policy, day, now)
             return self._agenda(uow, shared, manager, day, now)
 
     def department_agenda(
         self, department: DepartmentId, day: date | None = None
     ) -> tuple[Agenda, ...]:
         """The agenda of every member of ``department``, by employee id. An unknown
-        department raises NotFoundError."""
+        department raises NotFoundError. Automatic garbage collection is paused while the
+        agendas are built: many long-lived items, none of them garbage."""
         day = day or self.today()
         now = self.now()
-        with self.storage.unit_of_work() as uow:
+        with _batch(), self.storage.unit_of_work() as uow:
             staff = uow.staff()
             if staff.department(department) is None:
                 raise NotFoundError("department", department)
-            shared = _Shared(uow, self.policy, day)
+            shared = _Shared(uow, self.policy, day, now)
             return tuple(
                 self._agenda(uow, shared, e.id, day, now)
                 for e in sorted(staff.members(department), key=lambda e: e.id)
             )
 
     def agenda_for_everyone(self, day: date | None = None) -> tuple[Agenda, ...]:
-        """The agenda of every employee, by employee id, read in one unit of work."""
+        """The agenda of every employee, by employee id, read in one unit of work.
+        Automatic garbage collection is paused while the agendas are built: hundreds of
+        thousands of long-lived items at a million clients, none of them garbage."""
         day = day or self.today()
         now = self.now()
-        with self.storage.unit_of_work() as uow:
+        with _batch(), self.storage.unit_of_work() as uow:
             staff = uow.staff()
-            shared = _Shared(uow, self.policy, day)
+            shared = _Shared(uow, self.policy, day, now)
             return tuple(
                 self._agenda(uow, shared, e.id, day, now)
                 for e in sorted(staff.employees, key=lambda e: e.id)
@@ -91,79 +98,90 @@ class AgendaUseCases:
     def _agenda(
         self, uow: UnitOfWork, shared: _Shared, manager: EmployeeId, day: date, now: datetime
     ) -> Agenda:
-        tz = self.policy.tz
-        start = datetime.combine(day, time(), tz)
-        end = start + timedelta(days=1)
-        items: list[AgendaItem] = []
-        reminded: set[ClientId] = set()
-        for due in uow.due_reactions(manager, until=end):
-            reminder = due.reaction_id.startswith(_REMINDER_PREFIX)
-            if reminder:
-                reminded.add(due.client_id)
-            items.append(
-                AgendaItem(
-                    AgendaKind.PAYMENT_REMINDER if reminder else AgendaKind.REACTION,
-                    due.topic,
-                    due.client_id,
-                    due.client_name,
-                    due_at=due.due_at,
-                    ref=due.reaction_id,
-                )
-            )
-        items += self._satisfaction(uow, manager, day)
-        items += self._payments(uow, manager, day, reminded)
-        items += self._claims(shared, manager)
-        items += self._service(uow, shared, manager, day, start, end)
-        items += self._touches(uow, shared, manager)
-        return build_agenda(manager, day, items, now=now, tz=tz)
+        # the hot path: thousands of store rows per manager become items, put straight into
+        # their groups in order (the store sorts the two big lists); only small groups are
+        # sorted here, with one float per overdue item for the final merge (_Ranking)
+        ranking = shared.ranking
+        groups = ranking.groups()
+        reminded = self._reactions(uow, shared, manager, groups)
+        self._satisfaction(uow, shared, manager, groups)
+        small = self._payments(uow, shared, manager, day, reminded)
+        small += self._claims(shared, manager)
+        small += self._service(uow, shared, manager, day)
+        small += self._touches(uow, shared, manager)
+        if small:
+            for item in small:
+                ranking.add(groups, item)
+            for key in {(late, item.kind) for item in small for late in (True, False)}:
+                groups[key].sort(key=ranking.within)
+        return ranking.agenda(manager, groups)
 
-    def _satisfaction(self, uow: UnitOfWork, manager: EmployeeId, day: date) -> list[AgendaItem]:
-        policy = self.policy.satisfaction
-        bounds = satisfaction_due_bounds(day, policy, self.policy.calendar)
-        rows = uow.satisfaction_calls_due(bounds, manager_id=manager)
-        return [
-            AgendaItem(
-                AgendaKind.SATISFACTION_CALL,
-                call.reason,
-                call.client_id,
-                call.client_name,
-                due_on=call.due_on,
-                ref=f"satisfaction-{call.client_id}",
+    @staticmethod
+    def _reactions(
+        uow: UnitOfWork, shared: _Shared, manager: EmployeeId, groups: Groups
+    ) -> set[ClientId]:
+        """The open reactions due by the end of the day, in the store's order (due time,
+        client name, id); billing's reminder calls among them are payment reminders.
+        Returns the clients reminded so."""
+        now = shared.ranking.now
+        reminded: set[ClientId] = set()
+        late_reactions, reactions = groups[True, _REACTION], groups[False, _REACTION]
+        late_reminders, reminders = groups[True, _REMINDER], groups[False, _REMINDER]
+        for rid, cid, name, _, topic, due_at in uow.due_reactions(manager, until=shared.end):
+            late = due_at < now
+            if rid.startswith(_REMINDER_ID_PREFIX):
+                reminded.add(cid)
+                item = AgendaItem(_REMINDER, topic, cid, name, due_at, None, rid, late)
+                (late_reminders if late else reminders).append(item)
+            else:
+                item = AgendaItem(_REACTION, topic, cid, name, due_at, None, rid, late)
+                (late_reactions if late else reactions).append(item)
+        return reminded
+
+    @staticmethod
+    def _satisfaction(
+        uow: UnitOfWork, shared: _Shared, manager: EmployeeId, groups: Groups
+    ) -> None:
+        """The satisfaction calls due (late ones included): the store selects the clients by
+        the bounds, by client name and id (the order within a due day); the cadence gives
+        each its due day and reason. Today's calls are then in order, the late ones are put
+        in order by the final merge (a stable sort by due moment)."""
+        day = shared.day
+        cadence = shared.cadence
+        late_calls, calls = groups[True, _SATISFACTION], groups[False, _SATISFACTION]
+        for row in uow.satisfaction_calls_due(shared.satisfaction_bounds, manager_id=manager):
+            cid, name = row.client_id, row.client_name
+            last, assigned = row.last_call, row.assigned_on
+            due = cadence.due_on(last, assigned)
+            if due > day:
+                continue
+            reason = cadence.reason(name, last, assigned)
+            late = due < day
+            item = AgendaItem(
+                _SATISFACTION, reason, cid, name, None, due, f"satisfaction-{cid}", late
             )
-            for call in satisfaction_due(rows, day, policy=policy, calendar=self.policy.calendar)
-        ]
+            (late_calls if late else calls).append(item)
 
     def _payments(
         self,
         uow: UnitOfWork,
+        shared: _Shared,
         manager: EmployeeId,
         day: date,
         reminded: set[ClientId],
     ) -> list[AgendaItem]:
         """The reminder calls the billing rules give for today that are not scheduled as
         reactions yet (``billing_reminders`` not run today)."""
-        found = uow.open_invoices_managed_by(manager)
-        if not found:
+        owed = uow.open_invoices_managed_by(manager)
+        if not owed:
             return []
-        names = {invoice.client_id: name for invoice, name in found}
-        calls = reminder_calls(
-            day,
-            [invoice for invoice, _ in found],
-            self.policy.billing,
-            self.policy.calendar,
-            tz=self.policy.tz,
-        )
+        policy = self.policy
         return [
-            AgendaItem(
-                AgendaKind.PAYMENT_REMINDER,
-                call.topic,
-                call.client_id,
-                names[call.client_id],
-                due_at=call.due_at,
-                ref=call.id,
+            AgendaItem(_REMINDER, topic, client, invoices[0].client_name, due_at, None, rid)
+            for client, rid, topic, _, due_at, invoices in _reminders(
+                day, owed, policy.billing, policy.calendar, shared.tz
             )
-            for call in calls
-            if call.client_id not in reminded
+            if client not in reminded
         ]
 
     @staticmethod
@@ -182,13 +200,7 @@ class AgendaUseCases:
         ]
 
     def _service(
-        self,
-        uow: UnitOfWork,
-        shared: _Shared,
-        manager: EmployeeId,
-        day: date,
-        start: datetime,
-        end: datetime,
+        self, uow: UnitOfWork, shared: _Shared, manager: EmployeeId, day: date
     ) -> list[AgendaItem]:
         items: list[AgendaItem] = []
         for visit in shared.visits:
@@ -227,7 +239,7 @@ class AgendaUseCases:
                         ref=visit.id,
                     )
                 )
-        for training in uow.trainings_between(start, end, manager_id=manager):
+        for training in uow.trainings_between(shared.start, shared.end, manager_id=manager):
             items.append(
                 AgendaItem(
                     AgendaKind.TRAINING,
@@ -267,12 +279,21 @@ class AgendaUseCases:
 
 
 class _Shared:
-    """What every agenda of one day shares, read once: open claims and visits (few), the
-    day's month-days for touches, the holidays before the next working day."""
+    """What every agenda of one day shares, read or computed once: the day's bounds and
+    order, the satisfaction cadence, open claims and visits (few), the day's month-days for
+    touches, the holidays before the next working day."""
 
-    def __init__(self, uow: UnitOfWork, policy: Policy, day: date) -> None:
+    def __init__(self, uow: UnitOfWork, policy: Policy, day: date, now: datetime) -> None:
         self.uow = uow
         self.day = day
+        self.tz = tz = policy.tz
+        self.start = datetime.combine(day, time(), tz)
+        self.end = self.start + timedelta(days=1)
+        self.ranking = _Ranking(day, now, tz)
+        self.cadence = _Cadence(day, policy.satisfaction, policy.calendar)
+        self.satisfaction_bounds = satisfaction_due_bounds(
+            day, policy.satisfaction, policy.calendar
+        )
         self.claims = uow.open_claims()
         self.visits = uow.open_visits()
         self._clients: dict[ClientId, tuple[str, EmployeeId | None]] = {}
@@ -291,6 +312,26 @@ class _Shared:
 
     def manager_of(self, client_id: ClientId) -> EmployeeId | None:
         return self._card(client_id)[1]
+
+
+@contextmanager
+def _batch() -> Iterator[None]:
+    """Pause CPython's automatic garbage collection while many agendas are built, and
+    restore it after (also on an error; left alone when the application has it off).
+
+    Everyone's agenda is hundreds of thousands of items that all outlive the call, and none
+    of them is cyclic garbage. With collection on, each growth of the heap by a quarter
+    triggers a full collection that walks every tracked object of the process again: at a
+    million clients that is about 0.6 s of the 2 s it takes (bench/README.md). Nothing
+    collectable is made meanwhile, so pausing changes only when, not what, is collected."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _month_days(day: date) -> tuple[str, ...]:

@@ -41,7 +41,7 @@ import re
 import string
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, NewType
+from typing import Any, NamedTuple, NewType
 
 import attrs
 
@@ -65,6 +65,7 @@ __all__ = [
     "InvoiceLine",
     "InvoiceStatus",
     "Month",
+    "OwedInvoice",
     "Pause",
     "Payment",
     "PaymentId",
@@ -604,6 +605,45 @@ class Invoice:
         if not self.is_open:
             return 0
         return max(0, (day - self.due_date).days)
+
+
+class OwedInvoice(NamedTuple):
+    """An open invoice as the agenda and the reminders read it, without the lines: its
+    number, client (and the client's name, ``""`` when not read), month, issue and due dates
+    and what is still to be paid. A store answers
+    :meth:`~clientops.ports.UnitOfWork.open_invoices_managed_by` with these from columns,
+    without loading whole invoices; :meth:`of` makes one from an :class:`Invoice`.
+
+    >>> from clientops.documents import InvoiceLine
+    >>> from clientops.model import ClientId, Money
+    >>> invoice = Invoice(InvoiceId("i1"), "25", ClientId("c1"), Month(2026, 11),
+    ...                   date(2026, 11, 13), date(2026, 11, 20),
+    ...                   (InvoiceLine("Обслуживание", "мес.", 1, Money(1200)),), Decimal(20))
+    >>> OwedInvoice.of(invoice, client_name="ООО «Ромашка»").outstanding
+    Money(amount=Decimal('1200.00'), currency='RUB')
+    """
+
+    id: InvoiceId
+    number: str
+    client_id: ClientId
+    period: Month
+    issue_date: date
+    due_date: date
+    outstanding: Money
+    client_name: str = ""
+
+    @classmethod
+    def of(cls, invoice: Invoice, *, client_name: str = "") -> OwedInvoice:
+        return cls(
+            invoice.id,
+            invoice.number,
+            invoice.client_id,
+            invoice.period,
+            invoice.issue_date,
+            invoice.due_date,
+            invoice.outstanding,
+            client_name,
+        )
 
 
 # --------------------------------------------------------------------------- payments

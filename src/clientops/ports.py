@@ -24,6 +24,7 @@ from clientops.billing import (
     Invoice,
     InvoiceId,
     Month,
+    OwedInvoice,
     Payment,
     PaymentId,
     Subscription,
@@ -124,7 +125,8 @@ class UnitOfWork(Protocol):
 
     def due_reactions(self, employee_id: EmployeeId, *, until: datetime) -> tuple[DueReaction, ...]:
         """The employee's open reactions due at or before ``until``, earliest (most overdue)
-        first: one set-based query, not a scan of the clients."""
+        first, then by client name and reaction id (names and ids compared by code point):
+        one set-based query, not a scan of the clients."""
 
     # onboardings ---------------------------------------------------------------------
     def add_onboarding(self, onboarding: Onboarding) -> None:
@@ -228,10 +230,11 @@ class UnitOfWork(Protocol):
     def open_invoices(self) -> tuple[Invoice, ...]:
         """Every invoice still to be paid (issued or partly paid), oldest first."""
 
-    def open_invoices_managed_by(self, manager_id: EmployeeId) -> tuple[tuple[Invoice, str], ...]:
+    def open_invoices_managed_by(self, manager_id: EmployeeId) -> tuple[OwedInvoice, ...]:
         """The open invoices (issued or partly paid) of the clients whose card names
-        ``manager_id``, oldest first, each with its client's name: one set-based query, for
-        the agenda."""
+        ``manager_id``, oldest first, as :class:`~clientops.billing.OwedInvoice` rows with
+        the client's name and what is still owed: one set-based query, for the agenda,
+        without loading whole invoices."""
 
     def invoice_numbers(self, year: int) -> tuple[str, ...]:
         """The numbers of the invoices issued in ``year`` (by issue date), any order: what the
@@ -325,7 +328,8 @@ class UnitOfWork(Protocol):
     ) -> tuple[AssignedClient, ...]:
         """The assigned clients (of ``manager_id``, or of everyone) a satisfaction call is due
         to by ``bounds`` (:func:`~clientops.rules.satisfaction.satisfaction_due_bounds`), with
-        their names, by client id: one set-based query, not a scan of the clients. Exactly the
+        their names, by client name, then client id (compared by code point): one set-based
+        query, not a scan of the clients. Exactly the
         clients :func:`~clientops.rules.satisfaction.satisfaction_due` selects on
         ``bounds.day``."""
 

@@ -52,6 +52,7 @@ from clientops.billing import (
     InvoiceLine,
     InvoiceStatus,
     Month,
+    OwedInvoice,
     Pause,
     Payment,
     PaymentId,
@@ -1503,22 +1504,30 @@ class StorageContract:
             for invoice in (first, paid, second, other):
                 uow.add_invoice(invoice)
             uow.update_invoice(attrs.evolve(paid, status=InvoiceStatus.PAID, paid=paid.total))
-        with storage.unit_of_work() as uow:
-            assert uow.open_invoices_managed_by(anna) == (
-                (first, "ООО «Моё»"),
-                (second, "ООО «Моё»"),
+            # a part paid: what is still owed is read
+            part = Money(first.total.amount - 1000)
+            first = uow.update_invoice(
+                attrs.evolve(first, status=InvoiceStatus.PARTLY_PAID, paid=part)
             )
-            assert uow.open_invoices_managed_by(oleg) == ((other, "ООО «Чужое»"),)
+        with storage.unit_of_work() as uow:
+            assert uow.open_invoices_managed_by(anna)[0].outstanding == Money("1000")
+            assert uow.open_invoices_managed_by(anna) == (
+                OwedInvoice.of(first, client_name="ООО «Моё»"),
+                OwedInvoice.of(second, client_name="ООО «Моё»"),
+            )
+            assert uow.open_invoices_managed_by(oleg) == (
+                OwedInvoice.of(other, client_name="ООО «Чужое»"),
+            )
             assert uow.open_invoices_managed_by(EmployeeId("nobody")) == ()
-            # the lookup follows the card's manager, and a later invoice of the card too
-            uow.update_client(attrs.evolve(theirs, manager_id=anna))
+            # the lookup follows the card's manager and name, and a later invoice of the card
+            uow.update_client(attrs.evolve(theirs, manager_id=anna, name="ООО «Наше»"))
             late = an_invoice(theirs)
             uow.add_invoice(late)
-            assert [i.id for i, _ in uow.open_invoices_managed_by(anna)] == [
-                first.id,
-                second.id,
-                other.id,
-                late.id,
+            assert [(i.id, i.client_name) for i in uow.open_invoices_managed_by(anna)] == [
+                (first.id, "ООО «Моё»"),
+                (second.id, "ООО «Моё»"),
+                (other.id, "ООО «Наше»"),
+                (late.id, "ООО «Наше»"),
             ]
             assert uow.open_invoices_managed_by(oleg) == ()
 
@@ -2088,6 +2097,11 @@ class StorageContract:
             assert uow.satisfaction_of(card.id) == AssignedClient(
                 card.id, EmployeeId("petrov"), date(2026, 2, 2), date(2026, 2, 20), card.name
             )
+            uow.update_client(attrs.evolve(card, name="ООО «Лютик»"))  # the name follows
+        with storage.unit_of_work() as uow:
+            found = uow.satisfaction_of(card.id)
+            assert found is not None
+            assert found.client_name == "ООО «Лютик»"
         with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
             uow.put_satisfaction(ClientId("ghost"), _ANNA, date(2026, 1, 12), None)
         assert (err.value.kind, err.value.key) == ("client", "ghost")

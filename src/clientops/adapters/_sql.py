@@ -9,8 +9,9 @@ by, so a new field of a record never needs a schema migration.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
 
 import attrs
@@ -24,6 +25,7 @@ from clientops.billing import (
     InvoiceId,
     InvoiceStatus,
     Month,
+    OwedInvoice,
     Payment,
     PaymentId,
     Subscription,
@@ -45,6 +47,7 @@ from clientops.model import (
     DueReaction,
     Employee,
     EmployeeId,
+    Money,
     Reaction,
     ReactionId,
     ReactionKind,
@@ -97,6 +100,18 @@ def load(doc: str, cls: type[T]) -> T:
     return CONVERTER.structure(json.loads(doc), cls)
 
 
+class _Days(dict[Any, date]):
+    """Stored days read once each: a list of thousands of rows holds a few dozen dates."""
+
+    def __init__(self, read: Callable[[Any], date]) -> None:
+        super().__init__()
+        self._read = read
+
+    def __missing__(self, value: Any) -> date:
+        day = self[value] = self._read(value)
+        return day
+
+
 class StaffCache:
     """A store's cached staff directory, valid while ``meta.staff_rev`` is unchanged."""
 
@@ -111,6 +126,9 @@ class SQLUnitOfWork:
     integrity_errors: ClassVar[tuple[type[Exception], ...]] = ()
     #: appended to the outbox claim's inner SELECT (PostgreSQL: ``FOR UPDATE SKIP LOCKED``)
     claim_lock: ClassVar[str] = ""
+    #: appended to a text column ordered by code point (PostgreSQL: ``COLLATE "C"``; SQLite
+    #: compares UTF-8 bytes, which is the same order)
+    by_code: ClassVar[str] = ""
 
     def __init__(self, staff_cache: StaffCache) -> None:
         self._staff_cache = staff_cache
@@ -127,6 +145,10 @@ class SQLUnitOfWork:
     def _ts(self, moment: datetime) -> Any:
         """A timestamp as the driver stores it."""
         raise NotImplementedError
+
+    def _amount(self, value: Decimal) -> Any:
+        """An amount as the driver stores it (SQLite: exact decimal text)."""
+        return str(value)
 
     def _from_ts(self, value: Any) -> datetime:
         """A stored timestamp, aware."""
@@ -313,7 +335,19 @@ class SQLUnitOfWork:
         self._x("DELETE FROM client_phones WHERE client_id=?", (client.id,))
         self._x("DELETE FROM client_contracts WHERE client_id=?", (client.id,))
         self._index_client(new, keys)
-        self._x("UPDATE invoices SET manager_id=? WHERE client_id=?", (new.manager_id, new.id))
+        # the copies the agenda reads without joining the card (unchanged rows left alone)
+        self._x(
+            "UPDATE invoices SET manager_id=?, client_name=? WHERE client_id=?",
+            (new.manager_id, new.name, new.id),
+        )
+        self._x(
+            "UPDATE reactions SET client_name=? WHERE client_id=? AND client_name<>?",
+            (new.name, new.id, new.name),
+        )
+        self._x(
+            "UPDATE satisfaction SET client_name=? WHERE client_id=? AND client_name<>?",
+            (new.name, new.id, new.name),
+        )
         return new
 
     def find_clients(self, query: ClientQuery) -> tuple[Client, ...]:
@@ -365,7 +399,8 @@ class SQLUnitOfWork:
         try:
             self._x(
                 "INSERT INTO reactions(id, appeal_id, client_id, department_id, employee_id, "
-                "due_at, done, version, doc, kind, topic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "due_at, done, version, doc, kind, topic, client_name) VALUES (?, ?, ?, ?, ?, ?, "
+                "?, ?, ?, ?, ?, coalesce((SELECT name FROM clients WHERE id=?), ''))",
                 (
                     reaction.id,
                     reaction.appeal_id,
@@ -378,6 +413,7 @@ class SQLUnitOfWork:
                     dump(reaction),
                     reaction.kind.value,
                     reaction.topic,
+                    reaction.client_id,
                 ),
             )
         except self.integrity_errors:
@@ -417,11 +453,12 @@ class SQLUnitOfWork:
 
     def due_reactions(self, employee_id: EmployeeId, *, until: datetime) -> tuple[DueReaction, ...]:
         rows = self._x(
-            "SELECT r.id, r.client_id, c.name, r.kind, r.topic, r.due_at "
-            "FROM reactions r JOIN clients c ON c.id = r.client_id "
-            "WHERE r.employee_id=? AND r.done=0 AND r.due_at<=? ORDER BY r.due_at, r.seq",
+            # one covering index (reactions_open), no join: the name is kept on the reaction
+            "SELECT id, client_id, client_name, kind, topic, due_at FROM reactions "
+            "WHERE employee_id=? AND done=0 AND due_at<=? "
+            f"ORDER BY due_at, client_name{self.by_code}, id{self.by_code}",
             (employee_id, self._ts(until)),
-        ).fetchall()
+        )  # read row by row: each driver row is freed as soon as it is converted
         kinds = _REACTION_KINDS
         ts = self._from_ts
         return tuple(
@@ -670,6 +707,7 @@ class SQLUnitOfWork:
 
     # -- billing: invoices ---------------------------------------------------------------
     def _invoice_params(self, invoice: Invoice) -> tuple[Any, ...]:
+        owed = invoice.outstanding
         return (
             invoice.number,
             invoice_number_key(invoice.number),
@@ -678,6 +716,9 @@ class SQLUnitOfWork:
             str(invoice.period),
             invoice.status.value,
             self._day(invoice.issue_date),
+            self._day(invoice.due_date),
+            self._amount(owed.amount),
+            owed.currency,
         )
 
     def _check_invoice_number(self, invoice: Invoice) -> None:
@@ -704,8 +745,9 @@ class SQLUnitOfWork:
         try:
             self._x(
                 "INSERT INTO invoices(id, number, number_key, client_id, subscription_id, "
-                "period, status, issue_date, version, doc, manager_id) VALUES (?, ?, ?, ?, ?, ?, "
-                "?, ?, ?, ?, (SELECT manager_id FROM clients WHERE id=?))",
+                "period, status, issue_date, due_date, owed, currency, version, doc, manager_id, "
+                "client_name) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, manager_id, "
+                "coalesce(name, '') FROM clients WHERE id=?",
                 (
                     invoice.id,
                     *self._invoice_params(invoice),
@@ -736,8 +778,10 @@ class SQLUnitOfWork:
                 invoice.id,
                 invoice.version,
                 "number=?, number_key=?, client_id=?, subscription_id=?, period=?, status=?, "
-                "issue_date=?, doc=?, manager_id=(SELECT manager_id FROM clients WHERE id=?)",
-                (*self._invoice_params(new), dump(new), new.client_id),
+                "issue_date=?, due_date=?, owed=?, currency=?, doc=?, "
+                "manager_id=(SELECT manager_id FROM clients WHERE id=?), "
+                "client_name=coalesce((SELECT name FROM clients WHERE id=?), '')",
+                (*self._invoice_params(new), dump(new), new.client_id, new.client_id),
             )
         except self.integrity_errors as exc:
             raise self._invoice_error(exc, invoice) from None
@@ -765,15 +809,36 @@ class SQLUnitOfWork:
         )
         return tuple(load(doc, Invoice) for (doc,) in rows)
 
-    def open_invoices_managed_by(self, manager_id: EmployeeId) -> tuple[tuple[Invoice, str], ...]:
-        # invoices.manager_id follows the card (set on every invoice write and card update)
+    def open_invoices_managed_by(self, manager_id: EmployeeId) -> tuple[OwedInvoice, ...]:
+        # one covering index (invoices_manager); manager_id and client_name follow the card
+        # (set on every invoice write and card update), owed and due_date the invoice
         marks = ", ".join("?" * len(_OPEN_INVOICES))
         rows = self._x(
-            "SELECT i.doc, c.name FROM invoices i JOIN clients c ON c.id=i.client_id "
-            f"WHERE i.manager_id=? AND i.status IN ({marks}) ORDER BY i.seq",
+            "SELECT id, number, client_id, period, issue_date, due_date, owed, currency, "
+            f"client_name FROM invoices WHERE manager_id=? AND status IN ({marks}) "
+            "ORDER BY seq",
             (manager_id, *_OPEN_INVOICES),
         )
-        return tuple((load(doc, Invoice), name) for doc, name in rows)
+        months: dict[str, Month] = {}
+        day = _Days(self._from_day).__getitem__
+        found: list[OwedInvoice] = []
+        for iid, number, cid, period, issued, due, owed, currency, name in rows:
+            month = months.get(period)
+            if month is None:
+                month = months[period] = Month.parse(period)
+            found.append(
+                OwedInvoice(
+                    iid,
+                    number,
+                    cid,
+                    month,
+                    day(issued),
+                    day(due),
+                    Money(Decimal(owed), currency),
+                    name,
+                )
+            )
+        return tuple(found)
 
     def invoice_numbers(self, year: int) -> tuple[str, ...]:
         first, last = self._day(date(year, 1, 1)), self._day(date(year, 12, 31))
@@ -973,38 +1038,34 @@ class SQLUnitOfWork:
         row = AssignedClient(client_id, manager_id, assigned_on, last_call)
         self._need_client(row.client_id)
         self._x(
-            "INSERT INTO satisfaction(client_id, manager_id, assigned_on, last_call) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT(client_id) DO UPDATE SET "
+            "INSERT INTO satisfaction(client_id, manager_id, assigned_on, last_call, client_name) "
+            "VALUES (?, ?, ?, ?, coalesce((SELECT name FROM clients WHERE id=?), '')) "
+            "ON CONFLICT(client_id) DO UPDATE SET "
             "manager_id=excluded.manager_id, assigned_on=excluded.assigned_on, "
-            "last_call=excluded.last_call",
+            "last_call=excluded.last_call, client_name=excluded.client_name",
             (
                 row.client_id,
                 row.manager_id,
                 self._day(row.assigned_on),
                 None if row.last_call is None else self._day(row.last_call),
+                row.client_id,
             ),
         )
 
     _SATISFACTION = (
-        "SELECT s.client_id, s.manager_id, s.assigned_on, s.last_call, c.name "
-        "FROM satisfaction s JOIN clients c ON c.id = s.client_id "
+        # the client's name is kept on the row (in step with the card): no join
+        "SELECT client_id, manager_id, assigned_on, last_call, client_name FROM satisfaction "
     )
 
     def _assigned(self, rows: Iterable[Sequence[Any]]) -> tuple[AssignedClient, ...]:
-        day = self._from_day
+        day = _Days(self._from_day).__getitem__
         return tuple(
-            AssignedClient(
-                ClientId(cid),
-                EmployeeId(manager),
-                day(assigned),
-                None if last is None else day(last),
-                name or "",
-            )
+            AssignedClient(cid, manager, day(assigned), None if last is None else day(last), name)
             for cid, manager, assigned, last, name in rows
         )
 
     def satisfaction_of(self, client_id: ClientId) -> AssignedClient | None:
-        rows = self._x(self._SATISFACTION + "WHERE s.client_id=?", (client_id,)).fetchall()
+        rows = self._x(self._SATISFACTION + "WHERE client_id=?", (client_id,)).fetchall()
         found = self._assigned(rows)
         return found[0] if found else None
 
@@ -1012,19 +1073,19 @@ class SQLUnitOfWork:
         self, bounds: SatisfactionDueBounds, *, manager_id: EmployeeId | None = None
     ) -> tuple[AssignedClient, ...]:
         # two range conditions, each answered by an index on (manager_id, ...)
-        mine = "" if manager_id is None else "s.manager_id=? AND "
+        mine = "" if manager_id is None else "manager_id=? AND "
         who: tuple[Any, ...] = () if manager_id is None else (manager_id,)
         rows = self._x(
-            f"{self._SATISFACTION}WHERE {mine}s.last_call<=? UNION ALL "
-            f"{self._SATISFACTION}WHERE {mine}s.last_call IS NULL AND s.assigned_on<=? "
-            "ORDER BY 1",
+            f"SELECT * FROM ({self._SATISFACTION}WHERE {mine}last_call<=? UNION ALL "
+            f"{self._SATISFACTION}WHERE {mine}last_call IS NULL AND assigned_on<=?) due "
+            f"ORDER BY client_name{self.by_code}, client_id{self.by_code}",
             (
                 *who,
                 self._day(bounds.last_call_until),
                 *who,
                 self._day(bounds.assigned_until),
             ),
-        ).fetchall()
+        )
         return self._assigned(rows)
 
     # -- service contracts, visits, trainings --------------------------------------------
@@ -1335,3 +1396,22 @@ class SQLUnitOfWork:
                 (status.value, limit),
             )
         return tuple(attrs.evolve(load(doc, OutboxMessage), attempts=n) for doc, n in rows)
+
+    # -- data migrations -----------------------------------------------------------------
+    def backfill_invoice_amounts(self) -> None:
+        """Schema 11: what is still owed on every invoice, and its currency, as columns (the
+        amount needs the invoice's lines and VAT, so it is computed here, not in SQL)."""
+        rows = self._x("SELECT id, doc FROM invoices").fetchall()
+        updates = []
+        for invoice_id, doc in rows:
+            owed = load(doc, Invoice).outstanding
+            updates.append((self._amount(owed.amount), owed.currency, invoice_id))
+        if updates:
+            self._xmany("UPDATE invoices SET owed=?, currency=? WHERE id=?", updates)
+
+
+#: Python steps of a schema migration, by the version they complete: run after that
+#: version's statements, in the same transaction, by both SQL stores.
+BACKFILLS: dict[int, Callable[[SQLUnitOfWork], None]] = {
+    11: SQLUnitOfWork.backfill_invoice_amounts,
+}

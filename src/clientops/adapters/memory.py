@@ -23,6 +23,7 @@ from clientops.billing import (
     Invoice,
     InvoiceId,
     Month,
+    OwedInvoice,
     Payment,
     PaymentId,
     Subscription,
@@ -214,7 +215,7 @@ class _MemoryUnitOfWork:
                 for r in self._read("reactions").values()
                 if r.employee_id == employee_id and not r.done and r.due_at <= until
             ),
-            key=_by_due,
+            key=lambda r: (r.due_at, clients[r.client_id].name, r.id),
         )
         return tuple(
             DueReaction(r.id, r.client_id, clients[r.client_id].name, r.kind, r.topic, r.due_at)
@@ -377,10 +378,10 @@ class _MemoryUnitOfWork:
     def open_invoices(self) -> tuple[Invoice, ...]:
         return tuple(i for i in self._read("invoices").values() if i.status.open)
 
-    def open_invoices_managed_by(self, manager_id: EmployeeId) -> tuple[tuple[Invoice, str], ...]:
+    def open_invoices_managed_by(self, manager_id: EmployeeId) -> tuple[OwedInvoice, ...]:
         clients = self._read("clients")
         return tuple(
-            (i, clients[i.client_id].name)
+            OwedInvoice.of(i, client_name=clients[i.client_id].name)
             for i in self._read("invoices").values()
             if i.status.open and clients[i.client_id].manager_id == manager_id
         )
@@ -524,11 +525,12 @@ class _MemoryUnitOfWork:
             return row.assigned_on <= bounds.assigned_until
 
         rows = self._read("satisfaction")
-        return tuple(
-            self._named(rows[key])
-            for key in sorted(rows)
-            if manager_id in (None, rows[key].manager_id) and due(rows[key])
-        )
+        found = [
+            self._named(row)
+            for row in rows.values()
+            if manager_id in (None, row.manager_id) and due(row)
+        ]
+        return tuple(sorted(found, key=lambda row: (row.client_name, row.client_id)))
 
     # -- service contracts, visits, trainings
     def add_service_contract(self, contract: ServiceContract) -> None:

@@ -33,10 +33,11 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from clientops.adapters._sql import SQLUnitOfWork, StaffCache
+from clientops.adapters._sql import BACKFILLS, SQLUnitOfWork, StaffCache
 from clientops.errors import (
     ClientopsError,
     ConfigurationError,
@@ -295,6 +296,31 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "DROP INDEX satisfaction_assigned",
         "CREATE INDEX satisfaction_due ON satisfaction(manager_id, last_call, assigned_on)",
     ),
+    (
+        "ALTER TABLE reactions ADD COLUMN client_name text NOT NULL DEFAULT ''",
+        "UPDATE reactions SET client_name=clients.name FROM clients "
+        "WHERE clients.id=reactions.client_id AND clients.name IS NOT NULL",
+        "DROP INDEX reactions_employee_due",
+        "CREATE INDEX reactions_open ON reactions(employee_id, due_at, "
+        'client_name COLLATE "C", id COLLATE "C") INCLUDE (client_id, kind, topic) '
+        "WHERE done=0",
+        "ALTER TABLE satisfaction ADD COLUMN client_name text NOT NULL DEFAULT ''",
+        "UPDATE satisfaction SET client_name=clients.name FROM clients "
+        "WHERE clients.id=satisfaction.client_id AND clients.name IS NOT NULL",
+        "DROP INDEX satisfaction_due",
+        "CREATE INDEX satisfaction_due ON satisfaction(manager_id, last_call, assigned_on) "
+        "INCLUDE (client_id, client_name)",
+        "ALTER TABLE invoices ADD COLUMN client_name text NOT NULL DEFAULT ''",
+        "ALTER TABLE invoices ADD COLUMN due_date date",
+        "ALTER TABLE invoices ADD COLUMN owed numeric",
+        "ALTER TABLE invoices ADD COLUMN currency text",
+        "UPDATE invoices SET due_date=((doc::jsonb)->>'due_date')::date",
+        "UPDATE invoices SET client_name=clients.name FROM clients "
+        "WHERE clients.id=invoices.client_id AND clients.name IS NOT NULL",
+        "DROP INDEX invoices_manager",
+        "CREATE INDEX invoices_manager ON invoices(manager_id, status) INCLUDE (seq, "
+        "period, due_date, issue_date, client_id, number, id, owed, currency, client_name)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -311,6 +337,7 @@ def _pg(statement: str) -> str:
 class _PostgresUnitOfWork(SQLUnitOfWork):
     integrity_errors = (psycopg.errors.IntegrityError,)
     claim_lock = " FOR UPDATE SKIP LOCKED"
+    by_code = ' COLLATE "C"'
 
     def __init__(self, conn: psycopg.Connection[Any], staff: StaffCache) -> None:
         super().__init__(staff)
@@ -326,6 +353,9 @@ class _PostgresUnitOfWork(SQLUnitOfWork):
 
     def _ts(self, moment: datetime) -> datetime:
         return moment
+
+    def _amount(self, value: Decimal) -> Decimal:
+        return value
 
     def _from_ts(self, value: Any) -> datetime:
         moment: datetime = value
@@ -479,6 +509,9 @@ class PostgresStorage:
                 for version in range(found, SCHEMA_VERSION):
                     for statement in MIGRATIONS[version]:
                         conn.execute(statement.encode())
+                    backfill = BACKFILLS.get(version + 1)
+                    if backfill is not None:
+                        backfill(_PostgresUnitOfWork(conn, self._staff))
                     conn.execute("UPDATE clientops_schema SET version=%s", (version + 1,))
         except psycopg.Error as exc:
             raise StorageError(self.name, "migrate", f"schema {self.schema}: {exc}") from exc

@@ -54,7 +54,8 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from collections.abc import Iterable, Mapping
+import string
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -78,6 +79,7 @@ from clientops.billing import (
     InvoiceLine,
     InvoiceStatus,
     Month,
+    OwedInvoice,
     Payment,
     PaymentId,
     PaymentSource,
@@ -859,7 +861,7 @@ class AllocationResult:
         return sum((a.amount for a in self.allocations), Money(0, self.payment.amount.currency))
 
 
-def _oldest_first(invoice: Invoice) -> tuple[date, date, str, str]:
+def _oldest_first(invoice: Invoice | OwedInvoice) -> tuple[date, date, str, str]:
     return (invoice.issue_date, invoice.due_date, invoice_number_key(invoice.number), invoice.id)
 
 
@@ -1048,7 +1050,19 @@ def reminder_reaction_id(client_id: ClientId, day: date) -> ReactionId:
     >>> reminder_reaction_id(ClientId("c1"), date(2026, 11, 20))
     'billing-reminder-c1-2026-11-20'
     """
-    return ReactionId(f"billing-reminder-{client_id}-{day.isoformat()}")
+    return ReactionId(f"{_REMINDER_ID_PREFIX}{client_id}-{day.isoformat()}")
+
+
+#: The start of every reminder call's id.
+_REMINDER_ID_PREFIX = "billing-reminder-"
+
+
+def _fields(template: str) -> set[str]:
+    """The names a format string uses (``{amount}`` → ``amount``)."""
+    return {
+        (field or "").partition(".")[0].partition("[")[0]
+        for _, field, _, _ in string.Formatter().parse(template)
+    }
 
 
 @attrs.frozen
@@ -1062,7 +1076,7 @@ class Reminders:
     reactions: tuple[Reaction, ...]
 
 
-def _reminded_from(invoice: Invoice, policy: BillingPolicy) -> date:
+def _reminded_from(invoice: Invoice | OwedInvoice, policy: BillingPolicy) -> date:
     return max(invoice.period.day(policy.reminder_day), invoice.due_date)
 
 
@@ -1077,12 +1091,12 @@ class ReminderCall:
     topic: str
     appeal_topic: str
     due_at: datetime
-    invoices: tuple[Invoice, ...]
+    invoices: tuple[OwedInvoice, ...]
 
 
 def reminder_calls(
     day: date,
-    invoices: Iterable[Invoice],
+    invoices: Iterable[Invoice | OwedInvoice],
     policy: BillingPolicy,
     calendar: WorkCalendar,
     *,
@@ -1092,22 +1106,86 @@ def reminder_calls(
     client with an open (issued or partly paid) invoice whose reminders have started — from
     ``policy.reminder_day`` (the 20th) of the invoice's month, and not before its due date —
     at ``policy.reminder_time`` local time (``tz``). None on a day off. What
-    :func:`reminder_reactions` turns into reactions, and what the agenda lists."""
+    :func:`reminder_reactions` turns into reactions, and what the agenda lists. The invoices
+    are whole :class:`~clientops.billing.Invoice` records or the
+    :class:`~clientops.billing.OwedInvoice` rows a store reads for the agenda."""
     subject = "reminders"
     _day(day, "day", subject)
-    all_invoices = _invoices(invoices, "invoices", subject)
+    if isinstance(invoices, (str, bytes)) or not isinstance(invoices, Iterable):
+        raise _fail(subject, "invoices", "must be an iterable of Invoice or OwedInvoice")
+    given = list(invoices)
+    bad = [
+        FieldError(
+            f"invoices[{n}]", f"must be an Invoice or OwedInvoice, got {type(item).__name__}"
+        )
+        for n, item in enumerate(given)
+        if not isinstance(item, (Invoice, OwedInvoice))
+    ]
+    if bad:
+        raise ValidationError(bad, subject=subject)
     _context(policy, calendar, subject)
     zone = _zone(tz, subject)
+    rows = [
+        item if isinstance(item, OwedInvoice) else OwedInvoice.of(item)
+        for item in given
+        if isinstance(item, OwedInvoice) or item.is_open
+    ]
+    return _reminder_calls(day, rows, policy, calendar, zone)
+
+
+def _reminder_calls(
+    day: date,
+    invoices: Iterable[OwedInvoice],
+    policy: BillingPolicy,
+    calendar: WorkCalendar,
+    zone: tzinfo,
+) -> tuple[ReminderCall, ...]:
+    """:func:`reminder_calls` on checked open invoices."""
+    return tuple(
+        ReminderCall(client, rid, topic, appeal_topic, due_at, owed)
+        for client, rid, topic, appeal_topic, due_at, owed in _reminders(
+            day, invoices, policy, calendar, zone
+        )
+    )
+
+
+def _reminders(
+    day: date,
+    invoices: Iterable[OwedInvoice],
+    policy: BillingPolicy,
+    calendar: WorkCalendar,
+    zone: tzinfo,
+) -> Iterator[tuple[ClientId, ReactionId, str, str, datetime, tuple[OwedInvoice, ...]]]:
+    """The reminder calls of :func:`reminder_calls` as plain tuples (client, reaction id,
+    topic, appeal topic, due moment, invoices), by client: what the agenda reads for
+    thousands of clients at once. The invoices are trusted: typed and open (a store's
+    :meth:`~clientops.ports.UnitOfWork.open_invoices_managed_by` rows)."""
     if not calendar.is_working_day(day):
-        return ()
-    by_client: dict[ClientId, list[Invoice]] = {}
-    for invoice in all_invoices:
-        if invoice.is_open and invoice.issue_date <= day and _reminded_from(invoice, policy) <= day:
-            by_client.setdefault(invoice.client_id, []).append(invoice)
+        return
+    started: dict[tuple[Month, date], bool] = {}
+    # a client's invoice, or its list when it has several (rare)
+    by_client: dict[ClientId, OwedInvoice | list[OwedInvoice]] = {}
+    for invoice in invoices:
+        if invoice.issue_date > day:
+            continue
+        key = (invoice.period, invoice.due_date)
+        begun = started.get(key)
+        if begun is None:
+            begun = started[key] = _reminded_from(invoice, policy) <= day
+        if not begun:
+            continue
+        client = invoice.client_id
+        held = by_client.get(client)
+        if held is None:
+            by_client[client] = invoice
+        elif isinstance(held, list):
+            held.append(invoice)
+        else:
+            by_client[client] = [held, invoice]
     month = Month.of(day)
     texts = policy.texts
     due_at = datetime.combine(day, policy.reminder_time, tzinfo=zone)
-    common = {
+    fill: dict[str, object] = {
         "service": "",
         "month": policy.month_name(month),
         "month_genitive": policy.month_name(month, genitive=True),
@@ -1117,30 +1195,36 @@ def reminder_calls(
         "days": "",
         "month_days": month.days,
     }
-    calls: list[ReminderCall] = []
+    dates: dict[date, str] = {}
+    # the appeal's topic is the month's unless the policy's words name the client's facts
+    appeal_topic = None
+    if not _fields(texts.appeal_topic) & {"client", "invoices", "amount", "count"}:
+        appeal_topic = texts.appeal_topic.format_map(fill)
+    ids = f"{_REMINDER_ID_PREFIX}{{}}-{day.isoformat()}"
     for client in sorted(by_client):
-        owed = sorted(by_client[client], key=_oldest_first)
-        amount = sum((i.outstanding for i in owed), Money(0, owed[0].currency))
-        fill = {
-            **common,
-            "client": client,
-            "invoices": ", ".join(
-                f"счёт № {i.number} от {format_date(i.issue_date)}" for i in owed
-            ),
-            "amount": _rub(amount),
-            "count": len(owed),
-        }
-        calls.append(
-            ReminderCall(
-                client_id=client,
-                id=reminder_reaction_id(client, day),
-                topic=texts.reminder_topic.format(**fill),
-                appeal_topic=texts.appeal_topic.format(**fill),
-                due_at=due_at,
-                invoices=tuple(owed),
-            )
+        held = by_client[client]
+        owed = (held,) if isinstance(held, OwedInvoice) else tuple(sorted(held, key=_oldest_first))
+        amount = owed[0].outstanding
+        for later in owed[1:]:
+            amount += later.outstanding
+        words = ""
+        for i in owed:
+            issued = dates.get(i.issue_date)
+            if issued is None:
+                issued = dates[i.issue_date] = format_date(i.issue_date)
+            words += f"{', ' if words else ''}счёт № {i.number} от {issued}"
+        fill["client"] = client
+        fill["invoices"] = words
+        fill["amount"] = _rub(amount)
+        fill["count"] = len(owed)
+        yield (
+            client,
+            ReactionId(ids.format(client)),  # reminder_reaction_id(client, day)
+            texts.reminder_topic.format_map(fill),
+            appeal_topic or texts.appeal_topic.format_map(fill),
+            due_at,
+            owed,
         )
-    return tuple(calls)
 
 
 def reminder_reactions(

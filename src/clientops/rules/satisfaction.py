@@ -33,6 +33,7 @@ files the claim of the same id; recording the same call twice makes the same rec
 from __future__ import annotations
 
 import enum
+import string
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -309,6 +310,16 @@ class AssignedClient:
     client_name: str = ""
 
     def __attrs_post_init__(self) -> None:
+        last, client, manager = self.last_call, self.client_id, self.manager_id
+        if (
+            type(self.assigned_on) is date
+            and (last is None or type(last) is date)
+            and type(client) is str
+            and type(manager) is str
+            and client.strip()
+            and manager.strip()
+        ):
+            return  # the common case, checked first: stores read thousands of these
         errors = _day_errors("assigned_on", self.assigned_on)
         if self.last_call is not None:
             errors += _day_errors("last_call", self.last_call)
@@ -351,21 +362,12 @@ def satisfaction_due(
     [(datetime.date(2026, 3, 6), 4, 'Звонок удовлетворённости: прошлый звонок 20.02.2026')]
     """
     _errors_raise(_day_errors("day", day), "satisfaction due")
-    calendar = calendar if calendar is not None else russian_calendar()
-    texts = policy.texts
+    cadence = _Cadence(day, policy, calendar)
     found: list[SatisfactionCallDue] = []
     for client in clients:
-        due = next_satisfaction_call(client.last_call, client.assigned_on, policy, calendar)
+        due = cadence.due_on(client.last_call, client.assigned_on)
         if due > day:
             continue
-        if client.last_call is None:
-            reason = texts.first_call.format(
-                client=client.client_name, date=_ru(client.assigned_on), manager="", company=""
-            )
-        else:
-            reason = texts.regular_call.format(
-                client=client.client_name, date=_ru(client.last_call), manager="", company=""
-            )
         found.append(
             SatisfactionCallDue(
                 client_id=client.client_id,
@@ -374,11 +376,64 @@ def satisfaction_due(
                 due_on=due,
                 last_call=client.last_call,
                 days_overdue=(day - due).days,
-                reason=reason,
+                reason=cadence.reason(client.client_name, client.last_call, client.assigned_on),
             )
         )
     found.sort(key=lambda d: (d.due_on, d.client_name, d.client_id))
     return tuple(found)
+
+
+class _Cadence:
+    """:func:`next_satisfaction_call` and the reason of a due call for many clients on one
+    day, each computed once per distinct date (a manager's thousand clients share a few
+    dozen last-call dates). Shared by :func:`satisfaction_due` and the daily agenda."""
+
+    __slots__ = ("_dues", "_names", "_reasons", "calendar", "day", "policy")
+
+    def __init__(
+        self, day: date, policy: SatisfactionPolicy, calendar: WorkCalendar | None
+    ) -> None:
+        self.day = day
+        self.policy = policy
+        self.calendar = calendar if calendar is not None else russian_calendar()
+        self._dues: dict[tuple[date | None, date | None], date] = {}
+        self._reasons: dict[tuple[bool, date], str] = {}
+        texts = policy.texts
+        # whether a text names the client (then it is made per client, else per date)
+        self._names = {
+            True: _names_client(texts.first_call),
+            False: _names_client(texts.regular_call),
+        }
+
+    def due_on(self, last_call: date | None, assigned_on: date) -> date:
+        key = (last_call, None) if last_call is not None else (None, assigned_on)
+        due = self._dues.get(key)
+        if due is None:
+            due = _raw_due(last_call, assigned_on, self.policy)
+            if self.policy.shift_to_working_day:
+                due = next_working_day(self.calendar, due)
+            self._dues[key] = due
+        return due
+
+    def reason(self, client_name: str, last_call: date | None, assigned_on: date) -> str:
+        first = last_call is None
+        since = assigned_on if last_call is None else last_call
+        texts = self.policy.texts
+        template = texts.first_call if first else texts.regular_call
+        if self._names[first]:
+            return template.format(client=client_name, date=_ru(since), manager="", company="")
+        key = (first, since)
+        text = self._reasons.get(key)
+        if text is None:
+            text = self._reasons[key] = template.format(
+                client="", date=_ru(since), manager="", company=""
+            )
+        return text
+
+
+def _names_client(template: str) -> bool:
+    fields = (field or "" for _, field, _, _ in string.Formatter().parse(template))
+    return any(f.partition(".")[0].partition("[")[0] == "client" for f in fields)
 
 
 # --------------------------------------------------------------------------- the call
