@@ -73,7 +73,7 @@ import sys
 import time
 import tracemalloc
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -324,37 +324,29 @@ def summed(agendas: tuple[Agenda, ...]) -> dict[str, int]:
 
 
 def explain(ops: ClientOps) -> dict[str, str]:
-    """EXPLAIN QUERY PLAN of clientops' three main agenda queries for m07, on its store (the
-    SQL as ``clientops.adapters._sql`` writes it; keep the two in step)."""
-    db = sqlite3.connect(ops.storage.path)  # type: ignore[attr-defined]
-    until = (NOW.replace(hour=0, minute=0) + timedelta(days=1)).astimezone(UTC)
-    queries = {
-        "due_reactions": (
-            "SELECT r.id, r.client_id, c.name, r.kind, r.topic, r.due_at "
-            "FROM reactions r JOIN clients c ON c.id = r.client_id "
-            "WHERE r.employee_id=? AND r.done=0 AND r.due_at<=? ORDER BY r.due_at, r.seq",
-            ("m07", until.strftime("%Y-%m-%dT%H:%M:%S.%f")),
-        ),
-        "satisfaction_calls_due": (
-            "SELECT s.client_id, s.manager_id, s.assigned_on, s.last_call, c.name "
-            "FROM satisfaction s JOIN clients c ON c.id = s.client_id "
-            "WHERE s.manager_id=? AND s.last_call<=? UNION ALL "
-            "SELECT s.client_id, s.manager_id, s.assigned_on, s.last_call, c.name "
-            "FROM satisfaction s JOIN clients c ON c.id = s.client_id "
-            "WHERE s.manager_id=? AND s.last_call IS NULL AND s.assigned_on<=? ORDER BY 1",
-            ("m07", "2025-06-09", "m07", "2025-06-09"),
-        ),
-        "open_invoices_managed_by": (
-            "SELECT i.doc, c.name FROM invoices i JOIN clients c ON c.id=i.client_id "
-            "WHERE i.manager_id=? AND i.status IN (?, ?) ORDER BY i.seq",
-            ("m07", "issued", "partly_paid"),
-        ),
+    """EXPLAIN QUERY PLAN of clientops' three main agenda queries for m07, on its store: the
+    statements are the ones ``daily_agenda`` runs, caught with sqlite3's trace callback (with
+    their parameters bound), so the plans are of the SQL clientops really sends."""
+    marks = {
+        "due_reactions": "FROM reactions",
+        "satisfaction_calls_due": "FROM satisfaction",
+        "open_invoices_managed_by": "FROM invoices",
     }
+    seen: list[str] = []
+    conn = ops.storage._db  # type: ignore[attr-defined]
+    conn.set_trace_callback(seen.append)
     try:
-        return {
-            name: " | ".join(row[-1] for row in db.execute("EXPLAIN QUERY PLAN " + sql, params))
-            for name, (sql, params) in queries.items()
-        }
+        ops.daily_agenda(manager_id(W.AGENDA_MANAGER), DAY)
+    finally:
+        conn.set_trace_callback(None)
+    db = sqlite3.connect(ops.storage.path)  # type: ignore[attr-defined]
+    try:
+        plans: dict[str, str] = {}
+        for name, mark in marks.items():
+            sql = next(s for s in seen if mark in s and s.lstrip().upper().startswith("SELECT"))
+            rows = db.execute("EXPLAIN QUERY PLAN " + sql)
+            plans[name] = " | ".join(row[-1] for row in rows)
+        return plans
     finally:
         db.close()
 
