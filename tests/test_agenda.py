@@ -310,3 +310,26 @@ def test_everyone_leaves_the_garbage_collector_as_it_found_it(ops: ClientOps) ->
         assert not gc.isenabled()  # the application's choice is kept
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize(
+    ("item", "path"),
+    [
+        ("не пункт", "items[1]"),
+        (AgendaItem("reaction", "why", None, ""), "items[1].kind"),  # type: ignore[arg-type]
+        (
+            AgendaItem(AgendaKind.REACTION, "why", None, "", due_at=datetime(2026, 11, 24, 9)),
+            "items[1].due_at",
+        ),
+        (
+            AgendaItem(AgendaKind.TOUCH, "why", None, "", due_on=datetime(2026, 11, 24, 9)),
+            "items[1].due_on",
+        ),
+    ],
+)
+def test_build_agenda_names_the_wrong_item(item: object, path: str) -> None:
+    now = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+    good = AgendaItem(AgendaKind.TOUCH, "why", None, "", due_on=date(2026, 11, 24))
+    with pytest.raises(ValidationError) as err:
+        build_agenda(ANNA, date(2026, 11, 24), [good, item], now=now)  # type: ignore[list-item]
+    assert [e.path for e in err.value.errors] == [path]

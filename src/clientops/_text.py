@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable
 from typing import Any
 
 import attrs
 
-__all__ = ["template_validator"]
+__all__ = ["template_names", "template_validator"]
+
+
+def template_names(template: str) -> set[str]:
+    """The placeholder names a ``str.format`` template uses (``{client.name}`` → ``client``).
+
+    >>> sorted(template_names("{amount} руб. за {month} {year}, {client[0]}"))
+    ['amount', 'client', 'month', 'year']
+    """
+    return {
+        (field or "").partition(".")[0].partition("[")[0]
+        for _, field, _, _ in string.Formatter().parse(template)
+    } - {""}
 
 
 def template_validator(*placeholders: str) -> Callable[[Any, attrs.Attribute[Any], str], None]:

@@ -191,29 +191,22 @@ def build_agenda(
 
 
 def _check(n: int, item: object) -> None:
+    """One ValidationError naming the first wrong field of ``item`` (the ``n``-th given)."""
+    path, problem = f"items[{n}]", ""
     if not isinstance(item, AgendaItem):
-        raise ValidationError(
-            [FieldError(f"items[{n}]", f"not an AgendaItem: {item!r}")], subject="agenda"
-        )
-    if not isinstance(item.kind, AgendaKind):
-        raise ValidationError(
-            [FieldError(f"items[{n}].kind", f"not an AgendaKind: {item.kind!r}")],
-            subject="agenda",
-        )
-    if item.due_at is not None and (
+        problem = f"not an AgendaItem: {item!r}"
+    elif not isinstance(item.kind, AgendaKind):
+        path, problem = f"{path}.kind", f"not an AgendaKind: {item.kind!r}"
+    elif item.due_at is not None and (
         not isinstance(item.due_at, datetime) or item.due_at.utcoffset() is None
     ):
-        raise ValidationError(
-            [FieldError(f"items[{n}].due_at", f"must be timezone-aware, got {item.due_at!r}")],
-            subject="agenda",
-        )
-    if item.due_on is not None and (
+        path, problem = f"{path}.due_at", f"must be timezone-aware, got {item.due_at!r}"
+    elif item.due_on is not None and (
         isinstance(item.due_on, datetime) or not isinstance(item.due_on, date)
     ):
-        raise ValidationError(
-            [FieldError(f"items[{n}].due_on", f"must be a date, got {item.due_on!r}")],
-            subject="agenda",
-        )
+        path, problem = f"{path}.due_on", f"must be a date, got {item.due_on!r}"
+    if problem:
+        raise ValidationError([FieldError(path, problem)], subject="agenda")
 
 
 #: Items grouped by (overdue, kind), each group in its order within a kind.

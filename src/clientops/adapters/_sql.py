@@ -100,16 +100,17 @@ def load(doc: str, cls: type[T]) -> T:
     return CONVERTER.structure(json.loads(doc), cls)
 
 
-class _Days(dict[Any, date]):
-    """Stored days read once each: a list of thousands of rows holds a few dozen dates."""
+class _ReadOnce(dict[Any, T]):
+    """Stored values (days, months) converted once each: a list of thousands of rows holds a
+    few dozen distinct ones."""
 
-    def __init__(self, read: Callable[[Any], date]) -> None:
+    def __init__(self, read: Callable[[Any], T]) -> None:
         super().__init__()
         self._read = read
 
-    def __missing__(self, value: Any) -> date:
-        day = self[value] = self._read(value)
-        return day
+    def __missing__(self, value: Any) -> T:
+        found = self[value] = self._read(value)
+        return found
 
 
 class StaffCache:
@@ -819,26 +820,21 @@ class SQLUnitOfWork:
             "ORDER BY seq",
             (manager_id, *_OPEN_INVOICES),
         )
-        months: dict[str, Month] = {}
-        day = _Days(self._from_day).__getitem__
-        found: list[OwedInvoice] = []
-        for iid, number, cid, period, issued, due, owed, currency, name in rows:
-            month = months.get(period)
-            if month is None:
-                month = months[period] = Month.parse(period)
-            found.append(
-                OwedInvoice(
-                    iid,
-                    number,
-                    cid,
-                    month,
-                    day(issued),
-                    day(due),
-                    Money(Decimal(owed), currency),
-                    name,
-                )
+        month = _ReadOnce(Month.parse).__getitem__
+        day = _ReadOnce(self._from_day).__getitem__
+        return tuple(
+            OwedInvoice(
+                iid,
+                number,
+                cid,
+                month(period),
+                day(issued),
+                day(due),
+                Money(Decimal(owed), currency),
+                name,
             )
-        return tuple(found)
+            for iid, number, cid, period, issued, due, owed, currency, name in rows
+        )
 
     def invoice_numbers(self, year: int) -> tuple[str, ...]:
         first, last = self._day(date(year, 1, 1)), self._day(date(year, 12, 31))
@@ -1058,7 +1054,7 @@ class SQLUnitOfWork:
     )
 
     def _assigned(self, rows: Iterable[Sequence[Any]]) -> tuple[AssignedClient, ...]:
-        day = _Days(self._from_day).__getitem__
+        day = _ReadOnce(self._from_day).__getitem__
         return tuple(
             AssignedClient(cid, manager, day(assigned), None if last is None else day(last), name)
             for cid, manager, assigned, last, name in rows

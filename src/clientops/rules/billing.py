@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import string
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TypeVar
@@ -63,6 +62,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 
 from clientops._documents._words import format_date, format_money
+from clientops._text import template_names
 from clientops.bank_statements import (
     MatchResult,
     OpenInvoice,
@@ -1057,14 +1057,6 @@ def reminder_reaction_id(client_id: ClientId, day: date) -> ReactionId:
 _REMINDER_ID_PREFIX = "billing-reminder-"
 
 
-def _fields(template: str) -> set[str]:
-    """The names a format string uses (``{amount}`` → ``amount``)."""
-    return {
-        (field or "").partition(".")[0].partition("[")[0]
-        for _, field, _, _ in string.Formatter().parse(template)
-    }
-
-
 @attrs.frozen
 class Reminders:
     """The reminder calls of ``day``: the ``appeals`` they belong to (one per client and
@@ -1198,7 +1190,7 @@ def _reminders(
     dates: dict[date, str] = {}
     # the appeal's topic is the month's unless the policy's words name the client's facts
     appeal_topic = None
-    if not _fields(texts.appeal_topic) & {"client", "invoices", "amount", "count"}:
+    if not template_names(texts.appeal_topic) & {"client", "invoices", "amount", "count"}:
         appeal_topic = texts.appeal_topic.format_map(fill)
     ids = f"{_REMINDER_ID_PREFIX}{{}}-{day.isoformat()}"
     for client in sorted(by_client):

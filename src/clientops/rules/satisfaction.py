@@ -33,14 +33,13 @@ files the claim of the same id; recording the same call twice makes the same rec
 from __future__ import annotations
 
 import enum
-import string
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from clientops._text import template_validator
+from clientops._text import template_names, template_validator
 from clientops.claims import (
     ClaimEvent,
     ClaimId,
@@ -401,8 +400,8 @@ class _Cadence:
         texts = policy.texts
         # whether a text names the client (then it is made per client, else per date)
         self._names = {
-            True: _names_client(texts.first_call),
-            False: _names_client(texts.regular_call),
+            True: "client" in template_names(texts.first_call),
+            False: "client" in template_names(texts.regular_call),
         }
 
     def due_on(self, last_call: date | None, assigned_on: date) -> date:
@@ -429,11 +428,6 @@ class _Cadence:
                 client="", date=_ru(since), manager="", company=""
             )
         return text
-
-
-def _names_client(template: str) -> bool:
-    fields = (field or "" for _, field, _, _ in string.Formatter().parse(template))
-    return any(f.partition(".")[0].partition("[")[0] == "client" for f in fields)
 
 
 # --------------------------------------------------------------------------- the call
