@@ -197,7 +197,7 @@ from clientops.orders import (
     OrderTexts,
     SupplierQuote,
 )
-from clientops.outbox import OutboxMessage, OutboxStatus
+from clientops.outbox import OutboxMessage, OutboxPage, OutboxStatus
 from clientops.policy import ENGLISH, Messages, Policy
 from clientops.ports import Storage, UnitOfWork
 from clientops.rules.calls import (
@@ -395,6 +395,7 @@ __all__ = [
     "OriginateRequest",
     "Origination",
     "OutboxMessage",
+    "OutboxPage",
     "OutboxStatus",
     "OwedInvoice",
     "Parcel",

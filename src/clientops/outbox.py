@@ -43,7 +43,7 @@ from clientops.model import _aware, _not_blank, new_id
 if TYPE_CHECKING:
     from clientops.policy import Policy
 
-__all__ = ["OutboxMessage", "OutboxStatus", "after_failure", "after_success"]
+__all__ = ["OutboxMessage", "OutboxPage", "OutboxStatus", "after_failure", "after_success"]
 
 
 class OutboxStatus(enum.Enum):
@@ -100,6 +100,16 @@ class OutboxMessage:
     def data(self) -> Any:
         """The payload, parsed."""
         return json.loads(self.payload)
+
+
+@attrs.frozen
+class OutboxPage:
+    """One page of the outbox (:meth:`clientops.ClientOps.outbox_page`): ``messages`` in order
+    of creation, and ``next_cursor``, to pass as ``after`` for the next page, or ``None`` when
+    no message follows this page."""
+
+    messages: tuple[OutboxMessage, ...] = ()
+    next_cursor: str | None = None
 
 
 def after_success(message: OutboxMessage, *, now: datetime) -> OutboxMessage:

@@ -426,9 +426,15 @@ class UnitOfWork(Protocol):
         message over after it expired); nothing is written then."""
 
     def outbox(
-        self, status: OutboxStatus | None = None, *, limit: int = 1000
+        self,
+        status: OutboxStatus | None = None,
+        *,
+        after: str | None = None,
+        limit: int | None = None,
     ) -> tuple[OutboxMessage, ...]:
-        """Messages in order of creation, optionally only those with ``status``."""
+        """Messages in order of creation, optionally only those with ``status``: every one, or
+        with ``after`` (a message's id) only those created after that message, and with
+        ``limit`` at most that many. An ``after`` naming no message raises NotFoundError."""
 
 
 @runtime_checkable

@@ -13,6 +13,7 @@ commands inside one unit of work, then publish the events.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -34,6 +35,7 @@ from clientops.errors import (
     ClientopsError,
     FieldError,
     NotFoundError,
+    StorageError,
     ValidationError,
 )
 from clientops.events import ClientCreated, Event
@@ -71,7 +73,13 @@ from clientops.orders import (
 from clientops.orders import advance as _advance
 from clientops.orders import open_order as _open_order
 from clientops.orders import repeat_order as _repeat_order
-from clientops.outbox import OutboxMessage, OutboxStatus, after_failure, after_success
+from clientops.outbox import (
+    OutboxMessage,
+    OutboxPage,
+    OutboxStatus,
+    after_failure,
+    after_success,
+)
 from clientops.policy import Policy
 from clientops.ports import Storage, UnitOfWork
 from clientops.rules import onboarding as _onboarding
@@ -119,6 +127,12 @@ PICKUP_TOPIC = "clientops.courier.pickup"
 #: Its payload is a :class:`~clientops.rules.onboarding_outputs.ContactsEmail` (``to``,
 #: ``subject``, ``body``, ``sender``); register a deliverer for it that sends mail.
 CONTACTS_EMAIL_TOPIC = "clientops.email.contacts"
+
+#: How many times :meth:`ClientOps.deliver_outbox` tries to store the outcome of a delivery
+#: while the store fails (a SQLite file locked beyond its busy timeout, a dropped connection),
+#: and the pause before the second try, doubled before each next one.
+_RECORD_ATTEMPTS = 5
+_RECORD_BACKOFF = 0.05
 
 #: The checklist steps done through their own use case, not :meth:`ClientOps.complete_step`.
 _OWN_SERVICE = {
@@ -451,7 +465,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         retried: list[OutboxMessage] = []
         dead: list[OutboxMessage] = []
         lost: list[OutboxMessage] = []
-        for message in claimed:
+        for taken, message in enumerate(claimed, start=1):
             deliver = deliverers.get(message.topic)
             finish: Callable[[UnitOfWork], None] | None = None
             try:
@@ -468,17 +482,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
                 finish = None
             else:
                 outcome = after_success(message, now=self.now())
-            try:
-                with self.storage.unit_of_work() as uow:
-                    kept = uow.finish_outbox(outcome)
-                    if kept and finish is not None:
-                        finish(uow)
-            except ClientopsError as exc:
-                # the outcome could not be recorded with its change (the record moved on
-                # meanwhile): count it as a failure, so the message is delivered again
-                outcome = after_failure(message, repr(exc), now=self.now(), policy=self.policy)
-                with self.storage.unit_of_work() as uow:
-                    kept = uow.finish_outbox(outcome)
+            kept, outcome = self._record_outcome(message, outcome, finish, len(claimed) - taken)
             if not kept:
                 lost.append(outcome)
             elif outcome.status is OutboxStatus.DELIVERED:
@@ -489,11 +493,79 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
                 retried.append(outcome)
         return DeliveryReport(tuple(delivered), tuple(retried), tuple(dead), tuple(lost))
 
+    def _record_outcome(
+        self,
+        message: OutboxMessage,
+        outcome: OutboxMessage,
+        finish: Callable[[UnitOfWork], None] | None,
+        untried: int,
+    ) -> tuple[bool, OutboxMessage]:
+        """Store the outcome of one delivery (with ``finish``, the change it brings), and say
+        whether the lease was still held. A store that fails is tried again, a bounded number
+        of times with a growing pause: its failure never turns a delivery into a retry. When
+        every try failed, StorageError: the message stays leased (delivered again, with the
+        same key, once the lease runs out), and so do the ``untried`` messages after it."""
+        failures = 0
+        while True:
+            try:
+                with self.storage.unit_of_work() as uow:
+                    kept = uow.finish_outbox(outcome)
+                    if kept and finish is not None:
+                        finish(uow)
+            except StorageError as exc:
+                failures += 1
+                if failures >= _RECORD_ATTEMPTS:
+                    raise StorageError(
+                        exc.backend,
+                        "deliver_outbox",
+                        f"the outcome of outbox message {message.key!r} "
+                        f"({outcome.status.value}) could not be stored in {failures} tries "
+                        f"(last: {exc}); it and the {untried} message(s) taken after it stay "
+                        "leased and are delivered again, with the same key, once the lease "
+                        "runs out",
+                    ) from exc
+                time.sleep(_RECORD_BACKOFF * 2 ** (failures - 1))
+            except ClientopsError as exc:
+                # the change could not be stored with the outcome (the record moved on
+                # meanwhile): count the delivery as failed, so it is made again (with its key)
+                outcome = after_failure(message, repr(exc), now=self.now(), policy=self.policy)
+                finish = None
+            else:
+                return kept, outcome
+
     def outbox(self, status: OutboxStatus | None = None) -> tuple[OutboxMessage, ...]:
-        """The outbox's messages, oldest first (``OutboxStatus.DEAD`` for those a person must
-        look at)."""
+        """Every message of the outbox, oldest first, or only those with ``status``
+        (``OutboxStatus.DEAD`` for those a person must look at). Delivered messages are kept,
+        so the outbox only grows: read a large one page by page with :meth:`outbox_page`."""
+        _outbox_status(status)
         with self.storage.unit_of_work() as uow:
             return uow.outbox(status)
+
+    def outbox_page(
+        self,
+        status: OutboxStatus | None = None,
+        *,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> OutboxPage:
+        """At most ``limit`` messages of the outbox, oldest first (only those with ``status``
+        when given), created after the message whose id is ``after``: ``None`` for the first
+        page, then the page's ``next_cursor`` until it is ``None`` (no message follows).
+        A ``limit`` below 1 or an ``after`` that is not a string raises ValidationError; an
+        ``after`` naming no message raises NotFoundError."""
+        _outbox_status(status)
+        errors: list[FieldError] = []
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            errors.append(FieldError("limit", "must be a whole number of at least 1"))
+        if after is not None and not isinstance(after, str):
+            errors.append(FieldError("after", "must be a message id (a string)"))
+        if errors:
+            raise ValidationError(errors)
+        with self.storage.unit_of_work() as uow:
+            found = uow.outbox(status, after=after, limit=limit + 1)
+        if len(found) > limit:
+            return OutboxPage(found[:limit], found[limit - 1].id)
+        return OutboxPage(found, None)
 
     # ------------------------------------------------------------------ onboarding
     def receive_folder(
@@ -1108,6 +1180,11 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
                 _apply(uow, command)
         self._publish(routing.decision.events)
         return routing
+
+
+def _outbox_status(status: object) -> None:
+    if status is not None and not isinstance(status, OutboxStatus):
+        raise ValidationError([FieldError("status", "must be an OutboxStatus or None")])
 
 
 def _member(staff: StaffDirectory, employee_id: EmployeeId) -> Employee:

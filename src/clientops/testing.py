@@ -1035,6 +1035,45 @@ class StorageContract:
             assert (dead.attempts, dead.last_error) == (2, "500")
             assert uow.claim_outbox(now=T0 + timedelta(days=9), lease=lease, limit=1) == ()
 
+    def test_the_outbox_is_listed_whole_or_after_a_message(self, storage: Storage) -> None:
+        # more messages than a page, and more than the 1,000 once returned at most
+        messages = [
+            attrs.evolve(
+                OutboxMessage.new("t", {"n": n}, now=T0),
+                next_attempt_at=T0 if n % 3 == 0 else T0 + timedelta(hours=1),
+            )
+            for n in range(1003)
+        ]
+        with storage.unit_of_work() as uow:
+            for message in messages:
+                uow.enqueue(message)
+        with storage.unit_of_work() as uow:  # every third one delivered
+            claimed = uow.claim_outbox(now=T0, lease=timedelta(minutes=5), limit=1003)
+            for message in claimed:
+                assert uow.finish_outbox(after_success(message, now=T0))
+        with storage.unit_of_work() as uow:
+            assert [m.id for m in uow.outbox()] == [m.id for m in messages]
+            delivered = [m.id for m in messages[::3]]
+            assert [m.id for m in uow.outbox(OutboxStatus.DELIVERED)] == delivered
+            assert [m.id for m in uow.outbox(after=messages[1].id, limit=2)] == [
+                messages[2].id,
+                messages[3].id,
+            ]
+            assert [m.id for m in uow.outbox(OutboxStatus.PENDING, limit=3)] == [
+                messages[1].id,
+                messages[2].id,
+                messages[4].id,
+            ]
+            paged: list[str] = []
+            after = None
+            while page := uow.outbox(OutboxStatus.DELIVERED, after=after, limit=100):
+                paged.extend(m.id for m in page)
+                after = page[-1].id
+            assert paged == delivered
+            assert uow.outbox(after=messages[-1].id) == ()
+            with pytest.raises(NotFoundError):
+                uow.outbox(after="no-such-message")
+
     # -- onboardings ----------------------------------------------------------------------
     def test_onboarding_round_trips(self, storage: Storage) -> None:
         card = a_client()

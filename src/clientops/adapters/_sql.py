@@ -1382,15 +1382,31 @@ class SQLUnitOfWork:
         return bool(cur.rowcount == 1)
 
     def outbox(
-        self, status: OutboxStatus | None = None, *, limit: int = 1000
+        self,
+        status: OutboxStatus | None = None,
+        *,
+        after: str | None = None,
+        limit: int | None = None,
     ) -> tuple[OutboxMessage, ...]:
-        if status is None:
-            rows = self._x("SELECT doc, attempts FROM outbox ORDER BY seq LIMIT ?", (limit,))
-        else:
-            rows = self._x(
-                "SELECT doc, attempts FROM outbox WHERE status=? ORDER BY seq LIMIT ?",
-                (status.value, limit),
-            )
+        where: list[str] = []
+        params: list[Any] = []
+        if status is not None:
+            where.append("status=?")
+            params.append(status.value)
+        if after is not None:
+            found = self._x("SELECT seq FROM outbox WHERE id=?", (after,)).fetchone()
+            if found is None:
+                raise NotFoundError("outbox message", after)
+            where.append("seq>?")
+            params.append(found[0])
+        sql = "SELECT doc, attempts FROM outbox"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY seq"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        rows = self._x(sql, params)
         return tuple(attrs.evolve(load(doc, OutboxMessage), attempts=n) for doc, n in rows)
 
     # -- data migrations -----------------------------------------------------------------

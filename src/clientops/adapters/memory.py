@@ -7,6 +7,7 @@ at a time. Everything is lost when the process ends.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -668,10 +669,22 @@ class _MemoryUnitOfWork:
         return True
 
     def outbox(
-        self, status: OutboxStatus | None = None, *, limit: int = 1000
+        self,
+        status: OutboxStatus | None = None,
+        *,
+        after: str | None = None,
+        limit: int | None = None,
     ) -> tuple[OutboxMessage, ...]:
-        found = [m for m, _ in self._read("outbox").values() if status in (None, m.status)]
-        return tuple(found[:limit])
+        table = self._read("outbox")  # in order of creation: a finished message keeps its place
+        stored = iter(table.values())
+        if after is not None:
+            if after not in table:
+                raise NotFoundError("outbox message", after)
+            for message, _ in stored:
+                if message.id == after:
+                    break
+        found = (m for m, _ in stored if status in (None, m.status))
+        return tuple(found if limit is None else itertools.islice(found, limit))
 
 
 def _by_due(reaction: Reaction) -> Any:
