@@ -455,6 +455,12 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         raised, or no deliverer knows its topic) is due again after the policy's next retry
         delay, or dead when the delays are used up. A worker that dies mid-way leaves its
         messages to the next one once the lease runs out; several workers may run at once.
+
+        While the store fails to store an outcome (a SQLite file locked by another process
+        beyond its busy timeout), it is tried again a few times with a growing pause; a
+        success is never recorded as a failure. When every try fails, the call stops and
+        raises StorageError: that message and those not yet tried stay leased, and are
+        delivered again (with the same key) once the lease runs out.
         """
         if limit < 1:
             raise ValidationError([FieldError("limit", "must be at least 1")])
@@ -526,6 +532,8 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
                     ) from exc
                 time.sleep(_RECORD_BACKOFF * 2 ** (failures - 1))
             except ClientopsError as exc:
+                if finish is None:
+                    raise
                 # the change could not be stored with the outcome (the record moved on
                 # meanwhile): count the delivery as failed, so it is made again (with its key)
                 outcome = after_failure(message, repr(exc), now=self.now(), policy=self.policy)
