@@ -10,7 +10,7 @@ import random
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 from wsgiref.types import WSGIApplication
 from zoneinfo import ZoneInfo
@@ -18,10 +18,11 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+import clientops
 from clientops.adapters import zadarma
-from clientops.adapters.zadarma import parse_webhook, signature, webhook_app
+from clientops.adapters.zadarma import ReplayCache, parse_webhook, signature, webhook_app
 from clientops.errors import ConfigurationError
-from clientops.model import EmployeeId, Phone
+from clientops.model import ClientId, EmployeeId, Phone
 from clientops.telephony import (
     CallAnswered,
     CallDirection,
@@ -32,11 +33,13 @@ from clientops.telephony import (
     CallRinging,
     CallStarted,
     CallStatus,
+    ReplayError,
     SignatureError,
     UnsupportedNotificationError,
     WebhookError,
     build_call_log,
 )
+from clientops.testing import a_client, a_staff
 
 SECRET = "a248a6a984459935b569"
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -86,7 +89,7 @@ END = {
 }
 OUT_START = {
     "event": "NOTIFY_OUT_START",
-    "call_start": "2025-06-23 11:00:00",
+    "call_start": "2025-06-23 10:00:20",
     "pbx_call_id": "out_77aa",
     "internal": "100",
     "destination": "79123456789",
@@ -127,12 +130,12 @@ def signed(form: Mapping[str, str], secret: str = SECRET) -> dict[str, str]:
 
 
 def parse(form: Mapping[str, str], **options: object) -> CallEvent:
+    options.setdefault("clock", clock)
     return parse_webhook(
         form,
         signed(form),
         secret=SECRET,
         extensions=EXTENSIONS,
-        clock=clock,
         **options,  # type: ignore[arg-type]
     )
 
@@ -197,7 +200,7 @@ def test_a_missing_signature_is_rejected(headers: dict[str, str]) -> None:
 def test_the_signature_header_may_come_in_any_case_and_with_spaces() -> None:
     value = signed(START)["Signature"]
     for headers in ({"signature": value}, {"SIGNATURE": f" {value} "}):
-        assert isinstance(parse_webhook(START, headers, secret=SECRET), CallStarted)
+        assert isinstance(parse_webhook(START, headers, secret=SECRET, clock=clock), CallStarted)
 
 
 def test_a_signature_that_is_not_ascii_is_rejected_not_crashed() -> None:
@@ -208,7 +211,7 @@ def test_a_signature_that_is_not_ascii_is_rejected_not_crashed() -> None:
 def test_zadarma_signs_only_some_fields() -> None:
     # the documented scheme leaves e.g. the duration unsigned: this is why the WSGI app can
     # also refuse other addresses than Zadarma's (trusted_addresses)
-    event = parse_webhook({**END, "duration": "5"}, signed(END), secret=SECRET)
+    event = parse_webhook({**END, "duration": "5"}, signed(END), secret=SECRET, clock=clock)
     assert isinstance(event, CallEnded)
     assert event.duration_seconds == 5
 
@@ -275,7 +278,7 @@ def test_notify_out_start_is_an_outgoing_call_started() -> None:
         direction=CallDirection.OUTGOING,
         from_number=CallNumber("100", None),
         to_number=CallNumber.parse("79123456789"),
-        at=datetime(2025, 6, 23, 11, 0, tzinfo=MOSCOW),
+        at=datetime(2025, 6, 23, 10, 0, 20, tzinfo=MOSCOW),
         extension="100",
         employee_id=EmployeeId("anna"),
     )
@@ -335,7 +338,8 @@ def test_a_caller_that_is_not_a_phone_is_unknown_not_an_error(caller: str) -> No
 
 
 def test_options_time_zone_and_unknown_extensions() -> None:
-    event = parse(START, timezone="Asia/Omsk")
+    omsk_clock = lambda: datetime(2025, 6, 23, 4, 0, 30, tzinfo=UTC)  # noqa: E731
+    event = parse(START, timezone="Asia/Omsk", clock=omsk_clock)
     assert isinstance(event, CallStarted)
     assert event.at == datetime(2025, 6, 23, 4, 0, tzinfo=UTC)
     ringing = parse({**INTERNAL, "internal": "555"})
@@ -436,7 +440,9 @@ def recorder() -> Recorder:
 
 @pytest.fixture
 def client(recorder: Recorder) -> Iterator[httpx.Client]:
-    app = webhook_app(recorder, SECRET, extensions=EXTENSIONS, clock=clock)
+    app = webhook_app(
+        recorder, SECRET, extensions=EXTENSIONS, clock=clock, trusted_addresses=("127.0.0.1",)
+    )
     with serving(app) as client:
         yield client
 
@@ -467,8 +473,17 @@ def test_a_whole_call_posted_twice_in_any_order_logs_one_right_entry(
 ) -> None:
     notifications = [START, INTERNAL, ANSWER, END, RECORD] * 2
     random.Random(8).shuffle(notifications)
+    seen: list[str] = []
     for form in notifications:
-        assert post(client, form).status_code == 200
+        reply = post(client, form)
+        if form["event"] in seen:  # the repeat is refused, not handed on again
+            assert reply.status_code == 403
+            assert "pbx_call_id" in reply.text
+            assert "already received" in reply.text
+        else:
+            assert reply.status_code == 200
+            seen.append(form["event"])
+    assert len(recorder.events) == 5
     (entry,) = build_call_log(recorder.events)
     start = datetime(2025, 6, 23, 10, 0, tzinfo=MOSCOW)
     assert entry.call_id == "in_5fd9b3c2"
@@ -537,7 +552,8 @@ def test_a_multipart_form_is_read_too(client: httpx.Client, recorder: Recorder) 
 
 
 def test_a_failing_handler_is_a_server_error(caplog: pytest.LogCaptureFixture) -> None:
-    with serving(webhook_app(Recorder(fail=True), SECRET, clock=clock)) as client:
+    app = webhook_app(Recorder(fail=True), SECRET, clock=clock, allow_any_address=True)
+    with serving(app) as client:
         reply = post(client, START)
     assert reply.status_code == 500
     assert "the database is down" in caplog.text
@@ -565,6 +581,7 @@ def test_the_app_is_a_plain_wsgi_callable() -> None:
         "CONTENT_TYPE": "application/x-www-form-urlencoded",
         "CONTENT_LENGTH": str(len(body)),
         "HTTP_SIGNATURE": signed(START)["Signature"],
+        "REMOTE_ADDR": zadarma.NOTIFY_ADDRESS,
         "wsgi.input": BytesIO(body),
     }
     setup_testing_defaults(environ)
@@ -574,6 +591,256 @@ def test_the_app_is_a_plain_wsgi_callable() -> None:
     def start_response(status: str, headers: object, exc_info: object = None) -> None:
         statuses.append(status)
 
-    chunks = webhook_app(seen, SECRET)(environ, start_response)  # type: ignore[arg-type]
+    app = webhook_app(seen, SECRET, clock=clock, trusted_addresses=(zadarma.NOTIFY_ADDRESS,))
+    chunks = app(environ, start_response)  # type: ignore[arg-type]
     assert (statuses, b"".join(chunks)) == (["200 OK"], b"")
     assert len(seen.events) == 1
+
+
+# =========================================================================== replays
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def wsgi_post(app: WSGIApplication, form: Mapping[str, str], signature_value: str) -> str:
+    """``form`` posted to ``app`` in-process, from Zadarma's address; the status line."""
+    from io import BytesIO
+    from urllib.parse import urlencode
+    from wsgiref.util import setup_testing_defaults
+
+    body = urlencode(form).encode()
+    environ: dict[str, object] = {
+        "REQUEST_METHOD": "POST",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(body)),
+        "HTTP_SIGNATURE": signature_value,
+        "REMOTE_ADDR": zadarma.NOTIFY_ADDRESS,
+        "wsgi.input": BytesIO(body),
+    }
+    setup_testing_defaults(environ)
+    statuses: list[str] = []
+
+    def start_response(status: str, headers: object, exc_info: object = None) -> None:
+        statuses.append(status)
+
+    b"".join(app(environ, start_response))  # type: ignore[arg-type]
+    return statuses[0]
+
+
+@pytest.fixture
+def crm() -> Iterator[tuple[clientops.ClientOps, ClientId, Clock]]:
+    """ClientOps in memory with a card for the caller, and its clock (10:00:30 in Moscow)."""
+    now = Clock(NOW)
+    ops = clientops.connect("memory://", clock=now)
+    ops.add_staff(a_staff())
+    card = ops.add_client(a_client(phones=(Phone.parse("+79123456789"),)))
+    yield ops, card.id, now
+    ops.close()
+
+
+def test_the_replay_from_the_issue_records_no_missed_call(
+    crm: tuple[clientops.ClientOps, ClientId, Clock],
+) -> None:
+    # a NOTIFY_START signed a year ago, captured, then posted 20 times as the "no answer"
+    # end of made-up calls: even with any sender allowed, nothing may come of it
+    ops, client_id, now = crm
+    old_start = {**START, "call_start": "2024-06-23 10:00:00"}
+    captured = signed(old_start)["Signature"]
+    app = webhook_app(ops.record_call_event, SECRET, clock=now, allow_any_address=True)
+    forged = [
+        {
+            **old_start,
+            "event": "NOTIFY_END",
+            "pbx_call_id": f"in_forged_{n}",
+            "duration": "0",
+            "disposition": "no answer",
+            "status_code": "19",
+            "is_recorded": "0",
+        }
+        for n in range(20)
+    ]
+    assert [wsgi_post(app, form, captured) for form in forged] == ["403 Forbidden"] * 20
+    assert ops.calls_of(client_id) == ()
+    assert ops.appeals_of(client_id) == ()
+    assert ops.reactions_of(client_id) == ()
+    assert ops.call_log(date(2024, 6, 1), NOW.date()) == ()
+    with pytest.raises(ReplayError) as caught:
+        parse(forged[0])
+    assert caught.value.field == "call_start"
+    assert "too old" in str(caught.value)
+
+
+def test_a_fresh_start_posted_as_the_end_of_made_up_calls_is_refused(
+    crm: tuple[clientops.ClientOps, ClientId, Clock],
+) -> None:
+    # the same attack within the freshness window: the start is genuine and handed on, then
+    # its signature comes back on the ends of other calls
+    ops, client_id, now = crm
+    app = webhook_app(ops.record_call_event, SECRET, clock=now, allow_any_address=True)
+    captured = signed(START)["Signature"]
+    assert wsgi_post(app, START, captured) == "200 OK"
+    forged = [
+        {**END, "pbx_call_id": f"in_forged_{n}", "disposition": "no answer", "duration": "3"}
+        for n in range(20)
+    ]
+    assert [wsgi_post(app, form, captured) for form in forged] == ["403 Forbidden"] * 20
+    now.now = NOW + timedelta(seconds=95)
+    assert wsgi_post(app, END, captured) == "200 OK"  # Zadarma's own end of the call
+    (call,) = ops.calls_of(client_id)
+    assert (call.call_id, call.outcome, call.missed) == ("in_5fd9b3c2", CallStatus.ANSWERED, False)
+    assert ops.appeals_of(client_id) == ()
+    assert ops.reactions_of(client_id) == ()
+
+
+def test_a_repeated_notification_is_refused_and_a_ringing_counts_per_extension() -> None:
+    cache = ReplayCache()
+    for form in (START, INTERNAL, {**INTERNAL, "internal": "100"}, ANSWER, END, RECORD):
+        parse(form, replay_cache=cache)
+    for form in (START, INTERNAL, ANSWER, END, RECORD):
+        with pytest.raises(ReplayError) as caught:
+            parse(form, replay_cache=cache)
+        assert caught.value.field == "pbx_call_id"
+        assert f"{form['event']} of call 'in_5fd9b3c2' was already received" in str(caught.value)
+    # another call is not a repeat, nor is a notification checked without the cache
+    other = {**OUT_START, "pbx_call_id": "out_2", "call_start": "2025-06-23 10:00:25"}
+    assert isinstance(parse(other, replay_cache=cache), CallStarted)
+    assert isinstance(parse(START), CallStarted)
+
+
+def test_an_incoming_calls_signature_is_refused_on_an_outgoing_call() -> None:
+    # NOTIFY_OUT_START signs internal + destination + call_start: the start of an incoming
+    # call, split the same way, fits it; a call is one or the other, never both
+    cache = ReplayCache()
+    parse(START, replay_cache=cache)
+    as_outgoing = {
+        "event": "NOTIFY_OUT_START",
+        "call_start": START["call_start"],
+        "pbx_call_id": START["pbx_call_id"],
+        "internal": START["caller_id"],
+        "destination": START["called_did"],
+    }
+    assert signed(as_outgoing) == signed(START)
+    with pytest.raises(ReplayError) as caught:
+        parse(as_outgoing, replay_cache=cache)
+    assert caught.value.field == "Signature"
+    assert "NOTIFY_START" in str(caught.value)
+    assert signed(START)["Signature"] not in str(caught.value)
+
+
+def test_an_answer_signed_like_its_start_is_still_accepted() -> None:
+    # Zadarma's NOTIFY_ANSWER signs caller_id + destination + call_start, and the destination
+    # may be the number called: the same signature as the start, of the same call
+    cache = ReplayCache()
+    parse(START, replay_cache=cache)
+    answer = {**ANSWER, "destination": START["called_did"]}
+    assert signed(answer) == signed(START)
+    assert isinstance(parse(answer, replay_cache=cache), CallAnswered)
+
+
+@pytest.mark.parametrize(
+    ("form", "oldest"),
+    [
+        (START, timedelta(minutes=5)),
+        (OUT_START, timedelta(minutes=5)),
+        (INTERNAL, timedelta(hours=4, minutes=5)),
+        (ANSWER, timedelta(hours=4, minutes=5)),
+        (END, timedelta(hours=4, minutes=5)),
+        (OUT_END, timedelta(hours=4, minutes=5)),
+    ],
+    ids=lambda v: v["event"] if isinstance(v, dict) else str(v),
+)
+def test_the_freshness_window_of_each_kind(form: dict[str, str], oldest: timedelta) -> None:
+    signed_at = datetime.fromisoformat(form["call_start"]).replace(tzinfo=MOSCOW)
+    assert parse(form, clock=lambda: signed_at + oldest)
+    with pytest.raises(ReplayError) as stale:
+        parse(form, clock=lambda: signed_at + oldest + timedelta(seconds=1))
+    assert stale.value.field == "call_start"
+    assert parse(form, clock=lambda: signed_at - timedelta(minutes=5))  # the other's clock
+    with pytest.raises(ReplayError) as early:
+        parse(form, clock=lambda: signed_at - timedelta(minutes=5, seconds=1))
+    assert early.value.field == "call_start"
+    assert "timezone" in str(early.value)
+
+
+def test_the_window_is_configurable_and_a_recording_has_no_signed_time() -> None:
+    signed_at = datetime(2025, 6, 23, 10, 0, tzinfo=MOSCOW)
+    day_later = signed_at + timedelta(days=1)
+    assert parse(START, clock=lambda: day_later, max_delay=timedelta(days=1))
+    assert parse(END, clock=lambda: day_later, max_call=timedelta(hours=24))
+    with pytest.raises(ReplayError):
+        parse(END, clock=lambda: day_later, max_call=timedelta(hours=23, minutes=54))
+    assert parse(RECORD, clock=lambda: signed_at + timedelta(days=365))
+    for bad in (timedelta(seconds=-1), 300):
+        with pytest.raises(ConfigurationError, match="max_delay"):
+            parse(START, max_delay=bad)
+
+
+def test_a_wrong_time_zone_makes_notifications_stale_and_says_so() -> None:
+    with pytest.raises(ReplayError, match="timezone"):
+        parse(START, timezone="Asia/Vladivostok")  # 7 hours ahead of Moscow
+
+
+def test_a_notification_whose_handling_failed_may_come_again() -> None:
+    handled: list[CallEvent] = []
+    failures = [RuntimeError("the database is down")]
+
+    def on_event(event: CallEvent) -> None:
+        if failures:
+            raise failures.pop()
+        handled.append(event)
+
+    app = webhook_app(on_event, SECRET, clock=clock, trusted_addresses=(zadarma.NOTIFY_ADDRESS,))
+    value = signed(START)["Signature"]
+    assert wsgi_post(app, START, value) == "500 Internal Server Error"
+    assert wsgi_post(app, START, value) == "200 OK"  # Zadarma's retry
+    assert wsgi_post(app, START, value) == "403 Forbidden"
+    assert len(handled) == 1
+
+
+def test_the_replay_cache_is_bounded_in_time_and_size(caplog: pytest.LogCaptureFixture) -> None:
+    cache = ReplayCache(max_entries=4)
+    now = Clock(NOW)
+    calls = [{**START, "pbx_call_id": f"in_{n}", "caller_id": f"7912345670{n}"} for n in range(3)]
+    for form in calls:
+        parse(form, replay_cache=cache, clock=now)
+        assert len(cache) <= 4
+    assert "replay cache is full" in caplog.text
+    # the oldest call was forgotten to stay within the bound: its repeat is no longer caught
+    assert isinstance(parse(calls[0], replay_cache=cache, clock=now), CallStarted)
+    with pytest.raises(ReplayError):
+        parse(calls[2], replay_cache=cache, clock=now)
+    # once a notification would be stale anyway, the cache lets its entries go
+    now.now = NOW + timedelta(hours=4, minutes=5)
+    parse(RECORD, replay_cache=cache, clock=now)
+    assert len(cache) == 2  # the recording's own two entries
+    assert repr(cache) == "ReplayCache(max_entries=4, entries=2)"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({}, "trusted_addresses=.NOTIFY_ADDRESS,.*allow_any_address=True"),
+        ({"trusted_addresses": ("1.2.3.4",), "allow_any_address": True}, "contradict"),
+        ({"trusted_addresses": zadarma.NOTIFY_ADDRESS}, "collection of addresses"),
+        ({"trusted_addresses": ()}, "empty"),
+        ({"allow_any_address": "yes"}, "True or False"),
+        ({"allow_any_address": True, "max_call": timedelta(hours=-1)}, "max_call"),
+    ],
+)
+def test_the_app_requires_a_choice_of_senders(options: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message) as caught:
+        webhook_app(lambda event: None, SECRET, **options)  # type: ignore[arg-type]
+    assert SECRET not in str(caught.value)
+
+
+def test_a_replay_cache_needs_room() -> None:
+    with pytest.raises(ConfigurationError, match="max_entries"):
+        ReplayCache(max_entries=1)

@@ -92,6 +92,7 @@ __all__ = [
     "IncomingCallNotice",
     "OriginateRequest",
     "Origination",
+    "ReplayError",
     "SignatureError",
     "Telephony",
     "TelephonyError",
@@ -133,6 +134,14 @@ class WebhookError(TelephonyError):
 class SignatureError(WebhookError):
     """A notification whose signature is missing or does not match: it may not come from the
     PBX, or it was changed on the way. Rejected; nothing recorded."""
+
+
+class ReplayError(SignatureError):
+    """A notification whose signature is genuine but which is not accepted here: its signed
+    time is outside the freshness window (``field`` ``call_start``: a replay of an old
+    notification, or the wrong time zone configured), or it was already received (``field``
+    names what repeats: the call id, or the ``Signature`` reused for another call or another
+    kind). Rejected; nothing recorded."""
 
 
 class UnsupportedNotificationError(WebhookError):
