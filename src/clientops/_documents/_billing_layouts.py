@@ -14,7 +14,14 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 from docx.table import _Cell
 
-from clientops._documents._layouts import PageSetup, _grid, new_document, to_bytes
+from clientops._documents._layouts import (
+    AMOUNT,
+    DOCUMENT_NUMBER,
+    PageSetup,
+    _grid,
+    new_document,
+    to_bytes,
+)
 from clientops._documents._orders_layouts import (
     IN_WORDS,
     TOTAL,
@@ -101,7 +108,8 @@ def debtors_list_layout(page: PageSetup) -> bytes:
         after=12,
     ).put(document)
     widths = (8, 42, 33, 26, 23, 33)
-    table = _grid(document, page, DEBTORS_HEAD, _DEBTORS_ROW, widths, frozenset({0, 3, 4}))
+    fits = ((), (), (DOCUMENT_NUMBER,), (AMOUNT,), (), ())
+    table = _grid(document, page, DEBTORS_HEAD, _DEBTORS_ROW, widths, frozenset({0, 3, 4}), fits)
     total = table.add_row().cells  # type: ignore[no-untyped-call]  # python-docx leaves it untyped
     _total_cell(total[0].merge(total[2]), "Итого", page)
     _total_cell(total[3], "{{ total }}", page)

@@ -29,10 +29,17 @@ from clientops.errors import FieldError, ValidationError
 
 __all__ = [
     "A4",
+    "AMOUNT",
+    "CELL_PADDING_MM",
+    "DATE",
+    "DOCUMENT_NUMBER",
+    "UNITS",
     "PageSetup",
+    "column_widths",
     "completed_works_layout",
     "new_document",
     "software_transfer_layout",
+    "text_width_mm",
 ]
 
 #: Word 2010's second copy of the styles; later Word versions and LibreOffice ignore it.
@@ -174,6 +181,63 @@ def _repeat_header(table: Table) -> None:
     properties.append(header)
 
 
+#: A cell's margins left and right (Word's default, 1.9 mm each) and a little to spare.
+CELL_PADDING_MM = 4.2
+#: The widths of characters, in em, of DejaVu Serif: the widest serif font a machine falls
+#: back to when it has neither Times New Roman nor its metric-compatible Liberation Serif.
+#: Text measured with them fits in Times New Roman with room to spare.
+_NARROW = frozenset(" \u00a0\u2011.,:;!'|()[]/-ijlrtfI")
+_WIDE = frozenset("ЖШЩЮМЫФжшщюмыфmwMW№%")
+_BOLD = 1.1  # bold is this much wider
+#: The widest values the built-in layouts expect in a cell: an amount in roubles, a
+#: document number (an invoice's ``СО-2026-10-009``), a date, the units billing writes.
+AMOUNT = "9\u00a0999\u00a0999,99"
+DOCUMENT_NUMBER = "СО-2026-10-009"
+DATE = "00.00.0000"
+UNITS = ("мес.", "усл.", "шт.")
+
+
+def text_width_mm(text: str, size_pt: float, *, bold: bool = False) -> float:
+    """How wide ``text`` is, on one line, in the widest fallback font (an upper bound for
+    Times New Roman): what a column must leave for it."""
+    em = 0.0
+    for char in text:
+        if char in _NARROW:
+            em += 0.36
+        elif char in _WIDE:
+            em += 1.05
+        elif char.isdigit():
+            em += 0.64
+        elif char.isupper():
+            em += 0.82
+        else:
+            em += 0.66
+    return em * (_BOLD if bold else 1) * size_pt * 25.4 / 72
+
+
+def column_widths(
+    page: PageSetup,
+    shares: Sequence[float],
+    needs: Sequence[float],
+) -> list[float]:
+    """The widths in mm of a table's columns across the text width: in proportion to
+    ``shares``, except that no column is narrower than it ``needs`` (mm): a column short of
+    its need gets it, taken from the others in proportion to what they have to spare. When
+    the page is too narrow for every need, the needs share the width."""
+    widths = [share * page.text_width_mm / sum(shares) for share in shares]
+    short = sum(max(need - width, 0) for need, width in zip(needs, widths, strict=True))
+    if short == 0:
+        return widths
+    spare = [max(width - need, 0) for need, width in zip(needs, widths, strict=True)]
+    if sum(spare) < short:
+        return [need * page.text_width_mm / sum(needs) for need in needs]
+    taken = short / sum(spare)
+    return [
+        max(need, width - room * taken)
+        for need, width, room in zip(needs, widths, spare, strict=True)
+    ]
+
+
 def _grid(
     document: Document,
     page: PageSetup,
@@ -181,29 +245,46 @@ def _grid(
     row: Sequence[str],
     widths: Sequence[float],
     right: frozenset[int],
+    fits: Sequence[Sequence[str]] = (),
 ) -> Table:
     """A bordered table: a bold header row repeated on every page, and one row of
-    placeholders; ``widths`` are shares of the text width; columns in ``right`` align right."""
+    placeholders; ``widths`` are shares of the text width; columns in ``right`` align right.
+
+    No column is narrower than its content: every word of its heading, and each text in
+    ``fits`` (per column: the widest values its cells hold, each kept on one line), measured
+    in the widest fallback font (:func:`text_width_mm`). So a document number, an amount or
+    a unit is never cut in its cell, whatever font the reader has."""
+    size = max(page.font_size_pt - 1, 6)
+    samples = [*fits, *([()] * (len(head) - len(fits)))]
+    needs = [
+        CELL_PADDING_MM
+        + max(
+            [text_width_mm(word, size, bold=True) for word in heading.split()]
+            + [text_width_mm(text, size) for text in texts],
+            default=0,
+        )
+        for heading, texts in zip(head, samples, strict=True)
+    ]
+    sized = column_widths(page, widths, needs)
     table: Table = document.add_table(rows=2, cols=len(head))
     table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    scale = page.text_width_mm / sum(widths)
     for r, texts in enumerate((head, row)):
         for c, text in enumerate(texts):
             cell = table.rows[r].cells[c]
-            cell.width = Mm(widths[c] * scale)
+            cell.width = Mm(sized[c])
             paragraph = cell.paragraphs[0]
             paragraph.paragraph_format.space_after = Pt(0)
             run = paragraph.add_run(text)
-            run.font.size = Pt(max(page.font_size_pt - 1, 6))
+            run.font.size = Pt(size)
             if r == 0:
                 run.bold = True
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
             elif c in right:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    for c, width in enumerate(widths):
-        table.columns[c].width = Mm(width * scale)
+    for c, width in enumerate(sized):
+        table.columns[c].width = Mm(width)
     _repeat_header(table)
     return table
 
@@ -242,7 +323,15 @@ def completed_works_layout(page: PageSetup) -> bytes:
     _paragraph(document, ("Исполнитель: ", True), ("{{ executor.full }}", False))
     _paragraph(document, ("Заказчик: ", True), ("{{ customer.full }}", False))
     _paragraph(document, ("Основание: ", True), ("{{ contract }}", False), space_after=8)
-    _grid(document, page, ACT_HEAD, ACT_ROW, (7, 66, 15, 12, 22, 24), frozenset({0, 2, 4, 5}))
+    _grid(
+        document,
+        page,
+        ACT_HEAD,
+        ACT_ROW,
+        (7, 66, 15, 12, 22, 24),
+        frozenset({0, 2, 4, 5}),
+        fits=((), (), (), UNITS, (AMOUNT,), (AMOUNT,)),
+    )
     total = _paragraph(document, ("Итого: {{ total }}", True), align=WD_ALIGN_PARAGRAPH.RIGHT)
     total.paragraph_format.space_before = Pt(4)
     _paragraph(document, ("{{ vat_line }}", False), align=WD_ALIGN_PARAGRAPH.RIGHT)

@@ -13,6 +13,7 @@ from docx.shared import Mm, Pt
 from docx.table import Table
 
 from clientops._documents._layouts import (
+    DATE,
     PageSetup,
     _grid,
     _paragraph,
@@ -121,7 +122,10 @@ def onboarding_checklist_layout(page: PageSetup) -> bytes:
         ("{{ manager }}", False),
         space_after=8,
     )
-    table = _grid(document, page, CHECKLIST_HEAD, _CHECKLIST_ROW, (11, 80, 30, 21, 23), frozenset())
+    widths = (11, 80, 30, 21, 23)
+    table = _grid(
+        document, page, CHECKLIST_HEAD, _CHECKLIST_ROW, widths, frozenset(), ((), (), (), (DATE,))
+    )
     row = table.rows[1]
     row.height = Mm(10)  # room for a signature
     row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST

@@ -24,7 +24,16 @@ from docx.shared import Mm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from clientops._documents._layouts import PageSetup, _grid, _paragraph, new_document, to_bytes
+from clientops._documents._layouts import (
+    AMOUNT,
+    UNITS,
+    PageSetup,
+    _grid,
+    _paragraph,
+    new_document,
+    to_bytes,
+)
+from clientops._documents._orders import OTHER_LABEL, SPECIFICATION_LABELS
 
 __all__ = [
     "BANK_LABELS",
@@ -106,7 +115,17 @@ def order_request_layout(page: PageSetup) -> bytes:
     _paragraph(document, ("Заказчик: ", True), ("{{ client_name }}", False))
     _paragraph(document, ("Менеджер: ", True), ("{{ manager }}", False), space_after=10)
     _paragraph(document, ("СПЕЦИФИКАЦИЯ", True), align=WD_ALIGN_PARAGRAPH.CENTER)
-    table = _grid(document, page, SPECIFICATION_HEAD, _SPECIFICATION_ROW, (12, 63, 90), frozenset())
+    # a label's name on one line; its note in brackets may go on to the next
+    names = tuple(label.split(" (")[0] for _, label in (*SPECIFICATION_LABELS, ("", OTHER_LABEL)))
+    table = _grid(
+        document,
+        page,
+        SPECIFICATION_HEAD,
+        _SPECIFICATION_ROW,
+        (12, 63, 90),
+        frozenset(),
+        fits=((), names, ()),
+    )
     table.rows[1].cells[0].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
     price = _paragraph(document, ("{{ price_line }}", False), align=WD_ALIGN_PARAGRAPH.JUSTIFY)
     price.paragraph_format.space_before = Pt(8)
@@ -258,7 +277,8 @@ def invoice_layout(
     _paragraph(document, ("Покупатель (Заказчик): ", False), ("{{ buyer.full }}", True))
     _paragraph(document, ("Основание: ", False), ("{{ basis }}", True), space_after=8)
     widths = (8, 62, 17, 11, 31, 36)
-    _grid(document, page, INVOICE_HEAD, _INVOICE_ROW, widths, frozenset({0, 2, 4, 5}))
+    fits = ((), (), (), UNITS, (AMOUNT,), (AMOUNT,))
+    _grid(document, page, INVOICE_HEAD, _INVOICE_ROW, widths, frozenset({0, 2, 4, 5}), fits)
     for line in (*totals, *closing):
         line.put(document)
     _sign_line(document, page, "Руководитель", "{{ head_signature }}")

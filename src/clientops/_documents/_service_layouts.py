@@ -16,6 +16,7 @@ from docx.shared import Mm, Pt
 from docx.text.paragraph import Paragraph
 
 from clientops._documents._layouts import (
+    AMOUNT,
     PageSetup,
     _grid,
     _paragraph,
@@ -78,7 +79,10 @@ def visit_act_layout(page: PageSetup) -> bytes:
     )
     works.rows[1].cells[0].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
     _section(document, "2. Запчасти, использованные по договору")
-    _grid(document, page, PARTS_HEAD, _PARTS_ROW, (8, 79, 18, 30, 30), frozenset({0, 2, 3, 4}))
+    fits = ((), (), (), (AMOUNT,), (AMOUNT,))
+    _grid(
+        document, page, PARTS_HEAD, _PARTS_ROW, (8, 79, 18, 30, 30), frozenset({0, 2, 3, 4}), fits
+    )
     Line(
         "Итого стоимость запчастей: {{ if_parts.total }} руб.",
         bold=True,

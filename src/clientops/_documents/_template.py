@@ -64,6 +64,10 @@ _SPECIAL = re.compile("[\x00-\x1f\ufffe\uffff\ud800-\udfff]")
 #: Characters XML 1.0 cannot carry (line breaks and tabs can: they become elements).
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _BREAKS = re.compile("\r\n|\r|\n|\t")
+#: A word of a value that holds a digit and a hyphen (``СО-2026-10-009``, ``45-12-34``): its
+#: hyphens become non-breaking ones (``w:noBreakHyphen``), so no line break cuts the number;
+#: Word, LibreOffice and python-docx still read and copy a hyphen.
+_NUMBER_WORD = re.compile(r"[^\s-]*(?:\d[^\s]*-|-[^\s]*\d)[^\s]*")
 
 
 def _frozen_names(value: Iterable[str]) -> frozenset[str]:
@@ -107,7 +111,8 @@ class _Slot:
 
     name: str
     field: str | None
-    breaks: tuple[str, str]  # the XML that ends a w:t, breaks the line / tabs, opens a w:t
+    #: the XML that ends a w:t, breaks the line / tabs / puts a non-breaking hyphen, opens a w:t
+    breaks: tuple[str, str, str]
 
 
 @attrs.frozen
@@ -122,16 +127,20 @@ class _Loop:
 _Segment: TypeAlias = "str | _Slot | _Loop"
 
 
-def _breaks(prefix: str | None) -> tuple[str, str]:
+def _breaks(prefix: str | None) -> tuple[str, str, str]:
     q = f"{prefix}:" if prefix else ""
     return (
         f'</{q}t><{q}br/><{q}t xml:space="preserve">',
         f'</{q}t><{q}tab/><{q}t xml:space="preserve">',
+        f'</{q}t><{q}noBreakHyphen/><{q}t xml:space="preserve">',
     )
 
 
-def _escape(value: str, breaks: tuple[str, str], path: str) -> str:
+def _escape(value: str, breaks: tuple[str, str, str], path: str) -> str:
     text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if "-" in text:
+        hyphen = breaks[2]
+        text = _NUMBER_WORD.sub(lambda m: m.group().replace("-", hyphen), text)
     if _SPECIAL.search(text) is None:
         return text
     bad = FORBIDDEN.search(text)
@@ -140,7 +149,7 @@ def _escape(value: str, breaks: tuple[str, str], path: str) -> str:
             [FieldError(path, f"character U+{ord(bad.group()):04X} cannot be put in a document")],
             subject="document values",
         )
-    line, tab = breaks
+    line, tab, _ = breaks
     return _BREAKS.sub(lambda m: tab if m.group() == "\t" else line, text)
 
 
