@@ -997,7 +997,7 @@ def read_clients_csv(
     text, used_encoding = _decode(data, encoding, messages)
     lines = _lines(text, messages)
     del text
-    if max(map(len, lines), default=0) > limits.max_line_chars + 2:  # + its line break
+    if max(map(len, lines), default=0) > limits.max_line_chars:  # then without line breaks
         for number, physical in enumerate(lines, 1):
             if len(physical.rstrip("\r\n")) > limits.max_line_chars:
                 raise _file_error(
