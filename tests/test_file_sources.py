@@ -108,9 +108,7 @@ def test_the_store_s_own_descriptor_is_refused_and_the_store_keeps_working(
 
 
 @pytest.mark.parametrize("reader", sorted(READERS))
-@pytest.mark.parametrize(
-    "source", [3.0, None, ["a.csv"], io.BytesIO(b"x"), "bad\0path"], ids=repr
-)
+@pytest.mark.parametrize("source", [3.0, None, ["a.csv"], io.BytesIO(b"x"), "bad\0path"], ids=repr)
 def test_a_source_of_another_type_is_refused_naming_it(
     reader: str, source: object, ops: ClientOps
 ) -> None:
@@ -223,14 +221,14 @@ def test_csv_limits_name_the_line_and_the_limit(ops: ClientOps) -> None:
 def bomb() -> bytes:
     """The built-in act with one more part that inflates from ~65 KiB to 65 MiB of zeros."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(builtin_docx("completed_works_act"))) as source:
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-            for info in source.infolist():
-                target.writestr(info, source.read(info))
-            with target.open("word/media/bomb.bin", "w") as part:
-                zeros = bytes(1 << 20)
-                for _ in range(65):
-                    part.write(zeros)
+    act = io.BytesIO(builtin_docx("completed_works_act"))
+    with zipfile.ZipFile(act) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info))
+        with target.open("word/media/bomb.bin", "w") as part:
+            zeros = bytes(1 << 20)
+            for _ in range(65):
+                part.write(zeros)
     return out.getvalue()
 
 
