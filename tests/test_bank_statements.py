@@ -447,8 +447,9 @@ def test_the_digest_is_the_sha256_of_the_bytes_and_stable() -> None:
 
 
 def test_a_str_with_a_line_break_is_not_taken_for_a_path() -> None:
-    with pytest.raises(TypeError, match="as bytes"):
+    with pytest.raises(ValidationError, match="as bytes") as caught:
         read_bank_statement("\n".join(lines_of([incoming()])))
+    assert caught.value.paths == ("source",)
 
 
 # --------------------------------------------------------------------------- broken files

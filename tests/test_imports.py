@@ -540,8 +540,9 @@ def test_a_header_that_is_a_data_row_is_refused() -> None:
 def test_misuse_is_refused() -> None:
     with pytest.raises(ValidationError, match="now"):
         read_clients_csv(b"", now=datetime(2025, 1, 1))
-    with pytest.raises(TypeError, match="bytes"):
+    with pytest.raises(ValidationError, match="bytes") as caught:
         read("name;city;phone\nЛес;Омск;1\n")
+    assert caught.value.paths == ("source",)
     with pytest.raises(FileNotFoundError):
         read("no-such-file.csv")
 

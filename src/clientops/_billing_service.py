@@ -10,6 +10,7 @@ reads, hands them values, and stores what they return, one unit of work at a tim
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -29,6 +30,7 @@ from clientops.bank_statements import (
     BankStatement,
     MatchResult,
     PaymentDirection,
+    StatementLimits,
     StatementParty,
     StatementPayment,
     match_payments,
@@ -545,9 +547,13 @@ class BillingUseCases:
         )
 
     # ------------------------------------------------------------------ payments
-    def import_bank_statement(self, source: bytes | str | Path) -> PaymentImport:
+    def import_bank_statement(
+        self, source: bytes | str | os.PathLike[str], *, limits: StatementLimits | None = None
+    ) -> PaymentImport:
         """Import a 1C client-bank statement (``1CClientBankExchange``: a path or the file's
-        bytes) and apply its incoming payments, all in one unit of work.
+        bytes; anything else is refused with ValidationError naming ``source``, before anything
+        is opened) and apply its incoming payments, all in one unit of work. ``limits`` bounds
+        the file (:class:`~clientops.bank_statements.StatementLimits`).
 
         A malformed file raises the reader's ValidationError naming the line; nothing is
         stored. The same file imported again changes nothing (``already_imported``), and a
@@ -557,8 +563,7 @@ class BillingUseCases:
         larger amount leaves visible credit); the rest are stored unmatched, for a person
         (:meth:`unmatched_payments`, :meth:`assign_payment`). Nothing is guessed.
         """
-        data = Path(source).read_bytes() if isinstance(source, (str, Path)) else source
-        statement = read_bank_statement(data)
+        statement = read_bank_statement(source, limits=limits)
         return self._import(statement.digest, statement)
 
     def fetch_payments(self, since: date) -> tuple[PaymentImport, ...]:

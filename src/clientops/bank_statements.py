@@ -60,13 +60,14 @@ import enum
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
+from clientops._sources import CHUNK, positive_limit, read_source
 from clientops.errors import FieldError, ValidationError
 from clientops.imports import _inn_checksum_ok
 from clientops.model import ClientId, Money
@@ -85,6 +86,7 @@ __all__ = [
     "PaymentDirection",
     "PaymentMatch",
     "PaymentOutcome",
+    "StatementLimits",
     "StatementParty",
     "StatementPayment",
     "UnmatchedPayment",
@@ -380,63 +382,133 @@ class BankStatement:
 # --------------------------------------------------------------------------- reading
 
 
+def _limits(value: object) -> StatementLimits:
+    if not isinstance(value, StatementLimits):
+        raise ValidationError(
+            [FieldError("limits", f"must be StatementLimits, not {type(value).__name__}")],
+            subject="bank statement",
+        )
+    return value
+
+
+@attrs.frozen
+class StatementLimits:
+    """How large a statement :func:`read_bank_statement` takes; a file over a limit is refused
+    with a :class:`~clientops.errors.ValidationError` naming the limit (and the line).
+
+    ``max_bytes`` is the file's size (checked before reading a file, and while reading a
+    pipe); ``max_line_bytes`` a line's length in bytes, without its line break;
+    ``max_documents`` the number of ``СекцияДокумент`` blocks; ``max_problems`` how many
+    problems are listed before reading stops (the error then ends with one naming the limit).
+    The defaults take a year of a busy account's statements; raise them when yours are larger.
+    """
+
+    max_bytes: int = attrs.field(default=256 * 1024 * 1024, validator=positive_limit)
+    max_line_bytes: int = attrs.field(default=64 * 1024, validator=positive_limit)
+    max_documents: int = attrs.field(default=1_000_000, validator=positive_limit)
+    max_problems: int = attrs.field(default=1000, validator=positive_limit)
+
+
 def read_bank_statement(
     source: bytes | str | os.PathLike[str],
     *,
     encoding: str | None = None,
     extra_fields: Iterable[str] = (),
+    limits: StatementLimits | None = None,
 ) -> BankStatement:
     """Read a ``1CClientBankExchange`` statement; all of it, or nothing.
 
-    ``source`` is the file's bytes, or its path (a ``str`` is always a path). The encoding is
-    found from the bytes: a UTF-8 byte-order mark, else the codec (UTF-8, windows-1251 or DOS
-    cp866) in which the file's own keys (``ВерсияФормата``, ``Кодировка``…) are written, else
-    UTF-8 when the bytes are valid UTF-8, else windows-1251; ``encoding`` overrides it.
-    ``Кодировка`` must be ``Windows``, ``DOS`` or ``UTF-8`` but may disagree with the bytes
-    (banks get it wrong); both are kept. ``extra_fields`` are document keys of your bank to
-    accept (they stay in :attr:`StatementPayment.fields`).
+    ``source`` is the file's bytes, or its path (a ``str`` or an ``os.PathLike``; a ``str`` is
+    always a path); anything else (an ``int``, a file object) is refused with a
+    :class:`~clientops.errors.ValidationError` naming ``source`` before anything is opened.
+    The encoding is found from the bytes: a UTF-8 byte-order mark, else the codec (UTF-8,
+    windows-1251 or DOS cp866) in which the file's own keys (``ВерсияФормата``,
+    ``Кодировка``…) are written, else UTF-8 when the bytes are valid UTF-8, else windows-1251;
+    ``encoding`` overrides it. ``Кодировка`` must be ``Windows``, ``DOS`` or ``UTF-8`` but may
+    disagree with the bytes (banks get it wrong); both are kept. ``extra_fields`` are document
+    keys of your bank to accept (they stay in :attr:`StatementPayment.fields`). ``limits``
+    bounds the file's size, its lines and documents (:class:`StatementLimits`).
 
     Raises :class:`~clientops.errors.ValidationError` (``subject`` ``"bank statement"``) listing
     every problem of the file, each path naming the line (``line 17: Сумма``).
     """
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-    elif isinstance(source, str) and ("\n" in source or "\r" in source):
-        raise TypeError("a str is a file path; pass the statement's text as bytes (text.encode())")
-    else:
-        with open(source, "rb") as file:
-            data = file.read()
+    limits = _limits(StatementLimits() if limits is None else limits)
+    data = read_source(source, subject="bank statement", max_bytes=limits.max_bytes)
     digest = hashlib.sha256(data).hexdigest()
-    problems = _Problems()
-    lines, used = _decode(data, encoding, problems)
-    if not lines or lines[0].strip() != MARKER:
-        problems.add(1, "", _NOT_A_STATEMENT)
-        raise problems.error()
-    header, accounts, documents = _scan(lines, problems, frozenset(extra_fields))
-    statement = _build(header, accounts, documents, problems, digest=digest, encoding=used)
-    if problems or statement is None:
-        raise problems.error()
-    return statement
+    problems = _Problems(limits.max_problems)
+    try:
+        return _read(data, digest, encoding, frozenset(extra_fields), limits, problems)
+    except _TooMany:
+        raise problems.error() from None
+
+
+class _TooMany(Exception):
+    """Raised by :class:`_Problems` when the limit of problems is reached: reading stops."""
 
 
 class _Problems:
-    """Every problem of a file, kept in line order."""
+    """Every problem of a file (up to ``limit``), kept in line order."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int) -> None:
         self._found: list[tuple[int, int, FieldError]] = []
+        self._limit = limit
+        self._stopped = False
 
     def add(self, line: int, key: str, message: str) -> None:
         path = f"line {line}: {key}" if key else f"line {line}"
         self._found.append((line, len(self._found), FieldError(path, message)))
+        if len(self._found) >= self._limit:
+            self._stopped = True
+            raise _TooMany
 
     def __bool__(self) -> bool:
         return bool(self._found)
 
     def error(self) -> ValidationError:
-        return ValidationError(
-            [error for _, _, error in sorted(self._found, key=lambda f: f[:2])],
-            subject="bank statement",
-        )
+        found = [error for _, _, error in sorted(self._found, key=lambda f: f[:2])]
+        if self._stopped:
+            found.append(
+                FieldError(
+                    "max_problems",
+                    f"{self._limit} problems found; reading stopped there (StatementLimits)",
+                )
+            )
+        return ValidationError(found, subject="bank statement")
+
+
+def _read(
+    data: bytes,
+    digest: str,
+    encoding: str | None,
+    extra: frozenset[str],
+    limits: StatementLimits,
+    problems: _Problems,
+) -> BankStatement:
+    codec, body = _codec(data, encoding)
+    lines = _lines(data, body, codec, problems, limits)
+    first = next(lines, None)
+    if first is None or first[1].strip() != MARKER:
+        problems.add(1, "", _NOT_A_STATEMENT)
+        raise problems.error()
+    built = _Built(problems)
+    header = _scan(lines, problems, extra, built, limits)
+    statement = built.statement(header, digest=digest, encoding=codec)
+    if problems or statement is None:
+        raise problems.error()
+    return statement
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8, checked a chunk at a time (no decoded copy)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), CHUNK):
+            decoder.decode(view[start : start + CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _detect(data: bytes) -> str:
@@ -445,16 +517,11 @@ def _detect(data: bytes) -> str:
     for codec in ("utf-8", "cp1251", "cp866"):
         if any(key.encode(codec) in data for key in ("ВерсияФормата", "Кодировка", _END)):
             return codec
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return "cp1251"
-    return "utf-8"
+    return "utf-8" if _is_utf8(data) else "cp1251"
 
 
-def _decode(data: bytes, encoding: str | None, problems: _Problems) -> tuple[list[str], str]:
-    """The file's physical lines (without their breaks) and the codec used; undecodable lines
-    are problems (and read with replacement characters, so later checks still run)."""
+def _codec(data: bytes, encoding: str | None) -> tuple[str, int]:
+    """The codec the file is read with, and where its text starts (after a byte-order mark)."""
     if encoding is not None:
         try:
             codec = codecs.lookup(encoding).name
@@ -469,21 +536,43 @@ def _decode(data: bytes, encoding: str | None, problems: _Problems) -> tuple[lis
             )
     else:
         codec = _detect(data)
-    body = data
     if codec in ("utf-8-sig", "utf-8") and data.startswith(codecs.BOM_UTF8):
-        body = data[len(codecs.BOM_UTF8) :]
-        codec = "utf-8-sig" if encoding is None else codec
+        return "utf-8-sig" if encoding is None else codec, len(codecs.BOM_UTF8)
+    return codec, 0
+
+
+def _lines(
+    data: bytes, start: int, codec: str, problems: _Problems, limits: StatementLimits
+) -> Iterator[tuple[int, str]]:
+    """The file's physical lines (without their breaks), one at a time, with their numbers.
+    Undecodable lines are problems (and read with replacement characters, so later checks
+    still run); a line over ``max_line_bytes`` is a problem and reads as empty."""
     plain = "utf-8" if codec == "utf-8-sig" else codec
-    lines: list[str] = []
-    for number, raw in enumerate(_LINE_BREAK.split(body), 1):
-        try:
-            lines.append(raw.decode(plain))
-        except UnicodeDecodeError:
-            problems.add(number, "", _UNDECODABLE.format(value=codec))
-            lines.append(raw.decode(plain, errors="replace"))
-    if lines and lines[-1] == "":
-        lines.pop()  # the break after the last line
-    return lines, codec
+    longest = limits.max_line_bytes
+    number = 0
+    position = start
+    end = len(data)
+    breaks = _LINE_BREAK.finditer(data, start)
+    while position < end:
+        found = next(breaks, None)
+        stop, after = (found.start(), found.end()) if found is not None else (end, end)
+        number += 1
+        if stop - position > longest:
+            problems.add(
+                number, "", f"строка длиннее {longest} байт (StatementLimits.max_line_bytes)"
+            )
+            text = ""
+        else:
+            raw = data[position:stop]
+            try:
+                text = raw.decode(plain)
+            except UnicodeDecodeError:
+                problems.add(number, "", _UNDECODABLE.format(value=codec))
+                text = raw.decode(plain, errors="replace")
+        yield number, text
+        position = after
+    if number == 0:
+        yield 1, ""  # an empty file: one empty line
 
 
 @attrs.define
@@ -505,27 +594,37 @@ _KIND_OF_CLOSER = {closer: kind for kind, closer in _CLOSERS.items()}
 
 
 def _scan(
-    lines: Sequence[str], problems: _Problems, extra: frozenset[str]
-) -> tuple[_Block, list[_Block], list[_Block]]:
-    """Split the lines into the header and the closed sections; every structural problem is
-    recorded, and a broken section is left out (its fields are not checked further)."""
+    lines: Iterator[tuple[int, str]],
+    problems: _Problems,
+    extra: frozenset[str],
+    built: _Built,
+    limits: StatementLimits,
+) -> _Block:
+    """Split the lines (after the first) into the header and the sections; every structural
+    problem is recorded, a broken section is left out (its fields are not checked further),
+    and each closed section goes to ``built`` as soon as it closes. Returns the header.
+
+    Keys are kept as the format's own strings, and a (key, value) pair met before is shared,
+    so that a statement's many repeated values (accounts, banks, dates) are held once."""
     allowed = {
-        "header": frozenset(HEADER_FIELDS),
-        "account": frozenset(ACCOUNT_FIELDS),
-        "document": frozenset(DOCUMENT_FIELDS) | extra,
+        "header": {key: key for key in HEADER_FIELDS},
+        "account": {key: key for key in ACCOUNT_FIELDS},
+        "document": {key: key for key in (*DOCUMENT_FIELDS, *extra)},
     }
+    pairs: dict[tuple[str, str], tuple[str, str]] = {}
     header = _Block("header", 1)
-    accounts: list[_Block] = []
-    documents: list[_Block] = []
     current: _Block | None = None
     in_header = True
     ended_at = 0
+    documents = 0
+    last = 1
 
     def unclosed(block: _Block, where: str) -> None:
         close = _CLOSERS[block.kind]
         problems.add(block.line, _OPENERS[block.kind], _UNCLOSED.format(close=close, where=where))
 
-    for number, raw in enumerate(lines[1:], 2):
+    for number, raw in lines:
+        last = number
         text = raw.strip()
         if not text:
             continue
@@ -539,6 +638,15 @@ def _scan(
             if key == _OPEN_ACCOUNT and value:
                 problems.add(number, key, _MARKER_VALUE.format(key=key, value=value))
             kind = "document" if key == _OPEN_DOCUMENT else "account"
+            if kind == "document":
+                documents += 1
+                if documents > limits.max_documents:
+                    problems.add(
+                        number,
+                        key,
+                        f"документов больше {limits.max_documents} (StatementLimits.max_documents)",
+                    )
+                    raise problems.error()
             current = _Block(kind, number, title=value)
             in_header = False
         elif key in _MARKERS:
@@ -562,7 +670,7 @@ def _scan(
                 current = None
             else:
                 current.end_line = number
-                (documents if current.kind == "document" else accounts).append(current)
+                built.closed(current)
                 current = None
         elif not eq:
             problems.add(number, "", _NOT_KEY_VALUE)
@@ -573,22 +681,25 @@ def _scan(
             if block is None:
                 problems.add(number, key, _OUTSIDE)
                 continue
-            if key not in allowed[block.kind]:
+            known = allowed[block.kind].get(key)
+            if known is None:
                 problems.add(number, key, _UNKNOWN[block.kind])
                 continue
-            block.order.append((key, value))
+            pair = (known, value)
+            pair = pairs.setdefault(pair, pair)
+            block.order.append(pair)
             if block.kind == "header" and key in _REPEATABLE_HEADER:
-                block.repeated.setdefault(key, []).append((number, value))
+                block.repeated.setdefault(known, []).append((number, pair[1]))
             elif key in block.values:
                 earlier = block.values[key][0]
                 problems.add(number, key, _REPEATED.format(line=earlier))
             else:
-                block.values[key] = (number, value)
+                block.values[known] = (number, pair[1])
     if current is not None:
         unclosed(current, _UNCLOSED_EOF)
     if not ended_at:
-        problems.add(max(len(lines), 1), _END, _NO_END)
-    return header, accounts, documents
+        problems.add(last, _END, _NO_END)
+    return header
 
 
 class _Reader:
@@ -677,68 +788,87 @@ def _check_inn(value: str, problem: Callable[[str], None]) -> str | None:
     return value
 
 
-def _build(
-    header: _Block,
-    accounts: list[_Block],
-    documents: list[_Block],
-    problems: _Problems,
-    *,
-    digest: str,
-    encoding: str,
-) -> BankStatement | None:
-    head = _Reader(header, problems)
-    version = head.text("ВерсияФормата", required=True)
-    declared = head.text("Кодировка", required=True)
-    if declared is not None and declared.casefold() not in _DECLARED:
-        head.problem("Кодировка", _BAD_ENCODING.format(value=declared, choices=_DECLARED_CHOICES))
-    created_on = head.date("ДатаСоздания")
-    start = head.date("ДатаНачала")
-    end = head.date("ДатаКонца")
-    if start and end and end < start:
-        head.problem("ДатаКонца", _PERIOD.format(start=_ru(start), end=_ru(end)))
-    own: list[str] = []
-    header_accounts = [value for _, value in header.repeated.get("РасчСчет", []) if value]
-    for number, value in header.repeated.get("РасчСчет", []):
-        if not value:
-            continue  # an empty value is "not set"
-        if not _ACCOUNT.fullmatch(value):
-            problems.add(number, "РасчСчет", _BAD_ACCOUNT.format(value=value))
-        elif value not in own:
-            own.append(value)
-    kinds = tuple(value for _, value in header.repeated.get("Документ", []) if value)
+class _Built:
+    """The sections and payments of the closed blocks, built as each block closes (so that a
+    block's raw fields are dropped at once); a payment's direction waits for the end, when
+    all the statement's own accounts are known."""
 
-    sections = [s for s in (_section(block, problems) for block in accounts) if s is not None]
-    for section in sections:
-        if section.account not in own:
-            own.append(section.account)
-    # a bad account is reported on its own line, not as a missing one
-    written = [*header_accounts, *(b.values.get("РасчСчет", (0, ""))[1] for b in accounts)]
-    if not any(written):
-        problems.add(1, "РасчСчет", _NO_ACCOUNT)
+    def __init__(self, problems: _Problems) -> None:
+        self.problems = problems
+        self.sections: list[AccountSection] = []
+        self.section_wrote_account = False
+        self.pending: list[_Pending] = []
+        self.parties: dict[StatementParty, StatementParty] = {}
 
-    payments = [p for p in (_payment(b, own, problems) for b in documents) if p is not None]
-    if not problems:  # a broken or bad document would make every turnover look wrong
+    def closed(self, block: _Block) -> None:
+        if block.kind == "document":
+            found = _pending(block, self.problems, self.parties)
+            if found is not None:
+                self.pending.append(found)
+            return
+        if block.values.get("РасчСчет", (0, ""))[1]:
+            self.section_wrote_account = True
+        section = _section(block, self.problems)
+        if section is not None:
+            self.sections.append(section)
+
+    def statement(self, header: _Block, *, digest: str, encoding: str) -> BankStatement | None:
+        problems = self.problems
+        head = _Reader(header, problems)
+        version = head.text("ВерсияФормата", required=True)
+        declared = head.text("Кодировка", required=True)
+        if declared is not None and declared.casefold() not in _DECLARED:
+            head.problem(
+                "Кодировка", _BAD_ENCODING.format(value=declared, choices=_DECLARED_CHOICES)
+            )
+        created_on = head.date("ДатаСоздания")
+        start = head.date("ДатаНачала")
+        end = head.date("ДатаКонца")
+        if start and end and end < start:
+            head.problem("ДатаКонца", _PERIOD.format(start=_ru(start), end=_ru(end)))
+        own: list[str] = []
+        header_accounts = [value for _, value in header.repeated.get("РасчСчет", []) if value]
+        for number, value in header.repeated.get("РасчСчет", []):
+            if not value:
+                continue  # an empty value is "not set"
+            if not _ACCOUNT.fullmatch(value):
+                problems.add(number, "РасчСчет", _BAD_ACCOUNT.format(value=value))
+            elif value not in own:
+                own.append(value)
+        kinds = tuple(value for _, value in header.repeated.get("Документ", []) if value)
+
+        sections = self.sections
         for section in sections:
-            _check_turnovers(section, payments, end, problems)
+            if section.account not in own:
+                own.append(section.account)
+        # a bad account is reported on its own line, not as a missing one
+        if not header_accounts and not self.section_wrote_account:
+            problems.add(1, "РасчСчет", _NO_ACCOUNT)
 
-    if problems or version is None or declared is None:
-        return None
-    return BankStatement(
-        format_version=version,
-        declared_encoding=declared,
-        payments=tuple(payments),
-        digest=digest,
-        encoding=encoding,
-        sender=head.text("Отправитель"),
-        receiver=head.text("Получатель"),
-        created_on=created_on,
-        created_time=head.text("ВремяСоздания"),
-        start=start,
-        end=end,
-        accounts=tuple(header_accounts),
-        document_kinds=kinds,
-        sections=tuple(sections),
-    )
+        payments = [p for p in (_direct(p, own, problems) for p in self.pending) if p is not None]
+        self.pending.clear()
+        if not problems:  # a broken or bad document would make every turnover look wrong
+            for section in sections:
+                _check_turnovers(section, payments, end, problems)
+
+        if problems or version is None or declared is None:
+            return None
+        return BankStatement(
+            format_version=version,
+            declared_encoding=declared,
+            payments=tuple(payments),
+            digest=digest,
+            encoding=encoding,
+            sender=head.text("Отправитель"),
+            receiver=head.text("Получатель"),
+            created_on=created_on,
+            start=start,
+            end=end,
+            created_time=head.text("ВремяСоздания"),
+            accounts=tuple(header_accounts),
+            document_kinds=kinds,
+            sections=tuple(sections),
+        )
 
 
 def _ru(day: date) -> str:
@@ -823,7 +953,30 @@ def _check_turnovers(
             )
 
 
-def _payment(block: _Block, own: Sequence[str], problems: _Problems) -> StatementPayment | None:
+@attrs.frozen
+class _Pending:
+    """A document read, all but its direction: the booking dates' lines and whether they are
+    set, for the checks that need the statement's own accounts."""
+
+    block_line: int
+    end_line: int
+    kind: str
+    number: str | None
+    day: date | None
+    amount: Money | None
+    payer: StatementParty
+    recipient: StatementParty
+    purpose: str
+    received_on: date | None
+    debited_on: date | None
+    received: tuple[int, bool]  # ДатаПоступило: its line, and whether it is set (not 0)
+    debited: tuple[int, bool]  # ДатаСписано
+    fields: tuple[tuple[str, str], ...]
+
+
+def _pending(
+    block: _Block, problems: _Problems, parties: dict[StatementParty, StatementParty]
+) -> _Pending | None:
     read = _Reader(block, problems)
     number = read.text("Номер", required=True)
     day = read.date("Дата", required=True)
@@ -837,6 +990,27 @@ def _payment(block: _Block, own: Sequence[str], problems: _Problems) -> Statemen
     )
     if payer is None or recipient is None:
         return None
+    return _Pending(
+        block_line=block.line,
+        end_line=block.end_line,
+        kind=block.title,
+        number=number,
+        day=day,
+        amount=amount,
+        payer=parties.setdefault(payer, payer),
+        recipient=parties.setdefault(recipient, recipient),
+        purpose=purpose,
+        received_on=received_on,
+        debited_on=debited_on,
+        received=(read.where("ДатаПоступило"), read.text("ДатаПоступило") not in (None, "0")),
+        debited=(read.where("ДатаСписано"), read.text("ДатаСписано") not in (None, "0")),
+        fields=tuple(block.order),
+    )
+
+
+def _direct(found: _Pending, own: Sequence[str], problems: _Problems) -> StatementPayment | None:
+    """The payment of a document, once the statement's own accounts are known."""
+    payer, recipient = found.payer, found.recipient
     direction: PaymentDirection | None = None
     if own:
         to_us, from_us = recipient.account in own, payer.account in own
@@ -848,34 +1022,34 @@ def _payment(block: _Block, own: Sequence[str], problems: _Problems) -> Statemen
             direction = PaymentDirection.OUTGOING
         else:
             problems.add(
-                block.line,
+                found.block_line,
                 _OPEN_DOCUMENT,
                 _FOREIGN.format(
                     payer=payer.account, recipient=recipient.account, own=", ".join(own)
                 ),
             )
-        if to_us and read.text("ДатаПоступило") in (None, "0"):
-            read.problem("ДатаПоступило", _NO_BOOKING.format(what="поступления"))
+        if to_us and not found.received[1]:
+            problems.add(found.received[0], "ДатаПоступило", _NO_BOOKING.format(what="поступления"))
             direction = None
-        if from_us and read.text("ДатаСписано") in (None, "0"):
-            read.problem("ДатаСписано", _NO_BOOKING.format(what="списания"))
+        if from_us and not found.debited[1]:
+            problems.add(found.debited[0], "ДатаСписано", _NO_BOOKING.format(what="списания"))
             direction = None
-    if number is None or day is None or amount is None or direction is None:
+    if found.number is None or found.day is None or found.amount is None or direction is None:
         return None
     return StatementPayment(
-        number=number,
-        date=day,
-        amount=amount,
+        number=found.number,
+        date=found.day,
+        amount=found.amount,
         direction=direction,
         payer=payer,
         recipient=recipient,
-        purpose=purpose,
-        received_on=received_on,
-        debited_on=debited_on,
-        kind=block.title,
-        line=block.line,
-        end_line=block.end_line,
-        fields=tuple(block.order),
+        purpose=found.purpose,
+        received_on=found.received_on,
+        debited_on=found.debited_on,
+        kind=found.kind,
+        line=found.block_line,
+        end_line=found.end_line,
+        fields=found.fields,
     )
 
 

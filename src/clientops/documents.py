@@ -88,7 +88,7 @@ from clientops._documents._service import (
     recommendation_request_for,
     visit_act_document,
 )
-from clientops._documents._template import Fields, Source, Template, Values
+from clientops._documents._template import Fields, Source, Template, TemplateLimits, Values
 from clientops._documents._words import (
     MAX_RUBLES,
     amount_in_words,
@@ -139,6 +139,7 @@ __all__ = [
     "SoftwareTransferAct",
     "Source",
     "Template",
+    "TemplateLimits",
     "Values",
     "VisitActDocument",
     "amount_in_words",

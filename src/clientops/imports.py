@@ -47,6 +47,7 @@ from typing import Any
 
 import attrs
 
+from clientops._sources import positive_limit, read_source
 from clientops._text import template_validator
 from clientops.errors import FieldError, InvalidPhoneError, ValidationError
 from clientops.model import (
@@ -69,6 +70,7 @@ __all__ = [
     "ENGLISH_IMPORT_MESSAGES",
     "ClientImport",
     "ImportColumn",
+    "ImportLimits",
     "ImportMessages",
     "ImportedClient",
     "RejectedRow",
@@ -116,6 +118,13 @@ class ImportMessages:
     )
     unclosed_quote: str = "кавычка, открытая в этой строке, не закрыта до конца файла"
     bad_record: str = "строка CSV не читается ({value})"
+    cell_too_long: str = "ячейка длиннее {expected} символов (ImportLimits.max_cell_chars)"
+    quoted_cell_too_long: str = (
+        "ячейка длиннее {expected} символов (ImportLimits.max_cell_chars), "
+        "или кавычка, открытая в этой строке, не закрыта"
+    )
+    line_too_long: str = "строка длиннее {expected} символов (ImportLimits.max_line_chars)"
+    too_many_rows: str = "строк с данными больше {expected} (ImportLimits.max_rows)"
     unknown_column: str = "неизвестный столбец; известные: {choices}"
     repeated_column: str = "столбец «{value}» повторяется (уже был в столбце {found})"
     missing_column: str = "нет обязательного столбца «{value}»"
@@ -149,6 +158,13 @@ ENGLISH_IMPORT_MESSAGES = ImportMessages(
     ),
     unclosed_quote="a quote opened on this line is not closed before the end of the file",
     bad_record="unreadable CSV record ({value})",
+    cell_too_long="a cell longer than {expected} characters (ImportLimits.max_cell_chars)",
+    quoted_cell_too_long=(
+        "a cell longer than {expected} characters (ImportLimits.max_cell_chars), "
+        "or a quote opened on this line is not closed"
+    ),
+    line_too_long="a line longer than {expected} characters (ImportLimits.max_line_chars)",
+    too_many_rows="more than {expected} data rows (ImportLimits.max_rows)",
     unknown_column="unknown column; known: {choices}",
     repeated_column="column {value!r} is repeated (already column {found})",
     missing_column="required column {value!r} is missing",
@@ -530,7 +546,7 @@ def _is_blank(cells: Sequence[str]) -> bool:
 
 
 def _first_record(
-    lines: list[str], start: int, delimiter: str, messages: ImportMessages
+    lines: list[str], start: int, delimiter: str, messages: ImportMessages, cell_limit: int
 ) -> tuple[list[str], int, int] | None:
     """The first non-blank record at or after line index ``start``: its cells, the 1-based line
     it starts on and the number of lines read up to its end."""
@@ -542,27 +558,40 @@ def _first_record(
         except StopIteration:
             return None
         except csv.Error as exc:
-            raise _file_error(start + consumed + 1, _record_problem(exc, messages)) from None
+            line = start + consumed + 1
+            problem = _record_problem(exc, lines[line - 1], messages, cell_limit)
+            raise _file_error(line, problem) from None
         first = start + consumed + 1
         consumed = reader.line_num
         if cells and not _is_blank(cells):
+            _check_cells(cells, first, messages, cell_limit)
             return cells, first, start + consumed
 
 
-def _unclosed_quote(exc: csv.Error) -> bool:
-    """Whether the reader ran to the end of the file (or past the field size limit) inside a
-    quoted cell: everything after the opening quote is lost, so the file cannot be read."""
+def _fatal(exc: csv.Error) -> bool:
+    """Whether the reader ran to the end of the file inside a quoted cell, or past the size
+    limit of a cell (a long cell, or a quote never closed): the record's end is lost, so the
+    file cannot be read on."""
     text = str(exc)
     return "unexpected end of data" in text or "field larger than field limit" in text
 
 
-def _record_problem(exc: csv.Error, messages: ImportMessages) -> str:
+def _record_problem(exc: csv.Error, first: str, messages: ImportMessages, limit: int) -> str:
+    """The message for a record the reader refused; ``first`` is the record's first line."""
     text = str(exc)
-    if _unclosed_quote(exc):
+    if "field larger than field limit" in text:
+        template = messages.quoted_cell_too_long if '"' in first else messages.cell_too_long
+        return template.format(expected=limit)
+    if "unexpected end of data" in text:
         return messages.unclosed_quote
     if "expected after" in text:
         return messages.bad_quotes
     return messages.bad_record.format(value=text)
+
+
+def _check_cells(cells: list[str], line: int, messages: ImportMessages, limit: int) -> None:
+    if max(map(len, cells), default=0) > limit:
+        raise _file_error(line, messages.cell_too_long.format(expected=limit))
 
 
 def _score(cells: list[str]) -> tuple[int, int]:
@@ -570,7 +599,7 @@ def _score(cells: list[str]) -> tuple[int, int]:
 
 
 def _header(
-    lines: list[str], delimiter: str | None, messages: ImportMessages
+    lines: list[str], delimiter: str | None, messages: ImportMessages, cell_limit: int
 ) -> tuple[list[str], str, int, int]:
     """The header's cells, the delimiter, the header's line and how many lines it ends at."""
     start = 0
@@ -584,7 +613,7 @@ def _header(
     failure: ValidationError | None = None
     for candidate in (delimiter,) if delimiter else _DELIMITERS:
         try:
-            found = _first_record(lines, start, candidate, messages)
+            found = _first_record(lines, start, candidate, messages, cell_limit)
         except ValidationError as exc:
             failure = failure or exc
             continue
@@ -899,6 +928,24 @@ class _Rows:
 # --------------------------------------------------------------------------- entry point
 
 
+@attrs.frozen
+class ImportLimits:
+    """How large a CSV file :func:`read_clients_csv` takes; a file over a limit is refused with
+    a :class:`~clientops.errors.ValidationError` (``subject`` ``"CSV file"``) naming the line
+    and the limit.
+
+    ``max_bytes`` is the file's size (checked before reading a file, and while reading a pipe);
+    ``max_rows`` the number of data rows (blank ones aside); ``max_line_chars`` a physical
+    line's length, without its line break; ``max_cell_chars`` a cell's length (at most
+    :func:`csv.field_size_limit`, 131,072 unless your program changed it).
+    """
+
+    max_bytes: int = attrs.field(default=256 * 1024 * 1024, validator=positive_limit)
+    max_rows: int = attrs.field(default=1_000_000, validator=positive_limit)
+    max_line_chars: int = attrs.field(default=1024 * 1024, validator=positive_limit)
+    max_cell_chars: int = attrs.field(default=128 * 1024, validator=positive_limit)
+
+
 def read_clients_csv(
     source: bytes | str | os.PathLike[str],
     *,
@@ -909,11 +956,16 @@ def read_clients_csv(
     staff: StaffDirectory | None = None,
     messages: ImportMessages | None = None,
     make_id: Callable[[], str] = new_id,
+    limits: ImportLimits | None = None,
 ) -> ClientImport:
     """Read a CSV file of clients and check every row; store nothing.
 
-    ``source`` is the file's bytes, or its path (a ``str`` is always a path). ``now`` (aware)
-    becomes every card's ``created_at``; ``policy`` gives the phone region and strictness.
+    ``source`` is the file's bytes, or its path (a ``str`` or an ``os.PathLike``; a ``str`` is
+    always a path); anything else (an ``int``, a file object) is refused with a
+    :class:`~clientops.errors.ValidationError` naming ``source`` before anything is opened.
+    ``limits`` bounds the file's size, its rows, lines and cells (:class:`ImportLimits`).
+    ``now`` (aware) becomes every card's ``created_at``; ``policy`` gives the phone region and
+    strictness.
     ``encoding`` and ``delimiter`` override detection (UTF-8 with or without a BOM, else
     windows-1251; ``;``, ``,`` or a tab, whichever makes the header's cells known columns).
     With ``staff``, the manager column may hold an employee's id or name (``Смирнова Анна``);
@@ -929,21 +981,29 @@ def read_clients_csv(
         raise ValidationError(
             [FieldError("delimiter", f"{delimiter!r} cannot delimit CSV cells")], subject="import"
         )
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-    elif isinstance(source, str) and ("\n" in source or "\r" in source):
-        raise TypeError("a str is a file path; pass CSV text as bytes (text.encode())")
-    else:
-        with open(source, "rb") as file:
-            data = file.read()
+    if limits is None:
+        limits = ImportLimits()
+    elif not isinstance(limits, ImportLimits):
+        raise ValidationError(
+            [FieldError("limits", f"must be ImportLimits, not {type(limits).__name__}")],
+            subject="import",
+        )
+    data = read_source(source, subject="CSV file", max_bytes=limits.max_bytes)
     messages = messages or ImportMessages()
+    cell_limit = min(limits.max_cell_chars, csv.field_size_limit())
     policy = policy or Policy()
 
     digest = hashlib.sha256(data).hexdigest()
     text, used_encoding = _decode(data, encoding, messages)
     lines = _lines(text, messages)
     del text
-    cells, chosen, header_line, end = _header(lines, delimiter, messages)
+    if max(map(len, lines), default=0) > limits.max_line_chars:  # then without line breaks
+        for number, physical in enumerate(lines, 1):
+            if len(physical.rstrip("\r\n")) > limits.max_line_chars:
+                raise _file_error(
+                    number, messages.line_too_long.format(expected=limits.max_line_chars)
+                )
+    cells, chosen, header_line, end = _header(lines, delimiter, messages, cell_limit)
     header, fields = _map_header(cells, header_line, messages)
     rows = _Rows(
         header, fields, policy=policy, now=now, staff=staff, make_id=make_id, messages=messages
@@ -953,6 +1013,7 @@ def read_clients_csv(
     rejected: list[RejectedRow] = []
     reader = _reader(itertools.islice(lines, end, None), chosen)
     done = 0  # lines of the data part read so far
+    count = 0
     while True:
         try:
             for record in reader:
@@ -960,6 +1021,10 @@ def read_clients_csv(
                 done = reader.line_num
                 if not record or _is_blank(record):
                     continue
+                count += 1
+                if count > limits.max_rows:
+                    raise _file_error(line, messages.too_many_rows.format(expected=limits.max_rows))
+                _check_cells(record, line, messages, cell_limit)
                 result = rows.row(line, record)
                 if isinstance(result, Client):
                     accepted.append(ImportedClient(line, result))
@@ -969,8 +1034,8 @@ def read_clients_csv(
         except csv.Error as exc:
             line = end + done + 1
             done = reader.line_num
-            problem = _record_problem(exc, messages)
-            if _unclosed_quote(exc):
+            problem = _record_problem(exc, lines[line - 1], messages, cell_limit)
+            if _fatal(exc):
                 raise _file_error(line, problem) from None
             raw = "".join(lines[line - 1 : end + done]).rstrip("\r\n")
             rejected.append(RejectedRow(line, (FieldError("", problem),), (raw,)))

@@ -40,7 +40,13 @@ from clientops.errors import (
 )
 from clientops.events import ClientCreated, Event
 from clientops.host import PluginHost
-from clientops.imports import ClientImport, ImportedClient, RejectedRow, read_clients_csv
+from clientops.imports import (
+    ClientImport,
+    ImportedClient,
+    ImportLimits,
+    RejectedRow,
+    read_clients_csv,
+)
 from clientops.model import (
     _EMAIL,
     Absence,
@@ -370,13 +376,16 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         *,
         encoding: str | None = None,
         delimiter: str | None = None,
+        limits: ImportLimits | None = None,
     ) -> ImportReport:
         """Import cards from a CSV file (UTF-8 or windows-1251, ``;`` or ``,``): every row is
         checked (:func:`clientops.imports.read_clients_csv`), and the accepted rows are stored
         in one unit of work, so a crash stores none of them. The same file imported again
         (same bytes) stores nothing: ``already_imported`` says so. A row whose contract number
         a stored card holds is rejected, naming that card. A file that cannot be read as a
-        table of clients raises ValidationError naming the line, and stores nothing."""
+        table of clients raises ValidationError naming the line, and stores nothing; so does a
+        ``source`` that is not bytes or a path (checked before anything is opened), and a file
+        over ``limits`` (:class:`~clientops.imports.ImportLimits`)."""
         parsed = read_clients_csv(
             source,
             now=self.now(),
@@ -384,6 +393,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
             encoding=encoding,
             delimiter=delimiter,
             staff=self.staff(),
+            limits=limits,
         )
         with self.storage.unit_of_work() as uow:
             if not uow.record_key(f"import:clients:{parsed.digest}"):

@@ -65,7 +65,14 @@ from clientops._documents._service import (
     visit_act_values,
 )
 from clientops._documents._service_layouts import recommendation_request_layout, visit_act_layout
-from clientops._documents._template import Fields, Source, Template, Values, field_problems
+from clientops._documents._template import (
+    Fields,
+    Source,
+    Template,
+    TemplateLimits,
+    Values,
+    field_problems,
+)
 from clientops.errors import FieldError, TemplateError, ValidationError
 
 if TYPE_CHECKING:
@@ -255,11 +262,16 @@ def builtin_docx(of: str | type | object, page: PageSetup = A4) -> bytes:
     return document_type(of).layout(page)
 
 
-def load_template(source: Source, of: str | type | object) -> Template:
+def load_template(
+    source: Source, of: str | type | object, *, limits: TemplateLimits | None = None
+) -> Template:
     """Read your own .docx template for a document type (a kind, a context class or a
-    context); every placeholder must be one the type offers (its ``fields``)."""
+    context); every placeholder must be one the type offers (its ``fields``). ``source`` is
+    the .docx's bytes, its path (a ``str`` or an ``os.PathLike``) or a binary file object;
+    anything else is refused with TemplateError naming ``source`` before anything is opened.
+    ``limits`` bounds the file and its parts (:class:`TemplateLimits`)."""
     found = document_type(of)
-    return Template.from_docx(source, found.fields, kind=found.kind)
+    return Template.from_docx(source, found.fields, kind=found.kind, limits=limits)
 
 
 def render_document(

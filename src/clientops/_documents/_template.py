@@ -27,6 +27,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import IO, Any, TypeAlias
@@ -35,9 +36,10 @@ import attrs
 from lxml import etree  # type: ignore[import-untyped]
 
 from clientops._documents._zip import Package
+from clientops._sources import CHUNK, positive_limit, read_source
 from clientops.errors import FieldError, TemplateError, ValidationError
 
-__all__ = ["Fields", "Source", "Template", "Values"]
+__all__ = ["Fields", "Source", "Template", "TemplateLimits", "Values"]
 
 #: What a document's placeholders are filled with: a string per text field, and per list a
 #: sequence of mappings (field name → string), one mapping per repeated row.
@@ -156,13 +158,65 @@ def _escape(value: str, breaks: tuple[str, str, str], path: str) -> str:
 # ------------------------------------------------------------------------------ compiling
 
 
-def _read_source(source: Source) -> bytes:
-    if isinstance(source, bytes):
-        return source
-    if isinstance(source, (str, os.PathLike)):
-        with open(source, "rb") as file:
-            return file.read()
-    return source.read()
+@attrs.frozen
+class TemplateLimits:
+    """How large a .docx template :func:`~clientops.documents.load_template` takes; a template
+    over a limit is refused with a :class:`~clientops.errors.TemplateError` naming the limit
+    (and the part), before more than the limit is read or inflated.
+
+    ``max_bytes`` is the .docx file's size; ``max_parts`` the number of parts (files) in the
+    package; ``max_part_bytes`` the size of one part once inflated; ``max_total_bytes`` that of
+    all of them. Parts are inflated a chunk at a time against the limits, so a "zip bomb" (a
+    small file whose part inflates to gigabytes) costs at most the limits, not its size.
+    """
+
+    max_bytes: int = attrs.field(default=64 * 1024 * 1024, validator=positive_limit)
+    max_parts: int = attrs.field(default=1000, validator=positive_limit)
+    max_part_bytes: int = attrs.field(default=64 * 1024 * 1024, validator=positive_limit)
+    max_total_bytes: int = attrs.field(default=256 * 1024 * 1024, validator=positive_limit)
+
+
+def _inflate(archive: zipfile.ZipFile, limits: TemplateLimits) -> list[tuple[str, bytes]]:
+    """Every part of the package, inflated a chunk at a time: a part (or all of them) over its
+    limit is refused as soon as the limit is passed, whatever size the part's header claims."""
+    infos = archive.infolist()
+    if len(infos) > limits.max_parts:
+        raise TemplateError(
+            [
+                FieldError(
+                    "",
+                    f"the package has {len(infos)} parts, more than the limit of "
+                    f"{limits.max_parts} (TemplateLimits.max_parts)",
+                )
+            ]
+        )
+
+    parts: list[tuple[str, bytes]] = []
+    total = 0
+    for info in infos:
+        size = 0
+        chunks: list[bytes] = []
+        with archive.open(info) as member:
+            while True:
+                if info.file_size > limits.max_part_bytes or size > limits.max_part_bytes:
+                    raise _over(info.filename, limits.max_part_bytes, "max_part_bytes")
+                if total + max(info.file_size - size, 0) > limits.max_total_bytes:
+                    raise _over(info.filename, limits.max_total_bytes, "max_total_bytes")
+                chunk = member.read(CHUNK)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+                total += len(chunk)
+        parts.append((info.filename, b"".join(chunks)))
+    return parts
+
+
+def _over(part: str, limit: int, name: str) -> TemplateError:
+    what = "all the parts, inflated, are" if name == "max_total_bytes" else "inflated, it is"
+    return TemplateError(
+        [FieldError(part, f"{what} larger than the limit of {limit} bytes (TemplateLimits.{name})")]
+    )
 
 
 def _paragraph_texts(root: Any) -> Iterator[list[Any]]:
@@ -418,18 +472,45 @@ class Template:
     _package: Package = attrs.field(alias="package", repr=False)
 
     @classmethod
-    def from_docx(cls, source: Source, fields: Fields, *, kind: str | None = None) -> Template:
-        """Read and check a .docx (or .dotx) template.
+    def from_docx(
+        cls,
+        source: Source,
+        fields: Fields,
+        *,
+        kind: str | None = None,
+        limits: TemplateLimits | None = None,
+    ) -> Template:
+        """Read and check a .docx (or .dotx) template: its bytes, its path (a ``str`` or an
+        ``os.PathLike``) or a binary file object; anything else (an ``int``) is refused before
+        anything is opened. ``limits`` bounds its size (:class:`TemplateLimits`).
 
         Raises :class:`~clientops.errors.TemplateError` naming each part and placeholder that
         is wrong: an unknown placeholder, unbalanced braces, a row that repeats two lists, a
-        file that is not a Word document.
+        file that is not a Word document, a file or part over a limit, a source of a wrong type.
         """
-        data = _read_source(source)
+        if limits is None:
+            limits = TemplateLimits()
+        elif not isinstance(limits, TemplateLimits):
+            raise TemplateError(
+                [FieldError("limits", f"must be TemplateLimits, not {type(limits).__name__}")]
+            )
+        data = read_source(
+            source, subject="template", max_bytes=limits.max_bytes, files=True, error=TemplateError
+        )
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
-            parts = [(info.filename, archive.read(info)) for info in archive.infolist()]
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            parts = _inflate(archive, limits)
+        except TemplateError:
+            raise
+        except (
+            zipfile.BadZipFile,
+            OSError,
+            EOFError,
+            ValueError,
+            RuntimeError,
+            NotImplementedError,
+            zlib.error,
+        ) as exc:
             problem = FieldError("", f"not a .docx file (a ZIP package): {exc}")
             raise TemplateError([problem]) from exc
         names = [name for name, _ in parts]

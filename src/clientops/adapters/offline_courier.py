@@ -46,6 +46,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from clientops._sources import read_source
 from clientops.courier import (
     Booking,
     Parcel,
@@ -109,8 +110,12 @@ def _read_csv(
         text = (resources.files("clientops.adapters") / "data" / shipped).read_text("utf-8")
     else:
         try:
-            with open(source, encoding="utf-8-sig", newline="") as f:
-                text = f.read()
+            data = read_source(source, name="path", subject=subject, content=False)
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError(
+                [FieldError("path", f"{os.fspath(source)!r} is not UTF-8 text")], subject=subject
+            ) from None
         except OSError as exc:
             raise ValidationError(
                 [FieldError("path", f"cannot read {os.fspath(source)!r}: {exc.strerror}")],
