@@ -377,13 +377,16 @@ def test_a_changed_fee_gives_a_corrected_invoice_never_an_edit(
     assert ops.run_billing(NOVEMBER).issued == ()
 
 
-def test_a_fee_change_in_the_middle_of_the_month_bills_from_the_next(ops: ClientOps) -> None:
+def test_a_fee_change_in_the_middle_of_the_month_bills_from_the_next(
+    ops: ClientOps, clock: Clock
+) -> None:
     card = subscribe(ops, count=1)[0]
     subscription = ops.subscriptions_of(card.id)[0]
     ops.update_subscription(
         attrs.evolve(subscription, fee_changes=(FeeChange(date(2026, 11, 20), Money("15000")),))
     )
     assert ops.run_billing(NOVEMBER).issued[0].total == Money("12000")
+    clock.to(ops.billing_date(Month(2026, 12)))
     assert ops.run_billing(Month(2026, 12)).issued[0].total == Money("15000")
 
 
