@@ -456,7 +456,9 @@ class BillingUseCases:
         ``policy.billing.supplier`` and ``bank``.
         """
         if type(batch) is not int or batch < 1:
-            raise ValidationError([FieldError("batch", f"must be an int of at least 1, got {batch!r}")])
+            raise ValidationError(
+                [FieldError("batch", f"must be an int of at least 1, got {batch!r}")]
+            )
         if not isinstance(off_schedule, bool):
             raise ValidationError([FieldError("off_schedule", "must be True or False")])
         day = self._billing_day(month, issue_date, off_schedule)
