@@ -39,9 +39,9 @@ import calendar
 import enum
 import re
 import string
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from collections.abc import Iterable
 from typing import Any, NamedTuple, NewType
 
 import attrs

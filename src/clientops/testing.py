@@ -1896,7 +1896,7 @@ class StorageContract:
         with storage.unit_of_work() as uow:
             assert uow.number_sequence("invoice 2026 {year}-{seq:05d}", lock=False) == 3
             assert uow.number_sequence("invoice 2027 {year}-{seq:05d}", lock=False) is None
-        with pytest.raises(_Boom), storage.unit_of_work() as uow:
+        with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
             assert uow.number_sequence("invoice 2026 {year}-{seq:05d}") == 3
             uow.set_number_sequence("invoice 2026 {year}-{seq:05d}", 5)
             uow.set_number_sequence("invoice 2027 {year}-{seq:05d}", 1)

@@ -121,6 +121,8 @@ class MissingDecreeWarning(UserWarning):
     package has no decree moving days off (``ProductionCalendar(missing_decree="warn")``)."""
 
 
+_HOLIDAYS_VERSION: str = getattr(holidays, "__version__", "?")
+
 #: Countries whose days off are moved every year by a decree (Russia: the government's
 #: decree on moving days off): a year the installed data has no decree for is not known yet.
 DECREE_COUNTRIES = frozenset({"RU"})
@@ -198,7 +200,7 @@ class ProductionCalendar:
             return
         last = "no year" if self.decreed_through is None else f"up to {self.decreed_through}"
         message = (
-            f"{self.name}: the installed holidays {holidays.__version__} has the decree moving "
+            f"{self.name}: the installed holidays {_HOLIDAYS_VERSION} has the decree moving "
             f"days off {last}, not {year}: its working days are not known. Upgrade holidays, "
             "or give the decree's dates as extra_holidays/extra_workdays with "
             "missing_decree='ignore'"
