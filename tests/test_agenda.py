@@ -200,10 +200,11 @@ def test_holidays_are_greeted_on_the_working_day_before(ops: ClientOps) -> None:
 
 def test_a_leap_day_birthday_is_greeted_on_the_28th(ops: ClientOps) -> None:
     card = ops.add_client(a_client(manager_id=ANNA, birthday=date(1992, 2, 29)))
-    touches = ops.daily_agenda(ANNA, date(2027, 2, 28)).of_kind(AgendaKind.TOUCH)
+    # 2024, not 2028: the production calendar knows no days off of a year before its decree
+    touches = ops.daily_agenda(ANNA, date(2023, 2, 28)).of_kind(AgendaKind.TOUCH)
     assert [t.client_id for t in touches] == [card.id]
-    assert ops.daily_agenda(ANNA, date(2028, 2, 28)).of_kind(AgendaKind.TOUCH) == ()
-    assert [t.client_id for t in ops.daily_agenda(ANNA, date(2028, 2, 29)).items] == [card.id]
+    assert ops.daily_agenda(ANNA, date(2024, 2, 28)).of_kind(AgendaKind.TOUCH) == ()
+    assert [t.client_id for t in ops.daily_agenda(ANNA, date(2024, 2, 29)).items] == [card.id]
 
 
 def test_the_satisfaction_cadence_runs_across_a_month_end(ops: ClientOps, clock: Clock) -> None:

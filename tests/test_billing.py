@@ -575,8 +575,10 @@ def test_invoice_numbers_are_written_and_read_back() -> None:
     own = BillingPolicy(number_format="АБ/{seq}/{month:02d}.{year}")
     assert own.format_number(7, date(2026, 3, 5)) == "АБ/7/03.2026"
     assert own.number_sequence("АБ/7/03.2026", 2026) == 7
-    plain = BillingPolicy(number_format="{seq}")
-    assert plain.number_sequence("41", 2026) == 41
+    plain = BillingPolicy(number_format="{year}{seq:04d}")
+    assert plain.format_number(41, date(2026, 1, 9)) == "20260041"
+    assert plain.number_sequence("20260041", 2026) == 41
+    assert plain.parse_number("202612345") == (2026, 12345)
 
 
 @pytest.mark.parametrize(
@@ -594,6 +596,13 @@ def test_invoice_numbers_are_written_and_read_back() -> None:
         ({"number_format": "{year}"}, ("number_format",)),
         ({"number_format": "{seq}-{client}"}, ("number_format",)),
         ({"number_format": "{seq}-{seq}"}, ("number_format",)),
+        # the sequence starts again each year: without the year, numbers repeat
+        ({"number_format": "{seq}"}, ("number_format",)),
+        ({"number_format": "2026-{seq:05d}"}, ("number_format",)),
+        ({"number_format": "СО-{month:02d}-{seq}"}, ("number_format",)),
+        # numbers that do not read back as the year and number they were written from
+        ({"number_format": "{year}-{seq:,}"}, ("number_format",)),
+        ({"number_format": "{year}-{seq:x}"}, ("number_format",)),
         ({"vat_included": 1, "reminder_time": "10:00"}, ("vat_included", "reminder_time")),
         ({"department": ""}, ("department",)),
     ],

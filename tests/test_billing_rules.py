@@ -276,7 +276,7 @@ def test_numbers_continue_the_years_sequence_and_skip_taken_ones() -> None:
     assert next_invoice_numbers(
         [invoice(number="2026-00001"), invoice(number="2026-2")],
         date(2026, 5, 5),
-        BillingPolicy(number_format="2026-{seq}"),
+        BillingPolicy(number_format="{year}-{seq}"),
     ) == ("2026-3",)
 
 

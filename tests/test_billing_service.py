@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import io
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +24,7 @@ from clientops.adapters.sqlite import SQLiteStorage
 from clientops.billing import (
     BillingPolicy,
     FeeChange,
+    Invoice,
     InvoiceStatus,
     Month,
     Subscription,
@@ -29,7 +32,13 @@ from clientops.billing import (
     SupplierBillStatus,
 )
 from clientops.documents import BankDetails, InvoiceLine, InvoiceParty
-from clientops.errors import NotFoundError, StorageError, TransitionError, ValidationError
+from clientops.errors import (
+    DuplicateError,
+    NotFoundError,
+    StorageError,
+    TransitionError,
+    ValidationError,
+)
 from clientops.model import Client, ClientId, ReactionKind
 from clientops.rules.billing import SkipReason
 from clientops.testing import FailingStorage, a_client, a_staff
@@ -377,13 +386,16 @@ def test_a_changed_fee_gives_a_corrected_invoice_never_an_edit(
     assert ops.run_billing(NOVEMBER).issued == ()
 
 
-def test_a_fee_change_in_the_middle_of_the_month_bills_from_the_next(ops: ClientOps) -> None:
+def test_a_fee_change_in_the_middle_of_the_month_bills_from_the_next(
+    ops: ClientOps, clock: Clock
+) -> None:
     card = subscribe(ops, count=1)[0]
     subscription = ops.subscriptions_of(card.id)[0]
     ops.update_subscription(
         attrs.evolve(subscription, fee_changes=(FeeChange(date(2026, 11, 20), Money("15000")),))
     )
     assert ops.run_billing(NOVEMBER).issued[0].total == Money("12000")
+    clock.to(ops.billing_date(Month(2026, 12)))
     assert ops.run_billing(Month(2026, 12)).issued[0].total == Money("15000")
 
 
@@ -593,3 +605,163 @@ def test_invoices_corrections_and_payments_reach_a_ledger_bean_check_accepts(
     balance = realization.get(tree, "Assets:Receivable:Clients").balance
     # 12 000 (paid by 13 000: 1 000 credit) + 10 000 (the correction) + 0 (cancelled)
     assert str(balance.get_currency_units("RUB").number) == "10000.00"
+
+
+# ------------------------------------------------------------------------- numbers
+
+
+def test_a_hand_numbered_invoice_of_last_year_does_not_block_the_month(
+    ops: ClientOps, clock: Clock
+) -> None:
+    cards = subscribe(ops, count=3)
+    clock.to(date(2025, 12, 20))
+    early = ops.issue_invoice(
+        cards[0].id,
+        [InvoiceLine("Подключение", "усл.", 1, Money("5000"))],
+        number="2026-00001",  # numbered in the new year's sequence, dated in the old one
+    )
+    assert early.issue_date == date(2025, 12, 20)
+    clock.to(date(2026, 1, 15))  # January's billing date
+    run = ops.run_billing(Month(2026, 1))
+    assert [i.number for i in run.issued] == ["2026-00002", "2026-00003", "2026-00004"]
+    by_hand = ops.issue_invoice(cards[1].id, [InvoiceLine("Выезд", "усл.", 1, Money("900"))])
+    assert by_hand.number == "2026-00005"
+
+
+class _NumberTakenStorage:
+    """A store whose every invoice number is already taken (as if another program wrote
+    them behind clientops' back)."""
+
+    def __init__(self, storage: SQLiteStorage) -> None:
+        self._storage = storage
+        self.name = storage.name
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[object]:
+        with self._storage.unit_of_work() as uow:
+            yield _NumberTakenUnitOfWork(uow)
+
+    def close(self) -> None:
+        self._storage.close()
+
+
+class _NumberTakenUnitOfWork:
+    def __init__(self, uow: object) -> None:
+        self._uow = uow
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._uow, name)
+
+    def add_invoice(self, invoice: Invoice) -> None:
+        raise DuplicateError("invoice number", invoice.number, owner="elsewhere")
+
+
+def test_a_number_that_cannot_be_taken_ends_replanning_with_its_duplicate_error(
+    db_path: Path, clock: Clock
+) -> None:
+    with open_ops(SQLiteStorage(db_path), clock) as plain:
+        subscribe(plain, count=2)
+    storage = _NumberTakenStorage(SQLiteStorage(db_path))
+    host = PluginHost(entry_points=False)
+    with (
+        ClientOps(storage, policy=POLICY, host=host, clock=clock) as ops,  # type: ignore[arg-type]
+        pytest.raises(DuplicateError) as err,
+    ):
+        ops.run_billing(NOVEMBER)
+    assert err.value.kind == "invoice number"
+    assert isinstance(err.value.key, str)
+    assert err.value.key.startswith("2026-")
+    assert err.value.key in str(err.value)
+
+
+def _issue_together(make_ops: Callable[[], ClientOps], client_id: ClientId) -> list[str]:
+    """Eight callers issuing an invoice by hand at the same moment, each with its own
+    ClientOps (its own connection); their numbers, or the errors they got."""
+    start = threading.Barrier(8)
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def one(n: int) -> None:
+        with make_ops() as ops:
+            start.wait()
+            try:
+                number = ops.issue_invoice(
+                    client_id, [InvoiceLine(f"Выезд {n}", "усл.", 1, Money("900"))]
+                ).number
+            except Exception as exc:  # reported, not raised in a thread
+                number = f"{type(exc).__name__}: {exc}"
+            with lock:
+                results.append(number)
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_eight_concurrent_invoices_on_sqlite_get_distinct_gap_free_numbers(
+    db_path: Path, clock: Clock
+) -> None:
+    with open_ops(SQLiteStorage(db_path), clock) as ops:
+        card = subscribe(ops, count=1)[0]
+        ops.run_billing(NOVEMBER)  # takes 2026-00001
+    numbers = _issue_together(lambda: open_ops(SQLiteStorage(db_path), clock), card.id)
+    assert sorted(numbers) == [f"2026-{n:05d}" for n in range(2, 10)]
+
+
+def test_eight_concurrent_invoices_on_postgresql_get_distinct_gap_free_numbers(
+    postgres_url: str, clock: Clock
+) -> None:
+    def make() -> ClientOps:
+        return clientops.connect(postgres_url, policy=POLICY, clock=clock)
+
+    with make() as ops:
+        card = subscribe(ops, count=1)[0]
+        ops.run_billing(NOVEMBER)  # takes 2026-00001
+    numbers = _issue_together(make, card.id)
+    assert sorted(numbers) == [f"2026-{n:05d}" for n in range(2, 10)]
+
+
+# ------------------------------------------------------------------------- schedule
+
+
+def test_billing_keeps_to_the_months_billing_period(
+    ops: ClientOps, clock: Clock, db_path: Path
+) -> None:
+    subscribe(ops, count=2)
+    assert ops.billing_date(NOVEMBER) == date(2026, 11, 13)  # the 15th is a Sunday
+    assert ops.billing_date(Month(2026, 12)) == date(2026, 12, 15)
+    before = dump(db_path)
+    clock.to(date(2026, 11, 10))
+    with pytest.raises(ValidationError) as early:
+        ops.run_billing(NOVEMBER)
+    assert early.value.errors[0].path == "month"
+    assert "2026-11-13" in str(early.value)
+    clock.to(date(2026, 12, 20))  # December's billing date has come: November is closed
+    with pytest.raises(ValidationError) as closed:
+        ops.run_billing(NOVEMBER)
+    assert closed.value.errors[0].path == "month"
+    assert "2026-12-15" in str(closed.value)
+    clock.to(date(2026, 11, 13))
+    with pytest.raises(ValidationError) as ahead:
+        ops.run_billing(NOVEMBER, issue_date=date(2026, 11, 16))
+    assert ahead.value.errors[0].path == "issue_date"
+    assert dump(db_path) == before  # nothing was issued by the refused runs
+    clock.to(date(2026, 12, 20))
+    late = ops.run_billing(NOVEMBER, off_schedule=True)
+    # issued today, not on a billing day long gone: due five days from now, not overdue
+    assert {(i.issue_date, i.due_date) for i in late.issued} == {
+        (date(2026, 12, 20), date(2026, 12, 25))
+    }
+
+
+def test_a_run_later_in_the_billing_period_is_dated_on_its_day(
+    ops: ClientOps, clock: Clock
+) -> None:
+    subscribe(ops, count=1)
+    clock.to(date(2026, 11, 20))
+    invoice = ops.run_billing(NOVEMBER).issued[0]
+    assert invoice.issue_date == date(2026, 11, 20)
+    assert invoice.total == Money("12000")

@@ -69,7 +69,7 @@ ASSIGNED = date(2025, 9, 1)
         (date(2026, 3, 25), date(2026, 4, 8), date(2026, 4, 8)),
         (date(2026, 4, 30), date(2026, 5, 14), date(2026, 5, 14)),
         # across February of a leap year, onto a Sunday
-        (date(2028, 2, 20), date(2028, 3, 5), date(2028, 3, 6)),
+        (date(2024, 2, 18), date(2024, 3, 3), date(2024, 3, 4)),
         # onto public holidays: 1 May, 23 February, 4 November
         (date(2026, 4, 17), date(2026, 5, 1), date(2026, 5, 4)),
         (date(2026, 2, 9), date(2026, 2, 23), date(2026, 2, 24)),
@@ -120,7 +120,8 @@ def test_the_cadence_wants_dates() -> None:
     assert caught.value.paths == ("assigned_on",)
 
 
-days = st.dates(min_value=date(2024, 1, 1), max_value=date(2028, 12, 31))
+# up to the last year with a decree in the installed holidays (2027 at least)
+days = st.dates(min_value=date(2024, 1, 1), max_value=date(2027, 12, 10))
 
 
 @settings(max_examples=300, deadline=None)

@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clientops import Policy
+from clientops import ConfigurationError, Policy
 from clientops.serialization import from_json, to_json
 from clientops.workdays import (
     FixedCalendar,
+    MissingDecreeWarning,
     ProductionCalendar,
     WorkCalendar,
     add_working_days,
@@ -317,3 +318,43 @@ def test_a_calendar_that_cannot_be_written_out_is_refused() -> None:
     policy = attrs.evolve(Policy(), calendar=NeverWorks())
     with pytest.raises(TypeError, match="cannot be written out"):
         to_json(policy)
+
+
+# ------------------------------------------------------------------- decrees
+
+
+def test_the_holidays_floor_carries_the_2026_decree() -> None:
+    """holidays 0.107 is the first release with the decree of 2026 (9 January and
+    31 December days off, checked by installing 0.60 … 0.109 one by one): a lower floor lets
+    an install count them as working days."""
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text("utf-8"))
+    floor = next(d for d in project["project"]["dependencies"] if d.startswith("holidays"))
+    assert tuple(int(p) for p in floor.split(">=")[1].split(".")) >= (0, 107)
+    calendar = ProductionCalendar()
+    assert not calendar.is_working_day(date(2026, 1, 9))
+    assert not calendar.is_working_day(date(2026, 12, 31))
+    assert next_working_day(calendar, date(2026, 1, 1)) == date(2026, 1, 12)
+
+
+def test_a_year_without_a_decree_is_refused_or_warned_about() -> None:
+    calendar = ProductionCalendar()
+    last = calendar.decreed_through
+    assert last is not None
+    assert last >= 2026
+    assert calendar.is_working_day(date(last, 12, 1)) in (True, False)
+    after = date(last + 1, 3, 10)
+    with pytest.raises(ConfigurationError, match=f"not {last + 1}"):
+        calendar.is_working_day(after)
+    with pytest.raises(ConfigurationError):
+        next_working_day(calendar, date(last, 12, 31) + timedelta(days=1))
+    warned = ProductionCalendar(missing_decree="warn")
+    with pytest.warns(MissingDecreeWarning, match=f"not {last + 1}"):
+        by_holidays = warned.is_working_day(after)
+    assert by_holidays == ProductionCalendar(missing_decree="ignore").is_working_day(after)
+    quiet = ProductionCalendar(missing_decree="ignore", extra_holidays={after})
+    assert not quiet.is_working_day(after)
+    with pytest.raises(ValueError, match="missing_decree"):
+        ProductionCalendar(missing_decree="never")  # type: ignore[arg-type]

@@ -152,6 +152,11 @@ class PaymentImport:
         )
 
 
+#: How many times :meth:`ClientOps.run_billing` plans again after another writer took an
+#: invoice or number it planned, before it gives up with that DuplicateError.
+_REPLANS = 8
+
+
 def _chunks(items: Sequence[Invoice], size: int) -> Iterator[Sequence[Invoice]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -302,6 +307,15 @@ class BillingUseCases:
             return uow.subscriptions_of(client_id)
 
     # ------------------------------------------------------------------ billing run
+    def billing_date(self, month: Month) -> date:
+        """The day invoices for ``month`` are issued under the policy: ``billing_day``
+        (the 15th), moved by its weekend rule when that is not a working day. A scheduler
+        runs :meth:`run_billing` for ``month`` on this day (or any day before the next
+        month's billing date)."""
+        if not isinstance(month, Month):
+            raise ValidationError([FieldError("month", f"must be a Month, got {month!r}")])
+        return billing_date(month, self.policy.billing, self.policy.calendar)
+
     def plan_billing(self, month: Month, *, issue_date: date | None = None) -> BillingPlan:
         """What :meth:`run_billing` would do for ``month`` now; nothing is stored."""
         with self.storage.unit_of_work() as uow:
@@ -319,9 +333,43 @@ class BillingUseCases:
             billing,
             self.policy.calendar,
             issue_date=issue_date,
-            taken_numbers=uow.invoice_numbers(day.year),
+            numbers_after=self._numbers_taken(uow, day.year, lock=False),
             payer_inns=self._payer_inns(uow, subscriptions),
         )
+
+    def _numbers_taken(self, uow: UnitOfWork, year: int, *, lock: bool) -> int:
+        """The last sequence number of ``year`` taken in the policy's number format: the
+        store's sequence, seeded on its first use from the stored invoices' numbers (whatever
+        their issue dates), so a hand-written number of the format is never handed out."""
+        policy = self.policy.billing
+        last = uow.number_sequence(policy.number_scope(year), lock=lock)
+        if last is None:
+            last = policy.highest_sequence(
+                uow.invoice_numbers_from(policy.number_prefix(year)), year
+            )
+        return last
+
+    def _take_numbers(
+        self, uow: UnitOfWork, issue_date: date, count: int, *, after: int = 0
+    ) -> tuple[str, ...]:
+        """The next ``count`` invoice numbers of the year of ``issue_date`` (after ``after``
+        at least), taken from the store's sequence under its lock, in ``uow``: rolled back
+        with it, never handed out twice, no gaps."""
+        policy = self.policy.billing
+        last = max(self._numbers_taken(uow, issue_date.year, lock=True), after)
+        uow.set_number_sequence(policy.number_scope(issue_date.year), last + count)
+        return tuple(policy.format_number(last + i, issue_date) for i in range(1, count + 1))
+
+    def _keep_number(self, uow: UnitOfWork, number: str) -> None:
+        """A number given by hand: when it is one of the policy's format, the sequence of its
+        year moves past it, so the sequence never hands it out again."""
+        policy = self.policy.billing
+        parsed = policy.parse_number(number)
+        if parsed is None:
+            return
+        year, seq = parsed
+        if seq > self._numbers_taken(uow, year, lock=True):
+            uow.set_number_sequence(policy.number_scope(year), seq)
 
     @staticmethod
     def _payer_inns(uow: UnitOfWork, subscriptions: Sequence[Subscription]) -> dict[ClientId, str]:
@@ -333,6 +381,51 @@ class BillingUseCases:
                     inns[subscription.client_id] = inn
         return inns
 
+    def _billing_day(self, month: Month, issue_date: date | None, off_schedule: bool) -> date:
+        """The issue date of a billing run for ``month`` started today: ``issue_date`` or
+        today, never after today, and (unless ``off_schedule``) within the month's billing
+        period, from its billing date up to the day before the next month's."""
+        if not isinstance(month, Month):
+            raise ValidationError([FieldError("month", f"must be a Month, got {month!r}")])
+        if issue_date is not None and (
+            not isinstance(issue_date, date) or isinstance(issue_date, datetime)
+        ):
+            raise ValidationError([FieldError("issue_date", f"must be a date, got {issue_date!r}")])
+        today = self.today()
+        day = issue_date if issue_date is not None else today
+        if day > today:
+            raise ValidationError(
+                [
+                    FieldError(
+                        "issue_date",
+                        f"{day.isoformat()} is in the future (today is {today.isoformat()}): "
+                        "invoices are dated on the day they are issued or before",
+                    )
+                ]
+            )
+        if off_schedule:
+            return day
+        opens = self.billing_date(month)
+        closes = self.billing_date(month.next())
+        if day < opens:
+            why = f"invoices for {month} are issued from {opens.isoformat()}"
+        elif day >= closes:
+            why = (
+                f"the billing period of {month} closed on {closes.isoformat()}, the billing "
+                f"date of {month.next()}"
+            )
+        else:
+            return day
+        raise ValidationError(
+            [
+                FieldError(
+                    "month",
+                    f"{why}; the issue date would be {day.isoformat()}: pass "
+                    "off_schedule=True to issue them anyway",
+                )
+            ]
+        )
+
     def run_billing(
         self,
         month: Month,
@@ -340,41 +433,75 @@ class BillingUseCases:
         issue_date: date | None = None,
         documents: Path | str | None = None,
         batch: int = 500,
+        off_schedule: bool = False,
     ) -> BillingRun:
-        """Issue the month's invoices (on the 15th, or the day the policy's weekend rule
-        gives): one per subscription billed in it, with a report of what was skipped and why.
+        """Issue the month's invoices: one per subscription billed in it, with a report of
+        what was skipped and why.
+
+        On schedule: today (``ops.today()``, the service clock) must lie in the month's billing
+        period, from :meth:`billing_date` of ``month`` (the 15th, or the day the policy's
+        weekend rule gives) up to the day before the billing date of the next month; the
+        invoices are dated today (or ``issue_date``, which must lie in that period too).
+        Before it, or once the period is closed, ValidationError (field ``month``) unless
+        ``off_schedule=True``. An issue date after today is refused either way.
 
         Idempotent: a subscription whose invoice for the month exists is skipped, so a second
         run issues nothing. The invoices are stored ``batch`` at a time, each batch in one unit
-        of work: a run interrupted half way leaves whole batches, and the next run plans again
-        and issues the rest, with the same ids and numbers it would have had. Two runs at once
-        cannot issue one invoice twice (the store refuses a second id or number; the loser
-        re-plans). ``documents``: a folder to write each issued invoice's .docx into
-        (``<number>.docx``), which needs ``policy.billing.supplier`` and ``bank``.
+        of work that also takes their numbers from the store's number sequence (locked until
+        the batch commits: concurrent runs and :meth:`issue_invoice` never get one number
+        twice, and a rolled-back batch leaves no gap). A run interrupted half way leaves whole
+        batches, and the next run plans again and issues the rest, with the same ids and the
+        next numbers. Two runs at once cannot issue one invoice twice (the store refuses a
+        second id; the loser re-plans, a bounded number of times, then raises the
+        DuplicateError naming the invoice or number it could not take). ``documents``: a
+        folder to write each issued invoice's .docx into (``<number>.docx``), which needs
+        ``policy.billing.supplier`` and ``bank``.
         """
-        if batch < 1:
-            raise ValidationError([FieldError("batch", "must be at least 1")])
+        if type(batch) is not int or batch < 1:
+            raise ValidationError(
+                [FieldError("batch", f"must be an int of at least 1, got {batch!r}")]
+            )
+        if not isinstance(off_schedule, bool):
+            raise ValidationError([FieldError("off_schedule", "must be True or False")])
+        day = self._billing_day(month, issue_date, off_schedule)
         folder = Path(documents) if documents is not None else None
         if folder is not None:
             self._requisites()
         now = self.now()
-        with self.storage.unit_of_work() as uow:
-            plan = self._plan(uow, month, issue_date)
+        first_plan: BillingPlan | None = None
         issued: list[Invoice] = []
-        for part in _chunks(plan.to_issue, batch):
+        after = 0
+        failure: DuplicateError | None = None
+        for _ in range(_REPLANS):
+            with self.storage.unit_of_work() as uow:
+                plan = self._plan(uow, month, day)
+            first_plan = first_plan or plan
             try:
-                with self.storage.unit_of_work() as uow:
-                    for invoice in part:
-                        uow.add_invoice(invoice)
-                        self._record_invoice(uow, invoice, now)
+                for part in _chunks(plan.to_issue, batch):
+                    with self.storage.unit_of_work() as uow:
+                        numbers = self._take_numbers(uow, day, len(part), after=after)
+                        taken = [
+                            attrs.evolve(i, number=n) for i, n in zip(part, numbers, strict=True)
+                        ]
+                        for invoice in taken:
+                            uow.add_invoice(invoice)
+                            self._record_invoice(uow, invoice, now)
+                    issued += taken
             except DuplicateError as exc:
                 if exc.kind not in ("invoice", "invoice number"):
                     raise
-                # another run issued some of them meanwhile: plan again from what is stored
-                rest = self.run_billing(month, issue_date=issue_date, batch=batch)
-                issued += rest.issued
-                break
-            issued += part
+                # another run issued some of them meanwhile, or a number the sequence did not
+                # know of is in the way: plan again from what is stored, past that number
+                failure = exc
+                if exc.kind == "invoice number" and isinstance(exc.key, str):
+                    seq = self.policy.billing.number_sequence(exc.key, day.year)
+                    after = max(after, seq or 0)
+                continue
+            break
+        else:
+            assert failure is not None
+            raise failure
+        assert first_plan is not None
         written: list[Path] = []
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
@@ -389,7 +516,9 @@ class BillingUseCases:
                     )
                 )
                 written.append(path)
-        return BillingRun(month=month, plan=plan, issued=tuple(issued), documents=tuple(written))
+        return BillingRun(
+            month=month, plan=first_plan, issued=tuple(issued), documents=tuple(written)
+        )
 
     # ------------------------------------------------------------------ invoices
     def invoice(self, invoice_id: InvoiceId) -> Invoice:
@@ -427,12 +556,13 @@ class BillingUseCases:
                 lines=lines,
                 issue_date=day,
                 existing=(),
-                taken_numbers=uow.invoice_numbers(day.year),
                 policy=self.policy.billing,
                 calendar=self.policy.calendar,
                 payer_inn=client.inn,
-                number=number,
+                number=number if number is not None else self._take_numbers(uow, day, 1)[0],
             )
+            if number is not None:
+                self._keep_number(uow, number)
             uow.add_invoice(invoice)
             self._record_invoice(uow, invoice, now)
         return invoice
@@ -453,12 +583,11 @@ class BillingUseCases:
             original = uow.get_invoice(invoice_id)
             day = on or self.today()
             existing = (*uow.invoices_of(original.client_id),)
-            taken = uow.invoice_numbers(day.year)
             correction = correct_invoice(
                 original,
                 on=day,
                 existing=existing,
-                taken_numbers=taken,
+                number=self._take_numbers(uow, day, 1)[0],
                 policy=self.policy.billing,
                 calendar=self.policy.calendar,
                 lines=lines,

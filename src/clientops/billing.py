@@ -39,6 +39,7 @@ import calendar
 import enum
 import re
 import string
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple, NewType
@@ -1031,7 +1032,9 @@ class BillingPolicy:
     #: without a manager.
     department: DepartmentId = DepartmentId("client")
     #: Invoice numbers: a ``str.format`` template of ``{year}`` (of the issue date),
-    #: ``{month}`` and ``{seq}`` (the sequence number within the year, from 1).
+    #: ``{month}`` and ``{seq}`` (the sequence number within the year, from 1). Both
+    #: ``{year}`` and ``{seq}`` are required (the sequence starts again each year, so a number
+    #: without the year would repeat), and the template must read back unambiguously.
     number_format: str = "{year}-{seq:05d}"
     #: An overpayment first pays the client's other open invoices (oldest first); ``False``:
     #: it is kept as the client's credit straight away.
@@ -1107,12 +1110,39 @@ class BillingPolicy:
         """The sequence number of an invoice ``number`` written by :attr:`number_format` in
         ``year``, or ``None`` when it is not one of those (a hand-written number, another year).
         """
+        parsed = self.parse_number(number)
+        if parsed is None or parsed[0] != year:
+            return None
+        return parsed[1]
+
+    def parse_number(self, number: str) -> tuple[int, int] | None:
+        """The (year, sequence number) of an invoice ``number`` written by
+        :attr:`number_format`, or ``None`` for a number not of that form (hand-written)."""
         match = _number_pattern(self.number_format).fullmatch(number)
         if match is None:
             return None
-        if "year" in match.groupdict() and int(match["year"]) != year:
-            return None
-        return int(match["seq"])
+        return int(match["year"]), int(match["seq"])
+
+    def number_scope(self, year: int) -> str:
+        """The name of the sequence :attr:`number_format` counts in ``year``: the key of the
+        store's number sequence (:meth:`~clientops.ports.UnitOfWork.number_sequence`)."""
+        return f"invoice {year} {self.number_format}"
+
+    def number_prefix(self, year: int) -> str:
+        """The text every number of ``year`` written by :attr:`number_format` starts with
+        (``"2026-"``): what the store's invoices are searched by to find the highest one."""
+        parts: list[str] = []
+        for literal, field, spec, _ in string.Formatter().parse(self.number_format):
+            parts.append(literal)
+            if field != "year":
+                break
+            parts.append(format(year, spec or ""))
+        return "".join(parts)
+
+    def highest_sequence(self, numbers: Iterable[str], year: int) -> int:
+        """The highest sequence number of ``year`` among ``numbers`` (0 when there is none)."""
+        seqs = (self.number_sequence(n, year) for n in numbers)
+        return max((s for s in seqs if s is not None), default=0)
 
 
 def _number_format_errors(value: object) -> list[FieldError]:
@@ -1130,6 +1160,30 @@ def _number_format_errors(value: object) -> list[FieldError]:
         ]
     if fields.count("seq") != 1 or fields.count("year") > 1 or fields.count("month") > 1:
         return [FieldError("number_format", "must use {seq} once, {year} and {month} at most once")]
+    if "year" not in fields:
+        return [
+            FieldError(
+                "number_format",
+                f"{value!r} has no {{year}}: the sequence starts again each year, so its "
+                "numbers would repeat",
+            )
+        ]
+    # every number must read back as the year and sequence number it was written from, or
+    # the next number cannot be found and two numbers may be one
+    pattern = _number_pattern(value)
+    for year in (2025, 2026, 9999):
+        for month in (1, 12):
+            for seq in (1, 9, 10, 99, 12345, 1234567):
+                written = value.format(year=year, month=month, seq=seq)
+                match = pattern.fullmatch(written)
+                if match is None or (int(match["year"]), int(match["seq"])) != (year, seq):
+                    return [
+                        FieldError(
+                            "number_format",
+                            f"{value!r} does not read back: {written!r} is not year {year}, "
+                            f"number {seq}",
+                        )
+                    ]
     return []
 
 
@@ -1144,8 +1198,10 @@ def _number_pattern(template: str) -> re.Pattern[str]:
     parts: list[str] = []
     for literal, field, _, _ in string.Formatter().parse(template):
         parts.append(re.escape(literal))
-        if field in ("year", "seq"):
-            parts.append(rf"(?P<{field}>\d+)")
+        if field == "year":
+            parts.append(r"(?P<year>\d{4})")
+        elif field == "seq":
+            parts.append(r"(?P<seq>\d+)")
         elif field == "month":
             parts.append(r"\d+")
     pattern = re.compile("".join(parts))

@@ -240,6 +240,20 @@ class UnitOfWork(Protocol):
         """The numbers of the invoices issued in ``year`` (by issue date), any order: what the
         next number is counted from."""
 
+    def invoice_numbers_from(self, prefix: str) -> tuple[str, ...]:
+        """The numbers of every stored invoice that start with ``prefix`` (exactly, any
+        order), whatever their issue date: what a number sequence is seeded from."""
+
+    def number_sequence(self, scope: str, *, lock: bool = True) -> int | None:
+        """The last number taken in the sequence ``scope`` (``None``: never set). With
+        ``lock`` the sequence is locked until this unit of work ends: another unit of work
+        asking for it with ``lock`` waits, then reads what this one set (or, rolled back,
+        what there was before), so numbers taken under the lock are never handed out twice."""
+
+    def set_number_sequence(self, scope: str, last: int) -> None:
+        """Record ``last`` as the last number taken in the sequence ``scope`` (read with
+        ``lock`` first, in this unit of work)."""
+
     # billing: payments, allocations, credits -----------------------------------------
     def add_payment(self, payment: Payment) -> None:
         """Store a received payment (matched to a client or not: ``client_id`` may be

@@ -1904,6 +1904,49 @@ class StorageContract:
             assert uow.invoice_numbers(2024) == ("2024-00099",)
             assert uow.invoice_numbers(2023) == ()
 
+    def test_invoice_numbers_from_a_prefix_whatever_their_issue_date(
+        self, storage: Storage
+    ) -> None:
+        card = a_client()
+        with storage.unit_of_work() as uow:
+            uow.add_client(card)
+            for number, day in (
+                ("2026-00001", date(2025, 12, 20)),  # numbered by hand in the next year's
+                ("2026-00002", date(2026, 1, 15)),
+                ("12026-00003", date(2026, 1, 15)),
+                ("2025-00009", date(2026, 1, 9)),
+                ("С-077", date(2026, 2, 1)),
+            ):
+                uow.add_invoice(an_invoice(card, number=number, issue_date=day))
+        with storage.unit_of_work() as uow:
+            assert sorted(uow.invoice_numbers_from("2026-")) == ["2026-00001", "2026-00002"]
+            assert uow.invoice_numbers_from("2027-") == ()
+            assert uow.invoice_numbers_from("С-") == ("С-077",)
+            assert len(uow.invoice_numbers_from("")) == 5
+
+    def test_a_number_sequence_is_kept_and_rolled_back_with_its_unit_of_work(
+        self, storage: Storage
+    ) -> None:
+        with storage.unit_of_work() as uow:
+            assert uow.number_sequence("invoice 2026 {year}-{seq:05d}") is None
+            assert uow.number_sequence("invoice 2026 {year}-{seq:05d}", lock=False) is None
+            uow.set_number_sequence("invoice 2026 {year}-{seq:05d}", 3)
+            assert uow.number_sequence("invoice 2026 {year}-{seq:05d}") == 3
+        with storage.unit_of_work() as uow:
+            assert uow.number_sequence("invoice 2026 {year}-{seq:05d}", lock=False) == 3
+            assert uow.number_sequence("invoice 2027 {year}-{seq:05d}", lock=False) is None
+        with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
+            assert uow.number_sequence("invoice 2026 {year}-{seq:05d}") == 3
+            uow.set_number_sequence("invoice 2026 {year}-{seq:05d}", 5)
+            uow.set_number_sequence("invoice 2027 {year}-{seq:05d}", 1)
+            raise _Boom
+        with storage.unit_of_work() as uow:  # rolled back: the numbers were never taken
+            assert uow.number_sequence("invoice 2026 {year}-{seq:05d}") == 3
+            assert uow.number_sequence("invoice 2027 {year}-{seq:05d}") is None
+            uow.set_number_sequence("invoice 2026 {year}-{seq:05d}", 4)
+        with storage.unit_of_work() as uow:
+            assert uow.number_sequence("invoice 2026 {year}-{seq:05d}") == 4
+
     def test_unmatched_payments_until_a_person_matches_them(self, storage: Storage) -> None:
         card, other = a_client(), a_client()
         same_day = a_payment(date=date(2025, 6, 25))  # made first, stored after ``late``

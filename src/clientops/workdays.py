@@ -27,15 +27,19 @@ one-method :class:`WorkCalendar` protocol itself, and hands it to
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 import attrs
 import holidays
 
+from clientops.errors import ConfigurationError
+
 __all__ = [
     "FixedCalendar",
+    "MissingDecreeWarning",
     "ProductionCalendar",
     "WorkCalendar",
     "add_working_days",
@@ -112,6 +116,18 @@ class FixedCalendar:
         return day.weekday() not in self.weekend
 
 
+class MissingDecreeWarning(UserWarning):
+    """A production calendar was asked about a year for which the installed ``holidays``
+    package has no decree moving days off (``ProductionCalendar(missing_decree="warn")``)."""
+
+
+_HOLIDAYS_VERSION: str = getattr(holidays, "__version__", "?")
+
+#: Countries whose days off are moved every year by a decree (Russia: the government's
+#: decree on moving days off): a year the installed data has no decree for is not known yet.
+DECREE_COUNTRIES = frozenset({"RU"})
+
+
 class ProductionCalendar:
     """The production calendar of a country (Russia by default) from the ``holidays`` package.
 
@@ -119,6 +135,15 @@ class ProductionCalendar:
     Sunday it lists as worked in exchange is a working day. ``extra_holidays`` and
     ``extra_workdays`` override it for single dates. Years are computed once, on first use, and
     kept.
+
+    The days off of a Russian year are only known once the government's decree moving them
+    is out (in the autumn before) and the installed ``holidays`` carries it:
+    :attr:`decreed_through` is the last year it has a decree for. Asked about a later year,
+    the calendar raises :class:`~clientops.errors.ConfigurationError` (``missing_decree=
+    "error"``, the default for Russia), warns with :class:`MissingDecreeWarning` and goes on
+    with the public holidays alone (``"warn"``), or goes on silently (``"ignore"``, the
+    default for countries without such decrees). Upgrade ``holidays``, or add the decree's
+    dates with ``extra_holidays`` / ``extra_workdays`` and ``missing_decree="ignore"``.
     """
 
     def __init__(
@@ -128,6 +153,7 @@ class ProductionCalendar:
         subdiv: str | None = None,
         extra_holidays: Iterable[date] = (),
         extra_workdays: Iterable[date] = (),
+        missing_decree: Literal["error", "warn", "ignore"] | None = None,
     ) -> None:
         if country not in holidays.list_supported_countries():
             raise ValueError(f"country: the holidays package has no calendar for {country!r}")
@@ -147,14 +173,48 @@ class ProductionCalendar:
             raise ValueError(f"extra_holidays and extra_workdays: {both[0].isoformat()} is in both")
         where = f"{country}-{subdiv}" if subdiv else country
         self.name = f"production calendar {where}"
+        if missing_decree is None:
+            missing_decree = "error" if country in DECREE_COUNTRIES else "ignore"
+        if missing_decree not in ("error", "warn", "ignore"):
+            raise ValueError(f"missing_decree: 'error', 'warn' or 'ignore', got {missing_decree!r}")
+        self.missing_decree = missing_decree
+        table = holidays.country_holidays(country, subdiv=subdiv)
+        # the years of the package's data with days off moved (or added) by decree
+        decreed = {
+            *getattr(table, "special_public_holidays", {}),
+            *getattr(table, "special_public_holidays_observed", {}),
+        }
+        #: The last year the installed ``holidays`` has a decree moving days off for
+        #: (``None``: it has none for this country).
+        self.decreed_through: int | None = max(decreed, default=None)
         self._years: dict[int, tuple[frozenset[date], frozenset[date]]] = {}
         self._names: dict[int, dict[date, str]] = {}
         self._lock = threading.Lock()
+
+    def _check_decree(self, year: int) -> None:
+        """ConfigurationError (or a warning, by ``missing_decree``) for a year after the last
+        one the installed data has a decree for."""
+        if self.missing_decree == "ignore" or self.country not in DECREE_COUNTRIES:
+            return
+        if self.decreed_through is not None and year <= self.decreed_through:
+            return
+        last = "no year" if self.decreed_through is None else f"up to {self.decreed_through}"
+        message = (
+            f"{self.name}: the installed holidays {_HOLIDAYS_VERSION} has the decree moving "
+            f"days off {last}, not {year}: its working days are not known. Upgrade holidays, "
+            "or give the decree's dates as extra_holidays/extra_workdays with "
+            "missing_decree='ignore'"
+        )
+        if self.missing_decree == "warn":
+            warnings.warn(message, MissingDecreeWarning, stacklevel=4)
+            return
+        raise ConfigurationError(message)
 
     def _year(self, year: int) -> tuple[frozenset[date], frozenset[date]]:
         known = self._years.get(year)
         if known is not None:
             return known
+        self._check_decree(year)
         with self._lock:
             table = holidays.country_holidays(self.country, subdiv=self.subdiv, years=year)
             off = frozenset(day for day in table if day.year == year)
@@ -167,6 +227,7 @@ class ProductionCalendar:
         a weekend, or a moved day off): what a greeting to clients is about."""
         names = self._names.get(day.year)
         if names is None:
+            self._check_decree(day.year)
             table = holidays.country_holidays(
                 self.country, subdiv=self.subdiv, years=day.year, language="ru"
             )
@@ -194,7 +255,13 @@ class ProductionCalendar:
         return day not in off and day.weekday() not in WEEKEND
 
     def _key(self) -> tuple[object, ...]:
-        return (self.country, self.subdiv, self.extra_holidays, self.extra_workdays)
+        return (
+            self.country,
+            self.subdiv,
+            self.extra_holidays,
+            self.extra_workdays,
+            self.missing_decree,
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ProductionCalendar):

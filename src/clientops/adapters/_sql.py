@@ -130,6 +130,9 @@ class SQLUnitOfWork:
     #: appended to a text column ordered by code point (PostgreSQL: ``COLLATE "C"``; SQLite
     #: compares UTF-8 bytes, which is the same order)
     by_code: ClassVar[str] = ""
+    #: appended to a locking read of one row (PostgreSQL: ``FOR UPDATE``; SQLite's units of
+    #: work hold the database's write lock from their start)
+    row_lock: ClassVar[str] = ""
 
     def __init__(self, staff_cache: StaffCache) -> None:
         self._staff_cache = staff_cache
@@ -842,6 +845,36 @@ class SQLUnitOfWork:
             "SELECT number FROM invoices WHERE issue_date>=? AND issue_date<=?", (first, last)
         )
         return tuple(number for (number,) in rows)
+
+    def invoice_numbers_from(self, prefix: str) -> tuple[str, ...]:
+        rows = self._x(
+            "SELECT number FROM invoices WHERE substr(number, 1, ?)=?", (len(prefix), prefix)
+        )
+        return tuple(number for (number,) in rows)
+
+    def number_sequence(self, scope: str, *, lock: bool = True) -> int | None:
+        if not lock:
+            last = self._one("SELECT last FROM number_sequences WHERE scope=?", (scope,))
+            return None if last is None else int(last)
+        # the row is made first, so there is always a row to lock: a second transaction's
+        # insert waits for the first one's to commit, then its locking read sees the first
+        # one's number (PostgreSQL: row lock; SQLite: the write lock of BEGIN IMMEDIATE)
+        self._x(
+            "INSERT INTO number_sequences(scope, last) VALUES (?, NULL) "
+            "ON CONFLICT (scope) DO NOTHING",
+            (scope,),
+        )
+        last = self._one(
+            f"SELECT last FROM number_sequences WHERE scope=?{self.row_lock}", (scope,)
+        )
+        return None if last is None else int(last)
+
+    def set_number_sequence(self, scope: str, last: int) -> None:
+        self._x(
+            "INSERT INTO number_sequences(scope, last) VALUES (?, ?) "
+            "ON CONFLICT (scope) DO UPDATE SET last=excluded.last",
+            (scope, last),
+        )
 
     # -- billing: payments, allocations, credits -----------------------------------------
     def _payment_client(self, payment: Payment) -> None:

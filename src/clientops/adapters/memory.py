@@ -94,6 +94,7 @@ _TABLES = (
     "service_contracts",
     "visits",
     "trainings",
+    "number_sequences",
 )
 
 
@@ -405,6 +406,20 @@ class _MemoryUnitOfWork:
 
     def invoice_numbers(self, year: int) -> tuple[str, ...]:
         return tuple(i.number for i in self._read("invoices").values() if i.issue_date.year == year)
+
+    def invoice_numbers_from(self, prefix: str) -> tuple[str, ...]:
+        return tuple(
+            i.number for i in self._read("invoices").values() if i.number.startswith(prefix)
+        )
+
+    def number_sequence(self, scope: str, *, lock: bool = True) -> int | None:
+        # a unit of work holds the store's lock from start to end: nothing else to lock
+        del lock
+        last: int | None = self._read("number_sequences").get(scope)
+        return last
+
+    def set_number_sequence(self, scope: str, last: int) -> None:
+        self._write("number_sequences")[scope] = last
 
     # -- billing: payments, allocations, credits
     def _payment_client(self, payment: Payment) -> None:

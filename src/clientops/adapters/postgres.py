@@ -321,6 +321,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX invoices_manager ON invoices(manager_id, status) INCLUDE (seq, "
         "period, due_date, issue_date, client_id, number, id, owed, currency, client_name)",
     ),
+    (
+        # the last number taken in each number sequence (an invoice number format and year),
+        # locked while a number is taken; a sequence is seeded from the stored invoices on
+        # its first use (only the billing policy can read its numbers)
+        "CREATE TABLE number_sequences (scope text PRIMARY KEY, last bigint)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -337,6 +343,7 @@ def _pg(statement: str) -> str:
 class _PostgresUnitOfWork(SQLUnitOfWork):
     integrity_errors = (psycopg.errors.IntegrityError,)
     claim_lock = " FOR UPDATE SKIP LOCKED"
+    row_lock = " FOR UPDATE"
     by_code = ' COLLATE "C"'
 
     def __init__(self, conn: psycopg.Connection[Any], staff: StaffCache) -> None:

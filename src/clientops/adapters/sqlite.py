@@ -304,6 +304,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX invoices_manager ON invoices(manager_id, status, period, due_date, "
         "issue_date, client_id, number, id, owed, currency, client_name)",
     ),
+    (
+        # the last number taken in each number sequence (an invoice number format and year),
+        # taken under the write lock; a sequence is seeded from the stored invoices on its
+        # first use (only the billing policy can read its numbers)
+        "CREATE TABLE number_sequences (scope TEXT PRIMARY KEY, last INTEGER)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

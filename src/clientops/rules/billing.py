@@ -293,12 +293,14 @@ def next_invoice_numbers(
     count: int = 1,
     *,
     taken_numbers: Iterable[str] = (),
+    after: int = 0,
 ) -> tuple[str, ...]:
     """The next ``count`` invoice numbers of the year of ``issue_date``: after the highest
     sequence number among ``existing`` invoices of that year and ``taken_numbers`` (numbers of
     stored invoices not passed whole: a store's
     :meth:`~clientops.ports.UnitOfWork.invoice_numbers`) written by ``policy.number_format``
-    (hand-written numbers do not count but are never repeated).
+    (hand-written numbers do not count but are never repeated), and after ``after`` (the
+    last sequence number the store's sequence of the year has handed out).
 
     >>> next_invoice_numbers([], date(2026, 11, 13), BillingPolicy(), 2)
     ('2026-00001', '2026-00002')
@@ -317,6 +319,9 @@ def next_invoice_numbers(
     taken = {invoice_number_key(n) for n in written}
     seqs = [policy.number_sequence(n, year) for n in written]
     seq = max((s for s in seqs if s is not None), default=0)
+    if type(after) is not int or after < 0:
+        raise _fail("invoice numbers", "after", f"must be a non-negative int, got {after!r}")
+    seq = max(seq, after)
     numbers: list[str] = []
     while len(numbers) < count:
         seq += 1
@@ -473,6 +478,7 @@ def plan_billing(
     issue_date: date | None = None,
     payer_inns: Mapping[ClientId, str] | None = None,
     taken_numbers: Iterable[str] = (),
+    numbers_after: int = 0,
 ) -> BillingPlan:
     """The invoices to issue for ``month``: one per subscription billed in it, in the order of
     (client, subscription), numbered after the highest number of the year among
@@ -491,7 +497,8 @@ def plan_billing(
     ``issue_date`` defaults to :func:`billing_date`; the VAT rate is the one in force on it.
     ``payer_inns`` gives the buyer's INN by client when the subscription does not.
     ``taken_numbers``: numbers of the year's invoices not among ``existing_invoices`` (a store
-    passes the month's invoices and the year's numbers), counted for the next number.
+    passes the month's invoices and the year's numbers), counted for the next number;
+    ``numbers_after``: the last sequence number the store's sequence has handed out.
     """
     subject = "billing plan"
     _expect(month, Month, "month", subject)
@@ -569,7 +576,12 @@ def plan_billing(
         planned.append((sub, lines))
 
     numbers = next_invoice_numbers(
-        invoices, issue_date, policy, len(planned), taken_numbers=taken_numbers
+        invoices,
+        issue_date,
+        policy,
+        len(planned),
+        taken_numbers=taken_numbers,
+        after=numbers_after,
     )
     to_issue = tuple(
         Invoice(
