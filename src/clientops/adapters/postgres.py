@@ -37,7 +37,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from clientops.adapters._sql import BACKFILLS, SQLUnitOfWork, StaffCache
+from clientops.adapters._sql import BACKFILLS, UNIQUE_KEYS, SQLUnitOfWork, StaffCache, UniqueKey
 from clientops.errors import (
     ClientopsError,
     ConfigurationError,
@@ -326,6 +326,8 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _OPTIONS = ("schema", "pool_min_size", "pool_max_size", "pool_timeout")
+#: PostgreSQL's account of the values of a unique violation (``message_detail``)
+_KEY_DETAIL = re.compile(r"Key \(.*?\)=\((.*)\) already exists\.$", re.DOTALL)
 
 
 @functools.lru_cache(maxsize=512)
@@ -344,12 +346,32 @@ class _PostgresUnitOfWork(SQLUnitOfWork):
         self._conn = conn
 
     def _x(self, statement: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
-        return self._conn.execute(_pg(statement), params)
+        try:
+            return self._conn.execute(_pg(statement), params)
+        except psycopg.errors.UniqueViolation as exc:
+            raise self._duplicate(exc, statement, [params]) or exc from None
 
     def _xmany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            with self._conn.cursor() as cur:
-                cur.executemany(_pg(statement), rows)
+            try:
+                with self._conn.cursor() as cur:
+                    cur.executemany(_pg(statement), rows)
+            except psycopg.errors.UniqueViolation as exc:
+                # which row failed: the server's account of the key says
+                raise self._duplicate(exc, statement, ()) or exc from None
+
+    def _unique_violation(self, exc: Exception) -> tuple[UniqueKey, Any] | None:
+        if not isinstance(exc, psycopg.errors.UniqueViolation):
+            return None
+        key = UNIQUE_KEYS.get(exc.diag.constraint_name or "")
+        if key is None:
+            return None
+        # "Key (payment_id, invoice_id)=(p-1, i-1) already exists."
+        found = _KEY_DETAIL.match(exc.diag.message_detail or "")
+        if found is None:
+            return key, None
+        values = tuple(found.group(1).split(", "))
+        return key, values[0] if len(values) == 1 else values
 
     def _ts(self, moment: datetime) -> datetime:
         return moment
@@ -392,13 +414,8 @@ class _PostgresUnitOfWork(SQLUnitOfWork):
                 with cur.copy("COPY client_contracts(contract_key, client_id) FROM STDIN") as copy:
                     for pair in pairs:
                         copy.write_row(pair)
-        except psycopg.errors.IntegrityError as exc:
-            raise DuplicateError("client", _detail(exc)) from None
-
-
-def _detail(exc: psycopg.Error) -> str:
-    diag = exc.diag
-    return diag.message_detail or diag.message_primary or str(exc)
+        except psycopg.errors.UniqueViolation as exc:
+            raise self._duplicate(exc, "COPY", ()) or DuplicateError("client", "?") from None
 
 
 def _split_url(url: str) -> tuple[str, dict[str, str]]:

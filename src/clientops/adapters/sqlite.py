@@ -13,6 +13,7 @@ URLs follow the usual convention: ``sqlite:///relative.db``, ``sqlite:////absolu
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -21,7 +22,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from clientops.adapters._sql import BACKFILLS, SQLUnitOfWork, StaffCache
+from clientops.adapters._sql import BACKFILLS, SQLUnitOfWork, StaffCache, UniqueKey, unique_key
 from clientops.errors import ConfigurationError, SchemaVersionError, StorageError
 from clientops.hookspecs import RegisterStorage, hookimpl
 
@@ -308,6 +309,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+#: SQLite's account of a unique violation: ``UNIQUE constraint failed: orders.number``
+_UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (\w+)\.(\w+(?:, \w+\.\w+)*)")
+
+
 def _utc(moment: datetime) -> str:
     """A fixed-width UTC text that sorts like the instant it names."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
@@ -341,10 +346,34 @@ class _SQLiteUnitOfWork(SQLUnitOfWork):
         self._db = conn
 
     def _x(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        return self._db.execute(sql, params)
+        try:
+            return self._db.execute(sql, params)
+        except sqlite3.IntegrityError as exc:
+            duplicate = self._duplicate(exc, sql, [params])
+            if duplicate is None:
+                raise
+            raise duplicate from None
 
     def _xmany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self._db.executemany(sql, rows)
+        before = self._db.total_changes
+        try:
+            self._db.executemany(sql, rows)
+        except sqlite3.IntegrityError as exc:
+            # the rows before the one that failed are written: one change each
+            done = self._db.total_changes - before
+            duplicate = self._duplicate(exc, sql, rows[: done + 1] if done < len(rows) else ())
+            if duplicate is None:
+                raise
+            raise duplicate from None
+
+    def _unique_violation(self, exc: Exception) -> tuple[UniqueKey, Any] | None:
+        found = _UNIQUE_FAILED.search(str(exc))
+        if found is None:
+            return None
+        table = found.group(1)
+        columns = [c.split(".")[-1] for c in found.group(2).split(", ")]
+        key = unique_key(table, columns)
+        return None if key is None else (key, None)
 
     def _ts(self, moment: datetime) -> str:
         return _utc(moment)
