@@ -135,7 +135,21 @@ def deliver(url: str, log: str, now: str, die_after_send: str) -> None:
         say("delivered", total)
 
 
-JOBS = {"edit": edit, "append": append, "bulk": bulk, "deliver": deliver}
+def hold(url: str, birthday: str, go: str) -> None:
+    """Write a card of ``anna``'s born on ``birthday`` and keep the write transaction open
+    (holding the database's write lock) until told, then commit."""
+    from clientops.testing import a_client
+
+    with connect(url) as ops, ops.storage.unit_of_work() as uow:
+        uow.add_client(
+            a_client(manager_id="anna", birthday=datetime.fromisoformat(birthday).date())
+        )
+        say("holding")
+        wait_for(go)
+    say("committed")
+
+
+JOBS = {"edit": edit, "append": append, "bulk": bulk, "deliver": deliver, "hold": hold}
 
 if __name__ == "__main__":
     JOBS[sys.argv[1]](*sys.argv[2:])

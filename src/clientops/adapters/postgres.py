@@ -46,6 +46,7 @@ from clientops.errors import (
     StorageError,
 )
 from clientops.model import Client
+from clientops.ports import READ_ONLY
 
 try:
     import psycopg
@@ -350,6 +351,8 @@ class _PostgresUnitOfWork(SQLUnitOfWork):
             return self._conn.execute(_pg(statement), params)
         except psycopg.errors.UniqueViolation as exc:
             raise self._duplicate(exc, statement, [params]) or exc from None
+        except psycopg.errors.ReadOnlySqlTransaction:
+            raise StorageError(PostgresStorage.name, "write", READ_ONLY) from None
 
     def _xmany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
@@ -359,6 +362,8 @@ class _PostgresUnitOfWork(SQLUnitOfWork):
             except psycopg.errors.UniqueViolation as exc:
                 # which row failed: the server's account of the key says
                 raise self._duplicate(exc, statement, ()) or exc from None
+            except psycopg.errors.ReadOnlySqlTransaction:
+                raise StorageError(PostgresStorage.name, "write", READ_ONLY) from None
 
     def _unique_violation(self, exc: Exception) -> tuple[UniqueKey, Any] | None:
         if not isinstance(exc, psycopg.errors.UniqueViolation):
@@ -416,6 +421,8 @@ class _PostgresUnitOfWork(SQLUnitOfWork):
                         copy.write_row(pair)
         except psycopg.errors.UniqueViolation as exc:
             raise self._duplicate(exc, "COPY", ()) or DuplicateError("client", "?") from None
+        except psycopg.errors.ReadOnlySqlTransaction:
+            raise StorageError(PostgresStorage.name, "write", READ_ONLY) from None
 
 
 def _split_url(url: str) -> tuple[str, dict[str, str]]:
@@ -534,23 +541,28 @@ class PostgresStorage:
             raise StorageError(self.name, "migrate", f"schema {self.schema}: {exc}") from exc
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[_PostgresUnitOfWork]:
+    def unit_of_work(self, *, readonly: bool = False) -> Iterator[_PostgresUnitOfWork]:
+        """A write is a ``READ COMMITTED`` transaction; a read-only one (``readonly=True``)
+        is ``REPEATABLE READ READ ONLY``: one snapshot for all its reads, no locks taken, and
+        its writes refused."""
         if getattr(self._local, "open", False):
             raise StorageError(self.name, "begin", "a unit of work is already open")
         self._local.open = True
         try:
-            with self._work() as uow:
+            with self._work(readonly) as uow:
                 yield uow
         finally:
             self._local.open = False
 
     @contextmanager
-    def _work(self) -> Iterator[_PostgresUnitOfWork]:
+    def _work(self, readonly: bool = False) -> Iterator[_PostgresUnitOfWork]:
         stage = "begin"
         try:
             with self._pool.connection() as conn:
                 stage = "write"
                 with conn.transaction():
+                    if readonly:
+                        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                     yield _PostgresUnitOfWork(conn, self._staff)
                     stage = "commit"
         except ClientopsError:
