@@ -37,6 +37,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from clientops import _redact
 from clientops.adapters._sql import BACKFILLS, UNIQUE_KEYS, SQLUnitOfWork, StaffCache, UniqueKey
 from clientops.errors import (
     ClientopsError,
@@ -51,6 +52,7 @@ from clientops.ports import READ_ONLY
 try:
     import psycopg
     from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict
     from psycopg_pool import ConnectionPool, PoolTimeout
 except ImportError as exc:  # pragma: no cover - depends on the installation
     raise ConfigurationError(
@@ -427,9 +429,14 @@ class _PostgresUnitOfWork(SQLUnitOfWork):
 
 def _split_url(url: str) -> tuple[str, dict[str, str]]:
     """The libpq URL without clientops's own query options, and those options."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"postgresql URL {_redact.connection_string(url)!r}: {exc}"
+        ) from None
     if parts.scheme not in ("postgresql", "postgres"):
-        raise ConfigurationError(f"not a postgresql URL: {url!r}")
+        raise ConfigurationError(f"not a postgresql URL: {_redact.connection_string(url)!r}")
     ours: dict[str, str] = {}
     theirs: list[tuple[str, str]] = []
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
@@ -462,7 +469,16 @@ class PostgresStorage:
             raise ConfigurationError(
                 f"postgresql pool sizes: need 0 <= min ({min_size}) <= max ({max_size}), max >= 1"
             )
-        self.conninfo = conninfo
+        secrets = _redact.secrets_of(conninfo)
+        try:  # a malformed string is refused here, before libpq repeats it in an error or a log
+            conninfo_to_dict(conninfo)
+        except psycopg.Error as exc:
+            raise ConfigurationError(
+                "postgresql connection string "
+                f"{_redact.connection_string(conninfo)!r}: {_redact.message(str(exc), secrets)}"
+            ) from None
+        self._conninfo = conninfo
+        self._secrets = secrets
         self.schema = schema
         self._timeout = timeout
         self._staff = StaffCache()
@@ -481,13 +497,24 @@ class PostgresStorage:
         except PoolTimeout as exc:
             self._pool.close()
             raise StorageError(
-                self.name, "open", f"no connection to the server within {timeout} s: {exc}"
-            ) from exc
+                self.name,
+                "open",
+                f"no connection to the server within {timeout} s: "
+                + _redact.message(str(exc), secrets),
+            ) from None
         try:
             self._migrate()
         except BaseException:
             self._pool.close()
             raise
+
+    @property
+    def conninfo(self) -> str:
+        """The connection string, its password masked (the real one is kept private)."""
+        return _redact.connection_string(self._conninfo)
+
+    def __repr__(self) -> str:
+        return f"PostgresStorage({self.conninfo!r}, schema={self.schema!r})"
 
     @classmethod
     def from_url(cls, url: str) -> PostgresStorage:
@@ -501,7 +528,9 @@ class PostgresStorage:
                 timeout=float(options.get("pool_timeout", 30.0)),
             )
         except ValueError as exc:
-            raise ConfigurationError(f"postgresql URL {url!r}: {exc}") from None
+            raise ConfigurationError(
+                f"postgresql URL {_redact.connection_string(url)!r}: {exc}"
+            ) from None
 
     @property
     def schema_version(self) -> int:
@@ -538,7 +567,8 @@ class PostgresStorage:
                         backfill(_PostgresUnitOfWork(conn, self._staff))
                     conn.execute("UPDATE clientops_schema SET version=%s", (version + 1,))
         except psycopg.Error as exc:
-            raise StorageError(self.name, "migrate", f"schema {self.schema}: {exc}") from exc
+            detail = _redact.message(str(exc), self._secrets)
+            raise StorageError(self.name, "migrate", f"schema {self.schema}: {detail}") from None
 
     @contextmanager
     def unit_of_work(self, *, readonly: bool = False) -> Iterator[_PostgresUnitOfWork]:
@@ -568,9 +598,10 @@ class PostgresStorage:
         except ClientopsError:
             raise
         except PoolTimeout as exc:
-            raise StorageError(self.name, "begin", f"no free connection: {exc}") from exc
+            detail = _redact.message(str(exc), self._secrets)
+            raise StorageError(self.name, "begin", f"no free connection: {detail}") from None
         except psycopg.Error as exc:
-            raise StorageError(self.name, stage, str(exc)) from exc
+            raise StorageError(self.name, stage, _redact.message(str(exc), self._secrets)) from exc
 
     def close(self) -> None:
         self._pool.close()

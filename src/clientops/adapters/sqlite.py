@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from clientops import _redact
 from clientops.adapters._sql import BACKFILLS, SQLUnitOfWork, StaffCache, UniqueKey, unique_key
 from clientops.errors import ConfigurationError, SchemaVersionError, StorageError
 from clientops.hookspecs import RegisterStorage, hookimpl
@@ -321,21 +322,22 @@ def _utc(moment: datetime) -> str:
 
 def path_from_url(url: str) -> str:
     """The database path an ``sqlite:`` URL names (``:memory:`` for an in-memory one)."""
+    shown = _redact.connection_string(url)  # what the errors below show of it
     if not url.startswith("sqlite:"):
-        raise ConfigurationError(f"not an sqlite URL: {url!r}")
+        raise ConfigurationError(f"not an sqlite URL: {shown!r}")
     rest = url[len("sqlite:") :]
     if rest in ("", "//", "///:memory:", "//:memory:"):
         return ":memory:"
     if not rest.startswith("///"):
         raise ConfigurationError(
-            f"sqlite URL {url!r} must look like 'sqlite:///relative.db' or "
+            f"sqlite URL {shown!r} must look like 'sqlite:///relative.db' or "
             "'sqlite:////absolute/path.db'"
         )
     path = rest[3:]
     if "?" in path:
-        raise ConfigurationError(f"sqlite URL {url!r}: query options are not supported")
+        raise ConfigurationError(f"sqlite URL {shown!r}: query options are not supported")
     if not path:
-        raise ConfigurationError(f"sqlite URL {url!r} names no file")
+        raise ConfigurationError(f"sqlite URL {shown!r} names no file")
     return path
 
 

@@ -81,6 +81,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
+from clientops import _redact
 from clientops.errors import ConfigurationError
 from clientops.model import EmployeeId
 from clientops.telephony import (
@@ -203,7 +204,7 @@ def _verify(form: Mapping[str, str], headers: Mapping[str, str], secret: str) ->
 
 @attrs.frozen
 class _Options:
-    secret: str
+    secret: str = attrs.field(repr=_redact.field)
     tz: tzinfo
     extensions: Mapping[str, EmployeeId]
     region: str
