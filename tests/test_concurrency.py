@@ -14,7 +14,8 @@ import pytest
 
 import clientops
 from clientops import ClientOps, OutboxStatus, PluginHost
-from clientops.testing import T0, a_client
+from clientops.model import EmployeeId
+from clientops.testing import T0, a_client, a_staff
 
 WORKER = Path(__file__).parent / "workers" / "worker.py"
 
@@ -160,3 +161,27 @@ def test_an_import_killed_before_commit_leaves_nothing_and_a_rerun_stores_all_on
     with ops.storage.unit_of_work() as uow:
         assert uow.count_clients() == 300
         assert len(uow.contract_owners(f"П-{i}" for i in range(300))) == 300
+
+
+def test_an_agenda_is_read_while_another_process_holds_the_write_lock(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'team.db'}"
+    anna, day = EmployeeId("anna"), T0.date()
+    with clientops.connect(url, host=PluginHost(entry_points=False), clock=lambda: T0) as ops:
+        ops.add_staff(a_staff())
+        ops.add_client(a_client(manager_id=anna, birthday=day.replace(year=1980)))
+        before = ops.daily_agenda(anna, day)
+        go = tmp_path / "go"
+        writer = start("hold", url, day.replace(year=1990).isoformat(), str(go))
+        assert writer.stdout is not None
+        assert writer.stdout.readline().split() == ["holding"]
+        try:
+            # the writer commits only after `go`: these reads ran beside its open write
+            during = ops.daily_agenda(anna, day)
+            everyone = ops.agenda_for_everyone(day)
+        finally:
+            go.touch()
+        assert finish(writer)[0] == "committed"
+        after = ops.daily_agenda(anna, day)
+    assert during == before  # the last committed state, not the pending write
+    assert [a for a in everyone if a.employee_id == anna] == [before]
+    assert len(after.items) == len(before.items) + 1  # the card written meanwhile

@@ -55,7 +55,7 @@ class AgendaUseCases:
         agenda). Each source is one set-based query of the store."""
         day = day or self.today()
         now = self.now()
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             staff = uow.staff()
             if staff.employee(manager) is None:
                 raise NotFoundError("employee", manager)
@@ -70,7 +70,7 @@ class AgendaUseCases:
         agendas are built: many long-lived items, none of them garbage."""
         day = day or self.today()
         now = self.now()
-        with _batch(), self.storage.unit_of_work() as uow:
+        with _batch(), self.storage.unit_of_work(readonly=True) as uow:
             staff = uow.staff()
             if staff.department(department) is None:
                 raise NotFoundError("department", department)
@@ -86,7 +86,7 @@ class AgendaUseCases:
         thousands of long-lived items at a million clients, none of them garbage."""
         day = day or self.today()
         now = self.now()
-        with _batch(), self.storage.unit_of_work() as uow:
+        with _batch(), self.storage.unit_of_work(readonly=True) as uow:
             staff = uow.staff()
             shared = _Shared(uow, self.policy, day, now)
             return tuple(

@@ -298,11 +298,11 @@ class BillingUseCases:
             return uow.update_subscription(subscription)
 
     def subscription(self, subscription_id: SubscriptionId) -> Subscription:
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.get_subscription(subscription_id)
 
     def subscriptions_of(self, client_id: ClientId) -> tuple[Subscription, ...]:
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             uow.get_client(client_id)
             return uow.subscriptions_of(client_id)
 
@@ -522,15 +522,15 @@ class BillingUseCases:
 
     # ------------------------------------------------------------------ invoices
     def invoice(self, invoice_id: InvoiceId) -> Invoice:
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.get_invoice(invoice_id)
 
     def find_invoice(self, number: str) -> Invoice | None:
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.find_invoice(number)
 
     def invoices_of(self, client_id: ClientId) -> tuple[Invoice, ...]:
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             uow.get_client(client_id)
             return uow.invoices_of(client_id)
 
@@ -627,7 +627,7 @@ class BillingUseCases:
         """The printable invoice (:class:`~clientops.documents.PaymentInvoice`) of a stored
         invoice, with the company's details of ``policy.billing``."""
         self._requisites()
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             invoice = uow.get_invoice(invoice_id)
             name = uow.get_client(invoice.client_id).name
             replaced = uow.get_invoice(invoice.corrects) if invoice.corrects else None
@@ -782,7 +782,7 @@ class BillingUseCases:
 
     def unmatched_payments(self) -> tuple[Payment, ...]:
         """Payments no client is named on yet: for a person to assign."""
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.unmatched_payments()
 
     def assign_payment(
@@ -809,13 +809,13 @@ class BillingUseCases:
         return assigned
 
     def payments_of(self, client_id: ClientId) -> tuple[Payment, ...]:
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             uow.get_client(client_id)
             return uow.payments_of(client_id)
 
     def credits(self, client_id: ClientId | None = None) -> tuple[Credit, ...]:
         """The credits (overpayments kept) of one client, or of all."""
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.credits(client_id)
 
     # ------------------------------------------------------------------ collection
@@ -853,7 +853,7 @@ class BillingUseCases:
     def debtors(self, day: date | None = None, *, overdue_only: bool = False) -> tuple[Debtor, ...]:
         """Every client with an unpaid invoice issued by ``day`` (today), largest debt first."""
         day = day or self.today()
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return debtors(
                 day, uow.open_invoices(), credits=uow.credits(), overdue_only=overdue_only
             )
@@ -863,7 +863,7 @@ class BillingUseCases:
         :meth:`render_document`)."""
         day = day or self.today()
         found = self.debtors(day)
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             staff = uow.staff()
             rows = []
             for debtor in found:
@@ -924,7 +924,7 @@ class BillingUseCases:
 
     def payment_plan(self, day: date | None = None) -> PaymentPlan:
         """What is owed to whom and by when: the supplier bills in the payment plan."""
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return payment_plan(uow.supplier_bills(), day=day or self.today())
 
 

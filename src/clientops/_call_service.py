@@ -255,7 +255,7 @@ class CallUseCases:
 
     def call(self, call_id: str) -> CallLogEntry:
         """The call log entry of this call, or NotFoundError."""
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             entry = uow.find_call(call_id)
         if entry is None:
             raise NotFoundError("call", call_id)
@@ -263,7 +263,7 @@ class CallUseCases:
 
     def calls_of(self, client_id: ClientId) -> tuple[CallLogEntry, ...]:
         """The client's calls, oldest first."""
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             uow.get_client(client_id)
             return uow.calls_of(client_id)
 
@@ -279,7 +279,7 @@ class CallUseCases:
         """The calls from the local day ``first`` to ``last`` (both included; one day when
         ``last`` is not given), oldest first."""
         start, end = self._day_bounds(first, last or first)
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.calls_between(start, end)
 
     def call_figures(
@@ -301,7 +301,7 @@ class CallUseCases:
 
     # ------------------------------------------------------------------ commands
     def _extension(self, employee_id: EmployeeId) -> str:
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             employee = uow.staff().employee(employee_id)
         if employee is None:
             raise NotFoundError("employee", employee_id)

@@ -131,7 +131,7 @@ class ServiceUseCases:
         rules = self.policy.satisfaction
         calendar = self.policy.calendar
         bounds = _satisfaction.satisfaction_due_bounds(day, rules, calendar)
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             if manager is not None:
                 _person(uow.staff(), manager)
             rows = uow.satisfaction_calls_due(bounds, manager_id=manager)
@@ -247,17 +247,17 @@ class ServiceUseCases:
         return attrs.evolve(decision, claim=stored)
 
     def get_claim(self, claim_id: ClaimId) -> Claim:
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.get_claim(claim_id)
 
     def claims_of(self, client_id: ClientId) -> tuple[Claim, ...]:
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.claims_of(client_id)
 
     def open_claims(self, *, department_id: DepartmentId | None = None) -> tuple[Claim, ...]:
         """The claims not resolved or withdrawn yet, oldest first (against ``department_id``
         when given)."""
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.open_claims(department_id=department_id)
 
     def claim_figures(self, first: date, last: date) -> ClaimReport:
@@ -270,7 +270,7 @@ class ServiceUseCases:
         tz = self.policy.tz
         start = datetime.combine(first, time(0), tzinfo=tz)
         end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz)
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             found = uow.claims_between(start, end) if start < end else ()
         return _claims.claim_figures(found, first, last, tz=tz)
 
@@ -415,11 +415,11 @@ class ServiceUseCases:
         return SlaCheck(at=moment, breaches=breaches, escalated=tuple(fresh))
 
     def contracts_of(self, client_id: ClientId) -> tuple[ServiceContract, ...]:
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.contracts_of(client_id)
 
     def visits_of(self, client_id: ClientId) -> tuple[Visit, ...]:
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.visits_of(client_id)
 
     # ------------------------------------------------------------------ trainings
@@ -486,5 +486,5 @@ class ServiceUseCases:
             return uow.update_training(training)
 
     def trainings_of(self, client_id: ClientId) -> tuple[Training, ...]:
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.trainings_of(client_id)

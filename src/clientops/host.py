@@ -175,8 +175,9 @@ class PluginHost:
         """Open the store a URL names: ``sqlite:///path/to/file.db``, ``memory://``…"""
         scheme, sep, _ = url.partition(":")
         if not sep or not scheme:
+            shown = repr(url) if not sep else "(hidden: it may hold a password)"
             raise ConfigurationError(
-                f"storage URL {url!r} has no scheme (expected e.g. 'sqlite:///clientops.db')"
+                f"storage URL {shown} has no scheme (expected e.g. 'sqlite:///clientops.db')"
             )
         schemes = self.storage_schemes()
         factory = schemes.get(scheme.lower())

@@ -457,13 +457,22 @@ class Storage(Protocol):
 
     name: str
 
-    def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
+    def unit_of_work(self, *, readonly: bool = False) -> AbstractContextManager[UnitOfWork]:
         """A new unit of work: committed when the ``with`` block ends normally, rolled back
-        when it raises."""
+        when it raises.
+
+        ``readonly=True``: a unit of work that only reads. It sees one consistent state of the
+        store and takes no write lock, so it neither waits for nor holds up writers of other
+        processes (SQLite: a deferred transaction on a WAL snapshot; PostgreSQL: a
+        ``REPEATABLE READ READ ONLY`` transaction). A write in it raises
+        :class:`~clientops.errors.StorageError` and stores nothing."""
 
     def close(self) -> None:
         """Release the backend (connections, files). Idempotent."""
 
+
+#: What a write in a read-only unit of work says (``StorageError(backend, "write", READ_ONLY)``).
+READ_ONLY = "the unit of work is read-only"
 
 #: What a storage plugin registers for a URL scheme: builds a store from the whole URL.
 StorageFactory = Callable[[str], Storage]

@@ -317,7 +317,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
             put_staff(uow, staff)
 
     def staff(self) -> StaffDirectory:
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.staff()
 
     # ------------------------------------------------------------------ clients
@@ -336,7 +336,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
             return uow.update_client(client)
 
     def get_client(self, client_id: ClientId) -> Client:
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.get_client(client_id)
 
     def find_clients(
@@ -359,15 +359,15 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
             query = ClientQuery(phone=parsed, contract=contract, name=name, city=city)
         except ValueError as exc:
             raise ValidationError([FieldError("query", str(exc))], subject="client query") from None
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.find_clients(query)
 
     def appeals_of(self, client_id: ClientId) -> tuple[Appeal, ...]:
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.appeals_of(client_id)
 
     def reactions_of(self, client_id: ClientId) -> tuple[Reaction, ...]:
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.reactions_of(client_id)
 
     def import_clients(
@@ -431,7 +431,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         moment = until if until is not None else self.now()
         if moment.utcoffset() is None:
             raise ValidationError([FieldError("until", "must be timezone-aware")])
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             _member(uow.staff(), manager)
             return uow.due_reactions(manager, until=moment)
 
@@ -556,7 +556,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         (``OutboxStatus.DEAD`` for those a person must look at). Delivered messages are kept,
         so the outbox only grows: read a large one page by page with :meth:`outbox_page`."""
         _outbox_status(status)
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.outbox(status)
 
     def outbox_page(
@@ -579,7 +579,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
             errors.append(FieldError("after", "must be a message id (a string)"))
         if errors:
             raise ValidationError(errors)
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             found = uow.outbox(status, after=after, limit=limit + 1)
         if len(found) > limit:
             return OutboxPage(found[:limit], found[limit - 1].id)
@@ -634,17 +634,17 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
 
     def onboarding(self, onboarding_id: OnboardingId) -> Onboarding:
         """One onboarding; NotFoundError when there is none with that id."""
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.get_onboarding(onboarding_id)
 
     def onboardings_of(self, client_id: ClientId) -> tuple[Onboarding, ...]:
         """The client's onboardings, oldest first."""
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.onboardings_of(client_id)
 
     def open_onboardings(self, manager: EmployeeId) -> tuple[Onboarding, ...]:
         """The manager's onboardings with steps still open."""
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.open_onboardings(manager)
 
     def complete_step(
@@ -689,7 +689,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         """The welcome call (step 4), line by line: the onboarding manager's first name, the
         products of the title page, and the planned delivery date once the courier is
         booked."""
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             onboarding = uow.get_onboarding(onboarding_id)
             manager = self._employee(uow, onboarding.manager_id)
         title = onboarding.folder.title_page
@@ -727,7 +727,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
                 [FieldError("pickup_date", f"{day:%d.%m.%Y} is in the past")],
                 subject=f"onboarding {onboarding_id}",
             )
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             current = uow.get_onboarding(onboarding_id)
             sender = self._employee(uow, by)
             client = uow.get_client(current.client_id)
@@ -844,7 +844,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
     ) -> tuple[CalendarEvent, ...]:
         """The onboarding's calendar events: the pickup and planned delivery days, and the
         manager's open reactions of the folder's appeal (the delivery-date call among them)."""
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             onboarding = uow.get_onboarding(onboarding_id)
             client = uow.get_client(onboarding.client_id)
             reactions = uow.reactions_of(onboarding.client_id)
@@ -863,7 +863,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         (atomically; stable UIDs, so importing it again updates the events). NotFoundError for
         an employee the staff directory does not know."""
         events: list[CalendarEvent] = []
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             employee = self._employee(uow, manager)
             for onboarding in uow.open_onboardings(manager):
                 client = uow.get_client(onboarding.client_id)
@@ -892,7 +892,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         .docx, drawn by templates or plugins where registered, and its calendar as .ics.
         Returns the paths written."""
         now = self.now()
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             onboarding = uow.get_onboarding(onboarding_id)
             staff = uow.staff()
             client = uow.get_client(onboarding.client_id)
@@ -1119,17 +1119,17 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
 
     def order(self, order_id: OrderId) -> Order:
         """One order; NotFoundError when there is none with that id."""
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.get_order(order_id)
 
     def find_order(self, number: str) -> Order | None:
         """The order with this number, or ``None``."""
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.find_order(number)
 
     def orders_of(self, client_id: ClientId) -> tuple[Order, ...]:
         """The client's orders, oldest first."""
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             return uow.orders_of(client_id)
 
     def overdue_orders(
@@ -1139,7 +1139,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         by default), with what is missed: production stages, the supplier's deadline, the
         production and delivery deadlines."""
         day = today if today is not None else self.now().astimezone(self.policy.tz).date()
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             orders = uow.open_orders()
         found = ((o, overdue(o, day, policy=self.policy.orders)) for o in orders)
         return tuple((o, missed) for o, missed in found if missed)
@@ -1149,7 +1149,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
     ) -> tuple[CalendarEvent, ...]:
         """The order's deadlines as all-day calendar events (see
         :func:`~clientops.rules.order_outputs.order_events`)."""
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             order = uow.get_order(order_id)
             client = uow.get_client(order.client_id)
         return order_events(order, client=client, policy=self.policy, calendar=calendar)
@@ -1164,7 +1164,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         """Write the deadlines of every open order (or of the orders at ``stages``) to one
         .ics file, atomically, with stable UIDs."""
         events: list[CalendarEvent] = []
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(readonly=True) as uow:
             orders = uow.open_orders() if stages is None else uow.orders_in_stages(stages)
             for order in orders:
                 client = uow.get_client(order.client_id)

@@ -33,7 +33,7 @@ defaults, so that a test names only what it is about: ``a_client(city="Омск"
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -797,6 +797,31 @@ class StorageContract:
                 pass  # pragma: no cover
         with storage.unit_of_work() as uow:
             assert uow.get_client(card.id) == card
+
+    def test_a_read_only_unit_of_work_reads_and_refuses_every_write(self, storage: Storage) -> None:
+        card = a_client()
+        with storage.unit_of_work() as uow:
+            uow.put_department(Department(DepartmentId("sales"), "Продажи"))
+            uow.add_client(card)
+        writes: list[Callable[[UnitOfWork], object]] = [
+            lambda uow: uow.add_client(a_client()),
+            lambda uow: uow.add_clients([a_client(), a_client()]),
+            lambda uow: uow.update_client(card),
+            lambda uow: uow.add_appeal(an_appeal(card)),
+            lambda uow: uow.put_department(Department(DepartmentId("it"), "ИТ")),
+            lambda uow: uow.record_key("batch-1"),
+        ]
+        for write in writes:
+            with storage.unit_of_work(readonly=True) as uow:
+                assert uow.get_client(card.id) == card
+                assert [d.id for d in uow.staff().departments] == ["sales"]
+                with pytest.raises(StorageError, match="read-only") as err:
+                    write(uow)
+                assert (err.value.backend, err.value.operation) == (storage.name, "write")
+        with storage.unit_of_work() as uow:  # nothing was written; writes work again
+            assert uow.count_clients() == 1
+            assert uow.appeals_of(card.id) == ()
+            assert uow.record_key("batch-1")
 
     def test_staff_changes_are_seen_at_once(self, storage: Storage) -> None:
         with storage.unit_of_work() as uow:
@@ -2527,12 +2552,12 @@ class FailingStorage:
         self.remaining = after
 
     @contextmanager
-    def _work(self) -> Iterator[UnitOfWork]:
-        with self.inner.unit_of_work() as uow:
+    def _work(self, readonly: bool) -> Iterator[UnitOfWork]:
+        with self.inner.unit_of_work(readonly=readonly) as uow:
             yield _FailingUnitOfWork(uow, self)
 
-    def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
-        return self._work()
+    def unit_of_work(self, *, readonly: bool = False) -> AbstractContextManager[UnitOfWork]:
+        return self._work(readonly)
 
     def close(self) -> None:
         self.inner.close()

@@ -77,7 +77,9 @@ def bulk(url: str, csv_path: str, die_inside: str) -> None:
             storage = ops.storage
             real = storage.unit_of_work
 
-            def dying_unit_of_work():  # type: ignore[no-untyped-def]
+            def dying_unit_of_work(*, readonly=False):  # type: ignore[no-untyped-def]
+                if readonly:  # the reads before the import
+                    return real(readonly=True)
                 cm = real()
                 uow = cm.__enter__()
                 add_clients = uow.add_clients
@@ -135,7 +137,21 @@ def deliver(url: str, log: str, now: str, die_after_send: str) -> None:
         say("delivered", total)
 
 
-JOBS = {"edit": edit, "append": append, "bulk": bulk, "deliver": deliver}
+def hold(url: str, birthday: str, go: str) -> None:
+    """Write a card of ``anna``'s born on ``birthday`` and keep the write transaction open
+    (holding the database's write lock) until told, then commit."""
+    from clientops.testing import a_client
+
+    with connect(url) as ops, ops.storage.unit_of_work() as uow:
+        uow.add_client(
+            a_client(manager_id="anna", birthday=datetime.fromisoformat(birthday).date())
+        )
+        say("holding")
+        wait_for(go)
+    say("committed")
+
+
+JOBS = {"edit": edit, "append": append, "bulk": bulk, "deliver": deliver, "hold": hold}
 
 if __name__ == "__main__":
     JOBS[sys.argv[1]](*sys.argv[2:])

@@ -9,10 +9,11 @@ by, so a new field of a record never needs a schema migration.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 import attrs
 
@@ -85,6 +86,87 @@ _OPEN_VISITS = (VisitStatus.NEW.value, VisitStatus.PLANNED.value)
 
 #: One encoder for every stored document (``json.dumps`` with options builds a new one per call).
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+class UniqueKey(NamedTuple):
+    """A unique key of the schema, as a :class:`~clientops.errors.DuplicateError` names it."""
+
+    table: str
+    columns: tuple[str, ...]
+    #: the kind of record the error names (``"contract"``, ``"order number"``)
+    kind: str
+    #: the columns whose values the error names, when not ``columns``: the key as the caller
+    #: gave it (an invoice's ``number``, not the ``number_key`` it is compared by)
+    shown: tuple[str, ...] = ()
+
+
+#: Every unique key of both SQL schemas (the ids of rows, ``seq``, aside), by the name
+#: PostgreSQL gives its constraint (``{table}_pkey``, ``{table}_{columns}_key``). SQLite names
+#: the table and columns instead; both are looked up here, so a write that loses a race on any
+#: of them raises :class:`~clientops.errors.DuplicateError` (see ``SQLUnitOfWork._duplicate``).
+#: A new unique key needs its line here (a test compares this with both schemas).
+UNIQUE_KEYS: dict[str, UniqueKey] = {
+    "clients_id_key": UniqueKey("clients", ("id",), "client"),
+    "client_phones_pkey": UniqueKey("client_phones", ("e164", "client_id"), "client phone"),
+    "client_contracts_pkey": UniqueKey("client_contracts", ("contract_key",), "contract"),
+    "appeals_id_key": UniqueKey("appeals", ("id",), "appeal"),
+    "reactions_id_key": UniqueKey("reactions", ("id",), "reaction"),
+    "departments_pkey": UniqueKey("departments", ("id",), "department"),
+    "employees_pkey": UniqueKey("employees", ("id",), "employee"),
+    "meta_pkey": UniqueKey("meta", ("key",), "store setting"),
+    "batch_keys_pkey": UniqueKey("batch_keys", ("key",), "batch key"),
+    "outbox_id_key": UniqueKey("outbox", ("id",), "outbox message"),
+    "outbox_key_key": UniqueKey("outbox", ("key",), "outbox key"),
+    "onboardings_id_key": UniqueKey("onboardings", ("id",), "onboarding"),
+    "orders_id_key": UniqueKey("orders", ("id",), "order"),
+    "orders_number_key": UniqueKey("orders", ("number",), "order number"),
+    "calls_id_key": UniqueKey("calls", ("id",), "call"),
+    "subscriptions_id_key": UniqueKey("subscriptions", ("id",), "subscription"),
+    "invoices_id_key": UniqueKey("invoices", ("id",), "invoice"),
+    "invoices_number_key_key": UniqueKey(
+        "invoices", ("number_key",), "invoice number", shown=("number",)
+    ),
+    "payments_id_key": UniqueKey("payments", ("id",), "payment"),
+    "allocations_payment_id_invoice_id_key": UniqueKey(
+        "allocations", ("payment_id", "invoice_id"), "allocation"
+    ),
+    "supplier_bills_id_key": UniqueKey("supplier_bills", ("id",), "supplier bill"),
+    "claims_id_key": UniqueKey("claims", ("id",), "claim"),
+    "satisfaction_pkey": UniqueKey("satisfaction", ("client_id",), "satisfaction assignment"),
+    "service_contracts_id_key": UniqueKey("service_contracts", ("id",), "service contract"),
+    "visits_id_key": UniqueKey("visits", ("id",), "visit"),
+    "trainings_id_key": UniqueKey("trainings", ("id",), "training"),
+}
+#: The same keys by table and columns, as SQLite reports them.
+_UNIQUE_BY_COLUMNS = {(k.table, k.columns): k for k in UNIQUE_KEYS.values()}
+_INSERT_COLUMNS = re.compile(r"INSERT INTO \w+\s*\(([^)]*)\)", re.IGNORECASE)
+
+
+def unique_key(table: str, columns: Sequence[str]) -> UniqueKey | None:
+    """The registered unique key of ``table`` over ``columns`` (SQLite's way of naming it)."""
+    return _UNIQUE_BY_COLUMNS.get((table, tuple(columns)))
+
+
+def statement_values(statement: str, params: Sequence[Any], columns: Sequence[str]) -> Any:
+    """The values a single-row ``INSERT`` or ``UPDATE`` writes into ``columns`` (one value for
+    one column, a tuple for several), or ``None`` when the statement does not say."""
+    insert = _INSERT_COLUMNS.search(statement)
+    values: list[Any] = []
+    for column in columns:
+        if insert is not None:
+            names = [name.strip() for name in insert.group(1).split(",")]
+            if column not in names:
+                return None
+            at = names.index(column)
+        else:
+            found = re.search(rf"\b{re.escape(column)}\s*=\s*\?", statement)
+            if found is None:
+                return None
+            at = statement.count("?", 0, found.start())
+        if at >= len(params):
+            return None
+        values.append(params[at])
+    return values[0] if len(values) == 1 else tuple(values)
 
 
 def _month_day(day: date | None) -> str | None:
@@ -173,6 +255,31 @@ class SQLUnitOfWork:
         """What an integrity error says it violated: SQLite names the column
         (``orders.number``), PostgreSQL the constraint (``orders_number_key``)."""
         return str(exc)
+
+    def _unique_violation(self, exc: Exception) -> tuple[UniqueKey, Any] | None:
+        """Dialect: the unique key an error says a write collided on, with the values the
+        driver reports (``None`` when it does not), or ``None`` for any other error."""
+        return None
+
+    def _duplicate(
+        self, exc: Exception, statement: str, rows: Sequence[Sequence[Any]]
+    ) -> DuplicateError | None:
+        """The :class:`DuplicateError` for a unique violation by ``statement`` (one row of
+        parameters, or the rows of a batch up to and including the one that failed), naming
+        the kind of record and its key; ``None`` when ``exc`` is not a unique violation.
+
+        This is where every write learns it lost a race: the checks before a write cannot
+        see a row another transaction has not committed yet."""
+        found = self._unique_violation(exc)
+        if found is None:
+            return None
+        key, reported = found
+        value = None
+        if rows:
+            value = statement_values(statement, rows[-1], key.shown or key.columns)
+        if value is None:
+            value = reported
+        return DuplicateError(key.kind, "?" if value is None else value)
 
     # -- helpers -------------------------------------------------------------------------
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:

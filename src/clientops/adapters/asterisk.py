@@ -130,6 +130,7 @@ from typing import Any, Protocol, TypeVar
 
 import attrs
 
+from clientops import _redact
 from clientops.errors import ConfigurationError, FieldError, ValidationError
 from clientops.model import EmployeeId, Phone
 from clientops.telephony import (
@@ -1232,7 +1233,8 @@ class AsteriskAmi:
             ping_interval=self._ping_interval,
             reconnect_timeout=self._reconnect_delay,
             forgetable_actions=_FORGETTABLE,
-            log=logging.getLogger(f"{__name__}.panoramisk"),
+            # panoramisk logs the actions it sends or queues, the login with its secret too
+            log=_redact.Logger(logging.getLogger(f"{__name__}.panoramisk"), [self._secret]),
             on_connect=self._on_connect,
             on_login=self._on_login,
             on_disconnect=self._on_disconnect,

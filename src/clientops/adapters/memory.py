@@ -55,6 +55,7 @@ from clientops.model import (
 from clientops.onboarding import Onboarding, OnboardingId
 from clientops.orders import Order, OrderId, OrderStage
 from clientops.outbox import OutboxMessage, OutboxStatus
+from clientops.ports import READ_ONLY
 from clientops.rules.satisfaction import AssignedClient, SatisfactionDueBounds
 from clientops.service_visits import (
     ServiceContract,
@@ -99,15 +100,18 @@ _TABLES = (
 
 
 class _MemoryUnitOfWork:
-    def __init__(self, committed: dict[str, dict[Any, Any]]) -> None:
+    def __init__(self, committed: dict[str, dict[Any, Any]], *, readonly: bool = False) -> None:
         self._base = committed
         self._written: dict[str, dict[Any, Any]] = {}
+        self._readonly = readonly
 
     # -- plumbing
     def _read(self, table: str) -> dict[Any, Any]:
         return self._written.get(table, self._base[table])
 
     def _write(self, table: str) -> dict[Any, Any]:
+        if self._readonly:
+            raise StorageError(MemoryStorage.name, "write", READ_ONLY)
         if table not in self._written:
             self._written[table] = dict(self._base[table])
         return self._written[table]
@@ -723,13 +727,13 @@ class MemoryStorage:
         return cls()
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[_MemoryUnitOfWork]:
+    def unit_of_work(self, *, readonly: bool = False) -> Iterator[_MemoryUnitOfWork]:
         with self._lock:
             if self._open:
                 raise StorageError(self.name, "begin", "a unit of work is already open")
             self._open = True
             try:
-                uow = _MemoryUnitOfWork(self._committed)
+                uow = _MemoryUnitOfWork(self._committed, readonly=readonly)
                 yield uow
                 self._committed = uow._merged()
             finally:

@@ -37,7 +37,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from clientops.adapters._sql import BACKFILLS, SQLUnitOfWork, StaffCache
+from clientops import _redact
+from clientops.adapters._sql import BACKFILLS, UNIQUE_KEYS, SQLUnitOfWork, StaffCache, UniqueKey
 from clientops.errors import (
     ClientopsError,
     ConfigurationError,
@@ -46,10 +47,12 @@ from clientops.errors import (
     StorageError,
 )
 from clientops.model import Client
+from clientops.ports import READ_ONLY
 
 try:
     import psycopg
     from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict
     from psycopg_pool import ConnectionPool, PoolTimeout
 except ImportError as exc:  # pragma: no cover - depends on the installation
     raise ConfigurationError(
@@ -332,6 +335,8 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _OPTIONS = ("schema", "pool_min_size", "pool_max_size", "pool_timeout")
+#: PostgreSQL's account of the values of a unique violation (``message_detail``)
+_KEY_DETAIL = re.compile(r"Key \(.*?\)=\((.*)\) already exists\.$", re.DOTALL)
 
 
 @functools.lru_cache(maxsize=512)
@@ -351,12 +356,36 @@ class _PostgresUnitOfWork(SQLUnitOfWork):
         self._conn = conn
 
     def _x(self, statement: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
-        return self._conn.execute(_pg(statement), params)
+        try:
+            return self._conn.execute(_pg(statement), params)
+        except psycopg.errors.UniqueViolation as exc:
+            raise self._duplicate(exc, statement, [params]) or exc from None
+        except psycopg.errors.ReadOnlySqlTransaction:
+            raise StorageError(PostgresStorage.name, "write", READ_ONLY) from None
 
     def _xmany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            with self._conn.cursor() as cur:
-                cur.executemany(_pg(statement), rows)
+            try:
+                with self._conn.cursor() as cur:
+                    cur.executemany(_pg(statement), rows)
+            except psycopg.errors.UniqueViolation as exc:
+                # which row failed: the server's account of the key says
+                raise self._duplicate(exc, statement, ()) or exc from None
+            except psycopg.errors.ReadOnlySqlTransaction:
+                raise StorageError(PostgresStorage.name, "write", READ_ONLY) from None
+
+    def _unique_violation(self, exc: Exception) -> tuple[UniqueKey, Any] | None:
+        if not isinstance(exc, psycopg.errors.UniqueViolation):
+            return None
+        key = UNIQUE_KEYS.get(exc.diag.constraint_name or "")
+        if key is None:
+            return None
+        # "Key (payment_id, invoice_id)=(p-1, i-1) already exists."
+        found = _KEY_DETAIL.match(exc.diag.message_detail or "")
+        if found is None:
+            return key, None
+        values = tuple(found.group(1).split(", "))
+        return key, values[0] if len(values) == 1 else values
 
     def _ts(self, moment: datetime) -> datetime:
         return moment
@@ -399,20 +428,22 @@ class _PostgresUnitOfWork(SQLUnitOfWork):
                 with cur.copy("COPY client_contracts(contract_key, client_id) FROM STDIN") as copy:
                     for pair in pairs:
                         copy.write_row(pair)
-        except psycopg.errors.IntegrityError as exc:
-            raise DuplicateError("client", _detail(exc)) from None
-
-
-def _detail(exc: psycopg.Error) -> str:
-    diag = exc.diag
-    return diag.message_detail or diag.message_primary or str(exc)
+        except psycopg.errors.UniqueViolation as exc:
+            raise self._duplicate(exc, "COPY", ()) or DuplicateError("client", "?") from None
+        except psycopg.errors.ReadOnlySqlTransaction:
+            raise StorageError(PostgresStorage.name, "write", READ_ONLY) from None
 
 
 def _split_url(url: str) -> tuple[str, dict[str, str]]:
     """The libpq URL without clientops's own query options, and those options."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"postgresql URL {_redact.connection_string(url)!r}: {exc}"
+        ) from None
     if parts.scheme not in ("postgresql", "postgres"):
-        raise ConfigurationError(f"not a postgresql URL: {url!r}")
+        raise ConfigurationError(f"not a postgresql URL: {_redact.connection_string(url)!r}")
     ours: dict[str, str] = {}
     theirs: list[tuple[str, str]] = []
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
@@ -445,7 +476,16 @@ class PostgresStorage:
             raise ConfigurationError(
                 f"postgresql pool sizes: need 0 <= min ({min_size}) <= max ({max_size}), max >= 1"
             )
-        self.conninfo = conninfo
+        secrets = _redact.secrets_of(conninfo)
+        try:  # a malformed string is refused here, before libpq repeats it in an error or a log
+            conninfo_to_dict(conninfo)
+        except psycopg.Error as exc:
+            raise ConfigurationError(
+                "postgresql connection string "
+                f"{_redact.connection_string(conninfo)!r}: {_redact.message(str(exc), secrets)}"
+            ) from None
+        self._conninfo = conninfo
+        self._secrets = secrets
         self.schema = schema
         self._timeout = timeout
         self._staff = StaffCache()
@@ -464,13 +504,24 @@ class PostgresStorage:
         except PoolTimeout as exc:
             self._pool.close()
             raise StorageError(
-                self.name, "open", f"no connection to the server within {timeout} s: {exc}"
-            ) from exc
+                self.name,
+                "open",
+                f"no connection to the server within {timeout} s: "
+                + _redact.message(str(exc), secrets),
+            ) from None
         try:
             self._migrate()
         except BaseException:
             self._pool.close()
             raise
+
+    @property
+    def conninfo(self) -> str:
+        """The connection string, its password masked (the real one is kept private)."""
+        return _redact.connection_string(self._conninfo)
+
+    def __repr__(self) -> str:
+        return f"PostgresStorage({self.conninfo!r}, schema={self.schema!r})"
 
     @classmethod
     def from_url(cls, url: str) -> PostgresStorage:
@@ -484,7 +535,9 @@ class PostgresStorage:
                 timeout=float(options.get("pool_timeout", 30.0)),
             )
         except ValueError as exc:
-            raise ConfigurationError(f"postgresql URL {url!r}: {exc}") from None
+            raise ConfigurationError(
+                f"postgresql URL {_redact.connection_string(url)!r}: {exc}"
+            ) from None
 
     @property
     def schema_version(self) -> int:
@@ -521,34 +574,41 @@ class PostgresStorage:
                         backfill(_PostgresUnitOfWork(conn, self._staff))
                     conn.execute("UPDATE clientops_schema SET version=%s", (version + 1,))
         except psycopg.Error as exc:
-            raise StorageError(self.name, "migrate", f"schema {self.schema}: {exc}") from exc
+            detail = _redact.message(str(exc), self._secrets)
+            raise StorageError(self.name, "migrate", f"schema {self.schema}: {detail}") from None
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[_PostgresUnitOfWork]:
+    def unit_of_work(self, *, readonly: bool = False) -> Iterator[_PostgresUnitOfWork]:
+        """A write is a ``READ COMMITTED`` transaction; a read-only one (``readonly=True``)
+        is ``REPEATABLE READ READ ONLY``: one snapshot for all its reads, no locks taken, and
+        its writes refused."""
         if getattr(self._local, "open", False):
             raise StorageError(self.name, "begin", "a unit of work is already open")
         self._local.open = True
         try:
-            with self._work() as uow:
+            with self._work(readonly) as uow:
                 yield uow
         finally:
             self._local.open = False
 
     @contextmanager
-    def _work(self) -> Iterator[_PostgresUnitOfWork]:
+    def _work(self, readonly: bool = False) -> Iterator[_PostgresUnitOfWork]:
         stage = "begin"
         try:
             with self._pool.connection() as conn:
                 stage = "write"
                 with conn.transaction():
+                    if readonly:
+                        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                     yield _PostgresUnitOfWork(conn, self._staff)
                     stage = "commit"
         except ClientopsError:
             raise
         except PoolTimeout as exc:
-            raise StorageError(self.name, "begin", f"no free connection: {exc}") from exc
+            detail = _redact.message(str(exc), self._secrets)
+            raise StorageError(self.name, "begin", f"no free connection: {detail}") from None
         except psycopg.Error as exc:
-            raise StorageError(self.name, stage, str(exc)) from exc
+            raise StorageError(self.name, stage, _redact.message(str(exc), self._secrets)) from exc
 
     def close(self) -> None:
         self._pool.close()

@@ -13,6 +13,7 @@ URLs follow the usual convention: ``sqlite:///relative.db``, ``sqlite:////absolu
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -21,9 +22,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from clientops.adapters._sql import BACKFILLS, SQLUnitOfWork, StaffCache
+from clientops import _redact
+from clientops.adapters._sql import BACKFILLS, SQLUnitOfWork, StaffCache, UniqueKey, unique_key
 from clientops.errors import ConfigurationError, SchemaVersionError, StorageError
 from clientops.hookspecs import RegisterStorage, hookimpl
+from clientops.ports import READ_ONLY
 
 __all__ = ["MIGRATIONS", "SQLiteStorage"]
 
@@ -314,6 +317,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+#: SQLite's account of a unique violation: ``UNIQUE constraint failed: orders.number``
+_UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (\w+)\.(\w+(?:, \w+\.\w+)*)")
+
+
 def _utc(moment: datetime) -> str:
     """A fixed-width UTC text that sorts like the instant it names."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
@@ -321,36 +328,74 @@ def _utc(moment: datetime) -> str:
 
 def path_from_url(url: str) -> str:
     """The database path an ``sqlite:`` URL names (``:memory:`` for an in-memory one)."""
+    shown = _redact.connection_string(url)  # what the errors below show of it
     if not url.startswith("sqlite:"):
-        raise ConfigurationError(f"not an sqlite URL: {url!r}")
+        raise ConfigurationError(f"not an sqlite URL: {shown!r}")
     rest = url[len("sqlite:") :]
     if rest in ("", "//", "///:memory:", "//:memory:"):
         return ":memory:"
     if not rest.startswith("///"):
         raise ConfigurationError(
-            f"sqlite URL {url!r} must look like 'sqlite:///relative.db' or "
+            f"sqlite URL {shown!r} must look like 'sqlite:///relative.db' or "
             "'sqlite:////absolute/path.db'"
         )
     path = rest[3:]
     if "?" in path:
-        raise ConfigurationError(f"sqlite URL {url!r}: query options are not supported")
+        raise ConfigurationError(f"sqlite URL {shown!r}: query options are not supported")
     if not path:
-        raise ConfigurationError(f"sqlite URL {url!r} names no file")
+        raise ConfigurationError(f"sqlite URL {shown!r} names no file")
     return path
 
 
 class _SQLiteUnitOfWork(SQLUnitOfWork):
     integrity_errors = (sqlite3.IntegrityError,)
 
-    def __init__(self, conn: sqlite3.Connection, store: SQLiteStorage) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, store: SQLiteStorage, *, readonly: bool = False
+    ) -> None:
         super().__init__(store._staff)
         self._db = conn
+        self._readonly = readonly
 
     def _x(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        return self._db.execute(sql, params)
+        try:
+            return self._db.execute(sql, params)
+        except sqlite3.IntegrityError as exc:
+            duplicate = self._duplicate(exc, sql, [params])
+            if duplicate is None:
+                raise
+            raise duplicate from None
+        except sqlite3.OperationalError as exc:
+            raise self._refused(exc) from None
 
     def _xmany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self._db.executemany(sql, rows)
+        before = self._db.total_changes
+        try:
+            self._db.executemany(sql, rows)
+        except sqlite3.OperationalError as exc:
+            raise self._refused(exc) from None
+        except sqlite3.IntegrityError as exc:
+            # the rows before the one that failed are written: one change each
+            done = self._db.total_changes - before
+            duplicate = self._duplicate(exc, sql, rows[: done + 1] if done < len(rows) else ())
+            if duplicate is None:
+                raise
+            raise duplicate from None
+
+    def _refused(self, exc: sqlite3.OperationalError) -> Exception:
+        """A write refused by ``PRAGMA query_only`` as the typed error, else ``exc``."""
+        if self._readonly and exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_READONLY:
+            return StorageError(SQLiteStorage.name, "write", READ_ONLY)
+        return exc
+
+    def _unique_violation(self, exc: Exception) -> tuple[UniqueKey, Any] | None:
+        found = _UNIQUE_FAILED.search(str(exc))
+        if found is None:
+            return None
+        table = found.group(1)
+        columns = [c.split(".")[-1] for c in found.group(2).split(", ")]
+        key = unique_key(table, columns)
+        return None if key is None else (key, None)
 
     def _ts(self, moment: datetime) -> str:
         return _utc(moment)
@@ -434,28 +479,45 @@ class SQLiteStorage:
             raise StorageError(self.name, "migrate", f"{self.path}: {exc}") from exc
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[_SQLiteUnitOfWork]:
+    def unit_of_work(self, *, readonly: bool = False) -> Iterator[_SQLiteUnitOfWork]:
+        """A write takes the database's write lock at once (``BEGIN IMMEDIATE``), so two
+        writers never deadlock; a read-only one (``readonly=True``) is a deferred transaction:
+        it reads one WAL snapshot, never waits for a writer, and ``PRAGMA query_only`` refuses
+        its writes."""
         with self._lock:
             db = self._db
             if db.in_transaction:
                 raise StorageError(self.name, "begin", "a unit of work is already open")
             try:
-                db.execute("BEGIN IMMEDIATE")
+                if readonly:
+                    db.execute("PRAGMA query_only=ON")
+                    db.execute("BEGIN DEFERRED")
+                else:
+                    db.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
+                self._writable(readonly)
                 raise StorageError(self.name, "begin", str(exc)) from exc
             try:
-                yield _SQLiteUnitOfWork(db, self)
+                yield _SQLiteUnitOfWork(db, self, readonly=readonly)
             except sqlite3.Error as exc:
                 db.execute("ROLLBACK")
                 raise StorageError(self.name, "write", str(exc)) from exc
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-            try:
-                db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                db.execute("ROLLBACK")
-                raise StorageError(self.name, "commit", str(exc)) from exc
+            else:
+                try:
+                    db.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    db.execute("ROLLBACK")
+                    raise StorageError(self.name, "commit", str(exc)) from exc
+            finally:
+                self._writable(readonly)
+
+    def _writable(self, readonly: bool) -> None:
+        """The connection writable again after a read-only unit of work."""
+        if readonly:
+            self._db.execute("PRAGMA query_only=OFF")
 
     def close(self) -> None:
         with self._lock:

@@ -104,6 +104,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
+from clientops import _redact
 from clientops.errors import ConfigurationError
 from clientops.model import EmployeeId
 from clientops.telephony import (
@@ -387,7 +388,7 @@ def _pair(form: Mapping[str, str], kind: str) -> tuple[str, ...]:
 
 @attrs.frozen
 class _Options:
-    secret: str
+    secret: str = attrs.field(repr=_redact.field)
     tz: tzinfo
     extensions: Mapping[str, EmployeeId]
     region: str
