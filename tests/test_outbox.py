@@ -243,11 +243,11 @@ class Outage:
         self.name = inner.name
         self.failures = 0
 
-    def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
+    def unit_of_work(self, *, readonly: bool = False) -> AbstractContextManager[UnitOfWork]:
         if self.failures:
             self.failures -= 1
             raise StorageError(self.name, "begin", "database is locked")
-        return self.inner.unit_of_work()
+        return self.inner.unit_of_work(readonly=readonly)
 
     def close(self) -> None:
         self.inner.close()

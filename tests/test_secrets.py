@@ -16,7 +16,7 @@ from clientops._redact import Logger
 from clientops.adapters.asterisk import AsteriskAmi
 from clientops.adapters.cdek import CdekCourier
 from clientops.adapters.postgres import PostgresStorage
-from clientops.adapters.zadarma import _options, webhook_app
+from clientops.adapters.zadarma import DEFAULT_MAX_CALL, DEFAULT_MAX_DELAY, _options, webhook_app
 from clientops.testing import T0
 
 SECRET = "Sup3rSecret"
@@ -102,12 +102,21 @@ def test_no_adapter_shows_the_secret_it_was_given() -> None:
     adapters: list[object] = [
         CdekCourier("account", f"cdek-{SECRET}"),
         AsteriskAmi(lambda event: None, username="clientops", secret=f"ami-{SECRET}"),
-        webhook_app(lambda event: None, f"zadarma-{SECRET}"),
+        webhook_app(lambda event: None, f"zadarma-{SECRET}", allow_any_address=True),
     ]
     for adapter in adapters:
         assert not [t for t in _public(adapter) if SECRET in t], adapter
     # the webhook's settings, as a traceback or a debugger shows them
-    options = _options(f"zadarma-{SECRET}", "Europe/Moscow", None, "RU", True, lambda: T0)
+    options = _options(
+        f"zadarma-{SECRET}",
+        "Europe/Moscow",
+        None,
+        "RU",
+        True,
+        lambda: T0,
+        DEFAULT_MAX_DELAY,
+        DEFAULT_MAX_CALL,
+    )
     assert SECRET not in repr(options)
 
 

@@ -136,6 +136,7 @@ UNIQUE_KEYS: dict[str, UniqueKey] = {
     "service_contracts_id_key": UniqueKey("service_contracts", ("id",), "service contract"),
     "visits_id_key": UniqueKey("visits", ("id",), "visit"),
     "trainings_id_key": UniqueKey("trainings", ("id",), "training"),
+    "number_sequences_pkey": UniqueKey("number_sequences", ("scope",), "number sequence"),
 }
 #: The same keys by table and columns, as SQLite reports them.
 _UNIQUE_BY_COLUMNS = {(k.table, k.columns): k for k in UNIQUE_KEYS.values()}
