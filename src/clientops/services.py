@@ -24,6 +24,7 @@ import attrs
 from clientops._agenda_service import AgendaUseCases
 from clientops._billing_service import ACCOUNTING_TOPICS, BillingUseCases
 from clientops._call_service import CallUseCases
+from clientops._checks import check_entry_points
 from clientops._service_service import ServiceUseCases
 from clientops.accounting import Accounting
 from clientops.calendar import CalendarEvent, CalendarPolicy, write_ics
@@ -200,6 +201,7 @@ def _apply(uow: UnitOfWork, command: Command) -> None:
             pass  # performed by the telephony side; nothing is stored for it
 
 
+@check_entry_points
 class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
     """The client department's use cases over one store, one policy and one plugin host.
 
@@ -335,10 +337,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
             if phone is not None
             else None
         )
-        try:
-            query = ClientQuery(phone=parsed, contract=contract, name=name, city=city)
-        except ValueError as exc:
-            raise ValidationError([FieldError("query", str(exc))], subject="client query") from None
+        query = ClientQuery(phone=parsed, contract=contract, name=name, city=city)
         with self.storage.unit_of_work() as uow:
             return uow.find_clients(query)
 
