@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from clientops._checks import positive_int
 from clientops._documents._billing import DebtorRow, DebtorsList, InvoiceRef, PaymentInvoice
 from clientops._recording import record_appeals_and_reactions
 from clientops.accounting import (
@@ -350,8 +351,7 @@ class BillingUseCases:
         re-plans). ``documents``: a folder to write each issued invoice's .docx into
         (``<number>.docx``), which needs ``policy.billing.supplier`` and ``bank``.
         """
-        if batch < 1:
-            raise ValidationError([FieldError("batch", "must be at least 1")])
+        positive_int("batch", batch)
         folder = Path(documents) if documents is not None else None
         if folder is not None:
             self._requisites()

@@ -24,7 +24,7 @@ import attrs
 from clientops._agenda_service import AgendaUseCases
 from clientops._billing_service import ACCOUNTING_TOPICS, BillingUseCases
 from clientops._call_service import CallUseCases
-from clientops._checks import check_entry_points
+from clientops._checks import check_entry_points, positive_int
 from clientops._service_service import ServiceUseCases
 from clientops.accounting import Accounting
 from clientops.calendar import CalendarEvent, CalendarPolicy, write_ics
@@ -441,8 +441,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         delay, or dead when the delays are used up. A worker that dies mid-way leaves its
         messages to the next one once the lease runs out; several workers may run at once.
         """
-        if limit < 1:
-            raise ValidationError([FieldError("limit", "must be at least 1")])
+        positive_int("limit", limit)
         deliverers = self.host.deliverers()
         with self.storage.unit_of_work() as uow:
             claimed = uow.claim_outbox(now=self.now(), lease=self.policy.outbox_lease, limit=limit)
