@@ -121,9 +121,7 @@ employees = st.builds(
 )
 money = st.builds(
     Money,
-    st.decimals(
-        min_value=-(MAX_AMOUNT - 1), max_value=MAX_AMOUNT - 1, allow_nan=False, places=2
-    ),
+    st.decimals(min_value=-(MAX_AMOUNT - 1), max_value=MAX_AMOUNT - 1, allow_nan=False, places=2),
     st.sampled_from(["RUB", "USD", "EUR"]),
 )
 
