@@ -12,8 +12,8 @@ Two kinds of helpers:
 The text limits (:data:`ID_LENGTH`, :data:`NAME_LENGTH`, :data:`TOPIC_LENGTH`,
 :data:`NOTE_LENGTH`) and the allowed characters are defined here once, so that every store
 (memory, SQLite, PostgreSQL) gets only what all of them can keep: no NUL, no lone surrogate
-(not encodable as UTF-8), no control character except tab and line breaks in multi-line
-text, and lengths within what PostgreSQL can index.
+(not encodable as UTF-8), no control character but tab and line breaks, and lengths within
+what PostgreSQL can index.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: Ids and other keys (a client id, an employee id, a contract number, an extension).
-ID_LENGTH = 64
+ID_LENGTH = 128
 #: Names and other one-line values (a client's name, a city, a contact, an e-mail address).
 NAME_LENGTH = 200
 #: The topic of an appeal or a reaction.
@@ -55,7 +55,7 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def text_problem(
-    value: object, *, limit: int = NAME_LENGTH, multiline: bool = False, required: bool = True
+    value: object, *, limit: int = NAME_LENGTH, multiline: bool = True, required: bool = True
 ) -> str | None:
     """What is wrong with ``value`` as a piece of text, or None when nothing is."""
     if not isinstance(value, str):
@@ -87,7 +87,7 @@ Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 def text(
     *,
     limit: int = NAME_LENGTH,
-    multiline: bool = False,
+    multiline: bool = True,
     required: bool = True,
     optional: bool = False,
 ) -> Validator:

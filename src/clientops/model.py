@@ -254,24 +254,35 @@ MAX_AMOUNT = Decimal(10) ** 15
 
 
 def _decimal(value: Any) -> Decimal:
-    if type(value) is Decimal and value.is_finite() and -MAX_AMOUNT < value < MAX_AMOUNT:
+    if type(value) is Decimal and value.is_finite():
         return value  # the common case, first
     if isinstance(value, (float, bool)):
-        fail("amount", "money is never a float: pass a Decimal, an int or a string")
+        raise TypeError("money is never a float: pass a Decimal, an int or a string")
     if isinstance(value, str) and len(value) > 100:
-        fail("amount", f"a text of {len(value)} characters is not an amount")
+        raise ValueError(f"a text of {len(value)} characters is not an amount")
     if isinstance(value, (int, str)):
         try:
             value = Decimal(value)
         except ArithmeticError:
-            fail("amount", f"{value!r} is not an amount")
+            raise ValueError(f"{value!r} is not an amount") from None
     if not isinstance(value, Decimal):
-        fail("amount", f"must be a Decimal, an int or a string, got {type(value).__name__}")
+        raise TypeError(f"{type(value).__name__} is not an amount")
     if not value.is_finite():
-        fail("amount", f"{value!r} is not a finite amount")
-    if not -MAX_AMOUNT < value < MAX_AMOUNT:
-        fail("amount", f"{value} is out of range (at most {MAX_AMOUNT - 1} in absolute value)")
+        raise ValueError(f"{value!r} is not a finite amount")
     return value
+
+
+def _amount(value: Any) -> Decimal:
+    """Money's amount: a finite Decimal within :data:`MAX_AMOUNT`, else ValidationError."""
+    if type(value) is Decimal and value.is_finite() and -MAX_AMOUNT < value < MAX_AMOUNT:
+        return value  # the common case, first
+    try:
+        amount = _decimal(value)
+    except (TypeError, ValueError) as exc:
+        fail("amount", str(exc))
+    if not -MAX_AMOUNT < amount < MAX_AMOUNT:
+        fail("amount", f"{amount} is out of range (at most {MAX_AMOUNT - 1} in absolute value)")
+    return amount
 
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -287,7 +298,7 @@ class Money:
     Money(amount=Decimal('120.50'), currency='RUB')
     """
 
-    amount: Decimal = attrs.field(converter=_decimal)
+    amount: Decimal = attrs.field(converter=_amount)
     currency: str = attrs.field(default="RUB")
 
     @currency.validator
@@ -605,9 +616,9 @@ class ClientQuery:
     def __attrs_post_init__(self) -> None:
         if self.phone is None and self.contract is None and self.name is None:
             fail(
-                "phone",
+                "query",
                 "a client query needs a phone, a contract number or a name",
-                subject="ClientQuery",
+                subject="client query",
             )
 
     def matches(self, client: Client) -> bool:
