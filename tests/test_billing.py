@@ -435,7 +435,7 @@ def test_payment_checks_itself() -> None:
     with pytest.raises(ValidationError) as caught:
         PaymentSource("", 0)
     assert caught.value.paths == ("statement", "line")
-    with pytest.raises(TypeError, match="never a float"):
+    with pytest.raises(ValidationError, match="never a float"):
         Money(12000.0)
 
 

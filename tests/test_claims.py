@@ -213,7 +213,7 @@ def test_the_money_of_a_claim_is_positive(money: Money) -> None:
 
 
 def test_money_is_never_a_float() -> None:
-    with pytest.raises(TypeError, match="never a float"):
+    with pytest.raises(ValidationError, match="never a float"):
         a_claim(money=Money(100.5))
 
 

@@ -29,10 +29,22 @@ from clientops import (
     from_json,
     to_json,
 )
-from clientops.model import Absence, AppealId, Department, DepartmentId, EmployeeId, ReactionId
+from clientops.model import (
+    MAX_AMOUNT,
+    Absence,
+    AppealId,
+    Department,
+    DepartmentId,
+    EmployeeId,
+    ReactionId,
+    contract_key,
+)
 from clientops.testing import a_client, a_staff
 
-text = st.text(min_size=1, max_size=20).filter(lambda s: s.strip() != "")
+# what the model keeps: no control characters, no lone surrogates (clientops._checks)
+letters = st.characters(blacklist_categories=("Cc", "Cs"))
+text = st.text(letters, min_size=1, max_size=20).filter(lambda s: s.strip() != "")
+contracts = text.filter(lambda s: contract_key(s) != "")
 ids = st.text(alphabet="0123456789abcdef", min_size=1, max_size=26)
 phones = st.from_regex(r"\+79[0-9]{9}", fullmatch=True).map(Phone)
 emails = st.from_regex(r"[a-z]{1,8}@[a-z]{1,8}\.ru", fullmatch=True)
@@ -64,7 +76,7 @@ clients = st.builds(
     contacts=tuples(contacts),
     emails=tuples(emails),
     manager_id=st.none() | ids.map(EmployeeId),
-    contract_numbers=tuples(text),
+    contract_numbers=tuples(contracts),
     inn=st.none() | st.from_regex(r"[0-9]{10}", fullmatch=True),
     birthday=st.none() | dates,
     company_day=st.none() | dates,
@@ -80,7 +92,7 @@ appeals = st.builds(
     created_at=aware,
     type=st.sampled_from(AppealType),
     project=st.none() | text,
-    note=st.none() | st.text(),
+    note=st.none() | st.text(letters),
     created_by=st.none() | ids.map(EmployeeId),
 )
 reactions = st.builds(
@@ -94,7 +106,7 @@ reactions = st.builds(
     created_at=aware,
     department_id=ids.map(DepartmentId),
     employee_id=st.none() | ids.map(EmployeeId),
-    outcome=st.none() | st.text(),
+    outcome=st.none() | st.text(letters),
     done_at=st.none() | aware,
 )
 employees = st.builds(
@@ -109,7 +121,7 @@ employees = st.builds(
 )
 money = st.builds(
     Money,
-    st.decimals(allow_nan=False, allow_infinity=False, places=2),
+    st.decimals(min_value=-(MAX_AMOUNT - 1), max_value=MAX_AMOUNT - 1, allow_nan=False, places=2),
     st.sampled_from(["RUB", "USD", "EUR"]),
 )
 

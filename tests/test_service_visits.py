@@ -762,7 +762,7 @@ def test_bad_visit_steps_name_the_field() -> None:
 
 
 def test_money_of_parts_is_never_a_float() -> None:
-    with pytest.raises(TypeError):
+    with pytest.raises(ValidationError, match="never a float"):
         Part("Винт", 1, Money(12.5))  # type: ignore[arg-type]
     with pytest.raises(ValidationError) as info:
         Part(" ", 0, Money(-1))

@@ -175,9 +175,9 @@ def test_a_call_with_a_number_that_is_not_a_phone_is_logged() -> None:
 
 
 def test_events_refuse_bad_values() -> None:
-    with pytest.raises(ValueError, match="at must be timezone-aware"):
+    with pytest.raises(ValueError, match="at: must be timezone-aware"):
         CallAnswered(call_id="c1", at=datetime(2025, 6, 23, 10, 0))
-    with pytest.raises(ValueError, match="call_id must not be blank"):
+    with pytest.raises(ValueError, match="call_id: must not be blank"):
         CallRecorded(call_id=" ", recording="r")
     with pytest.raises(ValueError, match="duration_seconds"):
         ended(duration=-1)

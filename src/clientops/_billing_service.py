@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from clientops._checks import positive_int
 from clientops._documents._billing import DebtorRow, DebtorsList, InvoiceRef, PaymentInvoice
 from clientops._recording import record_appeals_and_reactions
 from clientops.accounting import (
@@ -457,10 +458,7 @@ class BillingUseCases:
         folder to write each issued invoice's .docx into (``<number>.docx``), which needs
         ``policy.billing.supplier`` and ``bank``.
         """
-        if type(batch) is not int or batch < 1:
-            raise ValidationError(
-                [FieldError("batch", f"must be an int of at least 1, got {batch!r}")]
-            )
+        positive_int("batch", batch)
         if not isinstance(off_schedule, bool):
             raise ValidationError([FieldError("off_schedule", "must be True or False")])
         day = self._billing_day(month, issue_date, off_schedule)

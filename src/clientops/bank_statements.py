@@ -70,7 +70,7 @@ import attrs
 from clientops._sources import CHUNK, positive_limit, read_source
 from clientops.errors import FieldError, ValidationError
 from clientops.imports import _inn_checksum_ok
-from clientops.model import ClientId, Money
+from clientops.model import MAX_AMOUNT, ClientId, Money
 
 __all__ = [
     "ACCOUNT_FIELDS",
@@ -196,6 +196,7 @@ _UNKNOWN = {
 _REPEATED = "поле повторяется (уже было в строке {line})"
 _BAD_AMOUNT = "«{value}» — не сумма: нужны рубли и копейки через точку, например 12.50"
 _NOT_POSITIVE = "«{value}» — сумма платежа должна быть больше нуля"
+_TOO_LARGE = "«{value}» — слишком большая сумма (не больше {limit})"
 _BAD_DATE = "«{value}» — не дата (нужно ДД.ММ.ГГГГ)"
 _BAD_INN = "«{value}» — не ИНН: нужно 10 или 12 цифр"
 _BAD_INN_CHECKSUM = "«{value}» — не сходится контрольное число ИНН"
@@ -740,7 +741,11 @@ class _Reader:
         if not (_SIGNED_AMOUNT if signed else _AMOUNT).fullmatch(value):
             self.problem(key, _BAD_AMOUNT.format(value=value))
             return None
-        money = Money(Decimal(value))
+        amount = Decimal(value)
+        if not -MAX_AMOUNT < amount < MAX_AMOUNT:  # what Money holds: refused on its line
+            self.problem(key, _TOO_LARGE.format(value=value, limit=MAX_AMOUNT - 1))
+            return None
+        money = Money(amount)
         if positive and money.amount <= 0:
             self.problem(key, _NOT_POSITIVE.format(value=value))
             return None

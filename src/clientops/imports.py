@@ -696,7 +696,9 @@ class _Rows:
         self.header = header
         self.messages = messages
         self.region = policy.phone_region
-        self.strict = policy.strict_phones
+        # a card's phones must be valid numbers whatever strict_phones says (Client refuses
+        # the rest): a number of merely possible length is reported on its row
+        self.strict = True
         self.now = now
         self.staff = staff
         self.make_id = make_id
@@ -913,8 +915,22 @@ class _Rows:
                 company_day=company_day,
                 created_at=self.now,
             )
-        except (ValueError, TypeError) as exc:  # the model refused what the checks let through
-            return [FieldError("", str(exc))]
+        except ValidationError as exc:  # the model refused what the checks let through
+            return [self._in_column(e) for e in exc.errors]
+
+    def _in_column(self, error: FieldError) -> FieldError:
+        """A model field's error under its column's header as written in the file."""
+        field = error.path.partition("[")[0]
+        column = {
+            "name": self.name,
+            "city": self.city,
+            "inn": self.inn,
+            "manager_id": self.manager,
+            "phones": self.phones[0] if self.phones else -1,
+            "emails": self.emails[0] if self.emails else -1,
+            "contract_numbers": self.contracts[0] if self.contracts else -1,
+        }.get(field, -1)
+        return attrs.evolve(error, path=self.header[column]) if column >= 0 else error
 
     def _date(self, text: str, i: int, errors: list[FieldError]) -> date | None:
         if not text:

@@ -32,7 +32,19 @@ from typing import Any, NamedTuple, NewType
 import attrs
 import phonenumbers
 
-from clientops.errors import InvalidPhoneError
+from clientops._checks import (
+    ID_LENGTH,
+    NOTE_LENGTH,
+    TOPIC_LENGTH,
+    fail,
+    instance,
+    is_a,
+    text,
+    text_problem,
+    texts,
+    tuple_of,
+)
+from clientops.errors import FieldError, InvalidPhoneError, ValidationError
 
 __all__ = [
     "Absence",
@@ -86,39 +98,80 @@ def new_id() -> str:
 
 
 # --------------------------------------------------------------------------- validators
+# Every validator raises ValidationError naming the field (clientops._checks); the text limits
+# (lengths, allowed characters) are the ones every store can keep.
+
+_not_blank = text()
+_id = text(limit=ID_LENGTH)
+_optional_id = text(limit=ID_LENGTH, optional=True)
+_optional_blankless = _optional_id
+_optional_text = text(optional=True)
+_topic = text(limit=TOPIC_LENGTH)
+_note = text(limit=NOTE_LENGTH, multiline=True, required=False, optional=True)
+_tuple_of = tuple_of
 
 
-def _not_blank(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{attribute.name} must not be blank")
+def _aware(inst: Any, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
+    if value is None:
+        return
+    if not isinstance(value, datetime):
+        fail(
+            attribute.name,
+            f"must be a datetime, got {type(value).__name__}",
+            subject=type(inst).__name__,
+        )
+    if value.tzinfo is None or value.utcoffset() is None:
+        fail(attribute.name, f"must be timezone-aware, got {value!r}", subject=type(inst).__name__)
 
 
-def _optional_blankless(_: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
-    if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise ValueError(f"{attribute.name} must not be blank (leave it out instead)")
+def _moment(inst: Any, attribute: attrs.Attribute[Any], value: datetime) -> None:
+    if value is None:
+        fail(attribute.name, "required", subject=type(inst).__name__)
+    _aware(inst, attribute, value)
 
 
-def _aware(_: Any, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
-    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-        raise ValueError(f"{attribute.name} must be timezone-aware, got {value!r}")
+def _version(inst: Any, attribute: attrs.Attribute[Any], value: int) -> None:
+    if not is_a(value, int) or value < 0:
+        fail(
+            attribute.name,
+            f"must be a non-negative int, got {value!r}",
+            subject=type(inst).__name__,
+        )
 
 
-def _tuple_of(kind: type | tuple[type, ...]) -> Any:
-    return attrs.validators.deep_iterable(
-        member_validator=attrs.validators.instance_of(kind),
-        iterable_validator=attrs.validators.instance_of(tuple),
-    )
-
+_optional_day = instance(date, optional=True)
+_flag = instance(bool)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def _emails(_: Any, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+def _email_problem(email: object) -> str | None:
+    problem = text_problem(email)
+    if problem:
+        return problem
+    assert isinstance(email, str)
+    return None if _EMAIL.match(email) else f"{email!r} is not an e-mail address"
+
+
+def _emails(inst: Any, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
     if not isinstance(value, tuple):
-        raise TypeError(f"{attribute.name} must be a tuple")
-    for i, email in enumerate(value):
-        if not isinstance(email, str) or not _EMAIL.match(email):
-            raise ValueError(f"{attribute.name}[{i}]: {email!r} is not an e-mail address")
+        fail(
+            attribute.name,
+            f"must be a tuple, got {type(value).__name__}",
+            subject=type(inst).__name__,
+        )
+    errors = [
+        FieldError(f"{attribute.name}[{i}]", problem)
+        for i, email in enumerate(value)
+        if (problem := _email_problem(email))
+    ]
+    if errors:
+        raise ValidationError(errors, subject=type(inst).__name__)
+
+
+def _optional_email(inst: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None and (problem := _email_problem(value)):
+        fail(attribute.name, problem, subject=type(inst).__name__)
 
 
 # --------------------------------------------------------------------------- values
@@ -139,6 +192,22 @@ def _parse_e164(text: str, region: str, strict: bool) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@functools.lru_cache(maxsize=4096)
+def _valid_e164(e164: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(e164, None))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def _valid_phones(inst: Any, attribute: attrs.Attribute[Any], value: tuple[Phone, ...]) -> None:
+    """A card's phones: Phone values, each a valid number (InvalidPhoneError naming it)."""
+    tuple_of(Phone)(inst, attribute, value)
+    for i, phone in enumerate(value):
+        if not phone.valid:
+            raise InvalidPhoneError(phone.e164, "not a valid number", path=f"{attribute.name}[{i}]")
+
+
 @attrs.frozen(order=True)
 class Phone:
     """A phone number in E.164 form (``+79123456789``). Build one with :meth:`parse`."""
@@ -147,8 +216,16 @@ class Phone:
 
     @e164.validator
     def _check(self, _: attrs.Attribute[str], value: str) -> None:
-        if not isinstance(value, str) or not _E164.match(value):
-            raise ValueError(f"{value!r} is not an E.164 phone number")
+        if not isinstance(value, str):
+            fail("e164", f"must be a string, got {type(value).__name__}", subject="Phone")
+        if not _E164.match(value):
+            raise InvalidPhoneError(value, "not in E.164 form", path="e164")
+
+    @property
+    def valid(self) -> bool:
+        """Whether phonenumbers knows this as a valid number (not merely of a possible
+        length): what a client's card asks of its phones."""
+        return _valid_e164(self.e164)
 
     @classmethod
     def parse(cls, text: str, region: str = "RU", *, strict: bool = True) -> Phone:
@@ -171,21 +248,41 @@ class Phone:
         return self.e164
 
 
+#: The largest amount of money (exclusive): enough for any invoice, small enough that
+#: rounding to kopecks stays within Decimal's default 28 digits.
+MAX_AMOUNT = Decimal(10) ** 15
+
+
 def _decimal(value: Any) -> Decimal:
     if type(value) is Decimal and value.is_finite():
         return value  # the common case, first
     if isinstance(value, (float, bool)):
         raise TypeError("money is never a float: pass a Decimal, an int or a string")
+    if isinstance(value, str) and len(value) > 100:
+        raise ValueError(f"a text of {len(value)} characters is not an amount")
     if isinstance(value, (int, str)):
         try:
             value = Decimal(value)
         except ArithmeticError:
             raise ValueError(f"{value!r} is not an amount") from None
     if not isinstance(value, Decimal):
-        raise TypeError(f"{value!r} is not an amount")
+        raise TypeError(f"{type(value).__name__} is not an amount")
     if not value.is_finite():
         raise ValueError(f"{value!r} is not a finite amount")
     return value
+
+
+def _amount(value: Any) -> Decimal:
+    """Money's amount: a finite Decimal within :data:`MAX_AMOUNT`, else ValidationError."""
+    if type(value) is Decimal and value.is_finite() and -MAX_AMOUNT < value < MAX_AMOUNT:
+        return value  # the common case, first
+    try:
+        amount = _decimal(value)
+    except (TypeError, ValueError) as exc:
+        fail("amount", str(exc))
+    if not -MAX_AMOUNT < amount < MAX_AMOUNT:
+        fail("amount", f"{amount} is out of range (at most {MAX_AMOUNT - 1} in absolute value)")
+    return amount
 
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -201,13 +298,13 @@ class Money:
     Money(amount=Decimal('120.50'), currency='RUB')
     """
 
-    amount: Decimal = attrs.field(converter=_decimal)
+    amount: Decimal = attrs.field(converter=_amount)
     currency: str = attrs.field(default="RUB")
 
     @currency.validator
     def _check_currency(self, _: attrs.Attribute[str], value: str) -> None:
         if value != "RUB" and (not isinstance(value, str) or not _CURRENCY.match(value)):
-            raise ValueError(f"{value!r} is not an ISO 4217 currency code")
+            fail("currency", f"{value!r} is not an ISO 4217 currency code", subject="Money")
 
     def _same(self, other: Money) -> None:
         if other.currency != self.currency:
@@ -319,9 +416,9 @@ class Role(enum.Enum):
 class Department:
     """A department: ``sales``, ``client``, ``tech_support``, ``management``…"""
 
-    id: DepartmentId = attrs.field(validator=_not_blank)
+    id: DepartmentId = attrs.field(validator=_id)
     name: str = attrs.field(validator=_not_blank)
-    head_id: EmployeeId | None = None
+    head_id: EmployeeId | None = attrs.field(default=None, validator=_optional_id)
 
 
 @attrs.frozen
@@ -330,13 +427,13 @@ class Employee:
     their internal number on the company's PBX (click-to-call rings it, call events name
     it)."""
 
-    id: EmployeeId = attrs.field(validator=_not_blank)
+    id: EmployeeId = attrs.field(validator=_id)
     full_name: str = attrs.field(validator=_not_blank)
     first_name: str = attrs.field(validator=_not_blank)
-    department_id: DepartmentId = attrs.field(validator=_not_blank)
+    department_id: DepartmentId = attrs.field(validator=_id)
     roles: tuple[Role, ...] = attrs.field(default=(), validator=_tuple_of(Role))
-    phone: Phone | None = None
-    email: str | None = None
+    phone: Phone | None = attrs.field(default=None, validator=instance(Phone, optional=True))
+    email: str | None = attrs.field(default=None, validator=_optional_email)
     extension: str | None = attrs.field(default=None, validator=_optional_blankless)
 
 
@@ -344,15 +441,17 @@ class Employee:
 class Absence:
     """An employee away from ``start`` to ``end``, both days included."""
 
-    employee_id: EmployeeId = attrs.field(validator=_not_blank)
-    start: date
-    end: date = attrs.field()
-    reason: str = ""
+    employee_id: EmployeeId = attrs.field(validator=_id)
+    start: date = attrs.field(validator=instance(date))
+    end: date = attrs.field(validator=instance(date))
+    reason: str = attrs.field(default="", validator=text(required=False))
 
     @end.validator
     def _check_end(self, _: attrs.Attribute[date], value: date) -> None:
         if value < self.start:
-            raise ValueError(f"absence ends ({value}) before it starts ({self.start})")
+            fail(
+                "end", f"absence ends ({value}) before it starts ({self.start})", subject="Absence"
+            )
 
     def covers(self, day: date) -> bool:
         return self.start <= day <= self.end
@@ -434,18 +533,35 @@ class Contact:
     """A person at the client: name, what they do there, how to reach them."""
 
     name: str = attrs.field(validator=_not_blank)
-    position: str | None = None
-    phones: tuple[Phone, ...] = attrs.field(default=(), validator=_tuple_of(Phone))
+    position: str | None = attrs.field(default=None, validator=_optional_text)
+    phones: tuple[Phone, ...] = attrs.field(default=(), validator=_valid_phones)
     emails: tuple[str, ...] = attrs.field(default=(), validator=_emails)
-    decision_maker: bool = False
+    decision_maker: bool = attrs.field(default=False, validator=_flag)
 
 
 _INN = re.compile(r"^\d{10}(\d{2})?$")
 
 
-def _inn(_: Any, __: attrs.Attribute[Any], value: str | None) -> None:
-    if value is not None and not _INN.match(value):
-        raise ValueError(f"{value!r} is not an INN (10 or 12 digits)")
+def _inn(inst: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None and (not isinstance(value, str) or not _INN.match(value)):
+        fail(
+            attribute.name,
+            f"{value!r} is not an INN (10 or 12 digits)",
+            subject=type(inst).__name__,
+        )
+
+
+def _contract_numbers(inst: Any, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+    """Contract numbers: one-line keys, none blank once «№» and «договор» are dropped (the
+    key a card is found by)."""
+    texts(limit=ID_LENGTH)(inst, attribute, value)
+    errors = [
+        FieldError(f"{attribute.name}[{i}]", f"{number!r} has no number in it")
+        for i, number in enumerate(value)
+        if not contract_key(number)
+    ]
+    if errors:
+        raise ValidationError(errors, subject=type(inst).__name__)
 
 
 @attrs.frozen
@@ -456,21 +572,23 @@ class Client:
     shows a dash. ``version`` counts stored changes (optimistic concurrency).
     """
 
-    id: ClientId = attrs.field(validator=_not_blank)
+    id: ClientId = attrs.field(validator=_id)
     name: str = attrs.field(validator=_not_blank)
     city: str = attrs.field(validator=_not_blank)
-    phones: tuple[Phone, ...] = attrs.field(default=(), validator=_tuple_of(Phone))
-    kind: ClientKind = ClientKind.ORGANISATION
-    category: ClientCategory = ClientCategory.CLIENT
+    phones: tuple[Phone, ...] = attrs.field(default=(), validator=_valid_phones)
+    kind: ClientKind = attrs.field(default=ClientKind.ORGANISATION, validator=instance(ClientKind))
+    category: ClientCategory = attrs.field(
+        default=ClientCategory.CLIENT, validator=instance(ClientCategory)
+    )
     contacts: tuple[Contact, ...] = attrs.field(default=(), validator=_tuple_of(Contact))
     emails: tuple[str, ...] = attrs.field(default=(), validator=_emails)
-    manager_id: EmployeeId | None = None
-    contract_numbers: tuple[str, ...] = attrs.field(default=(), validator=_tuple_of(str))
+    manager_id: EmployeeId | None = attrs.field(default=None, validator=_optional_id)
+    contract_numbers: tuple[str, ...] = attrs.field(default=(), validator=_contract_numbers)
     inn: str | None = attrs.field(default=None, validator=_inn)
-    birthday: date | None = None
-    company_day: date | None = None
+    birthday: date | None = attrs.field(default=None, validator=_optional_day)
+    company_day: date | None = attrs.field(default=None, validator=_optional_day)
     created_at: datetime | None = attrs.field(default=None, validator=_aware)
-    version: int = 0
+    version: int = attrs.field(default=0, validator=_version)
 
     @property
     def contact_person(self) -> str:
@@ -490,14 +608,18 @@ class ClientQuery:
     regardless of case.
     """
 
-    phone: Phone | None = None
-    contract: str | None = None
-    name: str | None = None
-    city: str | None = None
+    phone: Phone | None = attrs.field(default=None, validator=instance(Phone, optional=True))
+    contract: str | None = attrs.field(default=None, validator=_optional_text)
+    name: str | None = attrs.field(default=None, validator=_optional_text)
+    city: str | None = attrs.field(default=None, validator=_optional_text)
 
     def __attrs_post_init__(self) -> None:
         if self.phone is None and self.contract is None and self.name is None:
-            raise ValueError("a client query needs a phone, a contract number or a name")
+            fail(
+                "query",
+                "a client query needs a phone, a contract number or a name",
+                subject="client query",
+            )
 
     def matches(self, client: Client) -> bool:
         """Whether ``client`` answers this query (what every store must agree with)."""
@@ -531,16 +653,18 @@ class AppealType(enum.Enum):
 class Appeal:
     """One request of a client (обращение): what it is about and which department it is for."""
 
-    id: AppealId = attrs.field(validator=_not_blank)
-    client_id: ClientId = attrs.field(validator=_not_blank)
-    topic: str = attrs.field(validator=_not_blank)
-    department_id: DepartmentId = attrs.field(validator=_not_blank)
-    created_at: datetime = attrs.field(validator=_aware)
-    type: AppealType = AppealType.CLIENT_DEPARTMENT
-    project: str | None = None
-    note: str | None = None
-    created_by: EmployeeId | None = None
-    version: int = 0
+    id: AppealId = attrs.field(validator=_id)
+    client_id: ClientId = attrs.field(validator=_id)
+    topic: str = attrs.field(validator=_topic)
+    department_id: DepartmentId = attrs.field(validator=_id)
+    created_at: datetime = attrs.field(validator=_moment)
+    type: AppealType = attrs.field(
+        default=AppealType.CLIENT_DEPARTMENT, validator=instance(AppealType)
+    )
+    project: str | None = attrs.field(default=None, validator=_optional_text)
+    note: str | None = attrs.field(default=None, validator=_note)
+    created_by: EmployeeId | None = attrs.field(default=None, validator=_optional_id)
+    version: int = attrs.field(default=0, validator=_version)
 
 
 class ReactionKind(enum.Enum):
@@ -558,23 +682,27 @@ class Reaction:
     """An activity on an appeal (реакция), owned by a department and/or an employee, with the
     time the next reaction is due."""
 
-    id: ReactionId = attrs.field(validator=_not_blank)
-    appeal_id: AppealId = attrs.field(validator=_not_blank)
-    client_id: ClientId = attrs.field(validator=_not_blank)
-    kind: ReactionKind
-    topic: str = attrs.field(validator=_not_blank)
-    due_at: datetime = attrs.field(validator=_aware)
-    created_at: datetime = attrs.field(validator=_aware)
-    department_id: DepartmentId | None = None
-    employee_id: EmployeeId | None = None
-    created_by: EmployeeId | None = None
-    outcome: str | None = None
+    id: ReactionId = attrs.field(validator=_id)
+    appeal_id: AppealId = attrs.field(validator=_id)
+    client_id: ClientId = attrs.field(validator=_id)
+    kind: ReactionKind = attrs.field(validator=instance(ReactionKind))
+    topic: str = attrs.field(validator=_topic)
+    due_at: datetime = attrs.field(validator=_moment)
+    created_at: datetime = attrs.field(validator=_moment)
+    department_id: DepartmentId | None = attrs.field(default=None, validator=_optional_id)
+    employee_id: EmployeeId | None = attrs.field(default=None, validator=_optional_id)
+    created_by: EmployeeId | None = attrs.field(default=None, validator=_optional_id)
+    outcome: str | None = attrs.field(default=None, validator=_note)
     done_at: datetime | None = attrs.field(default=None, validator=_aware)
-    version: int = 0
+    version: int = attrs.field(default=0, validator=_version)
 
     def __attrs_post_init__(self) -> None:
         if self.department_id is None and self.employee_id is None:
-            raise ValueError("a reaction needs a responsible department or employee")
+            fail(
+                "department_id",
+                "a reaction needs a responsible department or employee",
+                subject="Reaction",
+            )
 
     @property
     def done(self) -> bool:

@@ -38,6 +38,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from clientops._checks import text_problem
+from clientops.errors import FieldError, ValidationError
 from clientops.model import _aware, _not_blank, new_id
 
 if TYPE_CHECKING:
@@ -88,11 +90,17 @@ class OutboxMessage:
     ) -> OutboxMessage:
         """A pending message due at once. ``key`` defaults to a fresh id (no deduplication)."""
         message_id = new_id()
+        try:
+            text = json.dumps(dict(payload), ensure_ascii=False, sort_keys=True, allow_nan=False)
+        except (TypeError, ValueError, RecursionError) as exc:  # not JSON: refused, not stored
+            raise ValidationError([FieldError("payload", f"not JSON-ready: {exc}")]) from None
+        if problem := text_problem(text, limit=len(text) + 1, multiline=True, required=False):
+            raise ValidationError([FieldError("payload", problem)])
         return cls(
             id=message_id,
             topic=topic,
             key=key if key is not None else message_id,
-            payload=json.dumps(dict(payload), ensure_ascii=False, sort_keys=True),
+            payload=text,
             created_at=now,
             next_attempt_at=now,
         )

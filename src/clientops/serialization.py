@@ -239,6 +239,8 @@ _CONVERTER = make_converter()
 def _describe(exc: BaseException, type_: Any) -> str:
     if isinstance(exc, KeyError):
         return "required field missing"
+    if isinstance(exc, ValidationError):  # a model validator: it names the field itself
+        return "; ".join(str(e) for e in exc.errors)
     if type(exc) in (ValueError, TypeError) and str(exc):
         return str(exc)
     return format_exception(exc, type_)
@@ -281,9 +283,18 @@ def from_json(text: str | bytes, cls: type[T]) -> T:
     """Parse JSON text into ``cls``; malformed JSON or invalid fields raise ValidationError."""
     try:
         data = json.loads(text)
+        return structure(data, cls)
     except json.JSONDecodeError as exc:
         raise ValidationError(
             [FieldError("$", f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")],
             subject=cls.__name__,
         ) from None
-    return structure(data, cls)
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            [FieldError("$", f"not UTF-8 text: {exc.reason} at byte {exc.start}")],
+            subject=cls.__name__,
+        ) from None
+    except RecursionError:
+        raise ValidationError(
+            [FieldError("$", "nested too deeply to be read")], subject=cls.__name__
+        ) from None

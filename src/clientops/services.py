@@ -25,6 +25,7 @@ import attrs
 from clientops._agenda_service import AgendaUseCases
 from clientops._billing_service import ACCOUNTING_TOPICS, BillingUseCases
 from clientops._call_service import CallUseCases
+from clientops._checks import check_entry_points, positive_int
 from clientops._service_service import ServiceUseCases
 from clientops.accounting import Accounting
 from clientops.calendar import CalendarEvent, CalendarPolicy, write_ics
@@ -220,6 +221,7 @@ def _apply(uow: UnitOfWork, command: Command) -> None:
             pass  # performed by the telephony side; nothing is stored for it
 
 
+@check_entry_points
 class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
     """The client department's use cases over one store, one policy and one plugin host.
 
@@ -355,10 +357,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
             if phone is not None
             else None
         )
-        try:
-            query = ClientQuery(phone=parsed, contract=contract, name=name, city=city)
-        except ValueError as exc:
-            raise ValidationError([FieldError("query", str(exc))], subject="client query") from None
+        query = ClientQuery(phone=parsed, contract=contract, name=name, city=city)
         with self.storage.unit_of_work(readonly=True) as uow:
             return uow.find_clients(query)
 
@@ -472,8 +471,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         raises StorageError: that message and those not yet tried stay leased, and are
         delivered again (with the same key) once the lease runs out.
         """
-        if limit < 1:
-            raise ValidationError([FieldError("limit", "must be at least 1")])
+        positive_int("limit", limit)
         deliverers = self.host.deliverers()
         with self.storage.unit_of_work() as uow:
             claimed = uow.claim_outbox(now=self.now(), lease=self.policy.outbox_lease, limit=limit)

@@ -719,6 +719,7 @@ class MemoryStorage:
         self._committed: dict[str, dict[Any, Any]] = {t: {} for t in _TABLES}
         self._lock = threading.RLock()
         self._open = False
+        self._closed = False
 
     @classmethod
     def from_url(cls, url: str) -> MemoryStorage:
@@ -729,6 +730,8 @@ class MemoryStorage:
     @contextmanager
     def unit_of_work(self, *, readonly: bool = False) -> Iterator[_MemoryUnitOfWork]:
         with self._lock:
+            if self._closed:  # as the SQL stores: a closed store is not used again
+                raise StorageError(self.name, "begin", "the store is closed")
             if self._open:
                 raise StorageError(self.name, "begin", "a unit of work is already open")
             self._open = True
@@ -740,7 +743,8 @@ class MemoryStorage:
                 self._open = False
 
     def close(self) -> None:
-        """Nothing to release."""
+        """Nothing to release; the store refuses units of work from now on."""
+        self._closed = True
 
 
 @hookimpl

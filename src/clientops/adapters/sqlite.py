@@ -416,6 +416,7 @@ class SQLiteStorage:
 
     def __init__(self, path: str | Path, *, timeout: float = 10.0) -> None:
         self.path = str(path)
+        self._closed = False
         try:
             self._db = sqlite3.connect(
                 self.path, timeout=timeout, isolation_level=None, check_same_thread=False
@@ -486,6 +487,8 @@ class SQLiteStorage:
         its writes."""
         with self._lock:
             db = self._db
+            if self._closed:
+                raise StorageError(self.name, "begin", "the store is closed")
             if db.in_transaction:
                 raise StorageError(self.name, "begin", "a unit of work is already open")
             try:
@@ -521,6 +524,7 @@ class SQLiteStorage:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             self._db.close()
 
 

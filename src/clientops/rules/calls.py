@@ -226,7 +226,8 @@ def new_card(
     phone: Phone | None = None
     if call.caller_phone is not None:
         try:
-            phone = Phone.parse(call.caller_phone, policy.phone_region, strict=policy.strict_phones)
+            # strict whatever the policy: a card keeps valid numbers only (Client refuses others)
+            phone = Phone.parse(call.caller_phone, policy.phone_region, strict=True)
         except InvalidPhoneError as exc:
             errors.extend(FieldError("caller_phone", e.message) for e in exc.errors)
     if errors or call.name is None or call.city is None or phone is None:
@@ -248,7 +249,21 @@ def new_card(
     )
 
 
-def _check_call(call: IncomingCall, staff: StaffDirectory, answered_by: EmployeeId) -> None:
+def _phone_errors(call: IncomingCall, policy: Policy) -> list[FieldError]:
+    """A caller phone given but malformed: refused, never dropped (a card matched by name
+    must not hide a mistyped number)."""
+    if call.caller_phone is None:
+        return []
+    try:
+        Phone.parse(call.caller_phone, policy.phone_region, strict=policy.strict_phones)
+    except InvalidPhoneError as exc:
+        return [FieldError("caller_phone", e.message) for e in exc.errors]
+    return []
+
+
+def _check_call(
+    call: IncomingCall, staff: StaffDirectory, answered_by: EmployeeId, policy: Policy
+) -> None:
     errors: list[FieldError] = []
     if staff.employee(answered_by) is None:
         errors.append(FieldError("answered_by", f"unknown employee {answered_by!r}"))
@@ -256,6 +271,8 @@ def _check_call(call: IncomingCall, staff: StaffDirectory, answered_by: Employee
         errors.append(FieldError("requested_manager", "required when the caller asks for one"))
     if call.intent is CallIntent.TECH_SUPPORT and call.is_customer is None:
         errors.append(FieldError("is_customer", "ask whether the caller is a client or dealer"))
+    if not _needs_card(call):  # a call that may get a card: checked with the card's fields
+        errors.extend(_phone_errors(call, policy))
     if errors:
         raise ValidationError(errors, subject="incoming call")
 
@@ -279,7 +296,7 @@ def route_incoming_call(
     Raises ValidationError for bad input (an unknown employee answering, a missing field the
     branch needs, a new card without name, city or phone); everything else is a value.
     """
-    _check_call(call, staff, answered_by)
+    _check_call(call, staff, answered_by, policy)
     manager = staff.employee(answered_by)
     assert manager is not None
     msg = policy.messages
@@ -333,6 +350,8 @@ def route_incoming_call(
 
     found = _first_found(matches)
     existing = found[0] if found else None
+    if existing is not None and (errors := _phone_errors(call, policy)):
+        raise ValidationError(errors, subject="incoming call")
     client = existing or new_card(call, now=now, policy=policy, make_id=make_id)
     if call.intent in (CallIntent.COOPERATION, CallIntent.UNCLEAR):
         return _record(

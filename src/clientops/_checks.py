@@ -1,0 +1,365 @@
+"""The checks every input passes before it is used or stored, in one place.
+
+Two kinds of helpers:
+
+* attrs validators for the model (:func:`text`, :func:`optional_text`, :func:`instance`,
+  :func:`tuple_of`…): a bad value raises :class:`~clientops.errors.ValidationError` whose
+  :class:`~clientops.errors.FieldError` names the field, never attrs' bare ``ValueError`` or
+  ``TypeError``;
+* argument checks for the public entry points (:func:`argument`, :func:`positive_int`…),
+  raising the same error naming the parameter.
+
+The text limits (:data:`ID_LENGTH`, :data:`NAME_LENGTH`, :data:`TOPIC_LENGTH`,
+:data:`NOTE_LENGTH`) and the allowed characters are defined here once, so that every store
+(memory, SQLite, PostgreSQL) gets only what all of them can keep: no NUL, no lone surrogate
+(not encodable as UTF-8), no control character but tab and line breaks, and lengths within
+what PostgreSQL can index.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, NoReturn
+
+import attrs
+
+from clientops.errors import FieldError, ValidationError
+
+__all__ = [
+    "ID_LENGTH",
+    "NAME_LENGTH",
+    "NOTE_LENGTH",
+    "TOPIC_LENGTH",
+    "argument",
+    "fail",
+    "positive_int",
+    "text",
+    "text_problem",
+]
+
+#: Ids and other keys (a client id, an employee id, a contract number, an extension).
+ID_LENGTH = 128
+#: Names and other one-line values (a client's name, a city, a contact, an e-mail address).
+NAME_LENGTH = 200
+#: The topic of an appeal or a reaction.
+TOPIC_LENGTH = 300
+#: Free text (a note, an outcome, a reason), line breaks allowed.
+NOTE_LENGTH = 10_000
+
+# C0 and C1 control characters; multi-line text may hold tab, LF and CR
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def text_problem(
+    value: object, *, limit: int = NAME_LENGTH, multiline: bool = True, required: bool = True
+) -> str | None:
+    """What is wrong with ``value`` as a piece of text, or None when nothing is."""
+    if not isinstance(value, str):
+        return f"must be a string, got {type(value).__name__}"
+    if required and not value.strip():
+        return "must not be blank"
+    if len(value) > limit:
+        return f"is {len(value)} characters long, at most {limit} allowed"
+    if _SURROGATE.search(value):
+        return "holds a lone surrogate (not a character)"
+    bad = (_CONTROL_MULTILINE if multiline else _CONTROL).search(value)
+    if bad:
+        return f"holds the control character {bad.group()!r} at {bad.start()}"
+    return None
+
+
+def fail(path: str, message: str, *, subject: str | None = None) -> NoReturn:
+    """Raise a ValidationError naming ``path``."""
+    raise ValidationError([FieldError(path, message)], subject=subject)
+
+
+def _subject(instance: object) -> str:
+    return type(instance).__name__
+
+
+Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+def text(
+    *,
+    limit: int = NAME_LENGTH,
+    multiline: bool = True,
+    required: bool = True,
+    optional: bool = False,
+) -> Validator:
+    """An attrs validator for a text field (``optional``: None allowed; ``required``: not
+    blank)."""
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if optional and value is None:
+            return
+        problem = text_problem(value, limit=limit, multiline=multiline, required=required)
+        if problem:
+            fail(attribute.name, problem, subject=_subject(instance))
+
+    return check
+
+
+def texts(*, limit: int = NAME_LENGTH, required: bool = True) -> Validator:
+    """An attrs validator for a tuple of one-line texts (each not blank when ``required``)."""
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, tuple):
+            fail(
+                attribute.name,
+                f"must be a tuple, got {type(value).__name__}",
+                subject=_subject(instance),
+            )
+        errors = [
+            FieldError(f"{attribute.name}[{i}]", problem)
+            for i, item in enumerate(value)
+            if (problem := text_problem(item, limit=limit, required=required))
+        ]
+        if errors:
+            raise ValidationError(errors, subject=_subject(instance))
+
+    return check
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(k.__name__ for k in kinds)
+
+
+def is_a(value: object, kind: type | tuple[type, ...]) -> bool:
+    """``isinstance`` without the surprises: a bool is not an int, a datetime is not a date."""
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool) and bool not in kinds and int in kinds:
+        return False
+    if isinstance(value, datetime) and date in kinds and datetime not in kinds:
+        return False
+    return isinstance(value, kinds)
+
+
+def instance(kind: type | tuple[type, ...], *, optional: bool = False) -> Validator:
+    """An attrs validator: the value is a ``kind`` (or None when ``optional``)."""
+
+    def check(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if (optional and value is None) or is_a(value, kind):
+            return
+        fail(
+            attribute.name,
+            f"must be {_kind_name(kind)}, got {type(value).__name__}",
+            subject=_subject(inst),
+        )
+
+    return check
+
+
+def tuple_of(kind: type | tuple[type, ...]) -> Validator:
+    """An attrs validator: a tuple whose every item is a ``kind`` (each bad item named)."""
+
+    def check(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, tuple):
+            fail(
+                attribute.name,
+                f"must be a tuple, got {type(value).__name__}",
+                subject=_subject(inst),
+            )
+        errors = [
+            FieldError(
+                f"{attribute.name}[{i}]",
+                f"must be {_kind_name(kind)}, got {type(item).__name__}",
+            )
+            for i, item in enumerate(value)
+            if not is_a(item, kind)
+        ]
+        if errors:
+            raise ValidationError(errors, subject=_subject(inst))
+
+    return check
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+def argument(
+    name: str, value: object, kind: type | tuple[type, ...], *, optional: bool = False
+) -> None:
+    """Check a public entry point's argument ``name`` is a ``kind`` (or None when
+    ``optional``)."""
+    if (optional and value is None) or is_a(value, kind):
+        return
+    fail(name, f"must be {_kind_name(kind)}, got {type(value).__name__}")
+
+
+def positive_int(name: str, value: object, *, minimum: int = 1) -> int:
+    """Check ``value`` is an int (not a bool) of at least ``minimum``; returns it."""
+    if not is_a(value, int):
+        fail(name, f"must be an int, got {type(value).__name__}")
+    assert isinstance(value, int)
+    if value < minimum:
+        fail(name, f"must be at least {minimum}, got {value}")
+    return value
+
+
+def text_argument(
+    name: str, value: object, *, limit: int = NOTE_LENGTH, optional: bool = False
+) -> None:
+    """Check a public entry point's text argument (a key, a number, a name asked for)."""
+    if optional and value is None:
+        return
+    problem = text_problem(value, limit=limit, multiline=True, required=False)
+    if problem:
+        fail(name, problem)
+
+
+# --------------------------------------------------------------------------- entry points
+
+_Check = Callable[[str, Any], None]
+
+
+def _no_check(name: str, value: Any) -> None:
+    del name, value
+
+
+def _checker(annotation: Any) -> _Check | None:
+    """A check for a value annotated ``annotation``, or None when it cannot be checked at run
+    time (a protocol, a type variable): then the callee's own checks apply."""
+    import collections.abc as abc
+    import types
+    import typing
+
+    if annotation is Any or annotation is object:
+        return _no_check
+    if annotation is None or annotation is type(None):
+        return lambda name, value: (
+            None if value is None else fail(name, f"must be None, got {type(value).__name__}")
+        )
+    supertype = getattr(annotation, "__supertype__", None)  # a NewType
+    if supertype is not None:
+        return _checker(supertype)
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        members = typing.get_args(annotation)
+        optional = type(None) in members
+        checks = [_checker(m) for m in members if m is not type(None)]
+        if any(c is None for c in checks):
+            return None
+        kinds = tuple(typing.get_origin(m) or m for m in members if m is not type(None))
+
+        def union(name: str, value: Any) -> None:
+            if optional and value is None:
+                return
+            for check in checks:
+                assert check is not None
+                try:
+                    check(name, value)
+                except ValidationError:
+                    continue
+                return
+            fail(name, f"must be {_kind_name(kinds)}, got {type(value).__name__}")
+
+        return union
+    if origin is typing.Literal:
+        allowed = typing.get_args(annotation)
+        return lambda name, value: (
+            None
+            if value in allowed
+            else fail(name, f"must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+        )
+    if origin is not None:  # tuple[...], Mapping[...], Iterable[...], Callable[...]
+        annotation = origin
+    if annotation is abc.Callable:
+        return lambda name, value: (
+            None if callable(value) else fail(name, f"must be callable, got {type(value).__name__}")
+        )
+    if not isinstance(annotation, type):
+        return None
+    if getattr(annotation, "_is_protocol", False) and not getattr(
+        annotation, "_is_runtime_protocol", False
+    ):
+        return None
+    if annotation is str:
+
+        def string(name: str, value: Any) -> None:
+            text_argument(name, value)
+
+        return string
+    kind = annotation
+
+    def of_kind(name: str, value: Any) -> None:
+        argument(name, value, kind)
+
+    return of_kind
+
+
+def _checks_of(function: Callable[..., Any]) -> dict[str, _Check]:
+    import inspect
+    import typing
+
+    checks: dict[str, _Check] = {}
+    signature = inspect.signature(function)
+    module_globals = getattr(function, "__globals__", {})
+    for name, parameter in signature.parameters.items():
+        if name == "self" or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        annotation = parameter.annotation
+        if annotation is parameter.empty:
+            continue
+        if isinstance(annotation, str):
+            try:
+                annotation = typing._eval_type(  # type: ignore[attr-defined]
+                    typing.ForwardRef(annotation), module_globals, None
+                )
+            except Exception:  # a name only imported for type checking: not checked here
+                continue
+        check = _checker(annotation)
+        if check is not None:
+            checks[name] = check
+    return checks
+
+
+def checked_arguments(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a public entry point so that each argument is checked against its annotation
+    first: a wrong type (``None`` for a card, ``'5'`` for a count, a text with a NUL) raises
+    ValidationError naming the parameter before anything is read or stored."""
+    import functools
+    import inspect
+
+    signature = inspect.signature(function)
+    checks: dict[str, _Check] | None = None
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        nonlocal checks
+        if checks is None:
+            checks = _checks_of(function)
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            fail("arguments", str(exc))
+        for name, value in bound.arguments.items():
+            check = checks.get(name)
+            if check is not None:
+                check(name, value)
+        return function(*args, **kwargs)
+
+    return wrapper
+
+
+def check_entry_points(cls: type[Any]) -> type[Any]:
+    """Class decorator: :func:`checked_arguments` on every public method of ``cls`` and of
+    its bases (the use-case mixins)."""
+    import inspect
+
+    names = {
+        name
+        for klass in cls.__mro__[:-1]
+        for name, member in vars(klass).items()
+        if not name.startswith("_") and inspect.isfunction(member)
+    }
+    for name in sorted(names):
+        member = inspect.getattr_static(cls, name)
+        if inspect.isfunction(member):
+            setattr(cls, name, checked_arguments(member))
+    return cls
