@@ -241,3 +241,42 @@ def test_disable_all_and_block_builtins_together(plugin_path: Path) -> None:
     assert "clientops.sqlite" not in host.plugin_names()
     assert "clientops.memory" in host.plugin_names()
     assert "tinyplugin" not in host.plugin_names()
+
+
+def test_events_go_through_pluggys_hook_call_so_wrappers_and_monitors_see_them() -> None:
+    wrapped: list[str] = []
+    monitored: list[str] = []
+
+    class Wrapper:
+        @hookimpl(wrapper=True)
+        def clientops_event(self, event: Any) -> Iterator[None]:
+            wrapped.append(type(event).__name__)
+            return (yield)
+
+    class Failing:
+        @hookimpl
+        def clientops_event(self, event: Any) -> None:
+            raise RuntimeError("down")
+
+    host = PluginHost(entry_points=False).load()
+    host.register(Wrapper(), name="wrapper")
+    host.register(Failing(), name="failing")
+    undo = host.add_hookcall_monitoring(
+        lambda name, impls, kwargs: monitored.append(
+            f"{name}:{type(kwargs['event']).__name__}" if "event" in kwargs else name
+        ),
+        lambda outcome, name, impls, kwargs: None,
+    )
+    ops = connect("memory://", host=host, clock=lambda: T0)
+    ops.add_staff(a_staff())
+    call = IncomingCall(
+        CallIntent.PRODUCT_INFO, caller_phone="+79123456789", name="ИП Сидоров", city="Омск"
+    )
+    with pytest.raises(PluginError, match=r"'failing'.*3 more"):
+        ops.handle_incoming_call(call, answered_by=EmployeeId("anna"))
+    undo()
+    events = ["ClientCreated", "AppealOpened", "ReactionScheduled", "CallRouted"]
+    assert wrapped == events
+    assert [m for m in monitored if m.startswith("clientops_event")] == [
+        f"clientops_event:{name}" for name in events
+    ]

@@ -16,9 +16,11 @@ Nothing happens at import time: a host loads when asked to.
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import importlib
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -40,6 +42,17 @@ from clientops.telephony import (
 )
 
 __all__ = ["BUILTIN_PLUGINS", "DISABLE_ENV", "ENTRY_POINT_GROUP", "PluginHost"]
+
+#: The hooks that tell plugins what happened: called through pluggy's own hook call (so hook
+#: wrappers and ``add_hookcall_monitoring`` see every call), each listener isolated so that one
+#: that raises does not keep the others from hearing.
+NOTIFICATION_HOOKS = frozenset(
+    {"clientops_event", "clientops_incoming_call", "clientops_call_ended"}
+)
+#: The failures of the listeners during the notification under way (one list per call).
+_failures: contextvars.ContextVar[list[tuple[str, Exception]] | None] = contextvars.ContextVar(
+    "clientops_listener_failures", default=None
+)
 
 ENTRY_POINT_GROUP = "clientops"
 DISABLE_ENV = "CLIENTOPS_DISABLE_PLUGINS"
@@ -113,6 +126,10 @@ class PluginHost:
             self._pm.register(plugin, name=name)
         except (pluggy.PluginValidationError, ValueError) as exc:
             raise PluginError(f"plugin {name or plugin!r} cannot be registered: {exc}") from exc
+        for hook in NOTIFICATION_HOOKS:
+            for impl in getattr(self._pm.hook, hook).get_hookimpls():
+                if impl.plugin is plugin and not (impl.hookwrapper or impl.wrapper):
+                    impl.function = _isolated(impl.plugin_name, impl.function)
         self._registries.clear()
 
     def register(self, plugin: object, name: str | None = None) -> None:
@@ -124,6 +141,18 @@ class PluginHost:
         except PluginError:
             self._pm.unregister(plugin)
             raise
+
+    def add_hookcall_monitoring(
+        self,
+        before: Callable[[str, Sequence[Any], Mapping[str, Any]], None],
+        after: Callable[[Any, str, Sequence[Any], Mapping[str, Any]], None],
+    ) -> Callable[[], None]:
+        """Watch every hook call (pluggy's ``add_hookcall_monitoring``): ``before(hook_name,
+        hook_impls, kwargs)`` and ``after(outcome, hook_name, hook_impls, kwargs)``. Every
+        event clientops publishes goes through such a call. Returns the function that stops
+        watching."""
+        undo: Callable[[], None] = self._pm.add_hookcall_monitoring(before, after)
+        return undo
 
     def unregister(self, name: str) -> None:
         self._pm.unregister(name=name)
@@ -319,23 +348,44 @@ class PluginHost:
         self._notify("clientops_event", "event", events)
 
     def _notify(self, hook: str, argument: str, values: Iterable[object]) -> None:
-        """Call every implementation of a notification ``hook`` with each value in turn (as
-        keyword ``argument``); failures are collected and the first raised as PluginError."""
+        """Call the notification ``hook`` through pluggy once per value (as keyword
+        ``argument``), so hook wrappers and call monitoring see each one. Every listener hears
+        every value: one that raises is recorded and the others go on; after the last value
+        the first failure is raised as PluginError naming the plugin."""
         self.load()
-        listeners = getattr(self._pm.hook, hook).get_hookimpls()
-        if not listeners:
+        caller = getattr(self._pm.hook, hook)
+        if not caller.get_hookimpls():
             return
         failures: list[tuple[str, object, Exception]] = []
         for value in values:
-            for impl in reversed(listeners):  # pluggy's order: last registered first
-                kwargs = {argument: value} if argument in impl.argnames else {}
-                try:
-                    impl.function(**kwargs)
-                except Exception as exc:
-                    failures.append((impl.plugin_name, value, exc))
+            heard: list[tuple[str, Exception]] = []
+            token = _failures.set(heard)
+            try:
+                caller(**{argument: value})
+            finally:
+                _failures.reset(token)
+            failures.extend((name, value, error) for name, error in heard)
         if failures:
             name, failed_on, error = failures[0]
             more = f" (and {len(failures) - 1} more failures)" if len(failures) > 1 else ""
             raise PluginError(
                 f"{hook} listener {name!r} failed on {failed_on!r}: {error!r}{more}"
             ) from error
+
+
+def _isolated(plugin_name: str, function: Callable[..., object]) -> Callable[..., object]:
+    """A listener that records its exception for :meth:`PluginHost._notify` instead of
+    ending pluggy's call (which would keep the listeners after it from hearing)."""
+
+    @functools.wraps(function)
+    def listener(*args: object) -> object:
+        try:
+            return function(*args)
+        except Exception as exc:
+            failures = _failures.get()
+            if failures is None:  # called outside the host's notification: as it was
+                raise
+            failures.append((plugin_name, exc))
+            return None
+
+    return listener
