@@ -1,4 +1,7 @@
-"""AGMOD"""
+"""The agenda area: everything due today for a manager, a department, or everyone, gathered
+from the store with set-based queries and ordered by :func:`clientops.agenda.build_agenda`
+(``ops.agenda``).
+"""
 
 from __future__ import annotations
 
@@ -35,7 +38,16 @@ _TOUCH_WORDS = {
 
 @check_entry_points
 class AgendaService:
-    """AGDOC"""
+    """What a manager, a department or everyone has to do on a day, most urgent first::
+
+    >>> import clientops
+    >>> from clientops.testing import T0, a_client, a_staff
+    >>> ops = clientops.connect("memory://", clock=lambda: T0)
+    >>> ops.clients.add_staff(a_staff())
+    >>> ops.agenda.for_manager("anna").items
+    ()
+    >>> ops.close()
+    """
 
     def __init__(self, context: Context) -> None:
         self._context = context

@@ -1,4 +1,11 @@
-"""BILLMODDOC"""
+"""The billing area: subscriptions, the monthly billing run, invoices (issued by hand,
+corrected, cancelled, sent again), bank statements and payments, reminders and debtors,
+supplier bills, and the accounting backend (``ops.billing``).
+
+The decisions are the pure functions of :mod:`clientops.rules.billing`; this module reads,
+hands them values, and stores what they return, one unit of work at a time. Its helpers
+(numbers, accounting records, the printable invoice) are in :mod:`clientops._billing_helpers`.
+"""
 
 from __future__ import annotations
 
@@ -91,7 +98,19 @@ __all__ = ["BillingRun", "BillingService", "PaymentImport"]
 
 @check_entry_points
 class BillingService:
-    """BILLDOC"""
+    """Subscriptions, invoices, payments, reminders and debtors, supplier bills::
+
+    >>> import clientops
+    >>> from clientops.testing import T0, a_client, a_staff
+    >>> ops = clientops.connect("memory://", clock=lambda: T0)
+    >>> ops.clients.add_staff(a_staff())
+    >>> from clientops.billing import Month
+    >>> ops.billing.billing_date(Month(2025, 7))
+    datetime.date(2025, 7, 15)
+    >>> ops.billing.debtors()
+    ()
+    >>> ops.close()
+    """
 
     def __init__(self, context: Context) -> None:
         self._context = context

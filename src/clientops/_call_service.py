@@ -1,4 +1,6 @@
-"""CALLSMOD"""
+"""The calls area: an incoming call routed as the seed prescribes, the PBX's events folded
+into the call log, missed-call call-backs, the call manager's figures (``ops.calls``).
+"""
 
 from __future__ import annotations
 
@@ -96,7 +98,19 @@ def _apply(uow: UnitOfWork, command: Command) -> None:
 
 @check_entry_points
 class CallsService:
-    """CALLSDOC"""
+    """Incoming calls, the call log and its figures::
+
+    >>> import clientops
+    >>> from clientops.testing import T0, a_client, a_staff
+    >>> ops = clientops.connect("memory://", clock=lambda: T0)
+    >>> ops.clients.add_staff(a_staff())
+    >>> from datetime import date
+    >>> ops.calls.log(date(2025, 6, 23))
+    ()
+    >>> ops.calls.figures(date(2025, 6, 23)).total.calls
+    0
+    >>> ops.close()
+    """
 
     def __init__(self, context: Context) -> None:
         self._context = context

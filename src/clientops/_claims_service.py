@@ -1,4 +1,8 @@
-"""CLAIMMOD"""
+"""The claims area: claims against a department and the satisfaction round that may file
+them (``ops.claims``). The decisions are the pure functions of
+:mod:`clientops.rules.claims` and :mod:`clientops.rules.satisfaction`; events are published
+after the commit.
+"""
 
 from __future__ import annotations
 
@@ -57,7 +61,19 @@ def _day_errors(path: str, value: object) -> list[FieldError]:
 
 @check_entry_points
 class ClaimsService:
-    """CLAIMDOC"""
+    """Claims and the satisfaction round::
+
+    >>> import clientops
+    >>> from clientops.testing import T0, a_client, a_staff
+    >>> ops = clientops.connect("memory://", clock=lambda: T0)
+    >>> ops.clients.add_staff(a_staff())
+    >>> from datetime import date
+    >>> ops.claims.open()
+    ()
+    >>> ops.claims.satisfaction_calls_due(date(2025, 6, 23))
+    ()
+    >>> ops.close()
+    """
 
     def __init__(self, context: Context) -> None:
         self._context = context

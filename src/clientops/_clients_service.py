@@ -1,4 +1,6 @@
-"""CLIENTSMOD"""
+"""The clients area: cards, appeals, reactions and the staff directory, and the CSV import of
+cards (``ops.clients``).
+"""
 
 from __future__ import annotations
 
@@ -79,7 +81,19 @@ def put_staff(uow: UnitOfWork, staff: StaffDirectory) -> None:
 
 @check_entry_points
 class ClientsService:
-    """CLIENTSDOC"""
+    """Cards, their appeals and reactions, the staff directory, and the CSV import::
+
+    >>> import clientops
+    >>> from clientops.testing import T0, a_client, a_staff
+    >>> ops = clientops.connect("memory://", clock=lambda: T0)
+    >>> ops.clients.add_staff(a_staff())
+    >>> card = ops.clients.add(a_client(name="ООО «Ромашка»", city="Омск"))
+    >>> [c.name for c in ops.clients.find(name="ромашка")]
+    ['ООО «Ромашка»']
+    >>> ops.clients.get(card.id).city
+    'Омск'
+    >>> ops.close()
+    """
 
     def __init__(self, context: Context) -> None:
         self._context = context

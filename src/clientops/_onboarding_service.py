@@ -1,4 +1,7 @@
-"""ONBMOD"""
+"""The onboarding area: a client folder taken over from sales, its checklist, the courier's
+pickup, the welcome call and the contacts e-mail, its papers and calendar
+(``ops.onboarding``).
+"""
 
 from __future__ import annotations
 
@@ -76,7 +79,16 @@ _OWN_SERVICE = {
 
 @check_entry_points
 class OnboardingService:
-    """ONBDOC"""
+    """A client's folder taken over from sales and its checklist, step by step::
+
+    >>> import clientops
+    >>> from clientops.testing import T0, a_client, a_staff
+    >>> ops = clientops.connect("memory://", clock=lambda: T0)
+    >>> ops.clients.add_staff(a_staff())
+    >>> ops.onboarding.open("anna")
+    ()
+    >>> ops.close()
+    """
 
     def __init__(self, context: Context) -> None:
         self._context = context

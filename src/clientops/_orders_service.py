@@ -1,4 +1,6 @@
-"""ORDMOD"""
+"""The orders area: an order from the preliminary request to its close, the hand-offs it
+needs, repeat orders, missed deadlines and the orders' calendar (``ops.orders``).
+"""
 
 from __future__ import annotations
 
@@ -62,7 +64,18 @@ class OrderChange:
 
 @check_entry_points
 class OrdersService:
-    """ORDDOC"""
+    """Orders from the preliminary request to the close, with their hand-offs::
+
+    >>> import clientops
+    >>> from clientops.testing import T0, a_client, a_staff
+    >>> ops = clientops.connect("memory://", clock=lambda: T0)
+    >>> ops.clients.add_staff(a_staff())
+    >>> ops.orders.find("З-101") is None
+    True
+    >>> ops.orders.overdue()
+    ()
+    >>> ops.close()
+    """
 
     def __init__(self, context: Context) -> None:
         self._context = context

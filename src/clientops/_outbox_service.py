@@ -1,4 +1,6 @@
-"""OUTMOD"""
+"""The outbox: side effects recorded with the change that makes them and delivered, at least
+once, by the deliverers the plugins register (``ops.outbox``).
+"""
 
 from __future__ import annotations
 
@@ -52,7 +54,20 @@ class DeliveryReport:
 
 @check_entry_points
 class OutboxService:
-    """OUTDOC"""
+    """Side effects recorded first, delivered after (retried, never twice)::
+
+    >>> import clientops
+    >>> from clientops.testing import T0, a_client, a_staff
+    >>> ops = clientops.connect("memory://", clock=lambda: T0)
+    >>> ops.clients.add_staff(a_staff())
+    >>> ops.outbox.enqueue("demo.topic", {"n": 1}, key="k1").topic
+    'demo.topic'
+    >>> ops.outbox.enqueue("demo.topic", {"n": 1}, key="k1") is None
+    True
+    >>> [m.key for m in ops.outbox.messages()]
+    ['k1']
+    >>> ops.close()
+    """
 
     def __init__(self, context: Context) -> None:
         self._context = context

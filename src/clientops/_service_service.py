@@ -1,4 +1,8 @@
-"""SERVMOD"""
+"""The service area: service contracts with their visits and the SLA of emergency visits,
+and trainings (``ops.service``). The decisions are the pure functions of
+:mod:`clientops.rules.service_visits`; one unit of work per use case, so a refusal (an
+exception) leaves the store as it was. Events are published after the commit.
+"""
 
 from __future__ import annotations
 
@@ -61,7 +65,16 @@ def _day_errors(path: str, value: object) -> list[FieldError]:
 
 @check_entry_points
 class ServiceDesk:
-    """SERVDOC"""
+    """Service contracts, visits (planned and emergency, with their SLA) and trainings::
+
+    >>> import clientops
+    >>> from clientops.testing import T0, a_client, a_staff
+    >>> ops = clientops.connect("memory://", clock=lambda: T0)
+    >>> ops.clients.add_staff(a_staff())
+    >>> ops.service.check_visit_sla().breaches
+    ()
+    >>> ops.close()
+    """
 
     def __init__(self, context: Context) -> None:
         self._context = context

@@ -1,4 +1,4 @@
-"""TELMOD"""
+"""The telephony area: the PBX backend, click-to-call and transfer (``ops.telephony``)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,18 @@ __all__ = ["TelephonyService"]
 
 @check_entry_points
 class TelephonyService:
-    """TELDOC"""
+    """The PBX: open a backend (its events go to ``ops.calls.record_event``), ring a phone,
+    put a call through::
+
+        >>> import clientops
+        >>> from clientops.testing import T0, a_client, a_staff
+        >>> ops = clientops.connect("memory://", clock=lambda: T0)
+        >>> ops.clients.add_staff(a_staff())
+        >>> phone = ops.telephony.open("console")
+        >>> ops.telephony.backend is phone
+        True
+        >>> ops.close()
+    """
 
     def __init__(self, context: Context, calls: CallsService) -> None:
         self._context = context
