@@ -66,7 +66,8 @@ def test_every_area_is_a_plain_class_over_the_context_and_not_too_long() -> None
             assert not any(issubclass(kind, other) for other in classes - {kind})
             lines = Path(inspect.getfile(kind)).read_text(encoding="utf-8").count("\n")
             assert lines <= 700, (inspect.getfile(kind), lines)
-            assert kind.__doc__ and ">>>" in kind.__doc__, f"{kind.__name__} has no example"
+            assert kind.__doc__, kind
+            assert ">>>" in kind.__doc__, f"{kind.__name__} has no example"
     finally:
         ops.close()
 
