@@ -214,6 +214,7 @@ class AgendaService:
             name = shared.name(visit.client_id)
             if visit.kind is VisitKind.EMERGENCY:
                 contract = uow.get_service_contract(visit.contract_id)
+                tz = self._context.policy.tz
                 deadline = emergency_deadline(
                     visit.requested_at,
                     contract,
@@ -225,7 +226,7 @@ class AgendaService:
                 items.append(
                     AgendaItem(
                         AgendaKind.SERVICE_DEADLINE,
-                        f"аварийный выезд до {deadline.astimezone(self._context.policy.tz):%d.%m %H:%M}"
+                        f"аварийный выезд до {deadline.astimezone(tz):%d.%m %H:%M}"
                         f": {visit.problem or 'без описания'}",
                         visit.client_id,
                         name,

@@ -56,7 +56,8 @@ __all__ = ["CONTACTS_EMAIL_TOPIC", "PICKUP_TOPIC", "OnboardingService", "book_pi
 #: The outbox topic of a courier pickup (:meth:`ops.onboarding.book_delivery`). ClientOps delivers
 #: it itself, through its courier, and stores the booking on the onboarding.
 PICKUP_TOPIC = "clientops.courier.pickup"
-#: The outbox topic of the e-mail with the manager's contacts (:meth:`ops.onboarding.send_contacts`).
+#: The outbox topic of the e-mail with the manager's contacts
+#: (:meth:`OnboardingService.send_contacts`).
 #: Its payload is a :class:`~clientops.rules.onboarding_outputs.ContactsEmail` (``to``,
 #: ``subject``, ``body``, ``sender``); register a deliverer for it that sends mail.
 CONTACTS_EMAIL_TOPIC = "clientops.email.contacts"
