@@ -240,8 +240,8 @@ class BillingService:
 
         On schedule: today (``ops.context.today()``, the service clock) must lie in the
         month's billing period, from :meth:`billing_date` of ``month`` (the 15th, or the day
-        the policy's weekend rule gives) up to the day before the billing date of the next month; the
-        invoices are dated today (or ``issue_date``, which must lie in that period too).
+        the policy's weekend rule gives) up to the day before the billing date of the next
+        month; the invoices are dated today (or ``issue_date``, which must lie in that period too).
         Before it, or once the period is closed, ValidationError (field ``month``) unless
         ``off_schedule=True``. An issue date after today is refused either way.
 
