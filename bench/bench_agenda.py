@@ -49,8 +49,8 @@ clientops' clock fixed at 10:00 Moscow time. The definitions agree on that day a
 
 Timed cases, interleaved by ``harness.compare`` in each repeat (paired ratios, baseline
 ``anchor_raw``): one manager (``A.raw_agenda_one(con, 7, ...)`` against
-``ops.daily_agenda("m07", day)``) and all managers (``A.raw_agenda_all`` against
-``ops.agenda_for_everyone(day)``: 50 agendas in one unit of work). clientops does more per
+``ops.agenda.for_manager("m07", day)``) and all managers (``A.raw_agenda_all`` against
+``ops.agenda.for_everyone(day)``: 50 agendas in one unit of work). clientops does more per
 call: it checks the employee, reads the claims, visits, trainings and touches sources too (all
 empty here), builds ``AgendaItem`` objects with their Russian reasons and orders them.
 
@@ -336,7 +336,7 @@ def explain(ops: ClientOps) -> dict[str, str]:
     conn = ops.storage._db  # type: ignore[attr-defined]
     conn.set_trace_callback(seen.append)
     try:
-        ops.daily_agenda(manager_id(W.AGENDA_MANAGER), DAY)
+        ops.agenda.for_manager(manager_id(W.AGENDA_MANAGER), DAY)
     finally:
         conn.set_trace_callback(None)
     db = sqlite3.connect(ops.storage.path)  # type: ignore[attr-defined]
@@ -371,7 +371,7 @@ def source_times(ops: ClientOps, repeat: int) -> dict[str, float]:
         for _ in range(max(repeat, 3)):
             t0 = time.perf_counter()
             if call is None:
-                ops.daily_agenda(m, DAY)
+                ops.agenda.for_manager(m, DAY)
             else:
                 with ops.storage.unit_of_work() as uow:
                     call(uow)
@@ -383,10 +383,10 @@ def source_times(ops: ClientOps, repeat: int) -> dict[str, float]:
 def peak_kib(ops: ClientOps) -> tuple[float, int]:
     """tracemalloc peak of one daily_agenda(m07) (after a warm-up call), and its items."""
     m = manager_id(W.AGENDA_MANAGER)
-    ops.daily_agenda(m, DAY)
+    ops.agenda.for_manager(m, DAY)
     tracemalloc.start()
     try:
-        agenda = ops.daily_agenda(m, DAY)
+        agenda = ops.agenda.for_manager(m, DAY)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -436,10 +436,10 @@ def main(argv: list[str] | None = None) -> int:
     p_anchor = W.agenda_params()
 
     # ---- the counts, per source, one manager and everyone
-    ours_one = clientops_counts(ops.daily_agenda(m, DAY))
+    ours_one = clientops_counts(ops.agenda.for_manager(m, DAY))
     theirs_one = anchor_counts(A.raw_agenda_one(con, m_anchor, P_DAY))
     theirs_one_at_10 = anchor_counts(A.raw_agenda_one(con, m_anchor, p_anchor))
-    ours_all = summed(ops.agenda_for_everyone(DAY))
+    ours_all = summed(ops.agenda.for_everyone(DAY))
     theirs_all = anchor_counts(A.raw_agenda_all(con, P_DAY))
     same_one = all(ours_one[k] == theirs_one[k] for k in ("reactions", "calls", "debts"))
     same_all = all(ours_all[k] == theirs_all[k] for k in ("reactions", "calls", "debts"))
@@ -461,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
         {
             "anchor_raw": lambda: A.raw_agenda_one(con, m_anchor, P_DAY),
             "anchor_raw_at_10": lambda: A.raw_agenda_one(con, m_anchor, p_anchor),
-            "clientops": lambda: ops.daily_agenda(m, DAY),
+            "clientops": lambda: ops.agenda.for_manager(m, DAY),
         },
         repeat=a.repeat,
         min_time=a.min_time,
@@ -471,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
         {
             "anchor_raw": lambda: A.raw_agenda_all(con, P_DAY),
             "anchor_raw_at_10": lambda: A.raw_agenda_all(con, p_anchor),
-            "clientops": lambda: ops.agenda_for_everyone(DAY),
+            "clientops": lambda: ops.agenda.for_everyone(DAY),
         },
         repeat=a.repeat,
         min_time=0,

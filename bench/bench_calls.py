@@ -206,7 +206,7 @@ class Files:
         self._seq = 0
         ops = ClientOps(SQLiteStorage(self.template), host=host, clock=lambda: NOW)
         staff = a_staff()
-        ops.add_staff(staff)
+        ops.clients.add_staff(staff)
         ops.close()  # the last connection: WAL checkpointed, the -wal file removed
         assert not Path(f"{self.template}-wal").exists()
         self.last: dict[str, Path] = {}
@@ -226,7 +226,7 @@ def run_clientops(path: Path, calls: list[IncomingCall], host: PluginHost) -> No
     """What an application does: open the store, take the calls one by one."""
     ops = clientops.connect(f"sqlite:///{path}", host=host, clock=lambda: NOW)
     try:
-        handle = ops.handle_incoming_call
+        handle = ops.calls.handle_incoming
         for call in calls:
             handle(call, answered_by=ANSWERED_BY)
     finally:

@@ -12,7 +12,7 @@ managers 1..50) and ``gen_reactions`` (1-5 reactions per client, due within +-30
    for the two tables, a CHECKPOINT and opening the connection are setup, not timed); the
    order of the cases alternates from one repeat to the next:
 
-   * ``clientops``: ``ops.import_clients(csv_bytes)`` (detection, every row checked, phones
+   * ``clientops``: ``ops.clients.import_csv(csv_bytes)`` (detection, every row checked, phones
      parsed, cards built, one unit of work with COPY);
    * ``hand_psycopg`` (baseline): decode, ``csv.reader``, each phone parsed, validated and
      formatted E.164 with ``phonenumbers``, the same columns and JSON doc (``json.dumps`` of a
@@ -20,7 +20,7 @@ managers 1..50) and ``gen_reactions`` (1-5 reactions per client, due within +-30
 
 2. Agenda. ONE schema with n clients (``uow.add_clients``), one appeal per client and the
    workload's reactions (COPY, docs from ``clientops.adapters._sql.dump``), then ANALYZE. One
-   ``harness.compare`` times ``ops.due_reactions(EmployeeId("m7"), until=NOW)`` against the
+   ``harness.compare`` times ``ops.clients.due_reactions(EmployeeId("m7"), until=NOW)`` against the
    same SQL by hand on a kept-open psycopg connection with ``fetchall()``.
 
 Run:  python bench/bench_postgres.py [--n 100000] [--repeat 5] [--import-repeat 3]
@@ -243,7 +243,7 @@ def _public_url(url: str) -> str:
 def fresh_ops(server: Server, name: str, host: PluginHost) -> ClientOps:
     """ClientOps on a new schema (created and migrated) holding the staff."""
     ops = ClientOps(server.storage(name), host=host, clock=lambda: NOW)
-    ops.add_staff(a_staff())
+    ops.clients.add_staff(a_staff())
     return ops
 
 
@@ -251,7 +251,7 @@ def fresh_ops(server: Server, name: str, host: PluginHost) -> ClientOps:
 
 
 def run_clientops_import(ops: ClientOps, data: bytes) -> int:
-    report = ops.import_clients(data)
+    report = ops.clients.import_csv(data)
     if report.rejected or report.already_imported:
         raise SystemExit(
             f"bench_postgres: clientops rejected rows: {report.parsed.report(limit=5)}"
@@ -630,7 +630,7 @@ def bench_agenda(
                 return conn.execute(AGENDA_SQL, params).fetchall()
 
             def ours() -> tuple[Any, ...]:
-                return ops.due_reactions(MANAGER, until=NOW)
+                return ops.clients.due_reactions(MANAGER, until=NOW)
 
             got_hand = [row[0] for row in hand()]
             got_ours = [r.reaction_id for r in ours()]

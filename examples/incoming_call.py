@@ -43,7 +43,7 @@ def set_up(ops: clientops.ClientOps) -> None:
         Department(DepartmentId("tech_support"), "Техническая поддержка"),
         Department(DepartmentId("management"), "Менеджмент"),
     ):
-        ops.add_department(dept)
+        ops.clients.add_department(dept)
     for emp in (
         Employee(
             ANNA, "Смирнова Анна Сергеевна", "Анна", DepartmentId("client"), (Role.CLIENT_MANAGER,)
@@ -63,11 +63,11 @@ def set_up(ops: clientops.ClientOps) -> None:
             (Role.SALES_MANAGER,),
         ),
     ):
-        ops.add_employee(emp)
-    ops.add_absence(
+        ops.clients.add_employee(emp)
+    ops.clients.add_absence(
         Absence(EmployeeId("kuznetsova"), date(2025, 6, 16), date(2025, 6, 29), "отпуск")
     )
-    ops.add_client(
+    ops.clients.add(
         Client(
             id=ClientId(clientops.new_id()),
             name="ООО «Вектор»",
@@ -132,7 +132,7 @@ VIOLATIONS_RU = {
 
 
 def describe(ops: clientops.ClientOps, routing: CallRouting) -> list[str]:
-    staff = ops.staff()
+    staff = ops.clients.staff()
 
     def department(dept_id: DepartmentId | None) -> str:
         found = staff.department(dept_id) if dept_id else None
@@ -179,13 +179,13 @@ def main(argv: list[str] | None = None) -> int:
     with clientops.connect(f"sqlite:///{db}", clock=lambda: NOW) as ops:
         set_up(ops)
         for title, call in CALLS:
-            routing = ops.handle_incoming_call(call, answered_by=ANNA)
+            routing = ops.calls.handle_incoming(call, answered_by=ANNA)
             print(title)
             print("\n".join(describe(ops, routing)))
             print()
-        found = ops.find_clients(phone="+7 912 3456789")
+        found = ops.clients.find(phone="+7 912 3456789")
         print(f"Поиск по телефону +7 912 3456789: {', '.join(c.name for c in found)}")
-        found = ops.find_clients(name="ромашка ооо")
+        found = ops.clients.find(name="ромашка ооо")
         print(f"Поиск по названию «ромашка ооо»: {', '.join(c.name for c in found)}")
     print(f"База данных: {db}")
     return 0

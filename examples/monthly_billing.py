@@ -151,11 +151,11 @@ def main() -> None:
 
     clock = Clock(date(2026, 11, 2))
     with clientops.connect(f"sqlite:///{database}", policy=policy(), clock=clock) as ops:
-        ops.add_staff(staff())
+        ops.clients.add_staff(staff())
         ledger = _open_ledger(ops, out)
         cards: list[Client] = []
         for n, (name, inn) in enumerate(zip(NAMES, INNS, strict=True)):
-            card = ops.add_client(
+            card = ops.clients.add(
                 Client(
                     id=ClientId(f"c{n + 1:02d}"),
                     name=f"ООО «{name}»",
@@ -167,18 +167,20 @@ def main() -> None:
             )
             fee = Money(8000 + 1000 * (n % 4))
             start = date(2026, 11, 16) if n == 11 else date(2026, 1, 1)  # the last one is new
-            ops.add_subscription(Subscription(SubscriptionId(f"s{n + 1:02d}"), card.id, fee, start))
+            ops.billing.add_subscription(
+                Subscription(SubscriptionId(f"s{n + 1:02d}"), card.id, fee, start)
+            )
             cards.append(card)
 
         november = Month(2026, 11)
-        day = ops.plan_billing(november).issue_date
+        day = ops.billing.plan(november).issue_date
         print(f"Счета выставляются {day:%d.%m.%Y} (15-е — воскресенье)")
         clock.day = date(2026, 11, 13)
-        run = ops.run_billing(november, documents=out / "invoices")
+        run = ops.billing.run(november, documents=out / "invoices")
         print(run.summary())
         for invoice in run.issued[-2:]:
             print(f"  № {invoice.number}: {invoice.lines[0].name} — {invoice.total}")
-        print("Повторный запуск:", ops.run_billing(november).summary())
+        print("Повторный запуск:", ops.billing.run(november).summary())
 
         clock.day = date(2026, 11, 18)
         issued = {i.client_id: i for i in run.issued}
@@ -192,28 +194,28 @@ def main() -> None:
             ]
         )
         (out / "statement.txt").write_bytes(data)
-        report = ops.import_bank_statement(out / "statement.txt")
+        report = ops.billing.import_bank_statement(out / "statement.txt")
         print("Выписка:", report.summary())
         for credit in report.credits:
-            print(f"  переплата {credit.amount} — {ops.get_client(credit.client_id).name}")
+            print(f"  переплата {credit.amount} — {ops.clients.get(credit.client_id).name}")
         for payment in report.unmatched:
             print(f"  не опознан: {payment.amount}, ИНН {payment.payer_inn}, «{payment.purpose}»")
-        print("Та же выписка ещё раз:", ops.import_bank_statement(data).summary())
+        print("Та же выписка ещё раз:", ops.billing.import_bank_statement(data).summary())
 
         for day in (date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 23)):
             clock.day = day
-            reminders = ops.billing_reminders(day)
+            reminders = ops.billing.reminders(day)
             print(f"Напоминания {day:%d.%m} ({_weekday(day)}): {len(reminders.reactions)}")
             for reaction in reminders.reactions[:2]:
                 print(f"  {reaction.employee_id}: {reaction.topic}")
 
-        debtors = ops.debtors(date(2026, 11, 23))
+        debtors = ops.billing.debtors(date(2026, 11, 23))
         owed = sum((d.owed for d in debtors), Money(0))
         print(f"Должников: {len(debtors)}, долг {owed}")
-        listing = ops.debtors_list(date(2026, 11, 23), compiled_by="Смирнова А. С.")
-        (out / "debtors.docx").write_bytes(ops.render_document(listing))
+        listing = ops.billing.debtors_list(date(2026, 11, 23), compiled_by="Смирнова А. С.")
+        (out / "debtors.docx").write_bytes(ops.documents.render(listing))
         if ledger:
-            ops.deliver_outbox(limit=1000)
+            ops.outbox.deliver(limit=1000)
             print("Проводки записаны в", ledger)
     print("Файлы в", out)
 
@@ -223,7 +225,7 @@ def _open_ledger(ops: clientops.ClientOps, out: Path) -> Path | None:
     package to write; ``bean-check`` from the beancount package validates it)."""
     path = out / "ledger.beancount"
     path.unlink(missing_ok=True)
-    ops.open_accounting("beancount", path=path, company="ООО «Клиентский сервис»")
+    ops.billing.open_accounting("beancount", path=path, company="ООО «Клиентский сервис»")
     return path
 
 

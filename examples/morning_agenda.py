@@ -77,8 +77,8 @@ CLIENTS = (
 
 def print_agendas(ops: clientops.ClientOps, day: date) -> None:
     print(f"\n=== {day:%d.%m.%Y}, {('пн', 'вт', 'ср', 'чт', 'пт', 'сб', 'вс')[day.weekday()]} ===")
-    for agenda in ops.agenda_for_everyone(day):
-        person = ops.staff().employee(agenda.employee_id)
+    for agenda in ops.agenda.for_everyone(day):
+        person = ops.clients.staff().employee(agenda.employee_id)
         name = person.full_name if person else agenda.employee_id
         print(f"{name}: {len(agenda.items)} дел(а)")
         for line in agenda.lines(ops.policy.tz):
@@ -94,9 +94,9 @@ def main() -> None:
 
     clock = Clock()
     with clientops.connect(f"sqlite:///{path}", clock=clock) as ops:
-        ops.add_staff(staff())
+        ops.clients.add_staff(staff())
         for n, (key, name, manager, assigned, birthday) in enumerate(CLIENTS):
-            ops.add_client(
+            ops.clients.add(
                 Client(
                     id=ClientId(key),
                     name=name,
@@ -105,13 +105,13 @@ def main() -> None:
                     birthday=birthday,
                 )
             )
-            ops.assign_client(ClientId(key), manager, on=assigned)
+            ops.claims.assign_client(ClientId(key), manager, on=assigned)
 
         monday = date(2026, 11, 23)
         print_agendas(ops, monday)
 
         clock.now = datetime(2026, 11, 23, 11, 0, tzinfo=MOSCOW)
-        happy = ops.record_satisfaction(
+        happy = ops.claims.record_satisfaction(
             ClientId("romashka"),
             SatisfactionCall(
                 client_id=ClientId("romashka"),
@@ -126,7 +126,7 @@ def main() -> None:
         if letter is not None:
             print(f"\nРомашка довольна: просим рекомендательное письмо ({letter.client_name})")
         clock.now = datetime(2026, 11, 23, 11, 30, tzinfo=MOSCOW)
-        unhappy = ops.record_satisfaction(
+        unhappy = ops.claims.record_satisfaction(
             ClientId("vektor"),
             SatisfactionCall(
                 client_id=ClientId("vektor"),
@@ -148,20 +148,20 @@ def main() -> None:
         clock.now = datetime(2026, 11, 24, 8, 30, tzinfo=MOSCOW)
         print_agendas(ops, tuesday)
         clock.now = datetime(2026, 11, 24, 12, 0, tzinfo=MOSCOW)
-        ops.advance_claim(claim.id, FindCauses("Поставщик сдвинул отгрузку"), by=PETROV)
-        ops.advance_claim(claim.id, StartFix(FixKind.REPLACEMENT), by=PETROV)
+        ops.claims.advance(claim.id, FindCauses("Поставщик сдвинул отгрузку"), by=PETROV)
+        ops.claims.advance(claim.id, StartFix(FixKind.REPLACEMENT), by=PETROV)
 
         wednesday = tuesday + timedelta(days=1)
         clock.now = datetime(2026, 11, 25, 8, 30, tzinfo=MOSCOW)
         print_agendas(ops, wednesday)
         clock.now = datetime(2026, 11, 25, 16, 0, tzinfo=MOSCOW)
-        ops.advance_claim(claim.id, ResolveSatisfied("Замена и скидка 10 %"), by=ANNA)
-        figures = ops.claim_figures(monday, wednesday)
+        ops.claims.advance(claim.id, ResolveSatisfied("Замена и скидка 10 %"), by=ANNA)
+        figures = ops.claims.figures(monday, wednesday)
         print(
             f"\nПретензии за три дня: подано {figures.total.filed}, "
             f"удовлетворено {figures.total.resolved_satisfied}, сумма {figures.total.filed_money}"
         )
-        left = ops.daily_agenda(ANNA, wednesday).of_kind(clientops.AgendaKind.CLAIM)
+        left = ops.agenda.for_manager(ANNA, wednesday).of_kind(clientops.AgendaKind.CLAIM)
         print("Претензий на повестке Анны после решения:", len(left))
 
 

@@ -83,7 +83,7 @@ def set_up(ops: clientops.ClientOps) -> None:
         Department(DepartmentId("client"), "Клиентский отдел", head_id=ANNA),
         Department(DepartmentId("tech_support"), "Техническая поддержка"),
     ):
-        ops.add_department(dept)
+        ops.clients.add_department(dept)
     for emp in (
         Employee(
             ANNA,
@@ -109,7 +109,7 @@ def set_up(ops: clientops.ClientOps) -> None:
             (Role.SALES_MANAGER,),
         ),
     ):
-        ops.add_employee(emp)
+        ops.clients.add_employee(emp)
 
 
 def the_folder() -> ClientFolder:
@@ -153,12 +153,12 @@ def main() -> None:
         set_up(ops)
 
         print("1. Приём клиентской папки")
-        intake = ops.receive_folder(the_folder(), manager=ANNA)
+        intake = ops.onboarding.receive_folder(the_folder(), manager=ANNA)
         oid = intake.onboarding.id
         print(f"   клиент: {intake.client.name}, {intake.client.city} (карточка создана)")
         for problem in intake.check.nonconformities:
             print(f"   несоответствие: {problem.message}")
-        staff = ops.staff()
+        staff = ops.clients.staff()
         for reaction in intake.reactions:
             assert reaction.employee_id is not None
             person = staff.employee(reaction.employee_id)
@@ -167,10 +167,10 @@ def main() -> None:
 
         print("2. Подписи и печати: экземпляр подписан у руководителя")
         clock.now += timedelta(hours=2)
-        ops.complete_step(oid, OnboardingStep.CHECK_SIGNATURES, by=ANNA, note="подписан")
+        ops.onboarding.complete_step(oid, OnboardingStep.CHECK_SIGNATURES, by=ANNA, note="подписан")
 
         print("3. Курьер")
-        booked = ops.book_delivery(oid, by=ANNA)
+        booked = ops.onboarding.book_delivery(oid, by=ANNA)
         assert booked.delivery is not None
         quote = booked.delivery.quote
         print(
@@ -178,29 +178,29 @@ def main() -> None:
             f"{quote.days_min}–{quote.days_max} дн.; забор {booked.delivery.pickup_date:%d.%m.%Y}, "
             f"доставка до {booked.delivery.planned_date:%d.%m.%Y}"
         )
-        ops.deliver_outbox()
-        booking = ops.booking(oid)
+        ops.outbox.deliver()
+        booking = ops.onboarding.booking(oid)
         assert booking is not None
         print(f"   забор заказан: заказ {booking.order_id}, трек-номер {booking.tracking_number}")
 
         print("4. Приветственный звонок")
-        for line in ops.welcome_script(oid):
+        for line in ops.onboarding.welcome_script(oid):
             print(f"   — {line}")
         clock.now += timedelta(minutes=10)
-        ops.record_welcome_call(oid, by=ANNA, email="director@romashka.example")
+        ops.onboarding.record_welcome_call(oid, by=ANNA, email="director@romashka.example")
 
         print("5. Контакты на e-mail клиента")
-        ops.send_contacts(oid, by=ANNA)
-        ops.deliver_outbox()
+        ops.onboarding.send_contacts(oid, by=ANNA)
+        ops.outbox.deliver()
 
         print("6. Реакция на плановую дату доставки")
-        for reaction in ops.reactions_of(intake.client.id):
+        for reaction in ops.clients.reactions_of(intake.client.id):
             if reaction.employee_id == ANNA and not reaction.done:
                 due = reaction.due_at.astimezone(ops.policy.tz)
                 print(f"   {due:%d.%m.%Y %H:%M} — {reaction.topic}")
 
         print("7–10. Посылка")
-        onboarding = ops.onboarding(oid)
+        onboarding = ops.onboarding.get(oid)
         for item in onboarding.parcel:
             print(f"   [ ] {item.label} × {item.quantity} — {item.source}")
         for blocker in onboarding.parcel_blockers():
@@ -211,13 +211,13 @@ def main() -> None:
             OnboardingStep.PREPARE_BOOK,
             OnboardingStep.PREPARE_ACTS,
         ):
-            ops.complete_step(oid, step, by=ANNA)
-        onboarding = ops.onboarding(oid)
+            ops.onboarding.complete_step(oid, step, by=ANNA)
+        onboarding = ops.onboarding.get(oid)
         print(f"   посылка готова: {'да' if onboarding.parcel_ready else 'нет'}")
         print(f"   чек-лист закрыт: {'да' if onboarding.finished else 'нет'}")
 
         print("Документы и календарь")
-        for path in ops.export_onboarding(oid, out):
+        for path in ops.onboarding.export(oid, out):
             print(f"   {path}")
 
 

@@ -88,7 +88,7 @@ def set_up(ops: clientops.ClientOps) -> Client:
         Department(DepartmentId("management"), "Дирекция", head_id=EmployeeId("ivanov")),
         Department(DepartmentId("design"), "Дизайн-студия"),
     ):
-        ops.add_department(dept)
+        ops.clients.add_department(dept)
     for emp in (
         Employee(
             ANNA, "Смирнова Анна Сергеевна", "Анна", DepartmentId("client"), (Role.CLIENT_MANAGER,)
@@ -115,8 +115,8 @@ def set_up(ops: clientops.ClientOps) -> Client:
             (Role.SALES_MANAGER,),
         ),
     ):
-        ops.add_employee(emp)
-    return ops.add_client(
+        ops.clients.add_employee(emp)
+    return ops.clients.add(
         Client(
             id=ClientId(new_id()),
             name="ООО «Ромашка»",
@@ -155,7 +155,7 @@ def main() -> None:
     clock = Clock()
     with clientops.connect(f"sqlite:///{db}", clock=clock) as ops:
         client = set_up(ops)
-        staff = ops.staff()
+        staff = ops.clients.staff()
 
         def show(change: clientops.OrderChange, what: str) -> None:
             order = change.order
@@ -169,10 +169,10 @@ def main() -> None:
         def run(order_id: clientops.OrderId, *steps: tuple[str, Action]) -> None:
             for what, action in steps:
                 clock.tick()
-                show(ops.advance_order(order_id, action, by=ANNA), what)
+                show(ops.orders.advance(order_id, action, by=ANNA), what)
 
         print("Заказ 1: от заявки до закрытия сделки")
-        first = ops.open_order(
+        first = ops.orders.open(
             client.id,
             a_spec(
                 design="Календарь 2026", production=date(2025, 6, 20), delivery=date(2025, 6, 25)
@@ -194,9 +194,9 @@ def main() -> None:
         )
         print("   Попытка отгрузить заказ сейчас:")
         try:
-            ops.advance_order(oid, Ship(), by=ANNA)
+            ops.orders.advance(oid, Ship(), by=ANNA)
         except TransitionError as err:
-            stage = ops.order(oid).stage.label
+            stage = ops.orders.get(oid).stage.label
             print(f"      отказ: на этапе «{stage}» отгрузка невозможна ({err.reason})")
             print(f"      допустимые действия: {', '.join(err.allowed)}")
         run(
@@ -219,7 +219,7 @@ def main() -> None:
         )
 
         print("   Документы заказа:")
-        closed = ops.order(oid)
+        closed = ops.orders.get(oid)
         today = clock.now.date()
         request = order_request_for(
             closed, client_name=client.name, manager="Смирнова Анна Сергеевна", date=today
@@ -237,11 +237,11 @@ def main() -> None:
         )
         for name, document in (("zayavka-Z-101", request), ("schet-P-17", invoice)):
             path = out / f"{name}.docx"
-            path.write_bytes(ops.render_document(document))
+            path.write_bytes(ops.documents.render(document))
             print(f"      {path}")
 
         print("Заказ 2: брак и замена")
-        second = ops.open_order(
+        second = ops.orders.open(
             client.id,
             a_spec(
                 design="Буклет «Лето»", production=date(2025, 6, 27), delivery=date(2025, 6, 30)
@@ -271,12 +271,12 @@ def main() -> None:
             ("Контрольный образец", RecordControlSample("2 экземпляра", "архив, полка 4")),
             ("Качество принято", AcceptQuality()),
         )
-        replaced = ops.order(rid)
+        replaced = ops.orders.get(rid)
         print(f"   замен после брака: {replaced.replacements}")
 
         print("Заказ 3: повторный заказ на особых условиях")
         clock.tick(24)
-        third = ops.repeat_order(
+        third = ops.orders.repeat(
             oid,
             number="З-103",
             by=ANNA,
@@ -306,10 +306,10 @@ def main() -> None:
         )
 
         print("Сроки открытых заказов")
-        for order, missed in ops.overdue_orders(today=date(2025, 7, 1)):
+        for order, missed in ops.orders.overdue(today=date(2025, 7, 1)):
             for late in missed:
                 print(f"   {order.number}: просрочено ({late.kind.value}) на {late.days_late} дн.")
-        path = ops.export_order_calendar(out / "orders.ics")
+        path = ops.orders.export_calendar(out / "orders.ics")
         print(f"   календарь: {path}")
 
 

@@ -3,7 +3,7 @@
 Run it:  python examples/phone_line.py [--db clientops-demo/phone_line.db]
 
 The console adapter stands in for the company's PBX and prints what a PBX would do; every
-call event goes into the call log (``ClientOps.record_call_event``). The operator's screen
+call event goes into the call log (``ops.calls.record_event``). The operator's screen
 shows the caller's card and where the call should go (the ``clientops_incoming_call`` hook);
 the manager who answers routes the call by the rules of the incoming-call tutorial. Five calls:
 a client reaching its manager, a caller asking for a sales manager (put through), a missed
@@ -72,9 +72,9 @@ class OperatorScreen:
 
 
 def set_up(ops: clientops.ClientOps) -> None:
-    ops.add_department(Department(DepartmentId("client"), "Клиентский отдел", head_id=ANNA))
-    ops.add_department(Department(DepartmentId("sales"), "Отдел продаж", head_id=PETROV))
-    ops.add_employee(
+    ops.clients.add_department(Department(DepartmentId("client"), "Клиентский отдел", head_id=ANNA))
+    ops.clients.add_department(Department(DepartmentId("sales"), "Отдел продаж", head_id=PETROV))
+    ops.clients.add_employee(
         Employee(
             ANNA,
             "Смирнова Анна Сергеевна",
@@ -84,7 +84,7 @@ def set_up(ops: clientops.ClientOps) -> None:
             extension="101",
         )
     )
-    ops.add_employee(
+    ops.clients.add_employee(
         Employee(
             PETROV,
             "Петров Игорь Олегович",
@@ -94,7 +94,7 @@ def set_up(ops: clientops.ClientOps) -> None:
             extension="201",
         )
     )
-    ops.add_client(
+    ops.clients.add(
         Client(
             id=ClientId("romashka"),
             name="ООО «Ромашка»",
@@ -117,7 +117,7 @@ def main() -> None:
     host.register(OperatorScreen(), name="operator-screen")
     with clientops.connect(f"sqlite:///{path}", host=host, clock=clock) as ops:
         set_up(ops)
-        phone = ops.open_telephony(
+        phone = ops.telephony.open(
             "console",
             clock=clock,
             line="+74951234567",
@@ -138,7 +138,7 @@ def main() -> None:
         call = phone.incoming("+7 3822 55-66-77")
         phone.ring(call, "101")
         phone.answer(call, "101")
-        routing = ops.handle_incoming_call(
+        routing = ops.calls.handle_incoming(
             IncomingCall(
                 CallIntent.SALES_MANAGER,
                 caller_phone="+7 3822 55-66-77",
@@ -149,7 +149,7 @@ def main() -> None:
         print("    Анна:", " ".join(routing.script))
         assert routing.transfer_to is not None
         assert routing.transfer_to.employee_id == PETROV
-        ops.transfer_call(call, PETROV)
+        ops.telephony.transfer_call(call, PETROV)
         phone.ring(call, "201")
         phone.answer(call, "201")
         clock.wait(minutes=6)
@@ -161,15 +161,15 @@ def main() -> None:
         phone.ring(call, "101")
         clock.wait(seconds=25)
         phone.hang_up(call, CallStatus.NO_ANSWER)
-        missed = ops.call(call)
-        card = ops.get_client(missed.client_id) if missed.client_id else None
-        due = ops.due_reactions(ANNA, until=clock.now + timedelta(hours=1))
+        missed = ops.calls.get(call)
+        card = ops.clients.get(missed.client_id) if missed.client_id else None
+        due = ops.clients.due_reactions(ANNA, until=clock.now + timedelta(hours=1))
         print(f"    карточка: {card.name if card else '—'}; в плане Анны: {due[-1].topic}")
 
         clock.wait(minutes=20)
         print(f"{clock.now:%H:%M} — Анна перезванивает (click-to-call)")
-        placed = ops.click_to_call(ANNA, "+7 913 000-11-22", key=f"callback-{call}")
-        again = ops.click_to_call(ANNA, "+7 913 000-11-22", key=f"callback-{call}")
+        placed = ops.telephony.click_to_call(ANNA, "+7 913 000-11-22", key=f"callback-{call}")
+        again = ops.telephony.click_to_call(ANNA, "+7 913 000-11-22", key=f"callback-{call}")
         assert again == placed  # the same key never rings twice
         assert placed.call_id is not None
         phone.answer(placed.call_id)
@@ -184,7 +184,7 @@ def main() -> None:
         phone.hang_up(call, CallStatus.NO_ANSWER)
 
         print("Журнал звонков за утро:")
-        for entry in ops.call_log(date(2026, 11, 24)):
+        for entry in ops.calls.log(date(2026, 11, 24)):
             when = entry.at.astimezone(MOSCOW).strftime("%H:%M") if entry.at else "--:--"
             who = entry.employee_id or "—"
             outcome = entry.outcome.value if entry.outcome else "идёт"
@@ -192,7 +192,7 @@ def main() -> None:
                 f"  {when} {entry.direction.value if entry.direction else '?':8} "
                 f"{entry.outside_number!s:18} {outcome:9} {entry.talk_seconds or 0:4} с  {who}"
             )
-        figures = ops.call_figures(date(2026, 11, 24))
+        figures = ops.calls.figures(date(2026, 11, 24))
         total = figures.total
         print(
             f"Итого: звонков {total.calls}, отвечено {total.answered}, пропущено {total.missed}, "

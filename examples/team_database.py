@@ -102,33 +102,33 @@ def main() -> None:
     host.register(Mailer(), "mailer")
     with clientops.connect(url, host=host, clock=lambda: NOW) as ops:
         print(f"Хранилище: {ops.storage.name} ({url.split('?')[0]})")
-        ops.add_staff(staff())
+        ops.clients.add_staff(staff())
 
         print("\n1. Загрузка клиентов из таблицы (CSV из Excel, windows-1251):")
         data = SPREADSHEET.encode("cp1251")
-        report = ops.import_clients(data)
+        report = ops.clients.import_csv(data)
         print("  ", report.summary())
         for row in report.rejected:
             for reason in row.reasons:
                 print(f"   строка {row.line}, «{reason.path}»: {reason.message}")
 
         print("\n2. Тот же файл ещё раз:")
-        print("  ", ops.import_clients(data).summary())
+        print("  ", ops.clients.import_csv(data).summary())
 
         print("\n3. Анна и Олег одновременно открыли карточку «Ромашки»:")
-        (card,) = ops.find_clients(contract="Д-1001")
+        (card,) = ops.clients.find(contract="Д-1001")
         annas_copy, olegs_copy = card, card
-        saved = ops.update_client(attrs.evolve(annas_copy, emails=("info@romashka.ru",)))
+        saved = ops.clients.update(attrs.evolve(annas_copy, emails=("info@romashka.ru",)))
         print(f"   Анна сохранила e-mail (версия карточки {saved.version})")
         try:
-            ops.update_client(attrs.evolve(olegs_copy, city="Москва, Зеленоград"))
+            ops.clients.update(attrs.evolve(olegs_copy, city="Москва, Зеленоград"))
         except ConflictError as err:
             print(
                 f"   Олег получил отказ: карточку уже изменили (ждал версию {err.expected}, "
                 f"в базе {err.found}); перечитал и сохранил снова"
             )
-            fresh = ops.get_client(card.id)
-            saved = ops.update_client(attrs.evolve(fresh, city="Москва, Зеленоград"))
+            fresh = ops.clients.get(card.id)
+            saved = ops.clients.update(attrs.evolve(fresh, city="Москва, Зеленоград"))
         print(f"   в карточке и e-mail Анны, и город Олега: {saved.emails[0]}, {saved.city}")
 
         print("\n4. Приветственное письмо — через outbox, вместе с изменением карточки:")
@@ -144,9 +144,9 @@ def main() -> None:
                     now=NOW,
                 )
             )
-        delivery = ops.deliver_outbox()
+        delivery = ops.outbox.deliver()
         print(f"   доставлено: {len(delivery.delivered)}; повторно не отправляется:", end=" ")
-        print(len(ops.deliver_outbox().delivered))
+        print(len(ops.outbox.deliver().delivered))
 
         print("\n5. Утренний список Анны:")
         appeal = Appeal(
@@ -172,7 +172,7 @@ def main() -> None:
                         employee_id=ANNA,
                     )
                 )
-        for item in ops.due_reactions(ANNA, until=NOW + timedelta(hours=8)):
+        for item in ops.clients.due_reactions(ANNA, until=NOW + timedelta(hours=8)):
             mark = "ПРОСРОЧЕНО" if item.overdue(NOW) else "сегодня"
             due = item.due_at.astimezone(NOW.tzinfo).strftime("%d.%m %H:%M")
             print(f"   [{mark}] {due} {item.client_name}: {item.topic}")

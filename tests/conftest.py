@@ -28,7 +28,7 @@ def sqlite_ops(db_path: Path) -> Iterator[ClientOps]:
     storage = SQLiteStorage(db_path)
     ops = ClientOps(storage, host=PluginHost(entry_points=False), clock=lambda: T0)
     staff = a_staff()
-    ops.add_staff(staff)
+    ops.clients.add_staff(staff)
     yield ops
     ops.close()
 

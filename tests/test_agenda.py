@@ -46,7 +46,7 @@ def clock() -> Clock:
 @pytest.fixture
 def ops(db_path: Path, clock: Clock) -> Iterator[ClientOps]:
     with ClientOps(SQLiteStorage(db_path), host=PluginHost(entry_points=False), clock=clock) as ops:
-        ops.add_staff(a_staff())
+        ops.clients.add_staff(a_staff())
         yield ops
 
 
@@ -97,43 +97,49 @@ def test_overdue_first_then_by_kind_then_by_time() -> None:
 
 def test_each_source_on_the_agenda_with_its_reason(ops: ClientOps, clock: Clock) -> None:
     tz = ops.policy.tz
-    romashka = ops.add_client(
+    romashka = ops.clients.add(
         a_client(
             name="ООО «Ромашка»", manager_id=ANNA, inn="5501100012", birthday=date(1975, 11, 24)
         )
     )
-    lyutik = ops.add_client(a_client(name="ООО «Лютик»", manager_id=ANNA, inn="5501100020"))
-    theirs = ops.add_client(a_client(name="ООО «Чужой»", manager_id=PETROV))
+    lyutik = ops.clients.add(a_client(name="ООО «Лютик»", manager_id=ANNA, inn="5501100020"))
+    theirs = ops.clients.add(a_client(name="ООО «Чужой»", manager_id=PETROV))
     late = reaction_due(ops, romashka, clock.now - timedelta(days=1), "Выслать договор")
     soon = reaction_due(ops, lyutik, clock.now + timedelta(hours=4), "Согласовать макет")
     reaction_due(ops, lyutik, clock.now + timedelta(days=2), "Не сегодня")
-    ops.assign_client(lyutik.id, ANNA, on=date(2026, 11, 1))  # first call due 15.11
-    ops.add_subscription(
+    ops.claims.assign_client(lyutik.id, ANNA, on=date(2026, 11, 1))  # first call due 15.11
+    ops.billing.add_subscription(
         Subscription(SubscriptionId("s1"), romashka.id, Money("9000"), date(2026, 1, 1))
     )
     clock.to(date(2026, 11, 13))
-    ops.run_billing(Month(2026, 11))
+    ops.billing.run(Month(2026, 11))
     clock.to(date(2026, 11, 24))
-    ops.file_claim(
+    ops.claims.file(
         theirs.id,
         department_id=DepartmentId("sales"),
         source=ClaimSource.client_words("Привезли не тот цвет"),
         by=ANNA,
     )
-    claim = ops.file_claim(
+    claim = ops.claims.file(
         lyutik.id,
         department_id=DepartmentId("sales"),
         source=ClaimSource.client_words("Сорвали сроки"),
         by=ANNA,
     ).claim
-    contract = ops.add_service_contract(a_service_contract(romashka))
+    contract = ops.service.add_contract(a_service_contract(romashka))
     clock.to(date(2026, 11, 23))
-    visit = ops.request_emergency_visit(contract.id, problem="Не работает турникет", by=ANNA)
+    visit = ops.service.request_emergency_visit(
+        contract.id, problem="Не работает турникет", by=ANNA
+    )
     clock.to(date(2026, 11, 24))
-    training = ops.open_training(romashka.id, manager=ANNA, by=ANNA, topic="Работа с отчётами")
-    ops.schedule_training(training.id, starts_at=datetime(2026, 11, 24, 15, 0, tzinfo=tz), by=ANNA)
+    training = ops.service.open_training(
+        romashka.id, manager=ANNA, by=ANNA, topic="Работа с отчётами"
+    )
+    ops.service.schedule_training(
+        training.id, starts_at=datetime(2026, 11, 24, 15, 0, tzinfo=tz), by=ANNA
+    )
 
-    agenda = ops.daily_agenda(ANNA, date(2026, 11, 24))
+    agenda = ops.agenda.for_manager(ANNA, date(2026, 11, 24))
     kinds = [(i.kind, i.ref) for i in agenda.items]
     refs = {ref for _, ref in kinds}
     assert late in refs
@@ -167,31 +173,33 @@ def test_each_source_on_the_agenda_with_its_reason(ops: ClientOps, clock: Clock)
 def test_a_scheduled_reminder_and_the_billing_rule_give_one_item(
     ops: ClientOps, clock: Clock
 ) -> None:
-    card = ops.add_client(a_client(manager_id=ANNA, inn="5501100012"))
-    ops.add_subscription(
+    card = ops.clients.add(a_client(manager_id=ANNA, inn="5501100012"))
+    ops.billing.add_subscription(
         Subscription(SubscriptionId("s1"), card.id, Money("9000"), date(2026, 1, 1))
     )
     clock.to(date(2026, 11, 13))
-    ops.run_billing(Month(2026, 11))
+    ops.billing.run(Month(2026, 11))
     clock.to(date(2026, 11, 20))
-    before = ops.daily_agenda(ANNA).of_kind(AgendaKind.PAYMENT_REMINDER)
-    ops.billing_reminders(date(2026, 11, 20))
-    after = ops.daily_agenda(ANNA).of_kind(AgendaKind.PAYMENT_REMINDER)
+    before = ops.agenda.for_manager(ANNA).of_kind(AgendaKind.PAYMENT_REMINDER)
+    ops.billing.reminders(date(2026, 11, 20))
+    after = ops.agenda.for_manager(ANNA).of_kind(AgendaKind.PAYMENT_REMINDER)
     assert len(before) == len(after) == 1
     assert before[0].ref == after[0].ref == f"billing-reminder-{card.id}-2026-11-20"
-    assert ops.daily_agenda(ANNA, date(2026, 11, 19)).of_kind(AgendaKind.PAYMENT_REMINDER) == ()
+    assert (
+        ops.agenda.for_manager(ANNA, date(2026, 11, 19)).of_kind(AgendaKind.PAYMENT_REMINDER) == ()
+    )
     clock.to(date(2026, 11, 21))
-    saturday = ops.daily_agenda(ANNA, date(2026, 11, 21)).of_kind(AgendaKind.PAYMENT_REMINDER)
+    saturday = ops.agenda.for_manager(ANNA, date(2026, 11, 21)).of_kind(AgendaKind.PAYMENT_REMINDER)
     assert [(r.ref, r.overdue) for r in saturday] == [(after[0].ref, True)]  # none new today
 
 
 def test_holidays_are_greeted_on_the_working_day_before(ops: ClientOps) -> None:
-    eve = ops.daily_agenda(ANNA, date(2026, 11, 3))
+    eve = ops.agenda.for_manager(ANNA, date(2026, 11, 3))
     assert [i.why for i in eve.of_kind(AgendaKind.TOUCH)] == [
         "поздравить клиентов: День народного единства"
     ]
-    assert ops.daily_agenda(ANNA, date(2026, 11, 2)).of_kind(AgendaKind.TOUCH) == ()
-    new_year = ops.daily_agenda(ANNA, date(2026, 12, 30))  # the 31st is a day off in 2026
+    assert ops.agenda.for_manager(ANNA, date(2026, 11, 2)).of_kind(AgendaKind.TOUCH) == ()
+    new_year = ops.agenda.for_manager(ANNA, date(2026, 12, 30))  # the 31st is a day off in 2026
     assert [i.why for i in new_year.of_kind(AgendaKind.TOUCH)] == [
         "поздравить клиентов: Новогодние каникулы",
         "поздравить клиентов: Рождество Христово",
@@ -199,19 +207,23 @@ def test_holidays_are_greeted_on_the_working_day_before(ops: ClientOps) -> None:
 
 
 def test_a_leap_day_birthday_is_greeted_on_the_28th(ops: ClientOps) -> None:
-    card = ops.add_client(a_client(manager_id=ANNA, birthday=date(1992, 2, 29)))
+    card = ops.clients.add(a_client(manager_id=ANNA, birthday=date(1992, 2, 29)))
     # 2024, not 2028: the production calendar knows no days off of a year before its decree
-    touches = ops.daily_agenda(ANNA, date(2023, 2, 28)).of_kind(AgendaKind.TOUCH)
+    touches = ops.agenda.for_manager(ANNA, date(2023, 2, 28)).of_kind(AgendaKind.TOUCH)
     assert [t.client_id for t in touches] == [card.id]
-    assert ops.daily_agenda(ANNA, date(2024, 2, 28)).of_kind(AgendaKind.TOUCH) == ()
-    assert [t.client_id for t in ops.daily_agenda(ANNA, date(2024, 2, 29)).items] == [card.id]
+    assert ops.agenda.for_manager(ANNA, date(2024, 2, 28)).of_kind(AgendaKind.TOUCH) == ()
+    assert [t.client_id for t in ops.agenda.for_manager(ANNA, date(2024, 2, 29)).items] == [card.id]
 
 
 def test_the_satisfaction_cadence_runs_across_a_month_end(ops: ClientOps, clock: Clock) -> None:
-    card = ops.add_client(a_client(manager_id=ANNA))
-    ops.assign_client(card.id, ANNA, on=date(2026, 10, 20))  # first call due 03.11 (a working day)
-    assert ops.daily_agenda(ANNA, date(2026, 11, 2)).of_kind(AgendaKind.SATISFACTION_CALL) == ()
-    due = ops.daily_agenda(ANNA, date(2026, 11, 3)).of_kind(AgendaKind.SATISFACTION_CALL)
+    card = ops.clients.add(a_client(manager_id=ANNA))
+    ops.claims.assign_client(
+        card.id, ANNA, on=date(2026, 10, 20)
+    )  # first call due 03.11 (a working day)
+    assert (
+        ops.agenda.for_manager(ANNA, date(2026, 11, 2)).of_kind(AgendaKind.SATISFACTION_CALL) == ()
+    )
+    due = ops.agenda.for_manager(ANNA, date(2026, 11, 3)).of_kind(AgendaKind.SATISFACTION_CALL)
     assert [(i.client_id, i.due_on, i.overdue) for i in due] == [
         (card.id, date(2026, 11, 3), False)
     ]
@@ -222,18 +234,18 @@ def test_the_satisfaction_cadence_runs_across_a_month_end(ops: ClientOps, clock:
 
 def test_an_unknown_manager_or_department_is_an_error(ops: ClientOps) -> None:
     with pytest.raises(NotFoundError) as err:
-        ops.daily_agenda(EmployeeId("nobody"))
+        ops.agenda.for_manager(EmployeeId("nobody"))
     assert (err.value.kind, err.value.key) == ("employee", "nobody")
     with pytest.raises(NotFoundError):
-        ops.department_agenda(DepartmentId("nowhere"))
+        ops.agenda.for_department(DepartmentId("nowhere"))
 
 
 def test_a_department_and_everyone(ops: ClientOps, clock: Clock) -> None:
-    mine = ops.add_client(a_client(manager_id=ANNA))
+    mine = ops.clients.add(a_client(manager_id=ANNA))
     reaction_due(ops, mine, clock.now + timedelta(hours=1), "Позвонить")
-    department = ops.department_agenda(DepartmentId("client"))
+    department = ops.agenda.for_department(DepartmentId("client"))
     assert [a.employee_id for a in department] == [ANNA]
-    everyone = ops.agenda_for_everyone()
+    everyone = ops.agenda.for_everyone()
     assert [a.employee_id for a in everyone] == sorted(e.id for e in a_staff().employees)
     by_id: dict[str, Agenda] = {a.employee_id: a for a in everyone}
     assert [i.why for i in by_id[ANNA].items] == ["Позвонить"]
@@ -242,10 +254,10 @@ def test_a_department_and_everyone(ops: ClientOps, clock: Clock) -> None:
 
 def test_the_agenda_on_postgresql(postgres_url: str, clock: Clock) -> None:
     with clientops.connect(postgres_url, clock=clock) as ops:
-        ops.add_staff(a_staff())
-        card = ops.add_client(a_client(manager_id=ANNA, birthday=date(1980, 11, 24)))
-        ops.assign_client(card.id, ANNA, on=date(2026, 11, 1))
-        agenda = ops.daily_agenda(ANNA, date(2026, 11, 24))
+        ops.clients.add_staff(a_staff())
+        card = ops.clients.add(a_client(manager_id=ANNA, birthday=date(1980, 11, 24)))
+        ops.claims.assign_client(card.id, ANNA, on=date(2026, 11, 1))
+        agenda = ops.agenda.for_manager(ANNA, date(2026, 11, 24))
         assert [i.kind for i in agenda.items] == [AgendaKind.SATISFACTION_CALL, AgendaKind.TOUCH]
         assert attrs.evolve(agenda, items=()).employee_id == ANNA
 
@@ -263,27 +275,29 @@ def test_the_stored_agenda_is_in_the_order_of_build_agenda(
     satisfaction calls, reminders from the billing rule and from a scheduled reaction."""
     storage: Storage = SQLiteStorage(db_path) if store == "sqlite" else MemoryStorage()
     with ClientOps(storage, host=PluginHost(entry_points=False), clock=clock) as ops:
-        ops.add_staff(a_staff())
+        ops.clients.add_staff(a_staff())
         names = ["ООО «Яблоко»", "ООО «Арбуз»", "ООО «арбуз»", "ИП Ёлкин", "ООО «Арбуз»"]
         cards = [
-            ops.add_client(a_client(id=ClientId(f"c{9 - n}"), name=name, manager_id=ANNA))
+            ops.clients.add(a_client(id=ClientId(f"c{9 - n}"), name=name, manager_id=ANNA))
             for n, name in enumerate(names)
         ]
         same = clock.now - timedelta(hours=2)
         for n, card in enumerate(cards):
             reaction_due(ops, card, same, f"Одновременно {n}")
             reaction_due(ops, card, clock.now + timedelta(hours=n % 3), f"Сегодня {n}")
-            ops.assign_client(card.id, ANNA, on=date(2026, 11, 1) + timedelta(days=n % 3 * 3))
+            ops.claims.assign_client(
+                card.id, ANNA, on=date(2026, 11, 1) + timedelta(days=n % 3 * 3)
+            )
         for card in cards[:2]:
-            ops.add_subscription(
+            ops.billing.add_subscription(
                 Subscription(SubscriptionId(f"s-{card.id}"), card.id, Money(900), date(2026, 1, 1))
             )
         clock.to(date(2026, 11, 13))
-        ops.run_billing(Month(2026, 11))
+        ops.billing.run(Month(2026, 11))
         clock.to(date(2026, 11, 23))
-        ops.billing_reminders()  # one of the two reminders is scheduled as a reaction today
+        ops.billing.reminders()  # one of the two reminders is scheduled as a reaction today
         clock.to(date(2026, 11, 24), hour=12)
-        agenda = ops.daily_agenda(ANNA)
+        agenda = ops.agenda.for_manager(ANNA)
         kinds = {i.kind for i in agenda.items}
         assert {AgendaKind.REACTION, AgendaKind.SATISFACTION_CALL} <= kinds
         assert AgendaKind.PAYMENT_REMINDER in kinds
@@ -292,7 +306,7 @@ def test_the_stored_agenda_is_in_the_order_of_build_agenda(
             agenda
         )
         # and everyone's agenda is the same agendas
-        by_id = {a.employee_id: a for a in ops.agenda_for_everyone()}
+        by_id = {a.employee_id: a for a in ops.agenda.for_everyone()}
         assert by_id[ANNA] == agenda
 
 
@@ -300,14 +314,14 @@ def test_everyone_leaves_the_garbage_collector_as_it_found_it(ops: ClientOps) ->
     import gc
 
     assert gc.isenabled()
-    ops.agenda_for_everyone()
+    ops.agenda.for_everyone()
     assert gc.isenabled()
     with pytest.raises(NotFoundError):
-        ops.department_agenda(DepartmentId("nowhere"))
+        ops.agenda.for_department(DepartmentId("nowhere"))
     assert gc.isenabled()
     gc.disable()
     try:
-        ops.agenda_for_everyone()
+        ops.agenda.for_everyone()
         assert not gc.isenabled()  # the application's choice is kept
     finally:
         gc.enable()

@@ -114,8 +114,8 @@ def world(
 ) -> Iterator[World]:
     storage, dump = _open(request.param, tmp_path_factory.mktemp("bad"), request)
     ops = ClientOps(storage, host=PluginHost(entry_points=False), clock=lambda: T0)
-    ops.add_staff(a_staff())
-    card = ops.add_client(a_client(name="ООО «Ромашка»", city="Омск", contract_numbers=("12/25",)))
+    ops.clients.add_staff(a_staff())
+    card = ops.clients.add(a_client(name="ООО «Ромашка»", city="Омск", contract_numbers=("12/25",)))
     yield World(ops, card, dump)
     ops.close()
 
@@ -146,37 +146,64 @@ class _Wrong:
         return "<wrong>"
 
 
+def _services() -> dict[str, type]:
+    """The area services of ClientOps (``clients``, ``billing``…) by attribute name."""
+    ops = ClientOps(MemoryStorage(), host=PluginHost(entry_points=False), clock=lambda: T0)
+    try:
+        return {
+            name: type(value)
+            for name, value in vars(ops).items()
+            if not name.startswith("_")
+            and type(value).__module__.startswith("clientops._")
+            and name != "context"
+        }
+    finally:
+        ops.close()
+
+
+_SERVICES = _services()
+
+
 def _entry_points() -> list[str]:
     return sorted(
-        name
-        for name, member in inspect.getmembers(ClientOps, inspect.isfunction)
+        f"{area}.{name}"
+        for area, service in _SERVICES.items()
+        for name, member in inspect.getmembers(service, inspect.isfunction)
         if not name.startswith("_")
     )
 
 
+def _function(name: str) -> Any:
+    """The function of an entry point named ``area.method``."""
+    area, method = name.split(".")
+    return getattr(_SERVICES[area], method)
+
+
+def _bound(ops: ClientOps, name: str) -> Any:
+    area, method = name.split(".")
+    return getattr(getattr(ops, area), method)
+
+
 #: Entry points with no parameter a wrong type could be passed in: nothing to check.
 _NOTHING_TO_PASS = {
-    "agenda_for_everyone",
-    "close",
-    "staff",
-    "unmatched_payments",
-    "now",
-    "today",
-    "billing_reminders",
-    "debtors",
-    "payment_plan",
-    "check_visit_sla",
+    "agenda.for_everyone",
+    "clients.staff",
+    "billing.unmatched_payments",
+    "billing.reminders",
+    "billing.debtors",
+    "billing.payment_plan",
+    "service.check_visit_sla",
 }
 
 
 #: Parameters typed ``object`` whose callee names what it looked at instead.
-_ALSO_NAMED = {"render_document": ("kind",)}
+_ALSO_NAMED = {"documents.render": ("kind",)}
 
 
 def _wrong_call(name: str) -> tuple[dict[str, Any], tuple[str, ...]] | None:
     """Keyword arguments with a wrong value for every required checked parameter (or, with
     none required, for the first checked one), and the names of the wrong ones."""
-    function = getattr(ClientOps, name)
+    function = _function(name)
     checks = _checks_of(inspect.unwrap(function))
     parameters = [
         p
@@ -200,18 +227,18 @@ def test_every_entry_point_refuses_a_wrong_type_naming_the_parameter(
     if call is None:
         assert name in _NOTHING_TO_PASS or not any(
             p.default is p.empty
-            for p in inspect.signature(getattr(ClientOps, name)).parameters.values()
+            for p in inspect.signature(_function(name)).parameters.values()
             if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
         ), f"{name}: a required parameter cannot be checked"
         return
     kwargs, wrong = call
     positional_only = [
         p.name
-        for p in inspect.signature(getattr(ClientOps, name)).parameters.values()
+        for p in inspect.signature(_function(name)).parameters.values()
         if p.kind is p.POSITIONAL_ONLY and p.name != "self"
     ]
     args = [kwargs.pop(n) for n in positional_only if n in kwargs]
-    err = refused(world, lambda: getattr(world.ops, name)(*args, **kwargs))
+    err = refused(world, lambda: _bound(world.ops, name)(*args, **kwargs))
     named(err, *wrong, *_ALSO_NAMED.get(name, ()))
 
 
@@ -219,28 +246,28 @@ def test_every_entry_point_refuses_a_wrong_type_naming_the_parameter(
 
 
 def test_add_client_of_none(world: World) -> None:
-    named(refused(world, lambda: world.ops.add_client(None)), "client")  # type: ignore[arg-type]
+    named(refused(world, lambda: world.ops.clients.add(None)), "client")  # type: ignore[arg-type]
 
 
 def test_a_phone_given_as_a_string_names_the_field(world: World) -> None:
-    err = refused(world, lambda: world.ops.add_client(a_client(phones=("+79123456789",))))
+    err = refused(world, lambda: world.ops.clients.add(a_client(phones=("+79123456789",))))
     named(err, "phones[0]")
     assert "Attribute(" not in str(err)
 
 
 def test_a_phone_one_digit_short_is_not_stored(world: World) -> None:
     short = Phone("+7912345678")  # E.164 shape, but no such number
-    err = refused(world, lambda: world.ops.add_client(a_client(phones=(short,))))
+    err = refused(world, lambda: world.ops.clients.add(a_client(phones=(short,))))
     assert isinstance(err, InvalidPhoneError)
     assert err.value == "+7912345678"
     named(err, "phones[0]")
-    bad_update = lambda: world.ops.update_client(attrs.evolve(world.card, phones=(short,)))  # noqa: E731
+    bad_update = lambda: world.ops.clients.update(attrs.evolve(world.card, phones=(short,)))  # noqa: E731
     named(refused(world, bad_update), "phones[0]")
 
 
 @pytest.mark.parametrize("number", ["", "   ", "№", "Договор №"])
 def test_a_blank_contract_number_is_refused(world: World, number: str) -> None:
-    err = refused(world, lambda: world.ops.add_client(a_client(contract_numbers=(number,))))
+    err = refused(world, lambda: world.ops.clients.add(a_client(contract_numbers=(number,))))
     named(err, "contract_numbers[0]")
 
 
@@ -258,7 +285,7 @@ def test_a_blank_contract_number_is_refused(world: World, number: str) -> None:
 def test_text_every_store_could_not_keep_is_refused_first(
     world: World, field: str, value: str
 ) -> None:
-    err = refused(world, lambda: world.ops.add_client(a_client(**{field: value})))
+    err = refused(world, lambda: world.ops.clients.add(a_client(**{field: value})))
     named(err, field)
 
 
@@ -281,8 +308,8 @@ def test_any_name_with_a_nul_a_surrogate_or_a_control_is_refused(name: str) -> N
 
 
 def test_a_name_asked_for_with_a_surrogate_is_refused(world: World) -> None:
-    named(refused(world, lambda: world.ops.find_clients(name="Ромашка\ud800")), "name")
-    named(refused(world, lambda: world.ops.find_invoice("\x00")), "number")
+    named(refused(world, lambda: world.ops.clients.find(name="Ромашка\ud800")), "name")
+    named(refused(world, lambda: world.ops.billing.find_invoice("\x00")), "number")
 
 
 def test_a_long_topic_is_refused_before_any_store_sees_it(world: World) -> None:
@@ -293,7 +320,7 @@ def test_a_long_topic_is_refused_before_any_store_sees_it(world: World) -> None:
         city=world.card.city,
         topic="т" * 1840,
     )
-    err = refused(world, lambda: world.ops.handle_incoming_call(call, answered_by="anna"))
+    err = refused(world, lambda: world.ops.calls.handle_incoming(call, answered_by="anna"))
     named(err, "topic")
     assert f"at most {TOPIC_LENGTH}" in str(err)
 
@@ -306,7 +333,7 @@ def test_a_malformed_caller_phone_is_not_dropped_when_the_name_matches(world: Wo
         city=world.card.city,
         topic="Цены",
     )
-    err = refused(world, lambda: world.ops.handle_incoming_call(call, answered_by="anna"))
+    err = refused(world, lambda: world.ops.calls.handle_incoming(call, answered_by="anna"))
     named(err, "caller_phone")
 
 
@@ -315,24 +342,24 @@ def test_a_malformed_caller_phone_is_not_dropped_when_the_name_matches(world: Wo
 
 @pytest.mark.parametrize("batch", ["5", 0, -1, 2.0, True])
 def test_run_billing_batch(world: World, batch: object) -> None:
-    err = refused(world, lambda: world.ops.run_billing(Month(2025, 7), batch=batch))  # type: ignore[arg-type]
+    err = refused(world, lambda: world.ops.billing.run(Month(2025, 7), batch=batch))  # type: ignore[arg-type]
     named(err, "batch")
 
 
 @pytest.mark.parametrize("limit", ["5", 0, None])
 def test_deliver_outbox_limit(world: World, limit: object) -> None:
-    named(refused(world, lambda: world.ops.deliver_outbox(limit=limit)), "limit")  # type: ignore[arg-type]
+    named(refused(world, lambda: world.ops.outbox.deliver(limit=limit)), "limit")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
     "payload", [{"when": date(2025, 1, 1)}, {"x": float("nan")}, {"x": {1, 2}}, {"s": "\ud800"}]
 )
 def test_enqueue_a_payload_that_is_not_json(world: World, payload: dict[str, Any]) -> None:
-    named(refused(world, lambda: world.ops.enqueue("t", payload)), "payload")
+    named(refused(world, lambda: world.ops.outbox.enqueue("t", payload)), "payload")
 
 
 def test_enqueue_a_topic_with_a_nul(world: World) -> None:
-    named(refused(world, lambda: world.ops.enqueue("t\x00", {})), "topic")
+    named(refused(world, lambda: world.ops.outbox.enqueue("t\x00", {})), "topic")
 
 
 # --------------------------------------------------------------------------- money, statements
@@ -358,7 +385,7 @@ def test_a_statement_amount_money_cannot_hold_is_refused_on_its_line() -> None:
 
 
 def test_import_bank_statement_of_a_huge_amount_changes_nothing(world: World) -> None:
-    err = refused(world, lambda: world.ops.import_bank_statement(_statement_with("9" * 26)))
+    err = refused(world, lambda: world.ops.billing.import_bank_statement(_statement_with("9" * 26)))
     assert "Сумма" in str(err)
 
 
@@ -387,7 +414,7 @@ def test_a_closed_store_raises_a_storage_error(
     for kind in STORES:
         storage, _ = _open(kind, tmp_path, request)
         ops = ClientOps(storage, host=PluginHost(entry_points=False), clock=lambda: T0)
-        ops.add_staff(a_staff())
+        ops.clients.add_staff(a_staff())
         ops.close()
         with pytest.raises(StorageError, match="closed"):
-            ops.staff()
+            ops.clients.staff()

@@ -567,8 +567,8 @@ def test_plugins_draw_the_billing_documents_through_the_host() -> None:
         "Список должников на 20 ноября 2026 г."
     )
     with clientops.connect("memory://", host=host) as ops:
-        assert paragraphs(reopen(ops.render_document(an_invoice()))) == drawn
-        assert cells(reopen(ops.render_document(a_list())), 0) == DEBTORS_TABLE
+        assert paragraphs(reopen(ops.documents.render(an_invoice()))) == drawn
+        assert cells(reopen(ops.documents.render(a_list())), 0) == DEBTORS_TABLE
     assert seen == ["payment_invoice", "debtors_list", "payment_invoice", "debtors_list"]
 
 

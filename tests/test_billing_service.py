@@ -87,15 +87,15 @@ def open_ops(storage: clientops.ports.Storage, clock: Clock) -> ClientOps:
 @pytest.fixture
 def ops(db_path: Path, clock: Clock) -> Iterator[ClientOps]:
     with open_ops(SQLiteStorage(db_path), clock) as ops:
-        ops.add_staff(a_staff())
+        ops.clients.add_staff(a_staff())
         yield ops
 
 
 def subscribe(ops: ClientOps, count: int = 3, fee: str = "12000") -> list[Client]:
     cards = []
     for n in range(count):
-        card = ops.add_client(a_client(name=f"ООО «Клиент {n + 1}»", inn=INNS[n], manager_id=ANNA))
-        ops.add_subscription(
+        card = ops.clients.add(a_client(name=f"ООО «Клиент {n + 1}»", inn=INNS[n], manager_id=ANNA))
+        ops.billing.add_subscription(
             Subscription(SubscriptionId(f"s{n + 1}"), card.id, Money(fee), date(2026, 1, 1))
         )
         cards.append(card)
@@ -155,7 +155,7 @@ def test_the_run_issues_one_invoice_per_subscription_on_the_friday_before_a_sund
     ops: ClientOps, tmp_path: Path
 ) -> None:
     cards = subscribe(ops)
-    run = ops.run_billing(NOVEMBER, documents=tmp_path / "invoices")
+    run = ops.billing.run(NOVEMBER, documents=tmp_path / "invoices")
     assert [i.number for i in run.issued] == ["2026-00001", "2026-00002", "2026-00003"]
     assert {i.issue_date for i in run.issued} == {date(2026, 11, 13)}
     assert {i.client_id for i in run.issued} == {c.id for c in cards}
@@ -171,15 +171,15 @@ def test_the_run_issues_one_invoice_per_subscription_on_the_friday_before_a_sund
     assert "Абонентское обслуживание за ноябрь 2026 г." in text
     assert "Двенадцать тысяч рублей 00 копеек" in text
     assert INNS[0] in text
-    assert ops.invoices_of(cards[0].id) == (run.issued[0],)
+    assert ops.billing.invoices_of(cards[0].id) == (run.issued[0],)
     assert "выставлено 3" in run.summary()
 
 
 def test_a_second_run_issues_nothing_and_changes_nothing(ops: ClientOps, db_path: Path) -> None:
     subscribe(ops)
-    ops.run_billing(NOVEMBER)
+    ops.billing.run(NOVEMBER)
     before = dump(db_path)
-    again = ops.run_billing(NOVEMBER)
+    again = ops.billing.run(NOVEMBER)
     assert again.issued == ()
     assert again.already_issued == 3
     assert {s.reason for s in again.plan.skipped} == {SkipReason.ALREADY_ISSUED}
@@ -188,33 +188,33 @@ def test_a_second_run_issues_nothing_and_changes_nothing(ops: ClientOps, db_path
 
 def test_an_interrupted_run_finishes_the_rest_without_doubles(db_path: Path, clock: Clock) -> None:
     with open_ops(SQLiteStorage(db_path), clock) as ops:
-        ops.add_staff(a_staff())
+        ops.clients.add_staff(a_staff())
         cards = subscribe(ops, count=5)
     # the store fails on the 4th invoice: the first batch of 2 is kept, the second is not
     failing = FailingStorage(SQLiteStorage(db_path), "add_invoice", after=3)
     with open_ops(failing, clock) as ops, pytest.raises(StorageError):
-        ops.run_billing(NOVEMBER, batch=2)
+        ops.billing.run(NOVEMBER, batch=2)
     with open_ops(SQLiteStorage(db_path), clock) as ops:
-        assert len(ops.plan_billing(NOVEMBER).to_issue) == 3
-        rest = ops.run_billing(NOVEMBER, batch=2)
+        assert len(ops.billing.plan(NOVEMBER).to_issue) == 3
+        rest = ops.billing.run(NOVEMBER, batch=2)
         assert [i.number for i in rest.issued] == ["2026-00003", "2026-00004", "2026-00005"]
         assert rest.already_issued == 2
-        per_card = [ops.invoices_of(card.id) for card in cards]
+        per_card = [ops.billing.invoices_of(card.id) for card in cards]
         assert [len(found) for found in per_card] == [1, 1, 1, 1, 1]
         assert sorted(found[0].number for found in per_card) == [
             f"2026-0000{n}" for n in range(1, 6)
         ]
-        assert ops.run_billing(NOVEMBER).issued == ()
+        assert ops.billing.run(NOVEMBER).issued == ()
 
 
 def test_a_paused_or_ended_subscription_is_skipped_with_its_reason(ops: ClientOps) -> None:
-    card = ops.add_client(a_client(inn=INNS[0]))
-    ops.add_subscription(
+    card = ops.clients.add(a_client(inn=INNS[0]))
+    ops.billing.add_subscription(
         Subscription(
             SubscriptionId("ended"), card.id, Money("5000"), date(2025, 1, 1), end=date(2026, 9, 30)
         )
     )
-    run = ops.run_billing(NOVEMBER)
+    run = ops.billing.run(NOVEMBER)
     assert run.issued == ()
     assert [(s.subscription_id, s.reason) for s in run.plan.skipped] == [
         ("ended", SkipReason.NOT_ACTIVE)
@@ -228,7 +228,7 @@ def test_a_statement_pays_by_number_then_by_inn_and_amount_and_keeps_credit(
     ops: ClientOps, clock: Clock, db_path: Path
 ) -> None:
     cards = subscribe(ops, count=4)
-    issued = ops.run_billing(NOVEMBER).issued
+    issued = ops.billing.run(NOVEMBER).issued
     clock.to(date(2026, 11, 18))
     data = statement(
         [
@@ -252,36 +252,38 @@ def test_a_statement_pays_by_number_then_by_inn_and_amount_and_keeps_credit(
             {"number": "104", "amount": "777.00", "inn": "5501100157", "purpose": "Возврат займа"},
         ]
     )
-    report = ops.import_bank_statement(data)
+    report = ops.billing.import_bank_statement(data)
     assert len(report.payments) == 4
     assert [p.amount for p in report.unmatched] == [Money("777.00")]
-    statuses = [ops.invoice(i.id).status for i in issued]
+    statuses = [ops.billing.invoice(i.id).status for i in issued]
     assert statuses == [
         InvoiceStatus.PAID,
         InvoiceStatus.PAID,
         InvoiceStatus.PAID,
         InvoiceStatus.ISSUED,
     ]
-    assert [(c.client_id, c.amount) for c in ops.credits()] == [(cards[2].id, Money("3000.00"))]
-    assert [p.amount for p in ops.unmatched_payments()] == [Money("777.00")]
+    assert [(c.client_id, c.amount) for c in ops.billing.credits()] == [
+        (cards[2].id, Money("3000.00"))
+    ]
+    assert [p.amount for p in ops.billing.unmatched_payments()] == [Money("777.00")]
     # the same file again: nothing at all
     before = dump(db_path)
-    again = ops.import_bank_statement(data)
+    again = ops.billing.import_bank_statement(data)
     assert again.already_imported
     assert dump(db_path) == before
     # a person assigns the unknown payment: it pays part of the fourth invoice
-    assigned = ops.assign_payment(report.unmatched[0].id, cards[3].id)
+    assigned = ops.billing.assign_payment(report.unmatched[0].id, cards[3].id)
     assert assigned.client_id == cards[3].id
-    fourth = ops.invoice(issued[3].id)
+    fourth = ops.billing.invoice(issued[3].id)
     assert (fourth.status, fourth.paid) == (InvoiceStatus.PARTLY_PAID, Money("777.00"))
-    assert ops.unmatched_payments() == ()
+    assert ops.billing.unmatched_payments() == ()
     with pytest.raises(ValidationError):
-        ops.assign_payment(report.unmatched[0].id, cards[3].id)
+        ops.billing.assign_payment(report.unmatched[0].id, cards[3].id)
 
 
 def test_an_overlapping_statement_counts_a_payment_once(ops: ClientOps, clock: Clock) -> None:
     subscribe(ops, count=1)
-    invoice = ops.run_billing(NOVEMBER).issued[0]
+    invoice = ops.billing.run(NOVEMBER).issued[0]
     clock.to(date(2026, 11, 18))
     paid = {
         "number": "7",
@@ -289,11 +291,11 @@ def test_an_overlapping_statement_counts_a_payment_once(ops: ClientOps, clock: C
         "inn": INNS[0],
         "purpose": f"Оплата счета {invoice.number}",
     }
-    ops.import_bank_statement(statement([paid]))
-    second = ops.import_bank_statement(statement([paid], encoding="utf-8"))
+    ops.billing.import_bank_statement(statement([paid]))
+    second = ops.billing.import_bank_statement(statement([paid], encoding="utf-8"))
     assert not second.already_imported  # another file…
     assert len(second.repeated) == 1  # …repeating a payment already applied
-    assert ops.invoice(invoice.id).paid == Money("6000.00")
+    assert ops.billing.invoice(invoice.id).paid == Money("6000.00")
 
 
 @pytest.mark.parametrize("amount", ["12,5", "-3", "", "12.345"])
@@ -301,7 +303,7 @@ def test_a_malformed_statement_is_refused_whole_naming_the_line(
     ops: ClientOps, db_path: Path, amount: str
 ) -> None:
     subscribe(ops, count=1)
-    ops.run_billing(NOVEMBER)
+    ops.billing.run(NOVEMBER)
     good = {
         "number": "1",
         "amount": "12000.00",
@@ -311,7 +313,7 @@ def test_a_malformed_statement_is_refused_whole_naming_the_line(
     bad = {**good, "number": "2", "amount": amount}
     before = dump(db_path)
     with pytest.raises(ValidationError) as err:
-        ops.import_bank_statement(statement([good, bad]))
+        ops.billing.import_bank_statement(statement([good, bad]))
     # the header is 9 lines, a document 12: the second one's Сумма is line 25
     assert [e.path for e in err.value.errors] == ["line 25: Сумма"]
     assert dump(db_path) == before
@@ -322,16 +324,16 @@ def test_a_malformed_statement_is_refused_whole_naming_the_line(
 
 def test_reminders_from_the_20th_on_working_days_until_paid(ops: ClientOps, clock: Clock) -> None:
     cards = subscribe(ops, count=2)
-    issued = ops.run_billing(NOVEMBER).issued
-    assert ops.billing_reminders(date(2026, 11, 19)).reactions == ()
-    friday = ops.billing_reminders(date(2026, 11, 20))
+    issued = ops.billing.run(NOVEMBER).issued
+    assert ops.billing.reminders(date(2026, 11, 19)).reactions == ()
+    friday = ops.billing.reminders(date(2026, 11, 20))
     assert sorted(r.client_id for r in friday.reactions) == sorted(c.id for c in cards)
     assert all(r.kind is ReactionKind.OUTGOING_CALL for r in friday.reactions)
     assert all(r.employee_id == ANNA for r in friday.reactions)
-    assert ops.billing_reminders(date(2026, 11, 20)).reactions == ()  # once a day
-    assert ops.billing_reminders(date(2026, 11, 21)).reactions == ()  # Saturday
+    assert ops.billing.reminders(date(2026, 11, 20)).reactions == ()  # once a day
+    assert ops.billing.reminders(date(2026, 11, 21)).reactions == ()  # Saturday
     clock.to(date(2026, 11, 22))
-    ops.import_bank_statement(
+    ops.billing.import_bank_statement(
         statement(
             [
                 {
@@ -343,22 +345,22 @@ def test_reminders_from_the_20th_on_working_days_until_paid(ops: ClientOps, cloc
             ]
         )
     )
-    monday = ops.billing_reminders(date(2026, 11, 23))
+    monday = ops.billing.reminders(date(2026, 11, 23))
     assert [r.client_id for r in monday.reactions] == [cards[1].id]
-    assert [r.id for r in ops.reactions_of(cards[1].id)] == [
+    assert [r.id for r in ops.clients.reactions_of(cards[1].id)] == [
         r.id for r in (*friday.reactions, *monday.reactions) if r.client_id == cards[1].id
     ]
 
 
 def test_debtors_and_their_list(ops: ClientOps) -> None:
     cards = subscribe(ops, count=2)
-    ops.run_billing(NOVEMBER)
-    found = ops.debtors(date(2026, 11, 25))
+    ops.billing.run(NOVEMBER)
+    found = ops.billing.debtors(date(2026, 11, 25))
     assert sorted(d.client_id for d in found) == sorted(c.id for c in cards)
     assert all(d.owed == Money("12000") for d in found)
     assert all(d.days_overdue > 0 for d in found)
-    listing = ops.debtors_list(date(2026, 11, 25), compiled_by="Смирнова А. С.")
-    text = docx_text(ops.render_document(listing))
+    listing = ops.billing.debtors_list(date(2026, 11, 25), compiled_by="Смирнова А. С.")
+    text = docx_text(ops.documents.render(listing))
     assert "ООО «Клиент 1»" in text
     assert "Смирнова Анна Сергеевна" in text
     assert "24000" in text.replace(" ", "").replace("\xa0", "")
@@ -371,38 +373,38 @@ def test_a_changed_fee_gives_a_corrected_invoice_never_an_edit(
     ops: ClientOps, clock: Clock
 ) -> None:
     subscribe(ops, count=1)
-    original = ops.run_billing(NOVEMBER).issued[0]
+    original = ops.billing.run(NOVEMBER).issued[0]
     clock.to(date(2026, 11, 16))
-    corrected = ops.correct_invoice(original.id, fee=Money("10000"))
+    corrected = ops.billing.correct_invoice(original.id, fee=Money("10000"))
     assert corrected.original.status is InvoiceStatus.CORRECTED
-    assert ops.invoice(original.id).status is InvoiceStatus.CORRECTED
-    new = ops.invoice(corrected.correction.id)
+    assert ops.billing.invoice(original.id).status is InvoiceStatus.CORRECTED
+    new = ops.billing.invoice(corrected.correction.id)
     assert (new.number, new.total, new.corrects) == ("2026-00002", Money("10000"), original.id)
-    text = docx_text(ops.render_document(ops.invoice_document(new.id)))
+    text = docx_text(ops.documents.render(ops.billing.invoice_document(new.id)))
     assert "взамен счёта № 2026-00001" in text
     with pytest.raises(TransitionError):
-        ops.correct_invoice(original.id, fee=Money("9000"))
+        ops.billing.correct_invoice(original.id, fee=Money("9000"))
     # the next run does not issue November again
-    assert ops.run_billing(NOVEMBER).issued == ()
+    assert ops.billing.run(NOVEMBER).issued == ()
 
 
 def test_a_fee_change_in_the_middle_of_the_month_bills_from_the_next(
     ops: ClientOps, clock: Clock
 ) -> None:
     card = subscribe(ops, count=1)[0]
-    subscription = ops.subscriptions_of(card.id)[0]
-    ops.update_subscription(
+    subscription = ops.billing.subscriptions_of(card.id)[0]
+    ops.billing.update_subscription(
         attrs.evolve(subscription, fee_changes=(FeeChange(date(2026, 11, 20), Money("15000")),))
     )
-    assert ops.run_billing(NOVEMBER).issued[0].total == Money("12000")
-    clock.to(ops.billing_date(Month(2026, 12)))
-    assert ops.run_billing(Month(2026, 12)).issued[0].total == Money("15000")
+    assert ops.billing.run(NOVEMBER).issued[0].total == Money("12000")
+    clock.to(ops.billing.billing_date(Month(2026, 12)))
+    assert ops.billing.run(Month(2026, 12)).issued[0].total == Money("15000")
 
 
 def test_a_lost_invoice_is_sent_again_as_a_duplicate(ops: ClientOps) -> None:
     subscribe(ops, count=1)
-    invoice = ops.run_billing(NOVEMBER).issued[0]
-    sent, data = ops.send_duplicate(invoice.id, to="buh@romashka.ru", by=ANNA)
+    invoice = ops.billing.run(NOVEMBER).issued[0]
+    sent, data = ops.billing.send_duplicate(invoice.id, to="buh@romashka.ru", by=ANNA)
     assert len(sent.duplicates) == 1
     assert sent.number == invoice.number
     assert sent.total == invoice.total
@@ -413,21 +415,21 @@ def test_a_lost_invoice_is_sent_again_as_a_duplicate(ops: ClientOps) -> None:
 
 def test_invoice_documents_need_the_company_details(db_path: Path, clock: Clock) -> None:
     with ClientOps(SQLiteStorage(db_path), clock=clock) as ops:
-        ops.add_staff(a_staff())
+        ops.clients.add_staff(a_staff())
         subscribe(ops, count=1)
         with pytest.raises(ValidationError) as err:
-            ops.run_billing(NOVEMBER, documents=db_path.parent / "out")
+            ops.billing.run(NOVEMBER, documents=db_path.parent / "out")
         assert [e.path for e in err.value.errors] == ["billing.supplier", "billing.bank"]
-        assert ops.plan_billing(NOVEMBER).to_issue  # nothing was issued
+        assert ops.billing.plan(NOVEMBER).to_issue  # nothing was issued
 
 
 def test_reads_name_what_is_missing(ops: ClientOps) -> None:
     with pytest.raises(NotFoundError):
-        ops.invoice(clientops.billing.InvoiceId("nope"))
+        ops.billing.invoice(clientops.billing.InvoiceId("nope"))
     with pytest.raises(NotFoundError):
-        ops.subscriptions_of(ClientId("nobody"))
+        ops.billing.subscriptions_of(ClientId("nobody"))
     with pytest.raises(NotFoundError):
-        ops.add_subscription(
+        ops.billing.add_subscription(
             Subscription(SubscriptionId("x"), ClientId("nobody"), Money("1"), date(2026, 1, 1))
         )
 
@@ -436,20 +438,20 @@ def test_reads_name_what_is_missing(ops: ClientOps) -> None:
 
 
 def test_a_supplier_bill_from_request_to_paid(ops: ClientOps, clock: Clock) -> None:
-    bill = ops.request_supplier_bill("ООО «Картридж»", "Картриджи для принтера")
-    entered = ops.enter_supplier_bill(
+    bill = ops.billing.request_supplier_bill("ООО «Картридж»", "Картриджи для принтера")
+    entered = ops.billing.enter_supplier_bill(
         bill.id, number="П-19", amount=Money("8400"), due_date=date(2026, 11, 20)
     )
     assert entered.status is SupplierBillStatus.PLANNED
-    plan = ops.payment_plan(date(2026, 11, 14))
+    plan = ops.billing.payment_plan(date(2026, 11, 14))
     assert [(r.bill.supplier, r.bill.amount) for r in plan.rows] == [
         ("ООО «Картридж»", Money("8400"))
     ]
-    ops.set_supplier_payment_task(bill.id, to=EmployeeId("ivanov"))
-    paid = ops.mark_supplier_bill_paid(bill.id, on=date(2026, 11, 19))
+    ops.billing.set_supplier_payment_task(bill.id, to=EmployeeId("ivanov"))
+    paid = ops.billing.mark_supplier_bill_paid(bill.id, on=date(2026, 11, 19))
     assert paid.status is SupplierBillStatus.PAID
     with pytest.raises(TransitionError):
-        ops.mark_supplier_bill_paid(bill.id)
+        ops.billing.mark_supplier_bill_paid(bill.id)
 
 
 # ------------------------------------------------------------------------- PostgreSQL
@@ -457,12 +459,12 @@ def test_a_supplier_bill_from_request_to_paid(ops: ClientOps, clock: Clock) -> N
 
 def test_billing_on_postgresql(postgres_url: str, clock: Clock) -> None:
     with clientops.connect(postgres_url, policy=POLICY, clock=clock) as ops:
-        ops.add_staff(a_staff())
+        ops.clients.add_staff(a_staff())
         subscribe(ops, count=3)
-        assert len(ops.run_billing(NOVEMBER).issued) == 3
-        assert ops.run_billing(NOVEMBER).issued == ()
+        assert len(ops.billing.run(NOVEMBER).issued) == 3
+        assert ops.billing.run(NOVEMBER).issued == ()
         clock.to(date(2026, 11, 18))
-        report = ops.import_bank_statement(
+        report = ops.billing.import_bank_statement(
             statement(
                 [
                     {
@@ -475,8 +477,8 @@ def test_billing_on_postgresql(postgres_url: str, clock: Clock) -> None:
             )
         )
         assert report.unmatched == ()
-        assert len(ops.debtors(date(2026, 11, 25))) == 2
-        assert ops.import_bank_statement(
+        assert len(ops.billing.debtors(date(2026, 11, 25))) == 2
+        assert ops.billing.import_bank_statement(
             statement(
                 [
                     {
@@ -497,22 +499,22 @@ def test_a_client_without_a_subscription_is_invoiced_by_hand_only(
     ops: ClientOps, db_path: Path
 ) -> None:
     subscribe(ops, count=1)
-    ops.run_billing(NOVEMBER)
-    card = ops.add_client(a_client(name="ООО «Разовый»", inn=INNS[4]))
-    assert ops.run_billing(NOVEMBER).issued == ()  # no subscription: not billed by a run
+    ops.billing.run(NOVEMBER)
+    card = ops.clients.add(a_client(name="ООО «Разовый»", inn=INNS[4]))
+    assert ops.billing.run(NOVEMBER).issued == ()  # no subscription: not billed by a run
     line = InvoiceLine(name="Турникет", unit="шт", quantity=Decimal(1), price=Money("45000"))
-    invoice = ops.issue_invoice(card.id, [line])
+    invoice = ops.billing.issue_invoice(card.id, [line])
     assert (invoice.number, invoice.subscription_id, invoice.total) == (
         "2026-00002",
         None,
         Money("45000"),
     )
-    assert ops.invoices_of(card.id) == (invoice,)
+    assert ops.billing.invoices_of(card.id) == (invoice,)
     before = dump(db_path)
     with pytest.raises(NotFoundError):
-        ops.issue_invoice(ClientId("nobody"), [line])
+        ops.billing.issue_invoice(ClientId("nobody"), [line])
     with pytest.raises(clientops.DuplicateError):
-        ops.issue_invoice(card.id, [line], number="2026-00001")
+        ops.billing.issue_invoice(card.id, [line], number="2026-00001")
     assert dump(db_path) == before
 
 
@@ -528,9 +530,9 @@ def test_payments_fetched_from_a_statement_folder_are_applied_once(
     inbox.mkdir()
     folder = StatementFolder(inbox)
     with ClientOps(SQLiteStorage(db_path), policy=POLICY, clock=clock, accounting=folder) as ops:
-        ops.add_staff(a_staff())
+        ops.clients.add_staff(a_staff())
         subscribe(ops, count=2)
-        issued = ops.run_billing(NOVEMBER).issued
+        issued = ops.billing.run(NOVEMBER).issued
         clock.to(date(2026, 11, 18))
         (inbox / "2026-11-18.txt").write_bytes(
             statement(
@@ -544,12 +546,14 @@ def test_payments_fetched_from_a_statement_folder_are_applied_once(
                 ]
             )
         )
-        first = ops.fetch_payments(date(2026, 11, 1))
+        first = ops.billing.fetch_payments(date(2026, 11, 1))
         assert [len(batch.payments) for batch in first] == [1]
-        assert ops.invoice(issued[1].id).status is InvoiceStatus.PAID
-        assert ops.invoice(issued[0].id).status is InvoiceStatus.ISSUED
+        assert ops.billing.invoice(issued[1].id).status is InvoiceStatus.PAID
+        assert ops.billing.invoice(issued[0].id).status is InvoiceStatus.ISSUED
         before = dump(db_path)
-        assert all(batch.already_imported for batch in ops.fetch_payments(date(2026, 11, 1)))
+        assert all(
+            batch.already_imported for batch in ops.billing.fetch_payments(date(2026, 11, 1))
+        )
         assert dump(db_path) == before
 
 
@@ -561,15 +565,15 @@ def test_invoices_corrections_and_payments_reach_a_ledger_bean_check_accepts(
 
     ledger = tmp_path / "books.beancount"
     with open_ops(SQLiteStorage(db_path), clock) as ops:
-        ops.add_staff(a_staff())
-        ops.open_accounting("beancount", path=ledger, company="ООО «Клиентский сервис»")
+        ops.clients.add_staff(a_staff())
+        ops.billing.open_accounting("beancount", path=ledger, company="ООО «Клиентский сервис»")
         subscribe(ops, count=3)
-        issued = ops.run_billing(NOVEMBER).issued
+        issued = ops.billing.run(NOVEMBER).issued
         clock.to(date(2026, 11, 16))
-        ops.correct_invoice(issued[2].id, fee=Money("10000"))
-        ops.cancel_invoice(issued[1].id)
+        ops.billing.correct_invoice(issued[2].id, fee=Money("10000"))
+        ops.billing.cancel_invoice(issued[1].id)
         clock.to(date(2026, 11, 18))
-        ops.import_bank_statement(
+        ops.billing.import_bank_statement(
             statement(
                 [
                     {
@@ -581,10 +585,10 @@ def test_invoices_corrections_and_payments_reach_a_ledger_bean_check_accepts(
                 ]
             )
         )
-        report = ops.deliver_outbox(limit=100)
+        report = ops.outbox.deliver(limit=100)
         assert report.dead == ()
         assert len(report.delivered) == 6  # 3 invoices, a correction, a cancellation, a payment
-        again = ops.deliver_outbox(limit=100)
+        again = ops.outbox.deliver(limit=100)
         assert again.delivered == ()
     text = ledger.read_text(encoding="utf-8")
     assert text.count('invoice-number: "2026-00003"') >= 2  # issued, then reversed
@@ -615,16 +619,18 @@ def test_a_hand_numbered_invoice_of_last_year_does_not_block_the_month(
 ) -> None:
     cards = subscribe(ops, count=3)
     clock.to(date(2025, 12, 20))
-    early = ops.issue_invoice(
+    early = ops.billing.issue_invoice(
         cards[0].id,
         [InvoiceLine("Подключение", "усл.", 1, Money("5000"))],
         number="2026-00001",  # numbered in the new year's sequence, dated in the old one
     )
     assert early.issue_date == date(2025, 12, 20)
     clock.to(date(2026, 1, 15))  # January's billing date
-    run = ops.run_billing(Month(2026, 1))
+    run = ops.billing.run(Month(2026, 1))
     assert [i.number for i in run.issued] == ["2026-00002", "2026-00003", "2026-00004"]
-    by_hand = ops.issue_invoice(cards[1].id, [InvoiceLine("Выезд", "усл.", 1, Money("900"))])
+    by_hand = ops.billing.issue_invoice(
+        cards[1].id, [InvoiceLine("Выезд", "усл.", 1, Money("900"))]
+    )
     assert by_hand.number == "2026-00005"
 
 
@@ -667,7 +673,7 @@ def test_a_number_that_cannot_be_taken_ends_replanning_with_its_duplicate_error(
         ClientOps(storage, policy=POLICY, host=host, clock=clock) as ops,  # type: ignore[arg-type]
         pytest.raises(DuplicateError) as err,
     ):
-        ops.run_billing(NOVEMBER)
+        ops.billing.run(NOVEMBER)
     assert err.value.kind == "invoice number"
     assert isinstance(err.value.key, str)
     assert err.value.key.startswith("2026-")
@@ -685,7 +691,7 @@ def _issue_together(make_ops: Callable[[], ClientOps], client_id: ClientId) -> l
         with make_ops() as ops:
             start.wait()
             try:
-                number = ops.issue_invoice(
+                number = ops.billing.issue_invoice(
                     client_id, [InvoiceLine(f"Выезд {n}", "усл.", 1, Money("900"))]
                 ).number
             except Exception as exc:  # reported, not raised in a thread
@@ -706,7 +712,7 @@ def test_eight_concurrent_invoices_on_sqlite_get_distinct_gap_free_numbers(
 ) -> None:
     with open_ops(SQLiteStorage(db_path), clock) as ops:
         card = subscribe(ops, count=1)[0]
-        ops.run_billing(NOVEMBER)  # takes 2026-00001
+        ops.billing.run(NOVEMBER)  # takes 2026-00001
     numbers = _issue_together(lambda: open_ops(SQLiteStorage(db_path), clock), card.id)
     assert sorted(numbers) == [f"2026-{n:05d}" for n in range(2, 10)]
 
@@ -719,7 +725,7 @@ def test_eight_concurrent_invoices_on_postgresql_get_distinct_gap_free_numbers(
 
     with make() as ops:
         card = subscribe(ops, count=1)[0]
-        ops.run_billing(NOVEMBER)  # takes 2026-00001
+        ops.billing.run(NOVEMBER)  # takes 2026-00001
     numbers = _issue_together(make, card.id)
     assert sorted(numbers) == [f"2026-{n:05d}" for n in range(2, 10)]
 
@@ -731,26 +737,26 @@ def test_billing_keeps_to_the_months_billing_period(
     ops: ClientOps, clock: Clock, db_path: Path
 ) -> None:
     subscribe(ops, count=2)
-    assert ops.billing_date(NOVEMBER) == date(2026, 11, 13)  # the 15th is a Sunday
-    assert ops.billing_date(Month(2026, 12)) == date(2026, 12, 15)
+    assert ops.billing.billing_date(NOVEMBER) == date(2026, 11, 13)  # the 15th is a Sunday
+    assert ops.billing.billing_date(Month(2026, 12)) == date(2026, 12, 15)
     before = dump(db_path)
     clock.to(date(2026, 11, 10))
     with pytest.raises(ValidationError) as early:
-        ops.run_billing(NOVEMBER)
+        ops.billing.run(NOVEMBER)
     assert early.value.errors[0].path == "month"
     assert "2026-11-13" in str(early.value)
     clock.to(date(2026, 12, 20))  # December's billing date has come: November is closed
     with pytest.raises(ValidationError) as closed:
-        ops.run_billing(NOVEMBER)
+        ops.billing.run(NOVEMBER)
     assert closed.value.errors[0].path == "month"
     assert "2026-12-15" in str(closed.value)
     clock.to(date(2026, 11, 13))
     with pytest.raises(ValidationError) as ahead:
-        ops.run_billing(NOVEMBER, issue_date=date(2026, 11, 16))
+        ops.billing.run(NOVEMBER, issue_date=date(2026, 11, 16))
     assert ahead.value.errors[0].path == "issue_date"
     assert dump(db_path) == before  # nothing was issued by the refused runs
     clock.to(date(2026, 12, 20))
-    late = ops.run_billing(NOVEMBER, off_schedule=True)
+    late = ops.billing.run(NOVEMBER, off_schedule=True)
     # issued today, not on a billing day long gone: due five days from now, not overdue
     assert {(i.issue_date, i.due_date) for i in late.issued} == {
         (date(2026, 12, 20), date(2026, 12, 25))
@@ -762,6 +768,6 @@ def test_a_run_later_in_the_billing_period_is_dated_on_its_day(
 ) -> None:
     subscribe(ops, count=1)
     clock.to(date(2026, 11, 20))
-    invoice = ops.run_billing(NOVEMBER).issued[0]
+    invoice = ops.billing.run(NOVEMBER).issued[0]
     assert invoice.issue_date == date(2026, 11, 20)
     assert invoice.total == Money("12000")

@@ -75,7 +75,7 @@ def ops(db_path: Path, recorder: Recorder) -> Iterator[ClientOps]:
     host = PluginHost(entry_points=False)
     host.register(recorder, name="recorder")
     ops = ClientOps(SQLiteStorage(db_path), host=host, clock=lambda: T0 + timedelta(minutes=5))
-    ops.add_staff(a_staff())
+    ops.clients.add_staff(a_staff())
     yield ops
     ops.close()
 
@@ -136,9 +136,9 @@ def missed_call(call_id: str = "m-1", *, caller: str = CALLER) -> list[CallEvent
 def test_an_answered_call_becomes_one_entry_linked_to_the_callers_card(
     ops: ClientOps, recorder: Recorder
 ) -> None:
-    card = ops.add_client(a_client(phones=(Phone.parse(CALLER),), manager_id=ANNA))
-    changes = [ops.record_call_event(e) for e in answered_call()]
-    entry = ops.call("in-1")
+    card = ops.clients.add(a_client(phones=(Phone.parse(CALLER),), manager_id=ANNA))
+    changes = [ops.calls.record_event(e) for e in answered_call()]
+    entry = ops.calls.get("in-1")
     assert changes[-1].entry == entry
     assert (entry.client_id, entry.employee_id, entry.outcome) == (
         card.id,
@@ -151,9 +151,9 @@ def test_an_answered_call_becomes_one_entry_linked_to_the_callers_card(
         "rec/in-1.mp3",
     )
     assert entry.version == len(answered_call()) - 1  # one stored change per later event
-    assert ops.calls_of(card.id) == (entry,)
-    assert ops.call_log(date(2025, 6, 23)) == (entry,)
-    assert ops.reactions_of(card.id) == ()  # an answered call asks for nothing
+    assert ops.calls.calls_of(card.id) == (entry,)
+    assert ops.calls.log(date(2025, 6, 23)) == (entry,)
+    assert ops.clients.reactions_of(card.id) == ()  # an answered call asks for nothing
     # the operator was shown the card and its manager once; the end was told once
     assert len(recorder.incoming) == 1
     notice = recorder.incoming[0]
@@ -169,10 +169,10 @@ def test_the_same_event_twice_changes_nothing_and_tells_nobody_twice(
     ops: ClientOps, db_path: Path, recorder: Recorder
 ) -> None:
     for event in answered_call():
-        ops.record_call_event(event)
+        ops.calls.record_event(event)
     before = dump(db_path)
     for event in answered_call():
-        change = ops.record_call_event(event)
+        change = ops.calls.record_event(event)
         assert change.duplicate
         assert not change.started
         assert not change.ended
@@ -194,10 +194,10 @@ def test_any_order_and_any_repetition_gives_the_same_log(
         host=PluginHost(entry_points=False),
         clock=lambda: T0 + timedelta(minutes=5),
     ) as ops:
-        ops.add_staff(a_staff())
+        ops.clients.add_staff(a_staff())
         for event in [*events, *repeated]:
-            ops.record_call_event(event)
-        log = ops.call_log(date(2025, 6, 23))
+            ops.calls.record_event(event)
+        log = ops.calls.log(date(2025, 6, 23))
         expected = build_call_log(answered_call() + missed_call())
         fields = ("call_id", "outcome", "duration_seconds", "talk_seconds", "employee_id")
         assert [tuple(getattr(e, f) for f in fields) for e in log] == [
@@ -205,16 +205,16 @@ def test_any_order_and_any_repetition_gives_the_same_log(
         ]
         assert [set(e.events) for e in log] == [set(e.events) for e in expected]
         # one call-back for the missed call, whatever the order
-        missed = ops.call("m-1")
+        missed = ops.calls.get("m-1")
         assert missed.client_id is not None
-        backs = [r for r in ops.reactions_of(missed.client_id) if r.id == "callback-m-1"]
+        backs = [r for r in ops.clients.reactions_of(missed.client_id) if r.id == "callback-m-1"]
         assert len(backs) == 1
 
 
 def test_events_of_an_unknown_kind_are_refused(ops: ClientOps, db_path: Path) -> None:
     before = dump(db_path)
     with pytest.raises(ValidationError) as err:
-        ops.record_call_event("NOTIFY_START")  # type: ignore[arg-type]
+        ops.calls.record_event("NOTIFY_START")  # type: ignore[arg-type]
     assert err.value.errors[0].path == "event"
     assert dump(db_path) == before
 
@@ -225,8 +225,8 @@ def test_events_of_an_unknown_kind_are_refused(ops: ClientOps, db_path: Path) ->
 def test_a_missed_call_from_a_client_gets_one_callback_for_the_phone_that_rang(
     ops: ClientOps, recorder: Recorder
 ) -> None:
-    card = ops.add_client(a_client(phones=(Phone.parse(CALLER),)))
-    changes = [ops.record_call_event(e) for e in missed_call()]
+    card = ops.clients.add(a_client(phones=(Phone.parse(CALLER),)))
+    changes = [ops.calls.record_event(e) for e in missed_call()]
     made = [c for c in changes if c.callback is not None]
     assert len(made) == 1
     back = made[0].callback
@@ -239,11 +239,11 @@ def test_a_missed_call_from_a_client_gets_one_callback_for_the_phone_that_rang(
     )
     assert back.due_at == T0 + timedelta(seconds=30) + TelephonyPolicy().callback_delay
     assert back.topic == "Перезвонить: пропущенный звонок с +7 912 345-67-89"
-    appeals = ops.appeals_of(card.id)
+    appeals = ops.clients.appeals_of(card.id)
     assert [a.id for a in appeals] == ["missed-m-1"]
-    entry = ops.call("m-1")
+    entry = ops.calls.get("m-1")
     assert (entry.client_id, entry.appeal_id, entry.missed) == (card.id, "missed-m-1", True)
-    assert [d.reaction_id for d in ops.due_reactions(ANNA, until=back.due_at)] == [back.id]
+    assert [d.reaction_id for d in ops.clients.due_reactions(ANNA, until=back.due_at)] == [back.id]
     kinds = [type(e).__name__ for e in recorder.events]
     assert kinds == ["ClientCreated", "AppealOpened", "ReactionScheduled"]  # add_client first
 
@@ -252,17 +252,17 @@ def test_a_missed_call_from_an_unknown_number_gets_a_card_to_call_back_on(
     ops: ClientOps,
 ) -> None:
     for event in missed_call(caller="+7 913 000-11-22"):
-        ops.record_call_event(event)
-    entry = ops.call("m-1")
+        ops.calls.record_event(event)
+    entry = ops.calls.get("m-1")
     assert entry.client_id is not None
-    card = ops.get_client(entry.client_id)
+    card = ops.clients.get(entry.client_id)
     assert card.name == "Неизвестный абонент +7 913 000-11-22"
     assert card.phones == (Phone.parse("+79130001122"),)
-    assert [r.id for r in ops.reactions_of(card.id)] == ["callback-m-1"]
+    assert [r.id for r in ops.clients.reactions_of(card.id)] == ["callback-m-1"]
     # the next call from that number finds the card
     for event in answered_call("in-2", caller="+79130001122"):
-        ops.record_call_event(event)
-    assert ops.call("in-2").client_id == card.id
+        ops.calls.record_event(event)
+    assert ops.calls.get("in-2").client_id == card.id
 
 
 def test_unknown_callers_can_be_left_to_the_log(db_path: Path) -> None:
@@ -271,19 +271,19 @@ def test_unknown_callers_can_be_left_to_the_log(db_path: Path) -> None:
         telephony=TelephonyPolicy(callback_unknown_callers=False),
     )
     with ClientOps(SQLiteStorage(db_path), policy=policy, clock=lambda: T0) as ops:
-        ops.add_staff(a_staff())
-        changes = [ops.record_call_event(e) for e in missed_call()]
+        ops.clients.add_staff(a_staff())
+        changes = [ops.calls.record_event(e) for e in missed_call()]
         assert all(c.callback is None for c in changes)
-        entry = ops.call("m-1")
+        entry = ops.calls.get("m-1")
         assert entry.missed
         assert entry.client_id is None
-        assert ops.find_clients(phone=CALLER) == ()
+        assert ops.clients.find(phone=CALLER) == ()
 
 
 def test_a_withheld_number_is_logged_as_unknown_without_a_callback(ops: ClientOps) -> None:
     for event in missed_call(caller="anonymous"):
-        ops.record_call_event(event)
-    entry = ops.call("m-1")
+        ops.calls.record_event(event)
+    entry = ops.calls.get("m-1")
     assert entry.caller is not None
     assert not entry.caller.known
     assert entry.caller.raw == "anonymous"
@@ -292,16 +292,16 @@ def test_a_withheld_number_is_logged_as_unknown_without_a_callback(ops: ClientOp
 
 
 def test_an_end_that_arrives_first_still_makes_the_callback_once(ops: ClientOps) -> None:
-    card = ops.add_client(a_client(phones=(Phone.parse(CALLER),)))
+    card = ops.clients.add(a_client(phones=(Phone.parse(CALLER),)))
     start, ring, end = missed_call()
-    first = ops.record_call_event(end)  # the end repeats nothing: number unknown yet
+    first = ops.calls.record_event(end)  # the end repeats nothing: number unknown yet
     assert first.ended
     assert first.entry.missed is False  # direction unknown until the start arrives
-    ops.record_call_event(ring)
-    last = ops.record_call_event(start)
+    ops.calls.record_event(ring)
+    last = ops.calls.record_event(start)
     assert last.callback is not None
     assert last.entry.client_id == card.id
-    assert [r.id for r in ops.reactions_of(card.id)] == ["callback-m-1"]
+    assert [r.id for r in ops.clients.reactions_of(card.id)] == ["callback-m-1"]
 
 
 # ----------------------------------------------------------------------------- hooks
@@ -315,19 +315,19 @@ def test_a_failing_hook_reaches_the_caller_but_the_log_is_kept(
         def clientops_call_ended(self, entry: CallLogEntry) -> None:
             raise RuntimeError("crm down")
 
-    ops.host.register(Broken(), name="broken")
+    ops.context.host.register(Broken(), name="broken")
     events = answered_call()
     for event in events[:-2]:
-        ops.record_call_event(event)
+        ops.calls.record_event(event)
     with pytest.raises(PluginError, match="clientops_call_ended listener 'broken'"):
-        ops.record_call_event(events[-2])
-    assert ops.call("in-1").outcome is CallStatus.ANSWERED
+        ops.calls.record_event(events[-2])
+    assert ops.calls.get("in-1").outcome is CallStatus.ANSWERED
 
 
 def test_the_manager_is_not_offered_while_away(ops: ClientOps, recorder: Recorder) -> None:
     kuznetsova = EmployeeId("kuznetsova")  # away 20–27 June 2025 in a_staff()
-    ops.add_client(a_client(phones=(Phone.parse(CALLER),), manager_id=kuznetsova))
-    ops.record_call_event(incoming())
+    ops.clients.add(a_client(phones=(Phone.parse(CALLER),), manager_id=kuznetsova))
+    ops.calls.record_event(incoming())
     assert recorder.incoming[0].client is not None
     assert recorder.incoming[0].manager is None
 
@@ -337,29 +337,29 @@ def test_the_manager_is_not_offered_while_away(ops: ClientOps, recorder: Recorde
 
 def test_figures_of_a_day_per_employee(ops: ClientOps) -> None:
     for event in answered_call("a") + answered_call("b") + missed_call("c"):
-        ops.record_call_event(event)
-    figures = ops.call_figures(date(2025, 6, 23))
+        ops.calls.record_event(event)
+    figures = ops.calls.figures(date(2025, 6, 23))
     assert (figures.total.calls, figures.total.answered, figures.total.missed) == (3, 2, 1)
     assert figures.for_employee(ANNA).long_calls == 2
     assert figures.total.airtime == timedelta(seconds=360)
-    assert ops.call_figures(date(2025, 6, 24)).total.calls == 0
+    assert ops.calls.figures(date(2025, 6, 24)).total.calls == 0
     with pytest.raises(ValidationError):
-        ops.call_log(date(2025, 6, 24), date(2025, 6, 23))
+        ops.calls.log(date(2025, 6, 24), date(2025, 6, 23))
 
 
 def test_reads_name_what_is_missing(ops: ClientOps) -> None:
     with pytest.raises(NotFoundError) as err:
-        ops.call("nope")
+        ops.calls.get("nope")
     assert (err.value.kind, err.value.key) == ("call", "nope")
     with pytest.raises(NotFoundError):
-        ops.calls_of(clientops.ClientId("nobody"))
+        ops.calls.calls_of(clientops.ClientId("nobody"))
 
 
 def test_without_a_pbx_commands_say_how_to_get_one(ops: ClientOps) -> None:
-    with pytest.raises(ConfigurationError, match="open_telephony"):
-        ops.click_to_call(ANNA, CALLER)
+    with pytest.raises(ConfigurationError, match=r"ops\.telephony\.open\("):
+        ops.telephony.click_to_call(ANNA, CALLER)
     with pytest.raises(ConfigurationError, match="no telephony named 'nope'"):
-        ops.open_telephony("nope")
+        ops.telephony.open("nope")
 
 
 # ----------------------------------------------------------------------- concurrency
@@ -372,7 +372,7 @@ def test_events_of_one_call_from_many_threads_lose_nothing(tmp_path: Path) -> No
         ClientOps(SQLiteStorage(path), clock=lambda: T0, host=PluginHost(entry_points=False))
         for _ in range(2)
     ]
-    workers[0].add_staff(a_staff())
+    workers[0].clients.add_staff(a_staff())
     events = answered_call() + missed_call()
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
@@ -381,7 +381,7 @@ def test_events_of_one_call_from_many_threads_lose_nothing(tmp_path: Path) -> No
         try:
             barrier.wait(timeout=10)
             for event in mine:
-                ops.record_call_event(event)
+                ops.calls.record_event(event)
         except BaseException as exc:  # reported below
             errors.append(exc)
 
@@ -395,7 +395,7 @@ def test_events_of_one_call_from_many_threads_lose_nothing(tmp_path: Path) -> No
         thread.join(timeout=60)
     try:
         assert errors == []
-        log = workers[0].call_log(date(2025, 6, 23))
+        log = workers[0].calls.log(date(2025, 6, 23))
         assert [set(e.events) for e in log] == [set(e.events) for e in build_call_log(events)]
     finally:
         for ops in workers:
@@ -407,21 +407,21 @@ def test_events_of_one_call_from_many_threads_lose_nothing(tmp_path: Path) -> No
 
 def test_the_call_log_on_postgresql(postgres_url: str) -> None:
     with clientops.connect(postgres_url, clock=lambda: T0) as ops:
-        ops.add_staff(a_staff())
-        card = ops.add_client(a_client(phones=(Phone.parse(CALLER),)))
+        ops.clients.add_staff(a_staff())
+        card = ops.clients.add(a_client(phones=(Phone.parse(CALLER),)))
         for event in itertools.chain(answered_call(), missed_call(), missed_call()):
-            ops.record_call_event(event)
-        assert [e.call_id for e in ops.calls_of(card.id)] == ["in-1", "m-1"]
-        assert [r.id for r in ops.reactions_of(card.id)] == ["callback-m-1"]
-        assert ops.call_figures(date(2025, 6, 23)).total.calls == 2
+            ops.calls.record_event(event)
+        assert [e.call_id for e in ops.calls.calls_of(card.id)] == ["in-1", "m-1"]
+        assert [r.id for r in ops.clients.reactions_of(card.id)] == ["callback-m-1"]
+        assert ops.calls.figures(date(2025, 6, 23)).total.calls == 2
 
 
 def test_a_start_that_arrives_after_the_end_shows_no_screen(
     ops: ClientOps, recorder: Recorder
 ) -> None:
     start, _ring, end = missed_call()
-    ops.record_call_event(end)
-    late = ops.record_call_event(start)
+    ops.calls.record_event(end)
+    late = ops.calls.record_event(start)
     assert not late.started
     assert recorder.incoming == []
     assert [e.call_id for e in recorder.ended] == ["m-1"]

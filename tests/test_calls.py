@@ -262,19 +262,19 @@ def _counts(path: Path) -> tuple[int, int, int]:
 
 
 def test_service_records_a_commercial_call(sqlite_ops: ClientOps, db_path: Path) -> None:
-    routing = sqlite_ops.handle_incoming_call(a_call(), answered_by=ANNA)
+    routing = sqlite_ops.calls.handle_incoming(a_call(), answered_by=ANNA)
     assert _counts(db_path) == (1, 1, 1)
-    stored = sqlite_ops.get_client(routing.client.id)
+    stored = sqlite_ops.clients.get(routing.client.id)
     assert stored == routing.client
-    assert sqlite_ops.reactions_of(stored.id) == (routing.reaction,)
-    assert sqlite_ops.appeals_of(stored.id) == (routing.appeal,)
+    assert sqlite_ops.clients.reactions_of(stored.id) == (routing.reaction,)
+    assert sqlite_ops.clients.appeals_of(stored.id) == (routing.appeal,)
 
 
 def test_second_call_from_the_same_phone_reuses_the_card(
     sqlite_ops: ClientOps, db_path: Path
 ) -> None:
-    first = sqlite_ops.handle_incoming_call(a_call(), answered_by=ANNA)
-    again = sqlite_ops.handle_incoming_call(
+    first = sqlite_ops.calls.handle_incoming(a_call(), answered_by=ANNA)
+    again = sqlite_ops.calls.handle_incoming(
         a_call(caller_phone="+7 912 345 67 89", name="ромашка ооо", topic="Ещё вопрос"),
         answered_by=ANNA,
     )
@@ -283,7 +283,7 @@ def test_second_call_from_the_same_phone_reuses_the_card(
 
 
 def test_service_named_manager_records_nothing(sqlite_ops: ClientOps, db_path: Path) -> None:
-    sqlite_ops.handle_incoming_call(
+    sqlite_ops.calls.handle_incoming(
         a_call(CallIntent.SALES_MANAGER, requested_manager="Петров"), answered_by=ANNA
     )
     assert _counts(db_path) == (0, 0, 0)
@@ -292,25 +292,25 @@ def test_service_named_manager_records_nothing(sqlite_ops: ClientOps, db_path: P
 def test_service_support_call_attaches_to_the_existing_client(
     sqlite_ops: ClientOps, db_path: Path
 ) -> None:
-    client = sqlite_ops.add_client(a_client(name='ООО "Вектор"', contract_numbers=("Д-15/24",)))
-    by_contract = sqlite_ops.handle_incoming_call(
+    client = sqlite_ops.clients.add(a_client(name='ООО "Вектор"', contract_numbers=("Д-15/24",)))
+    by_contract = sqlite_ops.calls.handle_incoming(
         a_call(CallIntent.TECH_SUPPORT, is_customer=True, contract_number="д-15/24", name=None),
         answered_by=ANNA,
     )
-    by_name = sqlite_ops.handle_incoming_call(
+    by_name = sqlite_ops.calls.handle_incoming(
         a_call(CallIntent.TECH_SUPPORT, is_customer=True, name="вектор ООО", caller_phone=None),
         answered_by=ANNA,
     )
     assert by_contract.client == client
     assert by_name.client == client
     assert _counts(db_path) == (1, 2, 2)
-    assert {r.department_id for r in sqlite_ops.reactions_of(client.id)} == {"tech_support"}
+    assert {r.department_id for r in sqlite_ops.clients.reactions_of(client.id)} == {"tech_support"}
 
 
 def test_service_unidentified_support_caller_records_nothing(
     sqlite_ops: ClientOps, db_path: Path
 ) -> None:
-    routing = sqlite_ops.handle_incoming_call(
+    routing = sqlite_ops.calls.handle_incoming(
         a_call(CallIntent.TECH_SUPPORT, is_customer=True, contract_number="нет такого"),
         answered_by=ANNA,
     )
@@ -320,7 +320,7 @@ def test_service_unidentified_support_caller_records_nothing(
 
 def test_service_missing_fields_store_nothing(sqlite_ops: ClientOps, db_path: Path) -> None:
     with pytest.raises(ValidationError) as err:
-        sqlite_ops.handle_incoming_call(
+        sqlite_ops.calls.handle_incoming(
             a_call(name=None, city=None, caller_phone=None), answered_by=ANNA
         )
     assert err.value.paths == ("name", "city", "caller_phone")
@@ -331,18 +331,18 @@ def test_service_missing_fields_store_nothing(sqlite_ops: ClientOps, db_path: Pa
 def test_a_storage_failure_mid_call_stores_nothing_of_it(
     sqlite_ops: ClientOps, db_path: Path, failing: str
 ) -> None:
-    sqlite_ops.handle_incoming_call(a_call(caller_phone="+79120000001"), answered_by=ANNA)
+    sqlite_ops.calls.handle_incoming(a_call(caller_phone="+79120000001"), answered_by=ANNA)
     broken = ClientOps(
         FailingStorage(sqlite_ops.storage, failing),
-        host=sqlite_ops.host,
+        host=sqlite_ops.context.host,
         clock=lambda: T0,
     )
     with pytest.raises(StorageError, match="injected"):
-        broken.handle_incoming_call(
+        broken.calls.handle_incoming(
             a_call(caller_phone="+79120000002", name="АО «Вектор»"), answered_by=ANNA
         )
     assert _counts(db_path) == (1, 1, 1)
-    assert sqlite_ops.find_clients(phone="+79120000002") == ()
+    assert sqlite_ops.clients.find(phone="+79120000002") == ()
 
 
 def test_events_are_published_after_commit(sqlite_ops: ClientOps) -> None:
@@ -355,8 +355,8 @@ def test_events_are_published_after_commit(sqlite_ops: ClientOps) -> None:
         def clientops_event(self, event: object) -> None:
             seen.append(event)
 
-    sqlite_ops.host.register(Listener(), name="listener")
-    routing = sqlite_ops.handle_incoming_call(a_call(), answered_by=ANNA)
+    sqlite_ops.context.host.register(Listener(), name="listener")
+    routing = sqlite_ops.calls.handle_incoming(a_call(), answered_by=ANNA)
     assert [type(e).__name__ for e in seen] == [
         "ClientCreated",
         "AppealOpened",
@@ -368,15 +368,15 @@ def test_events_are_published_after_commit(sqlite_ops: ClientOps) -> None:
 
 @pytest.mark.parametrize("written", ["8 912 345-67-89", "+7 (912) 3456789", "9123456789"])
 def test_find_clients_by_phone_in_any_format(sqlite_ops: ClientOps, written: str) -> None:
-    card = sqlite_ops.add_client(a_client(phones=(Phone("+79123456789"),)))
-    assert sqlite_ops.find_clients(phone=written) == (card,)
+    card = sqlite_ops.clients.add(a_client(phones=(Phone("+79123456789"),)))
+    assert sqlite_ops.clients.find(phone=written) == (card,)
 
 
 def test_find_clients_with_a_malformed_phone_names_it(sqlite_ops: ClientOps) -> None:
     with pytest.raises(InvalidPhoneError, match="'12-34'"):
-        sqlite_ops.find_clients(phone="12-34")
+        sqlite_ops.clients.find(phone="12-34")
     with pytest.raises(ValidationError, match="needs"):
-        sqlite_ops.find_clients(city="Омск")
+        sqlite_ops.clients.find(city="Омск")
 
 
 def test_named_manager_must_be_in_sales() -> None:
@@ -400,12 +400,12 @@ def test_a_script_template_with_an_unknown_placeholder_is_refused() -> None:
 def test_update_client_keeps_versions(sqlite_ops: ClientOps) -> None:
     from clientops import ConflictError
 
-    card = sqlite_ops.add_client(a_client())
-    stored = sqlite_ops.update_client(attrs.evolve(card, emails=("info@romashka.ru",)))
+    card = sqlite_ops.clients.add(a_client())
+    stored = sqlite_ops.clients.update(attrs.evolve(card, emails=("info@romashka.ru",)))
     assert stored.version == 1
-    assert sqlite_ops.get_client(card.id) == stored
+    assert sqlite_ops.clients.get(card.id) == stored
     with pytest.raises(ConflictError, match=card.id):
-        sqlite_ops.update_client(attrs.evolve(card, city="Тула"))
+        sqlite_ops.clients.update(attrs.evolve(card, city="Тула"))
 
 
 def test_add_staff_is_all_or_nothing(tmp_path: Path) -> None:
@@ -415,7 +415,7 @@ def test_add_staff_is_all_or_nothing(tmp_path: Path) -> None:
     stray = Employee(EmployeeId("x"), "Икс Игрек", "Икс", "nowhere")  # type: ignore[arg-type]
     with connect(f"sqlite:///{tmp_path / 's.db'}") as ops:
         with pytest.raises(NotFoundError, match="nowhere"):
-            ops.add_staff(attrs.evolve(staff, employees=(*staff.employees, stray)))
-        assert ops.staff() == StaffDirectory()
-        ops.add_staff(staff)
-        assert len(ops.staff().employees) == len(staff.employees)
+            ops.clients.add_staff(attrs.evolve(staff, employees=(*staff.employees, stray)))
+        assert ops.clients.staff() == StaffDirectory()
+        ops.clients.add_staff(staff)
+        assert len(ops.clients.staff().employees) == len(staff.employees)

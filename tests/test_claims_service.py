@@ -86,10 +86,12 @@ def open_ops(storage: Storage, clock: Clock, recorder: Recorder) -> ClientOps:
     host = PluginHost(entry_points=False)
     host.register(recorder, name="recorder")
     ops = ClientOps(storage, host=host, clock=clock)
-    ops.add_staff(a_staff())
+    ops.clients.add_staff(a_staff())
     # tech support gets a head, the engineer Сидоров: he hears of late visits
-    ops.add_department(Department(DepartmentId("tech_support"), "Техническая поддержка", SIDOROV))
-    ops.add_employee(
+    ops.clients.add_department(
+        Department(DepartmentId("tech_support"), "Техническая поддержка", SIDOROV)
+    )
+    ops.clients.add_employee(
         Employee(
             SIDOROV,
             "Сидоров Пётр Ильич",
@@ -113,7 +115,7 @@ def dump(path: Path) -> str:
 
 
 def a_card(ops: ClientOps, name: str = "ООО «Ромашка»") -> Client:
-    return ops.add_client(a_client(name=name, manager_id=ANNA))
+    return ops.clients.add(a_client(name=name, manager_id=ANNA))
 
 
 def unhappy(card: Client, at: datetime, **changes: object) -> SatisfactionCall:
@@ -131,7 +133,7 @@ def unhappy(card: Client, at: datetime, **changes: object) -> SatisfactionCall:
 
 
 def reactions_by_person(ops: ClientOps, card: Client) -> list[tuple[str | None, str]]:
-    return sorted((r.employee_id, r.id) for r in ops.reactions_of(card.id))
+    return sorted((r.employee_id, r.id) for r in ops.clients.reactions_of(card.id))
 
 
 # ------------------------------------------------------------------ unhappy client -> claim
@@ -139,23 +141,23 @@ def test_an_unhappy_call_files_a_claim_told_to_the_head_and_the_director_once(
     ops: ClientOps, db_path: Path, clock: Clock, recorder: Recorder
 ) -> None:
     card = a_card(ops)
-    ops.assign_client(card.id, ANNA, on=date(2026, 2, 16))
+    ops.claims.assign_client(card.id, ANNA, on=date(2026, 2, 16))
     clock.to(date(2026, 3, 2))
     recorder.events.clear()
     call = unhappy(card, clock.now)
-    decision = ops.record_satisfaction(card.id, call, by=ANNA)
+    decision = ops.claims.record_satisfaction(card.id, call, by=ANNA)
 
     assert decision.claim is not None
     claim_id = decision.claim.claim.id
-    (stored,) = ops.claims_of(card.id)
+    (stored,) = ops.claims.claims_of(card.id)
     assert stored == decision.claim.claim
     assert (stored.stage, stored.department_id, stored.money) == (
         ClaimStage.FILED,
         SALES,
         Money("45000"),
     )
-    assert ops.open_claims(department_id=SALES) == (stored,)
-    told = [r for r in ops.reactions_of(card.id) if r.appeal_id == f"claim-{claim_id}"]
+    assert ops.claims.open(department_id=SALES) == (stored,)
+    told = [r for r in ops.clients.reactions_of(card.id) if r.appeal_id == f"claim-{claim_id}"]
     # the head of sales (Петров) and the general director (Иванов), at once, one each
     assert sorted((r.employee_id, r.due_at) for r in told) == [
         (IVANOV, clock.now),
@@ -168,18 +170,18 @@ def test_an_unhappy_call_files_a_claim_told_to_the_head_and_the_director_once(
     # the same call recorded again: refused, nothing stored twice
     before = dump(db_path)
     with pytest.raises(DuplicateError):
-        ops.record_satisfaction(card.id, call, by=ANNA)
+        ops.claims.record_satisfaction(card.id, call, by=ANNA)
     assert dump(db_path) == before
-    assert len(ops.claims_of(card.id)) == 1
+    assert len(ops.claims.claims_of(card.id)) == 1
 
     # the manager cannot resolve it: the director is brought in, once
     clock.to(date(2026, 3, 3))
-    moved = ops.advance_claim(claim_id, EscalateToDirector("клиент требует возврата"), by=ANNA)
+    moved = ops.claims.advance(claim_id, EscalateToDirector("клиент требует возврата"), by=ANNA)
     assert (moved.claim.director_involved, moved.claim.version) == (True, 1)
     assert [r.employee_id for r in moved.reactions] == [IVANOV]
     before = dump(db_path)
     with pytest.raises(TransitionError):
-        ops.advance_claim(claim_id, EscalateToDirector("ещё раз"), by=ANNA)
+        ops.claims.advance(claim_id, EscalateToDirector("ещё раз"), by=ANNA)
     assert dump(db_path) == before
     assert reactions_by_person(ops, card) == sorted(
         [
@@ -190,8 +192,8 @@ def test_an_unhappy_call_files_a_claim_told_to_the_head_and_the_director_once(
         ]
     )
     # the call counts as the last one: the next is due two weeks later
-    assert ops.satisfaction_calls_due(date(2026, 3, 13), manager=ANNA) == ()
-    (due,) = ops.satisfaction_calls_due(date(2026, 3, 16), manager=ANNA)
+    assert ops.claims.satisfaction_calls_due(date(2026, 3, 13), manager=ANNA) == ()
+    (due,) = ops.claims.satisfaction_calls_due(date(2026, 3, 16), manager=ANNA)
     assert (due.client_id, due.last_call) == (card.id, date(2026, 3, 2))
 
 
@@ -199,14 +201,16 @@ def test_a_claim_without_a_department_is_refused_and_nothing_is_stored(
     ops: ClientOps, db_path: Path, clock: Clock
 ) -> None:
     card = a_card(ops)
-    ops.assign_client(card.id, ANNA, on=date(2026, 2, 16))
+    ops.claims.assign_client(card.id, ANNA, on=date(2026, 2, 16))
     before = dump(db_path)
     with pytest.raises(ValidationError) as err:
-        ops.record_satisfaction(card.id, unhappy(card, clock.now, department_id=None), by=ANNA)
+        ops.claims.record_satisfaction(
+            card.id, unhappy(card, clock.now, department_id=None), by=ANNA
+        )
     assert [e.path for e in err.value.errors] == ["department_id"]
     for department in ("", "warehouse"):
         with pytest.raises(ValidationError) as bad:
-            ops.file_claim(
+            ops.claims.file(
                 card.id,
                 department_id=DepartmentId(department),
                 source=ClaimSource.manager_notes("Сорвали сроки"),
@@ -214,13 +218,13 @@ def test_a_claim_without_a_department_is_refused_and_nothing_is_stored(
             )
         assert "department_id" in [e.path for e in bad.value.errors]
     assert dump(db_path) == before
-    assert ops.claims_of(card.id) == ()
+    assert ops.claims.claims_of(card.id) == ()
 
 
 def test_a_claim_moves_and_adds_up_in_the_figures(ops: ClientOps, clock: Clock) -> None:
     card, other = a_card(ops), a_card(ops, "ООО «Василёк»")
     clock.to(date(2026, 2, 27))
-    february = ops.file_claim(
+    february = ops.claims.file(
         card.id,
         department_id=SALES,
         source=ClaimSource.client_words("Скидку не дали"),
@@ -230,7 +234,7 @@ def test_a_claim_moves_and_adds_up_in_the_figures(ops: ClientOps, clock: Clock) 
     )
     assert [r.employee_id for r in february.reactions] == [PETROV, IVANOV]
     clock.to(date(2026, 3, 2))
-    ops.file_claim(
+    ops.claims.file(
         other.id,
         department_id=DepartmentId("tech_support"),
         source=ClaimSource.client_words("Турникет не работает"),
@@ -238,19 +242,19 @@ def test_a_claim_moves_and_adds_up_in_the_figures(ops: ClientOps, clock: Clock) 
         money=Money("45000"),
         claim_id=ClaimId("k2"),
     )
-    ops.advance_claim(ClaimId("k1"), FindCauses("скидку не внесли в счёт"), by=ANNA)
+    ops.claims.advance(ClaimId("k1"), FindCauses("скидку не внесли в счёт"), by=ANNA)
     clock.to(date(2026, 3, 31), 23, 30)  # still March in Moscow, April in UTC
-    done = ops.advance_claim(ClaimId("k1"), ResolveSatisfied("счёт исправлен"), by=ANNA)
+    done = ops.claims.advance(ClaimId("k1"), ResolveSatisfied("счёт исправлен"), by=ANNA)
     assert (done.claim.stage, done.claim.version) == (ClaimStage.RESOLVED_SATISFIED, 2)
-    assert [c.id for c in ops.open_claims()] == ["k2"]
-    march = ops.claim_figures(date(2026, 3, 1), date(2026, 3, 31))
+    assert [c.id for c in ops.claims.open()] == ["k2"]
+    march = ops.claims.figures(date(2026, 3, 1), date(2026, 3, 31))
     assert (march.total.filed, march.total.filed_money) == (1, Money("45000"))
     assert (march.total.resolved_satisfied, march.total.satisfied_money) == (1, Money("10000"))
     assert march.for_department(DepartmentId("tech_support")).filed == 1
-    assert ops.claim_figures(date(2026, 2, 1), date(2026, 2, 28)).total.filed == 1
-    assert ops.claim_figures(date(2026, 4, 1), date(2026, 4, 30)).total.resolved_satisfied == 0
+    assert ops.claims.figures(date(2026, 2, 1), date(2026, 2, 28)).total.filed == 1
+    assert ops.claims.figures(date(2026, 4, 1), date(2026, 4, 30)).total.resolved_satisfied == 0
     with pytest.raises(NotFoundError):
-        ops.advance_claim(ClaimId("k9"), FindCauses("?"), by=ANNA)
+        ops.claims.advance(ClaimId("k9"), FindCauses("?"), by=ANNA)
 
 
 # ------------------------------------------------------------------ the 14-day cadence
@@ -258,18 +262,18 @@ def test_the_cadence_runs_through_the_store_across_a_month_end_and_the_may_holid
     ops: ClientOps, clock: Clock
 ) -> None:
     card, late = a_card(ops), a_card(ops, "ООО «Василёк»")
-    ops.assign_client(card.id, ANNA, on=date(2026, 3, 20))  # Friday
-    ops.assign_client(late.id, PETROV, on=date(2026, 3, 6))
+    ops.claims.assign_client(card.id, ANNA, on=date(2026, 3, 20))  # Friday
+    ops.claims.assign_client(late.id, PETROV, on=date(2026, 3, 6))
 
     def due(day: date, manager: EmployeeId | None = ANNA) -> list[tuple[str, date, int]]:
         return [
             (d.client_id, d.due_on, d.days_overdue)
-            for d in ops.satisfaction_calls_due(day, manager=manager)
+            for d in ops.claims.satisfaction_calls_due(day, manager=manager)
         ]
 
-    assert ops.get_client(card.id).manager_id == ANNA
+    assert ops.clients.get(card.id).manager_id == ANNA
     assert due(date(2026, 4, 2)) == []
-    (first,) = ops.satisfaction_calls_due(date(2026, 4, 3), manager=ANNA)
+    (first,) = ops.claims.satisfaction_calls_due(date(2026, 4, 3), manager=ANNA)
     assert (first.client_id, first.due_on, first.reason) == (
         card.id,
         date(2026, 4, 3),
@@ -283,7 +287,7 @@ def test_the_cadence_runs_through_the_store_across_a_month_end_and_the_may_holid
     for day in (date(2026, 4, 3), date(2026, 4, 17)):
         clock.to(day)
         call = SatisfactionCall(card.id, ANNA, clock.now, SatisfactionOutcome.SATISFIED, "Всё ок")
-        ops.record_satisfaction(card.id, call, by=ANNA)
+        ops.claims.record_satisfaction(card.id, call, by=ANNA)
         assert due(day) == []
     # 17.04 + 14 days is Friday 1 May, a holiday, then the weekend: due Monday 4 May
     assert due(date(2026, 4, 30)) == []
@@ -293,11 +297,11 @@ def test_the_cadence_runs_through_the_store_across_a_month_end_and_the_may_holid
     # not reached: still due, and a call again is set for the next working day
     clock.to(date(2026, 5, 4), 12)
     missed = SatisfactionCall(card.id, ANNA, clock.now, SatisfactionOutcome.NOT_REACHED)
-    decision = ops.record_satisfaction(card.id, missed, by=ANNA)
+    decision = ops.claims.record_satisfaction(card.id, missed, by=ANNA)
     assert decision.last_call is None
     assert due(date(2026, 5, 5)) == [(card.id, date(2026, 5, 4), 1)]
     # reassigned to Петров: the last call still counts
-    ops.assign_client(card.id, PETROV, on=date(2026, 5, 5))
+    ops.claims.assign_client(card.id, PETROV, on=date(2026, 5, 5))
     assert due(date(2026, 5, 5)) == []
     assert [d[0] for d in due(date(2026, 5, 5), PETROV)] == [late.id, card.id]
 
@@ -305,15 +309,15 @@ def test_the_cadence_runs_through_the_store_across_a_month_end_and_the_may_holid
 def test_an_unknown_manager_is_an_error_not_an_empty_list(ops: ClientOps, db_path: Path) -> None:
     card = a_card(ops)
     with pytest.raises(NotFoundError) as err:
-        ops.satisfaction_calls_due(date(2026, 3, 2), manager=EmployeeId("nobody"))
+        ops.claims.satisfaction_calls_due(date(2026, 3, 2), manager=EmployeeId("nobody"))
     assert (err.value.kind, err.value.key) == ("employee", "nobody")
     before = dump(db_path)
     with pytest.raises(NotFoundError):
-        ops.assign_client(card.id, EmployeeId("nobody"), on=date(2026, 3, 2))
+        ops.claims.assign_client(card.id, EmployeeId("nobody"), on=date(2026, 3, 2))
     with pytest.raises(NotFoundError):
-        ops.assign_client(ClientId("ghost"), ANNA, on=date(2026, 3, 2))
+        ops.claims.assign_client(ClientId("ghost"), ANNA, on=date(2026, 3, 2))
     assert dump(db_path) == before
-    assert ops.satisfaction_calls_due(date(2026, 3, 2), manager=ANNA) == ()
+    assert ops.claims.satisfaction_calls_due(date(2026, 3, 2), manager=ANNA) == ()
 
 
 # ------------------------------------------------------------------ service visits
@@ -321,19 +325,19 @@ def test_a_late_emergency_visit_is_escalated_once_across_a_weekend_and_a_holiday
     ops: ClientOps, db_path: Path, clock: Clock, recorder: Recorder
 ) -> None:
     card = a_card(ops)
-    contract = ops.add_service_contract(
+    contract = ops.service.add_contract(
         a_service_contract(card, id=ServiceContractId("sc1"), emergency_response_days=1)
     )
     clock.to(date(2026, 3, 6), 19, 30)  # Friday evening; Monday 9 March is a day off
-    visit = ops.request_emergency_visit(
+    visit = ops.service.request_emergency_visit(
         contract.id, problem="Турникет не пропускает", by=ANNA, visit_id=VisitId("v1")
     )
     # one working day: Tuesday 10 March, so late from midnight into Wednesday 11 March
     before = dump(db_path)
-    assert ops.check_visit_sla(msk(date(2026, 3, 10), 23, 59)).breaches == ()
+    assert ops.service.check_visit_sla(msk(date(2026, 3, 10), 23, 59)).breaches == ()
     assert dump(db_path) == before
     recorder.events.clear()
-    found = ops.check_visit_sla(msk(date(2026, 3, 11), 0, 0))
+    found = ops.service.check_visit_sla(msk(date(2026, 3, 11), 0, 0))
     (breach,) = found.breaches
     assert (breach.visit.id, breach.late_by) == (visit.id, timedelta(0))
     assert sorted(r.employee_id or "" for r in found.escalated) == [ANNA, SIDOROV]
@@ -343,52 +347,60 @@ def test_a_late_emergency_visit_is_escalated_once_across_a_weekend_and_a_holiday
     }
     # checked again later: the same breach, nothing new
     before = dump(db_path)
-    again = ops.check_visit_sla(msk(date(2026, 3, 11), 9, 0))
+    again = ops.service.check_visit_sla(msk(date(2026, 3, 11), 9, 0))
     assert [b.visit.id for b in again.breaches] == ["v1"]
     assert again.escalated == ()
     assert dump(db_path) == before
-    escalations = [r for r in ops.reactions_of(card.id) if r.id.startswith("visit-sla-")]
+    escalations = [r for r in ops.clients.reactions_of(card.id) if r.id.startswith("visit-sla-")]
     assert sorted(r.id for r in escalations) == ["visit-sla-v1-head", "visit-sla-v1-manager"]
 
     clock.to(date(2026, 3, 11), 10)
-    ops.plan_visit(visit.id, engineer=SIDOROV, by=ANNA, day=date(2026, 3, 11))
+    ops.service.plan_visit(visit.id, engineer=SIDOROV, by=ANNA, day=date(2026, 3, 11))
     clock.to(date(2026, 3, 11), 15)
-    done = ops.complete_visit(visit.id, works=("Заменён считыватель",), by=SIDOROV)
+    done = ops.service.complete_visit(visit.id, works=("Заменён считыватель",), by=SIDOROV)
     assert (done.done, done.version) == (True, 2)
-    assert ops.check_visit_sla(msk(date(2026, 3, 12))).breaches == ()
-    assert ops.visits_of(card.id) == (done,)
+    assert ops.service.check_visit_sla(msk(date(2026, 3, 12))).breaches == ()
+    assert ops.service.visits_of(card.id) == (done,)
 
 
 def test_visit_refusals_store_nothing(ops: ClientOps, db_path: Path, clock: Clock) -> None:
     card = a_card(ops)
     ended = a_service_contract(card, starts_on=date(2025, 1, 1), ends_on=date(2025, 12, 31))
-    ops.add_service_contract(ended)
+    ops.service.add_contract(ended)
     before = dump(db_path)
     with pytest.raises(ValidationError) as err:
-        ops.request_emergency_visit(ended.id, problem="Не работает", by=ANNA)
+        ops.service.request_emergency_visit(ended.id, problem="Не работает", by=ANNA)
     assert [e.path for e in err.value.errors] == ["contract_id"]
     with pytest.raises(NotFoundError):
-        ops.request_emergency_visit(ServiceContractId("nope"), problem="Не работает", by=ANNA)
+        ops.service.request_emergency_visit(
+            ServiceContractId("nope"), problem="Не работает", by=ANNA
+        )
     with pytest.raises(NotFoundError):
-        ops.request_emergency_visit(ended.id, problem="Не работает", by=EmployeeId("nobody"))
+        ops.service.request_emergency_visit(
+            ended.id, problem="Не работает", by=EmployeeId("nobody")
+        )
     assert dump(db_path) == before
-    contract = ops.add_service_contract(a_service_contract(card))
-    visit = ops.request_emergency_visit(contract.id, problem="Не работает", by=ANNA)
+    contract = ops.service.add_contract(a_service_contract(card))
+    visit = ops.service.request_emergency_visit(contract.id, problem="Не работает", by=ANNA)
     before = dump(db_path)
     with pytest.raises(TransitionError):
-        ops.complete_visit(visit.id, works=("Починили",), by=ANNA)  # not planned yet
+        ops.service.complete_visit(visit.id, works=("Починили",), by=ANNA)  # not planned yet
     with pytest.raises(NotFoundError):
-        ops.plan_visit(visit.id, engineer=EmployeeId("nobody"), by=ANNA, day=date(2026, 3, 3))
+        ops.service.plan_visit(
+            visit.id, engineer=EmployeeId("nobody"), by=ANNA, day=date(2026, 3, 3)
+        )
     assert dump(db_path) == before
 
 
 # ------------------------------------------------------------------ trainings
 def test_a_training_is_scheduled_and_moved(ops: ClientOps, db_path: Path, clock: Clock) -> None:
     card = a_card(ops)
-    training = ops.open_training(card.id, manager=ANNA, by=ANNA)
+    training = ops.service.open_training(card.id, manager=ANNA, by=ANNA)
     assert training.status is TrainingStatus.TO_AGREE
-    agreed = ops.schedule_training(training.id, starts_at=msk(date(2026, 3, 5), 11), by=ANNA)
-    moved = ops.reschedule_training(
+    agreed = ops.service.schedule_training(
+        training.id, starts_at=msk(date(2026, 3, 5), 11), by=ANNA
+    )
+    moved = ops.service.reschedule_training(
         training.id, starts_at=msk(date(2026, 3, 6), 14), reason="клиент попросил", by=ANNA
     )
     assert (agreed.version, moved.version) == (1, 2)
@@ -397,13 +409,13 @@ def test_a_training_is_scheduled_and_moved(ops: ClientOps, db_path: Path, clock:
     ]
     before = dump(db_path)
     with pytest.raises(ValidationError):  # in the past
-        ops.reschedule_training(
+        ops.service.reschedule_training(
             training.id, starts_at=msk(date(2026, 3, 1)), reason="ошибка", by=ANNA
         )
     with pytest.raises(NotFoundError):
-        ops.open_training(card.id, manager=EmployeeId("nobody"), by=ANNA)
+        ops.service.open_training(card.id, manager=EmployeeId("nobody"), by=ANNA)
     assert dump(db_path) == before
-    assert ops.trainings_of(card.id) == (moved,)
+    assert ops.service.trainings_of(card.id) == (moved,)
 
 
 # ------------------------------------------------------------------ PostgreSQL
@@ -412,26 +424,26 @@ def test_an_unhappy_client_on_postgresql(
 ) -> None:
     with open_ops(PostgresStorage.from_url(postgres_url), clock, recorder) as ops:
         card = a_card(ops)
-        ops.assign_client(card.id, ANNA, on=date(2026, 2, 16))
-        (due,) = ops.satisfaction_calls_due(date(2026, 3, 2), manager=ANNA)
+        ops.claims.assign_client(card.id, ANNA, on=date(2026, 2, 16))
+        (due,) = ops.claims.satisfaction_calls_due(date(2026, 3, 2), manager=ANNA)
         assert due.client_id == card.id
-        decision = ops.record_satisfaction(card.id, unhappy(card, clock.now), by=ANNA)
+        decision = ops.claims.record_satisfaction(card.id, unhappy(card, clock.now), by=ANNA)
         assert decision.claim is not None
         claim_id = decision.claim.claim.id
-        told = [r for r in ops.reactions_of(card.id) if r.appeal_id == f"claim-{claim_id}"]
+        told = [r for r in ops.clients.reactions_of(card.id) if r.appeal_id == f"claim-{claim_id}"]
         assert sorted(r.employee_id or "" for r in told) == [IVANOV, PETROV]
-        assert ops.open_claims() == (decision.claim.claim,)
-        assert ops.satisfaction_calls_due(date(2026, 3, 2), manager=ANNA) == ()
+        assert ops.claims.open() == (decision.claim.claim,)
+        assert ops.claims.satisfaction_calls_due(date(2026, 3, 2), manager=ANNA) == ()
         with pytest.raises(ValidationError):
-            ops.record_satisfaction(
+            ops.claims.record_satisfaction(
                 card.id, unhappy(card, clock.now + timedelta(hours=1), department_id=None), by=ANNA
             )
-        assert len(ops.claims_of(card.id)) == 1
-        contract = ops.add_service_contract(a_service_contract(card))
+        assert len(ops.claims.claims_of(card.id)) == 1
+        contract = ops.service.add_contract(a_service_contract(card))
         clock.to(date(2026, 3, 6), 19, 30)
-        ops.request_emergency_visit(contract.id, problem="Не работает", by=ANNA)
-        first = ops.check_visit_sla(datetime(2026, 3, 11, 9, 0, tzinfo=UTC))
+        ops.service.request_emergency_visit(contract.id, problem="Не работает", by=ANNA)
+        first = ops.service.check_visit_sla(datetime(2026, 3, 11, 9, 0, tzinfo=UTC))
         assert len(first.escalated) == 2
-        assert ops.check_visit_sla(datetime(2026, 3, 11, 10, 0, tzinfo=UTC)).escalated == ()
-        march = ops.claim_figures(date(2026, 3, 1), date(2026, 3, 31))
+        assert ops.service.check_visit_sla(datetime(2026, 3, 11, 10, 0, tzinfo=UTC)).escalated == ()
+        march = ops.claims.figures(date(2026, 3, 1), date(2026, 3, 31))
         assert (march.total.filed, march.total.filed_money) == (1, Money("45000"))

@@ -51,7 +51,7 @@ def finish(proc: subprocess.Popen[str]) -> list[str]:
 def test_two_managers_saving_one_card_get_one_success_and_one_conflict(
     ops: ClientOps, url: str, tmp_path: Path
 ) -> None:
-    card = ops.add_client(a_client(city="Москва"))
+    card = ops.clients.add(a_client(city="Москва"))
     go = tmp_path / "go"
     managers = [start("edit", url, card.id, city, str(go)) for city in ("Омск", "Тула")]
     for proc in managers:  # both have read version 0 before either writes
@@ -60,7 +60,7 @@ def test_two_managers_saving_one_card_get_one_success_and_one_conflict(
     go.touch()
     outcomes = sorted(" ".join(finish(p)[0].split()[:1]) for p in managers)
     assert outcomes == ["conflict", "saved"]
-    stored = ops.get_client(card.id)
+    stored = ops.clients.get(card.id)
     assert stored.version == 1
     assert stored.city in ("Омск", "Тула")
 
@@ -68,7 +68,7 @@ def test_two_managers_saving_one_card_get_one_success_and_one_conflict(
 def test_the_conflict_names_the_record_and_both_versions(
     ops: ClientOps, url: str, tmp_path: Path
 ) -> None:
-    card = ops.add_client(a_client())
+    card = ops.clients.add(a_client())
     go = tmp_path / "go"
     managers = [start("edit", url, card.id, city, str(go)) for city in ("Омск", "Тула")]
     for proc in managers:
@@ -81,10 +81,10 @@ def test_the_conflict_names_the_record_and_both_versions(
 
 
 def test_concurrent_read_modify_write_loses_no_update(ops: ClientOps, url: str) -> None:
-    card = ops.add_client(a_client())
+    card = ops.clients.add(a_client())
     workers = [start("append", url, card.id, tag, "15") for tag in ("A", "B", "C")]
     conflicts = sum(int(finish(p)[0].split()[1]) for p in workers)
-    stored = ops.get_client(card.id)
+    stored = ops.clients.get(card.id)
     expected = {f"{tag}-{i}" for tag in "ABC" for i in range(15)}
     assert set(stored.contract_numbers) == expected
     assert stored.version == 45
@@ -94,7 +94,7 @@ def test_concurrent_read_modify_write_loses_no_update(ops: ClientOps, url: str) 
 def _effects(url: str, ops: ClientOps, n: int) -> list[str]:
     keys = [f"effect:{i}" for i in range(n)]
     for key in keys:
-        assert ops.enqueue("test.effect", {"n": key}, key=key) is not None
+        assert ops.outbox.enqueue("test.effect", {"n": key}, key=key) is not None
     return keys
 
 
@@ -114,7 +114,7 @@ def test_concurrent_outbox_workers_deliver_each_message_once(
     delivered = sum(int(finish(p)[0].split()[1]) for p in workers)
     assert delivered == 60
     assert _sent(log) == Counter(keys)  # every key sent, none twice
-    assert {m.key for m in ops.outbox(OutboxStatus.DELIVERED)} == set(keys)
+    assert {m.key for m in ops.outbox.messages(OutboxStatus.DELIVERED)} == set(keys)
 
 
 def test_a_worker_killed_after_sending_is_relieved_after_its_lease_with_the_same_key(
@@ -138,7 +138,7 @@ def test_a_worker_killed_after_sending_is_relieved_after_its_lease_with_the_same
     # the one the dead worker sent went again, with the same key, for the backend to dedupe
     assert sent[first_key] == 2
     assert sum(sent.values()) == 11
-    assert {m.key for m in ops.outbox(OutboxStatus.DELIVERED)} == set(keys)
+    assert {m.key for m in ops.outbox.messages(OutboxStatus.DELIVERED)} == set(keys)
 
 
 def test_an_import_killed_before_commit_leaves_nothing_and_a_rerun_stores_all_once(
@@ -167,21 +167,21 @@ def test_an_agenda_is_read_while_another_process_holds_the_write_lock(tmp_path: 
     url = f"sqlite:///{tmp_path / 'team.db'}"
     anna, day = EmployeeId("anna"), T0.date()
     with clientops.connect(url, host=PluginHost(entry_points=False), clock=lambda: T0) as ops:
-        ops.add_staff(a_staff())
-        ops.add_client(a_client(manager_id=anna, birthday=day.replace(year=1980)))
-        before = ops.daily_agenda(anna, day)
+        ops.clients.add_staff(a_staff())
+        ops.clients.add(a_client(manager_id=anna, birthday=day.replace(year=1980)))
+        before = ops.agenda.for_manager(anna, day)
         go = tmp_path / "go"
         writer = start("hold", url, day.replace(year=1990).isoformat(), str(go))
         assert writer.stdout is not None
         assert writer.stdout.readline().split() == ["holding"]
         try:
             # the writer commits only after `go`: these reads ran beside its open write
-            during = ops.daily_agenda(anna, day)
-            everyone = ops.agenda_for_everyone(day)
+            during = ops.agenda.for_manager(anna, day)
+            everyone = ops.agenda.for_everyone(day)
         finally:
             go.touch()
         assert finish(writer)[0] == "committed"
-        after = ops.daily_agenda(anna, day)
+        after = ops.agenda.for_manager(anna, day)
     assert during == before  # the last committed state, not the pending write
     assert [a for a in everyone if a.employee_id == anna] == [before]
     assert len(after.items) == len(before.items) + 1  # the card written meanwhile

@@ -1214,7 +1214,7 @@ def test_client_ops_renders_through_its_own_hosts_plugins() -> None:
     from clientops import PluginHost, hookimpl
 
     plain = clientops.connect("memory://", host=PluginHost(entry_points=False))
-    built_in = plain.render_document(an_act())
+    built_in = plain.documents.render(an_act())
     assert docx.Document(io.BytesIO(built_in)).paragraphs
 
     class Letterhead:
@@ -1225,5 +1225,5 @@ def test_client_ops_renders_through_its_own_hosts_plugins() -> None:
     host = PluginHost(entry_points=False)
     host.register(Letterhead(), "letterhead")
     with clientops.connect("memory://", host=host) as ops:
-        assert ops.render_document(an_act()) == builtin_docx("completed_works_act")
+        assert ops.documents.render(an_act()) == builtin_docx("completed_works_act")
     plain.close()

@@ -53,7 +53,7 @@ CSV = "Наименование;Город;Телефон\nООО Лес;Омс�
 def ops(tmp_path: Path) -> Iterator[ClientOps]:
     storage = SQLiteStorage(tmp_path / "store.db")
     with ClientOps(storage, host=PluginHost(entry_points=False), clock=lambda: T0) as ops:
-        ops.add_staff(a_staff())
+        ops.clients.add_staff(a_staff())
         yield ops
 
 
@@ -72,9 +72,9 @@ def store_descriptor(path: Path) -> int:
 
 READERS: dict[str, tuple[str, Callable[[ClientOps, Any], object]]] = {
     "read_clients_csv": ("source", lambda ops, s: read_clients_csv(s, now=T0)),
-    "import_clients": ("source", lambda ops, s: ops.import_clients(s)),
+    "import_clients": ("source", lambda ops, s: ops.clients.import_csv(s)),
     "read_bank_statement": ("source", lambda ops, s: read_bank_statement(s)),
-    "import_bank_statement": ("source", lambda ops, s: ops.import_bank_statement(s)),
+    "import_bank_statement": ("source", lambda ops, s: ops.billing.import_bank_statement(s)),
     "load_template": ("source", lambda ops, s: load_template(s, "completed_works_act")),
     "load_cities": ("path", lambda ops, s: load_cities(s)),
     "load_zones": ("path", lambda ops, s: load_zones(s)),
@@ -87,7 +87,7 @@ def test_the_store_s_own_descriptor_is_refused_and_the_store_keeps_working(
 ) -> None:
     name, call = READERS[reader]
     db = tmp_path / "store.db"
-    before = ops.add_client(a_client(name="ООО До"))
+    before = ops.clients.add(a_client(name="ООО До"))
     fd = store_descriptor(db)
     with pytest.raises(ValidationError) as caught:
         call(ops, fd)
@@ -98,13 +98,13 @@ def test_the_store_s_own_descriptor_is_refused_and_the_store_keeps_working(
     other = tmp_path / "unrelated.txt"
     with other.open("w") as file:
         file.write("unrelated")
-        after = ops.add_client(a_client(name="ООО После"))
+        after = ops.clients.add(a_client(name="ООО После"))
     assert other.read_text() == "unrelated"
     with sqlite3.connect(db) as check:
         names = {row[0] for row in check.execute("select name from sqlite_master")}
     assert names, "the database file has lost its tables"
-    assert ops.get_client(before.id).name == "ООО До"
-    assert ops.get_client(after.id).name == "ООО После"
+    assert ops.clients.get(before.id).name == "ООО До"
+    assert ops.clients.get(after.id).name == "ООО После"
 
 
 @pytest.mark.parametrize("reader", sorted(READERS))
@@ -207,11 +207,11 @@ def test_csv_limits_name_the_line_and_the_limit(ops: ClientOps) -> None:
     }
     for limits, (path, limit) in cases.items():
         with pytest.raises(ValidationError) as caught:
-            ops.import_clients(data, limits=limits)
+            ops.clients.import_csv(data, limits=limits)
         (error,) = caught.value.errors
         assert (error.path, limit in error.message or limit == error.path) == (path, True)
-    assert ops.find_clients(name="ООО") == ()  # nothing stored
-    assert len(ops.import_clients(data).stored) == 2
+    assert ops.clients.find(name="ООО") == ()  # nothing stored
+    assert len(ops.clients.import_csv(data).stored) == 2
 
 
 # --------------------------------------------------------------------------- templates

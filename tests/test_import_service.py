@@ -1,4 +1,4 @@
-"""ClientOps.import_clients: a CSV file checked row by row, stored in one go, once."""
+"""ops.clients.import_csv: a CSV file checked row by row, stored in one go, once."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def ops(url: str, listener: Listener) -> Iterator[ClientOps]:
     host = PluginHost(entry_points=False)
     host.register(listener, "listener")
     with clientops.connect(url, host=host, clock=lambda: T0) as ops:
-        ops.add_staff(a_staff())
+        ops.clients.add_staff(a_staff())
         yield ops
 
 
@@ -55,23 +55,23 @@ def test_good_rows_are_stored_and_bad_ones_reported_by_line(
 ) -> None:
     path = tmp_path / "clients.csv"
     path.write_bytes((HEADER + ROWS).encode("cp1251"))
-    report = ops.import_clients(path)
+    report = ops.clients.import_csv(path)
     assert report.parsed.encoding == "cp1251"
     assert [row.line for row in report.stored] == [2, 4]
     assert [(row.line, [r.path for r in row.reasons]) for row in report.rejected] == [
         (3, ["Телефон"])
     ]
     assert report.summary() == "Строк: 3, добавлено: 2, отклонено: 1."
-    (card,) = ops.find_clients(contract="д-1")
+    (card,) = ops.clients.find(contract="д-1")
     assert (card.name, card.city, card.manager_id) == ("ООО «Ромашка»", "Москва", "anna")
-    assert [c.name for c in ops.find_clients(phone="+7 4872 554433")] == ["ИП Петров"]
+    assert [c.name for c in ops.clients.find(phone="+7 4872 554433")] == ["ИП Петров"]
     assert [type(e) for e in listener.events] == [ClientCreated, ClientCreated]
 
 
 def test_the_same_file_twice_stores_nothing_twice(ops: ClientOps) -> None:
     data = (HEADER + ROWS).encode("utf-8")
-    first = ops.import_clients(data)
-    again = ops.import_clients(data)
+    first = ops.clients.import_csv(data)
+    again = ops.clients.import_csv(data)
     assert (len(first.stored), again.already_imported, again.stored) == (2, True, ())
     assert again.summary().startswith("Файл уже загружен")
     with ops.storage.unit_of_work() as uow:
@@ -81,8 +81,8 @@ def test_the_same_file_twice_stores_nothing_twice(ops: ClientOps) -> None:
 def test_a_contract_a_stored_card_holds_rejects_the_row_naming_the_holder(
     ops: ClientOps,
 ) -> None:
-    holder = ops.add_client(a_client(contract_numbers=("Д-3",)))
-    report = ops.import_clients((HEADER + ROWS).encode())
+    holder = ops.clients.add(a_client(contract_numbers=("Д-3",)))
+    report = ops.clients.import_csv((HEADER + ROWS).encode())
     assert [row.line for row in report.stored] == [2]
     (_, taken) = report.rejected
     assert taken.line == 4
@@ -94,9 +94,9 @@ def test_a_contract_a_stored_card_holds_rejects_the_row_naming_the_holder(
 
 def test_a_corrupt_file_raises_and_stores_nothing(ops: ClientOps) -> None:
     with pytest.raises(ValidationError) as err:
-        ops.import_clients(b"\x00\x01\x02garbage\xff\xfe" * 20)
+        ops.clients.import_csv(b"\x00\x01\x02garbage\xff\xfe" * 20)
     assert err.value.errors
     with pytest.raises(ValidationError, match="Кличка"):
-        ops.import_clients("Кличка;Город\nБобик;Москва\n".encode())
+        ops.clients.import_csv("Кличка;Город\nБобик;Москва\n".encode())
     with ops.storage.unit_of_work() as uow:
         assert uow.count_clients() == 0

@@ -125,7 +125,7 @@ def ops(db_path: Path, clock: Clock, offline: OfflineCourier) -> Iterator[Client
         clock=clock,
         courier=offline,
     )
-    ops.add_staff(staff())
+    ops.clients.add_staff(staff())
     yield ops
     ops.close()
 
@@ -134,35 +134,35 @@ def ops(db_path: Path, clock: Clock, offline: OfflineCourier) -> Iterator[Client
 
 
 def test_a_folder_in_order_makes_the_card_the_appeal_and_the_first_steps(ops: ClientOps) -> None:
-    intake = ops.receive_folder(a_folder(), manager=ANNA)
+    intake = ops.onboarding.receive_folder(a_folder(), manager=ANNA)
 
     assert intake.check.ok
     assert intake.new_client
-    card = ops.get_client(intake.client.id)
+    card = ops.clients.get(intake.client.id)
     assert card.name == NAME
     assert card.city == "Омск"
     assert card.contract_numbers == ("12/25",)
     assert card.phones == (Phone.parse("+7 3812 12-34-56"),)
     assert card.manager_id == ANNA
     assert [c.name for c in card.contacts] == ["Иванов Пётр"]
-    (appeal,) = ops.appeals_of(card.id)
+    (appeal,) = ops.clients.appeals_of(card.id)
     assert appeal.topic == "Приём клиентской папки"
-    assert ops.reactions_of(card.id) == ()  # nothing to tell anyone
+    assert ops.clients.reactions_of(card.id) == ()  # nothing to tell anyone
 
-    stored = ops.onboarding(intake.onboarding.id)
+    stored = ops.onboarding.get(intake.onboarding.id)
     assert stored == attrs.evolve(intake.onboarding, version=stored.version)
     assert stored.record(OnboardingStep.CHECK_FOLDER).done_by == ANNA
     assert stored.record(OnboardingStep.CHECK_SIGNATURES).done
     assert stored.next_step is OnboardingStep.CALL_COURIER
-    assert ops.onboardings_of(card.id) == (stored,)
-    assert ops.open_onboardings(ANNA) == (stored,)
+    assert ops.onboarding.onboardings_of(card.id) == (stored,)
+    assert ops.onboarding.open(ANNA) == (stored,)
 
 
 def test_nonconformities_go_to_the_sales_manager_and_the_head_of_sales(ops: ClientOps) -> None:
-    intake = ops.receive_folder(a_folder(signed=False), manager=ANNA)
+    intake = ops.onboarding.receive_folder(a_folder(signed=False), manager=ANNA)
 
     assert intake.check.kinds() == (NonconformityKind.UNSIGNED,)
-    reactions = ops.reactions_of(intake.client.id)
+    reactions = ops.clients.reactions_of(intake.client.id)
     told = {r.employee_id: r for r in reactions if r.topic.startswith("Несоответствия")}
     # the sales manager on the title page and the head of sales (Петров)
     assert set(told) == {"kuznetsova", "petrov"}
@@ -171,26 +171,28 @@ def test_nonconformities_go_to_the_sales_manager_and_the_head_of_sales(ops: Clie
     (sign,) = (r for r in reactions if r.employee_id == ANNA)
     assert "Договор № 12/25" in sign.topic
     assert sign.due_at == T0 + timedelta(hours=4)
-    (appeal,) = ops.appeals_of(intake.client.id)
+    (appeal,) = ops.clients.appeals_of(intake.client.id)
     assert appeal.note == "Договор № 12/25, экземпляр 2: нет подписи руководителя"
     # the signatures are not there yet: step 2 is open, and so is everything that needs it
-    onboarding = ops.onboarding(intake.onboarding.id)
+    onboarding = ops.onboarding.get(intake.onboarding.id)
     assert not onboarding.is_closed(OnboardingStep.CHECK_SIGNATURES)
     with pytest.raises(TransitionError, match="needs step 2"):
-        ops.complete_step(onboarding.id, OnboardingStep.KEY_AND_DISC, by=ANNA)
+        ops.onboarding.complete_step(onboarding.id, OnboardingStep.KEY_AND_DISC, by=ANNA)
     # the copy is signed: step 2 done, and the manager's task with it
-    ops.complete_step(onboarding.id, OnboardingStep.CHECK_SIGNATURES, by=ANNA, note="подписан")
-    (closed,) = (r for r in ops.reactions_of(intake.client.id) if r.id == sign.id)
+    ops.onboarding.complete_step(
+        onboarding.id, OnboardingStep.CHECK_SIGNATURES, by=ANNA, note="подписан"
+    )
+    (closed,) = (r for r in ops.clients.reactions_of(intake.client.id) if r.id == sign.id)
     assert closed.done_at == T0
     assert closed.outcome == "подписан"
-    assert all(not r.done for r in ops.reactions_of(intake.client.id) if r.id != sign.id)
-    ops.complete_step(onboarding.id, OnboardingStep.KEY_AND_DISC, by=ANNA)
+    assert all(not r.done for r in ops.clients.reactions_of(intake.client.id) if r.id != sign.id)
+    ops.onboarding.complete_step(onboarding.id, OnboardingStep.KEY_AND_DISC, by=ANNA)
 
 
 def test_a_folder_without_a_title_page_stores_nothing(ops: ClientOps, db_path: Path) -> None:
     before = dump(db_path)
     with pytest.raises(ValidationError) as caught:
-        ops.receive_folder(attrs.evolve(a_folder(), title_page=None), manager=ANNA)
+        ops.onboarding.receive_folder(attrs.evolve(a_folder(), title_page=None), manager=ANNA)
     assert caught.value.paths == ("title_page",)
     assert dump(db_path) == before
 
@@ -198,39 +200,39 @@ def test_a_folder_without_a_title_page_stores_nothing(ops: ClientOps, db_path: P
 def test_a_contract_of_another_client_is_refused_and_nothing_is_stored(
     ops: ClientOps, db_path: Path
 ) -> None:
-    first = ops.receive_folder(a_folder(), manager=ANNA)
+    first = ops.onboarding.receive_folder(a_folder(), manager=ANNA)
     before = dump(db_path)
     other = attrs.evolve(
         a_folder(), title_page=attrs.evolve(a_folder().title_page, client_name="ООО «Лютик»")
     )
     with pytest.raises(DuplicateError) as caught:
-        ops.receive_folder(other, manager=ANNA)
+        ops.onboarding.receive_folder(other, manager=ANNA)
     assert caught.value.key == "12/25"
     assert caught.value.owner == first.client.id
     assert dump(db_path) == before
 
 
 def test_a_second_folder_for_a_known_client_extends_the_card(ops: ClientOps) -> None:
-    first = ops.receive_folder(a_folder(), manager=ANNA)
-    second = ops.receive_folder(
+    first = ops.onboarding.receive_folder(a_folder(), manager=ANNA)
+    second = ops.onboarding.receive_folder(
         a_folder(contract="13/25", products=("ArchiSport",)),
         manager=ANNA,
         client_id=first.client.id,
     )
     assert not second.new_client
-    card = ops.get_client(first.client.id)
+    card = ops.clients.get(first.client.id)
     assert card.contract_numbers == ("12/25", "13/25")
     assert card.phones == (Phone.parse("+7 3812 12-34-56"),)  # not twice
     assert len(card.contacts) == 1
-    assert len(ops.onboardings_of(card.id)) == 2
+    assert len(ops.onboarding.onboardings_of(card.id)) == 2
 
 
 def test_unknown_manager_or_client_is_an_error_not_a_record(ops: ClientOps, db_path: Path) -> None:
     before = dump(db_path)
     with pytest.raises(NotFoundError, match="nobody"):
-        ops.receive_folder(a_folder(), manager=EmployeeId("nobody"))
+        ops.onboarding.receive_folder(a_folder(), manager=EmployeeId("nobody"))
     with pytest.raises(NotFoundError, match="c-404"):
-        ops.receive_folder(a_folder(), manager=ANNA, client_id=ClientId("c-404"))
+        ops.onboarding.receive_folder(a_folder(), manager=ANNA, client_id=ClientId("c-404"))
     assert dump(db_path) == before
 
 
@@ -238,21 +240,21 @@ def test_unknown_manager_or_client_is_an_error_not_a_record(ops: ClientOps, db_p
 
 
 def test_the_whole_checklist_to_the_end(ops: ClientOps, clock: Clock) -> None:
-    onboarding = ops.receive_folder(a_folder(), manager=ANNA).onboarding
+    onboarding = ops.onboarding.receive_folder(a_folder(), manager=ANNA).onboarding
     oid = onboarding.id
 
-    booked = ops.book_delivery(oid, by=ANNA)
+    booked = ops.onboarding.book_delivery(oid, by=ANNA)
     assert booked.delivery is not None
     assert booked.delivery.pickup_date == date(2025, 6, 24)  # the next day
     assert booked.delivery.booking is None  # in the outbox, not booked yet
     clock.now += timedelta(minutes=5)
-    call = ops.record_welcome_call(oid, by=ANNA, email="director@romashka.ru")
-    assert ops.get_client(call.client_id).emails == ("director@romashka.ru",)
+    call = ops.onboarding.record_welcome_call(oid, by=ANNA, email="director@romashka.ru")
+    assert ops.clients.get(call.client_id).emails == ("director@romashka.ru",)
     # the courier is called and the client told: the delivery-date call is on the agenda
     assert call.record(OnboardingStep.DELIVERY_REACTION).done
     assert booked.delivery is not None
     (delivery_call,) = (
-        r for r in ops.reactions_of(call.client_id) if r.kind is ReactionKind.OUTGOING_CALL
+        r for r in ops.clients.reactions_of(call.client_id) if r.kind is ReactionKind.OUTGOING_CALL
     )
     planned = booked.delivery.planned_date
     assert delivery_call.due_at == datetime(
@@ -260,7 +262,7 @@ def test_the_whole_checklist_to_the_end(ops: ClientOps, clock: Clock) -> None:
     )  # 10:00 in Moscow
     assert delivery_call.employee_id == ANNA
 
-    mail = ops.send_contacts(oid, by=ANNA)
+    mail = ops.onboarding.send_contacts(oid, by=ANNA)
     assert mail.to == "director@romashka.ru"
     assert "Смирнова Анна Сергеевна" in mail.body
     assert "+7 495 123-45-67" in mail.body
@@ -270,19 +272,19 @@ def test_the_whole_checklist_to_the_end(ops: ClientOps, clock: Clock) -> None:
         OnboardingStep.PREPARE_BOOK,
         OnboardingStep.PREPARE_ACTS,
     ):
-        assert not ops.onboarding(oid).parcel_ready
-        ops.complete_step(oid, step, by=ANNA, note="готово")
+        assert not ops.onboarding.get(oid).parcel_ready
+        ops.onboarding.complete_step(oid, step, by=ANNA, note="готово")
     # all ten steps closed; only the booking (in the outbox) keeps the parcel
-    done = ops.onboarding(oid)
+    done = ops.onboarding.get(oid)
     assert done.finished
     assert [b.reason for b in done.parcel_blockers()] == ["забор груза ещё не подтверждён"]
-    assert ops.open_onboardings(ANNA) == ()
+    assert ops.onboarding.open(ANNA) == ()
 
-    report = ops.deliver_outbox()
+    report = ops.outbox.deliver()
     assert {m.topic for m in report.delivered} == {PICKUP_TOPIC}
     assert {m.topic for m in report.retried} == {CONTACTS_EMAIL_TOPIC}  # no mail deliverer
-    assert ops.onboarding(oid).parcel_ready
-    assert ops.booking(oid) is not None
+    assert ops.onboarding.get(oid).parcel_ready
+    assert ops.onboarding.booking(oid) is not None
 
 
 @pytest.mark.parametrize(
@@ -297,19 +299,19 @@ def test_the_whole_checklist_to_the_end(ops: ClientOps, clock: Clock) -> None:
 def test_steps_with_their_own_use_case_are_not_ticked(
     ops: ClientOps, db_path: Path, step: OnboardingStep
 ) -> None:
-    oid = ops.receive_folder(a_folder(), manager=ANNA).onboarding.id
+    oid = ops.onboarding.receive_folder(a_folder(), manager=ANNA).onboarding.id
     before = dump(db_path)
-    with pytest.raises(TransitionError, match="done through ClientOps"):
-        ops.complete_step(oid, step, by=ANNA)
+    with pytest.raises(TransitionError, match=r"done through ops\.onboarding\."):
+        ops.onboarding.complete_step(oid, step, by=ANNA)
     assert dump(db_path) == before
 
 
 def test_a_step_done_twice_is_refused_and_changes_nothing(ops: ClientOps, db_path: Path) -> None:
-    oid = ops.receive_folder(a_folder(), manager=ANNA).onboarding.id
-    ops.complete_step(oid, OnboardingStep.PREPARE_BOX, by=ANNA)
+    oid = ops.onboarding.receive_folder(a_folder(), manager=ANNA).onboarding.id
+    ops.onboarding.complete_step(oid, OnboardingStep.PREPARE_BOX, by=ANNA)
     before = dump(db_path)
     with pytest.raises(TransitionError) as caught:
-        ops.complete_step(oid, OnboardingStep.PREPARE_BOX, by=ANNA)
+        ops.onboarding.complete_step(oid, OnboardingStep.PREPARE_BOX, by=ANNA)
     assert "already done by anna" in str(caught.value)
     assert "call_courier" in caught.value.allowed
     assert dump(db_path) == before
@@ -317,52 +319,54 @@ def test_a_step_done_twice_is_refused_and_changes_nothing(ops: ClientOps, db_pat
 
 def test_steps_that_do_not_apply_cannot_be_done(ops: ClientOps) -> None:
     # a product without a book: step 9 is marked not applicable at intake
-    oid = ops.receive_folder(a_folder(products=("Бухгалтерия",)), manager=ANNA).onboarding.id
-    onboarding = ops.onboarding(oid)
+    oid = ops.onboarding.receive_folder(
+        a_folder(products=("Бухгалтерия",)), manager=ANNA
+    ).onboarding.id
+    onboarding = ops.onboarding.get(oid)
     assert onboarding.record(OnboardingStep.PREPARE_BOOK).not_applicable
     with pytest.raises(TransitionError, match="not applicable"):
-        ops.complete_step(oid, OnboardingStep.PREPARE_BOOK, by=ANNA)
+        ops.onboarding.complete_step(oid, OnboardingStep.PREPARE_BOOK, by=ANNA)
 
 
 def test_welcome_call_first_then_courier_makes_the_delivery_call(ops: ClientOps) -> None:
-    oid = ops.receive_folder(a_folder(), manager=ANNA).onboarding.id
-    script = ops.welcome_script(oid)
+    oid = ops.onboarding.receive_folder(a_folder(), manager=ANNA).onboarding.id
+    script = ops.onboarding.welcome_script(oid)
     assert script[0].startswith("Здравствуйте! Меня зовут Анна")
     assert "ArchiMed+" in script[0]
     assert "как только его подтвердит курьерская служба" in script[-1]
 
-    after_call = ops.record_welcome_call(oid, by=ANNA, email=None)
+    after_call = ops.onboarding.record_welcome_call(oid, by=ANNA, email=None)
     assert after_call.email is None
     assert not after_call.record(OnboardingStep.DELIVERY_REACTION).done
-    booked = ops.book_delivery(oid, by=ANNA)
+    booked = ops.onboarding.book_delivery(oid, by=ANNA)
     assert booked.record(OnboardingStep.DELIVERY_REACTION).done
     assert booked.delivery is not None
-    assert ops.welcome_script(oid)[-1] == (
+    assert ops.onboarding.welcome_script(oid)[-1] == (
         f"Посылку с программным продуктом Вам доставят до {booked.delivery.planned_date:%d.%m.%Y}."
     )
     # no address was captured: the contacts cannot be sent
     with pytest.raises(TransitionError, match="no e-mail address"):
-        ops.send_contacts(oid, by=ANNA)
+        ops.onboarding.send_contacts(oid, by=ANNA)
 
 
 def test_a_bad_email_is_refused_and_nothing_changes(ops: ClientOps, db_path: Path) -> None:
-    oid = ops.receive_folder(a_folder(), manager=ANNA).onboarding.id
+    oid = ops.onboarding.receive_folder(a_folder(), manager=ANNA).onboarding.id
     before = dump(db_path)
     with pytest.raises(ValidationError) as caught:
-        ops.record_welcome_call(oid, by=ANNA, email="director at romashka")
+        ops.onboarding.record_welcome_call(oid, by=ANNA, email="director at romashka")
     assert caught.value.paths == ("email",)
     assert dump(db_path) == before
 
 
 def test_contacts_are_sent_once_through_the_outbox(ops: ClientOps) -> None:
-    oid = ops.receive_folder(a_folder(), manager=ANNA).onboarding.id
+    oid = ops.onboarding.receive_folder(a_folder(), manager=ANNA).onboarding.id
     with pytest.raises(TransitionError, match="needs step 4"):
-        ops.send_contacts(oid, by=ANNA)
-    ops.record_welcome_call(oid, by=ANNA, email="director@romashka.ru")
-    ops.send_contacts(oid, by=ANNA)
+        ops.onboarding.send_contacts(oid, by=ANNA)
+    ops.onboarding.record_welcome_call(oid, by=ANNA, email="director@romashka.ru")
+    ops.onboarding.send_contacts(oid, by=ANNA)
     with pytest.raises(TransitionError, match="already done"):
-        ops.send_contacts(oid, by=ANNA)
-    (message,) = ops.outbox()
+        ops.onboarding.send_contacts(oid, by=ANNA)
+    (message,) = ops.outbox.messages()
     assert message.topic == CONTACTS_EMAIL_TOPIC
     assert message.data()["to"] == "director@romashka.ru"
     assert message.data()["subject"] == "Ваш менеджер в компании MLS IT"
@@ -372,39 +376,39 @@ def test_contacts_are_sent_once_through_the_outbox(ops: ClientOps) -> None:
 
 
 def test_an_unserved_city_is_an_error_and_stores_nothing(ops: ClientOps, db_path: Path) -> None:
-    oid = ops.receive_folder(a_folder(city="Нигдеград"), manager=ANNA).onboarding.id
+    oid = ops.onboarding.receive_folder(a_folder(city="Нигдеград"), manager=ANNA).onboarding.id
     before = dump(db_path)
     with pytest.raises(UnservedCityError) as caught:
-        ops.book_delivery(oid, by=ANNA)
+        ops.onboarding.book_delivery(oid, by=ANNA)
     assert caught.value.backend == "offline"
     assert caught.value.operation == "quote"
     assert dump(db_path) == before
 
 
 def test_a_pickup_in_the_past_or_without_a_phone_is_refused(ops: ClientOps, db_path: Path) -> None:
-    oid = ops.receive_folder(a_folder(), manager=ANNA).onboarding.id
+    oid = ops.onboarding.receive_folder(a_folder(), manager=ANNA).onboarding.id
     before = dump(db_path)
     with pytest.raises(ValidationError) as past:
-        ops.book_delivery(oid, by=ANNA, pickup_date=date(2025, 6, 20))
+        ops.onboarding.book_delivery(oid, by=ANNA, pickup_date=date(2025, 6, 20))
     assert past.value.paths == ("pickup_date",)
     with pytest.raises(ValidationError) as no_phone:
-        ops.book_delivery(oid, by=EmployeeId("petrov"))  # Петров has no phone on file
+        ops.onboarding.book_delivery(oid, by=EmployeeId("petrov"))  # Петров has no phone on file
     assert no_phone.value.paths == ("manager.phone",)
     assert dump(db_path) == before
 
 
 def test_a_friday_folder_is_picked_up_on_monday(ops: ClientOps, clock: Clock) -> None:
     clock.now = datetime(2025, 6, 27, 9, 0, tzinfo=UTC)  # Friday
-    oid = ops.receive_folder(a_folder(), manager=ANNA).onboarding.id
-    delivery = ops.book_delivery(oid, by=ANNA).delivery
+    oid = ops.onboarding.receive_folder(a_folder(), manager=ANNA).onboarding.id
+    delivery = ops.onboarding.book_delivery(oid, by=ANNA).delivery
     assert delivery is not None
     assert delivery.pickup_date == date(2025, 6, 30)
 
 
 def test_the_pickup_request_carries_the_folder(ops: ClientOps, offline: OfflineCourier) -> None:
-    oid = ops.receive_folder(a_folder(), manager=ANNA).onboarding.id
-    ops.book_delivery(oid, by=ANNA)
-    (message,) = ops.outbox()
+    oid = ops.onboarding.receive_folder(a_folder(), manager=ANNA).onboarding.id
+    ops.onboarding.book_delivery(oid, by=ANNA)
+    (message,) = ops.outbox.messages()
     assert message.key == f"pickup-{oid}"
     request = message.data()["request"]
     assert request["recipient"]["name"] == "Иванов Пётр"
@@ -418,8 +422,8 @@ def test_the_pickup_request_carries_the_folder(ops: ClientOps, offline: OfflineC
     assert Decimal(request["parcel"]["declared_value"]["amount"]) == Decimal(48000)
     # a box and a book of ArchiMed+, the key and disc, two acts: the policy's weights
     assert request["parcel"]["weight_grams"] == 400 + 700 + 100 + 100
-    ops.deliver_outbox()
-    booking = ops.booking(oid)
+    ops.outbox.deliver()
+    booking = ops.onboarding.booking(oid)
     assert booking is not None
     assert offline.track(booking.order_id).status.value == "created"
 
@@ -446,7 +450,7 @@ def cdek_ops(db_path: Path, clock: Clock, standin: CdekStandin) -> Iterator[Clie
         clock=clock,
         courier=courier,
     )
-    ops.add_staff(staff())
+    ops.clients.add_staff(staff())
     yield ops
     ops.close()
     courier.close()
@@ -460,48 +464,52 @@ def _retry_later(ops: ClientOps, clock: Clock) -> None:
 def test_a_pickup_that_failed_is_not_booked_and_the_retry_books_once(
     cdek_ops: ClientOps, standin: CdekStandin, clock: Clock, fault: str
 ) -> None:
-    oid = cdek_ops.receive_folder(a_folder(city="Новосибирск"), manager=ANNA).onboarding.id
-    cdek_ops.book_delivery(oid, by=ANNA)
+    oid = cdek_ops.onboarding.receive_folder(
+        a_folder(city="Новосибирск"), manager=ANNA
+    ).onboarding.id
+    cdek_ops.onboarding.book_delivery(oid, by=ANNA)
     standin.inject("POST /orders", fault, delay=1.5)
 
-    first = cdek_ops.deliver_outbox()
+    first = cdek_ops.outbox.deliver()
     assert [m.topic for m in first.retried] == [PICKUP_TOPIC]
-    assert cdek_ops.booking(oid) is None  # a failed pickup is not recorded as booked
+    assert cdek_ops.onboarding.booking(oid) is None  # a failed pickup is not recorded as booked
 
     _retry_later(cdek_ops, clock)
-    second = cdek_ops.deliver_outbox()
+    second = cdek_ops.outbox.deliver()
     assert [m.topic for m in second.delivered] == [PICKUP_TOPIC]
-    booking = cdek_ops.booking(oid)
+    booking = cdek_ops.onboarding.booking(oid)
     assert booking is not None
     assert booking.courier == "cdek"
     # "drop" and "slow" made the order on the first try: the retry found it, not a second one
     assert len(standin.live_orders(f"pickup-{oid}")) == 1
     _retry_later(cdek_ops, clock)
-    assert cdek_ops.deliver_outbox() == type(second)()  # nothing left to deliver
-    assert cdek_ops.outbox(OutboxStatus.DELIVERED)[0].attempts == 2
+    assert cdek_ops.outbox.deliver() == type(second)()  # nothing left to deliver
+    assert cdek_ops.outbox.messages(OutboxStatus.DELIVERED)[0].attempts == 2
 
 
 @pytest.mark.parametrize("fault", ["500", "garbage", "slow", "empty"])
 def test_a_quote_that_fails_stores_nothing(
     cdek_ops: ClientOps, standin: CdekStandin, db_path: Path, fault: str
 ) -> None:
-    oid = cdek_ops.receive_folder(a_folder(city="Новосибирск"), manager=ANNA).onboarding.id
+    oid = cdek_ops.onboarding.receive_folder(
+        a_folder(city="Новосибирск"), manager=ANNA
+    ).onboarding.id
     before = dump(db_path)
     standin.inject("POST /calculator/tariff", fault, delay=1.5)
     with pytest.raises(CourierError) as caught:
-        cdek_ops.book_delivery(oid, by=ANNA)
+        cdek_ops.onboarding.book_delivery(oid, by=ANNA)
     assert caught.value.backend == "cdek"
     assert caught.value.operation == "quote"
     assert dump(db_path) == before
     # and the step can be done once the courier answers again
-    assert cdek_ops.book_delivery(oid, by=ANNA).delivery is not None
+    assert cdek_ops.onboarding.book_delivery(oid, by=ANNA).delivery is not None
 
 
 def test_a_city_cdek_does_not_serve(cdek_ops: ClientOps, db_path: Path) -> None:
-    oid = cdek_ops.receive_folder(a_folder(city="Омск"), manager=ANNA).onboarding.id
+    oid = cdek_ops.onboarding.receive_folder(a_folder(city="Омск"), manager=ANNA).onboarding.id
     before = dump(db_path)
     with pytest.raises(UnservedCityError):
-        cdek_ops.book_delivery(oid, by=ANNA)
+        cdek_ops.onboarding.book_delivery(oid, by=ANNA)
     assert dump(db_path) == before
 
 
@@ -519,10 +527,10 @@ def _docx_text(path: Path) -> str:
 def test_the_papers_and_the_calendar_of_an_onboarding(
     ops: ClientOps, clock: Clock, tmp_path: Path
 ) -> None:
-    oid = ops.receive_folder(a_folder(signed=False), manager=ANNA).onboarding.id
-    ops.book_delivery(oid, by=ANNA)
-    ops.record_welcome_call(oid, by=ANNA, email="director@romashka.ru")
-    paths = ops.export_onboarding(oid, tmp_path / "out")
+    oid = ops.onboarding.receive_folder(a_folder(signed=False), manager=ANNA).onboarding.id
+    ops.onboarding.book_delivery(oid, by=ANNA)
+    ops.onboarding.record_welcome_call(oid, by=ANNA, email="director@romashka.ru")
+    paths = ops.onboarding.export(oid, tmp_path / "out")
     assert [p.name for p in paths] == [
         "title-page.docx",
         "checklist.docx",
@@ -541,7 +549,7 @@ def test_the_papers_and_the_calendar_of_an_onboarding(
     assert "Петров Игорь Олегович" in notice
 
     data = paths[3].read_bytes()
-    delivery = ops.onboarding(oid).delivery
+    delivery = ops.onboarding.get(oid).delivery
     assert delivery is not None
     by_uid = {ev.uid.value: ev for ev in read_vcalendar(data).vevent_list}
     pickup = by_uid[f"pickup-{oid}@clientops.invalid"]
@@ -560,8 +568,8 @@ def test_the_papers_and_the_calendar_of_an_onboarding(
 
     # exported again after a change: the same UIDs, a newer sequence
     clock.now += timedelta(hours=1)
-    ops.deliver_outbox()
-    again = ops.export_onboarding(oid, tmp_path / "out")[-1].read_bytes()
+    ops.outbox.deliver()
+    again = ops.onboarding.export(oid, tmp_path / "out")[-1].read_bytes()
     redone = {ev.uid.value: ev for ev in read_vcalendar(again).vevent_list}
     assert set(redone) == set(by_uid)
     assert int(redone[f"pickup-{oid}@clientops.invalid"].sequence.value) > int(
@@ -571,15 +579,15 @@ def test_the_papers_and_the_calendar_of_an_onboarding(
 
 
 def test_a_managers_onboarding_calendar(ops: ClientOps, tmp_path: Path) -> None:
-    first = ops.receive_folder(a_folder(), manager=ANNA).onboarding.id
-    second = ops.receive_folder(a_folder(contract="99/25"), manager=ANNA).onboarding.id
-    ops.book_delivery(first, by=ANNA)
-    ops.book_delivery(second, by=ANNA)
-    path = ops.export_onboarding_calendar(ANNA, tmp_path / "anna.ics")
+    first = ops.onboarding.receive_folder(a_folder(), manager=ANNA).onboarding.id
+    second = ops.onboarding.receive_folder(a_folder(contract="99/25"), manager=ANNA).onboarding.id
+    ops.onboarding.book_delivery(first, by=ANNA)
+    ops.onboarding.book_delivery(second, by=ANNA)
+    path = ops.onboarding.export_calendar(ANNA, tmp_path / "anna.ics")
     uids = {ev.uid.value for ev in read_vcalendar(path.read_bytes()).vevent_list}
     assert {f"pickup-{first}@clientops.invalid", f"delivery-{second}@clientops.invalid"} <= uids
     with pytest.raises(NotFoundError):
-        ops.export_onboarding_calendar(EmployeeId("nobody"), tmp_path / "x.ics")
+        ops.onboarding.export_calendar(EmployeeId("nobody"), tmp_path / "x.ics")
     assert not (tmp_path / "x.ics").exists()
 
 
@@ -591,23 +599,23 @@ def test_the_onboarding_on_postgresql(postgres_url: str, clock: Clock) -> None:
 
     courier = OfflineCourier(clock=clock)
     with clientops.connect(postgres_url, clock=clock, courier=courier) as ops:
-        ops.add_staff(staff())
-        intake = ops.receive_folder(a_folder(signed=False), manager=ANNA)
+        ops.clients.add_staff(staff())
+        intake = ops.onboarding.receive_folder(a_folder(signed=False), manager=ANNA)
         oid = intake.onboarding.id
         with pytest.raises(DuplicateError):
-            ops.receive_folder(
+            ops.onboarding.receive_folder(
                 attrs.evolve(
                     a_folder(),
                     title_page=attrs.evolve(a_folder().title_page, client_name="Другой"),
                 ),
                 manager=ANNA,
             )
-        ops.book_delivery(oid, by=ANNA)
-        ops.record_welcome_call(oid, by=ANNA, email="director@romashka.ru")
-        ops.deliver_outbox()
-        stored = ops.onboarding(oid)
+        ops.onboarding.book_delivery(oid, by=ANNA)
+        ops.onboarding.record_welcome_call(oid, by=ANNA, email="director@romashka.ru")
+        ops.outbox.deliver()
+        stored = ops.onboarding.get(oid)
         assert stored.delivery is not None
         assert stored.delivery.booking is not None
         assert stored.record(OnboardingStep.DELIVERY_REACTION).done
-        assert ops.get_client(intake.client.id).emails == ("director@romashka.ru",)
-        assert len(ops.find_clients(contract="12/25")) == 1
+        assert ops.clients.get(intake.client.id).emails == ("director@romashka.ru",)
+        assert len(ops.clients.find(contract="12/25")) == 1

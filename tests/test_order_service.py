@@ -146,19 +146,19 @@ def ops(db_path: Path) -> Iterator[ClientOps]:
     ops = ClientOps(
         SQLiteStorage(db_path), host=PluginHost(entry_points=False).load(), clock=Clock()
     )
-    ops.add_staff(staff())
+    ops.clients.add_staff(staff())
     yield ops
     ops.close()
 
 
 @pytest.fixture
 def client(ops: ClientOps) -> Client:
-    return ops.add_client(a_client(name="ООО «Ромашка»", manager_id=ANNA))
+    return ops.clients.add(a_client(name="ООО «Ромашка»", manager_id=ANNA))
 
 
 def walk(ops: ClientOps, order_id: Any, *actions: Action) -> None:
     for action in actions:
-        ops.advance_order(order_id, action, by=ANNA)
+        ops.orders.advance(order_id, action, by=ANNA)
 
 
 # =========================================================================== the process
@@ -167,61 +167,61 @@ def walk(ops: ClientOps, order_id: Any, *actions: Action) -> None:
 def test_an_order_from_request_to_close_is_stored_at_every_step(
     ops: ClientOps, client: Client
 ) -> None:
-    opened = ops.open_order(client.id, a_spec(), number="З-101", by=ANNA)
+    opened = ops.orders.open(client.id, a_spec(), number="З-101", by=ANNA)
     oid = opened.order.id
-    assert ops.order(oid).stage is OrderStage.PRELIMINARY_REQUEST
-    (appeal,) = ops.appeals_of(client.id)
+    assert ops.orders.get(oid).stage is OrderStage.PRELIMINARY_REQUEST
+    (appeal,) = ops.clients.appeals_of(client.id)
     assert appeal.id == f"order-{oid}"
     assert appeal.topic == "Заказ № З-101: Календарь настенный"
     for action in TO_CLOSED:
-        change = ops.advance_order(oid, action, by=ANNA)
-        assert ops.order(oid) == change.order
+        change = ops.orders.advance(oid, action, by=ANNA)
+        assert ops.orders.get(oid) == change.order
         assert change.order.stage is change.order.history[-1].stage
-    closed = ops.order(oid)
+    closed = ops.orders.get(oid)
     assert closed.stage is OrderStage.CLOSED
     assert [e.action for e in closed.history][1:] == [a.name for a in TO_CLOSED]
     assert closed.price == Money("13000")
-    assert ops.find_order("З-101") == closed
-    assert ops.orders_of(client.id) == (closed,)
+    assert ops.orders.find("З-101") == closed
+    assert ops.orders.orders_of(client.id) == (closed,)
 
 
 def test_closing_puts_the_repeat_contact_on_the_agenda(ops: ClientOps, client: Client) -> None:
-    oid = ops.open_order(client.id, a_spec(), number="З-101", by=ANNA).order.id
+    oid = ops.orders.open(client.id, a_spec(), number="З-101", by=ANNA).order.id
     walk(ops, oid, *TO_CLOSED[:-1])
-    change = ops.advance_order(oid, Close(), by=ANNA)
+    change = ops.orders.advance(oid, Close(), by=ANNA)
     (call,) = change.reactions
     assert call.kind is ReactionKind.OUTGOING_CALL
     assert call.employee_id == ANNA
     closed_on = change.order.history[-1].at.date()
     day = closed_on + timedelta(days=30)
     assert call.due_at == datetime(day.year, day.month, day.day, 7, 0, tzinfo=UTC)  # 10:00 MSK
-    assert call in ops.reactions_of(client.id)
+    assert call in ops.clients.reactions_of(client.id)
 
 
 def test_an_illegal_step_is_refused_and_changes_nothing(
     ops: ClientOps, client: Client, db_path: Path
 ) -> None:
-    oid = ops.open_order(client.id, a_spec(), number="З-101", by=ANNA).order.id
+    oid = ops.orders.open(client.id, a_spec(), number="З-101", by=ANNA).order.id
     walk(ops, oid, *TO_QUOTED)
     before = dump(db_path)
     with pytest.raises(TransitionError) as caught:
-        ops.advance_order(oid, Ship(), by=ANNA)
+        ops.orders.advance(oid, Ship(), by=ANNA)
     assert caught.value.current == "supplier_quoted"
-    assert caught.value.allowed == allowed_actions(ops.order(oid))
+    assert caught.value.allowed == allowed_actions(ops.orders.get(oid))
     with pytest.raises(TransitionError, match="the act is not signed"):
-        ops.advance_order(oid, Close(), by=ANNA)
+        ops.orders.advance(oid, Close(), by=ANNA)
     assert dump(db_path) == before
 
 
 def test_bad_input_to_orders_stores_nothing(ops: ClientOps, client: Client, db_path: Path) -> None:
-    ops.open_order(client.id, a_spec(), number="З-101", by=ANNA)
+    ops.orders.open(client.id, a_spec(), number="З-101", by=ANNA)
     before = dump(db_path)
     with pytest.raises(NotFoundError):
-        ops.open_order(ClientId("nobody"), a_spec(), number="З-102", by=ANNA)
+        ops.orders.open(ClientId("nobody"), a_spec(), number="З-102", by=ANNA)
     with pytest.raises(NotFoundError):
-        ops.open_order(client.id, a_spec(), number="З-102", by=EmployeeId("ghost"))
+        ops.orders.open(client.id, a_spec(), number="З-102", by=EmployeeId("ghost"))
     with pytest.raises(DuplicateError):
-        ops.open_order(client.id, a_spec(), number="З-101", by=ANNA)
+        ops.orders.open(client.id, a_spec(), number="З-101", by=ANNA)
     with pytest.raises(ValidationError) as caught:
         SupplierQuote(SUPPLIER, Money("-5"), date(2025, 6, 18), T0)
     assert caught.value.paths == ("cost",)
@@ -229,15 +229,15 @@ def test_bad_input_to_orders_stores_nothing(ops: ClientOps, client: Client, db_p
 
 
 def test_a_quality_rejection_and_the_replacement(ops: ClientOps, client: Client) -> None:
-    oid = ops.open_order(client.id, a_spec(), number="З-101", by=ANNA).order.id
+    oid = ops.orders.open(client.id, a_spec(), number="З-101", by=ANNA).order.id
     walk(ops, oid, *TO_ACCEPTED[:-2], RejectQuality("смещение печати"), QueueReplacement())
-    order = ops.order(oid)
+    order = ops.orders.get(oid)
     assert (order.stage, order.replacements) == (OrderStage.QUEUED_AT_SUPPLIER, 1)
     with pytest.raises(TransitionError):
-        ops.advance_order(oid, Ship(), by=ANNA)
+        ops.orders.advance(oid, Ship(), by=ANNA)
     walk(ops, oid, StartProduction(), RejectQuality("опять"))
     # the second rejection in a row brings in the director
-    change = ops.advance_order(oid, StartReplacement(), by=ANNA)
+    change = ops.orders.advance(oid, StartReplacement(), by=ANNA)
     assert [r.employee_id for r in change.reactions] == ["ivanov"]
     assert "2 раз не принята по качеству" in change.reactions[0].topic
 
@@ -246,16 +246,16 @@ def test_a_quality_rejection_and_the_replacement(ops: ClientOps, client: Client)
 
 
 def test_the_designer_is_asked_for_a_new_layout_once(ops: ClientOps, client: Client) -> None:
-    opened = ops.open_order(client.id, a_spec(), number="З-101", by=ANNA)
+    opened = ops.orders.open(client.id, a_spec(), number="З-101", by=ANNA)
     (layout,) = opened.reactions
     assert layout.employee_id == "olga"
     assert layout.topic == "Заказ № З-101: подготовить макет «Календарь 2026»"
     assert layout.due_at == T0 + timedelta(minutes=30) + timedelta(hours=1)
     # the next steps do not ask again while the task is open
     for action in TO_QUOTED:
-        assert ops.advance_order(opened.order.id, action, by=ANNA).reactions == ()
+        assert ops.orders.advance(opened.order.id, action, by=ANNA).reactions == ()
     # a layout already on file asks for nothing
-    known = ops.open_order(
+    known = ops.orders.open(
         client.id, a_spec(design="Буклет"), number="З-102", by=ANNA, existing_layouts=("Буклет",)
     )
     assert known.reactions == ()
@@ -263,30 +263,30 @@ def test_the_designer_is_asked_for_a_new_layout_once(ops: ClientOps, client: Cli
 
 def test_without_a_designer_the_layout_task_stays_with_the_manager(db_path: Path) -> None:
     with ClientOps(SQLiteStorage(db_path), clock=Clock()) as ops:
-        ops.add_staff(staff(designer=False))
-        client = ops.add_client(a_client())
-        (task,) = ops.open_order(client.id, a_spec(), number="З-1", by=ANNA).reactions
+        ops.clients.add_staff(staff(designer=False))
+        client = ops.clients.add(a_client())
+        (task,) = ops.orders.open(client.id, a_spec(), number="З-1", by=ANNA).reactions
     assert task.employee_id == ANNA
 
 
 def test_vip_orders_prices_below_margin_upsells_and_problems(
     ops: ClientOps, client: Client
 ) -> None:
-    vip = ops.open_order(
+    vip = ops.orders.open(
         client.id, a_spec(), number="З-101", by=ANNA, vip=True, existing_layouts=("Календарь 2026",)
     )
     assert [(r.employee_id, r.topic) for r in vip.reactions] == [
         ("ivanov", "VIP-заказ № З-101: согласовать частности сделки")
     ]
-    cheap = ops.open_order(
+    cheap = ops.orders.open(
         client.id, a_spec(), number="З-102", by=ANNA, existing_layouts=("Календарь 2026",)
     )
     walk(ops, cheap.order.id, ApproveRequest(), SendToSupplier(SUPPLIER))
-    quoted = ops.advance_order(cheap.order.id, ReceiveQuote(quote()), by=ANNA)
+    quoted = ops.orders.advance(cheap.order.id, ReceiveQuote(quote()), by=ANNA)
     assert quoted.reactions == ()  # the computed price keeps the margin
     with pytest.raises(TransitionError, match="director"):
-        ops.advance_order(cheap.order.id, SetPrice(Money("10500")), by=ANNA)
-    sales = ops.advance_order(
+        ops.orders.advance(cheap.order.id, SetPrice(Money("10500")), by=ANNA)
+    sales = ops.orders.advance(
         cheap.order.id,
         ReceiveQuote(quote("12000")),
         by=ANNA,
@@ -305,13 +305,13 @@ def test_vip_orders_prices_below_margin_upsells_and_problems(
 def test_a_repeat_order_copies_the_request_with_special_conditions(
     ops: ClientOps, client: Client
 ) -> None:
-    first = ops.open_order(client.id, a_spec(), number="З-101", by=ANNA).order.id
+    first = ops.orders.open(client.id, a_spec(), number="З-101", by=ANNA).order.id
     walk(ops, first, *TO_CLOSED)
-    assert isinstance(ops.clock, Clock)
-    ops.clock.now = datetime(2025, 7, 1, 7, 0, tzinfo=UTC)
+    assert isinstance(ops.context.clock, Clock)
+    ops.context.clock.now = datetime(2025, 7, 1, 7, 0, tzinfo=UTC)
     with pytest.raises(ValidationError, match="production_deadline"):
-        ops.repeat_order(first, number="З-103", by=ANNA)  # the copied deadline is past
-    again = ops.repeat_order(
+        ops.orders.repeat(first, number="З-103", by=ANNA)  # the copied deadline is past
+    again = ops.orders.repeat(
         first,
         number="З-103",
         by=ANNA,
@@ -328,33 +328,33 @@ def test_a_repeat_order_copies_the_request_with_special_conditions(
     # the layout of the first order is on file: the designer is not asked (БП 5.3)
     assert again.reactions == ()
     walk(ops, again.order.id, *TO_QUOTED[:2], ReceiveQuote(quote("9500", date(2025, 7, 15))))
-    priced = ops.advance_order(again.order.id, SetPrice(), by=ANNA).order
+    priced = ops.orders.advance(again.order.id, SetPrice(), by=ANNA).order
     assert priced.price == Money("11732.50")  # 9500 × 1.30 × 0.95
 
 
 def test_a_repeat_of_an_open_order_is_refused(ops: ClientOps, client: Client) -> None:
-    first = ops.open_order(client.id, a_spec(), number="З-101", by=ANNA).order.id
+    first = ops.orders.open(client.id, a_spec(), number="З-101", by=ANNA).order.id
     with pytest.raises(TransitionError, match="only a closed order"):
-        ops.repeat_order(first, number="З-103", by=ANNA)
+        ops.orders.repeat(first, number="З-103", by=ANNA)
 
 
 # =========================================================================== deadlines
 
 
 def test_overdue_orders(ops: ClientOps, client: Client) -> None:
-    late = ops.open_order(client.id, a_spec(), number="З-101", by=ANNA).order.id
-    done = ops.open_order(client.id, a_spec(), number="З-102", by=ANNA).order.id
+    late = ops.orders.open(client.id, a_spec(), number="З-101", by=ANNA).order.id
+    done = ops.orders.open(client.id, a_spec(), number="З-102", by=ANNA).order.id
     walk(ops, done, *TO_CLOSED)
-    assert ops.overdue_orders(today=date(2025, 6, 20)) == ()
-    ((order, missed),) = ops.overdue_orders(today=date(2025, 6, 21))
+    assert ops.orders.overdue(today=date(2025, 6, 20)) == ()
+    ((order, missed),) = ops.orders.overdue(today=date(2025, 6, 21))
     assert order.id == late
     assert [(m.kind.value, m.days_late) for m in missed] == [("production_deadline", 1)]
 
 
 def test_deadlines_as_calendar_events(ops: ClientOps, client: Client, tmp_path: Path) -> None:
-    oid = ops.open_order(client.id, a_spec(), number="З-101", by=ANNA).order.id
+    oid = ops.orders.open(client.id, a_spec(), number="З-101", by=ANNA).order.id
     walk(ops, oid, *TO_ACCEPTED[:-4])  # in production, the «печать» stage open
-    path = ops.export_order_calendar(tmp_path / "orders.ics")
+    path = ops.orders.export_calendar(tmp_path / "orders.ics")
     events = {e.uid.value: e for e in read_vcalendar(path.read_bytes()).vevent_list}
     production = events[f"order_production-{oid}@clientops.invalid"]
     assert production.dtstart.value == date(2025, 6, 20)
@@ -365,9 +365,9 @@ def test_deadlines_as_calendar_events(ops: ClientOps, client: Client, tmp_path: 
     assert stage.dtstart.value == date(2025, 6, 12)
     # shipped: only what is still ahead remains, under the same UIDs
     walk(ops, oid, *TO_ACCEPTED[-4:], NotifyClient(), Ship())
-    assert ops.order_events(oid) == ()
+    assert ops.orders.calendar_events(oid) == ()
     walk(ops, oid, SignAct(), ReceivePayment(), ReceiveOriginals(), Close())
-    assert ops.order_events(oid) == ()
+    assert ops.orders.calendar_events(oid) == ()
 
 
 # =========================================================================== random walks
@@ -391,18 +391,20 @@ ACTIONS: tuple[Action, ...] = (
 def test_random_actions_keep_the_stored_order_consistent(
     ops: ClientOps, client: Client, actions: list[Action]
 ) -> None:
-    oid = ops.open_order(client.id, a_spec(), number=f"Р-{len(ops.orders_of(client.id))}", by=ANNA)
+    oid = ops.orders.open(
+        client.id, a_spec(), number=f"Р-{len(ops.orders.orders_of(client.id))}", by=ANNA
+    )
     order_id = oid.order.id
     successors = {t.action: t for t in TRANSITIONS}
     assert successors
     for action in actions:
-        before = ops.order(order_id)
+        before = ops.orders.get(order_id)
         try:
-            ops.advance_order(order_id, action, by=ANNA)
+            ops.orders.advance(order_id, action, by=ANNA)
         except TransitionError:
-            assert ops.order(order_id) == before  # a refusal changes nothing
+            assert ops.orders.get(order_id) == before  # a refusal changes nothing
             continue
-        after = ops.order(order_id)
+        after = ops.orders.get(order_id)
         assert after.version == before.version + 1
         assert after.history[:-1] == before.history
         # the action was allowed, and the stage is the one its transition leads to
@@ -418,17 +420,19 @@ def test_orders_on_postgresql(postgres_url: str) -> None:
     import clientops
 
     with clientops.connect(postgres_url, clock=Clock()) as ops:
-        ops.add_staff(staff())
-        client = ops.add_client(a_client(name="ООО «Ромашка»"))
-        oid = ops.open_order(client.id, a_spec(), number="З-101", by=ANNA).order.id
+        ops.clients.add_staff(staff())
+        client = ops.clients.add(a_client(name="ООО «Ромашка»"))
+        oid = ops.orders.open(client.id, a_spec(), number="З-101", by=ANNA).order.id
         walk(ops, oid, *TO_QUOTED)
         with pytest.raises(TransitionError):
-            ops.advance_order(oid, Ship(), by=ANNA)
+            ops.orders.advance(oid, Ship(), by=ANNA)
         with pytest.raises(DuplicateError):
-            ops.open_order(client.id, a_spec(), number="З-101", by=ANNA)
+            ops.orders.open(client.id, a_spec(), number="З-101", by=ANNA)
         walk(ops, oid, *TO_CLOSED[len(TO_QUOTED) :])
-        closed = ops.order(oid)
+        closed = ops.orders.get(oid)
         assert closed.stage is OrderStage.CLOSED
-        assert ops.find_order("З-101") == closed
-        assert ops.overdue_orders(today=date(2025, 12, 31)) == ()
-        assert any(r.kind is ReactionKind.OUTGOING_CALL for r in ops.reactions_of(client.id))
+        assert ops.orders.find("З-101") == closed
+        assert ops.orders.overdue(today=date(2025, 12, 31)) == ()
+        assert any(
+            r.kind is ReactionKind.OUTGOING_CALL for r in ops.clients.reactions_of(client.id)
+        )

@@ -89,22 +89,22 @@ def ops(tmp_path: Path, backend: Backend, clock: Clock) -> Iterator[ClientOps]:
 
 
 def test_a_message_is_delivered_once(ops: ClientOps, backend: Backend) -> None:
-    message = ops.enqueue("courier.pickup", {"parcel": "P-1"}, key="pickup:P-1")
+    message = ops.outbox.enqueue("courier.pickup", {"parcel": "P-1"}, key="pickup:P-1")
     assert message is not None
     assert message.data() == {"parcel": "P-1"}
-    report = ops.deliver_outbox()
+    report = ops.outbox.deliver()
     assert [m.key for m in report.delivered] == ["pickup:P-1"]
     assert report.delivered[0].delivered_at == T0
-    assert ops.deliver_outbox().delivered == ()
+    assert ops.outbox.deliver().delivered == ()
     assert backend.received == ["pickup:P-1"]
-    (stored,) = ops.outbox(OutboxStatus.DELIVERED)
+    (stored,) = ops.outbox.messages(OutboxStatus.DELIVERED)
     assert (stored.attempts, stored.status) == (1, OutboxStatus.DELIVERED)
 
 
 def test_the_same_key_is_enqueued_once(ops: ClientOps, backend: Backend) -> None:
-    assert ops.enqueue("courier.pickup", {"n": 1}, key="pickup:P-1") is not None
-    assert ops.enqueue("courier.pickup", {"n": 2}, key="pickup:P-1") is None
-    ops.deliver_outbox()
+    assert ops.outbox.enqueue("courier.pickup", {"n": 1}, key="pickup:P-1") is not None
+    assert ops.outbox.enqueue("courier.pickup", {"n": 2}, key="pickup:P-1") is None
+    ops.outbox.deliver()
     assert backend.received == ["pickup:P-1"]
 
 
@@ -114,8 +114,8 @@ def test_a_message_is_kept_only_with_its_change(ops: ClientOps, backend: Backend
         uow.add_client(card)
         uow.enqueue(OutboxMessage.new("courier.pickup", {"client": card.id}, now=T0))
         _ = 1 / 0
-    assert ops.outbox() == ()
-    assert ops.deliver_outbox().delivered == ()
+    assert ops.outbox.messages() == ()
+    assert ops.outbox.deliver().delivered == ()
     assert backend.received == []
 
 
@@ -123,22 +123,22 @@ def test_failures_are_retried_after_the_policy_delays_then_dead(
     ops: ClientOps, backend: Backend, clock: Clock
 ) -> None:
     backend.failures_left = 3
-    ops.enqueue("courier.pickup", {}, key="k")
-    first = ops.deliver_outbox()
+    ops.outbox.enqueue("courier.pickup", {}, key="k")
+    first = ops.outbox.deliver()
     assert [m.key for m in first.retried] == ["k"]
     assert "timed out" in (first.retried[0].last_error or "")
     assert first.retried[0].next_attempt_at == T0 + timedelta(minutes=1)
     clock.now = T0 + timedelta(seconds=59)
-    assert ops.deliver_outbox() == type(first)()  # not due yet: nothing taken
+    assert ops.outbox.deliver() == type(first)()  # not due yet: nothing taken
     clock.now = T0 + timedelta(minutes=1)
-    second = ops.deliver_outbox()
+    second = ops.outbox.deliver()
     assert second.retried[0].next_attempt_at == clock.now + timedelta(minutes=10)
     clock.now += timedelta(minutes=10)
-    third = ops.deliver_outbox()
+    third = ops.outbox.deliver()
     assert [m.attempts for m in third.dead] == [3]
     clock.now += timedelta(days=30)
-    assert ops.deliver_outbox().delivered == ()
-    assert [m.key for m in ops.outbox(OutboxStatus.DEAD)] == ["k"]
+    assert ops.outbox.deliver().delivered == ()
+    assert [m.key for m in ops.outbox.messages(OutboxStatus.DEAD)] == ["k"]
     assert backend.received == []
 
 
@@ -146,22 +146,22 @@ def test_a_retry_that_succeeds_delivers_once(
     ops: ClientOps, backend: Backend, clock: Clock
 ) -> None:
     backend.failures_left = 1
-    ops.enqueue("courier.pickup", {}, key="k")
-    assert ops.deliver_outbox().retried
+    ops.outbox.enqueue("courier.pickup", {}, key="k")
+    assert ops.outbox.deliver().retried
     clock.now += timedelta(minutes=1)
-    assert [m.attempts for m in ops.deliver_outbox().delivered] == [2]
+    assert [m.attempts for m in ops.outbox.deliver().delivered] == [2]
     assert backend.received == ["k"]
 
 
 def test_a_topic_without_a_deliverer_waits(ops: ClientOps, clock: Clock) -> None:
-    ops.enqueue("calendar.publish", {}, key="cal")
-    report = ops.deliver_outbox()
+    ops.outbox.enqueue("calendar.publish", {}, key="cal")
+    report = ops.outbox.deliver()
     assert "no deliverer for topic 'calendar.publish'" in (report.retried[0].last_error or "")
 
 
 def test_a_limit_below_one_is_refused(ops: ClientOps) -> None:
     with pytest.raises(ValidationError, match="limit"):
-        ops.deliver_outbox(limit=0)
+        ops.outbox.deliver(limit=0)
 
 
 def test_two_deliverers_for_one_topic_are_refused(backend: Backend) -> None:
@@ -199,39 +199,41 @@ def test_the_outbox_is_read_whole_or_page_by_page_to_its_end(
     with any_ops.storage.unit_of_work() as uow:
         for message in messages:
             uow.enqueue(message)
-    assert len(any_ops.deliver_outbox(limit=1001).delivered) == 334
-    everything = any_ops.outbox()
+    assert len(any_ops.outbox.deliver(limit=1001).delivered) == 334
+    everything = any_ops.outbox.messages()
     assert [m.id for m in everything] == [m.id for m in messages]
-    assert [m.id for m in any_ops.outbox(OutboxStatus.DELIVERED)] == [m.id for m in messages[::3]]
+    assert [m.id for m in any_ops.outbox.messages(OutboxStatus.DELIVERED)] == [
+        m.id for m in messages[::3]
+    ]
 
-    pages = [any_ops.outbox_page(limit=400)]
+    pages = [any_ops.outbox.page(limit=400)]
     while pages[-1].next_cursor is not None:
-        pages.append(any_ops.outbox_page(after=pages[-1].next_cursor, limit=400))
+        pages.append(any_ops.outbox.page(after=pages[-1].next_cursor, limit=400))
     assert [len(p.messages) for p in pages] == [400, 400, 201]
     assert tuple(m for p in pages for m in p.messages) == everything
 
     # a page that ends exactly at the last message says no message follows
-    first = any_ops.outbox_page(OutboxStatus.DELIVERED, limit=167)
-    second = any_ops.outbox_page(OutboxStatus.DELIVERED, after=first.next_cursor, limit=167)
+    first = any_ops.outbox.page(OutboxStatus.DELIVERED, limit=167)
+    second = any_ops.outbox.page(OutboxStatus.DELIVERED, after=first.next_cursor, limit=167)
     assert first.next_cursor == messages[498].id
-    assert second == OutboxPage(any_ops.outbox(OutboxStatus.DELIVERED)[167:], None)
-    assert any_ops.outbox_page(OutboxStatus.DEAD) == OutboxPage((), None)
+    assert second == OutboxPage(any_ops.outbox.messages(OutboxStatus.DELIVERED)[167:], None)
+    assert any_ops.outbox.page(OutboxStatus.DEAD) == OutboxPage((), None)
 
 
 def test_a_page_of_the_outbox_refuses_a_bad_limit_or_cursor(ops: ClientOps) -> None:
-    ops.enqueue("courier.pickup", {}, key="k")
+    ops.outbox.enqueue("courier.pickup", {}, key="k")
     for bad in (0, -1, "5", True, 2.5):
         with pytest.raises(ValidationError) as caught:
-            ops.outbox_page(limit=bad)  # type: ignore[arg-type]
+            ops.outbox.page(limit=bad)  # type: ignore[arg-type]
         assert caught.value.paths == ("limit",)
     with pytest.raises(ValidationError) as caught:
-        ops.outbox_page(after=5)  # type: ignore[arg-type]
+        ops.outbox.page(after=5)  # type: ignore[arg-type]
     assert caught.value.paths == ("after",)
     with pytest.raises(ValidationError) as caught:
-        ops.outbox_page("dead")  # type: ignore[arg-type]
+        ops.outbox.page("dead")  # type: ignore[arg-type]
     assert caught.value.paths == ("status",)
     with pytest.raises(NotFoundError, match="outbox message"):
-        ops.outbox_page(after="no-such-message")
+        ops.outbox.page(after="no-such-message")
 
 
 # -- recording an outcome while the store is locked or failing --------------------------------
@@ -278,14 +280,14 @@ def test_a_success_recorded_while_the_file_is_locked_is_not_delivered_again(
 
     backend.on_delivery = lock_the_file
     with _ops(SQLiteStorage(path, timeout=0.1), backend, clock) as ops:
-        ops.enqueue("courier.pickup", {}, key="pickup:P-1")
-        report = ops.deliver_outbox()
+        ops.outbox.enqueue("courier.pickup", {}, key="pickup:P-1")
+        report = ops.outbox.deliver()
         backend.on_delivery = lambda: None
         holder[0].join()
         assert [m.key for m in report.delivered] == ["pickup:P-1"]
         clock.now += timedelta(days=1)  # past the lease and every retry delay
-        assert ops.deliver_outbox() == DeliveryReport()
-        (stored,) = ops.outbox()
+        assert ops.outbox.deliver() == DeliveryReport()
+        (stored,) = ops.outbox.messages()
         assert (stored.status, stored.attempts, stored.delivered_at) == (
             OutboxStatus.DELIVERED,
             1,
@@ -304,11 +306,11 @@ def test_a_store_failing_briefly_does_not_turn_a_success_into_a_retry(
 
     backend.on_delivery = fail_twice
     with _ops(outage, backend, clock) as ops:
-        ops.enqueue("courier.pickup", {}, key="pickup:P-1")
-        assert [m.key for m in ops.deliver_outbox().delivered] == ["pickup:P-1"]
+        ops.outbox.enqueue("courier.pickup", {}, key="pickup:P-1")
+        assert [m.key for m in ops.outbox.deliver().delivered] == ["pickup:P-1"]
         clock.now += timedelta(days=1)
-        assert ops.deliver_outbox() == DeliveryReport()
-        assert [m.key for m in ops.outbox(OutboxStatus.DELIVERED)] == ["pickup:P-1"]
+        assert ops.outbox.deliver() == DeliveryReport()
+        assert [m.key for m in ops.outbox.messages(OutboxStatus.DELIVERED)] == ["pickup:P-1"]
     assert backend.received == ["pickup:P-1"]
 
 
@@ -322,19 +324,19 @@ def test_an_outcome_that_cannot_be_stored_is_delivered_again_after_the_lease(
 
     backend.on_delivery = fail_for_good
     with _ops(outage, backend, clock) as ops:
-        ops.enqueue("courier.pickup", {}, key="k1")
-        ops.enqueue("courier.pickup", {}, key="k2")
+        ops.outbox.enqueue("courier.pickup", {}, key="k1")
+        ops.outbox.enqueue("courier.pickup", {}, key="k2")
         with pytest.raises(StorageError) as caught:
-            ops.deliver_outbox()
+            ops.outbox.deliver()
         assert "'k1' (delivered) could not be stored" in str(caught.value)
         assert "1 message(s) taken after it stay leased" in str(caught.value)
         # the call stopped: k1 was not delivered again, k2 not at all
         assert backend.received == ["k1"]
         backend.on_delivery = lambda: None
         outage.failures = 0
-        assert ops.deliver_outbox() == DeliveryReport()  # both still leased
+        assert ops.outbox.deliver() == DeliveryReport()  # both still leased
         clock.now += ops.policy.outbox_lease
-        report = ops.deliver_outbox()
+        report = ops.outbox.deliver()
         assert [(m.key, m.attempts) for m in report.delivered] == [("k1", 2), ("k2", 2)]
     # at least once, with the same key: the backend makes the effect once per key
     assert backend.received == ["k1", "k1", "k2"]

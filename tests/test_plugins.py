@@ -128,8 +128,8 @@ def test_an_installed_plugin_is_found_and_used(plugin_path: Path) -> None:
     ops = connect("tiny://", host=host, clock=lambda: T0)
     assert ops.storage.name == "tiny"
     staff = a_staff()
-    ops.add_staff(staff)
-    routing = ops.handle_incoming_call(
+    ops.clients.add_staff(staff)
+    routing = ops.calls.handle_incoming(
         IncomingCall(
             CallIntent.PRODUCT_INFO, caller_phone="+79123456789", name="ИП Сидоров", city="Омск"
         ),
@@ -201,13 +201,13 @@ def test_a_failing_listener_is_reported_after_the_data_is_committed() -> None:
     host = PluginHost(entry_points=False).load()
     host.register(Failing(), name="failing")
     ops = connect("memory://", host=host, clock=lambda: T0)
-    ops.add_staff(a_staff())
+    ops.clients.add_staff(a_staff())
     call = IncomingCall(
         CallIntent.PRODUCT_INFO, caller_phone="+79123456789", name="ИП Сидоров", city="Омск"
     )
     with pytest.raises(PluginError, match="listener down"):
-        ops.handle_incoming_call(call, answered_by=EmployeeId("anna"))
-    assert len(ops.find_clients(phone="+79123456789")) == 1
+        ops.calls.handle_incoming(call, answered_by=EmployeeId("anna"))
+    assert len(ops.clients.find(phone="+79123456789")) == 1
 
 
 def test_every_listener_hears_every_event_even_when_one_fails() -> None:
@@ -227,12 +227,12 @@ def test_every_listener_hears_every_event_even_when_one_fails() -> None:
     host.register(Good(), name="good")
     host.register(Failing(), name="failing")
     ops = connect("memory://", host=host, clock=lambda: T0)
-    ops.add_staff(a_staff())
+    ops.clients.add_staff(a_staff())
     call = IncomingCall(
         CallIntent.PRODUCT_INFO, caller_phone="+79123456789", name="ИП Сидоров", city="Омск"
     )
     with pytest.raises(PluginError, match=r"'failing'.*3 more"):
-        ops.handle_incoming_call(call, answered_by=EmployeeId("anna"))
+        ops.calls.handle_incoming(call, answered_by=EmployeeId("anna"))
     assert heard == ["ClientCreated", "AppealOpened", "ReactionScheduled", "CallRouted"]
 
 

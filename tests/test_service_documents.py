@@ -673,8 +673,8 @@ def test_plugins_draw_the_service_documents_through_the_host() -> None:
     assert drawn == ["Письмо для ООО «Ромашка»"]
     assert paragraphs(reopen(render_document(an_act(), host=host)))[0] == ACT_TEXT[0]
     with clientops.connect("memory://", host=host) as ops:
-        assert paragraphs(reopen(ops.render_document(a_letter()))) == drawn
-        assert cells(reopen(ops.render_document(an_act())), 1) == PARTS_TABLE
+        assert paragraphs(reopen(ops.documents.render(a_letter()))) == drawn
+        assert cells(reopen(ops.documents.render(an_act())), 1) == PARTS_TABLE
     assert seen == ["recommendation_request", "visit_act"] * 2
 
 

@@ -640,8 +640,8 @@ def crm() -> Iterator[tuple[clientops.ClientOps, ClientId, Clock]]:
     """ClientOps in memory with a card for the caller, and its clock (10:00:30 in Moscow)."""
     now = Clock(NOW)
     ops = clientops.connect("memory://", clock=now)
-    ops.add_staff(a_staff())
-    card = ops.add_client(a_client(phones=(Phone.parse("+79123456789"),)))
+    ops.clients.add_staff(a_staff())
+    card = ops.clients.add(a_client(phones=(Phone.parse("+79123456789"),)))
     yield ops, card.id, now
     ops.close()
 
@@ -654,7 +654,7 @@ def test_the_replay_from_the_issue_records_no_missed_call(
     ops, client_id, now = crm
     old_start = {**START, "call_start": "2024-06-23 10:00:00"}
     captured = signed(old_start)["Signature"]
-    app = webhook_app(ops.record_call_event, SECRET, clock=now, allow_any_address=True)
+    app = webhook_app(ops.calls.record_event, SECRET, clock=now, allow_any_address=True)
     forged = [
         {
             **old_start,
@@ -668,10 +668,10 @@ def test_the_replay_from_the_issue_records_no_missed_call(
         for n in range(20)
     ]
     assert [wsgi_post(app, form, captured) for form in forged] == ["403 Forbidden"] * 20
-    assert ops.calls_of(client_id) == ()
-    assert ops.appeals_of(client_id) == ()
-    assert ops.reactions_of(client_id) == ()
-    assert ops.call_log(date(2024, 6, 1), NOW.date()) == ()
+    assert ops.calls.calls_of(client_id) == ()
+    assert ops.clients.appeals_of(client_id) == ()
+    assert ops.clients.reactions_of(client_id) == ()
+    assert ops.calls.log(date(2024, 6, 1), NOW.date()) == ()
     with pytest.raises(ReplayError) as caught:
         parse(forged[0])
     assert caught.value.field == "call_start"
@@ -684,7 +684,7 @@ def test_a_fresh_start_posted_as_the_end_of_made_up_calls_is_refused(
     # the same attack within the freshness window: the start is genuine and handed on, then
     # its signature comes back on the ends of other calls
     ops, client_id, now = crm
-    app = webhook_app(ops.record_call_event, SECRET, clock=now, allow_any_address=True)
+    app = webhook_app(ops.calls.record_event, SECRET, clock=now, allow_any_address=True)
     captured = signed(START)["Signature"]
     assert wsgi_post(app, START, captured) == "200 OK"
     forged = [
@@ -694,10 +694,10 @@ def test_a_fresh_start_posted_as_the_end_of_made_up_calls_is_refused(
     assert [wsgi_post(app, form, captured) for form in forged] == ["403 Forbidden"] * 20
     now.now = NOW + timedelta(seconds=95)
     assert wsgi_post(app, END, captured) == "200 OK"  # Zadarma's own end of the call
-    (call,) = ops.calls_of(client_id)
+    (call,) = ops.calls.calls_of(client_id)
     assert (call.call_id, call.outcome, call.missed) == ("in_5fd9b3c2", CallStatus.ANSWERED, False)
-    assert ops.appeals_of(client_id) == ()
-    assert ops.reactions_of(client_id) == ()
+    assert ops.clients.appeals_of(client_id) == ()
+    assert ops.clients.reactions_of(client_id) == ()
 
 
 def test_a_repeated_notification_is_refused_and_a_ringing_counts_per_extension() -> None:

@@ -1,9 +1,6 @@
-"""The daily agenda use cases of :class:`clientops.ClientOps`: everything due today for a
-manager, a department, or everyone, gathered from the store with set-based queries and
-ordered by :func:`clientops.agenda.build_agenda`.
-
-Kept apart from ``services.py`` as a mixin; :class:`clientops.ClientOps` is the only class that
-uses it.
+"""The agenda area: everything due today for a manager, a department, or everyone, gathered
+from the store with set-based queries and ordered by :func:`clientops.agenda.build_agenda`
+(``ops.agenda``).
 """
 
 from __future__ import annotations
@@ -13,16 +10,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
+from clientops._checks import check_entry_points
+from clientops._context import Context
 from clientops.agenda import Agenda, AgendaItem, AgendaKind, Groups, TouchKind, _Ranking
 from clientops.errors import NotFoundError
 from clientops.model import ClientId, DepartmentId, EmployeeId
 from clientops.policy import Policy
-from clientops.ports import Storage, UnitOfWork
+from clientops.ports import UnitOfWork
 from clientops.rules.billing import _REMINDER_ID_PREFIX, _reminders
 from clientops.rules.satisfaction import _Cadence, satisfaction_due_bounds
 from clientops.rules.service_visits import emergency_deadline
 from clientops.service_visits import VisitKind
 from clientops.workdays import next_working_day
+
+__all__ = ["AgendaService"]
+
 
 _REACTION = AgendaKind.REACTION
 _REMINDER = AgendaKind.PAYMENT_REMINDER
@@ -34,67 +36,70 @@ _TOUCH_WORDS = {
 }
 
 
-class AgendaUseCases:
-    """The agenda use cases; mixed into :class:`clientops.ClientOps`."""
+@check_entry_points
+class AgendaService:
+    """What a manager, a department or everyone has to do on a day, most urgent first::
 
-    storage: Storage
-    policy: Policy
+    >>> import clientops
+    >>> from clientops.testing import T0, a_client, a_staff
+    >>> ops = clientops.connect("memory://", clock=lambda: T0)
+    >>> ops.clients.add_staff(a_staff())
+    >>> ops.agenda.for_manager("anna").items
+    ()
+    >>> ops.close()
+    """
 
-    def now(self) -> datetime:  # pragma: no cover - provided by ClientOps
-        raise NotImplementedError
+    def __init__(self, context: Context) -> None:
+        self._context = context
 
-    def today(self) -> date:  # pragma: no cover - provided by ClientOps
-        raise NotImplementedError
-
-    def daily_agenda(self, manager: EmployeeId, day: date | None = None) -> Agenda:
+    def for_manager(self, manager: EmployeeId, day: date | None = None) -> Agenda:
         """What ``manager`` has to do on ``day`` (today), ordered by urgency, each item saying
         why it is there: reactions due (overdue first), satisfaction calls due, payment
         reminders, open claims of the manager's clients, emergency-visit deadlines and the
         day's visits, the day's trainings, and touches (birthdays, company days, the public
         holiday after the day). An unknown employee raises NotFoundError (never an empty
         agenda). Each source is one set-based query of the store."""
-        day = day or self.today()
-        now = self.now()
-        with self.storage.unit_of_work(readonly=True) as uow:
+        day = day or self._context.today()
+        now = self._context.now()
+        with self._context.storage.unit_of_work(readonly=True) as uow:
             staff = uow.staff()
             if staff.employee(manager) is None:
                 raise NotFoundError("employee", manager)
-            shared = _Shared(uow, self.policy, day, now)
+            shared = _Shared(uow, self._context.policy, day, now)
             return self._agenda(uow, shared, manager, day, now)
 
-    def department_agenda(
+    def for_department(
         self, department: DepartmentId, day: date | None = None
     ) -> tuple[Agenda, ...]:
         """The agenda of every member of ``department``, by employee id. An unknown
         department raises NotFoundError. Automatic garbage collection is paused while the
         agendas are built: many long-lived items, none of them garbage."""
-        day = day or self.today()
-        now = self.now()
-        with _batch(), self.storage.unit_of_work(readonly=True) as uow:
+        day = day or self._context.today()
+        now = self._context.now()
+        with _batch(), self._context.storage.unit_of_work(readonly=True) as uow:
             staff = uow.staff()
             if staff.department(department) is None:
                 raise NotFoundError("department", department)
-            shared = _Shared(uow, self.policy, day, now)
+            shared = _Shared(uow, self._context.policy, day, now)
             return tuple(
                 self._agenda(uow, shared, e.id, day, now)
                 for e in sorted(staff.members(department), key=lambda e: e.id)
             )
 
-    def agenda_for_everyone(self, day: date | None = None) -> tuple[Agenda, ...]:
+    def for_everyone(self, day: date | None = None) -> tuple[Agenda, ...]:
         """The agenda of every employee, by employee id, read in one unit of work.
         Automatic garbage collection is paused while the agendas are built: hundreds of
         thousands of long-lived items at a million clients, none of them garbage."""
-        day = day or self.today()
-        now = self.now()
-        with _batch(), self.storage.unit_of_work(readonly=True) as uow:
+        day = day or self._context.today()
+        now = self._context.now()
+        with _batch(), self._context.storage.unit_of_work(readonly=True) as uow:
             staff = uow.staff()
-            shared = _Shared(uow, self.policy, day, now)
+            shared = _Shared(uow, self._context.policy, day, now)
             return tuple(
                 self._agenda(uow, shared, e.id, day, now)
                 for e in sorted(staff.employees, key=lambda e: e.id)
             )
 
-    # ------------------------------------------------------------------ the sources
     def _agenda(
         self, uow: UnitOfWork, shared: _Shared, manager: EmployeeId, day: date, now: datetime
     ) -> Agenda:
@@ -175,7 +180,7 @@ class AgendaUseCases:
         owed = uow.open_invoices_managed_by(manager)
         if not owed:
             return []
-        policy = self.policy
+        policy = self._context.policy
         return [
             AgendaItem(_REMINDER, topic, client, invoices[0].client_name, due_at, None, rid)
             for client, rid, topic, _, due_at, invoices in _reminders(
@@ -209,18 +214,19 @@ class AgendaUseCases:
             name = shared.name(visit.client_id)
             if visit.kind is VisitKind.EMERGENCY:
                 contract = uow.get_service_contract(visit.contract_id)
+                tz = self._context.policy.tz
                 deadline = emergency_deadline(
                     visit.requested_at,
                     contract,
-                    calendar=self.policy.calendar,
-                    tz=self.policy.tz,
-                    policy=self.policy.service,
+                    calendar=self._context.policy.calendar,
+                    tz=self._context.policy.tz,
+                    policy=self._context.policy.service,
                 )
                 # an emergency stays on the agenda, with its deadline, until the visit is done
                 items.append(
                     AgendaItem(
                         AgendaKind.SERVICE_DEADLINE,
-                        f"аварийный выезд до {deadline.astimezone(self.policy.tz):%d.%m %H:%M}"
+                        f"аварийный выезд до {deadline.astimezone(tz):%d.%m %H:%M}"
                         f": {visit.problem or 'без описания'}",
                         visit.client_id,
                         name,

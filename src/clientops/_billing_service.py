@@ -1,44 +1,53 @@
-"""The billing use cases of :class:`clientops.ClientOps`: subscriptions, the monthly billing
-run, corrections and duplicates, bank statements and payments, reminders, debtors, supplier
-bills, and the accounting backend.
+"""The billing area: subscriptions, the monthly billing run, invoices (issued by hand,
+corrected, cancelled, sent again), bank statements and payments, reminders and debtors,
+supplier bills, and the accounting backend (``ops.billing``).
 
-Kept apart from ``services.py`` as a mixin; :class:`clientops.ClientOps` is the only class that
-uses it. The decisions are the pure functions of :mod:`clientops.rules.billing`; this module
-reads, hands them values, and stores what they return, one unit of work at a time.
+The decisions are the pure functions of :mod:`clientops.rules.billing`; this module reads,
+hands them values, and stores what they return, one unit of work at a time. Its helpers
+(numbers, accounting records, the printable invoice) are in :mod:`clientops._billing_helpers`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from clientops._checks import positive_int
+from clientops._billing_helpers import (
+    REPLANS,
+    BillingRun,
+    PaymentImport,
+    chunks,
+    file_name,
+    keep_number,
+    numbers_taken,
+    payer_inns,
+    payment_invoice,
+    record_invoice,
+    record_payment,
+    requisites,
+    statement_payment,
+    take_numbers,
+)
+from clientops._checks import check_entry_points, positive_int
+from clientops._context import Context
 from clientops._documents._billing import DebtorRow, DebtorsList, InvoiceRef, PaymentInvoice
 from clientops._recording import record_appeals_and_reactions
 from clientops.accounting import (
     Accounting,
     FetchedPayments,
-    InvoiceRecord,
-    PaymentRecord,
 )
 from clientops.bank_statements import (
     BankStatement,
-    MatchResult,
-    PaymentDirection,
     StatementLimits,
-    StatementParty,
-    StatementPayment,
     match_payments,
     read_bank_statement,
 )
 from clientops.billing import (
-    Allocation,
     Credit,
     Invoice,
     InvoiceId,
@@ -54,27 +63,21 @@ from clientops.billing import (
     request_supplier_bill,
     set_payment_task,
 )
-from clientops.documents import BankDetails, InvoiceLine, InvoiceParty, render_document
+from clientops.documents import InvoiceLine, render_document
 from clientops.errors import (
-    ConfigurationError,
     DuplicateError,
     FieldError,
     NotFoundError,
     ValidationError,
 )
-from clientops.events import Event
-from clientops.host import PluginHost
 from clientops.model import Appeal, ClientId, EmployeeId, Money, new_id
-from clientops.outbox import OutboxMessage
-from clientops.policy import Policy
-from clientops.ports import Storage, UnitOfWork
+from clientops.ports import UnitOfWork
 from clientops.rules.billing import (
     BillingPlan,
     Debtor,
     InvoiceCorrection,
     PaymentPlan,
     Reminders,
-    SkipReason,
     allocate_payment,
     billing_date,
     cancel_invoice,
@@ -89,205 +92,46 @@ from clientops.rules.billing import (
     plan_billing,
     reminder_reactions,
 )
-from clientops.serialization import structure, unstructure
 
-#: Outbox topics of the accounting backend (delivered by :meth:`ClientOps.deliver_outbox`).
-ACCOUNTING_INVOICE_TOPIC = "clientops.accounting.invoice"
-ACCOUNTING_PAYMENT_TOPIC = "clientops.accounting.payment"
-ACCOUNTING_TOPICS = (ACCOUNTING_INVOICE_TOPIC, ACCOUNTING_PAYMENT_TOPIC)
+__all__ = ["BillingRun", "BillingService", "PaymentImport"]
 
 
-@attrs.frozen
-class BillingRun:
-    """What :meth:`ClientOps.run_billing` did for ``month``: the ``plan`` it worked from,
-    the invoices it ``issued`` now, the ones ``already_issued`` (by an earlier or an
-    interrupted run: skipped, never issued twice), the other ``plan.skipped`` subscriptions
-    with their reasons, the ``plan.corrections`` for a person, and the invoice documents
-    written (``documents``, when a folder was given)."""
+@check_entry_points
+class BillingService:
+    """Subscriptions, invoices, payments, reminders and debtors, supplier bills::
 
-    month: Month
-    plan: BillingPlan
-    issued: tuple[Invoice, ...]
-    documents: tuple[Path, ...] = ()
+    >>> import clientops
+    >>> from clientops.testing import T0, a_client, a_staff
+    >>> ops = clientops.connect("memory://", clock=lambda: T0)
+    >>> ops.clients.add_staff(a_staff())
+    >>> from clientops.billing import Month
+    >>> ops.billing.billing_date(Month(2025, 7))
+    datetime.date(2025, 7, 15)
+    >>> ops.billing.debtors()
+    ()
+    >>> ops.close()
+    """
 
-    @property
-    def already_issued(self) -> int:
-        return sum(1 for s in self.plan.skipped if s.reason is SkipReason.ALREADY_ISSUED)
+    def __init__(self, context: Context) -> None:
+        self._context = context
 
-    def summary(self) -> str:
-        """One line in Russian: issued, already issued, skipped, corrections."""
-        return (
-            f"Счета за {self.month}: выставлено {len(self.issued)} на "
-            f"{sum((i.total for i in self.issued), Money('0.00'))}, "
-            f"уже были {self.already_issued}, "
-            f"пропущено {len(self.plan.skipped) - self.already_issued}, "
-            f"к исправлению {len(self.plan.corrections)}."
-        )
-
-
-@attrs.frozen
-class PaymentImport:
-    """What :meth:`ClientOps.import_bank_statement` (or :meth:`ClientOps.fetch_payments`)
-    did with one batch of payments: ``source`` (the statement's digest), the ``payments``
-    stored (matched or not), the ``matched`` ones with their allocations, the ``unmatched``
-    ones waiting for a person, the ``credits`` kept, and ``already_imported`` when the same
-    batch was imported before (nothing stored then). ``match`` is the matcher's verdict on
-    each document of a statement, with its reasons."""
-
-    source: str
-    payments: tuple[Payment, ...] = ()
-    unmatched: tuple[Payment, ...] = ()
-    allocations: tuple[Any, ...] = ()
-    credits: tuple[Credit, ...] = ()
-    repeated: tuple[Payment, ...] = ()
-    already_imported: bool = False
-    match: MatchResult | None = None
-
-    def summary(self) -> str:
-        if self.already_imported:
-            return f"Выписка уже загружена ({self.source[:12]}…): ничего не добавлено."
-        return (
-            f"Платежей: {len(self.payments)}, разнесено: "
-            f"{len(self.payments) - len(self.unmatched)}, не опознано: {len(self.unmatched)}, "
-            f"переплата: {len(self.credits)}."
-        )
-
-
-#: How many times :meth:`ClientOps.run_billing` plans again after another writer took an
-#: invoice or number it planned, before it gives up with that DuplicateError.
-_REPLANS = 8
-
-
-def _chunks(items: Sequence[Invoice], size: int) -> Iterator[Sequence[Invoice]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _statement_payment(payment: Payment) -> StatementPayment:
-    """A fetched payment as the matcher reads a statement's document."""
-    source = payment.source
-    return StatementPayment(
-        number=(source.number if source and source.number else payment.id),
-        date=payment.date,
-        amount=payment.amount,
-        direction=PaymentDirection.INCOMING,
-        payer=StatementParty(account="", inn=payment.payer_inn, name=payment.payer_name or None),
-        recipient=StatementParty(account=""),
-        purpose=payment.purpose,
-        received_on=payment.date,
-    )
-
-
-class BillingUseCases:
-    """The billing use cases; mixed into :class:`clientops.ClientOps`."""
-
-    storage: Storage
-    policy: Policy
-    host: PluginHost
-    _accounting: Accounting | None
-    _owns_accounting: bool
-
-    def now(self) -> datetime:  # pragma: no cover - provided by ClientOps
-        raise NotImplementedError
-
-    def _publish(self, events: Iterable[Event]) -> None:  # pragma: no cover - ClientOps
-        raise NotImplementedError
-
-    def today(self) -> date:
-        """The local day of :meth:`now` in the policy's time zone."""
-        return self.now().astimezone(self.policy.tz).date()
-
-    # ------------------------------------------------------------------ accounting
     @property
     def accounting(self) -> Accounting:
-        """The accounting backend: given to the constructor, or opened by
+        """The accounting backend: given to :func:`~clientops.connect`, or opened by
         :meth:`open_accounting`. ConfigurationError when there is none."""
-        if self._accounting is None:
-            raise ConfigurationError(
-                "no accounting backend: pass accounting= to ClientOps/connect, or call "
-                "open_accounting(name, **options)"
-            )
-        return self._accounting
+        return self._context.backends.accounting
 
     def open_accounting(self, name: str, /, **options: object) -> Accounting:
         """Open the accounting backend registered as ``name`` (``beancount``,
-        ``bank_statements``…) through the plugin host; closed by :meth:`close`. From then on
+        ``bank_statements``…) through the plugin host; closed by ``ops.close()``. From then on
         issued invoices and received payments are recorded in it through the outbox
-        (:meth:`deliver_outbox`), at least once, each keyed by its id."""
-        if self._accounting is not None:
-            raise ConfigurationError(f"accounting {self._accounting.name!r} is already open")
-        backend = self.host.open_accounting(name, **options)
-        self._accounting = backend
-        self._owns_accounting = True
-        return backend
+        (``ops.outbox.deliver``), at least once, each keyed by its id.
+        ConfigurationError when a backend is already set."""
+        return self._context.backends.open_accounting(self._context.host, name, dict(options))
 
-    def _record_invoice(
-        self,
-        uow: UnitOfWork,
-        invoice: Invoice,
-        now: datetime,
-        *,
-        reverses: Invoice | None = None,
-    ) -> None:
-        """Send ``invoice`` (and the entry it undoes: the original of a correction, the
-        invoice itself before a cancellation) to the accounting backend through the outbox,
-        as it is now: a later change of the invoice is a record of its own."""
-        if self._accounting is None:
-            return
-        record = InvoiceRecord(
-            invoice=invoice,
-            client_name=uow.get_client(invoice.client_id).name,
-            reverses=reverses,
-        )
-        uow.enqueue(
-            OutboxMessage.new(
-                ACCOUNTING_INVOICE_TOPIC,
-                {"record": unstructure(record)},
-                now=now,
-                key=f"accounting-invoice-{invoice.id}-{invoice.status.value}",
-            )
-        )
-
-    def _record_payment(
-        self,
-        uow: UnitOfWork,
-        payment: Payment,
-        allocations: Sequence[Allocation],
-        credit: Credit | None,
-        now: datetime,
-    ) -> None:
-        """Send a payment applied to a client, with its allocations and credit, to the
-        accounting backend through the outbox."""
-        if self._accounting is None or payment.client_id is None:
-            return
-        record = PaymentRecord(
-            payment=payment,
-            allocations=tuple(allocations),
-            credit=credit,
-            client_name=uow.get_client(payment.client_id).name,
-        )
-        uow.enqueue(
-            OutboxMessage.new(
-                ACCOUNTING_PAYMENT_TOPIC,
-                {"record": unstructure(record)},
-                now=now,
-                key=f"accounting-payment-{payment.id}",
-            )
-        )
-
-    def _deliver_accounting(self, message: OutboxMessage) -> None:
-        """Deliver one accounting outbox message to the backend (raises on failure)."""
-        backend = self.accounting
-        data = message.data()["record"]
-        if message.topic == ACCOUNTING_INVOICE_TOPIC:
-            backend.record_invoice(structure(data, InvoiceRecord))
-        else:
-            backend.record_payment(structure(data, PaymentRecord))
-
-    # ------------------------------------------------------------------ subscriptions
     def add_subscription(self, subscription: Subscription) -> Subscription:
         """Store a new subscription (its client must exist)."""
-        with self.storage.unit_of_work() as uow:
+        with self._context.storage.unit_of_work() as uow:
             uow.add_subscription(subscription)
         return subscription
 
@@ -295,19 +139,18 @@ class BillingUseCases:
         """Store a changed subscription (a fee change added with its day, a pause, an end):
         what is already invoiced is never edited; the next billing plan shows invoices the
         change makes wrong as corrections."""
-        with self.storage.unit_of_work() as uow:
+        with self._context.storage.unit_of_work() as uow:
             return uow.update_subscription(subscription)
 
     def subscription(self, subscription_id: SubscriptionId) -> Subscription:
-        with self.storage.unit_of_work(readonly=True) as uow:
+        with self._context.storage.unit_of_work(readonly=True) as uow:
             return uow.get_subscription(subscription_id)
 
     def subscriptions_of(self, client_id: ClientId) -> tuple[Subscription, ...]:
-        with self.storage.unit_of_work(readonly=True) as uow:
+        with self._context.storage.unit_of_work(readonly=True) as uow:
             uow.get_client(client_id)
             return uow.subscriptions_of(client_id)
 
-    # ------------------------------------------------------------------ billing run
     def billing_date(self, month: Month) -> date:
         """The day invoices for ``month`` are issued under the policy: ``billing_day``
         (the 15th), moved by its weekend rule when that is not a working day. A scheduler
@@ -315,72 +158,28 @@ class BillingUseCases:
         month's billing date)."""
         if not isinstance(month, Month):
             raise ValidationError([FieldError("month", f"must be a Month, got {month!r}")])
-        return billing_date(month, self.policy.billing, self.policy.calendar)
+        return billing_date(month, self._context.policy.billing, self._context.policy.calendar)
 
-    def plan_billing(self, month: Month, *, issue_date: date | None = None) -> BillingPlan:
+    def plan(self, month: Month, *, issue_date: date | None = None) -> BillingPlan:
         """What :meth:`run_billing` would do for ``month`` now; nothing is stored."""
-        with self.storage.unit_of_work() as uow:
+        with self._context.storage.unit_of_work() as uow:
             return self._plan(uow, month, issue_date)
 
     def _plan(self, uow: UnitOfWork, month: Month, issue_date: date | None) -> BillingPlan:
-        billing = self.policy.billing
+        billing = self._context.policy.billing
         subscriptions = uow.subscriptions()
         existing = uow.invoices_for(month)
-        day = issue_date or billing_date(month, billing, self.policy.calendar)
+        day = issue_date or billing_date(month, billing, self._context.policy.calendar)
         return plan_billing(
             month,
             subscriptions,
             existing,
             billing,
-            self.policy.calendar,
+            self._context.policy.calendar,
             issue_date=issue_date,
-            numbers_after=self._numbers_taken(uow, day.year, lock=False),
-            payer_inns=self._payer_inns(uow, subscriptions),
+            numbers_after=numbers_taken(self._context, uow, day.year, lock=False),
+            payer_inns=payer_inns(uow, subscriptions),
         )
-
-    def _numbers_taken(self, uow: UnitOfWork, year: int, *, lock: bool) -> int:
-        """The last sequence number of ``year`` taken in the policy's number format: the
-        store's sequence, seeded on its first use from the stored invoices' numbers (whatever
-        their issue dates), so a hand-written number of the format is never handed out."""
-        policy = self.policy.billing
-        last = uow.number_sequence(policy.number_scope(year), lock=lock)
-        if last is None:
-            last = policy.highest_sequence(
-                uow.invoice_numbers_from(policy.number_prefix(year)), year
-            )
-        return last
-
-    def _take_numbers(
-        self, uow: UnitOfWork, issue_date: date, count: int, *, after: int = 0
-    ) -> tuple[str, ...]:
-        """The next ``count`` invoice numbers of the year of ``issue_date`` (after ``after``
-        at least), taken from the store's sequence under its lock, in ``uow``: rolled back
-        with it, never handed out twice, no gaps."""
-        policy = self.policy.billing
-        last = max(self._numbers_taken(uow, issue_date.year, lock=True), after)
-        uow.set_number_sequence(policy.number_scope(issue_date.year), last + count)
-        return tuple(policy.format_number(last + i, issue_date) for i in range(1, count + 1))
-
-    def _keep_number(self, uow: UnitOfWork, number: str) -> None:
-        """A number given by hand: when it is one of the policy's format, the sequence of its
-        year moves past it, so the sequence never hands it out again."""
-        policy = self.policy.billing
-        parsed = policy.parse_number(number)
-        if parsed is None:
-            return
-        year, seq = parsed
-        if seq > self._numbers_taken(uow, year, lock=True):
-            uow.set_number_sequence(policy.number_scope(year), seq)
-
-    @staticmethod
-    def _payer_inns(uow: UnitOfWork, subscriptions: Sequence[Subscription]) -> dict[ClientId, str]:
-        inns: dict[ClientId, str] = {}
-        for subscription in subscriptions:
-            if subscription.payer_inn is None and subscription.client_id not in inns:
-                inn = uow.get_client(subscription.client_id).inn
-                if inn:
-                    inns[subscription.client_id] = inn
-        return inns
 
     def _billing_day(self, month: Month, issue_date: date | None, off_schedule: bool) -> date:
         """The issue date of a billing run for ``month`` started today: ``issue_date`` or
@@ -392,7 +191,7 @@ class BillingUseCases:
             not isinstance(issue_date, date) or isinstance(issue_date, datetime)
         ):
             raise ValidationError([FieldError("issue_date", f"must be a date, got {issue_date!r}")])
-        today = self.today()
+        today = self._context.today()
         day = issue_date if issue_date is not None else today
         if day > today:
             raise ValidationError(
@@ -427,7 +226,7 @@ class BillingUseCases:
             ]
         )
 
-    def run_billing(
+    def run(
         self,
         month: Month,
         *,
@@ -439,10 +238,10 @@ class BillingUseCases:
         """Issue the month's invoices: one per subscription billed in it, with a report of
         what was skipped and why.
 
-        On schedule: today (``ops.today()``, the service clock) must lie in the month's billing
-        period, from :meth:`billing_date` of ``month`` (the 15th, or the day the policy's
-        weekend rule gives) up to the day before the billing date of the next month; the
-        invoices are dated today (or ``issue_date``, which must lie in that period too).
+        On schedule: today (``ops.context.today()``, the service clock) must lie in the
+        month's billing period, from :meth:`billing_date` of ``month`` (the 15th, or the day
+        the policy's weekend rule gives) up to the day before the billing date of the next
+        month; the invoices are dated today (or ``issue_date``, which must lie in that period too).
         Before it, or once the period is closed, ValidationError (field ``month``) unless
         ``off_schedule=True``. An issue date after today is refused either way.
 
@@ -464,26 +263,28 @@ class BillingUseCases:
         day = self._billing_day(month, issue_date, off_schedule)
         folder = Path(documents) if documents is not None else None
         if folder is not None:
-            self._requisites()
-        now = self.now()
+            requisites(
+                self._context,
+            )
+        now = self._context.now()
         first_plan: BillingPlan | None = None
         issued: list[Invoice] = []
         after = 0
         failure: DuplicateError | None = None
-        for _ in range(_REPLANS):
-            with self.storage.unit_of_work() as uow:
+        for _ in range(REPLANS):
+            with self._context.storage.unit_of_work() as uow:
                 plan = self._plan(uow, month, day)
             first_plan = first_plan or plan
             try:
-                for part in _chunks(plan.to_issue, batch):
-                    with self.storage.unit_of_work() as uow:
-                        numbers = self._take_numbers(uow, day, len(part), after=after)
+                for part in chunks(plan.to_issue, batch):
+                    with self._context.storage.unit_of_work() as uow:
+                        numbers = take_numbers(self._context, uow, day, len(part), after=after)
                         taken = [
                             attrs.evolve(i, number=n) for i, n in zip(part, numbers, strict=True)
                         ]
                         for invoice in taken:
                             uow.add_invoice(invoice)
-                            self._record_invoice(uow, invoice, now)
+                            record_invoice(self._context, uow, invoice, now)
                     issued += taken
             except DuplicateError as exc:
                 if exc.kind not in ("invoice", "invoice number"):
@@ -492,7 +293,7 @@ class BillingUseCases:
                 # know of is in the way: plan again from what is stored, past that number
                 failure = exc
                 if exc.kind == "invoice number" and isinstance(exc.key, str):
-                    seq = self.policy.billing.number_sequence(exc.key, day.year)
+                    seq = self._context.policy.billing.number_sequence(exc.key, day.year)
                     after = max(after, seq or 0)
                 continue
             break
@@ -503,14 +304,14 @@ class BillingUseCases:
         written: list[Path] = []
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
-            with self.storage.unit_of_work() as uow:
+            with self._context.storage.unit_of_work() as uow:
                 names = {i.client_id: uow.get_client(i.client_id).name for i in issued}
             for invoice in issued:
-                path = folder / f"{_file_name(invoice.number)}.docx"
+                path = folder / f"{file_name(invoice.number)}.docx"
                 path.write_bytes(
                     render_document(
-                        self._invoice_document(invoice, names[invoice.client_id]),
-                        host=self.host,
+                        payment_invoice(self._context, invoice, names[invoice.client_id]),
+                        host=self._context.host,
                     )
                 )
                 written.append(path)
@@ -518,17 +319,16 @@ class BillingUseCases:
             month=month, plan=first_plan, issued=tuple(issued), documents=tuple(written)
         )
 
-    # ------------------------------------------------------------------ invoices
     def invoice(self, invoice_id: InvoiceId) -> Invoice:
-        with self.storage.unit_of_work(readonly=True) as uow:
+        with self._context.storage.unit_of_work(readonly=True) as uow:
             return uow.get_invoice(invoice_id)
 
     def find_invoice(self, number: str) -> Invoice | None:
-        with self.storage.unit_of_work(readonly=True) as uow:
+        with self._context.storage.unit_of_work(readonly=True) as uow:
             return uow.find_invoice(number)
 
     def invoices_of(self, client_id: ClientId) -> tuple[Invoice, ...]:
-        with self.storage.unit_of_work(readonly=True) as uow:
+        with self._context.storage.unit_of_work(readonly=True) as uow:
             uow.get_client(client_id)
             return uow.invoices_of(client_id)
 
@@ -544,9 +344,9 @@ class BillingUseCases:
         without a subscription gets its invoices this way, never from a billing run):
         numbered in the same sequence (or ``number``), due and taxed by the policy. The
         client must exist; its INN is the buyer's."""
-        now = self.now()
-        day = issue_date or self.today()
-        with self.storage.unit_of_work() as uow:
+        now = self._context.now()
+        day = issue_date or self._context.today()
+        with self._context.storage.unit_of_work() as uow:
             client = uow.get_client(client_id)
             invoice = one_off_invoice(
                 id=InvoiceId(f"inv-{new_id()}"),
@@ -554,15 +354,17 @@ class BillingUseCases:
                 lines=lines,
                 issue_date=day,
                 existing=(),
-                policy=self.policy.billing,
-                calendar=self.policy.calendar,
+                policy=self._context.policy.billing,
+                calendar=self._context.policy.calendar,
                 payer_inn=client.inn,
-                number=number if number is not None else self._take_numbers(uow, day, 1)[0],
+                number=number
+                if number is not None
+                else take_numbers(self._context, uow, day, 1)[0],
             )
             if number is not None:
-                self._keep_number(uow, number)
+                keep_number(self._context, uow, number)
             uow.add_invoice(invoice)
-            self._record_invoice(uow, invoice, now)
+            record_invoice(self._context, uow, invoice, now)
         return invoice
 
     def correct_invoice(
@@ -576,18 +378,18 @@ class BillingUseCases:
         """Replace an issued invoice by a corrected one (a new invoice with its own number,
         ``corrects`` naming the original, which becomes ``corrected``); what was paid moves to
         the correction, any excess is kept as the client's credit. Never an edit."""
-        now = self.now()
-        with self.storage.unit_of_work() as uow:
+        now = self._context.now()
+        with self._context.storage.unit_of_work() as uow:
             original = uow.get_invoice(invoice_id)
-            day = on or self.today()
+            day = on or self._context.today()
             existing = (*uow.invoices_of(original.client_id),)
             correction = correct_invoice(
                 original,
                 on=day,
                 existing=existing,
-                number=self._take_numbers(uow, day, 1)[0],
-                policy=self.policy.billing,
-                calendar=self.policy.calendar,
+                number=take_numbers(self._context, uow, day, 1)[0],
+                policy=self._context.policy.billing,
+                calendar=self._context.policy.calendar,
                 lines=lines,
                 fee=fee,
             )
@@ -595,17 +397,17 @@ class BillingUseCases:
             uow.add_invoice(correction.correction)
             if correction.credit is not None:
                 uow.add_credit(correction.credit)
-            self._record_invoice(uow, correction.correction, now, reverses=original)
+            record_invoice(self._context, uow, correction.correction, now, reverses=original)
         return correction
 
     def cancel_invoice(self, invoice_id: InvoiceId) -> Invoice:
         """Cancel an unpaid invoice (it stays, marked cancelled; a billing run does not issue
         it again by itself)."""
-        now = self.now()
-        with self.storage.unit_of_work() as uow:
+        now = self._context.now()
+        with self._context.storage.unit_of_work() as uow:
             original = uow.get_invoice(invoice_id)
             cancelled = uow.update_invoice(cancel_invoice(original))
-            self._record_invoice(uow, cancelled, now, reverses=original)
+            record_invoice(self._context, uow, cancelled, now, reverses=original)
         return cancelled
 
     def send_duplicate(
@@ -613,67 +415,31 @@ class BillingUseCases:
     ) -> tuple[Invoice, bytes]:
         """Re-send a lost invoice: the sending is recorded on the invoice and the .docx comes
         back marked «ДУБЛИКАТ» (same number, date and amount)."""
-        with self.storage.unit_of_work() as uow:
+        with self._context.storage.unit_of_work() as uow:
             invoice = uow.get_invoice(invoice_id)
-            sent = duplicate_invoice(invoice, at=self.now(), to=to, by=by)
+            sent = duplicate_invoice(invoice, at=self._context.now(), to=to, by=by)
             stored = uow.update_invoice(sent)
             name = uow.get_client(invoice.client_id).name
-        document = attrs.evolve(self._invoice_document(stored, name), duplicate=True)
-        return stored, render_document(document, host=self.host)
+        document = attrs.evolve(payment_invoice(self._context, stored, name), duplicate=True)
+        return stored, render_document(document, host=self._context.host)
 
     def invoice_document(self, invoice_id: InvoiceId) -> PaymentInvoice:
         """The printable invoice (:class:`~clientops.documents.PaymentInvoice`) of a stored
         invoice, with the company's details of ``policy.billing``."""
-        self._requisites()
-        with self.storage.unit_of_work(readonly=True) as uow:
+        requisites(
+            self._context,
+        )
+        with self._context.storage.unit_of_work(readonly=True) as uow:
             invoice = uow.get_invoice(invoice_id)
             name = uow.get_client(invoice.client_id).name
             replaced = uow.get_invoice(invoice.corrects) if invoice.corrects else None
-        document = self._invoice_document(invoice, name)
+        document = payment_invoice(self._context, invoice, name)
         if replaced is not None:
             document = attrs.evolve(
                 document, replaces=InvoiceRef(replaced.number, replaced.issue_date)
             )
         return document
 
-    def _requisites(self) -> tuple[InvoiceParty, BankDetails]:
-        """The company's details printed on invoices, or ValidationError naming the missing."""
-        billing = self.policy.billing
-        if billing.supplier is not None and billing.bank is not None:
-            return billing.supplier, billing.bank
-        missing = [
-            FieldError(f"billing.{name}", "the company's details are needed on invoices")
-            for name in ("supplier", "bank")
-            if getattr(billing, name) is None
-        ]
-        raise ValidationError(missing, subject="billing policy")
-
-    def _invoice_document(self, invoice: Invoice, client_name: str) -> PaymentInvoice:
-        billing = self.policy.billing
-        supplier, bank = self._requisites()
-        inn = invoice.payer_inn
-        if inn is None:
-            raise ValidationError(
-                [FieldError("payer_inn", f"invoice {invoice.number}: the buyer's INN is unknown")],
-                subject="invoice document",
-            )
-        return PaymentInvoice(
-            number=invoice.number,
-            date=invoice.issue_date,
-            supplier=supplier,
-            bank=bank,
-            buyer=InvoiceParty(name=client_name, inn=inn),
-            lines=invoice.lines,
-            due_date=invoice.due_date,
-            vat_rate=invoice.vat_rate,
-            vat_included=invoice.vat_included,
-            duplicate=False,
-            replaces=(InvoiceRef(invoice.corrects_number) if invoice.corrects_number else None),
-            head=billing.head,
-            accountant=billing.accountant,
-        )
-
-    # ------------------------------------------------------------------ payments
     def import_bank_statement(
         self, source: bytes | str | os.PathLike[str], *, limits: StatementLimits | None = None
     ) -> PaymentImport:
@@ -700,8 +466,8 @@ class BillingUseCases:
         return tuple(self._import(b.source, b) for b in batches)
 
     def _import(self, source: str, batch: BankStatement | FetchedPayments) -> PaymentImport:
-        now = self.now()
-        with self.storage.unit_of_work() as uow:
+        now = self._context.now()
+        with self._context.storage.unit_of_work() as uow:
             if not uow.record_key(f"payments-{source}"):
                 return PaymentImport(source=source, already_imported=True)
             invoices = uow.open_invoices()
@@ -709,7 +475,7 @@ class BillingUseCases:
                 incoming = tuple(batch.payments)
                 by_key = None
             else:
-                incoming = tuple(_statement_payment(p) for p in batch.payments)
+                incoming = tuple(statement_payment(p) for p in batch.payments)
                 by_key = {id(s): p for s, p in zip(incoming, batch.payments, strict=True)}
             result = match_payments(incoming, open_invoices(invoices))
             matched = payments_from_matches(result, statement_digest=source)
@@ -744,7 +510,7 @@ class BillingUseCases:
                     allocations += made
                     if credit is not None:
                         credits.append(credit)
-                    self._record_payment(uow, payment, made, credit, now)
+                    record_payment(self._context, uow, payment, made, credit, now)
         left = tuple(p for p in stored if p.client_id is None)
         return PaymentImport(
             source=source,
@@ -766,7 +532,7 @@ class BillingUseCases:
         result = allocate_payment(
             payment,
             theirs,
-            self.policy.billing,
+            self._context.policy.billing,
             allocations=uow.allocations_of(payment.client_id),
         )
         for invoice in result.invoices:
@@ -780,7 +546,7 @@ class BillingUseCases:
 
     def unmatched_payments(self) -> tuple[Payment, ...]:
         """Payments no client is named on yet: for a person to assign."""
-        with self.storage.unit_of_work(readonly=True) as uow:
+        with self._context.storage.unit_of_work(readonly=True) as uow:
             return uow.unmatched_payments()
 
     def assign_payment(
@@ -788,8 +554,8 @@ class BillingUseCases:
     ) -> Payment:
         """A person's decision on an unmatched payment: it is the client's (and pays
         ``invoice_number`` first, when named); it is then applied like a matched one."""
-        now = self.now()
-        with self.storage.unit_of_work() as uow:
+        now = self._context.now()
+        with self._context.storage.unit_of_work() as uow:
             payment = uow.find_payment(payment_id)
             if payment is None:
                 raise NotFoundError("payment", payment_id)
@@ -803,27 +569,26 @@ class BillingUseCases:
                 attrs.evolve(payment, client_id=client_id, invoice_number=invoice_number)
             )
             made, credit = self._allocate(uow, assigned, {})
-            self._record_payment(uow, assigned, made, credit, now)
+            record_payment(self._context, uow, assigned, made, credit, now)
         return assigned
 
     def payments_of(self, client_id: ClientId) -> tuple[Payment, ...]:
-        with self.storage.unit_of_work(readonly=True) as uow:
+        with self._context.storage.unit_of_work(readonly=True) as uow:
             uow.get_client(client_id)
             return uow.payments_of(client_id)
 
     def credits(self, client_id: ClientId | None = None) -> tuple[Credit, ...]:
         """The credits (overpayments kept) of one client, or of all."""
-        with self.storage.unit_of_work(readonly=True) as uow:
+        with self._context.storage.unit_of_work(readonly=True) as uow:
             return uow.credits(client_id)
 
-    # ------------------------------------------------------------------ collection
-    def billing_reminders(self, day: date | None = None) -> Reminders:
+    def reminders(self, day: date | None = None) -> Reminders:
         """Schedule the day's reminder calls: from the 20th, every working day, one call per
         client with an unpaid invoice, for the client's manager. Idempotent per client and
         day (a second call the same day schedules nothing new)."""
-        day = day or self.today()
-        now = self.now()
-        with self.storage.unit_of_work() as uow:
+        day = day or self._context.today()
+        now = self._context.now()
+        with self._context.storage.unit_of_work() as uow:
             invoices = uow.open_invoices()
             clients = {i.client_id for i in invoices}
             managers = {c: uow.get_client(c).manager_id for c in sorted(clients)}
@@ -832,10 +597,10 @@ class BillingUseCases:
                 day,
                 invoices,
                 managers,
-                self.policy.billing,
-                self.policy.calendar,
+                self._context.policy.billing,
+                self._context.policy.calendar,
                 now=now,
-                tz=self.policy.tz,
+                tz=self._context.policy.tz,
                 existing=existing,
             )
             fresh: list[Appeal] = []  # the billing appeal is one per client and month: made once
@@ -845,13 +610,13 @@ class BillingUseCases:
                 except NotFoundError:
                     fresh.append(appeal)
             events = record_appeals_and_reactions(uow, fresh, reminders.reactions, now)
-        self._publish(events)
+        self._context.publish(events)
         return reminders
 
     def debtors(self, day: date | None = None, *, overdue_only: bool = False) -> tuple[Debtor, ...]:
         """Every client with an unpaid invoice issued by ``day`` (today), largest debt first."""
-        day = day or self.today()
-        with self.storage.unit_of_work(readonly=True) as uow:
+        day = day or self._context.today()
+        with self._context.storage.unit_of_work(readonly=True) as uow:
             return debtors(
                 day, uow.open_invoices(), credits=uow.credits(), overdue_only=overdue_only
             )
@@ -859,9 +624,9 @@ class BillingUseCases:
     def debtors_list(self, day: date | None = None, *, compiled_by: str = "") -> DebtorsList:
         """The list of debtors for ``day`` as a document context (render it with
         :meth:`render_document`)."""
-        day = day or self.today()
+        day = day or self._context.today()
         found = self.debtors(day)
-        with self.storage.unit_of_work(readonly=True) as uow:
+        with self._context.storage.unit_of_work(readonly=True) as uow:
             staff = uow.staff()
             rows = []
             for debtor in found:
@@ -878,7 +643,6 @@ class BillingUseCases:
                 )
         return DebtorsList(date=day, rows=tuple(rows), compiled_by=compiled_by)
 
-    # ------------------------------------------------------------------ supplier bills
     def request_supplier_bill(
         self, supplier: str, purpose: str, *, expected_amount: Money | None = None, **extra: Any
     ) -> SupplierBill:
@@ -887,11 +651,11 @@ class BillingUseCases:
             SupplierBillId(new_id()),
             supplier=supplier,
             purpose=purpose,
-            on=self.today(),
+            on=self._context.today(),
             expected_amount=expected_amount,
             **extra,
         )
-        with self.storage.unit_of_work() as uow:
+        with self._context.storage.unit_of_work() as uow:
             uow.add_supplier_bill(bill)
         return bill
 
@@ -902,31 +666,29 @@ class BillingUseCases:
         return self._bill_step(
             bill_id,
             lambda b: enter_into_payment_plan(
-                b, number=number, amount=amount, due_date=due_date, on=self.today()
+                b, number=number, amount=amount, due_date=due_date, on=self._context.today()
             ),
         )
 
     def set_supplier_payment_task(self, bill_id: SupplierBillId, *, to: EmployeeId) -> SupplierBill:
         """Set the task to pay it (for the accountant ``to``)."""
-        return self._bill_step(bill_id, lambda b: set_payment_task(b, assignee=to, on=self.today()))
+        return self._bill_step(
+            bill_id, lambda b: set_payment_task(b, assignee=to, on=self._context.today())
+        )
 
     def mark_supplier_bill_paid(
         self, bill_id: SupplierBillId, *, on: date | None = None
     ) -> SupplierBill:
         """The payment went out: the bill is paid."""
-        return self._bill_step(bill_id, lambda b: mark_supplier_bill_paid(b, on=on or self.today()))
+        return self._bill_step(
+            bill_id, lambda b: mark_supplier_bill_paid(b, on=on or self._context.today())
+        )
 
     def _bill_step(self, bill_id: SupplierBillId, step: Any) -> SupplierBill:
-        with self.storage.unit_of_work() as uow:
+        with self._context.storage.unit_of_work() as uow:
             return uow.update_supplier_bill(step(uow.get_supplier_bill(bill_id)))
 
     def payment_plan(self, day: date | None = None) -> PaymentPlan:
         """What is owed to whom and by when: the supplier bills in the payment plan."""
-        with self.storage.unit_of_work(readonly=True) as uow:
-            return payment_plan(uow.supplier_bills(), day=day or self.today())
-
-
-def _file_name(number: str) -> str:
-    """A file name for an invoice number (``2026-00001``; other characters replaced)."""
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in number)
-    return safe or hashlib.sha256(number.encode()).hexdigest()[:12]
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            return payment_plan(uow.supplier_bills(), day=day or self._context.today())

@@ -1,20 +1,18 @@
-"""The telephony use cases of :class:`clientops.ClientOps`: the call log, missed-call
-call-backs, the operator's notice of an incoming call, click-to-call and transfer.
-
-Kept apart from ``services.py`` as a mixin; :class:`clientops.ClientOps` is the only class that
-uses it.
+"""The calls area: an incoming call routed as the seed prescribes, the PBX's events folded
+into the call log, missed-call call-backs, the call manager's figures (``ops.calls``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 import attrs
 
+from clientops._checks import check_entry_points
+from clientops._context import Context
 from clientops._recording import record_appeals_and_reactions
+from clientops.commands import Command, CreateAppeal, CreateClient, CreateReaction, TransferCall
 from clientops.errors import (
-    ConfigurationError,
     ConflictError,
     DuplicateError,
     FieldError,
@@ -22,7 +20,6 @@ from clientops.errors import (
     ValidationError,
 )
 from clientops.events import ClientCreated, Event
-from clientops.host import PluginHost
 from clientops.model import (
     Appeal,
     Client,
@@ -30,36 +27,34 @@ from clientops.model import (
     ClientQuery,
     Employee,
     EmployeeId,
-    Phone,
     Reaction,
     StaffDirectory,
     new_id,
 )
-from clientops.policy import Policy
-from clientops.ports import Storage, UnitOfWork
+from clientops.ports import UnitOfWork
+from clientops.rules.calls import CallRouting, IncomingCall, client_queries, route_incoming_call
 from clientops.telephony import (
     CallDirection,
     CallEvent,
     CallLogEntry,
     CallMetrics,
-    CallNumber,
     CallStarted,
     IncomingCallNotice,
-    OriginateRequest,
-    Origination,
-    Telephony,
     apply_event,
     call_metrics,
     missed_call_appeal,
     missed_call_reaction,
 )
 
+__all__ = ["CallChange", "CallsService"]
+
+
 _CALL_EVENTS: tuple[type, ...] = CallEvent.__args__
 
 
 @attrs.frozen
 class CallChange:
-    """What :meth:`ClientOps.record_call_event` did with one event.
+    """What :meth:`ops.calls.record_event` did with one event.
 
     ``entry`` is the call as now stored. ``duplicate`` is true when the event was already in
     the log (nothing changed). ``client`` is the card the call is linked to; for a missed call,
@@ -89,46 +84,63 @@ def _stored_card(uow: UnitOfWork, entry: CallLogEntry) -> Client | None:
     return found[0] if found else None
 
 
-class CallUseCases:
-    """The telephony use cases; mixed into :class:`clientops.ClientOps`."""
+def _apply(uow: UnitOfWork, command: Command) -> None:
+    match command:
+        case CreateClient(client=client):
+            uow.add_client(client)
+        case CreateAppeal(appeal=appeal):
+            uow.add_appeal(appeal)
+        case CreateReaction(reaction=reaction):
+            uow.add_reaction(reaction)
+        case TransferCall():
+            pass  # performed by the telephony side; nothing is stored for it
 
-    storage: Storage
-    policy: Policy
-    host: PluginHost
-    _telephony: Telephony | None
-    _owns_telephony: bool
 
-    def now(self) -> datetime:  # pragma: no cover - provided by ClientOps
-        raise NotImplementedError
+@check_entry_points
+class CallsService:
+    """Incoming calls, the call log and its figures::
 
-    def _publish(self, events: Iterable[Event]) -> None:  # pragma: no cover - ClientOps
-        raise NotImplementedError
+    >>> import clientops
+    >>> from clientops.testing import T0, a_client, a_staff
+    >>> ops = clientops.connect("memory://", clock=lambda: T0)
+    >>> ops.clients.add_staff(a_staff())
+    >>> from datetime import date
+    >>> ops.calls.log(date(2025, 6, 23))
+    ()
+    >>> ops.calls.figures(date(2025, 6, 23)).total.calls
+    0
+    >>> ops.close()
+    """
 
-    # ------------------------------------------------------------------ the backend
-    @property
-    def telephony(self) -> Telephony:
-        """The PBX: the one given to the constructor, or opened by :meth:`open_telephony`.
-        ConfigurationError when there is none."""
-        if self._telephony is None:
-            raise ConfigurationError(
-                "no telephony: pass telephony= to ClientOps/connect, or call "
-                "open_telephony(name, **options)"
+    def __init__(self, context: Context) -> None:
+        self._context = context
+
+    def handle_incoming(self, call: IncomingCall, *, answered_by: EmployeeId) -> CallRouting:
+        """Route an incoming call and record what the seed prescribes for its branch, all in
+        one unit of work: either everything of the call is stored, or nothing is.
+
+        Returns the routing: what to say, whom to put the caller through to, and the records
+        made or found. Bad input raises ValidationError before anything is stored.
+        """
+        now = self._context.now()
+        with self._context.storage.unit_of_work() as uow:
+            staff = uow.staff()
+            queries = client_queries(call, self._context.policy)
+            matches = tuple(uow.find_clients(q) for q in queries)
+            routing = route_incoming_call(
+                call,
+                answered_by=answered_by,
+                staff=staff,
+                matches=matches,
+                now=now,
+                policy=self._context.policy,
             )
-        return self._telephony
+            for command in routing.decision.commands:
+                _apply(uow, command)
+        self._context.publish(routing.decision.events)
+        return routing
 
-    def open_telephony(self, name: str, /, **options: object) -> Telephony:
-        """Open the telephony backend registered as ``name`` (``console``, ``asterisk``…)
-        through the plugin host, with its events going to :meth:`record_call_event`; it is
-        closed by :meth:`close`. ConfigurationError when a backend is already set."""
-        if self._telephony is not None:
-            raise ConfigurationError(f"telephony {self._telephony.name!r} is already open")
-        backend = self.host.open_telephony(name, on_event=self.record_call_event, **options)
-        self._telephony = backend
-        self._owns_telephony = True
-        return backend
-
-    # ------------------------------------------------------------------ the call log
-    def record_call_event(self, event: CallEvent) -> CallChange:
+    def record_event(self, event: CallEvent) -> CallChange:
         """Fold one event of the PBX into the call log, in one unit of work.
 
         The first event of a call makes its entry; the caller's card is looked up by the
@@ -148,12 +160,12 @@ class CallUseCases:
                 [FieldError("event", f"not a call event: {type(event).__name__}")],
                 subject="call event",
             )
-        retries = self.policy.telephony.conflict_retries
+        retries = self._context.policy.telephony.conflict_retries
         attempt = 0
         while True:
-            now = self.now()
+            now = self._context.now()
             try:
-                with self.storage.unit_of_work() as uow:
+                with self._context.storage.unit_of_work() as uow:
                     change = self._record_call(uow, event, now)
                     notice = self._notice(uow.staff(), change, now) if change.started else None
                 break
@@ -161,11 +173,11 @@ class CallUseCases:
                 if (exc.kind != "call") or attempt >= retries:
                     raise
                 attempt += 1
-        self._publish(change.events)
+        self._context.publish(change.events)
         if notice is not None:
-            self.host.incoming_call(notice)
+            self._context.host.incoming_call(notice)
         if change.ended:
-            self.host.call_ended(change.entry)
+            self._context.host.call_ended(change.entry)
         return change
 
     def _record_call(self, uow: UnitOfWork, event: CallEvent, now: datetime) -> CallChange:
@@ -184,7 +196,7 @@ class CallUseCases:
                     uow.add_client(client)
                     events.append(ClientCreated(client.id, now))
             if client is not None:
-                telephony = self.policy.telephony
+                telephony = self._context.policy.telephony
                 appeal = missed_call_appeal(
                     entry,
                     client_id=client.id,
@@ -222,7 +234,7 @@ class CallUseCases:
         )
 
     def _unknown_caller_card(self, entry: CallLogEntry, now: datetime) -> Client | None:
-        telephony = self.policy.telephony
+        telephony = self._context.policy.telephony
         number = entry.outside_number
         if not telephony.callback_unknown_callers or number is None or number.phone is None:
             return None
@@ -231,7 +243,7 @@ class CallUseCases:
             name=telephony.unknown_caller_name.format(number=str(number)),
             city=telephony.unknown_caller_city,
             phones=(number.phone,),
-            category=self.policy.new_card_category,
+            category=self._context.policy.new_card_category,
             created_at=now,
         )
 
@@ -243,19 +255,19 @@ class CallUseCases:
         if client is not None and client.manager_id is not None:
             found = staff.employee(client.manager_id)
             if found is not None and not staff.is_absent(
-                found.id, now.astimezone(self.policy.tz).date()
+                found.id, now.astimezone(self._context.policy.tz).date()
             ):
                 manager = found
-        greeting = self.policy.messages.greeting.format(
-            company=self.policy.company_name, manager="{manager}"
+        greeting = self._context.policy.messages.greeting.format(
+            company=self._context.policy.company_name, manager="{manager}"
         )
         return IncomingCallNotice(
             entry=change.entry, client=client, manager=manager, greeting=greeting
         )
 
-    def call(self, call_id: str) -> CallLogEntry:
+    def get(self, call_id: str) -> CallLogEntry:
         """The call log entry of this call, or NotFoundError."""
-        with self.storage.unit_of_work(readonly=True) as uow:
+        with self._context.storage.unit_of_work(readonly=True) as uow:
             entry = uow.find_call(call_id)
         if entry is None:
             raise NotFoundError("call", call_id)
@@ -263,26 +275,26 @@ class CallUseCases:
 
     def calls_of(self, client_id: ClientId) -> tuple[CallLogEntry, ...]:
         """The client's calls, oldest first."""
-        with self.storage.unit_of_work(readonly=True) as uow:
+        with self._context.storage.unit_of_work(readonly=True) as uow:
             uow.get_client(client_id)
             return uow.calls_of(client_id)
 
     def _day_bounds(self, first: date, last: date) -> tuple[datetime, datetime]:
         if last < first:
             raise ValidationError([FieldError("last", f"{last} is before {first}")])
-        tz = self.policy.tz
+        tz = self._context.policy.tz
         start = datetime.combine(first, time(), tz)
         end = datetime.combine(last + timedelta(days=1), time(), tz)
         return start, end
 
-    def call_log(self, first: date, last: date | None = None) -> tuple[CallLogEntry, ...]:
+    def log(self, first: date, last: date | None = None) -> tuple[CallLogEntry, ...]:
         """The calls from the local day ``first`` to ``last`` (both included; one day when
         ``last`` is not given), oldest first."""
         start, end = self._day_bounds(first, last or first)
-        with self.storage.unit_of_work(readonly=True) as uow:
+        with self._context.storage.unit_of_work(readonly=True) as uow:
             return uow.calls_between(start, end)
 
-    def call_figures(
+    def figures(
         self,
         first: date,
         last: date | None = None,
@@ -293,59 +305,8 @@ class CallUseCases:
         ``policy.telephony.min_call_seconds`` of airtime, airtime) for the days ``first`` to
         ``last``, in all, per employee and per day."""
         return call_metrics(
-            self.call_log(first, last),
-            min_seconds=self.policy.telephony.min_call_seconds,
-            tz=self.policy.tz,
+            self.log(first, last),
+            min_seconds=self._context.policy.telephony.min_call_seconds,
+            tz=self._context.policy.tz,
             direction=direction,
         )
-
-    # ------------------------------------------------------------------ commands
-    def _extension(self, employee_id: EmployeeId) -> str:
-        with self.storage.unit_of_work(readonly=True) as uow:
-            employee = uow.staff().employee(employee_id)
-        if employee is None:
-            raise NotFoundError("employee", employee_id)
-        if employee.extension is None:
-            raise ValidationError(
-                [FieldError("extension", f"{employee_id} has no PBX extension on record")],
-                subject="employee",
-            )
-        return employee.extension
-
-    def click_to_call(
-        self,
-        employee_id: EmployeeId,
-        to: Phone | str,
-        *,
-        key: str | None = None,
-        line: str | None = None,
-    ) -> Origination:
-        """Ring the employee's phone (their ``extension``) and dial ``to`` once they pick up.
-
-        ``key`` is the idempotency key: the PBX places at most one call per key, so a retry
-        after a timeout passes the same key (a new one is made when none is given). What
-        happens to the call comes back as call events, into the call log.
-        """
-        backend = self.telephony
-        number = (
-            to
-            if isinstance(to, Phone)
-            else CallNumber.parse(
-                to, self.policy.phone_region, strict=self.policy.strict_phones
-            ).phone
-        )
-        if number is None:
-            raise ValidationError([FieldError("to", f"not a phone number: {to!r}")])
-        request = OriginateRequest(
-            key=key or f"c2c-{new_id()}",
-            extension=self._extension(employee_id),
-            to=number,
-            employee_id=employee_id,
-            line=line,
-        )
-        return backend.originate(request)
-
-    def transfer_call(self, call_id: str, to: EmployeeId) -> None:
-        """Put a call in progress through to the employee ``to`` (their extension)."""
-        backend = self.telephony
-        backend.transfer(call_id, self._extension(to))

@@ -2,7 +2,7 @@
 ordered by urgency.
 
 What a client manager opens every morning (DOMAIN.md; seeds 000, 002, 003). The sources are
-gathered by :meth:`clientops.ClientOps.daily_agenda` from the store with set-based queries;
+gathered by :meth:`ops.agenda.for_manager` from the store with set-based queries;
 this module holds the values and the one pure rule that merges and orders them,
 :func:`build_agenda`:
 

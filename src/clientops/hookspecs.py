@@ -87,7 +87,7 @@ class RegisterDeliverer(Protocol):
 def clientops_register_deliverer(register: RegisterDeliverer) -> None:
     """Register outbox deliverers: call ``register(topic, deliver)`` once per topic.
 
-    :meth:`clientops.ClientOps.deliver_outbox` calls ``deliver(message)`` for each due message
+    :meth:`ops.outbox.deliver` calls ``deliver(message)`` for each due message
     of that topic, after the change that recorded it has committed. Return to mark it
     delivered; raise to have it retried after the policy's next delay. Pass ``message.key`` to
     the backend as its idempotency key: a message may be delivered again after a crash. A
@@ -136,8 +136,8 @@ def clientops_register_telephony(register: RegisterTelephony) -> None:
     ``factory(on_event=..., **options)`` receives the keyword options given to
     :meth:`clientops.PluginHost.open_telephony` and ``on_event``, the callable to hand every
     :class:`~clientops.telephony.CallEvent` of the PBX to
-    (:meth:`clientops.ClientOps.open_telephony` passes
-    :meth:`clientops.ClientOps.record_call_event`). It returns an object that satisfies
+    (:meth:`ops.telephony.open` passes
+    :meth:`ops.calls.record_event`). It returns an object that satisfies
     :class:`clientops.telephony.Telephony`. A name registered twice is an error.
     """
 

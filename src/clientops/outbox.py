@@ -3,7 +3,7 @@
 A courier pickup, a calendar publish or an invoice sent to accounting leaves the process, so it
 cannot be rolled back. clientops never performs such a call inside a unit of work. The unit of
 work records an :class:`OutboxMessage` instead, in the same transaction as the change: both
-are kept, or neither. :meth:`clientops.ClientOps.deliver_outbox` then hands due messages to the
+are kept, or neither. :meth:`ops.outbox.deliver` then hands due messages to the
 deliverer registered for their topic, marks each delivered, or schedules a retry after a delay
 from :attr:`clientops.Policy.outbox_retry_delays`. When the delays are used up, the message
 is marked *dead* and waits for a person.
@@ -112,7 +112,7 @@ class OutboxMessage:
 
 @attrs.frozen
 class OutboxPage:
-    """One page of the outbox (:meth:`clientops.ClientOps.outbox_page`): ``messages`` in order
+    """One page of the outbox (:meth:`ops.outbox.page`): ``messages`` in order
     of creation, and ``next_cursor``, to pass as ``after`` for the next page, or ``None`` when
     no message follows this page."""
 

@@ -589,7 +589,7 @@ class TelephonyPolicy:
         default="Неизвестный абонент {number}", validator=template_validator("number")
     )
     unknown_caller_city: str = attrs.field(default="не указан", validator=_not_blank)
-    #: How often :meth:`clientops.ClientOps.record_call_event` tries again when another worker
+    #: How often :meth:`ops.calls.record_event` tries again when another worker
     #: changed the same call meanwhile (events of one call handled at once).
     conflict_retries: int = attrs.field(default=5, validator=_seconds)
 

@@ -2572,7 +2572,7 @@ def clientops_staff() -> StaffDirectory:
 @pytest.fixture
 def clientops_memory(clientops_staff: StaffDirectory) -> Iterator[ClientOps]:
     """A :class:`~clientops.ClientOps` over an in-memory store holding :func:`a_staff`, whose
-    clock stands still at :data:`T0` (until the test sets ``ops.clock``)."""
+    clock stands still at :data:`T0` (until the test sets ``ops.context.clock``)."""
     from clientops.adapters.memory import MemoryStorage
     from clientops.host import PluginHost
 

@@ -40,11 +40,11 @@ def wait_for(path: str) -> None:
 def edit(url: str, client_id: str, city: str, go: str) -> None:
     """Read the card, wait until told, then save it with another city."""
     with connect(url) as ops:
-        card = ops.get_client(ClientId(client_id))
+        card = ops.clients.get(ClientId(client_id))
         say("read", card.version)
         wait_for(go)
         try:
-            saved = ops.update_client(attrs.evolve(card, city=city))
+            saved = ops.clients.update(attrs.evolve(card, city=city))
         except ConflictError as err:
             say("conflict", err.kind, err.key, err.expected, err.found)
         else:
@@ -57,12 +57,12 @@ def append(url: str, client_id: str, tag: str, count: str) -> None:
     with connect(url) as ops:
         for i in range(int(count)):
             while True:
-                card = ops.get_client(ClientId(client_id))
+                card = ops.clients.get(ClientId(client_id))
                 changed = attrs.evolve(
                     card, contract_numbers=(*card.contract_numbers, f"{tag}-{i}")
                 )
                 try:
-                    ops.update_client(changed)
+                    ops.clients.update(changed)
                     break
                 except ConflictError:
                     conflicts += 1
@@ -93,7 +93,7 @@ def bulk(url: str, csv_path: str, die_inside: str) -> None:
                 return _Entered(cm, uow)
 
             storage.unit_of_work = dying_unit_of_work  # type: ignore[method-assign]
-        report = ops.import_clients(Path(csv_path))
+        report = ops.clients.import_csv(Path(csv_path))
         say("imported", len(report.stored), "skipped", int(report.already_imported))
 
 
@@ -127,10 +127,10 @@ def deliver(url: str, log: str, now: str, die_after_send: str) -> None:
             register("test.effect", send)
 
     with connect(url, now) as ops:
-        ops.host.register(Backend(), "backend")
+        ops.context.host.register(Backend(), "backend")
         total = 0
         while True:
-            report = ops.deliver_outbox(limit=7)
+            report = ops.outbox.deliver(limit=7)
             total += len(report.delivered)
             if not (report.delivered or report.retried or report.lost_lease):
                 break

@@ -1,7 +1,7 @@
 """The client folder check and the onboarding checklist, as pure rules.
 
 Data in, decisions out: no storage, no clock, no courier. The service
-(:meth:`clientops.ClientOps.receive_folder` and its siblings) loads the state, calls these, and
+(:meth:`ops.onboarding.receive_folder` and its siblings) loads the state, calls these, and
 stores what they return.
 
     >>> from datetime import datetime, UTC

@@ -1,0 +1,289 @@
+"""The billing service's helpers: its reports (:class:`BillingRun`, :class:`PaymentImport`),
+the invoice numbers taken from the store's sequence, the accounting records sent through the
+outbox, and the printable invoice. Used by :mod:`clientops._billing_service` and the outbox."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from clientops._context import Context
+from clientops._documents._billing import InvoiceRef, PaymentInvoice
+from clientops.accounting import (
+    InvoiceRecord,
+    PaymentRecord,
+)
+from clientops.bank_statements import (
+    MatchResult,
+    PaymentDirection,
+    StatementParty,
+    StatementPayment,
+)
+from clientops.billing import (
+    Allocation,
+    Credit,
+    Invoice,
+    Month,
+    Payment,
+    Subscription,
+)
+from clientops.documents import BankDetails, InvoiceParty
+from clientops.errors import (
+    FieldError,
+    ValidationError,
+)
+from clientops.model import ClientId, Money
+from clientops.outbox import OutboxMessage
+from clientops.ports import UnitOfWork
+from clientops.rules.billing import (
+    BillingPlan,
+    SkipReason,
+)
+from clientops.serialization import structure, unstructure
+
+#: Outbox topics of the accounting backend (delivered by ``ops.outbox.deliver``).
+ACCOUNTING_INVOICE_TOPIC = "clientops.accounting.invoice"
+ACCOUNTING_PAYMENT_TOPIC = "clientops.accounting.payment"
+ACCOUNTING_TOPICS = (ACCOUNTING_INVOICE_TOPIC, ACCOUNTING_PAYMENT_TOPIC)
+
+
+@attrs.frozen
+class BillingRun:
+    """What :meth:`BillingService.run` did for ``month``: the ``plan`` it worked from,
+    the invoices it ``issued`` now, the ones ``already_issued`` (by an earlier or an
+    interrupted run: skipped, never issued twice), the other ``plan.skipped`` subscriptions
+    with their reasons, the ``plan.corrections`` for a person, and the invoice documents
+    written (``documents``, when a folder was given)."""
+
+    month: Month
+    plan: BillingPlan
+    issued: tuple[Invoice, ...]
+    documents: tuple[Path, ...] = ()
+
+    @property
+    def already_issued(self) -> int:
+        return sum(1 for s in self.plan.skipped if s.reason is SkipReason.ALREADY_ISSUED)
+
+    def summary(self) -> str:
+        """One line in Russian: issued, already issued, skipped, corrections."""
+        return (
+            f"Счета за {self.month}: выставлено {len(self.issued)} на "
+            f"{sum((i.total for i in self.issued), Money('0.00'))}, "
+            f"уже были {self.already_issued}, "
+            f"пропущено {len(self.plan.skipped) - self.already_issued}, "
+            f"к исправлению {len(self.plan.corrections)}."
+        )
+
+
+@attrs.frozen
+class PaymentImport:
+    """What :meth:`BillingService.import_bank_statement` (or :meth:`BillingService.fetch_payments`)
+    did with one batch of payments: ``source`` (the statement's digest), the ``payments``
+    stored (matched or not), the ``matched`` ones with their allocations, the ``unmatched``
+    ones waiting for a person, the ``credits`` kept, and ``already_imported`` when the same
+    batch was imported before (nothing stored then). ``match`` is the matcher's verdict on
+    each document of a statement, with its reasons."""
+
+    source: str
+    payments: tuple[Payment, ...] = ()
+    unmatched: tuple[Payment, ...] = ()
+    allocations: tuple[Any, ...] = ()
+    credits: tuple[Credit, ...] = ()
+    repeated: tuple[Payment, ...] = ()
+    already_imported: bool = False
+    match: MatchResult | None = None
+
+    def summary(self) -> str:
+        if self.already_imported:
+            return f"Выписка уже загружена ({self.source[:12]}…): ничего не добавлено."
+        return (
+            f"Платежей: {len(self.payments)}, разнесено: "
+            f"{len(self.payments) - len(self.unmatched)}, не опознано: {len(self.unmatched)}, "
+            f"переплата: {len(self.credits)}."
+        )
+
+
+#: How many times :meth:`BillingService.run` plans again after another writer took an
+#: invoice or number it planned, before it gives up with that DuplicateError.
+REPLANS = 8
+
+
+def chunks(items: Sequence[Invoice], size: int) -> Iterator[Sequence[Invoice]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def statement_payment(payment: Payment) -> StatementPayment:
+    """A fetched payment as the matcher reads a statement's document."""
+    source = payment.source
+    return StatementPayment(
+        number=(source.number if source and source.number else payment.id),
+        date=payment.date,
+        amount=payment.amount,
+        direction=PaymentDirection.INCOMING,
+        payer=StatementParty(account="", inn=payment.payer_inn, name=payment.payer_name or None),
+        recipient=StatementParty(account=""),
+        purpose=payment.purpose,
+        received_on=payment.date,
+    )
+
+
+def record_invoice(
+    context: Context,
+    uow: UnitOfWork,
+    invoice: Invoice,
+    now: datetime,
+    *,
+    reverses: Invoice | None = None,
+) -> None:
+    """Send ``invoice`` (and the entry it undoes: the original of a correction, the
+    invoice itself before a cancellation) to the accounting backend through the outbox,
+    as it is now: a later change of the invoice is a record of its own."""
+    if not context.backends.has_accounting:
+        return
+    record = InvoiceRecord(
+        invoice=invoice,
+        client_name=uow.get_client(invoice.client_id).name,
+        reverses=reverses,
+    )
+    uow.enqueue(
+        OutboxMessage.new(
+            ACCOUNTING_INVOICE_TOPIC,
+            {"record": unstructure(record)},
+            now=now,
+            key=f"accounting-invoice-{invoice.id}-{invoice.status.value}",
+        )
+    )
+
+
+def record_payment(
+    context: Context,
+    uow: UnitOfWork,
+    payment: Payment,
+    allocations: Sequence[Allocation],
+    credit: Credit | None,
+    now: datetime,
+) -> None:
+    """Send a payment applied to a client, with its allocations and credit, to the
+    accounting backend through the outbox."""
+    if not context.backends.has_accounting or payment.client_id is None:
+        return
+    record = PaymentRecord(
+        payment=payment,
+        allocations=tuple(allocations),
+        credit=credit,
+        client_name=uow.get_client(payment.client_id).name,
+    )
+    uow.enqueue(
+        OutboxMessage.new(
+            ACCOUNTING_PAYMENT_TOPIC,
+            {"record": unstructure(record)},
+            now=now,
+            key=f"accounting-payment-{payment.id}",
+        )
+    )
+
+
+def deliver_accounting(context: Context, message: OutboxMessage) -> None:
+    """Deliver one accounting outbox message to the backend (raises on failure)."""
+    backend = context.backends.accounting
+    data = message.data()["record"]
+    if message.topic == ACCOUNTING_INVOICE_TOPIC:
+        backend.record_invoice(structure(data, InvoiceRecord))
+    else:
+        backend.record_payment(structure(data, PaymentRecord))
+
+
+def numbers_taken(context: Context, uow: UnitOfWork, year: int, *, lock: bool) -> int:
+    """The last sequence number of ``year`` taken in the policy's number format: the
+    store's sequence, seeded on its first use from the stored invoices' numbers (whatever
+    their issue dates), so a hand-written number of the format is never handed out."""
+    policy = context.policy.billing
+    last = uow.number_sequence(policy.number_scope(year), lock=lock)
+    if last is None:
+        last = policy.highest_sequence(uow.invoice_numbers_from(policy.number_prefix(year)), year)
+    return last
+
+
+def take_numbers(
+    context: Context, uow: UnitOfWork, issue_date: date, count: int, *, after: int = 0
+) -> tuple[str, ...]:
+    """The next ``count`` invoice numbers of the year of ``issue_date`` (after ``after``
+    at least), taken from the store's sequence under its lock, in ``uow``: rolled back
+    with it, never handed out twice, no gaps."""
+    policy = context.policy.billing
+    last = max(numbers_taken(context, uow, issue_date.year, lock=True), after)
+    uow.set_number_sequence(policy.number_scope(issue_date.year), last + count)
+    return tuple(policy.format_number(last + i, issue_date) for i in range(1, count + 1))
+
+
+def keep_number(context: Context, uow: UnitOfWork, number: str) -> None:
+    """A number given by hand: when it is one of the policy's format, the sequence of its
+    year moves past it, so the sequence never hands it out again."""
+    policy = context.policy.billing
+    parsed = policy.parse_number(number)
+    if parsed is None:
+        return
+    year, seq = parsed
+    if seq > numbers_taken(context, uow, year, lock=True):
+        uow.set_number_sequence(policy.number_scope(year), seq)
+
+
+def payer_inns(uow: UnitOfWork, subscriptions: Sequence[Subscription]) -> dict[ClientId, str]:
+    inns: dict[ClientId, str] = {}
+    for subscription in subscriptions:
+        if subscription.payer_inn is None and subscription.client_id not in inns:
+            inn = uow.get_client(subscription.client_id).inn
+            if inn:
+                inns[subscription.client_id] = inn
+    return inns
+
+
+def requisites(context: Context) -> tuple[InvoiceParty, BankDetails]:
+    """The company's details printed on invoices, or ValidationError naming the missing."""
+    billing = context.policy.billing
+    if billing.supplier is not None and billing.bank is not None:
+        return billing.supplier, billing.bank
+    missing = [
+        FieldError(f"billing.{name}", "the company's details are needed on invoices")
+        for name in ("supplier", "bank")
+        if getattr(billing, name) is None
+    ]
+    raise ValidationError(missing, subject="billing policy")
+
+
+def payment_invoice(context: Context, invoice: Invoice, client_name: str) -> PaymentInvoice:
+    billing = context.policy.billing
+    supplier, bank = requisites(context)
+    inn = invoice.payer_inn
+    if inn is None:
+        raise ValidationError(
+            [FieldError("payer_inn", f"invoice {invoice.number}: the buyer's INN is unknown")],
+            subject="invoice document",
+        )
+    return PaymentInvoice(
+        number=invoice.number,
+        date=invoice.issue_date,
+        supplier=supplier,
+        bank=bank,
+        buyer=InvoiceParty(name=client_name, inn=inn),
+        lines=invoice.lines,
+        due_date=invoice.due_date,
+        vat_rate=invoice.vat_rate,
+        vat_included=invoice.vat_included,
+        duplicate=False,
+        replaces=(InvoiceRef(invoice.corrects_number) if invoice.corrects_number else None),
+        head=billing.head,
+        accountant=billing.accountant,
+    )
+
+
+def file_name(number: str) -> str:
+    """A file name for an invoice number (``2026-00001``; other characters replaced)."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in number)
+    return safe or hashlib.sha256(number.encode()).hexdigest()[:12]

@@ -1,0 +1,326 @@
+"""The orders area: an order from the preliminary request to its close, the hand-offs it
+needs, repeat orders, missed deadlines and the orders' calendar (``ops.orders``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from clientops._checks import check_entry_points
+from clientops._context import Context
+from clientops.calendar import CalendarEvent, CalendarPolicy, write_ics
+from clientops.errors import (
+    NotFoundError,
+)
+from clientops.model import (
+    ClientId,
+    Employee,
+    EmployeeId,
+    Reaction,
+    StaffDirectory,
+    new_id,
+)
+from clientops.orders import (
+    Action,
+    Close,
+    Order,
+    OrderId,
+    OrderSpecification,
+    OrderStage,
+    Overdue,
+    handoffs,
+    overdue,
+)
+from clientops.orders import advance as _advance
+from clientops.orders import open_order as _open_order
+from clientops.orders import repeat_order as _repeat_order
+from clientops.ports import UnitOfWork
+from clientops.rules.order_outputs import (
+    handoff_reactions,
+    order_appeal,
+    order_appeal_id,
+    order_events,
+    repeat_contact_reaction,
+)
+
+__all__ = ["OrderChange", "OrdersService"]
+
+
+@attrs.frozen
+class OrderChange:
+    """What an order use case stored: the order as it now is, and the reactions it made (the
+    hand-offs to the designer, the director, the sales manager; the repeat-contact call once
+    the order is closed)."""
+
+    order: Order
+    reactions: tuple[Reaction, ...] = ()
+
+
+@check_entry_points
+class OrdersService:
+    """Orders from the preliminary request to the close, with their hand-offs::
+
+    >>> import clientops
+    >>> from clientops.testing import T0, a_client, a_staff
+    >>> ops = clientops.connect("memory://", clock=lambda: T0)
+    >>> ops.clients.add_staff(a_staff())
+    >>> ops.orders.find("З-101") is None
+    True
+    >>> ops.orders.overdue()
+    ()
+    >>> ops.close()
+    """
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+
+    def open(
+        self,
+        client_id: ClientId,
+        specification: OrderSpecification,
+        *,
+        number: str,
+        by: EmployeeId,
+        vip: bool = False,
+        note: str = "",
+        existing_layouts: Iterable[str] = (),
+    ) -> OrderChange:
+        """A new order at the preliminary request, with its appeal and the hand-offs it needs
+        now (a layout the designer must make when its design is not on file — in
+        ``existing_layouts`` or an earlier order of the client that went to production; the
+        director for a VIP order), in one unit of work. An unknown client or employee raises
+        NotFoundError, an order number already taken DuplicateError, a bad specification
+        ValidationError; nothing is stored then."""
+        now = self._context.now()
+        with self._context.storage.unit_of_work() as uow:
+            staff = uow.staff()
+            _member(staff, by)
+            uow.get_client(client_id)
+            order = _open_order(
+                id=OrderId(new_id()),
+                client_id=client_id,
+                number=number,
+                specification=specification,
+                now=now,
+                by=by,
+                vip=vip,
+                note=note,
+            )
+            return self._add_order(uow, order, staff, by=by, now=now, layouts=existing_layouts)
+
+    def advance(
+        self,
+        order_id: OrderId,
+        action: Action,
+        *,
+        by: EmployeeId,
+        existing_layouts: Iterable[str] = (),
+        conflict: str | None = None,
+        upsells: Iterable[str] = (),
+        problem: str | None = None,
+    ) -> OrderChange:
+        """Do ``action`` (:class:`~clientops.orders.ApproveRequest`,
+        :class:`~clientops.orders.Ship`…) on the stored order as ``by``, now, and store it with
+        the reactions its hand-offs need (not repeating one already open): the designer's
+        layout, the director (VIP, a ``conflict``, repeated quality rejections, a price below
+        the minimum margin), the sales manager (``upsells``, a ``problem`` client). Closing the
+        order also puts the repeat-contact call on ``by``'s agenda. An action the order does
+        not allow now raises TransitionError naming the stage and the allowed actions; the
+        stored order is then unchanged."""
+        now = self._context.now()
+        with self._context.storage.unit_of_work() as uow:
+            staff = uow.staff()
+            _member(staff, by)
+            current = uow.get_order(order_id)
+            moved = _advance(current, action, now=now, by=by, policy=self._context.policy.orders)
+            stored = uow.update_order(moved)
+            reactions = self._order_handoffs(
+                uow,
+                stored,
+                staff,
+                by=by,
+                now=now,
+                existing_layouts=existing_layouts,
+                conflict=conflict,
+                upsells=upsells,
+                problem=problem,
+            )
+            if isinstance(action, Close):
+                call = repeat_contact_reaction(
+                    stored, manager=by, now=now, policy=self._context.policy
+                )
+                uow.add_reaction(call)
+                reactions = (*reactions, call)
+        return OrderChange(stored, reactions)
+
+    def repeat(
+        self,
+        previous_id: OrderId,
+        *,
+        number: str,
+        by: EmployeeId,
+        changes: Mapping[str, Any] | None = None,
+        specification: OrderSpecification | None = None,
+        note: str = "",
+        existing_layouts: Iterable[str] = (),
+    ) -> OrderChange:
+        """A repeat of a closed order (БП 5.1–5.4): the previous request copied with
+        ``changes`` (or a new ``specification``), the special conditions of the policy, and
+        the designer asked to make the layout again when ``existing_layouts`` lacks it."""
+        now = self._context.now()
+        with self._context.storage.unit_of_work() as uow:
+            staff = uow.staff()
+            _member(staff, by)
+            previous = uow.get_order(previous_id)
+            order = _repeat_order(
+                previous,
+                new_id=OrderId(new_id()),
+                number=number,
+                now=now,
+                by=by,
+                policy=self._context.policy.orders,
+                copy_specification=specification is None,
+                changes=changes,
+                specification=specification,
+                note=note,
+            )
+            return self._add_order(uow, order, staff, by=by, now=now, layouts=existing_layouts)
+
+    def _add_order(
+        self,
+        uow: UnitOfWork,
+        order: Order,
+        staff: StaffDirectory,
+        *,
+        by: EmployeeId,
+        now: datetime,
+        layouts: Iterable[str],
+    ) -> OrderChange:
+        """Store a new order with its appeal and the hand-offs it needs now."""
+        uow.add_order(order)
+        uow.add_appeal(order_appeal(order, by=by, policy=self._context.policy))
+        reactions = self._order_handoffs(
+            uow, order, staff, by=by, now=now, existing_layouts=layouts
+        )
+        return OrderChange(order, reactions)
+
+    def _order_handoffs(
+        self,
+        uow: UnitOfWork,
+        order: Order,
+        staff: StaffDirectory,
+        *,
+        by: EmployeeId,
+        now: datetime,
+        existing_layouts: Iterable[str] = (),
+        conflict: str | None = None,
+        upsells: Iterable[str] = (),
+        problem: str | None = None,
+    ) -> tuple[Reaction, ...]:
+        # the layouts on file: those given, and those of the client's other orders that went
+        # to production (their layout was made and approved)
+        layouts = set(existing_layouts)
+        layouts.update(
+            o.specification.design
+            for o in uow.orders_of(order.client_id)
+            if o.id != order.id and o.did("sign_final_request")
+        )
+        needed = handoffs(
+            order,
+            policy=self._context.policy.orders,
+            existing_layouts=frozenset(layouts),
+            conflict=conflict,
+            upsells=upsells,
+            problem=problem,
+        )
+        existing = [
+            r for r in uow.reactions_of(order.client_id) if r.appeal_id == order_appeal_id(order.id)
+        ]
+        made = handoff_reactions(
+            order,
+            needed,
+            staff=staff,
+            manager=by,
+            existing=existing,
+            now=now,
+            policy=self._context.policy,
+        )
+        for reaction in made:
+            uow.add_reaction(reaction)
+        return made
+
+    def get(self, order_id: OrderId) -> Order:
+        """One order; NotFoundError when there is none with that id."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            return uow.get_order(order_id)
+
+    def find(self, number: str) -> Order | None:
+        """The order with this number, or ``None``."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            return uow.find_order(number)
+
+    def orders_of(self, client_id: ClientId) -> tuple[Order, ...]:
+        """The client's orders, oldest first."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            return uow.orders_of(client_id)
+
+    def overdue(
+        self, *, today: date | None = None
+    ) -> tuple[tuple[Order, tuple[Overdue, ...]], ...]:
+        """Every open order with a missed deadline as of ``today`` (the policy's local date
+        by default), with what is missed: production stages, the supplier's deadline, the
+        production and delivery deadlines."""
+        day = (
+            today
+            if today is not None
+            else self._context.now().astimezone(self._context.policy.tz).date()
+        )
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            orders = uow.open_orders()
+        found = ((o, overdue(o, day, policy=self._context.policy.orders)) for o in orders)
+        return tuple((o, missed) for o, missed in found if missed)
+
+    def calendar_events(
+        self, order_id: OrderId, *, calendar: CalendarPolicy | None = None
+    ) -> tuple[CalendarEvent, ...]:
+        """The order's deadlines as all-day calendar events (see
+        :func:`~clientops.rules.order_outputs.order_events`)."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            order = uow.get_order(order_id)
+            client = uow.get_client(order.client_id)
+        return order_events(order, client=client, policy=self._context.policy, calendar=calendar)
+
+    def export_calendar(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        stages: Iterable[OrderStage] | None = None,
+        calendar: CalendarPolicy | None = None,
+    ) -> Path:
+        """Write the deadlines of every open order (or of the orders at ``stages``) to one
+        .ics file, atomically, with stable UIDs."""
+        events: list[CalendarEvent] = []
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            orders = uow.open_orders() if stages is None else uow.orders_in_stages(stages)
+            for order in orders:
+                client = uow.get_client(order.client_id)
+                events.extend(
+                    order_events(
+                        order, client=client, policy=self._context.policy, calendar=calendar
+                    )
+                )
+        return write_ics(path, events, tz=self._context.policy.timezone, now=self._context.now())
+
+
+def _member(staff: StaffDirectory, employee_id: EmployeeId) -> Employee:
+    """The employee with this id, or NotFoundError."""
+    employee = staff.employee(employee_id)
+    if employee is None:
+        raise NotFoundError("employee", employee_id)
+    return employee

@@ -1,0 +1,225 @@
+"""The outbox: side effects recorded with the change that makes them and delivered, at least
+once, by the deliverers the plugins register (``ops.outbox``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+from clientops._billing_helpers import ACCOUNTING_TOPICS, deliver_accounting
+from clientops._checks import check_entry_points, positive_int
+from clientops._context import Context
+from clientops._onboarding_service import PICKUP_TOPIC, book_pickup
+from clientops.errors import (
+    ClientopsError,
+    FieldError,
+    StorageError,
+    ValidationError,
+)
+from clientops.outbox import (
+    OutboxMessage,
+    OutboxPage,
+    OutboxStatus,
+    after_failure,
+    after_success,
+)
+from clientops.ports import UnitOfWork
+
+__all__ = ["DeliveryReport", "OutboxService"]
+
+
+#: How many times :meth:`ops.outbox.deliver` tries to store the outcome of a delivery
+#: while the store fails (a SQLite file locked beyond its busy timeout, a dropped connection),
+#: and the pause before the second try, doubled before each next one.
+_RECORD_ATTEMPTS = 5
+_RECORD_BACKOFF = 0.05
+
+
+@attrs.frozen
+class DeliveryReport:
+    """What one :meth:`ops.outbox.deliver` did with the messages it took."""
+
+    delivered: tuple[OutboxMessage, ...] = ()
+    #: failed this time; due again after the policy's next delay
+    retried: tuple[OutboxMessage, ...] = ()
+    #: failed for the last time; waiting for a person
+    dead: tuple[OutboxMessage, ...] = ()
+    #: taken over by another worker after this one's lease ran out; its outcome was not stored
+    lost_lease: tuple[OutboxMessage, ...] = ()
+
+
+@check_entry_points
+class OutboxService:
+    """Side effects recorded first, delivered after (retried, never twice)::
+
+    >>> import clientops
+    >>> from clientops.testing import T0, a_client, a_staff
+    >>> ops = clientops.connect("memory://", clock=lambda: T0)
+    >>> ops.clients.add_staff(a_staff())
+    >>> ops.outbox.enqueue("demo.topic", {"n": 1}, key="k1").topic
+    'demo.topic'
+    >>> ops.outbox.enqueue("demo.topic", {"n": 1}, key="k1") is None
+    True
+    >>> [m.key for m in ops.outbox.messages()]
+    ['k1']
+    >>> ops.close()
+    """
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+
+    def enqueue(
+        self, topic: str, payload: Mapping[str, Any], *, key: str | None = None
+    ) -> OutboxMessage | None:
+        """Record a side effect for :meth:`deliver_outbox`, in a unit of work of its own.
+        Returns the message, or ``None`` when one with the same ``key`` is already recorded.
+
+        To record it together with a change, call ``uow.enqueue(OutboxMessage.new(...))``
+        inside that change's unit of work instead."""
+        message = OutboxMessage.new(topic, payload, now=self._context.now(), key=key)
+        with self._context.storage.unit_of_work() as uow:
+            return message if uow.enqueue(message) else None
+
+    def deliver(self, *, limit: int = 100) -> DeliveryReport:
+        """Deliver up to ``limit`` due outbox messages through the deliverers registered for
+        their topics (``clientops_register_deliverer``).
+
+        Messages are taken under a lease (:attr:`Policy.outbox_lease`) in one short unit of
+        work, delivered outside any transaction, and each outcome is stored in a unit of work
+        of its own: a delivered message is never taken again; a failed one (the deliverer
+        raised, or no deliverer knows its topic) is due again after the policy's next retry
+        delay, or dead when the delays are used up. A worker that dies mid-way leaves its
+        messages to the next one once the lease runs out; several workers may run at once.
+
+        While the store fails to store an outcome (a SQLite file locked by another process
+        beyond its busy timeout), it is tried again a few times with a growing pause; a
+        success is never recorded as a failure. When every try fails, the call stops and
+        raises StorageError: that message and those not yet tried stay leased, and are
+        delivered again (with the same key) once the lease runs out.
+        """
+        positive_int("limit", limit)
+        deliverers = self._context.host.deliverers()
+        with self._context.storage.unit_of_work() as uow:
+            claimed = uow.claim_outbox(
+                now=self._context.now(), lease=self._context.policy.outbox_lease, limit=limit
+            )
+        delivered: list[OutboxMessage] = []
+        retried: list[OutboxMessage] = []
+        dead: list[OutboxMessage] = []
+        lost: list[OutboxMessage] = []
+        for taken, message in enumerate(claimed, start=1):
+            deliver = deliverers.get(message.topic)
+            finish: Callable[[UnitOfWork], None] | None = None
+            try:
+                if message.topic == PICKUP_TOPIC:
+                    finish = book_pickup(self._context, message)
+                elif message.topic in ACCOUNTING_TOPICS:
+                    deliver_accounting(self._context, message)
+                elif deliver is None:
+                    raise LookupError(f"no deliverer for topic {message.topic!r}")
+                else:
+                    deliver(message)
+            except Exception as exc:
+                outcome = after_failure(
+                    message, repr(exc), now=self._context.now(), policy=self._context.policy
+                )
+                finish = None
+            else:
+                outcome = after_success(message, now=self._context.now())
+            kept, outcome = self._record_outcome(message, outcome, finish, len(claimed) - taken)
+            if not kept:
+                lost.append(outcome)
+            elif outcome.status is OutboxStatus.DELIVERED:
+                delivered.append(outcome)
+            elif outcome.status is OutboxStatus.DEAD:
+                dead.append(outcome)
+            else:
+                retried.append(outcome)
+        return DeliveryReport(tuple(delivered), tuple(retried), tuple(dead), tuple(lost))
+
+    def _record_outcome(
+        self,
+        message: OutboxMessage,
+        outcome: OutboxMessage,
+        finish: Callable[[UnitOfWork], None] | None,
+        untried: int,
+    ) -> tuple[bool, OutboxMessage]:
+        """Store the outcome of one delivery (with ``finish``, the change it brings), and say
+        whether the lease was still held. A store that fails is tried again, a bounded number
+        of times with a growing pause: its failure never turns a delivery into a retry. When
+        every try failed, StorageError: the message stays leased (delivered again, with the
+        same key, once the lease runs out), and so do the ``untried`` messages after it."""
+        failures = 0
+        while True:
+            try:
+                with self._context.storage.unit_of_work() as uow:
+                    kept = uow.finish_outbox(outcome)
+                    if kept and finish is not None:
+                        finish(uow)
+            except StorageError as exc:
+                failures += 1
+                if failures >= _RECORD_ATTEMPTS:
+                    raise StorageError(
+                        exc.backend,
+                        "deliver_outbox",
+                        f"the outcome of outbox message {message.key!r} "
+                        f"({outcome.status.value}) could not be stored in {failures} tries "
+                        f"(last: {exc}); it and the {untried} message(s) taken after it stay "
+                        "leased and are delivered again, with the same key, once the lease "
+                        "runs out",
+                    ) from exc
+                time.sleep(_RECORD_BACKOFF * 2 ** (failures - 1))
+            except ClientopsError as exc:
+                if finish is None:
+                    raise
+                # the change could not be stored with the outcome (the record moved on
+                # meanwhile): count the delivery as failed, so it is made again (with its key)
+                outcome = after_failure(
+                    message, repr(exc), now=self._context.now(), policy=self._context.policy
+                )
+                finish = None
+            else:
+                return kept, outcome
+
+    def messages(self, status: OutboxStatus | None = None) -> tuple[OutboxMessage, ...]:
+        """Every message of the outbox, oldest first, or only those with ``status``
+        (``OutboxStatus.DEAD`` for those a person must look at). Delivered messages are kept,
+        so the outbox only grows: read a large one page by page with :meth:`outbox_page`."""
+        _outbox_status(status)
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            return uow.outbox(status)
+
+    def page(
+        self,
+        status: OutboxStatus | None = None,
+        *,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> OutboxPage:
+        """At most ``limit`` messages of the outbox, oldest first (only those with ``status``
+        when given), created after the message whose id is ``after``: ``None`` for the first
+        page, then the page's ``next_cursor`` until it is ``None`` (no message follows).
+        A ``limit`` below 1 or an ``after`` that is not a string raises ValidationError; an
+        ``after`` naming no message raises NotFoundError."""
+        _outbox_status(status)
+        errors: list[FieldError] = []
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            errors.append(FieldError("limit", "must be a whole number of at least 1"))
+        if after is not None and not isinstance(after, str):
+            errors.append(FieldError("after", "must be a message id (a string)"))
+        if errors:
+            raise ValidationError(errors)
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            found = uow.outbox(status, after=after, limit=limit + 1)
+        if len(found) > limit:
+            return OutboxPage(found[:limit], found[limit - 1].id)
+        return OutboxPage(found, None)
+
+
+def _outbox_status(status: object) -> None:
+    if status is not None and not isinstance(status, OutboxStatus):
+        raise ValidationError([FieldError("status", "must be an OutboxStatus or None")])
