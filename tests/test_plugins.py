@@ -268,12 +268,12 @@ def test_events_go_through_pluggys_hook_call_so_wrappers_and_monitors_see_them()
         lambda outcome, name, impls, kwargs: None,
     )
     ops = connect("memory://", host=host, clock=lambda: T0)
-    ops.add_staff(a_staff())
+    ops.clients.add_staff(a_staff())
     call = IncomingCall(
         CallIntent.PRODUCT_INFO, caller_phone="+79123456789", name="ИП Сидоров", city="Омск"
     )
     with pytest.raises(PluginError, match=r"'failing'.*3 more"):
-        ops.handle_incoming_call(call, answered_by=EmployeeId("anna"))
+        ops.calls.handle_incoming(call, answered_by=EmployeeId("anna"))
     undo()
     events = ["ClientCreated", "AppealOpened", "ReactionScheduled", "CallRouted"]
     assert wrapped == events
