@@ -19,7 +19,8 @@ from clientops.model import ClientId, DepartmentId, EmployeeId
 from clientops.policy import Policy
 from clientops.ports import Storage, UnitOfWork
 from clientops.rules.billing import _REMINDER_ID_PREFIX, _reminders
-from clientops.rules.satisfaction import _Cadence, satisfaction_due_bounds
+from clientops.rules.satisfaction import SatisfactionCadence as _Cadence
+from clientops.rules.satisfaction import satisfaction_due_bounds
 from clientops.rules.service_visits import emergency_deadline
 from clientops.service_visits import VisitKind
 from clientops.workdays import next_working_day

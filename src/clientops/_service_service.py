@@ -45,12 +45,9 @@ from clientops.rules import claims as _claims
 from clientops.rules import satisfaction as _satisfaction
 from clientops.rules import service_visits as _visits
 from clientops.rules.claims import ClaimDecision, ClaimReport
-from clientops.rules.satisfaction import (
-    SatisfactionCall,
-    SatisfactionCallDue,
-    SatisfactionDecision,
-)
+from clientops.rules.satisfaction import SatisfactionDecision
 from clientops.rules.service_visits import SlaBreach
+from clientops.satisfaction import AssignedClient, SatisfactionCall, SatisfactionCallDue
 from clientops.service_visits import (
     Part,
     ServiceContract,
@@ -109,7 +106,7 @@ class ServiceUseCases:
         ``policy.satisfaction.first_call_after`` later, unless the client was called already:
         the last call counts, whoever made it). NotFoundError for an unknown client or
         manager. Returns the stored card."""
-        _satisfaction.AssignedClient(client_id, manager_id, on)  # checks the values
+        AssignedClient(client_id, manager_id, on)  # checks the values
         with self.storage.unit_of_work() as uow:
             _person(uow.staff(), manager_id)
             client = uow.get_client(client_id)

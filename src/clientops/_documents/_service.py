@@ -5,7 +5,7 @@ Two papers go with the service processes: the **visit act** (акт выполн
 сервисному обслуживанию) the engineer leaves after a scheduled or emergency visit, made from a
 :class:`~clientops.rules.service_visits.VisitAct`; and the **letter asking a satisfied client
 for a recommendation** (просьба о рекомендательном письме), made from a
-:class:`~clientops.rules.satisfaction.RecommendationRequest`. Like the billing documents
+:class:`~clientops.satisfaction.RecommendationRequest`. Like the billing documents
 (:mod:`clientops._documents._billing`), each is a frozen attrs context that names every bad
 field at once, and the ``*_values`` function turns it into the strings a template prints.
 Every word the letter prints is a field with a Russian default, to change with
@@ -50,8 +50,8 @@ from clientops._documents._template import FORBIDDEN, Fields, Values
 from clientops._documents._words import amount_in_words, format_date, format_money
 from clientops.errors import FieldError, ValidationError
 from clientops.model import Money
-from clientops.rules.satisfaction import RecommendationRequest
 from clientops.rules.service_visits import VisitAct
+from clientops.satisfaction import RecommendationRequest
 from clientops.service_visits import Part, VisitKind
 
 __all__ = [
