@@ -35,13 +35,17 @@ from clientops.bank_statements import (
     StatementParty,
     StatementPayment,
     match_payments,
+    payment_from_statement,
     read_bank_statement,
 )
 from clientops.billing import (
     Allocation,
+    BankDetails,
     Credit,
     Invoice,
     InvoiceId,
+    InvoiceLine,
+    InvoiceParty,
     Month,
     Payment,
     PaymentId,
@@ -54,7 +58,7 @@ from clientops.billing import (
     request_supplier_bill,
     set_payment_task,
 )
-from clientops.documents import BankDetails, InvoiceLine, InvoiceParty, render_document
+from clientops.documents import render_document
 from clientops.errors import (
     ConfigurationError,
     DuplicateError,
@@ -83,7 +87,6 @@ from clientops.rules.billing import (
     duplicate_invoice,
     one_off_invoice,
     open_invoices,
-    payment_from_statement,
     payment_plan,
     payments_from_matches,
     plan_billing,

@@ -22,9 +22,10 @@ from typing import Any
 
 import attrs
 
-from clientops._documents._acts import SIGNATURE_LINE, _date, _fail, _items, _required, _text
-from clientops._documents._template import FORBIDDEN, Fields, Values
+from clientops._documents._acts import SIGNATURE_LINE, _items
+from clientops._documents._template import Fields, Values
 from clientops._documents._words import format_date
+from clientops._fields import FORBIDDEN, check_date, check_required, check_text, field_fail
 from clientops.errors import FieldError, ValidationError
 
 __all__ = [
@@ -76,9 +77,9 @@ def _strings(*, at_least_one: bool, one_line: bool) -> Any:
 
     def check(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, tuple):
-            raise _fail(instance, attribute, "must be a tuple")
+            raise field_fail(instance, attribute, "must be a tuple")
         if at_least_one and not value:
-            raise _fail(instance, attribute, "at least one is required")
+            raise field_fail(instance, attribute, "at least one is required")
         for i, text in enumerate(value):
             problem = _line_problem(text, one_line=one_line)
             if problem is not None:
@@ -106,14 +107,14 @@ def _line_problem(text: object, *, one_line: bool) -> str | None:
 
 def _optional_date(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
-        _date(instance, attribute, value)
+        check_date(instance, attribute, value)
 
 
 def _row_number(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _fail(instance, attribute, f"must be an int, not {type(value).__name__}")
+        raise field_fail(instance, attribute, f"must be an int, not {type(value).__name__}")
     if value < 1:
-        raise _fail(instance, attribute, f"must be positive, got {value}")
+        raise field_fail(instance, attribute, f"must be positive, got {value}")
 
 
 def _date_text(day: dt.date | None) -> str:
@@ -130,12 +131,12 @@ class FolderTitlePage:
     phone (as written), the software products sold, and the date the folder is handed over
     to the client department (``None``: left blank, to be written by hand)."""
 
-    client_name: str = attrs.field(validator=_required)
-    contract_number: str = attrs.field(validator=_required)
-    sales_manager: str = attrs.field(validator=_required)
-    city: str = attrs.field(validator=_required)
-    contact_person: str = attrs.field(validator=_required)
-    phone: str = attrs.field(validator=_required)
+    client_name: str = attrs.field(validator=check_required)
+    contract_number: str = attrs.field(validator=check_required)
+    sales_manager: str = attrs.field(validator=check_required)
+    city: str = attrs.field(validator=check_required)
+    contact_person: str = attrs.field(validator=check_required)
+    phone: str = attrs.field(validator=check_required)
     products: tuple[str, ...] = attrs.field(
         default=(), validator=_strings(at_least_one=False, one_line=True)
     )
@@ -149,10 +150,10 @@ class ChecklistRow:
     does not apply)."""
 
     number: int = attrs.field(validator=_row_number)
-    action: str = attrs.field(validator=_required)
-    done_by: str = attrs.field(default="", validator=_text)
+    action: str = attrs.field(validator=check_required)
+    done_by: str = attrs.field(default="", validator=check_text)
     done_on: dt.date | None = attrs.field(default=None, validator=_optional_date)
-    note: str = attrs.field(default="", validator=_text)
+    note: str = attrs.field(default="", validator=check_text)
 
 
 @attrs.frozen
@@ -161,9 +162,9 @@ class OnboardingChecklist:
     the client, the contract, the client manager who fills it in, and its rows. Build the
     standard rows from :data:`APPENDIX_1_ACTIONS`."""
 
-    client_name: str = attrs.field(validator=_required)
-    contract_number: str = attrs.field(validator=_required)
-    manager: str = attrs.field(validator=_required)
+    client_name: str = attrs.field(validator=check_required)
+    contract_number: str = attrs.field(validator=check_required)
+    manager: str = attrs.field(validator=check_required)
     rows: tuple[ChecklistRow, ...] = attrs.field(validator=_items(ChecklistRow))
 
     def __attrs_post_init__(self) -> None:
@@ -181,8 +182,8 @@ class OnboardingChecklist:
 class NoticeItem:
     """One nonconformity: the document it concerns and what is wrong with it."""
 
-    document: str = attrs.field(validator=_required)
-    problem: str = attrs.field(validator=_required)
+    document: str = attrs.field(validator=check_required)
+    problem: str = attrs.field(validator=check_required)
 
 
 @attrs.frozen
@@ -192,14 +193,14 @@ class NonconformityNotice:
     продажам Петрову П. П.») what to put right. ``contract_number`` may be empty when the
     title page lacks it; the notice then prints «—»."""
 
-    number: str = attrs.field(validator=_required)
-    date: dt.date = attrs.field(validator=_date)
-    client_name: str = attrs.field(validator=_required)
-    contract_number: str = attrs.field(validator=_text)
+    number: str = attrs.field(validator=check_required)
+    date: dt.date = attrs.field(validator=check_date)
+    client_name: str = attrs.field(validator=check_required)
+    contract_number: str = attrs.field(validator=check_text)
     recipients: tuple[str, ...] = attrs.field(validator=_strings(at_least_one=True, one_line=False))
-    sender: str = attrs.field(validator=_required)
+    sender: str = attrs.field(validator=check_required)
     items: tuple[NoticeItem, ...] = attrs.field(validator=_items(NoticeItem))
-    request: str = attrs.field(default=NOTICE_REQUEST, validator=_text)
+    request: str = attrs.field(default=NOTICE_REQUEST, validator=check_text)
 
 
 # ------------------------------------------------------------------------------ values

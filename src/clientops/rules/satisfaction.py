@@ -185,6 +185,7 @@ def satisfaction_due(
     then by client name and id. For a small set in memory; a store answers the same question
     with :func:`satisfaction_due_bounds`.
 
+    >>> from clientops.model import EmployeeId
     >>> c = AssignedClient(ClientId("c1"), EmployeeId("anna"), date(2026, 1, 12),
     ...                    last_call=date(2026, 2, 20), client_name="ООО «Ромашка»")
     >>> [(d.due_on, d.days_overdue, d.reason) for d in
