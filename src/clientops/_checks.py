@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any, NoReturn
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
@@ -37,6 +38,7 @@ __all__ = [
     "positive_int",
     "text",
     "text_problem",
+    "time_zone",
 ]
 
 #: Ids and other keys (a client id, an employee id, a contract number, an extension).
@@ -363,3 +365,14 @@ def check_entry_points(cls: type[Any]) -> type[Any]:
         if inspect.isfunction(member):
             setattr(cls, name, checked_arguments(member))
     return cls
+
+
+def time_zone(value: str | tzinfo, path: str) -> tzinfo:
+    """``value`` as a tzinfo: a tzinfo as it is, a name as its IANA zone; an unknown name
+    raises ValidationError naming ``path``."""
+    if isinstance(value, tzinfo):
+        return value
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValidationError([FieldError(path, f"unknown time zone {value!r}")]) from None

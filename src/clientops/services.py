@@ -28,7 +28,7 @@ from clientops._call_service import CallUseCases
 from clientops._checks import check_entry_points, positive_int
 from clientops._service_service import ServiceUseCases
 from clientops.accounting import Accounting
-from clientops.calendar import CalendarEvent, CalendarPolicy, write_ics
+from clientops.calendar import CalendarEvent, CalendarPolicy
 from clientops.commands import Command, CreateAppeal, CreateClient, CreateReaction, TransferCall
 from clientops.courier import Booking, Courier, PickupRequest
 from clientops.documents import Template, render_document
@@ -41,6 +41,7 @@ from clientops.errors import (
 )
 from clientops.events import ClientCreated, Event
 from clientops.host import PluginHost
+from clientops.ics import write_ics
 from clientops.imports import (
     ClientImport,
     ImportedClient,

@@ -44,7 +44,8 @@ from typing import Any, TypeVar
 
 import attrs
 
-from clientops.calendar import CalendarEvent, CalendarPolicy, _zone, stable_uid
+from clientops._checks import time_zone
+from clientops.calendar import CalendarEvent, CalendarPolicy, stable_uid
 from clientops.errors import FieldError, NotFoundError, TransitionError, ValidationError
 from clientops.model import (
     Appeal,
@@ -278,7 +279,7 @@ class VisitSeries:
 
     @property
     def events(self) -> tuple[CalendarEvent, ...]:
-        """Everything to hand to :func:`~clientops.calendar.to_ics`, the master first."""
+        """Everything to hand to :func:`~clientops.ics.to_ics`, the master first."""
         return (self.master, *self.overrides)
 
 
@@ -318,7 +319,7 @@ def recurring_visit_event(
     _raise(errors, f"maintenance of contract {contract.number}")
     assert first is not None
     assert rule is not None
-    zone = _zone(tz, "tz")
+    zone = time_zone(tz, "tz")
     cal = calendar_policy or CalendarPolicy()
     texts = policy.texts
     at = contract.visit_time or policy.visit_time
@@ -406,7 +407,7 @@ def emergency_deadline(
     that day, in ``tz``, or ``policy.emergency_deadline_time`` on it when the policy sets one.
     The visit is late from this instant on. A naive ``requested_at`` raises
     :class:`~clientops.errors.ValidationError`."""
-    zone = _zone(tz, "tz")
+    zone = time_zone(tz, "tz")
     return _deadline(requested_at, contract, calendar, zone, policy or VisitPolicy())[1]
 
 
@@ -494,7 +495,7 @@ def sla_breaches(
     client is not given raises :class:`~clientops.errors.NotFoundError`.
     """
     _raise(_aware_errors("now", now), "sla check")
-    zone = _zone(tz, "tz")
+    zone = time_zone(tz, "tz")
     by_contract = _by_id(contracts)
     by_client = _by_id(clients)
     texts = policy.texts
@@ -845,7 +846,7 @@ def visit_act(
         raise NotFoundError("employee", visit.engineer_id)
     return VisitAct(
         number=number,
-        day=visit.done_at.astimezone(_zone(tz, "tz")).date(),
+        day=visit.done_at.astimezone(time_zone(tz, "tz")).date(),
         client_id=client.id,
         client_name=client.name,
         contract_number=contract.number,
@@ -1050,7 +1051,7 @@ def training_event(
     cal = calendar_policy or CalendarPolicy()
     return CalendarEvent(
         uid=stable_uid("training", training.id, cal.uid_domain),
-        start=training.starts_at.astimezone(_zone(tz, "tz")),
+        start=training.starts_at.astimezone(time_zone(tz, "tz")),
         summary=policy.texts.training_event.format(client=client.name, topic=training.topic),
         duration=training.duration or policy.training_duration,
         alarm_before=cal.alarm_before,
