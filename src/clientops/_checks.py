@@ -34,8 +34,12 @@ __all__ = [
     "NOTE_LENGTH",
     "TOPIC_LENGTH",
     "argument",
+    "aware_errors",
+    "date_errors",
     "fail",
     "positive_int",
+    "raise_errors",
+    "string_errors",
     "text",
     "text_problem",
     "time_zone",
@@ -376,3 +380,38 @@ def time_zone(value: str | tzinfo, path: str) -> tzinfo:
         return ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise ValidationError([FieldError(path, f"unknown time zone {value!r}")]) from None
+
+
+# --------------------------------------------------------------------------- error lists
+# Checks that add to a list of FieldError, for values that report every bad field at once.
+
+
+def string_errors(path: str, value: object, *, required: bool = True) -> list[FieldError]:
+    if not isinstance(value, str):
+        return [FieldError(path, f"must be a string, got {type(value).__name__}")]
+    if required and not value.strip():
+        return [FieldError(path, "required")]
+    return []
+
+
+def aware_errors(path: str, value: object, *, optional: bool = False) -> list[FieldError]:
+    if value is None and optional:
+        return []
+    if not isinstance(value, datetime):
+        return [FieldError(path, f"must be a datetime, got {value!r}")]
+    if value.tzinfo is None or value.utcoffset() is None:
+        return [FieldError(path, f"must be timezone-aware, got {value!r}")]
+    return []
+
+
+def date_errors(path: str, value: object, *, optional: bool = False) -> list[FieldError]:
+    if value is None and optional:
+        return []
+    if isinstance(value, datetime) or not isinstance(value, date):
+        return [FieldError(path, f"must be a date, got {value!r}")]
+    return []
+
+
+def raise_errors(errors: list[FieldError], subject: str) -> None:
+    if errors:
+        raise ValidationError(errors, subject=subject)

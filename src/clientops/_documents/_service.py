@@ -3,7 +3,7 @@ that make them from the facts of the rules (issue 5, points 2 and 4).
 
 Two papers go with the service processes: the **visit act** (акт выполненных работ по
 сервисному обслуживанию) the engineer leaves after a scheduled or emergency visit, made from a
-:class:`~clientops.rules.service_visits.VisitAct`; and the **letter asking a satisfied client
+:class:`~clientops.service_visits.VisitAct`; and the **letter asking a satisfied client
 for a recommendation** (просьба о рекомендательном письме), made from a
 :class:`~clientops.satisfaction.RecommendationRequest`. Like the billing documents
 (:mod:`clientops._documents._billing`), each is a frozen attrs context that names every bad
@@ -52,9 +52,8 @@ from clientops._fields import (
 )
 from clientops.errors import FieldError, ValidationError
 from clientops.model import Money
-from clientops.rules.service_visits import VisitAct
 from clientops.satisfaction import RecommendationRequest
-from clientops.service_visits import Part, VisitKind
+from clientops.service_visits import Part, VisitAct, VisitKind
 
 __all__ = [
     "NO_PARTS",
