@@ -26,6 +26,11 @@ from clientops._agenda_service import AgendaUseCases
 from clientops._billing_service import ACCOUNTING_TOPICS, BillingUseCases
 from clientops._call_service import CallUseCases
 from clientops._checks import check_entry_points, positive_int
+from clientops._documents._onboarding import (
+    checklist_document,
+    nonconformity_notice,
+    title_page_document,
+)
 from clientops._service_service import ServiceUseCases
 from clientops.accounting import Accounting
 from clientops.calendar import CalendarEvent, CalendarPolicy
@@ -95,14 +100,11 @@ from clientops.rules.calls import CallRouting, IncomingCall, client_queries, rou
 from clientops.rules.onboarding import FolderIntake
 from clientops.rules.onboarding_outputs import (
     ContactsEmail,
-    checklist_document,
     contacts_email,
     default_pickup_date,
     delivery_reaction,
-    nonconformity_notice,
     onboarding_events,
     pickup_request,
-    title_page_document,
 )
 from clientops.rules.order_outputs import (
     handoff_reactions,
