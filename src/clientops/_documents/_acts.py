@@ -65,7 +65,7 @@ SOFTWARE_TRANSFER_CLOSING = (
 # ------------------------------------------------------------------------------ validators
 
 
-def _items(kind: type) -> Any:
+def check_items(kind: type) -> Any:
     def check(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, tuple):
             raise field_fail(instance, attribute, "must be a tuple")
@@ -117,7 +117,7 @@ class ActItem:
         )
 
 
-def _vat_rate(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+def check_vat_rate(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None:
         return
     if not isinstance(value, Decimal) or not value.is_finite() or not 0 <= value < 100:
@@ -140,8 +140,8 @@ class CompletedWorksAct:
     executor: Party = attrs.field(validator=_party)
     customer: Party = attrs.field(validator=_party)
     contract: str = attrs.field(validator=check_required)
-    items: tuple[ActItem, ...] = attrs.field(validator=_items(ActItem))
-    vat_rate: Decimal | None = attrs.field(default=Decimal(20), validator=_vat_rate)
+    items: tuple[ActItem, ...] = attrs.field(validator=check_items(ActItem))
+    vat_rate: Decimal | None = attrs.field(default=Decimal(20), validator=check_vat_rate)
     closing: str = attrs.field(default=COMPLETED_WORKS_CLOSING, validator=check_text)
 
     def __attrs_post_init__(self) -> None:
@@ -160,10 +160,10 @@ class CompletedWorksAct:
     @property
     def vat(self) -> Money | None:
         """The VAT included in the total, rounded half-up; ``None`` without VAT."""
-        return _included_vat(self.total, self.vat_rate)
+        return included_vat(self.total, self.vat_rate)
 
 
-def _included_vat(total: Money, rate: Decimal | None) -> Money | None:
+def included_vat(total: Money, rate: Decimal | None) -> Money | None:
     if rate is None:
         return None
     return Money((total.amount * rate / (100 + rate)).quantize(CENT, ROUND_HALF_UP))
@@ -194,7 +194,7 @@ class SoftwareTransferAct:
     transferor: Party = attrs.field(validator=_party)
     recipient: Party = attrs.field(validator=_party)
     contract: str = attrs.field(validator=check_required)
-    items: tuple[SoftwareItem, ...] = attrs.field(validator=_items(SoftwareItem))
+    items: tuple[SoftwareItem, ...] = attrs.field(validator=check_items(SoftwareItem))
     closing: str = attrs.field(default=SOFTWARE_TRANSFER_CLOSING, validator=check_text)
 
 
@@ -252,7 +252,7 @@ def completed_works_values(act: CompletedWorksAct) -> Values:
         for n, (item, amount) in enumerate(zip(act.items, amounts, strict=True), 1)
     ]
     total = sum(amounts, Money(0))
-    vat = _included_vat(total, act.vat_rate)
+    vat = included_vat(total, act.vat_rate)
     if vat is None or act.vat_rate is None:
         vat_text, rate_text, vat_line = "", "", "Без налога (НДС)"
     else:

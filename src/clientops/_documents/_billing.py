@@ -26,17 +26,17 @@ from typing import Any
 
 import attrs
 
-from clientops._documents._acts import _included_vat, _vat_rate
-from clientops._documents._onboarding import DASH, _optional_date, _strings
+from clientops._documents._acts import check_vat_rate, included_vat
+from clientops._documents._onboarding import DASH, check_optional_date, check_strings
 from clientops._documents._orders import (
     INVOICE_LINE_FIELDS,
     INVOICE_SCALARS,
-    _added_vat,
-    _flag,
-    _Invoice,
-    _signature,
-    _tuple_of,
+    BaseInvoice,
+    added_vat,
+    check_flag,
+    check_tuple_of,
     invoice_values,
+    signature_text,
 )
 from clientops._documents._template import Fields, Values
 from clientops._documents._words import amount_in_words, format_money
@@ -107,7 +107,7 @@ class InvoiceRef:
     replaces."""
 
     number: str = attrs.field(metadata=checked(check_required))
-    date: dt.date | None = attrs.field(default=None, metadata=checked(_optional_date))
+    date: dt.date | None = attrs.field(default=None, metadata=checked(check_optional_date))
 
     def __attrs_post_init__(self) -> None:
         validate_fields(self)
@@ -119,7 +119,7 @@ class InvoiceRef:
 
 
 @attrs.frozen
-class PaymentInvoice(_Invoice):
+class PaymentInvoice(BaseInvoice):
     """An invoice (счёт на оплату): the ``supplier`` (your company, the payee, with its
     ``bank`` details) asks the ``buyer`` to pay for the ``lines``, on the ``basis`` (a
     contract; may be empty), by ``due_date`` when one is set.
@@ -136,10 +136,10 @@ class PaymentInvoice(_Invoice):
     """
 
     basis: str = attrs.field(default="", metadata=checked(check_text))
-    due_date: dt.date | None = attrs.field(default=None, metadata=checked(_optional_date))
-    vat_rate: Decimal | None = attrs.field(default=Decimal(20), metadata=checked(_vat_rate))
-    vat_included: bool = attrs.field(default=True, metadata=checked(_flag))
-    duplicate: bool = attrs.field(default=False, metadata=checked(_flag))
+    due_date: dt.date | None = attrs.field(default=None, metadata=checked(check_optional_date))
+    vat_rate: Decimal | None = attrs.field(default=Decimal(20), metadata=checked(check_vat_rate))
+    vat_included: bool = attrs.field(default=True, metadata=checked(check_flag))
+    duplicate: bool = attrs.field(default=False, metadata=checked(check_flag))
     replaces: InvoiceRef | None = attrs.field(default=None, metadata=checked(_optional_ref))
     head: str = attrs.field(default="", metadata=checked(check_text))
     accountant: str = attrs.field(default="", metadata=checked(check_text))
@@ -160,8 +160,8 @@ class PaymentInvoice(_Invoice):
     def vat(self) -> Money | None:
         """The VAT of the total, in it or added to it, rounded half-up; ``None`` without VAT."""
         if self.vat_included:
-            return _included_vat(self.total, self.vat_rate)
-        return _added_vat(self.total, self.vat_rate)
+            return included_vat(self.total, self.vat_rate)
+        return added_vat(self.total, self.vat_rate)
 
     @property
     def to_pay(self) -> Money:
@@ -238,7 +238,7 @@ class DebtorRow:
 
     client_name: str = attrs.field(metadata=checked(check_required))
     invoices: tuple[str, ...] = attrs.field(
-        metadata=checked(_strings(at_least_one=True, one_line=True))
+        metadata=checked(check_strings(at_least_one=True, one_line=True))
     )
     owed: Money = attrs.field(metadata=checked(check_rub_price))
     days_overdue: int = attrs.field(metadata=checked(_days))
@@ -255,7 +255,9 @@ class DebtorsList:
     up (``compiled_by``; blank: signed by hand)."""
 
     date: dt.date = attrs.field(metadata=checked(check_date))
-    rows: tuple[DebtorRow, ...] = attrs.field(metadata=checked(_tuple_of(DebtorRow, empty=None)))
+    rows: tuple[DebtorRow, ...] = attrs.field(
+        metadata=checked(check_tuple_of(DebtorRow, empty=None))
+    )
     compiled_by: str = attrs.field(default="", metadata=checked(check_text))
 
     def __attrs_post_init__(self) -> None:
@@ -304,5 +306,5 @@ def debtors_list_values(debtors: DebtorsList) -> Values:
         "total": format_money(total),
         "total_in_words": amount_in_words(total),
         "compiled_by": debtors.compiled_by,
-        "compiled_by_signature": _signature(debtors.compiled_by),
+        "compiled_by_signature": signature_text(debtors.compiled_by),
     }

@@ -22,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from clientops._documents._acts import SIGNATURE_LINE, _items
+from clientops._documents._acts import SIGNATURE_LINE, check_items
 from clientops._documents._template import Fields, Values
 from clientops._documents._words import format_date
 from clientops._fields import FORBIDDEN, check_date, check_required, check_text, field_fail
@@ -77,7 +77,7 @@ NOTICE_REQUEST = "Прошу устранить несоответствия и 
 # ------------------------------------------------------------------------------ validators
 
 
-def _strings(*, at_least_one: bool, one_line: bool) -> Any:
+def check_strings(*, at_least_one: bool, one_line: bool) -> Any:
     """A tuple of non-blank strings that a document can hold; ``one_line``: without line
     breaks (each is printed on a line of its own)."""
 
@@ -111,7 +111,7 @@ def _line_problem(text: object, *, one_line: bool) -> str | None:
     return None
 
 
-def _optional_date(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+def check_optional_date(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
         check_date(instance, attribute, value)
 
@@ -144,9 +144,9 @@ class FolderTitlePage:
     contact_person: str = attrs.field(validator=check_required)
     phone: str = attrs.field(validator=check_required)
     products: tuple[str, ...] = attrs.field(
-        default=(), validator=_strings(at_least_one=False, one_line=True)
+        default=(), validator=check_strings(at_least_one=False, one_line=True)
     )
-    date: dt.date | None = attrs.field(default=None, validator=_optional_date)
+    date: dt.date | None = attrs.field(default=None, validator=check_optional_date)
 
 
 @attrs.frozen
@@ -158,7 +158,7 @@ class ChecklistRow:
     number: int = attrs.field(validator=_row_number)
     action: str = attrs.field(validator=check_required)
     done_by: str = attrs.field(default="", validator=check_text)
-    done_on: dt.date | None = attrs.field(default=None, validator=_optional_date)
+    done_on: dt.date | None = attrs.field(default=None, validator=check_optional_date)
     note: str = attrs.field(default="", validator=check_text)
 
 
@@ -171,7 +171,7 @@ class OnboardingChecklist:
     client_name: str = attrs.field(validator=check_required)
     contract_number: str = attrs.field(validator=check_required)
     manager: str = attrs.field(validator=check_required)
-    rows: tuple[ChecklistRow, ...] = attrs.field(validator=_items(ChecklistRow))
+    rows: tuple[ChecklistRow, ...] = attrs.field(validator=check_items(ChecklistRow))
 
     def __attrs_post_init__(self) -> None:
         seen: set[int] = set()
@@ -203,9 +203,11 @@ class NonconformityNotice:
     date: dt.date = attrs.field(validator=check_date)
     client_name: str = attrs.field(validator=check_required)
     contract_number: str = attrs.field(validator=check_text)
-    recipients: tuple[str, ...] = attrs.field(validator=_strings(at_least_one=True, one_line=False))
+    recipients: tuple[str, ...] = attrs.field(
+        validator=check_strings(at_least_one=True, one_line=False)
+    )
     sender: str = attrs.field(validator=check_required)
-    items: tuple[NoticeItem, ...] = attrs.field(validator=_items(NoticeItem))
+    items: tuple[NoticeItem, ...] = attrs.field(validator=check_items(NoticeItem))
     request: str = attrs.field(default=NOTICE_REQUEST, validator=check_text)
 
 

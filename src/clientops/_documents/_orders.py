@@ -34,8 +34,8 @@ from typing import Any
 
 import attrs
 
-from clientops._documents._acts import SIGNATURE_LINE, _included_vat, _vat_rate
-from clientops._documents._onboarding import DASH, _strings
+from clientops._documents._acts import SIGNATURE_LINE, check_vat_rate, included_vat
+from clientops._documents._onboarding import DASH, check_strings
 from clientops._documents._template import Fields, Values
 from clientops._documents._words import (
     amount_in_words,
@@ -87,12 +87,12 @@ def _optional_rub_price(instance: Any, attribute: attrs.Attribute[Any], value: o
         check_rub_price(instance, attribute, value)
 
 
-def _flag(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+def check_flag(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, bool):
         raise field_fail(instance, attribute, "must be True or False")
 
 
-def _tuple_of(kind: type, *, empty: str | None) -> Any:
+def check_tuple_of(kind: type, *, empty: str | None) -> Any:
     """A tuple of ``kind`` naming each element that is not one; ``empty`` is the problem of an
     empty tuple (``None``: it may be empty)."""
     article = "an" if kind.__name__[:1] in "AEIOU" else "a"
@@ -114,7 +114,7 @@ def _tuple_of(kind: type, *, empty: str | None) -> Any:
 
 
 def _lines(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    _tuple_of(InvoiceLine, empty="at least one line is required")(instance, attribute, value)
+    check_tuple_of(InvoiceLine, empty="at least one line is required")(instance, attribute, value)
 
 
 def _percent(value: object) -> object:
@@ -190,11 +190,11 @@ class OrderRequest:
     manager: str = attrs.field(metadata=checked(check_required))
     specification: OrderSpecification = attrs.field(metadata=checked(_specification))
     price: Money | None = attrs.field(default=None, metadata=checked(_optional_rub_price))
-    vat_rate: Decimal | None = attrs.field(default=Decimal(20), metadata=checked(_vat_rate))
+    vat_rate: Decimal | None = attrs.field(default=Decimal(20), metadata=checked(check_vat_rate))
     notes: tuple[str, ...] = attrs.field(
-        default=(), metadata=checked(_strings(at_least_one=False, one_line=False))
+        default=(), metadata=checked(check_strings(at_least_one=False, one_line=False))
     )
-    preliminary: bool = attrs.field(default=False, metadata=checked(_flag))
+    preliminary: bool = attrs.field(default=False, metadata=checked(check_flag))
     client_signer: str = attrs.field(default="", metadata=checked(check_text))
 
     def __attrs_post_init__(self) -> None:
@@ -203,7 +203,7 @@ class OrderRequest:
     @property
     def vat(self) -> Money | None:
         """The VAT included in the price, rounded half-up; ``None`` without a price or VAT."""
-        return None if self.price is None else _included_vat(self.price, self.vat_rate)
+        return None if self.price is None else included_vat(self.price, self.vat_rate)
 
 
 ORDER_REQUEST_FIELDS = Fields(
@@ -217,11 +217,11 @@ ORDER_REQUEST_FIELDS = Fields(
 )  # fmt: skip
 
 
-def _signature(name: str) -> str:
+def signature_text(name: str) -> str:
     return f"{SIGNATURE_LINE} / {name or SIGNATURE_LINE} /"
 
 
-def _added_vat(amount: Money, rate: Decimal | None) -> Money | None:
+def added_vat(amount: Money, rate: Decimal | None) -> Money | None:
     """The VAT added on top of ``amount``, rounded half-up to kopecks; ``None`` without VAT."""
     if rate is None:
         return None
@@ -233,7 +233,7 @@ def _vat_texts(
 ) -> tuple[str, str, str]:
     """(the VAT, its rate, the VAT line) of an amount that includes it, or, when not
     ``included``, to which it is added («Сумма НДС»)."""
-    vat = _included_vat(amount, rate) if included else _added_vat(amount, rate)
+    vat = included_vat(amount, rate) if included else added_vat(amount, rate)
     if vat is None or rate is None:
         return "", "", "Без налога (НДС)"
     rate_text = f"{format_quantity(rate)}%"
@@ -290,8 +290,8 @@ def order_request_values(request: OrderRequest) -> Values:
         "client_name": request.client_name,
         "manager": request.manager,
         "client_signer": request.client_signer,
-        "client_signature": _signature(request.client_signer),
-        "manager_signature": _signature(request.manager),
+        "client_signature": signature_text(request.client_signer),
+        "manager_signature": signature_text(request.manager),
         **texts,
         "specification": rows,
         "price": price_text,
@@ -308,7 +308,7 @@ def order_request_values(request: OrderRequest) -> Values:
 
 
 @attrs.frozen
-class _Invoice:
+class BaseInvoice:
     """What every invoice holds, first among its fields: its number and date, the supplier
     (the payee) with its bank details, the buyer, and the lines. Each kind of invoice adds its
     own fields, and names what is inconsistent between them in :meth:`_problems`."""
@@ -342,7 +342,7 @@ class _Invoice:
 
 
 @attrs.frozen
-class PrepaymentInvoice(_Invoice):
+class PrepaymentInvoice(BaseInvoice):
     """A prepayment invoice (счёт на предоплату): the ``supplier`` (your company, the payee,
     with its ``bank`` details) asks the ``buyer`` to pay ``prepayment_percent`` of the total
     of ``lines`` by ``due_date``, on the ``basis`` (an order request, a contract; may be
@@ -356,7 +356,7 @@ class PrepaymentInvoice(_Invoice):
 
     due_date: dt.date = attrs.field(metadata=checked(check_date))
     basis: str = attrs.field(default="", metadata=checked(check_text))
-    vat_rate: Decimal | None = attrs.field(default=Decimal(20), metadata=checked(_vat_rate))
+    vat_rate: Decimal | None = attrs.field(default=Decimal(20), metadata=checked(check_vat_rate))
     prepayment_percent: Decimal = attrs.field(
         default=_HUNDRED, converter=_percent, metadata=checked(_share)
     )
@@ -369,7 +369,7 @@ class PrepaymentInvoice(_Invoice):
     @property
     def vat(self) -> Money | None:
         """The VAT included in the total, rounded half-up; ``None`` without VAT."""
-        return _included_vat(self.total, self.vat_rate)
+        return included_vat(self.total, self.vat_rate)
 
     @property
     def prepayment(self) -> Money:
@@ -380,7 +380,7 @@ class PrepaymentInvoice(_Invoice):
     @property
     def prepayment_vat(self) -> Money | None:
         """The VAT included in the prepayment, rounded half-up; ``None`` without VAT."""
-        return _included_vat(self.prepayment, self.vat_rate)
+        return included_vat(self.prepayment, self.vat_rate)
 
 
 #: The fields of one side of an invoice, as ``<role>.<field>`` placeholders.
@@ -428,7 +428,7 @@ INVOICE_FIELDS = Fields(
 
 
 def invoice_values(
-    invoice: _Invoice,
+    invoice: BaseInvoice,
     *,
     basis: str,
     vat_rate: Decimal | None,
@@ -472,8 +472,8 @@ def invoice_values(
         "vat_line": vat_line,
         "head": head,
         "accountant": accountant,
-        "head_signature": _signature(head),
-        "accountant_signature": _signature(accountant),
+        "head_signature": signature_text(head),
+        "accountant_signature": signature_text(accountant),
     }
 
 

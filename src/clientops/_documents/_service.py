@@ -35,8 +35,8 @@ import attrs
 
 from clientops._documents._acts import SIGNATURE_LINE, Party, party_values
 from clientops._documents._billing import format_long_date
-from clientops._documents._onboarding import _optional_date, _strings
-from clientops._documents._orders import _tuple_of
+from clientops._documents._onboarding import check_optional_date, check_strings
+from clientops._documents._orders import check_tuple_of
 from clientops._documents._template import Fields, Values
 from clientops._documents._words import amount_in_words, format_date, format_money
 from clientops._fields import (
@@ -85,7 +85,7 @@ VISIT_ACT_CLOSING = (
 def _parts(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     """A tuple of :class:`~clientops.service_visits.Part` priced in whole kopecks of roubles
     (their total is written in words), with names a document can hold."""
-    _tuple_of(Part, empty=None)(instance, attribute, value)
+    check_tuple_of(Part, empty=None)(instance, attribute, value)
     assert isinstance(value, tuple)
     errors: list[FieldError] = []
     for i, part in enumerate(value):
@@ -146,10 +146,10 @@ class VisitActDocument:
     kind: VisitKind = attrs.field(metadata=checked(check_instance(VisitKind)))
     engineer: str = attrs.field(metadata=checked(check_required))
     works: tuple[str, ...] = attrs.field(
-        metadata=checked(_strings(at_least_one=True, one_line=False))
+        metadata=checked(check_strings(at_least_one=True, one_line=False))
     )
     parts: tuple[Part, ...] = attrs.field(default=(), metadata=checked(_parts))
-    visit_date: dt.date | None = attrs.field(default=None, metadata=checked(_optional_date))
+    visit_date: dt.date | None = attrs.field(default=None, metadata=checked(check_optional_date))
     address: str = attrs.field(default="", metadata=checked(check_text))
     problem: str = attrs.field(default="", metadata=checked(check_text))
     remarks: str = attrs.field(default="", metadata=checked(check_text))
@@ -328,9 +328,9 @@ class RecommendationLetterRequest:
     manager_phone: str = attrs.field(default="", metadata=checked(_one_line))
     manager_email: str = attrs.field(default="", metadata=checked(_one_line))
     products: tuple[str, ...] = attrs.field(
-        default=(), metadata=checked(_strings(at_least_one=False, one_line=True))
+        default=(), metadata=checked(check_strings(at_least_one=False, one_line=True))
     )
-    deadline: dt.date | None = attrs.field(default=None, metadata=checked(_optional_date))
+    deadline: dt.date | None = attrs.field(default=None, metadata=checked(check_optional_date))
     subject: str = attrs.field(default="О рекомендательном письме", metadata=checked(check_text))
     salutation_person: str = attrs.field(
         default="Уважаемый(ая) {name}!", metadata=checked(check_text)
@@ -364,7 +364,7 @@ class RecommendationLetterRequest:
             "каких результатов удалось достичь благодаря нашим решениям;",
             "как Вы оцениваете работу наших специалистов и технической поддержки.",
         ),
-        metadata=checked(_strings(at_least_one=False, one_line=False)),
+        metadata=checked(check_strings(at_least_one=False, one_line=False)),
     )
     deadline_text: str = attrs.field(
         default="Будем благодарны, если Вы сможете прислать письмо до {date}",  # «… г.»
