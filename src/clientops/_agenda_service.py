@@ -13,12 +13,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
-from clientops.agenda import Agenda, AgendaItem, AgendaKind, Groups, TouchKind, _Ranking
+from clientops.agenda import Agenda, AgendaItem, AgendaKind, Groups, TouchKind
+from clientops.agenda import AgendaRanking as _Ranking
 from clientops.errors import NotFoundError
 from clientops.model import ClientId, DepartmentId, EmployeeId
 from clientops.policy import Policy
 from clientops.ports import Storage, UnitOfWork
-from clientops.rules.billing import _REMINDER_ID_PREFIX, _reminders
+from clientops.rules.billing import REMINDER_ID_PREFIX as _REMINDER_ID_PREFIX
+from clientops.rules.billing import reminder_rows as _reminders
 from clientops.rules.satisfaction import SatisfactionCadence as _Cadence
 from clientops.rules.satisfaction import satisfaction_due_bounds
 from clientops.rules.service_visits import emergency_deadline

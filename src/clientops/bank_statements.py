@@ -67,10 +67,10 @@ from typing import Any
 
 import attrs
 
+from clientops._checks import inn_checksum_ok
 from clientops._sources import CHUNK, positive_limit, read_source
 from clientops.billing import Payment, PaymentId, PaymentSource
 from clientops.errors import FieldError, ValidationError
-from clientops.imports import _inn_checksum_ok
 from clientops.model import MAX_AMOUNT, ClientId, Money
 
 __all__ = [
@@ -790,7 +790,7 @@ def _check_inn(value: str, problem: Callable[[str], None]) -> str | None:
     if not _INN_SHAPE.fullmatch(value):
         problem(_BAD_INN.format(value=value))
         return None
-    if not _inn_checksum_ok(value):
+    if not inn_checksum_ok(value):
         problem(_BAD_INN_CHECKSUM.format(value=value))
         return None
     return value

@@ -25,6 +25,7 @@ import attrs
 from clientops._agenda_service import AgendaUseCases
 from clientops._billing_service import ACCOUNTING_TOPICS, BillingUseCases
 from clientops._call_service import CallUseCases
+from clientops._checks import EMAIL as _EMAIL
 from clientops._checks import check_entry_points, positive_int
 from clientops._documents._onboarding import (
     checklist_document,
@@ -55,7 +56,6 @@ from clientops.imports import (
     read_clients_csv,
 )
 from clientops.model import (
-    _EMAIL,
     Absence,
     Appeal,
     Client,

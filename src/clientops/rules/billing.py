@@ -1026,11 +1026,11 @@ def reminder_reaction_id(client_id: ClientId, day: date) -> ReactionId:
     >>> reminder_reaction_id(ClientId("c1"), date(2026, 11, 20))
     'billing-reminder-c1-2026-11-20'
     """
-    return ReactionId(f"{_REMINDER_ID_PREFIX}{client_id}-{day.isoformat()}")
+    return ReactionId(f"{REMINDER_ID_PREFIX}{client_id}-{day.isoformat()}")
 
 
 #: The start of every reminder call's id.
-_REMINDER_ID_PREFIX = "billing-reminder-"
+REMINDER_ID_PREFIX = "billing-reminder-"
 
 
 @attrs.frozen
@@ -1111,13 +1111,13 @@ def _reminder_calls(
     """:func:`reminder_calls` on checked open invoices."""
     return tuple(
         ReminderCall(client, rid, topic, appeal_topic, due_at, owed)
-        for client, rid, topic, appeal_topic, due_at, owed in _reminders(
+        for client, rid, topic, appeal_topic, due_at, owed in reminder_rows(
             day, invoices, policy, calendar, zone
         )
     )
 
 
-def _reminders(
+def reminder_rows(
     day: date,
     invoices: Iterable[OwedInvoice],
     policy: BillingPolicy,
@@ -1168,7 +1168,7 @@ def _reminders(
     appeal_topic = None
     if not template_names(texts.appeal_topic) & {"client", "invoices", "amount", "count"}:
         appeal_topic = texts.appeal_topic.format_map(fill)
-    ids = f"{_REMINDER_ID_PREFIX}{{}}-{day.isoformat()}"
+    ids = f"{REMINDER_ID_PREFIX}{{}}-{day.isoformat()}"
     for client in sorted(by_client):
         held = by_client[client]
         owed = (held,) if isinstance(held, OwedInvoice) else tuple(sorted(held, key=_oldest_first))
