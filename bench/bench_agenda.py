@@ -84,8 +84,7 @@ import clientops
 from clientops import ClientOps
 from clientops.adapters.sqlite import SQLiteStorage
 from clientops.agenda import Agenda, AgendaKind
-from clientops.billing import Invoice, InvoiceId, Month
-from clientops.documents import InvoiceLine
+from clientops.billing import Invoice, InvoiceId, InvoiceLine, Month
 from clientops.model import (
     Appeal,
     AppealId,

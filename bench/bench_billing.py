@@ -36,8 +36,8 @@ import clientops
 from clientops import BillingPolicy, Client, ClientId, Money, Month, Subscription, SubscriptionId
 from clientops._billing_helpers import payment_invoice
 from clientops.adapters.sqlite import SQLiteStorage
-from clientops.billing import Pause
-from clientops.documents import BankDetails, InvoiceParty, render_document
+from clientops.billing import BankDetails, InvoiceParty, Pause
+from clientops.documents import render_document
 from clientops.rules.billing import plan_billing
 
 harness, workloads = _anchors.load("bench_billing.py")

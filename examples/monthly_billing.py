@@ -22,8 +22,14 @@ import attrs
 
 import clientops
 from clientops import Client, ClientId, EmployeeId, Money, Phone
-from clientops.billing import BillingPolicy, Month, Subscription, SubscriptionId
-from clientops.documents import BankDetails, InvoiceParty
+from clientops.billing import (
+    BankDetails,
+    BillingPolicy,
+    InvoiceParty,
+    Month,
+    Subscription,
+    SubscriptionId,
+)
 from clientops.model import Department, DepartmentId, Employee, Role, StaffDirectory
 
 OUR_ACCOUNT = "40702810900000000001"

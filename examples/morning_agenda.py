@@ -33,7 +33,7 @@ from clientops import (
 )
 from clientops.claims import FindCauses, FixKind, ResolveSatisfied, StartFix
 from clientops.model import StaffDirectory
-from clientops.rules.satisfaction import SatisfactionCall, SatisfactionOutcome
+from clientops.satisfaction import SatisfactionCall, SatisfactionOutcome
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 ANNA, OLEG = EmployeeId("anna"), EmployeeId("oleg")

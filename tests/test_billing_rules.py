@@ -14,7 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clientops.bank_statements import OpenInvoice, match_payments, read_bank_statement
+from clientops.bank_statements import (
+    OpenInvoice,
+    match_payments,
+    payment_from_statement,
+    read_bank_statement,
+)
 from clientops.billing import (
     BillingPolicy,
     Credit,
@@ -57,7 +62,6 @@ from clientops.rules.billing import (
     one_off_invoice,
     open_invoice,
     open_invoices,
-    payment_from_statement,
     payment_plan,
     payments_from_matches,
     plan_billing,

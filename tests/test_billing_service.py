@@ -22,16 +22,18 @@ import clientops
 from clientops import ClientOps, EmployeeId, Money, PluginHost
 from clientops.adapters.sqlite import SQLiteStorage
 from clientops.billing import (
+    BankDetails,
     BillingPolicy,
     FeeChange,
     Invoice,
+    InvoiceLine,
+    InvoiceParty,
     InvoiceStatus,
     Month,
     Subscription,
     SubscriptionId,
     SupplierBillStatus,
 )
-from clientops.documents import BankDetails, InvoiceLine, InvoiceParty
 from clientops.errors import (
     DuplicateError,
     NotFoundError,

@@ -25,7 +25,6 @@ from tests._vcal import read_vcalendar
 from clientops import EmployeeId, ReactionKind, ValidationError
 from clientops._ical import escape_text, fold, format_duration, vtimezone
 from clientops.calendar import (
-    PRODID,
     CalendarEvent,
     CalendarPolicy,
     CalendarTexts,
@@ -35,9 +34,8 @@ from clientops.calendar import (
     event_for_reaction,
     manager_events,
     stable_uid,
-    to_ics,
-    write_ics,
 )
+from clientops.ics import PRODID, to_ics, write_ics
 from clientops.model import Contact, Phone
 from clientops.testing import a_client, a_reaction, an_appeal
 

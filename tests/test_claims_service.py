@@ -34,7 +34,7 @@ from clientops.errors import (
 from clientops.events import AppealOpened, ReactionScheduled
 from clientops.model import Client, ClientId, Department, DepartmentId, Employee, Role
 from clientops.ports import Storage
-from clientops.rules.satisfaction import SatisfactionCall, SatisfactionOutcome
+from clientops.satisfaction import SatisfactionCall, SatisfactionOutcome
 from clientops.service_visits import ServiceContractId, TrainingStatus, VisitId
 from clientops.testing import a_client, a_service_contract, a_staff
 

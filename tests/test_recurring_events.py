@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from tests._vcal import read_vcalendar
 
 from clientops import ValidationError
-from clientops.calendar import CalendarEvent, CalendarPolicy, Frequency, Recurrence, to_ics
+from clientops.calendar import CalendarEvent, CalendarPolicy, Frequency, Recurrence
+from clientops.ics import to_ics
 from clientops.model import ClientId, EmployeeId
 from clientops.rules.service_visits import (
     VisitSeries,

@@ -30,6 +30,14 @@ from clientops.model import (
 )
 from clientops.orders import OrderId
 from clientops.rules.satisfaction import (
+    next_satisfaction_call,
+    record_satisfaction,
+    satisfaction_appeal_id,
+    satisfaction_due,
+    satisfaction_due_bounds,
+    satisfaction_policy,
+)
+from clientops.satisfaction import (
     AssignedClient,
     SatisfactionCall,
     SatisfactionDueBounds,
@@ -37,12 +45,6 @@ from clientops.rules.satisfaction import (
     SatisfactionPolicy,
     SatisfactionRecorded,
     SatisfactionTexts,
-    next_satisfaction_call,
-    record_satisfaction,
-    satisfaction_appeal_id,
-    satisfaction_due,
-    satisfaction_due_bounds,
-    satisfaction_policy,
 )
 from clientops.testing import a_client, a_staff
 from clientops.workdays import FixedCalendar, russian_calendar

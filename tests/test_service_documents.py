@@ -49,12 +49,7 @@ from clientops.documents import (
     visit_act_document,
 )
 from clientops.model import ClientId, Contact
-from clientops.rules.satisfaction import (
-    RecommendationRequest,
-    SatisfactionCall,
-    SatisfactionOutcome,
-    record_satisfaction,
-)
+from clientops.rules.satisfaction import record_satisfaction
 from clientops.rules.service_visits import (
     VisitAct,
     complete_visit,
@@ -64,6 +59,7 @@ from clientops.rules.service_visits import (
     scheduled_visits,
     visit_act,
 )
+from clientops.satisfaction import RecommendationRequest, SatisfactionCall, SatisfactionOutcome
 from clientops.service_visits import (
     MaintenanceRecurrence,
     Part,

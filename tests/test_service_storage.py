@@ -17,12 +17,8 @@ from clientops.adapters.postgres import PostgresStorage
 from clientops.adapters.sqlite import SQLiteStorage
 from clientops.model import ClientId, EmployeeId
 from clientops.ports import Storage
-from clientops.rules.satisfaction import (
-    AssignedClient,
-    SatisfactionPolicy,
-    satisfaction_due,
-    satisfaction_due_bounds,
-)
+from clientops.rules.satisfaction import satisfaction_due, satisfaction_due_bounds
+from clientops.satisfaction import AssignedClient, SatisfactionPolicy
 from clientops.testing import a_client
 from clientops.workdays import russian_calendar
 

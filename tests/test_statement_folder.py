@@ -12,11 +12,10 @@ import pytest
 from clientops import PluginHost
 from clientops.accounting import Accounting, AccountingError, InvoiceRecord, PaymentRecord
 from clientops.adapters.bank_statement_folder import StatementFileError, StatementFolder
-from clientops.bank_statements import read_bank_statement
+from clientops.bank_statements import payment_id_for, read_bank_statement
 from clientops.billing import Payment, PaymentId
 from clientops.errors import ValidationError
 from clientops.model import Money
-from clientops.rules.billing import payment_id_for
 
 DATA = Path(__file__).parent / "data" / "statements"
 OURS = "40702810900000000001"

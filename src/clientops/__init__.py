@@ -66,8 +66,6 @@ from clientops.calendar import (
     event_for_reaction,
     manager_events,
     stable_uid,
-    to_ics,
-    write_ics,
 )
 from clientops.commands import Command, CreateAppeal, CreateClient, CreateReaction, TransferCall
 from clientops.courier import (
@@ -131,6 +129,7 @@ from clientops.errors import (
 from clientops.events import AppealOpened, CallRouted, ClientCreated, Event, ReactionScheduled
 from clientops.hookspecs import hookimpl
 from clientops.host import PluginHost
+from clientops.ics import to_ics, write_ics
 from clientops.imports import (
     ENGLISH_IMPORT_MESSAGES,
     ClientImport,

@@ -12,13 +12,16 @@ from datetime import date, datetime, time, timedelta
 
 from clientops._checks import check_entry_points
 from clientops._context import Context
-from clientops.agenda import Agenda, AgendaItem, AgendaKind, Groups, TouchKind, _Ranking
+from clientops.agenda import Agenda, AgendaItem, AgendaKind, Groups, TouchKind
+from clientops.agenda import AgendaRanking as _Ranking
 from clientops.errors import NotFoundError
 from clientops.model import ClientId, DepartmentId, EmployeeId
 from clientops.policy import Policy
 from clientops.ports import UnitOfWork
-from clientops.rules.billing import _REMINDER_ID_PREFIX, _reminders
-from clientops.rules.satisfaction import _Cadence, satisfaction_due_bounds
+from clientops.rules.billing import REMINDER_ID_PREFIX as _REMINDER_ID_PREFIX
+from clientops.rules.billing import reminder_rows as _reminders
+from clientops.rules.satisfaction import SatisfactionCadence as _Cadence
+from clientops.rules.satisfaction import satisfaction_due_bounds
 from clientops.rules.service_visits import emergency_deadline
 from clientops.service_visits import VisitKind
 from clientops.workdays import next_working_day

@@ -45,6 +45,7 @@ from clientops.bank_statements import (
     BankStatement,
     StatementLimits,
     match_payments,
+    payment_from_statement,
     read_bank_statement,
 )
 from clientops.billing import (
@@ -86,7 +87,6 @@ from clientops.rules.billing import (
     duplicate_invoice,
     one_off_invoice,
     open_invoices,
-    payment_from_statement,
     payment_plan,
     payments_from_matches,
     plan_billing,

@@ -20,23 +20,36 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
 from typing import Any, NoReturn
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
 from clientops.errors import FieldError, ValidationError
 
 __all__ = [
+    "EMAIL",
     "ID_LENGTH",
     "NAME_LENGTH",
     "NOTE_LENGTH",
     "TOPIC_LENGTH",
     "argument",
+    "aware",
+    "aware_errors",
+    "date_errors",
     "fail",
+    "inn_checksum_ok",
+    "not_blank",
     "positive_int",
+    "raise_errors",
+    "string_errors",
     "text",
     "text_problem",
+    "time_zone",
+    "to_decimal",
+    "tuple_of",
 ]
 
 #: Ids and other keys (a client id, an employee id, a contract number, an extension).
@@ -363,3 +376,111 @@ def check_entry_points(cls: type[Any]) -> type[Any]:
         if inspect.isfunction(member):
             setattr(cls, name, checked_arguments(member))
     return cls
+
+
+def time_zone(value: str | tzinfo, path: str) -> tzinfo:
+    """``value`` as a tzinfo: a tzinfo as it is, a name as its IANA zone; an unknown name
+    raises ValidationError naming ``path``."""
+    if isinstance(value, tzinfo):
+        return value
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValidationError([FieldError(path, f"unknown time zone {value!r}")]) from None
+
+
+# --------------------------------------------------------------------------- error lists
+# Checks that add to a list of FieldError, for values that report every bad field at once.
+
+
+def string_errors(path: str, value: object, *, required: bool = True) -> list[FieldError]:
+    if not isinstance(value, str):
+        return [FieldError(path, f"must be a string, got {type(value).__name__}")]
+    if required and not value.strip():
+        return [FieldError(path, "required")]
+    return []
+
+
+def aware_errors(path: str, value: object, *, optional: bool = False) -> list[FieldError]:
+    if value is None and optional:
+        return []
+    if not isinstance(value, datetime):
+        return [FieldError(path, f"must be a datetime, got {value!r}")]
+    if value.tzinfo is None or value.utcoffset() is None:
+        return [FieldError(path, f"must be timezone-aware, got {value!r}")]
+    return []
+
+
+def date_errors(path: str, value: object, *, optional: bool = False) -> list[FieldError]:
+    if value is None and optional:
+        return []
+    if isinstance(value, datetime) or not isinstance(value, date):
+        return [FieldError(path, f"must be a date, got {value!r}")]
+    return []
+
+
+def raise_errors(errors: list[FieldError], subject: str) -> None:
+    if errors:
+        raise ValidationError(errors, subject=subject)
+
+
+# --------------------------------------------------------------------------- the model's
+
+#: What an e-mail address looks like (one @, a dot in the domain, no space).
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def aware(inst: Any, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
+    """A timezone-aware datetime, or None."""
+    if value is None:
+        return
+    if not isinstance(value, datetime):
+        fail(
+            attribute.name,
+            f"must be a datetime, got {type(value).__name__}",
+            subject=type(inst).__name__,
+        )
+    if value.tzinfo is None or value.utcoffset() is None:
+        fail(attribute.name, f"must be timezone-aware, got {value!r}", subject=type(inst).__name__)
+
+
+def to_decimal(value: Any) -> Decimal:
+    """An amount as a finite Decimal (from a Decimal, an int or a string; never a float)."""
+    if type(value) is Decimal and value.is_finite():
+        return value  # the common case, first
+    if isinstance(value, (float, bool)):
+        raise TypeError("money is never a float: pass a Decimal, an int or a string")
+    if isinstance(value, str) and len(value) > 100:
+        raise ValueError(f"a text of {len(value)} characters is not an amount")
+    if isinstance(value, (int, str)):
+        try:
+            value = Decimal(value)
+        except ArithmeticError:
+            raise ValueError(f"{value!r} is not an amount") from None
+    if not isinstance(value, Decimal):
+        raise TypeError(f"{type(value).__name__} is not an amount")
+    if not value.is_finite():
+        raise ValueError(f"{value!r} is not a finite amount")
+    return value
+
+
+#: A validator of a required one-line text of ordinary length.
+not_blank = text()
+
+
+# --------------------------------------------------------------------------- INN
+
+_INN10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN11 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN12 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+
+
+def _check_digit(digits: str, weights: tuple[int, ...]) -> str:
+    return str(sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11 % 10)
+
+
+def inn_checksum_ok(inn: str) -> bool:
+    """The control digits of a Russian INN (10 digits for an organisation, 12 for a person)."""
+    if len(inn) == 10:
+        return inn[9] == _check_digit(inn, _INN10)
+    return inn[10] == _check_digit(inn, _INN11) and inn[11] == _check_digit(inn, _INN12)

@@ -37,11 +37,8 @@ from clientops.ports import UnitOfWork
 from clientops.rules import claims as _claims
 from clientops.rules import satisfaction as _satisfaction
 from clientops.rules.claims import ClaimDecision, ClaimReport
-from clientops.rules.satisfaction import (
-    SatisfactionCall,
-    SatisfactionCallDue,
-    SatisfactionDecision,
-)
+from clientops.rules.satisfaction import SatisfactionDecision
+from clientops.satisfaction import AssignedClient, SatisfactionCall, SatisfactionCallDue
 
 __all__ = ["ClaimsService"]
 
@@ -84,7 +81,7 @@ class ClaimsService:
         ``policy.satisfaction.first_call_after`` later, unless the client was called already:
         the last call counts, whoever made it). NotFoundError for an unknown client or
         manager. Returns the stored card."""
-        _satisfaction.AssignedClient(client_id, manager_id, on)  # checks the values
+        AssignedClient(client_id, manager_id, on)  # checks the values
         with self._context.storage.unit_of_work() as uow:
             _person(uow.staff(), manager_id)
             client = uow.get_client(client_id)

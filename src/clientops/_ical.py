@@ -9,8 +9,11 @@ and cached.
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime, timedelta
+import re
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from clientops.errors import FieldError
 
 __all__ = [
     "escape_text",
@@ -19,6 +22,9 @@ __all__ = [
     "format_duration",
     "format_local",
     "format_utc",
+    "is_aware",
+    "text_errors",
+    "until_instant",
     "vtimezone",
 ]
 
@@ -133,3 +139,37 @@ def vtimezone(key: str, first_year: int, last_year: int) -> bytes:
         elif line:
             lines.append(line)
     return b"".join(fold(line) + b"\r\n" for line in lines)
+
+
+# --------------------------------------------------------------------------- checks
+
+#: RFC 5545 TEXT allows no control character but HTAB; line breaks are escaped.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def is_aware(value: datetime) -> bool:
+    return value.tzinfo is not None and value.utcoffset() is not None
+
+
+def text_errors(path: str, value: object, *, required: bool = False) -> list[FieldError]:
+    if not isinstance(value, str):
+        return [FieldError(path, f"must be a string, got {type(value).__name__}")]
+    if required and not value.strip():
+        return [FieldError(path, "must not be empty")]
+    bad = _CONTROL.search(value)
+    if bad:
+        return [FieldError(path, f"contains the control character {bad.group()!r}")]
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return [FieldError(path, "is not valid Unicode text (a lone surrogate)")]
+    return []
+
+
+def until_instant(until: date, start: date) -> date:
+    """``until`` comparable with ``start``: a date through the end of that day."""
+    if isinstance(start, datetime):
+        if isinstance(until, datetime):
+            return until
+        return datetime.combine(until, time(23, 59, 59), start.tzinfo)
+    return until

@@ -12,9 +12,15 @@ from pathlib import Path
 
 import attrs
 
+from clientops._checks import EMAIL as _EMAIL
 from clientops._checks import check_entry_points
 from clientops._context import Context
-from clientops.calendar import CalendarEvent, CalendarPolicy, write_ics
+from clientops._documents._onboarding import (
+    checklist_document,
+    nonconformity_notice,
+    title_page_document,
+)
+from clientops.calendar import CalendarEvent, CalendarPolicy
 from clientops.courier import Booking, Courier, PickupRequest
 from clientops.documents import render_document
 from clientops.errors import (
@@ -23,8 +29,8 @@ from clientops.errors import (
     ValidationError,
 )
 from clientops.events import ClientCreated
+from clientops.ics import write_ics
 from clientops.model import (
-    _EMAIL,
     ClientId,
     Employee,
     EmployeeId,
@@ -39,14 +45,11 @@ from clientops.rules import onboarding as _onboarding
 from clientops.rules.onboarding import FolderIntake
 from clientops.rules.onboarding_outputs import (
     ContactsEmail,
-    checklist_document,
     contacts_email,
     default_pickup_date,
     delivery_reaction,
-    nonconformity_notice,
     onboarding_events,
     pickup_request,
-    title_page_document,
 )
 from clientops.serialization import structure, unstructure
 

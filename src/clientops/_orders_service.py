@@ -14,10 +14,11 @@ import attrs
 
 from clientops._checks import check_entry_points
 from clientops._context import Context
-from clientops.calendar import CalendarEvent, CalendarPolicy, write_ics
+from clientops.calendar import CalendarEvent, CalendarPolicy
 from clientops.errors import (
     NotFoundError,
 )
+from clientops.ics import write_ics
 from clientops.model import (
     ClientId,
     Employee,

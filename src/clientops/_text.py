@@ -1,14 +1,28 @@
-"""Checks shared by the texts of the policies (call scripts, import messages, onboarding)."""
+"""Texts shared by the values, the rules and the documents: the checks of the policies' templates
+(call scripts, import messages, onboarding) and money and dates written the Russian way.
+
+>>> from datetime import date
+>>> from clientops.model import Money
+>>> format_money(Money("1234567.8")), format_date(date(2025, 6, 30))
+('1\\xa0234\\xa0567,80', '30.06.2025')
+"""
 
 from __future__ import annotations
 
 import string
 from collections.abc import Callable
-from typing import Any
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-__all__ = ["template_names", "template_validator"]
+if TYPE_CHECKING:
+    from clientops.model import Money
+
+__all__ = ["format_date", "format_money", "template_names", "template_validator"]
+
+_CENT = Decimal("0.01")
 
 
 def template_names(template: str) -> set[str]:
@@ -40,3 +54,14 @@ def template_validator(*placeholders: str) -> Callable[[Any, attrs.Attribute[Any
             ) from None
 
     return check
+
+
+def format_money(money: Money) -> str:
+    """``12 345,60``: two decimals, a comma, thousands grouped by no-break spaces."""
+    text = f"{money.amount.quantize(_CENT):,.2f}"
+    return text.replace(",", "\u00a0").replace(".", ",")
+
+
+def format_date(day: date) -> str:
+    """``30.06.2025``."""
+    return day.strftime("%d.%m.%Y")

@@ -175,7 +175,7 @@ def build_agenda(
     :class:`AgendaKind`, ``due_at`` timezone-aware."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValidationError([FieldError("now", "must be timezone-aware")], subject="agenda")
-    ranking = _Ranking(day, now, tz or now.tzinfo)
+    ranking = AgendaRanking(day, now, tz or now.tzinfo)
     seen: set[tuple[AgendaKind, str, ClientId | None]] = set()
     groups = ranking.groups()
     for n, item in enumerate(items):
@@ -213,7 +213,7 @@ def _check(n: int, item: object) -> None:
 Groups = dict[tuple[bool, AgendaKind], list[AgendaItem]]
 
 
-class _Ranking:
+class AgendaRanking:
     """The order of :func:`build_agenda` on one day, shared with the agenda use cases.
 
     Items are kept in groups by (overdue, kind), each group ordered by due moment, client

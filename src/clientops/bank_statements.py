@@ -67,9 +67,10 @@ from typing import Any
 
 import attrs
 
+from clientops._checks import inn_checksum_ok
 from clientops._sources import CHUNK, positive_limit, read_source
+from clientops.billing import Payment, PaymentId, PaymentSource
 from clientops.errors import FieldError, ValidationError
-from clientops.imports import _inn_checksum_ok
 from clientops.model import MAX_AMOUNT, ClientId, Money
 
 __all__ = [
@@ -93,6 +94,8 @@ __all__ = [
     "find_invoice_numbers",
     "invoice_number_key",
     "match_payments",
+    "payment_from_statement",
+    "payment_id_for",
     "read_bank_statement",
 ]
 
@@ -787,7 +790,7 @@ def _check_inn(value: str, problem: Callable[[str], None]) -> str | None:
     if not _INN_SHAPE.fullmatch(value):
         problem(_BAD_INN.format(value=value))
         return None
-    if not _inn_checksum_ok(value):
+    if not inn_checksum_ok(value):
         problem(_BAD_INN_CHECKSUM.format(value=value))
         return None
     return value
@@ -1477,3 +1480,43 @@ def match_payments(
                 of_payer,
             )
     return MatchResult(tuple(matched), tuple(unmatched), tuple(skipped), tuple(open_))
+
+
+# --------------------------------------------------------------------------- payments
+
+
+def _expect_payment(value: object, subject: str) -> None:
+    if not isinstance(value, StatementPayment):
+        problem = f"must be a StatementPayment, got {type(value).__name__}"
+        raise ValidationError([FieldError("payment", problem)], subject=subject)
+
+
+def payment_id_for(payment: StatementPayment) -> PaymentId:
+    """A payment's id from its natural key (date, number, amount, accounts, INN, purpose):
+    the same document read from two overlapping statements gets the same id."""
+    _expect_payment(payment, "payment id")
+    digest = hashlib.sha256("\x1f".join(payment.key).encode("utf-8")).hexdigest()
+    return PaymentId(f"pay-{digest[:24]}")
+
+
+def payment_from_statement(
+    payment: StatementPayment,
+    *,
+    statement_digest: str,
+    client_id: ClientId | None = None,
+    invoice_number: str | None = None,
+) -> Payment:
+    """A :class:`~clientops.billing.Payment` from a statement's document: booked on its
+    booking day, with its payer, purpose and source (the statement's digest, line, number)."""
+    _expect_payment(payment, "payment")
+    return Payment(
+        id=payment_id_for(payment),
+        date=payment.booked_on,
+        amount=payment.amount,
+        payer_inn=payment.payer.inn,
+        payer_name=payment.payer.name or "",
+        purpose=payment.purpose,
+        source=PaymentSource(statement_digest, payment.line or None, payment.number or None),
+        client_id=client_id,
+        invoice_number=invoice_number,
+    )

@@ -46,7 +46,18 @@ from typing import Any, NamedTuple, NewType
 
 import attrs
 
-from clientops._documents._orders import BankDetails, InvoiceLine, InvoiceParty
+from clientops._fields import (
+    CENT,
+    check_digits,
+    check_kpp,
+    check_positive,
+    check_required,
+    check_rub_price,
+    check_text,
+    checked,
+    to_quantity,
+    validate_fields,
+)
 from clientops._text import template_validator
 from clientops.errors import FieldError, TransitionError, ValidationError
 from clientops.model import ClientId, DepartmentId, EmployeeId, Money
@@ -56,6 +67,7 @@ __all__ = [
     "MONTHS_NOMINATIVE",
     "SUPPLIER_BILL_TRANSITIONS",
     "Allocation",
+    "BankDetails",
     "BillingPolicy",
     "BillingTexts",
     "Credit",
@@ -64,6 +76,7 @@ __all__ = [
     "Invoice",
     "InvoiceId",
     "InvoiceLine",
+    "InvoiceParty",
     "InvoiceStatus",
     "Month",
     "OwedInvoice",
@@ -436,6 +449,61 @@ class Subscription:
 # --------------------------------------------------------------------------- invoices
 
 
+# The sides of an invoice, its bank details and its lines: values that the rules make, the
+# stores keep and the invoice documents print (clientops.documents), so they live here.
+
+
+@attrs.frozen
+class InvoiceParty:
+    """A side of an invoice: the organisation's name, ИНН (10 digits, 12 for a sole trader),
+    КПП (9 characters; empty for a sole trader) and address (one line, may be empty)."""
+
+    name: str = attrs.field(metadata=checked(check_required))
+    inn: str = attrs.field(metadata=checked(check_digits(10, 12)))
+    kpp: str = attrs.field(default="", metadata=checked(check_kpp))
+    address: str = attrs.field(default="", metadata=checked(check_text))
+
+    def __attrs_post_init__(self) -> None:
+        validate_fields(self)
+
+
+@attrs.frozen
+class BankDetails:
+    """The payee's bank details: the bank (its name and city), БИК (9 digits), the settlement
+    account (расчётный счёт, 20 digits) and the bank's correspondent account (20 digits; may
+    be empty)."""
+
+    bank: str = attrs.field(metadata=checked(check_required))
+    bik: str = attrs.field(metadata=checked(check_digits(9)))
+    account: str = attrs.field(metadata=checked(check_digits(20)))
+    correspondent_account: str = attrs.field(
+        default="", metadata=checked(check_digits(20, optional=True))
+    )
+
+    def __attrs_post_init__(self) -> None:
+        validate_fields(self)
+
+
+@attrs.frozen
+class InvoiceLine:
+    """One line of an invoice; ``price`` is per ``unit``, VAT included, in RUB."""
+
+    name: str = attrs.field(metadata=checked(check_required))
+    unit: str = attrs.field(metadata=checked(check_required))
+    quantity: Decimal = attrs.field(converter=to_quantity, metadata=checked(check_positive))
+    price: Money = attrs.field(metadata=checked(check_rub_price))
+
+    def __attrs_post_init__(self) -> None:
+        validate_fields(self)
+
+    @property
+    def amount(self) -> Money:
+        """``price × quantity``, rounded half-up to kopecks."""
+        return Money(
+            (self.price.amount * self.quantity).quantize(CENT, ROUND_HALF_UP), self.price.currency
+        )
+
+
 class InvoiceStatus(enum.Enum):
     """Where an invoice is. ``label`` is the Russian word."""
 
@@ -484,7 +552,7 @@ class DuplicateSent:
 class Invoice:
     """An invoice (счёт на оплату) for ``period`` (the billed month).
 
-    ``lines`` are :class:`~clientops.documents.InvoiceLine` (price per unit in RUB). The VAT is
+    ``lines`` are :class:`InvoiceLine` (price per unit in RUB). The VAT is
     ``vat_rate`` percent (``None``: «Без НДС»), included in the prices when ``vat_included``,
     else added on top; :attr:`subtotal`, :attr:`vat` and :attr:`total` are computed
     (:func:`vat_amounts`). ``paid`` is what payments have covered so far, and ``status``
@@ -615,7 +683,7 @@ class OwedInvoice(NamedTuple):
     :meth:`~clientops.ports.UnitOfWork.open_invoices_managed_by` with these from columns,
     without loading whole invoices; :meth:`of` makes one from an :class:`Invoice`.
 
-    >>> from clientops.documents import InvoiceLine
+    >>> from clientops.billing import InvoiceLine
     >>> from clientops.model import ClientId, Money
     >>> invoice = Invoice(InvoiceId("i1"), "25", ClientId("c1"), Month(2026, 11),
     ...                   date(2026, 11, 13), date(2026, 11, 20),

@@ -54,17 +54,10 @@ from typing import Any, ClassVar, NewType, assert_never
 
 import attrs
 
+from clientops._checks import tuple_of
 from clientops._text import template_validator
 from clientops.errors import FieldError, TransitionError, ValidationError
-from clientops.model import (
-    ClientId,
-    DepartmentId,
-    EmployeeId,
-    Money,
-    ReactionKind,
-    Role,
-    _tuple_of,
-)
+from clientops.model import ClientId, DepartmentId, EmployeeId, Money, ReactionKind, Role
 from clientops.orders import OrderId
 
 __all__ = [
@@ -352,7 +345,7 @@ class Claim:
     department_id: DepartmentId
     source: ClaimSource
     stage: ClaimStage
-    history: tuple[ClaimStep, ...] = attrs.field(validator=_tuple_of(ClaimStep))
+    history: tuple[ClaimStep, ...] = attrs.field(validator=tuple_of(ClaimStep))
     manager_id: EmployeeId | None = None
     money: Money | None = None
     order_id: OrderId | None = None

@@ -49,7 +49,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-from clientops.model import Money, Phone, _aware, _not_blank
+from clientops._checks import aware, not_blank
+from clientops.model import Money, Phone
 
 __all__ = [
     "Address",
@@ -116,7 +117,7 @@ class Parcel:
     declared_value: Money = attrs.field(
         default=Money(0), validator=attrs.validators.instance_of(Money)
     )
-    description: str = attrs.field(default="Документы", validator=_not_blank)
+    description: str = attrs.field(default="Документы", validator=not_blank)
 
     @declared_value.validator
     def _check_value(self, _: attrs.Attribute[Money], value: Money) -> None:
@@ -128,7 +129,7 @@ class Parcel:
 class Address:
     """Where a parcel is picked up or delivered: the city, and the street address in it."""
 
-    city: str = attrs.field(validator=_not_blank)
+    city: str = attrs.field(validator=not_blank)
     line: str = ""
     postal_code: str | None = None
 
@@ -138,7 +139,7 @@ class Party:
     """A sender or a recipient: the person to call, their phone, their address, and the
     organisation when there is one."""
 
-    name: str = attrs.field(validator=_not_blank)
+    name: str = attrs.field(validator=not_blank)
     phone: Phone = attrs.field(validator=attrs.validators.instance_of(Phone))
     address: Address = attrs.field(validator=attrs.validators.instance_of(Address))
     company: str | None = None
@@ -276,7 +277,7 @@ class TrackingEvent:
     and wording, and the city where it happened when known."""
 
     status: ShipmentStatus
-    at: datetime = attrs.field(validator=_aware)
+    at: datetime = attrs.field(validator=aware)
     code: str
     description: str
     city: str | None = None

@@ -74,9 +74,6 @@ from clientops._documents._onboarding import (
     OnboardingChecklist,
 )
 from clientops._documents._orders import (
-    BankDetails,
-    InvoiceLine,
-    InvoiceParty,
     OrderRequest,
     PrepaymentInvoice,
     order_request_for,
@@ -97,6 +94,7 @@ from clientops._documents._words import (
     format_quantity,
     plural_ru,
 )
+from clientops.billing import BankDetails, InvoiceLine, InvoiceParty
 
 __all__ = [
     "A4",

@@ -47,6 +47,7 @@ from typing import Any
 
 import attrs
 
+from clientops._checks import inn_checksum_ok
 from clientops._sources import positive_limit, read_source
 from clientops._text import template_validator
 from clientops.errors import FieldError, InvalidPhoneError, ValidationError
@@ -343,20 +344,6 @@ _RU_DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DIGITS = re.compile(r"[0-9]+")
 _BLANK_CONTACT = frozenset(("", "-", "—", "–"))
-_INN10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
-_INN11 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-_INN12 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-
-
-def _check_digit(digits: str, weights: tuple[int, ...]) -> str:
-    return str(sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11 % 10)
-
-
-def _inn_checksum_ok(inn: str) -> bool:
-    """The control digits of a Russian INN (10 digits for an organisation, 12 for a person)."""
-    if len(inn) == 10:
-        return inn[9] == _check_digit(inn, _INN10)
-    return inn[10] == _check_digit(inn, _INN11) and inn[11] == _check_digit(inn, _INN12)
 
 
 def _parse_date(text: str) -> date | None:
@@ -876,7 +863,7 @@ class _Rows:
             digits = text.replace(" ", "")
             if not _DIGITS.fullmatch(digits) or len(digits) not in (10, 12):
                 errors.append(FieldError(header[self.inn], msg.bad_inn.format(value=text)))
-            elif not _inn_checksum_ok(digits):
+            elif not inn_checksum_ok(digits):
                 errors.append(FieldError(header[self.inn], msg.bad_inn_checksum.format(value=text)))
             else:
                 inn = digits

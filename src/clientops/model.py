@@ -33,15 +33,19 @@ import attrs
 import phonenumbers
 
 from clientops._checks import (
+    EMAIL,
     ID_LENGTH,
     NOTE_LENGTH,
     TOPIC_LENGTH,
+    aware,
     fail,
     instance,
     is_a,
+    not_blank,
     text,
     text_problem,
     texts,
+    to_decimal,
     tuple_of,
 )
 from clientops.errors import FieldError, InvalidPhoneError, ValidationError
@@ -101,33 +105,18 @@ def new_id() -> str:
 # Every validator raises ValidationError naming the field (clientops._checks); the text limits
 # (lengths, allowed characters) are the ones every store can keep.
 
-_not_blank = text()
 _id = text(limit=ID_LENGTH)
 _optional_id = text(limit=ID_LENGTH, optional=True)
 _optional_blankless = _optional_id
 _optional_text = text(optional=True)
 _topic = text(limit=TOPIC_LENGTH)
 _note = text(limit=NOTE_LENGTH, multiline=True, required=False, optional=True)
-_tuple_of = tuple_of
-
-
-def _aware(inst: Any, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
-    if value is None:
-        return
-    if not isinstance(value, datetime):
-        fail(
-            attribute.name,
-            f"must be a datetime, got {type(value).__name__}",
-            subject=type(inst).__name__,
-        )
-    if value.tzinfo is None or value.utcoffset() is None:
-        fail(attribute.name, f"must be timezone-aware, got {value!r}", subject=type(inst).__name__)
 
 
 def _moment(inst: Any, attribute: attrs.Attribute[Any], value: datetime) -> None:
     if value is None:
         fail(attribute.name, "required", subject=type(inst).__name__)
-    _aware(inst, attribute, value)
+    aware(inst, attribute, value)
 
 
 def _version(inst: Any, attribute: attrs.Attribute[Any], value: int) -> None:
@@ -142,15 +131,13 @@ def _version(inst: Any, attribute: attrs.Attribute[Any], value: int) -> None:
 _optional_day = instance(date, optional=True)
 _flag = instance(bool)
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
 
 def _email_problem(email: object) -> str | None:
     problem = text_problem(email)
     if problem:
         return problem
     assert isinstance(email, str)
-    return None if _EMAIL.match(email) else f"{email!r} is not an e-mail address"
+    return None if EMAIL.match(email) else f"{email!r} is not an e-mail address"
 
 
 def _emails(inst: Any, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
@@ -253,31 +240,12 @@ class Phone:
 MAX_AMOUNT = Decimal(10) ** 15
 
 
-def _decimal(value: Any) -> Decimal:
-    if type(value) is Decimal and value.is_finite():
-        return value  # the common case, first
-    if isinstance(value, (float, bool)):
-        raise TypeError("money is never a float: pass a Decimal, an int or a string")
-    if isinstance(value, str) and len(value) > 100:
-        raise ValueError(f"a text of {len(value)} characters is not an amount")
-    if isinstance(value, (int, str)):
-        try:
-            value = Decimal(value)
-        except ArithmeticError:
-            raise ValueError(f"{value!r} is not an amount") from None
-    if not isinstance(value, Decimal):
-        raise TypeError(f"{type(value).__name__} is not an amount")
-    if not value.is_finite():
-        raise ValueError(f"{value!r} is not a finite amount")
-    return value
-
-
 def _amount(value: Any) -> Decimal:
     """Money's amount: a finite Decimal within :data:`MAX_AMOUNT`, else ValidationError."""
     if type(value) is Decimal and value.is_finite() and -MAX_AMOUNT < value < MAX_AMOUNT:
         return value  # the common case, first
     try:
-        amount = _decimal(value)
+        amount = to_decimal(value)
     except (TypeError, ValueError) as exc:
         fail("amount", str(exc))
     if not -MAX_AMOUNT < amount < MAX_AMOUNT:
@@ -322,7 +290,7 @@ class Money:
         return Money(-self.amount, self.currency)
 
     def __mul__(self, factor: int | Decimal) -> Money:
-        return Money(self.amount * _decimal(factor), self.currency)
+        return Money(self.amount * to_decimal(factor), self.currency)
 
     def __lt__(self, other: Money) -> bool:
         self._same(other)
@@ -417,7 +385,7 @@ class Department:
     """A department: ``sales``, ``client``, ``tech_support``, ``management``…"""
 
     id: DepartmentId = attrs.field(validator=_id)
-    name: str = attrs.field(validator=_not_blank)
+    name: str = attrs.field(validator=not_blank)
     head_id: EmployeeId | None = attrs.field(default=None, validator=_optional_id)
 
 
@@ -428,10 +396,10 @@ class Employee:
     it)."""
 
     id: EmployeeId = attrs.field(validator=_id)
-    full_name: str = attrs.field(validator=_not_blank)
-    first_name: str = attrs.field(validator=_not_blank)
+    full_name: str = attrs.field(validator=not_blank)
+    first_name: str = attrs.field(validator=not_blank)
     department_id: DepartmentId = attrs.field(validator=_id)
-    roles: tuple[Role, ...] = attrs.field(default=(), validator=_tuple_of(Role))
+    roles: tuple[Role, ...] = attrs.field(default=(), validator=tuple_of(Role))
     phone: Phone | None = attrs.field(default=None, validator=instance(Phone, optional=True))
     email: str | None = attrs.field(default=None, validator=_optional_email)
     extension: str | None = attrs.field(default=None, validator=_optional_blankless)
@@ -465,9 +433,9 @@ def _name_words(text: str) -> tuple[str, ...]:
 class StaffDirectory:
     """Who works where, and who is away: a plain value handed to the rules."""
 
-    departments: tuple[Department, ...] = attrs.field(default=(), validator=_tuple_of(Department))
-    employees: tuple[Employee, ...] = attrs.field(default=(), validator=_tuple_of(Employee))
-    absences: tuple[Absence, ...] = attrs.field(default=(), validator=_tuple_of(Absence))
+    departments: tuple[Department, ...] = attrs.field(default=(), validator=tuple_of(Department))
+    employees: tuple[Employee, ...] = attrs.field(default=(), validator=tuple_of(Employee))
+    absences: tuple[Absence, ...] = attrs.field(default=(), validator=tuple_of(Absence))
 
     def employee(self, employee_id: EmployeeId) -> Employee | None:
         return next((e for e in self.employees if e.id == employee_id), None)
@@ -532,7 +500,7 @@ class ClientCategory(enum.Enum):
 class Contact:
     """A person at the client: name, what they do there, how to reach them."""
 
-    name: str = attrs.field(validator=_not_blank)
+    name: str = attrs.field(validator=not_blank)
     position: str | None = attrs.field(default=None, validator=_optional_text)
     phones: tuple[Phone, ...] = attrs.field(default=(), validator=_valid_phones)
     emails: tuple[str, ...] = attrs.field(default=(), validator=_emails)
@@ -573,21 +541,21 @@ class Client:
     """
 
     id: ClientId = attrs.field(validator=_id)
-    name: str = attrs.field(validator=_not_blank)
-    city: str = attrs.field(validator=_not_blank)
+    name: str = attrs.field(validator=not_blank)
+    city: str = attrs.field(validator=not_blank)
     phones: tuple[Phone, ...] = attrs.field(default=(), validator=_valid_phones)
     kind: ClientKind = attrs.field(default=ClientKind.ORGANISATION, validator=instance(ClientKind))
     category: ClientCategory = attrs.field(
         default=ClientCategory.CLIENT, validator=instance(ClientCategory)
     )
-    contacts: tuple[Contact, ...] = attrs.field(default=(), validator=_tuple_of(Contact))
+    contacts: tuple[Contact, ...] = attrs.field(default=(), validator=tuple_of(Contact))
     emails: tuple[str, ...] = attrs.field(default=(), validator=_emails)
     manager_id: EmployeeId | None = attrs.field(default=None, validator=_optional_id)
     contract_numbers: tuple[str, ...] = attrs.field(default=(), validator=_contract_numbers)
     inn: str | None = attrs.field(default=None, validator=_inn)
     birthday: date | None = attrs.field(default=None, validator=_optional_day)
     company_day: date | None = attrs.field(default=None, validator=_optional_day)
-    created_at: datetime | None = attrs.field(default=None, validator=_aware)
+    created_at: datetime | None = attrs.field(default=None, validator=aware)
     version: int = attrs.field(default=0, validator=_version)
 
     @property
@@ -693,7 +661,7 @@ class Reaction:
     employee_id: EmployeeId | None = attrs.field(default=None, validator=_optional_id)
     created_by: EmployeeId | None = attrs.field(default=None, validator=_optional_id)
     outcome: str | None = attrs.field(default=None, validator=_note)
-    done_at: datetime | None = attrs.field(default=None, validator=_aware)
+    done_at: datetime | None = attrs.field(default=None, validator=aware)
     version: int = attrs.field(default=0, validator=_version)
 
     def __attrs_post_init__(self) -> None:

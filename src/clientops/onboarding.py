@@ -34,9 +34,10 @@ from typing import Any, NewType
 
 import attrs
 
+from clientops._checks import aware, not_blank, tuple_of
 from clientops._text import template_validator
 from clientops.courier import Booking, Quote
-from clientops.model import AppealId, ClientId, EmployeeId, Money, _aware, _not_blank, _tuple_of
+from clientops.model import AppealId, ClientId, EmployeeId, Money
 
 __all__ = [
     "STEP_REQUIRES",
@@ -76,7 +77,7 @@ class DocumentCopy:
 
 
 def _copies(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    _tuple_of(DocumentCopy)(_, attribute, value)
+    tuple_of(DocumentCopy)(_, attribute, value)
 
 
 @attrs.frozen
@@ -84,8 +85,8 @@ class FolderContract:
     """A contract in the folder: its number, its kind (a folder may hold several contracts,
     one per kind of service sold) and the copies present."""
 
-    number: str = attrs.field(validator=_not_blank)
-    kind: str = attrs.field(default="Договор", validator=_not_blank)
+    number: str = attrs.field(validator=not_blank)
+    kind: str = attrs.field(default="Договор", validator=not_blank)
     copies: tuple[DocumentCopy, ...] = attrs.field(default=(), validator=_copies)
 
 
@@ -93,7 +94,7 @@ class FolderContract:
 class FolderInvoice:
     """The invoice for payment in the folder, with its copies and, when known, its amount."""
 
-    number: str = attrs.field(validator=_not_blank)
+    number: str = attrs.field(validator=not_blank)
     copies: tuple[DocumentCopy, ...] = attrs.field(default=(), validator=_copies)
     amount: Money | None = None
 
@@ -116,7 +117,7 @@ class TitlePage:
     city: str = attrs.field(default="", validator=_text)
     contact_person: str = attrs.field(default="", validator=_text)
     phone: str = attrs.field(default="", validator=_text)
-    products: tuple[str, ...] = attrs.field(default=(), validator=_tuple_of(str))
+    products: tuple[str, ...] = attrs.field(default=(), validator=tuple_of(str))
     address: str = attrs.field(default="", validator=_text)
 
 
@@ -129,11 +130,9 @@ class ClientFolder:
         default=None, validator=attrs.validators.optional(attrs.validators.instance_of(TitlePage))
     )
     contracts: tuple[FolderContract, ...] = attrs.field(
-        default=(), validator=_tuple_of(FolderContract)
+        default=(), validator=tuple_of(FolderContract)
     )
-    invoices: tuple[FolderInvoice, ...] = attrs.field(
-        default=(), validator=_tuple_of(FolderInvoice)
-    )
+    invoices: tuple[FolderInvoice, ...] = attrs.field(default=(), validator=tuple_of(FolderInvoice))
 
 
 class NonconformityKind(enum.Enum):
@@ -192,7 +191,7 @@ class ProductRule:
     an electronic key and a disc from tech support, with a software transfer act and/or an act
     of completed works. Names are matched regardless of case."""
 
-    name: str = attrs.field(validator=_not_blank)
+    name: str = attrs.field(validator=not_blank)
     has_book: bool = False
     box: bool = True
     electronic_key: bool = True
@@ -272,7 +271,7 @@ class StepRecord:
 
     step: OnboardingStep
     done_by: EmployeeId | None = None
-    done_at: datetime | None = attrs.field(default=None, validator=_aware)
+    done_at: datetime | None = attrs.field(default=None, validator=aware)
     not_applicable: bool = False
     note: str = ""
 
@@ -316,19 +315,19 @@ class Onboarding:
     stored changes (optimistic concurrency, as for cards).
     """
 
-    id: OnboardingId = attrs.field(validator=_not_blank)
-    client_id: ClientId = attrs.field(validator=_not_blank)
+    id: OnboardingId = attrs.field(validator=not_blank)
+    client_id: ClientId = attrs.field(validator=not_blank)
     #: the appeal the folder was received under; the onboarding's reactions belong to it
-    appeal_id: AppealId = attrs.field(validator=_not_blank)
-    manager_id: EmployeeId = attrs.field(validator=_not_blank)
+    appeal_id: AppealId = attrs.field(validator=not_blank)
+    manager_id: EmployeeId = attrs.field(validator=not_blank)
     folder: ClientFolder
-    started_at: datetime = attrs.field(validator=_aware)
-    steps: tuple[StepRecord, ...] = attrs.field(validator=_tuple_of(StepRecord))
+    started_at: datetime = attrs.field(validator=aware)
+    steps: tuple[StepRecord, ...] = attrs.field(validator=tuple_of(StepRecord))
     sales_manager_id: EmployeeId | None = None
     nonconformities: tuple[Nonconformity, ...] = attrs.field(
-        default=(), validator=_tuple_of(Nonconformity)
+        default=(), validator=tuple_of(Nonconformity)
     )
-    parcel: tuple[ParcelItem, ...] = attrs.field(default=(), validator=_tuple_of(ParcelItem))
+    parcel: tuple[ParcelItem, ...] = attrs.field(default=(), validator=tuple_of(ParcelItem))
     delivery: PlannedDelivery | None = None
     email: str | None = None
     version: int = 0
@@ -562,7 +561,7 @@ def _title_fields(_: Any, attribute: attrs.Attribute[Any], value: tuple[str, ...
 
 
 def _products(_: Any, attribute: attrs.Attribute[Any], value: tuple[ProductRule, ...]) -> None:
-    _tuple_of(ProductRule)(_, attribute, value)
+    tuple_of(ProductRule)(_, attribute, value)
     names = [p.name.casefold() for p in value]
     doubled = sorted({n for n in names if names.count(n) > 1})
     if doubled:
@@ -589,7 +588,7 @@ class OnboardingPolicy:
     #: who is told about nonconformities (the seed: the sales manager on the title page and
     #: the head of sales)
     nonconformity_recipients: tuple[Recipient, ...] = attrs.field(
-        default=(Recipient.SALES_MANAGER, Recipient.HEAD_OF_SALES), validator=_tuple_of(Recipient)
+        default=(Recipient.SALES_MANAGER, Recipient.HEAD_OF_SALES), validator=tuple_of(Recipient)
     )
     #: how soon the recipients should act on a nonconformity
     nonconformity_delay: timedelta = attrs.field(
@@ -610,7 +609,7 @@ class OnboardingPolicy:
     #: the courier (a name registered through ``clientops_register_courier``)
     courier: str = "offline"
     #: where parcels leave from
-    shipper_city: str = attrs.field(default="Москва", validator=_not_blank)
+    shipper_city: str = attrs.field(default="Москва", validator=not_blank)
     shipper_address: str = ""
     #: the pickup is asked for this many days after the folder's day (0: the same day)
     pickup_after_days: int = attrs.field(default=1, validator=attrs.validators.ge(0))

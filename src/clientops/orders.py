@@ -48,10 +48,11 @@ from typing import Any, ClassVar, NewType, assert_never
 
 import attrs
 
+from clientops._checks import aware, to_decimal, tuple_of
 from clientops._text import template_validator
 from clientops.decisions import Decision, Violation
 from clientops.errors import FieldError, TransitionError, ValidationError
-from clientops.model import ClientId, EmployeeId, Money, Role, _aware, _decimal, _tuple_of
+from clientops.model import ClientId, EmployeeId, Money, Role
 
 __all__ = [
     "OPEN",
@@ -328,7 +329,7 @@ class ProductionStage:
 
     name: str = attrs.field(validator=_required)
     deadline: date = attrs.field(validator=attrs.validators.instance_of(date))
-    done_at: datetime | None = attrs.field(default=None, validator=_aware)
+    done_at: datetime | None = attrs.field(default=None, validator=aware)
     run: int = 0
 
     @property
@@ -343,7 +344,7 @@ class ControlSample:
 
     description: str = attrs.field(validator=_required)
     location: str = attrs.field(validator=_required)
-    recorded_at: datetime = attrs.field(validator=_aware)
+    recorded_at: datetime = attrs.field(validator=aware)
     run: int = 0
 
 
@@ -353,7 +354,7 @@ class QualityCheck:
 
     run: int
     outcome: QualityOutcome
-    checked_at: datetime = attrs.field(validator=_aware)
+    checked_at: datetime = attrs.field(validator=aware)
     note: str = ""
 
 
@@ -363,7 +364,7 @@ class OrderEvent:
     by whom. Every successful :func:`advance` appends one."""
 
     stage: OrderStage
-    at: datetime = attrs.field(validator=_aware)
+    at: datetime = attrs.field(validator=aware)
     by: EmployeeId = attrs.field(validator=_required)
     action: str = attrs.field(validator=_required)
     note: str = ""
@@ -376,7 +377,7 @@ class SpecialConditions:
     ``keep_previous_price``, never more than the ``previous_price`` while the supplier's cost
     has not grown above ``previous_cost``."""
 
-    discount: Decimal = attrs.field(converter=_decimal)
+    discount: Decimal = attrs.field(converter=to_decimal)
     keep_previous_price: bool = False
     previous_price: Money | None = None
     previous_cost: Money | None = None
@@ -450,13 +451,13 @@ class OrderPolicy:
     """
 
     #: The price is the supplier's cost plus this share of it.
-    default_margin: Decimal = attrs.field(default=Decimal("0.30"), converter=_decimal)
+    default_margin: Decimal = attrs.field(default=Decimal("0.30"), converter=to_decimal)
     #: A price whose margin is below this (a price below cost included) needs the director.
-    minimum_margin: Decimal = attrs.field(default=Decimal("0.15"), converter=_decimal)
+    minimum_margin: Decimal = attrs.field(default=Decimal("0.15"), converter=to_decimal)
     #: Whether a price below the minimum margin needs the director's approval recorded.
     director_approves_below_minimum: bool = True
     #: Repeat orders (БП 5.1): this share off the computed price.
-    repeat_discount: Decimal = attrs.field(default=Decimal("0.05"), converter=_decimal)
+    repeat_discount: Decimal = attrs.field(default=Decimal("0.05"), converter=to_decimal)
     #: Repeat orders: never more than the previous price while the cost has not grown.
     keep_previous_price: bool = True
     #: A deadline is overdue only when it is more than this many days past.
@@ -562,7 +563,7 @@ class Order:
         validator=attrs.validators.instance_of(OrderSpecification)
     )
     stage: OrderStage = attrs.field(validator=attrs.validators.instance_of(OrderStage))
-    history: tuple[OrderEvent, ...] = attrs.field(validator=_tuple_of(OrderEvent))
+    history: tuple[OrderEvent, ...] = attrs.field(validator=tuple_of(OrderEvent))
     #: The supplier the request went to, or whose quote is used.
     supplier: str | None = None
     quote: SupplierQuote | None = None
@@ -572,13 +573,13 @@ class Order:
     #: The number of the prepayment invoice («счёт на предоплату»), once issued.
     prepayment_invoice: str | None = None
     production_stages: tuple[ProductionStage, ...] = attrs.field(
-        default=(), validator=_tuple_of(ProductionStage)
+        default=(), validator=tuple_of(ProductionStage)
     )
     control_samples: tuple[ControlSample, ...] = attrs.field(
-        default=(), validator=_tuple_of(ControlSample)
+        default=(), validator=tuple_of(ControlSample)
     )
     quality_checks: tuple[QualityCheck, ...] = attrs.field(
-        default=(), validator=_tuple_of(QualityCheck)
+        default=(), validator=tuple_of(QualityCheck)
     )
     replacements: int = 0
     #: The order this one repeats (БП 5.x), and the special conditions granted for it.

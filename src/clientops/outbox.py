@@ -38,9 +38,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from clientops._checks import text_problem
+from clientops._checks import aware, not_blank, text_problem
 from clientops.errors import FieldError, ValidationError
-from clientops.model import _aware, _not_blank, new_id
+from clientops.model import new_id
 
 if TYPE_CHECKING:
     from clientops.policy import Policy
@@ -73,15 +73,15 @@ class OutboxMessage:
     message is next due.
     """
 
-    id: str = attrs.field(validator=_not_blank)
-    topic: str = attrs.field(validator=_not_blank)
-    key: str = attrs.field(validator=_not_blank)
+    id: str = attrs.field(validator=not_blank)
+    topic: str = attrs.field(validator=not_blank)
+    key: str = attrs.field(validator=not_blank)
     payload: str = attrs.field(validator=_json)
-    created_at: datetime = attrs.field(validator=_aware)
-    next_attempt_at: datetime = attrs.field(validator=_aware)
+    created_at: datetime = attrs.field(validator=aware)
+    next_attempt_at: datetime = attrs.field(validator=aware)
     attempts: int = 0
     status: OutboxStatus = OutboxStatus.PENDING
-    delivered_at: datetime | None = attrs.field(default=None, validator=_aware)
+    delivered_at: datetime | None = attrs.field(default=None, validator=aware)
     last_error: str | None = None
 
     @classmethod

@@ -28,7 +28,7 @@ from clientops.claims import ClaimPolicy
 from clientops.model import ClientCategory, DepartmentId
 from clientops.onboarding import OnboardingPolicy
 from clientops.orders import OrderPolicy
-from clientops.rules.satisfaction import SatisfactionPolicy
+from clientops.satisfaction import SatisfactionPolicy
 from clientops.service_visits import VisitPolicy
 from clientops.telephony import TelephonyPolicy
 from clientops.workdays import WorkCalendar, russian_calendar

@@ -52,7 +52,7 @@ from clientops.model import (
 from clientops.onboarding import Onboarding, OnboardingId
 from clientops.orders import Order, OrderId, OrderStage
 from clientops.outbox import OutboxMessage, OutboxStatus
-from clientops.rules.satisfaction import AssignedClient, SatisfactionDueBounds
+from clientops.satisfaction import AssignedClient, SatisfactionDueBounds
 from clientops.service_visits import (
     ServiceContract,
     ServiceContractId,

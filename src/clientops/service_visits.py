@@ -43,6 +43,7 @@ from typing import Any, Generic, NewType, TypeVar
 
 import attrs
 
+from clientops._checks import aware_errors, date_errors, raise_errors, string_errors
 from clientops._text import template_validator
 from clientops.calendar import Frequency, Recurrence
 from clientops.errors import FieldError, ValidationError
@@ -68,6 +69,7 @@ __all__ = [
     "TrainingId",
     "TrainingStatus",
     "Visit",
+    "VisitAct",
     "VisitEvent",
     "VisitId",
     "VisitKind",
@@ -84,32 +86,6 @@ TrainingId = NewType("TrainingId", str)
 # --------------------------------------------------------------------------- checks
 
 
-def _text_errors(path: str, value: object, *, required: bool = True) -> list[FieldError]:
-    if not isinstance(value, str):
-        return [FieldError(path, f"must be a string, got {type(value).__name__}")]
-    if required and not value.strip():
-        return [FieldError(path, "required")]
-    return []
-
-
-def _aware_errors(path: str, value: object, *, optional: bool = False) -> list[FieldError]:
-    if value is None and optional:
-        return []
-    if not isinstance(value, datetime):
-        return [FieldError(path, f"must be a datetime, got {value!r}")]
-    if value.tzinfo is None or value.utcoffset() is None:
-        return [FieldError(path, f"must be timezone-aware, got {value!r}")]
-    return []
-
-
-def _date_errors(path: str, value: object, *, optional: bool = False) -> list[FieldError]:
-    if value is None and optional:
-        return []
-    if isinstance(value, datetime) or not isinstance(value, date):
-        return [FieldError(path, f"must be a date, got {value!r}")]
-    return []
-
-
 def _count_errors(path: str, value: object, *, minimum: int) -> list[FieldError]:
     if type(value) is not int or value < minimum:
         return [FieldError(path, f"must be an int >= {minimum}, got {value!r}")]
@@ -124,11 +100,6 @@ def _tuple_errors(path: str, value: object, kind: type) -> list[FieldError]:
         for i, item in enumerate(value)
         if not isinstance(item, kind)
     ]
-
-
-def _raise(errors: list[FieldError], subject: str) -> None:
-    if errors:
-        raise ValidationError(errors, subject=subject)
 
 
 def _last_day(year: int, month: int) -> int:
@@ -188,7 +159,7 @@ class MaintenanceRecurrence:
                     "every month",
                 )
             )
-        _raise(errors, "maintenance recurrence")
+        raise_errors(errors, "maintenance recurrence")
 
     @classmethod
     def every_weeks(cls, weeks: int = 1) -> MaintenanceRecurrence:
@@ -297,10 +268,10 @@ class ServiceContract:
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
-        errors = _text_errors("id", self.id) + _text_errors("client_id", self.client_id)
-        errors += _text_errors("number", self.number)
-        dates = _date_errors("starts_on", self.starts_on)
-        dates += _date_errors("ends_on", self.ends_on, optional=True)
+        errors = string_errors("id", self.id) + string_errors("client_id", self.client_id)
+        errors += string_errors("number", self.number)
+        dates = date_errors("starts_on", self.starts_on)
+        dates += date_errors("ends_on", self.ends_on, optional=True)
         errors += dates
         if not dates and self.ends_on is not None and self.ends_on < self.starts_on:
             errors.append(
@@ -311,9 +282,9 @@ class ServiceContract:
             errors.append(FieldError("maintenance", "must be a MaintenanceRecurrence or None"))
         if self.visit_time is not None and not isinstance(self.visit_time, time):
             errors.append(FieldError("visit_time", "must be a time of day or None"))
-        errors += _text_errors("address", self.address, required=False)
+        errors += string_errors("address", self.address, required=False)
         errors += _count_errors("version", self.version, minimum=0)
-        _raise(errors, "service contract")
+        raise_errors(errors, "service contract")
 
     @property
     def first_maintenance(self) -> date | None:
@@ -416,14 +387,14 @@ class Part:
     supplier: str = ""
 
     def __attrs_post_init__(self) -> None:
-        errors = _text_errors("name", self.name)
+        errors = string_errors("name", self.name)
         errors += _count_errors("quantity", self.quantity, minimum=1)
         if not isinstance(self.unit_price, Money):
             errors.append(FieldError("unit_price", f"must be Money, got {self.unit_price!r}"))
         elif self.unit_price.amount < 0:
             errors.append(FieldError("unit_price", f"must not be negative, got {self.unit_price}"))
-        errors += _text_errors("supplier", self.supplier, required=False)
-        _raise(errors, "part")
+        errors += string_errors("supplier", self.supplier, required=False)
+        raise_errors(errors, "part")
 
     @property
     def total(self) -> Money:
@@ -471,20 +442,20 @@ class Visit:
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
-        errors = _text_errors("id", self.id) + _text_errors("contract_id", self.contract_id)
-        errors += _text_errors("client_id", self.client_id)
+        errors = string_errors("id", self.id) + string_errors("contract_id", self.contract_id)
+        errors += string_errors("client_id", self.client_id)
         if not isinstance(self.kind, VisitKind):
             errors.append(FieldError("kind", f"{self.kind!r} is not a VisitKind"))
         if not isinstance(self.status, VisitStatus):
             errors.append(FieldError("status", f"{self.status!r} is not a VisitStatus"))
-        errors += _aware_errors("requested_at", self.requested_at)
+        errors += aware_errors("requested_at", self.requested_at)
         errors += _tuple_errors("history", self.history, VisitEvent)
         if not errors and not self.history:
             errors.append(FieldError("history", "must hold at least the first event"))
         elif not errors and self.history[-1].status is not self.status:
             errors.append(FieldError("status", "is not the status of the last event"))
-        errors += _date_errors("planned_on", self.planned_on, optional=True)
-        errors += _date_errors("occurrence", self.occurrence, optional=True)
+        errors += date_errors("planned_on", self.planned_on, optional=True)
+        errors += date_errors("occurrence", self.occurrence, optional=True)
         if self.kind is VisitKind.SCHEDULED and self.occurrence is None:
             errors.append(FieldError("occurrence", "a scheduled visit needs its day by the rule"))
         if self.kind is VisitKind.EMERGENCY and self.occurrence is not None:
@@ -494,10 +465,10 @@ class Visit:
                 errors.append(FieldError("planned_on", f"required when {self.status.value}"))
             if self.engineer_id is None:
                 errors.append(FieldError("engineer_id", f"required when {self.status.value}"))
-        errors += _text_errors("problem", self.problem, required=False)
+        errors += string_errors("problem", self.problem, required=False)
         errors += _tuple_errors("works", self.works, str)
         errors += _tuple_errors("parts", self.parts, Part)
-        errors += _aware_errors("done_at", self.done_at, optional=True)
+        errors += aware_errors("done_at", self.done_at, optional=True)
         if self.status is VisitStatus.DONE:
             if self.done_at is None:
                 errors.append(FieldError("done_at", "required when done"))
@@ -506,7 +477,7 @@ class Visit:
         elif self.done_at is not None:
             errors.append(FieldError("done_at", "only a done visit has it"))
         errors += _count_errors("version", self.version, minimum=0)
-        _raise(errors, f"visit {self.id}")
+        raise_errors(errors, f"visit {self.id}")
 
     @property
     def done(self) -> bool:
@@ -550,10 +521,10 @@ class InstalledEquipment:
     quantity: int = 1
 
     def __attrs_post_init__(self) -> None:
-        errors = _text_errors("name", self.name) + _count_errors(
+        errors = string_errors("name", self.name) + _count_errors(
             "quantity", self.quantity, minimum=1
         )
-        _raise(errors, "installed equipment")
+        raise_errors(errors, "installed equipment")
 
 
 @attrs.frozen
@@ -582,10 +553,10 @@ class TechFacts:
             errors += _tuple_errors("equipment", self.equipment, InstalledEquipment)
         if self.integration is not None and not isinstance(self.integration, bool):
             errors.append(FieldError("integration", "must be True, False or None"))
-        errors += _text_errors("integration_note", self.integration_note, required=False)
+        errors += string_errors("integration_note", self.integration_note, required=False)
         if self.passage_points is not None:
             errors += _count_errors("passage_points", self.passage_points, minimum=0)
-        _raise(errors, "tech support facts")
+        raise_errors(errors, "tech support facts")
 
     def missing(self) -> tuple[str, ...]:
         """The facts not found out yet, by field name."""
@@ -686,10 +657,10 @@ class Feedback:
     rating: int | None = None
 
     def __attrs_post_init__(self) -> None:
-        errors = _text_errors("text", self.text) + _aware_errors("collected_at", self.collected_at)
+        errors = string_errors("text", self.text) + aware_errors("collected_at", self.collected_at)
         if self.rating is not None and (type(self.rating) is not int or not 1 <= self.rating <= 5):
             errors.append(FieldError("rating", f"must be 1..5 or None, got {self.rating!r}"))
-        _raise(errors, "feedback")
+        raise_errors(errors, "feedback")
 
 
 @attrs.frozen
@@ -729,9 +700,9 @@ class Training:
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
-        errors = _text_errors("id", self.id) + _text_errors("client_id", self.client_id)
-        errors += _text_errors("manager_id", self.manager_id)
-        errors += _text_errors("topic", self.topic)
+        errors = string_errors("id", self.id) + string_errors("client_id", self.client_id)
+        errors += string_errors("manager_id", self.manager_id)
+        errors += string_errors("topic", self.topic)
         if not isinstance(self.status, TrainingStatus):
             errors.append(FieldError("status", f"{self.status!r} is not a TrainingStatus"))
         errors += _tuple_errors("history", self.history, TrainingEvent)
@@ -739,7 +710,7 @@ class Training:
             errors.append(FieldError("history", "must hold at least the first event"))
         elif not errors and self.history[-1].status is not self.status:
             errors.append(FieldError("status", "is not the status of the last event"))
-        errors += _aware_errors("starts_at", self.starts_at, optional=True)
+        errors += aware_errors("starts_at", self.starts_at, optional=True)
         if self.status not in (TrainingStatus.TO_AGREE, TrainingStatus.CANCELLED) and (
             self.starts_at is None
         ):
@@ -749,16 +720,16 @@ class Training:
         ):
             errors.append(FieldError("duration", "must be a positive timedelta or None"))
         errors += _tuple_errors("reschedules", self.reschedules, Reschedule)
-        errors += _aware_errors("held_at", self.held_at, optional=True)
+        errors += aware_errors("held_at", self.held_at, optional=True)
         if self.feedback is not None and not isinstance(self.feedback, Feedback):
             errors.append(FieldError("feedback", "must be a Feedback or None"))
         if self.recording_url is not None:
-            errors += _text_errors("recording_url", self.recording_url)
-        errors += _aware_errors("recording_sent_at", self.recording_sent_at, optional=True)
+            errors += string_errors("recording_url", self.recording_url)
+        errors += aware_errors("recording_sent_at", self.recording_sent_at, optional=True)
         if not isinstance(self.facts, TechFacts):
             errors.append(FieldError("facts", "must be TechFacts"))
         errors += _count_errors("version", self.version, minimum=0)
-        _raise(errors, f"training {self.id}")
+        raise_errors(errors, f"training {self.id}")
 
     def did(self, action: str) -> bool:
         """Whether ``action`` is in the history."""
@@ -849,8 +820,8 @@ def _delay(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
 
 
 def _department(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    errors = _text_errors(attribute.name, value)
-    _raise(errors, "visit policy")
+    errors = string_errors(attribute.name, value)
+    raise_errors(errors, "visit policy")
 
 
 @attrs.frozen
@@ -892,3 +863,43 @@ class VisitPolicy:
     texts: VisitTexts = attrs.field(
         default=VisitTexts(), validator=attrs.validators.instance_of(VisitTexts)
     )
+
+
+# --------------------------------------------------------------------------- the visit act
+
+
+@attrs.frozen
+class VisitAct:
+    """What a visit act («акт выезда») says: its number and day, the client and contract,
+    the kind of visit, the engineer, the work done line by line and the parts bought under
+    the contract. A plain value: a document renderer makes the .docx of it."""
+
+    number: str
+    day: date
+    client_id: ClientId
+    client_name: str
+    contract_number: str
+    kind: VisitKind
+    engineer: str
+    works: tuple[str, ...]
+    parts: tuple[Part, ...] = ()
+    address: str = ""
+    problem: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        errors = string_errors("number", self.number) + date_errors("day", self.day)
+        for name in ("client_id", "client_name", "contract_number", "engineer"):
+            errors += string_errors(name, getattr(self, name))
+        if not isinstance(self.works, tuple) or not self.works:
+            errors.append(FieldError("works", "at least one line of work"))
+        raise_errors(errors, "visit act")
+
+    @property
+    def parts_total(self) -> Money | None:
+        """What the parts cost together, ``None`` without parts."""
+        if not self.parts:
+            return None
+        total = self.parts[0].total
+        for part in self.parts[1:]:
+            total += part.total
+        return total

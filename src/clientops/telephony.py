@@ -55,6 +55,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
+from clientops._checks import aware, not_blank
 from clientops._text import template_validator
 from clientops.errors import BackendError, FieldError, InvalidPhoneError, ValidationError
 from clientops.model import (
@@ -70,8 +71,6 @@ from clientops.model import (
     Reaction,
     ReactionId,
     ReactionKind,
-    _aware,
-    _not_blank,
     new_id,
 )
 
@@ -246,11 +245,11 @@ class CallStarted:
     ``extension``/``employee_id`` the one who dials an outgoing call.
     """
 
-    call_id: str = attrs.field(validator=_not_blank)
+    call_id: str = attrs.field(validator=not_blank)
     direction: CallDirection = attrs.field(validator=attrs.validators.instance_of(CallDirection))
     from_number: CallNumber = attrs.field(validator=_number)
     to_number: CallNumber = attrs.field(validator=_number)
-    at: datetime = attrs.field(validator=_aware)
+    at: datetime = attrs.field(validator=aware)
     line: str | None = attrs.field(default=None, converter=_optional_text)
     extension: str | None = attrs.field(default=None, converter=_optional_text)
     employee_id: EmployeeId | None = None
@@ -260,8 +259,8 @@ class CallStarted:
 class CallRinging:
     """An incoming call rings an extension (possibly one of several in turn)."""
 
-    call_id: str = attrs.field(validator=_not_blank)
-    at: datetime = attrs.field(validator=_aware)
+    call_id: str = attrs.field(validator=not_blank)
+    at: datetime = attrs.field(validator=aware)
     extension: str | None = attrs.field(default=None, converter=_optional_text)
     employee_id: EmployeeId | None = None
 
@@ -270,8 +269,8 @@ class CallRinging:
 class CallAnswered:
     """Someone picked up: the extension (and the employee behind it) that answered."""
 
-    call_id: str = attrs.field(validator=_not_blank)
-    at: datetime = attrs.field(validator=_aware)
+    call_id: str = attrs.field(validator=not_blank)
+    at: datetime = attrs.field(validator=aware)
     extension: str | None = attrs.field(default=None, converter=_optional_text)
     employee_id: EmployeeId | None = None
 
@@ -280,8 +279,8 @@ class CallAnswered:
 class CallTransferred:
     """The call was put through to another extension or employee."""
 
-    call_id: str = attrs.field(validator=_not_blank)
-    at: datetime = attrs.field(validator=_aware)
+    call_id: str = attrs.field(validator=not_blank)
+    at: datetime = attrs.field(validator=aware)
     to_extension: str | None = attrs.field(default=None, converter=_optional_text)
     to_employee_id: EmployeeId | None = None
     from_extension: str | None = attrs.field(default=None, converter=_optional_text)
@@ -303,8 +302,8 @@ class CallEnded:
     the one whose phone rang).
     """
 
-    call_id: str = attrs.field(validator=_not_blank)
-    at: datetime = attrs.field(validator=_aware)
+    call_id: str = attrs.field(validator=not_blank)
+    at: datetime = attrs.field(validator=aware)
     status: CallStatus = attrs.field(validator=attrs.validators.instance_of(CallStatus))
     duration_seconds: int = attrs.field(validator=_seconds)
     talk_seconds: int | None = attrs.field(default=None, validator=_seconds)
@@ -315,15 +314,15 @@ class CallEnded:
     from_number: CallNumber | None = attrs.field(default=None, validator=_optional_number)
     to_number: CallNumber | None = attrs.field(default=None, validator=_optional_number)
     line: str | None = attrs.field(default=None, converter=_optional_text)
-    started_at: datetime | None = attrs.field(default=None, validator=_aware)
+    started_at: datetime | None = attrs.field(default=None, validator=aware)
 
 
 @attrs.frozen(kw_only=True)
 class CallRecorded:
     """The recording of a call is ready; ``recording`` is the PBX's reference to fetch it."""
 
-    call_id: str = attrs.field(validator=_not_blank)
-    recording: str = attrs.field(validator=_not_blank)
+    call_id: str = attrs.field(validator=not_blank)
+    recording: str = attrs.field(validator=not_blank)
 
 
 CallEvent = CallStarted | CallRinging | CallAnswered | CallTransferred | CallEnded | CallRecorded
@@ -365,16 +364,16 @@ class CallLogEntry:
     duration of an answered call; 0 for a call nobody answered.
     """
 
-    call_id: str = attrs.field(validator=_not_blank)
+    call_id: str = attrs.field(validator=not_blank)
     direction: CallDirection | None = None
     caller: CallNumber | None = attrs.field(default=None, validator=_optional_number)
     callee: CallNumber | None = attrs.field(default=None, validator=_optional_number)
     line: str | None = None
     extension: str | None = None
     employee_id: EmployeeId | None = None
-    started_at: datetime | None = attrs.field(default=None, validator=_aware)
-    answered_at: datetime | None = attrs.field(default=None, validator=_aware)
-    ended_at: datetime | None = attrs.field(default=None, validator=_aware)
+    started_at: datetime | None = attrs.field(default=None, validator=aware)
+    answered_at: datetime | None = attrs.field(default=None, validator=aware)
+    ended_at: datetime | None = attrs.field(default=None, validator=aware)
     duration_seconds: int | None = attrs.field(default=None, validator=_seconds)
     talk_seconds: int | None = attrs.field(default=None, validator=_seconds)
     outcome: CallStatus | None = None
@@ -579,7 +578,7 @@ class TelephonyPolicy:
         validator=template_validator("number"),
     )
     #: The topic of the appeal opened for a missed call when there is none.
-    missed_call_topic: str = attrs.field(default="Пропущенный звонок", validator=_not_blank)
+    missed_call_topic: str = attrs.field(default="Пропущенный звонок", validator=not_blank)
     #: A missed call from a number no card holds: make a card for it (so that the call-back
     #: has somewhere to live), or only keep the call in the log.
     callback_unknown_callers: bool = True
@@ -588,7 +587,7 @@ class TelephonyPolicy:
     unknown_caller_name: str = attrs.field(
         default="Неизвестный абонент {number}", validator=template_validator("number")
     )
-    unknown_caller_city: str = attrs.field(default="не указан", validator=_not_blank)
+    unknown_caller_city: str = attrs.field(default="не указан", validator=not_blank)
     #: How often :meth:`ops.calls.record_event` tries again when another worker
     #: changed the same call meanwhile (events of one call handled at once).
     conflict_retries: int = attrs.field(default=5, validator=_seconds)
@@ -806,7 +805,7 @@ class OriginateRequest:
     """
 
     key: str = attrs.field(validator=_key)
-    extension: str = attrs.field(validator=_not_blank)
+    extension: str = attrs.field(validator=not_blank)
     to: Phone = attrs.field(validator=attrs.validators.instance_of(Phone))
     employee_id: EmployeeId | None = None
     line: str | None = attrs.field(default=None, converter=_optional_text)

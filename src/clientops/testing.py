@@ -160,7 +160,6 @@ from clientops.orders import (
 from clientops.outbox import OutboxMessage, OutboxStatus, after_failure, after_success
 from clientops.policy import Policy
 from clientops.ports import Storage, UnitOfWork
-from clientops.rules.satisfaction import AssignedClient, SatisfactionDueBounds
 from clientops.rules.service_visits import (
     complete_visit,
     new_training,
@@ -168,6 +167,7 @@ from clientops.rules.service_visits import (
     request_emergency_visit,
     schedule_training,
 )
+from clientops.satisfaction import AssignedClient, SatisfactionDueBounds
 from clientops.service_visits import (
     MaintenanceRecurrence,
     ServiceContract,

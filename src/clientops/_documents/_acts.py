@@ -14,12 +14,22 @@ from typing import Any
 
 import attrs
 
-from clientops._documents._template import FORBIDDEN, Fields, Values
+from clientops._documents._template import Fields, Values
 from clientops._documents._words import (
     amount_in_words,
     format_date,
     format_money,
     format_quantity,
+)
+from clientops._fields import (
+    CENT,
+    check_date,
+    check_positive,
+    check_price,
+    check_required,
+    check_text,
+    field_fail,
+    to_quantity,
 )
 from clientops.errors import FieldError, ValidationError
 from clientops.model import Money
@@ -38,7 +48,6 @@ __all__ = [
     "software_transfer_values",
 ]
 
-_CENT = Decimal("0.01")
 #: The line a signatory signs on.
 SIGNATURE_LINE = "______________"
 
@@ -56,54 +65,12 @@ SOFTWARE_TRANSFER_CLOSING = (
 # ------------------------------------------------------------------------------ validators
 
 
-def _fail(instance: Any, attribute: attrs.Attribute[Any], message: str) -> ValidationError:
-    return ValidationError([FieldError(attribute.name, message)], subject=type(instance).__name__)
-
-
-def _text(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str):
-        raise _fail(instance, attribute, f"must be a string, not {type(value).__name__}")
-    bad = FORBIDDEN.search(value)
-    if bad is not None:
-        code = f"U+{ord(bad.group()):04X}"
-        raise _fail(instance, attribute, f"character {code} cannot be put in a document")
-
-
-def _required(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    _text(instance, attribute, value)
-    assert isinstance(value, str)
-    if not value.strip():
-        raise _fail(instance, attribute, "required")
-
-
-def _quantity(value: object) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
-        raise TypeError(f"a quantity is an int, a Decimal or a string, not {value!r}")
-    try:
-        return Decimal(value)
-    except ArithmeticError:
-        problem = FieldError("quantity", f"{value!r} is not a number")
-        raise ValidationError([problem], subject="quantity") from None
-
-
-def _positive(instance: Any, attribute: attrs.Attribute[Any], value: Decimal) -> None:
-    if not value.is_finite() or value <= 0:
-        raise _fail(instance, attribute, f"must be positive, got {value}")
-
-
-def _price(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, Money):
-        raise _fail(instance, attribute, f"must be Money, not {type(value).__name__}")
-    if value.amount < 0:
-        raise _fail(instance, attribute, f"must not be negative, got {value.amount}")
-
-
-def _items(kind: type) -> Any:
+def check_items(kind: type) -> Any:
     def check(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, tuple):
-            raise _fail(instance, attribute, "must be a tuple")
+            raise field_fail(instance, attribute, "must be a tuple")
         if not value:
-            raise _fail(instance, attribute, "at least one item is required")
+            raise field_fail(instance, attribute, "at least one item is required")
         for i, item in enumerate(value):
             if not isinstance(item, kind):
                 raise ValidationError(
@@ -116,12 +83,7 @@ def _items(kind: type) -> Any:
 
 def _party(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, Party):
-        raise _fail(instance, attribute, "must be a Party")
-
-
-def _date(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, dt.date):
-        raise _fail(instance, attribute, "must be a datetime.date")
+        raise field_fail(instance, attribute, "must be a Party")
 
 
 # ------------------------------------------------------------------------------ contexts
@@ -132,34 +94,36 @@ class Party:
     """A side of an act: the organisation, its details (ИНН, КПП, address…, one line) and who
     signs for it."""
 
-    name: str = attrs.field(validator=_required)
-    details: str = attrs.field(default="", validator=_text)
-    signer_position: str = attrs.field(default="", validator=_text)
-    signer_name: str = attrs.field(default="", validator=_text)
+    name: str = attrs.field(validator=check_required)
+    details: str = attrs.field(default="", validator=check_text)
+    signer_position: str = attrs.field(default="", validator=check_text)
+    signer_name: str = attrs.field(default="", validator=check_text)
 
 
 @attrs.frozen
 class ActItem:
     """One line of an act of completed works; ``price`` is per ``unit``, VAT included."""
 
-    name: str = attrs.field(validator=_required)
-    unit: str = attrs.field(validator=_required)
-    quantity: Decimal = attrs.field(converter=_quantity, validator=_positive)
-    price: Money = attrs.field(validator=_price)
+    name: str = attrs.field(validator=check_required)
+    unit: str = attrs.field(validator=check_required)
+    quantity: Decimal = attrs.field(converter=to_quantity, validator=check_positive)
+    price: Money = attrs.field(validator=check_price)
 
     @property
     def amount(self) -> Money:
         """``price × quantity``, rounded half-up to kopecks."""
         return Money(
-            (self.price.amount * self.quantity).quantize(_CENT, ROUND_HALF_UP), self.price.currency
+            (self.price.amount * self.quantity).quantize(CENT, ROUND_HALF_UP), self.price.currency
         )
 
 
-def _vat_rate(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+def check_vat_rate(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None:
         return
     if not isinstance(value, Decimal) or not value.is_finite() or not 0 <= value < 100:
-        raise _fail(instance, attribute, f"must be a Decimal percentage in [0, 100), got {value!r}")
+        raise field_fail(
+            instance, attribute, f"must be a Decimal percentage in [0, 100), got {value!r}"
+        )
 
 
 @attrs.frozen
@@ -170,15 +134,15 @@ class CompletedWorksAct:
     says «Без налога (НДС)»). The total, the VAT and the amount in words are computed.
     """
 
-    number: str = attrs.field(validator=_required)
-    date: dt.date = attrs.field(validator=_date)
-    city: str = attrs.field(validator=_required)
+    number: str = attrs.field(validator=check_required)
+    date: dt.date = attrs.field(validator=check_date)
+    city: str = attrs.field(validator=check_required)
     executor: Party = attrs.field(validator=_party)
     customer: Party = attrs.field(validator=_party)
-    contract: str = attrs.field(validator=_required)
-    items: tuple[ActItem, ...] = attrs.field(validator=_items(ActItem))
-    vat_rate: Decimal | None = attrs.field(default=Decimal(20), validator=_vat_rate)
-    closing: str = attrs.field(default=COMPLETED_WORKS_CLOSING, validator=_text)
+    contract: str = attrs.field(validator=check_required)
+    items: tuple[ActItem, ...] = attrs.field(validator=check_items(ActItem))
+    vat_rate: Decimal | None = attrs.field(default=Decimal(20), validator=check_vat_rate)
+    closing: str = attrs.field(default=COMPLETED_WORKS_CLOSING, validator=check_text)
 
     def __attrs_post_init__(self) -> None:
         currencies = {item.price.currency for item in self.items}
@@ -196,13 +160,13 @@ class CompletedWorksAct:
     @property
     def vat(self) -> Money | None:
         """The VAT included in the total, rounded half-up; ``None`` without VAT."""
-        return _included_vat(self.total, self.vat_rate)
+        return included_vat(self.total, self.vat_rate)
 
 
-def _included_vat(total: Money, rate: Decimal | None) -> Money | None:
+def included_vat(total: Money, rate: Decimal | None) -> Money | None:
     if rate is None:
         return None
-    return Money((total.amount * rate / (100 + rate)).quantize(_CENT, ROUND_HALF_UP))
+    return Money((total.amount * rate / (100 + rate)).quantize(CENT, ROUND_HALF_UP))
 
 
 @attrs.frozen
@@ -210,11 +174,13 @@ class SoftwareItem:
     """One line of a software transfer act: the program, its version, the licence (number or
     key), the medium it comes on (USB key, disc, download) and how many."""
 
-    name: str = attrs.field(validator=_required)
-    version: str = attrs.field(default="", validator=_text)
-    licence: str = attrs.field(default="", validator=_text)
-    medium: str = attrs.field(default="", validator=_text)
-    quantity: Decimal = attrs.field(default=Decimal(1), converter=_quantity, validator=_positive)
+    name: str = attrs.field(validator=check_required)
+    version: str = attrs.field(default="", validator=check_text)
+    licence: str = attrs.field(default="", validator=check_text)
+    medium: str = attrs.field(default="", validator=check_text)
+    quantity: Decimal = attrs.field(
+        default=Decimal(1), converter=to_quantity, validator=check_positive
+    )
 
 
 @attrs.frozen
@@ -222,14 +188,14 @@ class SoftwareTransferAct:
     """A software transfer act (акт приёма-передачи программного обеспечения): the
     ``transferor`` hands the listed software over to the ``recipient``."""
 
-    number: str = attrs.field(validator=_required)
-    date: dt.date = attrs.field(validator=_date)
-    city: str = attrs.field(validator=_required)
+    number: str = attrs.field(validator=check_required)
+    date: dt.date = attrs.field(validator=check_date)
+    city: str = attrs.field(validator=check_required)
     transferor: Party = attrs.field(validator=_party)
     recipient: Party = attrs.field(validator=_party)
-    contract: str = attrs.field(validator=_required)
-    items: tuple[SoftwareItem, ...] = attrs.field(validator=_items(SoftwareItem))
-    closing: str = attrs.field(default=SOFTWARE_TRANSFER_CLOSING, validator=_text)
+    contract: str = attrs.field(validator=check_required)
+    items: tuple[SoftwareItem, ...] = attrs.field(validator=check_items(SoftwareItem))
+    closing: str = attrs.field(default=SOFTWARE_TRANSFER_CLOSING, validator=check_text)
 
 
 # ------------------------------------------------------------------------------ values
@@ -286,7 +252,7 @@ def completed_works_values(act: CompletedWorksAct) -> Values:
         for n, (item, amount) in enumerate(zip(act.items, amounts, strict=True), 1)
     ]
     total = sum(amounts, Money(0))
-    vat = _included_vat(total, act.vat_rate)
+    vat = included_vat(total, act.vat_rate)
     if vat is None or act.vat_rate is None:
         vat_text, rate_text, vat_line = "", "", "Без налога (НДС)"
     else:

@@ -26,23 +26,29 @@ from typing import Any
 
 import attrs
 
-from clientops._documents._acts import _date, _fail, _included_vat, _required, _text, _vat_rate
-from clientops._documents._onboarding import DASH, _optional_date, _strings
+from clientops._documents._acts import check_vat_rate, included_vat
+from clientops._documents._onboarding import DASH, check_optional_date, check_strings
 from clientops._documents._orders import (
     INVOICE_LINE_FIELDS,
     INVOICE_SCALARS,
-    _added_vat,
-    _check,
-    _flag,
-    _Invoice,
-    _rub_price,
-    _signature,
-    _tuple_of,
-    _validate,
+    BaseInvoice,
+    added_vat,
+    check_flag,
+    check_tuple_of,
     invoice_values,
+    signature_text,
 )
 from clientops._documents._template import Fields, Values
 from clientops._documents._words import amount_in_words, format_money
+from clientops._fields import (
+    check_date,
+    check_required,
+    check_rub_price,
+    check_text,
+    checked,
+    field_fail,
+    validate_fields,
+)
 from clientops.errors import FieldError
 from clientops.model import Money
 
@@ -82,14 +88,14 @@ def format_long_date(day: dt.date) -> str:
 
 def _optional_ref(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None and not isinstance(value, InvoiceRef):
-        raise _fail(instance, attribute, "must be an InvoiceRef or None")
+        raise field_fail(instance, attribute, "must be an InvoiceRef or None")
 
 
 def _days(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _fail(instance, attribute, f"must be an int, not {type(value).__name__}")
+        raise field_fail(instance, attribute, f"must be an int, not {type(value).__name__}")
     if value < 0:
-        raise _fail(instance, attribute, f"must not be negative, got {value}")
+        raise field_fail(instance, attribute, f"must not be negative, got {value}")
 
 
 # ------------------------------------------------------------------------------ the invoice
@@ -100,11 +106,11 @@ class InvoiceRef:
     """An invoice named by its number and, when known, its date: the one a corrected invoice
     replaces."""
 
-    number: str = attrs.field(metadata=_check(_required))
-    date: dt.date | None = attrs.field(default=None, metadata=_check(_optional_date))
+    number: str = attrs.field(metadata=checked(check_required))
+    date: dt.date | None = attrs.field(default=None, metadata=checked(check_optional_date))
 
     def __attrs_post_init__(self) -> None:
-        _validate(self)
+        validate_fields(self)
 
     def __str__(self) -> str:
         """``счёта № 17 от 15 октября 2026 г.``, as the corrected invoice names it."""
@@ -113,7 +119,7 @@ class InvoiceRef:
 
 
 @attrs.frozen
-class PaymentInvoice(_Invoice):
+class PaymentInvoice(BaseInvoice):
     """An invoice (счёт на оплату): the ``supplier`` (your company, the payee, with its
     ``bank`` details) asks the ``buyer`` to pay for the ``lines``, on the ``basis`` (a
     contract; may be empty), by ``due_date`` when one is set.
@@ -129,14 +135,14 @@ class PaymentInvoice(_Invoice):
     by hand).
     """
 
-    basis: str = attrs.field(default="", metadata=_check(_text))
-    due_date: dt.date | None = attrs.field(default=None, metadata=_check(_optional_date))
-    vat_rate: Decimal | None = attrs.field(default=Decimal(20), metadata=_check(_vat_rate))
-    vat_included: bool = attrs.field(default=True, metadata=_check(_flag))
-    duplicate: bool = attrs.field(default=False, metadata=_check(_flag))
-    replaces: InvoiceRef | None = attrs.field(default=None, metadata=_check(_optional_ref))
-    head: str = attrs.field(default="", metadata=_check(_text))
-    accountant: str = attrs.field(default="", metadata=_check(_text))
+    basis: str = attrs.field(default="", metadata=checked(check_text))
+    due_date: dt.date | None = attrs.field(default=None, metadata=checked(check_optional_date))
+    vat_rate: Decimal | None = attrs.field(default=Decimal(20), metadata=checked(check_vat_rate))
+    vat_included: bool = attrs.field(default=True, metadata=checked(check_flag))
+    duplicate: bool = attrs.field(default=False, metadata=checked(check_flag))
+    replaces: InvoiceRef | None = attrs.field(default=None, metadata=checked(_optional_ref))
+    head: str = attrs.field(default="", metadata=checked(check_text))
+    accountant: str = attrs.field(default="", metadata=checked(check_text))
 
     def _problems(self) -> list[FieldError]:
         problems = self._due_problems(self.due_date)
@@ -154,8 +160,8 @@ class PaymentInvoice(_Invoice):
     def vat(self) -> Money | None:
         """The VAT of the total, in it or added to it, rounded half-up; ``None`` without VAT."""
         if self.vat_included:
-            return _included_vat(self.total, self.vat_rate)
-        return _added_vat(self.total, self.vat_rate)
+            return included_vat(self.total, self.vat_rate)
+        return added_vat(self.total, self.vat_rate)
 
     @property
     def to_pay(self) -> Money:
@@ -230,16 +236,16 @@ class DebtorRow:
     line each, at least one), what it owes (RUB, more than zero), how many days the oldest of
     them is overdue (0: due today) and the client's manager (blank: printed as «—»)."""
 
-    client_name: str = attrs.field(metadata=_check(_required))
+    client_name: str = attrs.field(metadata=checked(check_required))
     invoices: tuple[str, ...] = attrs.field(
-        metadata=_check(_strings(at_least_one=True, one_line=True))
+        metadata=checked(check_strings(at_least_one=True, one_line=True))
     )
-    owed: Money = attrs.field(metadata=_check(_rub_price))
-    days_overdue: int = attrs.field(metadata=_check(_days))
-    manager: str = attrs.field(default="", metadata=_check(_text))
+    owed: Money = attrs.field(metadata=checked(check_rub_price))
+    days_overdue: int = attrs.field(metadata=checked(_days))
+    manager: str = attrs.field(default="", metadata=checked(check_text))
 
     def __attrs_post_init__(self) -> None:
-        _validate(self)
+        validate_fields(self)
 
 
 @attrs.frozen
@@ -248,12 +254,14 @@ class DebtorsList:
     (sort them as you want them called; none: nobody owes), their total, and who drew the list
     up (``compiled_by``; blank: signed by hand)."""
 
-    date: dt.date = attrs.field(metadata=_check(_date))
-    rows: tuple[DebtorRow, ...] = attrs.field(metadata=_check(_tuple_of(DebtorRow, empty=None)))
-    compiled_by: str = attrs.field(default="", metadata=_check(_text))
+    date: dt.date = attrs.field(metadata=checked(check_date))
+    rows: tuple[DebtorRow, ...] = attrs.field(
+        metadata=checked(check_tuple_of(DebtorRow, empty=None))
+    )
+    compiled_by: str = attrs.field(default="", metadata=checked(check_text))
 
     def __attrs_post_init__(self) -> None:
-        _validate(self)
+        validate_fields(self)
 
     @property
     def total(self) -> Money:
@@ -298,5 +306,5 @@ def debtors_list_values(debtors: DebtorsList) -> Values:
         "total": format_money(total),
         "total_in_words": amount_in_words(total),
         "compiled_by": debtors.compiled_by,
-        "compiled_by_signature": _signature(debtors.compiled_by),
+        "compiled_by_signature": signature_text(debtors.compiled_by),
     }

@@ -18,7 +18,7 @@ from clientops._documents._layouts import (
     AMOUNT,
     DOCUMENT_NUMBER,
     PageSetup,
-    _grid,
+    layout_grid,
     new_document,
     to_bytes,
 )
@@ -27,9 +27,9 @@ from clientops._documents._orders_layouts import (
     TOTAL,
     VAT,
     Line,
-    _sign_line,
     invoice_layout,
     invoice_title,
+    sign_line,
     summary,
     to_pay,
 )
@@ -109,7 +109,9 @@ def debtors_list_layout(page: PageSetup) -> bytes:
     ).put(document)
     widths = (8, 42, 33, 26, 23, 33)
     fits = ((), (), (DOCUMENT_NUMBER,), (AMOUNT,), (), ())
-    table = _grid(document, page, DEBTORS_HEAD, _DEBTORS_ROW, widths, frozenset({0, 3, 4}), fits)
+    table = layout_grid(
+        document, page, DEBTORS_HEAD, _DEBTORS_ROW, widths, frozenset({0, 3, 4}), fits
+    )
     total = table.add_row().cells  # type: ignore[no-untyped-call]  # python-docx leaves it untyped
     _total_cell(total[0].merge(total[2]), "Итого", page)
     _total_cell(total[3], "{{ total }}", page)
@@ -119,5 +121,5 @@ def debtors_list_layout(page: PageSetup) -> bytes:
         "на сумму {{ total }} руб.",
         before=6,
     ).put(document)
-    _sign_line(document, page, "Составил", "{{ compiled_by_signature }}")
+    sign_line(document, page, "Составил", "{{ compiled_by_signature }}")
     return to_bytes(document)

@@ -147,7 +147,7 @@ def to_bytes(document: Document) -> bytes:
 # ------------------------------------------------------------------------------ pieces
 
 
-def _paragraph(
+def layout_paragraph(
     document: Document,
     *runs: tuple[str, bool],
     align: WD_ALIGN_PARAGRAPH | None = None,
@@ -169,13 +169,15 @@ def _paragraph(
 
 
 def _title(document: Document, page: PageSetup, subtitle: str) -> None:
-    _paragraph(document, ("АКТ № {{ number }}", True), align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
-    _paragraph(document, (subtitle, False), align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
-    place = _paragraph(document, ("{{ city }}\t{{ date }}", False), space_after=12)
+    layout_paragraph(
+        document, ("АКТ № {{ number }}", True), align=WD_ALIGN_PARAGRAPH.CENTER, size=14
+    )
+    layout_paragraph(document, (subtitle, False), align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
+    place = layout_paragraph(document, ("{{ city }}\t{{ date }}", False), space_after=12)
     place.paragraph_format.tab_stops.add_tab_stop(Mm(page.text_width_mm), WD_TAB_ALIGNMENT.RIGHT)
 
 
-def _repeat_header(table: Table) -> None:
+def repeat_header(table: Table) -> None:
     properties = table.rows[0]._tr.get_or_add_trPr()
     header = OxmlElement("w:tblHeader")
     properties.append(header)
@@ -238,7 +240,7 @@ def column_widths(
     ]
 
 
-def _grid(
+def layout_grid(
     document: Document,
     page: PageSetup,
     head: Sequence[str],
@@ -285,13 +287,15 @@ def _grid(
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     for c, width in enumerate(sized):
         table.columns[c].width = Mm(width)
-    _repeat_header(table)
+    repeat_header(table)
     return table
 
 
-def _signatures(document: Document, left: str, right: str, left_role: str, right_role: str) -> None:
+def layout_signatures(
+    document: Document, left: str, right: str, left_role: str, right_role: str
+) -> None:
     """Two columns: who signs for each side, a line to sign on, the place of the seal."""
-    _paragraph(document, ("", False))
+    layout_paragraph(document, ("", False))
     table = document.add_table(rows=2, cols=2)
     table.autofit = True
     for c, (label, role) in enumerate(((left, left_role), (right, right_role))):
@@ -320,10 +324,10 @@ def completed_works_layout(page: PageSetup) -> bytes:
     act, on an A4 page)."""
     document = new_document(page, "Акт выполненных работ")
     _title(document, page, "сдачи-приёмки выполненных работ (оказанных услуг)")
-    _paragraph(document, ("Исполнитель: ", True), ("{{ executor.full }}", False))
-    _paragraph(document, ("Заказчик: ", True), ("{{ customer.full }}", False))
-    _paragraph(document, ("Основание: ", True), ("{{ contract }}", False), space_after=8)
-    _grid(
+    layout_paragraph(document, ("Исполнитель: ", True), ("{{ executor.full }}", False))
+    layout_paragraph(document, ("Заказчик: ", True), ("{{ customer.full }}", False))
+    layout_paragraph(document, ("Основание: ", True), ("{{ contract }}", False), space_after=8)
+    layout_grid(
         document,
         page,
         ACT_HEAD,
@@ -332,17 +336,17 @@ def completed_works_layout(page: PageSetup) -> bytes:
         frozenset({0, 2, 4, 5}),
         fits=((), (), (), UNITS, (AMOUNT,), (AMOUNT,)),
     )
-    total = _paragraph(document, ("Итого: {{ total }}", True), align=WD_ALIGN_PARAGRAPH.RIGHT)
+    total = layout_paragraph(document, ("Итого: {{ total }}", True), align=WD_ALIGN_PARAGRAPH.RIGHT)
     total.paragraph_format.space_before = Pt(4)
-    _paragraph(document, ("{{ vat_line }}", False), align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _paragraph(
+    layout_paragraph(document, ("{{ vat_line }}", False), align=WD_ALIGN_PARAGRAPH.RIGHT)
+    layout_paragraph(
         document,
         ("Всего оказано услуг {{ items_count }}, на сумму {{ total }} руб.", False),
         space_after=0,
     )
-    _paragraph(document, ("{{ amount_in_words }}", True), space_after=8)
-    _paragraph(document, ("{{ closing }}", False), align=WD_ALIGN_PARAGRAPH.JUSTIFY)
-    _signatures(document, "Исполнитель", "Заказчик", "executor", "customer")
+    layout_paragraph(document, ("{{ amount_in_words }}", True), space_after=8)
+    layout_paragraph(document, ("{{ closing }}", False), align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    layout_signatures(document, "Исполнитель", "Заказчик", "executor", "customer")
     return to_bytes(document)
 
 
@@ -364,18 +368,20 @@ def software_transfer_layout(page: PageSetup) -> bytes:
     """The software transfer act as a template."""
     document = new_document(page, "Акт приёма-передачи программного обеспечения")
     _title(document, page, "приёма-передачи программного обеспечения")
-    _paragraph(document, ("Передающая сторона: ", True), ("{{ transferor.full }}", False))
-    _paragraph(document, ("Принимающая сторона: ", True), ("{{ recipient.full }}", False))
-    _paragraph(document, ("Основание: ", True), ("{{ contract }}", False), space_after=8)
-    _paragraph(
+    layout_paragraph(document, ("Передающая сторона: ", True), ("{{ transferor.full }}", False))
+    layout_paragraph(document, ("Принимающая сторона: ", True), ("{{ recipient.full }}", False))
+    layout_paragraph(document, ("Основание: ", True), ("{{ contract }}", False), space_after=8)
+    layout_paragraph(
         document,
         ("Передающая сторона передала, а Принимающая сторона приняла следующее программное "
          "обеспечение:", False),
     )  # fmt: skip
-    _grid(document, page, SOFTWARE_HEAD, SOFTWARE_ROW, (7, 52, 17, 36, 28, 14), frozenset({0, 5}))
-    count = _paragraph(document, ("Всего передано позиций: {{ items_count }}.", False))
+    layout_grid(
+        document, page, SOFTWARE_HEAD, SOFTWARE_ROW, (7, 52, 17, 36, 28, 14), frozenset({0, 5})
+    )
+    count = layout_paragraph(document, ("Всего передано позиций: {{ items_count }}.", False))
     count.paragraph_format.space_before = Pt(4)
     count.paragraph_format.space_after = Pt(8)
-    _paragraph(document, ("{{ closing }}", False), align=WD_ALIGN_PARAGRAPH.JUSTIFY)
-    _signatures(document, "Передал", "Принял", "transferor", "recipient")
+    layout_paragraph(document, ("{{ closing }}", False), align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    layout_signatures(document, "Передал", "Принял", "transferor", "recipient")
     return to_bytes(document)

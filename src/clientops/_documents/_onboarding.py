@@ -17,15 +17,19 @@ and a ``*_values`` function that turns it into the strings a template prints.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
-from clientops._documents._acts import SIGNATURE_LINE, _date, _fail, _items, _required, _text
-from clientops._documents._template import FORBIDDEN, Fields, Values
+from clientops._documents._acts import SIGNATURE_LINE, check_items
+from clientops._documents._template import Fields, Values
 from clientops._documents._words import format_date
+from clientops._fields import FORBIDDEN, check_date, check_required, check_text, field_fail
 from clientops.errors import FieldError, ValidationError
+from clientops.model import Employee, EmployeeId, StaffDirectory
+from clientops.onboarding import Onboarding, StepRecord
+from clientops.policy import Policy
 
 __all__ = [
     "APPENDIX_1_ACTIONS",
@@ -38,9 +42,12 @@ __all__ = [
     "NonconformityNotice",
     "NoticeItem",
     "OnboardingChecklist",
+    "checklist_document",
     "folder_title_page_values",
+    "nonconformity_notice",
     "nonconformity_notice_values",
     "onboarding_checklist_values",
+    "title_page_document",
 ]
 
 #: What a value prints when there is nothing to print (an empty list, a missing number).
@@ -70,15 +77,15 @@ NOTICE_REQUEST = "Прошу устранить несоответствия и 
 # ------------------------------------------------------------------------------ validators
 
 
-def _strings(*, at_least_one: bool, one_line: bool) -> Any:
+def check_strings(*, at_least_one: bool, one_line: bool) -> Any:
     """A tuple of non-blank strings that a document can hold; ``one_line``: without line
     breaks (each is printed on a line of its own)."""
 
     def check(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, tuple):
-            raise _fail(instance, attribute, "must be a tuple")
+            raise field_fail(instance, attribute, "must be a tuple")
         if at_least_one and not value:
-            raise _fail(instance, attribute, "at least one is required")
+            raise field_fail(instance, attribute, "at least one is required")
         for i, text in enumerate(value):
             problem = _line_problem(text, one_line=one_line)
             if problem is not None:
@@ -104,16 +111,16 @@ def _line_problem(text: object, *, one_line: bool) -> str | None:
     return None
 
 
-def _optional_date(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+def check_optional_date(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
-        _date(instance, attribute, value)
+        check_date(instance, attribute, value)
 
 
 def _row_number(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _fail(instance, attribute, f"must be an int, not {type(value).__name__}")
+        raise field_fail(instance, attribute, f"must be an int, not {type(value).__name__}")
     if value < 1:
-        raise _fail(instance, attribute, f"must be positive, got {value}")
+        raise field_fail(instance, attribute, f"must be positive, got {value}")
 
 
 def _date_text(day: dt.date | None) -> str:
@@ -130,16 +137,16 @@ class FolderTitlePage:
     phone (as written), the software products sold, and the date the folder is handed over
     to the client department (``None``: left blank, to be written by hand)."""
 
-    client_name: str = attrs.field(validator=_required)
-    contract_number: str = attrs.field(validator=_required)
-    sales_manager: str = attrs.field(validator=_required)
-    city: str = attrs.field(validator=_required)
-    contact_person: str = attrs.field(validator=_required)
-    phone: str = attrs.field(validator=_required)
+    client_name: str = attrs.field(validator=check_required)
+    contract_number: str = attrs.field(validator=check_required)
+    sales_manager: str = attrs.field(validator=check_required)
+    city: str = attrs.field(validator=check_required)
+    contact_person: str = attrs.field(validator=check_required)
+    phone: str = attrs.field(validator=check_required)
     products: tuple[str, ...] = attrs.field(
-        default=(), validator=_strings(at_least_one=False, one_line=True)
+        default=(), validator=check_strings(at_least_one=False, one_line=True)
     )
-    date: dt.date | None = attrs.field(default=None, validator=_optional_date)
+    date: dt.date | None = attrs.field(default=None, validator=check_optional_date)
 
 
 @attrs.frozen
@@ -149,10 +156,10 @@ class ChecklistRow:
     does not apply)."""
 
     number: int = attrs.field(validator=_row_number)
-    action: str = attrs.field(validator=_required)
-    done_by: str = attrs.field(default="", validator=_text)
-    done_on: dt.date | None = attrs.field(default=None, validator=_optional_date)
-    note: str = attrs.field(default="", validator=_text)
+    action: str = attrs.field(validator=check_required)
+    done_by: str = attrs.field(default="", validator=check_text)
+    done_on: dt.date | None = attrs.field(default=None, validator=check_optional_date)
+    note: str = attrs.field(default="", validator=check_text)
 
 
 @attrs.frozen
@@ -161,10 +168,10 @@ class OnboardingChecklist:
     the client, the contract, the client manager who fills it in, and its rows. Build the
     standard rows from :data:`APPENDIX_1_ACTIONS`."""
 
-    client_name: str = attrs.field(validator=_required)
-    contract_number: str = attrs.field(validator=_required)
-    manager: str = attrs.field(validator=_required)
-    rows: tuple[ChecklistRow, ...] = attrs.field(validator=_items(ChecklistRow))
+    client_name: str = attrs.field(validator=check_required)
+    contract_number: str = attrs.field(validator=check_required)
+    manager: str = attrs.field(validator=check_required)
+    rows: tuple[ChecklistRow, ...] = attrs.field(validator=check_items(ChecklistRow))
 
     def __attrs_post_init__(self) -> None:
         seen: set[int] = set()
@@ -181,8 +188,8 @@ class OnboardingChecklist:
 class NoticeItem:
     """One nonconformity: the document it concerns and what is wrong with it."""
 
-    document: str = attrs.field(validator=_required)
-    problem: str = attrs.field(validator=_required)
+    document: str = attrs.field(validator=check_required)
+    problem: str = attrs.field(validator=check_required)
 
 
 @attrs.frozen
@@ -192,14 +199,16 @@ class NonconformityNotice:
     продажам Петрову П. П.») what to put right. ``contract_number`` may be empty when the
     title page lacks it; the notice then prints «—»."""
 
-    number: str = attrs.field(validator=_required)
-    date: dt.date = attrs.field(validator=_date)
-    client_name: str = attrs.field(validator=_required)
-    contract_number: str = attrs.field(validator=_text)
-    recipients: tuple[str, ...] = attrs.field(validator=_strings(at_least_one=True, one_line=False))
-    sender: str = attrs.field(validator=_required)
-    items: tuple[NoticeItem, ...] = attrs.field(validator=_items(NoticeItem))
-    request: str = attrs.field(default=NOTICE_REQUEST, validator=_text)
+    number: str = attrs.field(validator=check_required)
+    date: dt.date = attrs.field(validator=check_date)
+    client_name: str = attrs.field(validator=check_required)
+    contract_number: str = attrs.field(validator=check_text)
+    recipients: tuple[str, ...] = attrs.field(
+        validator=check_strings(at_least_one=True, one_line=False)
+    )
+    sender: str = attrs.field(validator=check_required)
+    items: tuple[NoticeItem, ...] = attrs.field(validator=check_items(NoticeItem))
+    request: str = attrs.field(default=NOTICE_REQUEST, validator=check_text)
 
 
 # ------------------------------------------------------------------------------ values
@@ -288,3 +297,100 @@ def nonconformity_notice_values(notice: NonconformityNotice) -> Values:
         "items": items,
         "items_count": str(len(items)),
     }
+
+
+# ------------------------------------------------------------------------------ from an onboarding
+
+
+def _filled(value: str, policy: Policy) -> str:
+    return value.strip() or policy.onboarding.texts.not_filled
+
+
+def title_page_document(onboarding: Onboarding, *, policy: Policy) -> FolderTitlePage:
+    """The folder's title page as a document (:data:`clientops.documents.FOLDER_TITLE_PAGE`),
+    dated the day the folder was received; a field left blank prints as «—»."""
+    title = onboarding.folder.title_page
+    if title is None:
+        raise ValidationError(
+            [FieldError("title_page", "the folder has no title page")],
+            subject=f"onboarding {onboarding.id}",
+        )
+    return FolderTitlePage(
+        client_name=_filled(title.client_name, policy),
+        contract_number=_filled(title.contract_number, policy),
+        sales_manager=_filled(title.sales_manager, policy),
+        city=_filled(title.city, policy),
+        contact_person=_filled(title.contact_person, policy),
+        phone=_filled(title.phone, policy),
+        products=tuple(p.strip() for p in title.products if p.strip()),
+        date=onboarding.started_at.astimezone(policy.tz).date(),
+    )
+
+
+def _name(staff: StaffDirectory, employee_id: str | None) -> str:
+    if employee_id is None:
+        return ""
+    person = staff.employee(EmployeeId(employee_id))
+    return person.full_name if person is not None else employee_id
+
+
+def _row(record: StepRecord, action: str, staff: StaffDirectory, policy: Policy) -> ChecklistRow:
+    texts = policy.onboarding.texts
+    if record.not_applicable:
+        return ChecklistRow(record.step.number, action, note=record.note or texts.not_applicable)
+    done_on = record.done_at.astimezone(policy.tz).date() if record.done_at else None
+    return ChecklistRow(
+        record.step.number,
+        action,
+        done_by=_name(staff, record.done_by),
+        done_on=done_on,
+        note=record.note,
+    )
+
+
+def checklist_document(
+    onboarding: Onboarding, *, staff: StaffDirectory, policy: Policy
+) -> OnboardingChecklist:
+    """The Appendix 1 checklist as a document (:data:`clientops.documents.ONBOARDING_CHECKLIST`):
+    one row per step, with who did it and when, «не требуется» for the steps that do not
+    apply."""
+    title = onboarding.folder.title_page
+    return OnboardingChecklist(
+        client_name=_filled(title.client_name if title else "", policy),
+        contract_number=_filled(title.contract_number if title else "", policy),
+        manager=_name(staff, onboarding.manager_id),
+        rows=tuple(
+            _row(record, action, staff, policy)
+            for record, action in zip(onboarding.steps, APPENDIX_1_ACTIONS, strict=True)
+        ),
+    )
+
+
+def nonconformity_notice(
+    onboarding: Onboarding,
+    *,
+    staff: StaffDirectory,
+    recipients: Iterable[Employee],
+    number: str,
+    day: dt.date,
+    policy: Policy,
+) -> NonconformityNotice | None:
+    """The notice of the folder's nonconformities to ``recipients``, signed by the onboarding's
+    manager (:data:`clientops.documents.NONCONFORMITY_NOTICE`); ``None`` when the folder was in
+    order. Without any recipient the notice goes to the sales department."""
+    if not onboarding.nonconformities:
+        return None
+    title = onboarding.folder.title_page
+    people = tuple(p.full_name for p in recipients)
+    if not people:
+        department = next((d for d in staff.departments if d.id == policy.sales_department), None)
+        people = (department.name if department is not None else policy.sales_department,)
+    return NonconformityNotice(
+        number=number,
+        date=day,
+        client_name=_filled(title.client_name if title else "", policy),
+        contract_number=title.contract_number.strip() if title else "",
+        recipients=people,
+        sender=_name(staff, onboarding.manager_id),
+        items=tuple(NoticeItem(n.document, n.message) for n in onboarding.nonconformities),
+    )

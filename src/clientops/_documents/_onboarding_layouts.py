@@ -15,10 +15,10 @@ from docx.table import Table
 from clientops._documents._layouts import (
     DATE,
     PageSetup,
-    _grid,
-    _paragraph,
-    _repeat_header,
+    layout_grid,
+    layout_paragraph,
     new_document,
+    repeat_header,
     to_bytes,
 )
 
@@ -33,8 +33,8 @@ __all__ = [
 
 
 def _heading(document: Document, title: str, subtitle: str) -> None:
-    _paragraph(document, (title, True), align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
-    _paragraph(document, (subtitle, False), align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
+    layout_paragraph(document, (title, True), align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
+    layout_paragraph(document, (subtitle, False), align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
 
 
 def _label_table(
@@ -65,7 +65,7 @@ def _label_table(
                 run.bold = True
     for c, width in enumerate(widths):
         table.columns[c].width = Mm(width * scale)
-    _repeat_header(table)
+    repeat_header(table)
     return table
 
 
@@ -89,7 +89,7 @@ def folder_title_page_layout(page: PageSetup) -> bytes:
     table of the fields the client department needs."""
     document = new_document(page, "Титульный лист клиентской папки")
     _heading(document, "ТИТУЛЬНЫЙ ЛИСТ", "клиентской папки")
-    _paragraph(
+    layout_paragraph(
         document,
         ("{{ client_name }}", True),
         align=WD_ALIGN_PARAGRAPH.CENTER,
@@ -114,16 +114,16 @@ def onboarding_checklist_layout(page: PageSetup) -> bytes:
     """The checklist of Appendix 1 as a template: one row per action, with room to sign."""
     document = new_document(page, "Чек-лист знакомства с клиентом и подготовки документации")
     _heading(document, "ЧЕК-ЛИСТ", "знакомства с клиентом и подготовки документации")
-    _paragraph(document, ("Клиент: ", True), ("{{ client_name }}", False))
-    _paragraph(document, ("Номер договора: ", True), ("{{ contract_number }}", False))
-    _paragraph(
+    layout_paragraph(document, ("Клиент: ", True), ("{{ client_name }}", False))
+    layout_paragraph(document, ("Номер договора: ", True), ("{{ contract_number }}", False))
+    layout_paragraph(
         document,
         ("Менеджер клиентского отдела: ", True),
         ("{{ manager }}", False),
         space_after=8,
     )
     widths = (11, 80, 30, 21, 23)
-    table = _grid(
+    table = layout_grid(
         document, page, CHECKLIST_HEAD, _CHECKLIST_ROW, widths, frozenset(), ((), (), (), (DATE,))
     )
     row = table.rows[1]
@@ -143,27 +143,27 @@ def nonconformity_notice_layout(page: PageSetup) -> bytes:
     top right, the heading, the client, a table of what is wrong, the request, the sender's
     signature."""
     document = new_document(page, "Уведомление о несоответствиях в клиентской папке")
-    recipients = _paragraph(document, ("{{ recipients }}", False), space_after=18)
+    recipients = layout_paragraph(document, ("{{ recipients }}", False), space_after=18)
     recipients.paragraph_format.left_indent = Mm(page.text_width_mm / 2)
     _heading(
         document, "УВЕДОМЛЕНИЕ № {{ number }} от {{ date }}", "о несоответствиях в клиентской папке"
     )
-    _paragraph(
+    layout_paragraph(
         document,
         ("Клиент: ", True),
         ("{{ client_name }}", False),
         ("; номер договора: ", True),
         ("{{ contract_number }}", False),
     )
-    _paragraph(
+    layout_paragraph(
         document,
         ("При проверке клиентской папки выявлены следующие несоответствия:", False),
         space_after=8,
     )
-    _grid(document, page, NOTICE_HEAD, _NOTICE_ROW, (8, 55, 102), frozenset({0}))
-    request = _paragraph(document, ("{{ request }}", False), align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    layout_grid(document, page, NOTICE_HEAD, _NOTICE_ROW, (8, 55, 102), frozenset({0}))
+    request = layout_paragraph(document, ("{{ request }}", False), align=WD_ALIGN_PARAGRAPH.JUSTIFY)
     request.paragraph_format.space_before = Pt(8)
-    sign = _paragraph(
+    sign = layout_paragraph(
         document, ("Менеджер клиентского отдела\t{{ signature_line }}", False), space_after=0
     )
     sign.paragraph_format.space_before = Pt(24)

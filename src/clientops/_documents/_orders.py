@@ -28,34 +28,34 @@ prints. Unlike the acts, a context reports every bad field at once.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Final
+from typing import Any
 
 import attrs
 
-from clientops._documents._acts import (
-    _CENT,
-    SIGNATURE_LINE,
-    _date,
-    _fail,
-    _included_vat,
-    _positive,
-    _price,
-    _quantity,
-    _required,
-    _text,
-    _vat_rate,
-)
-from clientops._documents._onboarding import DASH, _strings
-from clientops._documents._template import FORBIDDEN, Fields, Values
+from clientops._documents._acts import SIGNATURE_LINE, check_vat_rate, included_vat
+from clientops._documents._onboarding import DASH, check_strings
+from clientops._documents._template import Fields, Values
 from clientops._documents._words import (
     amount_in_words,
     format_date,
     format_money,
     format_quantity,
 )
+from clientops._fields import (
+    CENT,
+    FORBIDDEN,
+    check_date,
+    check_instance,
+    check_required,
+    check_rub_price,
+    check_text,
+    checked,
+    field_fail,
+    validate_fields,
+)
+from clientops.billing import BankDetails, InvoiceLine, InvoiceParty
 from clientops.errors import FieldError, ValidationError
 from clientops.model import Money
 from clientops.orders import Order, OrderSpecification, OrderStage
@@ -67,9 +67,6 @@ __all__ = [
     "INVOICE_SCALARS",
     "ORDER_REQUEST_FIELDS",
     "SPECIFICATION_LABELS",
-    "BankDetails",
-    "InvoiceLine",
-    "InvoiceParty",
     "OrderRequest",
     "PrepaymentInvoice",
     "invoice_values",
@@ -79,102 +76,32 @@ __all__ = [
     "prepayment_invoice_values",
 ]
 
-_CHECK: Final = "clientops.check"
 _HUNDRED = Decimal(100)
 
 
 # ------------------------------------------------------------------------------ validators
 
 
-def _check(validator: Any) -> dict[str, Any]:
-    """The metadata of a field checked by :func:`_validate` with the others."""
-    return {_CHECK: validator}
-
-
-def _validate(instance: Any) -> None:
-    """Run the check of every field and raise one ValidationError naming each bad one."""
-    errors: list[FieldError] = []
-    for attribute in attrs.fields(type(instance)):
-        check = attribute.metadata.get(_CHECK)
-        if check is None:
-            continue
-        try:
-            check(instance, attribute, getattr(instance, attribute.name))
-        except ValidationError as error:
-            errors.extend(error.errors)
-    if errors:
-        raise ValidationError(errors, subject=type(instance).__name__)
-
-
-def _digits(*lengths: int, optional: bool = False) -> Any:
-    """A string of digits of one of ``lengths`` (ИНН, БИК, a bank account)."""
-    pattern = re.compile("[0-9]+")
-    wanted = " or ".join(str(n) for n in lengths)
-
-    def check(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, str):
-            raise _fail(instance, attribute, f"must be a string, not {type(value).__name__}")
-        if optional and not value:
-            return
-        if not value:
-            raise _fail(instance, attribute, "required")
-        if not pattern.fullmatch(value) or len(value) not in lengths:
-            raise _fail(instance, attribute, f"must be {wanted} digits, got {value!r}")
-
-    return check
-
-
-_KPP = re.compile("[0-9]{4}[0-9A-Z]{2}[0-9]{3}")
-_KPP_FORM = "9 characters (4 digits, 2 digits or capital letters, 3 digits)"
-
-
-def _kpp(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str):
-        raise _fail(instance, attribute, f"must be a string, not {type(value).__name__}")
-    if value and not _KPP.fullmatch(value):
-        raise _fail(instance, attribute, f"must be {_KPP_FORM}, got {value!r}")
-
-
-def _instance(kind: type) -> Any:
-    def check(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, kind):
-            raise _fail(instance, attribute, f"must be a {kind.__name__}")
-
-    return check
-
-
-def _rub_price(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    """Roubles in whole kopecks, more than zero (the amount is written in words)."""
-    _price(instance, attribute, value)
-    assert isinstance(value, Money)
-    if value.currency != "RUB":
-        raise _fail(instance, attribute, f"must be in RUB, not {value.currency}")
-    if value.amount <= 0:
-        raise _fail(instance, attribute, f"must be positive, got {value.amount}")
-    if value.amount != value.amount.quantize(_CENT):
-        raise _fail(instance, attribute, f"{value.amount} has a fraction of a kopeck")
-
-
 def _optional_rub_price(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
-        _rub_price(instance, attribute, value)
+        check_rub_price(instance, attribute, value)
 
 
-def _flag(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+def check_flag(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, bool):
-        raise _fail(instance, attribute, "must be True or False")
+        raise field_fail(instance, attribute, "must be True or False")
 
 
-def _tuple_of(kind: type, *, empty: str | None) -> Any:
+def check_tuple_of(kind: type, *, empty: str | None) -> Any:
     """A tuple of ``kind`` naming each element that is not one; ``empty`` is the problem of an
     empty tuple (``None``: it may be empty)."""
     article = "an" if kind.__name__[:1] in "AEIOU" else "a"
 
     def check(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, tuple):
-            raise _fail(instance, attribute, "must be a tuple")
+            raise field_fail(instance, attribute, "must be a tuple")
         if empty is not None and not value:
-            raise _fail(instance, attribute, empty)
+            raise field_fail(instance, attribute, empty)
         errors = [
             FieldError(f"{attribute.name}[{i}]", f"must be {article} {kind.__name__}")
             for i, element in enumerate(value)
@@ -187,7 +114,7 @@ def _tuple_of(kind: type, *, empty: str | None) -> Any:
 
 
 def _lines(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    _tuple_of(InvoiceLine, empty="at least one line is required")(instance, attribute, value)
+    check_tuple_of(InvoiceLine, empty="at least one line is required")(instance, attribute, value)
 
 
 def _percent(value: object) -> object:
@@ -199,13 +126,15 @@ def _percent(value: object) -> object:
 
 def _share(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, Decimal) or not value.is_finite() or not 0 < value <= _HUNDRED:
-        raise _fail(instance, attribute, f"must be a Decimal percentage in (0, 100], got {value!r}")
+        raise field_fail(
+            instance, attribute, f"must be a Decimal percentage in (0, 100], got {value!r}"
+        )
 
 
 def _specification(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     """An :class:`OrderSpecification` whose text a document can hold."""
     if not isinstance(value, OrderSpecification):
-        raise _fail(instance, attribute, "must be an OrderSpecification")
+        raise field_fail(instance, attribute, "must be an OrderSpecification")
     texts = [(name, getattr(value, name)) for name, _ in SPECIFICATION_LABELS]
     texts += [(f"other[{i}]", line) for i, line in enumerate(value.other)]
     errors: list[FieldError] = []
@@ -255,26 +184,26 @@ class OrderRequest:
     client's signature (blank: written by hand).
     """
 
-    number: str = attrs.field(metadata=_check(_required))
-    date: dt.date = attrs.field(metadata=_check(_date))
-    client_name: str = attrs.field(metadata=_check(_required))
-    manager: str = attrs.field(metadata=_check(_required))
-    specification: OrderSpecification = attrs.field(metadata=_check(_specification))
-    price: Money | None = attrs.field(default=None, metadata=_check(_optional_rub_price))
-    vat_rate: Decimal | None = attrs.field(default=Decimal(20), metadata=_check(_vat_rate))
+    number: str = attrs.field(metadata=checked(check_required))
+    date: dt.date = attrs.field(metadata=checked(check_date))
+    client_name: str = attrs.field(metadata=checked(check_required))
+    manager: str = attrs.field(metadata=checked(check_required))
+    specification: OrderSpecification = attrs.field(metadata=checked(_specification))
+    price: Money | None = attrs.field(default=None, metadata=checked(_optional_rub_price))
+    vat_rate: Decimal | None = attrs.field(default=Decimal(20), metadata=checked(check_vat_rate))
     notes: tuple[str, ...] = attrs.field(
-        default=(), metadata=_check(_strings(at_least_one=False, one_line=False))
+        default=(), metadata=checked(check_strings(at_least_one=False, one_line=False))
     )
-    preliminary: bool = attrs.field(default=False, metadata=_check(_flag))
-    client_signer: str = attrs.field(default="", metadata=_check(_text))
+    preliminary: bool = attrs.field(default=False, metadata=checked(check_flag))
+    client_signer: str = attrs.field(default="", metadata=checked(check_text))
 
     def __attrs_post_init__(self) -> None:
-        _validate(self)
+        validate_fields(self)
 
     @property
     def vat(self) -> Money | None:
         """The VAT included in the price, rounded half-up; ``None`` without a price or VAT."""
-        return None if self.price is None else _included_vat(self.price, self.vat_rate)
+        return None if self.price is None else included_vat(self.price, self.vat_rate)
 
 
 ORDER_REQUEST_FIELDS = Fields(
@@ -288,15 +217,15 @@ ORDER_REQUEST_FIELDS = Fields(
 )  # fmt: skip
 
 
-def _signature(name: str) -> str:
+def signature_text(name: str) -> str:
     return f"{SIGNATURE_LINE} / {name or SIGNATURE_LINE} /"
 
 
-def _added_vat(amount: Money, rate: Decimal | None) -> Money | None:
+def added_vat(amount: Money, rate: Decimal | None) -> Money | None:
     """The VAT added on top of ``amount``, rounded half-up to kopecks; ``None`` without VAT."""
     if rate is None:
         return None
-    return Money((amount.amount * rate / _HUNDRED).quantize(_CENT, ROUND_HALF_UP))
+    return Money((amount.amount * rate / _HUNDRED).quantize(CENT, ROUND_HALF_UP))
 
 
 def _vat_texts(
@@ -304,7 +233,7 @@ def _vat_texts(
 ) -> tuple[str, str, str]:
     """(the VAT, its rate, the VAT line) of an amount that includes it, or, when not
     ``included``, to which it is added («Сумма НДС»)."""
-    vat = _included_vat(amount, rate) if included else _added_vat(amount, rate)
+    vat = included_vat(amount, rate) if included else added_vat(amount, rate)
     if vat is None or rate is None:
         return "", "", "Без налога (НДС)"
     rate_text = f"{format_quantity(rate)}%"
@@ -361,8 +290,8 @@ def order_request_values(request: OrderRequest) -> Values:
         "client_name": request.client_name,
         "manager": request.manager,
         "client_signer": request.client_signer,
-        "client_signature": _signature(request.client_signer),
-        "manager_signature": _signature(request.manager),
+        "client_signature": signature_text(request.client_signer),
+        "manager_signature": signature_text(request.manager),
         **texts,
         "specification": rows,
         "price": price_text,
@@ -379,71 +308,20 @@ def order_request_values(request: OrderRequest) -> Values:
 
 
 @attrs.frozen
-class InvoiceParty:
-    """A side of an invoice: the organisation's name, ИНН (10 digits, 12 for a sole trader),
-    КПП (9 characters; empty for a sole trader) and address (one line, may be empty)."""
-
-    name: str = attrs.field(metadata=_check(_required))
-    inn: str = attrs.field(metadata=_check(_digits(10, 12)))
-    kpp: str = attrs.field(default="", metadata=_check(_kpp))
-    address: str = attrs.field(default="", metadata=_check(_text))
-
-    def __attrs_post_init__(self) -> None:
-        _validate(self)
-
-
-@attrs.frozen
-class BankDetails:
-    """The payee's bank details: the bank (its name and city), БИК (9 digits), the settlement
-    account (расчётный счёт, 20 digits) and the bank's correspondent account (20 digits; may
-    be empty)."""
-
-    bank: str = attrs.field(metadata=_check(_required))
-    bik: str = attrs.field(metadata=_check(_digits(9)))
-    account: str = attrs.field(metadata=_check(_digits(20)))
-    correspondent_account: str = attrs.field(
-        default="", metadata=_check(_digits(20, optional=True))
-    )
-
-    def __attrs_post_init__(self) -> None:
-        _validate(self)
-
-
-@attrs.frozen
-class InvoiceLine:
-    """One line of an invoice; ``price`` is per ``unit``, VAT included, in RUB."""
-
-    name: str = attrs.field(metadata=_check(_required))
-    unit: str = attrs.field(metadata=_check(_required))
-    quantity: Decimal = attrs.field(converter=_quantity, metadata=_check(_positive))
-    price: Money = attrs.field(metadata=_check(_rub_price))
-
-    def __attrs_post_init__(self) -> None:
-        _validate(self)
-
-    @property
-    def amount(self) -> Money:
-        """``price × quantity``, rounded half-up to kopecks."""
-        return Money(
-            (self.price.amount * self.quantity).quantize(_CENT, ROUND_HALF_UP), self.price.currency
-        )
-
-
-@attrs.frozen
-class _Invoice:
+class BaseInvoice:
     """What every invoice holds, first among its fields: its number and date, the supplier
     (the payee) with its bank details, the buyer, and the lines. Each kind of invoice adds its
     own fields, and names what is inconsistent between them in :meth:`_problems`."""
 
-    number: str = attrs.field(metadata=_check(_required))
-    date: dt.date = attrs.field(metadata=_check(_date))
-    supplier: InvoiceParty = attrs.field(metadata=_check(_instance(InvoiceParty)))
-    bank: BankDetails = attrs.field(metadata=_check(_instance(BankDetails)))
-    buyer: InvoiceParty = attrs.field(metadata=_check(_instance(InvoiceParty)))
-    lines: tuple[InvoiceLine, ...] = attrs.field(metadata=_check(_lines))
+    number: str = attrs.field(metadata=checked(check_required))
+    date: dt.date = attrs.field(metadata=checked(check_date))
+    supplier: InvoiceParty = attrs.field(metadata=checked(check_instance(InvoiceParty)))
+    bank: BankDetails = attrs.field(metadata=checked(check_instance(BankDetails)))
+    buyer: InvoiceParty = attrs.field(metadata=checked(check_instance(InvoiceParty)))
+    lines: tuple[InvoiceLine, ...] = attrs.field(metadata=checked(_lines))
 
     def __attrs_post_init__(self) -> None:
-        _validate(self)
+        validate_fields(self)
         problems = self._problems()
         if problems:
             raise ValidationError(problems, subject=type(self).__name__)
@@ -464,7 +342,7 @@ class _Invoice:
 
 
 @attrs.frozen
-class PrepaymentInvoice(_Invoice):
+class PrepaymentInvoice(BaseInvoice):
     """A prepayment invoice (счёт на предоплату): the ``supplier`` (your company, the payee,
     with its ``bank`` details) asks the ``buyer`` to pay ``prepayment_percent`` of the total
     of ``lines`` by ``due_date``, on the ``basis`` (an order request, a contract; may be
@@ -476,14 +354,14 @@ class PrepaymentInvoice(_Invoice):
     signatures (blank: written by hand).
     """
 
-    due_date: dt.date = attrs.field(metadata=_check(_date))
-    basis: str = attrs.field(default="", metadata=_check(_text))
-    vat_rate: Decimal | None = attrs.field(default=Decimal(20), metadata=_check(_vat_rate))
+    due_date: dt.date = attrs.field(metadata=checked(check_date))
+    basis: str = attrs.field(default="", metadata=checked(check_text))
+    vat_rate: Decimal | None = attrs.field(default=Decimal(20), metadata=checked(check_vat_rate))
     prepayment_percent: Decimal = attrs.field(
-        default=_HUNDRED, converter=_percent, metadata=_check(_share)
+        default=_HUNDRED, converter=_percent, metadata=checked(_share)
     )
-    head: str = attrs.field(default="", metadata=_check(_text))
-    accountant: str = attrs.field(default="", metadata=_check(_text))
+    head: str = attrs.field(default="", metadata=checked(check_text))
+    accountant: str = attrs.field(default="", metadata=checked(check_text))
 
     def _problems(self) -> list[FieldError]:
         return self._due_problems(self.due_date)
@@ -491,18 +369,18 @@ class PrepaymentInvoice(_Invoice):
     @property
     def vat(self) -> Money | None:
         """The VAT included in the total, rounded half-up; ``None`` without VAT."""
-        return _included_vat(self.total, self.vat_rate)
+        return included_vat(self.total, self.vat_rate)
 
     @property
     def prepayment(self) -> Money:
         """The amount to pay: the total × ``prepayment_percent`` / 100, rounded half-up."""
         share = self.total.amount * self.prepayment_percent / _HUNDRED
-        return Money(share.quantize(_CENT, ROUND_HALF_UP))
+        return Money(share.quantize(CENT, ROUND_HALF_UP))
 
     @property
     def prepayment_vat(self) -> Money | None:
         """The VAT included in the prepayment, rounded half-up; ``None`` without VAT."""
-        return _included_vat(self.prepayment, self.vat_rate)
+        return included_vat(self.prepayment, self.vat_rate)
 
 
 #: The fields of one side of an invoice, as ``<role>.<field>`` placeholders.
@@ -550,7 +428,7 @@ INVOICE_FIELDS = Fields(
 
 
 def invoice_values(
-    invoice: _Invoice,
+    invoice: BaseInvoice,
     *,
     basis: str,
     vat_rate: Decimal | None,
@@ -594,8 +472,8 @@ def invoice_values(
         "vat_line": vat_line,
         "head": head,
         "accountant": accountant,
-        "head_signature": _signature(head),
-        "accountant_signature": _signature(accountant),
+        "head_signature": signature_text(head),
+        "accountant_signature": signature_text(accountant),
     }
 
 

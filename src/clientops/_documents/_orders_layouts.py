@@ -28,8 +28,8 @@ from clientops._documents._layouts import (
     AMOUNT,
     UNITS,
     PageSetup,
-    _grid,
-    _paragraph,
+    layout_grid,
+    layout_paragraph,
     new_document,
     to_bytes,
 )
@@ -81,8 +81,8 @@ def _border(paragraph: Paragraph, sides: Sequence[str]) -> None:
     properties.append(borders)
 
 
-def _sign_line(document: Document, page: PageSetup, label: str, placeholder: str) -> Paragraph:
-    paragraph = _paragraph(document, (f"{label}\t{placeholder}", False), space_after=0)
+def sign_line(document: Document, page: PageSetup, label: str, placeholder: str) -> Paragraph:
+    paragraph = layout_paragraph(document, (f"{label}\t{placeholder}", False), space_after=0)
     paragraph.paragraph_format.space_before = Pt(18)
     paragraph.paragraph_format.tab_stops.add_tab_stop(
         Mm(page.text_width_mm), WD_TAB_ALIGNMENT.RIGHT
@@ -105,19 +105,21 @@ def order_request_layout(page: PageSetup) -> bytes:
     manager, the specification table (one row per parameter), the price, the notes, and the
     signatures of the client and the manager."""
     document = new_document(page, "Заявка на заказ")
-    _paragraph(
+    layout_paragraph(
         document,
         ("ЗАЯВКА НА ЗАКАЗ № {{ number }} от {{ date }}", True),
         align=WD_ALIGN_PARAGRAPH.CENTER,
         size=14,
     )
-    _paragraph(document, ("({{ status }})", False), align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
-    _paragraph(document, ("Заказчик: ", True), ("{{ client_name }}", False))
-    _paragraph(document, ("Менеджер: ", True), ("{{ manager }}", False), space_after=10)
-    _paragraph(document, ("СПЕЦИФИКАЦИЯ", True), align=WD_ALIGN_PARAGRAPH.CENTER)
+    layout_paragraph(
+        document, ("({{ status }})", False), align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12
+    )
+    layout_paragraph(document, ("Заказчик: ", True), ("{{ client_name }}", False))
+    layout_paragraph(document, ("Менеджер: ", True), ("{{ manager }}", False), space_after=10)
+    layout_paragraph(document, ("СПЕЦИФИКАЦИЯ", True), align=WD_ALIGN_PARAGRAPH.CENTER)
     # a label's name on one line; its note in brackets may go on to the next
     names = tuple(label.split(" (")[0] for _, label in (*SPECIFICATION_LABELS, ("", OTHER_LABEL)))
-    table = _grid(
+    table = layout_grid(
         document,
         page,
         SPECIFICATION_HEAD,
@@ -127,12 +129,14 @@ def order_request_layout(page: PageSetup) -> bytes:
         fits=((), names, ()),
     )
     table.rows[1].cells[0].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    price = _paragraph(document, ("{{ price_line }}", False), align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    price = layout_paragraph(
+        document, ("{{ price_line }}", False), align=WD_ALIGN_PARAGRAPH.JUSTIFY
+    )
     price.paragraph_format.space_before = Pt(8)
-    _paragraph(document, ("Примечания:", True), space_after=0)
-    _paragraph(document, ("{{ notes }}", False))
+    layout_paragraph(document, ("Примечания:", True), space_after=0)
+    layout_paragraph(document, ("{{ notes }}", False))
 
-    _paragraph(document, ("", False))
+    layout_paragraph(document, ("", False))
     signatures = document.add_table(rows=2, cols=2)
     signatures.alignment = WD_TABLE_ALIGNMENT.CENTER
     for c, label in enumerate(("Заказчик", "Исполнитель")):
@@ -215,7 +219,7 @@ class Line:
 
     def put(self, document: Document) -> Paragraph:
         """Add the paragraph at the end of ``document``."""
-        paragraph = _paragraph(
+        paragraph = layout_paragraph(
             document,
             (self.text, self.bold),
             align=self.align,
@@ -273,17 +277,17 @@ def invoice_layout(
     _bank_block(document, page)
     for line in heading:
         line.put(document)
-    _paragraph(document, ("Поставщик (Исполнитель): ", False), ("{{ supplier.full }}", True))
-    _paragraph(document, ("Покупатель (Заказчик): ", False), ("{{ buyer.full }}", True))
-    _paragraph(document, ("Основание: ", False), ("{{ basis }}", True), space_after=8)
+    layout_paragraph(document, ("Поставщик (Исполнитель): ", False), ("{{ supplier.full }}", True))
+    layout_paragraph(document, ("Покупатель (Заказчик): ", False), ("{{ buyer.full }}", True))
+    layout_paragraph(document, ("Основание: ", False), ("{{ basis }}", True), space_after=8)
     widths = (8, 62, 17, 11, 31, 36)
     fits = ((), (), (), UNITS, (AMOUNT,), (AMOUNT,))
-    _grid(document, page, INVOICE_HEAD, _INVOICE_ROW, widths, frozenset({0, 2, 4, 5}), fits)
+    layout_grid(document, page, INVOICE_HEAD, _INVOICE_ROW, widths, frozenset({0, 2, 4, 5}), fits)
     for line in (*totals, *closing):
         line.put(document)
-    _sign_line(document, page, "Руководитель", "{{ head_signature }}")
-    _sign_line(document, page, accountant, "{{ accountant_signature }}")
-    _paragraph(document, ("М.П.", False)).paragraph_format.space_before = Pt(8)
+    sign_line(document, page, "Руководитель", "{{ head_signature }}")
+    sign_line(document, page, accountant, "{{ accountant_signature }}")
+    layout_paragraph(document, ("М.П.", False)).paragraph_format.space_before = Pt(8)
     return to_bytes(document)
 
 

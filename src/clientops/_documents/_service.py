@@ -3,9 +3,9 @@ that make them from the facts of the rules (issue 5, points 2 and 4).
 
 Two papers go with the service processes: the **visit act** (акт выполненных работ по
 сервисному обслуживанию) the engineer leaves after a scheduled or emergency visit, made from a
-:class:`~clientops.rules.service_visits.VisitAct`; and the **letter asking a satisfied client
+:class:`~clientops.service_visits.VisitAct`; and the **letter asking a satisfied client
 for a recommendation** (просьба о рекомендательном письме), made from a
-:class:`~clientops.rules.satisfaction.RecommendationRequest`. Like the billing documents
+:class:`~clientops.satisfaction.RecommendationRequest`. Like the billing documents
 (:mod:`clientops._documents._billing`), each is a frozen attrs context that names every bad
 field at once, and the ``*_values`` function turns it into the strings a template prints.
 Every word the letter prints is a field with a Russian default, to change with
@@ -33,26 +33,27 @@ from typing import Any
 
 import attrs
 
-from clientops._documents._acts import (
-    _CENT,
-    SIGNATURE_LINE,
-    Party,
-    _date,
-    _fail,
-    _required,
-    _text,
-    party_values,
-)
+from clientops._documents._acts import SIGNATURE_LINE, Party, party_values
 from clientops._documents._billing import format_long_date
-from clientops._documents._onboarding import _optional_date, _strings
-from clientops._documents._orders import _check, _instance, _tuple_of, _validate
-from clientops._documents._template import FORBIDDEN, Fields, Values
+from clientops._documents._onboarding import check_optional_date, check_strings
+from clientops._documents._orders import check_tuple_of
+from clientops._documents._template import Fields, Values
 from clientops._documents._words import amount_in_words, format_date, format_money
+from clientops._fields import (
+    CENT,
+    FORBIDDEN,
+    check_date,
+    check_instance,
+    check_required,
+    check_text,
+    checked,
+    field_fail,
+    validate_fields,
+)
 from clientops.errors import FieldError, ValidationError
 from clientops.model import Money
-from clientops.rules.satisfaction import RecommendationRequest
-from clientops.rules.service_visits import VisitAct
-from clientops.service_visits import Part, VisitKind
+from clientops.satisfaction import RecommendationRequest
+from clientops.service_visits import Part, VisitAct, VisitKind
 
 __all__ = [
     "NO_PARTS",
@@ -84,7 +85,7 @@ VISIT_ACT_CLOSING = (
 def _parts(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     """A tuple of :class:`~clientops.service_visits.Part` priced in whole kopecks of roubles
     (their total is written in words), with names a document can hold."""
-    _tuple_of(Part, empty=None)(instance, attribute, value)
+    check_tuple_of(Part, empty=None)(instance, attribute, value)
     assert isinstance(value, tuple)
     errors: list[FieldError] = []
     for i, part in enumerate(value):
@@ -98,7 +99,7 @@ def _parts(instance: Any, attribute: attrs.Attribute[Any], value: object) -> Non
         price = part.unit_price
         if price.currency != "RUB":
             errors.append(FieldError(f"{path}.unit_price", f"must be in RUB, not {price.currency}"))
-        elif price.amount != price.amount.quantize(_CENT):
+        elif price.amount != price.amount.quantize(CENT):
             errors.append(
                 FieldError(f"{path}.unit_price", f"{price.amount} has a fraction of a kopeck")
             )
@@ -107,10 +108,10 @@ def _parts(instance: Any, attribute: attrs.Attribute[Any], value: object) -> Non
 
 
 def _one_line(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    _text(instance, attribute, value)
+    check_text(instance, attribute, value)
     assert isinstance(value, str)
     if "\n" in value or "\r" in value:
-        raise _fail(instance, attribute, "one line: no line breaks")
+        raise field_fail(instance, attribute, "one line: no line breaks")
 
 
 def _optional(name: str, text: str) -> list[Mapping[str, str]]:
@@ -136,26 +137,26 @@ class VisitActDocument:
     customer's (blank: a line to write them by hand); ``closing`` the act's last paragraph.
     """
 
-    number: str = attrs.field(metadata=_check(_required))
-    date: dt.date = attrs.field(metadata=_check(_date))
-    city: str = attrs.field(metadata=_check(_required))
-    executor: Party = attrs.field(metadata=_check(_instance(Party)))
-    customer: Party = attrs.field(metadata=_check(_instance(Party)))
-    contract: str = attrs.field(metadata=_check(_required))
-    kind: VisitKind = attrs.field(metadata=_check(_instance(VisitKind)))
-    engineer: str = attrs.field(metadata=_check(_required))
+    number: str = attrs.field(metadata=checked(check_required))
+    date: dt.date = attrs.field(metadata=checked(check_date))
+    city: str = attrs.field(metadata=checked(check_required))
+    executor: Party = attrs.field(metadata=checked(check_instance(Party)))
+    customer: Party = attrs.field(metadata=checked(check_instance(Party)))
+    contract: str = attrs.field(metadata=checked(check_required))
+    kind: VisitKind = attrs.field(metadata=checked(check_instance(VisitKind)))
+    engineer: str = attrs.field(metadata=checked(check_required))
     works: tuple[str, ...] = attrs.field(
-        metadata=_check(_strings(at_least_one=True, one_line=False))
+        metadata=checked(check_strings(at_least_one=True, one_line=False))
     )
-    parts: tuple[Part, ...] = attrs.field(default=(), metadata=_check(_parts))
-    visit_date: dt.date | None = attrs.field(default=None, metadata=_check(_optional_date))
-    address: str = attrs.field(default="", metadata=_check(_text))
-    problem: str = attrs.field(default="", metadata=_check(_text))
-    remarks: str = attrs.field(default="", metadata=_check(_text))
-    closing: str = attrs.field(default=VISIT_ACT_CLOSING, metadata=_check(_text))
+    parts: tuple[Part, ...] = attrs.field(default=(), metadata=checked(_parts))
+    visit_date: dt.date | None = attrs.field(default=None, metadata=checked(check_optional_date))
+    address: str = attrs.field(default="", metadata=checked(check_text))
+    problem: str = attrs.field(default="", metadata=checked(check_text))
+    remarks: str = attrs.field(default="", metadata=checked(check_text))
+    closing: str = attrs.field(default=VISIT_ACT_CLOSING, metadata=checked(check_text))
 
     def __attrs_post_init__(self) -> None:
-        _validate(self)
+        validate_fields(self)
 
     @property
     def parts_total(self) -> Money | None:
@@ -314,31 +315,35 @@ class RecommendationLetterRequest:
     Every text is Russian by default; change one with ``attrs.evolve``.
     """
 
-    company: str = attrs.field(metadata=_check(_required))
-    date: dt.date = attrs.field(metadata=_check(_date))
-    client_name: str = attrs.field(metadata=_check(_required))
-    manager_name: str = attrs.field(metadata=_check(_required))
-    number: str = attrs.field(default="", metadata=_check(_one_line))
-    company_details: str = attrs.field(default="", metadata=_check(_text))
-    contact_person: str = attrs.field(default="", metadata=_check(_one_line))
+    company: str = attrs.field(metadata=checked(check_required))
+    date: dt.date = attrs.field(metadata=checked(check_date))
+    client_name: str = attrs.field(metadata=checked(check_required))
+    manager_name: str = attrs.field(metadata=checked(check_required))
+    number: str = attrs.field(default="", metadata=checked(_one_line))
+    company_details: str = attrs.field(default="", metadata=checked(check_text))
+    contact_person: str = attrs.field(default="", metadata=checked(_one_line))
     manager_position: str = attrs.field(
-        default="Менеджер клиентского отдела", metadata=_check(_text)
+        default="Менеджер клиентского отдела", metadata=checked(check_text)
     )
-    manager_phone: str = attrs.field(default="", metadata=_check(_one_line))
-    manager_email: str = attrs.field(default="", metadata=_check(_one_line))
+    manager_phone: str = attrs.field(default="", metadata=checked(_one_line))
+    manager_email: str = attrs.field(default="", metadata=checked(_one_line))
     products: tuple[str, ...] = attrs.field(
-        default=(), metadata=_check(_strings(at_least_one=False, one_line=True))
+        default=(), metadata=checked(check_strings(at_least_one=False, one_line=True))
     )
-    deadline: dt.date | None = attrs.field(default=None, metadata=_check(_optional_date))
-    subject: str = attrs.field(default="О рекомендательном письме", metadata=_check(_text))
-    salutation_person: str = attrs.field(default="Уважаемый(ая) {name}!", metadata=_check(_text))
-    salutation_colleagues: str = attrs.field(default="Уважаемые коллеги!", metadata=_check(_text))
+    deadline: dt.date | None = attrs.field(default=None, metadata=checked(check_optional_date))
+    subject: str = attrs.field(default="О рекомендательном письме", metadata=checked(check_text))
+    salutation_person: str = attrs.field(
+        default="Уважаемый(ая) {name}!", metadata=checked(check_text)
+    )
+    salutation_colleagues: str = attrs.field(
+        default="Уважаемые коллеги!", metadata=checked(check_text)
+    )
     thanks: str = attrs.field(
         default=(
             "Благодарим Вас за сотрудничество и доверие к нашей компании. Нам очень приятно, "
             "что Вы довольны нашей работой."
         ),
-        metadata=_check(_text),
+        metadata=checked(check_text),
     )
     request: str = attrs.field(
         default=(
@@ -346,30 +351,32 @@ class RecommendationLetterRequest:
             "рекомендательное письмо о работе с нами. Ваше мнение поможет другим организациям "
             "сделать выбор, а нам — стать ещё лучше."
         ),
-        metadata=_check(_text),
+        metadata=checked(check_text),
     )
-    points_intro: str = attrs.field(default="В письме можно отметить:", metadata=_check(_text))
+    points_intro: str = attrs.field(
+        default="В письме можно отметить:", metadata=checked(check_text)
+    )
     products_point: str = attrs.field(
-        default="продукты, которыми Вы пользуетесь:", metadata=_check(_text)
+        default="продукты, которыми Вы пользуетесь:", metadata=checked(check_text)
     )
     points: tuple[str, ...] = attrs.field(
         default=(
             "каких результатов удалось достичь благодаря нашим решениям;",
             "как Вы оцениваете работу наших специалистов и технической поддержки.",
         ),
-        metadata=_check(_strings(at_least_one=False, one_line=False)),
+        metadata=checked(check_strings(at_least_one=False, one_line=False)),
     )
     deadline_text: str = attrs.field(
         default="Будем благодарны, если Вы сможете прислать письмо до {date}",  # «… г.»
-        metadata=_check(_text),
+        metadata=checked(check_text),
     )
-    closing: str = attrs.field(default="Заранее благодарим Вас!", metadata=_check(_text))
-    regards: str = attrs.field(default="С уважением,", metadata=_check(_text))
-    phone_label: str = attrs.field(default="Тел.:", metadata=_check(_text))
-    email_label: str = attrs.field(default="E-mail:", metadata=_check(_text))
+    closing: str = attrs.field(default="Заранее благодарим Вас!", metadata=checked(check_text))
+    regards: str = attrs.field(default="С уважением,", metadata=checked(check_text))
+    phone_label: str = attrs.field(default="Тел.:", metadata=checked(check_text))
+    email_label: str = attrs.field(default="E-mail:", metadata=checked(check_text))
 
     def __attrs_post_init__(self) -> None:
-        _validate(self)
+        validate_fields(self)
         if self.deadline is not None and self.deadline < self.date:
             raise ValidationError(
                 [

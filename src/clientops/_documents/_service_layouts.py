@@ -18,9 +18,9 @@ from docx.text.paragraph import Paragraph
 from clientops._documents._layouts import (
     AMOUNT,
     PageSetup,
-    _grid,
-    _paragraph,
-    _signatures,
+    layout_grid,
+    layout_paragraph,
+    layout_signatures,
     new_document,
     to_bytes,
 )
@@ -41,11 +41,11 @@ _PARTS_ROW = tuple(
 
 
 def _labelled(document: Document, label: str, value: str) -> Paragraph:
-    return _paragraph(document, (label, True), (value, False), space_after=2)
+    return layout_paragraph(document, (label, True), (value, False), space_after=2)
 
 
 def _section(document: Document, title: str) -> None:
-    heading = _paragraph(document, (title, True), space_after=4)
+    heading = layout_paragraph(document, (title, True), space_after=4)
     heading.paragraph_format.space_before = Pt(8)
 
 
@@ -55,14 +55,14 @@ def visit_act_layout(page: PageSetup) -> bytes:
     problem), the numbered table of works, the table of parts with their total in words, the
     customer's remarks, the closing and the signatures of both sides."""
     document = new_document(page, "Акт выполненных работ по сервисному обслуживанию")
-    _paragraph(
+    layout_paragraph(
         document,
         ("Акт выполненных работ по сервисному обслуживанию № {{ number }} от {{ date }}", True),
         align=WD_ALIGN_PARAGRAPH.CENTER,
         size=13,
         space_after=10,
     )
-    place = _paragraph(document, ("{{ city }}\t{{ date }}", False), space_after=10)
+    place = layout_paragraph(document, ("{{ city }}\t{{ date }}", False), space_after=10)
     place.paragraph_format.tab_stops.add_tab_stop(Mm(page.text_width_mm), WD_TAB_ALIGNMENT.RIGHT)
     _labelled(document, "Исполнитель: ", "{{ executor.full }}")
     _labelled(document, "Заказчик: ", "{{ customer.full }}")
@@ -74,13 +74,13 @@ def visit_act_layout(page: PageSetup) -> bytes:
     _labelled(document, "Обращение Заказчика: ", "{{ if_problem.text }}")
 
     _section(document, "1. Выполненные работы")
-    works = _grid(
+    works = layout_grid(
         document, page, WORKS_HEAD, ("{{ works.n }}", "{{ works.text }}"), (8, 157), frozenset()
     )
     works.rows[1].cells[0].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
     _section(document, "2. Запчасти, использованные по договору")
     fits = ((), (), (), (AMOUNT,), (AMOUNT,))
-    _grid(
+    layout_grid(
         document, page, PARTS_HEAD, _PARTS_ROW, (8, 79, 18, 30, 30), frozenset({0, 2, 3, 4}), fits
     )
     Line(
@@ -92,16 +92,16 @@ def visit_act_layout(page: PageSetup) -> bytes:
     ).put(document)
     Line("{{ if_parts.in_words }}", bold=True, after=0).put(document)
 
-    remarks = _paragraph(document, ("Замечания Заказчика: ", True), ("{{ remarks }}", False))
+    remarks = layout_paragraph(document, ("Замечания Заказчика: ", True), ("{{ remarks }}", False))
     remarks.paragraph_format.space_before = Pt(10)
-    _paragraph(document, ("{{ closing }}", False), align=WD_ALIGN_PARAGRAPH.JUSTIFY)
-    _signatures(document, "Исполнитель", "Заказчик", "executor", "customer")
+    layout_paragraph(document, ("{{ closing }}", False), align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    layout_signatures(document, "Исполнитель", "Заказчик", "executor", "customer")
     return to_bytes(document)
 
 
 def _indented(document: Document, page: PageSetup, text: str, *, bold: bool = False) -> None:
     """A line of the addressee block, in the right half of the page."""
-    paragraph = _paragraph(document, (text, bold), space_after=0)
+    paragraph = layout_paragraph(document, (text, bold), space_after=0)
     paragraph.paragraph_format.left_indent = Mm(page.text_width_mm / 2)
 
 
@@ -129,7 +129,7 @@ def recommendation_request_layout(page: PageSetup) -> bytes:
     for text in ("{{ thanks }}", "{{ request }}", "{{ points_intro }}"):
         body = Line(text, align=WD_ALIGN_PARAGRAPH.JUSTIFY, after=4).put(document)
         body.paragraph_format.first_line_indent = Mm(12.5)
-    point = _paragraph(document, ("— {{ points.text }}", False), space_after=2)
+    point = layout_paragraph(document, ("— {{ points.text }}", False), space_after=2)
     point.paragraph_format.left_indent = Mm(12.5)
     deadline = Line("{{ if_deadline.text }}", align=WD_ALIGN_PARAGRAPH.JUSTIFY, before=4).put(
         document

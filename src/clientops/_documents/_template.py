@@ -36,6 +36,7 @@ import attrs
 from lxml import etree  # type: ignore[import-untyped]
 
 from clientops._documents._zip import Package
+from clientops._fields import FORBIDDEN
 from clientops._sources import CHUNK, positive_limit, read_source
 from clientops.errors import FieldError, TemplateError, ValidationError
 
@@ -63,8 +64,6 @@ _RESERVED = re.compile("[\ue000-\ue005]")
 _CUT = re.compile(f"{_SLOT}(\\d+){_SLOT_END}|{_LOOP}(\\d+){_LOOP_END}|{_END}(\\d+){_END_END}")
 # In a value: characters XML 1.0 cannot carry, and the ones that become elements.
 _SPECIAL = re.compile("[\x00-\x1f\ufffe\uffff\ud800-\udfff]")
-#: Characters XML 1.0 cannot carry (line breaks and tabs can: they become elements).
-FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _BREAKS = re.compile("\r\n|\r|\n|\t")
 #: A word of a value that holds a digit and a hyphen (``СО-2026-10-009``, ``45-12-34``): its
 #: hyphens become non-breaking ones (``w:noBreakHyphen``), so no line break cuts the number;

@@ -11,11 +11,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from num2words import num2words  # type: ignore[import-untyped]
 
+from clientops._text import format_date, format_money
 from clientops.errors import FieldError, ValidationError
 from clientops.model import Money
 
@@ -87,19 +87,8 @@ def amount_in_words(money: Money) -> str:
     return text[:1].upper() + text[1:]
 
 
-def format_money(money: Money) -> str:
-    """``12 345,60``: two decimals, a comma, thousands grouped by no-break spaces."""
-    text = f"{money.amount.quantize(_CENT):,.2f}"
-    return text.replace(",", "\u00a0").replace(".", ",")
-
-
 def format_quantity(quantity: Decimal) -> str:
     """A quantity without trailing zeros and with a decimal comma: ``500``, ``1,5``."""
     if quantity == quantity.to_integral_value():
         return f"{quantity.to_integral_value():f}"
     return f"{quantity.normalize():f}".replace(".", ",")
-
-
-def format_date(day: date) -> str:
-    """``30.06.2025``."""
-    return day.strftime("%d.%m.%Y")

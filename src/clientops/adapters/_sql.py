@@ -60,7 +60,7 @@ from clientops.model import (
 from clientops.onboarding import Onboarding, OnboardingId
 from clientops.orders import Order, OrderId, OrderStage
 from clientops.outbox import OutboxMessage, OutboxStatus
-from clientops.rules.satisfaction import AssignedClient, SatisfactionDueBounds
+from clientops.satisfaction import AssignedClient, SatisfactionDueBounds
 from clientops.serialization import make_converter
 from clientops.service_visits import (
     ServiceContract,

@@ -57,16 +57,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
-from clientops._documents._words import format_date, format_money
+from clientops._text import format_date, format_money
 from clientops.accounting import AccountingError, FetchedPayments, InvoiceRecord, PaymentRecord
 from clientops.bank_statements import (
     BankStatement,
     PaymentDirection,
     StatementPayment,
+    payment_from_statement,
     read_bank_statement,
 )
 from clientops.errors import FieldError, ValidationError
-from clientops.rules.billing import payment_from_statement
 
 __all__ = ["StatementFileError", "StatementFolder"]
 

@@ -56,7 +56,7 @@ from clientops.onboarding import Onboarding, OnboardingId
 from clientops.orders import Order, OrderId, OrderStage
 from clientops.outbox import OutboxMessage, OutboxStatus
 from clientops.ports import READ_ONLY
-from clientops.rules.satisfaction import AssignedClient, SatisfactionDueBounds
+from clientops.satisfaction import AssignedClient, SatisfactionDueBounds
 from clientops.service_visits import (
     ServiceContract,
     ServiceContractId,

@@ -15,9 +15,10 @@ payments, calls these functions with the :class:`~clientops.billing.BillingPolic
   :func:`duplicate_invoice` — the other ways an invoice is made or changed; never a silent edit.
 * :func:`allocate_payment` — a payment spread over the client's open invoices (the one it names
   first, then the oldest), the rest kept as the client's :class:`~clientops.billing.Credit`.
-  :func:`payment_from_statement` and :func:`payments_from_matches` turn the output of
-  :mod:`clientops.bank_statements` into payments; :func:`open_invoice` turns an invoice into
-  the :class:`~clientops.bank_statements.OpenInvoice` matching needs.
+  :func:`payments_from_matches` turns the output of :mod:`clientops.bank_statements` into
+  payments (one by one: :func:`~clientops.bank_statements.payment_from_statement`);
+  :func:`open_invoice` turns an invoice into the :class:`~clientops.bank_statements.OpenInvoice`
+  matching needs.
 * :func:`reminder_reactions` — from the 20th, every working day, one reminder call per client
   with an unpaid invoice. :func:`debtors` — who owes what on a day.
 * :func:`payment_plan` — the supplier bills: what is owed to whom and by when.
@@ -53,7 +54,6 @@ Example: November 2026, the 15th is a Sunday, so invoices are issued on Friday t
 from __future__ import annotations
 
 import enum
-import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TypeVar
@@ -61,13 +61,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from clientops._documents._words import format_date, format_money
-from clientops._text import template_names
+from clientops._text import format_date, format_money, template_names
 from clientops.bank_statements import (
     MatchResult,
     OpenInvoice,
-    StatementPayment,
     invoice_number_key,
+    payment_from_statement,
 )
 from clientops.billing import (
     Allocation,
@@ -81,8 +80,6 @@ from clientops.billing import (
     Month,
     OwedInvoice,
     Payment,
-    PaymentId,
-    PaymentSource,
     PaymentTerms,
     ProRating,
     Subscription,
@@ -138,8 +135,6 @@ __all__ = [
     "one_off_invoice",
     "open_invoice",
     "open_invoices",
-    "payment_from_statement",
-    "payment_id_for",
     "payment_plan",
     "payments_from_matches",
     "plan_billing",
@@ -810,37 +805,6 @@ def open_invoices(invoices: Iterable[Invoice]) -> tuple[OpenInvoice, ...]:
     )
 
 
-def payment_id_for(payment: StatementPayment) -> PaymentId:
-    """A payment's id from its natural key (date, number, amount, accounts, INN, purpose):
-    the same document read from two overlapping statements gets the same id."""
-    _expect(payment, StatementPayment, "payment", "payment id")
-    digest = hashlib.sha256("\x1f".join(payment.key).encode("utf-8")).hexdigest()
-    return PaymentId(f"pay-{digest[:24]}")
-
-
-def payment_from_statement(
-    payment: StatementPayment,
-    *,
-    statement_digest: str,
-    client_id: ClientId | None = None,
-    invoice_number: str | None = None,
-) -> Payment:
-    """A :class:`~clientops.billing.Payment` from a statement's document: booked on its
-    booking day, with its payer, purpose and source (the statement's digest, line, number)."""
-    _expect(payment, StatementPayment, "payment", "payment")
-    return Payment(
-        id=payment_id_for(payment),
-        date=payment.booked_on,
-        amount=payment.amount,
-        payer_inn=payment.payer.inn,
-        payer_name=payment.payer.name or "",
-        purpose=payment.purpose,
-        source=PaymentSource(statement_digest, payment.line or None, payment.number or None),
-        client_id=client_id,
-        invoice_number=invoice_number,
-    )
-
-
 def payments_from_matches(result: MatchResult, *, statement_digest: str) -> tuple[Payment, ...]:
     """The matched payments of :func:`~clientops.bank_statements.match_payments`, each with the
     client and number of the invoice it was matched to. Unmatched and skipped payments are
@@ -1062,11 +1026,11 @@ def reminder_reaction_id(client_id: ClientId, day: date) -> ReactionId:
     >>> reminder_reaction_id(ClientId("c1"), date(2026, 11, 20))
     'billing-reminder-c1-2026-11-20'
     """
-    return ReactionId(f"{_REMINDER_ID_PREFIX}{client_id}-{day.isoformat()}")
+    return ReactionId(f"{REMINDER_ID_PREFIX}{client_id}-{day.isoformat()}")
 
 
 #: The start of every reminder call's id.
-_REMINDER_ID_PREFIX = "billing-reminder-"
+REMINDER_ID_PREFIX = "billing-reminder-"
 
 
 @attrs.frozen
@@ -1147,13 +1111,13 @@ def _reminder_calls(
     """:func:`reminder_calls` on checked open invoices."""
     return tuple(
         ReminderCall(client, rid, topic, appeal_topic, due_at, owed)
-        for client, rid, topic, appeal_topic, due_at, owed in _reminders(
+        for client, rid, topic, appeal_topic, due_at, owed in reminder_rows(
             day, invoices, policy, calendar, zone
         )
     )
 
 
-def _reminders(
+def reminder_rows(
     day: date,
     invoices: Iterable[OwedInvoice],
     policy: BillingPolicy,
@@ -1204,7 +1168,7 @@ def _reminders(
     appeal_topic = None
     if not template_names(texts.appeal_topic) & {"client", "invoices", "amount", "count"}:
         appeal_topic = texts.appeal_topic.format_map(fill)
-    ids = f"{_REMINDER_ID_PREFIX}{{}}-{day.isoformat()}"
+    ids = f"{REMINDER_ID_PREFIX}{{}}-{day.isoformat()}"
     for client in sorted(by_client):
         held = by_client[client]
         owed = (held,) if isinstance(held, OwedInvoice) else tuple(sorted(held, key=_oldest_first))

@@ -1,6 +1,7 @@
 """What an onboarding sends out, as pure functions: the pickup request for the courier, the
-delivery-date reaction, the e-mail with the manager's contacts, the calendar events and the
-folder's papers (title page, checklist, notice of nonconformities).
+delivery-date reaction, the e-mail with the manager's contacts and the calendar events. The
+folder's papers (title page, checklist, notice of nonconformities) are made with the documents
+(:mod:`clientops.documents`).
 
 Data in, values out: the service (:class:`clientops.ClientOps`) stores, enqueues or writes
 what these return.
@@ -21,44 +22,31 @@ from decimal import Decimal
 
 import attrs
 
-from clientops._documents._onboarding import (
-    APPENDIX_1_ACTIONS,
-    ChecklistRow,
-    FolderTitlePage,
-    NonconformityNotice,
-    NoticeItem,
-    OnboardingChecklist,
-)
 from clientops.calendar import CalendarEvent, CalendarPolicy, event_for_reaction, stable_uid
 from clientops.courier import Address, Parcel, Party, PickupRequest
 from clientops.errors import FieldError, InvalidPhoneError, ValidationError
 from clientops.model import (
     Client,
     Employee,
-    EmployeeId,
     Money,
     Phone,
     Reaction,
     ReactionId,
     ReactionKind,
-    StaffDirectory,
     new_id,
 )
-from clientops.onboarding import Onboarding, OnboardingStep, StepRecord
+from clientops.onboarding import Onboarding, OnboardingStep
 from clientops.policy import Policy
 from clientops.rules.onboarding import complete_step, parcel_weight
 from clientops.workdays import next_working_day
 
 __all__ = [
     "ContactsEmail",
-    "checklist_document",
     "contacts_email",
     "default_pickup_date",
     "delivery_reaction",
-    "nonconformity_notice",
     "onboarding_events",
     "pickup_request",
-    "title_page_document",
 ]
 
 
@@ -277,100 +265,3 @@ def onboarding_events(
     )
     events.extend(event_for_reaction(r, client, tz=zone, policy=calendar) for r in mine)
     return tuple(events)
-
-
-# --------------------------------------------------------------------------- the papers
-
-
-def _filled(value: str, policy: Policy) -> str:
-    return value.strip() or policy.onboarding.texts.not_filled
-
-
-def title_page_document(onboarding: Onboarding, *, policy: Policy) -> FolderTitlePage:
-    """The folder's title page as a document (:data:`clientops.documents.FOLDER_TITLE_PAGE`),
-    dated the day the folder was received; a field left blank prints as «—»."""
-    title = onboarding.folder.title_page
-    if title is None:
-        raise ValidationError(
-            [FieldError("title_page", "the folder has no title page")],
-            subject=_subject(onboarding),
-        )
-    return FolderTitlePage(
-        client_name=_filled(title.client_name, policy),
-        contract_number=_filled(title.contract_number, policy),
-        sales_manager=_filled(title.sales_manager, policy),
-        city=_filled(title.city, policy),
-        contact_person=_filled(title.contact_person, policy),
-        phone=_filled(title.phone, policy),
-        products=tuple(p.strip() for p in title.products if p.strip()),
-        date=onboarding.started_at.astimezone(policy.tz).date(),
-    )
-
-
-def _name(staff: StaffDirectory, employee_id: str | None) -> str:
-    if employee_id is None:
-        return ""
-    person = staff.employee(EmployeeId(employee_id))
-    return person.full_name if person is not None else employee_id
-
-
-def _row(record: StepRecord, action: str, staff: StaffDirectory, policy: Policy) -> ChecklistRow:
-    texts = policy.onboarding.texts
-    if record.not_applicable:
-        return ChecklistRow(record.step.number, action, note=record.note or texts.not_applicable)
-    done_on = record.done_at.astimezone(policy.tz).date() if record.done_at else None
-    return ChecklistRow(
-        record.step.number,
-        action,
-        done_by=_name(staff, record.done_by),
-        done_on=done_on,
-        note=record.note,
-    )
-
-
-def checklist_document(
-    onboarding: Onboarding, *, staff: StaffDirectory, policy: Policy
-) -> OnboardingChecklist:
-    """The Appendix 1 checklist as a document (:data:`clientops.documents.ONBOARDING_CHECKLIST`):
-    one row per step, with who did it and when, «не требуется» for the steps that do not
-    apply."""
-    title = onboarding.folder.title_page
-    return OnboardingChecklist(
-        client_name=_filled(title.client_name if title else "", policy),
-        contract_number=_filled(title.contract_number if title else "", policy),
-        manager=_name(staff, onboarding.manager_id),
-        rows=tuple(
-            _row(record, action, staff, policy)
-            for record, action in zip(onboarding.steps, APPENDIX_1_ACTIONS, strict=True)
-        ),
-    )
-
-
-def nonconformity_notice(
-    onboarding: Onboarding,
-    *,
-    staff: StaffDirectory,
-    recipients: Iterable[Employee],
-    number: str,
-    day: date,
-    policy: Policy,
-) -> NonconformityNotice | None:
-    """The notice of the folder's nonconformities to ``recipients``, signed by the onboarding's
-    manager (:data:`clientops.documents.NONCONFORMITY_NOTICE`); ``None`` when the folder was in
-    order. Without any recipient the notice goes to the sales department."""
-    if not onboarding.nonconformities:
-        return None
-    title = onboarding.folder.title_page
-    people = tuple(p.full_name for p in recipients)
-    if not people:
-        department = next((d for d in staff.departments if d.id == policy.sales_department), None)
-        people = (department.name if department is not None else policy.sales_department,)
-    return NonconformityNotice(
-        number=number,
-        date=day,
-        client_name=_filled(title.client_name if title else "", policy),
-        contract_number=title.contract_number.strip() if title else "",
-        recipients=people,
-        sender=_name(staff, onboarding.manager_id),
-        items=tuple(NoticeItem(n.document, n.message) for n in onboarding.nonconformities),
-    )

@@ -44,7 +44,8 @@ from typing import Any, TypeVar
 
 import attrs
 
-from clientops.calendar import CalendarEvent, CalendarPolicy, _zone, stable_uid
+from clientops._checks import aware_errors, date_errors, raise_errors, string_errors, time_zone
+from clientops.calendar import CalendarEvent, CalendarPolicy, stable_uid
 from clientops.errors import FieldError, NotFoundError, TransitionError, ValidationError
 from clientops.model import (
     Appeal,
@@ -54,7 +55,6 @@ from clientops.model import (
     ClientId,
     DepartmentId,
     EmployeeId,
-    Money,
     Reaction,
     ReactionId,
     ReactionKind,
@@ -76,15 +76,12 @@ from clientops.service_visits import (
     TrainingId,
     TrainingStatus,
     Visit,
+    VisitAct,
     VisitEvent,
     VisitId,
     VisitKind,
     VisitPolicy,
     VisitStatus,
-    _aware_errors,
-    _date_errors,
-    _raise,
-    _text_errors,
 )
 from clientops.workdays import (
     WorkCalendar,
@@ -95,7 +92,6 @@ from clientops.workdays import (
 
 __all__ = [
     "SlaBreach",
-    "VisitAct",
     "VisitOccurrence",
     "VisitSeries",
     "add_part",
@@ -162,8 +158,8 @@ def resolve_day(
     >>> resolve_day(date(2026, 5, 9), policy=VisitPolicy(), calendar=russian_calendar())
     datetime.date(2026, 5, 12)
     """
-    errors = _date_errors(path, day)
-    _raise(errors, "visit day")
+    errors = date_errors(path, day)
+    raise_errors(errors, "visit day")
     if calendar.is_working_day(day):
         return day
     rule = policy.non_working_day
@@ -231,10 +227,10 @@ def scheduled_visits(
     [('2025-12-25', '2025-12-25', 0), ('2026-01-01', '2026-01-12', 1), ('2026-01-15', \
 '2026-01-15', 0)]
     """
-    errors = _date_errors("start", start) + _date_errors("end", end)
+    errors = date_errors("start", start) + date_errors("end", end)
     if not errors and end < start:
         errors.append(FieldError("end", f"{end} is before start {start}"))
-    _raise(errors, "period")
+    raise_errors(errors, "period")
     first = contract.first_maintenance
     rule = contract.maintenance
     if first is None or rule is None:
@@ -254,7 +250,7 @@ def scheduled_visits(
         else:
             day = resolve_day(original, policy=policy, calendar=calendar)
         landing.setdefault(day, []).append(original)
-    _raise(refused, f"scheduled visits of contract {contract.number}")
+    raise_errors(refused, f"scheduled visits of contract {contract.number}")
     found = []
     for day, originals in landing.items():
         kept = day if day in originals else min(originals)
@@ -278,7 +274,7 @@ class VisitSeries:
 
     @property
     def events(self) -> tuple[CalendarEvent, ...]:
-        """Everything to hand to :func:`~clientops.calendar.to_ics`, the master first."""
+        """Everything to hand to :func:`~clientops.ics.to_ics`, the master first."""
         return (self.master, *self.overrides)
 
 
@@ -314,11 +310,11 @@ def recurring_visit_event(
     rule = contract.maintenance
     if first is None or rule is None:
         errors.append(FieldError("maintenance", "the contract has no scheduled maintenance"))
-    errors += _date_errors("through", through)
-    _raise(errors, f"maintenance of contract {contract.number}")
+    errors += date_errors("through", through)
+    raise_errors(errors, f"maintenance of contract {contract.number}")
     assert first is not None
     assert rule is not None
-    zone = _zone(tz, "tz")
+    zone = time_zone(tz, "tz")
     cal = calendar_policy or CalendarPolicy()
     texts = policy.texts
     at = contract.visit_time or policy.visit_time
@@ -384,7 +380,7 @@ def _deadline(
     zone: tzinfo,
     policy: VisitPolicy,
 ) -> tuple[date, datetime]:
-    _raise(_aware_errors("requested_at", requested_at), "emergency visit")
+    raise_errors(aware_errors("requested_at", requested_at), "emergency visit")
     asked = requested_at.astimezone(zone).date()
     last = add_working_days(calendar, asked, contract.emergency_response_days)
     if policy.emergency_deadline_time is None:
@@ -406,7 +402,7 @@ def emergency_deadline(
     that day, in ``tz``, or ``policy.emergency_deadline_time`` on it when the policy sets one.
     The visit is late from this instant on. A naive ``requested_at`` raises
     :class:`~clientops.errors.ValidationError`."""
-    zone = _zone(tz, "tz")
+    zone = time_zone(tz, "tz")
     return _deadline(requested_at, contract, calendar, zone, policy or VisitPolicy())[1]
 
 
@@ -493,8 +489,8 @@ def sla_breaches(
     running this again finds the same reactions, not new ones. A visit whose contract or
     client is not given raises :class:`~clientops.errors.NotFoundError`.
     """
-    _raise(_aware_errors("now", now), "sla check")
-    zone = _zone(tz, "tz")
+    raise_errors(aware_errors("now", now), "sla check")
+    zone = time_zone(tz, "tz")
     by_contract = _by_id(contracts)
     by_client = _by_id(clients)
     texts = policy.texts
@@ -561,8 +557,8 @@ def sla_breaches(
 
 
 def _check_step(now: datetime, by: str, last: datetime, note: str = "") -> list[FieldError]:
-    errors = _aware_errors("now", now) + _text_errors("by", by)
-    errors += _text_errors("note", note, required=False)
+    errors = aware_errors("now", now) + string_errors("by", by)
+    errors += string_errors("note", note, required=False)
     if not errors and now < last:
         errors.append(FieldError("now", f"{now.isoformat()} is before the last event"))
     return errors
@@ -601,7 +597,7 @@ def _visit_step(
 ) -> Visit:
     target = _visit_target(visit, action)
     found = _check_step(now, by, visit.history[-1].at, note) + (errors or [])
-    _raise(found, f"visit {visit.id}")
+    raise_errors(found, f"visit {visit.id}")
     event = VisitEvent(target, now, by, action, note)
     return attrs.evolve(visit, status=target, history=(*visit.history, event), **changes)
 
@@ -615,9 +611,9 @@ def request_emergency_visit(
     by: EmployeeId,
 ) -> Visit:
     """A new emergency visit: the client reported ``problem`` at ``requested_at``."""
-    errors = _text_errors("problem", problem) + _text_errors("by", by)
-    errors += _aware_errors("requested_at", requested_at)
-    _raise(errors, "emergency visit")
+    errors = string_errors("problem", problem) + string_errors("by", by)
+    errors += aware_errors("requested_at", requested_at)
+    raise_errors(errors, "emergency visit")
     event = VisitEvent(VisitStatus.NEW, requested_at, by, "request", problem.strip())
     return Visit(
         id=id,
@@ -651,14 +647,14 @@ def scheduled_visit(
     """The visit of one of :func:`scheduled_visits`, put on the plan at ``now`` for its day,
     with no engineer yet (:func:`plan_visit` sets one). Its id is
     :func:`scheduled_visit_id` unless given."""
-    errors = _aware_errors("now", now) + _text_errors("by", by)
+    errors = aware_errors("now", now) + string_errors("by", by)
     if occurrence.contract_id != contract.id:
         errors.append(
             FieldError(
                 "occurrence", f"is of contract {occurrence.contract_id!r}, not {contract.id!r}"
             )
         )
-    _raise(errors, "scheduled visit")
+    raise_errors(errors, "scheduled visit")
     note = ", ".join(d.isoformat() for d in occurrence.merged)
     return Visit(
         id=id or scheduled_visit_id(contract.id, occurrence.original),
@@ -687,11 +683,11 @@ def plan_visit(
     """Set the engineer and the day (``day``, else the day already planned) of a new or
     planned visit. A non-working day is moved or refused by :func:`resolve_day`."""
     target_day = day if day is not None else visit.planned_on
-    errors = _text_errors("engineer", engineer)
+    errors = string_errors("engineer", engineer)
     if target_day is None:
         errors.append(FieldError("day", "required: the visit has no day yet"))
     _visit_target(visit, "plan")
-    _raise(errors, f"visit {visit.id}")
+    raise_errors(errors, f"visit {visit.id}")
     assert target_day is not None
     resolved = resolve_day(target_day, policy=policy, calendar=calendar)
     return _visit_step(
@@ -742,7 +738,7 @@ def complete_visit(
         errors.append(FieldError("works", "describe the work done (a tuple of lines)"))
     else:
         for i, line in enumerate(works):
-            errors += _text_errors(f"works[{i}]", line)
+            errors += string_errors(f"works[{i}]", line)
     if not isinstance(parts, tuple):
         errors.append(FieldError("parts", "must be a tuple of Part"))
     else:
@@ -762,50 +758,13 @@ def complete_visit(
 
 def cancel_visit(visit: Visit, *, reason: str, now: datetime, by: EmployeeId) -> Visit:
     """Cancel a visit that is not done, saying why."""
-    errors = _text_errors("reason", reason)
+    errors = string_errors("reason", reason)
     _visit_target(visit, "cancel")
-    _raise(errors, f"visit {visit.id}")
+    raise_errors(errors, f"visit {visit.id}")
     return _visit_step(visit, "cancel", now=now, by=by, note=reason.strip())
 
 
 # --------------------------------------------------------------------------- the act
-
-
-@attrs.frozen
-class VisitAct:
-    """What a visit act («акт выезда») says: its number and day, the client and contract,
-    the kind of visit, the engineer, the work done line by line and the parts bought under
-    the contract. A plain value: a document renderer makes the .docx of it."""
-
-    number: str
-    day: date
-    client_id: ClientId
-    client_name: str
-    contract_number: str
-    kind: VisitKind
-    engineer: str
-    works: tuple[str, ...]
-    parts: tuple[Part, ...] = ()
-    address: str = ""
-    problem: str = ""
-
-    def __attrs_post_init__(self) -> None:
-        errors = _text_errors("number", self.number) + _date_errors("day", self.day)
-        for name in ("client_id", "client_name", "contract_number", "engineer"):
-            errors += _text_errors(name, getattr(self, name))
-        if not isinstance(self.works, tuple) or not self.works:
-            errors.append(FieldError("works", "at least one line of work"))
-        _raise(errors, "visit act")
-
-    @property
-    def parts_total(self) -> Money | None:
-        """What the parts cost together, ``None`` without parts."""
-        if not self.parts:
-            return None
-        total = self.parts[0].total
-        for part in self.parts[1:]:
-            total += part.total
-        return total
 
 
 def visit_act(
@@ -837,7 +796,7 @@ def visit_act(
         )
     if client.id != visit.client_id:
         errors.append(FieldError("client", f"is {client.id!r}, the visit's {visit.client_id!r}"))
-    _raise(errors, "visit act")
+    raise_errors(errors, "visit act")
     assert visit.engineer_id is not None
     assert visit.done_at is not None
     engineer = staff.employee(visit.engineer_id)
@@ -845,7 +804,7 @@ def visit_act(
         raise NotFoundError("employee", visit.engineer_id)
     return VisitAct(
         number=number,
-        day=visit.done_at.astimezone(_zone(tz, "tz")).date(),
+        day=visit.done_at.astimezone(time_zone(tz, "tz")).date(),
         client_id=client.id,
         client_name=client.name,
         contract_number=contract.number,
@@ -890,7 +849,7 @@ def _training_step(
             reason=reason or "",
         )
     found = _check_step(now, by, training.history[-1].at, note) + (errors or [])
-    _raise(found, f"training {training.id}")
+    raise_errors(found, f"training {training.id}")
     event = TrainingEvent(target, now, by, action, note)
     return attrs.evolve(training, status=target, history=(*training.history, event), **changes)
 
@@ -907,8 +866,8 @@ def new_training(
 ) -> Training:
     """A training to agree with a new client (``policy.texts.default_training_topic`` unless
     ``topic`` is given)."""
-    errors = _aware_errors("now", now) + _text_errors("by", by)
-    _raise(errors, "training")
+    errors = aware_errors("now", now) + string_errors("by", by)
+    raise_errors(errors, "training")
     return Training(
         id=id,
         client_id=client_id,
@@ -920,8 +879,8 @@ def new_training(
 
 
 def _future_errors(path: str, when: object, now: datetime) -> list[FieldError]:
-    errors = _aware_errors(path, when)
-    if not errors and isinstance(when, datetime) and when <= now and not _aware_errors("now", now):
+    errors = aware_errors(path, when)
+    if not errors and isinstance(when, datetime) and when <= now and not aware_errors("now", now):
         errors.append(FieldError(path, f"{when.isoformat()} is not after now"))
     return errors
 
@@ -956,7 +915,7 @@ def reschedule_training(
 ) -> Training:
     """Move the training to ``starts_at`` (in the future, not the time already agreed); the
     move, with ``reason``, is kept in ``reschedules``."""
-    errors = _future_errors("starts_at", starts_at, now) + _text_errors("reason", reason)
+    errors = _future_errors("starts_at", starts_at, now) + string_errors("reason", reason)
     previous = training.starts_at
     if not errors and previous is not None and starts_at == previous:
         errors.append(FieldError("starts_at", "is the time already agreed"))
@@ -980,7 +939,7 @@ def hold_training(training: Training, *, now: datetime, by: EmployeeId, note: st
     reason = None
     starts = training.starts_at
     scheduled = training.status is TrainingStatus.SCHEDULED and starts is not None
-    if scheduled and starts is not None and not _aware_errors("now", now) and now < starts:
+    if scheduled and starts is not None and not aware_errors("now", now) and now < starts:
         reason = f"it is agreed for {starts.isoformat()}"
     return _training_step(training, "hold", now=now, by=by, note=note, reason=reason, held_at=now)
 
@@ -989,9 +948,9 @@ def collect_feedback(
     training: Training, *, text: str, now: datetime, by: EmployeeId, rating: int | None = None
 ) -> Training:
     """The client's feedback after the training (``rating`` 1–5 when given)."""
-    errors = _text_errors("text", text)
+    errors = string_errors("text", text)
     feedback = None
-    if not errors and not _aware_errors("now", now):
+    if not errors and not aware_errors("now", now):
         try:
             feedback = Feedback(text.strip(), now, rating)
         except ValidationError as exc:
@@ -1003,7 +962,7 @@ def collect_feedback(
 
 def send_recording(training: Training, *, url: str, now: datetime, by: EmployeeId) -> Training:
     """The recording of the training is sent to the client (``url``, the link sent)."""
-    errors = _text_errors("url", url)
+    errors = string_errors("url", url)
     return _training_step(
         training,
         "send_recording",
@@ -1029,7 +988,7 @@ def record_facts(
 
 def cancel_training(training: Training, *, reason: str, now: datetime, by: EmployeeId) -> Training:
     """Cancel a training not held yet, saying why."""
-    errors = _text_errors("reason", reason)
+    errors = string_errors("reason", reason)
     note = reason.strip() if not errors else ""
     return _training_step(training, "cancel", now=now, by=by, note=note, errors=errors)
 
@@ -1050,7 +1009,7 @@ def training_event(
     cal = calendar_policy or CalendarPolicy()
     return CalendarEvent(
         uid=stable_uid("training", training.id, cal.uid_domain),
-        start=training.starts_at.astimezone(_zone(tz, "tz")),
+        start=training.starts_at.astimezone(time_zone(tz, "tz")),
         summary=policy.texts.training_event.format(client=client.name, topic=training.topic),
         duration=training.duration or policy.training_duration,
         alarm_before=cal.alarm_before,
