@@ -18,6 +18,7 @@ from clientops.errors import NotFoundError
 from clientops.model import ClientId, DepartmentId, EmployeeId
 from clientops.policy import Policy
 from clientops.ports import Storage, UnitOfWork
+from clientops.queries import agenda_queries
 from clientops.rules.billing import _REMINDER_ID_PREFIX, _reminders
 from clientops.rules.satisfaction import _Cadence, satisfaction_due_bounds
 from clientops.rules.service_visits import emergency_deadline
@@ -56,7 +57,7 @@ class AgendaUseCases:
         day = day or self.today()
         now = self.now()
         with self.storage.unit_of_work(readonly=True) as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             if staff.employee(manager) is None:
                 raise NotFoundError("employee", manager)
             shared = _Shared(uow, self.policy, day, now)
@@ -71,7 +72,7 @@ class AgendaUseCases:
         day = day or self.today()
         now = self.now()
         with _batch(), self.storage.unit_of_work(readonly=True) as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             if staff.department(department) is None:
                 raise NotFoundError("department", department)
             shared = _Shared(uow, self.policy, day, now)
@@ -87,7 +88,7 @@ class AgendaUseCases:
         day = day or self.today()
         now = self.now()
         with _batch(), self.storage.unit_of_work(readonly=True) as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             shared = _Shared(uow, self.policy, day, now)
             return tuple(
                 self._agenda(uow, shared, e.id, day, now)
@@ -127,7 +128,9 @@ class AgendaUseCases:
         reminded: set[ClientId] = set()
         late_reactions, reactions = groups[True, _REACTION], groups[False, _REACTION]
         late_reminders, reminders = groups[True, _REMINDER], groups[False, _REMINDER]
-        for rid, cid, name, _, topic, due_at in uow.due_reactions(manager, until=shared.end):
+        for rid, cid, name, _, topic, due_at in agenda_queries(uow).due_reactions(
+            manager, until=shared.end
+        ):
             late = due_at < now
             if rid.startswith(_REMINDER_ID_PREFIX):
                 reminded.add(cid)
@@ -149,7 +152,9 @@ class AgendaUseCases:
         day = shared.day
         cadence = shared.cadence
         late_calls, calls = groups[True, _SATISFACTION], groups[False, _SATISFACTION]
-        for row in uow.satisfaction_calls_due(shared.satisfaction_bounds, manager_id=manager):
+        for row in agenda_queries(uow).satisfaction_calls_due(
+            shared.satisfaction_bounds, manager_id=manager
+        ):
             cid, name = row.client_id, row.client_name
             last, assigned = row.last_call, row.assigned_on
             due = cadence.due_on(last, assigned)
@@ -172,7 +177,7 @@ class AgendaUseCases:
     ) -> list[AgendaItem]:
         """The reminder calls the billing rules give for today that are not scheduled as
         reactions yet (``billing_reminders`` not run today)."""
-        owed = uow.open_invoices_managed_by(manager)
+        owed = agenda_queries(uow).open_invoices_managed_by(manager)
         if not owed:
             return []
         policy = self.policy
@@ -208,7 +213,7 @@ class AgendaUseCases:
                 continue
             name = shared.name(visit.client_id)
             if visit.kind is VisitKind.EMERGENCY:
-                contract = uow.get_service_contract(visit.contract_id)
+                contract = uow.service.get_contract(visit.contract_id)
                 deadline = emergency_deadline(
                     visit.requested_at,
                     contract,
@@ -239,7 +244,7 @@ class AgendaUseCases:
                         ref=visit.id,
                     )
                 )
-        for training in uow.trainings_between(shared.start, shared.end, manager_id=manager):
+        for training in uow.service.trainings_between(shared.start, shared.end, manager_id=manager):
             items.append(
                 AgendaItem(
                     AgendaKind.TRAINING,
@@ -262,7 +267,7 @@ class AgendaUseCases:
                 due_on=shared.day,
                 ref=f"{touch.kind.value}-{touch.client_id}",
             )
-            for touch in uow.client_touches(shared.month_days, manager_id=manager)
+            for touch in agenda_queries(uow).client_touches(shared.month_days, manager_id=manager)
         ]
         items += [
             AgendaItem(
@@ -294,8 +299,8 @@ class _Shared:
         self.satisfaction_bounds = satisfaction_due_bounds(
             day, policy.satisfaction, policy.calendar
         )
-        self.claims = uow.open_claims()
-        self.visits = uow.open_visits()
+        self.claims = uow.claims.open()
+        self.visits = uow.service.open_visits()
         self._clients: dict[ClientId, tuple[str, EmployeeId | None]] = {}
         self.month_days = _month_days(day)
         self.holidays = _holidays_ahead(policy, day)
@@ -303,7 +308,7 @@ class _Shared:
     def _card(self, client_id: ClientId) -> tuple[str, EmployeeId | None]:
         found = self._clients.get(client_id)
         if found is None:
-            card = self.uow.get_client(client_id)
+            card = self.uow.clients.get(client_id)
             found = self._clients[client_id] = (card.name, card.manager_id)
         return found
 

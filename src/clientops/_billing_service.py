@@ -236,10 +236,10 @@ class BillingUseCases:
             return
         record = InvoiceRecord(
             invoice=invoice,
-            client_name=uow.get_client(invoice.client_id).name,
+            client_name=uow.clients.get(invoice.client_id).name,
             reverses=reverses,
         )
-        uow.enqueue(
+        uow.outbox.enqueue(
             OutboxMessage.new(
                 ACCOUNTING_INVOICE_TOPIC,
                 {"record": unstructure(record)},
@@ -264,9 +264,9 @@ class BillingUseCases:
             payment=payment,
             allocations=tuple(allocations),
             credit=credit,
-            client_name=uow.get_client(payment.client_id).name,
+            client_name=uow.clients.get(payment.client_id).name,
         )
-        uow.enqueue(
+        uow.outbox.enqueue(
             OutboxMessage.new(
                 ACCOUNTING_PAYMENT_TOPIC,
                 {"record": unstructure(record)},
@@ -288,7 +288,7 @@ class BillingUseCases:
     def add_subscription(self, subscription: Subscription) -> Subscription:
         """Store a new subscription (its client must exist)."""
         with self.storage.unit_of_work() as uow:
-            uow.add_subscription(subscription)
+            uow.subscriptions.add(subscription)
         return subscription
 
     def update_subscription(self, subscription: Subscription) -> Subscription:
@@ -296,16 +296,16 @@ class BillingUseCases:
         what is already invoiced is never edited; the next billing plan shows invoices the
         change makes wrong as corrections."""
         with self.storage.unit_of_work() as uow:
-            return uow.update_subscription(subscription)
+            return uow.subscriptions.update(subscription)
 
     def subscription(self, subscription_id: SubscriptionId) -> Subscription:
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.get_subscription(subscription_id)
+            return uow.subscriptions.get(subscription_id)
 
     def subscriptions_of(self, client_id: ClientId) -> tuple[Subscription, ...]:
         with self.storage.unit_of_work(readonly=True) as uow:
-            uow.get_client(client_id)
-            return uow.subscriptions_of(client_id)
+            uow.clients.get(client_id)
+            return uow.subscriptions.of_client(client_id)
 
     # ------------------------------------------------------------------ billing run
     def billing_date(self, month: Month) -> date:
@@ -324,8 +324,8 @@ class BillingUseCases:
 
     def _plan(self, uow: UnitOfWork, month: Month, issue_date: date | None) -> BillingPlan:
         billing = self.policy.billing
-        subscriptions = uow.subscriptions()
-        existing = uow.invoices_for(month)
+        subscriptions = uow.subscriptions.all()
+        existing = uow.invoices.for_period(month)
         day = issue_date or billing_date(month, billing, self.policy.calendar)
         return plan_billing(
             month,
@@ -343,10 +343,10 @@ class BillingUseCases:
         store's sequence, seeded on its first use from the stored invoices' numbers (whatever
         their issue dates), so a hand-written number of the format is never handed out."""
         policy = self.policy.billing
-        last = uow.number_sequence(policy.number_scope(year), lock=lock)
+        last = uow.invoices.sequence(policy.number_scope(year), lock=lock)
         if last is None:
             last = policy.highest_sequence(
-                uow.invoice_numbers_from(policy.number_prefix(year)), year
+                uow.invoices.numbers_from(policy.number_prefix(year)), year
             )
         return last
 
@@ -358,7 +358,7 @@ class BillingUseCases:
         with it, never handed out twice, no gaps."""
         policy = self.policy.billing
         last = max(self._numbers_taken(uow, issue_date.year, lock=True), after)
-        uow.set_number_sequence(policy.number_scope(issue_date.year), last + count)
+        uow.invoices.set_sequence(policy.number_scope(issue_date.year), last + count)
         return tuple(policy.format_number(last + i, issue_date) for i in range(1, count + 1))
 
     def _keep_number(self, uow: UnitOfWork, number: str) -> None:
@@ -370,14 +370,14 @@ class BillingUseCases:
             return
         year, seq = parsed
         if seq > self._numbers_taken(uow, year, lock=True):
-            uow.set_number_sequence(policy.number_scope(year), seq)
+            uow.invoices.set_sequence(policy.number_scope(year), seq)
 
     @staticmethod
     def _payer_inns(uow: UnitOfWork, subscriptions: Sequence[Subscription]) -> dict[ClientId, str]:
         inns: dict[ClientId, str] = {}
         for subscription in subscriptions:
             if subscription.payer_inn is None and subscription.client_id not in inns:
-                inn = uow.get_client(subscription.client_id).inn
+                inn = uow.clients.get(subscription.client_id).inn
                 if inn:
                     inns[subscription.client_id] = inn
         return inns
@@ -482,7 +482,7 @@ class BillingUseCases:
                             attrs.evolve(i, number=n) for i, n in zip(part, numbers, strict=True)
                         ]
                         for invoice in taken:
-                            uow.add_invoice(invoice)
+                            uow.invoices.add(invoice)
                             self._record_invoice(uow, invoice, now)
                     issued += taken
             except DuplicateError as exc:
@@ -504,7 +504,7 @@ class BillingUseCases:
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
             with self.storage.unit_of_work() as uow:
-                names = {i.client_id: uow.get_client(i.client_id).name for i in issued}
+                names = {i.client_id: uow.clients.get(i.client_id).name for i in issued}
             for invoice in issued:
                 path = folder / f"{_file_name(invoice.number)}.docx"
                 path.write_bytes(
@@ -521,16 +521,16 @@ class BillingUseCases:
     # ------------------------------------------------------------------ invoices
     def invoice(self, invoice_id: InvoiceId) -> Invoice:
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.get_invoice(invoice_id)
+            return uow.invoices.get(invoice_id)
 
     def find_invoice(self, number: str) -> Invoice | None:
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.find_invoice(number)
+            return uow.invoices.find(number)
 
     def invoices_of(self, client_id: ClientId) -> tuple[Invoice, ...]:
         with self.storage.unit_of_work(readonly=True) as uow:
-            uow.get_client(client_id)
-            return uow.invoices_of(client_id)
+            uow.clients.get(client_id)
+            return uow.invoices.of_client(client_id)
 
     def issue_invoice(
         self,
@@ -547,7 +547,7 @@ class BillingUseCases:
         now = self.now()
         day = issue_date or self.today()
         with self.storage.unit_of_work() as uow:
-            client = uow.get_client(client_id)
+            client = uow.clients.get(client_id)
             invoice = one_off_invoice(
                 id=InvoiceId(f"inv-{new_id()}"),
                 client_id=client.id,
@@ -561,7 +561,7 @@ class BillingUseCases:
             )
             if number is not None:
                 self._keep_number(uow, number)
-            uow.add_invoice(invoice)
+            uow.invoices.add(invoice)
             self._record_invoice(uow, invoice, now)
         return invoice
 
@@ -578,9 +578,9 @@ class BillingUseCases:
         the correction, any excess is kept as the client's credit. Never an edit."""
         now = self.now()
         with self.storage.unit_of_work() as uow:
-            original = uow.get_invoice(invoice_id)
+            original = uow.invoices.get(invoice_id)
             day = on or self.today()
-            existing = (*uow.invoices_of(original.client_id),)
+            existing = (*uow.invoices.of_client(original.client_id),)
             correction = correct_invoice(
                 original,
                 on=day,
@@ -591,10 +591,10 @@ class BillingUseCases:
                 lines=lines,
                 fee=fee,
             )
-            uow.update_invoice(correction.original)
-            uow.add_invoice(correction.correction)
+            uow.invoices.update(correction.original)
+            uow.invoices.add(correction.correction)
             if correction.credit is not None:
-                uow.add_credit(correction.credit)
+                uow.payments.add_credit(correction.credit)
             self._record_invoice(uow, correction.correction, now, reverses=original)
         return correction
 
@@ -603,8 +603,8 @@ class BillingUseCases:
         it again by itself)."""
         now = self.now()
         with self.storage.unit_of_work() as uow:
-            original = uow.get_invoice(invoice_id)
-            cancelled = uow.update_invoice(cancel_invoice(original))
+            original = uow.invoices.get(invoice_id)
+            cancelled = uow.invoices.update(cancel_invoice(original))
             self._record_invoice(uow, cancelled, now, reverses=original)
         return cancelled
 
@@ -614,10 +614,10 @@ class BillingUseCases:
         """Re-send a lost invoice: the sending is recorded on the invoice and the .docx comes
         back marked «ДУБЛИКАТ» (same number, date and amount)."""
         with self.storage.unit_of_work() as uow:
-            invoice = uow.get_invoice(invoice_id)
+            invoice = uow.invoices.get(invoice_id)
             sent = duplicate_invoice(invoice, at=self.now(), to=to, by=by)
-            stored = uow.update_invoice(sent)
-            name = uow.get_client(invoice.client_id).name
+            stored = uow.invoices.update(sent)
+            name = uow.clients.get(invoice.client_id).name
         document = attrs.evolve(self._invoice_document(stored, name), duplicate=True)
         return stored, render_document(document, host=self.host)
 
@@ -626,9 +626,9 @@ class BillingUseCases:
         invoice, with the company's details of ``policy.billing``."""
         self._requisites()
         with self.storage.unit_of_work(readonly=True) as uow:
-            invoice = uow.get_invoice(invoice_id)
-            name = uow.get_client(invoice.client_id).name
-            replaced = uow.get_invoice(invoice.corrects) if invoice.corrects else None
+            invoice = uow.invoices.get(invoice_id)
+            name = uow.clients.get(invoice.client_id).name
+            replaced = uow.invoices.get(invoice.corrects) if invoice.corrects else None
         document = self._invoice_document(invoice, name)
         if replaced is not None:
             document = attrs.evolve(
@@ -702,9 +702,9 @@ class BillingUseCases:
     def _import(self, source: str, batch: BankStatement | FetchedPayments) -> PaymentImport:
         now = self.now()
         with self.storage.unit_of_work() as uow:
-            if not uow.record_key(f"payments-{source}"):
+            if not uow.outbox.record_key(f"payments-{source}"):
                 return PaymentImport(source=source, already_imported=True)
-            invoices = uow.open_invoices()
+            invoices = uow.invoices.open()
             if isinstance(batch, BankStatement):
                 incoming = tuple(batch.payments)
                 by_key = None
@@ -734,10 +734,10 @@ class BillingUseCases:
             credits: list[Credit] = []
             current = {i.id: i for i in invoices}
             for payment in (*matched, *unmatched):
-                if uow.find_payment(payment.id) is not None:
+                if uow.payments.find(payment.id) is not None:
                     repeated.append(payment)
                     continue
-                uow.add_payment(payment)
+                uow.payments.add(payment)
                 stored.append(payment)
                 if payment.client_id is not None:
                     made, credit = self._allocate(uow, payment, current)
@@ -762,26 +762,26 @@ class BillingUseCases:
         assert payment.client_id is not None
         theirs = [i for i in current.values() if i.client_id == payment.client_id]
         if not theirs:
-            theirs = [i for i in uow.invoices_of(payment.client_id) if i.status.open]
+            theirs = [i for i in uow.invoices.of_client(payment.client_id) if i.status.open]
         result = allocate_payment(
             payment,
             theirs,
             self.policy.billing,
-            allocations=uow.allocations_of(payment.client_id),
+            allocations=uow.payments.allocations_of(payment.client_id),
         )
         for invoice in result.invoices:
-            stored = uow.update_invoice(invoice)
+            stored = uow.invoices.update(invoice)
             current[stored.id] = stored
         for allocation in result.allocations:
-            uow.add_allocation(allocation)
+            uow.payments.add_allocation(allocation)
         if result.credit is not None:
-            uow.add_credit(result.credit)
+            uow.payments.add_credit(result.credit)
         return result.allocations, result.credit
 
     def unmatched_payments(self) -> tuple[Payment, ...]:
         """Payments no client is named on yet: for a person to assign."""
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.unmatched_payments()
+            return uow.payments.unmatched()
 
     def assign_payment(
         self, payment_id: PaymentId, client_id: ClientId, *, invoice_number: str | None = None
@@ -790,7 +790,7 @@ class BillingUseCases:
         ``invoice_number`` first, when named); it is then applied like a matched one."""
         now = self.now()
         with self.storage.unit_of_work() as uow:
-            payment = uow.find_payment(payment_id)
+            payment = uow.payments.find(payment_id)
             if payment is None:
                 raise NotFoundError("payment", payment_id)
             if payment.client_id is not None:
@@ -798,8 +798,8 @@ class BillingUseCases:
                     [FieldError("client_id", f"payment {payment_id} is already applied")],
                     subject="payment",
                 )
-            uow.get_client(client_id)
-            assigned = uow.update_payment(
+            uow.clients.get(client_id)
+            assigned = uow.payments.update(
                 attrs.evolve(payment, client_id=client_id, invoice_number=invoice_number)
             )
             made, credit = self._allocate(uow, assigned, {})
@@ -808,13 +808,13 @@ class BillingUseCases:
 
     def payments_of(self, client_id: ClientId) -> tuple[Payment, ...]:
         with self.storage.unit_of_work(readonly=True) as uow:
-            uow.get_client(client_id)
-            return uow.payments_of(client_id)
+            uow.clients.get(client_id)
+            return uow.payments.of_client(client_id)
 
     def credits(self, client_id: ClientId | None = None) -> tuple[Credit, ...]:
         """The credits (overpayments kept) of one client, or of all."""
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.credits(client_id)
+            return uow.payments.credits(client_id)
 
     # ------------------------------------------------------------------ collection
     def billing_reminders(self, day: date | None = None) -> Reminders:
@@ -824,10 +824,10 @@ class BillingUseCases:
         day = day or self.today()
         now = self.now()
         with self.storage.unit_of_work() as uow:
-            invoices = uow.open_invoices()
+            invoices = uow.invoices.open()
             clients = {i.client_id for i in invoices}
-            managers = {c: uow.get_client(c).manager_id for c in sorted(clients)}
-            existing = [r for c in sorted(clients) for r in uow.reactions_of(c)]
+            managers = {c: uow.clients.get(c).manager_id for c in sorted(clients)}
+            existing = [r for c in sorted(clients) for r in uow.appeals.reactions_of(c)]
             reminders = reminder_reactions(
                 day,
                 invoices,
@@ -841,7 +841,7 @@ class BillingUseCases:
             fresh: list[Appeal] = []  # the billing appeal is one per client and month: made once
             for appeal in reminders.appeals:
                 try:
-                    uow.get_appeal(appeal.id)
+                    uow.appeals.get(appeal.id)
                 except NotFoundError:
                     fresh.append(appeal)
             events = record_appeals_and_reactions(uow, fresh, reminders.reactions, now)
@@ -853,7 +853,7 @@ class BillingUseCases:
         day = day or self.today()
         with self.storage.unit_of_work(readonly=True) as uow:
             return debtors(
-                day, uow.open_invoices(), credits=uow.credits(), overdue_only=overdue_only
+                day, uow.invoices.open(), credits=uow.payments.credits(), overdue_only=overdue_only
             )
 
     def debtors_list(self, day: date | None = None, *, compiled_by: str = "") -> DebtorsList:
@@ -862,10 +862,10 @@ class BillingUseCases:
         day = day or self.today()
         found = self.debtors(day)
         with self.storage.unit_of_work(readonly=True) as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             rows = []
             for debtor in found:
-                client = uow.get_client(debtor.client_id)
+                client = uow.clients.get(debtor.client_id)
                 manager = staff.employee(client.manager_id) if client.manager_id else None
                 rows.append(
                     DebtorRow(
@@ -892,7 +892,7 @@ class BillingUseCases:
             **extra,
         )
         with self.storage.unit_of_work() as uow:
-            uow.add_supplier_bill(bill)
+            uow.payments.add_supplier_bill(bill)
         return bill
 
     def enter_supplier_bill(
@@ -918,12 +918,12 @@ class BillingUseCases:
 
     def _bill_step(self, bill_id: SupplierBillId, step: Any) -> SupplierBill:
         with self.storage.unit_of_work() as uow:
-            return uow.update_supplier_bill(step(uow.get_supplier_bill(bill_id)))
+            return uow.payments.update_supplier_bill(step(uow.payments.get_supplier_bill(bill_id)))
 
     def payment_plan(self, day: date | None = None) -> PaymentPlan:
         """What is owed to whom and by when: the supplier bills in the payment plan."""
         with self.storage.unit_of_work(readonly=True) as uow:
-            return payment_plan(uow.supplier_bills(), day=day or self.today())
+            return payment_plan(uow.payments.supplier_bills(), day=day or self.today())
 
 
 def _file_name(number: str) -> str:

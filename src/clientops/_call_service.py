@@ -81,11 +81,11 @@ class CallChange:
 
 def _stored_card(uow: UnitOfWork, entry: CallLogEntry) -> Client | None:
     if entry.client_id is not None:
-        return uow.get_client(entry.client_id)
+        return uow.clients.get(entry.client_id)
     number = entry.outside_number
     if number is None or number.phone is None:
         return None
-    found = uow.find_clients(ClientQuery(phone=number.phone))
+    found = uow.clients.find(ClientQuery(phone=number.phone))
     return found[0] if found else None
 
 
@@ -155,7 +155,9 @@ class CallUseCases:
             try:
                 with self.storage.unit_of_work() as uow:
                     change = self._record_call(uow, event, now)
-                    notice = self._notice(uow.staff(), change, now) if change.started else None
+                    notice = (
+                        self._notice(uow.staff.directory(), change, now) if change.started else None
+                    )
                 break
             except (ConflictError, DuplicateError) as exc:
                 if (exc.kind != "call") or attempt >= retries:
@@ -169,7 +171,7 @@ class CallUseCases:
         return change
 
     def _record_call(self, uow: UnitOfWork, event: CallEvent, now: datetime) -> CallChange:
-        old = uow.find_call(event.call_id)
+        old = uow.calls.find(event.call_id)
         entry = apply_event(old, event)
         if entry is old:
             return CallChange(entry=entry, duplicate=True)
@@ -181,7 +183,7 @@ class CallUseCases:
             if client is None:
                 client = self._unknown_caller_card(entry, now)
                 if client is not None:
-                    uow.add_client(client)
+                    uow.clients.add(client)
                     events.append(ClientCreated(client.id, now))
             if client is not None:
                 telephony = self.policy.telephony
@@ -202,9 +204,9 @@ class CallUseCases:
         if client is not None and entry.client_id is None:
             entry = attrs.evolve(entry, client_id=client.id)
         if old is None:
-            uow.add_call(entry)
+            uow.calls.add(entry)
         else:
-            entry = uow.update_call(entry)
+            entry = uow.calls.update(entry)
         started = (  # the operator's screen: a new incoming call still ringing or on
             isinstance(event, CallStarted)
             and entry.direction is CallDirection.INCOMING
@@ -256,7 +258,7 @@ class CallUseCases:
     def call(self, call_id: str) -> CallLogEntry:
         """The call log entry of this call, or NotFoundError."""
         with self.storage.unit_of_work(readonly=True) as uow:
-            entry = uow.find_call(call_id)
+            entry = uow.calls.find(call_id)
         if entry is None:
             raise NotFoundError("call", call_id)
         return entry
@@ -264,8 +266,8 @@ class CallUseCases:
     def calls_of(self, client_id: ClientId) -> tuple[CallLogEntry, ...]:
         """The client's calls, oldest first."""
         with self.storage.unit_of_work(readonly=True) as uow:
-            uow.get_client(client_id)
-            return uow.calls_of(client_id)
+            uow.clients.get(client_id)
+            return uow.calls.of_client(client_id)
 
     def _day_bounds(self, first: date, last: date) -> tuple[datetime, datetime]:
         if last < first:
@@ -280,7 +282,7 @@ class CallUseCases:
         ``last`` is not given), oldest first."""
         start, end = self._day_bounds(first, last or first)
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.calls_between(start, end)
+            return uow.calls.between(start, end)
 
     def call_figures(
         self,
@@ -302,7 +304,7 @@ class CallUseCases:
     # ------------------------------------------------------------------ commands
     def _extension(self, employee_id: EmployeeId) -> str:
         with self.storage.unit_of_work(readonly=True) as uow:
-            employee = uow.staff().employee(employee_id)
+            employee = uow.staff.directory().employee(employee_id)
         if employee is None:
             raise NotFoundError("employee", employee_id)
         if employee.extension is None:

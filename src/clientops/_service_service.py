@@ -41,6 +41,7 @@ from clientops.model import (
 from clientops.orders import OrderId
 from clientops.policy import Policy
 from clientops.ports import Storage, UnitOfWork
+from clientops.queries import agenda_queries
 from clientops.rules import claims as _claims
 from clientops.rules import satisfaction as _satisfaction
 from clientops.rules import service_visits as _visits
@@ -111,12 +112,12 @@ class ServiceUseCases:
         manager. Returns the stored card."""
         _satisfaction.AssignedClient(client_id, manager_id, on)  # checks the values
         with self.storage.unit_of_work() as uow:
-            _person(uow.staff(), manager_id)
-            client = uow.get_client(client_id)
+            _person(uow.staff.directory(), manager_id)
+            client = uow.clients.get(client_id)
             if client.manager_id != manager_id:
-                client = uow.update_client(attrs.evolve(client, manager_id=manager_id))
-            found = uow.satisfaction_of(client_id)
-            uow.put_satisfaction(
+                client = uow.clients.update(attrs.evolve(client, manager_id=manager_id))
+            found = uow.claims.satisfaction_of(client_id)
+            uow.claims.put_satisfaction(
                 client_id, manager_id, on, found.last_call if found is not None else None
             )
         return client
@@ -133,8 +134,8 @@ class ServiceUseCases:
         bounds = _satisfaction.satisfaction_due_bounds(day, rules, calendar)
         with self.storage.unit_of_work(readonly=True) as uow:
             if manager is not None:
-                _person(uow.staff(), manager)
-            rows = uow.satisfaction_calls_due(bounds, manager_id=manager)
+                _person(uow.staff.directory(), manager)
+            rows = agenda_queries(uow).satisfaction_calls_due(bounds, manager_id=manager)
         return _satisfaction.satisfaction_due(rows, day, policy=rules, calendar=calendar)
 
     def record_satisfaction(
@@ -149,9 +150,9 @@ class ServiceUseCases:
         nothing; so does every other refusal. ``by`` (who records it) must be on the staff."""
         now = self.now()
         with self.storage.unit_of_work() as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             _person(staff, by)
-            client = uow.get_client(client_id)
+            client = uow.clients.get(client_id)
             decision = _satisfaction.record_satisfaction(
                 call, client=client, staff=staff, policy=self.policy
             )
@@ -159,13 +160,13 @@ class ServiceUseCases:
             if decision.claim is not None:
                 events += self._store_claim(uow, decision.claim, now)
             if decision.last_call is not None:
-                found = uow.satisfaction_of(client_id)
+                found = uow.claims.satisfaction_of(client_id)
                 if found is None:
-                    uow.put_satisfaction(
+                    uow.claims.put_satisfaction(
                         client_id, call.manager_id, decision.last_call, decision.last_call
                     )
                 elif found.last_call is None or found.last_call < decision.last_call:
-                    uow.put_satisfaction(
+                    uow.claims.put_satisfaction(
                         client_id, found.manager_id, found.assigned_on, decision.last_call
                     )
         self._publish(events)
@@ -176,7 +177,7 @@ class ServiceUseCases:
     def _store_claim(uow: UnitOfWork, decision: ClaimDecision, now: datetime) -> list[Event]:
         appeals = (decision.appeal,) if decision.appeal is not None else ()
         events = record_appeals_and_reactions(uow, appeals, decision.reactions, now)
-        uow.add_claim(decision.claim)
+        uow.claims.add(decision.claim)
         return events
 
     def file_claim(
@@ -199,9 +200,9 @@ class ServiceUseCases:
         ``department_id``, and nothing is stored."""
         now = self.now()
         with self.storage.unit_of_work() as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             _person(staff, by)
-            client = uow.get_client(client_id)
+            client = uow.clients.get(client_id)
             decision = _claims.file_claim(
                 id=claim_id if claim_id is not None else ClaimId(new_id()),
                 client=client,
@@ -229,36 +230,36 @@ class ServiceUseCases:
         does not allow raises TransitionError and changes nothing."""
         now = self.now()
         with self.storage.unit_of_work() as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             _person(staff, by)
-            claim = uow.get_claim(claim_id)
+            claim = uow.claims.get(claim_id)
             decision = _claims.advance_claim(
                 claim,
                 action,
-                client=uow.get_client(claim.client_id),
+                client=uow.clients.get(claim.client_id),
                 now=now,
                 by=by,
                 staff=staff,
                 policy=self.policy,
             )
-            stored = uow.update_claim(decision.claim)
+            stored = uow.claims.update(decision.claim)
             events = record_appeals_and_reactions(uow, (), decision.reactions, now)
         self._publish(events)
         return attrs.evolve(decision, claim=stored)
 
     def get_claim(self, claim_id: ClaimId) -> Claim:
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.get_claim(claim_id)
+            return uow.claims.get(claim_id)
 
     def claims_of(self, client_id: ClientId) -> tuple[Claim, ...]:
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.claims_of(client_id)
+            return uow.claims.of_client(client_id)
 
     def open_claims(self, *, department_id: DepartmentId | None = None) -> tuple[Claim, ...]:
         """The claims not resolved or withdrawn yet, oldest first (against ``department_id``
         when given)."""
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.open_claims(department_id=department_id)
+            return uow.claims.open(department_id=department_id)
 
     def claim_figures(self, first: date, last: date) -> ClaimReport:
         """The claim figures of the days ``first`` to ``last`` (both included, local days of
@@ -271,14 +272,14 @@ class ServiceUseCases:
         start = datetime.combine(first, time(0), tzinfo=tz)
         end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz)
         with self.storage.unit_of_work(readonly=True) as uow:
-            found = uow.claims_between(start, end) if start < end else ()
+            found = uow.claims.between(start, end) if start < end else ()
         return _claims.claim_figures(found, first, last, tz=tz)
 
     # ------------------------------------------------------------------ service visits
     def add_service_contract(self, contract: ServiceContract) -> ServiceContract:
         """Store a client's service contract (the client must exist)."""
         with self.storage.unit_of_work() as uow:
-            uow.add_service_contract(contract)
+            uow.service.add_contract(contract)
         return contract
 
     def request_emergency_visit(
@@ -296,8 +297,8 @@ class ServiceUseCases:
         now = self.now()
         rules = self.policy.service
         with self.storage.unit_of_work() as uow:
-            _person(uow.staff(), by)
-            contract = uow.get_service_contract(contract_id)
+            _person(uow.staff.directory(), by)
+            contract = uow.service.get_contract(contract_id)
             today = now.astimezone(self.policy.tz).date()
             if not contract.in_force(today):
                 raise ValidationError(
@@ -314,7 +315,7 @@ class ServiceUseCases:
             events = record_appeals_and_reactions(
                 uow, (_visits.visit_appeal(visit, contract, policy=rules),), (), now
             )
-            uow.add_visit(visit)
+            uow.service.add_visit(visit)
         self._publish(events)
         return visit
 
@@ -331,11 +332,11 @@ class ServiceUseCases:
         .plan_visit`: a non-working day is moved or refused as ``policy.service`` says)."""
         now = self.now()
         with self.storage.unit_of_work() as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             _person(staff, by)
             _person(staff, engineer)
             visit = _visits.plan_visit(
-                uow.get_visit(visit_id),
+                uow.service.get_visit(visit_id),
                 engineer=engineer,
                 now=now,
                 by=by,
@@ -344,7 +345,7 @@ class ServiceUseCases:
                 day=day,
                 note=note,
             )
-            return uow.update_visit(visit)
+            return uow.service.update_visit(visit)
 
     def complete_visit(
         self,
@@ -359,19 +360,26 @@ class ServiceUseCases:
         ``parts`` the parts bought on the spot."""
         now = self.now()
         with self.storage.unit_of_work() as uow:
-            _person(uow.staff(), by)
+            _person(uow.staff.directory(), by)
             visit = _visits.complete_visit(
-                uow.get_visit(visit_id), works=works, done_at=now, by=by, parts=parts, note=note
+                uow.service.get_visit(visit_id),
+                works=works,
+                done_at=now,
+                by=by,
+                parts=parts,
+                note=note,
             )
-            return uow.update_visit(visit)
+            return uow.service.update_visit(visit)
 
     def cancel_visit(self, visit_id: VisitId, *, reason: str, by: EmployeeId) -> Visit:
         """Cancel a visit not done yet, saying why."""
         now = self.now()
         with self.storage.unit_of_work() as uow:
-            _person(uow.staff(), by)
-            visit = _visits.cancel_visit(uow.get_visit(visit_id), reason=reason, now=now, by=by)
-            return uow.update_visit(visit)
+            _person(uow.staff.directory(), by)
+            visit = _visits.cancel_visit(
+                uow.service.get_visit(visit_id), reason=reason, now=now, by=by
+            )
+            return uow.service.update_visit(visit)
 
     def check_visit_sla(self, now: datetime | None = None) -> SlaCheck:
         """Find the open emergency visits past their deadline at ``now`` (the clock's time
@@ -382,14 +390,14 @@ class ServiceUseCases:
         moment = now if now is not None else self.now()
         rules = self.policy.service
         with self.storage.unit_of_work() as uow:
-            visits = [v for v in uow.open_visits() if v.kind is VisitKind.EMERGENCY]
-            contracts = [uow.get_service_contract(key) for key in {v.contract_id for v in visits}]
-            clients = [uow.get_client(key) for key in {v.client_id for v in visits}]
+            visits = [v for v in uow.service.open_visits() if v.kind is VisitKind.EMERGENCY]
+            contracts = [uow.service.get_contract(key) for key in {v.contract_id for v in visits}]
+            clients = [uow.clients.get(key) for key in {v.client_id for v in visits}]
             breaches = _visits.sla_breaches(
                 visits,
                 contracts=contracts,
                 clients=clients,
-                staff=uow.staff(),
+                staff=uow.staff.directory(),
                 now=moment,
                 calendar=self.policy.calendar,
                 tz=self.policy.tz,
@@ -400,14 +408,14 @@ class ServiceUseCases:
             for breach in breaches:
                 appeal_id = _visits.visit_appeal_id(breach.visit.id)
                 try:
-                    uow.get_appeal(appeal_id)
+                    uow.appeals.get(appeal_id)
                 except NotFoundError:
                     appeals.append(
                         _visits.visit_appeal(breach.visit, breach.contract, policy=rules)
                     )
                 for reaction in breach.reactions:
                     try:
-                        uow.get_reaction(reaction.id)
+                        uow.appeals.get_reaction(reaction.id)
                     except NotFoundError:
                         fresh.append(reaction)
             events = record_appeals_and_reactions(uow, appeals, fresh, moment)
@@ -416,11 +424,11 @@ class ServiceUseCases:
 
     def contracts_of(self, client_id: ClientId) -> tuple[ServiceContract, ...]:
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.contracts_of(client_id)
+            return uow.service.contracts_of(client_id)
 
     def visits_of(self, client_id: ClientId) -> tuple[Visit, ...]:
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.visits_of(client_id)
+            return uow.service.visits_of(client_id)
 
     # ------------------------------------------------------------------ trainings
     def open_training(
@@ -436,10 +444,10 @@ class ServiceUseCases:
         (:func:`~clientops.rules.service_visits.new_training`)."""
         now = self.now()
         with self.storage.unit_of_work() as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             _person(staff, by)
             _person(staff, manager)
-            uow.get_client(client_id)
+            uow.clients.get(client_id)
             training = _visits.new_training(
                 id=training_id if training_id is not None else TrainingId(new_id()),
                 client_id=client_id,
@@ -449,7 +457,7 @@ class ServiceUseCases:
                 policy=self.policy.service,
                 topic=topic,
             )
-            uow.add_training(training)
+            uow.service.add_training(training)
         return training
 
     def schedule_training(
@@ -463,15 +471,15 @@ class ServiceUseCases:
         """The date and time agreed with the client (in the future)."""
         now = self.now()
         with self.storage.unit_of_work() as uow:
-            _person(uow.staff(), by)
+            _person(uow.staff.directory(), by)
             training = _visits.schedule_training(
-                uow.get_training(training_id),
+                uow.service.get_training(training_id),
                 starts_at=starts_at,
                 now=now,
                 by=by,
                 duration=duration,
             )
-            return uow.update_training(training)
+            return uow.service.update_training(training)
 
     def reschedule_training(
         self, training_id: TrainingId, *, starts_at: datetime, reason: str, by: EmployeeId
@@ -479,12 +487,16 @@ class ServiceUseCases:
         """Move the training to ``starts_at`` (in the future), saying why; the move is kept."""
         now = self.now()
         with self.storage.unit_of_work() as uow:
-            _person(uow.staff(), by)
+            _person(uow.staff.directory(), by)
             training = _visits.reschedule_training(
-                uow.get_training(training_id), starts_at=starts_at, reason=reason, now=now, by=by
+                uow.service.get_training(training_id),
+                starts_at=starts_at,
+                reason=reason,
+                now=now,
+                by=by,
             )
-            return uow.update_training(training)
+            return uow.service.update_training(training)
 
     def trainings_of(self, client_id: ClientId) -> tuple[Training, ...]:
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.trainings_of(client_id)
+            return uow.service.trainings_of(client_id)

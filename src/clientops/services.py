@@ -89,6 +89,7 @@ from clientops.outbox import (
 )
 from clientops.policy import Policy
 from clientops.ports import Storage, UnitOfWork
+from clientops.queries import agenda_queries
 from clientops.rules import onboarding as _onboarding
 from clientops.rules.calls import CallRouting, IncomingCall, client_queries, route_incoming_call
 from clientops.rules.onboarding import FolderIntake
@@ -202,21 +203,21 @@ class OrderChange:
 def put_staff(uow: UnitOfWork, staff: StaffDirectory) -> None:
     """Write every department, employee and absence of ``staff`` in ``uow``."""
     for department in staff.departments:
-        uow.put_department(department)
+        uow.staff.put_department(department)
     for employee in staff.employees:
-        uow.put_employee(employee)
+        uow.staff.put_employee(employee)
     for absence in staff.absences:
-        uow.add_absence(absence)
+        uow.staff.add_absence(absence)
 
 
 def _apply(uow: UnitOfWork, command: Command) -> None:
     match command:
         case CreateClient(client=client):
-            uow.add_client(client)
+            uow.clients.add(client)
         case CreateAppeal(appeal=appeal):
-            uow.add_appeal(appeal)
+            uow.appeals.add(appeal)
         case CreateReaction(reaction=reaction):
-            uow.add_reaction(reaction)
+            uow.appeals.add_reaction(reaction)
         case TransferCall():
             pass  # performed by the telephony side; nothing is stored for it
 
@@ -303,15 +304,15 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
     # ------------------------------------------------------------------ staff
     def add_department(self, department: Department) -> None:
         with self.storage.unit_of_work() as uow:
-            uow.put_department(department)
+            uow.staff.put_department(department)
 
     def add_employee(self, employee: Employee) -> None:
         with self.storage.unit_of_work() as uow:
-            uow.put_employee(employee)
+            uow.staff.put_employee(employee)
 
     def add_absence(self, absence: Absence) -> None:
         with self.storage.unit_of_work() as uow:
-            uow.add_absence(absence)
+            uow.staff.add_absence(absence)
 
     def add_staff(self, staff: StaffDirectory) -> None:
         """Store a whole directory (departments, then employees, then absences) at once."""
@@ -320,13 +321,13 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
 
     def staff(self) -> StaffDirectory:
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.staff()
+            return uow.staff.directory()
 
     # ------------------------------------------------------------------ clients
     def add_client(self, client: Client) -> Client:
         """Store a card made elsewhere (an import, a form); publishes ClientCreated."""
         with self.storage.unit_of_work() as uow:
-            uow.add_client(client)
+            uow.clients.add(client)
         self._publish((ClientCreated(client.id, client.created_at or self.now()),))
         return client
 
@@ -335,11 +336,11 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         stored card with its new version; a card changed meanwhile by someone else raises
         ConflictError and nothing is overwritten."""
         with self.storage.unit_of_work() as uow:
-            return uow.update_client(client)
+            return uow.clients.update(client)
 
     def get_client(self, client_id: ClientId) -> Client:
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.get_client(client_id)
+            return uow.clients.get(client_id)
 
     def find_clients(
         self,
@@ -359,15 +360,15 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         )
         query = ClientQuery(phone=parsed, contract=contract, name=name, city=city)
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.find_clients(query)
+            return uow.clients.find(query)
 
     def appeals_of(self, client_id: ClientId) -> tuple[Appeal, ...]:
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.appeals_of(client_id)
+            return uow.appeals.of_client(client_id)
 
     def reactions_of(self, client_id: ClientId) -> tuple[Reaction, ...]:
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.reactions_of(client_id)
+            return uow.appeals.reactions_of(client_id)
 
     def import_clients(
         self,
@@ -395,9 +396,9 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
             limits=limits,
         )
         with self.storage.unit_of_work() as uow:
-            if not uow.record_key(f"import:clients:{parsed.digest}"):
+            if not uow.outbox.record_key(f"import:clients:{parsed.digest}"):
                 return ImportReport(parsed, (), (), already_imported=True)
-            owners = uow.contract_owners(
+            owners = uow.clients.contract_owners(
                 n for row in parsed.accepted for n in row.client.contract_numbers
             )
             stored: list[ImportedClient] = []
@@ -416,7 +417,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
                     for n in held
                 )
                 taken.append(RejectedRow(row.line, reasons, ()))
-            uow.add_clients([row.client for row in stored])
+            uow.clients.add_many([row.client for row in stored])
         rejected = tuple(sorted((*parsed.rejected, *taken), key=lambda r: r.line))
         self._publish(ClientCreated(row.client.id, self.now()) for row in stored)
         return ImportReport(parsed, tuple(stored), rejected)
@@ -431,8 +432,8 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         if moment.utcoffset() is None:
             raise ValidationError([FieldError("until", "must be timezone-aware")])
         with self.storage.unit_of_work(readonly=True) as uow:
-            _member(uow.staff(), manager)
-            return uow.due_reactions(manager, until=moment)
+            _member(uow.staff.directory(), manager)
+            return agenda_queries(uow).due_reactions(manager, until=moment)
 
     # ------------------------------------------------------------------ documents
     def render_document(self, context: object, *, template: Template | None = None) -> bytes:
@@ -448,11 +449,11 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         """Record a side effect for :meth:`deliver_outbox`, in a unit of work of its own.
         Returns the message, or ``None`` when one with the same ``key`` is already recorded.
 
-        To record it together with a change, call ``uow.enqueue(OutboxMessage.new(...))``
+        To record it together with a change, call ``uow.outbox.enqueue(OutboxMessage.new(...))``
         inside that change's unit of work instead."""
         message = OutboxMessage.new(topic, payload, now=self.now(), key=key)
         with self.storage.unit_of_work() as uow:
-            return message if uow.enqueue(message) else None
+            return message if uow.outbox.enqueue(message) else None
 
     def deliver_outbox(self, *, limit: int = 100) -> DeliveryReport:
         """Deliver up to ``limit`` due outbox messages through the deliverers registered for
@@ -474,7 +475,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         positive_int("limit", limit)
         deliverers = self.host.deliverers()
         with self.storage.unit_of_work() as uow:
-            claimed = uow.claim_outbox(now=self.now(), lease=self.policy.outbox_lease, limit=limit)
+            claimed = uow.outbox.claim(now=self.now(), lease=self.policy.outbox_lease, limit=limit)
         delivered: list[OutboxMessage] = []
         retried: list[OutboxMessage] = []
         dead: list[OutboxMessage] = []
@@ -523,7 +524,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         while True:
             try:
                 with self.storage.unit_of_work() as uow:
-                    kept = uow.finish_outbox(outcome)
+                    kept = uow.outbox.finish(outcome)
                     if kept and finish is not None:
                         finish(uow)
             except StorageError as exc:
@@ -555,7 +556,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         so the outbox only grows: read a large one page by page with :meth:`outbox_page`."""
         _outbox_status(status)
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.outbox(status)
+            return uow.outbox.messages(status)
 
     def outbox_page(
         self,
@@ -578,7 +579,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         if errors:
             raise ValidationError(errors)
         with self.storage.unit_of_work(readonly=True) as uow:
-            found = uow.outbox(status, after=after, limit=limit + 1)
+            found = uow.outbox.messages(status, after=after, limit=limit + 1)
         if len(found) > limit:
             return OutboxPage(found[:limit], found[limit - 1].id)
         return OutboxPage(found, None)
@@ -605,9 +606,9 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         stored then."""
         now = self.now()
         with self.storage.unit_of_work() as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             employee = _member(staff, manager)
-            existing = uow.get_client(client_id) if client_id is not None else None
+            existing = uow.clients.get(client_id) if client_id is not None else None
             intake = _onboarding.intake_folder(
                 folder,
                 manager=employee,
@@ -618,14 +619,14 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
             )
             # the store refuses a contract number another card holds (DuplicateError)
             if intake.new_client:
-                uow.add_client(intake.client)
+                uow.clients.add(intake.client)
             else:
-                client = uow.update_client(intake.client)
+                client = uow.clients.update(intake.client)
                 intake = attrs.evolve(intake, client=client)
-            uow.add_appeal(intake.appeal)
+            uow.appeals.add(intake.appeal)
             for reaction in intake.reactions:
-                uow.add_reaction(reaction)
-            uow.add_onboarding(intake.onboarding)
+                uow.appeals.add_reaction(reaction)
+            uow.onboarding.add(intake.onboarding)
         if intake.new_client:
             self._publish((ClientCreated(intake.client.id, now),))
         return intake
@@ -633,17 +634,17 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
     def onboarding(self, onboarding_id: OnboardingId) -> Onboarding:
         """One onboarding; NotFoundError when there is none with that id."""
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.get_onboarding(onboarding_id)
+            return uow.onboarding.get(onboarding_id)
 
     def onboardings_of(self, client_id: ClientId) -> tuple[Onboarding, ...]:
         """The client's onboardings, oldest first."""
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.onboardings_of(client_id)
+            return uow.onboarding.of_client(client_id)
 
     def open_onboardings(self, manager: EmployeeId) -> tuple[Onboarding, ...]:
         """The manager's onboardings with steps still open."""
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.open_onboardings(manager)
+            return uow.onboarding.open(manager)
 
     def complete_step(
         self,
@@ -662,7 +663,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         now = self.now()
         with self.storage.unit_of_work() as uow:
             self._employee(uow, by)
-            current = uow.get_onboarding(onboarding_id)
+            current = uow.onboarding.get(onboarding_id)
             if step in _OWN_SERVICE:
                 raise _onboarding.step_refusal(
                     current, step, f"done through ClientOps.{_OWN_SERVICE[step]}"
@@ -671,24 +672,24 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
             if step is OnboardingStep.CHECK_SIGNATURES:
                 # the manager's task to get the copies signed and stamped is done too
                 topic = _onboarding.sign_topic(current.nonconformities, self.policy)
-                for reaction in uow.reactions_of(current.client_id):
+                for reaction in uow.appeals.reactions_of(current.client_id):
                     if (
                         reaction.appeal_id == current.appeal_id
                         and reaction.employee_id == current.manager_id
                         and reaction.topic == topic
                         and not reaction.done
                     ):
-                        uow.update_reaction(
+                        uow.appeals.update_reaction(
                             attrs.evolve(reaction, done_at=now, outcome=note or None)
                         )
-            return uow.update_onboarding(done)
+            return uow.onboarding.update(done)
 
     def welcome_script(self, onboarding_id: OnboardingId) -> tuple[str, ...]:
         """The welcome call (step 4), line by line: the onboarding manager's first name, the
         products of the title page, and the planned delivery date once the courier is
         booked."""
         with self.storage.unit_of_work(readonly=True) as uow:
-            onboarding = uow.get_onboarding(onboarding_id)
+            onboarding = uow.onboarding.get(onboarding_id)
             manager = self._employee(uow, onboarding.manager_id)
         title = onboarding.folder.title_page
         return _onboarding.welcome_script(
@@ -726,9 +727,9 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
                 subject=f"onboarding {onboarding_id}",
             )
         with self.storage.unit_of_work(readonly=True) as uow:
-            current = uow.get_onboarding(onboarding_id)
+            current = uow.onboarding.get(onboarding_id)
             sender = self._employee(uow, by)
-            client = uow.get_client(current.client_id)
+            client = uow.clients.get(current.client_id)
         # refuse a step that is not allowed before asking the courier anything
         _onboarding.complete_step(current, OnboardingStep.CALL_COURIER, by=by, now=now)
         request = pickup_request(
@@ -741,16 +742,16 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         )
         quote = self.courier.quote(self.policy.onboarding.shipper_city, client.city, request.parcel)
         with self.storage.unit_of_work() as uow:
-            latest = uow.get_onboarding(onboarding_id)
+            latest = uow.onboarding.get(onboarding_id)
             planned = _onboarding.plan_delivery(latest, quote, pickup_date=day, by=by, now=now)
             made = delivery_reaction(planned, now=now, policy=self.policy)
             if made is not None:
                 planned, reaction = made
-                uow.add_reaction(reaction)
-            stored = uow.update_onboarding(planned)
+                uow.appeals.add_reaction(reaction)
+            stored = uow.onboarding.update(planned)
             assert stored.delivery is not None
             payload = {"onboarding_id": stored.id, "request": unstructure(request)}
-            uow.enqueue(
+            uow.outbox.enqueue(
                 OutboxMessage.new(PICKUP_TOPIC, payload, now=now, key=stored.delivery.pickup_key)
             )
         return stored
@@ -764,10 +765,10 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         booking = self.courier.book_pickup(request)
 
         def record(uow: UnitOfWork) -> None:
-            current = uow.get_onboarding(onboarding_id)
+            current = uow.onboarding.get(onboarding_id)
             if current.delivery is not None and current.delivery.booking == booking:
                 return
-            uow.update_onboarding(_onboarding.record_booking(current, booking))
+            uow.onboarding.update(_onboarding.record_booking(current, booking))
 
         return record
 
@@ -797,20 +798,20 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
             )
         with self.storage.unit_of_work() as uow:
             self._employee(uow, by)
-            current = uow.get_onboarding(onboarding_id)
+            current = uow.onboarding.get(onboarding_id)
             done = _onboarding.record_welcome_call(
                 current, by=by, now=now, email=address or None, note=note
             )
             if address:
-                client = uow.get_client(current.client_id)
+                client = uow.clients.get(current.client_id)
                 known = {e.casefold() for e in client.emails}
                 if address.casefold() not in known:
-                    uow.update_client(attrs.evolve(client, emails=(*client.emails, address)))
+                    uow.clients.update(attrs.evolve(client, emails=(*client.emails, address)))
             made = delivery_reaction(done, now=now, policy=self.policy)
             if made is not None:
                 done, reaction = made
-                uow.add_reaction(reaction)
-            return uow.update_onboarding(done)
+                uow.appeals.add_reaction(reaction)
+            return uow.onboarding.update(done)
 
     def send_contacts(self, onboarding_id: OnboardingId, *, by: EmployeeId) -> ContactsEmail:
         """Step 5: the e-mail with the manager's contacts, to the address captured in the
@@ -819,15 +820,15 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         now = self.now()
         with self.storage.unit_of_work() as uow:
             self._employee(uow, by)
-            current = uow.get_onboarding(onboarding_id)
+            current = uow.onboarding.get(onboarding_id)
             refusal = _onboarding.send_contacts_refusal(current)
             if refusal is not None:
                 raise refusal
             done = _onboarding.complete_step(current, OnboardingStep.SEND_CONTACTS, by=by, now=now)
             manager = self._employee(uow, current.manager_id)
             message = contacts_email(done, manager=manager, policy=self.policy)
-            uow.update_onboarding(done)
-            uow.enqueue(
+            uow.onboarding.update(done)
+            uow.outbox.enqueue(
                 OutboxMessage.new(
                     CONTACTS_EMAIL_TOPIC,
                     unstructure(message),
@@ -843,9 +844,9 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         """The onboarding's calendar events: the pickup and planned delivery days, and the
         manager's open reactions of the folder's appeal (the delivery-date call among them)."""
         with self.storage.unit_of_work(readonly=True) as uow:
-            onboarding = uow.get_onboarding(onboarding_id)
-            client = uow.get_client(onboarding.client_id)
-            reactions = uow.reactions_of(onboarding.client_id)
+            onboarding = uow.onboarding.get(onboarding_id)
+            client = uow.clients.get(onboarding.client_id)
+            reactions = uow.appeals.reactions_of(onboarding.client_id)
         return onboarding_events(
             onboarding, client=client, reactions=reactions, policy=self.policy, calendar=calendar
         )
@@ -863,13 +864,13 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         events: list[CalendarEvent] = []
         with self.storage.unit_of_work(readonly=True) as uow:
             employee = self._employee(uow, manager)
-            for onboarding in uow.open_onboardings(manager):
-                client = uow.get_client(onboarding.client_id)
+            for onboarding in uow.onboarding.open(manager):
+                client = uow.clients.get(onboarding.client_id)
                 events.extend(
                     onboarding_events(
                         onboarding,
                         client=client,
-                        reactions=uow.reactions_of(onboarding.client_id),
+                        reactions=uow.appeals.reactions_of(onboarding.client_id),
                         policy=self.policy,
                         calendar=calendar,
                     )
@@ -891,10 +892,10 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         Returns the paths written."""
         now = self.now()
         with self.storage.unit_of_work(readonly=True) as uow:
-            onboarding = uow.get_onboarding(onboarding_id)
-            staff = uow.staff()
-            client = uow.get_client(onboarding.client_id)
-            reactions = uow.reactions_of(onboarding.client_id)
+            onboarding = uow.onboarding.get(onboarding_id)
+            staff = uow.staff.directory()
+            client = uow.clients.get(onboarding.client_id)
+            reactions = uow.appeals.reactions_of(onboarding.client_id)
         manager = _member(staff, onboarding.manager_id)
         check = _onboarding.check_folder(onboarding.folder, staff=staff, policy=self.policy)
         recipients = _onboarding.nonconformity_recipients(
@@ -939,7 +940,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
 
     @staticmethod
     def _employee(uow: UnitOfWork, employee_id: EmployeeId) -> Employee:
-        return _member(uow.staff(), employee_id)
+        return _member(uow.staff.directory(), employee_id)
 
     # ------------------------------------------------------------------ orders
     def open_order(
@@ -961,9 +962,9 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         ValidationError; nothing is stored then."""
         now = self.now()
         with self.storage.unit_of_work() as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             _member(staff, by)
-            uow.get_client(client_id)
+            uow.clients.get(client_id)
             order = _open_order(
                 id=OrderId(new_id()),
                 client_id=client_id,
@@ -997,11 +998,11 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         stored order is then unchanged."""
         now = self.now()
         with self.storage.unit_of_work() as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             _member(staff, by)
-            current = uow.get_order(order_id)
+            current = uow.orders.get(order_id)
             moved = _advance(current, action, now=now, by=by, policy=self.policy.orders)
-            stored = uow.update_order(moved)
+            stored = uow.orders.update(moved)
             reactions = self._order_handoffs(
                 uow,
                 stored,
@@ -1015,7 +1016,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
             )
             if isinstance(action, Close):
                 call = repeat_contact_reaction(stored, manager=by, now=now, policy=self.policy)
-                uow.add_reaction(call)
+                uow.appeals.add_reaction(call)
                 reactions = (*reactions, call)
         return OrderChange(stored, reactions)
 
@@ -1035,9 +1036,9 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         the designer asked to make the layout again when ``existing_layouts`` lacks it."""
         now = self.now()
         with self.storage.unit_of_work() as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             _member(staff, by)
-            previous = uow.get_order(previous_id)
+            previous = uow.orders.get(previous_id)
             order = _repeat_order(
                 previous,
                 new_id=OrderId(new_id()),
@@ -1063,8 +1064,8 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         layouts: Iterable[str],
     ) -> OrderChange:
         """Store a new order with its appeal and the hand-offs it needs now."""
-        uow.add_order(order)
-        uow.add_appeal(order_appeal(order, by=by, policy=self.policy))
+        uow.orders.add(order)
+        uow.appeals.add(order_appeal(order, by=by, policy=self.policy))
         reactions = self._order_handoffs(
             uow, order, staff, by=by, now=now, existing_layouts=layouts
         )
@@ -1088,7 +1089,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         layouts = set(existing_layouts)
         layouts.update(
             o.specification.design
-            for o in uow.orders_of(order.client_id)
+            for o in uow.orders.of_client(order.client_id)
             if o.id != order.id and o.did("sign_final_request")
         )
         needed = handoffs(
@@ -1100,7 +1101,9 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
             problem=problem,
         )
         existing = [
-            r for r in uow.reactions_of(order.client_id) if r.appeal_id == order_appeal_id(order.id)
+            r
+            for r in uow.appeals.reactions_of(order.client_id)
+            if r.appeal_id == order_appeal_id(order.id)
         ]
         made = handoff_reactions(
             order,
@@ -1112,23 +1115,23 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
             policy=self.policy,
         )
         for reaction in made:
-            uow.add_reaction(reaction)
+            uow.appeals.add_reaction(reaction)
         return made
 
     def order(self, order_id: OrderId) -> Order:
         """One order; NotFoundError when there is none with that id."""
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.get_order(order_id)
+            return uow.orders.get(order_id)
 
     def find_order(self, number: str) -> Order | None:
         """The order with this number, or ``None``."""
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.find_order(number)
+            return uow.orders.find(number)
 
     def orders_of(self, client_id: ClientId) -> tuple[Order, ...]:
         """The client's orders, oldest first."""
         with self.storage.unit_of_work(readonly=True) as uow:
-            return uow.orders_of(client_id)
+            return uow.orders.of_client(client_id)
 
     def overdue_orders(
         self, *, today: date | None = None
@@ -1138,7 +1141,7 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         production and delivery deadlines."""
         day = today if today is not None else self.now().astimezone(self.policy.tz).date()
         with self.storage.unit_of_work(readonly=True) as uow:
-            orders = uow.open_orders()
+            orders = uow.orders.open()
         found = ((o, overdue(o, day, policy=self.policy.orders)) for o in orders)
         return tuple((o, missed) for o, missed in found if missed)
 
@@ -1148,8 +1151,8 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         """The order's deadlines as all-day calendar events (see
         :func:`~clientops.rules.order_outputs.order_events`)."""
         with self.storage.unit_of_work(readonly=True) as uow:
-            order = uow.get_order(order_id)
-            client = uow.get_client(order.client_id)
+            order = uow.orders.get(order_id)
+            client = uow.clients.get(order.client_id)
         return order_events(order, client=client, policy=self.policy, calendar=calendar)
 
     def export_order_calendar(
@@ -1163,9 +1166,9 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         .ics file, atomically, with stable UIDs."""
         events: list[CalendarEvent] = []
         with self.storage.unit_of_work(readonly=True) as uow:
-            orders = uow.open_orders() if stages is None else uow.orders_in_stages(stages)
+            orders = uow.orders.open() if stages is None else uow.orders.in_stages(stages)
             for order in orders:
-                client = uow.get_client(order.client_id)
+                client = uow.clients.get(order.client_id)
                 events.extend(
                     order_events(order, client=client, policy=self.policy, calendar=calendar)
                 )
@@ -1181,9 +1184,9 @@ class ClientOps(CallUseCases, BillingUseCases, ServiceUseCases, AgendaUseCases):
         """
         now = self.now()
         with self.storage.unit_of_work() as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             queries = client_queries(call, self.policy)
-            matches = tuple(uow.find_clients(q) for q in queries)
+            matches = tuple(uow.clients.find(q) for q in queries)
             routing = route_incoming_call(
                 call,
                 answered_by=answered_by,
