@@ -159,8 +159,8 @@ from clientops.orders import (
 )
 from clientops.outbox import OutboxMessage, OutboxStatus, after_failure, after_success
 from clientops.policy import Policy
-from clientops.ports import Storage, UnitOfWork
-from clientops.queries import agenda_queries
+from clientops.ports import AgendaQueries, Storage, UnitOfWork
+from clientops.queries import RepositoryAgendaQueries, agenda_queries
 from clientops.rules.satisfaction import AssignedClient, SatisfactionDueBounds
 from clientops.rules.service_visits import (
     complete_visit,
@@ -556,6 +556,10 @@ def _method(uow: UnitOfWork, path: str) -> Any:
     return getattr(getattr(uow, repository), name)
 
 
+#: How an agenda test reaches the read model of a unit of work (the store's, or the fallback).
+ReadModel = Callable[[UnitOfWork], AgendaQueries]
+
+
 class _Boom(Exception):
     pass
 
@@ -685,15 +689,19 @@ def _finished(onboarding: Onboarding) -> Onboarding:
     )
 
 
-class StorageContract:
-    """The behaviour every clientops store must have. Subclass it and provide a ``storage``
-    fixture that yields a fresh, empty store."""
+class _StoreContract:
+    """What every contract class asks for: a ``storage`` fixture yielding a fresh, empty
+    store."""
 
     @pytest.fixture
     def storage(self) -> Storage:  # pragma: no cover - always overridden
         raise NotImplementedError("provide a `storage` fixture yielding an empty store")
 
-    # -- clients ------------------------------------------------------------------------
+
+class ClientsContract(_StoreContract):
+    """The cards (``uow.clients``): add, bulk add, find, update, count, and the unit of work's
+    own rules (all or nothing, one at a time, read-only)."""
+
     def test_client_round_trips(self, storage: Storage) -> None:
         card = a_client(
             contacts=(Contact("Сергей Петрович", emails=("s@romashka.ru",)),),
@@ -816,7 +824,6 @@ class StorageContract:
             lambda uow: uow.clients.update(card),
             lambda uow: uow.appeals.add(an_appeal(card)),
             lambda uow: uow.staff.put_department(Department(DepartmentId("it"), "ИТ")),
-            lambda uow: uow.outbox.record_key("batch-1"),
         ]
         for write in writes:
             with storage.unit_of_work(readonly=True) as uow:
@@ -828,7 +835,6 @@ class StorageContract:
         with storage.unit_of_work() as uow:  # nothing was written; writes work again
             assert uow.clients.count() == 1
             assert uow.appeals.of_client(card.id) == ()
-            assert uow.outbox.record_key("batch-1")
 
     def test_staff_changes_are_seen_at_once(self, storage: Storage) -> None:
         with storage.unit_of_work() as uow:
@@ -848,7 +854,49 @@ class StorageContract:
         assert after.employee(EmployeeId("new")) is not None
         assert after.absences == before.absences
 
-    # -- appeals and reactions ------------------------------------------------------------
+    def test_bulk_add_stores_every_card_with_its_lookups(self, storage: Storage) -> None:
+        cards = [a_client(name=f"ООО «Партия {i}»", contract_numbers=(f"B-{i}",)) for i in range(5)]
+        with storage.unit_of_work() as uow:
+            uow.clients.add_many(cards)
+        with storage.unit_of_work() as uow:
+            assert uow.clients.count() == 5
+            assert uow.clients.find(ClientQuery(contract="b-3")) == (cards[3],)
+            assert uow.clients.find(ClientQuery(phone=cards[4].phones[0])) == (cards[4],)
+            assert uow.clients.contract_owners(["B-1", "b-2", "нет такого"]) == {
+                contract_key("B-1"): cards[1].id,
+                contract_key("B-2"): cards[2].id,
+            }
+
+    def test_bulk_add_with_a_taken_contract_stores_nothing(self, storage: Storage) -> None:
+        first = a_client(contract_numbers=("K-1",))
+        with storage.unit_of_work() as uow:
+            uow.clients.add(first)
+        batch = [a_client(contract_numbers=("K-2",)), a_client(contract_numbers=("k-1",))]
+        with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
+            uow.clients.add_many(batch)
+        assert err.value.owner == first.id
+        twice = [a_client(contract_numbers=("K-3",)), a_client(contract_numbers=("K-3",))]
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.clients.add_many(twice)
+        with storage.unit_of_work() as uow:
+            assert uow.clients.count() == 1
+            assert uow.clients.contract_owners(["K-2", "K-3"]) == {}
+
+    def test_every_card_oldest_first(self, storage: Storage) -> None:
+        first, second, third = a_client(), a_client(), a_client()
+        with storage.unit_of_work() as uow:
+            assert uow.clients.all() == ()
+            uow.clients.add(second)
+            uow.clients.add_many([first, third])
+            assert uow.clients.all() == (second, first, third)  # sees its own writes
+        with storage.unit_of_work() as uow:
+            changed = uow.clients.update(attrs.evolve(first, city="Омск"))
+            assert uow.clients.all() == (second, changed, third)  # an update keeps its place
+
+
+class AppealsContract(_StoreContract):
+    """Appeals and reactions (``uow.appeals``)."""
+
     def test_appeal_needs_its_client(self, storage: Storage) -> None:
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
             uow.appeals.add(an_appeal(a_client()))
@@ -898,7 +946,34 @@ class StorageContract:
         with storage.unit_of_work() as uow:
             assert uow.appeals.get_reaction(reaction.id) == stored
 
-    # -- staff --------------------------------------------------------------------------
+    def test_open_reactions_of_an_employee_by_due_time(self, storage: Storage) -> None:
+        card, other_card = a_client(), a_client()
+        appeal, other_appeal = an_appeal(card), an_appeal(other_card)
+        anna, petrov = EmployeeId("anna"), EmployeeId("petrov")
+        hour = timedelta(hours=1)
+        later = a_reaction(appeal, employee_id=anna, due_at=T0 + hour)
+        first = a_reaction(other_appeal, employee_id=anna, due_at=T0 - 5 * hour)
+        done = a_reaction(appeal, employee_id=anna, due_at=T0 - hour, done_at=T0)
+        petrovs = a_reaction(appeal, employee_id=petrov, due_at=T0)
+        with storage.unit_of_work() as uow:
+            uow.clients.add_many([card, other_card])
+            uow.appeals.add(appeal)
+            uow.appeals.add(other_appeal)
+            for reaction in (later, first, done, petrovs):
+                uow.appeals.add_reaction(reaction)
+            assert uow.appeals.open_reactions(anna) == (first, later)
+        with storage.unit_of_work() as uow:
+            assert uow.appeals.open_reactions(anna) == (first, later)
+            assert uow.appeals.open_reactions(petrov) == (petrovs,)
+            assert uow.appeals.open_reactions(EmployeeId("nobody")) == ()
+            closed = uow.appeals.update_reaction(attrs.evolve(first, done_at=T0))
+            assert closed.done
+            assert uow.appeals.open_reactions(anna) == (later,)
+
+
+class StaffContract(_StoreContract):
+    """The staff directory (``uow.staff``)."""
+
     def test_staff_round_trips(self, storage: Storage) -> None:
         staff = a_staff()
         with storage.unit_of_work() as uow:
@@ -924,77 +999,10 @@ class StorageContract:
         with storage.unit_of_work() as uow:
             assert uow.staff.directory() == StaffDirectory()
 
-    def test_due_reactions_are_an_employees_open_ones_most_overdue_first(
-        self, storage: Storage
-    ) -> None:
-        card = a_client(name="ООО «Ромашка»")
-        appeal = an_appeal(card)
-        anna, petrov = EmployeeId("anna"), EmployeeId("petrov")
-        hour = timedelta(hours=1)
-        late = a_reaction(appeal, employee_id=anna, due_at=T0 - 2 * hour, topic="перезвонить")
-        now = a_reaction(appeal, employee_id=anna, due_at=T0, kind=ReactionKind.EMAIL)
-        earlier = a_reaction(appeal, employee_id=anna, due_at=T0 - 3 * hour)
-        done = a_reaction(appeal, employee_id=anna, due_at=T0 - hour, done_at=T0 - hour)
-        future = a_reaction(appeal, employee_id=anna, due_at=T0 + hour)
-        other = a_reaction(appeal, employee_id=petrov, due_at=T0 - hour)
-        with storage.unit_of_work() as uow:
-            uow.clients.add(card)
-            uow.appeals.add(appeal)
-            for r in (late, now, earlier, done, future, other):
-                uow.appeals.add_reaction(r)
-        with storage.unit_of_work() as uow:
-            due = agenda_queries(uow).due_reactions(anna, until=T0)
-        assert [d.reaction_id for d in due] == [earlier.id, late.id, now.id]
-        first = due[1]
-        assert (first.client_id, first.client_name, first.topic, first.kind) == (
-            card.id,
-            "ООО «Ромашка»",
-            "перезвонить",
-            late.kind,
-        )
-        assert first.due_at == late.due_at
-        assert [d.overdue(T0) for d in due] == [True, True, False]
-        with storage.unit_of_work() as uow:
-            uow.clients.update(attrs.evolve(card, name="ООО «Лютик»"))
-            uow.appeals.update_reaction(attrs.evolve(late, done_at=T0))
-        with storage.unit_of_work() as uow:
-            due = agenda_queries(uow).due_reactions(anna, until=T0)
-            assert [(d.reaction_id, d.client_name) for d in due] == [
-                (earlier.id, "ООО «Лютик»"),
-                (now.id, "ООО «Лютик»"),
-            ]
-            assert agenda_queries(uow).due_reactions(EmployeeId("nobody"), until=T0) == ()
 
-    # -- bulk writes ---------------------------------------------------------------------
-    def test_bulk_add_stores_every_card_with_its_lookups(self, storage: Storage) -> None:
-        cards = [a_client(name=f"ООО «Партия {i}»", contract_numbers=(f"B-{i}",)) for i in range(5)]
-        with storage.unit_of_work() as uow:
-            uow.clients.add_many(cards)
-        with storage.unit_of_work() as uow:
-            assert uow.clients.count() == 5
-            assert uow.clients.find(ClientQuery(contract="b-3")) == (cards[3],)
-            assert uow.clients.find(ClientQuery(phone=cards[4].phones[0])) == (cards[4],)
-            assert uow.clients.contract_owners(["B-1", "b-2", "нет такого"]) == {
-                contract_key("B-1"): cards[1].id,
-                contract_key("B-2"): cards[2].id,
-            }
+class OutboxContract(_StoreContract):
+    """Batch keys and the outbox (``uow.outbox``)."""
 
-    def test_bulk_add_with_a_taken_contract_stores_nothing(self, storage: Storage) -> None:
-        first = a_client(contract_numbers=("K-1",))
-        with storage.unit_of_work() as uow:
-            uow.clients.add(first)
-        batch = [a_client(contract_numbers=("K-2",)), a_client(contract_numbers=("k-1",))]
-        with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
-            uow.clients.add_many(batch)
-        assert err.value.owner == first.id
-        twice = [a_client(contract_numbers=("K-3",)), a_client(contract_numbers=("K-3",))]
-        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
-            uow.clients.add_many(twice)
-        with storage.unit_of_work() as uow:
-            assert uow.clients.count() == 1
-            assert uow.clients.contract_owners(["K-2", "K-3"]) == {}
-
-    # -- batch keys and the outbox -------------------------------------------------------
     def test_a_batch_key_is_recorded_once_and_only_on_commit(self, storage: Storage) -> None:
         with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
             assert uow.outbox.record_key("billing:2025-06") is True
@@ -1108,7 +1116,26 @@ class StorageContract:
             with pytest.raises(NotFoundError):
                 uow.outbox.messages(after="no-such-message")
 
-    # -- onboardings ----------------------------------------------------------------------
+    def test_a_read_only_unit_of_work_refuses_a_batch_key(self, storage: Storage) -> None:
+        writes: list[Callable[[UnitOfWork], object]] = [
+            lambda uow: uow.outbox.record_key("batch-1"),
+            lambda uow: uow.outbox.enqueue(
+                OutboxMessage.new("courier.pickup", {}, key="k-1", now=T0)
+            ),
+        ]
+        for write in writes:
+            with storage.unit_of_work(readonly=True) as uow:
+                with pytest.raises(StorageError, match="read-only") as err:
+                    write(uow)
+                assert (err.value.backend, err.value.operation) == (storage.name, "write")
+        with storage.unit_of_work() as uow:  # nothing was written; writes work again
+            assert uow.outbox.record_key("batch-1")
+            assert uow.outbox.messages() == ()
+
+
+class OnboardingContract(_StoreContract):
+    """Onboardings (``uow.onboarding``)."""
+
     def test_onboarding_round_trips(self, storage: Storage) -> None:
         card = a_client()
         onboarding = _a_full_onboarding(card)
@@ -1236,7 +1263,10 @@ class StorageContract:
             with pytest.raises(NotFoundError):
                 uow.onboarding.get(lost.id)
 
-    # -- orders ---------------------------------------------------------------------------
+
+class OrdersContract(_StoreContract):
+    """Orders (``uow.orders``)."""
+
     def test_order_round_trips(self, storage: Storage) -> None:
         card = a_client()
         closed = _a_closed_order(card)
@@ -1433,7 +1463,10 @@ class StorageContract:
             assert uow.orders.in_stages([OrderStage.APPROVED_BY_CLIENT]) == ()
             uow.orders.add(lost)  # its id and number are free
 
-    # -- calls
+
+class CallsContract(_StoreContract):
+    """The call log (``uow.calls``)."""
+
     def test_call_round_trips_with_its_events(self, storage: Storage) -> None:
         card = a_client()
         entry = a_call(client=card)
@@ -1525,98 +1558,11 @@ class StorageContract:
             ]
             assert uow.calls.of_client(ClientId("nobody")) == ()
 
-    # -- the agenda's set-based sources --------------------------------------------------
-    def test_client_touches_by_day_and_manager(self, storage: Storage) -> None:
-        anna, oleg = EmployeeId("anna"), EmployeeId("oleg")
-        born = a_client(name="ООО «Б»", manager_id=anna, birthday=date(1980, 11, 24))
-        founded = a_client(name="ООО «А»", manager_id=oleg, company_day=date(2001, 11, 24))
-        both = a_client(
-            name="ООО «В»",
-            manager_id=anna,
-            birthday=date(1992, 2, 29),
-            company_day=date(2010, 11, 24),
-        )
-        other_day = a_client(manager_id=anna, birthday=date(1980, 11, 25))
-        with storage.unit_of_work() as uow:
-            uow.clients.add(born)
-            uow.clients.add_many([founded, both, other_day])
-        with storage.unit_of_work() as uow:
-            every = agenda_queries(uow).client_touches(["11-24"])
-            assert [(t.client_id, t.kind.value, t.manager_id) for t in every] == [
-                (born.id, "birthday", anna),
-                (founded.id, "company_day", oleg),
-                (both.id, "company_day", anna),
-            ]
-            assert every[0].client_name == "ООО «Б»"
-            assert [
-                t.client_id for t in agenda_queries(uow).client_touches(["11-24"], manager_id=anna)
-            ] == [
-                born.id,
-                both.id,
-            ]
-            assert [
-                t.client_id for t in agenda_queries(uow).client_touches(["02-28", "02-29"])
-            ] == [both.id]
-            assert agenda_queries(uow).client_touches([]) == ()
-        with storage.unit_of_work() as uow:  # the lookup follows a changed card
-            uow.clients.update(attrs.evolve(born, birthday=None, manager_id=oleg))
-            uow.clients.update(attrs.evolve(other_day, birthday=date(1980, 11, 24)))
-        with storage.unit_of_work() as uow:
-            # by kind (the birthday first), then by name
-            assert [
-                t.client_id for t in agenda_queries(uow).client_touches(["11-24"], manager_id=anna)
-            ] == [
-                other_day.id,
-                both.id,
-            ]
-            assert born.id not in {
-                t.client_id for t in agenda_queries(uow).client_touches(["11-24"])
-            }
 
-    def test_open_invoices_of_a_managers_clients(self, storage: Storage) -> None:
-        anna, oleg = EmployeeId("anna"), EmployeeId("oleg")
-        mine = a_client(name="ООО «Моё»", manager_id=anna)
-        theirs = a_client(name="ООО «Чужое»", manager_id=oleg)
-        first, paid, second = an_invoice(mine), an_invoice(mine), an_invoice(mine)
-        other = an_invoice(theirs)
-        with storage.unit_of_work() as uow:
-            uow.clients.add(mine)
-            uow.clients.add(theirs)
-            for invoice in (first, paid, second, other):
-                uow.invoices.add(invoice)
-            uow.invoices.update(attrs.evolve(paid, status=InvoiceStatus.PAID, paid=paid.total))
-            # a part paid: what is still owed is read
-            part = Money(first.total.amount - 1000)
-            first = uow.invoices.update(
-                attrs.evolve(first, status=InvoiceStatus.PARTLY_PAID, paid=part)
-            )
-        with storage.unit_of_work() as uow:
-            assert agenda_queries(uow).open_invoices_managed_by(anna)[0].outstanding == Money(
-                "1000"
-            )
-            assert agenda_queries(uow).open_invoices_managed_by(anna) == (
-                OwedInvoice.of(first, client_name="ООО «Моё»"),
-                OwedInvoice.of(second, client_name="ООО «Моё»"),
-            )
-            assert agenda_queries(uow).open_invoices_managed_by(oleg) == (
-                OwedInvoice.of(other, client_name="ООО «Чужое»"),
-            )
-            assert agenda_queries(uow).open_invoices_managed_by(EmployeeId("nobody")) == ()
-            # the lookup follows the card's manager and name, and a later invoice of the card
-            uow.clients.update(attrs.evolve(theirs, manager_id=anna, name="ООО «Наше»"))
-            late = an_invoice(theirs)
-            uow.invoices.add(late)
-            assert [
-                (i.id, i.client_name) for i in agenda_queries(uow).open_invoices_managed_by(anna)
-            ] == [
-                (first.id, "ООО «Моё»"),
-                (second.id, "ООО «Моё»"),
-                (other.id, "ООО «Наше»"),
-                (late.id, "ООО «Наше»"),
-            ]
-            assert agenda_queries(uow).open_invoices_managed_by(oleg) == ()
+class BillingContract(_StoreContract):
+    """Billing: subscriptions, invoices and their number sequences, payments, allocations,
+    credits and supplier bills (``uow.subscriptions``, ``uow.invoices``, ``uow.payments``)."""
 
-    # -- billing --------------------------------------------------------------------------
     def test_billing_records_round_trip(self, storage: Storage) -> None:
         card = a_client()
         omsk = timezone(timedelta(hours=6))
@@ -2142,7 +2088,10 @@ class StorageContract:
             uow.payments.add_allocation(allocation)
             uow.payments.add_supplier_bill(bill)
 
-    # -- claims ---------------------------------------------------------------------------
+
+class ClaimsContract(_StoreContract):
+    """Claims and the satisfaction round's rows (``uow.claims``)."""
+
     def test_claim_round_trips_and_moves_with_the_version_check(self, storage: Storage) -> None:
         card = a_client()
         claim = a_claim(card)
@@ -2215,7 +2164,6 @@ class StorageContract:
             )
             assert uow.claims.of_client(other.id) == (filed,)
 
-    # -- the satisfaction round -------------------------------------------------------------
     def test_satisfaction_rows_are_upserted_and_need_their_client(self, storage: Storage) -> None:
         card = a_client(name="ООО «Ромашка»")
         with storage.unit_of_work() as uow:
@@ -2242,42 +2190,37 @@ class StorageContract:
             uow.claims.put_satisfaction(ClientId("ghost"), _ANNA, date(2026, 1, 12), None)
         assert (err.value.kind, err.value.key) == ("client", "ghost")
 
-    def test_satisfaction_calls_due_by_the_bounds(self, storage: Storage) -> None:
+    def test_the_rows_of_the_satisfaction_round_of_one_manager_or_all(
+        self, storage: Storage
+    ) -> None:
         petrov = EmployeeId("petrov")
-        cards = [a_client(name=f"ООО «Клиент {n}»") for n in range(6)]
-        rows = [
-            (_ANNA, date(2026, 1, 5), date(2026, 2, 20)),  # last call on the bound: due
-            (_ANNA, date(2026, 1, 5), date(2026, 2, 21)),  # a day later: not due
-            (_ANNA, date(2026, 2, 10), None),  # assigned on the bound, never called: due
-            (_ANNA, date(2026, 2, 11), None),  # assigned later: not due
-            (petrov, date(2025, 12, 1), date(2026, 1, 30)),  # petrov's, due
-            (petrov, date(2026, 2, 1), None),  # petrov's, never called: due
-        ]
+        cards = [a_client(name=f"ООО «Клиент {n}»") for n in range(3)]
         with storage.unit_of_work() as uow:
-            for card, (manager, assigned, last) in zip(cards, rows, strict=True):
-                uow.clients.add(card)
-                uow.claims.put_satisfaction(card.id, manager, assigned, last)
-        bounds = SatisfactionDueBounds(
-            day=date(2026, 3, 6),
-            last_call_until=date(2026, 2, 20),
-            assigned_until=date(2026, 2, 10),
-        )
+            uow.clients.add_many(cards)
+            assert uow.claims.assigned() == ()
+            uow.claims.put_satisfaction(cards[0].id, _ANNA, date(2026, 1, 5), None)
+            uow.claims.put_satisfaction(cards[1].id, petrov, date(2026, 1, 6), date(2026, 2, 1))
+            uow.claims.put_satisfaction(cards[2].id, _ANNA, date(2026, 1, 7), date(2026, 2, 2))
         with storage.unit_of_work() as uow:
-            mine = agenda_queries(uow).satisfaction_calls_due(bounds, manager_id=_ANNA)
-            everyone = agenda_queries(uow).satisfaction_calls_due(bounds)
-            nobody = agenda_queries(uow).satisfaction_calls_due(
-                bounds, manager_id=EmployeeId("kuznetsova")
-            )
+            uow.clients.update(attrs.evolve(cards[2], name="ООО «Новое имя»"))
+            every = {row.client_id: row for row in uow.claims.assigned()}
+            mine = sorted(row.client_id for row in uow.claims.assigned(manager_id=_ANNA))
+            assert uow.claims.assigned(manager_id=EmployeeId("nobody")) == ()
+        assert every == {
+            cards[0].id: AssignedClient(cards[0].id, _ANNA, date(2026, 1, 5), None, cards[0].name),
+            cards[1].id: AssignedClient(
+                cards[1].id, petrov, date(2026, 1, 6), date(2026, 2, 1), cards[1].name
+            ),
+            cards[2].id: AssignedClient(
+                cards[2].id, _ANNA, date(2026, 1, 7), date(2026, 2, 2), "ООО «Новое имя»"
+            ),
+        }
+        assert mine == sorted([cards[0].id, cards[2].id])
 
-        def expected(*indexes: int) -> list[tuple[str, date | None, str]]:
-            return sorted((cards[i].id, rows[i][2], cards[i].name) for i in indexes)
 
-        assert [(r.client_id, r.last_call, r.client_name) for r in mine] == expected(0, 2)
-        assert [(r.client_id, r.last_call, r.client_name) for r in everyone] == expected(0, 2, 4, 5)
-        assert all(r.manager_id == _ANNA for r in mine)
-        assert nobody == ()
+class ServiceVisitsContract(_StoreContract):
+    """Service contracts, visits and trainings (``uow.service``)."""
 
-    # -- service contracts, visits, trainings -------------------------------------------------
     def test_service_records_round_trip_with_the_version_check(self, storage: Storage) -> None:
         card = a_client()
         contract = a_service_contract(card, visit_time=time(10, 30))
@@ -2421,6 +2364,274 @@ class StorageContract:
             uow.service.add_contract(contract)
             uow.service.add_visit(visit)
             uow.service.add_training(training)
+
+
+class AgendaQueriesContract(_StoreContract):
+    """The agenda's read model (:class:`~clientops.ports.AgendaQueries`). Each test runs twice:
+    on the store's own queries (``uow.agenda``, or the fallback when it has none) and on
+    :class:`~clientops.queries.RepositoryAgendaQueries`; a store's fast path must give exactly
+    the fallback's rows, in the same order. Needs the clients, appeals, invoices and claims
+    repositories."""
+
+    @pytest.fixture(params=["store", "fallback"])
+    def read_model(self, request: pytest.FixtureRequest) -> ReadModel:
+        """The store's own agenda queries, or the generic fallback over its repositories."""
+        return agenda_queries if request.param == "store" else RepositoryAgendaQueries
+
+    def test_due_reactions_are_an_employees_open_ones_most_overdue_first(
+        self, storage: Storage, read_model: ReadModel
+    ) -> None:
+        card = a_client(name="ООО «Ромашка»")
+        appeal = an_appeal(card)
+        anna, petrov = EmployeeId("anna"), EmployeeId("petrov")
+        hour = timedelta(hours=1)
+        late = a_reaction(appeal, employee_id=anna, due_at=T0 - 2 * hour, topic="перезвонить")
+        now = a_reaction(appeal, employee_id=anna, due_at=T0, kind=ReactionKind.EMAIL)
+        earlier = a_reaction(appeal, employee_id=anna, due_at=T0 - 3 * hour)
+        done = a_reaction(appeal, employee_id=anna, due_at=T0 - hour, done_at=T0 - hour)
+        future = a_reaction(appeal, employee_id=anna, due_at=T0 + hour)
+        other = a_reaction(appeal, employee_id=petrov, due_at=T0 - hour)
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.appeals.add(appeal)
+            for r in (late, now, earlier, done, future, other):
+                uow.appeals.add_reaction(r)
+        with storage.unit_of_work() as uow:
+            due = read_model(uow).due_reactions(anna, until=T0)
+        assert [d.reaction_id for d in due] == [earlier.id, late.id, now.id]
+        first = due[1]
+        assert (first.client_id, first.client_name, first.topic, first.kind) == (
+            card.id,
+            "ООО «Ромашка»",
+            "перезвонить",
+            late.kind,
+        )
+        assert first.due_at == late.due_at
+        assert [d.overdue(T0) for d in due] == [True, True, False]
+        with storage.unit_of_work() as uow:
+            uow.clients.update(attrs.evolve(card, name="ООО «Лютик»"))
+            uow.appeals.update_reaction(attrs.evolve(late, done_at=T0))
+        with storage.unit_of_work() as uow:
+            due = read_model(uow).due_reactions(anna, until=T0)
+            assert [(d.reaction_id, d.client_name) for d in due] == [
+                (earlier.id, "ООО «Лютик»"),
+                (now.id, "ООО «Лютик»"),
+            ]
+            assert read_model(uow).due_reactions(EmployeeId("nobody"), until=T0) == ()
+
+    def test_client_touches_by_day_and_manager(
+        self, storage: Storage, read_model: ReadModel
+    ) -> None:
+        anna, oleg = EmployeeId("anna"), EmployeeId("oleg")
+        born = a_client(name="ООО «Б»", manager_id=anna, birthday=date(1980, 11, 24))
+        founded = a_client(name="ООО «А»", manager_id=oleg, company_day=date(2001, 11, 24))
+        both = a_client(
+            name="ООО «В»",
+            manager_id=anna,
+            birthday=date(1992, 2, 29),
+            company_day=date(2010, 11, 24),
+        )
+        other_day = a_client(manager_id=anna, birthday=date(1980, 11, 25))
+        with storage.unit_of_work() as uow:
+            uow.clients.add(born)
+            uow.clients.add_many([founded, both, other_day])
+        with storage.unit_of_work() as uow:
+            every = read_model(uow).client_touches(["11-24"])
+            assert [(t.client_id, t.kind.value, t.manager_id) for t in every] == [
+                (born.id, "birthday", anna),
+                (founded.id, "company_day", oleg),
+                (both.id, "company_day", anna),
+            ]
+            assert every[0].client_name == "ООО «Б»"
+            assert [
+                t.client_id for t in read_model(uow).client_touches(["11-24"], manager_id=anna)
+            ] == [
+                born.id,
+                both.id,
+            ]
+            assert [t.client_id for t in read_model(uow).client_touches(["02-28", "02-29"])] == [
+                both.id
+            ]
+            assert read_model(uow).client_touches([]) == ()
+        with storage.unit_of_work() as uow:  # the lookup follows a changed card
+            uow.clients.update(attrs.evolve(born, birthday=None, manager_id=oleg))
+            uow.clients.update(attrs.evolve(other_day, birthday=date(1980, 11, 24)))
+        with storage.unit_of_work() as uow:
+            # by kind (the birthday first), then by name
+            assert [
+                t.client_id for t in read_model(uow).client_touches(["11-24"], manager_id=anna)
+            ] == [
+                other_day.id,
+                both.id,
+            ]
+            assert born.id not in {t.client_id for t in read_model(uow).client_touches(["11-24"])}
+
+    def test_open_invoices_of_a_managers_clients(
+        self, storage: Storage, read_model: ReadModel
+    ) -> None:
+        anna, oleg = EmployeeId("anna"), EmployeeId("oleg")
+        mine = a_client(name="ООО «Моё»", manager_id=anna)
+        theirs = a_client(name="ООО «Чужое»", manager_id=oleg)
+        first, paid, second = an_invoice(mine), an_invoice(mine), an_invoice(mine)
+        other = an_invoice(theirs)
+        with storage.unit_of_work() as uow:
+            uow.clients.add(mine)
+            uow.clients.add(theirs)
+            for invoice in (first, paid, second, other):
+                uow.invoices.add(invoice)
+            uow.invoices.update(attrs.evolve(paid, status=InvoiceStatus.PAID, paid=paid.total))
+            # a part paid: what is still owed is read
+            part = Money(first.total.amount - 1000)
+            first = uow.invoices.update(
+                attrs.evolve(first, status=InvoiceStatus.PARTLY_PAID, paid=part)
+            )
+        with storage.unit_of_work() as uow:
+            assert read_model(uow).open_invoices_managed_by(anna)[0].outstanding == Money("1000")
+            assert read_model(uow).open_invoices_managed_by(anna) == (
+                OwedInvoice.of(first, client_name="ООО «Моё»"),
+                OwedInvoice.of(second, client_name="ООО «Моё»"),
+            )
+            assert read_model(uow).open_invoices_managed_by(oleg) == (
+                OwedInvoice.of(other, client_name="ООО «Чужое»"),
+            )
+            assert read_model(uow).open_invoices_managed_by(EmployeeId("nobody")) == ()
+            # the lookup follows the card's manager and name, and a later invoice of the card
+            uow.clients.update(attrs.evolve(theirs, manager_id=anna, name="ООО «Наше»"))
+            late = an_invoice(theirs)
+            uow.invoices.add(late)
+            assert [
+                (i.id, i.client_name) for i in read_model(uow).open_invoices_managed_by(anna)
+            ] == [
+                (first.id, "ООО «Моё»"),
+                (second.id, "ООО «Моё»"),
+                (other.id, "ООО «Наше»"),
+                (late.id, "ООО «Наше»"),
+            ]
+            assert read_model(uow).open_invoices_managed_by(oleg) == ()
+
+    def test_satisfaction_calls_due_by_the_bounds(
+        self, storage: Storage, read_model: ReadModel
+    ) -> None:
+        petrov = EmployeeId("petrov")
+        cards = [a_client(name=f"ООО «Клиент {n}»") for n in range(6)]
+        rows = [
+            (_ANNA, date(2026, 1, 5), date(2026, 2, 20)),  # last call on the bound: due
+            (_ANNA, date(2026, 1, 5), date(2026, 2, 21)),  # a day later: not due
+            (_ANNA, date(2026, 2, 10), None),  # assigned on the bound, never called: due
+            (_ANNA, date(2026, 2, 11), None),  # assigned later: not due
+            (petrov, date(2025, 12, 1), date(2026, 1, 30)),  # petrov's, due
+            (petrov, date(2026, 2, 1), None),  # petrov's, never called: due
+        ]
+        with storage.unit_of_work() as uow:
+            for card, (manager, assigned, last) in zip(cards, rows, strict=True):
+                uow.clients.add(card)
+                uow.claims.put_satisfaction(card.id, manager, assigned, last)
+        bounds = SatisfactionDueBounds(
+            day=date(2026, 3, 6),
+            last_call_until=date(2026, 2, 20),
+            assigned_until=date(2026, 2, 10),
+        )
+        with storage.unit_of_work() as uow:
+            mine = read_model(uow).satisfaction_calls_due(bounds, manager_id=_ANNA)
+            everyone = read_model(uow).satisfaction_calls_due(bounds)
+            nobody = read_model(uow).satisfaction_calls_due(
+                bounds, manager_id=EmployeeId("kuznetsova")
+            )
+
+        def expected(*indexes: int) -> list[tuple[str, date | None, str]]:
+            return sorted((cards[i].id, rows[i][2], cards[i].name) for i in indexes)
+
+        assert [(r.client_id, r.last_call, r.client_name) for r in mine] == expected(0, 2)
+        assert [(r.client_id, r.last_call, r.client_name) for r in everyone] == expected(0, 2, 4, 5)
+        assert all(r.manager_id == _ANNA for r in mine)
+        assert nobody == ()
+
+    def test_the_stores_queries_give_exactly_the_fallbacks_rows(self, storage: Storage) -> None:
+        """On one mixed data set, with ties in every sort key (the same due time, the same
+        name, names that sort differently by locale and by code point), the store's own
+        queries and the fallback answer each question with the same rows in the same order."""
+        anna, oleg = EmployeeId("anna"), EmployeeId("oleg")
+        names = ["ООО «Б»", "ооо «а»", "ООО «Б»", "Zeta", "ёлка", "Ёж", "ООО «А»", "alpha"]
+        cards = [
+            a_client(
+                name=name,
+                manager_id=(anna, oleg)[n % 2],
+                birthday=date(1980, 11, 24) if n % 3 else None,
+                company_day=date(2001, 11, 24) if n % 2 else date(2001, 11, 25),
+            )
+            for n, name in enumerate(names)
+        ]
+        appeals = [an_appeal(card) for card in cards]
+        hour = timedelta(hours=1)
+        reactions = [
+            a_reaction(appeal, employee_id=(anna, oleg)[n % 3 == 0], due_at=T0 - (n % 3) * hour)
+            for n, appeal in enumerate(appeals + appeals)
+        ]
+        invoices = [an_invoice(card) for card in cards for _ in range(2)]
+        with storage.unit_of_work() as uow:
+            uow.clients.add_many(cards)
+            for appeal in appeals:
+                uow.appeals.add(appeal)
+            for reaction in reactions:
+                uow.appeals.add_reaction(reaction)
+            for n, invoice in enumerate(invoices):
+                uow.invoices.add(invoice)
+                if n % 4 == 1:
+                    uow.invoices.update(
+                        attrs.evolve(invoice, status=InvoiceStatus.PAID, paid=invoice.total)
+                    )
+            for n, card in enumerate(cards):
+                last = None if n % 2 else date(2026, 2, 20 - n)
+                uow.claims.put_satisfaction(card.id, (anna, oleg)[n % 2], date(2026, 2, 1), last)
+            uow.appeals.update_reaction(attrs.evolve(reactions[0], done_at=T0))
+            uow.clients.update(attrs.evolve(cards[1], name="ООО «Б»", manager_id=oleg))
+        bounds = SatisfactionDueBounds(
+            day=date(2026, 3, 6),
+            last_call_until=date(2026, 2, 18),
+            assigned_until=date(2026, 2, 10),
+        )
+        with storage.unit_of_work(readonly=True) as uow:
+            store, fallback = agenda_queries(uow), RepositoryAgendaQueries(uow)
+            for manager in (anna, oleg, EmployeeId("nobody")):
+                assert store.due_reactions(manager, until=T0) == fallback.due_reactions(
+                    manager, until=T0
+                )
+                assert store.open_invoices_managed_by(manager) == (
+                    fallback.open_invoices_managed_by(manager)
+                )
+                assert store.satisfaction_calls_due(bounds, manager_id=manager) == (
+                    fallback.satisfaction_calls_due(bounds, manager_id=manager)
+                )
+                assert store.client_touches(["11-24", "11-25"], manager_id=manager) == (
+                    fallback.client_touches(["11-24", "11-25"], manager_id=manager)
+                )
+            assert store.satisfaction_calls_due(bounds) == fallback.satisfaction_calls_due(bounds)
+            assert store.client_touches(["11-24"]) == fallback.client_touches(["11-24"])
+            for manager in (anna, oleg):  # each comparison above has rows to compare
+                assert fallback.due_reactions(manager, until=T0)
+                assert fallback.open_invoices_managed_by(manager)
+                assert fallback.satisfaction_calls_due(bounds, manager_id=manager)
+                assert fallback.client_touches(["11-24", "11-25"], manager_id=manager)
+
+
+class ClientsAreaContract(ClientsContract, AppealsContract, StaffContract):
+    """The clients area: cards, appeals, reactions and staff. What a store implementing only
+    ``uow.clients``, ``uow.appeals`` and ``uow.staff`` must pass."""
+
+
+class StorageContract(
+    ClientsAreaContract,
+    OutboxContract,
+    OnboardingContract,
+    OrdersContract,
+    CallsContract,
+    BillingContract,
+    ClaimsContract,
+    ServiceVisitsContract,
+    AgendaQueriesContract,
+):
+    """The behaviour every clientops store must have: every area's contract. Subclass it and
+    provide a ``storage`` fixture that yields a fresh, empty store."""
 
 
 class PersistentStorageContract(StorageContract):
