@@ -16,10 +16,11 @@ clientops' own (``SQLiteStorage``, no ANALYZE, no extra index):
 * clients: ``uow.clients.add_many`` in batches of 10,000 cards (id ``c0000001``…, the workload's
   name, its phone as E.164, ``manager_id`` ``mNN``, city Москва; no birthday: the anchor's
   agenda has no touches, and its clients are organisations);
-* the satisfaction round: ``uow.claims.put_satisfaction(client, manager, 2025-01-09, last call)`` for
-  every client, the last call being the workload's ``last_satisfaction_call``;
-* reactions: one appeal per client (``uow.appeals.add``), then each of the workload's reactions
-  with ``uow.appeals.add_reaction``: kind and topic as generated, ``employee_id`` ``m<responsible>``,
+* the satisfaction round: ``uow.claims.put_satisfaction(client, manager, 2025-01-09, last
+  call)`` for every client, the last call being the workload's ``last_satisfaction_call``;
+* reactions: one appeal per client (``uow.appeals.add``), then each of the workload's
+  reactions with ``uow.appeals.add_reaction``: kind and topic as generated, ``employee_id``
+  ``m<responsible>``,
   ``due_at`` the workload's naive time in Europe/Moscow, done ones with ``done_at = due_at``;
 * debts: for each client with a negative balance (the anchor's "unpaid subscription"), one open
   invoice for June 2025 (issued 1 June, due 10 June, one line of the monthly fee, VAT 20 %

@@ -614,7 +614,8 @@ def bench_agenda(
     try:
         loaded = load_agenda(server, ops, clients, reactions)
         harness.log(
-            f"  loaded {len(clients):,} clients (uow.clients.add_many) + {len(clients):,} appeals + "
+            f"  loaded {len(clients):,} clients (uow.clients.add_many) + "
+            f"{len(clients):,} appeals + "
             f"{len(reactions):,} reactions (COPY, clientops dump) in {loaded['total_s']:.1f} s "
             f"({loaded})"
         )
