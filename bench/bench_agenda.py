@@ -13,17 +13,18 @@ clientops' own (``SQLiteStorage``, no ANALYZE, no extra index):
 
 * staff: one department ``client`` with the 50 managers ``m01`` … ``m50`` (anchor manager 7 is
   ``m07``), written by ``put_staff``;
-* clients: ``uow.add_clients`` in batches of 10,000 cards (id ``c0000001``…, the workload's
+* clients: ``uow.clients.add_many`` in batches of 10,000 cards (id ``c0000001``…, the workload's
   name, its phone as E.164, ``manager_id`` ``mNN``, city Москва; no birthday: the anchor's
   agenda has no touches, and its clients are organisations);
-* the satisfaction round: ``uow.put_satisfaction(client, manager, 2025-01-09, last call)`` for
-  every client, the last call being the workload's ``last_satisfaction_call``;
-* reactions: one appeal per client (``uow.add_appeal``), then each of the workload's reactions
-  with ``uow.add_reaction``: kind and topic as generated, ``employee_id`` ``m<responsible>``,
+* the satisfaction round: ``uow.claims.put_satisfaction(client, manager, 2025-01-09, last
+  call)`` for every client, the last call being the workload's ``last_satisfaction_call``;
+* reactions: one appeal per client (``uow.appeals.add``), then each of the workload's
+  reactions with ``uow.appeals.add_reaction``: kind and topic as generated, ``employee_id``
+  ``m<responsible>``,
   ``due_at`` the workload's naive time in Europe/Moscow, done ones with ``done_at = due_at``;
 * debts: for each client with a negative balance (the anchor's "unpaid subscription"), one open
   invoice for June 2025 (issued 1 June, due 10 June, one line of the monthly fee, VAT 20 %
-  included) with ``uow.add_invoice``. clientops' billing rules put a payment reminder on the
+  included) with ``uow.invoices.add``. clientops' billing rules put a payment reminder on the
   agenda for it from the 20th, so the debts part has the same clients.
 
 Every row goes through the store's own method, one by one, except the clients (its bulk
@@ -178,10 +179,10 @@ def build_clientops(path: Path, clients: list[tuple], reactions: list[tuple]) ->
                 )
                 for cid, name, phone, mgr, *_ in batch
             ]
-            uow.add_clients(cards)
+            uow.clients.add_many(cards)
             t1 = time.perf_counter()
             for cid, _name, _phone, mgr, last_call, _bd, _fee, _bal in batch:
-                uow.put_satisfaction(
+                uow.claims.put_satisfaction(
                     ClientId(f"c{cid:07d}"),
                     manager_id(mgr),
                     ASSIGNED_ON,
@@ -199,10 +200,10 @@ def build_clientops(path: Path, clients: list[tuple], reactions: list[tuple]) ->
                     DEPARTMENT,
                     CREATED_AT,
                 )
-                uow.add_appeal(appeal)
+                uow.appeals.add(appeal)
                 for rid, _c, kind, topic, responsible, due_at, done in own:
                     due = _moscow(due_at)
-                    uow.add_reaction(
+                    uow.appeals.add_reaction(
                         Reaction(
                             id=ReactionId(f"r{rid:08d}"),
                             appeal_id=appeal.id,
@@ -220,7 +221,7 @@ def build_clientops(path: Path, clients: list[tuple], reactions: list[tuple]) ->
                 if balance >= 0:
                     continue
                 invoices += 1
-                uow.add_invoice(
+                uow.invoices.add(
                     Invoice(
                         id=InvoiceId(f"i{cid:07d}"),
                         number=f"2025-{invoices:07d}",
@@ -359,9 +360,11 @@ def source_times(ops: ClientOps, repeat: int) -> dict[str, float]:
     until = NOW.replace(hour=0, minute=0) + timedelta(days=1)
     bounds = satisfaction_due_bounds(DAY, ops.policy.satisfaction, ops.policy.calendar)
     calls = {
-        "due_reactions": lambda uow: uow.due_reactions(m, until=until),
-        "satisfaction_calls_due": lambda uow: uow.satisfaction_calls_due(bounds, manager_id=m),
-        "open_invoices_managed_by": lambda uow: uow.open_invoices_managed_by(m),
+        "due_reactions": lambda uow: uow.agenda.due_reactions(m, until=until),
+        "satisfaction_calls_due": lambda uow: uow.agenda.satisfaction_calls_due(
+            bounds, manager_id=m
+        ),
+        "open_invoices_managed_by": lambda uow: uow.agenda.open_invoices_managed_by(m),
         "daily_agenda": None,
     }
     out: dict[str, float] = {}

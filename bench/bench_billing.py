@@ -110,9 +110,9 @@ def run(work: Path, n: int, sample: int) -> dict[str, object]:
         SQLiteStorage(work / "billing.db"), policy=policy, clock=lambda: clock
     ) as ops:
         with ops.storage.unit_of_work() as uow:
-            uow.add_clients([card for card, _ in pairs])
+            uow.clients.add_many([card for card, _ in pairs])
             for _, subscription in pairs:
-                uow.add_subscription(subscription)
+                uow.subscriptions.add(subscription)
         harness.log(f"bench_billing: {n} subscriptions stored in {work}")
 
         t0 = time.perf_counter()
@@ -129,8 +129,8 @@ def run(work: Path, n: int, sample: int) -> dict[str, object]:
 
         # where the time goes, on the same data
         with ops.storage.unit_of_work() as uow:
-            subscriptions = uow.subscriptions()
-            inns = {s.client_id: uow.get_client(s.client_id).inn or "" for s in subscriptions}
+            subscriptions = uow.subscriptions.all()
+            inns = {s.client_id: uow.clients.get(s.client_id).inn or "" for s in subscriptions}
         t0 = time.perf_counter()
         plan_billing(MONTH, subscriptions, (), policy.billing, policy.calendar, payer_inns=inns)
         rules_s = time.perf_counter() - t0

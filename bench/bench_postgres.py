@@ -18,7 +18,7 @@ managers 1..50) and ``gen_reactions`` (1-5 reactions per client, due within +-30
      formatted E.164 with ``phonenumbers``, the same columns and JSON doc (``json.dumps`` of a
      plain dict), COPY into clients and client_phones in one transaction.
 
-2. Agenda. ONE schema with n clients (``uow.add_clients``), one appeal per client and the
+2. Agenda. ONE schema with n clients (``uow.clients.add_many``), one appeal per client and the
    workload's reactions (COPY, docs from ``clientops.adapters._sql.dump``), then ANALYZE. One
    ``harness.compare`` times ``ops.clients.due_reactions(EmployeeId("m7"), until=NOW)`` against the
    same SQL by hand on a kept-open psycopg connection with ``fetchall()``.
@@ -454,7 +454,7 @@ def load_agenda(
     clients: list[tuple[Any, ...]],
     reactions: list[tuple[Any, ...]],
 ) -> dict[str, Any]:
-    """n clients through ``uow.add_clients`` (in units of work of CHUNK cards), one appeal per
+    """n clients through ``uow.clients.add_many`` (in units of work of CHUNK cards), one appeal per
     client and every reaction by COPY, docs made by clientops's own ``dump``; then ANALYZE."""
     storage = ops.storage
     assert isinstance(storage, PostgresStorage)
@@ -472,7 +472,7 @@ def load_agenda(
             for cid, name, phone, manager, *_ in chunk
         ]
         with storage.unit_of_work() as uow:
-            uow.add_clients(cards)
+            uow.clients.add_many(cards)
     t1 = time.perf_counter()
     opened = NOW - timedelta(days=31)
     kinds = {kind.value: kind for kind in ReactionKind}
@@ -614,7 +614,8 @@ def bench_agenda(
     try:
         loaded = load_agenda(server, ops, clients, reactions)
         harness.log(
-            f"  loaded {len(clients):,} clients (uow.add_clients) + {len(clients):,} appeals + "
+            f"  loaded {len(clients):,} clients (uow.clients.add_many) + "
+            f"{len(clients):,} appeals + "
             f"{len(reactions):,} reactions (COPY, clientops dump) in {loaded['total_s']:.1f} s "
             f"({loaded})"
         )

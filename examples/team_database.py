@@ -133,10 +133,10 @@ def main() -> None:
 
         print("\n4. Приветственное письмо — через outbox, вместе с изменением карточки:")
         with ops.storage.unit_of_work() as uow:
-            current = uow.get_client(card.id)
+            current = uow.clients.get(card.id)
             director = Contact("Иванов Сергей Петрович", position="директор", decision_maker=True)
-            uow.update_client(attrs.evolve(current, contacts=(*current.contacts, director)))
-            uow.enqueue(
+            uow.clients.update(attrs.evolve(current, contacts=(*current.contacts, director)))
+            uow.outbox.enqueue(
                 OutboxMessage.new(
                     "mail.welcome",
                     {"to": current.emails[0], "subject": "Добро пожаловать в MLS IT"},
@@ -158,9 +158,9 @@ def main() -> None:
             type=AppealType.SERVICE,
         )
         with ops.storage.unit_of_work() as uow:
-            uow.add_appeal(appeal)
+            uow.appeals.add(appeal)
             for hours, topic in ((-20, "Перезвонить по продлению"), (1, "Отправить счёт")):
-                uow.add_reaction(
+                uow.appeals.add_reaction(
                     Reaction(
                         ReactionId(new_id()),
                         appeal.id,

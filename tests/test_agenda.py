@@ -53,9 +53,9 @@ def ops(db_path: Path, clock: Clock) -> Iterator[ClientOps]:
 def reaction_due(ops: ClientOps, client: clientops.Client, due: datetime, topic: str) -> str:
     with ops.storage.unit_of_work() as uow:
         appeal = an_appeal(client)
-        uow.add_appeal(appeal)
+        uow.appeals.add(appeal)
         reaction = a_reaction(appeal, employee_id=ANNA, due_at=due, topic=topic)
-        uow.add_reaction(reaction)
+        uow.appeals.add_reaction(reaction)
     return reaction.id
 
 

@@ -94,22 +94,24 @@ def _fill_version_10(
 def _check_version_11(store: Storage, records: Records) -> None:
     card, reaction, issued, part = records
     with store.unit_of_work() as uow:
-        (due,) = uow.due_reactions(ANNA, until=T0 + timedelta(hours=1))
+        (due,) = uow.agenda.due_reactions(ANNA, until=T0 + timedelta(hours=1))
         assert (due.reaction_id, due.client_name) == (reaction.id, "ООО «Старое имя»")
-        row = uow.satisfaction_of(card.id)
+        row = uow.claims.satisfaction_of(card.id)
         assert row is not None
         assert row.client_name == "ООО «Старое имя»"
-        owed = uow.open_invoices_managed_by(ANNA)
+        owed = uow.agenda.open_invoices_managed_by(ANNA)
         assert [(i.id, i.outstanding, i.due_date, i.client_name) for i in owed] == [
             (issued.id, issued.total, issued.due_date, "ООО «Старое имя»"),
             (part.id, Money(2500), part.due_date, "ООО «Старое имя»"),
         ]
         # and the copies follow the card from now on
-        uow.update_client(attrs.evolve(uow.get_client(card.id), name="ООО «Новое имя»"))
+        uow.clients.update(attrs.evolve(uow.clients.get(card.id), name="ООО «Новое имя»"))
     with store.unit_of_work() as uow:
-        (due,) = uow.due_reactions(ANNA, until=T0 + timedelta(hours=1))
+        (due,) = uow.agenda.due_reactions(ANNA, until=T0 + timedelta(hours=1))
         assert due.client_name == "ООО «Новое имя»"
-        assert {i.client_name for i in uow.open_invoices_managed_by(ANNA)} == {"ООО «Новое имя»"}
+        assert {i.client_name for i in uow.agenda.open_invoices_managed_by(ANNA)} == {
+            "ООО «Новое имя»"
+        }
 
 
 def test_a_version_10_file_gets_the_agenda_columns(db_path: Path) -> None:

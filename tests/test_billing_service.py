@@ -193,7 +193,7 @@ def test_an_interrupted_run_finishes_the_rest_without_doubles(db_path: Path, clo
         ops.clients.add_staff(a_staff())
         cards = subscribe(ops, count=5)
     # the store fails on the 4th invoice: the first batch of 2 is kept, the second is not
-    failing = FailingStorage(SQLiteStorage(db_path), "add_invoice", after=3)
+    failing = FailingStorage(SQLiteStorage(db_path), "invoices.add", after=3)
     with open_ops(failing, clock) as ops, pytest.raises(StorageError):
         ops.billing.run(NOVEMBER, batch=2)
     with open_ops(SQLiteStorage(db_path), clock) as ops:
@@ -656,11 +656,20 @@ class _NumberTakenStorage:
 class _NumberTakenUnitOfWork:
     def __init__(self, uow: object) -> None:
         self._uow = uow
+        self.invoices = _NumberTakenInvoices(getattr(uow, "invoices"))  # noqa: B009
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._uow, name)
 
-    def add_invoice(self, invoice: Invoice) -> None:
+
+class _NumberTakenInvoices:
+    def __init__(self, invoices: object) -> None:
+        self._invoices = invoices
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._invoices, name)
+
+    def add(self, invoice: Invoice) -> None:
         raise DuplicateError("invoice number", invoice.number, owner="elsewhere")
 
 

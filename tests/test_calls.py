@@ -327,7 +327,7 @@ def test_service_missing_fields_store_nothing(sqlite_ops: ClientOps, db_path: Pa
     assert _counts(db_path) == (0, 0, 0)
 
 
-@pytest.mark.parametrize("failing", ["add_client", "add_appeal", "add_reaction"])
+@pytest.mark.parametrize("failing", ["clients.add", "appeals.add", "appeals.add_reaction"])
 def test_a_storage_failure_mid_call_stores_nothing_of_it(
     sqlite_ops: ClientOps, db_path: Path, failing: str
 ) -> None:

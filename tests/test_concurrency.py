@@ -155,12 +155,12 @@ def test_an_import_killed_before_commit_leaves_nothing_and_a_rerun_stores_all_on
     assert doomed.returncode == -9, err
     assert out.split() == ["written", "300"]  # killed with every row written, uncommitted
     with ops.storage.unit_of_work() as uow:
-        assert uow.count_clients() == 0
+        assert uow.clients.count() == 0
     assert finish(start("bulk", url, str(path), "0"))[0] == "imported 300 skipped 0"
     assert finish(start("bulk", url, str(path), "0"))[0] == "imported 0 skipped 1"
     with ops.storage.unit_of_work() as uow:
-        assert uow.count_clients() == 300
-        assert len(uow.contract_owners(f"П-{i}" for i in range(300))) == 300
+        assert uow.clients.count() == 300
+        assert len(uow.clients.contract_owners(f"П-{i}" for i in range(300))) == 300
 
 
 def test_an_agenda_is_read_while_another_process_holds_the_write_lock(tmp_path: Path) -> None:

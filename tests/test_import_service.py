@@ -75,7 +75,7 @@ def test_the_same_file_twice_stores_nothing_twice(ops: ClientOps) -> None:
     assert (len(first.stored), again.already_imported, again.stored) == (2, True, ())
     assert again.summary().startswith("Файл уже загружен")
     with ops.storage.unit_of_work() as uow:
-        assert uow.count_clients() == 2
+        assert uow.clients.count() == 2
 
 
 def test_a_contract_a_stored_card_holds_rejects_the_row_naming_the_holder(
@@ -89,7 +89,7 @@ def test_a_contract_a_stored_card_holds_rejects_the_row_naming_the_holder(
     assert taken.reasons[0].path == "Договор"
     assert holder.id in taken.reasons[0].message
     with ops.storage.unit_of_work() as uow:
-        assert uow.count_clients() == 2
+        assert uow.clients.count() == 2
 
 
 def test_a_corrupt_file_raises_and_stores_nothing(ops: ClientOps) -> None:
@@ -99,4 +99,4 @@ def test_a_corrupt_file_raises_and_stores_nothing(ops: ClientOps) -> None:
     with pytest.raises(ValidationError, match="Кличка"):
         ops.clients.import_csv("Кличка;Город\nБобик;Москва\n".encode())
     with ops.storage.unit_of_work() as uow:
-        assert uow.count_clients() == 0
+        assert uow.clients.count() == 0

@@ -134,8 +134,8 @@ def test_a_store_keeps_the_order_in_the_wire_form(tmp_path: Path) -> None:
     store = SQLiteStorage(tmp_path / "wire.db")
     try:
         with store.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_order(order)
+            uow.clients.add(card)
+            uow.orders.add(order)
     finally:
         store.close()
     with sqlite3.connect(tmp_path / "wire.db") as raw:
@@ -160,19 +160,19 @@ def test_the_orders_migration_is_the_same_version_in_both_stores() -> None:
 def _check_upgraded(store: Storage, card_id: ClientId, onboarding_id: OnboardingId) -> None:
     card = a_client()
     with store.unit_of_work() as uow:
-        assert uow.get_onboarding(onboarding_id).client_id == card_id
-        assert uow.open_orders() == ()
-        uow.add_client(card)
+        assert uow.onboarding.get(onboarding_id).client_id == card_id
+        assert uow.orders.open() == ()
+        uow.clients.add(card)
         order = stored_order(card)
-        uow.add_order(order)
-        old = stored_order(uow.get_client(card_id))
-        uow.add_order(old)
+        uow.orders.add(order)
+        old = stored_order(uow.clients.get(card_id))
+        uow.orders.add(old)
     with store.unit_of_work() as uow:
-        assert uow.orders_of(card.id) == (order,)
-        assert uow.find_order(old.number) == old
-        assert uow.orders_in_stages([OrderStage.PRELIMINARY_REQUEST]) == (order, old)
+        assert uow.orders.of_client(card.id) == (order,)
+        assert uow.orders.find(old.number) == old
+        assert uow.orders.in_stages([OrderStage.PRELIMINARY_REQUEST]) == (order, old)
         with pytest.raises(DuplicateError):
-            uow.add_order(attrs.evolve(old, id=OrderId("other")))
+            uow.orders.add(attrs.evolve(old, id=OrderId("other")))
 
 
 def test_a_version_4_file_is_upgraded_in_place(db_path: Path) -> None:
@@ -208,7 +208,7 @@ def test_a_version_4_file_is_upgraded_in_place(db_path: Path) -> None:
     try:
         assert again.schema_version == sqlite.SCHEMA_VERSION
         with again.unit_of_work() as uow:
-            assert len(uow.orders_of(card.id)) == 1
+            assert len(uow.orders.of_client(card.id)) == 1
     finally:
         again.close()
 
@@ -287,7 +287,7 @@ def test_two_transactions_racing_for_one_order_get_one_duplicate(
 ) -> None:
     card = a_client()
     with pg_store.unit_of_work() as uow:
-        uow.add_client(card)
+        uow.clients.add(card)
     first = stored_order(card, number="З-1")
     second = (
         stored_order(card, number="З-1") if same == "number" else attrs.evolve(first, number="З-2")
@@ -297,14 +297,14 @@ def test_two_transactions_racing_for_one_order_get_one_duplicate(
     def racer() -> None:
         try:
             with pg_store.unit_of_work() as uow:
-                uow.add_order(second)  # its checks see nothing: the first is not committed
+                uow.orders.add(second)  # its checks see nothing: the first is not committed
             outcome.append(None)
         except BaseException as exc:  # reported below
             outcome.append(exc)
 
     thread = threading.Thread(target=racer)
     with pg_store.unit_of_work() as uow:
-        uow.add_order(first)
+        uow.orders.add(first)
         thread.start()
         _wait_until_blocked_by(pg_store, uow._conn.info.backend_pid)
     thread.join(timeout=10)
@@ -312,4 +312,4 @@ def test_two_transactions_racing_for_one_order_get_one_duplicate(
     assert isinstance(err, DuplicateError), err
     assert err.kind == kind
     with pg_store.unit_of_work() as uow:
-        assert uow.orders_of(card.id) == (first,)
+        assert uow.orders.of_client(card.id) == (first,)

@@ -111,8 +111,8 @@ def test_the_same_key_is_enqueued_once(ops: ClientOps, backend: Backend) -> None
 def test_a_message_is_kept_only_with_its_change(ops: ClientOps, backend: Backend) -> None:
     card = a_client()
     with pytest.raises(ZeroDivisionError), ops.storage.unit_of_work() as uow:  # noqa: PT012
-        uow.add_client(card)
-        uow.enqueue(OutboxMessage.new("courier.pickup", {"client": card.id}, now=T0))
+        uow.clients.add(card)
+        uow.outbox.enqueue(OutboxMessage.new("courier.pickup", {"client": card.id}, now=T0))
         _ = 1 / 0
     assert ops.outbox.messages() == ()
     assert ops.outbox.deliver().delivered == ()
@@ -198,7 +198,7 @@ def test_the_outbox_is_read_whole_or_page_by_page_to_its_end(
     ]
     with any_ops.storage.unit_of_work() as uow:
         for message in messages:
-            uow.enqueue(message)
+            uow.outbox.enqueue(message)
     assert len(any_ops.outbox.deliver(limit=1001).delivered) == 334
     everything = any_ops.outbox.messages()
     assert [m.id for m in everything] == [m.id for m in messages]

@@ -116,10 +116,10 @@ def test_a_version_1_schema_is_migrated_with_its_data(postgres_url: str) -> None
     try:
         assert store.schema_version == SCHEMA_VERSION
         with store.unit_of_work() as uow:
-            assert uow.get_client(card.id) == card
-            (due,) = uow.due_reactions(EmployeeId("anna"), until=T0)
+            assert uow.clients.get(card.id) == card
+            (due,) = uow.agenda.due_reactions(EmployeeId("anna"), until=T0)
             assert (due.client_name, due.topic) == ("ООО «Старое»", reaction.topic)
-            assert uow.record_key("after the upgrade")
+            assert uow.outbox.record_key("after the upgrade")
     finally:
         store.close()
 
@@ -158,7 +158,7 @@ def test_a_unit_of_work_inside_another_is_refused_but_threads_run_side_by_side(
         try:
             with store.unit_of_work() as uow:
                 barrier.wait(timeout=10)  # four transactions open at once
-                uow.add_client(cards[i])
+                uow.clients.add(cards[i])
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -170,7 +170,7 @@ def test_a_unit_of_work_inside_another_is_refused_but_threads_run_side_by_side(
             t.join()
         assert errors == []
         with store.unit_of_work() as uow:
-            assert uow.count_clients() == 4
+            assert uow.clients.count() == 4
             with pytest.raises(StorageError, match="already open"), store.unit_of_work():
                 pass
     finally:

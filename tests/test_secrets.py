@@ -93,7 +93,7 @@ def test_a_store_opened_with_a_password_shows_it_nowhere_and_still_connects(
         assert not [t for t in _public(store) if SECRET in t]
         assert "postgres:***@" in store.conninfo
         with store.unit_of_work(readonly=True) as uow:
-            assert uow.count_clients() == 0
+            assert uow.clients.count() == 0
     finally:
         store.close()
 

@@ -33,8 +33,10 @@ FIRST = date(2026, 2, 1)
 def store_rows(storage: Storage, rows: Sequence[AssignedClient]) -> None:
     with storage.unit_of_work() as uow:
         for row in rows:
-            uow.add_client(a_client(id=row.client_id, name=row.client_name))
-            uow.put_satisfaction(row.client_id, row.manager_id, row.assigned_on, row.last_call)
+            uow.clients.add(a_client(id=row.client_id, name=row.client_name))
+            uow.claims.put_satisfaction(
+                row.client_id, row.manager_id, row.assigned_on, row.last_call
+            )
 
 
 def due_through_the_store(
@@ -42,7 +44,7 @@ def due_through_the_store(
 ) -> tuple[AssignedClient, ...]:
     bounds = satisfaction_due_bounds(day, policy, CALENDAR)
     with storage.unit_of_work() as uow:
-        return uow.satisfaction_calls_due(bounds, manager_id=manager)
+        return uow.agenda.satisfaction_calls_due(bounds, manager_id=manager)
 
 
 def check(

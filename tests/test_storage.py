@@ -73,11 +73,11 @@ def test_migrations_run_once_and_keep_data(db_path: Path) -> None:
     card = a_client()
     store = SQLiteStorage(db_path)
     with store.unit_of_work() as uow:
-        uow.add_client(card)
+        uow.clients.add(card)
     store.close()
     store = SQLiteStorage(db_path)  # opening again applies nothing and loses nothing
     with store.unit_of_work() as uow:
-        assert uow.get_client(card.id) == card
+        assert uow.clients.get(card.id) == card
     assert store.schema_version == SCHEMA_VERSION
     store.close()
 
@@ -134,14 +134,14 @@ def test_staff_changed_by_another_process_is_seen(db_path: Path) -> None:
     store = SQLiteStorage(db_path)
     with store.unit_of_work() as uow:
         for dept in a_staff().departments:
-            uow.put_department(dept)
-        assert uow.staff().employees == ()
+            uow.staff.put_department(dept)
+        assert uow.staff.directory().employees == ()
     other = SQLiteStorage(db_path)  # a second connection, as another process would have
     with other.unit_of_work() as uow:
-        uow.put_employee(a_staff().employees[0])
+        uow.staff.put_employee(a_staff().employees[0])
     other.close()
     with store.unit_of_work() as uow:
-        assert uow.staff().employees == (a_staff().employees[0],)
+        assert uow.staff.directory().employees == (a_staff().employees[0],)
     store.close()
 
 
@@ -149,7 +149,7 @@ def test_opening_an_up_to_date_file_waits_for_no_writer(db_path: Path) -> None:
     SQLiteStorage(db_path).close()
     writer = SQLiteStorage(db_path)
     with writer.unit_of_work() as uow:  # holds the write lock
-        uow.add_client(a_client())
+        uow.clients.add(a_client())
         reader = SQLiteStorage(db_path, timeout=0.1)  # would fail if opening needed the lock
         assert reader.schema_version == SCHEMA_VERSION
         reader.close()
@@ -204,13 +204,13 @@ def test_a_version_1_file_is_migrated_with_its_data(db_path: Path) -> None:
     try:
         assert store.schema_version == SCHEMA_VERSION
         with store.unit_of_work() as uow:
-            assert uow.get_client(card.id) == card
-            (due,) = uow.due_reactions(EmployeeId("anna"), until=T0)
+            assert uow.clients.get(card.id) == card
+            (due,) = uow.agenda.due_reactions(EmployeeId("anna"), until=T0)
             assert (due.client_name, due.topic, due.kind) == (
                 "ООО «Старое»",
                 reaction.topic,
                 reaction.kind,
             )
-            assert uow.record_key("after the upgrade")
+            assert uow.outbox.record_key("after the upgrade")
     finally:
         store.close()

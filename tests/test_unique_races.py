@@ -55,7 +55,7 @@ def _twins(make: Callable[[], Any], **same: Any) -> tuple[Any, Any]:
 RACES: dict[str, tuple[tuple[Any, Any], Callable[[UnitOfWork, Any], None], str, object]] = {
     "client id": (
         _twins(a_client, id=ClientId("c-1")),
-        lambda uow, r: uow.add_client(r),
+        lambda uow, r: uow.clients.add(r),
         "client",
         "c-1",
     ),
@@ -64,7 +64,7 @@ RACES: dict[str, tuple[tuple[Any, Any], Callable[[UnitOfWork, Any], None], str, 
             a_client(contract_numbers=("Д-17",)),
             a_client(contract_numbers=("Д-17",)),
         ),
-        lambda uow, r: uow.add_client(r),
+        lambda uow, r: uow.clients.add(r),
         "contract",
         contract_key("Д-17"),
     ),
@@ -73,97 +73,97 @@ RACES: dict[str, tuple[tuple[Any, Any], Callable[[UnitOfWork, Any], None], str, 
             a_client(contract_numbers=("Д-18",)),
             a_client(contract_numbers=("Д-18",)),
         ),
-        lambda uow, r: uow.add_clients([r]),
+        lambda uow, r: uow.clients.add_many([r]),
         "contract",
         contract_key("Д-18"),
     ),
     "appeal id": (
         _twins(lambda: an_appeal(_CLIENT), id="a-1"),
-        lambda uow, r: uow.add_appeal(r),
+        lambda uow, r: uow.appeals.add(r),
         "appeal",
         "a-1",
     ),
     "reaction id": (
         _twins(lambda: a_reaction(_APPEAL), id="r-1"),
-        lambda uow, r: uow.add_reaction(r),
+        lambda uow, r: uow.appeals.add_reaction(r),
         "reaction",
         "r-1",
     ),
     "onboarding id": (
         _twins(lambda: an_onboarding(_CLIENT), id="o-1"),
-        lambda uow, r: uow.add_onboarding(r),
+        lambda uow, r: uow.onboarding.add(r),
         "onboarding",
         "o-1",
     ),
     "order id": (
         _twins(lambda: an_order(_CLIENT), id="z-1"),
-        lambda uow, r: uow.add_order(r),
+        lambda uow, r: uow.orders.add(r),
         "order",
         "z-1",
     ),
     "order number": (
         _twins(lambda: an_order(_CLIENT), number="З-77"),
-        lambda uow, r: uow.add_order(r),
+        lambda uow, r: uow.orders.add(r),
         "order number",
         "З-77",
     ),
     "call id": (
         (a_call(call_id="call-77", client=_CLIENT), a_call(call_id="call-77", client=_CLIENT)),
-        lambda uow, r: uow.add_call(r),
+        lambda uow, r: uow.calls.add(r),
         "call",
         "call-77",
     ),
     "subscription id": (
         _twins(lambda: a_subscription(_CLIENT), id="s-1"),
-        lambda uow, r: uow.add_subscription(r),
+        lambda uow, r: uow.subscriptions.add(r),
         "subscription",
         "s-1",
     ),
     "invoice id": (
         _twins(lambda: an_invoice(_CLIENT), id="i-1"),
-        lambda uow, r: uow.add_invoice(r),
+        lambda uow, r: uow.invoices.add(r),
         "invoice",
         "i-1",
     ),
     "invoice number": (
         (an_invoice(_CLIENT, number="2025-0077"), an_invoice(_CLIENT, number="2025-0077")),
-        lambda uow, r: uow.add_invoice(r),
+        lambda uow, r: uow.invoices.add(r),
         "invoice number",
         "2025-0077",
     ),
     "payment id": (
         _twins(lambda: a_payment(_CLIENT), id="p-1"),
-        lambda uow, r: uow.add_payment(r),
+        lambda uow, r: uow.payments.add(r),
         "payment",
         "p-1",
     ),
     "supplier bill id": (
         _twins(a_supplier_bill, id="b-1"),
-        lambda uow, r: uow.add_supplier_bill(r),
+        lambda uow, r: uow.payments.add_supplier_bill(r),
         "supplier bill",
         "b-1",
     ),
     "claim id": (
         _twins(lambda: a_claim(_CLIENT), id="k-1"),
-        lambda uow, r: uow.add_claim(r),
+        lambda uow, r: uow.claims.add(r),
         "claim",
         "k-1",
     ),
     "service contract id": (
         _twins(lambda: a_service_contract(_CLIENT), id="sc-1"),
-        lambda uow, r: uow.add_service_contract(r),
+        lambda uow, r: uow.service.add_contract(r),
         "service contract",
         "sc-1",
     ),
     "visit id": (
         _twins(lambda: an_emergency_visit(_CONTRACT), id="v-1"),
-        lambda uow, r: uow.add_visit(r),
+        lambda uow, r: uow.service.add_visit(r),
         "visit",
         "v-1",
     ),
     "training id": (
         _twins(lambda: a_training(_CLIENT), id="t-1"),
-        lambda uow, r: uow.add_training(r),
+        lambda uow, r: uow.service.add_training(r),
         "training",
         "t-1",
     ),
@@ -174,9 +174,9 @@ RACES: dict[str, tuple[tuple[Any, Any], Callable[[UnitOfWork, Any], None], str, 
 def postgres(postgres_url: str) -> Iterator[PostgresStorage]:
     store = PostgresStorage.from_url(postgres_url)
     with store.unit_of_work() as uow:
-        uow.add_client(_CLIENT)
-        uow.add_appeal(_APPEAL)
-        uow.add_service_contract(_CONTRACT)
+        uow.clients.add(_CLIENT)
+        uow.appeals.add(_APPEAL)
+        uow.service.add_contract(_CONTRACT)
     yield store
     store.close()
 
@@ -277,7 +277,7 @@ def test_a_batch_holding_one_id_twice_names_it(
     )
     twins = _twins(a_client, id=ClientId("twin"))
     with pytest.raises(DuplicateError) as err, store.unit_of_work() as uow:
-        uow.add_clients([a_client(), *twins])
+        uow.clients.add_many([a_client(), *twins])
     assert (err.value.kind, err.value.key) == ("client", "twin")
     with store.unit_of_work() as uow:
-        assert uow.count_clients() == (0 if backend == "sqlite" else 1)
+        assert uow.clients.count() == (0 if backend == "sqlite" else 1)

@@ -18,6 +18,7 @@ from clientops.errors import NotFoundError
 from clientops.model import ClientId, DepartmentId, EmployeeId
 from clientops.policy import Policy
 from clientops.ports import UnitOfWork
+from clientops.queries import agenda_queries
 from clientops.rules.billing import REMINDER_ID_PREFIX as _REMINDER_ID_PREFIX
 from clientops.rules.billing import reminder_rows as _reminders
 from clientops.rules.satisfaction import SatisfactionCadence as _Cadence
@@ -65,7 +66,7 @@ class AgendaService:
         day = day or self._context.today()
         now = self._context.now()
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             if staff.employee(manager) is None:
                 raise NotFoundError("employee", manager)
             shared = _Shared(uow, self._context.policy, day, now)
@@ -80,7 +81,7 @@ class AgendaService:
         day = day or self._context.today()
         now = self._context.now()
         with _batch(), self._context.storage.unit_of_work(readonly=True) as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             if staff.department(department) is None:
                 raise NotFoundError("department", department)
             shared = _Shared(uow, self._context.policy, day, now)
@@ -96,7 +97,7 @@ class AgendaService:
         day = day or self._context.today()
         now = self._context.now()
         with _batch(), self._context.storage.unit_of_work(readonly=True) as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             shared = _Shared(uow, self._context.policy, day, now)
             return tuple(
                 self._agenda(uow, shared, e.id, day, now)
@@ -135,7 +136,9 @@ class AgendaService:
         reminded: set[ClientId] = set()
         late_reactions, reactions = groups[True, _REACTION], groups[False, _REACTION]
         late_reminders, reminders = groups[True, _REMINDER], groups[False, _REMINDER]
-        for rid, cid, name, _, topic, due_at in uow.due_reactions(manager, until=shared.end):
+        for rid, cid, name, _, topic, due_at in agenda_queries(uow).due_reactions(
+            manager, until=shared.end
+        ):
             late = due_at < now
             if rid.startswith(_REMINDER_ID_PREFIX):
                 reminded.add(cid)
@@ -157,7 +160,9 @@ class AgendaService:
         day = shared.day
         cadence = shared.cadence
         late_calls, calls = groups[True, _SATISFACTION], groups[False, _SATISFACTION]
-        for row in uow.satisfaction_calls_due(shared.satisfaction_bounds, manager_id=manager):
+        for row in agenda_queries(uow).satisfaction_calls_due(
+            shared.satisfaction_bounds, manager_id=manager
+        ):
             cid, name = row.client_id, row.client_name
             last, assigned = row.last_call, row.assigned_on
             due = cadence.due_on(last, assigned)
@@ -180,7 +185,7 @@ class AgendaService:
     ) -> list[AgendaItem]:
         """The reminder calls the billing rules give for today that are not scheduled as
         reactions yet (``billing_reminders`` not run today)."""
-        owed = uow.open_invoices_managed_by(manager)
+        owed = agenda_queries(uow).open_invoices_managed_by(manager)
         if not owed:
             return []
         policy = self._context.policy
@@ -216,7 +221,7 @@ class AgendaService:
                 continue
             name = shared.name(visit.client_id)
             if visit.kind is VisitKind.EMERGENCY:
-                contract = uow.get_service_contract(visit.contract_id)
+                contract = uow.service.get_contract(visit.contract_id)
                 tz = self._context.policy.tz
                 deadline = emergency_deadline(
                     visit.requested_at,
@@ -248,7 +253,7 @@ class AgendaService:
                         ref=visit.id,
                     )
                 )
-        for training in uow.trainings_between(shared.start, shared.end, manager_id=manager):
+        for training in uow.service.trainings_between(shared.start, shared.end, manager_id=manager):
             items.append(
                 AgendaItem(
                     AgendaKind.TRAINING,
@@ -271,7 +276,7 @@ class AgendaService:
                 due_on=shared.day,
                 ref=f"{touch.kind.value}-{touch.client_id}",
             )
-            for touch in uow.client_touches(shared.month_days, manager_id=manager)
+            for touch in agenda_queries(uow).client_touches(shared.month_days, manager_id=manager)
         ]
         items += [
             AgendaItem(
@@ -303,8 +308,8 @@ class _Shared:
         self.satisfaction_bounds = satisfaction_due_bounds(
             day, policy.satisfaction, policy.calendar
         )
-        self.claims = uow.open_claims()
-        self.visits = uow.open_visits()
+        self.claims = uow.claims.open()
+        self.visits = uow.service.open_visits()
         self._clients: dict[ClientId, tuple[str, EmployeeId | None]] = {}
         self.month_days = _month_days(day)
         self.holidays = _holidays_ahead(policy, day)
@@ -312,7 +317,7 @@ class _Shared:
     def _card(self, client_id: ClientId) -> tuple[str, EmployeeId | None]:
         found = self._clients.get(client_id)
         if found is None:
-            card = self.uow.get_client(client_id)
+            card = self.uow.clients.get(client_id)
             found = self._clients[client_id] = (card.name, card.manager_id)
         return found
 

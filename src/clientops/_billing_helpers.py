@@ -148,10 +148,10 @@ def record_invoice(
         return
     record = InvoiceRecord(
         invoice=invoice,
-        client_name=uow.get_client(invoice.client_id).name,
+        client_name=uow.clients.get(invoice.client_id).name,
         reverses=reverses,
     )
-    uow.enqueue(
+    uow.outbox.enqueue(
         OutboxMessage.new(
             ACCOUNTING_INVOICE_TOPIC,
             {"record": unstructure(record)},
@@ -177,9 +177,9 @@ def record_payment(
         payment=payment,
         allocations=tuple(allocations),
         credit=credit,
-        client_name=uow.get_client(payment.client_id).name,
+        client_name=uow.clients.get(payment.client_id).name,
     )
-    uow.enqueue(
+    uow.outbox.enqueue(
         OutboxMessage.new(
             ACCOUNTING_PAYMENT_TOPIC,
             {"record": unstructure(record)},
@@ -204,9 +204,9 @@ def numbers_taken(context: Context, uow: UnitOfWork, year: int, *, lock: bool) -
     store's sequence, seeded on its first use from the stored invoices' numbers (whatever
     their issue dates), so a hand-written number of the format is never handed out."""
     policy = context.policy.billing
-    last = uow.number_sequence(policy.number_scope(year), lock=lock)
+    last = uow.invoices.sequence(policy.number_scope(year), lock=lock)
     if last is None:
-        last = policy.highest_sequence(uow.invoice_numbers_from(policy.number_prefix(year)), year)
+        last = policy.highest_sequence(uow.invoices.numbers_from(policy.number_prefix(year)), year)
     return last
 
 
@@ -218,7 +218,7 @@ def take_numbers(
     with it, never handed out twice, no gaps."""
     policy = context.policy.billing
     last = max(numbers_taken(context, uow, issue_date.year, lock=True), after)
-    uow.set_number_sequence(policy.number_scope(issue_date.year), last + count)
+    uow.invoices.set_sequence(policy.number_scope(issue_date.year), last + count)
     return tuple(policy.format_number(last + i, issue_date) for i in range(1, count + 1))
 
 
@@ -231,14 +231,14 @@ def keep_number(context: Context, uow: UnitOfWork, number: str) -> None:
         return
     year, seq = parsed
     if seq > numbers_taken(context, uow, year, lock=True):
-        uow.set_number_sequence(policy.number_scope(year), seq)
+        uow.invoices.set_sequence(policy.number_scope(year), seq)
 
 
 def payer_inns(uow: UnitOfWork, subscriptions: Sequence[Subscription]) -> dict[ClientId, str]:
     inns: dict[ClientId, str] = {}
     for subscription in subscriptions:
         if subscription.payer_inn is None and subscription.client_id not in inns:
-            inn = uow.get_client(subscription.client_id).inn
+            inn = uow.clients.get(subscription.client_id).inn
             if inn:
                 inns[subscription.client_id] = inn
     return inns

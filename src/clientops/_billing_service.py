@@ -132,7 +132,7 @@ class BillingService:
     def add_subscription(self, subscription: Subscription) -> Subscription:
         """Store a new subscription (its client must exist)."""
         with self._context.storage.unit_of_work() as uow:
-            uow.add_subscription(subscription)
+            uow.subscriptions.add(subscription)
         return subscription
 
     def update_subscription(self, subscription: Subscription) -> Subscription:
@@ -140,16 +140,16 @@ class BillingService:
         what is already invoiced is never edited; the next billing plan shows invoices the
         change makes wrong as corrections."""
         with self._context.storage.unit_of_work() as uow:
-            return uow.update_subscription(subscription)
+            return uow.subscriptions.update(subscription)
 
     def subscription(self, subscription_id: SubscriptionId) -> Subscription:
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.get_subscription(subscription_id)
+            return uow.subscriptions.get(subscription_id)
 
     def subscriptions_of(self, client_id: ClientId) -> tuple[Subscription, ...]:
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            uow.get_client(client_id)
-            return uow.subscriptions_of(client_id)
+            uow.clients.get(client_id)
+            return uow.subscriptions.of_client(client_id)
 
     def billing_date(self, month: Month) -> date:
         """The day invoices for ``month`` are issued under the policy: ``billing_day``
@@ -167,8 +167,8 @@ class BillingService:
 
     def _plan(self, uow: UnitOfWork, month: Month, issue_date: date | None) -> BillingPlan:
         billing = self._context.policy.billing
-        subscriptions = uow.subscriptions()
-        existing = uow.invoices_for(month)
+        subscriptions = uow.subscriptions.all()
+        existing = uow.invoices.for_period(month)
         day = issue_date or billing_date(month, billing, self._context.policy.calendar)
         return plan_billing(
             month,
@@ -283,7 +283,7 @@ class BillingService:
                             attrs.evolve(i, number=n) for i, n in zip(part, numbers, strict=True)
                         ]
                         for invoice in taken:
-                            uow.add_invoice(invoice)
+                            uow.invoices.add(invoice)
                             record_invoice(self._context, uow, invoice, now)
                     issued += taken
             except DuplicateError as exc:
@@ -305,7 +305,7 @@ class BillingService:
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
             with self._context.storage.unit_of_work() as uow:
-                names = {i.client_id: uow.get_client(i.client_id).name for i in issued}
+                names = {i.client_id: uow.clients.get(i.client_id).name for i in issued}
             for invoice in issued:
                 path = folder / f"{file_name(invoice.number)}.docx"
                 path.write_bytes(
@@ -321,16 +321,16 @@ class BillingService:
 
     def invoice(self, invoice_id: InvoiceId) -> Invoice:
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.get_invoice(invoice_id)
+            return uow.invoices.get(invoice_id)
 
     def find_invoice(self, number: str) -> Invoice | None:
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.find_invoice(number)
+            return uow.invoices.find(number)
 
     def invoices_of(self, client_id: ClientId) -> tuple[Invoice, ...]:
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            uow.get_client(client_id)
-            return uow.invoices_of(client_id)
+            uow.clients.get(client_id)
+            return uow.invoices.of_client(client_id)
 
     def issue_invoice(
         self,
@@ -347,7 +347,7 @@ class BillingService:
         now = self._context.now()
         day = issue_date or self._context.today()
         with self._context.storage.unit_of_work() as uow:
-            client = uow.get_client(client_id)
+            client = uow.clients.get(client_id)
             invoice = one_off_invoice(
                 id=InvoiceId(f"inv-{new_id()}"),
                 client_id=client.id,
@@ -363,7 +363,7 @@ class BillingService:
             )
             if number is not None:
                 keep_number(self._context, uow, number)
-            uow.add_invoice(invoice)
+            uow.invoices.add(invoice)
             record_invoice(self._context, uow, invoice, now)
         return invoice
 
@@ -380,9 +380,9 @@ class BillingService:
         the correction, any excess is kept as the client's credit. Never an edit."""
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            original = uow.get_invoice(invoice_id)
+            original = uow.invoices.get(invoice_id)
             day = on or self._context.today()
-            existing = (*uow.invoices_of(original.client_id),)
+            existing = (*uow.invoices.of_client(original.client_id),)
             correction = correct_invoice(
                 original,
                 on=day,
@@ -393,10 +393,10 @@ class BillingService:
                 lines=lines,
                 fee=fee,
             )
-            uow.update_invoice(correction.original)
-            uow.add_invoice(correction.correction)
+            uow.invoices.update(correction.original)
+            uow.invoices.add(correction.correction)
             if correction.credit is not None:
-                uow.add_credit(correction.credit)
+                uow.payments.add_credit(correction.credit)
             record_invoice(self._context, uow, correction.correction, now, reverses=original)
         return correction
 
@@ -405,8 +405,8 @@ class BillingService:
         it again by itself)."""
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            original = uow.get_invoice(invoice_id)
-            cancelled = uow.update_invoice(cancel_invoice(original))
+            original = uow.invoices.get(invoice_id)
+            cancelled = uow.invoices.update(cancel_invoice(original))
             record_invoice(self._context, uow, cancelled, now, reverses=original)
         return cancelled
 
@@ -416,10 +416,10 @@ class BillingService:
         """Re-send a lost invoice: the sending is recorded on the invoice and the .docx comes
         back marked «ДУБЛИКАТ» (same number, date and amount)."""
         with self._context.storage.unit_of_work() as uow:
-            invoice = uow.get_invoice(invoice_id)
+            invoice = uow.invoices.get(invoice_id)
             sent = duplicate_invoice(invoice, at=self._context.now(), to=to, by=by)
-            stored = uow.update_invoice(sent)
-            name = uow.get_client(invoice.client_id).name
+            stored = uow.invoices.update(sent)
+            name = uow.clients.get(invoice.client_id).name
         document = attrs.evolve(payment_invoice(self._context, stored, name), duplicate=True)
         return stored, render_document(document, host=self._context.host)
 
@@ -430,9 +430,9 @@ class BillingService:
             self._context,
         )
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            invoice = uow.get_invoice(invoice_id)
-            name = uow.get_client(invoice.client_id).name
-            replaced = uow.get_invoice(invoice.corrects) if invoice.corrects else None
+            invoice = uow.invoices.get(invoice_id)
+            name = uow.clients.get(invoice.client_id).name
+            replaced = uow.invoices.get(invoice.corrects) if invoice.corrects else None
         document = payment_invoice(self._context, invoice, name)
         if replaced is not None:
             document = attrs.evolve(
@@ -468,9 +468,9 @@ class BillingService:
     def _import(self, source: str, batch: BankStatement | FetchedPayments) -> PaymentImport:
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            if not uow.record_key(f"payments-{source}"):
+            if not uow.outbox.record_key(f"payments-{source}"):
                 return PaymentImport(source=source, already_imported=True)
-            invoices = uow.open_invoices()
+            invoices = uow.invoices.open()
             if isinstance(batch, BankStatement):
                 incoming = tuple(batch.payments)
                 by_key = None
@@ -500,10 +500,10 @@ class BillingService:
             credits: list[Credit] = []
             current = {i.id: i for i in invoices}
             for payment in (*matched, *unmatched):
-                if uow.find_payment(payment.id) is not None:
+                if uow.payments.find(payment.id) is not None:
                     repeated.append(payment)
                     continue
-                uow.add_payment(payment)
+                uow.payments.add(payment)
                 stored.append(payment)
                 if payment.client_id is not None:
                     made, credit = self._allocate(uow, payment, current)
@@ -528,26 +528,26 @@ class BillingService:
         assert payment.client_id is not None
         theirs = [i for i in current.values() if i.client_id == payment.client_id]
         if not theirs:
-            theirs = [i for i in uow.invoices_of(payment.client_id) if i.status.open]
+            theirs = [i for i in uow.invoices.of_client(payment.client_id) if i.status.open]
         result = allocate_payment(
             payment,
             theirs,
             self._context.policy.billing,
-            allocations=uow.allocations_of(payment.client_id),
+            allocations=uow.payments.allocations_of(payment.client_id),
         )
         for invoice in result.invoices:
-            stored = uow.update_invoice(invoice)
+            stored = uow.invoices.update(invoice)
             current[stored.id] = stored
         for allocation in result.allocations:
-            uow.add_allocation(allocation)
+            uow.payments.add_allocation(allocation)
         if result.credit is not None:
-            uow.add_credit(result.credit)
+            uow.payments.add_credit(result.credit)
         return result.allocations, result.credit
 
     def unmatched_payments(self) -> tuple[Payment, ...]:
         """Payments no client is named on yet: for a person to assign."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.unmatched_payments()
+            return uow.payments.unmatched()
 
     def assign_payment(
         self, payment_id: PaymentId, client_id: ClientId, *, invoice_number: str | None = None
@@ -556,7 +556,7 @@ class BillingService:
         ``invoice_number`` first, when named); it is then applied like a matched one."""
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            payment = uow.find_payment(payment_id)
+            payment = uow.payments.find(payment_id)
             if payment is None:
                 raise NotFoundError("payment", payment_id)
             if payment.client_id is not None:
@@ -564,8 +564,8 @@ class BillingService:
                     [FieldError("client_id", f"payment {payment_id} is already applied")],
                     subject="payment",
                 )
-            uow.get_client(client_id)
-            assigned = uow.update_payment(
+            uow.clients.get(client_id)
+            assigned = uow.payments.update(
                 attrs.evolve(payment, client_id=client_id, invoice_number=invoice_number)
             )
             made, credit = self._allocate(uow, assigned, {})
@@ -574,13 +574,13 @@ class BillingService:
 
     def payments_of(self, client_id: ClientId) -> tuple[Payment, ...]:
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            uow.get_client(client_id)
-            return uow.payments_of(client_id)
+            uow.clients.get(client_id)
+            return uow.payments.of_client(client_id)
 
     def credits(self, client_id: ClientId | None = None) -> tuple[Credit, ...]:
         """The credits (overpayments kept) of one client, or of all."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.credits(client_id)
+            return uow.payments.credits(client_id)
 
     def reminders(self, day: date | None = None) -> Reminders:
         """Schedule the day's reminder calls: from the 20th, every working day, one call per
@@ -589,10 +589,10 @@ class BillingService:
         day = day or self._context.today()
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            invoices = uow.open_invoices()
+            invoices = uow.invoices.open()
             clients = {i.client_id for i in invoices}
-            managers = {c: uow.get_client(c).manager_id for c in sorted(clients)}
-            existing = [r for c in sorted(clients) for r in uow.reactions_of(c)]
+            managers = {c: uow.clients.get(c).manager_id for c in sorted(clients)}
+            existing = [r for c in sorted(clients) for r in uow.appeals.reactions_of(c)]
             reminders = reminder_reactions(
                 day,
                 invoices,
@@ -606,7 +606,7 @@ class BillingService:
             fresh: list[Appeal] = []  # the billing appeal is one per client and month: made once
             for appeal in reminders.appeals:
                 try:
-                    uow.get_appeal(appeal.id)
+                    uow.appeals.get(appeal.id)
                 except NotFoundError:
                     fresh.append(appeal)
             events = record_appeals_and_reactions(uow, fresh, reminders.reactions, now)
@@ -618,7 +618,7 @@ class BillingService:
         day = day or self._context.today()
         with self._context.storage.unit_of_work(readonly=True) as uow:
             return debtors(
-                day, uow.open_invoices(), credits=uow.credits(), overdue_only=overdue_only
+                day, uow.invoices.open(), credits=uow.payments.credits(), overdue_only=overdue_only
             )
 
     def debtors_list(self, day: date | None = None, *, compiled_by: str = "") -> DebtorsList:
@@ -627,10 +627,10 @@ class BillingService:
         day = day or self._context.today()
         found = self.debtors(day)
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             rows = []
             for debtor in found:
-                client = uow.get_client(debtor.client_id)
+                client = uow.clients.get(debtor.client_id)
                 manager = staff.employee(client.manager_id) if client.manager_id else None
                 rows.append(
                     DebtorRow(
@@ -656,7 +656,7 @@ class BillingService:
             **extra,
         )
         with self._context.storage.unit_of_work() as uow:
-            uow.add_supplier_bill(bill)
+            uow.payments.add_supplier_bill(bill)
         return bill
 
     def enter_supplier_bill(
@@ -686,9 +686,9 @@ class BillingService:
 
     def _bill_step(self, bill_id: SupplierBillId, step: Any) -> SupplierBill:
         with self._context.storage.unit_of_work() as uow:
-            return uow.update_supplier_bill(step(uow.get_supplier_bill(bill_id)))
+            return uow.payments.update_supplier_bill(step(uow.payments.get_supplier_bill(bill_id)))
 
     def payment_plan(self, day: date | None = None) -> PaymentPlan:
         """What is owed to whom and by when: the supplier bills in the payment plan."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return payment_plan(uow.supplier_bills(), day=day or self._context.today())
+            return payment_plan(uow.payments.supplier_bills(), day=day or self._context.today())

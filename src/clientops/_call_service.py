@@ -76,22 +76,22 @@ class CallChange:
 
 def _stored_card(uow: UnitOfWork, entry: CallLogEntry) -> Client | None:
     if entry.client_id is not None:
-        return uow.get_client(entry.client_id)
+        return uow.clients.get(entry.client_id)
     number = entry.outside_number
     if number is None or number.phone is None:
         return None
-    found = uow.find_clients(ClientQuery(phone=number.phone))
+    found = uow.clients.find(ClientQuery(phone=number.phone))
     return found[0] if found else None
 
 
 def _apply(uow: UnitOfWork, command: Command) -> None:
     match command:
         case CreateClient(client=client):
-            uow.add_client(client)
+            uow.clients.add(client)
         case CreateAppeal(appeal=appeal):
-            uow.add_appeal(appeal)
+            uow.appeals.add(appeal)
         case CreateReaction(reaction=reaction):
-            uow.add_reaction(reaction)
+            uow.appeals.add_reaction(reaction)
         case TransferCall():
             pass  # performed by the telephony side; nothing is stored for it
 
@@ -124,9 +124,9 @@ class CallsService:
         """
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             queries = client_queries(call, self._context.policy)
-            matches = tuple(uow.find_clients(q) for q in queries)
+            matches = tuple(uow.clients.find(q) for q in queries)
             routing = route_incoming_call(
                 call,
                 answered_by=answered_by,
@@ -167,7 +167,9 @@ class CallsService:
             try:
                 with self._context.storage.unit_of_work() as uow:
                     change = self._record_call(uow, event, now)
-                    notice = self._notice(uow.staff(), change, now) if change.started else None
+                    notice = (
+                        self._notice(uow.staff.directory(), change, now) if change.started else None
+                    )
                 break
             except (ConflictError, DuplicateError) as exc:
                 if (exc.kind != "call") or attempt >= retries:
@@ -181,7 +183,7 @@ class CallsService:
         return change
 
     def _record_call(self, uow: UnitOfWork, event: CallEvent, now: datetime) -> CallChange:
-        old = uow.find_call(event.call_id)
+        old = uow.calls.find(event.call_id)
         entry = apply_event(old, event)
         if entry is old:
             return CallChange(entry=entry, duplicate=True)
@@ -193,7 +195,7 @@ class CallsService:
             if client is None:
                 client = self._unknown_caller_card(entry, now)
                 if client is not None:
-                    uow.add_client(client)
+                    uow.clients.add(client)
                     events.append(ClientCreated(client.id, now))
             if client is not None:
                 telephony = self._context.policy.telephony
@@ -214,9 +216,9 @@ class CallsService:
         if client is not None and entry.client_id is None:
             entry = attrs.evolve(entry, client_id=client.id)
         if old is None:
-            uow.add_call(entry)
+            uow.calls.add(entry)
         else:
-            entry = uow.update_call(entry)
+            entry = uow.calls.update(entry)
         started = (  # the operator's screen: a new incoming call still ringing or on
             isinstance(event, CallStarted)
             and entry.direction is CallDirection.INCOMING
@@ -268,7 +270,7 @@ class CallsService:
     def get(self, call_id: str) -> CallLogEntry:
         """The call log entry of this call, or NotFoundError."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            entry = uow.find_call(call_id)
+            entry = uow.calls.find(call_id)
         if entry is None:
             raise NotFoundError("call", call_id)
         return entry
@@ -276,8 +278,8 @@ class CallsService:
     def calls_of(self, client_id: ClientId) -> tuple[CallLogEntry, ...]:
         """The client's calls, oldest first."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            uow.get_client(client_id)
-            return uow.calls_of(client_id)
+            uow.clients.get(client_id)
+            return uow.calls.of_client(client_id)
 
     def _day_bounds(self, first: date, last: date) -> tuple[datetime, datetime]:
         if last < first:
@@ -292,7 +294,7 @@ class CallsService:
         ``last`` is not given), oldest first."""
         start, end = self._day_bounds(first, last or first)
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.calls_between(start, end)
+            return uow.calls.between(start, end)
 
     def figures(
         self,

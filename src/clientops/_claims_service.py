@@ -34,6 +34,7 @@ from clientops.model import (
 )
 from clientops.orders import OrderId
 from clientops.ports import UnitOfWork
+from clientops.queries import agenda_queries
 from clientops.rules import claims as _claims
 from clientops.rules import satisfaction as _satisfaction
 from clientops.rules.claims import ClaimDecision, ClaimReport
@@ -83,12 +84,12 @@ class ClaimsService:
         manager. Returns the stored card."""
         AssignedClient(client_id, manager_id, on)  # checks the values
         with self._context.storage.unit_of_work() as uow:
-            _person(uow.staff(), manager_id)
-            client = uow.get_client(client_id)
+            _person(uow.staff.directory(), manager_id)
+            client = uow.clients.get(client_id)
             if client.manager_id != manager_id:
-                client = uow.update_client(attrs.evolve(client, manager_id=manager_id))
-            found = uow.satisfaction_of(client_id)
-            uow.put_satisfaction(
+                client = uow.clients.update(attrs.evolve(client, manager_id=manager_id))
+            found = uow.claims.satisfaction_of(client_id)
+            uow.claims.put_satisfaction(
                 client_id, manager_id, on, found.last_call if found is not None else None
             )
         return client
@@ -105,8 +106,8 @@ class ClaimsService:
         bounds = _satisfaction.satisfaction_due_bounds(day, rules, calendar)
         with self._context.storage.unit_of_work(readonly=True) as uow:
             if manager is not None:
-                _person(uow.staff(), manager)
-            rows = uow.satisfaction_calls_due(bounds, manager_id=manager)
+                _person(uow.staff.directory(), manager)
+            rows = agenda_queries(uow).satisfaction_calls_due(bounds, manager_id=manager)
         return _satisfaction.satisfaction_due(rows, day, policy=rules, calendar=calendar)
 
     def record_satisfaction(
@@ -121,9 +122,9 @@ class ClaimsService:
         nothing; so does every other refusal. ``by`` (who records it) must be on the staff."""
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             _person(staff, by)
-            client = uow.get_client(client_id)
+            client = uow.clients.get(client_id)
             decision = _satisfaction.record_satisfaction(
                 call, client=client, staff=staff, policy=self._context.policy
             )
@@ -131,13 +132,13 @@ class ClaimsService:
             if decision.claim is not None:
                 events += self._store_claim(uow, decision.claim, now)
             if decision.last_call is not None:
-                found = uow.satisfaction_of(client_id)
+                found = uow.claims.satisfaction_of(client_id)
                 if found is None:
-                    uow.put_satisfaction(
+                    uow.claims.put_satisfaction(
                         client_id, call.manager_id, decision.last_call, decision.last_call
                     )
                 elif found.last_call is None or found.last_call < decision.last_call:
-                    uow.put_satisfaction(
+                    uow.claims.put_satisfaction(
                         client_id, found.manager_id, found.assigned_on, decision.last_call
                     )
         self._context.publish(events)
@@ -147,7 +148,7 @@ class ClaimsService:
     def _store_claim(uow: UnitOfWork, decision: ClaimDecision, now: datetime) -> list[Event]:
         appeals = (decision.appeal,) if decision.appeal is not None else ()
         events = record_appeals_and_reactions(uow, appeals, decision.reactions, now)
-        uow.add_claim(decision.claim)
+        uow.claims.add(decision.claim)
         return events
 
     def file(
@@ -170,9 +171,9 @@ class ClaimsService:
         ``department_id``, and nothing is stored."""
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             _person(staff, by)
-            client = uow.get_client(client_id)
+            client = uow.clients.get(client_id)
             decision = _claims.file_claim(
                 id=claim_id if claim_id is not None else ClaimId(new_id()),
                 client=client,
@@ -198,36 +199,36 @@ class ClaimsService:
         does not allow raises TransitionError and changes nothing."""
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             _person(staff, by)
-            claim = uow.get_claim(claim_id)
+            claim = uow.claims.get(claim_id)
             decision = _claims.advance_claim(
                 claim,
                 action,
-                client=uow.get_client(claim.client_id),
+                client=uow.clients.get(claim.client_id),
                 now=now,
                 by=by,
                 staff=staff,
                 policy=self._context.policy,
             )
-            stored = uow.update_claim(decision.claim)
+            stored = uow.claims.update(decision.claim)
             events = record_appeals_and_reactions(uow, (), decision.reactions, now)
         self._context.publish(events)
         return attrs.evolve(decision, claim=stored)
 
     def get(self, claim_id: ClaimId) -> Claim:
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.get_claim(claim_id)
+            return uow.claims.get(claim_id)
 
     def claims_of(self, client_id: ClientId) -> tuple[Claim, ...]:
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.claims_of(client_id)
+            return uow.claims.of_client(client_id)
 
     def open(self, *, department_id: DepartmentId | None = None) -> tuple[Claim, ...]:
         """The claims not resolved or withdrawn yet, oldest first (against ``department_id``
         when given)."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.open_claims(department_id=department_id)
+            return uow.claims.open(department_id=department_id)
 
     def figures(self, first: date, last: date) -> ClaimReport:
         """The claim figures of the days ``first`` to ``last`` (both included, local days of
@@ -240,5 +241,5 @@ class ClaimsService:
         start = datetime.combine(first, time(0), tzinfo=tz)
         end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz)
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            found = uow.claims_between(start, end) if start < end else ()
+            found = uow.claims.between(start, end) if start < end else ()
         return _claims.claim_figures(found, first, last, tz=tz)

@@ -40,6 +40,7 @@ from clientops.model import (
     contract_key,
 )
 from clientops.ports import UnitOfWork
+from clientops.queries import agenda_queries
 
 __all__ = ["ClientsService", "ImportReport", "put_staff"]
 
@@ -72,11 +73,11 @@ class ImportReport:
 def put_staff(uow: UnitOfWork, staff: StaffDirectory) -> None:
     """Write every department, employee and absence of ``staff`` in ``uow``."""
     for department in staff.departments:
-        uow.put_department(department)
+        uow.staff.put_department(department)
     for employee in staff.employees:
-        uow.put_employee(employee)
+        uow.staff.put_employee(employee)
     for absence in staff.absences:
-        uow.add_absence(absence)
+        uow.staff.add_absence(absence)
 
 
 @check_entry_points
@@ -101,7 +102,7 @@ class ClientsService:
     def add(self, client: Client) -> Client:
         """Store a card made elsewhere (an import, a form); publishes ClientCreated."""
         with self._context.storage.unit_of_work() as uow:
-            uow.add_client(client)
+            uow.clients.add(client)
         self._context.publish((ClientCreated(client.id, client.created_at or self._context.now()),))
         return client
 
@@ -110,11 +111,11 @@ class ClientsService:
         stored card with its new version; a card changed meanwhile by someone else raises
         ConflictError and nothing is overwritten."""
         with self._context.storage.unit_of_work() as uow:
-            return uow.update_client(client)
+            return uow.clients.update(client)
 
     def get(self, client_id: ClientId) -> Client:
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.get_client(client_id)
+            return uow.clients.get(client_id)
 
     def find(
         self,
@@ -136,7 +137,7 @@ class ClientsService:
         )
         query = ClientQuery(phone=parsed, contract=contract, name=name, city=city)
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.find_clients(query)
+            return uow.clients.find(query)
 
     def import_csv(
         self,
@@ -164,9 +165,9 @@ class ClientsService:
             limits=limits,
         )
         with self._context.storage.unit_of_work() as uow:
-            if not uow.record_key(f"import:clients:{parsed.digest}"):
+            if not uow.outbox.record_key(f"import:clients:{parsed.digest}"):
                 return ImportReport(parsed, (), (), already_imported=True)
-            owners = uow.contract_owners(
+            owners = uow.clients.contract_owners(
                 n for row in parsed.accepted for n in row.client.contract_numbers
             )
             stored: list[ImportedClient] = []
@@ -185,18 +186,18 @@ class ClientsService:
                     for n in held
                 )
                 taken.append(RejectedRow(row.line, reasons, ()))
-            uow.add_clients([row.client for row in stored])
+            uow.clients.add_many([row.client for row in stored])
         rejected = tuple(sorted((*parsed.rejected, *taken), key=lambda r: r.line))
         self._context.publish(ClientCreated(row.client.id, self._context.now()) for row in stored)
         return ImportReport(parsed, tuple(stored), rejected)
 
     def appeals_of(self, client_id: ClientId) -> tuple[Appeal, ...]:
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.appeals_of(client_id)
+            return uow.appeals.of_client(client_id)
 
     def reactions_of(self, client_id: ClientId) -> tuple[Reaction, ...]:
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.reactions_of(client_id)
+            return uow.appeals.reactions_of(client_id)
 
     def due_reactions(
         self, manager: EmployeeId, *, until: datetime | None = None
@@ -207,20 +208,20 @@ class ClientsService:
         if moment.utcoffset() is None:
             raise ValidationError([FieldError("until", "must be timezone-aware")])
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            _member(uow.staff(), manager)
-            return uow.due_reactions(manager, until=moment)
+            _member(uow.staff.directory(), manager)
+            return agenda_queries(uow).due_reactions(manager, until=moment)
 
     def add_department(self, department: Department) -> None:
         with self._context.storage.unit_of_work() as uow:
-            uow.put_department(department)
+            uow.staff.put_department(department)
 
     def add_employee(self, employee: Employee) -> None:
         with self._context.storage.unit_of_work() as uow:
-            uow.put_employee(employee)
+            uow.staff.put_employee(employee)
 
     def add_absence(self, absence: Absence) -> None:
         with self._context.storage.unit_of_work() as uow:
-            uow.add_absence(absence)
+            uow.staff.add_absence(absence)
 
     def add_staff(self, staff: StaffDirectory) -> None:
         """Store a whole directory (departments, then employees, then absences) at once."""
@@ -229,7 +230,7 @@ class ClientsService:
 
     def staff(self) -> StaffDirectory:
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.staff()
+            return uow.staff.directory()
 
 
 def _member(staff: StaffDirectory, employee_id: EmployeeId) -> Employee:

@@ -125,9 +125,9 @@ class OnboardingService:
         stored then."""
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             employee = _member(staff, manager)
-            existing = uow.get_client(client_id) if client_id is not None else None
+            existing = uow.clients.get(client_id) if client_id is not None else None
             intake = _onboarding.intake_folder(
                 folder,
                 manager=employee,
@@ -138,14 +138,14 @@ class OnboardingService:
             )
             # the store refuses a contract number another card holds (DuplicateError)
             if intake.new_client:
-                uow.add_client(intake.client)
+                uow.clients.add(intake.client)
             else:
-                client = uow.update_client(intake.client)
+                client = uow.clients.update(intake.client)
                 intake = attrs.evolve(intake, client=client)
-            uow.add_appeal(intake.appeal)
+            uow.appeals.add(intake.appeal)
             for reaction in intake.reactions:
-                uow.add_reaction(reaction)
-            uow.add_onboarding(intake.onboarding)
+                uow.appeals.add_reaction(reaction)
+            uow.onboarding.add(intake.onboarding)
         if intake.new_client:
             self._context.publish((ClientCreated(intake.client.id, now),))
         return intake
@@ -153,17 +153,17 @@ class OnboardingService:
     def get(self, onboarding_id: OnboardingId) -> Onboarding:
         """One onboarding; NotFoundError when there is none with that id."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.get_onboarding(onboarding_id)
+            return uow.onboarding.get(onboarding_id)
 
     def onboardings_of(self, client_id: ClientId) -> tuple[Onboarding, ...]:
         """The client's onboardings, oldest first."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.onboardings_of(client_id)
+            return uow.onboarding.of_client(client_id)
 
     def open(self, manager: EmployeeId) -> tuple[Onboarding, ...]:
         """The manager's onboardings with steps still open."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.open_onboardings(manager)
+            return uow.onboarding.open(manager)
 
     def complete_step(
         self,
@@ -182,7 +182,7 @@ class OnboardingService:
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
             self._employee(uow, by)
-            current = uow.get_onboarding(onboarding_id)
+            current = uow.onboarding.get(onboarding_id)
             if step in _OWN_SERVICE:
                 raise _onboarding.step_refusal(
                     current, step, f"done through ops.onboarding.{_OWN_SERVICE[step]}"
@@ -191,24 +191,24 @@ class OnboardingService:
             if step is OnboardingStep.CHECK_SIGNATURES:
                 # the manager's task to get the copies signed and stamped is done too
                 topic = _onboarding.sign_topic(current.nonconformities, self._context.policy)
-                for reaction in uow.reactions_of(current.client_id):
+                for reaction in uow.appeals.reactions_of(current.client_id):
                     if (
                         reaction.appeal_id == current.appeal_id
                         and reaction.employee_id == current.manager_id
                         and reaction.topic == topic
                         and not reaction.done
                     ):
-                        uow.update_reaction(
+                        uow.appeals.update_reaction(
                             attrs.evolve(reaction, done_at=now, outcome=note or None)
                         )
-            return uow.update_onboarding(done)
+            return uow.onboarding.update(done)
 
     def welcome_script(self, onboarding_id: OnboardingId) -> tuple[str, ...]:
         """The welcome call (step 4), line by line: the onboarding manager's first name, the
         products of the title page, and the planned delivery date once the courier is
         booked."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            onboarding = uow.get_onboarding(onboarding_id)
+            onboarding = uow.onboarding.get(onboarding_id)
             manager = self._employee(uow, onboarding.manager_id)
         title = onboarding.folder.title_page
         return _onboarding.welcome_script(
@@ -250,9 +250,9 @@ class OnboardingService:
                 subject=f"onboarding {onboarding_id}",
             )
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            current = uow.get_onboarding(onboarding_id)
+            current = uow.onboarding.get(onboarding_id)
             sender = self._employee(uow, by)
-            client = uow.get_client(current.client_id)
+            client = uow.clients.get(current.client_id)
         # refuse a step that is not allowed before asking the courier anything
         _onboarding.complete_step(current, OnboardingStep.CALL_COURIER, by=by, now=now)
         request = pickup_request(
@@ -267,16 +267,16 @@ class OnboardingService:
             self._context.policy.onboarding.shipper_city, client.city, request.parcel
         )
         with self._context.storage.unit_of_work() as uow:
-            latest = uow.get_onboarding(onboarding_id)
+            latest = uow.onboarding.get(onboarding_id)
             planned = _onboarding.plan_delivery(latest, quote, pickup_date=day, by=by, now=now)
             made = delivery_reaction(planned, now=now, policy=self._context.policy)
             if made is not None:
                 planned, reaction = made
-                uow.add_reaction(reaction)
-            stored = uow.update_onboarding(planned)
+                uow.appeals.add_reaction(reaction)
+            stored = uow.onboarding.update(planned)
             assert stored.delivery is not None
             payload = {"onboarding_id": stored.id, "request": unstructure(request)}
-            uow.enqueue(
+            uow.outbox.enqueue(
                 OutboxMessage.new(PICKUP_TOPIC, payload, now=now, key=stored.delivery.pickup_key)
             )
         return stored
@@ -307,20 +307,20 @@ class OnboardingService:
             )
         with self._context.storage.unit_of_work() as uow:
             self._employee(uow, by)
-            current = uow.get_onboarding(onboarding_id)
+            current = uow.onboarding.get(onboarding_id)
             done = _onboarding.record_welcome_call(
                 current, by=by, now=now, email=address or None, note=note
             )
             if address:
-                client = uow.get_client(current.client_id)
+                client = uow.clients.get(current.client_id)
                 known = {e.casefold() for e in client.emails}
                 if address.casefold() not in known:
-                    uow.update_client(attrs.evolve(client, emails=(*client.emails, address)))
+                    uow.clients.update(attrs.evolve(client, emails=(*client.emails, address)))
             made = delivery_reaction(done, now=now, policy=self._context.policy)
             if made is not None:
                 done, reaction = made
-                uow.add_reaction(reaction)
-            return uow.update_onboarding(done)
+                uow.appeals.add_reaction(reaction)
+            return uow.onboarding.update(done)
 
     def send_contacts(self, onboarding_id: OnboardingId, *, by: EmployeeId) -> ContactsEmail:
         """Step 5: the e-mail with the manager's contacts, to the address captured in the
@@ -329,15 +329,15 @@ class OnboardingService:
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
             self._employee(uow, by)
-            current = uow.get_onboarding(onboarding_id)
+            current = uow.onboarding.get(onboarding_id)
             refusal = _onboarding.send_contacts_refusal(current)
             if refusal is not None:
                 raise refusal
             done = _onboarding.complete_step(current, OnboardingStep.SEND_CONTACTS, by=by, now=now)
             manager = self._employee(uow, current.manager_id)
             message = contacts_email(done, manager=manager, policy=self._context.policy)
-            uow.update_onboarding(done)
-            uow.enqueue(
+            uow.onboarding.update(done)
+            uow.outbox.enqueue(
                 OutboxMessage.new(
                     CONTACTS_EMAIL_TOPIC,
                     unstructure(message),
@@ -353,9 +353,9 @@ class OnboardingService:
         """The onboarding's calendar events: the pickup and planned delivery days, and the
         manager's open reactions of the folder's appeal (the delivery-date call among them)."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            onboarding = uow.get_onboarding(onboarding_id)
-            client = uow.get_client(onboarding.client_id)
-            reactions = uow.reactions_of(onboarding.client_id)
+            onboarding = uow.onboarding.get(onboarding_id)
+            client = uow.clients.get(onboarding.client_id)
+            reactions = uow.appeals.reactions_of(onboarding.client_id)
         return onboarding_events(
             onboarding,
             client=client,
@@ -377,13 +377,13 @@ class OnboardingService:
         events: list[CalendarEvent] = []
         with self._context.storage.unit_of_work(readonly=True) as uow:
             employee = self._employee(uow, manager)
-            for onboarding in uow.open_onboardings(manager):
-                client = uow.get_client(onboarding.client_id)
+            for onboarding in uow.onboarding.open(manager):
+                client = uow.clients.get(onboarding.client_id)
                 events.extend(
                     onboarding_events(
                         onboarding,
                         client=client,
-                        reactions=uow.reactions_of(onboarding.client_id),
+                        reactions=uow.appeals.reactions_of(onboarding.client_id),
                         policy=self._context.policy,
                         calendar=calendar,
                     )
@@ -409,10 +409,10 @@ class OnboardingService:
         Returns the paths written."""
         now = self._context.now()
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            onboarding = uow.get_onboarding(onboarding_id)
-            staff = uow.staff()
-            client = uow.get_client(onboarding.client_id)
-            reactions = uow.reactions_of(onboarding.client_id)
+            onboarding = uow.onboarding.get(onboarding_id)
+            staff = uow.staff.directory()
+            client = uow.clients.get(onboarding.client_id)
+            reactions = uow.appeals.reactions_of(onboarding.client_id)
         manager = _member(staff, onboarding.manager_id)
         check = _onboarding.check_folder(
             onboarding.folder, staff=staff, policy=self._context.policy
@@ -465,7 +465,7 @@ class OnboardingService:
 
     @staticmethod
     def _employee(uow: UnitOfWork, employee_id: EmployeeId) -> Employee:
-        return _member(uow.staff(), employee_id)
+        return _member(uow.staff.directory(), employee_id)
 
 
 def _member(staff: StaffDirectory, employee_id: EmployeeId) -> Employee:
@@ -485,10 +485,10 @@ def book_pickup(context: Context, message: OutboxMessage) -> Callable[[UnitOfWor
     booking = _courier(context).book_pickup(request)
 
     def record(uow: UnitOfWork) -> None:
-        current = uow.get_onboarding(onboarding_id)
+        current = uow.onboarding.get(onboarding_id)
         if current.delivery is not None and current.delivery.booking == booking:
             return
-        uow.update_onboarding(_onboarding.record_booking(current, booking))
+        uow.onboarding.update(_onboarding.record_booking(current, booking))
 
     return record
 

@@ -100,9 +100,9 @@ class OrdersService:
         ValidationError; nothing is stored then."""
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             _member(staff, by)
-            uow.get_client(client_id)
+            uow.clients.get(client_id)
             order = _open_order(
                 id=OrderId(new_id()),
                 client_id=client_id,
@@ -136,11 +136,11 @@ class OrdersService:
         stored order is then unchanged."""
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             _member(staff, by)
-            current = uow.get_order(order_id)
+            current = uow.orders.get(order_id)
             moved = _advance(current, action, now=now, by=by, policy=self._context.policy.orders)
-            stored = uow.update_order(moved)
+            stored = uow.orders.update(moved)
             reactions = self._order_handoffs(
                 uow,
                 stored,
@@ -156,7 +156,7 @@ class OrdersService:
                 call = repeat_contact_reaction(
                     stored, manager=by, now=now, policy=self._context.policy
                 )
-                uow.add_reaction(call)
+                uow.appeals.add_reaction(call)
                 reactions = (*reactions, call)
         return OrderChange(stored, reactions)
 
@@ -176,9 +176,9 @@ class OrdersService:
         the designer asked to make the layout again when ``existing_layouts`` lacks it."""
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             _member(staff, by)
-            previous = uow.get_order(previous_id)
+            previous = uow.orders.get(previous_id)
             order = _repeat_order(
                 previous,
                 new_id=OrderId(new_id()),
@@ -204,8 +204,8 @@ class OrdersService:
         layouts: Iterable[str],
     ) -> OrderChange:
         """Store a new order with its appeal and the hand-offs it needs now."""
-        uow.add_order(order)
-        uow.add_appeal(order_appeal(order, by=by, policy=self._context.policy))
+        uow.orders.add(order)
+        uow.appeals.add(order_appeal(order, by=by, policy=self._context.policy))
         reactions = self._order_handoffs(
             uow, order, staff, by=by, now=now, existing_layouts=layouts
         )
@@ -229,7 +229,7 @@ class OrdersService:
         layouts = set(existing_layouts)
         layouts.update(
             o.specification.design
-            for o in uow.orders_of(order.client_id)
+            for o in uow.orders.of_client(order.client_id)
             if o.id != order.id and o.did("sign_final_request")
         )
         needed = handoffs(
@@ -241,7 +241,9 @@ class OrdersService:
             problem=problem,
         )
         existing = [
-            r for r in uow.reactions_of(order.client_id) if r.appeal_id == order_appeal_id(order.id)
+            r
+            for r in uow.appeals.reactions_of(order.client_id)
+            if r.appeal_id == order_appeal_id(order.id)
         ]
         made = handoff_reactions(
             order,
@@ -253,23 +255,23 @@ class OrdersService:
             policy=self._context.policy,
         )
         for reaction in made:
-            uow.add_reaction(reaction)
+            uow.appeals.add_reaction(reaction)
         return made
 
     def get(self, order_id: OrderId) -> Order:
         """One order; NotFoundError when there is none with that id."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.get_order(order_id)
+            return uow.orders.get(order_id)
 
     def find(self, number: str) -> Order | None:
         """The order with this number, or ``None``."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.find_order(number)
+            return uow.orders.find(number)
 
     def orders_of(self, client_id: ClientId) -> tuple[Order, ...]:
         """The client's orders, oldest first."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.orders_of(client_id)
+            return uow.orders.of_client(client_id)
 
     def overdue(
         self, *, today: date | None = None
@@ -283,7 +285,7 @@ class OrdersService:
             else self._context.now().astimezone(self._context.policy.tz).date()
         )
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            orders = uow.open_orders()
+            orders = uow.orders.open()
         found = ((o, overdue(o, day, policy=self._context.policy.orders)) for o in orders)
         return tuple((o, missed) for o, missed in found if missed)
 
@@ -293,8 +295,8 @@ class OrdersService:
         """The order's deadlines as all-day calendar events (see
         :func:`~clientops.rules.order_outputs.order_events`)."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            order = uow.get_order(order_id)
-            client = uow.get_client(order.client_id)
+            order = uow.orders.get(order_id)
+            client = uow.clients.get(order.client_id)
         return order_events(order, client=client, policy=self._context.policy, calendar=calendar)
 
     def export_calendar(
@@ -308,9 +310,9 @@ class OrdersService:
         .ics file, atomically, with stable UIDs."""
         events: list[CalendarEvent] = []
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            orders = uow.open_orders() if stages is None else uow.orders_in_stages(stages)
+            orders = uow.orders.open() if stages is None else uow.orders.in_stages(stages)
             for order in orders:
-                client = uow.get_client(order.client_id)
+                client = uow.clients.get(order.client_id)
                 events.extend(
                     order_events(
                         order, client=client, policy=self._context.policy, calendar=calendar

@@ -78,11 +78,11 @@ class OutboxService:
         """Record a side effect for :meth:`deliver_outbox`, in a unit of work of its own.
         Returns the message, or ``None`` when one with the same ``key`` is already recorded.
 
-        To record it together with a change, call ``uow.enqueue(OutboxMessage.new(...))``
+        To record it together with a change, call ``uow.outbox.enqueue(OutboxMessage.new(...))``
         inside that change's unit of work instead."""
         message = OutboxMessage.new(topic, payload, now=self._context.now(), key=key)
         with self._context.storage.unit_of_work() as uow:
-            return message if uow.enqueue(message) else None
+            return message if uow.outbox.enqueue(message) else None
 
     def deliver(self, *, limit: int = 100) -> DeliveryReport:
         """Deliver up to ``limit`` due outbox messages through the deliverers registered for
@@ -104,7 +104,7 @@ class OutboxService:
         positive_int("limit", limit)
         deliverers = self._context.host.deliverers()
         with self._context.storage.unit_of_work() as uow:
-            claimed = uow.claim_outbox(
+            claimed = uow.outbox.claim(
                 now=self._context.now(), lease=self._context.policy.outbox_lease, limit=limit
             )
         delivered: list[OutboxMessage] = []
@@ -157,7 +157,7 @@ class OutboxService:
         while True:
             try:
                 with self._context.storage.unit_of_work() as uow:
-                    kept = uow.finish_outbox(outcome)
+                    kept = uow.outbox.finish(outcome)
                     if kept and finish is not None:
                         finish(uow)
             except StorageError as exc:
@@ -191,7 +191,7 @@ class OutboxService:
         so the outbox only grows: read a large one page by page with :meth:`outbox_page`."""
         _outbox_status(status)
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.outbox(status)
+            return uow.outbox.messages(status)
 
     def page(
         self,
@@ -214,7 +214,7 @@ class OutboxService:
         if errors:
             raise ValidationError(errors)
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            found = uow.outbox(status, after=after, limit=limit + 1)
+            found = uow.outbox.messages(status, after=after, limit=limit + 1)
         if len(found) > limit:
             return OutboxPage(found[:limit], found[limit - 1].id)
         return OutboxPage(found, None)

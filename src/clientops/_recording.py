@@ -18,10 +18,10 @@ def record_appeals_and_reactions(
     after the commit)."""
     events: list[Event] = []
     for appeal in appeals:
-        uow.add_appeal(appeal)
+        uow.appeals.add(appeal)
         events.append(AppealOpened(appeal.id, appeal.client_id, appeal.department_id, now))
     for reaction in reactions:
-        uow.add_reaction(reaction)
+        uow.appeals.add_reaction(reaction)
         events.append(
             ReactionScheduled(
                 reaction.id,

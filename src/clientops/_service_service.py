@@ -82,7 +82,7 @@ class ServiceDesk:
     def add_contract(self, contract: ServiceContract) -> ServiceContract:
         """Store a client's service contract (the client must exist)."""
         with self._context.storage.unit_of_work() as uow:
-            uow.add_service_contract(contract)
+            uow.service.add_contract(contract)
         return contract
 
     def request_emergency_visit(
@@ -100,8 +100,8 @@ class ServiceDesk:
         now = self._context.now()
         rules = self._context.policy.service
         with self._context.storage.unit_of_work() as uow:
-            _person(uow.staff(), by)
-            contract = uow.get_service_contract(contract_id)
+            _person(uow.staff.directory(), by)
+            contract = uow.service.get_contract(contract_id)
             today = now.astimezone(self._context.policy.tz).date()
             if not contract.in_force(today):
                 raise ValidationError(
@@ -118,7 +118,7 @@ class ServiceDesk:
             events = record_appeals_and_reactions(
                 uow, (_visits.visit_appeal(visit, contract, policy=rules),), (), now
             )
-            uow.add_visit(visit)
+            uow.service.add_visit(visit)
         self._context.publish(events)
         return visit
 
@@ -135,11 +135,11 @@ class ServiceDesk:
         .plan_visit`: a non-working day is moved or refused as ``policy.service`` says)."""
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             _person(staff, by)
             _person(staff, engineer)
             visit = _visits.plan_visit(
-                uow.get_visit(visit_id),
+                uow.service.get_visit(visit_id),
                 engineer=engineer,
                 now=now,
                 by=by,
@@ -148,7 +148,7 @@ class ServiceDesk:
                 day=day,
                 note=note,
             )
-            return uow.update_visit(visit)
+            return uow.service.update_visit(visit)
 
     def complete_visit(
         self,
@@ -163,19 +163,26 @@ class ServiceDesk:
         ``parts`` the parts bought on the spot."""
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            _person(uow.staff(), by)
+            _person(uow.staff.directory(), by)
             visit = _visits.complete_visit(
-                uow.get_visit(visit_id), works=works, done_at=now, by=by, parts=parts, note=note
+                uow.service.get_visit(visit_id),
+                works=works,
+                done_at=now,
+                by=by,
+                parts=parts,
+                note=note,
             )
-            return uow.update_visit(visit)
+            return uow.service.update_visit(visit)
 
     def cancel_visit(self, visit_id: VisitId, *, reason: str, by: EmployeeId) -> Visit:
         """Cancel a visit not done yet, saying why."""
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            _person(uow.staff(), by)
-            visit = _visits.cancel_visit(uow.get_visit(visit_id), reason=reason, now=now, by=by)
-            return uow.update_visit(visit)
+            _person(uow.staff.directory(), by)
+            visit = _visits.cancel_visit(
+                uow.service.get_visit(visit_id), reason=reason, now=now, by=by
+            )
+            return uow.service.update_visit(visit)
 
     def check_visit_sla(self, now: datetime | None = None) -> SlaCheck:
         """Find the open emergency visits past their deadline at ``now`` (the clock's time
@@ -186,14 +193,14 @@ class ServiceDesk:
         moment = now if now is not None else self._context.now()
         rules = self._context.policy.service
         with self._context.storage.unit_of_work() as uow:
-            visits = [v for v in uow.open_visits() if v.kind is VisitKind.EMERGENCY]
-            contracts = [uow.get_service_contract(key) for key in {v.contract_id for v in visits}]
-            clients = [uow.get_client(key) for key in {v.client_id for v in visits}]
+            visits = [v for v in uow.service.open_visits() if v.kind is VisitKind.EMERGENCY]
+            contracts = [uow.service.get_contract(key) for key in {v.contract_id for v in visits}]
+            clients = [uow.clients.get(key) for key in {v.client_id for v in visits}]
             breaches = _visits.sla_breaches(
                 visits,
                 contracts=contracts,
                 clients=clients,
-                staff=uow.staff(),
+                staff=uow.staff.directory(),
                 now=moment,
                 calendar=self._context.policy.calendar,
                 tz=self._context.policy.tz,
@@ -204,14 +211,14 @@ class ServiceDesk:
             for breach in breaches:
                 appeal_id = _visits.visit_appeal_id(breach.visit.id)
                 try:
-                    uow.get_appeal(appeal_id)
+                    uow.appeals.get(appeal_id)
                 except NotFoundError:
                     appeals.append(
                         _visits.visit_appeal(breach.visit, breach.contract, policy=rules)
                     )
                 for reaction in breach.reactions:
                     try:
-                        uow.get_reaction(reaction.id)
+                        uow.appeals.get_reaction(reaction.id)
                     except NotFoundError:
                         fresh.append(reaction)
             events = record_appeals_and_reactions(uow, appeals, fresh, moment)
@@ -220,11 +227,11 @@ class ServiceDesk:
 
     def contracts_of(self, client_id: ClientId) -> tuple[ServiceContract, ...]:
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.contracts_of(client_id)
+            return uow.service.contracts_of(client_id)
 
     def visits_of(self, client_id: ClientId) -> tuple[Visit, ...]:
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.visits_of(client_id)
+            return uow.service.visits_of(client_id)
 
     def open_training(
         self,
@@ -239,10 +246,10 @@ class ServiceDesk:
         (:func:`~clientops.rules.service_visits.new_training`)."""
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            staff = uow.staff()
+            staff = uow.staff.directory()
             _person(staff, by)
             _person(staff, manager)
-            uow.get_client(client_id)
+            uow.clients.get(client_id)
             training = _visits.new_training(
                 id=training_id if training_id is not None else TrainingId(new_id()),
                 client_id=client_id,
@@ -252,7 +259,7 @@ class ServiceDesk:
                 policy=self._context.policy.service,
                 topic=topic,
             )
-            uow.add_training(training)
+            uow.service.add_training(training)
         return training
 
     def schedule_training(
@@ -266,15 +273,15 @@ class ServiceDesk:
         """The date and time agreed with the client (in the future)."""
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            _person(uow.staff(), by)
+            _person(uow.staff.directory(), by)
             training = _visits.schedule_training(
-                uow.get_training(training_id),
+                uow.service.get_training(training_id),
                 starts_at=starts_at,
                 now=now,
                 by=by,
                 duration=duration,
             )
-            return uow.update_training(training)
+            return uow.service.update_training(training)
 
     def reschedule_training(
         self, training_id: TrainingId, *, starts_at: datetime, reason: str, by: EmployeeId
@@ -282,12 +289,16 @@ class ServiceDesk:
         """Move the training to ``starts_at`` (in the future), saying why; the move is kept."""
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            _person(uow.staff(), by)
+            _person(uow.staff.directory(), by)
             training = _visits.reschedule_training(
-                uow.get_training(training_id), starts_at=starts_at, reason=reason, now=now, by=by
+                uow.service.get_training(training_id),
+                starts_at=starts_at,
+                reason=reason,
+                now=now,
+                by=by,
             )
-            return uow.update_training(training)
+            return uow.service.update_training(training)
 
     def trainings_of(self, client_id: ClientId) -> tuple[Training, ...]:
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.trainings_of(client_id)
+            return uow.service.trainings_of(client_id)

@@ -60,7 +60,7 @@ class TelephonyService:
 
     def _extension(self, employee_id: EmployeeId) -> str:
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            employee = uow.staff().employee(employee_id)
+            employee = uow.staff.directory().employee(employee_id)
         if employee is None:
             raise NotFoundError("employee", employee_id)
         if employee.extension is None:

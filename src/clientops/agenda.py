@@ -92,7 +92,7 @@ class TouchKind(enum.Enum):
 @attrs.frozen
 class ClientTouch:
     """A client whose birthday or company day falls on the day (a store's answer to
-    :meth:`~clientops.ports.UnitOfWork.client_touches`)."""
+    :meth:`~clientops.ports.AgendaQueries.client_touches`)."""
 
     client_id: ClientId
     client_name: str

@@ -680,7 +680,7 @@ class OwedInvoice(NamedTuple):
     """An open invoice as the agenda and the reminders read it, without the lines: its
     number, client (and the client's name, ``""`` when not read), month, issue and due dates
     and what is still to be paid. A store answers
-    :meth:`~clientops.ports.UnitOfWork.open_invoices_managed_by` with these from columns,
+    :meth:`~clientops.ports.AgendaQueries.open_invoices_managed_by` with these from columns,
     without loading whole invoices; :meth:`of` makes one from an :class:`Invoice`.
 
     >>> from clientops.billing import InvoiceLine
@@ -1193,7 +1193,7 @@ class BillingPolicy:
 
     def number_scope(self, year: int) -> str:
         """The name of the sequence :attr:`number_format` counts in ``year``: the key of the
-        store's number sequence (:meth:`~clientops.ports.UnitOfWork.number_sequence`)."""
+        store's number sequence (:meth:`~clientops.ports.InvoicesRepository.sequence`)."""
         return f"invoice {year} {self.number_format}"
 
     def number_prefix(self, year: int) -> str:

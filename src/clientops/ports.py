@@ -3,11 +3,15 @@
 Adapters implement these; services only ever talk to a port. A store hands out units of work::
 
     with storage.unit_of_work() as uow:
-        uow.add_client(card)
-        uow.add_appeal(appeal)
+        uow.clients.add(card)
+        uow.appeals.add(appeal)
     # committed here; an exception inside the block rolls everything back
 
-Every method of :class:`UnitOfWork` sees the writes made earlier in the same unit of work.
+A unit of work exposes one repository per area as an attribute (``uow.clients``,
+``uow.invoices``, …), each a small :class:`~typing.Protocol` (at most 15 methods). Every
+repository method sees the writes made earlier in the same unit of work, through any
+repository. The agenda's set-based queries are a separate, optional port
+(:class:`AgendaQueries`, ``uow.agenda``) with a generic fallback in :mod:`clientops.queries`.
 """
 
 from __future__ import annotations
@@ -63,52 +67,67 @@ from clientops.service_visits import (
 )
 from clientops.telephony import CallLogEntry
 
-__all__ = ["Storage", "StorageFactory", "UnitOfWork"]
+__all__ = [
+    "AgendaQueries",
+    "AppealsRepository",
+    "CallsRepository",
+    "ClaimsRepository",
+    "ClientsRepository",
+    "InvoicesRepository",
+    "OnboardingRepository",
+    "OrdersRepository",
+    "OutboxRepository",
+    "PaymentsRepository",
+    "ServiceRepository",
+    "StaffRepository",
+    "Storage",
+    "StorageFactory",
+    "SubscriptionsRepository",
+    "UnitOfWork",
+]
 
 
-class UnitOfWork(Protocol):
-    """One transaction against a store: everything in it is kept, or nothing.
+class ClientsRepository(Protocol):
+    """The cards (``uow.clients``)."""
 
-    Errors: :class:`~clientops.errors.NotFoundError` for a missing record,
-    :class:`~clientops.errors.DuplicateError` for an id, contract number or order number
-    already taken,
-    :class:`~clientops.errors.ConflictError` when a record changed since it was read,
-    :class:`~clientops.errors.StorageError` when the backend fails.
-    """
-
-    # clients -------------------------------------------------------------------------
-    def add_client(self, client: Client) -> None:
+    def add(self, client: Client) -> None:
         """Store a new card. Its contract numbers must not belong to another client."""
 
-    def add_clients(self, clients: Sequence[Client]) -> None:
-        """Store many new cards at once, with the same checks as :meth:`add_client` (a store
+    def add_many(self, clients: Sequence[Client]) -> None:
+        """Store many new cards at once, with the checks of :meth:`add` (a store
         may do it faster than one by one: PostgreSQL uses ``COPY``)."""
 
     def contract_owners(self, numbers: Iterable[str]) -> Mapping[str, ClientId]:
         """Of these contract numbers, the ones a stored card holds: ``contract_key(number)``
         mapped to the holder."""
 
-    def get_client(self, client_id: ClientId) -> Client:
+    def get(self, client_id: ClientId) -> Client:
         """The card with this id, or NotFoundError."""
 
-    def update_client(self, client: Client) -> Client:
+    def update(self, client: Client) -> Client:
         """Replace a card. ``client.version`` must be the stored version; the stored (and
         returned) card has ``version + 1``. A stale version raises ConflictError."""
 
-    def find_clients(self, query: ClientQuery) -> tuple[Client, ...]:
+    def find(self, query: ClientQuery) -> tuple[Client, ...]:
         """Every card matching ``query`` (see :meth:`ClientQuery.matches`), oldest first."""
 
-    def count_clients(self) -> int:
+    def count(self) -> int:
         """How many cards are stored."""
 
-    # appeals and reactions -----------------------------------------------------------
-    def add_appeal(self, appeal: Appeal) -> None:
+    def all(self) -> tuple[Client, ...]:
+        """Every card, oldest first (what a generic read model scans)."""
+
+
+class AppealsRepository(Protocol):
+    """Appeals and their reactions (``uow.appeals``)."""
+
+    def add(self, appeal: Appeal) -> None:
         """Store a new appeal; its client must exist."""
 
-    def get_appeal(self, appeal_id: AppealId) -> Appeal:
+    def get(self, appeal_id: AppealId) -> Appeal:
         """The appeal with this id, or NotFoundError."""
 
-    def appeals_of(self, client_id: ClientId) -> tuple[Appeal, ...]:
+    def of_client(self, client_id: ClientId) -> tuple[Appeal, ...]:
         """The client's appeals, oldest first."""
 
     def add_reaction(self, reaction: Reaction) -> None:
@@ -118,158 +137,184 @@ class UnitOfWork(Protocol):
         """The reaction with this id, or NotFoundError."""
 
     def update_reaction(self, reaction: Reaction) -> Reaction:
-        """Replace a reaction, with the same version check as :meth:`update_client`."""
+        """Replace a reaction, with the version check of :meth:`ClientsRepository.update`."""
 
     def reactions_of(self, client_id: ClientId) -> tuple[Reaction, ...]:
         """The client's reactions, by due time."""
 
-    def due_reactions(self, employee_id: EmployeeId, *, until: datetime) -> tuple[DueReaction, ...]:
-        """The employee's open reactions due at or before ``until``, earliest (most overdue)
-        first, then by client name and reaction id (names and ids compared by code point):
-        one set-based query, not a scan of the clients."""
+    def open_reactions(self, employee_id: EmployeeId) -> tuple[Reaction, ...]:
+        """The employee's reactions not done yet, by due time (then as stored)."""
 
-    # onboardings ---------------------------------------------------------------------
-    def add_onboarding(self, onboarding: Onboarding) -> None:
+
+class StaffRepository(Protocol):
+    """Departments, employees and absences: the staff directory (``uow.staff``)."""
+
+    def put_department(self, department: Department) -> None:
+        """Add or replace a department."""
+
+    def put_employee(self, employee: Employee) -> None:
+        """Add or replace an employee; the department must exist."""
+
+    def add_absence(self, absence: Absence) -> None:
+        """Record an absence; the employee must exist."""
+
+    def directory(self) -> StaffDirectory:
+        """Every department, employee and absence, as one value."""
+
+
+class OnboardingRepository(Protocol):
+    """Onboardings, the checklists of a client folder (``uow.onboarding``)."""
+
+    def add(self, onboarding: Onboarding) -> None:
         """Store a new onboarding (a client folder's checklist); its client must exist."""
 
-    def get_onboarding(self, onboarding_id: OnboardingId) -> Onboarding:
+    def get(self, onboarding_id: OnboardingId) -> Onboarding:
         """The onboarding with this id, or NotFoundError."""
 
-    def update_onboarding(self, onboarding: Onboarding) -> Onboarding:
-        """Replace an onboarding, with the same version check as :meth:`update_client`."""
+    def update(self, onboarding: Onboarding) -> Onboarding:
+        """Replace an onboarding, with the version check of :meth:`ClientsRepository.update`."""
 
-    def onboardings_of(self, client_id: ClientId) -> tuple[Onboarding, ...]:
+    def of_client(self, client_id: ClientId) -> tuple[Onboarding, ...]:
         """The client's onboardings, oldest first."""
 
-    def open_onboardings(self, manager_id: EmployeeId) -> tuple[Onboarding, ...]:
+    def open(self, manager_id: EmployeeId) -> tuple[Onboarding, ...]:
         """The manager's onboardings with steps still open, oldest first."""
 
-    # orders --------------------------------------------------------------------------
-    def add_order(self, order: Order) -> None:
+
+class OrdersRepository(Protocol):
+    """Orders (``uow.orders``)."""
+
+    def add(self, order: Order) -> None:
         """Store a new order; its client must exist. DuplicateError for an id already stored
         (kind ``order``) and for an order number another order holds (kind
         ``order number``, ``owner`` the holder's id). Numbers are compared as written."""
 
-    def get_order(self, order_id: OrderId) -> Order:
+    def get(self, order_id: OrderId) -> Order:
         """The order with this id, or NotFoundError."""
 
-    def update_order(self, order: Order) -> Order:
-        """Replace an order, with the same version check as :meth:`update_client`; a number
+    def update(self, order: Order) -> Order:
+        """Replace an order, with the version check of :meth:`ClientsRepository.update`; a number
         another order holds raises DuplicateError."""
 
-    def find_order(self, number: str) -> Order | None:
+    def find(self, number: str) -> Order | None:
         """The order with this number (as written), or ``None``."""
 
-    def orders_of(self, client_id: ClientId) -> tuple[Order, ...]:
+    def of_client(self, client_id: ClientId) -> tuple[Order, ...]:
         """The client's orders, oldest first."""
 
-    def open_orders(self) -> tuple[Order, ...]:
+    def open(self) -> tuple[Order, ...]:
         """Every order not closed yet, oldest first: the agenda of orders."""
 
-    def orders_in_stages(self, stages: Iterable[OrderStage]) -> tuple[Order, ...]:
+    def in_stages(self, stages: Iterable[OrderStage]) -> tuple[Order, ...]:
         """Every order at one of ``stages``, oldest first (``()`` for no stages)."""
 
-    # calls ---------------------------------------------------------------------------
-    def add_call(self, entry: CallLogEntry) -> None:
+
+class CallsRepository(Protocol):
+    """The call log (``uow.calls``)."""
+
+    def add(self, entry: CallLogEntry) -> None:
         """Store a new call log entry. DuplicateError (kind ``call``) for a call id already
         stored; its client, when linked, must exist."""
 
-    def find_call(self, call_id: str) -> CallLogEntry | None:
+    def find(self, call_id: str) -> CallLogEntry | None:
         """The entry of this call, or ``None``."""
 
-    def update_call(self, entry: CallLogEntry) -> CallLogEntry:
-        """Replace an entry, with the same version check as :meth:`update_client`."""
+    def update(self, entry: CallLogEntry) -> CallLogEntry:
+        """Replace an entry, with the version check of :meth:`ClientsRepository.update`."""
 
-    def calls_between(self, start: datetime, end: datetime) -> tuple[CallLogEntry, ...]:
+    def between(self, start: datetime, end: datetime) -> tuple[CallLogEntry, ...]:
         """The calls that happened (:attr:`CallLogEntry.at`) from ``start`` up to, not
         including, ``end``: oldest first, then by call id."""
 
-    def calls_of(self, client_id: ClientId) -> tuple[CallLogEntry, ...]:
+    def of_client(self, client_id: ClientId) -> tuple[CallLogEntry, ...]:
         """The client's calls, oldest first; entries that tell no time yet come last."""
 
-    # billing: subscriptions ----------------------------------------------------------
-    def add_subscription(self, subscription: Subscription) -> None:
+
+class SubscriptionsRepository(Protocol):
+    """Billing: subscriptions (``uow.subscriptions``)."""
+
+    def add(self, subscription: Subscription) -> None:
         """Store a new subscription; its client must exist. DuplicateError (kind
         ``subscription``) for an id already stored."""
 
-    def get_subscription(self, subscription_id: SubscriptionId) -> Subscription:
+    def get(self, subscription_id: SubscriptionId) -> Subscription:
         """The subscription with this id, or NotFoundError."""
 
-    def update_subscription(self, subscription: Subscription) -> Subscription:
-        """Replace a subscription, with the same version check as :meth:`update_client`."""
+    def update(self, subscription: Subscription) -> Subscription:
+        """Replace a subscription, with the version check of :meth:`ClientsRepository.update`."""
 
-    def subscriptions_of(self, client_id: ClientId) -> tuple[Subscription, ...]:
+    def of_client(self, client_id: ClientId) -> tuple[Subscription, ...]:
         """The client's subscriptions, oldest first."""
 
-    def subscriptions(self) -> tuple[Subscription, ...]:
+    def all(self) -> tuple[Subscription, ...]:
         """Every subscription, oldest first (what a billing run plans from)."""
 
-    # billing: invoices ---------------------------------------------------------------
-    def add_invoice(self, invoice: Invoice) -> None:
+
+class InvoicesRepository(Protocol):
+    """Billing: invoices and their number sequences (``uow.invoices``)."""
+
+    def add(self, invoice: Invoice) -> None:
         """Store a new invoice; its client must exist. DuplicateError for an id already
         stored (kind ``invoice``) and for a number another invoice holds (kind ``invoice
         number``, ``owner`` the holder's id; numbers compared by
         :func:`clientops.billing.invoice_number_key`)."""
 
-    def get_invoice(self, invoice_id: InvoiceId) -> Invoice:
+    def get(self, invoice_id: InvoiceId) -> Invoice:
         """The invoice with this id, or NotFoundError."""
 
-    def update_invoice(self, invoice: Invoice) -> Invoice:
-        """Replace an invoice, with the same version check as :meth:`update_client` (its id,
+    def update(self, invoice: Invoice) -> Invoice:
+        """Replace an invoice, with the version check of :meth:`ClientsRepository.update` (its id,
         number and client do not change)."""
 
-    def find_invoice(self, number: str) -> Invoice | None:
+    def find(self, number: str) -> Invoice | None:
         """The invoice with this number (by ``invoice_number_key``), or ``None``."""
 
-    def invoices_of(self, client_id: ClientId) -> tuple[Invoice, ...]:
+    def of_client(self, client_id: ClientId) -> tuple[Invoice, ...]:
         """The client's invoices, oldest first."""
 
-    def invoices_for(self, period: Month) -> tuple[Invoice, ...]:
+    def for_period(self, period: Month) -> tuple[Invoice, ...]:
         """Every invoice billing ``period``, oldest first."""
 
-    def open_invoices(self) -> tuple[Invoice, ...]:
+    def open(self) -> tuple[Invoice, ...]:
         """Every invoice still to be paid (issued or partly paid), oldest first."""
 
-    def open_invoices_managed_by(self, manager_id: EmployeeId) -> tuple[OwedInvoice, ...]:
-        """The open invoices (issued or partly paid) of the clients whose card names
-        ``manager_id``, oldest first, as :class:`~clientops.billing.OwedInvoice` rows with
-        the client's name and what is still owed: one set-based query, for the agenda,
-        without loading whole invoices."""
-
-    def invoice_numbers(self, year: int) -> tuple[str, ...]:
+    def numbers(self, year: int) -> tuple[str, ...]:
         """The numbers of the invoices issued in ``year`` (by issue date), any order: what the
         next number is counted from."""
 
-    def invoice_numbers_from(self, prefix: str) -> tuple[str, ...]:
+    def numbers_from(self, prefix: str) -> tuple[str, ...]:
         """The numbers of every stored invoice that start with ``prefix`` (exactly, any
         order), whatever their issue date: what a number sequence is seeded from."""
 
-    def number_sequence(self, scope: str, *, lock: bool = True) -> int | None:
+    def sequence(self, scope: str, *, lock: bool = True) -> int | None:
         """The last number taken in the sequence ``scope`` (``None``: never set). With
         ``lock`` the sequence is locked until this unit of work ends: another unit of work
         asking for it with ``lock`` waits, then reads what this one set (or, rolled back,
         what there was before), so numbers taken under the lock are never handed out twice."""
 
-    def set_number_sequence(self, scope: str, last: int) -> None:
+    def set_sequence(self, scope: str, last: int) -> None:
         """Record ``last`` as the last number taken in the sequence ``scope`` (read with
         ``lock`` first, in this unit of work)."""
 
-    # billing: payments, allocations, credits -----------------------------------------
-    def add_payment(self, payment: Payment) -> None:
+
+class PaymentsRepository(Protocol):
+    """Billing: payments, allocations, credits and supplier bills (``uow.payments``)."""
+
+    def add(self, payment: Payment) -> None:
         """Store a received payment (matched to a client or not: ``client_id`` may be
         ``None``). DuplicateError (kind ``payment``) for an id already stored: the same bank
         document imported again."""
 
-    def find_payment(self, payment_id: PaymentId) -> Payment | None:
+    def find(self, payment_id: PaymentId) -> Payment | None:
         """The payment with this id, or ``None``."""
 
-    def update_payment(self, payment: Payment) -> Payment:
+    def update(self, payment: Payment) -> Payment:
         """Replace a payment (a person matched it to a client), with the version check."""
 
-    def payments_of(self, client_id: ClientId) -> tuple[Payment, ...]:
+    def of_client(self, client_id: ClientId) -> tuple[Payment, ...]:
         """The client's payments, by date then as stored."""
 
-    def unmatched_payments(self) -> tuple[Payment, ...]:
+    def unmatched(self) -> tuple[Payment, ...]:
         """The payments no client is named on yet, by date then as stored: for a person."""
 
     def add_allocation(self, allocation: Allocation) -> None:
@@ -285,7 +330,6 @@ class UnitOfWork(Protocol):
     def credits(self, client_id: ClientId | None = None) -> tuple[Credit, ...]:
         """The credits of one client, or of every client, as stored."""
 
-    # billing: supplier bills ---------------------------------------------------------
     def add_supplier_bill(self, bill: SupplierBill) -> None:
         """Store a new supplier bill. DuplicateError (kind ``supplier bill``) for an id
         already stored."""
@@ -299,29 +343,31 @@ class UnitOfWork(Protocol):
     def supplier_bills(self) -> tuple[SupplierBill, ...]:
         """Every supplier bill, oldest first."""
 
-    # claims ---------------------------------------------------------------------------
-    def add_claim(self, claim: Claim) -> None:
+
+class ClaimsRepository(Protocol):
+    """Claims and the satisfaction round's rows (``uow.claims``)."""
+
+    def add(self, claim: Claim) -> None:
         """Store a new claim; its client must exist. DuplicateError (kind ``claim``) for an
         id already stored."""
 
-    def get_claim(self, claim_id: ClaimId) -> Claim:
+    def get(self, claim_id: ClaimId) -> Claim:
         """The claim with this id, or NotFoundError."""
 
-    def update_claim(self, claim: Claim) -> Claim:
-        """Replace a claim, with the same version check as :meth:`update_client`."""
+    def update(self, claim: Claim) -> Claim:
+        """Replace a claim, with the version check of :meth:`ClientsRepository.update`."""
 
-    def claims_of(self, client_id: ClientId) -> tuple[Claim, ...]:
+    def of_client(self, client_id: ClientId) -> tuple[Claim, ...]:
         """The client's claims, oldest first."""
 
-    def open_claims(self, *, department_id: DepartmentId | None = None) -> tuple[Claim, ...]:
+    def open(self, *, department_id: DepartmentId | None = None) -> tuple[Claim, ...]:
         """Every claim not resolved or withdrawn yet (of the department at fault, when
         ``department_id`` is given), oldest first."""
 
-    def claims_between(self, start: datetime, end: datetime) -> tuple[Claim, ...]:
+    def between(self, start: datetime, end: datetime) -> tuple[Claim, ...]:
         """The claims filed, or closed (resolved or withdrawn), from ``start`` up to, not
         including, ``end``: each once, oldest first. What the claim figures add up."""
 
-    # the satisfaction round -----------------------------------------------------------
     def put_satisfaction(
         self,
         client_id: ClientId,
@@ -337,26 +383,24 @@ class UnitOfWork(Protocol):
         """The client's row of the satisfaction round (with the client's name), or ``None``
         when the client is not assigned."""
 
-    def satisfaction_calls_due(
-        self, bounds: SatisfactionDueBounds, *, manager_id: EmployeeId | None = None
-    ) -> tuple[AssignedClient, ...]:
-        """The assigned clients (of ``manager_id``, or of everyone) a satisfaction call is due
-        to by ``bounds`` (:func:`~clientops.rules.satisfaction.satisfaction_due_bounds`), with
-        their names, by client name, then client id (compared by code point): one set-based
-        query, not a scan of the clients. Exactly the
-        clients :func:`~clientops.rules.satisfaction.satisfaction_due` selects on
-        ``bounds.day``."""
+    def assigned(self, *, manager_id: EmployeeId | None = None) -> tuple[AssignedClient, ...]:
+        """Every row of the satisfaction round (of ``manager_id``, or of everyone), with the
+        client's name, in any order."""
 
-    # service contracts, visits, trainings ---------------------------------------------
-    def add_service_contract(self, contract: ServiceContract) -> None:
+
+class ServiceRepository(Protocol):
+    """Service contracts, visits and trainings (``uow.service``)."""
+
+    def add_contract(self, contract: ServiceContract) -> None:
         """Store a new service contract; its client must exist. DuplicateError (kind
         ``service contract``) for an id already stored."""
 
-    def get_service_contract(self, contract_id: ServiceContractId) -> ServiceContract:
+    def get_contract(self, contract_id: ServiceContractId) -> ServiceContract:
         """The service contract with this id, or NotFoundError."""
 
-    def update_service_contract(self, contract: ServiceContract) -> ServiceContract:
-        """Replace a service contract, with the same version check as :meth:`update_client`."""
+    def update_contract(self, contract: ServiceContract) -> ServiceContract:
+        """Replace a service contract, with the version check of
+        :meth:`ClientsRepository.update`."""
 
     def contracts_of(self, client_id: ClientId) -> tuple[ServiceContract, ...]:
         """The client's service contracts, oldest first."""
@@ -369,7 +413,7 @@ class UnitOfWork(Protocol):
         """The visit with this id, or NotFoundError."""
 
     def update_visit(self, visit: Visit) -> Visit:
-        """Replace a visit, with the same version check as :meth:`update_client`."""
+        """Replace a visit, with the version check of :meth:`ClientsRepository.update`."""
 
     def visits_of(self, client_id: ClientId) -> tuple[Visit, ...]:
         """The client's visits, oldest first."""
@@ -385,7 +429,7 @@ class UnitOfWork(Protocol):
         """The training with this id, or NotFoundError."""
 
     def update_training(self, training: Training) -> Training:
-        """Replace a training, with the same version check as :meth:`update_client`."""
+        """Replace a training, with the version check of :meth:`ClientsRepository.update`."""
 
     def trainings_of(self, client_id: ClientId) -> tuple[Training, ...]:
         """The client's trainings, oldest first."""
@@ -396,27 +440,10 @@ class UnitOfWork(Protocol):
         """The manager's scheduled trainings starting from ``start`` up to, not including,
         ``end``, by start time."""
 
-    # the agenda's touches -----------------------------------------------------------
-    def client_touches(
-        self, month_days: Sequence[str], *, manager_id: EmployeeId | None = None
-    ) -> tuple[ClientTouch, ...]:
-        """The clients whose birthday or company day falls on one of ``month_days`` (written
-        ``MM-DD``), of one manager or of all, by kind, then name: one set-based query."""
 
-    # staff ---------------------------------------------------------------------------
-    def put_department(self, department: Department) -> None:
-        """Add or replace a department."""
+class OutboxRepository(Protocol):
+    """Idempotency keys and the outbox (``uow.outbox``)."""
 
-    def put_employee(self, employee: Employee) -> None:
-        """Add or replace an employee; the department must exist."""
-
-    def add_absence(self, absence: Absence) -> None:
-        """Record an absence; the employee must exist."""
-
-    def staff(self) -> StaffDirectory:
-        """Every department, employee and absence, as one value."""
-
-    # batches and the outbox ----------------------------------------------------------
     def record_key(self, key: str) -> bool:
         """Remember an idempotency key (a batch, a month's billing, an imported file).
         ``False`` when it was already recorded, by this or an earlier unit of work: the caller
@@ -426,20 +453,18 @@ class UnitOfWork(Protocol):
         """Record a side effect to deliver after commit. ``False`` (and nothing stored) when a
         message with the same ``key`` exists."""
 
-    def claim_outbox(
-        self, *, now: datetime, lease: timedelta, limit: int
-    ) -> tuple[OutboxMessage, ...]:
+    def claim(self, *, now: datetime, lease: timedelta, limit: int) -> tuple[OutboxMessage, ...]:
         """Take up to ``limit`` pending messages due at ``now`` that no other worker holds,
         oldest due first: each comes back with ``attempts`` counted up and is held for
         ``lease``. Two workers never get the same message while its lease runs."""
 
-    def finish_outbox(self, message: OutboxMessage) -> bool:
+    def finish(self, message: OutboxMessage) -> bool:
         """Store the outcome of a delivery (the message as returned by
         :func:`~clientops.outbox.after_success` or :func:`~clientops.outbox.after_failure`)
         and release it. ``False`` when the lease was lost meanwhile (another worker took the
         message over after it expired); nothing is written then."""
 
-    def outbox(
+    def messages(
         self,
         status: OutboxStatus | None = None,
         *,
@@ -449,6 +474,94 @@ class UnitOfWork(Protocol):
         """Messages in order of creation, optionally only those with ``status``: every one, or
         with ``after`` (a message's id) only those created after that message, and with
         ``limit`` at most that many. An ``after`` naming no message raises NotFoundError."""
+
+
+class AgendaQueries(Protocol):
+    """The agenda's read model: set-based queries a store MAY answer fast (``uow.agenda``).
+
+    A store that has no ``agenda`` attribute is served by
+    :class:`clientops.queries.RepositoryAgendaQueries`, built on the repositories, which gives
+    exactly the same rows in the same order (the contract kit compares the two).
+    Reach it through :func:`clientops.queries.agenda_queries`."""
+
+    def due_reactions(self, employee_id: EmployeeId, *, until: datetime) -> tuple[DueReaction, ...]:
+        """The employee's open reactions due at or before ``until``, earliest (most overdue)
+        first, then by client name and reaction id (names and ids compared by code point):
+        one set-based query, not a scan of the clients."""
+
+    def open_invoices_managed_by(self, manager_id: EmployeeId) -> tuple[OwedInvoice, ...]:
+        """The open invoices (issued or partly paid) of the clients whose card names
+        ``manager_id``, oldest first, as :class:`~clientops.billing.OwedInvoice` rows with
+        the client's name and what is still owed: one set-based query, for the agenda,
+        without loading whole invoices."""
+
+    def satisfaction_calls_due(
+        self, bounds: SatisfactionDueBounds, *, manager_id: EmployeeId | None = None
+    ) -> tuple[AssignedClient, ...]:
+        """The assigned clients (of ``manager_id``, or of everyone) a satisfaction call is due
+        to by ``bounds`` (:func:`~clientops.rules.satisfaction.satisfaction_due_bounds`), with
+        their names, by client name, then client id (compared by code point): one set-based
+        query, not a scan of the clients. Exactly the
+        clients :func:`~clientops.rules.satisfaction.satisfaction_due` selects on
+        ``bounds.day``."""
+
+    def client_touches(
+        self, month_days: Sequence[str], *, manager_id: EmployeeId | None = None
+    ) -> tuple[ClientTouch, ...]:
+        """The clients whose birthday or company day falls on one of ``month_days`` (written
+        ``MM-DD``), of one manager or of all, by kind, then name: one set-based query."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction against a store: everything in it is kept, or nothing.
+
+    Its repositories are attributes, one per area; they share the transaction, so a write
+    through one is seen by every other in the same unit of work. A store MAY also offer
+    ``agenda`` (:class:`AgendaQueries`, the agenda's fast read model); clientops asks for it
+    with ``getattr(uow, "agenda", None)`` and falls back on the repositories without it.
+
+    Errors: :class:`~clientops.errors.NotFoundError` for a missing record,
+    :class:`~clientops.errors.DuplicateError` for an id, contract number or order number
+    already taken,
+    :class:`~clientops.errors.ConflictError` when a record changed since it was read,
+    :class:`~clientops.errors.StorageError` when the backend fails.
+    """
+
+    @property
+    def clients(self) -> ClientsRepository: ...
+
+    @property
+    def appeals(self) -> AppealsRepository: ...
+
+    @property
+    def staff(self) -> StaffRepository: ...
+
+    @property
+    def onboarding(self) -> OnboardingRepository: ...
+
+    @property
+    def orders(self) -> OrdersRepository: ...
+
+    @property
+    def calls(self) -> CallsRepository: ...
+
+    @property
+    def subscriptions(self) -> SubscriptionsRepository: ...
+
+    @property
+    def invoices(self) -> InvoicesRepository: ...
+
+    @property
+    def payments(self) -> PaymentsRepository: ...
+
+    @property
+    def claims(self) -> ClaimsRepository: ...
+
+    @property
+    def service(self) -> ServiceRepository: ...
+
+    @property
+    def outbox(self) -> OutboxRepository: ...
 
 
 @runtime_checkable

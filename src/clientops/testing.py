@@ -159,7 +159,8 @@ from clientops.orders import (
 )
 from clientops.outbox import OutboxMessage, OutboxStatus, after_failure, after_success
 from clientops.policy import Policy
-from clientops.ports import Storage, UnitOfWork
+from clientops.ports import AgendaQueries, Storage, UnitOfWork
+from clientops.queries import RepositoryAgendaQueries, agenda_queries
 from clientops.rules.service_visits import (
     complete_visit,
     new_training,
@@ -549,6 +550,16 @@ def a_training(client: Client, **overrides: Any) -> Training:
     return new_training(**fields)
 
 
+def _method(uow: UnitOfWork, path: str) -> Any:
+    """The repository method ``path`` names (``"invoices.add"``: ``uow.invoices.add``)."""
+    repository, name = path.split(".")
+    return getattr(getattr(uow, repository), name)
+
+
+#: How an agenda test reaches the read model of a unit of work (the store's, or the fallback).
+ReadModel = Callable[[UnitOfWork], AgendaQueries]
+
+
 class _Boom(Exception):
     pass
 
@@ -678,15 +689,19 @@ def _finished(onboarding: Onboarding) -> Onboarding:
     )
 
 
-class StorageContract:
-    """The behaviour every clientops store must have. Subclass it and provide a ``storage``
-    fixture that yields a fresh, empty store."""
+class _StoreContract:
+    """What every contract class asks for: a ``storage`` fixture yielding a fresh, empty
+    store."""
 
     @pytest.fixture
     def storage(self) -> Storage:  # pragma: no cover - always overridden
         raise NotImplementedError("provide a `storage` fixture yielding an empty store")
 
-    # -- clients ------------------------------------------------------------------------
+
+class ClientsContract(_StoreContract):
+    """The cards (``uow.clients``): add, bulk add, find, update, count, and the unit of work's
+    own rules (all or nothing, one at a time, read-only)."""
+
     def test_client_round_trips(self, storage: Storage) -> None:
         card = a_client(
             contacts=(Contact("Сергей Петрович", emails=("s@romashka.ru",)),),
@@ -696,165 +711,205 @@ class StorageContract:
             inn="7701234567",
         )
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
+            uow.clients.add(card)
         with storage.unit_of_work() as uow:
-            assert uow.get_client(card.id) == card
-            assert uow.count_clients() == 1
+            assert uow.clients.get(card.id) == card
+            assert uow.clients.count() == 1
 
     def test_missing_client_is_not_found(self, storage: Storage) -> None:
         with storage.unit_of_work() as uow, pytest.raises(NotFoundError, match="nobody"):
-            uow.get_client(ClientId("nobody"))
+            uow.clients.get(ClientId("nobody"))
 
     def test_same_id_twice_is_a_duplicate(self, storage: Storage) -> None:
         card = a_client()
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
+            uow.clients.add(card)
         with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
-            uow.add_client(attrs.evolve(card, name="Другое имя"))
+            uow.clients.add(attrs.evolve(card, name="Другое имя"))
         with storage.unit_of_work() as uow:
-            assert uow.get_client(card.id).name == card.name
+            assert uow.clients.get(card.id).name == card.name
 
     def test_contract_number_of_another_client_is_refused(self, storage: Storage) -> None:
         first = a_client(contract_numbers=("№ 12/25-А",))
         with storage.unit_of_work() as uow:
-            uow.add_client(first)
+            uow.clients.add(first)
         second = a_client(name="ООО «Вектор»", contract_numbers=("12/25-а",))
         with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
-            uow.add_client(second)
+            uow.clients.add(second)
         assert err.value.owner == first.id
         with storage.unit_of_work() as uow:
-            assert uow.count_clients() == 1
+            assert uow.clients.count() == 1
 
     def test_find_by_phone_contract_and_name(self, storage: Storage) -> None:
         phone = Phone("+79123456789")
         card = a_client(name='ООО "Ромашка"', phones=(phone,), contract_numbers=("Д-7",))
         other = a_client(name="АО «Вектор»", city="Томск")
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_client(other)
+            uow.clients.add(card)
+            uow.clients.add(other)
         with storage.unit_of_work() as uow:
-            assert uow.find_clients(ClientQuery(phone=phone)) == (card,)
-            assert uow.find_clients(ClientQuery(contract="д-7")) == (card,)
-            assert uow.find_clients(ClientQuery(name="ромашка ооо")) == (card,)
-            assert uow.find_clients(ClientQuery(name="Ромашка", city="омск")) == (card,)
-            assert uow.find_clients(ClientQuery(name="Ромашка", city="Томск")) == ()
-            assert uow.find_clients(ClientQuery(phone=Phone("+79990000000"))) == ()
+            assert uow.clients.find(ClientQuery(phone=phone)) == (card,)
+            assert uow.clients.find(ClientQuery(contract="д-7")) == (card,)
+            assert uow.clients.find(ClientQuery(name="ромашка ооо")) == (card,)
+            assert uow.clients.find(ClientQuery(name="Ромашка", city="омск")) == (card,)
+            assert uow.clients.find(ClientQuery(name="Ромашка", city="Томск")) == ()
+            assert uow.clients.find(ClientQuery(phone=Phone("+79990000000"))) == ()
 
     def test_find_returns_oldest_first(self, storage: Storage) -> None:
         cards = [a_client(name="ИП Сидоров", city=city) for city in ("Омск", "Томск", "Тула")]
         with storage.unit_of_work() as uow:
             for card in cards:
-                uow.add_client(card)
+                uow.clients.add(card)
         with storage.unit_of_work() as uow:
-            assert uow.find_clients(ClientQuery(name="сидоров")) == tuple(cards)
+            assert uow.clients.find(ClientQuery(name="сидоров")) == tuple(cards)
 
     def test_failed_unit_of_work_stores_nothing(self, storage: Storage) -> None:
         card = a_client()
         with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
-            uow.add_client(card)
-            uow.add_appeal(an_appeal(card))
-            assert uow.get_client(card.id) == card  # a unit of work reads its own writes
+            uow.clients.add(card)
+            uow.appeals.add(an_appeal(card))
+            assert uow.clients.get(card.id) == card  # a unit of work reads its own writes
             raise _Boom
         with storage.unit_of_work() as uow:
-            assert uow.count_clients() == 0
-            assert uow.find_clients(ClientQuery(phone=card.phones[0])) == ()
-            assert uow.appeals_of(card.id) == ()
+            assert uow.clients.count() == 0
+            assert uow.clients.find(ClientQuery(phone=card.phones[0])) == ()
+            assert uow.appeals.of_client(card.id) == ()
 
     def test_update_bumps_version_and_reindexes(self, storage: Storage) -> None:
         card = a_client(phones=(Phone("+79120000001"),))
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
+            uow.clients.add(card)
         changed = attrs.evolve(card, phones=(Phone("+79120000002"),), emails=("a@b.ru",))
         with storage.unit_of_work() as uow:
-            stored = uow.update_client(changed)
+            stored = uow.clients.update(changed)
         assert stored.version == card.version + 1
         with storage.unit_of_work() as uow:
-            assert uow.get_client(card.id) == stored
-            assert uow.find_clients(ClientQuery(phone=Phone("+79120000001"))) == ()
-            assert uow.find_clients(ClientQuery(phone=Phone("+79120000002"))) == (stored,)
+            assert uow.clients.get(card.id) == stored
+            assert uow.clients.find(ClientQuery(phone=Phone("+79120000001"))) == ()
+            assert uow.clients.find(ClientQuery(phone=Phone("+79120000002"))) == (stored,)
 
     def test_stale_update_is_a_conflict(self, storage: Storage) -> None:
         card = a_client()
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
+            uow.clients.add(card)
         with storage.unit_of_work() as uow:
-            uow.update_client(attrs.evolve(card, city="Томск"))
+            uow.clients.update(attrs.evolve(card, city="Томск"))
         with pytest.raises(ConflictError) as err, storage.unit_of_work() as uow:
-            uow.update_client(attrs.evolve(card, city="Тула"))
+            uow.clients.update(attrs.evolve(card, city="Тула"))
         assert (err.value.key, err.value.expected, err.value.found) == (card.id, 0, 1)
         with storage.unit_of_work() as uow:
-            assert uow.get_client(card.id).city == "Томск"
+            assert uow.clients.get(card.id).city == "Томск"
 
     def test_update_of_missing_client_is_not_found(self, storage: Storage) -> None:
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
-            uow.update_client(a_client())
+            uow.clients.update(a_client())
 
     def test_a_unit_of_work_inside_another_is_refused(self, storage: Storage) -> None:
         card = a_client()
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
+            uow.clients.add(card)
             with pytest.raises(StorageError, match="already open"), storage.unit_of_work():
                 pass  # pragma: no cover
         with storage.unit_of_work() as uow:
-            assert uow.get_client(card.id) == card
+            assert uow.clients.get(card.id) == card
 
     def test_a_read_only_unit_of_work_reads_and_refuses_every_write(self, storage: Storage) -> None:
         card = a_client()
         with storage.unit_of_work() as uow:
-            uow.put_department(Department(DepartmentId("sales"), "Продажи"))
-            uow.add_client(card)
+            uow.staff.put_department(Department(DepartmentId("sales"), "Продажи"))
+            uow.clients.add(card)
         writes: list[Callable[[UnitOfWork], object]] = [
-            lambda uow: uow.add_client(a_client()),
-            lambda uow: uow.add_clients([a_client(), a_client()]),
-            lambda uow: uow.update_client(card),
-            lambda uow: uow.add_appeal(an_appeal(card)),
-            lambda uow: uow.put_department(Department(DepartmentId("it"), "ИТ")),
-            lambda uow: uow.record_key("batch-1"),
+            lambda uow: uow.clients.add(a_client()),
+            lambda uow: uow.clients.add_many([a_client(), a_client()]),
+            lambda uow: uow.clients.update(card),
+            lambda uow: uow.appeals.add(an_appeal(card)),
+            lambda uow: uow.staff.put_department(Department(DepartmentId("it"), "ИТ")),
         ]
         for write in writes:
             with storage.unit_of_work(readonly=True) as uow:
-                assert uow.get_client(card.id) == card
-                assert [d.id for d in uow.staff().departments] == ["sales"]
+                assert uow.clients.get(card.id) == card
+                assert [d.id for d in uow.staff.directory().departments] == ["sales"]
                 with pytest.raises(StorageError, match="read-only") as err:
                     write(uow)
                 assert (err.value.backend, err.value.operation) == (storage.name, "write")
         with storage.unit_of_work() as uow:  # nothing was written; writes work again
-            assert uow.count_clients() == 1
-            assert uow.appeals_of(card.id) == ()
-            assert uow.record_key("batch-1")
+            assert uow.clients.count() == 1
+            assert uow.appeals.of_client(card.id) == ()
 
     def test_staff_changes_are_seen_at_once(self, storage: Storage) -> None:
         with storage.unit_of_work() as uow:
             put_staff(uow, a_staff())
-            assert len(uow.staff().employees) == len(a_staff().employees)
+            assert len(uow.staff.directory().employees) == len(a_staff().employees)
         with storage.unit_of_work() as uow:
-            before = uow.staff()
-            uow.put_employee(
+            before = uow.staff.directory()
+            uow.staff.put_employee(
                 Employee(EmployeeId("new"), "Новиков Олег", "Олег", DepartmentId("sales"))
             )
-            assert uow.staff().employee(EmployeeId("new")) is not None
+            assert uow.staff.directory().employee(EmployeeId("new")) is not None
         with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
-            uow.add_absence(Absence(EmployeeId("new"), date(2025, 7, 1), date(2025, 7, 2)))
+            uow.staff.add_absence(Absence(EmployeeId("new"), date(2025, 7, 1), date(2025, 7, 2)))
             raise _Boom
         with storage.unit_of_work() as uow:
-            after = uow.staff()
+            after = uow.staff.directory()
         assert after.employee(EmployeeId("new")) is not None
         assert after.absences == before.absences
 
-    # -- appeals and reactions ------------------------------------------------------------
+    def test_bulk_add_stores_every_card_with_its_lookups(self, storage: Storage) -> None:
+        cards = [a_client(name=f"ООО «Партия {i}»", contract_numbers=(f"B-{i}",)) for i in range(5)]
+        with storage.unit_of_work() as uow:
+            uow.clients.add_many(cards)
+        with storage.unit_of_work() as uow:
+            assert uow.clients.count() == 5
+            assert uow.clients.find(ClientQuery(contract="b-3")) == (cards[3],)
+            assert uow.clients.find(ClientQuery(phone=cards[4].phones[0])) == (cards[4],)
+            assert uow.clients.contract_owners(["B-1", "b-2", "нет такого"]) == {
+                contract_key("B-1"): cards[1].id,
+                contract_key("B-2"): cards[2].id,
+            }
+
+    def test_bulk_add_with_a_taken_contract_stores_nothing(self, storage: Storage) -> None:
+        first = a_client(contract_numbers=("K-1",))
+        with storage.unit_of_work() as uow:
+            uow.clients.add(first)
+        batch = [a_client(contract_numbers=("K-2",)), a_client(contract_numbers=("k-1",))]
+        with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
+            uow.clients.add_many(batch)
+        assert err.value.owner == first.id
+        twice = [a_client(contract_numbers=("K-3",)), a_client(contract_numbers=("K-3",))]
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.clients.add_many(twice)
+        with storage.unit_of_work() as uow:
+            assert uow.clients.count() == 1
+            assert uow.clients.contract_owners(["K-2", "K-3"]) == {}
+
+    def test_every_card_oldest_first(self, storage: Storage) -> None:
+        first, second, third = a_client(), a_client(), a_client()
+        with storage.unit_of_work() as uow:
+            assert uow.clients.all() == ()
+            uow.clients.add(second)
+            uow.clients.add_many([first, third])
+            assert uow.clients.all() == (second, first, third)  # sees its own writes
+        with storage.unit_of_work() as uow:
+            changed = uow.clients.update(attrs.evolve(first, city="Омск"))
+            assert uow.clients.all() == (second, changed, third)  # an update keeps its place
+
+
+class AppealsContract(_StoreContract):
+    """Appeals and reactions (``uow.appeals``)."""
+
     def test_appeal_needs_its_client(self, storage: Storage) -> None:
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
-            uow.add_appeal(an_appeal(a_client()))
+            uow.appeals.add(an_appeal(a_client()))
 
     def test_reaction_needs_an_appeal_of_its_client(self, storage: Storage) -> None:
         card, other = a_client(), a_client()
         appeal = an_appeal(card)
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_client(other)
-            uow.add_appeal(appeal)
+            uow.clients.add(card)
+            uow.clients.add(other)
+            uow.appeals.add(appeal)
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
-            uow.add_reaction(a_reaction(appeal, client_id=other.id))
+            uow.appeals.add_reaction(a_reaction(appeal, client_id=other.id))
 
     def test_appeals_and_reactions_round_trip_in_order(self, storage: Storage) -> None:
         card = a_client()
@@ -862,42 +917,69 @@ class StorageContract:
         late = a_reaction(first, due_at=T0 + timedelta(days=2))
         soon = a_reaction(second, due_at=T0 + timedelta(hours=1), employee_id=EmployeeId("anna"))
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_appeal(first)
-            uow.add_appeal(second)
-            uow.add_reaction(late)
-            uow.add_reaction(soon)
+            uow.clients.add(card)
+            uow.appeals.add(first)
+            uow.appeals.add(second)
+            uow.appeals.add_reaction(late)
+            uow.appeals.add_reaction(soon)
         with storage.unit_of_work() as uow:
-            assert uow.appeals_of(card.id) == (first, second)
-            assert uow.reactions_of(card.id) == (soon, late)
-            assert uow.get_appeal(first.id) == first
-            assert uow.get_reaction(soon.id) == soon
+            assert uow.appeals.of_client(card.id) == (first, second)
+            assert uow.appeals.reactions_of(card.id) == (soon, late)
+            assert uow.appeals.get(first.id) == first
+            assert uow.appeals.get_reaction(soon.id) == soon
 
     def test_reaction_update_and_conflict(self, storage: Storage) -> None:
         card = a_client()
         appeal = an_appeal(card)
         reaction = a_reaction(appeal)
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_appeal(appeal)
-            uow.add_reaction(reaction)
+            uow.clients.add(card)
+            uow.appeals.add(appeal)
+            uow.appeals.add_reaction(reaction)
         done = attrs.evolve(reaction, outcome="Перезвонили", done_at=T0 + timedelta(hours=1))
         with storage.unit_of_work() as uow:
-            stored = uow.update_reaction(done)
+            stored = uow.appeals.update_reaction(done)
         assert stored.done
         assert stored.version == 1
         with pytest.raises(ConflictError), storage.unit_of_work() as uow:
-            uow.update_reaction(done)
+            uow.appeals.update_reaction(done)
         with storage.unit_of_work() as uow:
-            assert uow.get_reaction(reaction.id) == stored
+            assert uow.appeals.get_reaction(reaction.id) == stored
 
-    # -- staff --------------------------------------------------------------------------
+    def test_open_reactions_of_an_employee_by_due_time(self, storage: Storage) -> None:
+        card, other_card = a_client(), a_client()
+        appeal, other_appeal = an_appeal(card), an_appeal(other_card)
+        anna, petrov = EmployeeId("anna"), EmployeeId("petrov")
+        hour = timedelta(hours=1)
+        later = a_reaction(appeal, employee_id=anna, due_at=T0 + hour)
+        first = a_reaction(other_appeal, employee_id=anna, due_at=T0 - 5 * hour)
+        done = a_reaction(appeal, employee_id=anna, due_at=T0 - hour, done_at=T0)
+        petrovs = a_reaction(appeal, employee_id=petrov, due_at=T0)
+        with storage.unit_of_work() as uow:
+            uow.clients.add_many([card, other_card])
+            uow.appeals.add(appeal)
+            uow.appeals.add(other_appeal)
+            for reaction in (later, first, done, petrovs):
+                uow.appeals.add_reaction(reaction)
+            assert uow.appeals.open_reactions(anna) == (first, later)
+        with storage.unit_of_work() as uow:
+            assert uow.appeals.open_reactions(anna) == (first, later)
+            assert uow.appeals.open_reactions(petrov) == (petrovs,)
+            assert uow.appeals.open_reactions(EmployeeId("nobody")) == ()
+            closed = uow.appeals.update_reaction(attrs.evolve(first, done_at=T0))
+            assert closed.done
+            assert uow.appeals.open_reactions(anna) == (later,)
+
+
+class StaffContract(_StoreContract):
+    """The staff directory (``uow.staff``)."""
+
     def test_staff_round_trips(self, storage: Storage) -> None:
         staff = a_staff()
         with storage.unit_of_work() as uow:
             put_staff(uow, staff)
         with storage.unit_of_work() as uow:
-            stored = uow.staff()
+            stored = uow.staff.directory()
         assert sorted(stored.departments, key=lambda x: x.id) == sorted(
             staff.departments, key=lambda x: x.id
         )
@@ -909,106 +991,41 @@ class StorageContract:
 
     def test_employee_needs_a_department_and_absence_an_employee(self, storage: Storage) -> None:
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
-            uow.put_employee(Employee(EmployeeId("x"), "Икс Икс", "Икс", DepartmentId("nowhere")))
+            uow.staff.put_employee(
+                Employee(EmployeeId("x"), "Икс Икс", "Икс", DepartmentId("nowhere"))
+            )
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
-            uow.add_absence(Absence(EmployeeId("ghost"), date(2025, 1, 1), date(2025, 1, 2)))
+            uow.staff.add_absence(Absence(EmployeeId("ghost"), date(2025, 1, 1), date(2025, 1, 2)))
         with storage.unit_of_work() as uow:
-            assert uow.staff() == StaffDirectory()
+            assert uow.staff.directory() == StaffDirectory()
 
-    def test_due_reactions_are_an_employees_open_ones_most_overdue_first(
-        self, storage: Storage
-    ) -> None:
-        card = a_client(name="ООО «Ромашка»")
-        appeal = an_appeal(card)
-        anna, petrov = EmployeeId("anna"), EmployeeId("petrov")
-        hour = timedelta(hours=1)
-        late = a_reaction(appeal, employee_id=anna, due_at=T0 - 2 * hour, topic="перезвонить")
-        now = a_reaction(appeal, employee_id=anna, due_at=T0, kind=ReactionKind.EMAIL)
-        earlier = a_reaction(appeal, employee_id=anna, due_at=T0 - 3 * hour)
-        done = a_reaction(appeal, employee_id=anna, due_at=T0 - hour, done_at=T0 - hour)
-        future = a_reaction(appeal, employee_id=anna, due_at=T0 + hour)
-        other = a_reaction(appeal, employee_id=petrov, due_at=T0 - hour)
-        with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_appeal(appeal)
-            for r in (late, now, earlier, done, future, other):
-                uow.add_reaction(r)
-        with storage.unit_of_work() as uow:
-            due = uow.due_reactions(anna, until=T0)
-        assert [d.reaction_id for d in due] == [earlier.id, late.id, now.id]
-        first = due[1]
-        assert (first.client_id, first.client_name, first.topic, first.kind) == (
-            card.id,
-            "ООО «Ромашка»",
-            "перезвонить",
-            late.kind,
-        )
-        assert first.due_at == late.due_at
-        assert [d.overdue(T0) for d in due] == [True, True, False]
-        with storage.unit_of_work() as uow:
-            uow.update_client(attrs.evolve(card, name="ООО «Лютик»"))
-            uow.update_reaction(attrs.evolve(late, done_at=T0))
-        with storage.unit_of_work() as uow:
-            due = uow.due_reactions(anna, until=T0)
-            assert [(d.reaction_id, d.client_name) for d in due] == [
-                (earlier.id, "ООО «Лютик»"),
-                (now.id, "ООО «Лютик»"),
-            ]
-            assert uow.due_reactions(EmployeeId("nobody"), until=T0) == ()
 
-    # -- bulk writes ---------------------------------------------------------------------
-    def test_bulk_add_stores_every_card_with_its_lookups(self, storage: Storage) -> None:
-        cards = [a_client(name=f"ООО «Партия {i}»", contract_numbers=(f"B-{i}",)) for i in range(5)]
-        with storage.unit_of_work() as uow:
-            uow.add_clients(cards)
-        with storage.unit_of_work() as uow:
-            assert uow.count_clients() == 5
-            assert uow.find_clients(ClientQuery(contract="b-3")) == (cards[3],)
-            assert uow.find_clients(ClientQuery(phone=cards[4].phones[0])) == (cards[4],)
-            assert uow.contract_owners(["B-1", "b-2", "нет такого"]) == {
-                contract_key("B-1"): cards[1].id,
-                contract_key("B-2"): cards[2].id,
-            }
+class OutboxContract(_StoreContract):
+    """Batch keys and the outbox (``uow.outbox``)."""
 
-    def test_bulk_add_with_a_taken_contract_stores_nothing(self, storage: Storage) -> None:
-        first = a_client(contract_numbers=("K-1",))
-        with storage.unit_of_work() as uow:
-            uow.add_client(first)
-        batch = [a_client(contract_numbers=("K-2",)), a_client(contract_numbers=("k-1",))]
-        with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
-            uow.add_clients(batch)
-        assert err.value.owner == first.id
-        twice = [a_client(contract_numbers=("K-3",)), a_client(contract_numbers=("K-3",))]
-        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
-            uow.add_clients(twice)
-        with storage.unit_of_work() as uow:
-            assert uow.count_clients() == 1
-            assert uow.contract_owners(["K-2", "K-3"]) == {}
-
-    # -- batch keys and the outbox -------------------------------------------------------
     def test_a_batch_key_is_recorded_once_and_only_on_commit(self, storage: Storage) -> None:
         with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
-            assert uow.record_key("billing:2025-06") is True
+            assert uow.outbox.record_key("billing:2025-06") is True
             raise _Boom
         with storage.unit_of_work() as uow:
-            assert uow.record_key("billing:2025-06") is True
+            assert uow.outbox.record_key("billing:2025-06") is True
         with storage.unit_of_work() as uow:
-            assert uow.record_key("billing:2025-06") is False
-            assert uow.record_key("billing:2025-07") is True
+            assert uow.outbox.record_key("billing:2025-06") is False
+            assert uow.outbox.record_key("billing:2025-07") is True
 
     def test_outbox_keeps_one_message_per_key_and_only_on_commit(self, storage: Storage) -> None:
         first = OutboxMessage.new("courier.pickup", {"n": 1}, key="pickup:P-1", now=T0)
         again = OutboxMessage.new("courier.pickup", {"n": 2}, key="pickup:P-1", now=T0)
         lost = OutboxMessage.new("calendar.publish", {}, now=T0)
         with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
-            uow.enqueue(lost)
+            uow.outbox.enqueue(lost)
             raise _Boom
         with storage.unit_of_work() as uow:
-            assert uow.enqueue(first) is True
-            assert uow.enqueue(again) is False
+            assert uow.outbox.enqueue(first) is True
+            assert uow.outbox.enqueue(again) is False
         with storage.unit_of_work() as uow:
-            assert uow.outbox() == (first,)
-            assert uow.outbox(OutboxStatus.DELIVERED) == ()
+            assert uow.outbox.messages() == (first,)
+            assert uow.outbox.messages(OutboxStatus.DELIVERED) == ()
 
     def test_outbox_claims_are_leased(self, storage: Storage) -> None:
         lease = timedelta(minutes=5)
@@ -1017,27 +1034,27 @@ class StorageContract:
             OutboxMessage.new("t", {"due": False}, now=T0), next_attempt_at=T0 + timedelta(hours=1)
         )
         with storage.unit_of_work() as uow:
-            uow.enqueue(due)
-            uow.enqueue(later)
+            uow.outbox.enqueue(due)
+            uow.outbox.enqueue(later)
         with storage.unit_of_work() as uow:
-            (claimed,) = uow.claim_outbox(now=T0, lease=lease, limit=10)
+            (claimed,) = uow.outbox.claim(now=T0, lease=lease, limit=10)
         assert (claimed.id, claimed.attempts) == (due.id, 1)
         with storage.unit_of_work() as uow:  # held by the first worker
-            assert uow.claim_outbox(now=T0 + timedelta(minutes=1), lease=lease, limit=10) == ()
+            assert uow.outbox.claim(now=T0 + timedelta(minutes=1), lease=lease, limit=10) == ()
         with storage.unit_of_work() as uow:  # the first worker died: its lease ran out
-            (retaken,) = uow.claim_outbox(now=T0 + timedelta(minutes=6), lease=lease, limit=1)
+            (retaken,) = uow.outbox.claim(now=T0 + timedelta(minutes=6), lease=lease, limit=1)
         assert (retaken.id, retaken.attempts) == (due.id, 2)
         with storage.unit_of_work() as uow:  # the first worker is too late to finish
-            assert uow.finish_outbox(after_success(claimed, now=T0)) is False
-            assert uow.finish_outbox(after_success(retaken, now=T0 + timedelta(minutes=7)))
+            assert uow.outbox.finish(after_success(claimed, now=T0)) is False
+            assert uow.outbox.finish(after_success(retaken, now=T0 + timedelta(minutes=7)))
         with storage.unit_of_work() as uow:
-            (done,) = uow.outbox(OutboxStatus.DELIVERED)
+            (done,) = uow.outbox.messages(OutboxStatus.DELIVERED)
             assert (done.id, done.attempts, done.delivered_at) == (
                 due.id,
                 2,
                 T0 + timedelta(minutes=7),
             )
-            assert uow.claim_outbox(now=T0 + timedelta(days=1), lease=lease, limit=10) == (
+            assert uow.outbox.claim(now=T0 + timedelta(days=1), lease=lease, limit=10) == (
                 attrs.evolve(later, attempts=1),
             )
 
@@ -1046,19 +1063,19 @@ class StorageContract:
         message = OutboxMessage.new("t", {}, now=T0)
         lease = timedelta(minutes=5)
         with storage.unit_of_work() as uow:
-            uow.enqueue(message)
+            uow.outbox.enqueue(message)
         with storage.unit_of_work() as uow:
-            (claimed,) = uow.claim_outbox(now=T0, lease=lease, limit=1)
-            assert uow.finish_outbox(after_failure(claimed, "timeout", now=T0, policy=policy))
+            (claimed,) = uow.outbox.claim(now=T0, lease=lease, limit=1)
+            assert uow.outbox.finish(after_failure(claimed, "timeout", now=T0, policy=policy))
         with storage.unit_of_work() as uow:
-            assert uow.claim_outbox(now=T0 + timedelta(seconds=30), lease=lease, limit=1) == ()
-            (second,) = uow.claim_outbox(now=T0 + timedelta(minutes=1), lease=lease, limit=1)
+            assert uow.outbox.claim(now=T0 + timedelta(seconds=30), lease=lease, limit=1) == ()
+            (second,) = uow.outbox.claim(now=T0 + timedelta(minutes=1), lease=lease, limit=1)
             assert second.last_error == "timeout"
-            assert uow.finish_outbox(after_failure(second, "500", now=T0, policy=policy))
+            assert uow.outbox.finish(after_failure(second, "500", now=T0, policy=policy))
         with storage.unit_of_work() as uow:
-            (dead,) = uow.outbox(OutboxStatus.DEAD)
+            (dead,) = uow.outbox.messages(OutboxStatus.DEAD)
             assert (dead.attempts, dead.last_error) == (2, "500")
-            assert uow.claim_outbox(now=T0 + timedelta(days=9), lease=lease, limit=1) == ()
+            assert uow.outbox.claim(now=T0 + timedelta(days=9), lease=lease, limit=1) == ()
 
     def test_the_outbox_is_listed_whole_or_after_a_message(self, storage: Storage) -> None:
         # more messages than a page, and more than the 1,000 once returned at most
@@ -1071,45 +1088,64 @@ class StorageContract:
         ]
         with storage.unit_of_work() as uow:
             for message in messages:
-                uow.enqueue(message)
+                uow.outbox.enqueue(message)
         with storage.unit_of_work() as uow:  # every third one delivered
-            claimed = uow.claim_outbox(now=T0, lease=timedelta(minutes=5), limit=1003)
+            claimed = uow.outbox.claim(now=T0, lease=timedelta(minutes=5), limit=1003)
             for message in claimed:
-                assert uow.finish_outbox(after_success(message, now=T0))
+                assert uow.outbox.finish(after_success(message, now=T0))
         with storage.unit_of_work() as uow:
-            assert [m.id for m in uow.outbox()] == [m.id for m in messages]
+            assert [m.id for m in uow.outbox.messages()] == [m.id for m in messages]
             delivered = [m.id for m in messages[::3]]
-            assert [m.id for m in uow.outbox(OutboxStatus.DELIVERED)] == delivered
-            assert [m.id for m in uow.outbox(after=messages[1].id, limit=2)] == [
+            assert [m.id for m in uow.outbox.messages(OutboxStatus.DELIVERED)] == delivered
+            assert [m.id for m in uow.outbox.messages(after=messages[1].id, limit=2)] == [
                 messages[2].id,
                 messages[3].id,
             ]
-            assert [m.id for m in uow.outbox(OutboxStatus.PENDING, limit=3)] == [
+            assert [m.id for m in uow.outbox.messages(OutboxStatus.PENDING, limit=3)] == [
                 messages[1].id,
                 messages[2].id,
                 messages[4].id,
             ]
             paged: list[str] = []
             after = None
-            while page := uow.outbox(OutboxStatus.DELIVERED, after=after, limit=100):
+            while page := uow.outbox.messages(OutboxStatus.DELIVERED, after=after, limit=100):
                 paged.extend(m.id for m in page)
                 after = page[-1].id
             assert paged == delivered
-            assert uow.outbox(after=messages[-1].id) == ()
+            assert uow.outbox.messages(after=messages[-1].id) == ()
             with pytest.raises(NotFoundError):
-                uow.outbox(after="no-such-message")
+                uow.outbox.messages(after="no-such-message")
 
-    # -- onboardings ----------------------------------------------------------------------
+    def test_a_read_only_unit_of_work_refuses_a_batch_key(self, storage: Storage) -> None:
+        writes: list[Callable[[UnitOfWork], object]] = [
+            lambda uow: uow.outbox.record_key("batch-1"),
+            lambda uow: uow.outbox.enqueue(
+                OutboxMessage.new("courier.pickup", {}, key="k-1", now=T0)
+            ),
+        ]
+        for write in writes:
+            with storage.unit_of_work(readonly=True) as uow:
+                with pytest.raises(StorageError, match="read-only") as err:
+                    write(uow)
+                assert (err.value.backend, err.value.operation) == (storage.name, "write")
+        with storage.unit_of_work() as uow:  # nothing was written; writes work again
+            assert uow.outbox.record_key("batch-1")
+            assert uow.outbox.messages() == ()
+
+
+class OnboardingContract(_StoreContract):
+    """Onboardings (``uow.onboarding``)."""
+
     def test_onboarding_round_trips(self, storage: Storage) -> None:
         card = a_client()
         onboarding = _a_full_onboarding(card)
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_onboarding(onboarding)
-            assert uow.get_onboarding(onboarding.id) == onboarding  # reads its own writes
+            uow.clients.add(card)
+            uow.onboarding.add(onboarding)
+            assert uow.onboarding.get(onboarding.id) == onboarding  # reads its own writes
         with storage.unit_of_work() as uow:
-            stored = uow.get_onboarding(onboarding.id)
-            assert uow.onboardings_of(card.id) == (onboarding,)
+            stored = uow.onboarding.get(onboarding.id)
+            assert uow.onboarding.of_client(card.id) == (onboarding,)
         assert stored == onboarding
         assert stored.record(OnboardingStep.CHECK_FOLDER).done_at == datetime(
             2025, 6, 23, 8, 30, tzinfo=UTC
@@ -1118,31 +1154,31 @@ class StorageContract:
     def test_onboarding_needs_its_client(self, storage: Storage) -> None:
         card = a_client()
         with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
-            uow.add_onboarding(an_onboarding(card))
+            uow.onboarding.add(an_onboarding(card))
         assert (err.value.kind, err.value.key) == ("client", card.id)
 
     def test_missing_onboarding_is_not_found(self, storage: Storage) -> None:
         with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
-            uow.get_onboarding(OnboardingId("nobody"))
+            uow.onboarding.get(OnboardingId("nobody"))
         assert (err.value.kind, err.value.key) == ("onboarding", "nobody")
         card = a_client()
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
+            uow.clients.add(card)
         with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
-            uow.update_onboarding(an_onboarding(card, id=OnboardingId("ghost")))
+            uow.onboarding.update(an_onboarding(card, id=OnboardingId("ghost")))
         assert (err.value.kind, err.value.key) == ("onboarding", "ghost")
 
     def test_same_onboarding_id_twice_is_a_duplicate(self, storage: Storage) -> None:
         card = a_client()
         onboarding = an_onboarding(card)
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_onboarding(onboarding)
+            uow.clients.add(card)
+            uow.onboarding.add(onboarding)
         with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
-            uow.add_onboarding(attrs.evolve(onboarding, email="other@romashka.ru"))
+            uow.onboarding.add(attrs.evolve(onboarding, email="other@romashka.ru"))
         assert (err.value.kind, err.value.key) == ("onboarding", onboarding.id)
         with storage.unit_of_work() as uow:
-            assert uow.get_onboarding(onboarding.id) == onboarding
+            assert uow.onboarding.get(onboarding.id) == onboarding
 
     def test_onboarding_update_bumps_version_and_stale_is_a_conflict(
         self, storage: Storage
@@ -1150,23 +1186,23 @@ class StorageContract:
         card = a_client()
         onboarding = an_onboarding(card)
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_onboarding(onboarding)
+            uow.clients.add(card)
+            uow.onboarding.add(onboarding)
         changed = attrs.evolve(onboarding, email="info@romashka.ru")
         with storage.unit_of_work() as uow:
-            stored = uow.update_onboarding(changed)
-            assert uow.get_onboarding(onboarding.id) == stored
+            stored = uow.onboarding.update(changed)
+            assert uow.onboarding.get(onboarding.id) == stored
         assert stored == attrs.evolve(changed, version=1)
         with pytest.raises(ConflictError) as err, storage.unit_of_work() as uow:
-            uow.update_onboarding(attrs.evolve(onboarding, email="stale@romashka.ru"))
+            uow.onboarding.update(attrs.evolve(onboarding, email="stale@romashka.ru"))
         assert (err.value.kind, err.value.key) == ("onboarding", onboarding.id)
         assert (err.value.expected, err.value.found) == (0, 1)
         with storage.unit_of_work() as uow:
-            again = uow.update_onboarding(_finished(stored))
+            again = uow.onboarding.update(_finished(stored))
         assert again.version == 2
         with storage.unit_of_work() as uow:
-            assert uow.get_onboarding(onboarding.id) == again
-            assert uow.onboardings_of(card.id) == (again,)
+            assert uow.onboarding.get(onboarding.id) == again
+            assert uow.onboarding.of_client(card.id) == (again,)
 
     def test_onboardings_of_a_client_oldest_first(self, storage: Storage) -> None:
         card, other = a_client(), a_client()
@@ -1174,14 +1210,14 @@ class StorageContract:
         theirs = an_onboarding(other)
         second = an_onboarding(card, started_at=T0)  # stored later, whatever it says
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_client(other)
+            uow.clients.add(card)
+            uow.clients.add(other)
             for onboarding in (first, theirs, second):
-                uow.add_onboarding(onboarding)
+                uow.onboarding.add(onboarding)
         with storage.unit_of_work() as uow:
-            assert uow.onboardings_of(card.id) == (first, second)
-            assert uow.onboardings_of(other.id) == (theirs,)
-            assert uow.onboardings_of(ClientId("nobody")) == ()
+            assert uow.onboarding.of_client(card.id) == (first, second)
+            assert uow.onboarding.of_client(other.id) == (theirs,)
+            assert uow.onboarding.of_client(ClientId("nobody")) == ()
 
     def test_open_onboardings_are_a_managers_unfinished_ones(self, storage: Storage) -> None:
         card = a_client()
@@ -1193,41 +1229,44 @@ class StorageContract:
         assert done.finished
         assert not partly.finished
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
+            uow.clients.add(card)
             for onboarding in (first, done, partly, others):
-                uow.add_onboarding(onboarding)
+                uow.onboarding.add(onboarding)
         with storage.unit_of_work() as uow:
-            assert uow.open_onboardings(anna) == (first, partly)
-            assert uow.open_onboardings(petrov) == (others,)
-            assert uow.open_onboardings(EmployeeId("nobody")) == ()
+            assert uow.onboarding.open(anna) == (first, partly)
+            assert uow.onboarding.open(petrov) == (others,)
+            assert uow.onboarding.open(EmployeeId("nobody")) == ()
         with storage.unit_of_work() as uow:  # the first is finished, the other handed over
-            finished = uow.update_onboarding(_finished(first))
-            handed = uow.update_onboarding(attrs.evolve(others, manager_id=anna))
-            assert uow.open_onboardings(anna) == (partly, handed)
+            finished = uow.onboarding.update(_finished(first))
+            handed = uow.onboarding.update(attrs.evolve(others, manager_id=anna))
+            assert uow.onboarding.open(anna) == (partly, handed)
         with storage.unit_of_work() as uow:
-            assert uow.open_onboardings(anna) == (partly, handed)
-            assert uow.open_onboardings(petrov) == ()
-            assert uow.get_onboarding(first.id) == finished
+            assert uow.onboarding.open(anna) == (partly, handed)
+            assert uow.onboarding.open(petrov) == ()
+            assert uow.onboarding.get(first.id) == finished
 
     def test_failed_unit_of_work_stores_no_onboarding(self, storage: Storage) -> None:
         card = a_client()
         stored = an_onboarding(card)
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_onboarding(stored)
+            uow.clients.add(card)
+            uow.onboarding.add(stored)
         lost = an_onboarding(card)
         with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
-            uow.add_onboarding(lost)
-            uow.update_onboarding(_finished(stored))
-            assert uow.open_onboardings(EmployeeId("anna")) == (lost,)
+            uow.onboarding.add(lost)
+            uow.onboarding.update(_finished(stored))
+            assert uow.onboarding.open(EmployeeId("anna")) == (lost,)
             raise _Boom
         with storage.unit_of_work() as uow:
-            assert uow.onboardings_of(card.id) == (stored,)
-            assert uow.open_onboardings(EmployeeId("anna")) == (stored,)
+            assert uow.onboarding.of_client(card.id) == (stored,)
+            assert uow.onboarding.open(EmployeeId("anna")) == (stored,)
             with pytest.raises(NotFoundError):
-                uow.get_onboarding(lost.id)
+                uow.onboarding.get(lost.id)
 
-    # -- orders ---------------------------------------------------------------------------
+
+class OrdersContract(_StoreContract):
+    """Orders (``uow.orders``)."""
+
     def test_order_round_trips(self, storage: Storage) -> None:
         card = a_client()
         closed = _a_closed_order(card)
@@ -1242,123 +1281,123 @@ class StorageContract:
         )
         assert repeat.special_conditions is not None
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_order(closed)
-            uow.add_order(repeat)
-            assert uow.get_order(closed.id) == closed  # reads its own writes
+            uow.clients.add(card)
+            uow.orders.add(closed)
+            uow.orders.add(repeat)
+            assert uow.orders.get(closed.id) == closed  # reads its own writes
         with storage.unit_of_work() as uow:
-            assert uow.get_order(closed.id) == closed
-            assert uow.get_order(repeat.id) == repeat
-            assert uow.find_order(repeat.number) == repeat
-            assert uow.orders_of(card.id) == (closed, repeat)
+            assert uow.orders.get(closed.id) == closed
+            assert uow.orders.get(repeat.id) == repeat
+            assert uow.orders.find(repeat.number) == repeat
+            assert uow.orders.of_client(card.id) == (closed, repeat)
 
     def test_order_needs_its_client(self, storage: Storage) -> None:
         card = a_client()
         with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
-            uow.add_order(an_order(card))
+            uow.orders.add(an_order(card))
         assert (err.value.kind, err.value.key) == ("client", card.id)
 
     def test_missing_order_is_not_found(self, storage: Storage) -> None:
         card = a_client()
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
+            uow.clients.add(card)
             with pytest.raises(NotFoundError) as err:
-                uow.get_order(OrderId("nobody"))
+                uow.orders.get(OrderId("nobody"))
             assert (err.value.kind, err.value.key) == ("order", "nobody")
-            assert uow.find_order("З-нет") is None
+            assert uow.orders.find("З-нет") is None
         with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
-            uow.update_order(an_order(card, id=OrderId("ghost")))
+            uow.orders.update(an_order(card, id=OrderId("ghost")))
         assert (err.value.kind, err.value.key) == ("order", "ghost")
 
     def test_same_order_id_twice_is_a_duplicate(self, storage: Storage) -> None:
         card = a_client()
         order = an_order(card)
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_order(order)
+            uow.clients.add(card)
+            uow.orders.add(order)
         with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
-            uow.add_order(order)
+            uow.orders.add(order)
         assert (err.value.kind, err.value.key) == ("order", order.id)
         with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
-            uow.add_order(attrs.evolve(order, number="З-другой"))
+            uow.orders.add(attrs.evolve(order, number="З-другой"))
         assert (err.value.kind, err.value.key) == ("order", order.id)
         with storage.unit_of_work() as uow:
-            assert uow.orders_of(card.id) == (order,)
-            assert uow.find_order("З-другой") is None
+            assert uow.orders.of_client(card.id) == (order,)
+            assert uow.orders.find("З-другой") is None
 
     def test_an_order_number_belongs_to_one_order(self, storage: Storage) -> None:
         card, other = a_client(), a_client()
         first = an_order(card, number="З-101")
         second = an_order(other, number="З-102")
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_client(other)
-            uow.add_order(first)
-            uow.add_order(second)
+            uow.clients.add(card)
+            uow.clients.add(other)
+            uow.orders.add(first)
+            uow.orders.add(second)
         with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
-            uow.add_order(an_order(other, number="З-101"))
+            uow.orders.add(an_order(other, number="З-101"))
         assert (err.value.kind, err.value.key, err.value.owner) == (
             "order number",
             "З-101",
             first.id,
         )
         with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
-            uow.update_order(attrs.evolve(second, number="З-101"))
+            uow.orders.update(attrs.evolve(second, number="З-101"))
         assert (err.value.kind, err.value.owner) == ("order number", first.id)
         with storage.unit_of_work() as uow:  # renumbered: the old number is free again
-            renumbered = uow.update_order(attrs.evolve(second, number="З-102/1"))
-            uow.add_order(an_order(card, number="З-102"))
+            renumbered = uow.orders.update(attrs.evolve(second, number="З-102/1"))
+            uow.orders.add(an_order(card, number="З-102"))
         with storage.unit_of_work() as uow:
-            assert uow.find_order("З-101") == first
-            assert uow.find_order("З-102/1") == renumbered
-            assert uow.find_order("З-102") is not None
-            assert [o.number for o in uow.orders_of(card.id)] == ["З-101", "З-102"]
+            assert uow.orders.find("З-101") == first
+            assert uow.orders.find("З-102/1") == renumbered
+            assert uow.orders.find("З-102") is not None
+            assert [o.number for o in uow.orders.of_client(card.id)] == ["З-101", "З-102"]
 
     def test_order_update_bumps_version_and_reindexes_the_stage(self, storage: Storage) -> None:
         card = a_client()
         order = an_order(card)
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_order(order)
+            uow.clients.add(card)
+            uow.orders.add(order)
         quoted = _walk(order, *_TO_QUOTED)
         with storage.unit_of_work() as uow:
-            stored = uow.update_order(quoted)
-            assert uow.get_order(order.id) == stored  # reads its own writes
-            assert uow.orders_in_stages([OrderStage.SUPPLIER_QUOTED]) == (stored,)
+            stored = uow.orders.update(quoted)
+            assert uow.orders.get(order.id) == stored  # reads its own writes
+            assert uow.orders.in_stages([OrderStage.SUPPLIER_QUOTED]) == (stored,)
         assert stored == attrs.evolve(quoted, version=1)
         with storage.unit_of_work() as uow:
-            assert uow.get_order(order.id) == stored
-            assert uow.find_order(order.number) == stored
-            assert uow.orders_in_stages([OrderStage.PRELIMINARY_REQUEST]) == ()
-            assert uow.orders_in_stages([OrderStage.SUPPLIER_QUOTED]) == (stored,)
+            assert uow.orders.get(order.id) == stored
+            assert uow.orders.find(order.number) == stored
+            assert uow.orders.in_stages([OrderStage.PRELIMINARY_REQUEST]) == ()
+            assert uow.orders.in_stages([OrderStage.SUPPLIER_QUOTED]) == (stored,)
 
     def test_an_order_moved_to_a_missing_client_is_not_found(self, storage: Storage) -> None:
         card = a_client()
         order = an_order(card)
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_order(order)
+            uow.clients.add(card)
+            uow.orders.add(order)
         with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
-            uow.update_order(attrs.evolve(order, client_id=ClientId("nobody")))
+            uow.orders.update(attrs.evolve(order, client_id=ClientId("nobody")))
         assert (err.value.kind, err.value.key) == ("client", "nobody")
         with storage.unit_of_work() as uow:
-            assert uow.get_order(order.id) == order
+            assert uow.orders.get(order.id) == order
 
     def test_stale_order_update_is_a_conflict(self, storage: Storage) -> None:
         card = a_client()
         order = an_order(card)
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_order(order)
+            uow.clients.add(card)
+            uow.orders.add(order)
         with storage.unit_of_work() as uow:
-            stored = uow.update_order(_walk(order, ApproveRequest()))
+            stored = uow.orders.update(_walk(order, ApproveRequest()))
         with pytest.raises(ConflictError) as err, storage.unit_of_work() as uow:
-            uow.update_order(_walk(order, ApproveRequest(note="ещё раз")))
+            uow.orders.update(_walk(order, ApproveRequest(note="ещё раз")))
         assert (err.value.kind, err.value.key) == ("order", order.id)
         assert (err.value.expected, err.value.found) == (0, 1)
         with storage.unit_of_work() as uow:
-            assert uow.get_order(order.id) == stored
-            assert uow.update_order(_walk(stored, SendToSupplier("Альфа"))).version == 2
+            assert uow.orders.get(order.id) == stored
+            assert uow.orders.update(_walk(stored, SendToSupplier("Альфа"))).version == 2
 
     def test_orders_of_a_client_oldest_first(self, storage: Storage) -> None:
         card, other = a_client(), a_client()
@@ -1366,16 +1405,16 @@ class StorageContract:
         theirs = an_order(other)
         second = an_order(card, now=T0)  # stored later, whatever it says
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_client(other)
+            uow.clients.add(card)
+            uow.clients.add(other)
             for order in (first, theirs, second):
-                uow.add_order(order)
+                uow.orders.add(order)
         with storage.unit_of_work() as uow:
-            uow.update_order(_walk(first, ApproveRequest()))  # an update keeps the place
+            uow.orders.update(_walk(first, ApproveRequest()))  # an update keeps the place
         with storage.unit_of_work() as uow:
-            assert [o.id for o in uow.orders_of(card.id)] == [first.id, second.id]
-            assert uow.orders_of(other.id) == (theirs,)
-            assert uow.orders_of(ClientId("nobody")) == ()
+            assert [o.id for o in uow.orders.of_client(card.id)] == [first.id, second.id]
+            assert uow.orders.of_client(other.id) == (theirs,)
+            assert uow.orders.of_client(ClientId("nobody")) == ()
 
     def test_open_orders_and_orders_by_stage(self, storage: Storage) -> None:
         card, other = a_client(), a_client()
@@ -1384,89 +1423,92 @@ class StorageContract:
         approved = _walk(an_order(other), ApproveRequest())
         quoted = _walk(an_order(card), *_TO_QUOTED)
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_client(other)
+            uow.clients.add(card)
+            uow.clients.add(other)
             for order in (new, closed, approved, quoted):
-                uow.add_order(order)
+                uow.orders.add(order)
         with storage.unit_of_work() as uow:
-            assert uow.open_orders() == (new, approved, quoted)
-            assert uow.orders_in_stages([OrderStage.CLOSED]) == (closed,)
-            assert uow.orders_in_stages(
+            assert uow.orders.open() == (new, approved, quoted)
+            assert uow.orders.in_stages([OrderStage.CLOSED]) == (closed,)
+            assert uow.orders.in_stages(
                 {OrderStage.SUPPLIER_QUOTED, OrderStage.PRELIMINARY_REQUEST}
             ) == (new, quoted)
-            assert uow.orders_in_stages(iter([OrderStage.APPROVED_BY_CLIENT])) == (approved,)
-            assert uow.orders_in_stages([OrderStage.SHIPPED]) == ()
-            assert uow.orders_in_stages([]) == ()
+            assert uow.orders.in_stages(iter([OrderStage.APPROVED_BY_CLIENT])) == (approved,)
+            assert uow.orders.in_stages([OrderStage.SHIPPED]) == ()
+            assert uow.orders.in_stages([]) == ()
         with storage.unit_of_work() as uow:  # the agenda follows the stage
-            moved = uow.update_order(_walk(new, ApproveRequest()))
+            moved = uow.orders.update(_walk(new, ApproveRequest()))
         with storage.unit_of_work() as uow:
-            assert uow.open_orders() == (moved, approved, quoted)
-            assert uow.orders_in_stages([OrderStage.APPROVED_BY_CLIENT]) == (moved, approved)
-            assert uow.orders_in_stages([OrderStage.PRELIMINARY_REQUEST]) == ()
+            assert uow.orders.open() == (moved, approved, quoted)
+            assert uow.orders.in_stages([OrderStage.APPROVED_BY_CLIENT]) == (moved, approved)
+            assert uow.orders.in_stages([OrderStage.PRELIMINARY_REQUEST]) == ()
 
     def test_failed_unit_of_work_stores_no_order(self, storage: Storage) -> None:
         card = a_client()
         stored = an_order(card)
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_order(stored)
+            uow.clients.add(card)
+            uow.orders.add(stored)
         lost = an_order(card)
         with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
-            uow.add_order(lost)
-            uow.update_order(_walk(stored, ApproveRequest()))
-            assert uow.find_order(lost.number) == lost
-            assert uow.orders_in_stages([OrderStage.APPROVED_BY_CLIENT]) != ()
+            uow.orders.add(lost)
+            uow.orders.update(_walk(stored, ApproveRequest()))
+            assert uow.orders.find(lost.number) == lost
+            assert uow.orders.in_stages([OrderStage.APPROVED_BY_CLIENT]) != ()
             raise _Boom
         with storage.unit_of_work() as uow:
-            assert uow.orders_of(card.id) == (stored,)
-            assert uow.open_orders() == (stored,)
-            assert uow.find_order(lost.number) is None
-            assert uow.orders_in_stages([OrderStage.APPROVED_BY_CLIENT]) == ()
-            uow.add_order(lost)  # its id and number are free
+            assert uow.orders.of_client(card.id) == (stored,)
+            assert uow.orders.open() == (stored,)
+            assert uow.orders.find(lost.number) is None
+            assert uow.orders.in_stages([OrderStage.APPROVED_BY_CLIENT]) == ()
+            uow.orders.add(lost)  # its id and number are free
 
-    # -- calls
+
+class CallsContract(_StoreContract):
+    """The call log (``uow.calls``)."""
+
     def test_call_round_trips_with_its_events(self, storage: Storage) -> None:
         card = a_client()
         entry = a_call(client=card)
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_call(entry)
+            uow.clients.add(card)
+            uow.calls.add(entry)
         with storage.unit_of_work() as uow:
-            stored = uow.find_call(entry.call_id)
+            stored = uow.calls.find(entry.call_id)
             assert stored == entry
             assert stored is not None
             assert stored.events == entry.events
-            assert uow.find_call("no-such-call") is None
+            assert uow.calls.find("no-such-call") is None
 
     def test_same_call_twice_is_a_duplicate(self, storage: Storage) -> None:
         entry = a_call()
         with storage.unit_of_work() as uow:
-            uow.add_call(entry)
+            uow.calls.add(entry)
         with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
-            uow.add_call(a_call(call_id=entry.call_id, at=T0 + timedelta(hours=1)))
+            uow.calls.add(a_call(call_id=entry.call_id, at=T0 + timedelta(hours=1)))
         assert (err.value.kind, err.value.key) == ("call", entry.call_id)
         with storage.unit_of_work() as uow:
-            assert uow.find_call(entry.call_id) == entry
+            assert uow.calls.find(entry.call_id) == entry
 
     def test_call_linked_to_a_missing_client_is_not_found(self, storage: Storage) -> None:
         ghost = a_client()
         with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
-            uow.add_call(a_call(client=ghost))
+            uow.calls.add(a_call(client=ghost))
         assert (err.value.kind, err.value.key) == ("client", ghost.id)
         entry = a_call()
         with storage.unit_of_work() as uow:
-            uow.add_call(entry)
+            uow.calls.add(entry)
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
-            uow.update_call(attrs.evolve(entry, client_id=ghost.id))
+            uow.calls.update(attrs.evolve(entry, client_id=ghost.id))
         with storage.unit_of_work() as uow:
-            assert uow.find_call(entry.call_id) == entry
+            assert uow.calls.find(entry.call_id) == entry
 
     def test_call_update_bumps_version_and_stale_one_conflicts(self, storage: Storage) -> None:
         card = a_client()
         entry = a_call(status=None)
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_call(entry)
+            uow.clients.add(card)
+            uow.calls.add(entry)
         ended = apply_event(
             entry,
             CallEnded(
@@ -1477,16 +1519,16 @@ class StorageContract:
             ),
         )
         with storage.unit_of_work() as uow:
-            stored = uow.update_call(attrs.evolve(ended, client_id=card.id))
+            stored = uow.calls.update(attrs.evolve(ended, client_id=card.id))
         assert stored.version == 1
         with pytest.raises(ConflictError) as err, storage.unit_of_work() as uow:
-            uow.update_call(ended)
+            uow.calls.update(ended)
         assert (err.value.kind, err.value.expected, err.value.found) == ("call", 0, 1)
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
-            uow.update_call(a_call())
+            uow.calls.update(a_call())
         with storage.unit_of_work() as uow:
-            assert uow.find_call(entry.call_id) == stored
-            assert uow.calls_of(card.id) == (stored,)
+            assert uow.calls.find(entry.call_id) == stored
+            assert uow.calls.of_client(card.id) == (stored,)
 
     def test_calls_between_and_of_a_client_by_time(self, storage: Storage) -> None:
         card, other = a_client(), a_client()
@@ -1496,106 +1538,31 @@ class StorageContract:
         next_day = a_call(at=T0 + timedelta(days=1))
         timeless = build_call_log([CallRecorded(call_id="rec-only", recording="r.wav")])[0]
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_client(other)
+            uow.clients.add(card)
+            uow.clients.add(other)
             for entry in (late, early, theirs, next_day, timeless):
-                uow.add_call(entry)
-            uow.update_call(attrs.evolve(timeless, client_id=card.id))
+                uow.calls.add(entry)
+            uow.calls.update(attrs.evolve(timeless, client_id=card.id))
         with storage.unit_of_work() as uow:
-            day = uow.calls_between(T0, T0 + timedelta(days=1))
+            day = uow.calls.between(T0, T0 + timedelta(days=1))
             assert [e.call_id for e in day] == [early.call_id, theirs.call_id, late.call_id]
             moscow = timezone(timedelta(hours=3))
-            assert uow.calls_between(
+            assert uow.calls.between(
                 T0.astimezone(moscow) + timedelta(hours=1), T0 + timedelta(hours=2)
             ) == (theirs,)
-            assert uow.calls_between(T0 + timedelta(days=3), T0 + timedelta(days=4)) == ()
-            assert [e.call_id for e in uow.calls_of(card.id)] == [
+            assert uow.calls.between(T0 + timedelta(days=3), T0 + timedelta(days=4)) == ()
+            assert [e.call_id for e in uow.calls.of_client(card.id)] == [
                 early.call_id,
                 late.call_id,
                 "rec-only",
             ]
-            assert uow.calls_of(ClientId("nobody")) == ()
+            assert uow.calls.of_client(ClientId("nobody")) == ()
 
-    # -- the agenda's set-based sources --------------------------------------------------
-    def test_client_touches_by_day_and_manager(self, storage: Storage) -> None:
-        anna, oleg = EmployeeId("anna"), EmployeeId("oleg")
-        born = a_client(name="ООО «Б»", manager_id=anna, birthday=date(1980, 11, 24))
-        founded = a_client(name="ООО «А»", manager_id=oleg, company_day=date(2001, 11, 24))
-        both = a_client(
-            name="ООО «В»",
-            manager_id=anna,
-            birthday=date(1992, 2, 29),
-            company_day=date(2010, 11, 24),
-        )
-        other_day = a_client(manager_id=anna, birthday=date(1980, 11, 25))
-        with storage.unit_of_work() as uow:
-            uow.add_client(born)
-            uow.add_clients([founded, both, other_day])
-        with storage.unit_of_work() as uow:
-            every = uow.client_touches(["11-24"])
-            assert [(t.client_id, t.kind.value, t.manager_id) for t in every] == [
-                (born.id, "birthday", anna),
-                (founded.id, "company_day", oleg),
-                (both.id, "company_day", anna),
-            ]
-            assert every[0].client_name == "ООО «Б»"
-            assert [t.client_id for t in uow.client_touches(["11-24"], manager_id=anna)] == [
-                born.id,
-                both.id,
-            ]
-            assert [t.client_id for t in uow.client_touches(["02-28", "02-29"])] == [both.id]
-            assert uow.client_touches([]) == ()
-        with storage.unit_of_work() as uow:  # the lookup follows a changed card
-            uow.update_client(attrs.evolve(born, birthday=None, manager_id=oleg))
-            uow.update_client(attrs.evolve(other_day, birthday=date(1980, 11, 24)))
-        with storage.unit_of_work() as uow:
-            # by kind (the birthday first), then by name
-            assert [t.client_id for t in uow.client_touches(["11-24"], manager_id=anna)] == [
-                other_day.id,
-                both.id,
-            ]
-            assert born.id not in {t.client_id for t in uow.client_touches(["11-24"])}
 
-    def test_open_invoices_of_a_managers_clients(self, storage: Storage) -> None:
-        anna, oleg = EmployeeId("anna"), EmployeeId("oleg")
-        mine = a_client(name="ООО «Моё»", manager_id=anna)
-        theirs = a_client(name="ООО «Чужое»", manager_id=oleg)
-        first, paid, second = an_invoice(mine), an_invoice(mine), an_invoice(mine)
-        other = an_invoice(theirs)
-        with storage.unit_of_work() as uow:
-            uow.add_client(mine)
-            uow.add_client(theirs)
-            for invoice in (first, paid, second, other):
-                uow.add_invoice(invoice)
-            uow.update_invoice(attrs.evolve(paid, status=InvoiceStatus.PAID, paid=paid.total))
-            # a part paid: what is still owed is read
-            part = Money(first.total.amount - 1000)
-            first = uow.update_invoice(
-                attrs.evolve(first, status=InvoiceStatus.PARTLY_PAID, paid=part)
-            )
-        with storage.unit_of_work() as uow:
-            assert uow.open_invoices_managed_by(anna)[0].outstanding == Money("1000")
-            assert uow.open_invoices_managed_by(anna) == (
-                OwedInvoice.of(first, client_name="ООО «Моё»"),
-                OwedInvoice.of(second, client_name="ООО «Моё»"),
-            )
-            assert uow.open_invoices_managed_by(oleg) == (
-                OwedInvoice.of(other, client_name="ООО «Чужое»"),
-            )
-            assert uow.open_invoices_managed_by(EmployeeId("nobody")) == ()
-            # the lookup follows the card's manager and name, and a later invoice of the card
-            uow.update_client(attrs.evolve(theirs, manager_id=anna, name="ООО «Наше»"))
-            late = an_invoice(theirs)
-            uow.add_invoice(late)
-            assert [(i.id, i.client_name) for i in uow.open_invoices_managed_by(anna)] == [
-                (first.id, "ООО «Моё»"),
-                (second.id, "ООО «Моё»"),
-                (other.id, "ООО «Наше»"),
-                (late.id, "ООО «Наше»"),
-            ]
-            assert uow.open_invoices_managed_by(oleg) == ()
+class BillingContract(_StoreContract):
+    """Billing: subscriptions, invoices and their number sequences, payments, allocations,
+    credits and supplier bills (``uow.subscriptions``, ``uow.invoices``, ``uow.payments``)."""
 
-    # -- billing --------------------------------------------------------------------------
     def test_billing_records_round_trip(self, storage: Storage) -> None:
         card = a_client()
         omsk = timezone(timedelta(hours=6))
@@ -1645,24 +1612,24 @@ class StorageContract:
             on=date(2025, 6, 18),
         )
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_subscription(subscription)
-            uow.add_invoice(invoice)
-            uow.add_invoice(untaxed)
-            uow.add_payment(payment)
-            uow.add_allocation(allocation)
-            uow.add_credit(credit)
-            uow.add_supplier_bill(bill)
-            assert uow.get_invoice(invoice.id) == invoice  # reads its own writes
-            assert uow.allocations_of(card.id) == (allocation,)
+            uow.clients.add(card)
+            uow.subscriptions.add(subscription)
+            uow.invoices.add(invoice)
+            uow.invoices.add(untaxed)
+            uow.payments.add(payment)
+            uow.payments.add_allocation(allocation)
+            uow.payments.add_credit(credit)
+            uow.payments.add_supplier_bill(bill)
+            assert uow.invoices.get(invoice.id) == invoice  # reads its own writes
+            assert uow.payments.allocations_of(card.id) == (allocation,)
         with storage.unit_of_work() as uow:
-            stored = uow.get_invoice(invoice.id)
-            assert uow.get_subscription(subscription.id) == subscription
-            assert uow.get_invoice(untaxed.id) == untaxed
-            assert uow.find_payment(payment.id) == payment
-            assert uow.allocations_of(card.id) == (allocation,)
-            assert uow.credits(card.id) == (credit,)
-            assert uow.get_supplier_bill(bill.id) == bill
+            stored = uow.invoices.get(invoice.id)
+            assert uow.subscriptions.get(subscription.id) == subscription
+            assert uow.invoices.get(untaxed.id) == untaxed
+            assert uow.payments.find(payment.id) == payment
+            assert uow.payments.allocations_of(card.id) == (allocation,)
+            assert uow.payments.credits(card.id) == (credit,)
+            assert uow.payments.get_supplier_bill(bill.id) == bill
         assert stored == invoice
         assert (stored.period, stored.status, stored.total) == (
             Month(2025, 7),
@@ -1674,87 +1641,87 @@ class StorageContract:
     def test_missing_billing_records_are_not_found(self, storage: Storage) -> None:
         with storage.unit_of_work() as uow:
             with pytest.raises(NotFoundError) as err:
-                uow.get_subscription(SubscriptionId("nobody"))
+                uow.subscriptions.get(SubscriptionId("nobody"))
             assert (err.value.kind, err.value.key) == ("subscription", "nobody")
             with pytest.raises(NotFoundError) as err:
-                uow.get_invoice(InvoiceId("nobody"))
+                uow.invoices.get(InvoiceId("nobody"))
             assert (err.value.kind, err.value.key) == ("invoice", "nobody")
             with pytest.raises(NotFoundError) as err:
-                uow.get_supplier_bill(SupplierBillId("nobody"))
+                uow.payments.get_supplier_bill(SupplierBillId("nobody"))
             assert (err.value.kind, err.value.key) == ("supplier bill", "nobody")
-            assert uow.find_invoice("2025-00001") is None
-            assert uow.find_payment(PaymentId("nobody")) is None
-            assert uow.subscriptions() == ()
-            assert uow.open_invoices() == ()
-            assert uow.unmatched_payments() == ()
-            assert uow.credits() == ()
-            assert uow.supplier_bills() == ()
+            assert uow.invoices.find("2025-00001") is None
+            assert uow.payments.find(PaymentId("nobody")) is None
+            assert uow.subscriptions.all() == ()
+            assert uow.invoices.open() == ()
+            assert uow.payments.unmatched() == ()
+            assert uow.payments.credits() == ()
+            assert uow.payments.supplier_bills() == ()
 
     def test_billing_records_need_their_client(self, storage: Storage) -> None:
         ghost = a_client()
         for add, record in (
-            ("add_subscription", a_subscription(ghost)),
-            ("add_invoice", an_invoice(ghost)),
-            ("add_payment", a_payment(ghost)),
+            ("subscriptions.add", a_subscription(ghost)),
+            ("invoices.add", an_invoice(ghost)),
+            ("payments.add", a_payment(ghost)),
         ):
             with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
-                getattr(uow, add)(record)
+                _method(uow, add)(record)
             assert (err.value.kind, err.value.key) == ("client", ghost.id), add
         card = a_client()
         subscription, payment = a_subscription(card), a_payment()
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_subscription(subscription)
-            uow.add_payment(payment)
+            uow.clients.add(card)
+            uow.subscriptions.add(subscription)
+            uow.payments.add(payment)
         with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
-            uow.update_payment(attrs.evolve(payment, client_id=ghost.id))
+            uow.payments.update(attrs.evolve(payment, client_id=ghost.id))
         assert (err.value.kind, err.value.key) == ("client", ghost.id)
         with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
-            uow.update_subscription(attrs.evolve(subscription, client_id=ghost.id))
+            uow.subscriptions.update(attrs.evolve(subscription, client_id=ghost.id))
         assert (err.value.kind, err.value.key) == ("client", ghost.id)
         with storage.unit_of_work() as uow:
-            assert uow.subscriptions() == (subscription,)
-            assert uow.invoices_of(ghost.id) == ()
-            assert uow.unmatched_payments() == (payment,)
+            assert uow.subscriptions.all() == (subscription,)
+            assert uow.invoices.of_client(ghost.id) == ()
+            assert uow.payments.unmatched() == (payment,)
 
     def test_same_billing_id_twice_is_a_duplicate(self, storage: Storage) -> None:
         card = a_client()
         subscription, invoice = a_subscription(card), an_invoice(card)
         payment, bill = a_payment(), a_supplier_bill()
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_subscription(subscription)
-            uow.add_invoice(invoice)
-            uow.add_payment(payment)
-            uow.add_supplier_bill(bill)
+            uow.clients.add(card)
+            uow.subscriptions.add(subscription)
+            uow.invoices.add(invoice)
+            uow.payments.add(payment)
+            uow.payments.add_supplier_bill(bill)
         again: list[tuple[str, Any, str]] = [
-            ("add_subscription", attrs.evolve(subscription, fee=Money(1)), "subscription"),
-            ("add_invoice", attrs.evolve(invoice, number="Другой-1"), "invoice"),
-            ("add_payment", a_payment(card, id=payment.id), "payment"),
-            ("add_supplier_bill", a_supplier_bill(id=bill.id), "supplier bill"),
+            ("subscriptions.add", attrs.evolve(subscription, fee=Money(1)), "subscription"),
+            ("invoices.add", attrs.evolve(invoice, number="Другой-1"), "invoice"),
+            ("payments.add", a_payment(card, id=payment.id), "payment"),
+            ("payments.add_supplier_bill", a_supplier_bill(id=bill.id), "supplier bill"),
         ]
         for add, record, kind in again:
             with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
-                getattr(uow, add)(record)
+                _method(uow, add)(record)
             assert (err.value.kind, err.value.key) == (kind, record.id)
         with storage.unit_of_work() as uow:
-            assert uow.subscriptions() == (subscription,)
-            assert uow.invoices_of(card.id) == (invoice,)
-            assert uow.find_invoice("Другой-1") is None
-            assert uow.unmatched_payments() == (payment,)
-            assert uow.payments_of(card.id) == ()
-            assert uow.supplier_bills() == (bill,)
+            assert uow.subscriptions.all() == (subscription,)
+            assert uow.invoices.of_client(card.id) == (invoice,)
+            assert uow.invoices.find("Другой-1") is None
+            assert uow.payments.unmatched() == (payment,)
+            assert uow.payments.of_client(card.id) == ()
+            assert uow.payments.supplier_bills() == (bill,)
 
     def test_an_invoice_number_belongs_to_one_invoice(self, storage: Storage) -> None:
         card, other = a_client(), a_client()
         first = an_invoice(card, number="С-077")  # Cyrillic С
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_client(other)
-            uow.add_invoice(first)
+            uow.clients.add(card)
+            uow.clients.add(other)
+            uow.invoices.add(first)
         for written in ("С-077", "c-77", "C - 077", "с-0077"):  # Latin c and C, zeros, spaces
             with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
-                uow.add_invoice(an_invoice(other, number=written))
+                uow.invoices.add(an_invoice(other, number=written))
             assert (err.value.kind, err.value.key, err.value.owner) == (
                 "invoice number",
                 written,
@@ -1762,13 +1729,13 @@ class StorageContract:
             )
         second = an_invoice(other, number="С-078")
         with storage.unit_of_work() as uow:
-            uow.add_invoice(second)
+            uow.invoices.add(second)
         with storage.unit_of_work() as uow:
-            assert uow.find_invoice("c-77") == first
-            assert uow.find_invoice("С-077") == first
-            assert uow.find_invoice("c-078") == second
-            assert uow.find_invoice("С-079") is None
-            assert uow.invoices_of(other.id) == (second,)
+            assert uow.invoices.find("c-77") == first
+            assert uow.invoices.find("С-077") == first
+            assert uow.invoices.find("c-078") == second
+            assert uow.invoices.find("С-079") is None
+            assert uow.invoices.of_client(other.id) == (second,)
 
     def test_billing_updates_bump_the_version_and_stale_ones_conflict(
         self, storage: Storage
@@ -1777,50 +1744,50 @@ class StorageContract:
         subscription, invoice = a_subscription(card), an_invoice(card)
         payment, bill = a_payment(), a_supplier_bill()
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_subscription(subscription)
-            uow.add_invoice(invoice)
-            uow.add_payment(payment)
-            uow.add_supplier_bill(bill)
+            uow.clients.add(card)
+            uow.subscriptions.add(subscription)
+            uow.invoices.add(invoice)
+            uow.payments.add(payment)
+            uow.payments.add_supplier_bill(bill)
         changes: list[tuple[str, Any, Any, str]] = [
             (
                 "subscription",
                 subscription.change_fee(date(2025, 9, 1), Money("15000")),
                 attrs.evolve(subscription, end=date(2025, 12, 31)),
-                "get_subscription",
+                "subscriptions.get",
             ),
             (
                 "invoice",
                 attrs.evolve(invoice, status=InvoiceStatus.PAID, paid=invoice.total),
                 attrs.evolve(invoice, status=InvoiceStatus.CANCELLED),
-                "get_invoice",
+                "invoices.get",
             ),
-            ("payment", attrs.evolve(payment, client_id=card.id), payment, "find_payment"),
+            ("payment", attrs.evolve(payment, client_id=card.id), payment, "payments.find"),
             (
                 "supplier bill",
                 attrs.evolve(bill, note="срочно"),
                 attrs.evolve(bill, note="устарело"),
-                "get_supplier_bill",
+                "payments.get_supplier_bill",
             ),
         ]
         method = {
-            "subscription": "update_subscription",
-            "invoice": "update_invoice",
-            "payment": "update_payment",
-            "supplier bill": "update_supplier_bill",
+            "subscription": "subscriptions.update",
+            "invoice": "invoices.update",
+            "payment": "payments.update",
+            "supplier bill": "payments.update_supplier_bill",
         }
         for kind, changed, stale, get in changes:
             with storage.unit_of_work() as uow:
-                stored = getattr(uow, method[kind])(changed)
-                assert getattr(uow, get)(changed.id) == stored  # reads its own writes
+                stored = _method(uow, method[kind])(changed)
+                assert _method(uow, get)(changed.id) == stored  # reads its own writes
             assert stored == attrs.evolve(changed, version=1), kind
             with pytest.raises(ConflictError) as err, storage.unit_of_work() as uow:
-                getattr(uow, method[kind])(stale)
+                _method(uow, method[kind])(stale)
             assert (err.value.kind, err.value.key) == (kind, changed.id)
             assert (err.value.expected, err.value.found) == (0, 1)
             with storage.unit_of_work() as uow:
-                assert getattr(uow, get)(changed.id) == stored
-                assert getattr(uow, method[kind])(stored).version == 2
+                assert _method(uow, get)(changed.id) == stored
+                assert _method(uow, method[kind])(stored).version == 2
         for kind, record in (
             ("subscription", a_subscription(card)),
             ("invoice", an_invoice(card)),
@@ -1828,7 +1795,7 @@ class StorageContract:
             ("supplier bill", a_supplier_bill()),
         ):
             with pytest.raises(NotFoundError) as missing, storage.unit_of_work() as uow:
-                getattr(uow, method[kind])(record)
+                _method(uow, method[kind])(record)
             assert (missing.value.kind, missing.value.key) == (kind, record.id)
 
     def test_subscriptions_oldest_first(self, storage: Storage) -> None:
@@ -1839,18 +1806,18 @@ class StorageContract:
         theirs = a_subscription(other)
         first = a_subscription(card, start=date(2025, 6, 1))
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_client(other)
+            uow.clients.add(card)
+            uow.clients.add(other)
             for subscription in (first, theirs, second, handed):
-                uow.add_subscription(subscription)
+                uow.subscriptions.add(subscription)
         with storage.unit_of_work() as uow:  # an update keeps the place
-            moved = uow.update_subscription(attrs.evolve(first, end=date(2025, 12, 31)))
-            given = uow.update_subscription(attrs.evolve(handed, client_id=other.id))
+            moved = uow.subscriptions.update(attrs.evolve(first, end=date(2025, 12, 31)))
+            given = uow.subscriptions.update(attrs.evolve(handed, client_id=other.id))
         with storage.unit_of_work() as uow:
-            assert uow.subscriptions_of(card.id) == (moved, second)
-            assert uow.subscriptions_of(other.id) == (theirs, given)
-            assert uow.subscriptions_of(ClientId("nobody")) == ()
-            assert uow.subscriptions() == (moved, theirs, second, given)
+            assert uow.subscriptions.of_client(card.id) == (moved, second)
+            assert uow.subscriptions.of_client(other.id) == (theirs, given)
+            assert uow.subscriptions.of_client(ClientId("nobody")) == ()
+            assert uow.subscriptions.all() == (moved, theirs, second, given)
 
     def test_invoices_of_a_client_and_of_a_period_oldest_first(self, storage: Storage) -> None:
         card, other = a_client(), a_client()
@@ -1860,21 +1827,21 @@ class StorageContract:
         theirs = an_invoice(other)
         june = an_invoice(card, issue_date=date(2025, 6, 20))
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_client(other)
+            uow.clients.add(card)
+            uow.clients.add(other)
             for invoice in (june, theirs, july, early):
-                uow.add_invoice(invoice)
+                uow.invoices.add(invoice)
         with storage.unit_of_work() as uow:  # an update keeps the place
-            paid = uow.update_invoice(
+            paid = uow.invoices.update(
                 attrs.evolve(june, status=InvoiceStatus.PAID, paid=june.total)
             )
         with storage.unit_of_work() as uow:
-            assert uow.invoices_of(card.id) == (paid, july, early)
-            assert uow.invoices_of(other.id) == (theirs,)
-            assert uow.invoices_of(ClientId("nobody")) == ()
-            assert uow.invoices_for(Month(2025, 6)) == (paid, theirs, early)
-            assert uow.invoices_for(Month(2025, 7)) == (july,)
-            assert uow.invoices_for(Month(2026, 6)) == ()
+            assert uow.invoices.of_client(card.id) == (paid, july, early)
+            assert uow.invoices.of_client(other.id) == (theirs,)
+            assert uow.invoices.of_client(ClientId("nobody")) == ()
+            assert uow.invoices.for_period(Month(2025, 6)) == (paid, theirs, early)
+            assert uow.invoices.for_period(Month(2025, 7)) == (july,)
+            assert uow.invoices.for_period(Month(2026, 6)) == ()
 
     def test_open_invoices_follow_the_status(self, storage: Storage) -> None:
         card = a_client()
@@ -1887,27 +1854,27 @@ class StorageContract:
             card, status=InvoiceStatus.CORRECTED, corrected_by=InvoiceId("correction")
         )
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
+            uow.clients.add(card)
             for invoice in (issued, paid, partly, cancelled, corrected, later):
-                uow.add_invoice(invoice)
+                uow.invoices.add(invoice)
         with storage.unit_of_work() as uow:
-            assert uow.open_invoices() == (issued, partly, later)
+            assert uow.invoices.open() == (issued, partly, later)
         with storage.unit_of_work() as uow:
-            partly_paid = uow.update_invoice(
+            partly_paid = uow.invoices.update(
                 attrs.evolve(issued, status=InvoiceStatus.PARTLY_PAID, paid=Money("1.00"))
             )
-            settled = uow.update_invoice(
+            settled = uow.invoices.update(
                 attrs.evolve(partly, status=InvoiceStatus.PAID, paid=partly.total)
             )
-            assert uow.open_invoices() == (partly_paid, later)  # reads its own writes
+            assert uow.invoices.open() == (partly_paid, later)  # reads its own writes
         with storage.unit_of_work() as uow:
-            assert uow.open_invoices() == (partly_paid, later)
-            assert uow.get_invoice(partly.id) == settled
-            reopened = uow.update_invoice(
+            assert uow.invoices.open() == (partly_paid, later)
+            assert uow.invoices.get(partly.id) == settled
+            reopened = uow.invoices.update(
                 attrs.evolve(settled, status=InvoiceStatus.ISSUED, paid=Money(0))
             )
         with storage.unit_of_work() as uow:
-            assert uow.open_invoices() == (partly_paid, reopened, later)
+            assert uow.invoices.open() == (partly_paid, reopened, later)
 
     def test_invoice_numbers_of_a_year_by_issue_date(self, storage: Storage) -> None:
         card = a_client()
@@ -1920,21 +1887,21 @@ class StorageContract:
             an_invoice(card, number="2025-00003", issue_date=date(2026, 1, 9)),
         ]
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
+            uow.clients.add(card)
             for invoice in invoices:
-                uow.add_invoice(invoice)
+                uow.invoices.add(invoice)
         with storage.unit_of_work() as uow:
-            assert sorted(uow.invoice_numbers(2025)) == ["2025-00001", "2025-00002", "С-077"]
-            assert uow.invoice_numbers(2026) == ("2025-00003",)
-            assert uow.invoice_numbers(2024) == ("2024-00099",)
-            assert uow.invoice_numbers(2023) == ()
+            assert sorted(uow.invoices.numbers(2025)) == ["2025-00001", "2025-00002", "С-077"]
+            assert uow.invoices.numbers(2026) == ("2025-00003",)
+            assert uow.invoices.numbers(2024) == ("2024-00099",)
+            assert uow.invoices.numbers(2023) == ()
 
     def test_invoice_numbers_from_a_prefix_whatever_their_issue_date(
         self, storage: Storage
     ) -> None:
         card = a_client()
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
+            uow.clients.add(card)
             for number, day in (
                 ("2026-00001", date(2025, 12, 20)),  # numbered by hand in the next year's
                 ("2026-00002", date(2026, 1, 15)),
@@ -1942,35 +1909,35 @@ class StorageContract:
                 ("2025-00009", date(2026, 1, 9)),
                 ("С-077", date(2026, 2, 1)),
             ):
-                uow.add_invoice(an_invoice(card, number=number, issue_date=day))
+                uow.invoices.add(an_invoice(card, number=number, issue_date=day))
         with storage.unit_of_work() as uow:
-            assert sorted(uow.invoice_numbers_from("2026-")) == ["2026-00001", "2026-00002"]
-            assert uow.invoice_numbers_from("2027-") == ()
-            assert uow.invoice_numbers_from("С-") == ("С-077",)
-            assert len(uow.invoice_numbers_from("")) == 5
+            assert sorted(uow.invoices.numbers_from("2026-")) == ["2026-00001", "2026-00002"]
+            assert uow.invoices.numbers_from("2027-") == ()
+            assert uow.invoices.numbers_from("С-") == ("С-077",)
+            assert len(uow.invoices.numbers_from("")) == 5
 
     def test_a_number_sequence_is_kept_and_rolled_back_with_its_unit_of_work(
         self, storage: Storage
     ) -> None:
         with storage.unit_of_work() as uow:
-            assert uow.number_sequence("invoice 2026 {year}-{seq:05d}") is None
-            assert uow.number_sequence("invoice 2026 {year}-{seq:05d}", lock=False) is None
-            uow.set_number_sequence("invoice 2026 {year}-{seq:05d}", 3)
-            assert uow.number_sequence("invoice 2026 {year}-{seq:05d}") == 3
+            assert uow.invoices.sequence("invoice 2026 {year}-{seq:05d}") is None
+            assert uow.invoices.sequence("invoice 2026 {year}-{seq:05d}", lock=False) is None
+            uow.invoices.set_sequence("invoice 2026 {year}-{seq:05d}", 3)
+            assert uow.invoices.sequence("invoice 2026 {year}-{seq:05d}") == 3
         with storage.unit_of_work() as uow:
-            assert uow.number_sequence("invoice 2026 {year}-{seq:05d}", lock=False) == 3
-            assert uow.number_sequence("invoice 2027 {year}-{seq:05d}", lock=False) is None
+            assert uow.invoices.sequence("invoice 2026 {year}-{seq:05d}", lock=False) == 3
+            assert uow.invoices.sequence("invoice 2027 {year}-{seq:05d}", lock=False) is None
         with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
-            assert uow.number_sequence("invoice 2026 {year}-{seq:05d}") == 3
-            uow.set_number_sequence("invoice 2026 {year}-{seq:05d}", 5)
-            uow.set_number_sequence("invoice 2027 {year}-{seq:05d}", 1)
+            assert uow.invoices.sequence("invoice 2026 {year}-{seq:05d}") == 3
+            uow.invoices.set_sequence("invoice 2026 {year}-{seq:05d}", 5)
+            uow.invoices.set_sequence("invoice 2027 {year}-{seq:05d}", 1)
             raise _Boom
         with storage.unit_of_work() as uow:  # rolled back: the numbers were never taken
-            assert uow.number_sequence("invoice 2026 {year}-{seq:05d}") == 3
-            assert uow.number_sequence("invoice 2027 {year}-{seq:05d}") is None
-            uow.set_number_sequence("invoice 2026 {year}-{seq:05d}", 4)
+            assert uow.invoices.sequence("invoice 2026 {year}-{seq:05d}") == 3
+            assert uow.invoices.sequence("invoice 2027 {year}-{seq:05d}") is None
+            uow.invoices.set_sequence("invoice 2026 {year}-{seq:05d}", 4)
         with storage.unit_of_work() as uow:
-            assert uow.number_sequence("invoice 2026 {year}-{seq:05d}") == 4
+            assert uow.invoices.sequence("invoice 2026 {year}-{seq:05d}") == 4
 
     def test_unmatched_payments_until_a_person_matches_them(self, storage: Storage) -> None:
         card, other = a_client(), a_client()
@@ -1980,30 +1947,30 @@ class StorageContract:
         theirs = a_payment(other, date=date(2025, 6, 1))
         known = a_payment(card, date=date(2025, 6, 10))
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_client(other)
+            uow.clients.add(card)
+            uow.clients.add(other)
             for payment in (late, early, theirs, same_day, known):
-                uow.add_payment(payment)
+                uow.payments.add(payment)
         with storage.unit_of_work() as uow:
-            assert uow.unmatched_payments() == (early, late, same_day)
-            assert uow.payments_of(card.id) == (known,)
-            matched = uow.update_payment(attrs.evolve(late, client_id=card.id))
-            assert uow.unmatched_payments() == (early, same_day)  # reads its own writes
+            assert uow.payments.unmatched() == (early, late, same_day)
+            assert uow.payments.of_client(card.id) == (known,)
+            matched = uow.payments.update(attrs.evolve(late, client_id=card.id))
+            assert uow.payments.unmatched() == (early, same_day)  # reads its own writes
         assert matched == attrs.evolve(late, client_id=card.id, version=1)
         with storage.unit_of_work() as uow:
-            also = uow.update_payment(attrs.evolve(early, client_id=card.id))
-            uow.update_payment(attrs.evolve(same_day, client_id=card.id))
+            also = uow.payments.update(attrs.evolve(early, client_id=card.id))
+            uow.payments.update(attrs.evolve(same_day, client_id=card.id))
         with storage.unit_of_work() as uow:
-            assert uow.unmatched_payments() == ()
-            assert [p.id for p in uow.payments_of(card.id)] == [
+            assert uow.payments.unmatched() == ()
+            assert [p.id for p in uow.payments.of_client(card.id)] == [
                 early.id,
                 known.id,
                 late.id,
                 same_day.id,
             ]
-            assert uow.payments_of(other.id) == (theirs,)
-            assert uow.payments_of(ClientId("nobody")) == ()
-            assert uow.find_payment(early.id) == also
+            assert uow.payments.of_client(other.id) == (theirs,)
+            assert uow.payments.of_client(ClientId("nobody")) == ()
+            assert uow.payments.find(early.id) == also
 
     def test_an_allocation_of_a_payment_to_an_invoice_is_stored_once(
         self, storage: Storage
@@ -2019,21 +1986,21 @@ class StorageContract:
             an_allocation(later, second, amount=Money("6000.00")),
         ]
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_client(other)
+            uow.clients.add(card)
+            uow.clients.add(other)
             for invoice in (first, second, theirs):
-                uow.add_invoice(invoice)
-            uow.add_payment(payment)
-            uow.add_payment(later)
+                uow.invoices.add(invoice)
+            uow.payments.add(payment)
+            uow.payments.add(later)
             for allocation in allocations:
-                uow.add_allocation(allocation)
+                uow.payments.add_allocation(allocation)
         with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
-            uow.add_allocation(an_allocation(payment, second, amount=Money("1")))
+            uow.payments.add_allocation(an_allocation(payment, second, amount=Money("1")))
         assert (err.value.kind, err.value.key) == ("allocation", (payment.id, second.id))
         with storage.unit_of_work() as uow:
-            assert uow.allocations_of(card.id) == (allocations[0], *allocations[2:])
-            assert uow.allocations_of(other.id) == (allocations[1],)
-            assert uow.allocations_of(ClientId("nobody")) == ()
+            assert uow.payments.allocations_of(card.id) == (allocations[0], *allocations[2:])
+            assert uow.payments.allocations_of(other.id) == (allocations[1],)
+            assert uow.payments.allocations_of(ClientId("nobody")) == ()
 
     def test_credits_of_one_client_or_of_every_client(self, storage: Storage) -> None:
         card, other = a_client(), a_client()
@@ -2044,39 +2011,43 @@ class StorageContract:
         ]
         with storage.unit_of_work() as uow:
             for credit in credits:
-                uow.add_credit(credit)
+                uow.payments.add_credit(credit)
         with storage.unit_of_work() as uow:
-            assert uow.credits(card.id) == (credits[0], credits[2])
-            assert uow.credits(other.id) == (credits[1],)
-            assert uow.credits() == tuple(credits)
-            assert uow.credits(ClientId("nobody")) == ()
+            assert uow.payments.credits(card.id) == (credits[0], credits[2])
+            assert uow.payments.credits(other.id) == (credits[1],)
+            assert uow.payments.credits() == tuple(credits)
+            assert uow.payments.credits(ClientId("nobody")) == ()
 
     def test_supplier_bills_oldest_first_through_the_payment_plan(self, storage: Storage) -> None:
         made = [a_supplier_bill(supplier=name) for name in ("Омега", "Альфа", "Бета")]
         bills = made[::-1]  # stored in another order than made (ids sort by creation)
         with storage.unit_of_work() as uow:
             for bill in bills:
-                uow.add_supplier_bill(bill)
+                uow.payments.add_supplier_bill(bill)
         planned = enter_into_payment_plan(
             bills[0], number="17", amount=Money("1000"), due_date=date(2025, 7, 1), on=T0.date()
         )
         with storage.unit_of_work() as uow:
-            planned = uow.update_supplier_bill(planned)
-            dropped = uow.update_supplier_bill(cancel_supplier_bill(bills[1], on=T0.date()))
+            planned = uow.payments.update_supplier_bill(planned)
+            dropped = uow.payments.update_supplier_bill(
+                cancel_supplier_bill(bills[1], on=T0.date())
+            )
         with storage.unit_of_work() as uow:
-            paid = uow.update_supplier_bill(mark_supplier_bill_paid(planned, on=date(2025, 7, 1)))
+            paid = uow.payments.update_supplier_bill(
+                mark_supplier_bill_paid(planned, on=date(2025, 7, 1))
+            )
         assert (paid.status, paid.version) == (SupplierBillStatus.PAID, 2)
         with storage.unit_of_work() as uow:
-            assert uow.supplier_bills() == (paid, dropped, bills[2])
-            assert uow.get_supplier_bill(bills[0].id) == paid
+            assert uow.payments.supplier_bills() == (paid, dropped, bills[2])
+            assert uow.payments.get_supplier_bill(bills[0].id) == paid
 
     def test_failed_unit_of_work_stores_no_billing_record(self, storage: Storage) -> None:
         card = a_client()
         invoice, payment = an_invoice(card), a_payment()
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_invoice(invoice)
-            uow.add_payment(payment)
+            uow.clients.add(card)
+            uow.invoices.add(invoice)
+            uow.payments.add(payment)
         subscription = a_subscription(card)
         lost_invoice = an_invoice(card, number="С-1")
         lost_payment = a_payment(card)
@@ -2084,67 +2055,72 @@ class StorageContract:
         credit = a_credit(card)
         bill = a_supplier_bill()
         with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
-            uow.add_subscription(subscription)
-            uow.add_invoice(lost_invoice)
-            uow.add_payment(lost_payment)
-            uow.add_allocation(allocation)
-            uow.add_credit(credit)
-            uow.add_supplier_bill(bill)
-            uow.update_invoice(attrs.evolve(invoice, status=InvoiceStatus.PAID, paid=invoice.total))
-            uow.update_payment(attrs.evolve(payment, client_id=card.id))
-            assert uow.open_invoices() == (lost_invoice,)
-            assert uow.unmatched_payments() == ()
-            assert uow.invoice_numbers(2025) != ()
+            uow.subscriptions.add(subscription)
+            uow.invoices.add(lost_invoice)
+            uow.payments.add(lost_payment)
+            uow.payments.add_allocation(allocation)
+            uow.payments.add_credit(credit)
+            uow.payments.add_supplier_bill(bill)
+            uow.invoices.update(
+                attrs.evolve(invoice, status=InvoiceStatus.PAID, paid=invoice.total)
+            )
+            uow.payments.update(attrs.evolve(payment, client_id=card.id))
+            assert uow.invoices.open() == (lost_invoice,)
+            assert uow.payments.unmatched() == ()
+            assert uow.invoices.numbers(2025) != ()
             raise _Boom
         with storage.unit_of_work() as uow:
-            assert uow.subscriptions() == ()
-            assert uow.invoices_of(card.id) == (invoice,)
-            assert uow.open_invoices() == (invoice,)
-            assert uow.find_invoice("С-1") is None
-            assert uow.invoice_numbers(2025) == (invoice.number,)
-            assert uow.find_payment(lost_payment.id) is None
-            assert uow.unmatched_payments() == (payment,)
-            assert uow.payments_of(card.id) == ()
-            assert uow.allocations_of(card.id) == ()
-            assert uow.credits() == ()
-            assert uow.supplier_bills() == ()
+            assert uow.subscriptions.all() == ()
+            assert uow.invoices.of_client(card.id) == (invoice,)
+            assert uow.invoices.open() == (invoice,)
+            assert uow.invoices.find("С-1") is None
+            assert uow.invoices.numbers(2025) == (invoice.number,)
+            assert uow.payments.find(lost_payment.id) is None
+            assert uow.payments.unmatched() == (payment,)
+            assert uow.payments.of_client(card.id) == ()
+            assert uow.payments.allocations_of(card.id) == ()
+            assert uow.payments.credits() == ()
+            assert uow.payments.supplier_bills() == ()
             # their ids, numbers and pairs are free
-            uow.add_subscription(subscription)
-            uow.add_invoice(lost_invoice)
-            uow.add_payment(lost_payment)
-            uow.add_allocation(allocation)
-            uow.add_supplier_bill(bill)
+            uow.subscriptions.add(subscription)
+            uow.invoices.add(lost_invoice)
+            uow.payments.add(lost_payment)
+            uow.payments.add_allocation(allocation)
+            uow.payments.add_supplier_bill(bill)
 
-    # -- claims ---------------------------------------------------------------------------
+
+class ClaimsContract(_StoreContract):
+    """Claims and the satisfaction round's rows (``uow.claims``)."""
+
     def test_claim_round_trips_and_moves_with_the_version_check(self, storage: Storage) -> None:
         card = a_client()
         claim = a_claim(card)
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_claim(claim)
+            uow.clients.add(card)
+            uow.claims.add(claim)
         with storage.unit_of_work() as uow:
-            assert uow.get_claim(claim.id) == claim
-            moved = uow.update_claim(
+            assert uow.claims.get(claim.id) == claim
+            moved = uow.claims.update(
                 advance_claim(claim, FindCauses("Скидку не внесли в счёт"), now=T0, by=_ANNA)
             )
         assert (moved.version, moved.stage) == (1, ClaimStage.CAUSES_FOUND)
         with pytest.raises(ConflictError) as err, storage.unit_of_work() as uow:
-            uow.update_claim(advance_claim(claim, Withdraw("передумал"), now=T0, by=_ANNA))
+            uow.claims.update(advance_claim(claim, Withdraw("передумал"), now=T0, by=_ANNA))
         assert (err.value.kind, err.value.expected, err.value.found) == ("claim", 0, 1)
         with pytest.raises(NotFoundError) as missing, storage.unit_of_work() as uow:
-            uow.get_claim(ClaimId("no-such-claim"))
+            uow.claims.get(ClaimId("no-such-claim"))
         assert missing.value.kind == "claim"
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
-            uow.update_claim(a_claim(card))
+            uow.claims.update(a_claim(card))
         with pytest.raises(DuplicateError) as twice, storage.unit_of_work() as uow:
-            uow.add_claim(a_claim(card, id=claim.id))
+            uow.claims.add(a_claim(card, id=claim.id))
         assert (twice.value.kind, twice.value.key) == ("claim", claim.id)
         with pytest.raises(NotFoundError) as orphan, storage.unit_of_work() as uow:
-            uow.add_claim(a_claim(a_client()))
+            uow.claims.add(a_claim(a_client()))
         assert orphan.value.kind == "client"
         with storage.unit_of_work() as uow:
-            assert uow.get_claim(claim.id) == moved
-            assert uow.claims_of(card.id) == (moved,)
+            assert uow.claims.get(claim.id) == moved
+            assert uow.claims.of_client(card.id) == (moved,)
 
     def test_open_claims_and_claims_of_a_period(self, storage: Storage) -> None:
         card, other = a_client(), a_client()
@@ -2159,110 +2135,108 @@ class StorageContract:
         filed = a_claim(other, now=march + timedelta(days=3), department_id=DepartmentId("client"))
         later = a_claim(card, now=march + timedelta(days=40))
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_client(other)
-            uow.add_claim(old)
-            uow.add_claim(filed)
-            uow.add_claim(later)
+            uow.clients.add(card)
+            uow.clients.add(other)
+            uow.claims.add(old)
+            uow.claims.add(filed)
+            uow.claims.add(later)
         with storage.unit_of_work() as uow:
-            assert uow.open_claims() == (old, filed, later)
-            assert uow.open_claims(department_id=DepartmentId("client")) == (filed,)
-            stored = uow.update_claim(resolved)
-            assert uow.open_claims() == (filed, later)
-            assert uow.open_claims(department_id=DepartmentId("sales")) == (later,)
-            assert uow.open_claims(department_id=DepartmentId("tech_support")) == ()
+            assert uow.claims.open() == (old, filed, later)
+            assert uow.claims.open(department_id=DepartmentId("client")) == (filed,)
+            stored = uow.claims.update(resolved)
+            assert uow.claims.open() == (filed, later)
+            assert uow.claims.open(department_id=DepartmentId("sales")) == (later,)
+            assert uow.claims.open(department_id=DepartmentId("tech_support")) == ()
         start = datetime(2026, 3, 1, tzinfo=UTC)
         with storage.unit_of_work() as uow:
             # filed before, closed within; filed within; filed after: left out
-            assert uow.claims_between(start, start + timedelta(days=31)) == (stored, filed)
-            assert uow.claims_between(start - timedelta(days=40), start) == (stored,)
+            assert uow.claims.between(start, start + timedelta(days=31)) == (stored, filed)
+            assert uow.claims.between(start - timedelta(days=40), start) == (stored,)
             moscow = timezone(timedelta(hours=3))
-            assert uow.claims_between(
+            assert uow.claims.between(
                 march.astimezone(moscow) + timedelta(hours=1), start + timedelta(days=3)
             ) == (stored,)
             assert (
-                uow.claims_between(
+                uow.claims.between(
                     march + timedelta(hours=1, microseconds=1), march + timedelta(days=3)
                 )
                 == ()
             )
-            assert uow.claims_of(other.id) == (filed,)
+            assert uow.claims.of_client(other.id) == (filed,)
 
-    # -- the satisfaction round -------------------------------------------------------------
     def test_satisfaction_rows_are_upserted_and_need_their_client(self, storage: Storage) -> None:
         card = a_client(name="ООО «Ромашка»")
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            assert uow.satisfaction_of(card.id) is None
-            uow.put_satisfaction(card.id, _ANNA, date(2026, 1, 12), None)
+            uow.clients.add(card)
+            assert uow.claims.satisfaction_of(card.id) is None
+            uow.claims.put_satisfaction(card.id, _ANNA, date(2026, 1, 12), None)
         with storage.unit_of_work() as uow:
-            assert uow.satisfaction_of(card.id) == AssignedClient(
+            assert uow.claims.satisfaction_of(card.id) == AssignedClient(
                 card.id, _ANNA, date(2026, 1, 12), None, "ООО «Ромашка»"
             )
-            uow.put_satisfaction(card.id, EmployeeId("petrov"), date(2026, 2, 2), date(2026, 2, 20))
+            uow.claims.put_satisfaction(
+                card.id, EmployeeId("petrov"), date(2026, 2, 2), date(2026, 2, 20)
+            )
         with storage.unit_of_work() as uow:
-            assert uow.satisfaction_of(card.id) == AssignedClient(
+            assert uow.claims.satisfaction_of(card.id) == AssignedClient(
                 card.id, EmployeeId("petrov"), date(2026, 2, 2), date(2026, 2, 20), card.name
             )
-            uow.update_client(attrs.evolve(card, name="ООО «Лютик»"))  # the name follows
+            uow.clients.update(attrs.evolve(card, name="ООО «Лютик»"))  # the name follows
         with storage.unit_of_work() as uow:
-            found = uow.satisfaction_of(card.id)
+            found = uow.claims.satisfaction_of(card.id)
             assert found is not None
             assert found.client_name == "ООО «Лютик»"
         with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
-            uow.put_satisfaction(ClientId("ghost"), _ANNA, date(2026, 1, 12), None)
+            uow.claims.put_satisfaction(ClientId("ghost"), _ANNA, date(2026, 1, 12), None)
         assert (err.value.kind, err.value.key) == ("client", "ghost")
 
-    def test_satisfaction_calls_due_by_the_bounds(self, storage: Storage) -> None:
+    def test_the_rows_of_the_satisfaction_round_of_one_manager_or_all(
+        self, storage: Storage
+    ) -> None:
         petrov = EmployeeId("petrov")
-        cards = [a_client(name=f"ООО «Клиент {n}»") for n in range(6)]
-        rows = [
-            (_ANNA, date(2026, 1, 5), date(2026, 2, 20)),  # last call on the bound: due
-            (_ANNA, date(2026, 1, 5), date(2026, 2, 21)),  # a day later: not due
-            (_ANNA, date(2026, 2, 10), None),  # assigned on the bound, never called: due
-            (_ANNA, date(2026, 2, 11), None),  # assigned later: not due
-            (petrov, date(2025, 12, 1), date(2026, 1, 30)),  # petrov's, due
-            (petrov, date(2026, 2, 1), None),  # petrov's, never called: due
-        ]
+        cards = [a_client(name=f"ООО «Клиент {n}»") for n in range(3)]
         with storage.unit_of_work() as uow:
-            for card, (manager, assigned, last) in zip(cards, rows, strict=True):
-                uow.add_client(card)
-                uow.put_satisfaction(card.id, manager, assigned, last)
-        bounds = SatisfactionDueBounds(
-            day=date(2026, 3, 6),
-            last_call_until=date(2026, 2, 20),
-            assigned_until=date(2026, 2, 10),
-        )
+            uow.clients.add_many(cards)
+            assert uow.claims.assigned() == ()
+            uow.claims.put_satisfaction(cards[0].id, _ANNA, date(2026, 1, 5), None)
+            uow.claims.put_satisfaction(cards[1].id, petrov, date(2026, 1, 6), date(2026, 2, 1))
+            uow.claims.put_satisfaction(cards[2].id, _ANNA, date(2026, 1, 7), date(2026, 2, 2))
         with storage.unit_of_work() as uow:
-            mine = uow.satisfaction_calls_due(bounds, manager_id=_ANNA)
-            everyone = uow.satisfaction_calls_due(bounds)
-            nobody = uow.satisfaction_calls_due(bounds, manager_id=EmployeeId("kuznetsova"))
+            uow.clients.update(attrs.evolve(cards[2], name="ООО «Новое имя»"))
+            every = {row.client_id: row for row in uow.claims.assigned()}
+            mine = sorted(row.client_id for row in uow.claims.assigned(manager_id=_ANNA))
+            assert uow.claims.assigned(manager_id=EmployeeId("nobody")) == ()
+        assert every == {
+            cards[0].id: AssignedClient(cards[0].id, _ANNA, date(2026, 1, 5), None, cards[0].name),
+            cards[1].id: AssignedClient(
+                cards[1].id, petrov, date(2026, 1, 6), date(2026, 2, 1), cards[1].name
+            ),
+            cards[2].id: AssignedClient(
+                cards[2].id, _ANNA, date(2026, 1, 7), date(2026, 2, 2), "ООО «Новое имя»"
+            ),
+        }
+        assert mine == sorted([cards[0].id, cards[2].id])
 
-        def expected(*indexes: int) -> list[tuple[str, date | None, str]]:
-            return sorted((cards[i].id, rows[i][2], cards[i].name) for i in indexes)
 
-        assert [(r.client_id, r.last_call, r.client_name) for r in mine] == expected(0, 2)
-        assert [(r.client_id, r.last_call, r.client_name) for r in everyone] == expected(0, 2, 4, 5)
-        assert all(r.manager_id == _ANNA for r in mine)
-        assert nobody == ()
+class ServiceVisitsContract(_StoreContract):
+    """Service contracts, visits and trainings (``uow.service``)."""
 
-    # -- service contracts, visits, trainings -------------------------------------------------
     def test_service_records_round_trip_with_the_version_check(self, storage: Storage) -> None:
         card = a_client()
         contract = a_service_contract(card, visit_time=time(10, 30))
         visit = an_emergency_visit(contract)
         training = a_training(card)
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_service_contract(contract)
-            uow.add_visit(visit)
-            uow.add_training(training)
+            uow.clients.add(card)
+            uow.service.add_contract(contract)
+            uow.service.add_visit(visit)
+            uow.service.add_training(training)
         with storage.unit_of_work() as uow:
-            assert uow.get_service_contract(contract.id) == contract
-            assert uow.get_visit(visit.id) == visit
-            assert uow.get_training(training.id) == training
-            longer = uow.update_service_contract(attrs.evolve(contract, emergency_response_days=2))
-            planned = uow.update_visit(
+            assert uow.service.get_contract(contract.id) == contract
+            assert uow.service.get_visit(visit.id) == visit
+            assert uow.service.get_training(training.id) == training
+            longer = uow.service.update_contract(attrs.evolve(contract, emergency_response_days=2))
+            planned = uow.service.update_visit(
                 plan_visit(
                     visit,
                     engineer=EmployeeId("petrov"),
@@ -2273,62 +2247,62 @@ class StorageContract:
                     day=date(2025, 6, 24),
                 )
             )
-            agreed = uow.update_training(
+            agreed = uow.service.update_training(
                 schedule_training(training, starts_at=T0 + timedelta(days=2), now=T0, by=_ANNA)
             )
         assert (longer.version, planned.version, agreed.version) == (1, 1, 1)
         assert (planned.status, agreed.status) == (VisitStatus.PLANNED, TrainingStatus.SCHEDULED)
         for update, stale, kind in (
-            ("update_service_contract", contract, "service contract"),
-            ("update_visit", visit, "visit"),
-            ("update_training", training, "training"),
+            ("service.update_contract", contract, "service contract"),
+            ("service.update_visit", visit, "visit"),
+            ("service.update_training", training, "training"),
         ):
             with pytest.raises(ConflictError) as err, storage.unit_of_work() as uow:
-                getattr(uow, update)(stale)
+                _method(uow, update)(stale)
             assert (err.value.kind, err.value.expected, err.value.found) == (kind, 0, 1)
         with storage.unit_of_work() as uow:
-            assert uow.contracts_of(card.id) == (longer,)
-            assert uow.visits_of(card.id) == (planned,)
-            assert uow.trainings_of(card.id) == (agreed,)
-            assert uow.contracts_of(ClientId("nobody")) == ()
+            assert uow.service.contracts_of(card.id) == (longer,)
+            assert uow.service.visits_of(card.id) == (planned,)
+            assert uow.service.trainings_of(card.id) == (agreed,)
+            assert uow.service.contracts_of(ClientId("nobody")) == ()
 
     def test_missing_and_duplicate_service_records(self, storage: Storage) -> None:
         card = a_client()
         contract = a_service_contract(card)
         visit, training = an_emergency_visit(contract), a_training(card)
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_service_contract(contract)
-            uow.add_visit(visit)
-            uow.add_training(training)
+            uow.clients.add(card)
+            uow.service.add_contract(contract)
+            uow.service.add_visit(visit)
+            uow.service.add_training(training)
         for get, key, kind in (
-            ("get_service_contract", "no-such", "service contract"),
-            ("get_visit", "no-such", "visit"),
-            ("get_training", "no-such", "training"),
+            ("service.get_contract", "no-such", "service contract"),
+            ("service.get_visit", "no-such", "visit"),
+            ("service.get_training", "no-such", "training"),
         ):
             with pytest.raises(NotFoundError) as err, storage.unit_of_work() as uow:
-                getattr(uow, get)(key)
+                _method(uow, get)(key)
             assert (err.value.kind, err.value.key) == (kind, key)
         for add, record, kind in (
-            ("add_service_contract", contract, "service contract"),
-            ("add_visit", visit, "visit"),
-            ("add_training", training, "training"),
+            ("service.add_contract", contract, "service contract"),
+            ("service.add_visit", visit, "visit"),
+            ("service.add_training", training, "training"),
         ):
             with pytest.raises(DuplicateError) as dup, storage.unit_of_work() as uow:
-                getattr(uow, add)(record)
+                _method(uow, add)(record)
             assert (dup.value.kind, dup.value.key) == (kind, record.id)
         ghost = a_client()
         with pytest.raises(NotFoundError) as no_client, storage.unit_of_work() as uow:
-            uow.add_service_contract(a_service_contract(ghost))
+            uow.service.add_contract(a_service_contract(ghost))
         assert no_client.value.kind == "client"
         with pytest.raises(NotFoundError) as no_contract, storage.unit_of_work() as uow:
-            uow.add_visit(an_emergency_visit(a_service_contract(card)))
+            uow.service.add_visit(an_emergency_visit(a_service_contract(card)))
         assert no_contract.value.kind == "service contract"
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
-            uow.add_training(a_training(ghost))
+            uow.service.add_training(a_training(ghost))
         with storage.unit_of_work() as uow:
-            assert uow.visits_of(card.id) == (visit,)
-            assert uow.trainings_of(card.id) == (training,)
+            assert uow.service.visits_of(card.id) == (visit,)
+            assert uow.service.trainings_of(card.id) == (training,)
 
     def test_open_visits_are_neither_done_nor_cancelled(self, storage: Storage) -> None:
         card, other = a_client(), a_client()
@@ -2337,11 +2311,11 @@ class StorageContract:
         third = an_emergency_visit(contract, requested_at=T0 + timedelta(hours=1))
         with storage.unit_of_work() as uow:
             for client in (card, other):
-                uow.add_client(client)
+                uow.clients.add(client)
             for c in (contract, theirs):
-                uow.add_service_contract(c)
+                uow.service.add_contract(c)
             for v in (first, second, third):
-                uow.add_visit(v)
+                uow.service.add_visit(v)
         planned = plan_visit(
             first,
             engineer=EmployeeId("petrov"),
@@ -2355,41 +2329,309 @@ class StorageContract:
             planned, works=("Заменён считыватель",), done_at=T0 + timedelta(days=1), by=_ANNA
         )
         with storage.unit_of_work() as uow:
-            assert uow.open_visits() == (first, second, third)
-            stored = uow.update_visit(attrs.evolve(done, version=0))
-            assert uow.open_visits() == (second, third)
+            assert uow.service.open_visits() == (first, second, third)
+            stored = uow.service.update_visit(attrs.evolve(done, version=0))
+            assert uow.service.open_visits() == (second, third)
         with storage.unit_of_work() as uow:
-            assert uow.open_visits() == (second, third)
-            assert uow.visits_of(card.id) == (stored, third)
+            assert uow.service.open_visits() == (second, third)
+            assert uow.service.visits_of(card.id) == (stored, third)
 
     def test_failed_unit_of_work_stores_no_service_record(self, storage: Storage) -> None:
         card = a_client()
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
+            uow.clients.add(card)
         claim, contract = a_claim(card), a_service_contract(card)
         visit, training = an_emergency_visit(contract), a_training(card)
         with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
-            uow.add_claim(claim)
-            uow.put_satisfaction(card.id, _ANNA, date(2026, 1, 12), None)
-            uow.add_service_contract(contract)
-            uow.add_visit(visit)
-            uow.add_training(training)
-            assert uow.open_claims() == (claim,)
-            assert uow.open_visits() == (visit,)
-            assert uow.satisfaction_of(card.id) is not None
+            uow.claims.add(claim)
+            uow.claims.put_satisfaction(card.id, _ANNA, date(2026, 1, 12), None)
+            uow.service.add_contract(contract)
+            uow.service.add_visit(visit)
+            uow.service.add_training(training)
+            assert uow.claims.open() == (claim,)
+            assert uow.service.open_visits() == (visit,)
+            assert uow.claims.satisfaction_of(card.id) is not None
             raise _Boom
         with storage.unit_of_work() as uow:
-            assert uow.claims_of(card.id) == ()
-            assert uow.open_claims() == ()
-            assert uow.satisfaction_of(card.id) is None
-            assert uow.contracts_of(card.id) == ()
-            assert uow.open_visits() == ()
-            assert uow.trainings_of(card.id) == ()
+            assert uow.claims.of_client(card.id) == ()
+            assert uow.claims.open() == ()
+            assert uow.claims.satisfaction_of(card.id) is None
+            assert uow.service.contracts_of(card.id) == ()
+            assert uow.service.open_visits() == ()
+            assert uow.service.trainings_of(card.id) == ()
             # their ids are free
-            uow.add_claim(claim)
-            uow.add_service_contract(contract)
-            uow.add_visit(visit)
-            uow.add_training(training)
+            uow.claims.add(claim)
+            uow.service.add_contract(contract)
+            uow.service.add_visit(visit)
+            uow.service.add_training(training)
+
+
+class AgendaQueriesContract(_StoreContract):
+    """The agenda's read model (:class:`~clientops.ports.AgendaQueries`). Each test runs twice:
+    on the store's own queries (``uow.agenda``, or the fallback when it has none) and on
+    :class:`~clientops.queries.RepositoryAgendaQueries`; a store's fast path must give exactly
+    the fallback's rows, in the same order. Needs the clients, appeals, invoices and claims
+    repositories."""
+
+    @pytest.fixture(params=["store", "fallback"])
+    def read_model(self, request: pytest.FixtureRequest) -> ReadModel:
+        """The store's own agenda queries, or the generic fallback over its repositories."""
+        return agenda_queries if request.param == "store" else RepositoryAgendaQueries
+
+    def test_due_reactions_are_an_employees_open_ones_most_overdue_first(
+        self, storage: Storage, read_model: ReadModel
+    ) -> None:
+        card = a_client(name="ООО «Ромашка»")
+        appeal = an_appeal(card)
+        anna, petrov = EmployeeId("anna"), EmployeeId("petrov")
+        hour = timedelta(hours=1)
+        late = a_reaction(appeal, employee_id=anna, due_at=T0 - 2 * hour, topic="перезвонить")
+        now = a_reaction(appeal, employee_id=anna, due_at=T0, kind=ReactionKind.EMAIL)
+        earlier = a_reaction(appeal, employee_id=anna, due_at=T0 - 3 * hour)
+        done = a_reaction(appeal, employee_id=anna, due_at=T0 - hour, done_at=T0 - hour)
+        future = a_reaction(appeal, employee_id=anna, due_at=T0 + hour)
+        other = a_reaction(appeal, employee_id=petrov, due_at=T0 - hour)
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.appeals.add(appeal)
+            for r in (late, now, earlier, done, future, other):
+                uow.appeals.add_reaction(r)
+        with storage.unit_of_work() as uow:
+            due = read_model(uow).due_reactions(anna, until=T0)
+        assert [d.reaction_id for d in due] == [earlier.id, late.id, now.id]
+        first = due[1]
+        assert (first.client_id, first.client_name, first.topic, first.kind) == (
+            card.id,
+            "ООО «Ромашка»",
+            "перезвонить",
+            late.kind,
+        )
+        assert first.due_at == late.due_at
+        assert [d.overdue(T0) for d in due] == [True, True, False]
+        with storage.unit_of_work() as uow:
+            uow.clients.update(attrs.evolve(card, name="ООО «Лютик»"))
+            uow.appeals.update_reaction(attrs.evolve(late, done_at=T0))
+        with storage.unit_of_work() as uow:
+            due = read_model(uow).due_reactions(anna, until=T0)
+            assert [(d.reaction_id, d.client_name) for d in due] == [
+                (earlier.id, "ООО «Лютик»"),
+                (now.id, "ООО «Лютик»"),
+            ]
+            assert read_model(uow).due_reactions(EmployeeId("nobody"), until=T0) == ()
+
+    def test_client_touches_by_day_and_manager(
+        self, storage: Storage, read_model: ReadModel
+    ) -> None:
+        anna, oleg = EmployeeId("anna"), EmployeeId("oleg")
+        born = a_client(name="ООО «Б»", manager_id=anna, birthday=date(1980, 11, 24))
+        founded = a_client(name="ООО «А»", manager_id=oleg, company_day=date(2001, 11, 24))
+        both = a_client(
+            name="ООО «В»",
+            manager_id=anna,
+            birthday=date(1992, 2, 29),
+            company_day=date(2010, 11, 24),
+        )
+        other_day = a_client(manager_id=anna, birthday=date(1980, 11, 25))
+        with storage.unit_of_work() as uow:
+            uow.clients.add(born)
+            uow.clients.add_many([founded, both, other_day])
+        with storage.unit_of_work() as uow:
+            every = read_model(uow).client_touches(["11-24"])
+            assert [(t.client_id, t.kind.value, t.manager_id) for t in every] == [
+                (born.id, "birthday", anna),
+                (founded.id, "company_day", oleg),
+                (both.id, "company_day", anna),
+            ]
+            assert every[0].client_name == "ООО «Б»"
+            assert [
+                t.client_id for t in read_model(uow).client_touches(["11-24"], manager_id=anna)
+            ] == [
+                born.id,
+                both.id,
+            ]
+            assert [t.client_id for t in read_model(uow).client_touches(["02-28", "02-29"])] == [
+                both.id
+            ]
+            assert read_model(uow).client_touches([]) == ()
+        with storage.unit_of_work() as uow:  # the lookup follows a changed card
+            uow.clients.update(attrs.evolve(born, birthday=None, manager_id=oleg))
+            uow.clients.update(attrs.evolve(other_day, birthday=date(1980, 11, 24)))
+        with storage.unit_of_work() as uow:
+            # by kind (the birthday first), then by name
+            assert [
+                t.client_id for t in read_model(uow).client_touches(["11-24"], manager_id=anna)
+            ] == [
+                other_day.id,
+                both.id,
+            ]
+            assert born.id not in {t.client_id for t in read_model(uow).client_touches(["11-24"])}
+
+    def test_open_invoices_of_a_managers_clients(
+        self, storage: Storage, read_model: ReadModel
+    ) -> None:
+        anna, oleg = EmployeeId("anna"), EmployeeId("oleg")
+        mine = a_client(name="ООО «Моё»", manager_id=anna)
+        theirs = a_client(name="ООО «Чужое»", manager_id=oleg)
+        first, paid, second = an_invoice(mine), an_invoice(mine), an_invoice(mine)
+        other = an_invoice(theirs)
+        with storage.unit_of_work() as uow:
+            uow.clients.add(mine)
+            uow.clients.add(theirs)
+            for invoice in (first, paid, second, other):
+                uow.invoices.add(invoice)
+            uow.invoices.update(attrs.evolve(paid, status=InvoiceStatus.PAID, paid=paid.total))
+            # a part paid: what is still owed is read
+            part = Money(first.total.amount - 1000)
+            first = uow.invoices.update(
+                attrs.evolve(first, status=InvoiceStatus.PARTLY_PAID, paid=part)
+            )
+        with storage.unit_of_work() as uow:
+            assert read_model(uow).open_invoices_managed_by(anna)[0].outstanding == Money("1000")
+            assert read_model(uow).open_invoices_managed_by(anna) == (
+                OwedInvoice.of(first, client_name="ООО «Моё»"),
+                OwedInvoice.of(second, client_name="ООО «Моё»"),
+            )
+            assert read_model(uow).open_invoices_managed_by(oleg) == (
+                OwedInvoice.of(other, client_name="ООО «Чужое»"),
+            )
+            assert read_model(uow).open_invoices_managed_by(EmployeeId("nobody")) == ()
+            # the lookup follows the card's manager and name, and a later invoice of the card
+            uow.clients.update(attrs.evolve(theirs, manager_id=anna, name="ООО «Наше»"))
+            late = an_invoice(theirs)
+            uow.invoices.add(late)
+            assert [
+                (i.id, i.client_name) for i in read_model(uow).open_invoices_managed_by(anna)
+            ] == [
+                (first.id, "ООО «Моё»"),
+                (second.id, "ООО «Моё»"),
+                (other.id, "ООО «Наше»"),
+                (late.id, "ООО «Наше»"),
+            ]
+            assert read_model(uow).open_invoices_managed_by(oleg) == ()
+
+    def test_satisfaction_calls_due_by_the_bounds(
+        self, storage: Storage, read_model: ReadModel
+    ) -> None:
+        petrov = EmployeeId("petrov")
+        cards = [a_client(name=f"ООО «Клиент {n}»") for n in range(6)]
+        rows = [
+            (_ANNA, date(2026, 1, 5), date(2026, 2, 20)),  # last call on the bound: due
+            (_ANNA, date(2026, 1, 5), date(2026, 2, 21)),  # a day later: not due
+            (_ANNA, date(2026, 2, 10), None),  # assigned on the bound, never called: due
+            (_ANNA, date(2026, 2, 11), None),  # assigned later: not due
+            (petrov, date(2025, 12, 1), date(2026, 1, 30)),  # petrov's, due
+            (petrov, date(2026, 2, 1), None),  # petrov's, never called: due
+        ]
+        with storage.unit_of_work() as uow:
+            for card, (manager, assigned, last) in zip(cards, rows, strict=True):
+                uow.clients.add(card)
+                uow.claims.put_satisfaction(card.id, manager, assigned, last)
+        bounds = SatisfactionDueBounds(
+            day=date(2026, 3, 6),
+            last_call_until=date(2026, 2, 20),
+            assigned_until=date(2026, 2, 10),
+        )
+        with storage.unit_of_work() as uow:
+            mine = read_model(uow).satisfaction_calls_due(bounds, manager_id=_ANNA)
+            everyone = read_model(uow).satisfaction_calls_due(bounds)
+            nobody = read_model(uow).satisfaction_calls_due(
+                bounds, manager_id=EmployeeId("kuznetsova")
+            )
+
+        def expected(*indexes: int) -> list[tuple[str, date | None, str]]:
+            return sorted((cards[i].id, rows[i][2], cards[i].name) for i in indexes)
+
+        assert [(r.client_id, r.last_call, r.client_name) for r in mine] == expected(0, 2)
+        assert [(r.client_id, r.last_call, r.client_name) for r in everyone] == expected(0, 2, 4, 5)
+        assert all(r.manager_id == _ANNA for r in mine)
+        assert nobody == ()
+
+    def test_the_stores_queries_give_exactly_the_fallbacks_rows(self, storage: Storage) -> None:
+        """On one mixed data set, with ties in every sort key (the same due time, the same
+        name, names that sort differently by locale and by code point), the store's own
+        queries and the fallback answer each question with the same rows in the same order."""
+        anna, oleg = EmployeeId("anna"), EmployeeId("oleg")
+        names = ["ООО «Б»", "ооо «а»", "ООО «Б»", "Zeta", "ёлка", "Ёж", "ООО «А»", "alpha"]
+        cards = [
+            a_client(
+                name=name,
+                manager_id=(anna, oleg)[n % 2],
+                birthday=date(1980, 11, 24) if n % 3 else None,
+                company_day=date(2001, 11, 24) if n % 2 else date(2001, 11, 25),
+            )
+            for n, name in enumerate(names)
+        ]
+        appeals = [an_appeal(card) for card in cards]
+        hour = timedelta(hours=1)
+        reactions = [
+            a_reaction(appeal, employee_id=(anna, oleg)[n % 3 == 0], due_at=T0 - (n % 3) * hour)
+            for n, appeal in enumerate(appeals + appeals)
+        ]
+        invoices = [an_invoice(card) for card in cards for _ in range(2)]
+        with storage.unit_of_work() as uow:
+            uow.clients.add_many(cards)
+            for appeal in appeals:
+                uow.appeals.add(appeal)
+            for reaction in reactions:
+                uow.appeals.add_reaction(reaction)
+            for n, invoice in enumerate(invoices):
+                uow.invoices.add(invoice)
+                if n % 4 == 1:
+                    uow.invoices.update(
+                        attrs.evolve(invoice, status=InvoiceStatus.PAID, paid=invoice.total)
+                    )
+            for n, card in enumerate(cards):
+                last = None if n % 2 else date(2026, 2, 20 - n)
+                uow.claims.put_satisfaction(card.id, (anna, oleg)[n % 2], date(2026, 2, 1), last)
+            uow.appeals.update_reaction(attrs.evolve(reactions[0], done_at=T0))
+            uow.clients.update(attrs.evolve(cards[1], name="ООО «Б»", manager_id=oleg))
+        bounds = SatisfactionDueBounds(
+            day=date(2026, 3, 6),
+            last_call_until=date(2026, 2, 18),
+            assigned_until=date(2026, 2, 10),
+        )
+        with storage.unit_of_work(readonly=True) as uow:
+            store, fallback = agenda_queries(uow), RepositoryAgendaQueries(uow)
+            for manager in (anna, oleg, EmployeeId("nobody")):
+                assert store.due_reactions(manager, until=T0) == fallback.due_reactions(
+                    manager, until=T0
+                )
+                assert store.open_invoices_managed_by(manager) == (
+                    fallback.open_invoices_managed_by(manager)
+                )
+                assert store.satisfaction_calls_due(bounds, manager_id=manager) == (
+                    fallback.satisfaction_calls_due(bounds, manager_id=manager)
+                )
+                assert store.client_touches(["11-24", "11-25"], manager_id=manager) == (
+                    fallback.client_touches(["11-24", "11-25"], manager_id=manager)
+                )
+            assert store.satisfaction_calls_due(bounds) == fallback.satisfaction_calls_due(bounds)
+            assert store.client_touches(["11-24"]) == fallback.client_touches(["11-24"])
+            for manager in (anna, oleg):  # each comparison above has rows to compare
+                assert fallback.due_reactions(manager, until=T0)
+                assert fallback.open_invoices_managed_by(manager)
+                assert fallback.satisfaction_calls_due(bounds, manager_id=manager)
+                assert fallback.client_touches(["11-24", "11-25"], manager_id=manager)
+
+
+class ClientsAreaContract(ClientsContract, AppealsContract, StaffContract):
+    """The clients area: cards, appeals, reactions and staff. What a store implementing only
+    ``uow.clients``, ``uow.appeals`` and ``uow.staff`` must pass."""
+
+
+class StorageContract(
+    ClientsAreaContract,
+    OutboxContract,
+    OnboardingContract,
+    OrdersContract,
+    CallsContract,
+    BillingContract,
+    ClaimsContract,
+    ServiceVisitsContract,
+    AgendaQueriesContract,
+):
+    """The behaviour every clientops store must have: every area's contract. Subclass it and
+    provide a ``storage`` fixture that yields a fresh, empty store."""
 
 
 class PersistentStorageContract(StorageContract):
@@ -2405,16 +2647,16 @@ class PersistentStorageContract(StorageContract):
         reaction = a_reaction(appeal)
         with storage.unit_of_work() as uow:
             put_staff(uow, a_staff())
-            uow.add_client(card)
-            uow.add_appeal(appeal)
-            uow.add_reaction(reaction)
+            uow.clients.add(card)
+            uow.appeals.add(appeal)
+            uow.appeals.add_reaction(reaction)
         storage.close()
         again = self.reopen(storage)
         try:
             with again.unit_of_work() as uow:
-                assert uow.find_clients(ClientQuery(contract="77/1")) == (card,)
-                assert uow.reactions_of(card.id) == (reaction,)
-                assert len(uow.staff().employees) == len(a_staff().employees)
+                assert uow.clients.find(ClientQuery(contract="77/1")) == (card,)
+                assert uow.appeals.reactions_of(card.id) == (reaction,)
+                assert len(uow.staff.directory().employees) == len(a_staff().employees)
         finally:
             again.close()
 
@@ -2423,21 +2665,21 @@ class PersistentStorageContract(StorageContract):
         onboarding = _a_full_onboarding(card)
         order = _a_closed_order(card)
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_onboarding(onboarding)
-            uow.add_order(order)
+            uow.clients.add(card)
+            uow.onboarding.add(onboarding)
+            uow.orders.add(order)
             opened = an_order(card)
-            uow.add_order(opened)
-            quoted = uow.update_order(_walk(opened, *_TO_QUOTED))
+            uow.orders.add(opened)
+            quoted = uow.orders.update(_walk(opened, *_TO_QUOTED))
         storage.close()
         again = self.reopen(storage)
         try:
             with again.unit_of_work() as uow:
-                assert uow.onboardings_of(card.id) == (onboarding,)
-                assert uow.open_onboardings(EmployeeId("anna")) == (onboarding,)
-                assert uow.get_order(order.id) == order
-                assert uow.find_order(quoted.number) == quoted
-                assert uow.open_orders() == (quoted,)
+                assert uow.onboarding.of_client(card.id) == (onboarding,)
+                assert uow.onboarding.open(EmployeeId("anna")) == (onboarding,)
+                assert uow.orders.get(order.id) == order
+                assert uow.orders.find(quoted.number) == quoted
+                assert uow.orders.open() == (quoted,)
         finally:
             again.close()
 
@@ -2450,35 +2692,35 @@ class PersistentStorageContract(StorageContract):
         credit = a_credit(card, payment_id=payment.id)
         bill = a_supplier_bill()
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_subscription(subscription)
-            uow.add_invoice(invoice)
-            paid = uow.update_invoice(
+            uow.clients.add(card)
+            uow.subscriptions.add(subscription)
+            uow.invoices.add(invoice)
+            paid = uow.invoices.update(
                 attrs.evolve(invoice, status=InvoiceStatus.PAID, paid=invoice.total)
             )
-            uow.add_invoice(open_one := an_invoice(card, period=Month(2025, 7)))
-            uow.add_payment(payment)
-            uow.add_payment(unmatched)
-            uow.add_allocation(allocation)
-            uow.add_credit(credit)
-            uow.add_supplier_bill(bill)
+            uow.invoices.add(open_one := an_invoice(card, period=Month(2025, 7)))
+            uow.payments.add(payment)
+            uow.payments.add(unmatched)
+            uow.payments.add_allocation(allocation)
+            uow.payments.add_credit(credit)
+            uow.payments.add_supplier_bill(bill)
         storage.close()
         again = self.reopen(storage)
         try:
             with again.unit_of_work() as uow:
-                assert uow.subscriptions_of(card.id) == (subscription,)
-                assert uow.find_invoice("c-77") == paid
-                assert uow.invoices_of(card.id) == (paid, open_one)
-                assert uow.invoices_for(Month(2025, 7)) == (open_one,)
-                assert uow.open_invoices() == (open_one,)
-                assert sorted(uow.invoice_numbers(2025)) == sorted(["С-077", open_one.number])
-                assert uow.payments_of(card.id) == (payment,)
-                assert uow.unmatched_payments() == (unmatched,)
-                assert uow.allocations_of(card.id) == (allocation,)
-                assert uow.credits() == (credit,)
-                assert uow.supplier_bills() == (bill,)
+                assert uow.subscriptions.of_client(card.id) == (subscription,)
+                assert uow.invoices.find("c-77") == paid
+                assert uow.invoices.of_client(card.id) == (paid, open_one)
+                assert uow.invoices.for_period(Month(2025, 7)) == (open_one,)
+                assert uow.invoices.open() == (open_one,)
+                assert sorted(uow.invoices.numbers(2025)) == sorted(["С-077", open_one.number])
+                assert uow.payments.of_client(card.id) == (payment,)
+                assert uow.payments.unmatched() == (unmatched,)
+                assert uow.payments.allocations_of(card.id) == (allocation,)
+                assert uow.payments.credits() == (credit,)
+                assert uow.payments.supplier_bills() == (bill,)
                 with pytest.raises(DuplicateError):
-                    uow.add_invoice(an_invoice(card, number="С-77"))
+                    uow.invoices.add(an_invoice(card, number="С-77"))
         finally:
             again.close()
 
@@ -2487,62 +2729,69 @@ class PersistentStorageContract(StorageContract):
         claim, contract = a_claim(card), a_service_contract(card)
         visit, training = an_emergency_visit(contract), a_training(card)
         with storage.unit_of_work() as uow:
-            uow.add_client(card)
-            uow.add_claim(claim)
-            uow.put_satisfaction(card.id, _ANNA, date(2026, 1, 12), date(2026, 2, 2))
-            uow.add_service_contract(contract)
-            uow.add_visit(visit)
-            uow.add_training(training)
+            uow.clients.add(card)
+            uow.claims.add(claim)
+            uow.claims.put_satisfaction(card.id, _ANNA, date(2026, 1, 12), date(2026, 2, 2))
+            uow.service.add_contract(contract)
+            uow.service.add_visit(visit)
+            uow.service.add_training(training)
         storage.close()
         again = self.reopen(storage)
         try:
             with again.unit_of_work() as uow:
-                assert uow.open_claims() == (claim,)
-                assert uow.satisfaction_of(card.id) == AssignedClient(
+                assert uow.claims.open() == (claim,)
+                assert uow.claims.satisfaction_of(card.id) == AssignedClient(
                     card.id, _ANNA, date(2026, 1, 12), date(2026, 2, 2), card.name
                 )
-                assert uow.contracts_of(card.id) == (contract,)
-                assert uow.open_visits() == (visit,)
-                assert uow.trainings_of(card.id) == (training,)
+                assert uow.service.contracts_of(card.id) == (contract,)
+                assert uow.service.open_visits() == (visit,)
+                assert uow.service.trainings_of(card.id) == (training,)
         finally:
             again.close()
 
     def test_rolled_back_work_is_gone_after_a_reopen(self, storage: Storage) -> None:
         card = a_client()
         with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
-            uow.add_client(card)
+            uow.clients.add(card)
             raise _Boom
         storage.close()
         again = self.reopen(storage)
         try:
             with again.unit_of_work() as uow:
-                assert uow.count_clients() == 0
+                assert uow.clients.count() == 0
         finally:
             again.close()
 
 
-class _FailingUnitOfWork:
-    def __init__(self, inner: UnitOfWork, owner: FailingStorage) -> None:
+class _Failing:
+    """A unit of work, or one of its repositories, whose ``operation`` fails on cue."""
+
+    def __init__(self, inner: Any, owner: FailingStorage, path: tuple[str, ...]) -> None:
         self._inner = inner
         self._owner = owner
+        self._path = path  # what is left of the operation's dotted path below this object
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._inner, name)
-        if name != self._owner.operation:
+        if not self._path or name != self._path[0]:
             return attr
+        if len(self._path) > 1:  # the repository: wrap it, its method fails
+            return _Failing(attr, self._owner, self._path[1:])
+        owner = self._owner
 
         def failing(*args: Any, **kwargs: Any) -> Any:
-            if self._owner.remaining <= 0:
-                raise StorageError(self._owner.name, name, "injected failure")
-            self._owner.remaining -= 1
+            if owner.remaining <= 0:
+                raise StorageError(owner.name, owner.operation, "injected failure")
+            owner.remaining -= 1
             return attr(*args, **kwargs)
 
         return failing
 
 
 class FailingStorage:
-    """Wraps a real store; the named unit-of-work ``operation`` (``"add_reaction"``…) fails
-    with :class:`StorageError` after succeeding ``after`` times. Everything else goes through
+    """Wraps a real store; the repository method named by ``operation``
+    (``"appeals.add_reaction"``: ``uow.appeals.add_reaction``) fails with :class:`StorageError`
+    (its ``operation`` that name) after succeeding ``after`` times. Everything else goes through
     to the wrapped store, whose own rollback undoes the partial work."""
 
     def __init__(self, inner: Storage, operation: str, *, after: int = 0) -> None:
@@ -2554,7 +2803,7 @@ class FailingStorage:
     @contextmanager
     def _work(self, readonly: bool) -> Iterator[UnitOfWork]:
         with self.inner.unit_of_work(readonly=readonly) as uow:
-            yield _FailingUnitOfWork(uow, self)
+            yield _Failing(uow, self, tuple(self.operation.split(".")))
 
     def unit_of_work(self, *, readonly: bool = False) -> AbstractContextManager[UnitOfWork]:
         return self._work(readonly)

@@ -82,14 +82,14 @@ def bulk(url: str, csv_path: str, die_inside: str) -> None:
                     return real(readonly=True)
                 cm = real()
                 uow = cm.__enter__()
-                add_clients = uow.add_clients
+                add_clients = uow.clients.add_many
 
                 def add_then_die(clients):  # type: ignore[no-untyped-def]
                     add_clients(clients)
                     say("written", len(clients))
                     os.kill(os.getpid(), signal.SIGKILL)
 
-                uow.add_clients = add_then_die
+                uow.clients.add_many = add_then_die
                 return _Entered(cm, uow)
 
             storage.unit_of_work = dying_unit_of_work  # type: ignore[method-assign]
@@ -143,7 +143,7 @@ def hold(url: str, birthday: str, go: str) -> None:
     from clientops.testing import a_client
 
     with connect(url) as ops, ops.storage.unit_of_work() as uow:
-        uow.add_client(
+        uow.clients.add(
             a_client(manager_id="anna", birthday=datetime.fromisoformat(birthday).date())
         )
         say("holding")

@@ -8,6 +8,7 @@ by, so a new field of a record never needs a schema migration.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -319,7 +320,112 @@ class SQLUnitOfWork:
                 raise NotFoundError(kind, key)
             raise ConflictError(kind, key, expected=version, found=found)
 
-    # -- clients -------------------------------------------------------------------------
+    # -- the repositories (made on first use) ---------------
+    @functools.cached_property
+    def clients(self) -> SQLClients:
+        return SQLClients(self)
+
+    @functools.cached_property
+    def appeals(self) -> SQLAppeals:
+        return SQLAppeals(self)
+
+    @functools.cached_property
+    def staff(self) -> SQLStaff:
+        return SQLStaff(self)
+
+    @functools.cached_property
+    def onboarding(self) -> SQLOnboarding:
+        return SQLOnboarding(self)
+
+    @functools.cached_property
+    def orders(self) -> SQLOrders:
+        return SQLOrders(self)
+
+    @functools.cached_property
+    def calls(self) -> SQLCalls:
+        return SQLCalls(self)
+
+    @functools.cached_property
+    def subscriptions(self) -> SQLSubscriptions:
+        return SQLSubscriptions(self)
+
+    @functools.cached_property
+    def invoices(self) -> SQLInvoices:
+        return SQLInvoices(self)
+
+    @functools.cached_property
+    def payments(self) -> SQLPayments:
+        return SQLPayments(self)
+
+    @functools.cached_property
+    def claims(self) -> SQLClaims:
+        return SQLClaims(self)
+
+    @functools.cached_property
+    def service(self) -> SQLService:
+        return SQLService(self)
+
+    @functools.cached_property
+    def outbox(self) -> SQLOutbox:
+        return SQLOutbox(self)
+
+    @functools.cached_property
+    def agenda(self) -> SQLAgenda:
+        return SQLAgenda(self)
+
+    # -- data migrations -----------------------------------------------------------------
+    def backfill_invoice_amounts(self) -> None:
+        """Schema 11: what is still owed on every invoice, and its currency, as columns (the
+        amount needs the invoice's lines and VAT, so it is computed here, not in SQL)."""
+        rows = self._x("SELECT id, doc FROM invoices").fetchall()
+        updates = []
+        for invoice_id, doc in rows:
+            owed = load(doc, Invoice).outstanding
+            updates.append((self._amount(owed.amount), owed.currency, invoice_id))
+        if updates:
+            self._xmany("UPDATE invoices SET owed=?, currency=? WHERE id=?", updates)
+
+
+class SQLRepository:
+    """A repository of one SQL unit of work: its statements run on the unit of work's
+    connection, through its dialect hooks (bound here once, as they are called per row)."""
+
+    def __init__(self, uow: SQLUnitOfWork) -> None:
+        self._uow = uow
+        self._x = uow._x
+        self._xmany = uow._xmany
+        self._one = uow._one
+        self._ts = uow._ts
+        self._from_ts = uow._from_ts
+        self._day = uow._day
+        self._from_day = uow._from_day
+        self._amount = uow._amount
+        self._violated = uow._violated
+        self._need_client = uow._need_client
+        self._race_error = uow._race_error
+        self._bump = uow._bump
+        self._staff_write = uow._staff_write
+        self.integrity_errors = uow.integrity_errors
+        self.claim_lock = uow.claim_lock
+        self.by_code = uow.by_code
+        self.row_lock = uow.row_lock
+
+    _SATISFACTION = (
+        # the client's name is kept on the row (in step with the card): no join
+        "SELECT client_id, manager_id, assigned_on, last_call, client_name FROM satisfaction "
+    )
+
+    def _assigned(self, rows: Iterable[Sequence[Any]]) -> tuple[AssignedClient, ...]:
+        day = _ReadOnce(self._from_day).__getitem__
+        return tuple(
+            AssignedClient(cid, manager, day(assigned), None if last is None else day(last), name)
+            for cid, manager, assigned, last, name in rows
+        )
+
+
+class SQLClients(SQLRepository):
+    """The cards."""
+
     def _check_contracts(self, client: Client) -> list[str]:
         keys: list[str] = []
         for number in client.contract_numbers:
@@ -357,7 +463,7 @@ class SQLUnitOfWork:
             _month_day(client.company_day),
         )
 
-    def add_client(self, client: Client) -> None:
+    def add(self, client: Client) -> None:
         keys = self._check_contracts(client)
         try:
             self._x(
@@ -386,7 +492,7 @@ class SQLUnitOfWork:
             raise DuplicateError("contract", key, owner=owner)
         return list(pairs.values())
 
-    def add_clients(self, clients: Sequence[Client]) -> None:
+    def add_many(self, clients: Sequence[Client]) -> None:
         pairs = self._bulk_keys(clients)
         try:
             self._xmany(
@@ -419,13 +525,13 @@ class SQLUnitOfWork:
             owners.update((key, ClientId(owner)) for key, owner in rows)
         return owners
 
-    def get_client(self, client_id: ClientId) -> Client:
+    def get(self, client_id: ClientId) -> Client:
         doc = self._one("SELECT doc FROM clients WHERE id=?", (client_id,))
         if doc is None:
             raise NotFoundError("client", client_id)
         return load(doc, Client)
 
-    def update_client(self, client: Client) -> Client:
+    def update(self, client: Client) -> Client:
         keys = self._check_contracts(client)
         new = attrs.evolve(client, version=client.version + 1)
         self._bump(
@@ -462,7 +568,7 @@ class SQLUnitOfWork:
         )
         return new
 
-    def find_clients(self, query: ClientQuery) -> tuple[Client, ...]:
+    def find(self, query: ClientQuery) -> tuple[Client, ...]:
         where: list[str] = []
         params: list[Any] = []
         if query.phone is not None:
@@ -480,11 +586,18 @@ class SQLUnitOfWork:
         rows = self._x(f"SELECT doc FROM clients WHERE {' AND '.join(where)} ORDER BY seq", params)
         return tuple(load(doc, Client) for (doc,) in rows)
 
-    def count_clients(self) -> int:
+    def count(self) -> int:
         return int(self._one("SELECT count(*) FROM clients"))
 
-    # -- appeals, reactions --------------------------------------------------------------
-    def add_appeal(self, appeal: Appeal) -> None:
+    def all(self) -> tuple[Client, ...]:
+        rows = self._x("SELECT doc FROM clients ORDER BY seq")
+        return tuple(load(doc, Client) for (doc,) in rows)
+
+
+class SQLAppeals(SQLRepository):
+    """Appeals and reactions."""
+
+    def add(self, appeal: Appeal) -> None:
         self._need_client(appeal.client_id)
         try:
             self._x(
@@ -494,13 +607,13 @@ class SQLUnitOfWork:
         except self.integrity_errors:
             raise DuplicateError("appeal", appeal.id) from None
 
-    def get_appeal(self, appeal_id: AppealId) -> Appeal:
+    def get(self, appeal_id: AppealId) -> Appeal:
         doc = self._one("SELECT doc FROM appeals WHERE id=?", (appeal_id,))
         if doc is None:
             raise NotFoundError("appeal", appeal_id)
         return load(doc, Appeal)
 
-    def appeals_of(self, client_id: ClientId) -> tuple[Appeal, ...]:
+    def of_client(self, client_id: ClientId) -> tuple[Appeal, ...]:
         rows = self._x("SELECT doc FROM appeals WHERE client_id=? ORDER BY seq", (client_id,))
         return tuple(load(doc, Appeal) for (doc,) in rows)
 
@@ -563,6 +676,18 @@ class SQLUnitOfWork:
         )
         return tuple(load(doc, Reaction) for (doc,) in rows)
 
+    def open_reactions(self, employee_id: EmployeeId) -> tuple[Reaction, ...]:
+        rows = self._x(
+            "SELECT doc FROM reactions WHERE employee_id=? AND done=0 ORDER BY due_at, seq",
+            (employee_id,),
+        )
+        return tuple(load(doc, Reaction) for (doc,) in rows)
+
+
+class SQLAgenda(SQLRepository):
+    """The agenda's read model: one set-based query each, on copied columns and
+    covering indexes."""
+
     def due_reactions(self, employee_id: EmployeeId, *, until: datetime) -> tuple[DueReaction, ...]:
         rows = self._x(
             # one covering index (reactions_open), no join: the name is kept on the reaction
@@ -577,349 +702,6 @@ class SQLUnitOfWork:
             DueReaction(rid, cid, name, kinds[kind], topic, ts(due))
             for rid, cid, name, kind, topic, due in rows
         )
-
-    # -- onboardings ---------------------------------------------------------------------
-    def add_onboarding(self, onboarding: Onboarding) -> None:
-        self._need_client(onboarding.client_id)
-        try:
-            self._x(
-                "INSERT INTO onboardings(id, client_id, manager_id, finished, version, doc) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    onboarding.id,
-                    onboarding.client_id,
-                    onboarding.manager_id,
-                    int(onboarding.finished),
-                    onboarding.version,
-                    dump(onboarding),
-                ),
-            )
-        except self.integrity_errors:
-            raise DuplicateError("onboarding", onboarding.id) from None
-
-    def get_onboarding(self, onboarding_id: OnboardingId) -> Onboarding:
-        doc = self._one("SELECT doc FROM onboardings WHERE id=?", (onboarding_id,))
-        if doc is None:
-            raise NotFoundError("onboarding", onboarding_id)
-        return load(doc, Onboarding)
-
-    def update_onboarding(self, onboarding: Onboarding) -> Onboarding:
-        new = attrs.evolve(onboarding, version=onboarding.version + 1)
-        self._bump(
-            "onboardings",
-            "onboarding",
-            onboarding.id,
-            onboarding.version,
-            "manager_id=?, finished=?, doc=?",
-            (new.manager_id, int(new.finished), dump(new)),
-        )
-        return new
-
-    def onboardings_of(self, client_id: ClientId) -> tuple[Onboarding, ...]:
-        rows = self._x("SELECT doc FROM onboardings WHERE client_id=? ORDER BY seq", (client_id,))
-        return tuple(load(doc, Onboarding) for (doc,) in rows)
-
-    def open_onboardings(self, manager_id: EmployeeId) -> tuple[Onboarding, ...]:
-        rows = self._x(
-            "SELECT doc FROM onboardings WHERE manager_id=? AND finished=0 ORDER BY seq",
-            (manager_id,),
-        )
-        return tuple(load(doc, Onboarding) for (doc,) in rows)
-
-    # -- orders --------------------------------------------------------------------------
-    def _check_number(self, order: Order) -> None:
-        owner = self._one("SELECT id FROM orders WHERE number=?", (order.number,))
-        if owner is not None and owner != order.id:
-            raise DuplicateError("order number", order.number, owner=owner)
-
-    def _order_error(self, exc: Exception, order: Order) -> Exception:
-        """The clientops error for an integrity error of an order write: a race the checks
-        before it could not see (another transaction took the id or the number meanwhile)."""
-        what = self._violated(exc)
-        if "number" in what:
-            return DuplicateError("order number", order.number)
-        if "client" in what or "FOREIGN KEY" in what:
-            return NotFoundError("client", order.client_id)
-        return DuplicateError("order", order.id)
-
-    def add_order(self, order: Order) -> None:
-        self._need_client(order.client_id)
-        taken = self._x(
-            "SELECT id, number FROM orders WHERE id=? OR number=?", (order.id, order.number)
-        ).fetchall()
-        if any(key == order.id for key, _ in taken):
-            raise DuplicateError("order", order.id)
-        if taken:
-            raise DuplicateError("order number", order.number, owner=taken[0][0])
-        try:
-            self._x(
-                "INSERT INTO orders(id, client_id, number, stage, version, doc) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    order.id,
-                    order.client_id,
-                    order.number,
-                    order.stage.value,
-                    order.version,
-                    dump(order),
-                ),
-            )
-        except self.integrity_errors as exc:
-            raise self._order_error(exc, order) from None
-
-    def get_order(self, order_id: OrderId) -> Order:
-        doc = self._one("SELECT doc FROM orders WHERE id=?", (order_id,))
-        if doc is None:
-            raise NotFoundError("order", order_id)
-        return load(doc, Order)
-
-    def update_order(self, order: Order) -> Order:
-        self._check_number(order)
-        self._need_client(order.client_id)  # checked: PostgreSQL would abort
-        new = attrs.evolve(order, version=order.version + 1)
-        try:
-            self._bump(
-                "orders",
-                "order",
-                order.id,
-                order.version,
-                "client_id=?, number=?, stage=?, doc=?",
-                (new.client_id, new.number, new.stage.value, dump(new)),
-            )
-        except self.integrity_errors as exc:
-            raise self._order_error(exc, order) from None
-        return new
-
-    def find_order(self, number: str) -> Order | None:
-        doc = self._one("SELECT doc FROM orders WHERE number=?", (number,))
-        return None if doc is None else load(doc, Order)
-
-    def orders_of(self, client_id: ClientId) -> tuple[Order, ...]:
-        rows = self._x("SELECT doc FROM orders WHERE client_id=? ORDER BY seq", (client_id,))
-        return tuple(load(doc, Order) for (doc,) in rows)
-
-    def open_orders(self) -> tuple[Order, ...]:
-        # named stages, not ``stage<>'closed'``: the index on stage serves them
-        return self.orders_in_stages(_OPEN_STAGES)
-
-    def orders_in_stages(self, stages: Iterable[OrderStage]) -> tuple[Order, ...]:
-        values = sorted({OrderStage(stage).value for stage in stages})
-        if not values:
-            return ()
-        marks = ", ".join("?" * len(values))
-        rows = self._x(f"SELECT doc FROM orders WHERE stage IN ({marks}) ORDER BY seq", values)
-        return tuple(load(doc, Order) for (doc,) in rows)
-
-    # -- calls ---------------------------------------------------------------------------
-    def _call_params(self, entry: CallLogEntry) -> tuple[Any, ...]:
-        at = entry.at
-        return (entry.client_id, entry.employee_id, None if at is None else self._ts(at))
-
-    def _call_client(self, entry: CallLogEntry) -> None:
-        if entry.client_id is not None:
-            self._need_client(entry.client_id)
-
-    def add_call(self, entry: CallLogEntry) -> None:
-        self._call_client(entry)
-        if self._one("SELECT 1 FROM calls WHERE id=?", (entry.call_id,)) is not None:
-            raise DuplicateError("call", entry.call_id)
-        try:
-            self._x(
-                "INSERT INTO calls(id, client_id, employee_id, at, version, doc) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (entry.call_id, *self._call_params(entry), entry.version, dump(entry)),
-            )
-        except self.integrity_errors as exc:
-            raise self._race_error(exc, "call", entry.call_id, entry.client_id) from None
-
-    def find_call(self, call_id: str) -> CallLogEntry | None:
-        doc = self._one("SELECT doc FROM calls WHERE id=?", (call_id,))
-        return None if doc is None else load(doc, CallLogEntry)
-
-    def update_call(self, entry: CallLogEntry) -> CallLogEntry:
-        self._call_client(entry)
-        new = attrs.evolve(entry, version=entry.version + 1)
-        try:
-            self._bump(
-                "calls",
-                "call",
-                entry.call_id,
-                entry.version,
-                "client_id=?, employee_id=?, at=?, doc=?",
-                (*self._call_params(new), dump(new)),
-            )
-        except self.integrity_errors as exc:
-            raise self._race_error(exc, "call", entry.call_id, entry.client_id) from None
-        return new
-
-    def calls_between(self, start: datetime, end: datetime) -> tuple[CallLogEntry, ...]:
-        rows = self._x(
-            "SELECT doc FROM calls WHERE at>=? AND at<? ORDER BY at, id",
-            (self._ts(start), self._ts(end)),
-        )
-        return tuple(load(doc, CallLogEntry) for (doc,) in rows)
-
-    def calls_of(self, client_id: ClientId) -> tuple[CallLogEntry, ...]:
-        rows = self._x(
-            "SELECT doc FROM calls WHERE client_id=? ORDER BY at IS NULL, at, id", (client_id,)
-        )
-        return tuple(load(doc, CallLogEntry) for (doc,) in rows)
-
-    # -- billing: subscriptions ----------------------------------------------------------
-    def add_subscription(self, subscription: Subscription) -> None:
-        self._need_client(subscription.client_id)
-        if self._one("SELECT 1 FROM subscriptions WHERE id=?", (subscription.id,)) is not None:
-            raise DuplicateError("subscription", subscription.id)
-        try:
-            self._x(
-                "INSERT INTO subscriptions(id, client_id, version, doc) VALUES (?, ?, ?, ?)",
-                (
-                    subscription.id,
-                    subscription.client_id,
-                    subscription.version,
-                    dump(subscription),
-                ),
-            )
-        except self.integrity_errors as exc:
-            raise self._race_error(
-                exc, "subscription", subscription.id, subscription.client_id
-            ) from None
-
-    def get_subscription(self, subscription_id: SubscriptionId) -> Subscription:
-        doc = self._one("SELECT doc FROM subscriptions WHERE id=?", (subscription_id,))
-        if doc is None:
-            raise NotFoundError("subscription", subscription_id)
-        return load(doc, Subscription)
-
-    def update_subscription(self, subscription: Subscription) -> Subscription:
-        self._need_client(subscription.client_id)  # checked: PostgreSQL would abort
-        new = attrs.evolve(subscription, version=subscription.version + 1)
-        try:
-            self._bump(
-                "subscriptions",
-                "subscription",
-                subscription.id,
-                subscription.version,
-                "client_id=?, doc=?",
-                (new.client_id, dump(new)),
-            )
-        except self.integrity_errors as exc:
-            raise self._race_error(
-                exc, "subscription", subscription.id, subscription.client_id
-            ) from None
-        return new
-
-    def subscriptions_of(self, client_id: ClientId) -> tuple[Subscription, ...]:
-        rows = self._x("SELECT doc FROM subscriptions WHERE client_id=? ORDER BY seq", (client_id,))
-        return tuple(load(doc, Subscription) for (doc,) in rows)
-
-    def subscriptions(self) -> tuple[Subscription, ...]:
-        rows = self._x("SELECT doc FROM subscriptions ORDER BY seq")
-        return tuple(load(doc, Subscription) for (doc,) in rows)
-
-    # -- billing: invoices ---------------------------------------------------------------
-    def _invoice_params(self, invoice: Invoice) -> tuple[Any, ...]:
-        owed = invoice.outstanding
-        return (
-            invoice.number,
-            invoice_number_key(invoice.number),
-            invoice.client_id,
-            invoice.subscription_id,
-            str(invoice.period),
-            invoice.status.value,
-            self._day(invoice.issue_date),
-            self._day(invoice.due_date),
-            self._amount(owed.amount),
-            owed.currency,
-        )
-
-    def _check_invoice_number(self, invoice: Invoice) -> None:
-        key = invoice_number_key(invoice.number)
-        owner = self._one("SELECT id FROM invoices WHERE number_key=?", (key,))
-        if owner is not None and owner != invoice.id:
-            raise DuplicateError("invoice number", invoice.number, owner=owner)
-
-    def _invoice_error(self, exc: Exception, invoice: Invoice) -> Exception:
-        if "number" in self._violated(exc):
-            return DuplicateError("invoice number", invoice.number)
-        return self._race_error(exc, "invoice", invoice.id, invoice.client_id)
-
-    def add_invoice(self, invoice: Invoice) -> None:
-        self._need_client(invoice.client_id)
-        taken = self._x(
-            "SELECT id FROM invoices WHERE id=? OR number_key=?",
-            (invoice.id, invoice_number_key(invoice.number)),
-        ).fetchall()
-        if any(key == invoice.id for (key,) in taken):
-            raise DuplicateError("invoice", invoice.id)
-        if taken:
-            raise DuplicateError("invoice number", invoice.number, owner=taken[0][0])
-        try:
-            self._x(
-                "INSERT INTO invoices(id, number, number_key, client_id, subscription_id, "
-                "period, status, issue_date, due_date, owed, currency, version, doc, manager_id, "
-                "client_name) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, manager_id, "
-                "coalesce(name, '') FROM clients WHERE id=?",
-                (
-                    invoice.id,
-                    *self._invoice_params(invoice),
-                    invoice.version,
-                    dump(invoice),
-                    invoice.client_id,
-                ),
-            )
-        except self.integrity_errors as exc:
-            raise self._invoice_error(exc, invoice) from None
-
-    def get_invoice(self, invoice_id: InvoiceId) -> Invoice:
-        doc = self._one("SELECT doc FROM invoices WHERE id=?", (invoice_id,))
-        if doc is None:
-            raise NotFoundError("invoice", invoice_id)
-        return load(doc, Invoice)
-
-    def update_invoice(self, invoice: Invoice) -> Invoice:
-        # the number and client do not change; were they changed, the lookups follow the
-        # record, with the checks of add_invoice
-        self._check_invoice_number(invoice)
-        self._need_client(invoice.client_id)
-        new = attrs.evolve(invoice, version=invoice.version + 1)
-        try:
-            self._bump(
-                "invoices",
-                "invoice",
-                invoice.id,
-                invoice.version,
-                "number=?, number_key=?, client_id=?, subscription_id=?, period=?, status=?, "
-                "issue_date=?, due_date=?, owed=?, currency=?, doc=?, "
-                "manager_id=(SELECT manager_id FROM clients WHERE id=?), "
-                "client_name=coalesce((SELECT name FROM clients WHERE id=?), '')",
-                (*self._invoice_params(new), dump(new), new.client_id, new.client_id),
-            )
-        except self.integrity_errors as exc:
-            raise self._invoice_error(exc, invoice) from None
-        return new
-
-    def find_invoice(self, number: str) -> Invoice | None:
-        doc = self._one(
-            "SELECT doc FROM invoices WHERE number_key=?", (invoice_number_key(number),)
-        )
-        return None if doc is None else load(doc, Invoice)
-
-    def invoices_of(self, client_id: ClientId) -> tuple[Invoice, ...]:
-        rows = self._x("SELECT doc FROM invoices WHERE client_id=? ORDER BY seq", (client_id,))
-        return tuple(load(doc, Invoice) for (doc,) in rows)
-
-    def invoices_for(self, period: Month) -> tuple[Invoice, ...]:
-        rows = self._x("SELECT doc FROM invoices WHERE period=? ORDER BY seq", (str(period),))
-        return tuple(load(doc, Invoice) for (doc,) in rows)
-
-    def open_invoices(self) -> tuple[Invoice, ...]:
-        # named statuses, not ``status NOT IN (...)``: the index on status serves them
-        marks = ", ".join("?" * len(_OPEN_INVOICES))
-        rows = self._x(
-            f"SELECT doc FROM invoices WHERE status IN ({marks}) ORDER BY seq", _OPEN_INVOICES
-        )
-        return tuple(load(doc, Invoice) for (doc,) in rows)
 
     def open_invoices_managed_by(self, manager_id: EmployeeId) -> tuple[OwedInvoice, ...]:
         # one covering index (invoices_manager); manager_id and client_name follow the card
@@ -947,20 +729,418 @@ class SQLUnitOfWork:
             for iid, number, cid, period, issued, due, owed, currency, name in rows
         )
 
-    def invoice_numbers(self, year: int) -> tuple[str, ...]:
+    def satisfaction_calls_due(
+        self, bounds: SatisfactionDueBounds, *, manager_id: EmployeeId | None = None
+    ) -> tuple[AssignedClient, ...]:
+        # two range conditions, each answered by an index on (manager_id, ...)
+        mine = "" if manager_id is None else "manager_id=? AND "
+        who: tuple[Any, ...] = () if manager_id is None else (manager_id,)
+        rows = self._x(
+            f"SELECT * FROM ({self._SATISFACTION}WHERE {mine}last_call<=? UNION ALL "
+            f"{self._SATISFACTION}WHERE {mine}last_call IS NULL AND assigned_on<=?) due "
+            f"ORDER BY client_name{self.by_code}, client_id{self.by_code}",
+            (
+                *who,
+                self._day(bounds.last_call_until),
+                *who,
+                self._day(bounds.assigned_until),
+            ),
+        )
+        return self._assigned(rows)
+
+    def client_touches(
+        self, month_days: Sequence[str], *, manager_id: EmployeeId | None = None
+    ) -> tuple[ClientTouch, ...]:
+        days = sorted(set(month_days))
+        if not days:
+            return ()
+        marks = ", ".join("?" * len(days))
+        found: list[ClientTouch] = []
+        for column, kind in (
+            ("birthday_md", TouchKind.BIRTHDAY),
+            ("company_day_md", TouchKind.COMPANY_DAY),
+        ):
+            where = f"{column} IN ({marks})"
+            params: list[Any] = list(days)
+            if manager_id is not None:
+                where += " AND manager_id=?"
+                params.append(manager_id)
+            rows = self._x(f"SELECT id, name, manager_id FROM clients WHERE {where}", params)
+            found += [ClientTouch(ClientId(i), n, m, kind) for i, n, m in rows]
+        return tuple(sorted(found, key=lambda t: (t.kind.value, t.client_name, t.client_id)))
+
+
+class SQLOnboarding(SQLRepository):
+    """Onboardings."""
+
+    def add(self, onboarding: Onboarding) -> None:
+        self._need_client(onboarding.client_id)
+        try:
+            self._x(
+                "INSERT INTO onboardings(id, client_id, manager_id, finished, version, doc) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    onboarding.id,
+                    onboarding.client_id,
+                    onboarding.manager_id,
+                    int(onboarding.finished),
+                    onboarding.version,
+                    dump(onboarding),
+                ),
+            )
+        except self.integrity_errors:
+            raise DuplicateError("onboarding", onboarding.id) from None
+
+    def get(self, onboarding_id: OnboardingId) -> Onboarding:
+        doc = self._one("SELECT doc FROM onboardings WHERE id=?", (onboarding_id,))
+        if doc is None:
+            raise NotFoundError("onboarding", onboarding_id)
+        return load(doc, Onboarding)
+
+    def update(self, onboarding: Onboarding) -> Onboarding:
+        new = attrs.evolve(onboarding, version=onboarding.version + 1)
+        self._bump(
+            "onboardings",
+            "onboarding",
+            onboarding.id,
+            onboarding.version,
+            "manager_id=?, finished=?, doc=?",
+            (new.manager_id, int(new.finished), dump(new)),
+        )
+        return new
+
+    def of_client(self, client_id: ClientId) -> tuple[Onboarding, ...]:
+        rows = self._x("SELECT doc FROM onboardings WHERE client_id=? ORDER BY seq", (client_id,))
+        return tuple(load(doc, Onboarding) for (doc,) in rows)
+
+    def open(self, manager_id: EmployeeId) -> tuple[Onboarding, ...]:
+        rows = self._x(
+            "SELECT doc FROM onboardings WHERE manager_id=? AND finished=0 ORDER BY seq",
+            (manager_id,),
+        )
+        return tuple(load(doc, Onboarding) for (doc,) in rows)
+
+
+class SQLOrders(SQLRepository):
+    """Orders."""
+
+    def _check_number(self, order: Order) -> None:
+        owner = self._one("SELECT id FROM orders WHERE number=?", (order.number,))
+        if owner is not None and owner != order.id:
+            raise DuplicateError("order number", order.number, owner=owner)
+
+    def _order_error(self, exc: Exception, order: Order) -> Exception:
+        """The clientops error for an integrity error of an order write: a race the checks
+        before it could not see (another transaction took the id or the number meanwhile)."""
+        what = self._violated(exc)
+        if "number" in what:
+            return DuplicateError("order number", order.number)
+        if "client" in what or "FOREIGN KEY" in what:
+            return NotFoundError("client", order.client_id)
+        return DuplicateError("order", order.id)
+
+    def add(self, order: Order) -> None:
+        self._need_client(order.client_id)
+        taken = self._x(
+            "SELECT id, number FROM orders WHERE id=? OR number=?", (order.id, order.number)
+        ).fetchall()
+        if any(key == order.id for key, _ in taken):
+            raise DuplicateError("order", order.id)
+        if taken:
+            raise DuplicateError("order number", order.number, owner=taken[0][0])
+        try:
+            self._x(
+                "INSERT INTO orders(id, client_id, number, stage, version, doc) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    order.id,
+                    order.client_id,
+                    order.number,
+                    order.stage.value,
+                    order.version,
+                    dump(order),
+                ),
+            )
+        except self.integrity_errors as exc:
+            raise self._order_error(exc, order) from None
+
+    def get(self, order_id: OrderId) -> Order:
+        doc = self._one("SELECT doc FROM orders WHERE id=?", (order_id,))
+        if doc is None:
+            raise NotFoundError("order", order_id)
+        return load(doc, Order)
+
+    def update(self, order: Order) -> Order:
+        self._check_number(order)
+        self._need_client(order.client_id)  # checked: PostgreSQL would abort
+        new = attrs.evolve(order, version=order.version + 1)
+        try:
+            self._bump(
+                "orders",
+                "order",
+                order.id,
+                order.version,
+                "client_id=?, number=?, stage=?, doc=?",
+                (new.client_id, new.number, new.stage.value, dump(new)),
+            )
+        except self.integrity_errors as exc:
+            raise self._order_error(exc, order) from None
+        return new
+
+    def find(self, number: str) -> Order | None:
+        doc = self._one("SELECT doc FROM orders WHERE number=?", (number,))
+        return None if doc is None else load(doc, Order)
+
+    def of_client(self, client_id: ClientId) -> tuple[Order, ...]:
+        rows = self._x("SELECT doc FROM orders WHERE client_id=? ORDER BY seq", (client_id,))
+        return tuple(load(doc, Order) for (doc,) in rows)
+
+    def open(self) -> tuple[Order, ...]:
+        # named stages, not ``stage<>'closed'``: the index on stage serves them
+        return self.in_stages(_OPEN_STAGES)
+
+    def in_stages(self, stages: Iterable[OrderStage]) -> tuple[Order, ...]:
+        values = sorted({OrderStage(stage).value for stage in stages})
+        if not values:
+            return ()
+        marks = ", ".join("?" * len(values))
+        rows = self._x(f"SELECT doc FROM orders WHERE stage IN ({marks}) ORDER BY seq", values)
+        return tuple(load(doc, Order) for (doc,) in rows)
+
+
+class SQLCalls(SQLRepository):
+    """The call log."""
+
+    def _call_params(self, entry: CallLogEntry) -> tuple[Any, ...]:
+        at = entry.at
+        return (entry.client_id, entry.employee_id, None if at is None else self._ts(at))
+
+    def _call_client(self, entry: CallLogEntry) -> None:
+        if entry.client_id is not None:
+            self._need_client(entry.client_id)
+
+    def add(self, entry: CallLogEntry) -> None:
+        self._call_client(entry)
+        if self._one("SELECT 1 FROM calls WHERE id=?", (entry.call_id,)) is not None:
+            raise DuplicateError("call", entry.call_id)
+        try:
+            self._x(
+                "INSERT INTO calls(id, client_id, employee_id, at, version, doc) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (entry.call_id, *self._call_params(entry), entry.version, dump(entry)),
+            )
+        except self.integrity_errors as exc:
+            raise self._race_error(exc, "call", entry.call_id, entry.client_id) from None
+
+    def find(self, call_id: str) -> CallLogEntry | None:
+        doc = self._one("SELECT doc FROM calls WHERE id=?", (call_id,))
+        return None if doc is None else load(doc, CallLogEntry)
+
+    def update(self, entry: CallLogEntry) -> CallLogEntry:
+        self._call_client(entry)
+        new = attrs.evolve(entry, version=entry.version + 1)
+        try:
+            self._bump(
+                "calls",
+                "call",
+                entry.call_id,
+                entry.version,
+                "client_id=?, employee_id=?, at=?, doc=?",
+                (*self._call_params(new), dump(new)),
+            )
+        except self.integrity_errors as exc:
+            raise self._race_error(exc, "call", entry.call_id, entry.client_id) from None
+        return new
+
+    def between(self, start: datetime, end: datetime) -> tuple[CallLogEntry, ...]:
+        rows = self._x(
+            "SELECT doc FROM calls WHERE at>=? AND at<? ORDER BY at, id",
+            (self._ts(start), self._ts(end)),
+        )
+        return tuple(load(doc, CallLogEntry) for (doc,) in rows)
+
+    def of_client(self, client_id: ClientId) -> tuple[CallLogEntry, ...]:
+        rows = self._x(
+            "SELECT doc FROM calls WHERE client_id=? ORDER BY at IS NULL, at, id", (client_id,)
+        )
+        return tuple(load(doc, CallLogEntry) for (doc,) in rows)
+
+
+class SQLSubscriptions(SQLRepository):
+    """Subscriptions."""
+
+    def add(self, subscription: Subscription) -> None:
+        self._need_client(subscription.client_id)
+        if self._one("SELECT 1 FROM subscriptions WHERE id=?", (subscription.id,)) is not None:
+            raise DuplicateError("subscription", subscription.id)
+        try:
+            self._x(
+                "INSERT INTO subscriptions(id, client_id, version, doc) VALUES (?, ?, ?, ?)",
+                (
+                    subscription.id,
+                    subscription.client_id,
+                    subscription.version,
+                    dump(subscription),
+                ),
+            )
+        except self.integrity_errors as exc:
+            raise self._race_error(
+                exc, "subscription", subscription.id, subscription.client_id
+            ) from None
+
+    def get(self, subscription_id: SubscriptionId) -> Subscription:
+        doc = self._one("SELECT doc FROM subscriptions WHERE id=?", (subscription_id,))
+        if doc is None:
+            raise NotFoundError("subscription", subscription_id)
+        return load(doc, Subscription)
+
+    def update(self, subscription: Subscription) -> Subscription:
+        self._need_client(subscription.client_id)  # checked: PostgreSQL would abort
+        new = attrs.evolve(subscription, version=subscription.version + 1)
+        try:
+            self._bump(
+                "subscriptions",
+                "subscription",
+                subscription.id,
+                subscription.version,
+                "client_id=?, doc=?",
+                (new.client_id, dump(new)),
+            )
+        except self.integrity_errors as exc:
+            raise self._race_error(
+                exc, "subscription", subscription.id, subscription.client_id
+            ) from None
+        return new
+
+    def of_client(self, client_id: ClientId) -> tuple[Subscription, ...]:
+        rows = self._x("SELECT doc FROM subscriptions WHERE client_id=? ORDER BY seq", (client_id,))
+        return tuple(load(doc, Subscription) for (doc,) in rows)
+
+    def all(self) -> tuple[Subscription, ...]:
+        rows = self._x("SELECT doc FROM subscriptions ORDER BY seq")
+        return tuple(load(doc, Subscription) for (doc,) in rows)
+
+
+class SQLInvoices(SQLRepository):
+    """Invoices and their number sequences."""
+
+    def _invoice_params(self, invoice: Invoice) -> tuple[Any, ...]:
+        owed = invoice.outstanding
+        return (
+            invoice.number,
+            invoice_number_key(invoice.number),
+            invoice.client_id,
+            invoice.subscription_id,
+            str(invoice.period),
+            invoice.status.value,
+            self._day(invoice.issue_date),
+            self._day(invoice.due_date),
+            self._amount(owed.amount),
+            owed.currency,
+        )
+
+    def _check_invoice_number(self, invoice: Invoice) -> None:
+        key = invoice_number_key(invoice.number)
+        owner = self._one("SELECT id FROM invoices WHERE number_key=?", (key,))
+        if owner is not None and owner != invoice.id:
+            raise DuplicateError("invoice number", invoice.number, owner=owner)
+
+    def _invoice_error(self, exc: Exception, invoice: Invoice) -> Exception:
+        if "number" in self._violated(exc):
+            return DuplicateError("invoice number", invoice.number)
+        return self._race_error(exc, "invoice", invoice.id, invoice.client_id)
+
+    def add(self, invoice: Invoice) -> None:
+        self._need_client(invoice.client_id)
+        taken = self._x(
+            "SELECT id FROM invoices WHERE id=? OR number_key=?",
+            (invoice.id, invoice_number_key(invoice.number)),
+        ).fetchall()
+        if any(key == invoice.id for (key,) in taken):
+            raise DuplicateError("invoice", invoice.id)
+        if taken:
+            raise DuplicateError("invoice number", invoice.number, owner=taken[0][0])
+        try:
+            self._x(
+                "INSERT INTO invoices(id, number, number_key, client_id, subscription_id, "
+                "period, status, issue_date, due_date, owed, currency, version, doc, manager_id, "
+                "client_name) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, manager_id, "
+                "coalesce(name, '') FROM clients WHERE id=?",
+                (
+                    invoice.id,
+                    *self._invoice_params(invoice),
+                    invoice.version,
+                    dump(invoice),
+                    invoice.client_id,
+                ),
+            )
+        except self.integrity_errors as exc:
+            raise self._invoice_error(exc, invoice) from None
+
+    def get(self, invoice_id: InvoiceId) -> Invoice:
+        doc = self._one("SELECT doc FROM invoices WHERE id=?", (invoice_id,))
+        if doc is None:
+            raise NotFoundError("invoice", invoice_id)
+        return load(doc, Invoice)
+
+    def update(self, invoice: Invoice) -> Invoice:
+        # the number and client do not change; were they changed, the lookups follow the
+        # record, with the checks of add_invoice
+        self._check_invoice_number(invoice)
+        self._need_client(invoice.client_id)
+        new = attrs.evolve(invoice, version=invoice.version + 1)
+        try:
+            self._bump(
+                "invoices",
+                "invoice",
+                invoice.id,
+                invoice.version,
+                "number=?, number_key=?, client_id=?, subscription_id=?, period=?, status=?, "
+                "issue_date=?, due_date=?, owed=?, currency=?, doc=?, "
+                "manager_id=(SELECT manager_id FROM clients WHERE id=?), "
+                "client_name=coalesce((SELECT name FROM clients WHERE id=?), '')",
+                (*self._invoice_params(new), dump(new), new.client_id, new.client_id),
+            )
+        except self.integrity_errors as exc:
+            raise self._invoice_error(exc, invoice) from None
+        return new
+
+    def find(self, number: str) -> Invoice | None:
+        doc = self._one(
+            "SELECT doc FROM invoices WHERE number_key=?", (invoice_number_key(number),)
+        )
+        return None if doc is None else load(doc, Invoice)
+
+    def of_client(self, client_id: ClientId) -> tuple[Invoice, ...]:
+        rows = self._x("SELECT doc FROM invoices WHERE client_id=? ORDER BY seq", (client_id,))
+        return tuple(load(doc, Invoice) for (doc,) in rows)
+
+    def for_period(self, period: Month) -> tuple[Invoice, ...]:
+        rows = self._x("SELECT doc FROM invoices WHERE period=? ORDER BY seq", (str(period),))
+        return tuple(load(doc, Invoice) for (doc,) in rows)
+
+    def open(self) -> tuple[Invoice, ...]:
+        # named statuses, not ``status NOT IN (...)``: the index on status serves them
+        marks = ", ".join("?" * len(_OPEN_INVOICES))
+        rows = self._x(
+            f"SELECT doc FROM invoices WHERE status IN ({marks}) ORDER BY seq", _OPEN_INVOICES
+        )
+        return tuple(load(doc, Invoice) for (doc,) in rows)
+
+    def numbers(self, year: int) -> tuple[str, ...]:
         first, last = self._day(date(year, 1, 1)), self._day(date(year, 12, 31))
         rows = self._x(
             "SELECT number FROM invoices WHERE issue_date>=? AND issue_date<=?", (first, last)
         )
         return tuple(number for (number,) in rows)
 
-    def invoice_numbers_from(self, prefix: str) -> tuple[str, ...]:
+    def numbers_from(self, prefix: str) -> tuple[str, ...]:
         rows = self._x(
             "SELECT number FROM invoices WHERE substr(number, 1, ?)=?", (len(prefix), prefix)
         )
         return tuple(number for (number,) in rows)
 
-    def number_sequence(self, scope: str, *, lock: bool = True) -> int | None:
+    def sequence(self, scope: str, *, lock: bool = True) -> int | None:
         if not lock:
             last = self._one("SELECT last FROM number_sequences WHERE scope=?", (scope,))
             return None if last is None else int(last)
@@ -977,19 +1157,22 @@ class SQLUnitOfWork:
         )
         return None if last is None else int(last)
 
-    def set_number_sequence(self, scope: str, last: int) -> None:
+    def set_sequence(self, scope: str, last: int) -> None:
         self._x(
             "INSERT INTO number_sequences(scope, last) VALUES (?, ?) "
             "ON CONFLICT (scope) DO UPDATE SET last=excluded.last",
             (scope, last),
         )
 
-    # -- billing: payments, allocations, credits -----------------------------------------
+
+class SQLPayments(SQLRepository):
+    """Payments, allocations, credits and supplier bills."""
+
     def _payment_client(self, payment: Payment) -> None:
         if payment.client_id is not None:
             self._need_client(payment.client_id)
 
-    def add_payment(self, payment: Payment) -> None:
+    def add(self, payment: Payment) -> None:
         self._payment_client(payment)
         if self._one("SELECT 1 FROM payments WHERE id=?", (payment.id,)) is not None:
             raise DuplicateError("payment", payment.id)
@@ -1007,11 +1190,11 @@ class SQLUnitOfWork:
         except self.integrity_errors as exc:
             raise self._race_error(exc, "payment", payment.id, payment.client_id) from None
 
-    def find_payment(self, payment_id: PaymentId) -> Payment | None:
+    def find(self, payment_id: PaymentId) -> Payment | None:
         doc = self._one("SELECT doc FROM payments WHERE id=?", (payment_id,))
         return None if doc is None else load(doc, Payment)
 
-    def update_payment(self, payment: Payment) -> Payment:
+    def update(self, payment: Payment) -> Payment:
         self._payment_client(payment)
         new = attrs.evolve(payment, version=payment.version + 1)
         try:
@@ -1027,13 +1210,13 @@ class SQLUnitOfWork:
             raise self._race_error(exc, "payment", payment.id, payment.client_id) from None
         return new
 
-    def payments_of(self, client_id: ClientId) -> tuple[Payment, ...]:
+    def of_client(self, client_id: ClientId) -> tuple[Payment, ...]:
         rows = self._x(
             "SELECT doc FROM payments WHERE client_id=? ORDER BY date, seq", (client_id,)
         )
         return tuple(load(doc, Payment) for (doc,) in rows)
 
-    def unmatched_payments(self) -> tuple[Payment, ...]:
+    def unmatched(self) -> tuple[Payment, ...]:
         rows = self._x("SELECT doc FROM payments WHERE client_id IS NULL ORDER BY date, seq")
         return tuple(load(doc, Payment) for (doc,) in rows)
 
@@ -1063,7 +1246,6 @@ class SQLUnitOfWork:
             rows = self._x("SELECT doc FROM credits WHERE client_id=? ORDER BY seq", (client_id,))
         return tuple(load(doc, Credit) for (doc,) in rows)
 
-    # -- billing: supplier bills ---------------------------------------------------------
     def add_supplier_bill(self, bill: SupplierBill) -> None:
         if self._one("SELECT 1 FROM supplier_bills WHERE id=?", (bill.id,)) is not None:
             raise DuplicateError("supplier bill", bill.id)
@@ -1090,7 +1272,10 @@ class SQLUnitOfWork:
         rows = self._x("SELECT doc FROM supplier_bills ORDER BY seq")
         return tuple(load(doc, SupplierBill) for (doc,) in rows)
 
-    # -- claims --------------------------------------------------------------------------
+
+class SQLClaims(SQLRepository):
+    """Claims and the satisfaction round."""
+
     def _claim_params(self, claim: Claim) -> tuple[Any, ...]:
         closed = claim.closed_at
         return (
@@ -1102,7 +1287,7 @@ class SQLUnitOfWork:
             None if closed is None else self._ts(closed),
         )
 
-    def add_claim(self, claim: Claim) -> None:
+    def add(self, claim: Claim) -> None:
         self._need_client(claim.client_id)
         if self._one("SELECT 1 FROM claims WHERE id=?", (claim.id,)) is not None:
             raise DuplicateError("claim", claim.id)
@@ -1115,13 +1300,13 @@ class SQLUnitOfWork:
         except self.integrity_errors as exc:
             raise self._race_error(exc, "claim", claim.id, claim.client_id) from None
 
-    def get_claim(self, claim_id: ClaimId) -> Claim:
+    def get(self, claim_id: ClaimId) -> Claim:
         doc = self._one("SELECT doc FROM claims WHERE id=?", (claim_id,))
         if doc is None:
             raise NotFoundError("claim", claim_id)
         return load(doc, Claim)
 
-    def update_claim(self, claim: Claim) -> Claim:
+    def update(self, claim: Claim) -> Claim:
         self._need_client(claim.client_id)  # checked: PostgreSQL would abort
         new = attrs.evolve(claim, version=claim.version + 1)
         try:
@@ -1138,11 +1323,11 @@ class SQLUnitOfWork:
             raise self._race_error(exc, "claim", claim.id, claim.client_id) from None
         return new
 
-    def claims_of(self, client_id: ClientId) -> tuple[Claim, ...]:
+    def of_client(self, client_id: ClientId) -> tuple[Claim, ...]:
         rows = self._x("SELECT doc FROM claims WHERE client_id=? ORDER BY seq", (client_id,))
         return tuple(load(doc, Claim) for (doc,) in rows)
 
-    def open_claims(self, *, department_id: DepartmentId | None = None) -> tuple[Claim, ...]:
+    def open(self, *, department_id: DepartmentId | None = None) -> tuple[Claim, ...]:
         # named stages, not ``stage NOT IN (...)``: the index on stage serves them
         marks = ", ".join("?" * len(_OPEN_CLAIMS))
         sql = f"SELECT doc FROM claims WHERE stage IN ({marks})"
@@ -1153,7 +1338,7 @@ class SQLUnitOfWork:
         rows = self._x(sql + " ORDER BY seq", params)
         return tuple(load(doc, Claim) for (doc,) in rows)
 
-    def claims_between(self, start: datetime, end: datetime) -> tuple[Claim, ...]:
+    def between(self, start: datetime, end: datetime) -> tuple[Claim, ...]:
         # two ranges, each served by its index, not one OR that neither can serve
         first, last = self._ts(start), self._ts(end)
         rows = self._x(
@@ -1164,7 +1349,6 @@ class SQLUnitOfWork:
         )
         return tuple(load(doc, Claim) for (doc,) in rows)
 
-    # -- the satisfaction round ----------------------------------------------------------
     def put_satisfaction(
         self,
         client_id: ClientId,
@@ -1189,44 +1373,22 @@ class SQLUnitOfWork:
             ),
         )
 
-    _SATISFACTION = (
-        # the client's name is kept on the row (in step with the card): no join
-        "SELECT client_id, manager_id, assigned_on, last_call, client_name FROM satisfaction "
-    )
-
-    def _assigned(self, rows: Iterable[Sequence[Any]]) -> tuple[AssignedClient, ...]:
-        day = _ReadOnce(self._from_day).__getitem__
-        return tuple(
-            AssignedClient(cid, manager, day(assigned), None if last is None else day(last), name)
-            for cid, manager, assigned, last, name in rows
-        )
-
     def satisfaction_of(self, client_id: ClientId) -> AssignedClient | None:
         rows = self._x(self._SATISFACTION + "WHERE client_id=?", (client_id,)).fetchall()
         found = self._assigned(rows)
         return found[0] if found else None
 
-    def satisfaction_calls_due(
-        self, bounds: SatisfactionDueBounds, *, manager_id: EmployeeId | None = None
-    ) -> tuple[AssignedClient, ...]:
-        # two range conditions, each answered by an index on (manager_id, ...)
-        mine = "" if manager_id is None else "manager_id=? AND "
-        who: tuple[Any, ...] = () if manager_id is None else (manager_id,)
-        rows = self._x(
-            f"SELECT * FROM ({self._SATISFACTION}WHERE {mine}last_call<=? UNION ALL "
-            f"{self._SATISFACTION}WHERE {mine}last_call IS NULL AND assigned_on<=?) due "
-            f"ORDER BY client_name{self.by_code}, client_id{self.by_code}",
-            (
-                *who,
-                self._day(bounds.last_call_until),
-                *who,
-                self._day(bounds.assigned_until),
-            ),
-        )
+    def assigned(self, *, manager_id: EmployeeId | None = None) -> tuple[AssignedClient, ...]:
+        if manager_id is None:
+            return self._assigned(self._x(self._SATISFACTION).fetchall())
+        rows = self._x(self._SATISFACTION + "WHERE manager_id=?", (manager_id,)).fetchall()
         return self._assigned(rows)
 
-    # -- service contracts, visits, trainings --------------------------------------------
-    def add_service_contract(self, contract: ServiceContract) -> None:
+
+class SQLService(SQLRepository):
+    """Service contracts, visits and trainings."""
+
+    def add_contract(self, contract: ServiceContract) -> None:
         self._need_client(contract.client_id)
         if self._one("SELECT 1 FROM service_contracts WHERE id=?", (contract.id,)) is not None:
             raise DuplicateError("service contract", contract.id)
@@ -1247,13 +1409,13 @@ class SQLUnitOfWork:
                 exc, "service contract", contract.id, contract.client_id
             ) from None
 
-    def get_service_contract(self, contract_id: ServiceContractId) -> ServiceContract:
+    def get_contract(self, contract_id: ServiceContractId) -> ServiceContract:
         doc = self._one("SELECT doc FROM service_contracts WHERE id=?", (contract_id,))
         if doc is None:
             raise NotFoundError("service contract", contract_id)
         return load(doc, ServiceContract)
 
-    def update_service_contract(self, contract: ServiceContract) -> ServiceContract:
+    def update_contract(self, contract: ServiceContract) -> ServiceContract:
         self._need_client(contract.client_id)  # checked: PostgreSQL would abort
         new = attrs.evolve(contract, version=contract.version + 1)
         self._bump(
@@ -1396,29 +1558,10 @@ class SQLUnitOfWork:
         )
         return tuple(load(doc, Training) for (doc,) in rows)
 
-    # -- the agenda's touches -------------------------------------------------------------
-    def client_touches(
-        self, month_days: Sequence[str], *, manager_id: EmployeeId | None = None
-    ) -> tuple[ClientTouch, ...]:
-        days = sorted(set(month_days))
-        if not days:
-            return ()
-        marks = ", ".join("?" * len(days))
-        found: list[ClientTouch] = []
-        for column, kind in (
-            ("birthday_md", TouchKind.BIRTHDAY),
-            ("company_day_md", TouchKind.COMPANY_DAY),
-        ):
-            where = f"{column} IN ({marks})"
-            params: list[Any] = list(days)
-            if manager_id is not None:
-                where += " AND manager_id=?"
-                params.append(manager_id)
-            rows = self._x(f"SELECT id, name, manager_id FROM clients WHERE {where}", params)
-            found += [ClientTouch(ClientId(i), n, m, kind) for i, n, m in rows]
-        return tuple(sorted(found, key=lambda t: (t.kind.value, t.client_name, t.client_id)))
 
-    # -- staff ---------------------------------------------------------------------------
+class SQLStaff(SQLRepository):
+    """The staff directory, cached by the store."""
+
     def put_department(self, department: Department) -> None:
         self._x(
             "INSERT INTO departments(id, doc) VALUES (?, ?) "
@@ -1446,12 +1589,12 @@ class SQLUnitOfWork:
         )
         self._staff_write()
 
-    def staff(self) -> StaffDirectory:
+    def directory(self) -> StaffDirectory:
         """Served from the store's cache while the staff tables are unchanged (a counter in
         ``meta`` says so, also for changes made by other processes)."""
         rev = int(self._one("SELECT value FROM meta WHERE key='staff_rev'"))
-        cached = self._staff_cache.entry
-        if not self._staff_changed and cached is not None and cached[0] == rev:
+        cached = self._uow._staff_cache.entry
+        if not self._uow._staff_changed and cached is not None and cached[0] == rev:
             return cached[1]
         directory = StaffDirectory(
             departments=tuple(
@@ -1464,11 +1607,14 @@ class SQLUnitOfWork:
                 load(d, Absence) for (d,) in self._x("SELECT doc FROM absences ORDER BY seq")
             ),
         )
-        if not self._staff_changed:
-            self._staff_cache.entry = (rev, directory)
+        if not self._uow._staff_changed:
+            self._uow._staff_cache.entry = (rev, directory)
         return directory
 
-    # -- batches and the outbox ----------------------------------------------------------
+
+class SQLOutbox(SQLRepository):
+    """Batch keys and the outbox."""
+
     def record_key(self, key: str) -> bool:
         cur = self._x(
             "INSERT INTO batch_keys(key) VALUES (?) ON CONFLICT DO NOTHING",
@@ -1492,9 +1638,7 @@ class SQLUnitOfWork:
         )
         return bool(cur.rowcount == 1)
 
-    def claim_outbox(
-        self, *, now: datetime, lease: timedelta, limit: int
-    ) -> tuple[OutboxMessage, ...]:
+    def claim(self, *, now: datetime, lease: timedelta, limit: int) -> tuple[OutboxMessage, ...]:
         at = self._ts(now)
         rows = self._x(
             "UPDATE outbox SET attempts=attempts+1, lease_until=? WHERE seq IN ("
@@ -1508,7 +1652,7 @@ class SQLUnitOfWork:
         claimed.sort(key=lambda m: (m.next_attempt_at, m.created_at, m.id))
         return tuple(claimed)
 
-    def finish_outbox(self, message: OutboxMessage) -> bool:
+    def finish(self, message: OutboxMessage) -> bool:
         cur = self._x(
             "UPDATE outbox SET status=?, next_attempt_at=?, lease_until=NULL, doc=? "
             "WHERE id=? AND attempts=? AND lease_until IS NOT NULL",
@@ -1522,7 +1666,7 @@ class SQLUnitOfWork:
         )
         return bool(cur.rowcount == 1)
 
-    def outbox(
+    def messages(
         self,
         status: OutboxStatus | None = None,
         *,
@@ -1549,18 +1693,6 @@ class SQLUnitOfWork:
             params.append(limit)
         rows = self._x(sql, params)
         return tuple(attrs.evolve(load(doc, OutboxMessage), attempts=n) for doc, n in rows)
-
-    # -- data migrations -----------------------------------------------------------------
-    def backfill_invoice_amounts(self) -> None:
-        """Schema 11: what is still owed on every invoice, and its currency, as columns (the
-        amount needs the invoice's lines and VAT, so it is computed here, not in SQL)."""
-        rows = self._x("SELECT id, doc FROM invoices").fetchall()
-        updates = []
-        for invoice_id, doc in rows:
-            owed = load(doc, Invoice).outstanding
-            updates.append((self._amount(owed.amount), owed.currency, invoice_id))
-        if updates:
-            self._xmany("UPDATE invoices SET owed=?, currency=? WHERE id=?", updates)
 
 
 #: Python steps of a schema migration, by the version they complete: run after that

@@ -7,6 +7,7 @@ at a time. Everything is lost when the process ends.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -105,7 +106,6 @@ class _MemoryUnitOfWork:
         self._written: dict[str, dict[Any, Any]] = {}
         self._readonly = readonly
 
-    # -- plumbing
     def _read(self, table: str) -> dict[Any, Any]:
         return self._written.get(table, self._base[table])
 
@@ -138,7 +138,77 @@ class _MemoryUnitOfWork:
         self._write(table)[key] = new
         return new
 
-    # -- clients
+    # -- the repositories (made on first use)
+    @functools.cached_property
+    def clients(self) -> _Clients:
+        return _Clients(self)
+
+    @functools.cached_property
+    def appeals(self) -> _Appeals:
+        return _Appeals(self)
+
+    @functools.cached_property
+    def staff(self) -> _Staff:
+        return _Staff(self)
+
+    @functools.cached_property
+    def onboarding(self) -> _Onboarding:
+        return _Onboarding(self)
+
+    @functools.cached_property
+    def orders(self) -> _Orders:
+        return _Orders(self)
+
+    @functools.cached_property
+    def calls(self) -> _Calls:
+        return _Calls(self)
+
+    @functools.cached_property
+    def subscriptions(self) -> _Subscriptions:
+        return _Subscriptions(self)
+
+    @functools.cached_property
+    def invoices(self) -> _Invoices:
+        return _Invoices(self)
+
+    @functools.cached_property
+    def payments(self) -> _Payments:
+        return _Payments(self)
+
+    @functools.cached_property
+    def claims(self) -> _Claims:
+        return _Claims(self)
+
+    @functools.cached_property
+    def service(self) -> _Service:
+        return _Service(self)
+
+    @functools.cached_property
+    def outbox(self) -> _Outbox:
+        return _Outbox(self)
+
+    @functools.cached_property
+    def agenda(self) -> _Agenda:
+        return _Agenda(self)
+
+
+class _Repository:
+    """A repository of one memory unit of work: reads and writes its copies of the tables."""
+
+    def __init__(self, uow: _MemoryUnitOfWork) -> None:
+        self._read = uow._read
+        self._write = uow._write
+        self._get = uow._get
+        self._insert = uow._insert
+        self._replace = uow._replace
+
+    def _named(self, row: AssignedClient) -> AssignedClient:
+        return attrs.evolve(row, client_name=self._read("clients")[row.client_id].name)
+
+
+class _Clients(_Repository):
+    """The cards."""
+
     def _check_contracts(self, client: Client) -> None:
         keys = {contract_key(n): n for n in client.contract_numbers}
         for other in self._read("clients").values():
@@ -148,13 +218,13 @@ class _MemoryUnitOfWork:
                 if contract_key(number) in keys:
                     raise DuplicateError("contract", keys[contract_key(number)], owner=other.id)
 
-    def add_client(self, client: Client) -> None:
+    def add(self, client: Client) -> None:
         self._check_contracts(client)
         self._insert("clients", "client", client.id, client)
 
-    def add_clients(self, clients: Sequence[Client]) -> None:
+    def add_many(self, clients: Sequence[Client]) -> None:
         for client in clients:
-            self.add_client(client)
+            self.add(client)
 
     def contract_owners(self, numbers: Iterable[str]) -> Mapping[str, ClientId]:
         wanted = {contract_key(n) for n in numbers}
@@ -165,36 +235,42 @@ class _MemoryUnitOfWork:
             if contract_key(number) in wanted
         }
 
-    def get_client(self, client_id: ClientId) -> Client:
+    def get(self, client_id: ClientId) -> Client:
         client: Client = self._get("clients", "client", client_id)
         return client
 
-    def update_client(self, client: Client) -> Client:
+    def update(self, client: Client) -> Client:
         self._get("clients", "client", client.id)
         self._check_contracts(client)
         new: Client = self._replace("clients", "client", client.id, client, client.version)
         return new
 
-    def find_clients(self, query: ClientQuery) -> tuple[Client, ...]:
+    def find(self, query: ClientQuery) -> tuple[Client, ...]:
         return tuple(c for c in self._read("clients").values() if query.matches(c))
 
-    def count_clients(self) -> int:
+    def count(self) -> int:
         return len(self._read("clients"))
 
-    # -- appeals, reactions
-    def add_appeal(self, appeal: Appeal) -> None:
+    def all(self) -> tuple[Client, ...]:
+        return tuple(self._read("clients").values())
+
+
+class _Appeals(_Repository):
+    """Appeals and reactions."""
+
+    def add(self, appeal: Appeal) -> None:
         self._get("clients", "client", appeal.client_id)
         self._insert("appeals", "appeal", appeal.id, appeal)
 
-    def get_appeal(self, appeal_id: AppealId) -> Appeal:
+    def get(self, appeal_id: AppealId) -> Appeal:
         appeal: Appeal = self._get("appeals", "appeal", appeal_id)
         return appeal
 
-    def appeals_of(self, client_id: ClientId) -> tuple[Appeal, ...]:
+    def of_client(self, client_id: ClientId) -> tuple[Appeal, ...]:
         return tuple(a for a in self._read("appeals").values() if a.client_id == client_id)
 
     def add_reaction(self, reaction: Reaction) -> None:
-        appeal = self.get_appeal(reaction.appeal_id)
+        appeal = self.get(reaction.appeal_id)
         if appeal.client_id != reaction.client_id:
             raise NotFoundError("appeal of client", (reaction.client_id, reaction.appeal_id))
         self._insert("reactions", "reaction", reaction.id, reaction)
@@ -213,6 +289,18 @@ class _MemoryUnitOfWork:
         found = [r for r in self._read("reactions").values() if r.client_id == client_id]
         return tuple(sorted(found, key=_by_due))
 
+    def open_reactions(self, employee_id: EmployeeId) -> tuple[Reaction, ...]:
+        found = [
+            r
+            for r in self._read("reactions").values()
+            if r.employee_id == employee_id and not r.done
+        ]
+        return tuple(sorted(found, key=_by_due))
+
+
+class _Agenda(_Repository):
+    """The agenda's read model."""
+
     def due_reactions(self, employee_id: EmployeeId, *, until: datetime) -> tuple[DueReaction, ...]:
         clients = self._read("clients")
         due = sorted(
@@ -227,162 +315,6 @@ class _MemoryUnitOfWork:
             DueReaction(r.id, r.client_id, clients[r.client_id].name, r.kind, r.topic, r.due_at)
             for r in due
         )
-
-    # -- onboardings
-    def add_onboarding(self, onboarding: Onboarding) -> None:
-        self._get("clients", "client", onboarding.client_id)
-        self._insert("onboardings", "onboarding", onboarding.id, onboarding)
-
-    def get_onboarding(self, onboarding_id: OnboardingId) -> Onboarding:
-        onboarding: Onboarding = self._get("onboardings", "onboarding", onboarding_id)
-        return onboarding
-
-    def update_onboarding(self, onboarding: Onboarding) -> Onboarding:
-        new: Onboarding = self._replace(
-            "onboardings", "onboarding", onboarding.id, onboarding, onboarding.version
-        )
-        return new
-
-    def onboardings_of(self, client_id: ClientId) -> tuple[Onboarding, ...]:
-        return tuple(o for o in self._read("onboardings").values() if o.client_id == client_id)
-
-    def open_onboardings(self, manager_id: EmployeeId) -> tuple[Onboarding, ...]:
-        return tuple(
-            o
-            for o in self._read("onboardings").values()
-            if o.manager_id == manager_id and not o.finished
-        )
-
-    # -- orders
-    def _check_number(self, order: Order) -> None:
-        for other in self._read("orders").values():
-            if other.number == order.number and other.id != order.id:
-                raise DuplicateError("order number", order.number, owner=other.id)
-
-    def add_order(self, order: Order) -> None:
-        self._get("clients", "client", order.client_id)
-        if order.id in self._read("orders"):
-            raise DuplicateError("order", order.id)
-        self._check_number(order)
-        self._insert("orders", "order", order.id, order)
-
-    def get_order(self, order_id: OrderId) -> Order:
-        order: Order = self._get("orders", "order", order_id)
-        return order
-
-    def update_order(self, order: Order) -> Order:
-        self._check_number(order)
-        self._get("clients", "client", order.client_id)
-        new: Order = self._replace("orders", "order", order.id, order, order.version)
-        return new
-
-    def find_order(self, number: str) -> Order | None:
-        return next((o for o in self._read("orders").values() if o.number == number), None)
-
-    def orders_of(self, client_id: ClientId) -> tuple[Order, ...]:
-        return tuple(o for o in self._read("orders").values() if o.client_id == client_id)
-
-    def open_orders(self) -> tuple[Order, ...]:
-        return tuple(o for o in self._read("orders").values() if o.stage is not OrderStage.CLOSED)
-
-    # -- calls
-    def _call_client(self, entry: CallLogEntry) -> None:
-        if entry.client_id is not None:
-            self._get("clients", "client", entry.client_id)
-
-    def add_call(self, entry: CallLogEntry) -> None:
-        self._call_client(entry)
-        self._insert("calls", "call", entry.call_id, entry)
-
-    def find_call(self, call_id: str) -> CallLogEntry | None:
-        found: CallLogEntry | None = self._read("calls").get(call_id)
-        return found
-
-    def update_call(self, entry: CallLogEntry) -> CallLogEntry:
-        self._call_client(entry)
-        new: CallLogEntry = self._replace("calls", "call", entry.call_id, entry, entry.version)
-        return new
-
-    @staticmethod
-    def _by_time(entries: Iterable[CallLogEntry]) -> tuple[CallLogEntry, ...]:
-        """Oldest first, entries without a time last (as the SQL stores order them)."""
-        return tuple(
-            sorted(entries, key=lambda e: (e.at is None, (e.at or _EPOCH).timestamp(), e.call_id))
-        )
-
-    def calls_between(self, start: datetime, end: datetime) -> tuple[CallLogEntry, ...]:
-        return self._by_time(
-            e for e in self._read("calls").values() if e.at is not None and start <= e.at < end
-        )
-
-    def calls_of(self, client_id: ClientId) -> tuple[CallLogEntry, ...]:
-        return self._by_time(e for e in self._read("calls").values() if e.client_id == client_id)
-
-    def orders_in_stages(self, stages: Iterable[OrderStage]) -> tuple[Order, ...]:
-        wanted = {OrderStage(stage) for stage in stages}
-        return tuple(o for o in self._read("orders").values() if o.stage in wanted)
-
-    # -- billing: subscriptions
-    def add_subscription(self, subscription: Subscription) -> None:
-        self._get("clients", "client", subscription.client_id)
-        self._insert("subscriptions", "subscription", subscription.id, subscription)
-
-    def get_subscription(self, subscription_id: SubscriptionId) -> Subscription:
-        subscription: Subscription = self._get("subscriptions", "subscription", subscription_id)
-        return subscription
-
-    def update_subscription(self, subscription: Subscription) -> Subscription:
-        self._get("clients", "client", subscription.client_id)
-        new: Subscription = self._replace(
-            "subscriptions", "subscription", subscription.id, subscription, subscription.version
-        )
-        return new
-
-    def subscriptions_of(self, client_id: ClientId) -> tuple[Subscription, ...]:
-        return tuple(s for s in self._read("subscriptions").values() if s.client_id == client_id)
-
-    def subscriptions(self) -> tuple[Subscription, ...]:
-        return tuple(self._read("subscriptions").values())
-
-    # -- billing: invoices
-    def _check_invoice_number(self, invoice: Invoice) -> None:
-        key = invoice_number_key(invoice.number)
-        for other in self._read("invoices").values():
-            if other.id != invoice.id and invoice_number_key(other.number) == key:
-                raise DuplicateError("invoice number", invoice.number, owner=other.id)
-
-    def add_invoice(self, invoice: Invoice) -> None:
-        self._get("clients", "client", invoice.client_id)
-        if invoice.id in self._read("invoices"):
-            raise DuplicateError("invoice", invoice.id)
-        self._check_invoice_number(invoice)
-        self._insert("invoices", "invoice", invoice.id, invoice)
-
-    def get_invoice(self, invoice_id: InvoiceId) -> Invoice:
-        invoice: Invoice = self._get("invoices", "invoice", invoice_id)
-        return invoice
-
-    def update_invoice(self, invoice: Invoice) -> Invoice:
-        self._check_invoice_number(invoice)
-        self._get("clients", "client", invoice.client_id)
-        new: Invoice = self._replace("invoices", "invoice", invoice.id, invoice, invoice.version)
-        return new
-
-    def find_invoice(self, number: str) -> Invoice | None:
-        key = invoice_number_key(number)
-        return next(
-            (i for i in self._read("invoices").values() if invoice_number_key(i.number) == key),
-            None,
-        )
-
-    def invoices_of(self, client_id: ClientId) -> tuple[Invoice, ...]:
-        return tuple(i for i in self._read("invoices").values() if i.client_id == client_id)
-
-    def invoices_for(self, period: Month) -> tuple[Invoice, ...]:
-        return tuple(i for i in self._read("invoices").values() if i.period == period)
-
-    def open_invoices(self) -> tuple[Invoice, ...]:
-        return tuple(i for i in self._read("invoices").values() if i.status.open)
 
     def open_invoices_managed_by(self, manager_id: EmployeeId) -> tuple[OwedInvoice, ...]:
         clients = self._read("clients")
@@ -408,134 +340,6 @@ class _MemoryUnitOfWork:
         ]
         return tuple(sorted(found, key=lambda t: (t.kind.value, t.client_name, t.client_id)))
 
-    def invoice_numbers(self, year: int) -> tuple[str, ...]:
-        return tuple(i.number for i in self._read("invoices").values() if i.issue_date.year == year)
-
-    def invoice_numbers_from(self, prefix: str) -> tuple[str, ...]:
-        return tuple(
-            i.number for i in self._read("invoices").values() if i.number.startswith(prefix)
-        )
-
-    def number_sequence(self, scope: str, *, lock: bool = True) -> int | None:
-        # a unit of work holds the store's lock from start to end: nothing else to lock
-        del lock
-        last: int | None = self._read("number_sequences").get(scope)
-        return last
-
-    def set_number_sequence(self, scope: str, last: int) -> None:
-        self._write("number_sequences")[scope] = last
-
-    # -- billing: payments, allocations, credits
-    def _payment_client(self, payment: Payment) -> None:
-        if payment.client_id is not None:
-            self._get("clients", "client", payment.client_id)
-
-    def add_payment(self, payment: Payment) -> None:
-        self._payment_client(payment)
-        self._insert("payments", "payment", payment.id, payment)
-
-    def find_payment(self, payment_id: PaymentId) -> Payment | None:
-        found: Payment | None = self._read("payments").get(payment_id)
-        return found
-
-    def update_payment(self, payment: Payment) -> Payment:
-        self._payment_client(payment)
-        new: Payment = self._replace("payments", "payment", payment.id, payment, payment.version)
-        return new
-
-    @staticmethod
-    def _by_date(payments: Iterable[Payment]) -> tuple[Payment, ...]:
-        """By date, then as stored (the sort is stable), as the SQL stores order them."""
-        return tuple(sorted(payments, key=lambda p: p.date))
-
-    def payments_of(self, client_id: ClientId) -> tuple[Payment, ...]:
-        return self._by_date(p for p in self._read("payments").values() if p.client_id == client_id)
-
-    def unmatched_payments(self) -> tuple[Payment, ...]:
-        return self._by_date(p for p in self._read("payments").values() if p.client_id is None)
-
-    def add_allocation(self, allocation: Allocation) -> None:
-        key = (allocation.payment_id, allocation.invoice_id)
-        self._insert("allocations", "allocation", key, allocation)
-
-    def allocations_of(self, client_id: ClientId) -> tuple[Allocation, ...]:
-        return tuple(a for a in self._read("allocations").values() if a.client_id == client_id)
-
-    def add_credit(self, credit: Credit) -> None:
-        table = self._write("credits")
-        table[len(table)] = credit
-
-    def credits(self, client_id: ClientId | None = None) -> tuple[Credit, ...]:
-        return tuple(c for c in self._read("credits").values() if client_id in (None, c.client_id))
-
-    # -- billing: supplier bills
-    def add_supplier_bill(self, bill: SupplierBill) -> None:
-        self._insert("supplier_bills", "supplier bill", bill.id, bill)
-
-    def get_supplier_bill(self, bill_id: SupplierBillId) -> SupplierBill:
-        bill: SupplierBill = self._get("supplier_bills", "supplier bill", bill_id)
-        return bill
-
-    def update_supplier_bill(self, bill: SupplierBill) -> SupplierBill:
-        new: SupplierBill = self._replace(
-            "supplier_bills", "supplier bill", bill.id, bill, bill.version
-        )
-        return new
-
-    def supplier_bills(self) -> tuple[SupplierBill, ...]:
-        return tuple(self._read("supplier_bills").values())
-
-    # -- claims
-    def add_claim(self, claim: Claim) -> None:
-        self._get("clients", "client", claim.client_id)
-        self._insert("claims", "claim", claim.id, claim)
-
-    def get_claim(self, claim_id: ClaimId) -> Claim:
-        claim: Claim = self._get("claims", "claim", claim_id)
-        return claim
-
-    def update_claim(self, claim: Claim) -> Claim:
-        self._get("clients", "client", claim.client_id)
-        new: Claim = self._replace("claims", "claim", claim.id, claim, claim.version)
-        return new
-
-    def claims_of(self, client_id: ClientId) -> tuple[Claim, ...]:
-        return tuple(c for c in self._read("claims").values() if c.client_id == client_id)
-
-    def open_claims(self, *, department_id: DepartmentId | None = None) -> tuple[Claim, ...]:
-        return tuple(
-            c
-            for c in self._read("claims").values()
-            if not c.closed and department_id in (None, c.department_id)
-        )
-
-    def claims_between(self, start: datetime, end: datetime) -> tuple[Claim, ...]:
-        def within(moment: datetime | None) -> bool:
-            return moment is not None and start <= moment < end
-
-        return tuple(
-            c for c in self._read("claims").values() if within(c.filed_at) or within(c.closed_at)
-        )
-
-    # -- the satisfaction round
-    def put_satisfaction(
-        self,
-        client_id: ClientId,
-        manager_id: EmployeeId,
-        assigned_on: date,
-        last_call: date | None,
-    ) -> None:
-        row = AssignedClient(client_id, manager_id, assigned_on, last_call)
-        self._get("clients", "client", client_id)
-        self._write("satisfaction")[client_id] = row
-
-    def _named(self, row: AssignedClient) -> AssignedClient:
-        return attrs.evolve(row, client_name=self._read("clients")[row.client_id].name)
-
-    def satisfaction_of(self, client_id: ClientId) -> AssignedClient | None:
-        row = self._read("satisfaction").get(client_id)
-        return None if row is None else self._named(row)
-
     def satisfaction_calls_due(
         self, bounds: SatisfactionDueBounds, *, manager_id: EmployeeId | None = None
     ) -> tuple[AssignedClient, ...]:
@@ -552,16 +356,323 @@ class _MemoryUnitOfWork:
         ]
         return tuple(sorted(found, key=lambda row: (row.client_name, row.client_id)))
 
-    # -- service contracts, visits, trainings
-    def add_service_contract(self, contract: ServiceContract) -> None:
+
+class _Onboarding(_Repository):
+    """Onboardings."""
+
+    def add(self, onboarding: Onboarding) -> None:
+        self._get("clients", "client", onboarding.client_id)
+        self._insert("onboardings", "onboarding", onboarding.id, onboarding)
+
+    def get(self, onboarding_id: OnboardingId) -> Onboarding:
+        onboarding: Onboarding = self._get("onboardings", "onboarding", onboarding_id)
+        return onboarding
+
+    def update(self, onboarding: Onboarding) -> Onboarding:
+        new: Onboarding = self._replace(
+            "onboardings", "onboarding", onboarding.id, onboarding, onboarding.version
+        )
+        return new
+
+    def of_client(self, client_id: ClientId) -> tuple[Onboarding, ...]:
+        return tuple(o for o in self._read("onboardings").values() if o.client_id == client_id)
+
+    def open(self, manager_id: EmployeeId) -> tuple[Onboarding, ...]:
+        return tuple(
+            o
+            for o in self._read("onboardings").values()
+            if o.manager_id == manager_id and not o.finished
+        )
+
+
+class _Orders(_Repository):
+    """Orders."""
+
+    def _check_number(self, order: Order) -> None:
+        for other in self._read("orders").values():
+            if other.number == order.number and other.id != order.id:
+                raise DuplicateError("order number", order.number, owner=other.id)
+
+    def add(self, order: Order) -> None:
+        self._get("clients", "client", order.client_id)
+        if order.id in self._read("orders"):
+            raise DuplicateError("order", order.id)
+        self._check_number(order)
+        self._insert("orders", "order", order.id, order)
+
+    def get(self, order_id: OrderId) -> Order:
+        order: Order = self._get("orders", "order", order_id)
+        return order
+
+    def update(self, order: Order) -> Order:
+        self._check_number(order)
+        self._get("clients", "client", order.client_id)
+        new: Order = self._replace("orders", "order", order.id, order, order.version)
+        return new
+
+    def find(self, number: str) -> Order | None:
+        return next((o for o in self._read("orders").values() if o.number == number), None)
+
+    def of_client(self, client_id: ClientId) -> tuple[Order, ...]:
+        return tuple(o for o in self._read("orders").values() if o.client_id == client_id)
+
+    def open(self) -> tuple[Order, ...]:
+        return tuple(o for o in self._read("orders").values() if o.stage is not OrderStage.CLOSED)
+
+    def in_stages(self, stages: Iterable[OrderStage]) -> tuple[Order, ...]:
+        wanted = {OrderStage(stage) for stage in stages}
+        return tuple(o for o in self._read("orders").values() if o.stage in wanted)
+
+
+class _Calls(_Repository):
+    """The call log."""
+
+    def _call_client(self, entry: CallLogEntry) -> None:
+        if entry.client_id is not None:
+            self._get("clients", "client", entry.client_id)
+
+    def add(self, entry: CallLogEntry) -> None:
+        self._call_client(entry)
+        self._insert("calls", "call", entry.call_id, entry)
+
+    def find(self, call_id: str) -> CallLogEntry | None:
+        found: CallLogEntry | None = self._read("calls").get(call_id)
+        return found
+
+    def update(self, entry: CallLogEntry) -> CallLogEntry:
+        self._call_client(entry)
+        new: CallLogEntry = self._replace("calls", "call", entry.call_id, entry, entry.version)
+        return new
+
+    @staticmethod
+    def _by_time(entries: Iterable[CallLogEntry]) -> tuple[CallLogEntry, ...]:
+        """Oldest first, entries without a time last (as the SQL stores order them)."""
+        return tuple(
+            sorted(entries, key=lambda e: (e.at is None, (e.at or _EPOCH).timestamp(), e.call_id))
+        )
+
+    def between(self, start: datetime, end: datetime) -> tuple[CallLogEntry, ...]:
+        return self._by_time(
+            e for e in self._read("calls").values() if e.at is not None and start <= e.at < end
+        )
+
+    def of_client(self, client_id: ClientId) -> tuple[CallLogEntry, ...]:
+        return self._by_time(e for e in self._read("calls").values() if e.client_id == client_id)
+
+
+class _Subscriptions(_Repository):
+    """Subscriptions."""
+
+    def add(self, subscription: Subscription) -> None:
+        self._get("clients", "client", subscription.client_id)
+        self._insert("subscriptions", "subscription", subscription.id, subscription)
+
+    def get(self, subscription_id: SubscriptionId) -> Subscription:
+        subscription: Subscription = self._get("subscriptions", "subscription", subscription_id)
+        return subscription
+
+    def update(self, subscription: Subscription) -> Subscription:
+        self._get("clients", "client", subscription.client_id)
+        new: Subscription = self._replace(
+            "subscriptions", "subscription", subscription.id, subscription, subscription.version
+        )
+        return new
+
+    def of_client(self, client_id: ClientId) -> tuple[Subscription, ...]:
+        return tuple(s for s in self._read("subscriptions").values() if s.client_id == client_id)
+
+    def all(self) -> tuple[Subscription, ...]:
+        return tuple(self._read("subscriptions").values())
+
+
+class _Invoices(_Repository):
+    """Invoices and their number sequences."""
+
+    def _check_invoice_number(self, invoice: Invoice) -> None:
+        key = invoice_number_key(invoice.number)
+        for other in self._read("invoices").values():
+            if other.id != invoice.id and invoice_number_key(other.number) == key:
+                raise DuplicateError("invoice number", invoice.number, owner=other.id)
+
+    def add(self, invoice: Invoice) -> None:
+        self._get("clients", "client", invoice.client_id)
+        if invoice.id in self._read("invoices"):
+            raise DuplicateError("invoice", invoice.id)
+        self._check_invoice_number(invoice)
+        self._insert("invoices", "invoice", invoice.id, invoice)
+
+    def get(self, invoice_id: InvoiceId) -> Invoice:
+        invoice: Invoice = self._get("invoices", "invoice", invoice_id)
+        return invoice
+
+    def update(self, invoice: Invoice) -> Invoice:
+        self._check_invoice_number(invoice)
+        self._get("clients", "client", invoice.client_id)
+        new: Invoice = self._replace("invoices", "invoice", invoice.id, invoice, invoice.version)
+        return new
+
+    def find(self, number: str) -> Invoice | None:
+        key = invoice_number_key(number)
+        return next(
+            (i for i in self._read("invoices").values() if invoice_number_key(i.number) == key),
+            None,
+        )
+
+    def of_client(self, client_id: ClientId) -> tuple[Invoice, ...]:
+        return tuple(i for i in self._read("invoices").values() if i.client_id == client_id)
+
+    def for_period(self, period: Month) -> tuple[Invoice, ...]:
+        return tuple(i for i in self._read("invoices").values() if i.period == period)
+
+    def open(self) -> tuple[Invoice, ...]:
+        return tuple(i for i in self._read("invoices").values() if i.status.open)
+
+    def numbers(self, year: int) -> tuple[str, ...]:
+        return tuple(i.number for i in self._read("invoices").values() if i.issue_date.year == year)
+
+    def numbers_from(self, prefix: str) -> tuple[str, ...]:
+        return tuple(
+            i.number for i in self._read("invoices").values() if i.number.startswith(prefix)
+        )
+
+    def sequence(self, scope: str, *, lock: bool = True) -> int | None:
+        # a unit of work holds the store's lock from start to end: nothing else to lock
+        del lock
+        last: int | None = self._read("number_sequences").get(scope)
+        return last
+
+    def set_sequence(self, scope: str, last: int) -> None:
+        self._write("number_sequences")[scope] = last
+
+
+class _Payments(_Repository):
+    """Payments, allocations, credits and supplier bills."""
+
+    def _payment_client(self, payment: Payment) -> None:
+        if payment.client_id is not None:
+            self._get("clients", "client", payment.client_id)
+
+    def add(self, payment: Payment) -> None:
+        self._payment_client(payment)
+        self._insert("payments", "payment", payment.id, payment)
+
+    def find(self, payment_id: PaymentId) -> Payment | None:
+        found: Payment | None = self._read("payments").get(payment_id)
+        return found
+
+    def update(self, payment: Payment) -> Payment:
+        self._payment_client(payment)
+        new: Payment = self._replace("payments", "payment", payment.id, payment, payment.version)
+        return new
+
+    @staticmethod
+    def _by_date(payments: Iterable[Payment]) -> tuple[Payment, ...]:
+        """By date, then as stored (the sort is stable), as the SQL stores order them."""
+        return tuple(sorted(payments, key=lambda p: p.date))
+
+    def of_client(self, client_id: ClientId) -> tuple[Payment, ...]:
+        return self._by_date(p for p in self._read("payments").values() if p.client_id == client_id)
+
+    def unmatched(self) -> tuple[Payment, ...]:
+        return self._by_date(p for p in self._read("payments").values() if p.client_id is None)
+
+    def add_allocation(self, allocation: Allocation) -> None:
+        key = (allocation.payment_id, allocation.invoice_id)
+        self._insert("allocations", "allocation", key, allocation)
+
+    def allocations_of(self, client_id: ClientId) -> tuple[Allocation, ...]:
+        return tuple(a for a in self._read("allocations").values() if a.client_id == client_id)
+
+    def add_credit(self, credit: Credit) -> None:
+        table = self._write("credits")
+        table[len(table)] = credit
+
+    def credits(self, client_id: ClientId | None = None) -> tuple[Credit, ...]:
+        return tuple(c for c in self._read("credits").values() if client_id in (None, c.client_id))
+
+    def add_supplier_bill(self, bill: SupplierBill) -> None:
+        self._insert("supplier_bills", "supplier bill", bill.id, bill)
+
+    def get_supplier_bill(self, bill_id: SupplierBillId) -> SupplierBill:
+        bill: SupplierBill = self._get("supplier_bills", "supplier bill", bill_id)
+        return bill
+
+    def update_supplier_bill(self, bill: SupplierBill) -> SupplierBill:
+        new: SupplierBill = self._replace(
+            "supplier_bills", "supplier bill", bill.id, bill, bill.version
+        )
+        return new
+
+    def supplier_bills(self) -> tuple[SupplierBill, ...]:
+        return tuple(self._read("supplier_bills").values())
+
+
+class _Claims(_Repository):
+    """Claims and the satisfaction round."""
+
+    def add(self, claim: Claim) -> None:
+        self._get("clients", "client", claim.client_id)
+        self._insert("claims", "claim", claim.id, claim)
+
+    def get(self, claim_id: ClaimId) -> Claim:
+        claim: Claim = self._get("claims", "claim", claim_id)
+        return claim
+
+    def update(self, claim: Claim) -> Claim:
+        self._get("clients", "client", claim.client_id)
+        new: Claim = self._replace("claims", "claim", claim.id, claim, claim.version)
+        return new
+
+    def of_client(self, client_id: ClientId) -> tuple[Claim, ...]:
+        return tuple(c for c in self._read("claims").values() if c.client_id == client_id)
+
+    def open(self, *, department_id: DepartmentId | None = None) -> tuple[Claim, ...]:
+        return tuple(
+            c
+            for c in self._read("claims").values()
+            if not c.closed and department_id in (None, c.department_id)
+        )
+
+    def between(self, start: datetime, end: datetime) -> tuple[Claim, ...]:
+        def within(moment: datetime | None) -> bool:
+            return moment is not None and start <= moment < end
+
+        return tuple(
+            c for c in self._read("claims").values() if within(c.filed_at) or within(c.closed_at)
+        )
+
+    def put_satisfaction(
+        self,
+        client_id: ClientId,
+        manager_id: EmployeeId,
+        assigned_on: date,
+        last_call: date | None,
+    ) -> None:
+        row = AssignedClient(client_id, manager_id, assigned_on, last_call)
+        self._get("clients", "client", client_id)
+        self._write("satisfaction")[client_id] = row
+
+    def satisfaction_of(self, client_id: ClientId) -> AssignedClient | None:
+        row = self._read("satisfaction").get(client_id)
+        return None if row is None else self._named(row)
+
+    def assigned(self, *, manager_id: EmployeeId | None = None) -> tuple[AssignedClient, ...]:
+        rows = self._read("satisfaction").values()
+        return tuple(self._named(row) for row in rows if manager_id in (None, row.manager_id))
+
+
+class _Service(_Repository):
+    """Service contracts, visits and trainings."""
+
+    def add_contract(self, contract: ServiceContract) -> None:
         self._get("clients", "client", contract.client_id)
         self._insert("service_contracts", "service contract", contract.id, contract)
 
-    def get_service_contract(self, contract_id: ServiceContractId) -> ServiceContract:
+    def get_contract(self, contract_id: ServiceContractId) -> ServiceContract:
         contract: ServiceContract = self._get("service_contracts", "service contract", contract_id)
         return contract
 
-    def update_service_contract(self, contract: ServiceContract) -> ServiceContract:
+    def update_contract(self, contract: ServiceContract) -> ServiceContract:
         self._get("clients", "client", contract.client_id)
         new: ServiceContract = self._replace(
             "service_contracts", "service contract", contract.id, contract, contract.version
@@ -627,7 +738,10 @@ class _MemoryUnitOfWork:
         ]
         return tuple(sorted(found, key=lambda t: t.starts_at or start))
 
-    # -- staff
+
+class _Staff(_Repository):
+    """The staff directory, cached by the store."""
+
     def put_department(self, department: Department) -> None:
         self._write("departments")[department.id] = department
 
@@ -640,14 +754,17 @@ class _MemoryUnitOfWork:
         table = self._write("absences")
         table[len(table)] = absence
 
-    def staff(self) -> StaffDirectory:
+    def directory(self) -> StaffDirectory:
         return StaffDirectory(
             departments=tuple(self._read("departments").values()),
             employees=tuple(self._read("employees").values()),
             absences=tuple(self._read("absences").values()),
         )
 
-    # -- batches and the outbox
+
+class _Outbox(_Repository):
+    """Batch keys and the outbox."""
+
     def record_key(self, key: str) -> bool:
         if key in self._read("batch_keys"):
             return False
@@ -661,9 +778,7 @@ class _MemoryUnitOfWork:
         self._write("outbox")[message.id] = (message, None)
         return True
 
-    def claim_outbox(
-        self, *, now: datetime, lease: timedelta, limit: int
-    ) -> tuple[OutboxMessage, ...]:
+    def claim(self, *, now: datetime, lease: timedelta, limit: int) -> tuple[OutboxMessage, ...]:
         due = sorted(
             (
                 m
@@ -680,14 +795,14 @@ class _MemoryUnitOfWork:
             table[m.id] = (m, now + lease)
         return claimed
 
-    def finish_outbox(self, message: OutboxMessage) -> bool:
+    def finish(self, message: OutboxMessage) -> bool:
         stored = self._read("outbox").get(message.id)
         if stored is None or stored[1] is None or stored[0].attempts != message.attempts:
             return False
         self._write("outbox")[message.id] = (message, None)
         return True
 
-    def outbox(
+    def messages(
         self,
         status: OutboxStatus | None = None,
         *,

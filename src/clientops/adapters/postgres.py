@@ -38,7 +38,14 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from clientops import _redact
-from clientops.adapters._sql import BACKFILLS, UNIQUE_KEYS, SQLUnitOfWork, StaffCache, UniqueKey
+from clientops.adapters._sql import (
+    BACKFILLS,
+    UNIQUE_KEYS,
+    SQLClients,
+    SQLUnitOfWork,
+    StaffCache,
+    UniqueKey,
+)
 from clientops.errors import (
     ClientopsError,
     ConfigurationError,
@@ -406,7 +413,20 @@ class _PostgresUnitOfWork(SQLUnitOfWork):
             return exc.diag.constraint_name
         return str(exc)
 
-    def add_clients(self, clients: Sequence[Client]) -> None:
+    @functools.cached_property
+    def clients(self) -> _PostgresClients:
+        return _PostgresClients(self)
+
+
+class _PostgresClients(SQLClients):
+    """The cards, written in bulk with ``COPY``."""
+
+    def __init__(self, uow: _PostgresUnitOfWork) -> None:
+        super().__init__(uow)
+        self._conn = uow._conn
+        self._duplicate = uow._duplicate
+
+    def add_many(self, clients: Sequence[Client]) -> None:
         """``COPY`` the cards and their lookup rows: one round trip per table."""
         pairs = self._bulk_keys(clients)
         try:

@@ -293,7 +293,7 @@ def next_invoice_numbers(
     """The next ``count`` invoice numbers of the year of ``issue_date``: after the highest
     sequence number among ``existing`` invoices of that year and ``taken_numbers`` (numbers of
     stored invoices not passed whole: a store's
-    :meth:`~clientops.ports.UnitOfWork.invoice_numbers`) written by ``policy.number_format``
+    :meth:`~clientops.ports.InvoicesRepository.numbers`) written by ``policy.number_format``
     (hand-written numbers do not count but are never repeated), and after ``after`` (the
     last sequence number the store's sequence of the year has handed out).
 
@@ -1127,7 +1127,7 @@ def reminder_rows(
     """The reminder calls of :func:`reminder_calls` as plain tuples (client, reaction id,
     topic, appeal topic, due moment, invoices), by client: what the agenda reads for
     thousands of clients at once. The invoices are trusted: typed and open (a store's
-    :meth:`~clientops.ports.UnitOfWork.open_invoices_managed_by` rows)."""
+    :meth:`~clientops.ports.AgendaQueries.open_invoices_managed_by` rows)."""
     if not calendar.is_working_day(day):
         return
     started: dict[tuple[Month, date], bool] = {}
