@@ -38,6 +38,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from clientops import _redact
+from clientops.adapters import _schema
 from clientops.adapters._sql import (
     BACKFILLS,
     UNIQUE_KEYS,
@@ -69,275 +70,11 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PostgresStorage"]
 
 #: Schema migrations: ``MIGRATIONS[i]`` takes a schema from version ``i`` to ``i + 1``. The
-#: versions are the SQLite store's: the same records and indexes, in PostgreSQL's types.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """CREATE TABLE clients (
-            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            id text NOT NULL UNIQUE,
-            version integer NOT NULL,
-            name_key text NOT NULL,
-            city_key text NOT NULL,
-            manager_id text,
-            doc text NOT NULL)""",
-        "CREATE INDEX clients_name ON clients(name_key, city_key)",
-        "CREATE INDEX clients_manager ON clients(manager_id)",
-        """CREATE TABLE client_phones (
-            e164 text NOT NULL,
-            client_id text NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
-            PRIMARY KEY (e164, client_id))""",
-        "CREATE INDEX client_phones_client ON client_phones(client_id)",
-        """CREATE TABLE client_contracts (
-            contract_key text PRIMARY KEY,
-            client_id text NOT NULL REFERENCES clients(id) ON DELETE CASCADE)""",
-        "CREATE INDEX client_contracts_client ON client_contracts(client_id)",
-        """CREATE TABLE appeals (
-            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            id text NOT NULL UNIQUE,
-            client_id text NOT NULL REFERENCES clients(id),
-            version integer NOT NULL,
-            doc text NOT NULL)""",
-        "CREATE INDEX appeals_client ON appeals(client_id)",
-        """CREATE TABLE reactions (
-            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            id text NOT NULL UNIQUE,
-            appeal_id text NOT NULL REFERENCES appeals(id),
-            client_id text NOT NULL REFERENCES clients(id),
-            department_id text,
-            employee_id text,
-            due_at timestamptz NOT NULL,
-            done integer NOT NULL,
-            version integer NOT NULL,
-            doc text NOT NULL)""",
-        "CREATE INDEX reactions_employee_due ON reactions(employee_id, done, due_at)",
-        "CREATE INDEX reactions_department_due ON reactions(department_id, done, due_at)",
-        "CREATE INDEX reactions_client ON reactions(client_id, due_at)",
-        "CREATE INDEX reactions_appeal ON reactions(appeal_id)",
-        "CREATE TABLE departments (id text PRIMARY KEY, doc text NOT NULL)",
-        """CREATE TABLE employees (
-            id text PRIMARY KEY,
-            department_id text NOT NULL REFERENCES departments(id),
-            doc text NOT NULL)""",
-        """CREATE TABLE absences (
-            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            employee_id text NOT NULL REFERENCES employees(id),
-            doc text NOT NULL)""",
-        "CREATE TABLE meta (key text PRIMARY KEY, value bigint NOT NULL)",
-        "INSERT INTO meta(key, value) VALUES ('staff_rev', 0)",
-    ),
-    (
-        "CREATE TABLE batch_keys (key text PRIMARY KEY)",
-        """CREATE TABLE outbox (
-            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            id text NOT NULL UNIQUE,
-            key text NOT NULL UNIQUE,
-            topic text NOT NULL,
-            status text NOT NULL,
-            next_attempt_at timestamptz NOT NULL,
-            lease_until timestamptz,
-            attempts integer NOT NULL,
-            doc text NOT NULL)""",
-        "CREATE INDEX outbox_due ON outbox(status, next_attempt_at)",
-    ),
-    (
-        "ALTER TABLE clients ADD COLUMN name text",
-        "UPDATE clients SET name=doc::json->>'name'",
-        "ALTER TABLE reactions ADD COLUMN kind text",
-        "ALTER TABLE reactions ADD COLUMN topic text",
-        "UPDATE reactions SET kind=doc::json->>'kind', topic=doc::json->>'topic'",
-    ),
-    (
-        """CREATE TABLE onboardings (
-            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            id text NOT NULL UNIQUE,
-            client_id text NOT NULL REFERENCES clients(id),
-            manager_id text NOT NULL,
-            finished integer NOT NULL,
-            version integer NOT NULL,
-            doc text NOT NULL)""",
-        "CREATE INDEX onboardings_client ON onboardings(client_id)",
-        "CREATE INDEX onboardings_manager ON onboardings(manager_id, finished)",
-    ),
-    (
-        """CREATE TABLE orders (
-            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            id text NOT NULL UNIQUE,
-            client_id text NOT NULL REFERENCES clients(id),
-            number text NOT NULL UNIQUE,
-            stage text NOT NULL,
-            version integer NOT NULL,
-            doc text NOT NULL)""",
-        "CREATE INDEX orders_client ON orders(client_id)",
-        "CREATE INDEX orders_stage ON orders(stage)",
-    ),
-    (
-        """CREATE TABLE calls (
-            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            id text NOT NULL UNIQUE,
-            client_id text REFERENCES clients(id),
-            employee_id text,
-            at timestamptz,
-            version integer NOT NULL,
-            doc text NOT NULL)""",
-        "CREATE INDEX calls_at ON calls(at)",
-        "CREATE INDEX calls_client ON calls(client_id, at)",
-    ),
-    (
-        """CREATE TABLE subscriptions (
-            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            id text NOT NULL UNIQUE,
-            client_id text NOT NULL REFERENCES clients(id),
-            version integer NOT NULL,
-            doc text NOT NULL)""",
-        "CREATE INDEX subscriptions_client ON subscriptions(client_id)",
-        """CREATE TABLE invoices (
-            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            id text NOT NULL UNIQUE,
-            number text NOT NULL,
-            number_key text NOT NULL UNIQUE,
-            client_id text NOT NULL REFERENCES clients(id),
-            subscription_id text,
-            period text NOT NULL,
-            status text NOT NULL,
-            issue_date date NOT NULL,
-            version integer NOT NULL,
-            doc text NOT NULL)""",
-        "CREATE INDEX invoices_client ON invoices(client_id)",
-        "CREATE INDEX invoices_period ON invoices(period)",
-        "CREATE INDEX invoices_status ON invoices(status)",
-        "CREATE INDEX invoices_issue_date ON invoices(issue_date)",
-        """CREATE TABLE payments (
-            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            id text NOT NULL UNIQUE,
-            client_id text REFERENCES clients(id),
-            date date NOT NULL,
-            version integer NOT NULL,
-            doc text NOT NULL)""",
-        "CREATE INDEX payments_client ON payments(client_id, date)",
-        """CREATE TABLE allocations (
-            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            payment_id text NOT NULL,
-            invoice_id text NOT NULL,
-            client_id text NOT NULL,
-            doc text NOT NULL,
-            UNIQUE (payment_id, invoice_id))""",
-        "CREATE INDEX allocations_client ON allocations(client_id)",
-        """CREATE TABLE credits (
-            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            client_id text NOT NULL,
-            doc text NOT NULL)""",
-        "CREATE INDEX credits_client ON credits(client_id)",
-        """CREATE TABLE supplier_bills (
-            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            id text NOT NULL UNIQUE,
-            version integer NOT NULL,
-            doc text NOT NULL)""",
-    ),
-    (
-        """CREATE TABLE claims (
-            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            id text NOT NULL UNIQUE,
-            client_id text NOT NULL REFERENCES clients(id),
-            stage text NOT NULL,
-            department_id text NOT NULL,
-            manager_id text,
-            filed_at timestamptz NOT NULL,
-            closed_at timestamptz,
-            version integer NOT NULL,
-            doc text NOT NULL)""",
-        "CREATE INDEX claims_client ON claims(client_id)",
-        "CREATE INDEX claims_stage ON claims(stage, department_id)",
-        "CREATE INDEX claims_filed ON claims(filed_at)",
-        "CREATE INDEX claims_closed ON claims(closed_at)",
-        """CREATE TABLE satisfaction (
-            client_id text PRIMARY KEY REFERENCES clients(id),
-            manager_id text NOT NULL,
-            assigned_on date NOT NULL,
-            last_call date)""",
-        "CREATE INDEX satisfaction_last_call ON satisfaction(manager_id, last_call)",
-        "CREATE INDEX satisfaction_assigned ON satisfaction(manager_id, assigned_on)",
-        """CREATE TABLE service_contracts (
-            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            id text NOT NULL UNIQUE,
-            client_id text NOT NULL REFERENCES clients(id),
-            number text NOT NULL,
-            version integer NOT NULL,
-            doc text NOT NULL)""",
-        "CREATE INDEX service_contracts_client ON service_contracts(client_id)",
-        """CREATE TABLE visits (
-            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            id text NOT NULL UNIQUE,
-            client_id text NOT NULL REFERENCES clients(id),
-            contract_id text NOT NULL REFERENCES service_contracts(id),
-            kind text NOT NULL,
-            status text NOT NULL,
-            engineer_id text,
-            planned_on date,
-            version integer NOT NULL,
-            doc text NOT NULL)""",
-        "CREATE INDEX visits_client ON visits(client_id)",
-        "CREATE INDEX visits_status ON visits(status, planned_on)",
-        """CREATE TABLE trainings (
-            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            id text NOT NULL UNIQUE,
-            client_id text NOT NULL REFERENCES clients(id),
-            manager_id text NOT NULL,
-            status text NOT NULL,
-            starts_at timestamptz,
-            version integer NOT NULL,
-            doc text NOT NULL)""",
-        "CREATE INDEX trainings_client ON trainings(client_id)",
-        "CREATE INDEX trainings_manager ON trainings(manager_id, status, starts_at)",
-    ),
-    (
-        "ALTER TABLE clients ADD COLUMN birthday_md text",
-        "ALTER TABLE clients ADD COLUMN company_day_md text",
-        "UPDATE clients SET birthday_md=substr((doc::jsonb)->>'birthday', 6, 5), "
-        "company_day_md=substr((doc::jsonb)->>'company_day', 6, 5)",
-        "CREATE INDEX clients_birthday ON clients(birthday_md, manager_id)",
-        "CREATE INDEX clients_company_day ON clients(company_day_md, manager_id)",
-    ),
-    (
-        "ALTER TABLE invoices ADD COLUMN manager_id text",
-        "UPDATE invoices SET manager_id=clients.manager_id FROM clients "
-        "WHERE clients.id=invoices.client_id",
-        "CREATE INDEX invoices_manager ON invoices(manager_id, status)",
-        "DROP INDEX satisfaction_last_call",
-        "DROP INDEX satisfaction_assigned",
-        "CREATE INDEX satisfaction_due ON satisfaction(manager_id, last_call, assigned_on)",
-    ),
-    (
-        "ALTER TABLE reactions ADD COLUMN client_name text NOT NULL DEFAULT ''",
-        "UPDATE reactions SET client_name=clients.name FROM clients "
-        "WHERE clients.id=reactions.client_id AND clients.name IS NOT NULL",
-        "DROP INDEX reactions_employee_due",
-        "CREATE INDEX reactions_open ON reactions(employee_id, due_at, "
-        'client_name COLLATE "C", id COLLATE "C") INCLUDE (client_id, kind, topic) '
-        "WHERE done=0",
-        "ALTER TABLE satisfaction ADD COLUMN client_name text NOT NULL DEFAULT ''",
-        "UPDATE satisfaction SET client_name=clients.name FROM clients "
-        "WHERE clients.id=satisfaction.client_id AND clients.name IS NOT NULL",
-        "DROP INDEX satisfaction_due",
-        "CREATE INDEX satisfaction_due ON satisfaction(manager_id, last_call, assigned_on) "
-        "INCLUDE (client_id, client_name)",
-        "ALTER TABLE invoices ADD COLUMN client_name text NOT NULL DEFAULT ''",
-        "ALTER TABLE invoices ADD COLUMN due_date date",
-        "ALTER TABLE invoices ADD COLUMN owed numeric",
-        "ALTER TABLE invoices ADD COLUMN currency text",
-        "UPDATE invoices SET due_date=((doc::jsonb)->>'due_date')::date",
-        "UPDATE invoices SET client_name=clients.name FROM clients "
-        "WHERE clients.id=invoices.client_id AND clients.name IS NOT NULL",
-        "DROP INDEX invoices_manager",
-        "CREATE INDEX invoices_manager ON invoices(manager_id, status) INCLUDE (seq, "
-        "period, due_date, issue_date, client_id, number, id, owed, currency, client_name)",
-    ),
-    (
-        # the last number taken in each number sequence (an invoice number format and year),
-        # locked while a number is taken; a sequence is seeded from the stored invoices on
-        # its first use (only the billing policy can read its numbers)
-        "CREATE TABLE number_sequences (scope text PRIMARY KEY, last bigint)",
-    ),
-)
+#: versions are the SQLite store's: the same records and indexes, in PostgreSQL's types, both
+#: rendered from one declaration (:mod:`clientops.adapters._schema`).
+MIGRATIONS = _schema.migrations(_schema.POSTGRESQL)
+#: The head schema, what a new database is created with.
+CREATE_ALL = _schema.create_all(_schema.POSTGRESQL)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -584,9 +321,13 @@ class PostgresStorage:
                 found = self._version(conn)
                 if found > SCHEMA_VERSION:
                     raise SchemaVersionError(self.name, found, SCHEMA_VERSION)
-                if found == 0:
-                    conn.execute("INSERT INTO clientops_schema(version) VALUES (0)")
-                for version in range(found, SCHEMA_VERSION):
+                if found == 0:  # a new schema: the head tables at once
+                    for statement in CREATE_ALL:
+                        conn.execute(statement.encode())
+                    conn.execute(
+                        "INSERT INTO clientops_schema(version) VALUES (%s)", (SCHEMA_VERSION,)
+                    )
+                for version in range(found or SCHEMA_VERSION, SCHEMA_VERSION):
                     for statement in MIGRATIONS[version]:
                         conn.execute(statement.encode())
                     backfill = BACKFILLS.get(version + 1)

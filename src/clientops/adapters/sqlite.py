@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from clientops import _redact
+from clientops.adapters import _schema
 from clientops.adapters._sql import BACKFILLS, SQLUnitOfWork, StaffCache, UniqueKey, unique_key
 from clientops.errors import ConfigurationError, SchemaVersionError, StorageError
 from clientops.hookspecs import RegisterStorage, hookimpl
@@ -30,290 +31,11 @@ from clientops.ports import READ_ONLY
 
 __all__ = ["MIGRATIONS", "SQLiteStorage"]
 
-#: Schema migrations: ``MIGRATIONS[i]`` takes a database from version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """CREATE TABLE clients (
-            seq INTEGER PRIMARY KEY,
-            id TEXT NOT NULL UNIQUE,
-            version INTEGER NOT NULL,
-            name_key TEXT NOT NULL,
-            city_key TEXT NOT NULL,
-            manager_id TEXT,
-            doc TEXT NOT NULL)""",
-        "CREATE INDEX clients_name ON clients(name_key, city_key)",
-        "CREATE INDEX clients_manager ON clients(manager_id)",
-        """CREATE TABLE client_phones (
-            e164 TEXT NOT NULL,
-            client_id TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
-            PRIMARY KEY (e164, client_id)) WITHOUT ROWID""",
-        "CREATE INDEX client_phones_client ON client_phones(client_id)",
-        """CREATE TABLE client_contracts (
-            contract_key TEXT PRIMARY KEY,
-            client_id TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE) WITHOUT ROWID""",
-        "CREATE INDEX client_contracts_client ON client_contracts(client_id)",
-        """CREATE TABLE appeals (
-            seq INTEGER PRIMARY KEY,
-            id TEXT NOT NULL UNIQUE,
-            client_id TEXT NOT NULL REFERENCES clients(id),
-            version INTEGER NOT NULL,
-            doc TEXT NOT NULL)""",
-        "CREATE INDEX appeals_client ON appeals(client_id)",
-        """CREATE TABLE reactions (
-            seq INTEGER PRIMARY KEY,
-            id TEXT NOT NULL UNIQUE,
-            appeal_id TEXT NOT NULL REFERENCES appeals(id),
-            client_id TEXT NOT NULL REFERENCES clients(id),
-            department_id TEXT,
-            employee_id TEXT,
-            due_at TEXT NOT NULL,
-            done INTEGER NOT NULL,
-            version INTEGER NOT NULL,
-            doc TEXT NOT NULL)""",
-        "CREATE INDEX reactions_employee_due ON reactions(employee_id, done, due_at)",
-        "CREATE INDEX reactions_department_due ON reactions(department_id, done, due_at)",
-        "CREATE INDEX reactions_client ON reactions(client_id, due_at)",
-        "CREATE INDEX reactions_appeal ON reactions(appeal_id)",
-        "CREATE TABLE departments (id TEXT PRIMARY KEY, doc TEXT NOT NULL)",
-        """CREATE TABLE employees (
-            id TEXT PRIMARY KEY,
-            department_id TEXT NOT NULL REFERENCES departments(id),
-            doc TEXT NOT NULL)""",
-        """CREATE TABLE absences (
-            seq INTEGER PRIMARY KEY,
-            employee_id TEXT NOT NULL REFERENCES employees(id),
-            doc TEXT NOT NULL)""",
-        # counts changes to the staff tables, so a store can keep its directory cached
-        "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
-        "INSERT INTO meta(key, value) VALUES ('staff_rev', 0)",
-    ),
-    (
-        # idempotency keys of batches (imports, billing runs) that have committed
-        "CREATE TABLE batch_keys (key TEXT PRIMARY KEY) WITHOUT ROWID",
-        # side effects waiting for delivery, see clientops.outbox
-        """CREATE TABLE outbox (
-            seq INTEGER PRIMARY KEY,
-            id TEXT NOT NULL UNIQUE,
-            key TEXT NOT NULL UNIQUE,
-            topic TEXT NOT NULL,
-            status TEXT NOT NULL,
-            next_attempt_at TEXT NOT NULL,
-            lease_until TEXT,
-            attempts INTEGER NOT NULL,
-            doc TEXT NOT NULL)""",
-        "CREATE INDEX outbox_due ON outbox(status, next_attempt_at)",
-    ),
-    (
-        # columns the agenda reads without parsing whole records
-        "ALTER TABLE clients ADD COLUMN name TEXT",
-        "UPDATE clients SET name=json_extract(doc, '$.name')",
-        "ALTER TABLE reactions ADD COLUMN kind TEXT",
-        "ALTER TABLE reactions ADD COLUMN topic TEXT",
-        "UPDATE reactions SET kind=json_extract(doc, '$.kind'), topic=json_extract(doc, '$.topic')",
-    ),
-    (
-        # client folders on their way through the onboarding checklist
-        """CREATE TABLE onboardings (
-            seq INTEGER PRIMARY KEY,
-            id TEXT NOT NULL UNIQUE,
-            client_id TEXT NOT NULL REFERENCES clients(id),
-            manager_id TEXT NOT NULL,
-            finished INTEGER NOT NULL,
-            version INTEGER NOT NULL,
-            doc TEXT NOT NULL)""",
-        "CREATE INDEX onboardings_client ON onboardings(client_id)",
-        "CREATE INDEX onboardings_manager ON onboardings(manager_id, finished)",
-    ),
-    (
-        # client orders on their way from the preliminary request to the closed deal
-        """CREATE TABLE orders (
-            seq INTEGER PRIMARY KEY,
-            id TEXT NOT NULL UNIQUE,
-            client_id TEXT NOT NULL REFERENCES clients(id),
-            number TEXT NOT NULL UNIQUE,
-            stage TEXT NOT NULL,
-            version INTEGER NOT NULL,
-            doc TEXT NOT NULL)""",
-        "CREATE INDEX orders_client ON orders(client_id)",
-        "CREATE INDEX orders_stage ON orders(stage)",
-    ),
-    (
-        # the call log: one entry per call, folded from the PBX's events
-        """CREATE TABLE calls (
-            seq INTEGER PRIMARY KEY,
-            id TEXT NOT NULL UNIQUE,
-            client_id TEXT REFERENCES clients(id),
-            employee_id TEXT,
-            at TEXT,
-            version INTEGER NOT NULL,
-            doc TEXT NOT NULL)""",
-        "CREATE INDEX calls_at ON calls(at)",
-        "CREATE INDEX calls_client ON calls(client_id, at)",
-    ),
-    (
-        # billing: subscriptions, invoices, payments with their allocations and the credits
-        # they leave, the bills of suppliers
-        """CREATE TABLE subscriptions (
-            seq INTEGER PRIMARY KEY,
-            id TEXT NOT NULL UNIQUE,
-            client_id TEXT NOT NULL REFERENCES clients(id),
-            version INTEGER NOT NULL,
-            doc TEXT NOT NULL)""",
-        "CREATE INDEX subscriptions_client ON subscriptions(client_id)",
-        """CREATE TABLE invoices (
-            seq INTEGER PRIMARY KEY,
-            id TEXT NOT NULL UNIQUE,
-            number TEXT NOT NULL,
-            number_key TEXT NOT NULL UNIQUE,
-            client_id TEXT NOT NULL REFERENCES clients(id),
-            subscription_id TEXT,
-            period TEXT NOT NULL,
-            status TEXT NOT NULL,
-            issue_date TEXT NOT NULL,
-            version INTEGER NOT NULL,
-            doc TEXT NOT NULL)""",
-        "CREATE INDEX invoices_client ON invoices(client_id)",
-        "CREATE INDEX invoices_period ON invoices(period)",
-        "CREATE INDEX invoices_status ON invoices(status)",
-        "CREATE INDEX invoices_issue_date ON invoices(issue_date)",
-        """CREATE TABLE payments (
-            seq INTEGER PRIMARY KEY,
-            id TEXT NOT NULL UNIQUE,
-            client_id TEXT REFERENCES clients(id),
-            date TEXT NOT NULL,
-            version INTEGER NOT NULL,
-            doc TEXT NOT NULL)""",
-        "CREATE INDEX payments_client ON payments(client_id, date)",
-        """CREATE TABLE allocations (
-            seq INTEGER PRIMARY KEY,
-            payment_id TEXT NOT NULL,
-            invoice_id TEXT NOT NULL,
-            client_id TEXT NOT NULL,
-            doc TEXT NOT NULL,
-            UNIQUE (payment_id, invoice_id))""",
-        "CREATE INDEX allocations_client ON allocations(client_id)",
-        """CREATE TABLE credits (
-            seq INTEGER PRIMARY KEY,
-            client_id TEXT NOT NULL,
-            doc TEXT NOT NULL)""",
-        "CREATE INDEX credits_client ON credits(client_id)",
-        """CREATE TABLE supplier_bills (
-            seq INTEGER PRIMARY KEY,
-            id TEXT NOT NULL UNIQUE,
-            version INTEGER NOT NULL,
-            doc TEXT NOT NULL)""",
-    ),
-    (
-        # claims, the satisfaction round's assignments, service contracts, visits, trainings
-        """CREATE TABLE claims (
-            seq INTEGER PRIMARY KEY,
-            id TEXT NOT NULL UNIQUE,
-            client_id TEXT NOT NULL REFERENCES clients(id),
-            stage TEXT NOT NULL,
-            department_id TEXT NOT NULL,
-            manager_id TEXT,
-            filed_at TEXT NOT NULL,
-            closed_at TEXT,
-            version INTEGER NOT NULL,
-            doc TEXT NOT NULL)""",
-        "CREATE INDEX claims_client ON claims(client_id)",
-        "CREATE INDEX claims_stage ON claims(stage, department_id)",
-        "CREATE INDEX claims_filed ON claims(filed_at)",
-        "CREATE INDEX claims_closed ON claims(closed_at)",
-        """CREATE TABLE satisfaction (
-            client_id TEXT PRIMARY KEY REFERENCES clients(id),
-            manager_id TEXT NOT NULL,
-            assigned_on TEXT NOT NULL,
-            last_call TEXT) WITHOUT ROWID""",
-        "CREATE INDEX satisfaction_last_call ON satisfaction(manager_id, last_call)",
-        "CREATE INDEX satisfaction_assigned ON satisfaction(manager_id, assigned_on)",
-        """CREATE TABLE service_contracts (
-            seq INTEGER PRIMARY KEY,
-            id TEXT NOT NULL UNIQUE,
-            client_id TEXT NOT NULL REFERENCES clients(id),
-            number TEXT NOT NULL,
-            version INTEGER NOT NULL,
-            doc TEXT NOT NULL)""",
-        "CREATE INDEX service_contracts_client ON service_contracts(client_id)",
-        """CREATE TABLE visits (
-            seq INTEGER PRIMARY KEY,
-            id TEXT NOT NULL UNIQUE,
-            client_id TEXT NOT NULL REFERENCES clients(id),
-            contract_id TEXT NOT NULL REFERENCES service_contracts(id),
-            kind TEXT NOT NULL,
-            status TEXT NOT NULL,
-            engineer_id TEXT,
-            planned_on TEXT,
-            version INTEGER NOT NULL,
-            doc TEXT NOT NULL)""",
-        "CREATE INDEX visits_client ON visits(client_id)",
-        "CREATE INDEX visits_status ON visits(status, planned_on)",
-        """CREATE TABLE trainings (
-            seq INTEGER PRIMARY KEY,
-            id TEXT NOT NULL UNIQUE,
-            client_id TEXT NOT NULL REFERENCES clients(id),
-            manager_id TEXT NOT NULL,
-            status TEXT NOT NULL,
-            starts_at TEXT,
-            version INTEGER NOT NULL,
-            doc TEXT NOT NULL)""",
-        "CREATE INDEX trainings_client ON trainings(client_id)",
-        "CREATE INDEX trainings_manager ON trainings(manager_id, status, starts_at)",
-    ),
-    (
-        # the agenda's touches: a card's birthday and company day as MM-DD, by manager
-        "ALTER TABLE clients ADD COLUMN birthday_md TEXT",
-        "ALTER TABLE clients ADD COLUMN company_day_md TEXT",
-        "UPDATE clients SET birthday_md=substr(json_extract(doc, '$.birthday'), 6, 5), "
-        "company_day_md=substr(json_extract(doc, '$.company_day'), 6, 5)",
-        "CREATE INDEX clients_birthday ON clients(birthday_md, manager_id)",
-        "CREATE INDEX clients_company_day ON clients(company_day_md, manager_id)",
-    ),
-    (
-        # the agenda's debts by manager, and one index for both branches of the satisfaction
-        # calls due
-        "ALTER TABLE invoices ADD COLUMN manager_id TEXT",
-        "UPDATE invoices SET manager_id=(SELECT manager_id FROM clients "
-        "WHERE clients.id=invoices.client_id)",
-        "CREATE INDEX invoices_manager ON invoices(manager_id, status)",
-        "DROP INDEX satisfaction_last_call",
-        "DROP INDEX satisfaction_assigned",
-        "CREATE INDEX satisfaction_due ON satisfaction(manager_id, last_call, assigned_on)",
-    ),
-    (
-        # the agenda without joins or whole records: the client's name kept on its reactions,
-        # satisfaction row and invoices (in step with the card), an invoice's due date and
-        # the amount still owed as columns (the amounts are filled in by
-        # clientops.adapters._sql.BACKFILLS[11]), and covering indexes for the three lists
-        "ALTER TABLE reactions ADD COLUMN client_name TEXT NOT NULL DEFAULT ''",
-        "UPDATE reactions SET client_name=coalesce((SELECT name FROM clients "
-        "WHERE clients.id=reactions.client_id), '')",
-        "DROP INDEX reactions_employee_due",
-        "CREATE INDEX reactions_open ON reactions(employee_id, due_at, client_name, id, done, "
-        "client_id, kind, topic) WHERE done=0",
-        "ALTER TABLE satisfaction ADD COLUMN client_name TEXT NOT NULL DEFAULT ''",
-        "UPDATE satisfaction SET client_name=coalesce((SELECT name FROM clients "
-        "WHERE clients.id=satisfaction.client_id), '')",
-        "DROP INDEX satisfaction_due",
-        "CREATE INDEX satisfaction_due ON satisfaction(manager_id, last_call, assigned_on, "
-        "client_name)",
-        "ALTER TABLE invoices ADD COLUMN client_name TEXT NOT NULL DEFAULT ''",
-        "ALTER TABLE invoices ADD COLUMN due_date TEXT",
-        "ALTER TABLE invoices ADD COLUMN owed TEXT",
-        "ALTER TABLE invoices ADD COLUMN currency TEXT",
-        "UPDATE invoices SET client_name=coalesce((SELECT name FROM clients "
-        "WHERE clients.id=invoices.client_id), ''), due_date=json_extract(doc, '$.due_date')",
-        "DROP INDEX invoices_manager",
-        "CREATE INDEX invoices_manager ON invoices(manager_id, status, period, due_date, "
-        "issue_date, client_id, number, id, owed, currency, client_name)",
-    ),
-    (
-        # the last number taken in each number sequence (an invoice number format and year),
-        # taken under the write lock; a sequence is seeded from the stored invoices on its
-        # first use (only the billing policy can read its numbers)
-        "CREATE TABLE number_sequences (scope TEXT PRIMARY KEY, last INTEGER)",
-    ),
-)
+#: Schema migrations: ``MIGRATIONS[i]`` takes a database from version ``i`` to ``i + 1``
+#: (rendered from the one declaration of both SQL schemas, :mod:`clientops.adapters._schema`).
+MIGRATIONS = _schema.migrations(_schema.SQLITE)
+#: The head schema, what a new database is created with.
+CREATE_ALL = _schema.create_all(_schema.SQLITE)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -465,7 +187,11 @@ class SQLiteStorage:
                 found = self.schema_version
                 if found > SCHEMA_VERSION:
                     raise SchemaVersionError(self.name, found, SCHEMA_VERSION)
-                for version in range(found, SCHEMA_VERSION):
+                if found == 0:  # a new file: the head schema at once
+                    for statement in CREATE_ALL:
+                        db.execute(statement)
+                    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                for version in range(found or SCHEMA_VERSION, SCHEMA_VERSION):
                     for statement in MIGRATIONS[version]:
                         db.execute(statement)
                     backfill = BACKFILLS.get(version + 1)
