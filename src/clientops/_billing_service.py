@@ -49,12 +49,17 @@ from clientops.bank_statements import (
     read_bank_statement,
 )
 from clientops.billing import (
+    Allocation,
     Credit,
     Invoice,
+    InvoiceCancelled,
+    InvoiceCorrected,
     InvoiceId,
+    InvoiceIssued,
     Month,
     Payment,
     PaymentId,
+    PaymentMatched,
     Subscription,
     SubscriptionId,
     SupplierBill,
@@ -71,6 +76,7 @@ from clientops.errors import (
     NotFoundError,
     ValidationError,
 )
+from clientops.events import Event
 from clientops.model import Appeal, ClientId, EmployeeId, Money, new_id
 from clientops.ports import UnitOfWork
 from clientops.rules.billing import (
@@ -94,6 +100,26 @@ from clientops.rules.billing import (
 )
 
 __all__ = ["BillingRun", "BillingService", "PaymentImport"]
+
+
+def _issued(invoice: Invoice, now: datetime) -> InvoiceIssued:
+    return InvoiceIssued(
+        invoice.id, invoice.number, invoice.client_id, invoice.total, invoice.due_date, now
+    )
+
+
+def _matched(
+    payment: Payment, allocations: Sequence[Allocation], credit: Credit | None, now: datetime
+) -> PaymentMatched:
+    assert payment.client_id is not None
+    return PaymentMatched(
+        payment.id,
+        payment.client_id,
+        payment.amount,
+        tuple(a.invoice_number for a in allocations),
+        credit.amount if credit is not None else None,
+        now,
+    )
 
 
 @check_entry_points
@@ -286,6 +312,7 @@ class BillingService:
                             uow.invoices.add(invoice)
                             record_invoice(self._context, uow, invoice, now)
                     issued += taken
+                    self._context.publish(_issued(i, now) for i in taken)
             except DuplicateError as exc:
                 if exc.kind not in ("invoice", "invoice number"):
                     raise
@@ -365,6 +392,7 @@ class BillingService:
                 keep_number(self._context, uow, number)
             uow.invoices.add(invoice)
             record_invoice(self._context, uow, invoice, now)
+        self._context.publish((_issued(invoice, now),))
         return invoice
 
     def correct_invoice(
@@ -398,6 +426,15 @@ class BillingService:
             if correction.credit is not None:
                 uow.payments.add_credit(correction.credit)
             record_invoice(self._context, uow, correction.correction, now, reverses=original)
+        made = correction.correction
+        self._context.publish(
+            (
+                InvoiceCorrected(
+                    original.id, original.number, original.client_id, made.id, made.number, now
+                ),
+                _issued(made, now),
+            )
+        )
         return correction
 
     def cancel_invoice(self, invoice_id: InvoiceId) -> Invoice:
@@ -408,6 +445,9 @@ class BillingService:
             original = uow.invoices.get(invoice_id)
             cancelled = uow.invoices.update(cancel_invoice(original))
             record_invoice(self._context, uow, cancelled, now, reverses=original)
+        self._context.publish(
+            (InvoiceCancelled(cancelled.id, cancelled.number, cancelled.client_id, now),)
+        )
         return cancelled
 
     def send_duplicate(
@@ -498,6 +538,7 @@ class BillingService:
             repeated: list[Payment] = []
             allocations: list[Any] = []
             credits: list[Credit] = []
+            events: list[Event] = []
             current = {i.id: i for i in invoices}
             for payment in (*matched, *unmatched):
                 if uow.payments.find(payment.id) is not None:
@@ -511,6 +552,8 @@ class BillingService:
                     if credit is not None:
                         credits.append(credit)
                     record_payment(self._context, uow, payment, made, credit, now)
+                    events.append(_matched(payment, made, credit, now))
+        self._context.publish(events)
         left = tuple(p for p in stored if p.client_id is None)
         return PaymentImport(
             source=source,
@@ -570,6 +613,7 @@ class BillingService:
             )
             made, credit = self._allocate(uow, assigned, {})
             record_payment(self._context, uow, assigned, made, credit, now)
+        self._context.publish((_matched(assigned, made, credit, now),))
         return assigned
 
     def payments_of(self, client_id: ClientId) -> tuple[Payment, ...]:

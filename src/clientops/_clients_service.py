@@ -5,6 +5,7 @@ cards (``ops.clients``).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import datetime
 
 import attrs
@@ -16,7 +17,7 @@ from clientops.errors import (
     NotFoundError,
     ValidationError,
 )
-from clientops.events import ClientCreated
+from clientops.events import ClientCreated, ClientUpdated, StaffChanged
 from clientops.imports import (
     ClientImport,
     ImportedClient,
@@ -111,7 +112,11 @@ class ClientsService:
         stored card with its new version; a card changed meanwhile by someone else raises
         ConflictError and nothing is overwritten."""
         with self._context.storage.unit_of_work() as uow:
-            return uow.clients.update(client)
+            before = uow.clients.get(client.id)
+            stored = uow.clients.update(client)
+        if stored != attrs.evolve(before, version=stored.version):
+            self._context.publish((ClientUpdated(stored.id, stored.version, self._context.now()),))
+        return stored
 
     def get(self, client_id: ClientId) -> Client:
         with self._context.storage.unit_of_work(readonly=True) as uow:
@@ -212,21 +217,33 @@ class ClientsService:
             return agenda_queries(uow).due_reactions(manager, until=moment)
 
     def add_department(self, department: Department) -> None:
-        with self._context.storage.unit_of_work() as uow:
-            uow.staff.put_department(department)
+        """Add or replace a department; publishes StaffChanged when it changed."""
+        self._change_staff(
+            "department", department.id, lambda uow: uow.staff.put_department(department)
+        )
 
     def add_employee(self, employee: Employee) -> None:
-        with self._context.storage.unit_of_work() as uow:
-            uow.staff.put_employee(employee)
+        """Add or replace an employee; publishes StaffChanged when it changed."""
+        self._change_staff("employee", employee.id, lambda uow: uow.staff.put_employee(employee))
 
     def add_absence(self, absence: Absence) -> None:
-        with self._context.storage.unit_of_work() as uow:
-            uow.staff.add_absence(absence)
+        """Record an absence; publishes StaffChanged when it is new."""
+        self._change_staff(
+            "absence", absence.employee_id, lambda uow: uow.staff.add_absence(absence)
+        )
 
     def add_staff(self, staff: StaffDirectory) -> None:
-        """Store a whole directory (departments, then employees, then absences) at once."""
+        """Store a whole directory (departments, then employees, then absences) at once;
+        publishes StaffChanged when the stored directory changed."""
+        self._change_staff("staff", "", lambda uow: put_staff(uow, staff))
+
+    def _change_staff(self, what: str, key: str, change: Callable[[UnitOfWork], None]) -> None:
         with self._context.storage.unit_of_work() as uow:
-            put_staff(uow, staff)
+            before = uow.staff.directory()
+            change(uow)
+            changed = uow.staff.directory() != before
+        if changed:
+            self._context.publish((StaffChanged(what, str(key), self._context.now()),))
 
     def staff(self) -> StaffDirectory:
         with self._context.storage.unit_of_work(readonly=True) as uow:
