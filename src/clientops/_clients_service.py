@@ -5,7 +5,6 @@ cards (``ops.clients``).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from datetime import datetime
 
 import attrs
@@ -17,7 +16,7 @@ from clientops.errors import (
     NotFoundError,
     ValidationError,
 )
-from clientops.events import ClientCreated, ClientUpdated, StaffChanged
+from clientops.events import ClientCreated, ClientUpdated
 from clientops.imports import (
     ClientImport,
     ImportedClient,
@@ -217,33 +216,21 @@ class ClientsService:
             return agenda_queries(uow).due_reactions(manager, until=moment)
 
     def add_department(self, department: Department) -> None:
-        """Add or replace a department; publishes StaffChanged when it changed."""
-        self._change_staff(
-            "department", department.id, lambda uow: uow.staff.put_department(department)
-        )
+        with self._context.storage.unit_of_work() as uow:
+            uow.staff.put_department(department)
 
     def add_employee(self, employee: Employee) -> None:
-        """Add or replace an employee; publishes StaffChanged when it changed."""
-        self._change_staff("employee", employee.id, lambda uow: uow.staff.put_employee(employee))
+        with self._context.storage.unit_of_work() as uow:
+            uow.staff.put_employee(employee)
 
     def add_absence(self, absence: Absence) -> None:
-        """Record an absence; publishes StaffChanged when it is new."""
-        self._change_staff(
-            "absence", absence.employee_id, lambda uow: uow.staff.add_absence(absence)
-        )
+        with self._context.storage.unit_of_work() as uow:
+            uow.staff.add_absence(absence)
 
     def add_staff(self, staff: StaffDirectory) -> None:
-        """Store a whole directory (departments, then employees, then absences) at once;
-        publishes StaffChanged when the stored directory changed."""
-        self._change_staff("staff", "", lambda uow: put_staff(uow, staff))
-
-    def _change_staff(self, what: str, key: str, change: Callable[[UnitOfWork], None]) -> None:
+        """Store a whole directory (departments, then employees, then absences) at once."""
         with self._context.storage.unit_of_work() as uow:
-            before = uow.staff.directory()
-            change(uow)
-            changed = uow.staff.directory() != before
-        if changed:
-            self._context.publish((StaffChanged(what, str(key), self._context.now()),))
+            put_staff(uow, staff)
 
     def staff(self) -> StaffDirectory:
         with self._context.storage.unit_of_work(readonly=True) as uow:

@@ -37,7 +37,6 @@ __all__ = [
     "ClientUpdated",
     "Event",
     "ReactionScheduled",
-    "StaffChanged",
 ]
 
 
@@ -66,17 +65,6 @@ class ClientUpdated(Event):
 
     client_id: ClientId
     version: int
-    at: datetime
-
-
-@attrs.frozen
-class StaffChanged(Event):
-    """The staff directory changed: ``what`` is ``"department"``, ``"employee"``,
-    ``"absence"`` or ``"staff"`` (a whole directory added), ``key`` the id of what was added
-    (empty for a whole directory)."""
-
-    what: str
-    key: str
     at: datetime
 
 
