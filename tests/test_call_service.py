@@ -245,7 +245,8 @@ def test_a_missed_call_from_a_client_gets_one_callback_for_the_phone_that_rang(
     assert (entry.client_id, entry.appeal_id, entry.missed) == (card.id, "missed-m-1", True)
     assert [d.reaction_id for d in ops.clients.due_reactions(ANNA, until=back.due_at)] == [back.id]
     kinds = [type(e).__name__ for e in recorder.events]
-    assert kinds == ["ClientCreated", "AppealOpened", "ReactionScheduled", "CallMissed"]  # add_client first
+    # add_client first, then the missed call's appeal, call-back and CallMissed
+    assert kinds == ["ClientCreated", "AppealOpened", "ReactionScheduled", "CallMissed"]
 
 
 def test_a_missed_call_from_an_unknown_number_gets_a_card_to_call_back_on(

@@ -300,7 +300,7 @@ def test_billing_and_claims_publish_once_per_invoice_and_claim_and_nothing_when_
             card.id, department_id=SALES, source=ClaimSource.client_words("Сроки"), by=ANNA
         )
         filed = [e for e in recorder.events if isinstance(e, ClaimFiled)]
-        assert len(filed) == 1 and filed[0].client_id == card.id
+        assert [e.client_id for e in filed] == [card.id]
         recorder.events.clear()
         with pytest.raises(ValidationError):  # an unknown department is refused
             ops.claims.file(

@@ -49,17 +49,12 @@ from clientops.bank_statements import (
     read_bank_statement,
 )
 from clientops.billing import (
-    Allocation,
     Credit,
     Invoice,
-    InvoiceCancelled,
-    InvoiceCorrected,
     InvoiceId,
-    InvoiceIssued,
     Month,
     Payment,
     PaymentId,
-    PaymentMatched,
     Subscription,
     SubscriptionId,
     SupplierBill,
@@ -70,13 +65,7 @@ from clientops.billing import (
     set_payment_task,
 )
 from clientops.documents import InvoiceLine, render_document
-from clientops.errors import (
-    DuplicateError,
-    FieldError,
-    NotFoundError,
-    ValidationError,
-)
-from clientops.events import Event
+from clientops.errors import DuplicateError, FieldError, NotFoundError, ValidationError
 from clientops.model import Appeal, ClientId, EmployeeId, Money, new_id
 from clientops.ports import UnitOfWork
 from clientops.rules.billing import (
@@ -100,26 +89,6 @@ from clientops.rules.billing import (
 )
 
 __all__ = ["BillingRun", "BillingService", "PaymentImport"]
-
-
-def _issued(invoice: Invoice, now: datetime) -> InvoiceIssued:
-    return InvoiceIssued(
-        invoice.id, invoice.number, invoice.client_id, invoice.total, invoice.due_date, now
-    )
-
-
-def _matched(
-    payment: Payment, allocations: Sequence[Allocation], credit: Credit | None, now: datetime
-) -> PaymentMatched:
-    assert payment.client_id is not None
-    return PaymentMatched(
-        payment.id,
-        payment.client_id,
-        payment.amount,
-        tuple(a.invoice_number for a in allocations),
-        credit.amount if credit is not None else None,
-        now,
-    )
 
 
 @check_entry_points
@@ -310,9 +279,11 @@ class BillingService:
                         ]
                         for invoice in taken:
                             uow.invoices.add(invoice)
-                            record_invoice(self._context, uow, invoice, now)
+                        events = [
+                            e for i in taken for e in record_invoice(self._context, uow, i, now)
+                        ]
                     issued += taken
-                    self._context.publish(_issued(i, now) for i in taken)
+                    self._context.publish(events)
             except DuplicateError as exc:
                 if exc.kind not in ("invoice", "invoice number"):
                     raise
@@ -391,8 +362,8 @@ class BillingService:
             if number is not None:
                 keep_number(self._context, uow, number)
             uow.invoices.add(invoice)
-            record_invoice(self._context, uow, invoice, now)
-        self._context.publish((_issued(invoice, now),))
+            events = record_invoice(self._context, uow, invoice, now)
+        self._context.publish(events)
         return invoice
 
     def correct_invoice(
@@ -425,16 +396,8 @@ class BillingService:
             uow.invoices.add(correction.correction)
             if correction.credit is not None:
                 uow.payments.add_credit(correction.credit)
-            record_invoice(self._context, uow, correction.correction, now, reverses=original)
-        made = correction.correction
-        self._context.publish(
-            (
-                InvoiceCorrected(
-                    original.id, original.number, original.client_id, made.id, made.number, now
-                ),
-                _issued(made, now),
-            )
-        )
+            made = record_invoice(self._context, uow, correction.correction, now, reverses=original)
+        self._context.publish(made)
         return correction
 
     def cancel_invoice(self, invoice_id: InvoiceId) -> Invoice:
@@ -444,10 +407,8 @@ class BillingService:
         with self._context.storage.unit_of_work() as uow:
             original = uow.invoices.get(invoice_id)
             cancelled = uow.invoices.update(cancel_invoice(original))
-            record_invoice(self._context, uow, cancelled, now, reverses=original)
-        self._context.publish(
-            (InvoiceCancelled(cancelled.id, cancelled.number, cancelled.client_id, now),)
-        )
+            events = record_invoice(self._context, uow, cancelled, now, reverses=original)
+        self._context.publish(events)
         return cancelled
 
     def send_duplicate(
@@ -538,7 +499,7 @@ class BillingService:
             repeated: list[Payment] = []
             allocations: list[Any] = []
             credits: list[Credit] = []
-            events: list[Event] = []
+            events = []
             current = {i.id: i for i in invoices}
             for payment in (*matched, *unmatched):
                 if uow.payments.find(payment.id) is not None:
@@ -551,8 +512,7 @@ class BillingService:
                     allocations += made
                     if credit is not None:
                         credits.append(credit)
-                    record_payment(self._context, uow, payment, made, credit, now)
-                    events.append(_matched(payment, made, credit, now))
+                    events.append(record_payment(self._context, uow, payment, made, credit, now))
         self._context.publish(events)
         left = tuple(p for p in stored if p.client_id is None)
         return PaymentImport(
@@ -612,8 +572,8 @@ class BillingService:
                 attrs.evolve(payment, client_id=client_id, invoice_number=invoice_number)
             )
             made, credit = self._allocate(uow, assigned, {})
-            record_payment(self._context, uow, assigned, made, credit, now)
-        self._context.publish((_matched(assigned, made, credit, now),))
+            matched = record_payment(self._context, uow, assigned, made, credit, now)
+        self._context.publish((matched,))
         return assigned
 
     def payments_of(self, client_id: ClientId) -> tuple[Payment, ...]:
