@@ -21,7 +21,7 @@ from clientops.events import Event
 from clientops.host import PluginHost
 from clientops.policy import Policy
 from clientops.ports import Storage
-from clientops.telephony import CallEvent, Telephony
+from clientops.telephony import CallSignal, Telephony
 
 __all__ = ["Backends", "Context"]
 
@@ -68,7 +68,7 @@ class Backends:
         self,
         host: PluginHost,
         name: str,
-        on_event: Callable[[CallEvent], object],
+        on_event: Callable[[CallSignal], object],
         options: dict[str, object],
     ) -> Telephony:
         if self._telephony is not None:

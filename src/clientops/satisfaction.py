@@ -23,6 +23,7 @@ import attrs
 from clientops._text import template_validator
 from clientops.claims import ClaimId
 from clientops.errors import FieldError, ValidationError
+from clientops.events import Event
 from clientops.model import ClientId, DepartmentId, EmployeeId, Money, Phone
 from clientops.orders import OrderId
 
@@ -311,7 +312,7 @@ class RecommendationRequest:
 
 
 @attrs.frozen
-class SatisfactionRecorded:
+class SatisfactionRecorded(Event):
     """A satisfaction call was recorded; ``claim_id`` is the claim it led to, if any."""
 
     client_id: ClientId

@@ -186,10 +186,10 @@ from clientops.telephony import (
     CallAnswered,
     CallDirection,
     CallEnded,
-    CallEvent,
     CallLogEntry,
     CallNumber,
     CallRecorded,
+    CallSignal,
     CallStarted,
     CallStatus,
     apply_event,
@@ -333,7 +333,7 @@ def a_call(
     long; ``status=None`` leaves it in progress, another status makes it unanswered. Linked
     to ``client`` when one is given."""
     key = call_id or f"call-{next(_call_seq)}"
-    events: list[CallEvent] = [
+    events: list[CallSignal] = [
         CallStarted(
             call_id=key,
             direction=CallDirection.INCOMING,
