@@ -20,6 +20,8 @@ from typing import Any
 
 import attrs
 
+from clientops._checks import date_errors as _date_errors
+from clientops._checks import raise_errors as _raise_errors
 from clientops._text import template_validator
 from clientops.claims import ClaimId
 from clientops.errors import FieldError, ValidationError
@@ -41,17 +43,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- policy
-
-
-def _errors_raise(errors: list[FieldError], subject: str) -> None:
-    if errors:
-        raise ValidationError(errors, subject=subject)
-
-
-def _day_errors(path: str, value: object) -> list[FieldError]:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        return [FieldError(path, f"must be a date, got {value!r}")]
-    return []
 
 
 def _whole_days(value: object, *, positive: bool) -> bool:
@@ -153,7 +144,7 @@ positive whole number of days
                 errors.append(FieldError(name, f"must be a positive int, got {value!r}"))
         if not isinstance(self.texts, SatisfactionTexts):
             errors.append(FieldError("texts", "must be SatisfactionTexts"))
-        _errors_raise(errors, "satisfaction policy")
+        _raise_errors(errors, "satisfaction policy")
 
 
 @attrs.frozen
@@ -192,14 +183,14 @@ class AssignedClient:
             and manager.strip()
         ):
             return  # the common case, checked first: stores read thousands of these
-        errors = _day_errors("assigned_on", self.assigned_on)
+        errors = _date_errors("assigned_on", self.assigned_on)
         if self.last_call is not None:
-            errors += _day_errors("last_call", self.last_call)
+            errors += _date_errors("last_call", self.last_call)
         for name in ("client_id", "manager_id"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():
                 errors.append(FieldError(name, "required"))
-        _errors_raise(errors, "assigned client")
+        _raise_errors(errors, "assigned client")
 
 
 @attrs.frozen
@@ -288,7 +279,7 @@ class SatisfactionCall:
         errors += _optional_text("department_id", self.department_id)
         errors += _optional_text("order_id", self.order_id)
         errors += _optional_text("invoice_id", self.invoice_id)
-        _errors_raise(errors, "satisfaction call")
+        _raise_errors(errors, "satisfaction call")
 
 
 @attrs.frozen

@@ -37,6 +37,8 @@ from datetime import UTC, date, datetime
 
 import attrs
 
+from clientops._checks import date_errors as _date_errors
+from clientops._checks import raise_errors as _raise_errors
 from clientops._text import template_names
 from clientops.claims import (
     ClaimEvent,
@@ -93,17 +95,6 @@ __all__ = [
 # --------------------------------------------------------------------------- policy
 
 
-def _errors_raise(errors: list[FieldError], subject: str) -> None:
-    if errors:
-        raise ValidationError(errors, subject=subject)
-
-
-def _day_errors(path: str, value: object) -> list[FieldError]:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        return [FieldError(path, f"must be a date, got {value!r}")]
-    return []
-
-
 def satisfaction_policy(
     policy: Policy, satisfaction: SatisfactionPolicy | None = None
 ) -> SatisfactionPolicy:
@@ -141,10 +132,10 @@ def next_satisfaction_call(
     >>> next_satisfaction_call(date(2026, 2, 25), date(2026, 1, 28), SatisfactionPolicy())
     datetime.date(2026, 3, 11)
     """
-    errors = _day_errors("assigned_on", assigned_on)
+    errors = _date_errors("assigned_on", assigned_on)
     if last_call is not None:
-        errors += _day_errors("last_call", last_call)
-    _errors_raise(errors, "satisfaction call")
+        errors += _date_errors("last_call", last_call)
+    _raise_errors(errors, "satisfaction call")
     due = _raw_due(last_call, assigned_on, policy)
     if policy.shift_to_working_day:
         due = next_working_day(calendar if calendar is not None else russian_calendar(), due)
@@ -163,7 +154,7 @@ def satisfaction_due_bounds(
     >>> bounds.last_call_until, bounds.assigned_until
     (datetime.date(2026, 2, 20), datetime.date(2026, 2, 20))
     """
-    _errors_raise(_day_errors("day", day), "satisfaction due")
+    _raise_errors(_date_errors("day", day), "satisfaction due")
     cutoff = day
     if policy.shift_to_working_day:
         cutoff = previous_working_day(calendar if calendar is not None else russian_calendar(), day)
@@ -192,7 +183,7 @@ def satisfaction_due(
     ...  satisfaction_due([c], date(2026, 3, 10), policy=SatisfactionPolicy())]
     [(datetime.date(2026, 3, 6), 4, 'Звонок удовлетворённости: прошлый звонок 20.02.2026')]
     """
-    _errors_raise(_day_errors("day", day), "satisfaction due")
+    _raise_errors(_date_errors("day", day), "satisfaction due")
     cadence = SatisfactionCadence(day, policy, calendar)
     found: list[SatisfactionCallDue] = []
     for client in clients:
@@ -330,7 +321,7 @@ def record_satisfaction(
     manager = staff.employee(call.manager_id)
     if manager is None:
         errors.append(FieldError("manager_id", f"{call.manager_id!r} is not in the staff"))
-    _errors_raise(errors, "satisfaction call")
+    _raise_errors(errors, "satisfaction call")
     assert manager is not None
     texts = rules.texts
     tz = policy.tz
