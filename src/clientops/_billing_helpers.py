@@ -24,7 +24,7 @@ from clientops.bank_statements import (
     StatementParty,
     StatementPayment,
 )
-from clientops.billing import (
+from clientops._billing import (
     Allocation,
     Credit,
     Invoice,
@@ -38,7 +38,7 @@ from clientops.errors import (
     ValidationError,
 )
 from clientops.model import ClientId, Money
-from clientops.outbox import OutboxMessage
+from clientops._outbox import OutboxMessage
 from clientops.ports import UnitOfWork
 from clientops.rules.billing import (
     BillingPlan,

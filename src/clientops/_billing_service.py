@@ -48,7 +48,7 @@ from clientops.bank_statements import (
     payment_from_statement,
     read_bank_statement,
 )
-from clientops.billing import (
+from clientops._billing import (
     Credit,
     Invoice,
     InvoiceId,

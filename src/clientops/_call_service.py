@@ -33,7 +33,7 @@ from clientops.model import (
 )
 from clientops.ports import UnitOfWork
 from clientops.rules.calls import CallRouting, IncomingCall, client_queries, route_incoming_call
-from clientops.telephony import (
+from clientops._telephony import (
     CallDirection,
     CallEvent,
     CallLogEntry,

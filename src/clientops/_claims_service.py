@@ -13,7 +13,7 @@ import attrs
 from clientops._checks import check_entry_points
 from clientops._context import Context
 from clientops._recording import record_appeals_and_reactions
-from clientops.claims import (
+from clientops._claims import (
     Claim,
     ClaimAction,
     ClaimId,
@@ -32,7 +32,7 @@ from clientops.model import (
     StaffDirectory,
     new_id,
 )
-from clientops.orders import OrderId
+from clientops._orders import OrderId
 from clientops.ports import UnitOfWork
 from clientops.queries import agenda_queries
 from clientops.rules import claims as _claims

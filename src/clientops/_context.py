@@ -21,7 +21,7 @@ from clientops.events import Event
 from clientops.host import PluginHost
 from clientops.policy import Policy
 from clientops.ports import Storage
-from clientops.telephony import CallEvent, Telephony
+from clientops._telephony import CallEvent, Telephony
 
 __all__ = ["Backends", "Context"]
 

@@ -36,8 +36,8 @@ from clientops.model import (
     EmployeeId,
     StaffDirectory,
 )
-from clientops.onboarding import ClientFolder, Onboarding, OnboardingId, OnboardingStep
-from clientops.outbox import (
+from clientops._onboarding import ClientFolder, Onboarding, OnboardingId, OnboardingStep
+from clientops._outbox import (
     OutboxMessage,
 )
 from clientops.ports import UnitOfWork

@@ -27,7 +27,7 @@ from clientops.model import (
     StaffDirectory,
     new_id,
 )
-from clientops.orders import (
+from clientops._orders import (
     Action,
     Close,
     Order,
@@ -38,9 +38,9 @@ from clientops.orders import (
     handoffs,
     overdue,
 )
-from clientops.orders import advance as _advance
-from clientops.orders import open_order as _open_order
-from clientops.orders import repeat_order as _repeat_order
+from clientops._orders import advance as _advance
+from clientops._orders import open_order as _open_order
+from clientops._orders import repeat_order as _repeat_order
 from clientops.ports import UnitOfWork
 from clientops.rules.order_outputs import (
     handoff_reactions,

@@ -20,7 +20,7 @@ from clientops.errors import (
     StorageError,
     ValidationError,
 )
-from clientops.outbox import (
+from clientops._outbox import (
     OutboxMessage,
     OutboxPage,
     OutboxStatus,

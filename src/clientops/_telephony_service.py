@@ -15,7 +15,7 @@ from clientops.model import (
     Phone,
     new_id,
 )
-from clientops.telephony import (
+from clientops._telephony import (
     CallNumber,
     OriginateRequest,
     Origination,

@@ -94,7 +94,7 @@ from clientops._documents._words import (
     format_quantity,
     plural_ru,
 )
-from clientops.billing import BankDetails, InvoiceLine, InvoiceParty
+from clientops._billing import BankDetails, InvoiceLine, InvoiceParty
 
 __all__ = [
     "A4",

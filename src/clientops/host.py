@@ -33,7 +33,7 @@ from clientops.errors import ConfigurationError, PluginError
 from clientops.events import Event
 from clientops.hookspecs import Deliverer
 from clientops.ports import Storage, StorageFactory
-from clientops.telephony import (
+from clientops._telephony import (
     CallEvent,
     CallLogEntry,
     IncomingCallNotice,

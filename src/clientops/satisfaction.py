@@ -21,10 +21,10 @@ from typing import Any
 import attrs
 
 from clientops._text import template_validator
-from clientops.claims import ClaimId
+from clientops._claims import ClaimId
 from clientops.errors import FieldError, ValidationError
 from clientops.model import ClientId, DepartmentId, EmployeeId, Money, Phone
-from clientops.orders import OrderId
+from clientops._orders import OrderId
 
 __all__ = [
     "AssignedClient",

@@ -35,7 +35,7 @@ from cattrs.v import format_exception
 
 from clientops.errors import FieldError, ValidationError
 from clientops.model import Phone
-from clientops.telephony import (
+from clientops._telephony import (
     CallAnswered,
     CallEnded,
     CallEvent,

@@ -28,7 +28,7 @@ from clientops._documents._words import format_date
 from clientops._fields import FORBIDDEN, check_date, check_required, check_text, field_fail
 from clientops.errors import FieldError, ValidationError
 from clientops.model import Employee, EmployeeId, StaffDirectory
-from clientops.onboarding import Onboarding, StepRecord
+from clientops._onboarding import Onboarding, StepRecord
 from clientops.policy import Policy
 
 __all__ = [

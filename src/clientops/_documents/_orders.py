@@ -55,10 +55,10 @@ from clientops._fields import (
     field_fail,
     validate_fields,
 )
-from clientops.billing import BankDetails, InvoiceLine, InvoiceParty
+from clientops._billing import BankDetails, InvoiceLine, InvoiceParty
 from clientops.errors import FieldError, ValidationError
 from clientops.model import Money
-from clientops.orders import Order, OrderSpecification, OrderStage
+from clientops._orders import Order, OrderSpecification, OrderStage
 
 __all__ = [
     "INVOICE_FIELDS",

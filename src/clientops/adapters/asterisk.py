@@ -133,7 +133,7 @@ import attrs
 from clientops import _redact
 from clientops.errors import ConfigurationError, FieldError, ValidationError
 from clientops.model import EmployeeId, Phone
-from clientops.telephony import (
+from clientops._telephony import (
     CallAnswered,
     CallDirection,
     CallEnded,

@@ -78,7 +78,7 @@ from clientops.accounting import (
     InvoiceRecord,
     PaymentRecord,
 )
-from clientops.billing import MONTHS_NOMINATIVE, Invoice, InvoiceStatus
+from clientops._billing import MONTHS_NOMINATIVE, Invoice, InvoiceStatus
 from clientops.errors import FieldError, ValidationError
 from clientops.model import Money
 

@@ -44,7 +44,7 @@ from typing import TextIO
 import attrs
 
 from clientops.model import EmployeeId
-from clientops.telephony import (
+from clientops._telephony import (
     CallAnswered,
     CallDirection,
     CallEnded,

@@ -13,7 +13,7 @@ from typing import Any
 
 from clientops.errors import ConfigurationError
 from clientops.hookspecs import RegisterTelephony, hookimpl
-from clientops.telephony import CallEvent, Telephony
+from clientops._telephony import CallEvent, Telephony
 
 #: Environment variables read when ``username``/``secret`` are not given.
 USERNAME_ENV = "ASTERISK_AMI_USERNAME"

@@ -107,7 +107,7 @@ import attrs
 from clientops import _redact
 from clientops.errors import ConfigurationError
 from clientops.model import EmployeeId
-from clientops.telephony import (
+from clientops._telephony import (
     CallAnswered,
     CallDirection,
     CallEnded,

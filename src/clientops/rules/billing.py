@@ -68,7 +68,7 @@ from clientops.bank_statements import (
     invoice_number_key,
     payment_from_statement,
 )
-from clientops.billing import (
+from clientops._billing import (
     Allocation,
     BillingPolicy,
     Credit,

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from clientops.claims import (
+from clientops._claims import (
     Claim,
     ClaimAction,
     ClaimAdvanced,
@@ -72,7 +72,7 @@ from clientops.model import (
     ReactionId,
     StaffDirectory,
 )
-from clientops.orders import OrderId
+from clientops._orders import OrderId
 
 if TYPE_CHECKING:  # clientops.policy may import this package's modules: no import cycle
     from clientops.policy import Policy

@@ -51,7 +51,7 @@ from clientops.model import (
     contract_key,
     new_id,
 )
-from clientops.onboarding import (
+from clientops._onboarding import (
     ClientFolder,
     DocumentCopy,
     Nonconformity,

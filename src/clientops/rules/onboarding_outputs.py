@@ -35,7 +35,7 @@ from clientops.model import (
     ReactionKind,
     new_id,
 )
-from clientops.onboarding import Onboarding, OnboardingStep
+from clientops._onboarding import Onboarding, OnboardingStep
 from clientops.policy import Policy
 from clientops.rules.onboarding import complete_step, parcel_weight
 from clientops.workdays import next_working_day

@@ -31,7 +31,7 @@ from clientops.model import (
     StaffDirectory,
     new_id,
 )
-from clientops.orders import HandOff, Order, OrderId, OrderStage, next_repeat_contact
+from clientops._orders import HandOff, Order, OrderId, OrderStage, next_repeat_contact
 from clientops.policy import Policy
 
 __all__ = [

@@ -38,7 +38,7 @@ from datetime import UTC, date, datetime
 import attrs
 
 from clientops._text import template_names
-from clientops.claims import (
+from clientops._claims import (
     ClaimEvent,
     ClaimId,
     ClaimOccasion,

@@ -1,0 +1,75 @@
+"""The service area: maintenance visits, emergency calls-out and trainings under a service
+contract, with their SLA.
+
+``ops.service`` is a :class:`ServiceDesk`.
+"""
+
+from __future__ import annotations
+
+from clientops._service_service import (
+    ServiceDesk,
+    SlaCheck,
+)
+from clientops.rules.service_visits import (
+    SlaBreach,
+    VisitOccurrence,
+    VisitSeries,
+)
+from clientops.service_visits import (
+    Feedback,
+    InstalledEquipment,
+    MaintenanceFrequency,
+    MaintenanceRecurrence,
+    NonWorkingDay,
+    Part,
+    Reschedule,
+    ServerFormat,
+    ServiceContract,
+    ServiceContractId,
+    StatusChange,
+    TechFacts,
+    Training,
+    TrainingEvent,
+    TrainingId,
+    TrainingStatus,
+    Visit,
+    VisitAct,
+    VisitEvent,
+    VisitId,
+    VisitKind,
+    VisitPolicy,
+    VisitStatus,
+    VisitTexts,
+)
+
+__all__ = [
+    "Feedback",
+    "InstalledEquipment",
+    "MaintenanceFrequency",
+    "MaintenanceRecurrence",
+    "NonWorkingDay",
+    "Part",
+    "Reschedule",
+    "ServerFormat",
+    "ServiceContract",
+    "ServiceContractId",
+    "ServiceDesk",
+    "SlaBreach",
+    "SlaCheck",
+    "StatusChange",
+    "TechFacts",
+    "Training",
+    "TrainingEvent",
+    "TrainingId",
+    "TrainingStatus",
+    "Visit",
+    "VisitAct",
+    "VisitEvent",
+    "VisitId",
+    "VisitKind",
+    "VisitOccurrence",
+    "VisitPolicy",
+    "VisitSeries",
+    "VisitStatus",
+    "VisitTexts",
+]
