@@ -61,9 +61,10 @@ from clientops.model import (
     new_id,
 )
 from clientops.policy import Policy
-from clientops.services import ClientOps, connect
+from clientops.services import DEFAULT_URL, ClientOps, connect
 
 __all__ = [
+    "DEFAULT_URL",
     "Appeal",
     "AppealId",
     "AppealType",

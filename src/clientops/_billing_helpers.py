@@ -12,8 +12,17 @@ from typing import Any
 
 import attrs
 
+from clientops._billing import (
+    Allocation,
+    Credit,
+    Invoice,
+    Month,
+    Payment,
+    Subscription,
+)
 from clientops._context import Context
 from clientops._documents._billing import InvoiceRef, PaymentInvoice
+from clientops._outbox import OutboxMessage
 from clientops.accounting import (
     InvoiceRecord,
     PaymentRecord,
@@ -24,21 +33,12 @@ from clientops.bank_statements import (
     StatementParty,
     StatementPayment,
 )
-from clientops._billing import (
-    Allocation,
-    Credit,
-    Invoice,
-    Month,
-    Payment,
-    Subscription,
-)
 from clientops.documents import BankDetails, InvoiceParty
 from clientops.errors import (
     FieldError,
     ValidationError,
 )
 from clientops.model import ClientId, Money
-from clientops._outbox import OutboxMessage
 from clientops.ports import UnitOfWork
 from clientops.rules.billing import (
     BillingPlan,

@@ -17,6 +17,22 @@ from typing import Any
 
 import attrs
 
+from clientops._billing import (
+    Credit,
+    Invoice,
+    InvoiceId,
+    Month,
+    Payment,
+    PaymentId,
+    Subscription,
+    SubscriptionId,
+    SupplierBill,
+    SupplierBillId,
+    enter_into_payment_plan,
+    mark_supplier_bill_paid,
+    request_supplier_bill,
+    set_payment_task,
+)
 from clientops._billing_helpers import (
     REPLANS,
     BillingRun,
@@ -47,22 +63,6 @@ from clientops.bank_statements import (
     match_payments,
     payment_from_statement,
     read_bank_statement,
-)
-from clientops._billing import (
-    Credit,
-    Invoice,
-    InvoiceId,
-    Month,
-    Payment,
-    PaymentId,
-    Subscription,
-    SubscriptionId,
-    SupplierBill,
-    SupplierBillId,
-    enter_into_payment_plan,
-    mark_supplier_bill_paid,
-    request_supplier_bill,
-    set_payment_task,
 )
 from clientops.documents import InvoiceLine, render_document
 from clientops.errors import (

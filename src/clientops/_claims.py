@@ -55,10 +55,10 @@ from typing import Any, ClassVar, NewType, assert_never
 import attrs
 
 from clientops._checks import tuple_of
+from clientops._orders import OrderId
 from clientops._text import template_validator
 from clientops.errors import FieldError, TransitionError, ValidationError
 from clientops.model import ClientId, DepartmentId, EmployeeId, Money, ReactionKind, Role
-from clientops._orders import OrderId
 
 __all__ = [
     "FILE",

@@ -20,6 +20,10 @@ from clientops._documents._onboarding import (
     nonconformity_notice,
     title_page_document,
 )
+from clientops._onboarding import ClientFolder, Onboarding, OnboardingId, OnboardingStep
+from clientops._outbox import (
+    OutboxMessage,
+)
 from clientops.calendar import CalendarEvent, CalendarPolicy
 from clientops.courier import Booking, Courier, PickupRequest
 from clientops.documents import render_document
@@ -35,10 +39,6 @@ from clientops.model import (
     Employee,
     EmployeeId,
     StaffDirectory,
-)
-from clientops._onboarding import ClientFolder, Onboarding, OnboardingId, OnboardingStep
-from clientops._outbox import (
-    OutboxMessage,
 )
 from clientops.ports import UnitOfWork
 from clientops.rules import onboarding as _onboarding

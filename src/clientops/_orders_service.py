@@ -14,19 +14,6 @@ import attrs
 
 from clientops._checks import check_entry_points
 from clientops._context import Context
-from clientops.calendar import CalendarEvent, CalendarPolicy
-from clientops.errors import (
-    NotFoundError,
-)
-from clientops.ics import write_ics
-from clientops.model import (
-    ClientId,
-    Employee,
-    EmployeeId,
-    Reaction,
-    StaffDirectory,
-    new_id,
-)
 from clientops._orders import (
     Action,
     Close,
@@ -41,6 +28,19 @@ from clientops._orders import (
 from clientops._orders import advance as _advance
 from clientops._orders import open_order as _open_order
 from clientops._orders import repeat_order as _repeat_order
+from clientops.calendar import CalendarEvent, CalendarPolicy
+from clientops.errors import (
+    NotFoundError,
+)
+from clientops.ics import write_ics
+from clientops.model import (
+    ClientId,
+    Employee,
+    EmployeeId,
+    Reaction,
+    StaffDirectory,
+    new_id,
+)
 from clientops.ports import UnitOfWork
 from clientops.rules.order_outputs import (
     handoff_reactions,

@@ -11,6 +11,7 @@ from clientops._agenda import (
     AgendaKind,
     ClientTouch,
     TouchKind,
+    build_agenda,
 )
 from clientops._agenda_service import (
     AgendaService,
@@ -23,4 +24,5 @@ __all__ = [
     "AgendaService",
     "ClientTouch",
     "TouchKind",
+    "build_agenda",
 ]

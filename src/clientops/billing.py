@@ -8,6 +8,9 @@ match codes) stays in :mod:`clientops.bank_statements`.
 from __future__ import annotations
 
 from clientops._billing import (
+    MONTHS_GENITIVE,
+    MONTHS_NOMINATIVE,
+    SUPPLIER_BILL_TRANSITIONS,
     Allocation,
     BankDetails,
     BillingPolicy,
@@ -35,6 +38,12 @@ from clientops._billing import (
     SupplierBillStatus,
     VatRate,
     WeekendRule,
+    cancel_supplier_bill,
+    enter_into_payment_plan,
+    mark_supplier_bill_paid,
+    request_supplier_bill,
+    set_payment_task,
+    vat_amounts,
 )
 from clientops._billing_service import (
     BillingRun,
@@ -71,6 +80,9 @@ from clientops.rules.billing import (
 )
 
 __all__ = [
+    "MONTHS_GENITIVE",
+    "MONTHS_NOMINATIVE",
+    "SUPPLIER_BILL_TRANSITIONS",
     "Accounting",
     "AccountingError",
     "AccountingFactory",
@@ -122,5 +134,11 @@ __all__ = [
     "SupplierBillStatus",
     "VatRate",
     "WeekendRule",
+    "cancel_supplier_bill",
+    "enter_into_payment_plan",
+    "mark_supplier_bill_paid",
     "read_bank_statement",
+    "request_supplier_bill",
+    "set_payment_task",
+    "vat_amounts",
 ]

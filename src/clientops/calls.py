@@ -18,6 +18,11 @@ from clientops._telephony import (
     CallNumber,
     CallStatus,
     IncomingCallNotice,
+    apply_event,
+    build_call_log,
+    call_metrics,
+    missed_call_appeal,
+    missed_call_reaction,
 )
 from clientops.rules.calls import (
     CallBranch,
@@ -40,4 +45,9 @@ __all__ = [
     "CallsService",
     "IncomingCall",
     "IncomingCallNotice",
+    "apply_event",
+    "build_call_log",
+    "call_metrics",
+    "missed_call_appeal",
+    "missed_call_reaction",
 ]

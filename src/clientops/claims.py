@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 from clientops._claims import (
+    FILE,
+    TRANSITIONS,
     Claim,
     ClaimAction,
     ClaimAdvanced,
@@ -28,7 +30,9 @@ from clientops._claims import (
     SourceKind,
     StartFix,
     Withdraw,
+    advance,
     allowed_actions,
+    open_claim,
     state_diagram,
 )
 from clientops._claims_service import (
@@ -58,6 +62,8 @@ from clientops.satisfaction import (
 )
 
 __all__ = [
+    "FILE",
+    "TRANSITIONS",
     "AssignedClient",
     "Claim",
     "ClaimAction",
@@ -97,6 +103,8 @@ __all__ = [
     "SourceKind",
     "StartFix",
     "Withdraw",
+    "advance",
     "allowed_actions",
+    "open_claim",
     "state_diagram",
 ]

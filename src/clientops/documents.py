@@ -30,6 +30,7 @@ a document costs a few string joins and one deflate.
 
 from __future__ import annotations
 
+from clientops._billing import BankDetails, InvoiceLine, InvoiceParty
 from clientops._documents._acts import (
     ActItem,
     CompletedWorksAct,
@@ -94,7 +95,6 @@ from clientops._documents._words import (
     format_quantity,
     plural_ru,
 )
-from clientops._billing import BankDetails, InvoiceLine, InvoiceParty
 
 __all__ = [
     "A4",

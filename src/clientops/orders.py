@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 from clientops._orders import (
+    OPEN,
+    TRANSITIONS,
     AcceptQuality,
     Action,
     AddProductionStage,
@@ -50,7 +52,23 @@ from clientops._orders import (
     SupplierQuote,
     Transition,
     UpdateSpecification,
+    advance,
     allowed_actions,
+    check_price,
+    designer_handoffs,
+    director_handoffs,
+    handoffs,
+    is_overdue,
+    margin_of,
+    next_repeat_contact,
+    open_order,
+    overdue,
+    overdue_stages,
+    price_for,
+    pricing,
+    repeat_order,
+    sales_handoffs,
+    special_conditions_for,
     state_diagram,
 )
 from clientops._orders_service import (
@@ -59,6 +77,8 @@ from clientops._orders_service import (
 )
 
 __all__ = [
+    "OPEN",
+    "TRANSITIONS",
     "AcceptQuality",
     "Action",
     "AddProductionStage",
@@ -104,6 +124,22 @@ __all__ = [
     "SupplierQuote",
     "Transition",
     "UpdateSpecification",
+    "advance",
     "allowed_actions",
+    "check_price",
+    "designer_handoffs",
+    "director_handoffs",
+    "handoffs",
+    "is_overdue",
+    "margin_of",
+    "next_repeat_contact",
+    "open_order",
+    "overdue",
+    "overdue_stages",
+    "price_for",
+    "pricing",
+    "repeat_order",
+    "sales_handoffs",
+    "special_conditions_for",
     "state_diagram",
 ]

@@ -10,4 +10,4 @@ from __future__ import annotations
 from clientops._outbox import OutboxMessage, OutboxPage, OutboxStatus
 from clientops._outbox_service import DeliveryReport, OutboxService
 
-__all__ = ["DeliveryReport", "OutboxMessage", "OutboxPage", "OutboxStatus", "OutboxService"]
+__all__ = ["DeliveryReport", "OutboxMessage", "OutboxPage", "OutboxService", "OutboxStatus"]

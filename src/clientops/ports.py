@@ -37,6 +37,10 @@ from clientops._billing import (
     SupplierBillId,
 )
 from clientops._claims import Claim, ClaimId
+from clientops._onboarding import Onboarding, OnboardingId
+from clientops._orders import Order, OrderId, OrderStage
+from clientops._outbox import OutboxMessage, OutboxStatus
+from clientops._telephony import CallLogEntry
 from clientops.model import (
     Absence,
     Appeal,
@@ -53,9 +57,6 @@ from clientops.model import (
     ReactionId,
     StaffDirectory,
 )
-from clientops._onboarding import Onboarding, OnboardingId
-from clientops._orders import Order, OrderId, OrderStage
-from clientops._outbox import OutboxMessage, OutboxStatus
 from clientops.satisfaction import AssignedClient, SatisfactionDueBounds
 from clientops.service_visits import (
     ServiceContract,
@@ -65,7 +66,6 @@ from clientops.service_visits import (
     Visit,
     VisitId,
 )
-from clientops._telephony import CallLogEntry
 
 __all__ = [
     "AgendaQueries",

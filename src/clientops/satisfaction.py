@@ -20,11 +20,11 @@ from typing import Any
 
 import attrs
 
-from clientops._text import template_validator
 from clientops._claims import ClaimId
+from clientops._orders import OrderId
+from clientops._text import template_validator
 from clientops.errors import FieldError, ValidationError
 from clientops.model import ClientId, DepartmentId, EmployeeId, Money, Phone
-from clientops._orders import OrderId
 
 __all__ = [
     "AssignedClient",

@@ -33,8 +33,6 @@ from cattrs.gen import make_dict_structure_fn
 from cattrs.strategies import configure_tagged_union
 from cattrs.v import format_exception
 
-from clientops.errors import FieldError, ValidationError
-from clientops.model import Phone
 from clientops._telephony import (
     CallAnswered,
     CallEnded,
@@ -44,6 +42,8 @@ from clientops._telephony import (
     CallStarted,
     CallTransferred,
 )
+from clientops.errors import FieldError, ValidationError
+from clientops.model import Phone
 from clientops.workdays import FixedCalendar, ProductionCalendar, WorkCalendar
 
 __all__ = ["from_json", "make_converter", "structure", "to_json", "unstructure"]

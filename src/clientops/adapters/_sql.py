@@ -19,7 +19,6 @@ from typing import Any, ClassVar, NamedTuple, TypeVar
 import attrs
 
 from clientops._agenda import ClientTouch, TouchKind
-from clientops.bank_statements import invoice_number_key
 from clientops._billing import (
     Allocation,
     Credit,
@@ -36,6 +35,11 @@ from clientops._billing import (
     SupplierBillId,
 )
 from clientops._claims import Claim, ClaimId, ClaimStage
+from clientops._onboarding import Onboarding, OnboardingId
+from clientops._orders import Order, OrderId, OrderStage
+from clientops._outbox import OutboxMessage, OutboxStatus
+from clientops._telephony import CallLogEntry
+from clientops.bank_statements import invoice_number_key
 from clientops.errors import ConflictError, DuplicateError, NotFoundError
 from clientops.model import (
     Absence,
@@ -58,9 +62,6 @@ from clientops.model import (
     contract_key,
     organisation_key,
 )
-from clientops._onboarding import Onboarding, OnboardingId
-from clientops._orders import Order, OrderId, OrderStage
-from clientops._outbox import OutboxMessage, OutboxStatus
 from clientops.satisfaction import AssignedClient, SatisfactionDueBounds
 from clientops.serialization import make_converter
 from clientops.service_visits import (
@@ -73,7 +74,6 @@ from clientops.service_visits import (
     VisitId,
     VisitStatus,
 )
-from clientops._telephony import CallLogEntry
 
 T = TypeVar("T")
 

@@ -131,8 +131,6 @@ from typing import Any, Protocol, TypeVar
 import attrs
 
 from clientops import _redact
-from clientops.errors import ConfigurationError, FieldError, ValidationError
-from clientops.model import EmployeeId, Phone
 from clientops._telephony import (
     CallAnswered,
     CallDirection,
@@ -148,6 +146,8 @@ from clientops._telephony import (
     Origination,
     TelephonyError,
 )
+from clientops.errors import ConfigurationError, FieldError, ValidationError
+from clientops.model import EmployeeId, Phone
 
 __all__ = [
     "BACKEND",

@@ -43,7 +43,6 @@ from typing import TextIO
 
 import attrs
 
-from clientops.model import EmployeeId
 from clientops._telephony import (
     CallAnswered,
     CallDirection,
@@ -59,6 +58,7 @@ from clientops._telephony import (
     Origination,
     TelephonyError,
 )
+from clientops.model import EmployeeId
 
 __all__ = ["BACKEND", "ConsolePhone"]
 

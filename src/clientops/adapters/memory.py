@@ -18,7 +18,6 @@ from typing import Any
 import attrs
 
 from clientops._agenda import ClientTouch, TouchKind
-from clientops.bank_statements import invoice_number_key
 from clientops._billing import (
     Allocation,
     Credit,
@@ -34,6 +33,11 @@ from clientops._billing import (
     SupplierBillId,
 )
 from clientops._claims import Claim, ClaimId
+from clientops._onboarding import Onboarding, OnboardingId
+from clientops._orders import Order, OrderId, OrderStage
+from clientops._outbox import OutboxMessage, OutboxStatus
+from clientops._telephony import CallLogEntry
+from clientops.bank_statements import invoice_number_key
 from clientops.errors import ConflictError, DuplicateError, NotFoundError, StorageError
 from clientops.hookspecs import RegisterStorage, hookimpl
 from clientops.model import (
@@ -53,9 +57,6 @@ from clientops.model import (
     StaffDirectory,
     contract_key,
 )
-from clientops._onboarding import Onboarding, OnboardingId
-from clientops._orders import Order, OrderId, OrderStage
-from clientops._outbox import OutboxMessage, OutboxStatus
 from clientops.ports import READ_ONLY
 from clientops.satisfaction import AssignedClient, SatisfactionDueBounds
 from clientops.service_visits import (
@@ -67,7 +68,6 @@ from clientops.service_visits import (
     Visit,
     VisitId,
 )
-from clientops._telephony import CallLogEntry
 
 __all__ = ["MemoryStorage"]
 

@@ -105,8 +105,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 
 from clientops import _redact
-from clientops.errors import ConfigurationError
-from clientops.model import EmployeeId
 from clientops._telephony import (
     CallAnswered,
     CallDirection,
@@ -122,6 +120,8 @@ from clientops._telephony import (
     UnsupportedNotificationError,
     WebhookError,
 )
+from clientops.errors import ConfigurationError
+from clientops.model import EmployeeId
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment

@@ -61,13 +61,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from clientops._text import format_date, format_money, template_names
-from clientops.bank_statements import (
-    MatchResult,
-    OpenInvoice,
-    invoice_number_key,
-    payment_from_statement,
-)
 from clientops._billing import (
     Allocation,
     BillingPolicy,
@@ -87,6 +80,13 @@ from clientops._billing import (
     SupplierBill,
     SupplierBillStatus,
     WeekendRule,
+)
+from clientops._text import format_date, format_money, template_names
+from clientops.bank_statements import (
+    MatchResult,
+    OpenInvoice,
+    invoice_number_key,
+    payment_from_statement,
 )
 from clientops.errors import DuplicateError, FieldError, TransitionError, ValidationError
 from clientops.model import (

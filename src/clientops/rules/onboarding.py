@@ -30,6 +30,23 @@ from datetime import date, datetime
 
 import attrs
 
+from clientops._onboarding import (
+    ClientFolder,
+    DocumentCopy,
+    Nonconformity,
+    NonconformityKind,
+    Onboarding,
+    OnboardingId,
+    OnboardingPolicy,
+    OnboardingStep,
+    OnboardingTexts,
+    ParcelItem,
+    ParcelItemKind,
+    PlannedDelivery,
+    Recipient,
+    StepRecord,
+    TitlePage,
+)
 from clientops.courier import Booking, Quote
 from clientops.errors import FieldError, InvalidPhoneError, TransitionError, ValidationError
 from clientops.model import (
@@ -50,23 +67,6 @@ from clientops.model import (
     StaffDirectory,
     contract_key,
     new_id,
-)
-from clientops._onboarding import (
-    ClientFolder,
-    DocumentCopy,
-    Nonconformity,
-    NonconformityKind,
-    Onboarding,
-    OnboardingId,
-    OnboardingPolicy,
-    OnboardingStep,
-    OnboardingTexts,
-    ParcelItem,
-    ParcelItemKind,
-    PlannedDelivery,
-    Recipient,
-    StepRecord,
-    TitlePage,
 )
 from clientops.policy import Policy
 

@@ -37,7 +37,6 @@ from datetime import UTC, date, datetime
 
 import attrs
 
-from clientops._text import template_names
 from clientops._claims import (
     ClaimEvent,
     ClaimId,
@@ -45,6 +44,7 @@ from clientops._claims import (
     ClaimPolicy,
     ClaimSource,
 )
+from clientops._text import template_names
 from clientops.commands import Command, CreateAppeal, CreateReaction
 from clientops.errors import FieldError, ValidationError
 from clientops.model import (
