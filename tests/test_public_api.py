@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
 import subprocess
 import sys
+import types
+import typing
 import zipfile
 from importlib.metadata import version
 from pathlib import Path
@@ -20,6 +25,151 @@ def test_all_is_unique_and_resolvable() -> None:
     assert len(names) == len(set(names))
     for name in names:
         assert getattr(clientops, name) is not None
+
+
+#: The public home of each area: its values, its service and its errors.
+AREA_HOMES = (
+    "clientops.clients",
+    "clientops.calls",
+    "clientops.telephony",
+    "clientops.onboarding",
+    "clientops.orders",
+    "clientops.billing",
+    "clientops.claims",
+    "clientops.service",
+    "clientops.agenda",
+    "clientops.outbox",
+)
+
+#: Private modules whose names are public through their home, and only through it.
+PRIVATE_HOMES = {
+    "clientops._agenda": "clientops.agenda",
+    "clientops._agenda_service": "clientops.agenda",
+    "clientops._billing": "clientops.billing",
+    "clientops._billing_helpers": "clientops.billing",
+    "clientops._billing_service": "clientops.billing",
+    "clientops._call_service": "clientops.calls",
+    "clientops._claims": "clientops.claims",
+    "clientops._claims_service": "clientops.claims",
+    "clientops._clients_service": "clientops.clients",
+    "clientops._documents": "clientops.documents",
+    "clientops._text": "clientops.documents",  # the dates and sums a document prints
+    "clientops._onboarding": "clientops.onboarding",
+    "clientops._onboarding_service": "clientops.onboarding",
+    "clientops._orders": "clientops.orders",
+    "clientops._orders_service": "clientops.orders",
+    "clientops._outbox": "clientops.outbox",
+    "clientops._outbox_service": "clientops.outbox",
+    "clientops._service_service": "clientops.service",
+    # the PBX's port and events live in telephony, the call log built from them in calls
+    "clientops._telephony": "clientops.telephony clientops.calls",
+    "clientops._telephony_service": "clientops.telephony",
+}
+
+
+def _public_modules() -> dict[str, types.ModuleType]:
+    found = {"clientops": clientops}
+    for info in pkgutil.walk_packages(clientops.__path__, prefix="clientops."):
+        if any(part.startswith("_") for part in info.name.split(".")):
+            continue
+        found[info.name] = importlib.import_module(info.name)
+    return found
+
+
+def _exported() -> dict[int, set[str]]:
+    """The id of every object a public module's ``__all__`` names, with the modules naming it."""
+    where: dict[int, set[str]] = {}
+    for name, module in _public_modules().items():
+        for attr in getattr(module, "__all__", ()):
+            where.setdefault(id(getattr(module, attr)), set()).add(name)
+    return where
+
+
+def _homes_of(defined_in: str) -> tuple[str, ...]:
+    for private, homes in PRIVATE_HOMES.items():
+        if defined_in == private or defined_in.startswith(private + "."):
+            return tuple(homes.split())
+    return ()
+
+
+def test_the_top_level_keeps_at_most_forty_names() -> None:
+    assert len(clientops.__all__) <= 40
+    for name in ("connect", "ClientOps", "Policy", "PluginHost", "hookimpl", "ClientopsError"):
+        assert name in clientops.__all__
+
+
+def test_every_area_has_a_home_with_its_service() -> None:
+    ops = clientops.connect("memory://")
+    try:
+        services = {type(getattr(ops, area)) for area in vars(ops) if not area.startswith("_")}
+    finally:
+        ops.close()
+    homes = {importlib.import_module(home) for home in AREA_HOMES}
+    for service in services - {type(ops.context), type(ops.documents)}:
+        assert any(service in (getattr(h, n) for n in h.__all__) for h in homes), service
+
+
+def test_no_public_all_lists_a_private_module_or_a_private_name_outside_its_home() -> None:
+    for name, module in _public_modules().items():
+        for attr in getattr(module, "__all__", ()):
+            assert not attr.startswith("_"), f"{name}.__all__ lists {attr}"
+            value = getattr(module, attr)
+            assert not isinstance(value, types.ModuleType), f"{name}.__all__ lists a module"
+            defined_in = getattr(value, "__module__", None)
+            if not isinstance(value, type) and not inspect.isfunction(value):
+                continue
+            if defined_in and any(p.startswith("_") for p in defined_in.split(".")):
+                homes = _homes_of(defined_in)
+                assert name in homes, f"{name}.{attr} comes from {defined_in}, home {homes}"
+
+
+def _leaves(hint: object) -> typing.Iterator[type]:
+    origin = typing.get_origin(hint)
+    if origin is typing.Literal:
+        return
+    if origin is not None:
+        if isinstance(origin, type) and origin.__module__.startswith("clientops"):
+            yield origin
+        for arg in typing.get_args(hint):
+            yield from _leaves(arg)
+    elif isinstance(hint, type):
+        yield hint
+
+
+def _area_services() -> dict[str, type]:
+    ops = clientops.connect("memory://")
+    try:
+        return {
+            area: type(service)
+            for area, service in vars(ops).items()
+            if not area.startswith("_") and area != "context"
+        }
+    finally:
+        ops.close()
+
+
+def test_every_type_an_area_service_takes_or_returns_is_public() -> None:
+    exported = _exported()
+    missing = set()
+    seen = 0
+    for area, service in _area_services().items():
+        for method_name, method in inspect.getmembers(service, inspect.isfunction):
+            if method_name.startswith("_"):
+                continue
+            for hint in typing.get_type_hints(method).values():
+                for leaf in _leaves(hint):
+                    seen += 1
+                    if leaf.__module__ in ("builtins", "datetime", "pathlib", "os", "typing"):
+                        continue
+                    if leaf.__module__.startswith(("collections", "decimal", "types")):
+                        continue
+                    homes = exported.get(id(leaf), set())
+                    if not homes - {"clientops.services"} or all(
+                        h.startswith("clientops.rules") for h in homes
+                    ):
+                        missing.add(f"ops.{area}.{method_name}: {leaf.__module__}.{leaf.__name__}")
+    assert seen > 100
+    assert sorted(missing) == []
 
 
 def test_version_comes_from_the_installed_package() -> None:

@@ -14,8 +14,10 @@ import attrs
 
 from clientops._billing import (
     Allocation,
+    BankDetails,
     Credit,
     Invoice,
+    InvoiceParty,
     Month,
     Payment,
     Subscription,
@@ -33,7 +35,6 @@ from clientops.bank_statements import (
     StatementParty,
     StatementPayment,
 )
-from clientops.documents import BankDetails, InvoiceParty
 from clientops.errors import (
     FieldError,
     ValidationError,

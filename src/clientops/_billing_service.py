@@ -21,6 +21,7 @@ from clientops._billing import (
     Credit,
     Invoice,
     InvoiceId,
+    InvoiceLine,
     Month,
     Payment,
     PaymentId,
@@ -64,7 +65,7 @@ from clientops.bank_statements import (
     payment_from_statement,
     read_bank_statement,
 )
-from clientops.documents import InvoiceLine, render_document
+from clientops.documents import render_document
 from clientops.errors import (
     DuplicateError,
     FieldError,

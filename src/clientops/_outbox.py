@@ -17,7 +17,8 @@ twice.
 Example::
 
     >>> from datetime import datetime, timedelta, UTC
-    >>> from clientops.outbox import OutboxMessage, after_failure
+    >>> from clientops._outbox import after_failure
+    >>> from clientops.outbox import OutboxMessage
     >>> from clientops import Policy
     >>> now = datetime(2025, 6, 23, 7, 0, tzinfo=UTC)
     >>> msg = OutboxMessage.new("courier.pickup", {"parcel": "P-1"}, key="pickup:P-1", now=now)

@@ -30,7 +30,6 @@ a document costs a few string joins and one deflate.
 
 from __future__ import annotations
 
-from clientops._billing import BankDetails, InvoiceLine, InvoiceParty
 from clientops._documents._acts import (
     ActItem,
     CompletedWorksAct,
@@ -113,7 +112,6 @@ __all__ = [
     "SOFTWARE_TRANSFER_ACT",
     "VISIT_ACT",
     "ActItem",
-    "BankDetails",
     "ChecklistRow",
     "CompletedWorksAct",
     "DebtorRow",
@@ -121,8 +119,6 @@ __all__ = [
     "DocumentType",
     "Fields",
     "FolderTitlePage",
-    "InvoiceLine",
-    "InvoiceParty",
     "InvoiceRef",
     "NonconformityNotice",
     "NoticeItem",

@@ -4,7 +4,8 @@
 :func:`to_json` / :func:`from_json` wrap it; invalid input raises one
 :class:`~clientops.errors.ValidationError` whose ``errors`` list every bad field by path::
 
-    >>> from clientops import Money, from_json, to_json, ValidationError
+    >>> from clientops import Money, ValidationError
+    >>> from clientops.serialization import from_json, to_json
     >>> to_json(Money("12.50"))
     '{"amount":"12.50","currency":"RUB"}'
     >>> from_json('{"amount":"12.50","currency":"RUB"}', Money)

@@ -5,7 +5,8 @@ Data in, decisions out: no storage, no clock, no courier. The service
 stores what they return.
 
     >>> from datetime import datetime, UTC
-    >>> from clientops import Policy, StaffDirectory
+    >>> from clientops import Policy
+    >>> from clientops.clients import StaffDirectory
     >>> from clientops.onboarding import ClientFolder, DocumentCopy, FolderContract, TitlePage
     >>> folder = ClientFolder(
     ...     title_page=TitlePage(client_name="ООО «Ромашка»", contract_number="12/25",
