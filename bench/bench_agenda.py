@@ -173,7 +173,7 @@ def build_clientops(path: Path, clients: list[tuple], reactions: list[tuple]) ->
                     id=ClientId(f"c{cid:07d}"),
                     name=name,
                     city="Москва",
-                    phones=(Phone("+" + "".join(ch for ch in phone if ch.isdigit())),),
+                    phones=(Phone(_anchors.card_phone(phone)),),
                     manager_id=manager_id(mgr),
                     created_at=CREATED_AT,
                 )

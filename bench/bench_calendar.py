@@ -15,7 +15,7 @@ event records to the final bytes, so conversion is timed on both sides:
 
 * ``icalendar`` (the baseline): the anchor's ``with_icalendar``: Calendar/Event/Alarm objects,
   ``add_missing_timezones()``, ``to_ical()``.
-* ``clientops``: a ``clientops.calendar.CalendarEvent`` built (and validated) from each record,
+* ``clientops``: a ``clientops.calendar.CalendarEntry`` built (and validated) from each record,
   then ``clientops.ics.to_ics``.
 * ``floor_handwritten``: the anchor's hand-written formatter (a static VTIMEZONE, no
   validation), for scale.
@@ -34,7 +34,7 @@ from typing import Any
 
 import _anchors
 
-from clientops.calendar import CalendarEvent
+from clientops.calendar import CalendarEntry
 from clientops.ics import to_ics
 
 TARGET = 10.0  # clientops speed as a multiple of icalendar's
@@ -50,10 +50,10 @@ anchor = _anchors.load_script("bench_calendar", "bench_calendar.py")
 # --------------------------------------------------------------------------- the cases
 
 
-def to_events(records: list[Any]) -> list[CalendarEvent]:
+def to_events(records: list[Any]) -> list[CalendarEntry]:
     """The workload's plain records as clientops events (validated on construction)."""
     return [
-        CalendarEvent(
+        CalendarEntry(
             uid=r.uid,
             start=r.start,
             summary=r.summary,

@@ -32,9 +32,9 @@ from clientops.model import EmployeeId, Phone
 from clientops.telephony import (
     CallAnswered,
     CallEnded,
-    CallEvent,
     CallRecorded,
     CallRinging,
+    CallSignal,
     CallStarted,
     CallTransferred,
     OriginateRequest,
@@ -223,7 +223,7 @@ def translator(**options: object) -> AmiTranslator:
     return AmiTranslator(extensions=EXTENSIONS, clock=lambda: RECEIVED, **options)  # type: ignore[arg-type]
 
 
-def feed_all(messages: list[Message], t: AmiTranslator | None = None) -> list[CallEvent]:
+def feed_all(messages: list[Message], t: AmiTranslator | None = None) -> list[CallSignal]:
     t = t or translator()
     return [event for message in messages for event in t.feed(message)]
 
@@ -759,7 +759,7 @@ def test_a_malformed_event_is_logged_and_skipped(
     bad: dict[str, object], named: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     t = translator()
-    events: list[CallEvent] = []
+    events: list[CallSignal] = []
     for i, message in enumerate(GOOD):
         if i == 3:
             assert t.feed(bad) == ()  # type: ignore[arg-type]
@@ -777,25 +777,27 @@ class Received:
     """``on_event``: keeps the events and lets a test wait for them."""
 
     def __init__(self, fail_first: bool = False) -> None:
-        self.events: list[CallEvent] = []
+        self.events: list[CallSignal] = []
         self._changed = threading.Condition()
         self._fail_first = fail_first
 
-    def __call__(self, event: CallEvent) -> None:
+    def __call__(self, event: CallSignal) -> None:
         with self._changed:
             self.events.append(event)
             self._changed.notify_all()
         if self._fail_first and len(self.events) == 1:
             raise RuntimeError("the CRM is down")
 
-    def wait(self, count: int, timeout: float = 10.0) -> list[CallEvent]:
+    def wait(self, count: int, timeout: float = 10.0) -> list[CallSignal]:
         with self._changed:
             assert self._changed.wait_for(lambda: len(self.events) >= count, timeout), (
                 f"{len(self.events)} of {count} events arrived: {self.events}"
             )
             return list(self.events)
 
-    def wait_for(self, predicate: Callable[[CallEvent], bool], timeout: float = 10.0) -> CallEvent:
+    def wait_for(
+        self, predicate: Callable[[CallSignal], bool], timeout: float = 10.0
+    ) -> CallSignal:
         with self._changed:
             assert self._changed.wait_for(lambda: any(map(predicate, self.events)), timeout)
             return next(e for e in self.events if predicate(e))
@@ -821,7 +823,7 @@ def received() -> Received:
 
 
 def connect(
-    standin: AmiStandin, on_event: Callable[[CallEvent], object], **options: object
+    standin: AmiStandin, on_event: Callable[[CallSignal], object], **options: object
 ) -> AsteriskAmi:
     settings: dict[str, object] = {
         "host": "127.0.0.1",
@@ -1186,7 +1188,7 @@ def test_the_commands_cannot_wait_in_the_adapters_own_thread(standin: AmiStandin
     outcome: list[BaseException] = []
     done = threading.Event()
 
-    def on_event(event: CallEvent) -> None:
+    def on_event(event: CallSignal) -> None:
         try:
             adapter.originate(request())
         except TelephonyError as exc:
@@ -1203,7 +1205,7 @@ def test_the_commands_cannot_wait_in_the_adapters_own_thread(standin: AmiStandin
 def test_close_may_be_called_from_on_event(standin: AmiStandin) -> None:
     closed = threading.Event()
 
-    def on_event(event: CallEvent) -> None:
+    def on_event(event: CallSignal) -> None:
         adapter.close()  # must not wait for its own thread
         closed.set()
 

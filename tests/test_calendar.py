@@ -25,14 +25,14 @@ from tests._vcal import read_vcalendar
 from clientops import EmployeeId, ReactionKind, ValidationError
 from clientops._ical import escape_text, fold, format_duration, vtimezone
 from clientops.calendar import (
-    CalendarEvent,
+    CalendarEntry,
     CalendarPolicy,
     CalendarTexts,
     Frequency,
     Recurrence,
     Weekday,
     event_for_reaction,
-    manager_events,
+    manager_entries,
     stable_uid,
 )
 from clientops.ics import PRODID, to_ics, write_ics
@@ -187,7 +187,7 @@ def assert_well_folded(data: bytes) -> None:
         line.decode("utf-8")  # no character split across a fold
 
 
-def an_event(**fields: Any) -> CalendarEvent:
+def an_event(**fields: Any) -> CalendarEntry:
     defaults: dict[str, Any] = {
         "uid": "ev-1@example.ru",
         "start": datetime(2025, 6, 30, 10, 0, tzinfo=MSK),
@@ -195,7 +195,7 @@ def an_event(**fields: Any) -> CalendarEvent:
         "duration": timedelta(minutes=30),
     }
     defaults.update(fields)
-    return CalendarEvent(**defaults)
+    return CalendarEntry(**defaults)
 
 
 # ----------------------------------------------------------------------------- round trips
@@ -523,10 +523,10 @@ def test_manager_events_are_the_managers_open_reactions_by_due_time() -> None:
     early = a_reaction(appeal, employee_id=anna, due_at=datetime(2025, 7, 1, 9, tzinfo=UTC))
     done = a_reaction(appeal, employee_id=anna, done_at=NOW)
     other = a_reaction(appeal, employee_id=boris)
-    events = manager_events([late, other, done, early], employee_id=anna, clients=[client])
+    events = manager_entries([late, other, done, early], employee_id=anna, clients=[client])
     assert [e.uid for e in events] == [f"reaction-{r.id}@clientops.invalid" for r in (early, late)]
     assert all(client.name in e.summary for e in events)
-    with_done = manager_events(
+    with_done = manager_entries(
         [late, done], employee_id=anna, policy=CalendarPolicy(include_done=True)
     )
     assert len(with_done) == 2
@@ -625,14 +625,14 @@ def test_open_ended_series_get_a_vtimezone_that_reaches_far_enough() -> None:
 
 
 def test_recurring_all_day_events() -> None:
-    birthday = CalendarEvent(
+    birthday = CalendarEntry(
         uid=stable_uid("birthday", "c1", "example.ru"),
         start=date(2024, 2, 29),
         summary="День рождения: Петров С.",
         alarm_before=None,
         recurrence=Recurrence(Frequency.YEARLY, until=date(2032, 12, 31)),
     )
-    invoices = CalendarEvent(
+    invoices = CalendarEntry(
         uid="invoices",
         start=date(2025, 1, 15),
         summary="Выставить счета по абонентским платежам",
@@ -720,9 +720,9 @@ def test_moscow_history_is_in_the_vtimezone_for_old_events() -> None:
 
 def test_all_day_events_are_dates_with_an_exclusive_end() -> None:
     events = [
-        CalendarEvent(uid="one", start=date(2025, 7, 1), summary="Доставка в Омск"),
-        CalendarEvent(uid="end", start=date(2025, 7, 1), end=date(2025, 7, 4), summary="Пилот"),
-        CalendarEvent(
+        CalendarEntry(uid="one", start=date(2025, 7, 1), summary="Доставка в Омск"),
+        CalendarEntry(uid="end", start=date(2025, 7, 1), end=date(2025, 7, 4), summary="Пилот"),
+        CalendarEntry(
             uid="dur", start=date(2025, 7, 1), duration=timedelta(days=2), summary="Обучение"
         ),
     ]

@@ -32,9 +32,9 @@ from clientops.model import Phone
 from clientops.telephony import (
     CallAnswered,
     CallEnded,
-    CallEvent,
     CallRecorded,
     CallRinging,
+    CallSignal,
     CallStarted,
     TelephonyPolicy,
 )
@@ -98,7 +98,7 @@ def incoming(call_id: str = "in-1", *, caller: str = CALLER, seconds: int = 0) -
     )
 
 
-def answered_call(call_id: str = "in-1", **kwargs: object) -> list[CallEvent]:
+def answered_call(call_id: str = "in-1", **kwargs: object) -> list[CallSignal]:
     return [
         incoming(call_id, **kwargs),  # type: ignore[arg-type]
         CallRinging(call_id=call_id, at=T0 + timedelta(seconds=2), extension="101"),
@@ -117,7 +117,7 @@ def answered_call(call_id: str = "in-1", **kwargs: object) -> list[CallEvent]:
     ]
 
 
-def missed_call(call_id: str = "m-1", *, caller: str = CALLER) -> list[CallEvent]:
+def missed_call(call_id: str = "m-1", *, caller: str = CALLER) -> list[CallSignal]:
     return [
         incoming(call_id, caller=caller),
         CallRinging(call_id=call_id, at=T0 + timedelta(seconds=1), extension="101"),
@@ -188,7 +188,7 @@ def test_the_same_event_twice_changes_nothing_and_tells_nobody_twice(
 )
 @given(st.permutations(answered_call() + missed_call()), st.data())
 def test_any_order_and_any_repetition_gives_the_same_log(
-    tmp_path_factory: pytest.TempPathFactory, events: list[CallEvent], data: st.DataObject
+    tmp_path_factory: pytest.TempPathFactory, events: list[CallSignal], data: st.DataObject
 ) -> None:
     repeated = data.draw(st.lists(st.sampled_from(events), max_size=4))
     with clientops.connect(
@@ -247,7 +247,8 @@ def test_a_missed_call_from_a_client_gets_one_callback_for_the_phone_that_rang(
     assert (entry.client_id, entry.appeal_id, entry.missed) == (card.id, "missed-m-1", True)
     assert [d.reaction_id for d in ops.clients.due_reactions(ANNA, until=back.due_at)] == [back.id]
     kinds = [type(e).__name__ for e in recorder.events]
-    assert kinds == ["ClientCreated", "AppealOpened", "ReactionScheduled"]  # add_client first
+    # add_client first, then the missed call's appeal, call-back and CallMissed
+    assert kinds == ["ClientCreated", "AppealOpened", "ReactionScheduled", "CallMissed"]
 
 
 def test_a_missed_call_from_an_unknown_number_gets_a_card_to_call_back_on(
@@ -379,7 +380,7 @@ def test_events_of_one_call_from_many_threads_lose_nothing(tmp_path: Path) -> No
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 
-    def run(ops: ClientOps, mine: list[CallEvent]) -> None:
+    def run(ops: ClientOps, mine: list[CallSignal]) -> None:
         try:
             barrier.wait(timeout=10)
             for event in mine:

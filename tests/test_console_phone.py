@@ -14,9 +14,9 @@ from clientops.model import EmployeeId, Phone
 from clientops.telephony import (
     CallAnswered,
     CallEnded,
-    CallEvent,
     CallRecorded,
     CallRinging,
+    CallSignal,
     CallStarted,
     CallTransferred,
     OriginateRequest,
@@ -54,12 +54,12 @@ def out() -> io.StringIO:
 
 
 @pytest.fixture
-def seen() -> list[CallEvent]:
+def seen() -> list[CallSignal]:
     return []
 
 
 @pytest.fixture
-def phone(clock: Clock, out: io.StringIO, seen: list[CallEvent]) -> ConsolePhone:
+def phone(clock: Clock, out: io.StringIO, seen: list[CallSignal]) -> ConsolePhone:
     return ConsolePhone(seen.append, out=out, clock=clock, extensions=EXTENSIONS, line=LINE)
 
 
@@ -73,7 +73,7 @@ def test_it_is_a_telephony_backend(phone: ConsolePhone) -> None:
 
 
 def test_an_incoming_call_answered(
-    phone: ConsolePhone, clock: Clock, out: io.StringIO, seen: list[CallEvent]
+    phone: ConsolePhone, clock: Clock, out: io.StringIO, seen: list[CallSignal]
 ) -> None:
     call = phone.incoming("8 912 345-67-89")
     clock.advance(1)
@@ -184,7 +184,7 @@ def test_a_recording(phone: ConsolePhone, out: io.StringIO) -> None:
 
 
 def test_click_to_call_once_per_key(
-    phone: ConsolePhone, clock: Clock, out: io.StringIO, seen: list[CallEvent]
+    phone: ConsolePhone, clock: Clock, out: io.StringIO, seen: list[CallSignal]
 ) -> None:
     request = OriginateRequest(key="callback:in-9", extension="101", to=Phone.parse("+79123456789"))
     origination = phone.originate(request)

@@ -365,9 +365,9 @@ def test_deadlines_as_calendar_events(ops: ClientOps, client: Client, tmp_path: 
     assert stage.dtstart.value == date(2025, 6, 12)
     # shipped: only what is still ahead remains, under the same UIDs
     walk(ops, oid, *TO_ACCEPTED[-4:], NotifyClient(), Ship())
-    assert ops.orders.calendar_events(oid) == ()
+    assert ops.orders.calendar_entries(oid) == ()
     walk(ops, oid, SignAct(), ReceivePayment(), ReceiveOriginals(), Close())
-    assert ops.orders.calendar_events(oid) == ()
+    assert ops.orders.calendar_entries(oid) == ()
 
 
 # =========================================================================== random walks

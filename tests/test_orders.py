@@ -31,11 +31,11 @@ from clientops.orders import (
     IssuePrepaymentInvoice,
     NotifyClient,
     Order,
-    OrderEvent,
     OrderId,
     OrderPolicy,
     OrderSpecification,
     OrderStage,
+    OrderStep,
     Overdue,
     OverdueKind,
     QualityOutcome,
@@ -290,7 +290,7 @@ def test_a_quote_names_every_bad_field() -> None:
 def test_an_order_goes_from_the_preliminary_request_to_closed() -> None:
     order = an_order()
     assert order.stage is S.PRELIMINARY_REQUEST
-    assert order.history == (OrderEvent(S.PRELIMINARY_REQUEST, T0, ANNA, OPEN),)
+    assert order.history == (OrderStep(S.PRELIMINARY_REQUEST, T0, ANNA, OPEN),)
     stages: list[OrderStage] = [order.stage]
     for action in TO_CLOSED:
         order = walk(order, action)
@@ -836,7 +836,7 @@ def test_a_repeat_order_copies_the_request_with_changes() -> None:
     assert again.vip
     assert again.specification == attrs.evolve(previous.specification, quantity=800, **NEW_DATES)
     assert again.history == (
-        OrderEvent(S.PRELIMINARY_REQUEST, JULY, ANNA, OPEN, "повторный заказ по звонку"),
+        OrderStep(S.PRELIMINARY_REQUEST, JULY, ANNA, OPEN, "повторный заказ по звонку"),
     )
     assert again.special_conditions == SpecialConditions(
         discount=Decimal("0.05"),
@@ -1208,7 +1208,7 @@ def test_random_actions_keep_the_process_consistent(data: st.DataObject) -> None
             continue
         assert name in allowed
         assert after.history[:-1] == order.history
-        assert after.history[-1] == OrderEvent(after.stage, now, ANNA, name)
+        assert after.history[-1] == OrderStep(after.stage, now, ANNA, name)
         order = after
         assert_consistent(order)
     event(f"reached {order.stage.value}")

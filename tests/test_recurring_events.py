@@ -20,13 +20,13 @@ from hypothesis import strategies as st
 from tests._vcal import read_vcalendar
 
 from clientops import ValidationError
-from clientops.calendar import CalendarEvent, CalendarPolicy, Frequency, Recurrence
+from clientops.calendar import CalendarEntry, CalendarPolicy, Frequency, Recurrence
 from clientops.ics import to_ics
 from clientops.model import ClientId, EmployeeId
 from clientops.rules.service_visits import (
     VisitSeries,
     new_training,
-    recurring_visit_event,
+    recurring_visit_series,
     schedule_training,
     scheduled_visits,
     training_event,
@@ -68,7 +68,7 @@ def a_contract(**fields: Any) -> ServiceContract:
 def series(contract: ServiceContract, through: date, **kw: Any) -> VisitSeries:
     args: dict[str, Any] = {"client": CLIENT, "policy": POLICY, "calendar": CAL}
     args.update(kw)
-    return recurring_visit_event(contract, through=through, **args)
+    return recurring_visit_series(contract, through=through, **args)
 
 
 # ----------------------------------------------------------------------------- the two readers
@@ -168,7 +168,7 @@ def limit_of(day: date, zone: ZoneInfo = MSK) -> datetime:
 def test_recurring_maintenance_is_one_event_with_an_rrule_not_copies() -> None:
     every_day_works = FixedCalendar(weekend=())
     contract = a_contract(maintenance=MaintenanceRecurrence.every_weeks(2))
-    events = series(contract, D(2027, 12, 31), calendar=every_day_works).events
+    events = series(contract, D(2027, 12, 31), calendar=every_day_works).entries
     data = to_ics(events, now=NOW)
     assert data.count(b"BEGIN:VEVENT") == 1
     text = data.decode()
@@ -270,7 +270,7 @@ CASES: dict[str, tuple[ServiceContract, date, VisitPolicy, list[date]]] = {
 def test_moved_visits_read_back_the_same_in_both_parsers(name: str) -> None:
     contract, limit, policy, days = CASES[name]
     made = series(contract, limit + timedelta(days=60), policy=policy)
-    data = to_ics(made.events, now=NOW)
+    data = to_ics(made.entries, now=NOW)
     got = read_both(data, made.master.uid, limit_of(limit))
     assert got == expected(contract, limit, policy=policy)
     assert msk_days(got) == days
@@ -280,8 +280,8 @@ def test_moved_visits_read_back_the_same_in_both_parsers(name: str) -> None:
         contract, D(2025, 1, 1), limit + timedelta(days=60), policy=policy, calendar=CAL
     )
     moved = sum(1 for v in visits if v.moved)
-    assert data.count(b"BEGIN:VEVENT") == 1 + moved == len(made.events)
-    assert {e.uid for e in made.events} == {"maintenance-sc1@clientops.invalid"}
+    assert data.count(b"BEGIN:VEVENT") == 1 + moved == len(made.entries)
+    assert {e.uid for e in made.entries} == {"maintenance-sc1@clientops.invalid"}
 
 
 def test_an_override_says_where_the_visit_went_and_why() -> None:
@@ -293,7 +293,7 @@ def test_an_override_says_where_the_visit_went_and_why() -> None:
         (datetime(2026, 1, 9, 10, tzinfo=MSK), datetime(2026, 1, 12, 10, tzinfo=MSK)),
         (datetime(2026, 3, 9, 10, tzinfo=MSK), datetime(2026, 3, 10, 10, tzinfo=MSK)),
     ]
-    text = to_ics(made.events, now=NOW).decode().replace("\r\n ", "")
+    text = to_ics(made.entries, now=NOW).decode().replace("\r\n ", "")
     assert "RECURRENCE-ID;TZID=Europe/Moscow:20260109T100000\r\n" in text
     assert "DTSTART;TZID=Europe/Moscow:20260112T100000\r\n" in text
     assert "Перенесено с 09.01.2026: нерабочий день" in text
@@ -314,7 +314,7 @@ def test_rule_days_merged_into_one_visit_are_exdates() -> None:
     made = series(thursdays, D(2026, 2, 1))
     assert made.master.recurrence is not None
     assert made.master.recurrence.exdates == (datetime(2026, 1, 8, 10, tzinfo=MSK),)
-    data = to_ics(made.events, now=NOW)
+    data = to_ics(made.entries, now=NOW)
     assert b"EXDATE;TZID=Europe/Moscow:20260108T100000\r\n" in data
     got = read_both(data, made.master.uid, limit_of(D(2026, 1, 22)))
     assert msk_days(got) == [
@@ -334,7 +334,7 @@ def test_a_rule_day_merged_into_a_visit_after_through_is_still_left_out() -> Non
     assert made.overrides == ()
     assert made.master.recurrence is not None
     assert made.master.recurrence.exdates == (datetime(2026, 1, 5, 10, tzinfo=MSK),)
-    data = to_ics(made.events, now=NOW)
+    data = to_ics(made.entries, now=NOW)
     got = read_both(data, made.master.uid, limit_of(D(2026, 1, 19)))
     assert msk_days(got) == [D(2025, 12, 29), D(2026, 1, 12), D(2026, 1, 19)]
 
@@ -346,7 +346,7 @@ def test_a_contract_end_is_the_until_of_the_rule() -> None:
         maintenance=MaintenanceRecurrence.quarterly(day=15),
     )
     made = series(contract, D(2026, 12, 31))
-    data = to_ics(made.events, now=NOW)
+    data = to_ics(made.entries, now=NOW)
     assert b"RRULE:FREQ=MONTHLY;INTERVAL=3;UNTIL=20260515T205959Z;BYMONTHDAY=15\r\n" in data
     got = read_both(data, made.master.uid, datetime(2100, 1, 1, tzinfo=UTC))
     assert msk_days(got) == [D(2025, 11, 17), D(2026, 2, 16), D(2026, 5, 15)]
@@ -363,7 +363,7 @@ def test_the_contracts_own_visit_time_and_a_dst_zone() -> None:
         maintenance=MaintenanceRecurrence.every_weeks(),
     )
     made = series(contract, D(2026, 4, 30), calendar=shop, tz=BERLIN)
-    data = to_ics(made.events, now=NOW)
+    data = to_ics(made.entries, now=NOW)
     assert b"BEGIN:DAYLIGHT" in data
     got = read_both(data, made.master.uid, limit_of(D(2026, 4, 13), BERLIN))
     assert got == expected(contract, D(2026, 4, 13), calendar=shop, zone=BERLIN)
@@ -414,8 +414,8 @@ def test_a_contract_without_maintenance_or_of_another_client_has_no_series() -> 
 def test_the_uid_domain_and_alarm_come_from_the_calendar_policy() -> None:
     cal = CalendarPolicy(uid_domain="romashka-service.ru", alarm_before=timedelta(hours=1))
     made = series(a_contract(starts_on=D(2026, 1, 1)), D(2026, 3, 31), calendar_policy=cal)
-    assert {e.uid for e in made.events} == {"maintenance-sc1@romashka-service.ru"}
-    assert {e.alarm_before for e in made.events} == {timedelta(hours=1)}
+    assert {e.uid for e in made.entries} == {"maintenance-sc1@romashka-service.ru"}
+    assert {e.alarm_before for e in made.entries} == {timedelta(hours=1)}
 
 
 # ----------------------------------------------------------------------------- the rule alone
@@ -451,7 +451,7 @@ def test_our_rule_days_are_the_rrule_days_of_dateutil(
 
 
 def test_an_all_day_override_reads_back_in_both_parsers() -> None:
-    master = CalendarEvent(
+    master = CalendarEntry(
         uid="invoices@example.ru",
         start=D(2026, 1, 15),
         summary="Выставить счета",
@@ -468,7 +468,7 @@ def test_an_all_day_override_reads_back_in_both_parsers() -> None:
 
 
 def test_an_override_in_utc_or_another_offset_names_the_same_instant() -> None:
-    master = CalendarEvent(
+    master = CalendarEntry(
         uid="weekly@example.ru",
         start=datetime(2026, 3, 2, 10, tzinfo=MSK),
         summary="Созвон",
@@ -508,14 +508,14 @@ def test_an_override_in_utc_or_another_offset_names_the_same_instant() -> None:
 )
 def test_a_bad_recurrence_id_is_refused(fields: dict[str, Any], paths: tuple[str, ...]) -> None:
     with pytest.raises(ValidationError) as info:
-        CalendarEvent(
+        CalendarEntry(
             uid="x@example.ru", start=datetime(2026, 3, 10, 10, tzinfo=MSK), summary="x", **fields
         )
     assert info.value.paths == paths
 
 
 def test_one_uid_holds_one_series_and_one_override_per_occurrence() -> None:
-    master = CalendarEvent(
+    master = CalendarEntry(
         uid="s@example.ru",
         start=datetime(2026, 3, 2, 10, tzinfo=MSK),
         summary="x",

@@ -28,9 +28,9 @@ from clientops.model import AppealId, ClientId, DepartmentId, EmployeeId, Phone,
 from clientops.telephony import (
     CallAnswered,
     CallEnded,
-    CallEvent,
     CallRecorded,
     CallRinging,
+    CallSignal,
     CallStarted,
     CallTransferred,
     OriginateRequest,
@@ -122,7 +122,7 @@ def ringing(
     )
 
 
-def fold(events: list[CallEvent]) -> CallLogEntry:
+def fold(events: list[CallSignal]) -> CallLogEntry:
     entry: CallLogEntry | None = None
     for event in events:
         entry = apply_event(entry, event)
@@ -329,7 +329,7 @@ def test_a_later_poorer_duplicate_never_overwrites_better_data() -> None:
     rich = ended(talk=80, recording="rec-1")
     poor = ended(at=T0 + sec(101), status=CallStatus.NO_ANSWER, duration=0)
     first_answer, late_answer = answered(at=T0 + sec(10)), answered(at=T0 + sec(15))
-    orders: tuple[list[CallEvent], ...] = (
+    orders: tuple[list[CallSignal], ...] = (
         [started(), first_answer, rich, poor, late_answer],
         [poor, late_answer, rich, started(), first_answer],
     )
@@ -366,7 +366,7 @@ _FAILURES = st.sampled_from(
 
 
 @st.composite
-def a_call(draw: st.DrawFn) -> tuple[list[CallEvent], dict[str, object]]:
+def a_call(draw: st.DrawFn) -> tuple[list[CallSignal], dict[str, object]]:
     """The events of one call, as a PBX may send them, and what its entry must say."""
     direction = draw(st.sampled_from(CallDirection))
     start = CallStarted(
@@ -377,7 +377,7 @@ def a_call(draw: st.DrawFn) -> tuple[list[CallEvent], dict[str, object]]:
         line=LINE,
         at=T0,
     )
-    events: list[CallEvent] = [start]
+    events: list[CallSignal] = [start]
     rung = draw(st.lists(st.sampled_from(sorted(EXTENSIONS)), max_size=3))
     events += [ringing("x", at=T0 + sec(i + 1), extension=e) for i, e in enumerate(rung)]
     picked_up = draw(st.booleans())
@@ -416,7 +416,7 @@ def a_call(draw: st.DrawFn) -> tuple[list[CallEvent], dict[str, object]]:
 @settings(max_examples=200, deadline=None)
 @given(a_call(), st.data())
 def test_any_order_and_any_duplicates_fold_to_the_same_entry(
-    call: tuple[list[CallEvent], dict[str, object]], data: st.DataObject
+    call: tuple[list[CallSignal], dict[str, object]], data: st.DataObject
 ) -> None:
     events, expected = call
     reference = fold(events)
@@ -497,7 +497,7 @@ def test_the_call_back_follows_the_policy() -> None:
     ],
     ids=["answered", "in progress", "outgoing"],
 )
-def test_only_a_missed_incoming_call_gets_a_call_back(events: list[CallEvent]) -> None:
+def test_only_a_missed_incoming_call_gets_a_call_back(events: list[CallSignal]) -> None:
     assert missed_call_reaction(linked(fold(events)), policy=TelephonyPolicy(), now=T0) is None
 
 
@@ -537,7 +537,7 @@ def a_logged_call(
     direction: CallDirection = CallDirection.OUTGOING,
     extension: str | None = "100",
     talk: int | None = None,
-) -> list[CallEvent]:
+) -> list[CallSignal]:
     """A call made (outgoing) or taken (incoming) on ``extension``; ``talk`` seconds of
     airtime, or not answered when ``None``."""
     start = started(call_id, direction=direction, at=at, caller=CLIENT, callee=LINE)
@@ -545,7 +545,7 @@ def a_logged_call(
         start = attrs.evolve(
             start, extension=extension, employee_id=EXTENSIONS.get(extension or "")
         )
-    events: list[CallEvent] = [start]
+    events: list[CallSignal] = [start]
     if direction is CallDirection.INCOMING and extension is not None:
         events.append(ringing(call_id, at=at + sec(1), extension=extension))
     if talk is None:

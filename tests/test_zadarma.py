@@ -27,9 +27,9 @@ from clientops.model import ClientId, EmployeeId, Phone
 from clientops.telephony import (
     CallAnswered,
     CallEnded,
-    CallEvent,
     CallRecorded,
     CallRinging,
+    CallSignal,
     CallStarted,
     ReplayError,
     SignatureError,
@@ -126,7 +126,7 @@ def signed(form: Mapping[str, str], secret: str = SECRET) -> dict[str, str]:
     return {"Signature": php_signature([form.get(f, "") for f in fields], secret)}
 
 
-def parse(form: Mapping[str, str], **options: object) -> CallEvent:
+def parse(form: Mapping[str, str], **options: object) -> CallSignal:
     options.setdefault("clock", clock)
     return parse_webhook(
         form,
@@ -421,10 +421,10 @@ def serving(app: WSGIApplication) -> Iterator[httpx.Client]:
 
 class Recorder:
     def __init__(self, fail: bool = False) -> None:
-        self.events: list[CallEvent] = []
+        self.events: list[CallSignal] = []
         self.fail = fail
 
-    def __call__(self, event: CallEvent) -> None:
+    def __call__(self, event: CallSignal) -> None:
         if self.fail:
             raise RuntimeError("the database is down")
         self.events.append(event)
@@ -786,10 +786,10 @@ def test_a_wrong_time_zone_makes_notifications_stale_and_says_so() -> None:
 
 
 def test_a_notification_whose_handling_failed_may_come_again() -> None:
-    handled: list[CallEvent] = []
+    handled: list[CallSignal] = []
     failures = [RuntimeError("the database is down")]
 
-    def on_event(event: CallEvent) -> None:
+    def on_event(event: CallSignal) -> None:
         if failures:
             raise failures.pop()
         handled.append(event)

@@ -60,6 +60,7 @@ from clientops._fields import (
 )
 from clientops._text import template_validator
 from clientops.errors import FieldError, TransitionError, ValidationError
+from clientops.events import Event
 from clientops.model import ClientId, DepartmentId, EmployeeId, Money
 
 __all__ = [
@@ -74,7 +75,10 @@ __all__ = [
     "DuplicateSent",
     "FeeChange",
     "Invoice",
+    "InvoiceCancelled",
+    "InvoiceCorrected",
     "InvoiceId",
+    "InvoiceIssued",
     "InvoiceLine",
     "InvoiceParty",
     "InvoiceStatus",
@@ -83,6 +87,7 @@ __all__ = [
     "Pause",
     "Payment",
     "PaymentId",
+    "PaymentMatched",
     "PaymentSource",
     "PaymentTerms",
     "ProRating",
@@ -1275,3 +1280,55 @@ def _number_pattern(template: str) -> re.Pattern[str]:
     pattern = re.compile("".join(parts))
     _PATTERNS[template] = pattern
     return pattern
+
+
+# --------------------------------------------------------------------------- events
+
+
+@attrs.frozen
+class InvoiceIssued(Event):
+    """An invoice was issued (by a billing run, by hand, or as the correction of another):
+    ``total`` is what it asks for, due on ``due_date``."""
+
+    invoice_id: InvoiceId
+    number: str
+    client_id: ClientId
+    total: Money
+    due_date: date
+    at: datetime
+
+
+@attrs.frozen
+class InvoiceCorrected(Event):
+    """The invoice ``invoice_id`` was replaced by the correction ``correction_id`` (numbered
+    ``correction_number``; its own :class:`InvoiceIssued` follows)."""
+
+    invoice_id: InvoiceId
+    number: str
+    client_id: ClientId
+    correction_id: InvoiceId
+    correction_number: str
+    at: datetime
+
+
+@attrs.frozen
+class InvoiceCancelled(Event):
+    """An unpaid invoice was cancelled."""
+
+    invoice_id: InvoiceId
+    number: str
+    client_id: ClientId
+    at: datetime
+
+
+@attrs.frozen
+class PaymentMatched(Event):
+    """A payment was matched to a client and applied: ``invoice_numbers`` are the invoices it
+    paid (oldest first), ``credit`` what was left over and kept as the client's credit."""
+
+    payment_id: PaymentId
+    client_id: ClientId
+    amount: Money
+    invoice_numbers: tuple[str, ...]
+    credit: Money | None
+    at: datetime

@@ -17,9 +17,13 @@ from clientops._billing import (
     BankDetails,
     Credit,
     Invoice,
+    InvoiceCancelled,
+    InvoiceCorrected,
+    InvoiceIssued,
     InvoiceParty,
     Month,
     Payment,
+    PaymentMatched,
     Subscription,
 )
 from clientops._context import Context
@@ -39,6 +43,7 @@ from clientops.errors import (
     FieldError,
     ValidationError,
 )
+from clientops.events import Event
 from clientops.model import ClientId, Money
 from clientops.ports import UnitOfWork
 from clientops.rules.billing import (
@@ -51,6 +56,47 @@ from clientops.serialization import structure, unstructure
 ACCOUNTING_INVOICE_TOPIC = "clientops.accounting.invoice"
 ACCOUNTING_PAYMENT_TOPIC = "clientops.accounting.payment"
 ACCOUNTING_TOPICS = (ACCOUNTING_INVOICE_TOPIC, ACCOUNTING_PAYMENT_TOPIC)
+
+
+def invoice_issued(invoice: Invoice, now: datetime) -> InvoiceIssued:
+    return InvoiceIssued(
+        invoice.id, invoice.number, invoice.client_id, invoice.total, invoice.due_date, now
+    )
+
+
+def invoice_corrected(
+    original: Invoice, correction: Invoice, now: datetime
+) -> tuple[InvoiceCorrected, InvoiceIssued]:
+    """The events of ``original`` replaced by ``correction``."""
+    return (
+        InvoiceCorrected(
+            original.id,
+            original.number,
+            original.client_id,
+            correction.id,
+            correction.number,
+            now,
+        ),
+        invoice_issued(correction, now),
+    )
+
+
+def invoice_cancelled(invoice: Invoice, now: datetime) -> InvoiceCancelled:
+    return InvoiceCancelled(invoice.id, invoice.number, invoice.client_id, now)
+
+
+def payment_matched(
+    payment: Payment, allocations: Sequence[Allocation], credit: Credit | None, now: datetime
+) -> PaymentMatched:
+    assert payment.client_id is not None
+    return PaymentMatched(
+        payment.id,
+        payment.client_id,
+        payment.amount,
+        tuple(a.invoice_number for a in allocations),
+        credit.amount if credit is not None else None,
+        now,
+    )
 
 
 @attrs.frozen
@@ -141,25 +187,34 @@ def record_invoice(
     now: datetime,
     *,
     reverses: Invoice | None = None,
-) -> None:
+) -> tuple[Event, ...]:
     """Send ``invoice`` (and the entry it undoes: the original of a correction, the
     invoice itself before a cancellation) to the accounting backend through the outbox,
-    as it is now: a later change of the invoice is a record of its own."""
-    if not context.backends.has_accounting:
-        return
-    record = InvoiceRecord(
-        invoice=invoice,
-        client_name=uow.clients.get(invoice.client_id).name,
-        reverses=reverses,
-    )
-    uow.outbox.enqueue(
-        OutboxMessage.new(
-            ACCOUNTING_INVOICE_TOPIC,
-            {"record": unstructure(record)},
-            now=now,
-            key=f"accounting-invoice-{invoice.id}-{invoice.status.value}",
+    as it is now: a later change of the invoice is a record of its own. Returns the events
+    that say what happened (to publish after the commit): the invoice issued, the original
+    corrected by it, or the invoice cancelled."""
+    events: tuple[Event, ...]
+    if reverses is None:
+        events = (invoice_issued(invoice, now),)
+    elif reverses.id == invoice.id:
+        events = (invoice_cancelled(invoice, now),)
+    else:
+        events = invoice_corrected(reverses, invoice, now)
+    if context.backends.has_accounting:
+        record = InvoiceRecord(
+            invoice=invoice,
+            client_name=uow.clients.get(invoice.client_id).name,
+            reverses=reverses,
         )
-    )
+        uow.outbox.enqueue(
+            OutboxMessage.new(
+                ACCOUNTING_INVOICE_TOPIC,
+                {"record": unstructure(record)},
+                now=now,
+                key=f"accounting-invoice-{invoice.id}-{invoice.status.value}",
+            )
+        )
+    return events
 
 
 def record_payment(
@@ -169,25 +224,27 @@ def record_payment(
     allocations: Sequence[Allocation],
     credit: Credit | None,
     now: datetime,
-) -> None:
+) -> PaymentMatched:
     """Send a payment applied to a client, with its allocations and credit, to the
-    accounting backend through the outbox."""
-    if not context.backends.has_accounting or payment.client_id is None:
-        return
-    record = PaymentRecord(
-        payment=payment,
-        allocations=tuple(allocations),
-        credit=credit,
-        client_name=uow.clients.get(payment.client_id).name,
-    )
-    uow.outbox.enqueue(
-        OutboxMessage.new(
-            ACCOUNTING_PAYMENT_TOPIC,
-            {"record": unstructure(record)},
-            now=now,
-            key=f"accounting-payment-{payment.id}",
+    accounting backend through the outbox. Returns the event that says so (to publish
+    after the commit)."""
+    assert payment.client_id is not None
+    if context.backends.has_accounting:
+        record = PaymentRecord(
+            payment=payment,
+            allocations=tuple(allocations),
+            credit=credit,
+            client_name=uow.clients.get(payment.client_id).name,
         )
-    )
+        uow.outbox.enqueue(
+            OutboxMessage.new(
+                ACCOUNTING_PAYMENT_TOPIC,
+                {"record": unstructure(record)},
+                now=now,
+                key=f"accounting-payment-{payment.id}",
+            )
+        )
+    return payment_matched(payment, allocations, credit, now)
 
 
 def deliver_accounting(context: Context, message: OutboxMessage) -> None:

@@ -54,10 +54,7 @@ from clientops._checks import check_entry_points, positive_int
 from clientops._context import Context
 from clientops._documents._billing import DebtorRow, DebtorsList, InvoiceRef, PaymentInvoice
 from clientops._recording import record_appeals_and_reactions
-from clientops.accounting import (
-    Accounting,
-    FetchedPayments,
-)
+from clientops.accounting import Accounting, FetchedPayments
 from clientops.bank_statements import (
     BankStatement,
     StatementLimits,
@@ -66,12 +63,7 @@ from clientops.bank_statements import (
     read_bank_statement,
 )
 from clientops.documents import render_document
-from clientops.errors import (
-    DuplicateError,
-    FieldError,
-    NotFoundError,
-    ValidationError,
-)
+from clientops.errors import DuplicateError, FieldError, NotFoundError, ValidationError
 from clientops.model import Appeal, ClientId, EmployeeId, Money, new_id
 from clientops.ports import UnitOfWork
 from clientops.rules.billing import (
@@ -285,8 +277,11 @@ class BillingService:
                         ]
                         for invoice in taken:
                             uow.invoices.add(invoice)
-                            record_invoice(self._context, uow, invoice, now)
+                        events = [
+                            e for i in taken for e in record_invoice(self._context, uow, i, now)
+                        ]
                     issued += taken
+                    self._context.publish(events)
             except DuplicateError as exc:
                 if exc.kind not in ("invoice", "invoice number"):
                     raise
@@ -365,7 +360,8 @@ class BillingService:
             if number is not None:
                 keep_number(self._context, uow, number)
             uow.invoices.add(invoice)
-            record_invoice(self._context, uow, invoice, now)
+            events = record_invoice(self._context, uow, invoice, now)
+        self._context.publish(events)
         return invoice
 
     def correct_invoice(
@@ -398,7 +394,8 @@ class BillingService:
             uow.invoices.add(correction.correction)
             if correction.credit is not None:
                 uow.payments.add_credit(correction.credit)
-            record_invoice(self._context, uow, correction.correction, now, reverses=original)
+            made = record_invoice(self._context, uow, correction.correction, now, reverses=original)
+        self._context.publish(made)
         return correction
 
     def cancel_invoice(self, invoice_id: InvoiceId) -> Invoice:
@@ -408,7 +405,8 @@ class BillingService:
         with self._context.storage.unit_of_work() as uow:
             original = uow.invoices.get(invoice_id)
             cancelled = uow.invoices.update(cancel_invoice(original))
-            record_invoice(self._context, uow, cancelled, now, reverses=original)
+            events = record_invoice(self._context, uow, cancelled, now, reverses=original)
+        self._context.publish(events)
         return cancelled
 
     def send_duplicate(
@@ -499,6 +497,7 @@ class BillingService:
             repeated: list[Payment] = []
             allocations: list[Any] = []
             credits: list[Credit] = []
+            events = []
             current = {i.id: i for i in invoices}
             for payment in (*matched, *unmatched):
                 if uow.payments.find(payment.id) is not None:
@@ -511,7 +510,8 @@ class BillingService:
                     allocations += made
                     if credit is not None:
                         credits.append(credit)
-                    record_payment(self._context, uow, payment, made, credit, now)
+                    events.append(record_payment(self._context, uow, payment, made, credit, now))
+        self._context.publish(events)
         left = tuple(p for p in stored if p.client_id is None)
         return PaymentImport(
             source=source,
@@ -570,7 +570,8 @@ class BillingService:
                 attrs.evolve(payment, client_id=client_id, invoice_number=invoice_number)
             )
             made, credit = self._allocate(uow, assigned, {})
-            record_payment(self._context, uow, assigned, made, credit, now)
+            matched = record_payment(self._context, uow, assigned, made, credit, now)
+        self._context.publish((matched,))
         return assigned
 
     def payments_of(self, client_id: ClientId) -> tuple[Payment, ...]:

@@ -13,9 +13,10 @@ from clientops._context import Context
 from clientops._recording import record_appeals_and_reactions
 from clientops._telephony import (
     CallDirection,
-    CallEvent,
     CallLogEntry,
     CallMetrics,
+    CallMissed,
+    CallSignal,
     CallStarted,
     IncomingCallNotice,
     apply_event,
@@ -49,7 +50,7 @@ from clientops.rules.calls import CallRouting, IncomingCall, client_queries, rou
 __all__ = ["CallChange", "CallsService"]
 
 
-_CALL_EVENTS: tuple[type, ...] = CallEvent.__args__
+_CALL_SIGNALS: tuple[type, ...] = CallSignal.__args__
 
 
 @attrs.frozen
@@ -140,7 +141,7 @@ class CallsService:
         self._context.publish(routing.decision.events)
         return routing
 
-    def record_event(self, event: CallEvent) -> CallChange:
+    def record_event(self, event: CallSignal) -> CallChange:
         """Fold one event of the PBX into the call log, in one unit of work.
 
         The first event of a call makes its entry; the caller's card is looked up by the
@@ -155,7 +156,7 @@ class CallsService:
         Events of one call handled at once by several workers are serialised by the entry's
         version: a worker that loses retries (``policy.telephony.conflict_retries`` times).
         """
-        if not isinstance(event, _CALL_EVENTS):
+        if not isinstance(event, _CALL_SIGNALS):
             raise ValidationError(
                 [FieldError("event", f"not a call event: {type(event).__name__}")],
                 subject="call event",
@@ -182,7 +183,7 @@ class CallsService:
             self._context.host.call_ended(change.entry)
         return change
 
-    def _record_call(self, uow: UnitOfWork, event: CallEvent, now: datetime) -> CallChange:
+    def _record_call(self, uow: UnitOfWork, event: CallSignal, now: datetime) -> CallChange:
         old = uow.calls.find(event.call_id)
         entry = apply_event(old, event)
         if entry is old:
@@ -213,6 +214,11 @@ class CallsService:
                 events += record_appeals_and_reactions(
                     uow, (appeal,), (callback,) if callback is not None else (), now
                 )
+            events.append(
+                CallMissed(
+                    entry.call_id, client.id if client else None, appeal.id if appeal else None, now
+                )
+            )
         if client is not None and entry.client_id is None:
             entry = attrs.evolve(entry, client_id=client.id)
         if old is None:

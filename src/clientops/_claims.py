@@ -58,6 +58,7 @@ from clientops._checks import tuple_of
 from clientops._orders import OrderId
 from clientops._text import template_validator
 from clientops.errors import FieldError, TransitionError, ValidationError
+from clientops.events import Event
 from clientops.model import ClientId, DepartmentId, EmployeeId, Money, ReactionKind, Role
 
 __all__ = [
@@ -684,7 +685,7 @@ def state_diagram() -> str:
 
 
 @attrs.frozen
-class ClaimFiled:
+class ClaimFiled(Event):
     """A claim was filed and passed on: ``recipients`` are the people told at once (the head of
     the department at fault, the general director). Plugins forward it (a messenger, e-mail)."""
 
@@ -701,7 +702,7 @@ class ClaimFiled:
 
 
 @attrs.frozen
-class ClaimAdvanced:
+class ClaimAdvanced(Event):
     """A claim moved: ``action`` was done and the claim is now at ``stage``; ``recipients`` are
     the people told of it (the director for ``escalate_to_director``), usually none."""
 

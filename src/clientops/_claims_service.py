@@ -141,7 +141,7 @@ class ClaimsService:
                     uow.claims.put_satisfaction(
                         client_id, found.manager_id, found.assigned_on, decision.last_call
                     )
-        self._context.publish(events)
+        self._context.publish((*decision.events, *events))
         return decision
 
     @staticmethod
@@ -189,7 +189,7 @@ class ClaimsService:
                 occasion=occasion,
             )
             events = self._store_claim(uow, decision, now)
-        self._context.publish(events)
+        self._context.publish((*decision.events, *events))
         return decision
 
     def advance(self, claim_id: ClaimId, action: ClaimAction, *, by: EmployeeId) -> ClaimDecision:
@@ -213,7 +213,7 @@ class ClaimsService:
             )
             stored = uow.claims.update(decision.claim)
             events = record_appeals_and_reactions(uow, (), decision.reactions, now)
-        self._context.publish(events)
+        self._context.publish((*decision.events, *events))
         return attrs.evolve(decision, claim=stored)
 
     def get(self, claim_id: ClaimId) -> Claim:

@@ -16,7 +16,7 @@ from clientops.errors import (
     NotFoundError,
     ValidationError,
 )
-from clientops.events import ClientCreated
+from clientops.events import ClientCreated, ClientUpdated
 from clientops.imports import (
     ClientImport,
     ImportedClient,
@@ -111,7 +111,11 @@ class ClientsService:
         stored card with its new version; a card changed meanwhile by someone else raises
         ConflictError and nothing is overwritten."""
         with self._context.storage.unit_of_work() as uow:
-            return uow.clients.update(client)
+            before = uow.clients.get(client.id)
+            stored = uow.clients.update(client)
+        if stored != attrs.evolve(before, version=stored.version):
+            self._context.publish((ClientUpdated(stored.id, stored.version, self._context.now()),))
+        return stored
 
     def get(self, client_id: ClientId) -> Client:
         with self._context.storage.unit_of_work(readonly=True) as uow:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 import attrs
 
-from clientops._telephony import CallEvent, Telephony
+from clientops._telephony import CallSignal, Telephony
 from clientops.accounting import Accounting
 from clientops.courier import Courier
 from clientops.errors import ConfigurationError, FieldError, ValidationError
@@ -68,7 +68,7 @@ class Backends:
         self,
         host: PluginHost,
         name: str,
-        on_event: Callable[[CallEvent], object],
+        on_event: Callable[[CallSignal], object],
         options: dict[str, object],
     ) -> Telephony:
         if self._telephony is not None:

@@ -37,6 +37,7 @@ import attrs
 from clientops._checks import aware, not_blank, tuple_of
 from clientops._text import template_validator
 from clientops.courier import Booking, Quote
+from clientops.events import Event
 from clientops.model import AppealId, ClientId, EmployeeId, Money
 
 __all__ = [
@@ -46,12 +47,14 @@ __all__ = [
     "DocumentCopy",
     "FolderContract",
     "FolderInvoice",
+    "FolderReceived",
     "Nonconformity",
     "NonconformityKind",
     "Onboarding",
     "OnboardingId",
     "OnboardingPolicy",
     "OnboardingStep",
+    "OnboardingStepDone",
     "OnboardingTexts",
     "ParcelItem",
     "ParcelItemKind",
@@ -633,3 +636,29 @@ class OnboardingPolicy:
             if rule.name.casefold() == key:
                 return rule
         return attrs.evolve(self.default_product, name=name.strip())
+
+
+# --------------------------------------------------------------------------- events
+
+
+@attrs.frozen
+class FolderReceived(Event):
+    """A client folder was taken over from sales: the onboarding ``onboarding_id`` of the
+    card ``client_id`` was opened for ``manager_id``, with ``nonconformities`` found."""
+
+    onboarding_id: OnboardingId
+    client_id: ClientId
+    manager_id: EmployeeId
+    nonconformities: int
+    at: datetime
+
+
+@attrs.frozen
+class OnboardingStepDone(Event):
+    """A step of the onboarding's checklist was done by ``by``."""
+
+    onboarding_id: OnboardingId
+    client_id: ClientId
+    step: OnboardingStep
+    by: EmployeeId | None
+    at: datetime

@@ -20,11 +20,19 @@ from clientops._documents._onboarding import (
     nonconformity_notice,
     title_page_document,
 )
-from clientops._onboarding import ClientFolder, Onboarding, OnboardingId, OnboardingStep
+from clientops._onboarding import (
+    ClientFolder,
+    FolderReceived,
+    Onboarding,
+    OnboardingId,
+    OnboardingStep,
+    OnboardingStepDone,
+)
 from clientops._outbox import (
     OutboxMessage,
 )
-from clientops.calendar import CalendarEvent, CalendarPolicy
+from clientops._recording import record_appeals_and_reactions
+from clientops.calendar import CalendarEntry, CalendarPolicy
 from clientops.courier import Booking, Courier, PickupRequest
 from clientops.documents import render_document
 from clientops.errors import (
@@ -32,7 +40,7 @@ from clientops.errors import (
     NotFoundError,
     ValidationError,
 )
-from clientops.events import ClientCreated
+from clientops.events import ClientCreated, ClientUpdated, Event
 from clientops.ics import write_ics
 from clientops.model import (
     ClientId,
@@ -48,7 +56,7 @@ from clientops.rules.onboarding_outputs import (
     contacts_email,
     default_pickup_date,
     delivery_reaction,
-    onboarding_events,
+    onboarding_entries,
     pickup_request,
 )
 from clientops.serialization import structure, unstructure
@@ -79,6 +87,21 @@ _OWN_SERVICE = {
     OnboardingStep.DELIVERY_REACTION: "record_welcome_call or book_delivery (made by whichever "
     "comes second)",
 }
+
+
+def _steps_done(before: Onboarding | None, after: Onboarding) -> tuple[OnboardingStepDone, ...]:
+    """The :class:`OnboardingStepDone` events of the steps done in ``after`` and not in
+    ``before`` (all the done steps of a new onboarding), in checklist order."""
+    events = []
+    for record in after.steps:
+        if record.done and (before is None or not before.record(record.step).done):
+            assert record.done_at is not None
+            events.append(
+                OnboardingStepDone(
+                    after.id, after.client_id, record.step, record.done_by, record.done_at
+                )
+            )
+    return tuple(events)
 
 
 @check_entry_points
@@ -142,12 +165,27 @@ class OnboardingService:
             else:
                 client = uow.clients.update(intake.client)
                 intake = attrs.evolve(intake, client=client)
-            uow.appeals.add(intake.appeal)
-            for reaction in intake.reactions:
-                uow.appeals.add_reaction(reaction)
+            events: list[Event] = []
+            if intake.new_client:
+                events.append(ClientCreated(intake.client.id, now))
+            elif existing is not None and intake.client != attrs.evolve(
+                existing, version=intake.client.version
+            ):
+                events.append(ClientUpdated(intake.client.id, intake.client.version, now))
+            events += record_appeals_and_reactions(uow, (intake.appeal,), intake.reactions, now)
             uow.onboarding.add(intake.onboarding)
-        if intake.new_client:
-            self._context.publish((ClientCreated(intake.client.id, now),))
+            onboarding = intake.onboarding
+            events.append(
+                FolderReceived(
+                    onboarding.id,
+                    onboarding.client_id,
+                    onboarding.manager_id,
+                    len(onboarding.nonconformities),
+                    now,
+                )
+            )
+            events += _steps_done(None, onboarding)
+        self._context.publish(events)
         return intake
 
     def get(self, onboarding_id: OnboardingId) -> Onboarding:
@@ -201,7 +239,9 @@ class OnboardingService:
                         uow.appeals.update_reaction(
                             attrs.evolve(reaction, done_at=now, outcome=note or None)
                         )
-            return uow.onboarding.update(done)
+            stored = uow.onboarding.update(done)
+        self._context.publish(_steps_done(current, stored))
+        return stored
 
     def welcome_script(self, onboarding_id: OnboardingId) -> tuple[str, ...]:
         """The welcome call (step 4), line by line: the onboarding manager's first name, the
@@ -279,6 +319,7 @@ class OnboardingService:
             uow.outbox.enqueue(
                 OutboxMessage.new(PICKUP_TOPIC, payload, now=now, key=stored.delivery.pickup_key)
             )
+        self._context.publish(_steps_done(latest, stored))
         return stored
 
     def booking(self, onboarding_id: OnboardingId) -> Booking | None:
@@ -311,16 +352,22 @@ class OnboardingService:
             done = _onboarding.record_welcome_call(
                 current, by=by, now=now, email=address or None, note=note
             )
+            changed: list[Event] = []
             if address:
                 client = uow.clients.get(current.client_id)
                 known = {e.casefold() for e in client.emails}
                 if address.casefold() not in known:
-                    uow.clients.update(attrs.evolve(client, emails=(*client.emails, address)))
+                    card = uow.clients.update(
+                        attrs.evolve(client, emails=(*client.emails, address))
+                    )
+                    changed.append(ClientUpdated(card.id, card.version, now))
             made = delivery_reaction(done, now=now, policy=self._context.policy)
             if made is not None:
                 done, reaction = made
                 uow.appeals.add_reaction(reaction)
-            return uow.onboarding.update(done)
+            stored = uow.onboarding.update(done)
+        self._context.publish((*changed, *_steps_done(current, stored)))
+        return stored
 
     def send_contacts(self, onboarding_id: OnboardingId, *, by: EmployeeId) -> ContactsEmail:
         """Step 5: the e-mail with the manager's contacts, to the address captured in the
@@ -336,7 +383,7 @@ class OnboardingService:
             done = _onboarding.complete_step(current, OnboardingStep.SEND_CONTACTS, by=by, now=now)
             manager = self._employee(uow, current.manager_id)
             message = contacts_email(done, manager=manager, policy=self._context.policy)
-            uow.onboarding.update(done)
+            stored = uow.onboarding.update(done)
             uow.outbox.enqueue(
                 OutboxMessage.new(
                     CONTACTS_EMAIL_TOPIC,
@@ -345,23 +392,24 @@ class OnboardingService:
                     key=f"contacts-{current.id}",
                 )
             )
+        self._context.publish(_steps_done(current, stored))
         return message
 
-    def calendar_events(
-        self, onboarding_id: OnboardingId, *, calendar: CalendarPolicy | None = None
-    ) -> tuple[CalendarEvent, ...]:
+    def calendar_entries(
+        self, onboarding_id: OnboardingId, *, calendar_policy: CalendarPolicy | None = None
+    ) -> tuple[CalendarEntry, ...]:
         """The onboarding's calendar events: the pickup and planned delivery days, and the
         manager's open reactions of the folder's appeal (the delivery-date call among them)."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
             onboarding = uow.onboarding.get(onboarding_id)
             client = uow.clients.get(onboarding.client_id)
             reactions = uow.appeals.reactions_of(onboarding.client_id)
-        return onboarding_events(
+        return onboarding_entries(
             onboarding,
             client=client,
             reactions=reactions,
             policy=self._context.policy,
-            calendar=calendar,
+            calendar_policy=calendar_policy,
         )
 
     def export_calendar(
@@ -369,23 +417,23 @@ class OnboardingService:
         manager: EmployeeId,
         path: str | os.PathLike[str],
         *,
-        calendar: CalendarPolicy | None = None,
+        calendar_policy: CalendarPolicy | None = None,
     ) -> Path:
         """Write the events of every open onboarding of ``manager`` to one .ics file
         (atomically; stable UIDs, so importing it again updates the events). NotFoundError for
         an employee the staff directory does not know."""
-        events: list[CalendarEvent] = []
+        events: list[CalendarEntry] = []
         with self._context.storage.unit_of_work(readonly=True) as uow:
             employee = self._employee(uow, manager)
             for onboarding in uow.onboarding.open(manager):
                 client = uow.clients.get(onboarding.client_id)
                 events.extend(
-                    onboarding_events(
+                    onboarding_entries(
                         onboarding,
                         client=client,
                         reactions=uow.appeals.reactions_of(onboarding.client_id),
                         policy=self._context.policy,
-                        calendar=calendar,
+                        calendar_policy=calendar_policy,
                     )
                 )
         return write_ics(
@@ -401,7 +449,7 @@ class OnboardingService:
         onboarding_id: OnboardingId,
         directory: str | os.PathLike[str],
         *,
-        calendar: CalendarPolicy | None = None,
+        calendar_policy: CalendarPolicy | None = None,
     ) -> tuple[Path, ...]:
         """The onboarding's papers into ``directory`` (made if missing): the title page, the
         checklist as it stands, the notice of nonconformities (when the folder had any) as
@@ -445,12 +493,12 @@ class OnboardingService:
             path = target / f"{name}.docx"
             path.write_bytes(render_document(context, host=self._context.host))
             written.append(path)
-        events = onboarding_events(
+        events = onboarding_entries(
             onboarding,
             client=client,
             reactions=reactions,
             policy=self._context.policy,
-            calendar=calendar,
+            calendar_policy=calendar_policy,
         )
         written.append(
             write_ics(

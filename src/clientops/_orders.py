@@ -4,7 +4,7 @@ The client manager runs every order through the stages of the job description (�
 заказов», «Сопровождение заказа», БП 3.1–3.7, 4.1–4.3, 5.1–5.4). An :class:`Order` is a frozen
 value; an action (:class:`ApproveRequest`, :class:`ReceiveQuote`, :class:`Ship`…) moves it with
 :func:`advance`, which checks the action against :data:`TRANSITIONS` and its guards and returns
-a new order with one more :class:`OrderEvent` in its history. A step the process does not allow
+a new order with one more :class:`OrderStep` in its history. A step the process does not allow
 raises :class:`~clientops.errors.TransitionError` naming the stage and :func:`allowed_actions`.
 No storage, no clock: time, the employee and the :class:`OrderPolicy` are passed in.
 
@@ -52,6 +52,7 @@ from clientops._checks import aware, to_decimal, tuple_of
 from clientops._text import template_validator
 from clientops.decisions import Decision, Violation
 from clientops.errors import FieldError, TransitionError, ValidationError
+from clientops.events import Event
 from clientops.model import ClientId, EmployeeId, Money, Role
 
 __all__ = [
@@ -70,11 +71,13 @@ __all__ = [
     "IssuePrepaymentInvoice",
     "NotifyClient",
     "Order",
-    "OrderEvent",
+    "OrderAdvanced",
     "OrderId",
+    "OrderOpened",
     "OrderPolicy",
     "OrderSpecification",
     "OrderStage",
+    "OrderStep",
     "OrderTexts",
     "Overdue",
     "OverdueKind",
@@ -359,7 +362,7 @@ class QualityCheck:
 
 
 @attrs.frozen
-class OrderEvent:
+class OrderStep:
     """One step of an order's history: the ``action`` done, the ``stage`` it led to, when and
     by whom. Every successful :func:`advance` appends one."""
 
@@ -563,7 +566,7 @@ class Order:
         validator=attrs.validators.instance_of(OrderSpecification)
     )
     stage: OrderStage = attrs.field(validator=attrs.validators.instance_of(OrderStage))
-    history: tuple[OrderEvent, ...] = attrs.field(validator=tuple_of(OrderEvent))
+    history: tuple[OrderStep, ...] = attrs.field(validator=tuple_of(OrderStep))
     #: The supplier the request went to, or whose quote is used.
     supplier: str | None = None
     quote: SupplierQuote | None = None
@@ -641,7 +644,7 @@ def open_order(
     note: str = "",
 ) -> Order:
     """A new order at the preliminary request («предварительная заявка»)."""
-    event = OrderEvent(OrderStage.PRELIMINARY_REQUEST, now, by, OPEN, note)
+    event = OrderStep(OrderStage.PRELIMINARY_REQUEST, now, by, OPEN, note)
     return Order(
         id=id,
         client_id=client_id,
@@ -1433,7 +1436,7 @@ def advance(
         raise _refuse(order, action.name, reason, policy)
     changes = _changes(order, action, now, policy)
     stage = transition.leads_to(order.stage)
-    event = OrderEvent(stage, now, by, action.name, action.note)
+    event = OrderStep(stage, now, by, action.name, action.note)
     return attrs.evolve(order, stage=stage, history=(*order.history, event), **changes)
 
 
@@ -1723,3 +1726,30 @@ def state_diagram() -> str:
             lines.append(f"    {source.value} --> {target.value} : {transition.action}")
     lines.append(f"    {OrderStage.CLOSED.value} --> [*]")
     return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- events
+
+
+@attrs.frozen
+class OrderOpened(Event):
+    """An order was opened (a new one, or a repeat of a closed one) by ``by``, at ``stage``."""
+
+    order_id: OrderId
+    client_id: ClientId
+    number: str
+    stage: OrderStage
+    by: EmployeeId
+    at: datetime
+
+
+@attrs.frozen
+class OrderAdvanced(Event):
+    """An order moved: ``action`` was done by ``by`` and the order is now at ``stage``."""
+
+    order_id: OrderId
+    client_id: ClientId
+    action: str
+    stage: OrderStage
+    by: EmployeeId
+    at: datetime

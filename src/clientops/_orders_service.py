@@ -18,7 +18,9 @@ from clientops._orders import (
     Action,
     Close,
     Order,
+    OrderAdvanced,
     OrderId,
+    OrderOpened,
     OrderSpecification,
     OrderStage,
     Overdue,
@@ -28,10 +30,12 @@ from clientops._orders import (
 from clientops._orders import advance as _advance
 from clientops._orders import open_order as _open_order
 from clientops._orders import repeat_order as _repeat_order
-from clientops.calendar import CalendarEvent, CalendarPolicy
+from clientops._recording import appeal_opened, reaction_scheduled
+from clientops.calendar import CalendarEntry, CalendarPolicy
 from clientops.errors import (
     NotFoundError,
 )
+from clientops.events import Event
 from clientops.ics import write_ics
 from clientops.model import (
     ClientId,
@@ -46,7 +50,7 @@ from clientops.rules.order_outputs import (
     handoff_reactions,
     order_appeal,
     order_appeal_id,
-    order_events,
+    order_entries,
     repeat_contact_reaction,
 )
 
@@ -113,7 +117,11 @@ class OrdersService:
                 vip=vip,
                 note=note,
             )
-            return self._add_order(uow, order, staff, by=by, now=now, layouts=existing_layouts)
+            change, events = self._add_order(
+                uow, order, staff, by=by, now=now, layouts=existing_layouts
+            )
+        self._context.publish(events)
+        return change
 
     def advance(
         self,
@@ -158,6 +166,13 @@ class OrdersService:
                 )
                 uow.appeals.add_reaction(call)
                 reactions = (*reactions, call)
+        step = stored.history[-1]
+        self._context.publish(
+            (
+                OrderAdvanced(stored.id, stored.client_id, step.action, stored.stage, by, now),
+                *(reaction_scheduled(r, now) for r in reactions),
+            )
+        )
         return OrderChange(stored, reactions)
 
     def repeat(
@@ -191,7 +206,11 @@ class OrdersService:
                 specification=specification,
                 note=note,
             )
-            return self._add_order(uow, order, staff, by=by, now=now, layouts=existing_layouts)
+            change, events = self._add_order(
+                uow, order, staff, by=by, now=now, layouts=existing_layouts
+            )
+        self._context.publish(events)
+        return change
 
     def _add_order(
         self,
@@ -202,14 +221,21 @@ class OrdersService:
         by: EmployeeId,
         now: datetime,
         layouts: Iterable[str],
-    ) -> OrderChange:
-        """Store a new order with its appeal and the hand-offs it needs now."""
+    ) -> tuple[OrderChange, list[Event]]:
+        """Store a new order with its appeal and the hand-offs it needs now; the events that
+        say so."""
         uow.orders.add(order)
-        uow.appeals.add(order_appeal(order, by=by, policy=self._context.policy))
+        appeal = order_appeal(order, by=by, policy=self._context.policy)
+        uow.appeals.add(appeal)
         reactions = self._order_handoffs(
             uow, order, staff, by=by, now=now, existing_layouts=layouts
         )
-        return OrderChange(order, reactions)
+        events: list[Event] = [
+            OrderOpened(order.id, order.client_id, order.number, order.stage, by, now),
+            appeal_opened(appeal, now),
+            *(reaction_scheduled(r, now) for r in reactions),
+        ]
+        return OrderChange(order, reactions), events
 
     def _order_handoffs(
         self,
@@ -289,33 +315,38 @@ class OrdersService:
         found = ((o, overdue(o, day, policy=self._context.policy.orders)) for o in orders)
         return tuple((o, missed) for o, missed in found if missed)
 
-    def calendar_events(
-        self, order_id: OrderId, *, calendar: CalendarPolicy | None = None
-    ) -> tuple[CalendarEvent, ...]:
+    def calendar_entries(
+        self, order_id: OrderId, *, calendar_policy: CalendarPolicy | None = None
+    ) -> tuple[CalendarEntry, ...]:
         """The order's deadlines as all-day calendar events (see
-        :func:`~clientops.rules.order_outputs.order_events`)."""
+        :func:`~clientops.rules.order_outputs.order_entries`)."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
             order = uow.orders.get(order_id)
             client = uow.clients.get(order.client_id)
-        return order_events(order, client=client, policy=self._context.policy, calendar=calendar)
+        return order_entries(
+            order, client=client, policy=self._context.policy, calendar_policy=calendar_policy
+        )
 
     def export_calendar(
         self,
         path: str | os.PathLike[str],
         *,
         stages: Iterable[OrderStage] | None = None,
-        calendar: CalendarPolicy | None = None,
+        calendar_policy: CalendarPolicy | None = None,
     ) -> Path:
         """Write the deadlines of every open order (or of the orders at ``stages``) to one
         .ics file, atomically, with stable UIDs."""
-        events: list[CalendarEvent] = []
+        events: list[CalendarEntry] = []
         with self._context.storage.unit_of_work(readonly=True) as uow:
             orders = uow.orders.open() if stages is None else uow.orders.in_stages(stages)
             for order in orders:
                 client = uow.clients.get(order.client_id)
                 events.extend(
-                    order_events(
-                        order, client=client, policy=self._context.policy, calendar=calendar
+                    order_entries(
+                        order,
+                        client=client,
+                        policy=self._context.policy,
+                        calendar_policy=calendar_policy,
                     )
                 )
         return write_ics(path, events, tz=self._context.policy.timezone, now=self._context.now())

@@ -1,5 +1,5 @@
 """Storing the appeals and reactions a rule decided on, with the events that say so: shared
-by the use cases of :class:`clientops.ClientOps`."""
+by the area services."""
 
 from __future__ import annotations
 
@@ -11,6 +11,23 @@ from clientops.model import Appeal, Reaction
 from clientops.ports import UnitOfWork
 
 
+def appeal_opened(appeal: Appeal, now: datetime) -> AppealOpened:
+    """The event of ``appeal`` stored at ``now``."""
+    return AppealOpened(appeal.id, appeal.client_id, appeal.department_id, now)
+
+
+def reaction_scheduled(reaction: Reaction, now: datetime) -> ReactionScheduled:
+    """The event of ``reaction`` stored at ``now``."""
+    return ReactionScheduled(
+        reaction.id,
+        reaction.client_id,
+        reaction.department_id,
+        reaction.employee_id,
+        reaction.due_at,
+        now,
+    )
+
+
 def record_appeals_and_reactions(
     uow: UnitOfWork, appeals: Iterable[Appeal], reactions: Iterable[Reaction], now: datetime
 ) -> list[Event]:
@@ -19,16 +36,8 @@ def record_appeals_and_reactions(
     events: list[Event] = []
     for appeal in appeals:
         uow.appeals.add(appeal)
-        events.append(AppealOpened(appeal.id, appeal.client_id, appeal.department_id, now))
+        events.append(appeal_opened(appeal, now))
     for reaction in reactions:
         uow.appeals.add_reaction(reaction)
-        events.append(
-            ReactionScheduled(
-                reaction.id,
-                reaction.client_id,
-                reaction.department_id,
-                reaction.employee_id,
-                reaction.due_at,
-            )
-        )
+        events.append(reaction_scheduled(reaction, now))
     return events

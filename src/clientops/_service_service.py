@@ -14,6 +14,7 @@ from clientops._checks import check_entry_points
 from clientops._context import Context
 from clientops._recording import record_appeals_and_reactions
 from clientops.errors import FieldError, NotFoundError, ValidationError
+from clientops.events import Event
 from clientops.model import (
     Appeal,
     ClientId,
@@ -31,9 +32,12 @@ from clientops.service_visits import (
     ServiceContractId,
     Training,
     TrainingId,
+    TrainingScheduled,
     Visit,
     VisitId,
     VisitKind,
+    VisitScheduled,
+    VisitSlaBreached,
 )
 
 __all__ = ["ServiceDesk", "SlaCheck"]
@@ -61,6 +65,21 @@ def _day_errors(path: str, value: object) -> list[FieldError]:
     if isinstance(value, datetime) or not isinstance(value, date):
         return [FieldError(path, f"must be a date, got {value!r}")]
     return []
+
+
+def _training_scheduled(
+    training: Training, by: EmployeeId, now: datetime, *, rescheduled: bool
+) -> TrainingScheduled:
+    assert training.starts_at is not None
+    return TrainingScheduled(
+        training.id,
+        training.client_id,
+        training.manager_id,
+        training.starts_at,
+        rescheduled,
+        by,
+        now,
+    )
 
 
 @check_entry_points
@@ -148,7 +167,23 @@ class ServiceDesk:
                 day=day,
                 note=note,
             )
-            return uow.service.update_visit(visit)
+            stored = uow.service.update_visit(visit)
+        assert stored.engineer_id is not None
+        assert stored.planned_on is not None
+        self._context.publish(
+            (
+                VisitScheduled(
+                    stored.id,
+                    stored.client_id,
+                    stored.kind,
+                    stored.engineer_id,
+                    stored.planned_on,
+                    by,
+                    now,
+                ),
+            )
+        )
+        return stored
 
     def complete_visit(
         self,
@@ -208,6 +243,7 @@ class ServiceDesk:
             )
             appeals: list[Appeal] = []
             fresh: list[Reaction] = []
+            breached: list[Event] = []
             for breach in breaches:
                 appeal_id = _visits.visit_appeal_id(breach.visit.id)
                 try:
@@ -216,13 +252,22 @@ class ServiceDesk:
                     appeals.append(
                         _visits.visit_appeal(breach.visit, breach.contract, policy=rules)
                     )
+                escalated = False
                 for reaction in breach.reactions:
                     try:
                         uow.appeals.get_reaction(reaction.id)
                     except NotFoundError:
                         fresh.append(reaction)
+                        escalated = True
+                if escalated:
+                    visit = breach.visit
+                    breached.append(
+                        VisitSlaBreached(
+                            visit.id, visit.client_id, breach.deadline, breach.late_by, moment
+                        )
+                    )
             events = record_appeals_and_reactions(uow, appeals, fresh, moment)
-        self._context.publish(events)
+        self._context.publish((*breached, *events))
         return SlaCheck(at=moment, breaches=breaches, escalated=tuple(fresh))
 
     def contracts_of(self, client_id: ClientId) -> tuple[ServiceContract, ...]:
@@ -281,7 +326,9 @@ class ServiceDesk:
                 by=by,
                 duration=duration,
             )
-            return uow.service.update_training(training)
+            stored = uow.service.update_training(training)
+        self._context.publish((_training_scheduled(stored, by, now, rescheduled=False),))
+        return stored
 
     def reschedule_training(
         self, training_id: TrainingId, *, starts_at: datetime, reason: str, by: EmployeeId
@@ -297,7 +344,9 @@ class ServiceDesk:
                 now=now,
                 by=by,
             )
-            return uow.service.update_training(training)
+            stored = uow.service.update_training(training)
+        self._context.publish((_training_scheduled(stored, by, now, rescheduled=True),))
+        return stored
 
     def trainings_of(self, client_id: ClientId) -> tuple[Training, ...]:
         with self._context.storage.unit_of_work(readonly=True) as uow:

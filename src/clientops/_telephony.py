@@ -58,6 +58,7 @@ import attrs
 from clientops._checks import aware, not_blank
 from clientops._text import template_validator
 from clientops.errors import BackendError, FieldError, InvalidPhoneError, ValidationError
+from clientops.events import Event
 from clientops.model import (
     Appeal,
     AppealId,
@@ -78,13 +79,14 @@ __all__ = [
     "CallAnswered",
     "CallDirection",
     "CallEnded",
-    "CallEvent",
     "CallFigures",
     "CallLogEntry",
     "CallMetrics",
+    "CallMissed",
     "CallNumber",
     "CallRecorded",
     "CallRinging",
+    "CallSignal",
     "CallStarted",
     "CallStatus",
     "CallTransferred",
@@ -325,7 +327,22 @@ class CallRecorded:
     recording: str = attrs.field(validator=not_blank)
 
 
-CallEvent = CallStarted | CallRinging | CallAnswered | CallTransferred | CallEnded | CallRecorded
+CallSignal = CallStarted | CallRinging | CallAnswered | CallTransferred | CallEnded | CallRecorded
+"""What a PBX reports about a call (not an :class:`~clientops.events.Event` of the stream: the
+call log folds these signals into a :class:`CallLogEntry`)."""
+
+
+@attrs.frozen
+class CallMissed(Event):
+    """An incoming call turned out to be missed (published once per call, when the log first
+    sees it missed); ``client_id`` is the card it was put on (``None`` when no card holds the
+    number and none was made), ``appeal_id`` the call-back appeal made for it."""
+
+    call_id: str
+    client_id: ClientId | None
+    appeal_id: AppealId | None
+    at: datetime
+
 
 _KINDS: tuple[type, ...] = (
     CallStarted,
@@ -337,7 +354,7 @@ _KINDS: tuple[type, ...] = (
 )
 
 
-def _event_key(event: CallEvent) -> tuple[int, float, str]:
+def _event_key(event: CallSignal) -> tuple[int, float, str]:
     """A total order on events: kind, time, then the whole value (so that the order in which
     events arrived never shows in an entry)."""
     at = getattr(event, "at", None)
@@ -380,7 +397,7 @@ class CallLogEntry:
     recording: str | None = None
     client_id: ClientId | None = None
     appeal_id: AppealId | None = None
-    events: tuple[CallEvent, ...] = attrs.field(
+    events: tuple[CallSignal, ...] = attrs.field(
         default=(),
         validator=attrs.validators.deep_iterable(
             attrs.validators.instance_of(_KINDS), attrs.validators.instance_of(tuple)
@@ -441,7 +458,7 @@ def _end_rank(end: CallEnded) -> tuple[bool, int, datetime, tuple[int, float, st
 
 def _derive(
     call_id: str,
-    events: tuple[CallEvent, ...],
+    events: tuple[CallSignal, ...],
     client_id: ClientId | None,
     appeal_id: AppealId | None,
     version: int = 0,
@@ -502,7 +519,7 @@ def _derive(
     )
 
 
-def apply_event(entry: CallLogEntry | None, event: CallEvent) -> CallLogEntry:
+def apply_event(entry: CallLogEntry | None, event: CallSignal) -> CallLogEntry:
     """The call log entry after ``event``: a new entry when ``entry`` is ``None``.
 
     Pure, idempotent and order-independent: the same event twice returns ``entry`` itself,
@@ -529,7 +546,7 @@ def apply_event(entry: CallLogEntry | None, event: CallEvent) -> CallLogEntry:
     return _derive(entry.call_id, events, entry.client_id, entry.appeal_id, entry.version)
 
 
-def build_call_log(events: Iterable[CallEvent]) -> tuple[CallLogEntry, ...]:
+def build_call_log(events: Iterable[CallSignal]) -> tuple[CallLogEntry, ...]:
     """Fold events of any number of calls into one entry per call, oldest call first.
 
     >>> from datetime import datetime, UTC

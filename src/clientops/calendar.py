@@ -1,6 +1,6 @@
 """Calendar events: reactions and other dated work as the values of iCalendar (RFC 5545) events.
 
-A :class:`CalendarEvent` is a plain frozen value: a stable UID, a start (an aware datetime, or
+A :class:`CalendarEntry` is a plain frozen value: a stable UID, a start (an aware datetime, or
 a date for an all-day event), an end or a duration, Russian text, a reminder alarm and, for
 recurring work, one :class:`Recurrence` rule instead of a pile of copies (an occurrence moved
 off its day is an override with ``recurrence_id``, sharing the series' UID). Re-exporting the
@@ -12,7 +12,7 @@ Example::
 
     >>> from datetime import datetime, timedelta
     >>> from zoneinfo import ZoneInfo
-    >>> call = CalendarEvent(
+    >>> call = CalendarEntry(
     ...     uid=stable_uid("satisfaction_call", "c42", "example.ru"),
     ...     start=datetime(2025, 7, 1, 10, 0, tzinfo=ZoneInfo("Europe/Moscow")),
     ...     summary="Звонок удовлетворённости: ООО «Ромашка»",
@@ -42,14 +42,14 @@ from clientops.model import Client, EmployeeId, Reaction, ReactionKind
 
 __all__ = [
     "DEFAULT_ALARM_BEFORE",
-    "CalendarEvent",
+    "CalendarEntry",
     "CalendarPolicy",
     "CalendarTexts",
     "Frequency",
     "Recurrence",
     "Weekday",
     "event_for_reaction",
-    "manager_events",
+    "manager_entries",
     "stable_uid",
 ]
 
@@ -212,7 +212,7 @@ class Recurrence:
 
 
 @attrs.frozen
-class CalendarEvent:
+class CalendarEntry:
     """One VEVENT.
 
     ``start`` is an aware datetime, or a date for an all-day event. The event lasts until
@@ -434,7 +434,7 @@ def event_for_reaction(
     *,
     tz: str | tzinfo = "Europe/Moscow",
     policy: CalendarPolicy | None = None,
-) -> CalendarEvent:
+) -> CalendarEntry:
     """The calendar event of a reaction: at its due time, shown in ``tz``, with a Russian
     summary (``«Исходящий звонок: Уточнить дату доставки — ООО «Ромашка»»``), the client's
     details in the description, the policy's duration and alarm. The UID is
@@ -485,7 +485,7 @@ def event_for_reaction(
     lines.append(f"{texts.topic}: {reaction.topic}")
     if reaction.outcome:
         lines.append(f"{texts.outcome}: {reaction.outcome}")
-    return CalendarEvent(
+    return CalendarEntry(
         uid=stable_uid("reaction", reaction.id, policy.uid_domain),
         start=reaction.due_at.astimezone(zone),
         summary=summary,
@@ -500,14 +500,14 @@ def event_for_reaction(
     )
 
 
-def manager_events(
+def manager_entries(
     reactions: Iterable[Reaction],
     *,
     employee_id: EmployeeId,
     clients: Iterable[Client] | Mapping[str, Client] = (),
     tz: str | tzinfo = "Europe/Moscow",
     policy: CalendarPolicy | None = None,
-) -> tuple[CalendarEvent, ...]:
+) -> tuple[CalendarEntry, ...]:
     """The events of one manager's reactions, by due time: those whose ``employee_id`` is the
     manager's, open ones only unless ``policy.include_done``. ``clients`` (cards, or a mapping
     by id) fill in the client's name and details where known."""

@@ -64,7 +64,7 @@ __all__ = [
     "Quote",
     "ShipmentStatus",
     "Tracking",
-    "TrackingEvent",
+    "TrackingStep",
 ]
 
 
@@ -272,7 +272,7 @@ _LABELS = {
 
 
 @attrs.frozen
-class TrackingEvent:
+class TrackingStep:
     """One step in a shipment's history: the status it led to, when, the carrier's own code
     and wording, and the city where it happened when known."""
 
@@ -291,10 +291,10 @@ class Tracking:
     order_id: str
     tracking_number: str | None
     status: ShipmentStatus
-    history: tuple[TrackingEvent, ...] = attrs.field(
+    history: tuple[TrackingStep, ...] = attrs.field(
         default=(),
         validator=attrs.validators.deep_iterable(
-            attrs.validators.instance_of(TrackingEvent), attrs.validators.instance_of(tuple)
+            attrs.validators.instance_of(TrackingStep), attrs.validators.instance_of(tuple)
         ),
     )
 

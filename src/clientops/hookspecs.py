@@ -135,7 +135,7 @@ def clientops_register_telephony(register: RegisterTelephony) -> None:
 
     ``factory(on_event=..., **options)`` receives the keyword options given to
     :meth:`clientops.PluginHost.open_telephony` and ``on_event``, the callable to hand every
-    :class:`~clientops.telephony.CallEvent` of the PBX to
+    :class:`~clientops.telephony.CallSignal` of the PBX to
     (:meth:`ops.telephony.open` passes
     :meth:`ops.calls.record_event`). It returns an object that satisfies
     :class:`clientops.telephony.Telephony`. A name registered twice is an error.

@@ -28,8 +28,8 @@ import pluggy
 
 from clientops import hookspecs
 from clientops._telephony import (
-    CallEvent,
     CallLogEntry,
+    CallSignal,
     IncomingCallNotice,
     Telephony,
     TelephonyFactory,
@@ -285,7 +285,7 @@ class PluginHost:
         )
 
     def open_telephony(
-        self, name: str, /, *, on_event: Callable[[CallEvent], object], **options: object
+        self, name: str, /, *, on_event: Callable[[CallSignal], object], **options: object
     ) -> Telephony:
         """Build the telephony backend registered as ``name`` (``console``, ``asterisk``…),
         passing it ``on_event`` and the keyword ``options``. ConfigurationError for a name

@@ -1,5 +1,5 @@
 """The iCalendar file (RFC 5545): :func:`to_ics` writes any number of
-:class:`~clientops.calendar.CalendarEvent` values into one VCALENDAR, with a VTIMEZONE per
+:class:`~clientops.calendar.CalendarEntry` values into one VCALENDAR, with a VTIMEZONE per
 zone used, local times with ``TZID``, and the text escaped and folded as the RFC asks;
 :func:`write_ics` puts that in a file atomically.
 
@@ -8,8 +8,8 @@ this module is the export, kept apart so that the rules never import file writin
 
     >>> from datetime import datetime, timedelta
     >>> from zoneinfo import ZoneInfo
-    >>> from clientops.calendar import CalendarEvent, Frequency, Recurrence, stable_uid
-    >>> call = CalendarEvent(
+    >>> from clientops.calendar import CalendarEntry, Frequency, Recurrence, stable_uid
+    >>> call = CalendarEntry(
     ...     uid=stable_uid("satisfaction_call", "c42", "example.ru"),
     ...     start=datetime(2025, 7, 1, 10, 0, tzinfo=ZoneInfo("Europe/Moscow")),
     ...     summary="Звонок удовлетворённости: ООО «Ромашка»",
@@ -49,7 +49,7 @@ from clientops._ical import (
     until_instant,
     vtimezone,
 )
-from clientops.calendar import CalendarEvent
+from clientops.calendar import CalendarEntry
 from clientops.errors import FieldError, ValidationError
 
 __all__ = ["PRODID", "to_ics", "write_ics"]
@@ -118,7 +118,7 @@ def _stamp(value: datetime, path: str) -> str:
 
 
 def to_ics(
-    events: Iterable[CalendarEvent],
+    events: Iterable[CalendarEntry],
     *,
     tz: str | tzinfo = "Europe/Moscow",
     prodid: str = PRODID,
@@ -159,8 +159,8 @@ def to_ics(
     body: list[bytes] = []
     write = body.append
     for i, event in enumerate(events):
-        if not isinstance(event, CalendarEvent):
-            raise ValidationError([FieldError(f"events[{i}]", f"{event!r} is not a CalendarEvent")])
+        if not isinstance(event, CalendarEntry):
+            raise ValidationError([FieldError(f"events[{i}]", f"{event!r} is not a CalendarEntry")])
         rid = event.recurrence_id
         if isinstance(rid, datetime):
             rid = rid.astimezone(UTC).replace(microsecond=0)
@@ -196,7 +196,7 @@ def _recurrence_id(value: datetime, zones: _Zones) -> bytes:
     return f"RECURRENCE-ID;TZID={key}:{format_local(local)}\r\n".encode()
 
 
-def _vevent(event: CalendarEvent, index: int, zones: _Zones, stamp: str) -> bytes:
+def _vevent(event: CalendarEntry, index: int, zones: _Zones, stamp: str) -> bytes:
     """The VEVENT block of one event (CRLF-terminated), noting the years its zone must cover."""
     start = event.start
     rule = event.recurrence
@@ -294,7 +294,7 @@ def _vevent(event: CalendarEvent, index: int, zones: _Zones, stamp: str) -> byte
 
 def write_ics(
     path: str | os.PathLike[str],
-    events: Iterable[CalendarEvent],
+    events: Iterable[CalendarEntry],
     *,
     tz: str | tzinfo = "Europe/Moscow",
     prodid: str = PRODID,

@@ -24,6 +24,7 @@ from clientops._claims import ClaimId
 from clientops._orders import OrderId
 from clientops._text import template_validator
 from clientops.errors import FieldError, ValidationError
+from clientops.events import Event
 from clientops.model import ClientId, DepartmentId, EmployeeId, Money, Phone
 
 __all__ = [
@@ -311,7 +312,7 @@ class RecommendationRequest:
 
 
 @attrs.frozen
-class SatisfactionRecorded:
+class SatisfactionRecorded(Event):
     """A satisfaction call was recorded; ``claim_id`` is the claim it led to, if any."""
 
     client_id: ClientId

@@ -37,9 +37,9 @@ from cattrs.v import format_exception
 from clientops._telephony import (
     CallAnswered,
     CallEnded,
-    CallEvent,
     CallRecorded,
     CallRinging,
+    CallSignal,
     CallStarted,
     CallTransferred,
 )
@@ -210,7 +210,7 @@ def make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook(Phone, lambda p: p.e164)
     # call events differ by class, not by their fields: written with a "kind" tag
     configure_tagged_union(
-        CallEvent, conv, tag_generator=lambda cls: _EVENT_TAGS[cls], tag_name="kind"
+        CallSignal, conv, tag_generator=lambda cls: _EVENT_TAGS[cls], tag_name="kind"
     )
     conv.register_structure_hook(WorkCalendar, _structure_calendar)
     conv.register_unstructure_hook(WorkCalendar, _unstructure_calendar)

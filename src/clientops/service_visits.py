@@ -47,6 +47,7 @@ from clientops._checks import aware_errors, date_errors, raise_errors, string_er
 from clientops._text import template_validator
 from clientops.calendar import Frequency, Recurrence
 from clientops.errors import FieldError, ValidationError
+from clientops.events import Event
 from clientops.model import ClientId, DepartmentId, EmployeeId, Money
 
 __all__ = [
@@ -65,16 +66,19 @@ __all__ = [
     "StatusChange",
     "TechFacts",
     "Training",
-    "TrainingEvent",
     "TrainingId",
+    "TrainingScheduled",
     "TrainingStatus",
+    "TrainingStep",
     "Visit",
     "VisitAct",
-    "VisitEvent",
     "VisitId",
     "VisitKind",
     "VisitPolicy",
+    "VisitScheduled",
+    "VisitSlaBreached",
     "VisitStatus",
+    "VisitStep",
     "VisitTexts",
 ]
 
@@ -402,7 +406,7 @@ class Part:
 
 
 @attrs.frozen
-class VisitEvent:
+class VisitStep:
     """One step of a visit's history: the ``action`` done, the ``status`` it led to, when,
     by whom."""
 
@@ -431,7 +435,7 @@ class Visit:
     kind: VisitKind
     status: VisitStatus
     requested_at: datetime
-    history: tuple[VisitEvent, ...]
+    history: tuple[VisitStep, ...]
     planned_on: date | None = None
     engineer_id: EmployeeId | None = None
     occurrence: date | None = None
@@ -449,7 +453,7 @@ class Visit:
         if not isinstance(self.status, VisitStatus):
             errors.append(FieldError("status", f"{self.status!r} is not a VisitStatus"))
         errors += aware_errors("requested_at", self.requested_at)
-        errors += _tuple_errors("history", self.history, VisitEvent)
+        errors += _tuple_errors("history", self.history, VisitStep)
         if not errors and not self.history:
             errors.append(FieldError("history", "must hold at least the first event"))
         elif not errors and self.history[-1].status is not self.status:
@@ -664,7 +668,7 @@ class Feedback:
 
 
 @attrs.frozen
-class TrainingEvent:
+class TrainingStep:
     """One step of a training's history."""
 
     status: TrainingStatus
@@ -688,7 +692,7 @@ class Training:
     manager_id: EmployeeId
     topic: str
     status: TrainingStatus
-    history: tuple[TrainingEvent, ...]
+    history: tuple[TrainingStep, ...]
     starts_at: datetime | None = None
     duration: timedelta | None = None
     reschedules: tuple[Reschedule, ...] = ()
@@ -705,7 +709,7 @@ class Training:
         errors += string_errors("topic", self.topic)
         if not isinstance(self.status, TrainingStatus):
             errors.append(FieldError("status", f"{self.status!r} is not a TrainingStatus"))
-        errors += _tuple_errors("history", self.history, TrainingEvent)
+        errors += _tuple_errors("history", self.history, TrainingStep)
         if not errors and not self.history:
             errors.append(FieldError("history", "must hold at least the first event"))
         elif not errors and self.history[-1].status is not self.status:
@@ -903,3 +907,44 @@ class VisitAct:
         for part in self.parts[1:]:
             total += part.total
         return total
+
+
+# --------------------------------------------------------------------------- events
+
+
+@attrs.frozen
+class VisitScheduled(Event):
+    """A visit was planned (or planned again): ``engineer_id`` goes on ``planned_on``."""
+
+    visit_id: VisitId
+    client_id: ClientId
+    kind: VisitKind
+    engineer_id: EmployeeId
+    planned_on: date
+    by: EmployeeId
+    at: datetime
+
+
+@attrs.frozen
+class VisitSlaBreached(Event):
+    """An emergency visit passed its deadline and was escalated (published once per breach,
+    by the first :meth:`check_visit_sla` that escalates it; ``at`` is the check's time)."""
+
+    visit_id: VisitId
+    client_id: ClientId
+    deadline: datetime
+    late_by: timedelta
+    at: datetime
+
+
+@attrs.frozen
+class TrainingScheduled(Event):
+    """A training's date and time were agreed (``rescheduled`` when it was moved)."""
+
+    training_id: TrainingId
+    client_id: ClientId
+    manager_id: EmployeeId
+    starts_at: datetime
+    rescheduled: bool
+    by: EmployeeId
+    at: datetime

@@ -8,9 +8,10 @@ from __future__ import annotations
 from clientops._telephony import (
     CallAnswered,
     CallEnded,
-    CallEvent,
+    CallMissed,
     CallRecorded,
     CallRinging,
+    CallSignal,
     CallStarted,
     CallTransferred,
     OriginateRequest,
@@ -31,9 +32,10 @@ from clientops._telephony_service import (
 __all__ = [
     "CallAnswered",
     "CallEnded",
-    "CallEvent",
+    "CallMissed",
     "CallRecorded",
     "CallRinging",
+    "CallSignal",
     "CallStarted",
     "CallTransferred",
     "OriginateRequest",

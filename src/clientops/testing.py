@@ -134,10 +134,10 @@ from clientops._telephony import (
     CallAnswered,
     CallDirection,
     CallEnded,
-    CallEvent,
     CallLogEntry,
     CallNumber,
     CallRecorded,
+    CallSignal,
     CallStarted,
     CallStatus,
     apply_event,
@@ -334,7 +334,7 @@ def a_call(
     long; ``status=None`` leaves it in progress, another status makes it unanswered. Linked
     to ``client`` when one is given."""
     key = call_id or f"call-{next(_call_seq)}"
-    events: list[CallEvent] = [
+    events: list[CallSignal] = [
         CallStarted(
             call_id=key,
             direction=CallDirection.INCOMING,

@@ -3,7 +3,7 @@
 Two parts, kept apart so that the first can be tested (and reused) without a network:
 
 * :class:`AmiTranslator` turns AMI events (``key: value`` messages, as mappings) into
-  clientops :class:`~clientops.telephony.CallEvent` values. It is pure apart from the state of
+  clientops :class:`~clientops.telephony.CallSignal` values. It is pure apart from the state of
   the calls in progress it keeps, and never raises for a bad event.
 * :class:`AsteriskAmi` is the :class:`~clientops.telephony.Telephony` port (name
   ``"asterisk"``) over a live AMI connection made with the ``panoramisk`` client: it logs in,
@@ -135,10 +135,10 @@ from clientops._telephony import (
     CallAnswered,
     CallDirection,
     CallEnded,
-    CallEvent,
     CallNumber,
     CallRecorded,
     CallRinging,
+    CallSignal,
     CallStarted,
     CallStatus,
     CallTransferred,
@@ -368,7 +368,7 @@ class AmiTranslator:
         self._remember = remember_ended
         self._calls: dict[str, _Call] = {}
         self._ended: OrderedDict[str, None] = OrderedDict()
-        self._handlers: Mapping[str, Callable[[_Fields, datetime], tuple[CallEvent, ...]]] = {
+        self._handlers: Mapping[str, Callable[[_Fields, datetime], tuple[CallSignal, ...]]] = {
             "newchannel": self._newchannel,
             "dialbegin": self._dial_begin,
             "dialend": self._dial_end,
@@ -381,7 +381,7 @@ class AmiTranslator:
 
     # ------------------------------------------------------------------ public
 
-    def feed(self, message: Mapping[str, str]) -> tuple[CallEvent, ...]:
+    def feed(self, message: Mapping[str, str]) -> tuple[CallSignal, ...]:
         """The call events ``message`` (one AMI event) means. A malformed event is logged
         and gives none; it changes nothing."""
         try:
@@ -434,7 +434,7 @@ class AmiTranslator:
         known = call.channels.get(uid)
         return known if known is not None else _Channel(channel, self._outside(channel, context))
 
-    def _answer(self, call: _Call, extension: str | None, at: datetime) -> tuple[CallEvent, ...]:
+    def _answer(self, call: _Call, extension: str | None, at: datetime) -> tuple[CallSignal, ...]:
         if extension in call.answered:
             return ()
         event = CallAnswered(
@@ -467,7 +467,7 @@ class AmiTranslator:
 
     # ------------------------------------------------------------------ events
 
-    def _newchannel(self, f: _Fields, at: datetime) -> tuple[CallEvent, ...]:
+    def _newchannel(self, f: _Fields, at: datetime) -> tuple[CallSignal, ...]:
         channel, uid, linked = f.required("Channel"), f.required("Uniqueid"), f.required("Linkedid")
         context, exten, caller = (
             f.optional("Context"),
@@ -509,7 +509,7 @@ class AmiTranslator:
         self._calls[linked] = call
         return (start,) if start is not None else ()
 
-    def _dial_begin(self, f: _Fields, at: datetime) -> tuple[CallEvent, ...]:
+    def _dial_begin(self, f: _Fields, at: datetime) -> tuple[CallSignal, ...]:
         dest, duid = f.required("DestChannel"), f.required("DestUniqueid")
         linked = f.required("DestLinkedid")
         context, exten = f.optional("DestContext"), f.optional("DestExten")
@@ -518,7 +518,7 @@ class AmiTranslator:
         if call is None:
             return ()
         leg = self._channel(call, duid, dest, context)
-        events: tuple[CallEvent, ...] = ()
+        events: tuple[CallSignal, ...] = ()
         rang = call.rang
         start = call.start
         if call.incoming and not leg.outside:
@@ -556,7 +556,7 @@ class AmiTranslator:
             return self._number(found.group())
         return number if exten is not None else self._number(dial)
 
-    def _dial_end(self, f: _Fields, at: datetime) -> tuple[CallEvent, ...]:
+    def _dial_end(self, f: _Fields, at: datetime) -> tuple[CallSignal, ...]:
         dest, duid = f.required("DestChannel"), f.required("DestUniqueid")
         linked, status = f.required("DestLinkedid"), f.required("DialStatus").upper()
         context = f.optional("DestContext")
@@ -576,7 +576,7 @@ class AmiTranslator:
         call.dial_status = status
         return ()
 
-    def _bridge_enter(self, f: _Fields, at: datetime) -> tuple[CallEvent, ...]:
+    def _bridge_enter(self, f: _Fields, at: datetime) -> tuple[CallSignal, ...]:
         channel, uid, linked = f.required("Channel"), f.required("Uniqueid"), f.required("Linkedid")
         context = f.optional("Context")
         call = self._call(linked, at)
@@ -610,7 +610,7 @@ class AmiTranslator:
             return None
         return channel_extension(channel)
 
-    def _blind_transfer(self, f: _Fields, at: datetime) -> tuple[CallEvent, ...]:
+    def _blind_transfer(self, f: _Fields, at: datetime) -> tuple[CallSignal, ...]:
         result, to = f.required("Result"), f.required("Extension")
         ids = [f.optional("TransfereeLinkedid"), f.optional("TransfererLinkedid")]
         if not any(ids):
@@ -622,7 +622,7 @@ class AmiTranslator:
             return ()
         return (self._transferred(call, to, self._extension_of(f, "Transferer"), at),)
 
-    def _attended_transfer(self, f: _Fields, at: datetime) -> tuple[CallEvent, ...]:
+    def _attended_transfer(self, f: _Fields, at: datetime) -> tuple[CallSignal, ...]:
         result = f.required("Result")
         legs = {leg: f.optional(f"{leg}TransfererLinkedid") for leg in ("Orig", "Second")}
         if not any(legs.values()):
@@ -640,7 +640,7 @@ class AmiTranslator:
             return (self._transferred(call, to, self._extension_of(f, f"{leg}Transferer"), at),)
         return ()
 
-    def _varset(self, f: _Fields, at: datetime) -> tuple[CallEvent, ...]:
+    def _varset(self, f: _Fields, at: datetime) -> tuple[CallSignal, ...]:
         variable = f.optional("Variable")
         if variable is None or variable.upper() != "MIXMONITOR_FILENAME":
             return ()
@@ -650,7 +650,7 @@ class AmiTranslator:
             call.recording = value
         return ()
 
-    def _hangup(self, f: _Fields, at: datetime) -> tuple[CallEvent, ...]:
+    def _hangup(self, f: _Fields, at: datetime) -> tuple[CallSignal, ...]:
         uid, linked, cause = f.required("Uniqueid"), f.required("Linkedid"), f.cause()
         call = self._call(linked, at)
         # a bridge gives its channels the oldest Linkedid: the channel may still be counted
@@ -658,7 +658,7 @@ class AmiTranslator:
         owners = [c for c in self._calls.values() if uid in c.channels and c is not call]
         if call is not None:
             owners.append(call)
-        events: list[CallEvent] = []
+        events: list[CallSignal] = []
         for owner in owners:
             if any(other != uid for other in owner.channels):
                 owner.channels.pop(uid, None)
@@ -673,7 +673,7 @@ class AmiTranslator:
             self._remember_end(owner.call_id)
         return tuple(events)
 
-    def _ended_events(self, call: _Call, cause: int, at: datetime) -> tuple[CallEvent, ...]:
+    def _ended_events(self, call: _Call, cause: int, at: datetime) -> tuple[CallSignal, ...]:
         start = call.start
         assert start is not None
         if call.answered:
@@ -853,7 +853,7 @@ class AsteriskAmi:
 
     def __init__(
         self,
-        on_event: Callable[[CallEvent], object],
+        on_event: Callable[[CallSignal], object],
         *,
         username: str,
         secret: str,
@@ -1345,7 +1345,7 @@ class AsteriskAmi:
                     self._placed[key] = Origination(BACKEND, key, channel_id)
                     _log.info("asterisk: click-to-call %r was placed after all", key)
 
-    def _emit(self, event: CallEvent) -> None:
+    def _emit(self, event: CallSignal) -> None:
         try:
             self._on_event(event)
         except Exception:

@@ -72,7 +72,7 @@ from clientops.courier import (
     Quote,
     ShipmentStatus,
     Tracking,
-    TrackingEvent,
+    TrackingStep,
 )
 from clientops.errors import (
     ConfigurationError,
@@ -780,13 +780,13 @@ class CdekCourier:
         operation = "track"
         reply = self._order(operation, order_id)
         entity = _entity(operation, reply)
-        history: list[TrackingEvent] = []
+        history: list[TrackingStep] = []
         for raw in entity.get("statuses") or ():
             if not isinstance(raw, dict) or raw.get("deleted"):
                 continue
             code = _text(operation, reply, raw, "code")
             history.append(
-                TrackingEvent(
+                TrackingStep(
                     status=status_of(code),
                     at=_moment(operation, reply, _field(operation, reply, raw, "date_time")),
                     code=code,

@@ -47,10 +47,10 @@ from clientops._telephony import (
     CallAnswered,
     CallDirection,
     CallEnded,
-    CallEvent,
     CallNumber,
     CallRecorded,
     CallRinging,
+    CallSignal,
     CallStarted,
     CallStatus,
     CallTransferred,
@@ -99,7 +99,7 @@ class ConsolePhone:
 
     def __init__(
         self,
-        on_event: Callable[[CallEvent], object] | None = None,
+        on_event: Callable[[CallSignal], object] | None = None,
         *,
         out: TextIO | None = None,
         clock: Callable[[], datetime] = _utcnow,
@@ -118,14 +118,14 @@ class ConsolePhone:
         self._lock = threading.RLock()
         self._calls: dict[str, _Call] = {}
         self._originations: dict[str, Origination] = {}
-        self._events: list[CallEvent] = []
+        self._events: list[CallSignal] = []
         self._counter = 0
         self._closed = False
 
     # ------------------------------------------------------------------ what it tells
 
     @property
-    def events(self) -> tuple[CallEvent, ...]:
+    def events(self) -> tuple[CallSignal, ...]:
         """Every call event so far, oldest first."""
         with self._lock:
             return tuple(self._events)
@@ -367,7 +367,7 @@ class ConsolePhone:
         employee = self._extensions.get(extension)
         return f"{extension} ({employee})" if employee else extension
 
-    def _emit(self, event: CallEvent, text: str, at: datetime | None = None) -> None:
+    def _emit(self, event: CallSignal, text: str, at: datetime | None = None) -> None:
         self._events.append(event)
         when = at if at is not None else getattr(event, "at", None)
         stamp = when.strftime("%H:%M:%S") if when is not None else "--:--:--"

@@ -54,7 +54,7 @@ from clientops.courier import (
     Quote,
     ShipmentStatus,
     Tracking,
-    TrackingEvent,
+    TrackingStep,
 )
 from clientops.errors import (
     CourierError,
@@ -415,7 +415,7 @@ class OfflineCourier:
             if s.cancelled_at is not None:
                 steps = [*steps[:1], (ShipmentStatus.CANCELLED, s.cancelled_at, s.origin)]
             history = tuple(
-                TrackingEvent(status=st, at=at, code=st.name, description=st.label, city=city)
+                TrackingStep(status=st, at=at, code=st.name, description=st.label, city=city)
                 for st, at, city in steps
             )
             return Tracking(

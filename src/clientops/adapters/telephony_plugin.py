@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from clientops._telephony import CallEvent, Telephony
+from clientops._telephony import CallSignal, Telephony
 from clientops.errors import ConfigurationError
 from clientops.hookspecs import RegisterTelephony, hookimpl
 
@@ -20,7 +20,7 @@ USERNAME_ENV = "ASTERISK_AMI_USERNAME"
 SECRET_ENV = "ASTERISK_AMI_SECRET"
 
 
-def open_console(*, on_event: Callable[[CallEvent], object], **options: Any) -> Telephony:
+def open_console(*, on_event: Callable[[CallSignal], object], **options: Any) -> Telephony:
     """A :class:`~clientops.adapters.console_phone.ConsolePhone` sending its events to
     ``on_event``; ``options`` go to it (``out``, ``clock``, ``extensions``, ``line``…)."""
     from clientops.adapters.console_phone import ConsolePhone
@@ -30,7 +30,7 @@ def open_console(*, on_event: Callable[[CallEvent], object], **options: Any) -> 
 
 def open_asterisk(
     *,
-    on_event: Callable[[CallEvent], object],
+    on_event: Callable[[CallSignal], object],
     username: str | None = None,
     secret: str | None = None,
     **options: Any,

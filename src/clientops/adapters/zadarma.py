@@ -3,7 +3,7 @@
 Zadarma posts a form (``application/x-www-form-urlencoded``) to the notification URL set on
 the API page of its personal account (https://my.zadarma.com/api/), one notification per step
 of a call, the kind in the ``event`` field. :func:`parse_webhook` checks one and turns it into a
-:class:`~clientops.telephony.CallEvent`; :func:`webhook_app` is a WSGI application that does
+:class:`~clientops.telephony.CallSignal`; :func:`webhook_app` is a WSGI application that does
 it for every request and hands the events on, to mount in any WSGI server or framework.
 
 ==================  ==========================================  ===============================
@@ -109,10 +109,10 @@ from clientops._telephony import (
     CallAnswered,
     CallDirection,
     CallEnded,
-    CallEvent,
     CallNumber,
     CallRecorded,
     CallRinging,
+    CallSignal,
     CallStarted,
     CallStatus,
     ReplayError,
@@ -569,7 +569,7 @@ def _recorded(form: Mapping[str, str], o: _Options) -> CallRecorded:
     )
 
 
-_PARSERS: Mapping[str, Callable[[Mapping[str, str], _Options], CallEvent]] = MappingProxyType(
+_PARSERS: Mapping[str, Callable[[Mapping[str, str], _Options], CallSignal]] = MappingProxyType(
     {
         "NOTIFY_START": _started,
         "NOTIFY_INTERNAL": _ringing,
@@ -613,7 +613,7 @@ def _parse(
     headers: Mapping[str, str],
     o: _Options,
     replays: ReplayCache | None,
-) -> CallEvent:
+) -> CallSignal:
     kind = _text(form, "event")
     if kind is None:
         raise WebhookError(BACKEND, "missing", field="event")
@@ -641,7 +641,7 @@ def parse_webhook(
     max_delay: timedelta = DEFAULT_MAX_DELAY,
     max_call: timedelta = DEFAULT_MAX_CALL,
     replay_cache: ReplayCache | None = None,
-) -> CallEvent:
+) -> CallSignal:
     """The call event of one Zadarma notification: ``form`` is the posted form, ``headers``
     the request's headers (any case), ``secret`` the API secret of the account.
 
@@ -755,7 +755,7 @@ def _trusted(addresses: Collection[str] | None, allow_any: bool) -> frozenset[st
 
 
 def webhook_app(
-    on_event: Callable[[CallEvent], object],
+    on_event: Callable[[CallSignal], object],
     secret: str,
     *,
     timezone: str | tzinfo = "Europe/Moscow",

@@ -487,7 +487,7 @@ def _record(
     commands += [CreateAppeal(appeal), CreateReaction(reaction)]
     events += [
         AppealOpened(appeal.id, client.id, department, now),
-        ReactionScheduled(reaction.id, client.id, department, None, reaction.due_at),
+        ReactionScheduled(reaction.id, client.id, department, None, reaction.due_at, now),
         routed(branch, client),
     ]
     transfer_to = TransferCall(department_id=department) if transfer else None

@@ -23,7 +23,7 @@ from decimal import Decimal
 import attrs
 
 from clientops._onboarding import Onboarding, OnboardingStep
-from clientops.calendar import CalendarEvent, CalendarPolicy, event_for_reaction, stable_uid
+from clientops.calendar import CalendarEntry, CalendarPolicy, event_for_reaction, stable_uid
 from clientops.courier import Address, Parcel, Party, PickupRequest
 from clientops.errors import FieldError, InvalidPhoneError, ValidationError
 from clientops.model import (
@@ -45,7 +45,7 @@ __all__ = [
     "contacts_email",
     "default_pickup_date",
     "delivery_reaction",
-    "onboarding_events",
+    "onboarding_entries",
     "pickup_request",
 ]
 
@@ -209,24 +209,24 @@ def contacts_email(onboarding: Onboarding, *, manager: Employee, policy: Policy)
 # --------------------------------------------------------------------------- the calendar
 
 
-def onboarding_events(
+def onboarding_entries(
     onboarding: Onboarding,
     *,
     client: Client,
     reactions: Iterable[Reaction] = (),
     policy: Policy,
-    calendar: CalendarPolicy | None = None,
+    calendar_policy: CalendarPolicy | None = None,
     tz: str | tzinfo | None = None,
-) -> tuple[CalendarEvent, ...]:
+) -> tuple[CalendarEntry, ...]:
     """The onboarding's dates as calendar events: the pickup day and the planned delivery day
     (all-day events, UIDs ``pickup-<id>@…`` and ``delivery-<id>@…``, ``sequence`` the
     onboarding's version), then the manager's open reactions on the onboarding's appeal (the
     delivery-date call among them) at their due instants. The UIDs are stable: exporting again
     after a change updates the events instead of adding copies."""
-    calendar = calendar or CalendarPolicy()
+    calendar_policy = calendar_policy or CalendarPolicy()
     zone = tz if tz is not None else policy.timezone
     texts = policy.onboarding.texts
-    events: list[CalendarEvent] = []
+    events: list[CalendarEntry] = []
     delivery = onboarding.delivery
     if delivery is not None:
         lines = [
@@ -243,13 +243,13 @@ def onboarding_events(
             ("delivery", delivery.planned_date, texts.delivery_event),
         ):
             events.append(
-                CalendarEvent(
-                    uid=stable_uid(kind, onboarding.id, calendar.uid_domain),
+                CalendarEntry(
+                    uid=stable_uid(kind, onboarding.id, calendar_policy.uid_domain),
                     start=day,
                     summary=summary.format(client=client.name),
                     description="\n".join(lines),
                     location=client.city if kind == "delivery" else policy.onboarding.shipper_city,
-                    alarm_before=calendar.alarm_before,
+                    alarm_before=calendar_policy.alarm_before,
                     sequence=onboarding.version,
                 )
             )
@@ -259,9 +259,9 @@ def onboarding_events(
             for r in reactions
             if r.appeal_id == onboarding.appeal_id
             and r.employee_id == onboarding.manager_id
-            and (calendar.include_done or not r.done)
+            and (calendar_policy.include_done or not r.done)
         ),
         key=lambda r: (r.due_at, r.id),
     )
-    events.extend(event_for_reaction(r, client, tz=zone, policy=calendar) for r in mine)
+    events.extend(event_for_reaction(r, client, tz=zone, policy=calendar_policy) for r in mine)
     return tuple(events)

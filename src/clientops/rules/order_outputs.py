@@ -17,7 +17,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 
 from clientops._orders import HandOff, Order, OrderId, OrderStage, next_repeat_contact
-from clientops.calendar import CalendarEvent, CalendarPolicy, stable_uid
+from clientops.calendar import CalendarEntry, CalendarPolicy, stable_uid
 from clientops.model import (
     Appeal,
     AppealId,
@@ -38,7 +38,7 @@ __all__ = [
     "handoff_reactions",
     "order_appeal",
     "order_appeal_id",
-    "order_events",
+    "order_entries",
     "repeat_contact_reaction",
 ]
 
@@ -153,21 +153,21 @@ def repeat_contact_reaction(
     )
 
 
-def order_events(
+def order_entries(
     order: Order,
     *,
     client: Client,
     policy: Policy,
-    calendar: CalendarPolicy | None = None,
+    calendar_policy: CalendarPolicy | None = None,
     tz: str | tzinfo | None = None,
-) -> tuple[CalendarEvent, ...]:
+) -> tuple[CalendarEntry, ...]:
     """The order's deadlines as all-day events: the production deadline (until quality is
     accepted), the delivery deadline (until shipped), the supplier's deadline while it makes
     the goods, and each open production stage of the current run. UIDs are stable
     (``order-production-<id>@…``…), ``sequence`` counts the order's history, so a moved
     deadline updates its event. A closed order has none."""
     del tz  # all-day events carry no time zone
-    calendar = calendar or CalendarPolicy()
+    calendar_policy = calendar_policy or CalendarPolicy()
     texts = policy.orders.texts
     if order.stage is OrderStage.CLOSED:
         return ()
@@ -182,13 +182,13 @@ def order_events(
     if order.quote is not None and order.stage in _AT_SUPPLIER:
         events.append(("supplier", order.quote.deadline, texts.supplier_event))
     out = [
-        CalendarEvent(
-            uid=stable_uid(f"order_{kind}", order.id, calendar.uid_domain),
+        CalendarEntry(
+            uid=stable_uid(f"order_{kind}", order.id, calendar_policy.uid_domain),
             start=day,
             summary=template.format(**fill),
             description=f"{spec.product_type}, {spec.quantity} шт.",
             location=spec.delivery_address if kind == "delivery" else "",
-            alarm_before=calendar.alarm_before,
+            alarm_before=calendar_policy.alarm_before,
             sequence=sequence,
         )
         for kind, day, template in events
@@ -197,13 +197,13 @@ def order_events(
         if stage.done:
             continue
         out.append(
-            CalendarEvent(
+            CalendarEntry(
                 uid=stable_uid(
-                    "order_stage", f"{order.id}/{stage.run}/{index}", calendar.uid_domain
+                    "order_stage", f"{order.id}/{stage.run}/{index}", calendar_policy.uid_domain
                 ),
                 start=stage.deadline,
                 summary=texts.stage_event.format(detail=stage.name, **fill),
-                alarm_before=calendar.alarm_before,
+                alarm_before=calendar_policy.alarm_before,
                 sequence=sequence,
             )
         )

@@ -2,7 +2,7 @@
 
 - :func:`scheduled_visits`: the scheduled visits of a contract in a period, each moved off a
   non-working day (or refused) as :class:`~clientops.service_visits.VisitPolicy` says;
-  :func:`recurring_visit_event` the same series as *one* recurring calendar event.
+  :func:`recurring_visit_series` the same series as *one* recurring calendar event.
 - :func:`emergency_deadline`: when an emergency visit is due; :func:`sla_breaches`: the open
   emergency visits past it, each with its escalation reactions.
 - the visit's steps (:func:`request_emergency_visit`, :func:`scheduled_visit`,
@@ -45,7 +45,7 @@ from typing import Any, TypeVar
 import attrs
 
 from clientops._checks import aware_errors, date_errors, raise_errors, string_errors, time_zone
-from clientops.calendar import CalendarEvent, CalendarPolicy, stable_uid
+from clientops.calendar import CalendarEntry, CalendarPolicy, stable_uid
 from clientops.errors import FieldError, NotFoundError, TransitionError, ValidationError
 from clientops.model import (
     Appeal,
@@ -72,16 +72,16 @@ from clientops.service_visits import (
     StatusChange,
     TechFacts,
     Training,
-    TrainingEvent,
     TrainingId,
     TrainingStatus,
+    TrainingStep,
     Visit,
     VisitAct,
-    VisitEvent,
     VisitId,
     VisitKind,
     VisitPolicy,
     VisitStatus,
+    VisitStep,
 )
 from clientops.workdays import (
     WorkCalendar,
@@ -105,7 +105,7 @@ __all__ = [
     "new_training",
     "plan_visit",
     "record_facts",
-    "recurring_visit_event",
+    "recurring_visit_series",
     "request_emergency_visit",
     "reschedule_training",
     "resolve_day",
@@ -269,16 +269,16 @@ class VisitSeries:
     event (RRULE; EXDATE for rule days merged into another visit), and one override per moved
     visit (same UID, ``RECURRENCE-ID`` the rule's start, ``DTSTART`` the real one)."""
 
-    master: CalendarEvent
-    overrides: tuple[CalendarEvent, ...] = ()
+    master: CalendarEntry
+    overrides: tuple[CalendarEntry, ...] = ()
 
     @property
-    def events(self) -> tuple[CalendarEvent, ...]:
+    def entries(self) -> tuple[CalendarEntry, ...]:
         """Everything to hand to :func:`~clientops.ics.to_ics`, the master first."""
         return (self.master, *self.overrides)
 
 
-def recurring_visit_event(
+def recurring_visit_series(
     contract: ServiceContract,
     *,
     client: Client,
@@ -341,7 +341,7 @@ def recurring_visit_event(
     description = texts.maintenance_description.format(
         contract=contract.number, rule=texts.rule(rule)
     )
-    master = CalendarEvent(
+    master = CalendarEntry(
         uid=uid,
         start=when(first),
         summary=summary,
@@ -353,7 +353,7 @@ def recurring_visit_event(
         sequence=contract.version,
     )
     overrides = tuple(
-        CalendarEvent(
+        CalendarEntry(
             uid=uid,
             start=when(visit.day),
             summary=summary,
@@ -598,7 +598,7 @@ def _visit_step(
     target = _visit_target(visit, action)
     found = _check_step(now, by, visit.history[-1].at, note) + (errors or [])
     raise_errors(found, f"visit {visit.id}")
-    event = VisitEvent(target, now, by, action, note)
+    event = VisitStep(target, now, by, action, note)
     return attrs.evolve(visit, status=target, history=(*visit.history, event), **changes)
 
 
@@ -614,7 +614,7 @@ def request_emergency_visit(
     errors = string_errors("problem", problem) + string_errors("by", by)
     errors += aware_errors("requested_at", requested_at)
     raise_errors(errors, "emergency visit")
-    event = VisitEvent(VisitStatus.NEW, requested_at, by, "request", problem.strip())
+    event = VisitStep(VisitStatus.NEW, requested_at, by, "request", problem.strip())
     return Visit(
         id=id,
         contract_id=contract.id,
@@ -663,7 +663,7 @@ def scheduled_visit(
         kind=VisitKind.SCHEDULED,
         status=VisitStatus.NEW,
         requested_at=now,
-        history=(VisitEvent(VisitStatus.NEW, now, by, "put_on_plan", note),),
+        history=(VisitStep(VisitStatus.NEW, now, by, "put_on_plan", note),),
         planned_on=occurrence.day,
         occurrence=occurrence.original,
     )
@@ -850,7 +850,7 @@ def _training_step(
         )
     found = _check_step(now, by, training.history[-1].at, note) + (errors or [])
     raise_errors(found, f"training {training.id}")
-    event = TrainingEvent(target, now, by, action, note)
+    event = TrainingStep(target, now, by, action, note)
     return attrs.evolve(training, status=target, history=(*training.history, event), **changes)
 
 
@@ -874,7 +874,7 @@ def new_training(
         manager_id=manager_id,
         topic=topic if topic is not None else policy.texts.default_training_topic,
         status=TrainingStatus.TO_AGREE,
-        history=(TrainingEvent(TrainingStatus.TO_AGREE, now, by, "open"),),
+        history=(TrainingStep(TrainingStatus.TO_AGREE, now, by, "open"),),
     )
 
 
@@ -1000,14 +1000,14 @@ def training_event(
     policy: VisitPolicy,
     tz: str | tzinfo = "Europe/Moscow",
     calendar_policy: CalendarPolicy | None = None,
-) -> CalendarEvent | None:
+) -> CalendarEntry | None:
     """The calendar event of a scheduled training, ``None`` while no time is agreed or once
     it is cancelled. The UID is ``stable_uid("training", training.id, …)`` and ``sequence``
     counts the reschedules, so a moved training updates its event."""
     if training.starts_at is None or training.status is TrainingStatus.CANCELLED:
         return None
     cal = calendar_policy or CalendarPolicy()
-    return CalendarEvent(
+    return CalendarEntry(
         uid=stable_uid("training", training.id, cal.uid_domain),
         start=training.starts_at.astimezone(time_zone(tz, "tz")),
         summary=policy.texts.training_event.format(client=client.name, topic=training.topic),
