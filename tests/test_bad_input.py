@@ -153,7 +153,7 @@ def _services() -> dict[str, type]:
             name: type(value)
             for name, value in vars(ops).items()
             if not name.startswith("_")
-            and type(value).__module__.startswith("clientops._")
+            and type(value).__module__.startswith("clientops.")
             and name != "context"
         }
     finally:

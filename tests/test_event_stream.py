@@ -232,10 +232,9 @@ def test_every_event_class_is_in_docs_hooks_md() -> None:
 
 def test_the_event_family_is_importable_from_the_public_namespaces() -> None:
     for cls in every_event_class():
-        # an area's events are defined in its private value module and live in its home
-        home = re.sub(r"\._(\w+)$", r".\1", cls.__module__)
-        module = __import__(home, fromlist=["__all__"])
-        assert cls.__name__ in module.__all__, f"{cls.__name__} not in {home}.__all__"
+        module = __import__(cls.__module__, fromlist=["__all__"])
+        assert not cls.__module__.rsplit(".", 1)[-1].startswith("_"), cls
+        assert cls.__name__ in module.__all__, f"{cls.__name__} not in {cls.__module__}.__all__"
     assert clientops.Event is Event
 
 

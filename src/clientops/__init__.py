@@ -105,6 +105,39 @@ __all__ = [
     "new_id",
 ]
 
+# The area homes name the values they re-export as theirs (``clientops.billing.Invoice``), so
+# they are imported with the package: a pickle or a repr never depends on what was imported first.
+from clientops import (
+    agenda as agenda,
+)
+from clientops import (
+    billing as billing,
+)
+from clientops import (
+    calls as calls,
+)
+from clientops import (
+    claims as claims,
+)
+from clientops import (
+    clients as clients,
+)
+from clientops import (
+    onboarding as onboarding,
+)
+from clientops import (
+    orders as orders,
+)
+from clientops import (
+    outbox as outbox,
+)
+from clientops import (
+    service as service,
+)
+from clientops import (
+    telephony as telephony,
+)
+
 
 def __getattr__(name: str) -> Any:
     if name == "__version__":

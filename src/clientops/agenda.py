@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from clientops import _rehome
 from clientops._agenda import (
     Agenda,
     AgendaItem,
@@ -26,3 +27,5 @@ __all__ = [
     "TouchKind",
     "build_agenda",
 ]
+
+_rehome.rehome(__name__, __all__, globals())

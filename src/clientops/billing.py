@@ -7,6 +7,7 @@ match codes) stays in :mod:`clientops.bank_statements`.
 
 from __future__ import annotations
 
+from clientops import _rehome
 from clientops._billing import (
     MONTHS_GENITIVE,
     MONTHS_NOMINATIVE,
@@ -150,3 +151,5 @@ __all__ = [
     "set_payment_task",
     "vat_amounts",
 ]
+
+_rehome.rehome(__name__, __all__, globals())

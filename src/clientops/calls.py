@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from clientops import _rehome
 from clientops._call_service import (
     CallChange,
     CallsService,
@@ -51,3 +52,5 @@ __all__ = [
     "missed_call_appeal",
     "missed_call_reaction",
 ]
+
+_rehome.rehome(__name__, __all__, globals())

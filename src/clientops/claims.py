@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from clientops import _rehome
 from clientops._claims import (
     FILE,
     TRANSITIONS,
@@ -108,3 +109,5 @@ __all__ = [
     "open_claim",
     "state_diagram",
 ]
+
+_rehome.rehome(__name__, __all__, globals())

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from clientops import _rehome
 from clientops._clients_service import (
     ClientsService,
     ImportReport,
@@ -89,3 +90,5 @@ __all__ = [
     "organisation_key",
     "read_clients_csv",
 ]
+
+_rehome.rehome(__name__, __all__, globals())

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from clientops import _rehome
 from clientops._onboarding import (
     STEP_REQUIRES,
     Blocker,
@@ -74,3 +75,5 @@ __all__ = [
     "TitlePage",
     "parcel_items",
 ]
+
+_rehome.rehome(__name__, __all__, globals())

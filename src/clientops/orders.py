@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from clientops import _rehome
 from clientops._orders import (
     OPEN,
     TRANSITIONS,
@@ -147,3 +148,5 @@ __all__ = [
     "special_conditions_for",
     "state_diagram",
 ]
+
+_rehome.rehome(__name__, __all__, globals())

@@ -7,7 +7,10 @@ retried with back-off, never done twice.
 
 from __future__ import annotations
 
+from clientops import _rehome
 from clientops._outbox import OutboxMessage, OutboxPage, OutboxStatus
 from clientops._outbox_service import DeliveryReport, OutboxService
 
 __all__ = ["DeliveryReport", "OutboxMessage", "OutboxPage", "OutboxService", "OutboxStatus"]
+
+_rehome.rehome(__name__, __all__, globals())

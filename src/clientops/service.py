@@ -6,6 +6,7 @@ contract, with their SLA.
 
 from __future__ import annotations
 
+from clientops import _rehome
 from clientops._service_service import (
     ServiceDesk,
     SlaCheck,
@@ -79,3 +80,5 @@ __all__ = [
     "VisitStep",
     "VisitTexts",
 ]
+
+_rehome.rehome(__name__, __all__, globals())

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from clientops import _rehome
 from clientops._telephony import (
     CallAnswered,
     CallEnded,
@@ -50,3 +51,5 @@ __all__ = [
     "UnsupportedNotificationError",
     "WebhookError",
 ]
+
+_rehome.rehome(__name__, __all__, globals())
