@@ -83,6 +83,7 @@ import _anchors
 
 import clientops
 from clientops import ClientOps
+from clientops._clients_service import put_staff
 from clientops.adapters.sqlite import SQLiteStorage
 from clientops.agenda import Agenda, AgendaKind
 from clientops.billing import Invoice, InvoiceId, InvoiceLine, Month
@@ -103,7 +104,6 @@ from clientops.model import (
     Role,
     StaffDirectory,
 )
-from clientops.services import put_staff
 
 harness, W = _anchors.load("bench_agenda")
 A = _anchors.load_script("bench_agenda", "bench_agenda.py")

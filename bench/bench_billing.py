@@ -33,10 +33,18 @@ import _anchors
 import attrs
 
 import clientops
-from clientops import BillingPolicy, Client, ClientId, Money, Month, Subscription, SubscriptionId
+from clientops import Client, ClientId, Money
 from clientops._billing_helpers import payment_invoice
 from clientops.adapters.sqlite import SQLiteStorage
-from clientops.billing import BankDetails, InvoiceParty, Pause
+from clientops.billing import (
+    BankDetails,
+    BillingPolicy,
+    InvoiceParty,
+    Month,
+    Pause,
+    Subscription,
+    SubscriptionId,
+)
 from clientops.documents import render_document
 from clientops.rules.billing import plan_billing
 

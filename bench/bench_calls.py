@@ -51,8 +51,9 @@ import _anchors
 import phonenumbers
 
 import clientops
-from clientops import CallIntent, ClientOps, EmployeeId, IncomingCall, PluginHost, Policy
+from clientops import ClientOps, EmployeeId, PluginHost, Policy
 from clientops.adapters.sqlite import SQLiteStorage
+from clientops.calls import CallIntent, IncomingCall
 from clientops.model import organisation_key
 from clientops.testing import a_staff
 

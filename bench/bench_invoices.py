@@ -49,14 +49,8 @@ from docx.shared import Mm, Pt
 
 from clientops import Money
 from clientops._documents._billing import payment_invoice_values
-from clientops.documents import (
-    BankDetails,
-    InvoiceLine,
-    InvoiceParty,
-    InvoiceRef,
-    PaymentInvoice,
-    render_document,
-)
+from clientops.billing import BankDetails, InvoiceLine, InvoiceParty
+from clientops.documents import InvoiceRef, PaymentInvoice, render_document
 
 harness, workloads = _anchors.load("bench_invoices")
 

@@ -18,19 +18,17 @@ from zoneinfo import ZoneInfo
 
 import clientops
 from clientops import (
-    Absence,
-    CallIntent,
-    CallRouting,
     Client,
     ClientId,
     Department,
     DepartmentId,
     Employee,
     EmployeeId,
-    IncomingCall,
     Phone,
     Role,
 )
+from clientops.calls import CallIntent, CallRouting, IncomingCall
+from clientops.clients import Absence
 
 NOW = datetime(2025, 6, 23, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
 ANNA = EmployeeId("anna")

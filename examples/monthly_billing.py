@@ -21,7 +21,17 @@ from pathlib import Path
 import attrs
 
 import clientops
-from clientops import Client, ClientId, EmployeeId, Money, Phone
+from clientops import (
+    Client,
+    ClientId,
+    Department,
+    DepartmentId,
+    Employee,
+    EmployeeId,
+    Money,
+    Phone,
+    Role,
+)
 from clientops.billing import (
     BankDetails,
     BillingPolicy,
@@ -30,7 +40,7 @@ from clientops.billing import (
     Subscription,
     SubscriptionId,
 )
-from clientops.model import Department, DepartmentId, Employee, Role, StaffDirectory
+from clientops.clients import StaffDirectory
 
 OUR_ACCOUNT = "40702810900000000001"
 CLIENT_ACCOUNT = "40702810500000000002"

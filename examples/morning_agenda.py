@@ -31,9 +31,16 @@ from clientops import (
     Phone,
     Role,
 )
-from clientops.claims import FindCauses, FixKind, ResolveSatisfied, StartFix
-from clientops.model import StaffDirectory
-from clientops.satisfaction import SatisfactionCall, SatisfactionOutcome
+from clientops.agenda import AgendaKind
+from clientops.claims import (
+    FindCauses,
+    FixKind,
+    ResolveSatisfied,
+    SatisfactionCall,
+    SatisfactionOutcome,
+    StartFix,
+)
+from clientops.clients import StaffDirectory
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 ANNA, OLEG = EmployeeId("anna"), EmployeeId("oleg")
@@ -161,7 +168,7 @@ def main() -> None:
             f"\nПретензии за три дня: подано {figures.total.filed}, "
             f"удовлетворено {figures.total.resolved_satisfied}, сумма {figures.total.filed_money}"
         )
-        left = ops.agenda.for_manager(ANNA, wednesday).of_kind(clientops.AgendaKind.CLAIM)
+        left = ops.agenda.for_manager(ANNA, wednesday).of_kind(AgendaKind.CLAIM)
         print("Претензий на повестке Анны после решения:", len(left))
 
 

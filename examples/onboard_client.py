@@ -20,25 +20,27 @@ from zoneinfo import ZoneInfo
 
 import clientops
 from clientops import (
-    ClientFolder,
     Department,
     DepartmentId,
-    DocumentCopy,
     Employee,
     EmployeeId,
-    FolderContract,
-    FolderInvoice,
     Money,
-    OfflineCourier,
-    OnboardingStep,
-    OutboxMessage,
     Phone,
     PluginHost,
     Role,
-    TitlePage,
     hookimpl,
 )
-from clientops.services import CONTACTS_EMAIL_TOPIC
+from clientops.adapters.offline_courier import OfflineCourier
+from clientops.onboarding import (
+    CONTACTS_EMAIL_TOPIC,
+    ClientFolder,
+    DocumentCopy,
+    FolderContract,
+    FolderInvoice,
+    OnboardingStep,
+    TitlePage,
+)
+from clientops.outbox import OutboxMessage
 
 NOW = datetime(2025, 6, 23, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
 ANNA = EmployeeId("anna")

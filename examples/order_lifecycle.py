@@ -25,19 +25,13 @@ from clientops import (
     Employee,
     EmployeeId,
     Money,
-    OrderSpecification,
     Phone,
     Role,
-    SupplierQuote,
     TransitionError,
     new_id,
 )
-from clientops.documents import (
-    BankDetails,
-    InvoiceParty,
-    order_request_for,
-    prepayment_invoice_for,
-)
+from clientops.billing import BankDetails, InvoiceParty
+from clientops.documents import order_request_for, prepayment_invoice_for
 from clientops.orders import (
     AcceptQuality,
     Action,
@@ -48,6 +42,9 @@ from clientops.orders import (
     CompleteProductionStage,
     IssuePrepaymentInvoice,
     NotifyClient,
+    OrderChange,
+    OrderId,
+    OrderSpecification,
     QueueAtSupplier,
     QueueReplacement,
     ReceiveOriginals,
@@ -61,6 +58,7 @@ from clientops.orders import (
     SignAct,
     SignFinalRequest,
     StartProduction,
+    SupplierQuote,
 )
 
 NOW = datetime(2025, 6, 2, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
@@ -157,7 +155,7 @@ def main() -> None:
         client = set_up(ops)
         staff = ops.clients.staff()
 
-        def show(change: clientops.OrderChange, what: str) -> None:
+        def show(change: OrderChange, what: str) -> None:
             order = change.order
             price = f", цена {order.price}" if order.price is not None else ""
             print(f"   {what} → {order.stage.label}{price}")
@@ -166,7 +164,7 @@ def main() -> None:
                 whom = person.full_name if person else reaction.department_id
                 print(f"      реакция → {whom}: {reaction.topic}")
 
-        def run(order_id: clientops.OrderId, *steps: tuple[str, Action]) -> None:
+        def run(order_id: OrderId, *steps: tuple[str, Action]) -> None:
             for what, action in steps:
                 clock.tick()
                 show(ops.orders.advance(order_id, action, by=ANNA), what)

@@ -21,20 +21,22 @@ from zoneinfo import ZoneInfo
 
 import clientops
 from clientops import (
-    CallIntent,
-    CallLogEntry,
-    CallStatus,
     Client,
     ClientId,
     Department,
     DepartmentId,
     Employee,
     EmployeeId,
-    IncomingCall,
-    IncomingCallNotice,
     Phone,
     Role,
     hookimpl,
+)
+from clientops.calls import (
+    CallIntent,
+    CallLogEntry,
+    CallStatus,
+    IncomingCall,
+    IncomingCallNotice,
 )
 
 MOSCOW = ZoneInfo("Europe/Moscow")

@@ -36,16 +36,16 @@ from clientops import (
     DepartmentId,
     Employee,
     EmployeeId,
-    OutboxMessage,
     PluginHost,
     Reaction,
     ReactionId,
     ReactionKind,
     Role,
-    StaffDirectory,
     hookimpl,
     new_id,
 )
+from clientops.clients import StaffDirectory
+from clientops.outbox import OutboxMessage
 
 NOW = datetime(2025, 6, 23, 9, 0, tzinfo=ZoneInfo("Europe/Moscow"))
 ANNA, OLEG = EmployeeId("anna"), EmployeeId("oleg")

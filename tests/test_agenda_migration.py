@@ -14,13 +14,14 @@ from typing import Any
 import attrs
 import psycopg
 
-from clientops import EmployeeId, to_json
+from clientops import EmployeeId
 from clientops.adapters import postgres, sqlite
 from clientops.adapters.postgres import PostgresStorage, _split_url
 from clientops.adapters.sqlite import SQLiteStorage
 from clientops.billing import Invoice, InvoiceStatus
 from clientops.model import Client, Money, Reaction
 from clientops.ports import Storage
+from clientops.serialization import to_json
 from clientops.testing import T0, a_client, a_reaction, an_appeal, an_invoice
 
 ANNA = EmployeeId("anna")

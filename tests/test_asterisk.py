@@ -26,24 +26,21 @@ from clientops.adapters.asterisk import (
     AsteriskAmi,
     channel_extension,
 )
+from clientops.calls import CallDirection, CallNumber, CallStatus, build_call_log
 from clientops.errors import ConfigurationError, ValidationError
 from clientops.model import EmployeeId, Phone
 from clientops.telephony import (
     CallAnswered,
-    CallDirection,
     CallEnded,
-    CallNumber,
     CallRecorded,
     CallRinging,
     CallSignal,
     CallStarted,
-    CallStatus,
     CallTransferred,
     OriginateRequest,
     Origination,
     Telephony,
     TelephonyError,
-    build_call_log,
 )
 
 EXTENSIONS = {

@@ -31,17 +31,16 @@ from clientops import (
     PluginHost,
     StorageError,
     ValidationError,
-    from_json,
-    read_bank_statement,
-    read_clients_csv,
 )
 from clientops._checks import ID_LENGTH, NAME_LENGTH, TOPIC_LENGTH, _checks_of
 from clientops.adapters.memory import MemoryStorage
 from clientops.adapters.postgres import PostgresStorage
 from clientops.adapters.sqlite import SQLiteStorage
-from clientops.billing import Month
+from clientops.billing import Month, read_bank_statement
+from clientops.clients import read_clients_csv
 from clientops.model import Client, ClientQuery
 from clientops.rules.calls import CallIntent, IncomingCall
+from clientops.serialization import from_json
 from clientops.testing import T0, a_client, a_staff
 
 STATEMENT = Path(__file__).resolve().parent / "data" / "statements" / "one_day_utf8_bom.txt"
@@ -154,7 +153,7 @@ def _services() -> dict[str, type]:
             name: type(value)
             for name, value in vars(ops).items()
             if not name.startswith("_")
-            and type(value).__module__.startswith("clientops._")
+            and type(value).__module__.startswith("clientops.")
             and name != "context"
         }
     finally:

@@ -35,13 +35,13 @@ from tests.test_order_documents import (
 
 import clientops
 from clientops import Money, PluginHost, ValidationError, hookimpl
+from clientops.billing import InvoiceLine
 from clientops.documents import (
     DEBTORS_LIST,
     DOCUMENT_TYPES,
     PAYMENT_INVOICE,
     DebtorRow,
     DebtorsList,
-    InvoiceLine,
     InvoiceRef,
     PageSetup,
     PaymentInvoice,

@@ -19,22 +19,24 @@ from hypothesis import strategies as st
 import clientops
 from clientops import ClientOps, EmployeeId, PluginHost, Reaction, ReactionKind, hookimpl
 from clientops.adapters.sqlite import SQLiteStorage
+from clientops.calls import (
+    CallDirection,
+    CallLogEntry,
+    CallNumber,
+    CallStatus,
+    IncomingCallNotice,
+    build_call_log,
+)
 from clientops.errors import ConfigurationError, NotFoundError, PluginError, ValidationError
 from clientops.model import Phone
 from clientops.telephony import (
     CallAnswered,
-    CallDirection,
     CallEnded,
-    CallLogEntry,
-    CallNumber,
     CallRecorded,
     CallRinging,
     CallSignal,
     CallStarted,
-    CallStatus,
-    IncomingCallNotice,
     TelephonyPolicy,
-    build_call_log,
 )
 from clientops.testing import a_client, a_staff
 

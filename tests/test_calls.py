@@ -11,27 +11,21 @@ import attrs
 import pytest
 
 from clientops import (
-    ENGLISH,
-    CallBranch,
-    CallIntent,
     ClientCategory,
-    ClientCreated,
     ClientOps,
-    CreateAppeal,
-    CreateClient,
-    CreateReaction,
     EmployeeId,
-    IncomingCall,
     InvalidPhoneError,
     Phone,
     Policy,
     ReactionKind,
     StorageError,
-    TransferCall,
     ValidationError,
-    client_queries,
-    route_incoming_call,
 )
+from clientops.calls import CallBranch, CallIntent, IncomingCall
+from clientops.commands import CreateAppeal, CreateClient, CreateReaction, TransferCall
+from clientops.events import ClientCreated
+from clientops.policy import ENGLISH
+from clientops.rules.calls import client_queries, route_incoming_call
 from clientops.testing import T0, FailingStorage, a_client, a_staff
 
 ANNA = EmployeeId("anna")
@@ -391,7 +385,7 @@ def test_new_card_category_comes_from_the_policy() -> None:
 
 
 def test_a_script_template_with_an_unknown_placeholder_is_refused() -> None:
-    from clientops import Messages
+    from clientops.policy import Messages
 
     with pytest.raises(ValueError, match=r"closing.*\{company\}"):
         Messages(closing="Спасибо, {client}!")
@@ -409,7 +403,8 @@ def test_update_client_keeps_versions(sqlite_ops: ClientOps) -> None:
 
 
 def test_add_staff_is_all_or_nothing(tmp_path: Path) -> None:
-    from clientops import Employee, NotFoundError, StaffDirectory, connect
+    from clientops import Employee, NotFoundError, connect
+    from clientops.clients import StaffDirectory
 
     staff = a_staff()
     stray = Employee(EmployeeId("x"), "Икс Игрек", "Икс", "nowhere")  # type: ignore[arg-type]

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 import clientops
-from clientops import ClientOps, OutboxStatus, PluginHost
+from clientops import ClientOps, PluginHost
 from clientops.model import EmployeeId
+from clientops.outbox import OutboxStatus
 from clientops.testing import T0, a_client, a_staff
 
 WORKER = Path(__file__).parent / "workers" / "worker.py"

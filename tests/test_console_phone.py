@@ -9,23 +9,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from clientops.adapters.console_phone import ConsolePhone
+from clientops.calls import CallDirection, CallNumber, CallStatus, build_call_log
 from clientops.model import EmployeeId, Phone
 from clientops.telephony import (
     CallAnswered,
-    CallDirection,
     CallEnded,
-    CallNumber,
     CallRecorded,
     CallRinging,
     CallSignal,
     CallStarted,
-    CallStatus,
     CallTransferred,
     OriginateRequest,
     Origination,
     Telephony,
     TelephonyError,
-    build_call_log,
 )
 
 T0 = datetime(2025, 6, 23, 7, 0, tzinfo=UTC)

@@ -16,9 +16,9 @@ import pytest
 import clientops
 from clientops import ClientOps, EmployeeId, Money, PluginHost, hookimpl
 from clientops.adapters.memory import MemoryStorage
-from clientops.billing import InvoiceIssued, PaymentMatched
+from clientops.billing import InvoiceIssued, InvoiceLine, PaymentMatched
+from clientops.calls import CallDirection, CallNumber, CallStatus
 from clientops.claims import ClaimFiled, ClaimSource, EscalateToDirector
-from clientops.documents import InvoiceLine
 from clientops.errors import NotFoundError, TransitionError, ValidationError
 from clientops.events import ClientUpdated, Event
 from clientops.model import Department, DepartmentId, Employee, Phone, Role
@@ -35,7 +35,7 @@ from clientops.orders import ApproveRequest, OrderAdvanced, OrderSpecification
 from clientops.rules.calls import CallIntent, IncomingCall
 from clientops.satisfaction import SatisfactionCall, SatisfactionOutcome
 from clientops.service_visits import VisitId
-from clientops.telephony import CallDirection, CallEnded, CallNumber, CallStarted, CallStatus
+from clientops.telephony import CallEnded, CallStarted
 from clientops.testing import a_client, a_payment, a_service_contract, a_staff
 
 MSK = ZoneInfo("Europe/Moscow")

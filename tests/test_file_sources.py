@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 
-from clientops import ClientOps, PluginHost, TemplateError, ValidationError
+from clientops import ClientOps, PluginHost, ValidationError
 from clientops.adapters.offline_courier import load_cities, load_zones
 from clientops.adapters.sqlite import SQLiteStorage
 from clientops.bank_statements import StatementLimits, read_bank_statement
 from clientops.documents import TemplateLimits, builtin_docx, load_template
+from clientops.errors import TemplateError
 from clientops.imports import ImportLimits, read_clients_csv
 from clientops.testing import T0, a_client, a_staff
 

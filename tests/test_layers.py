@@ -42,7 +42,7 @@ def test_the_import_contracts_are_kept() -> None:
         ("clientops.rules", "clientops.ics"),  # rules write no calendar file
         ("clientops.rules", "clientops.ports"),
         ("clientops.adapters", "clientops.rules"),  # stores and folders apply no rule
-        ("clientops.billing", "clientops._documents"),  # invoice lines are billing's values
+        ("clientops._billing", "clientops._documents"),  # invoice lines are billing's values
         ("clientops.calendar", "clientops.ics"),  # the events are values; the export is apart
         ("clientops.policy", "clientops.rules"),  # the policy <-> rules cycle
         ("clientops.ports", "clientops.rules"),

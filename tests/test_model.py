@@ -9,7 +9,6 @@ import pytest
 from clientops import (
     Client,
     ClientId,
-    ClientQuery,
     EmployeeId,
     InvalidPhoneError,
     Money,
@@ -18,10 +17,9 @@ from clientops import (
     ReactionId,
     ReactionKind,
     ValidationError,
-    contract_key,
     new_id,
-    organisation_key,
 )
+from clientops.clients import ClientQuery, contract_key, organisation_key
 from clientops.model import AppealId
 from clientops.testing import T0, a_client, a_staff
 

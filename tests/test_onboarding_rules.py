@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clientops import Policy
+from clientops._onboarding import PARCEL_STEPS
 from clientops.courier import Booking, Quote
 from clientops.errors import TransitionError, ValidationError
 from clientops.model import (
@@ -34,7 +35,6 @@ from clientops.model import (
     StaffDirectory,
 )
 from clientops.onboarding import (
-    PARCEL_STEPS,
     STEP_REQUIRES,
     Blocker,
     ClientFolder,

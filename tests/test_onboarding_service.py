@@ -34,6 +34,8 @@ from clientops.errors import (
 )
 from clientops.model import ClientId, EmployeeId, ReactionKind, StaffDirectory
 from clientops.onboarding import (
+    CONTACTS_EMAIL_TOPIC,
+    PICKUP_TOPIC,
     ClientFolder,
     DocumentCopy,
     FolderContract,
@@ -43,7 +45,6 @@ from clientops.onboarding import (
     TitlePage,
 )
 from clientops.outbox import OutboxStatus
-from clientops.services import CONTACTS_EMAIL_TOPIC, PICKUP_TOPIC
 from clientops.testing import a_staff
 
 #: Monday 23 June 2025, 10:00 in Moscow.

@@ -19,13 +19,11 @@ from docx.document import Document
 from tests._office import convert_to_pdf
 
 from clientops import Money, PluginHost, ValidationError, hookimpl
+from clientops.billing import BankDetails, InvoiceLine, InvoiceParty
 from clientops.documents import (
     DOCUMENT_TYPES,
     ORDER_REQUEST,
     PREPAYMENT_INVOICE,
-    BankDetails,
-    InvoiceLine,
-    InvoiceParty,
     OrderRequest,
     PrepaymentInvoice,
     builtin_docx,

@@ -23,15 +23,12 @@ from clientops import (
     Employee,
     EmployeeId,
     Money,
-    OrderSpecification,
-    OrderStage,
     PluginHost,
     ReactionKind,
     Role,
-    StaffDirectory,
-    SupplierQuote,
 )
 from clientops.adapters.sqlite import SQLiteStorage
+from clientops.clients import StaffDirectory
 from clientops.errors import DuplicateError, NotFoundError, TransitionError, ValidationError
 from clientops.orders import (
     TRANSITIONS,
@@ -44,6 +41,8 @@ from clientops.orders import (
     CompleteProductionStage,
     IssuePrepaymentInvoice,
     NotifyClient,
+    OrderSpecification,
+    OrderStage,
     QueueAtSupplier,
     QueueReplacement,
     ReceiveOriginals,
@@ -58,6 +57,7 @@ from clientops.orders import (
     SignFinalRequest,
     StartProduction,
     StartReplacement,
+    SupplierQuote,
     allowed_actions,
 )
 from clientops.testing import a_client, a_staff

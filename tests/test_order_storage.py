@@ -30,7 +30,7 @@ from tests.test_orders import (
     walk,
 )
 
-from clientops import ClientId, ClientopsError, DuplicateError, EmployeeId, from_json, to_json
+from clientops import ClientId, ClientopsError, DuplicateError, EmployeeId
 from clientops.adapters import postgres, sqlite
 from clientops.adapters.postgres import PostgresStorage, _split_url
 from clientops.adapters.sqlite import SQLiteStorage
@@ -48,6 +48,7 @@ from clientops.orders import (
     repeat_order,
 )
 from clientops.ports import Storage
+from clientops.serialization import from_json, to_json
 from clientops.testing import T0, a_client, an_onboarding
 from clientops.testing import an_order as stored_order
 

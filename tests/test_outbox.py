@@ -14,9 +14,7 @@ import pytest
 
 from clientops import (
     ClientOps,
-    DeliveryReport,
     NotFoundError,
-    OutboxPage,
     PluginError,
     Policy,
     StorageError,
@@ -27,7 +25,7 @@ from clientops.adapters.memory import MemoryStorage
 from clientops.adapters.sqlite import SQLiteStorage
 from clientops.hookspecs import RegisterDeliverer
 from clientops.host import PluginHost
-from clientops.outbox import OutboxMessage, OutboxStatus
+from clientops.outbox import DeliveryReport, OutboxMessage, OutboxPage, OutboxStatus
 from clientops.ports import Storage, UnitOfWork
 from clientops.testing import T0, a_client
 

@@ -14,15 +14,14 @@ from typing import Any
 import pytest
 
 from clientops import (
-    CallIntent,
     ConfigurationError,
     EmployeeId,
-    IncomingCall,
     PluginError,
     PluginHost,
     connect,
     hookimpl,
 )
+from clientops.calls import CallIntent, IncomingCall
 from clientops.host import BUILTIN_PLUGINS, DISABLE_ENV
 from clientops.testing import T0, a_staff
 

@@ -83,8 +83,9 @@ def test_a_schema_from_a_newer_clientops_is_refused_untouched(postgres_url: str)
 
 
 def test_a_version_1_schema_is_migrated_with_its_data(postgres_url: str) -> None:
-    from clientops import EmployeeId, to_json
+    from clientops import EmployeeId
     from clientops.adapters.postgres import MIGRATIONS
+    from clientops.serialization import to_json
     from clientops.testing import T0, a_reaction, an_appeal
 
     card = a_client(name="ООО «Старое»")

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import enum
+import importlib
+import inspect
+import pickle
+import pkgutil
 import subprocess
 import sys
+import types
+import typing
 import zipfile
 from importlib.metadata import version
 from pathlib import Path
@@ -20,6 +27,151 @@ def test_all_is_unique_and_resolvable() -> None:
     assert len(names) == len(set(names))
     for name in names:
         assert getattr(clientops, name) is not None
+
+
+#: The public home of each area: its values, its service and its errors.
+AREA_HOMES = (
+    "clientops.clients",
+    "clientops.calls",
+    "clientops.telephony",
+    "clientops.onboarding",
+    "clientops.orders",
+    "clientops.billing",
+    "clientops.claims",
+    "clientops.service",
+    "clientops.agenda",
+    "clientops.outbox",
+)
+
+#: Private modules whose names are public through their home, and only through it.
+PRIVATE_HOMES = {
+    "clientops._agenda": "clientops.agenda",
+    "clientops._agenda_service": "clientops.agenda",
+    "clientops._billing": "clientops.billing",
+    "clientops._billing_helpers": "clientops.billing",
+    "clientops._billing_service": "clientops.billing",
+    "clientops._call_service": "clientops.calls",
+    "clientops._claims": "clientops.claims",
+    "clientops._claims_service": "clientops.claims",
+    "clientops._clients_service": "clientops.clients",
+    "clientops._documents": "clientops.documents",
+    "clientops._text": "clientops.documents",  # the dates and sums a document prints
+    "clientops._onboarding": "clientops.onboarding",
+    "clientops._onboarding_service": "clientops.onboarding",
+    "clientops._orders": "clientops.orders",
+    "clientops._orders_service": "clientops.orders",
+    "clientops._outbox": "clientops.outbox",
+    "clientops._outbox_service": "clientops.outbox",
+    "clientops._service_service": "clientops.service",
+    # the PBX's port and events live in telephony, the call log built from them in calls
+    "clientops._telephony": "clientops.telephony clientops.calls",
+    "clientops._telephony_service": "clientops.telephony",
+}
+
+
+def _public_modules() -> dict[str, types.ModuleType]:
+    found = {"clientops": clientops}
+    for info in pkgutil.walk_packages(clientops.__path__, prefix="clientops."):
+        if any(part.startswith("_") for part in info.name.split(".")):
+            continue
+        found[info.name] = importlib.import_module(info.name)
+    return found
+
+
+def _exported() -> dict[int, set[str]]:
+    """The id of every object a public module's ``__all__`` names, with the modules naming it."""
+    where: dict[int, set[str]] = {}
+    for name, module in _public_modules().items():
+        for attr in getattr(module, "__all__", ()):
+            where.setdefault(id(getattr(module, attr)), set()).add(name)
+    return where
+
+
+def _homes_of(defined_in: str) -> tuple[str, ...]:
+    for private, homes in PRIVATE_HOMES.items():
+        if defined_in == private or defined_in.startswith(private + "."):
+            return tuple(homes.split())
+    return ()
+
+
+def test_the_top_level_keeps_at_most_forty_names() -> None:
+    assert len(clientops.__all__) <= 40
+    for name in ("connect", "ClientOps", "Policy", "PluginHost", "hookimpl", "ClientopsError"):
+        assert name in clientops.__all__
+
+
+def test_every_area_has_a_home_with_its_service() -> None:
+    ops = clientops.connect("memory://")
+    try:
+        services = {type(getattr(ops, area)) for area in vars(ops) if not area.startswith("_")}
+    finally:
+        ops.close()
+    homes = {importlib.import_module(home) for home in AREA_HOMES}
+    for service in services - {type(ops.context), type(ops.documents)}:
+        assert any(service in (getattr(h, n) for n in h.__all__) for h in homes), service
+
+
+def test_no_public_all_lists_a_private_module_or_a_private_name_outside_its_home() -> None:
+    for name, module in _public_modules().items():
+        for attr in getattr(module, "__all__", ()):
+            assert not attr.startswith("_"), f"{name}.__all__ lists {attr}"
+            value = getattr(module, attr)
+            assert not isinstance(value, types.ModuleType), f"{name}.__all__ lists a module"
+            defined_in = getattr(value, "__module__", None)
+            if not isinstance(value, type) and not inspect.isfunction(value):
+                continue
+            if defined_in and any(p.startswith("_") for p in defined_in.split(".")):
+                homes = _homes_of(defined_in)
+                assert name in homes, f"{name}.{attr} comes from {defined_in}, home {homes}"
+
+
+def _leaves(hint: object) -> typing.Iterator[type]:
+    origin = typing.get_origin(hint)
+    if origin is typing.Literal:
+        return
+    if origin is not None:
+        if isinstance(origin, type) and origin.__module__.startswith("clientops"):
+            yield origin
+        for arg in typing.get_args(hint):
+            yield from _leaves(arg)
+    elif isinstance(hint, type):
+        yield hint
+
+
+def _area_services() -> dict[str, type]:
+    ops = clientops.connect("memory://")
+    try:
+        return {
+            area: type(service)
+            for area, service in vars(ops).items()
+            if not area.startswith("_") and area != "context"
+        }
+    finally:
+        ops.close()
+
+
+def test_every_type_an_area_service_takes_or_returns_is_public() -> None:
+    exported = _exported()
+    missing = set()
+    seen = 0
+    for area, service in _area_services().items():
+        for method_name, method in inspect.getmembers(service, inspect.isfunction):
+            if method_name.startswith("_"):
+                continue
+            for hint in typing.get_type_hints(method).values():
+                for leaf in _leaves(hint):
+                    seen += 1
+                    if leaf.__module__ in ("builtins", "datetime", "pathlib", "os", "typing"):
+                        continue
+                    if leaf.__module__.startswith(("collections", "decimal", "types")):
+                        continue
+                    homes = exported.get(id(leaf), set())
+                    if not homes - {"clientops.services"} or all(
+                        h.startswith("clientops.rules") for h in homes
+                    ):
+                        missing.add(f"ops.{area}.{method_name}: {leaf.__module__}.{leaf.__name__}")
+    assert seen > 100
+    assert sorted(missing) == []
 
 
 def test_version_comes_from_the_installed_package() -> None:
@@ -59,3 +211,55 @@ def test_the_wheel_ships_every_module_and_py_typed(wheel: Path) -> None:
     text = zipfile.ZipFile(wheel).read(metadata).decode()
     for dependency in ("attrs", "cattrs", "pluggy", "phonenumbers"):
         assert f"Requires-Dist: {dependency}" in text
+
+
+def test_every_value_an_area_home_re_exports_is_named_after_the_home() -> None:
+    """Reprs, pickles and tracebacks say ``clientops.billing.Invoice``, not the private module
+    the class is written in; a name another public module defines keeps that module."""
+    renamed = 0
+    for home in AREA_HOMES:
+        module = importlib.import_module(home)
+        for name in module.__all__:
+            value = getattr(module, name)
+            defined_in = getattr(value, "__module__", None)
+            if not isinstance(defined_in, str):
+                continue  # a union or a type alias
+            assert not any(p.startswith("_") for p in defined_in.split(".")), (home, name)
+            if defined_in == home:
+                renamed += 1
+                # what pickle does: the class or function is found again by its name
+                assert getattr(module, value.__qualname__) is value, (home, name)
+                if isinstance(value, type) and not issubclass(value, enum.Enum):
+                    assert repr(value) == f"<class '{home}.{name}'>"
+    assert renamed > 150
+    billing = importlib.import_module("clientops.billing")
+    assert billing.Accounting.__module__ == "clientops.accounting"
+    assert billing.Month.parse.__module__ == "clientops.billing"  # its methods too
+
+
+def test_a_pickled_invoice_names_its_home_and_cattrs_still_reads_it() -> None:
+    from clientops.billing import Invoice, InvoiceStatus
+    from clientops.serialization import structure, unstructure
+    from clientops.testing import a_client, an_invoice
+
+    invoice = an_invoice(a_client())
+    data = pickle.dumps(invoice)
+    assert b"clientops.billing" in data
+    assert b"clientops._billing" not in data
+    assert pickle.loads(data) == invoice
+    assert pickle.loads(pickle.dumps(InvoiceStatus.PAID)) is InvoiceStatus.PAID
+    # the annotations are still resolved in the module that wrote them
+    assert typing.get_type_hints(Invoice)["status"] is InvoiceStatus
+    assert structure(unstructure(invoice), Invoice) == invoice
+
+
+def test_the_homes_name_their_values_whatever_is_imported_first() -> None:
+    code = (
+        "import pickle, clientops._billing as b, clientops.testing as t\n"
+        "data = pickle.dumps(t.an_invoice(t.a_client()))\n"
+        "print(b.Invoice.__module__, b'clientops._billing' in data)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["clientops.billing", "False"]

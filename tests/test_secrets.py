@@ -136,7 +136,7 @@ def test_a_refused_pbx_login_logs_no_secret(caplog: pytest.LogCaptureFixture) ->
     pytest.importorskip("panoramisk")
     from tests.ami_standin import AmiStandin
 
-    from clientops import TelephonyError
+    from clientops.telephony import TelephonyError
 
     caplog.set_level(logging.DEBUG)
     with AmiStandin() as standin:

@@ -24,11 +24,9 @@ from clientops import (
     Reaction,
     ReactionKind,
     Role,
-    StaffDirectory,
     ValidationError,
-    from_json,
-    to_json,
 )
+from clientops.clients import StaffDirectory
 from clientops.model import (
     MAX_AMOUNT,
     Absence,
@@ -39,6 +37,7 @@ from clientops.model import (
     ReactionId,
     contract_key,
 )
+from clientops.serialization import from_json, to_json
 from clientops.testing import a_client, a_staff
 
 # what the model keeps: no control characters, no lone surrogates (clientops._checks)

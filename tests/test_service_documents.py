@@ -30,10 +30,10 @@ from clientops import (
     PluginHost,
     Policy,
     Role,
-    StaffDirectory,
     ValidationError,
     hookimpl,
 )
+from clientops.clients import StaffDirectory
 from clientops.documents import (
     DOCUMENT_TYPES,
     RECOMMENDATION_REQUEST,
@@ -51,7 +51,6 @@ from clientops.documents import (
 from clientops.model import ClientId, Contact
 from clientops.rules.satisfaction import record_satisfaction
 from clientops.rules.service_visits import (
-    VisitAct,
     complete_visit,
     plan_visit,
     request_emergency_visit,
@@ -60,6 +59,7 @@ from clientops.rules.service_visits import (
     visit_act,
 )
 from clientops.satisfaction import RecommendationRequest, SatisfactionCall, SatisfactionOutcome
+from clientops.service import VisitAct
 from clientops.service_visits import (
     MaintenanceRecurrence,
     Part,

@@ -22,10 +22,10 @@ from clientops import (
     NotFoundError,
     ReactionKind,
     Role,
-    StaffDirectory,
     TransitionError,
     ValidationError,
 )
+from clientops.clients import StaffDirectory
 from clientops.model import Client, ClientId
 from clientops.rules.service_visits import (
     add_part,

@@ -8,15 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from clientops import (
-    ConfigurationError,
-    PluginHost,
-    SchemaVersionError,
-    Storage,
-    StorageError,
-)
+from clientops import ConfigurationError, PluginHost, SchemaVersionError, StorageError
 from clientops.adapters.memory import MemoryStorage
-from clientops.adapters.sqlite import SCHEMA_VERSION, SQLiteStorage, path_from_url
+from clientops.adapters.postgres import SCHEMA_VERSION
+from clientops.adapters.sqlite import SQLiteStorage, path_from_url
+from clientops.ports import Storage
 from clientops.testing import PersistentStorageContract, StorageContract, a_client
 
 
@@ -176,8 +172,9 @@ class TestPostgresStorage(PersistentStorageContract):
 
 
 def test_a_version_1_file_is_migrated_with_its_data(db_path: Path) -> None:
-    from clientops import EmployeeId, to_json
+    from clientops import EmployeeId
     from clientops.adapters.sqlite import MIGRATIONS
+    from clientops.serialization import to_json
     from clientops.testing import T0, a_reaction, an_appeal
 
     card = a_client(name="ООО «Старое»")

@@ -11,20 +11,27 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clientops.calls import (
+    CallDirection,
+    CallFigures,
+    CallLogEntry,
+    CallNumber,
+    CallStatus,
+    apply_event,
+    build_call_log,
+    call_metrics,
+    missed_call_appeal,
+    missed_call_reaction,
+)
 from clientops.errors import BackendError, ValidationError
 from clientops.model import AppealId, ClientId, DepartmentId, EmployeeId, Phone, ReactionKind
 from clientops.telephony import (
     CallAnswered,
-    CallDirection,
     CallEnded,
-    CallFigures,
-    CallLogEntry,
-    CallNumber,
     CallRecorded,
     CallRinging,
     CallSignal,
     CallStarted,
-    CallStatus,
     CallTransferred,
     OriginateRequest,
     Origination,
@@ -34,11 +41,6 @@ from clientops.telephony import (
     TelephonyPolicy,
     UnsupportedNotificationError,
     WebhookError,
-    apply_event,
-    build_call_log,
-    call_metrics,
-    missed_call_appeal,
-    missed_call_reaction,
 )
 
 #: Monday 23 June 2025, 10:00 in Moscow.

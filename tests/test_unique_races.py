@@ -17,12 +17,12 @@ from typing import Any
 import attrs
 import pytest
 
-from clientops import DuplicateError, Storage
+from clientops import DuplicateError
 from clientops.adapters._sql import UNIQUE_KEYS
 from clientops.adapters.postgres import PostgresStorage
 from clientops.adapters.sqlite import SQLiteStorage
 from clientops.model import ClientId, contract_key
-from clientops.ports import UnitOfWork
+from clientops.ports import Storage, UnitOfWork
 from clientops.testing import (
     a_call,
     a_claim,

@@ -21,23 +21,20 @@ import pytest
 import clientops
 from clientops.adapters import zadarma
 from clientops.adapters.zadarma import ReplayCache, parse_webhook, signature, webhook_app
+from clientops.calls import CallDirection, CallNumber, CallStatus, build_call_log
 from clientops.errors import ConfigurationError
 from clientops.model import ClientId, EmployeeId, Phone
 from clientops.telephony import (
     CallAnswered,
-    CallDirection,
     CallEnded,
-    CallNumber,
     CallRecorded,
     CallRinging,
     CallSignal,
     CallStarted,
-    CallStatus,
     ReplayError,
     SignatureError,
     UnsupportedNotificationError,
     WebhookError,
-    build_call_log,
 )
 from clientops.testing import a_client, a_staff
 

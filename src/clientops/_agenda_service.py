@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
+from clientops._agenda import Agenda, AgendaItem, AgendaKind, Groups, TouchKind
+from clientops._agenda import AgendaRanking as _Ranking
 from clientops._checks import check_entry_points
 from clientops._context import Context
-from clientops.agenda import Agenda, AgendaItem, AgendaKind, Groups, TouchKind
-from clientops.agenda import AgendaRanking as _Ranking
 from clientops.errors import NotFoundError
 from clientops.model import ClientId, DepartmentId, EmployeeId
 from clientops.policy import Policy

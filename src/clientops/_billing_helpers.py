@@ -12,8 +12,23 @@ from typing import Any
 
 import attrs
 
+from clientops._billing import (
+    Allocation,
+    BankDetails,
+    Credit,
+    Invoice,
+    InvoiceCancelled,
+    InvoiceCorrected,
+    InvoiceIssued,
+    InvoiceParty,
+    Month,
+    Payment,
+    PaymentMatched,
+    Subscription,
+)
 from clientops._context import Context
 from clientops._documents._billing import InvoiceRef, PaymentInvoice
+from clientops._outbox import OutboxMessage
 from clientops.accounting import (
     InvoiceRecord,
     PaymentRecord,
@@ -24,26 +39,12 @@ from clientops.bank_statements import (
     StatementParty,
     StatementPayment,
 )
-from clientops.billing import (
-    Allocation,
-    Credit,
-    Invoice,
-    InvoiceCancelled,
-    InvoiceCorrected,
-    InvoiceIssued,
-    Month,
-    Payment,
-    PaymentMatched,
-    Subscription,
-)
-from clientops.documents import BankDetails, InvoiceParty
 from clientops.errors import (
     FieldError,
     ValidationError,
 )
 from clientops.events import Event
 from clientops.model import ClientId, Money
-from clientops.outbox import OutboxMessage
 from clientops.ports import UnitOfWork
 from clientops.rules.billing import (
     BillingPlan,

@@ -17,6 +17,23 @@ from typing import Any
 
 import attrs
 
+from clientops._billing import (
+    Credit,
+    Invoice,
+    InvoiceId,
+    InvoiceLine,
+    Month,
+    Payment,
+    PaymentId,
+    Subscription,
+    SubscriptionId,
+    SupplierBill,
+    SupplierBillId,
+    enter_into_payment_plan,
+    mark_supplier_bill_paid,
+    request_supplier_bill,
+    set_payment_task,
+)
 from clientops._billing_helpers import (
     REPLANS,
     BillingRun,
@@ -37,10 +54,7 @@ from clientops._checks import check_entry_points, positive_int
 from clientops._context import Context
 from clientops._documents._billing import DebtorRow, DebtorsList, InvoiceRef, PaymentInvoice
 from clientops._recording import record_appeals_and_reactions
-from clientops.accounting import (
-    Accounting,
-    FetchedPayments,
-)
+from clientops.accounting import Accounting, FetchedPayments
 from clientops.bank_statements import (
     BankStatement,
     StatementLimits,
@@ -48,23 +62,7 @@ from clientops.bank_statements import (
     payment_from_statement,
     read_bank_statement,
 )
-from clientops.billing import (
-    Credit,
-    Invoice,
-    InvoiceId,
-    Month,
-    Payment,
-    PaymentId,
-    Subscription,
-    SubscriptionId,
-    SupplierBill,
-    SupplierBillId,
-    enter_into_payment_plan,
-    mark_supplier_bill_paid,
-    request_supplier_bill,
-    set_payment_task,
-)
-from clientops.documents import InvoiceLine, render_document
+from clientops.documents import render_document
 from clientops.errors import DuplicateError, FieldError, NotFoundError, ValidationError
 from clientops.model import Appeal, ClientId, EmployeeId, Money, new_id
 from clientops.ports import UnitOfWork

@@ -11,6 +11,19 @@ import attrs
 from clientops._checks import check_entry_points
 from clientops._context import Context
 from clientops._recording import record_appeals_and_reactions
+from clientops._telephony import (
+    CallDirection,
+    CallLogEntry,
+    CallMetrics,
+    CallMissed,
+    CallSignal,
+    CallStarted,
+    IncomingCallNotice,
+    apply_event,
+    call_metrics,
+    missed_call_appeal,
+    missed_call_reaction,
+)
 from clientops.commands import Command, CreateAppeal, CreateClient, CreateReaction, TransferCall
 from clientops.errors import (
     ConflictError,
@@ -33,19 +46,6 @@ from clientops.model import (
 )
 from clientops.ports import UnitOfWork
 from clientops.rules.calls import CallRouting, IncomingCall, client_queries, route_incoming_call
-from clientops.telephony import (
-    CallDirection,
-    CallLogEntry,
-    CallMetrics,
-    CallMissed,
-    CallSignal,
-    CallStarted,
-    IncomingCallNotice,
-    apply_event,
-    call_metrics,
-    missed_call_appeal,
-    missed_call_reaction,
-)
 
 __all__ = ["CallChange", "CallsService"]
 

@@ -11,15 +11,16 @@ from datetime import date, datetime, time, timedelta
 import attrs
 
 from clientops._checks import check_entry_points
-from clientops._context import Context
-from clientops._recording import record_appeals_and_reactions
-from clientops.claims import (
+from clientops._claims import (
     Claim,
     ClaimAction,
     ClaimId,
     ClaimOccasion,
     ClaimSource,
 )
+from clientops._context import Context
+from clientops._orders import OrderId
+from clientops._recording import record_appeals_and_reactions
 from clientops.errors import FieldError, NotFoundError, ValidationError
 from clientops.events import Event
 from clientops.model import (
@@ -32,7 +33,6 @@ from clientops.model import (
     StaffDirectory,
     new_id,
 )
-from clientops.orders import OrderId
 from clientops.ports import UnitOfWork
 from clientops.queries import agenda_queries
 from clientops.rules import claims as _claims

@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 import attrs
 
+from clientops._telephony import CallSignal, Telephony
 from clientops.accounting import Accounting
 from clientops.courier import Courier
 from clientops.errors import ConfigurationError, FieldError, ValidationError
@@ -21,7 +22,6 @@ from clientops.events import Event
 from clientops.host import PluginHost
 from clientops.policy import Policy
 from clientops.ports import Storage
-from clientops.telephony import CallSignal, Telephony
 
 __all__ = ["Backends", "Context"]
 

@@ -20,6 +20,17 @@ from clientops._documents._onboarding import (
     nonconformity_notice,
     title_page_document,
 )
+from clientops._onboarding import (
+    ClientFolder,
+    FolderReceived,
+    Onboarding,
+    OnboardingId,
+    OnboardingStep,
+    OnboardingStepDone,
+)
+from clientops._outbox import (
+    OutboxMessage,
+)
 from clientops._recording import record_appeals_and_reactions
 from clientops.calendar import CalendarEntry, CalendarPolicy
 from clientops.courier import Booking, Courier, PickupRequest
@@ -36,17 +47,6 @@ from clientops.model import (
     Employee,
     EmployeeId,
     StaffDirectory,
-)
-from clientops.onboarding import (
-    ClientFolder,
-    FolderReceived,
-    Onboarding,
-    OnboardingId,
-    OnboardingStep,
-    OnboardingStepDone,
-)
-from clientops.outbox import (
-    OutboxMessage,
 )
 from clientops.ports import UnitOfWork
 from clientops.rules import onboarding as _onboarding

@@ -14,6 +14,22 @@ import attrs
 
 from clientops._checks import check_entry_points
 from clientops._context import Context
+from clientops._orders import (
+    Action,
+    Close,
+    Order,
+    OrderAdvanced,
+    OrderId,
+    OrderOpened,
+    OrderSpecification,
+    OrderStage,
+    Overdue,
+    handoffs,
+    overdue,
+)
+from clientops._orders import advance as _advance
+from clientops._orders import open_order as _open_order
+from clientops._orders import repeat_order as _repeat_order
 from clientops._recording import appeal_opened, reaction_scheduled
 from clientops.calendar import CalendarEntry, CalendarPolicy
 from clientops.errors import (
@@ -29,22 +45,6 @@ from clientops.model import (
     StaffDirectory,
     new_id,
 )
-from clientops.orders import (
-    Action,
-    Close,
-    Order,
-    OrderAdvanced,
-    OrderId,
-    OrderOpened,
-    OrderSpecification,
-    OrderStage,
-    Overdue,
-    handoffs,
-    overdue,
-)
-from clientops.orders import advance as _advance
-from clientops.orders import open_order as _open_order
-from clientops.orders import repeat_order as _repeat_order
 from clientops.ports import UnitOfWork
 from clientops.rules.order_outputs import (
     handoff_reactions,

@@ -14,18 +14,18 @@ from clientops._billing_helpers import ACCOUNTING_TOPICS, deliver_accounting
 from clientops._checks import check_entry_points, positive_int
 from clientops._context import Context
 from clientops._onboarding_service import PICKUP_TOPIC, book_pickup
-from clientops.errors import (
-    ClientopsError,
-    FieldError,
-    StorageError,
-    ValidationError,
-)
-from clientops.outbox import (
+from clientops._outbox import (
     OutboxMessage,
     OutboxPage,
     OutboxStatus,
     after_failure,
     after_success,
+)
+from clientops.errors import (
+    ClientopsError,
+    FieldError,
+    StorageError,
+    ValidationError,
 )
 from clientops.ports import UnitOfWork
 

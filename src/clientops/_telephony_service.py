@@ -5,6 +5,12 @@ from __future__ import annotations
 from clientops._call_service import CallsService
 from clientops._checks import check_entry_points
 from clientops._context import Context
+from clientops._telephony import (
+    CallNumber,
+    OriginateRequest,
+    Origination,
+    Telephony,
+)
 from clientops.errors import (
     FieldError,
     NotFoundError,
@@ -14,12 +20,6 @@ from clientops.model import (
     EmployeeId,
     Phone,
     new_id,
-)
-from clientops.telephony import (
-    CallNumber,
-    OriginateRequest,
-    Origination,
-    Telephony,
 )
 
 __all__ = ["TelephonyService"]

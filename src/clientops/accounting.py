@@ -25,7 +25,7 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
-from clientops.billing import Allocation, Credit, Invoice, Payment
+from clientops._billing import Allocation, Credit, Invoice, Payment
 from clientops.errors import BackendError
 
 __all__ = [

@@ -67,9 +67,9 @@ from typing import Any
 
 import attrs
 
+from clientops._billing import Payment, PaymentId, PaymentSource
 from clientops._checks import inn_checksum_ok
 from clientops._sources import CHUNK, positive_limit, read_source
-from clientops.billing import Payment, PaymentId, PaymentSource
 from clientops.errors import FieldError, ValidationError
 from clientops.model import MAX_AMOUNT, ClientId, Money
 

@@ -94,7 +94,6 @@ from clientops._documents._words import (
     format_quantity,
     plural_ru,
 )
-from clientops.billing import BankDetails, InvoiceLine, InvoiceParty
 
 __all__ = [
     "A4",
@@ -113,7 +112,6 @@ __all__ = [
     "SOFTWARE_TRANSFER_ACT",
     "VISIT_ACT",
     "ActItem",
-    "BankDetails",
     "ChecklistRow",
     "CompletedWorksAct",
     "DebtorRow",
@@ -121,8 +119,6 @@ __all__ = [
     "DocumentType",
     "Fields",
     "FolderTitlePage",
-    "InvoiceLine",
-    "InvoiceParty",
     "InvoiceRef",
     "NonconformityNotice",
     "NoticeItem",

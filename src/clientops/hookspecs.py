@@ -21,12 +21,12 @@ from typing import Protocol
 
 import pluggy
 
+from clientops._outbox import OutboxMessage
+from clientops._telephony import CallLogEntry, IncomingCallNotice, TelephonyFactory
 from clientops.accounting import AccountingFactory
 from clientops.courier import CourierFactory
 from clientops.events import Event
-from clientops.outbox import OutboxMessage
 from clientops.ports import StorageFactory
-from clientops.telephony import CallLogEntry, IncomingCallNotice, TelephonyFactory
 
 __all__ = [
     "Deliverer",

@@ -27,19 +27,19 @@ from typing import Any
 import pluggy
 
 from clientops import hookspecs
-from clientops.accounting import Accounting, AccountingFactory
-from clientops.courier import Courier, CourierFactory
-from clientops.errors import ConfigurationError, PluginError
-from clientops.events import Event
-from clientops.hookspecs import Deliverer
-from clientops.ports import Storage, StorageFactory
-from clientops.telephony import (
+from clientops._telephony import (
     CallLogEntry,
     CallSignal,
     IncomingCallNotice,
     Telephony,
     TelephonyFactory,
 )
+from clientops.accounting import Accounting, AccountingFactory
+from clientops.courier import Courier, CourierFactory
+from clientops.errors import ConfigurationError, PluginError
+from clientops.events import Event
+from clientops.hookspecs import Deliverer
+from clientops.ports import Storage, StorageFactory
 
 __all__ = ["BUILTIN_PLUGINS", "DISABLE_ENV", "ENTRY_POINT_GROUP", "PluginHost"]
 

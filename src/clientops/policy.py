@@ -22,15 +22,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 import phonenumbers
 
+from clientops._billing import BillingPolicy
+from clientops._claims import ClaimPolicy
+from clientops._onboarding import OnboardingPolicy
+from clientops._orders import OrderPolicy
+from clientops._telephony import TelephonyPolicy
 from clientops._text import template_validator
-from clientops.billing import BillingPolicy
-from clientops.claims import ClaimPolicy
 from clientops.model import ClientCategory, DepartmentId
-from clientops.onboarding import OnboardingPolicy
-from clientops.orders import OrderPolicy
 from clientops.satisfaction import SatisfactionPolicy
 from clientops.service_visits import VisitPolicy
-from clientops.telephony import TelephonyPolicy
 from clientops.workdays import WorkCalendar, russian_calendar
 
 __all__ = ["ENGLISH", "Messages", "Policy"]

@@ -21,8 +21,8 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-from clientops.agenda import ClientTouch
-from clientops.billing import (
+from clientops._agenda import ClientTouch
+from clientops._billing import (
     Allocation,
     Credit,
     Invoice,
@@ -36,7 +36,11 @@ from clientops.billing import (
     SupplierBill,
     SupplierBillId,
 )
-from clientops.claims import Claim, ClaimId
+from clientops._claims import Claim, ClaimId
+from clientops._onboarding import Onboarding, OnboardingId
+from clientops._orders import Order, OrderId, OrderStage
+from clientops._outbox import OutboxMessage, OutboxStatus
+from clientops._telephony import CallLogEntry
 from clientops.model import (
     Absence,
     Appeal,
@@ -53,9 +57,6 @@ from clientops.model import (
     ReactionId,
     StaffDirectory,
 )
-from clientops.onboarding import Onboarding, OnboardingId
-from clientops.orders import Order, OrderId, OrderStage
-from clientops.outbox import OutboxMessage, OutboxStatus
 from clientops.satisfaction import AssignedClient, SatisfactionDueBounds
 from clientops.service_visits import (
     ServiceContract,
@@ -65,7 +66,6 @@ from clientops.service_visits import (
     Visit,
     VisitId,
 )
-from clientops.telephony import CallLogEntry
 
 __all__ = [
     "AgendaQueries",

@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from clientops.agenda import ClientTouch, TouchKind
-from clientops.billing import OwedInvoice
+from clientops._agenda import ClientTouch, TouchKind
+from clientops._billing import OwedInvoice
 from clientops.model import Client, ClientId, DueReaction, EmployeeId
 from clientops.ports import AgendaQueries, UnitOfWork
 from clientops.satisfaction import AssignedClient, SatisfactionDueBounds

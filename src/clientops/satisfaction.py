@@ -22,12 +22,12 @@ import attrs
 
 from clientops._checks import date_errors as _date_errors
 from clientops._checks import raise_errors as _raise_errors
+from clientops._claims import ClaimId
+from clientops._orders import OrderId
 from clientops._text import template_validator
-from clientops.claims import ClaimId
 from clientops.errors import FieldError, ValidationError
 from clientops.events import Event
 from clientops.model import ClientId, DepartmentId, EmployeeId, Money, Phone
-from clientops.orders import OrderId
 
 __all__ = [
     "AssignedClient",

@@ -4,7 +4,8 @@
 :func:`to_json` / :func:`from_json` wrap it; invalid input raises one
 :class:`~clientops.errors.ValidationError` whose ``errors`` list every bad field by path::
 
-    >>> from clientops import Money, from_json, to_json, ValidationError
+    >>> from clientops import Money, ValidationError
+    >>> from clientops.serialization import from_json, to_json
     >>> to_json(Money("12.50"))
     '{"amount":"12.50","currency":"RUB"}'
     >>> from_json('{"amount":"12.50","currency":"RUB"}', Money)
@@ -33,9 +34,7 @@ from cattrs.gen import make_dict_structure_fn
 from cattrs.strategies import configure_tagged_union
 from cattrs.v import format_exception
 
-from clientops.errors import FieldError, ValidationError
-from clientops.model import Phone
-from clientops.telephony import (
+from clientops._telephony import (
     CallAnswered,
     CallEnded,
     CallRecorded,
@@ -44,6 +43,8 @@ from clientops.telephony import (
     CallStarted,
     CallTransferred,
 )
+from clientops.errors import FieldError, ValidationError
+from clientops.model import Phone
 from clientops.workdays import FixedCalendar, ProductionCalendar, WorkCalendar
 
 __all__ = ["from_json", "make_converter", "structure", "to_json", "unstructure"]

@@ -27,32 +27,22 @@ from clientops._agenda_service import AgendaService
 from clientops._billing_service import BillingService
 from clientops._call_service import CallsService
 from clientops._claims_service import ClaimsService
-from clientops._clients_service import ClientsService, ImportReport, put_staff
+from clientops._clients_service import ClientsService
 from clientops._context import Backends, Context
 from clientops._documents_service import DocumentsService
-from clientops._onboarding_service import CONTACTS_EMAIL_TOPIC, PICKUP_TOPIC, OnboardingService
-from clientops._orders_service import OrderChange, OrdersService
-from clientops._outbox_service import DeliveryReport, OutboxService
+from clientops._onboarding_service import OnboardingService
+from clientops._orders_service import OrdersService
+from clientops._outbox_service import OutboxService
 from clientops._service_service import ServiceDesk
+from clientops._telephony import Telephony
 from clientops._telephony_service import TelephonyService
 from clientops.accounting import Accounting
 from clientops.courier import Courier
 from clientops.host import PluginHost
 from clientops.policy import Policy
 from clientops.ports import Storage
-from clientops.telephony import Telephony
 
-__all__ = [
-    "CONTACTS_EMAIL_TOPIC",
-    "DEFAULT_URL",
-    "PICKUP_TOPIC",
-    "ClientOps",
-    "DeliveryReport",
-    "ImportReport",
-    "OrderChange",
-    "connect",
-    "put_staff",
-]
+__all__ = ["DEFAULT_URL", "ClientOps", "connect"]
 
 #: Where :func:`connect` keeps its data when given no URL: a file in the working directory.
 DEFAULT_URL = "sqlite:///clientops.db"

@@ -42,7 +42,7 @@ from typing import Any
 import attrs
 import pytest
 
-from clientops.billing import (
+from clientops._billing import (
     Allocation,
     Credit,
     DuplicateSent,
@@ -67,7 +67,7 @@ from clientops.billing import (
     mark_supplier_bill_paid,
     set_payment_task,
 )
-from clientops.claims import (
+from clientops._claims import (
     Claim,
     ClaimId,
     ClaimSource,
@@ -77,37 +77,9 @@ from clientops.claims import (
     Withdraw,
     open_claim,
 )
-from clientops.claims import advance as advance_claim
-from clientops.courier import Booking, Quote
-from clientops.errors import (
-    ConflictError,
-    DuplicateError,
-    NotFoundError,
-    StorageError,
-)
-from clientops.model import (
-    Absence,
-    Appeal,
-    AppealId,
-    Client,
-    ClientId,
-    ClientQuery,
-    Contact,
-    Department,
-    DepartmentId,
-    Employee,
-    EmployeeId,
-    Money,
-    Phone,
-    Reaction,
-    ReactionId,
-    ReactionKind,
-    Role,
-    StaffDirectory,
-    contract_key,
-    new_id,
-)
-from clientops.onboarding import (
+from clientops._claims import advance as advance_claim
+from clientops._clients_service import put_staff
+from clientops._onboarding import (
     ClientFolder,
     DocumentCopy,
     FolderContract,
@@ -123,7 +95,7 @@ from clientops.onboarding import (
     StepRecord,
     TitlePage,
 )
-from clientops.orders import (
+from clientops._orders import (
     AcceptQuality,
     Action,
     AddProductionStage,
@@ -157,7 +129,49 @@ from clientops.orders import (
     open_order,
     repeat_order,
 )
-from clientops.outbox import OutboxMessage, OutboxStatus, after_failure, after_success
+from clientops._outbox import OutboxMessage, OutboxStatus, after_failure, after_success
+from clientops._telephony import (
+    CallAnswered,
+    CallDirection,
+    CallEnded,
+    CallLogEntry,
+    CallNumber,
+    CallRecorded,
+    CallSignal,
+    CallStarted,
+    CallStatus,
+    apply_event,
+    build_call_log,
+)
+from clientops.courier import Booking, Quote
+from clientops.errors import (
+    ConflictError,
+    DuplicateError,
+    NotFoundError,
+    StorageError,
+)
+from clientops.model import (
+    Absence,
+    Appeal,
+    AppealId,
+    Client,
+    ClientId,
+    ClientQuery,
+    Contact,
+    Department,
+    DepartmentId,
+    Employee,
+    EmployeeId,
+    Money,
+    Phone,
+    Reaction,
+    ReactionId,
+    ReactionKind,
+    Role,
+    StaffDirectory,
+    contract_key,
+    new_id,
+)
 from clientops.policy import Policy
 from clientops.ports import AgendaQueries, Storage, UnitOfWork
 from clientops.queries import RepositoryAgendaQueries, agenda_queries
@@ -181,20 +195,7 @@ from clientops.service_visits import (
     VisitPolicy,
     VisitStatus,
 )
-from clientops.services import ClientOps, put_staff
-from clientops.telephony import (
-    CallAnswered,
-    CallDirection,
-    CallEnded,
-    CallLogEntry,
-    CallNumber,
-    CallRecorded,
-    CallSignal,
-    CallStarted,
-    CallStatus,
-    apply_event,
-    build_call_log,
-)
+from clientops.services import ClientOps
 
 __all__ = [
     "FailingStorage",

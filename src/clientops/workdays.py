@@ -33,7 +33,6 @@ from datetime import date, datetime, timedelta
 from typing import Literal, Protocol, runtime_checkable
 
 import attrs
-import holidays
 
 from clientops.errors import ConfigurationError
 
@@ -121,8 +120,6 @@ class MissingDecreeWarning(UserWarning):
     package has no decree moving days off (``ProductionCalendar(missing_decree="warn")``)."""
 
 
-_HOLIDAYS_VERSION: str = getattr(holidays, "__version__", "?")
-
 #: Countries whose days off are moved every year by a decree (Russia: the government's
 #: decree on moving days off): a year the installed data has no decree for is not known yet.
 DECREE_COUNTRIES = frozenset({"RU"})
@@ -155,6 +152,8 @@ class ProductionCalendar:
         extra_workdays: Iterable[date] = (),
         missing_decree: Literal["error", "warn", "ignore"] | None = None,
     ) -> None:
+        import holidays  # loaded when a calendar is first built
+
         if country not in holidays.list_supported_countries():
             raise ValueError(f"country: the holidays package has no calendar for {country!r}")
         if subdiv is not None:
@@ -198,9 +197,12 @@ class ProductionCalendar:
             return
         if self.decreed_through is not None and year <= self.decreed_through:
             return
+        import holidays  # loaded when a calendar is first built
+
+        installed = getattr(holidays, "__version__", "?")
         last = "no year" if self.decreed_through is None else f"up to {self.decreed_through}"
         message = (
-            f"{self.name}: the installed holidays {_HOLIDAYS_VERSION} has the decree moving "
+            f"{self.name}: the installed holidays {installed} has the decree moving "
             f"days off {last}, not {year}: its working days are not known. Upgrade holidays, "
             "or give the decree's dates as extra_holidays/extra_workdays with "
             "missing_decree='ignore'"
@@ -211,6 +213,8 @@ class ProductionCalendar:
         raise ConfigurationError(message)
 
     def _year(self, year: int) -> tuple[frozenset[date], frozenset[date]]:
+        import holidays  # loaded when a calendar is first built
+
         known = self._years.get(year)
         if known is not None:
             return known
@@ -225,6 +229,8 @@ class ProductionCalendar:
     def holiday_name(self, day: date) -> str | None:
         """The name of the public holiday on ``day`` in Russian (``None`` for an ordinary day,
         a weekend, or a moved day off): what a greeting to clients is about."""
+        import holidays  # loaded when a calendar is first built
+
         names = self._names.get(day.year)
         if names is None:
             self._check_decree(day.year)

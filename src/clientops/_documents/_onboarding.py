@@ -26,9 +26,9 @@ from clientops._documents._acts import SIGNATURE_LINE, check_items
 from clientops._documents._template import Fields, Values
 from clientops._documents._words import format_date
 from clientops._fields import FORBIDDEN, check_date, check_required, check_text, field_fail
+from clientops._onboarding import Onboarding, StepRecord
 from clientops.errors import FieldError, ValidationError
 from clientops.model import Employee, EmployeeId, StaffDirectory
-from clientops.onboarding import Onboarding, StepRecord
 from clientops.policy import Policy
 
 __all__ = [

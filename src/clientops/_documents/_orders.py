@@ -34,6 +34,7 @@ from typing import Any
 
 import attrs
 
+from clientops._billing import BankDetails, InvoiceLine, InvoiceParty
 from clientops._documents._acts import SIGNATURE_LINE, check_vat_rate, included_vat
 from clientops._documents._onboarding import DASH, check_strings
 from clientops._documents._template import Fields, Values
@@ -55,10 +56,9 @@ from clientops._fields import (
     field_fail,
     validate_fields,
 )
-from clientops.billing import BankDetails, InvoiceLine, InvoiceParty
+from clientops._orders import Order, OrderSpecification, OrderStage
 from clientops.errors import FieldError, ValidationError
 from clientops.model import Money
-from clientops.orders import Order, OrderSpecification, OrderStage
 
 __all__ = [
     "INVOICE_FIELDS",

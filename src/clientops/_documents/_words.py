@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from num2words import num2words  # type: ignore[import-untyped]
-
 from clientops._text import format_date, format_money
 from clientops.errors import FieldError, ValidationError
 from clientops.model import Money
@@ -82,6 +80,8 @@ def amount_in_words(money: Money) -> str:
     raises :class:`~clientops.errors.ValidationError`.
     """
     rubles, kopecks = divmod(_kopecks(money, "amount"), 100)
+    from num2words import num2words  # type: ignore[import-untyped]  # loaded when first used
+
     words: str = num2words(rubles, lang="ru")
     text = f"{words} {plural_ru(rubles, _RUBLE)} {kopecks:02d} {plural_ru(kopecks, _KOPECK)}"
     return text[:1].upper() + text[1:]

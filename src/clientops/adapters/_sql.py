@@ -18,9 +18,8 @@ from typing import Any, ClassVar, NamedTuple, TypeVar
 
 import attrs
 
-from clientops.agenda import ClientTouch, TouchKind
-from clientops.bank_statements import invoice_number_key
-from clientops.billing import (
+from clientops._agenda import ClientTouch, TouchKind
+from clientops._billing import (
     Allocation,
     Credit,
     Invoice,
@@ -35,7 +34,12 @@ from clientops.billing import (
     SupplierBill,
     SupplierBillId,
 )
-from clientops.claims import Claim, ClaimId, ClaimStage
+from clientops._claims import Claim, ClaimId, ClaimStage
+from clientops._onboarding import Onboarding, OnboardingId
+from clientops._orders import Order, OrderId, OrderStage
+from clientops._outbox import OutboxMessage, OutboxStatus
+from clientops._telephony import CallLogEntry
+from clientops.bank_statements import invoice_number_key
 from clientops.errors import ConflictError, DuplicateError, NotFoundError
 from clientops.model import (
     Absence,
@@ -58,9 +62,6 @@ from clientops.model import (
     contract_key,
     organisation_key,
 )
-from clientops.onboarding import Onboarding, OnboardingId
-from clientops.orders import Order, OrderId, OrderStage
-from clientops.outbox import OutboxMessage, OutboxStatus
 from clientops.satisfaction import AssignedClient, SatisfactionDueBounds
 from clientops.serialization import make_converter
 from clientops.service_visits import (
@@ -73,7 +74,6 @@ from clientops.service_visits import (
     VisitId,
     VisitStatus,
 )
-from clientops.telephony import CallLogEntry
 
 T = TypeVar("T")
 

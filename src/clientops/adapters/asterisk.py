@@ -131,9 +131,7 @@ from typing import Any, Protocol, TypeVar
 import attrs
 
 from clientops import _redact
-from clientops.errors import ConfigurationError, FieldError, ValidationError
-from clientops.model import EmployeeId, Phone
-from clientops.telephony import (
+from clientops._telephony import (
     CallAnswered,
     CallDirection,
     CallEnded,
@@ -148,6 +146,8 @@ from clientops.telephony import (
     Origination,
     TelephonyError,
 )
+from clientops.errors import ConfigurationError, FieldError, ValidationError
+from clientops.model import EmployeeId, Phone
 
 __all__ = [
     "BACKEND",

@@ -72,13 +72,13 @@ from pathlib import Path
 
 import attrs
 
+from clientops._billing import MONTHS_NOMINATIVE, Invoice, InvoiceStatus
 from clientops.accounting import (
     AccountingError,
     FetchedPayments,
     InvoiceRecord,
     PaymentRecord,
 )
-from clientops.billing import MONTHS_NOMINATIVE, Invoice, InvoiceStatus
 from clientops.errors import FieldError, ValidationError
 from clientops.model import Money
 

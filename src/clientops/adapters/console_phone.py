@@ -15,7 +15,7 @@ Example::
 
     >>> from datetime import UTC, datetime, timedelta
     >>> from clientops.model import EmployeeId
-    >>> from clientops.telephony import build_call_log
+    >>> from clientops.calls import build_call_log
     >>> now = [datetime(2025, 6, 23, 7, 0, tzinfo=UTC)]
     >>> phone = ConsolePhone(clock=lambda: now[0], line="+74951234567",
     ...                      extensions={"101": EmployeeId("anna")})
@@ -43,8 +43,7 @@ from typing import TextIO
 
 import attrs
 
-from clientops.model import EmployeeId
-from clientops.telephony import (
+from clientops._telephony import (
     CallAnswered,
     CallDirection,
     CallEnded,
@@ -59,6 +58,7 @@ from clientops.telephony import (
     Origination,
     TelephonyError,
 )
+from clientops.model import EmployeeId
 
 __all__ = ["BACKEND", "ConsolePhone"]
 

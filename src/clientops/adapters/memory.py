@@ -17,9 +17,8 @@ from typing import Any
 
 import attrs
 
-from clientops.agenda import ClientTouch, TouchKind
-from clientops.bank_statements import invoice_number_key
-from clientops.billing import (
+from clientops._agenda import ClientTouch, TouchKind
+from clientops._billing import (
     Allocation,
     Credit,
     Invoice,
@@ -33,7 +32,12 @@ from clientops.billing import (
     SupplierBill,
     SupplierBillId,
 )
-from clientops.claims import Claim, ClaimId
+from clientops._claims import Claim, ClaimId
+from clientops._onboarding import Onboarding, OnboardingId
+from clientops._orders import Order, OrderId, OrderStage
+from clientops._outbox import OutboxMessage, OutboxStatus
+from clientops._telephony import CallLogEntry
+from clientops.bank_statements import invoice_number_key
 from clientops.errors import ConflictError, DuplicateError, NotFoundError, StorageError
 from clientops.hookspecs import RegisterStorage, hookimpl
 from clientops.model import (
@@ -53,9 +57,6 @@ from clientops.model import (
     StaffDirectory,
     contract_key,
 )
-from clientops.onboarding import Onboarding, OnboardingId
-from clientops.orders import Order, OrderId, OrderStage
-from clientops.outbox import OutboxMessage, OutboxStatus
 from clientops.ports import READ_ONLY
 from clientops.satisfaction import AssignedClient, SatisfactionDueBounds
 from clientops.service_visits import (
@@ -67,7 +68,6 @@ from clientops.service_visits import (
     Visit,
     VisitId,
 )
-from clientops.telephony import CallLogEntry
 
 __all__ = ["MemoryStorage"]
 

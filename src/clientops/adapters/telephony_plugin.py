@@ -11,9 +11,9 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from clientops._telephony import CallSignal, Telephony
 from clientops.errors import ConfigurationError
 from clientops.hookspecs import RegisterTelephony, hookimpl
-from clientops.telephony import CallSignal, Telephony
 
 #: Environment variables read when ``username``/``secret`` are not given.
 USERNAME_ENV = "ASTERISK_AMI_USERNAME"

@@ -105,9 +105,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 
 from clientops import _redact
-from clientops.errors import ConfigurationError
-from clientops.model import EmployeeId
-from clientops.telephony import (
+from clientops._telephony import (
     CallAnswered,
     CallDirection,
     CallEnded,
@@ -122,6 +120,8 @@ from clientops.telephony import (
     UnsupportedNotificationError,
     WebhookError,
 )
+from clientops.errors import ConfigurationError
+from clientops.model import EmployeeId
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment

@@ -61,14 +61,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from clientops._text import format_date, format_money, template_names
-from clientops.bank_statements import (
-    MatchResult,
-    OpenInvoice,
-    invoice_number_key,
-    payment_from_statement,
-)
-from clientops.billing import (
+from clientops._billing import (
     Allocation,
     BillingPolicy,
     Credit,
@@ -87,6 +80,13 @@ from clientops.billing import (
     SupplierBill,
     SupplierBillStatus,
     WeekendRule,
+)
+from clientops._text import format_date, format_money, template_names
+from clientops.bank_statements import (
+    MatchResult,
+    OpenInvoice,
+    invoice_number_key,
+    payment_from_statement,
 )
 from clientops.errors import DuplicateError, FieldError, TransitionError, ValidationError
 from clientops.model import (

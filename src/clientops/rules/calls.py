@@ -26,7 +26,9 @@ cooperation, unclear   card + appeal + reaction for management,           nobody
 Example::
 
     >>> from datetime import datetime, timezone
-    >>> from clientops import CallIntent, IncomingCall, Policy, StaffDirectory
+    >>> from clientops import Policy
+    >>> from clientops.calls import CallIntent, IncomingCall
+    >>> from clientops.clients import StaffDirectory
     >>> from clientops.rules.calls import route_incoming_call
     >>> from clientops.model import Department, Employee, EmployeeId, DepartmentId
     >>> staff = StaffDirectory(

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from clientops.claims import (
+from clientops._claims import (
     Claim,
     ClaimAction,
     ClaimAdvanced,
@@ -57,6 +57,7 @@ from clientops.claims import (
     advance,
     open_claim,
 )
+from clientops._orders import OrderId
 from clientops.commands import Command, CreateAppeal, CreateReaction
 from clientops.errors import FieldError, ValidationError
 from clientops.model import (
@@ -72,7 +73,6 @@ from clientops.model import (
     ReactionId,
     StaffDirectory,
 )
-from clientops.orders import OrderId
 
 if TYPE_CHECKING:  # clientops.policy may import this package's modules: no import cycle
     from clientops.policy import Policy

@@ -5,7 +5,8 @@ Data in, decisions out: no storage, no clock, no courier. The service
 stores what they return.
 
     >>> from datetime import datetime, UTC
-    >>> from clientops import Policy, StaffDirectory
+    >>> from clientops import Policy
+    >>> from clientops.clients import StaffDirectory
     >>> from clientops.onboarding import ClientFolder, DocumentCopy, FolderContract, TitlePage
     >>> folder = ClientFolder(
     ...     title_page=TitlePage(client_name="ООО «Ромашка»", contract_number="12/25",
@@ -30,6 +31,23 @@ from datetime import date, datetime
 
 import attrs
 
+from clientops._onboarding import (
+    ClientFolder,
+    DocumentCopy,
+    Nonconformity,
+    NonconformityKind,
+    Onboarding,
+    OnboardingId,
+    OnboardingPolicy,
+    OnboardingStep,
+    OnboardingTexts,
+    ParcelItem,
+    ParcelItemKind,
+    PlannedDelivery,
+    Recipient,
+    StepRecord,
+    TitlePage,
+)
 from clientops.courier import Booking, Quote
 from clientops.errors import FieldError, InvalidPhoneError, TransitionError, ValidationError
 from clientops.model import (
@@ -50,23 +68,6 @@ from clientops.model import (
     StaffDirectory,
     contract_key,
     new_id,
-)
-from clientops.onboarding import (
-    ClientFolder,
-    DocumentCopy,
-    Nonconformity,
-    NonconformityKind,
-    Onboarding,
-    OnboardingId,
-    OnboardingPolicy,
-    OnboardingStep,
-    OnboardingTexts,
-    ParcelItem,
-    ParcelItemKind,
-    PlannedDelivery,
-    Recipient,
-    StepRecord,
-    TitlePage,
 )
 from clientops.policy import Policy
 

@@ -22,6 +22,7 @@ from decimal import Decimal
 
 import attrs
 
+from clientops._onboarding import Onboarding, OnboardingStep
 from clientops.calendar import CalendarEntry, CalendarPolicy, event_for_reaction, stable_uid
 from clientops.courier import Address, Parcel, Party, PickupRequest
 from clientops.errors import FieldError, InvalidPhoneError, ValidationError
@@ -35,7 +36,6 @@ from clientops.model import (
     ReactionKind,
     new_id,
 )
-from clientops.onboarding import Onboarding, OnboardingStep
 from clientops.policy import Policy
 from clientops.rules.onboarding import complete_step, parcel_weight
 from clientops.workdays import next_working_day

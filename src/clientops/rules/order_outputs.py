@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, tzinfo
 from typing import Any
 
+from clientops._orders import HandOff, Order, OrderId, OrderStage, next_repeat_contact
 from clientops.calendar import CalendarEntry, CalendarPolicy, stable_uid
 from clientops.model import (
     Appeal,
@@ -31,7 +32,6 @@ from clientops.model import (
     StaffDirectory,
     new_id,
 )
-from clientops.orders import HandOff, Order, OrderId, OrderStage, next_repeat_contact
 from clientops.policy import Policy
 
 __all__ = [

@@ -39,14 +39,14 @@ import attrs
 
 from clientops._checks import date_errors as _date_errors
 from clientops._checks import raise_errors as _raise_errors
-from clientops._text import template_names
-from clientops.claims import (
+from clientops._claims import (
     ClaimEvent,
     ClaimId,
     ClaimOccasion,
     ClaimPolicy,
     ClaimSource,
 )
+from clientops._text import template_names
 from clientops.commands import Command, CreateAppeal, CreateReaction
 from clientops.errors import FieldError, ValidationError
 from clientops.model import (

@@ -1,0 +1,278 @@
+"""The daily agenda: everything due today for a manager, each item saying why it is there,
+ordered by urgency.
+
+What a client manager opens every morning (DOMAIN.md; seeds 000, 002, 003). The sources are
+gathered by :meth:`ops.agenda.for_manager` from the store with set-based queries;
+this module holds the values and the one pure rule that merges and orders them,
+:func:`build_agenda`:
+
+1. **overdue** items first, the most overdue first — a claim or a broken service deadline is
+   an emergency, a reaction past its time a promise not kept;
+2. then the day's items by kind, in the order of :class:`AgendaKind` (claims, service
+   deadlines, reactions, satisfaction calls, payment reminders, visits, trainings, touches);
+3. within a kind, by time, then by client.
+
+>>> from datetime import UTC, date, datetime
+>>> from clientops.model import ClientId, EmployeeId
+>>> now = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+>>> call = AgendaItem(AgendaKind.SATISFACTION_CALL, "Звонок удовлетворённости: 14 дней",
+...                   ClientId("c1"), "ООО «Ромашка»", due_on=date(2026, 11, 24), ref="c1")
+>>> late = AgendaItem(AgendaKind.REACTION, "Перезвонить", ClientId("c2"), "ООО «Лютик»",
+...                   due_at=datetime(2026, 11, 23, 7, 0, tzinfo=UTC), ref="r1")
+>>> agenda = build_agenda(EmployeeId("anna"), date(2026, 11, 24), [call, late], now=now)
+>>> [(i.kind.value, i.overdue) for i in agenda.items]
+[('reaction', True), ('satisfaction_call', False)]
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import date, datetime, time, tzinfo
+from typing import NamedTuple
+
+import attrs
+
+from clientops.errors import FieldError, ValidationError
+from clientops.model import ClientId, EmployeeId
+
+__all__ = [
+    "Agenda",
+    "AgendaItem",
+    "AgendaKind",
+    "ClientTouch",
+    "TouchKind",
+    "build_agenda",
+]
+
+
+class AgendaKind(enum.Enum):
+    """What an agenda item is; the order of the members is the order of urgency within a day.
+    ``label`` is the Russian heading."""
+
+    CLAIM = "claim"
+    SERVICE_DEADLINE = "service_deadline"
+    REACTION = "reaction"
+    SATISFACTION_CALL = "satisfaction_call"
+    PAYMENT_REMINDER = "payment_reminder"
+    VISIT = "visit"
+    TRAINING = "training"
+    TOUCH = "touch"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @property
+    def rank(self) -> int:
+        return _RANKS[self]
+
+
+_LABELS = {
+    AgendaKind.CLAIM: "Претензия",
+    AgendaKind.SERVICE_DEADLINE: "Срок сервиса",
+    AgendaKind.REACTION: "Реакция",
+    AgendaKind.SATISFACTION_CALL: "Звонок удовлетворённости",
+    AgendaKind.PAYMENT_REMINDER: "Напоминание об оплате",
+    AgendaKind.VISIT: "Выезд",
+    AgendaKind.TRAINING: "Обучение",
+    AgendaKind.TOUCH: "Касание",
+}
+_RANKS = {kind: n for n, kind in enumerate(AgendaKind)}
+
+
+class TouchKind(enum.Enum):
+    """Why a client is touched today: its contact's birthday, the company's day, a holiday."""
+
+    BIRTHDAY = "birthday"
+    COMPANY_DAY = "company_day"
+    HOLIDAY = "holiday"
+
+
+@attrs.frozen
+class ClientTouch:
+    """A client whose birthday or company day falls on the day (a store's answer to
+    :meth:`~clientops.ports.AgendaQueries.client_touches`)."""
+
+    client_id: ClientId
+    client_name: str
+    manager_id: EmployeeId | None
+    kind: TouchKind
+
+
+class AgendaItem(NamedTuple):
+    """One thing to do: its ``kind``, ``why`` it is on the agenda (a sentence in Russian), the
+    client it is about (``None`` for a holiday), when it is due (a moment, ``due_at``, which
+    must be timezone-aware, or a day, ``due_on``) and ``ref``, the id of the record behind it
+    (a reaction, an invoice, a visit…). ``overdue`` is set by :func:`build_agenda`, which
+    also checks the items it is given.
+
+    An immutable row (a named tuple: an agenda holds thousands of them, and each costs a
+    fraction of a microsecond to make)."""
+
+    kind: AgendaKind
+    why: str
+    client_id: ClientId | None
+    client_name: str
+    due_at: datetime | None = None
+    due_on: date | None = None
+    ref: str = ""
+    overdue: bool = False
+
+    def due(self, tz: tzinfo) -> datetime | None:
+        """When it is due, as a moment (a day's item: the start of that day in ``tz``)."""
+        if self.due_at is not None:
+            return self.due_at
+        if self.due_on is not None:
+            return datetime.combine(self.due_on, time(), tz)
+        return None
+
+
+@attrs.frozen
+class Agenda:
+    """The agenda of ``employee_id`` for ``day``: the ``items`` in order of urgency."""
+
+    employee_id: EmployeeId
+    day: date
+    items: tuple[AgendaItem, ...] = ()
+
+    def of_kind(self, kind: AgendaKind) -> tuple[AgendaItem, ...]:
+        return tuple(i for i in self.items if i.kind is kind)
+
+    @property
+    def overdue(self) -> tuple[AgendaItem, ...]:
+        return tuple(i for i in self.items if i.overdue)
+
+    def lines(self, tz: tzinfo) -> tuple[str, ...]:
+        """The agenda as text in Russian, one line per item: time (or «весь день»), what,
+        for whom, why; overdue items marked «ПРОСРОЧЕНО»."""
+        out = []
+        for item in self.items:
+            if item.due_at is not None:
+                when = item.due_at.astimezone(tz).strftime("%d.%m %H:%M")
+            elif item.due_on is not None:
+                when = item.due_on.strftime("%d.%m") + " весь день"
+            else:
+                when = "сегодня"
+            mark = "ПРОСРОЧЕНО " if item.overdue else ""
+            client = f" — {item.client_name}" if item.client_name else ""
+            out.append(f"{mark}{when} {item.kind.label}{client}: {item.why}")
+        return tuple(out)
+
+
+def build_agenda(
+    employee_id: EmployeeId,
+    day: date,
+    items: Iterable[AgendaItem],
+    *,
+    now: datetime,
+    tz: tzinfo | None = None,
+) -> Agenda:
+    """Merge the items of all sources into one agenda, ordered by urgency (see the module):
+    overdue first (due before ``now``, or a day's item due before ``day``), most overdue
+    first; then by kind; then by due time and client. The same item (kind and ``ref``) given
+    twice is kept once. Each item is checked: an :class:`AgendaItem` of an
+    :class:`AgendaKind`, ``due_at`` timezone-aware."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValidationError([FieldError("now", "must be timezone-aware")], subject="agenda")
+    ranking = AgendaRanking(day, now, tz or now.tzinfo)
+    seen: set[tuple[AgendaKind, str, ClientId | None]] = set()
+    groups = ranking.groups()
+    for n, item in enumerate(items):
+        _check(n, item)
+        key = (item.kind, item.ref, item.client_id)
+        if item.ref and key in seen:
+            continue
+        seen.add(key)
+        ranking.add(groups, item)
+    for group in groups.values():
+        group.sort(key=ranking.within)
+    return ranking.agenda(employee_id, groups)
+
+
+def _check(n: int, item: object) -> None:
+    """One ValidationError naming the first wrong field of ``item`` (the ``n``-th given)."""
+    path, problem = f"items[{n}]", ""
+    if not isinstance(item, AgendaItem):
+        problem = f"not an AgendaItem: {item!r}"
+    elif not isinstance(item.kind, AgendaKind):
+        path, problem = f"{path}.kind", f"not an AgendaKind: {item.kind!r}"
+    elif item.due_at is not None and (
+        not isinstance(item.due_at, datetime) or item.due_at.utcoffset() is None
+    ):
+        path, problem = f"{path}.due_at", f"must be timezone-aware, got {item.due_at!r}"
+    elif item.due_on is not None and (
+        isinstance(item.due_on, datetime) or not isinstance(item.due_on, date)
+    ):
+        path, problem = f"{path}.due_on", f"must be a date, got {item.due_on!r}"
+    if problem:
+        raise ValidationError([FieldError(path, problem)], subject="agenda")
+
+
+#: Items grouped by (overdue, kind), each group in its order within a kind.
+Groups = dict[tuple[bool, AgendaKind], list[AgendaItem]]
+
+
+class AgendaRanking:
+    """The order of :func:`build_agenda` on one day, shared with the agenda use cases.
+
+    Items are kept in groups by (overdue, kind), each group ordered by due moment, client
+    name and ``ref`` (:meth:`within`). The agenda is then the overdue groups in the order of
+    the kinds, sorted (stably) by due moment alone, followed by the other groups in the order
+    of the kinds: the order the module describes, with one float per item as the only sort
+    key. The use cases fill the two big groups (reactions, satisfaction calls) already in
+    order, from the store, and sort only the small ones."""
+
+    __slots__ = ("_days", "day", "now", "now_stamp", "tz")
+
+    def __init__(self, day: date, now: datetime, tz: tzinfo) -> None:
+        self.day = day
+        self.now = now
+        self.now_stamp = now.timestamp()
+        self.tz = tz
+        self._days: dict[date, float] = {}
+
+    @staticmethod
+    def groups() -> Groups:
+        return {(late, kind): [] for late in (True, False) for kind in AgendaKind}
+
+    def day_stamp(self, day: date) -> float:
+        """The start of ``day`` in the zone, as a POSIX timestamp (cached per day)."""
+        found = self._days.get(day)
+        if found is None:
+            found = self._days[day] = datetime.combine(day, time(), self.tz).timestamp()
+        return found
+
+    def stamp(self, item: AgendaItem) -> float:
+        """When ``item`` is due, as a POSIX timestamp (never: infinity)."""
+        if item.due_at is not None:
+            return item.due_at.timestamp()
+        if item.due_on is not None:
+            return self.day_stamp(item.due_on)
+        return _NEVER
+
+    def late(self, item: AgendaItem) -> bool:
+        if item.due_at is not None:
+            return item.due_at < self.now
+        return item.due_on is not None and item.due_on < self.day
+
+    def within(self, item: AgendaItem) -> tuple[float, str, str]:
+        """The order within a group: due moment, client name, ``ref``."""
+        return (self.stamp(item), item.client_name, item.ref)
+
+    def add(self, groups: Groups, item: AgendaItem) -> None:
+        """Mark ``item`` overdue or not and put it in its group (unordered)."""
+        late = self.late(item)
+        if late != item.overdue:
+            item = item._replace(overdue=late)
+        groups[late, item.kind].append(item)
+
+    def agenda(self, employee_id: EmployeeId, groups: Groups) -> Agenda:
+        """The agenda of the groups, each already in its order."""
+        overdue = [item for kind in AgendaKind for item in groups[True, kind]]
+        overdue.sort(key=self.stamp)  # stable: at one moment, by kind, then client, ref
+        upcoming = [item for kind in AgendaKind for item in groups[False, kind]]
+        return Agenda(employee_id=employee_id, day=self.day, items=(*overdue, *upcoming))
+
+
+_NEVER = float("inf")

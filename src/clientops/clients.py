@@ -1,0 +1,94 @@
+"""The clients area: cards, appeals, reactions, staff and the CSV import, with their service.
+
+``ops.clients`` is a :class:`ClientsService`; the kernel values (:class:`Client`, :class:`Appeal`,
+:class:`Reaction`, :class:`Employee`…) are re-exported here and from :mod:`clientops`.
+"""
+
+from __future__ import annotations
+
+from clientops import _rehome
+from clientops._clients_service import (
+    ClientsService,
+    ImportReport,
+)
+from clientops.errors import (
+    DuplicateError,
+    InvalidPhoneError,
+    NotFoundError,
+)
+from clientops.imports import (
+    ENGLISH_IMPORT_MESSAGES,
+    ClientImport,
+    ImportColumn,
+    ImportedClient,
+    ImportLimits,
+    ImportMessages,
+    RejectedRow,
+    read_clients_csv,
+)
+from clientops.model import (
+    Absence,
+    Appeal,
+    AppealId,
+    AppealType,
+    Client,
+    ClientCategory,
+    ClientId,
+    ClientKind,
+    ClientQuery,
+    Contact,
+    Department,
+    DepartmentId,
+    DueReaction,
+    Employee,
+    EmployeeId,
+    Reaction,
+    ReactionId,
+    ReactionKind,
+    Role,
+    StaffDirectory,
+    city_key,
+    contract_key,
+    organisation_key,
+)
+
+__all__ = [
+    "ENGLISH_IMPORT_MESSAGES",
+    "Absence",
+    "Appeal",
+    "AppealId",
+    "AppealType",
+    "Client",
+    "ClientCategory",
+    "ClientId",
+    "ClientImport",
+    "ClientKind",
+    "ClientQuery",
+    "ClientsService",
+    "Contact",
+    "Department",
+    "DepartmentId",
+    "DueReaction",
+    "DuplicateError",
+    "Employee",
+    "EmployeeId",
+    "ImportColumn",
+    "ImportLimits",
+    "ImportMessages",
+    "ImportReport",
+    "ImportedClient",
+    "InvalidPhoneError",
+    "NotFoundError",
+    "Reaction",
+    "ReactionId",
+    "ReactionKind",
+    "RejectedRow",
+    "Role",
+    "StaffDirectory",
+    "city_key",
+    "contract_key",
+    "organisation_key",
+    "read_clients_csv",
+]
+
+_rehome.rehome(__name__, __all__, globals())
