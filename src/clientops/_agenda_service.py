@@ -66,9 +66,7 @@ class AgendaService:
         day = day or self._context.today()
         now = self._context.now()
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            staff = uow.staff.directory()
-            if staff.employee(manager) is None:
-                raise NotFoundError("employee", manager)
+            uow.staff.directory().require(manager)
             shared = _Shared(uow, self._context.policy, day, now)
             return self._agenda(uow, shared, manager, day, now)
 

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 import attrs
 
-from clientops._checks import check_entry_points
+from clientops._checks import check_entry_points, date_errors
 from clientops._claims import (
     Claim,
     ClaimAction,
@@ -21,16 +21,14 @@ from clientops._claims import (
 from clientops._context import Context
 from clientops._orders import OrderId
 from clientops._recording import record_appeals_and_reactions
-from clientops.errors import FieldError, NotFoundError, ValidationError
+from clientops.errors import ValidationError
 from clientops.events import Event
 from clientops.model import (
     Client,
     ClientId,
     DepartmentId,
-    Employee,
     EmployeeId,
     Money,
-    StaffDirectory,
     new_id,
 )
 from clientops.ports import UnitOfWork
@@ -42,19 +40,6 @@ from clientops.rules.satisfaction import SatisfactionDecision
 from clientops.satisfaction import AssignedClient, SatisfactionCall, SatisfactionCallDue
 
 __all__ = ["ClaimsService"]
-
-
-def _person(staff: StaffDirectory, employee_id: EmployeeId) -> Employee:
-    person = staff.employee(employee_id)
-    if person is None:
-        raise NotFoundError("employee", employee_id)
-    return person
-
-
-def _day_errors(path: str, value: object) -> list[FieldError]:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        return [FieldError(path, f"must be a date, got {value!r}")]
-    return []
 
 
 @check_entry_points
@@ -84,7 +69,7 @@ class ClaimsService:
         manager. Returns the stored card."""
         AssignedClient(client_id, manager_id, on)  # checks the values
         with self._context.storage.unit_of_work() as uow:
-            _person(uow.staff.directory(), manager_id)
+            uow.staff.directory().require(manager_id)
             client = uow.clients.get(client_id)
             if client.manager_id != manager_id:
                 client = uow.clients.update(attrs.evolve(client, manager_id=manager_id))
@@ -106,7 +91,7 @@ class ClaimsService:
         bounds = _satisfaction.satisfaction_due_bounds(day, rules, calendar)
         with self._context.storage.unit_of_work(readonly=True) as uow:
             if manager is not None:
-                _person(uow.staff.directory(), manager)
+                uow.staff.directory().require(manager)
             rows = agenda_queries(uow).satisfaction_calls_due(bounds, manager_id=manager)
         return _satisfaction.satisfaction_due(rows, day, policy=rules, calendar=calendar)
 
@@ -123,7 +108,7 @@ class ClaimsService:
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
             staff = uow.staff.directory()
-            _person(staff, by)
+            staff.require(by)
             client = uow.clients.get(client_id)
             decision = _satisfaction.record_satisfaction(
                 call, client=client, staff=staff, policy=self._context.policy
@@ -172,7 +157,7 @@ class ClaimsService:
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
             staff = uow.staff.directory()
-            _person(staff, by)
+            staff.require(by)
             client = uow.clients.get(client_id)
             decision = _claims.file_claim(
                 id=claim_id if claim_id is not None else ClaimId(new_id()),
@@ -200,7 +185,7 @@ class ClaimsService:
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
             staff = uow.staff.directory()
-            _person(staff, by)
+            staff.require(by)
             claim = uow.claims.get(claim_id)
             decision = _claims.advance_claim(
                 claim,
@@ -234,7 +219,7 @@ class ClaimsService:
         """The claim figures of the days ``first`` to ``last`` (both included, local days of
         ``policy.timezone``; :func:`~clientops.rules.claims.claim_figures`), read with one
         range query."""
-        errors = _day_errors("first", first) + _day_errors("last", last)
+        errors = date_errors("first", first) + date_errors("last", last)
         if errors:
             raise ValidationError(errors, subject="claim figures")
         tz = self._context.policy.tz

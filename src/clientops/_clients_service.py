@@ -13,7 +13,6 @@ from clientops._checks import check_entry_points
 from clientops._context import Context
 from clientops.errors import (
     FieldError,
-    NotFoundError,
     ValidationError,
 )
 from clientops.events import ClientCreated, ClientUpdated
@@ -212,7 +211,7 @@ class ClientsService:
         if moment.utcoffset() is None:
             raise ValidationError([FieldError("until", "must be timezone-aware")])
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            _member(uow.staff.directory(), manager)
+            uow.staff.directory().require(manager)
             return agenda_queries(uow).due_reactions(manager, until=moment)
 
     def add_department(self, department: Department) -> None:
@@ -235,14 +234,6 @@ class ClientsService:
     def staff(self) -> StaffDirectory:
         with self._context.storage.unit_of_work(readonly=True) as uow:
             return uow.staff.directory()
-
-
-def _member(staff: StaffDirectory, employee_id: EmployeeId) -> Employee:
-    """The employee with this id, or NotFoundError."""
-    employee = staff.employee(employee_id)
-    if employee is None:
-        raise NotFoundError("employee", employee_id)
-    return employee
 
 
 def _column_name(parsed: ClientImport, field: str) -> str:

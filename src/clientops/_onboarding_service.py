@@ -37,7 +37,6 @@ from clientops.courier import Booking, Courier, PickupRequest
 from clientops.documents import render_document
 from clientops.errors import (
     FieldError,
-    NotFoundError,
     ValidationError,
 )
 from clientops.events import ClientCreated, ClientUpdated, Event
@@ -46,7 +45,6 @@ from clientops.model import (
     ClientId,
     Employee,
     EmployeeId,
-    StaffDirectory,
 )
 from clientops.ports import UnitOfWork
 from clientops.rules import onboarding as _onboarding
@@ -149,7 +147,7 @@ class OnboardingService:
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
             staff = uow.staff.directory()
-            employee = _member(staff, manager)
+            employee = staff.require(manager)
             existing = uow.clients.get(client_id) if client_id is not None else None
             intake = _onboarding.intake_folder(
                 folder,
@@ -461,7 +459,7 @@ class OnboardingService:
             staff = uow.staff.directory()
             client = uow.clients.get(onboarding.client_id)
             reactions = uow.appeals.reactions_of(onboarding.client_id)
-        manager = _member(staff, onboarding.manager_id)
+        manager = staff.require(onboarding.manager_id)
         check = _onboarding.check_folder(
             onboarding.folder, staff=staff, policy=self._context.policy
         )
@@ -513,15 +511,7 @@ class OnboardingService:
 
     @staticmethod
     def _employee(uow: UnitOfWork, employee_id: EmployeeId) -> Employee:
-        return _member(uow.staff.directory(), employee_id)
-
-
-def _member(staff: StaffDirectory, employee_id: EmployeeId) -> Employee:
-    """The employee with this id, or NotFoundError."""
-    employee = staff.employee(employee_id)
-    if employee is None:
-        raise NotFoundError("employee", employee_id)
-    return employee
+        return uow.staff.directory().require(employee_id)
 
 
 def book_pickup(context: Context, message: OutboxMessage) -> Callable[[UnitOfWork], None]:

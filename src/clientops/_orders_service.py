@@ -32,14 +32,10 @@ from clientops._orders import open_order as _open_order
 from clientops._orders import repeat_order as _repeat_order
 from clientops._recording import appeal_opened, reaction_scheduled
 from clientops.calendar import CalendarEntry, CalendarPolicy
-from clientops.errors import (
-    NotFoundError,
-)
 from clientops.events import Event
 from clientops.ics import write_ics
 from clientops.model import (
     ClientId,
-    Employee,
     EmployeeId,
     Reaction,
     StaffDirectory,
@@ -105,7 +101,7 @@ class OrdersService:
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
             staff = uow.staff.directory()
-            _member(staff, by)
+            staff.require(by)
             uow.clients.get(client_id)
             order = _open_order(
                 id=OrderId(new_id()),
@@ -145,7 +141,7 @@ class OrdersService:
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
             staff = uow.staff.directory()
-            _member(staff, by)
+            staff.require(by)
             current = uow.orders.get(order_id)
             moved = _advance(current, action, now=now, by=by, policy=self._context.policy.orders)
             stored = uow.orders.update(moved)
@@ -192,7 +188,7 @@ class OrdersService:
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
             staff = uow.staff.directory()
-            _member(staff, by)
+            staff.require(by)
             previous = uow.orders.get(previous_id)
             order = _repeat_order(
                 previous,
@@ -350,11 +346,3 @@ class OrdersService:
                     )
                 )
         return write_ics(path, events, tz=self._context.policy.timezone, now=self._context.now())
-
-
-def _member(staff: StaffDirectory, employee_id: EmployeeId) -> Employee:
-    """The employee with this id, or NotFoundError."""
-    employee = staff.employee(employee_id)
-    if employee is None:
-        raise NotFoundError("employee", employee_id)
-    return employee

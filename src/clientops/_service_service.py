@@ -18,10 +18,8 @@ from clientops.events import Event
 from clientops.model import (
     Appeal,
     ClientId,
-    Employee,
     EmployeeId,
     Reaction,
-    StaffDirectory,
     new_id,
 )
 from clientops.rules import service_visits as _visits
@@ -52,19 +50,6 @@ class SlaCheck:
     at: datetime
     breaches: tuple[SlaBreach, ...]
     escalated: tuple[Reaction, ...]
-
-
-def _person(staff: StaffDirectory, employee_id: EmployeeId) -> Employee:
-    person = staff.employee(employee_id)
-    if person is None:
-        raise NotFoundError("employee", employee_id)
-    return person
-
-
-def _day_errors(path: str, value: object) -> list[FieldError]:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        return [FieldError(path, f"must be a date, got {value!r}")]
-    return []
 
 
 def _training_scheduled(
@@ -119,7 +104,7 @@ class ServiceDesk:
         now = self._context.now()
         rules = self._context.policy.service
         with self._context.storage.unit_of_work() as uow:
-            _person(uow.staff.directory(), by)
+            uow.staff.directory().require(by)
             contract = uow.service.get_contract(contract_id)
             today = now.astimezone(self._context.policy.tz).date()
             if not contract.in_force(today):
@@ -155,8 +140,8 @@ class ServiceDesk:
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
             staff = uow.staff.directory()
-            _person(staff, by)
-            _person(staff, engineer)
+            staff.require(by)
+            staff.require(engineer)
             visit = _visits.plan_visit(
                 uow.service.get_visit(visit_id),
                 engineer=engineer,
@@ -198,7 +183,7 @@ class ServiceDesk:
         ``parts`` the parts bought on the spot."""
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            _person(uow.staff.directory(), by)
+            uow.staff.directory().require(by)
             visit = _visits.complete_visit(
                 uow.service.get_visit(visit_id),
                 works=works,
@@ -213,7 +198,7 @@ class ServiceDesk:
         """Cancel a visit not done yet, saying why."""
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            _person(uow.staff.directory(), by)
+            uow.staff.directory().require(by)
             visit = _visits.cancel_visit(
                 uow.service.get_visit(visit_id), reason=reason, now=now, by=by
             )
@@ -292,8 +277,8 @@ class ServiceDesk:
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
             staff = uow.staff.directory()
-            _person(staff, by)
-            _person(staff, manager)
+            staff.require(by)
+            staff.require(manager)
             uow.clients.get(client_id)
             training = _visits.new_training(
                 id=training_id if training_id is not None else TrainingId(new_id()),
@@ -318,7 +303,7 @@ class ServiceDesk:
         """The date and time agreed with the client (in the future)."""
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            _person(uow.staff.directory(), by)
+            uow.staff.directory().require(by)
             training = _visits.schedule_training(
                 uow.service.get_training(training_id),
                 starts_at=starts_at,
@@ -336,7 +321,7 @@ class ServiceDesk:
         """Move the training to ``starts_at`` (in the future), saying why; the move is kept."""
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
-            _person(uow.staff.directory(), by)
+            uow.staff.directory().require(by)
             training = _visits.reschedule_training(
                 uow.service.get_training(training_id),
                 starts_at=starts_at,

@@ -13,7 +13,6 @@ from clientops._telephony import (
 )
 from clientops.errors import (
     FieldError,
-    NotFoundError,
     ValidationError,
 )
 from clientops.model import (
@@ -60,9 +59,7 @@ class TelephonyService:
 
     def _extension(self, employee_id: EmployeeId) -> str:
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            employee = uow.staff.directory().employee(employee_id)
-        if employee is None:
-            raise NotFoundError("employee", employee_id)
+            employee = uow.staff.directory().require(employee_id)
         if employee.extension is None:
             raise ValidationError(
                 [FieldError("extension", f"{employee_id} has no PBX extension on record")],

@@ -48,7 +48,7 @@ from clientops._checks import (
     to_decimal,
     tuple_of,
 )
-from clientops.errors import FieldError, InvalidPhoneError, ValidationError
+from clientops.errors import FieldError, InvalidPhoneError, NotFoundError, ValidationError
 
 __all__ = [
     "Absence",
@@ -439,6 +439,13 @@ class StaffDirectory:
 
     def employee(self, employee_id: EmployeeId) -> Employee | None:
         return next((e for e in self.employees if e.id == employee_id), None)
+
+    def require(self, employee_id: EmployeeId) -> Employee:
+        """The employee with this id, or NotFoundError naming it."""
+        employee = self.employee(employee_id)
+        if employee is None:
+            raise NotFoundError("employee", employee_id)
+        return employee
 
     def department(self, department_id: DepartmentId) -> Department | None:
         return next((d for d in self.departments if d.id == department_id), None)
