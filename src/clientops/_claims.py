@@ -54,6 +54,9 @@ from typing import Any, ClassVar, NewType, assert_never
 
 import attrs
 
+from clientops._checks import aware_errors as _aware_errors
+from clientops._checks import raise_errors as _raise
+from clientops._checks import string_errors as _text_errors
 from clientops._checks import tuple_of
 from clientops._orders import OrderId
 from clientops._text import template_validator
@@ -101,24 +104,8 @@ FILE = "file"
 # --------------------------------------------------------------------------- checks
 
 
-def _text_errors(path: str, value: object) -> list[FieldError]:
-    if not isinstance(value, str):
-        return [FieldError(path, f"must be a string, got {type(value).__name__}")]
-    if not value.strip():
-        return [FieldError(path, "required")]
-    return []
-
-
 def _optional_text_errors(path: str, value: object) -> list[FieldError]:
     return [] if value is None else _text_errors(path, value)
-
-
-def _aware_errors(path: str, value: object) -> list[FieldError]:
-    if not isinstance(value, datetime):
-        return [FieldError(path, f"must be a datetime, got {value!r}")]
-    if value.tzinfo is None or value.utcoffset() is None:
-        return [FieldError(path, f"must be timezone-aware, got {value!r}")]
-    return []
 
 
 def _money_errors(path: str, value: object) -> list[FieldError]:
@@ -129,11 +116,6 @@ def _money_errors(path: str, value: object) -> list[FieldError]:
     if value.amount <= 0:
         return [FieldError(path, f"must be positive, got {value}")]
     return []
-
-
-def _raise(errors: list[FieldError], subject: str) -> None:
-    if errors:
-        raise ValidationError(errors, subject=subject)
 
 
 def _required(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -49,6 +49,9 @@ from typing import Any, ClassVar, NewType, assert_never
 import attrs
 
 from clientops._checks import aware, to_decimal, tuple_of
+from clientops._checks import aware_errors as _aware_errors
+from clientops._checks import raise_errors as _raise
+from clientops._checks import string_errors as _text_errors
 from clientops._text import template_validator
 from clientops.decisions import Decision, Violation
 from clientops.errors import FieldError, TransitionError, ValidationError
@@ -132,14 +135,6 @@ OPEN = "open"
 # --------------------------------------------------------------------------- helpers
 
 
-def _text_errors(path: str, value: object) -> list[FieldError]:
-    if not isinstance(value, str):
-        return [FieldError(path, f"must be a string, got {type(value).__name__}")]
-    if not value.strip():
-        return [FieldError(path, "required")]
-    return []
-
-
 def _date_errors(path: str, value: object) -> list[FieldError]:
     if value is None:
         return [FieldError(path, "required")]
@@ -148,21 +143,8 @@ def _date_errors(path: str, value: object) -> list[FieldError]:
     return []
 
 
-def _aware_errors(path: str, value: object) -> list[FieldError]:
-    if not isinstance(value, datetime):
-        return [FieldError(path, f"must be a datetime, got {value!r}")]
-    if value.tzinfo is None or value.utcoffset() is None:
-        return [FieldError(path, f"must be timezone-aware, got {value!r}")]
-    return []
-
-
 def _note_errors(value: object) -> list[FieldError]:
     return [] if isinstance(value, str) else [FieldError("note", "must be a string")]
-
-
-def _raise(errors: list[FieldError], subject: str) -> None:
-    if errors:
-        raise ValidationError(errors, subject=subject)
 
 
 def _required(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
