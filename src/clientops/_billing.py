@@ -46,6 +46,7 @@ from typing import Any, NamedTuple, NewType
 
 import attrs
 
+from clientops._checks import raise_errors as _raise
 from clientops._fields import (
     CENT,
     check_digits,
@@ -127,11 +128,6 @@ MONTHS_GENITIVE: tuple[str, ...] = (
 
 
 # --------------------------------------------------------------------------- checks
-
-
-def _raise(errors: list[FieldError], subject: str) -> None:
-    if errors:
-        raise ValidationError(errors, subject=subject)
 
 
 def _text(errors: list[FieldError], path: str, value: object, *, required: bool = True) -> None:

@@ -42,6 +42,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from clientops._checks import date_errors as _day_errors
+from clientops._checks import raise_errors as _raise_errors
 from clientops._claims import (
     Claim,
     ClaimAction,
@@ -553,12 +555,6 @@ class ClaimReport:
         return next((f for m, f in self.by_manager if m == manager_id), ClaimFigures(self.currency))
 
 
-def _day_errors(path: str, value: object) -> list[FieldError]:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        return [FieldError(path, f"must be a date, got {value!r}")]
-    return []
-
-
 def claim_figures(
     claims: Iterable[Claim], start: date, end: date, *, tz: tzinfo, currency: str = "RUB"
 ) -> ClaimReport:
@@ -616,8 +612,3 @@ def claim_figures(
             (m, managers[m].figures()) for m in sorted(managers, key=lambda m: (m is None, m or ""))
         ),
     )
-
-
-def _raise_errors(errors: list[FieldError], subject: str) -> None:
-    if errors:
-        raise ValidationError(errors, subject=subject)
