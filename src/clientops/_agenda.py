@@ -34,7 +34,7 @@ from typing import NamedTuple
 import attrs
 
 from clientops.errors import FieldError, ValidationError
-from clientops.model import ClientId, EmployeeId
+from clientops.model import Client, ClientId, EmployeeId
 
 __all__ = [
     "Agenda",
@@ -43,6 +43,7 @@ __all__ = [
     "ClientTouch",
     "TouchKind",
     "build_agenda",
+    "client_touches",
 ]
 
 
@@ -98,6 +99,26 @@ class ClientTouch:
     client_name: str
     manager_id: EmployeeId | None
     kind: TouchKind
+
+
+def client_touches(
+    cards: Iterable[Client], month_days: Iterable[str], *, manager_id: EmployeeId | None = None
+) -> tuple[ClientTouch, ...]:
+    """The touches among ``cards`` (of ``manager_id``'s clients, or everyone's) whose
+    birthday or company day is one of ``month_days`` (``"MM-DD"``), ordered by kind, client
+    name and id: what :meth:`~clientops.ports.AgendaQueries.client_touches` answers."""
+    wanted = set(month_days)
+    found = [
+        ClientTouch(c.id, c.name, c.manager_id, kind)
+        for c in cards
+        if manager_id is None or c.manager_id == manager_id
+        for kind, day in (
+            (TouchKind.BIRTHDAY, c.birthday),
+            (TouchKind.COMPANY_DAY, c.company_day),
+        )
+        if day is not None and day.strftime("%m-%d") in wanted
+    ]
+    return tuple(sorted(found, key=lambda t: (t.kind.value, t.client_name, t.client_id)))
 
 
 class AgendaItem(NamedTuple):

@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from clientops._agenda import ClientTouch, TouchKind
+from clientops._agenda import ClientTouch, client_touches
 from clientops._billing import (
     Allocation,
     Credit,
@@ -327,18 +327,7 @@ class _Agenda(_Repository):
     def client_touches(
         self, month_days: Sequence[str], *, manager_id: EmployeeId | None = None
     ) -> tuple[ClientTouch, ...]:
-        wanted = set(month_days)
-        found = [
-            ClientTouch(c.id, c.name, c.manager_id, kind)
-            for c in self._read("clients").values()
-            if manager_id is None or c.manager_id == manager_id
-            for kind, day in (
-                (TouchKind.BIRTHDAY, c.birthday),
-                (TouchKind.COMPANY_DAY, c.company_day),
-            )
-            if day is not None and day.strftime("%m-%d") in wanted
-        ]
-        return tuple(sorted(found, key=lambda t: (t.kind.value, t.client_name, t.client_id)))
+        return client_touches(self._read("clients").values(), month_days, manager_id=manager_id)
 
     def satisfaction_calls_due(
         self, bounds: SatisfactionDueBounds, *, manager_id: EmployeeId | None = None
