@@ -263,3 +263,18 @@ def test_the_homes_name_their_values_whatever_is_imported_first() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["clientops.billing", "False"]
+
+
+def test_importing_clientops_loads_no_renderer_calendar_data_or_number_words() -> None:
+    """``import clientops`` stays cheap: python-docx, lxml, the holidays data and num2words
+    are loaded when a document, a template, a working-day calendar or an amount in words is
+    first needed."""
+    import subprocess
+    import sys
+
+    heavy = ("docx", "lxml", "holidays", "num2words")
+    code = f"import sys, clientops; print([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"

@@ -64,7 +64,6 @@ from clientops._documents._engine import (
     load_template,
     render_document,
 )
-from clientops._documents._layouts import A4, PageSetup
 from clientops._documents._onboarding import (
     APPENDIX_1_ACTIONS,
     ChecklistRow,
@@ -79,6 +78,7 @@ from clientops._documents._orders import (
     order_request_for,
     prepayment_invoice_for,
 )
+from clientops._documents._page import A4, PageSetup
 from clientops._documents._service import (
     RecommendationLetterRequest,
     VisitActDocument,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -24,13 +25,6 @@ from clientops._documents._billing import (
     debtors_list_values,
     payment_invoice_values,
 )
-from clientops._documents._billing_layouts import debtors_list_layout, payment_invoice_layout
-from clientops._documents._layouts import (
-    A4,
-    PageSetup,
-    completed_works_layout,
-    software_transfer_layout,
-)
 from clientops._documents._onboarding import (
     CHECKLIST_FIELDS,
     NOTICE_FIELDS,
@@ -42,11 +36,6 @@ from clientops._documents._onboarding import (
     nonconformity_notice_values,
     onboarding_checklist_values,
 )
-from clientops._documents._onboarding_layouts import (
-    folder_title_page_layout,
-    nonconformity_notice_layout,
-    onboarding_checklist_layout,
-)
 from clientops._documents._orders import (
     INVOICE_FIELDS,
     ORDER_REQUEST_FIELDS,
@@ -55,7 +44,7 @@ from clientops._documents._orders import (
     order_request_values,
     prepayment_invoice_values,
 )
-from clientops._documents._orders_layouts import order_request_layout, prepayment_invoice_layout
+from clientops._documents._page import A4, PageSetup
 from clientops._documents._service import (
     RECOMMENDATION_REQUEST_FIELDS,
     VISIT_ACT_FIELDS,
@@ -64,7 +53,6 @@ from clientops._documents._service import (
     recommendation_request_values,
     visit_act_values,
 )
-from clientops._documents._service_layouts import recommendation_request_layout, visit_act_layout
 from clientops._documents._template import (
     Fields,
     Source,
@@ -98,6 +86,34 @@ __all__ = [
     "load_template",
     "render_document",
 ]
+
+
+def _layout(module: str, name: str) -> Callable[[PageSetup], bytes]:
+    """A built-in layout, drawn by python-docx, whose module is imported on first use: naming
+    a document type loads no renderer."""
+
+    def draw(page: PageSetup) -> bytes:
+        function: Callable[[PageSetup], bytes] = getattr(
+            importlib.import_module(f"clientops._documents.{module}"), name
+        )
+        return function(page)
+
+    draw.__name__ = draw.__qualname__ = name
+    return draw
+
+
+completed_works_layout = _layout("_layouts", "completed_works_layout")
+software_transfer_layout = _layout("_layouts", "software_transfer_layout")
+debtors_list_layout = _layout("_billing_layouts", "debtors_list_layout")
+payment_invoice_layout = _layout("_billing_layouts", "payment_invoice_layout")
+folder_title_page_layout = _layout("_onboarding_layouts", "folder_title_page_layout")
+nonconformity_notice_layout = _layout("_onboarding_layouts", "nonconformity_notice_layout")
+onboarding_checklist_layout = _layout("_onboarding_layouts", "onboarding_checklist_layout")
+order_request_layout = _layout("_orders_layouts", "order_request_layout")
+prepayment_invoice_layout = _layout("_orders_layouts", "prepayment_invoice_layout")
+recommendation_request_layout = _layout("_service_layouts", "recommendation_request_layout")
+visit_act_layout = _layout("_service_layouts", "visit_act_layout")
+
 
 C = TypeVar("C")
 

@@ -33,7 +33,6 @@ from types import MappingProxyType
 from typing import IO, Any, TypeAlias
 
 import attrs
-from lxml import etree  # type: ignore[import-untyped]
 
 from clientops._documents._zip import Package
 from clientops._fields import FORBIDDEN
@@ -404,7 +403,15 @@ def _merge(segments: list[_Segment]) -> Iterator[_Segment]:
         yield "".join(pending)
 
 
+def _etree() -> Any:
+    """lxml's etree, imported when a template is first read (not when clientops is)."""
+    from lxml import etree  # type: ignore[import-untyped]
+
+    return etree
+
+
 def _parse(part: str, data: bytes, problems: list[FieldError]) -> Any:
+    etree = _etree()
     try:
         return etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False))
     except etree.XMLSyntaxError as exc:
@@ -537,7 +544,9 @@ class Template:
                 continue
             compiler.mark(compiler.scan(root))
             if compiler.slots:
-                xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+                xml = _etree().tostring(
+                    root, xml_declaration=True, encoding="UTF-8", standalone=True
+                )
                 dynamic.append(_Part(name, compiler.segments(xml.decode("utf-8"))))
                 used |= compiler.used
             else:
