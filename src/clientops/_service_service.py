@@ -6,6 +6,7 @@ exception) leaves the store as it was. Events are published after the commit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import attrs
@@ -301,36 +302,43 @@ class ServiceDesk:
         duration: timedelta | None = None,
     ) -> Training:
         """The date and time agreed with the client (in the future)."""
-        now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
-            uow.staff.directory().require(by)
-            training = _visits.schedule_training(
-                uow.service.get_training(training_id),
-                starts_at=starts_at,
-                now=now,
-                by=by,
-                duration=duration,
-            )
-            stored = uow.service.update_training(training)
-        self._context.publish((_training_scheduled(stored, by, now, rescheduled=False),))
-        return stored
+        return self._move_training(
+            training_id,
+            by,
+            lambda training, now: _visits.schedule_training(
+                training, starts_at=starts_at, now=now, by=by, duration=duration
+            ),
+            rescheduled=False,
+        )
 
     def reschedule_training(
         self, training_id: TrainingId, *, starts_at: datetime, reason: str, by: EmployeeId
     ) -> Training:
         """Move the training to ``starts_at`` (in the future), saying why; the move is kept."""
+        return self._move_training(
+            training_id,
+            by,
+            lambda training, now: _visits.reschedule_training(
+                training, starts_at=starts_at, reason=reason, now=now, by=by
+            ),
+            rescheduled=True,
+        )
+
+    def _move_training(
+        self,
+        training_id: TrainingId,
+        by: EmployeeId,
+        move: Callable[[Training, datetime], Training],
+        *,
+        rescheduled: bool,
+    ) -> Training:
+        """Apply ``move`` (a rule giving the training its new date) to the stored training
+        in one unit of work, ``by`` a member of the staff; publish TrainingScheduled."""
         now = self._context.now()
         with self._context.storage.unit_of_work() as uow:
             uow.staff.directory().require(by)
-            training = _visits.reschedule_training(
-                uow.service.get_training(training_id),
-                starts_at=starts_at,
-                reason=reason,
-                now=now,
-                by=by,
-            )
-            stored = uow.service.update_training(training)
-        self._context.publish((_training_scheduled(stored, by, now, rescheduled=True),))
+            stored = uow.service.update_training(move(uow.service.get_training(training_id), now))
+        self._context.publish((_training_scheduled(stored, by, now, rescheduled=rescheduled),))
         return stored
 
     def trainings_of(self, client_id: ClientId) -> tuple[Training, ...]:
