@@ -200,7 +200,8 @@ def test_a_managers_reactions_are_published_to_her_calendar(
     assert _events(server) == {}  # recorded, not yet delivered
 
     report = ops.outbox.deliver()
-    assert len(report.delivered) == 2 and not report.retried
+    assert len(report.delivered) == 2
+    assert not report.retried
 
     events = _events(server)
     assert set(events) == {"reaction-r-call@clientops.invalid", "reaction-r-meet@clientops.invalid"}
@@ -253,9 +254,11 @@ def test_the_server_down_then_back(ops: ClientOps, server: Radicale, clock: Cloc
     server.stop()
 
     report = ops.outbox.deliver()
-    assert report.delivered == () and len(report.retried) == 2
+    assert report.delivered == ()
+    assert len(report.retried) == 2
     for message in report.retried:
-        assert message.last_error is not None and "caldav: put failed" in message.last_error
+        assert message.last_error is not None
+        assert "caldav: put failed" in message.last_error
         assert PASSWORD not in message.last_error
 
     server.start()  # the same folder and port
