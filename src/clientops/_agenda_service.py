@@ -6,16 +6,29 @@ from the store with set-based queries and ordered by :func:`clientops.agenda.bui
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import attrs
 
 from clientops._agenda import Agenda, AgendaItem, AgendaKind, Groups, TouchKind
 from clientops._agenda import AgendaRanking as _Ranking
 from clientops._checks import check_entry_points
 from clientops._context import Context
+from clientops._outbox import OutboxMessage
+from clientops.calendar import (
+    PUBLISH_TOPIC,
+    CalendarEntry,
+    CalendarPolicy,
+    manager_entries,
+    stable_uid,
+)
 from clientops.errors import NotFoundError
-from clientops.model import ClientId, DepartmentId, EmployeeId
+from clientops.ics import to_ics
+from clientops.model import Client, ClientId, DepartmentId, EmployeeId
 from clientops.policy import Policy
 from clientops.ports import UnitOfWork
 from clientops.queries import agenda_queries
@@ -101,6 +114,36 @@ class AgendaService:
                 self._agenda(uow, shared, e.id, day, now)
                 for e in sorted(staff.employees, key=lambda e: e.id)
             )
+
+    def publish_calendar(
+        self, manager: EmployeeId, *, calendar_policy: CalendarPolicy | None = None
+    ) -> tuple[OutboxMessage, ...]:
+        """Record, in the outbox, what changed in ``manager``'s calendar since it was last
+        published: one ``calendar.publish`` message per event that is new or changed, and one
+        per event published before that is no longer there (a reaction done or handed to
+        someone else, a visit done or cancelled), marked ``cancelled``. Returns the messages
+        recorded; an unchanged calendar records none. An unknown employee raises
+        NotFoundError.
+
+        The events are the manager's open reactions (:func:`clientops.calendar.manager_entries`)
+        and the planned visits of the manager's clients (all-day events). Each message carries
+        the event's UID, its VCALENDAR text and its SEQUENCE, higher than the one published
+        before, so a calendar updates the event in place. A deliverer registered for the topic
+        (:class:`clientops.adapters.caldav.CalDavPublisher`) publishes them; the message key
+        names the manager, the UID and the SEQUENCE, so one state is never recorded twice,
+        even by two publishers at once."""
+        now = self._context.now()
+        tz = self._context.policy.tz
+        policy = calendar_policy or CalendarPolicy()
+        recorded: list[OutboxMessage] = []
+        with self._context.storage.unit_of_work() as uow:
+            uow.staff.directory().require(manager)
+            entries = _calendar_entries(uow, manager, policy)
+            published = _published(uow, manager)
+            for message in _publications(manager, entries, published, now=now, tz=tz.key):
+                if uow.outbox.enqueue(message):
+                    recorded.append(message)
+        return tuple(recorded)
 
     def _agenda(
         self, uow: UnitOfWork, shared: _Shared, manager: EmployeeId, day: date, now: datetime
@@ -288,6 +331,106 @@ class AgendaService:
             for holiday in shared.holidays
         ]
         return items
+
+
+def _calendar_entries(
+    uow: UnitOfWork, manager: EmployeeId, policy: CalendarPolicy
+) -> tuple[CalendarEntry, ...]:
+    """The events of ``manager``'s calendar: the open reactions, then the planned visits of
+    the manager's clients."""
+    reactions = uow.appeals.open_reactions(manager)
+    cards: dict[ClientId, Client] = {}
+    for client_id in {r.client_id for r in reactions}:
+        cards[client_id] = uow.clients.get(client_id)
+    entries = list(
+        manager_entries(reactions, employee_id=manager, clients=cards.values(), policy=policy)
+    )
+    for visit in uow.service.open_visits():
+        if visit.planned_on is None:
+            continue
+        card = cards.get(visit.client_id) or uow.clients.get(visit.client_id)
+        cards[card.id] = card
+        if card.manager_id != manager:
+            continue
+        what = "Аварийный выезд" if visit.kind is VisitKind.EMERGENCY else "Регламентный выезд"
+        entries.append(
+            CalendarEntry(
+                uid=stable_uid("visit", visit.id, policy.uid_domain),
+                start=visit.planned_on,
+                summary=f"{what}: {card.name}",
+                description="\n".join(filter(None, (f"Город: {card.city}", visit.problem))),
+                location=card.city,
+                categories=(what,),
+                alarm_before=None,
+                sequence=visit.version,
+            )
+        )
+    return tuple(entries)
+
+
+def _published(uow: UnitOfWork, manager: EmployeeId) -> dict[str, Mapping[str, Any]]:
+    """The last ``calendar.publish`` payload recorded for each UID of ``manager``'s calendar,
+    read from the outbox page by page."""
+    last: dict[str, Mapping[str, Any]] = {}
+    after: str | None = None
+    while True:
+        page = uow.outbox.messages(after=after, limit=500)
+        for message in page:
+            if message.topic == PUBLISH_TOPIC:
+                data = message.data()
+                if data.get("manager") == manager:
+                    last[str(data["uid"])] = data
+        if len(page) < 500:
+            return last
+        after = page[-1].id
+
+
+#: the DTSTAMP of the text an event's state is compared by (the real one is the time of
+#: the publication)
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _publications(
+    manager: EmployeeId,
+    entries: tuple[CalendarEntry, ...],
+    published: Mapping[str, Mapping[str, Any]],
+    *,
+    now: datetime,
+    tz: str,
+) -> list[OutboxMessage]:
+    """The messages that bring the published calendar to ``entries``: each new or changed
+    event with a SEQUENCE above the one published before, each published event no longer
+    there as cancelled."""
+    messages: list[OutboxMessage] = []
+
+    def publish(uid: str, sequence: int, ics: str, digest: str, cancelled: bool) -> None:
+        payload = {
+            "manager": manager,
+            "uid": uid,
+            "sequence": sequence,
+            "cancelled": cancelled,
+            "ics": ics,
+            "digest": digest,
+        }
+        key = f"{PUBLISH_TOPIC}:{manager}:{uid}:{sequence}"
+        messages.append(OutboxMessage.new(PUBLISH_TOPIC, payload, now=now, key=key))
+
+    for entry in entries:
+        state = to_ics([attrs.evolve(entry, sequence=0)], tz=tz, now=_EPOCH)
+        digest = hashlib.sha256(state).hexdigest()
+        before = published.get(entry.uid)
+        if before is not None and not before["cancelled"] and before["digest"] == digest:
+            continue
+        sequence = entry.sequence
+        if before is not None:
+            sequence = max(sequence, int(before["sequence"]) + 1)
+        ics = to_ics([attrs.evolve(entry, sequence=sequence)], tz=tz, now=now).decode()
+        publish(entry.uid, sequence, ics, digest, cancelled=False)
+    current = {entry.uid for entry in entries}
+    for uid, before in sorted(published.items()):
+        if uid not in current and not before["cancelled"]:
+            publish(uid, int(before["sequence"]) + 1, "", "", cancelled=True)
+    return messages
 
 
 class _Shared:

@@ -42,6 +42,7 @@ from clientops.model import Client, EmployeeId, Reaction, ReactionKind
 
 __all__ = [
     "DEFAULT_ALARM_BEFORE",
+    "PUBLISH_TOPIC",
     "CalendarEntry",
     "CalendarPolicy",
     "CalendarTexts",
@@ -52,6 +53,11 @@ __all__ = [
     "manager_entries",
     "stable_uid",
 ]
+
+#: The outbox topic of a calendar event published to a manager's calendar on a CalDAV server
+#: (:meth:`ops.agenda.publish_calendar`, delivered by
+#: :class:`clientops.adapters.caldav.CalDavPublisher`).
+PUBLISH_TOPIC = "calendar.publish"
 
 #: The reminder of an event, before its start, unless another is given.
 DEFAULT_ALARM_BEFORE = timedelta(minutes=15)
