@@ -66,6 +66,7 @@ PRIVATE_HOMES = {
     # the PBX's port and events live in telephony, the call log built from them in calls
     "clientops._telephony": "clientops.telephony clientops.calls",
     "clientops._telephony_service": "clientops.telephony",
+    "clientops.cli._app": "clientops.cli",
 }
 
 

@@ -1,0 +1,13 @@
+"""The ``clientops`` command: the department's daily work from a shell, over the public API.
+
+``clientops --store URL --json --lang ru|en <command>``; see ``docs/cli.md`` for every command,
+its options, its JSON shape and the exit codes (0 ok, 1 refused by a rule, 2 bad input,
+3 backend failure). :func:`main` is the console script; :data:`cli` the click group (for
+``click.testing.CliRunner``).
+"""
+
+from __future__ import annotations
+
+from clientops.cli._app import EXIT_BACKEND, EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, cli, main
+
+__all__ = ["EXIT_BACKEND", "EXIT_BAD_INPUT", "EXIT_OK", "EXIT_REFUSED", "cli", "main"]
