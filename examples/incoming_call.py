@@ -16,6 +16,8 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from _support.fresh import fresh_sqlite
+
 import clientops
 from clientops import (
     Client,
@@ -170,11 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default="clientops-demo/incoming_call.db", type=Path)
     args = parser.parse_args(argv)
     db: Path = args.db
-    db.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):  # the demo starts from an empty database each time
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    # the demo starts from an empty database each time, and never touches another one
+    url = fresh_sqlite(db, "incoming_call")
 
-    with clientops.connect(f"sqlite:///{db}", clock=lambda: NOW) as ops:
+    with clientops.connect(url, clock=lambda: NOW) as ops:
         set_up(ops)
         for title, call in CALLS:
             routing = ops.calls.handle_incoming(call, answered_by=ANNA)

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import attrs
+from _support.fresh import fresh_folder, fresh_sqlite
 
 import clientops
 from clientops import (
@@ -161,12 +162,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("clientops-demo/billing"))
     out: Path = parser.parse_args().out
-    out.mkdir(parents=True, exist_ok=True)
-    database = out / "billing.db"
-    database.unlink(missing_ok=True)
+    fresh_folder(out, "monthly_billing")  # its own folder: never another's files
+    url = fresh_sqlite(out / "billing.db", "monthly_billing")
 
     clock = Clock(date(2026, 11, 2))
-    with clientops.connect(f"sqlite:///{database}", policy=policy(), clock=clock) as ops:
+    with clientops.connect(url, policy=policy(), clock=clock) as ops:
         ops.clients.add_staff(staff())
         ledger = _open_ledger(ops, out)
         cards: list[Client] = []

@@ -19,6 +19,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from _support.fresh import fresh_sqlite
+
 import clientops
 from clientops import (
     Client,
@@ -96,11 +98,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=Path("clientops-demo/agenda.db"))
     path: Path = parser.parse_args().db
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.unlink(missing_ok=True)
+    url = fresh_sqlite(path, "morning_agenda")  # empty each run; never another's file
 
     clock = Clock()
-    with clientops.connect(f"sqlite:///{path}", clock=clock) as ops:
+    with clientops.connect(url, clock=clock) as ops:
         ops.clients.add_staff(staff())
         for n, (key, name, manager, assigned, birthday) in enumerate(CLIENTS):
             ops.clients.add(

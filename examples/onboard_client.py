@@ -18,6 +18,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from _support.fresh import fresh_folder, fresh_sqlite
+
 import clientops
 from clientops import (
     Department,
@@ -143,15 +145,14 @@ def main() -> None:
     parser.add_argument("--out", default="clientops-demo/onboarding", type=Path)
     args = parser.parse_args()
     out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    db = out / "onboarding.db"
-    db.unlink(missing_ok=True)
+    fresh_folder(out, "onboard_client")  # its own folder: never another's files
+    url = fresh_sqlite(out / "onboarding.db", "onboard_client")
 
     clock = Clock()
     host = PluginHost()
     host.register(MailToFiles(out), name="mail-to-files")
     courier = OfflineCourier(clock=clock)
-    with clientops.connect(f"sqlite:///{db}", host=host, clock=clock, courier=courier) as ops:
+    with clientops.connect(url, host=host, clock=clock, courier=courier) as ops:
         set_up(ops)
 
         print("1. Приём клиентской папки")

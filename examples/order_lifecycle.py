@@ -16,6 +16,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from _support.fresh import fresh_folder, fresh_sqlite
+
 import clientops
 from clientops import (
     Client,
@@ -147,11 +149,10 @@ def main() -> None:
     parser.add_argument("--out", default="clientops-demo/orders", type=Path)
     args = parser.parse_args()
     out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    db = out / "orders.db"
-    db.unlink(missing_ok=True)
+    fresh_folder(out, "order_lifecycle")  # its own folder: never another's files
+    url = fresh_sqlite(out / "orders.db", "order_lifecycle")
     clock = Clock()
-    with clientops.connect(f"sqlite:///{db}", clock=clock) as ops:
+    with clientops.connect(url, clock=clock) as ops:
         client = set_up(ops)
         staff = ops.clients.staff()
 

@@ -19,6 +19,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from _support.fresh import fresh_sqlite
+
 import clientops
 from clientops import (
     Client,
@@ -111,13 +113,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=Path("clientops-demo/phone_line.db"))
     path: Path = parser.parse_args().db
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.unlink(missing_ok=True)
+    url = fresh_sqlite(path, "phone_line")  # empty each run; never another's file
 
     clock = Clock()
     host = clientops.PluginHost()
     host.register(OperatorScreen(), name="operator-screen")
-    with clientops.connect(f"sqlite:///{path}", host=host, clock=clock) as ops:
+    with clientops.connect(url, host=host, clock=clock) as ops:
         set_up(ops)
         phone = ops.telephony.open(
             "console",

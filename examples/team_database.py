@@ -24,6 +24,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import attrs
+from _support.fresh import fresh_store
 
 import clientops
 from clientops import (
@@ -90,13 +91,10 @@ def main() -> None:
         help="a storage URL (default: a fresh SQLite file in clientops-demo/)",
     )
     args = parser.parse_args()
-    url = args.url
-    if url is None:
-        folder = Path("clientops-demo")
-        folder.mkdir(exist_ok=True)
-        for old in folder.glob("team.db*"):
-            old.unlink()
-        url = f"sqlite:///{folder / 'team.db'}"
+    # an empty store each run (so a second run prints the same), never another's data
+    url = fresh_store(
+        args.url or f"sqlite:///{Path('clientops-demo') / 'team.db'}", "team_database"
+    )
 
     host = PluginHost(entry_points=False)
     host.register(Mailer(), "mailer")

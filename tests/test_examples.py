@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from clientops.testing import a_client
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -191,3 +194,95 @@ def test_morning_agenda_example(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "agenda.db") as db:
         stage = db.execute("SELECT stage FROM claims").fetchall()
     assert stage == [("resolved_satisfied",)]
+
+
+# -- examples never destroy data, and run twice the same ------------------------------------
+_GENERATED = re.compile(r"[0-9a-fA-F]{8,}|\d{8,}")  # ids, tracking numbers: new every run
+_SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py"))
+
+
+def _run_raw(tmp_path: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / script), *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize("script", _SCRIPTS)
+def test_an_example_run_twice_prints_the_same(script: str, tmp_path: Path) -> None:
+    first = run_example(tmp_path, script)
+    second = run_example(tmp_path, script)
+    assert _GENERATED.sub("…", second) == _GENERATED.sub("…", first)
+
+
+def test_team_database_on_postgresql_run_twice_prints_the_same(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    first = _team_database(tmp_path, "--url", postgres_url)
+    second = _team_database(tmp_path, "--url", postgres_url)
+    assert _GENERATED.sub("…", second) == _GENERATED.sub("…", first)
+    assert "Строк: 5, добавлено: 3, отклонено: 2." in second  # not "already loaded"
+
+
+@pytest.mark.parametrize(
+    ("script", "flag"),
+    [("incoming_call.py", "--db"), ("morning_agenda.py", "--db"), ("phone_line.py", "--db")],
+)
+@pytest.mark.parametrize("content", [b"my own notes\n", b""])
+def test_an_example_refuses_a_database_file_it_did_not_make(
+    script: str, flag: str, content: bytes, tmp_path: Path
+) -> None:
+    theirs = tmp_path / "crm.db"
+    theirs.write_bytes(content)
+    wal = tmp_path / "crm.db-wal"
+    wal.write_bytes(b"wal of someone else")
+    done = _run_raw(tmp_path, script, flag, "crm.db")
+    assert done.returncode != 0
+    assert "не тронет «crm.db»" in done.stderr
+    assert theirs.read_bytes() == content
+    assert wal.read_bytes() == b"wal of someone else"
+
+
+def test_an_example_refuses_another_programs_sqlite_database(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / "crm.db") as db:
+        db.execute("CREATE TABLE meta (key TEXT, value INTEGER)")
+        db.execute("INSERT INTO meta VALUES ('example:phone_line', 1)")  # not this example's
+    done = _run_raw(tmp_path, "incoming_call.py", "--db", "crm.db")
+    assert done.returncode != 0
+    with sqlite3.connect(tmp_path / "crm.db") as db:
+        assert db.execute("SELECT * FROM meta").fetchall() == [("example:phone_line", 1)]
+
+
+@pytest.mark.parametrize(
+    "script", ["monthly_billing.py", "onboard_client.py", "order_lifecycle.py"]
+)
+def test_an_example_refuses_a_folder_it_did_not_make(script: str, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "contract.pdf").write_bytes(b"%PDF-1.4 someone's contract")
+    for name in ("billing.db", "onboarding.db", "orders.db", "ledger.beancount"):
+        (folder / name).write_bytes(b"someone's " + name.encode())
+    done = _run_raw(tmp_path, script, "--out", "docs")
+    assert done.returncode != 0
+    assert "не тронет папку «docs»" in done.stderr
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["contract.pdf", "billing.db", "onboarding.db", "orders.db", "ledger.beancount"]
+    )
+    assert (folder / "billing.db").read_bytes() == b"someone's billing.db"
+
+
+def test_team_database_refuses_a_postgresql_schema_it_did_not_make(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    import clientops
+
+    with clientops.connect(postgres_url) as ops:  # a department's own store
+        ops.clients.add(a_client())
+    done = _run_raw(tmp_path, "team_database.py", "--url", postgres_url)
+    assert done.returncode != 0
+    assert "не тронет схему" in done.stderr
+    with clientops.connect(postgres_url) as ops, ops.storage.unit_of_work() as uow:
+        assert uow.clients.count() == 1

@@ -71,7 +71,7 @@ from clientops._billing import Payment, PaymentId, PaymentSource
 from clientops._checks import inn_checksum_ok
 from clientops._sources import CHUNK, positive_limit, read_source
 from clientops.errors import FieldError, ValidationError
-from clientops.model import MAX_AMOUNT, ClientId, Money
+from clientops.model import MAX_AMOUNT, ClientId, Money, number_key
 
 __all__ = [
     "ACCOUNT_FIELDS",
@@ -1115,8 +1115,6 @@ _NEXT_NUMBER = re.compile(
     re.IGNORECASE,
 )
 
-_LATIN_LOOKALIKES = str.maketrans("ABCEHKMOPTXY", "АВСЕНКМОРТХУ")
-_LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 
 
@@ -1146,14 +1144,15 @@ class MatchPolicy:
 
 
 def invoice_number_key(number: str) -> str:
-    """An invoice number as compared: case, spaces, «ё», Latin letters that look Cyrillic
-    and leading zeros do not count (``"00238"`` = ``"238"``, ``"C-077"`` = ``"с-77"``).
+    """An invoice number as stored and compared: :func:`clientops.model.number_key`, the one
+    key of contract and invoice numbers (case, spaces, dashes, «№», «ё», Latin letters written
+    for Cyrillic ones and leading zeros do not count: ``"00238"`` = ``"238"``,
+    ``"C-077"`` = ``"с-77"``).
 
     >>> invoice_number_key("C-077"), invoice_number_key("с-77")
-    ('с-77', 'с-77')
+    ('с77', 'с77')
     """
-    text = _SPACES.sub("", number).upper().replace("Ё", "Е").translate(_LATIN_LOOKALIKES)
-    return _LEADING_ZEROS.sub("", text.casefold())
+    return number_key(number)
 
 
 def find_invoice_numbers(purpose: str, *, policy: MatchPolicy | None = None) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ import functools
 import re
 import secrets
 import time
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple, NewType
@@ -310,19 +311,44 @@ class Money:
 
 # --------------------------------------------------------------------------- text keys
 
-_LEGAL_PHRASES = (
-    "общество с ограниченной ответственностью",
-    "публичное акционерное общество",
-    "закрытое акционерное общество",
-    "открытое акционерное общество",
-    "непубличное акционерное общество",
-    "акционерное общество",
-    "индивидуальный предприниматель",
-    "автономная некоммерческая организация",
-    "limited liability company",
+#: Latin letters that look like Cyrillic ones (upper or lower case), as one script: a number
+#: or a name copied from print, or typed on the other keyboard layout, is the same.
+VISUAL_LOOKALIKES: Mapping[str, str] = {
+    **dict(zip("ABCEHKMOPTXY", "авсенкмортху", strict=True)),
+    **dict(zip("abcehkmoptxy", "авсенкмортху", strict=True)),
+}
+#: Latin letters with no Cyrillic twin, as a number is heard when dictated («дэ» is written
+#: ``D``): D Д, F Ф, G Г, I И, L Л, N Н, R Р, S С, U У, V В, Z З. J, Q and W, which have no
+#: one Cyrillic letter, are kept.
+SOUND_ALIKES: Mapping[str, str] = {
+    **dict(zip("DFGILNRSUVZ", "дфгилнрсувз", strict=True)),
+    **dict(zip("dfgilnrsuvz", "дфгилнрсувз", strict=True)),
+}
+_ONE_SCRIPT = str.maketrans({"ё": "е", "Ё": "е", **VISUAL_LOOKALIKES})
+_NUMBER_SCRIPT = str.maketrans({"ё": "е", "Ё": "е", **VISUAL_LOOKALIKES, **SOUND_ALIKES})
+
+
+def _one_script(text: str) -> str:
+    return text.translate(_ONE_SCRIPT).casefold().translate(_ONE_SCRIPT)
+
+
+_LEGAL_PHRASES = tuple(
+    _one_script(phrase)
+    for phrase in (
+        "общество с ограниченной ответственностью",
+        "публичное акционерное общество",
+        "закрытое акционерное общество",
+        "открытое акционерное общество",
+        "непубличное акционерное общество",
+        "акционерное общество",
+        "индивидуальный предприниматель",
+        "автономная некоммерческая организация",
+        "limited liability company",
+    )
 )
 _LEGAL_FORMS = frozenset(
-    (
+    _one_script(form)
+    for form in (
         *("ооо", "оао", "зао", "пао", "нао", "ао", "ип", "чп", "нко", "ано", "гуп", "муп"),
         *("фгуп", "тоо", "пк", "llc", "ltd", "inc", "jsc", "gmbh"),
     )
@@ -331,15 +357,18 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 
 def organisation_key(name: str) -> str:
-    """The key under which an organisation's name is looked up: case, quotes, punctuation and
-    the legal form (ООО, АО, ИП… written short or in full) do not count.
+    """The key under which an organisation's name is looked up: case, «ё», Latin letters that
+    look Cyrillic (:data:`VISUAL_LOOKALIKES`), quotes, punctuation and the legal form (ООО,
+    АО, ИП… written short or in full) do not count.
 
     >>> organisation_key('ООО "Ромашка"'), organisation_key("ромашка ооо")
     ('ромашка', 'ромашка')
     >>> organisation_key("Общество с ограниченной ответственностью «Ёлка-Плюс»")
     'елка плюс'
+    >>> organisation_key("OOO «POMAШKA»") == organisation_key("ООО «Ромашка»")  # Latin O, P, K
+    True
     """
-    text = name.casefold().replace("ё", "е")
+    text = _one_script(name)
     for phrase in _LEGAL_PHRASES:
         text = text.replace(phrase, " ")
     words = _NON_WORD.sub(" ", text).replace("_", " ").split()
@@ -347,17 +376,65 @@ def organisation_key(name: str) -> str:
     return " ".join(kept or words)
 
 
-_CONTRACT_NOISE = re.compile(r"[\s№#]+")
+#: every dash a number is written with: hyphen-minus, hyphen, non-breaking hyphen, figure
+#: dash, en dash, em dash, horizontal bar, minus sign, small and full-width hyphen-minus
+DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+#: every slash: solidus, fraction slash, division slash, full-width solidus, and the
+#: backslash (the «/» key without Shift on the Russian layout)
+SLASHES = "/\u2044\u2215\uff0f\\"
+_SEPARATORS = str.maketrans({**dict.fromkeys(DASHES, "-"), **dict.fromkeys(SLASHES, "/")})
+# what a number starts with and is not part of it: «договор», «счёт», «№», «N», «No.», «#»
+_NUMBER_PREFIX = re.compile(
+    r"[\s.:,]*(?:(?:договор|contract|сч[её]т|invoice)(?![^\W\d_])|[№#]|n[º°]|no?\.|no?(?=\s))",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = re.compile(
+    "(?:"
+    + "|".join(w.translate(_NUMBER_SCRIPT) for w in ("договор", "contract", "счет", "invoice"))
+    + r")(?![^\W\d_])"
+)
+_GAP = re.compile(r"[\s\u00a0\u202f\-]+")
+_LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
+
+
+def _gap(match: re.Match[str]) -> str:
+    # a dash between two digits separates them (12-5 is not 125); any other run of spaces and
+    # dashes does not count («д 2025», «Д–2025» and «Д2025» are one number)
+    text, start, end = match.string, match.start(), match.end()
+    between_digits = start > 0 and end < len(text) and text[start - 1] in "0123456789"
+    between_digits = between_digits and text[end] in "0123456789"
+    return "-" if between_digits and "-" in match.group() else ""
+
+
+def number_key(number: str) -> str:
+    """The key under which a contract or an invoice number is stored and looked up, whoever
+    wrote or dictated it: case, spaces, the dash (any of :data:`DASHES`) between a letter and
+    a digit, the kind of slash (:data:`SLASHES`), a leading «договор», «счёт», «№», «N» or
+    «No.», «ё», leading zeros, and Latin letters written for Cyrillic ones
+    (:data:`VISUAL_LOOKALIKES`, :data:`SOUND_ALIKES`) do not count. The digits always count:
+    numbers that differ in a digit never share a key. A Latin ``N`` or ``No`` followed by a
+    space or a dot is read as «№» (``N 12`` is ``№ 12``), never as the letter «Н».
+
+    >>> {number_key(n) for n in ("Д-2025/117", "д 2025/117", "D-2025/117", "№ Д–2025/0117")}
+    {'д2025/117'}
+    >>> number_key("Договор № 12/25-А"), number_key("C-077"), number_key("12-5")
+    ('12/25а', 'с77', '12-5')
+    """
+    text = number.translate(_SEPARATORS).replace("ё", "е").replace("Ё", "Е")
+    while (prefix := _NUMBER_PREFIX.match(text)) is not None and prefix.end() > 0:
+        text = text[prefix.end() :]
+    text = text.replace("№", "").replace("#", "")
+    text = text.translate(_NUMBER_SCRIPT).casefold().translate(_NUMBER_SCRIPT)
+    text = _LEADING_ZEROS.sub("", _GAP.sub(_gap, text))
+    while (word := _NUMBER_WORDS.match(text)) is not None:
+        text = text[word.end() :]
+    return text
 
 
 def contract_key(number: str) -> str:
-    """The key under which a contract number is looked up: case, spaces, a leading ``№`` and
-    the word «договор» do not count (``Договор № 12/25-А`` = ``12/25-а``)."""
-    text = number.casefold().replace("ё", "е").strip()
-    for prefix in ("договор", "contract"):
-        if text.startswith(prefix):
-            text = text[len(prefix) :]
-    return _CONTRACT_NOISE.sub("", text)
+    """The key under which a contract number is stored and looked up: :func:`number_key`
+    (``Договор № 12/25-А`` = ``12/25а``, «д 2025/117» = «Д-2025/117»)."""
+    return number_key(number)
 
 
 def city_key(city: str) -> str:

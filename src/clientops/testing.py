@@ -756,6 +756,24 @@ class ClientsContract(_StoreContract):
             assert uow.clients.find(ClientQuery(name="Ромашка", city="Томск")) == ()
             assert uow.clients.find(ClientQuery(phone=Phone("+79990000000"))) == ()
 
+    def test_a_card_is_found_by_a_number_and_name_as_dictated(self, storage: Storage) -> None:
+        card = a_client(name="ООО «Ёлка»", contract_numbers=("Д-2025/117",))
+        other = a_client(name="ООО «Ромашка»", contract_numbers=("Д-2025/118",))
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.clients.add(other)
+        with storage.unit_of_work() as uow:
+            # a space, an en dash, a Latin D, «№»: what a client dictates is the number
+            for dictated in ("д 2025/117", "Д–2025/117", "D-2025/117", "№ Д-2025/117"):
+                assert uow.clients.find(ClientQuery(contract=dictated)) == (card,), dictated
+            # Latin look-alikes (E, K, A) and «е» for «ё» in a company's name
+            assert uow.clients.find(ClientQuery(name="EЛKA")) == (card,)
+            assert uow.clients.find(ClientQuery(name="Елка ООО")) == (card,)
+            assert uow.clients.find(ClientQuery(contract="Д-2025/119")) == ()
+        with pytest.raises(DuplicateError) as err, storage.unit_of_work() as uow:
+            uow.clients.add(a_client(name="АО «Вектор»", contract_numbers=("d 2025 / 117",)))
+        assert err.value.owner == card.id
+
     def test_find_returns_oldest_first(self, storage: Storage) -> None:
         cards = [a_client(name="ИП Сидоров", city=city) for city in ("Омск", "Томск", "Тула")]
         with storage.unit_of_work() as uow:
@@ -1737,6 +1755,9 @@ class BillingContract(_StoreContract):
             assert uow.invoices.find("c-078") == second
             assert uow.invoices.find("С-079") is None
             assert uow.invoices.of_client(other.id) == (second,)
+        with storage.unit_of_work() as uow:  # dictated: a space, an em dash, «№»
+            assert uow.invoices.find("с 77") == first
+            assert uow.invoices.find("№ С—077") == first
 
     def test_billing_updates_bump_the_version_and_stale_ones_conflict(
         self, storage: Storage

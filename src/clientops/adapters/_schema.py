@@ -631,7 +631,9 @@ DATA_STEPS: tuple[DataStep, ...] = (
 )
 
 #: The schema version of :func:`create_all`; :func:`migrations` has one step per version.
-HEAD = 12
+#: Version 13 changes no table: the keys of contract and invoice numbers and of organisation
+#: names are recomputed with the one normalisation (``clientops.adapters._sql.BACKFILLS[13]``).
+HEAD = 13
 
 
 def create_all(dialect: Dialect) -> tuple[str, ...]:

@@ -385,6 +385,40 @@ class SQLUnitOfWork:
         if updates:
             self._xmany("UPDATE invoices SET owed=?, currency=? WHERE id=?", updates)
 
+    def backfill_number_keys(self) -> None:
+        """Schema 13: the keys contract and invoice numbers and organisation names are stored
+        under, recomputed with the one normalisation (:func:`clientops.model.number_key`:
+        «д 2025/117» is «Д-2025/117»; :func:`~clientops.model.organisation_key` now also
+        folds Latin look-alikes). Two records whose numbers now share a key raise
+        :class:`~clientops.errors.DuplicateError` naming the number and its holder, and the
+        migration is rolled back: nothing is dropped."""
+        owners: dict[str, tuple[str, str]] = {}
+        names = []
+        for client_id, doc in self._x("SELECT id, doc FROM clients ORDER BY seq").fetchall():
+            client = load(doc, Client)
+            names.append((organisation_key(client.name), client_id))
+            for number in client.contract_numbers:
+                held = owners.setdefault(contract_key(number), (client_id, number))
+                if held[0] != client_id:
+                    raise DuplicateError("contract", number, owner=held[0])
+        self._x("DELETE FROM client_contracts")
+        if owners:
+            self._xmany(
+                "INSERT INTO client_contracts(contract_key, client_id) VALUES (?, ?)",
+                [(key, client_id) for key, (client_id, _) in owners.items()],
+            )
+        if names:
+            self._xmany("UPDATE clients SET name_key=? WHERE id=?", names)
+        numbers: dict[str, str] = {}
+        rows = self._x("SELECT id, number FROM invoices ORDER BY seq").fetchall()
+        for invoice_id, number in rows:
+            held_by = numbers.setdefault(invoice_number_key(number), invoice_id)
+            if held_by != invoice_id:
+                raise DuplicateError("invoice number", number, owner=held_by)
+        if numbers:  # through a key no number has, so no two rows ever hold one key
+            self._x("UPDATE invoices SET number_key='#' || id")
+            self._xmany("UPDATE invoices SET number_key=? WHERE id=?", list(numbers.items()))
+
 
 class SQLRepository:
     """A repository of one SQL unit of work: its statements run on the unit of work's
@@ -1699,4 +1733,5 @@ class SQLOutbox(SQLRepository):
 #: version's statements, in the same transaction, by both SQL stores.
 BACKFILLS: dict[int, Callable[[SQLUnitOfWork], None]] = {
     11: SQLUnitOfWork.backfill_invoice_amounts,
+    13: SQLUnitOfWork.backfill_number_keys,
 }

@@ -1,0 +1,1 @@
+"""What the examples share: they only ever write where they may (see :mod:`.fresh`)."""
