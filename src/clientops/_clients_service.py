@@ -4,18 +4,23 @@ cards (``ops.clients``).
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Callable
 from datetime import datetime
 
 import attrs
 
 from clientops._checks import check_entry_points
 from clientops._context import Context
+from clientops._recording import appeal_opened, reaction_scheduled
 from clientops.errors import (
     FieldError,
+    NotFoundError,
+    TransitionError,
     ValidationError,
 )
-from clientops.events import ClientCreated, ClientUpdated
+from clientops.events import ClientCreated, ClientUpdated, ReactionCompleted
 from clientops.imports import (
     ClientImport,
     ImportedClient,
@@ -26,22 +31,29 @@ from clientops.imports import (
 from clientops.model import (
     Absence,
     Appeal,
+    AppealId,
+    AppealType,
     Client,
     ClientId,
     ClientQuery,
     Department,
+    DepartmentId,
     DueReaction,
     Employee,
     EmployeeId,
+    NextReaction,
     Phone,
     Reaction,
+    ReactionId,
+    ReactionResult,
     StaffDirectory,
     contract_key,
+    new_id,
 )
 from clientops.ports import UnitOfWork
 from clientops.queries import agenda_queries
 
-__all__ = ["ClientsService", "ImportReport", "put_staff"]
+__all__ = ["ClientsService", "ImportReport", "ReactionCompletion", "put_staff"]
 
 
 @attrs.frozen
@@ -67,6 +79,17 @@ class ImportReport:
             f"Строк: {self.parsed.rows}, добавлено: {len(self.stored)}, "
             f"отклонено: {len(self.rejected)}."
         )
+
+
+@attrs.frozen
+class ReactionCompletion:
+    """What :meth:`ops.clients.complete_reaction` did: the reaction as stored, done, and the
+    reaction scheduled after it (``None`` when none was). ``repeated`` is true when the
+    reaction had already been completed with the same result: nothing was stored again."""
+
+    done: Reaction
+    next: Reaction | None
+    repeated: bool = False
 
 
 def put_staff(uow: UnitOfWork, staff: StaffDirectory) -> None:
@@ -214,6 +237,232 @@ class ClientsService:
             uow.staff.directory().require(manager)
             return agenda_queries(uow).due_reactions(manager, until=moment)
 
+    # ------------------------------------------------------------ the reactions' loop
+
+    def open_appeal(
+        self,
+        client_id: ClientId,
+        *,
+        topic: str,
+        department_id: DepartmentId,
+        by: EmployeeId,
+        type: AppealType = AppealType.CLIENT_DEPARTMENT,
+        note: str | None = None,
+        appeal_id: AppealId | None = None,
+    ) -> Appeal:
+        """Open an appeal of the client by hand (publishes AppealOpened). An unknown
+        department raises ValidationError naming ``department_id``; an unknown card or
+        employee ``by`` NotFoundError; nothing is stored."""
+        now = self._context.now()
+        with self._context.storage.unit_of_work() as uow:
+            staff = uow.staff.directory()
+            staff.require(by)
+            _require_department(staff, department_id, "department_id")
+            uow.clients.get(client_id)
+            appeal = Appeal(
+                id=appeal_id if appeal_id is not None else AppealId(new_id()),
+                client_id=client_id,
+                topic=topic,
+                department_id=department_id,
+                created_at=now,
+                type=type,
+                note=note,
+                created_by=by,
+            )
+            uow.appeals.add(appeal)
+        self._context.publish((appeal_opened(appeal, now),))
+        return appeal
+
+    def add_reaction(
+        self,
+        appeal_id: AppealId,
+        plan: NextReaction,
+        *,
+        by: EmployeeId,
+        reaction_id: ReactionId | None = None,
+    ) -> Reaction:
+        """Schedule a reaction on a stored appeal by hand, as ``plan`` says (its topic the
+        appeal's when the plan has none); publishes ReactionScheduled. An employee or
+        department the staff directory does not know raises ValidationError naming
+        ``plan.employee_id`` / ``plan.department_id``; nothing is stored."""
+        now = self._context.now()
+        with self._context.storage.unit_of_work() as uow:
+            staff = uow.staff.directory()
+            staff.require(by)
+            appeal = uow.appeals.get(appeal_id)
+            reaction = _planned(
+                plan,
+                staff,
+                "plan",
+                id=reaction_id if reaction_id is not None else ReactionId(new_id()),
+                appeal_id=appeal.id,
+                client_id=appeal.client_id,
+                topic=appeal.topic,
+                now=now,
+                by=by,
+            )
+            uow.appeals.add_reaction(reaction)
+        self._context.publish((reaction_scheduled(reaction, now),))
+        return reaction
+
+    def complete_reaction(
+        self,
+        reaction_id: ReactionId,
+        result: ReactionResult,
+        *,
+        by: EmployeeId,
+        note: str | None = None,
+        then: NextReaction | None = None,
+    ) -> ReactionCompletion:
+        """Record what came of a reaction (``result``, and ``note`` in words) and schedule
+        the reaction ``then`` after it, in one unit of work: both are stored or neither.
+        Publishes ReactionCompleted, then ReactionScheduled for the next one.
+
+        Completing again with the same result (a retry) stores nothing and returns what the
+        first completion stored, ``repeated`` set: the next reaction is created once, under
+        an id derived from the completed one. Another result on a done reaction raises
+        TransitionError; an unknown responsible in ``then`` ValidationError naming
+        ``then.employee_id`` / ``then.department_id``."""
+        now = self._context.now()
+        with self._context.storage.unit_of_work() as uow:
+            staff = uow.staff.directory()
+            staff.require(by)
+            reaction = uow.appeals.get_reaction(reaction_id)
+            follow_id = _follow_up_id(reaction.id)
+            if reaction.done:
+                if reaction.result is not result:
+                    raise TransitionError(
+                        f"reaction {reaction.id}",
+                        current=f"done ({_result_name(reaction.result)})",
+                        attempted=f"complete ({result.value})",
+                        reason="a done reaction keeps its result",
+                    )
+                try:
+                    follow: Reaction | None = uow.appeals.get_reaction(follow_id)
+                except NotFoundError:
+                    follow = None
+                return ReactionCompletion(reaction, follow, repeated=True)
+            follow = (
+                _planned(
+                    then,
+                    staff,
+                    "then",
+                    id=follow_id,
+                    appeal_id=reaction.appeal_id,
+                    client_id=reaction.client_id,
+                    topic=reaction.topic,
+                    now=now,
+                    by=by,
+                )
+                if then is not None
+                else None
+            )
+            done = uow.appeals.update_reaction(
+                attrs.evolve(reaction, result=result, outcome=note, done_at=now, done_by=by)
+            )
+            if follow is not None:
+                uow.appeals.add_reaction(follow)
+        events = [
+            ReactionCompleted(
+                done.id, done.client_id, by, result, follow.id if follow else None, at=now
+            )
+        ]
+        if follow is not None:
+            events.append(reaction_scheduled(follow, now))
+        self._context.publish(events)
+        return ReactionCompletion(done, follow)
+
+    def reschedule_reaction(
+        self, reaction_id: ReactionId, due_at: datetime, *, by: EmployeeId
+    ) -> Reaction:
+        """Move an open reaction to ``due_at`` (publishes ReactionScheduled). A done reaction
+        raises TransitionError; a naive ``due_at`` ValidationError naming it."""
+        if due_at.utcoffset() is None:
+            raise ValidationError([FieldError("due_at", "must be timezone-aware")])
+        return self._change_open(reaction_id, by, "reschedule", lambda r, _: {"due_at": due_at})
+
+    def reassign_reaction(
+        self,
+        reaction_id: ReactionId,
+        *,
+        by: EmployeeId,
+        employee_id: EmployeeId | None = None,
+        department_id: DepartmentId | None = None,
+    ) -> Reaction:
+        """Hand an open reaction to an employee (it moves to the employee's department too),
+        or to a department (no one owns it until someone takes it), or to an employee of a
+        given department. Publishes ReactionScheduled. Neither given, an unknown one, or an
+        employee outside ``department_id`` raises ValidationError naming the field; a done
+        reaction TransitionError."""
+        if employee_id is None and department_id is None:
+            raise ValidationError([FieldError("employee_id", "give an employee or a department")])
+
+        def owners(_: Reaction, staff: StaffDirectory) -> dict[str, object]:
+            department = department_id
+            if department is not None:
+                _require_department(staff, department, "department_id")
+            if employee_id is None:
+                return {"employee_id": None, "department_id": department}
+            employee = _require_employee(staff, employee_id, "employee_id")
+            if department is not None and employee.department_id != department:
+                raise ValidationError(
+                    [FieldError("employee_id", f"{employee_id} is not in {department}")]
+                )
+            return {"employee_id": employee.id, "department_id": employee.department_id}
+
+        return self._change_open(reaction_id, by, "reassign", owners)
+
+    def take_reaction(self, reaction_id: ReactionId, *, by: EmployeeId) -> Reaction:
+        """Take a department-owned reaction (the sales reaction of an incoming call): it
+        becomes ``by``'s, on ``by``'s agenda. Taking one already yours changes nothing; one
+        someone else owns, or a done one, raises TransitionError; an employee outside the
+        reaction's department ValidationError naming ``by``."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            reaction = uow.appeals.get_reaction(reaction_id)
+        if reaction.employee_id == by and not reaction.done:
+            return reaction
+
+        def taker(current: Reaction, staff: StaffDirectory) -> dict[str, object]:
+            if current.employee_id is not None:
+                raise TransitionError(
+                    f"reaction {current.id}",
+                    current=f"owned by {current.employee_id}",
+                    attempted="take",
+                    allowed=("reassign",),
+                )
+            if staff.require(by).department_id != current.department_id:
+                raise ValidationError(
+                    [FieldError("by", f"{by} is not in {current.department_id}")]
+                )
+            return {"employee_id": by}
+
+        return self._change_open(reaction_id, by, "take", taker)
+
+    def _change_open(
+        self,
+        reaction_id: ReactionId,
+        by: EmployeeId,
+        action: str,
+        change: Callable[[Reaction, StaffDirectory], dict[str, object]],
+    ) -> Reaction:
+        """Store ``change`` of an open reaction, publishing ReactionScheduled."""
+        now = self._context.now()
+        with self._context.storage.unit_of_work() as uow:
+            staff = uow.staff.directory()
+            staff.require(by)
+            reaction = uow.appeals.get_reaction(reaction_id)
+            if reaction.done:
+                raise TransitionError(
+                    f"reaction {reaction.id}",
+                    current=f"done ({_result_name(reaction.result)})",
+                    attempted=action,
+                )
+            stored = uow.appeals.update_reaction(
+                attrs.evolve(reaction, **change(reaction, staff))  # type: ignore[arg-type]
+            )
+        self._context.publish((reaction_scheduled(stored, now),))
+        return stored
+
     def add_department(self, department: Department) -> None:
         with self._context.storage.unit_of_work() as uow:
             uow.staff.put_department(department)
@@ -241,3 +490,61 @@ def _column_name(parsed: ClientImport, field: str) -> str:
         if name == field:
             return header
     return field
+
+
+def _follow_up_id(reaction_id: ReactionId) -> ReactionId:
+    """The id of the reaction scheduled when ``reaction_id`` is completed: the same for every
+    retry of the completion, so the follow-up is stored once."""
+    digest = hashlib.sha256(f"follow-up:{reaction_id}".encode()).hexdigest()
+    return ReactionId(f"f{digest[:31]}")
+
+
+def _result_name(result: ReactionResult | None) -> str:
+    return result.value if result is not None else "without a result"
+
+
+def _require_department(staff: StaffDirectory, department_id: DepartmentId, path: str) -> None:
+    if staff.department(department_id) is None:
+        raise ValidationError([FieldError(path, f"unknown department {department_id!r}")])
+
+
+def _require_employee(staff: StaffDirectory, employee_id: EmployeeId, path: str) -> Employee:
+    employee = staff.employee(employee_id)
+    if employee is None:
+        raise ValidationError([FieldError(path, f"unknown employee {employee_id!r}")])
+    return employee
+
+
+def _planned(
+    plan: NextReaction,
+    staff: StaffDirectory,
+    path: str,
+    *,
+    id: ReactionId,
+    appeal_id: AppealId,
+    client_id: ClientId,
+    topic: str,
+    now: datetime,
+    by: EmployeeId,
+) -> Reaction:
+    """The reaction ``plan`` describes, its owners checked against ``staff`` (errors named
+    under ``path``); an employee given alone brings their department."""
+    department = plan.department_id
+    if department is not None:
+        _require_department(staff, department, f"{path}.department_id")
+    if plan.employee_id is not None:
+        employee = _require_employee(staff, plan.employee_id, f"{path}.employee_id")
+        if department is None:
+            department = employee.department_id
+    return Reaction(
+        id=id,
+        appeal_id=appeal_id,
+        client_id=client_id,
+        kind=plan.kind,
+        topic=plan.topic if plan.topic is not None else topic,
+        due_at=plan.due_at,
+        created_at=now,
+        department_id=department,
+        employee_id=plan.employee_id,
+        created_by=by,
+    )

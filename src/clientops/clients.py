@@ -10,6 +10,7 @@ from clientops import _rehome
 from clientops._clients_service import (
     ClientsService,
     ImportReport,
+    ReactionCompletion,
 )
 from clientops.errors import (
     DuplicateError,
@@ -42,9 +43,11 @@ from clientops.model import (
     DueReaction,
     Employee,
     EmployeeId,
+    NextReaction,
     Reaction,
     ReactionId,
     ReactionKind,
+    ReactionResult,
     Role,
     StaffDirectory,
     city_key,
@@ -78,10 +81,13 @@ __all__ = [
     "ImportReport",
     "ImportedClient",
     "InvalidPhoneError",
+    "NextReaction",
     "NotFoundError",
     "Reaction",
     "ReactionId",
+    "ReactionCompletion",
     "ReactionKind",
+    "ReactionResult",
     "RejectedRow",
     "Role",
     "StaffDirectory",

@@ -28,6 +28,7 @@ from clientops.model import (
     DepartmentId,
     EmployeeId,
     ReactionId,
+    ReactionResult,
 )
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "ClientCreated",
     "ClientUpdated",
     "Event",
+    "ReactionCompleted",
     "ReactionScheduled",
 ]
 
@@ -86,6 +88,19 @@ class ReactionScheduled(Event):
     department_id: DepartmentId | None
     employee_id: EmployeeId | None
     due_at: datetime
+    at: datetime
+
+
+@attrs.frozen
+class ReactionCompleted(Event):
+    """A reaction was done by ``employee_id`` with ``result``; ``next_reaction_id`` is the
+    reaction scheduled after it in the same unit of work (``None`` when none was)."""
+
+    reaction_id: ReactionId
+    client_id: ClientId
+    employee_id: EmployeeId
+    result: ReactionResult
+    next_reaction_id: ReactionId | None
     at: datetime
 
 

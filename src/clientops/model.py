@@ -69,9 +69,11 @@ __all__ = [
     "EmployeeId",
     "Money",
     "Phone",
+    "NextReaction",
     "Reaction",
     "ReactionId",
     "ReactionKind",
+    "ReactionResult",
     "Role",
     "StaffDirectory",
     "city_key",
@@ -111,6 +113,7 @@ _optional_id = text(limit=ID_LENGTH, optional=True)
 _optional_blankless = _optional_id
 _optional_text = text(optional=True)
 _topic = text(limit=TOPIC_LENGTH)
+_optional_topic = text(limit=TOPIC_LENGTH, optional=True)
 _note = text(limit=NOTE_LENGTH, multiline=True, required=False, optional=True)
 
 
@@ -729,6 +732,52 @@ class ReactionKind(enum.Enum):
     TASK = "task"
 
 
+class ReactionResult(enum.Enum):
+    """What came of a reaction (Итог реакции); :attr:`label` is its Russian name."""
+
+    DONE = "done"
+    NO_ANSWER = "no_answer"
+    REFUSED = "refused"
+    MOVED = "moved"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return _RESULT_LABELS[self]
+
+
+_RESULT_LABELS = {
+    ReactionResult.DONE: "Выполнено",
+    ReactionResult.NO_ANSWER: "Не дозвонились",
+    ReactionResult.REFUSED: "Отказ клиента",
+    ReactionResult.MOVED: "Перенесено по просьбе клиента",
+    ReactionResult.CANCELLED: "Отменено",
+}
+
+
+@attrs.frozen
+class NextReaction:
+    """A reaction to schedule by hand: when it is due, who answers for it (an employee, a
+    department, or both) and, optionally, its topic (the topic of the reaction it follows, or
+    of the appeal, when ``None``) and kind."""
+
+    due_at: datetime = attrs.field(validator=_moment)
+    employee_id: EmployeeId | None = attrs.field(default=None, validator=_optional_id)
+    department_id: DepartmentId | None = attrs.field(default=None, validator=_optional_id)
+    topic: str | None = attrs.field(default=None, validator=_optional_topic)
+    kind: ReactionKind = attrs.field(
+        default=ReactionKind.OUTGOING_CALL, validator=instance(ReactionKind)
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.department_id is None and self.employee_id is None:
+            fail(
+                "employee_id",
+                "a reaction needs a responsible employee or department",
+                subject="NextReaction",
+            )
+
+
 @attrs.frozen
 class Reaction:
     """An activity on an appeal (реакция), owned by a department and/or an employee, with the
@@ -747,6 +796,10 @@ class Reaction:
     outcome: str | None = attrs.field(default=None, validator=_note)
     done_at: datetime | None = attrs.field(default=None, validator=aware)
     version: int = attrs.field(default=0, validator=_version)
+    result: ReactionResult | None = attrs.field(
+        default=None, validator=instance(ReactionResult, optional=True)
+    )
+    done_by: EmployeeId | None = attrs.field(default=None, validator=_optional_id)
 
     def __attrs_post_init__(self) -> None:
         if self.department_id is None and self.employee_id is None:
