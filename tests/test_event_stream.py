@@ -19,6 +19,7 @@ from clientops.adapters.memory import MemoryStorage
 from clientops.billing import InvoiceIssued, InvoiceLine, PaymentMatched
 from clientops.calls import CallDirection, CallNumber, CallStatus
 from clientops.claims import ClaimFiled, ClaimSource, EscalateToDirector
+from clientops.clients import NextReaction, ReactionResult
 from clientops.errors import NotFoundError, TransitionError, ValidationError
 from clientops.events import ClientUpdated, Event
 from clientops.model import Department, DepartmentId, Employee, Phone, Role
@@ -174,6 +175,17 @@ def drive_every_area(ops: ClientOps, clock: Clock) -> None:
             duration_seconds=30,
             employee_id=ANNA,
         )
+    )
+    # the reactions' loop: a reaction by hand, done, and the next one scheduled
+    appeal = ops.clients.open_appeal(card.id, topic="Продление", department_id=SALES, by=ANNA)
+    reaction = ops.clients.add_reaction(
+        appeal.id, NextReaction(clock.now, employee_id=ANNA), by=ANNA
+    )
+    ops.clients.complete_reaction(
+        reaction.id,
+        ReactionResult.NO_ANSWER,
+        by=ANNA,
+        then=NextReaction(clock.now + timedelta(days=1), employee_id=ANNA),
     )
     # onboarding
     intake = ops.onboarding.receive_folder(a_folder(), manager=ANNA)

@@ -115,7 +115,8 @@ def test_completing_stores_the_result_and_the_next_reaction_which_reaches_the_ag
         note="Не взяли трубку",
         then=NextReaction(T0 - timedelta(hours=2), employee_id=ANNA, topic="Перезвонить"),
     )
-    assert done.next is not None and not done.repeated
+    assert done.next is not None
+    assert not done.repeated
     stored = {r.id: r for r in ops.clients.reactions_of(reaction.client_id)}
     first = stored[reaction.id]
     assert (first.done, first.result, first.outcome, first.done_by) == (
@@ -124,7 +125,8 @@ def test_completing_stores_the_result_and_the_next_reaction_which_reaches_the_ag
         "Не взяли трубку",
         ANNA,
     )
-    assert first.result is not None and first.result.label == "Не дозвонились"
+    assert first.result is not None
+    assert first.result.label == "Не дозвонились"
     follow = stored[done.next.id]
     assert (follow.topic, follow.employee_id, follow.appeal_id, follow.done) == (
         "Перезвонить",
@@ -139,9 +141,11 @@ def test_completing_stores_the_result_and_the_next_reaction_which_reaches_the_ag
     # the next reaction, overdue already, is on Anna's agenda; the done one is not
     agenda = ops.agenda.for_manager(ANNA)
     refs = [item.ref for item in agenda.items]
-    assert follow.id in refs and reaction.id not in refs
+    assert follow.id in refs
+    assert reaction.id not in refs
     (item,) = (i for i in agenda.items if i.ref == follow.id)
-    assert item.overdue and "Перезвонить" in item.why
+    assert item.overdue
+    assert "Перезвонить" in item.why
 
 
 def test_a_retried_completion_creates_the_next_reaction_once(
@@ -162,7 +166,8 @@ def test_a_retried_completion_creates_the_next_reaction_once(
     # another result on a done reaction is refused, nothing changes
     with pytest.raises(TransitionError) as refused:
         ops.clients.complete_reaction(reaction.id, ReactionResult.REFUSED, by=ANNA)
-    assert "done" in str(refused.value) and reaction.id in str(refused.value)
+    assert "done" in str(refused.value)
+    assert reaction.id in str(refused.value)
     assert ops.clients.reactions_of(reaction.client_id) == tuple(
         sorted((first.done, first.next), key=lambda r: r.due_at)  # type: ignore[arg-type, return-value]
     )
@@ -183,7 +188,8 @@ def test_a_store_failing_mid_completion_stores_neither_and_a_retry_stores_both(
         done = ops.clients.complete_reaction(
             reaction.id, ReactionResult.DONE, by=ANNA, then=_call_back()
         )
-        assert not done.repeated and done.next is not None
+        assert not done.repeated
+        assert done.next is not None
         assert len(ops.clients.reactions_of(reaction.client_id)) == 2
 
 
@@ -201,9 +207,7 @@ def test_reschedule_reassign_and_take(ops: ClientOps, recorder: Recorder) -> Non
     assert [e.path for e in outsider.value.errors] == ["by"]
     taken = ops.clients.take_reaction(reaction.id, by=PETROV)
     assert taken.employee_id == PETROV
-    assert [d.reaction_id for d in ops.clients.due_reactions(PETROV, until=later)] == [
-        reaction.id
-    ]
+    assert [d.reaction_id for d in ops.clients.due_reactions(PETROV, until=later)] == [reaction.id]
     assert ops.clients.take_reaction(reaction.id, by=PETROV) == taken  # already his
     with pytest.raises(TransitionError):
         ops.clients.take_reaction(reaction.id, by=KUZNETSOVA)
@@ -220,9 +224,7 @@ def test_reschedule_reassign_and_take(ops: ClientOps, recorder: Recorder) -> Non
         ops.clients.reassign_reaction(reaction.id, department_id=SALES, by=ANNA)
 
 
-def test_bad_input_names_the_field_and_stores_nothing(
-    ops: ClientOps, recorder: Recorder
-) -> None:
+def test_bad_input_names_the_field_and_stores_nothing(ops: ClientOps, recorder: Recorder) -> None:
     appeal, reaction = _first_reaction(ops)
     before = ops.clients.reactions_of(reaction.client_id)
     recorder.events.clear()
@@ -277,9 +279,7 @@ def test_bad_input_names_the_field_and_stores_nothing(
             "employee_id",
         ),
         (
-            lambda: ops.clients.reschedule_reaction(
-                reaction.id, T0.replace(tzinfo=None), by=ANNA
-            ),
+            lambda: ops.clients.reschedule_reaction(reaction.id, T0.replace(tzinfo=None), by=ANNA),
             "due_at",
         ),
     ]

@@ -20,7 +20,7 @@ from clientops.errors import (
     TransitionError,
     ValidationError,
 )
-from clientops.events import ClientCreated, ClientUpdated, ReactionCompleted
+from clientops.events import ClientCreated, ClientUpdated, Event, ReactionCompleted
 from clientops.imports import (
     ClientImport,
     ImportedClient,
@@ -362,7 +362,7 @@ class ClientsService:
             )
             if follow is not None:
                 uow.appeals.add_reaction(follow)
-        events = [
+        events: list[Event] = [
             ReactionCompleted(
                 done.id, done.client_id, by, result, follow.id if follow else None, at=now
             )
@@ -379,7 +379,9 @@ class ClientsService:
         raises TransitionError; a naive ``due_at`` ValidationError naming it."""
         if due_at.utcoffset() is None:
             raise ValidationError([FieldError("due_at", "must be timezone-aware")])
-        return self._change_open(reaction_id, by, "reschedule", lambda r, _: {"due_at": due_at})
+        return self._change_open(
+            reaction_id, by, "reschedule", lambda r, _: attrs.evolve(r, due_at=due_at)
+        )
 
     def reassign_reaction(
         self,
@@ -397,18 +399,20 @@ class ClientsService:
         if employee_id is None and department_id is None:
             raise ValidationError([FieldError("employee_id", "give an employee or a department")])
 
-        def owners(_: Reaction, staff: StaffDirectory) -> dict[str, object]:
+        def owners(current: Reaction, staff: StaffDirectory) -> Reaction:
             department = department_id
             if department is not None:
                 _require_department(staff, department, "department_id")
             if employee_id is None:
-                return {"employee_id": None, "department_id": department}
+                return attrs.evolve(current, employee_id=None, department_id=department)
             employee = _require_employee(staff, employee_id, "employee_id")
             if department is not None and employee.department_id != department:
                 raise ValidationError(
                     [FieldError("employee_id", f"{employee_id} is not in {department}")]
                 )
-            return {"employee_id": employee.id, "department_id": employee.department_id}
+            return attrs.evolve(
+                current, employee_id=employee.id, department_id=employee.department_id
+            )
 
         return self._change_open(reaction_id, by, "reassign", owners)
 
@@ -422,7 +426,7 @@ class ClientsService:
         if reaction.employee_id == by and not reaction.done:
             return reaction
 
-        def taker(current: Reaction, staff: StaffDirectory) -> dict[str, object]:
+        def taker(current: Reaction, staff: StaffDirectory) -> Reaction:
             if current.employee_id is not None:
                 raise TransitionError(
                     f"reaction {current.id}",
@@ -431,10 +435,8 @@ class ClientsService:
                     allowed=("reassign",),
                 )
             if staff.require(by).department_id != current.department_id:
-                raise ValidationError(
-                    [FieldError("by", f"{by} is not in {current.department_id}")]
-                )
-            return {"employee_id": by}
+                raise ValidationError([FieldError("by", f"{by} is not in {current.department_id}")])
+            return attrs.evolve(current, employee_id=by)
 
         return self._change_open(reaction_id, by, "take", taker)
 
@@ -443,7 +445,7 @@ class ClientsService:
         reaction_id: ReactionId,
         by: EmployeeId,
         action: str,
-        change: Callable[[Reaction, StaffDirectory], dict[str, object]],
+        change: Callable[[Reaction, StaffDirectory], Reaction],
     ) -> Reaction:
         """Store ``change`` of an open reaction, publishing ReactionScheduled."""
         now = self._context.now()
@@ -457,9 +459,7 @@ class ClientsService:
                     current=f"done ({_result_name(reaction.result)})",
                     attempted=action,
                 )
-            stored = uow.appeals.update_reaction(
-                attrs.evolve(reaction, **change(reaction, staff))  # type: ignore[arg-type]
-            )
+            stored = uow.appeals.update_reaction(change(reaction, staff))
         self._context.publish((reaction_scheduled(stored, now),))
         return stored
 
