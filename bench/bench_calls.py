@@ -352,6 +352,8 @@ def run_raw(path: Path, callers: list[Caller], *, lookups: bool = False) -> None
                     "outcome": None,
                     "done_at": None,
                     "version": 0,
+                    "result": None,
+                    "done_by": None,
                 }
                 execute(
                     "INSERT INTO reactions(id, appeal_id, client_id, department_id, employee_id, "
