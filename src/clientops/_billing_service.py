@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -149,8 +149,6 @@ class BillingService:
         (the 15th), moved by its weekend rule when that is not a working day. A scheduler
         runs :meth:`run_billing` for ``month`` on this day (or any day before the next
         month's billing date)."""
-        if not isinstance(month, Month):
-            raise ValidationError([FieldError("month", f"must be a Month, got {month!r}")])
         return billing_date(month, self._context.policy.billing, self._context.policy.calendar)
 
     def plan(self, month: Month, *, issue_date: date | None = None) -> BillingPlan:
@@ -177,13 +175,8 @@ class BillingService:
     def _billing_day(self, month: Month, issue_date: date | None, off_schedule: bool) -> date:
         """The issue date of a billing run for ``month`` started today: ``issue_date`` or
         today, never after today, and (unless ``off_schedule``) within the month's billing
-        period, from its billing date up to the day before the next month's."""
-        if not isinstance(month, Month):
-            raise ValidationError([FieldError("month", f"must be a Month, got {month!r}")])
-        if issue_date is not None and (
-            not isinstance(issue_date, date) or isinstance(issue_date, datetime)
-        ):
-            raise ValidationError([FieldError("issue_date", f"must be a date, got {issue_date!r}")])
+        period, from its billing date up to the day before the next month's. The types are
+        checked by :meth:`run` (check_entry_points)."""
         today = self._context.today()
         day = issue_date if issue_date is not None else today
         if day > today:
@@ -251,8 +244,6 @@ class BillingService:
         ``policy.billing.supplier`` and ``bank``.
         """
         positive_int("batch", batch)
-        if not isinstance(off_schedule, bool):
-            raise ValidationError([FieldError("off_schedule", "must be True or False")])
         day = self._billing_day(month, issue_date, off_schedule)
         folder = Path(documents) if documents is not None else None
         if folder is not None:

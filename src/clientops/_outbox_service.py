@@ -23,9 +23,7 @@ from clientops._outbox import (
 )
 from clientops.errors import (
     ClientopsError,
-    FieldError,
     StorageError,
-    ValidationError,
 )
 from clientops.ports import UnitOfWork
 
@@ -188,8 +186,7 @@ class OutboxService:
     def messages(self, status: OutboxStatus | None = None) -> tuple[OutboxMessage, ...]:
         """Every message of the outbox, oldest first, or only those with ``status``
         (``OutboxStatus.DEAD`` for those a person must look at). Delivered messages are kept,
-        so the outbox only grows: read a large one page by page with :meth:`outbox_page`."""
-        _outbox_status(status)
+        so the outbox only grows: read a large one page by page with :meth:`page`."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
             return uow.outbox.messages(status)
 
@@ -205,21 +202,9 @@ class OutboxService:
         page, then the page's ``next_cursor`` until it is ``None`` (no message follows).
         A ``limit`` below 1 or an ``after`` that is not a string raises ValidationError; an
         ``after`` naming no message raises NotFoundError."""
-        _outbox_status(status)
-        errors: list[FieldError] = []
-        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-            errors.append(FieldError("limit", "must be a whole number of at least 1"))
-        if after is not None and not isinstance(after, str):
-            errors.append(FieldError("after", "must be a message id (a string)"))
-        if errors:
-            raise ValidationError(errors)
+        positive_int("limit", limit)  # the types of all three: check_entry_points
         with self._context.storage.unit_of_work(readonly=True) as uow:
             found = uow.outbox.messages(status, after=after, limit=limit + 1)
         if len(found) > limit:
             return OutboxPage(found[:limit], found[limit - 1].id)
         return OutboxPage(found, None)
-
-
-def _outbox_status(status: object) -> None:
-    if status is not None and not isinstance(status, OutboxStatus):
-        raise ValidationError([FieldError("status", "must be an OutboxStatus or None")])
