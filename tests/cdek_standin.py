@@ -16,6 +16,9 @@ Faults are queued per route (``"POST /orders"``, ``"GET /orders/{uuid}"``…) wi
 ``garbage``   status 200 with an HTML page; nothing happens
 ``empty``     status 200 with ``{}``; nothing happens
 ``notfound``  400 ``v2_entity_not_found_im_number``, as a lookup that does not see an order yet
+
+A package heavier than :data:`MAX_WEIGHT` is refused by the calculator and by the order's
+creation with the documented ``ERR_PVZ_WEIGHT_LIMIT``.
 """
 
 from __future__ import annotations
@@ -74,6 +77,9 @@ ROUTES: dict[frozenset[int], tuple[int, int, int, int]] = {
 #: Tariff code → price multiplier (warehouse-warehouse is cheapest, door-door dearest).
 TARIFFS = {136: Decimal("0.8"), 137: Decimal("0.9"), 138: Decimal("0.9"), 139: Decimal(1)}
 INSURANCE_RATE = Decimal("0.0075")
+#: The heaviest package the parcel tariffs take (grams, the weight charged); heavier ones are
+#: refused with the calculator's documented ``ERR_PVZ_WEIGHT_LIMIT``.
+MAX_WEIGHT = 30_000
 FAULTS = ("slow", "drop", "500", "garbage", "empty", "notfound")
 
 
@@ -353,6 +359,18 @@ class CdekStandin:
             grams = max(
                 grams, int(package["length"]) * int(package["width"]) * int(package["height"]) // 5
             )
+        if grams > MAX_WEIGHT:
+            raise _Reply(
+                self.calculator_error_status,
+                {
+                    "errors": [
+                        {
+                            "code": "ERR_PVZ_WEIGHT_LIMIT",
+                            "message": f"Вес {grams} г превышает допустимый для тарифа",
+                        }
+                    ]
+                },
+            )
         base, per_kg, low, high = route
         kilos = (Decimal(grams) / 1000).to_integral_value(rounding=ROUND_CEILING)
         delivery = ((base + per_kg * kilos) * TARIFFS[code]).quantize(Decimal("0.01"))
@@ -414,6 +432,18 @@ class CdekStandin:
         missing = [f for f in required if not isinstance(body, dict) or not body.get(f)]
         if missing:
             raise _invalid(400, "CREATE", "v2_field_is_empty", f"Поле не заполнено: {missing[0]}")
+        heavy = [
+            p
+            for p in body["packages"]
+            if isinstance(p, dict) and int(p.get("weight", 0)) > MAX_WEIGHT
+        ]
+        if heavy:
+            raise _invalid(
+                400,
+                "CREATE",
+                "ERR_PVZ_WEIGHT_LIMIT",
+                f"Вес {heavy[0]['weight']} г превышает допустимый для тарифа",
+            )
         number = body.get("number")
         order_uuid = str(uuid.uuid4())
         duplicate = bool(number) and bool(self.live_orders(number))

@@ -19,7 +19,8 @@ Exceptions are for misuse, bad input and failing backends::
           │    └── SchemaVersionError   the database was written by a newer clientops
           └── CourierError        a courier failed or refused; ``codes`` are the carrier's own
                ├── UnservedCityError      a city the courier does not serve; names it
-               └── ShipmentNotFoundError  an order id the courier does not know
+               ├── ShipmentNotFoundError  an order id the courier does not know
+               └── ParcelRefusedError     a parcel the courier will not carry; names the field
 
 Example::
 
@@ -47,6 +48,7 @@ __all__ = [
     "FieldError",
     "InvalidPhoneError",
     "NotFoundError",
+    "ParcelRefusedError",
     "PluginError",
     "SchemaVersionError",
     "ShipmentNotFoundError",
@@ -237,3 +239,20 @@ class ShipmentNotFoundError(CourierError, LookupError):
     ) -> None:
         self.order_id = order_id
         super().__init__(backend, operation, f"no shipment {order_id!r}", codes=codes)
+
+
+class ParcelRefusedError(CourierError):
+    """A parcel the courier will not carry (too heavy, too big for its tariffs): ``field``
+    names what is refused (``weight_grams``, ``dimensions``). Nothing was booked."""
+
+    def __init__(
+        self,
+        backend: str,
+        operation: str,
+        field: str,
+        message: str,
+        *,
+        codes: Iterable[str] = (),
+    ) -> None:
+        self.field = field
+        super().__init__(backend, operation, f"{field}: {message}", codes=codes)

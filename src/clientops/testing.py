@@ -79,6 +79,15 @@ from clientops._claims import (
 )
 from clientops._claims import advance as advance_claim
 from clientops._clients_service import put_staff
+from clientops._kits.couriers import CourierContract
+from clientops._kits.telephony import (
+    PbxCall,
+    SignalRecorder,
+    TelephonyCommandsContract,
+    TelephonyContract,
+    TelephonyEventsContract,
+    fold_call_log,
+)
 from clientops._onboarding import (
     ClientFolder,
     DocumentCopy,
@@ -198,9 +207,15 @@ from clientops.service_visits import (
 from clientops.services import ClientOps
 
 __all__ = [
+    "CourierContract",
     "FailingStorage",
+    "PbxCall",
     "PersistentStorageContract",
+    "SignalRecorder",
     "StorageContract",
+    "TelephonyCommandsContract",
+    "TelephonyContract",
+    "TelephonyEventsContract",
     "a_claim",
     "a_client",
     "a_credit",
@@ -217,6 +232,7 @@ __all__ = [
     "an_invoice",
     "an_onboarding",
     "an_order",
+    "fold_call_log",
 ]
 
 #: The fixed moment the builders use unless told otherwise.

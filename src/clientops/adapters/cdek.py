@@ -77,6 +77,7 @@ from clientops.courier import (
 from clientops.errors import (
     ConfigurationError,
     CourierError,
+    ParcelRefusedError,
     ShipmentNotFoundError,
     UnservedCityError,
 )
@@ -183,6 +184,14 @@ def _not_found(reply: _Reply) -> bool:
     return reply.status in (400, 404) and any("not_found" in c for c in _codes(reply.body))
 
 
+#: CDEK's error codes (the calculator's, lower-cased) that refuse the parcel itself, and the
+#: field of :class:`~clientops.courier.Parcel` each is about.
+_PARCEL_REFUSALS = {
+    "err_pvz_weight_limit": "weight_grams",
+    "err_invalid_tariff_with_dimentions": "dimensions",
+}
+
+
 def _describe(errors: Iterable[tuple[str, str]]) -> str:
     return "; ".join(f"{code}: {message}" if message else code for code, message in errors)
 
@@ -190,12 +199,13 @@ def _describe(errors: Iterable[tuple[str, str]]) -> str:
 def _refused(operation: str, reply: _Reply, doing: str) -> CourierError:
     errors = _errors(reply.body)
     detail = _describe(errors) or f"HTTP {reply.status} without a reason"
-    return CourierError(
-        BACKEND,
-        operation,
-        f"CDEK refused to {doing} ({reply.status}): {detail}",
-        codes=(c for c, _ in errors if c),
-    )
+    codes = tuple(c for c, _ in errors if c)
+    message = f"CDEK refused to {doing} ({reply.status}): {detail}"
+    for code in codes:  # a parcel the tariff does not take: too heavy, too big
+        field = _PARCEL_REFUSALS.get(code.lower())
+        if field is not None:
+            return ParcelRefusedError(BACKEND, operation, field, message, codes=codes)
+    return CourierError(BACKEND, operation, message, codes=codes)
 
 
 def _field(operation: str, reply: _Reply, value: Any, path: str) -> Any:

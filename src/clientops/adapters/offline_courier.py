@@ -59,6 +59,7 @@ from clientops.courier import (
 from clientops.errors import (
     CourierError,
     FieldError,
+    ParcelRefusedError,
     ShipmentNotFoundError,
     UnservedCityError,
     ValidationError,
@@ -72,6 +73,9 @@ BACKEND = "offline"
 _EARTH_RADIUS_KM = 6371.0
 #: Volumetric weight: cubic centimetres per kilogram.
 _CM3_PER_KG = 5000
+#: The heaviest parcel the offline courier carries unless told otherwise: 30 kg, the limit of
+#: the parcel tariffs of the large Russian carriers.
+DEFAULT_MAX_WEIGHT_GRAMS = 30_000
 
 
 @attrs.frozen
@@ -252,7 +256,9 @@ class OfflineCourier:
     """The offline courier. ``cities`` and ``zones`` replace the shipped tables: a path to a
     CSV file, or rows (:class:`OfflineCity`, :class:`OfflineZone`). ``clock`` gives the
     current time (for "is the pickup date past?" and for tracking); ``timezone`` is the one
-    the pickup windows are in."""
+    the pickup windows are in. ``max_weight_grams`` is the heaviest parcel carried (the
+    weight charged: the volumetric one when larger); a heavier one is refused with
+    :class:`~clientops.errors.ParcelRefusedError` (``field`` ``weight_grams``)."""
 
     name = BACKEND
 
@@ -264,7 +270,22 @@ class OfflineCourier:
         insurance_rate: Decimal | str = "0.0075",
         clock: Callable[[], datetime] | None = None,
         timezone: str = "Europe/Moscow",
+        max_weight_grams: int = DEFAULT_MAX_WEIGHT_GRAMS,
     ) -> None:
+        if (
+            not isinstance(max_weight_grams, int)
+            or isinstance(max_weight_grams, bool)
+            or max_weight_grams <= 0
+        ):
+            raise ValidationError(
+                [
+                    FieldError(
+                        "max_weight_grams",
+                        f"must be a positive whole number of grams, got {max_weight_grams!r}",
+                    )
+                ]
+            )
+        self._max_grams = max_weight_grams
         rows = (
             load_cities(cities)
             if cities is None or isinstance(cities, (str, os.PathLike))
@@ -313,6 +334,13 @@ class OfflineCourier:
         grams = parcel.weight_grams
         if parcel.dimensions is not None:
             grams = max(grams, math.ceil(parcel.dimensions.volume_cm3 * 1000 / _CM3_PER_KG))
+        if grams > self._max_grams:
+            raise ParcelRefusedError(
+                self.name,
+                operation,
+                "weight_grams",
+                f"{grams} g charged is more than the {self._max_grams} g this courier carries",
+            )
         kilograms = math.ceil(grams / 1000)
         price = zone.base_price + zone.price_per_kg * kilograms
         if parcel.declared_value.currency != price.currency:
@@ -338,6 +366,11 @@ class OfflineCourier:
         return self._quote(origin, destination, parcel, "quote")
 
     # ------------------------------------------------------------------ bookings
+    def bookings(self) -> tuple[Booking, ...]:
+        """Every booking this courier holds (cancelled ones included), oldest first."""
+        with self._lock:
+            return tuple(s.booking for s in self._by_key.values())
+
     def book_pickup(self, request: PickupRequest) -> Booking:
         """Book in memory. The same key returns the first booking; a booking that fails
         (an unserved city, a past date) leaves nothing behind."""
