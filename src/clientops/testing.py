@@ -79,7 +79,9 @@ from clientops._claims import (
 )
 from clientops._claims import advance as advance_claim
 from clientops._clients_service import put_staff
+from clientops._kits.accounting import AccountingContract, PaymentSourceContract
 from clientops._kits.couriers import CourierContract
+from clientops._kits.documents import DocumentRendererContract, DocumentSample, document_samples
 from clientops._kits.telephony import (
     PbxCall,
     SignalRecorder,
@@ -207,8 +209,12 @@ from clientops.service_visits import (
 from clientops.services import ClientOps
 
 __all__ = [
+    "AccountingContract",
     "CourierContract",
+    "DocumentRendererContract",
+    "DocumentSample",
     "FailingStorage",
+    "PaymentSourceContract",
     "PbxCall",
     "PersistentStorageContract",
     "SignalRecorder",
@@ -232,6 +238,7 @@ __all__ = [
     "an_invoice",
     "an_onboarding",
     "an_order",
+    "document_samples",
     "fold_call_log",
 ]
 

@@ -23,7 +23,7 @@ __all__ = ["open_bank_statements", "open_beancount"]
 def open_beancount(*, path: str | os.PathLike[str], **options: Any) -> Accounting:
     """Open the beancount ledger file at ``path`` (created on the first write). Other options
     go to :class:`clientops.adapters.beancount.BeancountLedger` (``company``, ``currency``,
-    ``accounts``, ``opened_on``, ``today``)."""
+    ``accounts``, ``opened_on``, ``today``, ``closed_through``)."""
     from clientops.adapters.beancount import BeancountLedger
 
     return BeancountLedger(path, **options)

@@ -396,7 +396,10 @@ class BeancountLedger:
     another one is refused), ``accounts`` the account of each role, ``opened_on`` the date
     of the ``open`` directives (no entry may be dated before it). ``today`` gives the date of
     a cancellation's reversal (the invoice does not say when it was cancelled): today, or the
-    invoice's issue date when that is later.
+    invoice's issue date when that is later. ``closed_through``, when given, is the last day
+    of the periods whose books are closed (the cut-off): an entry dated on or before it is
+    refused with :class:`~clientops.accounting.AccountingError` and nothing is written (a
+    record the ledger already holds is still a quiet repeat).
 
     The file is read on construction (the keys it holds make every write idempotent); a file
     that is not a clientops ledger, is not UTF-8, or ends in an entry cut short raises
@@ -417,8 +420,13 @@ class BeancountLedger:
         accounts: LedgerAccounts = LedgerAccounts(),
         opened_on: date = date(2000, 1, 1),
         today: Callable[[], date] = date.today,
+        closed_through: date | None = None,
     ) -> None:
         errors: list[FieldError] = []
+        if closed_through is not None and not _is_day(closed_through):
+            errors.append(
+                FieldError("closed_through", f"must be a date or None, got {closed_through!r}")
+            )
         if not isinstance(company, str) or not company.strip():
             errors.append(FieldError("company", "required"))
         if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
@@ -437,6 +445,7 @@ class BeancountLedger:
         self.accounts = accounts
         self.opened_on = opened_on
         self._today = today
+        self.closed_through = closed_through
         self._lock = threading.Lock()
         self._closed = False
         self._state = self._load()
@@ -770,6 +779,13 @@ class BeancountLedger:
 
     def _check_dates(self, entries: Iterable[_Entry], state: _State, operation: str) -> None:
         for entry in entries:
+            if self.closed_through is not None and entry.day <= self.closed_through:
+                raise AccountingError(
+                    _BACKEND,
+                    operation,
+                    f"{entry.key} is dated {entry.day.isoformat()}, and the books are closed "
+                    f"through {self.closed_through.isoformat()}: nothing was written",
+                )
             for posting in entry.postings:
                 opened = state.opened.get(posting.account, self.opened_on)
                 if entry.day < opened:
