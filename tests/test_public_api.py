@@ -67,6 +67,8 @@ PRIVATE_HOMES = {
     "clientops._telephony": "clientops.telephony clientops.calls",
     "clientops._telephony_service": "clientops.telephony",
     "clientops.cli._app": "clientops.cli",
+    # the conformance kits of the adapter families, re-exported by testing
+    "clientops._kits": "clientops.testing",
 }
 
 

@@ -42,7 +42,7 @@ class CourierContract:
     - ``carrier_bookings``: a function returning how many bookings the carrier holds (its
       orders, cancelled ones included), read on the carrier's side where there is one;
     - ``failing_courier``: a courier of the same kind whose backend fails (not reachable,
-      answering errors).
+      answering errors); not needed when :attr:`backend_can_fail` is false.
 
     The class attributes say which cities and weights to use; change them to fit the
     courier's tables.
@@ -57,6 +57,9 @@ class CourierContract:
     refused_weight_grams: int = 1_000_000
     #: The day of the pickups it is asked to book.
     pickup_date: date = date(2025, 6, 24)
+    #: Whether the courier talks to a backend that can fail (a carrier's API, a file); one
+    #: that keeps everything in memory sets it false and needs no ``failing_courier``.
+    backend_can_fail: bool = True
     #: An order id it never gave.
     unknown_order_id: str = "3f1c8b1e-0000-4000-8000-000000000000"
 
@@ -231,7 +234,10 @@ class CourierContract:
         self._names(booked.value, courier, "book_pickup")
         assert carrier_bookings() == before
 
-    def test_a_failing_backend_is_a_courier_error(self, failing_courier: Courier) -> None:
+    def test_a_failing_backend_is_a_courier_error(self, request: pytest.FixtureRequest) -> None:
+        if not self.backend_can_fail:
+            pytest.skip("the courier keeps everything in memory: it has no backend to fail")
+        failing_courier: Courier = request.getfixturevalue("failing_courier")
         calls: list[tuple[str, Callable[[], object]]] = [
             ("quote", lambda: failing_courier.quote(self.origin, self.destination, self.parcel())),
             ("book_pickup", lambda: failing_courier.book_pickup(self.pickup_request("kit-f-1"))),
