@@ -21,7 +21,13 @@ against your own store unchanged::
             return MyStore(storage.path)
 
 :class:`StorageContract` is the suite for any store; :class:`PersistentStorageContract` adds the
-checks for a store that keeps data across a reopen. :class:`FailingStorage` wraps a store and
+checks for a store that keeps data across a reopen.
+
+The other adapter families have theirs, subclassed the same way: :class:`CourierContract`
+(couriers), :class:`TelephonyContract` with its halves :class:`TelephonyEventsContract` and
+:class:`TelephonyCommandsContract` (PBXs), :class:`AccountingContract` and
+:class:`PaymentSourceContract` (accounting backends), :class:`DocumentRendererContract`
+(document renderers). Each class says which fixtures and methods it needs. :class:`FailingStorage` wraps a store and
 makes one operation fail, to prove that a use case leaves storage as it was.
 
 The builders ``a_client``, ``an_appeal``, ``a_reaction``, ``an_onboarding``, ``an_order``,

@@ -41,7 +41,9 @@ and the operation (``quote``, ``book_pickup``, ``track``, ``cancel``): no answer
 ``timeout``, a refused connection, a 5xx, an answer that is not JSON or lacks a field, and
 every refusal, with CDEK's error codes in ``codes``. A city CDEK does not know is
 :class:`~clientops.errors.UnservedCityError`; an unknown order id
-:class:`~clientops.errors.ShipmentNotFoundError`. httpx's exceptions never escape (they are
+:class:`~clientops.errors.ShipmentNotFoundError`; a parcel the tariff does not take
+(``ERR_PVZ_WEIGHT_LIMIT``, ``err_invalid_tariff_with_dimentions``)
+:class:`~clientops.errors.ParcelRefusedError`. httpx's exceptions never escape (they are
 kept as ``__cause__``).
 
 Tests pass ``transport`` or ``base_url`` to talk to a local stand-in instead of CDEK.
