@@ -1,0 +1,98 @@
+"""The campaigns area: call lists for cold calls, surveys, quality control and loyalty, the
+next client to call, each call's outcome and what it does, questionnaires and their results,
+script adherence.
+
+``ops.campaigns`` is a :class:`CampaignsService`; the pure rules are
+:mod:`clientops.rules.campaigns`.
+"""
+
+from __future__ import annotations
+
+from clientops import _rehome
+from clientops._campaigns import (
+    PURPOSE_OUTCOMES,
+    AdherenceShare,
+    Answer,
+    Attachment,
+    Busy,
+    CallBack,
+    CallScript,
+    Campaign,
+    CampaignCall,
+    CampaignFigures,
+    CampaignId,
+    CampaignPolicy,
+    CampaignPurpose,
+    CampaignTarget,
+    CardChanges,
+    CardFilter,
+    CardUpdated,
+    DecisionMakerFound,
+    DocumentKind,
+    DocumentSent,
+    DoNotCall,
+    MeetingBooked,
+    NextCall,
+    NoAnswer,
+    NotInterested,
+    Outcome,
+    OutcomeKind,
+    OutcomeRecord,
+    Question,
+    QuestionKind,
+    Questionnaire,
+    QuestionResult,
+    ScriptPoint,
+    ScriptReview,
+    ShowIf,
+    SurveyCompleted,
+    TargetStatus,
+    WarmLead,
+    WrongNumber,
+)
+from clientops._campaigns_service import CampaignsService
+
+__all__ = [
+    "PURPOSE_OUTCOMES",
+    "AdherenceShare",
+    "Answer",
+    "Attachment",
+    "Busy",
+    "CallBack",
+    "CallScript",
+    "Campaign",
+    "CampaignCall",
+    "CampaignFigures",
+    "CampaignId",
+    "CampaignPolicy",
+    "CampaignPurpose",
+    "CampaignTarget",
+    "CampaignsService",
+    "CardChanges",
+    "CardFilter",
+    "CardUpdated",
+    "DecisionMakerFound",
+    "DoNotCall",
+    "DocumentKind",
+    "DocumentSent",
+    "MeetingBooked",
+    "NextCall",
+    "NoAnswer",
+    "NotInterested",
+    "Outcome",
+    "OutcomeKind",
+    "OutcomeRecord",
+    "Question",
+    "QuestionKind",
+    "QuestionResult",
+    "Questionnaire",
+    "ScriptPoint",
+    "ScriptReview",
+    "ShowIf",
+    "SurveyCompleted",
+    "TargetStatus",
+    "WarmLead",
+    "WrongNumber",
+]
+
+_rehome.rehome(__name__, __all__, globals())
