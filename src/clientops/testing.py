@@ -67,6 +67,19 @@ from clientops._billing import (
     mark_supplier_bill_paid,
     set_payment_task,
 )
+from clientops._campaigns import (
+    CallScript,
+    Campaign,
+    CampaignCall,
+    CampaignId,
+    CampaignPurpose,
+    CampaignTarget,
+    DoNotCall,
+    OutcomeKind,
+    ScriptPoint,
+    ScriptReview,
+    TargetStatus,
+)
 from clientops._claims import (
     Claim,
     ClaimId,
@@ -201,6 +214,7 @@ __all__ = [
     "FailingStorage",
     "PersistentStorageContract",
     "StorageContract",
+    "a_campaign",
     "a_claim",
     "a_client",
     "a_credit",
@@ -2636,6 +2650,178 @@ class AgendaQueriesContract(_StoreContract):
                 assert fallback.client_touches(["11-24", "11-25"], manager_id=manager)
 
 
+def a_campaign(**overrides: Any) -> Campaign:
+    """A valid cold-call campaign of Анна's for June 2025, with a two-point script."""
+    fields: dict[str, Any] = {
+        "id": CampaignId(new_id()),
+        "name": "Холодные звонки, июнь",
+        "purpose": CampaignPurpose.COLD_CALLS,
+        "script": CallScript(
+            (
+                ScriptPoint("hello", "Здравствуйте! {company}, {caller}."),
+                ScriptPoint("bye", "До свидания!"),
+            )
+        ),
+        "assignees": (EmployeeId("anna"),),
+        "start": date(2025, 6, 1),
+        "end": date(2025, 6, 30),
+        "daily_plan": 40,
+        "created_at": T0,
+    }
+    fields.update(overrides)
+    return Campaign(**fields)
+
+
+class CampaignsContract(_StoreContract):
+    """Call campaigns (``uow.campaigns``): campaigns, their call lists, their calls and the
+    do-not-call flags."""
+
+    def _listed(self, storage: Storage, *zones: str) -> tuple[Campaign, list[CampaignTarget]]:
+        campaign = a_campaign()
+        cards = [a_client() for _ in zones]
+        targets = [
+            CampaignTarget(campaign.id, card.id, zone, next_call_at=T0)
+            for card, zone in zip(cards, zones, strict=True)
+        ]
+        with storage.unit_of_work() as uow:
+            for card in cards:
+                uow.clients.add(card)
+            uow.campaigns.add(campaign)
+            uow.campaigns.add_targets(targets)
+        return campaign, targets
+
+    def test_campaign_round_trips_and_a_stale_update_conflicts(self, storage: Storage) -> None:
+        campaign = a_campaign()
+        with storage.unit_of_work() as uow:
+            uow.campaigns.add(campaign)
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.campaigns.add(campaign)
+        with storage.unit_of_work() as uow:
+            assert uow.campaigns.get(campaign.id) == campaign
+            stored = uow.campaigns.update(attrs.evolve(campaign, timezones=("Asia/Omsk",)))
+        assert stored.version == 1
+        with pytest.raises(ConflictError), storage.unit_of_work() as uow:
+            uow.campaigns.update(campaign)
+        with pytest.raises(NotFoundError), storage.unit_of_work(readonly=True) as uow:
+            uow.campaigns.get(CampaignId("no-such-campaign"))
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.campaigns.get(campaign.id) == stored
+
+    def test_next_target_is_the_open_row_due_first_then_added_first(self, storage: Storage) -> None:
+        campaign, (a, b, c, d) = self._listed(
+            storage, "Europe/Moscow", "Asia/Omsk", "Europe/Moscow", "Europe/Moscow"
+        )
+        with storage.unit_of_work() as uow:
+            due = uow.campaigns.next_target(campaign.id, due_by=T0, timezones=None)
+            assert due == a
+            assert uow.campaigns.next_target(campaign.id, due_by=T0, timezones=("Asia/Omsk",)) == b
+            assert uow.campaigns.next_target(campaign.id, due_by=T0, timezones=()) is None
+            assert (
+                uow.campaigns.next_target(
+                    campaign.id, due_by=T0 - timedelta(seconds=1), timezones=None
+                )
+                is None
+            )
+            later = uow.campaigns.update_target(
+                attrs.evolve(a, next_call_at=T0 + timedelta(hours=1))
+            )
+            uow.campaigns.update_target(attrs.evolve(c, status=TargetStatus.DONE))
+            assert later.version == 1
+            assert uow.campaigns.next_target(campaign.id, due_by=T0, timezones=None) == b
+            assert (
+                uow.campaigns.next_target(campaign.id, due_by=T0, timezones=("Europe/Moscow",)) == d
+            )
+            uow.campaigns.update_target(attrs.evolve(d, status=TargetStatus.EXHAUSTED))
+            assert (
+                uow.campaigns.next_target(
+                    campaign.id, due_by=T0 + timedelta(hours=2), timezones=("Europe/Moscow",)
+                )
+                == later
+            )
+            assert uow.campaigns.next_target(CampaignId("other"), due_by=T0, timezones=None) is None
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.campaigns.target(campaign.id, a.client_id) == later
+            assert uow.campaigns.targets_of(c.client_id) == (
+                attrs.evolve(c, status=TargetStatus.DONE, version=1),
+            )
+
+    def test_targets_refused_store_nothing(self, storage: Storage) -> None:
+        campaign, (a,) = self._listed(storage, "Europe/Moscow")
+        ghost = a_client()
+        card = a_client()
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+        fresh = CampaignTarget(campaign.id, card.id, "Europe/Moscow", next_call_at=T0)
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.campaigns.add_targets([fresh, a])
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.campaigns.add_targets(
+                [fresh, CampaignTarget(campaign.id, ghost.id, "Europe/Moscow", next_call_at=T0)]
+            )
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.campaigns.add_targets([attrs.evolve(fresh, campaign_id=CampaignId("nope"))])
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.campaigns.targets_of(card.id) == ()
+            with pytest.raises(NotFoundError):
+                uow.campaigns.target(campaign.id, card.id)
+        with pytest.raises(ConflictError), storage.unit_of_work() as uow:
+            uow.campaigns.update_target(attrs.evolve(a, version=5))
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.campaigns.update_target(fresh)
+
+    def test_calls_round_trip_by_time_with_their_reviews(self, storage: Storage) -> None:
+        campaign, (a, b) = self._listed(storage, "Europe/Moscow", "Europe/Moscow")
+        anna = EmployeeId("anna")
+        late = CampaignCall(
+            "call-2",
+            campaign.id,
+            a.client_id,
+            anna,
+            T0 + timedelta(minutes=5),
+            (OutcomeKind.DECISION_MAKER, OutcomeKind.OFFER_SENT),
+            note="ЛПР найден",
+            changed_fields=("ЛПР",),
+            outbox_key="k-1",
+        )
+        early = CampaignCall("call-1", campaign.id, b.client_id, anna, T0, (OutcomeKind.NO_ANSWER,))
+        with storage.unit_of_work() as uow:
+            uow.campaigns.add_call(late)
+            uow.campaigns.add_call(early)
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.campaigns.add_call(early)
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.campaigns.add_call(attrs.evolve(early, id="call-3", client_id=a_client().id))
+        review = ScriptReview(EmployeeId("petrov"), T0, ("hello",), ("bye",))
+        with storage.unit_of_work() as uow:
+            assert uow.campaigns.calls(campaign.id) == (early, late)
+            assert uow.campaigns.get_call("call-2") == late
+            assert uow.campaigns.get_call("no-such-call") is None
+            reviewed = uow.campaigns.update_call(attrs.evolve(late, review=review))
+        assert reviewed.version == 1
+        with pytest.raises(ConflictError), storage.unit_of_work() as uow:
+            uow.campaigns.update_call(late)
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.campaigns.get_call("call-2") == reviewed
+            assert uow.campaigns.calls(CampaignId("other")) == ()
+
+    def test_do_not_call_flags(self, storage: Storage) -> None:
+        card = a_client()
+        flag = DoNotCall(card.id, T0, EmployeeId("anna"), "просил не звонить")
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            assert uow.campaigns.do_not_call(card.id) is None
+            uow.campaigns.put_do_not_call(flag)
+            uow.campaigns.put_do_not_call(attrs.evolve(flag, reason="снова"))
+        with storage.unit_of_work() as uow:
+            assert uow.campaigns.do_not_call(card.id) == attrs.evolve(flag, reason="снова")
+            uow.campaigns.drop_do_not_call(card.id)
+            uow.campaigns.drop_do_not_call(card.id)
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.campaigns.put_do_not_call(DoNotCall(a_client().id, T0, EmployeeId("anna")))
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.campaigns.do_not_call(card.id) is None
+
+
 class ClientsAreaContract(ClientsContract, AppealsContract, StaffContract):
     """The clients area: cards, appeals, reactions and staff. What a store implementing only
     ``uow.clients``, ``uow.appeals`` and ``uow.staff`` must pass."""
@@ -2651,6 +2837,7 @@ class StorageContract(
     ClaimsContract,
     ServiceVisitsContract,
     AgendaQueriesContract,
+    CampaignsContract,
 ):
     """The behaviour every clientops store must have: every area's contract. Subclass it and
     provide a ``storage`` fixture that yields a fresh, empty store."""
