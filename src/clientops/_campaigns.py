@@ -26,7 +26,7 @@ import enum
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, NewType
+from typing import Any, NamedTuple, NewType
 
 import attrs
 
@@ -52,6 +52,8 @@ __all__ = [
     "Attachment",
     "Busy",
     "CallBack",
+    "CallCard",
+    "CallOutcome",
     "CallScript",
     "Campaign",
     "CampaignCall",
@@ -85,6 +87,7 @@ __all__ = [
     "TargetStatus",
     "WarmLead",
     "WrongNumber",
+    "call_card",
 ]
 
 CampaignId = NewType("CampaignId", str)
@@ -564,8 +567,18 @@ class CampaignCall:
 # --------------------------------------------------------------------------- outcomes
 
 
+class CallOutcome:
+    """What every outcome of a campaign call is: a value with a :attr:`kind`."""
+
+    __slots__ = ()
+
+    @property
+    def kind(self) -> OutcomeKind:  # pragma: no cover - every outcome overrides it
+        raise NotImplementedError
+
+
 @attrs.frozen
-class NoAnswer:
+class NoAnswer(CallOutcome):
     """No one answered: the client is called again after ``CampaignPolicy.retry_no_answer``."""
 
     @property
@@ -574,7 +587,7 @@ class NoAnswer:
 
 
 @attrs.frozen
-class Busy:
+class Busy(CallOutcome):
     """The line was busy: called again after ``CampaignPolicy.retry_busy``."""
 
     @property
@@ -583,7 +596,7 @@ class Busy:
 
 
 @attrs.frozen
-class CallBack:
+class CallBack(CallOutcome):
     """The client asked to be called at ``at``."""
 
     at: datetime = attrs.field(validator=aware)
@@ -594,7 +607,7 @@ class CallBack:
 
 
 @attrs.frozen
-class NotInterested:
+class NotInterested(CallOutcome):
     """«Не интересно»: the client is not called again in this campaign."""
 
     reason: str | None = attrs.field(default=None, validator=_optional_note)
@@ -605,7 +618,7 @@ class NotInterested:
 
 
 @attrs.frozen
-class WrongNumber:
+class WrongNumber(CallOutcome):
     """«Неверный номер»: the number dialled is not the client's; ``phone`` is dropped from
     the card when given."""
 
@@ -646,7 +659,7 @@ class CardChanges:
 
 
 @attrs.frozen
-class CardUpdated:
+class CardUpdated(CallOutcome):
     """The base brought up to date: ``changes`` applied to the card."""
 
     changes: CardChanges
@@ -657,7 +670,7 @@ class CardUpdated:
 
 
 @attrs.frozen
-class DecisionMakerFound:
+class DecisionMakerFound(CallOutcome):
     """A new decision maker (ЛПР) found: added to the card's contacts, marked as one."""
 
     contact: Contact
@@ -691,7 +704,7 @@ def _email(inst: Any, attribute: attrs.Attribute[Any], value: str) -> None:
 
 
 @attrs.frozen
-class DocumentSent:
+class DocumentSent(CallOutcome):
     """A commercial offer (КП) or an information letter (ИП) sent by e-mail to ``to`` with
     ``attachment``: recorded in the outbox, with a reaction of the caller's to check that it
     arrived."""
@@ -711,7 +724,7 @@ class DocumentSent:
 
 
 @attrs.frozen
-class MeetingBooked:
+class MeetingBooked(CallOutcome):
     """A meeting booked for an active-sales manager at ``at``: a meeting reaction on the
     manager's agenda and calendar."""
 
@@ -725,7 +738,7 @@ class MeetingBooked:
 
 
 @attrs.frozen
-class WarmLead:
+class WarmLead(CallOutcome):
     """A warm contact handed to sales: a reaction of the sales department (or of
     ``manager_id``) to call the client."""
 
@@ -745,7 +758,7 @@ def _as_dict(value: Mapping[str, object]) -> Mapping[str, object]:
 
 
 @attrs.frozen
-class SurveyCompleted:
+class SurveyCompleted(CallOutcome):
     """The questionnaire answered: ``answers`` by question id (a choice's text, a tuple of
     them, an int for a scale, a number, a text), checked against the campaign's
     questionnaire."""
@@ -787,6 +800,27 @@ OUTCOME_TYPES = (
 
 
 # --------------------------------------------------------------------------- answers out
+
+
+class CallCard(NamedTuple):
+    """What a caller needs of a card to make a campaign call, read without loading the whole
+    card (a store's answer to :meth:`~clientops.ports.CampaignsRepository.call_card`): the
+    name, the city, the phones and the contact to ask for (the decision maker, else the
+    first contact)."""
+
+    client_id: ClientId
+    name: str
+    city: str
+    phones: tuple[Phone, ...]
+    contact: str | None
+
+
+def call_card(client: Client) -> CallCard:
+    """The :class:`CallCard` of a card."""
+    contact = next((c.name for c in client.contacts if c.decision_maker), None)
+    if contact is None and client.contacts:
+        contact = client.contacts[0].name
+    return CallCard(client.id, client.name, client.city, client.phones, contact)
 
 
 @attrs.frozen

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from clientops._campaigns import (
-    OUTCOME_TYPES,
     AdherenceShare,
     CallBack,
+    CallOutcome,
     Campaign,
     CampaignCall,
     CampaignFigures,
@@ -34,7 +34,6 @@ from clientops._campaigns import (
     DoNotCall,
     MeetingBooked,
     NextCall,
-    Outcome,
     OutcomeRecord,
     QuestionResult,
     ScriptReview,
@@ -219,7 +218,7 @@ class CampaignsService:
         flag = DoNotCall(client_id, self._context.now(), by, reason)
         with self._context.storage.unit_of_work() as uow:
             uow.staff.directory().require(by)
-            uow.campaigns.put_do_not_call(flag)
+            uow.campaigns.put_do_not_call(client_id, flag)
             for target in uow.campaigns.targets_of(client_id):
                 if target.status is TargetStatus.OPEN:
                     uow.campaigns.update_target(
@@ -232,7 +231,7 @@ class CampaignsService:
         with self._context.storage.unit_of_work() as uow:
             uow.staff.directory().require(by)
             uow.clients.get(client_id)
-            uow.campaigns.drop_do_not_call(client_id)
+            uow.campaigns.put_do_not_call(client_id, None)
             for target in uow.campaigns.targets_of(client_id):
                 if target.status is TargetStatus.DO_NOT_CALL:
                     uow.campaigns.update_target(attrs.evolve(target, status=TargetStatus.OPEN))
@@ -259,27 +258,21 @@ class CampaignsService:
             )
             if not zones:
                 return None
-            target = uow.campaigns.next_target(
+            claimed = uow.campaigns.claim_next(
                 campaign_id,
                 due_by=now,
                 timezones=None if len(zones) == len(campaign.timezones) else zones,
+                caller=caller,
+                until=now + policy.campaigns.claim_lease,
             )
-            if target is None:
+            if claimed is None:
                 return None
-            claimed = uow.campaigns.update_target(
-                attrs.evolve(
-                    target, claimed_by=caller, next_call_at=now + policy.campaigns.claim_lease
-                )
-            )
-            card = uow.clients.get(target.client_id)
-        contact = next((c.name for c in card.contacts if c.decision_maker), None) or next(
-            (c.name for c in card.contacts), ""
-        )
+            card = uow.campaigns.call_card(claimed.client_id)
         script = campaign.script.render(
             company=policy.company_name,
             caller=employee.first_name,
             client=card.name,
-            contact=contact,
+            contact=card.contact or "",
             city=card.city,
         )
         return NextCall(claimed, card.name, card.phones, script, campaign.questionnaire)
@@ -288,7 +281,7 @@ class CampaignsService:
         self,
         campaign_id: CampaignId,
         client_id: ClientId,
-        outcome: Outcome | tuple[Outcome, ...],
+        outcome: CallOutcome | tuple[CallOutcome, ...],
         *,
         by: EmployeeId,
         note: str | None = None,
@@ -310,7 +303,7 @@ class CampaignsService:
         row already closed TransitionError. Nothing is stored then."""
         outcomes = outcome if isinstance(outcome, tuple) else (outcome,)
         for at, item in enumerate(outcomes):
-            if not isinstance(item, OUTCOME_TYPES):
+            if not isinstance(item, CallOutcome):
                 raise ValidationError(
                     [FieldError(f"outcome[{at}]", f"not an outcome: {type(item).__name__}")]
                 )
@@ -327,9 +320,11 @@ class CampaignsService:
                 ):
                     target = uow.campaigns.target(campaign_id, client_id)
                     return OutcomeRecord(stored, target, repeated=True)
-            staff = uow.staff.directory()
             campaign = uow.campaigns.get(campaign_id)
-            _assignee(campaign, staff, by, "by")
+            if by not in campaign.assignees:  # employees checked when the campaign was made
+                raise ValidationError(
+                    [FieldError("by", f"{by!r} does not call for campaign {campaign.id}")]
+                )
             errors = outcome_errors(campaign.purpose, kinds, policy.campaigns)
             if errors:
                 raise ValidationError(errors, subject="outcome")
@@ -340,7 +335,8 @@ class CampaignsService:
                     attempted="record a call",
                 )
             target = uow.campaigns.target(campaign_id, client_id)
-            if uow.campaigns.do_not_call(client_id) is not None:
+            # the flag closes every open row of the client (set_do_not_call, add_targets)
+            if target.status is TargetStatus.DO_NOT_CALL:
                 raise TransitionError(
                     f"client {client_id}",
                     current="do not call",
@@ -365,7 +361,7 @@ class CampaignsService:
                 call_log_id=call_log_id,
             )
             call_back_at = None
-            effects = _Effects(uow, self._context, campaign, call, staff, events)
+            effects = _Effects(uow, self._context, campaign, call, events)
             for item in outcomes:
                 if isinstance(item, CallBack):
                     call_back_at = item.at
@@ -465,13 +461,12 @@ class _Effects:
         context: Context,
         campaign: Campaign,
         call: CampaignCall,
-        staff: StaffDirectory,
         events: list[Event],
     ) -> None:
         self._uow = uow
         self._context = context
         self._campaign = campaign
-        self._staff = staff
+        self._staff_read: StaffDirectory | None = None
         self._events = events
         self._appeal: Appeal | None = None
         self.call = call
@@ -481,6 +476,13 @@ class _Effects:
     def _now(self) -> datetime:
         return self.call.at
 
+    @property
+    def _staff(self) -> StaffDirectory:
+        """The staff directory, read once, when an outcome needs it."""
+        if self._staff_read is None:
+            self._staff_read = self._uow.staff.directory()
+        return self._staff_read
+
     def _client(self) -> Client:
         if self.card is None:
             self.card = self._uow.clients.get(self.call.client_id)
@@ -489,7 +491,7 @@ class _Effects:
     def _changed(self, *fields: str) -> None:
         self.call = attrs.evolve(self.call, changed_fields=(*self.call.changed_fields, *fields))
 
-    def apply(self, outcome: Outcome) -> None:
+    def apply(self, outcome: CallOutcome) -> None:
         if isinstance(outcome, CardUpdated):
             self._card_update(outcome.changes)
         elif isinstance(outcome, DecisionMakerFound):

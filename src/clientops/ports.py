@@ -37,6 +37,7 @@ from clientops._billing import (
     SupplierBillId,
 )
 from clientops._campaigns import (
+    CallCard,
     Campaign,
     CampaignCall,
     CampaignId,
@@ -505,12 +506,20 @@ class CampaignsRepository(Protocol):
     def target(self, campaign_id: CampaignId, client_id: ClientId) -> CampaignTarget:
         """The list's row of the client, or NotFoundError."""
 
-    def next_target(
-        self, campaign_id: CampaignId, *, due_by: datetime, timezones: Sequence[str] | None
+    def claim_next(
+        self,
+        campaign_id: CampaignId,
+        *,
+        due_by: datetime,
+        timezones: Sequence[str] | None,
+        caller: EmployeeId,
+        until: datetime,
     ) -> CampaignTarget | None:
-        """The open row of the list due soonest (``next_call_at`` at or before ``due_by``),
-        then in the order the rows were added, among the rows whose time zone is one of
-        ``timezones`` (every zone when ``None``): one indexed query."""
+        """Hand ``caller`` the open row of the list due soonest (``next_call_at`` at or
+        before ``due_by``), then the one added first, among the rows whose time zone is one of
+        ``timezones`` (every zone when ``None``): the row is stored claimed by ``caller`` and
+        due again at ``until`` (its version bumped), and returned; ``None`` when no row is
+        due. One indexed statement; two callers at once never get the same row."""
 
     def update_target(self, target: CampaignTarget) -> CampaignTarget:
         """Store a changed row; returns it with its version bumped (ConflictError when it
@@ -531,11 +540,12 @@ class CampaignsRepository(Protocol):
     def calls(self, campaign_id: CampaignId) -> tuple[CampaignCall, ...]:
         """The campaign's calls, by time, then id."""
 
-    def put_do_not_call(self, flag: DoNotCall) -> None:
-        """Set (or replace) the client's do-not-call flag."""
+    def put_do_not_call(self, client_id: ClientId, flag: DoNotCall | None) -> None:
+        """Set (or replace) the client's do-not-call flag; ``None`` removes it."""
 
-    def drop_do_not_call(self, client_id: ClientId) -> None:
-        """Remove the client's do-not-call flag (nothing when there is none)."""
+    def call_card(self, client_id: ClientId) -> CallCard:
+        """What a caller needs of the card (name, city, phones, the contact to ask for), read
+        without loading the whole card; NotFoundError for a missing client."""
 
     def do_not_call(self, client_id: ClientId) -> DoNotCall | None:
         """The client's do-not-call flag, or ``None``."""

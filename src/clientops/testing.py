@@ -2707,43 +2707,87 @@ class CampaignsContract(_StoreContract):
         with storage.unit_of_work(readonly=True) as uow:
             assert uow.campaigns.get(campaign.id) == stored
 
-    def test_next_target_is_the_open_row_due_first_then_added_first(self, storage: Storage) -> None:
+    def test_claim_next_hands_out_the_open_row_due_first_then_added_first(
+        self, storage: Storage
+    ) -> None:
         campaign, (a, b, c, d) = self._listed(
             storage, "Europe/Moscow", "Asia/Omsk", "Europe/Moscow", "Europe/Moscow"
         )
+        anna = EmployeeId("anna")
+        later = T0 + timedelta(minutes=15)
+
+        def claim(
+            zones: tuple[str, ...] | None = None, due_by: datetime = T0
+        ) -> CampaignTarget | None:
+            with storage.unit_of_work() as uow:
+                return uow.campaigns.claim_next(
+                    campaign.id, due_by=due_by, timezones=zones, caller=anna, until=later
+                )
+
         with storage.unit_of_work() as uow:
-            due = uow.campaigns.next_target(campaign.id, due_by=T0, timezones=None)
-            assert due == a
-            assert uow.campaigns.next_target(campaign.id, due_by=T0, timezones=("Asia/Omsk",)) == b
-            assert uow.campaigns.next_target(campaign.id, due_by=T0, timezones=()) is None
             assert (
-                uow.campaigns.next_target(
-                    campaign.id, due_by=T0 - timedelta(seconds=1), timezones=None
+                uow.campaigns.claim_next(
+                    campaign.id, due_by=T0, timezones=(), caller=anna, until=later
                 )
                 is None
             )
-            later = uow.campaigns.update_target(
-                attrs.evolve(a, next_call_at=T0 + timedelta(hours=1))
+            assert (
+                uow.campaigns.claim_next(
+                    campaign.id,
+                    due_by=T0 - timedelta(seconds=1),
+                    timezones=None,
+                    caller=anna,
+                    until=later,
+                )
+                is None
             )
             uow.campaigns.update_target(attrs.evolve(c, status=TargetStatus.DONE))
-            assert later.version == 1
-            assert uow.campaigns.next_target(campaign.id, due_by=T0, timezones=None) == b
+        first = claim()
+        assert first == attrs.evolve(a, next_call_at=later, claimed_by=anna, version=1)
+        assert claim(("Asia/Omsk",)) == attrs.evolve(
+            b, next_call_at=later, claimed_by=anna, version=1
+        )
+        assert claim(("Europe/Moscow",)) == attrs.evolve(
+            d, next_call_at=later, claimed_by=anna, version=1
+        )
+        assert claim() is None  # a and d are claimed until later, c is done
+        again = claim(due_by=later)
+        assert again is not None
+        assert again.client_id == a.client_id
+        assert again.version == 2
+        with storage.unit_of_work() as uow:
             assert (
-                uow.campaigns.next_target(campaign.id, due_by=T0, timezones=("Europe/Moscow",)) == d
-            )
-            uow.campaigns.update_target(attrs.evolve(d, status=TargetStatus.EXHAUSTED))
-            assert (
-                uow.campaigns.next_target(
-                    campaign.id, due_by=T0 + timedelta(hours=2), timezones=("Europe/Moscow",)
+                uow.campaigns.claim_next(
+                    CampaignId("other"), due_by=later, timezones=None, caller=anna, until=later
                 )
-                == later
+                is None
             )
-            assert uow.campaigns.next_target(CampaignId("other"), due_by=T0, timezones=None) is None
         with storage.unit_of_work(readonly=True) as uow:
-            assert uow.campaigns.target(campaign.id, a.client_id) == later
+            assert uow.campaigns.target(campaign.id, a.client_id) == again
             assert uow.campaigns.targets_of(c.client_id) == (
                 attrs.evolve(c, status=TargetStatus.DONE, version=1),
             )
+
+    def test_call_card_is_what_a_caller_needs_of_the_card(self, storage: Storage) -> None:
+        card = a_client(
+            contacts=(Contact("Иван"), Contact("Пётр", decision_maker=True)),
+            city="Казань",
+        )
+        bare = a_client(contacts=())
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.clients.add(bare)
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.campaigns.call_card(card.id) == (
+                card.id,
+                card.name,
+                "Казань",
+                card.phones,
+                "Пётр",
+            )
+            assert uow.campaigns.call_card(bare.id).contact is None
+            with pytest.raises(NotFoundError):
+                uow.campaigns.call_card(a_client().id)
 
     def test_targets_refused_store_nothing(self, storage: Storage) -> None:
         campaign, (a,) = self._listed(storage, "Europe/Moscow")
@@ -2810,14 +2854,15 @@ class CampaignsContract(_StoreContract):
         with storage.unit_of_work() as uow:
             uow.clients.add(card)
             assert uow.campaigns.do_not_call(card.id) is None
-            uow.campaigns.put_do_not_call(flag)
-            uow.campaigns.put_do_not_call(attrs.evolve(flag, reason="снова"))
+            uow.campaigns.put_do_not_call(card.id, flag)
+            uow.campaigns.put_do_not_call(card.id, attrs.evolve(flag, reason="снова"))
         with storage.unit_of_work() as uow:
             assert uow.campaigns.do_not_call(card.id) == attrs.evolve(flag, reason="снова")
-            uow.campaigns.drop_do_not_call(card.id)
-            uow.campaigns.drop_do_not_call(card.id)
+            uow.campaigns.put_do_not_call(card.id, None)
+            uow.campaigns.put_do_not_call(card.id, None)
+        ghost = a_client().id
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
-            uow.campaigns.put_do_not_call(DoNotCall(a_client().id, T0, EmployeeId("anna")))
+            uow.campaigns.put_do_not_call(ghost, DoNotCall(ghost, T0, EmployeeId("anna")))
         with storage.unit_of_work(readonly=True) as uow:
             assert uow.campaigns.do_not_call(card.id) is None
 

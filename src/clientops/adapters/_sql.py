@@ -35,6 +35,7 @@ from clientops._billing import (
     SupplierBillId,
 )
 from clientops._campaigns import (
+    CallCard,
     Campaign,
     CampaignCall,
     CampaignId,
@@ -63,6 +64,7 @@ from clientops.model import (
     Employee,
     EmployeeId,
     Money,
+    Phone,
     Reaction,
     ReactionId,
     ReactionKind,
@@ -1755,6 +1757,8 @@ _TARGET_COLUMNS = (
     "claimed_by, version"
 )
 _TARGET_STATUS = {status.value: status for status in TargetStatus}
+#: Campaigns by their stored document (see ``SQLCampaigns.get``).
+_CAMPAIGNS: dict[str, Campaign] = {}
 _OUTCOMES = {kind.value: kind for kind in OutcomeKind}
 
 
@@ -1790,7 +1794,14 @@ class SQLCampaigns(SQLRepository):
         doc = self._one("SELECT doc FROM campaigns WHERE id=?", (campaign_id,))
         if doc is None:
             raise NotFoundError("campaign", campaign_id)
-        return load(doc, Campaign)
+        # a campaign (its script, its questionnaire) is read on every call of its list and
+        # changes rarely: each stored document is converted once (the value is frozen)
+        found = _CAMPAIGNS.get(doc)
+        if found is None:
+            if len(_CAMPAIGNS) >= 64:
+                _CAMPAIGNS.clear()
+            found = _CAMPAIGNS[doc] = load(doc, Campaign)
+        return found
 
     def update(self, campaign: Campaign) -> Campaign:
         new = attrs.evolve(campaign, version=campaign.version + 1)
@@ -1850,20 +1861,30 @@ class SQLCampaigns(SQLRepository):
             raise NotFoundError("campaign target", (campaign_id, client_id))
         return self._target(row)
 
-    def next_target(
-        self, campaign_id: CampaignId, *, due_by: datetime, timezones: Sequence[str] | None
+    def claim_next(
+        self,
+        campaign_id: CampaignId,
+        *,
+        due_by: datetime,
+        timezones: Sequence[str] | None,
+        caller: EmployeeId,
+        until: datetime,
     ) -> CampaignTarget | None:
         zones = ""
-        params: list[Any] = [campaign_id, self._ts(due_by)]
+        params: list[Any] = [self._ts(until), caller, campaign_id, self._ts(due_by)]
         if timezones is not None:
             if not timezones:
                 return None
             zones = f" AND timezone IN ({', '.join('?' * len(timezones))})"
             params.extend(timezones)
+        # one statement: the row due first (the partial index campaign_targets_due) is
+        # claimed and returned; PostgreSQL skips a row another caller is claiming
         row = self._x(
-            f"SELECT {_TARGET_COLUMNS} FROM campaign_targets "
+            "UPDATE campaign_targets SET next_call_at=?, claimed_by=?, version=version+1 "
+            "WHERE seq=(SELECT seq FROM campaign_targets "
             f"WHERE campaign_id=? AND open=1 AND next_call_at<=?{zones} "
-            "ORDER BY next_call_at, seq LIMIT 1",
+            f"ORDER BY next_call_at, seq LIMIT 1{self.claim_lock}) "
+            f"RETURNING {_TARGET_COLUMNS}",
             params,
         ).fetchone()
         return None if row is None else self._target(row)
@@ -1905,9 +1926,7 @@ class SQLCampaigns(SQLRepository):
         return tuple(self._target(row) for row in rows)
 
     def add_call(self, call: CampaignCall) -> None:
-        self._need_client(call.client_id)
-        if self._one("SELECT 1 FROM campaign_calls WHERE id=?", (call.id,)) is not None:
-            raise DuplicateError("campaign call", call.id)
+        # one statement: the unique id and the client's foreign key say what is wrong
         try:
             self._x(
                 "INSERT INTO campaign_calls(id, campaign_id, client_id, caller_id, at, outcome, "
@@ -1942,16 +1961,29 @@ class SQLCampaigns(SQLRepository):
         )
         return tuple(load(doc, CampaignCall) for (doc,) in rows)
 
-    def put_do_not_call(self, flag: DoNotCall) -> None:
-        self._need_client(flag.client_id)
+    def put_do_not_call(self, client_id: ClientId, flag: DoNotCall | None) -> None:
+        if flag is None:
+            self._x("DELETE FROM do_not_call WHERE client_id=?", (client_id,))
+            return
+        self._need_client(client_id)
         self._x(
             "INSERT INTO do_not_call(client_id, doc) VALUES (?, ?) "
             "ON CONFLICT(client_id) DO UPDATE SET doc=excluded.doc",
-            (flag.client_id, dump(flag)),
+            (client_id, dump(flag)),
         )
 
-    def drop_do_not_call(self, client_id: ClientId) -> None:
-        self._x("DELETE FROM do_not_call WHERE client_id=?", (client_id,))
+    def call_card(self, client_id: ClientId) -> CallCard:
+        doc = self._one("SELECT doc FROM clients WHERE id=?", (client_id,))
+        if doc is None:
+            raise NotFoundError("client", client_id)
+        # the card as stored (checked when it was written): only the fields a call needs
+        card = json.loads(doc)
+        contacts = card.get("contacts") or ()
+        contact = next((c["name"] for c in contacts if c.get("decision_maker")), None)
+        if contact is None and contacts:
+            contact = contacts[0]["name"]
+        phones = tuple(Phone(e164) for e164 in card.get("phones") or ())
+        return CallCard(client_id, card["name"], card["city"], phones, contact)
 
     def do_not_call(self, client_id: ClientId) -> DoNotCall | None:
         doc = self._one("SELECT doc FROM do_not_call WHERE client_id=?", (client_id,))

@@ -33,12 +33,14 @@ from clientops._billing import (
     SupplierBillId,
 )
 from clientops._campaigns import (
+    CallCard,
     Campaign,
     CampaignCall,
     CampaignId,
     CampaignTarget,
     DoNotCall,
     TargetStatus,
+    call_card,
 )
 from clientops._claims import Claim, ClaimId
 from clientops._onboarding import Onboarding, OnboardingId
@@ -866,8 +868,14 @@ class _Campaigns(_Repository):
         )
         return found
 
-    def next_target(
-        self, campaign_id: CampaignId, *, due_by: datetime, timezones: Sequence[str] | None
+    def claim_next(
+        self,
+        campaign_id: CampaignId,
+        *,
+        due_by: datetime,
+        timezones: Sequence[str] | None,
+        caller: EmployeeId,
+        until: datetime,
     ) -> CampaignTarget | None:
         best: tuple[datetime, int, CampaignTarget] | None = None
         for at, target in enumerate(self._read("campaign_targets").values()):
@@ -879,7 +887,9 @@ class _Campaigns(_Repository):
                 and (best is None or (target.next_call_at, at) < best[:2])
             ):
                 best = (target.next_call_at, at, target)
-        return None if best is None else best[2]
+        if best is None:
+            return None
+        return self.update_target(attrs.evolve(best[2], next_call_at=until, claimed_by=caller))
 
     def update_target(self, target: CampaignTarget) -> CampaignTarget:
         key = (target.campaign_id, target.client_id)
@@ -909,13 +919,16 @@ class _Campaigns(_Repository):
         found = [c for c in self._read("campaign_calls").values() if c.campaign_id == campaign_id]
         return tuple(sorted(found, key=lambda c: (c.at, c.id)))
 
-    def put_do_not_call(self, flag: DoNotCall) -> None:
-        self._get("clients", "client", flag.client_id)
-        self._write("do_not_call")[flag.client_id] = flag
+    def put_do_not_call(self, client_id: ClientId, flag: DoNotCall | None) -> None:
+        if flag is None:
+            if client_id in self._read("do_not_call"):
+                del self._write("do_not_call")[client_id]
+            return
+        self._get("clients", "client", client_id)
+        self._write("do_not_call")[client_id] = flag
 
-    def drop_do_not_call(self, client_id: ClientId) -> None:
-        if client_id in self._read("do_not_call"):
-            del self._write("do_not_call")[client_id]
+    def call_card(self, client_id: ClientId) -> CallCard:
+        return call_card(self._get("clients", "client", client_id))
 
     def do_not_call(self, client_id: ClientId) -> DoNotCall | None:
         found: DoNotCall | None = self._read("do_not_call").get(client_id)
