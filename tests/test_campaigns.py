@@ -431,6 +431,9 @@ def test_a_meeting_is_booked_on_an_active_sales_managers_agenda_and_calendar(
     with pytest.raises(ValidationError) as caught:
         ops.campaigns.record_outcome(COLD, card.id, MeetingBooked(ANNA, at), by=OLGA)
     assert caught.value.errors[0].path == "outcome.manager_id"
+    with pytest.raises(ValidationError) as caught:
+        ops.campaigns.record_outcome(COLD, card.id, MeetingBooked(PETROV, T0), by=OLGA)
+    assert caught.value.errors[0].path == "outcome.at"
     _nothing_stored(ops, card.id)
     record = ops.campaigns.record_outcome(
         COLD, card.id, MeetingBooked(PETROV, at, place="офис клиента"), by=OLGA

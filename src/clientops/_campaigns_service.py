@@ -638,6 +638,8 @@ class _Effects:
                     )
                 ]
             )
+        if meeting.at <= self._now:
+            raise ValidationError([FieldError("outcome.at", f"{meeting.at} is not in the future")])
         topic = self._context.policy.campaigns.meeting_topic.format(campaign=self._campaign.name)
         if meeting.place:
             topic = f"{topic}: {meeting.place}"
