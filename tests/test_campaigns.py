@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -636,3 +637,34 @@ def test_events_of_a_booked_meeting(ops: ClientOps, recorder: Recorder) -> None:
     )
     scheduled = [e for e in recorder.events if isinstance(e, ReactionScheduled)]
     assert [e.employee_id for e in scheduled] == [PETROV]
+
+
+def test_zone_hours_say_until_when_the_answer_holds() -> None:
+    from clientops import Policy
+    from clientops.rules.campaigns import zone_hours
+
+    policy = Policy()
+    moscow = ZoneInfo("Europe/Moscow")
+
+    def hours(at: datetime) -> tuple[bool, datetime]:
+        return zone_hours(
+            "Europe/Moscow", now=at, policy=policy.campaigns, calendar=policy.calendar
+        )
+
+    monday = datetime(2025, 6, 23, 10, 0, tzinfo=moscow)
+    assert hours(monday) == (True, datetime(2025, 6, 23, 18, 0, tzinfo=moscow))
+    assert hours(monday.replace(hour=8)) == (False, datetime(2025, 6, 23, 9, 0, tzinfo=moscow))
+    assert hours(monday.replace(hour=18)) == (False, datetime(2025, 6, 24, 0, 0, tzinfo=moscow))
+    saturday = datetime(2025, 6, 28, 10, 0, tzinfo=moscow)
+    assert hours(saturday)[0] is False
+
+
+def test_the_clock_going_back_asks_the_working_hours_again(ops: ClientOps, clock: Clock) -> None:
+    _campaign(ops)
+    (card,) = _listed(ops, "Москва")
+    clock.now = T0 + timedelta(hours=19)  # Tuesday, 05:00 in Moscow: closed
+    assert ops.campaigns.next_client(COLD, caller=OLGA) is None
+    clock.now = T0 + timedelta(hours=2)  # back to Monday, 12:00 in Moscow: open
+    call = ops.campaigns.next_client(COLD, caller=OLGA)
+    assert call is not None
+    assert call.target.client_id == card.id

@@ -68,11 +68,11 @@ from clientops.rules.campaigns import (
     after_call,
     campaign_figures,
     checked_answers,
-    open_timezones,
     outcome_errors,
     results_csv,
     review_marks,
     survey_results,
+    zone_hours,
 )
 from clientops.workdays import add_working_days
 
@@ -117,6 +117,10 @@ class CampaignsService:
 
     def __init__(self, context: Context) -> None:
         self._context = context
+        # each time zone's working hours: (from, until, open), the answer of
+        # rules.campaigns.zone_hours, valid from the moment it was asked until the next
+        # boundary (the lists of a day ask the same few zones thousands of times)
+        self._hours: dict[str, tuple[datetime, datetime, bool]] = {}
 
     # ------------------------------------------------------------------ campaigns
 
@@ -253,9 +257,7 @@ class CampaignsService:
             employee = _assignee(campaign, staff, caller, "caller")
             if not campaign.start <= now.astimezone(policy.tz).date() <= campaign.end:
                 return None
-            zones = open_timezones(
-                campaign.timezones, now=now, policy=policy.campaigns, calendar=policy.calendar
-            )
+            zones = self._open_zones(campaign.timezones, now)
             if not zones:
                 return None
             claimed = uow.campaigns.claim_next(
@@ -378,6 +380,22 @@ class CampaignsService:
             )
         self._context.publish(events)
         return OutcomeRecord(call, after)
+
+    def _open_zones(self, zones: Sequence[str], now: datetime) -> tuple[str, ...]:
+        """:func:`~clientops.rules.campaigns.open_timezones`, each zone's answer kept until
+        its next boundary."""
+        policy = self._context.policy
+        found = []
+        for zone in zones:
+            known = self._hours.get(zone)
+            if known is None or not known[0] <= now < known[1]:
+                is_open, until = zone_hours(
+                    zone, now=now, policy=policy.campaigns, calendar=policy.calendar
+                )
+                known = self._hours[zone] = (now, until, is_open)
+            if known[2]:
+                found.append(zone)
+        return tuple(found)
 
     # ------------------------------------------------------------------ figures
 

@@ -25,7 +25,7 @@ import csv
 import io
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -62,6 +62,7 @@ __all__ = [
     "results_csv",
     "review_marks",
     "survey_results",
+    "zone_hours",
 ]
 
 _ANSWER_LIMIT = 2_000
@@ -190,15 +191,28 @@ def open_timezones(
     zones: Iterable[str], *, now: datetime, policy: CampaignPolicy, calendar: WorkCalendar
 ) -> tuple[str, ...]:
     """The zones among ``zones`` where ``now`` is within the working hours of a working day."""
-    found = []
-    for zone in zones:
-        local = now.astimezone(ZoneInfo(zone))
-        if (
-            calendar.is_working_day(local.date())
-            and policy.work_start <= local.time().replace(tzinfo=None) < policy.work_end
-        ):
-            found.append(zone)
-    return tuple(found)
+    return tuple(
+        zone for zone in zones if zone_hours(zone, now=now, policy=policy, calendar=calendar)[0]
+    )
+
+
+def zone_hours(
+    zone: str, *, now: datetime, policy: CampaignPolicy, calendar: WorkCalendar
+) -> tuple[bool, datetime]:
+    """Whether ``now`` is within the working hours of a working day in ``zone``, and the next
+    moment the answer may change (the day's start or end of work, or midnight there): the
+    same answer holds from ``now`` until then."""
+    tz = ZoneInfo(zone)
+    local = now.astimezone(tz)
+    day = local.date()
+    at = local.time().replace(tzinfo=None)
+    is_open = calendar.is_working_day(day) and policy.work_start <= at < policy.work_end
+    boundaries = [
+        datetime.combine(day, policy.work_start, tz),
+        datetime.combine(day, policy.work_end, tz),
+        datetime.combine(day + timedelta(days=1), time(0), tz),
+    ]
+    return is_open, min(b for b in boundaries if b > local)
 
 
 def after_call(
