@@ -180,3 +180,34 @@ def test_bench_agenda_smoke(tmp_path: Path) -> None:
     assert result["ratios"]["all"] > 0
     assert result["memory_kib"]["n"]["peak"] > 0
     assert (tmp_path / "clientops-agenda-2000.db").is_file()  # cached for the next run
+
+
+def test_bench_campaign_smoke(tmp_path: Path) -> None:
+    need_anchors()
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_campaign.py"),
+            "--n",
+            "3000",
+            "--campaign",
+            "3000",
+            "--repeat",
+            "1",
+            "--min-time",
+            "0",
+            "--dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    counts = result["counts"]
+    assert counts["clientops"]["clients"] == counts["raw_sqlite3"]["clients"] == 3000
+    assert counts["clientops"]["listed"] == counts["raw_sqlite3"]["listed"] == 3000
+    assert counts["clientops"]["calls"] > 0
+    assert counts["raw_sqlite3"]["calls"] > 0
+    assert set(result["cycles_per_s"]) == {"raw_sqlite3", "clientops"}

@@ -54,6 +54,35 @@ def run_example(tmp_path: Path, script: str, *args: str) -> str:
     return done.stdout
 
 
+def test_call_campaign_example_has_every_outcome_once_and_the_survey(tmp_path: Path) -> None:
+    out = run_example(tmp_path, "call_campaign.py", "--db", "campaign.db")
+    for label in (
+        "Не дозвонились: 1",
+        "Занято: 1",
+        "Просили перезвонить: 1",
+        "Не интересно: 1",
+        "Неверный номер: 1",
+        "Карточка актуализирована: 1",
+        "Найдено новое ЛПР: 1",
+        "Отправлено КП: 1",
+        "Отправлено информационное письмо: 1",
+        "Назначена встреча: 1",
+        "Тёплый контакт передан в продажи: 1",
+    ):
+        assert f"  {label}\n" in out, label
+    assert "Звонок «Тишине» не записан" in out
+    assert "Анкета в холодном звонке не записана" in out
+    assert "Письма отправлены: 2" in out
+    assert "• ООО «Кедр»: Встреча" in out
+    assert "среднее: 4,50, от 4 до 5" in out
+    with sqlite3.connect(tmp_path / "campaign.db") as db:
+        calls = db.execute("SELECT count(*) FROM campaign_calls").fetchone()[0]
+        kinds = {r[0] for r in db.execute("SELECT kind FROM reactions")}
+    assert calls == 9 + 4  # the cold calls and the survey's calls
+    assert kinds == {"meeting", "outgoing_call"}
+    assert (tmp_path / "campaign.csv").read_text(encoding="utf-8-sig").startswith("Вопрос;")
+
+
 def _team_database(tmp_path: Path, *args: str) -> str:
     return run_example(tmp_path, "team_database.py", *args)
 
@@ -229,7 +258,12 @@ def test_team_database_on_postgresql_run_twice_prints_the_same(
 
 @pytest.mark.parametrize(
     ("script", "flag"),
-    [("incoming_call.py", "--db"), ("morning_agenda.py", "--db"), ("phone_line.py", "--db")],
+    [
+        ("incoming_call.py", "--db"),
+        ("morning_agenda.py", "--db"),
+        ("phone_line.py", "--db"),
+        ("call_campaign.py", "--db"),
+    ],
 )
 @pytest.mark.parametrize("content", [b"my own notes\n", b""])
 def test_an_example_refuses_a_database_file_it_did_not_make(

@@ -41,6 +41,7 @@ AREA_HOMES = (
     "clientops.service",
     "clientops.agenda",
     "clientops.outbox",
+    "clientops.campaigns",
 )
 
 #: Private modules whose names are public through their home, and only through it.
@@ -51,6 +52,8 @@ PRIVATE_HOMES = {
     "clientops._billing_helpers": "clientops.billing",
     "clientops._billing_service": "clientops.billing",
     "clientops._call_service": "clientops.calls",
+    "clientops._campaigns": "clientops.campaigns",
+    "clientops._campaigns_service": "clientops.campaigns",
     "clientops._claims": "clientops.claims",
     "clientops._claims_service": "clientops.claims",
     "clientops._clients_service": "clientops.clients",

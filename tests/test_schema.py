@@ -24,7 +24,8 @@ from clientops.adapters import _schema
 from clientops.adapters import sqlite as sqlite_store
 from clientops.adapters.sqlite import SQLiteStorage
 
-PAST = range(1, _schema.HEAD + 1)
+# the versions before the head (a file at the head version needs no upgrade)
+PAST = range(1, _schema.HEAD)
 
 
 # -- SQLite ---------------------------------------------------------------------------------

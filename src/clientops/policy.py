@@ -23,6 +23,7 @@ import attrs
 import phonenumbers
 
 from clientops._billing import BillingPolicy
+from clientops._campaigns import CampaignPolicy
 from clientops._claims import ClaimPolicy
 from clientops._onboarding import OnboardingPolicy
 from clientops._orders import OrderPolicy
@@ -191,6 +192,10 @@ class Policy:
     #: Outbox: how long a worker owns a message it took for delivery. A worker that dies
     #: leaves it to the next one after this long.
     outbox_lease: timedelta = attrs.field(default=timedelta(minutes=5), validator=_positive)
+
+    #: Call campaigns: the clients' working hours and time zones, the retry rule for no
+    #: answer and busy, which outcomes each purpose allows, the words of their reactions.
+    campaigns: CampaignPolicy = CampaignPolicy()
 
     @property
     def tz(self) -> ZoneInfo:

@@ -36,6 +36,14 @@ from clientops._billing import (
     SupplierBill,
     SupplierBillId,
 )
+from clientops._campaigns import (
+    CallCard,
+    Campaign,
+    CampaignCall,
+    CampaignId,
+    CampaignTarget,
+    DoNotCall,
+)
 from clientops._claims import Claim, ClaimId
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
@@ -71,6 +79,7 @@ __all__ = [
     "AgendaQueries",
     "AppealsRepository",
     "CallsRepository",
+    "CampaignsRepository",
     "ClaimsRepository",
     "ClientsRepository",
     "InvoicesRepository",
@@ -476,6 +485,72 @@ class OutboxRepository(Protocol):
         ``limit`` at most that many. An ``after`` naming no message raises NotFoundError."""
 
 
+class CampaignsRepository(Protocol):
+    """Call campaigns: the campaigns, their call lists (one row per client), their calls,
+    and the clients' do-not-call flags."""
+
+    def add(self, campaign: Campaign) -> None:
+        """Store a new campaign (DuplicateError when its id is taken)."""
+
+    def get(self, campaign_id: CampaignId) -> Campaign:
+        """The campaign, or NotFoundError."""
+
+    def update(self, campaign: Campaign) -> Campaign:
+        """Store a changed campaign; returns it with its version bumped (ConflictError when
+        it changed since it was read)."""
+
+    def add_targets(self, targets: Sequence[CampaignTarget]) -> None:
+        """Add clients to call lists (one statement per batch, not per row): a client
+        already on the same list raises DuplicateError, an unknown client NotFoundError."""
+
+    def target(self, campaign_id: CampaignId, client_id: ClientId) -> CampaignTarget:
+        """The list's row of the client, or NotFoundError."""
+
+    def claim_next(
+        self,
+        campaign_id: CampaignId,
+        *,
+        due_by: datetime,
+        timezones: Sequence[str] | None,
+        caller: EmployeeId,
+        until: datetime,
+    ) -> CampaignTarget | None:
+        """Hand ``caller`` the open row of the list due soonest (``next_call_at`` at or
+        before ``due_by``), then the one added first, among the rows whose time zone is one of
+        ``timezones`` (every zone when ``None``): the row is stored claimed by ``caller`` and
+        due again at ``until`` (its version bumped), and returned; ``None`` when no row is
+        due. One indexed statement; two callers at once never get the same row."""
+
+    def update_target(self, target: CampaignTarget) -> CampaignTarget:
+        """Store a changed row; returns it with its version bumped (ConflictError when it
+        changed since it was read)."""
+
+    def targets_of(self, client_id: ClientId) -> tuple[CampaignTarget, ...]:
+        """Every list's row of the client, in the order added."""
+
+    def add_call(self, call: CampaignCall) -> None:
+        """Store a campaign call (DuplicateError when its id is taken)."""
+
+    def get_call(self, call_id: str) -> CampaignCall | None:
+        """The call, or ``None``."""
+
+    def update_call(self, call: CampaignCall) -> CampaignCall:
+        """Store a changed call (a review added); returns it with its version bumped."""
+
+    def calls(self, campaign_id: CampaignId) -> tuple[CampaignCall, ...]:
+        """The campaign's calls, by time, then id."""
+
+    def put_do_not_call(self, client_id: ClientId, flag: DoNotCall | None) -> None:
+        """Set (or replace) the client's do-not-call flag; ``None`` removes it."""
+
+    def call_card(self, client_id: ClientId) -> CallCard:
+        """What a caller needs of the card (name, city, phones, the contact to ask for), read
+        without loading the whole card; NotFoundError for a missing client."""
+
+    def do_not_call(self, client_id: ClientId) -> DoNotCall | None:
+        """The client's do-not-call flag, or ``None``."""
+
+
 class AgendaQueries(Protocol):
     """The agenda's read model: set-based queries a store MAY answer fast (``uow.agenda``).
 
@@ -562,6 +637,9 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def campaigns(self) -> CampaignsRepository: ...
 
 
 @runtime_checkable

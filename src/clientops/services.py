@@ -14,7 +14,8 @@ The areas: ``ops.clients`` (cards, appeals, reactions, staff, import), ``ops.cal
 calls, the call log), ``ops.telephony`` (the PBX), ``ops.onboarding`` (a client's folder and
 checklist), ``ops.orders``, ``ops.billing`` (subscriptions, invoices, payments, accounting),
 ``ops.claims`` (claims and the satisfaction round), ``ops.service`` (service visits and
-trainings), ``ops.agenda``, ``ops.outbox`` and ``ops.documents`` (rendering papers).
+trainings), ``ops.agenda``, ``ops.outbox``, ``ops.documents`` (rendering papers) and
+``ops.campaigns`` (call lists, surveys, script adherence).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from types import TracebackType
 from clientops._agenda_service import AgendaService
 from clientops._billing_service import BillingService
 from clientops._call_service import CallsService
+from clientops._campaigns_service import CampaignsService
 from clientops._claims_service import ClaimsService
 from clientops._clients_service import ClientsService
 from clientops._context import Backends, Context
@@ -86,6 +88,7 @@ class ClientOps:
         self.agenda = AgendaService(context)
         self.outbox = OutboxService(context)
         self.documents = DocumentsService(context)
+        self.campaigns = CampaignsService(context)
 
     @property
     def storage(self) -> Storage:

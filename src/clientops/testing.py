@@ -73,6 +73,19 @@ from clientops._billing import (
     mark_supplier_bill_paid,
     set_payment_task,
 )
+from clientops._campaigns import (
+    CallScript,
+    Campaign,
+    CampaignCall,
+    CampaignId,
+    CampaignPurpose,
+    CampaignTarget,
+    DoNotCall,
+    OutcomeKind,
+    ScriptPoint,
+    ScriptReview,
+    TargetStatus,
+)
 from clientops._claims import (
     Claim,
     ClaimId,
@@ -228,6 +241,7 @@ __all__ = [
     "TelephonyCommandsContract",
     "TelephonyContract",
     "TelephonyEventsContract",
+    "a_campaign",
     "a_claim",
     "a_client",
     "a_credit",
@@ -2665,6 +2679,223 @@ class AgendaQueriesContract(_StoreContract):
                 assert fallback.client_touches(["11-24", "11-25"], manager_id=manager)
 
 
+def a_campaign(**overrides: Any) -> Campaign:
+    """A valid cold-call campaign of Анна's for June 2025, with a two-point script."""
+    fields: dict[str, Any] = {
+        "id": CampaignId(new_id()),
+        "name": "Холодные звонки, июнь",
+        "purpose": CampaignPurpose.COLD_CALLS,
+        "script": CallScript(
+            (
+                ScriptPoint("hello", "Здравствуйте! {company}, {caller}."),
+                ScriptPoint("bye", "До свидания!"),
+            )
+        ),
+        "assignees": (EmployeeId("anna"),),
+        "start": date(2025, 6, 1),
+        "end": date(2025, 6, 30),
+        "daily_plan": 40,
+        "created_at": T0,
+    }
+    fields.update(overrides)
+    return Campaign(**fields)
+
+
+class CampaignsContract(_StoreContract):
+    """Call campaigns (``uow.campaigns``): campaigns, their call lists, their calls and the
+    do-not-call flags."""
+
+    def _listed(self, storage: Storage, *zones: str) -> tuple[Campaign, list[CampaignTarget]]:
+        campaign = a_campaign()
+        cards = [a_client() for _ in zones]
+        targets = [
+            CampaignTarget(campaign.id, card.id, zone, next_call_at=T0)
+            for card, zone in zip(cards, zones, strict=True)
+        ]
+        with storage.unit_of_work() as uow:
+            for card in cards:
+                uow.clients.add(card)
+            uow.campaigns.add(campaign)
+            uow.campaigns.add_targets(targets)
+        return campaign, targets
+
+    def test_campaign_round_trips_and_a_stale_update_conflicts(self, storage: Storage) -> None:
+        campaign = a_campaign()
+        with storage.unit_of_work() as uow:
+            uow.campaigns.add(campaign)
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.campaigns.add(campaign)
+        with storage.unit_of_work() as uow:
+            assert uow.campaigns.get(campaign.id) == campaign
+            stored = uow.campaigns.update(attrs.evolve(campaign, timezones=("Asia/Omsk",)))
+        assert stored.version == 1
+        with pytest.raises(ConflictError), storage.unit_of_work() as uow:
+            uow.campaigns.update(campaign)
+        with pytest.raises(NotFoundError), storage.unit_of_work(readonly=True) as uow:
+            uow.campaigns.get(CampaignId("no-such-campaign"))
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.campaigns.get(campaign.id) == stored
+
+    def test_claim_next_hands_out_the_open_row_due_first_then_added_first(
+        self, storage: Storage
+    ) -> None:
+        campaign, (a, b, c, d) = self._listed(
+            storage, "Europe/Moscow", "Asia/Omsk", "Europe/Moscow", "Europe/Moscow"
+        )
+        anna = EmployeeId("anna")
+        later = T0 + timedelta(minutes=15)
+
+        def claim(
+            zones: tuple[str, ...] | None = None, due_by: datetime = T0
+        ) -> CampaignTarget | None:
+            with storage.unit_of_work() as uow:
+                return uow.campaigns.claim_next(
+                    campaign.id, due_by=due_by, timezones=zones, caller=anna, until=later
+                )
+
+        with storage.unit_of_work() as uow:
+            assert (
+                uow.campaigns.claim_next(
+                    campaign.id, due_by=T0, timezones=(), caller=anna, until=later
+                )
+                is None
+            )
+            assert (
+                uow.campaigns.claim_next(
+                    campaign.id,
+                    due_by=T0 - timedelta(seconds=1),
+                    timezones=None,
+                    caller=anna,
+                    until=later,
+                )
+                is None
+            )
+            uow.campaigns.update_target(attrs.evolve(c, status=TargetStatus.DONE))
+        first = claim()
+        assert first == attrs.evolve(a, next_call_at=later, claimed_by=anna, version=1)
+        assert claim(("Asia/Omsk",)) == attrs.evolve(
+            b, next_call_at=later, claimed_by=anna, version=1
+        )
+        assert claim(("Europe/Moscow",)) == attrs.evolve(
+            d, next_call_at=later, claimed_by=anna, version=1
+        )
+        assert claim() is None  # a and d are claimed until later, c is done
+        again = claim(due_by=later)
+        assert again is not None
+        assert again.client_id == a.client_id
+        assert again.version == 2
+        with storage.unit_of_work() as uow:
+            assert (
+                uow.campaigns.claim_next(
+                    CampaignId("other"), due_by=later, timezones=None, caller=anna, until=later
+                )
+                is None
+            )
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.campaigns.target(campaign.id, a.client_id) == again
+            assert uow.campaigns.targets_of(c.client_id) == (
+                attrs.evolve(c, status=TargetStatus.DONE, version=1),
+            )
+
+    def test_call_card_is_what_a_caller_needs_of_the_card(self, storage: Storage) -> None:
+        card = a_client(
+            contacts=(Contact("Иван"), Contact("Пётр", decision_maker=True)),
+            city="Казань",
+        )
+        bare = a_client(contacts=())
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.clients.add(bare)
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.campaigns.call_card(card.id) == (
+                card.id,
+                card.name,
+                "Казань",
+                card.phones,
+                "Пётр",
+            )
+            assert uow.campaigns.call_card(bare.id).contact is None
+            with pytest.raises(NotFoundError):
+                uow.campaigns.call_card(a_client().id)
+
+    def test_targets_refused_store_nothing(self, storage: Storage) -> None:
+        campaign, (a,) = self._listed(storage, "Europe/Moscow")
+        ghost = a_client()
+        card = a_client()
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+        fresh = CampaignTarget(campaign.id, card.id, "Europe/Moscow", next_call_at=T0)
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.campaigns.add_targets([fresh, a])
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.campaigns.add_targets(
+                [fresh, CampaignTarget(campaign.id, ghost.id, "Europe/Moscow", next_call_at=T0)]
+            )
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.campaigns.add_targets([attrs.evolve(fresh, campaign_id=CampaignId("nope"))])
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.campaigns.targets_of(card.id) == ()
+            with pytest.raises(NotFoundError):
+                uow.campaigns.target(campaign.id, card.id)
+        with pytest.raises(ConflictError), storage.unit_of_work() as uow:
+            uow.campaigns.update_target(attrs.evolve(a, version=5))
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.campaigns.update_target(fresh)
+
+    def test_calls_round_trip_by_time_with_their_reviews(self, storage: Storage) -> None:
+        campaign, (a, b) = self._listed(storage, "Europe/Moscow", "Europe/Moscow")
+        anna = EmployeeId("anna")
+        late = CampaignCall(
+            "call-2",
+            campaign.id,
+            a.client_id,
+            anna,
+            T0 + timedelta(minutes=5),
+            (OutcomeKind.DECISION_MAKER, OutcomeKind.OFFER_SENT),
+            note="ЛПР найден",
+            changed_fields=("ЛПР",),
+            outbox_key="k-1",
+        )
+        early = CampaignCall("call-1", campaign.id, b.client_id, anna, T0, (OutcomeKind.NO_ANSWER,))
+        with storage.unit_of_work() as uow:
+            uow.campaigns.add_call(late)
+            uow.campaigns.add_call(early)
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.campaigns.add_call(early)
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.campaigns.add_call(attrs.evolve(early, id="call-3", client_id=a_client().id))
+        review = ScriptReview(EmployeeId("petrov"), T0, ("hello",), ("bye",))
+        with storage.unit_of_work() as uow:
+            assert uow.campaigns.calls(campaign.id) == (early, late)
+            assert uow.campaigns.get_call("call-2") == late
+            assert uow.campaigns.get_call("no-such-call") is None
+            reviewed = uow.campaigns.update_call(attrs.evolve(late, review=review))
+        assert reviewed.version == 1
+        with pytest.raises(ConflictError), storage.unit_of_work() as uow:
+            uow.campaigns.update_call(late)
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.campaigns.get_call("call-2") == reviewed
+            assert uow.campaigns.calls(CampaignId("other")) == ()
+
+    def test_do_not_call_flags(self, storage: Storage) -> None:
+        card = a_client()
+        flag = DoNotCall(card.id, T0, EmployeeId("anna"), "просил не звонить")
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            assert uow.campaigns.do_not_call(card.id) is None
+            uow.campaigns.put_do_not_call(card.id, flag)
+            uow.campaigns.put_do_not_call(card.id, attrs.evolve(flag, reason="снова"))
+        with storage.unit_of_work() as uow:
+            assert uow.campaigns.do_not_call(card.id) == attrs.evolve(flag, reason="снова")
+            uow.campaigns.put_do_not_call(card.id, None)
+            uow.campaigns.put_do_not_call(card.id, None)
+        ghost = a_client().id
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.campaigns.put_do_not_call(ghost, DoNotCall(ghost, T0, EmployeeId("anna")))
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.campaigns.do_not_call(card.id) is None
+
+
 class ClientsAreaContract(ClientsContract, AppealsContract, StaffContract):
     """The clients area: cards, appeals, reactions and staff. What a store implementing only
     ``uow.clients``, ``uow.appeals`` and ``uow.staff`` must pass."""
@@ -2680,6 +2911,7 @@ class StorageContract(
     ClaimsContract,
     ServiceVisitsContract,
     AgendaQueriesContract,
+    CampaignsContract,
 ):
     """The behaviour every clientops store must have: every area's contract. Subclass it and
     provide a ``storage`` fixture that yields a fresh, empty store."""

@@ -488,6 +488,48 @@ TABLES: tuple[Table, ...] = (
         12,
         (Column("scope", T.TEXT, primary_key=True), Column("last", T.BIGINT, null=True)),
     ),
+    # -- 14: call campaigns, their call lists (one row per client: when to call next, in
+    # which time zone), their calls with outcomes and answers, the do-not-call flags
+    Table("campaigns", 14, record()),
+    Table(
+        "campaign_targets",
+        14,
+        (
+            seq(),
+            Column("campaign_id", T.TEXT, references="campaigns(id)"),
+            Column("client_id", T.TEXT, references="clients(id)"),
+            Column("timezone", T.TEXT),
+            Column("status", T.TEXT),
+            # 1 while the row is to be called (status "open"): the partial index's condition
+            Column("open", T.INTEGER),
+            Column("next_call_at", T.MOMENT),
+            Column("attempts", T.INTEGER),
+            Column("last_outcome", T.TEXT, null=True),
+            Column("claimed_by", T.TEXT, null=True),
+            Column("version", T.INTEGER),
+        ),
+        unique=(("campaign_id", "client_id"),),
+    ),
+    Table(
+        "campaign_calls",
+        14,
+        record(
+            Column("campaign_id", T.TEXT, references="campaigns(id)"),
+            Column("client_id", T.TEXT, references="clients(id)"),
+            Column("caller_id", T.TEXT),
+            Column("at", T.MOMENT),
+            Column("outcome", T.TEXT),
+        ),
+    ),
+    Table(
+        "do_not_call",
+        14,
+        (
+            Column("client_id", T.TEXT, primary_key=True, references="clients(id)"),
+            Column("doc", T.TEXT),
+        ),
+        without_rowid=True,
+    ),
 )
 _TABLES = {table.name: table for table in TABLES}
 
@@ -576,6 +618,20 @@ INDEXES: tuple[Index, ...] = (
         ),
         since=11,
     ),
+    # 14: the next client of a call list, soonest due first, from the index alone; a
+    # client's rows (the do-not-call flag); a campaign's, a client's and a caller's calls
+    Index(
+        "campaign_targets_due",
+        "campaign_targets",
+        ("campaign_id", "next_call_at", "seq"),
+        include=("timezone",),
+        where=(("open", 1),),
+        since=14,
+    ),
+    Index("campaign_targets_client", "campaign_targets", ("client_id",), since=14),
+    Index("campaign_calls_campaign", "campaign_calls", ("campaign_id", "at"), since=14),
+    Index("campaign_calls_client", "campaign_calls", ("client_id", "at"), since=14),
+    Index("campaign_calls_caller", "campaign_calls", ("caller_id", "at"), since=14),
 )
 
 #: SQL that fills a version's new columns from the rows a database already has.
@@ -633,7 +689,8 @@ DATA_STEPS: tuple[DataStep, ...] = (
 #: The schema version of :func:`create_all`; :func:`migrations` has one step per version.
 #: Version 13 changes no table: the keys of contract and invoice numbers and of organisation
 #: names are recomputed with the one normalisation (``clientops.adapters._sql.BACKFILLS[13]``).
-HEAD = 13
+#: Version 14 adds the call campaigns' tables.
+HEAD = 14
 
 
 def create_all(dialect: Dialect) -> tuple[str, ...]:

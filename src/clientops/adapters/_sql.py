@@ -34,6 +34,16 @@ from clientops._billing import (
     SupplierBill,
     SupplierBillId,
 )
+from clientops._campaigns import (
+    CallCard,
+    Campaign,
+    CampaignCall,
+    CampaignId,
+    CampaignTarget,
+    DoNotCall,
+    OutcomeKind,
+    TargetStatus,
+)
 from clientops._claims import Claim, ClaimId, ClaimStage
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
@@ -54,6 +64,7 @@ from clientops.model import (
     Employee,
     EmployeeId,
     Money,
+    Phone,
     Reaction,
     ReactionId,
     ReactionKind,
@@ -138,6 +149,12 @@ UNIQUE_KEYS: dict[str, UniqueKey] = {
     "visits_id_key": UniqueKey("visits", ("id",), "visit"),
     "trainings_id_key": UniqueKey("trainings", ("id",), "training"),
     "number_sequences_pkey": UniqueKey("number_sequences", ("scope",), "number sequence"),
+    "campaigns_id_key": UniqueKey("campaigns", ("id",), "campaign"),
+    "campaign_targets_campaign_id_client_id_key": UniqueKey(
+        "campaign_targets", ("campaign_id", "client_id"), "campaign target"
+    ),
+    "campaign_calls_id_key": UniqueKey("campaign_calls", ("id",), "campaign call"),
+    "do_not_call_pkey": UniqueKey("do_not_call", ("client_id",), "do-not-call flag"),
 }
 #: The same keys by table and columns, as SQLite reports them.
 _UNIQUE_BY_COLUMNS = {(k.table, k.columns): k for k in UNIQUE_KEYS.values()}
@@ -372,6 +389,10 @@ class SQLUnitOfWork:
     @functools.cached_property
     def agenda(self) -> SQLAgenda:
         return SQLAgenda(self)
+
+    @functools.cached_property
+    def campaigns(self) -> SQLCampaigns:
+        return SQLCampaigns(self)
 
     # -- data migrations -----------------------------------------------------------------
     def backfill_invoice_amounts(self) -> None:
@@ -1731,6 +1752,244 @@ class SQLOutbox(SQLRepository):
 
 #: Python steps of a schema migration, by the version they complete: run after that
 #: version's statements, in the same transaction, by both SQL stores.
+_TARGET_COLUMNS = (
+    "campaign_id, client_id, timezone, next_call_at, status, attempts, last_outcome, "
+    "claimed_by, version"
+)
+_TARGET_STATUS = {status.value: status for status in TargetStatus}
+#: Campaigns by their stored document (see ``SQLCampaigns.get``).
+_CAMPAIGNS: dict[str, Campaign] = {}
+_OUTCOMES = {kind.value: kind for kind in OutcomeKind}
+
+
+class SQLCampaigns(SQLRepository):
+    """Call campaigns, their call lists and calls, the do-not-call flags."""
+
+    def _target(self, row: Sequence[Any]) -> CampaignTarget:
+        campaign_id, client_id, zone, due, status, attempts, last, claimed, version = row
+        return CampaignTarget(
+            campaign_id,
+            client_id,
+            zone,
+            self._from_ts(due),
+            _TARGET_STATUS[status],
+            attempts,
+            None if last is None else _OUTCOMES[last],
+            claimed,
+            version,
+        )
+
+    def add(self, campaign: Campaign) -> None:
+        if self._one("SELECT 1 FROM campaigns WHERE id=?", (campaign.id,)) is not None:
+            raise DuplicateError("campaign", campaign.id)
+        try:
+            self._x(
+                "INSERT INTO campaigns(id, version, doc) VALUES (?, ?, ?)",
+                (campaign.id, campaign.version, dump(campaign)),
+            )
+        except self.integrity_errors:
+            raise DuplicateError("campaign", campaign.id) from None
+
+    def get(self, campaign_id: CampaignId) -> Campaign:
+        doc = self._one("SELECT doc FROM campaigns WHERE id=?", (campaign_id,))
+        if doc is None:
+            raise NotFoundError("campaign", campaign_id)
+        # a campaign (its script, its questionnaire) is read on every call of its list and
+        # changes rarely: each stored document is converted once (the value is frozen)
+        found = _CAMPAIGNS.get(doc)
+        if found is None:
+            if len(_CAMPAIGNS) >= 64:
+                _CAMPAIGNS.clear()
+            found = _CAMPAIGNS[doc] = load(doc, Campaign)
+        return found
+
+    def update(self, campaign: Campaign) -> Campaign:
+        new = attrs.evolve(campaign, version=campaign.version + 1)
+        self._bump("campaigns", "campaign", campaign.id, campaign.version, "doc=?", (dump(new),))
+        return new
+
+    def add_targets(self, targets: Sequence[CampaignTarget]) -> None:
+        if not targets:
+            return
+        for campaign_id in {t.campaign_id for t in targets}:
+            if self._one("SELECT 1 FROM campaigns WHERE id=?", (campaign_id,)) is None:
+                raise NotFoundError("campaign", campaign_id)
+        wanted = list(dict.fromkeys(t.client_id for t in targets))
+        for at in range(0, len(wanted), 500):
+            chunk = wanted[at : at + 500]
+            marks = ", ".join("?" * len(chunk))
+            found = {
+                cid for (cid,) in self._x(f"SELECT id FROM clients WHERE id IN ({marks})", chunk)
+            }
+            missing = [c for c in chunk if c not in found]
+            if missing:
+                raise NotFoundError("client", missing[0])
+        rows = [
+            (
+                t.campaign_id,
+                t.client_id,
+                t.timezone,
+                self._ts(t.next_call_at),
+                t.status.value,
+                int(t.status is TargetStatus.OPEN),
+                t.attempts,
+                None if t.last_outcome is None else t.last_outcome.value,
+                t.claimed_by,
+                t.version,
+            )
+            for t in targets
+        ]
+        statement = (
+            "INSERT INTO campaign_targets(campaign_id, client_id, timezone, next_call_at, "
+            "status, open, attempts, last_outcome, claimed_by, version) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+        try:
+            self._xmany(statement, rows)
+        except self.integrity_errors as exc:
+            error = self._uow._duplicate(exc, statement, rows)
+            if error is not None:
+                raise error from None
+            raise NotFoundError("client", targets[0].client_id) from None
+
+    def target(self, campaign_id: CampaignId, client_id: ClientId) -> CampaignTarget:
+        row = self._x(
+            f"SELECT {_TARGET_COLUMNS} FROM campaign_targets WHERE campaign_id=? AND client_id=?",
+            (campaign_id, client_id),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError("campaign target", (campaign_id, client_id))
+        return self._target(row)
+
+    def claim_next(
+        self,
+        campaign_id: CampaignId,
+        *,
+        due_by: datetime,
+        timezones: Sequence[str] | None,
+        caller: EmployeeId,
+        until: datetime,
+    ) -> CampaignTarget | None:
+        zones = ""
+        params: list[Any] = [self._ts(until), caller, campaign_id, self._ts(due_by)]
+        if timezones is not None:
+            if not timezones:
+                return None
+            zones = f" AND timezone IN ({', '.join('?' * len(timezones))})"
+            params.extend(timezones)
+        # one statement: the row due first (the partial index campaign_targets_due) is
+        # claimed and returned; PostgreSQL skips a row another caller is claiming
+        row = self._x(
+            "UPDATE campaign_targets SET next_call_at=?, claimed_by=?, version=version+1 "
+            "WHERE seq=(SELECT seq FROM campaign_targets "
+            f"WHERE campaign_id=? AND open=1 AND next_call_at<=?{zones} "
+            f"ORDER BY next_call_at, seq LIMIT 1{self.claim_lock}) "
+            f"RETURNING {_TARGET_COLUMNS}",
+            params,
+        ).fetchone()
+        return None if row is None else self._target(row)
+
+    def update_target(self, target: CampaignTarget) -> CampaignTarget:
+        cur = self._x(
+            "UPDATE campaign_targets SET timezone=?, next_call_at=?, status=?, open=?, "
+            "attempts=?, last_outcome=?, claimed_by=?, version=version+1 "
+            "WHERE campaign_id=? AND client_id=? AND version=?",
+            (
+                target.timezone,
+                self._ts(target.next_call_at),
+                target.status.value,
+                int(target.status is TargetStatus.OPEN),
+                target.attempts,
+                None if target.last_outcome is None else target.last_outcome.value,
+                target.claimed_by,
+                target.campaign_id,
+                target.client_id,
+                target.version,
+            ),
+        )
+        if cur.rowcount == 0:
+            found = self._one(
+                "SELECT version FROM campaign_targets WHERE campaign_id=? AND client_id=?",
+                (target.campaign_id, target.client_id),
+            )
+            key = (target.campaign_id, target.client_id)
+            if found is None:
+                raise NotFoundError("campaign target", key)
+            raise ConflictError("campaign target", key, expected=target.version, found=found)
+        return attrs.evolve(target, version=target.version + 1)
+
+    def targets_of(self, client_id: ClientId) -> tuple[CampaignTarget, ...]:
+        rows = self._x(
+            f"SELECT {_TARGET_COLUMNS} FROM campaign_targets WHERE client_id=? ORDER BY seq",
+            (client_id,),
+        )
+        return tuple(self._target(row) for row in rows)
+
+    def add_call(self, call: CampaignCall) -> None:
+        # one statement: the unique id and the client's foreign key say what is wrong
+        try:
+            self._x(
+                "INSERT INTO campaign_calls(id, campaign_id, client_id, caller_id, at, outcome, "
+                "version, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    call.id,
+                    call.campaign_id,
+                    call.client_id,
+                    call.caller_id,
+                    self._ts(call.at),
+                    call.outcome.value,
+                    call.version,
+                    dump(call),
+                ),
+            )
+        except self.integrity_errors as exc:
+            raise self._race_error(exc, "campaign call", call.id, call.client_id) from None
+
+    def get_call(self, call_id: str) -> CampaignCall | None:
+        doc = self._one("SELECT doc FROM campaign_calls WHERE id=?", (call_id,))
+        return None if doc is None else load(doc, CampaignCall)
+
+    def update_call(self, call: CampaignCall) -> CampaignCall:
+        new = attrs.evolve(call, version=call.version + 1)
+        self._bump("campaign_calls", "campaign call", call.id, call.version, "doc=?", (dump(new),))
+        return new
+
+    def calls(self, campaign_id: CampaignId) -> tuple[CampaignCall, ...]:
+        rows = self._x(
+            f"SELECT doc FROM campaign_calls WHERE campaign_id=? ORDER BY at, id{self.by_code}",
+            (campaign_id,),
+        )
+        return tuple(load(doc, CampaignCall) for (doc,) in rows)
+
+    def put_do_not_call(self, client_id: ClientId, flag: DoNotCall | None) -> None:
+        if flag is None:
+            self._x("DELETE FROM do_not_call WHERE client_id=?", (client_id,))
+            return
+        self._need_client(client_id)
+        self._x(
+            "INSERT INTO do_not_call(client_id, doc) VALUES (?, ?) "
+            "ON CONFLICT(client_id) DO UPDATE SET doc=excluded.doc",
+            (client_id, dump(flag)),
+        )
+
+    def call_card(self, client_id: ClientId) -> CallCard:
+        doc = self._one("SELECT doc FROM clients WHERE id=?", (client_id,))
+        if doc is None:
+            raise NotFoundError("client", client_id)
+        # the card as stored (checked when it was written): only the fields a call needs
+        card = json.loads(doc)
+        contacts = card.get("contacts") or ()
+        contact = next((c["name"] for c in contacts if c.get("decision_maker")), None)
+        if contact is None and contacts:
+            contact = contacts[0]["name"]
+        phones = tuple(Phone(e164) for e164 in card.get("phones") or ())
+        return CallCard(client_id, card["name"], card["city"], phones, contact)
+
+    def do_not_call(self, client_id: ClientId) -> DoNotCall | None:
+        doc = self._one("SELECT doc FROM do_not_call WHERE client_id=?", (client_id,))
+        return None if doc is None else load(doc, DoNotCall)
+
+
 BACKFILLS: dict[int, Callable[[SQLUnitOfWork], None]] = {
     11: SQLUnitOfWork.backfill_invoice_amounts,
     13: SQLUnitOfWork.backfill_number_keys,

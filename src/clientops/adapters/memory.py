@@ -32,6 +32,16 @@ from clientops._billing import (
     SupplierBill,
     SupplierBillId,
 )
+from clientops._campaigns import (
+    CallCard,
+    Campaign,
+    CampaignCall,
+    CampaignId,
+    CampaignTarget,
+    DoNotCall,
+    TargetStatus,
+    call_card,
+)
 from clientops._claims import Claim, ClaimId
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
@@ -97,6 +107,10 @@ _TABLES = (
     "visits",
     "trainings",
     "number_sequences",
+    "campaigns",
+    "campaign_targets",
+    "campaign_calls",
+    "do_not_call",
 )
 
 
@@ -190,6 +204,10 @@ class _MemoryUnitOfWork:
     @functools.cached_property
     def agenda(self) -> _Agenda:
         return _Agenda(self)
+
+    @functools.cached_property
+    def campaigns(self) -> _Campaigns:
+        return _Campaigns(self)
 
 
 class _Repository:
@@ -808,6 +826,113 @@ class _Outbox(_Repository):
                     break
         found = (m for m, _ in stored if status in (None, m.status))
         return tuple(found if limit is None else itertools.islice(found, limit))
+
+
+class _Campaigns(_Repository):
+    """Call campaigns, their call lists and calls, the do-not-call flags."""
+
+    def add(self, campaign: Campaign) -> None:
+        self._insert("campaigns", "campaign", campaign.id, campaign)
+
+    def get(self, campaign_id: CampaignId) -> Campaign:
+        campaign: Campaign = self._get("campaigns", "campaign", campaign_id)
+        return campaign
+
+    def update(self, campaign: Campaign) -> Campaign:
+        new: Campaign = self._replace(
+            "campaigns", "campaign", campaign.id, campaign, campaign.version
+        )
+        return new
+
+    def add_targets(self, targets: Sequence[CampaignTarget]) -> None:
+        campaigns = self._read("campaigns")
+        clients = self._read("clients")
+        rows = self._read("campaign_targets")
+        seen = set()
+        for target in targets:
+            key = (target.campaign_id, target.client_id)
+            if target.campaign_id not in campaigns:
+                raise NotFoundError("campaign", target.campaign_id)
+            if target.client_id not in clients:
+                raise NotFoundError("client", target.client_id)
+            if key in rows or key in seen:
+                raise DuplicateError("campaign target", key)
+            seen.add(key)
+        table = self._write("campaign_targets")
+        for target in targets:
+            table[(target.campaign_id, target.client_id)] = target
+
+    def target(self, campaign_id: CampaignId, client_id: ClientId) -> CampaignTarget:
+        found: CampaignTarget = self._get(
+            "campaign_targets", "campaign target", (campaign_id, client_id)
+        )
+        return found
+
+    def claim_next(
+        self,
+        campaign_id: CampaignId,
+        *,
+        due_by: datetime,
+        timezones: Sequence[str] | None,
+        caller: EmployeeId,
+        until: datetime,
+    ) -> CampaignTarget | None:
+        best: tuple[datetime, int, CampaignTarget] | None = None
+        for at, target in enumerate(self._read("campaign_targets").values()):
+            if (
+                target.campaign_id == campaign_id
+                and target.status is TargetStatus.OPEN
+                and target.next_call_at <= due_by
+                and (timezones is None or target.timezone in timezones)
+                and (best is None or (target.next_call_at, at) < best[:2])
+            ):
+                best = (target.next_call_at, at, target)
+        if best is None:
+            return None
+        return self.update_target(attrs.evolve(best[2], next_call_at=until, claimed_by=caller))
+
+    def update_target(self, target: CampaignTarget) -> CampaignTarget:
+        key = (target.campaign_id, target.client_id)
+        new: CampaignTarget = self._replace(
+            "campaign_targets", "campaign target", key, target, target.version
+        )
+        return new
+
+    def targets_of(self, client_id: ClientId) -> tuple[CampaignTarget, ...]:
+        return tuple(t for t in self._read("campaign_targets").values() if t.client_id == client_id)
+
+    def add_call(self, call: CampaignCall) -> None:
+        self._get("clients", "client", call.client_id)
+        self._insert("campaign_calls", "campaign call", call.id, call)
+
+    def get_call(self, call_id: str) -> CampaignCall | None:
+        found: CampaignCall | None = self._read("campaign_calls").get(call_id)
+        return found
+
+    def update_call(self, call: CampaignCall) -> CampaignCall:
+        new: CampaignCall = self._replace(
+            "campaign_calls", "campaign call", call.id, call, call.version
+        )
+        return new
+
+    def calls(self, campaign_id: CampaignId) -> tuple[CampaignCall, ...]:
+        found = [c for c in self._read("campaign_calls").values() if c.campaign_id == campaign_id]
+        return tuple(sorted(found, key=lambda c: (c.at, c.id)))
+
+    def put_do_not_call(self, client_id: ClientId, flag: DoNotCall | None) -> None:
+        if flag is None:
+            if client_id in self._read("do_not_call"):
+                del self._write("do_not_call")[client_id]
+            return
+        self._get("clients", "client", client_id)
+        self._write("do_not_call")[client_id] = flag
+
+    def call_card(self, client_id: ClientId) -> CallCard:
+        return call_card(self._get("clients", "client", client_id))
+
+    def do_not_call(self, client_id: ClientId) -> DoNotCall | None:
+        found: DoNotCall | None = self._read("do_not_call").get(client_id)
+        return found
 
 
 def _by_due(reaction: Reaction) -> Any:

@@ -1,0 +1,431 @@
+"""The campaigns area: call lists, the next client to call, the outcome of each call and what
+it does, questionnaires and their results, script adherence (``ops.campaigns``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from clientops._campaign_effects import Effects
+from clientops._campaigns import (
+    AdherenceShare,
+    CallBack,
+    CallOutcome,
+    Campaign,
+    CampaignCall,
+    CampaignFigures,
+    CampaignId,
+    CampaignTarget,
+    CardFilter,
+    DoNotCall,
+    NextCall,
+    OutcomeRecord,
+    QuestionResult,
+    ScriptReview,
+    TargetStatus,
+)
+from clientops._checks import check_entry_points
+from clientops._context import Context
+from clientops.errors import FieldError, NotFoundError, TransitionError, ValidationError
+from clientops.events import ClientUpdated, Event
+from clientops.model import (
+    Client,
+    ClientId,
+    EmployeeId,
+    StaffDirectory,
+    new_id,
+)
+from clientops.rules.campaigns import (
+    adherence_shares,
+    after_call,
+    campaign_figures,
+    outcome_errors,
+    results_csv,
+    review_marks,
+    survey_results,
+    zone_hours,
+)
+
+__all__ = ["CampaignsService"]
+
+
+@check_entry_points
+class CampaignsService:
+    """Call campaigns: the call list, the next client, the outcome of each call::
+
+    >>> import clientops
+    >>> from datetime import date
+    >>> from clientops.campaigns import (Campaign, CampaignPurpose, CallScript, ScriptPoint,
+    ...                                  NotInterested)
+    >>> from clientops.testing import T0, a_client, a_staff
+    >>> ops = clientops.connect("memory://", clock=lambda: T0)
+    >>> ops.clients.add_staff(a_staff())
+    >>> card = ops.clients.add(a_client(name="ООО «Ромашка»", city="Москва"))
+    >>> campaign = ops.campaigns.create(Campaign(
+    ...     id="c1", name="Весна", purpose=CampaignPurpose.COLD_CALLS,
+    ...     script=CallScript((ScriptPoint("hello", "Здравствуйте! {company}, {caller}."),)),
+    ...     assignees=("anna",), start=date(2025, 6, 1), end=date(2025, 6, 30)), by="anna")
+    >>> ops.campaigns.add_targets("c1", [card.id], by="anna")
+    1
+    >>> call = ops.campaigns.next_client("c1", caller="anna")
+    >>> call.client_name, call.script
+    ('ООО «Ромашка»', ('Здравствуйте! MLS IT, Анна.',))
+    >>> ops.campaigns.record_outcome("c1", card.id, NotInterested(), by="anna").target.status.value
+    'done'
+    >>> ops.close()
+    """
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        # each time zone's working hours: (from, until, open), the answer of
+        # rules.campaigns.zone_hours, valid from the moment it was asked until the next
+        # boundary (the lists of a day ask the same few zones thousands of times)
+        self._hours: dict[str, tuple[datetime, datetime, bool]] = {}
+
+    # ------------------------------------------------------------------ campaigns
+
+    def create(self, campaign: Campaign, *, by: EmployeeId) -> Campaign:
+        """Store a new campaign. A caller the staff directory does not know raises
+        ValidationError naming ``assignees[i]``; nothing is stored."""
+        now = self._context.now()
+        with self._context.storage.unit_of_work() as uow:
+            staff = uow.staff.directory()
+            staff.require(by)
+            errors = [
+                FieldError(f"assignees[{at}]", f"unknown employee {employee!r}")
+                for at, employee in enumerate(campaign.assignees)
+                if staff.employee(employee) is None
+            ]
+            if errors:
+                raise ValidationError(errors, subject="campaign")
+            stored = attrs.evolve(
+                campaign, created_at=now, created_by=by, timezones=(), targets=0, version=0
+            )
+            uow.campaigns.add(stored)
+        return stored
+
+    def get(self, campaign_id: CampaignId) -> Campaign:
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            return uow.campaigns.get(campaign_id)
+
+    def calls(self, campaign_id: CampaignId) -> tuple[CampaignCall, ...]:
+        """The campaign's calls, by time."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            uow.campaigns.get(campaign_id)
+            return uow.campaigns.calls(campaign_id)
+
+    def add_targets(
+        self,
+        campaign_id: CampaignId,
+        clients: CardFilter | Sequence[ClientId],
+        *,
+        by: EmployeeId,
+        timezones: Mapping[ClientId, str] | None = None,
+    ) -> int:
+        """Add clients to the call list: the cards ``clients`` matches (a filter over every
+        card) or the ids given (an imported list). A client already on the list is skipped; one with
+        the do-not-call flag is added as not to be called. Each client's time zone is its
+        entry in ``timezones``, else its city's (``Policy.campaigns.city_timezones``).
+        Returns how many were added. An unknown client raises NotFoundError; nothing is
+        stored."""
+        policy = self._context.policy
+        now = self._context.now()
+        zones = dict(timezones or {})
+        for client_id, zone in zones.items():
+            try:
+                ZoneInfo(zone)
+            except (ValueError, KeyError, TypeError, OSError):
+                raise ValidationError(
+                    [FieldError(f"timezones.{client_id}", f"unknown time zone {zone!r}")]
+                ) from None
+        with self._context.storage.unit_of_work() as uow:
+            uow.staff.directory().require(by)
+            campaign = uow.campaigns.get(campaign_id)
+            if isinstance(clients, CardFilter):
+                cards: Sequence[Client] = [c for c in uow.clients.all() if clients.matches(c)]
+            else:
+                cards = [uow.clients.get(client_id) for client_id in dict.fromkeys(clients)]
+            targets = []
+            for card in cards:
+                if any(t.campaign_id == campaign_id for t in uow.campaigns.targets_of(card.id)):
+                    continue
+                zone = zones.get(card.id) or policy.campaigns.timezone_of(
+                    card.city, policy.timezone
+                )
+                flagged = uow.campaigns.do_not_call(card.id) is not None
+                targets.append(
+                    CampaignTarget(
+                        campaign_id,
+                        card.id,
+                        zone,
+                        next_call_at=now,
+                        status=TargetStatus.DO_NOT_CALL if flagged else TargetStatus.OPEN,
+                    )
+                )
+            uow.campaigns.add_targets(targets)
+            known = dict.fromkeys(campaign.timezones)
+            known.update(dict.fromkeys(t.timezone for t in targets))
+            uow.campaigns.update(
+                attrs.evolve(
+                    campaign, timezones=tuple(known), targets=campaign.targets + len(targets)
+                )
+            )
+        return len(targets)
+
+    # ------------------------------------------------------------------ do not call
+
+    def set_do_not_call(
+        self, client_id: ClientId, *, by: EmployeeId, reason: str | None = None
+    ) -> DoNotCall:
+        """Flag the client as not to be called: no campaign hands it out again, and an
+        outcome recorded for it raises TransitionError."""
+        flag = DoNotCall(client_id, self._context.now(), by, reason)
+        with self._context.storage.unit_of_work() as uow:
+            uow.staff.directory().require(by)
+            uow.campaigns.put_do_not_call(client_id, flag)
+            for target in uow.campaigns.targets_of(client_id):
+                if target.status is TargetStatus.OPEN:
+                    uow.campaigns.update_target(
+                        attrs.evolve(target, status=TargetStatus.DO_NOT_CALL, claimed_by=None)
+                    )
+        return flag
+
+    def clear_do_not_call(self, client_id: ClientId, *, by: EmployeeId) -> None:
+        """Remove the client's do-not-call flag: its call lists' rows are open again."""
+        with self._context.storage.unit_of_work() as uow:
+            uow.staff.directory().require(by)
+            uow.clients.get(client_id)
+            uow.campaigns.put_do_not_call(client_id, None)
+            for target in uow.campaigns.targets_of(client_id):
+                if target.status is TargetStatus.DO_NOT_CALL:
+                    uow.campaigns.update_target(attrs.evolve(target, status=TargetStatus.OPEN))
+
+    # ------------------------------------------------------------------ calling
+
+    def next_client(self, campaign_id: CampaignId, *, caller: EmployeeId) -> NextCall | None:
+        """The next client ``caller`` should call, or ``None`` when no one is due: open on the
+        list, due, within working hours on a working day in the client's time zone, not
+        flagged do-not-call, and not handed to another caller in the last
+        ``Policy.campaigns.claim_lease``. The client is handed to ``caller`` for that long.
+        ``None`` too outside the campaign's period. A caller who is not an assignee raises
+        ValidationError naming ``caller``."""
+        now = self._context.now()
+        policy = self._context.policy
+        with self._context.storage.unit_of_work() as uow:
+            staff = uow.staff.directory()
+            campaign = uow.campaigns.get(campaign_id)
+            employee = _assignee(campaign, staff, caller, "caller")
+            if not campaign.start <= now.astimezone(policy.tz).date() <= campaign.end:
+                return None
+            zones = self._open_zones(campaign.timezones, now)
+            if not zones:
+                return None
+            claimed = uow.campaigns.claim_next(
+                campaign_id,
+                due_by=now,
+                timezones=None if len(zones) == len(campaign.timezones) else zones,
+                caller=caller,
+                until=now + policy.campaigns.claim_lease,
+            )
+            if claimed is None:
+                return None
+            card = uow.campaigns.call_card(claimed.client_id)
+        script = campaign.script.render(
+            company=policy.company_name,
+            caller=employee.first_name,
+            client=card.name,
+            contact=card.contact or "",
+            city=card.city,
+        )
+        return NextCall(claimed, card.name, card.phones, script, campaign.questionnaire)
+
+    def record_outcome(
+        self,
+        campaign_id: CampaignId,
+        client_id: ClientId,
+        outcome: CallOutcome | tuple[CallOutcome, ...],
+        *,
+        by: EmployeeId,
+        note: str | None = None,
+        call_id: str | None = None,
+        call_log_id: str | None = None,
+    ) -> OutcomeRecord:
+        """Record what came of a call to the client and do what each outcome says, in one
+        unit of work: the card updated (:class:`CardUpdated`, :class:`DecisionMakerFound`,
+        :class:`WrongNumber` with a phone), the e-mail with a document recorded in the outbox
+        and a reaction of ``by`` to check its receipt (:class:`DocumentSent`), a meeting
+        reaction on an active-sales manager's agenda (:class:`MeetingBooked`), a reaction of
+        sales (:class:`WarmLead`), the answers stored (:class:`SurveyCompleted`), the list's
+        row closed or due again (no answer, busy, call back).
+
+        ``call_id`` (the PBX's id of the call, say) makes a retry safe: a call already
+        stored under it is returned, ``repeated`` set. An outcome the campaign's purpose
+        does not allow, answers that do not fit the questionnaire, a client not on the list
+        raise ValidationError / NotFoundError naming them; a client flagged do-not-call or a
+        row already closed TransitionError. Nothing is stored then."""
+        outcomes = outcome if isinstance(outcome, tuple) else (outcome,)
+        for at, item in enumerate(outcomes):
+            if not isinstance(item, CallOutcome):
+                raise ValidationError(
+                    [FieldError(f"outcome[{at}]", f"not an outcome: {type(item).__name__}")]
+                )
+        kinds = tuple(item.kind for item in outcomes)
+        now = self._context.now()
+        policy = self._context.policy
+        events: list[Event] = []
+        with self._context.storage.unit_of_work() as uow:
+            if call_id is not None:
+                stored = uow.campaigns.get_call(call_id)
+                if stored is not None and (stored.campaign_id, stored.client_id) == (
+                    campaign_id,
+                    client_id,
+                ):
+                    target = uow.campaigns.target(campaign_id, client_id)
+                    return OutcomeRecord(stored, target, repeated=True)
+            campaign = uow.campaigns.get(campaign_id)
+            if by not in campaign.assignees:  # employees checked when the campaign was made
+                raise ValidationError(
+                    [FieldError("by", f"{by!r} does not call for campaign {campaign.id}")]
+                )
+            errors = outcome_errors(campaign.purpose, kinds, policy.campaigns)
+            if errors:
+                raise ValidationError(errors, subject="outcome")
+            if not campaign.start <= now.astimezone(policy.tz).date() <= campaign.end:
+                raise TransitionError(
+                    f"campaign {campaign.id}",
+                    current=f"runs {campaign.start}..{campaign.end}",
+                    attempted="record a call",
+                )
+            target = uow.campaigns.target(campaign_id, client_id)
+            # the flag closes every open row of the client (set_do_not_call, add_targets)
+            if target.status is TargetStatus.DO_NOT_CALL:
+                raise TransitionError(
+                    f"client {client_id}",
+                    current="do not call",
+                    attempted="record a call",
+                    reason="the client asked not to be called",
+                )
+            if target.status is not TargetStatus.OPEN:
+                raise TransitionError(
+                    f"campaign target {client_id}",
+                    current=target.status.value,
+                    attempted="record a call",
+                )
+            the_id = call_id if call_id is not None else new_id()
+            call = CampaignCall(
+                id=the_id,
+                campaign_id=campaign_id,
+                client_id=client_id,
+                caller_id=by,
+                at=now,
+                outcomes=kinds,
+                note=note,
+                call_log_id=call_log_id,
+            )
+            call_back_at = None
+            effects = Effects(uow, self._context, campaign, call, events)
+            for item in outcomes:
+                if isinstance(item, CallBack):
+                    call_back_at = item.at
+                effects.apply(item)
+            call = effects.call
+            if effects.card is not None:
+                updated = uow.clients.update(effects.card)
+                events.append(ClientUpdated(updated.id, updated.version, at=now))
+            uow.campaigns.add_call(call)
+            after = uow.campaigns.update_target(
+                after_call(
+                    target, kinds, now=now, policy=policy.campaigns, call_back_at=call_back_at
+                )
+            )
+        self._context.publish(events)
+        return OutcomeRecord(call, after)
+
+    def _open_zones(self, zones: Sequence[str], now: datetime) -> tuple[str, ...]:
+        """:func:`~clientops.rules.campaigns.open_timezones`, each zone's answer kept until
+        its next boundary."""
+        policy = self._context.policy
+        found = []
+        for zone in zones:
+            known = self._hours.get(zone)
+            if known is None or not known[0] <= now < known[1]:
+                is_open, until = zone_hours(
+                    zone, now=now, policy=policy.campaigns, calendar=policy.calendar
+                )
+                known = self._hours[zone] = (now, until, is_open)
+            if known[2]:
+                found.append(zone)
+        return tuple(found)
+
+    # ------------------------------------------------------------------ figures
+
+    def figures(self, campaign_id: CampaignId) -> CampaignFigures:
+        """Clients reached, outcomes by kind, conversion to meetings and leads, calls per
+        caller today against the daily plan."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            campaign = uow.campaigns.get(campaign_id)
+            calls = uow.campaigns.calls(campaign_id)
+        return campaign_figures(
+            campaign, calls, today=self._context.today(), tz=self._context.policy.tz
+        )
+
+    def survey_results(self, campaign_id: CampaignId) -> tuple[QuestionResult, ...]:
+        """Per question of the campaign's questionnaire: counts, shares, averages. A
+        campaign without one raises ValidationError naming ``campaign_id``."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            campaign = uow.campaigns.get(campaign_id)
+            if campaign.questionnaire is None:
+                raise ValidationError([FieldError("campaign_id", "has no questionnaire")])
+            calls = uow.campaigns.calls(campaign_id)
+        return survey_results(campaign.questionnaire, calls)
+
+    def export_results(
+        self, campaign_id: CampaignId, path: str | os.PathLike[str] | None = None
+    ) -> str:
+        """The survey's results as CSV text (UTF-8 with a BOM when written to ``path``, so
+        Excel reads it)."""
+        content = results_csv(self.survey_results(campaign_id))
+        if path is not None:
+            Path(path).write_text(content, encoding="utf-8-sig", newline="")
+        return content
+
+    # ------------------------------------------------------------------ script adherence
+
+    def review_call(self, call_id: str, kept: Sequence[str], *, by: EmployeeId) -> CampaignCall:
+        """A reviewer who listened to the call's recording marks the script points kept
+        (the rest count as missed); stored with the call, replacing an earlier review. A
+        point not in the script raises ValidationError naming it."""
+        now = self._context.now()
+        with self._context.storage.unit_of_work() as uow:
+            uow.staff.directory().require(by)
+            call = uow.campaigns.get_call(call_id)
+            if call is None:
+                raise NotFoundError("campaign call", call_id)
+            campaign = uow.campaigns.get(call.campaign_id)
+            done, missed = review_marks(campaign.script.ids, kept)
+            return uow.campaigns.update_call(
+                attrs.evolve(call, review=ScriptReview(by, now, done, missed))
+            )
+
+    def adherence(self, campaign_id: CampaignId) -> tuple[AdherenceShare, ...]:
+        """Per caller: calls reviewed and the share of script points kept."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            uow.campaigns.get(campaign_id)
+            calls = uow.campaigns.calls(campaign_id)
+        return adherence_shares(calls)
+
+
+def _assignee(campaign: Campaign, staff: StaffDirectory, employee_id: EmployeeId, path: str) -> Any:
+    employee = staff.employee(employee_id)
+    if employee is None or employee_id not in campaign.assignees:
+        raise ValidationError(
+            [FieldError(path, f"{employee_id!r} does not call for campaign {campaign.id}")]
+        )
+    return employee
