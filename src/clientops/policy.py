@@ -24,6 +24,7 @@ import phonenumbers
 
 from clientops._billing import BillingPolicy
 from clientops._claims import ClaimPolicy
+from clientops._jobs import JobPolicy
 from clientops._onboarding import OnboardingPolicy
 from clientops._orders import OrderPolicy
 from clientops._telephony import TelephonyPolicy
@@ -191,6 +192,10 @@ class Policy:
     #: Outbox: how long a worker owns a message it took for delivery. A worker that dies
     #: leaves it to the next one after this long.
     outbox_lease: timedelta = attrs.field(default=timedelta(minutes=5), validator=_positive)
+
+    #: Scheduled jobs (``clientops run-due``, ``clientops worker``): how many missed days are
+    #: caught up, how long a runner owns a job it claimed.
+    jobs: JobPolicy = JobPolicy()
 
     @property
     def tz(self) -> ZoneInfo:

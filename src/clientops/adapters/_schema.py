@@ -488,6 +488,25 @@ TABLES: tuple[Table, ...] = (
         12,
         (Column("scope", T.TEXT, primary_key=True), Column("last", T.BIGINT, null=True)),
     ),
+    # -- 14: the record of the scheduled jobs' runs (clientops.jobs), one per job and day
+    Table(
+        "job_runs",
+        14,
+        (
+            Column("job", T.TEXT),
+            Column("day", T.DAY),
+            Column("status", T.TEXT),
+            Column("attempts", T.INTEGER),
+            Column("owner", T.TEXT),
+            Column("started_at", T.MOMENT),
+            Column("lease_until", T.MOMENT, null=True),
+            Column("finished_at", T.MOMENT, null=True),
+            Column("summary", T.TEXT, default="''"),
+            Column("error", T.TEXT, null=True),
+        ),
+        primary_key=("job", "day"),
+        without_rowid=True,
+    ),
 )
 _TABLES = {table.name: table for table in TABLES}
 
@@ -576,6 +595,7 @@ INDEXES: tuple[Index, ...] = (
         ),
         since=11,
     ),
+    Index("job_runs_day", "job_runs", ("day",), since=14),
 )
 
 #: SQL that fills a version's new columns from the rows a database already has.
@@ -633,7 +653,8 @@ DATA_STEPS: tuple[DataStep, ...] = (
 #: The schema version of :func:`create_all`; :func:`migrations` has one step per version.
 #: Version 13 changes no table: the keys of contract and invoice numbers and of organisation
 #: names are recomputed with the one normalisation (``clientops.adapters._sql.BACKFILLS[13]``).
-HEAD = 13
+#: Version 14 adds ``job_runs``, the record of the scheduled jobs' runs.
+HEAD = 14
 
 
 def create_all(dialect: Dialect) -> tuple[str, ...]:

@@ -33,6 +33,7 @@ from clientops._billing import (
     SupplierBillId,
 )
 from clientops._claims import Claim, ClaimId
+from clientops._jobs import JobRun, JobStatus
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
@@ -97,6 +98,7 @@ _TABLES = (
     "visits",
     "trainings",
     "number_sequences",
+    "job_runs",
 )
 
 
@@ -190,6 +192,10 @@ class _MemoryUnitOfWork:
     @functools.cached_property
     def agenda(self) -> _Agenda:
         return _Agenda(self)
+
+    @functools.cached_property
+    def jobs(self) -> _JobRuns:
+        return _JobRuns(self)
 
 
 class _Repository:
@@ -808,6 +814,69 @@ class _Outbox(_Repository):
                     break
         found = (m for m, _ in stored if status in (None, m.status))
         return tuple(found if limit is None else itertools.islice(found, limit))
+
+
+class _JobRuns(_Repository):
+    """The record of the scheduled jobs' runs, by (job, day)."""
+
+    def claim(
+        self, job: str, day: date, *, owner: str, now: datetime, lease: timedelta
+    ) -> JobRun | None:
+        found: JobRun | None = self._read("job_runs").get((job, day))
+        if found is None:
+            run = JobRun(job, day, JobStatus.RUNNING, 1, owner, now, now + lease)
+        elif found.status is JobStatus.FAILED or (
+            found.status is JobStatus.RUNNING
+            and (
+                found.owner == owner or (found.lease_until is not None and found.lease_until <= now)
+            )
+        ):
+            run = attrs.evolve(
+                found,
+                status=JobStatus.RUNNING,
+                attempts=found.attempts + 1,
+                owner=owner,
+                started_at=now,
+                lease_until=now + lease,
+                finished_at=None,
+            )
+        else:
+            return None
+        self._write("job_runs")[(job, day)] = run
+        return run
+
+    def finish(
+        self,
+        job: str,
+        day: date,
+        *,
+        owner: str,
+        attempts: int,
+        status: JobStatus,
+        now: datetime,
+        summary: str = "",
+        error: str | None = None,
+    ) -> bool:
+        found: JobRun | None = self._read("job_runs").get((job, day))
+        if (
+            found is None
+            or found.status is not JobStatus.RUNNING
+            or found.owner != owner
+            or found.attempts != attempts
+        ):
+            return False
+        self._write("job_runs")[(job, day)] = attrs.evolve(
+            found, status=status, finished_at=now, lease_until=None, summary=summary, error=error
+        )
+        return True
+
+    def get(self, job: str, day: date) -> JobRun | None:
+        found: JobRun | None = self._read("job_runs").get((job, day))
+        return found
+
+    def runs(self, first: date, last: date) -> tuple[JobRun, ...]:
+        rows = [r for r in self._read("job_runs").values() if first <= r.day <= last]
+        return tuple(sorted(rows, key=lambda r: (r.day, r.job.encode())))
 
 
 def _by_due(reaction: Reaction) -> Any:
