@@ -29,7 +29,7 @@ from typing import Any
 import attrs
 import procrastinate
 import psycopg
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.exceptions import AlreadyEnqueued, ConnectorException
 from procrastinate.jobs import Status
 from psycopg import sql
 
@@ -131,7 +131,7 @@ def build_app(
                     continue
                 if not found.owner.endswith(f"#{task.id}"):
                     continue
-                repository.finish(
+                released = repository.finish(
                     found.job,
                     found.day,
                     owner=found.owner,
@@ -140,7 +140,8 @@ def build_app(
                     now=ops.context.now(),
                     error=_STALLED,
                 )
-            logger.warning("job %s for %s: its worker stopped answering; run again", name, day)
+            if released:
+                logger.warning("job %s for %s: its worker stopped answering; run again", name, day)
 
     def due(timestamp: int) -> list[tuple[str, str, bool]]:
         today = datetime.fromtimestamp(timestamp, ops.policy.tz).date()
@@ -150,7 +151,7 @@ def build_app(
         ]
 
     @app.periodic(cron=settings.cron, periodic_id="tick")
-    @app.task(name=TICK, queue=QUEUE, pass_context=True)
+    @app.task(name=TICK, queue=QUEUE, lock=TICK, pass_context=True)
     async def tick(context: Any, timestamp: int) -> None:
         stalled = await context.app.job_manager.get_stalled_jobs(
             queue=QUEUE, seconds_since_heartbeat=settings.stalled_after
@@ -159,9 +160,12 @@ def build_app(
         if stalled:
             await asyncio.to_thread(release, stalled)
             for task in stalled:
-                await context.app.job_manager.finish_job(
-                    task, status=Status.FAILED, delete_job=False
-                )
+                try:
+                    await context.app.job_manager.finish_job(
+                        task, status=Status.FAILED, delete_job=False
+                    )
+                except ConnectorException:  # another sweep finished it first
+                    pass
         deferred = 0
         for name, day, daily in await asyncio.to_thread(due, timestamp):
             lock = f"{name}@{day}" if daily else name

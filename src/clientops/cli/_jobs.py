@@ -84,6 +84,10 @@ def _log_to_stderr(level: int, as_json: bool = False) -> None:
     )
     root.addHandler(handler)
     root.setLevel(level)
+    queue = logging.getLogger("procrastinate")  # the worker's queue: its warnings and errors
+    if not queue.handlers:
+        queue.addHandler(handler)
+        queue.setLevel(logging.WARNING)
 
 
 def _outcome(o: JobOutcome) -> dict[str, Any]:
