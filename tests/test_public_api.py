@@ -67,6 +67,8 @@ PRIVATE_HOMES = {
     "clientops._telephony": "clientops.telephony clientops.calls",
     "clientops._telephony_service": "clientops.telephony",
     "clientops.cli._app": "clientops.cli",
+    "clientops._jobs": "clientops.jobs",
+    "clientops._job_spec": "clientops.jobs",
 }
 
 
