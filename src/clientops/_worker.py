@@ -21,6 +21,7 @@ the first start.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -37,6 +38,7 @@ from clientops import _redact
 from clientops.adapters.postgres import _split_url
 from clientops.errors import StorageError
 from clientops.jobs import Job, JobResult, JobStatus, due_dates, run_job, runner_name
+from clientops.jobs import _repository as job_repository
 from clientops.services import ClientOps
 
 __all__ = ["QUEUE", "WorkerSettings", "build_app", "ensure_schema", "queue_conninfo"]
@@ -125,7 +127,7 @@ def build_app(
             if task.task_name != RUN_JOB or name not in by_name or not isinstance(day, str):
                 continue
             with ops.storage.unit_of_work() as uow:
-                repository = uow.jobs  # type: ignore[attr-defined]
+                repository = job_repository(uow, ops.storage.name)
                 found = repository.get(name, date.fromisoformat(day))
                 if found is None or found.status is not JobStatus.RUNNING:
                     continue
@@ -160,12 +162,10 @@ def build_app(
         if stalled:
             await asyncio.to_thread(release, stalled)
             for task in stalled:
-                try:
+                with contextlib.suppress(ConnectorException):  # another sweep finished it
                     await context.app.job_manager.finish_job(
                         task, status=Status.FAILED, delete_job=False
                     )
-                except ConnectorException:  # another sweep finished it first
-                    pass
         deferred = 0
         for name, day, daily in await asyncio.to_thread(due, timestamp):
             lock = f"{name}@{day}" if daily else name
