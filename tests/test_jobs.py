@@ -462,3 +462,30 @@ def test_run_due_processes_at_once_never_run_a_job_twice(shared_store: str, tmp_
         assert len(ops.billing.invoices_of(card.id)) == 1
     assert all(runs[("count", d)].status is JobStatus.DONE for d in days)
     assert runs[("billing", day)].attempts == 1
+
+
+def test_jobs_shows_what_each_job_did_on_a_day(store: str) -> None:
+    invoke(store, "run-due", "--date", "2026-10-15")
+    result = invoke(store, "--json", "jobs", "--date", "2026-10-15")
+    assert result.exit_code == EXIT_OK, result.output
+    doc = json.loads(result.stdout)
+    assert doc["day"] == "2026-10-15"
+    rows = {row["job"]: row for row in doc["jobs"]}
+    assert list(rows) == ["billing", "reminders", "satisfaction", "sla", "outbox"]
+    for row in rows.values():
+        assert set(row) == {
+            "job",
+            "title",
+            "cadence",
+            "due",
+            "status",
+            "attempts",
+            "summary",
+            "error",
+        }
+    assert (rows["billing"]["status"], rows["billing"]["attempts"]) == ("done", 1)
+    assert rows["billing"]["summary"].startswith("Счета за 2026-10: выставлено 1")
+    assert (rows["outbox"]["cadence"], rows["outbox"]["status"]) == ("every_run", None)
+    text = invoke(store, "jobs", "--date", "2026-10-16").stdout
+    assert "billing (Выставление счетов за месяц): не в этот день" in text
+    assert "reminders (Звонки-напоминания об оплате): не выполнялось" in text

@@ -21,9 +21,17 @@ from clientops.cli._app import (
     cli,
     pass_env,
 )
-from clientops.jobs import DueRun, JobOutcome, JobResult, department_jobs, run_due
+from clientops.jobs import (
+    Cadence,
+    DueRun,
+    JobOutcome,
+    JobResult,
+    department_jobs,
+    job_runs,
+    run_due,
+)
 
-__all__ = ["RUN_DUE_SHAPE", "run_due_command", "worker_command"]
+__all__ = ["JOBS_SHAPE", "RUN_DUE_SHAPE", "jobs_command", "run_due_command", "worker_command"]
 
 #: The JSON document ``clientops --json run-due`` prints (docs/jobs.md), its keys and types.
 RUN_DUE_SHAPE: dict[str, Any] = {
@@ -40,6 +48,25 @@ RUN_DUE_SHAPE: dict[str, Any] = {
         }
     ],
 }
+
+#: The JSON document ``clientops --json jobs`` prints (docs/jobs.md).
+JOBS_SHAPE: dict[str, Any] = {
+    "day": "YYYY-MM-DD",
+    "jobs": [
+        {
+            "job": "str",
+            "title": "str",
+            "cadence": "daily | every_run",
+            "due": "bool: due on the day",
+            "status": "running | done | failed | null (not run; always null for every_run)",
+            "attempts": "int",
+            "summary": "str",
+            "error": "str | null",
+        }
+    ],
+}
+
+_STATUS_RU = {"running": "выполняется", "done": "выполнено", "failed": "ОШИБКА"}
 
 _RESULT_RU = {
     JobResult.DONE: "выполнено",
@@ -220,3 +247,44 @@ def worker_command(
         f"Worker остановлен (работал {time.monotonic() - started:.0f} с).",
         f"Worker stopped (ran {time.monotonic() - started:.0f} s).",
     )
+
+
+@cli.command("jobs")
+@click.option("--date", "day", type=DAY, help="The day (today by default).")
+@pass_env
+def jobs_command(env: Env, day: date | None) -> None:
+    """The scheduled jobs and what they did on a day: due or not, done, failed (with the
+    error), how many attempts."""
+    with env.open() as ops:
+        jobs = department_jobs(ops.context.host)
+        day = day or ops.context.today()
+        runs = {r.job: r for r in job_runs(ops, day)}
+        policy = ops.policy
+        rows: list[dict[str, Any]] = []
+        for job in jobs:
+            run = runs.get(job.name)
+            rows.append(
+                {
+                    "job": job.name,
+                    "title": job.title,
+                    "cadence": job.cadence.value,
+                    "due": job.due(day, policy),
+                    "status": run.status.value if run else None,
+                    "attempts": run.attempts if run else 0,
+                    "summary": run.summary if run else "",
+                    "error": run.error if run else None,
+                }
+            )
+    env.emit({"day": day.isoformat(), "jobs": rows})
+    for row in rows:
+        if row["status"] is not None:
+            said = env.t(_STATUS_RU[row["status"]], row["status"])
+            said += f" ({row['attempts']})" if row["attempts"] > 1 else ""
+        elif row["cadence"] == Cadence.EVERY_RUN.value:
+            said = env.t("при каждом запуске", "on every run")
+        elif row["due"]:
+            said = env.t("не выполнялось", "not run")
+        else:
+            said = env.t("не в этот день", "not due")
+        detail = row["error"] or row["summary"]
+        env.line(f"{row['job']} ({row['title']}): {said}" + (f" — {detail}" if detail else ""))
