@@ -72,6 +72,7 @@ HOMES = (
     "clientops.hookspecs",
     "clientops.host",
     "clientops.testing",
+    "clientops.jobs",
 )
 PUBLIC_NAMES = sorted(
     {(home, name) for home in HOMES for name in importlib.import_module(home).__all__}

@@ -72,6 +72,8 @@ PRIVATE_HOMES = {
     "clientops.cli._app": "clientops.cli",
     # the conformance kits of the adapter families, re-exported by testing
     "clientops._kits": "clientops.testing",
+    "clientops._jobs": "clientops.jobs",
+    "clientops._job_spec": "clientops.jobs",
 }
 
 

@@ -21,6 +21,7 @@ from typing import Protocol
 
 import pluggy
 
+from clientops._job_spec import Job
 from clientops._outbox import OutboxMessage
 from clientops._telephony import CallLogEntry, IncomingCallNotice, TelephonyFactory
 from clientops.accounting import AccountingFactory
@@ -33,6 +34,7 @@ __all__ = [
     "RegisterAccounting",
     "RegisterCourier",
     "RegisterDeliverer",
+    "RegisterJob",
     "RegisterStorage",
     "RegisterTelephony",
     "hookimpl",
@@ -179,4 +181,22 @@ def clientops_register_accounting(register: RegisterAccounting) -> None:
     :meth:`clientops.PluginHost.open_accounting` (a ledger's path, a folder of statements…)
     and returns an object that satisfies :class:`clientops.accounting.Accounting`. A name
     registered twice is an error.
+    """
+
+
+class RegisterJob(Protocol):
+    """The callback handed to :func:`clientops_register_jobs`."""
+
+    def __call__(self, job: Job) -> None: ...
+
+
+@hookspec
+def clientops_register_jobs(register: RegisterJob) -> None:
+    """Register scheduled jobs: call ``register(job)`` once per
+    :class:`clientops.jobs.Job`.
+
+    ``clientops run-due`` and ``clientops worker`` run them with the department's own jobs
+    (:func:`clientops.jobs.department_jobs`): a daily job once per date it is due on, recorded
+    in the store, retried after a failure. A name registered twice, or taken by a built-in
+    job, is an error.
     """

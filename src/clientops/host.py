@@ -27,6 +27,7 @@ from typing import Any
 import pluggy
 
 from clientops import hookspecs
+from clientops._job_spec import Job
 from clientops._telephony import (
     CallLogEntry,
     CallSignal,
@@ -226,6 +227,26 @@ class PluginHost:
                 fold_case=False,
             )
         )
+
+    def jobs(self) -> Mapping[str, Job]:
+        """Every scheduled job the plugins register, by name (``clientops_register_jobs``);
+        a name registered twice, or a value that is not a :class:`~clientops.jobs.Job`,
+        raises PluginError."""
+        self.load()
+        hook = "clientops_register_jobs"
+        if hook not in self._registries:
+            found: dict[str, Job] = {}
+
+            def register(job: Job) -> None:
+                if not isinstance(job, Job):
+                    raise PluginError(f"{hook}: {job!r} is not a clientops.jobs.Job")
+                if job.name in found:
+                    raise PluginError(f"scheduled job {job.name!r} is registered twice")
+                found[job.name] = job
+
+            self._pm.hook.clientops_register_jobs(register=register)
+            self._registries[hook] = found
+        return dict(self._registries[hook])
 
     def couriers(self) -> Mapping[str, CourierFactory]:
         """Every registered courier factory by name (``clientops_register_courier``)."""

@@ -25,6 +25,7 @@ import phonenumbers
 from clientops._billing import BillingPolicy
 from clientops._campaigns import CampaignPolicy
 from clientops._claims import ClaimPolicy
+from clientops._jobs import JobPolicy
 from clientops._onboarding import OnboardingPolicy
 from clientops._orders import OrderPolicy
 from clientops._telephony import TelephonyPolicy
@@ -196,6 +197,9 @@ class Policy:
     #: Call campaigns: the clients' working hours and time zones, the retry rule for no
     #: answer and busy, which outcomes each purpose allows, the words of their reactions.
     campaigns: CampaignPolicy = CampaignPolicy()
+    #: Scheduled jobs (``clientops run-due``, ``clientops worker``): how many missed days are
+    #: caught up, how long a runner owns a job it claimed.
+    jobs: JobPolicy = JobPolicy()
 
     @property
     def tz(self) -> ZoneInfo:

@@ -45,6 +45,7 @@ from clientops._campaigns import (
     DoNotCall,
 )
 from clientops._claims import Claim, ClaimId
+from clientops._jobs import JobRun, JobStatus
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
@@ -83,6 +84,7 @@ __all__ = [
     "ClaimsRepository",
     "ClientsRepository",
     "InvoicesRepository",
+    "JobRunsRepository",
     "OnboardingRepository",
     "OrdersRepository",
     "OutboxRepository",
@@ -549,6 +551,44 @@ class CampaignsRepository(Protocol):
 
     def do_not_call(self, client_id: ClientId) -> DoNotCall | None:
         """The client's do-not-call flag, or ``None``."""
+
+
+class JobRunsRepository(Protocol):
+    """The record of the scheduled jobs' runs (``uow.jobs``): one row per job and date.
+
+    A store MAY offer it (clientops asks with ``getattr(uow, "jobs", None)``); without it
+    the store cannot run the scheduled jobs (:mod:`clientops.jobs`). The memory, SQLite and
+    PostgreSQL stores have it (schema 15: the ``job_runs`` table, unique per job and day)."""
+
+    def claim(
+        self, job: str, day: date, *, owner: str, now: datetime, lease: timedelta
+    ) -> JobRun | None:
+        """Take the run of ``job`` for ``day`` for ``owner`` until ``now + lease``: a new
+        record (attempt 1), or one that FAILED, or one still RUNNING whose lease has run out
+        or that ``owner`` itself holds (attempts counted up). ``None`` when it is DONE or
+        another owner holds a live lease: two runners never hold one at once."""
+
+    def finish(
+        self,
+        job: str,
+        day: date,
+        *,
+        owner: str,
+        attempts: int,
+        status: JobStatus,
+        now: datetime,
+        summary: str = "",
+        error: str | None = None,
+    ) -> bool:
+        """Record the outcome (DONE or FAILED) of the run ``owner`` claimed as attempt
+        ``attempts``. ``False`` (nothing written) when it no longer holds it: another runner
+        took it over after the lease ran out."""
+
+    def get(self, job: str, day: date) -> JobRun | None:
+        """The record of ``job`` for ``day``, or ``None``."""
+
+    def runs(self, first: date, last: date) -> tuple[JobRun, ...]:
+        """Every record of the days ``first`` to ``last`` (inclusive), by day, then job."""
 
 
 class AgendaQueries(Protocol):

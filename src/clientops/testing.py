@@ -27,8 +27,9 @@ The other adapter families have theirs, subclassed the same way: :class:`Courier
 (couriers), :class:`TelephonyContract` with its halves :class:`TelephonyEventsContract` and
 :class:`TelephonyCommandsContract` (PBXs), :class:`AccountingContract` and
 :class:`PaymentSourceContract` (accounting backends), :class:`DocumentRendererContract`
-(document renderers). Each class says which fixtures and methods it needs. :class:`FailingStorage` wraps a store and
-makes one operation fail, to prove that a use case leaves storage as it was.
+(document renderers). Each class says which fixtures and methods it needs.
+:class:`FailingStorage` wraps a store and makes one operation fail, to prove that a use case
+leaves storage as it was.
 
 The builders ``a_client``, ``an_appeal``, ``a_reaction``, ``an_onboarding``, ``an_order``,
 ``a_call``, ``a_staff``; for billing, ``a_subscription``, ``an_invoice``, ``a_payment``,
@@ -98,6 +99,7 @@ from clientops._claims import (
 )
 from clientops._claims import advance as advance_claim
 from clientops._clients_service import put_staff
+from clientops._jobs import JobRun, JobStatus
 from clientops._kits.accounting import AccountingContract, PaymentSourceContract
 from clientops._kits.couriers import CourierContract
 from clientops._kits.documents import DocumentRendererContract, DocumentSample, document_samples
@@ -2901,6 +2903,138 @@ class ClientsAreaContract(ClientsContract, AppealsContract, StaffContract):
     ``uow.clients``, ``uow.appeals`` and ``uow.staff`` must pass."""
 
 
+class JobRunsContract(_StoreContract):
+    """The record of the scheduled jobs' runs (``uow.jobs``, optional): one per job and day,
+    claimed by one runner at a time, done once."""
+
+    LEASE = timedelta(hours=1)
+
+    def _jobs(self, uow: UnitOfWork) -> Any:
+        jobs = getattr(uow, "jobs", None)
+        if jobs is None:
+            pytest.skip("this store keeps no record of job runs (uow.jobs)")
+        return jobs
+
+    def _claim(self, storage: Storage, owner: str, now: datetime = T0) -> JobRun | None:
+        with storage.unit_of_work() as uow:
+            found: JobRun | None = self._jobs(uow).claim(
+                "billing", date(2025, 6, 16), owner=owner, now=now, lease=self.LEASE
+            )
+            return found
+
+    def _finish(self, storage: Storage, run: JobRun, status: JobStatus, **more: Any) -> bool:
+        with storage.unit_of_work() as uow:
+            done: bool = self._jobs(uow).finish(
+                run.job,
+                run.day,
+                owner=run.owner,
+                attempts=run.attempts,
+                status=status,
+                now=T0 + timedelta(minutes=1),
+                **more,
+            )
+            return done
+
+    def test_a_run_is_claimed_once_and_done_once(self, storage: Storage) -> None:
+        run = self._claim(storage, "a")
+        assert run is not None
+        assert (run.job, run.day, run.status, run.attempts, run.owner) == (
+            "billing",
+            date(2025, 6, 16),
+            JobStatus.RUNNING,
+            1,
+            "a",
+        )
+        assert run.started_at == T0
+        assert run.lease_until == T0 + self.LEASE
+        assert self._claim(storage, "b") is None  # held by a
+        assert self._finish(storage, run, JobStatus.DONE, summary="счетов: 3") is True
+        assert self._finish(storage, run, JobStatus.DONE) is False  # not running any more
+        assert self._claim(storage, "b", T0 + timedelta(days=3)) is None  # done: never again
+        assert self._claim(storage, "a") is None
+        with storage.unit_of_work(readonly=True) as uow:
+            stored = self._jobs(uow).get("billing", date(2025, 6, 16))
+            assert self._jobs(uow).get("billing", date(2025, 6, 17)) is None
+        assert stored == attrs.evolve(
+            run,
+            status=JobStatus.DONE,
+            lease_until=None,
+            finished_at=T0 + timedelta(minutes=1),
+            summary="счетов: 3",
+        )
+
+    def test_a_failed_run_is_claimed_again_with_its_attempts_counted(
+        self, storage: Storage
+    ) -> None:
+        run = self._claim(storage, "a")
+        assert run is not None
+        assert self._finish(storage, run, JobStatus.FAILED, error="нет связи") is True
+        with storage.unit_of_work(readonly=True) as uow:
+            failed = self._jobs(uow).get("billing", date(2025, 6, 16))
+        assert (failed.status, failed.error, failed.lease_until) == (
+            JobStatus.FAILED,
+            "нет связи",
+            None,
+        )
+        again = self._claim(storage, "b", T0 + timedelta(minutes=5))
+        assert again is not None
+        assert (again.status, again.attempts, again.owner, again.finished_at) == (
+            JobStatus.RUNNING,
+            2,
+            "b",
+            None,
+        )
+        assert self._finish(storage, run, JobStatus.DONE) is False  # a's attempt is over
+
+    def test_a_lease_that_ran_out_or_its_own_holder_takes_a_running_job_over(
+        self, storage: Storage
+    ) -> None:
+        run = self._claim(storage, "a")
+        assert run is not None
+        assert self._claim(storage, "b", T0 + self.LEASE - timedelta(seconds=1)) is None
+        mine = self._claim(storage, "a", T0 + timedelta(minutes=1))  # a retried task
+        assert mine is not None
+        assert mine.attempts == 2
+        taken = self._claim(storage, "b", T0 + timedelta(minutes=1) + self.LEASE)
+        assert taken is not None
+        assert (taken.owner, taken.attempts) == ("b", 3)
+        assert self._finish(storage, mine, JobStatus.DONE) is False  # lost its lease
+        assert self._finish(storage, taken, JobStatus.DONE) is True
+
+    def test_a_claim_is_kept_only_on_commit(self, storage: Storage) -> None:
+        with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
+            self._jobs(uow).claim("billing", date(2025, 6, 16), owner="a", now=T0, lease=self.LEASE)
+            raise _Boom
+        with storage.unit_of_work(readonly=True) as uow:
+            assert self._jobs(uow).get("billing", date(2025, 6, 16)) is None
+        with (
+            storage.unit_of_work(readonly=True) as uow,
+            pytest.raises(StorageError, match="read-only"),
+        ):
+            self._jobs(uow).claim("billing", date(2025, 6, 16), owner="a", now=T0, lease=self.LEASE)
+        assert self._claim(storage, "b") is not None
+
+    def test_runs_of_a_range_of_days_by_day_then_job(self, storage: Storage) -> None:
+        days = (date(2025, 6, 17), date(2025, 6, 16), date(2025, 6, 18))
+        with storage.unit_of_work() as uow:
+            for day in days:
+                for job in ("satisfaction", "reminders", "Billing"):
+                    assert (
+                        self._jobs(uow).claim(job, day, owner="a", now=T0, lease=self.LEASE)
+                        is not None
+                    )
+        with storage.unit_of_work(readonly=True) as uow:
+            found = self._jobs(uow).runs(date(2025, 6, 16), date(2025, 6, 17))
+        assert [(r.day.day, r.job) for r in found] == [
+            (16, "Billing"),
+            (16, "reminders"),
+            (16, "satisfaction"),
+            (17, "Billing"),
+            (17, "reminders"),
+            (17, "satisfaction"),
+        ]
+
+
 class StorageContract(
     ClientsAreaContract,
     OutboxContract,
@@ -2912,6 +3046,7 @@ class StorageContract(
     ServiceVisitsContract,
     AgendaQueriesContract,
     CampaignsContract,
+    JobRunsContract,
 ):
     """The behaviour every clientops store must have: every area's contract. Subclass it and
     provide a ``storage`` fixture that yields a fresh, empty store."""

@@ -528,6 +528,24 @@ TABLES: tuple[Table, ...] = (
             Column("client_id", T.TEXT, primary_key=True, references="clients(id)"),
             Column("doc", T.TEXT),
         ),
+    ),
+    # -- 15: the record of the scheduled jobs' runs (clientops.jobs), one per job and day
+    Table(
+        "job_runs",
+        15,
+        (
+            Column("job", T.TEXT),
+            Column("day", T.DAY),
+            Column("status", T.TEXT),
+            Column("attempts", T.INTEGER),
+            Column("owner", T.TEXT),
+            Column("started_at", T.MOMENT),
+            Column("lease_until", T.MOMENT, null=True),
+            Column("finished_at", T.MOMENT, null=True),
+            Column("summary", T.TEXT, default="''"),
+            Column("error", T.TEXT, null=True),
+        ),
+        primary_key=("job", "day"),
         without_rowid=True,
     ),
 )
@@ -632,6 +650,7 @@ INDEXES: tuple[Index, ...] = (
     Index("campaign_calls_campaign", "campaign_calls", ("campaign_id", "at"), since=14),
     Index("campaign_calls_client", "campaign_calls", ("client_id", "at"), since=14),
     Index("campaign_calls_caller", "campaign_calls", ("caller_id", "at"), since=14),
+    Index("job_runs_day", "job_runs", ("day",), since=15),
 )
 
 #: SQL that fills a version's new columns from the rows a database already has.
@@ -690,7 +709,8 @@ DATA_STEPS: tuple[DataStep, ...] = (
 #: Version 13 changes no table: the keys of contract and invoice numbers and of organisation
 #: names are recomputed with the one normalisation (``clientops.adapters._sql.BACKFILLS[13]``).
 #: Version 14 adds the call campaigns' tables.
-HEAD = 14
+#: Version 15 adds ``job_runs``, the record of the scheduled jobs' runs.
+HEAD = 15
 
 
 def create_all(dialect: Dialect) -> tuple[str, ...]:

@@ -45,6 +45,7 @@ from clientops._campaigns import (
     TargetStatus,
 )
 from clientops._claims import Claim, ClaimId, ClaimStage
+from clientops._jobs import JobRun, JobStatus
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
@@ -155,6 +156,7 @@ UNIQUE_KEYS: dict[str, UniqueKey] = {
     ),
     "campaign_calls_id_key": UniqueKey("campaign_calls", ("id",), "campaign call"),
     "do_not_call_pkey": UniqueKey("do_not_call", ("client_id",), "do-not-call flag"),
+    "job_runs_pkey": UniqueKey("job_runs", ("job", "day"), "job run"),
 }
 #: The same keys by table and columns, as SQLite reports them.
 _UNIQUE_BY_COLUMNS = {(k.table, k.columns): k for k in UNIQUE_KEYS.values()}
@@ -393,6 +395,9 @@ class SQLUnitOfWork:
     @functools.cached_property
     def campaigns(self) -> SQLCampaigns:
         return SQLCampaigns(self)
+
+    def jobs(self) -> SQLJobRuns:
+        return SQLJobRuns(self)
 
     # -- data migrations -----------------------------------------------------------------
     def backfill_invoice_amounts(self) -> None:
@@ -1748,6 +1753,83 @@ class SQLOutbox(SQLRepository):
             params.append(limit)
         rows = self._x(sql, params)
         return tuple(attrs.evolve(load(doc, OutboxMessage), attempts=n) for doc, n in rows)
+
+
+class SQLJobRuns(SQLRepository):
+    """The record of the scheduled jobs' runs (``job_runs``, schema 15)."""
+
+    _COLUMNS = (
+        "SELECT job, day, status, attempts, owner, started_at, lease_until, finished_at, "
+        "summary, error FROM job_runs "
+    )
+
+    def _run(self, row: Sequence[Any]) -> JobRun:
+        job, day, status, attempts, owner, started, lease, finished, summary, error = row
+        return JobRun(
+            job=job,
+            day=self._from_day(day),
+            status=JobStatus(status),
+            attempts=attempts,
+            owner=owner,
+            started_at=self._from_ts(started),
+            lease_until=None if lease is None else self._from_ts(lease),
+            finished_at=None if finished is None else self._from_ts(finished),
+            summary=summary,
+            error=error,
+        )
+
+    def claim(
+        self, job: str, day: date, *, owner: str, now: datetime, lease: timedelta
+    ) -> JobRun | None:
+        at, until, key = self._ts(now), self._ts(now + lease), self._day(day)
+        cur = self._x(
+            "INSERT INTO job_runs(job, day, status, attempts, owner, started_at, lease_until) "
+            "VALUES (?, ?, 'running', 1, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (job, key, owner, at, until),
+        )
+        if cur.rowcount != 1:
+            # PostgreSQL: the INSERT waited for a concurrent claim to commit; this UPDATE
+            # reads its row as committed and takes it only under the same conditions
+            cur = self._x(
+                "UPDATE job_runs SET status='running', attempts=attempts+1, owner=?, "
+                "started_at=?, lease_until=?, finished_at=NULL "
+                "WHERE job=? AND day=? AND (status='failed' OR (status='running' AND "
+                "(lease_until<=? OR owner=?)))",
+                (owner, at, until, job, key, at, owner),
+            )
+            if cur.rowcount != 1:
+                return None
+        return self.get(job, day)
+
+    def finish(
+        self,
+        job: str,
+        day: date,
+        *,
+        owner: str,
+        attempts: int,
+        status: JobStatus,
+        now: datetime,
+        summary: str = "",
+        error: str | None = None,
+    ) -> bool:
+        cur = self._x(
+            "UPDATE job_runs SET status=?, finished_at=?, lease_until=NULL, summary=?, error=? "
+            "WHERE job=? AND day=? AND owner=? AND attempts=? AND status='running'",
+            (status.value, self._ts(now), summary, error, job, self._day(day), owner, attempts),
+        )
+        return bool(cur.rowcount == 1)
+
+    def get(self, job: str, day: date) -> JobRun | None:
+        row = self._x(self._COLUMNS + "WHERE job=? AND day=?", (job, self._day(day))).fetchone()
+        return None if row is None else self._run(row)
+
+    def runs(self, first: date, last: date) -> tuple[JobRun, ...]:
+        rows = self._x(
+            self._COLUMNS + f"WHERE day>=? AND day<=? ORDER BY day, job{self.by_code}",
+            (self._day(first), self._day(last)),
+        ).fetchall()
+        return tuple(self._run(row) for row in rows)
 
 
 #: Python steps of a schema migration, by the version they complete: run after that

@@ -43,6 +43,7 @@ from clientops._campaigns import (
     call_card,
 )
 from clientops._claims import Claim, ClaimId
+from clientops._jobs import JobRun, JobStatus
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
@@ -111,6 +112,7 @@ _TABLES = (
     "campaign_targets",
     "campaign_calls",
     "do_not_call",
+    "job_runs",
 )
 
 
@@ -208,6 +210,9 @@ class _MemoryUnitOfWork:
     @functools.cached_property
     def campaigns(self) -> _Campaigns:
         return _Campaigns(self)
+
+    def jobs(self) -> _JobRuns:
+        return _JobRuns(self)
 
 
 class _Repository:
@@ -933,6 +938,69 @@ class _Campaigns(_Repository):
     def do_not_call(self, client_id: ClientId) -> DoNotCall | None:
         found: DoNotCall | None = self._read("do_not_call").get(client_id)
         return found
+
+
+class _JobRuns(_Repository):
+    """The record of the scheduled jobs' runs, by (job, day)."""
+
+    def claim(
+        self, job: str, day: date, *, owner: str, now: datetime, lease: timedelta
+    ) -> JobRun | None:
+        found: JobRun | None = self._read("job_runs").get((job, day))
+        if found is None:
+            run = JobRun(job, day, JobStatus.RUNNING, 1, owner, now, now + lease)
+        elif found.status is JobStatus.FAILED or (
+            found.status is JobStatus.RUNNING
+            and (
+                found.owner == owner or (found.lease_until is not None and found.lease_until <= now)
+            )
+        ):
+            run = attrs.evolve(
+                found,
+                status=JobStatus.RUNNING,
+                attempts=found.attempts + 1,
+                owner=owner,
+                started_at=now,
+                lease_until=now + lease,
+                finished_at=None,
+            )
+        else:
+            return None
+        self._write("job_runs")[(job, day)] = run
+        return run
+
+    def finish(
+        self,
+        job: str,
+        day: date,
+        *,
+        owner: str,
+        attempts: int,
+        status: JobStatus,
+        now: datetime,
+        summary: str = "",
+        error: str | None = None,
+    ) -> bool:
+        found: JobRun | None = self._read("job_runs").get((job, day))
+        if (
+            found is None
+            or found.status is not JobStatus.RUNNING
+            or found.owner != owner
+            or found.attempts != attempts
+        ):
+            return False
+        self._write("job_runs")[(job, day)] = attrs.evolve(
+            found, status=status, finished_at=now, lease_until=None, summary=summary, error=error
+        )
+        return True
+
+    def get(self, job: str, day: date) -> JobRun | None:
+        found: JobRun | None = self._read("job_runs").get((job, day))
+        return found
+
+    def runs(self, first: date, last: date) -> tuple[JobRun, ...]:
+        rows = [r for r in self._read("job_runs").values() if first <= r.day <= last]
+        return tuple(sorted(rows, key=lambda r: (r.day, r.job.encode())))
 
 
 def _by_due(reaction: Reaction) -> Any:

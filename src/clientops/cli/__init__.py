@@ -8,6 +8,7 @@ its options, its JSON shape and the exit codes (0 ok, 1 refused by a rule, 2 bad
 
 from __future__ import annotations
 
+from clientops.cli import _jobs  # noqa: F401  (registers run-due and worker on cli)
 from clientops.cli._app import EXIT_BACKEND, EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, cli, main
 
 __all__ = ["EXIT_BACKEND", "EXIT_BAD_INPUT", "EXIT_OK", "EXIT_REFUSED", "cli", "main"]
