@@ -31,6 +31,11 @@ PAST = range(1, _schema.HEAD)
 SHIPPED = range(1, 14)
 
 
+def _as_shipped(shipped: Any, declared: Any) -> tuple[Any, ...]:
+    """The migrations users ran: as shipped up to the frozen history's end, then declared."""
+    return tuple(shipped) + tuple(declared)[len(shipped) :]
+
+
 # -- SQLite ---------------------------------------------------------------------------------
 def _sqlite_schema(path: Path) -> dict[str, Any]:
     """Everything of a SQLite file's schema that a query or a constraint can tell apart."""
@@ -89,7 +94,9 @@ def test_a_sqlite_file_of_every_past_version_upgrades_to_the_new_schema(
     version: int, tmp_path: Path, new_sqlite_schema: dict[str, Any]
 ) -> None:
     old = tmp_path / "old.db"
-    _past_sqlite_file(old, version, schema_history.SQLITE)
+    _past_sqlite_file(
+        old, version, _as_shipped(schema_history.SQLITE, _schema.migrations(_schema.SQLITE))
+    )
     SQLiteStorage(old).close()
     assert _sqlite_schema(old) == new_sqlite_schema
     assert new_sqlite_schema["version"] == _schema.HEAD
@@ -182,7 +189,12 @@ def test_a_postgresql_schema_of_every_past_version_upgrades_to_the_new_schema(
     from clientops.adapters.postgres import PostgresStorage
 
     schema = _new_schema_name()
-    _past_postgres_schema(postgres_server, schema, version, schema_history.POSTGRESQL)
+    _past_postgres_schema(
+        postgres_server,
+        schema,
+        version,
+        _as_shipped(schema_history.POSTGRESQL, _schema.migrations(_schema.POSTGRESQL)),
+    )
     PostgresStorage(postgres_server, schema=schema, min_size=0).close()
     assert _postgres_schema(postgres_server, schema) == new_postgres_schema
     assert new_postgres_schema["version"] == [(_schema.HEAD,)]

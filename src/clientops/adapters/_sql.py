@@ -396,6 +396,7 @@ class SQLUnitOfWork:
     def campaigns(self) -> SQLCampaigns:
         return SQLCampaigns(self)
 
+    @functools.cached_property
     def jobs(self) -> SQLJobRuns:
         return SQLJobRuns(self)
 

@@ -211,6 +211,7 @@ class _MemoryUnitOfWork:
     def campaigns(self) -> _Campaigns:
         return _Campaigns(self)
 
+    @functools.cached_property
     def jobs(self) -> _JobRuns:
         return _JobRuns(self)
 
