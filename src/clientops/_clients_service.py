@@ -52,6 +52,7 @@ from clientops.model import (
 )
 from clientops.ports import UnitOfWork
 from clientops.queries import agenda_queries
+from clientops.rules.followups import ScheduledStep, first_step, next_step
 
 __all__ = ["ClientsService", "ImportReport", "ReactionCompletion", "put_staff"]
 
@@ -318,6 +319,11 @@ class ClientsService:
         the reaction ``then`` after it, in one unit of work: both are stored or neither.
         Publishes ReactionCompleted, then ReactionScheduled for the next one.
 
+        A reaction that is a follow-up plan's step (:meth:`start_plan`) and completed
+        without ``then`` schedules the plan's next step the same way (none at the end of
+        the chain, or for a result in the step's ``stop_on``); ``then`` given instead ends
+        the plan there.
+
         Completing again with the same result (a retry) stores nothing and returns what the
         first completion stored, ``repeated`` set: the next reaction is created once, under
         an id derived from the completed one. Another result on a done reaction raises
@@ -342,9 +348,23 @@ class ClientsService:
                 except NotFoundError:
                     follow = None
                 return ReactionCompletion(reaction, follow, repeated=True)
+            planned = then
+            step: ScheduledStep | None = None
+            if planned is None and reaction.plan is not None:
+                manager_id = uow.clients.get(reaction.client_id).manager_id
+                step = next_step(
+                    self._context.policy.follow_up_plans.get(reaction.plan),
+                    reaction,
+                    result,
+                    at=now,
+                    by=staff.require(by),
+                    manager=staff.employee(manager_id) if manager_id else None,
+                    policy=self._context.policy,
+                )
+                planned = step.reaction if step is not None else None
             follow = (
                 _planned(
-                    then,
+                    planned,
                     staff,
                     "then",
                     id=follow_id,
@@ -354,9 +374,11 @@ class ClientsService:
                     now=now,
                     by=by,
                 )
-                if then is not None
+                if planned is not None
                 else None
             )
+            if follow is not None and step is not None:
+                follow = attrs.evolve(follow, plan=step.plan, step=step.step)
             done = uow.appeals.update_reaction(
                 attrs.evolve(reaction, result=result, outcome=note, done_at=now, done_by=by)
             )
@@ -371,6 +393,69 @@ class ClientsService:
             events.append(reaction_scheduled(follow, now))
         self._context.publish(events)
         return ReactionCompletion(done, follow)
+
+    def start_plan(
+        self,
+        client_id: ClientId,
+        plan: str,
+        *,
+        by: EmployeeId,
+        appeal_id: AppealId | None = None,
+        reaction_id: ReactionId | None = None,
+    ) -> Reaction:
+        """Start the follow-up plan named ``plan`` (one of
+        :attr:`Policy.follow_up_plans <clientops.Policy.follow_up_plans>`) on a client: its
+        first step is scheduled on ``appeal_id``, or on a new appeal titled as the plan (of
+        ``by``'s department) when none is given. Completing the step schedules the next one.
+        Publishes ReactionScheduled (and AppealOpened for a new appeal). An unknown plan
+        raises ValidationError naming ``plan``; an appeal of another client NotFoundError;
+        nothing is stored."""
+        chosen = self._context.policy.follow_up_plans.require(plan)
+        now = self._context.now()
+        opened: Appeal | None = None
+        with self._context.storage.unit_of_work() as uow:
+            staff = uow.staff.directory()
+            starter = staff.require(by)
+            card = uow.clients.get(client_id)
+            if appeal_id is None:
+                opened = Appeal(
+                    id=AppealId(new_id()),
+                    client_id=client_id,
+                    topic=chosen.title,
+                    department_id=starter.department_id,
+                    created_at=now,
+                    created_by=by,
+                )
+                uow.appeals.add(opened)
+                appeal = opened
+            else:
+                appeal = uow.appeals.get(appeal_id)
+                if appeal.client_id != client_id:
+                    raise NotFoundError("appeal of client", (client_id, appeal_id))
+            step = first_step(
+                chosen,
+                start=now,
+                by=starter,
+                manager=staff.employee(card.manager_id) if card.manager_id else None,
+                policy=self._context.policy,
+            )
+            reaction = _planned(
+                step.reaction,
+                staff,
+                f"plan {chosen.name!r}, step {step.step!r}",
+                id=reaction_id if reaction_id is not None else ReactionId(new_id()),
+                appeal_id=appeal.id,
+                client_id=client_id,
+                topic=appeal.topic,
+                now=now,
+                by=by,
+            )
+            reaction = attrs.evolve(reaction, plan=step.plan, step=step.step)
+            uow.appeals.add_reaction(reaction)
+        events: list[Event] = [appeal_opened(opened, now)] if opened is not None else []
+        events.append(reaction_scheduled(reaction, now))
+        self._context.publish(events)
+        return reaction
 
     def reschedule_reaction(
         self, reaction_id: ReactionId, due_at: datetime, *, by: EmployeeId

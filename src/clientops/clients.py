@@ -12,6 +12,13 @@ from clientops._clients_service import (
     ImportReport,
     ReactionCompletion,
 )
+from clientops._followups import (
+    Delay,
+    FollowUpPlan,
+    FollowUpPlans,
+    PlanStep,
+    default_follow_up_plans,
+)
 from clientops.errors import (
     DuplicateError,
     InvalidPhoneError,
@@ -69,12 +76,15 @@ __all__ = [
     "ClientQuery",
     "ClientsService",
     "Contact",
+    "Delay",
     "Department",
     "DepartmentId",
     "DueReaction",
     "DuplicateError",
     "Employee",
     "EmployeeId",
+    "FollowUpPlan",
+    "FollowUpPlans",
     "ImportColumn",
     "ImportLimits",
     "ImportMessages",
@@ -83,6 +93,7 @@ __all__ = [
     "InvalidPhoneError",
     "NextReaction",
     "NotFoundError",
+    "PlanStep",
     "Reaction",
     "ReactionCompletion",
     "ReactionId",
@@ -93,6 +104,7 @@ __all__ = [
     "StaffDirectory",
     "city_key",
     "contract_key",
+    "default_follow_up_plans",
     "organisation_key",
     "read_clients_csv",
 ]

@@ -24,6 +24,7 @@ import phonenumbers
 
 from clientops._billing import BillingPolicy
 from clientops._claims import ClaimPolicy
+from clientops._followups import FollowUpPlans
 from clientops._onboarding import OnboardingPolicy
 from clientops._orders import OrderPolicy
 from clientops._telephony import TelephonyPolicy
@@ -191,6 +192,13 @@ class Policy:
     #: Outbox: how long a worker owns a message it took for delivery. A worker that dies
     #: leaves it to the next one after this long.
     outbox_lease: timedelta = attrs.field(default=timedelta(minutes=5), validator=_positive)
+
+    #: Follow-up plans (:class:`~clientops.clients.FollowUpPlan`), by name: chains of
+    #: reactions scheduled one after another («КП отправлено → проверить получение через 2
+    #: рабочих дня → перезвонить через 5»). Replace them with your own.
+    follow_up_plans: FollowUpPlans = attrs.field(
+        factory=FollowUpPlans, validator=attrs.validators.instance_of(FollowUpPlans)
+    )
 
     @property
     def tz(self) -> ZoneInfo:

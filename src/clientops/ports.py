@@ -145,6 +145,10 @@ class AppealsRepository(Protocol):
     def open_reactions(self, employee_id: EmployeeId) -> tuple[Reaction, ...]:
         """The employee's reactions not done yet, by due time (then as stored)."""
 
+    def department_reactions(self, department_id: DepartmentId) -> tuple[Reaction, ...]:
+        """The department's reactions not done yet that no employee owns (waiting to be
+        taken), by due time (then as stored)."""
+
 
 class StaffRepository(Protocol):
     """Departments, employees and absences: the staff directory (``uow.staff``)."""

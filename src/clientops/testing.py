@@ -989,6 +989,30 @@ class AppealsContract(_StoreContract):
             assert closed.done
             assert uow.appeals.open_reactions(anna) == (later,)
 
+    def test_department_reactions_no_one_has_taken(self, storage: Storage) -> None:
+        card = a_client()
+        appeal = an_appeal(card)
+        sales, client = DepartmentId("sales"), DepartmentId("client")
+        hour = timedelta(hours=1)
+        later = a_reaction(appeal, employee_id=None, department_id=sales, due_at=T0 + hour)
+        overdue = a_reaction(appeal, employee_id=None, department_id=sales, due_at=T0 - hour)
+        taken = a_reaction(appeal, employee_id=EmployeeId("petrov"), department_id=sales, due_at=T0)
+        done = a_reaction(
+            appeal, employee_id=None, department_id=sales, due_at=T0, done_at=T0 + hour
+        )
+        other = a_reaction(appeal, employee_id=None, department_id=client, due_at=T0)
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.appeals.add(appeal)
+            for reaction in (later, overdue, taken, done, other):
+                uow.appeals.add_reaction(reaction)
+        with storage.unit_of_work() as uow:
+            assert uow.appeals.department_reactions(sales) == (overdue, later)
+            assert uow.appeals.department_reactions(client) == (other,)
+            assert uow.appeals.department_reactions(DepartmentId("nowhere")) == ()
+            uow.appeals.update_reaction(attrs.evolve(overdue, employee_id=EmployeeId("petrov")))
+            assert uow.appeals.department_reactions(sales) == (later,)
+
 
 class StaffContract(_StoreContract):
     """The staff directory (``uow.staff``)."""

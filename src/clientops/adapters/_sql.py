@@ -717,6 +717,14 @@ class SQLAppeals(SQLRepository):
         )
         return tuple(load(doc, Reaction) for (doc,) in rows)
 
+    def department_reactions(self, department_id: DepartmentId) -> tuple[Reaction, ...]:
+        rows = self._x(
+            "SELECT doc FROM reactions WHERE department_id=? AND done=0 "
+            "AND employee_id IS NULL ORDER BY due_at, seq",
+            (department_id,),
+        )
+        return tuple(load(doc, Reaction) for (doc,) in rows)
+
 
 class SQLAgenda(SQLRepository):
     """The agenda's read model: one set-based query each, on copied columns and

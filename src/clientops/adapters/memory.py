@@ -297,6 +297,14 @@ class _Appeals(_Repository):
         ]
         return tuple(sorted(found, key=_by_due))
 
+    def department_reactions(self, department_id: DepartmentId) -> tuple[Reaction, ...]:
+        found = [
+            r
+            for r in self._read("reactions").values()
+            if r.department_id == department_id and r.employee_id is None and not r.done
+        ]
+        return tuple(sorted(found, key=_by_due))
+
 
 class _Agenda(_Repository):
     """The agenda's read model."""
