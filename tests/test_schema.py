@@ -24,7 +24,8 @@ from clientops.adapters import _schema
 from clientops.adapters import sqlite as sqlite_store
 from clientops.adapters.sqlite import SQLiteStorage
 
-PAST = range(1, _schema.HEAD + 1)
+#: every version a database may be at before the head (one at the head needs no upgrade)
+PAST = range(1, _schema.HEAD)
 
 
 # -- SQLite ---------------------------------------------------------------------------------

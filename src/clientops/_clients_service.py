@@ -4,7 +4,6 @@ cards (``ops.clients``).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from datetime import datetime
@@ -12,8 +11,18 @@ from datetime import datetime
 import attrs
 
 from clientops._checks import check_entry_points
+from clientops._completeness import CompletenessReport
 from clientops._context import Context
+from clientops._reaction_helpers import (
+    follow_up_id,
+    planned,
+    require_department,
+    require_employee,
+    result_name,
+)
 from clientops._recording import appeal_opened, reaction_scheduled
+from clientops._timeline import Attachment, TimelineEntry, TimelineKind, TimelinePage
+from clientops._timeline_service import add_note, card_scores, read_timeline
 from clientops.errors import (
     FieldError,
     NotFoundError,
@@ -258,7 +267,7 @@ class ClientsService:
         with self._context.storage.unit_of_work() as uow:
             staff = uow.staff.directory()
             staff.require(by)
-            _require_department(staff, department_id, "department_id")
+            require_department(staff, department_id, "department_id")
             uow.clients.get(client_id)
             appeal = Appeal(
                 id=appeal_id if appeal_id is not None else AppealId(new_id()),
@@ -291,7 +300,7 @@ class ClientsService:
             staff = uow.staff.directory()
             staff.require(by)
             appeal = uow.appeals.get(appeal_id)
-            reaction = _planned(
+            reaction = planned(
                 plan,
                 staff,
                 "plan",
@@ -334,12 +343,12 @@ class ClientsService:
             staff = uow.staff.directory()
             staff.require(by)
             reaction = uow.appeals.get_reaction(reaction_id)
-            follow_id = _follow_up_id(reaction.id)
+            follow_id = follow_up_id(reaction.id)
             if reaction.done:
                 if reaction.result is not result:
                     raise TransitionError(
                         f"reaction {reaction.id}",
-                        current=f"done ({_result_name(reaction.result)})",
+                        current=f"done ({result_name(reaction.result)})",
                         attempted=f"complete ({result.value})",
                         reason="a done reaction keeps its result",
                     )
@@ -348,9 +357,9 @@ class ClientsService:
                 except NotFoundError:
                     follow = None
                 return ReactionCompletion(reaction, follow, repeated=True)
-            planned = then
+            wanted = then
             step: ScheduledStep | None = None
-            if planned is None and reaction.plan is not None:
+            if wanted is None and reaction.plan is not None:
                 manager_id = uow.clients.get(reaction.client_id).manager_id
                 step = next_step(
                     self._context.policy.follow_up_plans.get(reaction.plan),
@@ -361,10 +370,10 @@ class ClientsService:
                     manager=staff.employee(manager_id) if manager_id else None,
                     policy=self._context.policy,
                 )
-                planned = step.reaction if step is not None else None
+                wanted = step.reaction if step is not None else None
             follow = (
-                _planned(
-                    planned,
+                planned(
+                    wanted,
                     staff,
                     "then",
                     id=follow_id,
@@ -374,7 +383,7 @@ class ClientsService:
                     now=now,
                     by=by,
                 )
-                if planned is not None
+                if wanted is not None
                 else None
             )
             if follow is not None and step is not None:
@@ -439,7 +448,7 @@ class ClientsService:
                 manager=staff.employee(card.manager_id) if card.manager_id else None,
                 policy=self._context.policy,
             )
-            reaction = _planned(
+            reaction = planned(
                 step.reaction,
                 staff,
                 f"plan {chosen.name!r}, step {step.step!r}",
@@ -487,10 +496,10 @@ class ClientsService:
         def owners(current: Reaction, staff: StaffDirectory) -> Reaction:
             department = department_id
             if department is not None:
-                _require_department(staff, department, "department_id")
+                require_department(staff, department, "department_id")
             if employee_id is None:
                 return attrs.evolve(current, employee_id=None, department_id=department)
-            employee = _require_employee(staff, employee_id, "employee_id")
+            employee = require_employee(staff, employee_id, "employee_id")
             if department is not None and employee.department_id != department:
                 raise ValidationError(
                     [FieldError("employee_id", f"{employee_id} is not in {department}")]
@@ -541,12 +550,82 @@ class ClientsService:
             if reaction.done:
                 raise TransitionError(
                     f"reaction {reaction.id}",
-                    current=f"done ({_result_name(reaction.result)})",
+                    current=f"done ({result_name(reaction.result)})",
                     attempted=action,
                 )
             stored = uow.appeals.update_reaction(change(reaction, staff))
         self._context.publish((reaction_scheduled(stored, now),))
         return stored
+
+    # ------------------------------------------------------------ the card's history
+
+    def timeline(
+        self,
+        client_id: ClientId,
+        *,
+        kinds: tuple[TimelineKind, ...] = (),
+        since: datetime | None = None,
+        until: datetime | None = None,
+        after: tuple[datetime, str] | None = None,
+        limit: int = 50,
+    ) -> TimelinePage:
+        """A page of the client's history across every area (appeals, reactions and their
+        results, calls, folders, orders' stages, invoices, payments, claims, satisfaction
+        calls, visits, trainings, notes), newest first: each entry with who, when and a line
+        in Russian. ``kinds`` and the period (``since`` inclusive, ``until`` exclusive)
+        filter it; ``after`` is the ``next`` of the page before. One indexed query of the
+        store. An unknown card raises NotFoundError; a bad filter ValidationError."""
+        return read_timeline(
+            self._context,
+            client_id,
+            kinds=kinds,
+            since=since,
+            until=until,
+            after=after,
+            limit=limit,
+        )
+
+    def add_note(
+        self,
+        client_id: ClientId,
+        text: str,
+        *,
+        by: EmployeeId,
+        attachments: tuple[Attachment, ...] = (),
+        note_id: str | None = None,
+    ) -> TimelineEntry:
+        """Put a note on the card's timeline, with files kept elsewhere by reference
+        (``attachments``). The same ``note_id`` again replaces the note (a retry stores it
+        once). A blank note raises ValidationError naming ``text``; an unknown card or
+        employee NotFoundError."""
+        return add_note(
+            self._context, client_id, text, by=by, attachments=attachments, note_id=note_id
+        )
+
+    def completeness(
+        self,
+        *,
+        client_id: ClientId | None = None,
+        manager: EmployeeId | None = None,
+        department: DepartmentId | None = None,
+    ) -> CompletenessReport:
+        """How complete the cards are (:func:`clientops.rules.completeness.score_card`
+        under ``Policy.completeness``): of one card, of a manager's cards, or of the cards of
+        a department's members; each card's share and what is missing, and the average per
+        manager. Give exactly one; an unknown card, employee or department raises
+        NotFoundError."""
+        given = [
+            n
+            for n, v in (("client_id", client_id), ("manager", manager), ("department", department))
+            if v is not None
+        ]
+        if len(given) != 1:
+            raise ValidationError(
+                [FieldError("client_id", "give one of client_id, manager, department")]
+            )
+        return card_scores(
+            self._context, client_id=client_id, manager=manager, department=department
+        )
 
     def add_department(self, department: Department) -> None:
         with self._context.storage.unit_of_work() as uow:
@@ -575,61 +654,3 @@ def _column_name(parsed: ClientImport, field: str) -> str:
         if name == field:
             return header
     return field
-
-
-def _follow_up_id(reaction_id: ReactionId) -> ReactionId:
-    """The id of the reaction scheduled when ``reaction_id`` is completed: the same for every
-    retry of the completion, so the follow-up is stored once."""
-    digest = hashlib.sha256(f"follow-up:{reaction_id}".encode()).hexdigest()
-    return ReactionId(f"f{digest[:31]}")
-
-
-def _result_name(result: ReactionResult | None) -> str:
-    return result.value if result is not None else "without a result"
-
-
-def _require_department(staff: StaffDirectory, department_id: DepartmentId, path: str) -> None:
-    if staff.department(department_id) is None:
-        raise ValidationError([FieldError(path, f"unknown department {department_id!r}")])
-
-
-def _require_employee(staff: StaffDirectory, employee_id: EmployeeId, path: str) -> Employee:
-    employee = staff.employee(employee_id)
-    if employee is None:
-        raise ValidationError([FieldError(path, f"unknown employee {employee_id!r}")])
-    return employee
-
-
-def _planned(
-    plan: NextReaction,
-    staff: StaffDirectory,
-    path: str,
-    *,
-    id: ReactionId,
-    appeal_id: AppealId,
-    client_id: ClientId,
-    topic: str,
-    now: datetime,
-    by: EmployeeId,
-) -> Reaction:
-    """The reaction ``plan`` describes, its owners checked against ``staff`` (errors named
-    under ``path``); an employee given alone brings their department."""
-    department = plan.department_id
-    if department is not None:
-        _require_department(staff, department, f"{path}.department_id")
-    if plan.employee_id is not None:
-        employee = _require_employee(staff, plan.employee_id, f"{path}.employee_id")
-        if department is None:
-            department = employee.department_id
-    return Reaction(
-        id=id,
-        appeal_id=appeal_id,
-        client_id=client_id,
-        kind=plan.kind,
-        topic=plan.topic if plan.topic is not None else topic,
-        due_at=plan.due_at,
-        created_at=now,
-        department_id=department,
-        employee_id=plan.employee_id,
-        created_by=by,
-    )

@@ -12,12 +12,28 @@ from clientops._clients_service import (
     ImportReport,
     ReactionCompletion,
 )
+from clientops._completeness import (
+    CardField,
+    CardScore,
+    CompletenessPolicy,
+    CompletenessReport,
+    ManagerCompleteness,
+    MissingField,
+)
 from clientops._followups import (
     Delay,
     FollowUpPlan,
     FollowUpPlans,
     PlanStep,
     default_follow_up_plans,
+)
+from clientops._timeline import (
+    Attachment,
+    TimelineEntry,
+    TimelineKind,
+    TimelinePage,
+    TimelineQuery,
+    timeline_entries,
 )
 from clientops.errors import (
     DuplicateError,
@@ -68,6 +84,9 @@ __all__ = [
     "Appeal",
     "AppealId",
     "AppealType",
+    "Attachment",
+    "CardField",
+    "CardScore",
     "Client",
     "ClientCategory",
     "ClientId",
@@ -75,6 +94,8 @@ __all__ = [
     "ClientKind",
     "ClientQuery",
     "ClientsService",
+    "CompletenessPolicy",
+    "CompletenessReport",
     "Contact",
     "Delay",
     "Department",
@@ -91,6 +112,8 @@ __all__ = [
     "ImportReport",
     "ImportedClient",
     "InvalidPhoneError",
+    "ManagerCompleteness",
+    "MissingField",
     "NextReaction",
     "NotFoundError",
     "PlanStep",
@@ -102,11 +125,16 @@ __all__ = [
     "RejectedRow",
     "Role",
     "StaffDirectory",
+    "TimelineEntry",
+    "TimelineKind",
+    "TimelinePage",
+    "TimelineQuery",
     "city_key",
     "contract_key",
     "default_follow_up_plans",
     "organisation_key",
     "read_clients_csv",
+    "timeline_entries",
 ]
 
 _rehome.rehome(__name__, __all__, globals())

@@ -24,6 +24,7 @@ import phonenumbers
 
 from clientops._billing import BillingPolicy
 from clientops._claims import ClaimPolicy
+from clientops._completeness import CompletenessPolicy
 from clientops._followups import FollowUpPlans
 from clientops._onboarding import OnboardingPolicy
 from clientops._orders import OrderPolicy
@@ -198,6 +199,12 @@ class Policy:
     #: рабочих дня → перезвонить через 5»). Replace them with your own.
     follow_up_plans: FollowUpPlans = attrs.field(
         factory=FollowUpPlans, validator=attrs.validators.instance_of(FollowUpPlans)
+    )
+
+    #: Card completeness (:func:`clientops.rules.completeness.score_card`): the mandatory
+    #: fields of a card and their weights, the words meaning "nobody", the cities known.
+    completeness: CompletenessPolicy = attrs.field(
+        factory=CompletenessPolicy, validator=attrs.validators.instance_of(CompletenessPolicy)
     )
 
     @property

@@ -41,6 +41,7 @@ from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
 from clientops._telephony import CallLogEntry
+from clientops._timeline import TimelineEntry, TimelinePage, TimelineQuery
 from clientops.model import (
     Absence,
     Appeal,
@@ -83,6 +84,7 @@ __all__ = [
     "Storage",
     "StorageFactory",
     "SubscriptionsRepository",
+    "TimelineRepository",
     "UnitOfWork",
 ]
 
@@ -92,6 +94,9 @@ class ClientsRepository(Protocol):
 
     def add(self, client: Client) -> None:
         """Store a new card. Its contract numbers must not belong to another client."""
+
+    def managed_by(self, manager_id: EmployeeId) -> tuple[Client, ...]:
+        """The cards whose manager is ``manager_id``, oldest first (index ``clients_manager``)."""
 
     def add_many(self, clients: Sequence[Client]) -> None:
         """Store many new cards at once, with the checks of :meth:`add` (a store
@@ -480,6 +485,24 @@ class OutboxRepository(Protocol):
         ``limit`` at most that many. An ``after`` naming no message raises NotFoundError."""
 
 
+class TimelineRepository(Protocol):
+    """The card's timeline (``uow.timeline``): the entries of every record the store writes.
+
+    A store records the entries of :func:`clientops.clients.timeline_entries` of each appeal,
+    reaction, call, folder, order, invoice, payment, claim, visit and training it adds or
+    updates, and the satisfaction call of each ``claims.put_satisfaction`` with a
+    ``last_call``, in the same unit of work; the contract kit
+    (:class:`clientops.testing.TimelineContract`) checks it."""
+
+    def record(self, entries: Sequence[TimelineEntry]) -> None:
+        """Store ``entries``; one whose id is stored already replaces it."""
+
+    def page(self, client_id: ClientId, query: TimelineQuery) -> TimelinePage:
+        """The client's entries ``query`` selects, newest first (then by id, compared by
+        code point, descending), at most ``query.limit``, and the cursor of the next page:
+        one indexed query, not a read of every area."""
+
+
 class AgendaQueries(Protocol):
     """The agenda's read model: set-based queries a store MAY answer fast (``uow.agenda``).
 
@@ -566,6 +589,9 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def timeline(self) -> TimelineRepository: ...
 
 
 @runtime_checkable

@@ -488,6 +488,20 @@ TABLES: tuple[Table, ...] = (
         12,
         (Column("scope", T.TEXT, primary_key=True), Column("last", T.BIGINT, null=True)),
     ),
+    # -- 14: the card's timeline, one row per event of a client's history, written with the
+    # records it comes from (clientops._timeline.entries_of), read newest first by page
+    Table(
+        "timeline",
+        14,
+        (
+            seq(),
+            Column("id", T.TEXT, unique=True),
+            Column("client_id", T.TEXT),
+            Column("at", T.MOMENT),
+            Column("kind", T.TEXT),
+            Column("doc", T.TEXT),
+        ),
+    ),
 )
 _TABLES = {table.name: table for table in TABLES}
 
@@ -576,6 +590,8 @@ INDEXES: tuple[Index, ...] = (
         ),
         since=11,
     ),
+    # 14: a client's timeline, newest first, by keyset (at, id)
+    Index("timeline_client", "timeline", ("client_id", "at", Key("id")), since=14),
 )
 
 #: SQL that fills a version's new columns from the rows a database already has.
@@ -633,7 +649,9 @@ DATA_STEPS: tuple[DataStep, ...] = (
 #: The schema version of :func:`create_all`; :func:`migrations` has one step per version.
 #: Version 13 changes no table: the keys of contract and invoice numbers and of organisation
 #: names are recomputed with the one normalisation (``clientops.adapters._sql.BACKFILLS[13]``).
-HEAD = 13
+#: Version 14 adds the card's timeline, filled from the stored records
+#: (``clientops.adapters._sql.BACKFILLS[14]``).
+HEAD = 14
 
 
 def create_all(dialect: Dialect) -> tuple[str, ...]:
