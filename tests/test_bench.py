@@ -180,3 +180,31 @@ def test_bench_agenda_smoke(tmp_path: Path) -> None:
     assert result["ratios"]["all"] > 0
     assert result["memory_kib"]["n"]["peak"] > 0
     assert (tmp_path / "clientops-agenda-2000.db").is_file()  # cached for the next run
+
+
+def test_bench_timeline_smoke(tmp_path: Path) -> None:
+    need_anchors()
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_timeline.py"),
+            "--n",
+            "120",
+            "--others",
+            "3",
+            "--per-other",
+            "10",
+            "--repeat",
+            "1",
+            "--dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["checks"]["same_rows_as_handwritten"]
+    assert result["checks"]["page"] == 50
+    assert set(result["ms_per_page"]) == {"handwritten_sql", "clientops_store", "clientops"}

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import json
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -42,7 +43,9 @@ __all__ = [
     "TimelineKind",
     "TimelinePage",
     "TimelineQuery",
+    "entry_from_row",
     "note_entry",
+    "note_json",
     "satisfaction_entry",
     "timeline_entries",
 ]
@@ -175,6 +178,67 @@ class TimelinePage:
 
     def lines(self, tz: Any) -> tuple[str, ...]:
         return tuple(entry.line(tz) for entry in self.entries)
+
+
+_KINDS = {kind.value: kind for kind in TimelineKind}
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _trusted(cls: type[Any], **fields: Any) -> Any:
+    """An instance of the frozen ``cls`` from values a store wrote after checking them: no
+    validator runs again (a page of the timeline is read many times a day)."""
+    inst = _new(cls)
+    for name, value in fields.items():
+        _set(inst, name, value)
+    return inst
+
+
+def note_json(entry: TimelineEntry) -> str | None:
+    """What of ``entry`` a row's columns do not hold (a note's text and attachments), as
+    JSON; ``None`` when there is nothing."""
+    if entry.body is None and not entry.attachments:
+        return None
+    files = [{"name": a.name, "ref": a.ref} for a in entry.attachments]
+    return json.dumps({"body": entry.body, "attachments": files}, ensure_ascii=False)
+
+
+def entry_from_row(
+    entry_id: str,
+    client_id: str,
+    at: datetime,
+    kind: str,
+    ref: str,
+    summary: str,
+    who: str | None,
+    link: str | None,
+    all_day: int,
+    doc: str | None,
+) -> TimelineEntry:
+    """The entry a store wrote as a row (its columns, ``doc`` from :func:`note_json`),
+    rebuilt without checking again what was checked when it was written."""
+    body, files = None, ()
+    if doc is not None:
+        data = json.loads(doc)
+        body = data["body"]
+        files = tuple(
+            _trusted(Attachment, name=f["name"], ref=f["ref"]) for f in data["attachments"]
+        )
+    entry: TimelineEntry = _trusted(
+        TimelineEntry,
+        id=entry_id,
+        client_id=client_id,
+        at=at,
+        kind=_KINDS[kind],
+        ref=ref,
+        summary=summary,
+        who=who,
+        link=link,
+        attachments=files,
+        body=body,
+        all_day=bool(all_day),
+    )
+    return entry
 
 
 # --------------------------------------------------------------------------- derivation

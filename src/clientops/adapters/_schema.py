@@ -499,7 +499,13 @@ TABLES: tuple[Table, ...] = (
             Column("client_id", T.TEXT),
             Column("at", T.MOMENT),
             Column("kind", T.TEXT),
-            Column("doc", T.TEXT),
+            Column("ref", T.TEXT),
+            Column("summary", T.TEXT),
+            Column("who", T.TEXT, null=True),
+            Column("link", T.TEXT, null=True),
+            Column("all_day", T.INTEGER),
+            # a note's text and attachments as JSON; NULL for every other entry
+            Column("doc", T.TEXT, null=True),
         ),
     ),
 )

@@ -43,6 +43,8 @@ from clientops._timeline import (
     TimelineEntry,
     TimelinePage,
     TimelineQuery,
+    entry_from_row,
+    note_json,
     satisfaction_entry,
     timeline_entries,
 )
@@ -789,17 +791,37 @@ class SQLTimeline(SQLRepository):
 
     def record(self, entries: Sequence[TimelineEntry]) -> None:
         # an entry written again (its record's new version) is rewritten in place
+        ts = self._ts
         self._xmany(
-            "INSERT INTO timeline(id, client_id, at, kind, doc) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(id) DO UPDATE SET client_id=excluded.client_id, at=excluded.at, "
-            "kind=excluded.kind, doc=excluded.doc",
-            [(e.id, e.client_id, self._ts(e.at), e.kind.value, dump(e)) for e in entries],
+            "INSERT INTO timeline(id, client_id, at, kind, ref, summary, who, link, all_day, "
+            "doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+            "client_id=excluded.client_id, at=excluded.at, kind=excluded.kind, "
+            "ref=excluded.ref, summary=excluded.summary, who=excluded.who, link=excluded.link, "
+            "all_day=excluded.all_day, doc=excluded.doc",
+            [
+                (
+                    e.id,
+                    e.client_id,
+                    ts(e.at),
+                    e.kind.value,
+                    e.ref,
+                    e.summary,
+                    e.who,
+                    e.link,
+                    int(e.all_day),
+                    note_json(e),
+                )
+                for e in entries
+            ],
         )
 
     def page(self, client_id: ClientId, query: TimelineQuery) -> TimelinePage:
         sql, params = timeline_sql(client_id, query, self.by_code, self._ts)
-        docs = [doc for (doc,) in self._x(sql, params)]
-        return timeline_page([load(doc, TimelineEntry) for doc in docs], query)
+        moment = _ReadOnce(self._from_ts).__getitem__
+        rows = self._x(sql, params).fetchall()
+        return timeline_page(
+            [entry_from_row(r[0], r[1], moment(r[2]), *r[3:]) for r in rows], query
+        )
 
 
 def timeline_sql(
@@ -808,7 +830,10 @@ def timeline_sql(
     """The one statement reading a page of the timeline (index ``timeline_client``): newest
     first, the cursor a keyset (``at``, ``id``), one row more than the page to know whether
     another page follows."""
-    sql = "SELECT doc FROM timeline WHERE client_id=?"
+    sql = (
+        "SELECT id, client_id, at, kind, ref, summary, who, link, all_day, doc FROM timeline "
+        "WHERE client_id=?"
+    )
     params: list[Any] = [client_id]
     if query.kinds:
         sql += f" AND kind IN ({', '.join('?' * len(query.kinds))})"
