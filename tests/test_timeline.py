@@ -190,3 +190,11 @@ def test_the_upgrade_to_schema_14_fills_the_timeline_from_stored_records(
         TimelineKind.SATISFACTION_CALL,
     }
     assert appeal.id in [e.ref for e in after]
+
+
+def test_a_card_change_is_on_the_timeline_naming_the_fields(ops: ClientOps) -> None:
+    card = ops.clients.add(a_client(city="Омск", manager_id=ANNA))
+    changed = ops.clients.update(attrs.evolve(card, city="Тюмень", inn="7707083893"), by=ANNA)
+    ops.clients.update(changed)  # nothing the manager sees changed: no entry
+    (entry,) = ops.clients.timeline(card.id, kinds=(TimelineKind.CARD,)).entries
+    assert (entry.who, entry.summary) == (ANNA, "Карточка изменена: город, ИНН")

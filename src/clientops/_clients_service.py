@@ -21,7 +21,13 @@ from clientops._reaction_helpers import (
     result_name,
 )
 from clientops._recording import appeal_opened, reaction_scheduled
-from clientops._timeline import Attachment, TimelineEntry, TimelineKind, TimelinePage
+from clientops._timeline import (
+    Attachment,
+    TimelineEntry,
+    TimelineKind,
+    TimelinePage,
+    card_change_entry,
+)
 from clientops._timeline_service import add_note, card_scores, read_timeline
 from clientops.errors import (
     FieldError,
@@ -138,13 +144,17 @@ class ClientsService:
         self._context.publish((ClientCreated(client.id, client.created_at or self._context.now()),))
         return client
 
-    def update(self, client: Client) -> Client:
+    def update(self, client: Client, *, by: EmployeeId | None = None) -> Client:
         """Store a changed card (made with ``attrs.evolve`` from the one read). Returns the
         stored card with its new version; a card changed meanwhile by someone else raises
-        ConflictError and nothing is overwritten."""
+        ConflictError and nothing is overwritten. The change is on the card's timeline
+        (the fields changed, by ``by``)."""
         with self._context.storage.unit_of_work() as uow:
             before = uow.clients.get(client.id)
             stored = uow.clients.update(client)
+            change = card_change_entry(before, stored, at=self._context.now(), by=by)
+            if change is not None:
+                uow.timeline.record([change])
         if stored != attrs.evolve(before, version=stored.version):
             self._context.publish((ClientUpdated(stored.id, stored.version, self._context.now()),))
         return stored

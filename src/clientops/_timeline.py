@@ -34,7 +34,7 @@ from clientops._claims import Claim
 from clientops._onboarding import Onboarding, OnboardingStep
 from clientops._orders import Order
 from clientops._telephony import CallDirection, CallLogEntry, CallStatus
-from clientops.model import Appeal, ClientId, EmployeeId, Reaction, ReactionKind
+from clientops.model import Appeal, Client, ClientId, EmployeeId, Reaction, ReactionKind
 from clientops.service_visits import Training, Visit
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "TimelineKind",
     "TimelinePage",
     "TimelineQuery",
+    "card_change_entry",
     "entry_from_row",
     "note_entry",
     "note_json",
@@ -66,6 +67,7 @@ class TimelineKind(enum.Enum):
     VISIT = "visit"
     TRAINING = "training"
     NOTE = "note"
+    CARD = "card"
 
     @property
     def label(self) -> str:
@@ -85,6 +87,7 @@ _KIND_LABELS = {
     TimelineKind.VISIT: "Выезд",
     TimelineKind.TRAINING: "Обучение",
     TimelineKind.NOTE: "Заметка",
+    TimelineKind.CARD: "Карточка",
 }
 
 
@@ -527,6 +530,45 @@ def satisfaction_entry(
         "Звонок удовлетворённости сделан",
         who=manager_id,
         all_day=True,
+    )
+
+
+_CARD_FIELDS = {
+    "name": "название",
+    "city": "город",
+    "phones": "телефоны",
+    "kind": "вид клиента",
+    "category": "категория",
+    "contacts": "контактные лица",
+    "emails": "e-mail",
+    "manager_id": "менеджер",
+    "contract_numbers": "договоры",
+    "inn": "ИНН",
+    "birthday": "день рождения",
+    "company_day": "день компании",
+}
+
+
+def card_change_entry(
+    before: Client, after: Client, *, at: datetime, by: EmployeeId | None
+) -> TimelineEntry | None:
+    """The entry of a card's change (the fields changed, in Russian), or ``None`` when no
+    field the manager sees changed. Its id names the card's new version."""
+    changed = [
+        words
+        for name, words in _CARD_FIELDS.items()
+        if getattr(before, name) != getattr(after, name)
+    ]
+    if not changed:
+        return None
+    return TimelineEntry(
+        _id("card", after.id, str(after.version)),
+        after.id,
+        at,
+        TimelineKind.CARD,
+        after.id,
+        f"Карточка изменена: {', '.join(changed)}",
+        who=by,
     )
 
 

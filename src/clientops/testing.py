@@ -2721,7 +2721,7 @@ class TimelineContract(_StoreContract):
             page = uow.timeline.page(card.id, TimelineQuery(limit=500))
             assert page.next is None
             kinds = {e.kind for e in page.entries}
-            assert kinds == set(TimelineKind) - {TimelineKind.NOTE}
+            assert kinds == set(TimelineKind) - {TimelineKind.NOTE, TimelineKind.CARD}
             order_key = [(e.at, e.id) for e in page.entries]
             assert order_key == sorted(order_key, reverse=True)
             (call_entry,) = (e for e in page.entries if e.kind is TimelineKind.CALL)
