@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from clientops._checks import fail
+from clientops._checks import fail, texts
 from clientops.model import ClientId, EmployeeId
 
 __all__ = [
@@ -99,10 +99,23 @@ class CompletenessPolicy:
     weights: tuple[tuple[CardField, int], ...] = attrs.field(
         default=_DEFAULT_WEIGHTS, validator=_weights
     )
-    placeholders: frozenset[str] = frozenset(
-        {"—", "–", "-", "--", "?", "нет", "не указан", "не указано", "неизвестно", "н/д", "xxx"}
+    placeholders: tuple[str, ...] = attrs.field(
+        validator=texts(limit=100),
+        default=(
+            "—",
+            "–",
+            "-",
+            "--",
+            "?",
+            "нет",
+            "не указан",
+            "не указано",
+            "неизвестно",
+            "н/д",
+            "xxx",
+        ),
     )
-    known_cities: frozenset[str] = frozenset()
+    known_cities: tuple[str, ...] = attrs.field(default=(), validator=texts(limit=200))
 
 
 @attrs.frozen

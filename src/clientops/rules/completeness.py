@@ -35,7 +35,7 @@ def _blank(value: str | None, policy: CompletenessPolicy) -> bool:
     if value is None:
         return True
     word = " ".join(value.split()).casefold().strip(" .")
-    return not word or word in policy.placeholders
+    return not word or any(word == p.casefold() for p in policy.placeholders)
 
 
 def check_field(card: Client, field: CardField, policy: CompletenessPolicy) -> str | None:
