@@ -354,6 +354,8 @@ def run_raw(path: Path, callers: list[Caller], *, lookups: bool = False) -> None
                     "version": 0,
                     "result": None,
                     "done_by": None,
+                    "plan": None,
+                    "step": None,
                 }
                 execute(
                     "INSERT INTO reactions(id, appeal_id, client_id, department_id, employee_id, "
@@ -368,6 +370,29 @@ def run_raw(path: Path, callers: list[Caller], *, lookups: bool = False) -> None
                         0,
                         0,
                         dumps(reaction_doc, ensure_ascii=False, separators=(",", ":")),
+                    ),
+                )
+                # the card's timeline: the appeal's entry and the reaction's (schema 16)
+                at = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+                execute(
+                    "INSERT INTO timeline(id, client_id, at, kind, ref, summary, who, link, "
+                    "all_day, doc) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 0, NULL), "
+                    "(?, ?, ?, ?, ?, ?, ?, NULL, 0, NULL)",
+                    (
+                        f"appeal:{appeal_id}",
+                        client_id,
+                        at,
+                        "appeal",
+                        appeal_id,
+                        f"Обращение: {c.topic}",
+                        ANSWERED_BY,
+                        f"reaction:{reaction_id}",
+                        client_id,
+                        at,
+                        "reaction",
+                        reaction_id,
+                        f"Запланировано: входящий звонок — {c.topic}",
+                        ANSWERED_BY,
                     ),
                 )
             except BaseException:
@@ -417,6 +442,9 @@ def _contents(path: Path) -> dict[str, Any]:
             "client_docs": docs("clients"),
             "appeal_docs": docs("appeals"),
             "reaction_docs": docs("reactions"),
+            "timeline": db.execute(
+                "SELECT at, kind, summary, who, link, all_day, doc FROM timeline ORDER BY seq"
+            ).fetchall(),
         }
     finally:
         db.close()

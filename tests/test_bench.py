@@ -211,3 +211,31 @@ def test_bench_campaign_smoke(tmp_path: Path) -> None:
     assert counts["clientops"]["calls"] > 0
     assert counts["raw_sqlite3"]["calls"] > 0
     assert set(result["cycles_per_s"]) == {"raw_sqlite3", "clientops"}
+
+
+def test_bench_timeline_smoke(tmp_path: Path) -> None:
+    need_anchors()
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_timeline.py"),
+            "--n",
+            "120",
+            "--others",
+            "3",
+            "--per-other",
+            "10",
+            "--repeat",
+            "1",
+            "--dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["checks"]["same_rows_as_handwritten"]
+    assert result["checks"]["page"] == 50
+    assert set(result["ms_per_page"]) == {"handwritten_sql", "clientops_store", "clientops"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -23,12 +23,13 @@ from clientops.calendar import (
     PUBLISH_TOPIC,
     CalendarEntry,
     CalendarPolicy,
+    event_for_reaction,
     manager_entries,
     stable_uid,
 )
 from clientops.errors import NotFoundError
 from clientops.ics import to_ics
-from clientops.model import Client, ClientId, DepartmentId, EmployeeId
+from clientops.model import Client, ClientId, DepartmentId, EmployeeId, Reaction
 from clientops.policy import Policy
 from clientops.ports import UnitOfWork
 from clientops.queries import agenda_queries
@@ -79,9 +80,9 @@ class AgendaService:
         day = day or self._context.today()
         now = self._context.now()
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            uow.staff.directory().require(manager)
+            employee = uow.staff.directory().require(manager)
             shared = _Shared(uow, self._context.policy, day, now)
-            return self._agenda(uow, shared, manager, day, now)
+            return self._agenda(uow, shared, manager, day, now, employee.department_id)
 
     def for_department(
         self, department: DepartmentId, day: date | None = None
@@ -97,7 +98,7 @@ class AgendaService:
                 raise NotFoundError("department", department)
             shared = _Shared(uow, self._context.policy, day, now)
             return tuple(
-                self._agenda(uow, shared, e.id, day, now)
+                self._agenda(uow, shared, e.id, day, now, e.department_id)
                 for e in sorted(staff.members(department), key=lambda e: e.id)
             )
 
@@ -111,7 +112,7 @@ class AgendaService:
             staff = uow.staff.directory()
             shared = _Shared(uow, self._context.policy, day, now)
             return tuple(
-                self._agenda(uow, shared, e.id, day, now)
+                self._agenda(uow, shared, e.id, day, now, e.department_id)
                 for e in sorted(staff.employees, key=lambda e: e.id)
             )
 
@@ -125,8 +126,11 @@ class AgendaService:
         recorded; an unchanged calendar records none. An unknown employee raises
         NotFoundError.
 
-        The events are the manager's open reactions (:func:`clientops.calendar.manager_entries`)
-        and the planned visits of the manager's clients (all-day events). Each message carries
+        The events are the manager's open reactions
+        (:func:`clientops.calendar.manager_entries`), the open reactions of the manager's
+        department that no one has taken yet (each member's calendar shows them; taken,
+        they leave the others' calendars as cancelled events) and the planned visits of the
+        manager's clients (all-day events). Each message carries
         the event's UID, its VCALENDAR text and its SEQUENCE, higher than the one published
         before, so a calendar updates the event in place. A deliverer registered for the topic
         (:class:`clientops.adapters.caldav.CalDavPublisher`) publishes them; the message key
@@ -137,16 +141,40 @@ class AgendaService:
         policy = calendar_policy or CalendarPolicy()
         recorded: list[OutboxMessage] = []
         with self._context.storage.unit_of_work() as uow:
-            uow.staff.directory().require(manager)
-            entries = _calendar_entries(uow, manager, policy)
+            employee = uow.staff.directory().require(manager)
+            entries = _calendar_entries(uow, manager, policy, employee.department_id)
             published = _published(uow, manager)
             for message in _publications(manager, entries, published, now=now, tz=tz.key):
                 if uow.outbox.enqueue(message):
                     recorded.append(message)
         return tuple(recorded)
 
+    def department_calendar(
+        self, department: DepartmentId, *, calendar_policy: CalendarPolicy | None = None
+    ) -> bytes:
+        """The calendar of the reactions ``department`` owns and no one has taken yet (the
+        sales reaction of an incoming call), overdue ones included, as one VCALENDAR
+        (UTF-8 bytes) to subscribe to or import; a reaction leaves it when someone takes
+        it. An unknown department raises NotFoundError."""
+        policy = calendar_policy or CalendarPolicy()
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            staff = uow.staff.directory()
+            found = staff.department(department)
+            if found is None:
+                raise NotFoundError("department", department)
+            untaken = uow.appeals.department_reactions(department)
+            cards = {cid: uow.clients.get(cid) for cid in {r.client_id for r in untaken}}
+        entries = _untaken_entries(untaken, cards, policy)
+        return to_ics(entries, tz=self._context.policy.tz, name=found.name, now=self._context.now())
+
     def _agenda(
-        self, uow: UnitOfWork, shared: _Shared, manager: EmployeeId, day: date, now: datetime
+        self,
+        uow: UnitOfWork,
+        shared: _Shared,
+        manager: EmployeeId,
+        day: date,
+        now: datetime,
+        department: DepartmentId | None = None,
     ) -> Agenda:
         # the hot path: thousands of store rows per manager become items, put straight into
         # their groups in order (the store sorts the two big lists); only small groups are
@@ -159,6 +187,8 @@ class AgendaService:
         small += self._claims(shared, manager)
         small += self._service(uow, shared, manager, day)
         small += self._touches(uow, shared, manager)
+        if department is not None:
+            small += shared.untaken(department)
         if small:
             for item in small:
                 ranking.add(groups, item)
@@ -334,17 +364,22 @@ class AgendaService:
 
 
 def _calendar_entries(
-    uow: UnitOfWork, manager: EmployeeId, policy: CalendarPolicy
+    uow: UnitOfWork,
+    manager: EmployeeId,
+    policy: CalendarPolicy,
+    department: DepartmentId | None = None,
 ) -> tuple[CalendarEntry, ...]:
-    """The events of ``manager``'s calendar: the open reactions, then the planned visits of
-    the manager's clients."""
+    """The events of ``manager``'s calendar: the open reactions, the untaken reactions of
+    ``department``, then the planned visits of the manager's clients."""
     reactions = uow.appeals.open_reactions(manager)
+    untaken = uow.appeals.department_reactions(department) if department is not None else ()
     cards: dict[ClientId, Client] = {}
-    for client_id in {r.client_id for r in reactions}:
+    for client_id in {r.client_id for r in (*reactions, *untaken)}:
         cards[client_id] = uow.clients.get(client_id)
     entries = list(
         manager_entries(reactions, employee_id=manager, clients=cards.values(), policy=policy)
     )
+    entries += _untaken_entries(untaken, cards, policy)
     for visit in uow.service.open_visits():
         if visit.planned_on is None:
             continue
@@ -366,6 +401,23 @@ def _calendar_entries(
             )
         )
     return tuple(entries)
+
+
+def _untaken_entries(
+    reactions: Sequence[Reaction], cards: Mapping[ClientId, Client], policy: CalendarPolicy
+) -> list[CalendarEntry]:
+    """The calendar events of a department's untaken reactions, marked as such."""
+    out = []
+    for reaction in reactions:
+        entry = event_for_reaction(reaction, cards.get(reaction.client_id), policy=policy)
+        out.append(
+            attrs.evolve(
+                entry,
+                summary=f"{entry.summary} (реакция отдела: никто не взял)",
+                categories=(*entry.categories, "Реакция отдела"),
+            )
+        )
+    return out
 
 
 def _published(uow: UnitOfWork, manager: EmployeeId) -> dict[str, Mapping[str, Any]]:
@@ -454,6 +506,26 @@ class _Shared:
         self._clients: dict[ClientId, tuple[str, EmployeeId | None]] = {}
         self.month_days = _month_days(day)
         self.holidays = _holidays_ahead(policy, day)
+        self._untaken: dict[DepartmentId, list[AgendaItem]] = {}
+
+    def untaken(self, department: DepartmentId) -> list[AgendaItem]:
+        """The reactions ``department`` owns and no one has taken yet, due by the end of the
+        day (overdue ones stay): on the agenda of every member until one takes it."""
+        found = self._untaken.get(department)
+        if found is None:
+            found = self._untaken[department] = [
+                AgendaItem(
+                    _REACTION,
+                    f"{r.topic} (реакция отдела: никто не взял)",
+                    r.client_id,
+                    self.name(r.client_id),
+                    due_at=r.due_at,
+                    ref=r.id,
+                )
+                for r in self.uow.appeals.department_reactions(department)
+                if r.due_at < self.end
+            ]
+        return found
 
     def _card(self, client_id: ClientId) -> tuple[str, EmployeeId | None]:
         found = self._clients.get(client_id)

@@ -4,7 +4,6 @@ cards (``ops.clients``).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from datetime import datetime
@@ -12,8 +11,24 @@ from datetime import datetime
 import attrs
 
 from clientops._checks import check_entry_points
+from clientops._completeness import CompletenessReport
 from clientops._context import Context
+from clientops._reaction_helpers import (
+    follow_up_id,
+    planned,
+    require_department,
+    require_employee,
+    result_name,
+)
 from clientops._recording import appeal_opened, reaction_scheduled
+from clientops._timeline import (
+    Attachment,
+    TimelineEntry,
+    TimelineKind,
+    TimelinePage,
+    card_change_entry,
+)
+from clientops._timeline_service import add_note, card_scores, read_timeline
 from clientops.errors import (
     FieldError,
     NotFoundError,
@@ -52,6 +67,7 @@ from clientops.model import (
 )
 from clientops.ports import UnitOfWork
 from clientops.queries import agenda_queries
+from clientops.rules.followups import ScheduledStep, first_step, next_step
 
 __all__ = ["ClientsService", "ImportReport", "ReactionCompletion", "put_staff"]
 
@@ -128,13 +144,17 @@ class ClientsService:
         self._context.publish((ClientCreated(client.id, client.created_at or self._context.now()),))
         return client
 
-    def update(self, client: Client) -> Client:
+    def update(self, client: Client, *, by: EmployeeId | None = None) -> Client:
         """Store a changed card (made with ``attrs.evolve`` from the one read). Returns the
         stored card with its new version; a card changed meanwhile by someone else raises
-        ConflictError and nothing is overwritten."""
+        ConflictError and nothing is overwritten. The change is on the card's timeline
+        (the fields changed, by ``by``)."""
         with self._context.storage.unit_of_work() as uow:
             before = uow.clients.get(client.id)
             stored = uow.clients.update(client)
+            change = card_change_entry(before, stored, at=self._context.now(), by=by)
+            if change is not None:
+                uow.timeline.record([change])
         if stored != attrs.evolve(before, version=stored.version):
             self._context.publish((ClientUpdated(stored.id, stored.version, self._context.now()),))
         return stored
@@ -257,7 +277,7 @@ class ClientsService:
         with self._context.storage.unit_of_work() as uow:
             staff = uow.staff.directory()
             staff.require(by)
-            _require_department(staff, department_id, "department_id")
+            require_department(staff, department_id, "department_id")
             uow.clients.get(client_id)
             appeal = Appeal(
                 id=appeal_id if appeal_id is not None else AppealId(new_id()),
@@ -290,7 +310,7 @@ class ClientsService:
             staff = uow.staff.directory()
             staff.require(by)
             appeal = uow.appeals.get(appeal_id)
-            reaction = _planned(
+            reaction = planned(
                 plan,
                 staff,
                 "plan",
@@ -318,6 +338,11 @@ class ClientsService:
         the reaction ``then`` after it, in one unit of work: both are stored or neither.
         Publishes ReactionCompleted, then ReactionScheduled for the next one.
 
+        A reaction that is a follow-up plan's step (:meth:`start_plan`) and completed
+        without ``then`` schedules the plan's next step the same way (none at the end of
+        the chain, or for a result in the step's ``stop_on``); ``then`` given instead ends
+        the plan there.
+
         Completing again with the same result (a retry) stores nothing and returns what the
         first completion stored, ``repeated`` set: the next reaction is created once, under
         an id derived from the completed one. Another result on a done reaction raises
@@ -328,12 +353,12 @@ class ClientsService:
             staff = uow.staff.directory()
             staff.require(by)
             reaction = uow.appeals.get_reaction(reaction_id)
-            follow_id = _follow_up_id(reaction.id)
+            follow_id = follow_up_id(reaction.id)
             if reaction.done:
                 if reaction.result is not result:
                     raise TransitionError(
                         f"reaction {reaction.id}",
-                        current=f"done ({_result_name(reaction.result)})",
+                        current=f"done ({result_name(reaction.result)})",
                         attempted=f"complete ({result.value})",
                         reason="a done reaction keeps its result",
                     )
@@ -342,9 +367,23 @@ class ClientsService:
                 except NotFoundError:
                     follow = None
                 return ReactionCompletion(reaction, follow, repeated=True)
+            wanted = then
+            step: ScheduledStep | None = None
+            if wanted is None and reaction.plan is not None:
+                manager_id = uow.clients.get(reaction.client_id).manager_id
+                step = next_step(
+                    self._context.policy.follow_up_plans.get(reaction.plan),
+                    reaction,
+                    result,
+                    at=now,
+                    by=staff.require(by),
+                    manager=staff.employee(manager_id) if manager_id else None,
+                    policy=self._context.policy,
+                )
+                wanted = step.reaction if step is not None else None
             follow = (
-                _planned(
-                    then,
+                planned(
+                    wanted,
                     staff,
                     "then",
                     id=follow_id,
@@ -354,9 +393,11 @@ class ClientsService:
                     now=now,
                     by=by,
                 )
-                if then is not None
+                if wanted is not None
                 else None
             )
+            if follow is not None and step is not None:
+                follow = attrs.evolve(follow, plan=step.plan, step=step.step)
             done = uow.appeals.update_reaction(
                 attrs.evolve(reaction, result=result, outcome=note, done_at=now, done_by=by)
             )
@@ -371,6 +412,69 @@ class ClientsService:
             events.append(reaction_scheduled(follow, now))
         self._context.publish(events)
         return ReactionCompletion(done, follow)
+
+    def start_plan(
+        self,
+        client_id: ClientId,
+        plan: str,
+        *,
+        by: EmployeeId,
+        appeal_id: AppealId | None = None,
+        reaction_id: ReactionId | None = None,
+    ) -> Reaction:
+        """Start the follow-up plan named ``plan`` (one of
+        :attr:`Policy.follow_up_plans <clientops.Policy.follow_up_plans>`) on a client: its
+        first step is scheduled on ``appeal_id``, or on a new appeal titled as the plan (of
+        ``by``'s department) when none is given. Completing the step schedules the next one.
+        Publishes ReactionScheduled (and AppealOpened for a new appeal). An unknown plan
+        raises ValidationError naming ``plan``; an appeal of another client NotFoundError;
+        nothing is stored."""
+        chosen = self._context.policy.follow_up_plans.require(plan)
+        now = self._context.now()
+        opened: Appeal | None = None
+        with self._context.storage.unit_of_work() as uow:
+            staff = uow.staff.directory()
+            starter = staff.require(by)
+            card = uow.clients.get(client_id)
+            if appeal_id is None:
+                opened = Appeal(
+                    id=AppealId(new_id()),
+                    client_id=client_id,
+                    topic=chosen.title,
+                    department_id=starter.department_id,
+                    created_at=now,
+                    created_by=by,
+                )
+                uow.appeals.add(opened)
+                appeal = opened
+            else:
+                appeal = uow.appeals.get(appeal_id)
+                if appeal.client_id != client_id:
+                    raise NotFoundError("appeal of client", (client_id, appeal_id))
+            step = first_step(
+                chosen,
+                start=now,
+                by=starter,
+                manager=staff.employee(card.manager_id) if card.manager_id else None,
+                policy=self._context.policy,
+            )
+            reaction = planned(
+                step.reaction,
+                staff,
+                f"plan {chosen.name!r}, step {step.step!r}",
+                id=reaction_id if reaction_id is not None else ReactionId(new_id()),
+                appeal_id=appeal.id,
+                client_id=client_id,
+                topic=appeal.topic,
+                now=now,
+                by=by,
+            )
+            reaction = attrs.evolve(reaction, plan=step.plan, step=step.step)
+            uow.appeals.add_reaction(reaction)
+        events: list[Event] = [appeal_opened(opened, now)] if opened is not None else []
+        events.append(reaction_scheduled(reaction, now))
+        self._context.publish(events)
+        return reaction
 
     def reschedule_reaction(
         self, reaction_id: ReactionId, due_at: datetime, *, by: EmployeeId
@@ -402,10 +506,10 @@ class ClientsService:
         def owners(current: Reaction, staff: StaffDirectory) -> Reaction:
             department = department_id
             if department is not None:
-                _require_department(staff, department, "department_id")
+                require_department(staff, department, "department_id")
             if employee_id is None:
                 return attrs.evolve(current, employee_id=None, department_id=department)
-            employee = _require_employee(staff, employee_id, "employee_id")
+            employee = require_employee(staff, employee_id, "employee_id")
             if department is not None and employee.department_id != department:
                 raise ValidationError(
                     [FieldError("employee_id", f"{employee_id} is not in {department}")]
@@ -456,12 +560,82 @@ class ClientsService:
             if reaction.done:
                 raise TransitionError(
                     f"reaction {reaction.id}",
-                    current=f"done ({_result_name(reaction.result)})",
+                    current=f"done ({result_name(reaction.result)})",
                     attempted=action,
                 )
             stored = uow.appeals.update_reaction(change(reaction, staff))
         self._context.publish((reaction_scheduled(stored, now),))
         return stored
+
+    # ------------------------------------------------------------ the card's history
+
+    def timeline(
+        self,
+        client_id: ClientId,
+        *,
+        kinds: tuple[TimelineKind, ...] = (),
+        since: datetime | None = None,
+        until: datetime | None = None,
+        after: tuple[datetime, str] | None = None,
+        limit: int = 50,
+    ) -> TimelinePage:
+        """A page of the client's history across every area (appeals, reactions and their
+        results, calls, folders, orders' stages, invoices, payments, claims, satisfaction
+        calls, visits, trainings, notes), newest first: each entry with who, when and a line
+        in Russian. ``kinds`` and the period (``since`` inclusive, ``until`` exclusive)
+        filter it; ``after`` is the ``next`` of the page before. One indexed query of the
+        store. An unknown card raises NotFoundError; a bad filter ValidationError."""
+        return read_timeline(
+            self._context,
+            client_id,
+            kinds=kinds,
+            since=since,
+            until=until,
+            after=after,
+            limit=limit,
+        )
+
+    def add_note(
+        self,
+        client_id: ClientId,
+        text: str,
+        *,
+        by: EmployeeId,
+        attachments: tuple[Attachment, ...] = (),
+        note_id: str | None = None,
+    ) -> TimelineEntry:
+        """Put a note on the card's timeline, with files kept elsewhere by reference
+        (``attachments``). The same ``note_id`` again replaces the note (a retry stores it
+        once). A blank note raises ValidationError naming ``text``; an unknown card or
+        employee NotFoundError."""
+        return add_note(
+            self._context, client_id, text, by=by, attachments=attachments, note_id=note_id
+        )
+
+    def completeness(
+        self,
+        *,
+        client_id: ClientId | None = None,
+        manager: EmployeeId | None = None,
+        department: DepartmentId | None = None,
+    ) -> CompletenessReport:
+        """How complete the cards are (:func:`clientops.rules.completeness.score_card`
+        under ``Policy.completeness``): of one card, of a manager's cards, or of the cards of
+        a department's members; each card's share and what is missing, and the average per
+        manager. Give exactly one; an unknown card, employee or department raises
+        NotFoundError."""
+        given = [
+            n
+            for n, v in (("client_id", client_id), ("manager", manager), ("department", department))
+            if v is not None
+        ]
+        if len(given) != 1:
+            raise ValidationError(
+                [FieldError("client_id", "give one of client_id, manager, department")]
+            )
+        return card_scores(
+            self._context, client_id=client_id, manager=manager, department=department
+        )
 
     def add_department(self, department: Department) -> None:
         with self._context.storage.unit_of_work() as uow:
@@ -490,61 +664,3 @@ def _column_name(parsed: ClientImport, field: str) -> str:
         if name == field:
             return header
     return field
-
-
-def _follow_up_id(reaction_id: ReactionId) -> ReactionId:
-    """The id of the reaction scheduled when ``reaction_id`` is completed: the same for every
-    retry of the completion, so the follow-up is stored once."""
-    digest = hashlib.sha256(f"follow-up:{reaction_id}".encode()).hexdigest()
-    return ReactionId(f"f{digest[:31]}")
-
-
-def _result_name(result: ReactionResult | None) -> str:
-    return result.value if result is not None else "without a result"
-
-
-def _require_department(staff: StaffDirectory, department_id: DepartmentId, path: str) -> None:
-    if staff.department(department_id) is None:
-        raise ValidationError([FieldError(path, f"unknown department {department_id!r}")])
-
-
-def _require_employee(staff: StaffDirectory, employee_id: EmployeeId, path: str) -> Employee:
-    employee = staff.employee(employee_id)
-    if employee is None:
-        raise ValidationError([FieldError(path, f"unknown employee {employee_id!r}")])
-    return employee
-
-
-def _planned(
-    plan: NextReaction,
-    staff: StaffDirectory,
-    path: str,
-    *,
-    id: ReactionId,
-    appeal_id: AppealId,
-    client_id: ClientId,
-    topic: str,
-    now: datetime,
-    by: EmployeeId,
-) -> Reaction:
-    """The reaction ``plan`` describes, its owners checked against ``staff`` (errors named
-    under ``path``); an employee given alone brings their department."""
-    department = plan.department_id
-    if department is not None:
-        _require_department(staff, department, f"{path}.department_id")
-    if plan.employee_id is not None:
-        employee = _require_employee(staff, plan.employee_id, f"{path}.employee_id")
-        if department is None:
-            department = employee.department_id
-    return Reaction(
-        id=id,
-        appeal_id=appeal_id,
-        client_id=client_id,
-        kind=plan.kind,
-        topic=plan.topic if plan.topic is not None else topic,
-        due_at=plan.due_at,
-        created_at=now,
-        department_id=department,
-        employee_id=plan.employee_id,
-        created_by=by,
-    )

@@ -800,6 +800,10 @@ class Reaction:
         default=None, validator=instance(ReactionResult, optional=True)
     )
     done_by: EmployeeId | None = attrs.field(default=None, validator=_optional_id)
+    #: the follow-up plan (:class:`clientops.clients.FollowUpPlan`) and the step of it this
+    #: reaction is, when it is one: completing it schedules the plan's next step
+    plan: str | None = attrs.field(default=None, validator=_optional_id)
+    step: str | None = attrs.field(default=None, validator=_optional_id)
 
     def __attrs_post_init__(self) -> None:
         if self.department_id is None and self.employee_id is None:
@@ -808,6 +812,8 @@ class Reaction:
                 "a reaction needs a responsible department or employee",
                 subject="Reaction",
             )
+        if (self.plan is None) != (self.step is None):
+            fail("step", "a plan's step needs both the plan and the step", subject="Reaction")
 
     @property
     def done(self) -> bool:

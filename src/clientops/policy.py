@@ -25,6 +25,8 @@ import phonenumbers
 from clientops._billing import BillingPolicy
 from clientops._campaigns import CampaignPolicy
 from clientops._claims import ClaimPolicy
+from clientops._completeness import CompletenessPolicy
+from clientops._followups import FollowUpPlans
 from clientops._jobs import JobPolicy
 from clientops._onboarding import OnboardingPolicy
 from clientops._orders import OrderPolicy
@@ -200,6 +202,18 @@ class Policy:
     #: Scheduled jobs (``clientops run-due``, ``clientops worker``): how many missed days are
     #: caught up, how long a runner owns a job it claimed.
     jobs: JobPolicy = JobPolicy()
+    #: Follow-up plans (:class:`~clientops.clients.FollowUpPlan`), by name: chains of
+    #: reactions scheduled one after another («КП отправлено → проверить получение через 2
+    #: рабочих дня → перезвонить через 5»). Replace them with your own.
+    follow_up_plans: FollowUpPlans = attrs.field(
+        factory=FollowUpPlans, validator=attrs.validators.instance_of(FollowUpPlans)
+    )
+
+    #: Card completeness (:func:`clientops.rules.completeness.score_card`): the mandatory
+    #: fields of a card and their weights, the words meaning "nobody", the cities known.
+    completeness: CompletenessPolicy = attrs.field(
+        factory=CompletenessPolicy, validator=attrs.validators.instance_of(CompletenessPolicy)
+    )
 
     @property
     def tz(self) -> ZoneInfo:

@@ -50,6 +50,7 @@ from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
 from clientops._telephony import CallLogEntry
+from clientops._timeline import TimelineEntry, TimelinePage, TimelineQuery
 from clientops.model import (
     Absence,
     Appeal,
@@ -94,6 +95,7 @@ __all__ = [
     "Storage",
     "StorageFactory",
     "SubscriptionsRepository",
+    "TimelineRepository",
     "UnitOfWork",
 ]
 
@@ -103,6 +105,9 @@ class ClientsRepository(Protocol):
 
     def add(self, client: Client) -> None:
         """Store a new card. Its contract numbers must not belong to another client."""
+
+    def managed_by(self, manager_id: EmployeeId) -> tuple[Client, ...]:
+        """The cards whose manager is ``manager_id``, oldest first (index ``clients_manager``)."""
 
     def add_many(self, clients: Sequence[Client]) -> None:
         """Store many new cards at once, with the checks of :meth:`add` (a store
@@ -155,6 +160,10 @@ class AppealsRepository(Protocol):
 
     def open_reactions(self, employee_id: EmployeeId) -> tuple[Reaction, ...]:
         """The employee's reactions not done yet, by due time (then as stored)."""
+
+    def department_reactions(self, department_id: DepartmentId) -> tuple[Reaction, ...]:
+        """The department's reactions not done yet that no employee owns (waiting to be
+        taken), by due time (then as stored)."""
 
 
 class StaffRepository(Protocol):
@@ -591,6 +600,24 @@ class JobRunsRepository(Protocol):
         """Every record of the days ``first`` to ``last`` (inclusive), by day, then job."""
 
 
+class TimelineRepository(Protocol):
+    """The card's timeline (``uow.timeline``): the entries of every record the store writes.
+
+    A store records the entries of :func:`clientops.clients.timeline_entries` of each appeal,
+    reaction, call, folder, order, invoice, payment, claim, visit and training it adds or
+    updates, and the satisfaction call of each ``claims.put_satisfaction`` with a
+    ``last_call``, in the same unit of work; the contract kit
+    (:class:`clientops.testing.TimelineContract`) checks it."""
+
+    def record(self, entries: Sequence[TimelineEntry]) -> None:
+        """Store ``entries``; one whose id is stored already replaces it."""
+
+    def page(self, client_id: ClientId, query: TimelineQuery) -> TimelinePage:
+        """The client's entries ``query`` selects, newest first (then by id, compared by
+        code point, descending), at most ``query.limit``, and the cursor of the next page:
+        one indexed query, not a read of every area."""
+
+
 class AgendaQueries(Protocol):
     """The agenda's read model: set-based queries a store MAY answer fast (``uow.agenda``).
 
@@ -680,6 +707,9 @@ class UnitOfWork(Protocol):
 
     @property
     def campaigns(self) -> CampaignsRepository: ...
+
+    @property
+    def timeline(self) -> TimelineRepository: ...
 
 
 @runtime_checkable

@@ -175,6 +175,7 @@ from clientops._telephony import (
     apply_event,
     build_call_log,
 )
+from clientops._timeline import Attachment, TimelineEntry, TimelineKind, TimelineQuery
 from clientops.courier import Booking, Quote
 from clientops.errors import (
     ConflictError,
@@ -199,6 +200,7 @@ from clientops.model import (
     Reaction,
     ReactionId,
     ReactionKind,
+    ReactionResult,
     Role,
     StaffDirectory,
     contract_key,
@@ -1033,6 +1035,30 @@ class AppealsContract(_StoreContract):
             closed = uow.appeals.update_reaction(attrs.evolve(first, done_at=T0))
             assert closed.done
             assert uow.appeals.open_reactions(anna) == (later,)
+
+    def test_department_reactions_no_one_has_taken(self, storage: Storage) -> None:
+        card = a_client()
+        appeal = an_appeal(card)
+        sales, client = DepartmentId("sales"), DepartmentId("client")
+        hour = timedelta(hours=1)
+        later = a_reaction(appeal, employee_id=None, department_id=sales, due_at=T0 + hour)
+        overdue = a_reaction(appeal, employee_id=None, department_id=sales, due_at=T0 - hour)
+        taken = a_reaction(appeal, employee_id=EmployeeId("petrov"), department_id=sales, due_at=T0)
+        done = a_reaction(
+            appeal, employee_id=None, department_id=sales, due_at=T0, done_at=T0 + hour
+        )
+        other = a_reaction(appeal, employee_id=None, department_id=client, due_at=T0)
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.appeals.add(appeal)
+            for reaction in (later, overdue, taken, done, other):
+                uow.appeals.add_reaction(reaction)
+        with storage.unit_of_work() as uow:
+            assert uow.appeals.department_reactions(sales) == (overdue, later)
+            assert uow.appeals.department_reactions(client) == (other,)
+            assert uow.appeals.department_reactions(DepartmentId("nowhere")) == ()
+            uow.appeals.update_reaction(attrs.evolve(overdue, employee_id=EmployeeId("petrov")))
+            assert uow.appeals.department_reactions(sales) == (later,)
 
 
 class StaffContract(_StoreContract):
@@ -3035,6 +3061,124 @@ class JobRunsContract(_StoreContract):
         ]
 
 
+class TimelineContract(_StoreContract):
+    """The card's timeline (``uow.timeline``): the store records the entries of every area's
+    record in the unit of work that writes it, rewrites them when the record changes, and
+    reads them newest first, a page at a time, filtered by kind and period."""
+
+    def test_every_area_writes_the_timeline(self, storage: Storage) -> None:
+        card, other = a_client(), a_client()
+        appeal = an_appeal(card, created_by=EmployeeId("anna"))
+        reaction = a_reaction(appeal, employee_id=EmployeeId("anna"))
+        contract = a_service_contract(card)
+        order = an_order(card)
+        claim = a_claim(card)
+        visit = an_emergency_visit(contract)
+        training = a_training(card)
+        call = a_call(client=card, seconds=192, status=None)
+        with storage.unit_of_work() as uow:
+            uow.clients.add_many([card, other])
+            uow.appeals.add(appeal)
+            uow.appeals.add_reaction(reaction)
+            uow.calls.add(call)
+            uow.onboarding.add(an_onboarding(card))
+            uow.orders.add(order)
+            uow.invoices.add(an_invoice(card))
+            uow.payments.add(a_payment(card))
+            uow.payments.add(a_payment())  # no client yet: on no timeline
+            uow.claims.add(claim)
+            uow.claims.put_satisfaction(card.id, EmployeeId("anna"), date(2025, 6, 1), None)
+            uow.claims.put_satisfaction(
+                card.id, EmployeeId("anna"), date(2025, 6, 1), date(2025, 6, 20)
+            )
+            uow.service.add_contract(contract)
+            uow.service.add_visit(visit)
+            uow.service.add_training(training)
+            uow.appeals.add(an_appeal(other))
+        with storage.unit_of_work() as uow:
+            # a record written again rewrites its entries and adds the new ones
+            ended = attrs.evolve(
+                a_call(call_id=call.call_id, client=card, seconds=192), version=call.version
+            )
+            uow.calls.update(attrs.evolve(ended, recording="https://pbx/rec/1.mp3"))
+            uow.orders.update(_walk(order, ApproveRequest()))
+            uow.appeals.update_reaction(
+                attrs.evolve(
+                    reaction,
+                    done_at=T0 + timedelta(hours=2),
+                    result=ReactionResult.DONE,
+                    outcome="Договорились",
+                    done_by=EmployeeId("anna"),
+                )
+            )
+        with storage.unit_of_work(readonly=True) as uow:
+            page = uow.timeline.page(card.id, TimelineQuery(limit=500))
+            assert page.next is None
+            kinds = {e.kind for e in page.entries}
+            assert kinds == set(TimelineKind) - {TimelineKind.NOTE, TimelineKind.CARD}
+            order_key = [(e.at, e.id) for e in page.entries]
+            assert order_key == sorted(order_key, reverse=True)
+            (call_entry,) = (e for e in page.entries if e.kind is TimelineKind.CALL)
+            assert call_entry.summary == "Входящий звонок, 3 мин 12 с, есть запись"
+            assert call_entry.link == "https://pbx/rec/1.mp3"
+            assert call_entry.who == EmployeeId("anna")
+            stages = [e.summary for e in page.entries if e.kind is TimelineKind.ORDER]
+            assert len(stages) == 2
+            done = [e for e in page.entries if e.id == f"reaction:{reaction.id}:done"]
+            assert done[0].summary.endswith("Выполнено: Договорились")
+            assert uow.timeline.page(other.id, TimelineQuery()).entries[0].kind is (
+                TimelineKind.APPEAL
+            )
+            assert uow.timeline.page(ClientId("nobody"), TimelineQuery()).entries == ()
+
+    def test_pages_by_keyset_filtered_by_kind_and_period(self, storage: Storage) -> None:
+        card = a_client()
+        appeal = an_appeal(card)
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.appeals.add(appeal)
+            for n in range(7):
+                uow.appeals.add_reaction(
+                    a_reaction(appeal, id=ReactionId(f"r{n}"), created_at=T0 + timedelta(hours=n))
+                )
+        with storage.unit_of_work(readonly=True) as uow:
+            seen: list[str] = []
+            after = None
+            while True:
+                page = uow.timeline.page(card.id, TimelineQuery(after=after, limit=3))
+                seen += [e.id for e in page.entries]
+                if page.next is None:
+                    break
+                after = page.next
+            assert seen == [f"reaction:r{n}" for n in reversed(range(7))] + [f"appeal:{appeal.id}"]
+            only = uow.timeline.page(card.id, TimelineQuery(kinds=(TimelineKind.APPEAL,)))
+            assert [e.id for e in only.entries] == [f"appeal:{appeal.id}"]
+            window = TimelineQuery(since=T0 + timedelta(hours=2), until=T0 + timedelta(hours=4))
+            assert [e.ref for e in uow.timeline.page(card.id, window).entries] == ["r3", "r2"]
+
+    def test_entries_recorded_directly_and_rewritten(self, storage: Storage) -> None:
+        card = a_client()
+        note = TimelineEntry(
+            "note:n1",
+            card.id,
+            T0,
+            TimelineKind.NOTE,
+            "n1",
+            "Заметка: перезвонить",
+            who=EmployeeId("anna"),
+            attachments=(Attachment("КП.pdf", "https://files/kp.pdf"),),
+            body="перезвонить\nпосле обеда",
+        )
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.timeline.record([note])
+        with storage.unit_of_work() as uow:
+            uow.timeline.record([attrs.evolve(note, summary="Заметка: перезвонить завтра")])
+        with storage.unit_of_work(readonly=True) as uow:
+            (stored,) = uow.timeline.page(card.id, TimelineQuery()).entries
+            assert stored == attrs.evolve(note, summary="Заметка: перезвонить завтра")
+
+
 class StorageContract(
     ClientsAreaContract,
     OutboxContract,
@@ -3047,6 +3191,7 @@ class StorageContract(
     AgendaQueriesContract,
     CampaignsContract,
     JobRunsContract,
+    TimelineContract,
 ):
     """The behaviour every clientops store must have: every area's contract. Subclass it and
     provide a ``storage`` fixture that yields a fresh, empty store."""

@@ -548,6 +548,26 @@ TABLES: tuple[Table, ...] = (
         primary_key=("job", "day"),
         without_rowid=True,
     ),
+    # -- 16: the card's timeline, one row per event of a client's history, written with the
+    # records it comes from (clientops._timeline.entries_of), read newest first by page
+    Table(
+        "timeline",
+        16,
+        (
+            seq(),
+            Column("id", T.TEXT, unique=True),
+            Column("client_id", T.TEXT),
+            Column("at", T.MOMENT),
+            Column("kind", T.TEXT),
+            Column("ref", T.TEXT),
+            Column("summary", T.TEXT),
+            Column("who", T.TEXT, null=True),
+            Column("link", T.TEXT, null=True),
+            Column("all_day", T.INTEGER),
+            # a note's text and attachments as JSON; NULL for every other entry
+            Column("doc", T.TEXT, null=True),
+        ),
+    ),
 )
 _TABLES = {table.name: table for table in TABLES}
 
@@ -651,6 +671,8 @@ INDEXES: tuple[Index, ...] = (
     Index("campaign_calls_client", "campaign_calls", ("client_id", "at"), since=14),
     Index("campaign_calls_caller", "campaign_calls", ("caller_id", "at"), since=14),
     Index("job_runs_day", "job_runs", ("day",), since=15),
+    # 16: a client's timeline, newest first, by keyset (at, id)
+    Index("timeline_client", "timeline", ("client_id", "at", Key("id")), since=16),
 )
 
 #: SQL that fills a version's new columns from the rows a database already has.
@@ -710,7 +732,9 @@ DATA_STEPS: tuple[DataStep, ...] = (
 #: names are recomputed with the one normalisation (``clientops.adapters._sql.BACKFILLS[13]``).
 #: Version 14 adds the call campaigns' tables.
 #: Version 15 adds ``job_runs``, the record of the scheduled jobs' runs.
-HEAD = 15
+#: Version 16 adds the card's timeline, filled from the stored records
+#: (``clientops.adapters._sql.BACKFILLS[16]``).
+HEAD = 16
 
 
 def create_all(dialect: Dialect) -> tuple[str, ...]:

@@ -50,6 +50,15 @@ from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
 from clientops._telephony import CallLogEntry
+from clientops._timeline import (
+    TimelineEntry,
+    TimelinePage,
+    TimelineQuery,
+    entry_from_row,
+    note_json,
+    satisfaction_entry,
+    timeline_entries,
+)
 from clientops.bank_statements import invoice_number_key
 from clientops.errors import ConflictError, DuplicateError, NotFoundError
 from clientops.model import (
@@ -157,6 +166,7 @@ UNIQUE_KEYS: dict[str, UniqueKey] = {
     "campaign_calls_id_key": UniqueKey("campaign_calls", ("id",), "campaign call"),
     "do_not_call_pkey": UniqueKey("do_not_call", ("client_id",), "do-not-call flag"),
     "job_runs_pkey": UniqueKey("job_runs", ("job", "day"), "job run"),
+    "timeline_id_key": UniqueKey("timeline", ("id",), "timeline entry"),
 }
 #: The same keys by table and columns, as SQLite reports them.
 _UNIQUE_BY_COLUMNS = {(k.table, k.columns): k for k in UNIQUE_KEYS.values()}
@@ -349,6 +359,16 @@ class SQLUnitOfWork:
         return SQLAppeals(self)
 
     @functools.cached_property
+    def timeline(self) -> SQLTimeline:
+        return SQLTimeline(self)
+
+    def chronicle(self, record: object) -> None:
+        """Record the timeline entries of ``record`` (just written) in this unit of work."""
+        entries = timeline_entries(record)
+        if entries:
+            self.timeline.record(entries)
+
+    @functools.cached_property
     def staff(self) -> SQLStaff:
         return SQLStaff(self)
 
@@ -401,6 +421,39 @@ class SQLUnitOfWork:
         return SQLJobRuns(self)
 
     # -- data migrations -----------------------------------------------------------------
+    def backfill_timeline(self) -> None:
+        """Schema 16: the timeline entries of every record stored before it, a batch at a
+        time (records read one table at a time, entries written as they come)."""
+        tables: tuple[tuple[str, type], ...] = (
+            ("appeals", Appeal),
+            ("reactions", Reaction),
+            ("calls", CallLogEntry),
+            ("onboardings", Onboarding),
+            ("orders", Order),
+            ("invoices", Invoice),
+            ("payments", Payment),
+            ("claims", Claim),
+            ("visits", Visit),
+            ("trainings", Training),
+        )
+        for table, cls in tables:
+            last = 0
+            while True:
+                rows = self._x(
+                    f"SELECT seq, doc FROM {table} WHERE seq>? ORDER BY seq LIMIT 1000", (last,)
+                ).fetchall()
+                if not rows:
+                    break
+                last = rows[-1][0]
+                entries = [e for _, doc in rows for e in timeline_entries(load(doc, cls))]
+                if entries:
+                    self.timeline.record(entries)
+        for client_id, manager_id, last_call in self._x(
+            "SELECT client_id, manager_id, last_call FROM satisfaction WHERE last_call IS NOT NULL"
+        ).fetchall():
+            entry = satisfaction_entry(client_id, manager_id, self._from_day(last_call))
+            self.timeline.record([entry])
+
     def backfill_invoice_amounts(self) -> None:
         """Schema 11: what is still owed on every invoice, and its currency, as columns (the
         amount needs the invoice's lines and VAT, so it is computed here, not in SQL)."""
@@ -553,6 +606,10 @@ class SQLClients(SQLRepository):
             raise DuplicateError("contract", key, owner=owner)
         return list(pairs.values())
 
+    def managed_by(self, manager_id: EmployeeId) -> tuple[Client, ...]:
+        rows = self._x("SELECT doc FROM clients WHERE manager_id=? ORDER BY seq", (manager_id,))
+        return tuple(load(doc, Client) for (doc,) in rows)
+
     def add_many(self, clients: Sequence[Client]) -> None:
         pairs = self._bulk_keys(clients)
         try:
@@ -667,6 +724,7 @@ class SQLAppeals(SQLRepository):
             )
         except self.integrity_errors:
             raise DuplicateError("appeal", appeal.id) from None
+        self._uow.chronicle(appeal)
 
     def get(self, appeal_id: AppealId) -> Appeal:
         doc = self._one("SELECT doc FROM appeals WHERE id=?", (appeal_id,))
@@ -704,6 +762,7 @@ class SQLAppeals(SQLRepository):
             )
         except self.integrity_errors:
             raise DuplicateError("reaction", reaction.id) from None
+        self._uow.chronicle(reaction)
 
     def get_reaction(self, reaction_id: ReactionId) -> Reaction:
         doc = self._one("SELECT doc FROM reactions WHERE id=?", (reaction_id,))
@@ -729,6 +788,7 @@ class SQLAppeals(SQLRepository):
                 new.topic,
             ),
         )
+        self._uow.chronicle(new)
         return new
 
     def reactions_of(self, client_id: ClientId) -> tuple[Reaction, ...]:
@@ -743,6 +803,87 @@ class SQLAppeals(SQLRepository):
             (employee_id,),
         )
         return tuple(load(doc, Reaction) for (doc,) in rows)
+
+    def department_reactions(self, department_id: DepartmentId) -> tuple[Reaction, ...]:
+        rows = self._x(
+            "SELECT doc FROM reactions WHERE department_id=? AND done=0 "
+            "AND employee_id IS NULL ORDER BY due_at, seq",
+            (department_id,),
+        )
+        return tuple(load(doc, Reaction) for (doc,) in rows)
+
+
+class SQLTimeline(SQLRepository):
+    """The card's timeline: entries written with the records, read a page at a time."""
+
+    def record(self, entries: Sequence[TimelineEntry]) -> None:
+        # an entry written again (its record's new version) is rewritten in place
+        ts = self._ts
+        self._xmany(
+            "INSERT INTO timeline(id, client_id, at, kind, ref, summary, who, link, all_day, "
+            "doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+            "client_id=excluded.client_id, at=excluded.at, kind=excluded.kind, "
+            "ref=excluded.ref, summary=excluded.summary, who=excluded.who, link=excluded.link, "
+            "all_day=excluded.all_day, doc=excluded.doc",
+            [
+                (
+                    e.id,
+                    e.client_id,
+                    ts(e.at),
+                    e.kind.value,
+                    e.ref,
+                    e.summary,
+                    e.who,
+                    e.link,
+                    int(e.all_day),
+                    note_json(e),
+                )
+                for e in entries
+            ],
+        )
+
+    def page(self, client_id: ClientId, query: TimelineQuery) -> TimelinePage:
+        sql, params = timeline_sql(client_id, query, self.by_code, self._ts)
+        moment = _ReadOnce(self._from_ts).__getitem__
+        rows = self._x(sql, params).fetchall()
+        return timeline_page(
+            [entry_from_row(r[0], r[1], moment(r[2]), *r[3:]) for r in rows], query
+        )
+
+
+def timeline_sql(
+    client_id: ClientId, query: TimelineQuery, by_code: str, ts: Callable[[datetime], Any]
+) -> tuple[str, list[Any]]:
+    """The one statement reading a page of the timeline (index ``timeline_client``): newest
+    first, the cursor a keyset (``at``, ``id``), one row more than the page to know whether
+    another page follows."""
+    sql = (
+        "SELECT id, client_id, at, kind, ref, summary, who, link, all_day, doc FROM timeline "
+        "WHERE client_id=?"
+    )
+    params: list[Any] = [client_id]
+    if query.kinds:
+        sql += f" AND kind IN ({', '.join('?' * len(query.kinds))})"
+        params += [k.value for k in query.kinds]
+    if query.since is not None:
+        sql += " AND at>=?"
+        params.append(ts(query.since))
+    if query.until is not None:
+        sql += " AND at<?"
+        params.append(ts(query.until))
+    if query.after is not None:
+        at, entry_id = query.after
+        sql += f" AND (at<? OR (at=? AND id{by_code}<?))"
+        params += [ts(at), ts(at), entry_id]
+    sql += f" ORDER BY at DESC, id{by_code} DESC LIMIT {query.limit + 1}"
+    return sql, params
+
+
+def timeline_page(entries: Sequence[TimelineEntry], query: TimelineQuery) -> TimelinePage:
+    """The page of ``entries`` (the query's rows, one more than a page when another follows)."""
+    page = tuple(entries[: query.limit])
+    more = len(entries) > query.limit
+    return TimelinePage(page, (page[-1].at, page[-1].id) if more else None)
 
 
 class SQLAgenda(SQLRepository):
@@ -851,6 +992,7 @@ class SQLOnboarding(SQLRepository):
             )
         except self.integrity_errors:
             raise DuplicateError("onboarding", onboarding.id) from None
+        self._uow.chronicle(onboarding)
 
     def get(self, onboarding_id: OnboardingId) -> Onboarding:
         doc = self._one("SELECT doc FROM onboardings WHERE id=?", (onboarding_id,))
@@ -868,6 +1010,7 @@ class SQLOnboarding(SQLRepository):
             "manager_id=?, finished=?, doc=?",
             (new.manager_id, int(new.finished), dump(new)),
         )
+        self._uow.chronicle(new)
         return new
 
     def of_client(self, client_id: ClientId) -> tuple[Onboarding, ...]:
@@ -924,6 +1067,7 @@ class SQLOrders(SQLRepository):
             )
         except self.integrity_errors as exc:
             raise self._order_error(exc, order) from None
+        self._uow.chronicle(order)
 
     def get(self, order_id: OrderId) -> Order:
         doc = self._one("SELECT doc FROM orders WHERE id=?", (order_id,))
@@ -946,6 +1090,7 @@ class SQLOrders(SQLRepository):
             )
         except self.integrity_errors as exc:
             raise self._order_error(exc, order) from None
+        self._uow.chronicle(new)
         return new
 
     def find(self, number: str) -> Order | None:
@@ -992,6 +1137,7 @@ class SQLCalls(SQLRepository):
             )
         except self.integrity_errors as exc:
             raise self._race_error(exc, "call", entry.call_id, entry.client_id) from None
+        self._uow.chronicle(entry)
 
     def find(self, call_id: str) -> CallLogEntry | None:
         doc = self._one("SELECT doc FROM calls WHERE id=?", (call_id,))
@@ -1011,6 +1157,7 @@ class SQLCalls(SQLRepository):
             )
         except self.integrity_errors as exc:
             raise self._race_error(exc, "call", entry.call_id, entry.client_id) from None
+        self._uow.chronicle(new)
         return new
 
     def between(self, start: datetime, end: datetime) -> tuple[CallLogEntry, ...]:
@@ -1137,6 +1284,7 @@ class SQLInvoices(SQLRepository):
             )
         except self.integrity_errors as exc:
             raise self._invoice_error(exc, invoice) from None
+        self._uow.chronicle(invoice)
 
     def get(self, invoice_id: InvoiceId) -> Invoice:
         doc = self._one("SELECT doc FROM invoices WHERE id=?", (invoice_id,))
@@ -1164,6 +1312,7 @@ class SQLInvoices(SQLRepository):
             )
         except self.integrity_errors as exc:
             raise self._invoice_error(exc, invoice) from None
+        self._uow.chronicle(new)
         return new
 
     def find(self, number: str) -> Invoice | None:
@@ -1250,6 +1399,7 @@ class SQLPayments(SQLRepository):
             )
         except self.integrity_errors as exc:
             raise self._race_error(exc, "payment", payment.id, payment.client_id) from None
+        self._uow.chronicle(payment)
 
     def find(self, payment_id: PaymentId) -> Payment | None:
         doc = self._one("SELECT doc FROM payments WHERE id=?", (payment_id,))
@@ -1269,6 +1419,7 @@ class SQLPayments(SQLRepository):
             )
         except self.integrity_errors as exc:
             raise self._race_error(exc, "payment", payment.id, payment.client_id) from None
+        self._uow.chronicle(new)
         return new
 
     def of_client(self, client_id: ClientId) -> tuple[Payment, ...]:
@@ -1360,6 +1511,7 @@ class SQLClaims(SQLRepository):
             )
         except self.integrity_errors as exc:
             raise self._race_error(exc, "claim", claim.id, claim.client_id) from None
+        self._uow.chronicle(claim)
 
     def get(self, claim_id: ClaimId) -> Claim:
         doc = self._one("SELECT doc FROM claims WHERE id=?", (claim_id,))
@@ -1382,6 +1534,7 @@ class SQLClaims(SQLRepository):
             )
         except self.integrity_errors as exc:
             raise self._race_error(exc, "claim", claim.id, claim.client_id) from None
+        self._uow.chronicle(new)
         return new
 
     def of_client(self, client_id: ClientId) -> tuple[Claim, ...]:
@@ -1433,6 +1586,8 @@ class SQLClaims(SQLRepository):
                 row.client_id,
             ),
         )
+        if row.last_call is not None:
+            self._uow.timeline.record([satisfaction_entry(client_id, manager_id, row.last_call)])
 
     def satisfaction_of(self, client_id: ClientId) -> AssignedClient | None:
         rows = self._x(self._SATISFACTION + "WHERE client_id=?", (client_id,)).fetchall()
@@ -1527,6 +1682,7 @@ class SQLService(SQLRepository):
             )
         except self.integrity_errors as exc:
             raise self._visit_error(exc, visit) from None
+        self._uow.chronicle(visit)
 
     def get_visit(self, visit_id: VisitId) -> Visit:
         doc = self._one("SELECT doc FROM visits WHERE id=?", (visit_id,))
@@ -1548,6 +1704,7 @@ class SQLService(SQLRepository):
             )
         except self.integrity_errors as exc:
             raise self._visit_error(exc, visit) from None
+        self._uow.chronicle(new)
         return new
 
     def visits_of(self, client_id: ClientId) -> tuple[Visit, ...]:
@@ -1582,6 +1739,7 @@ class SQLService(SQLRepository):
             )
         except self.integrity_errors as exc:
             raise self._race_error(exc, "training", training.id, training.client_id) from None
+        self._uow.chronicle(training)
 
     def get_training(self, training_id: TrainingId) -> Training:
         doc = self._one("SELECT doc FROM trainings WHERE id=?", (training_id,))
@@ -1603,6 +1761,7 @@ class SQLService(SQLRepository):
             )
         except self.integrity_errors as exc:
             raise self._race_error(exc, "training", training.id, training.client_id) from None
+        self._uow.chronicle(new)
         return new
 
     def trainings_of(self, client_id: ClientId) -> tuple[Training, ...]:
@@ -2076,4 +2235,5 @@ class SQLCampaigns(SQLRepository):
 BACKFILLS: dict[int, Callable[[SQLUnitOfWork], None]] = {
     11: SQLUnitOfWork.backfill_invoice_amounts,
     13: SQLUnitOfWork.backfill_number_keys,
+    16: SQLUnitOfWork.backfill_timeline,
 }

@@ -48,6 +48,13 @@ from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
 from clientops._telephony import CallLogEntry
+from clientops._timeline import (
+    TimelineEntry,
+    TimelinePage,
+    TimelineQuery,
+    satisfaction_entry,
+    timeline_entries,
+)
 from clientops.bank_statements import invoice_number_key
 from clientops.errors import ConflictError, DuplicateError, NotFoundError, StorageError
 from clientops.hookspecs import RegisterStorage, hookimpl
@@ -113,6 +120,10 @@ _TABLES = (
     "campaign_calls",
     "do_not_call",
     "job_runs",
+    # client id -> {entry id: TimelineEntry}
+    "timeline",
+    # entry id -> client id
+    "timeline_owners",
 )
 
 
@@ -145,6 +156,7 @@ class _MemoryUnitOfWork:
         if key in self._read(table):
             raise DuplicateError(kind, key)
         self._write(table)[key] = value
+        self.chronicle(value)
 
     def _replace(self, table: str, kind: str, key: Any, value: Any, version: int) -> Any:
         stored = self._get(table, kind, key)
@@ -152,7 +164,14 @@ class _MemoryUnitOfWork:
             raise ConflictError(kind, key, expected=version, found=stored.version)
         new = attrs.evolve(value, version=version + 1)
         self._write(table)[key] = new
+        self.chronicle(new)
         return new
+
+    def chronicle(self, record: object) -> None:
+        """Record the timeline entries of ``record`` (just written)."""
+        entries = timeline_entries(record)
+        if entries:
+            self.timeline.record(entries)
 
     # -- the repositories (made on first use)
     @functools.cached_property
@@ -215,11 +234,16 @@ class _MemoryUnitOfWork:
     def jobs(self) -> _JobRuns:
         return _JobRuns(self)
 
+    @functools.cached_property
+    def timeline(self) -> _Timeline:
+        return _Timeline(self)
+
 
 class _Repository:
     """A repository of one memory unit of work: reads and writes its copies of the tables."""
 
     def __init__(self, uow: _MemoryUnitOfWork) -> None:
+        self._uow = uow
         self._read = uow._read
         self._write = uow._write
         self._get = uow._get
@@ -245,6 +269,9 @@ class _Clients(_Repository):
     def add(self, client: Client) -> None:
         self._check_contracts(client)
         self._insert("clients", "client", client.id, client)
+
+    def managed_by(self, manager_id: EmployeeId) -> tuple[Client, ...]:
+        return tuple(c for c in self._read("clients").values() if c.manager_id == manager_id)
 
     def add_many(self, clients: Sequence[Client]) -> None:
         for client in clients:
@@ -277,6 +304,32 @@ class _Clients(_Repository):
 
     def all(self) -> tuple[Client, ...]:
         return tuple(self._read("clients").values())
+
+
+class _Timeline(_Repository):
+    """The card's timeline, by client."""
+
+    def record(self, entries: Sequence[TimelineEntry]) -> None:
+        table, owners = self._write("timeline"), self._write("timeline_owners")
+        for entry in entries:
+            # an entry written again replaces the old one, even under another client (a
+            # call put on the right card)
+            before = owners.get(entry.id)
+            if before is not None and before != entry.client_id:
+                table[before] = {k: v for k, v in table[before].items() if k != entry.id}
+            owners[entry.id] = entry.client_id
+            table[entry.client_id] = {**table.get(entry.client_id, {}), entry.id: entry}
+
+    def page(self, client_id: ClientId, query: TimelineQuery) -> TimelinePage:
+        held = self._read("timeline").get(client_id, {})
+        found = sorted(
+            (e for e in held.values() if query.wants(e)),
+            key=lambda e: (e.at, e.id),
+            reverse=True,
+        )
+        page = tuple(found[: query.limit])
+        more = len(found) > query.limit
+        return TimelinePage(page, (page[-1].at, page[-1].id) if more else None)
 
 
 class _Appeals(_Repository):
@@ -318,6 +371,14 @@ class _Appeals(_Repository):
             r
             for r in self._read("reactions").values()
             if r.employee_id == employee_id and not r.done
+        ]
+        return tuple(sorted(found, key=_by_due))
+
+    def department_reactions(self, department_id: DepartmentId) -> tuple[Reaction, ...]:
+        found = [
+            r
+            for r in self._read("reactions").values()
+            if r.department_id == department_id and r.employee_id is None and not r.done
         ]
         return tuple(sorted(found, key=_by_due))
 
@@ -664,6 +725,8 @@ class _Claims(_Repository):
         row = AssignedClient(client_id, manager_id, assigned_on, last_call)
         self._get("clients", "client", client_id)
         self._write("satisfaction")[client_id] = row
+        if last_call is not None:
+            self._uow.timeline.record([satisfaction_entry(client_id, manager_id, last_call)])
 
     def satisfaction_of(self, client_id: ClientId) -> AssignedClient | None:
         row = self._read("satisfaction").get(client_id)
