@@ -115,6 +115,16 @@ class AgendaService:
                 for e in sorted(staff.employees, key=lambda e: e.id)
             )
 
+    def calendar_entries(
+        self, manager: EmployeeId, *, calendar_policy: CalendarPolicy | None = None
+    ) -> tuple[CalendarEntry, ...]:
+        """The events of ``manager``'s calendar, as :meth:`publish_calendar` publishes them
+        (write them to a file with :func:`clientops.ics.write_ics`). An unknown employee
+        raises NotFoundError."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            uow.staff.directory().require(manager)
+            return _calendar_entries(uow, manager, calendar_policy or CalendarPolicy())
+
     def publish_calendar(
         self, manager: EmployeeId, *, calendar_policy: CalendarPolicy | None = None
     ) -> tuple[OutboxMessage, ...]:

@@ -464,6 +464,12 @@ class OutboxRepository(Protocol):
         and release it. ``False`` when the lease was lost meanwhile (another worker took the
         message over after it expired); nothing is written then."""
 
+    def revive(self, message: OutboxMessage) -> bool:
+        """Store ``message`` (pending again, its ``attempts`` back to 0, due at its
+        ``next_attempt_at``) over the dead message with its id, for a person who asked for
+        another round of deliveries. ``False`` (and nothing written) when no dead message has
+        that id."""
+
     def messages(
         self,
         status: OutboxStatus | None = None,

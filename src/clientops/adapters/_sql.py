@@ -1700,6 +1700,20 @@ class SQLOutbox(SQLRepository):
         )
         return bool(cur.rowcount == 1)
 
+    def revive(self, message: OutboxMessage) -> bool:
+        cur = self._x(
+            "UPDATE outbox SET status=?, attempts=?, next_attempt_at=?, lease_until=NULL, doc=? "
+            "WHERE id=? AND status='dead'",
+            (
+                message.status.value,
+                message.attempts,
+                self._ts(message.next_attempt_at),
+                dump(message),
+                message.id,
+            ),
+        )
+        return bool(cur.rowcount == 1)
+
     def messages(
         self,
         status: OutboxStatus | None = None,

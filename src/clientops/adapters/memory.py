@@ -767,6 +767,13 @@ class _Outbox(_Repository):
         self._write("outbox")[message.id] = (message, None)
         return True
 
+    def revive(self, message: OutboxMessage) -> bool:
+        stored = self._read("outbox").get(message.id)
+        if stored is None or stored[0].status is not OutboxStatus.DEAD:
+            return False
+        self._write("outbox")[message.id] = (message, None)
+        return True
+
     def claim(self, *, now: datetime, lease: timedelta, limit: int) -> tuple[OutboxMessage, ...]:
         due = sorted(
             (

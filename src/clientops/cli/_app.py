@@ -30,6 +30,7 @@ import clientops
 from clientops.adapters.sqlite import path_from_url
 from clientops.agenda import Agenda
 from clientops.billing import BillingPlan, Invoice, Month, Skip, read_bank_statement
+from clientops.cli._config import CONFIG_ENV, Config, ConfigProblem, read_config
 from clientops.clients import Client, ClientId, EmployeeId, StaffDirectory
 from clientops.errors import (
     BackendError,
@@ -78,10 +79,12 @@ class CommandError(Exception):
 class Env:
     """What every command shares: the store URL, the output mode and the language."""
 
-    def __init__(self, store: str, as_json: bool, lang: str) -> None:
+    def __init__(self, store: str, as_json: bool, lang: str, config: Config | None = None) -> None:
         self.store = store
         self.as_json = as_json
         self.lang = lang
+        #: the configuration file's policy and plugins (``--config``)
+        self.config = config or Config()
 
     def t(self, ru: str, en: str) -> str:
         return en if self.lang == "en" else ru
@@ -117,7 +120,11 @@ class Env:
                     f"хранилища {str(path)!r} нет: создайте его командой «clientops init»",
                     f"no store at {str(path)!r}: create it with 'clientops init'",
                 )
-        return clientops.connect(self.store)
+        try:
+            host = self.config.host()
+        except ConfigProblem as exc:
+            raise CommandError(EXIT_BAD_INPUT, exc.ru, exc.en) from None
+        return clientops.connect(self.store, policy=self.config.policy, host=host)
 
     @contextmanager
     def progress(self, label: str, total: int | None) -> Iterator[Callable[[int], None]]:
@@ -362,11 +369,26 @@ def _agenda(agenda: Agenda) -> dict[str, Any]:
     show_default=True,
     help="The language of messages for people.",
 )
+@click.option(
+    "--config",
+    "config_file",
+    envvar=CONFIG_ENV,
+    metavar="FILE",
+    help="A TOML file with the store, the policy and the plugins; env CLIENTOPS_CONFIG.",
+)
 @click.version_option(package_name="clientops")
 @click.pass_context
-def cli(ctx: click.Context, store: str, as_json: bool, lang: str) -> None:
+def cli(ctx: click.Context, store: str, as_json: bool, lang: str, config_file: str | None) -> None:
     """The client department from the command line (clientops)."""
-    ctx.obj = Env(store, as_json, lang)
+    ctx.obj = env = Env(store, as_json, lang)
+    if config_file:
+        try:
+            env.config = read_config(config_file)
+        except ConfigProblem as exc:
+            raise CommandError(EXIT_BAD_INPUT, exc.ru, exc.en) from None
+        given = ctx.get_parameter_source("store")
+        if env.config.store is not None and given is click.core.ParameterSource.DEFAULT:
+            env.store = env.config.store
 
 
 pass_env = click.make_pass_decorator(Env)
