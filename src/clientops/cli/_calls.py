@@ -7,11 +7,22 @@ from typing import Any
 
 import click
 
-from clientops.calls import CallIntent, CallRouting, IncomingCall
+from clientops.calls import CallBranch, CallIntent, CallRouting, IncomingCall
 from clientops.cli._app import Env, cli, pass_env
 from clientops.clients import EmployeeId
 
 __all__ = ["calls"]
+
+#: the branches of the call, as a manager says them
+_BRANCH = {
+    CallBranch.SALES: "продажи",
+    CallBranch.NAMED_MANAGER: "названный менеджер",
+    CallBranch.NAMED_MANAGER_UNAVAILABLE: "названного менеджера нет на месте",
+    CallBranch.TECH_SUPPORT: "техподдержка",
+    CallBranch.NOT_A_CUSTOMER: "не клиент",
+    CallBranch.UNIDENTIFIED: "организация не определена",
+    CallBranch.MANAGEMENT: "руководство",
+}
 
 
 def routing_shape(routing: CallRouting) -> dict[str, Any]:
@@ -107,7 +118,7 @@ def calls_route(
         routing = ops.calls.handle_incoming(call, answered_by=EmployeeId(answered_by))
     shape = routing_shape(routing)
     env.emit(shape)
-    env.say(f"Ветка: {routing.branch.value}", f"Branch: {routing.branch.value}")
+    env.say(f"Ветка: {_BRANCH[routing.branch]}", f"Branch: {routing.branch.value}")
     for line in routing.script:
         env.line(f"  «{line}»")
     transfer = shape["transfer_to"]
