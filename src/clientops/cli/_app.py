@@ -13,12 +13,13 @@ English with ``--lang en``) and an exit code; nothing prints a traceback:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -142,6 +143,42 @@ class Env:
         ) as bar:
             task = bar.add_task(label, total=total)
             yield lambda n: bar.advance(task, n)
+
+
+class _JsonLines(logging.Formatter):
+    """One JSON object a line: time, level, logger, message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps(
+            {
+                "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+                "level": record.levelname,
+                "logger": record.name,
+                "message": record.getMessage(),
+            },
+            ensure_ascii=False,
+        )
+
+
+def configure_logging(verbose: int, *, as_json: bool) -> Callable[[], None]:
+    """Send the ``clientops`` loggers to stderr (INFO, DEBUG with ``verbose`` ≥ 2), as text
+    or JSON lines; returns the function that undoes it."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        _JsonLines()
+        if as_json
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    root = logging.getLogger("clientops")
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO)
+
+    def undo() -> None:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+    return undo
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -376,11 +413,29 @@ def _agenda(agenda: Agenda) -> dict[str, Any]:
     metavar="FILE",
     help="A TOML file with the store, the policy and the plugins; env CLIENTOPS_CONFIG.",
 )
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log on stderr what the library does: -v what batches did, retried and refused; "
+    "-vv everything.",
+)
+@click.option("--log-json", is_flag=True, help="Log one JSON object a line (implies -v).")
 @click.version_option(package_name="clientops")
 @click.pass_context
-def cli(ctx: click.Context, store: str, as_json: bool, lang: str, config_file: str | None) -> None:
+def cli(
+    ctx: click.Context,
+    store: str,
+    as_json: bool,
+    lang: str,
+    config_file: str | None,
+    verbose: int,
+    log_json: bool,
+) -> None:
     """The client department from the command line (clientops)."""
     ctx.obj = env = Env(store, as_json, lang)
+    if verbose or log_json:
+        ctx.call_on_close(configure_logging(verbose, as_json=log_json))
     if config_file:
         try:
             env.config = read_config(config_file)
