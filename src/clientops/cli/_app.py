@@ -32,6 +32,7 @@ from clientops.adapters.sqlite import path_from_url
 from clientops.agenda import Agenda
 from clientops.billing import BillingPlan, Invoice, Month, Skip, read_bank_statement
 from clientops.cli._config import CONFIG_ENV, Config, ConfigProblem, read_config
+from clientops.cli._doctor import ABOUT, check_backends, load_plugins
 from clientops.clients import Client, ClientId, EmployeeId, StaffDirectory
 from clientops.errors import (
     BackendError,
@@ -104,7 +105,9 @@ class Env:
         if self.as_json:
             click.echo(json.dumps(shape, ensure_ascii=False, sort_keys=True))
 
-    def open(self, *, create: bool = False) -> clientops.ClientOps:
+    def open(
+        self, *, create: bool = False, host: clientops.PluginHost | None = None
+    ) -> clientops.ClientOps:
         """Connect to the store. A SQLite file must exist (``clientops init`` makes it), so
         a mistyped path is bad input, not a new empty store."""
         path = _sqlite_file(self.store)
@@ -122,7 +125,7 @@ class Env:
                     f"no store at {str(path)!r}: create it with 'clientops init'",
                 )
         try:
-            host = self.config.host()
+            host = host or self.config.host()
         except ConfigProblem as exc:
             raise CommandError(EXIT_BAD_INPUT, exc.ru, exc.en) from None
         return clientops.connect(self.store, policy=self.config.policy, host=host)
@@ -890,17 +893,20 @@ class _Check:
 @cli.command()
 @pass_env
 def doctor(env: Env) -> None:
-    """Check the installation: the store, the production calendar, the plugins, the outbox.
-    Exit 1 when a check fails."""
-    store, calendar, plugins, dead = (
+    """Check the installation: the store, the production calendar, the plugins, the outbox,
+    the backends. Exit 1 when a check fails."""
+    store, calendar, plugins, dead, backends = (
         _Check("store"),
         _Check("calendar"),
         _Check("plugins"),
         _Check("outbox"),
+        _Check("backends"),
     )
+    host, (ok, ru, en) = load_plugins(env.config)
+    (plugins.passed if ok else plugins.failed)(env.t(ru, en))
     ops: clientops.ClientOps | None = None
     try:
-        ops = env.open()
+        ops = env.open(host=host or clientops.PluginHost().load())
     except CommandError as exc:
         store.failed(env.t(exc.ru, exc.en))
     except (ClientopsError, ConfigurationError) as exc:
@@ -917,13 +923,10 @@ def doctor(env: Env) -> None:
             )
             policy = ops.policy
             today = ops.context.today()
-            host = ops.context.host
         else:
-            policy = clientops.Policy()
+            policy = env.config.policy or clientops.Policy()
             today = date.today()
-            host = None
         _check_calendar(env, calendar, policy.calendar, today.year)
-        _check_plugins(env, plugins, host)
         if ops is None:
             dead.failed(env.t("не проверено: хранилище не открылось", "not checked: no store"))
         else:
@@ -932,26 +935,34 @@ def doctor(env: Env) -> None:
                 dead.failed(
                     env.t(
                         f"недоставленных сообщений: {len(found)} (clientops outbox list "
-                        "--status dead)",
-                        f"{len(found)} dead messages (clientops outbox list --status dead)",
+                        "--status dead, clientops outbox retry)",
+                        f"{len(found)} dead messages (clientops outbox list --status dead, "
+                        "clientops outbox retry)",
                     )
                 )
             else:
                 dead.passed(env.t("недоставленных сообщений нет", "no dead messages"))
+        employees = sorted(e.id for e in ops.clients.staff().employees) if ops else []
+        ok, ru, en = check_backends(ops, env.config, employees)
+        (backends.passed if ok else backends.failed)(env.t(ru, en))
     finally:
         if ops is not None:
             ops.close()
-    checks = (store, calendar, plugins, dead)
+    checks = (store, calendar, plugins, dead, backends)
     healthy = all(c.ok for c in checks)
     env.emit(
         {
             "ok": healthy,
-            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in checks],
+            "checks": [
+                {"name": c.name, "ok": c.ok, "detail": c.detail, "about": env.t(*ABOUT[c.name])}
+                for c in checks
+            ],
         }
     )
     for c in checks:
         mark = env.t("в порядке", "ok") if c.ok else env.t("ПРОБЛЕМА", "PROBLEM")
         env.line(f"{c.name}: {mark} — {c.detail}")
+        env.line(f"  ({env.t(*ABOUT[c.name])})")
     if not healthy:
         sys.stdout.flush()
         click.get_current_context().exit(EXIT_REFUSED)
@@ -979,19 +990,3 @@ def _check_calendar(env: Env, check: _Check, calendar: object, year: int) -> Non
                 f"decrees moving days off known through {through}",
             )
         )
-
-
-def _check_plugins(env: Env, check: _Check, host: clientops.PluginHost | None) -> None:
-    try:
-        host = host or clientops.PluginHost().load()
-        host.check_pending()
-    except ClientopsError as exc:
-        check.failed(str(exc))
-        return
-    names = host.plugin_names()
-    check.passed(
-        env.t(
-            f"загружено модулей: {len(names)}, все реализации хуков известны",
-            f"{len(names)} plugins loaded, every hook implementation known",
-        )
-    )

@@ -36,7 +36,7 @@ from typing import Any
 import attrs
 
 from clientops.adapters.caldav import CalDavPublisher
-from clientops.errors import ConfigurationError, ValidationError
+from clientops.errors import ConfigurationError, PluginError, ValidationError
 from clientops.host import DISABLE_ENV, PluginHost
 from clientops.policy import Policy
 from clientops.serialization import structure
@@ -93,7 +93,9 @@ class Config:
                         f"{self.path}: модуль {name!r} из plugins.load не найден",
                         f"{self.path}: module {name!r} of plugins.load not found",
                     ) from None
-                raise
+                raise PluginError(f"plugin {name!r} failed to load: {exc!r}") from exc
+            except Exception as exc:
+                raise PluginError(f"plugin {name!r} failed to load: {exc!r}") from exc
             host.register(module, name)
         if self.caldav is not None and "clientops.caldav" not in host.plugin_names():
             host.register(self.publisher(), "clientops.caldav")
