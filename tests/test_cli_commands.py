@@ -87,6 +87,7 @@ def test_every_documented_shape_is_checked() -> None:
         "calls route",
         "folders receive",
         "billing status",
+        "billing subscribe",
         "outbox retry",
         "calendar export",
         "calendar publish",
@@ -241,6 +242,50 @@ def test_billing_status_of_a_month_before_and_after_its_run(url: str) -> None:
 def test_billing_status_of_a_bad_month_is_bad_input(url: str, month: str) -> None:
     line = failed(run(url, "billing", "status", "--month", month), EXIT_BAD_INPUT)
     assert "ГГГГ-ММ" in line
+
+
+def test_billing_subscribe_by_card_or_contract(url: str) -> None:
+    with clientops.connect(url) as ops:
+        card = ops.clients.add(a_client(contract_numbers=("Д-5",)))
+    out = shaped(
+        run(url, "--json", "billing", "subscribe", "--contract", "д 5", "--fee", "9500.50",
+            "--start", "2026-01-01"),
+        "billing subscribe",
+    )  # fmt: skip
+    assert (out["subscription"]["client_id"], out["subscription"]["fee"]) == (card.id, "9500.50")
+    text = run(
+        url, "billing", "subscribe", "--client", card.id, "--fee", "100", "--start", "2026-02-01",
+        "--end", "2026-03-31", "--service", "Сопровождение",
+    )  # fmt: skip
+    assert text.stdout.startswith("Подписка ")
+    assert "100 руб. в месяц с 01.02.2026." in text.stdout
+    with clientops.connect(url) as ops:
+        subscriptions = ops.billing.subscriptions_of(card.id)
+    assert sorted(str(s.fee.amount) for s in subscriptions) == ["100", "9500.50"]
+    assert {s.service for s in subscriptions} == {"Абонентское обслуживание", "Сопровождение"}
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (("--contract", "Д-404", "--fee", "1", "--start", "2026-01-01"), "Д-404"),
+        (("--client", "nobody", "--fee", "1", "--start", "2026-01-01"), "nobody"),
+        (("--contract", "Д-5", "--fee", "много", "--start", "2026-01-01"), "--fee"),
+        (("--contract", "Д-5", "--fee", "1", "--start", "01.01.2026"), "start"),
+        (("--fee", "1", "--start", "2026-01-01"), "--contract"),
+        (
+            ("--contract", "Д-5", "--fee", "1", "--start", "2026-02-01", "--end", "2026-01-01"),
+            "end",
+        ),
+    ],
+)
+def test_billing_subscribe_refuses_bad_input(url: str, args: tuple[str, ...], named: str) -> None:
+    with clientops.connect(url) as ops:
+        card = ops.clients.add(a_client(contract_numbers=("Д-5",)))
+    line = failed(run(url, "billing", "subscribe", *args), EXIT_BAD_INPUT)
+    assert named in line
+    with clientops.connect(url) as ops:
+        assert ops.billing.subscriptions_of(card.id) == ()
 
 
 # --------------------------------------------------------------------------- outbox retry
