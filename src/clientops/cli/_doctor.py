@@ -7,8 +7,6 @@ from __future__ import annotations
 import urllib.parse
 from collections.abc import Sequence
 
-import httpx
-
 import clientops
 from clientops.cli._config import Config, ConfigProblem
 from clientops.errors import ClientopsError
@@ -68,6 +66,8 @@ def load_plugins(config: Config) -> tuple[clientops.PluginHost | None, Outcome]:
 
 def _ping(url: str) -> str | None:
     """``None`` when the HTTP server of ``url`` answers (any status), else why not."""
+    import httpx  # only when a CalDAV server is to be pinged
+
     parts = urllib.parse.urlsplit(url)
     root = f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}/"
     try:
