@@ -25,6 +25,9 @@ from clientops.adapters import sqlite as sqlite_store
 from clientops.adapters.sqlite import SQLiteStorage
 
 PAST = range(1, _schema.HEAD + 1)
+#: What each version shipped: the frozen history up to 12, and from then on the declaration
+#: (which is what shipped since; a version that adds a table needs its step here too).
+SHIPPED_SQLITE = schema_history.SQLITE + sqlite_store.MIGRATIONS[len(schema_history.SQLITE) :]
 
 
 # -- SQLite ---------------------------------------------------------------------------------
@@ -85,7 +88,7 @@ def test_a_sqlite_file_of_every_past_version_upgrades_to_the_new_schema(
     version: int, tmp_path: Path, new_sqlite_schema: dict[str, Any]
 ) -> None:
     old = tmp_path / "old.db"
-    _past_sqlite_file(old, version, schema_history.SQLITE)
+    _past_sqlite_file(old, version, SHIPPED_SQLITE)
     SQLiteStorage(old).close()
     assert _sqlite_schema(old) == new_sqlite_schema
     assert new_sqlite_schema["version"] == _schema.HEAD
@@ -94,7 +97,7 @@ def test_a_sqlite_file_of_every_past_version_upgrades_to_the_new_schema(
 @pytest.mark.parametrize("version", PAST)
 def test_the_declared_sqlite_history_is_the_shipped_one(version: int, tmp_path: Path) -> None:
     shipped, declared = tmp_path / "shipped.db", tmp_path / "declared.db"
-    _past_sqlite_file(shipped, version, schema_history.SQLITE)
+    _past_sqlite_file(shipped, version, SHIPPED_SQLITE)
     _past_sqlite_file(declared, version, sqlite_store.MIGRATIONS)
     assert _sqlite_schema(declared) == _sqlite_schema(shipped)
 
@@ -171,14 +174,20 @@ def new_postgres_schema(postgres_server: str) -> dict[str, Any]:
     return _postgres_schema(postgres_server, schema)
 
 
+def _shipped_postgresql(postgres: Any) -> tuple[tuple[str, ...], ...]:
+    """As SHIPPED_SQLITE, for PostgreSQL."""
+    return schema_history.POSTGRESQL + postgres.MIGRATIONS[len(schema_history.POSTGRESQL) :]
+
+
 @pytest.mark.parametrize("version", PAST)
 def test_a_postgresql_schema_of_every_past_version_upgrades_to_the_new_schema(
     version: int, postgres_server: str, new_postgres_schema: dict[str, Any]
 ) -> None:
+    from clientops.adapters import postgres
     from clientops.adapters.postgres import PostgresStorage
 
     schema = _new_schema_name()
-    _past_postgres_schema(postgres_server, schema, version, schema_history.POSTGRESQL)
+    _past_postgres_schema(postgres_server, schema, version, _shipped_postgresql(postgres))
     PostgresStorage(postgres_server, schema=schema, min_size=0).close()
     assert _postgres_schema(postgres_server, schema) == new_postgres_schema
     assert new_postgres_schema["version"] == [(_schema.HEAD,)]
@@ -191,7 +200,7 @@ def test_the_declared_postgresql_history_is_the_shipped_one(
     from clientops.adapters import postgres
 
     shipped, declared = _new_schema_name(), _new_schema_name()
-    _past_postgres_schema(postgres_server, shipped, version, schema_history.POSTGRESQL)
+    _past_postgres_schema(postgres_server, shipped, version, _shipped_postgresql(postgres))
     _past_postgres_schema(postgres_server, declared, version, postgres.MIGRATIONS)
     assert _postgres_schema(postgres_server, declared) == _postgres_schema(postgres_server, shipped)
 

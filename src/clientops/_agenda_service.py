@@ -153,6 +153,9 @@ class AgendaService:
             for message in _publications(manager, entries, published, now=now, tz=tz.key):
                 if uow.outbox.enqueue(message):
                     recorded.append(message)
+                data = message.data()
+                state = {k: data[k] for k in ("sequence", "digest", "cancelled")}
+                uow.outbox.record_publication(manager, str(data["uid"]), state)
         return tuple(recorded)
 
     def _agenda(
@@ -378,21 +381,10 @@ def _calendar_entries(
     return tuple(entries)
 
 
-def _published(uow: UnitOfWork, manager: EmployeeId) -> dict[str, Mapping[str, Any]]:
-    """The last ``calendar.publish`` payload recorded for each UID of ``manager``'s calendar,
-    read from the outbox page by page."""
-    last: dict[str, Mapping[str, Any]] = {}
-    after: str | None = None
-    while True:
-        page = uow.outbox.messages(after=after, limit=500)
-        for message in page:
-            if message.topic == PUBLISH_TOPIC:
-                data = message.data()
-                if data.get("manager") == manager:
-                    last[str(data["uid"])] = data
-        if len(page) < 500:
-            return last
-        after = page[-1].id
+def _published(uow: UnitOfWork, manager: EmployeeId) -> Mapping[str, Mapping[str, Any]]:
+    """The last state published of each UID of ``manager``'s calendar (its own rows of
+    ``uow.outbox.publications``: the outbox's history is never read)."""
+    return uow.outbox.publications(manager)
 
 
 #: the DTSTAMP of the text an event's state is compared by (the real one is the time of

@@ -1125,6 +1125,26 @@ class OutboxContract(_StoreContract):
             (revived,) = uow.outbox.claim(now=later, lease=lease, limit=5)
             assert (revived.id, revived.attempts, revived.last_error) == (message.id, 1, "down")
 
+    def test_calendar_publications_are_kept_per_manager_and_event(self, storage: Storage) -> None:
+        first = {"sequence": 0, "digest": "d0", "cancelled": False}
+        with storage.unit_of_work() as uow:
+            uow.outbox.record_publication("anna", "u1@x", first)
+            uow.outbox.record_publication("anna", "u2@x", first)
+            uow.outbox.record_publication("petrov", "u1@x", first)
+        with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
+            uow.outbox.record_publication("anna", "u1@x", {**first, "sequence": 1})
+            uow.outbox.record_publication("anna", "u3@x", first)
+            raise _Boom
+        with storage.unit_of_work() as uow:
+            uow.outbox.record_publication("anna", "u2@x", {**first, "cancelled": True})
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.outbox.publications("anna") == {
+                "u1@x": first,
+                "u2@x": {**first, "cancelled": True},
+            }
+            assert uow.outbox.publications("petrov") == {"u1@x": first}
+            assert uow.outbox.publications("nobody") == {}
+
     def test_the_outbox_is_listed_whole_or_after_a_message(self, storage: Storage) -> None:
         # more messages than a page, and more than the 1,000 once returned at most
         messages = [

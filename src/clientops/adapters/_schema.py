@@ -488,6 +488,16 @@ TABLES: tuple[Table, ...] = (
         12,
         (Column("scope", T.TEXT, primary_key=True), Column("last", T.BIGINT, null=True)),
     ),
+    # -- 14: what was last published of each event of a manager's calendar (its SEQUENCE,
+    # the digest of its state, cancelled or not), so a publication reads the manager's
+    # current events only, not the outbox's history
+    Table(
+        "calendar_published",
+        14,
+        (Column("manager", T.TEXT), Column("uid", T.TEXT), Column("doc", T.TEXT)),
+        primary_key=("manager", "uid"),
+        without_rowid=True,
+    ),
 )
 _TABLES = {table.name: table for table in TABLES}
 
@@ -633,7 +643,9 @@ DATA_STEPS: tuple[DataStep, ...] = (
 #: The schema version of :func:`create_all`; :func:`migrations` has one step per version.
 #: Version 13 changes no table: the keys of contract and invoice numbers and of organisation
 #: names are recomputed with the one normalisation (``clientops.adapters._sql.BACKFILLS[13]``).
-HEAD = 13
+#: Version 14 adds the calendar's publication state, filled from the outbox's
+#: ``calendar.publish`` messages (``BACKFILLS[14]``).
+HEAD = 14
 
 
 def create_all(dialect: Dialect) -> tuple[str, ...]:

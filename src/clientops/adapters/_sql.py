@@ -137,6 +137,9 @@ UNIQUE_KEYS: dict[str, UniqueKey] = {
     "service_contracts_id_key": UniqueKey("service_contracts", ("id",), "service contract"),
     "visits_id_key": UniqueKey("visits", ("id",), "visit"),
     "trainings_id_key": UniqueKey("trainings", ("id",), "training"),
+    "calendar_published_pkey": UniqueKey(
+        "calendar_published", ("manager", "uid"), "calendar publication"
+    ),
     "number_sequences_pkey": UniqueKey("number_sequences", ("scope",), "number sequence"),
 }
 #: The same keys by table and columns, as SQLite reports them.
@@ -384,6 +387,22 @@ class SQLUnitOfWork:
             updates.append((self._amount(owed.amount), owed.currency, invoice_id))
         if updates:
             self._xmany("UPDATE invoices SET owed=?, currency=? WHERE id=?", updates)
+
+    def backfill_publications(self) -> None:
+        """Schema 14: the last ``calendar.publish`` state of each event of each manager's
+        calendar, read once from the outbox's history (later publications read it from
+        ``calendar_published``)."""
+        last: dict[tuple[str, str], str] = {}
+        rows = self._x("SELECT doc FROM outbox WHERE topic='calendar.publish' ORDER BY seq")
+        for (doc,) in rows.fetchall():
+            data = load(doc, OutboxMessage).data()
+            state = {k: data[k] for k in ("sequence", "digest", "cancelled")}
+            last[str(data["manager"]), str(data["uid"])] = json.dumps(state, sort_keys=True)
+        if last:
+            self._xmany(
+                "INSERT INTO calendar_published(manager, uid, doc) VALUES (?, ?, ?)",
+                [(m, u, doc) for (m, u), doc in last.items()],
+            )
 
     def backfill_number_keys(self) -> None:
         """Schema 13: the keys contract and invoice numbers and organisation names are stored
@@ -1700,6 +1719,17 @@ class SQLOutbox(SQLRepository):
         )
         return bool(cur.rowcount == 1)
 
+    def publications(self, manager: str) -> dict[str, dict[str, Any]]:
+        rows = self._x("SELECT uid, doc FROM calendar_published WHERE manager=?", (manager,))
+        return {uid: json.loads(doc) for uid, doc in rows}
+
+    def record_publication(self, manager: str, uid: str, state: Mapping[str, Any]) -> None:
+        self._x(
+            "INSERT INTO calendar_published(manager, uid, doc) VALUES (?, ?, ?) "
+            "ON CONFLICT (manager, uid) DO UPDATE SET doc=excluded.doc",
+            (manager, uid, json.dumps(dict(state), sort_keys=True)),
+        )
+
     def revive(self, message: OutboxMessage) -> bool:
         cur = self._x(
             "UPDATE outbox SET status=?, attempts=?, next_attempt_at=?, lease_until=NULL, doc=? "
@@ -1748,4 +1778,5 @@ class SQLOutbox(SQLRepository):
 BACKFILLS: dict[int, Callable[[SQLUnitOfWork], None]] = {
     11: SQLUnitOfWork.backfill_invoice_amounts,
     13: SQLUnitOfWork.backfill_number_keys,
+    14: SQLUnitOfWork.backfill_publications,
 }

@@ -97,6 +97,7 @@ _TABLES = (
     "visits",
     "trainings",
     "number_sequences",
+    "calendar_published",
 )
 
 
@@ -766,6 +767,16 @@ class _Outbox(_Repository):
             return False
         self._write("outbox")[message.id] = (message, None)
         return True
+
+    def publications(self, manager: str) -> dict[str, dict[str, Any]]:
+        return {
+            uid: dict(state)
+            for (who, uid), state in self._read("calendar_published").items()
+            if who == manager
+        }
+
+    def record_publication(self, manager: str, uid: str, state: Mapping[str, Any]) -> None:
+        self._write("calendar_published")[manager, uid] = dict(state)
 
     def revive(self, message: OutboxMessage) -> bool:
         stored = self._read("outbox").get(message.id)
