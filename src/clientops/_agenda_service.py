@@ -34,6 +34,7 @@ from clientops.ports import UnitOfWork
 from clientops.queries import agenda_queries
 from clientops.rules.billing import REMINDER_ID_PREFIX as _REMINDER_ID_PREFIX
 from clientops.rules.billing import reminder_rows as _reminders
+from clientops.rules.order_outputs import order_entries
 from clientops.rules.satisfaction import SatisfactionCadence as _Cadence
 from clientops.rules.satisfaction import satisfaction_due_bounds
 from clientops.rules.service_visits import emergency_deadline
@@ -123,7 +124,13 @@ class AgendaService:
         raises NotFoundError."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
             uow.staff.directory().require(manager)
-            return _calendar_entries(uow, manager, calendar_policy or CalendarPolicy())
+            return _calendar_entries(
+                uow,
+                manager,
+                calendar_policy or CalendarPolicy(),
+                self._context.policy,
+                self._context.now(),
+            )
 
     def publish_calendar(
         self, manager: EmployeeId, *, calendar_policy: CalendarPolicy | None = None
@@ -135,8 +142,11 @@ class AgendaService:
         recorded; an unchanged calendar records none. An unknown employee raises
         NotFoundError.
 
-        The events are the manager's open reactions (:func:`clientops.calendar.manager_entries`)
-        and the planned visits of the manager's clients (all-day events). Each message carries
+        The events are the manager's open reactions (:func:`clientops.calendar.manager_entries`),
+        the planned visits of the manager's clients (all-day events), the manager's scheduled
+        trainings (timed events, up to a year ahead), and the deadlines of the open orders of
+        the manager's clients (all-day events, as ``ops.orders.calendar_entries`` gives them).
+        Each message carries
         the event's UID, its VCALENDAR text and its SEQUENCE, higher than the one published
         before, so a calendar updates the event in place. A deliverer registered for the topic
         (:class:`clientops.adapters.caldav.CalDavPublisher`) publishes them; the message key
@@ -148,7 +158,7 @@ class AgendaService:
         recorded: list[OutboxMessage] = []
         with self._context.storage.unit_of_work() as uow:
             uow.staff.directory().require(manager)
-            entries = _calendar_entries(uow, manager, policy)
+            entries = _calendar_entries(uow, manager, policy, self._context.policy, now)
             published = _published(uow, manager)
             for message in _publications(manager, entries, published, now=now, tz=tz.key):
                 if uow.outbox.enqueue(message):
@@ -347,10 +357,16 @@ class AgendaService:
 
 
 def _calendar_entries(
-    uow: UnitOfWork, manager: EmployeeId, policy: CalendarPolicy
+    uow: UnitOfWork,
+    manager: EmployeeId,
+    policy: CalendarPolicy,
+    rules: Policy,
+    now: datetime,
 ) -> tuple[CalendarEntry, ...]:
-    """The events of ``manager``'s calendar: the open reactions, then the planned visits of
-    the manager's clients."""
+    """The events of ``manager``'s calendar: the open reactions, the planned visits of the
+    manager's clients, the manager's scheduled trainings (from a day ago to
+    :data:`_TRAININGS_AHEAD` on), and the deadlines of the open orders of the manager's
+    clients (all-day events)."""
     reactions = uow.appeals.open_reactions(manager)
     cards: dict[ClientId, Client] = {}
     for client_id in {r.client_id for r in reactions}:
@@ -378,7 +394,38 @@ def _calendar_entries(
                 sequence=visit.version,
             )
         )
+    for training in uow.service.trainings_between(
+        now - timedelta(days=1), now + _TRAININGS_AHEAD, manager_id=manager
+    ):
+        if training.starts_at is None:
+            continue
+        card = cards.get(training.client_id) or uow.clients.get(training.client_id)
+        cards[card.id] = card
+        entries.append(
+            CalendarEntry(
+                uid=stable_uid("training", training.id, policy.uid_domain),
+                start=training.starts_at,
+                duration=training.duration or _TRAINING_LENGTH,
+                summary=f"Обучение: {training.topic} — {card.name}",
+                description=f"Город: {card.city}",
+                location=card.city,
+                categories=("Обучение",),
+                alarm_before=policy.alarm_before,
+                sequence=training.version,
+            )
+        )
+    for order in uow.orders.open():
+        card = cards.get(order.client_id) or uow.clients.get(order.client_id)
+        cards[card.id] = card
+        if card.manager_id == manager:
+            entries.extend(order_entries(order, client=card, policy=rules, calendar_policy=policy))
     return tuple(entries)
+
+
+#: How far ahead a manager's published calendar shows the scheduled trainings, and how long
+#: a training lasts in it when its duration is not known.
+_TRAININGS_AHEAD = timedelta(days=366)
+_TRAINING_LENGTH = timedelta(hours=1)
 
 
 def _published(uow: UnitOfWork, manager: EmployeeId) -> Mapping[str, Mapping[str, Any]]:

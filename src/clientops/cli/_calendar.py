@@ -25,7 +25,7 @@ def calendar() -> None:
 @click.argument("file")
 @pass_env
 def calendar_export(env: Env, manager: str, file: str) -> None:
-    """Write the manager's calendar (open reactions, planned visits of their clients) to an
+    """Write the manager's calendar (open reactions, visits, trainings, order deadlines) to an
     .ics file, atomically; stable UIDs, so importing it again updates the events."""
     target = Path(file)
     if not target.parent.is_dir():
