@@ -319,3 +319,51 @@ def test_the_password_is_never_shown(needs_radicale: None) -> None:
         publisher.deliver(message)  # nothing listens on port 9
     assert "caldav: delete failed" in str(failed.value)
     assert PASSWORD not in str(failed.value)
+
+
+def test_trainings_and_order_deadlines_are_published_too(ops: ClientOps, server: Radicale) -> None:
+    from datetime import date
+
+    from clientops.testing import an_order
+
+    card = ops.clients.add(a_client(manager_id=ANNA))
+    other = ops.clients.add(
+        a_client(name="ООО «Лютик»", city="Омск", manager_id=EmployeeId("petrov"))
+    )
+    training = ops.service.open_training(card.id, manager=ANNA, by=ANNA, topic="Работа с отчётами")
+    ops.service.schedule_training(
+        training.id, starts_at=T0 + timedelta(days=2), by=ANNA, duration=timedelta(hours=2)
+    )
+    spec = an_order(card).specification
+    mine = ops.orders.open(card.id, spec, number="З-7001", by=ANNA).order
+    theirs = ops.orders.open(other.id, spec, number="З-7002", by=ANNA).order  # not hers
+
+    recorded = ops.agenda.publish_calendar(ANNA)
+    assert len(ops.outbox.deliver().delivered) == len(recorded)
+    events = _events(server)
+    training_uid = f"training-{training.id}@clientops.invalid"
+    assert set(events) >= {  # with the reactions opening the order made
+        training_uid,
+        f"order_production-{mine.id}@clientops.invalid",
+        f"order_delivery-{mine.id}@clientops.invalid",
+    }
+    assert not [uid for uid in events if theirs.id in uid]
+    held = events[training_uid]
+    assert str(held["SUMMARY"]) == "Обучение: Работа с отчётами — ООО «Ромашка»"
+    assert held.decoded("DTSTART") == T0 + timedelta(days=2)
+    assert held.decoded("DURATION") == timedelta(hours=2)
+    assert events[f"order_delivery-{mine.id}@clientops.invalid"].decoded("DTSTART") == date(
+        2025, 7, 20
+    )
+
+    # the training moved: the same event updated in place, with a higher SEQUENCE
+    ops.service.reschedule_training(
+        training.id, starts_at=T0 + timedelta(days=4), reason="клиент в отпуске", by=ANNA
+    )
+    [moved] = ops.agenda.publish_calendar(ANNA)
+    assert moved.data()["uid"] == training_uid
+    ops.outbox.deliver()
+    after = _events(server)
+    assert set(after) == set(events)
+    assert after[training_uid].decoded("DTSTART") == T0 + timedelta(days=4)
+    assert int(after[training_uid]["SEQUENCE"]) > int(held.get("SEQUENCE", 0))

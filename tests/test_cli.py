@@ -416,8 +416,8 @@ def test_doctor_on_a_healthy_store(url: str) -> None:
     result = run(url, "--json", "doctor")
     out = json.loads(result.stdout)
     checks = {c["name"]: c for c in out["checks"]}
-    assert list(checks) == ["store", "calendar", "plugins", "outbox"]
-    assert [checks[n]["ok"] for n in ("store", "plugins", "outbox")] == [True, True, True]
+    assert list(checks) == ["store", "calendar", "plugins", "outbox", "backends"]
+    assert [checks[n]["ok"] for n in ("store", "plugins", "outbox", "backends")] == [True] * 4
     assert checks["calendar"]["ok"] is _calendar_ok()
     assert out["ok"] is _calendar_ok()
     assert result.exit_code == (EXIT_OK if _calendar_ok() else EXIT_REFUSED)

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from clientops.adapters._schema import TABLES
 from clientops.adapters._sql import dump
 from clientops.bank_statements import invoice_number_key
 from clientops.clients import ClientQuery, contract_key, organisation_key
@@ -137,6 +139,14 @@ def _check_found_as_dictated(storage: object, card: object, invoice: object) -> 
         assert uow.invoices.find("С-077") == invoice
 
 
+def _drop_later_tables(execute: Any) -> None:
+    """Make a database of the head schema one of version 13 in its tables too: drop those a
+    later version added (the migrations to come create them again)."""
+    for table in TABLES:
+        if table.since > 13:
+            execute(f"DROP TABLE {table.name}")
+
+
 _SET_OLD_KEYS = (
     ("UPDATE client_contracts SET contract_key=?", _OLD_CONTRACT_KEY),
     ("UPDATE invoices SET number_key=?", _OLD_INVOICE_KEY),
@@ -213,6 +223,7 @@ def test_numbers_that_now_share_a_key_stop_the_upgrade_and_keep_the_file(tmp_pat
             (second.id, dump(second), second.name),
         )
         db.execute("INSERT INTO client_contracts VALUES ('d-1', ?)", (second.id,))
+        _drop_later_tables(db.execute)
         db.execute("PRAGMA user_version=12")
     with pytest.raises(DuplicateError) as err:
         SQLiteStorage(path)

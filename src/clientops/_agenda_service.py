@@ -35,6 +35,7 @@ from clientops.ports import UnitOfWork
 from clientops.queries import agenda_queries
 from clientops.rules.billing import REMINDER_ID_PREFIX as _REMINDER_ID_PREFIX
 from clientops.rules.billing import reminder_rows as _reminders
+from clientops.rules.order_outputs import order_entries
 from clientops.rules.satisfaction import SatisfactionCadence as _Cadence
 from clientops.rules.satisfaction import satisfaction_due_bounds
 from clientops.rules.service_visits import emergency_deadline
@@ -116,6 +117,23 @@ class AgendaService:
                 for e in sorted(staff.employees, key=lambda e: e.id)
             )
 
+    def calendar_entries(
+        self, manager: EmployeeId, *, calendar_policy: CalendarPolicy | None = None
+    ) -> tuple[CalendarEntry, ...]:
+        """The events of ``manager``'s calendar, as :meth:`publish_calendar` publishes them
+        (write them to a file with :func:`clientops.ics.write_ics`). An unknown employee
+        raises NotFoundError."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            employee = uow.staff.directory().require(manager)
+            return _calendar_entries(
+                uow,
+                manager,
+                calendar_policy or CalendarPolicy(),
+                self._context.policy,
+                self._context.now(),
+                employee.department_id,
+            )
+
     def publish_calendar(
         self, manager: EmployeeId, *, calendar_policy: CalendarPolicy | None = None
     ) -> tuple[OutboxMessage, ...]:
@@ -129,8 +147,10 @@ class AgendaService:
         The events are the manager's open reactions
         (:func:`clientops.calendar.manager_entries`), the open reactions of the manager's
         department that no one has taken yet (each member's calendar shows them; taken,
-        they leave the others' calendars as cancelled events) and the planned visits of the
-        manager's clients (all-day events). Each message carries
+        they leave the others' calendars as cancelled events), the planned visits of the
+        manager's clients (all-day events), the manager's scheduled trainings (timed events,
+        up to a year ahead), and the deadlines of the open orders of the manager's clients
+        (all-day events, as ``ops.orders.calendar_entries`` gives them). Each message carries
         the event's UID, its VCALENDAR text and its SEQUENCE, higher than the one published
         before, so a calendar updates the event in place. A deliverer registered for the topic
         (:class:`clientops.adapters.caldav.CalDavPublisher`) publishes them; the message key
@@ -142,11 +162,16 @@ class AgendaService:
         recorded: list[OutboxMessage] = []
         with self._context.storage.unit_of_work() as uow:
             employee = uow.staff.directory().require(manager)
-            entries = _calendar_entries(uow, manager, policy, employee.department_id)
+            entries = _calendar_entries(
+                uow, manager, policy, self._context.policy, now, employee.department_id
+            )
             published = _published(uow, manager)
             for message in _publications(manager, entries, published, now=now, tz=tz.key):
                 if uow.outbox.enqueue(message):
                     recorded.append(message)
+                data = message.data()
+                state = {k: data[k] for k in ("sequence", "digest", "cancelled")}
+                uow.outbox.record_publication(manager, str(data["uid"]), state)
         return tuple(recorded)
 
     def department_calendar(
@@ -367,10 +392,14 @@ def _calendar_entries(
     uow: UnitOfWork,
     manager: EmployeeId,
     policy: CalendarPolicy,
+    rules: Policy,
+    now: datetime,
     department: DepartmentId | None = None,
 ) -> tuple[CalendarEntry, ...]:
     """The events of ``manager``'s calendar: the open reactions, the untaken reactions of
-    ``department``, then the planned visits of the manager's clients."""
+    ``department``, the planned visits of the manager's clients, the manager's scheduled
+    trainings (from a day ago to :data:`_TRAININGS_AHEAD` on), and the deadlines of the open
+    orders of the manager's clients (all-day events)."""
     reactions = uow.appeals.open_reactions(manager)
     untaken = uow.appeals.department_reactions(department) if department is not None else ()
     cards: dict[ClientId, Client] = {}
@@ -400,6 +429,31 @@ def _calendar_entries(
                 sequence=visit.version,
             )
         )
+    for training in uow.service.trainings_between(
+        now - timedelta(days=1), now + _TRAININGS_AHEAD, manager_id=manager
+    ):
+        if training.starts_at is None:
+            continue
+        card = cards.get(training.client_id) or uow.clients.get(training.client_id)
+        cards[card.id] = card
+        entries.append(
+            CalendarEntry(
+                uid=stable_uid("training", training.id, policy.uid_domain),
+                start=training.starts_at,
+                duration=training.duration or _TRAINING_LENGTH,
+                summary=f"Обучение: {training.topic} — {card.name}",
+                description=f"Город: {card.city}",
+                location=card.city,
+                categories=("Обучение",),
+                alarm_before=policy.alarm_before,
+                sequence=training.version,
+            )
+        )
+    for order in uow.orders.open():
+        card = cards.get(order.client_id) or uow.clients.get(order.client_id)
+        cards[card.id] = card
+        if card.manager_id == manager:
+            entries.extend(order_entries(order, client=card, policy=rules, calendar_policy=policy))
     return tuple(entries)
 
 
@@ -420,21 +474,16 @@ def _untaken_entries(
     return out
 
 
-def _published(uow: UnitOfWork, manager: EmployeeId) -> dict[str, Mapping[str, Any]]:
-    """The last ``calendar.publish`` payload recorded for each UID of ``manager``'s calendar,
-    read from the outbox page by page."""
-    last: dict[str, Mapping[str, Any]] = {}
-    after: str | None = None
-    while True:
-        page = uow.outbox.messages(after=after, limit=500)
-        for message in page:
-            if message.topic == PUBLISH_TOPIC:
-                data = message.data()
-                if data.get("manager") == manager:
-                    last[str(data["uid"])] = data
-        if len(page) < 500:
-            return last
-        after = page[-1].id
+#: How far ahead a manager's published calendar shows the scheduled trainings, and how long
+#: a training lasts in it when its duration is not known.
+_TRAININGS_AHEAD = timedelta(days=366)
+_TRAINING_LENGTH = timedelta(hours=1)
+
+
+def _published(uow: UnitOfWork, manager: EmployeeId) -> Mapping[str, Mapping[str, Any]]:
+    """The last state published of each UID of ``manager``'s calendar (its own rows of
+    ``uow.outbox.publications``: the outbox's history is never read)."""
+    return uow.outbox.publications(manager)
 
 
 #: the DTSTAMP of the text an event's state is compared by (the real one is the time of

@@ -53,6 +53,7 @@ from clientops._billing_helpers import (
 from clientops._checks import check_entry_points, positive_int
 from clientops._context import Context
 from clientops._documents._billing import DebtorRow, DebtorsList, InvoiceRef, PaymentInvoice
+from clientops._log import area_logger
 from clientops._recording import record_appeals_and_reactions
 from clientops.accounting import Accounting, FetchedPayments
 from clientops.bank_statements import (
@@ -87,6 +88,9 @@ from clientops.rules.billing import (
 )
 
 __all__ = ["BillingRun", "BillingService", "PaymentImport"]
+
+
+_log = area_logger("billing")
 
 
 @check_entry_points
@@ -279,6 +283,7 @@ class BillingService:
                 # another run issued some of them meanwhile, or a number the sequence did not
                 # know of is in the way: plan again from what is stored, past that number
                 failure = exc
+                _log.warning("run %s: another run issued meanwhile (%s); planned again", month, exc)
                 if exc.kind == "invoice number" and isinstance(exc.key, str):
                     seq = self._context.policy.billing.number_sequence(exc.key, day.year)
                     after = max(after, seq or 0)

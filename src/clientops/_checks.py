@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
+from clientops import _log
 from clientops.errors import FieldError, ValidationError
 
 __all__ = [
@@ -341,9 +342,11 @@ def checked_arguments(function: Callable[..., Any]) -> Callable[..., Any]:
 
     signature = inspect.signature(function)
     checks: dict[str, _Check] | None = None
+    # an area's service logs what its batches did and what it refused (clientops._log)
+    area = _log.AREAS.get(function.__module__)
+    operation = function.__name__
 
-    @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def checked(*args: Any, **kwargs: Any) -> Any:
         nonlocal checks
         if checks is None:
             checks = _checks_of(function)
@@ -357,7 +360,20 @@ def checked_arguments(function: Callable[..., Any]) -> Callable[..., Any]:
                 check(name, value)
         return function(*args, **kwargs)
 
-    return wrapper
+    if area is None:
+        return functools.wraps(function)(checked)
+
+    @functools.wraps(function)
+    def logged(*args: Any, **kwargs: Any) -> Any:
+        try:
+            result = checked(*args, **kwargs)
+        except Exception as exc:
+            _log.refused(area, operation, exc)
+            raise
+        _log.batch_done(area, operation, result)
+        return result
+
+    return logged
 
 
 def check_entry_points(cls: type[Any]) -> type[Any]:

@@ -24,6 +24,7 @@ from clientops._outbox import (
 from clientops.errors import (
     ClientopsError,
     StorageError,
+    TransitionError,
 )
 from clientops.ports import UnitOfWork
 
@@ -182,6 +183,35 @@ class OutboxService:
                 finish = None
             else:
                 return kept, outcome
+
+    def retry(self, message_ids: tuple[str, ...] = ()) -> tuple[OutboxMessage, ...]:
+        """Give dead messages another round of deliveries: each is pending again, due now,
+        with its attempts back to 0 (so the policy's retry delays start over) and its last
+        error kept. Every dead message, or those ``message_ids`` name; an id naming no message
+        raises NotFoundError, one naming a message that is not dead TransitionError, and
+        nothing is changed then. Returns the messages revived."""
+        now = self._context.now()
+        with self._context.storage.unit_of_work() as uow:
+            dead = {m.id: m for m in uow.outbox.messages(OutboxStatus.DEAD)}
+            chosen = []
+            for message_id in dict.fromkeys(message_ids):
+                if message_id not in dead:
+                    # raises NotFoundError when no message has the id (one read, no listing)
+                    uow.outbox.messages(after=message_id, limit=1)
+                    raise TransitionError(
+                        f"outbox message {message_id!r}",
+                        current="pending or delivered",
+                        attempted="retry",
+                        reason="only a dead message is retried by hand",
+                    )
+                chosen.append(dead[message_id])
+            revived = tuple(
+                attrs.evolve(m, status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now)
+                for m in (chosen if message_ids else dead.values())
+            )
+            for message in revived:
+                uow.outbox.revive(message)
+        return revived
 
     def messages(self, status: OutboxStatus | None = None) -> tuple[OutboxMessage, ...]:
         """Every message of the outbox, oldest first, or only those with ``status``

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from clientops._agenda import ClientTouch
 from clientops._billing import (
@@ -483,6 +483,22 @@ class OutboxRepository(Protocol):
         :func:`~clientops.outbox.after_success` or :func:`~clientops.outbox.after_failure`)
         and release it. ``False`` when the lease was lost meanwhile (another worker took the
         message over after it expired); nothing is written then."""
+
+    def publications(self, manager: str) -> Mapping[str, Mapping[str, Any]]:
+        """What was last published of each event of ``manager``'s calendar, by UID: the
+        state :meth:`record_publication` stored (``sequence``, ``digest``, ``cancelled``).
+        Reads that manager's rows only, never the outbox's history."""
+
+    def record_publication(self, manager: str, uid: str, state: Mapping[str, Any]) -> None:
+        """Remember ``state`` (a JSON-ready mapping) as the last published state of the event
+        ``uid`` of ``manager``'s calendar, replacing the one before; kept only if the unit of
+        work commits."""
+
+    def revive(self, message: OutboxMessage) -> bool:
+        """Store ``message`` (pending again, its ``attempts`` back to 0, due at its
+        ``next_attempt_at``) over the dead message with its id, for a person who asked for
+        another round of deliveries. ``False`` (and nothing written) when no dead message has
+        that id."""
 
     def messages(
         self,

@@ -20,10 +20,12 @@ trainings), ``ops.agenda``, ``ops.outbox``, ``ops.documents`` (rendering papers)
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
 
+from clientops import _redact
 from clientops._agenda_service import AgendaService
 from clientops._billing_service import BillingService
 from clientops._call_service import CallsService
@@ -45,6 +47,8 @@ from clientops.policy import Policy
 from clientops.ports import Storage
 
 __all__ = ["DEFAULT_URL", "ClientOps", "connect"]
+
+_log = logging.getLogger("clientops.storage")
 
 #: Where :func:`connect` keeps its data when given no URL: a file in the working directory.
 DEFAULT_URL = "sqlite:///clientops.db"
@@ -134,8 +138,10 @@ def connect(
     ``telephony`` is the PBX (or open one later with ``ops.telephony.open``),
     ``accounting`` the accounting backend (or ``ops.billing.open_accounting``)."""
     host = (host or PluginHost()).load()
+    storage = host.open_storage(url)
+    _log.info("opened the %s store %s", storage.name, _redact.connection_string(url))
     return ClientOps(
-        host.open_storage(url),
+        storage,
         policy=policy,
         host=host,
         clock=clock,

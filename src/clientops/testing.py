@@ -1167,6 +1167,55 @@ class OutboxContract(_StoreContract):
             assert (dead.attempts, dead.last_error) == (2, "500")
             assert uow.outbox.claim(now=T0 + timedelta(days=9), lease=lease, limit=1) == ()
 
+    def test_a_dead_message_is_revived_for_another_round(self, storage: Storage) -> None:
+        policy = Policy(outbox_retry_delays=())
+        message = OutboxMessage.new("t", {"n": 1}, now=T0)
+        other = OutboxMessage.new("t", {"n": 2}, now=T0 + timedelta(seconds=1))
+        lease = timedelta(minutes=5)
+        with storage.unit_of_work() as uow:
+            uow.outbox.enqueue(message)
+            uow.outbox.enqueue(other)
+        with storage.unit_of_work() as uow:
+            (claimed,) = uow.outbox.claim(now=T0, lease=lease, limit=1)
+            assert uow.outbox.finish(after_failure(claimed, "down", now=T0, policy=policy))
+        later = T0 + timedelta(hours=1)
+        with storage.unit_of_work() as uow:
+            (dead,) = uow.outbox.messages(OutboxStatus.DEAD)
+            again = attrs.evolve(
+                dead, status=OutboxStatus.PENDING, attempts=0, next_attempt_at=later
+            )
+            pending = next(m for m in uow.outbox.messages() if m.id != dead.id)
+            assert uow.outbox.revive(attrs.evolve(pending, attempts=0)) is False  # not dead
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.revive(again) is True
+            assert uow.outbox.revive(again) is False  # no longer dead
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.messages(OutboxStatus.DEAD) == ()
+            (first,) = uow.outbox.claim(now=later - timedelta(seconds=1), lease=lease, limit=5)
+            assert first.id == other.id  # the revived one is due only from ``later``
+            (revived,) = uow.outbox.claim(now=later, lease=lease, limit=5)
+            assert (revived.id, revived.attempts, revived.last_error) == (message.id, 1, "down")
+
+    def test_calendar_publications_are_kept_per_manager_and_event(self, storage: Storage) -> None:
+        first = {"sequence": 0, "digest": "d0", "cancelled": False}
+        with storage.unit_of_work() as uow:
+            uow.outbox.record_publication("anna", "u1@x", first)
+            uow.outbox.record_publication("anna", "u2@x", first)
+            uow.outbox.record_publication("petrov", "u1@x", first)
+        with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
+            uow.outbox.record_publication("anna", "u1@x", {**first, "sequence": 1})
+            uow.outbox.record_publication("anna", "u3@x", first)
+            raise _Boom
+        with storage.unit_of_work() as uow:
+            uow.outbox.record_publication("anna", "u2@x", {**first, "cancelled": True})
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.outbox.publications("anna") == {
+                "u1@x": first,
+                "u2@x": {**first, "cancelled": True},
+            }
+            assert uow.outbox.publications("petrov") == {"u1@x": first}
+            assert uow.outbox.publications("nobody") == {}
+
     def test_the_outbox_is_listed_whole_or_after_a_message(self, storage: Storage) -> None:
         # more messages than a page, and more than the 1,000 once returned at most
         messages = [

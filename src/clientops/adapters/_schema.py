@@ -568,6 +568,16 @@ TABLES: tuple[Table, ...] = (
             Column("doc", T.TEXT, null=True),
         ),
     ),
+    # -- 17: what was last published of each event of a manager's calendar (its SEQUENCE,
+    # the digest of its state, cancelled or not), so a publication reads the manager's
+    # current events only, not the outbox's history
+    Table(
+        "calendar_published",
+        17,
+        (Column("manager", T.TEXT), Column("uid", T.TEXT), Column("doc", T.TEXT)),
+        primary_key=("manager", "uid"),
+        without_rowid=True,
+    ),
 )
 _TABLES = {table.name: table for table in TABLES}
 
@@ -734,7 +744,9 @@ DATA_STEPS: tuple[DataStep, ...] = (
 #: Version 15 adds ``job_runs``, the record of the scheduled jobs' runs.
 #: Version 16 adds the card's timeline, filled from the stored records
 #: (``clientops.adapters._sql.BACKFILLS[16]``).
-HEAD = 16
+#: Version 17 adds the calendar's publication state, filled from the outbox's
+#: ``calendar.publish`` messages (``BACKFILLS[17]``).
+HEAD = 17
 
 
 def create_all(dialect: Dialect) -> tuple[str, ...]:

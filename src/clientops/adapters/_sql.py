@@ -158,6 +158,9 @@ UNIQUE_KEYS: dict[str, UniqueKey] = {
     "service_contracts_id_key": UniqueKey("service_contracts", ("id",), "service contract"),
     "visits_id_key": UniqueKey("visits", ("id",), "visit"),
     "trainings_id_key": UniqueKey("trainings", ("id",), "training"),
+    "calendar_published_pkey": UniqueKey(
+        "calendar_published", ("manager", "uid"), "calendar publication"
+    ),
     "number_sequences_pkey": UniqueKey("number_sequences", ("scope",), "number sequence"),
     "campaigns_id_key": UniqueKey("campaigns", ("id",), "campaign"),
     "campaign_targets_campaign_id_client_id_key": UniqueKey(
@@ -464,6 +467,22 @@ class SQLUnitOfWork:
             updates.append((self._amount(owed.amount), owed.currency, invoice_id))
         if updates:
             self._xmany("UPDATE invoices SET owed=?, currency=? WHERE id=?", updates)
+
+    def backfill_publications(self) -> None:
+        """Schema 17: the last ``calendar.publish`` state of each event of each manager's
+        calendar, read once from the outbox's history (later publications read it from
+        ``calendar_published``)."""
+        last: dict[tuple[str, str], str] = {}
+        rows = self._x("SELECT doc FROM outbox WHERE topic='calendar.publish' ORDER BY seq")
+        for (doc,) in rows.fetchall():
+            data = load(doc, OutboxMessage).data()
+            state = {k: data[k] for k in ("sequence", "digest", "cancelled")}
+            last[str(data["manager"]), str(data["uid"])] = json.dumps(state, sort_keys=True)
+        if last:
+            self._xmany(
+                "INSERT INTO calendar_published(manager, uid, doc) VALUES (?, ?, ?)",
+                [(m, u, doc) for (m, u), doc in last.items()],
+            )
 
     def backfill_number_keys(self) -> None:
         """Schema 13: the keys contract and invoice numbers and organisation names are stored
@@ -1886,6 +1905,31 @@ class SQLOutbox(SQLRepository):
         )
         return bool(cur.rowcount == 1)
 
+    def publications(self, manager: str) -> dict[str, dict[str, Any]]:
+        rows = self._x("SELECT uid, doc FROM calendar_published WHERE manager=?", (manager,))
+        return {uid: json.loads(doc) for uid, doc in rows}
+
+    def record_publication(self, manager: str, uid: str, state: Mapping[str, Any]) -> None:
+        self._x(
+            "INSERT INTO calendar_published(manager, uid, doc) VALUES (?, ?, ?) "
+            "ON CONFLICT (manager, uid) DO UPDATE SET doc=excluded.doc",
+            (manager, uid, json.dumps(dict(state), sort_keys=True)),
+        )
+
+    def revive(self, message: OutboxMessage) -> bool:
+        cur = self._x(
+            "UPDATE outbox SET status=?, attempts=?, next_attempt_at=?, lease_until=NULL, doc=? "
+            "WHERE id=? AND status='dead'",
+            (
+                message.status.value,
+                message.attempts,
+                self._ts(message.next_attempt_at),
+                dump(message),
+                message.id,
+            ),
+        )
+        return bool(cur.rowcount == 1)
+
     def messages(
         self,
         status: OutboxStatus | None = None,
@@ -2236,4 +2280,5 @@ BACKFILLS: dict[int, Callable[[SQLUnitOfWork], None]] = {
     11: SQLUnitOfWork.backfill_invoice_amounts,
     13: SQLUnitOfWork.backfill_number_keys,
     16: SQLUnitOfWork.backfill_timeline,
+    17: SQLUnitOfWork.backfill_publications,
 }

@@ -124,6 +124,7 @@ _TABLES = (
     "timeline",
     # entry id -> client id
     "timeline_owners",
+    "calendar_published",
 )
 
 
@@ -850,6 +851,23 @@ class _Outbox(_Repository):
     def enqueue(self, message: OutboxMessage) -> bool:
         table = self._read("outbox")
         if any(m.key == message.key for m, _ in table.values()):
+            return False
+        self._write("outbox")[message.id] = (message, None)
+        return True
+
+    def publications(self, manager: str) -> dict[str, dict[str, Any]]:
+        return {
+            uid: dict(state)
+            for (who, uid), state in self._read("calendar_published").items()
+            if who == manager
+        }
+
+    def record_publication(self, manager: str, uid: str, state: Mapping[str, Any]) -> None:
+        self._write("calendar_published")[manager, uid] = dict(state)
+
+    def revive(self, message: OutboxMessage) -> bool:
+        stored = self._read("outbox").get(message.id)
+        if stored is None or stored[0].status is not OutboxStatus.DEAD:
             return False
         self._write("outbox")[message.id] = (message, None)
         return True

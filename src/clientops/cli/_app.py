@@ -13,12 +13,13 @@ English with ``--lang en``) and an exit code; nothing prints a traceback:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -30,6 +31,8 @@ import clientops
 from clientops.adapters.sqlite import path_from_url
 from clientops.agenda import Agenda
 from clientops.billing import BillingPlan, Invoice, Month, Skip, read_bank_statement
+from clientops.cli._config import CONFIG_ENV, Config, ConfigProblem, read_config
+from clientops.cli._doctor import ABOUT, check_backends, load_plugins
 from clientops.clients import Client, ClientId, EmployeeId, StaffDirectory
 from clientops.errors import (
     BackendError,
@@ -78,10 +81,12 @@ class CommandError(Exception):
 class Env:
     """What every command shares: the store URL, the output mode and the language."""
 
-    def __init__(self, store: str, as_json: bool, lang: str) -> None:
+    def __init__(self, store: str, as_json: bool, lang: str, config: Config | None = None) -> None:
         self.store = store
         self.as_json = as_json
         self.lang = lang
+        #: the configuration file's policy and plugins (``--config``)
+        self.config = config or Config()
 
     def t(self, ru: str, en: str) -> str:
         return en if self.lang == "en" else ru
@@ -100,7 +105,9 @@ class Env:
         if self.as_json:
             click.echo(json.dumps(shape, ensure_ascii=False, sort_keys=True))
 
-    def open(self, *, create: bool = False) -> clientops.ClientOps:
+    def open(
+        self, *, create: bool = False, host: clientops.PluginHost | None = None
+    ) -> clientops.ClientOps:
         """Connect to the store. A SQLite file must exist (``clientops init`` makes it), so
         a mistyped path is bad input, not a new empty store."""
         path = _sqlite_file(self.store)
@@ -117,7 +124,11 @@ class Env:
                     f"хранилища {str(path)!r} нет: создайте его командой «clientops init»",
                     f"no store at {str(path)!r}: create it with 'clientops init'",
                 )
-        return clientops.connect(self.store)
+        try:
+            host = host or self.config.host()
+        except ConfigProblem as exc:
+            raise CommandError(EXIT_BAD_INPUT, exc.ru, exc.en) from None
+        return clientops.connect(self.store, policy=self.config.policy, host=host)
 
     @contextmanager
     def progress(self, label: str, total: int | None) -> Iterator[Callable[[int], None]]:
@@ -135,6 +146,42 @@ class Env:
         ) as bar:
             task = bar.add_task(label, total=total)
             yield lambda n: bar.advance(task, n)
+
+
+class _JsonLines(logging.Formatter):
+    """One JSON object a line: time, level, logger, message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps(
+            {
+                "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+                "level": record.levelname,
+                "logger": record.name,
+                "message": record.getMessage(),
+            },
+            ensure_ascii=False,
+        )
+
+
+def configure_logging(verbose: int, *, as_json: bool) -> Callable[[], None]:
+    """Send the ``clientops`` loggers to stderr (INFO, DEBUG with ``verbose`` ≥ 2), as text
+    or JSON lines; returns the function that undoes it."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        _JsonLines()
+        if as_json
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    root = logging.getLogger("clientops")
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO)
+
+    def undo() -> None:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+    return undo
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -362,11 +409,44 @@ def _agenda(agenda: Agenda) -> dict[str, Any]:
     show_default=True,
     help="The language of messages for people.",
 )
+@click.option(
+    "--config",
+    "config_file",
+    envvar=CONFIG_ENV,
+    metavar="FILE",
+    help="A TOML file with the store, the policy and the plugins; env CLIENTOPS_CONFIG.",
+)
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log on stderr what the library does: -v what batches did, retried and refused; "
+    "-vv everything.",
+)
+@click.option("--log-json", is_flag=True, help="Log one JSON object a line (implies -v).")
 @click.version_option(package_name="clientops")
 @click.pass_context
-def cli(ctx: click.Context, store: str, as_json: bool, lang: str) -> None:
+def cli(
+    ctx: click.Context,
+    store: str,
+    as_json: bool,
+    lang: str,
+    config_file: str | None,
+    verbose: int,
+    log_json: bool,
+) -> None:
     """The client department from the command line (clientops)."""
-    ctx.obj = Env(store, as_json, lang)
+    ctx.obj = env = Env(store, as_json, lang)
+    if verbose or log_json:
+        ctx.call_on_close(configure_logging(verbose, as_json=log_json))
+    if config_file:
+        try:
+            env.config = read_config(config_file)
+        except ConfigProblem as exc:
+            raise CommandError(EXIT_BAD_INPUT, exc.ru, exc.en) from None
+        given = ctx.get_parameter_source("store")
+        if env.config.store is not None and given is click.core.ParameterSource.DEFAULT:
+            env.store = env.config.store
 
 
 pass_env = click.make_pass_decorator(Env)
@@ -813,17 +893,20 @@ class _Check:
 @cli.command()
 @pass_env
 def doctor(env: Env) -> None:
-    """Check the installation: the store, the production calendar, the plugins, the outbox.
-    Exit 1 when a check fails."""
-    store, calendar, plugins, dead = (
+    """Check the installation: the store, the production calendar, the plugins, the outbox,
+    the backends. Exit 1 when a check fails."""
+    store, calendar, plugins, dead, backends = (
         _Check("store"),
         _Check("calendar"),
         _Check("plugins"),
         _Check("outbox"),
+        _Check("backends"),
     )
+    host, (ok, ru, en) = load_plugins(env.config)
+    (plugins.passed if ok else plugins.failed)(env.t(ru, en))
     ops: clientops.ClientOps | None = None
     try:
-        ops = env.open()
+        ops = env.open(host=host or clientops.PluginHost().load())
     except CommandError as exc:
         store.failed(env.t(exc.ru, exc.en))
     except (ClientopsError, ConfigurationError) as exc:
@@ -840,13 +923,10 @@ def doctor(env: Env) -> None:
             )
             policy = ops.policy
             today = ops.context.today()
-            host = ops.context.host
         else:
-            policy = clientops.Policy()
+            policy = env.config.policy or clientops.Policy()
             today = date.today()
-            host = None
         _check_calendar(env, calendar, policy.calendar, today.year)
-        _check_plugins(env, plugins, host)
         if ops is None:
             dead.failed(env.t("не проверено: хранилище не открылось", "not checked: no store"))
         else:
@@ -855,26 +935,34 @@ def doctor(env: Env) -> None:
                 dead.failed(
                     env.t(
                         f"недоставленных сообщений: {len(found)} (clientops outbox list "
-                        "--status dead)",
-                        f"{len(found)} dead messages (clientops outbox list --status dead)",
+                        "--status dead, clientops outbox retry)",
+                        f"{len(found)} dead messages (clientops outbox list --status dead, "
+                        "clientops outbox retry)",
                     )
                 )
             else:
                 dead.passed(env.t("недоставленных сообщений нет", "no dead messages"))
+        employees = sorted(e.id for e in ops.clients.staff().employees) if ops else []
+        ok, ru, en = check_backends(ops, env.config, employees)
+        (backends.passed if ok else backends.failed)(env.t(ru, en))
     finally:
         if ops is not None:
             ops.close()
-    checks = (store, calendar, plugins, dead)
+    checks = (store, calendar, plugins, dead, backends)
     healthy = all(c.ok for c in checks)
     env.emit(
         {
             "ok": healthy,
-            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in checks],
+            "checks": [
+                {"name": c.name, "ok": c.ok, "detail": c.detail, "about": env.t(*ABOUT[c.name])}
+                for c in checks
+            ],
         }
     )
     for c in checks:
         mark = env.t("в порядке", "ok") if c.ok else env.t("ПРОБЛЕМА", "PROBLEM")
         env.line(f"{c.name}: {mark} — {c.detail}")
+        env.line(f"  ({env.t(*ABOUT[c.name])})")
     if not healthy:
         sys.stdout.flush()
         click.get_current_context().exit(EXIT_REFUSED)
@@ -902,19 +990,3 @@ def _check_calendar(env: Env, check: _Check, calendar: object, year: int) -> Non
                 f"decrees moving days off known through {through}",
             )
         )
-
-
-def _check_plugins(env: Env, check: _Check, host: clientops.PluginHost | None) -> None:
-    try:
-        host = host or clientops.PluginHost().load()
-        host.check_pending()
-    except ClientopsError as exc:
-        check.failed(str(exc))
-        return
-    names = host.plugin_names()
-    check.passed(
-        env.t(
-            f"загружено модулей: {len(names)}, все реализации хуков известны",
-            f"{len(names)} plugins loaded, every hook implementation known",
-        )
-    )
