@@ -290,6 +290,23 @@ SQLITE: tuple[tuple[str, ...], ...] = (
         # first use (only the billing policy can read its numbers)
         "CREATE TABLE number_sequences (scope TEXT PRIMARY KEY, last INTEGER)",
     ),
+    # 13: no table changed (the number keys were recomputed)
+    (),
+    # 14: the external ids of records, the cards' listing columns
+    (
+        """CREATE TABLE external_ids (
+            kind TEXT NOT NULL,
+            source TEXT NOT NULL,
+            external_id TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            PRIMARY KEY (kind, source, external_id)) WITHOUT ROWID""",
+        "ALTER TABLE clients ADD COLUMN category TEXT",
+        "ALTER TABLE clients ADD COLUMN changed_at TEXT",
+        "UPDATE clients SET category=json_extract(doc, '$.category'), "
+        "changed_at=strftime('%Y-%m-%dT%H:%M:%f000', 'now')",
+        "CREATE INDEX external_ids_record ON external_ids(kind, record_id)",
+        "CREATE INDEX clients_changed ON clients(changed_at)",
+    ),
 )
 
 POSTGRESQL: tuple[tuple[str, ...], ...] = (
@@ -558,5 +575,21 @@ POSTGRESQL: tuple[tuple[str, ...], ...] = (
         # locked while a number is taken; a sequence is seeded from the stored invoices on
         # its first use (only the billing policy can read its numbers)
         "CREATE TABLE number_sequences (scope text PRIMARY KEY, last bigint)",
+    ),
+    # 13: no table changed (the number keys were recomputed)
+    (),
+    # 14: the external ids of records, the cards' listing columns
+    (
+        """CREATE TABLE external_ids (
+            kind text NOT NULL,
+            source text NOT NULL,
+            external_id text NOT NULL,
+            record_id text NOT NULL,
+            PRIMARY KEY (kind, source, external_id))""",
+        "ALTER TABLE clients ADD COLUMN category text",
+        "ALTER TABLE clients ADD COLUMN changed_at timestamptz",
+        "UPDATE clients SET category=(doc::jsonb)->>'category', changed_at=now()",
+        "CREATE INDEX external_ids_record ON external_ids(kind, record_id)",
+        "CREATE INDEX clients_changed ON clients(changed_at)",
     ),
 )

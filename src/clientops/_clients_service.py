@@ -5,15 +5,18 @@ cards (``ops.clients``).
 from __future__ import annotations
 
 import hashlib
+import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import attrs
 
 from clientops._checks import check_entry_points
+from clientops._clients_sync import export_cards, list_page, upsert_cards
 from clientops._context import Context
 from clientops._recording import appeal_opened, reaction_scheduled
+from clientops._sync import ExternalCard, ListFilter, Page, SyncReport, UpsertResult
 from clientops.errors import (
     FieldError,
     NotFoundError,
@@ -34,6 +37,7 @@ from clientops.model import (
     AppealId,
     AppealType,
     Client,
+    ClientCategory,
     ClientId,
     ClientQuery,
     Department,
@@ -153,7 +157,18 @@ class ClientsService:
     ) -> tuple[Client, ...]:
         """Cards by phone (any format), contract number, or organisation name (case, quotes
         and legal form aside), optionally within a city. A malformed phone raises
-        InvalidPhoneError naming it."""
+        InvalidPhoneError naming it. Nothing to find by (only a city, or nothing) raises
+        ValidationError naming ``query``: :meth:`list` lists cards."""
+        if phone is None and contract is None and name is None:
+            raise ValidationError(
+                [
+                    FieldError(
+                        "query",
+                        "find needs a phone, a contract number or a name; "
+                        "ops.clients.list(city=...) lists cards",
+                    )
+                ]
+            )
         parsed = (
             Phone.parse(
                 phone, self._context.policy.phone_region, strict=self._context.policy.strict_phones
@@ -164,6 +179,88 @@ class ClientsService:
         query = ClientQuery(phone=parsed, contract=contract, name=name, city=city)
         with self._context.storage.unit_of_work(readonly=True) as uow:
             return uow.clients.find(query)
+
+    # ------------------------------------------------------------ a host system's cards
+
+    def upsert(self, card: ExternalCard) -> UpsertResult:
+        """Create or update the card ``card.external_id`` names, in one unit of work: a new
+        card gets clientops's own id, category (:attr:`Policy.new_card_category`) and
+        ``created_at``; a stored one takes the host's fields and keeps clientops's own (its id,
+        its manager and category unless the host gives them, ``created_at``). The result says
+        ``created``, ``updated`` or ``unchanged`` (the same card sent again stores nothing).
+        Publishes ClientCreated or ClientUpdated. A source not declared in
+        :attr:`Policy.external_sources` raises ValidationError naming it; nothing is stored."""
+        _, results = upsert_cards(self._context, (card,), keep=True)
+        return results[0]
+
+    def upsert_many(self, cards: Iterable[ExternalCard]) -> SyncReport:
+        """:meth:`upsert` for every card of ``cards`` (any iterable, read once, thousands at a
+        time), in ONE unit of work: all are stored or none. An external id twice in the batch
+        raises DuplicateError naming it and the first card holding it, an undeclared source
+        ValidationError naming ``cards[i].external_id.source``, a bad card ValidationError
+        naming ``cards[i]`` and its field; nothing is stored then. The report lists the ids
+        created, updated and unchanged."""
+        report, _ = upsert_cards(self._context, cards)
+        return report
+
+    def list(
+        self,
+        *,
+        manager_id: EmployeeId | None = None,
+        city: str | None = None,
+        category: ClientCategory | None = None,
+        changed_since: datetime | None = None,
+        cursor: str | None = None,
+        limit: int = 100,
+    ) -> Page[Client]:
+        """A page of cards, oldest first: of a manager, of a city (case aside), of a
+        category, written at or after ``changed_since``. ``Page.next_cursor`` gives the next
+        page; a cursor of another listing raises ValidationError naming ``cursor``."""
+        where = ListFilter(
+            manager_id=manager_id, city=city, category=category, changed_since=changed_since
+        )
+        return list_page(self._context, "cards", where, cursor, limit)
+
+    def list_appeals(
+        self, *, client_id: ClientId | None = None, cursor: str | None = None, limit: int = 100
+    ) -> Page[Appeal]:
+        """A page of appeals (of one client), oldest first; see :meth:`list`."""
+        return list_page(self._context, "appeals", ListFilter(client_id=client_id), cursor, limit)
+
+    def list_reactions(
+        self,
+        *,
+        client_id: ClientId | None = None,
+        employee_id: EmployeeId | None = None,
+        status: str | None = None,
+        cursor: str | None = None,
+        limit: int = 100,
+    ) -> Page[Reaction]:
+        """A page of reactions (of a client, of an employee, ``open`` or ``done``), oldest
+        first; see :meth:`list`."""
+        where = ListFilter(client_id=client_id, manager_id=employee_id, status=status)
+        return list_page(self._context, "reactions", where, cursor, limit)
+
+    def export(
+        self,
+        target: str | os.PathLike[str] | io.TextIOBase,
+        *,
+        format: str = "csv",
+        manager_id: EmployeeId | None = None,
+        city: str | None = None,
+        category: ClientCategory | None = None,
+        changed_since: datetime | None = None,
+    ) -> int:
+        """Write the cards (filtered as :meth:`list` does) to a file or a text stream:
+        ``format="csv"`` in the columns :meth:`import_csv` reads (so an export imports back to
+        the same cards), or ``"jsonl"``, one card a line in clientops's JSON form. Returns how
+        many cards were written. Another format raises ValidationError naming ``format``."""
+        if format not in ("csv", "jsonl"):
+            raise ValidationError([FieldError("format", f"{format!r} is not csv or jsonl")])
+        where = ListFilter(
+            manager_id=manager_id, city=city, category=category, changed_since=changed_since
+        )
+        return export_cards(self._context, target, where, form=format)
 
     def import_csv(
         self,

@@ -248,6 +248,9 @@ TABLES: tuple[Table, ...] = (
             # the agenda's touches: a card's birthday and company day as MM-DD
             Column("birthday_md", T.TEXT, null=True, since=9),
             Column("company_day_md", T.TEXT, null=True, since=9),
+            # 14: the listing's filters: the category, and when the card was last written
+            Column("category", T.TEXT, null=True, since=14),
+            Column("changed_at", T.MOMENT, null=True, since=14),
         ),
     ),
     Table(
@@ -488,6 +491,20 @@ TABLES: tuple[Table, ...] = (
         12,
         (Column("scope", T.TEXT, primary_key=True), Column("last", T.BIGINT, null=True)),
     ),
+    # -- 14: the ids host systems give cards, employees and orders (unique per source and
+    # kind of record), what an upsert finds a record by
+    Table(
+        "external_ids",
+        14,
+        (
+            Column("kind", T.TEXT),
+            Column("source", T.TEXT),
+            Column("external_id", T.TEXT),
+            Column("record_id", T.TEXT),
+        ),
+        primary_key=("kind", "source", "external_id"),
+        without_rowid=True,
+    ),
 )
 _TABLES = {table.name: table for table in TABLES}
 
@@ -576,6 +593,9 @@ INDEXES: tuple[Index, ...] = (
         ),
         since=11,
     ),
+    # 14: a record's external ids, and the cards changed since a moment
+    Index("external_ids_record", "external_ids", ("kind", "record_id"), since=14),
+    Index("clients_changed", "clients", ("changed_at",), since=14),
 )
 
 #: SQL that fills a version's new columns from the rows a database already has.
@@ -630,10 +650,20 @@ DATA_STEPS: tuple[DataStep, ...] = (
     ),
 )
 
+DATA_STEPS += (
+    DataStep(
+        14,
+        "UPDATE clients SET category=json_extract(doc, '$.category'), "
+        "changed_at=strftime('%Y-%m-%dT%H:%M:%f000', 'now')",
+        "UPDATE clients SET category=(doc::jsonb)->>'category', changed_at=now()",
+    ),
+)
+
 #: The schema version of :func:`create_all`; :func:`migrations` has one step per version.
 #: Version 13 changes no table: the keys of contract and invoice numbers and of organisation
 #: names are recomputed with the one normalisation (``clientops.adapters._sql.BACKFILLS[13]``).
-HEAD = 13
+#: Version 14 adds the external ids of records and the cards' listing columns.
+HEAD = 14
 
 
 def create_all(dialect: Dialect) -> tuple[str, ...]:

@@ -166,14 +166,13 @@ class _PostgresClients(SQLClients):
     def add_many(self, clients: Sequence[Client]) -> None:
         """``COPY`` the cards and their lookup rows: one round trip per table."""
         pairs = self._bulk_keys(clients)
+        externals = self._bulk_externals(clients)
+        stamp = self._uow._stamp()
         try:
             with self._conn.cursor() as cur:
-                with cur.copy(
-                    "COPY clients(id, version, name_key, city_key, manager_id, doc, name, "
-                    "birthday_md, company_day_md) FROM STDIN"
-                ) as copy:
+                with cur.copy(f"COPY clients({self.COLUMNS}) FROM STDIN") as copy:
                     for client in clients:
-                        copy.write_row(self._client_row(client))
+                        copy.write_row(self._client_row(client, stamp))
                 with cur.copy("COPY client_phones(e164, client_id) FROM STDIN") as copy:
                     seen: set[tuple[str, str]] = set()
                     for client in clients:
@@ -185,6 +184,12 @@ class _PostgresClients(SQLClients):
                 with cur.copy("COPY client_contracts(contract_key, client_id) FROM STDIN") as copy:
                     for pair in pairs:
                         copy.write_row(pair)
+                if externals:
+                    with cur.copy(
+                        "COPY external_ids(kind, source, external_id, record_id) FROM STDIN"
+                    ) as copy:
+                        for external in externals:
+                            copy.write_row(external)
         except psycopg.errors.UniqueViolation as exc:
             raise self._duplicate(exc, "COPY", ()) or DuplicateError("client", "?") from None
         except psycopg.errors.ReadOnlySqlTransaction:
