@@ -30,6 +30,7 @@ import clientops
 from clientops.adapters.sqlite import path_from_url
 from clientops.agenda import Agenda
 from clientops.billing import BillingPlan, Invoice, Month, Skip, read_bank_statement
+from clientops.cli._export import clients_export
 from clientops.clients import Client, ClientId, EmployeeId, StaffDirectory
 from clientops.errors import (
     BackendError,
@@ -424,6 +425,9 @@ def init(env: Env, staff_file: str | None) -> None:
 @cli.group()
 def clients() -> None:
     """Client cards: import, find, show."""
+
+
+clients.add_command(clients_export)
 
 
 @clients.command("import")
