@@ -185,12 +185,12 @@ def upsert_cards(
                     if keep:
                         results.append(UpsertResult(made, SyncStatus.CREATED))
                     continue
-                merged = _card(n, lambda card=card, before=before: card.merged(before))  # type: ignore[misc]
-                if merged == before:
+                if not card.changes(before):
                     unchanged.append(before.id)
                     if keep:
                         results.append(UpsertResult(before, SyncStatus.UNCHANGED))
                     continue
+                merged = _card(n, lambda card=card, before=before: card.merged(before))  # type: ignore[misc]
                 after = uow.clients.update(merged)
                 updated.append(after.id)
                 events.append(ClientUpdated(after.id, after.version, now))

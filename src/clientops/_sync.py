@@ -87,6 +87,25 @@ class ExternalCard:
         default=None, validator=instance(str, optional=True)
     )
 
+    def changes(self, stored: Client) -> bool:
+        """Whether this card would change ``stored`` (compared field by field, without
+        building a new card)."""
+        return (
+            stored.name != self.name
+            or stored.city != self.city
+            or stored.phones != self.phones
+            or stored.emails != self.emails
+            or stored.kind is not self.kind
+            or stored.contacts != self.contacts
+            or stored.contract_numbers != self.contract_numbers
+            or stored.inn != self.inn
+            or stored.birthday != self.birthday
+            or stored.company_day != self.company_day
+            or (self.category is not None and stored.category is not self.category)
+            or (self.manager_id is not None and stored.manager_id != self.manager_id)
+            or stored.external_id != self.external_id
+        )
+
     def merged(self, stored: Client) -> Client:
         """``stored`` with the host's fields of this card (clientops's own kept)."""
         return attrs.evolve(
