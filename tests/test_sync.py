@@ -305,3 +305,22 @@ def test_the_command_exports_what_clients_import_reads_back(tmp_path: Path) -> N
     assert json.loads(loaded.stdout)["stored"] == 2
     bad = runner.invoke(cli, ["--store", store, "clients", "export", "--changed-since", "вчера"])
     assert bad.exit_code == EXIT_BAD_INPUT
+
+
+def test_the_fast_check_of_a_russian_phone_agrees_with_phonenumbers() -> None:
+    import random
+
+    import phonenumbers
+
+    from clientops.model import _valid_e164
+
+    rng = random.Random(18)
+    numbers = [f"+7{rng.randrange(10**10):010d}" for _ in range(3_000)]
+    numbers += ["+79123456789", "+77012345678", "+70000000000", "+7912345678", "+441632960961"]
+    for e164 in numbers:
+        _valid_e164.cache_clear()
+        try:
+            expected = phonenumbers.is_valid_number(phonenumbers.parse(e164, None))
+        except phonenumbers.NumberParseException:
+            expected = False
+        assert _valid_e164(e164) is expected, e164

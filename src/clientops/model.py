@@ -186,6 +186,13 @@ def _parse_e164(text: str, region: str, strict: bool) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _valid_e164(e164: str) -> bool:
+    if len(e164) == 12 and e164.startswith("+7"):
+        # a Russian or Kazakh number (country code 7, ten national digits, never a leading
+        # zero): the number phonenumbers.parse would build, built directly (half the cost of
+        # checking a card's phone, which a bulk upsert of cards does for every card)
+        return phonenumbers.is_valid_number(
+            phonenumbers.PhoneNumber(country_code=7, national_number=int(e164[2:]))
+        )
     try:
         return phonenumbers.is_valid_number(phonenumbers.parse(e164, None))
     except phonenumbers.NumberParseException:

@@ -724,17 +724,26 @@ class SQLClients(SQLRepository):
 
     def by_external(self, source: str, ids: Iterable[str]) -> Mapping[str, Client]:
         wanted = sorted(set(ids))
-        found: dict[str, Client] = {}
-        for start in range(0, len(wanted), 500):
+        owners: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):  # the key's index alone: cheap when none is
             chunk = wanted[start : start + 500]
             marks = ", ".join("?" * len(chunk))
             rows = self._x(
-                "SELECT e.external_id, c.doc FROM external_ids e JOIN clients c "
-                "ON c.id=e.record_id WHERE e.kind='client' AND e.source=? "
-                f"AND e.external_id IN ({marks})",
+                "SELECT external_id, record_id FROM external_ids WHERE kind='client' "
+                f"AND source=? AND external_id IN ({marks})",
                 [source, *chunk],
             )
-            found.update((ext, load(doc, Client)) for ext, doc in rows)
+            owners.update(rows)
+        found: dict[str, Client] = {}
+        holders = sorted(owners.values())
+        cards: dict[str, Client] = {}
+        for start in range(0, len(holders), 500):
+            chunk = holders[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = self._x(f"SELECT id, doc FROM clients WHERE id IN ({marks})", chunk)
+            cards.update((client_id, load(doc, Client)) for client_id, doc in rows)
+        for ext, client_id in owners.items():
+            found[ext] = cards[client_id]
         return found
 
     def page(self, where: ListFilter, *, after: int, limit: int) -> tuple[tuple[int, Client], ...]:
