@@ -167,7 +167,8 @@ class ClientsService:
                         "find needs a phone, a contract number or a name; "
                         "ops.clients.list(city=...) lists cards",
                     )
-                ]
+                ],
+                subject="client query",
             )
         parsed = (
             Phone.parse(
