@@ -101,7 +101,11 @@ class _PostgresUnitOfWork(SQLUnitOfWork):
 
     def _x(self, statement: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
         try:
-            return self._conn.execute(_pg(statement), params)
+            # a look-up of a list of keys is never prepared: the generic plan PostgreSQL
+            # would keep for it is made once, while the table may still be small (a seq scan),
+            # and then used for every chunk of a bulk write as the table grows
+            prepare = False if " IN (" in statement else None
+            return self._conn.execute(_pg(statement), params, prepare=prepare)
         except psycopg.errors.UniqueViolation as exc:
             raise self._duplicate(exc, statement, [params]) or exc from None
         except psycopg.errors.ReadOnlySqlTransaction:
