@@ -239,3 +239,32 @@ def test_bench_timeline_smoke(tmp_path: Path) -> None:
     assert result["checks"]["same_rows_as_handwritten"]
     assert result["checks"]["page"] == 50
     assert set(result["ms_per_page"]) == {"handwritten_sql", "clientops_store", "clientops"}
+
+
+def test_bench_upsert_smoke(tmp_path: Path, postgres_server: str) -> None:
+    need_anchors()
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_upsert.py"),
+            *("--n", "300", "--repeat", "1", "--dir", str(tmp_path), "--url", postgres_server),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    for store in ("sqlite", "postgresql"):
+        assert set(result[store]["rows_per_s"]) == {"clientops", "hand"}
+        assert result[store]["counts"]["clientops"] == result[store]["counts"]["hand"]
+        assert result[store]["counts"]["hand"]["external_ids"] == 300
+        assert result[store]["ratio_speed_clientops_over_hand"] > 0
+    import psycopg
+
+    prefix = result["postgresql"]["schema_prefix"].replace("_", "\\_")
+    with psycopg.connect(postgres_server) as conn:  # every schema of the run was dropped
+        left = conn.execute(
+            "SELECT count(*) FROM pg_namespace WHERE nspname LIKE %s", (f"{prefix}%",)
+        ).fetchone()
+    assert left == (0,)

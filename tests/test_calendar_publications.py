@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests._schema_back import drop_later
 
 import clientops
 from clientops import ClientOps, PluginHost
@@ -74,9 +75,7 @@ def test_a_store_from_before_the_publication_state_gets_it_from_its_outbox(tmp_p
         ops.agenda.publish_calendar(ANNA)  # the second event again, SEQUENCE 1
     added = next(t.since for t in _schema.TABLES if t.name == "calendar_published")
     with sqlite3.connect(tmp_path / "old.db") as db:  # as the clientops before it left it
-        for table in reversed(_schema.TABLES):
-            if table.since >= added:
-                db.execute(f"DROP TABLE {table.name}")
+        drop_later(db.execute, added - 1)
         db.execute(f"PRAGMA user_version={added - 1}")
         assert (
             db.execute("SELECT count(*) FROM outbox WHERE topic=?", (PUBLISH_TOPIC,)).fetchone()[0]

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests._schema_back import drop_later
 
-from clientops.adapters._schema import TABLES
 from clientops.adapters._sql import dump
 from clientops.bank_statements import invoice_number_key
 from clientops.clients import ClientQuery, contract_key, organisation_key
@@ -139,12 +139,8 @@ def _check_found_as_dictated(storage: object, card: object, invoice: object) -> 
         assert uow.invoices.find("С-077") == invoice
 
 
-def _drop_later_tables(execute: Any) -> None:
-    """Make a database of the head schema one of version 13 in its tables too: drop those a
-    later version added (the migrations to come create them again)."""
-    for table in TABLES:
-        if table.since > 13:
-            execute(f"DROP TABLE {table.name}")
+def _drop_later_tables(execute: Any, version: int = 12) -> None:
+    drop_later(execute, version)
 
 
 _SET_OLD_KEYS = (
@@ -166,9 +162,7 @@ def test_a_sqlite_file_of_schema_12_gets_the_new_keys(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:  # schema 13 changed no table: only the keys differ
         for statement, key in _SET_OLD_KEYS:
             db.execute(statement, (key,))
-        for table in reversed(_schema.TABLES):  # the tables of later versions
-            if table.since > 12:
-                db.execute(f"DROP TABLE {table.name}")
+        _drop_later_tables(db.execute)
         db.execute("PRAGMA user_version=12")
     storage = SQLiteStorage(path)
     try:
@@ -191,11 +185,7 @@ def test_a_postgresql_schema_of_version_12_gets_the_new_keys(postgres_url: str) 
         conn.execute(f'SET search_path TO "{schema}"')
         for statement, key in _SET_OLD_KEYS:
             conn.execute(statement.replace("?", "%s"), (key,))
-        from clientops.adapters import _schema
-
-        for table in reversed(_schema.TABLES):  # the tables of later versions
-            if table.since > 12:
-                conn.execute(f"DROP TABLE {table.name}")
+        _drop_later_tables(conn.execute)
         conn.execute("UPDATE clientops_schema SET version=12")
     storage = PostgresStorage(server, schema=schema, min_size=0)
     try:

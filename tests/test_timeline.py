@@ -12,9 +12,11 @@ from pathlib import Path
 
 import attrs
 import pytest
+from tests._schema_back import drop_later
 
 import clientops
 from clientops import ClientOps
+from clientops.adapters import _schema
 from clientops.adapters.memory import MemoryStorage
 from clientops.adapters.sqlite import SQLiteStorage
 from clientops.clients import (
@@ -164,7 +166,7 @@ def test_a_retried_note_is_stored_once_and_bad_input_stores_nothing(ops: ClientO
     assert len(ops.clients.timeline(card.id).entries) == 1
 
 
-def test_the_upgrade_to_schema_14_fills_the_timeline_from_stored_records(
+def test_the_upgrade_to_the_timeline_schema_fills_it_from_stored_records(
     tmp_path: Path, clock: Clock
 ) -> None:
     path = tmp_path / "old.db"
@@ -178,9 +180,10 @@ def test_the_upgrade_to_schema_14_fills_the_timeline_from_stored_records(
             uow.invoices.add(an_invoice(card))
             uow.claims.put_satisfaction(card.id, ANNA, date(2025, 6, 1), date(2025, 6, 20))
         before = ops.clients.timeline(card.id).entries
-    with sqlite3.connect(path) as db:  # a store of version 13: no timeline table
-        db.execute("DROP TABLE timeline")
-        db.execute("PRAGMA user_version=13")
+    added = next(t.since for t in _schema.TABLES if t.name == "timeline")
+    with sqlite3.connect(path) as db:  # a store of the version before: no timeline table
+        drop_later(db.execute, added - 1)
+        db.execute(f"PRAGMA user_version={added - 1}")
     with ClientOps(SQLiteStorage(path), clock=clock) as ops:
         after = ops.clients.timeline(card.id).entries
     assert after == before

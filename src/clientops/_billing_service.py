@@ -51,10 +51,12 @@ from clientops._billing_helpers import (
     take_numbers,
 )
 from clientops._checks import check_entry_points, positive_int
+from clientops._clients_sync import list_page
 from clientops._context import Context
 from clientops._documents._billing import DebtorRow, DebtorsList, InvoiceRef, PaymentInvoice
 from clientops._log import area_logger
 from clientops._recording import record_appeals_and_reactions
+from clientops._sync import ListFilter, Page
 from clientops.accounting import Accounting, FetchedPayments
 from clientops.bank_statements import (
     BankStatement,
@@ -323,6 +325,13 @@ class BillingService:
         with self._context.storage.unit_of_work(readonly=True) as uow:
             uow.clients.get(client_id)
             return uow.invoices.of_client(client_id)
+
+    def list_invoices(
+        self, where: ListFilter | None = None, *, cursor: str | None = None, limit: int = 100
+    ) -> Page[Invoice]:
+        """A page of the invoices ``where`` keeps (its ``client_id``, ``manager_id``: the
+        card's, ``status``), oldest first, with the cursor of the next (as ops.clients.list)."""
+        return list_page(self._context, "invoices", where or ListFilter(), cursor, limit)
 
     def issue_invoice(
         self,

@@ -17,10 +17,13 @@ from clientops._claims import (
     ClaimId,
     ClaimOccasion,
     ClaimSource,
+    ClaimStage,
 )
+from clientops._clients_sync import list_page
 from clientops._context import Context
 from clientops._orders import OrderId
 from clientops._recording import record_appeals_and_reactions
+from clientops._sync import ListFilter, Page
 from clientops.errors import ValidationError
 from clientops.events import Event
 from clientops.model import (
@@ -208,6 +211,21 @@ class ClaimsService:
     def claims_of(self, client_id: ClientId) -> tuple[Claim, ...]:
         with self._context.storage.unit_of_work(readonly=True) as uow:
             return uow.claims.of_client(client_id)
+
+    def list(
+        self,
+        *,
+        client_id: ClientId | None = None,
+        manager_id: EmployeeId | None = None,
+        stage: ClaimStage | None = None,
+        cursor: str | None = None,
+        limit: int = 100,
+    ) -> Page[Claim]:
+        """A page of claims (of a client, of a manager, at a stage), oldest first, and the
+        cursor of the next page (as :meth:`ops.clients.list` pages cards)."""
+        status = None if stage is None else stage.value
+        where = ListFilter(client_id=client_id, manager_id=manager_id, status=status)
+        return list_page(self._context, "claims", where, cursor, limit)
 
     def open(self, *, department_id: DepartmentId | None = None) -> tuple[Claim, ...]:
         """The claims not resolved or withdrawn yet, oldest first (against ``department_id``

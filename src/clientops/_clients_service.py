@@ -4,13 +4,15 @@ cards (``ops.clients``).
 
 from __future__ import annotations
 
+import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import attrs
 
 from clientops._checks import check_entry_points
+from clientops._clients_sync import export_cards, list_page, store_imported, upsert_cards
 from clientops._completeness import CompletenessReport
 from clientops._context import Context
 from clientops._reaction_helpers import (
@@ -19,8 +21,10 @@ from clientops._reaction_helpers import (
     require_department,
     require_employee,
     result_name,
+    start_plan_in,
 )
 from clientops._recording import appeal_opened, reaction_scheduled
+from clientops._sync import ExternalCard, ListFilter, Page, SyncReport, UpsertResult
 from clientops._timeline import (
     Attachment,
     TimelineEntry,
@@ -49,6 +53,7 @@ from clientops.model import (
     AppealId,
     AppealType,
     Client,
+    ClientCategory,
     ClientId,
     ClientQuery,
     Department,
@@ -62,12 +67,11 @@ from clientops.model import (
     ReactionId,
     ReactionResult,
     StaffDirectory,
-    contract_key,
     new_id,
 )
 from clientops.ports import UnitOfWork
 from clientops.queries import agenda_queries
-from clientops.rules.followups import ScheduledStep, first_step, next_step
+from clientops.rules.followups import ScheduledStep, next_step
 
 __all__ = ["ClientsService", "ImportReport", "ReactionCompletion", "put_staff"]
 
@@ -173,7 +177,19 @@ class ClientsService:
     ) -> tuple[Client, ...]:
         """Cards by phone (any format), contract number, or organisation name (case, quotes
         and legal form aside), optionally within a city. A malformed phone raises
-        InvalidPhoneError naming it."""
+        InvalidPhoneError naming it. Nothing to find by (only a city, or nothing) raises
+        ValidationError naming ``query``: :meth:`list` lists cards."""
+        if phone is None and contract is None and name is None:
+            raise ValidationError(
+                [
+                    FieldError(
+                        "query",
+                        "find needs a phone, a contract number or a name; "
+                        "ops.clients.list(city=...) lists cards",
+                    )
+                ],
+                subject="client query",
+            )
         parsed = (
             Phone.parse(
                 phone, self._context.policy.phone_region, strict=self._context.policy.strict_phones
@@ -184,6 +200,88 @@ class ClientsService:
         query = ClientQuery(phone=parsed, contract=contract, name=name, city=city)
         with self._context.storage.unit_of_work(readonly=True) as uow:
             return uow.clients.find(query)
+
+    # ------------------------------------------------------------ a host system's cards
+
+    def upsert(self, card: ExternalCard) -> UpsertResult:
+        """Create or update the card ``card.external_id`` names, in one unit of work: a new
+        card gets clientops's own id, category (:attr:`Policy.new_card_category`) and
+        ``created_at``; a stored one takes the host's fields and keeps clientops's own (its id,
+        its manager and category unless the host gives them, ``created_at``). The result says
+        ``created``, ``updated`` or ``unchanged`` (the same card sent again stores nothing).
+        Publishes ClientCreated or ClientUpdated. A source not declared in
+        :attr:`Policy.external_sources` raises ValidationError naming it; nothing is stored."""
+        _, results = upsert_cards(self._context, (card,), keep=True)
+        return results[0]
+
+    def upsert_many(self, cards: Iterable[ExternalCard]) -> SyncReport:
+        """:meth:`upsert` for every card of ``cards`` (any iterable, read once, thousands at a
+        time), in ONE unit of work: all are stored or none. An external id twice in the batch
+        raises DuplicateError naming it and the first card holding it, an undeclared source
+        ValidationError naming ``cards[i].external_id.source``, a bad card ValidationError
+        naming ``cards[i]`` and its field; nothing is stored then. The report lists the ids
+        created, updated and unchanged."""
+        report, _ = upsert_cards(self._context, cards)
+        return report
+
+    def list(
+        self,
+        *,
+        manager_id: EmployeeId | None = None,
+        city: str | None = None,
+        category: ClientCategory | None = None,
+        changed_since: datetime | None = None,
+        cursor: str | None = None,
+        limit: int = 100,
+    ) -> Page[Client]:
+        """A page of cards, oldest first: of a manager, of a city (case aside), of a
+        category, written at or after ``changed_since``. ``Page.next_cursor`` gives the next
+        page; a cursor of another listing raises ValidationError naming ``cursor``."""
+        where = ListFilter(
+            manager_id=manager_id, city=city, category=category, changed_since=changed_since
+        )
+        return list_page(self._context, "cards", where, cursor, limit)
+
+    def list_appeals(
+        self, *, client_id: ClientId | None = None, cursor: str | None = None, limit: int = 100
+    ) -> Page[Appeal]:
+        """A page of appeals (of one client), oldest first; see :meth:`list`."""
+        return list_page(self._context, "appeals", ListFilter(client_id=client_id), cursor, limit)
+
+    def list_reactions(
+        self,
+        *,
+        client_id: ClientId | None = None,
+        employee_id: EmployeeId | None = None,
+        status: str | None = None,
+        cursor: str | None = None,
+        limit: int = 100,
+    ) -> Page[Reaction]:
+        """A page of reactions (of a client, of an employee, ``open`` or ``done``), oldest
+        first; see :meth:`list`."""
+        where = ListFilter(client_id=client_id, manager_id=employee_id, status=status)
+        return list_page(self._context, "reactions", where, cursor, limit)
+
+    def export(
+        self,
+        target: str | os.PathLike[str] | io.TextIOBase,
+        *,
+        format: str = "csv",
+        manager_id: EmployeeId | None = None,
+        city: str | None = None,
+        category: ClientCategory | None = None,
+        changed_since: datetime | None = None,
+    ) -> int:
+        """Write the cards (filtered as :meth:`list` does) to a file or a text stream:
+        ``format="csv"`` in the columns :meth:`import_csv` reads (so an export imports back to
+        the same cards), or ``"jsonl"``, one card a line in clientops's JSON form. Returns how
+        many cards were written. Another format raises ValidationError naming ``format``."""
+        if format not in ("csv", "jsonl"):
+            raise ValidationError([FieldError("format", f"{format!r} is not csv or jsonl")])
+        where = ListFilter(
+            manager_id=manager_id, city=city, category=category, changed_since=changed_since
+        )
+        return export_cards(self._context, target, where, form=format)
 
     def import_csv(
         self,
@@ -211,28 +309,10 @@ class ClientsService:
             limits=limits,
         )
         with self._context.storage.unit_of_work() as uow:
-            if not uow.outbox.record_key(f"import:clients:{parsed.digest}"):
+            done = store_imported(uow, parsed)
+            if done is None:
                 return ImportReport(parsed, (), (), already_imported=True)
-            owners = uow.clients.contract_owners(
-                n for row in parsed.accepted for n in row.client.contract_numbers
-            )
-            stored: list[ImportedClient] = []
-            taken: list[RejectedRow] = []
-            column = _column_name(parsed, "contract_numbers")
-            for row in parsed.accepted:
-                held = [n for n in row.client.contract_numbers if contract_key(n) in owners]
-                if not held:
-                    stored.append(row)
-                    continue
-                reasons = tuple(
-                    FieldError(
-                        column,
-                        f"договор «{n}» уже есть у клиента {owners[contract_key(n)]}",
-                    )
-                    for n in held
-                )
-                taken.append(RejectedRow(row.line, reasons, ()))
-            uow.clients.add_many([row.client for row in stored])
+            stored, taken = done
         rejected = tuple(sorted((*parsed.rejected, *taken), key=lambda r: r.line))
         self._context.publish(ClientCreated(row.client.id, self._context.now()) for row in stored)
         return ImportReport(parsed, tuple(stored), rejected)
@@ -431,46 +511,10 @@ class ClientsService:
         nothing is stored."""
         chosen = self._context.policy.follow_up_plans.require(plan)
         now = self._context.now()
-        opened: Appeal | None = None
         with self._context.storage.unit_of_work() as uow:
-            staff = uow.staff.directory()
-            starter = staff.require(by)
-            card = uow.clients.get(client_id)
-            if appeal_id is None:
-                opened = Appeal(
-                    id=AppealId(new_id()),
-                    client_id=client_id,
-                    topic=chosen.title,
-                    department_id=starter.department_id,
-                    created_at=now,
-                    created_by=by,
-                )
-                uow.appeals.add(opened)
-                appeal = opened
-            else:
-                appeal = uow.appeals.get(appeal_id)
-                if appeal.client_id != client_id:
-                    raise NotFoundError("appeal of client", (client_id, appeal_id))
-            step = first_step(
-                chosen,
-                start=now,
-                by=starter,
-                manager=staff.employee(card.manager_id) if card.manager_id else None,
-                policy=self._context.policy,
+            opened, reaction = start_plan_in(
+                uow, self._context.policy, chosen, client_id, by, appeal_id, reaction_id, now
             )
-            reaction = planned(
-                step.reaction,
-                staff,
-                f"plan {chosen.name!r}, step {step.step!r}",
-                id=reaction_id if reaction_id is not None else ReactionId(new_id()),
-                appeal_id=appeal.id,
-                client_id=client_id,
-                topic=appeal.topic,
-                now=now,
-                by=by,
-            )
-            reaction = attrs.evolve(reaction, plan=step.plan, step=step.step)
-            uow.appeals.add_reaction(reaction)
         events: list[Event] = [appeal_opened(opened, now)] if opened is not None else []
         events.append(reaction_scheduled(reaction, now))
         self._context.publish(events)
@@ -624,15 +668,6 @@ class ClientsService:
         a department's members; each card's share and what is missing, and the average per
         manager. Give exactly one; an unknown card, employee or department raises
         NotFoundError."""
-        given = [
-            n
-            for n, v in (("client_id", client_id), ("manager", manager), ("department", department))
-            if v is not None
-        ]
-        if len(given) != 1:
-            raise ValidationError(
-                [FieldError("client_id", "give one of client_id, manager, department")]
-            )
         return card_scores(
             self._context, client_id=client_id, manager=manager, department=department
         )
@@ -657,10 +692,3 @@ class ClientsService:
     def staff(self) -> StaffDirectory:
         with self._context.storage.unit_of_work(readonly=True) as uow:
             return uow.staff.directory()
-
-
-def _column_name(parsed: ClientImport, field: str) -> str:
-    for header, name in zip(parsed.header, parsed.fields, strict=False):
-        if name == field:
-            return header
-    return field

@@ -56,7 +56,7 @@ from clientops._text import template_validator
 from clientops.decisions import Decision, Violation
 from clientops.errors import FieldError, TransitionError, ValidationError
 from clientops.events import Event
-from clientops.model import ClientId, EmployeeId, Money, Role
+from clientops.model import ClientId, EmployeeId, ExternalId, Money, Role
 
 __all__ = [
     "OPEN",
@@ -573,6 +573,10 @@ class Order:
     #: A VIP order: the director agrees the particulars of the deal.
     vip: bool = False
     version: int = 0
+    #: The order's id in a host system (unique per source).
+    external_id: ExternalId | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(ExternalId))
+    )
 
     def __attrs_post_init__(self) -> None:
         errors: list[FieldError] = []

@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from clientops._checks import check_entry_points
+from clientops._clients_sync import list_page
 from clientops._context import Context
 from clientops._orders import (
     Action,
@@ -31,6 +32,7 @@ from clientops._orders import advance as _advance
 from clientops._orders import open_order as _open_order
 from clientops._orders import repeat_order as _repeat_order
 from clientops._recording import appeal_opened, reaction_scheduled
+from clientops._sync import ListFilter, Page
 from clientops.calendar import CalendarEntry, CalendarPolicy
 from clientops.events import Event
 from clientops.ics import write_ics
@@ -294,6 +296,19 @@ class OrdersService:
         """The client's orders, oldest first."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
             return uow.orders.of_client(client_id)
+
+    def list(
+        self,
+        *,
+        client_id: ClientId | None = None,
+        stage: OrderStage | None = None,
+        cursor: str | None = None,
+        limit: int = 100,
+    ) -> Page[Order]:
+        """A page of orders (of a client, at a stage), oldest first, and the cursor of the
+        next page (:meth:`ops.clients.list <clientops.clients.ClientsService.list>`)."""
+        where = ListFilter(client_id=client_id, status=None if stage is None else stage.value)
+        return list_page(self._context, "orders", where, cursor, limit)
 
     def overdue(
         self, *, today: date | None = None

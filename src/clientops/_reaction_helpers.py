@@ -6,8 +6,12 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from clientops.errors import FieldError, ValidationError
+import attrs
+
+from clientops._followups import FollowUpPlan
+from clientops.errors import FieldError, NotFoundError, ValidationError
 from clientops.model import (
+    Appeal,
     AppealId,
     ClientId,
     DepartmentId,
@@ -18,7 +22,11 @@ from clientops.model import (
     ReactionId,
     ReactionResult,
     StaffDirectory,
+    new_id,
 )
+from clientops.policy import Policy
+from clientops.ports import UnitOfWork
+from clientops.rules.followups import first_step
 
 __all__ = [
     "follow_up_id",
@@ -26,6 +34,7 @@ __all__ = [
     "require_department",
     "require_employee",
     "result_name",
+    "start_plan_in",
 ]
 
 
@@ -85,3 +94,57 @@ def planned(
         employee_id=plan.employee_id,
         created_by=by,
     )
+
+
+def start_plan_in(
+    uow: UnitOfWork,
+    policy: Policy,
+    chosen: FollowUpPlan,
+    client_id: ClientId,
+    by: EmployeeId,
+    appeal_id: AppealId | None,
+    reaction_id: ReactionId | None,
+    now: datetime,
+) -> tuple[Appeal | None, Reaction]:
+    """The first step of ``chosen`` on a client, stored in ``uow``: on ``appeal_id``, or on a
+    new appeal titled as the plan (returned first, ``None`` when the appeal was given)."""
+    opened: Appeal | None = None
+    staff = uow.staff.directory()
+    starter = staff.require(by)
+    card = uow.clients.get(client_id)
+    if appeal_id is None:
+        opened = Appeal(
+            id=AppealId(new_id()),
+            client_id=client_id,
+            topic=chosen.title,
+            department_id=starter.department_id,
+            created_at=now,
+            created_by=by,
+        )
+        uow.appeals.add(opened)
+        appeal = opened
+    else:
+        appeal = uow.appeals.get(appeal_id)
+        if appeal.client_id != client_id:
+            raise NotFoundError("appeal of client", (client_id, appeal_id))
+    step = first_step(
+        chosen,
+        start=now,
+        by=starter,
+        manager=staff.employee(card.manager_id) if card.manager_id else None,
+        policy=policy,
+    )
+    reaction = planned(
+        step.reaction,
+        staff,
+        f"plan {chosen.name!r}, step {step.step!r}",
+        id=reaction_id if reaction_id is not None else ReactionId(new_id()),
+        appeal_id=appeal.id,
+        client_id=client_id,
+        topic=appeal.topic,
+        now=now,
+        by=by,
+    )
+    reaction = attrs.evolve(reaction, plan=step.plan, step=step.step)
+    uow.appeals.add_reaction(reaction)
+    return opened, reaction

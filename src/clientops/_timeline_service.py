@@ -72,6 +72,12 @@ def card_scores(
     manager: EmployeeId | None = None,
     department: DepartmentId | None = None,
 ) -> CompletenessReport:
+    """``ops.clients.completeness``: exactly one of the three is given (ValidationError)."""
+    given = [v for v in (client_id, manager, department) if v is not None]
+    if len(given) != 1:
+        raise ValidationError(
+            [FieldError("client_id", "give one of client_id, manager, department")]
+        )
     policy = context.policy
     with context.storage.unit_of_work(readonly=True) as uow:
         staff = uow.staff.directory()

@@ -195,6 +195,14 @@ class Policy:
     #: Outbox: how long a worker owns a message it took for delivery. A worker that dies
     #: leaves it to the next one after this long.
     outbox_lease: timedelta = attrs.field(default=timedelta(minutes=5), validator=_positive)
+    #: the host systems whose ids records may carry (:class:`~clientops.clients.ExternalId`'s
+    #: ``source``): an id from a source not named here is refused, so a typo in a sync job
+    #: cannot create a second set of cards
+    external_sources: tuple[str, ...] = attrs.field(
+        default=(),
+        converter=tuple,
+        validator=attrs.validators.deep_iterable(attrs.validators.instance_of(str)),
+    )
 
     #: Call campaigns: the clients' working hours and time zones, the retry rule for no
     #: answer and busy, which outcomes each purpose allows, the words of their reactions.

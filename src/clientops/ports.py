@@ -49,6 +49,7 @@ from clientops._jobs import JobRun, JobStatus
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
+from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
 from clientops._timeline import TimelineEntry, TimelinePage, TimelineQuery
 from clientops.model import (
@@ -133,6 +134,19 @@ class ClientsRepository(Protocol):
     def all(self) -> tuple[Client, ...]:
         """Every card, oldest first (what a generic read model scans)."""
 
+    def by_external(self, source: str, ids: Iterable[str]) -> Mapping[str, Client]:
+        """Of these external ids of ``source``, the ones a stored card carries
+        (:attr:`Client.external_id`), each mapped to its card. An external id is unique per
+        source: :meth:`add`, :meth:`add_many` and :meth:`update` raise DuplicateError (kind
+        ``client external id``, ``owner`` the holder) for one another card carries."""
+
+    def page(self, where: ListFilter, *, after: int, limit: int) -> tuple[tuple[int, Client], ...]:
+        """Up to ``limit`` cards matching ``where`` (its ``manager_id``, ``city``,
+        ``category``, ``changed_since``: written at or after it), oldest first, each with its
+        position: only those after position ``after`` (``0``: from the first). Positions
+        grow with every card added and an update keeps a card's, so a listing paged by the
+        last position seen lists each card once."""
+
 
 class AppealsRepository(Protocol):
     """Appeals and their reactions (``uow.appeals``)."""
@@ -164,6 +178,17 @@ class AppealsRepository(Protocol):
     def department_reactions(self, department_id: DepartmentId) -> tuple[Reaction, ...]:
         """The department's reactions not done yet that no employee owns (waiting to be
         taken), by due time (then as stored)."""
+
+    def page(self, where: ListFilter, *, after: int, limit: int) -> tuple[tuple[int, Appeal], ...]:
+        """Appeals (of ``where.client_id`` when given) after position ``after``, as
+        :meth:`ClientsRepository.page` lists cards."""
+
+    def reactions_page(
+        self, where: ListFilter, *, after: int, limit: int
+    ) -> tuple[tuple[int, Reaction], ...]:
+        """Reactions matching ``where`` (``client_id``; ``manager_id``: the employee's;
+        ``status``: ``open`` or ``done``) after position ``after``, as
+        :meth:`ClientsRepository.page` lists cards."""
 
 
 class StaffRepository(Protocol):
@@ -227,6 +252,15 @@ class OrdersRepository(Protocol):
 
     def in_stages(self, stages: Iterable[OrderStage]) -> tuple[Order, ...]:
         """Every order at one of ``stages``, oldest first (``()`` for no stages)."""
+
+    def by_external(self, source: str, external_id: str) -> Order | None:
+        """The order carrying this external id of ``source`` (:attr:`Order.external_id`), or
+        ``None``. Unique per source: :meth:`add` and :meth:`update` raise DuplicateError (kind
+        ``order external id``) for one another order carries."""
+
+    def page(self, where: ListFilter, *, after: int, limit: int) -> tuple[tuple[int, Order], ...]:
+        """Orders matching ``where`` (``client_id``; ``status``: the stage's value) after
+        position ``after``, as :meth:`ClientsRepository.page` lists cards."""
 
 
 class CallsRepository(Protocol):
@@ -315,6 +349,11 @@ class InvoicesRepository(Protocol):
     def set_sequence(self, scope: str, last: int) -> None:
         """Record ``last`` as the last number taken in the sequence ``scope`` (read with
         ``lock`` first, in this unit of work)."""
+
+    def page(self, where: ListFilter, *, after: int, limit: int) -> tuple[tuple[int, Invoice], ...]:
+        """Invoices matching ``where`` (``client_id``; ``manager_id``: the card's manager;
+        ``status``: the status's value) after position ``after``, as
+        :meth:`ClientsRepository.page` lists cards."""
 
 
 class PaymentsRepository(Protocol):
@@ -406,6 +445,10 @@ class ClaimsRepository(Protocol):
     def assigned(self, *, manager_id: EmployeeId | None = None) -> tuple[AssignedClient, ...]:
         """Every row of the satisfaction round (of ``manager_id``, or of everyone), with the
         client's name, in any order."""
+
+    def page(self, where: ListFilter, *, after: int, limit: int) -> tuple[tuple[int, Claim], ...]:
+        """Claims matching ``where`` (``client_id``, ``manager_id``; ``status``: the stage's
+        value) after position ``after``, as :meth:`ClientsRepository.page` lists cards."""
 
 
 class ServiceRepository(Protocol):

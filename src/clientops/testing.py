@@ -162,6 +162,7 @@ from clientops._orders import (
     repeat_order,
 )
 from clientops._outbox import OutboxMessage, OutboxStatus, after_failure, after_success
+from clientops._sync import ListFilter
 from clientops._telephony import (
     CallAnswered,
     CallDirection,
@@ -188,6 +189,7 @@ from clientops.model import (
     Appeal,
     AppealId,
     Client,
+    ClientCategory,
     ClientId,
     ClientQuery,
     Contact,
@@ -195,6 +197,7 @@ from clientops.model import (
     DepartmentId,
     Employee,
     EmployeeId,
+    ExternalId,
     Money,
     Phone,
     Reaction,
@@ -2973,7 +2976,232 @@ class CampaignsContract(_StoreContract):
             assert uow.campaigns.do_not_call(card.id) is None
 
 
-class ClientsAreaContract(ClientsContract, AppealsContract, StaffContract):
+def _paged(
+    read: Callable[..., tuple[tuple[int, Any], ...]], where: ListFilter, size: int
+) -> list[Any]:
+    """Every record of a repository's listing, read ``size`` at a time by position."""
+    found: list[Any] = []
+    after = 0
+    while rows := read(where, after=after, limit=size):
+        assert len(rows) <= size
+        assert [n for n, _ in rows] == sorted({n for n, _ in rows})
+        assert rows[0][0] > after
+        found.extend(record for _, record in rows)
+        after = rows[-1][0]
+    return found
+
+
+class CardSyncContract(_StoreContract):
+    """External ids of cards and employees, and the listings of cards, appeals and
+    reactions (``uow.clients.by_external``, ``page``; ``uow.appeals.page``,
+    ``reactions_page``)."""
+
+    def test_an_external_id_is_unique_per_source_and_finds_its_card(self, storage: Storage) -> None:
+        card = a_client(external_id=ExternalId("crm", "1"))
+        other_source = a_client(external_id=ExternalId("1c", "1"))
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.clients.add(other_source)
+            uow.clients.add(plain := a_client())
+        with pytest.raises(DuplicateError) as taken, storage.unit_of_work() as uow:
+            uow.clients.add(a_client(external_id=ExternalId("crm", "1")))
+        assert (taken.value.kind, taken.value.key, taken.value.owner) == (
+            "external id",
+            "crm:1",
+            card.id,
+        )
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.clients.update(attrs.evolve(plain, external_id=ExternalId("crm", "1")))
+        with storage.unit_of_work() as uow:
+            assert uow.clients.by_external("crm", ["1", "2"]) == {"1": card}
+            assert uow.clients.by_external("1c", ["1"]) == {"1": other_source}
+            moved = uow.clients.update(attrs.evolve(card, external_id=ExternalId("crm", "9")))
+            assert uow.clients.by_external("crm", ["1", "9"]) == {"9": moved}
+            uow.clients.add(taker := a_client(external_id=ExternalId("crm", "1")))
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.clients.by_external("crm", ["1", "9"]) == {"1": taker, "9": moved}
+            assert uow.clients.count() == 4
+
+    def test_a_batch_carrying_an_external_id_twice_stores_nothing(self, storage: Storage) -> None:
+        twins = [a_client(external_id=ExternalId("crm", "7")) for _ in range(2)]
+        with pytest.raises(DuplicateError) as twice, storage.unit_of_work() as uow:
+            uow.clients.add_many([a_client(), *twins])
+        assert twice.value.kind == "external id"
+        with storage.unit_of_work() as uow:
+            uow.clients.add(stored := a_client(external_id=ExternalId("crm", "8")))
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.clients.add_many([a_client(external_id=ExternalId("crm", "8"))])
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.clients.all() == (stored,)
+
+    def test_an_employees_external_id_belongs_to_one_employee(self, storage: Storage) -> None:
+        staff = a_staff()
+        anna, petrov = staff.employees[0], staff.employees[1]
+        with storage.unit_of_work() as uow:
+            put_staff(uow, staff)
+            uow.staff.put_employee(attrs.evolve(anna, external_id=ExternalId("crm", "u1")))
+            uow.staff.put_employee(attrs.evolve(anna, external_id=ExternalId("crm", "u2")))
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.staff.put_employee(attrs.evolve(petrov, external_id=ExternalId("crm", "u2")))
+        with storage.unit_of_work() as uow:  # u1 was let go by anna
+            uow.staff.put_employee(attrs.evolve(petrov, external_id=ExternalId("crm", "u1")))
+            ids = {e.id: e.external_id for e in uow.staff.directory().employees}
+        assert ids[anna.id] == ExternalId("crm", "u2")
+        assert ids[petrov.id] == ExternalId("crm", "u1")
+
+    def test_cards_are_listed_by_position_with_their_filters(self, storage: Storage) -> None:
+        anna, oleg = EmployeeId("anna"), EmployeeId("oleg")
+        cards = [
+            a_client(
+                manager_id=(anna, oleg)[n % 2],
+                city=("Омск", "Тверь")[n % 3 == 0],
+                category=(ClientCategory.CLIENT, ClientCategory.DEALER)[n % 4 == 1],
+            )
+            for n in range(9)
+        ]
+        with storage.unit_of_work() as uow:
+            uow.clients.add_many(cards[:4])
+            for card in cards[4:]:
+                uow.clients.add(card)
+        with storage.unit_of_work(readonly=True) as uow:
+            for size in (1, 2, 4, 100):
+                assert _paged(uow.clients.page, ListFilter(), size) == cards
+            assert _paged(uow.clients.page, ListFilter(manager_id=anna), 2) == cards[::2]
+            assert _paged(uow.clients.page, ListFilter(city="тверь"), 2) == cards[::3]
+            dealers = [c for c in cards if c.category is ClientCategory.DEALER]
+            assert _paged(uow.clients.page, ListFilter(category=ClientCategory.DEALER), 1) == (
+                dealers
+            )
+            both = ListFilter(manager_id=oleg, category=ClientCategory.DEALER)
+            assert _paged(uow.clients.page, both, 3) == dealers
+            assert uow.clients.page(ListFilter(manager_id=EmployeeId("x")), after=0, limit=5) == ()
+
+    def test_cards_added_while_paging_move_no_card_listed_or_to_come(
+        self, storage: Storage
+    ) -> None:
+        cards = [a_client() for _ in range(5)]
+        with storage.unit_of_work() as uow:
+            uow.clients.add_many(cards)
+        with storage.unit_of_work(readonly=True) as uow:
+            first = uow.clients.page(ListFilter(), after=0, limit=2)
+        later = [a_client() for _ in range(2)]
+        with storage.unit_of_work() as uow:
+            uow.clients.add_many(later)
+            # an update keeps a card where it was
+            uow.clients.update(attrs.evolve(cards[0], name="ООО «Новое имя»"))
+        with storage.unit_of_work(readonly=True) as uow:
+            rest = _paged(
+                lambda where, after, limit: uow.clients.page(where, after=after, limit=limit),
+                ListFilter(),
+                2,
+            )
+            again = uow.clients.page(ListFilter(), after=first[-1][0], limit=100)
+        assert [c for _, c in first] == cards[:2]
+        assert [c.id for _, c in again] == [c.id for c in (*cards[2:], *later)]
+        assert [c.id for c in rest] == [c.id for c in (*cards, *later)]
+
+    def test_cards_changed_since_a_moment(self, storage: Storage) -> None:
+        import time as _time
+
+        early, late = a_client(), a_client()
+        with storage.unit_of_work() as uow:
+            uow.clients.add_many([early, late])
+        _time.sleep(0.01)
+        moment = datetime.now(UTC)
+        _time.sleep(0.01)
+        with storage.unit_of_work() as uow:
+            changed = uow.clients.update(attrs.evolve(late, city="Тверь"))
+            uow.clients.add(new := a_client())
+        with storage.unit_of_work(readonly=True) as uow:
+            since = ListFilter(changed_since=moment)
+            assert _paged(uow.clients.page, since, 1) == [changed, new]
+            assert _paged(
+                uow.clients.page, ListFilter(changed_since=moment - timedelta(days=1)), 5
+            ) == [
+                early,
+                changed,
+                new,
+            ]
+
+    def test_appeals_and_reactions_are_listed_by_position(self, storage: Storage) -> None:
+        one, two = a_client(), a_client()
+        appeals = [an_appeal(c) for c in (one, two, one)]
+        reactions = [
+            a_reaction(a, employee_id=EmployeeId(("anna", "petrov")[n % 2]))
+            for n, a in enumerate(appeals + appeals)
+        ]
+        with storage.unit_of_work() as uow:
+            put_staff(uow, a_staff())
+            uow.clients.add_many([one, two])
+            for appeal in appeals:
+                uow.appeals.add(appeal)
+            for reaction in reactions:
+                uow.appeals.add_reaction(reaction)
+            done = uow.appeals.update_reaction(attrs.evolve(reactions[1], done_at=T0))
+        reactions[1] = done
+        with storage.unit_of_work(readonly=True) as uow:
+            assert _paged(uow.appeals.page, ListFilter(), 2) == appeals
+            assert _paged(uow.appeals.page, ListFilter(client_id=one.id), 1) == appeals[::2]
+            assert _paged(uow.appeals.reactions_page, ListFilter(), 4) == reactions
+            mine = ListFilter(manager_id=EmployeeId("petrov"))
+            assert _paged(uow.appeals.reactions_page, mine, 1) == reactions[1::2]
+            assert _paged(uow.appeals.reactions_page, ListFilter(status="done"), 3) == [done]
+            open_of_two = ListFilter(client_id=two.id, status="open")
+            assert _paged(uow.appeals.reactions_page, open_of_two, 3) == [reactions[4]]
+
+
+class ListingContract(_StoreContract):
+    """The listings of orders, invoices and claims (``page``), and orders' external ids."""
+
+    def test_orders_are_listed_by_position_and_found_by_external_id(self, storage: Storage) -> None:
+        one, two = a_client(), a_client()
+        orders = [an_order(c) for c in (one, two, one, two)]
+        orders[0] = attrs.evolve(orders[0], external_id=ExternalId("crm", "o-1"))
+        with storage.unit_of_work() as uow:
+            uow.clients.add_many([one, two])
+            for order in orders:
+                uow.orders.add(order)
+            orders[2] = uow.orders.update(_walk(orders[2], *_TO_QUOTED))
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.orders.update(attrs.evolve(orders[1], external_id=ExternalId("crm", "o-1")))
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.orders.by_external("crm", "o-1") == orders[0]
+            assert uow.orders.by_external("crm", "o-2") is None
+            assert _paged(uow.orders.page, ListFilter(), 3) == orders
+            assert _paged(uow.orders.page, ListFilter(client_id=two.id), 1) == orders[1::2]
+            quoted = ListFilter(status=orders[2].stage.value)
+            assert _paged(uow.orders.page, quoted, 1) == [orders[2]]
+
+    def test_invoices_and_claims_are_listed_by_position(self, storage: Storage) -> None:
+        anna, oleg = EmployeeId("anna"), EmployeeId("oleg")
+        one, two = a_client(manager_id=anna), a_client(manager_id=oleg)
+        invoices = [an_invoice(c) for c in (one, two, one)]
+        claims = [
+            attrs.evolve(a_claim(c), manager_id=m)
+            for c, m in ((one, oleg), (two, oleg), (two, anna))
+        ]
+        with storage.unit_of_work() as uow:
+            uow.clients.add_many([one, two])
+            for invoice in invoices:
+                uow.invoices.add(invoice)
+            invoices[1] = uow.invoices.update(
+                attrs.evolve(invoices[1], status=InvoiceStatus.PAID, paid=invoices[1].total)
+            )
+            for claim in claims:
+                uow.claims.add(claim)
+        with storage.unit_of_work(readonly=True) as uow:
+            assert _paged(uow.invoices.page, ListFilter(), 2) == invoices
+            assert _paged(uow.invoices.page, ListFilter(manager_id=anna), 1) == invoices[::2]
+            paid = ListFilter(status=InvoiceStatus.PAID.value)
+            assert _paged(uow.invoices.page, paid, 1) == [invoices[1]]
+            assert _paged(uow.invoices.page, ListFilter(client_id=two.id), 5) == [invoices[1]]
+            assert _paged(uow.claims.page, ListFilter(), 1) == claims
+            assert _paged(uow.claims.page, ListFilter(client_id=two.id), 1) == claims[1:]
+            assert _paged(uow.claims.page, ListFilter(manager_id=anna), 1) == [claims[2]]
+            assert _paged(uow.claims.page, ListFilter(status="withdrawn"), 1) == []
+
+
+class ClientsAreaContract(ClientsContract, AppealsContract, StaffContract, CardSyncContract):
     """The clients area: cards, appeals, reactions and staff. What a store implementing only
     ``uow.clients``, ``uow.appeals`` and ``uow.staff`` must pass."""
 
@@ -3241,6 +3469,7 @@ class StorageContract(
     CampaignsContract,
     JobRunsContract,
     TimelineContract,
+    ListingContract,
 ):
     """The behaviour every clientops store must have: every area's contract. Subclass it and
     provide a ``storage`` fixture that yields a fresh, empty store."""

@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
 
+from clientops.clients import ListFilter
 from clientops.errors import ConflictError, DuplicateError, NotFoundError, StorageError
 from clientops.model import (
     Absence,
@@ -20,11 +23,13 @@ from clientops.model import (
     ClientId,
     ClientQuery,
     Department,
+    DepartmentId,
     Employee,
     EmployeeId,
     Reaction,
     ReactionId,
     StaffDirectory,
+    city_key,
     contract_key,
 )
 
@@ -39,6 +44,22 @@ class _Tables:
         self.departments: dict[str, Department] = {}
         self.employees: dict[str, Employee] = {}
         self.absences: list[Absence] = []
+        #: when each card was last written (the listing's ``changed_since``)
+        self.changed: dict[ClientId, datetime] = {}
+
+
+def _page(records: Iterable[Any], keep: Any, after: int, limit: int) -> tuple[tuple[int, Any], ...]:
+    """A record's position is its place in its dict (an update keeps it)."""
+    rows = itertools.islice(enumerate(records, start=1), after, None)
+    return tuple(itertools.islice(((n, r) for n, r in rows if keep(r)), limit))
+
+
+def _check_external(records: Iterable[Any], record: Any) -> None:
+    if record.external_id is None:
+        return
+    for other in records:
+        if other.id != record.id and other.external_id == record.external_id:
+            raise DuplicateError("external id", str(record.external_id), owner=other.id)
 
 
 class _Work:
@@ -75,7 +96,9 @@ class Clients:
         if client.id in tables.clients:
             raise DuplicateError("client", client.id)
         self._check_contracts(client)
+        _check_external(tables.clients.values(), client)
         tables.clients[client.id] = client
+        tables.changed[client.id] = datetime.now(UTC)
 
     def add_many(self, clients: Sequence[Client]) -> None:
         for client in clients:
@@ -102,8 +125,10 @@ class Clients:
         self._check_contracts(client)
         if stored.version != client.version:
             raise ConflictError("client", client.id, expected=client.version, found=stored.version)
+        _check_external(tables.clients.values(), client)
         new = attrs.evolve(client, version=client.version + 1)
         tables.clients[client.id] = new
+        tables.changed[client.id] = datetime.now(UTC)
         return new
 
     def find(self, query: ClientQuery) -> tuple[Client, ...]:
@@ -114,6 +139,29 @@ class Clients:
 
     def all(self) -> tuple[Client, ...]:
         return tuple(self._work.tables.clients.values())
+
+    def by_external(self, source: str, ids: Iterable[str]) -> Mapping[str, Client]:
+        wanted = set(ids)
+        return {
+            c.external_id.id: c
+            for c in self._work.tables.clients.values()
+            if c.external_id is not None
+            and c.external_id.source == source
+            and c.external_id.id in wanted
+        }
+
+    def page(self, where: ListFilter, *, after: int, limit: int) -> tuple[tuple[int, Client], ...]:
+        changed = self._work.tables.changed
+
+        def keep(c: Client) -> bool:
+            return (
+                (where.manager_id is None or c.manager_id == where.manager_id)
+                and (where.city is None or city_key(c.city) == city_key(where.city))
+                and (where.category is None or c.category is where.category)
+                and (where.changed_since is None or changed[c.id] >= where.changed_since)
+            )
+
+        return _page(self._work.tables.clients.values(), keep, after, limit)
 
 
 class Appeals:
@@ -174,6 +222,32 @@ class Appeals:
         ]
         return tuple(sorted(found, key=lambda r: r.due_at))
 
+    def department_reactions(self, department_id: DepartmentId) -> tuple[Reaction, ...]:
+        found = [
+            r
+            for r in self._work.tables.reactions.values()
+            if r.department_id == department_id and r.employee_id is None and not r.done
+        ]
+        return tuple(sorted(found, key=lambda r: r.due_at))
+
+    def page(self, where: ListFilter, *, after: int, limit: int) -> tuple[tuple[int, Appeal], ...]:
+        def keep(a: Appeal) -> bool:
+            return where.client_id is None or a.client_id == where.client_id
+
+        return _page(self._work.tables.appeals.values(), keep, after, limit)
+
+    def reactions_page(
+        self, where: ListFilter, *, after: int, limit: int
+    ) -> tuple[tuple[int, Reaction], ...]:
+        def keep(r: Reaction) -> bool:
+            return (
+                (where.client_id is None or r.client_id == where.client_id)
+                and (where.manager_id is None or r.employee_id == where.manager_id)
+                and (where.status is None or r.done == (where.status == "done"))
+            )
+
+        return _page(self._work.tables.reactions.values(), keep, after, limit)
+
 
 class Staff:
     def __init__(self, work: _Work) -> None:
@@ -186,6 +260,7 @@ class Staff:
         tables = self._work.writable()
         if employee.department_id not in tables.departments:
             raise NotFoundError("department", employee.department_id)
+        _check_external(tables.employees.values(), employee)
         tables.employees[employee.id] = employee
 
     def add_absence(self, absence: Absence) -> None:

@@ -248,6 +248,9 @@ TABLES: tuple[Table, ...] = (
             # the agenda's touches: a card's birthday and company day as MM-DD
             Column("birthday_md", T.TEXT, null=True, since=9),
             Column("company_day_md", T.TEXT, null=True, since=9),
+            # 14: the listing's filters: the category, and when the card was last written
+            Column("category", T.TEXT, null=True, since=18),
+            Column("changed_at", T.MOMENT, null=True, since=18),
         ),
     ),
     Table(
@@ -578,6 +581,20 @@ TABLES: tuple[Table, ...] = (
         primary_key=("manager", "uid"),
         without_rowid=True,
     ),
+    # -- 18: the ids host systems give cards, employees and orders (unique per source and
+    # kind of record), what an upsert finds a record by
+    Table(
+        "external_ids",
+        18,
+        (
+            Column("kind", T.TEXT),
+            Column("source", T.TEXT),
+            Column("external_id", T.TEXT),
+            Column("record_id", T.TEXT),
+        ),
+        primary_key=("kind", "source", "external_id"),
+        without_rowid=True,
+    ),
 )
 _TABLES = {table.name: table for table in TABLES}
 
@@ -683,6 +700,9 @@ INDEXES: tuple[Index, ...] = (
     Index("job_runs_day", "job_runs", ("day",), since=15),
     # 16: a client's timeline, newest first, by keyset (at, id)
     Index("timeline_client", "timeline", ("client_id", "at", Key("id")), since=16),
+    # 18: a record's external ids, and the cards changed since a moment
+    Index("external_ids_record", "external_ids", ("kind", "record_id"), since=18),
+    Index("clients_changed", "clients", ("changed_at",), since=18),
 )
 
 #: SQL that fills a version's new columns from the rows a database already has.
@@ -737,6 +757,15 @@ DATA_STEPS: tuple[DataStep, ...] = (
     ),
 )
 
+DATA_STEPS += (
+    DataStep(
+        18,
+        "UPDATE clients SET category=json_extract(doc, '$.category'), "
+        "changed_at=strftime('%Y-%m-%dT%H:%M:%f000', 'now')",
+        "UPDATE clients SET category=(doc::jsonb)->>'category', changed_at=now()",
+    ),
+)
+
 #: The schema version of :func:`create_all`; :func:`migrations` has one step per version.
 #: Version 13 changes no table: the keys of contract and invoice numbers and of organisation
 #: names are recomputed with the one normalisation (``clientops.adapters._sql.BACKFILLS[13]``).
@@ -746,7 +775,8 @@ DATA_STEPS: tuple[DataStep, ...] = (
 #: (``clientops.adapters._sql.BACKFILLS[16]``).
 #: Version 17 adds the calendar's publication state, filled from the outbox's
 #: ``calendar.publish`` messages (``BACKFILLS[17]``).
-HEAD = 17
+#: Version 18 adds the external ids of records and the cards' listing columns.
+HEAD = 18
 
 
 def create_all(dialect: Dialect) -> tuple[str, ...]:

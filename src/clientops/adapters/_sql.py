@@ -12,7 +12,7 @@ import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
@@ -49,6 +49,7 @@ from clientops._jobs import JobRun, JobStatus
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
+from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
 from clientops._timeline import (
     TimelineEntry,
@@ -73,6 +74,7 @@ from clientops.model import (
     DueReaction,
     Employee,
     EmployeeId,
+    ExternalId,
     Money,
     Phone,
     Reaction,
@@ -170,6 +172,12 @@ UNIQUE_KEYS: dict[str, UniqueKey] = {
     "do_not_call_pkey": UniqueKey("do_not_call", ("client_id",), "do-not-call flag"),
     "job_runs_pkey": UniqueKey("job_runs", ("job", "day"), "job run"),
     "timeline_id_key": UniqueKey("timeline", ("id",), "timeline entry"),
+    "external_ids_pkey": UniqueKey(
+        "external_ids",
+        ("kind", "source", "external_id"),
+        "external id",
+        shown=("source", "external_id"),
+    ),
 }
 #: The same keys by table and columns, as SQLite reports them.
 _UNIQUE_BY_COLUMNS = {(k.table, k.columns): k for k in UNIQUE_KEYS.values()}
@@ -334,6 +342,61 @@ class SQLUnitOfWork:
         if "client" in what or "FOREIGN KEY" in what:
             return NotFoundError("client", client_id or "")
         return DuplicateError(kind, key)
+
+    def _stamp(self) -> Any:
+        """The moment a write of a card is stamped with (``changed_at``): the store's clock."""
+        return self._ts(datetime.now(UTC))
+
+    def _external_owner(self, kind: str, ext: ExternalId) -> str | None:
+        owner: str | None = self._one(
+            "SELECT record_id FROM external_ids WHERE kind=? AND source=? AND external_id=?",
+            (kind, ext.source, ext.id),
+        )
+        return owner
+
+    def _check_external(self, kind: str, record_id: str, ext: ExternalId | None) -> None:
+        """DuplicateError when another record of ``kind`` carries ``ext``."""
+        if ext is None:
+            return
+        owner = self._external_owner(kind, ext)
+        if owner is not None and owner != record_id:
+            raise DuplicateError("external id", str(ext), owner=owner)
+
+    def _put_external(
+        self, kind: str, record_id: str, ext: ExternalId | None, *, replace: bool
+    ) -> None:
+        """Record the external id of a record (checked with :meth:`_check_external` first);
+        ``replace``: the one it carried before is dropped."""
+        if replace:
+            self._x("DELETE FROM external_ids WHERE kind=? AND record_id=?", (kind, record_id))
+        if ext is not None:
+            self._x(
+                "INSERT INTO external_ids(kind, source, external_id, record_id) "
+                "VALUES (?, ?, ?, ?)",
+                (kind, ext.source, ext.id, record_id),
+            )
+
+    def _page(
+        self,
+        table: str,
+        conditions: Sequence[tuple[str, Any]],
+        after: int,
+        limit: int,
+        cls: type[T],
+    ) -> tuple[tuple[int, T], ...]:
+        """Up to ``limit`` records of ``table`` after ``seq`` ``after`` where every
+        ``column=?`` condition (a condition with an operator is written whole) holds."""
+        where = ["seq > ?"]
+        params: list[Any] = [after]
+        for condition, value in conditions:
+            where.append(condition if "?" in condition else f"{condition}=?")
+            params.append(value)
+        params.append(limit)
+        rows = self._x(
+            f"SELECT seq, doc FROM {table} WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?",
+            params,
+        )
+        return tuple((int(seq), load(doc, cls)) for seq, doc in rows)
 
     def _staff_write(self) -> None:
         self._staff_changed = True
@@ -538,6 +601,9 @@ class SQLRepository:
         self._race_error = uow._race_error
         self._bump = uow._bump
         self._staff_write = uow._staff_write
+        self._page = uow._page
+        self._check_external = uow._check_external
+        self._put_external = uow._put_external
         self.integrity_errors = uow.integrity_errors
         self.claim_lock = uow.claim_lock
         self.by_code = uow.by_code
@@ -582,8 +648,15 @@ class SQLClients(SQLRepository):
                 [(k, client.id) for k in keys],
             )
 
+    #: the columns of a card's row, in the order of :meth:`_client_row`
+    COLUMNS = (
+        "id, version, name_key, city_key, manager_id, doc, name, birthday_md, company_day_md, "
+        "category, changed_at"
+    )
+    _INSERT = f"INSERT INTO clients({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
     @staticmethod
-    def _client_row(client: Client) -> tuple[Any, ...]:
+    def _client_row(client: Client, stamp: Any) -> tuple[Any, ...]:
         return (
             client.id,
             client.version,
@@ -594,19 +667,32 @@ class SQLClients(SQLRepository):
             client.name,
             _month_day(client.birthday),
             _month_day(client.company_day),
+            client.category.value,
+            stamp,
         )
 
     def add(self, client: Client) -> None:
         keys = self._check_contracts(client)
+        self._check_external("client", client.id, client.external_id)
         try:
-            self._x(
-                "INSERT INTO clients(id, version, name_key, city_key, manager_id, doc, name, "
-                "birthday_md, company_day_md) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                self._client_row(client),
-            )
+            self._x(self._INSERT, self._client_row(client, self._uow._stamp()))
         except self.integrity_errors:
             raise DuplicateError("client", client.id) from None
         self._index_client(client, keys)
+        self._put_external("client", client.id, client.external_id, replace=False)
+
+    def _bulk_externals(self, clients: Sequence[Client]) -> list[tuple[str, str, str, str]]:
+        """The external id rows of a batch, refusing an id two cards of the batch carry
+        (another stored card's is refused by the table's key)."""
+        rows: dict[ExternalId, tuple[str, str, str, str]] = {}
+        for client in clients:
+            ext = client.external_id
+            if ext is None:
+                continue
+            held = rows.setdefault(ext, ("client", ext.source, ext.id, client.id))
+            if held[3] != client.id:
+                raise DuplicateError("external id", str(ext), owner=held[3])
+        return list(rows.values())
 
     def _bulk_keys(self, clients: Sequence[Client]) -> list[tuple[str, str]]:
         """The (contract_key, client_id) pairs of a batch, refusing a number that another
@@ -631,14 +717,18 @@ class SQLClients(SQLRepository):
 
     def add_many(self, clients: Sequence[Client]) -> None:
         pairs = self._bulk_keys(clients)
+        externals = self._bulk_externals(clients)
+        stamp = self._uow._stamp()
         try:
-            self._xmany(
-                "INSERT INTO clients(id, version, name_key, city_key, manager_id, doc, name, "
-                "birthday_md, company_day_md) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [self._client_row(c) for c in clients],
-            )
+            self._xmany(self._INSERT, [self._client_row(c, stamp) for c in clients])
         except self.integrity_errors:
             raise DuplicateError("client", "one of the batch") from None
+        if externals:
+            self._xmany(
+                "INSERT INTO external_ids(kind, source, external_id, record_id) "
+                "VALUES (?, ?, ?, ?)",
+                externals,
+            )
         self._xmany(
             "INSERT INTO client_phones(e164, client_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(p.e164, c.id) for c in clients for p in c.phones],
@@ -670,13 +760,15 @@ class SQLClients(SQLRepository):
 
     def update(self, client: Client) -> Client:
         keys = self._check_contracts(client)
+        self._check_external("client", client.id, client.external_id)
         new = attrs.evolve(client, version=client.version + 1)
         self._bump(
             "clients",
             "client",
             client.id,
             client.version,
-            "name_key=?, city_key=?, manager_id=?, doc=?, name=?, birthday_md=?, company_day_md=?",
+            "name_key=?, city_key=?, manager_id=?, doc=?, name=?, birthday_md=?, "
+            "company_day_md=?, category=?, changed_at=?",
             (
                 organisation_key(new.name),
                 city_key(new.city),
@@ -685,8 +777,11 @@ class SQLClients(SQLRepository):
                 new.name,
                 _month_day(new.birthday),
                 _month_day(new.company_day),
+                new.category.value,
+                self._uow._stamp(),
             ),
         )
+        self._put_external("client", new.id, new.external_id, replace=True)
         self._x("DELETE FROM client_phones WHERE client_id=?", (client.id,))
         self._x("DELETE FROM client_contracts WHERE client_id=?", (client.id,))
         self._index_client(new, keys)
@@ -729,6 +824,42 @@ class SQLClients(SQLRepository):
     def all(self) -> tuple[Client, ...]:
         rows = self._x("SELECT doc FROM clients ORDER BY seq")
         return tuple(load(doc, Client) for (doc,) in rows)
+
+    def by_external(self, source: str, ids: Iterable[str]) -> Mapping[str, Client]:
+        wanted = sorted(set(ids))
+        owners: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):  # the key's index alone: cheap when none is
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = self._x(
+                "SELECT external_id, record_id FROM external_ids WHERE kind='client' "
+                f"AND source=? AND external_id IN ({marks})",
+                [source, *chunk],
+            )
+            owners.update(rows)
+        found: dict[str, Client] = {}
+        holders = sorted(owners.values())
+        cards: dict[str, Client] = {}
+        for start in range(0, len(holders), 500):
+            chunk = holders[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = self._x(f"SELECT id, doc FROM clients WHERE id IN ({marks})", chunk)
+            cards.update((client_id, load(doc, Client)) for client_id, doc in rows)
+        for ext, client_id in owners.items():
+            found[ext] = cards[client_id]
+        return found
+
+    def page(self, where: ListFilter, *, after: int, limit: int) -> tuple[tuple[int, Client], ...]:
+        conditions: list[tuple[str, Any]] = []
+        if where.manager_id is not None:
+            conditions.append(("manager_id", where.manager_id))
+        if where.city is not None:
+            conditions.append(("city_key", city_key(where.city)))
+        if where.category is not None:
+            conditions.append(("category", where.category.value))
+        if where.changed_since is not None:
+            conditions.append(("changed_at >= ?", self._ts(where.changed_since)))
+        return self._page("clients", conditions, after, limit, Client)
 
 
 class SQLAppeals(SQLRepository):
@@ -815,6 +946,22 @@ class SQLAppeals(SQLRepository):
             "SELECT doc FROM reactions WHERE client_id=? ORDER BY due_at, seq", (client_id,)
         )
         return tuple(load(doc, Reaction) for (doc,) in rows)
+
+    def page(self, where: ListFilter, *, after: int, limit: int) -> tuple[tuple[int, Appeal], ...]:
+        conditions = [] if where.client_id is None else [("client_id", where.client_id)]
+        return self._page("appeals", conditions, after, limit, Appeal)
+
+    def reactions_page(
+        self, where: ListFilter, *, after: int, limit: int
+    ) -> tuple[tuple[int, Reaction], ...]:
+        conditions: list[tuple[str, Any]] = []
+        if where.client_id is not None:
+            conditions.append(("client_id", where.client_id))
+        if where.manager_id is not None:
+            conditions.append(("employee_id", where.manager_id))
+        if where.status is not None:
+            conditions.append(("done", int(where.status == "done")))
+        return self._page("reactions", conditions, after, limit, Reaction)
 
     def open_reactions(self, employee_id: EmployeeId) -> tuple[Reaction, ...]:
         rows = self._x(
@@ -1071,6 +1218,7 @@ class SQLOrders(SQLRepository):
             raise DuplicateError("order", order.id)
         if taken:
             raise DuplicateError("order number", order.number, owner=taken[0][0])
+        self._check_external("order", order.id, order.external_id)
         try:
             self._x(
                 "INSERT INTO orders(id, client_id, number, stage, version, doc) "
@@ -1087,6 +1235,7 @@ class SQLOrders(SQLRepository):
         except self.integrity_errors as exc:
             raise self._order_error(exc, order) from None
         self._uow.chronicle(order)
+        self._put_external("order", order.id, order.external_id, replace=False)
 
     def get(self, order_id: OrderId) -> Order:
         doc = self._one("SELECT doc FROM orders WHERE id=?", (order_id,))
@@ -1097,6 +1246,7 @@ class SQLOrders(SQLRepository):
     def update(self, order: Order) -> Order:
         self._check_number(order)
         self._need_client(order.client_id)  # checked: PostgreSQL would abort
+        self._check_external("order", order.id, order.external_id)
         new = attrs.evolve(order, version=order.version + 1)
         try:
             self._bump(
@@ -1110,6 +1260,7 @@ class SQLOrders(SQLRepository):
         except self.integrity_errors as exc:
             raise self._order_error(exc, order) from None
         self._uow.chronicle(new)
+        self._put_external("order", new.id, new.external_id, replace=True)
         return new
 
     def find(self, number: str) -> Order | None:
@@ -1131,6 +1282,22 @@ class SQLOrders(SQLRepository):
         marks = ", ".join("?" * len(values))
         rows = self._x(f"SELECT doc FROM orders WHERE stage IN ({marks}) ORDER BY seq", values)
         return tuple(load(doc, Order) for (doc,) in rows)
+
+    def by_external(self, source: str, external_id: str) -> Order | None:
+        doc = self._one(
+            "SELECT o.doc FROM external_ids e JOIN orders o ON o.id=e.record_id "
+            "WHERE e.kind='order' AND e.source=? AND e.external_id=?",
+            (source, external_id),
+        )
+        return None if doc is None else load(doc, Order)
+
+    def page(self, where: ListFilter, *, after: int, limit: int) -> tuple[tuple[int, Order], ...]:
+        conditions: list[tuple[str, Any]] = []
+        if where.client_id is not None:
+            conditions.append(("client_id", where.client_id))
+        if where.status is not None:
+            conditions.append(("stage", where.status))
+        return self._page("orders", conditions, after, limit, Order)
 
 
 class SQLCalls(SQLRepository):
@@ -1393,6 +1560,16 @@ class SQLInvoices(SQLRepository):
             (scope, last),
         )
 
+    def page(self, where: ListFilter, *, after: int, limit: int) -> tuple[tuple[int, Invoice], ...]:
+        conditions: list[tuple[str, Any]] = []
+        if where.client_id is not None:
+            conditions.append(("client_id", where.client_id))
+        if where.manager_id is not None:
+            conditions.append(("manager_id", where.manager_id))
+        if where.status is not None:
+            conditions.append(("status", where.status))
+        return self._page("invoices", conditions, after, limit, Invoice)
+
 
 class SQLPayments(SQLRepository):
     """Payments, allocations, credits and supplier bills."""
@@ -1619,6 +1796,16 @@ class SQLClaims(SQLRepository):
         rows = self._x(self._SATISFACTION + "WHERE manager_id=?", (manager_id,)).fetchall()
         return self._assigned(rows)
 
+    def page(self, where: ListFilter, *, after: int, limit: int) -> tuple[tuple[int, Claim], ...]:
+        conditions: list[tuple[str, Any]] = []
+        if where.client_id is not None:
+            conditions.append(("client_id", where.client_id))
+        if where.manager_id is not None:
+            conditions.append(("manager_id", where.manager_id))
+        if where.status is not None:
+            conditions.append(("stage", where.status))
+        return self._page("claims", conditions, after, limit, Claim)
+
 
 class SQLService(SQLRepository):
     """Service contracts, visits and trainings."""
@@ -1812,11 +1999,13 @@ class SQLStaff(SQLRepository):
     def put_employee(self, employee: Employee) -> None:
         if self._one("SELECT 1 FROM departments WHERE id=?", (employee.department_id,)) is None:
             raise NotFoundError("department", employee.department_id)
+        self._check_external("employee", employee.id, employee.external_id)
         self._x(
             "INSERT INTO employees(id, department_id, doc) VALUES (?, ?, ?) "
             "ON CONFLICT(id) DO UPDATE SET department_id=excluded.department_id, doc=excluded.doc",
             (employee.id, employee.department_id, dump(employee)),
         )
+        self._put_external("employee", employee.id, employee.external_id, replace=True)
         self._staff_write()
 
     def add_absence(self, absence: Absence) -> None:

@@ -47,6 +47,7 @@ from clientops._jobs import JobRun, JobStatus
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
+from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
 from clientops._timeline import (
     TimelineEntry,
@@ -70,9 +71,11 @@ from clientops.model import (
     DueReaction,
     Employee,
     EmployeeId,
+    ExternalId,
     Reaction,
     ReactionId,
     StaffDirectory,
+    city_key,
     contract_key,
 )
 from clientops.ports import READ_ONLY
@@ -125,6 +128,11 @@ _TABLES = (
     # entry id -> client id
     "timeline_owners",
     "calendar_published",
+    # (kind, source, external id) -> record id, and (kind, record id) -> (source, external id)
+    "external_ids",
+    "external_of",
+    # client id -> when the card was last written (the listing's ``changed_since``)
+    "client_changes",
 )
 
 
@@ -173,6 +181,33 @@ class _MemoryUnitOfWork:
         entries = timeline_entries(record)
         if entries:
             self.timeline.record(entries)
+
+    def _check_external(self, kind: str, record_id: str, ext: ExternalId | None) -> None:
+        if ext is None:
+            return
+        owner = self._read("external_ids").get((kind, ext.source, ext.id))
+        if owner is not None and owner != record_id:
+            raise DuplicateError("external id", str(ext), owner=owner)
+
+    def _put_external(self, kind: str, record_id: str, ext: ExternalId | None) -> None:
+        """Record the external id a record carries now (dropping the one it carried)."""
+        before = self._read("external_of").get((kind, record_id))
+        now = None if ext is None else (ext.source, ext.id)
+        if before == now:
+            return
+        ids, of = self._write("external_ids"), self._write("external_of")
+        if before is not None:
+            del ids[(kind, *before)]
+            del of[(kind, record_id)]
+        if now is not None:
+            ids[(kind, *now)] = record_id
+            of[(kind, record_id)] = now
+
+    def _page(self, table: str, keep: Any, after: int, limit: int) -> tuple[tuple[int, Any], ...]:
+        """Up to ``limit`` records of ``table`` that ``keep`` keeps, after the ``after``-th:
+        a record's position is its place in the table (an update keeps it)."""
+        rows = itertools.islice(enumerate(self._read(table).values(), start=1), after, None)
+        return tuple(itertools.islice(((n, r) for n, r in rows if keep(r)), limit))
 
     # -- the repositories (made on first use)
     @functools.cached_property
@@ -250,6 +285,9 @@ class _Repository:
         self._get = uow._get
         self._insert = uow._insert
         self._replace = uow._replace
+        self._check_external = uow._check_external
+        self._put_external = uow._put_external
+        self._page = uow._page
 
     def _named(self, row: AssignedClient) -> AssignedClient:
         return attrs.evolve(row, client_name=self._read("clients")[row.client_id].name)
@@ -269,12 +307,21 @@ class _Clients(_Repository):
 
     def add(self, client: Client) -> None:
         self._check_contracts(client)
+        self._check_external("client", client.id, client.external_id)
         self._insert("clients", "client", client.id, client)
+        self._put_external("client", client.id, client.external_id)
+        self._write("client_changes")[client.id] = datetime.now(UTC)
 
     def managed_by(self, manager_id: EmployeeId) -> tuple[Client, ...]:
         return tuple(c for c in self._read("clients").values() if c.manager_id == manager_id)
 
     def add_many(self, clients: Sequence[Client]) -> None:
+        seen: dict[ExternalId, ClientId] = {}
+        for client in clients:
+            if client.external_id is not None:
+                held = seen.setdefault(client.external_id, client.id)
+                if held != client.id:
+                    raise DuplicateError("external id", str(client.external_id), owner=held)
         for client in clients:
             self.add(client)
 
@@ -294,7 +341,10 @@ class _Clients(_Repository):
     def update(self, client: Client) -> Client:
         self._get("clients", "client", client.id)
         self._check_contracts(client)
+        self._check_external("client", client.id, client.external_id)
         new: Client = self._replace("clients", "client", client.id, client, client.version)
+        self._put_external("client", new.id, new.external_id)
+        self._write("client_changes")[client.id] = datetime.now(UTC)
         return new
 
     def find(self, query: ClientQuery) -> tuple[Client, ...]:
@@ -305,6 +355,30 @@ class _Clients(_Repository):
 
     def all(self) -> tuple[Client, ...]:
         return tuple(self._read("clients").values())
+
+    def by_external(self, source: str, ids: Iterable[str]) -> Mapping[str, Client]:
+        owners, clients = self._read("external_ids"), self._read("clients")
+        found = {}
+        for external_id in ids:
+            owner = owners.get(("client", source, external_id))
+            if owner is not None:
+                found[external_id] = clients[owner]
+        return found
+
+    def page(self, where: ListFilter, *, after: int, limit: int) -> tuple[tuple[int, Client], ...]:
+        changes = self._read("client_changes")
+        city = None if where.city is None else city_key(where.city)
+        since = where.changed_since
+
+        def keep(card: Client) -> bool:
+            return (
+                (where.manager_id is None or card.manager_id == where.manager_id)
+                and (city is None or city_key(card.city) == city)
+                and (where.category is None or card.category is where.category)
+                and (since is None or changes[card.id] >= since)
+            )
+
+        return self._page("clients", keep, after, limit)
 
 
 class _Timeline(_Repository):
@@ -366,6 +440,24 @@ class _Appeals(_Repository):
     def reactions_of(self, client_id: ClientId) -> tuple[Reaction, ...]:
         found = [r for r in self._read("reactions").values() if r.client_id == client_id]
         return tuple(sorted(found, key=_by_due))
+
+    def page(self, where: ListFilter, *, after: int, limit: int) -> tuple[tuple[int, Appeal], ...]:
+        client = where.client_id
+        return self._page(
+            "appeals", lambda a: client is None or a.client_id == client, after, limit
+        )
+
+    def reactions_page(
+        self, where: ListFilter, *, after: int, limit: int
+    ) -> tuple[tuple[int, Reaction], ...]:
+        def keep(r: Reaction) -> bool:
+            return (
+                (where.client_id is None or r.client_id == where.client_id)
+                and (where.manager_id is None or r.employee_id == where.manager_id)
+                and (where.status is None or r.done == (where.status == "done"))
+            )
+
+        return self._page("reactions", keep, after, limit)
 
     def open_reactions(self, employee_id: EmployeeId) -> tuple[Reaction, ...]:
         found = [
@@ -473,7 +565,9 @@ class _Orders(_Repository):
         if order.id in self._read("orders"):
             raise DuplicateError("order", order.id)
         self._check_number(order)
+        self._check_external("order", order.id, order.external_id)
         self._insert("orders", "order", order.id, order)
+        self._put_external("order", order.id, order.external_id)
 
     def get(self, order_id: OrderId) -> Order:
         order: Order = self._get("orders", "order", order_id)
@@ -482,7 +576,9 @@ class _Orders(_Repository):
     def update(self, order: Order) -> Order:
         self._check_number(order)
         self._get("clients", "client", order.client_id)
+        self._check_external("order", order.id, order.external_id)
         new: Order = self._replace("orders", "order", order.id, order, order.version)
+        self._put_external("order", new.id, new.external_id)
         return new
 
     def find(self, number: str) -> Order | None:
@@ -497,6 +593,18 @@ class _Orders(_Repository):
     def in_stages(self, stages: Iterable[OrderStage]) -> tuple[Order, ...]:
         wanted = {OrderStage(stage) for stage in stages}
         return tuple(o for o in self._read("orders").values() if o.stage in wanted)
+
+    def by_external(self, source: str, external_id: str) -> Order | None:
+        owner = self._read("external_ids").get(("order", source, external_id))
+        return None if owner is None else self._read("orders")[owner]
+
+    def page(self, where: ListFilter, *, after: int, limit: int) -> tuple[tuple[int, Order], ...]:
+        def keep(o: Order) -> bool:
+            return (where.client_id is None or o.client_id == where.client_id) and (
+                where.status is None or o.stage.value == where.status
+            )
+
+        return self._page("orders", keep, after, limit)
 
 
 class _Calls(_Repository):
@@ -619,6 +727,20 @@ class _Invoices(_Repository):
     def set_sequence(self, scope: str, last: int) -> None:
         self._write("number_sequences")[scope] = last
 
+    def page(self, where: ListFilter, *, after: int, limit: int) -> tuple[tuple[int, Invoice], ...]:
+        clients = self._read("clients")
+
+        def keep(i: Invoice) -> bool:
+            return (
+                (where.client_id is None or i.client_id == where.client_id)
+                and (
+                    where.manager_id is None or clients[i.client_id].manager_id == where.manager_id
+                )
+                and (where.status is None or i.status.value == where.status)
+            )
+
+        return self._page("invoices", keep, after, limit)
+
 
 class _Payments(_Repository):
     """Payments, allocations, credits and supplier bills."""
@@ -737,6 +859,16 @@ class _Claims(_Repository):
         rows = self._read("satisfaction").values()
         return tuple(self._named(row) for row in rows if manager_id in (None, row.manager_id))
 
+    def page(self, where: ListFilter, *, after: int, limit: int) -> tuple[tuple[int, Claim], ...]:
+        def keep(c: Claim) -> bool:
+            return (
+                (where.client_id is None or c.client_id == where.client_id)
+                and (where.manager_id is None or c.manager_id == where.manager_id)
+                and (where.status is None or c.stage.value == where.status)
+            )
+
+        return self._page("claims", keep, after, limit)
+
 
 class _Service(_Repository):
     """Service contracts, visits and trainings."""
@@ -824,7 +956,9 @@ class _Staff(_Repository):
 
     def put_employee(self, employee: Employee) -> None:
         self._get("departments", "department", employee.department_id)
+        self._check_external("employee", employee.id, employee.external_id)
         self._write("employees")[employee.id] = employee
+        self._put_external("employee", employee.id, employee.external_id)
 
     def add_absence(self, absence: Absence) -> None:
         self._get("employees", "employee", absence.employee_id)

@@ -30,8 +30,8 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -46,6 +46,7 @@ from clientops.adapters._sql import (
     SQLUnitOfWork,
     StaffCache,
     UniqueKey,
+    load,
 )
 from clientops.errors import (
     ClientopsError,
@@ -59,7 +60,7 @@ from clientops.ports import READ_ONLY
 
 try:
     import psycopg
-    from psycopg import sql
+    from psycopg import pq, sql
     from psycopg.conninfo import conninfo_to_dict
     from psycopg_pool import ConnectionPool, PoolTimeout
 except ImportError as exc:  # pragma: no cover - depends on the installation
@@ -101,7 +102,11 @@ class _PostgresUnitOfWork(SQLUnitOfWork):
 
     def _x(self, statement: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
         try:
-            return self._conn.execute(_pg(statement), params)
+            # a look-up of a list of keys is never prepared: the generic plan PostgreSQL
+            # would keep for it is made once, while the table may still be small (a seq scan),
+            # and then used for every chunk of a bulk write as the table grows
+            prepare = False if " IN (" in statement else None
+            return self._conn.execute(_pg(statement), params, prepare=prepare)
         except psycopg.errors.UniqueViolation as exc:
             raise self._duplicate(exc, statement, [params]) or exc from None
         except psycopg.errors.ReadOnlySqlTransaction:
@@ -163,17 +168,40 @@ class _PostgresClients(SQLClients):
         self._conn = uow._conn
         self._duplicate = uow._duplicate
 
+    def by_external(self, source: str, ids: Iterable[str]) -> Mapping[str, Client]:
+        """Two queries with one array each (not a list of keys: a bulk upsert asks for
+        thousands at a time)."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        owners = dict(
+            self._conn.execute(
+                "SELECT external_id, record_id FROM external_ids WHERE kind='client' "
+                "AND source=%s AND external_id = ANY(%s)",
+                (source, wanted),
+                prepare=False,
+            ).fetchall()
+        )
+        if not owners:
+            return {}
+        rows = self._conn.execute(
+            "SELECT id, doc FROM clients WHERE id = ANY(%s)",
+            (list(owners.values()),),
+            prepare=False,
+        ).fetchall()
+        cards = {client_id: load(doc, Client) for client_id, doc in rows}
+        return {ext: cards[client_id] for ext, client_id in owners.items()}
+
     def add_many(self, clients: Sequence[Client]) -> None:
         """``COPY`` the cards and their lookup rows: one round trip per table."""
         pairs = self._bulk_keys(clients)
+        externals = self._bulk_externals(clients)
+        stamp = self._uow._stamp()
         try:
             with self._conn.cursor() as cur:
-                with cur.copy(
-                    "COPY clients(id, version, name_key, city_key, manager_id, doc, name, "
-                    "birthday_md, company_day_md) FROM STDIN"
-                ) as copy:
+                with cur.copy(f"COPY clients({self.COLUMNS}) FROM STDIN") as copy:
                     for client in clients:
-                        copy.write_row(self._client_row(client))
+                        copy.write_row(self._client_row(client, stamp))
                 with cur.copy("COPY client_phones(e164, client_id) FROM STDIN") as copy:
                     seen: set[tuple[str, str]] = set()
                     for client in clients:
@@ -185,6 +213,12 @@ class _PostgresClients(SQLClients):
                 with cur.copy("COPY client_contracts(contract_key, client_id) FROM STDIN") as copy:
                     for pair in pairs:
                         copy.write_row(pair)
+                if externals:
+                    with cur.copy(
+                        "COPY external_ids(kind, source, external_id, record_id) FROM STDIN"
+                    ) as copy:
+                        for external in externals:
+                            copy.write_row(external)
         except psycopg.errors.UniqueViolation as exc:
             raise self._duplicate(exc, "COPY", ()) or DuplicateError("client", "?") from None
         except psycopg.errors.ReadOnlySqlTransaction:
@@ -212,9 +246,15 @@ def _split_url(url: str) -> tuple[str, dict[str, str]]:
 
 
 class PostgresStorage:
-    """A clientops store in a PostgreSQL schema, shared by many processes."""
+    """A clientops store in a PostgreSQL schema, shared by many processes.
+
+    Made from a connection string (its own pool), or over the host application's pool
+    (:meth:`over_pool`) or one of its connections (:meth:`over_connection`)."""
 
     name = "postgresql"
+    #: the host's pool, or the host's connection, when the store is opened over one
+    _host_pool: ConnectionPool[psycopg.Connection[Any]] | None = None
+    _host_conn: psycopg.Connection[Any] | None = None
 
     def __init__(
         self,
@@ -247,6 +287,7 @@ class PostgresStorage:
         self._timeout = timeout
         self._staff = StaffCache()
         self._local = threading.local()
+        self._conn_lock = threading.RLock()
         self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             conninfo,
             min_size=min_size,
@@ -271,6 +312,82 @@ class PostgresStorage:
         except BaseException:
             self._pool.close()
             raise
+
+    @classmethod
+    def over_pool(
+        cls, pool: ConnectionPool[psycopg.Connection[Any]], *, schema: str = "public"
+    ) -> PostgresStorage:
+        """A store over the host application's ``psycopg_pool.ConnectionPool`` (opened, and
+        closed, by the host: :meth:`close` leaves it open). Each unit of work borrows a
+        connection for its transaction and gives it back; the tables live in ``schema``,
+        set for the transaction only (``set_config('search_path', …, true)``), so the
+        host's own statements on the connection are not affected."""
+        return cls._borrowing(schema, pool=pool)
+
+    @classmethod
+    def over_connection(
+        cls, connection: psycopg.Connection[Any], *, schema: str = "public"
+    ) -> PostgresStorage:
+        """A store on a connection the host application owns. A unit of work opened while
+        the host's transaction is open JOINS it, as a savepoint: the host writes its own rows
+        and clientops's in one commit, and its rollback drops both. Opened outside a
+        transaction, a unit of work is a transaction of its own. The connection is used by
+        one thread at a time (units of work from several threads wait for each other);
+        :meth:`close` leaves it open. A read-only unit of work inside the host's transaction
+        reads at the host's isolation level."""
+        return cls._borrowing(schema, connection=connection)
+
+    @classmethod
+    def _borrowing(
+        cls,
+        schema: str,
+        *,
+        pool: ConnectionPool[psycopg.Connection[Any]] | None = None,
+        connection: psycopg.Connection[Any] | None = None,
+    ) -> PostgresStorage:
+        if not _IDENTIFIER.match(schema):
+            raise ConfigurationError(
+                f"postgresql schema {schema!r}: use lower-case letters, digits and _"
+            )
+        store = cls.__new__(cls)
+        store._conninfo = ""
+        store._secrets = ()
+        store.schema = schema
+        store._timeout = 30.0
+        store._staff = StaffCache()
+        store._local = threading.local()
+        store._host_pool = pool
+        store._host_conn = connection
+        store._conn_lock = threading.RLock()
+        store._migrate()
+        return store
+
+    def _connection(self) -> AbstractContextManager[psycopg.Connection[Any]]:
+        """A connection for one transaction: from the store's pool, the host's pool, or the
+        host's connection (held by one thread at a time)."""
+        if self._host_conn is not None:
+            return self._held(self._host_conn)
+        if self._host_pool is not None:
+            return self._host_pool.connection()
+        return self._pool.connection()
+
+    @contextmanager
+    def _held(self, conn: psycopg.Connection[Any]) -> Iterator[psycopg.Connection[Any]]:
+        with self._conn_lock:
+            yield conn
+
+    @contextmanager
+    def _in_schema(self, conn: psycopg.Connection[Any]) -> Iterator[None]:
+        """Inside a transaction: the store's schema first on the search path until the block
+        ends (a borrowed connection's own search path is put back)."""
+        if self._host_pool is None and self._host_conn is None:
+            yield  # the store's own connections are opened in its schema
+            return
+        before = conn.execute("SELECT current_setting('search_path')").fetchone()
+        conn.execute("SELECT set_config('search_path', %s, true)", (self.schema,))
+        yield
+        if before is not None and conn.info.transaction_status == pq.TransactionStatus.INTRANS:
+            conn.execute("SELECT set_config('search_path', %s, true)", (before[0],))
 
     @property
     def conninfo(self) -> str:
@@ -298,7 +415,7 @@ class PostgresStorage:
 
     @property
     def schema_version(self) -> int:
-        with self._pool.connection() as conn:
+        with self._connection() as conn, conn.transaction(), self._in_schema(conn):
             return self._version(conn)
 
     @staticmethod
@@ -310,33 +427,35 @@ class PostgresStorage:
 
     def _migrate(self) -> None:
         try:
-            with self._pool.connection() as conn, conn.transaction():
+            with self._connection() as conn, conn.transaction():
                 conn.execute(
                     "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"clientops:{self.schema}",)
                 )
                 conn.execute(
                     sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema))
                 )
-                conn.execute("CREATE TABLE IF NOT EXISTS clientops_schema (version integer)")
-                found = self._version(conn)
-                if found > SCHEMA_VERSION:
-                    raise SchemaVersionError(self.name, found, SCHEMA_VERSION)
-                if found == 0:  # a new schema: the head tables at once
-                    for statement in CREATE_ALL:
-                        conn.execute(statement.encode())
-                    conn.execute(
-                        "INSERT INTO clientops_schema(version) VALUES (%s)", (SCHEMA_VERSION,)
-                    )
-                for version in range(found or SCHEMA_VERSION, SCHEMA_VERSION):
-                    for statement in MIGRATIONS[version]:
-                        conn.execute(statement.encode())
-                    backfill = BACKFILLS.get(version + 1)
-                    if backfill is not None:
-                        backfill(_PostgresUnitOfWork(conn, self._staff))
-                    conn.execute("UPDATE clientops_schema SET version=%s", (version + 1,))
+                with self._in_schema(conn):
+                    self._migrate_in(conn)
         except psycopg.Error as exc:
             detail = _redact.message(str(exc), self._secrets)
             raise StorageError(self.name, "migrate", f"schema {self.schema}: {detail}") from None
+
+    def _migrate_in(self, conn: psycopg.Connection[Any]) -> None:
+        conn.execute("CREATE TABLE IF NOT EXISTS clientops_schema (version integer)")
+        found = self._version(conn)
+        if found > SCHEMA_VERSION:
+            raise SchemaVersionError(self.name, found, SCHEMA_VERSION)
+        if found == 0:  # a new schema: the head tables at once
+            for statement in CREATE_ALL:
+                conn.execute(statement.encode())
+            conn.execute("INSERT INTO clientops_schema(version) VALUES (%s)", (SCHEMA_VERSION,))
+        for version in range(found or SCHEMA_VERSION, SCHEMA_VERSION):
+            for statement in MIGRATIONS[version]:
+                conn.execute(statement.encode())
+            backfill = BACKFILLS.get(version + 1)
+            if backfill is not None:
+                backfill(_PostgresUnitOfWork(conn, self._staff))
+            conn.execute("UPDATE clientops_schema SET version=%s", (version + 1,))
 
     @contextmanager
     def unit_of_work(self, *, readonly: bool = False) -> Iterator[_PostgresUnitOfWork]:
@@ -356,12 +475,14 @@ class PostgresStorage:
     def _work(self, readonly: bool = False) -> Iterator[_PostgresUnitOfWork]:
         stage = "begin"
         try:
-            with self._pool.connection() as conn:
+            with self._connection() as conn:
                 stage = "write"
+                joined = conn.info.transaction_status == pq.TransactionStatus.INTRANS
                 with conn.transaction():
-                    if readonly:
+                    if readonly and not joined:
                         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                    yield _PostgresUnitOfWork(conn, self._staff)
+                    with self._in_schema(conn):
+                        yield _PostgresUnitOfWork(conn, self._staff)
                     stage = "commit"
         except ClientopsError:
             raise
@@ -372,4 +493,6 @@ class PostgresStorage:
             raise StorageError(self.name, stage, _redact.message(str(exc), self._secrets)) from exc
 
     def close(self) -> None:
-        self._pool.close()
+        """Close the store's own pool; a host's pool or connection is left open."""
+        if self._host_pool is None and self._host_conn is None:
+            self._pool.close()

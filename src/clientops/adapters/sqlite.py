@@ -136,22 +136,74 @@ class SQLiteStorage:
 
     name = "sqlite"
 
-    def __init__(self, path: str | Path, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        timeout: float = 10.0,
+        connection: sqlite3.Connection | None = None,
+    ) -> None:
         self.path = str(path)
         self._closed = False
+        #: the connection is the host application's: never closed or reconfigured here
+        self._borrowed = connection is not None
         try:
-            self._db = sqlite3.connect(
+            self._db = connection or sqlite3.connect(
                 self.path, timeout=timeout, isolation_level=None, check_same_thread=False
             )
         except sqlite3.Error as exc:
             raise StorageError(self.name, "open", f"{self.path}: {exc}") from exc
         self._lock = threading.RLock()
+        self._open = False
         self._staff = StaffCache()
         try:
-            self._configure(timeout)
+            if not self._borrowed:
+                self._configure(timeout)
+            elif not self._db.in_transaction:
+                self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except BaseException:
-            self._db.close()
+            if not self._borrowed:
+                self._db.close()
+            raise
+
+    @classmethod
+    def over_connection(cls, connection: sqlite3.Connection) -> SQLiteStorage:
+        """A store on a connection the host application owns (and closes): the clientops
+        tables are created in its database, and a unit of work opened while the host's
+        transaction is open JOINS it, as a savepoint: the host's commit keeps clientops's
+        writes, its rollback drops them. Opened outside a transaction, a unit of work is a
+        transaction of its own, as on a store clientops opened. Foreign keys are switched on
+        (``PRAGMA foreign_keys=ON``) when the connection is not in a transaction; the journal
+        mode and timeouts stay the host's. :meth:`close` leaves the connection open."""
+        path = connection.execute("PRAGMA database_list").fetchone()[2] or ":memory:"
+        return cls(path, connection=connection)
+
+    @contextmanager
+    def _transaction(self, *, immediate: bool) -> Iterator[None]:
+        """A transaction of this store's own (``BEGIN``…``COMMIT``), or, when the host's
+        connection is in a transaction already, a savepoint in it."""
+        db = self._db
+        if self._borrowed and db.in_transaction:
+            db.execute("SAVEPOINT clientops")
+            try:
+                yield
+            except BaseException:
+                db.execute("ROLLBACK TO clientops")
+                db.execute("RELEASE clientops")
+                raise
+            db.execute("RELEASE clientops")
+            return
+        db.execute("BEGIN IMMEDIATE" if immediate else "BEGIN DEFERRED")
+        try:
+            yield
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        try:
+            db.execute("COMMIT")
+        except sqlite3.Error:
+            db.execute("ROLLBACK")
             raise
 
     @classmethod
@@ -182,8 +234,7 @@ class SQLiteStorage:
                 raise SchemaVersionError(self.name, found, SCHEMA_VERSION)
             if found == SCHEMA_VERSION:
                 return  # up to date: opening takes no write lock
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with self._transaction(immediate=True):
                 found = self.schema_version
                 if found > SCHEMA_VERSION:
                     raise SchemaVersionError(self.name, found, SCHEMA_VERSION)
@@ -198,10 +249,6 @@ class SQLiteStorage:
                     if backfill is not None:
                         backfill(_SQLiteUnitOfWork(db, self))
                     db.execute(f"PRAGMA user_version={version + 1}")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
         except sqlite3.Error as exc:
             raise StorageError(self.name, "migrate", f"{self.path}: {exc}") from exc
 
@@ -215,8 +262,13 @@ class SQLiteStorage:
             db = self._db
             if self._closed:
                 raise StorageError(self.name, "begin", "the store is closed")
-            if db.in_transaction:
+            if self._open:
                 raise StorageError(self.name, "begin", "a unit of work is already open")
+            if db.in_transaction and not self._borrowed:
+                raise StorageError(self.name, "begin", "a unit of work is already open")
+            if self._borrowed:
+                yield from self._joined(readonly)
+                return
             try:
                 if readonly:
                     db.execute("PRAGMA query_only=ON")
@@ -243,6 +295,22 @@ class SQLiteStorage:
             finally:
                 self._writable(readonly)
 
+    def _joined(self, readonly: bool) -> Iterator[_SQLiteUnitOfWork]:
+        """A unit of work on the host's connection: in the host's transaction when one is
+        open (a savepoint), else in a transaction of its own."""
+        db = self._db
+        self._open = True
+        try:
+            if readonly:
+                db.execute("PRAGMA query_only=ON")
+            with self._transaction(immediate=not readonly):
+                yield _SQLiteUnitOfWork(db, self, readonly=readonly)
+        except sqlite3.Error as exc:
+            raise StorageError(self.name, "write", str(exc)) from exc
+        finally:
+            self._open = False
+            self._writable(readonly)
+
     def _writable(self, readonly: bool) -> None:
         """The connection writable again after a read-only unit of work."""
         if readonly:
@@ -251,7 +319,8 @@ class SQLiteStorage:
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            self._db.close()
+            if not self._borrowed:
+                self._db.close()
 
 
 @hookimpl

@@ -33,6 +33,7 @@ from clientops.agenda import Agenda
 from clientops.billing import BillingPlan, Invoice, Month, Skip, read_bank_statement
 from clientops.cli._config import CONFIG_ENV, Config, ConfigProblem, read_config
 from clientops.cli._doctor import ABOUT, check_backends, load_plugins
+from clientops.cli._export import clients_export
 from clientops.clients import Client, ClientId, EmployeeId, StaffDirectory
 from clientops.errors import (
     BackendError,
@@ -504,6 +505,9 @@ def init(env: Env, staff_file: str | None) -> None:
 @cli.group()
 def clients() -> None:
     """Client cards: import, find, show."""
+
+
+clients.add_command(clients_export)
 
 
 @clients.command("import")
