@@ -123,20 +123,24 @@ class ClientsService:
 
     def add(self, client: Client) -> Client:
         """Store a card made elsewhere (an import, a form); publishes ClientCreated."""
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             uow.clients.add(client)
-        self._context.publish((ClientCreated(client.id, client.created_at or self._context.now()),))
+            self._context.publish(
+                (ClientCreated(client.id, client.created_at or self._context.now()),)
+            )
         return client
 
     def update(self, client: Client) -> Client:
         """Store a changed card (made with ``attrs.evolve`` from the one read). Returns the
         stored card with its new version; a card changed meanwhile by someone else raises
         ConflictError and nothing is overwritten."""
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             before = uow.clients.get(client.id)
             stored = uow.clients.update(client)
-        if stored != attrs.evolve(before, version=stored.version):
-            self._context.publish((ClientUpdated(stored.id, stored.version, self._context.now()),))
+            if stored != attrs.evolve(before, version=stored.version):
+                self._context.publish(
+                    (ClientUpdated(stored.id, stored.version, self._context.now()),)
+                )
         return stored
 
     def get(self, client_id: ClientId) -> Client:
@@ -190,7 +194,7 @@ class ClientsService:
             staff=self.staff(),
             limits=limits,
         )
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             if not uow.outbox.record_key(f"import:clients:{parsed.digest}"):
                 return ImportReport(parsed, (), (), already_imported=True)
             owners = uow.clients.contract_owners(
@@ -213,8 +217,10 @@ class ClientsService:
                 )
                 taken.append(RejectedRow(row.line, reasons, ()))
             uow.clients.add_many([row.client for row in stored])
-        rejected = tuple(sorted((*parsed.rejected, *taken), key=lambda r: r.line))
-        self._context.publish(ClientCreated(row.client.id, self._context.now()) for row in stored)
+            rejected = tuple(sorted((*parsed.rejected, *taken), key=lambda r: r.line))
+            self._context.publish(
+                ClientCreated(row.client.id, self._context.now()) for row in stored
+            )
         return ImportReport(parsed, tuple(stored), rejected)
 
     def appeals_of(self, client_id: ClientId) -> tuple[Appeal, ...]:
@@ -254,7 +260,7 @@ class ClientsService:
         department raises ValidationError naming ``department_id``; an unknown card or
         employee ``by`` NotFoundError; nothing is stored."""
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
             staff.require(by)
             _require_department(staff, department_id, "department_id")
@@ -270,7 +276,7 @@ class ClientsService:
                 created_by=by,
             )
             uow.appeals.add(appeal)
-        self._context.publish((appeal_opened(appeal, now),))
+            self._context.publish((appeal_opened(appeal, now),))
         return appeal
 
     def add_reaction(
@@ -286,7 +292,7 @@ class ClientsService:
         department the staff directory does not know raises ValidationError naming
         ``plan.employee_id`` / ``plan.department_id``; nothing is stored."""
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
             staff.require(by)
             appeal = uow.appeals.get(appeal_id)
@@ -302,7 +308,7 @@ class ClientsService:
                 by=by,
             )
             uow.appeals.add_reaction(reaction)
-        self._context.publish((reaction_scheduled(reaction, now),))
+            self._context.publish((reaction_scheduled(reaction, now),))
         return reaction
 
     def complete_reaction(
@@ -324,7 +330,7 @@ class ClientsService:
         TransitionError; an unknown responsible in ``then`` ValidationError naming
         ``then.employee_id`` / ``then.department_id``."""
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
             staff.require(by)
             reaction = uow.appeals.get_reaction(reaction_id)
@@ -362,14 +368,14 @@ class ClientsService:
             )
             if follow is not None:
                 uow.appeals.add_reaction(follow)
-        events: list[Event] = [
-            ReactionCompleted(
-                done.id, done.client_id, by, result, follow.id if follow else None, at=now
-            )
-        ]
-        if follow is not None:
-            events.append(reaction_scheduled(follow, now))
-        self._context.publish(events)
+            events: list[Event] = [
+                ReactionCompleted(
+                    done.id, done.client_id, by, result, follow.id if follow else None, at=now
+                )
+            ]
+            if follow is not None:
+                events.append(reaction_scheduled(follow, now))
+            self._context.publish(events)
         return ReactionCompletion(done, follow)
 
     def reschedule_reaction(
@@ -449,7 +455,7 @@ class ClientsService:
     ) -> Reaction:
         """Store ``change`` of an open reaction, publishing ReactionScheduled."""
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
             staff.require(by)
             reaction = uow.appeals.get_reaction(reaction_id)
@@ -460,7 +466,7 @@ class ClientsService:
                     attempted=action,
                 )
             stored = uow.appeals.update_reaction(change(reaction, staff))
-        self._context.publish((reaction_scheduled(stored, now),))
+            self._context.publish((reaction_scheduled(stored, now),))
         return stored
 
     def add_department(self, department: Department) -> None:

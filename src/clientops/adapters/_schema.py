@@ -488,6 +488,30 @@ TABLES: tuple[Table, ...] = (
         12,
         (Column("scope", T.TEXT, primary_key=True), Column("last", T.BIGINT, null=True)),
     ),
+    # -- 14: the change feed (clientops.feed): every event at a gapless position, taken from
+    # the ``feed_head`` row of ``meta`` under its lock; and the consumers' saved positions
+    Table(
+        "feed",
+        14,
+        (
+            Column("position", T.BIGINT, primary_key=True),
+            Column("kind", T.TEXT),
+            Column("schema_version", T.INTEGER),
+            Column("at", T.MOMENT),
+            Column("doc", T.TEXT),
+        ),
+    ),
+    Table(
+        "feed_cursors",
+        14,
+        (
+            Column("name", T.TEXT, primary_key=True),
+            Column("position", T.BIGINT),
+            Column("message_id", T.TEXT, null=True),
+            Column("batch_after", T.BIGINT, null=True),
+        ),
+        without_rowid=True,
+    ),
 )
 _TABLES = {table.name: table for table in TABLES}
 
@@ -633,7 +657,8 @@ DATA_STEPS: tuple[DataStep, ...] = (
 #: The schema version of :func:`create_all`; :func:`migrations` has one step per version.
 #: Version 13 changes no table: the keys of contract and invoice numbers and of organisation
 #: names are recomputed with the one normalisation (``clientops.adapters._sql.BACKFILLS[13]``).
-HEAD = 13
+#: Version 14 adds the change feed (``feed``, ``feed_cursors``).
+HEAD = 14
 
 
 def create_all(dialect: Dialect) -> tuple[str, ...]:

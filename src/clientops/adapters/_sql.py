@@ -35,6 +35,7 @@ from clientops._billing import (
     SupplierBillId,
 )
 from clientops._claims import Claim, ClaimId, ClaimStage
+from clientops._feed import FeedCursor, FeedEntry, FeedRecord
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
@@ -138,6 +139,8 @@ UNIQUE_KEYS: dict[str, UniqueKey] = {
     "visits_id_key": UniqueKey("visits", ("id",), "visit"),
     "trainings_id_key": UniqueKey("trainings", ("id",), "training"),
     "number_sequences_pkey": UniqueKey("number_sequences", ("scope",), "number sequence"),
+    "feed_pkey": UniqueKey("feed", ("position",), "feed position"),
+    "feed_cursors_pkey": UniqueKey("feed_cursors", ("name",), "feed cursor"),
 }
 #: The same keys by table and columns, as SQLite reports them.
 _UNIQUE_BY_COLUMNS = {(k.table, k.columns): k for k in UNIQUE_KEYS.values()}
@@ -368,6 +371,10 @@ class SQLUnitOfWork:
     @functools.cached_property
     def outbox(self) -> SQLOutbox:
         return SQLOutbox(self)
+
+    @functools.cached_property
+    def feed(self) -> SQLFeed:
+        return SQLFeed(self)
 
     @functools.cached_property
     def agenda(self) -> SQLAgenda:
@@ -1727,6 +1734,78 @@ class SQLOutbox(SQLRepository):
             params.append(limit)
         rows = self._x(sql, params)
         return tuple(attrs.evolve(load(doc, OutboxMessage), attempts=n) for doc, n in rows)
+
+
+class SQLFeed(SQLRepository):
+    """The change feed and its consumers' cursors. The head is the ``feed_head`` row of
+    ``meta``: taken with an upsert that locks the row until commit, so positions are given in
+    commit order with no gap (a rolled-back writer gives its positions back)."""
+
+    _READ = "SELECT position, kind, schema_version, at, doc FROM feed WHERE position>? "
+
+    def append(self, records: Sequence[FeedRecord]) -> int:
+        if not records:
+            return self.head()
+        head = int(
+            self._one(
+                "INSERT INTO meta(key, value) VALUES ('feed_head', ?) ON CONFLICT (key) "
+                "DO UPDATE SET value=meta.value+excluded.value RETURNING value",
+                (len(records),),
+            )
+        )
+        first = head - len(records) + 1
+        self._xmany(
+            "INSERT INTO feed(position, kind, schema_version, at, doc) VALUES (?, ?, ?, ?, ?)",
+            [
+                (first + i, r.kind, r.schema, self._ts(r.at), r.payload)
+                for i, r in enumerate(records)
+            ],
+        )
+        return head
+
+    def read(self, *, after: int, limit: int) -> tuple[FeedEntry, ...]:
+        rows = self._x(self._READ + "ORDER BY position LIMIT ?", (after, limit)).fetchall()
+        moment = _ReadOnce(self._from_ts).__getitem__
+        return tuple(
+            FeedEntry(position, kind, schema, moment(at), doc)
+            for position, kind, schema, at, doc in rows
+        )
+
+    def head(self) -> int:
+        head = self._one("SELECT value FROM meta WHERE key='feed_head'")
+        return 0 if head is None else int(head)
+
+    def cursor(self, name: str, *, lock: bool = False) -> FeedCursor:
+        if lock:  # made first, so there is a row to lock (as a number sequence's)
+            self._x(
+                "INSERT INTO feed_cursors(name, position) VALUES (?, 0) "
+                "ON CONFLICT (name) DO NOTHING",
+                (name,),
+            )
+        lock_clause = f"{self.row_lock} OF c" if lock and self.row_lock else ""
+        row = self._x(
+            "SELECT c.position, c.message_id, c.batch_after, o.status FROM feed_cursors c "
+            f"LEFT JOIN outbox o ON o.id=c.message_id WHERE c.name=?{lock_clause}",
+            (name,),
+        ).fetchone()
+        if row is None:
+            return FeedCursor(name)
+        position, message_id, batch_after, status = row
+        return FeedCursor(
+            name,
+            int(position),
+            message_id,
+            None if batch_after is None else int(batch_after),
+            None if status is None else OutboxStatus(status),
+        )
+
+    def save_cursor(self, cursor: FeedCursor) -> None:
+        self._x(
+            "INSERT INTO feed_cursors(name, position, message_id, batch_after) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET position=excluded.position, "
+            "message_id=excluded.message_id, batch_after=excluded.batch_after",
+            (cursor.name, cursor.position, cursor.message_id, cursor.batch_after),
+        )
 
 
 #: Python steps of a schema migration, by the version they complete: run after that
