@@ -24,7 +24,8 @@ from clientops.adapters import _schema
 from clientops.adapters import sqlite as sqlite_store
 from clientops.adapters.sqlite import SQLiteStorage
 
-PAST = range(1, _schema.HEAD + 1)
+#: Every version before the head (the history is frozen: a file "of the head version" is a new one)
+PAST = range(1, _schema.HEAD)
 
 
 # -- SQLite ---------------------------------------------------------------------------------
