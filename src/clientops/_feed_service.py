@@ -73,10 +73,11 @@ class Feed:
         _position("after", after)
         positive_int("limit", limit)
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            head = uow.feed.head()
-            if after > head:
+            entries = uow.feed.read(after=after, limit=limit)
+            # an entry after ``after`` proves it is not beyond the head: one query a page
+            if not entries and after > (head := uow.feed.head()):
                 raise FeedPositionError(after, head)
-            return uow.feed.read(after=after, limit=limit)
+            return entries
 
     def position(self, consumer: str) -> int:
         """The position ``consumer`` saved last (0 when it never saved one)."""

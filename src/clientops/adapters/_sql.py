@@ -1765,6 +1765,8 @@ class SQLFeed(SQLRepository):
 
     def read(self, *, after: int, limit: int) -> tuple[FeedEntry, ...]:
         rows = self._x(self._READ + "ORDER BY position LIMIT ?", (after, limit)).fetchall()
+        if not rows or isinstance(rows[0][3], datetime):  # the driver made them instants
+            return tuple(FeedEntry(*row) for row in rows)
         moment = _ReadOnce(self._from_ts).__getitem__
         return tuple(
             FeedEntry(position, kind, schema, moment(at), doc)
