@@ -52,6 +52,7 @@ HOMES = (
     "clientops.service",
     "clientops.agenda",
     "clientops.outbox",
+    "clientops.feed",
     "clientops.events",
     "clientops.documents",
     "clientops.courier",
