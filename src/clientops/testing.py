@@ -2684,6 +2684,18 @@ class FeedContract(_StoreContract):
             for n, r in zip(("c1", "c2", "c3"), records, strict=True)
         ]
 
+    def test_a_large_append_after_a_small_one_reads_back_whole(self, storage: Storage) -> None:
+        names = [f"c{i}" for i in range(300)]
+        records = self._records(*names)
+        with storage.unit_of_work() as uow:
+            assert uow.feed.append(records[:1]) == 1
+            assert uow.feed.append(records[1:]) == 300
+        with storage.unit_of_work(readonly=True) as uow:
+            entries = uow.feed.read(after=0, limit=1000)
+        assert [e.position for e in entries] == list(range(1, 301))
+        assert [e.data()["client_id"] for e in entries] == names
+        assert [e.at for e in entries] == [r.at for r in records]
+
     def test_a_failed_unit_of_work_keeps_no_entry_and_gives_its_positions_back(
         self, storage: Storage
     ) -> None:

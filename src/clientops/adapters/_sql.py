@@ -1743,17 +1743,19 @@ class SQLFeed(SQLRepository):
 
     _READ = "SELECT position, kind, schema_version, at, doc FROM feed WHERE position>? "
 
+    def _take(self, count: int) -> int:
+        """Move the head on by ``count`` (locking it until commit); the first position taken."""
+        head = self._one(
+            "INSERT INTO meta(key, value) VALUES ('feed_head', ?) ON CONFLICT (key) "
+            "DO UPDATE SET value=meta.value+excluded.value RETURNING value",
+            (count,),
+        )
+        return int(head) - count + 1
+
     def append(self, records: Sequence[FeedRecord]) -> int:
         if not records:
             return self.head()
-        head = int(
-            self._one(
-                "INSERT INTO meta(key, value) VALUES ('feed_head', ?) ON CONFLICT (key) "
-                "DO UPDATE SET value=meta.value+excluded.value RETURNING value",
-                (len(records),),
-            )
-        )
-        first = head - len(records) + 1
+        first = self._take(len(records))
         self._xmany(
             "INSERT INTO feed(position, kind, schema_version, at, doc) VALUES (?, ?, ?, ?, ?)",
             [
@@ -1761,7 +1763,7 @@ class SQLFeed(SQLRepository):
                 for i, r in enumerate(records)
             ],
         )
-        return head
+        return first + len(records) - 1
 
     def read(self, *, after: int, limit: int) -> tuple[FeedEntry, ...]:
         rows = self._x(self._READ + "ORDER BY position LIMIT ?", (after, limit)).fetchall()
