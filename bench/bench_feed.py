@@ -16,8 +16,8 @@ The cases, each reading the whole feed from position 0 in pages of ``--page``:
 * ``clientops``: ``Feed(ops).read(after=position, limit=page)``: one read-only unit of work
   per page (the head is checked, then the page read), ``FeedEntry`` values with their
   instants parsed;
-* ``raw_sqlite3`` / ``raw_psycopg`` (baseline): ``SELECT position, kind, schema_version, at,
-  doc FROM feed WHERE position>? ORDER BY position LIMIT ?`` with ``fetchall()`` per page on a
+* ``raw_sqlite3`` / ``raw_psycopg`` (baseline): ``SELECT seq, kind, schema_version, at,
+  doc FROM feed WHERE seq>? ORDER BY seq LIMIT ?`` with ``fetchall()`` per page on a
   connection kept open, no transaction of its own (tuples; SQLite's instants stay text).
 
 Run:  python bench/bench_feed.py [--n 100000] [--page 1000] [--repeat 5]
@@ -51,10 +51,7 @@ from clientops.ports import Storage
 
 TARGET = 50_000  # events per second, from each store
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
-RAW = (
-    "SELECT position, kind, schema_version, at, doc FROM feed WHERE position>? "
-    "ORDER BY position LIMIT ?"
-)
+RAW = "SELECT seq, kind, schema_version, at, doc FROM feed WHERE seq>? ORDER BY seq LIMIT ?"
 
 harness, workloads = _anchors.load("bench_feed")
 MSK = workloads.MSK

@@ -28,12 +28,12 @@ import clientops
 from clientops import ClientOps, PluginHost
 from clientops.adapters.postgres import PostgresStorage
 from clientops.adapters.sqlite import SQLiteStorage
-from clientops.errors import DuplicateError, ValidationError
+from clientops.errors import DuplicateError, StorageError, ValidationError
 from clientops.events import ClientCreated, Event
 from clientops.feed import Feed, FeedEntry, FeedPositionError, FeedRecord
 from clientops.model import ClientId, Department, DepartmentId, Employee, Role
 from clientops.ports import Storage, UnitOfWork
-from clientops.testing import T0, a_client, a_staff
+from clientops.testing import T0, FailingStorage, a_client, a_staff
 
 ROOT = Path(__file__).resolve().parents[1]
 STORES = ("memory", "sqlite", "postgresql")
@@ -122,6 +122,24 @@ def test_an_unchanged_update_publishes_nothing_and_stores_nothing(url: str) -> N
         card = ops.clients.add(a_client())
         ops.clients.update(card)
         assert Feed(ops).head() == 1
+
+
+def test_a_feed_that_cannot_be_written_keeps_the_change_from_being_stored(url: str) -> None:
+    """The entry is written in the change's unit of work: when it fails, so does the change,
+    and nobody hears of it."""
+    recorder = Recorder()
+    with _open(url, recorder) as ops:
+        card = ops.clients.add(a_client())
+        failing = FailingStorage(ops.storage, "feed.append")
+        other = ClientOps(failing, host=ops.context.host, clock=lambda: T0)
+        with pytest.raises(StorageError, match=r"feed\.append"):
+            other.clients.add(a_client(name="АО «Вектор»"))
+        with pytest.raises(StorageError):
+            other.clients.update(attrs.evolve(card, city="Томск"))
+        assert ops.clients.get(card.id) == card
+        assert ops.clients.find(name="Вектор") == ()
+        assert Feed(ops).head() == 1
+        assert [type(e).__name__ for e in recorder.events] == ["ClientCreated"]
 
 
 def test_publishing_outside_a_unit_of_work_of_the_context_is_refused() -> None:

@@ -488,13 +488,14 @@ TABLES: tuple[Table, ...] = (
         12,
         (Column("scope", T.TEXT, primary_key=True), Column("last", T.BIGINT, null=True)),
     ),
-    # -- 14: the change feed (clientops.feed): every event at a gapless position, taken from
-    # the ``feed_head`` row of ``meta`` under its lock; and the consumers' saved positions
+    # -- 14: the change feed (clientops.feed): every event at a gapless position (``seq``,
+    # given by clientops, not by the database: taken from the ``feed_head`` row of ``meta``
+    # under its lock); and the consumers' saved positions
     Table(
         "feed",
         14,
         (
-            Column("position", T.BIGINT, primary_key=True),
+            Column("seq", T.BIGINT, primary_key=True),
             Column("kind", T.TEXT),
             Column("schema_version", T.INTEGER),
             Column("at", T.MOMENT),

@@ -139,7 +139,6 @@ UNIQUE_KEYS: dict[str, UniqueKey] = {
     "visits_id_key": UniqueKey("visits", ("id",), "visit"),
     "trainings_id_key": UniqueKey("trainings", ("id",), "training"),
     "number_sequences_pkey": UniqueKey("number_sequences", ("scope",), "number sequence"),
-    "feed_pkey": UniqueKey("feed", ("position",), "feed position"),
     "feed_cursors_pkey": UniqueKey("feed_cursors", ("name",), "feed cursor"),
 }
 #: The same keys by table and columns, as SQLite reports them.
@@ -1741,7 +1740,7 @@ class SQLFeed(SQLRepository):
     ``meta``: taken with an upsert that locks the row until commit, so positions are given in
     commit order with no gap (a rolled-back writer gives its positions back)."""
 
-    _READ = "SELECT position, kind, schema_version, at, doc FROM feed WHERE position>? "
+    _READ = "SELECT seq, kind, schema_version, at, doc FROM feed WHERE seq>? "
 
     def _take(self, count: int) -> int:
         """Move the head on by ``count`` (locking it until commit); the first position taken."""
@@ -1757,7 +1756,7 @@ class SQLFeed(SQLRepository):
             return self.head()
         first = self._take(len(records))
         self._xmany(
-            "INSERT INTO feed(position, kind, schema_version, at, doc) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO feed(seq, kind, schema_version, at, doc) VALUES (?, ?, ?, ?, ?)",
             [
                 (first + i, r.kind, r.schema, self._ts(r.at), r.payload)
                 for i, r in enumerate(records)
@@ -1766,7 +1765,7 @@ class SQLFeed(SQLRepository):
         return first + len(records) - 1
 
     def read(self, *, after: int, limit: int) -> tuple[FeedEntry, ...]:
-        rows = self._x(self._READ + "ORDER BY position LIMIT ?", (after, limit)).fetchall()
+        rows = self._x(self._READ + "ORDER BY seq LIMIT ?", (after, limit)).fetchall()
         if not rows or isinstance(rows[0][3], datetime):  # the driver made them instants
             return tuple(FeedEntry(*row) for row in rows)
         moment = _ReadOnce(self._from_ts).__getitem__

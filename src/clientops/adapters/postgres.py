@@ -211,7 +211,7 @@ class _PostgresFeed(SQLFeed):
         try:
             with (
                 self._conn.cursor() as cur,
-                cur.copy("COPY feed(position, kind, schema_version, at, doc) FROM STDIN") as copy,
+                cur.copy("COPY feed(seq, kind, schema_version, at, doc) FROM STDIN") as copy,
             ):
                 for i, r in enumerate(records):
                     copy.write_row((first + i, r.kind, r.schema, r.at, r.payload))
