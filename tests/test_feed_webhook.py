@@ -283,3 +283,22 @@ def test_one_of_several_signatures_is_enough_while_a_secret_is_rolled_over() -> 
     assert verify_webhook(BODY, both, SECRET, now=T0) == json.loads(BODY)
     with pytest.raises(ValidationError):
         verify_webhook(BODY, both, "", now=T0)
+
+
+def test_a_webhook_moved_back_sends_again_under_a_new_key(receiver: Receiver) -> None:
+    clock = Clock()
+    hook = FeedWebhook("crm", url=receiver.url, secret=SECRET)
+    with _ops("memory://", hook, clock) as ops:
+        feed = Feed(ops)
+        ops.clients.add(a_client())
+        first = feed.forward(hook.topic)
+        assert first is not None
+        ops.outbox.deliver()
+        feed.save_position(hook.topic, 0)  # replay everything to a receiver that lost it
+        again = feed.forward(hook.topic)
+        assert again is not None
+        assert again.key.startswith(f"{first.key}:")  # the key is taken: a new one
+        assert again.data()["entries"] == first.data()["entries"]
+        assert [m.key for m in ops.outbox.deliver().delivered] == [again.key]
+        assert receiver.deliveries == [first.key, again.key]
+        assert feed.position(hook.topic) == 1

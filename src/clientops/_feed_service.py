@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import attrs
+
 from clientops._checks import ID_LENGTH, check_entry_points, fail, positive_int, text_argument
 from clientops._context import Context
 from clientops._feed import FeedCursor, FeedEntry, FeedPositionError
@@ -96,7 +98,7 @@ class Feed:
             if position > head:
                 raise FeedPositionError(position, head, path="position")
             cursor = uow.feed.cursor(consumer, lock=True)
-            uow.feed.save_cursor(FeedCursor(consumer, position, cursor.message_id))
+            uow.feed.save_cursor(attrs.evolve(cursor, position=position))
 
     def forward(self, topic: str, *, limit: int = 100) -> OutboxMessage | None:
         """Hand the next entries (at most ``limit``) to the outbox as one message of
@@ -133,10 +135,10 @@ class Feed:
                 "last": last,
                 "entries": [entry.to_json() for entry in entries],
             }
-            message = OutboxMessage.new(
-                topic, payload, now=now, key=f"feed:{topic}:{first}-{last}{retry}"
-            )
-            if not uow.outbox.enqueue(message):
-                fail("topic", f"the outbox already holds batch {first}-{last} of {topic!r}")
+            key = f"feed:{topic}:{first}-{last}{retry}"
+            message = OutboxMessage.new(topic, payload, now=now, key=key)
+            if not uow.outbox.enqueue(message):  # sent before: its position was moved back
+                message = OutboxMessage.new(topic, payload, now=now, key=f"{key}:{message.id}")
+                uow.outbox.enqueue(message)
             uow.feed.save_cursor(FeedCursor(topic, max(last, cursor.position), message.id, after))
         return message
