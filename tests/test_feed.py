@@ -293,7 +293,8 @@ class _SlowCommits:
 def test_eight_concurrent_writers_never_make_a_reader_skip_a_position(postgres_url: str) -> None:
     writers, cards_each = 8, 15
     inner = PostgresStorage.from_url(postgres_url + "&pool_max_size=12")
-    ops = ClientOps(_SlowCommits(inner), host=PluginHost(entry_points=False), clock=lambda: T0)
+    host = PluginHost(entry_points=False).load()  # loaded before the threads share it
+    ops = ClientOps(_SlowCommits(inner), host=host, clock=lambda: T0)
     feed = Feed(ops)
     written: list[str] = []
     seen: list[FeedEntry] = []
