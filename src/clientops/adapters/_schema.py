@@ -489,8 +489,8 @@ TABLES: tuple[Table, ...] = (
         (Column("scope", T.TEXT, primary_key=True), Column("last", T.BIGINT, null=True)),
     ),
     # -- 14: the change feed (clientops.feed): every event at a gapless position (``seq``,
-    # given by clientops, not by the database: taken from the ``feed_head`` row of ``meta``
-    # under its lock); and the consumers' saved positions
+    # given by clientops, not by the database: on PostgreSQL taken from the ``feed_head`` row
+    # of ``meta`` under its lock); and the consumers' saved positions
     Table(
         "feed",
         14,

@@ -1736,14 +1736,21 @@ class SQLOutbox(SQLRepository):
 
 
 class SQLFeed(SQLRepository):
-    """The change feed and its consumers' cursors. The head is the ``feed_head`` row of
-    ``meta``: taken with an upsert that locks the row until commit, so positions are given in
-    commit order with no gap (a rolled-back writer gives its positions back)."""
+    """The change feed and its consumers' cursors. Positions are taken under a lock held until
+    commit (:meth:`_take`), so they are given in commit order with no gap (a rolled-back
+    writer gives its positions back); the head is the last entry."""
 
     _READ = "SELECT seq, kind, schema_version, at, doc FROM feed WHERE seq>? "
 
     def _take(self, count: int) -> int:
-        """Move the head on by ``count`` (locking it until commit); the first position taken."""
+        """Move the head on by ``count`` (locking it until commit); the first position taken.
+
+        Where a unit of work holds the database's write lock from its start (SQLite: no
+        ``row_lock``), the last entry is the head: no other writer can append meanwhile.
+        Elsewhere (PostgreSQL) the ``feed_head`` counter row is moved with an upsert, whose
+        row lock keeps the next writer waiting until this one commits or rolls back."""
+        if not self.row_lock:
+            return self.head() + 1
         head = self._one(
             "INSERT INTO meta(key, value) VALUES ('feed_head', ?) ON CONFLICT (key) "
             "DO UPDATE SET value=meta.value+excluded.value RETURNING value",
@@ -1775,7 +1782,7 @@ class SQLFeed(SQLRepository):
         )
 
     def head(self) -> int:
-        head = self._one("SELECT value FROM meta WHERE key='feed_head'")
+        head = self._one("SELECT max(seq) FROM feed")
         return 0 if head is None else int(head)
 
     def cursor(self, name: str, *, lock: bool = False) -> FeedCursor:
