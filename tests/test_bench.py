@@ -268,3 +268,33 @@ def test_bench_upsert_smoke(tmp_path: Path, postgres_server: str) -> None:
             "SELECT count(*) FROM pg_namespace WHERE nspname LIKE %s", (f"{prefix}%",)
         ).fetchone()
     assert left == (0,)
+
+
+def test_bench_feed_smoke(postgres_server: str, tmp_path: Path) -> None:
+    need_anchors()
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_feed.py"),
+            *("--n", "1500", "--page", "400", "--repeat", "1"),
+            *("--url", postgres_server, "--dir", str(tmp_path)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert set(result["sqlite"]["events_per_s"]) == {"raw_sqlite3", "clientops"}
+    assert set(result["postgresql"]["events_per_s"]) == {"raw_psycopg", "clientops"}
+    for store in ("sqlite", "postgresql"):
+        assert result[store]["events"] == 1500
+        assert result[store]["ratio_time_clientops_over_raw"] > 0
+    assert list(tmp_path.iterdir()) == []  # the work folder is removed
+    import psycopg
+
+    with psycopg.connect(postgres_server) as conn:  # the run's schema was dropped
+        left = conn.execute(
+            "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'clientops\\_bench\\_feed\\_%'"
+        ).fetchone()
+    assert left == (0,)

@@ -53,6 +53,7 @@ HOMES = (
     "clientops.agenda",
     "clientops.outbox",
     "clientops.campaigns",
+    "clientops.feed",
     "clientops.events",
     "clientops.documents",
     "clientops.courier",

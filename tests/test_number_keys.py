@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests._schema_back import drop_later
 
+from clientops.adapters import _schema
 from clientops.adapters._sql import dump
 from clientops.bank_statements import invoice_number_key
 from clientops.clients import ClientQuery, contract_key, organisation_key
@@ -148,6 +149,10 @@ _SET_OLD_KEYS = (
     ("UPDATE invoices SET number_key=?", _OLD_INVOICE_KEY),
     ("UPDATE clients SET name_key=?", _OLD_NAME_KEY),
 )
+
+
+#: What takes a head database back to schema 12's tables: dropping the tables added since.
+_LATER_TABLES = tuple(f"DROP TABLE {t.name}" for t in _schema.TABLES if t.since > 12)
 
 
 def test_a_sqlite_file_of_schema_12_gets_the_new_keys(tmp_path: Path) -> None:

@@ -1,11 +1,8 @@
-"""The billing area: subscriptions, the monthly billing run, invoices (issued by hand,
-corrected, cancelled, sent again), bank statements and payments, reminders and debtors,
-supplier bills, and the accounting backend (``ops.billing``).
-
-The decisions are the pure functions of :mod:`clientops.rules.billing`; this module reads,
-hands them values, and stores what they return, one unit of work at a time. Its helpers
-(numbers, accounting records, the printable invoice) are in :mod:`clientops._billing_helpers`.
-"""
+"""The billing area (``ops.billing``): subscriptions, the monthly billing run, invoices
+(issued, corrected, cancelled, sent again), bank statements and payments, reminders and
+debtors, supplier bills, the accounting backend. The decisions are the pure functions of
+:mod:`clientops.rules.billing`; this module reads, hands them values and stores what they
+return, one unit of work at a time (helpers: :mod:`clientops._billing_helpers`)."""
 
 from __future__ import annotations
 
@@ -267,7 +264,7 @@ class BillingService:
             first_plan = first_plan or plan
             try:
                 for part in chunks(plan.to_issue, batch):
-                    with self._context.storage.unit_of_work() as uow:
+                    with self._context.unit_of_work() as uow:
                         numbers = take_numbers(self._context, uow, day, len(part), after=after)
                         taken = [
                             attrs.evolve(i, number=n) for i, n in zip(part, numbers, strict=True)
@@ -277,8 +274,8 @@ class BillingService:
                         events = [
                             e for i in taken for e in record_invoice(self._context, uow, i, now)
                         ]
+                        self._context.publish(events)
                     issued += taken
-                    self._context.publish(events)
             except DuplicateError as exc:
                 if exc.kind not in ("invoice", "invoice number"):
                     raise
@@ -347,7 +344,7 @@ class BillingService:
         client must exist; its INN is the buyer's."""
         now = self._context.now()
         day = issue_date or self._context.today()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             client = uow.clients.get(client_id)
             invoice = one_off_invoice(
                 id=InvoiceId(f"inv-{new_id()}"),
@@ -366,7 +363,7 @@ class BillingService:
                 keep_number(self._context, uow, number)
             uow.invoices.add(invoice)
             events = record_invoice(self._context, uow, invoice, now)
-        self._context.publish(events)
+            self._context.publish(events)
         return invoice
 
     def correct_invoice(
@@ -381,7 +378,7 @@ class BillingService:
         ``corrects`` naming the original, which becomes ``corrected``); what was paid moves to
         the correction, any excess is kept as the client's credit. Never an edit."""
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             original = uow.invoices.get(invoice_id)
             day = on or self._context.today()
             existing = (*uow.invoices.of_client(original.client_id),)
@@ -400,18 +397,18 @@ class BillingService:
             if correction.credit is not None:
                 uow.payments.add_credit(correction.credit)
             made = record_invoice(self._context, uow, correction.correction, now, reverses=original)
-        self._context.publish(made)
+            self._context.publish(made)
         return correction
 
     def cancel_invoice(self, invoice_id: InvoiceId) -> Invoice:
         """Cancel an unpaid invoice (it stays, marked cancelled; a billing run does not issue
         it again by itself)."""
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             original = uow.invoices.get(invoice_id)
             cancelled = uow.invoices.update(cancel_invoice(original))
             events = record_invoice(self._context, uow, cancelled, now, reverses=original)
-        self._context.publish(events)
+            self._context.publish(events)
         return cancelled
 
     def send_duplicate(
@@ -471,7 +468,7 @@ class BillingService:
 
     def _import(self, source: str, batch: BankStatement | FetchedPayments) -> PaymentImport:
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             if not uow.outbox.record_key(f"payments-{source}"):
                 return PaymentImport(source=source, already_imported=True)
             invoices = uow.invoices.open()
@@ -516,7 +513,7 @@ class BillingService:
                     if credit is not None:
                         credits.append(credit)
                     events.append(record_payment(self._context, uow, payment, made, credit, now))
-        self._context.publish(events)
+            self._context.publish(events)
         left = tuple(p for p in stored if p.client_id is None)
         return PaymentImport(
             source=source,
@@ -561,7 +558,7 @@ class BillingService:
         """A person's decision on an unmatched payment: it is the client's (and pays
         ``invoice_number`` first, when named); it is then applied like a matched one."""
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             payment = uow.payments.find(payment_id)
             if payment is None:
                 raise NotFoundError("payment", payment_id)
@@ -576,7 +573,7 @@ class BillingService:
             )
             made, credit = self._allocate(uow, assigned, {})
             matched = record_payment(self._context, uow, assigned, made, credit, now)
-        self._context.publish((matched,))
+            self._context.publish((matched,))
         return assigned
 
     def payments_of(self, client_id: ClientId) -> tuple[Payment, ...]:
@@ -595,7 +592,7 @@ class BillingService:
         day (a second call the same day schedules nothing new)."""
         day = day or self._context.today()
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             invoices = uow.invoices.open()
             clients = {i.client_id for i in invoices}
             managers = {c: uow.clients.get(c).manager_id for c in sorted(clients)}
@@ -617,7 +614,7 @@ class BillingService:
                 except NotFoundError:
                     fresh.append(appeal)
             events = record_appeals_and_reactions(uow, fresh, reminders.reactions, now)
-        self._context.publish(events)
+            self._context.publish(events)
         return reminders
 
     def debtors(self, day: date | None = None, *, overdue_only: bool = False) -> tuple[Debtor, ...]:

@@ -124,7 +124,7 @@ class CallsService:
         made or found. Bad input raises ValidationError before anything is stored.
         """
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
             queries = client_queries(call, self._context.policy)
             matches = tuple(uow.clients.find(q) for q in queries)
@@ -138,7 +138,7 @@ class CallsService:
             )
             for command in routing.decision.commands:
                 _apply(uow, command)
-        self._context.publish(routing.decision.events)
+            self._context.publish(routing.decision.events)
         return routing
 
     def record_event(self, event: CallSignal) -> CallChange:
@@ -166,17 +166,17 @@ class CallsService:
         while True:
             now = self._context.now()
             try:
-                with self._context.storage.unit_of_work() as uow:
+                with self._context.unit_of_work() as uow:
                     change = self._record_call(uow, event, now)
                     notice = (
                         self._notice(uow.staff.directory(), change, now) if change.started else None
                     )
+                    self._context.publish(change.events)
                 break
             except (ConflictError, DuplicateError) as exc:
                 if (exc.kind != "call") or attempt >= retries:
                     raise
                 attempt += 1
-        self._context.publish(change.events)
         if notice is not None:
             self._context.host.incoming_call(notice)
         if change.ended:

@@ -280,7 +280,7 @@ class CampaignsService:
         now = self._context.now()
         policy = self._context.policy
         events: list[Event] = []
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             if call_id is not None:
                 stored = uow.campaigns.get_call(call_id)
                 if stored is not None and (stored.campaign_id, stored.client_id) == (
@@ -345,7 +345,7 @@ class CampaignsService:
                     target, kinds, now=now, policy=policy.campaigns, call_back_at=call_back_at
                 )
             )
-        self._context.publish(events)
+            self._context.publish(events)
         return OutcomeRecord(call, after)
 
     def _open_zones(self, zones: Sequence[str], now: datetime) -> tuple[str, ...]:

@@ -109,7 +109,7 @@ class ClaimsService:
         reached is still due). The same call recorded twice raises DuplicateError and stores
         nothing; so does every other refusal. ``by`` (who records it) must be on the staff."""
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
             staff.require(by)
             client = uow.clients.get(client_id)
@@ -129,7 +129,7 @@ class ClaimsService:
                     uow.claims.put_satisfaction(
                         client_id, found.manager_id, found.assigned_on, decision.last_call
                     )
-        self._context.publish((*decision.events, *events))
+            self._context.publish((*decision.events, *events))
         return decision
 
     @staticmethod
@@ -158,7 +158,7 @@ class ClaimsService:
         A claim without a department (or with an unknown one) raises ValidationError naming
         ``department_id``, and nothing is stored."""
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
             staff.require(by)
             client = uow.clients.get(client_id)
@@ -177,7 +177,7 @@ class ClaimsService:
                 occasion=occasion,
             )
             events = self._store_claim(uow, decision, now)
-        self._context.publish((*decision.events, *events))
+            self._context.publish((*decision.events, *events))
         return decision
 
     def advance(self, claim_id: ClaimId, action: ClaimAction, *, by: EmployeeId) -> ClaimDecision:
@@ -186,7 +186,7 @@ class ClaimsService:
         is brought in, the reaction to the director, in one unit of work. A step the process
         does not allow raises TransitionError and changes nothing."""
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
             staff.require(by)
             claim = uow.claims.get(claim_id)
@@ -201,7 +201,7 @@ class ClaimsService:
             )
             stored = uow.claims.update(decision.claim)
             events = record_appeals_and_reactions(uow, (), decision.reactions, now)
-        self._context.publish((*decision.events, *events))
+            self._context.publish((*decision.events, *events))
         return attrs.evolve(decision, claim=stored)
 
     def get(self, claim_id: ClaimId) -> Claim:

@@ -143,9 +143,11 @@ class ClientsService:
 
     def add(self, client: Client) -> Client:
         """Store a card made elsewhere (an import, a form); publishes ClientCreated."""
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             uow.clients.add(client)
-        self._context.publish((ClientCreated(client.id, client.created_at or self._context.now()),))
+            self._context.publish(
+                (ClientCreated(client.id, client.created_at or self._context.now()),)
+            )
         return client
 
     def update(self, client: Client, *, by: EmployeeId | None = None) -> Client:
@@ -153,14 +155,16 @@ class ClientsService:
         stored card with its new version; a card changed meanwhile by someone else raises
         ConflictError and nothing is overwritten. The change is on the card's timeline
         (the fields changed, by ``by``)."""
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             before = uow.clients.get(client.id)
             stored = uow.clients.update(client)
             change = card_change_entry(before, stored, at=self._context.now(), by=by)
             if change is not None:
                 uow.timeline.record([change])
-        if stored != attrs.evolve(before, version=stored.version):
-            self._context.publish((ClientUpdated(stored.id, stored.version, self._context.now()),))
+            if stored != attrs.evolve(before, version=stored.version):
+                self._context.publish(
+                    (ClientUpdated(stored.id, stored.version, self._context.now()),)
+                )
         return stored
 
     def get(self, client_id: ClientId) -> Client:
@@ -308,13 +312,15 @@ class ClientsService:
             staff=self.staff(),
             limits=limits,
         )
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             done = store_imported(uow, parsed)
             if done is None:
                 return ImportReport(parsed, (), (), already_imported=True)
             stored, taken = done
+            self._context.publish(
+                ClientCreated(row.client.id, self._context.now()) for row in stored
+            )
         rejected = tuple(sorted((*parsed.rejected, *taken), key=lambda r: r.line))
-        self._context.publish(ClientCreated(row.client.id, self._context.now()) for row in stored)
         return ImportReport(parsed, tuple(stored), rejected)
 
     def appeals_of(self, client_id: ClientId) -> tuple[Appeal, ...]:
@@ -354,7 +360,7 @@ class ClientsService:
         department raises ValidationError naming ``department_id``; an unknown card or
         employee ``by`` NotFoundError; nothing is stored."""
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
             staff.require(by)
             require_department(staff, department_id, "department_id")
@@ -370,7 +376,7 @@ class ClientsService:
                 created_by=by,
             )
             uow.appeals.add(appeal)
-        self._context.publish((appeal_opened(appeal, now),))
+            self._context.publish((appeal_opened(appeal, now),))
         return appeal
 
     def add_reaction(
@@ -386,7 +392,7 @@ class ClientsService:
         department the staff directory does not know raises ValidationError naming
         ``plan.employee_id`` / ``plan.department_id``; nothing is stored."""
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
             staff.require(by)
             appeal = uow.appeals.get(appeal_id)
@@ -402,7 +408,7 @@ class ClientsService:
                 by=by,
             )
             uow.appeals.add_reaction(reaction)
-        self._context.publish((reaction_scheduled(reaction, now),))
+            self._context.publish((reaction_scheduled(reaction, now),))
         return reaction
 
     def complete_reaction(
@@ -429,7 +435,7 @@ class ClientsService:
         TransitionError; an unknown responsible in ``then`` ValidationError naming
         ``then.employee_id`` / ``then.department_id``."""
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
             staff.require(by)
             reaction = uow.appeals.get_reaction(reaction_id)
@@ -483,14 +489,14 @@ class ClientsService:
             )
             if follow is not None:
                 uow.appeals.add_reaction(follow)
-        events: list[Event] = [
-            ReactionCompleted(
-                done.id, done.client_id, by, result, follow.id if follow else None, at=now
-            )
-        ]
-        if follow is not None:
-            events.append(reaction_scheduled(follow, now))
-        self._context.publish(events)
+            events: list[Event] = [
+                ReactionCompleted(
+                    done.id, done.client_id, by, result, follow.id if follow else None, at=now
+                )
+            ]
+            if follow is not None:
+                events.append(reaction_scheduled(follow, now))
+            self._context.publish(events)
         return ReactionCompletion(done, follow)
 
     def start_plan(
@@ -511,13 +517,13 @@ class ClientsService:
         nothing is stored."""
         chosen = self._context.policy.follow_up_plans.require(plan)
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             opened, reaction = start_plan_in(
                 uow, self._context.policy, chosen, client_id, by, appeal_id, reaction_id, now
             )
-        events: list[Event] = [appeal_opened(opened, now)] if opened is not None else []
-        events.append(reaction_scheduled(reaction, now))
-        self._context.publish(events)
+            events: list[Event] = [appeal_opened(opened, now)] if opened else []
+            events.append(reaction_scheduled(reaction, now))
+            self._context.publish(events)
         return reaction
 
     def reschedule_reaction(
@@ -597,7 +603,7 @@ class ClientsService:
     ) -> Reaction:
         """Store ``change`` of an open reaction, publishing ReactionScheduled."""
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
             staff.require(by)
             reaction = uow.appeals.get_reaction(reaction_id)
@@ -608,7 +614,7 @@ class ClientsService:
                     attempted=action,
                 )
             stored = uow.appeals.update_reaction(change(reaction, staff))
-        self._context.publish((reaction_scheduled(stored, now),))
+            self._context.publish((reaction_scheduled(stored, now),))
         return stored
 
     # ------------------------------------------------------------ the card's history

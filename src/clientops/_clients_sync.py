@@ -162,7 +162,7 @@ def upsert_cards(
     results: list[UpsertResult] = []
     events: list[Event] = []
     numbered = _checked(cards, context.policy.external_sources)
-    with context.storage.unit_of_work() as uow:
+    with context.unit_of_work() as uow:
         while chunk := list(itertools.islice(numbered, _CHUNK)):
             stored: dict[ExternalId, Client] = {}
             for source in {card.external_id.source for _, card in chunk}:
@@ -199,7 +199,7 @@ def upsert_cards(
                     results.append(UpsertResult(after, SyncStatus.UPDATED))
             if new:
                 uow.clients.add_many(new)
-    context.publish(events)
+        context.publish(events)
     return SyncReport(tuple(created), tuple(updated), tuple(unchanged)), results
 
 

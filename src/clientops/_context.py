@@ -9,11 +9,14 @@ first use (the courier the policy names) or by ``ops.telephony.open`` / ``ops.bi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 
 import attrs
 
+from clientops._feed import FeedRecord
 from clientops._telephony import CallSignal, Telephony
 from clientops.accounting import Accounting
 from clientops.courier import Courier
@@ -21,7 +24,7 @@ from clientops.errors import ConfigurationError, FieldError, ValidationError
 from clientops.events import Event
 from clientops.host import PluginHost
 from clientops.policy import Policy
-from clientops.ports import Storage
+from clientops.ports import Storage, UnitOfWork
 
 __all__ = ["Backends", "Context"]
 
@@ -128,6 +131,8 @@ class Context:
     host: PluginHost = attrs.field(factory=PluginHost)
     clock: Callable[[], datetime] | None = None
     backends: Backends = attrs.field(factory=Backends, eq=False, repr=False)
+    #: the writing units of work open in each thread, with the events they will publish
+    _open: threading.local = attrs.field(factory=threading.local, init=False, eq=False, repr=False)
 
     def now(self) -> datetime:
         """The current time, aware, in the policy's time zone (or the injected clock's)."""
@@ -140,6 +145,32 @@ class Context:
         """The local day of :meth:`now` in the policy's time zone."""
         return self.now().astimezone(self.policy.tz).date()
 
-    def publish(self, events: Iterable[Event]) -> None:
-        """Tell the plugins about ``events`` (after the commit that made them)."""
+    @contextmanager
+    def unit_of_work(self) -> Iterator[UnitOfWork]:
+        """A writing unit of work of the store whose events (:meth:`publish`, called inside
+        it) are appended to the change feed as its last write, and told to the plugins once
+        it has committed; nothing of them is kept or told when it raises."""
+        stack: list[list[Event]] = self._open.__dict__.setdefault("stack", [])
+        events: list[Event] = []
+        with self.storage.unit_of_work() as uow:
+            stack.append(events)
+            try:
+                yield uow
+            finally:
+                stack.pop()
+            if events:  # last, so the feed's head stays locked only while this commits
+                uow.feed.append([FeedRecord.of(event) for event in events])
         self.host.emit_all(events)
+
+    def publish(self, events: Iterable[Event]) -> None:
+        """Record ``events`` in the change feed of the unit of work open in this thread
+        (:meth:`unit_of_work`): they are stored with its change and told to the plugins
+        after its commit. Called outside such a unit of work, RuntimeError: an event stored
+        nowhere would be missing from the feed."""
+        stack: list[list[Event]] | None = self._open.__dict__.get("stack")
+        if not stack:
+            raise RuntimeError(
+                "Context.publish outside Context.unit_of_work(): publish events inside the "
+                "unit of work of the change that made them"
+            )
+        stack[-1].extend(events)

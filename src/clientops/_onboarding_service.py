@@ -145,7 +145,7 @@ class OnboardingService:
         already has a card); an unknown manager or client raises NotFoundError. Nothing is
         stored then."""
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
             employee = staff.require(manager)
             existing = uow.clients.get(client_id) if client_id is not None else None
@@ -183,7 +183,7 @@ class OnboardingService:
                 )
             )
             events += _steps_done(None, onboarding)
-        self._context.publish(events)
+            self._context.publish(events)
         return intake
 
     def get(self, onboarding_id: OnboardingId) -> Onboarding:
@@ -216,7 +216,7 @@ class OnboardingService:
         applicable, or for one whose prerequisites are open raises TransitionError and changes
         nothing."""
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             self._employee(uow, by)
             current = uow.onboarding.get(onboarding_id)
             if step in _OWN_SERVICE:
@@ -238,7 +238,7 @@ class OnboardingService:
                             attrs.evolve(reaction, done_at=now, outcome=note or None)
                         )
             stored = uow.onboarding.update(done)
-        self._context.publish(_steps_done(current, stored))
+            self._context.publish(_steps_done(current, stored))
         return stored
 
     def welcome_script(self, onboarding_id: OnboardingId) -> tuple[str, ...]:
@@ -304,7 +304,7 @@ class OnboardingService:
         quote = self.courier.quote(
             self._context.policy.onboarding.shipper_city, client.city, request.parcel
         )
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             latest = uow.onboarding.get(onboarding_id)
             planned = _onboarding.plan_delivery(latest, quote, pickup_date=day, by=by, now=now)
             made = delivery_reaction(planned, now=now, policy=self._context.policy)
@@ -317,7 +317,7 @@ class OnboardingService:
             uow.outbox.enqueue(
                 OutboxMessage.new(PICKUP_TOPIC, payload, now=now, key=stored.delivery.pickup_key)
             )
-        self._context.publish(_steps_done(latest, stored))
+            self._context.publish(_steps_done(latest, stored))
         return stored
 
     def booking(self, onboarding_id: OnboardingId) -> Booking | None:
@@ -344,7 +344,7 @@ class OnboardingService:
                 [FieldError("email", f"{email!r} is not an e-mail address")],
                 subject=f"onboarding {onboarding_id}",
             )
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             self._employee(uow, by)
             current = uow.onboarding.get(onboarding_id)
             done = _onboarding.record_welcome_call(
@@ -364,7 +364,7 @@ class OnboardingService:
                 done, reaction = made
                 uow.appeals.add_reaction(reaction)
             stored = uow.onboarding.update(done)
-        self._context.publish((*changed, *_steps_done(current, stored)))
+            self._context.publish((*changed, *_steps_done(current, stored)))
         return stored
 
     def send_contacts(self, onboarding_id: OnboardingId, *, by: EmployeeId) -> ContactsEmail:
@@ -372,7 +372,7 @@ class OnboardingService:
         welcome call, recorded in the outbox (topic :data:`CONTACTS_EMAIL_TOPIC`, once per
         onboarding) together with the step. No address captured raises TransitionError."""
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             self._employee(uow, by)
             current = uow.onboarding.get(onboarding_id)
             refusal = _onboarding.send_contacts_refusal(current)
@@ -390,7 +390,7 @@ class OnboardingService:
                     key=f"contacts-{current.id}",
                 )
             )
-        self._context.publish(_steps_done(current, stored))
+            self._context.publish(_steps_done(current, stored))
         return message
 
     def calendar_entries(

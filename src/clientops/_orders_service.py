@@ -101,7 +101,7 @@ class OrdersService:
         NotFoundError, an order number already taken DuplicateError, a bad specification
         ValidationError; nothing is stored then."""
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
             staff.require(by)
             uow.clients.get(client_id)
@@ -118,7 +118,7 @@ class OrdersService:
             change, events = self._add_order(
                 uow, order, staff, by=by, now=now, layouts=existing_layouts
             )
-        self._context.publish(events)
+            self._context.publish(events)
         return change
 
     def advance(
@@ -141,7 +141,7 @@ class OrdersService:
         not allow now raises TransitionError naming the stage and the allowed actions; the
         stored order is then unchanged."""
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
             staff.require(by)
             current = uow.orders.get(order_id)
@@ -164,13 +164,13 @@ class OrdersService:
                 )
                 uow.appeals.add_reaction(call)
                 reactions = (*reactions, call)
-        step = stored.history[-1]
-        self._context.publish(
-            (
-                OrderAdvanced(stored.id, stored.client_id, step.action, stored.stage, by, now),
-                *(reaction_scheduled(r, now) for r in reactions),
+            step = stored.history[-1]
+            self._context.publish(
+                (
+                    OrderAdvanced(stored.id, stored.client_id, step.action, stored.stage, by, now),
+                    *(reaction_scheduled(r, now) for r in reactions),
+                )
             )
-        )
         return OrderChange(stored, reactions)
 
     def repeat(
@@ -188,7 +188,7 @@ class OrdersService:
         ``changes`` (or a new ``specification``), the special conditions of the policy, and
         the designer asked to make the layout again when ``existing_layouts`` lacks it."""
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
             staff.require(by)
             previous = uow.orders.get(previous_id)
@@ -207,7 +207,7 @@ class OrdersService:
             change, events = self._add_order(
                 uow, order, staff, by=by, now=now, layouts=existing_layouts
             )
-        self._context.publish(events)
+            self._context.publish(events)
         return change
 
     def _add_order(

@@ -104,7 +104,7 @@ class ServiceDesk:
         escalates it when it does not. A contract not in force today raises ValidationError."""
         now = self._context.now()
         rules = self._context.policy.service
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             uow.staff.directory().require(by)
             contract = uow.service.get_contract(contract_id)
             today = now.astimezone(self._context.policy.tz).date()
@@ -124,7 +124,7 @@ class ServiceDesk:
                 uow, (_visits.visit_appeal(visit, contract, policy=rules),), (), now
             )
             uow.service.add_visit(visit)
-        self._context.publish(events)
+            self._context.publish(events)
         return visit
 
     def plan_visit(
@@ -139,7 +139,7 @@ class ServiceDesk:
         """Set the engineer and the day of a visit (:func:`~clientops.rules.service_visits
         .plan_visit`: a non-working day is moved or refused as ``policy.service`` says)."""
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
             staff.require(by)
             staff.require(engineer)
@@ -154,21 +154,21 @@ class ServiceDesk:
                 note=note,
             )
             stored = uow.service.update_visit(visit)
-        assert stored.engineer_id is not None
-        assert stored.planned_on is not None
-        self._context.publish(
-            (
-                VisitScheduled(
-                    stored.id,
-                    stored.client_id,
-                    stored.kind,
-                    stored.engineer_id,
-                    stored.planned_on,
-                    by,
-                    now,
-                ),
+            assert stored.engineer_id is not None
+            assert stored.planned_on is not None
+            self._context.publish(
+                (
+                    VisitScheduled(
+                        stored.id,
+                        stored.client_id,
+                        stored.kind,
+                        stored.engineer_id,
+                        stored.planned_on,
+                        by,
+                        now,
+                    ),
+                )
             )
-        )
         return stored
 
     def complete_visit(
@@ -213,7 +213,7 @@ class ServiceDesk:
         again but not escalated twice: run it as often as you like."""
         moment = now if now is not None else self._context.now()
         rules = self._context.policy.service
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             visits = [v for v in uow.service.open_visits() if v.kind is VisitKind.EMERGENCY]
             contracts = [uow.service.get_contract(key) for key in {v.contract_id for v in visits}]
             clients = [uow.clients.get(key) for key in {v.client_id for v in visits}]
@@ -253,7 +253,7 @@ class ServiceDesk:
                         )
                     )
             events = record_appeals_and_reactions(uow, appeals, fresh, moment)
-        self._context.publish((*breached, *events))
+            self._context.publish((*breached, *events))
         return SlaCheck(at=moment, breaches=breaches, escalated=tuple(fresh))
 
     def contracts_of(self, client_id: ClientId) -> tuple[ServiceContract, ...]:
@@ -335,10 +335,10 @@ class ServiceDesk:
         """Apply ``move`` (a rule giving the training its new date) to the stored training
         in one unit of work, ``by`` a member of the staff; publish TrainingScheduled."""
         now = self._context.now()
-        with self._context.storage.unit_of_work() as uow:
+        with self._context.unit_of_work() as uow:
             uow.staff.directory().require(by)
             stored = uow.service.update_training(move(uow.service.get_training(training_id), now))
-        self._context.publish((_training_scheduled(stored, by, now, rescheduled=rescheduled),))
+            self._context.publish((_training_scheduled(stored, by, now, rescheduled=rescheduled),))
         return stored
 
     def trainings_of(self, client_id: ClientId) -> tuple[Training, ...]:

@@ -45,6 +45,7 @@ from clientops._campaigns import (
     DoNotCall,
 )
 from clientops._claims import Claim, ClaimId
+from clientops._feed import FeedCursor, FeedEntry, FeedRecord
 from clientops._jobs import JobRun, JobStatus
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
@@ -85,6 +86,7 @@ __all__ = [
     "CampaignsRepository",
     "ClaimsRepository",
     "ClientsRepository",
+    "FeedRepository",
     "InvoicesRepository",
     "JobRunsRepository",
     "OnboardingRepository",
@@ -677,6 +679,36 @@ class TimelineRepository(Protocol):
         one indexed query, not a read of every area."""
 
 
+class FeedRepository(Protocol):
+    """The change feed and its consumers' saved positions (``uow.feed``).
+
+    Positions are gapless (1, 2, 3…) and increase in the order the units of work that wrote
+    them commit: a reader that has seen position ``n`` committed has seen every position below
+    it, whatever order concurrent writers ran in. A store guarantees this by taking the
+    feed's head under a lock held until commit (PostgreSQL: the row lock of its counter row;
+    SQLite and the memory store: their one writer at a time); clientops appends the feed as
+    the last write of a unit of work, so the lock is held only while it commits."""
+
+    def append(self, records: Sequence[FeedRecord]) -> int:
+        """Append ``records`` at the positions after the head, in order; return the new head
+        (the last position written). Kept only if the unit of work commits."""
+
+    def read(self, *, after: int, limit: int) -> tuple[FeedEntry, ...]:
+        """At most ``limit`` entries with a position above ``after``, in position order."""
+
+    def head(self) -> int:
+        """The last position written (0 for an empty feed)."""
+
+    def cursor(self, name: str, *, lock: bool = False) -> FeedCursor:
+        """The consumer ``name``'s saved position (0 when it never saved one), with the
+        status of the outbox message its cursor names, if any. ``lock=True`` (in a writing
+        unit of work) holds the cursor until the end of the unit of work, so two workers
+        moving one cursor take turns."""
+
+    def save_cursor(self, cursor: FeedCursor) -> None:
+        """Store ``cursor`` (its ``message_status`` is not stored)."""
+
+
 class AgendaQueries(Protocol):
     """The agenda's read model: set-based queries a store MAY answer fast (``uow.agenda``).
 
@@ -769,6 +801,9 @@ class UnitOfWork(Protocol):
 
     @property
     def timeline(self) -> TimelineRepository: ...
+
+    @property
+    def feed(self) -> FeedRepository: ...
 
 
 @runtime_checkable

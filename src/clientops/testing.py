@@ -99,6 +99,7 @@ from clientops._claims import (
 )
 from clientops._claims import advance as advance_claim
 from clientops._clients_service import put_staff
+from clientops._feed import FeedCursor, FeedRecord
 from clientops._jobs import JobRun, JobStatus
 from clientops._kits.accounting import AccountingContract, PaymentSourceContract
 from clientops._kits.couriers import CourierContract
@@ -184,6 +185,7 @@ from clientops.errors import (
     NotFoundError,
     StorageError,
 )
+from clientops.events import ClientCreated
 from clientops.model import (
     Absence,
     Appeal,
@@ -240,6 +242,7 @@ __all__ = [
     "DocumentRendererContract",
     "DocumentSample",
     "FailingStorage",
+    "FeedContract",
     "PaymentSourceContract",
     "PbxCall",
     "PersistentStorageContract",
@@ -3456,6 +3459,105 @@ class TimelineContract(_StoreContract):
             assert stored == attrs.evolve(note, summary="Заметка: перезвонить завтра")
 
 
+class FeedContract(_StoreContract):
+    """The change feed and its consumers' cursors (``uow.feed``): gapless positions given on
+    commit, in order, kept only with their unit of work."""
+
+    @staticmethod
+    def _records(*names: str) -> list[FeedRecord]:
+        return [
+            FeedRecord.of(ClientCreated(ClientId(name), T0 + timedelta(minutes=i)))
+            for i, name in enumerate(names)
+        ]
+
+    def test_the_feed_starts_empty(self, storage: Storage) -> None:
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.feed.head() == 0
+            assert uow.feed.read(after=0, limit=10) == ()
+            assert uow.feed.cursor("crm") == FeedCursor("crm")
+
+    def test_appended_entries_get_gapless_positions_and_read_back_in_order(
+        self, storage: Storage
+    ) -> None:
+        records = self._records("c1", "c2", "c3")
+        with storage.unit_of_work() as uow:
+            assert uow.feed.append(records[:2]) == 2
+            assert uow.feed.append(records[2:]) == 3
+            assert [e.position for e in uow.feed.read(after=0, limit=10)] == [1, 2, 3]
+            assert uow.feed.append([]) == 3
+        with storage.unit_of_work(readonly=True) as uow:
+            entries = uow.feed.read(after=0, limit=10)
+            assert uow.feed.head() == 3
+            assert [(e.position, e.kind, e.schema, e.payload) for e in entries] == [
+                (i, r.kind, r.schema, r.payload) for i, r in enumerate(records, start=1)
+            ]
+            assert [e.at for e in entries] == [r.at for r in records]
+            assert [e.position for e in uow.feed.read(after=1, limit=1)] == [2]
+            assert uow.feed.read(after=3, limit=10) == ()
+        assert [e.event() for e in entries] == [
+            ClientCreated(ClientId(n), r.at)
+            for n, r in zip(("c1", "c2", "c3"), records, strict=True)
+        ]
+
+    def test_a_large_append_after_a_small_one_reads_back_whole(self, storage: Storage) -> None:
+        names = [f"c{i}" for i in range(300)]
+        records = self._records(*names)
+        with storage.unit_of_work() as uow:
+            assert uow.feed.append(records[:1]) == 1
+            assert uow.feed.append(records[1:]) == 300
+        with storage.unit_of_work(readonly=True) as uow:
+            entries = uow.feed.read(after=0, limit=1000)
+        assert [e.position for e in entries] == list(range(1, 301))
+        assert [e.data()["client_id"] for e in entries] == names
+        assert [e.at for e in entries] == [r.at for r in records]
+
+    def test_a_failed_unit_of_work_keeps_no_entry_and_gives_its_positions_back(
+        self, storage: Storage
+    ) -> None:
+        with storage.unit_of_work() as uow:
+            uow.feed.append(self._records("c1"))
+        with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
+            assert uow.feed.append(self._records("lost", "lost2")) == 3
+            raise _Boom
+        with storage.unit_of_work() as uow:
+            assert uow.feed.head() == 1
+            assert uow.feed.append(self._records("c2")) == 2
+        with storage.unit_of_work(readonly=True) as uow:
+            assert [e.data()["client_id"] for e in uow.feed.read(after=0, limit=9)] == ["c1", "c2"]
+
+    def test_a_read_only_unit_of_work_refuses_an_append(self, storage: Storage) -> None:
+        with (
+            storage.unit_of_work(readonly=True) as uow,
+            pytest.raises(StorageError, match="read-only"),
+        ):
+            uow.feed.append(self._records("c1"))
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.feed.head() == 0
+
+    def test_a_cursor_is_saved_and_names_its_message_and_status(self, storage: Storage) -> None:
+        message = OutboxMessage.new("feed.webhook.crm", {"n": 1}, key="feed:1-2", now=T0)
+        with storage.unit_of_work() as uow:
+            uow.feed.append(self._records("c1", "c2"))
+            assert uow.feed.cursor("crm", lock=True) == FeedCursor("crm")
+            uow.outbox.enqueue(message)
+            uow.feed.save_cursor(FeedCursor("crm", 2, message.id, 0))
+            uow.feed.save_cursor(FeedCursor("index", 1))
+        with storage.unit_of_work(readonly=True) as uow:
+            cursor = uow.feed.cursor("crm")
+            assert (cursor.position, cursor.message_id, cursor.batch_after) == (2, message.id, 0)
+            assert cursor.message_status is OutboxStatus.PENDING
+            assert uow.feed.cursor("index") == FeedCursor("index", 1)
+            assert uow.feed.cursor("index").message_status is None
+        with storage.unit_of_work() as uow:
+            (claimed,) = uow.outbox.claim(now=T0, lease=timedelta(minutes=1), limit=1)
+            uow.outbox.finish(after_success(claimed, now=T0))
+        with storage.unit_of_work() as uow:
+            assert uow.feed.cursor("crm", lock=True).message_status is OutboxStatus.DELIVERED
+            uow.feed.save_cursor(FeedCursor("crm", 1))
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.feed.cursor("crm") == FeedCursor("crm", 1)
+
+
 class StorageContract(
     ClientsAreaContract,
     OutboxContract,
@@ -3470,6 +3572,7 @@ class StorageContract(
     JobRunsContract,
     TimelineContract,
     ListingContract,
+    FeedContract,
 ):
     """The behaviour every clientops store must have: every area's contract. Subclass it and
     provide a ``storage`` fixture that yields a fresh, empty store."""

@@ -595,6 +595,31 @@ TABLES: tuple[Table, ...] = (
         primary_key=("kind", "source", "external_id"),
         without_rowid=True,
     ),
+    # -- 19: the change feed (clientops.feed): every event at a gapless position (``seq``,
+    # given by clientops, not by the database: on PostgreSQL taken from the ``feed_head`` row
+    # of ``meta`` under its lock); and the consumers' saved positions
+    Table(
+        "feed",
+        19,
+        (
+            Column("seq", T.BIGINT, primary_key=True),
+            Column("kind", T.TEXT),
+            Column("schema_version", T.INTEGER),
+            Column("at", T.MOMENT),
+            Column("doc", T.TEXT),
+        ),
+    ),
+    Table(
+        "feed_cursors",
+        19,
+        (
+            Column("name", T.TEXT, primary_key=True),
+            Column("position", T.BIGINT),
+            Column("message_id", T.TEXT, null=True),
+            Column("batch_after", T.BIGINT, null=True),
+        ),
+        without_rowid=True,
+    ),
 )
 _TABLES = {table.name: table for table in TABLES}
 
@@ -776,7 +801,8 @@ DATA_STEPS += (
 #: Version 17 adds the calendar's publication state, filled from the outbox's
 #: ``calendar.publish`` messages (``BACKFILLS[17]``).
 #: Version 18 adds the external ids of records and the cards' listing columns.
-HEAD = 18
+#: Version 19 adds the change feed (``feed``, ``feed_cursors``).
+HEAD = 19
 
 
 def create_all(dialect: Dialect) -> tuple[str, ...]:

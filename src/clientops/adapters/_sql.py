@@ -45,6 +45,7 @@ from clientops._campaigns import (
     TargetStatus,
 )
 from clientops._claims import Claim, ClaimId, ClaimStage
+from clientops._feed import FeedCursor, FeedEntry, FeedRecord
 from clientops._jobs import JobRun, JobStatus
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
@@ -178,6 +179,7 @@ UNIQUE_KEYS: dict[str, UniqueKey] = {
         "external id",
         shown=("source", "external_id"),
     ),
+    "feed_cursors_pkey": UniqueKey("feed_cursors", ("name",), "feed cursor"),
 }
 #: The same keys by table and columns, as SQLite reports them.
 _UNIQUE_BY_COLUMNS = {(k.table, k.columns): k for k in UNIQUE_KEYS.values()}
@@ -473,6 +475,10 @@ class SQLUnitOfWork:
     @functools.cached_property
     def outbox(self) -> SQLOutbox:
         return SQLOutbox(self)
+
+    @functools.cached_property
+    def feed(self) -> SQLFeed:
+        return SQLFeed(self)
 
     @functools.cached_property
     def agenda(self) -> SQLAgenda:
@@ -2223,6 +2229,89 @@ class SQLJobRuns(SQLRepository):
             (self._day(first), self._day(last)),
         ).fetchall()
         return tuple(self._run(row) for row in rows)
+
+
+class SQLFeed(SQLRepository):
+    """The change feed and its consumers' cursors. Positions are taken under a lock held until
+    commit (:meth:`_take`), so they are given in commit order with no gap (a rolled-back
+    writer gives its positions back); the head is the last entry."""
+
+    _READ = "SELECT seq, kind, schema_version, at, doc FROM feed WHERE seq>? "
+
+    def _take(self, count: int) -> int:
+        """Move the head on by ``count`` (locking it until commit); the first position taken.
+
+        Where a unit of work holds the database's write lock from its start (SQLite: no
+        ``row_lock``), the last entry is the head: no other writer can append meanwhile.
+        Elsewhere (PostgreSQL) the ``feed_head`` counter row is moved with an upsert, whose
+        row lock keeps the next writer waiting until this one commits or rolls back."""
+        if not self.row_lock:
+            return self.head() + 1
+        head = self._one(
+            "INSERT INTO meta(key, value) VALUES ('feed_head', ?) ON CONFLICT (key) "
+            "DO UPDATE SET value=meta.value+excluded.value RETURNING value",
+            (count,),
+        )
+        return int(head) - count + 1
+
+    def append(self, records: Sequence[FeedRecord]) -> int:
+        if not records:
+            return self.head()
+        first = self._take(len(records))
+        self._xmany(
+            "INSERT INTO feed(seq, kind, schema_version, at, doc) VALUES (?, ?, ?, ?, ?)",
+            [
+                (first + i, r.kind, r.schema, self._ts(r.at), r.payload)
+                for i, r in enumerate(records)
+            ],
+        )
+        return first + len(records) - 1
+
+    def read(self, *, after: int, limit: int) -> tuple[FeedEntry, ...]:
+        rows = self._x(self._READ + "ORDER BY seq LIMIT ?", (after, limit)).fetchall()
+        if not rows or isinstance(rows[0][3], datetime):  # the driver made them instants
+            return tuple(FeedEntry(*row) for row in rows)
+        moment = _ReadOnce(self._from_ts).__getitem__
+        return tuple(
+            FeedEntry(position, kind, schema, moment(at), doc)
+            for position, kind, schema, at, doc in rows
+        )
+
+    def head(self) -> int:
+        head = self._one("SELECT max(seq) FROM feed")
+        return 0 if head is None else int(head)
+
+    def cursor(self, name: str, *, lock: bool = False) -> FeedCursor:
+        if lock:  # made first, so there is a row to lock (as a number sequence's)
+            self._x(
+                "INSERT INTO feed_cursors(name, position) VALUES (?, 0) "
+                "ON CONFLICT (name) DO NOTHING",
+                (name,),
+            )
+        lock_clause = f"{self.row_lock} OF c" if lock and self.row_lock else ""
+        row = self._x(
+            "SELECT c.position, c.message_id, c.batch_after, o.status FROM feed_cursors c "
+            f"LEFT JOIN outbox o ON o.id=c.message_id WHERE c.name=?{lock_clause}",
+            (name,),
+        ).fetchone()
+        if row is None:
+            return FeedCursor(name)
+        position, message_id, batch_after, status = row
+        return FeedCursor(
+            name,
+            int(position),
+            message_id,
+            None if batch_after is None else int(batch_after),
+            None if status is None else OutboxStatus(status),
+        )
+
+    def save_cursor(self, cursor: FeedCursor) -> None:
+        self._x(
+            "INSERT INTO feed_cursors(name, position, message_id, batch_after) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET position=excluded.position, "
+            "message_id=excluded.message_id, batch_after=excluded.batch_after",
+            (cursor.name, cursor.position, cursor.message_id, cursor.batch_after),
+        )
 
 
 #: Python steps of a schema migration, by the version they complete: run after that

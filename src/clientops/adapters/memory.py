@@ -43,6 +43,7 @@ from clientops._campaigns import (
     call_card,
 )
 from clientops._claims import Claim, ClaimId
+from clientops._feed import FeedCursor, FeedEntry, FeedRecord
 from clientops._jobs import JobRun, JobStatus
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
@@ -133,14 +134,25 @@ _TABLES = (
     "external_of",
     # client id -> when the card was last written (the listing's ``changed_since``)
     "client_changes",
+    "feed_cursors",
 )
 
 
 class _MemoryUnitOfWork:
-    def __init__(self, committed: dict[str, dict[Any, Any]], *, readonly: bool = False) -> None:
+    def __init__(
+        self,
+        committed: dict[str, dict[Any, Any]],
+        *,
+        readonly: bool = False,
+        feed: list[FeedEntry] | None = None,
+    ) -> None:
         self._base = committed
         self._written: dict[str, dict[Any, Any]] = {}
         self._readonly = readonly
+        # the feed only grows: its committed entries are shared, this unit of work's appended
+        # to them on commit (not copied like the tables)
+        self._feed: list[FeedEntry] = [] if feed is None else feed
+        self._feed_pending: list[FeedEntry] = []
 
     def _read(self, table: str) -> dict[Any, Any]:
         return self._written.get(table, self._base[table])
@@ -257,6 +269,10 @@ class _MemoryUnitOfWork:
     @functools.cached_property
     def outbox(self) -> _Outbox:
         return _Outbox(self)
+
+    @functools.cached_property
+    def feed(self) -> _Feed:
+        return _Feed(self)
 
     @functools.cached_property
     def agenda(self) -> _Agenda:
@@ -1219,6 +1235,50 @@ class _JobRuns(_Repository):
         return tuple(sorted(rows, key=lambda r: (r.day, r.job.encode())))
 
 
+class _Feed(_Repository):
+    """The change feed (a list that only grows) and its consumers' cursors."""
+
+    def __init__(self, uow: _MemoryUnitOfWork) -> None:
+        super().__init__(uow)
+        self._uow = uow
+
+    def append(self, records: Sequence[FeedRecord]) -> int:
+        if self._uow._readonly:
+            raise StorageError(MemoryStorage.name, "write", READ_ONLY)
+        head = self.head()
+        self._uow._feed_pending.extend(
+            FeedEntry(head + i, r.kind, r.schema, r.at, r.payload)
+            for i, r in enumerate(records, start=1)
+        )
+        return self.head()
+
+    def read(self, *, after: int, limit: int) -> tuple[FeedEntry, ...]:
+        start = max(after, 0)  # position p is at index p - 1
+        committed = self._uow._feed
+        found = committed[start : start + limit]
+        if len(found) < limit:
+            pending = self._uow._feed_pending
+            skip = max(start - len(committed), 0)
+            found = [*found, *pending[skip : skip + limit - len(found)]]
+        return tuple(found)
+
+    def head(self) -> int:
+        return len(self._uow._feed) + len(self._uow._feed_pending)
+
+    def cursor(self, name: str, *, lock: bool = False) -> FeedCursor:
+        del lock  # a unit of work holds the store's lock from start to end
+        stored: FeedCursor | None = self._read("feed_cursors").get(name)
+        if stored is None:
+            return FeedCursor(name)
+        if stored.message_id is None:
+            return stored
+        message = self._read("outbox").get(stored.message_id)
+        return attrs.evolve(stored, message_status=None if message is None else message[0].status)
+
+    def save_cursor(self, cursor: FeedCursor) -> None:
+        self._write("feed_cursors")[cursor.name] = attrs.evolve(cursor, message_status=None)
+
+
 def _by_due(reaction: Reaction) -> Any:
     return reaction.due_at
 
@@ -1230,6 +1290,7 @@ class MemoryStorage:
 
     def __init__(self) -> None:
         self._committed: dict[str, dict[Any, Any]] = {t: {} for t in _TABLES}
+        self._feed: list[FeedEntry] = []
         self._lock = threading.RLock()
         self._open = False
         self._closed = False
@@ -1249,9 +1310,10 @@ class MemoryStorage:
                 raise StorageError(self.name, "begin", "a unit of work is already open")
             self._open = True
             try:
-                uow = _MemoryUnitOfWork(self._committed, readonly=readonly)
+                uow = _MemoryUnitOfWork(self._committed, readonly=readonly, feed=self._feed)
                 yield uow
                 self._committed = uow._merged()
+                self._feed.extend(uow._feed_pending)
             finally:
                 self._open = False
 

@@ -38,11 +38,13 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from clientops import _redact
+from clientops._feed import FeedRecord
 from clientops.adapters import _schema
 from clientops.adapters._sql import (
     BACKFILLS,
     UNIQUE_KEYS,
     SQLClients,
+    SQLFeed,
     SQLUnitOfWork,
     StaffCache,
     UniqueKey,
@@ -159,6 +161,10 @@ class _PostgresUnitOfWork(SQLUnitOfWork):
     def clients(self) -> _PostgresClients:
         return _PostgresClients(self)
 
+    @functools.cached_property
+    def feed(self) -> _PostgresFeed:
+        return _PostgresFeed(self)
+
 
 class _PostgresClients(SQLClients):
     """The cards, written in bulk with ``COPY``."""
@@ -223,6 +229,33 @@ class _PostgresClients(SQLClients):
             raise self._duplicate(exc, "COPY", ()) or DuplicateError("client", "?") from None
         except psycopg.errors.ReadOnlySqlTransaction:
             raise StorageError(PostgresStorage.name, "write", READ_ONLY) from None
+
+
+class _PostgresFeed(SQLFeed):
+    """The change feed, its entries written with ``COPY`` (an import's thousands of events)."""
+
+    def __init__(self, uow: _PostgresUnitOfWork) -> None:
+        super().__init__(uow)
+        self._conn = uow._conn
+
+    def append(self, records: Sequence[FeedRecord]) -> int:
+        if len(records) < _COPY_FROM:
+            return super().append(records)
+        first = self._take(len(records))
+        try:
+            with (
+                self._conn.cursor() as cur,
+                cur.copy("COPY feed(seq, kind, schema_version, at, doc) FROM STDIN") as copy,
+            ):
+                for i, r in enumerate(records):
+                    copy.write_row((first + i, r.kind, r.schema, r.at, r.payload))
+        except psycopg.errors.ReadOnlySqlTransaction:
+            raise StorageError(PostgresStorage.name, "write", READ_ONLY) from None
+        return first + len(records) - 1
+
+
+#: From how many entries an append is a ``COPY`` rather than one ``INSERT`` a row.
+_COPY_FROM = 50
 
 
 def _split_url(url: str) -> tuple[str, dict[str, str]]:
