@@ -280,6 +280,7 @@ def run_raw(path: Path, callers: list[Caller], *, lookups: bool = False) -> None
                             "phones": [],
                             "emails": [],
                             "decision_maker": False,
+                            "external_id": None,
                         }
                     ]
                     if c.contact_person
@@ -301,10 +302,13 @@ def run_raw(path: Path, callers: list[Caller], *, lookups: bool = False) -> None
                     "company_day": None,
                     "created_at": created,
                     "version": 0,
+                    "external_id": None,
                 }
+                # the listing columns (schema 18): name, category and the change stamp
+                changed = datetime.now(UTC).replace(tzinfo=None).isoformat()
                 execute(
-                    "INSERT INTO clients(id, version, name_key, city_key, manager_id, doc) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO clients(id, version, name_key, city_key, manager_id, doc, name, "
+                    "category, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         client_id,
                         0,
@@ -312,6 +316,9 @@ def run_raw(path: Path, callers: list[Caller], *, lookups: bool = False) -> None
                         c.city.casefold(),
                         None,
                         dumps(client_doc, ensure_ascii=False, separators=(",", ":")),
+                        c.name,
+                        "client",
+                        changed,
                     ),
                 )
                 execute(
@@ -395,6 +402,46 @@ def run_raw(path: Path, callers: list[Caller], *, lookups: bool = False) -> None
                         ANSWERED_BY,
                     ),
                 )
+                # the change feed (schema 19): the call's four events, in the order published
+                events = (
+                    ("ClientCreated", {"client_id": client_id, "at": created}),
+                    (
+                        "AppealOpened",
+                        {
+                            "appeal_id": appeal_id,
+                            "client_id": client_id,
+                            "department_id": "sales",
+                            "at": created,
+                        },
+                    ),
+                    (
+                        "ReactionScheduled",
+                        {
+                            "reaction_id": reaction_id,
+                            "client_id": client_id,
+                            "department_id": "sales",
+                            "employee_id": None,
+                            "due_at": due.isoformat(),
+                            "at": created,
+                        },
+                    ),
+                    (
+                        "CallRouted",
+                        {
+                            "branch": "sales",
+                            "answered_by": ANSWERED_BY,
+                            "client_id": client_id,
+                            "at": created,
+                        },
+                    ),
+                )
+                db.executemany(
+                    "INSERT INTO feed(kind, schema_version, at, doc) VALUES (?, 1, ?, ?)",
+                    [
+                        (kind, at, dumps(doc, ensure_ascii=False, separators=(",", ":")))
+                        for kind, doc in events
+                    ],
+                )
             except BaseException:
                 execute("ROLLBACK")
                 raise
@@ -406,6 +453,7 @@ def run_raw(path: Path, callers: list[Caller], *, lookups: bool = False) -> None
 # --------------------------------------------------------------------------- checks
 
 _ID_FIELDS = ("id", "client_id", "appeal_id")
+_FEED_IDS = ("client_id", "appeal_id", "reaction_id")
 
 
 def _contents(path: Path) -> dict[str, Any]:
@@ -428,7 +476,8 @@ def _contents(path: Path) -> dict[str, Any]:
                 for t in ("clients", "client_phones", "appeals", "reactions", "employees")
             },
             "clients": db.execute(
-                "SELECT version, name_key, city_key, manager_id FROM clients ORDER BY seq"
+                "SELECT version, name_key, city_key, manager_id, name, category, "
+                "changed_at IS NOT NULL FROM clients ORDER BY seq"
             ).fetchall(),
             "phones": sorted(e for (e,) in db.execute("SELECT e164 FROM client_phones")),
             "reactions": db.execute(
@@ -441,6 +490,17 @@ def _contents(path: Path) -> dict[str, Any]:
             ).fetchone()[0],
             "client_docs": docs("clients"),
             "appeal_docs": docs("appeals"),
+            "feed": [
+                (
+                    kind,
+                    version,
+                    at,
+                    {k: v for k, v in json.loads(doc).items() if k not in _FEED_IDS},
+                )
+                for kind, version, at, doc in db.execute(
+                    "SELECT kind, schema_version, at, doc FROM feed ORDER BY seq"
+                )
+            ],
             "reaction_docs": docs("reactions"),
             "timeline": db.execute(
                 "SELECT at, kind, summary, who, link, all_day, doc FROM timeline ORDER BY seq"
@@ -462,7 +522,7 @@ def verify(paths: dict[str, Path], n: int) -> dict[str, dict[str, int]]:
                 raise SystemExit(f"bench_calls: {case} stored {counts[table]} {table}, not {n}")
         if got["orphans"]:
             raise SystemExit(f"bench_calls: {case} has reactions of another client's appeal")
-        for key in ("clients", "phones", "reactions", "client_docs", "appeal_docs"):
+        for key in ("clients", "phones", "reactions", "client_docs", "appeal_docs", "feed"):
             if got[key] != reference[key]:
                 raise SystemExit(
                     f"bench_calls: {case} rows differ from clientops' ({key}); the baseline "

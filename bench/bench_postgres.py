@@ -48,7 +48,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import suppress
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -275,8 +275,11 @@ def run_hand_import(conn: psycopg.Connection[Any], data: bytes) -> int:
     e164_format = phonenumbers.PhoneNumberFormat.E164
     dumps = json.dumps
     created = NOW.isoformat()
+    # the listing columns (schema 18): the category and the change stamp of each card
+    changed = datetime.now(UTC)
     client_rows: list[tuple[Any, ...]] = []
     phone_rows: list[tuple[str, str]] = []
+    feed_docs: list[str] = []
     for line, cells in enumerate(rows, start=2):
         if not cells:
             continue
@@ -304,6 +307,7 @@ def run_hand_import(conn: psycopg.Connection[Any], data: bytes) -> int:
             "company_day": None,
             "created_at": created,
             "version": 0,
+            "external_id": None,
         }
         client_rows.append(
             (
@@ -314,18 +318,34 @@ def run_hand_import(conn: psycopg.Connection[Any], data: bytes) -> int:
                 manager,
                 dumps(doc, ensure_ascii=False, separators=(",", ":")),
                 name,
+                "client",
+                changed,
             )
         )
         phone_rows.append((e164, client_id))
+        feed_docs.append(dumps({"client_id": client_id, "at": created}, separators=(",", ":")))
     with conn.transaction(), conn.cursor() as cur:
         with cur.copy(
-            "COPY clients(id, version, name_key, city_key, manager_id, doc, name) FROM STDIN"
+            "COPY clients(id, version, name_key, city_key, manager_id, doc, name, category, "
+            "changed_at) FROM STDIN"
         ) as copy:
             for row in client_rows:
                 copy.write_row(row)
         with cur.copy("COPY client_phones(e164, client_id) FROM STDIN") as copy:
             for row in phone_rows:
                 copy.write_row(row)
+        # the change feed (schema 19): one ClientCreated per card, at positions taken from the
+        # feed_head counter under its row lock, as clientops takes them
+        head = cur.execute(
+            "INSERT INTO meta(key, value) VALUES ('feed_head', %s) ON CONFLICT (key) "
+            "DO UPDATE SET value=meta.value+excluded.value RETURNING value",
+            (len(feed_docs),),
+        ).fetchone()
+        assert head is not None
+        first = int(head[0]) - len(feed_docs) + 1
+        with cur.copy("COPY feed(seq, kind, schema_version, at, doc) FROM STDIN") as copy:
+            for i, doc in enumerate(feed_docs):
+                copy.write_row((first + i, "ClientCreated", 1, NOW, doc))
     return len(client_rows)
 
 
@@ -333,11 +353,15 @@ def compare_contents(server: Server, a: str, b: str) -> None:
     """Both schemas hold the same cards (ids aside) and phones, compared on the server."""
     queries = {
         "clients": (
-            "SELECT version, name_key, city_key, manager_id, name, doc::jsonb - 'id' "
-            "FROM {}.clients"
+            "SELECT version, name_key, city_key, manager_id, name, category, "
+            "changed_at IS NOT NULL, doc::jsonb - 'id' FROM {}.clients"
         ),
         "client_phones": (
             "SELECT c.name, p.e164 FROM {}.client_phones p JOIN {}.clients c ON c.id = p.client_id"
+        ),
+        "feed": (
+            "SELECT f.seq, f.kind, f.schema_version, f.at, c.name, f.doc::jsonb - 'client_id' "
+            "FROM {}.feed f JOIN {}.clients c ON c.id = (f.doc::jsonb)->>'client_id'"
         ),
     }
     for table, text in queries.items():
