@@ -225,6 +225,29 @@ def test_morning_agenda_example(tmp_path: Path) -> None:
     assert stage == [("resolved_satisfied",)]
 
 
+def test_host_crm_example_shares_the_crm_file_and_follows_the_feed(tmp_path: Path) -> None:
+    out = run_example(tmp_path, "host_crm.py", "--out", "crm")
+    assert "Ещё раз: Карточек: 2, создано: 0, обновлено: 0, без изменений: 2." in out
+    # the CRM's rollback took clientops's card back with its own row
+    assert "После отката CRM: клиентов в CRM — 2, таких карточек в clientops — 0" in out
+    feed = [line.strip() for line in out.splitlines() if line.strip().startswith("№ ")]
+    assert feed == [
+        "№ 1: клиент 1 — карточка создана в clientops",
+        "№ 2: клиент 2 — карточка создана в clientops",
+        "№ 3: клиент 3 — карточка создана в clientops",
+        "№ 4: клиент 1 — открыто обращение",
+        "№ 5: клиент 1 — запланирована реакция",
+        "№ 6: клиент 1 — входящий звонок распределён",
+        "№ 7: клиент 1 — реакция выполнена",
+    ]
+    assert "Прочитана ещё раз: новых событий нет" in out
+    with sqlite3.connect(tmp_path / "crm" / "crm.db") as db:  # one file, both systems' tables
+        assert db.execute("SELECT count(*) FROM customers").fetchone() == (3,)
+        assert db.execute("SELECT count(*) FROM clients").fetchone() == (3,)
+        assert db.execute("SELECT max(position), count(*) FROM activity").fetchone() == (7, 7)
+        assert db.execute("SELECT n FROM feed_position").fetchone() == (7,)
+
+
 # -- examples never destroy data, and run twice the same ------------------------------------
 _GENERATED = re.compile(r"[0-9a-fA-F]{8,}|\d{8,}")  # ids, tracking numbers: new every run
 _SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py"))
@@ -291,19 +314,19 @@ def test_an_example_refuses_another_programs_sqlite_database(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize(
-    "script", ["monthly_billing.py", "onboard_client.py", "order_lifecycle.py"]
+    "script", ["monthly_billing.py", "onboard_client.py", "order_lifecycle.py", "host_crm.py"]
 )
 def test_an_example_refuses_a_folder_it_did_not_make(script: str, tmp_path: Path) -> None:
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "contract.pdf").write_bytes(b"%PDF-1.4 someone's contract")
-    for name in ("billing.db", "onboarding.db", "orders.db", "ledger.beancount"):
+    for name in ("billing.db", "onboarding.db", "orders.db", "ledger.beancount", "crm.db"):
         (folder / name).write_bytes(b"someone's " + name.encode())
     done = _run_raw(tmp_path, script, "--out", "docs")
     assert done.returncode != 0
     assert "не тронет папку «docs»" in done.stderr
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["contract.pdf", "billing.db", "onboarding.db", "orders.db", "ledger.beancount"]
+        ["contract.pdf", "billing.db", "onboarding.db", "orders.db", "ledger.beancount", "crm.db"]
     )
     assert (folder / "billing.db").read_bytes() == b"someone's billing.db"
 
