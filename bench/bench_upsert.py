@@ -19,12 +19,13 @@ are setup, not timed); the order of the cases alternates from one repeat to the 
   (SQLite ``executemany``, PostgreSQL ``COPY``), a ClientCreated event published for each;
 * ``hand`` (baseline): for each card, a new id, the lookup keys clientops stores
   (``organisation_key``, ``city_key``), the card's JSON (``json.dumps`` of a plain dict of the
-  same shape) and the rows of ``clients``, ``client_phones`` and ``external_ids``, written with
-  ``executemany`` / ``COPY`` in one transaction.
+  same shape) and the rows of ``clients``, ``client_phones``, ``external_ids`` and the change
+  feed (one ClientCreated entry per card, as clientops writes), written with ``executemany`` /
+  ``COPY`` in one transaction.
 
-After the timed runs, the last store of each case is checked to hold n cards, n phones and n
-external ids; a second ``upsert_many`` of the same cards (every card unchanged) is timed once
-per store (``unchanged_rows_per_s``).
+After the timed runs, the last store of each case is checked to hold n cards, n phones, n
+external ids and n feed entries; a second ``upsert_many`` of the same cards (every card
+unchanged) is timed once per store (``unchanged_rows_per_s``).
 
 The figure to read is ``ratio_speed_clientops_over_hand``: the median over the repeats of
 (hand's time / clientops's time) of the two runs of one repeat, which ran back to back.
@@ -48,6 +49,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -105,10 +107,14 @@ def card_doc(card: ExternalCard, client_id: str, created_at: str) -> str:
 
 def hand_rows(
     cards: list[ExternalCard], stamp: Any
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The rows of ``clients``, ``client_phones`` and ``external_ids`` for the cards."""
-    clients, phones, externals = [], [], []
+) -> tuple[
+    list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]
+]:
+    """The rows of ``clients``, ``client_phones``, ``external_ids`` and ``feed`` (one
+    ClientCreated per card, at positions 1, 2, … of an empty feed) for the cards."""
+    clients, phones, externals, feed = [], [], [], []
     created = workloads.NOW.isoformat()
+    at = workloads.NOW
     for card in cards:
         client_id = new_id()
         clients.append(
@@ -128,7 +134,9 @@ def hand_rows(
         )
         phones.extend((p.e164, client_id) for p in card.phones)
         externals.append(("client", card.external_id.source, card.external_id.id, client_id))
-    return clients, phones, externals
+        event = json.dumps({"client_id": client_id, "at": created}, separators=(",", ":"))
+        feed.append((len(feed) + 1, "ClientCreated", 1, at, event))
+    return clients, phones, externals, feed
 
 
 _CLIENT_COLUMNS = (
@@ -140,6 +148,11 @@ _CLIENT_COLUMNS = (
 # --------------------------------------------------------------------------- SQLite
 
 
+def _utc_text(moment: Any) -> str:
+    """A moment as SQLiteStorage stores it: UTC, no offset, microseconds."""
+    return str(moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f"))
+
+
 def sqlite_hand(path: Path, cards: list[ExternalCard]) -> None:
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
@@ -147,7 +160,7 @@ def sqlite_hand(path: Path, cards: list[ExternalCard]) -> None:
     db.execute("PRAGMA foreign_keys=ON")
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000000", time.gmtime())
     db.execute("BEGIN IMMEDIATE")
-    clients, phones, externals = hand_rows(cards, stamp)
+    clients, phones, externals, feed = hand_rows(cards, stamp)
     db.executemany(
         f"INSERT INTO clients({_CLIENT_COLUMNS}) VALUES ({', '.join('?' * 11)})", clients
     )
@@ -155,6 +168,10 @@ def sqlite_hand(path: Path, cards: list[ExternalCard]) -> None:
     db.executemany(
         "INSERT INTO external_ids(kind, source, external_id, record_id) VALUES (?, ?, ?, ?)",
         externals,
+    )
+    db.executemany(
+        "INSERT INTO feed(seq, kind, schema_version, at, doc) VALUES (?, ?, ?, ?, ?)",
+        [(seq, kind, version, _utc_text(at), doc) for seq, kind, version, at, doc in feed],
     )
     db.execute("COMMIT")
     db.close()
@@ -164,7 +181,7 @@ def sqlite_counts(path: Path) -> dict[str, int]:
     with sqlite3.connect(path) as db:
         return {
             t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("clients", "client_phones", "external_ids")
+            for t in ("clients", "client_phones", "external_ids", "feed")
         }
 
 
@@ -221,7 +238,7 @@ class Server:
 
     def counts(self, schema: str) -> dict[str, int]:
         out = {}
-        for table in ("clients", "client_phones", "external_ids"):
+        for table in ("clients", "client_phones", "external_ids", "feed"):
             row = self.admin.execute(f"SELECT count(*) FROM {schema}.{table}").fetchone()
             out[table] = int(row[0]) if row else 0
         return out
@@ -240,7 +257,7 @@ def postgres_hand(url: str, schema: str, cards: list[ExternalCard]) -> Callable[
     def load() -> None:
         with conn.transaction(), conn.cursor() as cur:
             stamp = workloads.NOW
-            clients, phones, externals = hand_rows(cards, stamp)
+            clients, phones, externals, feed = hand_rows(cards, stamp)
             with cur.copy(f"COPY clients({_CLIENT_COLUMNS}) FROM STDIN") as copy:
                 for row in clients:
                     copy.write_row(row)
@@ -251,6 +268,15 @@ def postgres_hand(url: str, schema: str, cards: list[ExternalCard]) -> Callable[
                 "COPY external_ids(kind, source, external_id, record_id) FROM STDIN"
             ) as copy:
                 for row in externals:
+                    copy.write_row(row)
+            # the feed's positions, taken from the feed_head counter as clientops takes them
+            cur.execute(
+                "INSERT INTO meta(key, value) VALUES ('feed_head', %s) ON CONFLICT (key) "
+                "DO UPDATE SET value=meta.value+excluded.value",
+                (len(feed),),
+            )
+            with cur.copy("COPY feed(seq, kind, schema_version, at, doc) FROM STDIN") as copy:
+                for row in feed:
                     copy.write_row(row)
         conn.close()
 
@@ -310,7 +336,10 @@ def _result(
 ) -> dict[str, Any]:
     n = len(cards)
     for case, found in counts.items():
-        assert found == {"clients": n, "client_phones": n, "external_ids": n}, (case, found)
+        assert found == {"clients": n, "client_phones": n, "external_ids": n, "feed": n}, (
+            case,
+            found,
+        )
     rates = {case: round(n / statistics.median(times)) for case, times in runs.items()}
     # paired, as harness.compare pairs them: each repeat's two runs ran back to back
     paired = [h / c for c, h in zip(runs["clientops"], runs["hand"], strict=True)]
