@@ -363,43 +363,35 @@ class Planning:
             return _plans(uow).find(kind, manager, month)
 
     def deadlines(self, day: date, *, department: DepartmentId) -> tuple[Deadline, ...]:
-        """What the department's client managers owe the director on ``day``: the plan of the
-        next month (due the last working day before its 1st) and the report of the last month
-        (due by ``policy.planning.report_day``), each with its state and whether it is missed
-        (not approved by its day; the report not submitted by its day)."""
+        """What the department's client managers owe the director on ``day``, for each: the
+        plans of this month and of the next (due the last working day before their 1st) and
+        the report of the last month (due by ``policy.planning.report_day``), each with its
+        state and whether it is missed: a plan not approved by its day, a report not
+        submitted by its day."""
         calendar = self._context.policy.calendar
-        coming, last = Month.of(day).next(), Month.of(day).previous()
-        plan_day = rules.plan_due(coming, calendar)
-        report_day = rules.report_due(last, self._policy, calendar)
+        this = Month.of(day)
+        wanted = (
+            (SheetKind.PLAN, this, rules.plan_due(this, calendar)),
+            (SheetKind.PLAN, this.next(), rules.plan_due(this.next(), calendar)),
+            (
+                SheetKind.REPORT,
+                this.previous(),
+                rules.report_due(this.previous(), self._policy, calendar),
+            ),
+        )
+        done = {
+            SheetKind.PLAN: (SheetState.APPROVED,),
+            SheetKind.REPORT: (SheetState.SUBMITTED, SheetState.APPROVED),
+        }
         found = []
         with self._context.storage.unit_of_work(readonly=True) as uow:
             plans = _plans(uow)
             for manager in self._managers(uow.staff.directory(), None, department):
-                plan = plans.find(SheetKind.PLAN, manager, coming)
-                report = plans.find(SheetKind.REPORT, manager, last)
-                plan_state = plan.state if plan else None
-                report_state = report.state if report else None
-                found.append(
-                    Deadline(
-                        SheetKind.PLAN,
-                        manager,
-                        coming,
-                        plan_day,
-                        plan_state,
-                        day > plan_day and plan_state is not SheetState.APPROVED,
-                    )
-                )
-                found.append(
-                    Deadline(
-                        SheetKind.REPORT,
-                        manager,
-                        last,
-                        report_day,
-                        report_state,
-                        day > report_day
-                        and report_state not in (SheetState.SUBMITTED, SheetState.APPROVED),
-                    )
-                )
+                for kind, month, due_on in wanted:
+                    sheet = plans.find(kind, manager, month)
+                    state = sheet.state if sheet is not None else None
+                    missed = day > due_on and state not in done[kind]
+                    found.append(Deadline(kind, manager, month, due_on, state, missed))
         return tuple(found)
 
     # ------------------------------------------------------------------ control points, pay
@@ -479,13 +471,12 @@ class Planning:
         self._ended(month)
         policy = self._policy
         tz = self._context.policy.tz
-        satisfied = SatisfactionOutcome.SATISFIED.label
         lines = []
         with self._context.storage.unit_of_work(readonly=True) as uow:
             uow.staff.directory().require(manager)
             for client in uow.clients.managed_by(manager):
                 calls = [
-                    (r.done_at.astimezone(tz).date(), (r.outcome or "").startswith(satisfied))
+                    (r.done_at.astimezone(tz).date(), _happy(r.outcome or ""))
                     for r in uow.appeals.reactions_of(client.id)
                     if r.id.startswith("satisfaction-") and r.id.endswith("-call") and r.done_at
                 ]
@@ -522,3 +513,10 @@ class Planning:
                     total += order.price
                     records.append(order.number)
         return total, tuple(records)
+
+
+def _happy(outcome: str) -> bool | None:
+    """What a satisfaction call's reaction says: satisfied, not, or not reached (``None``)."""
+    if outcome.startswith(SatisfactionOutcome.NOT_REACHED.label):
+        return None
+    return outcome.startswith(SatisfactionOutcome.SATISFIED.label)

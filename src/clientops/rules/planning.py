@@ -429,13 +429,22 @@ def move(
 
 
 def satisfied_on(
-    calls: Iterable[tuple[date, bool]], month: Month, policy: PlanningPolicy
+    calls: Iterable[tuple[date, bool | None]], month: Month, policy: PlanningPolicy
 ) -> date | None:
     """The day the client counts as satisfied for the pay of ``month``: their last
     satisfaction call within ``policy.satisfied_window_days`` before the month's end, when it
-    found them satisfied (``calls`` are days with ``True`` for satisfied)."""
+    found them satisfied. ``calls`` are days with ``True`` (satisfied), ``False`` (not) or
+    ``None`` (not reached: such a call says nothing and is skipped).
+
+    >>> m = Month(2026, 3)
+    >>> satisfied_on([(date(2026, 3, 2), True), (date(2026, 3, 20), None)], m, PlanningPolicy())
+    datetime.date(2026, 3, 2)
+    >>> satisfied_on([(date(2026, 3, 2), True), (date(2026, 3, 20), False)], m, PlanningPolicy())
+    """
     start = month.last_day - timedelta(days=policy.satisfied_window_days)
-    within = sorted(c for c in calls if start < c[0] <= month.last_day)
+    within = sorted(
+        (day, happy) for day, happy in calls if happy is not None and start < day <= month.last_day
+    )
     if not within or not within[-1][1]:
         return None
     return within[-1][0]
