@@ -204,9 +204,7 @@ ANNA, IVANOV = EmployeeId("anna"), EmployeeId("ivanov")
 def test_the_approval_moves(
     state: SheetState, action: str, by: EmployeeId, result: SheetState
 ) -> None:
-    step = move(
-        state, action, subject="plan p", by=by, staff=a_staff(), at=AT, comment="поправьте"
-    )
+    step = move(state, action, subject="plan p", by=by, staff=a_staff(), at=AT, comment="поправьте")
     assert (step.state, step.by, step.at) == (result, by, AT)
 
 
@@ -242,8 +240,6 @@ def test_only_the_director_approves_and_returns_only_with_a_comment() -> None:
 def test_who_counts_as_satisfied_for_the_pay(
     calls: list[tuple[str, bool | None]], satisfied: str | None
 ) -> None:
-    found = satisfied_on(
-        [(date.fromisoformat(d), happy) for d, happy in calls], MARCH, POLICY
-    )
+    found = satisfied_on([(date.fromisoformat(d), happy) for d, happy in calls], MARCH, POLICY)
     assert found == (date.fromisoformat(satisfied) if satisfied else None)
     assert MARCH.last_day - timedelta(days=POLICY.satisfied_window_days) == date(2026, 2, 14)

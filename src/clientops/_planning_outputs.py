@@ -15,7 +15,7 @@ from clientops._planning import MonthlyReport, PaySheet, PlanLine, ReportLine
 from clientops._text import format_date, format_money
 from clientops.model import Money
 
-__all__ = ["month_title", "pay_sheet_csv", "report_csv", "report_docx", "report_json"]
+__all__ = ["pay_sheet_csv", "report_csv", "report_docx", "report_json"]
 
 _MONTHS = (
     "январь",
