@@ -223,6 +223,7 @@ def drive_every_area(ops: ClientOps, clock: Clock) -> None:
     ops.service.schedule_training(training.id, starts_at=msk(date(2026, 3, 10), 15), by=ANNA)
     # plans and reports
     Planning(ops).propose_plan(ANNA, Month(2026, 4), by=ANNA)
+    Planning(ops).escalate_missed(clock.now.date(), department=DepartmentId("client"))
 
 
 def test_every_event_class_is_published_by_some_use_case() -> None:

@@ -35,6 +35,8 @@ from clientops.planning import (
     SheetKind,
     SheetState,
     pay_sheet_csv,
+    pay_sheet_docx,
+    plan_docx,
     report_csv,
     report_docx,
     report_json,
@@ -416,6 +418,52 @@ def test_deadlines_on_the_agenda_and_missed_ones(ops: ClientOps, clock: Clock) -
     planning.approve(sheet.id, by=IVANOV)
     late = planning.deadlines(date(2026, 4, 1), department=CLIENT)
     assert [d.manager_id for d in late if d.missed and d.month == APRIL] == [OLEG]
+
+
+def test_missed_deadlines_are_escalated_to_the_director_once(ops: ClientOps) -> None:
+    planning = Planning(ops)
+    heard = planning.escalate_missed(date(2026, 3, 6), department=CLIENT)
+    # March's plans (due 27 February) and February's reports (due 5 March) of both managers
+    assert sorted((e.kind.value, e.manager_id, str(e.month)) for e in heard) == [
+        ("plan", "anna", "2026-03"),
+        ("plan", "oleg", "2026-03"),
+        ("report", "anna", "2026-02"),
+        ("report", "oleg", "2026-02"),
+    ]
+    assert {e.recipients for e in heard} == {(IVANOV, ANNA)}  # the director, the head
+    assert planning.escalate_missed(date(2026, 3, 7), department=CLIENT) == ()
+    kinds = [e.kind for e in Feed(ops).read(after=0, limit=1000)]
+    assert kinds.count("DeadlineMissed") == 4
+
+
+def test_the_plan_and_the_pay_sheet_as_docx(ops: ClientOps, tmp_path: Path) -> None:
+    import docx
+    from tests._office import convert_to_pdf
+
+    a_department(ops)
+    planning = Planning(ops)
+    plan = planning.propose_plan(ANNA, APRIL, by=ANNA)
+    plan = planning.submit(plan.id, by=ANNA)
+    plan = planning.return_sheet(plan.id, by=IVANOV, comment="Мало новых клиентов")
+    data = plan_docx(plan, manager_name="Смирнова Анна Сергеевна")
+    document = docx.Document(io.BytesIO(data))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "План работы на апрель 2026 года" in text
+    assert "Состояние: возвращён на доработку." in text
+    assert "Замечание директора: «Мало новых клиентов»." in text
+    rows = [[c.text for c in row.cells] for row in document.tables[0].rows]
+    assert ["Поступление денежных средств, ₽", "2\u00a0566,67 ₽"] in rows
+    pay = planning.pay_sheet(ANNA, MARCH)
+    paid = docx.Document(io.BytesIO(pay_sheet_docx(pay, manager_name="Смирнова А. С.")))
+    rows = [[c.text for c in row.cells] for row in paid.tables[0].rows]
+    assert rows[1] == ["ООО «Системный»", "20.03.2026", "5\u00a0000,00 ₽", "150,00 ₽"]
+    totals = [[c.text for c in row.cells] for row in paid.tables[1].rows]
+    assert totals[-1] == ["Итого", "40\u00a0150,00 ₽"]
+    assert totals[2][0] == "Премия (3 % покупок)"
+    if ops.storage.__class__.__name__ == "MemoryStorage":  # LibreOffice once, not per store
+        texts = convert_to_pdf({"plan": data}, tmp_path)
+        if texts["plan"] is not None:
+            assert "План работы на апрель 2026 года" in texts["plan"]
 
 
 def test_the_call_managers_control_points(ops: ClientOps) -> None:

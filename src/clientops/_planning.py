@@ -27,6 +27,7 @@ __all__ = [
     "ClientHistory",
     "ControlPoints",
     "Deadline",
+    "DeadlineMissed",
     "Figure",
     "HoursSource",
     "LossCriterion",
@@ -330,6 +331,19 @@ class SheetChanged(Event):
     month: Month
     state: SheetState
     by: EmployeeId
+    at: datetime
+
+
+@attrs.frozen
+class DeadlineMissed(Event):
+    """A plan or report was not approved (a report: not submitted) by its day: the
+    escalation to ``recipients`` (the directors and the head of the department), told once."""
+
+    kind: SheetKind
+    manager_id: EmployeeId
+    month: Month
+    due_on: date
+    recipients: tuple[EmployeeId, ...]
     at: datetime
 
 

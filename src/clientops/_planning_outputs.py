@@ -7,15 +7,30 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from clientops._planning import MonthlyReport, PaySheet, PlanLine, ReportLine
+from clientops._billing import Month
+from clientops._planning import (
+    MonthlyReport,
+    MonthlySheet,
+    PaySheet,
+    PlanLine,
+    ReportLine,
+    SheetKind,
+)
 from clientops._text import format_date, format_money
 from clientops.model import Money
 
-__all__ = ["pay_sheet_csv", "report_csv", "report_docx", "report_json"]
+__all__ = [
+    "pay_sheet_csv",
+    "pay_sheet_docx",
+    "plan_docx",
+    "report_csv",
+    "report_docx",
+    "report_json",
+]
 
 _MONTHS = (
     "январь",
@@ -31,11 +46,6 @@ _MONTHS = (
     "ноябрь",
     "декабрь",
 )
-
-
-def month_title(report: MonthlyReport) -> str:
-    """«март 2026 года»."""
-    return f"{_MONTHS[report.month.month - 1]} {report.month.year} года"
 
 
 def _value(line: PlanLine, value: Decimal | None) -> str:
@@ -178,16 +188,12 @@ def _chart(report: MonthlyReport) -> bytes | None:
     return out.getvalue()
 
 
-def report_docx(
-    report: MonthlyReport,
-    *,
-    manager_name: str = "",
-    department_name: str = "",
-    approver: str = "",
-    names: Mapping[str, str] | None = None,
-) -> bytes:
-    """The report as a .docx on A4: the approval block («УТВЕРЖДАЮ»), the title, the table
-    of plan and fact, the chart of the money lines, the lost clients with their criterion."""
+def _month_words(month: Month) -> str:
+    return f"{_MONTHS[month.month - 1]} {month.year} года"
+
+
+def _page(title: str, subtitle: str, approver: str) -> Any:
+    """A new A4 document with the director's approval block and the centred title."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
@@ -202,41 +208,114 @@ def report_docx(
     stamp = document.add_paragraph("УТВЕРЖДАЮ\nДиректор\n")
     stamp.add_run(f"{approver or '____________'}\n«___» __________ 20__ г.")
     stamp.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    title = document.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = title.add_run(f"Отчёт о работе за {month_title(report)}")
+    heading = document.add_paragraph()
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = heading.add_run(title)
     run.bold = True
     run.font.size = Pt(14)
-    who = [p for p in (department_name, manager_name) if p]
-    if who:
-        document.add_paragraph(", ".join(who)).alignment = WD_ALIGN_PARAGRAPH.CENTER
-    table = document.add_table(rows=1, cols=len(_HEAD))
+    if subtitle:
+        document.add_paragraph(subtitle).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    return document
+
+
+def _table(document: Any, head: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
+    table = document.add_table(rows=1, cols=len(head))
     table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, _HEAD, strict=True):
+    for cell, text in zip(table.rows[0].cells, head, strict=True):
         cell.text = text
         cell.paragraphs[0].runs[0].bold = True
-    for row in _rows(report):
-        cells = table.add_row().cells
-        for cell, text in zip(cells, row, strict=True):
+    for row in rows:
+        for cell, text in zip(table.add_row().cells, row, strict=True):
             cell.text = text
+
+
+def _bytes(document: Any, signer: str) -> bytes:
+    document.add_paragraph(f"\n{signer} ____________ / ____________")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _who(*parts: str) -> str:
+    return ", ".join(p for p in parts if p)
+
+
+def report_docx(
+    report: MonthlyReport,
+    *,
+    manager_name: str = "",
+    department_name: str = "",
+    approver: str = "",
+    names: Mapping[str, str] | None = None,
+) -> bytes:
+    """The report as a .docx on A4: the approval block («УТВЕРЖДАЮ»), the title, the table
+    of plan and fact, the chart of the money lines, the lost clients with their criterion
+    (their names from ``names`` by client id when given)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
+
+    document = _page(
+        f"Отчёт о работе за {_month_words(report.month)}",
+        _who(department_name, manager_name),
+        approver,
+    )
+    _table(document, _HEAD, list(_rows(report)))
     picture = _chart(report)
     if picture is not None:
         document.add_paragraph("План и факт, ₽").alignment = WD_ALIGN_PARAGRAPH.CENTER
         document.add_picture(io.BytesIO(picture), width=Cm(16))
     if report.lost:
         document.add_paragraph("Потерянные клиенты").runs[0].bold = True
-        lost = document.add_table(rows=1, cols=3)
-        lost.style = "Table Grid"
-        for cell, text in zip(
-            lost.rows[0].cells, ("Клиент", "Критерий", "С какого дня"), strict=True
-        ):
-            cell.text = text
-        for c in report.lost:
-            cells = lost.add_row().cells
-            cells[0].text = (names or {}).get(c.client_id, c.name)
-            cells[1].text = c.label
-            cells[2].text = format_date(c.lost_on)
-    document.add_paragraph("\nМенеджер ____________ / ____________")
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+        rows = [
+            ((names or {}).get(c.client_id, c.name), c.label, format_date(c.lost_on))
+            for c in report.lost
+        ]
+        _table(document, ("Клиент", "Критерий", "С какого дня"), rows)
+    return _bytes(document, "Менеджер")
+
+
+def plan_docx(
+    sheet: MonthlySheet, *, manager_name: str = "", department_name: str = "", approver: str = ""
+) -> bytes:
+    """A plan (or a stored report's figures) as a .docx on A4: the approval block, the title,
+    the table of its lines, where it is in the approval."""
+    kind = "План работы на" if sheet.kind is SheetKind.PLAN else "Отчёт о работе за"
+    document = _page(
+        f"{kind} {_month_words(sheet.month)}", _who(department_name, manager_name), approver
+    )
+    head = ("Показатель", "План" if sheet.kind is SheetKind.PLAN else "Факт")
+    _table(document, head, [(f.line.label, _value(f.line, f.value)) for f in sheet.figures])
+    document.add_paragraph(f"Состояние: {sheet.state.label}.")
+    if sheet.comment:
+        document.add_paragraph(f"Замечание директора: «{sheet.comment}».")
+    return _bytes(document, "Менеджер")
+
+
+def pay_sheet_docx(sheet: PaySheet, *, manager_name: str = "", approver: str = "") -> bytes:
+    """The pay sheet as a .docx on A4: the satisfied clients with their purchases and the
+    bonus on each, then the salary, the bonus and the total."""
+    document = _page(
+        f"Расчёт заработной платы за {_month_words(sheet.month)}", manager_name, approver
+    )
+    rows = [
+        (
+            line.name,
+            format_date(line.satisfied_on),
+            f"{format_money(line.purchases)} ₽",
+            f"{format_money(line.bonus)} ₽",
+        )
+        for line in sheet.lines
+    ]
+    head = ("Удовлетворённый клиент", "Звонок", "Покупки", "Премия")
+    _table(document, head, rows)
+    percent = f"{sheet.percent.normalize():f}".replace(".", ",")
+    _table(
+        document,
+        ("Начисление", "Сумма"),
+        [
+            ("Оклад", f"{format_money(sheet.salary)} ₽"),
+            (f"Премия ({percent} % покупок)", f"{format_money(sheet.bonus)} ₽"),
+            ("Итого", f"{format_money(sheet.total)} ₽"),
+        ],
+    )
+    return _bytes(document, "Ознакомлен")

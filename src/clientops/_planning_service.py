@@ -24,6 +24,7 @@ from clientops._planning import (
     PLAN_LINES,
     ControlPoints,
     Deadline,
+    DeadlineMissed,
     Figure,
     LossCriterion,
     MonthlyReport,
@@ -393,6 +394,34 @@ class Planning:
                     missed = day > due_on and state not in done[kind]
                     found.append(Deadline(kind, manager, month, due_on, state, missed))
         return tuple(found)
+
+    def escalate_missed(self, day: date, *, department: DepartmentId) -> tuple[DeadlineMissed, ...]:
+        """Escalate every deadline of :meth:`deadlines` missed on ``day`` to the directors and
+        the head of the department: one :class:`DeadlineMissed` each, published once (a later
+        run publishes nothing for it; an idempotency key is kept in the store). Run it daily,
+        as a job of yours (:mod:`clientops.jobs`)."""
+        missed = [d for d in self.deadlines(day, department=department) if d.missed]
+        now = self._context.now()
+        told: list[DeadlineMissed] = []
+        with self._context.unit_of_work() as uow:
+            staff = uow.staff.directory()
+            head = staff.head_of(department)
+            recipients = tuple(
+                dict.fromkeys(
+                    [e.id for e in staff.employees if Role.DIRECTOR in e.roles]
+                    + ([head.id] if head is not None else [])
+                )
+            )
+            for due in missed:
+                key = f"planning.missed:{due.kind.value}:{due.manager_id}:{due.month}"
+                if uow.outbox.record_key(key):
+                    told.append(
+                        DeadlineMissed(
+                            due.kind, due.manager_id, due.month, due.due_on, recipients, at=now
+                        )
+                    )
+            self._context.publish(told)
+        return tuple(told)
 
     # ------------------------------------------------------------------ control points, pay
 

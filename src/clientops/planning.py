@@ -18,6 +18,7 @@ from clientops._planning import (
     ClientHistory,
     ControlPoints,
     Deadline,
+    DeadlineMissed,
     Figure,
     HoursSource,
     LossCriterion,
@@ -37,7 +38,14 @@ from clientops._planning import (
     SheetState,
     SheetStep,
 )
-from clientops._planning_outputs import pay_sheet_csv, report_csv, report_docx, report_json
+from clientops._planning_outputs import (
+    pay_sheet_csv,
+    pay_sheet_docx,
+    plan_docx,
+    report_csv,
+    report_docx,
+    report_json,
+)
 from clientops._planning_service import Planning
 
 __all__ = [
@@ -45,6 +53,7 @@ __all__ = [
     "ClientHistory",
     "ControlPoints",
     "Deadline",
+    "DeadlineMissed",
     "Figure",
     "HoursSource",
     "LossCriterion",
@@ -65,6 +74,8 @@ __all__ = [
     "SheetState",
     "SheetStep",
     "pay_sheet_csv",
+    "pay_sheet_docx",
+    "plan_docx",
     "report_csv",
     "report_docx",
     "report_json",
