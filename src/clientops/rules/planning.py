@@ -94,12 +94,12 @@ def add_months(day: date, months: int) -> date:
 def ordered_in_enough_months(history: ClientHistory, month: Month, policy: PlanningPolicy) -> bool:
     """The default regular rule: orders in at least ``policy.regular_months`` of the
     ``policy.regular_window`` months before ``month``."""
-    window: set[Month] = set()
-    current = month
-    for _ in range(policy.regular_window):
-        current = current.previous()
-        window.add(current)
-    months = {Month.of(day) for day in history.order_days} & window
+    index = month.year * 12 + month.month - 1
+    months = {
+        day.year * 12 + day.month - 1
+        for day in history.order_days
+        if index - policy.regular_window <= day.year * 12 + day.month - 1 < index
+    }
     return len(months) >= policy.regular_months
 
 
