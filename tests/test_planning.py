@@ -30,6 +30,7 @@ from clientops.planning import (
     PlanLine,
     Planning,
     PlanningPolicy,
+    PlanTemplate,
     PurchaseBasis,
     Segment,
     SheetKind,
@@ -604,3 +605,24 @@ def test_the_report_as_docx_csv_and_json(ops: ClientOps, tmp_path: Path) -> None
     doc = report_json(report)
     assert json.loads(json.dumps(doc))["lines"]["cash_inflow"]["fact"] == "6000"
     assert doc["lost"][0]["criterion"] == "claim_unresolved"
+
+
+def test_a_departments_plan_template_sets_its_lines_and_growth(ops: ClientOps) -> None:
+    a_department(ops)
+    template = PlanTemplate((PlanLine.CASH_INFLOW, PlanLine.PROFIT), growth=Decimal(2))
+    policy = attrs.evolve(ops.policy, planning=PlanningPolicy(templates=((CLIENT, template),)))
+    other = clientops.ClientOps(
+        ops.storage, policy=policy, host=ops.context.host, clock=ops.context.clock
+    )
+    plan = Planning(other).propose_plan(ANNA, APRIL, by=ANNA)
+    assert [(f.line, f.value) for f in plan.figures] == [
+        (PlanLine.CASH_INFLOW, Decimal("4666.67")),  # (6000 + 1000 + 0) / 3 × 2
+        (PlanLine.PROFIT, Decimal("866.67")),  # (800 + 0 + 500) / 3 × 2
+    ]
+    with pytest.raises(ValidationError) as err:
+        Planning(other).propose_plan(
+            ANNA, APRIL, by=ANNA, figures={PlanLine.NEW_CLIENTS: Decimal(1)}
+        )
+    assert err.value.paths == ("figures.new_clients",)
+    with pytest.raises(ValidationError):
+        PlanTemplate((PlanLine.LOST_REGULAR,))

@@ -37,6 +37,7 @@ __all__ = [
     "PayLine",
     "PaySheet",
     "PlanLine",
+    "PlanTemplate",
     "PlanningPolicy",
     "PurchaseBasis",
     "ReportLine",
@@ -166,6 +167,30 @@ def _at_least_one(inst: object, attribute: attrs.Attribute[Any], value: Any) -> 
         fail(attribute.name, f"must be an int >= 1, got {value!r}", subject="PlanningPolicy")
 
 
+def _plan_lines(inst: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if (
+        not isinstance(value, tuple)
+        or not value
+        or any(line not in PLAN_LINES for line in value)
+        or len(set(value)) != len(value)
+    ):
+        fail("lines", f"must be plan lines, each once, got {value!r}", subject="PlanTemplate")
+
+
+def _optional_growth(inst: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        _non_negative(inst, attribute, value)
+
+
+@attrs.frozen
+class PlanTemplate:
+    """A department's plan template («шаблон плана»): which lines its plans have (the seed's
+    eight by default) and its growth factor (``None``: ``PlanningPolicy.growth``)."""
+
+    lines: tuple[PlanLine, ...] = attrs.field(default=PLAN_LINES, validator=_plan_lines)
+    growth: Decimal | None = attrs.field(default=None, validator=_optional_growth)
+
+
 @attrs.frozen
 class PlanningPolicy:
     """The numbers of plans, reports, control points and pay (``Policy.planning``).
@@ -179,7 +204,8 @@ class PlanningPolicy:
     of the next month (the next working day when that is a day off). Pay is ``salary`` (or the
     manager's own from ``salaries``) plus ``pay_percent`` % of the ``purchases`` of the clients
     whose last satisfaction call within ``satisfied_window_days`` before the month's end found
-    them satisfied. A call manager is planned ``calls_per_day`` calls a working day."""
+    them satisfied. A call manager is planned ``calls_per_day`` calls a working day. A
+    department's plans follow its template from ``templates`` (:class:`PlanTemplate`)."""
 
     regular_months: int = attrs.field(default=3, validator=_at_least_one)
     regular_window: int = attrs.field(default=6, validator=_at_least_one)
@@ -196,6 +222,7 @@ class PlanningPolicy:
     purchases: PurchaseBasis = PurchaseBasis.INVOICES_PAID
     calls_per_day: int = attrs.field(default=80, validator=_non_negative)
     hours_source: HoursSource = HoursSource.FIRST_LAST_CALL
+    templates: tuple[tuple[DepartmentId, PlanTemplate], ...] = ()
 
     def __attrs_post_init__(self) -> None:
         if self.regular_months > self.regular_window:
@@ -208,6 +235,10 @@ class PlanningPolicy:
 
     def salary_of(self, manager_id: EmployeeId) -> Money:
         return dict(self.salaries).get(manager_id, self.salary)
+
+    def template_of(self, department_id: DepartmentId) -> PlanTemplate:
+        """The department's plan template (the default one when it has none of its own)."""
+        return dict(self.templates).get(department_id, PlanTemplate())
 
 
 @attrs.frozen

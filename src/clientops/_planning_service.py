@@ -234,13 +234,13 @@ class Planning:
         growth: Decimal | None = None,
         figures: Mapping[PlanLine, Decimal] | None = None,
     ) -> MonthlySheet:
-        """The manager's plan of ``month`` as a draft: the average of the facts of the last
-        ``policy.planning.history_months`` months times ``growth`` (the policy's by default),
-        with ``figures`` overriding lines. A draft or returned plan is replaced; a submitted
-        or approved one raises TransitionError, a growth below zero ValidationError; nothing
-        is stored then."""
+        """The manager's plan of ``month`` as a draft: the lines of their department's template
+        (``policy.planning.templates``), each the average of the facts of the last
+        ``policy.planning.history_months`` months times ``growth`` (the template's, else the
+        policy's), with ``figures`` overriding lines. A draft or returned plan is replaced; a
+        submitted or approved one raises TransitionError, a growth below zero ValidationError;
+        nothing is stored then."""
         _month(month)
-        growth = self._policy.growth if growth is None else growth
         overrides = dict(figures or {})
         for line, value in overrides.items():
             if line not in PLAN_LINES or not isinstance(value, Decimal | int) or value < 0:
@@ -261,8 +261,14 @@ class Planning:
                     attempted="propose",
                     reason="the month has a plan submitted or approved",
                 )
+            template = self._policy.template_of(employee.department_id)
+            if growth is None:
+                growth = self._policy.growth if template.growth is None else template.growth
+            for line in overrides:
+                if line not in template.lines:
+                    fail(f"figures.{line.value}", "not a line of the department's plan template")
             history = [self._facts(uow, (manager,), m).figures for m in past[1:]]
-            proposed = rules.propose_figures(history, growth=growth)
+            proposed = rules.propose_figures(history, growth=growth, lines=template.lines)
             proposed = tuple(
                 Figure(f.line, Decimal(overrides.get(f.line, f.value))) for f in proposed
             )

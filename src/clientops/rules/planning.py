@@ -345,9 +345,14 @@ def report_lines(
 # ------------------------------------------------------------------------------ the plan
 
 
-def propose_figures(months: Sequence[Sequence[Figure]], *, growth: Decimal) -> tuple[Figure, ...]:
-    """The plan's lines: the average of the months given times ``growth`` (counts rounded to
-    whole clients, roubles to kopecks). A growth below zero raises ValidationError.
+def propose_figures(
+    months: Sequence[Sequence[Figure]],
+    *,
+    growth: Decimal,
+    lines: Sequence[PlanLine] = PLAN_LINES,
+) -> tuple[Figure, ...]:
+    """The plan's ``lines``: the average of the months given times ``growth`` (counts rounded
+    to whole clients, roubles to kopecks). A growth below zero raises ValidationError.
 
     >>> from clientops.planning import PlanLine
     >>> jan = [Figure(PlanLine.NEW_CLIENTS, Decimal(2)), Figure(PlanLine.PROFIT, Decimal(1000))]
@@ -358,7 +363,7 @@ def propose_figures(months: Sequence[Sequence[Figure]], *, growth: Decimal) -> t
     if not isinstance(growth, Decimal | int) or isinstance(growth, bool) or growth < 0:
         raise ValidationError([FieldError("growth", f"must be >= 0, got {growth!r}")])
     figures = []
-    for line in PLAN_LINES:
+    for line in lines:
         values = [f.value for month in months for f in month if f.line is line]
         average = sum(values, Decimal(0)) / len(months) if months else Decimal(0)
         target = average * Decimal(growth)
