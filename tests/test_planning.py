@@ -626,3 +626,42 @@ def test_a_departments_plan_template_sets_its_lines_and_growth(ops: ClientOps) -
     assert err.value.paths == ("figures.new_clients",)
     with pytest.raises(ValidationError):
         PlanTemplate((PlanLine.LOST_REGULAR,))
+
+
+def test_plans_and_reports_on_the_managers_and_the_directors_agenda(
+    ops: ClientOps, clock: Clock
+) -> None:
+    from clientops.agenda import AgendaKind
+
+    planning = Planning(ops)
+    day = date(2026, 3, 26)
+    clock.now = msk("2026-03-26")
+
+    def plan_items(who: EmployeeId) -> list[tuple[str, bool]]:
+        agenda = ops.agenda.for_manager(who, day)
+        return [(i.why, i.overdue) for i in agenda.items if i.kind is AgendaKind.PLAN]
+
+    # a department that keeps no plans in clientops: nothing on the agenda
+    assert plan_items(ANNA) == []
+    # Oleg's draft: the department plans; a week before 31 March, Anna's April plan is due,
+    # her March plan and February report are late
+    planning.propose_plan(OLEG, APRIL, by=OLEG)
+    assert plan_items(ANNA) == [
+        ("план на март 2026 года: сдать до 27.02.2026", True),
+        ("отчёт за февраль 2026 года: сдать до 05.03.2026", True),
+        ("план на апрель 2026 года: сдать до 31.03.2026", False),
+    ]
+    assert plan_items(IVANOV) == []
+    sheet = planning.propose_plan(ANNA, APRIL, by=ANNA)
+    planning.submit(sheet.id, by=ANNA)
+    assert (
+        "план на апрель 2026 года: сдать до 31.03.2026 (на утверждении у директора)",
+        False,
+    ) in (plan_items(ANNA))
+    assert plan_items(IVANOV) == [
+        ("утвердить план на апрель 2026 года: Смирнова Анна Сергеевна", False)
+    ]
+    planning.approve(sheet.id, by=IVANOV)
+    assert plan_items(IVANOV) == []
+    assert all("апрель" not in why for why, _ in plan_items(ANNA))
+    assert AgendaKind.PLAN.label == "План и отчёт"

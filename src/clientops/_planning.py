@@ -241,6 +241,27 @@ class PlanningPolicy:
         return dict(self.templates).get(department_id, PlanTemplate())
 
 
+_MONTH_NAMES = (
+    "январь",
+    "февраль",
+    "март",
+    "апрель",
+    "май",
+    "июнь",
+    "июль",
+    "август",
+    "сентябрь",
+    "октябрь",
+    "ноябрь",
+    "декабрь",
+)
+
+
+def month_words(month: Month) -> str:
+    """«март 2026 года»: the month as a plan's or report's title names it."""
+    return f"{_MONTH_NAMES[month.month - 1]} {month.year} года"
+
+
 @attrs.frozen
 class ClientHistory:
     """What the segment and loss rules know of one client: the days of their orders (any

@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from clientops._billing import Month
 from clientops._planning import (
     MonthlyReport,
     MonthlySheet,
@@ -19,6 +18,7 @@ from clientops._planning import (
     PlanLine,
     ReportLine,
     SheetKind,
+    month_words,
 )
 from clientops._text import format_date, format_money
 from clientops.model import Money
@@ -31,21 +31,6 @@ __all__ = [
     "report_docx",
     "report_json",
 ]
-
-_MONTHS = (
-    "январь",
-    "февраль",
-    "март",
-    "апрель",
-    "май",
-    "июнь",
-    "июль",
-    "август",
-    "сентябрь",
-    "октябрь",
-    "ноябрь",
-    "декабрь",
-)
 
 
 def _value(line: PlanLine, value: Decimal | None) -> str:
@@ -188,10 +173,6 @@ def _chart(report: MonthlyReport) -> bytes | None:
     return out.getvalue()
 
 
-def _month_words(month: Month) -> str:
-    return f"{_MONTHS[month.month - 1]} {month.year} года"
-
-
 def _page(title: str, subtitle: str, approver: str) -> Any:
     """A new A4 document with the director's approval block and the centred title."""
     from docx import Document
@@ -255,7 +236,7 @@ def report_docx(
     from docx.shared import Cm
 
     document = _page(
-        f"Отчёт о работе за {_month_words(report.month)}",
+        f"Отчёт о работе за {month_words(report.month)}",
         _who(department_name, manager_name),
         approver,
     )
@@ -281,7 +262,7 @@ def plan_docx(
     the table of its lines, where it is in the approval."""
     kind = "План работы на" if sheet.kind is SheetKind.PLAN else "Отчёт о работе за"
     document = _page(
-        f"{kind} {_month_words(sheet.month)}", _who(department_name, manager_name), approver
+        f"{kind} {month_words(sheet.month)}", _who(department_name, manager_name), approver
     )
     head = ("Показатель", "План" if sheet.kind is SheetKind.PLAN else "Факт")
     _table(document, head, [(f.line.label, _value(f.line, f.value)) for f in sheet.figures])
@@ -295,7 +276,7 @@ def pay_sheet_docx(sheet: PaySheet, *, manager_name: str = "", approver: str = "
     """The pay sheet as a .docx on A4: the satisfied clients with their purchases and the
     bonus on each, then the salary, the bonus and the total."""
     document = _page(
-        f"Расчёт заработной платы за {_month_words(sheet.month)}", manager_name, approver
+        f"Расчёт заработной платы за {month_words(sheet.month)}", manager_name, approver
     )
     rows = [
         (

@@ -28,12 +28,13 @@ criterion gives the day the client counts as lost, and the earliest wins::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
 import attrs
 
+from clientops._agenda import AgendaItem, AgendaKind
 from clientops._billing import Allocation, Month, SupplierBill, SupplierBillStatus
 from clientops._claims import Claim, ClaimStage
 from clientops._orders import Order, OrderStage
@@ -43,22 +44,26 @@ from clientops._planning import (
     Figure,
     LossCriterion,
     LostClient,
+    MonthlySheet,
     PlanLine,
     PlanningPolicy,
     RegularRule,
     ReportLine,
     Segment,
+    SheetKind,
     SheetState,
     SheetStep,
+    month_words,
 )
 from clientops.errors import FieldError, TransitionError, ValidationError
-from clientops.model import Client, EmployeeId, Money, Role, StaffDirectory
+from clientops.model import Client, Employee, EmployeeId, Money, Role, StaffDirectory
 from clientops.workdays import WorkCalendar, next_working_day, previous_working_day
 
 __all__ = [
     "LOSS_CRITERIA",
     "ClientRecords",
     "add_months",
+    "agenda_items",
     "claim_unresolved",
     "contract_ended",
     "lost_in",
@@ -458,3 +463,77 @@ def satisfied_on(
 def pay_bonus(purchases: Money, policy: PlanningPolicy) -> Money:
     """``policy.pay_percent`` % of ``purchases``, to the kopeck."""
     return (purchases * policy.pay_percent * Decimal("0.01")).rounded()
+
+
+# ------------------------------------------------------------------------------ the agenda
+
+
+def agenda_items(
+    employee: Employee,
+    day: date,
+    sheets: Iterable[MonthlySheet],
+    *,
+    policy: PlanningPolicy,
+    calendar: WorkCalendar,
+    names: Mapping[EmployeeId, str] | None = None,
+) -> list[AgendaItem]:
+    """The plans and reports on ``employee``'s agenda on ``day`` (``sheets``: those of this
+    month and the two around it). A client manager sees the plan of the next month from a
+    week before it is due, this month's plan until it is approved and last month's report
+    until it is submitted; a director sees every plan and report submitted to them. An item
+    past its day is overdue. A department that keeps no plan or report of these months in
+    clientops (no sheet of its members) does not plan with it: its managers see nothing."""
+    this = Month.of(day)
+    found = {(s.kind, s.manager_id, s.month): s for s in sheets}
+    items: list[AgendaItem] = []
+    planning = any(s.department_id == employee.department_id for s in found.values())
+    if Role.CLIENT_MANAGER in employee.roles and planning:
+        owed = (
+            (SheetKind.PLAN, this.next(), plan_due(this.next(), calendar)),
+            (SheetKind.PLAN, this, plan_due(this, calendar)),
+            (SheetKind.REPORT, this.previous(), report_due(this.previous(), policy, calendar)),
+        )
+        for kind, month, due in owed:
+            sheet = found.get((kind, employee.id, month))
+            state = sheet.state if sheet is not None else None
+            done = state is SheetState.APPROVED or (
+                kind is SheetKind.REPORT and state is SheetState.SUBMITTED
+            )
+            if done or (kind is SheetKind.PLAN and month != this and day < due - timedelta(7)):
+                continue
+            what = "план на" if kind is SheetKind.PLAN else "отчёт за"
+            note = f" (возвращён: {sheet.comment})" if sheet and sheet.comment else ""
+            if state is SheetState.SUBMITTED:
+                note = " (на утверждении у директора)"
+            items.append(
+                AgendaItem(
+                    AgendaKind.PLAN,
+                    f"{what} {month_words(month)}: сдать до {due:%d.%m.%Y}{note}",
+                    None,
+                    "",
+                    due_on=due,
+                    ref=f"{kind.value}-{employee.id}-{month}",
+                    overdue=day > due,
+                )
+            )
+    if Role.DIRECTOR in employee.roles:
+        for sheet in sorted(found.values(), key=lambda s: (s.month.year, s.month.month, s.id)):
+            if sheet.state is not SheetState.SUBMITTED:
+                continue
+            if sheet.kind is SheetKind.PLAN:
+                due, what = plan_due(sheet.month, calendar), "утвердить план на"
+            else:
+                due, what = report_due(sheet.month, policy, calendar), "утвердить отчёт за"
+            who = (names or {}).get(sheet.manager_id, sheet.manager_id)
+            items.append(
+                AgendaItem(
+                    AgendaKind.PLAN,
+                    f"{what} {month_words(sheet.month)}: {who}",
+                    None,
+                    "",
+                    due_on=due,
+                    ref=sheet.id,
+                    overdue=day > due,
+                )
+            )
+    return items
