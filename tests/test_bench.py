@@ -298,3 +298,33 @@ def test_bench_feed_smoke(postgres_server: str, tmp_path: Path) -> None:
             "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'clientops\\_bench\\_feed\\_%'"
         ).fetchone()
     assert left == (0,)
+
+
+def test_bench_planning_smoke(postgres_server: str, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_planning.py"),
+            *("--managers", "2", "--clients", "15", "--orders", "3", "--repeat", "1"),
+            *("--url", postgres_server, "--dir", str(tmp_path)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert set(result["sqlite"]["seconds"]) == {"raw_sqlite3", "clientops"}
+    assert set(result["postgresql"]["seconds"]) == {"raw_psycopg", "clientops"}
+    for store in ("sqlite", "postgresql"):
+        assert result[store]["clients"] == 30
+        assert result[store]["ratio_time_clientops_over_raw"] > 0
+    assert list(tmp_path.iterdir()) == []  # the work folder is removed
+    import psycopg
+
+    with psycopg.connect(postgres_server) as conn:  # the run's schema was dropped
+        left = conn.execute(
+            "SELECT count(*) FROM pg_namespace "
+            "WHERE nspname LIKE 'clientops\\_bench\\_planning\\_%'"
+        ).fetchone()
+    assert left == (0,)

@@ -74,6 +74,7 @@ HOMES = (
     "clientops.host",
     "clientops.testing",
     "clientops.jobs",
+    "clientops.planning",
 )
 PUBLIC_NAMES = sorted(
     {(home, name) for home in HOMES for name in importlib.import_module(home).__all__}

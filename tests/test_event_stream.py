@@ -16,7 +16,7 @@ import pytest
 import clientops
 from clientops import ClientOps, EmployeeId, Money, PluginHost, hookimpl
 from clientops.adapters.memory import MemoryStorage
-from clientops.billing import InvoiceIssued, InvoiceLine, PaymentMatched
+from clientops.billing import InvoiceIssued, InvoiceLine, Month, PaymentMatched
 from clientops.calls import CallDirection, CallNumber, CallStatus
 from clientops.claims import ClaimFiled, ClaimSource, EscalateToDirector
 from clientops.clients import NextReaction, ReactionResult
@@ -33,6 +33,7 @@ from clientops.onboarding import (
     TitlePage,
 )
 from clientops.orders import ApproveRequest, OrderAdvanced, OrderSpecification
+from clientops.planning import Planning
 from clientops.rules.calls import CallIntent, IncomingCall
 from clientops.satisfaction import SatisfactionCall, SatisfactionOutcome
 from clientops.service_visits import VisitId
@@ -220,6 +221,9 @@ def drive_every_area(ops: ClientOps, clock: Clock) -> None:
     ops.service.plan_visit(visit.id, engineer=SIDOROV, by=ANNA, day=date(2026, 3, 5))
     training = ops.service.open_training(card.id, manager=ANNA, by=ANNA, topic="Отчёты")
     ops.service.schedule_training(training.id, starts_at=msk(date(2026, 3, 10), 15), by=ANNA)
+    # plans and reports
+    Planning(ops).propose_plan(ANNA, Month(2026, 4), by=ANNA)
+    Planning(ops).escalate_missed(clock.now.date(), department=DepartmentId("client"))
 
 
 def test_every_event_class_is_published_by_some_use_case() -> None:

@@ -343,3 +343,39 @@ def test_team_database_refuses_a_postgresql_schema_it_did_not_make(
     assert "не тронет схему" in done.stderr
     with clientops.connect(postgres_url) as ops, ops.storage.unit_of_work() as uow:
         assert uow.clients.count() == 1
+
+
+def test_monthly_report_example_approves_the_month_and_writes_its_files(tmp_path: Path) -> None:
+    import csv
+    import io
+    import json
+
+    import docx
+    from tests._office import convert_to_pdf
+
+    out = run_example(tmp_path, "monthly_report.py", "--db", "report.db", "--out", "files")
+    assert "План Олега возвращён: «Заложите хотя бы одного нового клиента»" in out
+    assert "План на апрель 2026 года, Орлов Олег Петрович: утверждён" in out
+    assert "Потеряно 2 клиента:" in out
+    assert "АО «Омега-Строй»: рекламация не решена, с 12.03.2026" in out
+    assert "ООО «Юг»: несистемный клиент без заказов, с 15.03.2026" in out
+    assert "Звонков: 1260 из 1680 по плану (75,0 %)" in out
+    assert "ООО «Вектор»: покупки 48\u00a0000,00 ₽, премия 1\u00a0440,00 ₽" in out
+    files = tmp_path / "files"
+    report = json.loads((files / "report-2026-03.json").read_text(encoding="utf-8"))
+    assert report["lines"]["paid_to_contractors"]["records"] == ["Б-312"]
+    assert [c["criterion"] for c in report["lost"]] == ["claim_unresolved", "no_order_repeat"]
+    rows = list(
+        csv.reader(
+            io.StringIO((files / "report-2026-03.csv").read_text("utf-8-sig")), delimiter=";"
+        )
+    )
+    assert rows[0] == ["Показатель", "План", "Факт", "Выполнение, %", "Отклонение"]
+    data = (files / "report-2026-03.docx").read_bytes()
+    document = docx.Document(io.BytesIO(data))
+    assert "Отчёт о работе за март 2026 года" in "\n".join(p.text for p in document.paragraphs)
+    assert len(document.inline_shapes) == 1
+    text = convert_to_pdf({"report": data}, tmp_path)["report"]
+    if text is not None:
+        assert "УТВЕРЖДАЮ" in text
+        assert "Потерянные клиенты" in text

@@ -67,6 +67,9 @@ PRIVATE_HOMES = {
     "clientops._outbox_service": "clientops.outbox",
     "clientops._feed": "clientops.feed",
     "clientops._feed_service": "clientops.feed",
+    "clientops._planning": "clientops.planning",
+    "clientops._planning_service": "clientops.planning",
+    "clientops._planning_outputs": "clientops.planning",
     "clientops._service_service": "clientops.service",
     # the PBX's port and events live in telephony, the call log built from them in calls
     "clientops._telephony": "clientops.telephony clientops.calls",

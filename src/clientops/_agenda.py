@@ -58,6 +58,7 @@ class AgendaKind(enum.Enum):
     PAYMENT_REMINDER = "payment_reminder"
     VISIT = "visit"
     TRAINING = "training"
+    PLAN = "plan"
     TOUCH = "touch"
 
     @property
@@ -77,6 +78,7 @@ _LABELS = {
     AgendaKind.PAYMENT_REMINDER: "Напоминание об оплате",
     AgendaKind.VISIT: "Выезд",
     AgendaKind.TRAINING: "Обучение",
+    AgendaKind.PLAN: "План и отчёт",
     AgendaKind.TOUCH: "Касание",
 }
 _RANKS = {kind: n for n, kind in enumerate(AgendaKind)}

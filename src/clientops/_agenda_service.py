@@ -16,9 +16,11 @@ import attrs
 
 from clientops._agenda import Agenda, AgendaItem, AgendaKind, Groups, TouchKind
 from clientops._agenda import AgendaRanking as _Ranking
+from clientops._billing import Month
 from clientops._checks import check_entry_points
 from clientops._context import Context
 from clientops._outbox import OutboxMessage
+from clientops._planning import MonthlySheet
 from clientops.calendar import (
     PUBLISH_TOPIC,
     CalendarEntry,
@@ -29,13 +31,22 @@ from clientops.calendar import (
 )
 from clientops.errors import NotFoundError
 from clientops.ics import to_ics
-from clientops.model import Client, ClientId, DepartmentId, EmployeeId, Reaction
+from clientops.model import (
+    Client,
+    ClientId,
+    DepartmentId,
+    Employee,
+    EmployeeId,
+    Reaction,
+    Role,
+)
 from clientops.policy import Policy
 from clientops.ports import UnitOfWork
 from clientops.queries import agenda_queries
 from clientops.rules.billing import REMINDER_ID_PREFIX as _REMINDER_ID_PREFIX
 from clientops.rules.billing import reminder_rows as _reminders
 from clientops.rules.order_outputs import order_entries
+from clientops.rules.planning import agenda_items as plan_agenda_items
 from clientops.rules.satisfaction import SatisfactionCadence as _Cadence
 from clientops.rules.satisfaction import satisfaction_due_bounds
 from clientops.rules.service_visits import emergency_deadline
@@ -212,6 +223,7 @@ class AgendaService:
         small += self._claims(shared, manager)
         small += self._service(uow, shared, manager, day)
         small += self._touches(uow, shared, manager)
+        small += shared.plans(manager)
         if department is not None:
             small += shared.untaken(department)
         if small:
@@ -534,6 +546,13 @@ def _publications(
     return messages
 
 
+#: Who has plans and reports on their agenda: the client managers and the directors.
+_PLAN_ROLES = frozenset({Role.CLIENT_MANAGER, Role.DIRECTOR})
+
+
+_Sheets = tuple[dict[EmployeeId, Employee], list[MonthlySheet], dict[EmployeeId, str]]
+
+
 class _Shared:
     """What every agenda of one day shares, read or computed once: the day's bounds and
     order, the satisfaction cadence, open claims and visits (few), the day's month-days for
@@ -556,6 +575,36 @@ class _Shared:
         self.month_days = _month_days(day)
         self.holidays = _holidays_ahead(policy, day)
         self._untaken: dict[DepartmentId, list[AgendaItem]] = {}
+        self._policy = policy
+        self._sheets: _Sheets | None = None
+
+    def plans(self, employee_id: EmployeeId) -> list[AgendaItem]:
+        """The plans and reports on the employee's agenda (:func:`clientops.rules.planning
+        .agenda_items`), the staff and the sheets of the three months read once a day."""
+        store = getattr(self.uow, "plans", None)
+        if store is None:
+            return []
+        if self._sheets is None:
+            this = Month.of(self.day)
+            months = (this.previous(), this, this.next())
+            staff = self.uow.staff.directory()
+            self._sheets = (
+                {e.id: e for e in staff.employees},
+                [s for m in months for s in store.of_month(m)],
+                {e.id: e.full_name for e in staff.employees},
+            )
+        employees, sheets, names = self._sheets
+        employee = employees.get(employee_id)
+        if employee is None or not (set(employee.roles) & _PLAN_ROLES):
+            return []
+        return plan_agenda_items(
+            employee,
+            self.day,
+            sheets,
+            policy=self._policy.planning,
+            calendar=self._policy.calendar,
+            names=names,
+        )
 
     def untaken(self, department: DepartmentId) -> list[AgendaItem]:
         """The reactions ``department`` owns and no one has taken yet, due by the end of the

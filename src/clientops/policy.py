@@ -30,6 +30,7 @@ from clientops._followups import FollowUpPlans
 from clientops._jobs import JobPolicy
 from clientops._onboarding import OnboardingPolicy
 from clientops._orders import OrderPolicy
+from clientops._planning import PlanningPolicy
 from clientops._telephony import TelephonyPolicy
 from clientops._text import template_validator
 from clientops.model import ClientCategory, DepartmentId
@@ -221,6 +222,13 @@ class Policy:
     #: fields of a card and their weights, the words meaning "nobody", the cities known.
     completeness: CompletenessPolicy = attrs.field(
         factory=CompletenessPolicy, validator=attrs.validators.instance_of(CompletenessPolicy)
+    )
+
+    #: Plans, reports, control points and pay (:mod:`clientops.planning`): the regular
+    #: client rule's months, the loss criteria's numbers, the plan's growth, the report's
+    #: day, the salary and the percentage of satisfied clients' purchases.
+    planning: PlanningPolicy = attrs.field(
+        factory=PlanningPolicy, validator=attrs.validators.instance_of(PlanningPolicy)
     )
 
     @property

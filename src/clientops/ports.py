@@ -50,6 +50,7 @@ from clientops._jobs import JobRun, JobStatus
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
+from clientops._planning import MonthlySheet, SheetKind
 from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
 from clientops._timeline import TimelineEntry, TimelinePage, TimelineQuery
@@ -93,6 +94,7 @@ __all__ = [
     "OrdersRepository",
     "OutboxRepository",
     "PaymentsRepository",
+    "PlanSheetsRepository",
     "ServiceRepository",
     "StaffRepository",
     "Storage",
@@ -659,6 +661,32 @@ class JobRunsRepository(Protocol):
 
     def runs(self, first: date, last: date) -> tuple[JobRun, ...]:
         """Every record of the days ``first`` to ``last`` (inclusive), by day, then job."""
+
+
+class PlanSheetsRepository(Protocol):
+    """The managers' monthly plans and reports with their approval (``uow.plans``): one of
+    each kind per manager and month.
+
+    A store MAY offer it (clientops asks with ``getattr(uow, "plans", None)``); without it
+    :class:`clientops.planning.Planning` computes reports but stores no plan. The memory,
+    SQLite and PostgreSQL stores have it (schema 20: the ``plan_sheets`` table)."""
+
+    def add(self, sheet: MonthlySheet) -> None:
+        """Store a new sheet; DuplicateError when its id, or its kind, manager and month,
+        are taken."""
+
+    def get(self, sheet_id: str) -> MonthlySheet:
+        """The sheet ``sheet_id``; NotFoundError when there is none."""
+
+    def update(self, sheet: MonthlySheet) -> MonthlySheet:
+        """Replace the sheet written at ``sheet.version`` (ConflictError when it changed
+        since); returns it at the next version."""
+
+    def find(self, kind: SheetKind, manager_id: EmployeeId, month: Month) -> MonthlySheet | None:
+        """The manager's plan or report of ``month``, or ``None``."""
+
+    def of_month(self, month: Month) -> tuple[MonthlySheet, ...]:
+        """Every sheet of ``month``, by kind, then manager."""
 
 
 class TimelineRepository(Protocol):

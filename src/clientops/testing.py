@@ -163,6 +163,14 @@ from clientops._orders import (
     repeat_order,
 )
 from clientops._outbox import OutboxMessage, OutboxStatus, after_failure, after_success
+from clientops._planning import (
+    Figure,
+    MonthlySheet,
+    PlanLine,
+    SheetKind,
+    SheetState,
+    SheetStep,
+)
 from clientops._sync import ListFilter
 from clientops._telephony import (
     CallAnswered,
@@ -246,6 +254,7 @@ __all__ = [
     "PaymentSourceContract",
     "PbxCall",
     "PersistentStorageContract",
+    "PlanSheetsContract",
     "SignalRecorder",
     "StorageContract",
     "TelephonyCommandsContract",
@@ -3558,6 +3567,77 @@ class FeedContract(_StoreContract):
             assert uow.feed.cursor("crm") == FeedCursor("crm", 1)
 
 
+class PlanSheetsContract(_StoreContract):
+    """The monthly plans and reports (``uow.plans``, optional): one of each kind per manager
+    and month, found by kind, manager and month, listed by month, updated by version."""
+
+    def _plans(self, uow: UnitOfWork) -> Any:
+        plans = getattr(uow, "plans", None)
+        if plans is None:
+            pytest.skip("this store keeps no plans (uow.plans)")
+        return plans
+
+    @staticmethod
+    def _sheet(kind: SheetKind, manager: str, month: Month) -> MonthlySheet:
+        return MonthlySheet(
+            f"{kind.value}-{manager}-{month}",
+            kind,
+            EmployeeId(manager),
+            DepartmentId("client"),
+            month,
+            (Figure(PlanLine.NEW_CLIENTS, Decimal(3)), Figure(PlanLine.PROFIT, Decimal("150.50"))),
+        )
+
+    def test_a_sheet_is_stored_found_and_listed_by_month(self, storage: Storage) -> None:
+        march, april = Month(2026, 3), Month(2026, 4)
+        with storage.unit_of_work() as uow:
+            plans = self._plans(uow)
+            plans.add(self._sheet(SheetKind.REPORT, "anna", march))
+            plans.add(self._sheet(SheetKind.PLAN, "oleg", march))
+            plans.add(self._sheet(SheetKind.PLAN, "anna", march))
+            plans.add(self._sheet(SheetKind.PLAN, "anna", april))
+        with storage.unit_of_work(readonly=True) as uow:
+            plans = self._plans(uow)
+            found = plans.find(SheetKind.PLAN, EmployeeId("anna"), march)
+            assert found == self._sheet(SheetKind.PLAN, "anna", march)
+            assert found.value(PlanLine.PROFIT) == Decimal("150.50")
+            assert plans.find(SheetKind.REPORT, EmployeeId("oleg"), march) is None
+            assert [(s.kind, s.manager_id) for s in plans.of_month(march)] == [
+                (SheetKind.PLAN, "anna"),
+                (SheetKind.PLAN, "oleg"),
+                (SheetKind.REPORT, "anna"),
+            ]
+            assert plans.get("plan-anna-2026-04").month == april
+
+    def test_one_sheet_of_a_kind_per_manager_and_month(self, storage: Storage) -> None:
+        sheet = self._sheet(SheetKind.PLAN, "anna", Month(2026, 3))
+        with storage.unit_of_work() as uow:
+            self._plans(uow).add(sheet)
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            self._plans(uow).add(attrs.evolve(sheet, id="another-id"))
+        with pytest.raises(NotFoundError), storage.unit_of_work(readonly=True) as uow:
+            self._plans(uow).get("another-id")
+
+    def test_an_update_bumps_the_version_and_refuses_a_stale_one(self, storage: Storage) -> None:
+        sheet = self._sheet(SheetKind.PLAN, "anna", Month(2026, 3))
+        step = SheetStep(SheetState.SUBMITTED, T0, EmployeeId("anna"))
+        with storage.unit_of_work() as uow:
+            self._plans(uow).add(sheet)
+            new = self._plans(uow).update(
+                attrs.evolve(sheet, state=SheetState.SUBMITTED, history=(step,))
+            )
+        assert new.version == 1
+        with pytest.raises(ConflictError), storage.unit_of_work() as uow:
+            self._plans(uow).update(attrs.evolve(sheet, state=SheetState.APPROVED))
+        with storage.unit_of_work(readonly=True) as uow:
+            stored = self._plans(uow).get(sheet.id)
+        assert (stored.state, stored.history, stored.version) == (
+            SheetState.SUBMITTED,
+            (step,),
+            1,
+        )
+
+
 class StorageContract(
     ClientsAreaContract,
     OutboxContract,
@@ -3573,6 +3653,7 @@ class StorageContract(
     TimelineContract,
     ListingContract,
     FeedContract,
+    PlanSheetsContract,
 ):
     """The behaviour every clientops store must have: every area's contract. Subclass it and
     provide a ``storage`` fixture that yields a fresh, empty store."""

@@ -620,6 +620,23 @@ TABLES: tuple[Table, ...] = (
         ),
         without_rowid=True,
     ),
+    # -- 20: the managers' monthly plans and reports with their approval (clientops.planning),
+    # one of each kind per manager and month; the figures and the approval steps as JSON
+    Table(
+        "plan_sheets",
+        20,
+        (
+            Column("id", T.TEXT, primary_key=True),
+            Column("kind", T.TEXT),
+            Column("manager_id", T.TEXT),
+            Column("month", T.TEXT),
+            Column("state", T.TEXT),
+            Column("version", T.INTEGER),
+            Column("doc", T.TEXT),
+        ),
+        unique=(("kind", "manager_id", "month"),),
+        without_rowid=True,
+    ),
 )
 _TABLES = {table.name: table for table in TABLES}
 
@@ -637,6 +654,7 @@ INDEXES: tuple[Index, ...] = (
     Index("onboardings_client", "onboardings", ("client_id",), since=4),
     Index("onboardings_manager", "onboardings", ("manager_id", "finished"), since=4),
     Index("orders_client", "orders", ("client_id",), since=5),
+    Index("plan_sheets_month", "plan_sheets", ("month", "kind", "manager_id"), since=20),
     Index("orders_stage", "orders", ("stage",), since=5),
     Index("calls_at", "calls", ("at",), since=6),
     Index("calls_client", "calls", ("client_id", "at"), since=6),
@@ -802,7 +820,8 @@ DATA_STEPS += (
 #: ``calendar.publish`` messages (``BACKFILLS[17]``).
 #: Version 18 adds the external ids of records and the cards' listing columns.
 #: Version 19 adds the change feed (``feed``, ``feed_cursors``).
-HEAD = 19
+#: Version 20 adds the monthly plans and reports (``plan_sheets``).
+HEAD = 20
 
 
 def create_all(dialect: Dialect) -> tuple[str, ...]:

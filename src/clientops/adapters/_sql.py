@@ -50,6 +50,7 @@ from clientops._jobs import JobRun, JobStatus
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
+from clientops._planning import MonthlySheet, SheetKind
 from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
 from clientops._timeline import (
@@ -180,6 +181,10 @@ UNIQUE_KEYS: dict[str, UniqueKey] = {
         shown=("source", "external_id"),
     ),
     "feed_cursors_pkey": UniqueKey("feed_cursors", ("name",), "feed cursor"),
+    "plan_sheets_pkey": UniqueKey("plan_sheets", ("id",), "plan sheet"),
+    "plan_sheets_kind_manager_id_month_key": UniqueKey(
+        "plan_sheets", ("kind", "manager_id", "month"), "plan sheet", shown=("kind", "month")
+    ),
 }
 #: The same keys by table and columns, as SQLite reports them.
 _UNIQUE_BY_COLUMNS = {(k.table, k.columns): k for k in UNIQUE_KEYS.values()}
@@ -491,6 +496,10 @@ class SQLUnitOfWork:
     @functools.cached_property
     def jobs(self) -> SQLJobRuns:
         return SQLJobRuns(self)
+
+    @functools.cached_property
+    def plans(self) -> SQLPlanSheets:
+        return SQLPlanSheets(self)
 
     # -- data migrations -----------------------------------------------------------------
     def backfill_timeline(self) -> None:
@@ -2560,3 +2569,63 @@ BACKFILLS: dict[int, Callable[[SQLUnitOfWork], None]] = {
     16: SQLUnitOfWork.backfill_timeline,
     17: SQLUnitOfWork.backfill_publications,
 }
+
+
+class SQLPlanSheets(SQLRepository):
+    """The managers' monthly plans and reports (``plan_sheets``), each a JSON document with
+    its kind, manager, month and state beside it for the lookups."""
+
+    def add(self, sheet: MonthlySheet) -> None:
+        taken = self._one(
+            "SELECT id FROM plan_sheets WHERE id=? OR (kind=? AND manager_id=? AND month=?)",
+            (sheet.id, sheet.kind.value, sheet.manager_id, str(sheet.month)),
+        )
+        if taken is not None:
+            raise DuplicateError("plan sheet", sheet.id)
+        try:
+            self._x(
+                "INSERT INTO plan_sheets(id, kind, manager_id, month, state, version, doc) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    sheet.id,
+                    sheet.kind.value,
+                    sheet.manager_id,
+                    str(sheet.month),
+                    sheet.state.value,
+                    sheet.version,
+                    dump(sheet),
+                ),
+            )
+        except self.integrity_errors:
+            raise DuplicateError("plan sheet", sheet.id) from None
+
+    def get(self, sheet_id: str) -> MonthlySheet:
+        doc = self._one("SELECT doc FROM plan_sheets WHERE id=?", (sheet_id,))
+        if doc is None:
+            raise NotFoundError("plan sheet", sheet_id)
+        return load(doc, MonthlySheet)
+
+    def update(self, sheet: MonthlySheet) -> MonthlySheet:
+        new = attrs.evolve(sheet, version=sheet.version + 1)
+        self._bump(
+            "plan_sheets",
+            "plan sheet",
+            sheet.id,
+            sheet.version,
+            "state=?, doc=?",
+            (new.state.value, dump(new)),
+        )
+        return new
+
+    def find(self, kind: SheetKind, manager_id: EmployeeId, month: Month) -> MonthlySheet | None:
+        doc = self._one(
+            "SELECT doc FROM plan_sheets WHERE kind=? AND manager_id=? AND month=?",
+            (kind.value, manager_id, str(month)),
+        )
+        return None if doc is None else load(doc, MonthlySheet)
+
+    def of_month(self, month: Month) -> tuple[MonthlySheet, ...]:
+        rows = self._x(
+            "SELECT doc FROM plan_sheets WHERE month=? ORDER BY kind, manager_id", (str(month),)
+        ).fetchall()
+        return tuple(load(doc, MonthlySheet) for (doc,) in rows)

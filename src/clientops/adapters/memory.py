@@ -48,6 +48,7 @@ from clientops._jobs import JobRun, JobStatus
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
+from clientops._planning import MonthlySheet, SheetKind
 from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
 from clientops._timeline import (
@@ -135,6 +136,8 @@ _TABLES = (
     # client id -> when the card was last written (the listing's ``changed_since``)
     "client_changes",
     "feed_cursors",
+    # sheet id -> MonthlySheet
+    "plan_sheets",
 )
 
 
@@ -285,6 +288,10 @@ class _MemoryUnitOfWork:
     @functools.cached_property
     def jobs(self) -> _JobRuns:
         return _JobRuns(self)
+
+    @functools.cached_property
+    def plans(self) -> _PlanSheets:
+        return _PlanSheets(self)
 
     @functools.cached_property
     def timeline(self) -> _Timeline:
@@ -1233,6 +1240,39 @@ class _JobRuns(_Repository):
     def runs(self, first: date, last: date) -> tuple[JobRun, ...]:
         rows = [r for r in self._read("job_runs").values() if first <= r.day <= last]
         return tuple(sorted(rows, key=lambda r: (r.day, r.job.encode())))
+
+
+class _PlanSheets(_Repository):
+    """The managers' monthly plans and reports, by id."""
+
+    def add(self, sheet: MonthlySheet) -> None:
+        if self.find(sheet.kind, sheet.manager_id, sheet.month) is not None:
+            raise DuplicateError("plan sheet", sheet.id)
+        self._insert("plan_sheets", "plan sheet", sheet.id, sheet)
+
+    def get(self, sheet_id: str) -> MonthlySheet:
+        found: MonthlySheet = self._get("plan_sheets", "plan sheet", sheet_id)
+        return found
+
+    def update(self, sheet: MonthlySheet) -> MonthlySheet:
+        new: MonthlySheet = self._replace(
+            "plan_sheets", "plan sheet", sheet.id, sheet, sheet.version
+        )
+        return new
+
+    def find(self, kind: SheetKind, manager_id: EmployeeId, month: Month) -> MonthlySheet | None:
+        return next(
+            (
+                s
+                for s in self._read("plan_sheets").values()
+                if s.kind is kind and s.manager_id == manager_id and s.month == month
+            ),
+            None,
+        )
+
+    def of_month(self, month: Month) -> tuple[MonthlySheet, ...]:
+        found = [s for s in self._read("plan_sheets").values() if s.month == month]
+        return tuple(sorted(found, key=lambda s: (s.kind.value, s.manager_id)))
 
 
 class _Feed(_Repository):

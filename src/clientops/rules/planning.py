@@ -1,0 +1,539 @@
+"""Plans and reports as rules: client segments, loss criteria, facts, deadlines, approval, pay.
+
+Everything here is pure: records in, figures out, every number from
+:class:`~clientops.planning.PlanningPolicy`. A client is *new* in a month when their first
+order is in it, *regular* («системный») when :func:`ordered_in_enough_months` says so (or
+your own rule), *repeat* («несистемный») otherwise::
+
+    >>> from datetime import date
+    >>> from clientops.billing import Month
+    >>> from clientops.model import ClientId
+    >>> from clientops.planning import ClientHistory, PlanningPolicy
+    >>> days = (date(2026, 1, 12), date(2026, 2, 3), date(2026, 3, 10))
+    >>> history = ClientHistory(ClientId("c1"), order_days=days)
+    >>> segment_of(history, Month(2026, 4), PlanningPolicy()).label
+    'системный'
+    >>> segment_of(history, Month(2026, 1), PlanningPolicy()).label
+    'новый'
+
+A lost client is found by the criteria of :data:`LOSS_CRITERIA`, a tuple you edit: each
+criterion gives the day the client counts as lost, and the earliest wins::
+
+    >>> [c.name for c in LOSS_CRITERIA]
+    ['no_order_regular', 'no_order_repeat', 'contract_ended', 'claim_unresolved']
+    >>> found = lost_in(history, Month(2026, 6), regular=True, policy=PlanningPolicy())
+    >>> found.criterion, found.lost_on
+    ('no_order_regular', datetime.date(2026, 6, 10))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta, tzinfo
+from decimal import ROUND_HALF_UP, Decimal
+
+import attrs
+
+from clientops._agenda import AgendaItem, AgendaKind
+from clientops._billing import Allocation, Month, SupplierBill, SupplierBillStatus
+from clientops._claims import Claim, ClaimStage
+from clientops._orders import Order, OrderStage
+from clientops._planning import (
+    PLAN_LINES,
+    ClientHistory,
+    Figure,
+    LossCriterion,
+    LostClient,
+    MonthlySheet,
+    PlanLine,
+    PlanningPolicy,
+    RegularRule,
+    ReportLine,
+    Segment,
+    SheetKind,
+    SheetState,
+    SheetStep,
+    month_words,
+)
+from clientops.errors import FieldError, TransitionError, ValidationError
+from clientops.model import Client, Employee, EmployeeId, Money, Role, StaffDirectory
+from clientops.workdays import WorkCalendar, next_working_day, previous_working_day
+
+__all__ = [
+    "LOSS_CRITERIA",
+    "ClientRecords",
+    "add_months",
+    "agenda_items",
+    "claim_unresolved",
+    "contract_ended",
+    "lost_in",
+    "month_facts",
+    "move",
+    "no_order_regular",
+    "no_order_repeat",
+    "ordered_in_enough_months",
+    "pay_bonus",
+    "plan_due",
+    "propose_figures",
+    "report_due",
+    "report_lines",
+    "satisfied_on",
+    "segment_of",
+]
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by whole months (to the month's last day when it is shorter).
+
+    >>> add_months(date(2026, 1, 31), 1)
+    datetime.date(2026, 2, 28)
+    """
+    index = day.year * 12 + day.month - 1 + months
+    month = Month(index // 12, index % 12 + 1)
+    return month.day(day.day)
+
+
+# ------------------------------------------------------------------------------ segments
+
+
+def ordered_in_enough_months(history: ClientHistory, month: Month, policy: PlanningPolicy) -> bool:
+    """The default regular rule: orders in at least ``policy.regular_months`` of the
+    ``policy.regular_window`` months before ``month``."""
+    index = month.year * 12 + month.month - 1
+    months = {
+        day.year * 12 + day.month - 1
+        for day in history.order_days
+        if index - policy.regular_window <= day.year * 12 + day.month - 1 < index
+    }
+    return len(months) >= policy.regular_months
+
+
+def segment_of(
+    history: ClientHistory,
+    month: Month,
+    policy: PlanningPolicy,
+    *,
+    regular_rule: RegularRule = ordered_in_enough_months,
+) -> Segment | None:
+    """The client's segment in ``month``: NEW when their first order is in it, REGULAR or
+    REPEAT (by ``regular_rule``) when they ordered before it, ``None`` when they never
+    ordered up to its end."""
+    before = [d for d in history.order_days if d < month.first_day]
+    if not before:
+        return Segment.NEW if any(month.contains(d) for d in history.order_days) else None
+    return Segment.REGULAR if regular_rule(history, month, policy) else Segment.REPEAT
+
+
+# ------------------------------------------------------------------------------ losses
+
+
+def _last_order(history: ClientHistory) -> date | None:
+    return max(history.order_days) if history.order_days else None
+
+
+def no_order_regular(history: ClientHistory, regular: bool, policy: PlanningPolicy) -> date | None:
+    """A regular client with no order for ``policy.regular_loss_months`` months."""
+    last = _last_order(history)
+    if not regular or last is None:
+        return None
+    return add_months(last, policy.regular_loss_months)
+
+
+def no_order_repeat(history: ClientHistory, regular: bool, policy: PlanningPolicy) -> date | None:
+    """A client who is not regular, with no order for ``policy.repeat_loss_months`` months."""
+    last = _last_order(history)
+    if regular or last is None:
+        return None
+    return add_months(last, policy.repeat_loss_months)
+
+
+def contract_ended(history: ClientHistory, regular: bool, policy: PlanningPolicy) -> date | None:
+    """A client whose (last) contract ended: they asked to end it."""
+    return history.contract_ended_on
+
+
+def claim_unresolved(history: ClientHistory, regular: bool, policy: PlanningPolicy) -> date | None:
+    """A claim left unresolved for ``policy.claim_unresolved_days`` days."""
+    if not history.open_claims:
+        return None
+    return min(history.open_claims) + timedelta(days=policy.claim_unresolved_days)
+
+
+#: The criteria of a lost client, in the order they are tried. Add your own:
+#: ``(*LOSS_CRITERIA, LossCriterion("no_calls", "не отвечает на звонки", my_test))``.
+LOSS_CRITERIA: tuple[LossCriterion, ...] = (
+    LossCriterion("no_order_regular", "системный клиент без заказов", no_order_regular),
+    LossCriterion("no_order_repeat", "несистемный клиент без заказов", no_order_repeat),
+    LossCriterion("contract_ended", "договор расторгнут", contract_ended),
+    LossCriterion("claim_unresolved", "рекламация не решена", claim_unresolved),
+)
+
+
+def lost_in(
+    history: ClientHistory,
+    month: Month,
+    *,
+    regular: bool,
+    policy: PlanningPolicy,
+    criteria: Sequence[LossCriterion] = LOSS_CRITERIA,
+) -> LostClient | None:
+    """The client as lost in ``month``: the earliest day any criterion gives, when it falls in
+    the month (a client lost before it is not lost again). A criterion that raises, or gives
+    something else than a date or ``None``, raises ValidationError naming it."""
+    found: tuple[date, LossCriterion] | None = None
+    for criterion in criteria:
+        try:
+            day = criterion.test(history, regular, policy)
+        except Exception as exc:
+            raise ValidationError(
+                [FieldError(f"loss_criteria.{criterion.name}", f"raised {type(exc).__name__}")],
+                subject="loss criterion",
+            ) from exc
+        if day is not None and not isinstance(day, date):
+            raise ValidationError(
+                [FieldError(f"loss_criteria.{criterion.name}", f"gave {day!r}, not a date")],
+                subject="loss criterion",
+            )
+        if day is not None and (found is None or day < found[0]):
+            found = (day, criterion)
+    if found is None or not month.contains(found[0]):
+        return None
+    day, criterion = found
+    return LostClient(
+        history.client_id, history.name, criterion.name, criterion.label, day, regular
+    )
+
+
+# ------------------------------------------------------------------------------ facts
+
+
+@attrs.frozen
+class ClientRecords:
+    """What is stored of one client of the manager: the card, their orders, the payments
+    allocated to their invoices, their claims, the day their last service contract ended and
+    the day they came to the manager's base."""
+
+    client: Client
+    orders: tuple[Order, ...] = ()
+    allocations: tuple[Allocation, ...] = ()
+    claims: tuple[Claim, ...] = ()
+    contract_ended_on: date | None = None
+    joined_on: date | None = None
+
+
+def _day(moment: datetime, tz: tzinfo) -> date:
+    return moment.astimezone(tz).date()
+
+
+def _reached(order: Order, stage: OrderStage, tz: tzinfo) -> date | None:
+    return next((_day(s.at, tz) for s in order.history if s.stage is stage), None)
+
+
+def _price(order: Order) -> Decimal:
+    return order.price.amount if order.price is not None else Decimal(0)
+
+
+def history_of(records: ClientRecords, month: Month, tz: tzinfo) -> ClientHistory:
+    """The client's history as the rules see it at the end of ``month``."""
+    end = month.last_day
+    days = sorted(_day(o.history[0].at, tz) for o in records.orders if o.history)
+    open_claims = tuple(
+        sorted(
+            _day(c.history[0].at, tz)
+            for c in records.claims
+            if c.history and c.stage not in _CLOSED_CLAIMS
+        )
+    )
+    ended = records.contract_ended_on
+    return ClientHistory(
+        records.client.id,
+        order_days=tuple(d for d in days if d <= end),
+        contract_ended_on=ended if ended is not None and ended <= end else None,
+        open_claims=tuple(d for d in open_claims if d <= end),
+        name=records.client.name,
+    )
+
+
+_CLOSED_CLAIMS = frozenset(
+    {ClaimStage.RESOLVED_SATISFIED, ClaimStage.RESOLVED_UNSATISFIED, ClaimStage.WITHDRAWN}
+)
+
+
+def month_facts(
+    clients: Iterable[ClientRecords],
+    bills: Iterable[SupplierBill],
+    month: Month,
+    *,
+    tz: tzinfo,
+    policy: PlanningPolicy,
+    regular_rule: RegularRule = ordered_in_enough_months,
+    criteria: Sequence[LossCriterion] = LOSS_CRITERIA,
+) -> tuple[tuple[ReportLine, ...], tuple[LostClient, ...]]:
+    """The facts of every line of the report for the clients (and the supplier bills) given,
+    each with the records it counts, and the clients lost in the month."""
+    counts: dict[PlanLine, Decimal] = {line: Decimal(0) for line in PlanLine}
+    records: dict[PlanLine, list[str]] = {line: [] for line in PlanLine}
+
+    def add(line: PlanLine, value: Decimal, record: str) -> None:
+        counts[line] += value
+        records[line].append(record)
+
+    lost: list[LostClient] = []
+    seg_lines = {
+        Segment.NEW: (PlanLine.NEW_CLIENTS, PlanLine.NEW_CLIENTS_SUM),
+        Segment.REGULAR: (PlanLine.REGULAR_CLIENTS, PlanLine.REGULAR_CLIENTS_SUM),
+        Segment.REPEAT: (PlanLine.REPEAT_CLIENTS, PlanLine.REPEAT_CLIENTS_SUM),
+    }
+    for data in clients:
+        client = data.client
+        history = history_of(data, month, tz)
+        segment = segment_of(history, month, policy, regular_rule=regular_rule)
+        in_month = [
+            o for o in data.orders if o.history and month.contains(_day(o.history[0].at, tz))
+        ]
+        if segment is not None and in_month:
+            count_line, sum_line = seg_lines[segment]
+            add(count_line, Decimal(1), client.id)
+            for order in in_month:
+                add(sum_line, _price(order), order.number)
+        for allocation in data.allocations:
+            if month.contains(allocation.date):
+                add(PlanLine.CASH_INFLOW, allocation.amount.amount, allocation.invoice_number)
+        for order in data.orders:
+            closed = _reached(order, OrderStage.CLOSED, tz)
+            cost = order.quote.cost.amount if order.quote is not None else Decimal(0)
+            if closed is not None and month.contains(closed):
+                add(PlanLine.PROFIT, _price(order) - cost, order.number)
+            ready = _reached(order, OrderStage.QUALITY_ACCEPTED, tz)
+            if ready is not None and month.contains(ready) and order.supplier:
+                add(PlanLine.RECEIVED_FROM_CONTRACTORS, Decimal(1), order.number)
+                add(PlanLine.RECEIVED_FROM_CONTRACTORS_SUM, cost, order.number)
+        for claim in data.claims:
+            money = claim.money.amount if claim.money is not None else Decimal(0)
+            if claim.history and month.contains(_day(claim.history[0].at, tz)):
+                add(PlanLine.CLAIMS_FILED, Decimal(1), claim.id)
+                add(PlanLine.CLAIMS_FILED_SUM, money, claim.id)
+            satisfied = next(
+                (_day(s.at, tz) for s in claim.history if s.stage is ClaimStage.RESOLVED_SATISFIED),
+                None,
+            )
+            if satisfied is not None and month.contains(satisfied):
+                add(PlanLine.CLAIMS_SATISFIED, Decimal(1), claim.id)
+                add(PlanLine.CLAIMS_SATISFIED_SUM, money, claim.id)
+        if data.joined_on is not None and month.contains(data.joined_on):
+            add(PlanLine.NEW_IN_BASE, Decimal(1), client.id)
+        regular = regular_rule(history, month, policy)
+        gone = lost_in(history, month, regular=regular, policy=policy, criteria=criteria)
+        if gone is not None:
+            lost.append(gone)
+            add(PlanLine.LOST_REGULAR if regular else PlanLine.LOST_REPEAT, Decimal(1), client.id)
+    for bill in bills:
+        if (
+            bill.status is SupplierBillStatus.PAID
+            and bill.paid_on is not None
+            and month.contains(bill.paid_on)
+        ):
+            amount = bill.amount.amount if bill.amount is not None else Decimal(0)
+            add(PlanLine.PAID_TO_CONTRACTORS, amount, bill.number or bill.id)
+    lines = tuple(ReportLine(line, None, counts[line], tuple(records[line])) for line in PlanLine)
+    return lines, tuple(sorted(lost, key=lambda c: (c.lost_on, c.client_id)))
+
+
+def report_lines(
+    facts: Sequence[ReportLine], plan: Sequence[Figure] | None
+) -> tuple[ReportLine, ...]:
+    """The facts with the plan beside each line the plan has."""
+    planned = {f.line: f.value for f in plan or ()}
+    return tuple(attrs.evolve(r, plan=planned.get(r.line)) for r in facts)
+
+
+# ------------------------------------------------------------------------------ the plan
+
+
+def propose_figures(
+    months: Sequence[Sequence[Figure]],
+    *,
+    growth: Decimal,
+    lines: Sequence[PlanLine] = PLAN_LINES,
+) -> tuple[Figure, ...]:
+    """The plan's ``lines``: the average of the months given times ``growth`` (counts rounded
+    to whole clients, roubles to kopecks). A growth below zero raises ValidationError.
+
+    >>> from clientops.planning import PlanLine
+    >>> jan = [Figure(PlanLine.NEW_CLIENTS, Decimal(2)), Figure(PlanLine.PROFIT, Decimal(1000))]
+    >>> feb = [Figure(PlanLine.NEW_CLIENTS, Decimal(3)), Figure(PlanLine.PROFIT, Decimal(2000))]
+    >>> [(f.line.value, f.value) for f in propose_figures([jan, feb], growth=Decimal("1.1"))][:1]
+    [('new_clients', Decimal('3'))]
+    """
+    if not isinstance(growth, Decimal | int) or isinstance(growth, bool) or growth < 0:
+        raise ValidationError([FieldError("growth", f"must be >= 0, got {growth!r}")])
+    figures = []
+    for line in lines:
+        values = [f.value for month in months for f in month if f.line is line]
+        average = sum(values, Decimal(0)) / len(months) if months else Decimal(0)
+        target = average * Decimal(growth)
+        step = Decimal("0.01") if line.money else Decimal(1)
+        figures.append(Figure(line, target.quantize(step, rounding=ROUND_HALF_UP)))
+    return tuple(figures)
+
+
+def plan_due(month: Month, calendar: WorkCalendar) -> date:
+    """The plan of ``month`` is approved before its 1st: by the last working day before it.
+
+    >>> from clientops.workdays import russian_calendar
+    >>> plan_due(Month(2026, 3), russian_calendar())
+    datetime.date(2026, 2, 27)
+    """
+    return previous_working_day(calendar, month.first_day - timedelta(days=1))
+
+
+def report_due(month: Month, policy: PlanningPolicy, calendar: WorkCalendar) -> date:
+    """The report of ``month`` is due by the ``policy.report_day``-th of the next month (the
+    next working day when that is a day off).
+
+    >>> from clientops.workdays import russian_calendar
+    >>> report_due(Month(2025, 12), PlanningPolicy(), russian_calendar())
+    datetime.date(2026, 1, 12)
+    """
+    return next_working_day(calendar, month.next().day(policy.report_day))
+
+
+_MOVES = {
+    "submit": ((SheetState.DRAFT, SheetState.RETURNED), SheetState.SUBMITTED),
+    "approve": ((SheetState.SUBMITTED,), SheetState.APPROVED),
+    "return": ((SheetState.SUBMITTED,), SheetState.RETURNED),
+}
+
+
+def move(
+    state: SheetState,
+    action: str,
+    *,
+    subject: str,
+    by: EmployeeId,
+    staff: StaffDirectory,
+    at: datetime,
+    comment: str = "",
+) -> SheetStep:
+    """The step of ``action`` (``submit``, ``approve``, ``return``) from ``state``: approving
+    and returning only by someone with the director role, returning only with a comment.
+    TransitionError for a move not allowed from ``state``; ValidationError naming ``by`` or
+    ``comment`` for the rest."""
+    if action not in _MOVES:
+        raise ValidationError([FieldError("action", f"unknown action {action!r}")])
+    sources, target = _MOVES[action]
+    if state not in sources:
+        allowed = [name for name, (src, _) in _MOVES.items() if state in src]
+        raise TransitionError(subject, current=state.value, attempted=action, allowed=allowed)
+    employee = staff.employee(by)
+    if employee is None:
+        raise ValidationError([FieldError("by", f"{by!r} is not on the staff")])
+    if action != "submit" and Role.DIRECTOR not in employee.roles:
+        raise ValidationError([FieldError("by", f"{by!r} has not the director role")])
+    if action == "return" and not comment.strip():
+        raise ValidationError([FieldError("comment", "say what to correct")])
+    return SheetStep(target, at, by, comment.strip())
+
+
+# ------------------------------------------------------------------------------ pay
+
+
+def satisfied_on(
+    calls: Iterable[tuple[date, bool | None]], month: Month, policy: PlanningPolicy
+) -> date | None:
+    """The day the client counts as satisfied for the pay of ``month``: their last
+    satisfaction call within ``policy.satisfied_window_days`` before the month's end, when it
+    found them satisfied. ``calls`` are days with ``True`` (satisfied), ``False`` (not) or
+    ``None`` (not reached: such a call says nothing and is skipped).
+
+    >>> m = Month(2026, 3)
+    >>> satisfied_on([(date(2026, 3, 2), True), (date(2026, 3, 20), None)], m, PlanningPolicy())
+    datetime.date(2026, 3, 2)
+    >>> satisfied_on([(date(2026, 3, 2), True), (date(2026, 3, 20), False)], m, PlanningPolicy())
+    """
+    start = month.last_day - timedelta(days=policy.satisfied_window_days)
+    within = sorted(
+        (day, happy) for day, happy in calls if happy is not None and start < day <= month.last_day
+    )
+    if not within or not within[-1][1]:
+        return None
+    return within[-1][0]
+
+
+def pay_bonus(purchases: Money, policy: PlanningPolicy) -> Money:
+    """``policy.pay_percent`` % of ``purchases``, to the kopeck."""
+    return (purchases * policy.pay_percent * Decimal("0.01")).rounded()
+
+
+# ------------------------------------------------------------------------------ the agenda
+
+
+def agenda_items(
+    employee: Employee,
+    day: date,
+    sheets: Iterable[MonthlySheet],
+    *,
+    policy: PlanningPolicy,
+    calendar: WorkCalendar,
+    names: Mapping[EmployeeId, str] | None = None,
+) -> list[AgendaItem]:
+    """The plans and reports on ``employee``'s agenda on ``day`` (``sheets``: those of this
+    month and the two around it). A client manager sees the plan of the next month from a
+    week before it is due, this month's plan until it is approved and last month's report
+    until it is submitted; a director sees every plan and report submitted to them. An item
+    past its day is overdue. A department that keeps no plan or report of these months in
+    clientops (no sheet of its members) does not plan with it: its managers see nothing."""
+    this = Month.of(day)
+    found = {(s.kind, s.manager_id, s.month): s for s in sheets}
+    items: list[AgendaItem] = []
+    planning = any(s.department_id == employee.department_id for s in found.values())
+    if Role.CLIENT_MANAGER in employee.roles and planning:
+        owed = (
+            (SheetKind.PLAN, this.next(), plan_due(this.next(), calendar)),
+            (SheetKind.PLAN, this, plan_due(this, calendar)),
+            (SheetKind.REPORT, this.previous(), report_due(this.previous(), policy, calendar)),
+        )
+        for kind, month, due in owed:
+            sheet = found.get((kind, employee.id, month))
+            state = sheet.state if sheet is not None else None
+            done = state is SheetState.APPROVED or (
+                kind is SheetKind.REPORT and state is SheetState.SUBMITTED
+            )
+            if done or (kind is SheetKind.PLAN and month != this and day < due - timedelta(7)):
+                continue
+            what = "план на" if kind is SheetKind.PLAN else "отчёт за"
+            note = f" (возвращён: {sheet.comment})" if sheet and sheet.comment else ""
+            if state is SheetState.SUBMITTED:
+                note = " (на утверждении у директора)"
+            items.append(
+                AgendaItem(
+                    AgendaKind.PLAN,
+                    f"{what} {month_words(month)}: сдать до {due:%d.%m.%Y}{note}",
+                    None,
+                    "",
+                    due_on=due,
+                    ref=f"{kind.value}-{employee.id}-{month}",
+                    overdue=day > due,
+                )
+            )
+    if Role.DIRECTOR in employee.roles:
+        for sheet in sorted(found.values(), key=lambda s: (s.month.year, s.month.month, s.id)):
+            if sheet.state is not SheetState.SUBMITTED:
+                continue
+            if sheet.kind is SheetKind.PLAN:
+                due, what = plan_due(sheet.month, calendar), "утвердить план на"
+            else:
+                due, what = report_due(sheet.month, policy, calendar), "утвердить отчёт за"
+            who = (names or {}).get(sheet.manager_id, sheet.manager_id)
+            items.append(
+                AgendaItem(
+                    AgendaKind.PLAN,
+                    f"{what} {month_words(sheet.month)}: {who}",
+                    None,
+                    "",
+                    due_on=due,
+                    ref=sheet.id,
+                    overdue=day > due,
+                )
+            )
+    return items
