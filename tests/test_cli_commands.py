@@ -111,14 +111,14 @@ def test_calls_route_makes_the_card_appeal_and_reaction(url: str) -> None:
     out = shaped(run(url, "--json", *ROUTE), "calls route")
     assert (out["branch"], out["new_client"]) == ("sales", True)
     assert out["transfer_to"] == {"department_id": "sales", "employee_id": None}
-    assert out["script"][0] == "Компания MLS IT, Анна здравствуйте! Чем я могу Вам помочь?"
+    assert out["script"][0] == "Компания MLS IT, Анна, здравствуйте! Чем я могу Вам помочь?"
     assert out["reaction"]["department_id"] == "sales"
     with clientops.connect(url) as ops:
         [card] = ops.clients.find(name="Ромашка")
         assert card.id == out["client_id"]
         assert [a.id for a in ops.clients.appeals_of(card.id)] == [out["appeal_id"]]
     again = run(url, *ROUTE)  # the same caller: found by phone, no second card
-    assert again.stdout.startswith("Ветка: продажи\n  «Компания MLS IT, Анна здравствуйте!")
+    assert again.stdout.startswith("Ветка: продажи\n  «Компания MLS IT, Анна, здравствуйте!")
     assert "Перевести: sales" in again.stdout
     assert f"Карточка: {card.id} (ООО «Ромашка»)\n" in again.stdout
     english = run(url, "--lang", "en", *ROUTE)

@@ -31,8 +31,8 @@ def test_example_runs(script: str, tmp_path: Path) -> None:
 
 def test_incoming_call_example_records_what_the_seed_prescribes(tmp_path: Path) -> None:
     out = run_example(tmp_path, "incoming_call.py", "--db", "calls.db")
-    assert out.count("Компания MLS IT, Анна здравствуйте! Чем я могу Вам помочь?") == 5
-    assert "Кузнецова Мария Павловна сейчас нет на месте" in out
+    assert out.count("Компания MLS IT, Анна, здравствуйте! Чем я могу Вам помочь?") == 5
+    assert "Кузнецовой Марии Павловны сейчас нет на месте" in out
     assert "уполномоченный решать" in out
     with sqlite3.connect(tmp_path / "calls.db") as db:
         # Вектор (set up) + Ромашка + Медиа-Партнёр; three appeals: sales, support, management

@@ -334,6 +334,9 @@ class Onboarding:
     delivery: PlannedDelivery | None = None
     email: str | None = None
     version: int = 0
+    #: the number of the notice of nonconformities (``3/2025``: a sequence per year), given
+    #: when the folder is received with any; ``None`` before (the notice then reads «б/н»)
+    notice_number: str | None = None
 
     @steps.validator
     def _check_steps(self, _: attrs.Attribute[Any], value: tuple[StepRecord, ...]) -> None:

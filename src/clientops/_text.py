@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from clientops._names import CaseCheck
+
 if TYPE_CHECKING:
     from clientops.model import Money
 
@@ -37,11 +39,27 @@ def template_names(template: str) -> set[str]:
     } - {""}
 
 
-def template_validator(*placeholders: str) -> Callable[[Any, attrs.Attribute[Any], str], None]:
-    """An attrs validator for ``str.format`` templates that may use only ``placeholders``:
-    a bad template raises ValueError naming the field and listing the placeholders."""
-    blanks = dict.fromkeys(placeholders, "")
-    listed = ", ".join("{" + name + "}" for name in placeholders)
+def template_validator(
+    *placeholders: str, persons: tuple[str, ...] = ()
+) -> Callable[[Any, attrs.Attribute[Any], str], None]:
+    """An attrs validator for ``str.format`` templates that may use only ``placeholders`` and
+    ``persons``; a person's placeholder must say its case (``{manager:dat}``, see
+    :class:`clientops.russian.Case`). A bad template raises ValueError naming the field and
+    listing the placeholders.
+
+    >>> check = template_validator("company", persons=("manager",))
+    >>> field = attrs.fields(attrs.make_class("T", ["greeting"])).greeting
+    >>> check(None, field, "{company}, {manager:nom}, здравствуйте!")
+    >>> check(None, field, "{manager} здравствуйте!")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: greeting: bad template ... is a person: say the case ({manager:nom}, ...
+    """
+    blanks: dict[str, Any] = dict.fromkeys(placeholders, "")
+    blanks.update({name: CaseCheck(name) for name in persons})
+    listed = ", ".join(
+        [*("{" + name + "}" for name in placeholders), *("{" + p + ":<case>}" for p in persons)]
+    )
 
     def check(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
         if not isinstance(value, str):
