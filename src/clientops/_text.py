@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from clientops._formats import full_date, number_text
 from clientops._names import CaseCheck
 
 if TYPE_CHECKING:
@@ -76,10 +77,9 @@ def template_validator(
 
 def format_money(money: Money) -> str:
     """``12 345,60``: two decimals, a comma, thousands grouped by no-break spaces."""
-    text = f"{money.amount.quantize(_CENT):,.2f}"
-    return text.replace(",", "\u00a0").replace(".", ",")
+    return number_text(money.amount.quantize(_CENT), places=2)
 
 
 def format_date(day: date) -> str:
     """``30.06.2025``."""
-    return day.strftime("%d.%m.%Y")
+    return full_date(day)

@@ -46,6 +46,7 @@ from clientops._claims import (
     ClaimPolicy,
     ClaimSource,
 )
+from clientops._formats import full_date
 from clientops._text import template_names
 from clientops.commands import Command, CreateAppeal, CreateReaction
 from clientops.errors import FieldError, ValidationError
@@ -103,7 +104,7 @@ def satisfaction_policy(
 
 
 def _ru(day: date) -> str:
-    return day.strftime("%d.%m.%Y")
+    return full_date(day)
 
 
 # --------------------------------------------------------------------------- the cadence
