@@ -102,7 +102,7 @@ def test_a_persons_gender_field_overrides_the_name() -> None:
 
 def test_an_organisation_is_never_declined_by_a_persons_placeholder() -> None:
     card = a_client(name="ООО «Ромашка»")
-    assert "{client} сообщает".format(client=card.name) == "ООО «Ромашка» сообщает"
+    assert f"{card.name} сообщает" == "ООО «Ромашка» сообщает"
 
 
 def test_a_persons_placeholder_must_say_its_case_when_the_template_is_loaded() -> None:
@@ -189,7 +189,8 @@ def test_every_enum_value_has_a_russian_and_an_english_label() -> None:
                 missing.append(str(err))
                 continue
             latin = any("a" <= c.lower() <= "z" for c in russian.replace("e-mail", ""))
-            assert russian and not latin, (value, russian)
+            assert russian, value
+            assert not latin, (value, russian)
             assert label(value, lang="en")
     assert not missing, missing
 

@@ -149,7 +149,7 @@ class PaymentImport:
 
     def summary(self) -> str:
         if self.already_imported:
-            return f"Выписка уже загружена ({self.source[:12]}…): ничего не добавлено."
+            return "Выписка уже загружена: ничего не добавлено."
         return (
             f"Платежей: {len(self.payments)}, разнесено: "
             f"{len(self.payments) - len(self.unmatched)}, не опознано: {len(self.unmatched)}, "

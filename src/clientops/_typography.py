@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["quote", "typeset", "typography_problems"]
+__all__ = ["quote", "requote", "typeset", "typography_problems"]
 
 NBSP = "\u00a0"
 #: Units and abbreviations a number is never parted from.
@@ -56,6 +56,27 @@ def quote(text: str) -> str:
     return f"«{inner}»"
 
 
+def requote(text: str) -> str:
+    """``text`` with «ёлочки» inside «ёлочек» made „лапки“: what a template gives when it
+    quotes a name that has quotes of its own.
+
+    >>> requote("макет «Буклет «Лето»», папка «ООО «Ромашка»»")
+    'макет «Буклет „Лето“», папка «ООО „Ромашка“»'
+    """
+    out = []
+    depth = 0
+    for char in text:
+        if char == "«":
+            out.append("„" if depth else char)
+            depth += 1
+        elif char == "»" and depth:
+            depth -= 1
+            out.append("“" if depth else char)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 def _nested(text: str) -> bool:
     depth = 0
     for char in text:
@@ -70,8 +91,8 @@ def _nested(text: str) -> bool:
 
 def typeset(text: str) -> str:
     """``text`` with no-break spaces after «№», inside numbers and before units, in initials,
-    and a spaced hyphen made an em dash."""
-    text = _NUMERO.sub("№" + NBSP, text)
+    a spaced hyphen made an em dash and quotes inside quotes made „лапки“ (:func:`requote`)."""
+    text = requote(_NUMERO.sub("№" + NBSP, text))
     text = _THOUSANDS.sub("\\1" + NBSP, text)
     text = _NUMBER_UNIT.sub("\\1" + NBSP, text)
     text = _INITIALS.sub(NBSP, text)
@@ -92,6 +113,7 @@ def typography_problems(text: str, *, spacing: bool = True) -> tuple[str, ...]:
         problems.append(f"no comma before «{match.group(1)}» (an address is set off by commas)")
     for match in _PLURAL_HACK.finditer(text):
         problems.append(f"a word with its ending in brackets ({match.group(0)}): use the plural")
-    if spacing and typeset(text).replace(" — ", " - ") != text.replace(" — ", " - "):
+    plain = requote(text).replace(" — ", " - ")
+    if spacing and typeset(text).replace(" — ", " - ") != plain:
         problems.append("a breakable space after «№», in a number, before a unit or in initials")
     return tuple(problems)

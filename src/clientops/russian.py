@@ -25,7 +25,7 @@ from clientops._formats import (
     short_date,
 )
 from clientops._names import Case, Gender, PersonName, decline, gender_of
-from clientops._typography import quote, typeset, typography_problems
+from clientops._typography import quote, requote, typeset, typography_problems
 
 __all__ = [
     "CURRENCY_SIGN",
@@ -42,6 +42,7 @@ __all__ = [
     "number_text",
     "plural",
     "quote",
+    "requote",
     "short_date",
     "typeset",
     "typography_problems",
