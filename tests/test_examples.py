@@ -211,11 +211,11 @@ def test_monthly_billing_example(tmp_path: Path) -> None:
 def test_phone_line_example(tmp_path: Path) -> None:
     out = run_example(tmp_path, "phone_line.py", "--db", "line.db")
     assert "[экран] +7 912 345-67-89: ООО «Ромашка»; соединить: Смирнова Анна Сергеевна" in out
-    assert "transfer from 101 (anna) to 201 (petrov)" in out
+    assert "перевод с доб.\xa0101 на доб.\xa0201" in out
     assert "Перевожу Ваш звонок: Петров Игорь Олегович" in out
     assert "в плане Анны: Перезвонить: пропущенный звонок с +7 913 000-11-22" in out
-    assert out.count("click-to-call callback-console-3") == 1  # the same key rang once
-    assert "Итого: звонков 5, отвечено 3, пропущено 2, от 60 с: 3, в разговоре 0:11:05" in out
+    assert out.count("звонок из CRM: вызов") == 1  # the same key rang once
+    assert "Итого: звонков 5, отвечено 3, пропущено 2, от 60\xa0с: 3, в разговоре 0:11:05" in out
     with sqlite3.connect(tmp_path / "line.db") as db:
         calls = db.execute("SELECT count(*) FROM calls").fetchone()[0]
         callbacks = db.execute("SELECT count(*) FROM reactions WHERE id LIKE 'callback-%'")
