@@ -26,7 +26,9 @@ ALLOWED_LATIN = frozenset(
         "MLS", "IT", "ArchiMed+", "ArchiCredit", "ArchiSport",
         # systems and formats a manager knows by these names
         "CRM", "e-mail", "CSV", "PDF", "ICS", "SQLite", "PostgreSQL", "sqlite", "postgresql",
-        "Excel", "windows-1251", "SHA-256", "click-to-call", "outbox",
+        "Excel", "windows-1251", "outbox",
+        # print terms
+        "CMYK",
         # the offline courier of the examples (a courier plugin's registered name)
         "offline",
         # the time zones a cold-call list names (IANA names)
@@ -62,7 +64,7 @@ def test_the_checks_catch_what_the_issue_quotes() -> None:
     assert latin_words("допустимые действия: update_specification") == ["update_specification"]
     assert latin_words("Компания MLS IT, Анна, здравствуйте! Файл out/schet-P-17.docx") == []
     assert ids("УВЕДОМЛЕНИЕ № 01a24e4d1f550005cba18e6985") == ["01a24e4d1f550005cba18e6985"]
-    assert ids("Файл уже загружен (SHA-256 c0c27f95c8d4…)") == ["c0c27f95c8d4…"]
+    assert ids("Файл уже загружен (SHA-256 c0c27f95c8d4…)") == ["c0c27f95c8d4"]
     assert ids("трек-номер 0715498707, счёт № 2026-00011") == []
     assert typography_problems("Кузнецова Мария Павловна: 2 дел(а)")
     assert typography_problems("ООО «Ромашка», 6 000,00 руб.")  # breakable spaces
