@@ -901,7 +901,7 @@ def test_a_translated_welcome_script() -> None:
     english = attrs.evolve(
         RU,
         welcome_greeting=(
-            "Hello! I am {manager} from {company} ({company_spoken}), about {product}."
+            "Hello! I am {manager:nom} from {company} ({company_spoken}), about {product}."
         ),
         welcome_role="I am your client manager at {company}.",
         welcome_ask_email="What is your e-mail address?",

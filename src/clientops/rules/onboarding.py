@@ -32,6 +32,7 @@ from datetime import date, datetime
 import attrs
 
 from clientops._formats import full_date, money_text
+from clientops._names import PersonName
 from clientops._onboarding import (
     ClientFolder,
     DocumentCopy,
@@ -417,12 +418,14 @@ def welcome_script(
     product = ", ".join(named) if named else "—"
     lines = [
         texts.welcome_greeting.format(
-            manager=manager.first_name,
+            manager=PersonName(manager.first_name, manager.gender),
             company=policy.company_name,
             company_spoken=rules.company_spoken,
             product=product,
         ),
-        texts.welcome_role.format(manager=manager.first_name, company=policy.company_name),
+        texts.welcome_role.format(
+            manager=PersonName(manager.first_name, manager.gender), company=policy.company_name
+        ),
         texts.welcome_ask_email,
     ]
     if delivery_date is not None:

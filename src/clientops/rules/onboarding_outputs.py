@@ -201,7 +201,7 @@ def contacts_email(onboarding: Onboarding, *, manager: Employee, policy: Policy)
         to=onboarding.email,
         subject=texts.contacts_subject.format(company=policy.company_name),
         body=texts.contacts_body.format(
-            manager=manager.full_name, company=policy.company_name, detail="\n".join(detail)
+            manager=manager.person, company=policy.company_name, detail="\n".join(detail)
         ),
         sender=manager.email,
     )
