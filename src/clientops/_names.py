@@ -175,9 +175,17 @@ def _decline_word(word: str, role: str, gender: Gender, case: Case) -> str:
 
 def decline(full_name: str, case: Case, *, gender: Gender | None = None) -> str:
     """``full_name`` in ``case``; ``gender`` overrides what the name says. A name whose gender
-    cannot be told, or a word the dictionary does not know as a name, stays as it is."""
+    cannot be told, or a word the dictionary does not know as a name, stays as it is. The
+    last few thousand names declined are remembered (a department has few people)."""
     if not isinstance(case, Case):
         raise TypeError(f"case must be a Case, got {case!r}")
+    if gender is not None and not isinstance(gender, Gender):
+        raise TypeError(f"gender must be a Gender or None, got {gender!r}")
+    return _decline(full_name, case, gender)
+
+
+@functools.lru_cache(maxsize=4096)
+def _decline(full_name: str, case: Case, gender: Gender | None) -> str:
     words = full_name.split()
     if case is Case.NOM or not words:
         return full_name
