@@ -211,7 +211,8 @@ def test_agenda_for_a_manager_a_department_and_everyone(url: str) -> None:
         e.id for e in a_staff().employees
     )
     text = run(url, "agenda", "--manager", "anna", "--date", "2026-03-09")
-    assert text.stdout.startswith("anna, 09.03.2026: дел ")
+    assert text.stdout.startswith("Смирнова Анна Сергеевна, 09.03.2026: ")
+    assert text.stdout.splitlines()[0].endswith(("\xa0дело", "\xa0дела", "\xa0дел"))
 
 
 def test_agenda_of_an_unknown_manager_is_bad_input_and_stores_nothing(url: str) -> None:

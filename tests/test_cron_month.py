@@ -53,11 +53,11 @@ def test_a_month_through_the_command_and_again(tmp_path: Path) -> None:
     reminders = re.findall(r"Звонков-напоминаний на [\d.]+: (\d)", first)
     assert reminders[0] == "2"  # both unpaid from the 20th
     assert reminders[-1] == "1"  # only the one still owing after the statement
-    assert "оплачено 12000.00 руб., долг 8500.00 руб." in first
+    assert "оплачено 12\xa0000,00\xa0руб., долг 8\xa0500,00\xa0руб." in first
     assert "store: в порядке" in first
     agendas = sorted(p.name for p in folder.glob("agenda-*.txt"))
     assert 19 <= len(agendas) <= 23  # one each working day
-    assert (folder / agendas[0]).read_text("utf-8").startswith("anna, ")
+    assert (folder / agendas[0]).read_text("utf-8").startswith("Смирнова Анна Сергеевна, ")
 
     second = run_month(folder)
     assert "Файл уже загружен" in second
@@ -66,7 +66,7 @@ def test_a_month_through_the_command_and_again(tmp_path: Path) -> None:
     assert f"{said}: выставлено 0 на 0,00\xa0руб., уже были 2" in second
     assert "Выписка уже загружена" in second
     assert "Звонков-напоминаний" not in second  # scheduled once per client and day
-    assert "оплачено 12000.00 руб., долг 8500.00 руб." in second
+    assert "оплачено 12\xa0000,00\xa0руб., долг 8\xa0500,00\xa0руб." in second
     with sqlite3.connect(folder / "month.db") as db:
         assert db.execute("SELECT count(*) FROM clients").fetchone()[0] == 3
         assert db.execute("SELECT count(*) FROM invoices").fetchone()[0] == 2
