@@ -280,6 +280,8 @@ def run_raw(path: Path, callers: list[Caller], *, lookups: bool = False) -> None
                             "phones": [],
                             "emails": [],
                             "decision_maker": False,
+                            "external_id": None,
+                            "gender": None,
                         }
                     ]
                     if c.contact_person
@@ -301,6 +303,7 @@ def run_raw(path: Path, callers: list[Caller], *, lookups: bool = False) -> None
                     "company_day": None,
                     "created_at": created,
                     "version": 0,
+                    "external_id": None,
                 }
                 execute(
                     "INSERT INTO clients(id, version, name_key, city_key, manager_id, doc) "

@@ -304,6 +304,7 @@ def run_hand_import(conn: psycopg.Connection[Any], data: bytes) -> int:
             "company_day": None,
             "created_at": created,
             "version": 0,
+            "external_id": None,
         }
         client_rows.append(
             (
