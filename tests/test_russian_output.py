@@ -23,7 +23,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 ALLOWED_LATIN = frozenset(
     {
         # the company and its products
-        "MLS", "IT", "ArchiMed+", "ArchiCredit", "ArchiSport",
+        "MLS", "IT", "ArchiMed+", "ArchiCredit", "ArchiSport", "clientops",
         # systems and formats a manager knows by these names
         "CRM", "e-mail", "CSV", "PDF", "ICS", "SQLite", "PostgreSQL", "sqlite", "postgresql",
         "Excel", "windows-1251", "outbox",
