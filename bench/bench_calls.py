@@ -281,6 +281,7 @@ def run_raw(path: Path, callers: list[Caller], *, lookups: bool = False) -> None
                             "emails": [],
                             "decision_maker": False,
                             "external_id": None,
+                            "gender": None,
                         }
                     ]
                     if c.contact_person

@@ -23,6 +23,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from _support.fresh import fresh_sqlite
+from _support.output import typeset_output
+from babel.dates import get_timezone_location
 
 import clientops
 from clientops import (
@@ -64,6 +66,7 @@ from clientops.campaigns import (
 )
 from clientops.clients import Contact, StaffDirectory
 from clientops.errors import TransitionError, ValidationError
+from clientops.russian import count_text, quote
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 OLGA, PETROV, ANNA = EmployeeId("olga"), EmployeeId("petrov"), EmployeeId("anna")
@@ -110,7 +113,7 @@ class Mailer:
         def send(message: Any) -> None:
             mail = message.data()
             files = ", ".join(a["filename"] for a in mail["attachments"])
-            print(f"  ✉ {mail['to']}: «{mail['subject']}», вложение: {files}")
+            print(f"  ✉ {mail['to']}: {quote(mail['subject'])}, вложение: {files}")
 
         register("clientops.email.campaign", send)
 
@@ -254,7 +257,7 @@ def call_through(ops: clientops.ClientOps, clock: Clock, attempts: dict[str, int
         attempts[key] = attempts.get(key, 0) + 1
         local = clock.now.astimezone(ZoneInfo(call.target.timezone)).strftime("%H:%M")
         print(f"\n{clock.now:%H:%M} МСК, у клиента {local}: {call.client_name}")
-        print(f"  «{call.script[0]} {call.script[1]}»")
+        print(f"  {quote(call.script[0] + ' ' + call.script[1])}")
         outcome = cold_outcome(key, attempts[key], clock)
         record = ops.campaigns.record_outcome(COLD, call.target.client_id, outcome, by=OLGA)
         print(f"  → {', '.join(kind.label for kind in record.call.outcomes)}")
@@ -262,7 +265,7 @@ def call_through(ops: clientops.ClientOps, clock: Clock, attempts: dict[str, int
             print(f"    карточка: {', '.join(record.call.changed_fields)}")
         for reaction in ops.clients.reactions_of(call.target.client_id):
             if reaction.id in record.call.reactions:
-                owner = reaction.employee_id or f"отдел {reaction.department_id}"
+                owner = _owner(ops, reaction.employee_id, reaction.department_id)
                 due = reaction.due_at.astimezone(MOSCOW)
                 print(f"    реакция: {reaction.topic} — {owner}, к {due:%d.%m %H:%M}")
         ids.append(record.call.id)
@@ -270,10 +273,21 @@ def call_through(ops: clientops.ClientOps, clock: Clock, attempts: dict[str, int
     return ids
 
 
+def _owner(ops: clientops.ClientOps, employee_id: str | None, department_id: str | None) -> str:
+    """Who a reaction is for, as a person reads it: the employee's name, else the department's."""
+    staff = ops.clients.staff()
+    employee = staff.employee(employee_id) if employee_id else None
+    if employee is not None:
+        return employee.full_name
+    department = staff.department(department_id) if department_id else None
+    return department.name if department else "отдел"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=Path("clientops-demo/campaign.db"))
     path: Path = parser.parse_args().db
+    typeset_output()
     url = fresh_sqlite(path, "call_campaign")  # empty each run; never another's file
 
     clock = Clock()
@@ -287,8 +301,14 @@ def main() -> None:
         print("=== Холодные звонки: «Облачная 1С, ноябрь» ===")
         ops.campaigns.create(cold_campaign(), by=OLGA)
         listed = ops.campaigns.add_targets(COLD, [ClientId(k) for k, _, _ in PROSPECTS], by=OLGA)
-        zones = ", ".join(ops.campaigns.get(COLD).timezones)
-        print(f"В списке {listed} организаций; часовые пояса: {zones}")
+        zones = ", ".join(
+            get_timezone_location(zone, locale="ru_RU", return_city=True)
+            for zone in ops.campaigns.get(COLD).timezones
+        )
+        print(
+            f"В списке {count_text(listed, 'организация', 'организации', 'организаций')}; "
+            f"время по городам: {zones}"
+        )
 
         clock.now = datetime(2026, 11, 23, 9, 0, tzinfo=MOSCOW)
         attempts: dict[str, int] = {}
@@ -350,7 +370,7 @@ def main() -> None:
         }
         while (call := ops.campaigns.next_client(SURVEY, caller=OLGA)) is not None:
             key = call.target.client_id
-            print(f"\n{call.client_name}: «{call.script[0]}»")
+            print(f"\n{call.client_name}: {quote(call.script[0])}")
             if key not in answers:
                 ops.campaigns.record_outcome(SURVEY, key, NotInterested("нет времени"), by=OLGA)
                 print("  → отказались отвечать")
@@ -360,8 +380,11 @@ def main() -> None:
                     wrong = {**answers[key], "score": 7}
                     ops.campaigns.record_outcome(SURVEY, key, SurveyCompleted(wrong), by=OLGA)
                 except ValidationError as exc:
-                    question = exc.errors[0].path.removeprefix("answers.")
-                    print(f"  ответ на вопрос «{question}» вне шкалы 1–5, не принят; переспросили")
+                    asked = exc.errors[0].path.removeprefix("answers.")
+                    survey = ops.campaigns.get(SURVEY).questionnaire
+                    question = survey.question(asked) if survey else None
+                    text = question.text if question else asked
+                    print(f"  ответ на вопрос {quote(text)} вне шкалы 1–5, не принят; переспросили")
             ops.campaigns.record_outcome(SURVEY, key, SurveyCompleted(answers[key]), by=OLGA)
             print("  → анкета заполнена")
 
@@ -374,7 +397,7 @@ def main() -> None:
                 average = str(result.average).replace(".", ",")
                 print(f"    среднее: {average}, от {result.least} до {result.greatest}")
             for text in result.texts:
-                print(f"    «{text}»")
+                print(f"    {quote(text)}")
         csv_path = path.with_suffix(".csv")
         ops.campaigns.export_results(SURVEY, csv_path)
         print(f"\nCSV с результатами: {csv_path.name}")

@@ -17,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from _support.fresh import fresh_sqlite
+from _support.output import typeset_output
 
 import clientops
 from clientops import (
@@ -31,6 +32,7 @@ from clientops import (
 )
 from clientops.calls import CallIntent, CallRouting, IncomingCall
 from clientops.clients import Absence
+from clientops.russian import quote
 
 NOW = datetime(2025, 6, 23, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
 ANNA = EmployeeId("anna")
@@ -85,7 +87,7 @@ CALLS: tuple[tuple[str, IncomingCall], ...] = (
         IncomingCall(
             CallIntent.PRODUCT_INFO,
             caller_phone="8 (912) 345-67-89",
-            name='ООО "Ромашка"',
+            name="ООО «Ромашка»",
             city="Омск",
             topic="Запрос цен по ArchiCredit",
         ),
@@ -138,7 +140,7 @@ def describe(ops: clientops.ClientOps, routing: CallRouting) -> list[str]:
         found = staff.department(dept_id) if dept_id else None
         return found.name if found else str(dept_id)
 
-    lines = [f"   МКО: «{line}»" for line in routing.script]
+    lines = [f"   МКО: {quote(line)}" for line in routing.script]
     if routing.transfer_to is not None:
         if routing.transfer_to.employee_id is not None:
             employee = staff.employee(routing.transfer_to.employee_id)
@@ -171,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="clientops-demo/incoming_call.db", type=Path)
     args = parser.parse_args(argv)
+    typeset_output()
     db: Path = args.db
     # the demo starts from an empty database each time, and never touches another one
     url = fresh_sqlite(db, "incoming_call")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import attrs
 from _support.fresh import fresh_folder, fresh_sqlite
+from _support.output import typeset_output
 
 import clientops
 from clientops import (
@@ -42,6 +43,7 @@ from clientops.billing import (
     SubscriptionId,
 )
 from clientops.clients import StaffDirectory
+from clientops.russian import money_text, quote
 
 OUR_ACCOUNT = "40702810900000000001"
 CLIENT_ACCOUNT = "40702810500000000002"
@@ -162,6 +164,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("clientops-demo/billing"))
     out: Path = parser.parse_args().out
+    typeset_output()
     fresh_folder(out, "monthly_billing")  # its own folder: never another's files
     url = fresh_sqlite(out / "billing.db", "monthly_billing")
 
@@ -195,7 +198,7 @@ def main() -> None:
         run = ops.billing.run(november, documents=out / "invoices")
         print(run.summary())
         for invoice in run.issued[-2:]:
-            print(f"  № {invoice.number}: {invoice.lines[0].name} — {invoice.total}")
+            print(f"  № {invoice.number}: {invoice.lines[0].name} — {money_text(invoice.total)}")
         print("Повторный запуск:", ops.billing.run(november).summary())
 
         clock.day = date(2026, 11, 18)
@@ -213,9 +216,13 @@ def main() -> None:
         report = ops.billing.import_bank_statement(out / "statement.txt")
         print("Выписка:", report.summary())
         for credit in report.credits:
-            print(f"  переплата {credit.amount} — {ops.clients.get(credit.client_id).name}")
+            name = ops.clients.get(credit.client_id).name
+            print(f"  переплата {money_text(credit.amount)} — {name}")
         for payment in report.unmatched:
-            print(f"  не опознан: {payment.amount}, ИНН {payment.payer_inn}, «{payment.purpose}»")
+            print(
+                f"  не опознан: {money_text(payment.amount)}, ИНН {payment.payer_inn}, "
+                f"{quote(payment.purpose)}"
+            )
         print("Та же выписка ещё раз:", ops.billing.import_bank_statement(data).summary())
 
         for day in (date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 23)):
@@ -223,11 +230,12 @@ def main() -> None:
             reminders = ops.billing.reminders(day)
             print(f"Напоминания {day:%d.%m} ({_weekday(day)}): {len(reminders.reactions)}")
             for reaction in reminders.reactions[:2]:
-                print(f"  {reaction.employee_id}: {reaction.topic}")
+                manager = ops.clients.staff().employee(reaction.employee_id or "")
+                print(f"  {manager.full_name if manager else '—'}: {reaction.topic}")
 
         debtors = ops.billing.debtors(date(2026, 11, 23))
         owed = sum((d.owed for d in debtors), Money(0))
-        print(f"Должников: {len(debtors)}, долг {owed}")
+        print(f"Должников: {len(debtors)}, долг {money_text(owed)}")
         listing = ops.billing.debtors_list(date(2026, 11, 23), compiled_by="Смирнова А. С.")
         (out / "debtors.docx").write_bytes(ops.documents.render(listing))
         if ledger:

@@ -20,6 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from _support.fresh import fresh_sqlite
+from _support.output import typeset_output
 
 import clientops
 from clientops import (
@@ -43,6 +44,7 @@ from clientops.claims import (
     StartFix,
 )
 from clientops.clients import StaffDirectory
+from clientops.russian import count_text, money_text
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 ANNA, OLEG = EmployeeId("anna"), EmployeeId("oleg")
@@ -89,7 +91,7 @@ def print_agendas(ops: clientops.ClientOps, day: date) -> None:
     for agenda in ops.agenda.for_everyone(day):
         person = ops.clients.staff().employee(agenda.employee_id)
         name = person.full_name if person else agenda.employee_id
-        print(f"{name}: {len(agenda.items)} дел(а)")
+        print(f"{name}: {count_text(len(agenda.items), 'дело', 'дела', 'дел')}")
         for line in agenda.lines(ops.policy.tz):
             print("   ", line)
 
@@ -98,6 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=Path("clientops-demo/agenda.db"))
     path: Path = parser.parse_args().db
+    typeset_output()
     url = fresh_sqlite(path, "morning_agenda")  # empty each run; never another's file
 
     clock = Clock()
@@ -149,8 +152,19 @@ def main() -> None:
         )
         assert unhappy.claim is not None
         claim = unhappy.claim.claim
-        told = sorted({r.employee_id or "" for r in unhappy.claim.reactions})
-        print(f"Вектор недоволен: претензия {claim.id}, сразу сообщено: {', '.join(told)}")
+        directory = ops.clients.staff()
+        told = sorted(
+            {
+                directory.require(r.employee_id).person
+                for r in unhappy.claim.reactions
+                if r.employee_id
+            },
+            key=str,
+        )
+        print(
+            "Вектор недоволен: претензия зарегистрирована, сразу сообщено "
+            + ", ".join(f"{person:dat}" for person in told)
+        )
 
         tuesday = monday + timedelta(days=1)
         clock.now = datetime(2026, 11, 24, 8, 30, tzinfo=MOSCOW)
@@ -167,7 +181,8 @@ def main() -> None:
         figures = ops.claims.figures(monday, wednesday)
         print(
             f"\nПретензии за три дня: подано {figures.total.filed}, "
-            f"удовлетворено {figures.total.resolved_satisfied}, сумма {figures.total.filed_money}"
+            f"удовлетворено {figures.total.resolved_satisfied}, "
+            f"сумма {money_text(figures.total.filed_money)}"
         )
         left = ops.agenda.for_manager(ANNA, wednesday).of_kind(AgendaKind.CLAIM)
         print("Претензий на повестке Анны после решения:", len(left))

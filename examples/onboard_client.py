@@ -19,6 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from _support.fresh import fresh_folder, fresh_sqlite
+from _support.output import typeset_output
 
 import clientops
 from clientops import (
@@ -33,6 +34,7 @@ from clientops import (
     hookimpl,
 )
 from clientops.adapters.offline_courier import OfflineCourier
+from clientops.labels import label
 from clientops.onboarding import (
     CONTACTS_EMAIL_TOPIC,
     ClientFolder,
@@ -43,6 +45,7 @@ from clientops.onboarding import (
     TitlePage,
 )
 from clientops.outbox import OutboxMessage
+from clientops.russian import money_text, quote
 
 NOW = datetime(2025, 6, 23, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
 ANNA = EmployeeId("anna")
@@ -76,7 +79,7 @@ class MailToFiles:
             mail.set_content(data["body"])
             path = self.directory / f"{message.key}.eml"
             path.write_bytes(bytes(mail))
-            print(f"   письмо отправлено: {data['to']} — «{data['subject']}» → {path.name}")
+            print(f"   письмо отправлено: {data['to']} — {quote(data['subject'])}")
 
         register(CONTACTS_EMAIL_TOPIC, send)
 
@@ -144,6 +147,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="clientops-demo/onboarding", type=Path)
     args = parser.parse_args()
+    typeset_output()
     out: Path = args.out
     fresh_folder(out, "onboard_client")  # its own folder: never another's files
     url = fresh_sqlite(out / "onboarding.db", "onboard_client")
@@ -175,16 +179,16 @@ def main() -> None:
         print("3. Курьер")
         booked = ops.onboarding.book_delivery(oid, by=ANNA)
         assert booked.delivery is not None
-        quote = booked.delivery.quote
+        offer = booked.delivery.quote
         print(
-            f"   {quote.origin} → {quote.destination}: {quote.price}, "
-            f"{quote.days_min}–{quote.days_max} дн.; забор {booked.delivery.pickup_date:%d.%m.%Y}, "
+            f"   {offer.origin} → {offer.destination}: {money_text(offer.price)}, "
+            f"{offer.days_min}–{offer.days_max} дн.; забор {booked.delivery.pickup_date:%d.%m.%Y}, "
             f"доставка до {booked.delivery.planned_date:%d.%m.%Y}"
         )
         ops.outbox.deliver()
         booking = ops.onboarding.booking(oid)
         assert booking is not None
-        print(f"   забор заказан: заказ {booking.order_id}, трек-номер {booking.tracking_number}")
+        print(f"   забор заказан, трек-номер {booking.tracking_number}")
 
         print("4. Приветственный звонок")
         for line in ops.onboarding.welcome_script(oid):
@@ -215,6 +219,7 @@ def main() -> None:
             OnboardingStep.PREPARE_ACTS,
         ):
             ops.onboarding.complete_step(oid, step, by=ANNA)
+            print(f"   шаг {step.number} выполнен: {label(step)}")
         onboarding = ops.onboarding.get(oid)
         print(f"   посылка готова: {'да' if onboarding.parcel_ready else 'нет'}")
         print(f"   чек-лист закрыт: {'да' if onboarding.finished else 'нет'}")

@@ -17,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from _support.fresh import fresh_folder, fresh_sqlite
+from _support.output import typeset_output
 
 import clientops
 from clientops import (
@@ -34,6 +35,7 @@ from clientops import (
 )
 from clientops.billing import BankDetails, InvoiceParty
 from clientops.documents import order_request_for, prepayment_invoice_for
+from clientops.labels import action_label, label, reason_label
 from clientops.orders import (
     AcceptQuality,
     Action,
@@ -62,6 +64,7 @@ from clientops.orders import (
     StartProduction,
     SupplierQuote,
 )
+from clientops.russian import count_text, money_text
 
 NOW = datetime(2025, 6, 2, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
 ANNA = EmployeeId("anna")
@@ -148,6 +151,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="clientops-demo/orders", type=Path)
     args = parser.parse_args()
+    typeset_output()
     out: Path = args.out
     fresh_folder(out, "order_lifecycle")  # its own folder: never another's files
     url = fresh_sqlite(out / "orders.db", "order_lifecycle")
@@ -158,7 +162,7 @@ def main() -> None:
 
         def show(change: OrderChange, what: str) -> None:
             order = change.order
-            price = f", цена {order.price}" if order.price is not None else ""
+            price = f", цена {money_text(order.price)}" if order.price is not None else ""
             print(f"   {what} → {order.stage.label}{price}")
             for reaction in change.reactions:
                 person = staff.employee(reaction.employee_id) if reaction.employee_id else None
@@ -196,8 +200,10 @@ def main() -> None:
             ops.orders.advance(oid, Ship(), by=ANNA)
         except TransitionError as err:
             stage = ops.orders.get(oid).stage.label
-            print(f"      отказ: на этапе «{stage}» отгрузка невозможна ({err.reason})")
-            print(f"      допустимые действия: {', '.join(err.allowed)}")
+            print(
+                f"      отказ: на этапе «{stage}» отгрузка невозможна ({reason_label(err.reason)})"
+            )
+            print(f"      допустимые действия: {', '.join(map(action_label, err.allowed))}")
         run(
             oid,
             ("Сроки и цена согласованы с клиентом", AgreeWithClient()),
@@ -290,7 +296,7 @@ def main() -> None:
         assert conditions is not None
         print(
             f"   особые условия: скидка {conditions.discount:.0%}, "
-            f"не дороже прошлого раза ({conditions.previous_price})"
+            f"не дороже прошлого раза ({money_text(conditions.previous_price)})"
         )
         tid = third.order.id
         run(
@@ -307,7 +313,8 @@ def main() -> None:
         print("Сроки открытых заказов")
         for order, missed in ops.orders.overdue(today=date(2025, 7, 1)):
             for late in missed:
-                print(f"   {order.number}: просрочено ({late.kind.value}) на {late.days_late} дн.")
+                days = count_text(late.days_late, "день", "дня", "дней")
+                print(f"   {order.number}: просрочено ({label(late.kind)}) на {days}")
         path = ops.orders.export_calendar(out / "orders.ics")
         print(f"   календарь: {path}")
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from _support.fresh import fresh_sqlite
+from _support.output import typeset_output
 
 import clientops
 from clientops import (
@@ -40,6 +41,7 @@ from clientops.calls import (
     IncomingCall,
     IncomingCallNotice,
 )
+from clientops.labels import label
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 ANNA = EmployeeId("anna")
@@ -67,12 +69,13 @@ class OperatorScreen:
     def clientops_incoming_call(self, notice: IncomingCallNotice) -> None:
         card = notice.client.name if notice.client else "новый абонент"
         to = notice.manager.full_name if notice.manager else "спросить, кто нужен"
-        print(f"    [экран] {notice.entry.caller}: {card}; соединить: {to}")
+        caller = "скрытый номер" if str(notice.entry.caller) == "anonymous" else notice.entry.caller
+        print(f"    [экран] {caller}: {card}; соединить: {to}")
 
     @hookimpl
     def clientops_call_ended(self, entry: CallLogEntry) -> None:
-        outcome = entry.outcome.value if entry.outcome else "?"
-        print(f"    [журнал] {entry.call_id}: {outcome}, {entry.duration_seconds} с")
+        outcome = label(entry.outcome) if entry.outcome else "?"
+        print(f"    [журнал] {outcome}, {entry.duration_seconds} с")
 
 
 def set_up(ops: clientops.ClientOps) -> None:
@@ -113,6 +116,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=Path("clientops-demo/phone_line.db"))
     path: Path = parser.parse_args().db
+    typeset_output()
     url = fresh_sqlite(path, "phone_line")  # empty each run; never another's file
 
     clock = Clock()
@@ -170,7 +174,7 @@ def main() -> None:
         print(f"    карточка: {card.name if card else '—'}; в плане Анны: {due[-1].topic}")
 
         clock.wait(minutes=20)
-        print(f"{clock.now:%H:%M} — Анна перезванивает (click-to-call)")
+        print(f"{clock.now:%H:%M} — Анна перезванивает (звонок из CRM)")
         placed = ops.telephony.click_to_call(ANNA, "+7 913 000-11-22", key=f"callback-{call}")
         again = ops.telephony.click_to_call(ANNA, "+7 913 000-11-22", key=f"callback-{call}")
         assert again == placed  # the same key never rings twice
@@ -187,13 +191,17 @@ def main() -> None:
         phone.hang_up(call, CallStatus.NO_ANSWER)
 
         print("Журнал звонков за утро:")
+        names = {e.id: e.full_name for e in ops.clients.staff().employees}
         for entry in ops.calls.log(date(2026, 11, 24)):
             when = entry.at.astimezone(MOSCOW).strftime("%H:%M") if entry.at else "--:--"
-            who = entry.employee_id or "—"
-            outcome = entry.outcome.value if entry.outcome else "идёт"
+            who = names.get(entry.employee_id or "", "—")
+            outcome = label(entry.outcome) if entry.outcome else "идёт"
+            direction = label(entry.direction) if entry.direction else "?"
+            number = str(entry.outside_number)
+            number = "скрытый номер" if number == "anonymous" else number
             print(
-                f"  {when} {entry.direction.value if entry.direction else '?':8} "
-                f"{entry.outside_number!s:18} {outcome:9} {entry.talk_seconds or 0:4} с  {who}"
+                f"  {when} {direction:9} {number:18} {outcome:11} "
+                f"{entry.talk_seconds or 0:4} с  {who}"
             )
         figures = ops.calls.figures(date(2026, 11, 24))
         total = figures.total
@@ -203,7 +211,8 @@ def main() -> None:
             f"в разговоре {total.airtime}"
         )
         for employee, numbers in figures.by_employee:
-            print(f"  {employee or '—'}: звонков {numbers.calls}, в разговоре {numbers.airtime}")
+            who = names.get(employee or "", "—")
+            print(f"  {who}: звонков {numbers.calls}, в разговоре {numbers.airtime}")
 
 
 if __name__ == "__main__":

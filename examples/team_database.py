@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 from _support.fresh import fresh_store
+from _support.output import typeset_output
 
 import clientops
 from clientops import (
@@ -47,6 +48,7 @@ from clientops import (
 )
 from clientops.clients import StaffDirectory
 from clientops.outbox import OutboxMessage
+from clientops.russian import quote
 
 NOW = datetime(2025, 6, 23, 9, 0, tzinfo=ZoneInfo("Europe/Moscow"))
 ANNA, OLEG = EmployeeId("anna"), EmployeeId("oleg")
@@ -79,7 +81,7 @@ class Mailer:
     def clientops_register_deliverer(self, register):  # type: ignore[no-untyped-def]
         def send(message: OutboxMessage) -> None:
             data = message.data()
-            print(f"   письмо отправлено: {data['to']} — «{data['subject']}» (ключ {message.key})")
+            print(f"   письмо отправлено: {data['to']} — {quote(data['subject'])}")
 
         register("mail.welcome", send)
 
@@ -99,6 +101,7 @@ def main() -> None:
     host = PluginHost(entry_points=False)
     host.register(Mailer(), "mailer")
     with clientops.connect(url, host=host, clock=lambda: NOW) as ops:
+        typeset_output()
         print(f"Хранилище: {ops.storage.name} ({url.split('?')[0]})")
         ops.clients.add_staff(staff())
 

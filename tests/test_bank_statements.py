@@ -1058,7 +1058,8 @@ def test_matched_by_payer_inn_and_exact_amount_without_a_number() -> None:
         PaymentOutcome.PAID,
     )
     assert match.reason == (
-        f"в назначении нет номера счёта; единственный открытый счёт ИНН {INN_A} на 4500.00 ₽; "
+        f"в назначении нет номера счёта; единственный открытый счёт ИНН {INN_A} "
+        "на 4\xa0500,00\xa0руб.; "
         "оплачен полностью"
     )
 
@@ -1069,7 +1070,7 @@ def test_two_invoices_of_the_payer_for_the_amount_are_ambiguous() -> None:
     assert (code, candidates) == (MatchCode.AMBIGUOUS_INN_AND_AMOUNT, ("1", "2"))
     assert reason == (
         f"в назначении нет номера счёта, а у ИНН {INN_A} несколько открытых счетов на "
-        "4500.00 ₽: № 1, № 2"
+        "4\xa0500,00\xa0руб.: № 1, № 2"
     )
 
 
@@ -1152,7 +1153,7 @@ def test_an_invoice_in_another_currency() -> None:
             MatchPolicy(),
             MatchCode.NO_INVOICE_FOR_AMOUNT,
             f"в назначении нет номера счёта, а ни один открытый счёт ИНН {INN_A} не на "
-            "4000.00 ₽: № 1",
+            "4\xa0000,00\xa0руб.: № 1",
         ),
     ],
 )
@@ -1176,8 +1177,9 @@ def test_a_partial_payment_leaves_the_rest_open_and_a_second_one_finishes_it() -
         Money(0),
     )
     assert match.reason == (
-        "в назначении платежа счёт № 77; оплачен частично: 1500.00 ₽ из 4500.00 ₽, "
-        "осталось 3000.00 ₽"
+        "в назначении платежа счёт № 77; оплачен частично: 1\xa0500,00\xa0руб. "
+        "из 4\xa0500,00\xa0руб., "
+        "осталось 3\xa0000,00\xa0руб."
     )
     assert [i.amount_due for i in after_first.open_invoices] == [Money("3000.00")]
 
@@ -1207,7 +1209,7 @@ def test_an_overpayment_is_kept_as_a_visible_credit() -> None:
         Money("500.00"),
     )
     assert result.credits == (match,)
-    assert match.reason.endswith("переплата 500.00 ₽ — аванс (кредит) клиента")
+    assert match.reason.endswith("переплата 500,00\xa0руб. — аванс (кредит) клиента")
     assert result.open_invoices == ()
 
 
@@ -1275,6 +1277,6 @@ def test_the_report_lists_each_unmatched_payment_with_its_reason() -> None:
     result = match_payments([pay("Абонентская плата", inn=None)], [])
     assert result.report().splitlines() == [
         "Сопоставлено: 0, не сопоставлено: 1, пропущено: 0.",
-        'Платёж № 15 от 16.07.2025 на 4500.00 ₽ (ООО "Ромашка"): в назначении нет номера '
+        'Платёж № 15 от 16.07.2025 на 4\xa0500,00\xa0руб. (ООО "Ромашка"): в назначении нет номера '
         "счёта, а ИНН плательщика не указан",
     ]

@@ -328,3 +328,17 @@ def test_bench_planning_smoke(postgres_server: str, tmp_path: Path) -> None:
             "WHERE nspname LIKE 'clientops\\_bench\\_planning\\_%'"
         ).fetchone()
     assert left == (0,)
+
+
+def test_bench_names_smoke() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_names.py"), "--repeat", "2"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout.splitlines()[-1])
+    assert figures["pymorphy3"]["right"] == 1.0  # every form of the table
+    assert {"baseline_us_per_name", "pymorphy3_cached", "petrovich", "ratio"} <= set(figures)

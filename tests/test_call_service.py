@@ -162,7 +162,7 @@ def test_an_answered_call_becomes_one_entry_linked_to_the_callers_card(
     assert notice.client == card
     assert notice.manager is not None
     assert notice.manager.id == ANNA
-    assert notice.greeting == "Компания MLS IT, {manager} здравствуйте! Чем я могу Вам помочь?"
+    assert notice.greeting == "Компания MLS IT, {manager:nom}, здравствуйте! Чем я могу Вам помочь?"
     assert [e.call_id for e in recorder.ended] == ["in-1"]
     assert recorder.ended[0].outcome is CallStatus.ANSWERED
 

@@ -29,7 +29,7 @@ from clientops.rules.calls import client_queries, route_incoming_call
 from clientops.testing import T0, FailingStorage, a_client, a_staff
 
 ANNA = EmployeeId("anna")
-GREETING = "Компания MLS IT, Анна здравствуйте! Чем я могу Вам помочь?"
+GREETING = "Компания MLS IT, Анна, здравствуйте! Чем я могу Вам помочь?"
 CLOSING = "Спасибо за звонок! Обращайтесь к нам ещё!"
 
 
@@ -145,7 +145,7 @@ def test_absent_named_manager_goes_to_the_sales_department() -> None:
     assert routing.branch is CallBranch.NAMED_MANAGER_UNAVAILABLE
     assert routing.transfer_to == TransferCall(department_id="sales")
     assert routing.decision.codes() == ("employee_absent",)
-    assert "Кузнецова Мария Павловна сейчас нет на месте" in routing.script[1]
+    assert "Кузнецовой Марии Павловны сейчас нет на месте" in routing.script[1]
     assert not any(isinstance(c, (CreateClient, CreateAppeal)) for c in routing.decision.commands)
 
 

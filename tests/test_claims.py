@@ -628,11 +628,13 @@ def test_filing_against_an_unknown_department_and_bad_money_names_both() -> None
 
 
 def test_custom_words() -> None:
-    texts = ClaimTexts(to_director="Директору: {client} / {department} / {head}")
+    texts = ClaimTexts(to_director="Директору: {client} / {department} / {head:dat}")
     decision = file(claims=ClaimPolicy(texts=texts))
     assert decision.reactions[1].topic == (
-        "Директору: ООО «Ромашка» / Отдел продаж / Петров Игорь Олегович"
+        "Директору: ООО «Ромашка» / Отдел продаж / Петрову Игорю Олеговичу"
     )
+    with pytest.raises(ValueError, match="is a person: say the case"):
+        ClaimTexts(to_head="{head}, рекламация {client}")
     with pytest.raises(ValueError, match="placeholders are"):
         ClaimTexts(to_head="{nobody}")
 

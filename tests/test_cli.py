@@ -18,6 +18,7 @@ import clientops
 from clientops.billing import Month
 from clientops.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, cli
 from clientops.outbox import OutboxStatus
+from clientops.russian import month_text
 from clientops.testing import a_client, a_staff, a_subscription
 from clientops.workdays import ProductionCalendar
 
@@ -210,7 +211,8 @@ def test_agenda_for_a_manager_a_department_and_everyone(url: str) -> None:
         e.id for e in a_staff().employees
     )
     text = run(url, "agenda", "--manager", "anna", "--date", "2026-03-09")
-    assert text.stdout.startswith("anna, 09.03.2026: дел ")
+    assert text.stdout.startswith("Смирнова Анна Сергеевна, 09.03.2026: ")
+    assert text.stdout.splitlines()[0].endswith(("\xa0дело", "\xa0дела", "\xa0дел"))
 
 
 def test_agenda_of_an_unknown_manager_is_bad_input_and_stores_nothing(url: str) -> None:
@@ -252,7 +254,7 @@ def test_billing_plan_shows_and_stores_nothing(url: str) -> None:
     assert (out["skipped"], out["corrections"]) == ([], 0)
     assert counts(url)[1] == 0
     text = run(url, "billing", "plan", "--month", str(month))
-    assert text.stdout.startswith(f"Счета за {month}: выставить 1")
+    assert text.stdout.startswith(f"Счета за {month_text(month.first_day)}\xa0г.: выставить 1")
 
 
 def test_billing_run_with_a_date_issues_once(url: str) -> None:
@@ -275,8 +277,9 @@ def test_billing_run_with_a_date_issues_once(url: str) -> None:
     )
     assert (again["issued"], again["already_issued"]) == ([], 1)
     text = run(url, "billing", "run", "--month", str(month), "--date", day.isoformat())
-    assert text.stdout.startswith(f"Счета за {month}: выставить 0")  # the plan comes first
-    assert f"Счета за {month}: выставлено 0" in text.stdout
+    said = f"Счета за {month_text(month.first_day)}\xa0г."
+    assert text.stdout.startswith(f"{said}: выставить 0")  # the plan comes first
+    assert f"{said}: выставлено 0" in text.stdout
 
 
 def test_billing_run_refuses_a_closed_month_and_one_not_yet_open(url: str) -> None:

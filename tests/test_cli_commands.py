@@ -111,14 +111,14 @@ def test_calls_route_makes_the_card_appeal_and_reaction(url: str) -> None:
     out = shaped(run(url, "--json", *ROUTE), "calls route")
     assert (out["branch"], out["new_client"]) == ("sales", True)
     assert out["transfer_to"] == {"department_id": "sales", "employee_id": None}
-    assert out["script"][0] == "Компания MLS IT, Анна здравствуйте! Чем я могу Вам помочь?"
+    assert out["script"][0] == "Компания MLS IT, Анна, здравствуйте! Чем я могу Вам помочь?"
     assert out["reaction"]["department_id"] == "sales"
     with clientops.connect(url) as ops:
         [card] = ops.clients.find(name="Ромашка")
         assert card.id == out["client_id"]
         assert [a.id for a in ops.clients.appeals_of(card.id)] == [out["appeal_id"]]
     again = run(url, *ROUTE)  # the same caller: found by phone, no second card
-    assert again.stdout.startswith("Ветка: продажи\n  «Компания MLS IT, Анна здравствуйте!")
+    assert again.stdout.startswith("Ветка: продажи\n  «Компания MLS IT, Анна, здравствуйте!")
     assert "Перевести: sales" in again.stdout
     assert f"Карточка: {card.id} (ООО «Ромашка»)\n" in again.stdout
     english = run(url, "--lang", "en", *ROUTE)
@@ -228,7 +228,7 @@ def test_billing_status_of_a_month_before_and_after_its_run(url: str) -> None:
     assert (after["issued"], after["outstanding"], after["to_issue"]) == (1, "12000.00", 0)
     text = run(url, "billing", "status", "--month", str(month))
     assert text.stdout.startswith(f"Счета за {month}: период выставления закрыт (с ")
-    assert "Выставлено 1 на 12000.00 руб." in text.stdout
+    assert "Выставлено 1 на 12\xa0000,00\xa0руб." in text.stdout
     english = run(url, "--lang", "en", "billing", "status", "--month", str(month))
     assert english.stdout.startswith(f"Invoices for {month}: billing period closed (")
     ahead = shaped(
@@ -258,7 +258,7 @@ def test_billing_subscribe_by_card_or_contract(url: str) -> None:
         "--end", "2026-03-31", "--service", "Сопровождение",
     )  # fmt: skip
     assert text.stdout.startswith("Подписка ")
-    assert "100 руб. в месяц с 01.02.2026." in text.stdout
+    assert "100,00\xa0руб. в месяц с 01.02.2026." in text.stdout
     with clientops.connect(url) as ops:
         subscriptions = ops.billing.subscriptions_of(card.id)
     assert sorted(str(s.fee.amount) for s in subscriptions) == ["100", "9500.50"]

@@ -122,10 +122,10 @@ def test_an_incoming_call_answered(
     ]
     assert phone.events == tuple(seen)
     assert lines(out) == [
-        f"07:00:00 {call}  incoming from +7 912 345-67-89 on +7 495 123-45-67",
-        f"07:00:01 {call}  ringing 101 (anna)",
-        f"07:00:08 {call}  answered by 101 (anna)",
-        f"07:01:28 {call}  ended: answered, 88 s, 80 s talking",
+        "07:00:00 звонок 1  входящий с +7 912 345-67-89 на +7 495 123-45-67",
+        "07:00:01 звонок 1  вызов: доб.\xa0101",
+        "07:00:08 звонок 1  ответил доб.\xa0101",
+        "07:01:28 звонок 1  завершён: отвечен, 88\xa0с, разговор 80\xa0с",
     ]
     (entry,) = build_call_log(seen)
     assert (entry.outcome, entry.employee_id, entry.talk_seconds) == (
@@ -146,7 +146,7 @@ def test_a_missed_call_is_missed_and_names_whose_phone_rang(
     ended = phone.events[-1]
     assert isinstance(ended, CallEnded)
     assert (ended.status, ended.talk_seconds, ended.extension) == (CallStatus.NO_ANSWER, 0, "102")
-    assert lines(out)[-1] == "07:00:30 in-9  ended: no answer, 30 s"
+    assert lines(out)[-1] == "07:00:30 in-9  завершён: не ответили, 30\xa0с"
     (entry,) = build_call_log(phone.events)
     assert entry.missed
     assert entry.caller == CallNumber("anonymous", None)
@@ -180,7 +180,7 @@ def test_a_recording(phone: ConsolePhone, out: io.StringIO) -> None:
     assert CallRecorded(call_id=call, recording=f"{call}.wav") in phone.events
     ended = next(e for e in phone.events if isinstance(e, CallEnded))
     assert ended.recording == f"{call}.wav"
-    assert lines(out)[-1] == f"07:00:00 {call}  recording ready: s3://calls/1.mp3"
+    assert lines(out)[-1] == "07:00:00 звонок 1  запись готова: s3://calls/1.mp3"
 
 
 def test_click_to_call_once_per_key(
@@ -191,8 +191,7 @@ def test_click_to_call_once_per_key(
     assert origination == Origination("console", "callback:in-9", origination.call_id)
     assert phone.originate(request) == origination  # the same key: nothing more
     assert lines(out) == [
-        f"07:00:00 {origination.call_id}  click-to-call callback:in-9: ring 101 (anna), "
-        "then dial +7 912 345-67-89"
+        "07:00:00 звонок 1  звонок из CRM: вызов доб.\xa0101, затем набор +7 912 345-67-89"
     ]
     (start,) = seen
     assert start == CallStarted(
@@ -241,7 +240,7 @@ def test_transfer(phone: ConsolePhone, out: io.StringIO) -> None:
         ),
     )
     assert entry.employee_id == "anna"  # who took the call first
-    assert f"07:00:00 {call}  transfer from 101 (anna) to 102 (petrov)" in lines(out)
+    assert "07:00:00 звонок 1  перевод с доб.\xa0101 на доб.\xa0102" in lines(out)
 
 
 @pytest.mark.parametrize(
@@ -285,4 +284,7 @@ def test_closed_means_closed(phone: ConsolePhone) -> None:
 def test_it_prints_to_standard_output_by_default(capsys: pytest.CaptureFixture[str]) -> None:
     with ConsolePhone(clock=lambda: T0) as phone:
         phone.incoming(None)
-    assert capsys.readouterr().out == "07:00:00 console-1  incoming from unknown on unknown\n"
+    assert (
+        capsys.readouterr().out
+        == "07:00:00 звонок 1  входящий с неизвестного номера на неизвестный номер\n"
+    )

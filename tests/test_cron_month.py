@@ -9,9 +9,11 @@ import re
 import sqlite3
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import clientops
+from clientops.russian import month_text
 
 SCRIPT = Path(__file__).resolve().parents[1] / "examples" / "cron_month.sh"
 
@@ -45,25 +47,26 @@ def test_a_month_through_the_command_and_again(tmp_path: Path) -> None:
     assert "Строк: 2, добавлено: 2, отклонено: 0." in first
     assert "Папка принята: ООО «Лютик»" in first
     assert first.count("руб. в месяц с ") == 2
-    assert f"Счета за {month[1]}: выставлено 2 на 20500.00 RUB" in first
+    said = f"Счета за {month_text(date.fromisoformat(month[1] + '-01'))}\xa0г."
+    assert f"{said}: выставлено 2 на 20\xa0500,00\xa0руб." in first
     assert "Платежей: 1, разнесено: 1, не опознано: 0" in first
     reminders = re.findall(r"Звонков-напоминаний на [\d.]+: (\d)", first)
     assert reminders[0] == "2"  # both unpaid from the 20th
     assert reminders[-1] == "1"  # only the one still owing after the statement
-    assert "оплачено 12000.00 руб., долг 8500.00 руб." in first
+    assert "оплачено 12\xa0000,00\xa0руб., долг 8\xa0500,00\xa0руб." in first
     assert "store: в порядке" in first
     agendas = sorted(p.name for p in folder.glob("agenda-*.txt"))
     assert 19 <= len(agendas) <= 23  # one each working day
-    assert (folder / agendas[0]).read_text("utf-8").startswith("anna, ")
+    assert (folder / agendas[0]).read_text("utf-8").startswith("Смирнова Анна Сергеевна, ")
 
     second = run_month(folder)
     assert "Файл уже загружен" in second
     assert "Папка «Лютика» принята раньше." in second
     assert "руб. в месяц с " not in second
-    assert f"Счета за {month[1]}: выставлено 0 на 0.00 RUB, уже были 2" in second
+    assert f"{said}: выставлено 0 на 0,00\xa0руб., уже были 2" in second
     assert "Выписка уже загружена" in second
     assert "Звонков-напоминаний" not in second  # scheduled once per client and day
-    assert "оплачено 12000.00 руб., долг 8500.00 руб." in second
+    assert "оплачено 12\xa0000,00\xa0руб., долг 8\xa0500,00\xa0руб." in second
     with sqlite3.connect(folder / "month.db") as db:
         assert db.execute("SELECT count(*) FROM clients").fetchone()[0] == 3
         assert db.execute("SELECT count(*) FROM invoices").fetchone()[0] == 2

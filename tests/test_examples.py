@@ -31,8 +31,10 @@ def test_example_runs(script: str, tmp_path: Path) -> None:
 
 def test_incoming_call_example_records_what_the_seed_prescribes(tmp_path: Path) -> None:
     out = run_example(tmp_path, "incoming_call.py", "--db", "calls.db")
-    assert out.count("Компания MLS IT, Анна здравствуйте! Чем я могу Вам помочь?") == 5
-    assert "Кузнецова Мария Павловна сейчас нет на месте" in out
+    assert out.count("Компания MLS IT, Анна, здравствуйте! Чем я могу Вам помочь?") == 5
+    assert (
+        "«Кузнецовой Марии Павловны сейчас нет на месте. Перевожу Ваш звонок: Отдел продаж.»" in out
+    )
     assert "уполномоченный решать" in out
     with sqlite3.connect(tmp_path / "calls.db") as db:
         # Вектор (set up) + Ромашка + Медиа-Партнёр; three appeals: sales, support, management
@@ -138,13 +140,20 @@ def test_onboard_client_example_writes_the_papers_and_the_calendar(tmp_path: Pat
 
 def test_order_lifecycle_example(tmp_path: Path) -> None:
     out = run_example(tmp_path, "order_lifecycle.py", "--out", "out")
-    assert "Заказ закрыт → Заказ закрыт, цена 13000.00 RUB" in out
-    assert "Повторный контакт после заказа № З-101" in out
+    assert "Заказ закрыт → Заказ закрыт, цена 13\xa0000,00\xa0руб." in out
+    assert "Повторный контакт после заказа №\xa0З-101" in out
+    assert "подготовить макет «Буклет „Лето“»" in out
+    assert "допустимые действия: изменить спецификацию, получить ответ поставщика," in out
+    assert "(продукция ещё не принята по качеству)" in out
+    assert "З-102: просрочено (срок доставки) на 1\xa0день" in out
     assert "отгрузка невозможна" in out
-    assert "Брак: смещение печати на 3 мм → Продукция не принята по качеству" in out
+    assert "Брак: смещение печати на 3\xa0мм → Продукция не принята по качеству" in out
     assert "замен после брака: 1" in out
     assert "особые условия: скидка 5%" in out
-    assert "Цена со скидкой повторного заказа → Цена заказа рассчитана, цена 11732.50 RUB" in out
+    assert (
+        "Цена со скидкой повторного заказа → Цена заказа рассчитана, цена 11\xa0732,50\xa0руб."
+        in out
+    )
     with sqlite3.connect(tmp_path / "out" / "orders.db") as db:
         stages = dict(db.execute("SELECT number, stage FROM orders"))
     assert stages == {"З-101": "closed", "З-102": "quality_accepted", "З-103": "priced"}
@@ -165,15 +174,19 @@ def test_order_lifecycle_example(tmp_path: Path) -> None:
 def test_monthly_billing_example(tmp_path: Path) -> None:
     out = run_example(tmp_path, "monthly_billing.py", "--out", "out")
     assert "Счета выставляются 13.11.2026 (15-е — воскресенье)" in out
-    assert "выставлено 12 на 108500.00 RUB" in out
-    assert "Повторный запуск: Счета за 2026-11: выставлено 0 на 0.00 RUB, уже были 12" in out
+    assert "Счета за ноябрь 2026\xa0г.: выставлено 12 на 108\xa0500,00\xa0руб." in out
+    assert (
+        "Повторный запуск: Счета за ноябрь 2026\xa0г.: выставлено 0 на 0,00\xa0руб., уже были 12"
+        in out
+    )
     assert "Платежей: 5, разнесено: 4, не опознано: 1, переплата: 1." in out
-    assert "переплата 5000.00 RUB — ООО «Василёк»" in out
+    assert "переплата 5\xa0000,00\xa0руб. — ООО «Василёк»" in out
+    assert "Смирнова Анна Сергеевна: Напомнить об оплате: счёт №\xa02026-00005" in out
     assert "ничего не добавлено" in out
     assert "Напоминания 20.11 (пт): 9" in out
     assert "Напоминания 21.11 (сб): 0" in out
     assert "Напоминания 23.11 (пн): 9" in out
-    assert "Должников: 9, долг 76500.00 RUB" in out
+    assert "Должников: 9, долг 76\xa0500,00\xa0руб." in out
     folder = tmp_path / "out"
     assert len(list((folder / "invoices").glob("*.docx"))) == 12
     import docx
@@ -198,11 +211,11 @@ def test_monthly_billing_example(tmp_path: Path) -> None:
 def test_phone_line_example(tmp_path: Path) -> None:
     out = run_example(tmp_path, "phone_line.py", "--db", "line.db")
     assert "[экран] +7 912 345-67-89: ООО «Ромашка»; соединить: Смирнова Анна Сергеевна" in out
-    assert "transfer from 101 (anna) to 201 (petrov)" in out
+    assert "перевод с доб.\xa0101 на доб.\xa0201" in out
     assert "Перевожу Ваш звонок: Петров Игорь Олегович" in out
     assert "в плане Анны: Перезвонить: пропущенный звонок с +7 913 000-11-22" in out
-    assert out.count("click-to-call callback-console-3") == 1  # the same key rang once
-    assert "Итого: звонков 5, отвечено 3, пропущено 2, от 60 с: 3, в разговоре 0:11:05" in out
+    assert out.count("звонок из CRM: вызов") == 1  # the same key rang once
+    assert "Итого: звонков 5, отвечено 3, пропущено 2, от 60\xa0с: 3, в разговоре 0:11:05" in out
     with sqlite3.connect(tmp_path / "line.db") as db:
         calls = db.execute("SELECT count(*) FROM calls").fetchone()[0]
         callbacks = db.execute("SELECT count(*) FROM reactions WHERE id LIKE 'callback-%'")
@@ -213,12 +226,14 @@ def test_morning_agenda_example(tmp_path: Path) -> None:
     out = run_example(tmp_path, "morning_agenda.py", "--db", "agenda.db")
     assert "=== 23.11.2026, пн ===" in out
     assert "Ромашка довольна: просим рекомендательное письмо (ООО «Ромашка»)" in out
-    assert "сразу сообщено: ivanov, petrov" in out
+    assert "сразу сообщено Иванову Ивану Ивановичу, Петрову Игорю Олеговичу" in out
     tuesday = out.split("=== 24.11.2026, вт ===")[1].split("===")[0]
     assert "ПРОСРОЧЕНО 23.11 11:30 Претензия — ООО «Вектор»" in tuesday
     assert "Касание — ООО «Лютик»: день рождения: поздравить" in tuesday
     assert "ЧП: рекламация клиента ООО «Вектор»" in tuesday
-    assert "Претензии за три дня: подано 1, удовлетворено 1, сумма 45000 RUB" in out
+    assert "Претензии за три дня: подано 1, удовлетворено 1, сумма 45\xa0000,00\xa0руб." in out
+    assert "Смирнова Анна Сергеевна: 2\xa0дела\n" in out
+    assert "Орлов Олег Петрович: 0\xa0дел\n" in out
     assert "Претензий на повестке Анны после решения: 0" in out
     with sqlite3.connect(tmp_path / "agenda.db") as db:
         stage = db.execute("SELECT stage FROM claims").fetchall()

@@ -347,8 +347,9 @@ def test_run_due_prints_one_json_document_of_the_documented_shape(store: str) ->
 def test_run_due_says_what_it_did_in_russian_and_english(store: str) -> None:
     result = invoke(store, "run-due", "--date", "2026-10-15")
     assert result.exit_code == EXIT_OK, result.output
-    assert "2026-10-15 billing (Выставление счетов за месяц): выполнено — Счета за 2026-10" in (
-        result.stdout
+    assert (
+        "2026-10-15 billing (Выставление счетов за месяц): выполнено — Счета за октябрь 2026\xa0г."
+        in (result.stdout)
     )
     assert "Заданий выполнено: 5, с ошибкой: 0." in result.stdout
     english = invoke(store, "--lang", "en", "run-due", "--date", "2026-10-16")
@@ -484,7 +485,7 @@ def test_jobs_shows_what_each_job_did_on_a_day(store: str) -> None:
             "error",
         }
     assert (rows["billing"]["status"], rows["billing"]["attempts"]) == ("done", 1)
-    assert rows["billing"]["summary"].startswith("Счета за 2026-10: выставлено 1")
+    assert rows["billing"]["summary"].startswith("Счета за октябрь 2026\xa0г.: выставлено 1")
     assert (rows["outbox"]["cadence"], rows["outbox"]["status"]) == ("every_run", None)
     text = invoke(store, "jobs", "--date", "2026-10-16").stdout
     assert "billing (Выставление счетов за месяц): не в этот день" in text

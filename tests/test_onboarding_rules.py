@@ -901,7 +901,7 @@ def test_a_translated_welcome_script() -> None:
     english = attrs.evolve(
         RU,
         welcome_greeting=(
-            "Hello! I am {manager} from {company} ({company_spoken}), about {product}."
+            "Hello! I am {manager:nom} from {company} ({company_spoken}), about {product}."
         ),
         welcome_role="I am your client manager at {company}.",
         welcome_ask_email="What is your e-mail address?",
@@ -1483,7 +1483,7 @@ def test_planning_the_delivery_closes_step_three_with_the_quotes_latest_day() ->
     assert delivery.booking is None
     record = planned.record(S.CALL_COURIER)
     assert (record.done_by, record.done_at) == (ANNA, later)
-    assert record.note.startswith("offline: 4-7 дн.")
+    assert record.note.startswith("offline: 4–7 дн., 700,00\xa0руб.")
     assert ob.delivery is None
 
 

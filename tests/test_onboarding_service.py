@@ -546,8 +546,10 @@ def test_the_papers_and_the_calendar_of_an_onboarding(
     assert "23.06.2025" in checklist
     notice = _docx_text(paths[2])
     assert "нет подписи руководителя" in notice
-    assert "Кузнецова Мария Павловна" in notice
-    assert "Петров Игорь Олегович" in notice
+    # addressed in the dative, numbered from the notices' own sequence, never by an id
+    assert "Кузнецовой Марии Павловне\nПетрову Игорю Олеговичу\n" in notice
+    assert "УВЕДОМЛЕНИЕ № 1/2025 от 23.06.2025" in notice
+    assert str(oid) not in notice
 
     data = paths[3].read_bytes()
     delivery = ops.onboarding.get(oid).delivery
@@ -620,3 +622,14 @@ def test_the_onboarding_on_postgresql(postgres_url: str, clock: Clock) -> None:
         assert stored.record(OnboardingStep.DELIVERY_REACTION).done
         assert ops.clients.get(intake.client.id).emails == ("director@romashka.ru",)
         assert len(ops.clients.find(contract="12/25")) == 1
+
+
+def test_notices_of_nonconformities_are_numbered_one_a_year_in_turn(ops: ClientOps) -> None:
+    in_order = ops.onboarding.receive_folder(a_folder(contract="11/25"), manager=ANNA).onboarding
+    first = ops.onboarding.receive_folder(a_folder(signed=False), manager=ANNA).onboarding
+    second = ops.onboarding.receive_folder(
+        a_folder(signed=False, contract="13/25"), manager=ANNA
+    ).onboarding
+    assert in_order.notice_number is None  # a folder in order gets no notice
+    assert (first.notice_number, second.notice_number) == ("1/2025", "2/2025")
+    assert ops.onboarding.get(second.id).notice_number == "2/2025"  # kept with the onboarding

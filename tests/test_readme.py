@@ -40,6 +40,6 @@ def test_the_python_snippet_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     with contextlib.redirect_stdout(out):
         exec(compile(snippet, "README.md", "exec"), {})
     printed = out.getvalue()
-    assert printed.startswith("Компания MLS IT, Анна здравствуйте!")
+    assert printed.startswith("Компания MLS IT, Анна, здравствуйте!")
     assert "sales" in printed
     assert (tmp_path / "crm.db").exists()

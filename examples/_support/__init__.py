@@ -1,1 +1,2 @@
-"""What the examples share: they only ever write where they may (see :mod:`.fresh`)."""
+"""What the examples share: they only ever write where they may (see :mod:`.fresh`), and what
+they print is typeset (see :mod:`.output`)."""

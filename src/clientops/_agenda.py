@@ -33,6 +33,7 @@ from typing import NamedTuple
 
 import attrs
 
+from clientops._formats import short_date
 from clientops.errors import FieldError, ValidationError
 from clientops.model import Client, ClientId, EmployeeId
 
@@ -174,7 +175,7 @@ class Agenda:
             if item.due_at is not None:
                 when = item.due_at.astimezone(tz).strftime("%d.%m %H:%M")
             elif item.due_on is not None:
-                when = item.due_on.strftime("%d.%m") + " весь день"
+                when = short_date(item.due_on) + " весь день"
             else:
                 when = "сегодня"
             mark = "ПРОСРОЧЕНО " if item.overdue else ""

@@ -28,6 +28,7 @@ from clientops._billing import (
 )
 from clientops._context import Context
 from clientops._documents._billing import InvoiceRef, PaymentInvoice
+from clientops._formats import money_text, month_text
 from clientops._outbox import OutboxMessage
 from clientops.accounting import (
     InvoiceRecord,
@@ -119,8 +120,9 @@ class BillingRun:
     def summary(self) -> str:
         """One line in Russian: issued, already issued, skipped, corrections."""
         return (
-            f"Счета за {self.month}: выставлено {len(self.issued)} на "
-            f"{sum((i.total for i in self.issued), Money('0.00'))}, "
+            f"Счета за {month_text(self.month.first_day)}\u00a0г.: "
+            f"выставлено {len(self.issued)} на "
+            f"{money_text(sum((i.total for i in self.issued), Money('0.00')))}, "
             f"уже были {self.already_issued}, "
             f"пропущено {len(self.plan.skipped) - self.already_issued}, "
             f"к исправлению {len(self.plan.corrections)}."
@@ -147,7 +149,7 @@ class PaymentImport:
 
     def summary(self) -> str:
         if self.already_imported:
-            return f"Выписка уже загружена ({self.source[:12]}…): ничего не добавлено."
+            return "Выписка уже загружена: ничего не добавлено."
         return (
             f"Платежей: {len(self.payments)}, разнесено: "
             f"{len(self.payments) - len(self.unmatched)}, не опознано: {len(self.unmatched)}, "

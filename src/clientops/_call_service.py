@@ -10,6 +10,7 @@ import attrs
 
 from clientops._checks import check_entry_points
 from clientops._context import Context
+from clientops._names import KeepPlaceholder
 from clientops._recording import record_appeals_and_reactions
 from clientops._telephony import (
     CallDirection,
@@ -267,7 +268,7 @@ class CallsService:
             ):
                 manager = found
         greeting = self._context.policy.messages.greeting.format(
-            company=self._context.policy.company_name, manager="{manager}"
+            company=self._context.policy.company_name, manager=KeepPlaceholder("manager")
         )
         return IncomingCallNotice(
             entry=change.entry, client=client, manager=manager, greeting=greeting

@@ -702,7 +702,7 @@ ClaimEvent = ClaimFiled | ClaimAdvanced
 
 # --------------------------------------------------------------------------- policy
 
-_claim_template = template_validator("client", "department", "text", "detail", "head")
+_claim_template = template_validator("client", "department", "text", "detail", persons=("head",))
 
 
 @attrs.define(
@@ -713,7 +713,8 @@ class ClaimTexts:
     """The words of a claim's appeal and reactions, Russian by default (``str.format``
     templates with ``{client}`` the client's name, ``{department}`` the department at fault,
     ``{text}`` the claim's words (cut to :attr:`ClaimPolicy.text_limit`), ``{detail}`` the
-    reason of an escalation, ``{head}`` the head of the department)."""
+    reason of an escalation, ``{head:<case>}`` the head of the department in the case the
+    sentence needs: ``{head:dat}``)."""
 
     appeal_topic: str = "Рекламация: {client} — {department}"
     #: To the head of the department at fault.

@@ -94,7 +94,7 @@ class ImportReport:
     def summary(self) -> str:
         """One line in Russian: the rows read, stored and rejected."""
         if self.already_imported:
-            return f"Файл уже загружен (SHA-256 {self.parsed.digest[:12]}…): ничего не добавлено."
+            return "Файл уже загружен: ничего не добавлено."
         return (
             f"Строк: {self.parsed.rows}, добавлено: {len(self.stored)}, "
             f"отклонено: {len(self.rejected)}."

@@ -334,6 +334,9 @@ class Onboarding:
     delivery: PlannedDelivery | None = None
     email: str | None = None
     version: int = 0
+    #: the number of the notice of nonconformities (``3/2025``: a sequence per year), given
+    #: when the folder is received with any; ``None`` before (the notice then reads «б/н»)
+    notice_number: str | None = None
 
     @steps.validator
     def _check_steps(self, _: attrs.Attribute[Any], value: tuple[StepRecord, ...]) -> None:
@@ -416,11 +419,10 @@ _PLACEHOLDERS = (
     "field",
     "found",
     "kind",
-    "manager",
     "number",
     "product",
 )
-_template = template_validator(*_PLACEHOLDERS)
+_template = template_validator(*_PLACEHOLDERS, persons=("manager",))
 
 
 @attrs.define(
@@ -434,12 +436,14 @@ class OnboardingTexts:
 
     Placeholders: ``{client}``, ``{company}``, ``{company_spoken}``, ``{copy}``, ``{count}``,
     ``{date}``, ``{detail}``, ``{document}``, ``{documents}``, ``{expected}``, ``{field}``,
-    ``{found}``, ``{kind}``, ``{manager}``, ``{number}``, ``{product}``.
+    ``{found}``, ``{kind}``, ``{number}``, ``{product}``, and the person ``{manager:<case>}``
+    (the manager's first name in the welcome call, the full name in the contacts e-mail) in
+    the case the sentence needs (``nom``, ``gen``, ``dat``, ``acc``, ``ins``, ``pre``).
     """
 
     # the welcome call (the seed's approved script)
     welcome_greeting: str = (
-        "Здравствуйте! Меня зовут {manager}, компания {company} ({company_spoken}) по "
+        "Здравствуйте! Меня зовут {manager:nom}, компания {company} ({company_spoken}) по "
         "программному продукту {product}. От лица нашей компании от всей души поздравляю Вас "
         "с покупкой нашего программного обеспечения, мы со своей стороны постараемся, чтобы "
         "Вы получили только позитивные эмоции от работы с нами."
@@ -492,8 +496,8 @@ class OnboardingTexts:
     delivery_topic: str = "Плановая дата доставки посылки: уточнить, получена ли она"
     contacts_subject: str = "Ваш менеджер в компании {company}"
     contacts_body: str = (
-        "Здравствуйте!\n\nМеня зовут {manager}, я Ваш менеджер клиентского отдела компании "
-        "{company}. По любым вопросам обращайтесь ко мне:\n{detail}\n\nС уважением,\n{manager}"
+        "Здравствуйте!\n\nМеня зовут {manager:nom}, я Ваш менеджер клиентского отдела компании "
+        "{company}. По любым вопросам обращайтесь ко мне:\n{detail}\n\nС уважением,\n{manager:nom}"
     )
 
     # the parcel list

@@ -87,6 +87,19 @@ _OWN_SERVICE = {
 }
 
 
+#: What a notice with no number of its own prints (an onboarding stored before numbers).
+NO_NUMBER = "б/н"
+
+
+def _next_notice_number(uow: UnitOfWork, year: int) -> str:
+    """The next number of a notice of nonconformities: ``1/2025``, ``2/2025``… (one sequence
+    a year, kept beside the invoices' ones)."""
+    scope = f"notice nonconformities {year}"
+    last = uow.invoices.sequence(scope) or 0
+    uow.invoices.set_sequence(scope, last + 1)
+    return f"{last + 1}/{year}"
+
+
 def _steps_done(before: Onboarding | None, after: Onboarding) -> tuple[OnboardingStepDone, ...]:
     """The :class:`OnboardingStepDone` events of the steps done in ``after`` and not in
     ``before`` (all the done steps of a new onboarding), in checklist order."""
@@ -171,6 +184,15 @@ class OnboardingService:
             ):
                 events.append(ClientUpdated(intake.client.id, intake.client.version, now))
             events += record_appeals_and_reactions(uow, (intake.appeal,), intake.reactions, now)
+            if intake.onboarding.nonconformities:
+                year = now.astimezone(self._context.policy.tz).year
+                intake = attrs.evolve(
+                    intake,
+                    onboarding=attrs.evolve(
+                        intake.onboarding,
+                        notice_number=_next_notice_number(uow, year),
+                    ),
+                )
             uow.onboarding.add(intake.onboarding)
             onboarding = intake.onboarding
             events.append(
@@ -478,7 +500,7 @@ class OnboardingService:
             onboarding,
             staff=staff,
             recipients=recipients,
-            number=str(onboarding.id),
+            number=onboarding.notice_number or NO_NUMBER,
             day=now.astimezone(self._context.policy.tz).date(),
             policy=self._context.policy,
         )

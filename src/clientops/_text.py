@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from clientops._formats import full_date, number_text
+from clientops._names import CaseCheck
+
 if TYPE_CHECKING:
     from clientops.model import Money
 
@@ -37,11 +40,27 @@ def template_names(template: str) -> set[str]:
     } - {""}
 
 
-def template_validator(*placeholders: str) -> Callable[[Any, attrs.Attribute[Any], str], None]:
-    """An attrs validator for ``str.format`` templates that may use only ``placeholders``:
-    a bad template raises ValueError naming the field and listing the placeholders."""
-    blanks = dict.fromkeys(placeholders, "")
-    listed = ", ".join("{" + name + "}" for name in placeholders)
+def template_validator(
+    *placeholders: str, persons: tuple[str, ...] = ()
+) -> Callable[[Any, attrs.Attribute[Any], str], None]:
+    """An attrs validator for ``str.format`` templates that may use only ``placeholders`` and
+    ``persons``; a person's placeholder must say its case (``{manager:dat}``, see
+    :class:`clientops.russian.Case`). A bad template raises ValueError naming the field and
+    listing the placeholders.
+
+    >>> check = template_validator("company", persons=("manager",))
+    >>> field = attrs.fields(attrs.make_class("T", ["greeting"])).greeting
+    >>> check(None, field, "{company}, {manager:nom}, здравствуйте!")
+    >>> check(None, field, "{manager} здравствуйте!")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: greeting: bad template ... is a person: say the case ({manager:nom}, ...
+    """
+    blanks: dict[str, Any] = dict.fromkeys(placeholders, "")
+    blanks.update({name: CaseCheck(name) for name in persons})
+    listed = ", ".join(
+        [*("{" + name + "}" for name in placeholders), *("{" + p + ":<case>}" for p in persons)]
+    )
 
     def check(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
         if not isinstance(value, str):
@@ -58,10 +77,9 @@ def template_validator(*placeholders: str) -> Callable[[Any, attrs.Attribute[Any
 
 def format_money(money: Money) -> str:
     """``12 345,60``: two decimals, a comma, thousands grouped by no-break spaces."""
-    text = f"{money.amount.quantize(_CENT):,.2f}"
-    return text.replace(",", "\u00a0").replace(".", ",")
+    return number_text(money.amount.quantize(_CENT), places=2)
 
 
 def format_date(day: date) -> str:
     """``30.06.2025``."""
-    return day.strftime("%d.%m.%Y")
+    return full_date(day)

@@ -31,6 +31,7 @@ import attrs
 from clientops._billing import Invoice, InvoiceStatus, Payment
 from clientops._checks import NOTE_LENGTH, TOPIC_LENGTH, aware, fail, instance, text, tuple_of
 from clientops._claims import Claim
+from clientops._formats import full_date
 from clientops._onboarding import Onboarding, OnboardingStep
 from clientops._orders import Order
 from clientops._telephony import CallDirection, CallLogEntry, CallStatus
@@ -131,7 +132,7 @@ class TimelineEntry:
     def line(self, tz: Any) -> str:
         """The entry as one line of Russian text: «03.11.2026 09:00 Звонок — …»."""
         when = (
-            self.at.strftime("%d.%m.%Y")
+            full_date(self.at)
             if self.all_day
             else self.at.astimezone(tz).strftime("%d.%m.%Y %H:%M")
         )
@@ -411,7 +412,7 @@ def _invoice(invoice: Invoice) -> list[TimelineEntry]:
             TimelineKind.INVOICE,
             invoice.id,
             f"Счёт № {invoice.number} за {invoice.period}: выставлен, оплатить до "
-            f"{invoice.due_date.strftime('%d.%m.%Y')}",
+            f"{full_date(invoice.due_date)}",
             all_day=True,
         )
     ]

@@ -69,6 +69,7 @@ import attrs
 
 from clientops._billing import Payment, PaymentId, PaymentSource
 from clientops._checks import inn_checksum_ok
+from clientops._formats import full_date, money_text
 from clientops._sources import CHUNK, positive_limit, read_source
 from clientops.errors import FieldError, ValidationError
 from clientops.model import MAX_AMOUNT, ClientId, Money, number_key
@@ -880,7 +881,7 @@ class _Built:
 
 
 def _ru(day: date) -> str:
-    return day.strftime("%d.%m.%Y")
+    return full_date(day)
 
 
 def _section(block: _Block, problems: _Problems) -> AccountSection | None:
@@ -1286,7 +1287,7 @@ class MatchResult:
 
 
 def _money(money: Money) -> str:
-    return f"{money.amount:.2f} {'₽' if money.currency == 'RUB' else money.currency}"
+    return money_text(money)
 
 
 def _numbers(invoices: Iterable[OpenInvoice]) -> str:

@@ -55,6 +55,7 @@ from datetime import date, datetime, time, timedelta
 import attrs
 
 from clientops import _redact, _rehome
+from clientops._formats import full_date
 from clientops._job_spec import Job, JobAction, JobDue
 from clientops._jobs import Cadence, JobPolicy, JobRun, JobStatus
 from clientops.billing import Month
@@ -97,13 +98,13 @@ def _billing(ops: ClientOps, day: date) -> str:
 
 def _reminders(ops: ClientOps, day: date) -> str:
     done = ops.billing.reminders(day)
-    return f"Звонков-напоминаний об оплате на {day:%d.%m.%Y}: {len(done.reactions)}."
+    return f"Звонков-напоминаний об оплате на {full_date(day)}: {len(done.reactions)}."
 
 
 def _satisfaction(ops: ClientOps, day: date) -> str:
     due = ops.claims.satisfaction_calls_due(day)
     managers = len({d.manager_id for d in due})
-    return f"Звонков по удовлетворённости на {day:%d.%m.%Y}: {len(due)} (менеджеров: {managers})."
+    return f"Звонков по удовлетворённости на {full_date(day)}: {len(due)} (менеджеров: {managers})."
 
 
 def _sla(ops: ClientOps, day: date) -> str:

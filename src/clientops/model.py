@@ -49,6 +49,7 @@ from clientops._checks import (
     to_decimal,
     tuple_of,
 )
+from clientops._names import Gender, PersonName
 from clientops.errors import FieldError, InvalidPhoneError, NotFoundError, ValidationError
 
 __all__ = [
@@ -522,6 +523,13 @@ class Employee:
     extension: str | None = attrs.field(default=None, validator=_optional_blankless)
     #: the employee's id in a host system (a CRM's user)
     external_id: ExternalId | None = attrs.field(default=None, validator=_optional_external)
+    #: the gender the name declines by, when the name itself does not tell (``Саша Шевчук``)
+    gender: Gender | None = attrs.field(default=None, validator=instance(Gender, optional=True))
+
+    @property
+    def person(self) -> PersonName:
+        """The full name for a template, declined by its placeholder's case (``{x:dat}``)."""
+        return PersonName(self.full_name, self.gender)
 
 
 @attrs.frozen
@@ -633,6 +641,13 @@ class Contact:
     decision_maker: bool = attrs.field(default=False, validator=_flag)
     #: the contact's id in a host system (unique among the card's contacts)
     external_id: ExternalId | None = attrs.field(default=None, validator=_optional_external)
+    #: the gender the name declines by, when the name itself does not tell
+    gender: Gender | None = attrs.field(default=None, validator=instance(Gender, optional=True))
+
+    @property
+    def person(self) -> PersonName:
+        """The name for a template, declined by its placeholder's case (``{contact:dat}``)."""
+        return PersonName(self.name, self.gender)
 
 
 _INN = re.compile(r"^\d{10}(\d{2})?$")

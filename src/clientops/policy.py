@@ -41,7 +41,7 @@ from clientops.workdays import WorkCalendar, russian_calendar
 __all__ = ["ENGLISH", "Messages", "Policy"]
 
 
-_template = template_validator("company", "manager", "target", "employee")
+_template = template_validator("company", "target", persons=("manager", "employee"))
 
 
 @attrs.define(
@@ -50,16 +50,18 @@ _template = template_validator("company", "manager", "target", "employee")
 class Messages:
     """What the manager says, as ``str.format`` templates (Russian by default).
 
-    Placeholders: ``{company}``, ``{manager}`` (the manager's first name), ``{target}`` (a
-    department's name or an employee's full name), ``{employee}``.
+    Placeholders: ``{company}``, ``{target}`` (a department's name or an employee's full name)
+    and the persons, each with the case the sentence needs: ``{manager:nom}`` (the first name of
+    the manager answering), ``{employee:gen}`` (the full name of the employee asked for); the
+    cases are ``nom``, ``gen``, ``dat``, ``acc``, ``ins`` and ``pre``.
     """
 
-    greeting: str = "Компания {company}, {manager} здравствуйте! Чем я могу Вам помочь?"
+    greeting: str = "Компания {company}, {manager:nom}, здравствуйте! Чем я могу Вам помочь?"
     closing: str = "Спасибо за звонок! Обращайтесь к нам ещё!"
     #: The topic of an appeal when the manager noted none.
     default_topic: str = "Входящий звонок"
     transfer: str = "Перевожу Ваш звонок: {target}."
-    employee_absent: str = "{employee} сейчас нет на месте. Перевожу Ваш звонок: {target}."
+    employee_absent: str = "{employee:gen} сейчас нет на месте. Перевожу Ваш звонок: {target}."
     callback_promise: str = (
         "В ближайшее время Вам позвонит человек, уполномоченный решать заданные Вами вопросы."
     )
@@ -78,11 +80,11 @@ class Messages:
 
 #: The call scripts in English: pass ``Policy(messages=ENGLISH)``.
 ENGLISH = Messages(
-    greeting="{company}, {manager} speaking, good day! How can I help you?",
+    greeting="{company}, {manager:nom} speaking, good day! How can I help you?",
     closing="Thank you for calling! Do call us again!",
     default_topic="Incoming call",
     transfer="Putting you through: {target}.",
-    employee_absent="{employee} is not in today. Putting you through: {target}.",
+    employee_absent="{employee:nom} is not in today. Putting you through: {target}.",
     callback_promise="A person authorised to decide on your questions will call you back shortly.",
     ask_identification="May I have your company name or your contract number?",
     not_identified=(

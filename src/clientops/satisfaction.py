@@ -51,7 +51,7 @@ def _whole_days(value: object, *, positive: bool) -> bool:
     return value > timedelta(0) if positive else value >= timedelta(0)
 
 
-_satisfaction_template = template_validator("client", "date", "manager", "company")
+_satisfaction_template = template_validator("client", "date", "company", persons=("manager",))
 
 
 def _texts(_: Any, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:
@@ -71,8 +71,8 @@ def _questions(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
 @attrs.define(frozen=True, field_transformer=_texts)
 class SatisfactionTexts:
     """The words of the round, Russian by default (``str.format`` templates with ``{client}``
-    the client's name, ``{date}`` a day as ``24.12.2026``, ``{manager}`` the manager's full
-    name, ``{company}`` the company's name)."""
+    the client's name, ``{date}`` a day as ``24.12.2026``, ``{manager:<case>}`` the manager's
+    full name in the case the sentence needs, ``{company}`` the company's name)."""
 
     appeal_topic: str = "Звонок удовлетворённости: {client}"
     #: Why a call is on the agenda: the first one after the client was assigned.

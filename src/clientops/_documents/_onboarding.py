@@ -26,6 +26,7 @@ from clientops._documents._acts import SIGNATURE_LINE, check_items
 from clientops._documents._template import Fields, Values
 from clientops._documents._words import format_date
 from clientops._fields import FORBIDDEN, check_date, check_required, check_text, field_fail
+from clientops._names import Case, decline
 from clientops._onboarding import Onboarding, StepRecord
 from clientops.errors import FieldError, ValidationError
 from clientops.model import Employee, EmployeeId, StaffDirectory
@@ -381,7 +382,7 @@ def nonconformity_notice(
     if not onboarding.nonconformities:
         return None
     title = onboarding.folder.title_page
-    people = tuple(p.full_name for p in recipients)
+    people = tuple(decline(p.full_name, Case.DAT, gender=p.gender) for p in recipients)
     if not people:
         department = next((d for d in staff.departments if d.id == policy.sales_department), None)
         people = (department.name if department is not None else policy.sales_department,)

@@ -8,8 +8,8 @@ port's, :meth:`~ConsolePhone.originate` (at most one call per key) and
 :meth:`~ConsolePhone.transfer`. Each step hands the call event it means to ``on_event`` (the
 same events a real adapter produces, so everything downstream runs unchanged), keeps it in
 :attr:`~ConsolePhone.events`, and prints one short line to ``out`` (standard output unless
-another text stream is given). Times come from ``clock`` (or an explicit ``at``): nothing
-sleeps, and a test decides what time it is.
+another text stream is given), in Russian, as an operator reads it. Times come from
+``clock`` (or an explicit ``at``): nothing sleeps, and a test decides what time it is.
 
 Example::
 
@@ -20,13 +20,13 @@ Example::
     >>> phone = ConsolePhone(clock=lambda: now[0], line="+74951234567",
     ...                      extensions={"101": EmployeeId("anna")})
     >>> call = phone.incoming("8 912 345-67-89")
-    07:00:00 console-1  incoming from +7 912 345-67-89 on +7 495 123-45-67
+    07:00:00 звонок 1  входящий с +7 912 345-67-89 на +7 495 123-45-67
     >>> phone.ring(call, "101")
-    07:00:00 console-1  ringing 101 (anna)
+    07:00:00 звонок 1  вызов: доб. 101
     >>> now[0] += timedelta(seconds=8); phone.answer(call, "101")
-    07:00:08 console-1  answered by 101 (anna)
+    07:00:08 звонок 1  ответил доб. 101
     >>> now[0] += timedelta(seconds=80); phone.hang_up(call)
-    07:01:28 console-1  ended: answered, 88 s, 80 s talking
+    07:01:28 звонок 1  завершён: отвечен, 88 с, разговор 80 с
     >>> entry, = build_call_log(phone.events)
     >>> entry.employee_id, entry.talk_seconds, entry.outcome.value
     ('anna', 80, 'answered')
@@ -43,6 +43,7 @@ from typing import TextIO
 
 import attrs
 
+from clientops._labels import label
 from clientops._telephony import (
     CallAnswered,
     CallDirection,
@@ -78,6 +79,25 @@ class _Call:
     rang: str | None = None
     recording: str | None = None
     ended: bool = False
+
+
+def _from(number: object) -> str:
+    """Where a call comes from, as the console says it: a hidden or unknown number in words."""
+    text = str(number)
+    return {"anonymous": "со скрытого номера", "unknown": "с неизвестного номера"}.get(
+        text, f"с {text}"
+    )
+
+
+def _to(number: object) -> str:
+    text = str(number)
+    return {"anonymous": "скрытый номер", "unknown": "неизвестный номер"}.get(text, text)
+
+
+def _call_name(call_id: str) -> str:
+    """``звонок 3`` for the console's own ``console-3``; another id as it is."""
+    prefix = f"{BACKEND}-"
+    return f"звонок {call_id.removeprefix(prefix)}" if call_id.startswith(prefix) else call_id
 
 
 class ConsolePhone:
@@ -162,7 +182,7 @@ class ConsolePhone:
                 at=self._at(at),
             )
             self._calls[call_id] = _Call(start)
-            self._emit(start, f"incoming from {start.from_number} on {start.to_number}")
+            self._emit(start, f"входящий {_from(start.from_number)} на {_to(start.to_number)}")
             return call_id
 
     def ring(self, call_id: str, extension: str, *, at: datetime | None = None) -> None:
@@ -176,7 +196,7 @@ class ConsolePhone:
                 employee_id=self._extensions.get(extension),
             )
             call.rang = event.extension
-            self._emit(event, f"ringing {self._who(event.extension)}")
+            self._emit(event, f"вызов: {self._who(event.extension)}")
 
     def answer(
         self, call_id: str, extension: str | None = None, *, at: datetime | None = None
@@ -197,7 +217,7 @@ class ConsolePhone:
             if call.answered_at is None:
                 call.answered_at, call.answered_by = event.at, event.extension
             call.holder = event.extension
-            self._emit(event, f"answered by {self._who(event.extension)}")
+            self._emit(event, f"ответил {self._who(event.extension)}")
 
     def hang_up(
         self, call_id: str, status: CallStatus | None = None, *, at: datetime | None = None
@@ -237,8 +257,8 @@ class ConsolePhone:
                 started_at=start.at,
             )
             call.ended = True
-            talking = f", {talk} s talking" if talk else ""
-            self._emit(event, f"ended: {status.value.replace('_', ' ')}, {duration} s{talking}")
+            talking = f", разговор {talk}\u00a0с" if talk else ""
+            self._emit(event, f"завершён: {label(status)}, {duration}\u00a0с{talking}")
 
     def record(self, call_id: str, recording: str | None = None) -> str:
         """The call's recording is ready (also after the call ended): ``recording`` is its
@@ -251,7 +271,7 @@ class ConsolePhone:
             reference = recording if recording is not None else f"{call_id}.wav"
             event = CallRecorded(call_id=call_id, recording=reference)
             call.recording = event.recording
-            self._emit(event, f"recording ready: {event.recording}", self._clock())
+            self._emit(event, f"запись готова: {event.recording}", self._clock())
             return event.recording
 
     # ------------------------------------------------------------------ the port
@@ -284,8 +304,8 @@ class ConsolePhone:
             self._originations[request.key] = origination
             self._emit(
                 start,
-                f"click-to-call {request.key}: ring {self._who(start.extension)}, "
-                f"then dial {request.to.international()}",
+                f"звонок из CRM: вызов {self._who(start.extension)}, "
+                f"затем набор {request.to.international()}",
             )
             return origination
 
@@ -307,8 +327,7 @@ class ConsolePhone:
             call.holder = event.to_extension
             self._emit(
                 event,
-                f"transfer from {self._who(event.from_extension)} to "
-                f"{self._who(event.to_extension)}",
+                f"перевод с {self._who(event.from_extension)} на {self._who(event.to_extension)}",
             )
 
     def close(self) -> None:
@@ -363,14 +382,13 @@ class ConsolePhone:
 
     def _who(self, extension: str | None) -> str:
         if extension is None:
-            return "someone"
-        employee = self._extensions.get(extension)
-        return f"{extension} ({employee})" if employee else extension
+            return "неизвестный добавочный"
+        return f"доб.\u00a0{extension}"
 
     def _emit(self, event: CallSignal, text: str, at: datetime | None = None) -> None:
         self._events.append(event)
         when = at if at is not None else getattr(event, "at", None)
         stamp = when.strftime("%H:%M:%S") if when is not None else "--:--:--"
-        print(f"{stamp} {event.call_id}  {text}", file=self._out or sys.stdout)
+        print(f"{stamp} {_call_name(event.call_id)}  {text}", file=self._out or sys.stdout)
         if self._on_event is not None:
             self._on_event(event)

@@ -49,6 +49,7 @@ from clientops.errors import (
 )
 from clientops.model import DepartmentId
 from clientops.outbox import OutboxMessage, OutboxStatus
+from clientops.russian import count_text, full_date
 from clientops.serialization import structure, unstructure
 from clientops.workdays import DECREE_COUNTRIES, ProductionCalendar
 
@@ -614,10 +615,13 @@ def agenda(env: Env, manager: str | None, department: str | None, day: date | No
             agendas = ops.agenda.for_everyone(day)
         shown = day or ops.context.today()
         tz = ops.policy.tz
+        staff = ops.clients.staff()
     env.emit({"day": shown.isoformat(), "agendas": [_agenda(a) for a in agendas]})
     for one in agendas:
+        person = staff.employee(one.employee_id)
+        name = person.full_name if person is not None else one.employee_id
         env.say(
-            f"{one.employee_id}, {shown:%d.%m.%Y}: дел {len(one.items)}",
+            f"{name}, {full_date(shown)}: {count_text(len(one.items), 'дело', 'дела', 'дел')}",
             f"{one.employee_id}, {shown.isoformat()}: {len(one.items)} items",
         )
         for text in one.lines(tz):

@@ -24,6 +24,7 @@ from clientops.cli._app import (
 from clientops.clients import ClientId
 from clientops.errors import ValidationError
 from clientops.model import Money, new_id
+from clientops.russian import money_text
 
 __all__ = ["billing_status", "billing_subscribe"]
 
@@ -81,8 +82,8 @@ def billing_status(env: Env, month: Month) -> None:
     )
     env.say(
         f"Счета за {month}: период выставления {_PERIOD[period]} (с {opens:%d.%m.%Y} по "
-        f"{closes:%d.%m.%Y}). Выставлено {len(live)} на {_money(total)} руб., оплачено "
-        f"{_money(paid)} руб., долг {_money(owed)} руб.; ещё выставить: {len(plan.to_issue)}, "
+        f"{closes:%d.%m.%Y}). Выставлено {len(live)} на {money_text(total)}, оплачено "
+        f"{money_text(paid)}, долг {money_text(owed)}; ещё выставить: {len(plan.to_issue)}, "
         f"исправить: {len(plan.corrections)}.",
         f"Invoices for {month}: billing period {period.replace('_', ' ')} ({opens.isoformat()} "
         f"to {closes.isoformat()}). Issued {len(live)} totalling {_money(total)} RUB, paid "
@@ -164,7 +165,7 @@ def billing_subscribe(
         }
     )
     env.say(
-        f"Подписка {subscription.id}: {card.name}, {_money(subscription.fee)} руб. в месяц "
+        f"Подписка {subscription.id}: {card.name}, {money_text(subscription.fee)} в месяц "
         f"с {subscription.start:%d.%m.%Y}.",
         f"Subscription {subscription.id}: {card.name}, {_money(subscription.fee)} RUB a month "
         f"from {subscription.start.isoformat()}.",

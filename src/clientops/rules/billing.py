@@ -81,6 +81,7 @@ from clientops._billing import (
     SupplierBillStatus,
     WeekendRule,
 )
+from clientops._formats import money_text, month_text
 from clientops._text import format_date, format_money, template_names
 from clientops.bank_statements import (
     MatchResult,
@@ -385,11 +386,12 @@ class BillingPlan:
     def report(self) -> str:
         """For a person, in Russian: what is issued, and every subscription skipped and why."""
         lines = [
-            f"Счета за {self.month}: выставить {len(self.to_issue)} на {_rub(self.total)} руб. "
+            f"Счета за {month_text(self.month.first_day)}\u00a0г.: выставить {len(self.to_issue)} "
+            f"на {money_text(self.total)} "
             f"от {format_date(self.issue_date)}, пропущено {len(self.skipped)}."
         ]
         lines += [
-            f"№ {i.number}: клиент {i.client_id}, {_rub(i.total)} руб." for i in self.to_issue
+            f"№\u00a0{i.number}: клиент {i.client_id}, {money_text(i.total)}" for i in self.to_issue
         ]
         lines += [f"Подписка {s.subscription_id}: {s.message}" for s in self.skipped]
         return "\n".join(lines)

@@ -44,7 +44,7 @@ Example::
     >>> routing.branch.value, routing.transfer_to
     ('sales', TransferCall(department_id='sales', employee_id=None))
     >>> routing.script[0]
-    'Компания MLS IT, Анна здравствуйте! Чем я могу Вам помочь?'
+    'Компания MLS IT, Анна, здравствуйте! Чем я могу Вам помочь?'
     >>> routing.reaction.due_at.isoformat()
     '2025-06-23T07:01:00+00:00'
 """
@@ -57,6 +57,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from clientops._names import PersonName
 from clientops.commands import Command, CreateAppeal, CreateClient, CreateReaction, TransferCall
 from clientops.decisions import Decision, Violation
 from clientops.errors import FieldError, InvalidPhoneError, ValidationError
@@ -302,7 +303,9 @@ def route_incoming_call(
     manager = staff.employee(answered_by)
     assert manager is not None
     msg = policy.messages
-    greeting = msg.greeting.format(company=policy.company_name, manager=manager.first_name)
+    greeting = msg.greeting.format(
+        company=policy.company_name, manager=PersonName(manager.first_name, manager.gender)
+    )
 
     def target_name(department_id: DepartmentId) -> str:
         dept = staff.department(department_id)
@@ -422,7 +425,7 @@ def _named_manager(
                     events=(routed(branch, None),),
                 ),
             )
-        line = msg.employee_absent.format(employee=wanted.full_name, target=sales)
+        line = msg.employee_absent.format(employee=wanted.person, target=sales)
         violation = Violation("employee_absent", f"{wanted.full_name} is absent today")
     else:
         line = msg.transfer.format(target=sales)

@@ -59,6 +59,7 @@ from clientops._claims import (
     advance,
     open_claim,
 )
+from clientops._names import PersonName
 from clientops._orders import OrderId
 from clientops.commands import Command, CreateAppeal, CreateReaction
 from clientops.errors import FieldError, ValidationError
@@ -336,7 +337,7 @@ def file_claim(
         "department": department.name,
         "text": _cut(source.text, rules.text_limit),
         "detail": "",
-        "head": head.full_name if head is not None else "—",
+        "head": head.person if head is not None else PersonName("—"),
     }
     appeal = Appeal(
         id=claim_appeal_id(claim.id),
@@ -423,7 +424,7 @@ def advance_claim(
             department=department.name if department is not None else claim.department_id,
             text=_cut(claim.source.text, rules.text_limit),
             detail=_cut(action.reason, rules.text_limit),
-            head="",
+            head=PersonName("—"),
         )
         reactions = (
             _reaction(

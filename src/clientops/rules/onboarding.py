@@ -31,6 +31,8 @@ from datetime import date, datetime
 
 import attrs
 
+from clientops._formats import full_date, money_text
+from clientops._names import PersonName
 from clientops._onboarding import (
     ClientFolder,
     DocumentCopy,
@@ -416,16 +418,18 @@ def welcome_script(
     product = ", ".join(named) if named else "—"
     lines = [
         texts.welcome_greeting.format(
-            manager=manager.first_name,
+            manager=PersonName(manager.first_name, manager.gender),
             company=policy.company_name,
             company_spoken=rules.company_spoken,
             product=product,
         ),
-        texts.welcome_role.format(manager=manager.first_name, company=policy.company_name),
+        texts.welcome_role.format(
+            manager=PersonName(manager.first_name, manager.gender), company=policy.company_name
+        ),
         texts.welcome_ask_email,
     ]
     if delivery_date is not None:
-        lines.append(texts.welcome_delivery.format(date=delivery_date.strftime("%d.%m.%Y")))
+        lines.append(texts.welcome_delivery.format(date=full_date(delivery_date)))
     else:
         lines.append(texts.welcome_delivery_unknown)
     return tuple(lines)
@@ -711,7 +715,7 @@ def plan_delivery(
         OnboardingStep.CALL_COURIER,
         by=by,
         now=now,
-        note=f"{quote.courier}: {quote.days_min}-{quote.days_max} дн., {quote.price}",
+        note=f"{quote.courier}: {quote.days_min}–{quote.days_max} дн., {money_text(quote.price)}",
     )
     _, latest = quote.delivery_window(pickup_date)
     return attrs.evolve(

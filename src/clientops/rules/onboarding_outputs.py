@@ -22,6 +22,7 @@ from decimal import Decimal
 
 import attrs
 
+from clientops._formats import full_date, money_text
 from clientops._onboarding import Onboarding, OnboardingStep
 from clientops.calendar import CalendarEntry, CalendarPolicy, event_for_reaction, stable_uid
 from clientops.courier import Address, Parcel, Party, PickupRequest
@@ -166,7 +167,7 @@ def delivery_reaction(
         step,
         by=onboarding.manager_id,
         now=now,
-        note=delivery.planned_date.strftime("%d.%m.%Y"),
+        note=full_date(delivery.planned_date),
     )
     return done, reaction
 
@@ -200,7 +201,7 @@ def contacts_email(onboarding: Onboarding, *, manager: Employee, policy: Policy)
         to=onboarding.email,
         subject=texts.contacts_subject.format(company=policy.company_name),
         body=texts.contacts_body.format(
-            manager=manager.full_name, company=policy.company_name, detail="\n".join(detail)
+            manager=manager.person, company=policy.company_name, detail="\n".join(detail)
         ),
         sender=manager.email,
     )
@@ -232,7 +233,7 @@ def onboarding_entries(
         lines = [
             texts.event_courier.format(
                 detail=f"{delivery.quote.courier} ({delivery.quote.origin} → "
-                f"{delivery.quote.destination}, {delivery.quote.price})"
+                f"{delivery.quote.destination}, {money_text(delivery.quote.price)})"
             )
         ]
         booking = delivery.booking

@@ -46,6 +46,8 @@ from clientops._claims import (
     ClaimPolicy,
     ClaimSource,
 )
+from clientops._formats import full_date
+from clientops._names import PersonName
 from clientops._text import template_names
 from clientops.commands import Command, CreateAppeal, CreateReaction
 from clientops.errors import FieldError, ValidationError
@@ -103,7 +105,7 @@ def satisfaction_policy(
 
 
 def _ru(day: date) -> str:
-    return day.strftime("%d.%m.%Y")
+    return full_date(day)
 
 
 # --------------------------------------------------------------------------- the cadence
@@ -243,12 +245,14 @@ class SatisfactionCadence:
         texts = self.policy.texts
         template = texts.first_call if first else texts.regular_call
         if self._names[first]:
-            return template.format(client=client_name, date=_ru(since), manager="", company="")
+            return template.format(
+                client=client_name, date=_ru(since), manager=PersonName(""), company=""
+            )
         key = (first, since)
         text = self._reasons.get(key)
         if text is None:
             text = self._reasons[key] = template.format(
-                client="", date=_ru(since), manager="", company=""
+                client="", date=_ru(since), manager=PersonName(""), company=""
             )
         return text
 
@@ -330,7 +334,7 @@ def record_satisfaction(
     fill = {
         "client": client.name,
         "date": _ru(today),
-        "manager": manager.full_name,
+        "manager": manager.person,
         "company": policy.company_name,
     }
     appeal = Appeal(

@@ -45,6 +45,7 @@ from typing import Any, TypeVar
 import attrs
 
 from clientops._checks import aware_errors, date_errors, raise_errors, string_errors, time_zone
+from clientops._formats import full_date
 from clientops.calendar import CalendarEntry, CalendarPolicy, stable_uid
 from clientops.errors import FieldError, NotFoundError, TransitionError, ValidationError
 from clientops.model import (
@@ -130,7 +131,7 @@ _WEEKDAYS = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
 
 
 def _d(day: date) -> str:
-    return day.strftime("%d.%m.%Y")
+    return full_date(day)
 
 
 def _dt(when: datetime) -> str:

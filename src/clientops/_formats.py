@@ -1,0 +1,121 @@
+"""One formatter for what a person reads: money, dates, numbers and plurals, from the CLDR data
+of Babel (``ru_RU``; ``en`` for the English texts).
+
+Money is written one way everywhere, printed lines and documents alike: two decimals, a
+decimal comma, thousands grouped by no-break spaces and ``руб.`` after a no-break space (the
+form Russian invoices and acts use; :data:`CURRENCY_SIGN`). Dates are ``13 ноября 2026 г.`` in
+documents and ``13.11`` in lists.
+
+>>> from datetime import date
+>>> from clientops.model import Money
+>>> money_text(Money("108500")).replace("\\xa0", " ")
+'108 500,00 руб.'
+>>> long_date(date(2026, 11, 13)).replace("\\xa0", " "), short_date(date(2026, 11, 13))
+('13 ноября 2026 г.', '13.11')
+>>> count_text(2, "дело", "дела", "дел"), plural(21, "дело", "дела", "дел")
+('2\\xa0дела', 'дело')
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+if TYPE_CHECKING:
+    from clientops.model import Money
+
+__all__ = [
+    "CURRENCY_SIGN",
+    "count_text",
+    "full_date",
+    "long_date",
+    "money_text",
+    "month_text",
+    "number_text",
+    "plural",
+    "short_date",
+]
+
+NBSP = "\u00a0"
+#: How roubles are written after an amount, everywhere (the one policy choice).
+CURRENCY_SIGN = "руб."
+_LOCALES = {"ru": Locale.parse("ru_RU"), "en": Locale.parse("en_GB")}
+_CENT = Decimal("0.01")
+
+
+def _locale(lang: str) -> Locale:
+    try:
+        return _LOCALES[lang]
+    except KeyError:
+        raise ValueError(f"lang: {lang!r} is neither 'ru' nor 'en'") from None
+
+
+def _nbsp(text: str) -> str:
+    # CLDR puts narrow no-break spaces in a few patterns; the documents' fonts have U+00A0
+    return text.replace("\u202f", NBSP)
+
+
+def number_text(value: int | Decimal, *, places: int | None = None, lang: str = "ru") -> str:
+    """``12 345`` or ``4,5``; with ``places`` exactly that many decimals (``4,50``).
+
+    >>> from decimal import Decimal
+    >>> number_text(Decimal("4.5"), places=2), number_text(12345, lang="en")
+    ('4,50', '12,345')
+    """
+    pattern = "#,##0" + ("." + "0" * places if places else "") if places is not None else None
+    return _nbsp(format_decimal(value, format=pattern, locale=_locale(lang)))
+
+
+def money_text(money: Money, *, lang: str = "ru") -> str:
+    """``108 500,00 руб.`` (``RUB 108,500.00`` in English); other currencies by their code."""
+    amount = money.amount.quantize(_CENT)
+    if lang == "en":
+        return f"{money.currency} {number_text(amount, places=2, lang='en')}"
+    sign = CURRENCY_SIGN if money.currency == "RUB" else money.currency
+    return f"{number_text(amount, places=2)}{NBSP}{sign}"
+
+
+def long_date(day: date, *, lang: str = "ru") -> str:
+    """``13 ноября 2026 г.`` (``13 November 2026``): how a document dates things."""
+    return _nbsp(format_date(day, format="long", locale=_locale(lang)))
+
+
+def full_date(day: date) -> str:
+    """``13.11.2026``: a date in a line of text."""
+    return day.strftime("%d.%m.%Y")
+
+
+def short_date(day: date | datetime) -> str:
+    """``13.11``: a date in a list of this year's things."""
+    return day.strftime("%d.%m")
+
+
+def month_text(day: date, *, lang: str = "ru") -> str:
+    """``ноябрь 2026``: a month as a heading says it.
+
+    >>> from datetime import date
+    >>> month_text(date(2026, 11, 1), lang="en")
+    'November 2026'
+    """
+    return format_date(day, format="LLLL y", locale=_locale(lang))
+
+
+def plural(count: int | Decimal, one: str, few: str, many: str) -> str:
+    """The form of a word after ``count`` (CLDR's Russian plural rules): ``дело`` for 1 and 21,
+    ``дела`` for 2–4 and 22, ``дел`` for 5–20 and 25; ``дела`` for a fraction.
+
+    >>> [plural(n, "день", "дня", "дней") for n in (1, 3, 11, 25)]
+    ['день', 'дня', 'дней', 'дней']
+    """
+    form = _LOCALES["ru"].plural_form(count)
+    return {"one": one, "few": few, "many": many}.get(form, few)
+
+
+def count_text(count: int, one: str, few: str, many: str) -> str:
+    """``2 дела``: the count and the word in its form, joined by a no-break space."""
+    return f"{number_text(count)}{NBSP}{plural(count, one, few, many)}"
