@@ -24,6 +24,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from _support.fresh import fresh_folder
+from _support.output import typeset_output
 
 from clientops import (
     ClientId,
@@ -115,6 +116,7 @@ def follow_feed(crm: sqlite3.Connection, ops: ClientOps) -> list[str]:
 
 
 def main() -> None:
+    typeset_output()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("host-crm-demo"))
     args = parser.parse_args()

@@ -29,6 +29,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from _support.fresh import fresh_folder, fresh_sqlite
+from _support.output import typeset_output
 
 import clientops
 from clientops import (
@@ -78,6 +79,7 @@ from clientops.planning import (
     report_docx,
     report_json,
 )
+from clientops.russian import money_text
 from clientops.satisfaction import SatisfactionCall, SatisfactionOutcome
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -238,7 +240,7 @@ def month_name(month: Month) -> str:
 
 
 def rub(value: Decimal) -> str:
-    return f"{value:,.2f}".replace(",", "\u00a0").replace(".", ",") + " ₽"
+    return money_text(Money(value))
 
 
 def show(value: Decimal | None, line: PlanLine) -> str:
@@ -248,6 +250,7 @@ def show(value: Decimal | None, line: PlanLine) -> str:
 
 
 def main() -> None:
+    typeset_output()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=Path("clientops-demo/report.db"))
     parser.add_argument("--out", type=Path, default=Path("clientops-demo/report"))

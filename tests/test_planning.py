@@ -453,13 +453,18 @@ def test_the_plan_and_the_pay_sheet_as_docx(ops: ClientOps, tmp_path: Path) -> N
     assert "Состояние: возвращён на доработку." in text
     assert "Замечание директора: «Мало новых клиентов»." in text
     rows = [[c.text for c in row.cells] for row in document.tables[0].rows]
-    assert ["Поступление денежных средств, ₽", "2\u00a0566,67 ₽"] in rows
+    assert ["Поступление денежных средств, руб.", "2\u00a0566,67\u00a0руб."] in rows
     pay = planning.pay_sheet(ANNA, MARCH)
     paid = docx.Document(io.BytesIO(pay_sheet_docx(pay, manager_name="Смирнова А. С.")))
     rows = [[c.text for c in row.cells] for row in paid.tables[0].rows]
-    assert rows[1] == ["ООО «Системный»", "20.03.2026", "5\u00a0000,00 ₽", "150,00 ₽"]
+    assert rows[1] == [
+        "ООО «Системный»",
+        "20.03.2026",
+        "5\u00a0000,00\u00a0руб.",
+        "150,00\u00a0руб.",
+    ]
     totals = [[c.text for c in row.cells] for row in paid.tables[1].rows]
-    assert totals[-1] == ["Итого", "40\u00a0150,00 ₽"]
+    assert totals[-1] == ["Итого", "40\u00a0150,00\u00a0руб."]
     assert totals[2][0] == "Премия (3 % покупок)"
     if ops.storage.__class__.__name__ == "MemoryStorage":  # LibreOffice once, not per store
         texts = convert_to_pdf({"plan": data}, tmp_path)
@@ -591,17 +596,17 @@ def test_the_report_as_docx_csv_and_json(ops: ClientOps, tmp_path: Path) -> None
     rows = [[c.text for c in row.cells] for row in document.tables[0].rows]
     assert rows[0] == ["Показатель", "План", "Факт", "Выполнение", "Отклонение"]
     assert [
-        "Поступление денежных средств, ₽",
-        "5\u00a0000,00 ₽",
-        "6\u00a0000,00 ₽",
+        "Поступление денежных средств, руб.",
+        "5\u00a0000,00\u00a0руб.",
+        "6\u00a0000,00\u00a0руб.",
         "120,0 %",
-        "1\u00a0000,00 ₽",
+        "1\u00a0000,00\u00a0руб.",
     ] in rows
     lost = [[c.text for c in row.cells] for row in document.tables[1].rows]
     assert ["ООО «Ушедший»", "системный клиент без заказов", "15.03.2026"] in lost
     assert document.inline_shapes  # the chart of plan and fact
     csv_text = report_csv(report)
-    assert "Поступление денежных средств, ₽;5000;6000;120.0;1000" in csv_text
+    assert "Поступление денежных средств, руб.;5000;6000;120.0;1000" in csv_text
     doc = report_json(report)
     assert json.loads(json.dumps(doc))["lines"]["cash_inflow"]["fact"] == "6000"
     assert doc["lost"][0]["criterion"] == "claim_unresolved"

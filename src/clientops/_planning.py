@@ -109,23 +109,23 @@ class PlanLine(enum.Enum):
 _MONEY_LINES = frozenset({PlanLine.CASH_INFLOW, PlanLine.PROFIT, PlanLine.PAID_TO_CONTRACTORS})
 _LINE_LABELS = {
     PlanLine.NEW_CLIENTS: "Новые клиенты с заказами, шт.",
-    PlanLine.NEW_CLIENTS_SUM: "Заказы новых клиентов, ₽",
+    PlanLine.NEW_CLIENTS_SUM: "Заказы новых клиентов, руб.",
     PlanLine.REGULAR_CLIENTS: "Системные клиенты с заказами, шт.",
-    PlanLine.REGULAR_CLIENTS_SUM: "Заказы системных клиентов, ₽",
+    PlanLine.REGULAR_CLIENTS_SUM: "Заказы системных клиентов, руб.",
     PlanLine.REPEAT_CLIENTS: "Несистемные клиенты с заказами, шт.",
-    PlanLine.REPEAT_CLIENTS_SUM: "Заказы несистемных клиентов, ₽",
-    PlanLine.CASH_INFLOW: "Поступление денежных средств, ₽",
-    PlanLine.PROFIT: "Прибыль, ₽",
+    PlanLine.REPEAT_CLIENTS_SUM: "Заказы несистемных клиентов, руб.",
+    PlanLine.CASH_INFLOW: "Поступление денежных средств, руб.",
+    PlanLine.PROFIT: "Прибыль, руб.",
     PlanLine.LOST_REGULAR: "Потерянные системные клиенты, шт.",
     PlanLine.LOST_REPEAT: "Потерянные несистемные клиенты, шт.",
     PlanLine.NEW_IN_BASE: "Новые клиенты в базе менеджера, шт.",
     PlanLine.CLAIMS_FILED: "Рекламации поступившие, шт.",
-    PlanLine.CLAIMS_FILED_SUM: "Рекламации поступившие, ₽",
+    PlanLine.CLAIMS_FILED_SUM: "Рекламации поступившие, руб.",
     PlanLine.CLAIMS_SATISFIED: "Рекламации удовлетворённые, шт.",
-    PlanLine.CLAIMS_SATISFIED_SUM: "Рекламации удовлетворённые, ₽",
-    PlanLine.PAID_TO_CONTRACTORS: "Оплачено подрядчикам, ₽",
+    PlanLine.CLAIMS_SATISFIED_SUM: "Рекламации удовлетворённые, руб.",
+    PlanLine.PAID_TO_CONTRACTORS: "Оплачено подрядчикам, руб.",
     PlanLine.RECEIVED_FROM_CONTRACTORS: "Готовые заказы от подрядчиков, шт.",
-    PlanLine.RECEIVED_FROM_CONTRACTORS_SUM: "Готовые заказы от подрядчиков, ₽",
+    PlanLine.RECEIVED_FROM_CONTRACTORS_SUM: "Готовые заказы от подрядчиков, руб.",
 }
 
 #: The lines of the plan (the report has these and the report-only ones).

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from clientops._formats import money_text
 from clientops._planning import (
     MonthlyReport,
     MonthlySheet,
@@ -20,7 +21,7 @@ from clientops._planning import (
     SheetKind,
     month_words,
 )
-from clientops._text import format_date, format_money
+from clientops._text import format_date
 from clientops.model import Money
 
 __all__ = [
@@ -37,7 +38,7 @@ def _value(line: PlanLine, value: Decimal | None) -> str:
     if value is None:
         return "—"
     if line.money:
-        return f"{format_money(Money(value))} ₽"
+        return money_text(Money(value))
     return f"{value.normalize():f}" if value == value.to_integral() else str(value)
 
 
@@ -126,7 +127,9 @@ def pay_sheet_csv(sheet: PaySheet) -> str:
     """The pay sheet as CSV: a row per satisfied client, then the salary, bonus and total."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(("Клиент", "Удовлетворён (звонок)", "Покупки, ₽", "Премия, ₽", "Документы"))
+    writer.writerow(
+        ("Клиент", "Удовлетворён (звонок)", "Покупки, руб.", "Премия, руб.", "Документы")
+    )
     for line in sheet.lines:
         writer.writerow(
             (
@@ -163,9 +166,9 @@ def _chart(report: MonthlyReport) -> bytes | None:
     axes.bar([p + 0.2 for p in places], [float(r.fact) for r in rows], 0.4, label="Факт")
     axes.set_xticks(list(places))
     axes.set_xticklabels(
-        [r.line.label.replace(", ₽", "") for r in rows], fontsize=7, rotation=15, ha="right"
+        [r.line.label.replace(", руб.", "") for r in rows], fontsize=7, rotation=15, ha="right"
     )
-    axes.set_ylabel("₽")
+    axes.set_ylabel("руб.")
     axes.legend()
     figure.tight_layout()
     out = io.BytesIO()
@@ -243,7 +246,7 @@ def report_docx(
     _table(document, _HEAD, list(_rows(report)))
     picture = _chart(report)
     if picture is not None:
-        document.add_paragraph("План и факт, ₽").alignment = WD_ALIGN_PARAGRAPH.CENTER
+        document.add_paragraph("План и факт, руб.").alignment = WD_ALIGN_PARAGRAPH.CENTER
         document.add_picture(io.BytesIO(picture), width=Cm(16))
     if report.lost:
         document.add_paragraph("Потерянные клиенты").runs[0].bold = True
@@ -282,8 +285,8 @@ def pay_sheet_docx(sheet: PaySheet, *, manager_name: str = "", approver: str = "
         (
             line.name,
             format_date(line.satisfied_on),
-            f"{format_money(line.purchases)} ₽",
-            f"{format_money(line.bonus)} ₽",
+            money_text(line.purchases),
+            money_text(line.bonus),
         )
         for line in sheet.lines
     ]
@@ -294,9 +297,9 @@ def pay_sheet_docx(sheet: PaySheet, *, manager_name: str = "", approver: str = "
         document,
         ("Начисление", "Сумма"),
         [
-            ("Оклад", f"{format_money(sheet.salary)} ₽"),
-            (f"Премия ({percent} % покупок)", f"{format_money(sheet.bonus)} ₽"),
-            ("Итого", f"{format_money(sheet.total)} ₽"),
+            ("Оклад", money_text(sheet.salary)),
+            (f"Премия ({percent} % покупок)", money_text(sheet.bonus)),
+            ("Итого", money_text(sheet.total)),
         ],
     )
     return _bytes(document, "Ознакомлен")
