@@ -30,6 +30,7 @@ from clientops._followups import FollowUpPlans
 from clientops._jobs import JobPolicy
 from clientops._onboarding import OnboardingPolicy
 from clientops._orders import OrderPolicy
+from clientops._retention import RetentionPolicy
 from clientops._telephony import TelephonyPolicy
 from clientops._text import template_validator
 from clientops.model import ClientCategory, DepartmentId
@@ -221,6 +222,13 @@ class Policy:
     #: fields of a card and their weights, the words meaning "nobody", the cities known.
     completeness: CompletenessPolicy = attrs.field(
         factory=CompletenessPolicy, validator=attrs.validators.instance_of(CompletenessPolicy)
+    )
+
+    #: Keeping clients (:mod:`clientops.retention`): the churn signals' thresholds and
+    #: weights, the score that makes a client leaving, the report's loss criterion, the
+    #: follow-up plan started on a leaving client.
+    retention: RetentionPolicy = attrs.field(
+        factory=RetentionPolicy, validator=attrs.validators.instance_of(RetentionPolicy)
     )
 
     @property

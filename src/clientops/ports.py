@@ -50,6 +50,7 @@ from clientops._jobs import JobRun, JobStatus
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
+from clientops._retention import RetentionRecord, RetentionStatus
 from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
 from clientops._timeline import TimelineEntry, TimelinePage, TimelineQuery
@@ -93,6 +94,7 @@ __all__ = [
     "OrdersRepository",
     "OutboxRepository",
     "PaymentsRepository",
+    "RetentionRepository",
     "ServiceRepository",
     "StaffRepository",
     "Storage",
@@ -745,6 +747,25 @@ class AgendaQueries(Protocol):
         ``MM-DD``), of one manager or of all, by kind, then name: one set-based query."""
 
 
+class RetentionRepository(Protocol):
+    """Clients' retention statuses (``uow.retention``): one record per client, the latest
+    (leaving, stayed, left, paused), versioned for optimistic concurrency."""
+
+    def get(self, client_id: ClientId) -> RetentionRecord | None:
+        """The client's record, or ``None`` when it never had one."""
+
+    def add(self, record: RetentionRecord) -> None:
+        """Store a first record for a client; NotFoundError for an unknown client,
+        DuplicateError when the client has one already."""
+
+    def update(self, record: RetentionRecord) -> RetentionRecord:
+        """Replace the client's record, returned with its version counted up; ConflictError
+        when the stored one is not at ``record.version``, NotFoundError when there is none."""
+
+    def all(self, *, status: RetentionStatus | None = None) -> tuple[RetentionRecord, ...]:
+        """Every record (of ``status`` when given), by client id."""
+
+
 class UnitOfWork(Protocol):
     """One transaction against a store: everything in it is kept, or nothing.
 
@@ -804,6 +825,9 @@ class UnitOfWork(Protocol):
 
     @property
     def feed(self) -> FeedRepository: ...
+
+    @property
+    def retention(self) -> RetentionRepository: ...
 
 
 @runtime_checkable

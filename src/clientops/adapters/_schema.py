@@ -620,6 +620,18 @@ TABLES: tuple[Table, ...] = (
         ),
         without_rowid=True,
     ),
+    # -- 22: keeping clients (clientops.retention): each client's retention status
+    Table(
+        "retention",
+        22,
+        (
+            Column("client_id", T.TEXT, primary_key=True, references="clients(id)"),
+            Column("status", T.TEXT),
+            Column("manager_id", T.TEXT, null=True),
+            Column("version", T.INTEGER),
+            Column("doc", T.TEXT),
+        ),
+    ),
 )
 _TABLES = {table.name: table for table in TABLES}
 
@@ -728,6 +740,7 @@ INDEXES: tuple[Index, ...] = (
     # 18: a record's external ids, and the cards changed since a moment
     Index("external_ids_record", "external_ids", ("kind", "record_id"), since=18),
     Index("clients_changed", "clients", ("changed_at",), since=18),
+    Index("retention_status", "retention", ("status",), since=22),
 )
 
 #: SQL that fills a version's new columns from the rows a database already has.
@@ -802,7 +815,8 @@ DATA_STEPS += (
 #: ``calendar.publish`` messages (``BACKFILLS[17]``).
 #: Version 18 adds the external ids of records and the cards' listing columns.
 #: Version 19 adds the change feed (``feed``, ``feed_cursors``).
-HEAD = 19
+#: Version 22 adds the clients' retention statuses (``retention``).
+HEAD = 22
 
 
 def create_all(dialect: Dialect) -> tuple[str, ...]:

@@ -50,6 +50,7 @@ from clientops._jobs import JobRun, JobStatus
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
+from clientops._retention import RetentionRecord, RetentionStatus
 from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
 from clientops._timeline import (
@@ -491,6 +492,10 @@ class SQLUnitOfWork:
     @functools.cached_property
     def jobs(self) -> SQLJobRuns:
         return SQLJobRuns(self)
+
+    @functools.cached_property
+    def retention(self) -> SQLRetention:
+        return SQLRetention(self)
 
     # -- data migrations -----------------------------------------------------------------
     def backfill_timeline(self) -> None:
@@ -2229,6 +2234,57 @@ class SQLJobRuns(SQLRepository):
             (self._day(first), self._day(last)),
         ).fetchall()
         return tuple(self._run(row) for row in rows)
+
+
+class SQLRetention(SQLRepository):
+    """Clients' retention statuses, one row per client."""
+
+    def get(self, client_id: ClientId) -> RetentionRecord | None:
+        doc = self._one("SELECT doc FROM retention WHERE client_id=?", (client_id,))
+        return None if doc is None else load(doc, RetentionRecord)
+
+    def add(self, record: RetentionRecord) -> None:
+        self._need_client(record.client_id)
+        try:
+            self._x(
+                "INSERT INTO retention(client_id, status, manager_id, version, doc) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    record.client_id,
+                    record.status.value,
+                    record.manager_id,
+                    record.version,
+                    dump(record),
+                ),
+            )
+        except self.integrity_errors:
+            raise DuplicateError("retention record", record.client_id) from None
+
+    def update(self, record: RetentionRecord) -> RetentionRecord:
+        new = attrs.evolve(record, version=record.version + 1)
+        cur = self._x(
+            "UPDATE retention SET version=version+1, status=?, manager_id=?, doc=? "
+            "WHERE client_id=? AND version=?",
+            (new.status.value, new.manager_id, dump(new), record.client_id, record.version),
+        )
+        if cur.rowcount == 0:
+            found = self._one(
+                "SELECT version FROM retention WHERE client_id=?", (record.client_id,)
+            )
+            if found is None:
+                raise NotFoundError("retention record", record.client_id)
+            raise ConflictError(
+                "retention record", record.client_id, expected=record.version, found=found
+            )
+        return new
+
+    def all(self, *, status: RetentionStatus | None = None) -> tuple[RetentionRecord, ...]:
+        if status is None:
+            rows = self._x("SELECT doc FROM retention")
+        else:
+            rows = self._x("SELECT doc FROM retention WHERE status=?", (status.value,))
+        records = [load(doc, RetentionRecord) for (doc,) in rows]
+        return tuple(sorted(records, key=lambda r: r.client_id))
 
 
 class SQLFeed(SQLRepository):

@@ -48,6 +48,7 @@ from clientops._jobs import JobRun, JobStatus
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
+from clientops._retention import RetentionRecord, RetentionStatus
 from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
 from clientops._timeline import (
@@ -135,6 +136,8 @@ _TABLES = (
     # client id -> when the card was last written (the listing's ``changed_since``)
     "client_changes",
     "feed_cursors",
+    # client id -> RetentionRecord
+    "retention",
 )
 
 
@@ -285,6 +288,10 @@ class _MemoryUnitOfWork:
     @functools.cached_property
     def jobs(self) -> _JobRuns:
         return _JobRuns(self)
+
+    @functools.cached_property
+    def retention(self) -> _Retention:
+        return _Retention(self)
 
     @functools.cached_property
     def timeline(self) -> _Timeline:
@@ -1233,6 +1240,28 @@ class _JobRuns(_Repository):
     def runs(self, first: date, last: date) -> tuple[JobRun, ...]:
         rows = [r for r in self._read("job_runs").values() if first <= r.day <= last]
         return tuple(sorted(rows, key=lambda r: (r.day, r.job.encode())))
+
+
+class _Retention(_Repository):
+    """Clients' retention statuses, one record per client."""
+
+    def get(self, client_id: ClientId) -> RetentionRecord | None:
+        found: RetentionRecord | None = self._read("retention").get(client_id)
+        return found
+
+    def add(self, record: RetentionRecord) -> None:
+        self._get("clients", "client", record.client_id)
+        self._insert("retention", "retention record", record.client_id, record)
+
+    def update(self, record: RetentionRecord) -> RetentionRecord:
+        new: RetentionRecord = self._replace(
+            "retention", "retention record", record.client_id, record, record.version
+        )
+        return new
+
+    def all(self, *, status: RetentionStatus | None = None) -> tuple[RetentionRecord, ...]:
+        rows = sorted(self._read("retention").values(), key=lambda r: r.client_id)
+        return tuple(r for r in rows if status is None or r.status is status)
 
 
 class _Feed(_Repository):

@@ -1,0 +1,348 @@
+"""Keeping clients: churn risk, the leaving status, the win-back run, clients without a
+manager.
+
+:class:`Retention` works over a :class:`~clientops.ClientOps` (its ``context``, and its
+``campaigns`` and ``clients`` services, whose machinery it reuses): ``Retention(ops)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Protocol
+
+import attrs
+
+from clientops._campaigns import Campaign, CampaignId, CampaignPurpose, CardFilter
+from clientops._checks import check_entry_points
+from clientops._claims import ClaimOccasion
+from clientops._context import Context
+from clientops._reaction_helpers import start_plan_in
+from clientops._recording import appeal_opened, reaction_scheduled
+from clientops._retention import (
+    ChurnRisk,
+    ClientFacts,
+    ManagerFigures,
+    OrderFact,
+    RetentionChanged,
+    RetentionRecord,
+    RetentionStatus,
+)
+from clientops.errors import FieldError, TransitionError, ValidationError
+from clientops.events import Event
+from clientops.model import Client, ClientCategory, ClientId, EmployeeId, Money
+from clientops.ports import UnitOfWork
+from clientops.rules.retention import churn_risk, win_back_figures
+
+__all__ = ["Retention"]
+
+
+class _Campaigns(Protocol):
+    def get(self, campaign_id: CampaignId) -> Campaign: ...
+
+    def add_targets(
+        self,
+        campaign_id: CampaignId,
+        clients: CardFilter | Sequence[ClientId],
+        *,
+        by: EmployeeId,
+    ) -> int: ...
+
+
+class _Clients(Protocol):
+    def get(self, client_id: ClientId) -> Client: ...
+
+    def update(self, client: Client, *, by: EmployeeId | None = None) -> Client: ...
+
+
+class _Ops(Protocol):
+    @property
+    def context(self) -> Context: ...
+
+    @property
+    def campaigns(self) -> _Campaigns: ...
+
+    @property
+    def clients(self) -> _Clients: ...
+
+
+def _facts(uow: UnitOfWork, card: Client, today: date, context: Context) -> ClientFacts:
+    """What the store says about ``card`` for the risk rule."""
+    tz = context.policy.tz
+    orders = tuple(
+        OrderFact(order.created_at.astimezone(tz).date(), order.price)
+        for order in uow.orders.of_client(card.id)
+    )
+    last_payment = max((p.date for p in uow.payments.of_client(card.id)), default=None)
+    claims = uow.claims.of_client(card.id)
+    unhappy = tuple(
+        c.filed_at.astimezone(tz).date()
+        for c in claims
+        if c.occasion is ClaimOccasion.SATISFACTION_CALL
+    )
+    overdue = [i for i in uow.invoices.of_client(card.id) if i.is_open and i.due_date < today]
+    debt = Money(0)
+    for invoice in overdue:
+        if invoice.outstanding.currency == debt.currency:
+            debt = debt + invoice.outstanding
+    record = uow.retention.get(card.id)
+    return ClientFacts(
+        card.id,
+        card.name,
+        manager_id=card.manager_id,
+        since=card.created_at.astimezone(tz).date() if card.created_at else None,
+        orders=orders,
+        last_payment=last_payment,
+        unhappy_calls=unhappy,
+        open_claims=sum(1 for c in claims if not c.closed),
+        overdue_debt=debt,
+        overdue_days=max(((today - i.due_date).days for i in overdue), default=0),
+        termination_on=record.termination_on if record is not None else None,
+        marked_left=record is not None and record.status is RetentionStatus.LEFT,
+    )
+
+
+def _to_mark(record: RetentionRecord | None, today: date, quiet_days: int) -> bool:
+    """Whether a client whose signals say leaving is to be marked so now: never marked, or
+    stayed more than ``quiet_days`` ago, or paused until a day that has passed. One already
+    leaving or gone (left) is not marked again."""
+    if record is None:
+        return True
+    if record.status is RetentionStatus.PAUSED:
+        return record.until is None or record.until < today
+    if record.status is RetentionStatus.STAYED:
+        return (today - record.since.date()).days > quiet_days
+    return False
+
+
+@check_entry_points
+class Retention:
+    """Keeping clients: each client's churn signals, the clients leaving, the win-back
+    campaign, the figures per manager, the clients without a manager::
+
+    >>> import clientops
+    >>> from datetime import date
+    >>> from clientops.retention import Retention
+    >>> from clientops.testing import T0, a_client, a_staff
+    >>> ops = clientops.connect("memory://", clock=lambda: T0)
+    >>> ops.clients.add_staff(a_staff())
+    >>> card = ops.clients.add(a_client(name="ООО «Ромашка»", manager_id="anna"))
+    >>> retention = Retention(ops)
+    >>> _ = retention.announce_termination(card.id, date(2025, 7, 31), by="anna")
+    >>> print(retention.risk(card.id).explain())
+    — Заявил о расторжении: договор расторгается с 31.07.2025
+    >>> retention.record(card.id).status.label
+    'Уходящий'
+    >>> [(f.manager_id, f.leaving) for f in retention.figures()]
+    [('anna', 1)]
+    >>> ops.close()
+    """
+
+    def __init__(self, ops: _Ops) -> None:
+        self._context = ops.context
+        self._campaigns = ops.campaigns
+        self._clients = ops.clients
+
+    # ------------------------------------------------------------------ risk
+
+    def risk(self, client_id: ClientId) -> ChurnRisk:
+        """The client's churn signals today, each named and explained, their weight, whether
+        they make it leaving (``Policy.retention.leaving_score``) and whether it counts as
+        lost. An unknown client raises NotFoundError."""
+        today = self._context.today()
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            facts = _facts(uow, uow.clients.get(client_id), today, self._context)
+        return churn_risk(facts, today=today, policy=self._context.policy.retention)
+
+    def risks(self) -> tuple[ChurnRisk, ...]:
+        """The risk of every client (category «клиент»), highest score first, then by name."""
+        today = self._context.today()
+        policy = self._context.policy.retention
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            found = [
+                churn_risk(_facts(uow, card, today, self._context), today=today, policy=policy)
+                for card in uow.clients.all()
+                if card.category is ClientCategory.CLIENT
+            ]
+        return tuple(sorted(found, key=lambda r: (-r.score, r.name, r.client_id)))
+
+    def lost(self) -> tuple[ChurnRisk, ...]:
+        """The clients that count as lost (the month report's criterion,
+        :func:`clientops.rules.retention.is_lost`), by name."""
+        return tuple(sorted((r for r in self.risks() if r.lost), key=lambda r: r.name))
+
+    def scan(self, *, by: EmployeeId) -> tuple[ChurnRisk, ...]:
+        """Mark leaving every client whose signals say so and who is not marked yet (or
+        stayed more than ``Policy.retention.silence_days`` ago, or paused until a day that
+        has passed), in one unit of work: its retention record says leaving, with the
+        signals; the follow-up plan ``Policy.retention.leaving_plan`` is started on its
+        manager; RetentionChanged is published. Returns the risks of the clients marked now:
+        a second run the same day marks nobody. An unknown ``by`` raises ValidationError;
+        an unknown plan ValidationError naming ``plan``; nothing is stored then."""
+        today = self._context.today()
+        now = self._context.now()
+        policy = self._context.policy
+        plan = (
+            policy.follow_up_plans.require(policy.retention.leaving_plan)
+            if policy.retention.leaving_plan is not None
+            else None
+        )
+        marked: list[ChurnRisk] = []
+        with self._context.unit_of_work() as uow:
+            uow.staff.directory().require(by)
+            events: list[Event] = []
+            for card in uow.clients.all():
+                if card.category is not ClientCategory.CLIENT:
+                    continue
+                risk = churn_risk(
+                    _facts(uow, card, today, self._context), today=today, policy=policy.retention
+                )
+                record = uow.retention.get(card.id)
+                if not risk.leaving or not _to_mark(record, today, policy.retention.silence_days):
+                    continue
+                self._mark(uow, card, risk, record, by, now, events)
+                if plan is not None:
+                    opened, reaction = start_plan_in(
+                        uow, policy, plan, card.id, by, None, None, now
+                    )
+                    if opened is not None:
+                        events.append(appeal_opened(opened, now))
+                    events.append(reaction_scheduled(reaction, now))
+                marked.append(risk)
+            self._context.publish(events)
+        return tuple(marked)
+
+    @staticmethod
+    def _mark(
+        uow: UnitOfWork,
+        card: Client,
+        risk: ChurnRisk,
+        record: RetentionRecord | None,
+        by: EmployeeId,
+        now: datetime,
+        events: list[Event],
+        *,
+        termination_on: date | None = None,
+        reason: str | None = None,
+    ) -> RetentionRecord:
+        signals = tuple(s.kind for s in risk.signals)
+        new = RetentionRecord(
+            card.id,
+            RetentionStatus.LEAVING,
+            since=now,
+            by=by,
+            manager_id=card.manager_id,
+            signals=signals,
+            reason=reason,
+            termination_on=termination_on
+            if termination_on is not None
+            else (record.termination_on if record is not None else None),
+        )
+        if record is None:
+            uow.retention.add(new)
+        else:
+            new = uow.retention.update(attrs.evolve(new, version=record.version))
+        events.append(RetentionChanged(card.id, RetentionStatus.LEAVING, signals, at=now))
+        return new
+
+    def announce_termination(
+        self, client_id: ClientId, on: date, *, by: EmployeeId, reason: str | None = None
+    ) -> RetentionRecord:
+        """The client announced it ends its contract on ``on``: the day is kept (a signal, and
+        the report counts the client lost from that day) and the client is marked leaving
+        (publishes RetentionChanged). A client that left already raises TransitionError; a
+        day that is not a date ValidationError naming ``on``; nothing is stored then."""
+        if type(on) is not date:
+            raise ValidationError([FieldError("on", f"not a date: {on!r}")])
+        today = self._context.today()
+        now = self._context.now()
+        with self._context.unit_of_work() as uow:
+            uow.staff.directory().require(by)
+            card = uow.clients.get(client_id)
+            record = uow.retention.get(client_id)
+            if record is not None and record.status is RetentionStatus.LEFT:
+                raise TransitionError(
+                    f"client {client_id}", current="left", attempted="announce termination"
+                )
+            facts = attrs.evolve(_facts(uow, card, today, self._context), termination_on=on)
+            risk = churn_risk(facts, today=today, policy=self._context.policy.retention)
+            events: list[Event] = []
+            stored = self._mark(
+                uow, card, risk, record, by, now, events, termination_on=on, reason=reason
+            )
+            self._context.publish(events)
+        return stored
+
+    # ------------------------------------------------------------------ records
+
+    def record(self, client_id: ClientId) -> RetentionRecord | None:
+        """The client's retention record (``None``: never marked). An unknown client raises
+        NotFoundError."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            uow.clients.get(client_id)
+            return uow.retention.get(client_id)
+
+    def records(self, *, status: RetentionStatus | None = None) -> tuple[RetentionRecord, ...]:
+        """Every retention record (of ``status`` when given), by client id."""
+        if status is not None and not isinstance(status, RetentionStatus):
+            raise ValidationError([FieldError("status", f"not a RetentionStatus: {status!r}")])
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            return uow.retention.all(status=status)
+
+    def figures(self) -> tuple[ManagerFigures, ...]:
+        """Per manager (the client's manager when it was marked or called), how many of its
+        clients are leaving now, stayed, left and paused."""
+        return win_back_figures(self.records())
+
+    # ------------------------------------------------------------------ win-back
+
+    def win_back(self, campaign_id: CampaignId, *, by: EmployeeId) -> int:
+        """Put every leaving client on the call list of the win-back campaign
+        ``campaign_id`` (``CampaignPurpose.WIN_BACK``: its calls end with
+        :class:`~clientops.campaigns.Stayed`, :class:`~clientops.campaigns.Left` or
+        :class:`~clientops.campaigns.Paused`, which set the client's status). Returns how
+        many were added (a client on the list already is skipped: a second run adds none).
+        A campaign of another purpose raises ValidationError naming ``campaign_id``."""
+        campaign = self._campaigns.get(campaign_id)
+        if campaign.purpose is not CampaignPurpose.WIN_BACK:
+            raise ValidationError(
+                [FieldError("campaign_id", f"{campaign_id!r} is not a win-back campaign")]
+            )
+        leaving = [r.client_id for r in self.records(status=RetentionStatus.LEAVING)]
+        return self._campaigns.add_targets(campaign_id, leaving, by=by)
+
+    # ------------------------------------------------------------------ unassigned
+
+    def unassigned(self) -> tuple[Client, ...]:
+        """The clients (category «клиент») assigned to no manager, or to one the staff
+        directory no longer knows (the manager left), by name."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            staff = uow.staff.directory()
+            found = [
+                card
+                for card in uow.clients.all()
+                if card.category is ClientCategory.CLIENT
+                and (card.manager_id is None or staff.employee(card.manager_id) is None)
+            ]
+        return tuple(sorted(found, key=lambda c: (c.name, c.id)))
+
+    def call_unassigned(self, campaign_id: CampaignId, *, by: EmployeeId) -> int:
+        """Put every client of :meth:`unassigned` on the call list of ``campaign_id`` (to
+        find their needs, collect feedback, offer the best solution: seed 002 / 20). Returns
+        how many were added; a second run adds none."""
+        return self._campaigns.add_targets(
+            campaign_id, [card.id for card in self.unassigned()], by=by
+        )
+
+    def assign(self, client_id: ClientId, manager_id: EmployeeId, *, by: EmployeeId) -> Client:
+        """Give the client to ``manager_id``: the card's manager changes (on the card's
+        timeline, ClientUpdated published). A manager the staff directory does not know
+        raises ValidationError naming ``manager_id``; nothing is stored."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            staff = uow.staff.directory()
+            if staff.employee(by) is None:
+                raise ValidationError([FieldError("by", f"unknown employee {by!r}")])
+            if staff.employee(manager_id) is None:
+                raise ValidationError([FieldError("manager_id", f"unknown manager {manager_id!r}")])
+        card = self._clients.get(client_id)
+        return self._clients.update(attrs.evolve(card, manager_id=manager_id), by=by)
