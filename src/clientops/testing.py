@@ -163,6 +163,7 @@ from clientops._orders import (
     repeat_order,
 )
 from clientops._outbox import OutboxMessage, OutboxStatus, after_failure, after_success
+from clientops._retention import RetentionRecord, RetentionStatus, SignalKind
 from clientops._sync import ListFilter
 from clientops._telephony import (
     CallAnswered,
@@ -243,6 +244,7 @@ __all__ = [
     "DocumentSample",
     "FailingStorage",
     "FeedContract",
+    "RetentionContract",
     "PaymentSourceContract",
     "PbxCall",
     "PersistentStorageContract",
@@ -3558,6 +3560,73 @@ class FeedContract(_StoreContract):
             assert uow.feed.cursor("crm") == FeedCursor("crm", 1)
 
 
+class RetentionContract(_StoreContract):
+    """Clients' retention statuses (``uow.retention``): one versioned record per client."""
+
+    @staticmethod
+    def _record(client: Client, **overrides: Any) -> RetentionRecord:
+        fields: dict[str, Any] = {
+            "client_id": client.id,
+            "status": RetentionStatus.LEAVING,
+            "since": T0,
+            "by": EmployeeId("anna"),
+            "manager_id": client.manager_id,
+            "signals": (SignalKind.NO_ORDERS, SignalKind.OVERDUE_DEBT),
+            "termination_on": date(2025, 7, 31),
+        }
+        fields.update(overrides)
+        return RetentionRecord(**fields)
+
+    def test_a_record_round_trips_and_moves_on_with_its_version(self, storage: Storage) -> None:
+        first = a_client(id=ClientId("c1"), manager_id=EmployeeId("anna"))
+        second = a_client(id=ClientId("c2"), name="ООО «Лютик»")
+        record = self._record(first)
+        with storage.unit_of_work() as uow:
+            uow.clients.add(first)
+            uow.clients.add(second)
+            assert uow.retention.get(first.id) is None
+            uow.retention.add(record)
+            uow.retention.add(self._record(second, status=RetentionStatus.LEFT, reason="Дорого"))
+        with storage.unit_of_work() as uow:
+            assert uow.retention.get(first.id) == record
+            stayed = uow.retention.update(
+                attrs.evolve(record, status=RetentionStatus.STAYED, reason="Скидка 5 %")
+            )
+            assert stayed.version == 1
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.retention.get(first.id) == stayed
+            assert [r.client_id for r in uow.retention.all()] == ["c1", "c2"]
+            left = uow.retention.all(status=RetentionStatus.LEFT)
+            assert [(r.client_id, r.reason) for r in left] == [("c2", "Дорого")]
+            assert uow.retention.all(status=RetentionStatus.PAUSED) == ()
+
+    def test_a_stale_write_a_second_record_and_an_unknown_client_are_refused(
+        self, storage: Storage
+    ) -> None:
+        card = a_client(id=ClientId("c1"))
+        record = self._record(card)
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.retention.add(record)
+            uow.retention.update(record)
+        nobody = self._record(a_client(id=ClientId("nobody")))
+        with pytest.raises(ConflictError), storage.unit_of_work() as uow:
+            uow.retention.update(record)
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.retention.add(record)
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.retention.add(nobody)
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.retention.update(nobody)
+        with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
+            uow.retention.update(attrs.evolve(record, version=1, status=RetentionStatus.LEFT))
+            raise _Boom
+        with storage.unit_of_work(readonly=True) as uow:
+            stored = uow.retention.get(card.id)
+            assert stored is not None
+            assert (stored.status, stored.version) == (RetentionStatus.LEAVING, 1)
+
+
 class StorageContract(
     ClientsAreaContract,
     OutboxContract,
@@ -3573,6 +3642,7 @@ class StorageContract(
     TimelineContract,
     ListingContract,
     FeedContract,
+    RetentionContract,
 ):
     """The behaviour every clientops store must have: every area's contract. Subclass it and
     provide a ``storage`` fixture that yields a fresh, empty store."""
