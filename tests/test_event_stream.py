@@ -33,6 +33,7 @@ from clientops.onboarding import (
     TitlePage,
 )
 from clientops.orders import ApproveRequest, OrderAdvanced, OrderSpecification
+from clientops.retention import Retention
 from clientops.rules.calls import CallIntent, IncomingCall
 from clientops.satisfaction import SatisfactionCall, SatisfactionOutcome
 from clientops.service_visits import VisitId
@@ -220,6 +221,8 @@ def drive_every_area(ops: ClientOps, clock: Clock) -> None:
     ops.service.plan_visit(visit.id, engineer=SIDOROV, by=ANNA, day=date(2026, 3, 5))
     training = ops.service.open_training(card.id, manager=ANNA, by=ANNA, topic="Отчёты")
     ops.service.schedule_training(training.id, starts_at=msk(date(2026, 3, 10), 15), by=ANNA)
+    # keeping clients: the client announces it ends its contract
+    Retention(ops).announce_termination(card.id, date(2026, 4, 30), by=ANNA)
 
 
 def test_every_event_class_is_published_by_some_use_case() -> None:

@@ -320,3 +320,21 @@ def test_team_database_refuses_a_postgresql_schema_it_did_not_make(
     assert "не тронет схему" in done.stderr
     with clientops.connect(postgres_url) as ops, ops.storage.unit_of_work() as uow:
         assert uow.clients.count() == 1
+
+
+def test_keep_the_client_example_wins_one_back_and_loses_one(tmp_path: Path) -> None:
+    out = run_example(tmp_path, "keep_the_client.py", "--db", "retention.db")
+    assert "ООО «Ромашка»: уходящий (вес сигналов 75)" in out
+    assert "— Нет оплат: последняя оплата 20.01.2025, 154\u00a0дня назад" in out
+    assert "Отмечены уходящими: ООО «Ромашка»" in out
+    assert "В плане Анны: Позвонить уходящему клиенту: выяснить причину" in out
+    assert "Повторная проверка отметила: 0" in out
+    assert "АО «Лютик» — Ушёл (перешли к конкуренту)" in out
+    assert "ООО «Ромашка» — Остался (скидка 5 % на следующий заказ)" in out
+    assert "Потерянные клиенты для отчёта: АО «Лютик»" in out
+    assert "ИП Васильев: допродажа передана в отдел продаж" in out
+    assert "Без менеджера осталось: 0" in out
+    assert "остались 1, ушли 1, отложили 0; удалось вернуть 50\u00a0%" in out
+    with sqlite3.connect(tmp_path / "retention.db") as db:
+        rows = dict(db.execute("SELECT client_id, status FROM retention"))
+    assert rows == {"romashka": "stayed", "lutik": "left"}
