@@ -55,6 +55,7 @@ HOMES = (
     "clientops.campaigns",
     "clientops.feed",
     "clientops.retention",
+    "clientops.legal",
     "clientops.events",
     "clientops.documents",
     "clientops.courier",

@@ -69,6 +69,8 @@ PRIVATE_HOMES = {
     "clientops._feed_service": "clientops.feed",
     "clientops._retention": "clientops.retention",
     "clientops._retention_service": "clientops.retention",
+    "clientops._legal": "clientops.legal",
+    "clientops._legal_service": "clientops.legal",
     "clientops._service_service": "clientops.service",
     # the PBX's port and events live in telephony, the call log built from them in calls
     "clientops._telephony": "clientops.telephony clientops.calls",

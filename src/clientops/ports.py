@@ -47,6 +47,7 @@ from clientops._campaigns import (
 from clientops._claims import Claim, ClaimId
 from clientops._feed import FeedCursor, FeedEntry, FeedRecord
 from clientops._jobs import JobRun, JobStatus
+from clientops._legal import LegalCase, LegalCaseId
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
@@ -90,6 +91,7 @@ __all__ = [
     "FeedRepository",
     "InvoicesRepository",
     "JobRunsRepository",
+    "LegalCasesRepository",
     "OnboardingRepository",
     "OrdersRepository",
     "OutboxRepository",
@@ -766,6 +768,24 @@ class RetentionRepository(Protocol):
         """Every record (of ``status`` when given), by client id."""
 
 
+class LegalCasesRepository(Protocol):
+    """Legal cases, each of one claim (``uow.legal``), versioned for optimistic concurrency."""
+
+    def add(self, case: LegalCase) -> None:
+        """Store a new case; NotFoundError for an unknown client, DuplicateError for an id
+        taken."""
+
+    def get(self, case_id: LegalCaseId) -> LegalCase:
+        """The case; NotFoundError when there is none."""
+
+    def update(self, case: LegalCase) -> LegalCase:
+        """Replace the case, returned with its version counted up; ConflictError when the
+        stored one is not at ``case.version``."""
+
+    def of_client(self, client_id: ClientId) -> tuple[LegalCase, ...]:
+        """The client's cases, oldest first."""
+
+
 class UnitOfWork(Protocol):
     """One transaction against a store: everything in it is kept, or nothing.
 
@@ -828,6 +848,9 @@ class UnitOfWork(Protocol):
 
     @property
     def retention(self) -> RetentionRepository: ...
+
+    @property
+    def legal(self) -> LegalCasesRepository: ...
 
 
 @runtime_checkable

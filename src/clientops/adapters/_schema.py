@@ -632,6 +632,15 @@ TABLES: tuple[Table, ...] = (
             Column("doc", T.TEXT),
         ),
     ),
+    # ... and the legal cases of claims taken to court
+    Table(
+        "legal_cases",
+        22,
+        record(
+            Column("client_id", T.TEXT, references="clients(id)"),
+            Column("claim_id", T.TEXT),
+        ),
+    ),
 )
 _TABLES = {table.name: table for table in TABLES}
 
@@ -741,6 +750,7 @@ INDEXES: tuple[Index, ...] = (
     Index("external_ids_record", "external_ids", ("kind", "record_id"), since=18),
     Index("clients_changed", "clients", ("changed_at",), since=18),
     Index("retention_status", "retention", ("status",), since=22),
+    Index("legal_cases_client", "legal_cases", ("client_id",), since=22),
 )
 
 #: SQL that fills a version's new columns from the rows a database already has.
@@ -815,7 +825,8 @@ DATA_STEPS += (
 #: ``calendar.publish`` messages (``BACKFILLS[17]``).
 #: Version 18 adds the external ids of records and the cards' listing columns.
 #: Version 19 adds the change feed (``feed``, ``feed_cursors``).
-#: Version 22 adds the clients' retention statuses (``retention``).
+#: Version 22 adds the clients' retention statuses (``retention``) and the legal cases
+#: (``legal_cases``).
 HEAD = 22
 
 

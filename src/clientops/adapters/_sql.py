@@ -47,6 +47,7 @@ from clientops._campaigns import (
 from clientops._claims import Claim, ClaimId, ClaimStage
 from clientops._feed import FeedCursor, FeedEntry, FeedRecord
 from clientops._jobs import JobRun, JobStatus
+from clientops._legal import LegalCase, LegalCaseId
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
@@ -496,6 +497,10 @@ class SQLUnitOfWork:
     @functools.cached_property
     def retention(self) -> SQLRetention:
         return SQLRetention(self)
+
+    @functools.cached_property
+    def legal(self) -> SQLLegalCases:
+        return SQLLegalCases(self)
 
     # -- data migrations -----------------------------------------------------------------
     def backfill_timeline(self) -> None:
@@ -2285,6 +2290,36 @@ class SQLRetention(SQLRepository):
             rows = self._x("SELECT doc FROM retention WHERE status=?", (status.value,))
         records = [load(doc, RetentionRecord) for (doc,) in rows]
         return tuple(sorted(records, key=lambda r: r.client_id))
+
+
+class SQLLegalCases(SQLRepository):
+    """Legal cases."""
+
+    def add(self, case: LegalCase) -> None:
+        self._need_client(case.client_id)
+        try:
+            self._x(
+                "INSERT INTO legal_cases(id, client_id, claim_id, version, doc) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (case.id, case.client_id, case.claim_id, case.version, dump(case)),
+            )
+        except self.integrity_errors:
+            raise DuplicateError("legal case", case.id) from None
+
+    def get(self, case_id: LegalCaseId) -> LegalCase:
+        doc = self._one("SELECT doc FROM legal_cases WHERE id=?", (case_id,))
+        if doc is None:
+            raise NotFoundError("legal case", case_id)
+        return load(doc, LegalCase)
+
+    def update(self, case: LegalCase) -> LegalCase:
+        new = attrs.evolve(case, version=case.version + 1)
+        self._bump("legal_cases", "legal case", case.id, case.version, "doc=?", (dump(new),))
+        return new
+
+    def of_client(self, client_id: ClientId) -> tuple[LegalCase, ...]:
+        rows = self._x("SELECT doc FROM legal_cases WHERE client_id=? ORDER BY seq", (client_id,))
+        return tuple(load(doc, LegalCase) for (doc,) in rows)
 
 
 class SQLFeed(SQLRepository):

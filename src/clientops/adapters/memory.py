@@ -45,6 +45,7 @@ from clientops._campaigns import (
 from clientops._claims import Claim, ClaimId
 from clientops._feed import FeedCursor, FeedEntry, FeedRecord
 from clientops._jobs import JobRun, JobStatus
+from clientops._legal import LegalCase, LegalCaseId
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
@@ -138,6 +139,8 @@ _TABLES = (
     "feed_cursors",
     # client id -> RetentionRecord
     "retention",
+    # case id -> LegalCase
+    "legal_cases",
 )
 
 
@@ -292,6 +295,10 @@ class _MemoryUnitOfWork:
     @functools.cached_property
     def retention(self) -> _Retention:
         return _Retention(self)
+
+    @functools.cached_property
+    def legal(self) -> _LegalCases:
+        return _LegalCases(self)
 
     @functools.cached_property
     def timeline(self) -> _Timeline:
@@ -1262,6 +1269,25 @@ class _Retention(_Repository):
     def all(self, *, status: RetentionStatus | None = None) -> tuple[RetentionRecord, ...]:
         rows = sorted(self._read("retention").values(), key=lambda r: r.client_id)
         return tuple(r for r in rows if status is None or r.status is status)
+
+
+class _LegalCases(_Repository):
+    """Legal cases."""
+
+    def add(self, case: LegalCase) -> None:
+        self._get("clients", "client", case.client_id)
+        self._insert("legal_cases", "legal case", case.id, case)
+
+    def get(self, case_id: LegalCaseId) -> LegalCase:
+        case: LegalCase = self._get("legal_cases", "legal case", case_id)
+        return case
+
+    def update(self, case: LegalCase) -> LegalCase:
+        new: LegalCase = self._replace("legal_cases", "legal case", case.id, case, case.version)
+        return new
+
+    def of_client(self, client_id: ClientId) -> tuple[LegalCase, ...]:
+        return tuple(c for c in self._read("legal_cases").values() if c.client_id == client_id)
 
 
 class _Feed(_Repository):
