@@ -112,6 +112,7 @@ from clientops._kits.telephony import (
     TelephonyEventsContract,
     fold_call_log,
 )
+from clientops._legal import Hearing, LegalCase, LegalCaseId, LegalOutcome
 from clientops._onboarding import (
     ClientFolder,
     DocumentCopy,
@@ -244,6 +245,7 @@ __all__ = [
     "DocumentSample",
     "FailingStorage",
     "FeedContract",
+    "LegalCasesContract",
     "PaymentSourceContract",
     "PbxCall",
     "PersistentStorageContract",
@@ -3627,6 +3629,64 @@ class RetentionContract(_StoreContract):
             assert (stored.status, stored.version) == (RetentionStatus.LEAVING, 1)
 
 
+class LegalCasesContract(_StoreContract):
+    """Legal cases (``uow.legal``): versioned records of a client, oldest first."""
+
+    @staticmethod
+    def _case(client: Client, **overrides: Any) -> LegalCase:
+        fields: dict[str, Any] = {
+            "id": LegalCaseId(new_id()),
+            "claim_id": "k1",
+            "client_id": client.id,
+            "lawyer_id": EmployeeId("ivanov"),
+            "court": "Арбитражный суд города Москвы",
+            "case_number": "А40-12345/2025",
+            "opened_at": T0,
+            "opened_by": EmployeeId("anna"),
+            "appeal_id": "legal-1",
+        }
+        fields.update(overrides)
+        return LegalCase(**fields)
+
+    def test_a_case_round_trips_and_is_listed_with_its_client(self, storage: Storage) -> None:
+        card, other = a_client(id=ClientId("c1")), a_client(id=ClientId("c2"), name="АО «Лютик»")
+        first, second = self._case(card), self._case(card, case_number="А40-2/2025")
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.clients.add(other)
+            uow.legal.add(first)
+            uow.legal.add(second)
+            uow.legal.add(self._case(other))
+        with storage.unit_of_work() as uow:
+            assert uow.legal.get(first.id) == first
+            heard = attrs.evolve(first, hearings=(Hearing(T0 + timedelta(days=10)),))
+            closed = uow.legal.update(
+                attrs.evolve(heard, outcome=LegalOutcome.WON, money=Money("45000"), closed_at=T0)
+            )
+            assert closed.version == 1
+        with storage.unit_of_work(readonly=True) as uow:
+            assert [c.id for c in uow.legal.of_client(card.id)] == [first.id, second.id]
+            assert uow.legal.get(first.id) == closed
+
+    def test_a_stale_write_a_taken_id_and_an_unknown_client_are_refused(
+        self, storage: Storage
+    ) -> None:
+        card = a_client(id=ClientId("c1"))
+        case = self._case(card)
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.legal.add(case)
+            uow.legal.update(case)
+        with pytest.raises(ConflictError), storage.unit_of_work() as uow:
+            uow.legal.update(case)
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.legal.add(case)
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.legal.add(self._case(a_client(id=ClientId("nobody"))))
+        with pytest.raises(NotFoundError), storage.unit_of_work(readonly=True) as uow:
+            uow.legal.get(LegalCaseId("missing"))
+
+
 class StorageContract(
     ClientsAreaContract,
     OutboxContract,
@@ -3643,6 +3703,7 @@ class StorageContract(
     ListingContract,
     FeedContract,
     RetentionContract,
+    LegalCasesContract,
 ):
     """The behaviour every clientops store must have: every area's contract. Subclass it and
     provide a ``storage`` fixture that yields a fresh, empty store."""
