@@ -18,10 +18,11 @@ from clientops import ClientOps, EmployeeId, Money, PluginHost, hookimpl
 from clientops.adapters.memory import MemoryStorage
 from clientops.billing import InvoiceIssued, InvoiceLine, PaymentMatched
 from clientops.calls import CallDirection, CallNumber, CallStatus
-from clientops.claims import ClaimFiled, ClaimSource, EscalateToDirector
+from clientops.claims import ClaimFiled, ClaimSource, EscalateToDirector, ReferToLegal
 from clientops.clients import NextReaction, ReactionResult
 from clientops.errors import NotFoundError, TransitionError, ValidationError
 from clientops.events import ClientUpdated, Event
+from clientops.legal import LegalCases
 from clientops.model import Department, DepartmentId, Employee, Phone, Role
 from clientops.onboarding import (
     ClientFolder,
@@ -223,6 +224,14 @@ def drive_every_area(ops: ClientOps, clock: Clock) -> None:
     ops.service.schedule_training(training.id, starts_at=msk(date(2026, 3, 10), 15), by=ANNA)
     # keeping clients: the client announces it ends its contract
     Retention(ops).announce_termination(card.id, date(2026, 4, 30), by=ANNA)
+    ops.claims.advance(claim.id, ReferToLegal("клиент подал иск"), by=ANNA)
+    LegalCases(ops).open(
+        claim.id,
+        lawyer_id=ANNA,
+        court="Арбитражный суд Омской области",
+        case_number="А46-1/2026",
+        by=ANNA,
+    )
 
 
 def test_every_event_class_is_published_by_some_use_case() -> None:
