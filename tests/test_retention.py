@@ -46,7 +46,7 @@ from clientops.retention import (
     RetentionStatus,
     SignalKind,
 )
-from clientops.rules.retention import churn_risk, is_lost, win_back_figures
+from clientops.rules.retention import choose_manager, churn_risk, is_lost, win_back_figures
 from clientops.testing import T0, a_claim, a_client, a_payment, a_staff, an_invoice, an_order
 
 ANNA, PETROV, OLGA = EmployeeId("anna"), EmployeeId("petrov"), EmployeeId("olga")
@@ -486,3 +486,52 @@ def test_win_back_figures_count_per_manager() -> None:
     ]
     assert rows[2].won_back_share == 0
     assert Policy().retention.leaving_plan in {p.name for p in Policy().follow_up_plans.plans}
+
+
+@pytest.mark.parametrize(
+    ("city", "loads", "chosen"),
+    [
+        pytest.param("Омск", {"anna": 3, "boris": 1, "olga": 9}, "olga", id="the city's manager"),
+        pytest.param("ОМСК", {"anna": 3, "olga": 9}, "olga", id="the city in capitals"),
+        pytest.param("Тара", {"anna": 3, "boris": 1}, "boris", id="the least loaded"),
+        pytest.param("Омск", {"anna": 3, "boris": 3}, "anna", id="city manager away: by load"),
+        pytest.param("Тара", {"boris": 2, "anna": 2}, "anna", id="a tie: by id"),
+        pytest.param("Тара", {}, None, id="nobody to give it to"),
+    ],
+)
+def test_a_client_without_a_manager_is_given_one_by_city_then_by_load(
+    city: str, loads: dict[str, int], chosen: str | None
+) -> None:
+    mine = RetentionPolicy(city_managers=(("Омск", EmployeeId("olga")),))
+    found = choose_manager(
+        a_client(city=city), {EmployeeId(k): v for k, v in loads.items()}, policy=mine
+    )
+    assert found == chosen
+    with pytest.raises(ValidationError, match="city_managers"):
+        RetentionPolicy(city_managers=(("Омск",),))  # type: ignore[arg-type]
+
+
+def test_assignment_by_rule_spreads_the_unassigned_over_the_client_managers(
+    ops: ClientOps,
+) -> None:
+    ops.clients.add_employee(
+        Employee(
+            EmployeeId("boris"),
+            "Борисов Борис Петрович",
+            "Борис",
+            DepartmentId("client"),
+            (Role.CLIENT_MANAGER,),
+        )
+    )
+    ops.clients.add(a_client(name="ООО «Старый»", manager_id=ANNA))
+    for name, city in (("ООО «Омич»", "Омск"), ("ООО «Альфа»", "Тара"), ("ООО «Бета»", "Тара")):
+        ops.clients.add(a_client(name=name, city=city))
+    given = Retention(ops).assign_by_rule(by=ANNA)
+    # Анна has one client already: Борис gets the first, then they alternate by load and id
+    assert [(card.name, manager) for card, manager in given] == [
+        ("ООО «Альфа»", "boris"),
+        ("ООО «Бета»", "anna"),
+        ("ООО «Омич»", "boris"),
+    ]
+    assert Retention(ops).unassigned() == ()
+    assert Retention(ops).assign_by_rule(by=ANNA) == ()

@@ -126,6 +126,18 @@ def _weights(inst: Any, attribute: attrs.Attribute[Any], value: object) -> None:
             fail(f"{attribute.name}[{at}]", f"not a (SignalKind, weight ≥ 0): {item!r}")
 
 
+def _pairs(inst: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, tuple):
+        fail(attribute.name, "must be a tuple of (city, manager id)", subject="policy")
+    for at, item in enumerate(value):
+        if (
+            not isinstance(item, tuple)
+            or len(item) != 2
+            or not all(isinstance(part, str) and part.strip() for part in item)
+        ):
+            fail(f"{attribute.name}[{at}]", f"not a (city, manager id): {item!r}")
+
+
 #: How much each signal weighs, by default.
 SIGNAL_WEIGHTS: tuple[tuple[SignalKind, int], ...] = (
     (SignalKind.NO_ORDERS, 30),
@@ -171,6 +183,12 @@ class RetentionPolicy:
     #: The follow-up plan started on the client's manager when a client is marked leaving
     #: (``None``: none); it must be one of ``Policy.follow_up_plans``.
     leaving_plan: str | None = "win_back"
+    #: Clients without a manager given by rule (:func:`clientops.rules.retention
+    #: .choose_manager`): the manager of each city (compared case- and ``ё``-insensitively);
+    #: a client of another city goes to the least loaded client manager present.
+    city_managers: tuple[tuple[str, EmployeeId], ...] = attrs.field(
+        default=(), validator=_pairs
+    )
 
     def weight(self, kind: SignalKind) -> int:
         return next((w for k, w in self.weights if k is kind), 0)

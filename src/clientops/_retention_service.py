@@ -30,9 +30,9 @@ from clientops._retention import (
 )
 from clientops.errors import FieldError, TransitionError, ValidationError
 from clientops.events import Event
-from clientops.model import Client, ClientCategory, ClientId, EmployeeId, Money
+from clientops.model import Client, ClientCategory, ClientId, EmployeeId, Money, Role
 from clientops.ports import UnitOfWork
-from clientops.rules.retention import churn_risk, win_back_figures
+from clientops.rules.retention import choose_manager, churn_risk, win_back_figures
 
 __all__ = ["Retention"]
 
@@ -333,6 +333,35 @@ class Retention:
         return self._campaigns.add_targets(
             campaign_id, [card.id for card in self.unassigned()], by=by
         )
+
+    def assign_by_rule(self, *, by: EmployeeId) -> tuple[tuple[Client, EmployeeId], ...]:
+        """Give every client of :meth:`unassigned` a manager by rule
+        (:func:`clientops.rules.retention.choose_manager`): its city's manager
+        (``Policy.retention.city_managers``), else the client manager present today with the
+        fewest clients, counting the ones given in this run. Each change is stored like
+        :meth:`assign` (on the card's timeline, ClientUpdated). Returns the clients and
+        their managers; a second run gives none. Nobody to give them to: nothing changes."""
+        today = self._context.today()
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            staff = uow.staff.directory()
+            staff.require(by)
+            loads = {
+                e.id: 0
+                for e in staff.employees
+                if Role.CLIENT_MANAGER in e.roles and not staff.is_absent(e.id, today)
+            }
+            for card in uow.clients.all():
+                if card.manager_id in loads and card.category is ClientCategory.CLIENT:
+                    loads[card.manager_id] += 1
+        given: list[tuple[Client, EmployeeId]] = []
+        for card in self.unassigned():
+            manager = choose_manager(card, loads, policy=self._context.policy.retention)
+            if manager is None:
+                break
+            loads[manager] += 1
+            stored = self._clients.update(attrs.evolve(card, manager_id=manager), by=by)
+            given.append((stored, manager))
+        return tuple(given)
 
     def assign(self, client_id: ClientId, manager_id: EmployeeId, *, by: EmployeeId) -> Client:
         """Give the client to ``manager_id``: the card's manager changes (on the card's

@@ -26,7 +26,7 @@ policy section: one rule set::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 from clientops._retention import (
@@ -43,9 +43,9 @@ from clientops._retention import (
     plural_ru,
 )
 from clientops._text import format_date
-from clientops.model import EmployeeId, Money
+from clientops.model import Client, EmployeeId, Money, city_key
 
-__all__ = ["churn_risk", "is_lost", "win_back_figures"]
+__all__ = ["choose_manager", "churn_risk", "is_lost", "win_back_figures"]
 
 
 def _since(day: date, today: date) -> int:
@@ -150,6 +150,31 @@ def churn_risk(facts: ClientFacts, *, today: date, policy: RetentionPolicy) -> C
         leaving=bool(signals) and score >= policy.leaving_score,
         lost=is_lost(facts, today=today, policy=policy),
     )
+
+
+def choose_manager(
+    client: Client, loads: Mapping[EmployeeId, int], *, policy: RetentionPolicy
+) -> EmployeeId | None:
+    """The manager a client without one is given (seed 002 / 20): the manager of its city
+    (``policy.city_managers``) when that manager is among ``loads`` (the client managers
+    present, with how many clients each has), else the least loaded of them (then by id);
+    ``None`` when there is nobody::
+
+        >>> from clientops.testing import a_client
+        >>> mine = RetentionPolicy(city_managers=(("Омск", "olga"),))
+        >>> loads = {"anna": 3, "boris": 1, "olga": 7}
+        >>> choose_manager(a_client(city="омск"), loads, policy=mine)
+        'olga'
+        >>> choose_manager(a_client(city="Тара"), loads, policy=mine)
+        'boris'
+    """
+    key = city_key(client.city)
+    for city, manager in policy.city_managers:
+        if city_key(city) == key and manager in loads:
+            return manager
+    if not loads:
+        return None
+    return min(loads, key=lambda manager: (loads[manager], manager))
 
 
 def win_back_figures(records: Iterable[RetentionRecord]) -> tuple[ManagerFigures, ...]:
