@@ -26,6 +26,7 @@ from typing import Any
 import attrs
 
 from clientops._checks import aware, fail, instance, text, tuple_of
+from clientops._credit import CreditPolicy
 from clientops.events import Event
 from clientops.model import ClientId, EmployeeId, Money
 
@@ -186,9 +187,10 @@ class RetentionPolicy:
     #: Clients without a manager given by rule (:func:`clientops.rules.retention
     #: .choose_manager`): the manager of each city (compared case- and ``ё``-insensitively);
     #: a client of another city goes to the least loaded client manager present.
-    city_managers: tuple[tuple[str, EmployeeId], ...] = attrs.field(
-        default=(), validator=_pairs
-    )
+    city_managers: tuple[tuple[str, EmployeeId], ...] = attrs.field(default=(), validator=_pairs)
+    #: Creditworthiness: the default credit limit, the score's points, the scores that ask
+    #: for the director's approval or refuse a new order.
+    credit: CreditPolicy = attrs.field(factory=CreditPolicy, validator=instance(CreditPolicy))
 
     def weight(self, kind: SignalKind) -> int:
         return next((w for k, w in self.weights if k is kind), 0)

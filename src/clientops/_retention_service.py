@@ -17,6 +17,7 @@ from clientops._campaigns import Campaign, CampaignId, CampaignPurpose, CardFilt
 from clientops._checks import check_entry_points
 from clientops._claims import ClaimOccasion
 from clientops._context import Context
+from clientops._credit import CreditCheck, CreditLimit, CreditStanding, InvoiceFact
 from clientops._reaction_helpers import start_plan_in
 from clientops._recording import appeal_opened, reaction_scheduled
 from clientops._retention import (
@@ -32,6 +33,7 @@ from clientops.errors import FieldError, TransitionError, ValidationError
 from clientops.events import Event
 from clientops.model import Client, ClientCategory, ClientId, EmployeeId, Money, Role
 from clientops.ports import UnitOfWork
+from clientops.rules.credit import check_order, payment_discipline
 from clientops.rules.retention import choose_manager, churn_risk, win_back_figures
 
 __all__ = ["Retention"]
@@ -310,6 +312,71 @@ class Retention:
             )
         leaving = [r.client_id for r in self.records(status=RetentionStatus.LEAVING)]
         return self._campaigns.add_targets(campaign_id, leaving, by=by)
+
+    # ------------------------------------------------------------------ credit
+
+    def credit(self, client_id: ClientId) -> CreditStanding:
+        """The client's payment discipline from its stored invoices and payments (days late,
+        invoices paid in parts, the debt now and overdue), its score and its credit limit
+        (its own, else ``Policy.retention.credit.default_limit``). An unknown client raises
+        NotFoundError."""
+        today = self._context.today()
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            uow.clients.get(client_id)
+            return self._standing(uow, client_id, today)
+
+    def _standing(self, uow: UnitOfWork, client_id: ClientId, today: date) -> CreditStanding:
+        by_invoice: dict[str, list[tuple[date, Money]]] = {}
+        for allocation in uow.payments.allocations_of(client_id):
+            by_invoice.setdefault(allocation.invoice_id, []).append(
+                (allocation.date, allocation.amount)
+            )
+        facts = []
+        for invoice in uow.invoices.of_client(client_id):
+            if invoice.status.value in ("cancelled", "corrected"):
+                continue
+            paid = sorted(by_invoice.get(invoice.id, ()))
+            facts.append(
+                InvoiceFact(
+                    invoice.number,
+                    invoice.due_date,
+                    invoice.total,
+                    invoice.outstanding,
+                    payments=len(paid),
+                    paid_on=paid[-1][0] if paid and not invoice.is_open else None,
+                )
+            )
+        own = uow.retention.credit_limit(client_id)
+        return payment_discipline(
+            client_id,
+            facts,
+            today=today,
+            policy=self._context.policy.retention.credit,
+            limit=own.limit if own is not None else None,
+        )
+
+    def check_order(self, client_id: ClientId, amount: Money) -> CreditCheck:
+        """Whether a new order or shipment of ``amount`` may go ahead, needs the director's
+        approval, or is refused (:func:`clientops.rules.credit.check_order`), and why. An
+        amount that is not Money above zero raises ValidationError naming ``amount``."""
+        if not isinstance(amount, Money) or amount.amount <= 0:
+            raise ValidationError([FieldError("amount", f"not an amount above zero: {amount!r}")])
+        standing = self.credit(client_id)
+        return check_order(standing, amount, policy=self._context.policy.retention.credit)
+
+    def set_credit_limit(
+        self, client_id: ClientId, limit: Money, *, by: EmployeeId, note: str | None = None
+    ) -> CreditLimit:
+        """Give the client a credit limit of its own (in place of the policy's). A limit below
+        zero raises ValidationError naming ``limit``; an unknown client NotFoundError;
+        nothing is stored then."""
+        if not isinstance(limit, Money):
+            raise ValidationError([FieldError("limit", f"not Money: {limit!r}")])
+        record = CreditLimit(client_id, limit, by, self._context.now(), note)
+        with self._context.unit_of_work() as uow:
+            uow.staff.directory().require(by)
+            uow.retention.put_credit_limit(record)
+        return record
 
     # ------------------------------------------------------------------ unassigned
 

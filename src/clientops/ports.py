@@ -45,6 +45,7 @@ from clientops._campaigns import (
     DoNotCall,
 )
 from clientops._claims import Claim, ClaimId
+from clientops._credit import CreditLimit
 from clientops._feed import FeedCursor, FeedEntry, FeedRecord
 from clientops._jobs import JobRun, JobStatus
 from clientops._legal import LegalCase, LegalCaseId
@@ -766,6 +767,13 @@ class RetentionRepository(Protocol):
 
     def all(self, *, status: RetentionStatus | None = None) -> tuple[RetentionRecord, ...]:
         """Every record (of ``status`` when given), by client id."""
+
+    def credit_limit(self, client_id: ClientId) -> CreditLimit | None:
+        """The client's own credit limit, or ``None`` (the policy's applies)."""
+
+    def put_credit_limit(self, limit: CreditLimit) -> None:
+        """Set the client's own credit limit (replacing one set before); NotFoundError for
+        an unknown client."""
 
 
 class LegalCasesRepository(Protocol):

@@ -632,6 +632,15 @@ TABLES: tuple[Table, ...] = (
             Column("doc", T.TEXT),
         ),
     ),
+    # ... the clients' own credit limits
+    Table(
+        "credit_limits",
+        22,
+        (
+            Column("client_id", T.TEXT, primary_key=True, references="clients(id)"),
+            Column("doc", T.TEXT),
+        ),
+    ),
     # ... and the legal cases of claims taken to court
     Table(
         "legal_cases",
@@ -825,8 +834,8 @@ DATA_STEPS += (
 #: ``calendar.publish`` messages (``BACKFILLS[17]``).
 #: Version 18 adds the external ids of records and the cards' listing columns.
 #: Version 19 adds the change feed (``feed``, ``feed_cursors``).
-#: Version 22 adds the clients' retention statuses (``retention``) and the legal cases
-#: (``legal_cases``).
+#: Version 22 adds the clients' retention statuses (``retention``), their own credit limits
+#: (``credit_limits``) and the legal cases (``legal_cases``).
 HEAD = 22
 
 

@@ -45,6 +45,7 @@ from clientops._campaigns import (
     TargetStatus,
 )
 from clientops._claims import Claim, ClaimId, ClaimStage
+from clientops._credit import CreditLimit
 from clientops._feed import FeedCursor, FeedEntry, FeedRecord
 from clientops._jobs import JobRun, JobStatus
 from clientops._legal import LegalCase, LegalCaseId
@@ -2290,6 +2291,18 @@ class SQLRetention(SQLRepository):
             rows = self._x("SELECT doc FROM retention WHERE status=?", (status.value,))
         records = [load(doc, RetentionRecord) for (doc,) in rows]
         return tuple(sorted(records, key=lambda r: r.client_id))
+
+    def credit_limit(self, client_id: ClientId) -> CreditLimit | None:
+        doc = self._one("SELECT doc FROM credit_limits WHERE client_id=?", (client_id,))
+        return None if doc is None else load(doc, CreditLimit)
+
+    def put_credit_limit(self, limit: CreditLimit) -> None:
+        self._need_client(limit.client_id)
+        self._x(
+            "INSERT INTO credit_limits(client_id, doc) VALUES (?, ?) "
+            "ON CONFLICT (client_id) DO UPDATE SET doc=excluded.doc",
+            (limit.client_id, dump(limit)),
+        )
 
 
 class SQLLegalCases(SQLRepository):

@@ -43,6 +43,7 @@ from clientops._campaigns import (
     call_card,
 )
 from clientops._claims import Claim, ClaimId
+from clientops._credit import CreditLimit
 from clientops._feed import FeedCursor, FeedEntry, FeedRecord
 from clientops._jobs import JobRun, JobStatus
 from clientops._legal import LegalCase, LegalCaseId
@@ -141,6 +142,8 @@ _TABLES = (
     "retention",
     # case id -> LegalCase
     "legal_cases",
+    # client id -> CreditLimit
+    "credit_limits",
 )
 
 
@@ -1269,6 +1272,14 @@ class _Retention(_Repository):
     def all(self, *, status: RetentionStatus | None = None) -> tuple[RetentionRecord, ...]:
         rows = sorted(self._read("retention").values(), key=lambda r: r.client_id)
         return tuple(r for r in rows if status is None or r.status is status)
+
+    def credit_limit(self, client_id: ClientId) -> CreditLimit | None:
+        found: CreditLimit | None = self._read("credit_limits").get(client_id)
+        return found
+
+    def put_credit_limit(self, limit: CreditLimit) -> None:
+        self._get("clients", "client", limit.client_id)
+        self._write("credit_limits")[limit.client_id] = limit
 
 
 class _LegalCases(_Repository):
