@@ -18,6 +18,7 @@ import clientops
 from clientops import ClientOps, PluginHost, Policy, hookimpl
 from clientops.adapters.memory import MemoryStorage
 from clientops.adapters.sqlite import SQLiteStorage
+from clientops.billing import InvoiceLine
 from clientops.campaigns import (
     CallScript,
     Campaign,
@@ -39,6 +40,9 @@ from clientops.model import ClientId, DepartmentId, Money
 from clientops.ports import Storage
 from clientops.retention import (
     ClientFacts,
+    CreditDecision,
+    CreditStanding,
+    InvoiceFact,
     OrderFact,
     Retention,
     RetentionChanged,
@@ -46,6 +50,7 @@ from clientops.retention import (
     RetentionStatus,
     SignalKind,
 )
+from clientops.rules.credit import check_order, payment_discipline
 from clientops.rules.retention import choose_manager, churn_risk, is_lost, win_back_figures
 from clientops.testing import T0, a_claim, a_client, a_payment, a_staff, an_invoice, an_order
 
@@ -535,3 +540,129 @@ def test_assignment_by_rule_spreads_the_unassigned_over_the_client_managers(
     ]
     assert Retention(ops).unassigned() == ()
     assert Retention(ops).assign_by_rule(by=ANNA) == ()
+
+
+# --------------------------------------------------------------------------- creditworthiness
+
+CREDIT = Policy().retention.credit
+
+
+def invoice(
+    due: date, total: int, owed: int = 0, payments: int = 1, paid_on: date | None = None
+) -> InvoiceFact:
+    return InvoiceFact("2025-00001", due, Money(total), Money(owed), payments, paid_on)
+
+
+@pytest.mark.parametrize(
+    ("invoices", "score", "reasons"),
+    [
+        pytest.param((), 100, (), id="a new client: nothing against it"),
+        pytest.param(
+            (invoice(ago(60), 50_000, paid_on=ago(58)),), 100, (), id="paid within the grace days"
+        ),
+        pytest.param(
+            (invoice(ago(60), 50_000, paid_on=ago(40)),),
+            66,
+            (f"оплачивает в среднем на 17{NBSP}дней позже срока",),
+            id="paid 20 days late",
+        ),
+        pytest.param(
+            (invoice(ago(60), 50_000, payments=3, paid_on=ago(60)),),
+            95,
+            (f"1{NBSP}счёт оплачен частями",),
+            id="paid in parts",
+        ),
+        pytest.param(
+            (
+                invoice(ago(30), 80_000, owed=30_000, payments=1),
+                invoice(ago(10), 20_000, owed=20_000, payments=0),
+            ),
+            65,
+            (
+                f"1{NBSP}счёт оплачен частями",
+                f"просрочено 2{NBSP}счёта на 50{NBSP}000,00{NBSP}₽",
+            ),
+            id="debt overdue now",
+        ),
+    ],
+)
+def test_the_payment_discipline_score_in_the_seeds_words(
+    invoices: tuple[InvoiceFact, ...], score: int, reasons: tuple[str, ...]
+) -> None:
+    standing = payment_discipline(ClientId("c1"), invoices, today=TODAY, policy=CREDIT)
+    assert standing.score == score
+    assert standing.reasons == reasons
+    assert standing.limit == CREDIT.default_limit
+    assert not standing.own_limit
+
+
+@pytest.mark.parametrize(
+    ("score", "debt", "amount", "decision"),
+    [
+        pytest.param(90, 0, 100_000, CreditDecision.ALLOW, id="good payer within the limit"),
+        pytest.param(90, 250_000, 100_000, CreditDecision.APPROVAL, id="over the limit"),
+        pytest.param(50, 0, 10_000, CreditDecision.APPROVAL, id="a poor score"),
+        pytest.param(20, 0, 10_000, CreditDecision.REFUSE, id="a bad score"),
+    ],
+)
+def test_a_new_order_goes_ahead_needs_the_director_or_is_refused(
+    score: int, debt: int, amount: int, decision: CreditDecision
+) -> None:
+    standing = CreditStanding(
+        ClientId("c1"), score, 0, 0, Money(debt), Money(0), Money(300_000), own_limit=False
+    )
+    check = check_order(standing, Money(amount), policy=CREDIT)
+    assert check.decision is decision
+    assert check.explain().startswith(decision.label)
+    if debt:
+        assert (
+            f"долг с этим заказом 350{NBSP}000,00{NBSP}₽ больше кредитного лимита "
+            f"300{NBSP}000,00{NBSP}₽" in check.reasons
+        )
+
+
+def test_credit_is_read_from_the_stored_invoices_and_a_limit_of_its_own(
+    ops: ClientOps, clock: Clock
+) -> None:
+    retention = Retention(ops)
+    card = ops.clients.add(a_client(name="ООО «Ромашка»", manager_id=ANNA))
+    turnstile = InvoiceLine("Турникет", "шт", Decimal(1), Money("100000"))
+    clock.now = T0 - timedelta(days=90)
+    first = ops.billing.issue_invoice(card.id, [turnstile])
+    second = ops.billing.issue_invoice(card.id, [turnstile])
+    clock.now = T0 - timedelta(days=30)
+    for paid, pays in ((Money("100000"), first), (Money("40000"), second)):
+        payment = a_payment(None, amount=paid, date=clock.now.date())
+        with ops.context.storage.unit_of_work() as uow:
+            uow.payments.add(payment)
+        ops.billing.assign_payment(payment.id, card.id, invoice_number=pays.number)
+    clock.now = T0
+    standing = retention.credit(card.id)
+    late = (T0 - timedelta(days=30)).date() - first.due_date
+    assert standing.days_late == late.days - CREDIT.grace_days
+    assert (standing.partial, standing.debt, standing.overdue) == (
+        1,
+        Money("60000"),
+        Money("60000"),
+    )
+    assert standing.score == max(
+        0,
+        100 - standing.days_late * 2 - 5 - 15,
+    )
+    assert retention.check_order(card.id, Money(10_000)).decision is CreditDecision.REFUSE
+
+    with pytest.raises(ValidationError) as err:
+        retention.set_credit_limit(card.id, Money(-1), by=ANNA)
+    assert err.value.errors[0].path == "limit"
+    with pytest.raises(ValidationError) as err:
+        retention.check_order(card.id, Money(0))
+    assert err.value.errors[0].path == "amount"
+    assert not retention.credit(card.id).own_limit
+    retention.set_credit_limit(card.id, Money(1_000_000), by=ANNA, note="крупный клиент")
+    retention.set_credit_limit(card.id, Money(500_000), by=ANNA)
+    assert (retention.credit(card.id).limit, retention.credit(card.id).own_limit) == (
+        Money(500_000),
+        True,
+    )
+    with pytest.raises(NotFoundError):
+        retention.set_credit_limit(ClientId("nobody"), Money(1), by=ANNA)

@@ -99,6 +99,7 @@ from clientops._claims import (
 )
 from clientops._claims import advance as advance_claim
 from clientops._clients_service import put_staff
+from clientops._credit import CreditLimit
 from clientops._feed import FeedCursor, FeedRecord
 from clientops._jobs import JobRun, JobStatus
 from clientops._kits.accounting import AccountingContract, PaymentSourceContract
@@ -241,6 +242,7 @@ from clientops.services import ClientOps
 __all__ = [
     "AccountingContract",
     "CourierContract",
+    "CreditLimitsContract",
     "DocumentRendererContract",
     "DocumentSample",
     "FailingStorage",
@@ -3629,6 +3631,29 @@ class RetentionContract(_StoreContract):
             assert (stored.status, stored.version) == (RetentionStatus.LEAVING, 1)
 
 
+class CreditLimitsContract(_StoreContract):
+    """The clients' own credit limits (``uow.retention.credit_limit``, ``put_credit_limit``)."""
+
+    def test_a_limit_is_set_replaced_and_kept_per_client(self, storage: Storage) -> None:
+        card, other = a_client(id=ClientId("c1")), a_client(id=ClientId("c2"), name="АО «Лютик»")
+        first = CreditLimit(card.id, Money("500000"), EmployeeId("anna"), T0, "крупный клиент")
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.clients.add(other)
+            assert uow.retention.credit_limit(card.id) is None
+            uow.retention.put_credit_limit(first)
+        with storage.unit_of_work() as uow:
+            assert uow.retention.credit_limit(card.id) == first
+            uow.retention.put_credit_limit(attrs.evolve(first, limit=Money(0), note=None))
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.retention.credit_limit(card.id) == attrs.evolve(
+                first, limit=Money(0), note=None
+            )
+            assert uow.retention.credit_limit(other.id) is None
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.retention.put_credit_limit(attrs.evolve(first, client_id=ClientId("nobody")))
+
+
 class LegalCasesContract(_StoreContract):
     """Legal cases (``uow.legal``): versioned records of a client, oldest first."""
 
@@ -3703,6 +3728,7 @@ class StorageContract(
     ListingContract,
     FeedContract,
     RetentionContract,
+    CreditLimitsContract,
     LegalCasesContract,
 ):
     """The behaviour every clientops store must have: every area's contract. Subclass it and
