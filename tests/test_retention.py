@@ -32,9 +32,9 @@ from clientops.campaigns import (
     Stayed,
 )
 from clientops.claims import ClaimOccasion
-from clientops.clients import Employee, EmployeeId, Role
+from clientops.clients import Contact, Employee, EmployeeId, Role
 from clientops.errors import NotFoundError, TransitionError, ValidationError
-from clientops.events import Event
+from clientops.events import Event, ReactionScheduled
 from clientops.feed import Feed
 from clientops.model import ClientId, DepartmentId, Money
 from clientops.ports import Storage
@@ -52,7 +52,16 @@ from clientops.retention import (
 )
 from clientops.rules.credit import check_order, payment_discipline
 from clientops.rules.retention import choose_manager, churn_risk, is_lost, win_back_figures
-from clientops.testing import T0, a_claim, a_client, a_payment, a_staff, an_invoice, an_order
+from clientops.testing import (
+    T0,
+    a_claim,
+    a_client,
+    a_payment,
+    a_service_contract,
+    a_staff,
+    an_invoice,
+    an_order,
+)
 
 ANNA, PETROV, OLGA = EmployeeId("anna"), EmployeeId("petrov"), EmployeeId("olga")
 TODAY = date(2025, 6, 23)
@@ -666,3 +675,58 @@ def test_credit_is_read_from_the_stored_invoices_and_a_limit_of_its_own(
     )
     with pytest.raises(NotFoundError):
         retention.set_credit_limit(ClientId("nobody"), Money(1), by=ANNA)
+
+
+# --------------------------------------------------------------------------- renewals
+
+
+def test_contracts_ending_soon_go_on_the_agenda_with_a_renewal_letter_once(
+    ops: ClientOps, recorder: Recorder
+) -> None:
+    retention = Retention(ops)
+    romashka = ops.clients.add(
+        a_client(
+            name="ООО «Ромашка»",
+            manager_id=ANNA,
+            emails=("info@romashka.ru",),
+            contacts=(Contact("Иван Петрович"),),
+        )
+    )
+    lutik = ops.clients.add(a_client(name="АО «Лютик»"))
+    soon = ops.service.add_contract(
+        a_service_contract(romashka, number="СО-7/25", ends_on=date(2025, 7, 13))
+    )
+    ops.service.add_contract(
+        a_service_contract(romashka, number="СО-8/25", ends_on=date(2025, 9, 1))
+    )
+    ops.service.add_contract(a_service_contract(romashka, number="СО-9/25"))  # open-ended
+    ops.service.add_contract(a_service_contract(lutik, number="СО-2/25", ends_on=date(2025, 6, 30)))
+    recorder.events.clear()
+
+    made = retention.plan_renewals(by=PETROV)
+    assert [(r.number, r.ends_on, r.letter_key is not None) for r in made] == [
+        ("СО-2/25", date(2025, 6, 30), False),
+        ("СО-7/25", date(2025, 7, 13), True),
+    ]
+    (reaction,) = [r for r in ops.clients.reactions_of(romashka.id) if r.id == made[1].reaction_id]
+    assert reaction.topic == "Продлить договор № СО-7/25 (действует до 13.07.2025)"
+    assert (reaction.employee_id, reaction.due_at) == (ANNA, T0)
+    # a client without a manager: the call is for whoever ran the job
+    (other,) = [r for r in ops.clients.reactions_of(lutik.id) if r.id == made[0].reaction_id]
+    assert other.employee_id == PETROV
+    (letter,) = ops.outbox.messages()
+    assert letter.topic == "clientops.email.renewal"
+    assert letter.data()["to"] == "info@romashka.ru"
+    assert letter.data()["subject"] == "Продление договора № СО-7/25"
+    assert letter.data()["body"].startswith(
+        "Здравствуйте, Иван Петрович!\n\nСрок действия договора № СО-7/25 с компанией MLS IT "
+        "истекает 13.07.2025."
+    )
+    assert "Ваш менеджер Смирнова Анна Сергеевна" in letter.data()["body"]
+    assert sum(isinstance(e, ReactionScheduled) for e in recorder.events) == 2
+    assert soon.id == made[1].contract_id
+
+    recorder.events.clear()
+    assert retention.plan_renewals(by=PETROV) == ()
+    assert recorder.events == []
+    assert len(ops.outbox.messages()) == 1

@@ -27,6 +27,7 @@ import attrs
 
 from clientops._checks import aware, fail, instance, text, tuple_of
 from clientops._credit import CreditPolicy
+from clientops._text import template_validator
 from clientops.events import Event
 from clientops.model import ClientId, EmployeeId, Money
 
@@ -36,6 +37,7 @@ __all__ = [
     "ClientFacts",
     "ManagerFigures",
     "OrderFact",
+    "Renewal",
     "RetentionChanged",
     "RetentionPolicy",
     "RetentionRecord",
@@ -139,6 +141,9 @@ def _pairs(inst: Any, attribute: attrs.Attribute[Any], value: object) -> None:
             fail(f"{attribute.name}[{at}]", f"not a (city, manager id): {item!r}")
 
 
+_words = template_validator("number", "ends_on", "company", "contact", "manager")
+
+
 #: How much each signal weighs, by default.
 SIGNAL_WEIGHTS: tuple[tuple[SignalKind, int], ...] = (
     (SignalKind.NO_ORDERS, 30),
@@ -191,6 +196,25 @@ class RetentionPolicy:
     #: Creditworthiness: the default credit limit, the score's points, the scores that ask
     #: for the director's approval or refuse a new order.
     credit: CreditPolicy = attrs.field(factory=CreditPolicy, validator=instance(CreditPolicy))
+    #: Contract renewals: a contract ending within this many days is put on the manager's
+    #: agenda and the client gets the renewal letter (by e-mail, through the outbox topic).
+    renewal_days: int = attrs.field(default=30, validator=_positive)
+    renewal_email_topic: str = "clientops.email.renewal"
+    #: Words: ``{number}``, ``{ends_on}`` (dd.mm.yyyy), ``{company}``, ``{contact}``,
+    #: ``{manager}`` (the manager's full name).
+    renewal_topic: str = attrs.field(
+        default="Продлить договор № {number} (действует до {ends_on})", validator=_words
+    )
+    renewal_subject: str = attrs.field(default="Продление договора № {number}", validator=_words)
+    renewal_letter: str = attrs.field(
+        default=(
+            "Здравствуйте, {contact}!\n\n"
+            "Срок действия договора № {number} с компанией {company} истекает {ends_on}. "
+            "Предлагаем продлить его на прежних условиях. Ваш менеджер {manager} свяжется "
+            "с Вами в ближайшие дни.\n\nС уважением,\n{company}"
+        ),
+        validator=_words,
+    )
 
     def weight(self, kind: SignalKind) -> int:
         return next((w for k, w in self.weights if k is kind), 0)
@@ -310,6 +334,19 @@ class ManagerFigures:
         """Stayed among those decided (stayed + left); 0 when none was decided."""
         decided = self.stayed + self.left
         return Decimal(self.stayed) / decided if decided else Decimal(0)
+
+
+@attrs.frozen
+class Renewal:
+    """A contract put up for renewal: the reaction on the manager's agenda and the letter's
+    outbox key (``None``: the client has no e-mail, no letter sent)."""
+
+    contract_id: str
+    client_id: ClientId
+    number: str
+    ends_on: date
+    reaction_id: str
+    letter_key: str | None = None
 
 
 @attrs.frozen

@@ -18,6 +18,7 @@ from clientops._checks import check_entry_points
 from clientops._claims import ClaimOccasion
 from clientops._context import Context
 from clientops._credit import CreditCheck, CreditLimit, CreditStanding, InvoiceFact
+from clientops._outbox import OutboxMessage
 from clientops._reaction_helpers import start_plan_in
 from clientops._recording import appeal_opened, reaction_scheduled
 from clientops._retention import (
@@ -25,16 +26,35 @@ from clientops._retention import (
     ClientFacts,
     ManagerFigures,
     OrderFact,
+    Renewal,
     RetentionChanged,
     RetentionRecord,
     RetentionStatus,
 )
 from clientops.errors import FieldError, TransitionError, ValidationError
 from clientops.events import Event
-from clientops.model import Client, ClientCategory, ClientId, EmployeeId, Money, Role
+from clientops.model import (
+    Appeal,
+    AppealId,
+    Client,
+    ClientCategory,
+    ClientId,
+    EmployeeId,
+    Money,
+    Reaction,
+    ReactionId,
+    ReactionKind,
+    Role,
+)
 from clientops.ports import UnitOfWork
 from clientops.rules.credit import check_order, payment_discipline
-from clientops.rules.retention import choose_manager, churn_risk, win_back_figures
+from clientops.rules.retention import (
+    choose_manager,
+    churn_risk,
+    renewal_words,
+    renewals_due,
+    win_back_figures,
+)
 
 __all__ = ["Retention"]
 
@@ -377,6 +397,86 @@ class Retention:
             uow.staff.directory().require(by)
             uow.retention.put_credit_limit(record)
         return record
+
+    # ------------------------------------------------------------------ renewals
+
+    def plan_renewals(self, *, by: EmployeeId) -> tuple[Renewal, ...]:
+        """Put up for renewal every service contract ending within
+        ``Policy.retention.renewal_days``: a call on the client's manager's agenda (of ``by``
+        when the client has none), due at once, on an appeal of its own, and the renewal
+        letter to the client's first e-mail through the outbox (topic
+        ``Policy.retention.renewal_email_topic``), in one unit of work; publishes AppealOpened
+        and ReactionScheduled. A contract already put up (for the same end date) is skipped:
+        a second run the same day does nothing. Returns what was put up now."""
+        today = self._context.today()
+        now = self._context.now()
+        policy = self._context.policy
+        done: list[Renewal] = []
+        with self._context.unit_of_work() as uow:
+            staff = uow.staff.directory()
+            starter = staff.require(by)
+            events: list[Event] = []
+            cards = {card.id: card for card in uow.clients.all()}
+            contracts = [c for cid in cards for c in uow.service.contracts_of(cid)]
+            # soonest first, across the clients
+            for contract in renewals_due(contracts, today=today, policy=policy.retention):
+                card = cards[contract.client_id]
+                appeal_id = AppealId(f"renewal-{contract.id}-{contract.ends_on}")
+                if any(a.id == appeal_id for a in uow.appeals.of_client(card.id)):
+                    continue
+                manager = staff.employee(card.manager_id) if card.manager_id else None
+                owner = manager or starter
+                topic, subject, body = renewal_words(
+                    contract,
+                    card,
+                    manager=owner.full_name,
+                    company=policy.company_name,
+                    policy=policy.retention,
+                )
+                appeal = Appeal(
+                    appeal_id,
+                    card.id,
+                    topic,
+                    owner.department_id,
+                    created_at=now,
+                    created_by=by,
+                )
+                reaction = Reaction(
+                    ReactionId(f"{appeal_id}-call"),
+                    appeal_id,
+                    card.id,
+                    ReactionKind.OUTGOING_CALL,
+                    topic,
+                    due_at=now,
+                    created_at=now,
+                    department_id=owner.department_id,
+                    employee_id=owner.id,
+                    created_by=by,
+                )
+                uow.appeals.add(appeal)
+                uow.appeals.add_reaction(reaction)
+                events += [appeal_opened(appeal, now), reaction_scheduled(reaction, now)]
+                key = None
+                if card.emails:
+                    key = f"{appeal_id}-letter"
+                    payload = {"to": card.emails[0], "subject": subject, "body": body}
+                    uow.outbox.enqueue(
+                        OutboxMessage.new(
+                            policy.retention.renewal_email_topic, payload, now=now, key=key
+                        )
+                    )
+                done.append(
+                    Renewal(
+                        contract.id,
+                        card.id,
+                        contract.number,
+                        contract.ends_on or today,
+                        reaction.id,
+                        key,
+                    )
+                )
+            self._context.publish(events)
+        return tuple(done)
 
     # ------------------------------------------------------------------ unassigned
 

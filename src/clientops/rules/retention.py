@@ -44,8 +44,16 @@ from clientops._retention import (
 )
 from clientops._text import format_date
 from clientops.model import Client, EmployeeId, Money, city_key
+from clientops.service_visits import ServiceContract
 
-__all__ = ["choose_manager", "churn_risk", "is_lost", "win_back_figures"]
+__all__ = [
+    "choose_manager",
+    "churn_risk",
+    "is_lost",
+    "renewal_words",
+    "renewals_due",
+    "win_back_figures",
+]
 
 
 def _since(day: date, today: date) -> int:
@@ -175,6 +183,45 @@ def choose_manager(
     if not loads:
         return None
     return min(loads, key=lambda manager: (loads[manager], manager))
+
+
+def renewals_due(
+    contracts: Iterable[ServiceContract], *, today: date, policy: RetentionPolicy
+) -> tuple[ServiceContract, ...]:
+    """The contracts to put up for renewal today: ending from today to
+    ``policy.renewal_days`` ahead (an open-ended contract never), soonest first."""
+    due = [
+        c
+        for c in contracts
+        if c.ends_on is not None and 0 <= (c.ends_on - today).days <= policy.renewal_days
+    ]
+    return tuple(sorted(due, key=lambda c: (c.ends_on or today, c.number)))
+
+
+def renewal_words(
+    contract: ServiceContract,
+    client: Client,
+    *,
+    manager: str,
+    company: str,
+    policy: RetentionPolicy,
+) -> tuple[str, str, str]:
+    """The reaction's topic, the letter's subject and the letter's body for ``contract``
+    (``manager``: the manager's full name; the contact person «—» reads as a greeting to
+    the client's name)."""
+    contact = client.contact_person if client.contacts else client.name
+    fields = {
+        "number": contract.number,
+        "ends_on": format_date(contract.ends_on) if contract.ends_on else "",
+        "company": company,
+        "contact": contact,
+        "manager": manager,
+    }
+    return (
+        policy.renewal_topic.format(**fields),
+        policy.renewal_subject.format(**fields),
+        policy.renewal_letter.format(**fields),
+    )
 
 
 def win_back_figures(records: Iterable[RetentionRecord]) -> tuple[ManagerFigures, ...]:
