@@ -199,6 +199,9 @@ class RetentionPolicy:
     #: Contract renewals: a contract ending within this many days is put on the manager's
     #: agenda and the client gets the renewal letter (by e-mail, through the outbox topic).
     renewal_days: int = attrs.field(default=30, validator=_positive)
+    #: A contractor's bill, entered into the payment plan when its work is accepted, is due
+    #: this many days after the act (:mod:`clientops.contractors`).
+    contractor_bill_days: int = attrs.field(default=5, validator=_not_negative)
     renewal_email_topic: str = "clientops.email.renewal"
     #: Words: ``{number}``, ``{ends_on}`` (dd.mm.yyyy), ``{company}``, ``{contact}``,
     #: ``{manager}`` (the manager's full name).

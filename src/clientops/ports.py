@@ -45,6 +45,7 @@ from clientops._campaigns import (
     DoNotCall,
 )
 from clientops._claims import Claim, ClaimId
+from clientops._contractors import Contractor, ContractorId, ContractorVisit
 from clientops._credit import CreditLimit
 from clientops._feed import FeedCursor, FeedEntry, FeedRecord
 from clientops._jobs import JobRun, JobStatus
@@ -89,6 +90,7 @@ __all__ = [
     "CampaignsRepository",
     "ClaimsRepository",
     "ClientsRepository",
+    "ContractorsRepository",
     "FeedRepository",
     "InvoicesRepository",
     "JobRunsRepository",
@@ -794,6 +796,34 @@ class LegalCasesRepository(Protocol):
         """The client's cases, oldest first."""
 
 
+class ContractorsRepository(Protocol):
+    """Contractors and their visits to clients (``uow.contractors``), versioned."""
+
+    def add(self, contractor: Contractor) -> None:
+        """Store a new contractor; DuplicateError for an id taken."""
+
+    def get(self, contractor_id: ContractorId) -> Contractor:
+        """The contractor; NotFoundError when there is none."""
+
+    def update(self, contractor: Contractor) -> Contractor:
+        """Replace it, returned with its version counted up; ConflictError when stale."""
+
+    def all(self) -> tuple[Contractor, ...]:
+        """Every contractor, oldest first."""
+
+    def add_visit(self, visit: ContractorVisit) -> None:
+        """Store a new visit; NotFoundError for an unknown client or contractor."""
+
+    def get_visit(self, visit_id: str) -> ContractorVisit:
+        """The visit; NotFoundError when there is none."""
+
+    def update_visit(self, visit: ContractorVisit) -> ContractorVisit:
+        """Replace it, returned with its version counted up; ConflictError when stale."""
+
+    def visits_of(self, client_id: ClientId) -> tuple[ContractorVisit, ...]:
+        """The client's contractor visits, oldest first."""
+
+
 class UnitOfWork(Protocol):
     """One transaction against a store: everything in it is kept, or nothing.
 
@@ -859,6 +889,9 @@ class UnitOfWork(Protocol):
 
     @property
     def legal(self) -> LegalCasesRepository: ...
+
+    @property
+    def contractors(self) -> ContractorsRepository: ...
 
 
 @runtime_checkable

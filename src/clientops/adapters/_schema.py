@@ -641,6 +641,16 @@ TABLES: tuple[Table, ...] = (
             Column("doc", T.TEXT),
         ),
     ),
+    # ... contractors and their visits to clients
+    Table("contractors", 22, record()),
+    Table(
+        "contractor_visits",
+        22,
+        record(
+            Column("client_id", T.TEXT, references="clients(id)"),
+            Column("contractor_id", T.TEXT, references="contractors(id)"),
+        ),
+    ),
     # ... and the legal cases of claims taken to court
     Table(
         "legal_cases",
@@ -760,6 +770,7 @@ INDEXES: tuple[Index, ...] = (
     Index("clients_changed", "clients", ("changed_at",), since=18),
     Index("retention_status", "retention", ("status",), since=22),
     Index("legal_cases_client", "legal_cases", ("client_id",), since=22),
+    Index("contractor_visits_client", "contractor_visits", ("client_id",), since=22),
 )
 
 #: SQL that fills a version's new columns from the rows a database already has.
@@ -835,7 +846,8 @@ DATA_STEPS += (
 #: Version 18 adds the external ids of records and the cards' listing columns.
 #: Version 19 adds the change feed (``feed``, ``feed_cursors``).
 #: Version 22 adds the clients' retention statuses (``retention``), their own credit limits
-#: (``credit_limits``) and the legal cases (``legal_cases``).
+#: (``credit_limits``), the legal cases (``legal_cases``), the contractors and their visits
+#: (``contractors``, ``contractor_visits``).
 HEAD = 22
 
 

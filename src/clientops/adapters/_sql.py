@@ -45,6 +45,7 @@ from clientops._campaigns import (
     TargetStatus,
 )
 from clientops._claims import Claim, ClaimId, ClaimStage
+from clientops._contractors import Contractor, ContractorId, ContractorVisit
 from clientops._credit import CreditLimit
 from clientops._feed import FeedCursor, FeedEntry, FeedRecord
 from clientops._jobs import JobRun, JobStatus
@@ -502,6 +503,10 @@ class SQLUnitOfWork:
     @functools.cached_property
     def legal(self) -> SQLLegalCases:
         return SQLLegalCases(self)
+
+    @functools.cached_property
+    def contractors(self) -> SQLContractors:
+        return SQLContractors(self)
 
     # -- data migrations -----------------------------------------------------------------
     def backfill_timeline(self) -> None:
@@ -2303,6 +2308,68 @@ class SQLRetention(SQLRepository):
             "ON CONFLICT (client_id) DO UPDATE SET doc=excluded.doc",
             (limit.client_id, dump(limit)),
         )
+
+
+class SQLContractors(SQLRepository):
+    """Contractors and their visits."""
+
+    def add(self, contractor: Contractor) -> None:
+        try:
+            self._x(
+                "INSERT INTO contractors(id, version, doc) VALUES (?, ?, ?)",
+                (contractor.id, contractor.version, dump(contractor)),
+            )
+        except self.integrity_errors:
+            raise DuplicateError("contractor", contractor.id) from None
+
+    def get(self, contractor_id: ContractorId) -> Contractor:
+        doc = self._one("SELECT doc FROM contractors WHERE id=?", (contractor_id,))
+        if doc is None:
+            raise NotFoundError("contractor", contractor_id)
+        return load(doc, Contractor)
+
+    def update(self, contractor: Contractor) -> Contractor:
+        new = attrs.evolve(contractor, version=contractor.version + 1)
+        self._bump(
+            "contractors", "contractor", contractor.id, contractor.version, "doc=?", (dump(new),)
+        )
+        return new
+
+    def all(self) -> tuple[Contractor, ...]:
+        rows = self._x("SELECT doc FROM contractors ORDER BY seq")
+        return tuple(load(doc, Contractor) for (doc,) in rows)
+
+    def add_visit(self, visit: ContractorVisit) -> None:
+        self._need_client(visit.client_id)
+        if self._one("SELECT 1 FROM contractors WHERE id=?", (visit.contractor_id,)) is None:
+            raise NotFoundError("contractor", visit.contractor_id)
+        try:
+            self._x(
+                "INSERT INTO contractor_visits(id, client_id, contractor_id, version, doc) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (visit.id, visit.client_id, visit.contractor_id, visit.version, dump(visit)),
+            )
+        except self.integrity_errors:
+            raise DuplicateError("contractor visit", visit.id) from None
+
+    def get_visit(self, visit_id: str) -> ContractorVisit:
+        doc = self._one("SELECT doc FROM contractor_visits WHERE id=?", (visit_id,))
+        if doc is None:
+            raise NotFoundError("contractor visit", visit_id)
+        return load(doc, ContractorVisit)
+
+    def update_visit(self, visit: ContractorVisit) -> ContractorVisit:
+        new = attrs.evolve(visit, version=visit.version + 1)
+        self._bump(
+            "contractor_visits", "contractor visit", visit.id, visit.version, "doc=?", (dump(new),)
+        )
+        return new
+
+    def visits_of(self, client_id: ClientId) -> tuple[ContractorVisit, ...]:
+        rows = self._x(
+            "SELECT doc FROM contractor_visits WHERE client_id=? ORDER BY seq", (client_id,)
+        )
+        return tuple(load(doc, ContractorVisit) for (doc,) in rows)
 
 
 class SQLLegalCases(SQLRepository):

@@ -43,6 +43,7 @@ from clientops._campaigns import (
     call_card,
 )
 from clientops._claims import Claim, ClaimId
+from clientops._contractors import Contractor, ContractorId, ContractorVisit
 from clientops._credit import CreditLimit
 from clientops._feed import FeedCursor, FeedEntry, FeedRecord
 from clientops._jobs import JobRun, JobStatus
@@ -144,6 +145,8 @@ _TABLES = (
     "legal_cases",
     # client id -> CreditLimit
     "credit_limits",
+    "contractors",
+    "contractor_visits",
 )
 
 
@@ -302,6 +305,10 @@ class _MemoryUnitOfWork:
     @functools.cached_property
     def legal(self) -> _LegalCases:
         return _LegalCases(self)
+
+    @functools.cached_property
+    def contractors(self) -> _Contractors:
+        return _Contractors(self)
 
     @functools.cached_property
     def timeline(self) -> _Timeline:
@@ -1280,6 +1287,45 @@ class _Retention(_Repository):
     def put_credit_limit(self, limit: CreditLimit) -> None:
         self._get("clients", "client", limit.client_id)
         self._write("credit_limits")[limit.client_id] = limit
+
+
+class _Contractors(_Repository):
+    """Contractors and their visits."""
+
+    def add(self, contractor: Contractor) -> None:
+        self._insert("contractors", "contractor", contractor.id, contractor)
+
+    def get(self, contractor_id: ContractorId) -> Contractor:
+        found: Contractor = self._get("contractors", "contractor", contractor_id)
+        return found
+
+    def update(self, contractor: Contractor) -> Contractor:
+        new: Contractor = self._replace(
+            "contractors", "contractor", contractor.id, contractor, contractor.version
+        )
+        return new
+
+    def all(self) -> tuple[Contractor, ...]:
+        return tuple(self._read("contractors").values())
+
+    def add_visit(self, visit: ContractorVisit) -> None:
+        self._get("clients", "client", visit.client_id)
+        self._get("contractors", "contractor", visit.contractor_id)
+        self._insert("contractor_visits", "contractor visit", visit.id, visit)
+
+    def get_visit(self, visit_id: str) -> ContractorVisit:
+        found: ContractorVisit = self._get("contractor_visits", "contractor visit", visit_id)
+        return found
+
+    def update_visit(self, visit: ContractorVisit) -> ContractorVisit:
+        new: ContractorVisit = self._replace(
+            "contractor_visits", "contractor visit", visit.id, visit, visit.version
+        )
+        return new
+
+    def visits_of(self, client_id: ClientId) -> tuple[ContractorVisit, ...]:
+        rows = self._read("contractor_visits").values()
+        return tuple(v for v in rows if v.client_id == client_id)
 
 
 class _LegalCases(_Repository):
