@@ -240,9 +240,10 @@ class Contractors:
     ) -> ContractorVisit:
         """Accept the work with the act ``act_number``: the contractor's bill (``amount``,
         else its price of the service on the visit's day) enters the payment plan, due
-        ``Policy.retention.contractor_bill_days`` (5) days later. A visit whose work is not recorded raises TransitionError; a blank act
-        number ValidationError naming ``act_number``; no price known and no ``amount``
-        ValidationError naming ``amount``."""
+        ``Policy.retention.contractor_bill_days`` (5) days later. A visit whose work is not
+        recorded raises TransitionError; a blank act number ValidationError naming
+        ``act_number``; no price known and no ``amount`` ValidationError naming
+        ``amount``."""
         if not isinstance(act_number, str) or not act_number.strip():
             raise ValidationError([FieldError("act_number", "required")])
         now = self._context.now()

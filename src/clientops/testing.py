@@ -99,6 +99,14 @@ from clientops._claims import (
 )
 from clientops._claims import advance as advance_claim
 from clientops._clients_service import put_staff
+from clientops._contractors import (
+    Contractor,
+    ContractorContract,
+    ContractorId,
+    ContractorPrice,
+    ContractorVisit,
+    ContractorVisitStatus,
+)
 from clientops._credit import CreditLimit
 from clientops._feed import FeedCursor, FeedRecord
 from clientops._jobs import JobRun, JobStatus
@@ -241,6 +249,7 @@ from clientops.services import ClientOps
 
 __all__ = [
     "AccountingContract",
+    "ContractorsContract",
     "CourierContract",
     "CreditLimitsContract",
     "DocumentRendererContract",
@@ -3631,6 +3640,93 @@ class RetentionContract(_StoreContract):
             assert (stored.status, stored.version) == (RetentionStatus.LEAVING, 1)
 
 
+class ContractorsContract(_StoreContract):
+    """Contractors and their visits (``uow.contractors``): versioned records, a client's
+    visits oldest first."""
+
+    @staticmethod
+    def _contractor(**overrides: Any) -> Contractor:
+        fields: dict[str, Any] = {
+            "id": ContractorId("montazh"),
+            "name": "ООО «Монтаж-Сервис»",
+            "services": ("монтаж турникета",),
+            "contract": ContractorContract("П-3/25", date(2025, 1, 1), date(2025, 12, 31)),
+            "prices": (ContractorPrice("монтаж турникета", Money("14000"), date(2025, 1, 1)),),
+        }
+        fields.update(overrides)
+        return Contractor(**fields)
+
+    @staticmethod
+    def _visit(client: Client, **overrides: Any) -> ContractorVisit:
+        fields: dict[str, Any] = {
+            "id": new_id(),
+            "contractor_id": ContractorId("montazh"),
+            "client_id": client.id,
+            "service": "монтаж турникета",
+            "day": date(2025, 7, 1),
+            "planned_by": EmployeeId("anna"),
+            "planned_at": T0,
+        }
+        fields.update(overrides)
+        return ContractorVisit(**fields)
+
+    def test_contractors_and_visits_round_trip(self, storage: Storage) -> None:
+        card = a_client(id=ClientId("c1"))
+        contractor = self._contractor()
+        first, second = self._visit(card), self._visit(card, day=date(2025, 8, 1))
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.contractors.add(contractor)
+            uow.contractors.add(self._contractor(id=ContractorId("b"), name="ИП Электрик"))
+            uow.contractors.add_visit(first)
+            uow.contractors.add_visit(second)
+        with storage.unit_of_work() as uow:
+            assert uow.contractors.get(contractor.id) == contractor
+            assert [c.id for c in uow.contractors.all()] == ["montazh", "b"]
+            priced = uow.contractors.update(
+                attrs.evolve(
+                    contractor,
+                    prices=(
+                        *contractor.prices,
+                        ContractorPrice("монтаж турникета", Money("15000"), date(2025, 7, 1)),
+                    ),
+                )
+            )
+            done = uow.contractors.update_visit(
+                attrs.evolve(first, status=ContractorVisitStatus.DONE, work_done="Смонтирован")
+            )
+            assert (priced.version, done.version) == (1, 1)
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.contractors.get(contractor.id) == priced
+            assert uow.contractors.get_visit(first.id) == done
+            assert [v.id for v in uow.contractors.visits_of(card.id)] == [first.id, second.id]
+
+    def test_stale_writes_taken_ids_and_unknown_references_are_refused(
+        self, storage: Storage
+    ) -> None:
+        card = a_client(id=ClientId("c1"))
+        contractor = self._contractor()
+        visit = self._visit(card)
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.contractors.add(contractor)
+            uow.contractors.add_visit(visit)
+            uow.contractors.update(contractor)
+            uow.contractors.update_visit(visit)
+        with pytest.raises(ConflictError), storage.unit_of_work() as uow:
+            uow.contractors.update(contractor)
+        with pytest.raises(ConflictError), storage.unit_of_work() as uow:
+            uow.contractors.update_visit(visit)
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.contractors.add(contractor)
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.contractors.add_visit(self._visit(card, contractor_id=ContractorId("nobody")))
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.contractors.add_visit(self._visit(a_client(id=ClientId("nobody"))))
+        with pytest.raises(NotFoundError), storage.unit_of_work(readonly=True) as uow:
+            uow.contractors.get_visit("missing")
+
+
 class CreditLimitsContract(_StoreContract):
     """The clients' own credit limits (``uow.retention.credit_limit``, ``put_credit_limit``)."""
 
@@ -3730,6 +3826,7 @@ class StorageContract(
     RetentionContract,
     CreditLimitsContract,
     LegalCasesContract,
+    ContractorsContract,
 ):
     """The behaviour every clientops store must have: every area's contract. Subclass it and
     provide a ``storage`` fixture that yields a fresh, empty store."""
