@@ -10,8 +10,10 @@ the signals (no orders, no payments, overdue debt), marks it leaving and puts a 
 contract. Ольга calls both on a win-back campaign: «Ромашка» stays for a discount, «Лютик»
 leaves for a competitor and counts as lost in the month's report. «ИП Васильев» has no
 manager: he is on the list of unassigned clients, Ольга calls him, hands his wish for a
-second turnstile to sales, and the director gives him to Анна. At the end: the figures per
-manager.
+second turnstile to sales, and the director gives him to Анна. A contractor, «ООО
+«Монтаж-Сервис»», installs a turnstile at «Ромашка»: the visit is on Анна's agenda, the work
+is accepted with an act and the contractor's bill goes into the payment plan. At the end: the
+figures per manager.
 """
 
 from __future__ import annotations
@@ -48,6 +50,13 @@ from clientops.campaigns import (
     WarmLead,
 )
 from clientops.clients import StaffDirectory
+from clientops.contractors import (
+    Contractor,
+    ContractorContract,
+    ContractorId,
+    ContractorPrice,
+    Contractors,
+)
 from clientops.orders import OrderSpecification
 from clientops.retention import Retention, RetentionStatus
 
@@ -211,6 +220,35 @@ def main() -> None:
         manager = ops.clients.staff().employee(ANNA)
         print(f"{assigned.name} закреплён за менеджером: {manager.full_name if manager else '—'}")
         print(f"Без менеджера осталось: {len(retention.unassigned())}")
+
+        print("\n=== Подрядчик ===")
+        contractors = Contractors(ops)
+        montazh = ContractorId("montazh")
+        contractors.add(
+            Contractor(
+                montazh,
+                "ООО «Монтаж-Сервис»",
+                ("монтаж турникета",),
+                contract=ContractorContract("П-3/25", date(2025, 1, 1), date(2025, 12, 31)),
+                prices=(ContractorPrice("монтаж турникета", Money(12_000), date(2025, 1, 1)),),
+            ),
+            by=ANNA,
+        )
+        contractors.set_price(
+            montazh, "монтаж турникета", Money(14_000), since=date(2025, 6, 1), by=ANNA
+        )
+        visit = contractors.schedule_visit(
+            montazh, ROMASHKA, "монтаж турникета", date(2025, 7, 1), by=ANNA
+        )
+        (control,) = [r for r in ops.clients.reactions_of(ROMASHKA) if r.id == visit.reaction_id]
+        print(f"В плане Анны: {control.topic}")
+        clock.now = datetime(2025, 7, 1, 16, 0, tzinfo=MOSCOW)
+        contractors.record_done(visit.id, "Турникет смонтирован и проверен", by=ANNA)
+        contractors.accept(visit.id, act_number="А-17", by=ANNA)
+        for row in ops.billing.payment_plan().rows:
+            bill = row.bill
+            amount = f"{bill.amount.amount:,.2f}".replace(",", "\u00a0").replace(".", ",")
+            print(f"В плане платежей: {bill.supplier}, {bill.purpose}, {amount}\u00a0₽")
 
         print("\n=== Итоги по менеджерам ===")
         for row in retention.figures():

@@ -56,6 +56,7 @@ HOMES = (
     "clientops.feed",
     "clientops.retention",
     "clientops.legal",
+    "clientops.contractors",
     "clientops.events",
     "clientops.documents",
     "clientops.courier",

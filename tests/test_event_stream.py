@@ -20,6 +20,7 @@ from clientops.billing import InvoiceIssued, InvoiceLine, PaymentMatched
 from clientops.calls import CallDirection, CallNumber, CallStatus
 from clientops.claims import ClaimFiled, ClaimSource, EscalateToDirector, ReferToLegal
 from clientops.clients import NextReaction, ReactionResult
+from clientops.contractors import Contractor, ContractorContract, ContractorId, Contractors
 from clientops.errors import NotFoundError, TransitionError, ValidationError
 from clientops.events import ClientUpdated, Event
 from clientops.legal import LegalCases
@@ -225,6 +226,19 @@ def drive_every_area(ops: ClientOps, clock: Clock) -> None:
     # keeping clients: the client announces it ends its contract
     Retention(ops).announce_termination(card.id, date(2026, 4, 30), by=ANNA)
     ops.claims.advance(claim.id, ReferToLegal("клиент подал иск"), by=ANNA)
+    contractors = Contractors(ops)
+    contractors.add(
+        Contractor(
+            ContractorId("montazh"),
+            "ООО «Монтаж-Сервис»",
+            ("монтаж турникета",),
+            contract=ContractorContract("П-3/26", date(2026, 1, 1)),
+        ),
+        by=ANNA,
+    )
+    contractors.schedule_visit(
+        ContractorId("montazh"), card.id, "монтаж турникета", date(2026, 3, 20), by=ANNA
+    )
     LegalCases(ops).open(
         claim.id,
         lawyer_id=ANNA,

@@ -334,6 +334,14 @@ def test_keep_the_client_example_wins_one_back_and_loses_one(tmp_path: Path) -> 
     assert "Потерянные клиенты для отчёта: АО «Лютик»" in out
     assert "ИП Васильев: допродажа передана в отдел продаж" in out
     assert "Без менеджера осталось: 0" in out
+    assert (
+        "В плане Анны: Проконтролировать визит подрядчика ООО «Монтаж-Сервис» 01.07.2025: "
+        "монтаж турникета" in out
+    )
+    assert (
+        "В плане платежей: ООО «Монтаж-Сервис», монтаж турникета (01.07.2025), акт № А-17, "
+        "14\u00a0000,00\u00a0₽" in out
+    )
     assert "остались 1, ушли 1, отложили 0; удалось вернуть 50\u00a0%" in out
     with sqlite3.connect(tmp_path / "retention.db") as db:
         rows = dict(db.execute("SELECT client_id, status FROM retention"))
