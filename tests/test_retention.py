@@ -730,3 +730,29 @@ def test_contracts_ending_soon_go_on_the_agenda_with_a_renewal_letter_once(
     assert retention.plan_renewals(by=PETROV) == ()
     assert recorder.events == []
     assert len(ops.outbox.messages()) == 1
+
+
+def test_an_upsell_goes_to_sales_for_an_assigned_client_and_stays_with_the_client_department(
+    ops: ClientOps, recorder: Recorder
+) -> None:
+    retention = Retention(ops)
+    assigned = ops.clients.add(a_client(name="ООО «Ромашка»", manager_id=ANNA))
+    orphan = ops.clients.add(a_client(name="ИП Васильев"))
+    recorder.events.clear()
+    to_sales = retention.upsell(assigned.id, "второй турникет на склад", by=ANNA)
+    # like an order's upsell: the head of sales
+    assert (to_sales.employee_id, to_sales.department_id) == (PETROV, "sales")
+    assert to_sales.topic == "Допродажа клиенту ООО «Ромашка»: второй турникет на склад"
+    own = retention.upsell(orphan.id, "оборудование для проходной", by=OLGA)
+    assert (own.employee_id, own.department_id) == (None, "client")
+    assert own.topic == "Допродажа клиенту без менеджера ИП Васильев: оборудование для проходной"
+    assert [type(e).__name__ for e in recorder.events] == [
+        "AppealOpened",
+        "ReactionScheduled",
+        "AppealOpened",
+        "ReactionScheduled",
+    ]
+    with pytest.raises(ValidationError) as err:
+        retention.upsell(orphan.id, "  ", by=ANNA)
+    assert err.value.errors[0].path == "detail"
+    assert len(ops.clients.reactions_of(orphan.id)) == 1

@@ -199,6 +199,17 @@ class RetentionPolicy:
     #: Contract renewals: a contract ending within this many days is put on the manager's
     #: agenda and the client gets the renewal letter (by e-mail, through the outbox topic).
     renewal_days: int = attrs.field(default=30, validator=_positive)
+    #: Upsells (:meth:`~clientops.retention.Retention.upsell`): the reaction's topic for an
+    #: assigned client (to sales) and for a client without a manager (run by the client
+    #: department); ``{client}``, ``{detail}``.
+    upsell_topic: str = attrs.field(
+        default="Допродажа клиенту {client}: {detail}",
+        validator=template_validator("client", "detail"),
+    )
+    unassigned_upsell_topic: str = attrs.field(
+        default="Допродажа клиенту без менеджера {client}: {detail}",
+        validator=template_validator("client", "detail"),
+    )
     #: A contractor's bill, entered into the payment plan when its work is accepted, is due
     #: this many days after the act (:mod:`clientops.contractors`).
     contractor_bill_days: int = attrs.field(default=5, validator=_not_negative)

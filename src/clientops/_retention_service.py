@@ -36,6 +36,7 @@ from clientops.events import Event
 from clientops.model import (
     Appeal,
     AppealId,
+    AppealType,
     Client,
     ClientCategory,
     ClientId,
@@ -45,9 +46,11 @@ from clientops.model import (
     ReactionId,
     ReactionKind,
     Role,
+    new_id,
 )
 from clientops.ports import UnitOfWork
 from clientops.rules.credit import check_order, payment_discipline
+from clientops.rules.order_outputs import _recipient as sales_recipient
 from clientops.rules.retention import (
     choose_manager,
     churn_risk,
@@ -477,6 +480,61 @@ class Retention:
                 )
             self._context.publish(events)
         return tuple(done)
+
+    # ------------------------------------------------------------------ upsells
+
+    def upsell(self, client_id: ClientId, detail: str, *, by: EmployeeId) -> Reaction:
+        """Hand an upsell on (seed 002 / 14): for a client with a manager, to the sales
+        manager, the way an order's upsells go (the head of sales, else the first sales
+        manager, else the sales department); for a client without one, the deal is the client
+        department's own (``Policy.client_department``). A task due at once on an appeal of
+        its own; publishes AppealOpened and ReactionScheduled. A blank ``detail`` raises
+        ValidationError naming it; an unknown client NotFoundError; nothing is stored then."""
+        if not isinstance(detail, str) or not detail.strip():
+            raise ValidationError([FieldError("detail", "required")])
+        now = self._context.now()
+        policy = self._context.policy
+        with self._context.unit_of_work() as uow:
+            staff = uow.staff.directory()
+            staff.require(by)
+            card = uow.clients.get(client_id)
+            assigned = card.manager_id is not None and staff.employee(card.manager_id) is not None
+            if assigned:
+                employee_id, department_id = sales_recipient(Role.SALES_MANAGER, staff, policy)
+                template = policy.retention.upsell_topic
+            else:
+                employee_id, department_id = None, policy.client_department
+                template = policy.retention.unassigned_upsell_topic
+            employee = staff.employee(employee_id) if employee_id is not None else None
+            department = employee.department_id if employee is not None else department_id
+            department = department or policy.sales_department
+            topic = template.format(client=card.name, detail=" ".join(detail.split()))
+            topic = topic if len(topic) <= 300 else topic[:299] + "…"
+            appeal = Appeal(
+                AppealId(new_id()),
+                card.id,
+                topic,
+                department,
+                created_at=now,
+                type=AppealType.SALES if assigned else AppealType.CLIENT_DEPARTMENT,
+                created_by=by,
+            )
+            reaction = Reaction(
+                ReactionId(new_id()),
+                appeal.id,
+                card.id,
+                ReactionKind.TASK,
+                topic,
+                due_at=now,
+                created_at=now,
+                department_id=department,
+                employee_id=employee_id,
+                created_by=by,
+            )
+            uow.appeals.add(appeal)
+            uow.appeals.add_reaction(reaction)
+            self._context.publish((appeal_opened(appeal, now), reaction_scheduled(reaction, now)))
+        return reaction
 
     # ------------------------------------------------------------------ unassigned
 
