@@ -43,6 +43,7 @@ from clientops.retention import (
     CreditDecision,
     CreditStanding,
     InvoiceFact,
+    MarketingKind,
     OrderFact,
     Retention,
     RetentionChanged,
@@ -756,3 +757,38 @@ def test_an_upsell_goes_to_sales_for_an_assigned_client_and_stays_with_the_clien
         retention.upsell(orphan.id, "  ", by=ANNA)
     assert err.value.errors[0].path == "detail"
     assert len(ops.clients.reactions_of(orphan.id)) == 1
+
+
+# --------------------------------------------------------------------------- marketing
+
+
+def test_wishes_cases_and_letters_of_thanks_are_kept_and_exported_for_marketing(
+    ops: ClientOps, clock: Clock
+) -> None:
+    retention = Retention(ops)
+    card = ops.clients.add(a_client(name="ООО «Ромашка»", city="Омск", manager_id=ANNA))
+    retention.add_marketing(card.id, MarketingKind.WISH, "Хотят оплату по QR-коду", by=OLGA)
+    clock.now = T0 + timedelta(days=1)
+    retention.add_marketing(
+        card.id,
+        MarketingKind.THANKS_LETTER,
+        "Благодарим за быструю установку турникетов",
+        by=ANNA,
+        source="почта",
+        reference="letters/romashka-2025.pdf",
+    )
+    assert [i.kind for i in retention.marketing(client_id=card.id)] == [
+        MarketingKind.WISH,
+        MarketingKind.THANKS_LETTER,
+    ]
+    assert retention.export_marketing(kind=MarketingKind.WISH) == (
+        "Дата;Клиент;Город;Что;Текст;Источник;Документ\n"
+        "23.06.2025;ООО «Ромашка»;Омск;Пожелание клиента;Хотят оплату по QR-коду;звонок;\n"
+    )
+    assert retention.export_marketing().count("\n") == 3
+    with pytest.raises(ValidationError) as err:
+        retention.add_marketing(card.id, MarketingKind.CASE, " ", by=ANNA)
+    assert err.value.errors[0].path == "text"
+    with pytest.raises(NotFoundError):
+        retention.add_marketing(ClientId("nobody"), MarketingKind.CASE, "Кейс", by=ANNA)
+    assert len(retention.marketing()) == 2

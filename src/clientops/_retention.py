@@ -36,6 +36,8 @@ __all__ = [
     "ChurnSignal",
     "ClientFacts",
     "ManagerFigures",
+    "MarketingItem",
+    "MarketingKind",
     "OrderFact",
     "Renewal",
     "RetentionChanged",
@@ -361,6 +363,48 @@ class Renewal:
     ends_on: date
     reaction_id: str
     letter_key: str | None = None
+
+
+class MarketingKind(enum.Enum):
+    """What marketing gets from the client department (seed 002 / 12): a client's wish, the
+    material of a client case, a letter of thanks; :attr:`label` is its Russian name."""
+
+    WISH = "wish"
+    CASE = "case"
+    THANKS_LETTER = "thanks_letter"
+
+    @property
+    def label(self) -> str:
+        return _MARKETING_LABELS[self]
+
+
+_MARKETING_LABELS = {
+    MarketingKind.WISH: "Пожелание клиента",
+    MarketingKind.CASE: "Материал для кейса",
+    MarketingKind.THANKS_LETTER: "Благодарственное письмо",
+}
+
+
+_marketing_text = text(limit=10_000)
+_source = text(limit=200, multiline=False)
+_reference = text(limit=2000, optional=True, multiline=False)
+
+
+@attrs.frozen
+class MarketingItem:
+    """One item for marketing about a client: its kind, the text (the wish in the client's
+    words, what the case is about, what the letter says), a document by reference (the
+    letter's scan, the case's file), where it came from (``source``: a call, a meeting…),
+    who recorded it and when."""
+
+    id: str = attrs.field(validator=_id)
+    client_id: ClientId = attrs.field(validator=_id)
+    kind: MarketingKind = attrs.field(validator=instance(MarketingKind))
+    text: str = attrs.field(validator=_marketing_text)
+    at: datetime = attrs.field(validator=aware)
+    by: EmployeeId = attrs.field(validator=_id)
+    source: str = attrs.field(default="звонок", validator=_source)
+    reference: str | None = attrs.field(default=None, validator=_reference)
 
 
 @attrs.frozen

@@ -7,6 +7,8 @@ manager.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
@@ -25,12 +27,15 @@ from clientops._retention import (
     ChurnRisk,
     ClientFacts,
     ManagerFigures,
+    MarketingItem,
+    MarketingKind,
     OrderFact,
     Renewal,
     RetentionChanged,
     RetentionRecord,
     RetentionStatus,
 )
+from clientops._text import format_date
 from clientops.errors import FieldError, TransitionError, ValidationError
 from clientops.events import Event
 from clientops.model import (
@@ -535,6 +540,66 @@ class Retention:
             uow.appeals.add_reaction(reaction)
             self._context.publish((appeal_opened(appeal, now), reaction_scheduled(reaction, now)))
         return reaction
+
+    # ------------------------------------------------------------------ marketing
+
+    def add_marketing(
+        self,
+        client_id: ClientId,
+        kind: MarketingKind,
+        text: str,
+        *,
+        by: EmployeeId,
+        source: str = "звонок",
+        reference: str | None = None,
+    ) -> MarketingItem:
+        """Record an item for marketing (seed 002 / 12): a client's wish heard on any call, the
+        material of a client case, a letter of thanks received (``reference``: its scan). An
+        unknown client raises NotFoundError; a blank text ValidationError naming ``text``."""
+        if not isinstance(kind, MarketingKind):
+            raise ValidationError([FieldError("kind", f"not a MarketingKind: {kind!r}")])
+        if not isinstance(text, str) or not text.strip():
+            raise ValidationError([FieldError("text", "required")])
+        item = MarketingItem(
+            new_id(), client_id, kind, text.strip(), self._context.now(), by, source, reference
+        )
+        with self._context.unit_of_work() as uow:
+            uow.staff.directory().require(by)
+            uow.retention.add_marketing(item)
+        return item
+
+    def marketing(
+        self, *, kind: MarketingKind | None = None, client_id: ClientId | None = None
+    ) -> tuple[MarketingItem, ...]:
+        """The items for marketing, of ``kind`` and of ``client_id`` when given, oldest
+        first."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            return uow.retention.marketing(kind=kind, client_id=client_id)
+
+    def export_marketing(self, *, kind: MarketingKind | None = None) -> str:
+        """The items for marketing as CSV for a spreadsheet (``;``-separated, Russian headers:
+        «Дата», «Клиент», «Город», «Что», «Текст», «Источник», «Документ»), oldest first."""
+        tz = self._context.policy.tz
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            items = uow.retention.marketing(kind=kind)
+            cards = {i.client_id: uow.clients.get(i.client_id) for i in items}
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";", lineterminator="\n")
+        writer.writerow(("Дата", "Клиент", "Город", "Что", "Текст", "Источник", "Документ"))
+        for item in items:
+            card = cards[item.client_id]
+            writer.writerow(
+                (
+                    format_date(item.at.astimezone(tz).date()),
+                    card.name,
+                    card.city,
+                    item.kind.label,
+                    item.text,
+                    item.source,
+                    item.reference or "",
+                )
+            )
+        return out.getvalue()
 
     # ------------------------------------------------------------------ unassigned
 

@@ -53,7 +53,7 @@ from clientops._legal import LegalCase, LegalCaseId
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
-from clientops._retention import RetentionRecord, RetentionStatus
+from clientops._retention import MarketingItem, MarketingKind, RetentionRecord, RetentionStatus
 from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
 from clientops._timeline import TimelineEntry, TimelinePage, TimelineQuery
@@ -776,6 +776,15 @@ class RetentionRepository(Protocol):
     def put_credit_limit(self, limit: CreditLimit) -> None:
         """Set the client's own credit limit (replacing one set before); NotFoundError for
         an unknown client."""
+
+    def add_marketing(self, item: MarketingItem) -> None:
+        """Store an item for marketing; NotFoundError for an unknown client, DuplicateError
+        for an id taken."""
+
+    def marketing(
+        self, *, kind: MarketingKind | None = None, client_id: ClientId | None = None
+    ) -> tuple[MarketingItem, ...]:
+        """The items for marketing (of ``kind``, of ``client_id`` when given), oldest first."""
 
 
 class LegalCasesRepository(Protocol):

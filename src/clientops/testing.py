@@ -173,7 +173,13 @@ from clientops._orders import (
     repeat_order,
 )
 from clientops._outbox import OutboxMessage, OutboxStatus, after_failure, after_success
-from clientops._retention import RetentionRecord, RetentionStatus, SignalKind
+from clientops._retention import (
+    MarketingItem,
+    MarketingKind,
+    RetentionRecord,
+    RetentionStatus,
+    SignalKind,
+)
 from clientops._sync import ListFilter
 from clientops._telephony import (
     CallAnswered,
@@ -257,6 +263,7 @@ __all__ = [
     "FailingStorage",
     "FeedContract",
     "LegalCasesContract",
+    "MarketingContract",
     "PaymentSourceContract",
     "PbxCall",
     "PersistentStorageContract",
@@ -3727,6 +3734,40 @@ class ContractorsContract(_StoreContract):
             uow.contractors.get_visit("missing")
 
 
+class MarketingContract(_StoreContract):
+    """The items for marketing (``uow.retention.add_marketing``, ``marketing``)."""
+
+    def test_items_are_kept_and_listed_by_kind_and_client(self, storage: Storage) -> None:
+        card, other = a_client(id=ClientId("c1")), a_client(id=ClientId("c2"), name="АО «Лютик»")
+        wish = MarketingItem(
+            "m1", card.id, MarketingKind.WISH, "Хотят оплату по QR-коду", T0, EmployeeId("olga")
+        )
+        letter = MarketingItem(
+            "m2",
+            other.id,
+            MarketingKind.THANKS_LETTER,
+            "Благодарим за быструю установку",
+            T0 + timedelta(hours=1),
+            EmployeeId("anna"),
+            source="почта",
+            reference="letters/lutik-2025.pdf",
+        )
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.clients.add(other)
+            uow.retention.add_marketing(wish)
+            uow.retention.add_marketing(letter)
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.retention.marketing() == (wish, letter)
+            assert uow.retention.marketing(kind=MarketingKind.WISH) == (wish,)
+            assert uow.retention.marketing(client_id=other.id) == (letter,)
+            assert uow.retention.marketing(kind=MarketingKind.CASE, client_id=card.id) == ()
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.retention.add_marketing(wish)
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.retention.add_marketing(attrs.evolve(wish, id="m3", client_id=ClientId("nobody")))
+
+
 class CreditLimitsContract(_StoreContract):
     """The clients' own credit limits (``uow.retention.credit_limit``, ``put_credit_limit``)."""
 
@@ -3827,6 +3868,7 @@ class StorageContract(
     CreditLimitsContract,
     LegalCasesContract,
     ContractorsContract,
+    MarketingContract,
 ):
     """The behaviour every clientops store must have: every area's contract. Subclass it and
     provide a ``storage`` fixture that yields a fresh, empty store."""

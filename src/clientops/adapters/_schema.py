@@ -641,6 +641,15 @@ TABLES: tuple[Table, ...] = (
             Column("doc", T.TEXT),
         ),
     ),
+    # ... what marketing gets: clients' wishes, client cases, letters of thanks
+    Table(
+        "marketing",
+        22,
+        record(
+            Column("client_id", T.TEXT, references="clients(id)"),
+            Column("kind", T.TEXT),
+        ),
+    ),
     # ... contractors and their visits to clients
     Table("contractors", 22, record()),
     Table(
@@ -771,6 +780,7 @@ INDEXES: tuple[Index, ...] = (
     Index("retention_status", "retention", ("status",), since=22),
     Index("legal_cases_client", "legal_cases", ("client_id",), since=22),
     Index("contractor_visits_client", "contractor_visits", ("client_id",), since=22),
+    Index("marketing_kind", "marketing", ("kind",), since=22),
 )
 
 #: SQL that fills a version's new columns from the rows a database already has.
@@ -847,7 +857,7 @@ DATA_STEPS += (
 #: Version 19 adds the change feed (``feed``, ``feed_cursors``).
 #: Version 22 adds the clients' retention statuses (``retention``), their own credit limits
 #: (``credit_limits``), the legal cases (``legal_cases``), the contractors and their visits
-#: (``contractors``, ``contractor_visits``).
+#: (``contractors``, ``contractor_visits``), the items for marketing (``marketing``).
 HEAD = 22
 
 

@@ -53,7 +53,7 @@ from clientops._legal import LegalCase, LegalCaseId
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
-from clientops._retention import RetentionRecord, RetentionStatus
+from clientops._retention import MarketingItem, MarketingKind, RetentionRecord, RetentionStatus
 from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
 from clientops._timeline import (
@@ -2308,6 +2308,32 @@ class SQLRetention(SQLRepository):
             "ON CONFLICT (client_id) DO UPDATE SET doc=excluded.doc",
             (limit.client_id, dump(limit)),
         )
+
+    def add_marketing(self, item: MarketingItem) -> None:
+        self._need_client(item.client_id)
+        try:
+            self._x(
+                "INSERT INTO marketing(id, client_id, kind, version, doc) VALUES (?, ?, ?, 0, ?)",
+                (item.id, item.client_id, item.kind.value, dump(item)),
+            )
+        except self.integrity_errors:
+            raise DuplicateError("marketing item", item.id) from None
+
+    def marketing(
+        self, *, kind: MarketingKind | None = None, client_id: ClientId | None = None
+    ) -> tuple[MarketingItem, ...]:
+        where, params = [], []
+        if kind is not None:
+            where.append("kind=?")
+            params.append(kind.value)
+        if client_id is not None:
+            where.append("client_id=?")
+            params.append(client_id)
+        sql = "SELECT doc FROM marketing"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self._x(sql + " ORDER BY seq", params)
+        return tuple(load(doc, MarketingItem) for (doc,) in rows)
 
 
 class SQLContractors(SQLRepository):

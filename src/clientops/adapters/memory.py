@@ -51,7 +51,7 @@ from clientops._legal import LegalCase, LegalCaseId
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
-from clientops._retention import RetentionRecord, RetentionStatus
+from clientops._retention import MarketingItem, MarketingKind, RetentionRecord, RetentionStatus
 from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
 from clientops._timeline import (
@@ -147,6 +147,7 @@ _TABLES = (
     "credit_limits",
     "contractors",
     "contractor_visits",
+    "marketing",
 )
 
 
@@ -1287,6 +1288,20 @@ class _Retention(_Repository):
     def put_credit_limit(self, limit: CreditLimit) -> None:
         self._get("clients", "client", limit.client_id)
         self._write("credit_limits")[limit.client_id] = limit
+
+    def add_marketing(self, item: MarketingItem) -> None:
+        self._get("clients", "client", item.client_id)
+        self._insert("marketing", "marketing item", item.id, item)
+
+    def marketing(
+        self, *, kind: MarketingKind | None = None, client_id: ClientId | None = None
+    ) -> tuple[MarketingItem, ...]:
+        return tuple(
+            item
+            for item in self._read("marketing").values()
+            if (kind is None or item.kind is kind)
+            and (client_id is None or item.client_id == client_id)
+        )
 
 
 class _Contractors(_Repository):
