@@ -184,6 +184,12 @@ UNIQUE_KEYS: dict[str, UniqueKey] = {
         shown=("source", "external_id"),
     ),
     "feed_cursors_pkey": UniqueKey("feed_cursors", ("name",), "feed cursor"),
+    "retention_pkey": UniqueKey("retention", ("client_id",), "retention record"),
+    "credit_limits_pkey": UniqueKey("credit_limits", ("client_id",), "credit limit"),
+    "marketing_id_key": UniqueKey("marketing", ("id",), "marketing item"),
+    "contractors_id_key": UniqueKey("contractors", ("id",), "contractor"),
+    "contractor_visits_id_key": UniqueKey("contractor_visits", ("id",), "contractor visit"),
+    "legal_cases_id_key": UniqueKey("legal_cases", ("id",), "legal case"),
 }
 #: The same keys by table and columns, as SQLite reports them.
 _UNIQUE_BY_COLUMNS = {(k.table, k.columns): k for k in UNIQUE_KEYS.values()}
