@@ -18,10 +18,12 @@ from clientops import ClientOps, EmployeeId, Money, PluginHost, hookimpl
 from clientops.adapters.memory import MemoryStorage
 from clientops.billing import InvoiceIssued, InvoiceLine, Month, PaymentMatched
 from clientops.calls import CallDirection, CallNumber, CallStatus
-from clientops.claims import ClaimFiled, ClaimSource, EscalateToDirector
+from clientops.claims import ClaimFiled, ClaimSource, EscalateToDirector, ReferToLegal
 from clientops.clients import NextReaction, ReactionResult
+from clientops.contractors import Contractor, ContractorContract, ContractorId, Contractors
 from clientops.errors import NotFoundError, TransitionError, ValidationError
 from clientops.events import ClientUpdated, Event
+from clientops.legal import LegalCases
 from clientops.model import Department, DepartmentId, Employee, Phone, Role
 from clientops.onboarding import (
     ClientFolder,
@@ -34,6 +36,7 @@ from clientops.onboarding import (
 )
 from clientops.orders import ApproveRequest, OrderAdvanced, OrderSpecification
 from clientops.planning import Planning
+from clientops.retention import Retention
 from clientops.rules.calls import CallIntent, IncomingCall
 from clientops.satisfaction import SatisfactionCall, SatisfactionOutcome
 from clientops.service_visits import VisitId
@@ -224,6 +227,29 @@ def drive_every_area(ops: ClientOps, clock: Clock) -> None:
     # plans and reports
     Planning(ops).propose_plan(ANNA, Month(2026, 4), by=ANNA)
     Planning(ops).escalate_missed(clock.now.date(), department=DepartmentId("client"))
+    # keeping clients: the client announces it ends its contract
+    Retention(ops).announce_termination(card.id, date(2026, 4, 30), by=ANNA)
+    ops.claims.advance(claim.id, ReferToLegal("клиент подал иск"), by=ANNA)
+    contractors = Contractors(ops)
+    contractors.add(
+        Contractor(
+            ContractorId("montazh"),
+            "ООО «Монтаж-Сервис»",
+            ("монтаж турникета",),
+            contract=ContractorContract("П-3/26", date(2026, 1, 1)),
+        ),
+        by=ANNA,
+    )
+    contractors.schedule_visit(
+        ContractorId("montazh"), card.id, "монтаж турникета", date(2026, 3, 20), by=ANNA
+    )
+    LegalCases(ops).open(
+        claim.id,
+        lawyer_id=ANNA,
+        court="Арбитражный суд Омской области",
+        case_number="А46-1/2026",
+        by=ANNA,
+    )
 
 
 def test_every_event_class_is_published_by_some_use_case() -> None:

@@ -396,3 +396,29 @@ def test_monthly_report_example_approves_the_month_and_writes_its_files(tmp_path
     if text is not None:
         assert "УТВЕРЖДАЮ" in text
         assert "Потерянные клиенты" in text
+
+
+def test_keep_the_client_example_wins_one_back_and_loses_one(tmp_path: Path) -> None:
+    out = run_example(tmp_path, "keep_the_client.py", "--db", "retention.db")
+    assert "ООО «Ромашка»: уходящий (вес сигналов 75)" in out
+    assert "— Нет оплат: последняя оплата 20.01.2025, 154\u00a0дня назад" in out
+    assert "Отмечены уходящими: ООО «Ромашка»" in out
+    assert "В плане Анны: Позвонить уходящему клиенту: выяснить причину" in out
+    assert "Повторная проверка отметила: 0" in out
+    assert "АО «Лютик» — Ушёл (перешли к конкуренту)" in out
+    assert "ООО «Ромашка» — Остался (скидка 5 % на следующий заказ)" in out
+    assert "Потерянные клиенты для отчёта: АО «Лютик»" in out
+    assert "ИП Васильев: допродажа передана в отдел продаж" in out
+    assert "Без менеджера осталось: 0" in out
+    assert (
+        "В плане Анны: Проконтролировать визит подрядчика ООО «Монтаж-Сервис» 01.07.2025: "
+        "монтаж турникета" in out
+    )
+    assert (
+        "В плане платежей: ООО «Монтаж-Сервис», монтаж турникета (01.07.2025), акт № А-17, "
+        "14\u00a0000,00\u00a0руб." in out
+    )
+    assert "остались 1, ушли 1, отложили 0; удалось вернуть 50\u00a0%" in out
+    with sqlite3.connect(tmp_path / "retention.db") as db:
+        rows = dict(db.execute("SELECT client_id, status FROM retention"))
+    assert rows == {"romashka": "stayed", "lutik": "left"}

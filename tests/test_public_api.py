@@ -70,6 +70,13 @@ PRIVATE_HOMES = {
     "clientops._planning": "clientops.planning",
     "clientops._planning_service": "clientops.planning",
     "clientops._planning_outputs": "clientops.planning",
+    "clientops._retention": "clientops.retention",
+    "clientops._retention_service": "clientops.retention",
+    "clientops._legal": "clientops.legal",
+    "clientops._legal_service": "clientops.legal",
+    "clientops._contractors": "clientops.contractors",
+    "clientops._contractors_service": "clientops.contractors",
+    "clientops._credit": "clientops.retention",
     "clientops._service_service": "clientops.service",
     # the PBX's port and events live in telephony, the call log built from them in calls
     "clientops._telephony": "clientops.telephony clientops.calls",

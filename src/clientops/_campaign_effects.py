@@ -21,7 +21,10 @@ from clientops._campaigns import (
     DecisionMakerFound,
     DocumentKind,
     DocumentSent,
+    Left,
     MeetingBooked,
+    Paused,
+    Stayed,
     SurveyCompleted,
     WarmLead,
     WrongNumber,
@@ -29,6 +32,7 @@ from clientops._campaigns import (
 from clientops._context import Context
 from clientops._outbox import OutboxMessage
 from clientops._recording import appeal_opened, reaction_scheduled
+from clientops._retention import RetentionChanged, RetentionRecord, RetentionStatus
 from clientops.errors import FieldError, ValidationError
 from clientops.events import Event
 from clientops.model import (
@@ -131,6 +135,36 @@ class Effects:
                 raise ValidationError([FieldError("outcome", "the campaign has no questionnaire")])
             answers = checked_answers(questionnaire, outcome.answers)
             self.call = attrs.evolve(self.call, answers=answers)
+        elif isinstance(outcome, Stayed):
+            self._retention(RetentionStatus.STAYED, outcome.offer)
+        elif isinstance(outcome, Left):
+            self._retention(RetentionStatus.LEFT, outcome.reason)
+        elif isinstance(outcome, Paused):
+            self._retention(RetentionStatus.PAUSED, None, until=outcome.until)
+
+    def _retention(self, status: RetentionStatus, reason: str | None, **fields: Any) -> None:
+        """A win-back call's end: the client's retention record says stayed, left or paused
+        (one is made when the client was put on the list by hand, without being marked)."""
+        stored = self._uow.retention.get(self.call.client_id)
+        record = RetentionRecord(
+            self.call.client_id,
+            status,
+            since=self._now,
+            by=self.call.caller_id,
+            # read, not kept in ``card``: the card itself does not change
+            manager_id=(self.card or self._uow.clients.get(self.call.client_id)).manager_id,
+            signals=stored.signals if stored is not None else (),
+            reason=reason,
+            termination_on=stored.termination_on if stored is not None else None,
+            **fields,
+        )
+        if stored is None:
+            self._uow.retention.add(record)
+        else:
+            self._uow.retention.update(attrs.evolve(record, version=stored.version))
+        self._events.append(
+            RetentionChanged(self.call.client_id, status, record.signals, at=self._now)
+        )
 
     def _card_update(self, changes: CardChanges) -> None:
         card = self._client()

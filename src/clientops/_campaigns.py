@@ -69,6 +69,7 @@ __all__ = [
     "DoNotCall",
     "DocumentKind",
     "DocumentSent",
+    "Left",
     "MeetingBooked",
     "NextCall",
     "NoAnswer",
@@ -76,6 +77,7 @@ __all__ = [
     "Outcome",
     "OutcomeKind",
     "OutcomeRecord",
+    "Paused",
     "Question",
     "QuestionKind",
     "QuestionResult",
@@ -83,6 +85,7 @@ __all__ = [
     "ScriptPoint",
     "ScriptReview",
     "ShowIf",
+    "Stayed",
     "SurveyCompleted",
     "TargetStatus",
     "WarmLead",
@@ -115,6 +118,8 @@ class CampaignPurpose(enum.Enum):
     SURVEY = "survey"
     QUALITY_CONTROL = "quality_control"
     LOYALTY = "loyalty"
+    #: winning back leaving clients (seed 002 / 16): outcomes stayed, left, paused
+    WIN_BACK = "win_back"
 
     @property
     def label(self) -> str:
@@ -126,6 +131,7 @@ _PURPOSE_LABELS = {
     CampaignPurpose.SURVEY: "Анкетирование",
     CampaignPurpose.QUALITY_CONTROL: "Контроль качества",
     CampaignPurpose.LOYALTY: "Программа лояльности",
+    CampaignPurpose.WIN_BACK: "Возврат уходящих клиентов",
 }
 
 
@@ -144,6 +150,9 @@ class OutcomeKind(enum.Enum):
     MEETING = "meeting"
     WARM_LEAD = "warm_lead"
     SURVEY = "survey"
+    STAYED = "stayed"
+    LEFT = "left"
+    PAUSED = "paused"
 
     @property
     def label(self) -> str:
@@ -173,6 +182,9 @@ _OUTCOME_LABELS = {
     OutcomeKind.MEETING: "Назначена встреча",
     OutcomeKind.WARM_LEAD: "Тёплый контакт передан в продажи",
     OutcomeKind.SURVEY: "Анкета заполнена",
+    OutcomeKind.STAYED: "Клиент остаётся",
+    OutcomeKind.LEFT: "Клиент ушёл",
+    OutcomeKind.PAUSED: "Решение отложено",
 }
 
 _ALWAYS = (
@@ -205,6 +217,17 @@ PURPOSE_OUTCOMES: tuple[tuple[CampaignPurpose, tuple[OutcomeKind, ...]], ...] = 
             *_ALWAYS,
             OutcomeKind.SURVEY,
             OutcomeKind.LETTER_SENT,
+            OutcomeKind.OFFER_SENT,
+            OutcomeKind.WARM_LEAD,
+        ),
+    ),
+    (
+        CampaignPurpose.WIN_BACK,
+        (
+            *_ALWAYS,
+            OutcomeKind.STAYED,
+            OutcomeKind.LEFT,
+            OutcomeKind.PAUSED,
             OutcomeKind.OFFER_SENT,
             OutcomeKind.WARM_LEAD,
         ),
@@ -751,6 +774,40 @@ class WarmLead(CallOutcome):
         return OutcomeKind.WARM_LEAD
 
 
+@attrs.frozen
+class Stayed(CallOutcome):
+    """A win-back call: the client stays (``offer``: what kept it, say a discount)."""
+
+    offer: str | None = attrs.field(default=None, validator=_optional_note)
+
+    @property
+    def kind(self) -> OutcomeKind:
+        return OutcomeKind.STAYED
+
+
+@attrs.frozen
+class Left(CallOutcome):
+    """A win-back call: the client leaves, for ``reason`` (required: the report's words)."""
+
+    reason: str = attrs.field(validator=text(limit=10_000))
+
+    @property
+    def kind(self) -> OutcomeKind:
+        return OutcomeKind.LEFT
+
+
+@attrs.frozen
+class Paused(CallOutcome):
+    """A win-back call: the client puts the decision off until ``until``; the risk scan marks
+    it leaving again after that day if the signals still say so."""
+
+    until: date = attrs.field(validator=instance(date))
+
+    @property
+    def kind(self) -> OutcomeKind:
+        return OutcomeKind.PAUSED
+
+
 def _as_dict(value: Mapping[str, object]) -> Mapping[str, object]:
     if not isinstance(value, Mapping):
         fail("answers", f"must be a mapping, got {type(value).__name__}", subject="SurveyCompleted")
@@ -783,6 +840,9 @@ Outcome = (
     | MeetingBooked
     | WarmLead
     | SurveyCompleted
+    | Stayed
+    | Left
+    | Paused
 )
 OUTCOME_TYPES = (
     NoAnswer,
@@ -796,6 +856,9 @@ OUTCOME_TYPES = (
     MeetingBooked,
     WarmLead,
     SurveyCompleted,
+    Stayed,
+    Left,
+    Paused,
 )
 
 

@@ -208,7 +208,9 @@ class FollowUpPlans:
 
 def default_follow_up_plans() -> tuple[FollowUpPlan, ...]:
     """The plans of the job descriptions: a commercial offer (КП) and an information letter
-    (ИП) sent, their receipt checked in 2 working days, a call back in 5."""
+    (ИП) sent, their receipt checked in 2 working days, a call back in 5; a leaving client
+    (seed 002 / 16): a call at once to find the cause, an offer to stay 2 working days
+    later (``Policy.retention.leaving_plan``)."""
     return (
         FollowUpPlan(
             "commercial_offer",
@@ -227,5 +229,24 @@ def default_follow_up_plans() -> tuple[FollowUpPlan, ...]:
             "information_letter",
             "Информационное письмо отправлено",
             (PlanStep("check_receipt", "Проверить получение ИП", Delay(working_days=2)),),
+        ),
+        FollowUpPlan(
+            "win_back",
+            "Уходящий клиент",
+            (
+                PlanStep(
+                    "find_cause",
+                    "Позвонить уходящему клиенту: выяснить причину",
+                    Delay(),
+                    then="offer",
+                    role=Role.CLIENT_MANAGER,
+                ),
+                PlanStep(
+                    "offer",
+                    "Предложить условия, чтобы клиент остался",
+                    Delay(working_days=2),
+                    role=Role.CLIENT_MANAGER,
+                ),
+            ),
         ),
     )

@@ -1,6 +1,6 @@
-"""The campaigns area: call lists for cold calls, surveys, quality control and loyalty, the
-next client to call, each call's outcome and what it does, questionnaires and their results,
-script adherence.
+"""The campaigns area: call lists for cold calls, surveys, quality control, loyalty and
+winning back leaving clients, the next client to call, each call's outcome and what it does,
+questionnaires and their results, script adherence.
 
 ``ops.campaigns`` is a :class:`CampaignsService`; the pure rules are
 :mod:`clientops.rules.campaigns`.
@@ -33,6 +33,7 @@ from clientops._campaigns import (
     DocumentKind,
     DocumentSent,
     DoNotCall,
+    Left,
     MeetingBooked,
     NextCall,
     NoAnswer,
@@ -40,6 +41,7 @@ from clientops._campaigns import (
     Outcome,
     OutcomeKind,
     OutcomeRecord,
+    Paused,
     Question,
     QuestionKind,
     Questionnaire,
@@ -47,6 +49,7 @@ from clientops._campaigns import (
     ScriptPoint,
     ScriptReview,
     ShowIf,
+    Stayed,
     SurveyCompleted,
     TargetStatus,
     WarmLead,
@@ -79,6 +82,7 @@ __all__ = [
     "DoNotCall",
     "DocumentKind",
     "DocumentSent",
+    "Left",
     "MeetingBooked",
     "NextCall",
     "NoAnswer",
@@ -86,6 +90,7 @@ __all__ = [
     "Outcome",
     "OutcomeKind",
     "OutcomeRecord",
+    "Paused",
     "Question",
     "QuestionKind",
     "QuestionResult",
@@ -93,6 +98,7 @@ __all__ = [
     "ScriptPoint",
     "ScriptReview",
     "ShowIf",
+    "Stayed",
     "SurveyCompleted",
     "TargetStatus",
     "WarmLead",

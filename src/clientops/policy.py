@@ -31,6 +31,7 @@ from clientops._jobs import JobPolicy
 from clientops._onboarding import OnboardingPolicy
 from clientops._orders import OrderPolicy
 from clientops._planning import PlanningPolicy
+from clientops._retention import RetentionPolicy
 from clientops._telephony import TelephonyPolicy
 from clientops._text import template_validator
 from clientops.model import ClientCategory, DepartmentId
@@ -231,6 +232,12 @@ class Policy:
     #: day, the salary and the percentage of satisfied clients' purchases.
     planning: PlanningPolicy = attrs.field(
         factory=PlanningPolicy, validator=attrs.validators.instance_of(PlanningPolicy)
+    )
+    #: Keeping clients (:mod:`clientops.retention`): the churn signals' thresholds and
+    #: weights, the score that makes a client leaving, the report's loss criterion, the
+    #: follow-up plan started on a leaving client.
+    retention: RetentionPolicy = attrs.field(
+        factory=RetentionPolicy, validator=attrs.validators.instance_of(RetentionPolicy)
     )
 
     @property

@@ -45,12 +45,16 @@ from clientops._campaigns import (
     DoNotCall,
 )
 from clientops._claims import Claim, ClaimId
+from clientops._contractors import Contractor, ContractorId, ContractorVisit
+from clientops._credit import CreditLimit
 from clientops._feed import FeedCursor, FeedEntry, FeedRecord
 from clientops._jobs import JobRun, JobStatus
+from clientops._legal import LegalCase, LegalCaseId
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
 from clientops._planning import MonthlySheet, SheetKind
+from clientops._retention import MarketingItem, MarketingKind, RetentionRecord, RetentionStatus
 from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
 from clientops._timeline import TimelineEntry, TimelinePage, TimelineQuery
@@ -87,14 +91,17 @@ __all__ = [
     "CampaignsRepository",
     "ClaimsRepository",
     "ClientsRepository",
+    "ContractorsRepository",
     "FeedRepository",
     "InvoicesRepository",
     "JobRunsRepository",
+    "LegalCasesRepository",
     "OnboardingRepository",
     "OrdersRepository",
     "OutboxRepository",
     "PaymentsRepository",
     "PlanSheetsRepository",
+    "RetentionRepository",
     "ServiceRepository",
     "StaffRepository",
     "Storage",
@@ -773,6 +780,87 @@ class AgendaQueries(Protocol):
         ``MM-DD``), of one manager or of all, by kind, then name: one set-based query."""
 
 
+class RetentionRepository(Protocol):
+    """Clients' retention statuses (``uow.retention``): one record per client, the latest
+    (leaving, stayed, left, paused), versioned for optimistic concurrency."""
+
+    def get(self, client_id: ClientId) -> RetentionRecord | None:
+        """The client's record, or ``None`` when it never had one."""
+
+    def add(self, record: RetentionRecord) -> None:
+        """Store a first record for a client; NotFoundError for an unknown client,
+        DuplicateError when the client has one already."""
+
+    def update(self, record: RetentionRecord) -> RetentionRecord:
+        """Replace the client's record, returned with its version counted up; ConflictError
+        when the stored one is not at ``record.version``, NotFoundError when there is none."""
+
+    def all(self, *, status: RetentionStatus | None = None) -> tuple[RetentionRecord, ...]:
+        """Every record (of ``status`` when given), by client id."""
+
+    def credit_limit(self, client_id: ClientId) -> CreditLimit | None:
+        """The client's own credit limit, or ``None`` (the policy's applies)."""
+
+    def put_credit_limit(self, limit: CreditLimit) -> None:
+        """Set the client's own credit limit (replacing one set before); NotFoundError for
+        an unknown client."""
+
+    def add_marketing(self, item: MarketingItem) -> None:
+        """Store an item for marketing; NotFoundError for an unknown client, DuplicateError
+        for an id taken."""
+
+    def marketing(
+        self, *, kind: MarketingKind | None = None, client_id: ClientId | None = None
+    ) -> tuple[MarketingItem, ...]:
+        """The items for marketing (of ``kind``, of ``client_id`` when given), oldest first."""
+
+
+class LegalCasesRepository(Protocol):
+    """Legal cases, each of one claim (``uow.legal``), versioned for optimistic concurrency."""
+
+    def add(self, case: LegalCase) -> None:
+        """Store a new case; NotFoundError for an unknown client, DuplicateError for an id
+        taken."""
+
+    def get(self, case_id: LegalCaseId) -> LegalCase:
+        """The case; NotFoundError when there is none."""
+
+    def update(self, case: LegalCase) -> LegalCase:
+        """Replace the case, returned with its version counted up; ConflictError when the
+        stored one is not at ``case.version``."""
+
+    def of_client(self, client_id: ClientId) -> tuple[LegalCase, ...]:
+        """The client's cases, oldest first."""
+
+
+class ContractorsRepository(Protocol):
+    """Contractors and their visits to clients (``uow.contractors``), versioned."""
+
+    def add(self, contractor: Contractor) -> None:
+        """Store a new contractor; DuplicateError for an id taken."""
+
+    def get(self, contractor_id: ContractorId) -> Contractor:
+        """The contractor; NotFoundError when there is none."""
+
+    def update(self, contractor: Contractor) -> Contractor:
+        """Replace it, returned with its version counted up; ConflictError when stale."""
+
+    def all(self) -> tuple[Contractor, ...]:
+        """Every contractor, oldest first."""
+
+    def add_visit(self, visit: ContractorVisit) -> None:
+        """Store a new visit; NotFoundError for an unknown client or contractor."""
+
+    def get_visit(self, visit_id: str) -> ContractorVisit:
+        """The visit; NotFoundError when there is none."""
+
+    def update_visit(self, visit: ContractorVisit) -> ContractorVisit:
+        """Replace it, returned with its version counted up; ConflictError when stale."""
+
+    def visits_of(self, client_id: ClientId) -> tuple[ContractorVisit, ...]:
+        """The client's contractor visits, oldest first."""
+
+
 class UnitOfWork(Protocol):
     """One transaction against a store: everything in it is kept, or nothing.
 
@@ -832,6 +920,15 @@ class UnitOfWork(Protocol):
 
     @property
     def feed(self) -> FeedRepository: ...
+
+    @property
+    def retention(self) -> RetentionRepository: ...
+
+    @property
+    def legal(self) -> LegalCasesRepository: ...
+
+    @property
+    def contractors(self) -> ContractorsRepository: ...
 
 
 @runtime_checkable

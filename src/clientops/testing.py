@@ -99,6 +99,15 @@ from clientops._claims import (
 )
 from clientops._claims import advance as advance_claim
 from clientops._clients_service import put_staff
+from clientops._contractors import (
+    Contractor,
+    ContractorContract,
+    ContractorId,
+    ContractorPrice,
+    ContractorVisit,
+    ContractorVisitStatus,
+)
+from clientops._credit import CreditLimit
 from clientops._feed import FeedCursor, FeedRecord
 from clientops._jobs import JobRun, JobStatus
 from clientops._kits.accounting import AccountingContract, PaymentSourceContract
@@ -112,6 +121,7 @@ from clientops._kits.telephony import (
     TelephonyEventsContract,
     fold_call_log,
 )
+from clientops._legal import Hearing, LegalCase, LegalCaseId, LegalOutcome
 from clientops._onboarding import (
     ClientFolder,
     DocumentCopy,
@@ -170,6 +180,13 @@ from clientops._planning import (
     SheetKind,
     SheetState,
     SheetStep,
+)
+from clientops._retention import (
+    MarketingItem,
+    MarketingKind,
+    RetentionRecord,
+    RetentionStatus,
+    SignalKind,
 )
 from clientops._sync import ListFilter
 from clientops._telephony import (
@@ -246,15 +263,20 @@ from clientops.services import ClientOps
 
 __all__ = [
     "AccountingContract",
+    "ContractorsContract",
     "CourierContract",
+    "CreditLimitsContract",
     "DocumentRendererContract",
     "DocumentSample",
     "FailingStorage",
     "FeedContract",
+    "LegalCasesContract",
+    "MarketingContract",
     "PaymentSourceContract",
     "PbxCall",
     "PersistentStorageContract",
     "PlanSheetsContract",
+    "RetentionContract",
     "SignalRecorder",
     "StorageContract",
     "TelephonyCommandsContract",
@@ -3638,6 +3660,275 @@ class PlanSheetsContract(_StoreContract):
         )
 
 
+class RetentionContract(_StoreContract):
+    """Clients' retention statuses (``uow.retention``): one versioned record per client."""
+
+    @staticmethod
+    def _record(client: Client, **overrides: Any) -> RetentionRecord:
+        fields: dict[str, Any] = {
+            "client_id": client.id,
+            "status": RetentionStatus.LEAVING,
+            "since": T0,
+            "by": EmployeeId("anna"),
+            "manager_id": client.manager_id,
+            "signals": (SignalKind.NO_ORDERS, SignalKind.OVERDUE_DEBT),
+            "termination_on": date(2025, 7, 31),
+        }
+        fields.update(overrides)
+        return RetentionRecord(**fields)
+
+    def test_a_record_round_trips_and_moves_on_with_its_version(self, storage: Storage) -> None:
+        first = a_client(id=ClientId("c1"), manager_id=EmployeeId("anna"))
+        second = a_client(id=ClientId("c2"), name="ООО «Лютик»")
+        record = self._record(first)
+        with storage.unit_of_work() as uow:
+            uow.clients.add(first)
+            uow.clients.add(second)
+            assert uow.retention.get(first.id) is None
+            uow.retention.add(record)
+            uow.retention.add(self._record(second, status=RetentionStatus.LEFT, reason="Дорого"))
+        with storage.unit_of_work() as uow:
+            assert uow.retention.get(first.id) == record
+            stayed = uow.retention.update(
+                attrs.evolve(record, status=RetentionStatus.STAYED, reason="Скидка 5 %")
+            )
+            assert stayed.version == 1
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.retention.get(first.id) == stayed
+            assert [r.client_id for r in uow.retention.all()] == ["c1", "c2"]
+            left = uow.retention.all(status=RetentionStatus.LEFT)
+            assert [(r.client_id, r.reason) for r in left] == [("c2", "Дорого")]
+            assert uow.retention.all(status=RetentionStatus.PAUSED) == ()
+
+    def test_a_stale_write_a_second_record_and_an_unknown_client_are_refused(
+        self, storage: Storage
+    ) -> None:
+        card = a_client(id=ClientId("c1"))
+        record = self._record(card)
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.retention.add(record)
+            uow.retention.update(record)
+        nobody = self._record(a_client(id=ClientId("nobody")))
+        with pytest.raises(ConflictError), storage.unit_of_work() as uow:
+            uow.retention.update(record)
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.retention.add(record)
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.retention.add(nobody)
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.retention.update(nobody)
+        with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
+            uow.retention.update(attrs.evolve(record, version=1, status=RetentionStatus.LEFT))
+            raise _Boom
+        with storage.unit_of_work(readonly=True) as uow:
+            stored = uow.retention.get(card.id)
+            assert stored is not None
+            assert (stored.status, stored.version) == (RetentionStatus.LEAVING, 1)
+
+
+class ContractorsContract(_StoreContract):
+    """Contractors and their visits (``uow.contractors``): versioned records, a client's
+    visits oldest first."""
+
+    @staticmethod
+    def _contractor(**overrides: Any) -> Contractor:
+        fields: dict[str, Any] = {
+            "id": ContractorId("montazh"),
+            "name": "ООО «Монтаж-Сервис»",
+            "services": ("монтаж турникета",),
+            "contract": ContractorContract("П-3/25", date(2025, 1, 1), date(2025, 12, 31)),
+            "prices": (ContractorPrice("монтаж турникета", Money("14000"), date(2025, 1, 1)),),
+        }
+        fields.update(overrides)
+        return Contractor(**fields)
+
+    @staticmethod
+    def _visit(client: Client, **overrides: Any) -> ContractorVisit:
+        fields: dict[str, Any] = {
+            "id": new_id(),
+            "contractor_id": ContractorId("montazh"),
+            "client_id": client.id,
+            "service": "монтаж турникета",
+            "day": date(2025, 7, 1),
+            "planned_by": EmployeeId("anna"),
+            "planned_at": T0,
+        }
+        fields.update(overrides)
+        return ContractorVisit(**fields)
+
+    def test_contractors_and_visits_round_trip(self, storage: Storage) -> None:
+        card = a_client(id=ClientId("c1"))
+        contractor = self._contractor()
+        first, second = self._visit(card), self._visit(card, day=date(2025, 8, 1))
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.contractors.add(contractor)
+            uow.contractors.add(self._contractor(id=ContractorId("b"), name="ИП Электрик"))
+            uow.contractors.add_visit(first)
+            uow.contractors.add_visit(second)
+        with storage.unit_of_work() as uow:
+            assert uow.contractors.get(contractor.id) == contractor
+            assert [c.id for c in uow.contractors.all()] == ["montazh", "b"]
+            priced = uow.contractors.update(
+                attrs.evolve(
+                    contractor,
+                    prices=(
+                        *contractor.prices,
+                        ContractorPrice("монтаж турникета", Money("15000"), date(2025, 7, 1)),
+                    ),
+                )
+            )
+            done = uow.contractors.update_visit(
+                attrs.evolve(first, status=ContractorVisitStatus.DONE, work_done="Смонтирован")
+            )
+            assert (priced.version, done.version) == (1, 1)
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.contractors.get(contractor.id) == priced
+            assert uow.contractors.get_visit(first.id) == done
+            assert [v.id for v in uow.contractors.visits_of(card.id)] == [first.id, second.id]
+
+    def test_stale_writes_taken_ids_and_unknown_references_are_refused(
+        self, storage: Storage
+    ) -> None:
+        card = a_client(id=ClientId("c1"))
+        contractor = self._contractor()
+        visit = self._visit(card)
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.contractors.add(contractor)
+            uow.contractors.add_visit(visit)
+            uow.contractors.update(contractor)
+            uow.contractors.update_visit(visit)
+        with pytest.raises(ConflictError), storage.unit_of_work() as uow:
+            uow.contractors.update(contractor)
+        with pytest.raises(ConflictError), storage.unit_of_work() as uow:
+            uow.contractors.update_visit(visit)
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.contractors.add(contractor)
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.contractors.add_visit(self._visit(card, contractor_id=ContractorId("nobody")))
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.contractors.add_visit(self._visit(a_client(id=ClientId("nobody"))))
+        with pytest.raises(NotFoundError), storage.unit_of_work(readonly=True) as uow:
+            uow.contractors.get_visit("missing")
+
+
+class MarketingContract(_StoreContract):
+    """The items for marketing (``uow.retention.add_marketing``, ``marketing``)."""
+
+    def test_items_are_kept_and_listed_by_kind_and_client(self, storage: Storage) -> None:
+        card, other = a_client(id=ClientId("c1")), a_client(id=ClientId("c2"), name="АО «Лютик»")
+        wish = MarketingItem(
+            "m1", card.id, MarketingKind.WISH, "Хотят оплату по QR-коду", T0, EmployeeId("olga")
+        )
+        letter = MarketingItem(
+            "m2",
+            other.id,
+            MarketingKind.THANKS_LETTER,
+            "Благодарим за быструю установку",
+            T0 + timedelta(hours=1),
+            EmployeeId("anna"),
+            source="почта",
+            reference="letters/lutik-2025.pdf",
+        )
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.clients.add(other)
+            uow.retention.add_marketing(wish)
+            uow.retention.add_marketing(letter)
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.retention.marketing() == (wish, letter)
+            assert uow.retention.marketing(kind=MarketingKind.WISH) == (wish,)
+            assert uow.retention.marketing(client_id=other.id) == (letter,)
+            assert uow.retention.marketing(kind=MarketingKind.CASE, client_id=card.id) == ()
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.retention.add_marketing(wish)
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.retention.add_marketing(attrs.evolve(wish, id="m3", client_id=ClientId("nobody")))
+
+
+class CreditLimitsContract(_StoreContract):
+    """The clients' own credit limits (``uow.retention.credit_limit``, ``put_credit_limit``)."""
+
+    def test_a_limit_is_set_replaced_and_kept_per_client(self, storage: Storage) -> None:
+        card, other = a_client(id=ClientId("c1")), a_client(id=ClientId("c2"), name="АО «Лютик»")
+        first = CreditLimit(card.id, Money("500000"), EmployeeId("anna"), T0, "крупный клиент")
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.clients.add(other)
+            assert uow.retention.credit_limit(card.id) is None
+            uow.retention.put_credit_limit(first)
+        with storage.unit_of_work() as uow:
+            assert uow.retention.credit_limit(card.id) == first
+            uow.retention.put_credit_limit(attrs.evolve(first, limit=Money(0), note=None))
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.retention.credit_limit(card.id) == attrs.evolve(
+                first, limit=Money(0), note=None
+            )
+            assert uow.retention.credit_limit(other.id) is None
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.retention.put_credit_limit(attrs.evolve(first, client_id=ClientId("nobody")))
+
+
+class LegalCasesContract(_StoreContract):
+    """Legal cases (``uow.legal``): versioned records of a client, oldest first."""
+
+    @staticmethod
+    def _case(client: Client, **overrides: Any) -> LegalCase:
+        fields: dict[str, Any] = {
+            "id": LegalCaseId(new_id()),
+            "claim_id": "k1",
+            "client_id": client.id,
+            "lawyer_id": EmployeeId("ivanov"),
+            "court": "Арбитражный суд города Москвы",
+            "case_number": "А40-12345/2025",
+            "opened_at": T0,
+            "opened_by": EmployeeId("anna"),
+            "appeal_id": "legal-1",
+        }
+        fields.update(overrides)
+        return LegalCase(**fields)
+
+    def test_a_case_round_trips_and_is_listed_with_its_client(self, storage: Storage) -> None:
+        card, other = a_client(id=ClientId("c1")), a_client(id=ClientId("c2"), name="АО «Лютик»")
+        first, second = self._case(card), self._case(card, case_number="А40-2/2025")
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.clients.add(other)
+            uow.legal.add(first)
+            uow.legal.add(second)
+            uow.legal.add(self._case(other))
+        with storage.unit_of_work() as uow:
+            assert uow.legal.get(first.id) == first
+            heard = attrs.evolve(first, hearings=(Hearing(T0 + timedelta(days=10)),))
+            closed = uow.legal.update(
+                attrs.evolve(heard, outcome=LegalOutcome.WON, money=Money("45000"), closed_at=T0)
+            )
+            assert closed.version == 1
+        with storage.unit_of_work(readonly=True) as uow:
+            assert [c.id for c in uow.legal.of_client(card.id)] == [first.id, second.id]
+            assert uow.legal.get(first.id) == closed
+
+    def test_a_stale_write_a_taken_id_and_an_unknown_client_are_refused(
+        self, storage: Storage
+    ) -> None:
+        card = a_client(id=ClientId("c1"))
+        case = self._case(card)
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.legal.add(case)
+            uow.legal.update(case)
+        with pytest.raises(ConflictError), storage.unit_of_work() as uow:
+            uow.legal.update(case)
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.legal.add(case)
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.legal.add(self._case(a_client(id=ClientId("nobody"))))
+        with pytest.raises(NotFoundError), storage.unit_of_work(readonly=True) as uow:
+            uow.legal.get(LegalCaseId("missing"))
+
+
 class StorageContract(
     ClientsAreaContract,
     OutboxContract,
@@ -3654,6 +3945,11 @@ class StorageContract(
     ListingContract,
     FeedContract,
     PlanSheetsContract,
+    RetentionContract,
+    CreditLimitsContract,
+    LegalCasesContract,
+    ContractorsContract,
+    MarketingContract,
 ):
     """The behaviour every clientops store must have: every area's contract. Subclass it and
     provide a ``storage`` fixture that yields a fresh, empty store."""

@@ -637,6 +637,55 @@ TABLES: tuple[Table, ...] = (
         unique=(("kind", "manager_id", "month"),),
         without_rowid=True,
     ),
+    # -- 22: keeping clients (clientops.retention): each client's retention status
+    Table(
+        "retention",
+        22,
+        (
+            Column("client_id", T.TEXT, primary_key=True, references="clients(id)"),
+            Column("status", T.TEXT),
+            Column("manager_id", T.TEXT, null=True),
+            Column("version", T.INTEGER),
+            Column("doc", T.TEXT),
+        ),
+    ),
+    # ... the clients' own credit limits
+    Table(
+        "credit_limits",
+        22,
+        (
+            Column("client_id", T.TEXT, primary_key=True, references="clients(id)"),
+            Column("doc", T.TEXT),
+        ),
+    ),
+    # ... what marketing gets: clients' wishes, client cases, letters of thanks
+    Table(
+        "marketing",
+        22,
+        record(
+            Column("client_id", T.TEXT, references="clients(id)"),
+            Column("kind", T.TEXT),
+        ),
+    ),
+    # ... contractors and their visits to clients
+    Table("contractors", 22, record()),
+    Table(
+        "contractor_visits",
+        22,
+        record(
+            Column("client_id", T.TEXT, references="clients(id)"),
+            Column("contractor_id", T.TEXT, references="contractors(id)"),
+        ),
+    ),
+    # ... and the legal cases of claims taken to court
+    Table(
+        "legal_cases",
+        22,
+        record(
+            Column("client_id", T.TEXT, references="clients(id)"),
+            Column("claim_id", T.TEXT),
+        ),
+    ),
 )
 _TABLES = {table.name: table for table in TABLES}
 
@@ -746,6 +795,10 @@ INDEXES: tuple[Index, ...] = (
     # 18: a record's external ids, and the cards changed since a moment
     Index("external_ids_record", "external_ids", ("kind", "record_id"), since=18),
     Index("clients_changed", "clients", ("changed_at",), since=18),
+    Index("retention_status", "retention", ("status",), since=22),
+    Index("legal_cases_client", "legal_cases", ("client_id",), since=22),
+    Index("contractor_visits_client", "contractor_visits", ("client_id",), since=22),
+    Index("marketing_kind", "marketing", ("kind",), since=22),
 )
 
 #: SQL that fills a version's new columns from the rows a database already has.
@@ -821,7 +874,10 @@ DATA_STEPS += (
 #: Version 18 adds the external ids of records and the cards' listing columns.
 #: Version 19 adds the change feed (``feed``, ``feed_cursors``).
 #: Version 20 adds the monthly plans and reports (``plan_sheets``).
-HEAD = 20
+#: Version 22 adds the clients' retention statuses (``retention``), their own credit limits
+#: (``credit_limits``), the legal cases (``legal_cases``), the contractors and their visits
+#: (``contractors``, ``contractor_visits``), the items for marketing (``marketing``).
+HEAD = 22
 
 
 def create_all(dialect: Dialect) -> tuple[str, ...]:

@@ -45,12 +45,16 @@ from clientops._campaigns import (
     TargetStatus,
 )
 from clientops._claims import Claim, ClaimId, ClaimStage
+from clientops._contractors import Contractor, ContractorId, ContractorVisit
+from clientops._credit import CreditLimit
 from clientops._feed import FeedCursor, FeedEntry, FeedRecord
 from clientops._jobs import JobRun, JobStatus
+from clientops._legal import LegalCase, LegalCaseId
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
 from clientops._planning import MonthlySheet, SheetKind
+from clientops._retention import MarketingItem, MarketingKind, RetentionRecord, RetentionStatus
 from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
 from clientops._timeline import (
@@ -185,6 +189,12 @@ UNIQUE_KEYS: dict[str, UniqueKey] = {
     "plan_sheets_kind_manager_id_month_key": UniqueKey(
         "plan_sheets", ("kind", "manager_id", "month"), "plan sheet", shown=("kind", "month")
     ),
+    "retention_pkey": UniqueKey("retention", ("client_id",), "retention record"),
+    "credit_limits_pkey": UniqueKey("credit_limits", ("client_id",), "credit limit"),
+    "marketing_id_key": UniqueKey("marketing", ("id",), "marketing item"),
+    "contractors_id_key": UniqueKey("contractors", ("id",), "contractor"),
+    "contractor_visits_id_key": UniqueKey("contractor_visits", ("id",), "contractor visit"),
+    "legal_cases_id_key": UniqueKey("legal_cases", ("id",), "legal case"),
 }
 #: The same keys by table and columns, as SQLite reports them.
 _UNIQUE_BY_COLUMNS = {(k.table, k.columns): k for k in UNIQUE_KEYS.values()}
@@ -500,6 +510,18 @@ class SQLUnitOfWork:
     @functools.cached_property
     def plans(self) -> SQLPlanSheets:
         return SQLPlanSheets(self)
+
+    @functools.cached_property
+    def retention(self) -> SQLRetention:
+        return SQLRetention(self)
+
+    @functools.cached_property
+    def legal(self) -> SQLLegalCases:
+        return SQLLegalCases(self)
+
+    @functools.cached_property
+    def contractors(self) -> SQLContractors:
+        return SQLContractors(self)
 
     # -- data migrations -----------------------------------------------------------------
     def backfill_timeline(self) -> None:
@@ -2238,6 +2260,187 @@ class SQLJobRuns(SQLRepository):
             (self._day(first), self._day(last)),
         ).fetchall()
         return tuple(self._run(row) for row in rows)
+
+
+class SQLRetention(SQLRepository):
+    """Clients' retention statuses, one row per client."""
+
+    def get(self, client_id: ClientId) -> RetentionRecord | None:
+        doc = self._one("SELECT doc FROM retention WHERE client_id=?", (client_id,))
+        return None if doc is None else load(doc, RetentionRecord)
+
+    def add(self, record: RetentionRecord) -> None:
+        self._need_client(record.client_id)
+        try:
+            self._x(
+                "INSERT INTO retention(client_id, status, manager_id, version, doc) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    record.client_id,
+                    record.status.value,
+                    record.manager_id,
+                    record.version,
+                    dump(record),
+                ),
+            )
+        except self.integrity_errors:
+            raise DuplicateError("retention record", record.client_id) from None
+
+    def update(self, record: RetentionRecord) -> RetentionRecord:
+        new = attrs.evolve(record, version=record.version + 1)
+        cur = self._x(
+            "UPDATE retention SET version=version+1, status=?, manager_id=?, doc=? "
+            "WHERE client_id=? AND version=?",
+            (new.status.value, new.manager_id, dump(new), record.client_id, record.version),
+        )
+        if cur.rowcount == 0:
+            found = self._one(
+                "SELECT version FROM retention WHERE client_id=?", (record.client_id,)
+            )
+            if found is None:
+                raise NotFoundError("retention record", record.client_id)
+            raise ConflictError(
+                "retention record", record.client_id, expected=record.version, found=found
+            )
+        return new
+
+    def all(self, *, status: RetentionStatus | None = None) -> tuple[RetentionRecord, ...]:
+        if status is None:
+            rows = self._x("SELECT doc FROM retention")
+        else:
+            rows = self._x("SELECT doc FROM retention WHERE status=?", (status.value,))
+        records = [load(doc, RetentionRecord) for (doc,) in rows]
+        return tuple(sorted(records, key=lambda r: r.client_id))
+
+    def credit_limit(self, client_id: ClientId) -> CreditLimit | None:
+        doc = self._one("SELECT doc FROM credit_limits WHERE client_id=?", (client_id,))
+        return None if doc is None else load(doc, CreditLimit)
+
+    def put_credit_limit(self, limit: CreditLimit) -> None:
+        self._need_client(limit.client_id)
+        self._x(
+            "INSERT INTO credit_limits(client_id, doc) VALUES (?, ?) "
+            "ON CONFLICT (client_id) DO UPDATE SET doc=excluded.doc",
+            (limit.client_id, dump(limit)),
+        )
+
+    def add_marketing(self, item: MarketingItem) -> None:
+        self._need_client(item.client_id)
+        try:
+            self._x(
+                "INSERT INTO marketing(id, client_id, kind, version, doc) VALUES (?, ?, ?, 0, ?)",
+                (item.id, item.client_id, item.kind.value, dump(item)),
+            )
+        except self.integrity_errors:
+            raise DuplicateError("marketing item", item.id) from None
+
+    def marketing(
+        self, *, kind: MarketingKind | None = None, client_id: ClientId | None = None
+    ) -> tuple[MarketingItem, ...]:
+        where, params = [], []
+        if kind is not None:
+            where.append("kind=?")
+            params.append(kind.value)
+        if client_id is not None:
+            where.append("client_id=?")
+            params.append(client_id)
+        sql = "SELECT doc FROM marketing"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self._x(sql + " ORDER BY seq", params)
+        return tuple(load(doc, MarketingItem) for (doc,) in rows)
+
+
+class SQLContractors(SQLRepository):
+    """Contractors and their visits."""
+
+    def add(self, contractor: Contractor) -> None:
+        try:
+            self._x(
+                "INSERT INTO contractors(id, version, doc) VALUES (?, ?, ?)",
+                (contractor.id, contractor.version, dump(contractor)),
+            )
+        except self.integrity_errors:
+            raise DuplicateError("contractor", contractor.id) from None
+
+    def get(self, contractor_id: ContractorId) -> Contractor:
+        doc = self._one("SELECT doc FROM contractors WHERE id=?", (contractor_id,))
+        if doc is None:
+            raise NotFoundError("contractor", contractor_id)
+        return load(doc, Contractor)
+
+    def update(self, contractor: Contractor) -> Contractor:
+        new = attrs.evolve(contractor, version=contractor.version + 1)
+        self._bump(
+            "contractors", "contractor", contractor.id, contractor.version, "doc=?", (dump(new),)
+        )
+        return new
+
+    def all(self) -> tuple[Contractor, ...]:
+        rows = self._x("SELECT doc FROM contractors ORDER BY seq")
+        return tuple(load(doc, Contractor) for (doc,) in rows)
+
+    def add_visit(self, visit: ContractorVisit) -> None:
+        self._need_client(visit.client_id)
+        if self._one("SELECT 1 FROM contractors WHERE id=?", (visit.contractor_id,)) is None:
+            raise NotFoundError("contractor", visit.contractor_id)
+        try:
+            self._x(
+                "INSERT INTO contractor_visits(id, client_id, contractor_id, version, doc) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (visit.id, visit.client_id, visit.contractor_id, visit.version, dump(visit)),
+            )
+        except self.integrity_errors:
+            raise DuplicateError("contractor visit", visit.id) from None
+
+    def get_visit(self, visit_id: str) -> ContractorVisit:
+        doc = self._one("SELECT doc FROM contractor_visits WHERE id=?", (visit_id,))
+        if doc is None:
+            raise NotFoundError("contractor visit", visit_id)
+        return load(doc, ContractorVisit)
+
+    def update_visit(self, visit: ContractorVisit) -> ContractorVisit:
+        new = attrs.evolve(visit, version=visit.version + 1)
+        self._bump(
+            "contractor_visits", "contractor visit", visit.id, visit.version, "doc=?", (dump(new),)
+        )
+        return new
+
+    def visits_of(self, client_id: ClientId) -> tuple[ContractorVisit, ...]:
+        rows = self._x(
+            "SELECT doc FROM contractor_visits WHERE client_id=? ORDER BY seq", (client_id,)
+        )
+        return tuple(load(doc, ContractorVisit) for (doc,) in rows)
+
+
+class SQLLegalCases(SQLRepository):
+    """Legal cases."""
+
+    def add(self, case: LegalCase) -> None:
+        self._need_client(case.client_id)
+        try:
+            self._x(
+                "INSERT INTO legal_cases(id, client_id, claim_id, version, doc) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (case.id, case.client_id, case.claim_id, case.version, dump(case)),
+            )
+        except self.integrity_errors:
+            raise DuplicateError("legal case", case.id) from None
+
+    def get(self, case_id: LegalCaseId) -> LegalCase:
+        doc = self._one("SELECT doc FROM legal_cases WHERE id=?", (case_id,))
+        if doc is None:
+            raise NotFoundError("legal case", case_id)
+        return load(doc, LegalCase)
+
+    def update(self, case: LegalCase) -> LegalCase:
+        new = attrs.evolve(case, version=case.version + 1)
+        self._bump("legal_cases", "legal case", case.id, case.version, "doc=?", (dump(new),))
+        return new
+
+    def of_client(self, client_id: ClientId) -> tuple[LegalCase, ...]:
+        rows = self._x("SELECT doc FROM legal_cases WHERE client_id=? ORDER BY seq", (client_id,))
+        return tuple(load(doc, LegalCase) for (doc,) in rows)
 
 
 class SQLFeed(SQLRepository):

@@ -43,12 +43,16 @@ from clientops._campaigns import (
     call_card,
 )
 from clientops._claims import Claim, ClaimId
+from clientops._contractors import Contractor, ContractorId, ContractorVisit
+from clientops._credit import CreditLimit
 from clientops._feed import FeedCursor, FeedEntry, FeedRecord
 from clientops._jobs import JobRun, JobStatus
+from clientops._legal import LegalCase, LegalCaseId
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
 from clientops._planning import MonthlySheet, SheetKind
+from clientops._retention import MarketingItem, MarketingKind, RetentionRecord, RetentionStatus
 from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
 from clientops._timeline import (
@@ -138,6 +142,15 @@ _TABLES = (
     "feed_cursors",
     # sheet id -> MonthlySheet
     "plan_sheets",
+    # client id -> RetentionRecord
+    "retention",
+    # case id -> LegalCase
+    "legal_cases",
+    # client id -> CreditLimit
+    "credit_limits",
+    "contractors",
+    "contractor_visits",
+    "marketing",
 )
 
 
@@ -292,6 +305,18 @@ class _MemoryUnitOfWork:
     @functools.cached_property
     def plans(self) -> _PlanSheets:
         return _PlanSheets(self)
+
+    @functools.cached_property
+    def retention(self) -> _Retention:
+        return _Retention(self)
+
+    @functools.cached_property
+    def legal(self) -> _LegalCases:
+        return _LegalCases(self)
+
+    @functools.cached_property
+    def contractors(self) -> _Contractors:
+        return _Contractors(self)
 
     @functools.cached_property
     def timeline(self) -> _Timeline:
@@ -1273,6 +1298,108 @@ class _PlanSheets(_Repository):
     def of_month(self, month: Month) -> tuple[MonthlySheet, ...]:
         found = [s for s in self._read("plan_sheets").values() if s.month == month]
         return tuple(sorted(found, key=lambda s: (s.kind.value, s.manager_id)))
+
+
+class _Retention(_Repository):
+    """Clients' retention statuses, one record per client."""
+
+    def get(self, client_id: ClientId) -> RetentionRecord | None:
+        found: RetentionRecord | None = self._read("retention").get(client_id)
+        return found
+
+    def add(self, record: RetentionRecord) -> None:
+        self._get("clients", "client", record.client_id)
+        self._insert("retention", "retention record", record.client_id, record)
+
+    def update(self, record: RetentionRecord) -> RetentionRecord:
+        new: RetentionRecord = self._replace(
+            "retention", "retention record", record.client_id, record, record.version
+        )
+        return new
+
+    def all(self, *, status: RetentionStatus | None = None) -> tuple[RetentionRecord, ...]:
+        rows = sorted(self._read("retention").values(), key=lambda r: r.client_id)
+        return tuple(r for r in rows if status is None or r.status is status)
+
+    def credit_limit(self, client_id: ClientId) -> CreditLimit | None:
+        found: CreditLimit | None = self._read("credit_limits").get(client_id)
+        return found
+
+    def put_credit_limit(self, limit: CreditLimit) -> None:
+        self._get("clients", "client", limit.client_id)
+        self._write("credit_limits")[limit.client_id] = limit
+
+    def add_marketing(self, item: MarketingItem) -> None:
+        self._get("clients", "client", item.client_id)
+        self._insert("marketing", "marketing item", item.id, item)
+
+    def marketing(
+        self, *, kind: MarketingKind | None = None, client_id: ClientId | None = None
+    ) -> tuple[MarketingItem, ...]:
+        return tuple(
+            item
+            for item in self._read("marketing").values()
+            if (kind is None or item.kind is kind)
+            and (client_id is None or item.client_id == client_id)
+        )
+
+
+class _Contractors(_Repository):
+    """Contractors and their visits."""
+
+    def add(self, contractor: Contractor) -> None:
+        self._insert("contractors", "contractor", contractor.id, contractor)
+
+    def get(self, contractor_id: ContractorId) -> Contractor:
+        found: Contractor = self._get("contractors", "contractor", contractor_id)
+        return found
+
+    def update(self, contractor: Contractor) -> Contractor:
+        new: Contractor = self._replace(
+            "contractors", "contractor", contractor.id, contractor, contractor.version
+        )
+        return new
+
+    def all(self) -> tuple[Contractor, ...]:
+        return tuple(self._read("contractors").values())
+
+    def add_visit(self, visit: ContractorVisit) -> None:
+        self._get("clients", "client", visit.client_id)
+        self._get("contractors", "contractor", visit.contractor_id)
+        self._insert("contractor_visits", "contractor visit", visit.id, visit)
+
+    def get_visit(self, visit_id: str) -> ContractorVisit:
+        found: ContractorVisit = self._get("contractor_visits", "contractor visit", visit_id)
+        return found
+
+    def update_visit(self, visit: ContractorVisit) -> ContractorVisit:
+        new: ContractorVisit = self._replace(
+            "contractor_visits", "contractor visit", visit.id, visit, visit.version
+        )
+        return new
+
+    def visits_of(self, client_id: ClientId) -> tuple[ContractorVisit, ...]:
+        rows = self._read("contractor_visits").values()
+        return tuple(v for v in rows if v.client_id == client_id)
+
+
+class _LegalCases(_Repository):
+    """Legal cases."""
+
+    def add(self, case: LegalCase) -> None:
+        self._get("clients", "client", case.client_id)
+        self._insert("legal_cases", "legal case", case.id, case)
+
+    def get(self, case_id: LegalCaseId) -> LegalCase:
+        case: LegalCase = self._get("legal_cases", "legal case", case_id)
+        return case
+
+    def update(self, case: LegalCase) -> LegalCase:
+        new: LegalCase = self._replace("legal_cases", "legal case", case.id, case, case.version)
+        return new
+
+    def of_client(self, client_id: ClientId) -> tuple[LegalCase, ...]:
+        return tuple(c for c in self._read("legal_cases").values() if c.client_id == client_id)
 
 
 class _Feed(_Repository):

@@ -1,0 +1,667 @@
+"""Keeping clients: churn risk, the leaving status, the win-back run, clients without a
+manager.
+
+:class:`Retention` works over a :class:`~clientops.ClientOps` (its ``context``, and its
+``campaigns`` and ``clients`` services, whose machinery it reuses): ``Retention(ops)``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Protocol
+
+import attrs
+
+from clientops._campaigns import Campaign, CampaignId, CampaignPurpose, CardFilter
+from clientops._checks import check_entry_points
+from clientops._claims import ClaimOccasion
+from clientops._context import Context
+from clientops._credit import CreditCheck, CreditLimit, CreditStanding, InvoiceFact
+from clientops._outbox import OutboxMessage
+from clientops._reaction_helpers import start_plan_in
+from clientops._recording import appeal_opened, reaction_scheduled
+from clientops._retention import (
+    ChurnRisk,
+    ClientFacts,
+    ManagerFigures,
+    MarketingItem,
+    MarketingKind,
+    OrderFact,
+    Renewal,
+    RetentionChanged,
+    RetentionRecord,
+    RetentionStatus,
+)
+from clientops._text import format_date
+from clientops.errors import FieldError, TransitionError, ValidationError
+from clientops.events import Event
+from clientops.model import (
+    Appeal,
+    AppealId,
+    AppealType,
+    Client,
+    ClientCategory,
+    ClientId,
+    EmployeeId,
+    Money,
+    Reaction,
+    ReactionId,
+    ReactionKind,
+    Role,
+    new_id,
+)
+from clientops.ports import UnitOfWork
+from clientops.rules.credit import check_order, payment_discipline
+from clientops.rules.order_outputs import _recipient as sales_recipient
+from clientops.rules.retention import (
+    choose_manager,
+    churn_risk,
+    renewal_words,
+    renewals_due,
+    win_back_figures,
+)
+
+__all__ = ["Retention"]
+
+
+class _Campaigns(Protocol):
+    def get(self, campaign_id: CampaignId) -> Campaign: ...
+
+    def add_targets(
+        self,
+        campaign_id: CampaignId,
+        clients: CardFilter | Sequence[ClientId],
+        *,
+        by: EmployeeId,
+    ) -> int: ...
+
+
+class _Clients(Protocol):
+    def get(self, client_id: ClientId) -> Client: ...
+
+    def update(self, client: Client, *, by: EmployeeId | None = None) -> Client: ...
+
+
+class _Ops(Protocol):
+    @property
+    def context(self) -> Context: ...
+
+    @property
+    def campaigns(self) -> _Campaigns: ...
+
+    @property
+    def clients(self) -> _Clients: ...
+
+
+def _facts(uow: UnitOfWork, card: Client, today: date, context: Context) -> ClientFacts:
+    """What the store says about ``card`` for the risk rule."""
+    tz = context.policy.tz
+    orders = tuple(
+        OrderFact(order.created_at.astimezone(tz).date(), order.price)
+        for order in uow.orders.of_client(card.id)
+    )
+    last_payment = max((p.date for p in uow.payments.of_client(card.id)), default=None)
+    claims = uow.claims.of_client(card.id)
+    unhappy = tuple(
+        c.filed_at.astimezone(tz).date()
+        for c in claims
+        if c.occasion is ClaimOccasion.SATISFACTION_CALL
+    )
+    overdue = [i for i in uow.invoices.of_client(card.id) if i.is_open and i.due_date < today]
+    debt = Money(0)
+    for invoice in overdue:
+        if invoice.outstanding.currency == debt.currency:
+            debt = debt + invoice.outstanding
+    record = uow.retention.get(card.id)
+    return ClientFacts(
+        card.id,
+        card.name,
+        manager_id=card.manager_id,
+        since=card.created_at.astimezone(tz).date() if card.created_at else None,
+        orders=orders,
+        last_payment=last_payment,
+        unhappy_calls=unhappy,
+        open_claims=sum(1 for c in claims if not c.closed),
+        overdue_debt=debt,
+        overdue_days=max(((today - i.due_date).days for i in overdue), default=0),
+        termination_on=record.termination_on if record is not None else None,
+        marked_left=record is not None and record.status is RetentionStatus.LEFT,
+    )
+
+
+def _to_mark(record: RetentionRecord | None, today: date, quiet_days: int) -> bool:
+    """Whether a client whose signals say leaving is to be marked so now: never marked, or
+    stayed more than ``quiet_days`` ago, or paused until a day that has passed. One already
+    leaving or gone (left) is not marked again."""
+    if record is None:
+        return True
+    if record.status is RetentionStatus.PAUSED:
+        return record.until is None or record.until < today
+    if record.status is RetentionStatus.STAYED:
+        return (today - record.since.date()).days > quiet_days
+    return False
+
+
+@check_entry_points
+class Retention:
+    """Keeping clients: each client's churn signals, the clients leaving, the win-back
+    campaign, the figures per manager, the clients without a manager::
+
+    >>> import clientops
+    >>> from datetime import date
+    >>> from clientops.retention import Retention
+    >>> from clientops.testing import T0, a_client, a_staff
+    >>> ops = clientops.connect("memory://", clock=lambda: T0)
+    >>> ops.clients.add_staff(a_staff())
+    >>> card = ops.clients.add(a_client(name="ООО «Ромашка»", manager_id="anna"))
+    >>> retention = Retention(ops)
+    >>> _ = retention.announce_termination(card.id, date(2025, 7, 31), by="anna")
+    >>> print(retention.risk(card.id).explain())
+    — Заявил о расторжении: договор расторгается с 31.07.2025
+    >>> retention.record(card.id).status.label
+    'Уходящий'
+    >>> [(f.manager_id, f.leaving) for f in retention.figures()]
+    [('anna', 1)]
+    >>> ops.close()
+    """
+
+    def __init__(self, ops: _Ops) -> None:
+        self._context = ops.context
+        self._campaigns = ops.campaigns
+        self._clients = ops.clients
+
+    # ------------------------------------------------------------------ risk
+
+    def risk(self, client_id: ClientId) -> ChurnRisk:
+        """The client's churn signals today, each named and explained, their weight, whether
+        they make it leaving (``Policy.retention.leaving_score``) and whether it counts as
+        lost. An unknown client raises NotFoundError."""
+        today = self._context.today()
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            facts = _facts(uow, uow.clients.get(client_id), today, self._context)
+        return churn_risk(facts, today=today, policy=self._context.policy.retention)
+
+    def risks(self) -> tuple[ChurnRisk, ...]:
+        """The risk of every client (category «клиент»), highest score first, then by name."""
+        today = self._context.today()
+        policy = self._context.policy.retention
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            found = [
+                churn_risk(_facts(uow, card, today, self._context), today=today, policy=policy)
+                for card in uow.clients.all()
+                if card.category is ClientCategory.CLIENT
+            ]
+        return tuple(sorted(found, key=lambda r: (-r.score, r.name, r.client_id)))
+
+    def lost(self) -> tuple[ChurnRisk, ...]:
+        """The clients that count as lost (the month report's criterion,
+        :func:`clientops.rules.retention.is_lost`), by name."""
+        return tuple(sorted((r for r in self.risks() if r.lost), key=lambda r: r.name))
+
+    def scan(self, *, by: EmployeeId) -> tuple[ChurnRisk, ...]:
+        """Mark leaving every client whose signals say so and who is not marked yet (or
+        stayed more than ``Policy.retention.silence_days`` ago, or paused until a day that
+        has passed), in one unit of work: its retention record says leaving, with the
+        signals; the follow-up plan ``Policy.retention.leaving_plan`` is started on its
+        manager; RetentionChanged is published. Returns the risks of the clients marked now:
+        a second run the same day marks nobody. An unknown ``by`` raises ValidationError;
+        an unknown plan ValidationError naming ``plan``; nothing is stored then."""
+        today = self._context.today()
+        now = self._context.now()
+        policy = self._context.policy
+        plan = (
+            policy.follow_up_plans.require(policy.retention.leaving_plan)
+            if policy.retention.leaving_plan is not None
+            else None
+        )
+        marked: list[ChurnRisk] = []
+        with self._context.unit_of_work() as uow:
+            uow.staff.directory().require(by)
+            events: list[Event] = []
+            for card in uow.clients.all():
+                if card.category is not ClientCategory.CLIENT:
+                    continue
+                risk = churn_risk(
+                    _facts(uow, card, today, self._context), today=today, policy=policy.retention
+                )
+                record = uow.retention.get(card.id)
+                if not risk.leaving or not _to_mark(record, today, policy.retention.silence_days):
+                    continue
+                self._mark(uow, card, risk, record, by, now, events)
+                if plan is not None:
+                    opened, reaction = start_plan_in(
+                        uow, policy, plan, card.id, by, None, None, now
+                    )
+                    if opened is not None:
+                        events.append(appeal_opened(opened, now))
+                    events.append(reaction_scheduled(reaction, now))
+                marked.append(risk)
+            self._context.publish(events)
+        return tuple(marked)
+
+    @staticmethod
+    def _mark(
+        uow: UnitOfWork,
+        card: Client,
+        risk: ChurnRisk,
+        record: RetentionRecord | None,
+        by: EmployeeId,
+        now: datetime,
+        events: list[Event],
+        *,
+        termination_on: date | None = None,
+        reason: str | None = None,
+    ) -> RetentionRecord:
+        signals = tuple(s.kind for s in risk.signals)
+        new = RetentionRecord(
+            card.id,
+            RetentionStatus.LEAVING,
+            since=now,
+            by=by,
+            manager_id=card.manager_id,
+            signals=signals,
+            reason=reason,
+            termination_on=termination_on
+            if termination_on is not None
+            else (record.termination_on if record is not None else None),
+        )
+        if record is None:
+            uow.retention.add(new)
+        else:
+            new = uow.retention.update(attrs.evolve(new, version=record.version))
+        events.append(RetentionChanged(card.id, RetentionStatus.LEAVING, signals, at=now))
+        return new
+
+    def announce_termination(
+        self, client_id: ClientId, on: date, *, by: EmployeeId, reason: str | None = None
+    ) -> RetentionRecord:
+        """The client announced it ends its contract on ``on``: the day is kept (a signal, and
+        the report counts the client lost from that day) and the client is marked leaving
+        (publishes RetentionChanged). A client that left already raises TransitionError; a
+        day that is not a date ValidationError naming ``on``; nothing is stored then."""
+        if type(on) is not date:
+            raise ValidationError([FieldError("on", f"not a date: {on!r}")])
+        today = self._context.today()
+        now = self._context.now()
+        with self._context.unit_of_work() as uow:
+            uow.staff.directory().require(by)
+            card = uow.clients.get(client_id)
+            record = uow.retention.get(client_id)
+            if record is not None and record.status is RetentionStatus.LEFT:
+                raise TransitionError(
+                    f"client {client_id}", current="left", attempted="announce termination"
+                )
+            facts = attrs.evolve(_facts(uow, card, today, self._context), termination_on=on)
+            risk = churn_risk(facts, today=today, policy=self._context.policy.retention)
+            events: list[Event] = []
+            stored = self._mark(
+                uow, card, risk, record, by, now, events, termination_on=on, reason=reason
+            )
+            self._context.publish(events)
+        return stored
+
+    # ------------------------------------------------------------------ records
+
+    def record(self, client_id: ClientId) -> RetentionRecord | None:
+        """The client's retention record (``None``: never marked). An unknown client raises
+        NotFoundError."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            uow.clients.get(client_id)
+            return uow.retention.get(client_id)
+
+    def records(self, *, status: RetentionStatus | None = None) -> tuple[RetentionRecord, ...]:
+        """Every retention record (of ``status`` when given), by client id."""
+        if status is not None and not isinstance(status, RetentionStatus):
+            raise ValidationError([FieldError("status", f"not a RetentionStatus: {status!r}")])
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            return uow.retention.all(status=status)
+
+    def figures(self) -> tuple[ManagerFigures, ...]:
+        """Per manager (the client's manager when it was marked or called), how many of its
+        clients are leaving now, stayed, left and paused."""
+        return win_back_figures(self.records())
+
+    # ------------------------------------------------------------------ win-back
+
+    def win_back(self, campaign_id: CampaignId, *, by: EmployeeId) -> int:
+        """Put every leaving client on the call list of the win-back campaign
+        ``campaign_id`` (``CampaignPurpose.WIN_BACK``: its calls end with
+        :class:`~clientops.campaigns.Stayed`, :class:`~clientops.campaigns.Left` or
+        :class:`~clientops.campaigns.Paused`, which set the client's status). Returns how
+        many were added (a client on the list already is skipped: a second run adds none).
+        A campaign of another purpose raises ValidationError naming ``campaign_id``."""
+        campaign = self._campaigns.get(campaign_id)
+        if campaign.purpose is not CampaignPurpose.WIN_BACK:
+            raise ValidationError(
+                [FieldError("campaign_id", f"{campaign_id!r} is not a win-back campaign")]
+            )
+        leaving = [r.client_id for r in self.records(status=RetentionStatus.LEAVING)]
+        return self._campaigns.add_targets(campaign_id, leaving, by=by)
+
+    # ------------------------------------------------------------------ credit
+
+    def credit(self, client_id: ClientId) -> CreditStanding:
+        """The client's payment discipline from its stored invoices and payments (days late,
+        invoices paid in parts, the debt now and overdue), its score and its credit limit
+        (its own, else ``Policy.retention.credit.default_limit``). An unknown client raises
+        NotFoundError."""
+        today = self._context.today()
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            uow.clients.get(client_id)
+            return self._standing(uow, client_id, today)
+
+    def _standing(self, uow: UnitOfWork, client_id: ClientId, today: date) -> CreditStanding:
+        by_invoice: dict[str, list[tuple[date, Money]]] = {}
+        for allocation in uow.payments.allocations_of(client_id):
+            by_invoice.setdefault(allocation.invoice_id, []).append(
+                (allocation.date, allocation.amount)
+            )
+        facts = []
+        for invoice in uow.invoices.of_client(client_id):
+            if invoice.status.value in ("cancelled", "corrected"):
+                continue
+            paid = sorted(by_invoice.get(invoice.id, ()))
+            facts.append(
+                InvoiceFact(
+                    invoice.number,
+                    invoice.due_date,
+                    invoice.total,
+                    invoice.outstanding,
+                    payments=len(paid),
+                    paid_on=paid[-1][0] if paid and not invoice.is_open else None,
+                )
+            )
+        own = uow.retention.credit_limit(client_id)
+        return payment_discipline(
+            client_id,
+            facts,
+            today=today,
+            policy=self._context.policy.retention.credit,
+            limit=own.limit if own is not None else None,
+        )
+
+    def check_order(self, client_id: ClientId, amount: Money) -> CreditCheck:
+        """Whether a new order or shipment of ``amount`` may go ahead, needs the director's
+        approval, or is refused (:func:`clientops.rules.credit.check_order`), and why. An
+        amount that is not Money above zero raises ValidationError naming ``amount``."""
+        if not isinstance(amount, Money) or amount.amount <= 0:
+            raise ValidationError([FieldError("amount", f"not an amount above zero: {amount!r}")])
+        standing = self.credit(client_id)
+        return check_order(standing, amount, policy=self._context.policy.retention.credit)
+
+    def set_credit_limit(
+        self, client_id: ClientId, limit: Money, *, by: EmployeeId, note: str | None = None
+    ) -> CreditLimit:
+        """Give the client a credit limit of its own (in place of the policy's). A limit below
+        zero raises ValidationError naming ``limit``; an unknown client NotFoundError;
+        nothing is stored then."""
+        if not isinstance(limit, Money):
+            raise ValidationError([FieldError("limit", f"not Money: {limit!r}")])
+        record = CreditLimit(client_id, limit, by, self._context.now(), note)
+        with self._context.unit_of_work() as uow:
+            uow.staff.directory().require(by)
+            uow.retention.put_credit_limit(record)
+        return record
+
+    # ------------------------------------------------------------------ renewals
+
+    def plan_renewals(self, *, by: EmployeeId) -> tuple[Renewal, ...]:
+        """Put up for renewal every service contract ending within
+        ``Policy.retention.renewal_days``: a call on the client's manager's agenda (of ``by``
+        when the client has none), due at once, on an appeal of its own, and the renewal
+        letter to the client's first e-mail through the outbox (topic
+        ``Policy.retention.renewal_email_topic``), in one unit of work; publishes AppealOpened
+        and ReactionScheduled. A contract already put up (for the same end date) is skipped:
+        a second run the same day does nothing. Returns what was put up now."""
+        today = self._context.today()
+        now = self._context.now()
+        policy = self._context.policy
+        done: list[Renewal] = []
+        with self._context.unit_of_work() as uow:
+            staff = uow.staff.directory()
+            starter = staff.require(by)
+            events: list[Event] = []
+            cards = {card.id: card for card in uow.clients.all()}
+            contracts = [c for cid in cards for c in uow.service.contracts_of(cid)]
+            # soonest first, across the clients
+            for contract in renewals_due(contracts, today=today, policy=policy.retention):
+                card = cards[contract.client_id]
+                appeal_id = AppealId(f"renewal-{contract.id}-{contract.ends_on}")
+                if any(a.id == appeal_id for a in uow.appeals.of_client(card.id)):
+                    continue
+                manager = staff.employee(card.manager_id) if card.manager_id else None
+                owner = manager or starter
+                topic, subject, body = renewal_words(
+                    contract,
+                    card,
+                    manager=owner.full_name,
+                    company=policy.company_name,
+                    policy=policy.retention,
+                )
+                appeal = Appeal(
+                    appeal_id,
+                    card.id,
+                    topic,
+                    owner.department_id,
+                    created_at=now,
+                    created_by=by,
+                )
+                reaction = Reaction(
+                    ReactionId(f"{appeal_id}-call"),
+                    appeal_id,
+                    card.id,
+                    ReactionKind.OUTGOING_CALL,
+                    topic,
+                    due_at=now,
+                    created_at=now,
+                    department_id=owner.department_id,
+                    employee_id=owner.id,
+                    created_by=by,
+                )
+                uow.appeals.add(appeal)
+                uow.appeals.add_reaction(reaction)
+                events += [appeal_opened(appeal, now), reaction_scheduled(reaction, now)]
+                key = None
+                if card.emails:
+                    key = f"{appeal_id}-letter"
+                    payload = {"to": card.emails[0], "subject": subject, "body": body}
+                    uow.outbox.enqueue(
+                        OutboxMessage.new(
+                            policy.retention.renewal_email_topic, payload, now=now, key=key
+                        )
+                    )
+                done.append(
+                    Renewal(
+                        contract.id,
+                        card.id,
+                        contract.number,
+                        contract.ends_on or today,
+                        reaction.id,
+                        key,
+                    )
+                )
+            self._context.publish(events)
+        return tuple(done)
+
+    # ------------------------------------------------------------------ upsells
+
+    def upsell(self, client_id: ClientId, detail: str, *, by: EmployeeId) -> Reaction:
+        """Hand an upsell on (seed 002 / 14): for a client with a manager, to the sales
+        manager, the way an order's upsells go (the head of sales, else the first sales
+        manager, else the sales department); for a client without one, the deal is the client
+        department's own (``Policy.client_department``). A task due at once on an appeal of
+        its own; publishes AppealOpened and ReactionScheduled. A blank ``detail`` raises
+        ValidationError naming it; an unknown client NotFoundError; nothing is stored then."""
+        if not isinstance(detail, str) or not detail.strip():
+            raise ValidationError([FieldError("detail", "required")])
+        now = self._context.now()
+        policy = self._context.policy
+        with self._context.unit_of_work() as uow:
+            staff = uow.staff.directory()
+            staff.require(by)
+            card = uow.clients.get(client_id)
+            assigned = card.manager_id is not None and staff.employee(card.manager_id) is not None
+            if assigned:
+                employee_id, department_id = sales_recipient(Role.SALES_MANAGER, staff, policy)
+                template = policy.retention.upsell_topic
+            else:
+                employee_id, department_id = None, policy.client_department
+                template = policy.retention.unassigned_upsell_topic
+            employee = staff.employee(employee_id) if employee_id is not None else None
+            department = employee.department_id if employee is not None else department_id
+            department = department or policy.sales_department
+            topic = template.format(client=card.name, detail=" ".join(detail.split()))
+            topic = topic if len(topic) <= 300 else topic[:299] + "…"
+            appeal = Appeal(
+                AppealId(new_id()),
+                card.id,
+                topic,
+                department,
+                created_at=now,
+                type=AppealType.SALES if assigned else AppealType.CLIENT_DEPARTMENT,
+                created_by=by,
+            )
+            reaction = Reaction(
+                ReactionId(new_id()),
+                appeal.id,
+                card.id,
+                ReactionKind.TASK,
+                topic,
+                due_at=now,
+                created_at=now,
+                department_id=department,
+                employee_id=employee_id,
+                created_by=by,
+            )
+            uow.appeals.add(appeal)
+            uow.appeals.add_reaction(reaction)
+            self._context.publish((appeal_opened(appeal, now), reaction_scheduled(reaction, now)))
+        return reaction
+
+    # ------------------------------------------------------------------ marketing
+
+    def add_marketing(
+        self,
+        client_id: ClientId,
+        kind: MarketingKind,
+        text: str,
+        *,
+        by: EmployeeId,
+        source: str = "звонок",
+        reference: str | None = None,
+    ) -> MarketingItem:
+        """Record an item for marketing (seed 002 / 12): a client's wish heard on any call, the
+        material of a client case, a letter of thanks received (``reference``: its scan). An
+        unknown client raises NotFoundError; a blank text ValidationError naming ``text``."""
+        if not isinstance(kind, MarketingKind):
+            raise ValidationError([FieldError("kind", f"not a MarketingKind: {kind!r}")])
+        if not isinstance(text, str) or not text.strip():
+            raise ValidationError([FieldError("text", "required")])
+        item = MarketingItem(
+            new_id(), client_id, kind, text.strip(), self._context.now(), by, source, reference
+        )
+        with self._context.unit_of_work() as uow:
+            uow.staff.directory().require(by)
+            uow.retention.add_marketing(item)
+        return item
+
+    def marketing(
+        self, *, kind: MarketingKind | None = None, client_id: ClientId | None = None
+    ) -> tuple[MarketingItem, ...]:
+        """The items for marketing, of ``kind`` and of ``client_id`` when given, oldest
+        first."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            return uow.retention.marketing(kind=kind, client_id=client_id)
+
+    def export_marketing(self, *, kind: MarketingKind | None = None) -> str:
+        """The items for marketing as CSV for a spreadsheet (``;``-separated, Russian headers:
+        «Дата», «Клиент», «Город», «Что», «Текст», «Источник», «Документ»), oldest first."""
+        tz = self._context.policy.tz
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            items = uow.retention.marketing(kind=kind)
+            cards = {i.client_id: uow.clients.get(i.client_id) for i in items}
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";", lineterminator="\n")
+        writer.writerow(("Дата", "Клиент", "Город", "Что", "Текст", "Источник", "Документ"))
+        for item in items:
+            card = cards[item.client_id]
+            writer.writerow(
+                (
+                    format_date(item.at.astimezone(tz).date()),
+                    card.name,
+                    card.city,
+                    item.kind.label,
+                    item.text,
+                    item.source,
+                    item.reference or "",
+                )
+            )
+        return out.getvalue()
+
+    # ------------------------------------------------------------------ unassigned
+
+    def unassigned(self) -> tuple[Client, ...]:
+        """The clients (category «клиент») assigned to no manager, or to one the staff
+        directory no longer knows (the manager left), by name."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            staff = uow.staff.directory()
+            found = [
+                card
+                for card in uow.clients.all()
+                if card.category is ClientCategory.CLIENT
+                and (card.manager_id is None or staff.employee(card.manager_id) is None)
+            ]
+        return tuple(sorted(found, key=lambda c: (c.name, c.id)))
+
+    def call_unassigned(self, campaign_id: CampaignId, *, by: EmployeeId) -> int:
+        """Put every client of :meth:`unassigned` on the call list of ``campaign_id`` (to
+        find their needs, collect feedback, offer the best solution: seed 002 / 20). Returns
+        how many were added; a second run adds none."""
+        return self._campaigns.add_targets(
+            campaign_id, [card.id for card in self.unassigned()], by=by
+        )
+
+    def assign_by_rule(self, *, by: EmployeeId) -> tuple[tuple[Client, EmployeeId], ...]:
+        """Give every client of :meth:`unassigned` a manager by rule
+        (:func:`clientops.rules.retention.choose_manager`): its city's manager
+        (``Policy.retention.city_managers``), else the client manager present today with the
+        fewest clients, counting the ones given in this run. Each change is stored like
+        :meth:`assign` (on the card's timeline, ClientUpdated). Returns the clients and
+        their managers; a second run gives none. Nobody to give them to: nothing changes."""
+        today = self._context.today()
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            staff = uow.staff.directory()
+            staff.require(by)
+            loads = {
+                e.id: 0
+                for e in staff.employees
+                if Role.CLIENT_MANAGER in e.roles and not staff.is_absent(e.id, today)
+            }
+            for card in uow.clients.all():
+                if card.manager_id in loads and card.category is ClientCategory.CLIENT:
+                    loads[card.manager_id] += 1
+        given: list[tuple[Client, EmployeeId]] = []
+        for card in self.unassigned():
+            manager = choose_manager(card, loads, policy=self._context.policy.retention)
+            if manager is None:
+                break
+            loads[manager] += 1
+            stored = self._clients.update(attrs.evolve(card, manager_id=manager), by=by)
+            given.append((stored, manager))
+        return tuple(given)
+
+    def assign(self, client_id: ClientId, manager_id: EmployeeId, *, by: EmployeeId) -> Client:
+        """Give the client to ``manager_id``: the card's manager changes (on the card's
+        timeline, ClientUpdated published). A manager the staff directory does not know
+        raises ValidationError naming ``manager_id``; nothing is stored."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            staff = uow.staff.directory()
+            if staff.employee(by) is None:
+                raise ValidationError([FieldError("by", f"unknown employee {by!r}")])
+            if staff.employee(manager_id) is None:
+                raise ValidationError([FieldError("manager_id", f"unknown manager {manager_id!r}")])
+        card = self._clients.get(client_id)
+        return self._clients.update(attrs.evolve(card, manager_id=manager_id), by=by)
