@@ -25,6 +25,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from _support.fresh import fresh_sqlite
+from _support.output import typeset_output
 
 import clientops
 from clientops import (
@@ -139,6 +140,7 @@ def campaign(campaign_id: CampaignId, name: str, purpose: CampaignPurpose) -> Ca
 
 
 def main() -> None:
+    typeset_output()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=Path("clientops-demo/retention.db"))
     path: Path = parser.parse_args().db

@@ -21,6 +21,11 @@ __all__ = ["ACTIONS", "ENUM_LABELS", "REASONS", "action_label", "label", "reason
 
 #: Russian labels of the enums whose members have no ``label`` of their own, by class name.
 ENUM_LABELS: dict[str, dict[str, str]] = {
+    "HoursSource": {"first_last_call": "по первому и последнему звонку дня"},
+    "PurchaseBasis": {
+        "invoices_paid": "оплаченные счета",
+        "orders_closed": "закрытые заказы",
+    },
     "TouchKind": {
         "birthday": "день рождения",
         "company_day": "день компании",
