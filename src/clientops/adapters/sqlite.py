@@ -44,8 +44,12 @@ _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (\w+)\.(\w+(?:, \w+\.\w+
 
 
 def _utc(moment: datetime) -> str:
-    """A fixed-width UTC text that sorts like the instant it names."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    """A fixed-width UTC text that sorts like the instant it names
+    (``%Y-%m-%dT%H:%M:%S.%f``; ``isoformat`` writes the same text several times faster)."""
+    utc = moment.astimezone(UTC)
+    if utc.year < 1000:  # strftime does not pad the year to four digits
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
 def path_from_url(url: str) -> str:
