@@ -16,6 +16,7 @@ import attrs
 from clientops._campaign_effects import Effects
 from clientops._campaigns import (
     AdherenceShare,
+    Busy,
     CallBack,
     CallOutcome,
     Campaign,
@@ -26,6 +27,8 @@ from clientops._campaigns import (
     CardFilter,
     DoNotCall,
     NextCall,
+    NoAnswer,
+    NotInterested,
     OutcomeRecord,
     QuestionResult,
     ScriptReview,
@@ -54,6 +57,9 @@ from clientops.rules.campaigns import (
 )
 
 __all__ = ["CampaignsService"]
+
+#: Outcomes that only change the list's row (no card, reaction or message): most calls.
+_ROW_ONLY = frozenset({NoAnswer, Busy, CallBack, NotInterested})
 
 
 @check_entry_points
@@ -340,15 +346,19 @@ class CampaignsService:
                 call_log_id=call_log_id,
             )
             call_back_at = None
-            effects = Effects(uow, self._context, campaign, call, events)
+            effects: Effects | None = None
             for item in outcomes:
                 if isinstance(item, CallBack):
                     call_back_at = item.at
-                effects.apply(item)
-            call = effects.call
-            if effects.card is not None:
-                updated = uow.clients.update(effects.card)
-                events.append(ClientUpdated(updated.id, updated.version, at=now))
+                if type(item) not in _ROW_ONLY:
+                    if effects is None:
+                        effects = Effects(uow, self._context, campaign, call, events)
+                    effects.apply(item)
+            if effects is not None:
+                call = effects.call
+                if effects.card is not None:
+                    updated = uow.clients.update(effects.card)
+                    events.append(ClientUpdated(updated.id, updated.version, at=now))
             uow.campaigns.add_call(call)
             after = uow.campaigns.update_target(
                 after_call(

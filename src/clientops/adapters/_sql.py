@@ -2329,6 +2329,8 @@ _TARGET_COLUMNS = (
 )
 _TARGET_COLUMNS_OF_T = ", ".join(f"t.{c.strip()}" for c in _TARGET_COLUMNS.split(","))
 _TARGET_STATUS = {status.value: status for status in TargetStatus}
+#: The claim of the next row, by the dialect's lock and the number of time zones asked for.
+_CLAIMS: dict[tuple[str, int | None], str] = {}
 #: Campaigns by their stored document (see ``SQLCampaigns.get``).
 _CAMPAIGNS: dict[str, Campaign] = {}
 _OUTCOMES = {kind.value: kind for kind in OutcomeKind}
@@ -2368,7 +2370,19 @@ class SQLCampaigns(SQLRepository):
     ``uow.staff.directory()`` checks its cache against it)."""
 
     def __init__(self, uow: SQLUnitOfWork) -> None:
-        super().__init__(uow)
+        # made twice per call of a list: only the hooks used here are bound
+        self._uow = uow
+        self._x = uow._x
+        self._xmany = uow._xmany
+        self._one = uow._one
+        self._ts = uow._ts
+        self._from_ts = uow._from_ts
+        self._bump = uow._bump
+        self._need_client = uow._need_client
+        self._race_error = uow._race_error
+        self.integrity_errors = uow.integrity_errors
+        self.claim_lock = uow.claim_lock
+        self.by_code = uow.by_code
         #: the campaign's document read with a row by :meth:`target`, for the next get
         self._read_with_row: tuple[CampaignId, str] | None = None
 
@@ -2490,23 +2504,27 @@ class SQLCampaigns(SQLRepository):
         caller: EmployeeId,
         until: datetime,
     ) -> CampaignTarget | None:
-        zones = ""
-        params: list[Any] = [self._ts(until), caller, campaign_id, self._ts(due_by)]
+        params: tuple[Any, ...] = (self._ts(until), caller, campaign_id, self._ts(due_by))
         if timezones is not None:
             if not timezones:
                 return None
-            zones = f" AND timezone IN ({', '.join('?' * len(timezones))})"
-            params.extend(timezones)
-        # one statement: the row due first (the partial index campaign_targets_due) is
-        # claimed and returned; PostgreSQL skips a row another caller is claiming
-        row = self._x(
-            "UPDATE campaign_targets SET next_call_at=?, claimed_by=?, version=version+1 "
-            "WHERE seq=(SELECT seq FROM campaign_targets "
-            f"WHERE campaign_id=? AND open=1 AND next_call_at<=?{zones} "
-            f"ORDER BY next_call_at, seq LIMIT 1{self.claim_lock}) "
-            f"RETURNING {_TARGET_COLUMNS}",
-            params,
-        ).fetchone()
+            params += tuple(timezones)
+        key = (self.claim_lock, None if timezones is None else len(timezones))
+        statement = _CLAIMS.get(key)
+        if statement is None:
+            zones = ""
+            if timezones is not None:
+                zones = f" AND timezone IN ({', '.join('?' * len(timezones))})"
+            # one statement: the row due first (the partial index campaign_targets_due) is
+            # claimed and returned; PostgreSQL skips a row another caller is claiming
+            statement = _CLAIMS[key] = (
+                "UPDATE campaign_targets SET next_call_at=?, claimed_by=?, version=version+1 "
+                "WHERE seq=(SELECT seq FROM campaign_targets "
+                f"WHERE campaign_id=? AND open=1 AND next_call_at<=?{zones} "
+                f"ORDER BY next_call_at, seq LIMIT 1{self.claim_lock}) "
+                f"RETURNING {_TARGET_COLUMNS}"
+            )
+        row = self._x(statement, params).fetchone()
         return None if row is None else self._target(row)
 
     def update_target(self, target: CampaignTarget) -> CampaignTarget:
@@ -2608,10 +2626,12 @@ class SQLCampaigns(SQLRepository):
             raise NotFoundError("client", client_id)
         # the card as stored (checked when it was written): only the fields a call needs
         card = json.loads(doc)
-        contacts = card.get("contacts") or ()
-        contact = next((c["name"] for c in contacts if c.get("decision_maker")), None)
-        if contact is None and contacts:
-            contact = contacts[0]["name"]
+        contacts = card.get("contacts")
+        contact = None
+        if contacts:
+            contact = next((c["name"] for c in contacts if c.get("decision_maker")), None)
+            if contact is None:
+                contact = contacts[0]["name"]
         phones = tuple(Phone(e164) for e164 in card.get("phones") or ())
         return CallCard(client_id, card["name"], card["city"], phones, contact)
 

@@ -46,10 +46,10 @@ _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (\w+)\.(\w+(?:, \w+\.\w+
 def _utc(moment: datetime) -> str:
     """A fixed-width UTC text that sorts like the instant it names
     (``%Y-%m-%dT%H:%M:%S.%f``; ``isoformat`` writes the same text several times faster)."""
-    utc = moment.astimezone(UTC)
+    utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
     if utc.year < 1000:  # strftime does not pad the year to four digits
         return utc.strftime("%Y-%m-%dT%H:%M:%S.%f")
-    return utc.replace(tzinfo=None).isoformat(timespec="microseconds")
+    return utc.isoformat(timespec="microseconds")[:-6]  # without "+00:00"
 
 
 def path_from_url(url: str) -> str:
