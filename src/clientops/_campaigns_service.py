@@ -284,7 +284,7 @@ class CampaignsService:
                 raise ValidationError(
                     [FieldError(f"outcome[{at}]", f"not an outcome: {type(item).__name__}")]
                 )
-        kinds = tuple(item.kind for item in outcomes)
+        kinds = tuple([item.kind for item in outcomes])
         now = self._context.now()
         policy = self._context.policy
         events: list[Event] = []

@@ -2348,7 +2348,7 @@ def call_doc(call: CampaignCall) -> str:
             "client_id": call.client_id,
             "caller_id": call.caller_id,
             "at": call.at.isoformat(),
-            "outcomes": [kind.value for kind in call.outcomes],
+            "outcomes": [kind._value_ for kind in call.outcomes],
             "note": call.note,
             "call_log_id": call.call_log_id,
             "changed_fields": list(call.changed_fields),
@@ -2535,10 +2535,10 @@ class SQLCampaigns(SQLRepository):
             (
                 target.timezone,
                 self._ts(target.next_call_at),
-                target.status.value,
+                target.status._value_,  # the value without the .value descriptor
                 int(target.status is TargetStatus.OPEN),
                 target.attempts,
-                None if target.last_outcome is None else target.last_outcome.value,
+                None if target.last_outcome is None else target.last_outcome._value_,
                 target.claimed_by,
                 target.campaign_id,
                 target.client_id,
@@ -2585,7 +2585,7 @@ class SQLCampaigns(SQLRepository):
                     call.client_id,
                     call.caller_id,
                     self._ts(call.at),
-                    call.outcome.value,
+                    call.outcomes[0]._value_,
                     call.version,
                     call_doc(call),
                 ),
@@ -2632,7 +2632,7 @@ class SQLCampaigns(SQLRepository):
             contact = next((c["name"] for c in contacts if c.get("decision_maker")), None)
             if contact is None:
                 contact = contacts[0]["name"]
-        phones = tuple(Phone(e164) for e164 in card.get("phones") or ())
+        phones = tuple([Phone(e164) for e164 in card.get("phones") or ()])
         return CallCard(client_id, card["name"], card["city"], phones, contact)
 
     def do_not_call(self, client_id: ClientId) -> DoNotCall | None:

@@ -77,8 +77,8 @@ def outcome_errors(
         return [FieldError("outcome", "no outcome given")]
     allowed = policy.allowed(purpose)
     for at, kind in enumerate(kinds):
-        path = "outcome" if len(kinds) == 1 else f"outcome[{at}]"
         if kind not in allowed:
+            path = "outcome" if len(kinds) == 1 else f"outcome[{at}]"
             errors.append(
                 FieldError(path, f"{kind.value} is not an outcome of a {purpose.value} campaign")
             )
