@@ -668,3 +668,55 @@ def test_the_clock_going_back_asks_the_working_hours_again(ops: ClientOps, clock
     call = ops.campaigns.next_client(COLD, caller=OLGA)
     assert call is not None
     assert call.target.client_id == card.id
+
+
+def test_a_client_not_on_the_list_is_told_after_the_campaign_and_the_outcome(
+    ops: ClientOps,
+) -> None:
+    _campaign(ops)
+    stranger = ops.clients.add(a_client(name="ООО «Чужой»", city="Москва"))
+    with pytest.raises(NotFoundError) as caught:
+        ops.campaigns.record_outcome(COLD, stranger.id, NotInterested(), by=OLGA)
+    assert caught.value.kind == "campaign target"
+    with pytest.raises(NotFoundError) as caught:
+        ops.campaigns.record_outcome(CampaignId("spring"), stranger.id, NotInterested(), by=OLGA)
+    assert caught.value.kind == "campaign"
+    with pytest.raises(ValidationError) as refused:
+        ops.campaigns.record_outcome(COLD, stranger.id, NotInterested(), by=PETROV)
+    assert refused.value.errors[0].path == "by"
+    with pytest.raises(ValidationError) as refused:
+        ops.campaigns.record_outcome(COLD, stranger.id, (Busy(), NotInterested()), by=OLGA)
+    assert refused.value.errors[0].path == "outcome"
+    _nothing_stored(ops, stranger.id)
+
+
+def test_the_stored_call_is_its_wire_form() -> None:
+    import json
+
+    import attrs
+
+    from clientops.adapters._sql import call_doc, dump
+    from clientops.campaigns import Answer, CampaignCall, ScriptReview
+
+    call = CampaignCall(
+        id="k1",
+        campaign_id=COLD,
+        client_id="c1",
+        caller_id=OLGA,
+        at=T0,
+        outcomes=(OutcomeKind.DECISION_MAKER, OutcomeKind.OFFER_SENT),
+        note="Перезвонить «после обеда»\nв пятницу",
+        call_log_id="pbx-7",
+        changed_fields=("ЛПР",),
+        reactions=("r1", "r2"),
+        outbox_key="k2",
+        version=3,
+    )
+    assert call_doc(call) == dump(call)
+    assert set(json.loads(call_doc(call))) == {f.name for f in attrs.fields(CampaignCall)}
+    reviewed = attrs.evolve(
+        call,
+        answers=(Answer("score", number=Decimal(4)),),
+        review=ScriptReview(PETROV, T0, ("hello",), ("why",)),
+    )
+    assert call_doc(reviewed) == dump(reviewed)

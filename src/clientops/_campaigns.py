@@ -292,7 +292,10 @@ class CampaignPolicy:
     lead_topic: str = "Тёплый контакт (кампания «{campaign}»)"
 
     def allowed(self, purpose: CampaignPurpose) -> tuple[OutcomeKind, ...]:
-        return next((kinds for p, kinds in self.outcomes if p is purpose), ())
+        for each, kinds in self.outcomes:
+            if each is purpose:
+                return kinds
+        return ()
 
     def timezone_of(self, city: str, fallback: str) -> str:
         """The time zone of a client in ``city``."""
@@ -332,7 +335,7 @@ class CallScript:
 
     def render(self, **values: str) -> tuple[str, ...]:
         """Each point's words with the placeholders filled in."""
-        return tuple(point.text.format(**values) for point in self.points)
+        return tuple([point.text.format(**values) for point in self.points])
 
     @property
     def ids(self) -> tuple[str, ...]:

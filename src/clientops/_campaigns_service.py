@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ import attrs
 from clientops._campaign_effects import Effects
 from clientops._campaigns import (
     AdherenceShare,
+    Busy,
     CallBack,
     CallOutcome,
     Campaign,
@@ -26,6 +27,8 @@ from clientops._campaigns import (
     CardFilter,
     DoNotCall,
     NextCall,
+    NoAnswer,
+    NotInterested,
     OutcomeRecord,
     QuestionResult,
     ScriptReview,
@@ -54,6 +57,9 @@ from clientops.rules.campaigns import (
 )
 
 __all__ = ["CampaignsService"]
+
+#: Outcomes that only change the list's row (no card, reaction or message): most calls.
+_ROW_ONLY = frozenset({NoAnswer, Busy, CallBack, NotInterested})
 
 
 @check_entry_points
@@ -88,6 +94,9 @@ class CampaignsService:
         # rules.campaigns.zone_hours, valid from the moment it was asked until the next
         # boundary (the lists of a day ask the same few zones thousands of times)
         self._hours: dict[str, tuple[datetime, datetime, bool]] = {}
+        # the open zones of a list's zones: (from, until, open zones), valid while every
+        # zone's answer is
+        self._open: dict[tuple[str, ...], tuple[datetime, datetime, tuple[str, ...]]] = {}
 
     # ------------------------------------------------------------------ campaigns
 
@@ -219,9 +228,8 @@ class CampaignsService:
         now = self._context.now()
         policy = self._context.policy
         with self._context.storage.unit_of_work() as uow:
-            staff = uow.staff.directory()
             campaign = uow.campaigns.get(campaign_id)
-            employee = _assignee(campaign, staff, caller, "caller")
+            employee = _assignee(campaign, uow.staff.directory(), caller, "caller")
             if not campaign.start <= now.astimezone(policy.tz).date() <= campaign.end:
                 return None
             zones = self._open_zones(campaign.timezones, now)
@@ -276,7 +284,7 @@ class CampaignsService:
                 raise ValidationError(
                     [FieldError(f"outcome[{at}]", f"not an outcome: {type(item).__name__}")]
                 )
-        kinds = tuple(item.kind for item in outcomes)
+        kinds = tuple([item.kind for item in outcomes])
         now = self._context.now()
         policy = self._context.policy
         events: list[Event] = []
@@ -289,6 +297,13 @@ class CampaignsService:
                 ):
                     target = uow.campaigns.target(campaign_id, client_id)
                     return OutcomeRecord(stored, target, repeated=True)
+            # the row first: a SQL store reads the campaign with it, in one statement (a
+            # missing row is told after the checks of the campaign and the outcome)
+            missing: NotFoundError | None = None
+            try:
+                target = uow.campaigns.target(campaign_id, client_id)
+            except NotFoundError as exc:
+                missing = exc
             campaign = uow.campaigns.get(campaign_id)
             if by not in campaign.assignees:  # employees checked when the campaign was made
                 raise ValidationError(
@@ -303,7 +318,8 @@ class CampaignsService:
                     current=f"runs {campaign.start}..{campaign.end}",
                     attempted="record a call",
                 )
-            target = uow.campaigns.target(campaign_id, client_id)
+            if missing is not None:
+                raise missing
             # the flag closes every open row of the client (set_do_not_call, add_targets)
             if target.status is TargetStatus.DO_NOT_CALL:
                 raise TransitionError(
@@ -330,15 +346,19 @@ class CampaignsService:
                 call_log_id=call_log_id,
             )
             call_back_at = None
-            effects = Effects(uow, self._context, campaign, call, events)
+            effects: Effects | None = None
             for item in outcomes:
                 if isinstance(item, CallBack):
                     call_back_at = item.at
-                effects.apply(item)
-            call = effects.call
-            if effects.card is not None:
-                updated = uow.clients.update(effects.card)
-                events.append(ClientUpdated(updated.id, updated.version, at=now))
+                if type(item) not in _ROW_ONLY:
+                    if effects is None:
+                        effects = Effects(uow, self._context, campaign, call, events)
+                    effects.apply(item)
+            if effects is not None:
+                call = effects.call
+                if effects.card is not None:
+                    updated = uow.clients.update(effects.card)
+                    events.append(ClientUpdated(updated.id, updated.version, at=now))
             uow.campaigns.add_call(call)
             after = uow.campaigns.update_target(
                 after_call(
@@ -348,11 +368,15 @@ class CampaignsService:
             self._context.publish(events)
         return OutcomeRecord(call, after)
 
-    def _open_zones(self, zones: Sequence[str], now: datetime) -> tuple[str, ...]:
+    def _open_zones(self, zones: tuple[str, ...], now: datetime) -> tuple[str, ...]:
         """:func:`~clientops.rules.campaigns.open_timezones`, each zone's answer kept until
-        its next boundary."""
+        its next boundary, and the answer for the list's zones until the first of them."""
+        answer = self._open.get(zones)
+        if answer is not None and answer[0] <= now < answer[1]:
+            return answer[2]
         policy = self._context.policy
         found = []
+        end: datetime | None = None
         for zone in zones:
             known = self._hours.get(zone)
             if known is None or not known[0] <= now < known[1]:
@@ -360,8 +384,13 @@ class CampaignsService:
                     zone, now=now, policy=policy.campaigns, calendar=policy.calendar
                 )
                 known = self._hours[zone] = (now, until, is_open)
+            end = known[1] if end is None else min(end, known[1])
             if known[2]:
                 found.append(zone)
+        if end is not None:
+            if len(self._open) >= 64:
+                self._open.clear()
+            self._open[zones] = (now.astimezone(UTC), end.astimezone(UTC), tuple(found))
         return tuple(found)
 
     # ------------------------------------------------------------------ figures

@@ -22,13 +22,16 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
 from clientops import _log
 from clientops.errors import FieldError, ValidationError
+
+if TYPE_CHECKING:
+    from inspect import Signature
 
 __all__ = [
     "EMAIL",
@@ -230,6 +233,8 @@ def text_argument(
 # --------------------------------------------------------------------------- entry points
 
 _Check = Callable[[str, Any], None]
+#: Short texts :func:`text_argument` found fine (with its defaults), see ``_checker``.
+_FINE_TEXT: dict[str, None] = {}
 
 
 def _no_check(name: str, value: Any) -> None:
@@ -296,7 +301,15 @@ def _checker(annotation: Any) -> _Check | None:
     if annotation is str:
 
         def string(name: str, value: Any) -> None:
+            # the same few ids (a campaign, a caller) are checked on every call: a text
+            # found fine once is fine again
+            if type(value) is str and value in _FINE_TEXT:
+                return
             text_argument(name, value)
+            if type(value) is str and len(value) <= ID_LENGTH:
+                if len(_FINE_TEXT) >= 4096:
+                    _FINE_TEXT.clear()
+                _FINE_TEXT[value] = None
 
         return string
     kind = annotation
@@ -333,6 +346,41 @@ def _checks_of(function: Callable[..., Any]) -> dict[str, _Check]:
     return checks
 
 
+def _binder(
+    signature: Signature,
+) -> Callable[[tuple[Any, ...], dict[str, Any]], dict[str, Any] | None]:
+    """What ``signature.bind(*args, **kwargs).arguments`` holds, for a call that passes each
+    parameter once by position or by name and every required one (``None`` for any other
+    call, which ``signature.bind`` then judges): entry points are called thousands of times
+    a second, and binding is most of what checking their arguments costs."""
+    import inspect
+
+    parameters = tuple(signature.parameters.values())
+    plain = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    if any(p.kind not in plain for p in parameters):
+        return lambda args, kwargs: None
+    positional = tuple(
+        p.name for p in parameters if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    )
+    names = frozenset(p.name for p in parameters)
+    required = tuple(p.name for p in parameters if p.default is inspect.Parameter.empty)
+
+    def bind(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any] | None:
+        if len(args) > len(positional):
+            return None
+        bound = dict(zip(positional, args, strict=False))
+        for name, value in kwargs.items():
+            if name in bound or name not in names:
+                return None
+            bound[name] = value
+        for name in required:
+            if name not in bound:
+                return None
+        return bound
+
+    return bind
+
+
 def checked_arguments(function: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a public entry point so that each argument is checked against its annotation
     first: a wrong type (``None`` for a card, ``'5'`` for a count, a text with a NUL) raises
@@ -345,19 +393,21 @@ def checked_arguments(function: Callable[..., Any]) -> Callable[..., Any]:
     # an area's service logs what its batches did and what it refused (clientops._log)
     area = _log.AREAS.get(function.__module__)
     operation = function.__name__
+    bind = _binder(signature)
 
     def checked(*args: Any, **kwargs: Any) -> Any:
         nonlocal checks
         if checks is None:
             checks = _checks_of(function)
-        try:
-            bound = signature.bind(*args, **kwargs)
-        except TypeError as exc:
-            fail("arguments", str(exc))
-        for name, value in bound.arguments.items():
-            check = checks.get(name)
-            if check is not None:
-                check(name, value)
+        arguments = bind(args, kwargs)
+        if arguments is None:  # not a plain call: the signature says what is wrong
+            try:
+                arguments = signature.bind(*args, **kwargs).arguments
+            except TypeError as exc:
+                fail("arguments", str(exc))
+        for name, check in checks.items():  # in the order of the parameters
+            if name in arguments:
+                check(name, arguments[name])
         return function(*args, **kwargs)
 
     if area is None:

@@ -278,6 +278,9 @@ class SQLUnitOfWork:
     def __init__(self, staff_cache: StaffCache) -> None:
         self._staff_cache = staff_cache
         self._staff_changed = False
+        #: ``meta.staff_rev`` as a statement of this unit of work read it along with what it
+        #: read (``SQLCampaigns.get``), for the next ``uow.staff.directory()``
+        self._staff_rev: int | None = None
 
     # -- dialect -------------------------------------------------------------------------
     def _x(self, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -2057,7 +2060,11 @@ class SQLStaff(SQLRepository):
     def directory(self) -> StaffDirectory:
         """Served from the store's cache while the staff tables are unchanged (a counter in
         ``meta`` says so, also for changes made by other processes)."""
-        rev = int(self._one("SELECT value FROM meta WHERE key='staff_rev'"))
+        rev = self._uow._staff_rev
+        if rev is None:
+            rev = int(self._one("SELECT value FROM meta WHERE key='staff_rev'"))
+        else:
+            self._uow._staff_rev = None
         cached = self._uow._staff_cache.entry
         if not self._uow._staff_changed and cached is not None and cached[0] == rev:
             return cached[1]
@@ -2532,17 +2539,67 @@ _TARGET_COLUMNS = (
     "campaign_id, client_id, timezone, next_call_at, status, attempts, last_outcome, "
     "claimed_by, version"
 )
+_TARGET_COLUMNS_OF_T = ", ".join(f"t.{c.strip()}" for c in _TARGET_COLUMNS.split(","))
 _TARGET_STATUS = {status.value: status for status in TargetStatus}
+#: The claim of the next row, by the dialect's lock and the number of time zones asked for.
+_CLAIMS: dict[tuple[str, int | None], str] = {}
 #: Campaigns by their stored document (see ``SQLCampaigns.get``).
 _CAMPAIGNS: dict[str, Campaign] = {}
 _OUTCOMES = {kind.value: kind for kind in OutcomeKind}
 
 
+def call_doc(call: CampaignCall) -> str:
+    """A campaign call's stored document, what :func:`dump` writes: built here for a call
+    without answers and review (most calls of a list), a few times faster."""
+    if call.answers or call.review is not None:
+        return dump(call)
+    return _ENCODE(
+        {
+            "id": call.id,
+            "campaign_id": call.campaign_id,
+            "client_id": call.client_id,
+            "caller_id": call.caller_id,
+            "at": call.at.isoformat(),
+            "outcomes": [kind._value_ for kind in call.outcomes],
+            "note": call.note,
+            "call_log_id": call.call_log_id,
+            "changed_fields": list(call.changed_fields),
+            "reactions": list(call.reactions),
+            "outbox_key": call.outbox_key,
+            "answers": [],
+            "review": None,
+            "version": call.version,
+        }
+    )
+
+
 class SQLCampaigns(SQLRepository):
-    """Call campaigns, their call lists and calls, the do-not-call flags."""
+    """Call campaigns, their call lists and calls, the do-not-call flags.
+
+    A call is a few statements, so reads that go together share one: a list's row is read
+    with its campaign's document (the next :meth:`get` of that campaign in the unit of work
+    takes it from there), and a campaign with the staff directory's revision (the next
+    ``uow.staff.directory()`` checks its cache against it)."""
+
+    def __init__(self, uow: SQLUnitOfWork) -> None:
+        # made twice per call of a list: only the hooks used here are bound
+        self._uow = uow
+        self._x = uow._x
+        self._xmany = uow._xmany
+        self._one = uow._one
+        self._ts = uow._ts
+        self._from_ts = uow._from_ts
+        self._bump = uow._bump
+        self._need_client = uow._need_client
+        self._race_error = uow._race_error
+        self.integrity_errors = uow.integrity_errors
+        self.claim_lock = uow.claim_lock
+        self.by_code = uow.by_code
+        #: the campaign's document read with a row by :meth:`target`, for the next get
+        self._read_with_row: tuple[CampaignId, str] | None = None
 
     def _target(self, row: Sequence[Any]) -> CampaignTarget:
-        campaign_id, client_id, zone, due, status, attempts, last, claimed, version = row
+        campaign_id, client_id, zone, due, status, attempts, last, claimed, version = row[:9]
         return CampaignTarget(
             campaign_id,
             client_id,
@@ -2567,9 +2624,19 @@ class SQLCampaigns(SQLRepository):
             raise DuplicateError("campaign", campaign.id) from None
 
     def get(self, campaign_id: CampaignId) -> Campaign:
-        doc = self._one("SELECT doc FROM campaigns WHERE id=?", (campaign_id,))
-        if doc is None:
-            raise NotFoundError("campaign", campaign_id)
+        read, self._read_with_row = self._read_with_row, None
+        if read is not None and read[0] == campaign_id:
+            doc = read[1]
+        else:
+            row = self._x(
+                "SELECT doc, (SELECT value FROM meta WHERE key='staff_rev') FROM campaigns "
+                "WHERE id=?",
+                (campaign_id,),
+            ).fetchone()
+            if row is None:
+                raise NotFoundError("campaign", campaign_id)
+            doc = row[0]
+            self._uow._staff_rev = int(row[1])
         # a campaign (its script, its questionnaire) is read on every call of its list and
         # changes rarely: each stored document is converted once (the value is frozen)
         found = _CAMPAIGNS.get(doc)
@@ -2580,6 +2647,7 @@ class SQLCampaigns(SQLRepository):
         return found
 
     def update(self, campaign: Campaign) -> Campaign:
+        self._read_with_row = None
         new = attrs.evolve(campaign, version=campaign.version + 1)
         self._bump("campaigns", "campaign", campaign.id, campaign.version, "doc=?", (dump(new),))
         return new
@@ -2630,11 +2698,13 @@ class SQLCampaigns(SQLRepository):
 
     def target(self, campaign_id: CampaignId, client_id: ClientId) -> CampaignTarget:
         row = self._x(
-            f"SELECT {_TARGET_COLUMNS} FROM campaign_targets WHERE campaign_id=? AND client_id=?",
+            f"SELECT {_TARGET_COLUMNS_OF_T}, c.doc FROM campaign_targets t "
+            "JOIN campaigns c ON c.id=t.campaign_id WHERE t.campaign_id=? AND t.client_id=?",
             (campaign_id, client_id),
         ).fetchone()
         if row is None:
             raise NotFoundError("campaign target", (campaign_id, client_id))
+        self._read_with_row = (campaign_id, row[-1])
         return self._target(row)
 
     def claim_next(
@@ -2646,23 +2716,27 @@ class SQLCampaigns(SQLRepository):
         caller: EmployeeId,
         until: datetime,
     ) -> CampaignTarget | None:
-        zones = ""
-        params: list[Any] = [self._ts(until), caller, campaign_id, self._ts(due_by)]
+        params: tuple[Any, ...] = (self._ts(until), caller, campaign_id, self._ts(due_by))
         if timezones is not None:
             if not timezones:
                 return None
-            zones = f" AND timezone IN ({', '.join('?' * len(timezones))})"
-            params.extend(timezones)
-        # one statement: the row due first (the partial index campaign_targets_due) is
-        # claimed and returned; PostgreSQL skips a row another caller is claiming
-        row = self._x(
-            "UPDATE campaign_targets SET next_call_at=?, claimed_by=?, version=version+1 "
-            "WHERE seq=(SELECT seq FROM campaign_targets "
-            f"WHERE campaign_id=? AND open=1 AND next_call_at<=?{zones} "
-            f"ORDER BY next_call_at, seq LIMIT 1{self.claim_lock}) "
-            f"RETURNING {_TARGET_COLUMNS}",
-            params,
-        ).fetchone()
+            params += tuple(timezones)
+        key = (self.claim_lock, None if timezones is None else len(timezones))
+        statement = _CLAIMS.get(key)
+        if statement is None:
+            zones = ""
+            if timezones is not None:
+                zones = f" AND timezone IN ({', '.join('?' * len(timezones))})"
+            # one statement: the row due first (the partial index campaign_targets_due) is
+            # claimed and returned; PostgreSQL skips a row another caller is claiming
+            statement = _CLAIMS[key] = (
+                "UPDATE campaign_targets SET next_call_at=?, claimed_by=?, version=version+1 "
+                "WHERE seq=(SELECT seq FROM campaign_targets "
+                f"WHERE campaign_id=? AND open=1 AND next_call_at<=?{zones} "
+                f"ORDER BY next_call_at, seq LIMIT 1{self.claim_lock}) "
+                f"RETURNING {_TARGET_COLUMNS}"
+            )
+        row = self._x(statement, params).fetchone()
         return None if row is None else self._target(row)
 
     def update_target(self, target: CampaignTarget) -> CampaignTarget:
@@ -2673,10 +2747,10 @@ class SQLCampaigns(SQLRepository):
             (
                 target.timezone,
                 self._ts(target.next_call_at),
-                target.status.value,
+                target.status._value_,  # the value without the .value descriptor
                 int(target.status is TargetStatus.OPEN),
                 target.attempts,
-                None if target.last_outcome is None else target.last_outcome.value,
+                None if target.last_outcome is None else target.last_outcome._value_,
                 target.claimed_by,
                 target.campaign_id,
                 target.client_id,
@@ -2692,7 +2766,17 @@ class SQLCampaigns(SQLRepository):
             if found is None:
                 raise NotFoundError("campaign target", key)
             raise ConflictError("campaign target", key, expected=target.version, found=found)
-        return attrs.evolve(target, version=target.version + 1)
+        return CampaignTarget(
+            target.campaign_id,
+            target.client_id,
+            target.timezone,
+            target.next_call_at,
+            target.status,
+            target.attempts,
+            target.last_outcome,
+            target.claimed_by,
+            target.version + 1,
+        )
 
     def targets_of(self, client_id: ClientId) -> tuple[CampaignTarget, ...]:
         rows = self._x(
@@ -2713,9 +2797,9 @@ class SQLCampaigns(SQLRepository):
                     call.client_id,
                     call.caller_id,
                     self._ts(call.at),
-                    call.outcome.value,
+                    call.outcomes[0]._value_,
                     call.version,
-                    dump(call),
+                    call_doc(call),
                 ),
             )
         except self.integrity_errors as exc:
@@ -2754,11 +2838,13 @@ class SQLCampaigns(SQLRepository):
             raise NotFoundError("client", client_id)
         # the card as stored (checked when it was written): only the fields a call needs
         card = json.loads(doc)
-        contacts = card.get("contacts") or ()
-        contact = next((c["name"] for c in contacts if c.get("decision_maker")), None)
-        if contact is None and contacts:
-            contact = contacts[0]["name"]
-        phones = tuple(Phone(e164) for e164 in card.get("phones") or ())
+        contacts = card.get("contacts")
+        contact = None
+        if contacts:
+            contact = next((c["name"] for c in contacts if c.get("decision_maker")), None)
+            if contact is None:
+                contact = contacts[0]["name"]
+        phones = tuple([Phone(e164) for e164 in card.get("phones") or ()])
         return CallCard(client_id, card["name"], card["city"], phones, contact)
 
     def do_not_call(self, client_id: ClientId) -> DoNotCall | None:

@@ -17,9 +17,10 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from clientops import _redact
@@ -44,8 +45,12 @@ _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (\w+)\.(\w+(?:, \w+\.\w+
 
 
 def _utc(moment: datetime) -> str:
-    """A fixed-width UTC text that sorts like the instant it names."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    """A fixed-width UTC text that sorts like the instant it names
+    (``%Y-%m-%dT%H:%M:%S.%f``; ``isoformat`` writes the same text several times faster)."""
+    utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+    if utc.year < 1000:  # strftime does not pad the year to four digits
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return utc.isoformat(timespec="microseconds")[:-6]  # without "+00:00"
 
 
 def path_from_url(url: str) -> str:
@@ -129,6 +134,66 @@ class _SQLiteUnitOfWork(SQLUnitOfWork):
 
     def _day(self, day: date) -> str:
         return day.isoformat()
+
+
+class _Transaction:
+    """A unit of work of a store on its own connection (:meth:`SQLiteStorage.unit_of_work`):
+    a class rather than a generator, as a call of a call list opens two of them."""
+
+    __slots__ = ("_readonly", "_store")
+
+    def __init__(self, store: SQLiteStorage, readonly: bool) -> None:
+        self._store = store
+        self._readonly = readonly
+
+    def __enter__(self) -> _SQLiteUnitOfWork:
+        store = self._store
+        readonly = self._readonly
+        store._lock.acquire()
+        try:
+            db = store._db
+            if store._closed:
+                raise StorageError(store.name, "begin", "the store is closed")
+            if store._open or db.in_transaction:
+                raise StorageError(store.name, "begin", "a unit of work is already open")
+            try:
+                if readonly:
+                    db.execute("PRAGMA query_only=ON")
+                    db.execute("BEGIN DEFERRED")
+                else:
+                    db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                store._writable(readonly)
+                raise StorageError(store.name, "begin", str(exc)) from exc
+        except BaseException:
+            store._lock.release()
+            raise
+        return _SQLiteUnitOfWork(db, store, readonly=readonly)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        store = self._store
+        db = store._db
+        try:
+            if kind is None:
+                try:
+                    db.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    db.execute("ROLLBACK")
+                    raise StorageError(store.name, "commit", str(exc)) from exc
+                return
+            db.execute("ROLLBACK")
+            if isinstance(error, sqlite3.Error):
+                raise StorageError(store.name, "write", str(error)) from error
+        finally:
+            try:
+                store._writable(self._readonly)
+            finally:
+                store._lock.release()
 
 
 class SQLiteStorage:
@@ -252,48 +317,23 @@ class SQLiteStorage:
         except sqlite3.Error as exc:
             raise StorageError(self.name, "migrate", f"{self.path}: {exc}") from exc
 
-    @contextmanager
-    def unit_of_work(self, *, readonly: bool = False) -> Iterator[_SQLiteUnitOfWork]:
+    def unit_of_work(self, *, readonly: bool = False) -> AbstractContextManager[_SQLiteUnitOfWork]:
         """A write takes the database's write lock at once (``BEGIN IMMEDIATE``), so two
         writers never deadlock; a read-only one (``readonly=True``) is a deferred transaction:
         it reads one WAL snapshot, never waits for a writer, and ``PRAGMA query_only`` refuses
         its writes."""
+        if self._borrowed:
+            return self._borrowed_unit_of_work(readonly)
+        return _Transaction(self, readonly)
+
+    @contextmanager
+    def _borrowed_unit_of_work(self, readonly: bool) -> Iterator[_SQLiteUnitOfWork]:
         with self._lock:
-            db = self._db
             if self._closed:
                 raise StorageError(self.name, "begin", "the store is closed")
             if self._open:
                 raise StorageError(self.name, "begin", "a unit of work is already open")
-            if db.in_transaction and not self._borrowed:
-                raise StorageError(self.name, "begin", "a unit of work is already open")
-            if self._borrowed:
-                yield from self._joined(readonly)
-                return
-            try:
-                if readonly:
-                    db.execute("PRAGMA query_only=ON")
-                    db.execute("BEGIN DEFERRED")
-                else:
-                    db.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                self._writable(readonly)
-                raise StorageError(self.name, "begin", str(exc)) from exc
-            try:
-                yield _SQLiteUnitOfWork(db, self, readonly=readonly)
-            except sqlite3.Error as exc:
-                db.execute("ROLLBACK")
-                raise StorageError(self.name, "write", str(exc)) from exc
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            else:
-                try:
-                    db.execute("COMMIT")
-                except sqlite3.Error as exc:
-                    db.execute("ROLLBACK")
-                    raise StorageError(self.name, "commit", str(exc)) from exc
-            finally:
-                self._writable(readonly)
+            yield from self._joined(readonly)
 
     def _joined(self, readonly: bool) -> Iterator[_SQLiteUnitOfWork]:
         """A unit of work on the host's connection: in the host's transaction when one is
