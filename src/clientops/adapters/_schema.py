@@ -620,6 +620,22 @@ TABLES: tuple[Table, ...] = (
         ),
         without_rowid=True,
     ),
+    # -- 21: equipment supply (clientops.supply): purchases, stock levels, shipments, sites,
+    # installations, pilots and clouds, one JSON document a record, unique per kind and id
+    Table(
+        "supply",
+        21,
+        (
+            seq(),
+            Column("kind", T.TEXT),
+            Column("id", T.TEXT),
+            Column("client_id", T.TEXT, null=True),
+            Column("is_open", T.INTEGER),
+            Column("version", T.INTEGER),
+            Column("doc", T.TEXT),
+        ),
+        unique=(("kind", "id"),),
+    ),
 )
 _TABLES = {table.name: table for table in TABLES}
 
@@ -728,6 +744,8 @@ INDEXES: tuple[Index, ...] = (
     # 18: a record's external ids, and the cards changed since a moment
     Index("external_ids_record", "external_ids", ("kind", "record_id"), since=18),
     Index("clients_changed", "clients", ("changed_at",), since=18),
+    Index("supply_client", "supply", ("client_id", "kind"), since=21),
+    Index("supply_open", "supply", ("kind", "is_open"), since=21),
 )
 
 #: SQL that fills a version's new columns from the rows a database already has.
@@ -802,7 +820,8 @@ DATA_STEPS += (
 #: ``calendar.publish`` messages (``BACKFILLS[17]``).
 #: Version 18 adds the external ids of records and the cards' listing columns.
 #: Version 19 adds the change feed (``feed``, ``feed_cursors``).
-HEAD = 19
+#: Version 21 adds equipment supply (``supply``).
+HEAD = 21
 
 
 def create_all(dialect: Dialect) -> tuple[str, ...]:
