@@ -5,6 +5,7 @@ or a cloud tool failing halfway leaves nothing done twice."""
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -12,13 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import docx
 import pytest
+from tests._office import convert_to_pdf
 
 from clientops import ClientOps, Money, Phone, PluginHost
 from clientops.adapters.offline_cloud import OfflineCloud
 from clientops.adapters.offline_courier import OfflineCourier
 from clientops.billing import Month, SupplierBillStatus
 from clientops.courier import Address, Booking, Courier, Parcel, Party, PickupRequest
+from clientops.documents import Party as DocParty
+from clientops.documents import render_document
 from clientops.errors import (
     BackendError,
     CourierError,
@@ -105,7 +110,7 @@ def courier(clock: Clock) -> OfflineCourier:
 
 @pytest.fixture
 def supply(ops: ClientOps, courier: Courier) -> Supply:
-    return Supply(ops, couriers={kind: courier for kind in CarrierKind}, sender=SENDER)
+    return Supply(ops, couriers=dict.fromkeys(CarrierKind, courier), sender=SENDER)
 
 
 @pytest.fixture
@@ -145,7 +150,8 @@ def test_the_cheapest_offer_that_covers_the_quantity_is_ordered_and_its_bill_pla
     ordered = supply.order(purchase.id, invoice_number="218", accountant=EmployeeId("anna"))
 
     assert ordered.stage is PurchaseStage.ORDERED
-    assert ordered.chosen is not None and ordered.chosen.supplier == "ООО «Дёшево»"
+    assert ordered.chosen is not None
+    assert ordered.chosen.supplier == "ООО «Дёшево»"
     assert ordered.due_on == date(2026, 12, 16)  # nine days of delivery
     (row,) = ops.billing.payment_plan().rows
     assert row.bill.id == ordered.bill_id
@@ -154,7 +160,8 @@ def test_the_cheapest_offer_that_covers_the_quantity_is_ordered_and_its_bill_pla
         "218",
         Money(116000),
     )
-    assert row.bill.status is SupplierBillStatus.TASK_SET and row.bill.assignee == "anna"
+    assert row.bill.status is SupplierBillStatus.TASK_SET
+    assert row.bill.assignee == "anna"
     with pytest.raises(TransitionError):
         supply.order(purchase.id, invoice_number="219")
     assert len(ops.billing.payment_plan().rows) == 1
@@ -165,7 +172,8 @@ def test_speed_first_when_the_policy_says_so(ops: ClientOps) -> None:
     other = ClientOps(ops.context.storage, policy=fast, host=ops.context.host)
     purchase = Supply(other).request_offers(TURNSTILE, 2, offers=offers())
     chosen = Supply(other).order(purchase.id, invoice_number="1").chosen
-    assert chosen is not None and chosen.supplier == "ООО «Быстро»"
+    assert chosen is not None
+    assert chosen.supplier == "ООО «Быстро»"
 
 
 def test_goods_accepted_remotely_go_into_stock_with_serials_and_discrepancies(
@@ -182,7 +190,8 @@ def test_goods_accepted_remotely_go_into_stock_with_serials_and_discrepancies(
         discrepancies=("Царапина на корпусе",),
     )
     assert accepted.stage is PurchaseStage.RECEIVED
-    assert accepted.acceptance is not None and accepted.acceptance.remote
+    assert accepted.acceptance is not None
+    assert accepted.acceptance.remote
     assert accepted.acceptance.discrepancies == (
         "Царапина на корпусе",
         "Получено 2 шт. вместо 3 шт.",
@@ -283,14 +292,17 @@ def test_an_intercity_shipment_from_booking_to_signed_closing_documents(
     )
     assert supply.stock()[0].reserved == 2
     booked = supply.book(planned.id, recipient=recipient("Омск"))
-    assert booked.stage is ShipmentStage.BOOKED and booked.courier == "offline"
-    assert booked.price is not None and booked.price.amount > 0
+    assert booked.stage is ShipmentStage.BOOKED
+    assert booked.courier == "offline"
+    assert booked.price is not None
+    assert booked.price.amount > 0
     assert booked.serials == ("T-3-001", "T-3-002")
     level = supply.stock()[0]
     assert (level.quantity, level.reserved, level.serials) == (2, 0, ("T-3-003", "T-3-004"))
     # the carrier's bill awaits in the payment plan
     (awaiting,) = ops.billing.payment_plan().awaiting
-    assert awaiting.id == booked.carrier_bill_id and awaiting.supplier == "Курьерская служба"
+    assert awaiting.id == booked.carrier_bill_id
+    assert awaiting.supplier == "Курьерская служба"
 
     with pytest.raises(TransitionError):
         supply.accept(planned.id)
@@ -304,7 +316,8 @@ def test_an_intercity_shipment_from_booking_to_signed_closing_documents(
         "Закрывающие документы по отгрузке клиенту «ООО «Ромашка»» не подписаны с 07.12.2026"
     )
     closed = supply.sign_documents(planned.id)
-    assert closed.stage is ShipmentStage.CLOSED and closed.documents_signed_on == date(2026, 12, 17)
+    assert closed.stage is ShipmentStage.CLOSED
+    assert closed.documents_signed_on == date(2026, 12, 17)
     assert supply.due() == ()
     kinds = [e.kind for e in Feed(ops).read(after=0)]
     assert {"ShipmentBooked", "ShipmentAccepted", "ShippingDocumentsSigned"} <= set(kinds)
@@ -350,7 +363,8 @@ def test_a_booking_lost_in_a_timeout_is_found_again_not_made_twice(
     with pytest.raises(CourierError):
         supply.book(planned.id, recipient=recipient("Омск"))
     assert supply.shipment(planned.id).stage is ShipmentStage.PLANNED
-    assert supply.stock()[0].quantity == 2 and ops.billing.payment_plan().awaiting == ()
+    assert supply.stock()[0].quantity == 2
+    assert ops.billing.payment_plan().awaiting == ()
     booked = supply.book(planned.id, recipient=recipient("Омск"))
     first = courier.book_pickup(
         PickupRequest(
@@ -362,7 +376,8 @@ def test_a_booking_lost_in_a_timeout_is_found_again_not_made_twice(
         )
     )
     assert booked.order_id == first.order_id  # the same carrier order both times
-    assert flaky.calls == 2 and len(ops.billing.payment_plan().awaiting) == 1
+    assert flaky.calls == 2
+    assert len(ops.billing.payment_plan().awaiting) == 1
     with pytest.raises(TransitionError):
         supply.book(planned.id, recipient=recipient("Омск"))
 
@@ -371,7 +386,7 @@ def test_a_carrier_refusing_the_weight_or_the_city_books_nothing(
     ops: ClientOps, client: Client, clock: Clock
 ) -> None:
     light = OfflineCourier(clock=clock, max_weight_grams=5_000)
-    supply = Supply(ops, couriers={k: light for k in CarrierKind}, sender=SENDER)
+    supply = Supply(ops, couriers=dict.fromkeys(CarrierKind, light), sender=SENDER)
     stocked(supply, 4)
     heavy = supply.plan_shipment(
         client.id,
@@ -392,7 +407,8 @@ def test_a_carrier_refusing_the_weight_or_the_city_books_nothing(
     with pytest.raises(CourierError):
         supply.book(nowhere.id, recipient=recipient("Урюпинск-на-Луне"))
     assert {s.stage for s in supply.shipments_of(client.id)} == {ShipmentStage.PLANNED}
-    assert supply.stock()[0].quantity == 4 and ops.billing.payment_plan().awaiting == ()
+    assert supply.stock()[0].quantity == 4
+    assert ops.billing.payment_plan().awaiting == ()
 
 
 def test_a_cancelled_shipment_gives_its_goods_back(supply: Supply, client: Client) -> None:
@@ -527,7 +543,8 @@ def test_the_cloud_checklist_survives_a_failing_tool_and_keeps_no_secret(
     done = work.provision_cloud(
         setup.id, email="admin@romashka.example", materials=("Инструкция администратора.pdf",)
     )
-    assert done.done == tuple(CloudStep) and not done.is_open
+    assert done.done == tuple(CloudStep)
+    assert not done.is_open
     assert done.support_login == "support@romashka.cloud.example"
     (letter,) = tool.mailbox
     assert letter.email == "admin@romashka.example"
@@ -540,3 +557,74 @@ def test_the_cloud_checklist_survives_a_failing_tool_and_keeps_no_secret(
     if url.startswith("sqlite"):
         for path in tmp_path.glob("clientops.db*"):
             assert secret.encode() not in path.read_bytes()
+
+
+# ------------------------------------------------------------------------------ papers
+
+MLS = DocParty("ООО «MLS IT»", "ИНН 7701234567, г. Москва", "Директор", "А. А. Орлов")
+ROMASHKA = DocParty("ООО «Ромашка»", "ИНН 5507654321, г. Омск", "Директор", "Б. Б. Белов")
+
+
+def test_the_shipping_papers_and_the_installation_act_read_back_and_convert(
+    ops: ClientOps, supply: Supply, client: Client, tmp_path: Path
+) -> None:
+    stocked(supply, 2)
+    shipment = supply.plan_shipment(
+        client.id,
+        reason="Оборудование",
+        city="Омск",
+        address="ул. Ленина, 10",
+        lines=(line(2),),
+    )
+    supply.book(shipment.id, recipient=recipient("Омск"))
+    supply.mark_delivered(shipment.id)
+    note = supply.shipping_papers(
+        shipment.id, number="ТН-17", supplier=MLS, consignee=ROMASHKA, basis="Договор № 5/26"
+    )
+    work = Installations(ops)
+    site = work.add_site(client.id, address="г. Омск, ул. Ленина, 10", ready_on=date(2026, 12, 8))
+    installation = work.schedule_installation(site.id, shipment.id, date(2026, 12, 9))
+    with pytest.raises(ValidationError):
+        work.installation_act(
+            installation.id,
+            executor=MLS,
+            customer=ROMASHKA,
+            contract="Договор № 5/26",
+            city="г. Омск",
+            price=Money(9000),
+        )
+    work.finish_installation(installation.id, act_number="МО-7", on=date(2026, 12, 9))
+    act = render_document(
+        work.installation_act(
+            installation.id,
+            executor=MLS,
+            customer=ROMASHKA,
+            contract="Договор № 5/26",
+            city="г. Омск",
+            price=Money(9000),
+        )
+    )
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(note)).paragraphs)
+    cells = " ".join(
+        c.text for t in docx.Document(io.BytesIO(note)).tables for r in t.rows for c in r.cells
+    )
+    assert "Товарная накладная № ТН-17 от 07.12.2026" in text
+    assert "Перевозчик: Курьерская служба" in text
+    assert "T-3-001, T-3-002" in cells
+    assert "150\u00a0000,00" in cells
+    assert "Сто пятьдесят тысяч рублей 00 копеек" in text
+    texts = convert_to_pdf({"note": note, "act": act}, tmp_path)
+    expected = {
+        "note": [
+            "Товарная накладная № ТН-17",
+            "Турникет T-3",
+            "T-3-001, T-3-002",
+            "Отпуск груза произвёл",
+            "Груз получил",
+        ],
+        "act": ["Монтаж и пусконаладка: Турникет T-3", "18 000,00"],
+    }
+    for name, found in texts.items():
+        if found is None:
+            continue
+        assert not [s for s in expected[name] if s not in found], found[:600]

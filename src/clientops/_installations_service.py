@@ -16,6 +16,8 @@ import attrs
 from clientops._billing import Subscription, SubscriptionId
 from clientops._checks import check_entry_points, fail
 from clientops._context import Context
+from clientops._documents._acts import ActItem, CompletedWorksAct
+from clientops._documents._acts import Party as DocumentParty
 from clientops._supply import (
     CheckIn,
     CloudProvisioner,
@@ -170,6 +172,38 @@ class Installations:
                 [InstallationDone(stored.id, stored.client_id, act_number, at=self._context.now())]
             )
             return stored
+
+    def installation_act(
+        self,
+        installation_id: str,
+        *,
+        executor: DocumentParty,
+        customer: DocumentParty,
+        contract: str,
+        city: str,
+        price: Money,
+    ) -> CompletedWorksAct:
+        """The installation act (an act of completed works, numbered as the installation
+        was finished): a line «Монтаж …» per piece of equipment shipped, at ``price`` a
+        unit; render it with :func:`clientops.documents.render_document`."""
+        with self._read() as (_, repo):
+            installation = repo.get(Installation, installation_id)
+            shipment = repo.get(Shipment, installation.shipment_id)
+        if installation.act_number is None or installation.done_on is None:
+            fail("installation_id", "the installation is not finished")
+        items = tuple(
+            ActItem(f"Монтаж и пусконаладка: {line.item}", "шт.", line.quantity, price)
+            for line in shipment.lines
+        )
+        return CompletedWorksAct(
+            number=installation.act_number,
+            date=installation.done_on,
+            city=city,
+            executor=executor,
+            customer=customer,
+            contract=contract,
+            items=items,
+        )
 
     def installations_of(self, client_id: ClientId) -> tuple[Installation, ...]:
         with self._read() as (uow, repo):

@@ -21,6 +21,9 @@ from clientops._billing import (
 )
 from clientops._checks import check_entry_points, fail
 from clientops._context import Context
+from clientops._documents._acts import Party as DocumentParty
+from clientops._documents._engine import render_document
+from clientops._documents._supply import ConsignmentItem, ConsignmentNote
 from clientops._supply import (
     Acceptance,
     CarrierKind,
@@ -578,6 +581,55 @@ class Supply:
         with self._read() as (uow, repo):
             uow.clients.get(client_id)
             return repo.of_client(Shipment, client_id)
+
+    # ------------------------------------------------------------------ papers
+    def consignment_note(
+        self,
+        shipment_id: str,
+        *,
+        number: str,
+        supplier: DocumentParty,
+        consignee: DocumentParty,
+        basis: str,
+        on: date | None = None,
+    ) -> ConsignmentNote:
+        """The consignment note (товарная накладная) of the shipment: its lines with their
+        prices and the serial numbers that left with it, the carrier."""
+        shipment = self.shipment(shipment_id)
+        pools = {key: list(serials) for key, serials in shipment.issued}
+        items = []
+        for line in shipment.lines:
+            pool = pools.get(stock_id(line.warehouse, line.item), [])
+            taken, pool[:] = pool[: line.quantity], pool[line.quantity :]
+            items.append(
+                ConsignmentItem(line.item, line.quantity, line.unit_price, serials=tuple(taken))
+            )
+        carrier = "" if shipment.courier is None else _carrier_name(shipment.courier)
+        return ConsignmentNote(
+            number=number,
+            date=on or shipment.planned_on,
+            supplier=supplier,
+            consignee=consignee,
+            basis=basis,
+            items=tuple(items),
+            carrier=carrier or shipment.carrier.label,
+        )
+
+    def shipping_papers(
+        self,
+        shipment_id: str,
+        *,
+        number: str,
+        supplier: DocumentParty,
+        consignee: DocumentParty,
+        basis: str,
+        on: date | None = None,
+    ) -> bytes:
+        """The consignment note as a .docx (a plugin of the host may draw it instead)."""
+        note = self.consignment_note(
+            shipment_id, number=number, supplier=supplier, consignee=consignee, basis=basis, on=on
+        )
+        return render_document(note, host=self._context.host)
 
     # ------------------------------------------------------------------ the agenda
     def due(self, day: date | None = None) -> tuple[SupplyDue, ...]:

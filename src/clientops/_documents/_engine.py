@@ -53,6 +53,12 @@ from clientops._documents._service import (
     recommendation_request_values,
     visit_act_values,
 )
+from clientops._documents._supply import (
+    CONSIGNMENT_NOTE_FIELDS,
+    ConsignmentNote,
+    consignment_note_layout,
+    consignment_note_values,
+)
 from clientops._documents._template import (
     Fields,
     Source,
@@ -68,6 +74,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COMPLETED_WORKS_ACT",
+    "CONSIGNMENT_NOTE",
     "DEBTORS_LIST",
     "DOCUMENT_TYPES",
     "FOLDER_TITLE_PAGE",
@@ -221,8 +228,16 @@ RECOMMENDATION_REQUEST: DocumentType[RecommendationLetterRequest] = DocumentType
     recommendation_request_values,
     recommendation_request_layout,
 )
+CONSIGNMENT_NOTE: DocumentType[ConsignmentNote] = DocumentType(
+    "consignment_note",
+    "Товарная накладная",
+    ConsignmentNote,
+    CONSIGNMENT_NOTE_FIELDS,
+    consignment_note_values,
+    consignment_note_layout,
+)
 #: Every document clientops can draw: the acts, the client folder's papers, the monthly
-#: billing's, the service's, the order's (last).
+#: billing's, the service's, the order's, the shipment's (last).
 DOCUMENT_TYPES: tuple[DocumentType[Any], ...] = (
     COMPLETED_WORKS_ACT,
     SOFTWARE_TRANSFER_ACT,
@@ -235,6 +250,7 @@ DOCUMENT_TYPES: tuple[DocumentType[Any], ...] = (
     RECOMMENDATION_REQUEST,
     ORDER_REQUEST,
     PREPAYMENT_INVOICE,
+    CONSIGNMENT_NOTE,
 )
 
 
@@ -301,7 +317,7 @@ def render_document(
     :class:`SoftwareTransferAct`, a :class:`FolderTitlePage`, an :class:`OnboardingChecklist`,
     a :class:`NonconformityNotice`, a :class:`PaymentInvoice`, a :class:`DebtorsList`, a
     :class:`VisitActDocument`, a :class:`RecommendationLetterRequest`, an
-    :class:`OrderRequest` or a :class:`PrepaymentInvoice`.
+    :class:`OrderRequest`, a :class:`PrepaymentInvoice` or a :class:`ConsignmentNote`.
 
     With ``template``, that template draws it. Otherwise, when a ``host`` is given, a plugin
     may draw it (``clientops_render_document``); when none does, the built-in layout on
