@@ -104,6 +104,7 @@ from clientops._jobs import JobRun, JobStatus
 from clientops._kits.accounting import AccountingContract, PaymentSourceContract
 from clientops._kits.couriers import CourierContract
 from clientops._kits.documents import DocumentRendererContract, DocumentSample, document_samples
+from clientops._kits.supply import SupplyContract
 from clientops._kits.telephony import (
     PbxCall,
     SignalRecorder,
@@ -248,6 +249,7 @@ __all__ = [
     "PersistentStorageContract",
     "SignalRecorder",
     "StorageContract",
+    "SupplyContract",
     "TelephonyCommandsContract",
     "TelephonyContract",
     "TelephonyEventsContract",
