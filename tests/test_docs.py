@@ -54,6 +54,7 @@ HOMES = (
     "clientops.outbox",
     "clientops.campaigns",
     "clientops.feed",
+    "clientops.supply",
     "clientops.events",
     "clientops.documents",
     "clientops.courier",

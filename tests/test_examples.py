@@ -320,3 +320,34 @@ def test_team_database_refuses_a_postgresql_schema_it_did_not_make(
     assert "не тронет схему" in done.stderr
     with clientops.connect(postgres_url) as ops, ops.storage.unit_of_work() as uow:
         assert uow.clients.count() == 1
+
+
+def test_equipment_project_example_runs_the_chain_and_writes_its_papers(tmp_path: Path) -> None:
+    out = run_example(tmp_path, "equipment_project.py", "--db", "eq.db", "--out", "papers")
+    for line in (
+        "Выбран ООО «Дёшево»: счёт № 218 на 174\u00a0000,00\u00a0₽ внесён в план-факт",
+        "• Поставщик ООО «Дёшево» должен отгрузить «Турникет T-3» до 12.12.2026",
+        "Отказ: склад в бизнес-парке — свободно 2 шт., а нужно 5 шт.",
+        "→ Москва: курьер по городу",
+        "→ Омск: транспортная компания",
+        "Закрывающие документы по отгрузке клиенту ООО «Ромашка» не подписаны",
+        "Монтаж не назначен: объект ещё не готов",
+        "Счета за февраль 2027 года: 1 на 15\u00a0000,00\u00a0₽",
+        "✓ Клиенту отправлены доступы и обучающие материалы",
+    ):
+        assert line in out, line
+    assert sorted(p.name for p in (tmp_path / "papers").glob("*.docx")) == [
+        "akt-montazha-MO-7.docx",
+        "tovarnaya-nakladnaya-TN-17.docx",
+    ]
+    with sqlite3.connect(tmp_path / "eq.db") as db:
+        kinds = dict(db.execute("SELECT kind, count(*) FROM supply GROUP BY kind").fetchall())
+    assert kinds == {
+        "cloud": 1,
+        "installation": 1,
+        "pilot": 1,
+        "purchase": 1,
+        "shipment": 2,
+        "site": 1,
+        "stock": 2,
+    }

@@ -313,7 +313,7 @@ def test_an_intercity_shipment_from_booking_to_signed_closing_documents(
     clock.days(10)
     (unsigned,) = supply.due()
     assert unsigned.text == (
-        "Закрывающие документы по отгрузке клиенту «ООО «Ромашка»» не подписаны с 07.12.2026"
+        "Закрывающие документы по отгрузке клиенту ООО «Ромашка» не подписаны с 07.12.2026"
     )
     closed = supply.sign_documents(planned.id)
     assert closed.stage is ShipmentStage.CLOSED
@@ -498,7 +498,7 @@ def test_a_pilot_with_check_ins_becomes_a_billed_subscription(
     supply = Supply(ops)
     clock.days(7)
     (call,) = supply.due()
-    assert call.text == "Узнать у клиента «ООО «Ромашка»», как работает оборудование пилота"
+    assert call.text == "Узнать у клиента ООО «Ромашка», как работает оборудование пилота"
     work.check_in(pilot.id, works=True, note="Проходы считаются верно")
     assert supply.due() == ()
     with pytest.raises(ValidationError) as early:

@@ -117,15 +117,16 @@ class SupplyPolicy:
     #: how many days ahead the agenda warns of a deadline (a supplier's shipping date, a
     #: pilot's end)
     warn_days: int = 2
-    #: the words of the agenda's supply items
-    supplier_late: str = "Поставщик «{supplier}» не отгрузил «{item}» к {day}"
-    supplier_due: str = "Поставщик «{supplier}» должен отгрузить «{item}» до {day}"
-    delivery_late: str = "Отгрузка клиенту «{client}» не доставлена к {day}"
+    #: the words of the agenda's supply items (the names are printed as they are written:
+    #: «ООО «Ромашка»» would quote them twice)
+    supplier_late: str = "Поставщик {supplier} не отгрузил «{item}» к {day}"
+    supplier_due: str = "Поставщик {supplier} должен отгрузить «{item}» до {day}"
+    delivery_late: str = "Отгрузка клиенту {client} не доставлена к {day}"
     documents_unsigned: str = (
-        "Закрывающие документы по отгрузке клиенту «{client}» не подписаны с {day}"
+        "Закрывающие документы по отгрузке клиенту {client} не подписаны с {day}"
     )
-    check_in: str = "Узнать у клиента «{client}», как работает оборудование пилота"
-    pilot_end: str = "Пилот клиента «{client}» заканчивается {day}: договориться об оплате"
+    check_in: str = "Узнать у клиента {client}, как работает оборудование пилота"
+    pilot_end: str = "Пилот клиента {client} заканчивается {day}: договориться об оплате"
 
     def __attrs_post_init__(self) -> None:
         errors: list[FieldError] = []
