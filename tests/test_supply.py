@@ -22,8 +22,14 @@ from clientops.adapters.offline_cloud import OfflineCloud
 from clientops.adapters.offline_courier import OfflineCourier
 from clientops.billing import Month, SupplierBillStatus
 from clientops.courier import Address, Booking, Courier, Parcel, Party, PickupRequest
+from clientops.documents import (
+    CONSIGNMENT_NOTE,
+    ConsignmentItem,
+    ConsignmentNote,
+    document_type,
+    render_document,
+)
 from clientops.documents import Party as DocParty
-from clientops.documents import render_document
 from clientops.errors import (
     BackendError,
     CourierError,
@@ -628,3 +634,33 @@ def test_the_shipping_papers_and_the_installation_act_read_back_and_convert(
         if found is None:
             continue
         assert not [s for s in expected[name] if s not in found], found[:600]
+
+
+def test_the_consignment_note_offers_exactly_its_fields_and_names_bad_ones() -> None:
+    note = ConsignmentNote(
+        number="ТН-1",
+        date=date(2026, 12, 7),
+        supplier=MLS,
+        consignee=ROMASHKA,
+        basis="Договор № 5/26",
+        items=(ConsignmentItem("Турникет T-3", 1, Money(75000)),),
+        vat_rate=None,
+    )
+    assert document_type(note) is CONSIGNMENT_NOTE
+    values = CONSIGNMENT_NOTE.values(note)
+    lists = {name for name, value in values.items() if not isinstance(value, str)}
+    assert set(values) - lists == CONSIGNMENT_NOTE.fields.scalars
+    assert lists == set(CONSIGNMENT_NOTE.fields.lists)
+    assert set(values["items"][0]) == CONSIGNMENT_NOTE.fields.lists["items"]  # type: ignore[index]
+    assert values["vat_line"] == "Без налога (НДС)"
+    assert values["carrier_line"] == "Самовывоз"
+    with pytest.raises(ValidationError) as caught:
+        ConsignmentNote(
+            number=" ",
+            date=date(2026, 12, 7),
+            supplier=MLS,
+            consignee=ROMASHKA,
+            basis="Договор",
+            items=(),
+        )
+    assert {e.path for e in caught.value.errors} <= {"number", "items"}

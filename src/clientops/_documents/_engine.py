@@ -56,7 +56,6 @@ from clientops._documents._service import (
 from clientops._documents._supply import (
     CONSIGNMENT_NOTE_FIELDS,
     ConsignmentNote,
-    consignment_note_layout,
     consignment_note_values,
 )
 from clientops._documents._template import (
@@ -120,6 +119,7 @@ order_request_layout = _layout("_orders_layouts", "order_request_layout")
 prepayment_invoice_layout = _layout("_orders_layouts", "prepayment_invoice_layout")
 recommendation_request_layout = _layout("_service_layouts", "recommendation_request_layout")
 visit_act_layout = _layout("_service_layouts", "visit_act_layout")
+consignment_note_layout = _layout("_supply_layouts", "consignment_note_layout")
 
 
 C = TypeVar("C")

@@ -1,6 +1,6 @@
 """The shipping paper of equipment supply: the consignment note (товарная накладная, in the
-customary layout of the ТОРГ-12 form), its context, the values its placeholders take and its
-built-in layout.
+customary layout of the ТОРГ-12 form), its context and the values its placeholders take (its
+built-in layout is in :mod:`._supply_layouts`).
 
 The supplier (грузоотправитель) hands the goods over, the consignee (грузополучатель)
 signs for them; each line names the equipment, its serial numbers, the unit, the quantity and
@@ -27,8 +27,6 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
 
 from clientops._documents._acts import (
     PARTY_FIELDS,
@@ -37,16 +35,6 @@ from clientops._documents._acts import (
     check_vat_rate,
     included_vat,
     party_values,
-)
-from clientops._documents._layouts import (
-    AMOUNT,
-    UNITS,
-    PageSetup,
-    layout_grid,
-    layout_paragraph,
-    layout_signatures,
-    new_document,
-    to_bytes,
 )
 from clientops._documents._template import Fields, Values
 from clientops._documents._words import (
@@ -71,7 +59,6 @@ __all__ = [
     "CONSIGNMENT_NOTE_FIELDS",
     "ConsignmentItem",
     "ConsignmentNote",
-    "consignment_note_layout",
     "consignment_note_values",
 ]
 
@@ -179,57 +166,3 @@ def consignment_note_values(note: ConsignmentNote) -> Values:
         "vat_line": vat_line,
         "amount_in_words": amount_in_words(total),
     }
-
-
-NOTE_HEAD = ("№", "Товар", "Серийные номера", "Ед.", "Кол-во", "Цена, руб.", "Сумма, руб.")
-NOTE_ROW = tuple(
-    f"{{{{ items.{field} }}}}"
-    for field in ("n", "name", "serials", "unit", "quantity", "price", "amount")
-)
-
-
-def consignment_note_layout(page: PageSetup) -> bytes:
-    """The consignment note as a template: the title with the number and date, the supplier
-    and the consignee, the basis and the carrier, the table of goods with their serial
-    numbers, the totals with VAT and in words, and the signatures of who released the goods
-    and who received them."""
-    document = new_document(page, "Товарная накладная")
-    layout_paragraph(
-        document,
-        ("Товарная накладная № {{ number }} от {{ date }}", True),
-        align=WD_ALIGN_PARAGRAPH.CENTER,
-        size=13,
-        space_after=10,
-    )
-    layout_paragraph(
-        document, ("Грузоотправитель и поставщик: ", True), ("{{ supplier.full }}", False)
-    )
-    layout_paragraph(
-        document, ("Грузополучатель и плательщик: ", True), ("{{ consignee.full }}", False)
-    )
-    layout_paragraph(document, ("Основание: ", True), ("{{ basis }}", False))
-    layout_paragraph(document, ("{{ carrier_line }}", False), space_after=8)
-    layout_grid(
-        document,
-        page,
-        NOTE_HEAD,
-        NOTE_ROW,
-        (7, 46, 36, 10, 13, 22, 24),
-        frozenset({0, 4, 5, 6}),
-        fits=((), (), (), UNITS, (), (AMOUNT,), (AMOUNT,)),
-    )
-    total = layout_paragraph(document, ("Итого: {{ total }}", True), align=WD_ALIGN_PARAGRAPH.RIGHT)
-    total.paragraph_format.space_before = Pt(4)
-    layout_paragraph(document, ("{{ vat_line }}", False), align=WD_ALIGN_PARAGRAPH.RIGHT)
-    layout_paragraph(
-        document,
-        (
-            "Всего наименований {{ items_count }}, количество {{ quantity_total }}, "
-            "на сумму {{ total }} руб.",
-            False,
-        ),
-        space_after=0,
-    )
-    layout_paragraph(document, ("{{ amount_in_words }}", True), space_after=8)
-    layout_signatures(document, "Отпуск груза произвёл", "Груз получил", "supplier", "consignee")
-    return to_bytes(document)
