@@ -41,6 +41,7 @@ from clientops.billing import Month
 from clientops.courier import Address, Party
 from clientops.documents import Party as DocumentParty
 from clientops.documents import render_document
+from clientops.service_visits import InstalledEquipment, ServerFormat, TechFacts
 from clientops.supply import (
     Installations,
     OutOfStockError,
@@ -48,7 +49,6 @@ from clientops.supply import (
     ShipmentLine,
     SupplierOffer,
     Supply,
-    SupportFacts,
 )
 
 START = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
@@ -293,7 +293,13 @@ def main() -> None:
         (out / "akt-montazha-MO-7.docx").write_bytes(render_document(act))
         work.record_support_facts(
             site.id,
-            SupportFacts("Облако MLS", "1С:ЗУП", (TURNSTILE, "Контроллер СКУД"), passage_points=2),
+            TechFacts(
+                server_format=ServerFormat.CLOUD,
+                equipment=(InstalledEquipment(TURNSTILE, 2), InstalledEquipment("Контроллер СКУД")),
+                integration=True,
+                integration_note="1С:ЗУП",
+                passage_points=2,
+            ),
         )
         print(
             "  Смонтировано, акт № МО-7 записан; техподдержке известны: "
@@ -333,7 +339,24 @@ def main() -> None:
         for step in cloud.done:
             print(f"  ✓ {step.label}")
 
-        print("\n6. План-факт")
+        print("\n6. Обучение")
+        training = ops.service.open_training(client.id, manager=ANNA, by=ANNA)
+        starts = clock.now.replace(hour=11) + timedelta(days=2)
+        ops.service.schedule_training(training.id, starts_at=starts, by=ANNA)
+        clock.now = starts + timedelta(hours=2)
+        ops.service.hold_training(training.id, by=ANNA, note="Показали отчёты по проходам")
+        ops.service.collect_training_feedback(
+            training.id, text="Всё понятно, спасибо", rating=5, by=ANNA
+        )
+        training = ops.service.send_training_recording(
+            training.id, url="https://disk.example/obuchenie.mp4", by=ANNA
+        )
+        print(
+            f"  Обучение {starts:%d.%m.%Y в %H:%M}: отзыв получен, запись отправлена — "
+            f"{training.status.label.lower()}"
+        )
+
+        print("\n7. План-факт")
         for row in ops.billing.payment_plan().rows:
             print(
                 f"  {row.bill.supplier}: счёт № {row.bill.number} на "

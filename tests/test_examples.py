@@ -334,6 +334,7 @@ def test_equipment_project_example_runs_the_chain_and_writes_its_papers(tmp_path
         "Монтаж не назначен: объект ещё не готов",
         "Счета за февраль 2027 года: 1 на 15\u00a0000,00\u00a0₽",
         "✓ Клиенту отправлены доступы и обучающие материалы",
+        "отзыв получен, запись отправлена — обучение завершено",
     ):
         assert line in out, line
     assert sorted(p.name for p in (tmp_path / "papers").glob("*.docx")) == [

@@ -39,6 +39,7 @@ from clientops.errors import (
 )
 from clientops.feed import Feed
 from clientops.model import Client, EmployeeId
+from clientops.service_visits import InstalledEquipment, ServerFormat, TechFacts, TrainingStatus
 from clientops.supply import (
     CarrierKind,
     CloudStep,
@@ -51,7 +52,6 @@ from clientops.supply import (
     SupplierOffer,
     Supply,
     SupplyPolicy,
-    SupportFacts,
 )
 from clientops.testing import a_client, a_staff
 
@@ -469,10 +469,17 @@ def test_installation_only_after_delivery_on_a_ready_site(
     done = work.finish_installation(installation.id, act_number="МО-7", on=date(2026, 12, 22))
     assert done.act_number == "МО-7"
     assert work.site(site.id).installed == ("Контроллер", TURNSTILE)
-    facts = SupportFacts("Облако", "1С:ЗУП", (TURNSTILE, "Контроллер"), passage_points=2)
-    work.record_support_facts(site.id, facts)
+    work.record_support_facts(site.id, TechFacts(server_format=ServerFormat.CLOUD))
+    more = TechFacts(
+        equipment=(InstalledEquipment(TURNSTILE, 2), InstalledEquipment("Контроллер")),
+        integration=True,
+        integration_note="1С:ЗУП",
+        passage_points=2,
+    )
+    work.record_support_facts(site.id, more)
     (seen,) = work.sites_of(client.id)
-    assert seen.support == facts
+    assert seen.support == attrs.evolve(more, server_format=ServerFormat.CLOUD)
+    assert seen.support.missing() == ()
 
 
 # ------------------------------------------------------------------------------ pilots
@@ -664,3 +671,41 @@ def test_the_consignment_note_offers_exactly_its_fields_and_names_bad_ones() -> 
             items=(),
         )
     assert {e.path for e in caught.value.errors} <= {"number", "items"}
+
+
+# ------------------------------------------------------------------------------ trainings
+
+
+def test_a_training_as_use_cases_from_agreeing_to_closed(
+    ops: ClientOps, client: Client, clock: Clock
+) -> None:
+    anna = EmployeeId("anna")
+    training = ops.service.open_training(client.id, manager=anna, by=anna)
+    starts = clock.now + timedelta(days=2)
+    ops.service.schedule_training(training.id, starts_at=starts, by=anna)
+    ops.service.reschedule_training(
+        training.id, starts_at=starts + timedelta(days=1), reason="Клиент в отпуске", by=anna
+    )
+    with pytest.raises(TransitionError):
+        ops.service.hold_training(training.id, by=anna)  # before its time
+    clock.days(3)
+    clock.now += timedelta(hours=2)
+    ops.service.hold_training(training.id, by=anna, note="Показали отчёты по проходам")
+    facts = TechFacts(server_format=ServerFormat.ON_PREMISES, passage_points=4)
+    ops.service.record_training_facts(training.id, facts, by=anna)
+    with pytest.raises(ValidationError) as bad:
+        ops.service.collect_training_feedback(training.id, text="Всё понятно", rating=9, by=anna)
+    assert bad.value.errors[0].path == "rating"
+    ops.service.collect_training_feedback(training.id, text="Всё понятно", rating=5, by=anna)
+    done = ops.service.send_training_recording(
+        training.id, url="https://disk.example/obuchenie.mp4", by=anna
+    )
+    assert done.status is TrainingStatus.CLOSED
+    assert done.facts.server_format is ServerFormat.ON_PREMISES
+    assert done.facts.passage_points == 4
+    assert len(done.reschedules) == 1
+    (stored,) = ops.service.trainings_of(client.id)
+    assert stored == done
+    other = ops.service.open_training(client.id, manager=anna, by=anna)
+    cancelled = ops.service.cancel_training(other.id, reason="Клиент отказался", by=anna)
+    assert cancelled.status is TrainingStatus.CANCELLED

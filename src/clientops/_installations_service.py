@@ -31,13 +31,13 @@ from clientops._supply import (
     PilotConverted,
     Shipment,
     Site,
-    SupportFacts,
 )
 from clientops._supply_service import supply_repository
 from clientops.errors import ConfigurationError
 from clientops.model import ClientId, Money, new_id
 from clientops.ports import SupplyRepository, UnitOfWork
 from clientops.rules import supply as rules
+from clientops.service_visits import TechFacts
 
 __all__ = ["Installations"]
 
@@ -114,14 +114,13 @@ class Installations:
             site = repo.get(Site, site_id, lock=True)
             return repo.update(attrs.evolve(site, ready_on=ready_on))
 
-    def record_support_facts(self, site_id: str, facts: SupportFacts) -> Site:
-        """What tech support needs (the server, integrations, equipment, passage points),
-        gathered once: a second call replaces it."""
-        if facts.passage_points < 0:
-            fail("facts.passage_points", "must not be negative")
+    def record_support_facts(self, site_id: str, facts: TechFacts) -> Site:
+        """What tech support needs (the server's format, the installed equipment, the
+        integration, the passage points), gathered once and kept with the site: the facts
+        ``facts`` knows are put over what was known (``TechFacts.updated``)."""
         with self._write() as (_, repo):
             site = repo.get(Site, site_id, lock=True)
-            return repo.update(attrs.evolve(site, support=facts))
+            return repo.update(attrs.evolve(site, support=site.support.updated(facts)))
 
     def site(self, site_id: str) -> Site:
         with self._read() as (_, repo):

@@ -26,6 +26,7 @@ from clientops._fields import check_date, check_price, check_required, checked, 
 from clientops.errors import ClientopsError, FieldError, ValidationError
 from clientops.events import Event
 from clientops.model import ClientId, Money
+from clientops.service_visits import TechFacts
 
 __all__ = [
     "KINDS",
@@ -59,7 +60,6 @@ __all__ = [
     "StockLevel",
     "SupplierOffer",
     "SupplyPolicy",
-    "SupportFacts",
     "stock_id",
 ]
 
@@ -405,22 +405,10 @@ class Shipment:
 
 
 @attrs.frozen
-class SupportFacts:
-    """What tech support needs to know of a client's installation, gathered once: the server
-    (cloud or the client's own, and its format), the integrations, the installed equipment
-    and the number of passage points."""
-
-    server: str
-    integration: str = ""
-    equipment: tuple[str, ...] = ()
-    passage_points: int = 0
-
-
-@attrs.frozen
 class Site:
     """A client's site: its address, the equipment already installed, the number of passage
-    points, the day it is ready for installation (``None``: not known yet), and the facts
-    for tech support."""
+    points, the day it is ready for installation (``None``: not known yet), and what tech
+    support needs to know (:class:`~clientops.service_visits.TechFacts`, gathered once)."""
 
     id: str = attrs.field(metadata=checked(check_required))
     client_id: ClientId = attrs.field(metadata=checked(check_required))
@@ -428,7 +416,7 @@ class Site:
     installed: tuple[str, ...] = attrs.field(default=(), metadata=checked(_texts))
     passage_points: int = attrs.field(default=0, metadata=checked(_count(0)))
     ready_on: date | None = attrs.field(default=None, metadata=checked(_optional_date))
-    support: SupportFacts | None = None
+    support: TechFacts = TechFacts()
     version: int = 0
 
     def __attrs_post_init__(self) -> None:

@@ -44,7 +44,6 @@ from clientops._supply import (
     StockLevel,
     SupplierOffer,
     SupplyPolicy,
-    SupportFacts,
 )
 from clientops._supply_service import Supply
 from clientops.rules.supply import SupplyDue
@@ -83,7 +82,6 @@ __all__ = [
     "Supply",
     "SupplyDue",
     "SupplyPolicy",
-    "SupportFacts",
 ]
 
 _rehome.rehome(__name__, __all__, globals())
