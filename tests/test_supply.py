@@ -417,7 +417,9 @@ def test_a_carrier_refusing_the_weight_or_the_city_books_nothing(
     assert ops.billing.payment_plan().awaiting == ()
 
 
-def test_a_cancelled_shipment_gives_its_goods_back(supply: Supply, client: Client) -> None:
+def test_a_cancelled_shipment_gives_its_goods_back(
+    ops: ClientOps, supply: Supply, client: Client
+) -> None:
     stocked(supply, 3)
     planned = supply.plan_shipment(
         client.id, reason="Оборудование", city="Омск", address="ул. Ленина, 10", lines=(line(1),)
@@ -432,7 +434,9 @@ def test_a_cancelled_shipment_gives_its_goods_back(supply: Supply, client: Clien
     )
     supply.book(booked.id, recipient=recipient("Омск"))
     supply.cancel(planned.id)
+    assert len(ops.billing.payment_plan().awaiting) == 1
     supply.cancel(booked.id)
+    assert ops.billing.payment_plan().awaiting == ()
     level = supply.stock()[0]
     assert (level.quantity, level.reserved, sorted(level.serials)) == (
         3,

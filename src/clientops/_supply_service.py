@@ -15,6 +15,7 @@ import attrs
 
 from clientops._billing import (
     SupplierBillId,
+    cancel_supplier_bill,
     enter_into_payment_plan,
     request_supplier_bill,
     set_payment_task,
@@ -548,9 +549,14 @@ class Supply:
         rules.cancel_shipment(shipment)
         if shipment.order_id is not None:
             self.courier_for(shipment.carrier).cancel(shipment.order_id)
-        with self._write() as (_, repo):
+        with self._write() as (uow, repo):
             current = repo.get(Shipment, shipment_id, lock=True)
             cancelled = rules.cancel_shipment(current)
+            if current.carrier_bill_id is not None:  # the carrier's bill no longer to pay
+                bill = uow.payments.get_supplier_bill(SupplierBillId(current.carrier_bill_id))
+                uow.payments.update_supplier_bill(
+                    cancel_supplier_bill(bill, on=self._context.today(), note="Отгрузка отменена")
+                )
             keys = {stock_id(line.warehouse, line.item) for line in current.lines}
             levels = {k: lv for k in keys if (lv := repo.find(StockLevel, k, lock=True))}
             if current.stage is ShipmentStage.PLANNED:
