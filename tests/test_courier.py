@@ -772,7 +772,8 @@ def test_cdek_account_from_the_environment(
 def test_unknown_courier_name() -> None:
     host = PluginHost(entry_points=False)
     with pytest.raises(
-        ConfigurationError, match=r"no courier named 'dhl' \(registered: cdek, dostavista, offline\)"
+        ConfigurationError,
+        match=r"no courier named 'dhl' \(registered: cdek, dostavista, offline\)",
     ):
         host.open_courier("dhl")
 

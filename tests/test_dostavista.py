@@ -170,3 +170,20 @@ def test_a_barrier_in_town_goes_by_dostavista_and_a_low_balance_stores_nothing(
         assert len(standin.orders) == 1
     finally:
         ops.close()
+
+
+def test_a_low_balance_is_on_the_agenda(
+    standin: DostavistaStandin, courier: DostavistaCourier
+) -> None:
+    ops = clientops.connect("memory://", clock=lambda: datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
+    try:
+        supply = Supply(ops, couriers=dict.fromkeys(CarrierKind, courier))
+        assert supply.balance_alerts() == ()
+        standin.balance = Decimal("1500.00")
+        (alert,) = supply.balance_alerts()
+        assert alert.text == (
+            "Баланс Достависта: 1\u00a0500,00\u00a0₽, ниже 5\u00a0000,00\u00a0₽ — пополнить счёт"
+        )
+        assert alert.day == date(2026, 12, 7)
+    finally:
+        ops.close()

@@ -117,6 +117,9 @@ class SupplyPolicy:
     #: how many days ahead the agenda warns of a deadline (a supplier's shipping date, a
     #: pilot's end)
     warn_days: int = 2
+    #: a courier account's balance below this (Dostavista's, read before booking) is on the
+    #: agenda: top it up before the next order is refused
+    min_courier_balance: Money = Money(5000)
     #: the words of the agenda's supply items (the names are printed as they are written:
     #: «ООО «Ромашка»» would quote them twice)
     supplier_late: str = "Поставщик {supplier} не отгрузил «{item}» к {day}"
@@ -127,6 +130,7 @@ class SupplyPolicy:
     )
     check_in: str = "Узнать у клиента {client}, как работает оборудование пилота"
     pilot_end: str = "Пилот клиента {client} заканчивается {day}: договориться об оплате"
+    low_balance: str = "Баланс {courier}: {balance}, ниже {minimum} — пополнить счёт"
 
     def __attrs_post_init__(self) -> None:
         errors: list[FieldError] = []

@@ -638,6 +638,21 @@ class Supply:
         return render_document(note, host=self._context.host)
 
     # ------------------------------------------------------------------ the agenda
+    def balance_alerts(self) -> tuple[SupplyDue, ...]:
+        """Ask each courier that tells its account's balance (``balance()``, as Dostavista
+        does) and list those below the policy's ``min_courier_balance``, for today's agenda.
+        A courier that cannot answer raises its CourierError."""
+        balances: dict[str, Money] = {}
+        for kind in CarrierKind:
+            courier = self.courier_for(kind)
+            reader = getattr(courier, "balance", None)
+            if reader is None or _carrier_name(courier.name) in balances:
+                continue
+            found = reader()
+            if isinstance(found, Money):
+                balances[_carrier_name(courier.name)] = found
+        return rules.low_balances(balances, today=self._context.today(), policy=self._policy)
+
     def due(self, day: date | None = None) -> tuple[SupplyDue, ...]:
         """What needs doing about purchases, shipments and pilots on ``day`` (today): a
         supplier's shipping date near or past, a late delivery, closing documents unsigned,

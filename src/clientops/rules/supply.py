@@ -54,7 +54,7 @@ from clientops._supply import (
     SupplyPolicy,
     stock_id,
 )
-from clientops._text import format_date
+from clientops._text import format_date, format_money
 from clientops.errors import FieldError, TransitionError, ValidationError
 from clientops.model import ClientId, Money
 
@@ -73,6 +73,7 @@ __all__ = [
     "end_pilot",
     "finish_installation",
     "issue",
+    "low_balances",
     "move",
     "order_purchase",
     "receive",
@@ -485,6 +486,29 @@ class SupplyDue:
     client_id: ClientId | None
     record_id: str
     overdue: bool
+
+
+def low_balances(
+    balances: Mapping[str, Money], *, today: date, policy: SupplyPolicy
+) -> tuple[SupplyDue, ...]:
+    """The courier accounts (by the name a manager knows) whose balance is below the
+    policy's ``min_courier_balance``, as agenda items of ``today``."""
+    minimum = policy.min_courier_balance
+    return tuple(
+        SupplyDue(
+            today,
+            policy.low_balance.format(
+                courier=name,
+                balance=f"{format_money(balance)}\u00a0₽",
+                minimum=f"{format_money(minimum)}\u00a0₽",
+            ),
+            None,
+            f"balance:{name}",
+            False,
+        )
+        for name, balance in sorted(balances.items())
+        if balance < minimum
+    )
 
 
 def supply_due(
