@@ -17,6 +17,7 @@ import docx
 import pytest
 from tests._office import convert_to_pdf
 
+import clientops
 from clientops import ClientOps, Money, Phone, PluginHost
 from clientops.adapters.offline_cloud import OfflineCloud
 from clientops.adapters.offline_courier import OfflineCourier
@@ -647,15 +648,35 @@ def test_the_shipping_papers_and_the_installation_act_read_back_and_convert(
         assert not [s for s in expected[name] if s not in found], found[:600]
 
 
+def a_note(**changes: Any) -> ConsignmentNote:
+    fields: dict[str, Any] = {
+        "number": "ТН-1",
+        "date": date(2026, 12, 7),
+        "supplier": MLS,
+        "consignee": ROMASHKA,
+        "basis": "Договор № 5/26 от 01.12.2026",
+        "items": (
+            ConsignmentItem(
+                "Турникет T-3 с планкой антипаники",
+                2,
+                Money("75000.00"),
+                serials=("T3-2026-000001", "T3-2026-000002"),
+            ),
+            ConsignmentItem("Контроллер СКУД", 1, Money("18500.50")),
+        ),
+        "carrier": "Деловые Линии",
+    }
+    fields.update(changes)
+    return ConsignmentNote(**fields)
+
+
+#: The consignment note for the document font checks (tests/test_document_fonts.py).
+SAMPLES = {"consignment_note": a_note}
+
+
 def test_the_consignment_note_offers_exactly_its_fields_and_names_bad_ones() -> None:
-    note = ConsignmentNote(
-        number="ТН-1",
-        date=date(2026, 12, 7),
-        supplier=MLS,
-        consignee=ROMASHKA,
-        basis="Договор № 5/26",
-        items=(ConsignmentItem("Турникет T-3", 1, Money(75000)),),
-        vat_rate=None,
+    note = a_note(
+        items=(ConsignmentItem("Турникет T-3", 1, Money(75000)),), vat_rate=None, carrier=""
     )
     assert document_type(note) is CONSIGNMENT_NOTE
     values = CONSIGNMENT_NOTE.values(note)
@@ -713,3 +734,19 @@ def test_a_training_as_use_cases_from_agreeing_to_closed(
     other = ops.service.open_training(client.id, manager=anna, by=anna)
     cancelled = ops.service.cancel_training(other.id, reason="Клиент отказался", by=anna)
     assert cancelled.status is TrainingStatus.CANCELLED
+
+
+@pytest.mark.parametrize("service", [Supply, Installations])
+def test_the_services_are_plain_classes_over_the_context_not_too_long(service: type) -> None:
+    import inspect
+
+    assert service.__bases__ == (object,)
+    lines = Path(inspect.getfile(service)).read_text(encoding="utf-8").count("\n")
+    assert lines <= 700
+    assert service.__doc__
+    assert ">>>" in service.__doc__
+    ops = clientops.connect("memory://")
+    try:
+        assert service(ops)._context is ops.context
+    finally:
+        ops.close()

@@ -237,7 +237,7 @@ CONSIGNMENT_NOTE: DocumentType[ConsignmentNote] = DocumentType(
     consignment_note_layout,
 )
 #: Every document clientops can draw: the acts, the client folder's papers, the monthly
-#: billing's, the service's, the order's, the shipment's (last).
+#: billing's, the service's, the shipment's, the order's (last).
 DOCUMENT_TYPES: tuple[DocumentType[Any], ...] = (
     COMPLETED_WORKS_ACT,
     SOFTWARE_TRANSFER_ACT,
@@ -248,9 +248,9 @@ DOCUMENT_TYPES: tuple[DocumentType[Any], ...] = (
     DEBTORS_LIST,
     VISIT_ACT,
     RECOMMENDATION_REQUEST,
+    CONSIGNMENT_NOTE,
     ORDER_REQUEST,
     PREPAYMENT_INVOICE,
-    CONSIGNMENT_NOTE,
 )
 
 

@@ -17,7 +17,10 @@ from clientops._documents._layouts import (
     to_bytes,
 )
 
-__all__ = ["NOTE_HEAD", "consignment_note_layout"]
+__all__ = ["NOTE_HEAD", "SERIAL", "consignment_note_layout"]
+
+#: The widest serial number the column is sized for (with the comma that follows it).
+SERIAL = "SN-0000-0000000,"
 
 
 NOTE_HEAD = ("№", "Товар", "Серийные номера", "Ед.", "Кол-во", "Цена, руб.", "Сумма, руб.")
@@ -55,7 +58,7 @@ def consignment_note_layout(page: PageSetup) -> bytes:
         NOTE_ROW,
         (7, 46, 36, 10, 13, 22, 24),
         frozenset({0, 4, 5, 6}),
-        fits=((), (), (), UNITS, (), (AMOUNT,), (AMOUNT,)),
+        fits=((), (), (SERIAL,), UNITS, (), (AMOUNT,), (AMOUNT,)),
     )
     total = layout_paragraph(document, ("Итого: {{ total }}", True), align=WD_ALIGN_PARAGRAPH.RIGHT)
     total.paragraph_format.space_before = Pt(4)
