@@ -57,6 +57,7 @@ HOMES = (
     "clientops.retention",
     "clientops.legal",
     "clientops.contractors",
+    "clientops.supply",
     "clientops.events",
     "clientops.documents",
     "clientops.courier",

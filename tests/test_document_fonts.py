@@ -33,6 +33,7 @@ from tests import test_billing_documents as billing
 from tests import test_documents as general
 from tests import test_order_documents as orders
 from tests import test_service_documents as service
+from tests import test_supply as supply
 from tests._office import fallback_fonts, pdf_fonts, pdf_lines, to_pdf
 
 from clientops.documents import DOCUMENT_TYPES, InvoiceRef, render_document
@@ -42,6 +43,7 @@ SAMPLES: dict[str, Callable[[], object]] = {
     **billing.SAMPLES,
     **service.SAMPLES,
     **orders.SAMPLES,
+    **supply.SAMPLES,
 }
 _WORD = re.compile(r"[^ \t\n]+")  # a no-break space joins, it does not separate
 

@@ -468,6 +468,7 @@ def test_values_offer_exactly_the_fields_of_their_type() -> None:
         "debtors_list",
         "visit_act",
         "recommendation_request",
+        "consignment_note",
         "order_request",
         "prepayment_invoice",
     ]

@@ -16,15 +16,18 @@ import pytest
 import clientops
 from clientops import ClientOps, EmployeeId, Money, PluginHost, hookimpl
 from clientops.adapters.memory import MemoryStorage
+from clientops.adapters.offline_cloud import OfflineCloud
+from clientops.adapters.offline_courier import OfflineCourier
 from clientops.billing import InvoiceIssued, InvoiceLine, Month, PaymentMatched
 from clientops.calls import CallDirection, CallNumber, CallStatus
 from clientops.claims import ClaimFiled, ClaimSource, EscalateToDirector, ReferToLegal
 from clientops.clients import NextReaction, ReactionResult
 from clientops.contractors import Contractor, ContractorContract, ContractorId, Contractors
+from clientops.courier import Address, Party
 from clientops.errors import NotFoundError, TransitionError, ValidationError
 from clientops.events import ClientUpdated, Event
 from clientops.legal import LegalCases
-from clientops.model import Department, DepartmentId, Employee, Phone, Role
+from clientops.model import ClientId, Department, DepartmentId, Employee, Phone, Role
 from clientops.onboarding import (
     ClientFolder,
     DocumentCopy,
@@ -40,6 +43,13 @@ from clientops.retention import Retention
 from clientops.rules.calls import CallIntent, IncomingCall
 from clientops.satisfaction import SatisfactionCall, SatisfactionOutcome
 from clientops.service_visits import VisitId
+from clientops.supply import (
+    CarrierKind,
+    Installations,
+    ShipmentLine,
+    SupplierOffer,
+    Supply,
+)
 from clientops.telephony import CallEnded, CallStarted
 from clientops.testing import a_client, a_payment, a_service_contract, a_staff
 
@@ -250,6 +260,44 @@ def drive_every_area(ops: ClientOps, clock: Clock) -> None:
         case_number="А46-1/2026",
         by=ANNA,
     )
+    # equipment: a purchase into stock, a shipment to the client, its installation, a pilot
+    # turned into paying, the client's cloud
+    drive_supply(ops, card.id, clock)
+
+
+def drive_supply(ops: ClientOps, client_id: ClientId, clock: Clock) -> None:
+    courier = OfflineCourier(clock=clock)
+    sender = Party("Кладовщик", Phone.parse("+7 495 123-45-67"), Address("Москва", "Склад"))
+    supply = Supply(ops, couriers=dict.fromkeys(CarrierKind, courier), sender=sender)
+    offer = SupplierOffer("ООО «Дёшево»", "Турникет T-3", Money(58000), 5, 3)
+    purchase = supply.request_offers("Турникет T-3", 1, offers=(offer,))
+    supply.order(purchase.id, invoice_number="218")
+    supply.accept_goods(purchase.id, received=1, serials=("T3-001",))
+    line = ShipmentLine("Турникет T-3", 1, "Склад в бизнес-парке", unit_price=Money(75000))
+    shipment = supply.plan_shipment(
+        client_id, reason="Оборудование", city="Омск", address="ул. Ленина, 10", lines=(line,)
+    )
+    recipient = Party("Белов", Phone.parse("+7 3812 12-34-56"), Address("Омск", "ул. Ленина"))
+    supply.book(shipment.id, recipient=recipient)
+    supply.mark_delivered(shipment.id)
+    supply.accept(shipment.id)
+    supply.sign_documents(shipment.id)
+    work = Installations(ops, cloud=OfflineCloud())
+    today = clock.now.date()
+    site = work.add_site(client_id, address="Омск, ул. Ленина, 10", ready_on=today)
+    installation = work.schedule_installation(site.id, shipment.id, today)
+    work.finish_installation(installation.id, act_number="МО-1")
+    pilot = work.start_pilot(
+        client_id,
+        site_id=site.id,
+        equipment=("Турникет T-3",),
+        start=today,
+        planned_end=today + timedelta(days=30),
+        fee=Money(15000),
+    )
+    work.end_pilot(pilot.id, on=today + timedelta(days=30), billing_from=today + timedelta(days=31))
+    cloud = work.agree_cloud_url(client_id, "romashka.cloud.example")
+    work.provision_cloud(cloud.id, email="admin@romashka.example")
 
 
 def test_every_event_class_is_published_by_some_use_case() -> None:

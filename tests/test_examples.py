@@ -423,3 +423,36 @@ def test_keep_the_client_example_wins_one_back_and_loses_one(tmp_path: Path) -> 
     with sqlite3.connect(tmp_path / "retention.db") as db:
         rows = dict(db.execute("SELECT client_id, status FROM retention"))
     assert rows == {"romashka": "stayed", "lutik": "left"}
+
+
+def test_equipment_project_example_runs_the_chain_and_writes_its_papers(tmp_path: Path) -> None:
+    out = run_example(tmp_path, "equipment_project.py", "--db", "eq.db", "--out", "papers")
+    out = out.replace("\u00a0", " ")  # the output is typeset: no-break spaces
+    for line in (
+        "Выбран ООО «Дёшево»: счёт № 218 на 174 000,00 руб. внесён в план-факт",
+        "• Поставщик ООО «Дёшево» должен отгрузить «Турникет T-3» до 12.12.2026",
+        "Отказ: склад в бизнес-парке — свободно 2 шт., а нужно 5 шт.",
+        "→ Москва: курьер по городу",
+        "→ Омск: транспортная компания",
+        "Закрывающие документы по отгрузке клиенту ООО «Ромашка» не подписаны",
+        "Монтаж не назначен: объект ещё не готов",
+        "Счета за февраль 2027 года: 1 на 15 000,00 руб.",
+        "✓ Клиенту отправлены доступы и обучающие материалы",
+        "отзыв получен, запись отправлена — обучение завершено",
+    ):
+        assert line in out, line
+    assert sorted(p.name for p in (tmp_path / "papers").glob("*.docx")) == [
+        "akt-montazha-MO-7.docx",
+        "tovarnaya-nakladnaya-TN-17.docx",
+    ]
+    with sqlite3.connect(tmp_path / "eq.db") as db:
+        kinds = dict(db.execute("SELECT kind, count(*) FROM supply GROUP BY kind").fetchall())
+    assert kinds == {
+        "cloud": 1,
+        "installation": 1,
+        "pilot": 1,
+        "purchase": 1,
+        "shipment": 2,
+        "site": 1,
+        "stock": 2,
+    }

@@ -42,6 +42,7 @@ AREA_HOMES = (
     "clientops.agenda",
     "clientops.outbox",
     "clientops.campaigns",
+    "clientops.supply",
 )
 
 #: Private modules whose names are public through their home, and only through it.
@@ -78,6 +79,9 @@ PRIVATE_HOMES = {
     "clientops._contractors_service": "clientops.contractors",
     "clientops._credit": "clientops.retention",
     "clientops._service_service": "clientops.service",
+    "clientops._supply": "clientops.supply",
+    "clientops._supply_service": "clientops.supply",
+    "clientops._installations_service": "clientops.supply",
     # the PBX's port and events live in telephony, the call log built from them in calls
     "clientops._telephony": "clientops.telephony clientops.calls",
     "clientops._telephony_service": "clientops.telephony",

@@ -29,6 +29,8 @@ ALLOWED_LATIN = frozenset(
         "Excel", "windows-1251", "outbox",
         # print terms
         "CMYK",
+        # the equipment example's turnstile model and its serial numbers
+        "T-3", "T3-001", "T3-002",
         # the offline courier of the examples (a courier plugin's registered name)
         "offline",
         # the time zones a cold-call list names (IANA names)

@@ -13,10 +13,15 @@ from clientops.adapters.memory import MemoryStorage
 from clientops.adapters.postgres import SCHEMA_VERSION
 from clientops.adapters.sqlite import SQLiteStorage, path_from_url
 from clientops.ports import Storage
-from clientops.testing import PersistentStorageContract, StorageContract, a_client
+from clientops.testing import (
+    PersistentStorageContract,
+    StorageContract,
+    SupplyContract,
+    a_client,
+)
 
 
-class TestMemoryStorage(StorageContract):
+class TestMemoryStorage(StorageContract, SupplyContract):
     @pytest.fixture
     def storage(self) -> Iterator[Storage]:
         store = MemoryStorage()
@@ -24,7 +29,7 @@ class TestMemoryStorage(StorageContract):
         store.close()
 
 
-class TestSQLiteStorage(PersistentStorageContract):
+class TestSQLiteStorage(PersistentStorageContract, SupplyContract):
     @pytest.fixture
     def storage(self, tmp_path: Path) -> Iterator[Storage]:
         store = SQLiteStorage(tmp_path / "contract.db")
@@ -157,7 +162,7 @@ def test_sqlite_url_options_are_refused() -> None:
         path_from_url("sqlite:///crm.db?mode=ro")
 
 
-class TestPostgresStorage(PersistentStorageContract):
+class TestPostgresStorage(PersistentStorageContract, SupplyContract):
     @pytest.fixture
     def storage(self, postgres_url: str) -> Iterator[Storage]:
         store = PluginHost(entry_points=False).load().open_storage(postgres_url)

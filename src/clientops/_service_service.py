@@ -29,6 +29,7 @@ from clientops.service_visits import (
     Part,
     ServiceContract,
     ServiceContractId,
+    TechFacts,
     Training,
     TrainingId,
     TrainingScheduled,
@@ -340,6 +341,58 @@ class ServiceDesk:
             stored = uow.service.update_training(move(uow.service.get_training(training_id), now))
             self._context.publish((_training_scheduled(stored, by, now, rescheduled=rescheduled),))
         return stored
+
+    def hold_training(self, training_id: TrainingId, *, by: EmployeeId, note: str = "") -> Training:
+        """The training took place (not before its agreed time)."""
+        return self._training_step(
+            training_id, by, lambda t, now: _visits.hold_training(t, now=now, by=by, note=note)
+        )
+
+    def collect_training_feedback(
+        self, training_id: TrainingId, *, text: str, by: EmployeeId, rating: int | None = None
+    ) -> Training:
+        """The client's feedback after the training (``rating`` 1–5 when given)."""
+        return self._training_step(
+            training_id,
+            by,
+            lambda t, now: _visits.collect_feedback(t, text=text, now=now, by=by, rating=rating),
+        )
+
+    def send_training_recording(
+        self, training_id: TrainingId, *, url: str, by: EmployeeId
+    ) -> Training:
+        """The recording sent to the client (``url``: the link sent)."""
+        return self._training_step(
+            training_id, by, lambda t, now: _visits.send_recording(t, url=url, now=now, by=by)
+        )
+
+    def record_training_facts(
+        self, training_id: TrainingId, facts: TechFacts, *, by: EmployeeId
+    ) -> Training:
+        """What was found out for tech support (server format, installed equipment,
+        integration, passage points) put over what is known."""
+        return self._training_step(
+            training_id, by, lambda t, now: _visits.record_facts(t, facts, now=now, by=by)
+        )
+
+    def cancel_training(self, training_id: TrainingId, *, reason: str, by: EmployeeId) -> Training:
+        """Cancel a training not held yet, saying why."""
+        return self._training_step(
+            training_id,
+            by,
+            lambda t, now: _visits.cancel_training(t, reason=reason, now=now, by=by),
+        )
+
+    def _training_step(
+        self,
+        training_id: TrainingId,
+        by: EmployeeId,
+        step: Callable[[Training, datetime], Training],
+    ) -> Training:
+        now = self._context.now()
+        with self._context.unit_of_work() as uow:
+            uow.staff.directory().require(by)
+            return uow.service.update_training(step(uow.service.get_training(training_id), now))
 
     def trainings_of(self, client_id: ClientId) -> tuple[Training, ...]:
         with self._context.storage.unit_of_work(readonly=True) as uow:

@@ -2,7 +2,7 @@
 folder's title page, the onboarding checklist, the notice of nonconformities, the invoice (its
 duplicate, the corrected one) and the list of debtors of the monthly billing, the service visit
 act and the letter asking a satisfied client for a recommendation, the order request with its
-specification, the prepayment invoice, your templates.
+specification, the prepayment invoice, the consignment note of a shipment, your templates.
 
 A document is a typed context (a frozen attrs value) and a layout. :func:`render_document`
 turns a context into the bytes of a .docx on an A4 page; a plugin may draw it instead
@@ -46,6 +46,7 @@ from clientops._documents._billing import (
 )
 from clientops._documents._engine import (
     COMPLETED_WORKS_ACT,
+    CONSIGNMENT_NOTE,
     DEBTORS_LIST,
     DOCUMENT_TYPES,
     FOLDER_TITLE_PAGE,
@@ -85,6 +86,7 @@ from clientops._documents._service import (
     recommendation_request_for,
     visit_act_document,
 )
+from clientops._documents._supply import ConsignmentItem, ConsignmentNote
 from clientops._documents._template import Fields, Source, Template, TemplateLimits, Values
 from clientops._documents._words import (
     MAX_RUBLES,
@@ -99,6 +101,7 @@ __all__ = [
     "A4",
     "APPENDIX_1_ACTIONS",
     "COMPLETED_WORKS_ACT",
+    "CONSIGNMENT_NOTE",
     "DEBTORS_LIST",
     "DOCUMENT_TYPES",
     "FOLDER_TITLE_PAGE",
@@ -114,6 +117,8 @@ __all__ = [
     "ActItem",
     "ChecklistRow",
     "CompletedWorksAct",
+    "ConsignmentItem",
+    "ConsignmentNote",
     "DebtorRow",
     "DebtorsList",
     "DocumentType",

@@ -32,6 +32,7 @@ from clientops._onboarding import OnboardingPolicy
 from clientops._orders import OrderPolicy
 from clientops._planning import PlanningPolicy
 from clientops._retention import RetentionPolicy
+from clientops._supply import SupplyPolicy
 from clientops._telephony import TelephonyPolicy
 from clientops._text import template_validator
 from clientops.model import ClientCategory, DepartmentId
@@ -177,6 +178,10 @@ class Policy:
     #: Service visits and trainings: a visit on a non-working day moved or refused, the
     #: emergency deadline, the departments told of a late visit, their words.
     service: VisitPolicy = VisitPolicy()
+
+    #: Equipment supply: how suppliers' offers are ranked, the warehouses, the home city and
+    #: the load that needs a large vehicle, the deadlines the agenda watches, their words.
+    supply: SupplyPolicy = SupplyPolicy()
 
     #: Working days for every rule that counts them (billing day, reminders, pickups,
     #: deadlines): the Russian production calendar by default; any

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from clientops._agenda import ClientTouch
 from clientops._billing import (
@@ -107,6 +107,8 @@ __all__ = [
     "Storage",
     "StorageFactory",
     "SubscriptionsRepository",
+    "SupplyRecord",
+    "SupplyRepository",
     "TimelineRepository",
     "UnitOfWork",
 ]
@@ -630,6 +632,57 @@ class CampaignsRepository(Protocol):
 
     def do_not_call(self, client_id: ClientId) -> DoNotCall | None:
         """The client's do-not-call flag, or ``None``."""
+
+
+class SupplyRecord(Protocol):
+    """What the supply repository stores: a frozen value with an ``id``, the client it
+    belongs to (``None``: none), whether it is still open and its ``version``
+    (:class:`~clientops.supply.Purchase`, :class:`~clientops.supply.StockLevel`,
+    :class:`~clientops.supply.Shipment`, …: ``clientops._supply.KINDS``)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def client_id(self) -> ClientId | None: ...
+
+    @property
+    def is_open(self) -> bool: ...
+
+    @property
+    def version(self) -> int: ...
+
+
+_R = TypeVar("_R", bound=SupplyRecord)
+
+
+class SupplyRepository(Protocol):
+    """The records of equipment supply (``uow.supply``): purchases, stock levels,
+    shipments, sites, installations, pilots, clouds, each stored as one document of its kind.
+
+    A store MAY offer it (clientops asks with ``getattr(uow, "supply", None)``); the memory,
+    SQLite and PostgreSQL stores have it (schema 21: the ``supply`` table)."""
+
+    def add(self, record: SupplyRecord) -> None:
+        """Store a new record; DuplicateError when its kind already has its id."""
+
+    def get(self, kind: type[_R], record_id: str, *, lock: bool = False) -> _R:
+        """The record of ``kind`` with ``record_id``; NotFoundError when there is none.
+        ``lock=True`` (in a writing unit of work) holds it until the end of the unit of
+        work, so two writers take turns."""
+
+    def find(self, kind: type[_R], record_id: str, *, lock: bool = False) -> _R | None:
+        """Like :meth:`get`, ``None`` when there is none."""
+
+    def update(self, record: _R) -> _R:
+        """Store a changed record: returned with its version counted up; ConflictError when
+        the stored one has another version than ``record.version``."""
+
+    def of_client(self, kind: type[_R], client_id: ClientId) -> tuple[_R, ...]:
+        """The client's records of ``kind``, oldest first."""
+
+    def all(self, kind: type[_R], *, open_only: bool = False) -> tuple[_R, ...]:
+        """Every record of ``kind`` (only the open ones: ``open_only``), oldest first."""
 
 
 class JobRunsRepository(Protocol):

@@ -113,6 +113,7 @@ from clientops._jobs import JobRun, JobStatus
 from clientops._kits.accounting import AccountingContract, PaymentSourceContract
 from clientops._kits.couriers import CourierContract
 from clientops._kits.documents import DocumentRendererContract, DocumentSample, document_samples
+from clientops._kits.supply import SupplyContract
 from clientops._kits.telephony import (
     PbxCall,
     SignalRecorder,
@@ -279,6 +280,7 @@ __all__ = [
     "RetentionContract",
     "SignalRecorder",
     "StorageContract",
+    "SupplyContract",
     "TelephonyCommandsContract",
     "TelephonyContract",
     "TelephonyEventsContract",

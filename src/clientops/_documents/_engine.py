@@ -53,6 +53,11 @@ from clientops._documents._service import (
     recommendation_request_values,
     visit_act_values,
 )
+from clientops._documents._supply import (
+    CONSIGNMENT_NOTE_FIELDS,
+    ConsignmentNote,
+    consignment_note_values,
+)
 from clientops._documents._template import (
     Fields,
     Source,
@@ -68,6 +73,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COMPLETED_WORKS_ACT",
+    "CONSIGNMENT_NOTE",
     "DEBTORS_LIST",
     "DOCUMENT_TYPES",
     "FOLDER_TITLE_PAGE",
@@ -113,6 +119,7 @@ order_request_layout = _layout("_orders_layouts", "order_request_layout")
 prepayment_invoice_layout = _layout("_orders_layouts", "prepayment_invoice_layout")
 recommendation_request_layout = _layout("_service_layouts", "recommendation_request_layout")
 visit_act_layout = _layout("_service_layouts", "visit_act_layout")
+consignment_note_layout = _layout("_supply_layouts", "consignment_note_layout")
 
 
 C = TypeVar("C")
@@ -221,8 +228,16 @@ RECOMMENDATION_REQUEST: DocumentType[RecommendationLetterRequest] = DocumentType
     recommendation_request_values,
     recommendation_request_layout,
 )
+CONSIGNMENT_NOTE: DocumentType[ConsignmentNote] = DocumentType(
+    "consignment_note",
+    "Товарная накладная",
+    ConsignmentNote,
+    CONSIGNMENT_NOTE_FIELDS,
+    consignment_note_values,
+    consignment_note_layout,
+)
 #: Every document clientops can draw: the acts, the client folder's papers, the monthly
-#: billing's, the service's, the order's (last).
+#: billing's, the service's, the shipment's, the order's (last).
 DOCUMENT_TYPES: tuple[DocumentType[Any], ...] = (
     COMPLETED_WORKS_ACT,
     SOFTWARE_TRANSFER_ACT,
@@ -233,6 +248,7 @@ DOCUMENT_TYPES: tuple[DocumentType[Any], ...] = (
     DEBTORS_LIST,
     VISIT_ACT,
     RECOMMENDATION_REQUEST,
+    CONSIGNMENT_NOTE,
     ORDER_REQUEST,
     PREPAYMENT_INVOICE,
 )
@@ -301,7 +317,7 @@ def render_document(
     :class:`SoftwareTransferAct`, a :class:`FolderTitlePage`, an :class:`OnboardingChecklist`,
     a :class:`NonconformityNotice`, a :class:`PaymentInvoice`, a :class:`DebtorsList`, a
     :class:`VisitActDocument`, a :class:`RecommendationLetterRequest`, an
-    :class:`OrderRequest` or a :class:`PrepaymentInvoice`.
+    :class:`OrderRequest`, a :class:`PrepaymentInvoice` or a :class:`ConsignmentNote`.
 
     With ``template``, that template draws it. Otherwise, when a ``host`` is given, a plugin
     may draw it (``clientops_render_document``); when none does, the built-in layout on

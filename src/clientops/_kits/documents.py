@@ -27,6 +27,8 @@ from clientops.documents import (
     ActItem,
     ChecklistRow,
     CompletedWorksAct,
+    ConsignmentItem,
+    ConsignmentNote,
     DebtorRow,
     DebtorsList,
     FolderTitlePage,
@@ -265,6 +267,24 @@ def document_samples() -> tuple[DocumentSample, ...]:
             ),
             "КИТ-107",
             "number",
+        ),
+        "consignment_note": DocumentSample(
+            "consignment_note",
+            ConsignmentNote(
+                number="КИТ-108",
+                date=day,
+                supplier=_executor(),
+                consignee=_customer(),
+                basis="Договор № 12/25 от 15.01.2025",
+                items=(
+                    ConsignmentItem(
+                        "Турникет T-3", 2, Money("75000.00"), serials=("T3-001", "T3-002")
+                    ),
+                ),
+                carrier="СДЭК",
+            ),
+            "КИТ-108",
+            "basis",
         ),
     }
     return tuple(samples[t.kind] for t in DOCUMENT_TYPES)

@@ -637,6 +637,22 @@ TABLES: tuple[Table, ...] = (
         unique=(("kind", "manager_id", "month"),),
         without_rowid=True,
     ),
+    # -- 21: equipment supply (clientops.supply): purchases, stock levels, shipments, sites,
+    # installations, pilots and clouds, one JSON document a record, unique per kind and id
+    Table(
+        "supply",
+        21,
+        (
+            seq(),
+            Column("kind", T.TEXT),
+            Column("id", T.TEXT),
+            Column("client_id", T.TEXT, null=True),
+            Column("is_open", T.INTEGER),
+            Column("version", T.INTEGER),
+            Column("doc", T.TEXT),
+        ),
+        unique=(("kind", "id"),),
+    ),
     # -- 22: keeping clients (clientops.retention): each client's retention status
     Table(
         "retention",
@@ -799,6 +815,8 @@ INDEXES: tuple[Index, ...] = (
     Index("legal_cases_client", "legal_cases", ("client_id",), since=22),
     Index("contractor_visits_client", "contractor_visits", ("client_id",), since=22),
     Index("marketing_kind", "marketing", ("kind",), since=22),
+    Index("supply_client", "supply", ("client_id", "kind"), since=21),
+    Index("supply_open", "supply", ("kind", "is_open"), since=21),
 )
 
 #: SQL that fills a version's new columns from the rows a database already has.
@@ -874,6 +892,7 @@ DATA_STEPS += (
 #: Version 18 adds the external ids of records and the cards' listing columns.
 #: Version 19 adds the change feed (``feed``, ``feed_cursors``).
 #: Version 20 adds the monthly plans and reports (``plan_sheets``).
+#: Version 21 adds equipment supply (``supply``).
 #: Version 22 adds the clients' retention statuses (``retention``), their own credit limits
 #: (``credit_limits``), the legal cases (``legal_cases``), the contractors and their visits
 #: (``contractors``, ``contractor_visits``), the items for marketing (``marketing``).

@@ -150,6 +150,7 @@ UNIQUE_KEYS: dict[str, UniqueKey] = {
     "onboardings_id_key": UniqueKey("onboardings", ("id",), "onboarding"),
     "orders_id_key": UniqueKey("orders", ("id",), "order"),
     "orders_number_key": UniqueKey("orders", ("number",), "order number"),
+    "supply_kind_id_key": UniqueKey("supply", ("kind", "id"), "supply record", shown=("id",)),
     "calls_id_key": UniqueKey("calls", ("id",), "call"),
     "subscriptions_id_key": UniqueKey("subscriptions", ("id",), "subscription"),
     "invoices_id_key": UniqueKey("invoices", ("id",), "invoice"),

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -53,6 +53,7 @@ from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
 from clientops._planning import MonthlySheet, SheetKind
 from clientops._retention import MarketingItem, MarketingKind, RetentionRecord, RetentionStatus
+from clientops._supply import KINDS
 from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
 from clientops._timeline import (
@@ -84,7 +85,7 @@ from clientops.model import (
     city_key,
     contract_key,
 )
-from clientops.ports import READ_ONLY
+from clientops.ports import READ_ONLY, SupplyRecord
 from clientops.satisfaction import AssignedClient, SatisfactionDueBounds
 from clientops.service_visits import (
     ServiceContract,
@@ -97,6 +98,8 @@ from clientops.service_visits import (
 )
 
 __all__ = ["MemoryStorage"]
+
+_R = TypeVar("_R", bound=SupplyRecord)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -151,6 +154,8 @@ _TABLES = (
     "contractors",
     "contractor_visits",
     "marketing",
+    # (kind, id) -> a supply record (clientops.supply)
+    "supply",
 )
 
 
@@ -289,6 +294,10 @@ class _MemoryUnitOfWork:
     @functools.cached_property
     def feed(self) -> _Feed:
         return _Feed(self)
+
+    @functools.cached_property
+    def supply(self) -> _Supply:
+        return _Supply(self)
 
     @functools.cached_property
     def agenda(self) -> _Agenda:
@@ -1444,6 +1453,43 @@ class _Feed(_Repository):
 
     def save_cursor(self, cursor: FeedCursor) -> None:
         self._write("feed_cursors")[cursor.name] = attrs.evolve(cursor, message_status=None)
+
+
+class _Supply(_Repository):
+    """The supply records, by (kind, id), in the order they were added."""
+
+    def add(self, record: SupplyRecord) -> None:
+        kind = KINDS[type(record)]
+        if (kind, record.id) in self._read("supply"):
+            raise DuplicateError(kind, record.id)
+        self._write("supply")[(kind, record.id)] = record
+
+    def find(self, kind: type[_R], record_id: str, *, lock: bool = False) -> _R | None:
+        del lock  # a unit of work holds the store's lock from start to end
+        found: _R | None = self._read("supply").get((KINDS[kind], record_id))
+        return found
+
+    def get(self, kind: type[_R], record_id: str, *, lock: bool = False) -> _R:
+        found = self.find(kind, record_id, lock=lock)
+        if found is None:
+            raise NotFoundError(KINDS[kind], record_id)
+        return found
+
+    def update(self, record: _R) -> _R:
+        new: _R = self._replace(
+            "supply", KINDS[type(record)], (KINDS[type(record)], record.id), record, record.version
+        )
+        return new
+
+    def of_client(self, kind: type[_R], client_id: ClientId) -> tuple[_R, ...]:
+        name = KINDS[kind]
+        rows = self._read("supply").items()
+        return tuple(r for (k, _), r in rows if k == name and r.client_id == client_id)
+
+    def all(self, kind: type[_R], *, open_only: bool = False) -> tuple[_R, ...]:
+        name = KINDS[kind]
+        rows = self._read("supply").items()
+        return tuple(r for (k, _), r in rows if k == name and (r.is_open or not open_only))
 
 
 def _by_due(reaction: Reaction) -> Any:

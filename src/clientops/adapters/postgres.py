@@ -50,6 +50,7 @@ from clientops.adapters._sql import (
     UniqueKey,
     load,
 )
+from clientops.adapters._sql_supply import SQLSupply
 from clientops.errors import (
     ClientopsError,
     ConfigurationError,
@@ -101,6 +102,10 @@ class _PostgresUnitOfWork(SQLUnitOfWork):
     def __init__(self, conn: psycopg.Connection[Any], staff: StaffCache) -> None:
         super().__init__(staff)
         self._conn = conn
+
+    @functools.cached_property
+    def supply(self) -> SQLSupply:
+        return SQLSupply(self)
 
     def _x(self, statement: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
         try:

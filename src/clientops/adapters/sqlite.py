@@ -13,6 +13,7 @@ URLs follow the usual convention: ``sqlite:///relative.db``, ``sqlite:////absolu
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 import threading
@@ -26,6 +27,7 @@ from typing import Any
 from clientops import _redact
 from clientops.adapters import _schema
 from clientops.adapters._sql import BACKFILLS, SQLUnitOfWork, StaffCache, UniqueKey, unique_key
+from clientops.adapters._sql_supply import SQLSupply
 from clientops.errors import ConfigurationError, SchemaVersionError, StorageError
 from clientops.hookspecs import RegisterStorage, hookimpl
 from clientops.ports import READ_ONLY
@@ -83,6 +85,10 @@ class _SQLiteUnitOfWork(SQLUnitOfWork):
         super().__init__(store._staff)
         self._db = conn
         self._readonly = readonly
+
+    @functools.cached_property
+    def supply(self) -> SQLSupply:
+        return SQLSupply(self)
 
     def _x(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         try:

@@ -1,0 +1,752 @@
+"""Equipment from the supplier to an installed, paying client (seed 002): purchases, stock,
+shipments, installations, pilots and the cloud, on the memory, SQLite and PostgreSQL stores.
+Bad input is refused with a typed error naming it and leaves the store as it was; a carrier
+or a cloud tool failing halfway leaves nothing done twice."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import attrs
+import docx
+import pytest
+from tests._office import convert_to_pdf
+
+import clientops
+from clientops import ClientOps, Money, Phone, PluginHost
+from clientops.adapters.offline_cloud import OfflineCloud
+from clientops.adapters.offline_courier import OfflineCourier
+from clientops.billing import Month, SupplierBillStatus
+from clientops.courier import Address, Booking, Courier, Parcel, Party, PickupRequest
+from clientops.documents import (
+    CONSIGNMENT_NOTE,
+    ConsignmentItem,
+    ConsignmentNote,
+    document_type,
+    render_document,
+)
+from clientops.documents import Party as DocParty
+from clientops.errors import (
+    BackendError,
+    CourierError,
+    ParcelRefusedError,
+    TransitionError,
+    ValidationError,
+)
+from clientops.feed import Feed
+from clientops.model import Client, EmployeeId
+from clientops.service_visits import InstalledEquipment, ServerFormat, TechFacts, TrainingStatus
+from clientops.supply import (
+    CarrierKind,
+    CloudStep,
+    Installations,
+    OutOfStockError,
+    PilotStage,
+    PurchaseStage,
+    ShipmentLine,
+    ShipmentStage,
+    SupplierOffer,
+    Supply,
+    SupplyPolicy,
+)
+from clientops.testing import a_client, a_staff
+
+STORES = ("memory", "sqlite", "postgresql")
+PARK, OFFICE = "Склад в бизнес-парке", "Офис"
+TURNSTILE, BARRIER = "Турникет T-3", "Шлагбаум BR-6"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def days(self, n: int) -> None:
+        self.now += timedelta(days=n)
+
+
+@pytest.fixture(params=STORES)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "memory":
+        return "memory://"
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'clientops.db'}"
+    postgres_url: str = request.getfixturevalue("postgres_url")
+    return postgres_url
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def ops(url: str, clock: Clock) -> Iterator[ClientOps]:
+    host = PluginHost(entry_points=False)
+    ops = ClientOps(host.load().open_storage(url), host=host, clock=clock)
+    ops.clients.add_staff(a_staff())
+    yield ops
+    ops.close()
+
+
+SENDER = Party(
+    "Кладовщик Орлов", Phone.parse("+7 495 123-45-67"), Address("Москва", "ул. Складская, 3")
+)
+
+
+def recipient(city: str) -> Party:
+    return Party(
+        "Белов Борис",
+        Phone.parse("+7 3812 12-34-56"),
+        Address(city, "ул. Ленина, 10"),
+        company="ООО «Ромашка»",
+    )
+
+
+@pytest.fixture
+def courier(clock: Clock) -> OfflineCourier:
+    return OfflineCourier(clock=clock)
+
+
+@pytest.fixture
+def supply(ops: ClientOps, courier: Courier) -> Supply:
+    return Supply(ops, couriers=dict.fromkeys(CarrierKind, courier), sender=SENDER)
+
+
+@pytest.fixture
+def client(ops: ClientOps) -> Client:
+    return ops.clients.add(a_client(name="ООО «Ромашка»", city="Омск"))
+
+
+def offers(item: str = TURNSTILE) -> tuple[SupplierOffer, ...]:
+    return (
+        SupplierOffer("ООО «Быстро»", item, Money(61000), 10, 2),
+        SupplierOffer("ООО «Дёшево»", item, Money(58000), 10, 9),
+        SupplierOffer("ООО «Мало»", item, Money(40000), 1, 3),
+    )
+
+
+def stocked(supply: Supply, quantity: int = 4, item: str = TURNSTILE) -> None:
+    serials = tuple(f"{item[-3:]}-{i:03}" for i in range(1, quantity + 1))
+    supply.add_stock(PARK, item, quantity, serials=serials)
+
+
+def line(quantity: int = 1, **kw: Any) -> ShipmentLine:
+    fields: dict[str, Any] = {"item": TURNSTILE, "quantity": quantity, "warehouse": PARK}
+    fields.update(kw)
+    fields.setdefault("unit_price", Money(75000))
+    return ShipmentLine(**fields)
+
+
+# ------------------------------------------------------------------------------ purchases
+
+
+def test_the_cheapest_offer_that_covers_the_quantity_is_ordered_and_its_bill_planned(
+    ops: ClientOps, supply: Supply, client: Client
+) -> None:
+    purchase = supply.request_offers(TURNSTILE, 2, offers=offers()[:1], client_id=client.id)
+    purchase = supply.add_offer(purchase.id, offers()[1])
+    purchase = supply.add_offer(purchase.id, offers()[2])
+    ordered = supply.order(purchase.id, invoice_number="218", accountant=EmployeeId("anna"))
+
+    assert ordered.stage is PurchaseStage.ORDERED
+    assert ordered.chosen is not None
+    assert ordered.chosen.supplier == "ООО «Дёшево»"
+    assert ordered.due_on == date(2026, 12, 16)  # nine days of delivery
+    (row,) = ops.billing.payment_plan().rows
+    assert row.bill.id == ordered.bill_id
+    assert (row.bill.supplier, row.bill.number, row.bill.amount) == (
+        "ООО «Дёшево»",
+        "218",
+        Money(116000),
+    )
+    assert row.bill.status is SupplierBillStatus.TASK_SET
+    assert row.bill.assignee == "anna"
+    with pytest.raises(TransitionError):
+        supply.order(purchase.id, invoice_number="219")
+    assert len(ops.billing.payment_plan().rows) == 1
+
+
+def test_speed_first_when_the_policy_says_so(ops: ClientOps) -> None:
+    fast = attrs.evolve(ops.policy, supply=SupplyPolicy(offer_order=("days", "price")))
+    other = ClientOps(ops.context.storage, policy=fast, host=ops.context.host)
+    purchase = Supply(other).request_offers(TURNSTILE, 2, offers=offers())
+    chosen = Supply(other).order(purchase.id, invoice_number="1").chosen
+    assert chosen is not None
+    assert chosen.supplier == "ООО «Быстро»"
+
+
+def test_goods_accepted_remotely_go_into_stock_with_serials_and_discrepancies(
+    supply: Supply,
+) -> None:
+    purchase = supply.request_offers(TURNSTILE, 3, offers=offers())
+    supply.order(purchase.id, invoice_number="218")
+    accepted = supply.accept_goods(
+        purchase.id,
+        received=2,
+        serials=("T3-001", "T3-002"),
+        remote=True,
+        photos=("https://disk.example/photo-1.jpg",),
+        discrepancies=("Царапина на корпусе",),
+    )
+    assert accepted.stage is PurchaseStage.RECEIVED
+    assert accepted.acceptance is not None
+    assert accepted.acceptance.remote
+    assert accepted.acceptance.discrepancies == (
+        "Царапина на корпусе",
+        "Получено 2 шт. вместо 3 шт.",
+    )
+    (level,) = supply.stock()
+    assert (level.warehouse, level.item, level.quantity, level.serials) == (
+        PARK,
+        TURNSTILE,
+        2,
+        ("T3-001", "T3-002"),
+    )
+    with pytest.raises(TransitionError):
+        supply.accept_goods(purchase.id, received=1)
+    assert supply.stock()[0].quantity == 2
+
+
+def test_a_purchase_without_offers_cannot_be_ordered(supply: Supply) -> None:
+    purchase = supply.request_offers(TURNSTILE, 1)
+    with pytest.raises(ValidationError) as caught:
+        supply.order(purchase.id, invoice_number="1")
+    assert caught.value.errors[0].path == "offers"
+    assert supply.purchase(purchase.id).stage is PurchaseStage.OFFERS
+
+
+# ------------------------------------------------------------------------------ stock
+
+
+def test_stock_moves_between_warehouses_and_refuses_what_is_not_free(supply: Supply) -> None:
+    stocked(supply, 3)
+    left, arrived = supply.move_stock(
+        TURNSTILE, 1, source=PARK, target=OFFICE, serials=("T-3-001",)
+    )
+    assert (left.quantity, arrived.quantity, arrived.serials) == (2, 1, ("T-3-001",))
+    with pytest.raises(OutOfStockError) as caught:
+        supply.move_stock(TURNSTILE, 5, source=PARK, target=OFFICE)
+    assert (caught.value.wanted, caught.value.free) == (5, 2)
+    with pytest.raises(ValidationError) as bad:
+        supply.move_stock(TURNSTILE, 1, source="Подвал", target=OFFICE)
+    assert bad.value.errors[0].path == "source"
+    assert supply.stock_report() == (
+        "Склад в бизнес-парке: Турникет T-3 — 2 шт., свободно 2 шт.\n"
+        "Офис: Турникет T-3 — 1 шт., свободно 1 шт."
+    )
+
+
+# ------------------------------------------------------------------------------ shipments
+
+
+@pytest.mark.parametrize(
+    ("city", "lines", "kind"),
+    [
+        ("Москва", (line(1),), CarrierKind.COURIER),
+        ("Омск", (line(1),), CarrierKind.TRANSPORT_COMPANY),
+        (
+            "Москва",
+            (line(1, item=BARRIER, unit_grams=60_000, length_cm=420),),
+            CarrierKind.LARGE_VEHICLE,
+        ),
+    ],
+)
+def test_the_carrier_is_chosen_by_city_and_load(
+    supply: Supply, client: Client, city: str, lines: tuple[ShipmentLine, ...], kind: CarrierKind
+) -> None:
+    supply.add_stock(PARK, lines[0].item, 2)
+    shipment = supply.plan_shipment(
+        client.id, reason="Оборудование", city=city, address="ул. Ленина, 10", lines=lines
+    )
+    assert shipment.carrier is kind
+
+
+def test_shipping_more_than_is_in_stock_is_refused_and_nothing_is_stored(
+    supply: Supply, client: Client
+) -> None:
+    stocked(supply, 2)
+    with pytest.raises(OutOfStockError) as caught:
+        supply.plan_shipment(
+            client.id,
+            reason="Оборудование",
+            city="Омск",
+            address="ул. Ленина, 10",
+            lines=(line(1, item=TURNSTILE), line(2, item=TURNSTILE)),
+        )
+    assert caught.value.path == "lines[1].quantity"
+    assert supply.shipments_of(client.id) == ()
+    assert supply.stock()[0].reserved == 0
+
+
+def test_an_intercity_shipment_from_booking_to_signed_closing_documents(
+    ops: ClientOps, supply: Supply, client: Client, clock: Clock
+) -> None:
+    stocked(supply, 4)
+    planned = supply.plan_shipment(
+        client.id,
+        reason="Оборудование по договору № 5/26",
+        city="Омск",
+        address="ул. Ленина, 10",
+        lines=(line(2),),
+    )
+    assert supply.stock()[0].reserved == 2
+    booked = supply.book(planned.id, recipient=recipient("Омск"))
+    assert booked.stage is ShipmentStage.BOOKED
+    assert booked.courier == "offline"
+    assert booked.price is not None
+    assert booked.price.amount > 0
+    assert booked.serials == ("T-3-001", "T-3-002")
+    level = supply.stock()[0]
+    assert (level.quantity, level.reserved, level.serials) == (2, 0, ("T-3-003", "T-3-004"))
+    # the carrier's bill awaits in the payment plan
+    (awaiting,) = ops.billing.payment_plan().awaiting
+    assert awaiting.id == booked.carrier_bill_id
+    assert awaiting.supplier == "Курьерская служба"
+
+    with pytest.raises(TransitionError):
+        supply.accept(planned.id)
+    delivered = supply.mark_delivered(planned.id)
+    accepted = supply.accept(planned.id, feedback="Доставили вовремя, коробки целые")
+    assert (delivered.stage, accepted.stage) == (ShipmentStage.DELIVERED, ShipmentStage.ACCEPTED)
+    assert supply.due() == ()
+    clock.days(10)
+    (unsigned,) = supply.due()
+    assert unsigned.text == (
+        "Закрывающие документы по отгрузке клиенту ООО «Ромашка» не подписаны с 07.12.2026"
+    )
+    closed = supply.sign_documents(planned.id)
+    assert closed.stage is ShipmentStage.CLOSED
+    assert closed.documents_signed_on == date(2026, 12, 17)
+    assert supply.due() == ()
+    kinds = [e.kind for e in Feed(ops).read(after=0)]
+    assert {"ShipmentBooked", "ShipmentAccepted", "ShippingDocumentsSigned"} <= set(kinds)
+
+
+class FlakyCourier:
+    """Books with the carrier, then loses the answer once (a timeout after the booking)."""
+
+    def __init__(self, inner: OfflineCourier) -> None:
+        self.inner, self.name, self.calls = inner, inner.name, 0
+        self.lose = 1
+
+    def quote(self, origin: str, destination: str, parcel: Parcel) -> Any:
+        return self.inner.quote(origin, destination, parcel)
+
+    def book_pickup(self, request: PickupRequest) -> Booking:
+        self.calls += 1
+        booking = self.inner.book_pickup(request)
+        if self.lose:
+            self.lose -= 1
+            raise CourierError(self.name, "book_pickup", "timed out")
+        return booking
+
+    def track(self, order_id: str) -> Any:
+        return self.inner.track(order_id)
+
+    def cancel(self, order_id: str) -> None:
+        self.inner.cancel(order_id)
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_booking_lost_in_a_timeout_is_found_again_not_made_twice(
+    ops: ClientOps, client: Client, courier: OfflineCourier
+) -> None:
+    flaky = FlakyCourier(courier)
+    supply = Supply(ops, couriers={CarrierKind.TRANSPORT_COMPANY: flaky}, sender=SENDER)
+    stocked(supply, 2)
+    planned = supply.plan_shipment(
+        client.id, reason="Оборудование", city="Омск", address="ул. Ленина, 10", lines=(line(1),)
+    )
+    with pytest.raises(CourierError):
+        supply.book(planned.id, recipient=recipient("Омск"))
+    assert supply.shipment(planned.id).stage is ShipmentStage.PLANNED
+    assert supply.stock()[0].quantity == 2
+    assert ops.billing.payment_plan().awaiting == ()
+    booked = supply.book(planned.id, recipient=recipient("Омск"))
+    first = courier.book_pickup(
+        PickupRequest(
+            key=f"shipment:{planned.id}",
+            parcel=Parcel(1000),
+            sender=SENDER,
+            recipient=recipient("Омск"),
+            pickup_date=date(2026, 12, 7),
+        )
+    )
+    assert booked.order_id == first.order_id  # the same carrier order both times
+    assert flaky.calls == 2
+    assert len(ops.billing.payment_plan().awaiting) == 1
+    with pytest.raises(TransitionError):
+        supply.book(planned.id, recipient=recipient("Омск"))
+
+
+def test_a_carrier_refusing_the_weight_or_the_city_books_nothing(
+    ops: ClientOps, client: Client, clock: Clock
+) -> None:
+    light = OfflineCourier(clock=clock, max_weight_grams=5_000)
+    supply = Supply(ops, couriers=dict.fromkeys(CarrierKind, light), sender=SENDER)
+    stocked(supply, 4)
+    heavy = supply.plan_shipment(
+        client.id,
+        reason="Оборудование",
+        city="Омск",
+        address="ул. Ленина, 10",
+        lines=(line(2, unit_grams=4_000),),
+    )
+    with pytest.raises(ParcelRefusedError):
+        supply.book(heavy.id, recipient=recipient("Омск"))
+    nowhere = supply.plan_shipment(
+        client.id,
+        reason="Оборудование",
+        city="Урюпинск-на-Луне",
+        address="ул. Ленина, 10",
+        lines=(line(1),),
+    )
+    with pytest.raises(CourierError):
+        supply.book(nowhere.id, recipient=recipient("Урюпинск-на-Луне"))
+    assert {s.stage for s in supply.shipments_of(client.id)} == {ShipmentStage.PLANNED}
+    assert supply.stock()[0].quantity == 4
+    assert ops.billing.payment_plan().awaiting == ()
+
+
+def test_a_cancelled_shipment_gives_its_goods_back(
+    ops: ClientOps, supply: Supply, client: Client
+) -> None:
+    stocked(supply, 3)
+    planned = supply.plan_shipment(
+        client.id, reason="Оборудование", city="Омск", address="ул. Ленина, 10", lines=(line(1),)
+    )
+    booked = supply.plan_shipment(
+        client.id,
+        reason="Посылка",
+        city="Омск",
+        address="ул. Ленина, 10",
+        lines=(line(1),),
+        on=date(2026, 12, 8),
+    )
+    supply.book(booked.id, recipient=recipient("Омск"))
+    supply.cancel(planned.id)
+    assert len(ops.billing.payment_plan().awaiting) == 1
+    supply.cancel(booked.id)
+    assert ops.billing.payment_plan().awaiting == ()
+    level = supply.stock()[0]
+    assert (level.quantity, level.reserved, sorted(level.serials)) == (
+        3,
+        0,
+        ["T-3-001", "T-3-002", "T-3-003"],
+    )
+
+
+# ------------------------------------------------------------------------------ installations
+
+
+def test_installation_only_after_delivery_on_a_ready_site(
+    supply: Supply, ops: ClientOps, client: Client
+) -> None:
+    work = Installations(ops)
+    stocked(supply, 2)
+    site = work.add_site(
+        client.id, address="г. Омск, ул. Ленина, 10", installed=("Контроллер",), passage_points=2
+    )
+    shipment = supply.plan_shipment(
+        client.id, reason="Оборудование", city="Омск", address="ул. Ленина, 10", lines=(line(2),)
+    )
+    with pytest.raises(TransitionError, match="not delivered"):
+        work.schedule_installation(site.id, shipment.id, date(2026, 12, 20))
+    supply.book(shipment.id, recipient=recipient("Омск"))
+    supply.mark_delivered(shipment.id)
+    with pytest.raises(TransitionError, match="site is not ready"):
+        work.schedule_installation(site.id, shipment.id, date(2026, 12, 20))
+    work.set_site_ready(site.id, date(2026, 12, 21))
+    with pytest.raises(TransitionError, match="site is not ready"):
+        work.schedule_installation(site.id, shipment.id, date(2026, 12, 20))
+    assert work.installations_of(client.id) == ()
+    installation = work.schedule_installation(site.id, shipment.id, date(2026, 12, 22))
+    done = work.finish_installation(installation.id, act_number="МО-7", on=date(2026, 12, 22))
+    assert done.act_number == "МО-7"
+    assert work.site(site.id).installed == ("Контроллер", TURNSTILE)
+    work.record_support_facts(site.id, TechFacts(server_format=ServerFormat.CLOUD))
+    more = TechFacts(
+        equipment=(InstalledEquipment(TURNSTILE, 2), InstalledEquipment("Контроллер")),
+        integration=True,
+        integration_note="1С:ЗУП",
+        passage_points=2,
+    )
+    work.record_support_facts(site.id, more)
+    (seen,) = work.sites_of(client.id)
+    assert seen.support == attrs.evolve(more, server_format=ServerFormat.CLOUD)
+    assert seen.support.missing() == ()
+
+
+# ------------------------------------------------------------------------------ pilots
+
+
+def test_a_pilot_with_check_ins_becomes_a_billed_subscription(
+    ops: ClientOps, client: Client, clock: Clock
+) -> None:
+    work = Installations(ops)
+    site = work.add_site(client.id, address="г. Омск, ул. Ленина, 10")
+    with pytest.raises(ValidationError) as caught:
+        work.start_pilot(
+            client.id,
+            site_id=site.id,
+            equipment=(TURNSTILE,),
+            start=date(2026, 12, 10),
+            planned_end=date(2026, 12, 1),
+            fee=Money(15000),
+        )
+    assert caught.value.errors[0].path == "planned_end"
+    pilot = work.start_pilot(
+        client.id,
+        site_id=site.id,
+        equipment=(TURNSTILE,),
+        start=date(2026, 12, 7),
+        planned_end=date(2027, 1, 15),
+        fee=Money(15000),
+    )
+    supply = Supply(ops)
+    clock.days(7)
+    (call,) = supply.due()
+    assert call.text == "Узнать у клиента ООО «Ромашка», как работает оборудование пилота"
+    work.check_in(pilot.id, works=True, note="Проходы считаются верно")
+    assert supply.due() == ()
+    with pytest.raises(ValidationError) as early:
+        work.end_pilot(pilot.id, on=date(2026, 12, 1), billing_from=date(2027, 1, 16))
+    assert early.value.errors[0].path == "on"
+    assert work.pilot(pilot.id).stage is PilotStage.RUNNING
+    ended = work.end_pilot(pilot.id, on=date(2027, 1, 15), billing_from=date(2027, 1, 16))
+    assert ended.stage is PilotStage.PAYING
+    (subscription,) = ops.billing.subscriptions_of(client.id)
+    assert (subscription.start, subscription.fee, str(subscription.id)) == (
+        date(2027, 1, 16),
+        Money(15000),
+        ended.subscription_id,
+    )
+    plan = ops.billing.plan(Month(2027, 2))
+    assert [i.client_id for i in plan.to_issue] == [client.id]
+    with pytest.raises(TransitionError):
+        work.end_pilot(pilot.id, billing_from=date(2027, 2, 1))
+    assert len(ops.billing.subscriptions_of(client.id)) == 1
+
+
+# ------------------------------------------------------------------------------ the cloud
+
+
+def test_the_cloud_checklist_survives_a_failing_tool_and_keeps_no_secret(
+    ops: ClientOps, client: Client, url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    tool = OfflineCloud()
+    work = Installations(ops, cloud=tool)
+    with pytest.raises(ValidationError):
+        work.agree_cloud_url(client.id, "не адрес")
+    setup = work.agree_cloud_url(client.id, "romashka.cloud.example")
+    tool.fail_next = 1
+    tool.calls = 0
+    with pytest.raises(BackendError):
+        work.provision_cloud(
+            setup.id, email="admin@romashka.example", materials=("Инструкция администратора.pdf",)
+        )
+    assert work.cloud(setup.id).done == (CloudStep.URL_AGREED,)
+    tool.fail_next = 0
+    done = work.provision_cloud(
+        setup.id, email="admin@romashka.example", materials=("Инструкция администратора.pdf",)
+    )
+    assert done.done == tuple(CloudStep)
+    assert not done.is_open
+    assert done.support_login == "support@romashka.cloud.example"
+    (letter,) = tool.mailbox
+    assert letter.email == "admin@romashka.example"
+    assert work.provision_cloud(setup.id, email="admin@romashka.example") == done
+    assert len(tool.mailbox) == 1
+    secret = letter.password
+    assert secret not in caplog.text
+    assert all(secret not in str(e.payload) for e in Feed(ops).read(after=0))
+    assert secret not in repr(work.clouds_of(client.id))
+    if url.startswith("sqlite"):
+        for path in tmp_path.glob("clientops.db*"):
+            assert secret.encode() not in path.read_bytes()
+
+
+# ------------------------------------------------------------------------------ papers
+
+MLS = DocParty("ООО «MLS IT»", "ИНН 7701234567, г. Москва", "Директор", "А. А. Орлов")
+ROMASHKA = DocParty("ООО «Ромашка»", "ИНН 5507654321, г. Омск", "Директор", "Б. Б. Белов")
+
+
+def test_the_shipping_papers_and_the_installation_act_read_back_and_convert(
+    ops: ClientOps, supply: Supply, client: Client, tmp_path: Path
+) -> None:
+    stocked(supply, 2)
+    shipment = supply.plan_shipment(
+        client.id,
+        reason="Оборудование",
+        city="Омск",
+        address="ул. Ленина, 10",
+        lines=(line(2),),
+    )
+    supply.book(shipment.id, recipient=recipient("Омск"))
+    supply.mark_delivered(shipment.id)
+    note = supply.shipping_papers(
+        shipment.id, number="ТН-17", supplier=MLS, consignee=ROMASHKA, basis="Договор № 5/26"
+    )
+    work = Installations(ops)
+    site = work.add_site(client.id, address="г. Омск, ул. Ленина, 10", ready_on=date(2026, 12, 8))
+    installation = work.schedule_installation(site.id, shipment.id, date(2026, 12, 9))
+    with pytest.raises(ValidationError):
+        work.installation_act(
+            installation.id,
+            executor=MLS,
+            customer=ROMASHKA,
+            contract="Договор № 5/26",
+            city="г. Омск",
+            price=Money(9000),
+        )
+    work.finish_installation(installation.id, act_number="МО-7", on=date(2026, 12, 9))
+    act = render_document(
+        work.installation_act(
+            installation.id,
+            executor=MLS,
+            customer=ROMASHKA,
+            contract="Договор № 5/26",
+            city="г. Омск",
+            price=Money(9000),
+        )
+    )
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(note)).paragraphs)
+    cells = " ".join(
+        c.text for t in docx.Document(io.BytesIO(note)).tables for r in t.rows for c in r.cells
+    )
+    assert "Товарная накладная № ТН-17 от 07.12.2026" in text
+    assert "Перевозчик: Курьерская служба" in text
+    assert "T-3-001, T-3-002" in cells
+    assert "150\u00a0000,00" in cells
+    assert "Сто пятьдесят тысяч рублей 00 копеек" in text
+    texts = convert_to_pdf({"note": note, "act": act}, tmp_path)
+    expected = {
+        "note": [
+            "Товарная накладная № ТН-17",
+            "Турникет T-3",
+            "T-3-001, T-3-002",
+            "Отпуск груза произвёл",
+            "Груз получил",
+        ],
+        "act": ["Монтаж и пусконаладка: Турникет T-3", "18 000,00"],
+    }
+    for name, found in texts.items():
+        if found is None:
+            continue
+        assert not [s for s in expected[name] if s not in found], found[:600]
+
+
+def a_note(**changes: Any) -> ConsignmentNote:
+    fields: dict[str, Any] = {
+        "number": "ТН-1",
+        "date": date(2026, 12, 7),
+        "supplier": MLS,
+        "consignee": ROMASHKA,
+        "basis": "Договор № 5/26 от 01.12.2026",
+        "items": (
+            ConsignmentItem(
+                "Турникет T-3 с планкой антипаники",
+                2,
+                Money("75000.00"),
+                serials=("T3-2026-000001", "T3-2026-000002"),
+            ),
+            ConsignmentItem("Контроллер СКУД", 1, Money("18500.50")),
+        ),
+        "carrier": "Деловые Линии",
+    }
+    fields.update(changes)
+    return ConsignmentNote(**fields)
+
+
+#: The consignment note for the document font checks (tests/test_document_fonts.py).
+SAMPLES = {"consignment_note": a_note}
+
+
+def test_the_consignment_note_offers_exactly_its_fields_and_names_bad_ones() -> None:
+    note = a_note(
+        items=(ConsignmentItem("Турникет T-3", 1, Money(75000)),), vat_rate=None, carrier=""
+    )
+    assert document_type(note) is CONSIGNMENT_NOTE
+    values = CONSIGNMENT_NOTE.values(note)
+    lists = {name for name, value in values.items() if not isinstance(value, str)}
+    assert set(values) - lists == CONSIGNMENT_NOTE.fields.scalars
+    assert lists == set(CONSIGNMENT_NOTE.fields.lists)
+    assert set(values["items"][0]) == CONSIGNMENT_NOTE.fields.lists["items"]  # type: ignore[index]
+    assert values["vat_line"] == "Без налога (НДС)"
+    assert values["carrier_line"] == "Самовывоз"
+    with pytest.raises(ValidationError) as caught:
+        ConsignmentNote(
+            number=" ",
+            date=date(2026, 12, 7),
+            supplier=MLS,
+            consignee=ROMASHKA,
+            basis="Договор",
+            items=(),
+        )
+    assert {e.path for e in caught.value.errors} <= {"number", "items"}
+
+
+# ------------------------------------------------------------------------------ trainings
+
+
+def test_a_training_as_use_cases_from_agreeing_to_closed(
+    ops: ClientOps, client: Client, clock: Clock
+) -> None:
+    anna = EmployeeId("anna")
+    training = ops.service.open_training(client.id, manager=anna, by=anna)
+    starts = clock.now + timedelta(days=2)
+    ops.service.schedule_training(training.id, starts_at=starts, by=anna)
+    ops.service.reschedule_training(
+        training.id, starts_at=starts + timedelta(days=1), reason="Клиент в отпуске", by=anna
+    )
+    with pytest.raises(TransitionError):
+        ops.service.hold_training(training.id, by=anna)  # before its time
+    clock.days(3)
+    clock.now += timedelta(hours=2)
+    ops.service.hold_training(training.id, by=anna, note="Показали отчёты по проходам")
+    facts = TechFacts(server_format=ServerFormat.ON_PREMISES, passage_points=4)
+    ops.service.record_training_facts(training.id, facts, by=anna)
+    with pytest.raises(ValidationError) as bad:
+        ops.service.collect_training_feedback(training.id, text="Всё понятно", rating=9, by=anna)
+    assert bad.value.errors[0].path == "rating"
+    ops.service.collect_training_feedback(training.id, text="Всё понятно", rating=5, by=anna)
+    done = ops.service.send_training_recording(
+        training.id, url="https://disk.example/obuchenie.mp4", by=anna
+    )
+    assert done.status is TrainingStatus.CLOSED
+    assert done.facts.server_format is ServerFormat.ON_PREMISES
+    assert done.facts.passage_points == 4
+    assert len(done.reschedules) == 1
+    (stored,) = ops.service.trainings_of(client.id)
+    assert stored == done
+    other = ops.service.open_training(client.id, manager=anna, by=anna)
+    cancelled = ops.service.cancel_training(other.id, reason="Клиент отказался", by=anna)
+    assert cancelled.status is TrainingStatus.CANCELLED
+
+
+@pytest.mark.parametrize("service", [Supply, Installations])
+def test_the_services_are_plain_classes_over_the_context_not_too_long(service: type) -> None:
+    import inspect
+
+    assert service.__bases__ == (object,)
+    lines = Path(inspect.getfile(service)).read_text(encoding="utf-8").count("\n")
+    assert lines <= 700
+    assert service.__doc__
+    assert ">>>" in service.__doc__
+    ops = clientops.connect("memory://")
+    try:
+        assert service(ops)._context is ops.context
+    finally:
+        ops.close()
