@@ -1,87 +1,100 @@
-"""The daily agenda on SQLite: clientops against the shared anchor's hand-written query, in the
-same run, on the same fixed-seed data (issue 5, "Performance").
+"""The daily agenda on SQLite: clientops against the hand-written query on a plain schema, in
+the same run, on the same fixed-seed data (issue 5, "Performance"; issue 22).
 
-The anchor (``shared/anchors/bench_agenda.py``, ``workloads.py``): n clients (default
-1,000,000), 50 managers, about 3 reactions per client, seed ``workloads.SEED``, a hand-written
-SQLite schema with its indexes and ANALYZE, and the three agenda queries (open reactions due,
-satisfaction calls due, unpaid subscriptions from the 20th) for one manager (manager 7) and for
-all managers at once, run with raw ``sqlite3`` and ``fetchall()``.
+The baseline (``_plain_sql``, ``_workloads``): n clients (default 1,000,000), 50 managers,
+about 3 reactions per client, seed ``_workloads.SEED``, a hand-written SQLite schema with its
+indexes and ANALYZE, and the three agenda queries (open reactions due, satisfaction calls due,
+unpaid subscriptions from the 20th) for one manager (manager 7) and for all managers at once,
+run with raw ``sqlite3`` and ``fetchall()`` (case ``plain_sqlite3``), and with SQLAlchemy Core
+executing the very same SQL text (case ``sqlalchemy_core``).
 
-clientops' store is built from the very same generated rows (``workloads.gen_clients``,
-``workloads.gen_reactions``) **through clientops' storage API**, so its schema and indexes are
+clientops' store is built from the very same generated rows (``_workloads.gen_clients``,
+``_workloads.gen_reactions``) **through clientops' storage API**, so its schema and indexes are
 clientops' own (``SQLiteStorage``, no ANALYZE, no extra index):
 
-* staff: one department ``client`` with the 50 managers ``m01`` … ``m50`` (anchor manager 7 is
+* staff: one department ``client`` with the 50 managers ``m01`` … ``m50`` (manager 7 is
   ``m07``), written by ``put_staff``;
 * clients: ``uow.clients.add_many`` in batches of 10,000 cards (id ``c0000001``…, the workload's
-  name, its phone as E.164, ``manager_id`` ``mNN``, city Москва; no birthday: the anchor's
-  agenda has no touches, and its clients are organisations);
+  name, its phone as E.164, ``manager_id`` ``mNN``, city Москва; no birthday: the plain agenda
+  has no touches, and its clients are organisations);
 * the satisfaction round: ``uow.claims.put_satisfaction(client, manager, 2025-01-09, last
   call)`` for every client, the last call being the workload's ``last_satisfaction_call``;
 * reactions: one appeal per client (``uow.appeals.add``), then each of the workload's
   reactions with ``uow.appeals.add_reaction``: kind and topic as generated, ``employee_id``
-  ``m<responsible>``,
-  ``due_at`` the workload's naive time in Europe/Moscow, done ones with ``done_at = due_at``;
-* debts: for each client with a negative balance (the anchor's "unpaid subscription"), one open
-  invoice for June 2025 (issued 1 June, due 10 June, one line of the monthly fee, VAT 20 %
-  included) with ``uow.invoices.add``. clientops' billing rules put a payment reminder on the
-  agenda for it from the 20th, so the debts part has the same clients.
+  ``m<responsible>``, ``due_at`` the workload's naive time in Europe/Moscow, done ones with
+  ``done_at = due_at``;
+* debts: for each client with a negative balance (the plain schema's "unpaid subscription"),
+  one open invoice for June 2025 (issued 1 June, due 10 June, one line of the monthly fee, VAT
+  20 % included) with ``uow.invoices.add``. clientops' billing rules put a payment reminder on
+  the agenda for it from the 20th, so the debts part has the same clients.
 
-Every row goes through the store's own method, one by one, except the clients (its bulk
-``add_clients``); nothing is written with SQL of this script. The file is cached under
-``--dir`` as ``clientops-agenda-<n>.db`` (``--rebuild`` makes it again), so is the anchor's
-file (``anchor-agenda-<n>.db``, built by the anchor's own ``build()``).
+Every row goes through the store's own method; nothing is written with SQL of this script. The
+files are cached under ``--dir`` as ``clientops-agenda-<n>.db`` and ``plain-agenda-<n>.db``
+(``--rebuild`` makes them again), each with its build figures beside it (``.build.json``).
 
-The agenda day is ``workloads.NOW`` (Monday 23 June 2025, a working day, day >= 20), with
+The agenda day is ``_workloads.NOW`` (Monday 23 June 2025, a working day, day >= 20), with
 clientops' clock fixed at 10:00 Moscow time. The definitions agree on that day as follows:
 
-* **satisfaction calls**: the anchor takes ``last_satisfaction_call <= NOW - 14 days``
+* **satisfaction calls**: the plain query takes ``last_satisfaction_call <= NOW - 14 days``
   (2025-06-09). clientops' bounds (``satisfaction_due_bounds``) are the last working day up to
-  the day minus 14 days: the day is a working day, so the bound is the same 2025-06-09, and the
-  working-day shift of the due day cannot push a call past a working day. Same clients.
-* **debts**: the anchor takes ``balance_kop < 0 AND subscription_fee_kop > 0``; clientops takes
-  the open invoices of the manager's clients whose reminders have started (one reminder per
-  client). Same clients, by construction of the invoices above.
-* **reactions**: the anchor takes ``due_at <= now`` (10:00); clientops' daily agenda takes what
-  is due up to the **end of the day** (``due_at <= next midnight``), so it also lists the
-  reactions due later today. The count check and the timed baseline therefore run the anchor's
-  SQL with ``now`` = 2025-06-24 00:00:00 (case ``anchor_raw``); the anchor with its own
-  10:00 parameters is timed alongside for reference (case ``anchor_raw_at_10``).
+  the day minus 14 days: the day is a working day, so the bound is the same 2025-06-09.
+* **debts**: the plain query takes ``balance_kop < 0 AND subscription_fee_kop > 0``; clientops
+  takes the open invoices of the manager's clients whose reminders have started. Same clients.
+* **reactions**: clientops' daily agenda takes what is due up to the **end of the day**
+  (``due_at <= next midnight``), so the plain SQL runs with ``now`` = 2025-06-24 00:00:00.
+
+Every source's row count is checked equal on both sides (one manager and everyone) before any
+timing; the script exits non-zero when one differs.
 
 Timed cases, interleaved by ``harness.compare`` in each repeat (paired ratios, baseline
-``anchor_raw``): one manager (``A.raw_agenda_one(con, 7, ...)`` against
-``ops.agenda.for_manager("m07", day)``) and all managers (``A.raw_agenda_all`` against
-``ops.agenda.for_everyone(day)``: 50 agendas in one unit of work). clientops does more per
-call: it checks the employee, reads the claims, visits, trainings and touches sources too (all
-empty here), builds ``AgendaItem`` objects with their Russian reasons and orders them.
+``plain_sqlite3``), one manager (``ops.agenda.for_manager("m07", day)``) and everyone
+(``ops.agenda.for_everyone(day)``: 50 agendas in one unit of work):
 
-Memory: the ``tracemalloc`` peak of one ``daily_agenda("m07")`` at n and at n/10 (the n/10
-store is built and cached too).
+* ``plain_sqlite3``: the plain schema's three queries, raw;
+* ``sqlalchemy_core``: the same SQL text through SQLAlchemy Core (a pooled connection per call);
+* ``clientops``: the public call;
+* ``floor_own_sql``: the floor: the very SELECT statements clientops sends for that call
+  (caught with sqlite3's trace callback, parameters bound), run raw on clientops' own database
+  with ``fetchall()`` on a kept-open connection, no transaction, no Python objects.
+
+The garbage collector: ``for_everyone`` pauses it while it builds the agendas, so every case of
+the everyone comparison runs with it paused too (``harness.compare(disable_gc=True)``); the
+one-manager comparison runs every case with it on.
+
+Memory: the ``tracemalloc`` peak of one ``for_manager("m07")`` and of one ``for_everyone``; the
+build's peak resident memory above what the generated rows already took (``getrusage``).
+
+Scaling: ``--sizes 10000,100000,1000000`` runs the whole benchmark once per size, each in a
+child process (so each peak memory is that size's own), and prints one table: build time and
+rows/s, database size, agenda times and ratios, peak memory per size.
 
 Run:  python bench/bench_agenda.py [--n 1000000] [--repeat 5] [--dir /tmp] [--rebuild]
+      python bench/bench_agenda.py --sizes 10000,100000,1000000 --repeat 3
       python bench/bench_agenda.py --n 2000 --repeat 1 --min-time 0 --dir /tmp/x   # smoke
 
 Progress and figures go to stderr; the last stdout line is one JSON object (``harness.emit``).
-Exits non-zero when the per-source counts of the two sides differ.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sqlite3
 import sys
 import time
 import tracemalloc
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import _anchors
+import _harness as harness
+import _plain_sql as plain
+import _workloads as W
 
-import clientops
 from clientops import ClientOps
 from clientops._clients_service import put_staff
 from clientops.adapters.sqlite import SQLiteStorage
@@ -105,9 +118,6 @@ from clientops.model import (
     StaffDirectory,
 )
 
-harness, W = _anchors.load("bench_agenda")
-A = _anchors.load_script("bench_agenda", "bench_agenda.py")
-
 NOW: datetime = W.NOW.replace(tzinfo=W.MSK)  # aware, Europe/Moscow
 DAY: date = NOW.date()
 DEPARTMENT = DepartmentId("client")
@@ -115,14 +125,14 @@ ASSIGNED_ON = date(2025, 1, 9)
 CREATED_AT = datetime(2025, 5, 1, 9, 0, tzinfo=W.MSK)
 BATCH = 10_000
 TARGET, CEILING = 1.0, 1.5
-#: The anchor's parameters with ``now`` at the end of the day: what clientops' daily agenda
-#: lists as due (``due_at <= next midnight``); call cutoff and debts as the anchor's.
+#: The plain query's parameters with ``now`` at the end of the day: what clientops' daily
+#: agenda lists as due (``due_at <= next midnight``); call cutoff and debts as the workload's.
 P_DAY = {**W.agenda_params(), "now": W.dt_sql(W.NOW.replace(hour=0, minute=0) + timedelta(days=1))}
 SOURCES = {"reactions": AgendaKind.REACTION, "calls": AgendaKind.SATISFACTION_CALL}
 
 
-def manager_id(anchor_manager: int) -> EmployeeId:
-    return EmployeeId(f"m{anchor_manager:02d}")
+def manager_id(number: int) -> EmployeeId:
+    return EmployeeId(f"m{number:02d}")
 
 
 def staff() -> StaffDirectory:
@@ -173,7 +183,7 @@ def build_clientops(path: Path, clients: list[tuple], reactions: list[tuple]) ->
                     id=ClientId(f"c{cid:07d}"),
                     name=name,
                     city="Москва",
-                    phones=(Phone(_anchors.card_phone(phone)),),
+                    phones=(Phone(W.card_phone(phone)),),
                     manager_id=manager_id(mgr),
                     created_at=CREATED_AT,
                 )
@@ -262,32 +272,76 @@ def build_clientops(path: Path, clients: list[tuple], reactions: list[tuple]) ->
     }
 
 
-def ensure_clientops(path: Path, n: int, rebuild: bool, data: tuple | None = None) -> dict:
-    if path.exists() and not rebuild:
-        harness.log(f"[agenda n={n}] clientops store cached: {path}")
-        return {"cached": True, "db_bytes": path.stat().st_size}
-    clients, reactions = data if data is not None else generate(n)
+def _sidecar(path: Path) -> Path:
+    return Path(f"{path}.build.json")
+
+
+def _cached(path: Path, n: int, what: str) -> dict[str, Any] | None:
+    """The build figures of a cached file, or None when it must be built."""
+    if not path.exists():
+        return None
+    harness.log(f"[agenda n={n}] {what} cached: {path}")
+    try:
+        figures: dict[str, Any] = json.loads(_sidecar(path).read_text())
+    except (OSError, ValueError):
+        figures = {}
+    return {**figures, "cached": True, "db_bytes": path.stat().st_size}
+
+
+def _built(path: Path, figures: dict[str, Any]) -> dict[str, Any]:
+    _sidecar(path).write_text(json.dumps(figures))
+    return {**figures, "cached": False}
+
+
+def ensure_clientops(path: Path, n: int, rebuild: bool, data: tuple[list, list]) -> dict:
+    found = None if rebuild else _cached(path, n, "clientops store")
+    if found is not None:
+        return found
+    clients, reactions = data
     harness.log(f"[agenda n={n}] building the clientops store through its API: {path}")
+    before = harness.rss_kib()
     built = build_clientops(path, clients, reactions)
+    rows = built["clients"] + built["reactions"]
+    built["rows_per_s"] = round(rows / built["total_s"], 1)
+    built["peak_rss_above_data_kib"] = _peak_above(before)
     harness.log(
         f"[agenda n={n}] clientops build {built['total_s']:.1f}s "
-        f"({(built['clients'] + built['reactions']) / built['total_s']:,.0f} rows/s); "
+        f"({built['rows_per_s']:,.0f} rows/s, {built['db_bytes'] / 2**20:,.1f} MiB); "
         f"phases {built['phases_s']}"
     )
-    return {"cached": False, **built}
+    return _built(path, built)
 
 
-def ensure_anchor(path: Path, n: int, rebuild: bool, data: tuple) -> dict:
-    if path.exists() and not rebuild:
-        harness.log(f"[agenda n={n}] anchor database cached: {path}")
-        return {"cached": True, "db_bytes": path.stat().st_size}
+def ensure_plain(path: Path, n: int, rebuild: bool, data: tuple[list, list]) -> dict:
+    found = None if rebuild else _cached(path, n, "plain database")
+    if found is not None:
+        return found
     clients, reactions = data
-    built = A.build(str(path), clients, reactions)
-    harness.log(
-        f"[agenda n={n}] anchor build: insert {built['insert_s']:.1f}s, "
-        f"index+ANALYZE {built['index_s']:.1f}s"
+    before = harness.rss_kib()
+    built: dict[str, Any] = {
+        k: round(v, 2) for k, v in plain.build(str(path), clients, reactions).items()
+    }
+    rows = len(clients) + len(reactions)
+    built.update(
+        clients=len(clients),
+        reactions=len(reactions),
+        rows_per_s=round(rows / max(built["total_s"], 1e-9), 1),
+        db_bytes=path.stat().st_size,
+        peak_rss_above_data_kib=_peak_above(before),
     )
-    return {"cached": False, **{k: round(v, 2) for k, v in built.items()}}
+    harness.log(
+        f"[agenda n={n}] plain build: insert {built['insert_s']:.1f}s, "
+        f"index+ANALYZE {built['index_s']:.1f}s ({built['db_bytes'] / 2**20:,.1f} MiB)"
+    )
+    return _built(path, built)
+
+
+def _peak_above(before: int | None) -> int | None:
+    """How far the process's peak resident memory rose above ``before`` (KiB); 0 when the
+    peak was reached earlier (by the generated rows themselves)."""
+    if before is None:
+        return None
+    return max(harness.peak_rss_kib() - before, 0)
 
 
 def generate(n: int) -> tuple[list[tuple], list[tuple]]:
@@ -312,15 +366,31 @@ def clientops_counts(agenda: Agenda) -> dict[str, int]:
     return out
 
 
-def anchor_counts(agenda: dict) -> dict[str, int]:
-    return {k: len(v) for k, v in agenda.items()}
-
-
 def summed(agendas: tuple[Agenda, ...]) -> dict[str, int]:
     total: Counter[str] = Counter()
     for agenda in agendas:
         total.update(clientops_counts(agenda))
     return {k: total[k] for k in ("reactions", "calls", "debts", "other")}
+
+
+def own_statements(ops: ClientOps, call: Callable[[], object]) -> list[str]:
+    """The SELECT statements clientops sends for ``call`` (parameters bound), caught with
+    sqlite3's trace callback: what the floor case runs raw."""
+    seen: list[str] = []
+    conn = ops.storage._db  # type: ignore[attr-defined]
+    conn.set_trace_callback(seen.append)
+    try:
+        call()
+    finally:
+        conn.set_trace_callback(None)
+    return [s for s in seen if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+
+
+def raw_runner(con: sqlite3.Connection, statements: list[str]) -> Callable[[], list[list]]:
+    def run() -> list[list]:
+        return [con.execute(statement).fetchall() for statement in statements]
+
+    return run
 
 
 def explain(ops: ClientOps) -> dict[str, str]:
@@ -382,17 +452,16 @@ def source_times(ops: ClientOps, repeat: int) -> dict[str, float]:
     return out
 
 
-def peak_kib(ops: ClientOps) -> tuple[float, int]:
-    """tracemalloc peak of one daily_agenda(m07) (after a warm-up call), and its items."""
-    m = manager_id(W.AGENDA_MANAGER)
-    ops.agenda.for_manager(m, DAY)
+def peak_kib(call: Callable[[], object]) -> float:
+    """tracemalloc peak of one ``call`` (after a warm-up call), in KiB."""
+    call()
     tracemalloc.start()
     try:
-        agenda = ops.agenda.for_manager(m, DAY)
+        call()
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    return peak / 1024, len(agenda.items)
+    return peak / 1024
 
 
 def open_ops(path: Path) -> ClientOps:
@@ -405,114 +474,127 @@ def ms(stats: dict) -> str:
 
 # --------------------------------------------------------------------------- main
 
+CASES = ("plain_sqlite3", "sqlalchemy_core", "clientops", "floor_own_sql")
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--n", type=int, default=1_000_000, help="clients")
-    ap.add_argument("--repeat", type=int, default=5, help="timed runs per case, interleaved")
-    ap.add_argument("--min-time", type=float, default=0.2, help="one manager: loop each run")
-    ap.add_argument("--dir", default="/tmp", help="where the cached database files go")
-    ap.add_argument("--rebuild", action="store_true", help="rebuild the cached files")
-    a = ap.parse_args(argv)
+
+def run_one_size(a: argparse.Namespace) -> int:
     folder = Path(a.dir)
     folder.mkdir(parents=True, exist_ok=True)
-    small_n = max(a.n // 10, 1)
-
-    anchor_path = folder / f"anchor-agenda-{a.n}.db"
+    plain_path = folder / f"plain-agenda-{a.n}.db"
     ops_path = folder / f"clientops-agenda-{a.n}.db"
-    small_path = folder / f"clientops-agenda-{small_n}.db"
-    need = a.rebuild or not anchor_path.exists() or not ops_path.exists()
-    data = generate(a.n) if need else None
+    need = a.rebuild or not plain_path.exists() or not ops_path.exists()
+    data = generate(a.n) if need else ([], [])
     builds = {
-        "anchor": ensure_anchor(anchor_path, a.n, a.rebuild, data) if data else None,
+        "plain": ensure_plain(plain_path, a.n, a.rebuild, data),
         "clientops": ensure_clientops(ops_path, a.n, a.rebuild, data),
     }
-    if builds["anchor"] is None:
-        builds["anchor"] = ensure_anchor(anchor_path, a.n, False, ())
     del data
-    builds["clientops_small"] = ensure_clientops(small_path, small_n, a.rebuild)
+    ratio_size = builds["clientops"]["db_bytes"] / max(builds["plain"]["db_bytes"], 1)
 
-    con = sqlite3.connect(anchor_path)
+    con = sqlite3.connect(plain_path)
     ops = open_ops(ops_path)
-    m_anchor, m = W.AGENDA_MANAGER, manager_id(W.AGENDA_MANAGER)
-    p_anchor = W.agenda_params()
+    own = sqlite3.connect(ops_path)  # the floor: clientops' own database, raw
+    core_one, core_all, core_dispose = plain.sqlalchemy_core(str(plain_path), P_DAY)
+    number, m = W.AGENDA_MANAGER, manager_id(W.AGENDA_MANAGER)
 
     # ---- the counts, per source, one manager and everyone
     ours_one = clientops_counts(ops.agenda.for_manager(m, DAY))
-    theirs_one = anchor_counts(A.raw_agenda_one(con, m_anchor, P_DAY))
-    theirs_one_at_10 = anchor_counts(A.raw_agenda_one(con, m_anchor, p_anchor))
+    theirs_one = plain.counts(plain.raw_agenda_one(con, number, P_DAY))
+    core_one_counts = plain.counts(core_one(number))
     ours_all = summed(ops.agenda.for_everyone(DAY))
-    theirs_all = anchor_counts(A.raw_agenda_all(con, P_DAY))
-    same_one = all(ours_one[k] == theirs_one[k] for k in ("reactions", "calls", "debts"))
-    same_all = all(ours_all[k] == theirs_all[k] for k in ("reactions", "calls", "debts"))
-    harness.log(f"[agenda n={a.n}] counts, manager 7 / m07 on {DAY}:")
-    harness.log(f"  anchor (now = end of day): {theirs_one}")
-    harness.log(f"  clientops daily_agenda:    {ours_one}")
-    harness.log(
-        f"  anchor at 10:00 (its own): {theirs_one_at_10} (reactions due 10:00–24:00 left out)"
-    )
-    harness.log(f"  all managers: anchor {theirs_all}, clientops {ours_all}")
-    harness.log(f"  same per source: one manager {same_one}, all managers {same_all}")
+    theirs_all = plain.counts(plain.raw_agenda_all(con, P_DAY))
+    core_all_counts = plain.counts(core_all())
+    sources = ("reactions", "calls", "debts")
+    same_one = core_one_counts == theirs_one and all(ours_one[k] == theirs_one[k] for k in sources)
+    same_all = core_all_counts == theirs_all and all(ours_all[k] == theirs_all[k] for k in sources)
+    harness.log(f"[agenda n={a.n}] counts per source, manager 7 / m07 on {DAY}:")
+    harness.log(f"  plain SQL (now = end of day): {theirs_one}; SQLAlchemy Core {core_one_counts}")
+    harness.log(f"  clientops for_manager:        {ours_one}")
+    harness.log(f"  everyone: plain {theirs_all}, clientops {ours_all}")
+    harness.log(f"  same per source: one manager {same_one}, everyone {same_all}")
+    if not (same_one and same_all):
+        harness.log("the per-source counts differ between clientops and the plain SQL")
+        return 1
 
     plans = explain(ops)
     for k, v in plans.items():
         harness.log(f"  clientops plan {k}: {v}")
+    own_one = own_statements(ops, lambda: ops.agenda.for_manager(m, DAY))
+    own_all = own_statements(ops, lambda: ops.agenda.for_everyone(DAY))
+    harness.log(
+        f"  clientops sends {len(own_one)} SELECTs for one manager, {len(own_all)} for everyone"
+    )
 
-    # ---- timing
+    # ---- timing: the same GC setting for every case of a comparison
     one = harness.compare(
         {
-            "anchor_raw": lambda: A.raw_agenda_one(con, m_anchor, P_DAY),
-            "anchor_raw_at_10": lambda: A.raw_agenda_one(con, m_anchor, p_anchor),
+            "plain_sqlite3": lambda: plain.raw_agenda_one(con, number, P_DAY),
+            "sqlalchemy_core": lambda: core_one(number),
             "clientops": lambda: ops.agenda.for_manager(m, DAY),
+            "floor_own_sql": raw_runner(own, own_one),
         },
         repeat=a.repeat,
         min_time=a.min_time,
-        baseline="anchor_raw",
+        baseline="plain_sqlite3",
     )
     everyone = harness.compare(
         {
-            "anchor_raw": lambda: A.raw_agenda_all(con, P_DAY),
-            "anchor_raw_at_10": lambda: A.raw_agenda_all(con, p_anchor),
+            "plain_sqlite3": lambda: plain.raw_agenda_all(con, P_DAY),
+            "sqlalchemy_core": core_all,
             "clientops": lambda: ops.agenda.for_everyone(DAY),
+            "floor_own_sql": raw_runner(own, own_all),
         },
         repeat=a.repeat,
         min_time=0,
-        baseline="anchor_raw",
+        baseline="plain_sqlite3",
+        disable_gc=True,  # for_everyone pauses the collector itself: so does every case here
     )
-    sources = source_times(ops, a.repeat)
+    store_ms = source_times(ops, a.repeat)
     con.close()
+    own.close()
+    core_dispose()
 
     # ---- memory
-    peak_n, items_n = peak_kib(ops)
+    peak_one = peak_kib(lambda: ops.agenda.for_manager(m, DAY))
+    peak_all = peak_kib(lambda: ops.agenda.for_everyone(DAY))
+    items_one = sum(ours_one.values())
+    items_all = sum(ours_all.values())
     ops.close()
-    small = open_ops(small_path)
-    peak_small, items_small = peak_kib(small)
-    small.close()
 
     r_one, r_all = one["ratios"]["clientops"], everyone["ratios"]["clientops"]
+    own_one_r = harness.paired_ratio(one, "clientops", "floor_own_sql")
+    own_all_r = harness.paired_ratio(everyone, "clientops", "floor_own_sql")
     verdict = (
         "MET"
         if max(r_one, r_all) <= TARGET
         else ("within the ceiling" if max(r_one, r_all) <= CEILING else "MISSED")
     )
-    harness.log(f"[agenda n={a.n}] one manager (m07): ")
-    for case in ("anchor_raw", "anchor_raw_at_10", "clientops"):
-        harness.log(f"  {case:>17}: {ms(one[case])}")
-    harness.log(f"[agenda n={a.n}] all {W.MANAGERS} managers:")
-    for case in ("anchor_raw", "anchor_raw_at_10", "clientops"):
-        harness.log(f"  {case:>17}: {ms(everyone[case])}")
+    harness.log(f"[agenda n={a.n}] one manager (m07), GC on:")
+    for case in CASES:
+        harness.log(f"  {case:>16}: {ms(one[case])}")
+    harness.log(f"[agenda n={a.n}] all {W.MANAGERS} managers, GC paused for every case:")
+    for case in CASES:
+        harness.log(f"  {case:>16}: {ms(everyone[case])}")
     harness.log(
         "  one m07 agenda's store queries (median): "
-        + ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in sources.items())
+        + ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in store_ms.items())
     )
     harness.log(
-        f"clientops / anchor: one manager {r_one:.3f}, all managers {r_all:.3f} "
+        f"ratio clientops / plain SQL: one manager {r_one:.3f}, everyone {r_all:.3f} "
         f"(target <= {TARGET}, never > {CEILING}): {verdict}"
     )
     harness.log(
-        f"memory, tracemalloc peak of daily_agenda(m07): {peak_n:,.0f} KiB at n={a.n:,} "
-        f"({items_n} items), {peak_small:,.0f} KiB at n={small_n:,} ({items_small} items); "
-        f"{peak_n / max(items_n, 1):.2f} and {peak_small / max(items_small, 1):.2f} KiB per item"
+        f"ratio clientops / the floor (its own SQL raw on its own database): one manager "
+        f"{own_one_r:.3f}, everyone {own_all_r:.3f}"
+    )
+    harness.log(
+        f"SQLAlchemy Core / plain SQL: one manager {one['ratios']['sqlalchemy_core']:.3f}, "
+        f"everyone {everyone['ratios']['sqlalchemy_core']:.3f}"
+    )
+    harness.log(
+        f"memory, tracemalloc peak: for_manager(m07) {peak_one:,.0f} KiB ({items_one} items), "
+        f"for_everyone {peak_all:,.0f} KiB ({items_all} items); database "
+        f"{builds['clientops']['db_bytes'] / 2**20:,.1f} MiB = {ratio_size:.2f}x the plain one"
     )
 
     harness.emit(
@@ -521,42 +603,127 @@ def main(argv: list[str] | None = None) -> int:
             "n_clients": a.n,
             "day": DAY.isoformat(),
             "now": NOW.isoformat(),
-            "manager": {"anchor": m_anchor, "clientops": m},
+            "manager": {"plain": number, "clientops": m},
             "builds": builds,
+            "db_size_ratio": round(ratio_size, 3),
             "counts": {
-                "one": {"anchor": theirs_one, "clientops": ours_one, "same": same_one},
-                "all": {"anchor": theirs_all, "clientops": ours_all, "same": same_all},
-                "one_anchor_at_10": theirs_one_at_10,
-            },
-            "ms": {
                 "one": {
-                    k: one[k]["median"] * 1e3
-                    for k in ("anchor_raw", "anchor_raw_at_10", "clientops")
+                    "plain": theirs_one,
+                    "sqlalchemy_core": core_one_counts,
+                    "clientops": ours_one,
+                    "same": same_one,
                 },
                 "all": {
-                    k: everyone[k]["median"] * 1e3
-                    for k in ("anchor_raw", "anchor_raw_at_10", "clientops")
+                    "plain": theirs_all,
+                    "sqlalchemy_core": core_all_counts,
+                    "clientops": ours_all,
+                    "same": same_all,
                 },
             },
-            "ratios": {"one": r_one, "all": r_all},
-            "verdict": verdict,
-            "store_queries_ms": {k: v * 1e3 for k, v in sources.items()},
-            "memory_kib": {
-                "n": {"clients": a.n, "peak": peak_n, "items": items_n},
-                "n_10": {"clients": small_n, "peak": peak_small, "items": items_small},
+            "ms": {
+                "one": {k: one[k]["median"] * 1e3 for k in CASES},
+                "all": {k: everyone[k]["median"] * 1e3 for k in CASES},
             },
+            "ratios": {"one": r_one, "all": r_all},
+            "ratios_vs_floor": {"one": own_one_r, "all": own_all_r},
+            "ratios_sqlalchemy_core": {
+                "one": one["ratios"]["sqlalchemy_core"],
+                "all": everyone["ratios"]["sqlalchemy_core"],
+            },
+            "gc": {"one": one["gc"], "all": everyone["gc"]},
+            "verdict": verdict,
+            "store_queries_ms": {k: v * 1e3 for k, v in store_ms.items()},
+            "memory_kib": {
+                "one": {"peak": peak_one, "items": items_one},
+                "all": {"peak": peak_all, "items": items_all},
+            },
+            "peak_rss_kib": harness.peak_rss_kib(),
             "plans": plans,
+            "own_statements": {"one": len(own_one), "all": len(own_all)},
             "one_manager_s": one,
             "all_managers_s": everyone,
             "machine": harness.machine(),
             "sqlite": sqlite3.sqlite_version,
-            "versions": {"clientops": getattr(clientops, "__version__", None)},
+            "versions": harness.versions("clientops", "SQLAlchemy"),
         }
     )
-    if not (same_one and same_all):
-        harness.log("the per-source counts differ between clientops and the anchor")
-        return 1
     return 0
+
+
+def run_sizes(a: argparse.Namespace) -> int:
+    """One child process per size; one table of time and memory per size."""
+    args = ["--repeat", str(a.repeat), "--min-time", str(a.min_time), "--dir", a.dir]
+    if a.rebuild:
+        args.append("--rebuild")
+    points = harness.curve(__file__, a.sizes, args)
+    rows = []
+    for p in points:
+        ours, theirs = p["builds"]["clientops"], p["builds"]["plain"]
+        rows.append(
+            [
+                p["n_clients"],
+                ours.get("total_s"),
+                ours.get("rows_per_s"),
+                theirs.get("rows_per_s"),
+                round(ours["db_bytes"] / 2**20, 1),
+                round(theirs["db_bytes"] / 2**20, 1),
+                _mib(ours.get("peak_rss_above_data_kib")),
+                round(p["ms"]["one"]["clientops"], 2),
+                round(p["ms"]["one"]["plain_sqlite3"], 2),
+                p["ratios"]["one"],
+                round(p["ms"]["all"]["clientops"], 1),
+                p["ratios"]["all"],
+                round(p["memory_kib"]["one"]["peak"]),
+                round(p["memory_kib"]["all"]["peak"]),
+                _mib(p["peak_rss_kib"]),
+            ]
+        )
+    table = harness.table(
+        (
+            "clients",
+            "build s",
+            "build rows/s",
+            "plain rows/s",
+            "DB MiB",
+            "plain DB MiB",
+            "build peak MiB",
+            "m07 ms",
+            "plain m07 ms",
+            "ratio m07",
+            "everyone ms",
+            "ratio everyone",
+            "m07 peak KiB",
+            "everyone peak KiB",
+            "process peak MiB",
+        ),
+        rows,
+    )
+    harness.log(table)
+    harness.emit({"bench": "clientops_agenda_curve", "sizes": a.sizes, "points": points})
+    return 0
+
+
+def _mib(kib: int | None) -> float | None:
+    return None if kib is None else round(kib / 1024, 1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--n", type=int, default=1_000_000, help="clients")
+    ap.add_argument(
+        "--sizes",
+        type=harness.sizes_arg,
+        default=None,
+        help="a scaling curve: one run per size (e.g. 10000,100000,1000000)",
+    )
+    ap.add_argument("--repeat", type=int, default=5, help="timed runs per case, interleaved")
+    ap.add_argument("--min-time", type=float, default=0.2, help="one manager: loop each run")
+    ap.add_argument("--dir", default="/tmp", help="where the cached database files go")
+    ap.add_argument("--rebuild", action="store_true", help="rebuild the cached files")
+    a = ap.parse_args(argv)
+    if a.n < 1 or a.repeat < 1:
+        ap.error("--n and --repeat must be positive")
+    return run_sizes(a) if a.sizes else run_one_size(a)
 
 
 if __name__ == "__main__":

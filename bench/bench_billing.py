@@ -29,7 +29,8 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import _anchors
+import _harness as harness
+import _workloads as workloads
 import attrs
 
 import clientops
@@ -47,8 +48,6 @@ from clientops.billing import (
 )
 from clientops.documents import render_document
 from clientops.rules.billing import plan_billing
-
-harness, workloads = _anchors.load("bench_billing.py")
 
 MONTH = Month(2026, 11)
 SUPPLIER = InvoiceParty(
@@ -94,9 +93,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n", type=int, default=10_000, help="subscriptions (10000)")
     ap.add_argument("--sample", type=int, default=100, help="python-docx sample (100)")
     ap.add_argument("--dir", type=Path, default=None, help="where the SQLite file goes")
+    ap.add_argument(
+        "--sizes",
+        type=harness.sizes_arg,
+        default=None,
+        help="a scaling curve: one run per size, each in its own process (e.g. 10000,100000)",
+    )
     args = ap.parse_args(argv)
     if args.n < 1 or args.sample < 1:
         ap.error("--n and --sample must be positive")
+    if args.sizes:
+        curve(args)
+        return
 
     work = Path(tempfile.mkdtemp(prefix="bench_billing_", dir=args.dir))
     try:
@@ -104,6 +112,49 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     harness.emit(figures)
+
+
+def curve(args: argparse.Namespace) -> None:
+    """One child process per size; one table of time and memory per size."""
+    extra = ["--sample", str(args.sample)]
+    if args.dir is not None:
+        extra += ["--dir", str(args.dir)]
+    points = harness.curve(__file__, args.sizes, extra)
+    rows = [
+        [
+            p["subscriptions"],
+            p["issued"],
+            p["run_s"],
+            p["invoices_per_s"],
+            p["second_run_s"],
+            round(p["second_run_share"] * 100, 1),
+            round(p["peak_rss_kib"]["after_run"] / 1024, 1),
+            round(p["peak_rss_kib"]["after_second_run"] / 1024, 1),
+            None
+            if p["peak_rss_above_start_kib"] is None
+            else round(p["peak_rss_above_start_kib"] / 1024, 1),
+            p["ratio_vs_python_docx_documents"],
+        ]
+        for p in points
+    ]
+    harness.log(
+        harness.table(
+            (
+                "subscriptions",
+                "issued",
+                "run s",
+                "invoices/s",
+                "rerun s",
+                "rerun % of run",
+                "peak RSS after run MiB",
+                "peak RSS after rerun MiB",
+                "run peak above start MiB",
+                "x python-docx docs",
+            ),
+            rows,
+        )
+    )
+    harness.emit({"bench": "billing-run-curve", "sizes": args.sizes, "points": points})
 
 
 def run(work: Path, n: int, sample: int) -> dict[str, object]:
@@ -123,12 +174,15 @@ def run(work: Path, n: int, sample: int) -> dict[str, object]:
                 uow.subscriptions.add(subscription)
         harness.log(f"bench_billing: {n} subscriptions stored in {work}")
 
+        rss_before = harness.rss_kib()
         t0 = time.perf_counter()
         run = ops.billing.run(MONTH, documents=work / "invoices")
         total_s = time.perf_counter() - t0
+        peak_run = harness.peak_rss_kib()
         t0 = time.perf_counter()
         again = ops.billing.run(MONTH)
         again_s = time.perf_counter() - t0
+        peak_again = harness.peak_rss_kib()
         if again.issued:
             raise SystemExit("bench_billing: the second run issued invoices: not idempotent")
         files = len(list((work / "invoices").glob("*.docx")))
@@ -168,6 +222,12 @@ def run(work: Path, n: int, sample: int) -> dict[str, object]:
         f"in {total_s:.1f} s = {rate:,.0f} invoices/s; the second run: {again_s:.2f} s, "
         "nothing issued"
     )
+    above = None if rss_before is None else max(peak_run - rss_before, 0)
+    harness.log(
+        f"  second run / full run: {again_s / total_s:.1%}; peak resident memory of the "
+        f"process {peak_run / 1024:,.0f} MiB after the run"
+        + (f" ({above / 1024:,.0f} MiB above where it started)" if above is not None else "")
+    )
     harness.log(
         f"  time shares: documents {documents_s / total_s:.0%} ({documents_s:.1f} s), "
         f"storage {storage_s / total_s:.0%} ({storage_s:.1f} s), "
@@ -188,6 +248,10 @@ def run(work: Path, n: int, sample: int) -> dict[str, object]:
         "run_s": round(total_s, 3),
         "invoices_per_s": round(rate, 1),
         "second_run_s": round(again_s, 3),
+        "second_run_share": round(again_s / total_s, 4),
+        "peak_rss_kib": {"after_run": peak_run, "after_second_run": peak_again},
+        "rss_before_run_kib": rss_before,
+        "peak_rss_above_start_kib": above,
         "shares": {
             "documents": round(documents_s / total_s, 3),
             "storage": round(storage_s / total_s, 3),

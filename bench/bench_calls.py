@@ -4,7 +4,7 @@ The issue's acceptance criterion: route and record 10,000 incoming calls into SQ
 calls per second and the ratio to writing the same rows with raw sqlite3. Target: clientops at
 least one third of raw speed.
 
-Workload (deterministic, seed ``workloads.SEED`` of the shared anchors): n calls
+Workload (deterministic, seed ``_workloads.SEED``): n calls
 ``IncomingCall(CallIntent.PRODUCT_INFO, ...)``, each from a new caller (a distinct valid Russian
 mobile number written in varied human formats, an organisation name, a city, usually a
 contact person, a topic), answered by ``anna`` of :func:`clientops.testing.a_staff`, with the
@@ -47,7 +47,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import _anchors
+import _harness as harness
+import _workloads as workloads
 import phonenumbers
 
 import clientops
@@ -72,10 +73,9 @@ BASELINE_SKIPS = (
 )
 
 
-# --------------------------------------------------------------------------- anchors
+# --------------------------------------------------------------------------- workload
 
 
-harness, workloads = _anchors.load("bench_calls")
 NOW: datetime = workloads.NOW.replace(tzinfo=workloads.MSK)  # aware, Europe/Moscow
 
 

@@ -59,7 +59,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import _anchors
+import _harness as harness
 
 from clientops import ClientOps, EmployeeId, PluginHost
 from clientops.adapters.sqlite import SQLiteStorage
@@ -74,8 +74,6 @@ from clientops.campaigns import (
 )
 from clientops.model import Client, ClientId, DepartmentId, Employee, Phone, Role, new_id
 from clientops.testing import a_staff
-
-harness, _ = _anchors.load("bench_campaign")
 
 TARGET_RATIO = 1.5
 TARGET_CYCLES = 1_000

@@ -1,28 +1,31 @@
-"""The act of completed works as .docx: clientops against python-docx and the floor, one run.
+"""The act of completed works as .docx: clientops against python-docx, docxtpl and the floors,
+one run.
 
 The issue's acceptance criterion: documents per second for the act of completed works, in the
 same run as python-docx used the plain way (about 10 per second on the 2-core machine) and the
 physical floor (static parts pre-compressed, only document.xml deflated per act; about 1,500
 per second). Target: clientops at least 100 per second, ten times plain python-docx.
 
-Workload: the shared anchors' act (``workloads.act_context(i)`` for i = 1..64, cycled): title
-and number, city and date, the parties with their details, the contract, five items, total,
-VAT, amount in words, a closing sentence and a signature table.
+Workload: ``_workloads.act_context(i)`` for i = 1..64, cycled: title and number, city and date,
+the parties with their details, the contract, five items, total, VAT, amount in words, a
+closing sentence and a signature table.
 
-Cases, interleaved by ``harness.compare`` in each repeat:
+Cases, interleaved by ``harness.compare`` in each repeat (``_plain_docx`` holds the baselines):
 
-* ``python_docx``: the anchor's ``render_python_docx``: the document built with python-docx
-  for every act (it loads python-docx's default template each time);
-* ``floor_zipfile``: the anchor's floor: document.xml pre-split once, filled per act, the
-  package written with ``zipfile``;
-* ``floor_prezipped``: the anchor's physical floor: as above, the static parts deflated once,
-  the ZIP records written with ``struct``;
-* ``clientops``: ``clientops.documents.render_document(act)`` for the typed
-  ``CompletedWorksAct`` made from the same context. It computes what the anchors get as
-  ready strings (item amounts, total, VAT, the amount in words with num2words), on an A4 page.
+* ``python_docx`` (the baseline): the document built with python-docx for every act (it loads
+  python-docx's default template each time);
+* ``docxtpl``: a docxtpl template of the same act (made once), rendered per act;
+* ``floor_zipfile``: document.xml pre-split once, filled per act, the package written with
+  ``zipfile``;
+* ``floor_prezipped``: the physical floor: as above, the static parts deflated once, the ZIP
+  records written with ``struct``;
+* ``clientops``: the typed ``CompletedWorksAct`` **built and validated inside the timed loop**
+  (its parties, items and the act, from the act's plain values: dates, decimals, strings), then
+  ``clientops.documents.render_document(act)``. It computes what the baselines get as ready
+  strings (item amounts, total, VAT, the amount in words with num2words), on an A4 page.
 
 Before timing, every case's output is opened with python-docx and checked, and clientops'
-computed amounts must equal the anchor's strings.
+computed amounts must equal the workload's strings.
 
 Run:  python bench/bench_docs.py [--repeat 7] [--min-time 0.5]
 Progress and figures go to stderr; the last stdout line is one JSON object (``harness.emit``).
@@ -38,7 +41,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import _anchors
+import _harness as harness
+import _plain_docx as plain
+import _workloads as workloads
 import docx
 
 from clientops import Money
@@ -55,13 +60,6 @@ TARGET_DOCS_PER_S = 100
 TARGET_SPEEDUP = 10  # times plain python-docx
 
 
-# --------------------------------------------------------------------------- anchors
-
-
-harness, workloads = _anchors.load("bench_docs")
-anchor = _anchors.load_script("bench_docs", "bench_docs.py")
-
-
 # --------------------------------------------------------------------------- workload
 
 
@@ -70,32 +68,57 @@ def _money(text: str) -> Money:
     return Money(text.replace("\u00a0", "").replace(" ", "").replace(",", "."))
 
 
-def _party(name: str, details: str, signature: str) -> Party:
-    """The anchor's sign line 'Генеральный директор ______________ / И. И. Иванов /'."""
+def _party(name: str, details: str, signature: str) -> tuple[str, str, str, str]:
+    """The sign line 'Генеральный директор ______________ / И. И. Иванов /' split."""
     position, _, rest = signature.partition(" ______________ / ")
-    return Party(name, details, position, rest.removesuffix(" /"))
+    return (name, details, position, rest.removesuffix(" /"))
 
 
-def to_act(ctx: dict[str, Any]) -> CompletedWorksAct:
-    """The typed act of an anchor context (its strings parsed back into values)."""
-    return CompletedWorksAct(
-        number=ctx["number"],
-        date=datetime.strptime(ctx["date"], "%d.%m.%Y").date(),
-        city=ctx["city"],
-        executor=_party(ctx["executor"], ctx["executor_details"], ctx["executor_sign"]),
-        customer=_party(ctx["customer"], ctx["customer_details"], ctx["customer_sign"]),
-        contract=ctx["contract"],
-        items=tuple(
-            ActItem(it["name"], it["unit"], Decimal(it["qty"]), _money(it["price"]))
+def act_values(ctx: dict[str, Any]) -> dict[str, Any]:
+    """The act's plain values (what an application holds: a date, decimals, strings), parsed
+    once from the workload's printed context, outside the timing."""
+    return {
+        "number": ctx["number"],
+        "date": datetime.strptime(ctx["date"], "%d.%m.%Y").date(),
+        "city": ctx["city"],
+        "executor": _party(ctx["executor"], ctx["executor_details"], ctx["executor_sign"]),
+        "customer": _party(ctx["customer"], ctx["customer_details"], ctx["customer_sign"]),
+        "contract": ctx["contract"],
+        "items": [
+            (it["name"], it["unit"], Decimal(it["qty"]), _money(it["price"]).amount)
             for it in ctx["items"]
+        ],
+    }
+
+
+def build_act(v: dict[str, Any]) -> CompletedWorksAct:
+    """The typed, validated act of plain values: what the timed clientops case does first."""
+    return CompletedWorksAct(
+        number=v["number"],
+        date=v["date"],
+        city=v["city"],
+        executor=Party(*v["executor"]),
+        customer=Party(*v["customer"]),
+        contract=v["contract"],
+        items=tuple(
+            ActItem(name, unit, qty, Money(price)) for name, unit, qty, price in v["items"]
         ),
         vat_rate=Decimal(20),
     )
 
 
+def to_act(ctx: dict[str, Any]) -> CompletedWorksAct:
+    return build_act(act_values(ctx))
+
+
+def with_clientops(v: dict[str, Any]) -> bytes:
+    """The clientops case: the act built (validated) and rendered."""
+    return render_document(build_act(v))
+
+
 def check_workload(ctxs: list[dict[str, Any]], acts: list[CompletedWorksAct]) -> list[str]:
-    """clientops computes the amounts the anchor context carries as strings. The one allowed
-    difference: VAT exactly half a kopeck from two roundings, which the anchor rounds to even
+    """clientops computes the amounts the workload context carries as strings. The one allowed
+    difference: VAT exactly half a kopeck from two roundings, which the workload rounds to even
     (Decimal's default) and clientops half-up (as Russian invoices do). Returns those acts."""
     ties = []
     for ctx, act in zip(ctxs, acts, strict=True):
@@ -162,26 +185,28 @@ def main(argv: list[str] | None = None) -> None:
     if ties:
         harness.log(
             f"VAT half a kopeck from two roundings in acts {', '.join(ties)}: clientops rounds "
-            "half-up, the anchor half-even (one kopeck apart)"
+            "half-up, the workload half-even (one kopeck apart)"
         )
     first_s = first_document_s(acts[0])
 
     impls: dict[str, Callable[[Any], bytes]] = {
-        "python_docx": anchor.render_python_docx,
-        "floor_zipfile": anchor.make_floor(),
-        "floor_prezipped": anchor.make_floor_prezipped(),
+        "python_docx": plain.render_python_docx,
+        "docxtpl": plain.make_render_docxtpl(plain.make_docxtpl_template()),
+        "floor_zipfile": plain.make_floor(),
+        "floor_prezipped": plain.make_floor_prezipped(),
     }
     sizes: dict[str, int] = {}
     for name, fn in impls.items():
         data = fn(ctxs[0])
-        anchor.check(data, ctxs[0])
+        plain.check(data, ctxs[0])
         sizes[name] = len(data)
-    data = render_document(acts[0])
+    values = [act_values(ctx) for ctx in ctxs]
+    data = with_clientops(values[0])
     check_clientops(data, ctxs[0], acts[0])
     sizes["clientops"] = len(data)
 
     cases = {name: cycler(fn, ctxs) for name, fn in impls.items()}
-    cases["clientops"] = cycler(render_document, acts)
+    cases["clientops"] = cycler(with_clientops, values)
     harness.log(
         f"bench_docs: {args.acts} acts, repeat={args.repeat}, min_time={args.min_time}; "
         f"first clientops act of the process (layout drawn and compiled): {first_s * 1e3:.0f} ms"
@@ -223,7 +248,10 @@ def main(argv: list[str] | None = None) -> None:
             "output_bytes": sizes,
             "results": res,
             "machine": harness.machine(),
-            "versions": harness.versions("clientops", "python-docx", "lxml", "num2words"),
+            "timed": "clientops: the act built and validated from plain values, then rendered",
+            "versions": harness.versions(
+                "clientops", "python-docx", "docxtpl", "lxml", "num2words"
+            ),
         }
     )
 

@@ -4,7 +4,7 @@ kept-open connection, in the same run.
 
 Issue 18: at least 50,000 events/s from both stores.
 
-Workload (deterministic, the shared anchors' ``workloads``): the events of ``gen_clients`` and
+Workload (deterministic, the fixed-seed ``_workloads``): the events of ``gen_clients`` and
 ``gen_reactions`` in order, a ``ClientCreated`` per client followed by a ``ReactionScheduled``
 per reaction of it (employee ``m<manager>``, due at the workload's due time, Europe/Moscow),
 until there are ``--n`` of them. They are appended to the feed of a fresh store once (setup,
@@ -40,7 +40,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import _anchors
+import _harness as harness
+import _workloads as workloads
 import psycopg
 
 from clientops import ClientOps, PluginHost
@@ -53,7 +54,6 @@ TARGET = 50_000  # events per second, from each store
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 RAW = "SELECT seq, kind, schema_version, at, doc FROM feed WHERE seq>? ORDER BY seq LIMIT ?"
 
-harness, workloads = _anchors.load("bench_feed")
 MSK = workloads.MSK
 NOW: datetime = workloads.NOW.replace(tzinfo=MSK)
 

@@ -12,7 +12,8 @@ Workload: ``--invoices`` distinct invoices (64 by default, cycled), made with th
 included or no VAT, a due date, every eighth invoice a duplicate and every eleventh a
 corrected one.
 
-Cases, interleaved by ``harness.compare`` in each repeat:
+Cases, interleaved by ``harness.compare`` in each repeat; each first builds the typed
+``PaymentInvoice`` (validated) from the invoice's plain values, inside the timed loop:
 
 * ``python_docx``: the invoice laid out with python-docx for every invoice: an A4 page, the
   bank details block (a 4×4 table with merged cells), the title with a rule under it, the
@@ -39,7 +40,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-import _anchors
+import _harness as harness
+import _workloads as workloads
 import docx
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -51,8 +53,6 @@ from clientops import Money
 from clientops._documents._billing import payment_invoice_values
 from clientops.billing import BankDetails, InvoiceLine, InvoiceParty
 from clientops.documents import InvoiceRef, PaymentInvoice, render_document
-
-harness, workloads = _anchors.load("bench_invoices")
 
 SUPPLIER = InvoiceParty(
     "ООО «MLS IT»", "5501234567", "550101001", "644000, г. Омск, ул. Ленина, д. 1"
@@ -76,35 +76,61 @@ CITIES = ("г. Омск", "г. Новосибирск", "г. Тюмень", "г.
 # --------------------------------------------------------------------------- workload
 
 
-def an_invoice(i: int, rng: random.Random) -> PaymentInvoice:
-    """The ``i``-th invoice of the month: see the module's docstring."""
+def invoice_values(i: int, rng: random.Random) -> dict[str, Any]:
+    """The ``i``-th invoice of the month as plain values (strings, decimals, dates): see the
+    module's docstring. :func:`build_invoice` makes the typed invoice of them."""
     day = date(2026, 11, 15)
     sole_trader = rng.random() < 0.3
-    buyer = InvoiceParty(
+    buyer = (
         f"ИП Клиентов {i}" if sole_trader else f"ООО «Клиент № {i}»",
         f"55{rng.randrange(10**10):010d}" if sole_trader else f"55{rng.randrange(10**8):08d}",
         "" if sole_trader else f"55{rng.randrange(10**7):07d}",
         f"{rng.choice(CITIES)}, ул. Мира, д. {rng.randint(1, 99)}",
     )
-    fee = Money(rng.choice(("4500", "7500", "12000", "18500.50")))
-    lines = [InvoiceLine("Абонентское обслуживание за ноябрь 2026 г.", "мес.", 1, fee)]
+    fee = Decimal(rng.choice(("4500", "7500", "12000", "18500.50")))
+    lines: list[tuple[str, str, Decimal | int, Decimal]] = [
+        ("Абонентское обслуживание за ноябрь 2026 г.", "мес.", 1, fee)
+    ]
     for name, unit, price in rng.sample(SERVICES, rng.randint(0, 4)):
-        lines.append(InvoiceLine(name, unit, rng.choice((1, 2, 3, Decimal("1.5"))), Money(price)))
+        lines.append((name, unit, rng.choice((1, 2, 3, Decimal("1.5"))), Decimal(price)))
+    return {
+        "number": f"СО-2026-11-{i:04d}",
+        "date": day,
+        "buyer": buyer,
+        "lines": lines,
+        "basis": f"Договор № {i}/25 от 15.01.2025",
+        "due_date": day + timedelta(days=10),
+        "vat_rate": None if rng.random() < 0.25 else Decimal(20),
+        "duplicate": i % 8 == 0,
+        "replaces": (f"СО-2026-11-{i - 1:04d}", day) if i % 11 == 0 else None,
+    }
+
+
+def build_invoice(v: Mapping[str, Any]) -> PaymentInvoice:
+    """The typed, validated invoice of plain values: what every timed case does first."""
+    replaces = v["replaces"]
     return PaymentInvoice(
-        number=f"СО-2026-11-{i:04d}",
-        date=day,
+        number=v["number"],
+        date=v["date"],
         supplier=SUPPLIER,
         bank=BANK,
-        buyer=buyer,
-        lines=tuple(lines),
-        basis=f"Договор № {i}/25 от 15.01.2025",
-        due_date=day + timedelta(days=10),
-        vat_rate=None if rng.random() < 0.25 else Decimal(20),
-        duplicate=i % 8 == 0,
-        replaces=InvoiceRef(f"СО-2026-11-{i - 1:04d}", day) if i % 11 == 0 else None,
+        buyer=InvoiceParty(*v["buyer"]),
+        lines=tuple(
+            InvoiceLine(name, unit, qty, Money(price)) for name, unit, qty, price in v["lines"]
+        ),
+        basis=v["basis"],
+        due_date=v["due_date"],
+        vat_rate=v["vat_rate"],
+        duplicate=v["duplicate"],
+        replaces=InvoiceRef(*replaces) if replaces is not None else None,
         head="И. И. Иванов",
         accountant="С. С. Сидорова",
     )
+
+
+def an_invoice(i: int, rng: random.Random) -> PaymentInvoice:
+    """The ``i``-th invoice of the month, typed."""
+    return build_invoice(invoice_values(i, rng))
 
 
 # --------------------------------------------------------------------------- plain python-docx
@@ -253,7 +279,8 @@ def main(argv: list[str] | None = None) -> None:
         ap.error("--repeat and --invoices must be positive, --min-time not negative")
 
     rng = random.Random(workloads.SEED)
-    invoices = [an_invoice(i, rng) for i in range(1, args.invoices + 1)]
+    values = [invoice_values(i, rng) for i in range(1, args.invoices + 1)]
+    invoices = [build_invoice(v) for v in values]
     first_s = first_document_s(invoices[0])
     sizes: dict[str, int] = {}
     impls: dict[str, Callable[[PaymentInvoice], bytes]] = {
@@ -270,7 +297,10 @@ def main(argv: list[str] | None = None) -> None:
         f"min_time={args.min_time}; first clientops invoice of the process (layout drawn and "
         f"compiled): {first_s * 1e3:.0f} ms"
     )
-    cases = {name: cycler(fn, invoices) for name, fn in impls.items()}
+    # every timed case builds (and validates) the typed invoice from its plain values first
+    cases = {
+        name: cycler(lambda v, fn=fn: fn(build_invoice(v)), values) for name, fn in impls.items()
+    }
     res = harness.compare(cases, repeat=args.repeat, min_time=args.min_time, baseline="python_docx")
     per_s = {name: 1 / res[name]["median"] for name in cases}
     speedup = harness.paired_ratio(res, "python_docx", "clientops")  # t_python_docx / t_clientops

@@ -3,7 +3,7 @@ same work written by hand with psycopg 3, in one run.
 
 Issue 6: at 1,000,000 clients, clientops within 1.5x of hand-written (time ratio < 1.5).
 
-Workload (deterministic, the shared anchors' ``workloads``): ``gen_clients(n)`` (names, phones,
+Workload (deterministic, the fixed-seed ``_workloads``): ``gen_clients(n)`` (names, phones,
 managers 1..50) and ``gen_reactions`` (1-5 reactions per client, due within +-30 days of
 ``workloads.NOW``, Europe/Moscow). The staff is one department with 50 managers ``m1``..``m50``.
 
@@ -19,9 +19,12 @@ managers 1..50) and ``gen_reactions`` (1-5 reactions per client, due within +-30
      plain dict), COPY into clients and client_phones in one transaction.
 
 2. Agenda. ONE schema with n clients (``uow.clients.add_many``), one appeal per client and the
-   workload's reactions (COPY, docs from ``clientops.adapters._sql.dump``), then ANALYZE. One
-   ``harness.compare`` times ``ops.clients.due_reactions(EmployeeId("m7"), until=NOW)`` against the
-   same SQL by hand on a kept-open psycopg connection with ``fetchall()``.
+   workload's reactions (``uow.appeals.add``, ``uow.appeals.add_reaction``), then ANALYZE; the
+   stored row counts are checked against the workload. One ``harness.compare`` times
+   ``ops.clients.due_reactions(EmployeeId("m7"), until=NOW)`` against **the very statement
+   clientops sends** (caught at psycopg's ``Connection.execute``, with its parameters) run by
+   hand on a kept-open psycopg connection with ``fetchall()``. Both must return the workload's
+   rows, in the same order, with the clients' names.
 
 Run:  python bench/bench_postgres.py [--n 100000] [--repeat 5] [--import-repeat 3]
                                      [--url postgresql://postgres@127.0.0.1:5432/test]
@@ -53,13 +56,13 @@ from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import _anchors
+import _harness as harness
+import _workloads as workloads
 import phonenumbers
 import psycopg
 from psycopg import sql
 
 from clientops import ClientOps, EmployeeId, PluginHost, ReactionKind
-from clientops.adapters._sql import dump
 from clientops.adapters.postgres import PostgresStorage
 from clientops.model import (
     Appeal,
@@ -101,10 +104,9 @@ AGENDA_BASELINE_SKIPS = (
 )
 
 
-# --------------------------------------------------------------------------- anchors
+# --------------------------------------------------------------------------- workload
 
 
-harness, workloads = _anchors.load("bench_postgres")
 MSK = workloads.MSK
 NOW: datetime = workloads.NOW.replace(tzinfo=MSK)  # aware, Europe/Moscow
 MANAGER = EmployeeId(f"m{workloads.AGENDA_MANAGER}")
@@ -458,12 +460,6 @@ def bench_import(
 
 # --------------------------------------------------------------------------- agenda
 
-AGENDA_SQL = (
-    "SELECT r.id, r.client_id, c.name, r.kind, r.topic, r.due_at "
-    "FROM reactions r JOIN clients c ON c.id = r.client_id "
-    "WHERE r.employee_id = %s AND r.done = 0 AND r.due_at <= %s "
-    "ORDER BY r.due_at, r.seq"
-)
 CHUNK = 50_000
 
 
@@ -478,8 +474,10 @@ def load_agenda(
     clients: list[tuple[Any, ...]],
     reactions: list[tuple[Any, ...]],
 ) -> dict[str, Any]:
-    """n clients through ``uow.clients.add_many`` (in units of work of CHUNK cards), one appeal per
-    client and every reaction by COPY, docs made by clientops's own ``dump``; then ANALYZE."""
+    """Everything through clientops' storage API, as the SQLite agenda benchmark does: n
+    clients by ``uow.clients.add_many``, one appeal per client (``uow.appeals.add``) and each
+    of the workload's reactions (``uow.appeals.add_reaction``), in units of work of CHUNK
+    clients; then ANALYZE."""
     storage = ops.storage
     assert isinstance(storage, PostgresStorage)
     t0 = time.perf_counter()
@@ -500,13 +498,12 @@ def load_agenda(
     t1 = time.perf_counter()
     opened = NOW - timedelta(days=31)
     kinds = {kind.value: kind for kind in ReactionKind}
-    with server.connect(storage.schema) as conn:
-        with (
-            conn.transaction(),
-            conn.cursor() as cur,
-            cur.copy("COPY appeals(id, client_id, version, doc) FROM STDIN") as copy,
-        ):
-            for cid, *_ in clients:
+    by_client: dict[int, list[tuple[Any, ...]]] = {}
+    for row in reactions:
+        by_client.setdefault(row[1], []).append(row)
+    for chunk in _chunks(clients, CHUNK // 5):
+        with storage.unit_of_work() as uow:
+            for cid, *_ in chunk:
                 appeal = Appeal(
                     id=AppealId(f"a{cid}"),
                     client_id=ClientId(f"c{cid}"),
@@ -514,58 +511,59 @@ def load_agenda(
                     department_id=DEPARTMENT,
                     created_at=opened,
                 )
-                copy.write_row((appeal.id, appeal.client_id, 0, dump(appeal)))
-        t2 = time.perf_counter()
-        for chunk in _chunks(reactions, 4 * CHUNK):
-            with (
-                conn.transaction(),
-                conn.cursor() as cur,
-                cur.copy(
-                    "COPY reactions(id, appeal_id, client_id, department_id, employee_id, "
-                    "due_at, done, version, doc, kind, topic) FROM STDIN"
-                ) as copy,
-            ):
-                for rid, cid, kind, topic, responsible, due_text, done in chunk:
+                uow.appeals.add(appeal)
+                for rid, _cid, kind, topic, responsible, due_text, done in by_client.get(cid, ()):
                     due = datetime.fromisoformat(due_text).replace(tzinfo=MSK)
-                    reaction = Reaction(
-                        id=ReactionId(f"r{rid}"),
-                        appeal_id=AppealId(f"a{cid}"),
-                        client_id=ClientId(f"c{cid}"),
-                        kind=kinds[kind],
-                        topic=topic,
-                        due_at=due,
-                        created_at=opened,
-                        department_id=DEPARTMENT,
-                        employee_id=EmployeeId(f"m{responsible}"),
-                        done_at=min(due, NOW) if done else None,
-                    )
-                    copy.write_row(
-                        (
-                            reaction.id,
-                            reaction.appeal_id,
-                            reaction.client_id,
-                            DEPARTMENT,
-                            reaction.employee_id,
-                            due,
-                            int(reaction.done),
-                            0,
-                            dump(reaction),
-                            kind,
-                            topic,
+                    uow.appeals.add_reaction(
+                        Reaction(
+                            id=ReactionId(f"r{rid}"),
+                            appeal_id=appeal.id,
+                            client_id=appeal.client_id,
+                            kind=kinds[kind],
+                            topic=topic,
+                            due_at=due,
+                            created_at=opened,
+                            department_id=DEPARTMENT,
+                            employee_id=EmployeeId(f"m{responsible}"),
+                            done_at=min(due, NOW) if done else None,
                         )
                     )
-        t3 = time.perf_counter()
-        conn.autocommit = True
+    t2 = time.perf_counter()
+    with server.connect(storage.schema, autocommit=True) as conn:
         for table in ("clients", "client_phones", "appeals", "reactions"):
             conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
-        t4 = time.perf_counter()
+    t3 = time.perf_counter()
     return {
         "clients_s": round(t1 - t0, 2),
-        "appeals_s": round(t2 - t1, 2),
-        "reactions_s": round(t3 - t2, 2),
-        "analyze_s": round(t4 - t3, 2),
-        "total_s": round(t4 - t0, 2),
+        "appeals_reactions_s": round(t2 - t1, 2),
+        "analyze_s": round(t3 - t2, 2),
+        "total_s": round(t3 - t0, 2),
     }
+
+
+def captured_agenda_sql(ops: ClientOps) -> tuple[str, tuple[Any, ...]]:
+    """The statement (and its parameters) clientops sends to PostgreSQL for
+    ``due_reactions``, caught at psycopg's ``Connection.execute``: the hand-written case runs
+    exactly this, so both sides run the same SQL."""
+    seen: list[tuple[str, tuple[Any, ...]]] = []
+    original = psycopg.Connection.execute
+
+    def spy(self: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        if isinstance(query, str) and "FROM reactions" in query:
+            seen.append((query, tuple(params or ())))
+        return original(self, query, params, **kwargs)
+
+    psycopg.Connection.execute = spy  # type: ignore[method-assign]
+    try:
+        ops.clients.due_reactions(MANAGER, until=NOW)
+    finally:
+        psycopg.Connection.execute = original  # type: ignore[method-assign]
+    if len(seen) != 1:
+        raise SystemExit(
+            f"bench_postgres: due_reactions sent {len(seen)} statements on reactions, not one: "
+            "the hand-written case cannot mirror it"
+        )
+    return seen[0]
 
 
 def expected_agenda(reactions: list[tuple[Any, ...]]) -> list[str]:
@@ -582,7 +580,7 @@ def expected_agenda(reactions: list[tuple[Any, ...]]) -> list[str]:
 
 PLANS_USED = (
     "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
-    "WHERE strpos(statement, 'FROM reactions r JOIN clients c') > 0"
+    "WHERE strpos(statement, 'FROM reactions') > 0"
 )
 
 
@@ -590,22 +588,25 @@ def _plans_used(rows: list[tuple[Any, ...]]) -> dict[str, int]:
     return {"generic": sum(r[0] for r in rows), "custom": sum(r[1] for r in rows)}
 
 
-def explain(server: Server, schema: str, params: tuple[Any, ...]) -> dict[str, list[str]]:
+def explain(
+    server: Server, schema: str, statement: str, params: tuple[Any, ...]
+) -> dict[str, list[str]]:
     """EXPLAIN (ANALYZE, BUFFERS) of the agenda query, with the plan made for these values
     (custom) and with the plan made for any values (generic, as a prepared statement may use)."""
     out: dict[str, list[str]] = {}
     with server.connect(schema, autocommit=True) as conn:
         explain = "EXPLAIN (ANALYZE, BUFFERS) "
-        out["custom"] = [line for (line,) in conn.execute(explain + AGENDA_SQL, params)]
+        out["custom"] = [line for (line,) in conn.execute(explain + statement, params)]
         conn.execute("SET plan_cache_mode = force_generic_plan")
-        conn.execute(
-            "PREPARE bench_agenda(text, timestamptz) AS "
-            + AGENDA_SQL.replace("%s", "$1", 1).replace("%s", "$2", 1)
-        )
+        numbered = statement
+        for i in range(1, len(params) + 1):
+            numbered = numbered.replace("%s", f"${i}", 1)
+        conn.execute("PREPARE bench_agenda AS " + numbered)
+        marks = ", ".join(["{}"] * len(params))
         out["generic"] = [
             line
             for (line,) in conn.execute(
-                sql.SQL(explain + "EXECUTE bench_agenda({}, {})").format(*params)
+                sql.SQL(explain + f"EXECUTE bench_agenda({marks})").format(*params)
             )
         ]
     return out
@@ -639,20 +640,24 @@ def bench_agenda(
         loaded = load_agenda(server, ops, clients, reactions)
         harness.log(
             f"  loaded {len(clients):,} clients (uow.clients.add_many) + "
-            f"{len(clients):,} appeals + "
-            f"{len(reactions):,} reactions (COPY, clientops dump) in {loaded['total_s']:.1f} s "
-            f"({loaded})"
+            f"{len(clients):,} appeals + {len(reactions):,} reactions "
+            f"(uow.appeals.add, uow.appeals.add_reaction) in {loaded['total_s']:.1f} s ({loaded})"
         )
         counts = {
             t: server.count(schema, t) for t in ("clients", "client_phones", "appeals", "reactions")
         }
+        stored = {"clients": len(clients), "appeals": len(clients), "reactions": len(reactions)}
+        if any(counts[t] != k for t, k in stored.items()):
+            raise SystemExit(f"bench_postgres: stored {counts}, the workload has {stored}")
         expected = expected_agenda(reactions)
+        names = {f"c{cid}": name for cid, name, *_ in clients}
         del reactions
+        statement, params = captured_agenda_sql(ops)
+        harness.log(f"  the statement clientops sends (the hand-written case runs it): {statement}")
         with server.connect(schema, autocommit=True) as conn:
-            params = (MANAGER, NOW)
 
             def hand() -> list[tuple[Any, ...]]:
-                return conn.execute(AGENDA_SQL, params).fetchall()
+                return conn.execute(statement, params).fetchall()
 
             def ours() -> tuple[Any, ...]:
                 return ops.clients.due_reactions(MANAGER, until=NOW)
@@ -664,7 +669,10 @@ def bench_agenda(
                     f"bench_postgres: agendas differ: clientops {len(got_ours)} rows, hand "
                     f"{len(got_hand)}, workload {len(expected)} (or in another order)"
                 )
-            plans = explain(server, schema, params)
+            wrong = [r for r in ours() if r.client_name != names[r.client_id]]
+            if wrong:
+                raise SystemExit(f"bench_postgres: {len(wrong)} rows name the wrong client")
+            plans = explain(server, schema, statement, params)
             for kind, lines in plans.items():
                 harness.log(f"  EXPLAIN ANALYZE of the hand-written agenda query ({kind} plan):")
                 for line in lines:
@@ -689,6 +697,8 @@ def bench_agenda(
         server.drop(schema)
     return {
         "rows": len(expected),
+        "rows_per_case": {"hand_psycopg": len(got_hand), "clientops": len(got_ours)},
+        "statement": statement,
         "counts": counts,
         "load_s": loaded,
         "results": res,
@@ -776,7 +786,7 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     # phones a card refuses (about 2 in 10,000) renumbered, for both cases alike
     clients = [
-        (cid, name, _anchors.card_phone(phone), *rest)
+        (cid, name, workloads.card_phone(phone), *rest)
         for cid, name, phone, *rest in workloads.gen_clients(args.n)
     ]
     data, rewritten = make_csv(clients)
@@ -870,6 +880,9 @@ def main(argv: list[str] | None = None) -> None:
             harness.log("the agenda baseline skips: " + "; ".join(AGENDA_BASELINE_SKIPS))
             result["agenda"] = {
                 "rows": ag["rows"],
+                "rows_per_case": ag["rows_per_case"],
+                "same_sql": True,
+                "statement": ag["statement"],
                 "counts": ag["counts"],
                 "load_s": ag["load_s"],
                 "ms": ms,

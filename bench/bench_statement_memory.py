@@ -5,7 +5,7 @@ the file's size.
     python bench/bench_statement_memory.py               # ~47.7 MiB, one read
     python bench/bench_statement_memory.py --mib 5       # a quicker smoke run
 
-It needs no anchors: it measures memory, not time.
+It measures memory, not time. The last stdout line is one JSON object (``harness.emit``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+
+import _harness as harness
 
 from clientops.bank_statements import read_bank_statement
 
@@ -56,10 +58,10 @@ def write_statement(path: Path, size: int) -> int:
     return count
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mib", type=float, default=47.7, help="file size in MiB")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "statement.txt"
         documents = write_statement(path, int(args.mib * 1024 * 1024))
@@ -77,6 +79,19 @@ def main() -> None:
         f"file {size / mib:.1f} MiB, {documents} documents: peak {peak / mib:.0f} MiB "
         f"({peak / size:.1f}x the file), result kept {kept / mib:.0f} MiB "
         f"({kept / size:.1f}x), {took:.1f} s"
+    )
+    harness.emit(
+        {
+            "bench": "statement-memory",
+            "file_bytes": size,
+            "documents": documents,
+            "peak_bytes": peak,
+            "kept_bytes": kept,
+            "peak_over_file": round(peak / size, 3),
+            "kept_over_file": round(kept / size, 3),
+            "seconds": round(took, 3),
+            "machine": harness.machine(),
+        }
     )
 
 

@@ -39,7 +39,8 @@ from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
-import _anchors
+import _harness as harness
+import _workloads as workloads
 
 import clientops
 from clientops.adapters._sql import timeline_sql
@@ -56,7 +57,6 @@ from clientops.testing import a_client, a_staff
 
 TARGET_MS = 5.0  # the hand-written SQL of the first page
 
-harness, workloads = _anchors.load("bench_timeline")
 
 _SUMMARIES = {
     TimelineKind.APPEAL: "Обращение: Продление договора",

@@ -5,9 +5,9 @@ one run.
 Issue 18: 100,000 cards into SQLite and into PostgreSQL at no less than half the speed of the
 hand-written load (clientops rows/s / hand rows/s >= 0.5).
 
-Workload (deterministic, the shared anchors' ``workloads.gen_clients(n)``): each client is an
+Workload (deterministic, ``_workloads.gen_clients(n)``): each client is an
 ``ExternalCard`` of the source ``crm`` with its external id (the workload's number), its name,
-a city (one of eight), its phone (E.164, ``_anchors.card_phone``) and its manager ``m1``..``m50``.
+a city (one of eight), its phone (E.164, ``workloads.card_phone``) and its manager ``m1``..``m50``.
 The cards are built once, before timing; both cases get the same list.
 
 Cases, each timed run into a FRESH store (creating it, the schema and opening the connection
@@ -53,14 +53,13 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-import _anchors
+import _harness as harness
+import _workloads as workloads
 
 from clientops import ClientOps, PluginHost, Policy
 from clientops.adapters.sqlite import SQLiteStorage
 from clientops.clients import ExternalCard, ExternalId
 from clientops.model import EmployeeId, Phone, city_key, new_id, organisation_key
-
-harness, workloads = _anchors.load("bench_upsert")
 
 CITIES = ("Омск", "Новосибирск", "Тюмень", "Томск", "Москва", "Тверь", "Казань", "Пермь")
 POLICY = Policy(external_sources=("crm",))
@@ -72,7 +71,7 @@ def make_cards(n: int) -> list[ExternalCard]:
             ExternalId("crm", str(row[0])),
             row[1],
             CITIES[row[0] % len(CITIES)],
-            phones=(Phone(_anchors.card_phone(row[2])),),
+            phones=(Phone(workloads.card_phone(row[2])),),
             manager_id=EmployeeId(f"m{row[3]}"),
         )
         for row in workloads.gen_clients(n)

@@ -20,7 +20,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from tests._office import convert_to_pdf
-from tests.test_bench import ROOT, need_anchors
+from tests.test_bench import ROOT
 from tests.test_order_documents import (
     TRICKY,
     _normalised,
@@ -717,7 +717,6 @@ def test_libreoffice_converts_the_billing_documents_to_pdf(tmp_path: Path) -> No
 
 
 def test_the_invoice_benchmark_runs() -> None:
-    need_anchors()
     script = ROOT / "bench" / "bench_invoices.py"
     command = [sys.executable, str(script), "--invoices", "4", "--repeat", "1", "--min-time", "0"]
     done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
