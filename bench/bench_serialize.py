@@ -56,6 +56,7 @@ from clientops.model import (
     ExternalId,
     Phone,
 )
+from clientops.russian import Gender
 from clientops.serialization import from_json, to_json
 
 TARGET = 1.1  # clientops time / cattrs JSON converter time, on dump and on load
@@ -184,6 +185,7 @@ def hand_dump(c: Client) -> str:
                 "emails": list(k.emails),
                 "decision_maker": k.decision_maker,
                 "external_id": _ext(k.external_id),
+                "gender": None if k.gender is None else k.gender.value,
             }
             for k in c.contacts
         ],
@@ -218,6 +220,7 @@ def hand_load(text: str) -> Client:
                 emails=tuple(k["emails"]),
                 decision_maker=k["decision_maker"],
                 external_id=_ext_back(k["external_id"]),
+                gender=None if k["gender"] is None else Gender(k["gender"]),
             )
             for k in d["contacts"]
         ),
@@ -250,6 +253,7 @@ def make_pydantic() -> tuple[Callable[[Client], Any], Callable[[Any], str], Call
         emails: tuple[str, ...]
         decision_maker: bool
         external_id: PExternalId | None
+        gender: Gender | None
 
     class PClient(BaseModel):
         model_config = ConfigDict(frozen=True)

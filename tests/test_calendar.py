@@ -37,6 +37,7 @@ from clientops.calendar import (
 )
 from clientops.ics import PRODID, to_ics, write_ics
 from clientops.model import Contact, Phone
+from clientops.russian import requote
 from clientops.testing import a_client, a_reaction, an_appeal
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -352,10 +353,15 @@ def test_any_text_round_trips_through_both_parsers(summary: str, description: st
     data = to_ics([event], now=NOW)
     assert_well_folded(data)
     got = read_both(data)[event.uid]
-    normal = description.replace("\r\n", "\n").replace("\r", "\n")
-    assert got.summary == summary.replace("\r\n", "\n").replace("\r", "\n")
-    assert got.description == (normal or None)
-    assert got.location == (normal or None)
+
+    def lines(text: str) -> str:
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+    # what a person reads is typeset: quotes inside quotes become „…“ (requote); the rest of
+    # the text comes back as it was
+    assert got.summary == lines(requote(summary))
+    assert got.description == (lines(requote(description)) or None)
+    assert got.location == (lines(description) or None)
 
 
 # ----------------------------------------------------------------------------- alarms

@@ -182,7 +182,8 @@ def test_a_low_balance_is_on_the_agenda(
         standin.balance = Decimal("1500.00")
         (alert,) = supply.balance_alerts()
         assert alert.text == (
-            "Баланс Достависта: 1\u00a0500,00\u00a0₽, ниже 5\u00a0000,00\u00a0₽ — пополнить счёт"
+            "Баланс Достависта: 1\u00a0500,00\u00a0руб., "
+            "ниже 5\u00a0000,00\u00a0руб. — пополнить счёт"
         )
         assert alert.day == date(2026, 12, 7)
     finally:

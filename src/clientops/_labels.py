@@ -21,6 +21,16 @@ __all__ = ["ACTIONS", "ENUM_LABELS", "REASONS", "action_label", "label", "reason
 
 #: Russian labels of the enums whose members have no ``label`` of their own, by class name.
 ENUM_LABELS: dict[str, dict[str, str]] = {
+    "InstallationStage": {
+        "scheduled": "монтаж назначен",
+        "done": "смонтировано",
+        "cancelled": "монтаж отменён",
+    },
+    "PilotStage": {
+        "running": "пилот идёт",
+        "paying": "перешёл на оплату",
+        "dropped": "пилот прекращён",
+    },
     "HoursSource": {"first_last_call": "по первому и последнему звонку дня"},
     "PurchaseBasis": {
         "invoices_paid": "оплаченные счета",
