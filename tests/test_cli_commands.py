@@ -20,6 +20,7 @@ import clientops
 from clientops.billing import Month
 from clientops.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, cli
 from clientops.outbox import OutboxStatus
+from clientops.planning import PlanLine
 from clientops.testing import a_client, a_staff, a_subscription
 
 SHAPES = documented_shapes()
@@ -91,6 +92,7 @@ def test_every_documented_shape_is_checked() -> None:
         "outbox retry",
         "calendar export",
         "calendar publish",
+        "report",
     }
 
 
@@ -386,3 +388,62 @@ def test_calendar_publish_records_the_changes_once(url: str, tmp_path: Path) -> 
         "anna: 0 changes to publish\n"
         "Recorded in the outbox: 0; deliver with clientops outbox deliver.\n"
     )
+
+
+# -- report ----------------------------------------------------------------------------------
+
+
+def test_report_is_the_month_the_library_computes_and_writes_it_for_the_director(
+    tmp_path: Path,
+) -> None:
+    """The monthly_report example stores a department's March; the command's report of it is
+    the one the example wrote through the library, and its .docx opens."""
+    import subprocess
+    import sys
+
+    import docx
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    done = subprocess.run(
+        [sys.executable, str(examples / "monthly_report.py"), "--db", "m.db", "--out", "files"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    out = shaped(
+        run(url, "--json", "report", "--month", "2026-03", "--department", "client"), "report"
+    )
+    written = json.loads((tmp_path / "files" / "report-2026-03.json").read_text("utf-8"))
+    assert out == {**written, "file": None}
+    assert set(out["lines"]) == {line.value for line in PlanLine}
+    for line in out["lines"].values():
+        assert set(line) == {"label", "plan", "fact", "done_percent", "difference", "records"}
+    assert [c["name"] for c in out["lost"]] == ["АО «Омега-Строй»", "ООО «Юг»"]
+
+    target = tmp_path / "report.docx"
+    text = run(url, "report", "--month", "2026-03", "--department", "client", "--out", str(target))
+    assert text.exit_code == EXIT_OK, text.output
+    assert "Отчёт за март 2026: Клиентский отдел" in text.output
+    assert (
+        "Поступление денежных средств, руб.: план 63\u00a0433,34, факт 95\u00a0500" in text.output
+    )
+    assert "потерян: ООО «Юг» — несистемный клиент без заказов" in text.output
+    paragraphs = "\n".join(p.text for p in docx.Document(str(target)).paragraphs)
+    assert "Отчёт о работе за март 2026 года" in paragraphs
+
+
+def test_report_refuses_what_it_cannot_answer(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    assert run(url, "init").exit_code == EXIT_OK
+    both = run(url, "report", "--month", "2026-03", "--manager", "a", "--department", "b")
+    assert "--manager или --department" in failed(both, EXIT_BAD_INPUT)
+    assert "нужен .docx, .csv или .json" in failed(
+        run(url, "report", "--month", "2026-03", "--department", "x", "--out", "r.txt"),
+        EXIT_BAD_INPUT,
+    )
+    failed(run(url, "report", "--month", "2099-03", "--department", "client"), EXIT_BAD_INPUT)
+    failed(run(url, "report", "--month", "2026-3x", "--department", "client"), EXIT_BAD_INPUT)
+    failed(run(url, "report", "--month", "2026-03", "--manager", "nobody"), EXIT_BAD_INPUT)

@@ -437,6 +437,26 @@ def test_missed_deadlines_are_escalated_to_the_director_once(ops: ClientOps) -> 
     assert kinds.count("DeadlineMissed") == 4
 
 
+def test_the_planning_job_escalates_only_where_the_department_plans_here(ops: ClientOps) -> None:
+    """The ``planning`` job of clientops.jobs: nothing for a department that keeps no plan or
+    report of these months in clientops; once it does, each missed deadline told once."""
+    from clientops.jobs import DEFAULT_JOBS, run_job
+
+    (job,) = [j for j in DEFAULT_JOBS if j.name == "planning"]
+    friday, monday, tuesday = date(2026, 3, 6), date(2026, 3, 9), date(2026, 3, 10)
+    quiet = run_job(ops, job, friday)
+    assert quiet.summary == "Просроченных планов и отчётов, о которых сообщено руководству: 0."
+    assert "DeadlineMissed" not in [e.kind for e in Feed(ops).read(after=0, limit=1000)]
+
+    Planning(ops).propose_plan(ANNA, APRIL, by=ANNA)  # the department plans in clientops now
+    told = run_job(ops, job, monday)
+    # March's plans of both managers and February's reports, all missed
+    assert told.summary == "Просроченных планов и отчётов, о которых сообщено руководству: 4."
+    assert run_job(ops, job, tuesday).summary.endswith(": 0.")  # each told once
+    kinds = [e.kind for e in Feed(ops).read(after=0, limit=1000)]
+    assert kinds.count("DeadlineMissed") == 4
+
+
 def test_the_plan_and_the_pay_sheet_as_docx(ops: ClientOps, tmp_path: Path) -> None:
     import docx
     from tests._office import convert_to_pdf

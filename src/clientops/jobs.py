@@ -14,6 +14,7 @@ job                       due                                 cadence       catc
                           start on the 20th of its invoice's
                           month)
 ``satisfaction``          every working day                   daily         no
+``planning``              every working day                   daily         no
 ``sla``                   every day                           every run     —
 ``outbox``                every day                           every run     —
 ========================  ==================================  ============  ==========
@@ -61,6 +62,7 @@ from clientops._jobs import Cadence, JobPolicy, JobRun, JobStatus
 from clientops.billing import Month
 from clientops.errors import ConfigurationError, PluginError
 from clientops.host import PluginHost
+from clientops.planning import Planning
 from clientops.ports import JobRunsRepository, UnitOfWork
 from clientops.rules.jobs import billing_due, every_day_due, working_day_due
 from clientops.services import ClientOps
@@ -107,6 +109,19 @@ def _satisfaction(ops: ClientOps, day: date) -> str:
     return f"Звонков по удовлетворённости на {full_date(day)}: {len(due)} (менеджеров: {managers})."
 
 
+def _planning(ops: ClientOps, day: date) -> str:
+    """The plans and reports owed the director and missed by ``day``, escalated once each,
+    in every department that keeps its plans in clientops (some plan or report of these
+    months is stored); a department that does not plan here is left alone."""
+    planning = Planning(ops)
+    told = 0
+    for department in ops.clients.staff().departments:
+        owed = planning.deadlines(day, department=department.id)
+        if any(d.state is not None for d in owed):
+            told += len(planning.escalate_missed(day, department=department.id))
+    return f"Просроченных планов и отчётов, о которых сообщено руководству: {told}."
+
+
 def _sla(ops: ClientOps, day: date) -> str:
     now = ops.context.now()
     end = datetime.combine(day + timedelta(days=1), time(), ops.policy.tz)
@@ -147,6 +162,13 @@ DEFAULT_JOBS: tuple[Job, ...] = (
         "Обход клиентов: звонки по удовлетворённости",
         working_day_due,
         _satisfaction,
+        catch_up=False,
+    ),
+    Job(
+        "planning",
+        "Сроки планов и отчётов директору",
+        working_day_due,
+        _planning,
         catch_up=False,
     ),
     Job("sla", "Проверка сроков аварийных выездов", every_day_due, _sla, cadence=Cadence.EVERY_RUN),

@@ -17,6 +17,7 @@ from clientops.cli import (
     _folders,  # noqa: F401  (folders receive)
     _jobs,  # noqa: F401  (registers run-due and worker on cli)
     _outbox,  # noqa: F401  (outbox retry)
+    _report,  # noqa: F401  (report)
 )
 from clientops.cli._app import EXIT_BACKEND, EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, cli, main
 
