@@ -12,8 +12,6 @@ stayed, left (with a reason) or put the decision off (paused until a day)::
     'Просроченный долг'
     >>> RetentionStatus.LEFT.label
     'Ушёл'
-    >>> plural_ru(21, ("день", "дня", "дней")), plural_ru(3, ("день", "дня", "дней"))
-    ('день', 'дня')
 """
 
 from __future__ import annotations
@@ -27,7 +25,6 @@ import attrs
 
 from clientops._checks import aware, fail, instance, text, tuple_of
 from clientops._credit import CreditPolicy
-from clientops._formats import money_text
 from clientops._text import template_validator
 from clientops.events import Event
 from clientops.model import ClientId, EmployeeId, Money
@@ -46,31 +43,10 @@ __all__ = [
     "RetentionRecord",
     "RetentionStatus",
     "SignalKind",
-    "days_ru",
-    "money_ru",
-    "plural_ru",
 ]
 
 _id = text(limit=128, multiline=False)
 _optional_note = text(limit=10_000, optional=True, required=False)
-
-
-def plural_ru(n: int, forms: tuple[str, str, str]) -> str:
-    """The Russian noun form after the number ``n``: ``forms`` is (one, few, many)."""
-    n = abs(n) % 100
-    if 11 <= n <= 14:
-        return forms[2]
-    return forms[0] if n % 10 == 1 else forms[1] if 2 <= n % 10 <= 4 else forms[2]
-
-
-def days_ru(n: int) -> str:
-    """``45 дней``, ``1 день``, ``3 дня``."""
-    return f"{n}\u00a0{plural_ru(n, ('день', 'дня', 'дней'))}"
-
-
-def money_ru(money: Money) -> str:
-    """``108 500,00 руб.`` (no-break spaces): :func:`clientops.russian.money_text`."""
-    return money_text(money)
 
 
 class SignalKind(enum.Enum):

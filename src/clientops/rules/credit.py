@@ -33,8 +33,11 @@ from clientops._credit import (
     CreditStanding,
     InvoiceFact,
 )
-from clientops._retention import days_ru, money_ru, plural_ru
+from clientops._formats import count_text, money_text, plural
 from clientops.model import ClientId, Money
+
+#: the forms of «день» after a number
+_DAYS = ("день", "дня", "дней")
 
 __all__ = ["check_order", "payment_discipline"]
 
@@ -72,15 +75,15 @@ def payment_discipline(
     )
     reasons: list[str] = []
     if days_late:
-        reasons.append(f"оплачивает в среднем на {days_ru(days_late)} позже срока")
+        reasons.append(f"оплачивает в среднем на {count_text(days_late, *_DAYS)} позже срока")
     if partial:
-        paid = plural_ru(partial, ("счёт оплачен", "счёта оплачены", "счетов оплачены"))
+        paid = plural(partial, "счёт оплачен", "счёта оплачены", "счетов оплачены")
         reasons.append(f"{partial}\u00a0{paid} частями")
     if overdue_now:
         count = len(overdue_now)
         reasons.append(
-            f"просрочено {count}\u00a0{plural_ru(count, ('счёт', 'счёта', 'счетов'))} "
-            f"на {money_ru(overdue)}"
+            f"просрочено {count}\u00a0{plural(count, 'счёт', 'счёта', 'счетов')} "
+            f"на {money_text(overdue)}"
         )
     return CreditStanding(
         client_id,
@@ -116,7 +119,7 @@ def check_order(standing: CreditStanding, amount: Money, *, policy: CreditPolicy
         if decision is CreditDecision.ALLOW:
             decision = CreditDecision.APPROVAL
         reasons.append(
-            f"долг с этим заказом {money_ru(Money(total))} больше кредитного лимита "
-            f"{money_ru(standing.limit)}"
+            f"долг с этим заказом {money_text(Money(total))} больше кредитного лимита "
+            f"{money_text(standing.limit)}"
         )
     return CreditCheck(standing, amount, decision, tuple(reasons))

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 
+from clientops._formats import count_text, money_text, plural
 from clientops._retention import (
     ChurnRisk,
     ChurnSignal,
@@ -38,13 +39,13 @@ from clientops._retention import (
     RetentionRecord,
     RetentionStatus,
     SignalKind,
-    days_ru,
-    money_ru,
-    plural_ru,
 )
 from clientops._text import format_date
 from clientops.model import Client, EmployeeId, Money, city_key
 from clientops.service_visits import ServiceContract
+
+#: the forms of «день» after a number
+_DAYS = ("день", "дня", "дней")
 
 __all__ = [
     "choose_manager",
@@ -66,19 +67,25 @@ def _signals(facts: ClientFacts, today: date, policy: RetentionPolicy) -> list[C
     if last_order is None:
         if facts.since is not None and _since(facts.since, today) >= policy.silence_days:
             found.append(
-                (SignalKind.NO_ORDERS, f"ни одного заказа за {days_ru(_since(facts.since, today))}")
+                (
+                    SignalKind.NO_ORDERS,
+                    f"ни одного заказа за {count_text(_since(facts.since, today), *_DAYS)}",
+                )
             )
     elif (days := _since(last_order, today)) >= policy.silence_days:
         found.append(
             (
                 SignalKind.NO_ORDERS,
-                f"последний заказ {format_date(last_order)}, {days_ru(days)} назад",
+                f"последний заказ {format_date(last_order)}, {count_text(days, *_DAYS)} назад",
             )
         )
     paid = facts.last_payment
     if paid is not None and (days := _since(paid, today)) >= policy.no_payment_days:
         found.append(
-            (SignalKind.NO_PAYMENTS, f"последняя оплата {format_date(paid)}, {days_ru(days)} назад")
+            (
+                SignalKind.NO_PAYMENTS,
+                f"последняя оплата {format_date(paid)}, {count_text(days, *_DAYS)} назад",
+            )
         )
     falling = _falling(facts, policy)
     if falling is not None:
@@ -86,24 +93,23 @@ def _signals(facts: ClientFacts, today: date, policy: RetentionPolicy) -> list[C
     window = [d for d in facts.unhappy_calls if 0 <= _since(d, today) <= policy.unhappy_days]
     if len(window) >= policy.unhappy_calls:
         count = len(window)
-        calls = plural_ru(count, ("звонке", "звонках", "звонках"))
+        calls = plural(count, "звонке", "звонках", "звонках")
         found.append(
             (
                 SignalKind.UNHAPPY_CALLS,
-                f"недоволен при {count}\u00a0{calls} за {days_ru(policy.unhappy_days)}",
+                f"недоволен при {count}\u00a0{calls} за {count_text(policy.unhappy_days, *_DAYS)}",
             )
         )
     if facts.open_claims >= policy.open_claims:
         count = facts.open_claims
-        claims = plural_ru(
-            count, ("открытая рекламация", "открытые рекламации", "открытых рекламаций")
-        )
+        claims = plural(count, "открытая рекламация", "открытые рекламации", "открытых рекламаций")
         found.append((SignalKind.OPEN_CLAIMS, f"{count}\u00a0{claims}"))
     if facts.overdue_debt.amount > 0 and facts.overdue_days > policy.debt_grace_days:
         found.append(
             (
                 SignalKind.OVERDUE_DEBT,
-                f"{money_ru(facts.overdue_debt)}, просрочка {days_ru(facts.overdue_days)}",
+                f"{money_text(facts.overdue_debt)}, "
+                f"просрочка {count_text(facts.overdue_days, *_DAYS)}",
             )
         )
     if facts.termination_on is not None:
@@ -126,10 +132,10 @@ def _falling(facts: ClientFacts, policy: RetentionPolicy) -> str | None:
         return None
     drop = round((1 - recent / before) * 100)
     currency = priced[-1].amount.currency if priced[-1].amount else "RUB"
-    orders = plural_ru(n, ("заказ", "заказа", "заказов"))
+    orders = plural(n, "заказ", "заказа", "заказов")
     return (
-        f"последние {n}\u00a0{orders} на {money_ru(Money(recent, currency))} против "
-        f"{money_ru(Money(before, currency))} прежде (на {drop}\u00a0% меньше)"
+        f"последние {n}\u00a0{orders} на {money_text(Money(recent, currency))} против "
+        f"{money_text(Money(before, currency))} прежде (на {drop}\u00a0% меньше)"
     )
 
 
