@@ -39,6 +39,7 @@ from clientops.errors import (
     ParcelRefusedError,
     ShipmentNotFoundError,
     UnservedCityError,
+    ValidationError,
 )
 from clientops.supply import CarrierKind, ShipmentLine, ShipmentStage, Supply
 from clientops.testing import a_client, a_staff
@@ -444,6 +445,29 @@ def test_an_order_unknown_to_dellin_is_not_found(courier: DellinCourier) -> None
         with pytest.raises(ShipmentNotFoundError) as caught:
             getattr(courier, operation)("123456789")
         assert caught.value.operation == operation
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"derival": "airport"}, "derival"),
+        ({"max_weight_kg": 0}, "max_weight_kg"),
+        ({"max_size_cm": (1360, 245)}, "max_size_cm"),
+        ({"default_size_cm": (40, -1, 20)}, "default_size_cm"),
+        ({"timeout": 0}, "timeout"),
+    ],
+)
+def test_options_that_cannot_work_are_refused_by_name(options: dict[str, Any], named: str) -> None:
+    with pytest.raises(ConfigurationError, match=named):
+        DellinCourier(APPKEY, **options)
+    with pytest.raises(ConfigurationError, match="appkey"):
+        DellinCourier(" ")
+
+
+def test_a_terminal_direction_is_checked(courier: DellinCourier) -> None:
+    with pytest.raises(ValidationError) as caught:
+        courier.terminals("Москва", "sideways")
+    assert caught.value.errors[0].path == "direction"
 
 
 # ------------------------------------------------------------------------------ the plugin

@@ -61,6 +61,7 @@ from typing import Any
 import attrs
 import httpx
 
+from clientops._checks import fail
 from clientops.courier import (
     Booking,
     Parcel,
@@ -71,6 +72,7 @@ from clientops.courier import (
     TrackingStep,
 )
 from clientops.errors import (
+    ConfigurationError,
     CourierError,
     ParcelRefusedError,
     ShipmentNotFoundError,
@@ -167,6 +169,32 @@ def _day(value: object) -> date | None:
         return None
 
 
+def _options(
+    appkey: str,
+    derival: str,
+    max_weight_kg: int,
+    max_size_cm: tuple[int, int, int],
+    default_size_cm: tuple[int, int, int],
+    timeout: float,
+) -> None:
+    """Refuse options that cannot work, naming the first (ConfigurationError)."""
+    if not isinstance(appkey, str) or not appkey.strip():
+        raise ConfigurationError("the dellin courier needs its application key (appkey)")
+    if derival not in ("address", "terminal"):
+        raise ConfigurationError(f"derival must be 'address' or 'terminal', got {derival!r}")
+    if not isinstance(max_weight_kg, int) or max_weight_kg <= 0:
+        raise ConfigurationError(
+            f"max_weight_kg must be a positive whole number of kg, got {max_weight_kg!r}"
+        )
+    for name, sizes in (("max_size_cm", max_size_cm), ("default_size_cm", default_size_cm)):
+        if len(tuple(sizes)) != 3 or any(not isinstance(v, int) or v <= 0 for v in sizes):
+            raise ConfigurationError(
+                f"{name} must be three positive whole centimetres, got {sizes!r}"
+            )
+    if not timeout > 0:
+        raise ConfigurationError(f"timeout must be positive seconds, got {timeout!r}")
+
+
 class DellinCourier:
     """A Dellin account: ``appkey`` (the application key from dev.dellin.ru) and, to book and
     cancel, ``login``/``password`` or a personal access token ``pat``. ``freight_uid`` is the
@@ -195,8 +223,7 @@ class DellinCourier:
         clock: Callable[[], datetime] | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        if derival not in ("address", "terminal"):
-            raise ValueError(f"derival must be 'address' or 'terminal', got {derival!r}")
+        _options(appkey, derival, max_weight_kg, max_size_cm, default_size_cm, timeout)
         self._appkey = appkey
         self._login = login
         self._password = password
@@ -341,6 +368,8 @@ class DellinCourier:
     def terminals(self, city: str, direction: str = "derival") -> tuple[DellinTerminal, ...]:
         """The terminals of ``city`` that accept cargo (``derival``) or give it out
         (``arrival``), the default one first."""
+        if direction not in ("derival", "arrival"):
+            fail("direction", f"must be 'derival' or 'arrival', got {direction!r}")
         code = self.city_code(city, "terminals")
         answer = self._call(
             "/v1/public/request_terminals.json",
