@@ -733,7 +733,7 @@ def test_cdek_cancel_unknown_order(cdek: CdekCourier) -> None:
 
 def test_builtin_couriers_are_registered() -> None:
     host = PluginHost(entry_points=False)
-    assert sorted(host.couriers()) == ["cdek", "dostavista", "offline"]
+    assert sorted(host.couriers()) == ["cdek", "dellin", "dostavista", "offline"]
     assert "clientops.offline_courier" in host.plugin_names()
     courier = host.open_courier("Offline", clock=lambda: NOW)
     assert isinstance(courier, OfflineCourier)
@@ -773,7 +773,7 @@ def test_unknown_courier_name() -> None:
     host = PluginHost(entry_points=False)
     with pytest.raises(
         ConfigurationError,
-        match=r"no courier named 'dhl' \(registered: cdek, dostavista, offline\)",
+        match=r"no courier named 'dhl' \(registered: cdek, dellin, dostavista, offline\)",
     ):
         host.open_courier("dhl")
 
@@ -789,7 +789,7 @@ def test_a_third_party_courier_plugin(clock: Clock) -> None:
 
     host = PluginHost(entry_points=False)
     host.register(PigeonPlugin(), name="pigeon")
-    assert sorted(host.couriers()) == ["cdek", "dostavista", "offline", "pigeon"]
+    assert sorted(host.couriers()) == ["cdek", "dellin", "dostavista", "offline", "pigeon"]
     pigeon = host.open_courier("pigeon", clock=clock)
     assert pigeon.name == "pigeon"
     assert pigeon.quote("Москва", "Тверь", Parcel(weight_grams=10)).courier == "pigeon"
@@ -826,4 +826,4 @@ def test_a_factory_that_makes_no_courier() -> None:
 
 def test_blocking_the_cdek_plugin() -> None:
     host = PluginHost(entry_points=False, environ={"CLIENTOPS_DISABLE_PLUGINS": "clientops.cdek"})
-    assert sorted(host.couriers()) == ["dostavista", "offline"]
+    assert sorted(host.couriers()) == ["dellin", "dostavista", "offline"]

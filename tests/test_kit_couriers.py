@@ -1,5 +1,6 @@
 """The courier kit (``clientops.testing.CourierContract``) against the built-in couriers: the
-offline one, and CDEK over its loopback stand-in (tests/cdek_standin.py)."""
+offline one, CDEK over its loopback stand-in (tests/cdek_standin.py) and Деловые Линии over
+its own (tests/dellin_standin.py). Dostavista's runs in tests/test_dostavista.py."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 from tests.cdek_standin import CLIENT_ID, CLIENT_SECRET, MAX_WEIGHT, CdekStandin
+from tests.dellin_standin import APPKEY, FREIGHT_UID, LOGIN, MAX_WEIGHT_KG, PASSWORD, DellinStandin
 
 from clientops.adapters.cdek import CdekCourier
+from clientops.adapters.dellin import DellinCourier
 from clientops.adapters.offline_courier import OfflineCourier, OfflineZone
 from clientops.courier import Parcel
 from clientops.errors import ParcelRefusedError
@@ -84,5 +87,46 @@ class TestCdekCourier(CourierContract):
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         courier = self._cdek(f"http://127.0.0.1:{port}/v2")
+        yield courier
+        courier.close()
+
+
+def _dellin(base_url: str) -> DellinCourier:
+    return DellinCourier(
+        APPKEY,
+        login=LOGIN,
+        password=PASSWORD,
+        freight_uid=FREIGHT_UID,
+        base_url=base_url,
+        timeout=0.5,
+        clock=lambda: NOW,
+    )
+
+
+class TestDellinCourier(CourierContract):
+    destination = "Новосибирск"
+    refused_weight_grams = MAX_WEIGHT_KG * 1000 + 1
+
+    @pytest.fixture
+    def standin(self) -> Iterator[DellinStandin]:
+        with DellinStandin(now=NOW) as server:
+            yield server
+
+    @pytest.fixture
+    def courier(self, standin: DellinStandin) -> Iterator[DellinCourier]:
+        courier = _dellin(standin.base_url)
+        yield courier
+        courier.close()
+
+    @pytest.fixture
+    def carrier_bookings(self, standin: DellinStandin) -> Callable[[], int]:
+        return lambda: len(standin.orders)
+
+    @pytest.fixture
+    def failing_courier(self) -> Iterator[DellinCourier]:
+        with socket.socket() as probe:  # a port nobody listens on
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        courier = _dellin(f"http://127.0.0.1:{port}")
         yield courier
         courier.close()

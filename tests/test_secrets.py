@@ -15,6 +15,7 @@ from clientops import ClientopsError, PluginHost
 from clientops._redact import Logger
 from clientops.adapters.asterisk import AsteriskAmi
 from clientops.adapters.cdek import CdekCourier
+from clientops.adapters.dellin import DellinCourier
 from clientops.adapters.postgres import PostgresStorage
 from clientops.adapters.zadarma import DEFAULT_MAX_CALL, DEFAULT_MAX_DELAY, _options, webhook_app
 from clientops.testing import T0
@@ -101,6 +102,8 @@ def test_a_store_opened_with_a_password_shows_it_nowhere_and_still_connects(
 def test_no_adapter_shows_the_secret_it_was_given() -> None:
     adapters: list[object] = [
         CdekCourier("account", f"cdek-{SECRET}"),
+        DellinCourier(f"dellin-{SECRET}", login="sklad", password=f"pw-{SECRET}"),
+        DellinCourier(f"dellin-{SECRET}", pat=f"pat-{SECRET}"),
         AsteriskAmi(lambda event: None, username="clientops", secret=f"ami-{SECRET}"),
         webhook_app(lambda event: None, f"zadarma-{SECRET}", allow_any_address=True),
     ]

@@ -66,6 +66,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("clientops.offline_courier", "clientops.adapters.offline_courier"),
     ("clientops.cdek", "clientops.adapters.cdek_plugin"),
     ("clientops.dostavista", "clientops.adapters.dostavista_plugin"),
+    ("clientops.dellin", "clientops.adapters.dellin_plugin"),
     ("clientops.accounting", "clientops.adapters.accounting_plugin"),
     ("clientops.telephony", "clientops.adapters.telephony_plugin"),
 )
