@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import importlib
+import io
+import zipfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -290,8 +292,22 @@ def builtin_template(of: str | type | object, page: PageSetup = A4) -> Template:
 
 def builtin_docx(of: str | type | object, page: PageSetup = A4) -> bytes:
     """The built-in layout as a .docx with ``{{ placeholders }}``: open it in Word, change it,
-    and load it back with :func:`load_template`."""
-    return document_type(of).layout(page)
+    and load it back with :func:`load_template`. The same layout gives the same bytes (its
+    entries carry a fixed timestamp, not the moment it was drawn)."""
+    return _fixed_times(document_type(of).layout(page))
+
+
+def _fixed_times(docx: bytes) -> bytes:
+    """``docx`` with every entry dated 1980-01-01 00:00, as the rendered documents are
+    (python-docx stamps the time of saving, so two drawings a second apart differed)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as source, zipfile.ZipFile(out, "w") as target:
+        for entry in source.infolist():
+            fixed = zipfile.ZipInfo(entry.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = entry.external_attr
+            target.writestr(fixed, source.read(entry.filename))
+    return out.getvalue()
 
 
 def load_template(
