@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
+from typing import Protocol
 
 import attrs
 
@@ -29,7 +30,6 @@ from clientops._supply import (
     Acceptance,
     CarrierKind,
     GoodsReceived,
-    Pilot,
     Purchase,
     PurchaseOrdered,
     Shipment,
@@ -43,6 +43,7 @@ from clientops._supply import (
     SupplyPolicy,
     stock_id,
 )
+from clientops._supply_watch import store_balances, supply_due_in, supply_repository
 from clientops._text import format_date
 from clientops.courier import Courier, Dimensions, Parcel, Party, PickupRequest, ShipmentStatus
 from clientops.errors import ConfigurationError
@@ -55,19 +56,9 @@ from clientops.rules.supply import SupplyDue
 __all__ = ["Supply", "supply_repository"]
 
 
-class _HasContext:
-    context: Context
-
-
-def supply_repository(uow: UnitOfWork) -> SupplyRepository:
-    """The store's supply records, or ConfigurationError when it keeps none."""
-    found: SupplyRepository | None = getattr(uow, "supply", None)
-    if found is None:
-        raise ConfigurationError(
-            "this store keeps no supply records (uow.supply): use the memory, SQLite or "
-            "PostgreSQL store at schema 21"
-        )
-    return found
+class _HasContext(Protocol):
+    @property
+    def context(self) -> Context: ...
 
 
 def _parcel(shipment: Shipment) -> Parcel:
@@ -640,8 +631,14 @@ class Supply:
     # ------------------------------------------------------------------ the agenda
     def balance_alerts(self) -> tuple[SupplyDue, ...]:
         """Ask each courier that tells its account's balance (``balance()``, as Dostavista
-        does) and list those below the policy's ``min_courier_balance``, for today's agenda.
-        A courier that cannot answer raises its CourierError."""
+        does) and list those below the policy's ``min_courier_balance`` (nothing is kept:
+        :meth:`record_balances` keeps them for the agenda). A courier that cannot answer
+        raises its CourierError."""
+        return rules.low_balances(
+            self._balances(), today=self._context.today(), policy=self._policy
+        )
+
+    def _balances(self) -> dict[str, Money]:
         balances: dict[str, Money] = {}
         for kind in CarrierKind:
             courier = self.courier_for(kind)
@@ -651,25 +648,22 @@ class Supply:
             found = reader()
             if isinstance(found, Money):
                 balances[_carrier_name(courier.name)] = found
-        return rules.low_balances(balances, today=self._context.today(), policy=self._policy)
+        return balances
+
+    def record_balances(self) -> tuple[SupplyDue, ...]:
+        """Read the couriers' balances (as :meth:`balance_alerts`) and keep them for the
+        agenda, one reading per courier (the daily ``supply`` job does it); the ones below the
+        policy's minimum are returned."""
+        balances = self._balances()
+        today = self._context.today()
+        with self._context.unit_of_work() as uow:
+            store_balances(uow, balances, today)
+        return rules.low_balances(balances, today=today, policy=self._policy)
 
     def due(self, day: date | None = None) -> tuple[SupplyDue, ...]:
-        """What needs doing about purchases, shipments and pilots on ``day`` (today): a
-        supplier's shipping date near or past, a late delivery, closing documents unsigned,
-        a pilot's feedback call or its end."""
-        with self._read() as (uow, repo):
-            purchases = repo.all(Purchase, open_only=True)
-            shipments = repo.all(Shipment, open_only=True)
-            pilots = repo.all(Pilot, open_only=True)
-            owners: list[ClientId | None] = [p.client_id for p in purchases]
-            owners += [s.client_id for s in shipments] + [p.client_id for p in pilots]
-            ids = {cid for cid in owners if cid is not None}
-            names = {cid: uow.clients.get(cid).name for cid in ids}
-        return rules.supply_due(
-            purchases,
-            shipments,
-            pilots,
-            names,
-            today=day or self._context.today(),
-            policy=self._policy,
-        )
+        """What needs doing on ``day`` (today), as ``ops.agenda`` shows it: a supplier's
+        shipping date near or past, a late delivery, closing documents unsigned, a pilot's
+        feedback call or its end, a supplier's price risen or stock short, a courier's
+        balance last read below the minimum."""
+        with self._read() as (uow, _):
+            return supply_due_in(uow, day or self._context.today(), self._policy)
