@@ -27,8 +27,10 @@ from clientops.billing import Month, SupplierBillStatus
 from clientops.courier import Address, Booking, Courier, Parcel, Party, PickupRequest
 from clientops.documents import (
     CONSIGNMENT_NOTE,
+    UNIVERSAL_TRANSFER_DOCUMENT,
     ConsignmentItem,
     ConsignmentNote,
+    UniversalTransferDocument,
     document_type,
     render_document,
 )
@@ -676,8 +678,25 @@ def a_note(**changes: Any) -> ConsignmentNote:
     return ConsignmentNote(**fields)
 
 
-#: The consignment note for the document font checks (tests/test_document_fonts.py).
-SAMPLES = {"consignment_note": a_note}
+def a_upd(**changes: Any) -> UniversalTransferDocument:
+    note = a_note()
+    fields: dict[str, Any] = {
+        "number": "1/2026",
+        "date": note.date,
+        "status": 1,
+        "seller": MLS,
+        "buyer": ROMASHKA,
+        "basis": note.basis,
+        "items": note.items,
+        "carrier": "Деловые Линии, Омск",
+        "accountant": "В. В. Счётова",
+    }
+    fields.update(changes)
+    return UniversalTransferDocument(**fields)
+
+
+#: The shipping papers for the document font checks (tests/test_document_fonts.py).
+SAMPLES = {"consignment_note": a_note, "upd": a_upd}
 
 
 def test_the_consignment_note_offers_exactly_its_fields_and_names_bad_ones() -> None:
@@ -984,3 +1003,124 @@ def test_the_supply_policy_names_a_bad_number(field: str, value: object) -> None
     with pytest.raises(ValidationError) as caught:
         SupplyPolicy(**{field: value})  # type: ignore[arg-type]
     assert [e.path for e in caught.value.errors] == [field]
+
+
+# ------------------------------------------------------------------------------ the УПД
+
+
+def test_the_upd_numbers_from_its_sequence_reads_back_and_converts(
+    ops: ClientOps, supply: Supply, client: Client, tmp_path: Path
+) -> None:
+    stocked(supply, 3)
+    supply.add_stock(PARK, BARRIER, 1)
+    shipments = [
+        supply.plan_shipment(
+            client.id, reason="Оборудование", city="Омск", address="ул. Ленина, 10", lines=lines
+        )
+        for lines in ((line(2), line(1, item=BARRIER, unit_price=Money("18500.50"))), (line(1),))
+    ]
+    for shipment in shipments:
+        supply.book(shipment.id, recipient=recipient("Омск"))
+    first = supply.upd(shipments[0].id, seller=MLS, buyer=ROMASHKA, basis="Договор № 5/26")
+    second = supply.upd(
+        shipments[1].id, seller=MLS, buyer=ROMASHKA, basis="Договор № 5/26", status=2
+    )
+    again = supply.upd(shipments[0].id, seller=MLS, buyer=ROMASHKA, basis="Договор № 5/26")
+    assert (first.number, second.number, again.number) == ("1/2026", "2/2026", "1/2026")
+    assert supply.shipment(shipments[0].id).upd_number == "1/2026"
+    # the consignment note has a sequence of its own
+    note = supply.consignment_note(shipments[0].id, supplier=MLS, consignee=ROMASHKA, basis="Д")
+    assert note.number == "1/2026"
+    upd = supply.shipping_papers(
+        shipments[0].id, supplier=MLS, consignee=ROMASHKA, basis="Договор № 5/26", form="upd"
+    )
+    document = docx.Document(io.BytesIO(upd))
+    text = "\n".join(p.text for p in document.paragraphs)
+    cells = [[c.text for c in r.cells] for t in document.tables for r in t.rows]
+    assert "Универсальный передаточный документ" in text
+    assert "Статус: 1 — счёт-фактура и передаточный документ (акт)" in text
+    assert "Счёт-фактура № 1/2026 от 7 декабря 2026\u00a0г. (1)" in text
+    assert "Грузоотправитель и его адрес (3): он же" in text
+    assert "Данные о транспортировке и грузе [9]: Курьерская служба, Омск" in text
+    total = "Всего к оплате (9): без налога 140\u00a0417,08, сумма налога 28\u00a0083,42"
+    assert total in text
+    assert "с налогом 168\u00a0500,50" in text
+    assert "Сто шестьдесят восемь тысяч пятьсот рублей 50 копеек" in text
+    rows = [r for r in cells if r[0] in ("1", "2")]
+    assert rows[0][1] == "Турникет T-3 (T-3-001, T-3-002)"
+    assert rows[0][2:6] == ["796 шт.", "2", "62\u00a0500,00", "125\u00a0000,00"]
+    assert rows[0][7:10] == ["20%", "25\u00a0000,00", "150\u00a0000,00"]
+    assert rows[1][4:10] == [
+        "15\u00a0417,08",
+        "15\u00a0417,08",
+        "без акциза",
+        "20%",
+        "3\u00a0083,42",
+        "18\u00a0500,50",
+    ]
+    texts = convert_to_pdf({"upd": upd}, tmp_path)
+    expected = [
+        "Универсальный передаточный документ",
+        "Счёт-фактура № 1/2026",
+        "Турникет T-3",
+        "168 500,50",
+        "Товар (груз) передал",
+        "Товар (груз) получил",
+    ]
+    found = texts["upd"]
+    if found is not None:
+        assert not [s for s in expected if s not in found], found[:800]
+
+
+def test_the_upd_offers_exactly_its_fields_and_names_bad_ones(supply: Supply) -> None:
+    upd = a_upd(vat_rate=None, status=2)
+    assert document_type(upd) is UNIVERSAL_TRANSFER_DOCUMENT
+    values = UNIVERSAL_TRANSFER_DOCUMENT.values(upd)
+    lists = {name for name, value in values.items() if not isinstance(value, str)}
+    assert set(values) - lists == UNIVERSAL_TRANSFER_DOCUMENT.fields.scalars
+    assert set(values["items"][0]) == UNIVERSAL_TRANSFER_DOCUMENT.fields.lists["items"]  # type: ignore[index]
+    assert values["status_line"] == "2 — передаточный документ (акт)"
+    assert (values["total_vat"], values["total_without_vat"]) == ("без НДС", values["total"])
+    for bad, path in ((3, "status"), (True, "status")):
+        with pytest.raises(ValidationError) as caught:
+            a_upd(status=bad)
+        assert [e.path for e in caught.value.errors] == [path]
+    with pytest.raises(ValidationError) as caught:
+        supply.upd("nope", seller=MLS, buyer=ROMASHKA, basis="Договор", status=0)
+    assert [e.path for e in caught.value.errors] == ["status"]
+    with pytest.raises(ValidationError) as caught:
+        supply.shipping_papers("nope", supplier=MLS, consignee=ROMASHKA, basis="Д", form="торг")
+    assert [e.path for e in caught.value.errors] == ["form"]
+
+
+def test_the_policy_chooses_the_upd_as_the_shipping_papers(url: str, clock: Clock) -> None:
+    host = PluginHost(entry_points=False)
+    policy = attrs.evolve(Policy(), supply=SupplyPolicy(shipping_form="upd"))
+    ops = ClientOps(host.load().open_storage(url), host=host, clock=clock, policy=policy)
+    try:
+        ops.clients.add_staff(a_staff())
+        client = ops.clients.add(a_client(name="ООО «Ромашка»", city="Омск"))
+        supply = Supply(ops, couriers=dict.fromkeys(CarrierKind, OfflineCourier(clock=clock)))
+        stocked(supply, 1)
+        shipment = supply.plan_shipment(
+            client.id, reason="Оборудование", city="Омск", address="ул. Ленина, 10", lines=(line(),)
+        )
+        papers = [
+            supply.shipping_papers(shipment.id, supplier=MLS, consignee=ROMASHKA, basis="Д")
+            for _ in range(2)
+        ]
+        texts = ["\n".join(p.text for p in docx.Document(io.BytesIO(d)).paragraphs) for d in papers]
+        assert all("Счёт-фактура № 1/2026 от 7 декабря 2026" in t for t in texts)
+        with pytest.raises(ValidationError) as caught:  # a УПД takes no number of yours
+            supply.shipping_papers(
+                shipment.id, supplier=MLS, consignee=ROMASHKA, basis="Д", number="ТН-1"
+            )
+        assert [e.path for e in caught.value.errors] == ["form"]
+        note = supply.shipping_papers(
+            shipment.id, supplier=MLS, consignee=ROMASHKA, basis="Д", form="consignment_note"
+        )
+        assert "Товарная накладная № 1/2026" in "\n".join(
+            p.text for p in docx.Document(io.BytesIO(note)).paragraphs
+        )
+    finally:
+        ops.close()

@@ -411,7 +411,9 @@ class Shipment:
     feedback: str = ""
     documents_signed_on: date | None = None
     carrier_bill_id: str | None = None
-    #: the number of its УПД, taken from the documents' sequence the first time it is drawn
+    #: the numbers of its consignment note and its УПД, taken from their sequences the first
+    #: time each is drawn
+    note_number: str | None = None
     upd_number: str | None = None
     #: the serial numbers that left with it, by stock level
     issued: tuple[tuple[str, tuple[str, ...]], ...] = ()
