@@ -476,7 +476,15 @@ def test_jobs_shows_what_each_job_did_on_a_day(store: str) -> None:
     doc = json.loads(result.stdout)
     assert doc["day"] == "2026-10-15"
     rows = {row["job"]: row for row in doc["jobs"]}
-    assert list(rows) == ["billing", "reminders", "satisfaction", "planning", "supply", "sla", "outbox"]
+    assert list(rows) == [
+        "billing",
+        "reminders",
+        "satisfaction",
+        "planning",
+        "supply",
+        "sla",
+        "outbox",
+    ]
     for row in rows.values():
         assert set(row) == {
             "job",
