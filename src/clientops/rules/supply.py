@@ -643,9 +643,11 @@ def supplier_alerts(
         ...     PricePoint(date(2026, 12, 1), Money(58000), 10),
         ...     PricePoint(date(2026, 12, 7), Money(63800), 10),
         ... ))
-        >>> for due in supplier_alerts([item], [], today=date(2026, 12, 8), policy=SupplyPolicy()):
-        ...     print(due.text)
-        Поставщик ООО «Дёшево» поднял цену «Турникет T-3» на 10%: 58 000,00 руб. → 63 800,00 руб.
+        >>> [due] = supplier_alerts([item], [], today=date(2026, 12, 8), policy=SupplyPolicy())
+        >>> due.reason, due.text.split(": ")[0]
+        ('price_rise', 'Поставщик ООО «Дёшево» поднял цену «Турникет T-3» на 10%')
+        >>> due.text.split(": ")[1].replace("\\xa0", " ")
+        '58 000,00 руб. → 63 800,00 руб.'
     """
     items = tuple(items)
     found: list[SupplyDue] = []
