@@ -1124,3 +1124,34 @@ def test_the_policy_chooses_the_upd_as_the_shipping_papers(url: str, clock: Cloc
         )
     finally:
         ops.close()
+
+
+def test_a_list_older_than_the_purchase_flags_no_shortage_and_small_rises_pass() -> None:
+    from clientops.rules.supply import supplier_alerts
+    from clientops.supply import PricePoint, Purchase, PurchaseStage, SupplierItem
+
+    offer = SupplierOffer("ООО «Дёшево»", TURNSTILE, Money(58000), 10, 9)
+    ordered = Purchase(
+        "p1",
+        TURNSTILE,
+        4,
+        date(2026, 12, 7),
+        PARK,
+        offers=(offer,),
+        stage=PurchaseStage.ORDERED,
+        chosen=offer,
+    )
+
+    def history(*points: tuple[date, int, int]) -> SupplierItem:
+        made = tuple(PricePoint(d, Money(price), stock) for d, price, stock in points)
+        return SupplierItem("ООО «Дёшево»", TURNSTILE, made)
+
+    policy = SupplyPolicy()
+    old = history((date(2026, 12, 1), 58000, 2))  # before the order: its offer replaced it
+    assert supplier_alerts([old], [ordered], today=date(2026, 12, 8), policy=policy) == ()
+    new = history((date(2026, 12, 1), 58000, 2), (date(2026, 12, 8), 60900, 2))  # +5 %: not above
+    found = supplier_alerts([new], [ordered], today=date(2026, 12, 8), policy=policy)
+    assert [d.reason for d in found] == ["supplier_short"]
+    strict = SupplyPolicy(price_rise_percent=Decimal("4.9"))
+    found = supplier_alerts([new], [ordered], today=date(2026, 12, 8), policy=strict)
+    assert sorted(d.reason for d in found) == ["price_rise", "supplier_short"]

@@ -632,10 +632,11 @@ def supplier_alerts(
 
     * a price risen by more than ``price_rise_percent`` against the previous list, for
       ``price_watch_days`` days from the list's day (a ``price_rise`` of no client);
-    * an ordered purchase whose supplier now has fewer in stock than was ordered
-      (``supplier_short``, the purchase's client's);
-    * a purchase still gathering offers whose quantity no supplier has in stock by the last
-      lists (``nobody_has``: look for another supplier, the non-standard goods of seed 002).
+    * an ordered purchase whose supplier's last list (of the purchase's day or later) has
+      fewer in stock than was ordered (``supplier_short``, the purchase's client's);
+    * a purchase still gathering offers whose quantity no supplier has in stock, by its
+      offers and those lists (``nobody_has``: look for another supplier, the non-standard
+      goods of seed 002).
 
         >>> from clientops.model import Money
         >>> from clientops._supply import PricePoint
@@ -651,12 +652,12 @@ def supplier_alerts(
     """
     items = tuple(items)
     found: list[SupplyDue] = []
-    latest: dict[str, dict[str, int]] = {}
+    latest: dict[str, dict[str, PricePoint]] = {}
     for entry in items:
         if not entry.history:
             continue
         last = entry.history[-1]
-        latest.setdefault(entry.item, {})[entry.supplier] = last.in_stock
+        latest.setdefault(entry.item, {})[entry.supplier] = last
         if len(entry.history) < 2 or today - last.day >= timedelta(days=policy.price_watch_days):
             continue
         before = entry.history[-2].unit_price.amount
@@ -682,7 +683,12 @@ def supplier_alerts(
                 )
             )
     for p in purchases:
-        stocks = latest.get(p.item, {})
+        # the lists of the purchase's day or later: an older one is what the offers replaced
+        stocks = {
+            supplier: point.in_stock
+            for supplier, point in latest.get(p.item, {}).items()
+            if point.day >= p.requested_on
+        }
         if p.stage is PurchaseStage.ORDERED and p.chosen is not None:
             left = stocks.get(p.chosen.supplier)
             if left is not None and left < p.quantity:
