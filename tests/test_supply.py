@@ -20,6 +20,7 @@ from tests._office import convert_to_pdf
 
 import clientops
 from clientops import ClientOps, Money, Phone, PluginHost, Policy
+from clientops._supply_watch import supply_owner
 from clientops.adapters.offline_cloud import OfflineCloud
 from clientops.adapters.offline_courier import OfflineCourier
 from clientops.agenda import AgendaKind
@@ -761,7 +762,7 @@ def test_a_training_as_use_cases_from_agreeing_to_closed(
     assert cancelled.status is TrainingStatus.CANCELLED
 
 
-@pytest.mark.parametrize("service", [Supply, Installations])
+@pytest.mark.parametrize("service", [Supply, Installations, Suppliers])
 def test_the_services_are_plain_classes_over_the_context_not_too_long(service: type) -> None:
     import inspect
 
@@ -901,6 +902,11 @@ def test_a_low_courier_balance_is_kept_once_and_on_the_responsibles_agenda(
     ]
     assert supply_items(watched, "ivanov") == [("", low, False)]
     assert supply_items(watched, "anna") == []  # a responsible is named: not every manager's
+    unknown = attrs.evolve(watched.policy, supply=SupplyPolicy(responsible="nobody"))
+    (due,) = supply.due()
+    with watched.context.storage.unit_of_work(readonly=True) as uow:
+        owners = supply_owner(due, {}, uow.staff.directory(), unknown.supply)
+    assert owners == (EmployeeId("anna"),)  # one the staff does not know: every client manager
     clock.days(1)  # not read today: yesterday's reading stays, overdue
     assert supply_items(watched, "ivanov") == [("", low, True)]
     dostavista.money = Money(9000)

@@ -8,26 +8,7 @@ on. Nothing is stored for an item: the same deadline asked for twice is the same
 leaves the agenda when its record moves on (the goods shipped, the papers signed).
 
 :class:`Suppliers` records the suppliers' price lists and stock over time, one price history
-per supplier and item, and answers with the offers they make::
-
-    >>> import clientops
-    >>> from datetime import date
-    >>> from clientops.model import Money
-    >>> from clientops.supply import SupplierOffer, Suppliers
-    >>> from clientops.testing import T0
-    >>> ops = clientops.connect("memory://", clock=lambda: T0)
-    >>> suppliers = Suppliers(ops)
-    >>> _ = suppliers.record_price_list("ООО «Дёшево»", [
-    ...     SupplierOffer("ООО «Дёшево»", "Турникет T-3", Money(58000), 10, 9)
-    ... ], on=date(2025, 6, 16))
-    >>> _ = suppliers.record_price_list("ООО «Дёшево»", [
-    ...     SupplierOffer("ООО «Дёшево»", "Турникет T-3", Money(63800), 1, 9)
-    ... ])
-    >>> [str(p.unit_price) for p in suppliers.price_history("ООО «Дёшево»", "Турникет T-3").history]
-    ['58000 RUB', '63800 RUB']
-    >>> [d.reason for d in suppliers.alerts()]
-    ['price_rise']
-    >>> ops.close()
+per supplier and item, and answers with the offers they make.
 """
 
 from __future__ import annotations
@@ -111,12 +92,13 @@ def supply_owner(
     policy: SupplyPolicy,
 ) -> tuple[EmployeeId, ...]:
     """Whose agenda ``due`` is on: its client's manager; for no client (or a client nobody
-    manages) the policy's ``responsible``, or — none named — every client manager."""
+    manages) the policy's ``responsible``, or — none named, or one the staff does not know —
+    every client manager (an item is never left on nobody's agenda)."""
     if due.client_id is not None:
         manager = managers.get(due.client_id)
         if manager is not None:
             return (manager,)
-    if policy.responsible is not None:
+    if policy.responsible is not None and staff.employee(EmployeeId(policy.responsible)):
         return (EmployeeId(policy.responsible),)
     return tuple(e.id for e in staff.employees if Role.CLIENT_MANAGER in e.roles)
 
@@ -145,7 +127,28 @@ class _HasContext(Protocol):
 class Suppliers:
     """The suppliers' price lists and stock over time (seed 002, process 9: «мониторинг цен
     у поставщика, мониторинг наличия товара»): a price history per supplier and item, the
-    offers they make now, and the rises and shortages to act on."""
+    offers they make now, and the rises and shortages to act on::
+
+    >>> import clientops
+    >>> from datetime import date
+    >>> from clientops.model import Money
+    >>> from clientops.supply import SupplierOffer, Suppliers
+    >>> from clientops.testing import T0
+    >>> ops = clientops.connect("memory://", clock=lambda: T0)
+    >>> suppliers = Suppliers(ops)
+    >>> _ = suppliers.record_price_list("ООО «Дёшево»", [
+    ...     SupplierOffer("ООО «Дёшево»", "Турникет T-3", Money(58000), 10, 9)
+    ... ], on=date(2025, 6, 16))
+    >>> _ = suppliers.record_price_list("ООО «Дёшево»", [
+    ...     SupplierOffer("ООО «Дёшево»", "Турникет T-3", Money(63800), 1, 9)
+    ... ])
+    >>> history = suppliers.price_history("ООО «Дёшево»", "Турникет T-3").history
+    >>> [str(p.unit_price) for p in history]
+    ['58000 RUB', '63800 RUB']
+    >>> [d.reason for d in suppliers.alerts()]
+    ['price_rise']
+    >>> ops.close()
+    """
 
     def __init__(self, ops: _HasContext) -> None:
         self._context = ops.context
