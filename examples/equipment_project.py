@@ -9,7 +9,7 @@ the goods accepted at the business park's warehouse with their serial numbers, o
 the office; an in-town parcel by courier and the equipment to Omsk by a transport company;
 the client's acceptance and the signed closing documents; the installation on a ready site as
 a pilot that becomes a paying subscription; the client's cloud. Every step is printed in
-Russian; the consignment note and the installation act are written as .docx files.
+Russian; the consignment note, the УПД and the installation act are written as .docx files.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from clientops import (
 )
 from clientops.adapters.offline_cloud import OfflineCloud
 from clientops.adapters.offline_courier import OfflineCourier
+from clientops.agenda import AgendaKind
 from clientops.billing import Month
 from clientops.courier import Address, Party
 from clientops.documents import Party as DocumentParty
@@ -50,6 +51,7 @@ from clientops.supply import (
     Shipment,
     ShipmentLine,
     SupplierOffer,
+    Suppliers,
     Supply,
 )
 
@@ -131,6 +133,12 @@ def set_up(ops: clientops.ClientOps) -> Client:
     )
 
 
+def on_agenda(ops: clientops.ClientOps) -> None:
+    """The supply items on Анна's agenda today."""
+    for item in ops.agenda.for_manager(ANNA).of_kind(AgendaKind.SUPPLY):
+        print(f"  • {item.why}")
+
+
 def shipped(shipment: Shipment) -> str:
     price = "" if shipment.price is None else f", {rub(shipment.price)}"
     until = "" if shipment.delivery_by is None else f", доставка до {day(shipment.delivery_by)}"
@@ -160,16 +168,16 @@ def main() -> None:
         supply = Supply(ops, sender=sender)
         work = Installations(ops, cloud=OfflineCloud())
 
-        print("1. Закупка: счета запрошены у трёх поставщиков")
+        print("1. Закупка: прайс-листы трёх поставщиков")
+        suppliers = Suppliers(ops)
+        for offer in (
+            SupplierOffer("ООО «Быстро»", TURNSTILE, Money(61000), 10, 2),
+            SupplierOffer("ООО «Дёшево»", TURNSTILE, Money(58000), 10, 5),
+            SupplierOffer("ООО «Мало»", TURNSTILE, Money(40000), 1, 3),
+        ):
+            suppliers.record_price_list(offer.supplier, [offer])
         purchase = supply.request_offers(
-            TURNSTILE,
-            3,
-            client_id=client.id,
-            offers=(
-                SupplierOffer("ООО «Быстро»", TURNSTILE, Money(61000), 10, 2),
-                SupplierOffer("ООО «Дёшево»", TURNSTILE, Money(58000), 10, 5),
-                SupplierOffer("ООО «Мало»", TURNSTILE, Money(40000), 1, 3),
-            ),
+            TURNSTILE, 3, client_id=client.id, offers=suppliers.offers_for(TURNSTILE)
         )
         for offer in purchase.offers:
             print(
@@ -186,9 +194,11 @@ def main() -> None:
         )
 
         clock.days(4)
-        print("\n2. На повестке за день до срока поставщика")
-        for item in supply.due():
-            print(f"  • {item.text}")
+        suppliers.record_price_list(
+            "ООО «Быстро»", [SupplierOffer("ООО «Быстро»", TURNSTILE, Money(66000), 8, 2)]
+        )
+        print("\n2. На повестке Анны за день до срока поставщика")
+        on_agenda(ops)
         clock.days(1)
         supply.accept_goods(
             purchase.id,
@@ -258,12 +268,13 @@ def main() -> None:
             equipment.id, number="ТН-17", supplier=MLS, consignee=ROMASHKA, basis="Договор № 5/26"
         )
         (out / "tovarnaya-nakladnaya-TN-17.docx").write_bytes(note)
+        upd = supply.upd(equipment.id, seller=MLS, buyer=ROMASHKA, basis="Договор № 5/26")
+        (out / f"upd-{upd.number.replace('/', '-')}.docx").write_bytes(render_document(upd))
         print(f"  Клиент принял оборудование: «{equipment.feedback}»")
-        print("  Товарная накладная № ТН-17 записана")
+        print(f"  Записаны товарная накладная № ТН-17 и УПД № {upd.number} (статус {upd.status})")
         clock.days(10)
         print("  Через десять дней на повестке:")
-        for item in supply.due():
-            print(f"  • {item.text}")
+        on_agenda(ops)
         supply.sign_documents(equipment.id)
         print("  Закрывающие документы подписаны")
 
@@ -316,8 +327,7 @@ def main() -> None:
             fee=Money(15000),
         )
         clock.days(7)
-        for item in supply.due():
-            print(f"  • {item.text}")
+        on_agenda(ops)
         work.check_in(pilot.id, works=True, note="Проходы считаются верно")
         clock.days(23)
         pilot = work.end_pilot(pilot.id, billing_from=clock.now.date() + timedelta(days=1))

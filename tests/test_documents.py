@@ -469,6 +469,7 @@ def test_values_offer_exactly_the_fields_of_their_type() -> None:
         "visit_act",
         "recommendation_request",
         "consignment_note",
+        "upd",
         "order_request",
         "prepayment_invoice",
     ]

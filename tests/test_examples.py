@@ -431,6 +431,8 @@ def test_equipment_project_example_runs_the_chain_and_writes_its_papers(tmp_path
     for line in (
         "Выбран ООО «Дёшево»: счёт № 218 на 174 000,00 руб. внесён в план-факт",
         "• Поставщик ООО «Дёшево» должен отгрузить «Турникет T-3» до 12.12.2026",
+        "• Поставщик ООО «Быстро» поднял цену «Турникет T-3» на 8,2%: 61 000,00 руб. → 66 000",
+        "Записаны товарная накладная № ТН-17 и УПД № 1/2026 (статус 1)",
         "Отказ: склад в бизнес-парке — свободно 2 шт., а нужно 5 шт.",
         "→ Москва: курьер по городу",
         "→ Омск: транспортная компания",
@@ -444,6 +446,7 @@ def test_equipment_project_example_runs_the_chain_and_writes_its_papers(tmp_path
     assert sorted(p.name for p in (tmp_path / "papers").glob("*.docx")) == [
         "akt-montazha-MO-7.docx",
         "tovarnaya-nakladnaya-TN-17.docx",
+        "upd-1-2026.docx",
     ]
     with sqlite3.connect(tmp_path / "eq.db") as db:
         kinds = dict(db.execute("SELECT kind, count(*) FROM supply GROUP BY kind").fetchall())
@@ -455,4 +458,5 @@ def test_equipment_project_example_runs_the_chain_and_writes_its_papers(tmp_path
         "shipment": 2,
         "site": 1,
         "stock": 2,
+        "supplier_item": 3,
     }

@@ -117,7 +117,7 @@ def test_the_billing_day_follows_the_policy() -> None:
 
 def test_the_department_jobs_are_one_definition() -> None:
     names = [job.name for job in DEFAULT_JOBS]
-    assert names == ["billing", "reminders", "satisfaction", "planning", "sla", "outbox"]
+    assert names == ["billing", "reminders", "satisfaction", "planning", "supply", "sla", "outbox"]
     by_name = {job.name: job for job in DEFAULT_JOBS}
     assert by_name["billing"].catch_up
     assert by_name["billing"].cadence is Cadence.DAILY
@@ -145,6 +145,7 @@ def test_billing_runs_on_the_billing_day_once(ops: ClientOps, clock: Clock) -> N
         ("reminders", JobResult.DONE),
         ("satisfaction", JobResult.DONE),
         ("planning", JobResult.DONE),
+        ("supply", JobResult.DONE),
         ("sla", JobResult.DONE),
         ("outbox", JobResult.DONE),
     ]
@@ -238,6 +239,7 @@ def test_due_dates_list_what_is_due_and_not_done(ops: ClientOps) -> None:
         ("reminders", 16),
         ("satisfaction", 16),
         ("planning", 16),
+        ("supply", 16),
         ("sla", 16),
         ("outbox", 16),
     ]
@@ -353,9 +355,9 @@ def test_run_due_says_what_it_did_in_russian_and_english(store: str) -> None:
         "2026-10-15 billing (Выставление счетов за месяц): выполнено — Счета за октябрь 2026\xa0г."
         in (result.stdout)
     )
-    assert "Заданий выполнено: 6, с ошибкой: 0." in result.stdout
+    assert "Заданий выполнено: 7, с ошибкой: 0." in result.stdout
     english = invoke(store, "--lang", "en", "run-due", "--date", "2026-10-16")
-    assert "Jobs run: 5, failed: 0." in english.stdout
+    assert "Jobs run: 6, failed: 0." in english.stdout
 
 
 def test_run_due_exits_3_when_a_job_failed_and_0_once_it_is_done(
@@ -474,7 +476,15 @@ def test_jobs_shows_what_each_job_did_on_a_day(store: str) -> None:
     doc = json.loads(result.stdout)
     assert doc["day"] == "2026-10-15"
     rows = {row["job"]: row for row in doc["jobs"]}
-    assert list(rows) == ["billing", "reminders", "satisfaction", "planning", "sla", "outbox"]
+    assert list(rows) == [
+        "billing",
+        "reminders",
+        "satisfaction",
+        "planning",
+        "supply",
+        "sla",
+        "outbox",
+    ]
     for row in rows.values():
         assert set(row) == {
             "job",

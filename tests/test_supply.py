@@ -9,6 +9,7 @@ import io
 import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +19,19 @@ import pytest
 from tests._office import convert_to_pdf
 
 import clientops
-from clientops import ClientOps, Money, Phone, PluginHost
+from clientops import ClientOps, Money, Phone, PluginHost, Policy
+from clientops._supply_watch import supply_owner
 from clientops.adapters.offline_cloud import OfflineCloud
 from clientops.adapters.offline_courier import OfflineCourier
+from clientops.agenda import AgendaKind
 from clientops.billing import Month, SupplierBillStatus
 from clientops.courier import Address, Booking, Courier, Parcel, Party, PickupRequest
 from clientops.documents import (
     CONSIGNMENT_NOTE,
+    UNIVERSAL_TRANSFER_DOCUMENT,
     ConsignmentItem,
     ConsignmentNote,
+    UniversalTransferDocument,
     document_type,
     render_document,
 )
@@ -34,16 +39,19 @@ from clientops.documents import Party as DocParty
 from clientops.errors import (
     BackendError,
     CourierError,
+    NotFoundError,
     ParcelRefusedError,
     TransitionError,
     ValidationError,
 )
 from clientops.feed import Feed
+from clientops.jobs import DEFAULT_JOBS, JobResult, run_job
 from clientops.model import Client, EmployeeId
 from clientops.service_visits import InstalledEquipment, ServerFormat, TechFacts, TrainingStatus
 from clientops.supply import (
     CarrierKind,
     CloudStep,
+    CourierBalance,
     Installations,
     OutOfStockError,
     PilotStage,
@@ -51,6 +59,7 @@ from clientops.supply import (
     ShipmentLine,
     ShipmentStage,
     SupplierOffer,
+    Suppliers,
     Supply,
     SupplyPolicy,
 )
@@ -670,8 +679,25 @@ def a_note(**changes: Any) -> ConsignmentNote:
     return ConsignmentNote(**fields)
 
 
-#: The consignment note for the document font checks (tests/test_document_fonts.py).
-SAMPLES = {"consignment_note": a_note}
+def a_upd(**changes: Any) -> UniversalTransferDocument:
+    note = a_note()
+    fields: dict[str, Any] = {
+        "number": "1/2026",
+        "date": note.date,
+        "status": 1,
+        "seller": MLS,
+        "buyer": ROMASHKA,
+        "basis": note.basis,
+        "items": note.items,
+        "carrier": "Деловые Линии, Омск",
+        "accountant": "В. В. Счётова",
+    }
+    fields.update(changes)
+    return UniversalTransferDocument(**fields)
+
+
+#: The shipping papers for the document font checks (tests/test_document_fonts.py).
+SAMPLES = {"consignment_note": a_note, "upd": a_upd}
 
 
 def test_the_consignment_note_offers_exactly_its_fields_and_names_bad_ones() -> None:
@@ -736,7 +762,7 @@ def test_a_training_as_use_cases_from_agreeing_to_closed(
     assert cancelled.status is TrainingStatus.CANCELLED
 
 
-@pytest.mark.parametrize("service", [Supply, Installations])
+@pytest.mark.parametrize("service", [Supply, Installations, Suppliers])
 def test_the_services_are_plain_classes_over_the_context_not_too_long(service: type) -> None:
     import inspect
 
@@ -750,3 +776,388 @@ def test_the_services_are_plain_classes_over_the_context_not_too_long(service: t
         assert service(ops)._context is ops.context
     finally:
         ops.close()
+
+
+# ------------------------------------------------------------------------------ the agenda
+
+
+def supply_items(ops: ClientOps, who: str) -> list[tuple[str, str, bool]]:
+    agenda = ops.agenda.for_manager(EmployeeId(who))
+    return [(i.client_name, i.why, i.overdue) for i in agenda.of_kind(AgendaKind.SUPPLY)]
+
+
+def test_supply_deadlines_are_on_the_responsible_managers_agenda_once_however_often_asked(
+    ops: ClientOps, supply: Supply, clock: Clock
+) -> None:
+    anna, petrov = EmployeeId("anna"), EmployeeId("petrov")
+    romashka = ops.clients.add(a_client(name="ООО «Ромашка»", city="Омск", manager_id=anna))
+    lyutik = ops.clients.add(a_client(name="ООО «Лютик»", city="Омск", manager_id=petrov))
+    for_client = supply.request_offers(TURNSTILE, 2, offers=offers(), client_id=romashka.id)
+    supply.order(for_client.id, invoice_number="218")  # ООО «Дёшево», 9 days: by 16.12
+    for_stock = supply.request_offers(BARRIER, 2, offers=offers(BARRIER))
+    supply.order(for_stock.id, invoice_number="219")
+    stocked(supply, 1)
+    shipment = supply.plan_shipment(
+        romashka.id, reason="Оборудование", city="Омск", address="ул. Ленина, 10", lines=(line(),)
+    )
+    supply.book(shipment.id, recipient=recipient("Омск"))
+    supply.mark_delivered(shipment.id)
+    supply.accept(shipment.id)  # 07.12: the papers are due back by 17.12
+    work = Installations(ops)
+    site = work.add_site(lyutik.id, address="г. Омск, ул. Мира, 1")
+    pilot = work.start_pilot(
+        lyutik.id,
+        site_id=site.id,
+        equipment=(TURNSTILE,),
+        start=date(2026, 12, 7),
+        planned_end=date(2027, 1, 15),
+        fee=Money(15000),
+    )
+    assert supply_items(ops, "anna") == []  # nothing due yet
+    clock.days(7)  # Monday 14.12
+    due_soon = [
+        ("", "Поставщик ООО «Дёшево» должен отгрузить «Шлагбаум BR-6» до 16.12.2026", False),
+        (
+            "ООО «Ромашка»",
+            "Поставщик ООО «Дёшево» должен отгрузить «Турникет T-3» до 16.12.2026",
+            False,
+        ),
+    ]
+    assert supply_items(ops, "anna") == due_soon
+    check_in = ("ООО «Лютик»", "Узнать у клиента ООО «Лютик», как работает оборудование пилота")
+    assert supply_items(ops, "petrov") == [(*check_in, False)]  # his client's pilot, not anna's
+    clock.days(4)  # Friday 18.12: all of it late
+    late = [
+        (
+            "ООО «Ромашка»",
+            "Закрывающие документы по отгрузке клиенту ООО «Ромашка» не подписаны с 07.12.2026",
+            True,
+        ),
+        ("", "Поставщик ООО «Дёшево» не отгрузил «Шлагбаум BR-6» к 16.12.2026", True),
+        ("ООО «Ромашка»", "Поставщик ООО «Дёшево» не отгрузил «Турникет T-3» к 16.12.2026", True),
+    ]
+    assert sorted(supply_items(ops, "anna")) == sorted(late)
+    assert supply_items(ops, "anna") == supply_items(ops, "anna")  # asking again: the same
+    lines = ops.agenda.for_manager(anna).lines(ops.policy.tz)
+    assert "ПРОСРОЧЕНО 16.12 весь день Поставка — ООО «Ромашка»: Поставщик ООО «Дёшево» не " in (
+        "\n".join(lines)
+    )
+    # the daily job, run twice for the day: done once, nothing made, the agenda the same
+    job = next(j for j in DEFAULT_JOBS if j.name == "supply")
+    first = run_job(ops, job, date(2026, 12, 18))
+    second = run_job(ops, job, date(2026, 12, 18))
+    assert first.result is JobResult.DONE
+    assert "Сроков и сигналов поставок на 18.12.2026: 4" in (first.summary or "")
+    assert second.result is not JobResult.DONE
+    assert sorted(supply_items(ops, "anna")) == sorted(late)
+    # the records move on: their items leave the agenda
+    supply.accept_goods(for_client.id, received=2)
+    supply.accept_goods(for_stock.id, received=2)
+    supply.sign_documents(shipment.id)
+    work.check_in(pilot.id, works=True)
+    assert supply_items(ops, "anna") == supply_items(ops, "petrov") == []
+
+
+class FundedCourier(OfflineCourier):
+    """The offline courier with an account balance, as Dostavista tells it."""
+
+    name = "dostavista"
+
+    def __init__(self, clock: Clock, balance: Money) -> None:
+        super().__init__(clock=clock)
+        self.money = balance
+        self.asked = 0
+
+    def balance(self) -> Money:
+        self.asked += 1
+        return self.money
+
+
+@pytest.fixture
+def watched(url: str, clock: Clock) -> Iterator[ClientOps]:
+    """A store whose supply items of no client are Иванов's (``SupplyPolicy.responsible``)."""
+    host = PluginHost(entry_points=False)
+    policy = attrs.evolve(Policy(), supply=SupplyPolicy(responsible="ivanov"))
+    ops = ClientOps(host.load().open_storage(url), host=host, clock=clock, policy=policy)
+    ops.clients.add_staff(a_staff())
+    yield ops
+    ops.close()
+
+
+def test_a_low_courier_balance_is_kept_once_and_on_the_responsibles_agenda(
+    watched: ClientOps, clock: Clock
+) -> None:
+    dostavista = FundedCourier(clock, Money(1500))
+    supply = Supply(watched, couriers=dict.fromkeys(CarrierKind, dostavista), sender=SENDER)
+    low = (
+        "Баланс Достависта: 1\u00a0500,00\u00a0руб., ниже 5\u00a0000,00\u00a0руб. — пополнить счёт"
+    )
+    assert [d.text for d in supply.record_balances()] == [low]
+    assert [d.text for d in supply.record_balances()] == [low]  # read again, kept once
+    assert dostavista.asked == 2
+    with watched.context.storage.unit_of_work(readonly=True) as uow:
+        readings = uow.supply.all(CourierBalance)
+    assert [(r.courier, r.balance, r.day) for r in readings] == [
+        ("Достависта", Money(1500), date(2026, 12, 7))
+    ]
+    assert supply_items(watched, "ivanov") == [("", low, False)]
+    assert supply_items(watched, "anna") == []  # a responsible is named: not every manager's
+    unknown = attrs.evolve(watched.policy, supply=SupplyPolicy(responsible="nobody"))
+    (due,) = supply.due()
+    with watched.context.storage.unit_of_work(readonly=True) as uow:
+        owners = supply_owner(due, {}, uow.staff.directory(), unknown.supply)
+    assert owners == (EmployeeId("anna"),)  # one the staff does not know: every client manager
+    clock.days(1)  # not read today: yesterday's reading stays, overdue
+    assert supply_items(watched, "ivanov") == [("", low, True)]
+    dostavista.money = Money(9000)
+    assert supply.record_balances() == ()
+    assert supply_items(watched, "ivanov") == []
+
+
+# ------------------------------------------------------------------------------ suppliers' prices
+
+
+def price_list(supplier: str, *rows: tuple[str, int, int]) -> list[SupplierOffer]:
+    return [SupplierOffer(supplier, item, Money(price), stock, 5) for item, price, stock in rows]
+
+
+def test_suppliers_prices_and_stock_over_time_flag_rises_and_shortages(
+    watched: ClientOps, clock: Clock
+) -> None:
+    anna = EmployeeId("anna")
+    romashka = watched.clients.add(a_client(name="ООО «Ромашка»", manager_id=anna))
+    suppliers, supply = Suppliers(watched), Supply(watched)
+    suppliers.record_price_list("ООО «Дёшево»", price_list("ООО «Дёшево»", (TURNSTILE, 58000, 10)))
+    suppliers.record_price_list(
+        "ООО «Быстро»", price_list("ООО «Быстро»", (TURNSTILE, 61000, 10), (BARRIER, 98000, 3))
+    )
+    assert [(o.supplier, o.unit_price) for o in suppliers.offers_for(TURNSTILE)] == [
+        ("ООО «Дёшево»", Money(58000)),
+        ("ООО «Быстро»", Money(61000)),
+    ]
+    purchase = supply.request_offers(
+        TURNSTILE, 4, offers=suppliers.offers_for(TURNSTILE), client_id=romashka.id
+    )
+    supply.order(purchase.id, invoice_number="301")  # ООО «Дёшево», 58 000,00 руб.
+    wanted = supply.request_offers(BARRIER, 5, offers=suppliers.offers_for(BARRIER))
+    nobody = "Ни у одного поставщика нет 5\u00a0шт. «Шлагбаум BR-6»: искать другого поставщика"
+    assert supply_items(watched, "ivanov") == [("", nobody, False)]
+    clock.days(3)
+    # a rise of 3,4 %: under the policy's 5 %; the stock falls below the 4 ordered
+    list_day = suppliers.record_price_list(
+        "ООО «Быстро»", price_list("ООО «Быстро»", (TURNSTILE, 63100, 2))
+    )
+    assert [len(s.history) for s in list_day] == [2]
+    suppliers.record_price_list("ООО «Дёшево»", price_list("ООО «Дёшево»", (TURNSTILE, 63800, 3)))
+    again = suppliers.record_price_list(  # the same day's list again: replaces, not added
+        "ООО «Дёшево»", price_list("ООО «Дёшево»", (TURNSTILE, 63800, 3))
+    )
+    history = suppliers.price_history("ООО «Дёшево»", TURNSTILE).history
+    assert again[0].history == history
+    assert [(p.day, p.unit_price, p.in_stock) for p in history] == [
+        (date(2026, 12, 7), Money(58000), 10),
+        (date(2026, 12, 10), Money(63800), 3),
+    ]
+    rise = (
+        "Поставщик ООО «Дёшево» поднял цену «Турникет T-3» на 10%: "
+        "58\u00a0000,00\u00a0руб. → 63\u00a0800,00\u00a0руб."
+    )
+    short = "У поставщика ООО «Дёшево» на складе 3\u00a0шт. «Турникет T-3», а заказано 4\u00a0шт."
+    assert [d.reason for d in suppliers.alerts()] == ["nobody_has", "price_rise", "supplier_short"]
+    assert supply_items(watched, "ivanov") == [("", nobody, False), ("", rise, False)]
+    shipping = "Поставщик ООО «Дёшево» должен отгрузить «Турникет T-3» до 12.12.2026"
+    assert supply_items(watched, "anna") == [
+        ("ООО «Ромашка»", short, False),
+        ("ООО «Ромашка»", shipping, False),
+    ]
+    assert {d.ref for d in supply.due()} >= {
+        f"supply:supplier_short:{purchase.id}",
+        f"supply:nobody_has:{wanted.id}",
+    }
+    clock.days(7)  # the rise is a week old: off the agenda; the shortage stays while it lasts
+    assert supply_items(watched, "ivanov") == [("", nobody, False)]
+    assert ("ООО «Ромашка»", short, False) in supply_items(watched, "anna")
+
+
+def test_a_price_list_naming_another_supplier_or_an_item_twice_stores_nothing(
+    watched: ClientOps,
+) -> None:
+    suppliers = Suppliers(watched)
+    mixed = price_list("ООО «Дёшево»", (TURNSTILE, 58000, 10)) + price_list(
+        "ООО «Быстро»", (BARRIER, 98000, 1)
+    )
+    with pytest.raises(ValidationError) as caught:
+        suppliers.record_price_list("ООО «Дёшево»", mixed)
+    assert caught.value.errors[0].path == "offers[1].supplier"
+    twice = price_list("ООО «Дёшево»", (TURNSTILE, 58000, 10), (TURNSTILE, 57000, 10))
+    with pytest.raises(ValidationError) as caught:
+        suppliers.record_price_list("ООО «Дёшево»", twice)
+    assert caught.value.errors[0].path == "offers[1].item"
+    with pytest.raises(ValidationError) as caught:
+        suppliers.record_price_list(" ", twice)
+    assert caught.value.errors[0].path == "supplier"
+    assert suppliers.offers_for(TURNSTILE) == ()
+    with pytest.raises(NotFoundError):
+        suppliers.price_history("ООО «Дёшево»", TURNSTILE)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("price_rise_percent", Decimal(-1)), ("shipping_form", "torg"), ("price_watch_days", 0)],
+)
+def test_the_supply_policy_names_a_bad_number(field: str, value: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        SupplyPolicy(**{field: value})  # type: ignore[arg-type]
+    assert [e.path for e in caught.value.errors] == [field]
+
+
+# ------------------------------------------------------------------------------ the УПД
+
+
+def test_the_upd_numbers_from_its_sequence_reads_back_and_converts(
+    ops: ClientOps, supply: Supply, client: Client, tmp_path: Path
+) -> None:
+    stocked(supply, 3)
+    supply.add_stock(PARK, BARRIER, 1)
+    shipments = [
+        supply.plan_shipment(
+            client.id, reason="Оборудование", city="Омск", address="ул. Ленина, 10", lines=lines
+        )
+        for lines in ((line(2), line(1, item=BARRIER, unit_price=Money("18500.50"))), (line(1),))
+    ]
+    for shipment in shipments:
+        supply.book(shipment.id, recipient=recipient("Омск"))
+    first = supply.upd(shipments[0].id, seller=MLS, buyer=ROMASHKA, basis="Договор № 5/26")
+    second = supply.upd(
+        shipments[1].id, seller=MLS, buyer=ROMASHKA, basis="Договор № 5/26", status=2
+    )
+    again = supply.upd(shipments[0].id, seller=MLS, buyer=ROMASHKA, basis="Договор № 5/26")
+    assert (first.number, second.number, again.number) == ("1/2026", "2/2026", "1/2026")
+    assert supply.shipment(shipments[0].id).upd_number == "1/2026"
+    # the consignment note has a sequence of its own
+    note = supply.consignment_note(shipments[0].id, supplier=MLS, consignee=ROMASHKA, basis="Д")
+    assert note.number == "1/2026"
+    upd = supply.shipping_papers(
+        shipments[0].id, supplier=MLS, consignee=ROMASHKA, basis="Договор № 5/26", form="upd"
+    )
+    document = docx.Document(io.BytesIO(upd))
+    text = "\n".join(p.text for p in document.paragraphs)
+    cells = [[c.text for c in r.cells] for t in document.tables for r in t.rows]
+    assert "Универсальный передаточный документ" in text
+    assert "Статус: 1 — счёт-фактура и передаточный документ (акт)" in text
+    assert "Счёт-фактура № 1/2026 от 7 декабря 2026\u00a0г. (1)" in text
+    assert "Грузоотправитель и его адрес (3): он же" in text
+    assert "Данные о транспортировке и грузе [9]: Курьерская служба, Омск" in text
+    total = "Всего к оплате (9): без налога 140\u00a0417,08, сумма налога 28\u00a0083,42"
+    assert total in text
+    assert "с налогом 168\u00a0500,50" in text
+    assert "Сто шестьдесят восемь тысяч пятьсот рублей 50 копеек" in text
+    rows = [r for r in cells if r[0] in ("1", "2")]
+    assert rows[0][1] == "Турникет T-3 (T-3-001, T-3-002)"
+    assert rows[0][2:6] == ["796 шт.", "2", "62\u00a0500,00", "125\u00a0000,00"]
+    assert rows[0][7:10] == ["20%", "25\u00a0000,00", "150\u00a0000,00"]
+    assert rows[1][4:10] == [
+        "15\u00a0417,08",
+        "15\u00a0417,08",
+        "без акциза",
+        "20%",
+        "3\u00a0083,42",
+        "18\u00a0500,50",
+    ]
+    texts = convert_to_pdf({"upd": upd}, tmp_path)
+    expected = [
+        "Универсальный передаточный документ",
+        "Счёт-фактура № 1/2026",
+        "Турникет T-3",
+        "168 500,50",
+        "Товар (груз) передал",
+        "Товар (груз) получил",
+    ]
+    found = texts["upd"]
+    if found is not None:
+        assert not [s for s in expected if s not in found], found[:800]
+
+
+def test_the_upd_offers_exactly_its_fields_and_names_bad_ones(supply: Supply) -> None:
+    upd = a_upd(vat_rate=None, status=2)
+    assert document_type(upd) is UNIVERSAL_TRANSFER_DOCUMENT
+    values = UNIVERSAL_TRANSFER_DOCUMENT.values(upd)
+    lists = {name for name, value in values.items() if not isinstance(value, str)}
+    assert set(values) - lists == UNIVERSAL_TRANSFER_DOCUMENT.fields.scalars
+    assert set(values["items"][0]) == UNIVERSAL_TRANSFER_DOCUMENT.fields.lists["items"]  # type: ignore[index]
+    assert values["status_line"] == "2 — передаточный документ (акт)"
+    assert (values["total_vat"], values["total_without_vat"]) == ("без НДС", values["total"])
+    for bad, path in ((3, "status"), (True, "status")):
+        with pytest.raises(ValidationError) as caught:
+            a_upd(status=bad)
+        assert [e.path for e in caught.value.errors] == [path]
+    with pytest.raises(ValidationError) as caught:
+        supply.upd("nope", seller=MLS, buyer=ROMASHKA, basis="Договор", status=0)
+    assert [e.path for e in caught.value.errors] == ["status"]
+    with pytest.raises(ValidationError) as caught:
+        supply.shipping_papers("nope", supplier=MLS, consignee=ROMASHKA, basis="Д", form="торг")
+    assert [e.path for e in caught.value.errors] == ["form"]
+
+
+def test_the_policy_chooses_the_upd_as_the_shipping_papers(url: str, clock: Clock) -> None:
+    host = PluginHost(entry_points=False)
+    policy = attrs.evolve(Policy(), supply=SupplyPolicy(shipping_form="upd"))
+    ops = ClientOps(host.load().open_storage(url), host=host, clock=clock, policy=policy)
+    try:
+        ops.clients.add_staff(a_staff())
+        client = ops.clients.add(a_client(name="ООО «Ромашка»", city="Омск"))
+        supply = Supply(ops, couriers=dict.fromkeys(CarrierKind, OfflineCourier(clock=clock)))
+        stocked(supply, 1)
+        shipment = supply.plan_shipment(
+            client.id, reason="Оборудование", city="Омск", address="ул. Ленина, 10", lines=(line(),)
+        )
+        papers = [
+            supply.shipping_papers(shipment.id, supplier=MLS, consignee=ROMASHKA, basis="Д")
+            for _ in range(2)
+        ]
+        texts = ["\n".join(p.text for p in docx.Document(io.BytesIO(d)).paragraphs) for d in papers]
+        assert all("Счёт-фактура № 1/2026 от 7 декабря 2026" in t for t in texts)
+        with pytest.raises(ValidationError) as caught:  # a УПД takes no number of yours
+            supply.shipping_papers(
+                shipment.id, supplier=MLS, consignee=ROMASHKA, basis="Д", number="ТН-1"
+            )
+        assert [e.path for e in caught.value.errors] == ["form"]
+        note = supply.shipping_papers(
+            shipment.id, supplier=MLS, consignee=ROMASHKA, basis="Д", form="consignment_note"
+        )
+        assert "Товарная накладная № 1/2026" in "\n".join(
+            p.text for p in docx.Document(io.BytesIO(note)).paragraphs
+        )
+    finally:
+        ops.close()
+
+
+def test_a_list_older_than_the_purchase_flags_no_shortage_and_small_rises_pass() -> None:
+    from clientops.rules.supply import supplier_alerts
+    from clientops.supply import PricePoint, Purchase, PurchaseStage, SupplierItem
+
+    offer = SupplierOffer("ООО «Дёшево»", TURNSTILE, Money(58000), 10, 9)
+    ordered = Purchase(
+        "p1",
+        TURNSTILE,
+        4,
+        date(2026, 12, 7),
+        PARK,
+        offers=(offer,),
+        stage=PurchaseStage.ORDERED,
+        chosen=offer,
+    )
+
+    def history(*points: tuple[date, int, int]) -> SupplierItem:
+        made = tuple(PricePoint(d, Money(price), stock) for d, price, stock in points)
+        return SupplierItem("ООО «Дёшево»", TURNSTILE, made)
+
+    policy = SupplyPolicy()
+    old = history((date(2026, 12, 1), 58000, 2))  # before the order: its offer replaced it
+    assert supplier_alerts([old], [ordered], today=date(2026, 12, 8), policy=policy) == ()
+    new = history((date(2026, 12, 1), 58000, 2), (date(2026, 12, 8), 60900, 2))  # +5 %: not above
+    found = supplier_alerts([new], [ordered], today=date(2026, 12, 8), policy=policy)
+    assert [d.reason for d in found] == ["supplier_short"]
+    strict = SupplyPolicy(price_rise_percent=Decimal("4.9"))
+    found = supplier_alerts([new], [ordered], today=date(2026, 12, 8), policy=strict)
+    assert sorted(d.reason for d in found) == ["price_rise", "supplier_short"]

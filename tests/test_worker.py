@@ -47,7 +47,7 @@ def expected_runs() -> set[tuple[str, date]]:
         (name, d)
         for d in MONTH
         if working_day_due(d, POLICY)
-        for name in ("reminders", "satisfaction", "planning")
+        for name in ("reminders", "satisfaction", "planning", "supply")
     }
     return runs
 

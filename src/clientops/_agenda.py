@@ -59,6 +59,7 @@ class AgendaKind(enum.Enum):
     PAYMENT_REMINDER = "payment_reminder"
     VISIT = "visit"
     TRAINING = "training"
+    SUPPLY = "supply"
     PLAN = "plan"
     TOUCH = "touch"
 
@@ -79,6 +80,7 @@ _LABELS = {
     AgendaKind.PAYMENT_REMINDER: "Напоминание об оплате",
     AgendaKind.VISIT: "Выезд",
     AgendaKind.TRAINING: "Обучение",
+    AgendaKind.SUPPLY: "Поставка",
     AgendaKind.PLAN: "План и отчёт",
     AgendaKind.TOUCH: "Касание",
 }

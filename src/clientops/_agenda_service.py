@@ -21,6 +21,7 @@ from clientops._checks import check_entry_points
 from clientops._context import Context
 from clientops._outbox import OutboxMessage
 from clientops._planning import MonthlySheet
+from clientops._supply_watch import supply_due_in, supply_owner
 from clientops.calendar import (
     PUBLISH_TOPIC,
     CalendarEntry,
@@ -224,6 +225,7 @@ class AgendaService:
         small += self._service(uow, shared, manager, day)
         small += self._touches(uow, shared, manager)
         small += shared.plans(manager)
+        small += shared.supply(manager)
         if department is not None:
             small += shared.untaken(department)
         if small:
@@ -577,6 +579,7 @@ class _Shared:
         self._untaken: dict[DepartmentId, list[AgendaItem]] = {}
         self._policy = policy
         self._sheets: _Sheets | None = None
+        self._supply: dict[EmployeeId, list[AgendaItem]] | None = None
 
     def plans(self, employee_id: EmployeeId) -> list[AgendaItem]:
         """The plans and reports on the employee's agenda (:func:`clientops.rules.planning
@@ -605,6 +608,25 @@ class _Shared:
             calendar=self._policy.calendar,
             names=names,
         )
+
+    def supply(self, employee_id: EmployeeId) -> list[AgendaItem]:
+        """The supply items on the employee's agenda (:func:`clientops._supply_watch
+        .supply_due_in`): its clients' purchases, shipments and pilots, and — for the policy's
+        ``responsible``, or every client manager — those of no client. Read once a day."""
+        if self._supply is None:
+            policy = self._policy.supply
+            staff = self.uow.staff.directory()
+            self._supply = {}
+            for due in supply_due_in(self.uow, self.day, policy):
+                client, name, managers = due.client_id, "", {}
+                if client is not None:
+                    name, managers = self.name(client), {client: self.manager_of(client)}
+                item = AgendaItem(
+                    AgendaKind.SUPPLY, due.text, client, name, due_on=due.day, ref=due.ref
+                )
+                for owner in supply_owner(due, managers, staff, policy):
+                    self._supply.setdefault(owner, []).append(item)
+        return self._supply.get(employee_id, [])
 
     def untaken(self, department: DepartmentId) -> list[AgendaItem]:
         """The reactions ``department`` owns and no one has taken yet, due by the end of the

@@ -18,6 +18,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
@@ -37,6 +38,7 @@ __all__ = [
     "CloudSetup",
     "CloudStep",
     "CloudStepDone",
+    "CourierBalance",
     "GoodsReceived",
     "Installation",
     "InstallationDone",
@@ -46,6 +48,7 @@ __all__ = [
     "Pilot",
     "PilotConverted",
     "PilotStage",
+    "PricePoint",
     "Purchase",
     "PurchaseOrdered",
     "PurchaseStage",
@@ -58,9 +61,11 @@ __all__ = [
     "ShippingDocumentsSigned",
     "Site",
     "StockLevel",
+    "SupplierItem",
     "SupplierOffer",
     "SupplyPolicy",
     "stock_id",
+    "supplier_item_id",
 ]
 
 
@@ -131,6 +136,21 @@ class SupplyPolicy:
     check_in: str = "Узнать у клиента {client}, как работает оборудование пилота"
     pilot_end: str = "Пилот клиента {client} заканчивается {day}: договориться об оплате"
     low_balance: str = "Баланс {courier}: {balance}, ниже {minimum} — пополнить счёт"
+    #: the employee whose agenda carries the supply items of no client (a purchase for the
+    #: warehouse, a courier's balance, a supplier's prices); ``None``: every client manager's
+    responsible: str | None = None
+    #: a supplier's price of an item risen by more than this percentage since its previous
+    #: price list is on the agenda, for ``price_watch_days`` days from the list's day
+    price_rise_percent: Decimal = Decimal(5)
+    price_watch_days: int = 7
+    #: the shipping papers :meth:`~clientops.supply.Supply.shipping_papers` draws:
+    #: ``"consignment_note"`` (ТОРГ-12) or ``"upd"`` (УПД)
+    shipping_form: str = "consignment_note"
+    price_rise: str = "Поставщик {supplier} поднял цену «{item}» на {percent}%: {old} → {new}"
+    supplier_short: str = (
+        "У поставщика {supplier} на складе {in_stock} «{item}», а заказано {wanted}"
+    )
+    nobody_has: str = "Ни у одного поставщика нет {wanted} «{item}»: искать другого поставщика"
 
     def __attrs_post_init__(self) -> None:
         errors: list[FieldError] = []
@@ -144,10 +164,18 @@ class SupplyPolicy:
             "bill_payment_days",
             "documents_sign_days",
             "pilot_check_in_days",
+            "price_watch_days",
         ):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 errors.append(FieldError(name, "must be a whole number of at least 1"))
+        rise = self.price_rise_percent
+        if not isinstance(rise, (Decimal, int)) or isinstance(rise, bool) or not rise >= 0:
+            errors.append(FieldError("price_rise_percent", "must be a Decimal of at least 0"))
+        if self.shipping_form not in ("consignment_note", "upd"):
+            errors.append(FieldError("shipping_form", "must be 'consignment_note' or 'upd'"))
+        if self.responsible is not None and not str(self.responsible).strip():
+            errors.append(FieldError("responsible", "must name an employee or be None"))
         if errors:
             raise ValidationError(errors, subject="SupplyPolicy")
 
@@ -383,6 +411,10 @@ class Shipment:
     feedback: str = ""
     documents_signed_on: date | None = None
     carrier_bill_id: str | None = None
+    #: the numbers of its consignment note and its УПД, taken from their sequences the first
+    #: time each is drawn
+    note_number: str | None = None
+    upd_number: str | None = None
     #: the serial numbers that left with it, by stock level
     issued: tuple[tuple[str, tuple[str, ...]], ...] = ()
     version: int = 0
@@ -403,6 +435,76 @@ class Shipment:
     @property
     def total(self) -> Money:
         return sum((line.unit_price * line.quantity for line in self.lines), Money(0))
+
+
+# --------------------------------------------------------------------------- suppliers' prices
+
+
+def supplier_item_id(supplier: str, item: str) -> str:
+    """The id of the price history of ``item`` at ``supplier``."""
+    return f"{supplier}\x1f{item}"
+
+
+@attrs.frozen
+class PricePoint:
+    """What a supplier's price list said of an item on ``day``: the price of one, how many
+    they had in stock, in how many days they deliver."""
+
+    day: date
+    unit_price: Money
+    in_stock: int
+    delivery_days: int | None = None
+
+
+@attrs.frozen
+class SupplierItem:
+    """The price history of ``item`` at ``supplier``: one :class:`PricePoint` per day a price
+    list or a stock report came in, oldest first."""
+
+    supplier: str
+    item: str
+    history: tuple[PricePoint, ...] = ()
+    supplier_inn: str | None = None
+    version: int = 0
+
+    @property
+    def id(self) -> str:
+        return supplier_item_id(self.supplier, self.item)
+
+    @property
+    def client_id(self) -> ClientId | None:
+        return None
+
+    @property
+    def is_open(self) -> bool:
+        return True
+
+    @property
+    def latest(self) -> PricePoint | None:
+        return self.history[-1] if self.history else None
+
+
+@attrs.frozen
+class CourierBalance:
+    """The balance of a courier's account (``courier``: the name a manager knows) as read on
+    ``day`` by the daily ``supply`` job: below the policy's minimum it is on the agenda."""
+
+    courier: str
+    balance: Money
+    day: date
+    version: int = 0
+
+    @property
+    def id(self) -> str:
+        return self.courier
+
+    @property
+    def client_id(self) -> ClientId | None:
+        return None
+
+    @property
+    def is_open(self) -> bool:
+        return True
 
 
 # --------------------------------------------------------------------------- sites, installations
@@ -658,4 +760,6 @@ KINDS: Mapping[type, str] = {
     Installation: "installation",
     Pilot: "pilot",
     CloudSetup: "cloud",
+    SupplierItem: "supplier_item",
+    CourierBalance: "courier_balance",
 }

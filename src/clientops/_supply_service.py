@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
+from typing import Protocol
 
 import attrs
 
@@ -24,12 +25,11 @@ from clientops._checks import check_entry_points, fail
 from clientops._context import Context
 from clientops._documents._acts import Party as DocumentParty
 from clientops._documents._engine import render_document
-from clientops._documents._supply import ConsignmentItem, ConsignmentNote
+from clientops._documents._supply import ConsignmentNote, UniversalTransferDocument
 from clientops._supply import (
     Acceptance,
     CarrierKind,
     GoodsReceived,
-    Pilot,
     Purchase,
     PurchaseOrdered,
     Shipment,
@@ -43,6 +43,8 @@ from clientops._supply import (
     SupplyPolicy,
     stock_id,
 )
+from clientops._supply_papers import carrier_name, consignment_note_of, paper_number, upd_of
+from clientops._supply_watch import store_balances, supply_due_in, supply_repository
 from clientops._text import format_date
 from clientops.courier import Courier, Dimensions, Parcel, Party, PickupRequest, ShipmentStatus
 from clientops.errors import ConfigurationError
@@ -55,19 +57,9 @@ from clientops.rules.supply import SupplyDue
 __all__ = ["Supply", "supply_repository"]
 
 
-class _HasContext:
-    context: Context
-
-
-def supply_repository(uow: UnitOfWork) -> SupplyRepository:
-    """The store's supply records, or ConfigurationError when it keeps none."""
-    found: SupplyRepository | None = getattr(uow, "supply", None)
-    if found is None:
-        raise ConfigurationError(
-            "this store keeps no supply records (uow.supply): use the memory, SQLite or "
-            "PostgreSQL store at schema 21"
-        )
-    return found
+class _HasContext(Protocol):
+    @property
+    def context(self) -> Context: ...
 
 
 def _parcel(shipment: Shipment) -> Parcel:
@@ -83,19 +75,6 @@ def _parcel(shipment: Shipment) -> Parcel:
 
 def _contents(shipment: Shipment) -> str:
     return "; ".join(f"{line.item}, {_pieces(line.quantity)}" for line in shipment.lines)[:200]
-
-
-#: The carriers' names as the payment plan shows them.
-CARRIER_NAMES = {
-    "cdek": "СДЭК",
-    "dostavista": "Достависта",
-    "dellin": "Деловые Линии",
-    "offline": "Курьерская служба",
-}
-
-
-def _carrier_name(name: str) -> str:
-    return CARRIER_NAMES.get(name, name)
 
 
 def _pieces(count: int) -> str:
@@ -482,7 +461,7 @@ class Supply:
             )
             bill = request_supplier_bill(
                 SupplierBillId(new_id()),
-                supplier=_carrier_name(courier.name),
+                supplier=carrier_name(courier.name),
                 purpose=f"Доставка в {shipment.city} от {format_date(day)}",
                 on=today,
                 expected_amount=quote.price if quote.price.amount > 0 else None,
@@ -589,87 +568,129 @@ class Supply:
             return repo.of_client(Shipment, client_id)
 
     # ------------------------------------------------------------------ papers
+    def _number(self, shipment_id: str, kind: str, number: str | None, on: date) -> str:
+        if number is not None:
+            if not number.strip():
+                fail("number", "required (or None: the next of the sequence)")
+            return number
+        with self._write() as (uow, repo):
+            return paper_number(uow, repo, shipment_id, kind, on)
+
     def consignment_note(
         self,
         shipment_id: str,
         *,
-        number: str,
         supplier: DocumentParty,
         consignee: DocumentParty,
         basis: str,
+        number: str | None = None,
         on: date | None = None,
     ) -> ConsignmentNote:
-        """The consignment note (товарная накладная) of the shipment: its lines with their
-        prices and the serial numbers that left with it, the carrier."""
+        """The consignment note (товарная накладная, ТОРГ-12) of the shipment: its lines with
+        their prices and the serial numbers that left with it, the carrier. Its number is
+        ``number``, else the shipment's from the notes' sequence (``1/2026``…)."""
         shipment = self.shipment(shipment_id)
-        pools = {key: list(serials) for key, serials in shipment.issued}
-        items = []
-        for line in shipment.lines:
-            pool = pools.get(stock_id(line.warehouse, line.item), [])
-            taken, pool[:] = pool[: line.quantity], pool[line.quantity :]
-            items.append(
-                ConsignmentItem(line.item, line.quantity, line.unit_price, serials=tuple(taken))
-            )
-        carrier = "" if shipment.courier is None else _carrier_name(shipment.courier)
-        return ConsignmentNote(
-            number=number,
-            date=on or shipment.planned_on,
-            supplier=supplier,
-            consignee=consignee,
+        day = on or shipment.planned_on
+        number = self._number(shipment_id, "consignment_note", number, day)
+        return consignment_note_of(
+            shipment, number=number, day=day, supplier=supplier, consignee=consignee, basis=basis
+        )
+
+    def upd(
+        self,
+        shipment_id: str,
+        *,
+        seller: DocumentParty,
+        buyer: DocumentParty,
+        basis: str,
+        status: int = 1,
+        on: date | None = None,
+        payment_document: str = "",
+        head: str = "",
+        accountant: str = "",
+    ) -> UniversalTransferDocument:
+        """The universal transfer document (УПД) of the shipment, of ``status`` 1 (also the
+        invoice) or 2 (the transfer document alone): its lines with the VAT, the serial
+        numbers, the carrier. Its number is the shipment's from the УПД sequence (``1/2026``…),
+        the same however often it is drawn."""
+        if status not in (1, 2) or isinstance(status, bool):
+            fail("status", f"must be 1 or 2, got {status!r}")
+        shipment = self.shipment(shipment_id)
+        day = on or shipment.planned_on
+        return upd_of(
+            shipment,
+            number=self._number(shipment_id, "upd", None, day),
+            day=day,
+            status=status,
+            seller=seller,
+            buyer=buyer,
             basis=basis,
-            items=tuple(items),
-            carrier=carrier or shipment.carrier.label,
+            payment_document=payment_document,
+            head=head,
+            accountant=accountant,
         )
 
     def shipping_papers(
         self,
         shipment_id: str,
         *,
-        number: str,
         supplier: DocumentParty,
         consignee: DocumentParty,
         basis: str,
+        number: str | None = None,
         on: date | None = None,
+        form: str | None = None,
     ) -> bytes:
-        """The consignment note as a .docx (a plugin of the host may draw it instead)."""
+        """The shipment's paper as a .docx (a plugin of the host may draw it instead): the
+        consignment note or the УПД (status 1), as ``form`` or the policy's
+        ``shipping_form`` says."""
+        form = form or self._policy.shipping_form
+        if form == "upd" and number is None:
+            upd = self.upd(shipment_id, seller=supplier, buyer=consignee, basis=basis, on=on)
+            return render_document(upd, host=self._context.host)
+        if form != "consignment_note":
+            fail("form", f"{form!r}: not 'consignment_note' nor 'upd' (never given a number)")
         note = self.consignment_note(
-            shipment_id, number=number, supplier=supplier, consignee=consignee, basis=basis, on=on
+            shipment_id, supplier=supplier, consignee=consignee, basis=basis, number=number, on=on
         )
         return render_document(note, host=self._context.host)
 
     # ------------------------------------------------------------------ the agenda
     def balance_alerts(self) -> tuple[SupplyDue, ...]:
         """Ask each courier that tells its account's balance (``balance()``, as Dostavista
-        does) and list those below the policy's ``min_courier_balance``, for today's agenda.
-        A courier that cannot answer raises its CourierError."""
+        does) and list those below the policy's ``min_courier_balance`` (nothing is kept:
+        :meth:`record_balances` keeps them for the agenda). A courier that cannot answer
+        raises its CourierError."""
+        return rules.low_balances(
+            self._balances(), today=self._context.today(), policy=self._policy
+        )
+
+    def _balances(self) -> dict[str, Money]:
         balances: dict[str, Money] = {}
         for kind in CarrierKind:
             courier = self.courier_for(kind)
             reader = getattr(courier, "balance", None)
-            if reader is None or _carrier_name(courier.name) in balances:
+            if reader is None or carrier_name(courier.name) in balances:
                 continue
             found = reader()
             if isinstance(found, Money):
-                balances[_carrier_name(courier.name)] = found
-        return rules.low_balances(balances, today=self._context.today(), policy=self._policy)
+                balances[carrier_name(courier.name)] = found
+        return balances
+
+    def record_balances(self) -> tuple[SupplyDue, ...]:
+        """Read the couriers' balances (as :meth:`balance_alerts`) and keep them for the
+        agenda, one reading per courier (the daily ``supply`` job does it); the ones below the
+        policy's minimum are returned."""
+        balances = self._balances()
+        today = self._context.today()
+        with self._context.unit_of_work() as uow:
+            store_balances(uow, balances, today)
+        return rules.low_balances(balances, today=today, policy=self._policy)
 
     def due(self, day: date | None = None) -> tuple[SupplyDue, ...]:
-        """What needs doing about purchases, shipments and pilots on ``day`` (today): a
-        supplier's shipping date near or past, a late delivery, closing documents unsigned,
-        a pilot's feedback call or its end."""
-        with self._read() as (uow, repo):
-            purchases = repo.all(Purchase, open_only=True)
-            shipments = repo.all(Shipment, open_only=True)
-            pilots = repo.all(Pilot, open_only=True)
-            owners: list[ClientId | None] = [p.client_id for p in purchases]
-            owners += [s.client_id for s in shipments] + [p.client_id for p in pilots]
-            ids = {cid for cid in owners if cid is not None}
-            names = {cid: uow.clients.get(cid).name for cid in ids}
-        return rules.supply_due(
-            purchases,
-            shipments,
-            pilots,
-            names,
-            today=day or self._context.today(),
-            policy=self._policy,
-        )
+        """What needs doing on ``day`` (today), as ``ops.agenda`` shows it: a supplier's
+        shipping date near or past, a late delivery, closing documents unsigned, a pilot's
+        feedback call or its end, a supplier's price risen or stock short, a courier's
+        balance last read below the minimum."""
+        with self._read() as (uow, _):
+            return supply_due_in(uow, day or self._context.today(), self._policy)

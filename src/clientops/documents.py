@@ -2,7 +2,8 @@
 folder's title page, the onboarding checklist, the notice of nonconformities, the invoice (its
 duplicate, the corrected one) and the list of debtors of the monthly billing, the service visit
 act and the letter asking a satisfied client for a recommendation, the order request with its
-specification, the prepayment invoice, the consignment note of a shipment, your templates.
+specification, the prepayment invoice, the consignment note and the universal transfer
+document (УПД) of a shipment, your templates.
 
 A document is a typed context (a frozen attrs value) and a layout. :func:`render_document`
 turns a context into the bytes of a .docx on an A4 page; a plugin may draw it instead
@@ -57,6 +58,7 @@ from clientops._documents._engine import (
     PREPAYMENT_INVOICE,
     RECOMMENDATION_REQUEST,
     SOFTWARE_TRANSFER_ACT,
+    UNIVERSAL_TRANSFER_DOCUMENT,
     VISIT_ACT,
     DocumentType,
     builtin_docx,
@@ -86,7 +88,11 @@ from clientops._documents._service import (
     recommendation_request_for,
     visit_act_document,
 )
-from clientops._documents._supply import ConsignmentItem, ConsignmentNote
+from clientops._documents._supply import (
+    ConsignmentItem,
+    ConsignmentNote,
+    UniversalTransferDocument,
+)
 from clientops._documents._template import Fields, Source, Template, TemplateLimits, Values
 from clientops._documents._words import (
     MAX_RUBLES,
@@ -113,6 +119,7 @@ __all__ = [
     "PREPAYMENT_INVOICE",
     "RECOMMENDATION_REQUEST",
     "SOFTWARE_TRANSFER_ACT",
+    "UNIVERSAL_TRANSFER_DOCUMENT",
     "VISIT_ACT",
     "ActItem",
     "ChecklistRow",
@@ -139,6 +146,7 @@ __all__ = [
     "Source",
     "Template",
     "TemplateLimits",
+    "UniversalTransferDocument",
     "Values",
     "VisitActDocument",
     "amount_in_words",

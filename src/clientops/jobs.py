@@ -15,6 +15,7 @@ job                       due                                 cadence       catc
                           month)
 ``satisfaction``          every working day                   daily         no
 ``planning``              every working day                   daily         no
+``supply``                every working day                   daily         no
 ``sla``                   every day                           every run     —
 ``outbox``                every day                           every run     —
 ========================  ==================================  ============  ==========
@@ -66,6 +67,7 @@ from clientops.planning import Planning
 from clientops.ports import JobRunsRepository, UnitOfWork
 from clientops.rules.jobs import billing_due, every_day_due, working_day_due
 from clientops.services import ClientOps
+from clientops.supply import Supply
 
 __all__ = [
     "DEFAULT_JOBS",
@@ -122,6 +124,24 @@ def _planning(ops: ClientOps, day: date) -> str:
     return f"Просроченных планов и отчётов, о которых сообщено руководству: {told}."
 
 
+def _supply(ops: ClientOps, day: date) -> str:
+    """The couriers' balances read and kept for the agenda (the context's courier; a script
+    with couriers of its own runs ``Supply(ops, couriers=…).record_balances()`` itself),
+    then the day's supply items counted: they are on the agenda as long as they are due,
+    nothing is made for them, so a second run changes nothing. A store that keeps no
+    supply records is left alone."""
+    with ops.context.storage.unit_of_work(readonly=True) as uow:
+        if getattr(uow, "supply", None) is None:
+            return "Поставки в этом хранилище не ведутся."
+    supply = Supply(ops)
+    low = supply.record_balances()
+    due = supply.due(day)
+    return (
+        f"Сроков и сигналов поставок на {full_date(day)}: {len(due)}; "
+        f"курьерских счетов с низким балансом: {len(low)}."
+    )
+
+
 def _sla(ops: ClientOps, day: date) -> str:
     now = ops.context.now()
     end = datetime.combine(day + timedelta(days=1), time(), ops.policy.tz)
@@ -169,6 +189,13 @@ DEFAULT_JOBS: tuple[Job, ...] = (
         "Сроки планов и отчётов директору",
         working_day_due,
         _planning,
+        catch_up=False,
+    ),
+    Job(
+        "supply",
+        "Сроки поставок, цены поставщиков, балансы курьеров",
+        working_day_due,
+        _supply,
         catch_up=False,
     ),
     Job("sla", "Проверка сроков аварийных выездов", every_day_due, _sla, cadence=Cadence.EVERY_RUN),

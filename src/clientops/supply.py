@@ -4,7 +4,9 @@ carrier with their papers signed, installations on a ready site, pilots that tur
 paying subscription, and the client's cloud.
 
 ``Supply(ops)`` runs purchases, stock and shipments (:class:`Supply`); ``Installations(ops)``
-sites, installations, pilots and clouds (:class:`Installations`). Their rules are in
+sites, installations, pilots and clouds (:class:`Installations`); ``Suppliers(ops)`` the
+suppliers' price lists and stock over time (:class:`Suppliers`). What needs doing is on
+``ops.agenda`` (kind ``SUPPLY``). Their rules are in
 :mod:`clientops.rules.supply`, their numbers in ``Policy.supply`` (:class:`SupplyPolicy`). See
 the guide, ``docs/equipment.md``.
 """
@@ -21,6 +23,7 @@ from clientops._supply import (
     CloudSetup,
     CloudStep,
     CloudStepDone,
+    CourierBalance,
     GoodsReceived,
     Installation,
     InstallationDone,
@@ -30,6 +33,7 @@ from clientops._supply import (
     Pilot,
     PilotConverted,
     PilotStage,
+    PricePoint,
     Purchase,
     PurchaseOrdered,
     PurchaseStage,
@@ -42,10 +46,12 @@ from clientops._supply import (
     ShippingDocumentsSigned,
     Site,
     StockLevel,
+    SupplierItem,
     SupplierOffer,
     SupplyPolicy,
 )
 from clientops._supply_service import Supply
+from clientops._supply_watch import Suppliers
 from clientops.rules.supply import SupplyDue
 
 __all__ = [
@@ -56,6 +62,7 @@ __all__ = [
     "CloudSetup",
     "CloudStep",
     "CloudStepDone",
+    "CourierBalance",
     "GoodsReceived",
     "Installation",
     "InstallationDone",
@@ -66,6 +73,7 @@ __all__ = [
     "Pilot",
     "PilotConverted",
     "PilotStage",
+    "PricePoint",
     "Purchase",
     "PurchaseOrdered",
     "PurchaseStage",
@@ -78,7 +86,9 @@ __all__ = [
     "ShippingDocumentsSigned",
     "Site",
     "StockLevel",
+    "SupplierItem",
     "SupplierOffer",
+    "Suppliers",
     "Supply",
     "SupplyDue",
     "SupplyPolicy",

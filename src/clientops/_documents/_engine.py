@@ -57,8 +57,11 @@ from clientops._documents._service import (
 )
 from clientops._documents._supply import (
     CONSIGNMENT_NOTE_FIELDS,
+    UPD_FIELDS,
     ConsignmentNote,
+    UniversalTransferDocument,
     consignment_note_values,
+    upd_values,
 )
 from clientops._documents._template import (
     Fields,
@@ -86,6 +89,7 @@ __all__ = [
     "PREPAYMENT_INVOICE",
     "RECOMMENDATION_REQUEST",
     "SOFTWARE_TRANSFER_ACT",
+    "UNIVERSAL_TRANSFER_DOCUMENT",
     "VISIT_ACT",
     "DocumentType",
     "builtin_docx",
@@ -122,6 +126,7 @@ prepayment_invoice_layout = _layout("_orders_layouts", "prepayment_invoice_layou
 recommendation_request_layout = _layout("_service_layouts", "recommendation_request_layout")
 visit_act_layout = _layout("_service_layouts", "visit_act_layout")
 consignment_note_layout = _layout("_supply_layouts", "consignment_note_layout")
+upd_layout = _layout("_supply_layouts", "upd_layout")
 
 
 C = TypeVar("C")
@@ -238,6 +243,14 @@ CONSIGNMENT_NOTE: DocumentType[ConsignmentNote] = DocumentType(
     consignment_note_values,
     consignment_note_layout,
 )
+UNIVERSAL_TRANSFER_DOCUMENT: DocumentType[UniversalTransferDocument] = DocumentType(
+    "upd",
+    "Универсальный передаточный документ",
+    UniversalTransferDocument,
+    UPD_FIELDS,
+    upd_values,
+    upd_layout,
+)
 #: Every document clientops can draw: the acts, the client folder's papers, the monthly
 #: billing's, the service's, the shipment's, the order's (last).
 DOCUMENT_TYPES: tuple[DocumentType[Any], ...] = (
@@ -251,6 +264,7 @@ DOCUMENT_TYPES: tuple[DocumentType[Any], ...] = (
     VISIT_ACT,
     RECOMMENDATION_REQUEST,
     CONSIGNMENT_NOTE,
+    UNIVERSAL_TRANSFER_DOCUMENT,
     ORDER_REQUEST,
     PREPAYMENT_INVOICE,
 )
@@ -333,7 +347,8 @@ def render_document(
     :class:`SoftwareTransferAct`, a :class:`FolderTitlePage`, an :class:`OnboardingChecklist`,
     a :class:`NonconformityNotice`, a :class:`PaymentInvoice`, a :class:`DebtorsList`, a
     :class:`VisitActDocument`, a :class:`RecommendationLetterRequest`, an
-    :class:`OrderRequest`, a :class:`PrepaymentInvoice` or a :class:`ConsignmentNote`.
+    :class:`OrderRequest`, a :class:`PrepaymentInvoice`, a :class:`ConsignmentNote` or a
+    :class:`UniversalTransferDocument`.
 
     With ``template``, that template draws it. Otherwise, when a ``host`` is given, a plugin
     may draw it (``clientops_render_document``); when none does, the built-in layout on

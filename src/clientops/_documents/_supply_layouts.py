@@ -1,4 +1,4 @@
-"""The built-in layout of the consignment note (:mod:`._supply`), drawn like the acts
+"""The built-in layouts of the consignment note and the УПД (:mod:`._supply`), drawn like the acts
 (:mod:`._layouts`) on the page of a :class:`~clientops._documents._layouts.PageSetup`."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from clientops._documents._layouts import (
     to_bytes,
 )
 
-__all__ = ["NOTE_HEAD", "SERIAL", "consignment_note_layout"]
+__all__ = ["NOTE_HEAD", "SERIAL", "UPD_HEAD", "consignment_note_layout", "upd_layout"]
 
 #: The widest serial number the column is sized for (with the comma that follows it).
 SERIAL = "SN-0000-0000000,"
@@ -74,4 +74,152 @@ def consignment_note_layout(page: PageSetup) -> bytes:
     )
     layout_paragraph(document, ("{{ amount_in_words }}", True), space_after=8)
     layout_signatures(document, "Отпуск груза произвёл", "Груз получил", "supplier", "consignee")
+    return to_bytes(document)
+
+
+# ------------------------------------------------------------------------------ the УПД
+
+UPD_HEAD = (
+    "№ п/п",
+    "Наименование товара, серийные номера",
+    "Ед. изм.: код, обозначение",
+    "Кол-во",
+    "Цена за ед., руб.",
+    "Стоимость без налога, руб.",
+    "Акциз",
+    "Ставка",
+    "Сумма налога, руб.",
+    "Стоимость с налогом, руб.",
+    "Страна",
+)
+UPD_ROW = (
+    "{{ items.n }}",
+    "{{ items.name }} ({{ items.serials }})",
+    "{{ items.unit_code }} {{ items.unit }}",
+    "{{ items.quantity }}",
+    "{{ items.price }}",
+    "{{ items.amount_without_vat }}",
+    "{{ items.excise }}",
+    "{{ items.rate }}",
+    "{{ items.vat }}",
+    "{{ items.amount }}",
+    "{{ items.country }}",
+)
+
+
+#: The widest values of the columns (kept on one line).
+UPD_FITS = ((), (), ("796 шт.",), (), (AMOUNT,), (AMOUNT,), (), ("без НДС",), (AMOUNT,), (AMOUNT,))
+
+
+def _landscape(page: PageSetup) -> PageSetup:
+    """The page turned landscape, with narrow margins and a smaller type: the form is wide."""
+    return PageSetup(
+        width_mm=max(page.width_mm, page.height_mm),
+        height_mm=min(page.width_mm, page.height_mm),
+        top_mm=min(page.top_mm, 12),
+        right_mm=min(page.right_mm, 10),
+        bottom_mm=min(page.bottom_mm, 12),
+        left_mm=min(page.left_mm, 15),
+        font=page.font,
+        font_size_pt=max(page.font_size_pt - 2, 7),
+    )
+
+
+def upd_layout(page: PageSetup) -> bytes:
+    """The universal transfer document (УПД) in its customary layout, landscape: the status
+    box and the invoice's head (seller, shipper, consignee, payment document, shipping
+    document, buyer, currency), the table of goods with the VAT by line, the total to pay,
+    then the transfer part: its basis and transport, who handed the goods over and who
+    received them, with the dates."""
+    page = _landscape(page)
+    document = new_document(page, "Универсальный передаточный документ")
+    layout_paragraph(
+        document,
+        ("Универсальный передаточный документ", True),
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        size=12,
+        space_after=2,
+    )
+    layout_paragraph(document, ("Статус: ", True), ("{{ status_line }}", False), space_after=2)
+    layout_paragraph(
+        document,
+        ("Счёт-фактура № {{ number }} от {{ date_long }} (1)", True),
+        space_after=0,
+    )
+    layout_paragraph(document, ("Исправление № — от — (1а)", False), space_after=2)
+    head = (
+        ("Продавец (2): ", "{{ seller.name }}"),
+        ("Адрес, ИНН/КПП продавца (2а, 2б): ", "{{ seller.details }}"),
+        ("Грузоотправитель и его адрес (3): ", "{{ shipper_line }}"),
+        ("Грузополучатель и его адрес (4): ", "{{ consignee_line }}"),
+        ("К платёжно-расчётному документу (5): ", "{{ payment_line }}"),
+        ("Документ об отгрузке (5а): ", "{{ shipment_line }}"),
+        ("Покупатель (6): ", "{{ buyer.name }}"),
+        ("Адрес, ИНН/КПП покупателя (6а, 6б): ", "{{ buyer.details }}"),
+        ("Валюта: наименование, код (7): ", "{{ currency }}"),
+    )
+    for label, value in head:
+        layout_paragraph(document, (label, True), (value, False), space_after=0)
+    layout_paragraph(document, ("", False), space_after=2)
+    layout_grid(
+        document,
+        page,
+        UPD_HEAD,
+        UPD_ROW,
+        (6, 44, 12, 8, 14, 16, 9, 8, 14, 16, 8),
+        frozenset({0, 3, 4, 5, 8, 9}),
+        fits=UPD_FITS,
+    )
+    total = layout_paragraph(
+        document,
+        (
+            "Всего к оплате (9): без налога {{ total_without_vat }}, сумма налога "
+            "{{ total_vat }}, с налогом {{ total }}",
+            True,
+        ),
+        align=WD_ALIGN_PARAGRAPH.RIGHT,
+    )
+    total.paragraph_format.space_before = Pt(4)
+    layout_paragraph(
+        document,
+        ("Всего наименований {{ items_count }} на сумму {{ total_text }}: ", False),
+        ("{{ amount_in_words }}", True),
+        space_after=6,
+    )
+    layout_paragraph(
+        document,
+        ("Руководитель организации или иное уполномоченное лицо ", False),
+        ("{{ head_line }}", False),
+        space_after=0,
+    )
+    layout_paragraph(
+        document,
+        ("Главный бухгалтер или иное уполномоченное лицо ", False),
+        ("{{ accountant_line }}", False),
+        space_after=6,
+    )
+    layout_paragraph(
+        document, ("Основание передачи (сдачи) / получения (приёмки) [8]: ", True),
+        ("{{ basis }}", False), space_after=0,
+    )  # fmt: skip
+    layout_paragraph(
+        document, ("Данные о транспортировке и грузе [9]: ", True),
+        ("{{ carrier_line }}", False), space_after=0,
+    )  # fmt: skip
+    layout_paragraph(
+        document,
+        ("Дата отгрузки, передачи (сдачи) [11]: ", True),
+        ("{{ date }}", False),
+        space_after=0,
+    )
+    layout_signatures(
+        document,
+        "Товар (груз) передал [10]",
+        "Товар (груз) получил [15]",
+        "seller",
+        "buyer",
+    )
+    layout_paragraph(
+        document, ("Дата получения (приёмки) [16]: «____» ____________ 20___ г.", False)
+    )
     return to_bytes(document)

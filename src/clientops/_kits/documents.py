@@ -42,6 +42,7 @@ from clientops.documents import (
     RecommendationLetterRequest,
     SoftwareItem,
     SoftwareTransferAct,
+    UniversalTransferDocument,
     VisitActDocument,
 )
 from clientops.errors import ClientopsError
@@ -284,6 +285,25 @@ def document_samples() -> tuple[DocumentSample, ...]:
                 carrier="СДЭК",
             ),
             "КИТ-108",
+            "basis",
+        ),
+        "upd": DocumentSample(
+            "upd",
+            UniversalTransferDocument(
+                number="КИТ-109",
+                date=day,
+                status=1,
+                seller=_executor(),
+                buyer=_customer(),
+                basis="Договор № 12/25 от 15.01.2025",
+                items=(
+                    ConsignmentItem(
+                        "Турникет T-3", 2, Money("75000.00"), serials=("T3-001", "T3-002")
+                    ),
+                ),
+                carrier="СДЭК, Омск",
+            ),
+            "КИТ-109",
             "basis",
         ),
     }

@@ -15,13 +15,16 @@ from clientops.model import ClientId, Money
 from clientops.ports import Storage
 from clientops.supply import (
     CarrierKind,
+    CourierBalance,
     Pilot,
+    PricePoint,
     Purchase,
     PurchaseStage,
     Reservation,
     Shipment,
     ShipmentLine,
     StockLevel,
+    SupplierItem,
     SupplierOffer,
 )
 
@@ -86,6 +89,26 @@ class SupplyContract:
             assert repo.find(Pilot, "p1") is None
             with pytest.raises(NotFoundError):
                 repo.get(Pilot, "p1")
+
+    def test_price_histories_and_balances_round_trip_whole(self, storage: Storage) -> None:
+        prices = SupplierItem(
+            "ООО «Дёшево»",
+            "Турникет T-3",
+            (
+                PricePoint(DAY, Money("58000.50"), 10, 9),
+                PricePoint(date(2026, 12, 8), Money("63800"), 0),
+            ),
+            supplier_inn="7701234567",
+        )
+        balance = CourierBalance("Достависта", Money("1500.25"), DAY)
+        with storage.unit_of_work() as uow:
+            uow.supply.add(prices)  # type: ignore[attr-defined]
+            uow.supply.add(balance)  # type: ignore[attr-defined]
+        with storage.unit_of_work(readonly=True) as uow:
+            repo = uow.supply  # type: ignore[attr-defined]
+            assert repo.get(SupplierItem, prices.id) == prices
+            assert repo.all(CourierBalance) == (balance,)
+            assert repo.of_client(SupplierItem, ClientId("c1")) == ()
 
     def test_a_duplicate_id_of_one_kind_is_refused(self, storage: Storage) -> None:
         with storage.unit_of_work() as uow:

@@ -28,10 +28,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
+from decimal import Decimal
 
 import attrs
 
-from clientops._formats import money_text
+from clientops._formats import NBSP, money_text, number_text
 from clientops._supply import (
     Acceptance,
     CarrierKind,
@@ -43,6 +44,7 @@ from clientops._supply import (
     OutOfStockError,
     Pilot,
     PilotStage,
+    PricePoint,
     Purchase,
     PurchaseStage,
     Reservation,
@@ -51,6 +53,7 @@ from clientops._supply import (
     ShipmentStage,
     Site,
     StockLevel,
+    SupplierItem,
     SupplierOffer,
     SupplyPolicy,
     stock_id,
@@ -77,6 +80,7 @@ __all__ = [
     "low_balances",
     "move",
     "order_purchase",
+    "price_point",
     "receive",
     "release",
     "reserve",
@@ -84,6 +88,7 @@ __all__ = [
     "restock",
     "schedule_installation",
     "sign_documents",
+    "supplier_alerts",
     "supply_due",
 ]
 
@@ -487,6 +492,16 @@ class SupplyDue:
     client_id: ClientId | None
     record_id: str
     overdue: bool
+    #: what it is about: ``supplier_due``, ``supplier_late``, ``delivery_late``,
+    #: ``documents_unsigned``, ``check_in``, ``pilot_end``, ``balance``, ``price_rise``,
+    #: ``supplier_short``, ``nobody_has``
+    reason: str = ""
+
+    @property
+    def ref(self) -> str:
+        """What the item is known by on the agenda: the same deadline of the same record is
+        the same item however often it is asked for."""
+        return f"supply:{self.reason}:{self.record_id}"
 
 
 def low_balances(
@@ -506,6 +521,7 @@ def low_balances(
             None,
             f"balance:{name}",
             False,
+            "balance",
         )
         for name, balance in sorted(balances.items())
         if balance < minimum
@@ -527,21 +543,23 @@ def supply_due(
     soon = today + timedelta(days=policy.warn_days)
     found: list[SupplyDue] = []
 
-    def add(day: date, text: str, client: ClientId | None, record: str) -> None:
-        found.append(SupplyDue(day, text, client, record, day < today))
+    def add(day: date, text: str, client: ClientId | None, record: str, reason: str) -> None:
+        found.append(SupplyDue(day, text, client, record, day < today, reason))
 
     def name(client: ClientId | None) -> str:
         return "" if client is None else client_names.get(client, "")
 
     for p in purchases:
         if p.stage is PurchaseStage.ORDERED and p.due_on is not None and p.due_on <= soon:
-            words = policy.supplier_late if p.due_on < today else policy.supplier_due
+            late = p.due_on < today
+            words = policy.supplier_late if late else policy.supplier_due
             supplier = p.chosen.supplier if p.chosen else ""
             add(
                 p.due_on,
                 words.format(supplier=supplier, item=p.item, day=format_date(p.due_on)),
                 p.client_id,
                 p.id,
+                "supplier_late" if late else "supplier_due",
             )
     for s in shipments:
         client = name(s.client_id)
@@ -551,6 +569,7 @@ def supply_due(
                 policy.delivery_late.format(client=client, day=format_date(s.delivery_by)),
                 s.client_id,
                 s.id,
+                "delivery_late",
             )
         signed_by = None
         if s.stage is ShipmentStage.ACCEPTED and s.accepted_on is not None:
@@ -563,6 +582,7 @@ def supply_due(
                 ),
                 s.client_id,
                 s.id,
+                "documents_unsigned",
             )
     for pilot in pilots:
         if pilot.stage is not PilotStage.RUNNING:
@@ -570,12 +590,118 @@ def supply_due(
         client = name(pilot.client_id)
         call = pilot.next_check_in(policy.pilot_check_in_days)
         if call <= today and call < pilot.planned_end:
-            add(call, policy.check_in.format(client=client), pilot.client_id, pilot.id)
+            add(call, policy.check_in.format(client=client), pilot.client_id, pilot.id, "check_in")
         if pilot.planned_end <= soon:
             add(
                 pilot.planned_end,
                 policy.pilot_end.format(client=client, day=format_date(pilot.planned_end)),
                 pilot.client_id,
                 pilot.id,
+                "pilot_end",
             )
+    return tuple(sorted(found, key=lambda d: (d.day, d.text, d.record_id)))
+
+
+# --------------------------------------------------------------------------- suppliers' prices
+
+
+def price_point(found: SupplierItem, point: PricePoint) -> SupplierItem:
+    """``found`` with ``point`` in its history, in order of day; a second list of the same
+    day replaces the first (recording a list twice changes nothing)."""
+    kept = [p for p in found.history if p.day != point.day]
+    history = tuple(sorted((*kept, point), key=lambda p: p.day))
+    return attrs.evolve(found, history=history)
+
+
+def _pieces(count: int) -> str:
+    return f"{number_text(count)}{NBSP}шт."
+
+
+def _percent(value: Decimal) -> str:
+    return number_text(value.quantize(Decimal("0.1")).normalize())
+
+
+def supplier_alerts(
+    items: Iterable[SupplierItem],
+    purchases: Iterable[Purchase],
+    *,
+    today: date,
+    policy: SupplyPolicy,
+) -> tuple[SupplyDue, ...]:
+    """What the suppliers' price lists say needs doing ``today``:
+
+    * a price risen by more than ``price_rise_percent`` against the previous list, for
+      ``price_watch_days`` days from the list's day (a ``price_rise`` of no client);
+    * an ordered purchase whose supplier's last list (of the purchase's day or later) has
+      fewer in stock than was ordered (``supplier_short``, the purchase's client's);
+    * a purchase still gathering offers whose quantity no supplier has in stock, by its
+      offers and those lists (``nobody_has``: look for another supplier, the non-standard
+      goods of seed 002).
+
+        >>> from clientops.model import Money
+        >>> from clientops._supply import PricePoint
+        >>> item = SupplierItem("ООО «Дёшево»", "Турникет T-3", (
+        ...     PricePoint(date(2026, 12, 1), Money(58000), 10),
+        ...     PricePoint(date(2026, 12, 7), Money(63800), 10),
+        ... ))
+        >>> [due] = supplier_alerts([item], [], today=date(2026, 12, 8), policy=SupplyPolicy())
+        >>> due.reason, due.text.split(": ")[0]
+        ('price_rise', 'Поставщик ООО «Дёшево» поднял цену «Турникет T-3» на 10%')
+        >>> due.text.split(": ")[1].replace("\\xa0", " ")
+        '58 000,00 руб. → 63 800,00 руб.'
+    """
+    items = tuple(items)
+    found: list[SupplyDue] = []
+    latest: dict[str, dict[str, PricePoint]] = {}
+    for entry in items:
+        if not entry.history:
+            continue
+        last = entry.history[-1]
+        latest.setdefault(entry.item, {})[entry.supplier] = last
+        if len(entry.history) < 2 or today - last.day >= timedelta(days=policy.price_watch_days):
+            continue
+        before = entry.history[-2].unit_price.amount
+        now = last.unit_price.amount
+        if before <= 0 or now <= before:
+            continue
+        rise = (now - before) * 100 / before
+        if rise > policy.price_rise_percent:
+            found.append(
+                SupplyDue(
+                    max(last.day, today),
+                    policy.price_rise.format(
+                        supplier=entry.supplier,
+                        item=entry.item,
+                        percent=_percent(rise),
+                        old=money_text(entry.history[-2].unit_price),
+                        new=money_text(last.unit_price),
+                    ),
+                    None,
+                    entry.id,
+                    False,
+                    "price_rise",
+                )
+            )
+    for p in purchases:
+        # the lists of the purchase's day or later: an older one is what the offers replaced
+        stocks = {
+            supplier: point.in_stock
+            for supplier, point in latest.get(p.item, {}).items()
+            if point.day >= p.requested_on
+        }
+        if p.stage is PurchaseStage.ORDERED and p.chosen is not None:
+            left = stocks.get(p.chosen.supplier)
+            if left is not None and left < p.quantity:
+                text = policy.supplier_short.format(
+                    supplier=p.chosen.supplier,
+                    item=p.item,
+                    in_stock=_pieces(left),
+                    wanted=_pieces(p.quantity),
+                )
+                found.append(SupplyDue(today, text, p.client_id, p.id, False, "supplier_short"))
+        elif p.stage is PurchaseStage.OFFERS:
+            known = {o.supplier: o.in_stock for o in p.offers} | stocks
+            if known and max(known.values()) < p.quantity:
+                text = policy.nobody_has.format(item=p.item, wanted=_pieces(p.quantity))
+                found.append(SupplyDue(today, text, p.client_id, p.id, False, "nobody_has"))
     return tuple(sorted(found, key=lambda d: (d.day, d.text, d.record_id)))

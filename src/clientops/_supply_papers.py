@@ -1,0 +1,142 @@
+"""The shipping papers of a shipment (seed 002, process 5): the consignment note (ТОРГ-12)
+and the universal transfer document (УПД), their lines from the shipment and their numbers
+from a human sequence per kind and year, kept beside the invoices' ones (``1/2026``,
+``2/2026``…; no internal id is ever printed).
+
+A shipment keeps the number its paper was given the first time, so drawing the paper again
+prints the same number and takes none from the sequence."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import attrs
+
+from clientops._documents._acts import Party
+from clientops._documents._supply import (
+    ConsignmentItem,
+    ConsignmentNote,
+    UniversalTransferDocument,
+)
+from clientops._supply import Shipment, stock_id
+from clientops.ports import SupplyRepository, UnitOfWork
+
+__all__ = [
+    "CARRIER_NAMES",
+    "PAPER_KINDS",
+    "carrier_name",
+    "consignment_note_of",
+    "paper_number",
+    "shipment_items",
+    "upd_of",
+]
+
+#: The carriers' names as the payment plan and the papers show them.
+CARRIER_NAMES = {
+    "cdek": "СДЭК",
+    "dostavista": "Достависта",
+    "dellin": "Деловые Линии",
+    "offline": "Курьерская служба",
+}
+
+#: The papers of a shipment, by the kind ``SupplyPolicy.shipping_form`` names: the field of
+#: :class:`~clientops.supply.Shipment` that keeps its number, and the scope of its sequence.
+PAPER_KINDS = {
+    "consignment_note": ("note_number", "consignment note"),
+    "upd": ("upd_number", "upd"),
+}
+
+
+def shipment_items(shipment: Shipment) -> tuple[ConsignmentItem, ...]:
+    """The paper's lines: each line of the shipment, its price, the serial numbers that left
+    with it (taken in order from the units issued at its warehouse)."""
+    pools = {key: list(serials) for key, serials in shipment.issued}
+    items = []
+    for line in shipment.lines:
+        pool = pools.get(stock_id(line.warehouse, line.item), [])
+        taken, pool[:] = pool[: line.quantity], pool[line.quantity :]
+        items.append(
+            ConsignmentItem(line.item, line.quantity, line.unit_price, serials=tuple(taken))
+        )
+    return tuple(items)
+
+
+def paper_number(
+    uow: UnitOfWork, repo: SupplyRepository, shipment_id: str, kind: str, on: date
+) -> str:
+    """The number of the shipment's paper of ``kind``: the one it was given, else the next
+    of the kind's sequence for the year of ``on`` (``3/2026``), kept on the shipment. Call it
+    in a writing unit of work: the shipment is locked, so two callers never share one."""
+    field, scope = PAPER_KINDS[kind]
+    shipment = repo.get(Shipment, shipment_id, lock=True)
+    given: str | None = getattr(shipment, field)
+    if given is not None:
+        return given
+    key = f"{scope} {on.year}"
+    last = uow.invoices.sequence(key) or 0
+    uow.invoices.set_sequence(key, last + 1)
+    number = f"{last + 1}/{on.year}"
+    if kind == "upd":
+        repo.update(attrs.evolve(shipment, upd_number=number))
+    else:
+        repo.update(attrs.evolve(shipment, note_number=number))
+    return number
+
+
+def carrier_name(name: str) -> str:
+    """A courier's name as the payment plan and the papers show it."""
+    return CARRIER_NAMES.get(name, name)
+
+
+def _carrier(shipment: Shipment) -> str:
+    return carrier_name(shipment.courier) if shipment.courier else shipment.carrier.label
+
+
+def consignment_note_of(
+    shipment: Shipment,
+    *,
+    number: str,
+    day: date,
+    supplier: Party,
+    consignee: Party,
+    basis: str,
+) -> ConsignmentNote:
+    """The consignment note of ``shipment``: its lines, the carrier."""
+    return ConsignmentNote(
+        number=number,
+        date=day,
+        supplier=supplier,
+        consignee=consignee,
+        basis=basis,
+        items=shipment_items(shipment),
+        carrier=_carrier(shipment),
+    )
+
+
+def upd_of(
+    shipment: Shipment,
+    *,
+    number: str,
+    day: date,
+    status: int,
+    seller: Party,
+    buyer: Party,
+    basis: str,
+    payment_document: str = "",
+    head: str = "",
+    accountant: str = "",
+) -> UniversalTransferDocument:
+    """The УПД of ``shipment``: its lines, the carrier and the city it goes to."""
+    return UniversalTransferDocument(
+        number=number,
+        date=day,
+        status=status,
+        seller=seller,
+        buyer=buyer,
+        basis=basis,
+        items=shipment_items(shipment),
+        carrier=f"{_carrier(shipment)}, {shipment.city}",
+        payment_document=payment_document,
+        head=head,
+        accountant=accountant,
+    )
