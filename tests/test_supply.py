@@ -266,6 +266,11 @@ def test_stock_moves_between_warehouses_and_refuses_what_is_not_free(supply: Sup
             (line(1, item=BARRIER, unit_grams=60_000, length_cm=420),),
             CarrierKind.LARGE_VEHICLE,
         ),
+        (  # a barrier to another city is freight: the transport company's, not a town van
+            "Омск",
+            (line(1, item=BARRIER, unit_grams=60_000, length_cm=420),),
+            CarrierKind.TRANSPORT_COMPANY,
+        ),
     ],
 )
 def test_the_carrier_is_chosen_by_city_and_load(

@@ -104,8 +104,9 @@ class SupplyPolicy:
     first, then by ``"days"`` (delivery time) by default; ``("days", "price")`` puts speed
     first. An offer whose stock is short of the quantity is not chosen while another one
     covers it. ``home_city`` is where the warehouses are: a shipment there goes by courier,
-    elsewhere by transport company; one heavier than ``large_vehicle_grams`` or longer than
-    ``large_vehicle_length_cm`` (barriers, turnstiles, booms) needs a large vehicle.
+    elsewhere by transport company whatever its size; there, one heavier than
+    ``large_vehicle_grams`` or longer than ``large_vehicle_length_cm`` (barriers, turnstiles,
+    booms) needs a large vehicle.
     """
 
     offer_order: tuple[str, ...] = ("price", "days")

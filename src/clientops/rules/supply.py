@@ -303,16 +303,17 @@ def move(
 def choose_carrier(
     city: str, lines: Sequence[ShipmentLine], *, policy: SupplyPolicy
 ) -> CarrierKind:
-    """Who carries it: a large vehicle when the load is heavier than the policy's limit or a
-    unit longer than its limit; otherwise a courier in the home city and a transport company
-    elsewhere."""
+    """Who carries it: to another city a transport company, whatever the load (freight is
+    its trade: the carrier refuses what is over its own limits); in the home city a large
+    vehicle when the load is heavier than the policy's limit or a unit longer than its limit,
+    else a courier."""
+    if city.strip().casefold() != policy.home_city.strip().casefold():
+        return CarrierKind.TRANSPORT_COMPANY
     weight = sum(line.unit_grams * line.quantity for line in lines)
     longest = max((line.length_cm for line in lines), default=0)
     if weight > policy.large_vehicle_grams or longest > policy.large_vehicle_length_cm:
         return CarrierKind.LARGE_VEHICLE
-    if city.strip().casefold() == policy.home_city.strip().casefold():
-        return CarrierKind.COURIER
-    return CarrierKind.TRANSPORT_COMPANY
+    return CarrierKind.COURIER
 
 
 def _stage(shipment: Shipment, attempted: str, *allowed: ShipmentStage) -> None:
