@@ -55,7 +55,7 @@ from clientops.model import (
 )
 from clientops.ports import UnitOfWork
 from clientops.rules.credit import check_order, payment_discipline
-from clientops.rules.order_outputs import _recipient as sales_recipient
+from clientops.rules.order_outputs import handoff_recipient
 from clientops.rules.retention import (
     choose_manager,
     churn_risk,
@@ -505,7 +505,7 @@ class Retention:
             card = uow.clients.get(client_id)
             assigned = card.manager_id is not None and staff.employee(card.manager_id) is not None
             if assigned:
-                employee_id, department_id = sales_recipient(Role.SALES_MANAGER, staff, policy)
+                employee_id, department_id = handoff_recipient(Role.SALES_MANAGER, staff, policy)
                 template = policy.retention.upsell_topic
             else:
                 employee_id, department_id = None, policy.client_department
