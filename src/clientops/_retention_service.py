@@ -19,7 +19,8 @@ from clientops._campaigns import Campaign, CampaignId, CampaignPurpose, CardFilt
 from clientops._checks import check_entry_points
 from clientops._claims import ClaimOccasion
 from clientops._context import Context
-from clientops._credit import CreditCheck, CreditLimit, CreditStanding, InvoiceFact
+from clientops._credit import CreditCheck, CreditLimit, CreditStanding
+from clientops._credit_helpers import credit_standing
 from clientops._outbox import OutboxMessage
 from clientops._reaction_helpers import start_plan_in
 from clientops._recording import appeal_opened, reaction_scheduled
@@ -54,7 +55,7 @@ from clientops.model import (
     new_id,
 )
 from clientops.ports import UnitOfWork
-from clientops.rules.credit import check_order, payment_discipline
+from clientops.rules.credit import check_order
 from clientops.rules.order_outputs import handoff_recipient
 from clientops.rules.retention import (
     choose_manager,
@@ -351,37 +352,7 @@ class Retention:
         today = self._context.today()
         with self._context.storage.unit_of_work(readonly=True) as uow:
             uow.clients.get(client_id)
-            return self._standing(uow, client_id, today)
-
-    def _standing(self, uow: UnitOfWork, client_id: ClientId, today: date) -> CreditStanding:
-        by_invoice: dict[str, list[tuple[date, Money]]] = {}
-        for allocation in uow.payments.allocations_of(client_id):
-            by_invoice.setdefault(allocation.invoice_id, []).append(
-                (allocation.date, allocation.amount)
-            )
-        facts = []
-        for invoice in uow.invoices.of_client(client_id):
-            if invoice.status.value in ("cancelled", "corrected"):
-                continue
-            paid = sorted(by_invoice.get(invoice.id, ()))
-            facts.append(
-                InvoiceFact(
-                    invoice.number,
-                    invoice.due_date,
-                    invoice.total,
-                    invoice.outstanding,
-                    payments=len(paid),
-                    paid_on=paid[-1][0] if paid and not invoice.is_open else None,
-                )
-            )
-        own = uow.retention.credit_limit(client_id)
-        return payment_discipline(
-            client_id,
-            facts,
-            today=today,
-            policy=self._context.policy.retention.credit,
-            limit=own.limit if own is not None else None,
-        )
+            return credit_standing(uow, client_id, today, self._context)
 
     def check_order(self, client_id: ClientId, amount: Money) -> CreditCheck:
         """Whether a new order or shipment of ``amount`` may go ahead, needs the director's
