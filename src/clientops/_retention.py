@@ -190,6 +190,13 @@ class RetentionPolicy:
     #: A contractor's bill, entered into the payment plan when its work is accepted, is due
     #: this many days after the act (:mod:`clientops.contractors`).
     contractor_bill_days: int = attrs.field(default=5, validator=_not_negative)
+    #: An agreement with a partner put up for renewal (``renewal_days`` ahead, as a
+    #: contract): the call's topic on the responsible employee's agenda; ``{number}``,
+    #: ``{counterparty}``, ``{kind}``, ``{ends_on}`` (dd.mm.yyyy).
+    agreement_renewal_topic: str = attrs.field(
+        default="Продлить договор № {number} с {counterparty} ({kind}, действует до {ends_on})",
+        validator=template_validator("number", "counterparty", "kind", "ends_on"),
+    )
     renewal_email_topic: str = "clientops.email.renewal"
     #: Words: ``{number}``, ``{ends_on}`` (dd.mm.yyyy), ``{company}``, ``{contact}``,
     #: ``{manager}`` (the manager's full name).

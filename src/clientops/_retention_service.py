@@ -22,6 +22,7 @@ from clientops._context import Context
 from clientops._credit import CreditCheck, CreditLimit, CreditStanding
 from clientops._credit_helpers import credit_standing
 from clientops._outbox import OutboxMessage
+from clientops._partners import CounterpartyKind, PartnerAgreement
 from clientops._reaction_helpers import start_plan_in
 from clientops._recording import appeal_opened, reaction_scheduled
 from clientops._retention import (
@@ -454,6 +455,146 @@ class Retention:
                         key,
                     )
                 )
+            self._context.publish(events)
+        return tuple(done)
+
+    # ------------------------------------------------------------------ partner agreements
+
+    def add_agreement(
+        self,
+        counterparty_id: ClientId,
+        kind: CounterpartyKind | str,
+        number: str,
+        terms: str,
+        *,
+        starts_on: date,
+        ends_on: date | None,
+        responsible_id: EmployeeId,
+        by: EmployeeId,
+        loyalty: str | None = None,
+    ) -> PartnerAgreement:
+        """Keep an agreement with a supplier, a dealer or another organisation (seed 002 / 12,
+        19) whose card is ``counterparty_id``: its kind, number, terms, validity and the
+        counterparty's ``loyalty`` programme towards us; ``responsible_id`` gets the renewal
+        call (:meth:`plan_agreement_renewals`). An unknown kind raises ValidationError naming
+        ``kind``; an end before the start ValidationError naming ``ends_on``; an unknown
+        responsible employee ValidationError naming ``responsible_id``; an unknown card
+        NotFoundError; nothing is stored then."""
+        agreement = PartnerAgreement(
+            new_id(),
+            counterparty_id,
+            kind,  # a kind's value (``"supplier"``) is converted, an unknown one refused
+            number,
+            terms,
+            starts_on,
+            ends_on,
+            responsible_id=responsible_id,
+            created_at=self._context.now(),
+            created_by=by,
+            loyalty=loyalty,
+        )
+        with self._context.unit_of_work() as uow:
+            staff = uow.staff.directory()
+            staff.require(by)
+            if staff.employee(responsible_id) is None:
+                raise ValidationError(
+                    [FieldError("responsible_id", f"unknown employee {responsible_id!r}")]
+                )
+            uow.retention.add_agreement(agreement)
+        return agreement
+
+    def renew_agreement(
+        self,
+        agreement_id: str,
+        ends_on: date,
+        *,
+        by: EmployeeId,
+        terms: str | None = None,
+        loyalty: str | None = None,
+    ) -> PartnerAgreement:
+        """The agreement renewed until ``ends_on`` (with new ``terms`` and ``loyalty`` when
+        given). An end before the start raises ValidationError naming ``ends_on``; an unknown
+        agreement NotFoundError."""
+        if type(ends_on) is not date:
+            raise ValidationError([FieldError("ends_on", f"not a date: {ends_on!r}")])
+        with self._context.unit_of_work() as uow:
+            uow.staff.directory().require(by)
+            current = uow.retention.agreement(agreement_id)
+            renewed = attrs.evolve(
+                current,
+                ends_on=ends_on,
+                terms=current.terms if terms is None else terms,
+                loyalty=current.loyalty if loyalty is None else loyalty,
+            )
+            return uow.retention.update_agreement(renewed)
+
+    def agreement(self, agreement_id: str) -> PartnerAgreement:
+        """One agreement; an unknown one raises NotFoundError."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            return uow.retention.agreement(agreement_id)
+
+    def agreements(
+        self, *, counterparty_id: ClientId | None = None, valid_on: date | None = None
+    ) -> tuple[PartnerAgreement, ...]:
+        """The agreements with partners, of ``counterparty_id`` (an unknown card raises
+        NotFoundError) and in force on ``valid_on`` when given, by start date."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            if counterparty_id is not None:
+                uow.clients.get(counterparty_id)
+            found = uow.retention.agreements(counterparty_id=counterparty_id)
+        if valid_on is not None:
+            found = tuple(a for a in found if a.valid_on(valid_on))
+        return tuple(sorted(found, key=lambda a: (a.starts_on, a.number, a.id)))
+
+    def plan_agreement_renewals(self, *, by: EmployeeId) -> tuple[Renewal, ...]:
+        """Put up for renewal every agreement with a partner ending within
+        ``Policy.retention.renewal_days`` (the rule of :meth:`plan_renewals`,
+        :func:`clientops.rules.retention.renewals_due`): a call due at once on the
+        responsible employee's agenda (of ``by`` when that employee left), on an appeal of
+        its own on the counterparty's card, in one unit of work; publishes AppealOpened and
+        ReactionScheduled. An agreement already put up (for the same end date) is skipped: a
+        second run the same day does nothing. Returns what was put up now."""
+        today = self._context.today()
+        now = self._context.now()
+        policy = self._context.policy
+        done: list[Renewal] = []
+        with self._context.unit_of_work() as uow:
+            staff = uow.staff.directory()
+            starter = staff.require(by)
+            events: list[Event] = []
+            due = renewals_due(uow.retention.agreements(), today=today, policy=policy.retention)
+            for agreement in due:
+                ends_on = agreement.ends_on or today
+                appeal_id = AppealId(f"renewal-agreement-{agreement.id}-{ends_on}")
+                if any(a.id == appeal_id for a in uow.appeals.of_client(agreement.counterparty_id)):
+                    continue
+                card = uow.clients.get(agreement.counterparty_id)
+                owner = staff.employee(agreement.responsible_id) or starter
+                topic = policy.retention.agreement_renewal_topic.format(
+                    number=agreement.number,
+                    counterparty=card.name,
+                    kind=agreement.kind.label.lower(),
+                    ends_on=format_date(ends_on),
+                )
+                appeal = Appeal(
+                    appeal_id, card.id, topic, owner.department_id, created_at=now, created_by=by
+                )
+                reaction = Reaction(
+                    ReactionId(f"{appeal_id}-call"),
+                    appeal_id,
+                    card.id,
+                    ReactionKind.OUTGOING_CALL,
+                    topic,
+                    due_at=now,
+                    created_at=now,
+                    department_id=owner.department_id,
+                    employee_id=owner.id,
+                    created_by=by,
+                )
+                uow.appeals.add(appeal)
+                uow.appeals.add_reaction(reaction)
+                events += [appeal_opened(appeal, now), reaction_scheduled(reaction, now)]
+                done.append(Renewal(agreement.id, card.id, agreement.number, ends_on, reaction.id))
             self._context.publish(events)
         return tuple(done)
 
