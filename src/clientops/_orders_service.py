@@ -36,6 +36,7 @@ from clientops._orders import advance as _advance
 from clientops._orders import open_order as _open_order
 from clientops._orders import repeat_order as _repeat_order
 from clientops._recording import appeal_opened, reaction_scheduled
+from clientops._retention import ClientTerms
 from clientops._sync import ListFilter, Page
 from clientops.calendar import CalendarEntry, CalendarPolicy
 from clientops.events import Event
@@ -113,7 +114,9 @@ class OrdersService:
         """A new order at the preliminary request, with its appeal and the hand-offs it needs
         now (a layout the designer must make when its design is not on file — in
         ``existing_layouts`` or an earlier order of the client that went to production; the
-        director for a VIP order), in one unit of work. An unknown client or employee raises
+        director for a VIP order), in one unit of work. The client's special conditions valid
+        today (``Retention.set_terms``) are fixed on the order: their discount prices it
+        (``Pricing.applied`` says ``"client_discount"``). An unknown client or employee raises
         NotFoundError, an order number already taken DuplicateError, a bad specification
         ValidationError; nothing is stored then.
 
@@ -141,6 +144,7 @@ class OrdersService:
                 by=by,
                 vip=vip,
                 note=note,
+                client_terms=self._terms(uow, client_id),
             )
             extra = (_credit_handoff(check, order, card.name, self._credit_topic),) if check else ()
             change, events = self._add_order(
@@ -258,6 +262,7 @@ class OrdersService:
                 specification=specification,
                 note=note,
             )
+            order = attrs.evolve(order, client_terms=self._terms(uow, previous.client_id))
             extra = (_credit_handoff(check, order, card.name, self._credit_topic),) if check else ()
             change, events = self._add_order(
                 uow, order, staff, by=by, now=now, layouts=existing_layouts, extra=extra
@@ -338,6 +343,11 @@ class OrdersService:
         for reaction in made:
             uow.appeals.add_reaction(reaction)
         return made
+
+    def _terms(self, uow: UnitOfWork, client_id: ClientId) -> ClientTerms | None:
+        """The client's special conditions when they are valid today, else ``None``."""
+        terms = uow.retention.client_terms(client_id)
+        return terms if terms is not None and terms.valid_on(self._context.today()) else None
 
     @property
     def _credit_topic(self) -> str:

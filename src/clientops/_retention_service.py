@@ -11,6 +11,7 @@ import csv
 import io
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Protocol
 
 import attrs
@@ -28,6 +29,7 @@ from clientops._recording import appeal_opened, reaction_scheduled
 from clientops._retention import (
     ChurnRisk,
     ClientFacts,
+    ClientTerms,
     ManagerFigures,
     MarketingItem,
     MarketingKind,
@@ -457,6 +459,46 @@ class Retention:
                 )
             self._context.publish(events)
         return tuple(done)
+
+    # ------------------------------------------------------------------ special conditions
+
+    def set_terms(
+        self,
+        client_id: ClientId,
+        discount: Decimal,
+        *,
+        valid_from: date,
+        valid_until: date | None = None,
+        by: EmployeeId,
+        conditions: str | None = None,
+    ) -> ClientTerms:
+        """Give the client special conditions (a VIP client, one won back with an offer): a
+        ``discount`` share (``Decimal("0.05")``: 5 %) that ``ops.orders`` applies to the price
+        of an order opened while they are valid and ``ops.billing.issue_invoice`` to the lines
+        of an invoice dated then, each saying so; ``conditions``: the other conditions in
+        words. Replaces the ones set before. A discount outside 0–1 raises ValidationError
+        naming ``discount``; an end before the start ``valid_until``; an unknown client
+        NotFoundError; nothing is stored then."""
+        terms = ClientTerms(
+            client_id,
+            discount,
+            valid_from,
+            valid_until,
+            by=by,
+            at=self._context.now(),
+            conditions=conditions,
+        )
+        with self._context.unit_of_work() as uow:
+            uow.staff.directory().require(by)
+            uow.retention.put_client_terms(terms)
+        return terms
+
+    def terms(self, client_id: ClientId) -> ClientTerms | None:
+        """The client's special conditions (``None``: none set), valid today or not
+        (:meth:`ClientTerms.valid_on`). An unknown client raises NotFoundError."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            uow.clients.get(client_id)
+            return uow.retention.client_terms(client_id)
 
     # ------------------------------------------------------------------ partner agreements
 

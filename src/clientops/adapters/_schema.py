@@ -702,7 +702,16 @@ TABLES: tuple[Table, ...] = (
             Column("claim_id", T.TEXT),
         ),
     ),
-    # 24: agreements with suppliers, dealers and other organisations (cards of the base)
+    # 24: the clients' special conditions (a discount with its validity), one row each
+    Table(
+        "client_terms",
+        24,
+        (
+            Column("client_id", T.TEXT, primary_key=True, references="clients(id)"),
+            Column("doc", T.TEXT),
+        ),
+    ),
+    # ... and agreements with suppliers, dealers and other organisations (cards of the base)
     Table(
         "partner_agreements",
         24,
@@ -903,7 +912,8 @@ DATA_STEPS += (
 #: Version 22 adds the clients' retention statuses (``retention``), their own credit limits
 #: (``credit_limits``), the legal cases (``legal_cases``), the contractors and their visits
 #: (``contractors``, ``contractor_visits``), the items for marketing (``marketing``).
-#: Version 24 adds the agreements with partners (``partner_agreements``).
+#: Version 24 adds the clients' special conditions (``client_terms``) and the agreements
+#: with partners (``partner_agreements``).
 HEAD = 24
 
 

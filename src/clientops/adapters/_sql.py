@@ -55,7 +55,13 @@ from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
 from clientops._partners import PartnerAgreement
 from clientops._planning import MonthlySheet, SheetKind
-from clientops._retention import MarketingItem, MarketingKind, RetentionRecord, RetentionStatus
+from clientops._retention import (
+    ClientTerms,
+    MarketingItem,
+    MarketingKind,
+    RetentionRecord,
+    RetentionStatus,
+)
 from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
 from clientops._timeline import (
@@ -193,6 +199,7 @@ UNIQUE_KEYS: dict[str, UniqueKey] = {
     ),
     "retention_pkey": UniqueKey("retention", ("client_id",), "retention record"),
     "credit_limits_pkey": UniqueKey("credit_limits", ("client_id",), "credit limit"),
+    "client_terms_pkey": UniqueKey("client_terms", ("client_id",), "client terms"),
     "marketing_id_key": UniqueKey("marketing", ("id",), "marketing item"),
     "contractors_id_key": UniqueKey("contractors", ("id",), "contractor"),
     "contractor_visits_id_key": UniqueKey("contractor_visits", ("id",), "contractor visit"),
@@ -2359,6 +2366,18 @@ class SQLRetention(SQLRepository):
             sql += " WHERE " + " AND ".join(where)
         rows = self._x(sql + " ORDER BY seq", params)
         return tuple(load(doc, MarketingItem) for (doc,) in rows)
+
+    def client_terms(self, client_id: ClientId) -> ClientTerms | None:
+        doc = self._one("SELECT doc FROM client_terms WHERE client_id=?", (client_id,))
+        return None if doc is None else load(doc, ClientTerms)
+
+    def put_client_terms(self, terms: ClientTerms) -> None:
+        self._need_client(terms.client_id)
+        self._x(
+            "INSERT INTO client_terms(client_id, doc) VALUES (?, ?) "
+            "ON CONFLICT (client_id) DO UPDATE SET doc=excluded.doc",
+            (terms.client_id, dump(terms)),
+        )
 
     def add_agreement(self, agreement: PartnerAgreement) -> None:
         self._need_client(agreement.counterparty_id)

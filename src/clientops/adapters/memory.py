@@ -53,7 +53,13 @@ from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
 from clientops._partners import PartnerAgreement
 from clientops._planning import MonthlySheet, SheetKind
-from clientops._retention import MarketingItem, MarketingKind, RetentionRecord, RetentionStatus
+from clientops._retention import (
+    ClientTerms,
+    MarketingItem,
+    MarketingKind,
+    RetentionRecord,
+    RetentionStatus,
+)
 from clientops._supply import KINDS
 from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
@@ -155,6 +161,8 @@ _TABLES = (
     "contractors",
     "contractor_visits",
     "marketing",
+    # client id -> ClientTerms
+    "client_terms",
     # agreement id -> PartnerAgreement
     "partner_agreements",
     # (kind, id) -> a supply record (clientops.supply)
@@ -1354,6 +1362,14 @@ class _Retention(_Repository):
             if (kind is None or item.kind is kind)
             and (client_id is None or item.client_id == client_id)
         )
+
+    def client_terms(self, client_id: ClientId) -> ClientTerms | None:
+        found: ClientTerms | None = self._read("client_terms").get(client_id)
+        return found
+
+    def put_client_terms(self, terms: ClientTerms) -> None:
+        self._get("clients", "client", terms.client_id)
+        self._write("client_terms")[terms.client_id] = terms
 
     def add_agreement(self, agreement: PartnerAgreement) -> None:
         self._get("clients", "client", agreement.counterparty_id)
