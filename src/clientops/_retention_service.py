@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Protocol
 
 import attrs
 
+from clientops._billing import Invoice
 from clientops._campaigns import Campaign, CampaignId, CampaignPurpose, CardFilter
 from clientops._checks import check_entry_points
-from clientops._claims import ClaimOccasion
+from clientops._claims import Claim, ClaimOccasion
 from clientops._context import Context
 from clientops._credit import CreditCheck, CreditLimit, CreditStanding
 from clientops._credit_helpers import credit_standing
+from clientops._orders import Order, OrderStage
 from clientops._outbox import OutboxMessage
 from clientops._partners import CounterpartyKind, PartnerAgreement
 from clientops._reaction_helpers import start_plan_in
@@ -102,30 +104,84 @@ class _Ops(Protocol):
 
 def _facts(uow: UnitOfWork, card: Client, today: date, context: Context) -> ClientFacts:
     """What the store says about ``card`` for the risk rule."""
-    tz = context.policy.tz
-    orders = tuple(
-        OrderFact(order.created_at.astimezone(tz).date(), order.price)
-        for order in uow.orders.of_client(card.id)
+    return _facts_of(
+        card,
+        uow.orders.of_client(card.id),
+        max((p.date for p in uow.payments.of_client(card.id)), default=None),
+        uow.claims.of_client(card.id),
+        [i for i in uow.invoices.of_client(card.id) if i.is_open],
+        uow.retention.get(card.id),
+        today,
+        context,
     )
-    last_payment = max((p.date for p in uow.payments.of_client(card.id)), default=None)
-    claims = uow.claims.of_client(card.id)
+
+
+def _all_facts(
+    uow: UnitOfWork, cards: Sequence[Client], today: date, context: Context
+) -> list[ClientFacts]:
+    """:func:`_facts` of every card of ``cards``, read set by set (every order, the open
+    invoices, the open claims and those of the unhappy-calls window, every retention record)
+    rather than client by client; only the last payment is still read per client."""
+    policy = context.policy
+    orders: dict[ClientId, list[Order]] = {}
+    for order in uow.orders.in_stages(OrderStage):
+        orders.setdefault(order.client_id, []).append(order)
+    invoices: dict[ClientId, list[Invoice]] = {}
+    for invoice in uow.invoices.open():
+        invoices.setdefault(invoice.client_id, []).append(invoice)
+    claims: dict[ClientId, dict[str, Claim]] = {}
+    since = datetime.combine(
+        today - timedelta(days=policy.retention.unhappy_days + 1), time(0), tzinfo=policy.tz
+    )
+    window = uow.claims.between(since, context.now() + timedelta(days=1))
+    for claim in (*uow.claims.open(), *window):
+        claims.setdefault(claim.client_id, {})[claim.id] = claim
+    records = {r.client_id: r for r in uow.retention.all()}
+    return [
+        _facts_of(
+            card,
+            orders.get(card.id, ()),
+            max((p.date for p in uow.payments.of_client(card.id)), default=None),
+            tuple(claims.get(card.id, {}).values()),
+            invoices.get(card.id, ()),
+            records.get(card.id),
+            today,
+            context,
+        )
+        for card in cards
+    ]
+
+
+def _facts_of(
+    card: Client,
+    orders: Iterable[Order],
+    last_payment: date | None,
+    claims: Sequence[Claim],
+    open_invoices: Iterable[Invoice],
+    record: RetentionRecord | None,
+    today: date,
+    context: Context,
+) -> ClientFacts:
+    """The facts of ``card`` from what was read of it: its orders, its last payment, its
+    claims (at least the open ones and those filed within the unhappy-calls window), its open
+    invoices and its retention record."""
+    tz = context.policy.tz
     unhappy = tuple(
         c.filed_at.astimezone(tz).date()
         for c in claims
         if c.occasion is ClaimOccasion.SATISFACTION_CALL
     )
-    overdue = [i for i in uow.invoices.of_client(card.id) if i.is_open and i.due_date < today]
+    overdue = [i for i in open_invoices if i.due_date < today]
     debt = Money(0)
     for invoice in overdue:
         if invoice.outstanding.currency == debt.currency:
             debt = debt + invoice.outstanding
-    record = uow.retention.get(card.id)
     return ClientFacts(
         card.id,
         card.name,
         manager_id=card.manager_id,
         since=card.created_at.astimezone(tz).date() if card.created_at else None,
-        orders=orders,
+        orders=tuple(OrderFact(o.created_at.astimezone(tz).date(), o.price) for o in orders),
         last_payment=last_payment,
         unhappy_calls=unhappy,
         open_claims=sum(1 for c in claims if not c.closed),
@@ -193,10 +249,10 @@ class Retention:
         today = self._context.today()
         policy = self._context.policy.retention
         with self._context.storage.unit_of_work(readonly=True) as uow:
+            cards = [c for c in uow.clients.all() if c.category is ClientCategory.CLIENT]
             found = [
-                churn_risk(_facts(uow, card, today, self._context), today=today, policy=policy)
-                for card in uow.clients.all()
-                if card.category is ClientCategory.CLIENT
+                churn_risk(facts, today=today, policy=policy)
+                for facts in _all_facts(uow, cards, today, self._context)
             ]
         return tuple(sorted(found, key=lambda r: (-r.score, r.name, r.client_id)))
 
@@ -225,12 +281,11 @@ class Retention:
         with self._context.unit_of_work() as uow:
             uow.staff.directory().require(by)
             events: list[Event] = []
-            for card in uow.clients.all():
-                if card.category is not ClientCategory.CLIENT:
-                    continue
-                risk = churn_risk(
-                    _facts(uow, card, today, self._context), today=today, policy=policy.retention
-                )
+            cards = [c for c in uow.clients.all() if c.category is ClientCategory.CLIENT]
+            for card, facts in zip(
+                cards, _all_facts(uow, cards, today, self._context), strict=True
+            ):
+                risk = churn_risk(facts, today=today, policy=policy.retention)
                 record = uow.retention.get(card.id)
                 if not risk.leaving or not _to_mark(record, today, policy.retention.silence_days):
                     continue
