@@ -8,7 +8,9 @@ turnstile it never pays for. By late June it has not ordered for months: the ris
 the signals (no orders, no payments, overdue debt), marks it leaving and puts a call on
 Анна's agenda (the follow-up plan «Уходящий клиент»). «АО «Лютик»» announces it ends its
 contract. Ольга calls both on a win-back campaign: «Ромашка» stays for a discount, «Лютик»
-leaves for a competitor and counts as lost in the month's report. «ИП Васильев» has no
+leaves for a competitor and counts as lost in the month's report; «Ромашка» gets a 5 % discount
+until the year's end, which its next invoice shows, and the credit check of its next order
+gives its reasons. «ИП Васильев» has no
 manager: he is on the list of unassigned clients, Ольга calls him, hands his wish for a
 second turnstile to sales, and the director gives him to Анна. A contractor, «ООО
 «Монтаж-Сервис»», installs a turnstile at «Ромашка»: the visit is on Анна's agenda, the work
@@ -201,6 +203,27 @@ def main() -> None:
             print(f"  {name} — {kept.status.label}{why}")
         lost = ", ".join(r.name for r in retention.lost()) or "нет"
         print(f"Потерянные клиенты для отчёта: {lost}")
+
+        print("\n=== Особые условия «Ромашки» ===")
+        retention.set_terms(
+            ROMASHKA,
+            Decimal("0.05"),
+            valid_from=date(2025, 6, 23),
+            valid_until=date(2025, 12, 31),
+            by=ANNA,
+            conditions="скидка за возврат клиента",
+        )
+        reader = InvoiceLine("Считыватель карт", "шт", Decimal(2), Money("12000"))
+        invoice = ops.billing.issue_invoice(ROMASHKA, [reader])
+        for line in invoice.lines:
+            print(
+                f"Счёт № {invoice.number}: {line.name}, {line.quantity}\u00a0{line.unit} × "
+                f"{money_text(line.price)} = {money_text(line.amount)}"
+            )
+        standing = retention.credit(ROMASHKA)
+        print(f"Платёжная дисциплина: {standing.score} из 100 ({'; '.join(standing.reasons)})")
+        print(f"Новый заказ на {money_text(Money('50000'))}:")
+        print(retention.check_order(ROMASHKA, Money("50000")).explain())
 
         print("\n=== Клиенты без менеджера ===")
         for orphan in retention.unassigned():

@@ -8,18 +8,26 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
+import attrs
 import pytest
 
 import clientops
-from clientops import ClientOps, PluginHost, hookimpl
+from clientops import ClientOps, PluginHost, Policy, hookimpl
 from clientops.adapters.memory import MemoryStorage
 from clientops.adapters.sqlite import SQLiteStorage
 from clientops.claims import ClaimId, ClaimSource, ReferToLegal
 from clientops.clients import EmployeeId, ReactionKind
 from clientops.errors import NotFoundError, TransitionError, ValidationError
 from clientops.events import Event, ReactionScheduled
-from clientops.legal import LegalCaseChanged, LegalCaseId, LegalCases, LegalOutcome
+from clientops.legal import (
+    CourtDayRule,
+    LegalCaseChanged,
+    LegalCaseId,
+    LegalCases,
+    LegalOutcome,
+)
 from clientops.model import ClientId, DepartmentId, Money
 from clientops.ports import Storage
 from clientops.testing import T0, a_client, a_staff
@@ -175,3 +183,108 @@ def test_a_case_needs_a_claim_with_the_lawyers_and_bad_input_stores_nothing(
     stored = legal.get(case.id)
     assert (stored.hearings, stored.rulings, stored.deadlines, stored.version) == ((), (), (), 0)
     assert not [r for r in ops.clients.reactions_of(client_id) if r.appeal_id == case.appeal_id]
+
+
+# ------------------------------------------------------------------- the production calendar
+
+
+def _case(ops: ClientOps) -> LegalCaseId:
+    _, claim_id = _claim(ops)
+    case = LegalCases(ops).open(
+        claim_id, lawyer_id=IVANOV, court=COURT, case_number="А40-7/2026", by=ANNA
+    )
+    return case.id
+
+
+def _legal_policy(**changes: Any) -> Policy:
+    base = Policy()
+    return attrs.evolve(base, legal=attrs.evolve(base.legal, **changes))
+
+
+def test_a_hearing_on_a_non_working_day_is_refused_and_stores_nothing(ops: ClientOps) -> None:
+    legal = LegalCases(ops)
+    case_id = _case(ops)
+    # Wednesday 4 November 2026: Народного единства, a holiday; Saturday 7 November
+    for at in (datetime(2026, 11, 4, 7, 0, tzinfo=UTC), datetime(2026, 11, 7, 7, 0, tzinfo=UTC)):
+        with pytest.raises(ValidationError) as err:
+            legal.add_hearing(case_id, at, by=ANNA)
+        assert err.value.paths == ("at",)
+        assert "not a working day" in str(err.value)
+    # 11:00 Moscow on Friday 6 November: a working day
+    legal.add_hearing(case_id, datetime(2026, 11, 6, 8, 0, tzinfo=UTC), by=ANNA)
+    with pytest.raises(ValidationError):  # 1:00 Moscow on Saturday, Friday 22:00 in UTC
+        legal.add_hearing(case_id, datetime(2026, 11, 6, 22, 0, tzinfo=UTC), by=ANNA)
+    stored = legal.get(case_id)
+    assert [h.at.day for h in stored.hearings] == [6]
+    assert stored.version == 1
+
+
+@pytest.mark.parametrize("rule", list(CourtDayRule), ids=lambda r: r.value)
+def test_deadlines_move_off_a_non_working_day_or_are_refused_or_flagged(
+    make_storage: Callable[[], Storage], rule: CourtDayRule
+) -> None:
+    holiday = date(2026, 11, 4)
+    expected = {
+        CourtDayRule.NEXT_WORKING_DAY: (date(2026, 11, 5), "Срок до 05.11.2026: Отзыв"),
+        CourtDayRule.FLAG: (holiday, "Срок до 04.11.2026: Отзыв"),
+    }
+    policy = _legal_policy(deadline_on_day_off=rule)
+    with ClientOps(make_storage(), policy=policy, clock=lambda: T0) as ops:
+        ops.clients.add_staff(a_staff())
+        legal = LegalCases(ops)
+        case_id = _case(ops)
+        if rule is CourtDayRule.REFUSE:
+            with pytest.raises(ValidationError) as err:
+                legal.add_deadline(case_id, holiday, "Отзыв", by=IVANOV)
+            assert err.value.paths == ("day",)
+            assert legal.get(case_id).deadlines == ()
+            return
+        case = legal.add_deadline(case_id, holiday, "Отзыв", by=IVANOV)
+        day, words = expected[rule]
+        assert [d.day for d in case.deadlines] == [day]
+        (task,) = [r for r in ops.clients.reactions_of(case.client_id) if "Срок" in r.topic]
+        assert task.topic.startswith(words)
+        flagged = "нерабочий день по производственному календарю" in task.topic
+        assert flagged is (rule is CourtDayRule.FLAG)
+
+
+def test_a_hearing_may_be_kept_and_flagged_but_never_moved(
+    make_storage: Callable[[], Storage],
+) -> None:
+    with pytest.raises(ValidationError):
+        _legal_policy(hearing_on_day_off=CourtDayRule.NEXT_WORKING_DAY)
+    policy = _legal_policy(hearing_on_day_off=CourtDayRule.FLAG)
+    with ClientOps(make_storage(), policy=policy, clock=lambda: T0) as ops:
+        ops.clients.add_staff(a_staff())
+        legal = LegalCases(ops)
+        at = datetime(2026, 11, 7, 7, 0, tzinfo=UTC)
+        case = legal.add_hearing(_case(ops), at, by=ANNA)
+        assert [h.at for h in case.hearings] == [at]
+        (meeting,) = [r for r in ops.clients.reactions_of(case.client_id) if r.due_at == at]
+        assert meeting.topic.endswith(
+            "(нерабочий день по производственному календарю — проверьте дату)"
+        )
+
+
+def test_a_deadline_counted_in_working_days_skips_the_days_off(ops: ClientOps) -> None:
+    legal = LegalCases(ops)
+    case_id = _case(ops)
+    # from Friday 30 October 2026: Mon 2, Tue 3, (Wed 4 a holiday), Thu 5, Fri 6 November
+    case = legal.add_deadline_in(
+        case_id, 4, "Апелляционная жалоба", by=IVANOV, counted_from=date(2026, 10, 30)
+    )
+    assert [d.day for d in case.deadlines] == [date(2026, 11, 6)]
+    for bad, path in ((0, "working_days"), (True, "working_days")):
+        with pytest.raises(ValidationError) as err:
+            legal.add_deadline_in(case_id, bad, "Отзыв", by=IVANOV)
+        assert err.value.paths == (path,)
+    with pytest.raises(ValidationError) as err:
+        legal.add_deadline_in(
+            case_id,
+            3,
+            "Отзыв",
+            by=IVANOV,
+            counted_from="2026-10-30",  # type: ignore[arg-type]
+        )
+    assert err.value.paths == ("counted_from",)
+    assert len(legal.get(case_id).deadlines) == 1

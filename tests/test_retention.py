@@ -436,6 +436,36 @@ def test_unhappy_calls_and_open_claims_come_from_the_stored_claims(ops: ClientOp
     assert risk.leaving
 
 
+def test_the_risks_read_set_by_set_say_what_each_clients_risk_says(ops: ClientOps) -> None:
+    """``risks()`` reads orders, open invoices, claims and records for all clients at once:
+    the same facts as ``risk(client_id)``, client by client."""
+    drifting = _drifting(ops)
+    unhappy = ops.clients.add(a_client(name="АО «Лютик»", manager_id=ANNA))
+    quiet = ops.clients.add(a_client(name="ИП Иванов", manager_id=ANNA))
+    with ops.context.storage.unit_of_work() as uow:
+        uow.orders.add(an_order(unhappy, now=T0 - timedelta(days=3)))
+        uow.claims.add(a_claim(unhappy, occasion=ClaimOccasion.SATISFACTION_CALL))
+        uow.claims.add(a_claim(unhappy, now=T0 - timedelta(days=200)))
+        # an unhappy call too long ago to count
+        uow.claims.add(
+            a_claim(
+                drifting_card := uow.clients.get(drifting),
+                now=T0 - timedelta(days=400),
+                occasion=ClaimOccasion.SATISFACTION_CALL,
+            )
+        )
+        uow.orders.add(an_order(quiet, now=T0 - timedelta(days=10)))
+    retention = Retention(ops)
+    retention.announce_termination(quiet.id, date(2025, 12, 31), by=ANNA)
+    together = retention.risks()
+    one_by_one = sorted(
+        (retention.risk(c) for c in (drifting_card.id, unhappy.id, quiet.id)),
+        key=lambda r: (-r.score, r.name, r.client_id),
+    )
+    assert list(together) == one_by_one
+    assert {r.client_id for r in together if r.signals} == {drifting, unhappy.id, quiet.id}
+
+
 def test_clients_without_a_manager_are_listed_called_and_assigned(
     ops: ClientOps, recorder: Recorder
 ) -> None:

@@ -77,6 +77,7 @@ from clientops.rules.billing import (
     cancel_invoice,
     correct_invoice,
     debtors,
+    discounted_lines,
     duplicate_invoice,
     one_off_invoice,
     open_invoices,
@@ -341,15 +342,18 @@ class BillingService:
         """Issue an invoice by hand, outside any subscription (equipment, a visit; a client
         without a subscription gets its invoices this way, never from a billing run):
         numbered in the same sequence (or ``number``), due and taxed by the policy. The
-        client must exist; its INN is the buyer's."""
+        client must exist; its INN is the buyer's. The client's special conditions valid on
+        the invoice's date (``Retention.set_terms``) discount every line, and the line's name
+        says so (:func:`clientops.rules.billing.discounted_lines`)."""
         now = self._context.now()
         day = issue_date or self._context.today()
         with self._context.unit_of_work() as uow:
             client = uow.clients.get(client_id)
+            terms = uow.retention.client_terms(client.id)
             invoice = one_off_invoice(
                 id=InvoiceId(f"inv-{new_id()}"),
                 client_id=client.id,
-                lines=lines,
+                lines=discounted_lines(lines, terms, day),
                 issue_date=day,
                 existing=(),
                 policy=self._context.policy.billing,

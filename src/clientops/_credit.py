@@ -16,6 +16,8 @@ from typing import Any
 import attrs
 
 from clientops._checks import aware, fail, instance, text, tuple_of
+from clientops._text import template_validator
+from clientops.errors import FieldError, ValidationError
 from clientops.model import ClientId, EmployeeId, Money
 
 __all__ = [
@@ -23,8 +25,10 @@ __all__ = [
     "CreditDecision",
     "CreditLimit",
     "CreditPolicy",
+    "CreditRefusedError",
     "CreditStanding",
     "InvoiceFact",
+    "OnApproval",
 ]
 
 _id = text(limit=128, multiline=False)
@@ -40,6 +44,26 @@ def _not_negative_money(inst: Any, attribute: attrs.Attribute[Any], value: objec
 def _not_negative(inst: Any, attribute: attrs.Attribute[Any], value: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         fail(attribute.name, f"{value!r} is not a whole number ≥ 0", subject="policy")
+
+
+class OnApproval(enum.Enum):
+    """What ``ops.orders`` does with a new order that needs the director's approval
+    (:attr:`CreditDecision.APPROVAL`) and was not approved yet: it is stored and the director
+    gets a task to approve it, or it is refused until approved. A shipment that needs the
+    approval is held (refused) either way until the director approved it."""
+
+    DIRECTOR = "director"
+    REFUSE = "refuse"
+
+    @property
+    def label(self) -> str:
+        return _ON_APPROVAL_LABELS[self]
+
+
+_ON_APPROVAL_LABELS = {
+    OnApproval.DIRECTOR: "Принять заказ и передать директору на согласование",
+    OnApproval.REFUSE: "Не принимать заказ до согласования директора",
+}
 
 
 @attrs.frozen
@@ -59,6 +83,19 @@ class CreditPolicy:
     #: it is refused.
     approval_score: int = attrs.field(default=60, validator=_not_negative)
     refuse_score: int = attrs.field(default=30, validator=_not_negative)
+    #: ``ops.orders`` checks a new order (``open``, ``repeat``) and a shipment (``Ship``)
+    #: against the client's standing (``False``: it does not).
+    check_orders: bool = attrs.field(default=True, validator=instance(bool))
+    #: A new order that needs the director's approval: stored with a task to the director,
+    #: or refused until approved.
+    on_approval: OnApproval = attrs.field(
+        default=OnApproval.DIRECTOR, validator=instance(OnApproval)
+    )
+    #: The director's task for such an order: ``{number}``, ``{client}``, ``{reasons}``.
+    approval_topic: str = attrs.field(
+        default="Кредитный контроль: согласовать заказ № {number} клиента {client} ({reasons})",
+        validator=template_validator("number", "client", "reasons"),
+    )
 
 
 class CreditDecision(enum.Enum):
@@ -135,3 +172,17 @@ class CreditCheck:
     def explain(self) -> str:
         """The decision and its reasons in Russian, one a line."""
         return "\n".join((self.decision.label, *(f"— {r}" for r in self.reasons)))
+
+
+class CreditRefusedError(ValidationError):
+    """A new order or a shipment refused by the credit check (``ops.orders``): the client's
+    payment discipline or its debt against its credit limit. Names ``client_id``; ``check``
+    is the decision and its reasons (:meth:`CreditCheck.explain`). Nothing was stored."""
+
+    def __init__(self, check: CreditCheck, *, what: str = "order") -> None:
+        self.check = check
+        reasons = "; ".join(check.reasons)
+        super().__init__(
+            [FieldError("client_id", f"{check.decision.label}: {reasons}")],
+            subject=f"{what} of client {check.standing.client_id}",
+        )

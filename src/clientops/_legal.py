@@ -23,17 +23,19 @@ from typing import NewType
 
 import attrs
 
-from clientops._checks import aware, instance, text, tuple_of
+from clientops._checks import aware, fail, instance, text, tuple_of
 from clientops.events import Event
 from clientops.model import ClientId, EmployeeId, Money
 
 __all__ = [
+    "CourtDayRule",
     "Deadline",
     "Hearing",
     "LegalCase",
     "LegalCaseChanged",
     "LegalCaseId",
     "LegalOutcome",
+    "LegalPolicy",
     "Ruling",
 ]
 
@@ -64,6 +66,55 @@ _OUTCOME_LABELS = {
     LegalOutcome.SETTLED: "Мировое соглашение",
     LegalOutcome.WITHDRAWN: "Иск отозван",
 }
+
+
+class CourtDayRule(enum.Enum):
+    """What happens to a hearing or a procedural deadline that falls on a non-working day of
+    the production calendar (``Policy.calendar``): refused (a typo, most likely: courts do
+    not sit then), kept and flagged in its words, or — a deadline only — moved to the next
+    working day (АПК РФ ст. 114 ч. 3, ГПК РФ ст. 108 ч. 2: a term whose last day is a
+    non-working day ends on the next working day)."""
+
+    REFUSE = "refuse"
+    FLAG = "flag"
+    NEXT_WORKING_DAY = "next_working_day"
+
+    @property
+    def label(self) -> str:
+        return _COURT_DAY_LABELS[self]
+
+
+_COURT_DAY_LABELS = {
+    CourtDayRule.REFUSE: "Не принимать дату в нерабочий день",
+    CourtDayRule.FLAG: "Принять и пометить",
+    CourtDayRule.NEXT_WORKING_DAY: "Перенести на следующий рабочий день",
+}
+
+
+def _hearing_rule(inst: object, attribute: attrs.Attribute[CourtDayRule], value: object) -> None:
+    if value not in (CourtDayRule.REFUSE, CourtDayRule.FLAG):
+        fail(attribute.name, f"a hearing is refused or flagged, not {value!r}", subject="policy")
+
+
+@attrs.frozen
+class LegalPolicy:
+    """The numbers and words of legal cases (``Policy.legal``): what a hearing or a
+    deadline on a non-working day of the production calendar does, and the flag's words."""
+
+    #: A hearing on a non-working day: refused (default) or kept and flagged.
+    hearing_on_day_off: CourtDayRule = attrs.field(
+        default=CourtDayRule.REFUSE, validator=_hearing_rule
+    )
+    #: A procedural deadline on a non-working day: moved to the next working day (default,
+    #: as the procedural codes say), refused, or kept and flagged.
+    deadline_on_day_off: CourtDayRule = attrs.field(
+        default=CourtDayRule.NEXT_WORKING_DAY, validator=instance(CourtDayRule)
+    )
+    #: Added to the reaction's topic of a date kept on a non-working day.
+    day_off_flag: str = attrs.field(
+        default=" (нерабочий день по производственному календарю — проверьте дату)",
+        validator=text(limit=200, multiline=False),
+    )
 
 
 @attrs.frozen

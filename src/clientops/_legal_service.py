@@ -42,6 +42,7 @@ from clientops.model import (
     new_id,
 )
 from clientops.ports import UnitOfWork
+from clientops.rules.legal import court_day, deadline_in
 
 __all__ = ["LegalCases"]
 
@@ -240,10 +241,21 @@ class LegalCases:
     ) -> LegalCase:
         """A hearing at ``at``: kept on the case and put on the lawyer's agenda and calendar
         (a meeting reaction due then). A naive ``at`` raises ValidationError naming ``at``;
-        a closed case TransitionError."""
+        a closed case TransitionError. A hearing on a non-working day of the production
+        calendar (``Policy.calendar``, the day in the department's time zone) is refused with
+        ValidationError naming ``at``, or kept with ``Policy.legal.day_off_flag`` in its
+        topic, as ``Policy.legal.hearing_on_day_off`` says; nothing is stored on refusal."""
         if not isinstance(at, datetime) or at.utcoffset() is None:
             raise ValidationError([FieldError("at", "must be a timezone-aware datetime")])
         what = _text("what", what)
+        policy = self._context.policy
+        _, flagged = court_day(
+            at.astimezone(policy.tz).date(),
+            "at",
+            calendar=policy.calendar,
+            rule=policy.legal.hearing_on_day_off,
+        )
+        flag = policy.legal.day_off_flag if flagged else ""
 
         def change(
             case: LegalCase, uow: UnitOfWork, staff: StaffDirectory, now: datetime, ev: list[Event]
@@ -254,7 +266,7 @@ class LegalCases:
                 case,
                 f"hearing-{len(case.hearings) + 1}",
                 kind=ReactionKind.MEETING,
-                topic=f"{what}: {case.title()[0].lower()}{case.title()[1:]}",
+                topic=f"{what}: {case.title()[0].lower()}{case.title()[1:]}{flag}",
                 due_at=at,
                 now=now,
                 by=by,
@@ -270,11 +282,19 @@ class LegalCases:
     ) -> LegalCase:
         """A procedural deadline: ``what`` is due by ``day``, a task on the lawyer's agenda
         at the start of that day's working hours (``Policy.campaigns.work_start``, in the
-        department's time zone). A day that is not a date raises ValidationError naming ``day``."""
+        department's time zone). A day that is not a date raises ValidationError naming ``day``.
+        A day that is not a working day of the production calendar (``Policy.calendar``) is
+        moved to the next working day (the procedural codes' rule, the default), refused with
+        ValidationError naming ``day``, or kept with ``Policy.legal.day_off_flag`` in its
+        topic, as ``Policy.legal.deadline_on_day_off`` says; nothing is stored on refusal."""
         if type(day) is not date:
             raise ValidationError([FieldError("day", f"not a date: {day!r}")])
         what = _text("what", what)
         policy = self._context.policy
+        day, flagged = court_day(
+            day, "day", calendar=policy.calendar, rule=policy.legal.deadline_on_day_off
+        )
+        flag = policy.legal.day_off_flag if flagged else ""
         due = datetime.combine(day, policy.campaigns.work_start, tzinfo=policy.tz)
 
         def change(
@@ -286,7 +306,7 @@ class LegalCases:
                 case,
                 f"deadline-{len(case.deadlines) + 1}",
                 kind=ReactionKind.TASK,
-                topic=f"Срок до {format_date(day)}: {what} (дело № {case.case_number})",
+                topic=f"Срок до {format_date(day)}: {what} (дело № {case.case_number}){flag}",
                 due_at=due,
                 now=now,
                 by=by,
@@ -295,6 +315,27 @@ class LegalCases:
             return attrs.evolve(case, deadlines=(*case.deadlines, Deadline(day, what, reaction.id)))
 
         return self._change(case_id, "deadline", by, change)
+
+    def add_deadline_in(
+        self,
+        case_id: LegalCaseId,
+        working_days: int,
+        what: str,
+        *,
+        by: EmployeeId,
+        counted_from: date | None = None,
+    ) -> LegalCase:
+        """A procedural deadline counted in working days (АПК РФ ст. 113 ч. 3: non-working
+        days of the production calendar, ``Policy.calendar``, are not counted): ``what`` is
+        due ``working_days`` working days after ``counted_from`` (today by default), as
+        :meth:`add_deadline`. A count that is not a whole number ≥ 1 raises ValidationError
+        naming ``working_days``; a ``counted_from`` that is not a date ValidationError naming
+        it."""
+        if counted_from is not None and type(counted_from) is not date:
+            raise ValidationError([FieldError("counted_from", f"not a date: {counted_from!r}")])
+        start = counted_from if counted_from is not None else self._context.today()
+        day = deadline_in(start, working_days, calendar=self._context.policy.calendar)
+        return self.add_deadline(case_id, day, what, by=by)
 
     def add_document(self, case_id: LegalCaseId, reference: str, *, by: EmployeeId) -> LegalCase:
         """Keep a document of the case by reference (a file path, a document id, a URL);

@@ -52,6 +52,7 @@ from clientops._checks import aware, to_decimal, tuple_of
 from clientops._checks import aware_errors as _aware_errors
 from clientops._checks import raise_errors as _raise
 from clientops._checks import string_errors as _text_errors
+from clientops._retention import ClientTerms
 from clientops._text import template_validator
 from clientops.decisions import Decision, Violation
 from clientops.errors import FieldError, TransitionError, ValidationError
@@ -573,6 +574,11 @@ class Order:
     #: A VIP order: the director agrees the particulars of the deal.
     vip: bool = False
     version: int = 0
+    #: The client's own special conditions (:class:`~clientops.retention.ClientTerms`) valid
+    #: when the order was opened: their discount applies to its price (:func:`pricing`).
+    client_terms: ClientTerms | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(ClientTerms))
+    )
     #: The order's id in a host system (unique per source).
     external_id: ExternalId | None = attrs.field(
         default=None, validator=attrs.validators.optional(attrs.validators.instance_of(ExternalId))
@@ -628,8 +634,10 @@ def open_order(
     by: EmployeeId,
     vip: bool = False,
     note: str = "",
+    client_terms: ClientTerms | None = None,
 ) -> Order:
-    """A new order at the preliminary request («предварительная заявка»)."""
+    """A new order at the preliminary request («предварительная заявка»), with the client's
+    special conditions valid now (``client_terms``: their discount prices the order)."""
     event = OrderStep(OrderStage.PRELIMINARY_REQUEST, now, by, OPEN, note)
     return Order(
         id=id,
@@ -639,6 +647,7 @@ def open_order(
         stage=OrderStage.PRELIMINARY_REQUEST,
         history=(event,),
         vip=vip,
+        client_terms=client_terms,
     )
 
 
@@ -895,23 +904,41 @@ def margin_of(price: Money, cost: Money) -> Decimal:
 @attrs.frozen
 class Pricing:
     """How a price was computed: the ``cost``, the ``price`` (rounded to kopecks half up), and
-    which rules ``applied`` (``"margin"``, ``"repeat_discount"``, ``"previous_price_kept"``)."""
+    which rules ``applied`` (``"margin"``, ``"repeat_discount"``, ``"client_discount"``,
+    ``"previous_price_kept"``)."""
 
     cost: Money
     price: Money
     applied: tuple[str, ...]
 
 
-def pricing(cost: Money, policy: OrderPolicy, conditions: SpecialConditions | None) -> Pricing:
+def pricing(
+    cost: Money,
+    policy: OrderPolicy,
+    conditions: SpecialConditions | None,
+    terms: ClientTerms | None = None,
+) -> Pricing:
     """The price for ``cost``: cost plus ``policy.default_margin``; for a repeat order, less
     the discount of its ``conditions`` and, when they keep the previous price, never above it
-    while the cost has not grown."""
+    while the cost has not grown; less the discount of the client's own ``terms`` (fixed on
+    the order when it was opened, valid then), after the repeat discount::
+
+        >>> from datetime import UTC, date, datetime
+        >>> vip = ClientTerms("c1", Decimal("0.10"), date(2025, 1, 1), None, by="anna",
+        ...                   at=datetime(2025, 1, 1, tzinfo=UTC))
+        >>> found = pricing(Money(10_000), OrderPolicy(), None, vip)
+        >>> found.price.amount, found.applied
+        (Decimal('11700.00'), ('margin', 'client_discount'))
+    """
     price = cost * (1 + policy.default_margin)
     applied = ["margin"]
+    if conditions is not None and conditions.discount:
+        price = price * (1 - conditions.discount)
+        applied.append("repeat_discount")
+    if terms is not None and terms.discount:
+        price = price * (1 - terms.discount)
+        applied.append("client_discount")
     if conditions is not None:
-        if conditions.discount:
-            price = price * (1 - conditions.discount)
-            applied.append("repeat_discount")
         previous, previous_cost = conditions.previous_price, conditions.previous_cost
         if (
             conditions.keep_previous_price
@@ -1336,7 +1363,7 @@ def _checked_price(order: Order, price: Money | None, policy: OrderPolicy) -> Mo
     if quote is None:  # not reachable through the table; kept for a hand-built order
         raise _refuse(order, "set_price", "no supplier quote yet", policy)
     if price is None:
-        price = pricing(quote.cost, policy, order.special_conditions).price
+        price = pricing(quote.cost, policy, order.special_conditions, order.client_terms).price
     elif price.currency != quote.cost.currency:
         raise ValidationError(
             [
@@ -1566,7 +1593,9 @@ def director_handoffs(
             )
         )
     if order.stage is OrderStage.SUPPLIER_QUOTED and order.quote is not None:
-        price = pricing(order.quote.cost, policy, order.special_conditions).price
+        price = pricing(
+            order.quote.cost, policy, order.special_conditions, order.client_terms
+        ).price
         decision = check_price(
             price, order.quote, director_approved=order.director_approved, policy=policy
         )

@@ -15,9 +15,12 @@ import attrs
 from clientops._checks import check_entry_points
 from clientops._clients_sync import list_page
 from clientops._context import Context
+from clientops._credit import CreditCheck
+from clientops._credit_helpers import credit_gate
 from clientops._orders import (
     Action,
     Close,
+    HandOff,
     Order,
     OrderAdvanced,
     OrderId,
@@ -25,6 +28,7 @@ from clientops._orders import (
     OrderSpecification,
     OrderStage,
     Overdue,
+    Ship,
     handoffs,
     overdue,
 )
@@ -32,6 +36,7 @@ from clientops._orders import advance as _advance
 from clientops._orders import open_order as _open_order
 from clientops._orders import repeat_order as _repeat_order
 from clientops._recording import appeal_opened, reaction_scheduled
+from clientops._retention import ClientTerms
 from clientops._sync import ListFilter, Page
 from clientops.calendar import CalendarEntry, CalendarPolicy
 from clientops.events import Event
@@ -39,7 +44,9 @@ from clientops.ics import write_ics
 from clientops.model import (
     ClientId,
     EmployeeId,
+    Money,
     Reaction,
+    Role,
     StaffDirectory,
     new_id,
 )
@@ -53,6 +60,15 @@ from clientops.rules.order_outputs import (
 )
 
 __all__ = ["OrderChange", "OrdersService"]
+
+_TOPIC = 300
+
+
+def _credit_handoff(check: CreditCheck, order: Order, client: str, topic: str) -> HandOff:
+    """The director's task to approve ``order`` (the credit check asked for it)."""
+    words = topic.format(number=order.number, client=client, reasons="; ".join(check.reasons))
+    words = words if len(words) <= _TOPIC else words[: _TOPIC - 1] + "…"
+    return HandOff(Role.DIRECTOR, "credit_approval", f"order {order.number}: {words}")
 
 
 @attrs.frozen
@@ -93,18 +109,32 @@ class OrdersService:
         vip: bool = False,
         note: str = "",
         existing_layouts: Iterable[str] = (),
+        credit_approved: bool = False,
     ) -> OrderChange:
         """A new order at the preliminary request, with its appeal and the hand-offs it needs
         now (a layout the designer must make when its design is not on file — in
         ``existing_layouts`` or an earlier order of the client that went to production; the
-        director for a VIP order), in one unit of work. An unknown client or employee raises
+        director for a VIP order), in one unit of work. The client's special conditions valid
+        today (``Retention.set_terms``) are fixed on the order: their discount prices it
+        (``Pricing.applied`` says ``"client_discount"``). An unknown client or employee raises
         NotFoundError, an order number already taken DuplicateError, a bad specification
-        ValidationError; nothing is stored then."""
+        ValidationError; nothing is stored then.
+
+        The client's credit is checked first (``Policy.retention.credit``, see
+        :func:`clientops.rules.credit.admit`): a client with a payment-discipline score below
+        ``refuse_score`` raises :class:`~clientops.retention.CreditRefusedError` naming
+        ``client_id``; one whose debt passes its credit limit or whose score is below
+        ``approval_score`` gets the order with a task to the director to approve it (or the
+        error, when ``on_approval`` refuses), unless ``credit_approved`` says the director
+        approved it already."""
         now = self._context.now()
         with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
             staff.require(by)
-            uow.clients.get(client_id)
+            card = uow.clients.get(client_id)
+            check = credit_gate(
+                uow, self._context, client_id, Money(0), approved=credit_approved, shipment=False
+            )
             order = _open_order(
                 id=OrderId(new_id()),
                 client_id=client_id,
@@ -114,9 +144,11 @@ class OrdersService:
                 by=by,
                 vip=vip,
                 note=note,
+                client_terms=self._terms(uow, client_id),
             )
+            extra = (_credit_handoff(check, order, card.name, self._credit_topic),) if check else ()
             change, events = self._add_order(
-                uow, order, staff, by=by, now=now, layouts=existing_layouts
+                uow, order, staff, by=by, now=now, layouts=existing_layouts, extra=extra
             )
             self._context.publish(events)
         return change
@@ -131,6 +163,7 @@ class OrdersService:
         conflict: str | None = None,
         upsells: Iterable[str] = (),
         problem: str | None = None,
+        credit_approved: bool = False,
     ) -> OrderChange:
         """Do ``action`` (:class:`~clientops.orders.ApproveRequest`,
         :class:`~clientops.orders.Ship`…) on the stored order as ``by``, now, and store it with
@@ -139,12 +172,26 @@ class OrdersService:
         the minimum margin), the sales manager (``upsells``, a ``problem`` client). Closing the
         order also puts the repeat-contact call on ``by``'s agenda. An action the order does
         not allow now raises TransitionError naming the stage and the allowed actions; the
-        stored order is then unchanged."""
+        stored order is then unchanged.
+
+        A shipment (:class:`~clientops.orders.Ship`) is checked against the client's credit
+        (its debt, its order's invoices included, and its payment discipline): one the check
+        refuses, or that needs the director's approval not given (``credit_approved``),
+        raises :class:`~clientops.retention.CreditRefusedError` naming ``client_id``."""
         now = self._context.now()
         with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
             staff.require(by)
             current = uow.orders.get(order_id)
+            if isinstance(action, Ship):
+                credit_gate(
+                    uow,
+                    self._context,
+                    current.client_id,
+                    Money(0),
+                    approved=credit_approved,
+                    shipment=True,
+                )
             moved = _advance(current, action, now=now, by=by, policy=self._context.policy.orders)
             stored = uow.orders.update(moved)
             reactions = self._order_handoffs(
@@ -183,15 +230,26 @@ class OrdersService:
         specification: OrderSpecification | None = None,
         note: str = "",
         existing_layouts: Iterable[str] = (),
+        credit_approved: bool = False,
     ) -> OrderChange:
         """A repeat of a closed order (БП 5.1–5.4): the previous request copied with
         ``changes`` (or a new ``specification``), the special conditions of the policy, and
-        the designer asked to make the layout again when ``existing_layouts`` lacks it."""
+        the designer asked to make the layout again when ``existing_layouts`` lacks it. The
+        client's credit is checked as :meth:`open` does."""
         now = self._context.now()
         with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
             staff.require(by)
             previous = uow.orders.get(previous_id)
+            card = uow.clients.get(previous.client_id)
+            check = credit_gate(
+                uow,
+                self._context,
+                previous.client_id,
+                Money(0),
+                approved=credit_approved,
+                shipment=False,
+            )
             order = _repeat_order(
                 previous,
                 new_id=OrderId(new_id()),
@@ -204,8 +262,10 @@ class OrdersService:
                 specification=specification,
                 note=note,
             )
+            order = attrs.evolve(order, client_terms=self._terms(uow, previous.client_id))
+            extra = (_credit_handoff(check, order, card.name, self._credit_topic),) if check else ()
             change, events = self._add_order(
-                uow, order, staff, by=by, now=now, layouts=existing_layouts
+                uow, order, staff, by=by, now=now, layouts=existing_layouts, extra=extra
             )
             self._context.publish(events)
         return change
@@ -219,6 +279,7 @@ class OrdersService:
         by: EmployeeId,
         now: datetime,
         layouts: Iterable[str],
+        extra: Iterable[HandOff] = (),
     ) -> tuple[OrderChange, list[Event]]:
         """Store a new order with its appeal and the hand-offs it needs now; the events that
         say so."""
@@ -226,7 +287,7 @@ class OrdersService:
         appeal = order_appeal(order, by=by, policy=self._context.policy)
         uow.appeals.add(appeal)
         reactions = self._order_handoffs(
-            uow, order, staff, by=by, now=now, existing_layouts=layouts
+            uow, order, staff, by=by, now=now, existing_layouts=layouts, extra=extra
         )
         events: list[Event] = [
             OrderOpened(order.id, order.client_id, order.number, order.stage, by, now),
@@ -247,6 +308,7 @@ class OrdersService:
         conflict: str | None = None,
         upsells: Iterable[str] = (),
         problem: str | None = None,
+        extra: Iterable[HandOff] = (),
     ) -> tuple[Reaction, ...]:
         # the layouts on file: those given, and those of the client's other orders that went
         # to production (their layout was made and approved)
@@ -271,7 +333,7 @@ class OrdersService:
         ]
         made = handoff_reactions(
             order,
-            needed,
+            (*needed, *extra),
             staff=staff,
             manager=by,
             existing=existing,
@@ -281,6 +343,15 @@ class OrdersService:
         for reaction in made:
             uow.appeals.add_reaction(reaction)
         return made
+
+    def _terms(self, uow: UnitOfWork, client_id: ClientId) -> ClientTerms | None:
+        """The client's special conditions when they are valid today, else ``None``."""
+        terms = uow.retention.client_terms(client_id)
+        return terms if terms is not None and terms.valid_on(self._context.today()) else None
+
+    @property
+    def _credit_topic(self) -> str:
+        return self._context.policy.retention.credit.approval_topic
 
     def get(self, order_id: OrderId) -> Order:
         """One order; NotFoundError when there is none with that id."""

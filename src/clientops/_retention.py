@@ -33,6 +33,7 @@ __all__ = [
     "ChurnRisk",
     "ChurnSignal",
     "ClientFacts",
+    "ClientTerms",
     "ManagerFigures",
     "MarketingItem",
     "MarketingKind",
@@ -190,6 +191,13 @@ class RetentionPolicy:
     #: A contractor's bill, entered into the payment plan when its work is accepted, is due
     #: this many days after the act (:mod:`clientops.contractors`).
     contractor_bill_days: int = attrs.field(default=5, validator=_not_negative)
+    #: An agreement with a partner put up for renewal (``renewal_days`` ahead, as a
+    #: contract): the call's topic on the responsible employee's agenda; ``{number}``,
+    #: ``{counterparty}``, ``{kind}``, ``{ends_on}`` (dd.mm.yyyy).
+    agreement_renewal_topic: str = attrs.field(
+        default="Продлить договор № {number} с {counterparty} ({kind}, действует до {ends_on})",
+        validator=template_validator("number", "counterparty", "kind", "ends_on"),
+    )
     renewal_email_topic: str = "clientops.email.renewal"
     #: Words: ``{number}``, ``{ends_on}`` (dd.mm.yyyy), ``{company}``, ``{contact}``,
     #: ``{manager}`` (the manager's full name).
@@ -209,6 +217,60 @@ class RetentionPolicy:
 
     def weight(self, kind: SignalKind) -> int:
         return next((w for k, w in self.weights if k is kind), 0)
+
+
+def _discount(inst: Any, attribute: attrs.Attribute[Any], value: Decimal) -> None:
+    if not isinstance(value, Decimal) or not Decimal(0) <= value < Decimal(1):
+        fail(attribute.name, f"{value!r} is not a Decimal share from 0 below 1", subject="terms")
+
+
+@attrs.frozen
+class ClientTerms:
+    """A client's special conditions (a VIP client, a client won back with an offer): a
+    ``discount`` share on every order's price and every invoice line made while they are
+    valid, from ``valid_from`` to ``valid_until`` (``None``: open-ended), and the other
+    ``conditions`` in words (kept for the manager, not applied by a rule); set by ``by`` at
+    ``at``::
+
+        >>> from datetime import UTC
+        >>> terms = ClientTerms("c1", Decimal("0.05"), date(2025, 1, 1), date(2025, 12, 31),
+        ...                     by="anna", at=datetime(2025, 1, 1, tzinfo=UTC))
+        >>> terms.valid_on(date(2025, 6, 23)), terms.valid_on(date(2026, 1, 1))
+        (True, False)
+        >>> print(terms.words().replace("\xa0", " "))
+        скидка 5 % по особым условиям клиента
+    """
+
+    client_id: ClientId = attrs.field(validator=_id)
+    discount: Decimal = attrs.field(validator=_discount)
+    valid_from: date = attrs.field(validator=instance(date))
+    valid_until: date | None = attrs.field(validator=instance(date, optional=True))
+    by: EmployeeId = attrs.field(validator=_id)
+    at: datetime = attrs.field(validator=aware)
+    conditions: str | None = attrs.field(default=None, validator=_optional_note)
+
+    def __attrs_post_init__(self) -> None:
+        if self.valid_until is not None and self.valid_until < self.valid_from:
+            fail(
+                "valid_until",
+                f"{self.valid_until.isoformat()} is before valid_from "
+                f"{self.valid_from.isoformat()}",
+                subject="terms",
+            )
+
+    def valid_on(self, day: date) -> bool:
+        """Whether the terms apply on ``day``."""
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+    def discount_text(self) -> str:
+        """«скидка 5 %» (a no-break space before the sign)."""
+        share = format(self.discount * 100, "f")
+        share = share.rstrip("0").rstrip(".") if "." in share else share
+        return f"скидка {share.replace('.', ',')}\u00a0%"
+
+    def words(self) -> str:
+        """«скидка 5 % по особым условиям клиента»: what an invoice line says of it."""
+        return f"{self.discount_text()} по особым условиям клиента"
 
 
 @attrs.frozen

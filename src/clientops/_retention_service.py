@@ -9,23 +9,29 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Protocol
 
 import attrs
 
+from clientops._billing import Invoice
 from clientops._campaigns import Campaign, CampaignId, CampaignPurpose, CardFilter
 from clientops._checks import check_entry_points
-from clientops._claims import ClaimOccasion
+from clientops._claims import Claim, ClaimOccasion
 from clientops._context import Context
-from clientops._credit import CreditCheck, CreditLimit, CreditStanding, InvoiceFact
+from clientops._credit import CreditCheck, CreditLimit, CreditStanding
+from clientops._credit_helpers import credit_standing
+from clientops._orders import Order, OrderStage
 from clientops._outbox import OutboxMessage
+from clientops._partners import CounterpartyKind, PartnerAgreement
 from clientops._reaction_helpers import start_plan_in
 from clientops._recording import appeal_opened, reaction_scheduled
 from clientops._retention import (
     ChurnRisk,
     ClientFacts,
+    ClientTerms,
     ManagerFigures,
     MarketingItem,
     MarketingKind,
@@ -54,8 +60,8 @@ from clientops.model import (
     new_id,
 )
 from clientops.ports import UnitOfWork
-from clientops.rules.credit import check_order, payment_discipline
-from clientops.rules.order_outputs import _recipient as sales_recipient
+from clientops.rules.credit import check_order
+from clientops.rules.order_outputs import handoff_recipient
 from clientops.rules.retention import (
     choose_manager,
     churn_risk,
@@ -98,30 +104,84 @@ class _Ops(Protocol):
 
 def _facts(uow: UnitOfWork, card: Client, today: date, context: Context) -> ClientFacts:
     """What the store says about ``card`` for the risk rule."""
-    tz = context.policy.tz
-    orders = tuple(
-        OrderFact(order.created_at.astimezone(tz).date(), order.price)
-        for order in uow.orders.of_client(card.id)
+    return _facts_of(
+        card,
+        uow.orders.of_client(card.id),
+        max((p.date for p in uow.payments.of_client(card.id)), default=None),
+        uow.claims.of_client(card.id),
+        [i for i in uow.invoices.of_client(card.id) if i.is_open],
+        uow.retention.get(card.id),
+        today,
+        context,
     )
-    last_payment = max((p.date for p in uow.payments.of_client(card.id)), default=None)
-    claims = uow.claims.of_client(card.id)
+
+
+def _all_facts(
+    uow: UnitOfWork, cards: Sequence[Client], today: date, context: Context
+) -> list[ClientFacts]:
+    """:func:`_facts` of every card of ``cards``, read set by set (every order, the open
+    invoices, the open claims and those of the unhappy-calls window, every retention record)
+    rather than client by client; only the last payment is still read per client."""
+    policy = context.policy
+    orders: dict[ClientId, list[Order]] = {}
+    for order in uow.orders.in_stages(OrderStage):
+        orders.setdefault(order.client_id, []).append(order)
+    invoices: dict[ClientId, list[Invoice]] = {}
+    for invoice in uow.invoices.open():
+        invoices.setdefault(invoice.client_id, []).append(invoice)
+    claims: dict[ClientId, dict[str, Claim]] = {}
+    since = datetime.combine(
+        today - timedelta(days=policy.retention.unhappy_days + 1), time(0), tzinfo=policy.tz
+    )
+    window = uow.claims.between(since, context.now() + timedelta(days=1))
+    for claim in (*uow.claims.open(), *window):
+        claims.setdefault(claim.client_id, {})[claim.id] = claim
+    records = {r.client_id: r for r in uow.retention.all()}
+    return [
+        _facts_of(
+            card,
+            orders.get(card.id, ()),
+            max((p.date for p in uow.payments.of_client(card.id)), default=None),
+            tuple(claims.get(card.id, {}).values()),
+            invoices.get(card.id, ()),
+            records.get(card.id),
+            today,
+            context,
+        )
+        for card in cards
+    ]
+
+
+def _facts_of(
+    card: Client,
+    orders: Iterable[Order],
+    last_payment: date | None,
+    claims: Sequence[Claim],
+    open_invoices: Iterable[Invoice],
+    record: RetentionRecord | None,
+    today: date,
+    context: Context,
+) -> ClientFacts:
+    """The facts of ``card`` from what was read of it: its orders, its last payment, its
+    claims (at least the open ones and those filed within the unhappy-calls window), its open
+    invoices and its retention record."""
+    tz = context.policy.tz
     unhappy = tuple(
         c.filed_at.astimezone(tz).date()
         for c in claims
         if c.occasion is ClaimOccasion.SATISFACTION_CALL
     )
-    overdue = [i for i in uow.invoices.of_client(card.id) if i.is_open and i.due_date < today]
+    overdue = [i for i in open_invoices if i.due_date < today]
     debt = Money(0)
     for invoice in overdue:
         if invoice.outstanding.currency == debt.currency:
             debt = debt + invoice.outstanding
-    record = uow.retention.get(card.id)
     return ClientFacts(
         card.id,
         card.name,
         manager_id=card.manager_id,
         since=card.created_at.astimezone(tz).date() if card.created_at else None,
-        orders=orders,
+        orders=tuple(OrderFact(o.created_at.astimezone(tz).date(), o.price) for o in orders),
         last_payment=last_payment,
         unhappy_calls=unhappy,
         open_claims=sum(1 for c in claims if not c.closed),
@@ -189,10 +249,10 @@ class Retention:
         today = self._context.today()
         policy = self._context.policy.retention
         with self._context.storage.unit_of_work(readonly=True) as uow:
+            cards = [c for c in uow.clients.all() if c.category is ClientCategory.CLIENT]
             found = [
-                churn_risk(_facts(uow, card, today, self._context), today=today, policy=policy)
-                for card in uow.clients.all()
-                if card.category is ClientCategory.CLIENT
+                churn_risk(facts, today=today, policy=policy)
+                for facts in _all_facts(uow, cards, today, self._context)
             ]
         return tuple(sorted(found, key=lambda r: (-r.score, r.name, r.client_id)))
 
@@ -221,12 +281,11 @@ class Retention:
         with self._context.unit_of_work() as uow:
             uow.staff.directory().require(by)
             events: list[Event] = []
-            for card in uow.clients.all():
-                if card.category is not ClientCategory.CLIENT:
-                    continue
-                risk = churn_risk(
-                    _facts(uow, card, today, self._context), today=today, policy=policy.retention
-                )
+            cards = [c for c in uow.clients.all() if c.category is ClientCategory.CLIENT]
+            for card, facts in zip(
+                cards, _all_facts(uow, cards, today, self._context), strict=True
+            ):
+                risk = churn_risk(facts, today=today, policy=policy.retention)
                 record = uow.retention.get(card.id)
                 if not risk.leaving or not _to_mark(record, today, policy.retention.silence_days):
                     continue
@@ -351,37 +410,7 @@ class Retention:
         today = self._context.today()
         with self._context.storage.unit_of_work(readonly=True) as uow:
             uow.clients.get(client_id)
-            return self._standing(uow, client_id, today)
-
-    def _standing(self, uow: UnitOfWork, client_id: ClientId, today: date) -> CreditStanding:
-        by_invoice: dict[str, list[tuple[date, Money]]] = {}
-        for allocation in uow.payments.allocations_of(client_id):
-            by_invoice.setdefault(allocation.invoice_id, []).append(
-                (allocation.date, allocation.amount)
-            )
-        facts = []
-        for invoice in uow.invoices.of_client(client_id):
-            if invoice.status.value in ("cancelled", "corrected"):
-                continue
-            paid = sorted(by_invoice.get(invoice.id, ()))
-            facts.append(
-                InvoiceFact(
-                    invoice.number,
-                    invoice.due_date,
-                    invoice.total,
-                    invoice.outstanding,
-                    payments=len(paid),
-                    paid_on=paid[-1][0] if paid and not invoice.is_open else None,
-                )
-            )
-        own = uow.retention.credit_limit(client_id)
-        return payment_discipline(
-            client_id,
-            facts,
-            today=today,
-            policy=self._context.policy.retention.credit,
-            limit=own.limit if own is not None else None,
-        )
+            return credit_standing(uow, client_id, today, self._context)
 
     def check_order(self, client_id: ClientId, amount: Money) -> CreditCheck:
         """Whether a new order or shipment of ``amount`` may go ahead, needs the director's
@@ -486,6 +515,186 @@ class Retention:
             self._context.publish(events)
         return tuple(done)
 
+    # ------------------------------------------------------------------ special conditions
+
+    def set_terms(
+        self,
+        client_id: ClientId,
+        discount: Decimal,
+        *,
+        valid_from: date,
+        valid_until: date | None = None,
+        by: EmployeeId,
+        conditions: str | None = None,
+    ) -> ClientTerms:
+        """Give the client special conditions (a VIP client, one won back with an offer): a
+        ``discount`` share (``Decimal("0.05")``: 5 %) that ``ops.orders`` applies to the price
+        of an order opened while they are valid and ``ops.billing.issue_invoice`` to the lines
+        of an invoice dated then, each saying so; ``conditions``: the other conditions in
+        words. Replaces the ones set before. A discount outside 0–1 raises ValidationError
+        naming ``discount``; an end before the start ``valid_until``; an unknown client
+        NotFoundError; nothing is stored then."""
+        terms = ClientTerms(
+            client_id,
+            discount,
+            valid_from,
+            valid_until,
+            by=by,
+            at=self._context.now(),
+            conditions=conditions,
+        )
+        with self._context.unit_of_work() as uow:
+            uow.staff.directory().require(by)
+            uow.retention.put_client_terms(terms)
+        return terms
+
+    def terms(self, client_id: ClientId) -> ClientTerms | None:
+        """The client's special conditions (``None``: none set), valid today or not
+        (:meth:`ClientTerms.valid_on`). An unknown client raises NotFoundError."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            uow.clients.get(client_id)
+            return uow.retention.client_terms(client_id)
+
+    # ------------------------------------------------------------------ partner agreements
+
+    def add_agreement(
+        self,
+        counterparty_id: ClientId,
+        kind: CounterpartyKind | str,
+        number: str,
+        terms: str,
+        *,
+        starts_on: date,
+        ends_on: date | None,
+        responsible_id: EmployeeId,
+        by: EmployeeId,
+        loyalty: str | None = None,
+    ) -> PartnerAgreement:
+        """Keep an agreement with a supplier, a dealer or another organisation (seed 002 / 12,
+        19) whose card is ``counterparty_id``: its kind, number, terms, validity and the
+        counterparty's ``loyalty`` programme towards us; ``responsible_id`` gets the renewal
+        call (:meth:`plan_agreement_renewals`). An unknown kind raises ValidationError naming
+        ``kind``; an end before the start ValidationError naming ``ends_on``; an unknown
+        responsible employee ValidationError naming ``responsible_id``; an unknown card
+        NotFoundError; nothing is stored then."""
+        agreement = PartnerAgreement(
+            new_id(),
+            counterparty_id,
+            kind,  # a kind's value (``"supplier"``) is converted, an unknown one refused
+            number,
+            terms,
+            starts_on,
+            ends_on,
+            responsible_id=responsible_id,
+            created_at=self._context.now(),
+            created_by=by,
+            loyalty=loyalty,
+        )
+        with self._context.unit_of_work() as uow:
+            staff = uow.staff.directory()
+            staff.require(by)
+            if staff.employee(responsible_id) is None:
+                raise ValidationError(
+                    [FieldError("responsible_id", f"unknown employee {responsible_id!r}")]
+                )
+            uow.retention.add_agreement(agreement)
+        return agreement
+
+    def renew_agreement(
+        self,
+        agreement_id: str,
+        ends_on: date,
+        *,
+        by: EmployeeId,
+        terms: str | None = None,
+        loyalty: str | None = None,
+    ) -> PartnerAgreement:
+        """The agreement renewed until ``ends_on`` (with new ``terms`` and ``loyalty`` when
+        given). An end before the start raises ValidationError naming ``ends_on``; an unknown
+        agreement NotFoundError."""
+        if type(ends_on) is not date:
+            raise ValidationError([FieldError("ends_on", f"not a date: {ends_on!r}")])
+        with self._context.unit_of_work() as uow:
+            uow.staff.directory().require(by)
+            current = uow.retention.agreement(agreement_id)
+            renewed = attrs.evolve(
+                current,
+                ends_on=ends_on,
+                terms=current.terms if terms is None else terms,
+                loyalty=current.loyalty if loyalty is None else loyalty,
+            )
+            return uow.retention.update_agreement(renewed)
+
+    def agreement(self, agreement_id: str) -> PartnerAgreement:
+        """One agreement; an unknown one raises NotFoundError."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            return uow.retention.agreement(agreement_id)
+
+    def agreements(
+        self, *, counterparty_id: ClientId | None = None, valid_on: date | None = None
+    ) -> tuple[PartnerAgreement, ...]:
+        """The agreements with partners, of ``counterparty_id`` (an unknown card raises
+        NotFoundError) and in force on ``valid_on`` when given, by start date."""
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            if counterparty_id is not None:
+                uow.clients.get(counterparty_id)
+            found = uow.retention.agreements(counterparty_id=counterparty_id)
+        if valid_on is not None:
+            found = tuple(a for a in found if a.valid_on(valid_on))
+        return tuple(sorted(found, key=lambda a: (a.starts_on, a.number, a.id)))
+
+    def plan_agreement_renewals(self, *, by: EmployeeId) -> tuple[Renewal, ...]:
+        """Put up for renewal every agreement with a partner ending within
+        ``Policy.retention.renewal_days`` (the rule of :meth:`plan_renewals`,
+        :func:`clientops.rules.retention.renewals_due`): a call due at once on the
+        responsible employee's agenda (of ``by`` when that employee left), on an appeal of
+        its own on the counterparty's card, in one unit of work; publishes AppealOpened and
+        ReactionScheduled. An agreement already put up (for the same end date) is skipped: a
+        second run the same day does nothing. Returns what was put up now."""
+        today = self._context.today()
+        now = self._context.now()
+        policy = self._context.policy
+        done: list[Renewal] = []
+        with self._context.unit_of_work() as uow:
+            staff = uow.staff.directory()
+            starter = staff.require(by)
+            events: list[Event] = []
+            due = renewals_due(uow.retention.agreements(), today=today, policy=policy.retention)
+            for agreement in due:
+                ends_on = agreement.ends_on or today
+                appeal_id = AppealId(f"renewal-agreement-{agreement.id}-{ends_on}")
+                if any(a.id == appeal_id for a in uow.appeals.of_client(agreement.counterparty_id)):
+                    continue
+                card = uow.clients.get(agreement.counterparty_id)
+                owner = staff.employee(agreement.responsible_id) or starter
+                topic = policy.retention.agreement_renewal_topic.format(
+                    number=agreement.number,
+                    counterparty=card.name,
+                    kind=agreement.kind.label.lower(),
+                    ends_on=format_date(ends_on),
+                )
+                appeal = Appeal(
+                    appeal_id, card.id, topic, owner.department_id, created_at=now, created_by=by
+                )
+                reaction = Reaction(
+                    ReactionId(f"{appeal_id}-call"),
+                    appeal_id,
+                    card.id,
+                    ReactionKind.OUTGOING_CALL,
+                    topic,
+                    due_at=now,
+                    created_at=now,
+                    department_id=owner.department_id,
+                    employee_id=owner.id,
+                    created_by=by,
+                )
+                uow.appeals.add(appeal)
+                uow.appeals.add_reaction(reaction)
+                events += [appeal_opened(appeal, now), reaction_scheduled(reaction, now)]
+                done.append(Renewal(agreement.id, card.id, agreement.number, ends_on, reaction.id))
+            self._context.publish(events)
+        return tuple(done)
+
     # ------------------------------------------------------------------ upsells
 
     def upsell(self, client_id: ClientId, detail: str, *, by: EmployeeId) -> Reaction:
@@ -505,7 +714,7 @@ class Retention:
             card = uow.clients.get(client_id)
             assigned = card.manager_id is not None and staff.employee(card.manager_id) is not None
             if assigned:
-                employee_id, department_id = sales_recipient(Role.SALES_MANAGER, staff, policy)
+                employee_id, department_id = handoff_recipient(Role.SALES_MANAGER, staff, policy)
                 template = policy.retention.upsell_topic
             else:
                 employee_id, department_id = None, policy.client_department

@@ -28,6 +28,7 @@ from clientops._claims import ClaimPolicy
 from clientops._completeness import CompletenessPolicy
 from clientops._followups import FollowUpPlans
 from clientops._jobs import JobPolicy
+from clientops._legal import LegalPolicy
 from clientops._onboarding import OnboardingPolicy
 from clientops._orders import OrderPolicy
 from clientops._planning import PlanningPolicy
@@ -243,6 +244,11 @@ class Policy:
     #: follow-up plan started on a leaving client.
     retention: RetentionPolicy = attrs.field(
         factory=RetentionPolicy, validator=attrs.validators.instance_of(RetentionPolicy)
+    )
+    #: Legal cases (:mod:`clientops.legal`): a hearing or a procedural deadline on a
+    #: non-working day of :attr:`calendar` refused, flagged or (a deadline) moved.
+    legal: LegalPolicy = attrs.field(
+        factory=LegalPolicy, validator=attrs.validators.instance_of(LegalPolicy)
     )
 
     @property

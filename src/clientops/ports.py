@@ -53,8 +53,15 @@ from clientops._legal import LegalCase, LegalCaseId
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
+from clientops._partners import PartnerAgreement
 from clientops._planning import MonthlySheet, SheetKind
-from clientops._retention import MarketingItem, MarketingKind, RetentionRecord, RetentionStatus
+from clientops._retention import (
+    ClientTerms,
+    MarketingItem,
+    MarketingKind,
+    RetentionRecord,
+    RetentionStatus,
+)
 from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
 from clientops._timeline import TimelineEntry, TimelinePage, TimelineQuery
@@ -866,6 +873,29 @@ class RetentionRepository(Protocol):
         self, *, kind: MarketingKind | None = None, client_id: ClientId | None = None
     ) -> tuple[MarketingItem, ...]:
         """The items for marketing (of ``kind``, of ``client_id`` when given), oldest first."""
+
+    def client_terms(self, client_id: ClientId) -> ClientTerms | None:
+        """The client's special conditions, or ``None``."""
+
+    def put_client_terms(self, terms: ClientTerms) -> None:
+        """Set the client's special conditions (replacing the ones set before); NotFoundError
+        for an unknown client."""
+
+    def add_agreement(self, agreement: PartnerAgreement) -> None:
+        """Store an agreement with a partner; NotFoundError for an unknown counterparty card,
+        DuplicateError for an id taken."""
+
+    def agreement(self, agreement_id: str) -> PartnerAgreement:
+        """The agreement; NotFoundError when there is none."""
+
+    def update_agreement(self, agreement: PartnerAgreement) -> PartnerAgreement:
+        """Replace the agreement, returned with its version counted up; ConflictError when the
+        stored one is not at ``agreement.version``, NotFoundError when there is none."""
+
+    def agreements(
+        self, *, counterparty_id: ClientId | None = None
+    ) -> tuple[PartnerAgreement, ...]:
+        """The agreements (of ``counterparty_id`` when given), oldest first."""
 
 
 class LegalCasesRepository(Protocol):

@@ -2,7 +2,8 @@
 clients leaving and the win-back campaign that calls them (outcomes stayed, left, paused), the
 figures per manager, the report's loss criterion, the clients without a manager; and the
 clients' creditworthiness (seed 001): a payment-discipline score, a credit limit per client, the
-decision on a new order.
+decision on a new order (checked by ``ops.orders`` too); the agreements with partners (seed 002 /
+12, 19), put up for renewal ahead of time like the clients' contracts.
 
 ````Retention(ops)`` is the service (:class:`Retention`); the pure rules are
 :mod:`clientops.rules.retention`; the win-back calls are the campaigns area's
@@ -17,13 +18,17 @@ from clientops._credit import (
     CreditDecision,
     CreditLimit,
     CreditPolicy,
+    CreditRefusedError,
     CreditStanding,
     InvoiceFact,
+    OnApproval,
 )
+from clientops._partners import CounterpartyKind, PartnerAgreement
 from clientops._retention import (
     ChurnRisk,
     ChurnSignal,
     ClientFacts,
+    ClientTerms,
     ManagerFigures,
     MarketingItem,
     MarketingKind,
@@ -41,16 +46,21 @@ __all__ = [
     "ChurnRisk",
     "ChurnSignal",
     "ClientFacts",
+    "ClientTerms",
+    "CounterpartyKind",
     "CreditCheck",
     "CreditDecision",
     "CreditLimit",
     "CreditPolicy",
+    "CreditRefusedError",
     "CreditStanding",
     "InvoiceFact",
     "ManagerFigures",
     "MarketingItem",
     "MarketingKind",
+    "OnApproval",
     "OrderFact",
+    "PartnerAgreement",
     "Renewal",
     "Retention",
     "RetentionChanged",

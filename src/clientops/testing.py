@@ -174,6 +174,7 @@ from clientops._orders import (
     repeat_order,
 )
 from clientops._outbox import OutboxMessage, OutboxStatus, after_failure, after_success
+from clientops._partners import CounterpartyKind, PartnerAgreement
 from clientops._planning import (
     Figure,
     MonthlySheet,
@@ -183,6 +184,7 @@ from clientops._planning import (
     SheetStep,
 )
 from clientops._retention import (
+    ClientTerms,
     MarketingItem,
     MarketingKind,
     RetentionRecord,
@@ -264,6 +266,7 @@ from clientops.services import ClientOps
 
 __all__ = [
     "AccountingContract",
+    "ClientTermsContract",
     "ContractorsContract",
     "CourierContract",
     "CreditLimitsContract",
@@ -3873,6 +3876,76 @@ class CreditLimitsContract(_StoreContract):
             uow.retention.put_credit_limit(attrs.evolve(first, client_id=ClientId("nobody")))
 
 
+class ClientTermsContract(_StoreContract):
+    """The clients' special conditions (``uow.retention.client_terms``, ``put_client_terms``)
+    and the agreements with partners (``add_agreement``, ``agreement``, ``update_agreement``,
+    ``agreements``)."""
+
+    def test_terms_are_set_replaced_and_kept_per_client(self, storage: Storage) -> None:
+        card, other = a_client(id=ClientId("c1")), a_client(id=ClientId("c2"), name="АО «Лютик»")
+        first = ClientTerms(
+            card.id, Decimal("0.1"), date(2025, 1, 1), date(2025, 12, 31), EmployeeId("anna"), T0
+        )
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.clients.add(other)
+            assert uow.retention.client_terms(card.id) is None
+            uow.retention.put_client_terms(first)
+        with storage.unit_of_work() as uow:
+            assert uow.retention.client_terms(card.id) == first
+            uow.retention.put_client_terms(attrs.evolve(first, valid_until=None, conditions="VIP"))
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.retention.client_terms(card.id) == attrs.evolve(
+                first, valid_until=None, conditions="VIP"
+            )
+            assert uow.retention.client_terms(other.id) is None
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.retention.put_client_terms(attrs.evolve(first, client_id=ClientId("nobody")))
+
+    def test_agreements_are_versioned_and_listed_per_counterparty(self, storage: Storage) -> None:
+        omega, delta = a_client(id=ClientId("c1")), a_client(id=ClientId("c2"), name="АО «Дельта»")
+
+        def agreement(counterparty: Client, number: str) -> PartnerAgreement:
+            return PartnerAgreement(
+                new_id(),
+                counterparty.id,
+                CounterpartyKind.SUPPLIER,
+                number,
+                "Отсрочка платежа 30 дней",
+                date(2025, 1, 1),
+                date(2025, 12, 31),
+                EmployeeId("anna"),
+                T0,
+                EmployeeId("anna"),
+                loyalty="Бонус 3 %",
+            )
+
+        first, second, third = agreement(omega, "1"), agreement(omega, "2"), agreement(delta, "3")
+        with storage.unit_of_work() as uow:
+            uow.clients.add(omega)
+            uow.clients.add(delta)
+            for each in (first, second, third):
+                uow.retention.add_agreement(each)
+        with storage.unit_of_work() as uow:
+            assert uow.retention.agreements(counterparty_id=omega.id) == (first, second)
+            assert uow.retention.agreements() == (first, second, third)
+            assert uow.retention.agreement(first.id) == first
+            renewed = uow.retention.update_agreement(attrs.evolve(first, ends_on=None))
+            assert renewed.version == 1
+        with storage.unit_of_work(readonly=True) as uow:
+            assert uow.retention.agreement(first.id) == renewed
+        with pytest.raises(ConflictError), storage.unit_of_work() as uow:
+            uow.retention.update_agreement(first)
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.retention.add_agreement(second)
+        with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
+            uow.retention.add_agreement(
+                attrs.evolve(agreement(omega, "4"), counterparty_id=ClientId("x"))
+            )
+        with pytest.raises(NotFoundError), storage.unit_of_work(readonly=True) as uow:
+            uow.retention.agreement("nothing")
+
+
 class LegalCasesContract(_StoreContract):
     """Legal cases (``uow.legal``): versioned records of a client, oldest first."""
 
@@ -3949,6 +4022,7 @@ class StorageContract(
     PlanSheetsContract,
     RetentionContract,
     CreditLimitsContract,
+    ClientTermsContract,
     LegalCasesContract,
     ContractorsContract,
     MarketingContract,

@@ -544,7 +544,8 @@ def order_request_for(
     """The order request of ``order`` as of ``date``: its number, specification and price
     (``None`` before it is set). It is ``preliminary`` until the client agrees the deadlines
     and the price (the stages of :data:`PRELIMINARY_STAGES`). A repeat order with a discount
-    gets a note saying so after ``notes``.
+    gets a note saying so after ``notes``, and so does an order priced with the client's own
+    special conditions («Особые условия клиента: скидка 10 % от расчётной цены.»).
 
     The order holds only the client's id: pass the client's name and the manager's.
     """
@@ -553,6 +554,9 @@ def order_request_for(
     if conditions is not None and conditions.discount:
         discount = format_quantity(conditions.discount * _HUNDRED)
         notes = (*notes, f"Повторный заказ: скидка {discount}% от расчётной цены.")
+    terms = order.client_terms
+    if terms is not None and terms.discount:
+        notes = (*notes, f"Особые условия клиента: {terms.discount_text()} от расчётной цены.")
     return OrderRequest(
         number=order.number,
         date=date,

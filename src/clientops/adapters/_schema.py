@@ -702,6 +702,21 @@ TABLES: tuple[Table, ...] = (
             Column("claim_id", T.TEXT),
         ),
     ),
+    # 24: the clients' special conditions (a discount with its validity), one row each
+    Table(
+        "client_terms",
+        24,
+        (
+            Column("client_id", T.TEXT, primary_key=True, references="clients(id)"),
+            Column("doc", T.TEXT),
+        ),
+    ),
+    # ... and agreements with suppliers, dealers and other organisations (cards of the base)
+    Table(
+        "partner_agreements",
+        24,
+        record(Column("counterparty_id", T.TEXT, references="clients(id)")),
+    ),
 )
 _TABLES = {table.name: table for table in TABLES}
 
@@ -815,6 +830,7 @@ INDEXES: tuple[Index, ...] = (
     Index("legal_cases_client", "legal_cases", ("client_id",), since=22),
     Index("contractor_visits_client", "contractor_visits", ("client_id",), since=22),
     Index("marketing_kind", "marketing", ("kind",), since=22),
+    Index("partner_agreements_counterparty", "partner_agreements", ("counterparty_id",), since=24),
     Index("supply_client", "supply", ("client_id", "kind"), since=21),
     Index("supply_open", "supply", ("kind", "is_open"), since=21),
 )
@@ -896,7 +912,9 @@ DATA_STEPS += (
 #: Version 22 adds the clients' retention statuses (``retention``), their own credit limits
 #: (``credit_limits``), the legal cases (``legal_cases``), the contractors and their visits
 #: (``contractors``, ``contractor_visits``), the items for marketing (``marketing``).
-HEAD = 22
+#: Version 24 adds the clients' special conditions (``client_terms``) and the agreements
+#: with partners (``partner_agreements``).
+HEAD = 24
 
 
 def create_all(dialect: Dialect) -> tuple[str, ...]:

@@ -53,8 +53,15 @@ from clientops._legal import LegalCase, LegalCaseId
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
+from clientops._partners import PartnerAgreement
 from clientops._planning import MonthlySheet, SheetKind
-from clientops._retention import MarketingItem, MarketingKind, RetentionRecord, RetentionStatus
+from clientops._retention import (
+    ClientTerms,
+    MarketingItem,
+    MarketingKind,
+    RetentionRecord,
+    RetentionStatus,
+)
 from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
 from clientops._timeline import (
@@ -192,10 +199,12 @@ UNIQUE_KEYS: dict[str, UniqueKey] = {
     ),
     "retention_pkey": UniqueKey("retention", ("client_id",), "retention record"),
     "credit_limits_pkey": UniqueKey("credit_limits", ("client_id",), "credit limit"),
+    "client_terms_pkey": UniqueKey("client_terms", ("client_id",), "client terms"),
     "marketing_id_key": UniqueKey("marketing", ("id",), "marketing item"),
     "contractors_id_key": UniqueKey("contractors", ("id",), "contractor"),
     "contractor_visits_id_key": UniqueKey("contractor_visits", ("id",), "contractor visit"),
     "legal_cases_id_key": UniqueKey("legal_cases", ("id",), "legal case"),
+    "partner_agreements_id_key": UniqueKey("partner_agreements", ("id",), "partner agreement"),
 }
 #: The same keys by table and columns, as SQLite reports them.
 _UNIQUE_BY_COLUMNS = {(k.table, k.columns): k for k in UNIQUE_KEYS.values()}
@@ -2371,6 +2380,59 @@ class SQLRetention(SQLRepository):
             sql += " WHERE " + " AND ".join(where)
         rows = self._x(sql + " ORDER BY seq", params)
         return tuple(load(doc, MarketingItem) for (doc,) in rows)
+
+    def client_terms(self, client_id: ClientId) -> ClientTerms | None:
+        doc = self._one("SELECT doc FROM client_terms WHERE client_id=?", (client_id,))
+        return None if doc is None else load(doc, ClientTerms)
+
+    def put_client_terms(self, terms: ClientTerms) -> None:
+        self._need_client(terms.client_id)
+        self._x(
+            "INSERT INTO client_terms(client_id, doc) VALUES (?, ?) "
+            "ON CONFLICT (client_id) DO UPDATE SET doc=excluded.doc",
+            (terms.client_id, dump(terms)),
+        )
+
+    def add_agreement(self, agreement: PartnerAgreement) -> None:
+        self._need_client(agreement.counterparty_id)
+        try:
+            self._x(
+                "INSERT INTO partner_agreements(id, counterparty_id, version, doc) "
+                "VALUES (?, ?, ?, ?)",
+                (agreement.id, agreement.counterparty_id, agreement.version, dump(agreement)),
+            )
+        except self.integrity_errors:
+            raise DuplicateError("partner agreement", agreement.id) from None
+
+    def agreement(self, agreement_id: str) -> PartnerAgreement:
+        doc = self._one("SELECT doc FROM partner_agreements WHERE id=?", (agreement_id,))
+        if doc is None:
+            raise NotFoundError("partner agreement", agreement_id)
+        return load(doc, PartnerAgreement)
+
+    def update_agreement(self, agreement: PartnerAgreement) -> PartnerAgreement:
+        new = attrs.evolve(agreement, version=agreement.version + 1)
+        self._bump(
+            "partner_agreements",
+            "partner agreement",
+            agreement.id,
+            agreement.version,
+            "doc=?",
+            (dump(new),),
+        )
+        return new
+
+    def agreements(
+        self, *, counterparty_id: ClientId | None = None
+    ) -> tuple[PartnerAgreement, ...]:
+        if counterparty_id is None:
+            rows = self._x("SELECT doc FROM partner_agreements ORDER BY seq")
+        else:
+            rows = self._x(
+                "SELECT doc FROM partner_agreements WHERE counterparty_id=? ORDER BY seq",
+                (counterparty_id,),
+            )
+        return tuple(load(doc, PartnerAgreement) for (doc,) in rows)
 
 
 class SQLContractors(SQLRepository):

@@ -51,8 +51,15 @@ from clientops._legal import LegalCase, LegalCaseId
 from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
+from clientops._partners import PartnerAgreement
 from clientops._planning import MonthlySheet, SheetKind
-from clientops._retention import MarketingItem, MarketingKind, RetentionRecord, RetentionStatus
+from clientops._retention import (
+    ClientTerms,
+    MarketingItem,
+    MarketingKind,
+    RetentionRecord,
+    RetentionStatus,
+)
 from clientops._supply import KINDS
 from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
@@ -154,6 +161,10 @@ _TABLES = (
     "contractors",
     "contractor_visits",
     "marketing",
+    # client id -> ClientTerms
+    "client_terms",
+    # agreement id -> PartnerAgreement
+    "partner_agreements",
     # (kind, id) -> a supply record (clientops.supply)
     "supply",
 )
@@ -1350,6 +1361,37 @@ class _Retention(_Repository):
             for item in self._read("marketing").values()
             if (kind is None or item.kind is kind)
             and (client_id is None or item.client_id == client_id)
+        )
+
+    def client_terms(self, client_id: ClientId) -> ClientTerms | None:
+        found: ClientTerms | None = self._read("client_terms").get(client_id)
+        return found
+
+    def put_client_terms(self, terms: ClientTerms) -> None:
+        self._get("clients", "client", terms.client_id)
+        self._write("client_terms")[terms.client_id] = terms
+
+    def add_agreement(self, agreement: PartnerAgreement) -> None:
+        self._get("clients", "client", agreement.counterparty_id)
+        self._insert("partner_agreements", "partner agreement", agreement.id, agreement)
+
+    def agreement(self, agreement_id: str) -> PartnerAgreement:
+        found: PartnerAgreement = self._get("partner_agreements", "partner agreement", agreement_id)
+        return found
+
+    def update_agreement(self, agreement: PartnerAgreement) -> PartnerAgreement:
+        new: PartnerAgreement = self._replace(
+            "partner_agreements", "partner agreement", agreement.id, agreement, agreement.version
+        )
+        return new
+
+    def agreements(
+        self, *, counterparty_id: ClientId | None = None
+    ) -> tuple[PartnerAgreement, ...]:
+        return tuple(
+            a
+            for a in self._read("partner_agreements").values()
+            if counterparty_id is None or a.counterparty_id == counterparty_id
         )
 
 

@@ -82,6 +82,7 @@ from clientops._billing import (
     WeekendRule,
 )
 from clientops._formats import money_text, month_text
+from clientops._retention import ClientTerms
 from clientops._text import format_date, format_money, template_names
 from clientops.bank_statements import (
     MatchResult,
@@ -129,6 +130,7 @@ __all__ = [
     "cancel_invoice",
     "correct_invoice",
     "debtors",
+    "discounted_lines",
     "due_date",
     "duplicate_invoice",
     "invoice_id_for",
@@ -1384,3 +1386,37 @@ def payment_plan(bills: Iterable[SupplierBill], *, day: date) -> PaymentPlan:
         )
     )
     return PaymentPlan(day, rows, tuple(sorted(sums.items())), awaiting, paid)
+
+
+def discounted_lines(
+    lines: Iterable[InvoiceLine], terms: ClientTerms | None, day: date
+) -> tuple[InvoiceLine, ...]:
+    """``lines`` with the discount of the client's special conditions ``terms`` when they are
+    valid on ``day`` (the invoice's date): each line's price less the discount, rounded to
+    kopecks half up, and its name saying so; as they are otherwise (no terms, a zero
+    discount, outside their validity)::
+
+        >>> from datetime import UTC, datetime
+        >>> from decimal import Decimal
+        >>> vip = ClientTerms("c1", Decimal("0.05"), date(2025, 1, 1), date(2025, 12, 31),
+        ...                   by="anna", at=datetime(2025, 1, 1, tzinfo=UTC))
+        >>> line = InvoiceLine("Турникет", "шт", Decimal(2), Money("100000"))
+        >>> (found,) = discounted_lines([line], vip, date(2025, 6, 23))
+        >>> print(found.name.replace("\xa0", " "))
+        Турникет (скидка 5 % по особым условиям клиента)
+        >>> found.price.amount, found.amount.amount
+        (Decimal('95000.00'), Decimal('190000.00'))
+        >>> discounted_lines([line], vip, date(2026, 1, 1)) == (line,)
+        True
+    """
+    items = tuple(lines)
+    if terms is None or not terms.discount or not terms.valid_on(day):
+        return items
+    return tuple(
+        attrs.evolve(
+            line,
+            name=f"{line.name} ({terms.words()})",
+            price=(line.price * (1 - terms.discount)).rounded(),
+        )
+        for line in items
+    )

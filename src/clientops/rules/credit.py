@@ -32,6 +32,7 @@ from clientops._credit import (
     CreditPolicy,
     CreditStanding,
     InvoiceFact,
+    OnApproval,
 )
 from clientops._formats import count_text, money_text, plural
 from clientops.model import ClientId, Money
@@ -39,7 +40,7 @@ from clientops.model import ClientId, Money
 #: the forms of «день» after a number
 _DAYS = ("день", "дня", "дней")
 
-__all__ = ["check_order", "payment_discipline"]
+__all__ = ["admit", "check_order", "payment_discipline"]
 
 
 def payment_discipline(
@@ -118,8 +119,38 @@ def check_order(standing: CreditStanding, amount: Money, *, policy: CreditPolicy
     if total > standing.limit.amount:
         if decision is CreditDecision.ALLOW:
             decision = CreditDecision.APPROVAL
+        debt = "долг с этим заказом" if amount.amount else "долг"
         reasons.append(
-            f"долг с этим заказом {money_text(Money(total))} больше кредитного лимита "
+            f"{debt} {money_text(Money(total))} больше кредитного лимита "
             f"{money_text(standing.limit)}"
         )
     return CreditCheck(standing, amount, decision, tuple(reasons))
+
+
+def admit(
+    check: CreditCheck, *, approved: bool, shipment: bool, policy: CreditPolicy
+) -> CreditDecision:
+    """What ``ops.orders`` does with ``check``: :attr:`~CreditDecision.ALLOW` goes ahead
+    (so does an approval the director gave, ``approved``); :attr:`~CreditDecision.APPROVAL`
+    stores a new order with a task to the director (``policy.on_approval`` is
+    :attr:`~OnApproval.DIRECTOR`); :attr:`~CreditDecision.REFUSE` refuses it: a refused
+    check always, an approval not given yet for a shipment or under
+    :attr:`~OnApproval.REFUSE`. The director's approval does not lift a refusal::
+
+        >>> from clientops.model import ClientId, Money
+        >>> poor = CreditStanding(ClientId("c1"), 50, 0, 0, Money(0), Money(0), Money(1), False)
+        >>> check = check_order(poor, Money(0), policy=CreditPolicy())
+        >>> admit(check, approved=False, shipment=False, policy=CreditPolicy()).value
+        'approval'
+        >>> admit(check, approved=False, shipment=True, policy=CreditPolicy()).value
+        'refuse'
+        >>> admit(check, approved=True, shipment=True, policy=CreditPolicy()).value
+        'allow'
+    """
+    if check.decision is CreditDecision.REFUSE:
+        return CreditDecision.REFUSE
+    if check.decision is CreditDecision.ALLOW or approved:
+        return CreditDecision.ALLOW
+    if shipment or policy.on_approval is OnApproval.REFUSE:
+        return CreditDecision.REFUSE
+    return CreditDecision.APPROVAL

@@ -36,6 +36,7 @@ from clientops.policy import Policy
 
 __all__ = [
     "handoff_reactions",
+    "handoff_recipient",
     "order_appeal",
     "order_appeal_id",
     "order_entries",
@@ -64,13 +65,21 @@ def order_appeal(order: Order, *, by: EmployeeId, policy: Policy) -> Appeal:
     )
 
 
-def _recipient(
+def handoff_recipient(
     role: Role, staff: StaffDirectory, policy: Policy
 ) -> tuple[EmployeeId | None, DepartmentId | None]:
     """Who gets a hand-off for ``role``: for a sales manager the head of sales, else the first
     sales manager; for the director the first director, else the head of management; for the
     designer the first designer. ``(None, department)`` when only a department can take it,
-    ``(None, None)`` when nobody can."""
+    ``(None, None)`` when nobody can. The one routing of a hand-off: an order's hand-offs and
+    the retention area's upsells (:meth:`clientops.retention.Retention.upsell`) both use it::
+
+        >>> from clientops import Policy
+        >>> from clientops.model import Role
+        >>> from clientops.testing import a_staff
+        >>> handoff_recipient(Role.SALES_MANAGER, a_staff(), Policy())
+        ('petrov', None)
+    """
     holders = sorted(staff.with_role(role), key=lambda e: e.id)
     if role is Role.SALES_MANAGER:
         head = staff.head_of(policy.sales_department)
@@ -108,7 +117,7 @@ def handoff_reactions(
         if topic in open_topics:
             continue
         open_topics.add(topic)
-        employee, department = _recipient(handoff.role, staff, policy)
+        employee, department = handoff_recipient(handoff.role, staff, policy)
         if employee is None and department is None:
             employee = manager
         made.append(

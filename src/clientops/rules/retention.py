@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Protocol, TypeVar
 
 from clientops._formats import count_text, money_text, plural
 from clientops._retention import (
@@ -191,11 +192,25 @@ def choose_manager(
     return min(loads, key=lambda manager: (loads[manager], manager))
 
 
+class _Ending(Protocol):
+    @property
+    def ends_on(self) -> date | None: ...
+
+    @property
+    def number(self) -> str: ...
+
+
+_E = TypeVar("_E", bound=_Ending)
+
+
 def renewals_due(
-    contracts: Iterable[ServiceContract], *, today: date, policy: RetentionPolicy
-) -> tuple[ServiceContract, ...]:
+    contracts: Iterable[_E], *, today: date, policy: RetentionPolicy
+) -> tuple[_E, ...]:
     """The contracts to put up for renewal today: ending from today to
-    ``policy.renewal_days`` ahead (an open-ended contract never), soonest first."""
+    ``policy.renewal_days`` ahead (an open-ended contract never), soonest first. A client's
+    service contract and an agreement with a partner
+    (:class:`~clientops.retention.PartnerAgreement`) alike: anything with an ``ends_on`` and
+    a ``number``."""
     due = [
         c
         for c in contracts
