@@ -321,6 +321,38 @@ def test_a_malformed_statement_is_refused_whole_naming_the_line(
     assert dump(db_path) == before
 
 
+def test_the_monthly_run_takes_a_clients_valid_discount_off_and_a_rerun_agrees(
+    ops: ClientOps, clock: Clock
+) -> None:
+    from clientops.retention import Retention
+
+    vip, lapsed = subscribe(ops, count=2)
+    retention = Retention(ops)
+    retention.set_terms(
+        vip.id,
+        Decimal("0.1"),
+        valid_from=date(2026, 1, 1),
+        valid_until=date(2026, 12, 31),
+        by=ANNA,
+    )
+    retention.set_terms(
+        lapsed.id,
+        Decimal("0.1"),
+        valid_from=date(2026, 1, 1),
+        valid_until=date(2026, 11, 12),  # ends the day before November's billing date
+        by=ANNA,
+    )
+    issued = {i.client_id: i for i in ops.billing.run(NOVEMBER).issued}
+    assert issued[vip.id].total == Money("10800")
+    (line,) = issued[vip.id].lines
+    assert "скидка 10" in line.name
+    assert issued[lapsed.id].total == Money("12000")
+    assert "скидка" not in issued[lapsed.id].lines[0].name
+    again = ops.billing.run(NOVEMBER)
+    assert again.issued == ()
+    assert again.plan.corrections == ()
+
+
 # ------------------------------------------------------------------------ collection
 
 

@@ -174,6 +174,7 @@ class BillingService:
             issue_date=issue_date,
             numbers_after=numbers_taken(self._context, uow, day.year, lock=False),
             payer_inns=payer_inns(uow, subscriptions),
+            client_terms={t.client_id: t for t in uow.retention.all_client_terms()},
         )
 
     def _billing_day(self, month: Month, issue_date: date | None, off_schedule: bool) -> date:

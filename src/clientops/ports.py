@@ -877,6 +877,9 @@ class RetentionRepository(Protocol):
     def client_terms(self, client_id: ClientId) -> ClientTerms | None:
         """The client's special conditions, or ``None``."""
 
+    def all_client_terms(self) -> tuple[ClientTerms, ...]:
+        """Every client's special conditions, by client id (one read for a billing run)."""
+
     def put_client_terms(self, terms: ClientTerms) -> None:
         """Set the client's special conditions (replacing the ones set before); NotFoundError
         for an unknown client."""

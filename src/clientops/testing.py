@@ -3899,6 +3899,9 @@ class ClientTermsContract(_StoreContract):
                 first, valid_until=None, conditions="VIP"
             )
             assert uow.retention.client_terms(other.id) is None
+            assert uow.retention.all_client_terms() == (
+                attrs.evolve(first, valid_until=None, conditions="VIP"),
+            )
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
             uow.retention.put_client_terms(attrs.evolve(first, client_id=ClientId("nobody")))
 

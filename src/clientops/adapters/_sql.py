@@ -2385,6 +2385,10 @@ class SQLRetention(SQLRepository):
         doc = self._one("SELECT doc FROM client_terms WHERE client_id=?", (client_id,))
         return None if doc is None else load(doc, ClientTerms)
 
+    def all_client_terms(self) -> tuple[ClientTerms, ...]:
+        rows = self._x(f"SELECT doc FROM client_terms ORDER BY client_id{self.by_code}")
+        return tuple(load(doc, ClientTerms) for (doc,) in rows)
+
     def put_client_terms(self, terms: ClientTerms) -> None:
         self._need_client(terms.client_id)
         self._x(

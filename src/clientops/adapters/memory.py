@@ -1367,6 +1367,10 @@ class _Retention(_Repository):
         found: ClientTerms | None = self._read("client_terms").get(client_id)
         return found
 
+    def all_client_terms(self) -> tuple[ClientTerms, ...]:
+        found: dict[ClientId, ClientTerms] = self._read("client_terms")
+        return tuple(found[key] for key in sorted(found))
+
     def put_client_terms(self, terms: ClientTerms) -> None:
         self._get("clients", "client", terms.client_id)
         self._write("client_terms")[terms.client_id] = terms

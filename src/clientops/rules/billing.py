@@ -478,6 +478,7 @@ def plan_billing(
     payer_inns: Mapping[ClientId, str] | None = None,
     taken_numbers: Iterable[str] = (),
     numbers_after: int = 0,
+    client_terms: Mapping[ClientId, ClientTerms] | None = None,
 ) -> BillingPlan:
     """The invoices to issue for ``month``: one per subscription billed in it, in the order of
     (client, subscription), numbered after the highest number of the year among
@@ -498,6 +499,9 @@ def plan_billing(
     ``taken_numbers``: numbers of the year's invoices not among ``existing_invoices`` (a store
     passes the month's invoices and the year's numbers), counted for the next number;
     ``numbers_after``: the last sequence number the store's sequence has handed out.
+    ``client_terms``: the clients' special conditions by client id; a discount valid on the
+    month's billing date is taken off every line, and the line says so
+    (:func:`discounted_lines`), in the plan and in the check of an issued invoice alike.
     """
     subject = "billing plan"
     _expect(month, Month, "month", subject)
@@ -510,6 +514,9 @@ def plan_billing(
     if payer_inns is not None and not isinstance(payer_inns, Mapping):
         raise _fail(subject, "payer_inns", "must be a mapping of client id to INN")
     inns = dict(payer_inns or {})
+    if client_terms is not None and not isinstance(client_terms, Mapping):
+        raise _fail(subject, "client_terms", "must be a mapping of client id to ClientTerms")
+    terms = dict(client_terms or {})
     seen: set[str] = set()
     for i, sub in enumerate(subs):
         if sub.id in seen:
@@ -528,6 +535,8 @@ def plan_billing(
     fee_day = billing_date(month, policy, calendar)
     for sub in sorted(subs, key=lambda s: (s.client_id, s.id)):
         lines, reason, why = _charge(sub, month, policy, fee_day)
+        if lines and sub.client_id in terms:
+            lines = discounted_lines(lines, terms[sub.client_id], fee_day)
         issued = [i for i in of_month.get(sub.id, []) if i.status is not _S.CORRECTED]
         if issued:
             current = max(issued, key=lambda i: (i.issue_date, i.id))
