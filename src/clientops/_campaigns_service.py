@@ -76,7 +76,7 @@ class CampaignsService:
     >>> card = ops.clients.add(a_client(name="ООО «Ромашка»", city="Москва"))
     >>> campaign = ops.campaigns.create(Campaign(
     ...     id="c1", name="Весна", purpose=CampaignPurpose.COLD_CALLS,
-    ...     script=CallScript((ScriptPoint("hello", "Здравствуйте! {company}, {caller}."),)),
+    ...     script=CallScript((ScriptPoint("hello", "Здравствуйте! {company}, {caller:nom}."),)),
     ...     assignees=("anna",), start=date(2025, 6, 1), end=date(2025, 6, 30)), by="anna")
     >>> ops.campaigns.add_targets("c1", [card.id], by="anna")
     1

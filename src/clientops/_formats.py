@@ -3,8 +3,10 @@ of Babel (``ru_RU``; ``en`` for the English texts).
 
 Money is written one way everywhere, printed lines and documents alike: two decimals, a
 decimal comma, thousands grouped by no-break spaces and ``руб.`` after a no-break space (the
-form Russian invoices and acts use; :data:`CURRENCY_SIGN`). Dates are ``13 ноября 2026 г.`` in
-documents and ``13.11`` in lists.
+form Russian invoices and acts use). How roubles are named is one policy value,
+:class:`CurrencyStyle` (``Policy.currency``: ``руб.`` or ``₽`` in Russian, ``roubles`` in
+English by default), in force where a service works (:func:`currency_style`). Dates are
+``13 ноября 2026 г.`` in documents and ``13.11`` in lists.
 
 >>> from datetime import date
 >>> from clientops.model import Money
@@ -18,10 +20,14 @@ documents and ``13.11`` in lists.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import attrs
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
@@ -31,7 +37,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CURRENCY_SIGN",
+    "CurrencyStyle",
     "count_text",
+    "currency_style",
+    "current_currency_style",
     "full_date",
     "long_date",
     "money_text",
@@ -42,8 +51,72 @@ __all__ = [
 ]
 
 NBSP = "\u00a0"
-#: How roubles are written after an amount, everywhere (the one policy choice).
+#: How roubles are written after an amount by default (:attr:`CurrencyStyle.ru`).
 CURRENCY_SIGN = "руб."
+
+
+def _sign(inst: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"{attribute.name} must be a string, got {type(value).__name__}")
+    if not value or value != value.strip() or len(value) > 16 or any(c.isdigit() for c in value):
+        raise ValueError(
+            f"{attribute.name}: {value!r} is not a currency's name (1–16 characters, no digits, "
+            "no spaces around it)"
+        )
+    if any(c in value for c in "\r\n\t"):
+        raise ValueError(f"{attribute.name}: {value!r} must be one line")
+
+
+@attrs.frozen
+class CurrencyStyle:
+    """How roubles are named after an amount: ``ru`` in Russian texts (``руб.``, the form of
+    Russian invoices and acts, or ``₽``), ``en`` in English ones (``roubles``, or ``RUB``).
+    It is ``Policy.currency``; other currencies are named by their code.
+
+    >>> from clientops.model import Money
+    >>> style = CurrencyStyle(ru="₽", en="RUB")
+    >>> money_text(Money("108500"), style=style).replace(NBSP, " ")
+    '108 500,00 ₽'
+    >>> money_text(Money("108500"), lang="en", style=style)
+    '108,500.00\xa0RUB'
+    """
+
+    ru: str = attrs.field(default=CURRENCY_SIGN, validator=_sign)
+    en: str = attrs.field(default="roubles", validator=_sign)
+
+
+_DEFAULT = CurrencyStyle()
+
+CURRENCY: ContextVar[CurrencyStyle] = ContextVar("clientops_currency", default=_DEFAULT)
+
+
+def current_currency_style() -> CurrencyStyle:
+    """The :class:`CurrencyStyle` in force: the policy's inside a service's call, an opened
+    ``ClientOps`` (``with clientops.connect(...) as ops``) or :func:`currency_style`; else the
+    default (``руб.``, ``roubles``)."""
+    return CURRENCY.get()
+
+
+@contextmanager
+def currency_style(style: CurrencyStyle) -> Iterator[CurrencyStyle]:
+    """Write money with ``style`` inside the block (this thread or task only).
+
+    >>> from clientops.model import Money
+    >>> with currency_style(CurrencyStyle(ru="₽")):
+    ...     money_text(Money("6000")).replace(NBSP, " ")
+    '6 000,00 ₽'
+    >>> money_text(Money("6000")).replace(NBSP, " ")
+    '6 000,00 руб.'
+    """
+    if not isinstance(style, CurrencyStyle):
+        raise TypeError(f"style must be a CurrencyStyle, got {type(style).__name__}")
+    token = CURRENCY.set(style)
+    try:
+        yield style
+    finally:
+        CURRENCY.reset(token)
+
+
 _LOCALES = {"ru": Locale.parse("ru_RU"), "en": Locale.parse("en_GB")}
 _CENT = Decimal("0.01")
 
@@ -71,13 +144,15 @@ def number_text(value: int | Decimal, *, places: int | None = None, lang: str = 
     return _nbsp(format_decimal(value, format=pattern, locale=_locale(lang)))
 
 
-def money_text(money: Money, *, lang: str = "ru") -> str:
-    """``108 500,00 руб.`` (``RUB 108,500.00`` in English); other currencies by their code."""
+def money_text(money: Money, *, lang: str = "ru", style: CurrencyStyle | None = None) -> str:
+    """``108 500,00 руб.`` (``108,500.00 roubles`` in English): roubles named as ``style``
+    says (by default the one in force, :func:`current_currency_style`); other currencies by
+    their code."""
     amount = money.amount.quantize(_CENT)
-    if lang == "en":
-        return f"{money.currency} {number_text(amount, places=2, lang='en')}"
-    sign = CURRENCY_SIGN if money.currency == "RUB" else money.currency
-    return f"{number_text(amount, places=2)}{NBSP}{sign}"
+    if style is None:
+        style = CURRENCY.get()
+    sign = money.currency if money.currency != "RUB" else style.en if lang == "en" else style.ru
+    return f"{number_text(amount, places=2, lang=lang)}{NBSP}{sign}"
 
 
 def long_date(day: date, *, lang: str = "ru") -> str:

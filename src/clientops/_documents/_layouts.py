@@ -24,6 +24,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from clientops._documents._page import A4, PageSetup
+from clientops._typography import typeset
 
 __all__ = [
     "A4",
@@ -92,7 +93,23 @@ def new_document(page: PageSetup, title: str) -> Document:
     return document
 
 
+def _typeset_texts(document: Document) -> None:
+    """The layout's own words set as printed Russian (:func:`~clientops.russian.typeset`):
+    a no-break space after «№» and before a unit, the em dash; the values get theirs when a
+    document is rendered."""
+    parts = [document.part]
+    for section in document.sections:
+        for part in (section.header, section.footer):
+            if not part.is_linked_to_previous:
+                parts.append(part.part)
+    for part in parts:
+        for t in part.element.iter(qn("w:t")):
+            if t.text:
+                t.text = typeset(t.text)
+
+
 def to_bytes(document: Document) -> bytes:
+    _typeset_texts(document)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -896,7 +896,9 @@ DATA_STEPS += (
 #: Version 22 adds the clients' retention statuses (``retention``), their own credit limits
 #: (``credit_limits``), the legal cases (``legal_cases``), the contractors and their visits
 #: (``contractors``, ``contractor_visits``), the items for marketing (``marketing``).
-HEAD = 22
+#: Version 25 changes no table: the campaigns' stored scripts say each person's case,
+#: ``{contact}`` becoming ``{contact:nom}`` (``clientops.adapters._sql.BACKFILLS[25]``).
+HEAD = 25
 
 
 def create_all(dialect: Dialect) -> tuple[str, ...]:

@@ -43,6 +43,7 @@ from clientops._campaigns import (
     DoNotCall,
     OutcomeKind,
     TargetStatus,
+    upgrade_script_text,
 )
 from clientops._claims import Claim, ClaimId, ClaimStage
 from clientops._contractors import Contractor, ContractorId, ContractorVisit
@@ -587,6 +588,25 @@ class SQLUnitOfWork:
                 "INSERT INTO calendar_published(manager, uid, doc) VALUES (?, ?, ?)",
                 [(m, u, doc) for (m, u), doc in last.items()],
             )
+
+    def backfill_script_placeholders(self) -> None:
+        """Schema 25: the stored campaigns' scripts with each person's placeholder saying its
+        case, a bare ``{contact}`` or ``{caller}`` made the nominative it always printed
+        (:func:`~clientops.campaigns.upgrade_script_text`); the campaign is read back through
+        its checks before it is written, so a script that cannot be read stops the migration
+        (rolled back), never half-written."""
+        updates = []
+        for campaign_id, doc in self._x("SELECT id, doc FROM campaigns ORDER BY seq").fetchall():
+            raw = json.loads(doc)
+            points = (raw.get("script") or {}).get("points") or []
+            texts = [point.get("text") for point in points]
+            for point in points:
+                if isinstance(point.get("text"), str):
+                    point["text"] = upgrade_script_text(point["text"])
+            if [point.get("text") for point in points] != texts:
+                updates.append((dump(CONVERTER.structure(raw, Campaign)), campaign_id))
+        if updates:
+            self._xmany("UPDATE campaigns SET doc=? WHERE id=?", updates)
 
     def backfill_number_keys(self) -> None:
         """Schema 13: the keys contract and invoice numbers and organisation names are stored
@@ -2858,6 +2878,7 @@ BACKFILLS: dict[int, Callable[[SQLUnitOfWork], None]] = {
     13: SQLUnitOfWork.backfill_number_keys,
     16: SQLUnitOfWork.backfill_timeline,
     17: SQLUnitOfWork.backfill_publications,
+    25: SQLUnitOfWork.backfill_script_placeholders,
 }
 
 
