@@ -9,6 +9,7 @@ template (its thumbnail, Word 2010's copy of the styles).
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 
 import docx
@@ -93,6 +94,11 @@ def new_document(page: PageSetup, title: str) -> Document:
     return document
 
 
+NBSP = "\u00a0"
+#: money or a count after a placeholder (``{{ total }} руб.``): the value is a number
+_AFTER_FIELD = re.compile(r"\}\} (?=(?:руб\.|₽|коп\.|шт\.|%)(?!\w))")
+
+
 def _typeset_texts(document: Document) -> None:
     """The layout's own words set as printed Russian (:func:`~clientops.russian.typeset`):
     a no-break space after «№» and before a unit, the em dash; the values get theirs when a
@@ -105,7 +111,7 @@ def _typeset_texts(document: Document) -> None:
     for part in parts:
         for t in part.element.iter(qn("w:t")):
             if t.text:
-                t.text = typeset(t.text)
+                t.text = _AFTER_FIELD.sub("}}" + NBSP, typeset(t.text))
 
 
 def to_bytes(document: Document) -> bytes:
