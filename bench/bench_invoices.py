@@ -237,7 +237,9 @@ def check(data: bytes, invoice: PaymentInvoice) -> None:
     document = docx.Document(io.BytesIO(data))
     # the engine sets no-break spaces (after «№», before «г.»); the hand-made pair does not
     text = [p.text.replace("\xa0", " ") for p in document.paragraphs]
-    cells = {c.text.replace("\xa0", " ") for t in document.tables for row in t.rows for c in row.cells}
+    cells = {
+        c.text.replace("\xa0", " ") for t in document.tables for row in t.rows for c in row.cells
+    }
     values = payment_invoice_values(invoice)
     assert text[1 if invoice.duplicate else 0].startswith(f"Счёт на оплату № {invoice.number} от")
     assert (text[0] == "ДУБЛИКАТ") is invoice.duplicate

@@ -717,7 +717,10 @@ def test_the_request_of_an_order_before_and_after_the_client_agrees() -> None:
     )
     assert not request.preliminary
     document = reopen(render_document(request))
-    assert paragraphs(document)[:2] == ["ЗАЯВКА НА ЗАКАЗ №\xa0З-101 от 04.06.2025", "(окончательная)"]
+    assert paragraphs(document)[:2] == [
+        "ЗАЯВКА НА ЗАКАЗ №\xa0З-101 от 04.06.2025",
+        "(окончательная)",
+    ]
     assert paragraphs(document)[7] == "Оплата: предоплата 50%"
     assert cells(document, 0)[9] == ["9", "Сроки доставки", "до 27.06.2025"]
     assert cells(document, 1)[1][0].split("\n")[1] == "______________ / П.\xa0П.\xa0Петров /"

@@ -18,13 +18,13 @@ from clientops.labels import ACTIONS, REASONS, action_label, label, reason_label
 from clientops.model import Contact, Employee
 from clientops.policy import ENGLISH, Messages
 from clientops.russian import (
-    CurrencyStyle,
-    currency_style,
-    current_currency_style,
     Case,
+    CurrencyStyle,
     Gender,
     PersonName,
     count_text,
+    currency_style,
+    current_currency_style,
     decline,
     gender_of,
     long_date,
@@ -225,9 +225,8 @@ def test_the_currency_is_one_policy_value_for_russian_and_english() -> None:
     for bad in ("", " руб.", "5 руб.", "р\nуб", "x" * 17):
         with pytest.raises(ValueError, match="ru"):
             CurrencyStyle(ru=bad)
-    with pytest.raises(TypeError, match="CurrencyStyle"):
-        with currency_style("₽"):  # type: ignore[arg-type]
-            pass
+    with pytest.raises(TypeError, match="CurrencyStyle"), currency_style("₽"):  # type: ignore[arg-type]
+        pass
 
 
 def test_what_a_service_writes_names_money_as_its_policy_says() -> None:
@@ -240,7 +239,9 @@ def test_what_a_service_writes_names_money_as_its_policy_says() -> None:
     from clientops.billing import Month, Subscription, SubscriptionId
 
     ops.billing.add_subscription(
-        Subscription(SubscriptionId("s1"), card.id, clientops.model.Money("12000"), date(2025, 1, 1))
+        Subscription(
+            SubscriptionId("s1"), card.id, clientops.model.Money("12000"), date(2025, 1, 1)
+        )
     )
     plan = ops.billing.plan(Month.parse("2025-06"))
     # computed inside the service: the skip reasons, the plan's words (outside: the default)
@@ -263,9 +264,7 @@ def test_documents_and_calendars_set_no_break_spaces_where_print_needs_them() ->
     from clientops.ics import to_ics
 
     plain = "Договор № 12 от 13 ноября 2026 г. на 6 000 руб. - Иванов И. И."
-    typeset_ = (
-        f"Договор №{NB}12 от 13 ноября 2026{NB}г. на 6{NB}000{NB}руб. — Иванов{NB}И.{NB}И."
-    )
+    typeset_ = f"Договор №{NB}12 от 13 ноября 2026{NB}г. на 6{NB}000{NB}руб. — Иванов{NB}И.{NB}И."
     blank = docx.Document()
     blank.add_paragraph("{{ line }}")
     buffer = io.BytesIO()

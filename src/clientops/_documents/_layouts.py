@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import docx
 from docx.document import Document
@@ -103,13 +104,13 @@ def _typeset_texts(document: Document) -> None:
     """The layout's own words set as printed Russian (:func:`~clientops.russian.typeset`):
     a no-break space after «№» and before a unit, the em dash; the values get theirs when a
     document is rendered."""
-    parts = [document.part]
+    parts: list[Any] = [document.part.element]
     for section in document.sections:
-        for part in (section.header, section.footer):
-            if not part.is_linked_to_previous:
-                parts.append(part.part)
-    for part in parts:
-        for t in part.element.iter(qn("w:t")):
+        for margin in (section.header, section.footer):
+            if not margin.is_linked_to_previous:
+                parts.append(margin.part.element)
+    for root in parts:
+        for t in root.iter(qn("w:t")):
             if t.text:
                 t.text = _AFTER_FIELD.sub("}}" + NBSP, typeset(t.text))
 

@@ -68,7 +68,13 @@ from clientops._timeline import (
     timeline_entries,
 )
 from clientops.bank_statements import invoice_number_key
-from clientops.errors import ConflictError, DuplicateError, NotFoundError
+from clientops.errors import (
+    ConflictError,
+    DuplicateError,
+    FieldError,
+    NotFoundError,
+    ValidationError,
+)
 from clientops.model import (
     Absence,
     Appeal,
@@ -604,7 +610,14 @@ class SQLUnitOfWork:
                 if isinstance(point.get("text"), str):
                     point["text"] = upgrade_script_text(point["text"])
             if [point.get("text") for point in points] != texts:
-                updates.append((dump(CONVERTER.structure(raw, Campaign)), campaign_id))
+                try:
+                    campaign = CONVERTER.structure(raw, Campaign)
+                except Exception as exc:  # cattrs groups what the script's checks raised
+                    raise ValidationError(
+                        [FieldError(f"campaigns[{campaign_id}].script", _innermost(exc))],
+                        subject="stored campaign",
+                    ) from exc
+                updates.append((dump(campaign), campaign_id))
         if updates:
             self._xmany("UPDATE campaigns SET doc=? WHERE id=?", updates)
 
@@ -641,6 +654,15 @@ class SQLUnitOfWork:
         if numbers:  # through a key no number has, so no two rows ever hold one key
             self._x("UPDATE invoices SET number_key='#' || id")
             self._xmany("UPDATE invoices SET number_key=? WHERE id=?", list(numbers.items()))
+
+
+def _innermost(exc: BaseException) -> str:
+    """The message of the first clientops error inside ``exc`` (a cattrs exception group)."""
+    if isinstance(exc, ValidationError) and exc.errors:
+        return exc.errors[0].message
+    for inner in getattr(exc, "exceptions", ()):
+        return _innermost(inner)
+    return str(exc)
 
 
 class SQLRepository:

@@ -414,7 +414,7 @@ class BillingPlan:
             lines.append(f"№\u00a0{i.number}: {who}{money_text(i.total)}")
         for s in self.skipped:
             name = names.get(s.client_id)
-            lines.append(f"{name}: {s.message}" if name else f"Пропущена подписка: {s.message}")
+            lines.append(f"{name}: {s.message}" if name else f"Пропущено: {s.message}")
         return "\n".join(lines)
 
 
