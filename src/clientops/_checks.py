@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from clientops import _formats, _log
+from clientops import _currency, _log
 from clientops.errors import FieldError, ValidationError
 
 if TYPE_CHECKING:
@@ -413,11 +413,11 @@ def checked_arguments(function: Callable[..., Any]) -> Callable[..., Any]:
         style = getattr(policy, "currency", None)
         if style is None:
             return function(*args, **kwargs)
-        token = _formats.CURRENCY.set(style)
+        token = _currency.CURRENCY.set(style)
         try:
             return function(*args, **kwargs)
         finally:
-            _formats.CURRENCY.reset(token)
+            _currency.CURRENCY.reset(token)
 
     if area is None:
         return functools.wraps(function)(checked)

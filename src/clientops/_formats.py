@@ -22,15 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import attrs
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
+
+from clientops._currency import CURRENCY, CURRENCY_SIGN, CurrencyStyle
 
 if TYPE_CHECKING:
     from clientops.model import Money
@@ -51,43 +51,6 @@ __all__ = [
 ]
 
 NBSP = "\u00a0"
-#: How roubles are written after an amount by default (:attr:`CurrencyStyle.ru`).
-CURRENCY_SIGN = "руб."
-
-
-def _sign(inst: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str):
-        raise TypeError(f"{attribute.name} must be a string, got {type(value).__name__}")
-    if not value or value != value.strip() or len(value) > 16 or any(c.isdigit() for c in value):
-        raise ValueError(
-            f"{attribute.name}: {value!r} is not a currency's name (1–16 characters, no digits, "
-            "no spaces around it)"
-        )
-    if any(c in value for c in "\r\n\t"):
-        raise ValueError(f"{attribute.name}: {value!r} must be one line")
-
-
-@attrs.frozen
-class CurrencyStyle:
-    """How roubles are named after an amount: ``ru`` in Russian texts (``руб.``, the form of
-    Russian invoices and acts, or ``₽``), ``en`` in English ones (``roubles``, or ``RUB``).
-    It is ``Policy.currency``; other currencies are named by their code.
-
-    >>> from clientops.model import Money
-    >>> style = CurrencyStyle(ru="₽", en="RUB")
-    >>> money_text(Money("108500"), style=style).replace(NBSP, " ")
-    '108 500,00 ₽'
-    >>> money_text(Money("108500"), lang="en", style=style)
-    '108,500.00\xa0RUB'
-    """
-
-    ru: str = attrs.field(default=CURRENCY_SIGN, validator=_sign)
-    en: str = attrs.field(default="roubles", validator=_sign)
-
-
-_DEFAULT = CurrencyStyle()
-
-CURRENCY: ContextVar[CurrencyStyle] = ContextVar("clientops_currency", default=_DEFAULT)
 
 
 def current_currency_style() -> CurrencyStyle:

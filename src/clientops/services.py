@@ -26,7 +26,7 @@ from contextvars import Token
 from datetime import datetime
 from types import TracebackType
 
-from clientops import _formats, _redact
+from clientops import _currency, _redact
 from clientops._agenda_service import AgendaService
 from clientops._billing_service import BillingService
 from clientops._call_service import CallsService
@@ -34,8 +34,8 @@ from clientops._campaigns_service import CampaignsService
 from clientops._claims_service import ClaimsService
 from clientops._clients_service import ClientsService
 from clientops._context import Backends, Context
+from clientops._currency import CurrencyStyle
 from clientops._documents_service import DocumentsService
-from clientops._formats import CurrencyStyle
 from clientops._onboarding_service import OnboardingService
 from clientops._orders_service import OrdersService
 from clientops._outbox_service import OutboxService
@@ -116,7 +116,7 @@ class ClientOps:
 
     def __enter__(self) -> ClientOps:
         # inside the block, money is named as the policy says (clientops.russian.money_text)
-        self._currency_tokens.append(_formats.CURRENCY.set(self.context.policy.currency))
+        self._currency_tokens.append(_currency.CURRENCY.set(self.context.policy.currency))
         return self
 
     def __exit__(
@@ -129,7 +129,7 @@ class ClientOps:
             self.close()
         finally:
             if self._currency_tokens:
-                _formats.CURRENCY.reset(self._currency_tokens.pop())
+                _currency.CURRENCY.reset(self._currency_tokens.pop())
 
 
 def connect(
