@@ -36,6 +36,7 @@ from clientops._campaigns import (
 )
 from clientops._checks import check_entry_points
 from clientops._context import Context
+from clientops._names import PersonName
 from clientops.errors import FieldError, NotFoundError, TransitionError, ValidationError
 from clientops.events import ClientUpdated, Event
 from clientops.model import (
@@ -247,7 +248,7 @@ class CampaignsService:
             card = uow.campaigns.call_card(claimed.client_id)
         script = campaign.script.render(
             company=policy.company_name,
-            caller=employee.first_name,
+            caller=PersonName(employee.first_name, employee.gender),
             client=card.name,
             contact=card.contact or "",
             city=card.city,
