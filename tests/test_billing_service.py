@@ -741,6 +741,51 @@ def test_eight_concurrent_invoices_on_postgresql_get_distinct_gap_free_numbers(
     assert sorted(numbers) == [f"2026-{n:05d}" for n in range(2, 10)]
 
 
+def test_two_reminder_runs_of_one_day_racing_on_postgresql_schedule_each_call_once(
+    postgres_url: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers run the day's reminders together: the second commits its calls between
+    the first one's reads and its writes. The first finds them on a second look instead of
+    failing on the unique keys, and every client gets one call."""
+    import clientops._billing_service as service
+
+    def make() -> ClientOps:
+        return clientops.connect(postgres_url, policy=POLICY, clock=clock)
+
+    with make() as first, make() as second:
+        first.clients.add_staff(a_staff())
+        cards = subscribe(first, count=2)
+        first.billing.run(NOVEMBER)
+        record = service.record_appeals_and_reactions
+        raced: list[int] = []
+        started: list[bool] = []
+
+        def interleaved(*args: object, **kwargs: object) -> object:
+            if not started:  # the first run has read; the second one runs whole and commits
+                started.append(True)
+                worker = threading.Thread(
+                    target=lambda: raced.append(
+                        len(second.billing.reminders(date(2026, 11, 20)).reactions)
+                    )
+                )
+                worker.start()
+                worker.join()
+            return record(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(service, "record_appeals_and_reactions", interleaved)
+        late = first.billing.reminders(date(2026, 11, 20))
+        assert raced == [2]
+        assert late.reactions == ()  # found on the second look: nothing scheduled twice
+        monkeypatch.undo()
+        calls = [
+            r
+            for card in cards
+            for r in first.clients.reactions_of(card.id)
+            if r.kind is ReactionKind.OUTGOING_CALL
+        ]
+        assert sorted(r.client_id for r in calls) == sorted(c.id for c in cards)
+
+
 # ------------------------------------------------------------------------- schedule
 
 

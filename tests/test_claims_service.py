@@ -7,6 +7,7 @@ holiday, escalated once; every refusal leaving the file byte for byte as it was.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -447,3 +448,47 @@ def test_an_unhappy_client_on_postgresql(
         assert ops.service.check_visit_sla(datetime(2026, 3, 11, 10, 0, tzinfo=UTC)).escalated == ()
         march = ops.claims.figures(date(2026, 3, 1), date(2026, 3, 31))
         assert (march.total.filed, march.total.filed_money) == (1, Money("45000"))
+
+
+def test_two_sla_checks_racing_on_postgresql_escalate_a_late_visit_once(
+    postgres_url: str, clock: Clock, recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers' ``run-due`` check the SLA together: the second commits its escalations
+    between the first one's reads and its writes. The first finds them on a second look (it
+    failed on the unique keys before, and ``run-due`` exited 3)."""
+    import clientops._service_service as service
+
+    first = open_ops(PostgresStorage.from_url(postgres_url), clock, recorder)
+    second = ClientOps(
+        PostgresStorage.from_url(postgres_url), host=PluginHost(entry_points=False), clock=clock
+    )
+    with first, second:
+        card = a_card(first)
+        contract = first.service.add_contract(a_service_contract(card))
+        clock.to(date(2026, 3, 6), 19, 30)
+        first.service.request_emergency_visit(contract.id, problem="Не работает", by=ANNA)
+        at = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
+        record = service.record_appeals_and_reactions
+        escalated: list[int] = []
+        started: list[bool] = []
+
+        def interleaved(*args: object, **kwargs: object) -> object:
+            if not started:
+                started.append(True)
+                worker = threading.Thread(
+                    target=lambda: escalated.append(
+                        len(second.service.check_visit_sla(at).escalated)
+                    )
+                )
+                worker.start()
+                worker.join()
+            return record(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(service, "record_appeals_and_reactions", interleaved)
+        late = first.service.check_visit_sla(at)
+        monkeypatch.undo()
+        assert escalated == [2]  # the head of tech support and the client's manager
+        assert late.escalated == ()
+        assert len(late.breaches) == 1
+        told = [r for r in first.clients.reactions_of(card.id) if r.appeal_id.startswith("visit-")]
+        assert len(told) == 2

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
+import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -279,3 +280,46 @@ def test_events_go_through_pluggys_hook_call_so_wrappers_and_monitors_see_them()
     assert [m for m in monitored if m.startswith("clientops_event")] == [
         f"clientops_event:{name}" for name in events
     ]
+
+
+def test_threads_loading_one_fresh_host_register_each_plugin_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a built-in whose first import is slow: both threads reach the registration after it
+    # (the second waits on Python's import lock); unlocked, pluggy refused the second
+    # registration of the same name and one thread got a PluginError
+    (tmp_path / "slow_storage_plugin.py").write_text(
+        "import time\n"
+        "from clientops import hookimpl\n"
+        "time.sleep(0.3)\n"
+        "@hookimpl\n"
+        "def clientops_register_storage(register):\n"
+        "    register('slowmem', lambda url: None)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    host = PluginHost(
+        builtins=(*BUILTIN_PLUGINS, ("test.slow", "slow_storage_plugin")), entry_points=False
+    )
+    errors: list[BaseException] = []
+    schemes: list[frozenset[str]] = []
+    start = threading.Barrier(4)
+
+    def use() -> None:
+        start.wait()
+        try:
+            schemes.append(frozenset(host.storage_schemes()))
+        except BaseException as exc:  # every failure is the finding
+            errors.append(exc)
+
+    threads = [threading.Thread(target=use) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(schemes) == 4
+    assert len(set(schemes)) == 1
+    assert "slowmem" in schemes[0]
+    assert host.plugin_names().count("test.slow") == 1

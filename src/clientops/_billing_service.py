@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -592,6 +592,14 @@ class BillingService:
         day (a second call the same day schedules nothing new)."""
         day = day or self._context.today()
         now = self._context.now()
+        try:
+            return self._remind(day, now)
+        except DuplicateError:
+            # another run of the same day (a second worker) committed the same reminders
+            # between this one's reads and its writes: read again, and find them there
+            return self._remind(day, now)
+
+    def _remind(self, day: date, now: datetime) -> Reminders:
         with self._context.unit_of_work() as uow:
             invoices = uow.invoices.open()
             clients = {i.client_id for i in invoices}

@@ -20,6 +20,7 @@ import contextvars
 import functools
 import importlib
 import os
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib.metadata import entry_points
 from typing import Any
@@ -86,6 +87,9 @@ class PluginHost:
         self._entry_points = entry_points
         self._environ = os.environ if environ is None else environ
         self._loaded = False
+        # one loader at a time: two threads loading a fresh host would register every
+        # built-in plugin twice (pluggy refuses the second, a PluginError in one thread)
+        self._lock = threading.RLock()
         #: what each ``clientops_register_*`` hook registered, by hook name; emptied whenever
         #: a plugin comes or goes
         self._registries: dict[str, dict[str, Any]] = {}
@@ -101,6 +105,12 @@ class PluginHost:
         implementation. Idempotent; returns the host."""
         if self._loaded:
             return self
+        with self._lock:
+            if not self._loaded:
+                self._load()
+        return self
+
+    def _load(self) -> None:
         all_off, blocked = self._disabled()
         for name in blocked:
             self._pm.set_blocked(name)
@@ -121,7 +131,6 @@ class PluginHost:
                 self._register(plugin, ep.name)
         self.check_pending()
         self._loaded = True
-        return self
 
     def _register(self, plugin: object, name: str | None) -> None:
         try:
@@ -137,12 +146,13 @@ class PluginHost:
     def register(self, plugin: object, name: str | None = None) -> None:
         """Register one more plugin (a module, class or instance with hook implementations).
         A plugin that fails the checks is not kept."""
-        self._register(plugin, name)
-        try:
-            self.check_pending()
-        except PluginError:
-            self._pm.unregister(plugin)
-            raise
+        with self._lock:
+            self._register(plugin, name)
+            try:
+                self.check_pending()
+            except PluginError:
+                self._pm.unregister(plugin)
+                raise
 
     def add_hookcall_monitoring(
         self,
@@ -157,8 +167,9 @@ class PluginHost:
         return undo
 
     def unregister(self, name: str) -> None:
-        self._pm.unregister(name=name)
-        self._registries.clear()
+        with self._lock:
+            self._pm.unregister(name=name)
+            self._registries.clear()
 
     def check_pending(self) -> None:
         """Fail on any ``clientops_*`` implementation that matches no hook (a misspelling)."""
@@ -178,6 +189,13 @@ class PluginHost:
         ``fold_case``), collected once and cached. A name registered twice raises PluginError
         with ``duplicate`` formatted with the ``name``."""
         self.load()
+        known = self._registries.get(hook)
+        if known is not None:
+            return known
+        with self._lock:
+            return self._collect(hook, duplicate, fold_case=fold_case)
+
+    def _collect(self, hook: str, duplicate: str, *, fold_case: bool) -> dict[str, Any]:
         if hook in self._registries:
             return self._registries[hook]
         found: dict[str, Any] = {}

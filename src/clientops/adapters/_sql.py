@@ -289,6 +289,11 @@ class SQLUnitOfWork:
         #: ``meta.staff_rev`` as a statement of this unit of work read it along with what it
         #: read (``SQLCampaigns.get``), for the next ``uow.staff.directory()``
         self._staff_rev: int | None = None
+        #: cards and appeals this unit of work wrote or found (with their client): a later
+        #: write that needs them does not ask again. Nothing deletes either, so what was there
+        #: stays there until the unit of work ends (a rolled-back one is discarded whole)
+        self._present_clients: set[str] = set()
+        self._appeal_owners: dict[str, str] = {}
 
     # -- dialect -------------------------------------------------------------------------
     def _x(self, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -357,8 +362,11 @@ class SQLUnitOfWork:
         return None if row is None else row[0]
 
     def _need_client(self, client_id: ClientId) -> None:
+        if client_id in self._present_clients:
+            return
         if self._one("SELECT 1 FROM clients WHERE id=?", (client_id,)) is None:
             raise NotFoundError("client", client_id)
+        self._present_clients.add(client_id)
 
     def _race_error(
         self, exc: Exception, kind: str, key: object, client_id: ClientId | None
@@ -761,6 +769,7 @@ class SQLClients(SQLRepository):
             self._x(self._INSERT, self._client_row(client, self._uow._stamp()))
         except self.integrity_errors:
             raise DuplicateError("client", client.id) from None
+        self._uow._present_clients.add(client.id)
         self._index_client(client, keys)
         self._put_external("client", client.id, client.external_id, replace=False)
 
@@ -957,6 +966,7 @@ class SQLAppeals(SQLRepository):
             )
         except self.integrity_errors:
             raise DuplicateError("appeal", appeal.id) from None
+        self._uow._appeal_owners[appeal.id] = appeal.client_id
         self._uow.chronicle(appeal)
 
     def get(self, appeal_id: AppealId) -> Appeal:
@@ -970,7 +980,11 @@ class SQLAppeals(SQLRepository):
         return tuple(load(doc, Appeal) for (doc,) in rows)
 
     def add_reaction(self, reaction: Reaction) -> None:
-        owner = self._one("SELECT client_id FROM appeals WHERE id=?", (reaction.appeal_id,))
+        owner = self._uow._appeal_owners.get(reaction.appeal_id)
+        if owner is None:
+            owner = self._one("SELECT client_id FROM appeals WHERE id=?", (reaction.appeal_id,))
+            if owner is not None:
+                self._uow._appeal_owners[reaction.appeal_id] = owner
         if owner != reaction.client_id:
             raise NotFoundError("appeal of client", (reaction.client_id, reaction.appeal_id))
         try:
