@@ -84,7 +84,9 @@ CITIES = ("Москва", "Санкт-Петербург", "Казань", "Мо
 CITIES += ("Екатеринбург", "Новосибирск")
 SCRIPT = CallScript(
     (
-        ScriptPoint("hello", "Здравствуйте, {contact}! Компания {company}, меня зовут {caller}."),
+        ScriptPoint(
+            "hello", "Здравствуйте, {contact:nom}! Компания {company}, меня зовут {caller:nom}."
+        ),
         ScriptPoint("why", "Мы помогаем компаниям города {city} вести учёт в облаке."),
         ScriptPoint("offer", "Можно я пришлю Вам коммерческое предложение?"),
     )

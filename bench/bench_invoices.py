@@ -235,8 +235,11 @@ def check(data: bytes, invoice: PaymentInvoice) -> None:
     """The .docx opens with python-docx, on A4, and carries the invoice's number, buyer,
     lines, amount in words, and its duplicate mark when it is one."""
     document = docx.Document(io.BytesIO(data))
-    text = [p.text for p in document.paragraphs]
-    cells = {c.text for t in document.tables for row in t.rows for c in row.cells}
+    # the engine sets no-break spaces (after «№», before «г.»); the hand-made pair does not
+    text = [p.text.replace("\xa0", " ") for p in document.paragraphs]
+    cells = {
+        c.text.replace("\xa0", " ") for t in document.tables for row in t.rows for c in row.cells
+    }
     values = payment_invoice_values(invoice)
     assert text[1 if invoice.duplicate else 0].startswith(f"Счёт на оплату № {invoice.number} от")
     assert (text[0] == "ДУБЛИКАТ") is invoice.duplicate

@@ -140,7 +140,7 @@ def cold_campaign() -> Campaign:
         purpose=CampaignPurpose.COLD_CALLS,
         script=CallScript(
             (
-                ScriptPoint("hello", "Здравствуйте! Компания {company}, меня зовут {caller}."),
+                ScriptPoint("hello", "Здравствуйте! Компания {company}, меня зовут {caller:nom}."),
                 ScriptPoint("who", "Подскажите, кто у Вас в {client} отвечает за учёт?"),
                 ScriptPoint("why", "Мы переводим учёт компаний города {city} в облако."),
                 ScriptPoint("next", "Можно прислать Вам коммерческое предложение?"),
@@ -160,7 +160,7 @@ def survey_campaign() -> Campaign:
         purpose=CampaignPurpose.SURVEY,
         script=CallScript(
             (
-                ScriptPoint("hello", "Здравствуйте, {contact}! {company}, {caller}."),
+                ScriptPoint("hello", "Здравствуйте, {contact:nom}! {company}, {caller:nom}."),
                 ScriptPoint("ask", "Ответите на пять коротких вопросов о нашей работе?"),
             )
         ),

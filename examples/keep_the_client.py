@@ -130,7 +130,7 @@ def campaign(campaign_id: CampaignId, name: str, purpose: CampaignPurpose) -> Ca
         purpose=purpose,
         script=CallScript(
             (
-                ScriptPoint("hello", "Здравствуйте! Компания {company}, меня зовут {caller}."),
+                ScriptPoint("hello", "Здравствуйте! Компания {company}, меня зовут {caller:nom}."),
                 ScriptPoint("why", "Звоню узнать, всё ли Вас устраивает в нашей работе."),
                 ScriptPoint("offer", "Можем предложить особые условия на следующий заказ."),
             )

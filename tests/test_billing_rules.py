@@ -245,7 +245,10 @@ def test_planning_again_issues_nothing() -> None:
     assert again.to_issue == ()
     assert [s.reason for s in again.skipped] == [SkipReason.ALREADY_ISSUED] * 5
     assert [s.invoice_number for s in again.skipped] == [i.number for i in plan.to_issue]
-    assert again.skipped[0].message == "счёт за 2026-11 уже выставлен: № 2026-00001 от 13.11.2026"
+    assert (
+        again.skipped[0].message
+        == "счёт за ноябрь 2026\xa0г. уже выставлен: №\xa02026-00001 от 13.11.2026"
+    )
 
 
 def test_an_interrupted_run_finishes_the_rest_under_the_same_numbers() -> None:
@@ -311,8 +314,14 @@ def test_subscriptions_not_billed_are_skipped_with_the_reason() -> None:
     ]
     assert plan.skipped[0].message == "подписка начинается 01.12.2026"
     assert plan.skipped[1].message == "подписка закончилась 31.10.2026"
-    assert plan.skipped[2].message == "подписка приостановлена на весь 2026-11"
-    assert "Подписка s3: подписка приостановлена" in plan.report()
+    assert plan.skipped[2].message == "подписка приостановлена на весь ноябрь 2026\xa0г."
+    # a person reads the client's name, never an id; without the names, the reason alone
+    report = plan.report({"c1": "ООО «Ромашка»"}).splitlines()
+    assert report[4] == "ООО «Ромашка»: подписка приостановлена на весь ноябрь 2026\xa0г."
+    assert plan.report().splitlines()[3] == "Пропущено: подписка закончилась 31.10.2026"
+    assert not any(word in plan.report() for word in ("s3", "c1"))
+    with pytest.raises(ValidationError, match="names"):
+        plan.report(["c1"])  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

@@ -58,7 +58,9 @@ OLGA, ANNA, PETROV = EmployeeId("olga"), EmployeeId("anna"), EmployeeId("petrov"
 COLD, SURVEY = CampaignId("cold"), CampaignId("survey")
 SCRIPT = CallScript(
     (
-        ScriptPoint("hello", "Здравствуйте, {contact}! Компания {company}, меня зовут {caller}."),
+        ScriptPoint(
+            "hello", "Здравствуйте, {contact:nom}! Компания {company}, меня зовут {caller:nom}."
+        ),
         ScriptPoint("why", "Звоню Вам в {city} по поводу обслуживания {client}."),
         ScriptPoint("offer", "Можем прислать коммерческое предложение?"),
     )

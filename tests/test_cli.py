@@ -257,6 +257,22 @@ def test_billing_plan_shows_and_stores_nothing(url: str) -> None:
     assert text.stdout.startswith(f"Счета за {month_text(month.first_day)}\xa0г.: выставить 1")
 
 
+def test_the_billing_plan_names_clients_and_roubles_in_russian_and_in_english(url: str) -> None:
+    card = _subscribed(url)
+    month, _ = _a_past_month(url)
+    russian = run(url, "billing", "plan", "--month", str(month)).stdout.splitlines()
+    assert russian[0].startswith(
+        f"Счета за {month_text(month.first_day)}\xa0г.: выставить 1\xa0счёт"
+    )
+    assert russian[1].endswith(f": {card.name}, 12\xa0000,00\xa0руб.")
+    english = run(url, "--lang", "en", "billing", "plan", "--month", str(month)).stdout
+    assert "12,000.00\xa0roubles" in english
+    assert f": {card.name}, 12,000.00" in english
+    for text in (english, "\n".join(russian)):
+        assert "RUB" not in text
+        assert card.id not in text
+
+
 def test_billing_run_with_a_date_issues_once(url: str) -> None:
     card = _subscribed(url)
     month, day = _a_past_month(url)

@@ -173,3 +173,30 @@ def test_the_password_is_read_from_the_environment_and_never_shown(folder: Path)
     (folder / "bad.toml").write_text(text, encoding="utf-8")
     line = one_line(invoke("--config", "bad.toml", "init"), EXIT_BAD_INPUT)
     assert line == "Ошибка: bad.toml: неизвестный ключ caldav.password"
+
+
+def test_the_policys_currency_names_money_in_every_line_of_a_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clientops.model import Money
+    from clientops.russian import money_text
+    from clientops.testing import a_client, a_subscription
+
+    monkeypatch.chdir(tmp_path)
+    store = f"sqlite:///{tmp_path / 'ops.db'}"
+    (tmp_path / "ops.toml").write_text(
+        f'store = "{store}"\n[policy.currency]\nru = "₽"\nen = "RUB"\n', encoding="utf-8"
+    )
+    assert invoke("--config", "ops.toml", "init").exit_code == EXIT_OK
+    with clientops.connect(store) as ops:
+        card = ops.clients.add(a_client())
+        ops.billing.add_subscription(a_subscription(card))
+    plan = invoke("--config", "ops.toml", "billing", "plan", "--month", "2026-06")
+    assert "12\xa0000,00\xa0₽" in plan.stdout
+    assert "руб." not in plan.stdout
+    english = invoke(
+        "--config", "ops.toml", "--lang", "en", "billing", "plan", "--month", "2026-06"
+    )
+    assert "12,000.00\xa0RUB" in english.stdout
+    # the command's setting ends with it
+    assert money_text(Money("1")) == "1,00\xa0руб."

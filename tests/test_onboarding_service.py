@@ -548,7 +548,7 @@ def test_the_papers_and_the_calendar_of_an_onboarding(
     assert "нет подписи руководителя" in notice
     # addressed in the dative, numbered from the notices' own sequence, never by an id
     assert "Кузнецовой Марии Павловне\nПетрову Игорю Олеговичу\n" in notice
-    assert "УВЕДОМЛЕНИЕ № 1/2025 от 23.06.2025" in notice
+    assert "УВЕДОМЛЕНИЕ №\xa01/2025 от 23.06.2025" in notice
     assert str(oid) not in notice
 
     data = paths[3].read_bytes()

@@ -358,7 +358,7 @@ def test_deadlines_as_calendar_events(ops: ClientOps, client: Client, tmp_path: 
     events = {e.uid.value: e for e in read_vcalendar(path.read_bytes()).vevent_list}
     production = events[f"order_production-{oid}@clientops.invalid"]
     assert production.dtstart.value == date(2025, 6, 20)
-    assert production.summary.value == "Срок производства: заказ № З-101 (ООО «Ромашка»)"
+    assert production.summary.value == "Срок производства: заказ №\xa0З-101 (ООО «Ромашка»)"
     assert events[f"order_delivery-{oid}@clientops.invalid"].dtstart.value == date(2025, 6, 25)
     assert events[f"order_supplier-{oid}@clientops.invalid"].dtstart.value == date(2025, 6, 18)
     (stage,) = (e for uid, e in events.items() if uid.startswith("order_stage-"))

@@ -288,7 +288,7 @@ def _win_back(ops: ClientOps, **overrides: Any) -> Campaign:
         "purpose": CampaignPurpose.WIN_BACK,
         "script": CallScript(
             (
-                ScriptPoint("hello", "Здравствуйте, {contact}! {company}, {caller}."),
+                ScriptPoint("hello", "Здравствуйте, {contact:nom}! {company}, {caller:nom}."),
                 ScriptPoint("why", "Мы заметили, что Вы давно не заказывали. Что случилось?"),
                 ScriptPoint("offer", "Можем предложить скидку 5 % на следующий заказ."),
             )
@@ -480,7 +480,7 @@ def test_clients_without_a_manager_are_listed_called_and_assigned(
             id=CampaignId("orphans"),
             name="Клиенты без менеджера",
             purpose=CampaignPurpose.LOYALTY,
-            script=CallScript((ScriptPoint("hello", "Здравствуйте! {company}, {caller}."),)),
+            script=CallScript((ScriptPoint("hello", "Здравствуйте! {company}, {caller:nom}."),)),
             assignees=(OLGA,),
             start=date(2025, 6, 1),
             end=date(2025, 6, 30),

@@ -19,9 +19,12 @@ from clientops.model import Contact, Employee
 from clientops.policy import ENGLISH, Messages
 from clientops.russian import (
     Case,
+    CurrencyStyle,
     Gender,
     PersonName,
     count_text,
+    currency_style,
+    current_currency_style,
     decline,
     gender_of,
     long_date,
@@ -121,7 +124,8 @@ def test_a_persons_placeholder_must_say_its_case_when_the_template_is_loaded() -
 def test_the_formatter_writes_money_dates_numbers_and_plurals_the_russian_way() -> None:
     assert money_text(clientops.model.Money("108500")) == f"108{NB}500,00{NB}руб."
     assert money_text(clientops.model.Money("-5.5")) == f"-5,50{NB}руб."
-    assert money_text(clientops.model.Money("1234.5"), lang="en") == "RUB 1,234.50"
+    assert money_text(clientops.model.Money("1234.5"), lang="en") == f"1,234.50{NB}roubles"
+    assert money_text(clientops.model.Money("7", "USD")) == f"7,00{NB}USD"
     assert long_date(date(2026, 11, 13)) == f"13 ноября 2026{NB}г."
     assert long_date(date(2026, 11, 13), lang="en") == "13 November 2026"
     assert short_date(date(2026, 11, 3)) == "03.11"
@@ -203,3 +207,80 @@ def test_every_order_action_and_refusal_reason_has_a_russian_label() -> None:
     assert action_label("ship", lang="en") == "ship"
     assert reason_label("quality not accepted yet") == "продукция ещё не принята по качеству"
     assert all(not any("a" <= c <= "z" for c in text) for text in REASONS.values())
+
+
+# ------------------------------------------------------------------- the currency, a policy
+
+
+def test_the_currency_is_one_policy_value_for_russian_and_english() -> None:
+    money = clientops.model.Money("108500")
+    assert clientops.Policy().currency == CurrencyStyle(ru="руб.", en="roubles")
+    sign = CurrencyStyle(ru="₽", en="RUB")
+    assert money_text(money, style=sign) == f"108{NB}500,00{NB}₽"
+    assert money_text(money, lang="en", style=sign) == f"108,500.00{NB}RUB"
+    with currency_style(sign):
+        assert money_text(money) == f"108{NB}500,00{NB}₽"
+        assert current_currency_style() is sign
+    assert money_text(money) == f"108{NB}500,00{NB}руб."  # the block ended
+    for bad in ("", " руб.", "5 руб.", "р\nуб", "x" * 17):
+        with pytest.raises(ValueError, match="ru"):
+            CurrencyStyle(ru=bad)
+    with pytest.raises(TypeError, match="CurrencyStyle"), currency_style("₽"):  # type: ignore[arg-type]
+        pass
+
+
+def test_what_a_service_writes_names_money_as_its_policy_says() -> None:
+    from clientops.testing import T0, a_staff
+
+    policy = clientops.Policy(currency=CurrencyStyle(ru="₽"))
+    ops = clientops.connect("memory://", policy=policy, clock=lambda: T0)
+    ops.clients.add_staff(a_staff())
+    card = ops.clients.add(a_client(name="ООО «Ромашка»"))
+    from clientops.billing import Month, Subscription, SubscriptionId
+
+    ops.billing.add_subscription(
+        Subscription(
+            SubscriptionId("s1"), card.id, clientops.model.Money("12000"), date(2025, 1, 1)
+        )
+    )
+    plan = ops.billing.plan(Month.parse("2025-06"))
+    # computed inside the service: the skip reasons, the plan's words (outside: the default)
+    assert money_text(plan.total) == f"12{NB}000,00{NB}руб."
+    with ops:  # an opened ClientOps writes as its policy says
+        assert plan.report({card.id: card.name}).splitlines()[1].endswith(f"12{NB}000,00{NB}₽")
+    assert money_text(plan.total) == f"12{NB}000,00{NB}руб."
+
+
+def test_documents_and_calendars_set_no_break_spaces_where_print_needs_them() -> None:
+    import io
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    import docx
+    from icalendar import Calendar
+
+    from clientops.calendar import CalendarEntry
+    from clientops.documents import Fields, Template
+    from clientops.ics import to_ics
+
+    plain = "Договор № 12 от 13 ноября 2026 г. на 6 000 руб. - Иванов И. И."
+    typeset_ = f"Договор №{NB}12 от 13 ноября 2026{NB}г. на 6{NB}000{NB}руб. — Иванов{NB}И.{NB}И."
+    blank = docx.Document()
+    blank.add_paragraph("{{ line }}")
+    buffer = io.BytesIO()
+    blank.save(buffer)
+    template = Template.from_docx(buffer.getvalue(), Fields(scalars={"line"}))
+    rendered = docx.Document(io.BytesIO(template.render({"line": plain})))
+    assert [p.text for p in rendered.paragraphs] == [typeset_]
+    assert typography_problems(typeset_) == ()
+    assert typography_problems(plain)  # what the document would say without them
+
+    event = CalendarEntry(
+        uid="u1@example.ru",
+        start=datetime(2026, 11, 13, 10, 0, tzinfo=ZoneInfo("Europe/Moscow")),
+        summary="Счёт № 12",
+        duration=timedelta(minutes=15),
+        description=plain,
+    )
+    [read] = Calendar.from_ical(to_ics([event])).walk("VEVENT")
+    assert (str(read["SUMMARY"]), str(read["DESCRIPTION"])) == (f"Счёт №{NB}12", typeset_)

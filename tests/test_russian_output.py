@@ -102,15 +102,15 @@ def test_what_an_example_prints_and_writes_is_russian(script: str, tmp_path: Pat
         env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"},
     )
     assert done.returncode == 0, done.stderr
-    # the documents' no-break spaces are not checked yet: the document engine does not set them
-    texts = [(line, line, True) for line in done.stdout.splitlines() if line.strip()]
-    texts += [(where, line, False) for where, line in _document_texts(tmp_path)]
+    # the documents and calendars too, no-break spaces and all (the document engine sets them)
+    texts = [(line, line) for line in done.stdout.splitlines() if line.strip()]
+    texts += _document_texts(tmp_path)
     wrong = []
-    for where, line, spacing in texts:
+    for where, line in texts:
         for problem in (
             *(f"English: {w}" for w in latin_words(line)),
             *(f"an id: {i}" for i in ids(line)),
-            *typography_problems(line, spacing=spacing),
+            *typography_problems(line),
         ):
             wrong.append(f"{problem} — in {where!r}")
     assert not wrong, "\n".join(wrong)

@@ -640,7 +640,7 @@ def test_the_shipping_papers_and_the_installation_act_read_back_and_convert(
     cells = " ".join(
         c.text for t in docx.Document(io.BytesIO(note)).tables for r in t.rows for c in r.cells
     )
-    assert "Товарная накладная № ТН-17 от 07.12.2026" in text
+    assert "Товарная накладная №\xa0ТН-17 от 07.12.2026" in text
     assert "Перевозчик: Курьерская служба" in text
     assert "T-3-001, T-3-002" in cells
     assert "150\u00a0000,00" in cells

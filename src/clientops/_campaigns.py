@@ -12,10 +12,13 @@ What a caller records is one or more outcome values: :class:`NoAnswer`, :class:`
 :class:`WarmLead`, :class:`SurveyCompleted`::
 
     >>> script = CallScript(
-    ...     (ScriptPoint("hello", "Здравствуйте, {contact}! {company}, {caller}."),))
-    >>> script.render(company="MLS IT", caller="Анна", client="ООО «Ромашка»", contact="Иван",
-    ...               city="Омск")
-    ('Здравствуйте, Иван! MLS IT, Анна.',)
+    ...     (ScriptPoint("hello", "Здравствуйте, {contact:nom}! Вам звонит {caller:nom}."),
+    ...      ScriptPoint("ask", "Соедините, пожалуйста, с {contact:ins}.")))
+    >>> script.render(company="MLS IT", caller="Анна", client="ООО «Ромашка»",
+    ...               contact="Иван Петрович Сидоров", city="Омск")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ('Здравствуйте, Иван Петрович Сидоров! Вам звонит Анна.',
+     'Соедините, пожалуйста, с Иваном Петровичем Сидоровым.')
     >>> NotInterested().kind.label
     'Не интересно'
 """
@@ -23,6 +26,7 @@ What a caller records is one or more outcome values: :class:`NoAnswer`, :class:`
 from __future__ import annotations
 
 import enum
+import string
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -31,6 +35,7 @@ from typing import Any, NamedTuple, NewType
 import attrs
 
 from clientops._checks import EMAIL, aware, fail, inn_checksum_ok, instance, text, tuple_of
+from clientops._names import Case, PersonName
 from clientops._text import template_validator
 from clientops.model import (
     Client,
@@ -91,6 +96,7 @@ __all__ = [
     "WarmLead",
     "WrongNumber",
     "call_card",
+    "upgrade_script_text",
 ]
 
 CampaignId = NewType("CampaignId", str)
@@ -99,9 +105,39 @@ _id = text(limit=128, multiline=False)
 _name = text(limit=200, multiline=False)
 _optional_note = text(limit=10_000, optional=True, required=False)
 
-#: The placeholders of a campaign's script.
-SCRIPT_PLACEHOLDERS = ("company", "caller", "client", "contact", "city")
-_template_check = template_validator(*SCRIPT_PLACEHOLDERS)
+#: The placeholders of a campaign's script: the organisations and the city as they are...
+SCRIPT_PLACEHOLDERS = ("company", "client", "city")
+#: ...and the persons, each in the case the sentence needs (``{contact:nom}``,
+#: ``{caller:nom}``; see :class:`clientops.russian.Case`).
+SCRIPT_PERSONS = ("caller", "contact")
+_template_check = template_validator(*SCRIPT_PLACEHOLDERS, persons=SCRIPT_PERSONS)
+
+
+def upgrade_script_text(text: str) -> str:
+    """A script point written before placeholders said their case, with each person's bare
+    placeholder made the nominative it always printed: ``{contact}`` becomes
+    ``{contact:nom}``, ``{caller}`` becomes ``{caller:nom}``; everything else is kept as it is
+    (schema version 25 rewrites the stored scripts with it). A new script point with a bare
+    person's placeholder is refused (:class:`~clientops.errors.ValidationError` naming it).
+
+    >>> upgrade_script_text("Здравствуйте, {contact}! {company}, {caller}. {{скобки}}")
+    'Здравствуйте, {contact:nom}! {company}, {caller:nom}. {{скобки}}'
+    """
+    out = []
+    for literal, field, spec, conversion in string.Formatter().parse(text):
+        out.append(literal.replace("{", "{{").replace("}", "}}"))
+        if field is None:
+            continue
+        if field in SCRIPT_PERSONS and not spec and conversion is None:
+            spec = Case.NOM.value
+        out.append(
+            "{"
+            + field
+            + (f"!{conversion}" if conversion else "")
+            + (f":{spec}" if spec else "")
+            + "}"
+        )
+    return "".join(out)
 
 
 def _script_template(inst: Any, attribute: attrs.Attribute[Any], value: str) -> None:
@@ -312,8 +348,9 @@ class CampaignPolicy:
 @attrs.frozen
 class ScriptPoint:
     """One point of a call script: an id (what a reviewer ticks) and what to say, a
-    ``str.format`` template with ``{company}``, ``{caller}``, ``{client}``, ``{contact}``,
-    ``{city}``."""
+    ``str.format`` template with ``{company}``, ``{client}``, ``{city}`` and the persons in
+    the case the sentence needs: ``{caller:nom}``, ``{contact:gen}``… (a bare ``{contact}`` is
+    refused; :func:`upgrade_script_text` rewrites an old script)."""
 
     id: str = attrs.field(validator=_id)
     text: str = attrs.field(validator=[text(limit=2_000), _script_template])
@@ -333,8 +370,14 @@ class CallScript:
 
     points: tuple[ScriptPoint, ...] = attrs.field(validator=[tuple_of(ScriptPoint), _unique_ids])
 
-    def render(self, **values: str) -> tuple[str, ...]:
-        """Each point's words with the placeholders filled in."""
+    def render(self, **values: str | PersonName) -> tuple[str, ...]:
+        """Each point's words with the placeholders filled in; a person given as a plain
+        ``str`` is declined by its name alone (a :class:`~clientops.russian.PersonName` with a
+        gender overrides it)."""
+        for name in SCRIPT_PERSONS:
+            value = values.get(name)
+            if isinstance(value, str):
+                values[name] = PersonName(value)
         return tuple([point.text.format(**values) for point in self.points])
 
     @property

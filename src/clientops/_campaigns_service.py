@@ -36,6 +36,7 @@ from clientops._campaigns import (
 )
 from clientops._checks import check_entry_points
 from clientops._context import Context
+from clientops._names import PersonName
 from clientops.errors import FieldError, NotFoundError, TransitionError, ValidationError
 from clientops.events import ClientUpdated, Event
 from clientops.model import (
@@ -76,7 +77,7 @@ class CampaignsService:
     >>> card = ops.clients.add(a_client(name="ООО «Ромашка»", city="Москва"))
     >>> campaign = ops.campaigns.create(Campaign(
     ...     id="c1", name="Весна", purpose=CampaignPurpose.COLD_CALLS,
-    ...     script=CallScript((ScriptPoint("hello", "Здравствуйте! {company}, {caller}."),)),
+    ...     script=CallScript((ScriptPoint("hello", "Здравствуйте! {company}, {caller:nom}."),)),
     ...     assignees=("anna",), start=date(2025, 6, 1), end=date(2025, 6, 30)), by="anna")
     >>> ops.campaigns.add_targets("c1", [card.id], by="anna")
     1
@@ -247,7 +248,7 @@ class CampaignsService:
             card = uow.campaigns.call_card(claimed.client_id)
         script = campaign.script.render(
             company=policy.company_name,
-            caller=employee.first_name,
+            caller=PersonName(employee.first_name, employee.gender),
             client=card.name,
             contact=card.contact or "",
             city=card.city,

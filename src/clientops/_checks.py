@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from clientops import _log
+from clientops import _currency, _log
 from clientops.errors import FieldError, ValidationError
 
 if TYPE_CHECKING:
@@ -408,7 +408,16 @@ def checked_arguments(function: Callable[..., Any]) -> Callable[..., Any]:
         for name, check in checks.items():  # in the order of the parameters
             if name in arguments:
                 check(name, arguments[name])
-        return function(*args, **kwargs)
+        # what a service writes names money as its policy says (clientops._formats)
+        policy = getattr(getattr(args[0], "_context", None), "policy", None) if args else None
+        style = getattr(policy, "currency", None)
+        if style is None:
+            return function(*args, **kwargs)
+        token = _currency.CURRENCY.set(style)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _currency.CURRENCY.reset(token)
 
     if area is None:
         return functools.wraps(function)(checked)

@@ -3,8 +3,10 @@ of Babel (``ru_RU``; ``en`` for the English texts).
 
 Money is written one way everywhere, printed lines and documents alike: two decimals, a
 decimal comma, thousands grouped by no-break spaces and ``руб.`` after a no-break space (the
-form Russian invoices and acts use; :data:`CURRENCY_SIGN`). Dates are ``13 ноября 2026 г.`` in
-documents and ``13.11`` in lists.
+form Russian invoices and acts use). How roubles are named is one policy value,
+:class:`CurrencyStyle` (``Policy.currency``: ``руб.`` or ``₽`` in Russian, ``roubles`` in
+English by default), in force where a service works (:func:`currency_style`). Dates are
+``13 ноября 2026 г.`` in documents and ``13.11`` in lists.
 
 >>> from datetime import date
 >>> from clientops.model import Money
@@ -18,6 +20,8 @@ documents and ``13.11`` in lists.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -27,12 +31,17 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
+from clientops._currency import CURRENCY, CURRENCY_SIGN, CurrencyStyle
+
 if TYPE_CHECKING:
     from clientops.model import Money
 
 __all__ = [
     "CURRENCY_SIGN",
+    "CurrencyStyle",
     "count_text",
+    "currency_style",
+    "current_currency_style",
     "full_date",
     "long_date",
     "money_text",
@@ -43,8 +52,35 @@ __all__ = [
 ]
 
 NBSP = "\u00a0"
-#: How roubles are written after an amount, everywhere (the one policy choice).
-CURRENCY_SIGN = "руб."
+
+
+def current_currency_style() -> CurrencyStyle:
+    """The :class:`CurrencyStyle` in force: the policy's inside a service's call, an opened
+    ``ClientOps`` (``with clientops.connect(...) as ops``) or :func:`currency_style`; else the
+    default (``руб.``, ``roubles``)."""
+    return CURRENCY.get()
+
+
+@contextmanager
+def currency_style(style: CurrencyStyle) -> Iterator[CurrencyStyle]:
+    """Write money with ``style`` inside the block (this thread or task only).
+
+    >>> from clientops.model import Money
+    >>> with currency_style(CurrencyStyle(ru="₽")):
+    ...     money_text(Money("6000")).replace(NBSP, " ")
+    '6 000,00 ₽'
+    >>> money_text(Money("6000")).replace(NBSP, " ")
+    '6 000,00 руб.'
+    """
+    if not isinstance(style, CurrencyStyle):
+        raise TypeError(f"style must be a CurrencyStyle, got {type(style).__name__}")
+    token = CURRENCY.set(style)
+    try:
+        yield style
+    finally:
+        CURRENCY.reset(token)
+
+
 _LOCALES = {"ru": Locale.parse("ru_RU"), "en": Locale.parse("en_GB")}
 _CENT = Decimal("0.01")
 
@@ -81,13 +117,15 @@ def _formatted(value: str, integral: bool, pattern: str | None, lang: str) -> st
     return _nbsp(format_decimal(number, format=pattern, locale=_locale(lang)))
 
 
-def money_text(money: Money, *, lang: str = "ru") -> str:
-    """``108 500,00 руб.`` (``RUB 108,500.00`` in English); other currencies by their code."""
+def money_text(money: Money, *, lang: str = "ru", style: CurrencyStyle | None = None) -> str:
+    """``108 500,00 руб.`` (``108,500.00 roubles`` in English): roubles named as ``style``
+    says (by default the one in force, :func:`current_currency_style`); other currencies by
+    their code."""
     amount = money.amount.quantize(_CENT)
-    if lang == "en":
-        return f"{money.currency} {number_text(amount, places=2, lang='en')}"
-    sign = CURRENCY_SIGN if money.currency == "RUB" else money.currency
-    return f"{number_text(amount, places=2)}{NBSP}{sign}"
+    if style is None:
+        style = CURRENCY.get()
+    sign = money.currency if money.currency != "RUB" else style.en if lang == "en" else style.ru
+    return f"{number_text(amount, places=2, lang=lang)}{NBSP}{sign}"
 
 
 def long_date(day: date, *, lang: str = "ru") -> str:

@@ -22,6 +22,7 @@ from clientops._planning import (
     month_words,
 )
 from clientops._text import format_date
+from clientops._typography import typeset
 from clientops.model import Money
 
 __all__ = [
@@ -214,7 +215,12 @@ def _table(document: Any, head: tuple[str, ...], rows: Sequence[tuple[str, ...]]
 
 
 def _bytes(document: Any, signer: str) -> bytes:
+    from docx.oxml.ns import qn
+
     document.add_paragraph(f"\n{signer} ____________ / ____________")
+    for t in document.part.element.iter(qn("w:t")):  # set as printed Russian, like documents
+        if t.text:
+            t.text = typeset(t.text)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

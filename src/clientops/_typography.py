@@ -12,6 +12,7 @@ address; and a check that lists what a text gets wrong.
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["quote", "requote", "typeset", "typography_problems"]
@@ -47,6 +48,7 @@ _HYPHEN_DASH = re.compile(r"(?<=\S) - (?=\S)")
 _ADDRESS = re.compile(r"[А-ЯЁ][а-яё]+ (здравствуйте|добрый день|доброе утро|добрый вечер)\b")
 _PLURAL_HACK = re.compile(r"\w\((а|ы|ов|ей|и|ий)\)")
 _STRAIGHT = re.compile(r"\"")
+_DIGIT = re.compile(r"\d")
 
 
 def quote(text: str) -> str:
@@ -92,11 +94,24 @@ def _nested(text: str) -> bool:
 def typeset(text: str) -> str:
     """``text`` with no-break spaces after «№», inside numbers and before units, in initials,
     a spaced hyphen made an em dash and quotes inside quotes made „лапки“ (:func:`requote`)."""
-    text = requote(_NUMERO.sub("№" + NBSP, text))
-    text = _THOUSANDS.sub("\\1" + NBSP, text)
-    text = _NUMBER_UNIT.sub("\\1" + NBSP, text)
-    text = _INITIALS.sub(NBSP, text)
-    return _HYPHEN_DASH.sub(" — ", text)
+    if text.count("«") > 1:
+        text = requote(text)
+    if " " not in text:  # every other rule is about a space: most values of a document
+        return text
+    return _spaced(text) if len(text) <= 200 else _spaced.__wrapped__(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _spaced(text: str) -> str:
+    # a document's values repeat (names, dates, units): each is set once
+    if "№" in text:
+        text = _NUMERO.sub("№" + NBSP, text)
+    if _DIGIT.search(text):
+        text = _THOUSANDS.sub("\\1" + NBSP, text)
+        text = _NUMBER_UNIT.sub("\\1" + NBSP, text)
+    if "." in text:
+        text = _INITIALS.sub(NBSP, text)
+    return _HYPHEN_DASH.sub(" — ", text) if " - " in text else text
 
 
 def typography_problems(text: str, *, spacing: bool = True) -> tuple[str, ...]:

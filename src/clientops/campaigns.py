@@ -54,6 +54,7 @@ from clientops._campaigns import (
     TargetStatus,
     WarmLead,
     WrongNumber,
+    upgrade_script_text,
 )
 from clientops._campaigns_service import CampaignsService
 
@@ -103,6 +104,7 @@ __all__ = [
     "TargetStatus",
     "WarmLead",
     "WrongNumber",
+    "upgrade_script_text",
 ]
 
 _rehome.rehome(__name__, __all__, globals())

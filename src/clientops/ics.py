@@ -49,7 +49,7 @@ from clientops._ical import (
     until_instant,
     vtimezone,
 )
-from clientops._typography import requote
+from clientops._typography import typeset
 from clientops.calendar import CalendarEntry
 from clientops.errors import FieldError, ValidationError
 
@@ -270,10 +270,10 @@ def _vevent(event: CalendarEntry, index: int, zones: _Zones, stamp: str) -> byte
             if rule.exdates:
                 dates = ",".join(format_date(d) for d in rule.exdates)
                 out += (fold(f"EXDATE;VALUE=DATE:{dates}"), b"\r\n")
-    summary = escape_text(requote(event.summary))
+    summary = escape_text(typeset(event.summary))
     out += (fold("SUMMARY:" + summary), b"\r\n")
     if event.description:
-        out += (fold("DESCRIPTION:" + escape_text(requote(event.description))), b"\r\n")
+        out += (fold("DESCRIPTION:" + escape_text(typeset(event.description))), b"\r\n")
     if event.location:
         out += (fold("LOCATION:" + escape_text(event.location)), b"\r\n")
     if event.categories:

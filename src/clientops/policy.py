@@ -27,6 +27,7 @@ from clientops._campaigns import CampaignPolicy
 from clientops._claims import ClaimPolicy
 from clientops._completeness import CompletenessPolicy
 from clientops._followups import FollowUpPlans
+from clientops._formats import CurrencyStyle
 from clientops._jobs import JobPolicy
 from clientops._legal import LegalPolicy
 from clientops._onboarding import OnboardingPolicy
@@ -212,6 +213,12 @@ class Policy:
         default=(),
         converter=tuple,
         validator=attrs.validators.deep_iterable(attrs.validators.instance_of(str)),
+    )
+    #: How roubles are named after an amount, in Russian (``руб.`` or ``₽``) and in English
+    #: (``roubles``): every printed line, message and English translation written through
+    #: :func:`clientops.russian.money_text` inside this policy's services.
+    currency: CurrencyStyle = attrs.field(
+        default=CurrencyStyle(), validator=attrs.validators.instance_of(CurrencyStyle)
     )
 
     #: Call campaigns: the clients' working hours and time zones, the retry rule for no

@@ -15,7 +15,10 @@ from __future__ import annotations
 from clientops import _rehome
 from clientops._formats import (
     CURRENCY_SIGN,
+    CurrencyStyle,
     count_text,
+    currency_style,
+    current_currency_style,
     full_date,
     long_date,
     money_text,
@@ -30,9 +33,12 @@ from clientops._typography import quote, requote, typeset, typography_problems
 __all__ = [
     "CURRENCY_SIGN",
     "Case",
+    "CurrencyStyle",
     "Gender",
     "PersonName",
     "count_text",
+    "currency_style",
+    "current_currency_style",
     "decline",
     "full_date",
     "gender_of",

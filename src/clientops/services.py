@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextvars import Token
 from datetime import datetime
 from types import TracebackType
 
-from clientops import _redact
+from clientops import _currency, _redact
 from clientops._agenda_service import AgendaService
 from clientops._billing_service import BillingService
 from clientops._call_service import CallsService
@@ -33,6 +34,7 @@ from clientops._campaigns_service import CampaignsService
 from clientops._claims_service import ClaimsService
 from clientops._clients_service import ClientsService
 from clientops._context import Backends, Context
+from clientops._currency import CurrencyStyle
 from clientops._documents_service import DocumentsService
 from clientops._onboarding_service import OnboardingService
 from clientops._orders_service import OrdersService
@@ -93,6 +95,7 @@ class ClientOps:
         self.outbox = OutboxService(context)
         self.documents = DocumentsService(context)
         self.campaigns = CampaignsService(context)
+        self._currency_tokens: list[Token[CurrencyStyle]] = []
 
     @property
     def storage(self) -> Storage:
@@ -112,6 +115,8 @@ class ClientOps:
             self.context.storage.close()
 
     def __enter__(self) -> ClientOps:
+        # inside the block, money is named as the policy says (clientops.russian.money_text)
+        self._currency_tokens.append(_currency.CURRENCY.set(self.context.policy.currency))
         return self
 
     def __exit__(
@@ -120,7 +125,11 @@ class ClientOps:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        try:
+            self.close()
+        finally:
+            if self._currency_tokens:
+                _currency.CURRENCY.reset(self._currency_tokens.pop())
 
 
 def connect(

@@ -2806,7 +2806,7 @@ def a_campaign(**overrides: Any) -> Campaign:
         "purpose": CampaignPurpose.COLD_CALLS,
         "script": CallScript(
             (
-                ScriptPoint("hello", "Здравствуйте! {company}, {caller}."),
+                ScriptPoint("hello", "Здравствуйте! {company}, {caller:nom}."),
                 ScriptPoint("bye", "До свидания!"),
             )
         ),

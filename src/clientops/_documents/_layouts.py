@@ -9,7 +9,9 @@ template (its thumbnail, Word 2010's copy of the styles).
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
+from typing import Any
 
 import docx
 from docx.document import Document
@@ -24,6 +26,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from clientops._documents._page import A4, PageSetup
+from clientops._typography import typeset
 
 __all__ = [
     "A4",
@@ -92,7 +95,28 @@ def new_document(page: PageSetup, title: str) -> Document:
     return document
 
 
+NBSP = "\u00a0"
+#: money or a count after a placeholder (``{{ total }} руб.``): the value is a number
+_AFTER_FIELD = re.compile(r"\}\} (?=(?:руб\.|₽|коп\.|шт\.|%)(?!\w))")
+
+
+def _typeset_texts(document: Document) -> None:
+    """The layout's own words set as printed Russian (:func:`~clientops.russian.typeset`):
+    a no-break space after «№» and before a unit, the em dash; the values get theirs when a
+    document is rendered."""
+    parts: list[Any] = [document.part.element]
+    for section in document.sections:
+        for margin in (section.header, section.footer):
+            if not margin.is_linked_to_previous:
+                parts.append(margin.part.element)
+    for root in parts:
+        for t in root.iter(qn("w:t")):
+            if t.text:
+                t.text = _AFTER_FIELD.sub("}}" + NBSP, typeset(t.text))
+
+
 def to_bytes(document: Document) -> bytes:
+    _typeset_texts(document)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -37,7 +37,7 @@ import attrs
 from clientops._documents._zip import Package
 from clientops._fields import FORBIDDEN
 from clientops._sources import CHUNK, positive_limit, read_source
-from clientops._typography import requote
+from clientops._typography import typeset
 from clientops.errors import FieldError, TemplateError, ValidationError
 
 __all__ = ["Fields", "Source", "Template", "TemplateLimits", "Values"]
@@ -445,7 +445,7 @@ def _fill(
                     [FieldError(path, "missing" if value is None else "must be a string")],
                     subject="document values",
                 )
-            out.append(_escape(requote(value), segment.breaks, path))
+            out.append(_escape(typeset(value), segment.breaks, path))
         else:
             elements = values.get(segment.name)
             if elements is None or isinstance(elements, str):

@@ -912,9 +912,12 @@ DATA_STEPS += (
 #: Version 22 adds the clients' retention statuses (``retention``), their own credit limits
 #: (``credit_limits``), the legal cases (``legal_cases``), the contractors and their visits
 #: (``contractors``, ``contractor_visits``), the items for marketing (``marketing``).
+#: Version 23 changes nothing (a number given out and not used).
 #: Version 24 adds the clients' special conditions (``client_terms``) and the agreements
 #: with partners (``partner_agreements``).
-HEAD = 24
+#: Version 25 changes no table: the campaigns' stored scripts say each person's case,
+#: ``{contact}`` becoming ``{contact:nom}`` (``clientops.adapters._sql.BACKFILLS[25]``).
+HEAD = 25
 
 
 def create_all(dialect: Dialect) -> tuple[str, ...]:

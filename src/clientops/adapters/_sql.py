@@ -43,6 +43,7 @@ from clientops._campaigns import (
     DoNotCall,
     OutcomeKind,
     TargetStatus,
+    upgrade_script_text,
 )
 from clientops._claims import Claim, ClaimId, ClaimStage
 from clientops._contractors import Contractor, ContractorId, ContractorVisit
@@ -74,7 +75,13 @@ from clientops._timeline import (
     timeline_entries,
 )
 from clientops.bank_statements import invoice_number_key
-from clientops.errors import ConflictError, DuplicateError, NotFoundError
+from clientops.errors import (
+    ConflictError,
+    DuplicateError,
+    FieldError,
+    NotFoundError,
+    ValidationError,
+)
 from clientops.model import (
     Absence,
     Appeal,
@@ -605,6 +612,32 @@ class SQLUnitOfWork:
                 [(m, u, doc) for (m, u), doc in last.items()],
             )
 
+    def backfill_script_placeholders(self) -> None:
+        """Schema 25: the stored campaigns' scripts with each person's placeholder saying its
+        case, a bare ``{contact}`` or ``{caller}`` made the nominative it always printed
+        (:func:`~clientops.campaigns.upgrade_script_text`); the campaign is read back through
+        its checks before it is written, so a script that cannot be read stops the migration
+        (rolled back), never half-written."""
+        updates = []
+        for campaign_id, doc in self._x("SELECT id, doc FROM campaigns ORDER BY seq").fetchall():
+            raw = json.loads(doc)
+            points = (raw.get("script") or {}).get("points") or []
+            texts = [point.get("text") for point in points]
+            for point in points:
+                if isinstance(point.get("text"), str):
+                    point["text"] = upgrade_script_text(point["text"])
+            if [point.get("text") for point in points] != texts:
+                try:
+                    campaign = CONVERTER.structure(raw, Campaign)
+                except Exception as exc:  # cattrs groups what the script's checks raised
+                    raise ValidationError(
+                        [FieldError(f"campaigns[{campaign_id}].script", _innermost(exc))],
+                        subject="stored campaign",
+                    ) from exc
+                updates.append((dump(campaign), campaign_id))
+        if updates:
+            self._xmany("UPDATE campaigns SET doc=? WHERE id=?", updates)
+
     def backfill_number_keys(self) -> None:
         """Schema 13: the keys contract and invoice numbers and organisation names are stored
         under, recomputed with the one normalisation (:func:`clientops.model.number_key`:
@@ -638,6 +671,15 @@ class SQLUnitOfWork:
         if numbers:  # through a key no number has, so no two rows ever hold one key
             self._x("UPDATE invoices SET number_key='#' || id")
             self._xmany("UPDATE invoices SET number_key=? WHERE id=?", list(numbers.items()))
+
+
+def _innermost(exc: BaseException) -> str:
+    """The message of the first clientops error inside ``exc`` (a cattrs exception group)."""
+    if isinstance(exc, ValidationError) and exc.errors:
+        return exc.errors[0].message
+    for inner in getattr(exc, "exceptions", ()):
+        return _innermost(inner)
+    return str(exc)
 
 
 class SQLRepository:
@@ -2938,6 +2980,7 @@ BACKFILLS: dict[int, Callable[[SQLUnitOfWork], None]] = {
     13: SQLUnitOfWork.backfill_number_keys,
     16: SQLUnitOfWork.backfill_timeline,
     17: SQLUnitOfWork.backfill_publications,
+    25: SQLUnitOfWork.backfill_script_placeholders,
 }
 
 

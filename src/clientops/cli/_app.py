@@ -47,9 +47,10 @@ from clientops.errors import (
     TransitionError,
     ValidationError,
 )
+from clientops.labels import label
 from clientops.model import DepartmentId
 from clientops.outbox import OutboxMessage, OutboxStatus
-from clientops.russian import count_text, full_date
+from clientops.russian import count_text, currency_style, full_date, money_text, month_text
 from clientops.serialization import structure, unstructure
 from clientops.workdays import DECREE_COUNTRIES, ProductionCalendar
 
@@ -449,6 +450,8 @@ def cli(
         given = ctx.get_parameter_source("store")
         if env.config.store is not None and given is click.core.ParameterSource.DEFAULT:
             env.store = env.config.store
+    if env.config.policy is not None:  # every line of the command names money as it says
+        ctx.with_resource(currency_style(env.config.policy.currency))
 
 
 pass_env = click.make_pass_decorator(Env)
@@ -586,8 +589,8 @@ def clients_show(env: Env, client_id: str) -> None:
         (env.t("Договоры", "Contracts"), ", ".join(card.contract_numbers) or "—"),
         (env.t("ИНН", "INN"), card.inn or "—"),
     )
-    for label, value in rows:
-        env.line(f"{label}: {value}")
+    for name, value in rows:
+        env.line(f"{name}: {value}")
 
 
 # --------------------------------------------------------------------------- agenda
@@ -648,18 +651,36 @@ def _plan_shape(plan: BillingPlan) -> dict[str, Any]:
     }
 
 
-def _show_plan(env: Env, plan: BillingPlan) -> None:
+def _client_names(ops: clientops.ClientOps, plan: BillingPlan) -> dict[ClientId, str]:
+    """The names of the plan's clients, for the lines a person reads (never their ids)."""
+    ids = dict.fromkeys(
+        [*(i.client_id for i in plan.to_issue), *(s.client_id for s in plan.skipped)]
+    )
+    names = {}
+    for client_id in ids:
+        try:
+            names[client_id] = ops.clients.get(client_id).name
+        except NotFoundError:
+            continue
+    return names
+
+
+def _show_plan(env: Env, plan: BillingPlan, names: Mapping[ClientId, str]) -> None:
     if env.lang != "en":
-        env.line(plan.report())
+        env.line(plan.report(names))
         return
+    count = len(plan.to_issue)
     env.line(
-        f"Invoices for {plan.month}: issue {len(plan.to_issue)} totalling {_money(plan.total)} "
-        f"RUB dated {plan.issue_date.isoformat()}, skipped {len(plan.skipped)}."
+        f"Invoices for {month_text(plan.month.first_day, lang='en')}: issue {count} "
+        f"invoice{'' if count == 1 else 's'} totalling {money_text(plan.total, lang='en')} "
+        f"dated {plan.issue_date.isoformat()}, skipped {len(plan.skipped)}."
     )
     for i in plan.to_issue:
-        env.line(f"No. {i.number}: client {i.client_id}, {_money(i.total)} RUB")
+        who = names.get(i.client_id)
+        env.line(f"No. {i.number}: {who + ', ' if who else ''}{money_text(i.total, lang='en')}")
     for s in plan.skipped:
-        env.line(f"Subscription {s.subscription_id}: {s.message}")
+        why = label(s.reason, lang="en")
+        env.line(f"{names.get(s.client_id) or 'Subscription skipped'}: {why}")
 
 
 @billing.command("plan")
@@ -670,8 +691,9 @@ def billing_plan(env: Env, month: Month, day: date | None) -> None:
     """What a billing run for the month would issue; nothing is stored."""
     with env.open() as ops:
         plan = ops.billing.plan(month, issue_date=day)
+        names = _client_names(ops, plan)
     env.emit(_plan_shape(plan))
-    _show_plan(env, plan)
+    _show_plan(env, plan, names)
 
 
 @billing.command("run")
@@ -712,7 +734,7 @@ def billing_run(env: Env, month: Month, day: date | None) -> None:
         else:
             off_schedule = True
         plan = ops.billing.plan(month, issue_date=day)
-        _show_plan(env, plan)
+        _show_plan(env, plan, _client_names(ops, plan))
         with env.progress(env.t("Выставление счетов", "Issuing invoices"), None):
             run = ops.billing.run(month, issue_date=day, off_schedule=off_schedule)
     env.emit(

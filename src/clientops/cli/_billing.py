@@ -23,6 +23,7 @@ from clientops.cli._app import (
 )
 from clientops.clients import ClientId
 from clientops.errors import ValidationError
+from clientops.labels import label
 from clientops.model import Money, new_id
 from clientops.russian import money_text
 
@@ -58,6 +59,9 @@ def billing_status(env: Env, month: Month) -> None:
         closes = ops.billing.billing_date(month.next())
         with ops.storage.unit_of_work(readonly=True) as uow:
             invoices = uow.invoices.for_period(month)
+            names = {
+                c: uow.clients.get(c).name for c in dict.fromkeys(i.client_id for i in invoices)
+            }
         plan = ops.billing.plan(month)
     period = "not_open" if today < opens else "open" if today < closes else "closed"
     live = [i for i in invoices if i.status is not InvoiceStatus.CANCELLED]
@@ -86,14 +90,16 @@ def billing_status(env: Env, month: Month) -> None:
         f"{money_text(paid)}, долг {money_text(owed)}; ещё выставить: {len(plan.to_issue)}, "
         f"исправить: {len(plan.corrections)}.",
         f"Invoices for {month}: billing period {period.replace('_', ' ')} ({opens.isoformat()} "
-        f"to {closes.isoformat()}). Issued {len(live)} totalling {_money(total)} RUB, paid "
-        f"{_money(paid)} RUB, owed {_money(owed)} RUB; still to issue: {len(plan.to_issue)}, "
-        f"to correct: {len(plan.corrections)}.",
+        f"to {closes.isoformat()}). Issued {len(live)} totalling {money_text(total, lang='en')}"
+        f", paid {money_text(paid, lang='en')}, owed {money_text(owed, lang='en')}; still to "
+        f"issue: {len(plan.to_issue)}, to correct: {len(plan.corrections)}.",
     )
+    lang = "en" if env.lang == "en" else "ru"
+    numero = "No." if lang == "en" else "№"
     for i in invoices:
         env.line(
-            f"  № {i.number}  {i.client_id}  {_money(i.total)}  {i.status.value}  "
-            f"{_money(i.outstanding)}"
+            f"  {numero}\u00a0{i.number}  {names[i.client_id]}  {money_text(i.total, lang=lang)}  "
+            f"{label(i.status, lang=lang)}  {money_text(i.outstanding, lang=lang)}"
         )
 
 
@@ -165,8 +171,8 @@ def billing_subscribe(
         }
     )
     env.say(
-        f"Подписка {subscription.id}: {card.name}, {money_text(subscription.fee)} в месяц "
+        f"Подписка оформлена: {card.name}, {money_text(subscription.fee)} в месяц "
         f"с {subscription.start:%d.%m.%Y}.",
-        f"Subscription {subscription.id}: {card.name}, {_money(subscription.fee)} RUB a month "
+        f"Subscribed: {card.name}, {money_text(subscription.fee, lang='en')} a month "
         f"from {subscription.start.isoformat()}.",
     )

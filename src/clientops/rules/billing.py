@@ -46,6 +46,12 @@ Example: November 2026, the 15th is a Sunday, so invoices are issued on Friday t
       '1500.00 RUB')]
     >>> [(s.subscription_id, s.reason.value) for s in plan.skipped]
     [('s3', 'not_active')]
+    >>> names = {"c1": "ООО «Ромашка»", "c2": "ИП Смирнов", "c3": "АО «Вектор»"}
+    >>> print(plan.report(names).replace("\\xa0", " "))
+    Счета за ноябрь 2026 г.: выставить 2 счёта на 13 500,00 руб. от 13.11.2026, пропущено 1.
+    № 2026-00001: ООО «Ромашка», 12 000,00 руб.
+    № 2026-00002: ИП Смирнов, 1 500,00 руб.
+    АО «Вектор»: подписка начинается 01.01.2027
     >>> again = plan_billing(november, subs, plan.to_issue, policy, calendar)
     >>> again.to_issue, [s.reason.value for s in again.skipped]
     ((), ['already_issued', 'already_issued', 'not_active'])
@@ -81,7 +87,7 @@ from clientops._billing import (
     SupplierBillStatus,
     WeekendRule,
 )
-from clientops._formats import money_text, month_text
+from clientops._formats import count_text, money_text, month_text, number_text
 from clientops._retention import ClientTerms
 from clientops._text import format_date, format_money, template_names
 from clientops.bank_statements import (
@@ -227,6 +233,11 @@ def _refuse(invoice: Invoice, action: str, reason: str = "") -> TransitionError:
 
 def _rub(money: Money) -> str:
     return format_money(money)
+
+
+def _month(month: Month) -> str:
+    """``ноябрь 2026 г.``: a month in a sentence."""
+    return f"{month_text(month.first_day)}\u00a0г."
 
 
 # --------------------------------------------------------------------------- dates
@@ -385,17 +396,27 @@ class BillingPlan:
         """The sum of the invoices to issue."""
         return sum((i.total for i in self.to_issue), Money(0))
 
-    def report(self) -> str:
-        """For a person, in Russian: what is issued, and every subscription skipped and why."""
+    def report(self, names: Mapping[ClientId, str] | None = None) -> str:
+        """For a person, in Russian: what is issued, and every subscription skipped and why;
+        each client by its name in ``names`` (client id → the card's name), never by an id
+        (a client ``names`` does not give is left out of its line).
+        """
+        if names is not None and not isinstance(names, Mapping):
+            raise _fail("billing plan", "names", "must be a mapping of client id to name")
+        names = names or {}
         lines = [
-            f"Счета за {month_text(self.month.first_day)}\u00a0г.: выставить {len(self.to_issue)} "
-            f"на {money_text(self.total)} "
-            f"от {format_date(self.issue_date)}, пропущено {len(self.skipped)}."
+            f"Счета за {_month(self.month)}: выставить "
+            f"{count_text(len(self.to_issue), 'счёт', 'счёта', 'счетов')} на "
+            f"{money_text(self.total)} от {format_date(self.issue_date)}, "
+            f"пропущено {number_text(len(self.skipped))}."
         ]
-        lines += [
-            f"№\u00a0{i.number}: клиент {i.client_id}, {money_text(i.total)}" for i in self.to_issue
-        ]
-        lines += [f"Подписка {s.subscription_id}: {s.message}" for s in self.skipped]
+        for i in self.to_issue:
+            name = names.get(i.client_id)
+            who = f"{name}, " if name else ""
+            lines.append(f"№\u00a0{i.number}: {who}{money_text(i.total)}")
+        for s in self.skipped:
+            name = names.get(s.client_id)
+            lines.append(f"{name}: {s.message}" if name else f"Пропущено: {s.message}")
         return "\n".join(lines)
 
 
@@ -424,13 +445,13 @@ def _charge(
                 end = subscription.end or subscription.start
                 why = f"подписка закончилась {format_date(end)}"
             return (), SkipReason.NOT_ACTIVE, why
-        return (), SkipReason.PAUSED, f"подписка приостановлена на весь {month}"
+        return (), SkipReason.PAUSED, f"подписка приостановлена на весь {_month(month)}"
     fee = subscription.fee_on(fee_day)
     whole = len(days) == month.days or policy.pro_rating is ProRating.FULL_MONTH
     amount = fee if whole else Money(fee.amount * len(days) / month.days, fee.currency)
     amount = amount.rounded()
     if amount.amount <= 0:
-        return (), SkipReason.ZERO_AMOUNT, f"сумма за {month} равна нулю"
+        return (), SkipReason.ZERO_AMOUNT, f"сумма за {_month(month)} равна нулю"
     texts = policy.texts
     contiguous = (days[-1] - days[0]).days + 1 == len(days)
     template = texts.line if whole else texts.partial_line if contiguous else texts.interrupted_line
@@ -546,8 +567,8 @@ def plan_billing(
                         sub.id,
                         sub.client_id,
                         SkipReason.CANCELLED,
-                        f"счёт № {current.number} за {month} аннулирован; новый не выставляется "
-                        "автоматически",
+                        f"счёт №\u00a0{current.number} за {_month(month)} аннулирован; новый "
+                        "не выставляется автоматически",
                         current.number,
                     )
                 )
@@ -560,8 +581,8 @@ def plan_billing(
                         sub.id,
                         sub.client_id,
                         SkipReason.NEEDS_CORRECTION,
-                        f"счёт № {current.number} выставлен на {_rub(current.total)} руб., "
-                        f"а по подписке причитается {_rub(expected)} руб.: нужен исправленный "
+                        f"счёт №\u00a0{current.number} выставлен на {money_text(current.total)}, "
+                        f"а по подписке причитается {money_text(expected)}: нужен исправленный "
                         "счёт",
                         current.number,
                     )
@@ -572,7 +593,7 @@ def plan_billing(
                     sub.id,
                     sub.client_id,
                     SkipReason.ALREADY_ISSUED,
-                    f"счёт за {month} уже выставлен: № {current.number} от "
+                    f"счёт за {_month(month)} уже выставлен: №\u00a0{current.number} от "
                     f"{format_date(current.issue_date)}",
                     current.number,
                 )
