@@ -95,7 +95,7 @@ UPD_HEAD = (
 UPD_ROW = (
     "{{ items.n }}",
     "{{ items.name }} ({{ items.serials }})",
-    "{{ items.unit_code }} {{ items.unit }}",
+    "{{ items.unit_code }}\u00a0{{ items.unit }}",
     "{{ items.quantity }}",
     "{{ items.price }}",
     "{{ items.amount_without_vat }}",
@@ -108,7 +108,7 @@ UPD_ROW = (
 
 
 #: The widest values of the columns (kept on one line).
-UPD_FITS = ((), (), ("796 шт.",), (), (AMOUNT,), (AMOUNT,), (), ("без НДС",), (AMOUNT,), (AMOUNT,))
+UPD_FITS = ((), (), ("796\u00a0шт.",), (), (AMOUNT,), (AMOUNT,), (), ("без НДС",), (AMOUNT,), (AMOUNT,))
 
 
 def _landscape(page: PageSetup) -> PageSetup:
