@@ -711,6 +711,15 @@ def test_the_read_model_gives_the_figures_of_the_records(ops: ClientOps, month: 
         assert fast.lost == ()
     fast = planning.report(MARCH, manager=ANNA, drill_down=False)
     assert (fast.fact(PlanLine.LOST_REPEAT), fast.fact(PlanLine.PROFIT)) == (2, 800)
+    # every manager's report of the department in one pass: the same figures each
+    each = planning.reports(month, department=CLIENT)
+    assert [r.manager_id for r in each] == [ANNA, OLEG]
+    for report in each:
+        full = planning.report(month, manager=report.manager_id)
+        assert report.figures == full.figures
+    with pytest.raises(ValidationError) as err:
+        planning.reports(APRIL, department=CLIENT)
+    assert err.value.paths == ("month",)
     with pytest.raises(ValidationError) as err:
         planning.report(MARCH, manager=ANNA, drill_down="no")  # type: ignore[arg-type]
     assert err.value.paths == ("drill_down",)

@@ -219,14 +219,14 @@ class Planning:
         )
         return MonthlyReport(month, None, None, lines, lost)
 
-    def _totals(
+    def _per_manager(
         self, uow: UnitOfWork, managers: Sequence[EmployeeId], month: Month
-    ) -> MonthlyReport:
+    ) -> dict[EmployeeId | None, dict[PlanLine, Decimal]]:
         tz, window = self._context.policy.tz, self._policy.regular_window
         queries = planning_queries(uow, tz=tz, month=month, window=window)
         rows = queries.client_months(managers, month, window=window, tz=tz)
         bills = [b for b in uow.payments.supplier_bills() if b.assignee in managers]
-        totals = rules.month_totals(
+        return rules.month_totals(
             rows,
             bills,
             month,
@@ -234,8 +234,12 @@ class Planning:
             regular_rule=self._regular,
             criteria=self._criteria,
         )
+
+    def _totals(
+        self, uow: UnitOfWork, managers: Sequence[EmployeeId], month: Month
+    ) -> MonthlyReport:
         summed = {line: Decimal(0) for line in PlanLine}
-        for counts in totals.values():
+        for counts in self._per_manager(uow, managers, month).values():
             for line, value in counts.items():
                 summed[line] += value
         lines = tuple(ReportLine(line, None, summed[line]) for line in PlanLine)
@@ -298,6 +302,29 @@ class Planning:
             department_id=department,
             lines=rules.report_lines(facts.lines, plan),
         )
+
+    def reports(self, month: Month, *, department: DepartmentId) -> tuple[MonthlyReport, ...]:
+        """The report of a month that has ended for every client manager of ``department``,
+        in the order of the staff directory, each with its plan beside the facts: the figures
+        of ``report(month, manager=…, drill_down=False)`` for all of them from one pass over
+        the store's read model (no records; memory bounded by the number of managers)."""
+        _month(month)
+        self._ended(month)
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            managers = self._managers(uow.staff.directory(), None, department)
+            totals = self._per_manager(uow, managers, month)
+            plans = getattr(uow, "plans", None)
+            sheets = {m: plans.find(SheetKind.PLAN, m, month) if plans else None for m in managers}
+        found = []
+        for manager in managers:
+            counts = totals.get(manager, {})
+            sheet = sheets[manager]
+            lines = tuple(ReportLine(line, None, counts.get(line, Decimal(0))) for line in PlanLine)
+            plan = list(sheet.figures) if sheet is not None else None
+            found.append(
+                MonthlyReport(month, manager, department, rules.report_lines(lines, plan), ())
+            )
+        return tuple(found)
 
     # ------------------------------------------------------------------ plans and reports
 

@@ -25,6 +25,7 @@ from clientops.model import ClientId, EmployeeId
 __all__ = ["SQLPlanning"]
 
 _CENT = Decimal("0.01")
+_ZERO = Decimal(0)
 
 
 class _Dialect:
@@ -62,6 +63,12 @@ class _Dialect:
     def stored_day(self, text: str) -> str:
         return f"({text})::date" if self.postgres else text
 
+    def contains(self, raw: str, stage: str) -> str:
+        """Whether the stored text names ``stage`` at all (a cheap test before a search)."""
+        if self.postgres:
+            return f"strpos({raw}, '\"{stage}\"') > 0"
+        return f"instr({raw}, '\"{stage}\"') > 0"
+
     def first_step(self, doc: str, raw: str, stage: str) -> str:
         """The moment of the first step of ``doc``'s history that led to ``stage``."""
         if self.postgres:
@@ -69,12 +76,12 @@ class _Dialect:
                 f"(SELECT h->>'at' FROM jsonb_array_elements({doc}->'history') "
                 f"WITH ORDINALITY e(h, i) WHERE h->>'stage' = '{stage}' ORDER BY i LIMIT 1)"
             )
-            return f"CASE WHEN strpos({raw}, '\"{stage}\"') > 0 THEN {found} END"
+            return f"CASE WHEN {self.contains(raw, stage)} THEN {found} END"
         found = (
             f"(SELECT json_extract(h.value, '$.at') FROM json_each({doc}, '$.history') h "
             f"WHERE json_extract(h.value, '$.stage') = '{stage}' ORDER BY h.key LIMIT 1)"
         )
-        return f"CASE WHEN instr({raw}, '\"{stage}\"') > 0 THEN {found} END"
+        return f"CASE WHEN {self.contains(raw, stage)} THEN {found} END"
 
     def amount(self, text: str) -> str:
         """A money amount: numeric on PostgreSQL, whole kopecks on SQLite (exact sums)."""
@@ -88,8 +95,8 @@ class _Dialect:
         return f"group_concat(DISTINCT substr({day}, 1, 7))"
 
     def money(self, value: Any) -> Decimal:
-        if value is None:
-            return Decimal(0)
+        if not value:
+            return _ZERO
         if self.postgres:
             return Decimal(value)
         return (Decimal(int(value)) / 100).quantize(_CENT)
@@ -103,19 +110,27 @@ class _Dialect:
 def _statement(d: _Dialect, marks: str, month: Month, since: date) -> str:
     start, end = d.literal(month.first_day), d.literal(month.last_day)
     since_l = d.literal(since)
-    o, cl, sc, r, c = d.doc("o"), d.doc("cl"), d.doc("sc"), d.doc("r"), d.doc("c")
+    # each order's document is cast to jsonb once on PostgreSQL (``j``)
+    cl, sc, r, c = d.doc("cl"), d.doc("sc"), d.doc("r"), d.doc("c")
     in_month = "BETWEEN " + start + " AND " + end
+    fence = " OFFSET 0" if d.postgres else ""  # PostgreSQL: not inlined, each doc cast once
     return f"""
 WITH mine AS (SELECT id FROM clients WHERE manager_id IN ({marks})),
 o1 AS (
-  SELECT o.client_id AS cid,
-         {d.day(d.text(o, "history", 0, "at"))} AS opened,
-         {d.day(d.first_step(o, "o.doc", "closed"))} AS closed,
-         {d.day(d.first_step(o, "o.doc", "quality_accepted"))} AS accepted,
-         coalesce({d.text(o, "supplier")}, '') <> '' AS supplied,
-         {d.amount(d.text(o, "price", "amount"))} AS price,
-         {d.amount(d.text(o, "quote", "cost", "amount"))} AS cost
-  FROM orders o WHERE o.client_id IN (SELECT id FROM mine)),
+  SELECT cid, opened, supplied, price,
+         {d.day(d.first_step("o.j", "o.raw", "closed"))} AS closed,
+         CASE WHEN supplied THEN {d.day(d.first_step("o.j", "o.raw", "quality_accepted"))} END
+           AS accepted,
+         CASE WHEN supplied OR names_closed
+              THEN {d.amount(d.text("o.j", "quote", "cost", "amount"))} ELSE 0 END AS cost
+  FROM (
+    SELECT cid, raw, j,
+           {d.day(d.text("j", "history", 0, "at"))} AS opened,
+           coalesce({d.text("j", "supplier")}, '') <> '' AS supplied,
+           {d.amount(d.text("j", "price", "amount"))} AS price,
+           {d.contains("raw", "closed")} AS names_closed
+    FROM (SELECT client_id AS cid, doc AS raw, {d.doc("orders")} AS j FROM orders
+          WHERE client_id IN (SELECT id FROM mine){fence}) src) o),
 o2 AS (
   SELECT cid,
          min(CASE WHEN opened <= {end} THEN opened END) AS first_order,
