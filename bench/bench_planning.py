@@ -151,10 +151,10 @@ WHERE c.manager_id IN ({marks})
 GROUP BY c.manager_id
 """
 ORDERS_POSTGRES = """
-WITH d AS (
+WITH d AS MATERIALIZED (
   SELECT c.manager_id AS mid, o.client_id AS cid, o.stage, o.doc::jsonb AS j
   FROM orders o JOIN clients c ON c.id = o.client_id WHERE c.manager_id IN ({marks})),
-o AS (
+o AS MATERIALIZED (
   SELECT mid, cid,
          (((j->'history'->0->>'at')::timestamptz AT TIME ZONE 'Europe/Moscow'))::date AS opened,
          CASE WHEN stage = 'closed' THEN ((

@@ -107,16 +107,10 @@ class _Dialect:
         return date.fromisoformat(str(value)[:10])
 
 
-def _statement(d: _Dialect, marks: str, month: Month, since: date) -> str:
-    start, end = d.literal(month.first_day), d.literal(month.last_day)
-    since_l = d.literal(since)
-    # each order's document is cast to jsonb once on PostgreSQL (``j``)
-    cl, sc, r, c = d.doc("cl"), d.doc("sc"), d.doc("r"), d.doc("c")
-    in_month = "BETWEEN " + start + " AND " + end
-    fence = " OFFSET 0" if d.postgres else ""  # PostgreSQL: not inlined, each doc cast once
-    return f"""
-WITH mine AS (SELECT id FROM clients WHERE manager_id IN ({marks})),
-o1 AS (
+def _orders_pg(d: _Dialect) -> str:
+    # each order's document cast to jsonb once (``j``; OFFSET 0: not inlined), each figure
+    # of an order computed once (MATERIALIZED) before grouping
+    return f"""o1 AS MATERIALIZED (
   SELECT cid, opened, supplied, price,
          {d.day(d.first_step("o.j", "o.raw", "closed"))} AS closed,
          CASE WHEN supplied THEN {d.day(d.first_step("o.j", "o.raw", "quality_accepted"))} END
@@ -130,8 +124,51 @@ o1 AS (
            {d.amount(d.text("j", "price", "amount"))} AS price,
            {d.contains("raw", "closed")} AS names_closed
     FROM (SELECT client_id AS cid, doc AS raw, {d.doc("orders")} AS j FROM orders
-          WHERE client_id IN (SELECT id FROM mine){fence}) src) o),
-o2 AS (
+          WHERE client_id IN (SELECT id FROM mine) OFFSET 0) src) o),
+"""
+
+
+def _orders_sqlite(d: _Dialect) -> str:
+    # each order's document parsed once: the four values read with one json_extract (an
+    # array, kept in o0); the history searched only for the closed orders (closed is the
+    # last stage: no step leads out of it) and those from a supplier
+    def step(stage: str) -> str:
+        found = (
+            "(SELECT json_extract(h.value, '$.at') FROM orders x, json_each(x.doc, '$.history') h "
+            f"WHERE x.rowid = o0.rid AND json_extract(h.value, '$.stage') = '{stage}' "
+            "ORDER BY h.key LIMIT 1)"
+        )
+        return d.day(found)
+
+    return f"""o0 AS MATERIALIZED (
+  SELECT o.rowid AS rid, o.client_id AS cid,
+         json_extract(o.doc, '$.history[0].at', '$.price.amount', '$.supplier',
+                      '$.quote.cost.amount') AS f,
+         o.stage = 'closed' AS is_closed
+  FROM orders o WHERE o.client_id IN (SELECT id FROM mine)),
+o1 AS MATERIALIZED (
+  SELECT cid,
+         {d.day("json_extract(f, '$[0]')")} AS opened,
+         coalesce(json_extract(f, '$[2]'), '') <> '' AS supplied,
+         {d.amount("json_extract(f, '$[1]')")} AS price,
+         {d.amount("json_extract(f, '$[3]')")} AS cost,
+         CASE WHEN is_closed THEN {step("closed")} END AS closed,
+         CASE WHEN coalesce(json_extract(f, '$[2]'), '') <> ''
+              THEN {step("quality_accepted")} END AS accepted
+  FROM o0),
+"""
+
+
+def _statement(d: _Dialect, marks: str, month: Month, since: date) -> str:
+    start, end = d.literal(month.first_day), d.literal(month.last_day)
+    since_l = d.literal(since)
+    # each order's document is cast to jsonb once on PostgreSQL (``j``)
+    cl, sc, r, c = d.doc("cl"), d.doc("sc"), d.doc("r"), d.doc("c")
+    in_month = "BETWEEN " + start + " AND " + end
+    orders = _orders_pg(d) if d.postgres else _orders_sqlite(d)
+    return f"""
+WITH mine AS (SELECT id FROM clients WHERE manager_id IN ({marks})),
+{orders}o2 AS (
   SELECT cid,
          min(CASE WHEN opened <= {end} THEN opened END) AS first_order,
          max(CASE WHEN opened <= {end} THEN opened END) AS last_order,
@@ -149,7 +186,7 @@ a2 AS (
   WHERE a.client_id IN (SELECT id FROM mine)
     AND {d.stored_day(d.text(d.doc("a"), "date"))} {in_month}
   GROUP BY a.client_id),
-cl1 AS (
+cl1 AS MATERIALIZED (
   SELECT cl.client_id AS cid,
          cl.stage NOT IN ('resolved_satisfied', 'resolved_unsatisfied', 'withdrawn') AS is_open,
          {d.day(d.text(cl, "history", 0, "at"))} AS filed,
