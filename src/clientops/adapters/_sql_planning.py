@@ -69,19 +69,20 @@ class _Dialect:
             return f"strpos({raw}, '\"{stage}\"') > 0"
         return f"instr({raw}, '\"{stage}\"') > 0"
 
-    def first_step(self, doc: str, raw: str, stage: str) -> str:
-        """The moment of the first step of ``doc``'s history that led to ``stage``."""
+    def first_step(self, doc: str, guard: str, stage: str) -> str:
+        """The moment of the first step of ``doc``'s history that led to ``stage``, searched
+        only where ``guard`` holds."""
         if self.postgres:
             found = (
                 f"(SELECT h->>'at' FROM jsonb_array_elements({doc}->'history') "
                 f"WITH ORDINALITY e(h, i) WHERE h->>'stage' = '{stage}' ORDER BY i LIMIT 1)"
             )
-            return f"CASE WHEN {self.contains(raw, stage)} THEN {found} END"
+            return f"CASE WHEN {guard} THEN {found} END"
         found = (
             f"(SELECT json_extract(h.value, '$.at') FROM json_each({doc}, '$.history') h "
             f"WHERE json_extract(h.value, '$.stage') = '{stage}' ORDER BY h.key LIMIT 1)"
         )
-        return f"CASE WHEN {self.contains(raw, stage)} THEN {found} END"
+        return f"CASE WHEN {guard} THEN {found} END"
 
     def amount(self, text: str) -> str:
         """A money amount: numeric on PostgreSQL, whole kopecks on SQLite (exact sums)."""
@@ -109,22 +110,21 @@ class _Dialect:
 
 def _orders_pg(d: _Dialect) -> str:
     # each order's document cast to jsonb once (``j``; OFFSET 0: not inlined), each figure
-    # of an order computed once (MATERIALIZED) before grouping
+    # of an order computed once (MATERIALIZED) before grouping; the history searched only
+    # for the closed orders (closed is the last stage) and those from a supplier
     return f"""o1 AS MATERIALIZED (
   SELECT cid, opened, supplied, price,
-         {d.day(d.first_step("o.j", "o.raw", "closed"))} AS closed,
-         CASE WHEN supplied THEN {d.day(d.first_step("o.j", "o.raw", "quality_accepted"))} END
-           AS accepted,
-         CASE WHEN supplied OR names_closed
+         {d.day(d.first_step("o.j", "is_closed", "closed"))} AS closed,
+         {d.day(d.first_step("o.j", "supplied", "quality_accepted"))} AS accepted,
+         CASE WHEN supplied OR is_closed
               THEN {d.amount(d.text("o.j", "quote", "cost", "amount"))} ELSE 0 END AS cost
   FROM (
-    SELECT cid, raw, j,
+    SELECT cid, j, is_closed,
            {d.day(d.text("j", "history", 0, "at"))} AS opened,
            coalesce({d.text("j", "supplier")}, '') <> '' AS supplied,
-           {d.amount(d.text("j", "price", "amount"))} AS price,
-           {d.contains("raw", "closed")} AS names_closed
-    FROM (SELECT client_id AS cid, doc AS raw, {d.doc("orders")} AS j FROM orders
-          WHERE client_id IN (SELECT id FROM mine) OFFSET 0) src) o),
+           {d.amount(d.text("j", "price", "amount"))} AS price
+    FROM (SELECT client_id AS cid, stage = 'closed' AS is_closed, {d.doc("orders")} AS j
+          FROM orders WHERE client_id IN (SELECT id FROM mine) OFFSET 0) src) o),
 """
 
 
@@ -190,7 +190,8 @@ cl1 AS MATERIALIZED (
   SELECT cl.client_id AS cid,
          cl.stage NOT IN ('resolved_satisfied', 'resolved_unsatisfied', 'withdrawn') AS is_open,
          {d.day(d.text(cl, "history", 0, "at"))} AS filed,
-         {d.day(d.first_step(cl, "cl.doc", "resolved_satisfied"))} AS won,
+         {d.day(d.first_step(cl, d.contains("cl.doc", "resolved_satisfied"), "resolved_satisfied"))}
+           AS won,
          {d.amount(d.text(cl, "money", "amount"))} AS money
   FROM claims cl WHERE cl.client_id IN (SELECT id FROM mine)),
 cl2 AS (
