@@ -26,6 +26,7 @@ __all__ = ["SQLPlanning"]
 
 _CENT = Decimal("0.01")
 _ZERO = Decimal(0)
+_MISSING = object()
 
 
 class _Dialect:
@@ -253,11 +254,35 @@ class SQLPlanning:
         d = _Dialect(self._postgres, minutes)
         marks = ", ".join("?" * len(managers))
         sql = _statement(d, marks, month, since)
+        # days and month lists repeat from client to client: each is converted once
+        days: dict[Any, date | None] = {None: None}
+        lists: dict[Any, tuple[str, ...]] = {None: (), "": ()}
+
+        def day(value: Any) -> date | None:
+            found = days.get(value, _MISSING)
+            if found is _MISSING:
+                found = days[value] = d.to_day(value)
+            return found  # type: ignore[return-value]
+
+        def months(value: Any) -> tuple[str, ...]:
+            found = lists.get(value)
+            if found is None:
+                found = lists[value] = tuple(sorted(value.split(",")))
+            return found
+
         for row in self._stream(sql, (*managers, *managers)):
-            yield self._row(d, row)
+            if len(days) > 100_000:  # bounded, whatever the data
+                days.clear()
+                days[None] = None
+            yield self._row(d, row, day, months)
 
     @staticmethod
-    def _row(d: _Dialect, row: Sequence[Any]) -> ClientMonth:
+    def _row(
+        d: _Dialect,
+        row: Sequence[Any],
+        day: Callable[[Any], date | None],
+        months_of: Callable[[Any], tuple[str, ...]],
+    ) -> ClientMonth:
         (
             cid,
             name,
@@ -284,9 +309,9 @@ class SQLPlanning:
             ClientId(cid),
             name or "",
             manager,
-            first_order=d.to_day(first),
-            last_order=d.to_day(last),
-            window_months=tuple(sorted(months.split(","))) if months else (),
+            first_order=day(first),
+            last_order=day(last),
+            window_months=months_of(months),
             orders=int(orders or 0),
             ordered=d.money(ordered),
             cash=d.money(cash),
@@ -297,8 +322,8 @@ class SQLPlanning:
             claims_filed_sum=d.money(filed_sum),
             claims_satisfied=int(won or 0),
             claims_satisfied_sum=d.money(won_sum),
-            open_claim=d.to_day(open_claim),
-            contract_ended_on=d.to_day(ended),
-            joined_on=d.to_day(joined),
-            termination_on=d.to_day(termination),
+            open_claim=day(open_claim),
+            contract_ended_on=day(ended),
+            joined_on=day(joined),
+            termination_on=day(termination),
         )

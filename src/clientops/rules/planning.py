@@ -483,17 +483,27 @@ def month_totals(
     The default rules (:func:`ordered_in_enough_months` and :data:`LOSS_CRITERIA`) read only
     a client's days, not who they are: two clients with the same days are decided once (up
     to 50,000 decisions are kept). Rules of yours are asked for every client."""
-    totals: dict[EmployeeId | None, dict[PlanLine, Decimal]] = {}
+    # one list of sums a manager, by the position of the line (enum keys hash slowly)
+    at = {line: i for i, line in enumerate(PlanLine)}
+    row_lines = tuple((at[line], field) for line, field in _ROW_LINES)
+    segment_at = {seg: (at[a], at[b]) for seg, (a, b) in _SEGMENT_LINES.items()}
+    new_in_base, lost_regular, lost_repeat = (
+        at[PlanLine.NEW_IN_BASE],
+        at[PlanLine.LOST_REGULAR],
+        at[PlanLine.LOST_REPEAT],
+    )
+    sums: dict[EmployeeId | None, list[Decimal]] = {}
     defaults = regular_rule is ordered_in_enough_months and tuple(criteria) == LOSS_CRITERIA
     decided: dict[tuple[object, ...], tuple[Segment | None, bool, bool]] = {}
-    one = Decimal(1)
+    zero, one = Decimal(0), Decimal(1)
+    start, end = month.first_day, month.last_day
     for row in rows:
-        counts = totals.get(row.manager_id)
+        counts = sums.get(row.manager_id)
         if counts is None:
-            counts = totals[row.manager_id] = {line: Decimal(0) for line in PlanLine}
+            counts = sums[row.manager_id] = [zero] * len(at)
         # the default rules ask of the first order only whether it is before the month
         key = (
-            row.first_order is not None and row.first_order < month.first_day,
+            row.first_order is not None and row.first_order < start,
             row.last_order,
             row.window_months,
             row.contract_ended_on,
@@ -513,28 +523,30 @@ def month_totals(
                 decided[key] = decision
         segment, regular, lost = decision
         if row.orders and segment is not None:
-            count_line, sum_line = _SEGMENT_LINES[segment]
-            counts[count_line] += one
-            counts[sum_line] += row.ordered
-        for line, field in _ROW_LINES:
+            count_at, sum_at = segment_at[segment]
+            counts[count_at] += one
+            counts[sum_at] += row.ordered
+        for i, field in row_lines:
             value = getattr(row, field)
             if value:
-                counts[line] += value
-        if row.joined_on is not None and month.contains(row.joined_on):
-            counts[PlanLine.NEW_IN_BASE] += one
+                counts[i] += value
+        joined = row.joined_on
+        if joined is not None and start <= joined <= end:
+            counts[new_in_base] += one
         if lost:
-            counts[PlanLine.LOST_REGULAR if regular else PlanLine.LOST_REPEAT] += one
+            counts[lost_regular if regular else lost_repeat] += one
+    totals = {m: dict(zip(PlanLine, values, strict=True)) for m, values in sums.items()}
     for bill in bills:
         if (
             bill.status is SupplierBillStatus.PAID
             and bill.paid_on is not None
             and month.contains(bill.paid_on)
         ):
-            counts = totals.get(bill.assignee)
-            if counts is None:
-                counts = totals[bill.assignee] = {line: Decimal(0) for line in PlanLine}
+            paid = totals.get(bill.assignee)
+            if paid is None:
+                paid = totals[bill.assignee] = {line: Decimal(0) for line in PlanLine}
             amount = bill.amount.amount if bill.amount is not None else Decimal(0)
-            counts[PlanLine.PAID_TO_CONTRACTORS] += amount
+            paid[PlanLine.PAID_TO_CONTRACTORS] += amount
     return totals
 
 
