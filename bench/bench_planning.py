@@ -364,23 +364,35 @@ def raw_case(
     return run
 
 
-def measure(name: str, case: Callable[[], Figures], repeat: int) -> tuple[float, Figures, int]:
-    times = []
-    result: Figures = {}
+def measure(
+    cases: list[tuple[str, Callable[[], Figures]]], repeat: int
+) -> tuple[dict[str, tuple[float, Figures, int]], float]:
+    """Each case ``repeat`` times, the cases taking turns (the machine's load, which other
+    work changes, weighs on both alike); each case's median, last figures and traced peak,
+    and the median of the ratios of the pairs (second case over first)."""
+    times: dict[str, list[float]] = {name: [] for name, _ in cases}
+    result: dict[str, Figures] = {}
     for _ in range(repeat):
-        start = time.perf_counter()
-        result = case()
-        times.append(time.perf_counter() - start)
-    # the peak of one more run, traced (tracing slows a run down: it is not timed)
-    tracemalloc.start()
-    case()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    log(
-        f"  {name}: median {statistics.median(times):.3f} s over {repeat}, "
-        f"all {', '.join(f'{t:.2f}' for t in times)}; peak {peak / 1e6:.1f} MB"
-    )
-    return statistics.median(times), result, peak
+        for name, case in cases:
+            start = time.perf_counter()
+            result[name] = case()
+            times[name].append(time.perf_counter() - start)
+    found = {}
+    for name, case in cases:
+        # the peak of one more run, traced (tracing slows a run down: it is not timed)
+        tracemalloc.start()
+        case()
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        runs = times[name]
+        log(
+            f"  {name}: median {statistics.median(runs):.3f} s over {repeat}, "
+            f"all {', '.join(f'{t:.2f}' for t in runs)}; peak {peak / 1e6:.1f} MB"
+        )
+        found[name] = (statistics.median(runs), result[name], peak)
+    (first, _), (second, _) = cases
+    pairs = [b / a for a, b in zip(times[first], times[second], strict=True) if a]
+    return found, statistics.median(pairs) if pairs else float("inf")
 
 
 def same(a: Figures, b: Figures) -> bool:
@@ -418,9 +430,7 @@ def one_store(
                 (raw, raw_case(execute, postgres, args)),
                 ("clientops", clientops_case(ops, args)),
             ]
-            if args.order == "clientops-first":
-                cases.reverse()
-            measured = {name: measure(name, case, args.repeat) for name, case in cases}
+            measured, pair_ratio = measure(cases, args.repeat)
         finally:
             close()
     finally:
@@ -430,7 +440,10 @@ def one_store(
     if not same(ours, base):
         raise SystemExit(f"{label}: the figures differ: clientops {ours} vs {raw} {base}")
     ratio = ours_time / base_time if base_time else float("inf")
-    log(f"  the figures agree; ratio clientops / {raw}: {ratio:.2f}x (target 1.2x)")
+    log(
+        f"  the figures agree; ratio clientops / {raw}: {ratio:.2f}x of the medians, "
+        f"{pair_ratio:.2f}x the median of the runs paired (target 1.2x)"
+    )
     return {
         "managers": args.managers,
         "clients": args.managers * args.clients,
@@ -440,6 +453,8 @@ def one_store(
         "seconds": {raw: base_time, "clientops": ours_time},
         "peak_bytes": {raw: base_peak, "clientops": ours_peak},
         "ratio_time_clientops_over_raw": ratio,
+        "ratio_paired_median": pair_ratio,
+        "load_average": os.getloadavg(),
     }
 
 
@@ -452,7 +467,6 @@ def main() -> None:
     parser.add_argument("--url", default=DEFAULT_URL)
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--cache", type=Path, default=None)
-    parser.add_argument("--order", choices=("raw-first", "clientops-first"), default="raw-first")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()
