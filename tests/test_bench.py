@@ -447,6 +447,8 @@ def test_bench_planning_smoke(postgres_server: str, tmp_path: Path) -> None:
     for store in ("sqlite", "postgresql"):
         assert result[store]["clients"] == 30
         assert result[store]["ratio_time_clientops_over_raw"] > 0
+        # the hand-written SQL computed the same eleven lines (the run stops otherwise)
+        assert len(result[store]["lines"]) == 11
     assert list(tmp_path.iterdir()) == []  # the work folder is removed
     import psycopg
 

@@ -23,25 +23,30 @@ from clientops.campaigns import CampaignCall, OutcomeKind, ScriptReview
 from clientops.claims import ClaimStage, ClaimStep
 from clientops.errors import NotFoundError, TransitionError, ValidationError
 from clientops.feed import Feed
+from clientops.labels import label
 from clientops.model import Client, ClientId, DepartmentId, Employee, EmployeeId, Phone, Role
 from clientops.orders import Order, OrderStage, OrderStep, SupplierQuote
 from clientops.planning import (
+    HoursSource,
     LossCriterion,
     PlanLine,
     Planning,
     PlanningPolicy,
     PlanTemplate,
     PurchaseBasis,
+    RepositoryPlanningQueries,
     Segment,
     SheetKind,
     SheetState,
     pay_sheet_csv,
     pay_sheet_docx,
     plan_docx,
+    planning_queries,
     report_csv,
     report_docx,
     report_json,
 )
+from clientops.retention import Retention, RetentionStatus
 from clientops.satisfaction import SatisfactionCall, SatisfactionOutcome
 from clientops.testing import (
     a_call,
@@ -690,3 +695,109 @@ def test_plans_and_reports_on_the_managers_and_the_directors_agenda(
     assert plan_items(IVANOV) == []
     assert all("апрель" not in why for why, _ in plan_items(ANNA))
     assert AgendaKind.PLAN.label == "План и отчёт"
+
+
+@pytest.mark.parametrize("month", [Month(2026, 1), Month(2026, 2), MARCH])
+def test_the_read_model_gives_the_figures_of_the_records(ops: ClientOps, month: Month) -> None:
+    # report(drill_down=False) groups in SQL (uow.planning) on SQLite and PostgreSQL and
+    # folds the repositories' rows on memory: each line as the records give it
+    a_department(ops)
+    planning = Planning(ops)
+    for who in ({"manager": ANNA}, {"manager": OLEG}, {"department": CLIENT}):
+        full = planning.report(month, **who)  # type: ignore[arg-type]
+        fast = planning.report(month, drill_down=False, **who)  # type: ignore[arg-type]
+        assert {r.line: r.fact for r in fast.lines} == {r.line: r.fact for r in full.lines}
+        assert all(r.records == () for r in fast.lines)
+        assert fast.lost == ()
+    fast = planning.report(MARCH, manager=ANNA, drill_down=False)
+    assert (fast.fact(PlanLine.LOST_REPEAT), fast.fact(PlanLine.PROFIT)) == (2, 800)
+    # every manager's report of the department in one pass: the same figures each
+    each = planning.reports(month, department=CLIENT)
+    assert [r.manager_id for r in each] == [ANNA, OLEG]
+    for report in each:
+        full = planning.report(month, manager=report.manager_id)
+        assert report.figures == full.figures
+    with pytest.raises(ValidationError) as err:
+        planning.reports(APRIL, department=CLIENT)
+    assert err.value.paths == ("month",)
+    with pytest.raises(ValidationError) as err:
+        planning.report(MARCH, manager=ANNA, drill_down="no")  # type: ignore[arg-type]
+    assert err.value.paths == ("drill_down",)
+
+
+def test_the_store_answers_the_read_model_itself_on_sql(ops: ClientOps, store_url: str) -> None:
+    a_department(ops)
+    with ops.storage.unit_of_work(readonly=True) as uow:
+        fast = getattr(uow, "planning", None)
+        assert (fast is not None) == (not store_url.startswith("memory"))
+        rows = sorted(
+            planning_queries(uow).client_months((ANNA,), MARCH, window=6, tz=MSK),
+            key=lambda r: r.client_id,
+        )
+        slow = sorted(
+            RepositoryPlanningQueries(uow).client_months((ANNA,), MARCH, window=6, tz=MSK),
+            key=lambda r: r.client_id,
+        )
+    assert rows == slow
+    regular = next(r for r in rows if r.name == "ООО «Системный»")
+    assert regular.window_months == ("2025-12", "2026-01", "2026-02")
+    assert (regular.orders, regular.ordered, regular.cash) == (1, 2000, 5000)
+
+
+def test_a_client_who_asked_to_end_the_contract_is_lost_that_day(ops: ClientOps) -> None:
+    dep = a_department(ops)
+    retention = Retention(ops)
+    retention.announce_termination(dep.regular.id, date(2026, 3, 31), by=ANNA)
+    planning = Planning(ops)
+    report = planning.report(MARCH, manager=ANNA)
+    gone = next(c for c in report.lost if c.client_id == dep.regular.id)
+    assert (gone.criterion, gone.label, gone.lost_on) == (
+        "termination_announced",
+        "заявил о расторжении договора",
+        date(2026, 3, 31),
+    )
+    assert report.fact(PlanLine.LOST_REGULAR) == 2
+    fast = planning.report(MARCH, manager=ANNA, drill_down=False)
+    assert fast.fact(PlanLine.LOST_REGULAR) == 2
+    # a termination announced for April loses no one in March
+    assert planning.report(Month(2026, 2), manager=ANNA).fact(PlanLine.LOST_REGULAR) == 0
+    # won back: the client stays, and is not lost
+    with ops.storage.unit_of_work() as uow:
+        record = uow.retention.get(dep.regular.id)
+        assert record is not None
+        uow.retention.update(attrs.evolve(record, status=RetentionStatus.STAYED))
+    for drill_down in (True, False):
+        again = planning.report(MARCH, manager=ANNA, drill_down=drill_down)
+        assert again.fact(PlanLine.LOST_REGULAR) == 1
+
+
+def test_hours_worked_from_telephony_presence_when_the_policy_says_so(
+    store_url: str, clock: Clock
+) -> None:
+    policy = clientops.Policy(planning=PlanningPolicy(hours_source=HoursSource.PRESENCE))
+    ops = clientops.connect(store_url, clock=clock, policy=policy)
+    try:
+        ops.clients.add_staff(a_staff())
+        with ops.storage.unit_of_work() as uow:
+            uow.calls.add(a_call(at=msk("2026-03-02", 9), seconds=60, employee_id=ANNA))
+        planning = Planning(ops)
+        presence = [
+            (msk("2026-03-02", 8, 30), msk("2026-03-02", 13)),
+            (msk("2026-03-02", 12), msk("2026-03-02", 17, 30)),  # overlaps: counted once
+            (msk("2026-03-09", 9), msk("2026-03-09", 10)),  # after the period
+        ]
+        points = planning.control_points(
+            ANNA, date(2026, 3, 2), date(2026, 3, 6), presence=presence
+        )
+        assert (points.hours_worked, points.hours_source) == (Decimal("9.0"), HoursSource.PRESENCE)
+        assert label(points.hours_source) == "по присутствию в телефонии"
+        with pytest.raises(ValidationError) as err:
+            planning.control_points(ANNA, date(2026, 3, 2), date(2026, 3, 6))
+        assert err.value.paths == ("presence",)
+        with pytest.raises(ValidationError) as err:
+            planning.control_points(
+                ANNA, date(2026, 3, 2), date(2026, 3, 6), presence=[(msk("2026-03-02", 9),)]
+            )
+        assert err.value.paths == ("presence[0]",)
+    finally:
+        ops.close()

@@ -31,7 +31,10 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
         "paying": "перешёл на оплату",
         "dropped": "пилот прекращён",
     },
-    "HoursSource": {"first_last_call": "по первому и последнему звонку дня"},
+    "HoursSource": {
+        "first_last_call": "по первому и последнему звонку дня",
+        "presence": "по присутствию в телефонии",
+    },
     "PurchaseBasis": {
         "invoices_paid": "оплаченные счета",
         "orders_closed": "закрытые заказы",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,7 @@ from clientops.model import ClientId, DepartmentId, EmployeeId, Money
 
 __all__ = [
     "ClientHistory",
+    "ClientMonth",
     "ControlPoints",
     "Deadline",
     "DeadlineMissed",
@@ -46,6 +47,7 @@ __all__ = [
     "SheetKind",
     "SheetState",
     "SheetStep",
+    "fixed_offset_minutes",
 ]
 
 
@@ -142,10 +144,14 @@ PLAN_LINES: tuple[PlanLine, ...] = (
 
 
 class HoursSource(enum.Enum):
-    """Where a call manager's hours worked come from: the first and last call of each day
-    (what the call log knows; telephony presence is not stored by clientops)."""
+    """Where a call manager's hours worked come from (``PlanningPolicy.hours_source``): the
+    first to the last call of each day (``FIRST_LAST_CALL``, what the call log knows), or the
+    telephony presence (``PRESENCE``: the intervals the employee was logged in to the PBX,
+    which the caller passes to ``control_points(presence=…)``; clientops stores no presence
+    or status events of the PBX)."""
 
     FIRST_LAST_CALL = "first_last_call"
+    PRESENCE = "presence"
 
 
 class PurchaseBasis(enum.Enum):
@@ -266,13 +272,76 @@ def month_words(month: Month) -> str:
 class ClientHistory:
     """What the segment and loss rules know of one client: the days of their orders (any
     order opened, oldest first), the day their last service contract ended (``None`` while
-    one runs or there never was one), and the days their unresolved claims were filed."""
+    one runs or there never was one), the days their unresolved claims were filed, and the day
+    the contract ends by the termination they announced (``termination_on``: from
+    :mod:`clientops.retention`, ``None`` when none was announced or the client was won back)."""
 
     client_id: ClientId
     order_days: tuple[date, ...] = ()
     contract_ended_on: date | None = None
     open_claims: tuple[date, ...] = ()
     name: str = ""
+    termination_on: date | None = None
+
+
+def fixed_offset_minutes(tz: tzinfo, first: date, last: date) -> int | None:
+    """The UTC offset of ``tz`` in minutes when it is the same on the 1st of every month from
+    ``first`` to ``last`` and on ``last``; ``None`` when it changes.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> fixed_offset_minutes(ZoneInfo("Europe/Moscow"), date(2023, 1, 1), date(2026, 3, 31))
+    180
+    >>> fixed_offset_minutes(ZoneInfo("Europe/Berlin"), date(2026, 1, 1), date(2026, 3, 31))
+    """
+    offsets = set()
+    month = Month.of(first)
+    while month.first_day <= last:
+        offsets.add(datetime.combine(month.first_day, time(12), tz).utcoffset())
+        month = month.next()
+    offsets.add(datetime.combine(last, time(12), tz).utcoffset())
+    if len(offsets) != 1:
+        return None
+    (offset,) = offsets
+    return None if offset is None else int(offset.total_seconds() // 60)
+
+
+@attrs.frozen
+class ClientMonth:
+    """One client of a manager as the set-based read model gives it for a month
+    (:class:`clientops.ports.PlanningQueries`): sums and counts, no records. Days are in the
+    policy's time zone; only orders opened up to the month's end count in the history.
+
+    ``first_order`` / ``last_order``: the days of their first and last order;
+    ``window_months``: the months (``YYYY-MM``) with orders among the ``window`` months before
+    the month; ``orders`` / ``ordered``: the orders opened in the month and their prices;
+    ``cash``: paid on their invoices in the month; ``profit``: price less cost of the orders
+    closed in it; ``received`` / ``received_cost``: orders from a supplier accepted in it and
+    their cost; ``claims_filed`` / ``claims_filed_sum``, ``claims_satisfied`` /
+    ``claims_satisfied_sum``: claims filed, resolved in the client's favour in it;
+    ``open_claim``: the day their oldest claim still unresolved was filed;
+    ``contract_ended_on``, ``joined_on``, ``termination_on``: as in
+    :class:`~clientops.rules.planning.ClientRecords`."""
+
+    client_id: ClientId
+    name: str
+    manager_id: EmployeeId | None
+    first_order: date | None = None
+    last_order: date | None = None
+    window_months: tuple[str, ...] = ()
+    orders: int = 0
+    ordered: Decimal = Decimal(0)
+    cash: Decimal = Decimal(0)
+    profit: Decimal = Decimal(0)
+    received: int = 0
+    received_cost: Decimal = Decimal(0)
+    claims_filed: int = 0
+    claims_filed_sum: Decimal = Decimal(0)
+    claims_satisfied: int = 0
+    claims_satisfied_sum: Decimal = Decimal(0)
+    open_claim: date | None = None
+    contract_ended_on: date | None = None
+    joined_on: date | None = None
+    termination_on: date | None = None
 
 
 #: ``rule(history, month, policy) -> bool``: is the client regular in ``month`` (judged on
@@ -471,10 +540,11 @@ class MonthlyReport:
 
 @attrs.frozen
 class ControlPoints:
-    """A call manager's control points over a period (seed 004): hours worked (from the first
-    to the last call of each day), calls made against the plan, calls of at least
-    ``min_seconds`` of airtime, airtime in seconds, the script points kept of those checked
-    in reviewed campaign calls, and the average completeness of their cards."""
+    """A call manager's control points over a period (seed 004): hours worked (by
+    ``hours_source``: the first to the last call of each day, or the telephony presence),
+    calls made against the plan, calls of at least ``min_seconds`` of airtime, airtime in
+    seconds, the script points kept of those checked in reviewed campaign calls, and the
+    average completeness of their cards."""
 
     employee_id: EmployeeId
     first: date
@@ -490,6 +560,7 @@ class ControlPoints:
     script_points_checked: int
     cards: int
     card_completeness: float
+    hours_source: HoursSource = HoursSource.FIRST_LAST_CALL
 
     @property
     def calls_done_percent(self) -> Decimal | None:

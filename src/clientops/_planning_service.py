@@ -8,8 +8,8 @@ in twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, time, timedelta
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -22,10 +22,12 @@ from clientops._context import Context
 from clientops._orders import OrderStage
 from clientops._planning import (
     PLAN_LINES,
+    ClientMonth,
     ControlPoints,
     Deadline,
     DeadlineMissed,
     Figure,
+    HoursSource,
     LossCriterion,
     MonthlyReport,
     MonthlySheet,
@@ -34,22 +36,30 @@ from clientops._planning import (
     PlanLine,
     PurchaseBasis,
     RegularRule,
+    ReportLine,
     Segment,
     SheetChanged,
     SheetKind,
     SheetState,
+    fixed_offset_minutes,
 )
+from clientops._retention import RetentionStatus
 from clientops._telephony import CallDirection, call_metrics
 from clientops.errors import NotFoundError, TransitionError
 from clientops.model import ClientId, DepartmentId, EmployeeId, Money, Role, StaffDirectory
-from clientops.ports import PlanSheetsRepository, UnitOfWork
+from clientops.ports import (
+    PlanningQueries,
+    PlanSheetsRepository,
+    RetentionRepository,
+    UnitOfWork,
+)
 from clientops.rules import planning as rules
 from clientops.rules.campaigns import adherence_shares
 from clientops.rules.completeness import score_card, summarise
 from clientops.satisfaction import SatisfactionOutcome
 from clientops.workdays import working_days
 
-__all__ = ["Planning"]
+__all__ = ["Planning", "RepositoryPlanningQueries", "planning_queries"]
 
 
 class _HasContext(Protocol):
@@ -69,6 +79,62 @@ def _plans(uow: UnitOfWork) -> PlanSheetsRepository:
     if plans is None:
         raise NotFoundError("plan sheets repository", "uow.plans")
     return plans
+
+
+def _client_records(uow: UnitOfWork, client: Any, tz: Any) -> rules.ClientRecords:
+    contracts = uow.service.contracts_of(client.id)
+    ended = (
+        max(c.ends_on for c in contracts if c.ends_on is not None)
+        if contracts and all(c.ends_on is not None for c in contracts)
+        else None
+    )
+    round_row = uow.claims.satisfaction_of(client.id)
+    joined = (
+        round_row.assigned_on
+        if round_row is not None
+        else (client.created_at.astimezone(tz).date() if client.created_at else None)
+    )
+    return rules.ClientRecords(
+        client,
+        orders=uow.orders.of_client(client.id),
+        allocations=uow.payments.allocations_of(client.id),
+        claims=uow.claims.of_client(client.id),
+        contract_ended_on=ended,
+        joined_on=joined,
+        termination_on=_termination(uow, client.id),
+    )
+
+
+class RepositoryPlanningQueries:
+    """:class:`~clientops.ports.PlanningQueries` computed from the repositories alone:
+    correct on any store, as fast as its repositories (a few reads a client)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def client_months(
+        self, managers: Sequence[EmployeeId], month: Month, *, window: int, tz: tzinfo
+    ) -> Iterator[ClientMonth]:
+        for manager in managers:
+            for client in self._uow.clients.managed_by(manager):
+                records = _client_records(self._uow, client, tz)
+                yield rules.client_month(records, month, tz, window)
+
+
+def planning_queries(
+    uow: UnitOfWork, *, tz: tzinfo | None = None, month: Month | None = None, window: int = 0
+) -> PlanningQueries:
+    """The report's read model of ``uow``: the store's own (``uow.planning``) when it has
+    one, else :class:`RepositoryPlanningQueries` over its repositories. Given ``tz``,
+    ``month`` and ``window``, the store's own only when the zone's UTC offset is the same over
+    those months and the three years before them (the SQL stores take local days by the
+    offset; every Russian zone since 2014)."""
+    fast: PlanningQueries | None = getattr(uow, "planning", None)
+    if fast is not None and tz is not None and month is not None:
+        since = rules.add_months(month.first_day, -window) - timedelta(days=366 * 3)
+        if fixed_offset_minutes(tz, since, month.last_day) is None:
+            fast = None
+    return fast if fast is not None else RepositoryPlanningQueries(uow)
 
 
 def _sheet_id(kind: SheetKind, manager: EmployeeId, month: Month) -> str:
@@ -135,31 +201,7 @@ class Planning:
 
     def _records(self, uow: UnitOfWork, manager: EmployeeId) -> list[rules.ClientRecords]:
         tz = self._context.policy.tz
-        found = []
-        for client in uow.clients.managed_by(manager):
-            contracts = uow.service.contracts_of(client.id)
-            ended = (
-                max(c.ends_on for c in contracts if c.ends_on is not None)
-                if contracts and all(c.ends_on is not None for c in contracts)
-                else None
-            )
-            round_row = uow.claims.satisfaction_of(client.id)
-            joined = (
-                round_row.assigned_on
-                if round_row is not None
-                else (client.created_at.astimezone(tz).date() if client.created_at else None)
-            )
-            found.append(
-                rules.ClientRecords(
-                    client,
-                    orders=uow.orders.of_client(client.id),
-                    allocations=uow.payments.allocations_of(client.id),
-                    claims=uow.claims.of_client(client.id),
-                    contract_ended_on=ended,
-                    joined_on=joined,
-                )
-            )
-        return found
+        return [_client_records(uow, c, tz) for c in uow.clients.managed_by(manager)]
 
     def _facts(
         self, uow: UnitOfWork, managers: Sequence[EmployeeId], month: Month
@@ -176,6 +218,32 @@ class Planning:
             criteria=self._criteria,
         )
         return MonthlyReport(month, None, None, lines, lost)
+
+    def _per_manager(
+        self, uow: UnitOfWork, managers: Sequence[EmployeeId], month: Month
+    ) -> dict[EmployeeId | None, dict[PlanLine, Decimal]]:
+        tz, window = self._context.policy.tz, self._policy.regular_window
+        queries = planning_queries(uow, tz=tz, month=month, window=window)
+        rows = queries.client_months(managers, month, window=window, tz=tz)
+        bills = [b for b in uow.payments.supplier_bills() if b.assignee in managers]
+        return rules.month_totals(
+            rows,
+            bills,
+            month,
+            policy=self._policy,
+            regular_rule=self._regular,
+            criteria=self._criteria,
+        )
+
+    def _totals(
+        self, uow: UnitOfWork, managers: Sequence[EmployeeId], month: Month
+    ) -> MonthlyReport:
+        summed = {line: Decimal(0) for line in PlanLine}
+        for counts in self._per_manager(uow, managers, month).values():
+            for line, value in counts.items():
+                summed[line] += value
+        lines = tuple(ReportLine(line, None, summed[line]) for line in PlanLine)
+        return MonthlyReport(month, None, None, lines, ())
 
     def _ended(self, month: Month) -> None:
         if month.last_day >= self._context.today():
@@ -199,16 +267,28 @@ class Planning:
         *,
         manager: EmployeeId | None = None,
         department: DepartmentId | None = None,
+        drill_down: bool = True,
     ) -> MonthlyReport:
         """The facts of a month that has ended, of one manager or of a department's client
         managers together, each line with the approved (else latest) plan beside it and the
         records it counts, and the clients lost with their criterion. A month not ended yet,
-        or both or neither of ``manager`` and ``department``, raise ValidationError."""
+        or both or neither of ``manager`` and ``department``, raise ValidationError.
+
+        ``drill_down=False`` gives the same figures from the store's set-based read model
+        (:class:`~clientops.ports.PlanningQueries`: a few grouped statements, memory bounded
+        by the number of managers), without the records and the lost clients' list: the way
+        to report on a large base; :meth:`report` with ``drill_down=True`` (or for one
+        manager) then shows what a figure counts."""
         _month(month)
         self._ended(month)
+        if not isinstance(drill_down, bool):
+            fail("drill_down", f"must be True or False, got {drill_down!r}")
         with self._context.storage.unit_of_work(readonly=True) as uow:
             managers = self._managers(uow.staff.directory(), manager, department)
-            facts = self._facts(uow, managers, month)
+            if drill_down:
+                facts = self._facts(uow, managers, month)
+            else:
+                facts = self._totals(uow, managers, month)
             plans = getattr(uow, "plans", None)
             sheets = [plans.find(SheetKind.PLAN, m, month) for m in managers] if plans else []
         planned: dict[PlanLine, Decimal] = {}
@@ -222,6 +302,29 @@ class Planning:
             department_id=department,
             lines=rules.report_lines(facts.lines, plan),
         )
+
+    def reports(self, month: Month, *, department: DepartmentId) -> tuple[MonthlyReport, ...]:
+        """The report of a month that has ended for every client manager of ``department``,
+        in the order of the staff directory, each with its plan beside the facts: the figures
+        of ``report(month, manager=…, drill_down=False)`` for all of them from one pass over
+        the store's read model (no records; memory bounded by the number of managers)."""
+        _month(month)
+        self._ended(month)
+        with self._context.storage.unit_of_work(readonly=True) as uow:
+            managers = self._managers(uow.staff.directory(), None, department)
+            totals = self._per_manager(uow, managers, month)
+            plans = getattr(uow, "plans", None)
+            sheets = {m: plans.find(SheetKind.PLAN, m, month) if plans else None for m in managers}
+        found = []
+        for manager in managers:
+            counts = totals.get(manager, {})
+            sheet = sheets[manager]
+            lines = tuple(ReportLine(line, None, counts.get(line, Decimal(0))) for line in PlanLine)
+            plan = list(sheet.figures) if sheet is not None else None
+            found.append(
+                MonthlyReport(month, manager, department, rules.report_lines(lines, plan), ())
+            )
+        return tuple(found)
 
     # ------------------------------------------------------------------ plans and reports
 
@@ -438,9 +541,13 @@ class Planning:
         last: date,
         *,
         campaigns: Iterable[CampaignId] = (),
+        presence: Iterable[tuple[datetime, datetime]] | None = None,
     ) -> ControlPoints:
         """A call manager's control points from ``first`` to ``last`` (both included): hours
-        worked (the first to the last call of each day), outgoing calls against
+        worked (by ``policy.planning.hours_source``: the first to the last call of each day,
+        or the telephony ``presence`` given, the intervals the employee was logged in to the
+        PBX as your telephony reports them; ``PRESENCE`` without ``presence`` raises
+        ValidationError naming it), outgoing calls against
         ``policy.planning.calls_per_day`` a working day, calls of at least
         ``policy.telephony.min_call_seconds`` of airtime, airtime, the script adherence of
         their reviewed calls of ``campaigns``, and the completeness of the cards they own."""
@@ -450,6 +557,7 @@ class Planning:
         tz = policy.tz
         start = datetime.combine(first, time(), tz)
         end = datetime.combine(last + timedelta(days=1), time(), tz)
+        intervals = _intervals(presence, self._policy.hours_source)
         with self._context.storage.unit_of_work(readonly=True) as uow:
             uow.staff.directory().require(employee)
             calls = [c for c in uow.calls.between(start, end) if c.employee_id == employee]
@@ -468,12 +576,10 @@ class Planning:
             tz=tz,
             direction=CallDirection.OUTGOING,
         ).for_employee(employee)
-        days: dict[date, list[datetime]] = {}
-        for call in calls:
-            if call.at is not None:
-                days.setdefault(call.at.astimezone(tz).date(), []).append(call.ended_at or call.at)
-                days[call.at.astimezone(tz).date()].append(call.at)
-        seconds = sum(((max(t) - min(t)).total_seconds() for t in days.values()), 0.0)
+        if self._policy.hours_source is HoursSource.PRESENCE:
+            hours = rules.hours_from_presence(intervals, start, end)
+        else:
+            hours = rules.hours_from_calls(((c.at, c.ended_at) for c in calls if c.at), tz)
         shares = adherence_shares(reviewed)
         kept = sum(s.kept for s in shares)
         checked = sum(s.checked for s in shares)
@@ -482,7 +588,7 @@ class Planning:
             employee_id=employee,
             first=first,
             last=last,
-            hours_worked=(Decimal(int(seconds)) / 3600).quantize(Decimal("0.1")),
+            hours_worked=hours,
             calls=figures.calls,
             calls_planned=self._policy.calls_per_day
             * sum(1 for _ in working_days(policy.calendar, first, last)),
@@ -494,6 +600,7 @@ class Planning:
             script_points_checked=checked,
             cards=len(cards),
             card_completeness=completeness.share,
+            hours_source=self._policy.hours_source,
         )
 
     def pay_sheet(self, manager: EmployeeId, month: Month) -> PaySheet:
@@ -548,6 +655,37 @@ class Planning:
                     total += order.price
                     records.append(order.number)
         return total, tuple(records)
+
+
+def _termination(uow: UnitOfWork, client_id: ClientId) -> date | None:
+    """The day the termination the client announced takes effect (``None`` when none was
+    announced, or the client was won back since)."""
+    retention: RetentionRepository | None = getattr(uow, "retention", None)
+    record = retention.get(client_id) if retention is not None else None
+    if record is None or record.status is RetentionStatus.STAYED:
+        return None
+    return record.termination_on
+
+
+def _intervals(
+    presence: Iterable[tuple[datetime, datetime]] | None, source: HoursSource
+) -> list[tuple[datetime, datetime]]:
+    if presence is None:
+        if source is HoursSource.PRESENCE:
+            fail("presence", "the policy counts hours by telephony presence: give its intervals")
+        return []
+    found = []
+    for i, item in enumerate(presence):
+        try:
+            begin, finish = item
+        except (TypeError, ValueError):
+            fail(f"presence[{i}]", f"must be (from, to), got {item!r}")
+        if not all(isinstance(m, datetime) and m.tzinfo is not None for m in (begin, finish)):
+            fail(f"presence[{i}]", "must be two aware datetimes")
+        if finish < begin:
+            fail(f"presence[{i}]", "ends before it starts")
+        found.append((begin, finish))
+    return found
 
 
 def _happy(outcome: str) -> bool | None:

@@ -16,6 +16,7 @@ from clientops import _rehome
 from clientops._planning import (
     PLAN_LINES,
     ClientHistory,
+    ClientMonth,
     ControlPoints,
     Deadline,
     DeadlineMissed,
@@ -47,11 +48,12 @@ from clientops._planning_outputs import (
     report_docx,
     report_json,
 )
-from clientops._planning_service import Planning
+from clientops._planning_service import Planning, RepositoryPlanningQueries, planning_queries
 
 __all__ = [
     "PLAN_LINES",
     "ClientHistory",
+    "ClientMonth",
     "ControlPoints",
     "Deadline",
     "DeadlineMissed",
@@ -70,6 +72,7 @@ __all__ = [
     "PurchaseBasis",
     "RegularRule",
     "ReportLine",
+    "RepositoryPlanningQueries",
     "Segment",
     "SheetChanged",
     "SheetKind",
@@ -78,6 +81,7 @@ __all__ = [
     "pay_sheet_csv",
     "pay_sheet_docx",
     "plan_docx",
+    "planning_queries",
     "report_csv",
     "report_docx",
     "report_json",

@@ -16,9 +16,9 @@ repository. The agenda's set-based queries are a separate, optional port
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from clientops._agenda import ClientTouch
@@ -54,7 +54,7 @@ from clientops._onboarding import Onboarding, OnboardingId
 from clientops._orders import Order, OrderId, OrderStage
 from clientops._outbox import OutboxMessage, OutboxStatus
 from clientops._partners import PartnerAgreement
-from clientops._planning import MonthlySheet, SheetKind
+from clientops._planning import ClientMonth, MonthlySheet, SheetKind
 from clientops._retention import (
     ClientTerms,
     MarketingItem,
@@ -108,6 +108,7 @@ __all__ = [
     "OutboxRepository",
     "PaymentsRepository",
     "PlanSheetsRepository",
+    "PlanningQueries",
     "RetentionRepository",
     "ServiceRepository",
     "StaffRepository",
@@ -838,6 +839,20 @@ class AgendaQueries(Protocol):
     ) -> tuple[ClientTouch, ...]:
         """The clients whose birthday or company day falls on one of ``month_days`` (written
         ``MM-DD``), of one manager or of all, by kind, then name: one set-based query."""
+
+
+class PlanningQueries(Protocol):
+    """The monthly report's read model: per-client sums of a month a store MAY compute in a
+    few set-based statements (``uow.planning``). A store without it is served by
+    :class:`clientops.planning.RepositoryPlanningQueries`, built on the repositories, which
+    gives the same rows (the planning tests compare the two on every store)."""
+
+    def client_months(
+        self, managers: Sequence[EmployeeId], month: Month, *, window: int, tz: tzinfo
+    ) -> Iterator[ClientMonth]:
+        """One :class:`~clientops.planning.ClientMonth` for each client whose card names one
+        of ``managers``, days in ``tz``, with the months of orders among the ``window``
+        months before ``month``; rows are yielded as read (not all held at once)."""
 
 
 class RetentionRepository(Protocol):

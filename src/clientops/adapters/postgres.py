@@ -50,6 +50,7 @@ from clientops.adapters._sql import (
     UniqueKey,
     load,
 )
+from clientops.adapters._sql_planning import SQLPlanning
 from clientops.adapters._sql_supply import SQLSupply
 from clientops.errors import (
     ClientopsError,
@@ -106,6 +107,18 @@ class _PostgresUnitOfWork(SQLUnitOfWork):
     @functools.cached_property
     def supply(self) -> SQLSupply:
         return SQLSupply(self)
+
+    @functools.cached_property
+    def planning(self) -> SQLPlanning:
+        return SQLPlanning(self._stream, postgres=True)
+
+    def _stream(self, statement: str, params: Sequence[Any]) -> Iterator[Any]:
+        """The rows of a long read in batches, from a server-side cursor (the read model's:
+        not all rows in memory at once)."""
+        with self._conn.cursor(name="clientops_stream") as cur:
+            cur.itersize = 2000
+            cur.execute(_pg(statement), params)
+            yield from cur
 
     def _x(self, statement: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
         try:

@@ -27,6 +27,7 @@ from typing import Any
 from clientops import _redact
 from clientops.adapters import _schema
 from clientops.adapters._sql import BACKFILLS, SQLUnitOfWork, StaffCache, UniqueKey, unique_key
+from clientops.adapters._sql_planning import SQLPlanning
 from clientops.adapters._sql_supply import SQLSupply
 from clientops.errors import ConfigurationError, SchemaVersionError, StorageError
 from clientops.hookspecs import RegisterStorage, hookimpl
@@ -89,6 +90,10 @@ class _SQLiteUnitOfWork(SQLUnitOfWork):
     @functools.cached_property
     def supply(self) -> SQLSupply:
         return SQLSupply(self)
+
+    @functools.cached_property
+    def planning(self) -> SQLPlanning:
+        return SQLPlanning(self._x, postgres=False)
 
     def _x(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         try:

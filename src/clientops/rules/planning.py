@@ -19,8 +19,9 @@ your own rule), *repeat* («несистемный») otherwise::
 A lost client is found by the criteria of :data:`LOSS_CRITERIA`, a tuple you edit: each
 criterion gives the day the client counts as lost, and the earliest wins::
 
-    >>> [c.name for c in LOSS_CRITERIA]
-    ['no_order_regular', 'no_order_repeat', 'contract_ended', 'claim_unresolved']
+    >>> [c.name for c in LOSS_CRITERIA]  # doctest: +NORMALIZE_WHITESPACE
+    ['no_order_regular', 'no_order_repeat', 'contract_ended', 'termination_announced',
+     'claim_unresolved']
     >>> found = lost_in(history, Month(2026, 6), regular=True, policy=PlanningPolicy())
     >>> found.criterion, found.lost_on
     ('no_order_regular', datetime.date(2026, 6, 10))
@@ -28,6 +29,7 @@ criterion gives the day the client counts as lost, and the earliest wins::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
@@ -41,6 +43,7 @@ from clientops._orders import Order, OrderStage
 from clientops._planning import (
     PLAN_LINES,
     ClientHistory,
+    ClientMonth,
     Figure,
     LossCriterion,
     LostClient,
@@ -65,9 +68,14 @@ __all__ = [
     "add_months",
     "agenda_items",
     "claim_unresolved",
+    "client_month",
+    "condensed_history",
     "contract_ended",
+    "hours_from_calls",
+    "hours_from_presence",
     "lost_in",
     "month_facts",
+    "month_totals",
     "move",
     "no_order_regular",
     "no_order_repeat",
@@ -79,9 +87,11 @@ __all__ = [
     "report_lines",
     "satisfied_on",
     "segment_of",
+    "termination_announced",
 ]
 
 
+@functools.lru_cache(maxsize=4096)
 def add_months(day: date, months: int) -> date:
     """``day`` moved by whole months (to the month's last day when it is shorter).
 
@@ -152,6 +162,22 @@ def contract_ended(history: ClientHistory, regular: bool, policy: PlanningPolicy
     return history.contract_ended_on
 
 
+def termination_announced(
+    history: ClientHistory, regular: bool, policy: PlanningPolicy
+) -> date | None:
+    """A client who asked to end the contract: lost on the day the termination they
+    announced takes effect (``history.termination_on``, kept by
+    :meth:`clientops.retention.Retention.announce_termination`; a client won back since, whose
+    retention status is «остался», has none).
+
+    >>> from clientops.model import ClientId
+    >>> gone = ClientHistory(ClientId("c1"), termination_on=date(2026, 3, 31))
+    >>> termination_announced(gone, False, PlanningPolicy())
+    datetime.date(2026, 3, 31)
+    """
+    return history.termination_on
+
+
 def claim_unresolved(history: ClientHistory, regular: bool, policy: PlanningPolicy) -> date | None:
     """A claim left unresolved for ``policy.claim_unresolved_days`` days."""
     if not history.open_claims:
@@ -165,6 +191,7 @@ LOSS_CRITERIA: tuple[LossCriterion, ...] = (
     LossCriterion("no_order_regular", "системный клиент без заказов", no_order_regular),
     LossCriterion("no_order_repeat", "несистемный клиент без заказов", no_order_repeat),
     LossCriterion("contract_ended", "договор расторгнут", contract_ended),
+    LossCriterion("termination_announced", "заявил о расторжении договора", termination_announced),
     LossCriterion("claim_unresolved", "рекламация не решена", claim_unresolved),
 )
 
@@ -210,8 +237,9 @@ def lost_in(
 @attrs.frozen
 class ClientRecords:
     """What is stored of one client of the manager: the card, their orders, the payments
-    allocated to their invoices, their claims, the day their last service contract ended and
-    the day they came to the manager's base."""
+    allocated to their invoices, their claims, the day their last service contract ended, the
+    day they came to the manager's base and the day the termination they announced takes
+    effect."""
 
     client: Client
     orders: tuple[Order, ...] = ()
@@ -219,6 +247,7 @@ class ClientRecords:
     claims: tuple[Claim, ...] = ()
     contract_ended_on: date | None = None
     joined_on: date | None = None
+    termination_on: date | None = None
 
 
 def _day(moment: datetime, tz: tzinfo) -> date:
@@ -251,6 +280,7 @@ def history_of(records: ClientRecords, month: Month, tz: tzinfo) -> ClientHistor
         contract_ended_on=ended if ended is not None and ended <= end else None,
         open_claims=tuple(d for d in open_claims if d <= end),
         name=records.client.name,
+        termination_on=records.termination_on,
     )
 
 
@@ -337,6 +367,187 @@ def month_facts(
             add(PlanLine.PAID_TO_CONTRACTORS, amount, bill.number or bill.id)
     lines = tuple(ReportLine(line, None, counts[line], tuple(records[line])) for line in PlanLine)
     return lines, tuple(sorted(lost, key=lambda c: (c.lost_on, c.client_id)))
+
+
+def client_month(records: ClientRecords, month: Month, tz: tzinfo, window: int) -> ClientMonth:
+    """The read model's row of one client, from their records: what
+    :class:`~clientops.ports.PlanningQueries` computes in SQL, for a store without it."""
+    end, start = month.last_day, month.first_day
+    since = add_months(start, -window)
+    opened = [(_day(o.history[0].at, tz), o) for o in records.orders if o.history]
+    days = [d for d, _ in opened if d <= end]
+    ordered = [o for d, o in opened if month.contains(d)]
+    profit, received, received_cost = Decimal(0), 0, Decimal(0)
+    for order in records.orders:
+        cost = order.quote.cost.amount if order.quote is not None else Decimal(0)
+        closed = _reached(order, OrderStage.CLOSED, tz)
+        if closed is not None and month.contains(closed):
+            profit += _price(order) - cost
+        ready = _reached(order, OrderStage.QUALITY_ACCEPTED, tz)
+        if ready is not None and month.contains(ready) and order.supplier:
+            received += 1
+            received_cost += cost
+    filed = satisfied = 0
+    filed_sum = satisfied_sum = Decimal(0)
+    for claim in records.claims:
+        money = claim.money.amount if claim.money is not None else Decimal(0)
+        if claim.history and month.contains(_day(claim.history[0].at, tz)):
+            filed += 1
+            filed_sum += money
+        won = next(
+            (_day(s.at, tz) for s in claim.history if s.stage is ClaimStage.RESOLVED_SATISFIED),
+            None,
+        )
+        if won is not None and month.contains(won):
+            satisfied += 1
+            satisfied_sum += money
+    history = history_of(records, month, tz)
+    return ClientMonth(
+        records.client.id,
+        records.client.name,
+        records.client.manager_id,
+        first_order=min(days) if days else None,
+        last_order=max(days) if days else None,
+        window_months=tuple(sorted({f"{d:%Y-%m}" for d in days if since <= d < start})),
+        orders=len(ordered),
+        ordered=sum((_price(o) for o in ordered), Decimal(0)),
+        cash=sum(
+            (a.amount.amount for a in records.allocations if month.contains(a.date)), Decimal(0)
+        ),
+        profit=profit,
+        received=received,
+        received_cost=received_cost,
+        claims_filed=filed,
+        claims_filed_sum=filed_sum,
+        claims_satisfied=satisfied,
+        claims_satisfied_sum=satisfied_sum,
+        open_claim=min(history.open_claims) if history.open_claims else None,
+        contract_ended_on=records.contract_ended_on,
+        joined_on=records.joined_on,
+        termination_on=records.termination_on,
+    )
+
+
+def condensed_history(row: ClientMonth, month: Month) -> ClientHistory:
+    """The client's history as the rules see it from a read-model row: the first and last
+    order days and one day (the 1st) for each month with orders in the window. The default
+    rules decide exactly as on the whole history (they ask whether there were orders before
+    the month, in it, in which months of the window, and the last day); a rule of yours that
+    counts every order needs ``report(..., drill_down=True)``, which reads them all."""
+    days = {d for d in (row.first_order, row.last_order) if d is not None}
+    days.update(date(int(m[:4]), int(m[5:7]), 1) for m in row.window_months)
+    ended = row.contract_ended_on
+    return ClientHistory(
+        row.client_id,
+        order_days=tuple(sorted(days)),
+        contract_ended_on=ended if ended is not None and ended <= month.last_day else None,
+        open_claims=(row.open_claim,) if row.open_claim is not None else (),
+        name=row.name,
+        termination_on=row.termination_on,
+    )
+
+
+#: The lines a read-model row adds to its manager's figures, with the row's field.
+_ROW_LINES = (
+    (PlanLine.CASH_INFLOW, "cash"),
+    (PlanLine.PROFIT, "profit"),
+    (PlanLine.RECEIVED_FROM_CONTRACTORS, "received"),
+    (PlanLine.RECEIVED_FROM_CONTRACTORS_SUM, "received_cost"),
+    (PlanLine.CLAIMS_FILED, "claims_filed"),
+    (PlanLine.CLAIMS_FILED_SUM, "claims_filed_sum"),
+    (PlanLine.CLAIMS_SATISFIED, "claims_satisfied"),
+    (PlanLine.CLAIMS_SATISFIED_SUM, "claims_satisfied_sum"),
+)
+_SEGMENT_LINES = {
+    Segment.NEW: (PlanLine.NEW_CLIENTS, PlanLine.NEW_CLIENTS_SUM),
+    Segment.REGULAR: (PlanLine.REGULAR_CLIENTS, PlanLine.REGULAR_CLIENTS_SUM),
+    Segment.REPEAT: (PlanLine.REPEAT_CLIENTS, PlanLine.REPEAT_CLIENTS_SUM),
+}
+#: How many decisions of the default rules :func:`month_totals` keeps (then starts afresh).
+_DECISIONS_KEPT = 50_000
+
+
+def month_totals(
+    rows: Iterable[ClientMonth],
+    bills: Iterable[SupplierBill],
+    month: Month,
+    *,
+    policy: PlanningPolicy,
+    regular_rule: RegularRule = ordered_in_enough_months,
+    criteria: Sequence[LossCriterion] = LOSS_CRITERIA,
+) -> dict[EmployeeId | None, dict[PlanLine, Decimal]]:
+    """The facts of every line for each manager, folded from the read model's rows one at a
+    time (memory: one dictionary a manager), without the records behind them. The same
+    figures as :func:`month_facts` for the default rules.
+
+    The default rules (:func:`ordered_in_enough_months` and :data:`LOSS_CRITERIA`) read only
+    a client's days, not who they are: two clients with the same days are decided once (up
+    to 50,000 decisions are kept). Rules of yours are asked for every client."""
+    # one list of sums a manager, by the position of the line (enum keys hash slowly)
+    at = {line: i for i, line in enumerate(PlanLine)}
+    row_lines = tuple((at[line], field) for line, field in _ROW_LINES)
+    segment_at = {seg: (at[a], at[b]) for seg, (a, b) in _SEGMENT_LINES.items()}
+    new_in_base, lost_regular, lost_repeat = (
+        at[PlanLine.NEW_IN_BASE],
+        at[PlanLine.LOST_REGULAR],
+        at[PlanLine.LOST_REPEAT],
+    )
+    sums: dict[EmployeeId | None, list[Decimal]] = {}
+    defaults = regular_rule is ordered_in_enough_months and tuple(criteria) == LOSS_CRITERIA
+    decided: dict[tuple[object, ...], tuple[Segment | None, bool, bool]] = {}
+    zero, one = Decimal(0), Decimal(1)
+    start, end = month.first_day, month.last_day
+    for row in rows:
+        counts = sums.get(row.manager_id)
+        if counts is None:
+            counts = sums[row.manager_id] = [zero] * len(at)
+        # the default rules ask of the first order only whether it is before the month
+        key = (
+            row.first_order is not None and row.first_order < start,
+            row.last_order,
+            row.window_months,
+            row.contract_ended_on,
+            row.open_claim,
+            row.termination_on,
+        )
+        decision = decided.get(key) if defaults else None
+        if decision is None:
+            history = condensed_history(row, month)
+            segment = segment_of(history, month, policy, regular_rule=regular_rule)
+            regular = regular_rule(history, month, policy)
+            gone = lost_in(history, month, regular=regular, policy=policy, criteria=criteria)
+            decision = (segment, regular, gone is not None)
+            if defaults:
+                if len(decided) >= _DECISIONS_KEPT:
+                    decided.clear()
+                decided[key] = decision
+        segment, regular, lost = decision
+        if row.orders and segment is not None:
+            count_at, sum_at = segment_at[segment]
+            counts[count_at] += one
+            counts[sum_at] += row.ordered
+        for i, field in row_lines:
+            value = getattr(row, field)
+            if value:
+                counts[i] += value
+        joined = row.joined_on
+        if joined is not None and start <= joined <= end:
+            counts[new_in_base] += one
+        if lost:
+            counts[lost_regular if regular else lost_repeat] += one
+    totals = {m: dict(zip(PlanLine, values, strict=True)) for m, values in sums.items()}
+    for bill in bills:
+        if (
+            bill.status is SupplierBillStatus.PAID
+            and bill.paid_on is not None
+            and month.contains(bill.paid_on)
+        ):
+            paid = totals.get(bill.assignee)
+            if paid is None:
+                paid = totals[bill.assignee] = {line: Decimal(0) for line in PlanLine}
+            amount = bill.amount.amount if bill.amount is not None else Decimal(0)
+            paid[PlanLine.PAID_TO_CONTRACTORS] += amount
+    return totals
 
 
 def report_lines(
@@ -433,6 +644,51 @@ def move(
     if action == "return" and not comment.strip():
         raise ValidationError([FieldError("comment", "say what to correct")])
     return SheetStep(target, at, by, comment.strip())
+
+
+# ------------------------------------------------------------------------------ hours
+
+
+def hours_from_calls(calls: Iterable[tuple[datetime, datetime | None]], tz: tzinfo) -> Decimal:
+    """Hours worked from the call log (``HoursSource.FIRST_LAST_CALL``): for each day, from
+    the start of its first call to the end of its last (``calls``: start and end, the end
+    ``None`` when unknown), summed over the days, to a tenth of an hour.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> msk = ZoneInfo("Europe/Moscow")
+    >>> day = [(datetime(2026, 3, 2, 9, tzinfo=msk), datetime(2026, 3, 2, 9, 5, tzinfo=msk)),
+    ...        (datetime(2026, 3, 2, 17, tzinfo=msk), datetime(2026, 3, 2, 17, 30, tzinfo=msk))]
+    >>> hours_from_calls(day, msk)
+    Decimal('8.5')
+    """
+    days: dict[date, list[datetime]] = {}
+    for start, end in calls:
+        moments = days.setdefault(_day(start, tz), [])
+        moments.extend((start, end or start))
+    seconds = sum(((max(t) - min(t)).total_seconds() for t in days.values()), 0.0)
+    return (Decimal(int(seconds)) / 3600).quantize(Decimal("0.1"))
+
+
+def hours_from_presence(
+    intervals: Iterable[tuple[datetime, datetime]], start: datetime, end: datetime
+) -> Decimal:
+    """Hours worked from telephony presence (``HoursSource.PRESENCE``): the time the
+    ``intervals`` (logged in to the PBX, from and to) cover between ``start`` and ``end``,
+    overlaps counted once, to a tenth of an hour.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> msk = ZoneInfo("Europe/Moscow")
+    >>> at = lambda h: datetime(2026, 3, 2, h, tzinfo=msk)
+    >>> hours_from_presence([(at(9), at(13)), (at(12), at(18))], at(0), at(23))
+    Decimal('9.0')
+    """
+    seconds, reached = 0.0, start
+    for begin, finish in sorted(intervals):
+        begin, finish = max(begin, reached), min(finish, end)
+        if finish > begin:
+            seconds += (finish - begin).total_seconds()
+            reached = finish
+    return (Decimal(int(seconds)) / 3600).quantize(Decimal("0.1"))
 
 
 # ------------------------------------------------------------------------------ pay

@@ -1,0 +1,329 @@
+"""The monthly report's read model on SQLite and PostgreSQL (``uow.planning``).
+
+One statement gives a row per client of the managers asked: the orders, allocations, claims,
+service contracts, satisfaction round and retention record of each client grouped in SQL
+(``GROUP BY`` client), joined to the card. Rows are read as they come (a server-side cursor on
+PostgreSQL), so memory does not grow with the number of clients or orders.
+
+Days are taken in the policy's time zone by its UTC offset: exact for a zone whose offset does
+not change over the months asked (every Russian zone since 2014). For a zone whose offset
+changes in them, the rows come from the repositories instead
+(:class:`clientops.planning.RepositoryPlanningQueries`), which convert every moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, timedelta, tzinfo
+from decimal import Decimal
+from typing import Any
+
+from clientops._billing import Month
+from clientops._planning import ClientMonth, fixed_offset_minutes
+from clientops.model import ClientId, EmployeeId
+
+__all__ = ["SQLPlanning"]
+
+_CENT = Decimal("0.01")
+_ZERO = Decimal(0)
+_MISSING = object()
+
+
+class _Dialect:
+    """The few expressions that differ: a JSON path, a local day of a stored moment, the
+    first step of a history with a given stage, a money amount, a list of distinct months."""
+
+    def __init__(self, postgres: bool, minutes: int) -> None:
+        self.postgres = postgres
+        self.minutes = minutes
+
+    def doc(self, alias: str) -> str:
+        return f"({alias}.doc::jsonb)" if self.postgres else f"{alias}.doc"
+
+    def text(self, doc: str, *path: str | int) -> str:
+        if self.postgres:
+            steps = "".join(f"->{p}" if isinstance(p, int) else f"->'{p}'" for p in path[:-1])
+            last = path[-1]
+            tail = f"->>{last}" if isinstance(last, int) else f"->>'{last}'"
+            return f"{doc}{steps}{tail}"
+        json_path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+        return f"json_extract({doc}, '{json_path}')"
+
+    def day(self, moment: str) -> str:
+        """The local day (``YYYY-MM-DD`` text on SQLite, a date on PostgreSQL)."""
+        if self.postgres:
+            return (
+                f"((({moment})::timestamptz AT TIME ZONE 'UTC') "
+                f"+ interval '{self.minutes} minutes')::date"
+            )
+        return f"date({moment}, '{self.minutes:+d} minutes')"
+
+    def literal(self, day: date) -> str:
+        return f"DATE '{day.isoformat()}'" if self.postgres else f"'{day.isoformat()}'"
+
+    def stored_day(self, text: str) -> str:
+        return f"({text})::date" if self.postgres else text
+
+    def contains(self, raw: str, stage: str) -> str:
+        """Whether the stored text names ``stage`` at all (a cheap test before a search)."""
+        if self.postgres:
+            return f"strpos({raw}, '\"{stage}\"') > 0"
+        return f"instr({raw}, '\"{stage}\"') > 0"
+
+    def first_step(self, doc: str, guard: str, stage: str) -> str:
+        """The moment of the first step of ``doc``'s history that led to ``stage``, searched
+        only where ``guard`` holds."""
+        if self.postgres:
+            found = (
+                f"(SELECT h->>'at' FROM jsonb_array_elements({doc}->'history') "
+                f"WITH ORDINALITY e(h, i) WHERE h->>'stage' = '{stage}' ORDER BY i LIMIT 1)"
+            )
+            return f"CASE WHEN {guard} THEN {found} END"
+        found = (
+            f"(SELECT json_extract(h.value, '$.at') FROM json_each({doc}, '$.history') h "
+            f"WHERE json_extract(h.value, '$.stage') = '{stage}' ORDER BY h.key LIMIT 1)"
+        )
+        return f"CASE WHEN {guard} THEN {found} END"
+
+    def amount(self, text: str) -> str:
+        """A money amount: numeric on PostgreSQL, whole kopecks on SQLite (exact sums)."""
+        if self.postgres:
+            return f"coalesce(({text})::numeric, 0)"
+        return f"coalesce(CAST(round(CAST({text} AS REAL) * 100) AS INTEGER), 0)"
+
+    def months(self, day: str) -> str:
+        if self.postgres:
+            return f"string_agg(DISTINCT to_char({day}, 'YYYY-MM'), ',')"
+        return f"group_concat(DISTINCT substr({day}, 1, 7))"
+
+    def money(self, value: Any) -> Decimal:
+        if not value:
+            return _ZERO
+        if self.postgres:
+            return Decimal(value)
+        return (Decimal(int(value)) / 100).quantize(_CENT)
+
+    def to_day(self, value: Any) -> date | None:
+        if value is None or isinstance(value, date):
+            return value
+        return date.fromisoformat(str(value)[:10])
+
+
+def _orders_pg(d: _Dialect) -> str:
+    # each order's document cast to jsonb once (``j``; OFFSET 0: not inlined), each figure
+    # of an order computed once (MATERIALIZED) before grouping; the history searched only
+    # for the closed orders (closed is the last stage) and those from a supplier
+    return f"""o1 AS MATERIALIZED (
+  SELECT cid, opened, supplied, price,
+         {d.day(d.first_step("o.j", "is_closed", "closed"))} AS closed,
+         {d.day(d.first_step("o.j", "supplied", "quality_accepted"))} AS accepted,
+         CASE WHEN supplied OR is_closed
+              THEN {d.amount(d.text("o.j", "quote", "cost", "amount"))} ELSE 0 END AS cost
+  FROM (
+    SELECT cid, j, is_closed,
+           {d.day(d.text("j", "history", 0, "at"))} AS opened,
+           coalesce({d.text("j", "supplier")}, '') <> '' AS supplied,
+           {d.amount(d.text("j", "price", "amount"))} AS price
+    FROM (SELECT client_id AS cid, stage = 'closed' AS is_closed, {d.doc("orders")} AS j
+          FROM orders WHERE client_id IN (SELECT id FROM mine) OFFSET 0) src) o),
+"""
+
+
+def _orders_sqlite(d: _Dialect) -> str:
+    # each order's document parsed once: the four values read with one json_extract (an
+    # array, kept in o0); the history searched only for the closed orders (closed is the
+    # last stage: no step leads out of it) and those from a supplier
+    def step(stage: str) -> str:
+        found = (
+            "(SELECT json_extract(h.value, '$.at') FROM orders x, json_each(x.doc, '$.history') h "
+            f"WHERE x.rowid = o0.rid AND json_extract(h.value, '$.stage') = '{stage}' "
+            "ORDER BY h.key LIMIT 1)"
+        )
+        return d.day(found)
+
+    return f"""o0 AS MATERIALIZED (
+  SELECT o.rowid AS rid, o.client_id AS cid,
+         json_extract(o.doc, '$.history[0].at', '$.price.amount', '$.supplier',
+                      '$.quote.cost.amount') AS f,
+         o.stage = 'closed' AS is_closed
+  FROM orders o WHERE o.client_id IN (SELECT id FROM mine)),
+o1 AS MATERIALIZED (
+  SELECT cid,
+         {d.day("json_extract(f, '$[0]')")} AS opened,
+         coalesce(json_extract(f, '$[2]'), '') <> '' AS supplied,
+         {d.amount("json_extract(f, '$[1]')")} AS price,
+         {d.amount("json_extract(f, '$[3]')")} AS cost,
+         CASE WHEN is_closed THEN {step("closed")} END AS closed,
+         CASE WHEN coalesce(json_extract(f, '$[2]'), '') <> ''
+              THEN {step("quality_accepted")} END AS accepted
+  FROM o0),
+"""
+
+
+def _statement(d: _Dialect, marks: str, month: Month, since: date) -> str:
+    start, end = d.literal(month.first_day), d.literal(month.last_day)
+    since_l = d.literal(since)
+    # each order's document is cast to jsonb once on PostgreSQL (``j``)
+    cl, sc, r, c = d.doc("cl"), d.doc("sc"), d.doc("r"), d.doc("c")
+    in_month = "BETWEEN " + start + " AND " + end
+    orders = _orders_pg(d) if d.postgres else _orders_sqlite(d)
+    return f"""
+WITH mine AS (SELECT id FROM clients WHERE manager_id IN ({marks})),
+{orders}o2 AS (
+  SELECT cid,
+         min(CASE WHEN opened <= {end} THEN opened END) AS first_order,
+         max(CASE WHEN opened <= {end} THEN opened END) AS last_order,
+         {d.months(f"CASE WHEN opened >= {since_l} AND opened < {start} THEN opened END")}
+           AS window_months,
+         sum(CASE WHEN opened {in_month} THEN 1 ELSE 0 END) AS orders,
+         sum(CASE WHEN opened {in_month} THEN price ELSE 0 END) AS ordered,
+         sum(CASE WHEN closed {in_month} THEN price - cost ELSE 0 END) AS profit,
+         sum(CASE WHEN accepted {in_month} AND supplied THEN 1 ELSE 0 END) AS received,
+         sum(CASE WHEN accepted {in_month} AND supplied THEN cost ELSE 0 END) AS received_cost
+  FROM o1 GROUP BY cid),
+a2 AS (
+  SELECT a.client_id AS cid, sum({d.amount(d.text(d.doc("a"), "amount", "amount"))}) AS cash
+  FROM allocations a
+  WHERE a.client_id IN (SELECT id FROM mine)
+    AND {d.stored_day(d.text(d.doc("a"), "date"))} {in_month}
+  GROUP BY a.client_id),
+cl1 AS MATERIALIZED (
+  SELECT cl.client_id AS cid,
+         cl.stage NOT IN ('resolved_satisfied', 'resolved_unsatisfied', 'withdrawn') AS is_open,
+         {d.day(d.text(cl, "history", 0, "at"))} AS filed,
+         {d.day(d.first_step(cl, d.contains("cl.doc", "resolved_satisfied"), "resolved_satisfied"))}
+           AS won,
+         {d.amount(d.text(cl, "money", "amount"))} AS money
+  FROM claims cl WHERE cl.client_id IN (SELECT id FROM mine)),
+cl2 AS (
+  SELECT cid,
+         sum(CASE WHEN filed {in_month} THEN 1 ELSE 0 END) AS filed,
+         sum(CASE WHEN filed {in_month} THEN money ELSE 0 END) AS filed_sum,
+         sum(CASE WHEN won {in_month} THEN 1 ELSE 0 END) AS won,
+         sum(CASE WHEN won {in_month} THEN money ELSE 0 END) AS won_sum,
+         min(CASE WHEN is_open AND filed <= {end} THEN filed END) AS open_claim
+  FROM cl1 GROUP BY cid),
+sc2 AS (
+  SELECT sc.client_id AS cid, count(*) AS contracts,
+         count({d.text(sc, "ends_on")}) AS ending,
+         max({d.stored_day(d.text(sc, "ends_on"))}) AS ends_on
+  FROM service_contracts sc WHERE sc.client_id IN (SELECT id FROM mine) GROUP BY sc.client_id)
+SELECT c.id, c.name, c.manager_id,
+       o2.first_order, o2.last_order, o2.window_months, o2.orders, o2.ordered, o2.profit,
+       o2.received, o2.received_cost, a2.cash,
+       cl2.filed, cl2.filed_sum, cl2.won, cl2.won_sum, cl2.open_claim,
+       CASE WHEN sc2.contracts = sc2.ending THEN sc2.ends_on END,
+       coalesce(s.assigned_on, {d.day(d.text(c, "created_at"))}),
+       CASE WHEN r.status <> 'stayed' THEN {d.stored_day(d.text(r, "termination_on"))} END
+FROM clients c
+LEFT JOIN o2 ON o2.cid = c.id
+LEFT JOIN a2 ON a2.cid = c.id
+LEFT JOIN cl2 ON cl2.cid = c.id
+LEFT JOIN sc2 ON sc2.cid = c.id
+LEFT JOIN satisfaction s ON s.client_id = c.id
+LEFT JOIN retention r ON r.client_id = c.id
+WHERE c.manager_id IN ({marks})
+"""
+
+
+class SQLPlanning:
+    """:class:`~clientops.ports.PlanningQueries` of a SQL unit of work: one statement."""
+
+    def __init__(
+        self,
+        stream: Callable[[str, Sequence[Any]], Iterable[Sequence[Any]]],
+        *,
+        postgres: bool,
+    ) -> None:
+        self._stream = stream
+        self._postgres = postgres
+
+    def client_months(
+        self, managers: Sequence[EmployeeId], month: Month, *, window: int, tz: tzinfo
+    ) -> Iterator[ClientMonth]:
+        index = month.year * 12 + month.month - 1 - window
+        since = Month(index // 12, index % 12 + 1).first_day
+        minutes = fixed_offset_minutes(tz, since - timedelta(days=366 * 3), month.last_day)
+        if minutes is None:
+            raise ValueError(
+                "the time zone's UTC offset changes over the months asked: "
+                "ask clientops.planning.RepositoryPlanningQueries"
+            )
+        if not managers:
+            return
+        d = _Dialect(self._postgres, minutes)
+        marks = ", ".join("?" * len(managers))
+        sql = _statement(d, marks, month, since)
+        # days and month lists repeat from client to client: each is converted once
+        days: dict[Any, date | None] = {None: None}
+        lists: dict[Any, tuple[str, ...]] = {None: (), "": ()}
+
+        def day(value: Any) -> date | None:
+            found = days.get(value, _MISSING)
+            if found is _MISSING:
+                found = days[value] = d.to_day(value)
+            return found  # type: ignore[return-value]
+
+        def months(value: Any) -> tuple[str, ...]:
+            found = lists.get(value)
+            if found is None:
+                found = lists[value] = tuple(sorted(value.split(",")))
+            return found
+
+        for row in self._stream(sql, (*managers, *managers)):
+            if len(days) > 100_000:  # bounded, whatever the data
+                days.clear()
+                days[None] = None
+            yield self._row(d, row, day, months)
+
+    @staticmethod
+    def _row(
+        d: _Dialect,
+        row: Sequence[Any],
+        day: Callable[[Any], date | None],
+        months_of: Callable[[Any], tuple[str, ...]],
+    ) -> ClientMonth:
+        (
+            cid,
+            name,
+            manager,
+            first,
+            last,
+            months,
+            orders,
+            ordered,
+            profit,
+            received,
+            received_cost,
+            cash,
+            filed,
+            filed_sum,
+            won,
+            won_sum,
+            open_claim,
+            ended,
+            joined,
+            termination,
+        ) = row
+        return ClientMonth(
+            ClientId(cid),
+            name or "",
+            manager,
+            first_order=day(first),
+            last_order=day(last),
+            window_months=months_of(months),
+            orders=int(orders or 0),
+            ordered=d.money(ordered),
+            cash=d.money(cash),
+            profit=d.money(profit),
+            received=int(received or 0),
+            received_cost=d.money(received_cost),
+            claims_filed=int(filed or 0),
+            claims_filed_sum=d.money(filed_sum),
+            claims_satisfied=int(won or 0),
+            claims_satisfied_sum=d.money(won_sum),
+            open_claim=day(open_claim),
+            contract_ended_on=day(ended),
+            joined_on=day(joined),
+            termination_on=day(termination),
+        )
