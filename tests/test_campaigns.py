@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import attrs
 import pytest
 
 import clientops
@@ -722,3 +723,90 @@ def test_the_stored_call_is_its_wire_form() -> None:
         review=ScriptReview(PETROV, T0, ("hello",), ("why",)),
     )
     assert call_doc(reviewed) == dump(reviewed)
+
+
+# --------------------------------------------------------------------------- what a call reuses
+# next_client and record_outcome reuse the campaign as they last read it and the row handed
+# out, on the condition that the store still holds them at their versions: a change made
+# meanwhile through another ClientOps (another process) is seen as if read afresh.
+
+
+def _other(ops: ClientOps, clock: Clock) -> ClientOps:
+    return ClientOps(ops.storage, host=PluginHost(entry_points=False), clock=clock)
+
+
+def test_a_row_changed_after_it_was_handed_out_is_read_again(ops: ClientOps, clock: Clock) -> None:
+    _campaign(ops)
+    (card,) = _listed(ops, "Москва")
+    call = ops.campaigns.next_client(COLD, caller=OLGA)
+    assert call is not None
+    assert call.target.client_id == card.id
+    _other(ops, clock).campaigns.set_do_not_call(card.id, by=OLGA)
+    with pytest.raises(TransitionError):
+        ops.campaigns.record_outcome(COLD, card.id, NoAnswer(), by=OLGA)
+    _nothing_stored(ops, card.id)
+
+
+def test_a_row_recorded_elsewhere_after_it_was_handed_out_is_read_again(
+    ops: ClientOps, clock: Clock
+) -> None:
+    _campaign(ops)
+    (card,) = _listed(ops, "Москва")
+    assert ops.campaigns.next_client(COLD, caller=OLGA) is not None
+    _other(ops, clock).campaigns.record_outcome(COLD, card.id, NotInterested(), by=OLGA)
+    with pytest.raises(TransitionError):
+        ops.campaigns.record_outcome(COLD, card.id, NoAnswer(), by=OLGA)
+    assert len(ops.campaigns.calls(COLD)) == 1
+
+
+def test_a_campaign_changed_after_it_was_read_is_read_again(ops: ClientOps, clock: Clock) -> None:
+    _campaign(ops)
+    first, _second = _listed(ops, "Москва", "Москва")
+    handed = ops.campaigns.next_client(COLD, caller=ANNA)
+    assert handed is not None
+    assert handed.target.client_id == first.id
+    with ops.storage.unit_of_work() as uow:  # anna no longer calls for it
+        stored = uow.campaigns.get(COLD)
+        uow.campaigns.update(attrs.evolve(stored, assignees=(OLGA,)))
+    with pytest.raises(ValidationError, match="anna"):
+        ops.campaigns.record_outcome(COLD, first.id, NoAnswer(), by=ANNA)
+    with pytest.raises(ValidationError, match="anna"):
+        ops.campaigns.next_client(COLD, caller=ANNA)
+    assert ops.campaigns.calls(COLD) == ()
+    assert ops.campaigns.next_client(COLD, caller=OLGA) is not None
+
+
+def test_a_caller_renamed_elsewhere_is_named_so_in_the_script(ops: ClientOps, clock: Clock) -> None:
+    _campaign(ops)
+    _listed(ops, "Москва", "Москва")
+    call = ops.campaigns.next_client(COLD, caller=OLGA)
+    assert call is not None
+    assert "меня зовут Ольга" in call.script[0]
+    _other(ops, clock).clients.add_employee(
+        Employee(OLGA, "Орлова Ольга Петровна", "Оля", DepartmentId("client"), (Role.CALL_MANAGER,))
+    )
+    call = ops.campaigns.next_client(COLD, caller=OLGA)
+    assert call is not None
+    assert "меня зовут Оля" in call.script[0]
+
+
+def test_calls_in_a_row_reuse_what_was_read_and_store_what_a_fresh_read_would(
+    ops: ClientOps,
+) -> None:
+    _campaign(ops)
+    cards = _listed(ops, "Москва", "Москва", "Москва", "Москва")
+    for at, card in enumerate(cards):
+        call = ops.campaigns.next_client(COLD, caller=OLGA)
+        assert call is not None
+        assert call.target.client_id == card.id
+        outcome = NotInterested() if at % 2 else NoAnswer()
+        record = ops.campaigns.record_outcome(COLD, card.id, outcome, by=OLGA)
+        with ops.storage.unit_of_work(readonly=True) as uow:
+            assert uow.campaigns.target(COLD, card.id) == record.target
+    assert ops.campaigns.next_client(COLD, caller=OLGA) is None
+    assert [c.outcome for c in ops.campaigns.calls(COLD)] == [
+        OutcomeKind.NO_ANSWER,
+        OutcomeKind.NOT_INTERESTED,
+        OutcomeKind.NO_ANSWER,
+        OutcomeKind.NOT_INTERESTED,
+    ]

@@ -29,6 +29,7 @@ from clientops._campaigns import (
     NextCall,
     NoAnswer,
     NotInterested,
+    OutcomeKind,
     OutcomeRecord,
     QuestionResult,
     ScriptReview,
@@ -46,6 +47,7 @@ from clientops.model import (
     StaffDirectory,
     new_id,
 )
+from clientops.ports import UnitOfWork
 from clientops.rules.campaigns import (
     adherence_shares,
     after_call,
@@ -98,6 +100,15 @@ class CampaignsService:
         # the open zones of a list's zones: (from, until, open zones), valid while every
         # zone's answer is
         self._open: dict[tuple[str, ...], tuple[datetime, datetime, tuple[str, ...]]] = {}
+        # each campaign as last read: next_client and record_outcome use it again without
+        # reading it while the store says it is still at its version (a store that can tell
+        # checks it in the statement that claims or updates the row: claim_next_while,
+        # update_target_while); any doubt, and they read it as before
+        self._campaigns: dict[CampaignId, Campaign] = {}
+        # the rows next_client handed out, by campaign and client: record_outcome writes the
+        # row's next state on the condition that it is still at that version (else it reads
+        # the row, as before)
+        self._handed: dict[tuple[CampaignId, ClientId], CampaignTarget] = {}
 
     # ------------------------------------------------------------------ campaigns
 
@@ -228,24 +239,52 @@ class CampaignsService:
         ValidationError naming ``caller``."""
         now = self._context.now()
         policy = self._context.policy
+        until = now + policy.campaigns.claim_lease
+        known = self._campaigns.get(campaign_id)
         with self._context.storage.unit_of_work() as uow:
-            campaign = uow.campaigns.get(campaign_id)
-            employee = _assignee(campaign, uow.staff.directory(), caller, "caller")
-            if not campaign.start <= now.astimezone(policy.tz).date() <= campaign.end:
-                return None
-            zones = self._open_zones(campaign.timezones, now)
-            if not zones:
-                return None
-            claimed = uow.campaigns.claim_next(
-                campaign_id,
-                due_by=now,
-                timezones=None if len(zones) == len(campaign.timezones) else zones,
-                caller=caller,
-                until=now + policy.campaigns.claim_lease,
-            )
-            if claimed is None:
-                return None
+            claimed = None
+            # the campaign as last read, when everything it says lets the caller call now
+            # and the store claims the row on the condition that it is still current
+            if (
+                known is not None
+                and caller in known.assignees
+                and known.start <= now.astimezone(policy.tz).date() <= known.end
+            ):
+                claim_while = getattr(uow.campaigns, "claim_next_while", None)
+                zones = self._open_zones(known.timezones, now)
+                if zones and claim_while is not None:
+                    campaign = known
+                    claimed = claim_while(
+                        known,
+                        due_by=now,
+                        timezones=None if len(zones) == len(known.timezones) else zones,
+                        caller=caller,
+                        until=until,
+                    )
+            if claimed is None:  # not claimed so: the campaign read, as it is
+                campaign = self._read(uow, campaign_id)
+                employee = _assignee(campaign, uow.staff.directory(), caller, "caller")
+                if not campaign.start <= now.astimezone(policy.tz).date() <= campaign.end:
+                    return None
+                zones = self._open_zones(campaign.timezones, now)
+                if not zones:
+                    return None
+                claimed = uow.campaigns.claim_next(
+                    campaign_id,
+                    due_by=now,
+                    timezones=None if len(zones) == len(campaign.timezones) else zones,
+                    caller=caller,
+                    until=until,
+                )
+                if claimed is None:
+                    return None
+            else:  # the campaign is current: its caller is checked against the staff now
+                employee = _assignee(campaign, uow.staff.directory(), caller, "caller")
             card = uow.campaigns.call_card(claimed.client_id)
+        handed = self._handed
+        if len(handed) >= 1024:
+            handed.clear()
+        handed[campaign_id, claimed.client_id] = claimed
         script = campaign.script.render(
             company=policy.company_name,
             caller=PersonName(employee.first_name, employee.gender),
@@ -254,6 +293,14 @@ class CampaignsService:
             city=card.city,
         )
         return NextCall(claimed, card.name, card.phones, script, campaign.questionnaire)
+
+    def _read(self, uow: UnitOfWork, campaign_id: CampaignId) -> Campaign:
+        """The campaign as stored, kept for the next call (see ``_campaigns``)."""
+        campaign = uow.campaigns.get(campaign_id)
+        if len(self._campaigns) >= 64:
+            self._campaigns.clear()
+        self._campaigns[campaign_id] = campaign
+        return campaign
 
     def record_outcome(
         self,
@@ -288,8 +335,20 @@ class CampaignsService:
         kinds = tuple([item.kind for item in outcomes])
         now = self._context.now()
         policy = self._context.policy
+        call_back_at = None
+        row_only = True
+        for item in outcomes:
+            if isinstance(item, CallBack):
+                call_back_at = item.at
+            if type(item) not in _ROW_ONLY:
+                row_only = False
         events: list[Event] = []
-        with self._context.unit_of_work() as uow:
+        handed = self._handed.pop((campaign_id, client_id), None)
+        known = self._campaigns.get(campaign_id)
+        # outcomes that only change the row publish no event: the store's unit of work
+        with (
+            self._context.storage.unit_of_work() if row_only else self._context.unit_of_work()
+        ) as uow:
             if call_id is not None:
                 stored = uow.campaigns.get_call(call_id)
                 if stored is not None and (stored.campaign_id, stored.client_id) == (
@@ -298,43 +357,35 @@ class CampaignsService:
                 ):
                     target = uow.campaigns.target(campaign_id, client_id)
                     return OutcomeRecord(stored, target, repeated=True)
-            # the row first: a SQL store reads the campaign with it, in one statement (a
-            # missing row is told after the checks of the campaign and the outcome)
-            missing: NotFoundError | None = None
-            try:
-                target = uow.campaigns.target(campaign_id, client_id)
-            except NotFoundError as exc:
-                missing = exc
-            campaign = uow.campaigns.get(campaign_id)
-            if by not in campaign.assignees:  # employees checked when the campaign was made
-                raise ValidationError(
-                    [FieldError("by", f"{by!r} does not call for campaign {campaign.id}")]
-                )
-            errors = outcome_errors(campaign.purpose, kinds, policy.campaigns)
-            if errors:
-                raise ValidationError(errors, subject="outcome")
-            if not campaign.start <= now.astimezone(policy.tz).date() <= campaign.end:
-                raise TransitionError(
-                    f"campaign {campaign.id}",
-                    current=f"runs {campaign.start}..{campaign.end}",
-                    attempted="record a call",
-                )
-            if missing is not None:
-                raise missing
-            # the flag closes every open row of the client (set_do_not_call, add_targets)
-            if target.status is TargetStatus.DO_NOT_CALL:
-                raise TransitionError(
-                    f"client {client_id}",
-                    current="do not call",
-                    attempted="record a call",
-                    reason="the client asked not to be called",
-                )
-            if target.status is not TargetStatus.OPEN:
-                raise TransitionError(
-                    f"campaign target {client_id}",
-                    current=target.status.value,
-                    attempted="record a call",
-                )
+            after: CampaignTarget | None = None
+            # the row next_client handed out and the campaign as last read, when they let the
+            # call be recorded: the row's next state is written on the condition that
+            # neither changed since (so the checks below would pass as they did)
+            if (
+                handed is not None
+                and known is not None
+                and handed.status is TargetStatus.OPEN
+                and by in known.assignees
+                and known.start <= now.astimezone(policy.tz).date() <= known.end
+                and not outcome_errors(known.purpose, kinds, policy.campaigns)
+            ):
+                update_while = getattr(uow.campaigns, "update_target_while", None)
+                if update_while is not None:
+                    after = update_while(
+                        after_call(
+                            handed,
+                            kinds,
+                            now=now,
+                            policy=policy.campaigns,
+                            call_back_at=call_back_at,
+                        ),
+                        known,
+                    )
+            if after is not None:
+                assert known is not None
+                campaign = known
+            else:  # the row and the campaign read, as they are
+                campaign, target = self._row_to_call(uow, campaign_id, client_id, by, kinds, now)
             the_id = call_id if call_id is not None else new_id()
             call = CampaignCall(
                 id=the_id,
@@ -346,28 +397,76 @@ class CampaignsService:
                 note=note,
                 call_log_id=call_log_id,
             )
-            call_back_at = None
-            effects: Effects | None = None
-            for item in outcomes:
-                if isinstance(item, CallBack):
-                    call_back_at = item.at
-                if type(item) not in _ROW_ONLY:
-                    if effects is None:
-                        effects = Effects(uow, self._context, campaign, call, events)
-                    effects.apply(item)
-            if effects is not None:
+            if not row_only:
+                effects = Effects(uow, self._context, campaign, call, events)
+                for item in outcomes:
+                    if type(item) not in _ROW_ONLY:
+                        effects.apply(item)
                 call = effects.call
                 if effects.card is not None:
                     updated = uow.clients.update(effects.card)
                     events.append(ClientUpdated(updated.id, updated.version, at=now))
             uow.campaigns.add_call(call)
-            after = uow.campaigns.update_target(
-                after_call(
-                    target, kinds, now=now, policy=policy.campaigns, call_back_at=call_back_at
+            if after is None:
+                after = uow.campaigns.update_target(
+                    after_call(
+                        target, kinds, now=now, policy=policy.campaigns, call_back_at=call_back_at
+                    )
                 )
-            )
-            self._context.publish(events)
+            if not row_only:
+                self._context.publish(events)
         return OutcomeRecord(call, after)
+
+    def _row_to_call(
+        self,
+        uow: UnitOfWork,
+        campaign_id: CampaignId,
+        client_id: ClientId,
+        by: EmployeeId,
+        kinds: tuple[OutcomeKind, ...],
+        now: datetime,
+    ) -> tuple[Campaign, CampaignTarget]:
+        """The campaign and the list's row of the client, read and checked for a call of
+        ``by`` with the outcomes ``kinds`` (ValidationError, NotFoundError, TransitionError)."""
+        policy = self._context.policy
+        # the row first: a SQL store reads the campaign with it, in one statement (a
+        # missing row is told after the checks of the campaign and the outcome)
+        missing: NotFoundError | None = None
+        try:
+            target = uow.campaigns.target(campaign_id, client_id)
+        except NotFoundError as exc:
+            missing = exc
+        campaign = self._read(uow, campaign_id)
+        if by not in campaign.assignees:  # employees checked when the campaign was made
+            raise ValidationError(
+                [FieldError("by", f"{by!r} does not call for campaign {campaign.id}")]
+            )
+        errors = outcome_errors(campaign.purpose, kinds, policy.campaigns)
+        if errors:
+            raise ValidationError(errors, subject="outcome")
+        if not campaign.start <= now.astimezone(policy.tz).date() <= campaign.end:
+            raise TransitionError(
+                f"campaign {campaign.id}",
+                current=f"runs {campaign.start}..{campaign.end}",
+                attempted="record a call",
+            )
+        if missing is not None:
+            raise missing
+        # the flag closes every open row of the client (set_do_not_call, add_targets)
+        if target.status is TargetStatus.DO_NOT_CALL:
+            raise TransitionError(
+                f"client {client_id}",
+                current="do not call",
+                attempted="record a call",
+                reason="the client asked not to be called",
+            )
+        if target.status is not TargetStatus.OPEN:
+            raise TransitionError(
+                f"campaign target {client_id}",
+                current=target.status.value,
+                attempted="record a call",
+            )
+        return campaign, target
 
     def _open_zones(self, zones: tuple[str, ...], now: datetime) -> tuple[str, ...]:
         """:func:`~clientops.rules.campaigns.open_timezones`, each zone's answer kept until

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, ClassVar, NamedTuple, TypeVar
+from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
 import attrs
 
@@ -271,6 +271,20 @@ class _ReadOnce(dict[Any, T]):
         return found
 
 
+class _PerUnit(Generic[T]):
+    """A repository of a unit of work, made on first use: ``functools.cached_property``
+    without its lock (a unit of work is one thread's; a call of a call list opens two, each
+    asking for its repositories anew)."""
+
+    def __init__(self, make: Callable[[Any], T]) -> None:
+        self._make = make
+        self._name = make.__name__
+
+    def __get__(self, uow: Any, owner: Any = None) -> T:
+        made = uow.__dict__[self._name] = self._make(uow)
+        return made
+
+
 class StaffCache:
     """A store's cached staff directory, valid while ``meta.staff_rev`` is unchanged."""
 
@@ -479,7 +493,7 @@ class SQLUnitOfWork:
         if entries:
             self.timeline.record(entries)
 
-    @functools.cached_property
+    @_PerUnit
     def staff(self) -> SQLStaff:
         return SQLStaff(self)
 
@@ -527,7 +541,7 @@ class SQLUnitOfWork:
     def agenda(self) -> SQLAgenda:
         return SQLAgenda(self)
 
-    @functools.cached_property
+    @_PerUnit
     def campaigns(self) -> SQLCampaigns:
         return SQLCampaigns(self)
 
@@ -2094,6 +2108,15 @@ class SQLService(SQLRepository):
 class SQLStaff(SQLRepository):
     """The staff directory, cached by the store."""
 
+    def __init__(self, uow: SQLUnitOfWork) -> None:
+        # asked for on most calls of a call list: the hooks looked up when used
+        self._uow = uow
+        self._x = uow._x
+        self._one = uow._one
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._uow, name)
+
     def put_department(self, department: Department) -> None:
         self._x(
             "INSERT INTO departments(id, doc) VALUES (?, ?) "
@@ -2666,6 +2689,12 @@ _TARGET_COLUMNS_OF_T = ", ".join(f"t.{c.strip()}" for c in _TARGET_COLUMNS.split
 _TARGET_STATUS = {status.value: status for status in TargetStatus}
 #: The claim of the next row, by the dialect's lock and the number of time zones asked for.
 _CLAIMS: dict[tuple[str, int | None], str] = {}
+#: The card of the row a claim hands out, returned by the claim (``SQLCampaigns.call_card``).
+#: The CAST: SQLite (3.40) gives a column of the updated row in RETURNING no affinity, and
+#: without it scans ``clients`` instead of searching its unique index on ``id``.
+_CARD_OF_ROW = "(SELECT doc FROM clients WHERE clients.id=CAST(campaign_targets.client_id AS TEXT))"
+#: The same, checking the campaign's version (``SQLCampaigns.claim_next_while``).
+_PINNED_CLAIMS: dict[tuple[str, int | None], str] = {}
 #: Campaigns by their stored document (see ``SQLCampaigns.get``).
 _CAMPAIGNS: dict[str, Campaign] = {}
 _OUTCOMES = {kind.value: kind for kind in OutcomeKind}
@@ -2696,30 +2725,48 @@ def call_doc(call: CampaignCall) -> str:
     )
 
 
+def _bumped(target: CampaignTarget) -> CampaignTarget:
+    """``target`` as stored by an update: its version one up (made without evolve's checks:
+    the row's values were checked when it was made)."""
+    return CampaignTarget(
+        target.campaign_id,
+        target.client_id,
+        target.timezone,
+        target.next_call_at,
+        target.status,
+        target.attempts,
+        target.last_outcome,
+        target.claimed_by,
+        target.version + 1,
+    )
+
+
 class SQLCampaigns(SQLRepository):
     """Call campaigns, their call lists and calls, the do-not-call flags.
 
     A call is a few statements, so reads that go together share one: a list's row is read
     with its campaign's document (the next :meth:`get` of that campaign in the unit of work
-    takes it from there), and a campaign with the staff directory's revision (the next
-    ``uow.staff.directory()`` checks its cache against it)."""
+    takes it from there), a campaign with the staff directory's revision (the next
+    ``uow.staff.directory()`` checks its cache against it), and a claimed row with its
+    client's card (for the next :meth:`call_card`) and, by :meth:`claim_next_while`, with the
+    staff directory's revision."""
 
     def __init__(self, uow: SQLUnitOfWork) -> None:
-        # made twice per call of a list: only the hooks used here are bound
+        # made twice per call of a list: only the hooks of a call are bound, the others
+        # looked up on the unit of work when used (__getattr__)
         self._uow = uow
         self._x = uow._x
-        self._xmany = uow._xmany
         self._one = uow._one
         self._ts = uow._ts
         self._from_ts = uow._from_ts
-        self._bump = uow._bump
-        self._need_client = uow._need_client
-        self._race_error = uow._race_error
-        self.integrity_errors = uow.integrity_errors
         self.claim_lock = uow.claim_lock
-        self.by_code = uow.by_code
         #: the campaign's document read with a row by :meth:`target`, for the next get
         self._read_with_row: tuple[CampaignId, str] | None = None
+        #: the card's document read with the row a claim handed out, for the next call_card
+        self._card_with_row: tuple[ClientId, str | None] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._uow, name)
 
     def _target(self, row: Sequence[Any]) -> CampaignTarget:
         campaign_id, client_id, zone, due, status, attempts, last, claimed, version = row[:9]
@@ -2857,28 +2904,90 @@ class SQLCampaigns(SQLRepository):
                 "WHERE seq=(SELECT seq FROM campaign_targets "
                 f"WHERE campaign_id=? AND open=1 AND next_call_at<=?{zones} "
                 f"ORDER BY next_call_at, seq LIMIT 1{self.claim_lock}) "
-                f"RETURNING {_TARGET_COLUMNS}"
+                f"RETURNING {_TARGET_COLUMNS}, {_CARD_OF_ROW}"
             )
         row = self._x(statement, params).fetchone()
-        return None if row is None else self._target(row)
+        if row is None:
+            return None
+        self._card_with_row = (row[1], row[9])
+        return self._target(row)
+
+    def claim_next_while(
+        self,
+        campaign: Campaign,
+        *,
+        due_by: datetime,
+        timezones: Sequence[str] | None,
+        caller: EmployeeId,
+        until: datetime,
+    ) -> CampaignTarget | None:
+        """:meth:`claim_next`, only while the stored campaign is at ``campaign.version``:
+        ``None`` (nothing written) when it is not, as when no row is due. The same one
+        statement, the check of the campaign's version in it; it returns the staff
+        directory's revision too, for the next ``uow.staff.directory()``."""
+        params: tuple[Any, ...] = (self._ts(until), caller, campaign.id, self._ts(due_by))
+        if timezones is not None:
+            if not timezones:
+                return None
+            params += tuple(timezones)
+        key = (self.claim_lock, None if timezones is None else len(timezones))
+        statement = _PINNED_CLAIMS.get(key)
+        if statement is None:
+            zones = ""
+            if timezones is not None:
+                zones = f" AND timezone IN ({', '.join('?' * len(timezones))})"
+            statement = _PINNED_CLAIMS[key] = (
+                "UPDATE campaign_targets SET next_call_at=?, claimed_by=?, version=version+1 "
+                "WHERE seq=(SELECT seq FROM campaign_targets "
+                f"WHERE campaign_id=? AND open=1 AND next_call_at<=?{zones} "
+                f"ORDER BY next_call_at, seq LIMIT 1{self.claim_lock}) "
+                "AND (SELECT version FROM campaigns WHERE id=?)=? "
+                f"RETURNING {_TARGET_COLUMNS}, {_CARD_OF_ROW}, "
+                "(SELECT value FROM meta WHERE key='staff_rev')"
+            )
+        row = self._x(statement, (*params, campaign.id, campaign.version)).fetchone()
+        if row is None:
+            return None
+        self._card_with_row = (row[1], row[9])
+        self._uow._staff_rev = int(row[10])
+        return self._target(row)
+
+    def update_target_while(
+        self, target: CampaignTarget, campaign: Campaign
+    ) -> CampaignTarget | None:
+        """:meth:`update_target`, only while the row is at ``target.version`` and the stored
+        campaign at ``campaign.version``: ``None`` (nothing written) when either is not. One
+        statement."""
+        cur = self._x(
+            "UPDATE campaign_targets SET timezone=?, next_call_at=?, status=?, open=?, "
+            "attempts=?, last_outcome=?, claimed_by=?, version=version+1 "
+            "WHERE campaign_id=? AND client_id=? AND version=? "
+            "AND (SELECT version FROM campaigns WHERE id=?)=?",
+            (*self._target_values(target), campaign.id, campaign.version),
+        )
+        return None if cur.rowcount == 0 else _bumped(target)
+
+    def _target_values(self, target: CampaignTarget) -> tuple[Any, ...]:
+        """The parameters of a row's ``UPDATE``: its columns, then its key and version."""
+        return (
+            target.timezone,
+            self._ts(target.next_call_at),
+            target.status._value_,  # the value without the .value descriptor
+            int(target.status is TargetStatus.OPEN),
+            target.attempts,
+            None if target.last_outcome is None else target.last_outcome._value_,
+            target.claimed_by,
+            target.campaign_id,
+            target.client_id,
+            target.version,
+        )
 
     def update_target(self, target: CampaignTarget) -> CampaignTarget:
         cur = self._x(
             "UPDATE campaign_targets SET timezone=?, next_call_at=?, status=?, open=?, "
             "attempts=?, last_outcome=?, claimed_by=?, version=version+1 "
             "WHERE campaign_id=? AND client_id=? AND version=?",
-            (
-                target.timezone,
-                self._ts(target.next_call_at),
-                target.status._value_,  # the value without the .value descriptor
-                int(target.status is TargetStatus.OPEN),
-                target.attempts,
-                None if target.last_outcome is None else target.last_outcome._value_,
-                target.claimed_by,
-                target.campaign_id,
-                target.client_id,
-                target.version,
-            ),
+            self._target_values(target),
         )
         if cur.rowcount == 0:
             found = self._one(
@@ -2889,17 +2998,7 @@ class SQLCampaigns(SQLRepository):
             if found is None:
                 raise NotFoundError("campaign target", key)
             raise ConflictError("campaign target", key, expected=target.version, found=found)
-        return CampaignTarget(
-            target.campaign_id,
-            target.client_id,
-            target.timezone,
-            target.next_call_at,
-            target.status,
-            target.attempts,
-            target.last_outcome,
-            target.claimed_by,
-            target.version + 1,
-        )
+        return _bumped(target)
 
     def targets_of(self, client_id: ClientId) -> tuple[CampaignTarget, ...]:
         rows = self._x(
@@ -2956,7 +3055,11 @@ class SQLCampaigns(SQLRepository):
         )
 
     def call_card(self, client_id: ClientId) -> CallCard:
-        doc = self._one("SELECT doc FROM clients WHERE id=?", (client_id,))
+        read, self._card_with_row = self._card_with_row, None
+        if read is not None and read[0] == client_id and read[1] is not None:
+            doc = read[1]
+        else:
+            doc = self._one("SELECT doc FROM clients WHERE id=?", (client_id,))
         if doc is None:
             raise NotFoundError("client", client_id)
         # the card as stored (checked when it was written): only the fields a call needs

@@ -1180,6 +1180,33 @@ class _Campaigns(_Repository):
             return None
         return self.update_target(attrs.evolve(best[2], next_call_at=until, claimed_by=caller))
 
+    def claim_next_while(
+        self,
+        campaign: Campaign,
+        *,
+        due_by: datetime,
+        timezones: Sequence[str] | None,
+        caller: EmployeeId,
+        until: datetime,
+    ) -> CampaignTarget | None:
+        if not self._current(campaign):
+            return None
+        return self.claim_next(
+            campaign.id, due_by=due_by, timezones=timezones, caller=caller, until=until
+        )
+
+    def update_target_while(
+        self, target: CampaignTarget, campaign: Campaign
+    ) -> CampaignTarget | None:
+        stored = self._read("campaign_targets").get((target.campaign_id, target.client_id))
+        if stored is None or stored.version != target.version or not self._current(campaign):
+            return None
+        return self.update_target(target)
+
+    def _current(self, campaign: Campaign) -> bool:
+        stored: Campaign | None = self._read("campaigns").get(campaign.id)
+        return stored is not None and stored.version == campaign.version
+
     def update_target(self, target: CampaignTarget) -> CampaignTarget:
         key = (target.campaign_id, target.client_id)
         new: CampaignTarget = self._replace(

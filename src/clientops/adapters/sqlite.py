@@ -135,8 +135,8 @@ class _SQLiteUnitOfWork(SQLUnitOfWork):
         key = unique_key(table, columns)
         return None if key is None else (key, None)
 
-    def _ts(self, moment: datetime) -> str:
-        return _utc(moment)
+    #: the function itself, not a method calling it: several timestamps a call of a list
+    _ts = staticmethod(_utc)
 
     def _from_ts(self, value: Any) -> datetime:
         # the stored text is UTC (see _utc); parsing it with its offset is several times
