@@ -108,7 +108,18 @@ UPD_ROW = (
 
 
 #: The widest values of the columns (kept on one line).
-UPD_FITS = ((), (), ("796\u00a0шт.",), (), (AMOUNT,), (AMOUNT,), (), ("без НДС",), (AMOUNT,), (AMOUNT,))
+UPD_FITS = (
+    (),
+    (),
+    ("796\u00a0шт.",),
+    (),
+    (AMOUNT,),
+    (AMOUNT,),
+    (),
+    ("без НДС",),
+    (AMOUNT,),
+    (AMOUNT,),
+)
 
 
 def _landscape(page: PageSetup) -> PageSetup:
