@@ -10,6 +10,7 @@ prints the same number and takes none from the sequence."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import attrs
 
@@ -83,7 +84,8 @@ def paper_number(
     last = uow.invoices.sequence(key) or 0
     uow.invoices.set_sequence(key, last + 1)
     number = f"{last + 1}/{on.year}"
-    repo.update(attrs.evolve(shipment, **{field: number}))
+    given_now: dict[str, Any] = {field: number}
+    repo.update(attrs.evolve(shipment, **given_now))
     return number
 
 
