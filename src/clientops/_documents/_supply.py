@@ -70,6 +70,7 @@ __all__ = [
     "PackingPlace",
     "UniversalTransferDocument",
     "consignment_note_values",
+    "kilograms",
     "packing_list_values",
     "upd_values",
 ]
