@@ -1269,6 +1269,9 @@ def test_the_packing_list_offers_exactly_its_fields_and_names_bad_ones(
     with pytest.raises(ValidationError) as caught:
         supply.packing_list(shipment.id, sender="ООО «MLS IT»")  # type: ignore[arg-type]
     assert [e.path for e in caught.value.errors] == ["sender"]
+    with pytest.raises(ValidationError) as caught:
+        supply.packing_list(shipment.id, sender=MLS, packer="Складов\x07")
+    assert [e.path for e in caught.value.errors] == ["packer"]
     # the refused call took no number
     assert supply.shipment(shipment.id).packing_number is None
     assert supply.packing_list(shipment.id, sender=MLS).number == "1/2026"

@@ -627,10 +627,11 @@ class Supply:
         with self._read() as (uow, _):
             recipient = DocumentParty(uow.clients.get(shipment.client_id).name)
         day = on or shipment.planned_on
-        return papers.packing_list_of(
-            shipment, number=self._number(shipment_id, "packing_list", None, day), day=day,
-            sender=sender, recipient=recipient, home_city=self._policy.home_city, packer=packer,
+        drawn = papers.packing_list_of(  # a bad sender or packer is refused before numbering
+            shipment, number="—", day=day, sender=sender, recipient=recipient,
+            home_city=self._policy.home_city, packer=packer,
         )  # fmt: skip
+        return attrs.evolve(drawn, number=self._number(shipment_id, "packing_list", None, day))
 
     def shipping_papers(
         self,

@@ -276,7 +276,7 @@ def packing_list_layout(page: PageSetup) -> bytes:
         page,
         PACKING_HEAD,
         PACKING_ROW,
-        (10, 40, 34, 16, 12, 12),
+        (9, 46, 30, 13, 11, 11),
         frozenset({0, 4, 5}),
         fits=((), (), (SERIAL,), ("10\u00a0штук",), ("9\u00a0999,999",), ("9\u00a0999",)),
     )

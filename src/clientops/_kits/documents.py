@@ -317,9 +317,7 @@ def document_samples() -> tuple[DocumentSample, ...]:
                 recipient=_customer(),
                 city="Омск",
                 address="ул. Ленина, 10",
-                places=(
-                    PackingPlace("Турникет T-3", 2, 25000, 120, serials=("T3-001", "T3-002")),
-                ),
+                places=(PackingPlace("Турникет T-3", 2, 25000, 120, serials=("T3-001", "T3-002")),),
                 carrier="СДЭК (транспортная компания)",
                 packer="И. Иванов",
             ),
