@@ -252,6 +252,11 @@ PACKING_ROW = tuple(
     f"{{{{ items.{field} }}}}" for field in ("n", "name", "serials", "quantity", "weight", "length")
 )
 
+#: The widest values of the columns (kept on one line).
+PACKING_FITS = (
+    ("№\u00a0места",), (), (SERIAL,), ("10\u00a0штук",), ("9\u00a0999,999",), ("9\u00a0999",),
+)  # fmt: skip
+
 
 def packing_list_layout(page: PageSetup) -> bytes:
     """The packing list as a template: the title with the number and date, the sender and
@@ -261,7 +266,7 @@ def packing_list_layout(page: PageSetup) -> bytes:
     document = new_document(page, "Упаковочный лист")
     layout_paragraph(
         document,
-        ("Упаковочный лист №\u00a0{{ number }} от {{ date_long }}", True),
+        ("Упаковочный лист № {{ number }} от {{ date_long }}", True),
         align=WD_ALIGN_PARAGRAPH.CENTER,
         size=13,
         space_after=10,
@@ -278,7 +283,7 @@ def packing_list_layout(page: PageSetup) -> bytes:
         PACKING_ROW,
         (9, 46, 30, 13, 11, 11),
         frozenset({0, 4, 5}),
-        fits=((), (), (SERIAL,), ("10\u00a0штук",), ("9\u00a0999,999",), ("9\u00a0999",)),
+        fits=PACKING_FITS,
     )
     total = layout_paragraph(document, ("{{ totals_line }}", True))
     total.paragraph_format.space_before = Pt(4)
