@@ -470,6 +470,7 @@ def test_values_offer_exactly_the_fields_of_their_type() -> None:
         "recommendation_request",
         "consignment_note",
         "upd",
+        "packing_list",
         "order_request",
         "prepayment_invoice",
     ]

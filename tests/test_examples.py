@@ -438,6 +438,7 @@ def test_equipment_project_example_runs_the_chain_and_writes_its_papers(tmp_path
         "• Поставщик ООО «Дёшево» должен отгрузить «Турникет T-3» до 12.12.2026",
         "• Поставщик ООО «Быстро» поднял цену «Турникет T-3» на 8,2%: 61 000,00 руб. → 66 000",
         "Записаны товарная накладная № ТН-17 и УПД № 1/2026 (статус 1)",
+        "Записан упаковочный лист № 1/2026",
         "Отказ: склад в бизнес-парке — свободно 2 шт., а нужно 5 шт.",
         "→ Москва: курьер по городу",
         "→ Омск: транспортная компания",
@@ -450,6 +451,7 @@ def test_equipment_project_example_runs_the_chain_and_writes_its_papers(tmp_path
         assert line in out, line
     assert sorted(p.name for p in (tmp_path / "papers").glob("*.docx")) == [
         "akt-montazha-MO-7.docx",
+        "packing-list-1-2026.docx",
         "tovarnaya-nakladnaya-TN-17.docx",
         "upd-1-2026.docx",
     ]

@@ -28,9 +28,12 @@ from clientops.billing import Month, SupplierBillStatus
 from clientops.courier import Address, Booking, Courier, Parcel, Party, PickupRequest
 from clientops.documents import (
     CONSIGNMENT_NOTE,
+    PACKING_LIST,
     UNIVERSAL_TRANSFER_DOCUMENT,
     ConsignmentItem,
     ConsignmentNote,
+    PackingList,
+    PackingPlace,
     UniversalTransferDocument,
     document_type,
     render_document,
@@ -701,8 +704,34 @@ def a_upd(**changes: Any) -> UniversalTransferDocument:
     return UniversalTransferDocument(**fields)
 
 
+def a_packing_list(**changes: Any) -> PackingList:
+    fields: dict[str, Any] = {
+        "number": "1/2026",
+        "date": date(2026, 12, 7),
+        "sender": MLS,
+        "recipient": ROMASHKA,
+        "city": "Омск",
+        "address": "ул. Ленина, 10, офис 5",
+        "places": (
+            PackingPlace(
+                "Турникет T-3 с планкой антипаники",
+                2,
+                49000,
+                120,
+                serials=("T3-2026-000001", "T3-2026-000002"),
+            ),
+            PackingPlace("Контроллер СКУД", 1, 1250, 30),
+        ),
+        "carrier": "Деловые Линии (транспортная компания)",
+        "origin": "Москва, Склад в бизнес-парке",
+        "packer": "В. В. Складов",
+    }
+    fields.update(changes)
+    return PackingList(**fields)
+
+
 #: The shipping papers for the document font checks (tests/test_document_fonts.py).
-SAMPLES = {"consignment_note": a_note, "upd": a_upd}
+SAMPLES = {"consignment_note": a_note, "upd": a_upd, "packing_list": a_packing_list}
 
 
 def test_the_consignment_note_offers_exactly_its_fields_and_names_bad_ones() -> None:
@@ -1135,6 +1164,128 @@ def test_the_policy_chooses_the_upd_as_the_shipping_papers(url: str, clock: Cloc
         )
     finally:
         ops.close()
+
+
+# ------------------------------------------------------------------------------ the packing list
+
+
+def test_the_packing_list_numbers_from_its_sequence_reads_back_and_converts(
+    ops: ClientOps, supply: Supply, client: Client, tmp_path: Path
+) -> None:
+    stocked(supply, 3)
+    supply.add_stock(PARK, BARRIER, 1)
+    heavy = line(2, unit_grams=12500, length_cm=40)
+    light = line(1, item=BARRIER, unit_grams=1250, unit_price=Money("18500.50"))
+    shipments = [
+        supply.plan_shipment(
+            client.id, reason="Оборудование", city="Омск", address="ул. Ленина, 10", lines=lines
+        )
+        for lines in ((heavy, light), (line(1),))
+    ]
+    supply.book(shipments[0].id, recipient=recipient("Омск"))
+    first = supply.packing_list(shipments[0].id, sender=MLS, packer="В. В. Складов")
+    second = supply.packing_list(shipments[1].id, sender=MLS)
+    again = supply.packing_list(shipments[0].id, sender=MLS, packer="В. В. Складов")
+    assert (first.number, second.number, again.number) == ("1/2026", "2/2026", "1/2026")
+    assert first == again
+    assert supply.shipment(shipments[0].id).packing_number == "1/2026"
+    # the УПД keeps a sequence of its own
+    upd = supply.upd(shipments[0].id, seller=MLS, buyer=ROMASHKA, basis="Договор № 5/26")
+    assert upd.number == "1/2026"
+    assert first.recipient.name == "ООО «Ромашка»"
+    assert (first.city, first.address) == ("Омск", "ул. Ленина, 10")
+    assert first.carrier == "Курьерская служба (транспортная компания)"
+    assert first.origin == "Москва, Склад в бизнес-парке"
+    # a shipment not yet booked: nothing issued, so no serials; its kind of transport
+    assert second.places[0].serials == ()
+    assert second.carrier == "транспортная компания"
+    data = ops.documents.render(first)
+    assert data == render_document(first)
+    document = docx.Document(io.BytesIO(data))
+    text = "\n".join(p.text for p in document.paragraphs)
+    cells = [[c.text for c in r.cells] for t in document.tables for r in t.rows]
+    assert "Упаковочный лист №\u00a01/2026 от 7 декабря 2026\u00a0г." in text
+    assert "Отправитель: ООО «MLS IT», ИНН 7701234567, г. Москва" in text
+    assert "Пункт отправления: Москва, Склад в бизнес-парке" in text
+    assert "Получатель: ООО «Ромашка»" in text
+    assert "Адрес доставки: Омск, ул. Ленина, 10" in text
+    assert "Перевозчик: Курьерская служба (транспортная компания)" in text
+    assert "Всего 2\u00a0места общим весом 26,25\u00a0кг" in text
+    assert "Единиц оборудования: 3\u00a0штуки" in text
+    assert "Упаковал: ______________ / В.\u00a0В.\u00a0Складов /" in text
+    assert cells[0] == ["№\u00a0места", "Наименование", "Серийные номера", "Количество", "Вес, кг",
+                        "Длина, см"]  # fmt: skip
+    assert cells[1] == ["1", TURNSTILE, "T-3-001, T-3-002", "2\u00a0штуки", "25,0", "40"]
+    assert cells[2] == ["2", BARRIER, "—", "1\u00a0штука", "1,25", "30"]
+    texts = convert_to_pdf({"packing": data}, tmp_path)
+    expected = [
+        "Упаковочный лист № 1/2026",
+        "Турникет T-3",
+        "T-3-001, T-3-002",
+        "Всего 2 места общим весом 26,25 кг",
+        "Упаковал",
+    ]
+    found = texts["packing"]
+    if found is not None:
+        assert not [s for s in expected if s not in found], found[:800]
+
+
+def test_the_packing_list_offers_exactly_its_fields_and_names_bad_ones(
+    supply: Supply, client: Client
+) -> None:
+    packing = a_packing_list(carrier="", origin="", packer="")
+    assert document_type(packing) is PACKING_LIST
+    assert document_type("packing_list") is PACKING_LIST
+    values = PACKING_LIST.values(packing)
+    lists = {name for name, value in values.items() if not isinstance(value, str)}
+    assert set(values) - lists == PACKING_LIST.fields.scalars
+    assert lists == set(PACKING_LIST.fields.lists)
+    assert set(values["items"][0]) == PACKING_LIST.fields.lists["items"]  # type: ignore[index]
+    assert (values["carrier_line"], values["origin_line"]) == ("Самовывоз", "—")
+    assert values["packer_line"] == "______________ / ______________ /"
+    assert values["weight_total"] == "50,25\u00a0кг"
+    assert values["items"][0]["weight"] == "49,0"  # type: ignore[index]
+    for make, path in (
+        (lambda: a_packing_list(places=()), "places"),
+        (lambda: a_packing_list(places=[PackingPlace("Т", 1, 1, 1)]), "places"),
+        (lambda: a_packing_list(city=" "), "city"),
+        (lambda: a_packing_list(recipient="ООО «Ромашка»"), "recipient"),
+        (lambda: PackingPlace("Т", 0, 1000, 30), "quantity"),
+        (lambda: PackingPlace("Т", True, 1000, 30), "quantity"),
+        (lambda: PackingPlace("Т", 1, 0, 30), "weight_grams"),
+        (lambda: PackingPlace("Т", 1, 1000, 1.5), "length_cm"),
+        (lambda: PackingPlace("Т", 1, 1000, 30, serials=("",)), "serials"),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            make()
+        assert [e.path for e in caught.value.errors] == [path]
+    with pytest.raises(NotFoundError) as missing:
+        supply.packing_list("shipment-nope", sender=MLS)
+    assert "shipment-nope" in str(missing.value)
+    stocked(supply, 1)
+    shipment = supply.plan_shipment(
+        client.id, reason="Оборудование", city="Омск", address="ул. Ленина, 10", lines=(line(),)
+    )
+    with pytest.raises(ValidationError) as caught:
+        supply.packing_list(shipment.id, sender="ООО «MLS IT»")  # type: ignore[arg-type]
+    assert [e.path for e in caught.value.errors] == ["sender"]
+    with pytest.raises(ValidationError) as caught:
+        supply.packing_list(shipment.id, sender=MLS, packer="Складов\x07")
+    assert [e.path for e in caught.value.errors] == ["packer"]
+    # the refused call took no number
+    assert supply.shipment(shipment.id).packing_number is None
+    assert supply.packing_list(shipment.id, sender=MLS).number == "1/2026"
+
+
+@pytest.mark.parametrize(
+    ("grams", "text"),
+    [(25000, "25,0"), (1250, "1,25"), (1234, "1,234"), (500, "0,5"), (1, "0,001"),
+     (1_234_500, "1\u00a0234,5")],
+)  # fmt: skip
+def test_a_weight_is_written_in_kilograms_with_a_decimal_comma(grams: int, text: str) -> None:
+    from clientops._documents._supply import kilograms
+
+    assert kilograms(grams) == text
 
 
 def test_a_list_older_than_the_purchase_flags_no_shortage_and_small_rises_pass() -> None:

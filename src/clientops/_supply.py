@@ -412,10 +412,11 @@ class Shipment:
     feedback: str = ""
     documents_signed_on: date | None = None
     carrier_bill_id: str | None = None
-    #: the numbers of its consignment note and its УПД, taken from their sequences the first
-    #: time each is drawn
+    #: the numbers of its consignment note, its УПД and its packing list, taken from their
+    #: sequences the first time each is drawn
     note_number: str | None = None
     upd_number: str | None = None
+    packing_number: str | None = None
     #: the serial numbers that left with it, by stock level
     issued: tuple[tuple[str, tuple[str, ...]], ...] = ()
     version: int = 0

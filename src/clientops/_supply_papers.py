@@ -1,5 +1,6 @@
-"""The shipping papers of a shipment (seed 002, process 5): the consignment note (ТОРГ-12)
-and the universal transfer document (УПД), their lines from the shipment and their numbers
+"""The shipping papers of a shipment (seed 002, process 5): the consignment note (ТОРГ-12),
+the universal transfer document (УПД) and the packing list (упаковочный лист), their lines
+from the shipment, the parcel the carrier is told of, and their numbers
 from a human sequence per kind and year, kept beside the invoices' ones (``1/2026``,
 ``2/2026``…; no internal id is ever printed).
 
@@ -9,6 +10,7 @@ prints the same number and takes none from the sequence."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import attrs
 
@@ -16,9 +18,12 @@ from clientops._documents._acts import Party
 from clientops._documents._supply import (
     ConsignmentItem,
     ConsignmentNote,
+    PackingList,
+    PackingPlace,
     UniversalTransferDocument,
 )
 from clientops._supply import Shipment, stock_id
+from clientops.courier import Dimensions, Parcel
 from clientops.ports import SupplyRepository, UnitOfWork
 
 __all__ = [
@@ -26,7 +31,9 @@ __all__ = [
     "PAPER_KINDS",
     "carrier_name",
     "consignment_note_of",
+    "packing_list_of",
     "paper_number",
+    "parcel_of",
     "shipment_items",
     "upd_of",
 ]
@@ -44,6 +51,7 @@ CARRIER_NAMES = {
 PAPER_KINDS = {
     "consignment_note": ("note_number", "consignment note"),
     "upd": ("upd_number", "upd"),
+    "packing_list": ("packing_number", "packing list"),
 }
 
 
@@ -76,11 +84,22 @@ def paper_number(
     last = uow.invoices.sequence(key) or 0
     uow.invoices.set_sequence(key, last + 1)
     number = f"{last + 1}/{on.year}"
-    if kind == "upd":
-        repo.update(attrs.evolve(shipment, upd_number=number))
-    else:
-        repo.update(attrs.evolve(shipment, note_number=number))
+    given_now: dict[str, Any] = {field: number}
+    repo.update(attrs.evolve(shipment, **given_now))
     return number
+
+
+def parcel_of(shipment: Shipment) -> Parcel:
+    """The shipment as one parcel for the carrier: its weight, its longest unit, its value,
+    its contents (``Турникет T-3, 2 шт.; …``)."""
+    longest = max(line.length_cm for line in shipment.lines)
+    contents = "; ".join(f"{line.item}, {line.quantity} шт." for line in shipment.lines)
+    return Parcel(
+        weight_grams=shipment.weight_grams,
+        dimensions=Dimensions(longest, 60, 60),
+        declared_value=shipment.total,
+        description=contents[:200],
+    )
 
 
 def carrier_name(name: str) -> str:
@@ -139,4 +158,46 @@ def upd_of(
         payment_document=payment_document,
         head=head,
         accountant=accountant,
+    )
+
+
+def packing_list_of(
+    shipment: Shipment,
+    *,
+    number: str,
+    day: date,
+    sender: Party,
+    recipient: Party,
+    home_city: str = "",
+    packer: str = "",
+) -> PackingList:
+    """The packing list of ``shipment``: a place for each of its lines (its units, the serial
+    numbers that left with them, their weight, their length), the carrier as the papers name
+    it and the kind of transport (``Деловые Линии (транспортная компания)``), where it leaves
+    from (``home_city`` and the warehouses of its lines)."""
+    warehouses = dict.fromkeys(line.warehouse for line in shipment.lines)
+    items = shipment_items(shipment)
+    places = tuple(
+        PackingPlace(
+            line.item,
+            line.quantity,
+            line.unit_grams * line.quantity,
+            line.length_cm,
+            serials=item.serials,
+        )
+        for line, item in zip(shipment.lines, items, strict=True)
+    )
+    kind = shipment.carrier.label
+    carrier = f"{carrier_name(shipment.courier)} ({kind})" if shipment.courier else kind
+    return PackingList(
+        number=number,
+        date=day,
+        sender=sender,
+        recipient=recipient,
+        city=shipment.city,
+        address=shipment.address,
+        places=places,
+        carrier=carrier,
+        origin=", ".join(filter(None, (home_city, *warehouses))),
+        packer=packer,
     )

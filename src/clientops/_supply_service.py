@@ -14,6 +14,7 @@ from typing import Protocol
 
 import attrs
 
+from clientops import _supply_papers as papers
 from clientops._billing import (
     SupplierBillId,
     cancel_supplier_bill,
@@ -25,7 +26,7 @@ from clientops._checks import check_entry_points, fail
 from clientops._context import Context
 from clientops._documents._acts import Party as DocumentParty
 from clientops._documents._engine import render_document
-from clientops._documents._supply import ConsignmentNote, UniversalTransferDocument
+from clientops._documents._supply import ConsignmentNote, PackingList, UniversalTransferDocument
 from clientops._supply import (
     Acceptance,
     CarrierKind,
@@ -43,10 +44,9 @@ from clientops._supply import (
     SupplyPolicy,
     stock_id,
 )
-from clientops._supply_papers import carrier_name, consignment_note_of, paper_number, upd_of
 from clientops._supply_watch import store_balances, supply_due_in, supply_repository
 from clientops._text import format_date
-from clientops.courier import Courier, Dimensions, Parcel, Party, PickupRequest, ShipmentStatus
+from clientops.courier import Courier, Party, PickupRequest, ShipmentStatus
 from clientops.errors import ConfigurationError
 from clientops.events import Event
 from clientops.model import ClientId, EmployeeId, Money, new_id
@@ -60,21 +60,6 @@ __all__ = ["Supply", "supply_repository"]
 class _HasContext(Protocol):
     @property
     def context(self) -> Context: ...
-
-
-def _parcel(shipment: Shipment) -> Parcel:
-    """The shipment as one parcel: its weight, its longest unit, its value."""
-    longest = max(line.length_cm for line in shipment.lines)
-    return Parcel(
-        weight_grams=shipment.weight_grams,
-        dimensions=Dimensions(longest, 60, 60),
-        declared_value=shipment.total,
-        description=_contents(shipment),
-    )
-
-
-def _contents(shipment: Shipment) -> str:
-    return "; ".join(f"{line.item}, {_pieces(line.quantity)}" for line in shipment.lines)[:200]
 
 
 def _pieces(count: int) -> str:
@@ -412,7 +397,9 @@ class Supply:
         """What the chosen carrier asks for the shipment (nothing is stored)."""
         shipment = self.shipment(shipment_id)
         courier = self.courier_for(shipment.carrier)
-        return courier.quote(self._policy.home_city, shipment.city, _parcel(shipment)).price
+        return courier.quote(
+            self._policy.home_city, shipment.city, papers.parcel_of(shipment)
+        ).price
 
     def book(
         self, shipment_id: str, *, recipient: Party, pickup_date: date | None = None
@@ -435,7 +422,7 @@ class Supply:
                 delivery_by=shipment.planned_on,
             )
         courier = self.courier_for(shipment.carrier)
-        parcel = _parcel(shipment)
+        parcel = papers.parcel_of(shipment)
         quote = courier.quote(self._policy.home_city, shipment.city, parcel)
         day = pickup_date or shipment.planned_on
         booking = courier.book_pickup(
@@ -461,7 +448,7 @@ class Supply:
             )
             bill = request_supplier_bill(
                 SupplierBillId(new_id()),
-                supplier=carrier_name(courier.name),
+                supplier=papers.carrier_name(courier.name),
                 purpose=f"Доставка в {shipment.city} от {format_date(day)}",
                 on=today,
                 expected_amount=quote.price if quote.price.amount > 0 else None,
@@ -574,7 +561,7 @@ class Supply:
                 fail("number", "required (or None: the next of the sequence)")
             return number
         with self._write() as (uow, repo):
-            return paper_number(uow, repo, shipment_id, kind, on)
+            return papers.paper_number(uow, repo, shipment_id, kind, on)
 
     def consignment_note(
         self,
@@ -592,7 +579,7 @@ class Supply:
         shipment = self.shipment(shipment_id)
         day = on or shipment.planned_on
         number = self._number(shipment_id, "consignment_note", number, day)
-        return consignment_note_of(
+        return papers.consignment_note_of(
             shipment, number=number, day=day, supplier=supplier, consignee=consignee, basis=basis
         )
 
@@ -617,7 +604,7 @@ class Supply:
             fail("status", f"must be 1 or 2, got {status!r}")
         shipment = self.shipment(shipment_id)
         day = on or shipment.planned_on
-        return upd_of(
+        return papers.upd_of(
             shipment,
             number=self._number(shipment_id, "upd", None, day),
             day=day,
@@ -629,6 +616,22 @@ class Supply:
             head=head,
             accountant=accountant,
         )
+
+    def packing_list(
+        self, shipment_id: str, *, sender: DocumentParty, packer: str = "", on: date | None = None
+    ) -> PackingList:
+        """The packing list (упаковочный лист) of the shipment: the sender, the client and the
+        address, the carrier, a place for each line with its serial numbers, weight and length,
+        the totals. Its number is the shipment's from the packing lists' sequence (``1/2026``…)."""
+        shipment = self.shipment(shipment_id)
+        with self._read() as (uow, _):
+            recipient = DocumentParty(uow.clients.get(shipment.client_id).name)
+        day = on or shipment.planned_on
+        drawn = papers.packing_list_of(  # a bad sender or packer is refused before numbering
+            shipment, number="—", day=day, sender=sender, recipient=recipient,
+            home_city=self._policy.home_city, packer=packer,
+        )  # fmt: skip
+        return attrs.evolve(drawn, number=self._number(shipment_id, "packing_list", None, day))
 
     def shipping_papers(
         self,
@@ -670,11 +673,11 @@ class Supply:
         for kind in CarrierKind:
             courier = self.courier_for(kind)
             reader = getattr(courier, "balance", None)
-            if reader is None or carrier_name(courier.name) in balances:
+            if reader is None or papers.carrier_name(courier.name) in balances:
                 continue
             found = reader()
             if isinstance(found, Money):
-                balances[carrier_name(courier.name)] = found
+                balances[papers.carrier_name(courier.name)] = found
         return balances
 
     def record_balances(self) -> tuple[SupplyDue, ...]:

@@ -2,8 +2,8 @@
 folder's title page, the onboarding checklist, the notice of nonconformities, the invoice (its
 duplicate, the corrected one) and the list of debtors of the monthly billing, the service visit
 act and the letter asking a satisfied client for a recommendation, the order request with its
-specification, the prepayment invoice, the consignment note and the universal transfer
-document (УПД) of a shipment, your templates.
+specification, the prepayment invoice, the consignment note, the universal transfer
+document (УПД) and the packing list of a shipment, your templates.
 
 A document is a typed context (a frozen attrs value) and a layout. :func:`render_document`
 turns a context into the bytes of a .docx on an A4 page; a plugin may draw it instead
@@ -54,6 +54,7 @@ from clientops._documents._engine import (
     NONCONFORMITY_NOTICE,
     ONBOARDING_CHECKLIST,
     ORDER_REQUEST,
+    PACKING_LIST,
     PAYMENT_INVOICE,
     PREPAYMENT_INVOICE,
     RECOMMENDATION_REQUEST,
@@ -91,6 +92,8 @@ from clientops._documents._service import (
 from clientops._documents._supply import (
     ConsignmentItem,
     ConsignmentNote,
+    PackingList,
+    PackingPlace,
     UniversalTransferDocument,
 )
 from clientops._documents._template import Fields, Source, Template, TemplateLimits, Values
@@ -115,6 +118,7 @@ __all__ = [
     "NONCONFORMITY_NOTICE",
     "ONBOARDING_CHECKLIST",
     "ORDER_REQUEST",
+    "PACKING_LIST",
     "PAYMENT_INVOICE",
     "PREPAYMENT_INVOICE",
     "RECOMMENDATION_REQUEST",
@@ -136,6 +140,8 @@ __all__ = [
     "NoticeItem",
     "OnboardingChecklist",
     "OrderRequest",
+    "PackingList",
+    "PackingPlace",
     "PageSetup",
     "Party",
     "PaymentInvoice",

@@ -57,10 +57,13 @@ from clientops._documents._service import (
 )
 from clientops._documents._supply import (
     CONSIGNMENT_NOTE_FIELDS,
+    PACKING_LIST_FIELDS,
     UPD_FIELDS,
     ConsignmentNote,
+    PackingList,
     UniversalTransferDocument,
     consignment_note_values,
+    packing_list_values,
     upd_values,
 )
 from clientops._documents._template import (
@@ -85,6 +88,7 @@ __all__ = [
     "NONCONFORMITY_NOTICE",
     "ONBOARDING_CHECKLIST",
     "ORDER_REQUEST",
+    "PACKING_LIST",
     "PAYMENT_INVOICE",
     "PREPAYMENT_INVOICE",
     "RECOMMENDATION_REQUEST",
@@ -127,6 +131,7 @@ recommendation_request_layout = _layout("_service_layouts", "recommendation_requ
 visit_act_layout = _layout("_service_layouts", "visit_act_layout")
 consignment_note_layout = _layout("_supply_layouts", "consignment_note_layout")
 upd_layout = _layout("_supply_layouts", "upd_layout")
+packing_list_layout = _layout("_supply_layouts", "packing_list_layout")
 
 
 C = TypeVar("C")
@@ -251,6 +256,14 @@ UNIVERSAL_TRANSFER_DOCUMENT: DocumentType[UniversalTransferDocument] = DocumentT
     upd_values,
     upd_layout,
 )
+PACKING_LIST: DocumentType[PackingList] = DocumentType(
+    "packing_list",
+    "Упаковочный лист",
+    PackingList,
+    PACKING_LIST_FIELDS,
+    packing_list_values,
+    packing_list_layout,
+)
 #: Every document clientops can draw: the acts, the client folder's papers, the monthly
 #: billing's, the service's, the shipment's, the order's (last).
 DOCUMENT_TYPES: tuple[DocumentType[Any], ...] = (
@@ -265,6 +278,7 @@ DOCUMENT_TYPES: tuple[DocumentType[Any], ...] = (
     RECOMMENDATION_REQUEST,
     CONSIGNMENT_NOTE,
     UNIVERSAL_TRANSFER_DOCUMENT,
+    PACKING_LIST,
     ORDER_REQUEST,
     PREPAYMENT_INVOICE,
 )
@@ -347,8 +361,8 @@ def render_document(
     :class:`SoftwareTransferAct`, a :class:`FolderTitlePage`, an :class:`OnboardingChecklist`,
     a :class:`NonconformityNotice`, a :class:`PaymentInvoice`, a :class:`DebtorsList`, a
     :class:`VisitActDocument`, a :class:`RecommendationLetterRequest`, an
-    :class:`OrderRequest`, a :class:`PrepaymentInvoice`, a :class:`ConsignmentNote` or a
-    :class:`UniversalTransferDocument`.
+    :class:`OrderRequest`, a :class:`PrepaymentInvoice`, a :class:`ConsignmentNote`, a
+    :class:`UniversalTransferDocument` or a :class:`PackingList`.
 
     With ``template``, that template draws it. Otherwise, when a ``host`` is given, a plugin
     may draw it (``clientops_render_document``); when none does, the built-in layout on

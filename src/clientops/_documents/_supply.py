@@ -1,8 +1,9 @@
 """The shipping papers of equipment supply: the consignment note (товарная накладная, in the
 customary layout of the ТОРГ-12 form) and the universal transfer document (универсальный
 передаточный документ, УПД: status 1, an invoice (счёт-фактура) and the transfer document in
-one; status 2, the transfer document alone), their contexts and the values their placeholders
-take (their built-in layouts are in :mod:`._supply_layouts`).
+one; status 2, the transfer document alone) and the packing list (упаковочный лист: what
+each place of the load holds, its weight and length), their contexts and the values their
+placeholders take (their built-in layouts are in :mod:`._supply_layouts`).
 
 The supplier (грузоотправитель) hands the goods over, the consignee (грузополучатель)
 signs for them; each line names the equipment, its serial numbers, the unit, the quantity and
@@ -55,17 +56,22 @@ from clientops._fields import (
     field_fail,
     to_quantity,
 )
-from clientops._formats import long_date, money_text
+from clientops._formats import NBSP, count_text, long_date, money_text, number_text
 from clientops.errors import FieldError, ValidationError
 from clientops.model import Money
 
 __all__ = [
     "CONSIGNMENT_NOTE_FIELDS",
+    "PACKING_LIST_FIELDS",
     "UPD_FIELDS",
     "ConsignmentItem",
     "ConsignmentNote",
+    "PackingList",
+    "PackingPlace",
     "UniversalTransferDocument",
     "consignment_note_values",
+    "kilograms",
+    "packing_list_values",
     "upd_values",
 ]
 
@@ -335,3 +341,119 @@ def upd_values(upd: UniversalTransferDocument) -> Values:
 
 def _full(party: Party) -> str:
     return f"{party.name}, {party.details}" if party.details else party.name
+
+
+# --------------------------------------------------------------------------- the packing list
+
+
+def _whole(minimum: int) -> Any:
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise field_fail(
+                instance, attribute, f"must be a whole number ≥ {minimum}, got {value!r}"
+            )
+
+    return check
+
+
+@attrs.frozen
+class PackingPlace:
+    """One place of the load (грузовое место): the equipment, how many units, the serial
+    numbers of the units when they have them, the weight of the place in grams and its
+    length in centimetres."""
+
+    name: str = attrs.field(validator=check_required)
+    quantity: int = attrs.field(validator=_whole(1))
+    weight_grams: int = attrs.field(validator=_whole(1))
+    length_cm: int = attrs.field(validator=_whole(1))
+    serials: tuple[str, ...] = attrs.field(default=(), validator=_serials)
+
+
+@attrs.frozen
+class PackingList:
+    """A packing list (упаковочный лист): ``sender`` sends ``places`` to ``recipient`` in
+    ``city`` at ``address`` on ``date`` by ``carrier``; ``origin`` is where the load leaves
+    from, ``packer`` the name under «Упаковал».
+
+        >>> packing = PackingList(
+        ...     number="1/2026", date=dt.date(2026, 12, 7),
+        ...     sender=Party("ООО «MLS IT»"), recipient=Party("ООО «Ромашка»"),
+        ...     city="Омск", address="ул. Ленина, 10",
+        ...     places=(PackingPlace("Турникет T-3", 2, 24500, 120, serials=("T3-001", "T3-002")),),
+        ... )
+        >>> values = packing_list_values(packing)
+        >>> values["items"][0]["quantity"], values["items"][0]["weight"], values["totals_line"]
+        ('2\xa0штуки', '24,5', 'Всего 1\xa0место общим весом 24,5\xa0кг')
+    """
+
+    number: str = attrs.field(validator=check_required)
+    date: dt.date = attrs.field(validator=check_date)
+    sender: Party = attrs.field(validator=_party)
+    recipient: Party = attrs.field(validator=_party)
+    city: str = attrs.field(validator=check_required)
+    address: str = attrs.field(validator=check_required)
+    places: tuple[PackingPlace, ...] = attrs.field(validator=check_items(PackingPlace))
+    carrier: str = attrs.field(default="", validator=check_text)
+    origin: str = attrs.field(default="", validator=check_text)
+    packer: str = attrs.field(default="", validator=check_text)
+
+    @property
+    def weight_grams(self) -> int:
+        return sum(place.weight_grams for place in self.places)
+
+
+PACKING_LIST_FIELDS = Fields(
+    scalars={
+        "number", "date", "date_long", "origin_line", "destination", "carrier_line",
+        "places_count", "units_total", "weight_total", "totals_line", "packer_line",
+        *_parties("sender", "recipient"),
+    },
+    lists={"items": {"n", "name", "serials", "quantity", "weight", "length"}},
+)  # fmt: skip
+
+
+def kilograms(grams: int) -> str:
+    """A weight in kilograms with a decimal comma, to the gram and at least one decimal:
+    ``24,5``, ``3,0``, ``1,25``."""
+    kg = Decimal(grams) / 1000
+    exponent = kg.normalize().as_tuple().exponent
+    places = min(3, max(1, -exponent if isinstance(exponent, int) else 1))
+    return number_text(kg, places=places)
+
+
+def packing_list_values(packing: PackingList) -> Values:
+    """The strings the placeholders of a packing list (:data:`PACKING_LIST_FIELDS`) take:
+    each place's quantity in words (``2 штуки``), its weight in kilograms, its length in
+    centimetres; the number of places and the total weight."""
+    items: list[Mapping[str, str]] = [
+        {
+            "n": str(n),
+            "name": place.name,
+            "serials": ", ".join(place.serials) or "—",
+            "quantity": count_text(place.quantity, "штука", "штуки", "штук"),
+            "weight": kilograms(place.weight_grams),
+            "length": number_text(place.length_cm),
+        }
+        for n, place in enumerate(packing.places, 1)
+    ]
+    places = len(items)
+    weight = kilograms(packing.weight_grams)
+    units = sum(place.quantity for place in packing.places)
+    return {
+        "number": packing.number,
+        "date": format_date(packing.date),
+        "date_long": long_date(packing.date),
+        "origin_line": packing.origin or "—",
+        "destination": f"{packing.city}, {packing.address}",
+        "carrier_line": packing.carrier or "Самовывоз",
+        **party_values("sender", packing.sender),
+        **party_values("recipient", packing.recipient),
+        "items": items,
+        "places_count": str(places),
+        "units_total": count_text(units, "штука", "штуки", "штук"),
+        "weight_total": f"{weight}{NBSP}кг",
+        "totals_line": (
+            f"Всего {count_text(places, 'место', 'места', 'мест')} общим весом {weight}{NBSP}кг"
+        ),
+        "packer_line": _signed(packing.packer),
+    }

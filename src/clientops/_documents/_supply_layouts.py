@@ -1,5 +1,6 @@
-"""The built-in layouts of the consignment note and the УПД (:mod:`._supply`), drawn like the acts
-(:mod:`._layouts`) on the page of a :class:`~clientops._documents._layouts.PageSetup`."""
+"""The built-in layouts of the consignment note, the УПД and the packing list (:mod:`._supply`),
+drawn like the acts (:mod:`._layouts`) on the page of a
+:class:`~clientops._documents._layouts.PageSetup`."""
 
 from __future__ import annotations
 
@@ -17,7 +18,15 @@ from clientops._documents._layouts import (
     to_bytes,
 )
 
-__all__ = ["NOTE_HEAD", "SERIAL", "UPD_HEAD", "consignment_note_layout", "upd_layout"]
+__all__ = [
+    "NOTE_HEAD",
+    "PACKING_HEAD",
+    "SERIAL",
+    "UPD_HEAD",
+    "consignment_note_layout",
+    "packing_list_layout",
+    "upd_layout",
+]
 
 #: The widest serial number the column is sized for (with the comma that follows it).
 SERIAL = "SN-0000-0000000,"
@@ -233,4 +242,52 @@ def upd_layout(page: PageSetup) -> bytes:
     layout_paragraph(
         document, ("Дата получения (приёмки) [16]: «____» ____________ 20___ г.", False)
     )
+    return to_bytes(document)
+
+
+# ------------------------------------------------------------------------------ the packing list
+
+PACKING_HEAD = ("№ места", "Наименование", "Серийные номера", "Количество", "Вес, кг", "Длина, см")
+PACKING_ROW = tuple(
+    f"{{{{ items.{field} }}}}" for field in ("n", "name", "serials", "quantity", "weight", "length")
+)
+
+#: The widest values of the columns (kept on one line).
+PACKING_FITS = (
+    ("№\u00a0места",), (), (SERIAL,), ("10\u00a0штук",), ("9\u00a0999,999",), ("9\u00a0999",),
+)  # fmt: skip
+
+
+def packing_list_layout(page: PageSetup) -> bytes:
+    """The packing list as a template: the title with the number and date, the sender and
+    where the load leaves from, the recipient and the delivery address, the carrier, the
+    table of places with their serial numbers, weights and lengths, the totals, and the line
+    of who packed it."""
+    document = new_document(page, "Упаковочный лист")
+    layout_paragraph(
+        document,
+        ("Упаковочный лист № {{ number }} от {{ date_long }}", True),
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        size=13,
+        space_after=10,
+    )
+    layout_paragraph(document, ("Отправитель: ", True), ("{{ sender.full }}", False))
+    layout_paragraph(document, ("Пункт отправления: ", True), ("{{ origin_line }}", False))
+    layout_paragraph(document, ("Получатель: ", True), ("{{ recipient.full }}", False))
+    layout_paragraph(document, ("Адрес доставки: ", True), ("{{ destination }}", False))
+    layout_paragraph(document, ("Перевозчик: ", True), ("{{ carrier_line }}", False), space_after=8)
+    layout_grid(
+        document,
+        page,
+        PACKING_HEAD,
+        PACKING_ROW,
+        (9, 46, 30, 13, 11, 11),
+        frozenset({0, 4, 5}),
+        fits=PACKING_FITS,
+    )
+    total = layout_paragraph(document, ("{{ totals_line }}", True))
+    total.paragraph_format.space_before = Pt(4)
+    layout_paragraph(document, ("Единиц оборудования: {{ units_total }}", False), space_after=12)
+    layout_paragraph(document, ("Упаковал: ", True), ("{{ packer_line }}", False))
+    layout_paragraph(document, ("Дата упаковки: {{ date }}", False))
     return to_bytes(document)

@@ -36,6 +36,8 @@ from clientops.documents import (
     NoticeItem,
     OnboardingChecklist,
     OrderRequest,
+    PackingList,
+    PackingPlace,
     Party,
     PaymentInvoice,
     PrepaymentInvoice,
@@ -305,6 +307,22 @@ def document_samples() -> tuple[DocumentSample, ...]:
             ),
             "КИТ-109",
             "basis",
+        ),
+        "packing_list": DocumentSample(
+            "packing_list",
+            PackingList(
+                number="КИТ-110",
+                date=day,
+                sender=_executor(),
+                recipient=_customer(),
+                city="Омск",
+                address="ул. Ленина, 10",
+                places=(PackingPlace("Турникет T-3", 2, 25000, 120, serials=("T3-001", "T3-002")),),
+                carrier="СДЭК (транспортная компания)",
+                packer="И. Иванов",
+            ),
+            "КИТ-110",
+            "number",
         ),
     }
     return tuple(samples[t.kind] for t in DOCUMENT_TYPES)
