@@ -466,7 +466,7 @@ class Retention:
                 topic, subject, body = renewal_words(
                     contract,
                     card,
-                    manager=owner.full_name,
+                    manager=owner.person,
                     company=policy.company_name,
                     policy=policy.retention,
                 )
