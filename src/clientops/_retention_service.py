@@ -51,6 +51,7 @@ from clientops.model import (
     Client,
     ClientCategory,
     ClientId,
+    Employee,
     EmployeeId,
     Money,
     Reaction,
@@ -203,6 +204,37 @@ def _to_mark(record: RetentionRecord | None, today: date, quiet_days: int) -> bo
     if record.status is RetentionStatus.STAYED:
         return (today - record.since.date()).days > quiet_days
     return False
+
+
+def _renewal_call(
+    uow: UnitOfWork,
+    appeal_id: AppealId,
+    client_id: ClientId,
+    topic: str,
+    owner: Employee,
+    now: datetime,
+    by: EmployeeId,
+    events: list[Event],
+) -> Reaction:
+    """A renewal's appeal and its call, due now, on ``owner``'s agenda (a contract's or an
+    agreement's); stored in ``uow``, their events added to ``events``."""
+    appeal = Appeal(appeal_id, client_id, topic, owner.department_id, created_at=now, created_by=by)
+    reaction = Reaction(
+        ReactionId(f"{appeal_id}-call"),
+        appeal_id,
+        client_id,
+        ReactionKind.OUTGOING_CALL,
+        topic,
+        due_at=now,
+        created_at=now,
+        department_id=owner.department_id,
+        employee_id=owner.id,
+        created_by=by,
+    )
+    uow.appeals.add(appeal)
+    uow.appeals.add_reaction(reaction)
+    events += [appeal_opened(appeal, now), reaction_scheduled(reaction, now)]
+    return reaction
 
 
 @check_entry_points
@@ -470,29 +502,7 @@ class Retention:
                     company=policy.company_name,
                     policy=policy.retention,
                 )
-                appeal = Appeal(
-                    appeal_id,
-                    card.id,
-                    topic,
-                    owner.department_id,
-                    created_at=now,
-                    created_by=by,
-                )
-                reaction = Reaction(
-                    ReactionId(f"{appeal_id}-call"),
-                    appeal_id,
-                    card.id,
-                    ReactionKind.OUTGOING_CALL,
-                    topic,
-                    due_at=now,
-                    created_at=now,
-                    department_id=owner.department_id,
-                    employee_id=owner.id,
-                    created_by=by,
-                )
-                uow.appeals.add(appeal)
-                uow.appeals.add_reaction(reaction)
-                events += [appeal_opened(appeal, now), reaction_scheduled(reaction, now)]
+                reaction = _renewal_call(uow, appeal_id, card.id, topic, owner, now, by, events)
                 key = None
                 if card.emails:
                     key = f"{appeal_id}-letter"
@@ -675,24 +685,7 @@ class Retention:
                     kind=agreement.kind.label.lower(),
                     ends_on=format_date(ends_on),
                 )
-                appeal = Appeal(
-                    appeal_id, card.id, topic, owner.department_id, created_at=now, created_by=by
-                )
-                reaction = Reaction(
-                    ReactionId(f"{appeal_id}-call"),
-                    appeal_id,
-                    card.id,
-                    ReactionKind.OUTGOING_CALL,
-                    topic,
-                    due_at=now,
-                    created_at=now,
-                    department_id=owner.department_id,
-                    employee_id=owner.id,
-                    created_by=by,
-                )
-                uow.appeals.add(appeal)
-                uow.appeals.add_reaction(reaction)
-                events += [appeal_opened(appeal, now), reaction_scheduled(reaction, now)]
+                reaction = _renewal_call(uow, appeal_id, card.id, topic, owner, now, by, events)
                 done.append(Renewal(agreement.id, card.id, agreement.number, ends_on, reaction.id))
             self._context.publish(events)
         return tuple(done)
