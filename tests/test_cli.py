@@ -173,7 +173,7 @@ def test_clients_import_find_and_show(url: str, tmp_path: Path) -> None:
     assert shown["client"] == card
     text = run(url, "clients", "show", card["id"])
     assert "Название: ООО «Ромашка»" in text.stdout
-    assert "Менеджер: anna" in text.stdout
+    assert "Менеджер: Смирнова Анна Сергеевна (anna)" in text.stdout
 
 
 def test_clients_show_of_an_unknown_card_is_bad_input(url: str) -> None:

@@ -302,3 +302,32 @@ def test_importing_clientops_loads_no_renderer_calendar_data_or_number_words() -
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_a_unit_of_work_requires_at_most_fifteen_repositories() -> None:
+    # DESIGN.md: the storage port stays small; the newer areas' repositories (supply, plans,
+    # jobs, retention, legal cases, contractors) are offered by a store, asked for by name
+    from clientops.ports import UnitOfWork
+
+    required = sorted(n for n, v in vars(UnitOfWork).items() if isinstance(v, property))
+    assert len(required) <= 15, required
+    assert {"retention", "legal", "contractors"}.isdisjoint(required)
+
+
+def test_a_store_without_an_areas_repository_is_told_by_name() -> None:
+    from clientops import ConfigurationError
+    from clientops.adapters.memory import MemoryStorage
+    from clientops.ports import contractors_repository, legal_repository, retention_repository
+
+    class Bare:  # a store's unit of work that keeps none of them
+        pass
+
+    for ask, name in (
+        (retention_repository, "retention"),
+        (legal_repository, "legal"),
+        (contractors_repository, "contractors"),
+    ):
+        with pytest.raises(ConfigurationError, match=rf"uow\.{name}\b"):
+            ask(Bare())  # type: ignore[arg-type]
+    with MemoryStorage().unit_of_work(readonly=True) as uow:
+        assert retention_repository(uow) is uow.retention  # type: ignore[attr-defined]

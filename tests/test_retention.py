@@ -822,3 +822,32 @@ def test_wishes_cases_and_letters_of_thanks_are_kept_and_exported_for_marketing(
     with pytest.raises(NotFoundError):
         retention.add_marketing(ClientId("nobody"), MarketingKind.CASE, "Кейс", by=ANNA)
     assert len(retention.marketing()) == 2
+
+
+def test_the_renewal_letter_declines_its_persons_and_never_the_client_s_name() -> None:
+    from clientops.rules.retention import renewal_words
+    from clientops.service_visits import ServiceContractId
+
+    policy = RetentionPolicy(
+        renewal_letter="Уважаемой {contact:dat}: {manager:nom} позвонит. Связь с {manager:ins}."
+    )
+    card = a_client(
+        name="ООО «Ромашка»", contacts=(Contact("Кузнецова Мария Павловна", "директор"),)
+    )
+    contract = attrs.evolve(
+        a_service_contract(card), id=ServiceContractId("sc"), ends_on=date(2025, 7, 13)
+    )
+    manager = Employee(ANNA, "Смирнова Анна Сергеевна", "Анна", DepartmentId("client"))
+    _, _, body = renewal_words(contract, card, manager=manager.person, company="MLS", policy=policy)
+    assert body == (
+        "Уважаемой Кузнецовой Марии Павловне: Смирнова Анна Сергеевна позвонит. "
+        "Связь с Смирновой Анной Сергеевной."
+    )
+    no_contact = attrs.evolve(card, contacts=())
+    _, _, body = renewal_words(
+        contract, no_contact, manager="Смирнова Анна Сергеевна", company="MLS", policy=policy
+    )
+    assert body.startswith("Уважаемой ООО «Ромашка»:")  # an organisation is never declined
+    with pytest.raises(ValueError, match="renewal_letter") as bare:
+        RetentionPolicy(renewal_letter="Здравствуйте, {contact}!")
+    assert "{contact:nom}" in str(bare.value)

@@ -65,7 +65,7 @@ from clientops.bank_statements import (
 from clientops.documents import render_document
 from clientops.errors import DuplicateError, FieldError, NotFoundError, ValidationError
 from clientops.model import Appeal, ClientId, EmployeeId, Money, new_id
-from clientops.ports import UnitOfWork
+from clientops.ports import UnitOfWork, retention_repository
 from clientops.rules.billing import (
     BillingPlan,
     Debtor,
@@ -174,7 +174,7 @@ class BillingService:
             issue_date=issue_date,
             numbers_after=numbers_taken(self._context, uow, day.year, lock=False),
             payer_inns=payer_inns(uow, subscriptions),
-            client_terms={t.client_id: t for t in uow.retention.all_client_terms()},
+            client_terms={t.client_id: t for t in retention_repository(uow).all_client_terms()},
         )
 
     def _billing_day(self, month: Month, issue_date: date | None, off_schedule: bool) -> date:
@@ -350,7 +350,7 @@ class BillingService:
         day = issue_date or self._context.today()
         with self._context.unit_of_work() as uow:
             client = uow.clients.get(client_id)
-            terms = uow.retention.client_terms(client.id)
+            terms = retention_repository(uow).client_terms(client.id)
             invoice = one_off_invoice(
                 id=InvoiceId(f"inv-{new_id()}"),
                 client_id=client.id,

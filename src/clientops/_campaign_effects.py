@@ -46,7 +46,7 @@ from clientops.model import (
     Role,
     StaffDirectory,
 )
-from clientops.ports import UnitOfWork
+from clientops.ports import UnitOfWork, retention_repository
 from clientops.rules.campaigns import checked_answers
 from clientops.workdays import add_working_days
 
@@ -145,7 +145,7 @@ class Effects:
     def _retention(self, status: RetentionStatus, reason: str | None, **fields: Any) -> None:
         """A win-back call's end: the client's retention record says stayed, left or paused
         (one is made when the client was put on the list by hand, without being marked)."""
-        stored = self._uow.retention.get(self.call.client_id)
+        stored = retention_repository(self._uow).get(self.call.client_id)
         record = RetentionRecord(
             self.call.client_id,
             status,
@@ -159,9 +159,9 @@ class Effects:
             **fields,
         )
         if stored is None:
-            self._uow.retention.add(record)
+            retention_repository(self._uow).add(record)
         else:
-            self._uow.retention.update(attrs.evolve(record, version=stored.version))
+            retention_repository(self._uow).update(attrs.evolve(record, version=stored.version))
         self._events.append(
             RetentionChanged(self.call.client_id, status, record.signals, at=self._now)
         )

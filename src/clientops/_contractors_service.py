@@ -41,6 +41,7 @@ from clientops.model import (
     ReactionKind,
     new_id,
 )
+from clientops.ports import contractors_repository
 
 __all__ = ["Contractors"]
 
@@ -89,16 +90,16 @@ class Contractors:
         with self._context.unit_of_work() as uow:
             uow.staff.directory().require(by)
             stored = attrs.evolve(contractor, version=0)
-            uow.contractors.add(stored)
+            contractors_repository(uow).add(stored)
         return stored
 
     def get(self, contractor_id: ContractorId) -> Contractor:
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.contractors.get(contractor_id)
+            return contractors_repository(uow).get(contractor_id)
 
     def all(self) -> tuple[Contractor, ...]:
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.contractors.all()
+            return contractors_repository(uow).all()
 
     def set_price(
         self,
@@ -115,11 +116,13 @@ class Contractors:
         record = ContractorPrice(service, price, since)
         with self._context.unit_of_work() as uow:
             uow.staff.directory().require(by)
-            contractor = uow.contractors.get(contractor_id)
+            contractor = contractors_repository(uow).get(contractor_id)
             if service not in contractor.services:
                 raise ValidationError([FieldError("service", f"not a service of {contractor_id}")])
             prices = tuple(p for p in contractor.prices if (p.service, p.since) != (service, since))
-            return uow.contractors.update(attrs.evolve(contractor, prices=(*prices, record)))
+            return contractors_repository(uow).update(
+                attrs.evolve(contractor, prices=(*prices, record))
+            )
 
     # ------------------------------------------------------------------ visits
 
@@ -127,7 +130,7 @@ class Contractors:
         """The client's contractor visits, oldest first; NotFoundError for an unknown one."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
             uow.clients.get(client_id)
-            return uow.contractors.visits_of(client_id)
+            return contractors_repository(uow).visits_of(client_id)
 
     def schedule_visit(
         self,
@@ -151,7 +154,7 @@ class Contractors:
         with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
             starter = staff.require(by)
-            contractor = uow.contractors.get(contractor_id)
+            contractor = contractors_repository(uow).get(contractor_id)
             card = uow.clients.get(client_id)
             if service not in contractor.services:
                 raise ValidationError([FieldError("service", f"not a service of {contractor_id}")])
@@ -202,7 +205,7 @@ class Contractors:
             )
             uow.appeals.add(appeal)
             uow.appeals.add_reaction(reaction)
-            uow.contractors.add_visit(visit)
+            contractors_repository(uow).add_visit(visit)
             self._context.publish(
                 (
                     appeal_opened(appeal, now),
@@ -222,9 +225,9 @@ class Contractors:
         now = self._context.now()
         with self._context.unit_of_work() as uow:
             uow.staff.directory().require(by)
-            visit = uow.contractors.get_visit(visit_id)
+            visit = contractors_repository(uow).get_visit(visit_id)
             _require(visit, ContractorVisitStatus.PLANNED, "record the work done")
-            stored = uow.contractors.update_visit(
+            stored = contractors_repository(uow).update_visit(
                 attrs.evolve(visit, status=ContractorVisitStatus.DONE, work_done=work_done.strip())
             )
             self._context.publish((_changed(stored, now),))
@@ -251,12 +254,12 @@ class Contractors:
         policy = self._context.policy
         with self._context.unit_of_work() as uow:
             uow.staff.directory().require(by)
-            visit = uow.contractors.get_visit(visit_id)
+            visit = contractors_repository(uow).get_visit(visit_id)
             _require(visit, ContractorVisitStatus.DONE, "accept the work")
             price = amount if amount is not None else visit.price
             if price is None:
                 raise ValidationError([FieldError("amount", "no price of the service is known")])
-            contractor = uow.contractors.get(visit.contractor_id)
+            contractor = contractors_repository(uow).get(visit.contractor_id)
             bill = request_supplier_bill(
                 SupplierBillId(f"contractor-{visit.id}"),
                 supplier=contractor.name,
@@ -273,7 +276,7 @@ class Contractors:
                 on=today,
             )
             uow.payments.add_supplier_bill(bill)
-            stored = uow.contractors.update_visit(
+            stored = contractors_repository(uow).update_visit(
                 attrs.evolve(
                     visit,
                     status=ContractorVisitStatus.ACCEPTED,
@@ -291,9 +294,9 @@ class Contractors:
         now = self._context.now()
         with self._context.unit_of_work() as uow:
             uow.staff.directory().require(by)
-            visit = uow.contractors.get_visit(visit_id)
+            visit = contractors_repository(uow).get_visit(visit_id)
             _require(visit, ContractorVisitStatus.PLANNED, "cancel")
-            stored = uow.contractors.update_visit(
+            stored = contractors_repository(uow).update_visit(
                 attrs.evolve(visit, status=ContractorVisitStatus.CANCELLED)
             )
             self._context.publish((_changed(stored, now),))

@@ -17,7 +17,7 @@ from clientops._credit import (
     InvoiceFact,
 )
 from clientops.model import ClientId, Money
-from clientops.ports import UnitOfWork
+from clientops.ports import UnitOfWork, retention_repository
 from clientops.rules.credit import admit, check_order, payment_discipline
 
 __all__ = ["credit_gate", "credit_standing"]
@@ -49,7 +49,7 @@ def credit_standing(
                 paid_on=paid[-1][0] if paid and not invoice.is_open else None,
             )
         )
-    own = uow.retention.credit_limit(client_id)
+    own = retention_repository(uow).credit_limit(client_id)
     return payment_discipline(
         client_id,
         facts,

@@ -41,7 +41,7 @@ from clientops.model import (
     StaffDirectory,
     new_id,
 )
-from clientops.ports import UnitOfWork
+from clientops.ports import UnitOfWork, legal_repository
 from clientops.rules.legal import court_day, deadline_in
 
 __all__ = ["LegalCases"]
@@ -101,13 +101,13 @@ class LegalCases:
     def get(self, case_id: LegalCaseId) -> LegalCase:
         """The case; an unknown one raises NotFoundError."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.legal.get(case_id)
+            return legal_repository(uow).get(case_id)
 
     def of_client(self, client_id: ClientId) -> tuple[LegalCase, ...]:
         """The client's legal cases, oldest first; an unknown client raises NotFoundError."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
             uow.clients.get(client_id)
-            return uow.legal.of_client(client_id)
+            return legal_repository(uow).of_client(client_id)
 
     # ------------------------------------------------------------------ opening
 
@@ -164,7 +164,7 @@ class LegalCases:
                 created_by=by,
             )
             uow.appeals.add(appeal)
-            uow.legal.add(case)
+            legal_repository(uow).add(case)
             self._context.publish(
                 (
                     appeal_opened(appeal, now),
@@ -187,10 +187,10 @@ class LegalCases:
         with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
             staff.require(by)
-            case = uow.legal.get(case_id)
+            case = legal_repository(uow).get(case_id)
             if case.closed:
                 raise TransitionError(f"legal case {case_id}", current="closed", attempted=what)
-            stored = uow.legal.update(change(case, uow, staff, now, events))
+            stored = legal_repository(uow).update(change(case, uow, staff, now, events))
             events.append(LegalCaseChanged(case.id, case.claim_id, case.client_id, what, at=now))
             self._context.publish(events)
         return stored

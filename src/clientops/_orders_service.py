@@ -50,7 +50,7 @@ from clientops.model import (
     StaffDirectory,
     new_id,
 )
-from clientops.ports import UnitOfWork
+from clientops.ports import UnitOfWork, retention_repository
 from clientops.rules.order_outputs import (
     handoff_reactions,
     order_appeal,
@@ -346,7 +346,7 @@ class OrdersService:
 
     def _terms(self, uow: UnitOfWork, client_id: ClientId) -> ClientTerms | None:
         """The client's special conditions when they are valid today, else ``None``."""
-        terms = uow.retention.client_terms(client_id)
+        terms = retention_repository(uow).client_terms(client_id)
         return terms if terms is not None and terms.valid_on(self._context.today()) else None
 
     @property

@@ -119,7 +119,7 @@ def _pairs(inst: Any, attribute: attrs.Attribute[Any], value: object) -> None:
             fail(f"{attribute.name}[{at}]", f"not a (city, manager id): {item!r}")
 
 
-_words = template_validator("number", "ends_on", "company", "contact", "manager")
+_words = template_validator("number", "ends_on", "company", persons=("contact", "manager"))
 
 
 #: How much each signal weighs, by default.
@@ -199,17 +199,19 @@ class RetentionPolicy:
         validator=template_validator("number", "counterparty", "kind", "ends_on"),
     )
     renewal_email_topic: str = "clientops.email.renewal"
-    #: Words: ``{number}``, ``{ends_on}`` (dd.mm.yyyy), ``{company}``, ``{contact}``,
-    #: ``{manager}`` (the manager's full name).
+    #: Words: ``{number}``, ``{ends_on}`` (dd.mm.yyyy), ``{company}``, and two persons who
+    #: say their case: ``{contact:nom}`` (the contact person, or the client's name when the
+    #: card has none: an organisation is never declined) and ``{manager:nom}`` (the manager's
+    #: full name), ``:gen``, ``:dat``, ``:acc``, ``:ins``, ``:pre`` for the other cases.
     renewal_topic: str = attrs.field(
         default="Продлить договор № {number} (действует до {ends_on})", validator=_words
     )
     renewal_subject: str = attrs.field(default="Продление договора № {number}", validator=_words)
     renewal_letter: str = attrs.field(
         default=(
-            "Здравствуйте, {contact}!\n\n"
+            "Здравствуйте, {contact:nom}!\n\n"
             "Срок действия договора № {number} с компанией {company} истекает {ends_on}. "
-            "Предлагаем продлить его на прежних условиях. Ваш менеджер {manager} свяжется "
+            "Предлагаем продлить его на прежних условиях. Ваш менеджер {manager:nom} свяжется "
             "с Вами в ближайшие дни.\n\nС уважением,\n{company}"
         ),
         validator=_words,

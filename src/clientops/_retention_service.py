@@ -51,6 +51,7 @@ from clientops.model import (
     Client,
     ClientCategory,
     ClientId,
+    Employee,
     EmployeeId,
     Money,
     Reaction,
@@ -59,7 +60,7 @@ from clientops.model import (
     Role,
     new_id,
 )
-from clientops.ports import UnitOfWork
+from clientops.ports import UnitOfWork, retention_repository
 from clientops.rules.credit import check_order
 from clientops.rules.order_outputs import handoff_recipient
 from clientops.rules.retention import (
@@ -110,7 +111,7 @@ def _facts(uow: UnitOfWork, card: Client, today: date, context: Context) -> Clie
         max((p.date for p in uow.payments.of_client(card.id)), default=None),
         uow.claims.of_client(card.id),
         [i for i in uow.invoices.of_client(card.id) if i.is_open],
-        uow.retention.get(card.id),
+        retention_repository(uow).get(card.id),
         today,
         context,
     )
@@ -136,7 +137,7 @@ def _all_facts(
     window = uow.claims.between(since, context.now() + timedelta(days=1))
     for claim in (*uow.claims.open(), *window):
         claims.setdefault(claim.client_id, {})[claim.id] = claim
-    records = {r.client_id: r for r in uow.retention.all()}
+    records = {r.client_id: r for r in retention_repository(uow).all()}
     return [
         _facts_of(
             card,
@@ -203,6 +204,37 @@ def _to_mark(record: RetentionRecord | None, today: date, quiet_days: int) -> bo
     if record.status is RetentionStatus.STAYED:
         return (today - record.since.date()).days > quiet_days
     return False
+
+
+def _renewal_call(
+    uow: UnitOfWork,
+    appeal_id: AppealId,
+    client_id: ClientId,
+    topic: str,
+    owner: Employee,
+    now: datetime,
+    by: EmployeeId,
+    events: list[Event],
+) -> Reaction:
+    """A renewal's appeal and its call, due now, on ``owner``'s agenda (a contract's or an
+    agreement's); stored in ``uow``, their events added to ``events``."""
+    appeal = Appeal(appeal_id, client_id, topic, owner.department_id, created_at=now, created_by=by)
+    reaction = Reaction(
+        ReactionId(f"{appeal_id}-call"),
+        appeal_id,
+        client_id,
+        ReactionKind.OUTGOING_CALL,
+        topic,
+        due_at=now,
+        created_at=now,
+        department_id=owner.department_id,
+        employee_id=owner.id,
+        created_by=by,
+    )
+    uow.appeals.add(appeal)
+    uow.appeals.add_reaction(reaction)
+    events += [appeal_opened(appeal, now), reaction_scheduled(reaction, now)]
+    return reaction
 
 
 @check_entry_points
@@ -286,7 +318,7 @@ class Retention:
                 cards, _all_facts(uow, cards, today, self._context), strict=True
             ):
                 risk = churn_risk(facts, today=today, policy=policy.retention)
-                record = uow.retention.get(card.id)
+                record = retention_repository(uow).get(card.id)
                 if not risk.leaving or not _to_mark(record, today, policy.retention.silence_days):
                     continue
                 self._mark(uow, card, risk, record, by, now, events)
@@ -328,9 +360,9 @@ class Retention:
             else (record.termination_on if record is not None else None),
         )
         if record is None:
-            uow.retention.add(new)
+            retention_repository(uow).add(new)
         else:
-            new = uow.retention.update(attrs.evolve(new, version=record.version))
+            new = retention_repository(uow).update(attrs.evolve(new, version=record.version))
         events.append(RetentionChanged(card.id, RetentionStatus.LEAVING, signals, at=now))
         return new
 
@@ -348,7 +380,7 @@ class Retention:
         with self._context.unit_of_work() as uow:
             uow.staff.directory().require(by)
             card = uow.clients.get(client_id)
-            record = uow.retention.get(client_id)
+            record = retention_repository(uow).get(client_id)
             if record is not None and record.status is RetentionStatus.LEFT:
                 raise TransitionError(
                     f"client {client_id}", current="left", attempted="announce termination"
@@ -369,14 +401,14 @@ class Retention:
         NotFoundError."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
             uow.clients.get(client_id)
-            return uow.retention.get(client_id)
+            return retention_repository(uow).get(client_id)
 
     def records(self, *, status: RetentionStatus | None = None) -> tuple[RetentionRecord, ...]:
         """Every retention record (of ``status`` when given), by client id."""
         if status is not None and not isinstance(status, RetentionStatus):
             raise ValidationError([FieldError("status", f"not a RetentionStatus: {status!r}")])
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.retention.all(status=status)
+            return retention_repository(uow).all(status=status)
 
     def figures(self) -> tuple[ManagerFigures, ...]:
         """Per manager (the client's manager when it was marked or called), how many of its
@@ -432,7 +464,7 @@ class Retention:
         record = CreditLimit(client_id, limit, by, self._context.now(), note)
         with self._context.unit_of_work() as uow:
             uow.staff.directory().require(by)
-            uow.retention.put_credit_limit(record)
+            retention_repository(uow).put_credit_limit(record)
         return record
 
     # ------------------------------------------------------------------ renewals
@@ -466,33 +498,11 @@ class Retention:
                 topic, subject, body = renewal_words(
                     contract,
                     card,
-                    manager=owner.full_name,
+                    manager=owner.person,
                     company=policy.company_name,
                     policy=policy.retention,
                 )
-                appeal = Appeal(
-                    appeal_id,
-                    card.id,
-                    topic,
-                    owner.department_id,
-                    created_at=now,
-                    created_by=by,
-                )
-                reaction = Reaction(
-                    ReactionId(f"{appeal_id}-call"),
-                    appeal_id,
-                    card.id,
-                    ReactionKind.OUTGOING_CALL,
-                    topic,
-                    due_at=now,
-                    created_at=now,
-                    department_id=owner.department_id,
-                    employee_id=owner.id,
-                    created_by=by,
-                )
-                uow.appeals.add(appeal)
-                uow.appeals.add_reaction(reaction)
-                events += [appeal_opened(appeal, now), reaction_scheduled(reaction, now)]
+                reaction = _renewal_call(uow, appeal_id, card.id, topic, owner, now, by, events)
                 key = None
                 if card.emails:
                     key = f"{appeal_id}-letter"
@@ -545,7 +555,7 @@ class Retention:
         )
         with self._context.unit_of_work() as uow:
             uow.staff.directory().require(by)
-            uow.retention.put_client_terms(terms)
+            retention_repository(uow).put_client_terms(terms)
         return terms
 
     def terms(self, client_id: ClientId) -> ClientTerms | None:
@@ -553,7 +563,7 @@ class Retention:
         (:meth:`ClientTerms.valid_on`). An unknown client raises NotFoundError."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
             uow.clients.get(client_id)
-            return uow.retention.client_terms(client_id)
+            return retention_repository(uow).client_terms(client_id)
 
     # ------------------------------------------------------------------ partner agreements
 
@@ -597,7 +607,7 @@ class Retention:
                 raise ValidationError(
                     [FieldError("responsible_id", f"unknown employee {responsible_id!r}")]
                 )
-            uow.retention.add_agreement(agreement)
+            retention_repository(uow).add_agreement(agreement)
         return agreement
 
     def renew_agreement(
@@ -616,19 +626,19 @@ class Retention:
             raise ValidationError([FieldError("ends_on", f"not a date: {ends_on!r}")])
         with self._context.unit_of_work() as uow:
             uow.staff.directory().require(by)
-            current = uow.retention.agreement(agreement_id)
+            current = retention_repository(uow).agreement(agreement_id)
             renewed = attrs.evolve(
                 current,
                 ends_on=ends_on,
                 terms=current.terms if terms is None else terms,
                 loyalty=current.loyalty if loyalty is None else loyalty,
             )
-            return uow.retention.update_agreement(renewed)
+            return retention_repository(uow).update_agreement(renewed)
 
     def agreement(self, agreement_id: str) -> PartnerAgreement:
         """One agreement; an unknown one raises NotFoundError."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.retention.agreement(agreement_id)
+            return retention_repository(uow).agreement(agreement_id)
 
     def agreements(
         self, *, counterparty_id: ClientId | None = None, valid_on: date | None = None
@@ -638,7 +648,7 @@ class Retention:
         with self._context.storage.unit_of_work(readonly=True) as uow:
             if counterparty_id is not None:
                 uow.clients.get(counterparty_id)
-            found = uow.retention.agreements(counterparty_id=counterparty_id)
+            found = retention_repository(uow).agreements(counterparty_id=counterparty_id)
         if valid_on is not None:
             found = tuple(a for a in found if a.valid_on(valid_on))
         return tuple(sorted(found, key=lambda a: (a.starts_on, a.number, a.id)))
@@ -659,7 +669,9 @@ class Retention:
             staff = uow.staff.directory()
             starter = staff.require(by)
             events: list[Event] = []
-            due = renewals_due(uow.retention.agreements(), today=today, policy=policy.retention)
+            due = renewals_due(
+                retention_repository(uow).agreements(), today=today, policy=policy.retention
+            )
             for agreement in due:
                 ends_on = agreement.ends_on or today
                 appeal_id = AppealId(f"renewal-agreement-{agreement.id}-{ends_on}")
@@ -673,24 +685,7 @@ class Retention:
                     kind=agreement.kind.label.lower(),
                     ends_on=format_date(ends_on),
                 )
-                appeal = Appeal(
-                    appeal_id, card.id, topic, owner.department_id, created_at=now, created_by=by
-                )
-                reaction = Reaction(
-                    ReactionId(f"{appeal_id}-call"),
-                    appeal_id,
-                    card.id,
-                    ReactionKind.OUTGOING_CALL,
-                    topic,
-                    due_at=now,
-                    created_at=now,
-                    department_id=owner.department_id,
-                    employee_id=owner.id,
-                    created_by=by,
-                )
-                uow.appeals.add(appeal)
-                uow.appeals.add_reaction(reaction)
-                events += [appeal_opened(appeal, now), reaction_scheduled(reaction, now)]
+                reaction = _renewal_call(uow, appeal_id, card.id, topic, owner, now, by, events)
                 done.append(Renewal(agreement.id, card.id, agreement.number, ends_on, reaction.id))
             self._context.publish(events)
         return tuple(done)
@@ -774,7 +769,7 @@ class Retention:
         )
         with self._context.unit_of_work() as uow:
             uow.staff.directory().require(by)
-            uow.retention.add_marketing(item)
+            retention_repository(uow).add_marketing(item)
         return item
 
     def marketing(
@@ -783,14 +778,14 @@ class Retention:
         """The items for marketing, of ``kind`` and of ``client_id`` when given, oldest
         first."""
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            return uow.retention.marketing(kind=kind, client_id=client_id)
+            return retention_repository(uow).marketing(kind=kind, client_id=client_id)
 
     def export_marketing(self, *, kind: MarketingKind | None = None) -> str:
         """The items for marketing as CSV for a spreadsheet (``;``-separated, Russian headers:
         «Дата», «Клиент», «Город», «Что», «Текст», «Источник», «Документ»), oldest first."""
         tz = self._context.policy.tz
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            items = uow.retention.marketing(kind=kind)
+            items = retention_repository(uow).marketing(kind=kind)
             cards = {i.client_id: uow.clients.get(i.client_id) for i in items}
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";", lineterminator="\n")

@@ -65,6 +65,7 @@ from clientops._retention import (
 from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
 from clientops._timeline import TimelineEntry, TimelinePage, TimelineQuery
+from clientops.errors import ConfigurationError
 from clientops.model import (
     Absence,
     Appeal,
@@ -119,6 +120,9 @@ __all__ = [
     "SupplyRepository",
     "TimelineRepository",
     "UnitOfWork",
+    "contractors_repository",
+    "legal_repository",
+    "retention_repository",
 ]
 
 
@@ -857,7 +861,12 @@ class PlanningQueries(Protocol):
 
 class RetentionRepository(Protocol):
     """Clients' retention statuses (``uow.retention``): one record per client, the latest
-    (leaving, stayed, left, paused), versioned for optimistic concurrency."""
+    (leaving, stayed, left, paused), versioned for optimistic concurrency.
+
+    A store MAY offer it, as it may ``legal`` and ``contractors``: clientops asks with
+    :func:`retention_repository` (and :func:`legal_repository`,
+    :func:`contractors_repository`), which raise ConfigurationError for a store without it;
+    the memory, SQLite and PostgreSQL stores have all three (schema 22)."""
 
     def get(self, client_id: ClientId) -> RetentionRecord | None:
         """The client's record, or ``None`` when it never had one."""
@@ -1022,15 +1031,6 @@ class UnitOfWork(Protocol):
     @property
     def feed(self) -> FeedRepository: ...
 
-    @property
-    def retention(self) -> RetentionRepository: ...
-
-    @property
-    def legal(self) -> LegalCasesRepository: ...
-
-    @property
-    def contractors(self) -> ContractorsRepository: ...
-
 
 @runtime_checkable
 class Storage(Protocol):
@@ -1057,3 +1057,33 @@ READ_ONLY = "the unit of work is read-only"
 
 #: What a storage plugin registers for a URL scheme: builds a store from the whole URL.
 StorageFactory = Callable[[str], Storage]
+
+
+def _offered(uow: UnitOfWork, name: str, records: str) -> Any:
+    found = getattr(uow, name, None)
+    if found is None:
+        raise ConfigurationError(
+            f"this store keeps no {records} (uow.{name}): use the memory, SQLite or PostgreSQL "
+            "store at schema 22 or later"
+        )
+    return found
+
+
+def retention_repository(uow: UnitOfWork) -> RetentionRepository:
+    """The store's retention records (``uow.retention``: statuses, credit limits, marketing
+    items, special conditions, partner agreements); ConfigurationError when it keeps none."""
+    found: RetentionRepository = _offered(uow, "retention", "retention records")
+    return found
+
+
+def legal_repository(uow: UnitOfWork) -> LegalCasesRepository:
+    """The store's legal cases (``uow.legal``); ConfigurationError when it keeps none."""
+    found: LegalCasesRepository = _offered(uow, "legal", "legal cases")
+    return found
+
+
+def contractors_repository(uow: UnitOfWork) -> ContractorsRepository:
+    """The store's contractors and their visits (``uow.contractors``); ConfigurationError when
+    it keeps none."""
+    found: ContractorsRepository = _offered(uow, "contractors", "contractors")
+    return found

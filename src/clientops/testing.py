@@ -240,7 +240,14 @@ from clientops.model import (
     new_id,
 )
 from clientops.policy import Policy
-from clientops.ports import AgendaQueries, Storage, UnitOfWork
+from clientops.ports import (
+    AgendaQueries,
+    Storage,
+    UnitOfWork,
+    contractors_repository,
+    legal_repository,
+    retention_repository,
+)
 from clientops.queries import RepositoryAgendaQueries, agenda_queries
 from clientops.rules.service_visits import (
     complete_visit,
@@ -3689,21 +3696,23 @@ class RetentionContract(_StoreContract):
         with storage.unit_of_work() as uow:
             uow.clients.add(first)
             uow.clients.add(second)
-            assert uow.retention.get(first.id) is None
-            uow.retention.add(record)
-            uow.retention.add(self._record(second, status=RetentionStatus.LEFT, reason="Дорого"))
+            assert retention_repository(uow).get(first.id) is None
+            retention_repository(uow).add(record)
+            retention_repository(uow).add(
+                self._record(second, status=RetentionStatus.LEFT, reason="Дорого")
+            )
         with storage.unit_of_work() as uow:
-            assert uow.retention.get(first.id) == record
-            stayed = uow.retention.update(
+            assert retention_repository(uow).get(first.id) == record
+            stayed = retention_repository(uow).update(
                 attrs.evolve(record, status=RetentionStatus.STAYED, reason="Скидка 5 %")
             )
             assert stayed.version == 1
         with storage.unit_of_work(readonly=True) as uow:
-            assert uow.retention.get(first.id) == stayed
-            assert [r.client_id for r in uow.retention.all()] == ["c1", "c2"]
-            left = uow.retention.all(status=RetentionStatus.LEFT)
+            assert retention_repository(uow).get(first.id) == stayed
+            assert [r.client_id for r in retention_repository(uow).all()] == ["c1", "c2"]
+            left = retention_repository(uow).all(status=RetentionStatus.LEFT)
             assert [(r.client_id, r.reason) for r in left] == [("c2", "Дорого")]
-            assert uow.retention.all(status=RetentionStatus.PAUSED) == ()
+            assert retention_repository(uow).all(status=RetentionStatus.PAUSED) == ()
 
     def test_a_stale_write_a_second_record_and_an_unknown_client_are_refused(
         self, storage: Storage
@@ -3712,28 +3721,30 @@ class RetentionContract(_StoreContract):
         record = self._record(card)
         with storage.unit_of_work() as uow:
             uow.clients.add(card)
-            uow.retention.add(record)
-            uow.retention.update(record)
+            retention_repository(uow).add(record)
+            retention_repository(uow).update(record)
         nobody = self._record(a_client(id=ClientId("nobody")))
         with pytest.raises(ConflictError), storage.unit_of_work() as uow:
-            uow.retention.update(record)
+            retention_repository(uow).update(record)
         with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
-            uow.retention.add(record)
+            retention_repository(uow).add(record)
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
-            uow.retention.add(nobody)
+            retention_repository(uow).add(nobody)
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
-            uow.retention.update(nobody)
+            retention_repository(uow).update(nobody)
         with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012
-            uow.retention.update(attrs.evolve(record, version=1, status=RetentionStatus.LEFT))
+            retention_repository(uow).update(
+                attrs.evolve(record, version=1, status=RetentionStatus.LEFT)
+            )
             raise _Boom
         with storage.unit_of_work(readonly=True) as uow:
-            stored = uow.retention.get(card.id)
+            stored = retention_repository(uow).get(card.id)
             assert stored is not None
             assert (stored.status, stored.version) == (RetentionStatus.LEAVING, 1)
 
 
 class ContractorsContract(_StoreContract):
-    """Contractors and their visits (``uow.contractors``): versioned records, a client's
+    """Contractors and their visits (``contractors_repository(uow)``): versioned records, a client's
     visits oldest first."""
 
     @staticmethod
@@ -3768,14 +3779,16 @@ class ContractorsContract(_StoreContract):
         first, second = self._visit(card), self._visit(card, day=date(2025, 8, 1))
         with storage.unit_of_work() as uow:
             uow.clients.add(card)
-            uow.contractors.add(contractor)
-            uow.contractors.add(self._contractor(id=ContractorId("b"), name="ИП Электрик"))
-            uow.contractors.add_visit(first)
-            uow.contractors.add_visit(second)
+            contractors_repository(uow).add(contractor)
+            contractors_repository(uow).add(
+                self._contractor(id=ContractorId("b"), name="ИП Электрик")
+            )
+            contractors_repository(uow).add_visit(first)
+            contractors_repository(uow).add_visit(second)
         with storage.unit_of_work() as uow:
-            assert uow.contractors.get(contractor.id) == contractor
-            assert [c.id for c in uow.contractors.all()] == ["montazh", "b"]
-            priced = uow.contractors.update(
+            assert contractors_repository(uow).get(contractor.id) == contractor
+            assert [c.id for c in contractors_repository(uow).all()] == ["montazh", "b"]
+            priced = contractors_repository(uow).update(
                 attrs.evolve(
                     contractor,
                     prices=(
@@ -3784,14 +3797,17 @@ class ContractorsContract(_StoreContract):
                     ),
                 )
             )
-            done = uow.contractors.update_visit(
+            done = contractors_repository(uow).update_visit(
                 attrs.evolve(first, status=ContractorVisitStatus.DONE, work_done="Смонтирован")
             )
             assert (priced.version, done.version) == (1, 1)
         with storage.unit_of_work(readonly=True) as uow:
-            assert uow.contractors.get(contractor.id) == priced
-            assert uow.contractors.get_visit(first.id) == done
-            assert [v.id for v in uow.contractors.visits_of(card.id)] == [first.id, second.id]
+            assert contractors_repository(uow).get(contractor.id) == priced
+            assert contractors_repository(uow).get_visit(first.id) == done
+            assert [v.id for v in contractors_repository(uow).visits_of(card.id)] == [
+                first.id,
+                second.id,
+            ]
 
     def test_stale_writes_taken_ids_and_unknown_references_are_refused(
         self, storage: Storage
@@ -3801,26 +3817,28 @@ class ContractorsContract(_StoreContract):
         visit = self._visit(card)
         with storage.unit_of_work() as uow:
             uow.clients.add(card)
-            uow.contractors.add(contractor)
-            uow.contractors.add_visit(visit)
-            uow.contractors.update(contractor)
-            uow.contractors.update_visit(visit)
+            contractors_repository(uow).add(contractor)
+            contractors_repository(uow).add_visit(visit)
+            contractors_repository(uow).update(contractor)
+            contractors_repository(uow).update_visit(visit)
         with pytest.raises(ConflictError), storage.unit_of_work() as uow:
-            uow.contractors.update(contractor)
+            contractors_repository(uow).update(contractor)
         with pytest.raises(ConflictError), storage.unit_of_work() as uow:
-            uow.contractors.update_visit(visit)
+            contractors_repository(uow).update_visit(visit)
         with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
-            uow.contractors.add(contractor)
+            contractors_repository(uow).add(contractor)
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
-            uow.contractors.add_visit(self._visit(card, contractor_id=ContractorId("nobody")))
+            contractors_repository(uow).add_visit(
+                self._visit(card, contractor_id=ContractorId("nobody"))
+            )
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
-            uow.contractors.add_visit(self._visit(a_client(id=ClientId("nobody"))))
+            contractors_repository(uow).add_visit(self._visit(a_client(id=ClientId("nobody"))))
         with pytest.raises(NotFoundError), storage.unit_of_work(readonly=True) as uow:
-            uow.contractors.get_visit("missing")
+            contractors_repository(uow).get_visit("missing")
 
 
 class MarketingContract(_StoreContract):
-    """The items for marketing (``uow.retention.add_marketing``, ``marketing``)."""
+    """The items for marketing (``retention_repository(uow).add_marketing``, ``marketing``)."""
 
     def test_items_are_kept_and_listed_by_kind_and_client(self, storage: Storage) -> None:
         card, other = a_client(id=ClientId("c1")), a_client(id=ClientId("c2"), name="АО «Лютик»")
@@ -3840,17 +3858,22 @@ class MarketingContract(_StoreContract):
         with storage.unit_of_work() as uow:
             uow.clients.add(card)
             uow.clients.add(other)
-            uow.retention.add_marketing(wish)
-            uow.retention.add_marketing(letter)
+            retention_repository(uow).add_marketing(wish)
+            retention_repository(uow).add_marketing(letter)
         with storage.unit_of_work(readonly=True) as uow:
-            assert uow.retention.marketing() == (wish, letter)
-            assert uow.retention.marketing(kind=MarketingKind.WISH) == (wish,)
-            assert uow.retention.marketing(client_id=other.id) == (letter,)
-            assert uow.retention.marketing(kind=MarketingKind.CASE, client_id=card.id) == ()
+            assert retention_repository(uow).marketing() == (wish, letter)
+            assert retention_repository(uow).marketing(kind=MarketingKind.WISH) == (wish,)
+            assert retention_repository(uow).marketing(client_id=other.id) == (letter,)
+            assert (
+                retention_repository(uow).marketing(kind=MarketingKind.CASE, client_id=card.id)
+                == ()
+            )
         with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
-            uow.retention.add_marketing(wish)
+            retention_repository(uow).add_marketing(wish)
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
-            uow.retention.add_marketing(attrs.evolve(wish, id="m3", client_id=ClientId("nobody")))
+            retention_repository(uow).add_marketing(
+                attrs.evolve(wish, id="m3", client_id=ClientId("nobody"))
+            )
 
 
 class CreditLimitsContract(_StoreContract):
@@ -3862,18 +3885,22 @@ class CreditLimitsContract(_StoreContract):
         with storage.unit_of_work() as uow:
             uow.clients.add(card)
             uow.clients.add(other)
-            assert uow.retention.credit_limit(card.id) is None
-            uow.retention.put_credit_limit(first)
+            assert retention_repository(uow).credit_limit(card.id) is None
+            retention_repository(uow).put_credit_limit(first)
         with storage.unit_of_work() as uow:
-            assert uow.retention.credit_limit(card.id) == first
-            uow.retention.put_credit_limit(attrs.evolve(first, limit=Money(0), note=None))
+            assert retention_repository(uow).credit_limit(card.id) == first
+            retention_repository(uow).put_credit_limit(
+                attrs.evolve(first, limit=Money(0), note=None)
+            )
         with storage.unit_of_work(readonly=True) as uow:
-            assert uow.retention.credit_limit(card.id) == attrs.evolve(
+            assert retention_repository(uow).credit_limit(card.id) == attrs.evolve(
                 first, limit=Money(0), note=None
             )
-            assert uow.retention.credit_limit(other.id) is None
+            assert retention_repository(uow).credit_limit(other.id) is None
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
-            uow.retention.put_credit_limit(attrs.evolve(first, client_id=ClientId("nobody")))
+            retention_repository(uow).put_credit_limit(
+                attrs.evolve(first, client_id=ClientId("nobody"))
+            )
 
 
 class ClientTermsContract(_StoreContract):
@@ -3889,21 +3916,25 @@ class ClientTermsContract(_StoreContract):
         with storage.unit_of_work() as uow:
             uow.clients.add(card)
             uow.clients.add(other)
-            assert uow.retention.client_terms(card.id) is None
-            uow.retention.put_client_terms(first)
+            assert retention_repository(uow).client_terms(card.id) is None
+            retention_repository(uow).put_client_terms(first)
         with storage.unit_of_work() as uow:
-            assert uow.retention.client_terms(card.id) == first
-            uow.retention.put_client_terms(attrs.evolve(first, valid_until=None, conditions="VIP"))
+            assert retention_repository(uow).client_terms(card.id) == first
+            retention_repository(uow).put_client_terms(
+                attrs.evolve(first, valid_until=None, conditions="VIP")
+            )
         with storage.unit_of_work(readonly=True) as uow:
-            assert uow.retention.client_terms(card.id) == attrs.evolve(
+            assert retention_repository(uow).client_terms(card.id) == attrs.evolve(
                 first, valid_until=None, conditions="VIP"
             )
-            assert uow.retention.client_terms(other.id) is None
-            assert uow.retention.all_client_terms() == (
+            assert retention_repository(uow).client_terms(other.id) is None
+            assert retention_repository(uow).all_client_terms() == (
                 attrs.evolve(first, valid_until=None, conditions="VIP"),
             )
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
-            uow.retention.put_client_terms(attrs.evolve(first, client_id=ClientId("nobody")))
+            retention_repository(uow).put_client_terms(
+                attrs.evolve(first, client_id=ClientId("nobody"))
+            )
 
     def test_agreements_are_versioned_and_listed_per_counterparty(self, storage: Storage) -> None:
         omega, delta = a_client(id=ClientId("c1")), a_client(id=ClientId("c2"), name="АО «Дельта»")
@@ -3928,29 +3959,29 @@ class ClientTermsContract(_StoreContract):
             uow.clients.add(omega)
             uow.clients.add(delta)
             for each in (first, second, third):
-                uow.retention.add_agreement(each)
+                retention_repository(uow).add_agreement(each)
         with storage.unit_of_work() as uow:
-            assert uow.retention.agreements(counterparty_id=omega.id) == (first, second)
-            assert uow.retention.agreements() == (first, second, third)
-            assert uow.retention.agreement(first.id) == first
-            renewed = uow.retention.update_agreement(attrs.evolve(first, ends_on=None))
+            assert retention_repository(uow).agreements(counterparty_id=omega.id) == (first, second)
+            assert retention_repository(uow).agreements() == (first, second, third)
+            assert retention_repository(uow).agreement(first.id) == first
+            renewed = retention_repository(uow).update_agreement(attrs.evolve(first, ends_on=None))
             assert renewed.version == 1
         with storage.unit_of_work(readonly=True) as uow:
-            assert uow.retention.agreement(first.id) == renewed
+            assert retention_repository(uow).agreement(first.id) == renewed
         with pytest.raises(ConflictError), storage.unit_of_work() as uow:
-            uow.retention.update_agreement(first)
+            retention_repository(uow).update_agreement(first)
         with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
-            uow.retention.add_agreement(second)
+            retention_repository(uow).add_agreement(second)
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
-            uow.retention.add_agreement(
+            retention_repository(uow).add_agreement(
                 attrs.evolve(agreement(omega, "4"), counterparty_id=ClientId("x"))
             )
         with pytest.raises(NotFoundError), storage.unit_of_work(readonly=True) as uow:
-            uow.retention.agreement("nothing")
+            retention_repository(uow).agreement("nothing")
 
 
 class LegalCasesContract(_StoreContract):
-    """Legal cases (``uow.legal``): versioned records of a client, oldest first."""
+    """Legal cases (``legal_repository(uow)``): versioned records of a client, oldest first."""
 
     @staticmethod
     def _case(client: Client, **overrides: Any) -> LegalCase:
@@ -3974,19 +4005,19 @@ class LegalCasesContract(_StoreContract):
         with storage.unit_of_work() as uow:
             uow.clients.add(card)
             uow.clients.add(other)
-            uow.legal.add(first)
-            uow.legal.add(second)
-            uow.legal.add(self._case(other))
+            legal_repository(uow).add(first)
+            legal_repository(uow).add(second)
+            legal_repository(uow).add(self._case(other))
         with storage.unit_of_work() as uow:
-            assert uow.legal.get(first.id) == first
+            assert legal_repository(uow).get(first.id) == first
             heard = attrs.evolve(first, hearings=(Hearing(T0 + timedelta(days=10)),))
-            closed = uow.legal.update(
+            closed = legal_repository(uow).update(
                 attrs.evolve(heard, outcome=LegalOutcome.WON, money=Money("45000"), closed_at=T0)
             )
             assert closed.version == 1
         with storage.unit_of_work(readonly=True) as uow:
-            assert [c.id for c in uow.legal.of_client(card.id)] == [first.id, second.id]
-            assert uow.legal.get(first.id) == closed
+            assert [c.id for c in legal_repository(uow).of_client(card.id)] == [first.id, second.id]
+            assert legal_repository(uow).get(first.id) == closed
 
     def test_a_stale_write_a_taken_id_and_an_unknown_client_are_refused(
         self, storage: Storage
@@ -3995,16 +4026,16 @@ class LegalCasesContract(_StoreContract):
         case = self._case(card)
         with storage.unit_of_work() as uow:
             uow.clients.add(card)
-            uow.legal.add(case)
-            uow.legal.update(case)
+            legal_repository(uow).add(case)
+            legal_repository(uow).update(case)
         with pytest.raises(ConflictError), storage.unit_of_work() as uow:
-            uow.legal.update(case)
+            legal_repository(uow).update(case)
         with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
-            uow.legal.add(case)
+            legal_repository(uow).add(case)
         with pytest.raises(NotFoundError), storage.unit_of_work() as uow:
-            uow.legal.add(self._case(a_client(id=ClientId("nobody"))))
+            legal_repository(uow).add(self._case(a_client(id=ClientId("nobody"))))
         with pytest.raises(NotFoundError), storage.unit_of_work(readonly=True) as uow:
-            uow.legal.get(LegalCaseId("missing"))
+            legal_repository(uow).get(LegalCaseId("missing"))
 
 
 class StorageContract(

@@ -578,14 +578,17 @@ def clients_show(env: Env, client_id: str) -> None:
     """Show one card."""
     with env.open() as ops:
         card = ops.clients.get(ClientId(client_id))
+        manager = ops.clients.staff().employee(card.manager_id) if card.manager_id else None
     env.emit({"client": _client(card)})
+    # the manager by name, their id (what the commands take) beside it
+    in_charge = f"{manager.full_name} ({manager.id})" if manager else card.manager_id or "—"
     rows = (
         (env.t("Карточка", "Card"), card.id),
         (env.t("Название", "Name"), card.name),
         (env.t("Город", "City"), card.city),
         (env.t("Телефоны", "Phones"), ", ".join(p.e164 for p in card.phones) or "—"),
         (env.t("Контактное лицо", "Contact"), card.contact_person),
-        (env.t("Менеджер", "Manager"), card.manager_id or "—"),
+        (env.t("Менеджер", "Manager"), in_charge),
         (env.t("Договоры", "Contracts"), ", ".join(card.contract_numbers) or "—"),
         (env.t("ИНН", "INN"), card.inn or "—"),
     )

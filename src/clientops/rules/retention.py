@@ -31,6 +31,7 @@ from datetime import date
 from typing import Protocol, TypeVar
 
 from clientops._formats import count_text, money_text, plural
+from clientops._names import PersonName
 from clientops._retention import (
     ChurnRisk,
     ChurnSignal,
@@ -219,24 +220,33 @@ def renewals_due(
     return tuple(sorted(due, key=lambda c: (c.ends_on or today, c.number)))
 
 
+class _Verbatim(str):
+    """An organisation's name in a person's place: the same in every case."""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        return str(self)
+
+
 def renewal_words(
     contract: ServiceContract,
     client: Client,
     *,
-    manager: str,
+    manager: str | PersonName,
     company: str,
     policy: RetentionPolicy,
 ) -> tuple[str, str, str]:
     """The reaction's topic, the letter's subject and the letter's body for ``contract``
-    (``manager``: the manager's full name; the contact person «—» reads as a greeting to
-    the client's name)."""
-    contact = client.contact_person if client.contacts else client.name
+    (``manager``: the manager's full name, or :attr:`Employee.person` to decline it by their
+    gender; with no contact person the letter greets the client's name, never declined)."""
+    contact: object = client.contacts[0].person if client.contacts else _Verbatim(client.name)
     fields = {
         "number": contract.number,
         "ends_on": format_date(contract.ends_on) if contract.ends_on else "",
         "company": company,
         "contact": contact,
-        "manager": manager,
+        "manager": manager if isinstance(manager, PersonName) else PersonName(manager),
     }
     return (
         policy.renewal_topic.format(**fields),
