@@ -254,3 +254,34 @@ def test_a_repeat_order_is_checked_too(connect: Callable[..., ClientOps]) -> Non
     with pytest.raises(CreditRefusedError):
         ops.orders.repeat(first.id, number="З-102", by=ANNA)
     assert _stored(ops, card) == before
+
+
+def test_an_equipment_shipment_over_the_limit_is_held_until_the_director_approves(
+    connect: Callable[..., ClientOps],
+) -> None:
+    # the supply area's shipment is checked as an order's shipment is (seed 001: «отгрузки»)
+    from clientops.supply import ShipmentLine, StockLevel, Supply
+
+    ops = connect()
+    card = _client(ops, open_debt=2)
+    Retention(ops).set_credit_limit(card.id, Money(20_000), by=ANNA)
+    supply = Supply(ops)
+    warehouse = ops.policy.supply.warehouses[0]
+    supply.add_stock(warehouse, "Турникет T-3", 2)
+    line = ShipmentLine("Турникет T-3", 1, warehouse)
+    with pytest.raises(CreditRefusedError) as err:
+        supply.plan_shipment(
+            card.id, reason="Оборудование", city="Омск", address="ул. Ленина, 10", lines=(line,)
+        )
+    assert err.value.paths == ("client_id",)
+    assert supply.shipments_of(card.id) == ()
+    assert [s.reserved for s in supply.stock() if isinstance(s, StockLevel)] == [0]
+    shipment = supply.plan_shipment(
+        card.id,
+        reason="Оборудование",
+        city="Омск",
+        address="ул. Ленина, 10",
+        lines=(line,),
+        credit_approved=True,
+    )
+    assert supply.shipments_of(card.id) == (shipment,)

@@ -34,6 +34,7 @@ __all__ = [
     "packing_list_of",
     "paper_number",
     "parcel_of",
+    "pieces",
     "shipment_items",
     "upd_of",
 ]
@@ -100,6 +101,11 @@ def parcel_of(shipment: Shipment) -> Parcel:
         declared_value=shipment.total,
         description=contents[:200],
     )
+
+
+def pieces(count: int) -> str:
+    """A count of goods as the payment plan and the stock report write it (``3 шт.``)."""
+    return f"{count} шт."
 
 
 def carrier_name(name: str) -> str:

@@ -24,6 +24,7 @@ from clientops._billing import (
 )
 from clientops._checks import check_entry_points, fail
 from clientops._context import Context
+from clientops._credit_helpers import credit_gate
 from clientops._documents._acts import Party as DocumentParty
 from clientops._documents._engine import render_document
 from clientops._documents._supply import ConsignmentNote, PackingList, UniversalTransferDocument
@@ -60,10 +61,6 @@ __all__ = ["Supply", "supply_repository"]
 class _HasContext(Protocol):
     @property
     def context(self) -> Context: ...
-
-
-def _pieces(count: int) -> str:
-    return f"{count} шт."
 
 
 @check_entry_points
@@ -121,8 +118,7 @@ class Supply:
 
     def _warehouse(self, path: str, name: str | None) -> str:
         if name is None:
-            first: str = self._policy.warehouses[0]
-            return first
+            return str(self._policy.warehouses[0])
         if name not in self._policy.warehouses:
             fail(path, f"unknown warehouse {name!r}; the policy's are {self._policy.warehouses}")
         return name
@@ -202,7 +198,7 @@ class Supply:
             bill = request_supplier_bill(
                 bill_id,
                 supplier=offer.supplier,
-                purpose=f"{purchase.item}, {_pieces(purchase.quantity)}",
+                purpose=f"{purchase.item}, {papers.pieces(purchase.quantity)}",
                 on=today,
                 expected_amount=amount,
                 supplier_inn=offer.supplier_inn,
@@ -345,11 +341,11 @@ class Supply:
         lines = []
         for level in self.stock(warehouse):
             line = (
-                f"{level.warehouse}: {level.item} — {_pieces(level.quantity)}, "
-                f"свободно {_pieces(level.free)}"
+                f"{level.warehouse}: {level.item} — {papers.pieces(level.quantity)}, "
+                f"свободно {papers.pieces(level.free)}"
             )
             if level.reserved:
-                line += f", в резерве {_pieces(level.reserved)}"
+                line += f", в резерве {papers.pieces(level.reserved)}"
             lines.append(line)
         return "\n".join(lines) or "Склады пусты"
 
@@ -363,10 +359,12 @@ class Supply:
         address: str,
         lines: Sequence[ShipmentLine],
         on: date | None = None,
+        credit_approved: bool = False,
     ) -> Shipment:
         """A shipment to the client for ``reason`` on ``on`` (today by default): its goods
         reserved at their warehouses (more than is free: OutOfStockError naming the line,
-        nothing stored), its carrier chosen by the policy's rule."""
+        nothing stored), its carrier chosen by the policy's rule; the client's credit checked
+        as an order's shipment is (CreditRefusedError unless ``credit_approved``)."""
         if not lines:
             fail("lines", "a shipment carries at least one line")
         for i, line in enumerate(lines):
@@ -386,6 +384,9 @@ class Supply:
         )
         with self._write() as (uow, repo):
             uow.clients.get(client_id)
+            credit_gate(
+                uow, self._context, client_id, Money(0), approved=credit_approved, shipment=True
+            )
             keys = {stock_id(line.warehouse, line.item) for line in lines}
             levels = {k: lv for k in keys if (lv := repo.find(StockLevel, k, lock=True))}
             for key, level in rules.reserve(levels, shipment).items():
