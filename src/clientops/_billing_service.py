@@ -52,7 +52,7 @@ from clientops._clients_sync import list_page
 from clientops._context import Context
 from clientops._documents._billing import DebtorRow, DebtorsList, InvoiceRef, PaymentInvoice
 from clientops._log import area_logger
-from clientops._recording import record_appeals_and_reactions
+from clientops._recording import again_if_raced, record_appeals_and_reactions
 from clientops._sync import ListFilter, Page
 from clientops.accounting import Accounting, FetchedPayments
 from clientops.bank_statements import (
@@ -597,12 +597,7 @@ class BillingService:
         day (a second call the same day schedules nothing new)."""
         day = day or self._context.today()
         now = self._context.now()
-        try:
-            return self._remind(day, now)
-        except DuplicateError:
-            # another run of the same day (a second worker) committed the same reminders
-            # between this one's reads and its writes: read again, and find them there
-            return self._remind(day, now)
+        return again_if_raced(lambda: self._remind(day, now))
 
     def _remind(self, day: date, now: datetime) -> Reminders:
         with self._context.unit_of_work() as uow:

@@ -3,12 +3,27 @@ by the area services."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import TypeVar
 
+from clientops.errors import DuplicateError
 from clientops.events import AppealOpened, Event, ReactionScheduled
 from clientops.model import Appeal, Reaction
 from clientops.ports import UnitOfWork
+
+T = TypeVar("T")
+
+
+def again_if_raced(run: Callable[[], T]) -> T:
+    """``run()``, a unit of work that reads what is stored, decides and writes records with
+    fixed ids; once more when it loses a race on their unique keys (DuplicateError: a run
+    beside it, another worker's, committed the same records between its reads and its
+    writes). The second run reads them and writes nothing twice."""
+    try:
+        return run()
+    except DuplicateError:
+        return run()
 
 
 def appeal_opened(appeal: Appeal, now: datetime) -> AppealOpened:

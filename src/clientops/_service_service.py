@@ -13,8 +13,8 @@ import attrs
 
 from clientops._checks import check_entry_points
 from clientops._context import Context
-from clientops._recording import record_appeals_and_reactions
-from clientops.errors import DuplicateError, FieldError, NotFoundError, ValidationError
+from clientops._recording import again_if_raced, record_appeals_and_reactions
+from clientops.errors import FieldError, NotFoundError, ValidationError
 from clientops.events import Event
 from clientops.model import (
     Appeal,
@@ -213,12 +213,7 @@ class ServiceDesk:
         .sla_breaches`), in one unit of work. A breach escalated by an earlier check is found
         again but not escalated twice: run it as often as you like."""
         moment = now if now is not None else self._context.now()
-        try:
-            return self._check_sla(moment)
-        except DuplicateError:
-            # a check running beside this one (another worker's ``run-due``) committed the
-            # same escalations between this one's reads and its writes: look again
-            return self._check_sla(moment)
+        return again_if_raced(lambda: self._check_sla(moment))
 
     def _check_sla(self, moment: datetime) -> SlaCheck:
         rules = self._context.policy.service
