@@ -201,37 +201,3 @@ def test_a_card_change_is_on_the_timeline_naming_the_fields(ops: ClientOps) -> N
     ops.clients.update(changed)  # nothing the manager sees changed: no entry
     (entry,) = ops.clients.timeline(card.id, kinds=(TimelineKind.CARD,)).entries
     assert (entry.who, entry.summary) == (ANNA, "Карточка изменена: город, ИНН")
-
-
-def test_the_upgrade_to_schema_26_leaves_the_derived_entries_out_of_the_table(
-    tmp_path: Path, clock: Clock
-) -> None:
-    """Schema 26 keeps no entry of an appeal or a reaction (they are derived from their rows
-    when a page is read): the ones a store of version 25 wrote are deleted, and the pages
-    read the same before and after, a note and the other areas' entries kept."""
-    path = tmp_path / "v25.db"
-    with ClientOps(SQLiteStorage(path), clock=clock) as ops:
-        ops.clients.add_staff(a_staff())
-        card = ops.clients.add(a_client(manager_id=ANNA))
-        appeal = ops.clients.open_appeal(
-            card.id, topic="Счёт", department_id=DepartmentId("client"), by=ANNA
-        )
-        call = ops.clients.add_reaction(
-            appeal.id, NextReaction(T0 + timedelta(hours=1), ANNA), by=ANNA
-        )
-        ops.clients.complete_reaction(call.id, ReactionResult.DONE, by=ANNA, note="Договорились")
-        ops.clients.add_note(card.id, "Заметка", by=ANNA)
-        before = ops.clients.timeline(card.id).entries
-        with ops.storage.unit_of_work() as uow:  # as version 25 kept them, in the table
-            derived = [e for e in before if e.kind in (TimelineKind.APPEAL, TimelineKind.REACTION)]
-            uow.timeline.record(derived)
-        assert ops.clients.timeline(card.id).entries == before  # each entry once
-    assert len(derived) == 3
-    with sqlite3.connect(path) as db:
-        drop_later(db.execute, 25)
-        db.execute("PRAGMA user_version=25")
-    with ClientOps(SQLiteStorage(path), clock=clock) as ops:
-        assert ops.clients.timeline(card.id).entries == before
-    with sqlite3.connect(path) as db:
-        kinds = sorted(k for (k,) in db.execute("SELECT kind FROM timeline"))
-    assert kinds == ["note"]

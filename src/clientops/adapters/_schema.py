@@ -730,7 +730,9 @@ INDEXES: tuple[Index, ...] = (
     Index("client_contracts_client", "client_contracts", ("client_id",)),
     Index("appeals_client", "appeals", ("client_id",)),
     Index("reactions_employee_due", "reactions", ("employee_id", "done", "due_at"), until=11),
-    Index("reactions_department_due", "reactions", ("department_id", "done", "due_at"), until=26),
+    Index(
+        "reactions_department_due", "reactions", ("department_id", "done", "due_at"), until=26
+    ),
     Index("reactions_client", "reactions", ("client_id", "due_at")),
     Index("reactions_appeal", "reactions", ("appeal_id",), until=26),
     Index("outbox_due", "outbox", ("status", "next_attempt_at"), since=2),
@@ -900,16 +902,7 @@ DATA_STEPS: tuple[DataStep, ...] = (
     ),
 )
 
-_DERIVED_ENTRIES = (
-    "DELETE FROM timeline WHERE (kind='appeal' AND id='appeal:' || ref "
-    "AND ref IN (SELECT id FROM appeals)) OR (kind='reaction' "
-    "AND (id='reaction:' || ref OR id='reaction:' || ref || ':done') "
-    "AND ref IN (SELECT id FROM reactions))"
-)
 DATA_STEPS += (
-    # 26: the timeline entries of appeals and reactions are derived from their rows when a
-    # page is read, no longer kept
-    DataStep(26, _DERIVED_ENTRIES, _DERIVED_ENTRIES),
     DataStep(
         18,
         "UPDATE clients SET category=json_extract(doc, '$.category'), "
@@ -941,8 +934,7 @@ DATA_STEPS += (
 #: ``{contact}`` becoming ``{contact:nom}`` (``clientops.adapters._sql.BACKFILLS[25]``).
 #: Version 26 changes no table: the indexes no query read are dropped, and a department's
 #: waiting reactions get a partial index (``reactions_waiting``); appeals and reactions are
-#: written with compact documents from then on (old ones read as before), and their timeline
-#: entries, derived from their rows when a page is read, are no longer kept.
+#: written with compact documents from then on (old ones read as before).
 HEAD = 26
 
 

@@ -67,7 +67,6 @@ from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
 from clientops._timeline import (
     TimelineEntry,
-    TimelineKind,
     TimelinePage,
     TimelineQuery,
     entry_from_row,
@@ -611,9 +610,10 @@ class SQLUnitOfWork:
     # -- data migrations -----------------------------------------------------------------
     def backfill_timeline(self) -> None:
         """Schema 16: the timeline entries of every record stored before it, a batch at a
-        time (records read one table at a time, entries written as they come). Appeals and
-        reactions give none: their entries are derived when the timeline is read (schema 26)."""
+        time (records read one table at a time, entries written as they come)."""
         tables: tuple[tuple[str, type], ...] = (
+            ("appeals", Appeal),
+            ("reactions", Reaction),
             ("calls", CallLogEntry),
             ("onboardings", Onboarding),
             ("orders", Order),
@@ -623,16 +623,21 @@ class SQLUnitOfWork:
             ("visits", Visit),
             ("trainings", Training),
         )
+        compact: dict[str, Compact[Any]] = {"appeals": APPEAL_DOC, "reactions": REACTION_DOC}
         for table, cls in tables:
             last = 0
+            read = compact.get(table)
+            select = "doc" if read is None else read.select
             while True:
                 rows = self._x(
-                    f"SELECT seq, doc FROM {table} WHERE seq>? ORDER BY seq LIMIT 1000", (last,)
+                    f"SELECT seq, {select} FROM {table} WHERE seq>? ORDER BY seq LIMIT 1000",
+                    (last,),
                 ).fetchall()
                 if not rows:
                     break
                 last = rows[-1][0]
-                entries = [e for _, doc in rows for e in timeline_entries(load(doc, cls))]
+                records = [load(r[1], cls) if read is None else read.load(r[1:]) for r in rows]
+                entries = [e for record in records for e in timeline_entries(record)]
                 if entries:
                     self.timeline.record(entries)
         for client_id, manager_id, last_call in self._x(
@@ -1037,8 +1042,7 @@ _REACTION_INSERT = _REACTIONS_INSERT.replace(
 
 class SQLAppeals(SQLRepository):
     """Appeals and reactions. Their documents are compact (:class:`Compact`): the columns
-    are read with them. Their timeline entries are not written: :meth:`SQLTimeline.page`
-    derives them from these rows (schema 26)."""
+    are read with them."""
 
     def _appeals(self, sql: str, params: Sequence[Any]) -> tuple[Appeal, ...]:
         load_row = APPEAL_DOC.load
@@ -1058,6 +1062,7 @@ class SQLAppeals(SQLRepository):
         except self.integrity_errors:
             raise DuplicateError("appeal", appeal.id) from None
         self._uow._appeal_owners[appeal.id] = appeal.client_id
+        self._uow.chronicle(appeal)
 
     def _ids_in(self, table: str, column: str, ids: Iterable[str]) -> list[tuple[Any, ...]]:
         """The rows ``(id, column)`` of ``table`` whose id is one of ``ids`` (500 a query)."""
@@ -1099,8 +1104,12 @@ class SQLAppeals(SQLRepository):
         except self.integrity_errors:
             raise DuplicateError("appeal", "one of the batch") from None
         owners = self._uow._appeal_owners
+        entries: list[TimelineEntry] = []
         for appeal in appeals:
             owners[appeal.id] = appeal.client_id
+            entries.extend(timeline_entries(appeal))
+        if entries:
+            self._uow.timeline.record(entries)
 
     def get(self, appeal_id: AppealId) -> Appeal:
         found = self._appeals(f"SELECT {APPEAL_DOC.select} FROM appeals WHERE id=?", (appeal_id,))
@@ -1142,6 +1151,7 @@ class SQLAppeals(SQLRepository):
             self._x(_REACTION_INSERT, self._reaction_row(reaction, reaction.client_id))
         except self.integrity_errors:
             raise DuplicateError("reaction", reaction.id) from None
+        self._uow.chronicle(reaction)
 
     def add_many_reactions(self, reactions: Sequence[Reaction]) -> None:
         seen: set[str] = set()
@@ -1164,6 +1174,9 @@ class SQLAppeals(SQLRepository):
             self._xmany(_REACTIONS_INSERT, [row(r, names[r.client_id]) for r in reactions])
         except self.integrity_errors:
             raise DuplicateError("reaction", "one of the batch") from None
+        entries = [e for r in reactions for e in timeline_entries(r)]
+        if entries:
+            self._uow.timeline.record(entries)
 
     def get_reaction(self, reaction_id: ReactionId) -> Reaction:
         found = self._reactions(
@@ -1191,6 +1204,7 @@ class SQLAppeals(SQLRepository):
                 new.topic,
             ),
         )
+        self._uow.chronicle(new)
         return new
 
     def reactions_of(self, client_id: ClientId) -> tuple[Reaction, ...]:
@@ -1281,34 +1295,9 @@ class SQLTimeline(SQLRepository):
         sql, params = timeline_sql(client_id, query, self.by_code, self._ts)
         moment = _ReadOnce(self._from_ts).__getitem__
         rows = self._x(sql, params).fetchall()
-        entries = [entry_from_row(r[0], r[1], moment(r[2]), *r[3:]) for r in rows]
-        derived = self._derived(client_id, query, moment)
-        if derived:
-            held = {e.id for e in entries}
-            entries += [e for e in derived if e.id not in held]
-            entries.sort(key=lambda e: (e.at, e.id), reverse=True)
-            del entries[query.limit + 1 :]
-        return timeline_page(entries, query)
-
-    def _derived(
-        self, client_id: ClientId, query: TimelineQuery, moment: Callable[[Any], datetime]
-    ) -> list[TimelineEntry]:
-        """The entries of the client's appeals and reactions that ``query`` wants: not kept
-        in ``timeline`` (schema 26) but derived from their rows as they are now, each moment
-        as a stored one reads back."""
-        records: list[object] = []
-        if not query.kinds or TimelineKind.APPEAL in query.kinds:
-            records += self._uow.appeals.of_client(client_id)
-        if not query.kinds or TimelineKind.REACTION in query.kinds:
-            records += self._uow.appeals.reactions_of(client_id)
-        ts = self._ts
-        found = []
-        for record in records:
-            for entry in timeline_entries(record):
-                object.__setattr__(entry, "at", moment(ts(entry.at)))  # a fresh entry
-                if query.wants(entry):
-                    found.append(entry)
-        return found
+        return timeline_page(
+            [entry_from_row(r[0], r[1], moment(r[2]), *r[3:]) for r in rows], query
+        )
 
 
 def timeline_sql(
