@@ -730,9 +730,7 @@ INDEXES: tuple[Index, ...] = (
     Index("client_contracts_client", "client_contracts", ("client_id",)),
     Index("appeals_client", "appeals", ("client_id",)),
     Index("reactions_employee_due", "reactions", ("employee_id", "done", "due_at"), until=11),
-    Index(
-        "reactions_department_due", "reactions", ("department_id", "done", "due_at"), until=26
-    ),
+    Index("reactions_department_due", "reactions", ("department_id", "done", "due_at"), until=26),
     Index("reactions_client", "reactions", ("client_id", "due_at")),
     Index("reactions_appeal", "reactions", ("appeal_id",), until=26),
     Index("outbox_due", "outbox", ("status", "next_attempt_at"), since=2),
