@@ -1062,6 +1062,8 @@ class AppealsContract(_StoreContract):
             uow.clients.add_many([card, other])
             uow.appeals.add_many([first, second])
             uow.appeals.add_many_reactions(reactions)
+            uow.appeals.add_many([])
+            uow.appeals.add_many_reactions([])
             assert uow.appeals.get(second.id) == second  # sees its own writes
         with storage.unit_of_work() as uow:
             assert uow.appeals.of_client(card.id) == (first,)

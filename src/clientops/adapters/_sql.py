@@ -1085,6 +1085,8 @@ class SQLAppeals(SQLRepository):
         return names
 
     def add_many(self, appeals: Sequence[Appeal]) -> None:
+        if not appeals:
+            return
         seen: set[str] = set()
         for appeal in appeals:
             if appeal.id in seen:
@@ -1154,6 +1156,8 @@ class SQLAppeals(SQLRepository):
         self._uow.chronicle(reaction)
 
     def add_many_reactions(self, reactions: Sequence[Reaction]) -> None:
+        if not reactions:
+            return
         seen: set[str] = set()
         for reaction in reactions:
             if reaction.id in seen:
