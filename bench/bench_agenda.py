@@ -19,10 +19,10 @@ clientops' own (``SQLiteStorage``, no ANALYZE, no extra index):
   has no touches, and its clients are organisations);
 * the satisfaction round: ``uow.claims.put_satisfaction(client, manager, 2025-01-09, last
   call)`` for every client, the last call being the workload's ``last_satisfaction_call``;
-* reactions: one appeal per client (``uow.appeals.add``), then each of the workload's
-  reactions with ``uow.appeals.add_reaction``: kind and topic as generated, ``employee_id``
-  ``m<responsible>``, ``due_at`` the workload's naive time in Europe/Moscow, done ones with
-  ``done_at = due_at``;
+* reactions: one appeal per client (``uow.appeals.add_many``, a batch at a time), then the
+  workload's reactions with ``uow.appeals.add_many_reactions``: kind and topic as generated,
+  ``employee_id`` ``m<responsible>``, ``due_at`` the workload's naive time in Europe/Moscow,
+  done ones with ``done_at = due_at``;
 * debts: for each client with a negative balance (the plain schema's "unpaid subscription"),
   one open invoice for June 2025 (issued 1 June, due 10 June, one line of the monthly fee, VAT
   20 % included) with ``uow.invoices.add``. clientops' billing rules put a payment reminder on
@@ -199,6 +199,8 @@ def build_clientops(path: Path, clients: list[tuple], reactions: list[tuple]) ->
                     date.fromisoformat(last_call),
                 )
             t2 = time.perf_counter()
+            appeals: list[Appeal] = []
+            written: list[Reaction] = []
             for cid, *_ in batch:
                 own = by_client.get(cid)
                 if not own:
@@ -210,10 +212,10 @@ def build_clientops(path: Path, clients: list[tuple], reactions: list[tuple]) ->
                     DEPARTMENT,
                     CREATED_AT,
                 )
-                uow.appeals.add(appeal)
+                appeals.append(appeal)
                 for rid, _c, kind, topic, responsible, due_at, done in own:
                     due = _moscow(due_at)
-                    uow.appeals.add_reaction(
+                    written.append(
                         Reaction(
                             id=ReactionId(f"r{rid:08d}"),
                             appeal_id=appeal.id,
@@ -226,6 +228,8 @@ def build_clientops(path: Path, clients: list[tuple], reactions: list[tuple]) ->
                             done_at=due if done else None,
                         )
                     )
+            uow.appeals.add_many(appeals)
+            uow.appeals.add_many_reactions(written)
             t3 = time.perf_counter()
             for cid, _name, _phone, _mgr, _lc, _bd, fee, balance in batch:
                 if balance >= 0:

@@ -325,17 +325,13 @@ def run_raw(path: Path, callers: list[Caller], *, lookups: bool = False) -> None
                 execute(
                     "INSERT INTO client_phones(e164, client_id) VALUES (?, ?)", (c.e164, client_id)
                 )
+                # compact documents (schema 26): no field the row holds as a column, none at
+                # its default
                 appeal_doc = {
-                    "id": appeal_id,
-                    "client_id": client_id,
                     "topic": c.topic,
                     "department_id": "sales",
                     "created_at": created,
-                    "type": "client_department",
-                    "project": None,
-                    "note": None,
                     "created_by": ANSWERED_BY,
-                    "version": 0,
                 }
                 execute(
                     "INSERT INTO appeals(id, client_id, version, doc) VALUES (?, ?, ?, ?)",
@@ -347,27 +343,14 @@ def run_raw(path: Path, callers: list[Caller], *, lookups: bool = False) -> None
                     ),
                 )
                 reaction_doc = {
-                    "id": reaction_id,
-                    "appeal_id": appeal_id,
-                    "client_id": client_id,
-                    "kind": "incoming_call",
-                    "topic": c.topic,
                     "due_at": due.isoformat(),
                     "created_at": created,
-                    "department_id": "sales",
-                    "employee_id": None,
                     "created_by": ANSWERED_BY,
-                    "outcome": None,
-                    "done_at": None,
-                    "version": 0,
-                    "result": None,
-                    "done_by": None,
-                    "plan": None,
-                    "step": None,
                 }
                 execute(
                     "INSERT INTO reactions(id, appeal_id, client_id, department_id, employee_id, "
-                    "due_at, done, version, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "due_at, done, version, doc, kind, topic, client_name) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         reaction_id,
                         appeal_id,
@@ -378,6 +361,9 @@ def run_raw(path: Path, callers: list[Caller], *, lookups: bool = False) -> None
                         0,
                         0,
                         dumps(reaction_doc, ensure_ascii=False, separators=(",", ":")),
+                        "incoming_call",
+                        c.topic,
+                        c.name,
                     ),
                 )
                 # the card's timeline: the appeal's entry and the reaction's (schema 16)
@@ -482,8 +468,8 @@ def _contents(path: Path) -> dict[str, Any]:
             ).fetchall(),
             "phones": sorted(e for (e,) in db.execute("SELECT e164 FROM client_phones")),
             "reactions": db.execute(
-                "SELECT department_id, employee_id, due_at, done, version FROM reactions "
-                "ORDER BY seq"
+                "SELECT department_id, employee_id, due_at, done, version, kind, topic, "
+                "client_name FROM reactions ORDER BY seq"
             ).fetchall(),
             "orphans": db.execute(
                 "SELECT count(*) FROM reactions r JOIN appeals a ON a.id = r.appeal_id "

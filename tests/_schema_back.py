@@ -1,16 +1,18 @@
 """Take a database made at the head schema back to an older version's tables, as a user of
 that version has it: the indexes, tables and columns later versions added are dropped (the
-migrations to come add them again). The caller sets the version number itself."""
+migrations to come add them again), and the indexes a later version dropped are made again.
+The caller sets the version number itself."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from clientops.adapters._schema import INDEXES, TABLES
+from clientops.adapters._schema import INDEXES, SQLITE, TABLES, Dialect
 
 
-def drop_later(execute: Any, version: int) -> None:
-    """Drop what versions after ``version`` added, through ``execute(sql)``."""
+def drop_later(execute: Any, version: int, dialect: Dialect = SQLITE) -> None:
+    """Drop what versions after ``version`` added, and make again the indexes they dropped,
+    through ``execute(sql)`` on a database of ``dialect``."""
     for index in INDEXES:
         if index.since > version and index.until is None:
             execute(f"DROP INDEX IF EXISTS {index.name}")
@@ -21,3 +23,6 @@ def drop_later(execute: Any, version: int) -> None:
             for column in table.columns:
                 if column.since is not None and column.since > version:
                     execute(f"ALTER TABLE {table.name} DROP COLUMN {column.name}")
+    for index in INDEXES:
+        if index.live_at(version) and index.until is not None:
+            execute(index.create(dialect))

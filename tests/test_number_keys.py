@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from tests._schema_back import drop_later
 
 from clientops.adapters import _schema
+from clientops.adapters._schema import POSTGRESQL, SQLITE, Dialect
 from clientops.adapters._sql import dump
 from clientops.bank_statements import invoice_number_key
 from clientops.clients import ClientQuery, contract_key, organisation_key
@@ -140,8 +141,8 @@ def _check_found_as_dictated(storage: object, card: object, invoice: object) -> 
         assert uow.invoices.find("С-077") == invoice
 
 
-def _drop_later_tables(execute: Any, version: int = 12) -> None:
-    drop_later(execute, version)
+def _drop_later_tables(execute: Any, version: int = 12, dialect: Dialect = SQLITE) -> None:
+    drop_later(execute, version, dialect)
 
 
 _SET_OLD_KEYS = (
@@ -190,7 +191,7 @@ def test_a_postgresql_schema_of_version_12_gets_the_new_keys(postgres_url: str) 
         conn.execute(f'SET search_path TO "{schema}"')
         for statement, key in _SET_OLD_KEYS:
             conn.execute(statement.replace("?", "%s"), (key,))
-        _drop_later_tables(conn.execute)
+        _drop_later_tables(conn.execute, dialect=POSTGRESQL)
         conn.execute("UPDATE clientops_schema SET version=12")
     storage = PostgresStorage(server, schema=schema, min_size=0)
     try:

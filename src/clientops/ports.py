@@ -179,6 +179,11 @@ class AppealsRepository(Protocol):
     def add(self, appeal: Appeal) -> None:
         """Store a new appeal; its client must exist."""
 
+    def add_many(self, appeals: Sequence[Appeal]) -> None:
+        """Store many new appeals at once, with the checks of :meth:`add`, every one made
+        before the first is written (a card missing: NotFoundError; an id stored or twice in
+        the batch: DuplicateError); their timeline entries with them."""
+
     def get(self, appeal_id: AppealId) -> Appeal:
         """The appeal with this id, or NotFoundError."""
 
@@ -187,6 +192,12 @@ class AppealsRepository(Protocol):
 
     def add_reaction(self, reaction: Reaction) -> None:
         """Store a new reaction; its appeal must exist."""
+
+    def add_many_reactions(self, reactions: Sequence[Reaction]) -> None:
+        """Store many new reactions at once, with the checks of :meth:`add_reaction`, every
+        one made before the first is written (an appeal missing or of another client:
+        NotFoundError; an id stored or twice in the batch: DuplicateError); their timeline
+        entries with them. The SQL stores write each table in one batched statement."""
 
     def get_reaction(self, reaction_id: ReactionId) -> Reaction:
         """The reaction with this id, or NotFoundError."""

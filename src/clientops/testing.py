@@ -205,7 +205,13 @@ from clientops._telephony import (
     apply_event,
     build_call_log,
 )
-from clientops._timeline import Attachment, TimelineEntry, TimelineKind, TimelineQuery
+from clientops._timeline import (
+    Attachment,
+    TimelineEntry,
+    TimelineKind,
+    TimelineQuery,
+    timeline_entries,
+)
 from clientops.courier import Booking, Quote
 from clientops.errors import (
     ConflictError,
@@ -1042,6 +1048,63 @@ class AppealsContract(_StoreContract):
             assert uow.appeals.reactions_of(card.id) == (soon, late)
             assert uow.appeals.get(first.id) == first
             assert uow.appeals.get_reaction(soon.id) == soon
+
+    def test_appeals_and_reactions_in_bulk(self, storage: Storage) -> None:
+        card, other = a_client(name="ООО «Берёза»"), a_client()
+        first = an_appeal(card, note="Звонил сам", created_by=EmployeeId("anna"))
+        second = an_appeal(other, project="Склад")
+        reactions = [
+            a_reaction(first, due_at=T0 + timedelta(days=2), employee_id=EmployeeId("anna")),
+            a_reaction(second, due_at=T0 + timedelta(hours=1), employee_id=EmployeeId("anna")),
+            a_reaction(first, done_at=T0, outcome="Перезвонили", done_by=EmployeeId("anna")),
+        ]
+        with storage.unit_of_work() as uow:
+            uow.clients.add_many([card, other])
+            uow.appeals.add_many([first, second])
+            uow.appeals.add_many_reactions(reactions)
+            uow.appeals.add_many([])
+            uow.appeals.add_many_reactions([])
+            assert uow.appeals.get(second.id) == second  # sees its own writes
+        with storage.unit_of_work() as uow:
+            assert uow.appeals.of_client(card.id) == (first,)
+            assert uow.appeals.get(second.id) == second
+            assert uow.appeals.reactions_of(card.id) == (reactions[2], reactions[0])
+            assert uow.appeals.open_reactions(EmployeeId("anna")) == (reactions[1], reactions[0])
+            assert [r for _, r in uow.appeals.reactions_page(ListFilter(), after=0, limit=9)] == (
+                reactions
+            )
+
+    def test_a_bulk_write_checks_all_before_writing_any(self, storage: Storage) -> None:
+        card, stranger = a_client(), a_client()
+        appeal = an_appeal(card)
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.appeals.add(appeal)
+        fresh = an_appeal(card)
+        for bad, error in (
+            ([fresh, an_appeal(stranger)], NotFoundError),  # a card that is not stored
+            ([fresh, attrs.evolve(appeal, topic="Снова")], DuplicateError),  # stored already
+            ([fresh, attrs.evolve(fresh, topic="Дважды")], DuplicateError),  # twice in it
+        ):
+            with pytest.raises(error), storage.unit_of_work() as uow:
+                uow.appeals.add_many(bad)
+        other = an_appeal(stranger)
+        ok = a_reaction(appeal)
+        for bad_reactions, error in (
+            ([ok, a_reaction(other)], NotFoundError),  # an appeal that is not stored
+            ([ok, a_reaction(appeal, client_id=stranger.id)], NotFoundError),  # of another
+            ([ok, ok], DuplicateError),
+        ):
+            with pytest.raises(error), storage.unit_of_work() as uow:
+                uow.appeals.add_many_reactions(bad_reactions)
+        with storage.unit_of_work() as uow:
+            uow.appeals.add_many_reactions([ok])
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:
+            uow.appeals.add_many_reactions([a_reaction(appeal), ok])
+        with storage.unit_of_work() as uow:
+            assert uow.appeals.of_client(card.id) == (appeal,)
+            assert uow.appeals.reactions_of(card.id) == (ok,)
+            assert uow.appeals.get_reaction(ok.id) == ok
 
     def test_reaction_update_and_conflict(self, storage: Storage) -> None:
         card = a_client()
@@ -2569,6 +2632,28 @@ class AgendaQueriesContract(_StoreContract):
         """The store's own agenda queries, or the generic fallback over its repositories."""
         return agenda_queries if request.param == "store" else RepositoryAgendaQueries
 
+    def test_reactions_written_in_bulk_carry_their_clients_names(
+        self, storage: Storage, read_model: ReadModel
+    ) -> None:
+        card, other = a_client(name="ООО «Берёза»"), a_client(name="ООО «Клён»")
+        first, second = an_appeal(card), an_appeal(other)
+        anna = EmployeeId("anna")
+        hour = timedelta(hours=1)
+        reactions = [
+            a_reaction(first, employee_id=anna, due_at=T0 - hour),
+            a_reaction(second, employee_id=anna, due_at=T0 - 2 * hour),
+        ]
+        with storage.unit_of_work() as uow:
+            uow.clients.add_many([card, other])
+            uow.appeals.add_many([first, second])
+            uow.appeals.add_many_reactions(reactions)
+        with storage.unit_of_work() as uow:
+            due = read_model(uow).due_reactions(anna, until=T0)
+        assert [(d.reaction_id, d.client_name) for d in due] == [
+            (reactions[1].id, "ООО «Клён»"),
+            (reactions[0].id, "ООО «Берёза»"),
+        ]
+
     def test_due_reactions_are_an_employees_open_ones_most_overdue_first(
         self, storage: Storage, read_model: ReadModel
     ) -> None:
@@ -3388,6 +3473,23 @@ class TimelineContract(_StoreContract):
     """The card's timeline (``uow.timeline``): the store records the entries of every area's
     record in the unit of work that writes it, rewrites them when the record changes, and
     reads them newest first, a page at a time, filtered by kind and period."""
+
+    def test_appeals_and_reactions_written_in_bulk_give_their_entries(
+        self, storage: Storage
+    ) -> None:
+        card = a_client()
+        appeal = an_appeal(card, created_by=EmployeeId("anna"))
+        planned = a_reaction(appeal, employee_id=EmployeeId("anna"))
+        done = a_reaction(appeal, done_at=T0 + timedelta(hours=2), done_by=EmployeeId("petrov"))
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.appeals.add_many([appeal])
+            uow.appeals.add_many_reactions([planned, done])
+        with storage.unit_of_work() as uow:
+            bulk = uow.timeline.page(card.id, TimelineQuery()).entries
+        expected = [*timeline_entries(appeal), *timeline_entries(planned)]
+        expected += timeline_entries(done)
+        assert sorted(bulk, key=lambda e: e.id) == sorted(expected, key=lambda e: e.id)
 
     def test_every_area_writes_the_timeline(self, storage: Storage) -> None:
         card, other = a_client(), a_client()

@@ -175,6 +175,17 @@ class Appeals:
             raise DuplicateError("appeal", appeal.id)
         tables.appeals[appeal.id] = appeal
 
+    def add_many(self, appeals: Sequence[Appeal]) -> None:
+        tables = self._work.writable()
+        seen: set[str] = set()
+        for appeal in appeals:  # every check first: a failed batch writes nothing
+            self._work.clients.get(appeal.client_id)
+            if appeal.id in tables.appeals or appeal.id in seen:
+                raise DuplicateError("appeal", appeal.id)
+            seen.add(appeal.id)
+        for appeal in appeals:
+            self.add(appeal)
+
     def get(self, appeal_id: AppealId) -> Appeal:
         try:
             return self._work.tables.appeals[appeal_id]
@@ -192,6 +203,19 @@ class Appeals:
         if reaction.id in tables.reactions:
             raise DuplicateError("reaction", reaction.id)
         tables.reactions[reaction.id] = reaction
+
+    def add_many_reactions(self, reactions: Sequence[Reaction]) -> None:
+        tables = self._work.writable()
+        seen: set[str] = set()
+        for reaction in reactions:  # every check first: a failed batch writes nothing
+            appeal = tables.appeals.get(reaction.appeal_id)
+            if appeal is None or appeal.client_id != reaction.client_id:
+                raise NotFoundError("appeal of client", (reaction.client_id, reaction.appeal_id))
+            if reaction.id in tables.reactions or reaction.id in seen:
+                raise DuplicateError("reaction", reaction.id)
+            seen.add(reaction.id)
+        for reaction in reactions:
+            self.add_reaction(reaction)
 
     def get_reaction(self, reaction_id: ReactionId) -> Reaction:
         try:

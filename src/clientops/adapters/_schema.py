@@ -179,8 +179,8 @@ class Index:
     #: columns stored in the index only to answer a query from it (PostgreSQL's ``INCLUDE``;
     #: SQLite has none and keeps them as trailing key columns)
     include: tuple[str, ...] = ()
-    #: a partial index: the rows where each column equals the value
-    where: tuple[tuple[str, int], ...] = ()
+    #: a partial index: the rows where each column equals the value (``None``: is NULL)
+    where: tuple[tuple[str, int | None], ...] = ()
     since: int = 1
     #: the version that dropped the index (to replace it by a new one of the same name)
     until: int | None = None
@@ -189,7 +189,10 @@ class Index:
         return self.since <= version and (self.until is None or version < self.until)
 
     def create(self, dialect: Dialect) -> str:
-        condition = " AND ".join(f"{column}={value}" for column, value in self.where)
+        condition = " AND ".join(
+            f"{column} IS NULL" if value is None else f"{column}={value}"
+            for column, value in self.where
+        )
         keys = [c if isinstance(c, str) else c.name for c in self.columns]
         if dialect == SQLITE:
             # SQLite answers from a partial index alone only when it holds the columns of
@@ -727,9 +730,9 @@ INDEXES: tuple[Index, ...] = (
     Index("client_contracts_client", "client_contracts", ("client_id",)),
     Index("appeals_client", "appeals", ("client_id",)),
     Index("reactions_employee_due", "reactions", ("employee_id", "done", "due_at"), until=11),
-    Index("reactions_department_due", "reactions", ("department_id", "done", "due_at")),
+    Index("reactions_department_due", "reactions", ("department_id", "done", "due_at"), until=26),
     Index("reactions_client", "reactions", ("client_id", "due_at")),
-    Index("reactions_appeal", "reactions", ("appeal_id",)),
+    Index("reactions_appeal", "reactions", ("appeal_id",), until=26),
     Index("outbox_due", "outbox", ("status", "next_attempt_at"), since=2),
     Index("onboardings_client", "onboardings", ("client_id",), since=4),
     Index("onboardings_manager", "onboardings", ("manager_id", "finished"), since=4),
@@ -818,8 +821,8 @@ INDEXES: tuple[Index, ...] = (
     ),
     Index("campaign_targets_client", "campaign_targets", ("client_id",), since=14),
     Index("campaign_calls_campaign", "campaign_calls", ("campaign_id", "at"), since=14),
-    Index("campaign_calls_client", "campaign_calls", ("client_id", "at"), since=14),
-    Index("campaign_calls_caller", "campaign_calls", ("caller_id", "at"), since=14),
+    Index("campaign_calls_client", "campaign_calls", ("client_id", "at"), since=14, until=26),
+    Index("campaign_calls_caller", "campaign_calls", ("caller_id", "at"), since=14, until=26),
     Index("job_runs_day", "job_runs", ("day",), since=15),
     # 16: a client's timeline, newest first, by keyset (at, id)
     Index("timeline_client", "timeline", ("client_id", "at", Key("id")), since=16),
@@ -833,6 +836,16 @@ INDEXES: tuple[Index, ...] = (
     Index("partner_agreements_counterparty", "partner_agreements", ("counterparty_id",), since=24),
     Index("supply_client", "supply", ("client_id", "kind"), since=21),
     Index("supply_open", "supply", ("kind", "is_open"), since=21),
+    # 26: no index that no query reads (reactions_appeal, campaign_calls_client,
+    # campaign_calls_caller dropped); a department's reactions waiting for someone to take
+    # them: the few open ones no employee owns, not every reaction
+    Index(
+        "reactions_waiting",
+        "reactions",
+        ("department_id", "due_at"),
+        where=(("done", 0), ("employee_id", None)),
+        since=26,
+    ),
 )
 
 #: SQL that fills a version's new columns from the rows a database already has.
@@ -917,7 +930,10 @@ DATA_STEPS += (
 #: with partners (``partner_agreements``).
 #: Version 25 changes no table: the campaigns' stored scripts say each person's case,
 #: ``{contact}`` becoming ``{contact:nom}`` (``clientops.adapters._sql.BACKFILLS[25]``).
-HEAD = 25
+#: Version 26 changes no table: the indexes no query read are dropped, and a department's
+#: waiting reactions get a partial index (``reactions_waiting``); appeals and reactions are
+#: written with compact documents from then on (old ones read as before).
+HEAD = 26
 
 
 def create_all(dialect: Dialect) -> tuple[str, ...]:

@@ -258,6 +258,48 @@ def load(doc: str, cls: type[T]) -> T:
     return CONVERTER.structure(json.loads(doc), cls)
 
 
+class Compact(Generic[T]):
+    """The stored document of a record of ``cls`` whose row holds some of its fields as
+    ``columns``: the document keeps neither those fields nor any field at its default (a
+    ``None``, an empty tuple, version 0), so a row does not hold a value twice. A record is
+    read back from its columns and its document (:meth:`load`); a document written before
+    (every field in it) reads the same, its columns taking precedence."""
+
+    def __init__(self, cls: type[T], columns: tuple[str, ...]) -> None:
+        self.cls = cls
+        self.columns = columns
+        defaults: list[tuple[str, Any]] = []
+        fields: Any = attrs.fields(cls)  # type: ignore[arg-type]
+        for field in fields:
+            default = field.default
+            if default is attrs.NOTHING or field.name in columns:
+                continue
+            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                if default.takes_self:
+                    continue
+                default = default.factory()
+            defaults.append((field.name, CONVERTER.unstructure(default)))
+        self._defaults = tuple(defaults)
+        #: the columns to select before ``doc``, in :meth:`load`'s order
+        self.select = ", ".join((*columns, "doc"))
+
+    def dump(self, obj: T) -> str:
+        data = CONVERTER.unstructure(obj)
+        for name in self.columns:
+            del data[name]
+        for name, default in self._defaults:
+            value = data[name]
+            if type(value) is type(default) and value == default:
+                del data[name]
+        return _ENCODE(data)
+
+    def load(self, row: Sequence[Any]) -> T:
+        """The record of a row selected as :attr:`select` (its columns, then ``doc``)."""
+        data = json.loads(row[-1])
+        data.update(zip(self.columns, row, strict=False))
+        return CONVERTER.structure(data, self.cls)
+
+
 class _ReadOnce(dict[Any, T]):
     """Stored values (days, months) converted once each: a list of thousands of rows holds a
     few dozen distinct ones."""
@@ -581,16 +623,21 @@ class SQLUnitOfWork:
             ("visits", Visit),
             ("trainings", Training),
         )
+        compact: dict[str, Compact[Any]] = {"appeals": APPEAL_DOC, "reactions": REACTION_DOC}
         for table, cls in tables:
             last = 0
+            read = compact.get(table)
+            select = "doc" if read is None else read.select
             while True:
                 rows = self._x(
-                    f"SELECT seq, doc FROM {table} WHERE seq>? ORDER BY seq LIMIT 1000", (last,)
+                    f"SELECT seq, {select} FROM {table} WHERE seq>? ORDER BY seq LIMIT 1000",
+                    (last,),
                 ).fetchall()
                 if not rows:
                     break
                 last = rows[-1][0]
-                entries = [e for _, doc in rows for e in timeline_entries(load(doc, cls))]
+                records = [load(r[1], cls) if read is None else read.load(r[1:]) for r in rows]
+                entries = [e for record in records for e in timeline_entries(record)]
                 if entries:
                     self.timeline.record(entries)
         for client_id, manager_id, last_call in self._x(
@@ -977,30 +1024,122 @@ class SQLClients(SQLRepository):
         return self._page("clients", conditions, after, limit, Client)
 
 
+#: An appeal's and a reaction's documents without what their rows hold as columns.
+APPEAL_DOC = Compact(Appeal, ("id", "client_id", "version"))
+REACTION_DOC = Compact(
+    Reaction,
+    ("id", "appeal_id", "client_id", "department_id", "employee_id", "kind", "topic", "version"),
+)
+_REACTIONS_INSERT = (
+    "INSERT INTO reactions(id, appeal_id, client_id, department_id, employee_id, due_at, done, "
+    "version, doc, kind, topic, client_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+#: ... one reaction, the client's name read by the statement itself (one round trip)
+_REACTION_INSERT = _REACTIONS_INSERT.replace(
+    "?)", "coalesce((SELECT name FROM clients WHERE id=?), ''))"
+)
+
+
 class SQLAppeals(SQLRepository):
-    """Appeals and reactions."""
+    """Appeals and reactions. Their documents are compact (:class:`Compact`): the columns
+    are read with them."""
+
+    def _appeals(self, sql: str, params: Sequence[Any]) -> tuple[Appeal, ...]:
+        load_row = APPEAL_DOC.load
+        return tuple(load_row(row) for row in self._x(sql, params))
+
+    def _reactions(self, sql: str, params: Sequence[Any]) -> tuple[Reaction, ...]:
+        load_row = REACTION_DOC.load
+        return tuple(load_row(row) for row in self._x(sql, params))
 
     def add(self, appeal: Appeal) -> None:
         self._need_client(appeal.client_id)
         try:
             self._x(
                 "INSERT INTO appeals(id, client_id, version, doc) VALUES (?, ?, ?, ?)",
-                (appeal.id, appeal.client_id, appeal.version, dump(appeal)),
+                (appeal.id, appeal.client_id, appeal.version, APPEAL_DOC.dump(appeal)),
             )
         except self.integrity_errors:
             raise DuplicateError("appeal", appeal.id) from None
         self._uow._appeal_owners[appeal.id] = appeal.client_id
         self._uow.chronicle(appeal)
 
+    def _ids_in(self, table: str, column: str, ids: Iterable[str]) -> list[tuple[Any, ...]]:
+        """The rows ``(id, column)`` of ``table`` whose id is one of ``ids`` (500 a query)."""
+        wanted = sorted(set(ids))
+        found: list[tuple[Any, ...]] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            found.extend(self._x(f"SELECT id, {column} FROM {table} WHERE id IN ({marks})", chunk))
+        return found
+
+    def _client_names(self, client_ids: Iterable[str]) -> dict[str, str]:
+        """The names of these cards (a missing card raises NotFoundError naming the first)."""
+        wanted = set(client_ids)
+        names = {cid: name or "" for cid, name in self._ids_in("clients", "name", wanted)}
+        missing = sorted(wanted - names.keys())
+        if missing:
+            raise NotFoundError("client", missing[0])
+        self._uow._present_clients.update(names)
+        return names
+
+    def add_many(self, appeals: Sequence[Appeal]) -> None:
+        if not appeals:
+            return
+        seen: set[str] = set()
+        for appeal in appeals:
+            if appeal.id in seen:
+                raise DuplicateError("appeal", appeal.id)
+            seen.add(appeal.id)
+        present = self._uow._present_clients
+        self._client_names(a.client_id for a in appeals if a.client_id not in present)
+        stored = self._ids_in("appeals", "client_id", seen)
+        if stored:
+            raise DuplicateError("appeal", min(row[0] for row in stored))
+        dump_doc = APPEAL_DOC.dump
+        try:
+            self._xmany(
+                "INSERT INTO appeals(id, client_id, version, doc) VALUES (?, ?, ?, ?)",
+                [(a.id, a.client_id, a.version, dump_doc(a)) for a in appeals],
+            )
+        except self.integrity_errors:
+            raise DuplicateError("appeal", "one of the batch") from None
+        owners = self._uow._appeal_owners
+        entries: list[TimelineEntry] = []
+        for appeal in appeals:
+            owners[appeal.id] = appeal.client_id
+            entries.extend(timeline_entries(appeal))
+        if entries:
+            self._uow.timeline.record(entries)
+
     def get(self, appeal_id: AppealId) -> Appeal:
-        doc = self._one("SELECT doc FROM appeals WHERE id=?", (appeal_id,))
-        if doc is None:
+        found = self._appeals(f"SELECT {APPEAL_DOC.select} FROM appeals WHERE id=?", (appeal_id,))
+        if not found:
             raise NotFoundError("appeal", appeal_id)
-        return load(doc, Appeal)
+        return found[0]
 
     def of_client(self, client_id: ClientId) -> tuple[Appeal, ...]:
-        rows = self._x("SELECT doc FROM appeals WHERE client_id=? ORDER BY seq", (client_id,))
-        return tuple(load(doc, Appeal) for (doc,) in rows)
+        return self._appeals(
+            f"SELECT {APPEAL_DOC.select} FROM appeals WHERE client_id=? ORDER BY seq",
+            (client_id,),
+        )
+
+    def _reaction_row(self, reaction: Reaction, client_name: str) -> tuple[Any, ...]:
+        return (
+            reaction.id,
+            reaction.appeal_id,
+            reaction.client_id,
+            reaction.department_id,
+            reaction.employee_id,
+            self._ts(reaction.due_at),
+            int(reaction.done),
+            reaction.version,
+            REACTION_DOC.dump(reaction),
+            reaction.kind.value,
+            reaction.topic,
+            client_name,
+        )
 
     def add_reaction(self, reaction: Reaction) -> None:
         owner = self._uow._appeal_owners.get(reaction.appeal_id)
@@ -1011,34 +1150,45 @@ class SQLAppeals(SQLRepository):
         if owner != reaction.client_id:
             raise NotFoundError("appeal of client", (reaction.client_id, reaction.appeal_id))
         try:
-            self._x(
-                "INSERT INTO reactions(id, appeal_id, client_id, department_id, employee_id, "
-                "due_at, done, version, doc, kind, topic, client_name) VALUES (?, ?, ?, ?, ?, ?, "
-                "?, ?, ?, ?, ?, coalesce((SELECT name FROM clients WHERE id=?), ''))",
-                (
-                    reaction.id,
-                    reaction.appeal_id,
-                    reaction.client_id,
-                    reaction.department_id,
-                    reaction.employee_id,
-                    self._ts(reaction.due_at),
-                    int(reaction.done),
-                    reaction.version,
-                    dump(reaction),
-                    reaction.kind.value,
-                    reaction.topic,
-                    reaction.client_id,
-                ),
-            )
+            self._x(_REACTION_INSERT, self._reaction_row(reaction, reaction.client_id))
         except self.integrity_errors:
             raise DuplicateError("reaction", reaction.id) from None
         self._uow.chronicle(reaction)
 
+    def add_many_reactions(self, reactions: Sequence[Reaction]) -> None:
+        if not reactions:
+            return
+        seen: set[str] = set()
+        for reaction in reactions:
+            if reaction.id in seen:
+                raise DuplicateError("reaction", reaction.id)
+            seen.add(reaction.id)
+        owners = self._uow._appeal_owners
+        unknown = {r.appeal_id for r in reactions if r.appeal_id not in owners}
+        owners.update(self._ids_in("appeals", "client_id", unknown))
+        for reaction in reactions:
+            if owners.get(reaction.appeal_id) != reaction.client_id:
+                raise NotFoundError("appeal of client", (reaction.client_id, reaction.appeal_id))
+        names = self._client_names(r.client_id for r in reactions)
+        stored = self._ids_in("reactions", "appeal_id", seen)
+        if stored:
+            raise DuplicateError("reaction", min(row[0] for row in stored))
+        row = self._reaction_row
+        try:
+            self._xmany(_REACTIONS_INSERT, [row(r, names[r.client_id]) for r in reactions])
+        except self.integrity_errors:
+            raise DuplicateError("reaction", "one of the batch") from None
+        entries = [e for r in reactions for e in timeline_entries(r)]
+        if entries:
+            self._uow.timeline.record(entries)
+
     def get_reaction(self, reaction_id: ReactionId) -> Reaction:
-        doc = self._one("SELECT doc FROM reactions WHERE id=?", (reaction_id,))
-        if doc is None:
+        found = self._reactions(
+            f"SELECT {REACTION_DOC.select} FROM reactions WHERE id=?", (reaction_id,)
+        )
+        if not found:
             raise NotFoundError("reaction", reaction_id)
-        return load(doc, Reaction)
+        return found[0]
 
     def update_reaction(self, reaction: Reaction) -> Reaction:
         new = attrs.evolve(reaction, version=reaction.version + 1)
@@ -1053,7 +1203,7 @@ class SQLAppeals(SQLRepository):
                 new.employee_id,
                 self._ts(new.due_at),
                 int(new.done),
-                dump(new),
+                REACTION_DOC.dump(new),
                 new.kind.value,
                 new.topic,
             ),
@@ -1062,14 +1212,32 @@ class SQLAppeals(SQLRepository):
         return new
 
     def reactions_of(self, client_id: ClientId) -> tuple[Reaction, ...]:
-        rows = self._x(
-            "SELECT doc FROM reactions WHERE client_id=? ORDER BY due_at, seq", (client_id,)
+        return self._reactions(
+            f"SELECT {REACTION_DOC.select} FROM reactions WHERE client_id=? ORDER BY due_at, seq",
+            (client_id,),
         )
-        return tuple(load(doc, Reaction) for (doc,) in rows)
+
+    def _paged(
+        self,
+        table: str,
+        compact: Compact[T],
+        conditions: Sequence[tuple[str, Any]],
+        after: int,
+        limit: int,
+    ) -> tuple[tuple[int, T], ...]:
+        """As :meth:`SQLUnitOfWork._page`, the rows read with their columns."""
+        where = ["seq > ?", *(f"{column}=?" for column, _ in conditions)]
+        params = [after, *(value for _, value in conditions), limit]
+        rows = self._x(
+            f"SELECT seq, {compact.select} FROM {table} WHERE {' AND '.join(where)} "
+            "ORDER BY seq LIMIT ?",
+            params,
+        )
+        return tuple((int(row[0]), compact.load(row[1:])) for row in rows)
 
     def page(self, where: ListFilter, *, after: int, limit: int) -> tuple[tuple[int, Appeal], ...]:
         conditions = [] if where.client_id is None else [("client_id", where.client_id)]
-        return self._page("appeals", conditions, after, limit, Appeal)
+        return self._paged("appeals", APPEAL_DOC, conditions, after, limit)
 
     def reactions_page(
         self, where: ListFilter, *, after: int, limit: int
@@ -1081,22 +1249,21 @@ class SQLAppeals(SQLRepository):
             conditions.append(("employee_id", where.manager_id))
         if where.status is not None:
             conditions.append(("done", int(where.status == "done")))
-        return self._page("reactions", conditions, after, limit, Reaction)
+        return self._paged("reactions", REACTION_DOC, conditions, after, limit)
 
     def open_reactions(self, employee_id: EmployeeId) -> tuple[Reaction, ...]:
-        rows = self._x(
-            "SELECT doc FROM reactions WHERE employee_id=? AND done=0 ORDER BY due_at, seq",
+        return self._reactions(
+            f"SELECT {REACTION_DOC.select} FROM reactions WHERE employee_id=? AND done=0 "
+            "ORDER BY due_at, seq",
             (employee_id,),
         )
-        return tuple(load(doc, Reaction) for (doc,) in rows)
 
     def department_reactions(self, department_id: DepartmentId) -> tuple[Reaction, ...]:
-        rows = self._x(
-            "SELECT doc FROM reactions WHERE department_id=? AND done=0 "
+        return self._reactions(
+            f"SELECT {REACTION_DOC.select} FROM reactions WHERE department_id=? AND done=0 "
             "AND employee_id IS NULL ORDER BY due_at, seq",
             (department_id,),
         )
-        return tuple(load(doc, Reaction) for (doc,) in rows)
 
 
 class SQLTimeline(SQLRepository):

@@ -482,6 +482,17 @@ class _Appeals(_Repository):
         self._get("clients", "client", appeal.client_id)
         self._insert("appeals", "appeal", appeal.id, appeal)
 
+    def add_many(self, appeals: Sequence[Appeal]) -> None:
+        stored = self._read("appeals")
+        seen: set[str] = set()
+        for appeal in appeals:  # every check before the first write
+            self._get("clients", "client", appeal.client_id)
+            if appeal.id in seen or appeal.id in stored:
+                raise DuplicateError("appeal", appeal.id)
+            seen.add(appeal.id)
+        for appeal in appeals:
+            self.add(appeal)
+
     def get(self, appeal_id: AppealId) -> Appeal:
         appeal: Appeal = self._get("appeals", "appeal", appeal_id)
         return appeal
@@ -494,6 +505,19 @@ class _Appeals(_Repository):
         if appeal.client_id != reaction.client_id:
             raise NotFoundError("appeal of client", (reaction.client_id, reaction.appeal_id))
         self._insert("reactions", "reaction", reaction.id, reaction)
+
+    def add_many_reactions(self, reactions: Sequence[Reaction]) -> None:
+        stored = self._read("reactions")
+        seen: set[str] = set()
+        for reaction in reactions:  # every check before the first write
+            appeal = self._read("appeals").get(reaction.appeal_id)
+            if appeal is None or appeal.client_id != reaction.client_id:
+                raise NotFoundError("appeal of client", (reaction.client_id, reaction.appeal_id))
+            if reaction.id in seen or reaction.id in stored:
+                raise DuplicateError("reaction", reaction.id)
+            seen.add(reaction.id)
+        for reaction in reactions:
+            self.add_reaction(reaction)
 
     def get_reaction(self, reaction_id: ReactionId) -> Reaction:
         reaction: Reaction = self._get("reactions", "reaction", reaction_id)
