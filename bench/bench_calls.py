@@ -1,8 +1,8 @@
 """Incoming calls into SQLite: clientops against hand-written sqlite3, in the same run.
 
 The issue's acceptance criterion: route and record 10,000 incoming calls into SQLite, print
-calls per second and the ratio to writing the same rows with raw sqlite3. Target: clientops at
-least one third of raw speed.
+calls per second and the ratio to writing the same rows with raw sqlite3. Target (issue 22):
+clientops at least half of raw speed (it was one third before).
 
 Workload (deterministic, seed ``_workloads.SEED``): n calls
 ``IncomingCall(CallIntent.PRODUCT_INFO, ...)``, each from a new caller (a distinct valid Russian
@@ -40,6 +40,7 @@ import random
 import secrets
 import shutil
 import sqlite3
+import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -58,7 +59,7 @@ from clientops.calls import CallIntent, IncomingCall
 from clientops.model import organisation_key
 from clientops.testing import a_staff
 
-TARGET = 1 / 3  # clientops speed as a fraction of raw sqlite3 speed
+TARGET = 0.5  # clientops speed as a fraction of raw sqlite3 speed (issue 22)
 ANSWERED_BY = EmployeeId("anna")
 
 #: What the raw baseline does not do, that clientops does for every call.
@@ -523,6 +524,30 @@ def verify(paths: dict[str, Path], n: int) -> dict[str, dict[str, int]]:
 # --------------------------------------------------------------------------- main
 
 
+def _cpu_timed(
+    cpu: dict[str, list[float]], case: str, run: Callable[[], object]
+) -> Callable[[], object]:
+    """``run``, also recording the CPU time of this process it took (user + system;
+    ``time.process_time``) in ``cpu[case]``: on a loaded machine the wall-clock time also
+    holds the time spent waiting for a core, the CPU time does not."""
+    samples = cpu.setdefault(case, [])
+
+    def timed() -> object:
+        t0 = time.process_time()
+        try:
+            return run()
+        finally:
+            samples.append(time.process_time() - t0)
+
+    return timed
+
+
+def _cpu_ratio(cpu: dict[str, list[float]], case: str, base: str) -> float:
+    """Median over the timed repeats (the warm-up left out) of cpu_case / cpu_base."""
+    pairs = zip(cpu[case][1:], cpu[base][1:], strict=True)
+    return round(statistics.median(a / b for a, b in pairs), 3)
+
+
 def _setup_cost(files: Files, repeat: int = 5) -> float:
     """Seconds to make a fresh database file (inside every timed run, for every case)."""
     samples = []
@@ -627,13 +652,20 @@ def main(argv: list[str] | None = None) -> None:
     try:
         files = Files(folder, host)
         setup_s = _setup_cost(files)
+        cpu: dict[str, list[float]] = {}
         cases: dict[str, Callable[[], object]] = {
-            "raw_sqlite3": lambda: run_raw(files.fresh("raw_sqlite3"), callers),
-            "clientops": lambda: run_clientops(files.fresh("clientops"), calls, host),
+            "raw_sqlite3": _cpu_timed(
+                cpu, "raw_sqlite3", lambda: run_raw(files.fresh("raw_sqlite3"), callers)
+            ),
+            "clientops": _cpu_timed(
+                cpu, "clientops", lambda: run_clientops(files.fresh("clientops"), calls, host)
+            ),
         }
         if args.lookups:
-            cases["raw_sqlite3_lookups"] = lambda: run_raw(
-                files.fresh("raw_sqlite3_lookups"), callers, lookups=True
+            cases["raw_sqlite3_lookups"] = _cpu_timed(
+                cpu,
+                "raw_sqlite3_lookups",
+                lambda: run_raw(files.fresh("raw_sqlite3_lookups"), callers, lookups=True),
             )
         res = harness.compare(cases, repeat=args.repeat, min_time=0, baseline="raw_sqlite3")
         counts = verify(dict(files.last), args.n)
@@ -651,6 +683,16 @@ def main(argv: list[str] | None = None) -> None:
             f"{args.n} calls, min {r['min']:.3f} s, max {r['max']:.3f} s, {r['runs']} runs)"
         )
     harness.log(f"time ratio clientops / raw_sqlite3 = {ratio:.3f} (median of paired runs)")
+    cpu_ratio = _cpu_ratio(cpu, "clientops", "raw_sqlite3")
+    cpu_per_call = {
+        case: round(statistics.median(cpu[case][1:]) / args.n * 1e6, 1) for case in cases
+    }
+    harness.log(
+        f"CPU time ratio clientops / raw_sqlite3 = {cpu_ratio:.3f} (median of paired runs; "
+        "CPU per call, median: "
+        + ", ".join(f"{case} {us} us" for case, us in cpu_per_call.items())
+        + ")"
+    )
     if args.lookups:
         harness.log(
             f"time ratio raw_sqlite3_lookups / raw_sqlite3 = {res['ratios']['raw_sqlite3_lookups']}"
@@ -672,6 +714,9 @@ def main(argv: list[str] | None = None) -> None:
             "now": NOW.isoformat(),
             "calls_per_s": {k: round(v, 1) for k, v in per_s.items()},
             "ratio_time_clientops_over_raw": ratio,
+            "ratio_cpu_clientops_over_raw": cpu_ratio,
+            "cpu_us_per_call": cpu_per_call,
+            "cpu_samples": {case: [round(x, 6) for x in v[1:]] for case, v in cpu.items()},
             "speed_of_raw": speed,
             "target_speed_of_raw": round(TARGET, 3),
             "meets_target": speed >= TARGET,

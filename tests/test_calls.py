@@ -276,6 +276,19 @@ def test_second_call_from_the_same_phone_reuses_the_card(
     assert _counts(db_path) == (1, 2, 2)
 
 
+def test_the_card_found_by_phone_wins_over_one_found_by_name(
+    sqlite_ops: ClientOps, db_path: Path
+) -> None:
+    by_phone = sqlite_ops.clients.add(
+        a_client(name="ООО Вектор", phones=(Phone.parse("+79123456789"),))
+    )
+    sqlite_ops.clients.add(a_client(name='ООО "Ромашка"', city="Омск"))
+    routing = sqlite_ops.calls.handle_incoming(a_call(), answered_by=ANNA)
+    assert routing.client == by_phone
+    assert not routing.new_client
+    assert _counts(db_path) == (2, 1, 1)
+
+
 def test_service_named_manager_records_nothing(sqlite_ops: ClientOps, db_path: Path) -> None:
     sqlite_ops.calls.handle_incoming(
         a_call(CallIntent.SALES_MANAGER, requested_manager="Петров"), answered_by=ANNA

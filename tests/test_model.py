@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -43,6 +44,97 @@ def test_bad_phone_names_the_value(bad: str) -> None:
         Phone.parse(bad)
     assert repr(bad) in str(err.value) or bad.strip() == ""
     assert err.value.paths == ("phone",)
+
+
+#: ten national digits for every first digit: mobiles, landlines (Moscow, St Petersburg),
+#: Kazakhstan, toll-free, and unallocated blocks
+_NATIONAL = (
+    "0123456789",
+    "1023456789",
+    "1234567890",
+    "2123456789",
+    "3432123456",
+    "4951234567",
+    "5123456789",
+    "6123456789",
+    "7011234567",
+    "7271234567",
+    "7123456789",
+    "8001234567",
+    "8121234567",
+    "8612345678",
+    "8881234567",
+    "9123456789",
+    "9967040628",
+    "9000000000",
+)
+#: the ways a number is written: with +7, with 8, bare, spaced, dashed, dotted, bracketed
+_WRITINGS: tuple[Callable[[str], str], ...] = (
+    lambda d: f"+7{d}",
+    lambda d: f"+7 {d[:3]} {d[3:6]}-{d[6:8]}-{d[8:]}",
+    lambda d: f"+7 ({d[:3]}) {d[3:6]}-{d[6:8]}-{d[8:]}",
+    lambda d: f"+7({d[:3]}){d[3:]}",
+    lambda d: f"8{d}",
+    lambda d: f"8 ({d[:3]}) {d[3:6]}-{d[6:8]}-{d[8:]}",
+    lambda d: f"8-{d[:3]}-{d[3:6]}-{d[6:8]}-{d[8:]}",
+    lambda d: f"8.{d[:3]}.{d[3:6]}.{d[6:8]}.{d[8:]}",
+    lambda d: d,
+    lambda d: f"{d[:3]} {d[3:6]} {d[6:8]} {d[8:]}",
+    lambda d: f"({d[:3]}) {d[3:6]}-{d[6:8]}-{d[8:]}",
+    lambda d: f"8\u00a0{d[:3]}\u00a0{d[3:]}",
+    lambda d: f" +7 {d} ",
+    lambda d: f"(8) {d}",
+    lambda d: f"+7 8 {d}",
+    lambda d: f"7{d}",
+    lambda d: f"+8{d}",
+    lambda d: f"+7{d}1",
+    lambda d: f"8{d[:9]}",
+    lambda d: f"+7 {d} доб. 12",
+)
+
+
+@pytest.mark.parametrize("region", ["RU", "KZ", "BY", "US"])
+def test_phone_written_as_usual_reads_as_phonenumbers_reads_it(region: str) -> None:
+    """The direct reading of the usual writings of a number of country code 7 is the
+    parser's, on every first digit; the rest is left to the parser."""
+    import phonenumbers
+
+    from clientops.model import _written_ru
+
+    direct = 0
+    for digits in _NATIONAL:
+        for writing in _WRITINGS:
+            text = writing(digits)
+            number = _written_ru(text, region)
+            if number is None:
+                continue
+            direct += 1
+            assert number == phonenumbers.parse(text, region), text
+    assert direct >= (len(_NATIONAL) - 6) * 5  # the +7 forms at least, in every region
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_phone_parsed_directly_or_in_full_gives_the_same_answer(
+    strict: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Phone.parse, strict or not, gives the E.164 form or the error that the parser alone
+    gives, whichever way the number is written."""
+    from clientops import model
+
+    def answers() -> list[str]:
+        found = []
+        for digits in _NATIONAL:
+            for writing in _WRITINGS:
+                try:
+                    found.append(model._parse_e164.__wrapped__(writing(digits), "RU", strict))
+                except InvalidPhoneError as exc:
+                    found.append(f"refused: {exc}")
+        return found
+
+    direct = answers()
+    monkeypatch.setattr(model, "_written_ru", lambda text, region: None)
+    assert direct == answers()
+    assert sum(not a.startswith("refused") for a in direct) > len(_NATIONAL) * 5
 
 
 def test_phone_value_must_be_e164() -> None:

@@ -127,8 +127,12 @@ class CallsService:
         now = self._context.now()
         with self._context.unit_of_work() as uow:
             staff = uow.staff.directory()
-            queries = client_queries(call, self._context.policy)
-            matches = tuple(uow.clients.find(q) for q in queries)
+            matches: list[tuple[Client, ...]] = []
+            for query in client_queries(call, self._context.policy):
+                found = uow.clients.find(query)
+                matches.append(found)
+                if found:  # the first query that finds a card is the one that counts
+                    break
             routing = route_incoming_call(
                 call,
                 answered_by=answered_by,

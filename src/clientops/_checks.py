@@ -81,6 +81,8 @@ def text_problem(
         return "must not be blank"
     if len(value) > limit:
         return f"is {len(value)} characters long, at most {limit} allowed"
+    if value.isprintable():  # no control character, no lone surrogate: the common case
+        return None
     if _SURROGATE.search(value):
         return "holds a lone surrogate (not a character)"
     bad = (_CONTROL_MULTILINE if multiline else _CONTROL).search(value)

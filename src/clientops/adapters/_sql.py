@@ -250,6 +250,11 @@ def _month_day(day: date | None) -> str | None:
     return None if day is None else day.strftime("%m-%d")
 
 
+#: :func:`organisation_key` remembered for the last names: an incoming call looks a new
+#: caller up by name, then stores the card under the same key
+_name_key = functools.lru_cache(maxsize=1024)(organisation_key)
+
+
 def dump(obj: object) -> str:
     return _ENCODE(CONVERTER.unstructure(obj))
 
@@ -821,7 +826,7 @@ class SQLClients(SQLRepository):
         return (
             client.id,
             client.version,
-            organisation_key(client.name),
+            _name_key(client.name),
             city_key(client.city),
             client.manager_id,
             dump(client),
@@ -973,7 +978,7 @@ class SQLClients(SQLRepository):
             params.append(contract_key(query.contract))
         if query.name is not None:
             where.append("name_key=?")
-            params.append(organisation_key(query.name))
+            params.append(_name_key(query.name))
         if query.city is not None:
             where.append("city_key=?")
             params.append(city_key(query.city))

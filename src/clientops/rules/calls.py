@@ -294,7 +294,9 @@ def route_incoming_call(
     policy: Policy,
     make_id: Callable[[], str] = new_id,
 ) -> CallRouting:
-    """Route one call. ``matches[i]`` are the cards found for ``client_queries(call)[i]``.
+    """Route one call. ``matches[i]`` are the cards found for ``client_queries(call)[i]``;
+    only the first query that finds any counts, so the shell may stop there (``matches``
+    then ends with it).
 
     Raises ValidationError for bad input (an unknown employee answering, a missing field the
     branch needs, a new card without name, city or phone); everything else is a value.
