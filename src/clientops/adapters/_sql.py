@@ -43,6 +43,8 @@ from clientops._campaigns import (
     DoNotCall,
     OutcomeKind,
     TargetStatus,
+    trusted,
+    trusted_target,
     upgrade_script_text,
 )
 from clientops._claims import Claim, ClaimId, ClaimStage
@@ -2728,7 +2730,7 @@ def call_doc(call: CampaignCall) -> str:
 def _bumped(target: CampaignTarget) -> CampaignTarget:
     """``target`` as stored by an update: its version one up (made without evolve's checks:
     the row's values were checked when it was made)."""
-    return CampaignTarget(
+    return trusted_target(
         target.campaign_id,
         target.client_id,
         target.timezone,
@@ -2739,6 +2741,10 @@ def _bumped(target: CampaignTarget) -> CampaignTarget:
         target.claimed_by,
         target.version + 1,
     )
+
+
+#: A card's stored phone (checked when the card was written), made without its check.
+_trusted_phone: Callable[[str], Phone] = trusted(Phone)
 
 
 class SQLCampaigns(SQLRepository):
@@ -2770,7 +2776,8 @@ class SQLCampaigns(SQLRepository):
 
     def _target(self, row: Sequence[Any]) -> CampaignTarget:
         campaign_id, client_id, zone, due, status, attempts, last, claimed, version = row[:9]
-        return CampaignTarget(
+        # the row as the store wrote it, checked then
+        return trusted_target(
             campaign_id,
             client_id,
             zone,
@@ -3070,7 +3077,7 @@ class SQLCampaigns(SQLRepository):
             contact = next((c["name"] for c in contacts if c.get("decision_maker")), None)
             if contact is None:
                 contact = contacts[0]["name"]
-        phones = tuple([Phone(e164) for e164 in card.get("phones") or ()])
+        phones = tuple([_trusted_phone(e164) for e164 in card.get("phones") or ()])
         return CallCard(client_id, card["name"], card["city"], phones, contact)
 
     def do_not_call(self, client_id: ClientId) -> DoNotCall | None:
