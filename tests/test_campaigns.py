@@ -810,3 +810,48 @@ def test_calls_in_a_row_reuse_what_was_read_and_store_what_a_fresh_read_would(
         OutcomeKind.NO_ANSWER,
         OutcomeKind.NOT_INTERESTED,
     ]
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "Asia/Beirut", "Europe/Moscow"])
+def test_the_campaigns_period_ends_at_local_midnight_on_days_the_clocks_change(zone: str) -> None:
+    """The period is in the policy's time zone to the microsecond, whatever day the calls
+    of a day were asked on before (its bounds are kept for the next calls), also on the days
+    the zone's offset changes (26 October 2025 in Berlin and Beirut, at 03:00 and 00:00)."""
+    tz = ZoneInfo(zone)
+    clock = Clock()
+    ops = ClientOps(
+        MemoryStorage(),
+        policy=clientops.Policy(timezone=zone),
+        host=PluginHost(entry_points=False),
+        clock=clock,
+    )
+    ops.clients.add_staff(a_staff())
+    stranger = ops.clients.add(a_client(name="ООО «Чужой»", city="Москва"))
+    for campaign, end in ((CampaignId("c25"), date(2025, 10, 25)), (COLD, date(2025, 10, 26))):
+        ops.campaigns.create(
+            Campaign(
+                id=campaign,
+                name="Осень",
+                purpose=CampaignPurpose.COLD_CALLS,
+                script=SCRIPT,
+                assignees=(ANNA,),
+                start=date(2025, 10, 20),
+                end=end,
+            ),
+            by=ANNA,
+        )
+    tick = timedelta(microseconds=1)
+    instants = []
+    for day in (20, 25, 26, 27):
+        midnight = datetime(2025, 10, day, tzinfo=tz)
+        later = midnight.astimezone(ZoneInfo("UTC")) + timedelta(minutes=30)  # Beirut: 23:30
+        instants += [midnight - tick, midnight, later, midnight + timedelta(hours=12)]
+        instants += [midnight + tick]
+    instants += list(reversed(instants))
+    for at in instants + [a.astimezone(ZoneInfo("UTC")) for a in instants]:
+        clock.now = at
+        for campaign, end in ((CampaignId("c25"), 25), (COLD, 26)):
+            local = at.astimezone(tz).date()
+            running = date(2025, 10, 20) <= local <= date(2025, 10, end)
+            with pytest.raises(NotFoundError if running else TransitionError):
+                ops.campaigns.record_outcome(campaign, stranger.id, NotInterested(), by=ANNA)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import string
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -53,6 +53,7 @@ from clientops.model import (
     StaffDirectory,
     new_id,
 )
+from clientops.policy import Policy
 from clientops.ports import UnitOfWork
 from clientops.rules.campaigns import (
     adherence_shares,
@@ -122,6 +123,8 @@ class CampaignsService:
         # each script filled in with what is the same for every client of a caller (see
         # _script): by the script and the caller, with the company's name
         self._scripts: dict[tuple[int, int], tuple[Any, ...]] = {}
+        # the local day of the policy's time zone: (zone, from, until, day), UTC instants
+        self._day: tuple[str, datetime, datetime, date] | None = None
 
     # ------------------------------------------------------------------ campaigns
 
@@ -263,7 +266,7 @@ class CampaignsService:
             if (
                 known is not None
                 and caller in known.assignees
-                and known.start <= now.astimezone(policy.tz).date() <= known.end
+                and known.start <= self._today(now, policy) <= known.end
             ):
                 claim_while = getattr(campaigns, "claim_next_while", None)
                 zones = self._open_zones(known.timezones, now)
@@ -279,7 +282,7 @@ class CampaignsService:
             if claimed is None:  # not claimed so: the campaign read, as it is
                 campaign = self._read(uow, campaign_id)
                 employee = self._caller(campaign, uow.staff.directory(), caller)
-                if not campaign.start <= now.astimezone(policy.tz).date() <= campaign.end:
+                if not campaign.start <= self._today(now, policy) <= campaign.end:
                     return None
                 zones = self._open_zones(campaign.timezones, now)
                 if not zones:
@@ -429,7 +432,7 @@ class CampaignsService:
                 and known is not None
                 and handed.status is TargetStatus.OPEN
                 and by in known.assignees
-                and known.start <= now.astimezone(policy.tz).date() <= known.end
+                and known.start <= self._today(now, policy) <= known.end
                 and not outcome_errors(known.purpose, kinds, policy.campaigns)
             ):
                 update_while = getattr(uow.campaigns, "update_target_while", None)
@@ -507,7 +510,7 @@ class CampaignsService:
         errors = outcome_errors(campaign.purpose, kinds, policy.campaigns)
         if errors:
             raise ValidationError(errors, subject="outcome")
-        if not campaign.start <= now.astimezone(policy.tz).date() <= campaign.end:
+        if not campaign.start <= self._today(now, policy) <= campaign.end:
             raise TransitionError(
                 f"campaign {campaign.id}",
                 current=f"runs {campaign.start}..{campaign.end}",
@@ -530,6 +533,21 @@ class CampaignsService:
                 attempted="record a call",
             )
         return campaign, target
+
+    def _today(self, now: datetime, policy: Policy) -> date:
+        """``now.astimezone(policy.tz).date()``, the day's bounds kept for the next calls of
+        the day (a day with a change of the zone's offset is not kept)."""
+        day = self._day
+        if day is not None and day[0] == policy.timezone and day[1] <= now < day[2]:
+            return day[3]
+        tz = policy.tz
+        local = now.astimezone(tz)
+        today = local.date()
+        start = datetime.combine(today, time(), tz)
+        end = datetime.combine(today + timedelta(days=1), time(), tz)
+        if start.utcoffset() == (end - timedelta(microseconds=1)).utcoffset():
+            self._day = (policy.timezone, start.astimezone(UTC), end.astimezone(UTC), today)
+        return today
 
     def _open_zones(self, zones: tuple[str, ...], now: datetime) -> tuple[str, ...]:
         """:func:`~clientops.rules.campaigns.open_timezones`, each zone's answer kept until

@@ -305,6 +305,10 @@ def _checker(annotation: Any) -> _Check | None:
             # found fine once is fine again
             if type(value) is str and value in _FINE_TEXT:
                 return
+            # a printable text has no control character and no lone surrogate: all that
+            # text_argument refuses but its length (a new client id on each call of a list)
+            if type(value) is str and len(value) <= NOTE_LENGTH and value.isprintable():
+                return
             text_argument(name, value)
             if type(value) is str and len(value) <= ID_LENGTH:
                 if len(_FINE_TEXT) >= 4096:
