@@ -855,3 +855,27 @@ def test_the_campaigns_period_ends_at_local_midnight_on_days_the_clocks_change(z
             running = date(2025, 10, 20) <= local <= date(2025, 10, end)
             with pytest.raises(NotFoundError if running else TransitionError):
                 ops.campaigns.record_outcome(campaign, stranger.id, NotInterested(), by=ANNA)
+
+
+def test_the_stores_conditional_writes_are_the_ones_the_port_documents() -> None:
+    """claim_next_while and update_target_while, which a store MAY offer
+    (``CampaignsRepository``), take in every store that has them the arguments the port
+    documents."""
+    import inspect
+
+    from clientops.adapters._sql import SQLCampaigns
+    from clientops.adapters.memory import _Campaigns
+    from clientops.ports import CampaignsRepository
+
+    port = " ".join((inspect.getdoc(CampaignsRepository) or "").split())
+    for name, documented in (
+        ("claim_next_while", "(campaign, *, due_by, timezones, caller, until)"),
+        ("update_target_while", "(target, campaign)"),
+    ):
+        assert f"``{name}{documented} -> CampaignTarget | None``" in port
+        for store in (SQLCampaigns, _Campaigns):
+            parameters = list(inspect.signature(getattr(store, name)).parameters.values())[1:]
+            names = [p.name for p in parameters if p.kind is not p.KEYWORD_ONLY]
+            keywords = [p.name for p in parameters if p.kind is p.KEYWORD_ONLY]
+            said = ", ".join(names + (["*", *keywords] if keywords else []))
+            assert f"({said})" == documented, store

@@ -393,21 +393,20 @@ class CampaignsService:
         raise ValidationError / NotFoundError naming them; a client flagged do-not-call or a
         row already closed TransitionError. Nothing is stored then."""
         outcomes = outcome if isinstance(outcome, tuple) else (outcome,)
+        call_back_at = None
+        row_only = True
         for at, item in enumerate(outcomes):
             if not isinstance(item, CallOutcome):
                 raise ValidationError(
                     [FieldError(f"outcome[{at}]", f"not an outcome: {type(item).__name__}")]
                 )
-        kinds = tuple([item.kind for item in outcomes])
-        now = self._context.now()
-        policy = self._context.policy
-        call_back_at = None
-        row_only = True
-        for item in outcomes:
             if isinstance(item, CallBack):
                 call_back_at = item.at
             if type(item) not in _ROW_ONLY:
                 row_only = False
+        kinds = tuple([item.kind for item in outcomes])
+        now = self._context.now()
+        policy = self._context.policy
         events: list[Event] = []
         handed = self._handed.pop((campaign_id, client_id), None)
         known = self._campaigns.get(campaign_id)
@@ -453,16 +452,7 @@ class CampaignsService:
             else:  # the row and the campaign read, as they are
                 campaign, target = self._row_to_call(uow, campaign_id, client_id, by, kinds, now)
             the_id = call_id if call_id is not None else new_id()
-            call = CampaignCall(
-                id=the_id,
-                campaign_id=campaign_id,
-                client_id=client_id,
-                caller_id=by,
-                at=now,
-                outcomes=kinds,
-                note=note,
-                call_log_id=call_log_id,
-            )
+            call = CampaignCall(the_id, campaign_id, client_id, by, now, kinds, note, call_log_id)
             if not row_only:
                 effects = Effects(uow, self._context, campaign, call, events)
                 for item in outcomes:

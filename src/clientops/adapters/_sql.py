@@ -2929,14 +2929,17 @@ class SQLCampaigns(SQLRepository):
         until: datetime,
     ) -> CampaignTarget | None:
         """:meth:`claim_next`, only while the stored campaign is at ``campaign.version``:
-        ``None`` (nothing written) when it is not, as when no row is due. The same one
-        statement, the check of the campaign's version in it; it returns the staff
-        directory's revision too, for the next ``uow.staff.directory()``."""
+        ``None`` (nothing written) when it is not or is gone, as when no row is due
+        (``CampaignsRepository``). The same one statement, the check of the campaign's
+        version in it; it returns the staff directory's revision too, for the next
+        ``uow.staff.directory()``."""
         params: tuple[Any, ...] = (self._ts(until), caller, campaign.id, self._ts(due_by))
         if timezones is not None:
             if not timezones:
                 return None
-            params += tuple(timezones)
+            params += (*timezones, campaign.id, campaign.version)
+        else:
+            params += (campaign.id, campaign.version)
         key = (self.claim_lock, None if timezones is None else len(timezones))
         statement = _PINNED_CLAIMS.get(key)
         if statement is None:
@@ -2952,7 +2955,7 @@ class SQLCampaigns(SQLRepository):
                 f"RETURNING {_TARGET_COLUMNS}, {_CARD_OF_ROW}, "
                 "(SELECT value FROM meta WHERE key='staff_rev')"
             )
-        row = self._x(statement, (*params, campaign.id, campaign.version)).fetchone()
+        row = self._x(statement, params).fetchone()
         if row is None:
             return None
         self._card_with_row = (row[1], row[9])
@@ -2963,8 +2966,8 @@ class SQLCampaigns(SQLRepository):
         self, target: CampaignTarget, campaign: Campaign
     ) -> CampaignTarget | None:
         """:meth:`update_target`, only while the row is at ``target.version`` and the stored
-        campaign at ``campaign.version``: ``None`` (nothing written) when either is not. One
-        statement."""
+        campaign at ``campaign.version``: ``None`` (nothing written) when either is not or
+        is gone (``CampaignsRepository``). One statement."""
         cur = self._x(
             "UPDATE campaign_targets SET timezone=?, next_call_at=?, status=?, open=?, "
             "attempts=?, last_outcome=?, claimed_by=?, version=version+1 "
