@@ -118,8 +118,10 @@ class CampaignsService:
         self._handed: dict[tuple[CampaignId, ClientId], CampaignTarget] = {}
         # the callers found in the staff directory last asked (its value is kept by the
         # store while the staff is unchanged): the directory, then each caller's entry
-        self._staff: StaffDirectory | None = None
-        self._callers: dict[EmployeeId, Employee | None] = {}
+        self._callers: tuple[StaffDirectory | None, dict[EmployeeId, Employee | None]] = (
+            None,
+            {},
+        )
         # each script filled in with what is the same for every client of a caller (see
         # _script): by the script and the caller, with the company's name
         self._scripts: dict[tuple[int, int], tuple[Any, ...]] = {}
@@ -310,10 +312,10 @@ class CampaignsService:
         """The caller's entry in ``staff``, when the caller calls for ``campaign``; else
         ValidationError naming ``caller``. The directory is the store's value, kept while
         the staff is unchanged: its callers are looked up once."""
-        if staff is not self._staff:
-            self._staff = staff
-            self._callers = {}
-        callers = self._callers
+        found = self._callers
+        if found[0] is not staff:  # one tuple: the callers always those of its directory
+            found = self._callers = (staff, {})
+        callers = found[1]
         try:
             employee = callers[caller]
         except KeyError:
