@@ -241,6 +241,26 @@ def test_every_entry_point_refuses_a_wrong_type_naming_the_parameter(
     named(err, *wrong, *_ALSO_NAMED.get(name, ()))
 
 
+@pytest.mark.parametrize(
+    ("args", "kwargs", "said"),
+    [
+        ((), {}, "missing a required argument: 'client_id'"),
+        (("c1",), {"by": "anna", "reason": "x", "colour": "red"}, "unexpected keyword"),
+        (("c1", "c1"), {"by": "anna"}, "too many positional arguments"),
+        (("c1",), {"client_id": "c1", "by": "anna"}, "multiple values for argument 'client_id'"),
+    ],
+)
+def test_a_call_of_the_wrong_shape_is_refused_naming_the_arguments(
+    world: World, args: tuple[Any, ...], kwargs: dict[str, Any], said: str
+) -> None:
+    """A call the entry point's signature does not take raises ValidationError naming
+    ``arguments``, with what ``inspect.Signature.bind`` says of it, before anything runs."""
+    set_flag: Any = world.ops.campaigns.set_do_not_call
+    err = refused(world, lambda: set_flag(*args, **kwargs))
+    named(err, "arguments")
+    assert said in str(err)
+
+
 # --------------------------------------------------------------------------- cards
 
 

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from tests._schema_back import drop_later
 
@@ -27,6 +28,7 @@ from clientops.campaigns import (
 )
 from clientops.errors import ValidationError
 from clientops.model import Contact
+from clientops.russian import PersonName
 from clientops.testing import T0, a_client, a_staff
 
 NEW = CallScript(
@@ -98,6 +100,47 @@ def test_the_next_call_declines_the_cards_contact_in_the_script() -> None:
     call = ops.campaigns.next_client(CampaignId("c1"), caller="anna")
     assert call is not None
     assert call.script[1] == "Могу я поговорить с Кузнецовой Марией Павловной? Вам звонит Анна."
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ("{{скобки}} {company}: {caller:gen}, {contact:dat}, {contact:nom}, {city}, {client}",),
+        ("{client:>30}|{city:.3}|{company:^12}", "{caller:ins} и {contact:ins}", "без полей"),
+        ("{caller!r} {contact:gen}", "{company!s}"),
+    ],
+)
+def test_the_next_calls_script_is_what_render_says_for_every_card_and_caller(
+    texts: tuple[str, ...],
+) -> None:
+    """next_client fills in what is the same for every card once per caller: its scripts
+    are still what :meth:`CallScript.render` says, braces and specs and cases and all."""
+    script = CallScript(tuple(ScriptPoint(f"p{i}", t) for i, t in enumerate(texts)))
+    policy = clientops.Policy(company_name="ООО «{Фигурные}» скобки")
+    ops = clientops.connect("memory://", clock=lambda: T0, policy=policy)
+    ops.clients.add_staff(a_staff())
+    contacts = [(Contact(name="Кузнецова Мария Павловна"),), (Contact(name="Петров Иван"),), ()]
+    cards = [
+        ops.clients.add(a_client(name=f"ООО «Клиент {{{i}}}»", city="Омск", contacts=c))
+        for i, c in enumerate(contacts)
+    ]
+    ops.campaigns.create(
+        attrs.evolve(_a_campaign(), script=script, assignees=("anna", "petrov")), by="anna"
+    )
+    ops.campaigns.add_targets(CampaignId("c1"), [c.id for c in cards], by="anna")
+    staff = {e.id: e for e in a_staff().employees}
+    for caller in ("anna", "petrov", "anna"):
+        call = ops.campaigns.next_client(CampaignId("c1"), caller=caller)
+        assert call is not None
+        card = ops.clients.get(call.target.client_id)
+        expected = script.render(
+            company=policy.company_name,
+            caller=PersonName(staff[caller].first_name, staff[caller].gender),
+            client=card.name,
+            contact=card.contacts[0].name if card.contacts else "",
+            city=card.city,
+        )
+        assert call.script == expected
 
 
 def _a_campaign() -> Campaign:

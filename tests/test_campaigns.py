@@ -810,3 +810,72 @@ def test_calls_in_a_row_reuse_what_was_read_and_store_what_a_fresh_read_would(
         OutcomeKind.NO_ANSWER,
         OutcomeKind.NOT_INTERESTED,
     ]
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "Asia/Beirut", "Europe/Moscow"])
+def test_the_campaigns_period_ends_at_local_midnight_on_days_the_clocks_change(zone: str) -> None:
+    """The period is in the policy's time zone to the microsecond, whatever day the calls
+    of a day were asked on before (its bounds are kept for the next calls), also on the days
+    the zone's offset changes (26 October 2025 in Berlin and Beirut, at 03:00 and 00:00)."""
+    tz = ZoneInfo(zone)
+    clock = Clock()
+    ops = ClientOps(
+        MemoryStorage(),
+        policy=clientops.Policy(timezone=zone),
+        host=PluginHost(entry_points=False),
+        clock=clock,
+    )
+    ops.clients.add_staff(a_staff())
+    stranger = ops.clients.add(a_client(name="ООО «Чужой»", city="Москва"))
+    for campaign, end in ((CampaignId("c25"), date(2025, 10, 25)), (COLD, date(2025, 10, 26))):
+        ops.campaigns.create(
+            Campaign(
+                id=campaign,
+                name="Осень",
+                purpose=CampaignPurpose.COLD_CALLS,
+                script=SCRIPT,
+                assignees=(ANNA,),
+                start=date(2025, 10, 20),
+                end=end,
+            ),
+            by=ANNA,
+        )
+    tick = timedelta(microseconds=1)
+    instants = []
+    for day in (20, 25, 26, 27):
+        midnight = datetime(2025, 10, day, tzinfo=tz)
+        later = midnight.astimezone(ZoneInfo("UTC")) + timedelta(minutes=30)  # Beirut: 23:30
+        instants += [midnight - tick, midnight, later, midnight + timedelta(hours=12)]
+        instants += [midnight + tick]
+    instants += list(reversed(instants))
+    for at in instants + [a.astimezone(ZoneInfo("UTC")) for a in instants]:
+        clock.now = at
+        for campaign, end in ((CampaignId("c25"), 25), (COLD, 26)):
+            local = at.astimezone(tz).date()
+            running = date(2025, 10, 20) <= local <= date(2025, 10, end)
+            with pytest.raises(NotFoundError if running else TransitionError):
+                ops.campaigns.record_outcome(campaign, stranger.id, NotInterested(), by=ANNA)
+
+
+def test_the_stores_conditional_writes_are_the_ones_the_port_documents() -> None:
+    """claim_next_while and update_target_while, which a store MAY offer
+    (``CampaignsRepository``), take in every store that has them the arguments the port
+    documents."""
+    import inspect
+
+    from clientops.adapters._sql import SQLCampaigns
+    from clientops.adapters.memory import _Campaigns
+    from clientops.ports import CampaignsRepository
+
+    port = " ".join((inspect.getdoc(CampaignsRepository) or "").split())
+    for name, documented in (
+        ("claim_next_while", "(campaign, *, due_by, timezones, caller, until)"),
+        ("update_target_while", "(target, campaign)"),
+    ):
+        assert f"``{name}{documented} -> CampaignTarget | None``" in port
+        for store in (SQLCampaigns, _Campaigns):
+            parameters = list(inspect.signature(getattr(store, name)).parameters.values())[1:]
+            names = [p.name for p in parameters if p.kind is not p.KEYWORD_ONLY]
+            keywords = [p.name for p in parameters if p.kind is p.KEYWORD_ONLY]
+            said = ", ".join(names + (["*", *keywords] if keywords else []))
+            assert f"({said})" == documented, store

@@ -5,8 +5,9 @@ it does, questionnaires and their results, script adherence (``ops.campaigns``).
 from __future__ import annotations
 
 import os
+import string
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +19,9 @@ from clientops._campaigns import (
     AdherenceShare,
     Busy,
     CallBack,
+    CallCard,
     CallOutcome,
+    CallScript,
     Campaign,
     CampaignCall,
     CampaignFigures,
@@ -34,19 +37,23 @@ from clientops._campaigns import (
     QuestionResult,
     ScriptReview,
     TargetStatus,
+    trusted_next_call,
+    trusted_record,
 )
 from clientops._checks import check_entry_points
 from clientops._context import Context
-from clientops._names import PersonName
+from clientops._names import Case, PersonName, decline
 from clientops.errors import FieldError, NotFoundError, TransitionError, ValidationError
 from clientops.events import ClientUpdated, Event
 from clientops.model import (
     Client,
     ClientId,
+    Employee,
     EmployeeId,
     StaffDirectory,
     new_id,
 )
+from clientops.policy import Policy
 from clientops.ports import UnitOfWork
 from clientops.rules.campaigns import (
     adherence_shares,
@@ -109,6 +116,17 @@ class CampaignsService:
         # row's next state on the condition that it is still at that version (else it reads
         # the row, as before)
         self._handed: dict[tuple[CampaignId, ClientId], CampaignTarget] = {}
+        # the callers found in the staff directory last asked (its value is kept by the
+        # store while the staff is unchanged): the directory, then each caller's entry
+        self._callers: tuple[StaffDirectory | None, dict[EmployeeId, Employee | None]] = (
+            None,
+            {},
+        )
+        # each script filled in with what is the same for every client of a caller (see
+        # _script): by the script and the caller, with the company's name
+        self._scripts: dict[tuple[int, int], tuple[Any, ...]] = {}
+        # the local day of the policy's time zone: (zone, from, until, day), UTC instants
+        self._day: tuple[str, datetime, datetime, date] | None = None
 
     # ------------------------------------------------------------------ campaigns
 
@@ -237,20 +255,22 @@ class CampaignsService:
         ``Policy.campaigns.claim_lease``. The client is handed to ``caller`` for that long.
         ``None`` too outside the campaign's period. A caller who is not an assignee raises
         ValidationError naming ``caller``."""
-        now = self._context.now()
-        policy = self._context.policy
+        context = self._context
+        now = context.now()
+        policy = context.policy
         until = now + policy.campaigns.claim_lease
         known = self._campaigns.get(campaign_id)
-        with self._context.storage.unit_of_work() as uow:
+        with context.storage.unit_of_work() as uow:
+            campaigns = uow.campaigns
             claimed = None
             # the campaign as last read, when everything it says lets the caller call now
             # and the store claims the row on the condition that it is still current
             if (
                 known is not None
                 and caller in known.assignees
-                and known.start <= now.astimezone(policy.tz).date() <= known.end
+                and known.start <= self._today(now, policy) <= known.end
             ):
-                claim_while = getattr(uow.campaigns, "claim_next_while", None)
+                claim_while = getattr(campaigns, "claim_next_while", None)
                 zones = self._open_zones(known.timezones, now)
                 if zones and claim_while is not None:
                     campaign = known
@@ -263,13 +283,13 @@ class CampaignsService:
                     )
             if claimed is None:  # not claimed so: the campaign read, as it is
                 campaign = self._read(uow, campaign_id)
-                employee = _assignee(campaign, uow.staff.directory(), caller, "caller")
-                if not campaign.start <= now.astimezone(policy.tz).date() <= campaign.end:
+                employee = self._caller(campaign, uow.staff.directory(), caller)
+                if not campaign.start <= self._today(now, policy) <= campaign.end:
                     return None
                 zones = self._open_zones(campaign.timezones, now)
                 if not zones:
                     return None
-                claimed = uow.campaigns.claim_next(
+                claimed = campaigns.claim_next(
                     campaign_id,
                     due_by=now,
                     timezones=None if len(zones) == len(campaign.timezones) else zones,
@@ -279,20 +299,68 @@ class CampaignsService:
                 if claimed is None:
                     return None
             else:  # the campaign is current: its caller is checked against the staff now
-                employee = _assignee(campaign, uow.staff.directory(), caller, "caller")
-            card = uow.campaigns.call_card(claimed.client_id)
+                employee = self._caller(campaign, uow.staff.directory(), caller)
+            card = campaigns.call_card(claimed.client_id)
         handed = self._handed
         if len(handed) >= 1024:
             handed.clear()
         handed[campaign_id, claimed.client_id] = claimed
-        script = campaign.script.render(
-            company=policy.company_name,
-            caller=PersonName(employee.first_name, employee.gender),
-            client=card.name,
-            contact=card.contact or "",
-            city=card.city,
-        )
-        return NextCall(claimed, card.name, card.phones, script, campaign.questionnaire)
+        script = self._script(campaign.script, policy.company_name, employee, card)
+        return trusted_next_call(claimed, card.name, card.phones, script, campaign.questionnaire)
+
+    def _caller(self, campaign: Campaign, staff: StaffDirectory, caller: EmployeeId) -> Employee:
+        """The caller's entry in ``staff``, when the caller calls for ``campaign``; else
+        ValidationError naming ``caller``. The directory is the store's value, kept while
+        the staff is unchanged: its callers are looked up once."""
+        found = self._callers
+        if found[0] is not staff:  # one tuple: the callers always those of its directory
+            found = self._callers = (staff, {})
+        callers = found[1]
+        try:
+            employee = callers[caller]
+        except KeyError:
+            if len(callers) >= 1024:
+                callers.clear()
+            employee = callers[caller] = staff.employee(caller)
+        if employee is None or caller not in campaign.assignees:
+            raise ValidationError(
+                [FieldError("caller", f"{caller!r} does not call for campaign {campaign.id}")]
+            )
+        return employee
+
+    def _script(
+        self, script: CallScript, company: str, employee: Employee, card: CallCard
+    ) -> tuple[str, ...]:
+        """``script.render`` for the call of ``employee`` to ``card``: the script is filled in
+        with the company and the caller once (:func:`_fill_in`), with the client's values on
+        each call."""
+        key = (id(script), id(employee))
+        entry = self._scripts.get(key)
+        if (
+            entry is None
+            or entry[0] is not script
+            or entry[1] is not employee
+            or entry[2] != company
+        ):
+            if len(self._scripts) >= 256:
+                self._scripts.clear()
+            filled = _fill_in(script, company, PersonName(employee.first_name, employee.gender))
+            entry = self._scripts[key] = (script, employee, company, filled)
+        filled = entry[3]
+        contact = card.contact or ""
+        if filled is None:  # a script _fill_in cannot take: rendered as it is
+            return script.render(
+                company=company,
+                caller=PersonName(employee.first_name, employee.gender),
+                client=card.name,
+                contact=contact,
+                city=card.city,
+            )
+        templates, cases = filled
+        values = {"client": card.name, "city": card.city}
+        for name, case in cases:
+            values[name] = contact if case is Case.NOM else decline(contact, case)
+        return tuple([template.format_map(values) for template in templates])
 
     def _read(self, uow: UnitOfWork, campaign_id: CampaignId) -> Campaign:
         """The campaign as stored, kept for the next call (see ``_campaigns``)."""
@@ -327,21 +395,20 @@ class CampaignsService:
         raise ValidationError / NotFoundError naming them; a client flagged do-not-call or a
         row already closed TransitionError. Nothing is stored then."""
         outcomes = outcome if isinstance(outcome, tuple) else (outcome,)
+        call_back_at = None
+        row_only = True
         for at, item in enumerate(outcomes):
             if not isinstance(item, CallOutcome):
                 raise ValidationError(
                     [FieldError(f"outcome[{at}]", f"not an outcome: {type(item).__name__}")]
                 )
-        kinds = tuple([item.kind for item in outcomes])
-        now = self._context.now()
-        policy = self._context.policy
-        call_back_at = None
-        row_only = True
-        for item in outcomes:
             if isinstance(item, CallBack):
                 call_back_at = item.at
             if type(item) not in _ROW_ONLY:
                 row_only = False
+        kinds = tuple([item.kind for item in outcomes])
+        now = self._context.now()
+        policy = self._context.policy
         events: list[Event] = []
         handed = self._handed.pop((campaign_id, client_id), None)
         known = self._campaigns.get(campaign_id)
@@ -366,7 +433,7 @@ class CampaignsService:
                 and known is not None
                 and handed.status is TargetStatus.OPEN
                 and by in known.assignees
-                and known.start <= now.astimezone(policy.tz).date() <= known.end
+                and known.start <= self._today(now, policy) <= known.end
                 and not outcome_errors(known.purpose, kinds, policy.campaigns)
             ):
                 update_while = getattr(uow.campaigns, "update_target_while", None)
@@ -387,16 +454,7 @@ class CampaignsService:
             else:  # the row and the campaign read, as they are
                 campaign, target = self._row_to_call(uow, campaign_id, client_id, by, kinds, now)
             the_id = call_id if call_id is not None else new_id()
-            call = CampaignCall(
-                id=the_id,
-                campaign_id=campaign_id,
-                client_id=client_id,
-                caller_id=by,
-                at=now,
-                outcomes=kinds,
-                note=note,
-                call_log_id=call_log_id,
-            )
+            call = CampaignCall(the_id, campaign_id, client_id, by, now, kinds, note, call_log_id)
             if not row_only:
                 effects = Effects(uow, self._context, campaign, call, events)
                 for item in outcomes:
@@ -415,7 +473,7 @@ class CampaignsService:
                 )
             if not row_only:
                 self._context.publish(events)
-        return OutcomeRecord(call, after)
+        return trusted_record(call, after, False)
 
     def _row_to_call(
         self,
@@ -444,7 +502,7 @@ class CampaignsService:
         errors = outcome_errors(campaign.purpose, kinds, policy.campaigns)
         if errors:
             raise ValidationError(errors, subject="outcome")
-        if not campaign.start <= now.astimezone(policy.tz).date() <= campaign.end:
+        if not campaign.start <= self._today(now, policy) <= campaign.end:
             raise TransitionError(
                 f"campaign {campaign.id}",
                 current=f"runs {campaign.start}..{campaign.end}",
@@ -467,6 +525,21 @@ class CampaignsService:
                 attempted="record a call",
             )
         return campaign, target
+
+    def _today(self, now: datetime, policy: Policy) -> date:
+        """``now.astimezone(policy.tz).date()``, the day's bounds kept for the next calls of
+        the day (a day with a change of the zone's offset is not kept)."""
+        day = self._day
+        if day is not None and day[0] == policy.timezone and day[1] <= now < day[2]:
+            return day[3]
+        tz = policy.tz
+        local = now.astimezone(tz)
+        today = local.date()
+        start = datetime.combine(today, time(), tz)
+        end = datetime.combine(today + timedelta(days=1), time(), tz)
+        if start.utcoffset() == (end - timedelta(microseconds=1)).utcoffset():
+            self._day = (policy.timezone, start.astimezone(UTC), end.astimezone(UTC), today)
+        return today
 
     def _open_zones(self, zones: tuple[str, ...], now: datetime) -> tuple[str, ...]:
         """:func:`~clientops.rules.campaigns.open_timezones`, each zone's answer kept until
@@ -551,10 +624,47 @@ class CampaignsService:
         return adherence_shares(calls)
 
 
-def _assignee(campaign: Campaign, staff: StaffDirectory, employee_id: EmployeeId, path: str) -> Any:
-    employee = staff.employee(employee_id)
-    if employee is None or employee_id not in campaign.assignees:
-        raise ValidationError(
-            [FieldError(path, f"{employee_id!r} does not call for campaign {campaign.id}")]
-        )
-    return employee
+_parse = string.Formatter().parse
+
+
+def _escaped(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _fill_in(
+    script: CallScript, company: str, caller: PersonName
+) -> tuple[tuple[str, ...], tuple[tuple[str, Case], ...]] | None:
+    """The script's points as templates of what differs from client to client, the company
+    and the caller written in: ``{client}`` and ``{city}`` as they are (spec and all), each
+    case of the contact as a placeholder of its own (``{contact:gen}`` as ``{contact_gen}``),
+    with the cases asked for. ``None`` for a point this does not take (a conversion, a
+    placeholder of another name or without a case): :meth:`CallScript.render` fills it in
+    as before."""
+    templates = []
+    cases: dict[str, Case] = {}
+    try:
+        for point in script.points:
+            out = []
+            for literal, field, spec, conversion in _parse(point.text):
+                out.append(_escaped(literal))
+                if field is None:
+                    continue
+                spec = spec or ""
+                if conversion is not None or "{" in spec:
+                    return None
+                if field == "company":
+                    out.append(_escaped(format(company, spec)))
+                elif field == "caller":
+                    out.append(_escaped(format(caller, spec)))
+                elif field in ("client", "city"):
+                    out.append("{" + field + (":" + spec if spec else "") + "}")
+                elif field == "contact":
+                    case = Case(spec)
+                    cases["contact_" + case.value] = case
+                    out.append("{contact_" + case.value + "}")
+                else:
+                    return None
+            templates.append("".join(out))
+    except (ValueError, TypeError):  # what rendering raises, the way it raises it
+        return None
+    return tuple(templates), tuple(cases.items())

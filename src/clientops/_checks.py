@@ -307,6 +307,10 @@ def _checker(annotation: Any) -> _Check | None:
             # found fine once is fine again
             if type(value) is str and value in _FINE_TEXT:
                 return
+            # a printable text has no control character and no lone surrogate: all that
+            # text_argument refuses but its length (a new client id on each call of a list)
+            if type(value) is str and len(value) <= NOTE_LENGTH and value.isprintable():
+                return
             text_argument(name, value)
             if type(value) is str and len(value) <= ID_LENGTH:
                 if len(_FINE_TEXT) >= 4096:
@@ -348,39 +352,33 @@ def _checks_of(function: Callable[..., Any]) -> dict[str, _Check]:
     return checks
 
 
-def _binder(
-    signature: Signature,
-) -> Callable[[tuple[Any, ...], dict[str, Any]], dict[str, Any] | None]:
-    """What ``signature.bind(*args, **kwargs).arguments`` holds, for a call that passes each
-    parameter once by position or by name and every required one (``None`` for any other
-    call, which ``signature.bind`` then judges): entry points are called thousands of times
-    a second, and binding is most of what checking their arguments costs."""
+#: What :func:`_binder`'s function gives for a parameter the call did not pass.
+_NOT_GIVEN: Any = type("NotGiven", (), {"__repr__": lambda self: "<not given>"})()
+
+
+def _binder(signature: Signature) -> tuple[Callable[..., tuple[Any, ...]], tuple[str, ...]] | None:
+    """A function taking the parameters of ``signature`` (no annotations; ``_NOT_GIVEN`` the
+    default of each optional one) that returns their values in order, and their names: Python
+    binds a call's arguments itself (what ``signature.bind`` does in Python, several times
+    slower; entry points are called thousands of times a second, and binding was most of what
+    checking their arguments cost). ``None`` for a signature with ``*args`` or ``**kwargs``
+    or a positional-only parameter, which ``signature.bind`` judges."""
     import inspect
 
     parameters = tuple(signature.parameters.values())
     plain = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
     if any(p.kind not in plain for p in parameters):
-        return lambda args, kwargs: None
-    positional = tuple(
-        p.name for p in parameters if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
-    )
-    names = frozenset(p.name for p in parameters)
-    required = tuple(p.name for p in parameters if p.default is inspect.Parameter.empty)
-
-    def bind(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any] | None:
-        if len(args) > len(positional):
-            return None
-        bound = dict(zip(positional, args, strict=False))
-        for name, value in kwargs.items():
-            if name in bound or name not in names:
-                return None
-            bound[name] = value
-        for name in required:
-            if name not in bound:
-                return None
-        return bound
-
-    return bind
+        return None
+    names = tuple(p.name for p in parameters)
+    said = []
+    for p in parameters:
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and "*" not in said:
+            said.append("*")
+        said.append(p.name if p.default is inspect.Parameter.empty else f"{p.name}=_NOT_GIVEN")
+    source = f"def bind({', '.join(said)}):\n    return ({''.join(n + ', ' for n in names)})\n"
+    scope: dict[str, Any] = {"_NOT_GIVEN": _NOT_GIVEN}
+    exec(compile(source, "<entry point arguments>", "exec"), scope)
+    return scope["bind"], names
 
 
 def checked_arguments(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -391,25 +389,37 @@ def checked_arguments(function: Callable[..., Any]) -> Callable[..., Any]:
     import inspect
 
     signature = inspect.signature(function)
-    checks: dict[str, _Check] | None = None
+    #: (position, name, check) of each parameter that can be checked, in their order
+    checks: tuple[tuple[int, str, _Check], ...] | None = None
     # an area's service logs what its batches did and what it refused (clientops._log)
     area = _log.AREAS.get(function.__module__)
     operation = function.__name__
-    bind = _binder(signature)
+    binder = _binder(signature)
+    bind, names = binder if binder is not None else (None, tuple(signature.parameters))
 
     def checked(*args: Any, **kwargs: Any) -> Any:
         nonlocal checks
         if checks is None:
-            checks = _checks_of(function)
-        arguments = bind(args, kwargs)
-        if arguments is None:  # not a plain call: the signature says what is wrong
+            found = _checks_of(function)
+            checks = tuple(
+                (at, name, found[name]) for at, name in enumerate(names) if name in found
+            )
+        values: Any = None
+        if bind is not None:
+            try:
+                values = bind(*args, **kwargs)
+            except TypeError:
+                values = None
+        if values is None:  # not a call bind takes: the signature says what is wrong
             try:
                 arguments = signature.bind(*args, **kwargs).arguments
             except TypeError as exc:
                 fail("arguments", str(exc))
-        for name, check in checks.items():  # in the order of the parameters
-            if name in arguments:
-                check(name, arguments[name])
+            values = tuple(arguments.get(name, _NOT_GIVEN) for name in names)
+        for at, name, check in checks:  # in the order of the parameters
+            value = values[at]
+            if value is not _NOT_GIVEN:
+                check(name, value)
         # what a service writes names money as its policy says (clientops._formats)
         policy = getattr(getattr(args[0], "_context", None), "policy", None) if args else None
         style = getattr(policy, "currency", None)

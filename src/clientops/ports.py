@@ -593,7 +593,26 @@ class OutboxRepository(Protocol):
 
 class CampaignsRepository(Protocol):
     """Call campaigns: the campaigns, their call lists (one row per client), their calls,
-    and the clients' do-not-call flags."""
+    and the clients' do-not-call flags.
+
+    A store MAY also offer two conditional writes, which let ``ops.campaigns.next_client``
+    and ``record_outcome`` use the campaign (and the row) they read on an earlier call
+    instead of reading them again; clientops asks for them with
+    ``getattr(uow.campaigns, name, None)`` and, without them, reads the campaign and the row
+    in each unit of work. The memory, SQLite and PostgreSQL stores offer both.
+
+    ``claim_next_while(campaign, *, due_by, timezones, caller, until) -> CampaignTarget |
+    None``
+        :meth:`claim_next` for ``campaign.id``, only while the stored campaign is at
+        ``campaign.version``: ``None``, and nothing written, when it is not (or it is gone),
+        as when no row is due. A SQL store checks the version in the claim's one statement.
+
+    ``update_target_while(target, campaign) -> CampaignTarget | None``
+        :meth:`update_target`, only while the stored row is at ``target.version`` and the
+        stored campaign at ``campaign.version``: the row with its version bumped, or
+        ``None``, and nothing written, when either is not (or the row or the campaign is
+        gone), where :meth:`update_target` would raise ConflictError or NotFoundError. A
+        SQL store checks both in the update's one statement."""
 
     def add(self, campaign: Campaign) -> None:
         """Store a new campaign (DuplicateError when its id is taken)."""

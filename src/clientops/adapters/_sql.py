@@ -43,6 +43,8 @@ from clientops._campaigns import (
     DoNotCall,
     OutcomeKind,
     TargetStatus,
+    trusted,
+    trusted_target,
     upgrade_script_text,
 )
 from clientops._claims import Claim, ClaimId, ClaimStage
@@ -2900,7 +2902,7 @@ def call_doc(call: CampaignCall) -> str:
 def _bumped(target: CampaignTarget) -> CampaignTarget:
     """``target`` as stored by an update: its version one up (made without evolve's checks:
     the row's values were checked when it was made)."""
-    return CampaignTarget(
+    return trusted_target(
         target.campaign_id,
         target.client_id,
         target.timezone,
@@ -2911,6 +2913,10 @@ def _bumped(target: CampaignTarget) -> CampaignTarget:
         target.claimed_by,
         target.version + 1,
     )
+
+
+#: A card's stored phone (checked when the card was written), made without its check.
+_trusted_phone: Callable[[str], Phone] = trusted(Phone)
 
 
 class SQLCampaigns(SQLRepository):
@@ -2942,7 +2948,8 @@ class SQLCampaigns(SQLRepository):
 
     def _target(self, row: Sequence[Any]) -> CampaignTarget:
         campaign_id, client_id, zone, due, status, attempts, last, claimed, version = row[:9]
-        return CampaignTarget(
+        # the row as the store wrote it, checked then
+        return trusted_target(
             campaign_id,
             client_id,
             zone,
@@ -3094,14 +3101,17 @@ class SQLCampaigns(SQLRepository):
         until: datetime,
     ) -> CampaignTarget | None:
         """:meth:`claim_next`, only while the stored campaign is at ``campaign.version``:
-        ``None`` (nothing written) when it is not, as when no row is due. The same one
-        statement, the check of the campaign's version in it; it returns the staff
-        directory's revision too, for the next ``uow.staff.directory()``."""
+        ``None`` (nothing written) when it is not or is gone, as when no row is due
+        (``CampaignsRepository``). The same one statement, the check of the campaign's
+        version in it; it returns the staff directory's revision too, for the next
+        ``uow.staff.directory()``."""
         params: tuple[Any, ...] = (self._ts(until), caller, campaign.id, self._ts(due_by))
         if timezones is not None:
             if not timezones:
                 return None
-            params += tuple(timezones)
+            params += (*timezones, campaign.id, campaign.version)
+        else:
+            params += (campaign.id, campaign.version)
         key = (self.claim_lock, None if timezones is None else len(timezones))
         statement = _PINNED_CLAIMS.get(key)
         if statement is None:
@@ -3117,7 +3127,7 @@ class SQLCampaigns(SQLRepository):
                 f"RETURNING {_TARGET_COLUMNS}, {_CARD_OF_ROW}, "
                 "(SELECT value FROM meta WHERE key='staff_rev')"
             )
-        row = self._x(statement, (*params, campaign.id, campaign.version)).fetchone()
+        row = self._x(statement, params).fetchone()
         if row is None:
             return None
         self._card_with_row = (row[1], row[9])
@@ -3128,8 +3138,8 @@ class SQLCampaigns(SQLRepository):
         self, target: CampaignTarget, campaign: Campaign
     ) -> CampaignTarget | None:
         """:meth:`update_target`, only while the row is at ``target.version`` and the stored
-        campaign at ``campaign.version``: ``None`` (nothing written) when either is not. One
-        statement."""
+        campaign at ``campaign.version``: ``None`` (nothing written) when either is not or
+        is gone (``CampaignsRepository``). One statement."""
         cur = self._x(
             "UPDATE campaign_targets SET timezone=?, next_call_at=?, status=?, open=?, "
             "attempts=?, last_outcome=?, claimed_by=?, version=version+1 "
@@ -3242,7 +3252,7 @@ class SQLCampaigns(SQLRepository):
             contact = next((c["name"] for c in contacts if c.get("decision_maker")), None)
             if contact is None:
                 contact = contacts[0]["name"]
-        phones = tuple([Phone(e164) for e164 in card.get("phones") or ()])
+        phones = tuple([_trusted_phone(e164) for e164 in card.get("phones") or ()])
         return CallCard(client_id, card["name"], card["city"], phones, contact)
 
     def do_not_call(self, client_id: ClientId) -> DoNotCall | None:

@@ -1213,6 +1213,8 @@ class _Campaigns(_Repository):
         caller: EmployeeId,
         until: datetime,
     ) -> CampaignTarget | None:
+        """:meth:`claim_next` while the stored campaign is at ``campaign.version``
+        (``CampaignsRepository``)."""
         if not self._current(campaign):
             return None
         return self.claim_next(
@@ -1222,6 +1224,8 @@ class _Campaigns(_Repository):
     def update_target_while(
         self, target: CampaignTarget, campaign: Campaign
     ) -> CampaignTarget | None:
+        """:meth:`update_target` while the stored row and campaign are at the versions given
+        (``CampaignsRepository``)."""
         stored = self._read("campaign_targets").get((target.campaign_id, target.client_id))
         if stored is None or stored.version != target.version or not self._current(campaign):
             return None

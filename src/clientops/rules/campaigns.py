@@ -46,6 +46,7 @@ from clientops._campaigns import (
     Questionnaire,
     QuestionResult,
     TargetStatus,
+    trusted_target,
 )
 from clientops._checks import text_problem
 from clientops.errors import FieldError, ValidationError
@@ -238,7 +239,9 @@ def after_call(
         status = TargetStatus.EXHAUSTED if attempts >= policy.max_attempts else TargetStatus.OPEN
     else:
         next_call_at, status, attempts = target.next_call_at, TargetStatus.DONE, target.attempts
-    return CampaignTarget(
+    # the row's own time was checked when the row was made; any other is checked here
+    make = trusted_target if next_call_at is target.next_call_at else CampaignTarget
+    return make(
         target.campaign_id,
         target.client_id,
         target.timezone,
