@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
 import attrs
 
-from clientops._agenda import ClientTouch, TouchKind
+from clientops._agenda import AgendaSources, ClientTouch, TouchKind
 from clientops._billing import (
     Allocation,
     Credit,
@@ -1256,6 +1256,62 @@ class SQLAgenda(SQLRepository):
             rows = self._x(f"SELECT id, name, manager_id FROM clients WHERE {where}", params)
             found += [ClientTouch(ClientId(i), n, m, kind) for i, n, m in rows]
         return tuple(sorted(found, key=lambda t: (t.kind.value, t.client_name, t.client_id)))
+
+    def sources(
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        month_days: Sequence[str],
+        months: Sequence[Month],
+        manager_id: EmployeeId | None = None,
+        departments: Sequence[DepartmentId] = (),
+    ) -> AgendaSources:
+        """Which of the agenda's small sources have rows for the day from ``start`` to
+        ``end``, in one statement of one EXISTS each, on the index its own query uses: the
+        agenda skips the queries of the empty ones (most days most of them are). Trainings
+        and touches of ``manager_id`` only when given; ``departments``: whose untaken
+        reactions."""
+
+        def marks(values: Sequence[Any]) -> str:
+            return ", ".join("?" * len(values))
+
+        mine = "" if manager_id is None else " AND manager_id=?"
+        who: tuple[Any, ...] = () if manager_id is None else (manager_id,)
+        days = sorted(set(month_days))
+        sheets = sorted({str(m) for m in months})
+        parts = [
+            f"EXISTS(SELECT 1 FROM claims WHERE stage IN ({marks(_OPEN_CLAIMS)}))",
+            f"EXISTS(SELECT 1 FROM visits WHERE status IN ({marks(_OPEN_VISITS)}))",
+            "EXISTS(SELECT 1 FROM trainings WHERE status=? AND starts_at>=? AND starts_at<?"
+            f"{mine})",
+        ]
+        params: list[Any] = [*_OPEN_CLAIMS, *_OPEN_VISITS]
+        params += [TrainingStatus.SCHEDULED.value, self._ts(start), self._ts(end), *who]
+        if days:
+            parts.append(
+                f"EXISTS(SELECT 1 FROM clients WHERE birthday_md IN ({marks(days)}){mine}) OR "
+                f"EXISTS(SELECT 1 FROM clients WHERE company_day_md IN ({marks(days)}){mine})"
+            )
+            params += [*days, *who, *days, *who]
+        else:
+            parts.append("1=0")
+        if sheets:
+            parts.append(f"EXISTS(SELECT 1 FROM plan_sheets WHERE month IN ({marks(sheets)}))")
+            params += sheets
+        else:
+            parts.append("1=0")
+        parts.append("EXISTS(SELECT 1 FROM supply)")
+        if departments:
+            parts.append(
+                f"EXISTS(SELECT 1 FROM reactions WHERE department_id IN ({marks(departments)}) "
+                "AND done=0 AND employee_id IS NULL)"
+            )
+            params += departments
+        else:
+            parts.append("1=0")
+        row = self._x("SELECT " + ", ".join(parts), params).fetchone()
+        return AgendaSources(*(bool(flag) for flag in row))
 
 
 class SQLOnboarding(SQLRepository):
