@@ -31,7 +31,7 @@ import functools
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -273,6 +273,11 @@ class _PostgresFeed(SQLFeed):
 
 
 #: From how many entries an append is a ``COPY`` rather than one ``INSERT`` a row.
+#: How a read-only unit of work begins, and, on the store's own connections (opened in its
+#: schema), the same with the staff directory's revision read in the same round trip.
+_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+_READ_AND_REV = _READ + "; SELECT value FROM meta WHERE key='staff_rev'"
+
 _COPY_FROM = 50
 
 
@@ -529,9 +534,12 @@ class PostgresStorage:
             with self._connection() as conn:
                 stage = "write"
                 joined = conn.info.transaction_status == pq.TransactionStatus.INTRANS
+                if readonly and not joined:
+                    with self._read(conn) as uow:
+                        yield uow
+                        stage = "commit"
+                    return
                 with conn.transaction():
-                    if readonly and not joined:
-                        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                     with self._in_schema(conn):
                         yield _PostgresUnitOfWork(conn, self._staff)
                     stage = "commit"
@@ -542,6 +550,37 @@ class PostgresStorage:
             raise StorageError(self.name, "begin", f"no free connection: {detail}") from None
         except psycopg.Error as exc:
             raise StorageError(self.name, stage, _redact.message(str(exc), self._secrets)) from exc
+
+    @contextmanager
+    def _read(self, conn: psycopg.Connection[Any]) -> Iterator[_PostgresUnitOfWork]:
+        """A read-only unit of work in as few round trips as the server allows: its
+        ``BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY`` is one statement (not psycopg's
+        ``BEGIN`` then a ``SET TRANSACTION``), sent on the store's own connections in one
+        query with the read of ``meta.staff_rev`` that the staff directory would otherwise
+        ask for next (the cached directory then costs no round trip). The connection is put
+        in autocommit for the block, so that psycopg sends no ``BEGIN`` of its own, and
+        back as it was after ``COMMIT`` (``ROLLBACK`` on an error)."""
+        own = self._host_pool is None and self._host_conn is None
+        autocommit = conn.autocommit
+        conn.autocommit = True
+        try:
+            cur = conn.execute(_READ_AND_REV if own else _READ, prepare=False)
+            uow = _PostgresUnitOfWork(conn, self._staff)
+            if own and cur.nextset():
+                row = cur.fetchone()
+                uow._staff_rev = None if row is None else int(row[0])
+            try:
+                with self._in_schema(conn):
+                    yield uow
+            except BaseException:
+                if conn.info.transaction_status != pq.TransactionStatus.IDLE:
+                    with suppress(psycopg.Error):
+                        conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            with suppress(psycopg.Error):
+                conn.autocommit = autocommit
 
     def close(self) -> None:
         """Close the store's own pool; a host's pool or connection is left open."""
