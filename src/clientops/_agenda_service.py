@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -258,9 +258,17 @@ class AgendaService:
         reminded: set[ClientId] = set()
         late_reactions, reactions = groups[True, _REACTION], groups[False, _REACTION]
         late_reminders, reminders = groups[True, _REMINDER], groups[False, _REMINDER]
-        for rid, cid, name, _, topic, due_at in agenda_queries(uow).due_reactions(
-            manager, until=shared.end
-        ):
+        queries = agenda_queries(uow)
+        plain = getattr(queries, "due_reaction_rows", None)  # a store's rows, no DueReaction
+        rows: Iterable[tuple[str, ClientId, str, str, datetime]] = (
+            plain(manager, until=shared.end)
+            if plain is not None
+            else (
+                (r.reaction_id, r.client_id, r.client_name, r.topic, r.due_at)
+                for r in queries.due_reactions(manager, until=shared.end)
+            )
+        )
+        for rid, cid, name, topic, due_at in rows:
             late = due_at < now
             if rid.startswith(_REMINDER_ID_PREFIX):
                 reminded.add(cid)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
@@ -1172,6 +1172,33 @@ def timeline_page(entries: Sequence[TimelineEntry], query: TimelineQuery) -> Tim
     return TimelinePage(page, (page[-1].at, page[-1].id) if more else None)
 
 
+@functools.lru_cache(maxsize=64)
+def _sources_sql(mine: bool, days: int, sheets: int, departments: int) -> str:
+    """The statement of :meth:`SQLAgenda.sources` for its shape: one EXISTS per source (a
+    source with nothing to look for is ``1=0``)."""
+    by = " AND manager_id=?" if mine else ""
+
+    def marks(count: int) -> str:
+        return ", ".join("?" * count)
+
+    parts = [
+        f"EXISTS(SELECT 1 FROM claims WHERE stage IN ({marks(len(_OPEN_CLAIMS))}))",
+        f"EXISTS(SELECT 1 FROM visits WHERE status IN ({marks(len(_OPEN_VISITS))}))",
+        f"EXISTS(SELECT 1 FROM trainings WHERE status=? AND starts_at>=? AND starts_at<?{by})",
+        f"EXISTS(SELECT 1 FROM clients WHERE birthday_md IN ({marks(days)}){by}) OR "
+        f"EXISTS(SELECT 1 FROM clients WHERE company_day_md IN ({marks(days)}){by})"
+        if days
+        else "1=0",
+        f"EXISTS(SELECT 1 FROM plan_sheets WHERE month IN ({marks(sheets)}))" if sheets else "1=0",
+        "EXISTS(SELECT 1 FROM supply)",
+        f"EXISTS(SELECT 1 FROM reactions WHERE department_id IN ({marks(departments)}) "
+        "AND done=0 AND employee_id IS NULL)"
+        if departments
+        else "1=0",
+    ]
+    return "SELECT " + ", ".join(parts)
+
+
 class SQLAgenda(SQLRepository):
     """The agenda's read model: one set-based query each, on copied columns and
     covering indexes."""
@@ -1190,6 +1217,22 @@ class SQLAgenda(SQLRepository):
             DueReaction(rid, cid, name, kinds[kind], topic, ts(due))
             for rid, cid, name, kind, topic, due in rows
         )
+
+    def due_reaction_rows(
+        self, employee_id: EmployeeId, *, until: datetime
+    ) -> Iterator[tuple[ReactionId, ClientId, str, str, datetime]]:
+        """:meth:`due_reactions` as plain tuples (id, client, client name, topic, due
+        moment), read row by row: what the agenda turns straight into its items, without a
+        :class:`DueReaction` and its kind per row."""
+        rows = self._x(
+            "SELECT id, client_id, client_name, topic, due_at FROM reactions "
+            "WHERE employee_id=? AND done=0 AND due_at<=? "
+            f"ORDER BY due_at, client_name{self.by_code}, id{self.by_code}",
+            (employee_id, self._ts(until)),
+        )
+        ts = self._from_ts
+        for rid, cid, name, topic, due in rows:
+            yield rid, cid, name, topic, ts(due)
 
     def open_invoices_managed_by(self, manager_id: EmployeeId) -> tuple[OwedInvoice, ...]:
         # one covering index (invoices_manager); manager_id and client_name follow the card
@@ -1272,45 +1315,15 @@ class SQLAgenda(SQLRepository):
         agenda skips the queries of the empty ones (most days most of them are). Trainings
         and touches of ``manager_id`` only when given; ``departments``: whose untaken
         reactions."""
-
-        def marks(values: Sequence[Any]) -> str:
-            return ", ".join("?" * len(values))
-
-        mine = "" if manager_id is None else " AND manager_id=?"
         who: tuple[Any, ...] = () if manager_id is None else (manager_id,)
         days = sorted(set(month_days))
         sheets = sorted({str(m) for m in months})
-        parts = [
-            f"EXISTS(SELECT 1 FROM claims WHERE stage IN ({marks(_OPEN_CLAIMS)}))",
-            f"EXISTS(SELECT 1 FROM visits WHERE status IN ({marks(_OPEN_VISITS)}))",
-            "EXISTS(SELECT 1 FROM trainings WHERE status=? AND starts_at>=? AND starts_at<?"
-            f"{mine})",
-        ]
         params: list[Any] = [*_OPEN_CLAIMS, *_OPEN_VISITS]
         params += [TrainingStatus.SCHEDULED.value, self._ts(start), self._ts(end), *who]
-        if days:
-            parts.append(
-                f"EXISTS(SELECT 1 FROM clients WHERE birthday_md IN ({marks(days)}){mine}) OR "
-                f"EXISTS(SELECT 1 FROM clients WHERE company_day_md IN ({marks(days)}){mine})"
-            )
-            params += [*days, *who, *days, *who]
-        else:
-            parts.append("1=0")
-        if sheets:
-            parts.append(f"EXISTS(SELECT 1 FROM plan_sheets WHERE month IN ({marks(sheets)}))")
-            params += sheets
-        else:
-            parts.append("1=0")
-        parts.append("EXISTS(SELECT 1 FROM supply)")
-        if departments:
-            parts.append(
-                f"EXISTS(SELECT 1 FROM reactions WHERE department_id IN ({marks(departments)}) "
-                "AND done=0 AND employee_id IS NULL)"
-            )
-            params += departments
-        else:
-            parts.append("1=0")
-        row = self._x("SELECT " + ", ".join(parts), params).fetchone()
+        params += [*days, *who, *days, *who] if days else []
+        params += [*sheets, *departments]
+        statement = _sources_sql(bool(who), len(days), len(sheets), len(departments))
+        row = self._x(statement, params).fetchone()
         return AgendaSources(*(bool(flag) for flag in row))
 
 
