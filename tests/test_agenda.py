@@ -375,6 +375,7 @@ def _every_source_kind(ops: ClientOps, clock: Clock) -> None:
         uow.appeals.add(appeal)
         uow.appeals.add_reaction(a_reaction(appeal, due_at=clock.now - timedelta(hours=1)))
     reaction_due(ops, card, clock.now + timedelta(hours=1), "Позвонить")
+    ops.claims.assign_client(card.id, ANNA, on=date(2026, 11, 1))
     reaction_due(ops, card, clock.now - timedelta(hours=3), "Выслать договор")
 
 
@@ -388,6 +389,7 @@ def test_the_probe_says_which_sources_have_rows_and_skips_only_empty_ones(
     from clientops._agenda import EVERY_SOURCE, AgendaSources
     from clientops.adapters._sql import SQLAgenda
     from clientops.adapters.postgres import PostgresStorage
+    from clientops.rules.satisfaction import satisfaction_due_bounds
 
     url = request.getfixturevalue("postgres_url") if store == "postgresql" else None
     storage: Storage = SQLiteStorage(db_path) if url is None else PostgresStorage.from_url(url)
@@ -433,4 +435,10 @@ def test_the_probe_says_which_sources_have_rows_and_skips_only_empty_ones(
             until = clock.now + timedelta(days=1)
             rows = list(uow.agenda.due_reaction_rows(ANNA, until=until))  # type: ignore[attr-defined]
             due = uow.agenda.due_reactions(ANNA, until=until)  # type: ignore[attr-defined]
+            bounds = satisfaction_due_bounds(day, ops.policy.satisfaction, ops.policy.calendar)
+            calls = list(uow.agenda.satisfaction_rows(bounds, manager_id=ANNA))  # type: ignore[attr-defined]
+            assigned = uow.agenda.satisfaction_calls_due(bounds, manager_id=ANNA)  # type: ignore[attr-defined]
         assert rows == [(r.reaction_id, r.client_id, r.client_name, r.topic, r.due_at) for r in due]
+        assert len(rows) == 2
+        assert calls == [(a.client_id, a.client_name, a.assigned_on, a.last_call) for a in assigned]
+        assert len(calls) == 1

@@ -290,11 +290,18 @@ class AgendaService:
         day = shared.day
         cadence = shared.cadence
         late_calls, calls = groups[True, _SATISFACTION], groups[False, _SATISFACTION]
-        for row in agenda_queries(uow).satisfaction_calls_due(
-            shared.satisfaction_bounds, manager_id=manager
-        ):
-            cid, name = row.client_id, row.client_name
-            last, assigned = row.last_call, row.assigned_on
+        queries = agenda_queries(uow)
+        plain = getattr(queries, "satisfaction_rows", None)  # a store's rows, no AssignedClient
+        bounds = shared.satisfaction_bounds
+        rows: Iterable[tuple[ClientId, str, date, date | None]] = (
+            plain(bounds, manager_id=manager)
+            if plain is not None
+            else (
+                (r.client_id, r.client_name, r.assigned_on, r.last_call)
+                for r in queries.satisfaction_calls_due(bounds, manager_id=manager)
+            )
+        )
+        for cid, name, assigned, last in rows:
             due = cadence.due_on(last, assigned)
             if due > day:
                 continue

@@ -1263,10 +1263,25 @@ class SQLAgenda(SQLRepository):
     def satisfaction_calls_due(
         self, bounds: SatisfactionDueBounds, *, manager_id: EmployeeId | None = None
     ) -> tuple[AssignedClient, ...]:
+        return self._assigned(self._satisfaction_due(bounds, manager_id))
+
+    def satisfaction_rows(
+        self, bounds: SatisfactionDueBounds, *, manager_id: EmployeeId | None = None
+    ) -> Iterator[tuple[ClientId, str, date, date | None]]:
+        """:meth:`satisfaction_calls_due` as plain tuples (client, client name, assigned on,
+        last call), read row by row: what the agenda turns straight into its items, without
+        an :class:`AssignedClient` per row."""
+        day = _ReadOnce(self._from_day).__getitem__
+        for cid, _, assigned, last, name in self._satisfaction_due(bounds, manager_id):
+            yield cid, name, day(assigned), None if last is None else day(last)
+
+    def _satisfaction_due(
+        self, bounds: SatisfactionDueBounds, manager_id: EmployeeId | None
+    ) -> Any:
         # two range conditions, each answered by an index on (manager_id, ...)
         mine = "" if manager_id is None else "manager_id=? AND "
         who: tuple[Any, ...] = () if manager_id is None else (manager_id,)
-        rows = self._x(
+        return self._x(
             f"SELECT * FROM ({self._SATISFACTION}WHERE {mine}last_call<=? UNION ALL "
             f"{self._SATISFACTION}WHERE {mine}last_call IS NULL AND assigned_on<=?) due "
             f"ORDER BY client_name{self.by_code}, client_id{self.by_code}",
@@ -1277,7 +1292,6 @@ class SQLAgenda(SQLRepository):
                 self._day(bounds.assigned_until),
             ),
         )
-        return self._assigned(rows)
 
     def client_touches(
         self, month_days: Sequence[str], *, manager_id: EmployeeId | None = None
