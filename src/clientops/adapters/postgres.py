@@ -273,11 +273,6 @@ class _PostgresFeed(SQLFeed):
 
 
 #: From how many entries an append is a ``COPY`` rather than one ``INSERT`` a row.
-#: How a read-only unit of work begins, and, on the store's own connections (opened in its
-#: schema), the same with the staff directory's revision read in the same round trip.
-_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
-_READ_AND_REV = _READ + "; SELECT value FROM meta WHERE key='staff_rev'"
-
 _COPY_FROM = 50
 
 
@@ -553,34 +548,19 @@ class PostgresStorage:
 
     @contextmanager
     def _read(self, conn: psycopg.Connection[Any]) -> Iterator[_PostgresUnitOfWork]:
-        """A read-only unit of work in as few round trips as the server allows: its
-        ``BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY`` is one statement (not psycopg's
-        ``BEGIN`` then a ``SET TRANSACTION``), sent on the store's own connections in one
-        query with the read of ``meta.staff_rev`` that the staff directory would otherwise
-        ask for next (the cached directory then costs no round trip). The connection is put
-        in autocommit for the block, so that psycopg sends no ``BEGIN`` of its own, and
-        back as it was after ``COMMIT`` (``ROLLBACK`` on an error)."""
-        own = self._host_pool is None and self._host_conn is None
-        autocommit = conn.autocommit
-        conn.autocommit = True
+        """A read-only unit of work that begins in one statement, ``BEGIN ISOLATION LEVEL
+        REPEATABLE READ READ ONLY`` (psycopg's own ``BEGIN``, told the level and the access
+        mode), not a ``BEGIN`` then a ``SET TRANSACTION``: one round trip fewer. The
+        connection's settings are put back as they were after the transaction."""
+        level, read_only = conn.isolation_level, conn.read_only
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
         try:
-            cur = conn.execute(_READ_AND_REV if own else _READ, prepare=False)
-            uow = _PostgresUnitOfWork(conn, self._staff)
-            if own and cur.nextset():
-                row = cur.fetchone()
-                uow._staff_rev = None if row is None else int(row[0])
-            try:
-                with self._in_schema(conn):
-                    yield uow
-            except BaseException:
-                if conn.info.transaction_status != pq.TransactionStatus.IDLE:
-                    with suppress(psycopg.Error):
-                        conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+            with conn.transaction(), self._in_schema(conn):
+                yield _PostgresUnitOfWork(conn, self._staff)
         finally:
             with suppress(psycopg.Error):
-                conn.autocommit = autocommit
+                conn.isolation_level, conn.read_only = level, read_only
 
     def close(self) -> None:
         """Close the store's own pool; a host's pool or connection is left open."""
