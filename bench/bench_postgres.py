@@ -98,8 +98,10 @@ IMPORT_BASELINE_SKIPS = (
 )
 #: What the agenda baseline does not do, that clientops does for every call.
 AGENDA_BASELINE_SKIPS = (
-    "pool checkout and a transaction (BEGIN/COMMIT) around the read",
-    "the staff check that the employee exists (one query on meta.staff_rev, cached directory)",
+    "pool checkout and a read-only transaction around the read (BEGIN ISOLATION LEVEL "
+    "REPEATABLE READ, READ ONLY and COMMIT: two more round trips)",
+    "the staff check that the employee exists (meta.staff_rev, read in the BEGIN's round "
+    "trip, and the cached directory)",
     "DueReaction objects with ReactionKind enums (it returns psycopg's tuples)",
 )
 

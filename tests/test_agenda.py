@@ -348,3 +348,97 @@ def test_build_agenda_names_the_wrong_item(item: object, path: str) -> None:
     with pytest.raises(ValidationError) as err:
         build_agenda(ANNA, date(2026, 11, 24), [good, item], now=now)  # type: ignore[list-item]
     assert [e.path for e in err.value.errors] == [path]
+
+
+# ------------------------------------------------------- the probe of the small sources
+
+
+def _every_source_kind(ops: ClientOps, clock: Clock) -> None:
+    """A claim, an emergency visit, a training today, a birthday today and an untaken
+    reaction of Anna's department: a row in each small source but the plans and supply."""
+    tz = ops.policy.tz
+    card = ops.clients.add(a_client(manager_id=ANNA, birthday=date(1975, 11, 24)))
+    ops.claims.file(
+        card.id,
+        department_id=DepartmentId("sales"),
+        source=ClaimSource.client_words("Сорвали сроки"),
+        by=ANNA,
+    )
+    contract = ops.service.add_contract(a_service_contract(card))
+    ops.service.request_emergency_visit(contract.id, problem="Не работает турникет", by=ANNA)
+    training = ops.service.open_training(card.id, manager=ANNA, by=ANNA, topic="Отчёты")
+    ops.service.schedule_training(
+        training.id, starts_at=datetime(2026, 11, 24, 15, 0, tzinfo=tz), by=ANNA
+    )
+    with ops.storage.unit_of_work() as uow:
+        appeal = an_appeal(card, department_id=DepartmentId("client"))
+        uow.appeals.add(appeal)
+        uow.appeals.add_reaction(a_reaction(appeal, due_at=clock.now - timedelta(hours=1)))
+    reaction_due(ops, card, clock.now + timedelta(hours=1), "Позвонить")
+    ops.claims.assign_client(card.id, ANNA, on=date(2026, 11, 1))
+    reaction_due(ops, card, clock.now - timedelta(hours=3), "Выслать договор")
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
+def test_the_probe_says_which_sources_have_rows_and_skips_only_empty_ones(
+    store: str, db_path: Path, clock: Clock, request: pytest.FixtureRequest
+) -> None:
+    """The SQL stores tell in one statement which small sources have rows for the day
+    (``uow.agenda.sources``); the agenda reads only those, and is the same agenda as when it
+    reads every source. The plain reaction rows are the reactions ``due_reactions`` gives."""
+    from clientops._agenda import EVERY_SOURCE, AgendaSources
+    from clientops.adapters._sql import SQLAgenda
+    from clientops.adapters.postgres import PostgresStorage
+    from clientops.rules.satisfaction import satisfaction_due_bounds
+
+    url = request.getfixturevalue("postgres_url") if store == "postgresql" else None
+    storage: Storage = SQLiteStorage(db_path) if url is None else PostgresStorage.from_url(url)
+    day = date(2026, 11, 24)
+    with ClientOps(storage, host=PluginHost(entry_points=False), clock=clock) as ops:
+        ops.clients.add_staff(a_staff())
+
+        def probe() -> AgendaSources:
+            start = datetime(2026, 11, 23, 21, 0, tzinfo=UTC)
+            with ops.storage.unit_of_work(readonly=True) as uow:
+                found: AgendaSources = uow.agenda.sources(  # type: ignore[attr-defined]
+                    start=start,
+                    end=start + timedelta(days=1),
+                    month_days=("11-24",),
+                    months=(Month(2026, 10), Month(2026, 11), Month(2026, 12)),
+                    manager_id=ANNA,
+                    departments=(DepartmentId("client"),),
+                )
+                return found
+
+        assert probe() == AgendaSources(*(False,) * len(EVERY_SOURCE))
+        _every_source_kind(ops, clock)
+        assert probe() == AgendaSources(plans=False, supply=False)
+
+        def agendas() -> tuple[Agenda, ...]:
+            return (
+                ops.agenda.for_manager(ANNA, day),
+                *ops.agenda.for_department(DepartmentId("client"), day),
+                *ops.agenda.for_everyone(day),
+            )
+
+        probed = agendas()
+        kinds = {i.kind for i in probed[0].items}
+        assert {AgendaKind.CLAIM, AgendaKind.SERVICE_DEADLINE, AgendaKind.TRAINING} <= kinds
+        assert {AgendaKind.TOUCH, AgendaKind.REACTION} <= kinds
+        original = SQLAgenda.sources
+        try:
+            del SQLAgenda.sources  # the agenda then reads every source
+            assert agendas() == probed
+        finally:
+            SQLAgenda.sources = original  # type: ignore[method-assign]
+        with ops.storage.unit_of_work(readonly=True) as uow:
+            until = clock.now + timedelta(days=1)
+            rows = list(uow.agenda.due_reaction_rows(ANNA, until=until))  # type: ignore[attr-defined]
+            due = uow.agenda.due_reactions(ANNA, until=until)  # type: ignore[attr-defined]
+            bounds = satisfaction_due_bounds(day, ops.policy.satisfaction, ops.policy.calendar)
+            calls = list(uow.agenda.satisfaction_rows(bounds, manager_id=ANNA))  # type: ignore[attr-defined]
+            assigned = uow.agenda.satisfaction_calls_due(bounds, manager_id=ANNA)  # type: ignore[attr-defined]
+        assert rows == [(r.reaction_id, r.client_id, r.client_name, r.topic, r.due_at) for r in due]
+        assert len(rows) == 2
+        assert calls == [(a.client_id, a.client_name, a.assigned_on, a.last_call) for a in assigned]
+        assert len(calls) == 1

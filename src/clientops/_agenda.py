@@ -235,6 +235,25 @@ def _check(n: int, item: object) -> None:
         raise ValidationError([FieldError(path, problem)], subject="agenda")
 
 
+class AgendaSources(NamedTuple):
+    """Which of the agenda's small sources hold any row for the day, as a store can tell in
+    one cheap statement (``uow.agenda.sources``, optional): the agenda then runs the
+    queries of those that do and skips the rest, which would return nothing. A store that
+    cannot tell says every source has rows (:data:`EVERY_SOURCE`)."""
+
+    claims: bool = True  # open claims
+    visits: bool = True  # open service visits
+    trainings: bool = True  # trainings scheduled on the day (of the manager, if one)
+    touches: bool = True  # clients with a birthday or company day on the day
+    plans: bool = True  # plan sheets of the month and the two around it
+    supply: bool = True  # any supply record
+    untaken: bool = True  # open reactions of the departments no one has taken
+
+
+#: The answer of a store that does not probe its sources: read every one.
+EVERY_SOURCE = AgendaSources()
+
+
 #: Items grouped by (overdue, kind), each group in its order within a kind.
 Groups = dict[tuple[bool, AgendaKind], list[AgendaItem]]
 

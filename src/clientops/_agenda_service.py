@@ -7,14 +7,22 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import attrs
 
-from clientops._agenda import Agenda, AgendaItem, AgendaKind, Groups, TouchKind
+from clientops._agenda import (
+    EVERY_SOURCE,
+    Agenda,
+    AgendaItem,
+    AgendaKind,
+    AgendaSources,
+    Groups,
+    TouchKind,
+)
 from clientops._agenda import AgendaRanking as _Ranking
 from clientops._billing import Month
 from clientops._checks import check_entry_points
@@ -40,6 +48,7 @@ from clientops.model import (
     EmployeeId,
     Reaction,
     Role,
+    StaffDirectory,
 )
 from clientops.policy import Policy
 from clientops.ports import UnitOfWork
@@ -93,9 +102,11 @@ class AgendaService:
         day = day or self._context.today()
         now = self._context.now()
         with self._context.storage.unit_of_work(readonly=True) as uow:
-            employee = uow.staff.directory().require(manager)
-            shared = _Shared(uow, self._context.policy, day, now)
-            return self._agenda(uow, shared, manager, day, now, employee.department_id)
+            staff = uow.staff.directory()
+            employee = staff.require(manager)
+            department = employee.department_id
+            shared = _Shared(uow, self._context.policy, day, now, staff, manager, (department,))
+            return self._agenda(uow, shared, manager, day, now, department)
 
     def for_department(
         self, department: DepartmentId, day: date | None = None
@@ -109,7 +120,7 @@ class AgendaService:
             staff = uow.staff.directory()
             if staff.department(department) is None:
                 raise NotFoundError("department", department)
-            shared = _Shared(uow, self._context.policy, day, now)
+            shared = _Shared(uow, self._context.policy, day, now, staff, None, (department,))
             return tuple(
                 self._agenda(uow, shared, e.id, day, now, e.department_id)
                 for e in sorted(staff.members(department), key=lambda e: e.id)
@@ -123,7 +134,8 @@ class AgendaService:
         now = self._context.now()
         with _batch(), self._context.storage.unit_of_work(readonly=True) as uow:
             staff = uow.staff.directory()
-            shared = _Shared(uow, self._context.policy, day, now)
+            departments = sorted({e.department_id for e in staff.employees})
+            shared = _Shared(uow, self._context.policy, day, now, staff, None, departments)
             return tuple(
                 self._agenda(uow, shared, e.id, day, now, e.department_id)
                 for e in sorted(staff.employees, key=lambda e: e.id)
@@ -246,9 +258,17 @@ class AgendaService:
         reminded: set[ClientId] = set()
         late_reactions, reactions = groups[True, _REACTION], groups[False, _REACTION]
         late_reminders, reminders = groups[True, _REMINDER], groups[False, _REMINDER]
-        for rid, cid, name, _, topic, due_at in agenda_queries(uow).due_reactions(
-            manager, until=shared.end
-        ):
+        queries = agenda_queries(uow)
+        plain = getattr(queries, "due_reaction_rows", None)  # a store's rows, no DueReaction
+        rows: Iterable[tuple[str, ClientId, str, str, datetime]] = (
+            plain(manager, until=shared.end)
+            if plain is not None
+            else (
+                (r.reaction_id, r.client_id, r.client_name, r.topic, r.due_at)
+                for r in queries.due_reactions(manager, until=shared.end)
+            )
+        )
+        for rid, cid, name, topic, due_at in rows:
             late = due_at < now
             if rid.startswith(_REMINDER_ID_PREFIX):
                 reminded.add(cid)
@@ -270,11 +290,18 @@ class AgendaService:
         day = shared.day
         cadence = shared.cadence
         late_calls, calls = groups[True, _SATISFACTION], groups[False, _SATISFACTION]
-        for row in agenda_queries(uow).satisfaction_calls_due(
-            shared.satisfaction_bounds, manager_id=manager
-        ):
-            cid, name = row.client_id, row.client_name
-            last, assigned = row.last_call, row.assigned_on
+        queries = agenda_queries(uow)
+        plain = getattr(queries, "satisfaction_rows", None)  # a store's rows, no AssignedClient
+        bounds = shared.satisfaction_bounds
+        rows: Iterable[tuple[ClientId, str, date, date | None]] = (
+            plain(bounds, manager_id=manager)
+            if plain is not None
+            else (
+                (r.client_id, r.client_name, r.assigned_on, r.last_call)
+                for r in queries.satisfaction_calls_due(bounds, manager_id=manager)
+            )
+        )
+        for cid, name, assigned, last in rows:
             due = cadence.due_on(last, assigned)
             if due > day:
                 continue
@@ -363,6 +390,8 @@ class AgendaService:
                         ref=visit.id,
                     )
                 )
+        if not shared.present.trainings:
+            return items
         for training in uow.service.trainings_between(shared.start, shared.end, manager_id=manager):
             items.append(
                 AgendaItem(
@@ -386,7 +415,11 @@ class AgendaService:
                 due_on=shared.day,
                 ref=f"{touch.kind.value}-{touch.client_id}",
             )
-            for touch in agenda_queries(uow).client_touches(shared.month_days, manager_id=manager)
+            for touch in (
+                agenda_queries(uow).client_touches(shared.month_days, manager_id=manager)
+                if shared.present.touches
+                else ()
+            )
         ]
         items += [
             AgendaItem(
@@ -557,10 +590,20 @@ _Sheets = tuple[dict[EmployeeId, Employee], list[MonthlySheet], dict[EmployeeId,
 
 class _Shared:
     """What every agenda of one day shares, read or computed once: the day's bounds and
-    order, the satisfaction cadence, open claims and visits (few), the day's month-days for
-    touches, the holidays before the next working day."""
+    order, the satisfaction cadence, the staff directory, which small sources have rows
+    (the store's one probe, when it has one), open claims and visits (few), the day's
+    month-days for touches, the holidays before the next working day."""
 
-    def __init__(self, uow: UnitOfWork, policy: Policy, day: date, now: datetime) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        policy: Policy,
+        day: date,
+        now: datetime,
+        staff: StaffDirectory,
+        manager: EmployeeId | None = None,
+        departments: Sequence[DepartmentId] = (),
+    ) -> None:
         self.uow = uow
         self.day = day
         self.tz = tz = policy.tz
@@ -571,10 +614,26 @@ class _Shared:
         self.satisfaction_bounds = satisfaction_due_bounds(
             day, policy.satisfaction, policy.calendar
         )
-        self.claims = uow.claims.open()
-        self.visits = uow.service.open_visits()
-        self._clients: dict[ClientId, tuple[str, EmployeeId | None]] = {}
+        self.staff = staff
         self.month_days = _month_days(day)
+        this = Month.of(day)
+        self.months = (this.previous(), this, this.next())
+        probe = getattr(agenda_queries(uow), "sources", None)
+        self.present: AgendaSources = (
+            EVERY_SOURCE
+            if probe is None
+            else probe(
+                start=self.start,
+                end=self.end,
+                month_days=self.month_days,
+                months=self.months,
+                manager_id=manager,
+                departments=departments,
+            )
+        )
+        self.claims = uow.claims.open() if self.present.claims else ()
+        self.visits = uow.service.open_visits() if self.present.visits else ()
+        self._clients: dict[ClientId, tuple[str, EmployeeId | None]] = {}
         self.holidays = _holidays_ahead(policy, day)
         self._untaken: dict[DepartmentId, list[AgendaItem]] = {}
         self._policy = policy
@@ -585,15 +644,13 @@ class _Shared:
         """The plans and reports on the employee's agenda (:func:`clientops.rules.planning
         .agenda_items`), the staff and the sheets of the three months read once a day."""
         store = getattr(self.uow, "plans", None)
-        if store is None:
+        if store is None or not self.present.plans:
             return []
         if self._sheets is None:
-            this = Month.of(self.day)
-            months = (this.previous(), this, this.next())
-            staff = self.uow.staff.directory()
+            staff = self.staff
             self._sheets = (
                 {e.id: e for e in staff.employees},
-                [s for m in months for s in store.of_month(m)],
+                [s for m in self.months for s in store.of_month(m)],
                 {e.id: e.full_name for e in staff.employees},
             )
         employees, sheets, names = self._sheets
@@ -613,9 +670,11 @@ class _Shared:
         """The supply items on the employee's agenda (:func:`clientops._supply_watch
         .supply_due_in`): its clients' purchases, shipments and pilots, and — for the policy's
         ``responsible``, or every client manager — those of no client. Read once a day."""
+        if not self.present.supply:
+            return []
         if self._supply is None:
             policy = self._policy.supply
-            staff = self.uow.staff.directory()
+            staff = self.staff
             self._supply = {}
             for due in supply_due_in(self.uow, self.day, policy):
                 client, name, managers = due.client_id, "", {}
@@ -631,6 +690,8 @@ class _Shared:
     def untaken(self, department: DepartmentId) -> list[AgendaItem]:
         """The reactions ``department`` owns and no one has taken yet, due by the end of the
         day (overdue ones stay): on the agenda of every member until one takes it."""
+        if not self.present.untaken:
+            return []
         found = self._untaken.get(department)
         if found is None:
             found = self._untaken[department] = [

@@ -11,14 +11,14 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
 import attrs
 
-from clientops._agenda import ClientTouch, TouchKind
+from clientops._agenda import AgendaSources, ClientTouch, TouchKind
 from clientops._billing import (
     Allocation,
     Credit,
@@ -1346,6 +1346,33 @@ def timeline_page(entries: Sequence[TimelineEntry], query: TimelineQuery) -> Tim
     return TimelinePage(page, (page[-1].at, page[-1].id) if more else None)
 
 
+@functools.lru_cache(maxsize=64)
+def _sources_sql(mine: bool, days: int, sheets: int, departments: int) -> str:
+    """The statement of :meth:`SQLAgenda.sources` for its shape: one EXISTS per source (a
+    source with nothing to look for is ``1=0``)."""
+    by = " AND manager_id=?" if mine else ""
+
+    def marks(count: int) -> str:
+        return ", ".join("?" * count)
+
+    parts = [
+        f"EXISTS(SELECT 1 FROM claims WHERE stage IN ({marks(len(_OPEN_CLAIMS))}))",
+        f"EXISTS(SELECT 1 FROM visits WHERE status IN ({marks(len(_OPEN_VISITS))}))",
+        f"EXISTS(SELECT 1 FROM trainings WHERE status=? AND starts_at>=? AND starts_at<?{by})",
+        f"EXISTS(SELECT 1 FROM clients WHERE birthday_md IN ({marks(days)}){by}) OR "
+        f"EXISTS(SELECT 1 FROM clients WHERE company_day_md IN ({marks(days)}){by})"
+        if days
+        else "1=0",
+        f"EXISTS(SELECT 1 FROM plan_sheets WHERE month IN ({marks(sheets)}))" if sheets else "1=0",
+        "EXISTS(SELECT 1 FROM supply)",
+        f"EXISTS(SELECT 1 FROM reactions WHERE department_id IN ({marks(departments)}) "
+        "AND done=0 AND employee_id IS NULL)"
+        if departments
+        else "1=0",
+    ]
+    return "SELECT " + ", ".join(parts)
+
+
 class SQLAgenda(SQLRepository):
     """The agenda's read model: one set-based query each, on copied columns and
     covering indexes."""
@@ -1364,6 +1391,22 @@ class SQLAgenda(SQLRepository):
             DueReaction(rid, cid, name, kinds[kind], topic, ts(due))
             for rid, cid, name, kind, topic, due in rows
         )
+
+    def due_reaction_rows(
+        self, employee_id: EmployeeId, *, until: datetime
+    ) -> Iterator[tuple[ReactionId, ClientId, str, str, datetime]]:
+        """:meth:`due_reactions` as plain tuples (id, client, client name, topic, due
+        moment), read row by row: what the agenda turns straight into its items, without a
+        :class:`DueReaction` and its kind per row."""
+        rows = self._x(
+            "SELECT id, client_id, client_name, topic, due_at FROM reactions "
+            "WHERE employee_id=? AND done=0 AND due_at<=? "
+            f"ORDER BY due_at, client_name{self.by_code}, id{self.by_code}",
+            (employee_id, self._ts(until)),
+        )
+        ts = self._from_ts
+        for rid, cid, name, topic, due in rows:
+            yield rid, cid, name, topic, ts(due)
 
     def open_invoices_managed_by(self, manager_id: EmployeeId) -> tuple[OwedInvoice, ...]:
         # one covering index (invoices_manager); manager_id and client_name follow the card
@@ -1394,10 +1437,25 @@ class SQLAgenda(SQLRepository):
     def satisfaction_calls_due(
         self, bounds: SatisfactionDueBounds, *, manager_id: EmployeeId | None = None
     ) -> tuple[AssignedClient, ...]:
+        return self._assigned(self._satisfaction_due(bounds, manager_id))
+
+    def satisfaction_rows(
+        self, bounds: SatisfactionDueBounds, *, manager_id: EmployeeId | None = None
+    ) -> Iterator[tuple[ClientId, str, date, date | None]]:
+        """:meth:`satisfaction_calls_due` as plain tuples (client, client name, assigned on,
+        last call), read row by row: what the agenda turns straight into its items, without
+        an :class:`AssignedClient` per row."""
+        day = _ReadOnce(self._from_day).__getitem__
+        for cid, _, assigned, last, name in self._satisfaction_due(bounds, manager_id):
+            yield cid, name, day(assigned), None if last is None else day(last)
+
+    def _satisfaction_due(
+        self, bounds: SatisfactionDueBounds, manager_id: EmployeeId | None
+    ) -> Any:
         # two range conditions, each answered by an index on (manager_id, ...)
         mine = "" if manager_id is None else "manager_id=? AND "
         who: tuple[Any, ...] = () if manager_id is None else (manager_id,)
-        rows = self._x(
+        return self._x(
             f"SELECT * FROM ({self._SATISFACTION}WHERE {mine}last_call<=? UNION ALL "
             f"{self._SATISFACTION}WHERE {mine}last_call IS NULL AND assigned_on<=?) due "
             f"ORDER BY client_name{self.by_code}, client_id{self.by_code}",
@@ -1408,7 +1466,6 @@ class SQLAgenda(SQLRepository):
                 self._day(bounds.assigned_until),
             ),
         )
-        return self._assigned(rows)
 
     def client_touches(
         self, month_days: Sequence[str], *, manager_id: EmployeeId | None = None
@@ -1430,6 +1487,32 @@ class SQLAgenda(SQLRepository):
             rows = self._x(f"SELECT id, name, manager_id FROM clients WHERE {where}", params)
             found += [ClientTouch(ClientId(i), n, m, kind) for i, n, m in rows]
         return tuple(sorted(found, key=lambda t: (t.kind.value, t.client_name, t.client_id)))
+
+    def sources(
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        month_days: Sequence[str],
+        months: Sequence[Month],
+        manager_id: EmployeeId | None = None,
+        departments: Sequence[DepartmentId] = (),
+    ) -> AgendaSources:
+        """Which of the agenda's small sources have rows for the day from ``start`` to
+        ``end``, in one statement of one EXISTS each, on the index its own query uses: the
+        agenda skips the queries of the empty ones (most days most of them are). Trainings
+        and touches of ``manager_id`` only when given; ``departments``: whose untaken
+        reactions."""
+        who: tuple[Any, ...] = () if manager_id is None else (manager_id,)
+        days = sorted(set(month_days))
+        sheets = sorted({str(m) for m in months})
+        params: list[Any] = [*_OPEN_CLAIMS, *_OPEN_VISITS]
+        params += [TrainingStatus.SCHEDULED.value, self._ts(start), self._ts(end), *who]
+        params += [*days, *who, *days, *who] if days else []
+        params += [*sheets, *departments]
+        statement = _sources_sql(bool(who), len(days), len(sheets), len(departments))
+        row = self._x(statement, params).fetchone()
+        return AgendaSources(*(bool(flag) for flag in row))
 
 
 class SQLOnboarding(SQLRepository):

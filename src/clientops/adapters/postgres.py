@@ -31,7 +31,7 @@ import functools
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -529,9 +529,12 @@ class PostgresStorage:
             with self._connection() as conn:
                 stage = "write"
                 joined = conn.info.transaction_status == pq.TransactionStatus.INTRANS
+                if readonly and not joined:
+                    with self._read(conn) as uow:
+                        yield uow
+                        stage = "commit"
+                    return
                 with conn.transaction():
-                    if readonly and not joined:
-                        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                     with self._in_schema(conn):
                         yield _PostgresUnitOfWork(conn, self._staff)
                     stage = "commit"
@@ -542,6 +545,22 @@ class PostgresStorage:
             raise StorageError(self.name, "begin", f"no free connection: {detail}") from None
         except psycopg.Error as exc:
             raise StorageError(self.name, stage, _redact.message(str(exc), self._secrets)) from exc
+
+    @contextmanager
+    def _read(self, conn: psycopg.Connection[Any]) -> Iterator[_PostgresUnitOfWork]:
+        """A read-only unit of work that begins in one statement, ``BEGIN ISOLATION LEVEL
+        REPEATABLE READ READ ONLY`` (psycopg's own ``BEGIN``, told the level and the access
+        mode), not a ``BEGIN`` then a ``SET TRANSACTION``: one round trip fewer. The
+        connection's settings are put back as they were after the transaction."""
+        level, read_only = conn.isolation_level, conn.read_only
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
+        try:
+            with conn.transaction(), self._in_schema(conn):
+                yield _PostgresUnitOfWork(conn, self._staff)
+        finally:
+            with suppress(psycopg.Error):
+                conn.isolation_level, conn.read_only = level, read_only
 
     def close(self) -> None:
         """Close the store's own pool; a host's pool or connection is left open."""
