@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 import itertools
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections import ChainMap
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -91,6 +92,7 @@ from clientops.model import (
     StaffDirectory,
     city_key,
     contract_key,
+    organisation_key,
 )
 from clientops.ports import READ_ONLY, SupplyRecord
 from clientops.satisfaction import AssignedClient, SatisfactionDueBounds
@@ -179,25 +181,38 @@ class _MemoryUnitOfWork:
         feed: list[FeedEntry] | None = None,
     ) -> None:
         self._base = committed
-        self._written: dict[str, dict[Any, Any]] = {}
+        # table -> what this unit of work wrote over it: a ChainMap of the changed keys over
+        # the committed table (a write costs the key, not the table), or a whole copy where a
+        # key is deleted
+        self._written: dict[str, MutableMapping[Any, Any]] = {}
         self._readonly = readonly
         # the feed only grows: its committed entries are shared, this unit of work's appended
         # to them on commit (not copied like the tables)
         self._feed: list[FeedEntry] = [] if feed is None else feed
         self._feed_pending: list[FeedEntry] = []
 
-    def _read(self, table: str) -> dict[Any, Any]:
-        return self._written.get(table, self._base[table])
+    def _read(self, table: str) -> Mapping[Any, Any]:
+        written: Mapping[Any, Any] | None = self._written.get(table)
+        return self._base[table] if written is None else written
 
-    def _write(self, table: str) -> dict[Any, Any]:
+    def _write(self, table: str, *, deleting: bool = False) -> MutableMapping[Any, Any]:
         if self._readonly:
             raise StorageError(MemoryStorage.name, "write", READ_ONLY)
-        if table not in self._written:
-            self._written[table] = dict(self._base[table])
-        return self._written[table]
+        written = self._written.get(table)
+        if written is None:
+            base = self._base[table]
+            written = self._written[table] = dict(base) if deleting else ChainMap({}, base)
+        elif deleting and isinstance(written, ChainMap):
+            written = self._written[table] = dict(written)
+        return written
 
-    def _merged(self) -> dict[str, dict[Any, Any]]:
-        return {t: self._read(t) for t in _TABLES}
+    def _commit_into(self, committed: dict[str, dict[Any, Any]]) -> None:
+        """Write what this unit of work changed into the committed tables (on success only)."""
+        for table, written in self._written.items():
+            if isinstance(written, ChainMap):
+                committed[table].update(written.maps[0])
+            else:
+                committed[table] = dict(written)
 
     def _get(self, table: str, kind: str, key: Any) -> Any:
         try:
@@ -239,7 +254,9 @@ class _MemoryUnitOfWork:
         now = None if ext is None else (ext.source, ext.id)
         if before == now:
             return
-        ids, of = self._write("external_ids"), self._write("external_of")
+        dropping = before is not None
+        ids = self._write("external_ids", deleting=dropping)
+        of = self._write("external_of", deleting=dropping)
         if before is not None:
             del ids[(kind, *before)]
             del of[(kind, record_id)]
@@ -416,7 +433,11 @@ class _Clients(_Repository):
         return new
 
     def find(self, query: ClientQuery) -> tuple[Client, ...]:
-        return tuple(c for c in self._read("clients").values() if query.matches(c))
+        clients: Iterable[Client] = self._read("clients").values()
+        if query.name is not None:  # a scan: the cards' name keys kept, not made per look-up
+            key = organisation_key(query.name)
+            clients = [c for c in clients if _name_key(c.name) == key]
+        return tuple(c for c in clients if query.matches(c))
 
     def count(self) -> int:
         return len(self._read("clients"))
@@ -1266,7 +1287,7 @@ class _Campaigns(_Repository):
     def put_do_not_call(self, client_id: ClientId, flag: DoNotCall | None) -> None:
         if flag is None:
             if client_id in self._read("do_not_call"):
-                del self._write("do_not_call")[client_id]
+                del self._write("do_not_call", deleting=True)[client_id]
             return
         self._get("clients", "client", client_id)
         self._write("do_not_call")[client_id] = flag
@@ -1423,7 +1444,7 @@ class _Retention(_Repository):
         return found
 
     def all_client_terms(self) -> tuple[ClientTerms, ...]:
-        found: dict[ClientId, ClientTerms] = self._read("client_terms")
+        found: Mapping[ClientId, ClientTerms] = self._read("client_terms")
         return tuple(found[key] for key in sorted(found))
 
     def put_client_terms(self, terms: ClientTerms) -> None:
@@ -1593,6 +1614,9 @@ class _Supply(_Repository):
         return tuple(r for (k, _), r in rows if k == name and (r.is_open or not open_only))
 
 
+_name_key = functools.lru_cache(maxsize=65536)(organisation_key)
+
+
 def _by_due(reaction: Reaction) -> Any:
     return reaction.due_at
 
@@ -1626,7 +1650,7 @@ class MemoryStorage:
             try:
                 uow = _MemoryUnitOfWork(self._committed, readonly=readonly, feed=self._feed)
                 yield uow
-                self._committed = uow._merged()
+                uow._commit_into(self._committed)
                 self._feed.extend(uow._feed_pending)
             finally:
                 self._open = False
