@@ -76,9 +76,16 @@ import attrs
 import clientops
 from clientops import ClientOps, Money
 from clientops.billing import Allocation, Invoice, InvoiceId, InvoiceLine, Month, Payment, PaymentId
-from clientops.clients import StaffDirectory
+from clientops.clients import StaffDirectory, timeline_entries
 from clientops.model import Client, ClientId, Department, DepartmentId, Employee, EmployeeId, Role
-from clientops.orders import OrderId, OrderSpecification, OrderStage, OrderStep, open_order
+from clientops.orders import (
+    Order,
+    OrderId,
+    OrderSpecification,
+    OrderStage,
+    OrderStep,
+    open_order,
+)
 from clientops.planning import PlanLine, Planning
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -235,10 +242,20 @@ def managers(n: int) -> list[EmployeeId]:
     return [EmployeeId(f"m{i}") for i in range(n)]
 
 
+Records = tuple[list[Order], list[Invoice], list[Payment], list[Allocation]]
+
+
 def fill(ops: ClientOps, args: argparse.Namespace) -> int:
-    """The workload, written through the store's repositories; the number of orders and
-    invoices."""
+    """The workload, written into the store; the number of orders and invoices.
+
+    ``--load repositories`` writes every record through the repositories' ``add`` (a few
+    checks and a statement a record); ``--load bulk`` (the default) writes the same records
+    a batch at a time with ``executemany``, each row built by the repository's own encoder
+    (``uow.orders.row`` …, the values ``add`` writes), their timeline entries by
+    ``uow.timeline.record``, the cards by ``uow.clients.add_many``; a sample of the clients is
+    then read back through the repositories and must equal what was written."""
     rng = random.Random(SEED)
+    pick = random.Random(SEED + 1)  # the sample read back (not drawn from the workload's rng)
     client = DepartmentId("client")
     ops.clients.add_staff(
         StaffDirectory(
@@ -251,6 +268,7 @@ def fill(ops: ClientOps, args: argparse.Namespace) -> int:
     )
     made = 0
     started = time.perf_counter()
+    sample: dict[ClientId, Records] = {}
     batch = 2000  # cards a transaction
     for manager in managers(args.managers):
         for first in range(0, args.clients, batch):
@@ -265,16 +283,65 @@ def fill(ops: ClientOps, args: argparse.Namespace) -> int:
                     for i in range(first, min(first + batch, args.clients))
                 ]
                 uow.clients.add_many(cards)
-                for card in cards:
-                    made += write_client(uow, card, manager, rng, args)
+                made_here = [make_records(card, manager, rng, args) for card in cards]
+                if args.load == "repositories":
+                    for orders, invoices, payments, allocations in made_here:
+                        for order in orders:
+                            uow.orders.add(order)
+                        for invoice in invoices:
+                            uow.invoices.add(invoice)
+                        for payment in payments:
+                            uow.payments.add(payment)
+                        for allocation in allocations:
+                            uow.payments.add_allocation(allocation)
+                else:
+                    write_bulk(uow, made_here)
+                for card, records in zip(cards, made_here, strict=True):
+                    made += len(records[0]) + len(records[1])
+                    if len(sample) < 50 and pick.random() < 0.01:
+                        sample[card.id] = records
         log(f"  {manager}: {made:,} records, {time.perf_counter() - started:.0f} s")
+    check_sample(ops, sample)
     return made
 
 
-def write_client(
-    uow: Any, card: Client, manager: EmployeeId, rng: random.Random, args: argparse.Namespace
-) -> int:
-    made = 0
+def write_bulk(uow: Any, made: list[Records]) -> None:
+    """The records of a batch of cards, a statement a table (``executemany``), each row as the
+    repository's ``add`` writes it, and their timeline entries as ``add`` records them."""
+    orders = [o for r in made for o in r[0]]
+    invoices = [i for r in made for i in r[1]]
+    payments = [p for r in made for p in r[2]]
+    allocations = [a for r in made for a in r[3]]
+    uow._xmany(uow.orders.INSERT, [uow.orders.row(o) for o in orders])
+    uow._xmany(uow.invoices.INSERT, [uow.invoices.row(i) for i in invoices])
+    uow._xmany(uow.payments.INSERT, [uow.payments.row(p) for p in payments])
+    uow._xmany(uow.payments.ALLOCATE, [uow.payments.allocation_row(a) for a in allocations])
+    entries = [e for r in (*orders, *invoices, *payments) for e in timeline_entries(r)]
+    if entries:
+        uow.timeline.record(entries)
+
+
+def check_sample(ops: ClientOps, sample: dict[ClientId, Records]) -> None:
+    """The sampled clients' records, read back through the repositories, are those written."""
+    with ops.storage.unit_of_work(readonly=True) as uow:
+        for cid, (orders, invoices, payments, allocations) in sample.items():
+            if uow.orders.of_client(cid) != tuple(orders):
+                raise SystemExit(f"the orders of {cid} read back differ")
+            for invoice in invoices:
+                if uow.invoices.get(invoice.id) != invoice:
+                    raise SystemExit(f"invoice {invoice.id} read back differs")
+            for payment in payments:
+                if uow.payments.find(payment.id) != payment:
+                    raise SystemExit(f"payment {payment.id} read back differs")
+            if uow.payments.allocations_of(cid) != tuple(allocations):
+                raise SystemExit(f"the allocations of {cid} read back differ")
+    log(f"  {len(sample)} clients read back through the repositories: the same records")
+
+
+def make_records(
+    card: Client, manager: EmployeeId, rng: random.Random, args: argparse.Namespace
+) -> Records:
+    orders: list[Order] = []
     for k in range(rng.randint(1, args.orders)):
         month = rng.choice(MONTHS)
         day = month.day(rng.randint(1, 28))
@@ -294,29 +361,24 @@ def write_client(
                 OrderStage.CLOSED, at + timedelta(days=rng.randint(2, 20)), manager, "close"
             )
             order = attrs.evolve(order, history=(*order.history, step), stage=OrderStage.CLOSED)
-        uow.orders.add(order)
-        made += 1
-    if rng.random() < 0.5:
-        amount = Money(Decimal(rng.randint(1_000, 50_000)))
-        paid = date(2026, 3, rng.randint(1, 31))
-        invoice = Invoice(
-            InvoiceId(f"{card.id}-i"),
-            f"{card.id}-I",
-            card.id,
-            MARCH,
-            date(2026, 3, 1),
-            date(2026, 3, 10),
-            (InvoiceLine("Заказ", "шт.", 1, amount),),
-            None,
-        )
-        payment = Payment(PaymentId(f"{card.id}-p"), paid, amount, client_id=card.id)
-        uow.invoices.add(invoice)
-        uow.payments.add(payment)
-        uow.payments.add_allocation(
-            Allocation(payment.id, invoice.id, invoice.number, card.id, amount, paid)
-        )
-        made += 1
-    return made
+        orders.append(order)
+    if rng.random() >= 0.5:
+        return orders, [], [], []
+    amount = Money(Decimal(rng.randint(1_000, 50_000)))
+    paid = date(2026, 3, rng.randint(1, 31))
+    invoice = Invoice(
+        InvoiceId(f"{card.id}-i"),
+        f"{card.id}-I",
+        card.id,
+        MARCH,
+        date(2026, 3, 1),
+        date(2026, 3, 10),
+        (InvoiceLine("Заказ", "шт.", 1, amount),),
+        None,
+    )
+    payment = Payment(PaymentId(f"{card.id}-p"), paid, amount, client_id=card.id)
+    allocation = Allocation(payment.id, invoice.id, invoice.number, card.id, amount, paid)
+    return orders, [invoice], [payment], [allocation]
 
 
 Figures = dict[str, dict[str, Decimal]]
@@ -487,6 +549,7 @@ def main() -> None:
     parser.add_argument("--url", default=DEFAULT_URL)
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--cache", type=Path, default=None)
+    parser.add_argument("--load", choices=("bulk", "repositories"), default="bulk")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()
