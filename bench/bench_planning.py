@@ -355,12 +355,15 @@ def make_records(
             by=manager,
         )
         price = Money(Decimal(rng.randint(1_000, 100_000)))
-        order = attrs.evolve(order, price=price)
         if rng.random() < 0.25:  # one order in four is closed 2 to 20 days later
             step = OrderStep(
                 OrderStage.CLOSED, at + timedelta(days=rng.randint(2, 20)), manager, "close"
             )
-            order = attrs.evolve(order, history=(*order.history, step), stage=OrderStage.CLOSED)
+            order = attrs.evolve(
+                order, price=price, history=(*order.history, step), stage=OrderStage.CLOSED
+            )
+        else:
+            order = attrs.evolve(order, price=price)
         orders.append(order)
     if rng.random() >= 0.5:
         return orders, [], [], []
@@ -508,6 +511,9 @@ def one_store(
                 execute("ANALYZE", ())  # the planner's statistics of the new tables
             (orders,) = execute("SELECT count(*) FROM orders", ())[0]
             (invoices,) = execute("SELECT count(*) FROM invoices", ())[0]
+            if args.build_only:
+                log(f"  built: {orders:,} orders, {invoices:,} invoices")
+                return {"orders": orders, "invoices": invoices}
             cases = [
                 (raw, raw_case(execute, postgres, args)),
                 ("clientops", clientops_case(ops, args)),
@@ -550,6 +556,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument("--load", choices=("bulk", "repositories"), default="bulk")
+    parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()
