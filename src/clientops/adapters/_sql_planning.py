@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from clientops._billing import Month
-from clientops._planning import ClientMonth, fixed_offset_minutes
+from clientops._planning import ClientGroup, ClientMonth, fixed_offset_minutes
 from clientops.model import ClientId, EmployeeId
 
 __all__ = ["SQLPlanning"]
@@ -212,9 +212,10 @@ SELECT c.id, c.name, c.manager_id,
        o2.first_order, o2.last_order, o2.window_months, o2.orders, o2.ordered, o2.profit,
        o2.received, o2.received_cost, a2.cash,
        cl2.filed, cl2.filed_sum, cl2.won, cl2.won_sum, cl2.open_claim,
-       CASE WHEN sc2.contracts = sc2.ending THEN sc2.ends_on END,
-       coalesce(s.assigned_on, {d.day(d.text(c, "created_at"))}),
+       CASE WHEN sc2.contracts = sc2.ending THEN sc2.ends_on END AS ended,
+       coalesce(s.assigned_on, {d.day(d.text(c, "created_at"))}) AS joined,
        CASE WHEN r.status <> 'stayed' THEN {d.stored_day(d.text(r, "termination_on"))} END
+         AS termination
 FROM clients c
 LEFT JOIN o2 ON o2.cid = c.id
 LEFT JOIN a2 ON a2.cid = c.id
@@ -223,6 +224,26 @@ LEFT JOIN sc2 ON sc2.cid = c.id
 LEFT JOIN satisfaction s ON s.client_id = c.id
 LEFT JOIN retention r ON r.client_id = c.id
 WHERE c.manager_id IN ({marks})
+"""
+
+
+def _grouped(d: _Dialect, marks: str, month: Month, since: date) -> str:
+    """The rows of :func:`_statement` grouped by manager and by what the default rules read
+    of a client (whether the first order is before the month, the last order's day, the
+    window's months, the end of the contracts, the oldest open claim, the termination): one
+    row a group, its figures summed, with the number of its clients, of those with orders in
+    the month and of those new in the base in it."""
+    start, end = d.literal(month.first_day), d.literal(month.last_day)
+    return f"""
+WITH per AS ({_statement(d, marks, month, since)})
+SELECT manager_id, min(first_order), last_order, window_months, ended, open_claim, termination,
+       count(*), sum(CASE WHEN orders > 0 THEN 1 ELSE 0 END),
+       sum(ordered), sum(profit), sum(received), sum(received_cost), sum(cash),
+       sum(filed), sum(filed_sum), sum(won), sum(won_sum),
+       sum(CASE WHEN joined BETWEEN {start} AND {end} THEN 1 ELSE 0 END)
+FROM per
+GROUP BY manager_id, first_order < {start}, last_order, window_months, ended, open_claim,
+         termination
 """
 
 
@@ -238,9 +259,7 @@ class SQLPlanning:
         self._stream = stream
         self._postgres = postgres
 
-    def client_months(
-        self, managers: Sequence[EmployeeId], month: Month, *, window: int, tz: tzinfo
-    ) -> Iterator[ClientMonth]:
+    def _dialect(self, month: Month, window: int, tz: tzinfo) -> tuple[_Dialect, date]:
         index = month.year * 12 + month.month - 1 - window
         since = Month(index // 12, index % 12 + 1).first_day
         minutes = fixed_offset_minutes(tz, since - timedelta(days=366 * 3), month.last_day)
@@ -249,9 +268,14 @@ class SQLPlanning:
                 "the time zone's UTC offset changes over the months asked: "
                 "ask clientops.planning.RepositoryPlanningQueries"
             )
+        return _Dialect(self._postgres, minutes), since
+
+    def client_months(
+        self, managers: Sequence[EmployeeId], month: Month, *, window: int, tz: tzinfo
+    ) -> Iterator[ClientMonth]:
+        d, since = self._dialect(month, window, tz)
         if not managers:
             return
-        d = _Dialect(self._postgres, minutes)
         marks = ", ".join("?" * len(managers))
         sql = _statement(d, marks, month, since)
         # days and month lists repeat from client to client: each is converted once
@@ -275,6 +299,63 @@ class SQLPlanning:
                 days.clear()
                 days[None] = None
             yield self._row(d, row, day, months)
+
+    def client_groups(
+        self, managers: Sequence[EmployeeId], month: Month, *, window: int, tz: tzinfo
+    ) -> Iterator[ClientGroup]:
+        """The rows of :meth:`client_months` grouped in SQL by manager and by what the
+        default rules read of a client (:class:`~clientops._planning.ClientGroup`): the
+        default rules decide a group once, and a group's figures are its clients' sums."""
+        d, since = self._dialect(month, window, tz)
+        if not managers:
+            return
+        marks = ", ".join("?" * len(managers))
+        sql = _grouped(d, marks, month, since)
+        money, day = d.money, d.to_day
+        for row in self._stream(sql, (*managers, *managers)):
+            (
+                manager,
+                first,
+                last,
+                months,
+                ended,
+                open_claim,
+                termination,
+                clients,
+                buyers,
+                ordered,
+                profit,
+                received,
+                received_cost,
+                cash,
+                filed,
+                filed_sum,
+                won,
+                won_sum,
+                joined,
+            ) = row
+            figures = ClientMonth(
+                ClientId(""),
+                "",
+                manager,
+                first_order=day(first),
+                last_order=day(last),
+                window_months=tuple(sorted(months.split(","))) if months else (),
+                orders=int(buyers or 0),
+                ordered=money(ordered),
+                cash=money(cash),
+                profit=money(profit),
+                received=int(received or 0),
+                received_cost=money(received_cost),
+                claims_filed=int(filed or 0),
+                claims_filed_sum=money(filed_sum),
+                claims_satisfied=int(won or 0),
+                claims_satisfied_sum=money(won_sum),
+                open_claim=day(open_claim),
+                contract_ended_on=day(ended),
+                termination_on=day(termination),
+            )
+            yield ClientGroup(figures, int(clients), int(buyers or 0), int(joined or 0))
 
     @staticmethod
     def _row(
