@@ -449,19 +449,88 @@ def raw_case(
     return run
 
 
+def own_ports() -> list[int]:
+    """The local TCP ports of this process's sockets (its connections to PostgreSQL)."""
+    inodes = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[9] in inodes:
+                ports.append(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def postgres_cpu(execute: Callable[..., Any]) -> Callable[[], dict[int, float]]:
+    """The CPU seconds (user + system) of each server process serving this process, read
+    from /proc (the server runs on this machine)."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def snapshot() -> dict[int, float]:
+        rows = execute(
+            "SELECT pid FROM pg_stat_activity WHERE client_port = ANY(%s)", (own_ports(),)
+        )
+        found = {}
+        for (pid,) in rows:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            found[pid] = (int(fields[11]) + int(fields[12])) / tick
+        return found
+
+    return snapshot
+
+
+class Meter:
+    """The wall time and the CPU time of a run: this process's, plus (PostgreSQL) the
+    server processes serving it: the machine is shared, and the CPU time a run takes does not
+    grow with the other jobs' load the way its wall time does."""
+
+    def __init__(self, server: Callable[[], dict[int, float]] | None) -> None:
+        self._server = server
+
+    def start(self) -> tuple[float, float, dict[int, float]]:
+        server = self._server() if self._server else {}
+        return time.perf_counter(), time.process_time(), server
+
+    def stop(self, begun: tuple[float, float, dict[int, float]]) -> tuple[float, float]:
+        wall, cpu = time.perf_counter() - begun[0], time.process_time() - begun[1]
+        if self._server:
+            before = begun[2]
+            after = self._server()
+            cpu += sum(t - before.get(pid, 0.0) for pid, t in after.items())
+        return wall, cpu
+
+
 def measure(
-    cases: list[tuple[str, Callable[[], Figures]]], repeat: int
-) -> tuple[dict[str, tuple[float, Figures, int]], float]:
+    cases: list[tuple[str, Callable[[], Figures]]], repeat: int, meter: Meter
+) -> tuple[dict[str, tuple[float, float, Figures, int]], float, float]:
     """Each case ``repeat`` times, the cases taking turns (the machine's load, which other
-    work changes, weighs on both alike); each case's median, last figures and traced peak,
-    and the median of the ratios of the pairs (second case over first)."""
-    times: dict[str, list[float]] = {name: [] for name, _ in cases}
+    work changes, weighs on both alike); each case's median wall and CPU time, last figures
+    and traced peak, and the medians of the ratios of the pairs (second case over first), of
+    wall and of CPU time."""
+    walls: dict[str, list[float]] = {name: [] for name, _ in cases}
+    cpus: dict[str, list[float]] = {name: [] for name, _ in cases}
     result: dict[str, Figures] = {}
     for _ in range(repeat):
         for name, case in cases:
-            start = time.perf_counter()
+            begun = meter.start()
             result[name] = case()
-            times[name].append(time.perf_counter() - start)
+            wall, cpu = meter.stop(begun)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
     found = {}
     for name, case in cases:
         # the peak of one more run, traced (tracing slows a run down: it is not timed)
@@ -469,15 +538,25 @@ def measure(
         case()
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        runs = times[name]
         log(
-            f"  {name}: median {statistics.median(runs):.3f} s over {repeat}, "
-            f"all {', '.join(f'{t:.2f}' for t in runs)}; peak {peak / 1e6:.1f} MB"
+            f"  {name}: median {statistics.median(walls[name]):.3f} s over {repeat} "
+            f"(all {', '.join(f'{t:.2f}' for t in walls[name])}), CPU median "
+            f"{statistics.median(cpus[name]):.3f} s "
+            f"(all {', '.join(f'{t:.2f}' for t in cpus[name])}); peak {peak / 1e6:.1f} MB"
         )
-        found[name] = (statistics.median(runs), result[name], peak)
+        found[name] = (
+            statistics.median(walls[name]),
+            statistics.median(cpus[name]),
+            result[name],
+            peak,
+        )
     (first, _), (second, _) = cases
-    pairs = [b / a for a, b in zip(times[first], times[second], strict=True) if a]
-    return found, statistics.median(pairs) if pairs else float("inf")
+
+    def paired(runs: dict[str, list[float]]) -> float:
+        pairs = [b / a for a, b in zip(runs[first], runs[second], strict=True) if a]
+        return statistics.median(pairs) if pairs else float("inf")
+
+    return found, paired(walls), paired(cpus)
 
 
 def same(a: Figures, b: Figures) -> bool:
@@ -518,19 +597,22 @@ def one_store(
                 (raw, raw_case(execute, postgres, args)),
                 ("clientops", clientops_case(ops, args)),
             ]
-            measured, pair_ratio = measure(cases, args.repeat)
+            meter = Meter(postgres_cpu(execute) if postgres else None)
+            measured, pair_ratio, cpu_pair_ratio = measure(cases, args.repeat, meter)
         finally:
             close()
     finally:
         ops.close()
-    base_time, base, base_peak = measured[raw]
-    ours_time, ours, ours_peak = measured["clientops"]
+    base_time, base_cpu, base, base_peak = measured[raw]
+    ours_time, ours_cpu, ours, ours_peak = measured["clientops"]
     if not same(ours, base):
         raise SystemExit(f"{label}: the figures differ: clientops {ours} vs {raw} {base}")
     ratio = ours_time / base_time if base_time else float("inf")
+    cpu_ratio = ours_cpu / base_cpu if base_cpu else float("inf")
     log(
-        f"  the figures agree; ratio clientops / {raw}: {ratio:.2f}x of the medians, "
-        f"{pair_ratio:.2f}x the median of the runs paired (target 1.2x)"
+        f"  the figures agree; ratio clientops / {raw}: wall {ratio:.2f}x of the medians, "
+        f"{pair_ratio:.2f}x the median of the runs paired; CPU {cpu_ratio:.2f}x of the "
+        f"medians, {cpu_pair_ratio:.2f}x paired (target 1.2x)"
     )
     return {
         "managers": args.managers,
@@ -539,9 +621,12 @@ def one_store(
         "invoices": invoices,
         "lines": [line.value for line in LINES],
         "seconds": {raw: base_time, "clientops": ours_time},
+        "cpu_seconds": {raw: base_cpu, "clientops": ours_cpu},
         "peak_bytes": {raw: base_peak, "clientops": ours_peak},
         "ratio_time_clientops_over_raw": ratio,
         "ratio_paired_median": pair_ratio,
+        "ratio_cpu_clientops_over_raw": cpu_ratio,
+        "ratio_cpu_paired_median": cpu_pair_ratio,
         "load_average": os.getloadavg(),
     }
 
