@@ -91,11 +91,6 @@ class _Dialect:
             return f"coalesce(({text})::numeric, 0)"
         return f"coalesce(CAST(round(CAST({text} AS REAL) * 100) AS INTEGER), 0)"
 
-    def months(self, day: str) -> str:
-        if self.postgres:
-            return f"string_agg(DISTINCT to_char({day}, 'YYYY-MM'), ',')"
-        return f"group_concat(DISTINCT substr({day}, 1, 7))"
-
     def money(self, value: Any) -> Decimal:
         if not value:
             return _ZERO
@@ -160,9 +155,28 @@ o1 AS MATERIALIZED (
 """
 
 
+def _window(since: date, month: Month) -> list[Month]:
+    """The months of the regular window: from ``since`` up to the month before ``month``."""
+    found, current = [], Month(since.year, since.month)
+    while current.first_day < month.first_day:
+        found.append(current)
+        current = current.next()
+    return found
+
+
+def _mask(d: _Dialect, since: date, month: Month) -> str:
+    """The months of the window with orders, as a number: bit ``i`` for the ``i``-th month
+    (one comparison an order and a month, no list to sort or to make distinct)."""
+    parts = [
+        f"max(CASE WHEN opened >= {d.literal(m.first_day)} "
+        f"AND opened < {d.literal(m.next().first_day)} THEN {1 << i} ELSE 0 END)"
+        for i, m in enumerate(_window(since, month))
+    ]
+    return " + ".join(parts) if parts else "0"
+
+
 def _statement(d: _Dialect, marks: str, month: Month, since: date) -> str:
     start, end = d.literal(month.first_day), d.literal(month.last_day)
-    since_l = d.literal(since)
     # each order's document is cast to jsonb once on PostgreSQL (``j``)
     cl, sc, r, c = d.doc("cl"), d.doc("sc"), d.doc("r"), d.doc("c")
     in_month = "BETWEEN " + start + " AND " + end
@@ -173,8 +187,7 @@ WITH mine AS (SELECT id FROM clients WHERE manager_id IN ({marks})),
   SELECT cid,
          min(CASE WHEN opened <= {end} THEN opened END) AS first_order,
          max(CASE WHEN opened <= {end} THEN opened END) AS last_order,
-         {d.months(f"CASE WHEN opened >= {since_l} AND opened < {start} THEN opened END")}
-           AS window_months,
+         {_mask(d, since, month)} AS window_months,
          sum(CASE WHEN opened {in_month} THEN 1 ELSE 0 END) AS orders,
          sum(CASE WHEN opened {in_month} THEN price ELSE 0 END) AS ordered,
          sum(CASE WHEN closed {in_month} THEN price - cost ELSE 0 END) AS profit,
@@ -236,7 +249,8 @@ def _grouped(d: _Dialect, marks: str, month: Month, since: date) -> str:
     start, end = d.literal(month.first_day), d.literal(month.last_day)
     return f"""
 WITH per AS ({_statement(d, marks, month, since)})
-SELECT manager_id, min(first_order), last_order, window_months, ended, open_claim, termination,
+SELECT manager_id, min(first_order), last_order, window_months, ended, open_claim,
+       termination,
        count(*), sum(CASE WHEN orders > 0 THEN 1 ELSE 0 END),
        sum(ordered), sum(profit), sum(received), sum(received_cost), sum(cash),
        sum(filed), sum(filed_sum), sum(won), sum(won_sum),
@@ -245,6 +259,22 @@ FROM per
 GROUP BY manager_id, first_order < {start}, last_order, window_months, ended, open_claim,
          termination
 """
+
+
+def _months_of(since: date, month: Month) -> Callable[[Any], tuple[str, ...]]:
+    """The months (``YYYY-MM``) of a window's number (:func:`_mask`), each number decoded
+    once."""
+    names = [str(m) for m in _window(since, month)]
+    decoded: dict[int, tuple[str, ...]] = {}
+
+    def months(value: Any) -> tuple[str, ...]:
+        mask = int(value or 0)
+        found = decoded.get(mask)
+        if found is None:
+            found = decoded[mask] = tuple(n for i, n in enumerate(names) if mask >> i & 1)
+        return found
+
+    return months
 
 
 class SQLPlanning:
@@ -280,7 +310,6 @@ class SQLPlanning:
         sql = _statement(d, marks, month, since)
         # days and month lists repeat from client to client: each is converted once
         days: dict[Any, date | None] = {None: None}
-        lists: dict[Any, tuple[str, ...]] = {None: (), "": ()}
 
         def day(value: Any) -> date | None:
             found = days.get(value, _MISSING)
@@ -288,11 +317,7 @@ class SQLPlanning:
                 found = days[value] = d.to_day(value)
             return found  # type: ignore[return-value]
 
-        def months(value: Any) -> tuple[str, ...]:
-            found = lists.get(value)
-            if found is None:
-                found = lists[value] = tuple(sorted(value.split(",")))
-            return found
+        months = _months_of(since, month)
 
         for row in self._stream(sql, (*managers, *managers)):
             if len(days) > 100_000:  # bounded, whatever the data
@@ -311,7 +336,7 @@ class SQLPlanning:
             return
         marks = ", ".join("?" * len(managers))
         sql = _grouped(d, marks, month, since)
-        money, day = d.money, d.to_day
+        money, day, months_of = d.money, d.to_day, _months_of(since, month)
         for row in self._stream(sql, (*managers, *managers)):
             (
                 manager,
@@ -340,7 +365,7 @@ class SQLPlanning:
                 manager,
                 first_order=day(first),
                 last_order=day(last),
-                window_months=tuple(sorted(months.split(","))) if months else (),
+                window_months=months_of(months),
                 orders=int(buyers or 0),
                 ordered=money(ordered),
                 cash=money(cash),

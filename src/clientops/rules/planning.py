@@ -579,15 +579,34 @@ def group_totals(
         at[PlanLine.LOST_REPEAT],
     )
     sums: dict[EmployeeId | None, list[Decimal]] = {}
-    zero = Decimal(0)
+    decided: dict[tuple[object, ...], tuple[Segment | None, bool, bool]] = {}
+    zero, start = Decimal(0), month.first_day
     for group in groups:
         row = group.figures
         counts = sums.get(row.manager_id)
         if counts is None:
             counts = sums[row.manager_id] = [zero] * len(at)
-        history = condensed_history(row, month)
-        segment = segment_of(history, month, policy)
-        regular = ordered_in_enough_months(history, month, policy)
+        # the same days in another manager's groups: decided once
+        key = (
+            row.first_order is not None and row.first_order < start,
+            row.last_order,
+            row.window_months,
+            row.contract_ended_on,
+            row.open_claim,
+            row.termination_on,
+        )
+        decision = decided.get(key)
+        if decision is None:
+            history = condensed_history(row, month)
+            regular = ordered_in_enough_months(history, month, policy)
+            decision = decided[key] = (
+                segment_of(history, month, policy),
+                regular,
+                lost_in(history, month, regular=regular, policy=policy) is not None,
+            )
+            if len(decided) >= _DECISIONS_KEPT:
+                decided.clear()
+        segment, regular, lost = decision
         if group.buyers and segment is not None:
             count_at, sum_at = segment_at[segment]
             counts[count_at] += group.buyers
@@ -597,7 +616,7 @@ def group_totals(
             if value:
                 counts[i] += value
         counts[new_in_base] += group.joined
-        if lost_in(history, month, regular=regular, policy=policy) is not None:
+        if lost:
             counts[lost_regular if regular else lost_repeat] += group.clients
     return _with_bills(sums, bills, month)
 
