@@ -33,9 +33,18 @@ class _Dialect:
     """The few expressions that differ: a JSON path, a local day of a stored moment, the
     first step of a history with a given stage, a money amount, a list of distinct months."""
 
-    def __init__(self, postgres: bool, minutes: int) -> None:
+    def __init__(self, postgres: bool, minutes: int, marks: str) -> None:
         self.postgres = postgres
         self.minutes = minutes
+        self.marks = marks
+        # the managers' clients, as a set to test a record's client against: on SQLite the
+        # CTE ``mine`` (searched by the index on client_id, a client at a time); on
+        # PostgreSQL the cards themselves, so that the planner, knowing how many there are,
+        # joins them by hash to the records read in one scan
+        if postgres:
+            self.mine = f"(SELECT id FROM clients WHERE manager_id IN ({marks}))"
+        else:
+            self.mine = "(SELECT id FROM mine)"
 
     def doc(self, alias: str) -> str:
         return f"({alias}.doc::jsonb)" if self.postgres else f"{alias}.doc"
@@ -120,7 +129,7 @@ def _orders_pg(d: _Dialect) -> str:
            coalesce({d.text("j", "supplier")}, '') <> '' AS supplied,
            {d.amount(d.text("j", "price", "amount"))} AS price
     FROM (SELECT client_id AS cid, stage = 'closed' AS is_closed, {d.doc("orders")} AS j
-          FROM orders WHERE client_id IN (SELECT id FROM mine) OFFSET 0) src) o),
+          FROM orders WHERE client_id IN {d.mine} OFFSET 0) src) o),
 """
 
 
@@ -175,7 +184,8 @@ def _mask(d: _Dialect, since: date, month: Month) -> str:
     return " + ".join(parts) if parts else "0"
 
 
-def _statement(d: _Dialect, marks: str, month: Month, since: date) -> str:
+def _statement(d: _Dialect, month: Month, since: date) -> str:
+    marks = d.marks
     start, end = d.literal(month.first_day), d.literal(month.last_day)
     # each order's document is cast to jsonb once on PostgreSQL (``j``)
     cl, sc, r, c = d.doc("cl"), d.doc("sc"), d.doc("r"), d.doc("c")
@@ -197,7 +207,7 @@ WITH mine AS (SELECT id FROM clients WHERE manager_id IN ({marks})),
 a2 AS (
   SELECT a.client_id AS cid, sum({d.amount(d.text(d.doc("a"), "amount", "amount"))}) AS cash
   FROM allocations a
-  WHERE a.client_id IN (SELECT id FROM mine)
+  WHERE a.client_id IN {d.mine}
     AND {d.stored_day(d.text(d.doc("a"), "date"))} {in_month}
   GROUP BY a.client_id),
 cl1 AS MATERIALIZED (
@@ -207,7 +217,7 @@ cl1 AS MATERIALIZED (
          {d.day(d.first_step(cl, d.contains("cl.doc", "resolved_satisfied"), "resolved_satisfied"))}
            AS won,
          {d.amount(d.text(cl, "money", "amount"))} AS money
-  FROM claims cl WHERE cl.client_id IN (SELECT id FROM mine)),
+  FROM claims cl WHERE cl.client_id IN {d.mine}),
 cl2 AS (
   SELECT cid,
          sum(CASE WHEN filed {in_month} THEN 1 ELSE 0 END) AS filed,
@@ -220,7 +230,7 @@ sc2 AS (
   SELECT sc.client_id AS cid, count(*) AS contracts,
          count({d.text(sc, "ends_on")}) AS ending,
          max({d.stored_day(d.text(sc, "ends_on"))}) AS ends_on
-  FROM service_contracts sc WHERE sc.client_id IN (SELECT id FROM mine) GROUP BY sc.client_id)
+  FROM service_contracts sc WHERE sc.client_id IN {d.mine} GROUP BY sc.client_id)
 SELECT c.id, c.name, c.manager_id,
        o2.first_order, o2.last_order, o2.window_months, o2.orders, o2.ordered, o2.profit,
        o2.received, o2.received_cost, a2.cash,
@@ -240,7 +250,7 @@ WHERE c.manager_id IN ({marks})
 """
 
 
-def _grouped(d: _Dialect, marks: str, month: Month, since: date) -> str:
+def _grouped(d: _Dialect, month: Month, since: date) -> str:
     """The rows of :func:`_statement` grouped by manager and by what the default rules read
     of a client (whether the first order is before the month, the last order's day, the
     window's months, the end of the contracts, the oldest open claim, the termination): one
@@ -248,7 +258,7 @@ def _grouped(d: _Dialect, marks: str, month: Month, since: date) -> str:
     the month and of those new in the base in it."""
     start, end = d.literal(month.first_day), d.literal(month.last_day)
     return f"""
-WITH per AS ({_statement(d, marks, month, since)})
+WITH per AS ({_statement(d, month, since)})
 SELECT manager_id, min(first_order), last_order, window_months, ended, open_claim,
        termination,
        count(*), sum(CASE WHEN orders > 0 THEN 1 ELSE 0 END),
@@ -277,6 +287,11 @@ def _months_of(since: date, month: Month) -> Callable[[Any], tuple[str, ...]]:
     return months
 
 
+_PG_SETTINGS = (
+    "SELECT set_config('cursor_tuple_fraction', '1', true), set_config('jit', 'off', true)"
+)
+
+
 class SQLPlanning:
     """:class:`~clientops.ports.PlanningQueries` of a SQL unit of work: one statement."""
 
@@ -289,7 +304,19 @@ class SQLPlanning:
         self._stream = stream
         self._postgres = postgres
 
-    def _dialect(self, month: Month, window: int, tz: tzinfo) -> tuple[_Dialect, date]:
+    def _rows(self, sql: str, managers: Sequence[EmployeeId]) -> Iterable[Sequence[Any]]:
+        """The rows of a statement whose only parameters are lists of the managers."""
+        if self._postgres:
+            # for this statement only (the transaction's setting): read to the end, not for a
+            # fast start (a server-side cursor's default: nested loops, a client at a time),
+            # and not compiled (JIT): its time goes to reading JSON, and compiling its many
+            # expressions took longer than it saved
+            for _ in self._stream(_PG_SETTINGS, ()):
+                pass
+        copies = sql.count("?") // len(managers)
+        return self._stream(sql, tuple(managers) * copies)
+
+    def _dialect(self, month: Month, window: int, tz: tzinfo, count: int) -> tuple[_Dialect, date]:
         index = month.year * 12 + month.month - 1 - window
         since = Month(index // 12, index % 12 + 1).first_day
         minutes = fixed_offset_minutes(tz, since - timedelta(days=366 * 3), month.last_day)
@@ -298,16 +325,16 @@ class SQLPlanning:
                 "the time zone's UTC offset changes over the months asked: "
                 "ask clientops.planning.RepositoryPlanningQueries"
             )
-        return _Dialect(self._postgres, minutes), since
+        marks = ", ".join("?" * count)
+        return _Dialect(self._postgres, minutes, marks), since
 
     def client_months(
         self, managers: Sequence[EmployeeId], month: Month, *, window: int, tz: tzinfo
     ) -> Iterator[ClientMonth]:
-        d, since = self._dialect(month, window, tz)
+        d, since = self._dialect(month, window, tz, len(managers))
         if not managers:
             return
-        marks = ", ".join("?" * len(managers))
-        sql = _statement(d, marks, month, since)
+        sql = _statement(d, month, since)
         # days and month lists repeat from client to client: each is converted once
         days: dict[Any, date | None] = {None: None}
 
@@ -319,7 +346,7 @@ class SQLPlanning:
 
         months = _months_of(since, month)
 
-        for row in self._stream(sql, (*managers, *managers)):
+        for row in self._rows(sql, managers):
             if len(days) > 100_000:  # bounded, whatever the data
                 days.clear()
                 days[None] = None
@@ -331,13 +358,12 @@ class SQLPlanning:
         """The rows of :meth:`client_months` grouped in SQL by manager and by what the
         default rules read of a client (:class:`~clientops._planning.ClientGroup`): the
         default rules decide a group once, and a group's figures are its clients' sums."""
-        d, since = self._dialect(month, window, tz)
+        d, since = self._dialect(month, window, tz, len(managers))
         if not managers:
             return
-        marks = ", ".join("?" * len(managers))
-        sql = _grouped(d, marks, month, since)
+        sql = _grouped(d, month, since)
         money, day, months_of = d.money, d.to_day, _months_of(since, month)
-        for row in self._stream(sql, (*managers, *managers)):
+        for row in self._rows(sql, managers):
             (
                 manager,
                 first,
