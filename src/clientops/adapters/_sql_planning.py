@@ -3,7 +3,9 @@
 One statement gives a row per client of the managers asked: the orders, allocations, claims,
 service contracts, satisfaction round and retention record of each client grouped in SQL
 (``GROUP BY`` client), joined to the card. Rows are read as they come (a server-side cursor on
-PostgreSQL), so memory does not grow with the number of clients or orders.
+PostgreSQL), so memory does not grow with the number of clients or orders. With the default
+rules, ``client_groups`` groups those rows once more in SQL, by what the rules read of a
+client: a row a group, not a client.
 
 Days are taken in the policy's time zone by its UTC offset: exact for a zone whose offset does
 not change over the months asked (every Russian zone since 2014). For a zone whose offset
