@@ -117,9 +117,11 @@ class _Dialect:
 
 def _orders_pg(d: _Dialect) -> str:
     # each order's document cast to jsonb once (``j``; OFFSET 0: not inlined), each figure
-    # of an order computed once (MATERIALIZED) before grouping; the history searched only
+    # of an order computed once before grouping (OFFSET 0: a subquery of its own, not
+    # inlined into each aggregate, and not written out as a MATERIALIZED CTE would be: the
+    # orders of a million clients spilled to disk); the history searched only
     # for the closed orders (closed is the last stage) and those from a supplier
-    return f"""o1 AS MATERIALIZED (
+    return f"""o1 AS (
   SELECT cid, opened, supplied, price,
          {d.day(d.first_step("o.j", "is_closed", "closed"))} AS closed,
          {d.day(d.first_step("o.j", "supplied", "quality_accepted"))} AS accepted,
@@ -131,7 +133,7 @@ def _orders_pg(d: _Dialect) -> str:
            coalesce({d.text("j", "supplier")}, '') <> '' AS supplied,
            {d.amount(d.text("j", "price", "amount"))} AS price
     FROM (SELECT client_id AS cid, stage = 'closed' AS is_closed, {d.doc("orders")} AS j
-          FROM orders WHERE client_id IN {d.mine} OFFSET 0) src) o),
+          FROM orders WHERE client_id IN {d.mine} OFFSET 0) src) o OFFSET 0),
 """
 
 
