@@ -15,8 +15,9 @@ reuses them. The workload has no calls: the report does not read them.
 The cases, each computing the March 2026 figures of every manager, taking turns:
 
 * ``clientops``: ``Planning(ops).reports(Month(2026, 3), department="client")``: every line
-  of every manager's report from the store's read model (``uow.planning``: one grouped
-  statement, rows streamed), without the records behind the figures;
+  of every manager's report from the store's read model (``uow.planning.client_groups``:
+  one statement grouping the clients by what the default rules read of them, rows
+  streamed), without the records behind the figures;
 * ``raw_sqlite3`` / ``raw_psycopg`` (baseline): three statements on a kept-open connection,
   grouped by manager: the eleven lines the workload gives data for (new / regular / repeat
   clients with orders and their sums, cash inflow, profit, lost regular / repeat clients, new
@@ -26,24 +27,24 @@ The two must give the same eleven figures for every manager (the run stops other
 clientops must give 0 for the seven lines the workload has no data for. Peak memory is the
 Python heap of one more run (tracemalloc).
 
-Figures measured (2 cores shared with other work, load average 4 to 7: medians of 5 runs, and
-the median of the ratios of runs paired in turn):
+Each run's wall time and CPU time are kept: the CPU time of this process plus, on
+PostgreSQL, of the server processes serving its connections (read from /proc). The machine
+is shared: the wall time of a run grows with the other jobs' load, its CPU time much less.
+PostgreSQL's parallel workers (the baseline's statements use two at 1,000,000 clients; the
+read model's server-side cursor cannot) are not counted: the baseline's CPU time is then
+too low, and the CPU ratio on PostgreSQL too high. Figures: bench/README.md.
 
-==========================  ==========  ==========  ===========  ==========  ============
-store, clients / orders      SQL, s     clientops   ratio (med)  ratio pair  peak Python
-==========================  ==========  ==========  ===========  ==========  ============
-SQLite, 20,000 / 70,031      1.24        1.61        1.30x        1.27x       1.1 MB
-SQLite, 100,000 / 349,534    6.17        8.36        1.36x        1.26x       0.9 MB
-PostgreSQL, 20,000 / 70,031  2.50        3.03        1.21x        1.24x       4.1 MB
-==========================  ==========  ==========  ===========  ==========  ============
-
-Writing the workload through the repositories takes about 3,000 records a second on SQLite
-and 360 on PostgreSQL here: the issue's 10,000,000 would take about an hour and eight hours;
-they were not measured.
+The workload is written a batch at a time (``--load bulk``, the default): every row made by
+the repository's own encoder (``uow.orders.row`` …, what ``add`` writes), the timeline
+entries as ``add`` records them; ``--load repositories`` writes through ``add``, a record at
+a time (tests/test_bench.py checks that both leave the same rows). A sample of 50 clients is
+read back through the repositories after the build and must equal what was written.
+``--build-only`` builds (or finds) the cached workload and stops.
 
 Run:  python bench/bench_planning.py [--managers 4] [--clients 250] [--orders 6] [--repeat 3]
                                      [--url postgresql://postgres@127.0.0.1:5432/test]
                                      [--dir DIR] [--cache /work/bench-cache]
+                                     [--load bulk|repositories] [--build-only]
                                      [--skip-sqlite] [--skip-postgres]
 
 Progress and figures go to stderr; the last stdout line is one JSON object. Without
