@@ -15,8 +15,9 @@ reuses them. The workload has no calls: the report does not read them.
 The cases, each computing the March 2026 figures of every manager, taking turns:
 
 * ``clientops``: ``Planning(ops).reports(Month(2026, 3), department="client")``: every line
-  of every manager's report from the store's read model (``uow.planning``: one grouped
-  statement, rows streamed), without the records behind the figures;
+  of every manager's report from the store's read model (``uow.planning.client_groups``:
+  one statement grouping the clients by what the default rules read of them, rows
+  streamed), without the records behind the figures;
 * ``raw_sqlite3`` / ``raw_psycopg`` (baseline): three statements on a kept-open connection,
   grouped by manager: the eleven lines the workload gives data for (new / regular / repeat
   clients with orders and their sums, cash inflow, profit, lost regular / repeat clients, new
@@ -26,24 +27,24 @@ The two must give the same eleven figures for every manager (the run stops other
 clientops must give 0 for the seven lines the workload has no data for. Peak memory is the
 Python heap of one more run (tracemalloc).
 
-Figures measured (2 cores shared with other work, load average 4 to 7: medians of 5 runs, and
-the median of the ratios of runs paired in turn):
+Each run's wall time and CPU time are kept: the CPU time of this process plus, on
+PostgreSQL, of the server processes serving its connections (read from /proc). The machine
+is shared: the wall time of a run grows with the other jobs' load, its CPU time much less.
+PostgreSQL's parallel workers (the baseline's statements use two at 1,000,000 clients; the
+read model's server-side cursor cannot) are not counted: the baseline's CPU time is then
+too low, and the CPU ratio on PostgreSQL too high. Figures: bench/README.md.
 
-==========================  ==========  ==========  ===========  ==========  ============
-store, clients / orders      SQL, s     clientops   ratio (med)  ratio pair  peak Python
-==========================  ==========  ==========  ===========  ==========  ============
-SQLite, 20,000 / 70,031      1.24        1.61        1.30x        1.27x       1.1 MB
-SQLite, 100,000 / 349,534    6.17        8.36        1.36x        1.26x       0.9 MB
-PostgreSQL, 20,000 / 70,031  2.50        3.03        1.21x        1.24x       4.1 MB
-==========================  ==========  ==========  ===========  ==========  ============
-
-Writing the workload through the repositories takes about 3,000 records a second on SQLite
-and 360 on PostgreSQL here: the issue's 10,000,000 would take about an hour and eight hours;
-they were not measured.
+The workload is written a batch at a time (``--load bulk``, the default): every row made by
+the repository's own encoder (``uow.orders.row`` …, what ``add`` writes), the timeline
+entries as ``add`` records them; ``--load repositories`` writes through ``add``, a record at
+a time (tests/test_bench.py checks that both leave the same rows). A sample of 50 clients is
+read back through the repositories after the build and must equal what was written.
+``--build-only`` builds (or finds) the cached workload and stops.
 
 Run:  python bench/bench_planning.py [--managers 4] [--clients 250] [--orders 6] [--repeat 3]
                                      [--url postgresql://postgres@127.0.0.1:5432/test]
                                      [--dir DIR] [--cache /work/bench-cache]
+                                     [--load bulk|repositories] [--build-only]
                                      [--skip-sqlite] [--skip-postgres]
 
 Progress and figures go to stderr; the last stdout line is one JSON object. Without
@@ -76,9 +77,16 @@ import attrs
 import clientops
 from clientops import ClientOps, Money
 from clientops.billing import Allocation, Invoice, InvoiceId, InvoiceLine, Month, Payment, PaymentId
-from clientops.clients import StaffDirectory
+from clientops.clients import StaffDirectory, timeline_entries
 from clientops.model import Client, ClientId, Department, DepartmentId, Employee, EmployeeId, Role
-from clientops.orders import OrderId, OrderSpecification, OrderStage, OrderStep, open_order
+from clientops.orders import (
+    Order,
+    OrderId,
+    OrderSpecification,
+    OrderStage,
+    OrderStep,
+    open_order,
+)
 from clientops.planning import PlanLine, Planning
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -235,10 +243,20 @@ def managers(n: int) -> list[EmployeeId]:
     return [EmployeeId(f"m{i}") for i in range(n)]
 
 
+Records = tuple[list[Order], list[Invoice], list[Payment], list[Allocation]]
+
+
 def fill(ops: ClientOps, args: argparse.Namespace) -> int:
-    """The workload, written through the store's repositories; the number of orders and
-    invoices."""
+    """The workload, written into the store; the number of orders and invoices.
+
+    ``--load repositories`` writes every record through the repositories' ``add`` (a few
+    checks and a statement a record); ``--load bulk`` (the default) writes the same records
+    a batch at a time with ``executemany``, each row built by the repository's own encoder
+    (``uow.orders.row`` …, the values ``add`` writes), their timeline entries by
+    ``uow.timeline.record``, the cards by ``uow.clients.add_many``; a sample of the clients is
+    then read back through the repositories and must equal what was written."""
     rng = random.Random(SEED)
+    pick = random.Random(SEED + 1)  # the sample read back (not drawn from the workload's rng)
     client = DepartmentId("client")
     ops.clients.add_staff(
         StaffDirectory(
@@ -251,6 +269,7 @@ def fill(ops: ClientOps, args: argparse.Namespace) -> int:
     )
     made = 0
     started = time.perf_counter()
+    sample: dict[ClientId, Records] = {}
     batch = 2000  # cards a transaction
     for manager in managers(args.managers):
         for first in range(0, args.clients, batch):
@@ -265,16 +284,65 @@ def fill(ops: ClientOps, args: argparse.Namespace) -> int:
                     for i in range(first, min(first + batch, args.clients))
                 ]
                 uow.clients.add_many(cards)
-                for card in cards:
-                    made += write_client(uow, card, manager, rng, args)
+                made_here = [make_records(card, manager, rng, args) for card in cards]
+                if args.load == "repositories":
+                    for orders, invoices, payments, allocations in made_here:
+                        for order in orders:
+                            uow.orders.add(order)
+                        for invoice in invoices:
+                            uow.invoices.add(invoice)
+                        for payment in payments:
+                            uow.payments.add(payment)
+                        for allocation in allocations:
+                            uow.payments.add_allocation(allocation)
+                else:
+                    write_bulk(uow, made_here)
+                for card, records in zip(cards, made_here, strict=True):
+                    made += len(records[0]) + len(records[1])
+                    if len(sample) < 50 and pick.random() < 0.01:
+                        sample[card.id] = records
         log(f"  {manager}: {made:,} records, {time.perf_counter() - started:.0f} s")
+    check_sample(ops, sample)
     return made
 
 
-def write_client(
-    uow: Any, card: Client, manager: EmployeeId, rng: random.Random, args: argparse.Namespace
-) -> int:
-    made = 0
+def write_bulk(uow: Any, made: list[Records]) -> None:
+    """The records of a batch of cards, a statement a table (``executemany``), each row as the
+    repository's ``add`` writes it, and their timeline entries as ``add`` records them."""
+    orders = [o for r in made for o in r[0]]
+    invoices = [i for r in made for i in r[1]]
+    payments = [p for r in made for p in r[2]]
+    allocations = [a for r in made for a in r[3]]
+    uow._xmany(uow.orders.INSERT, [uow.orders.row(o) for o in orders])
+    uow._xmany(uow.invoices.INSERT, [uow.invoices.row(i) for i in invoices])
+    uow._xmany(uow.payments.INSERT, [uow.payments.row(p) for p in payments])
+    uow._xmany(uow.payments.ALLOCATE, [uow.payments.allocation_row(a) for a in allocations])
+    entries = [e for r in (*orders, *invoices, *payments) for e in timeline_entries(r)]
+    if entries:
+        uow.timeline.record(entries)
+
+
+def check_sample(ops: ClientOps, sample: dict[ClientId, Records]) -> None:
+    """The sampled clients' records, read back through the repositories, are those written."""
+    with ops.storage.unit_of_work(readonly=True) as uow:
+        for cid, (orders, invoices, payments, allocations) in sample.items():
+            if uow.orders.of_client(cid) != tuple(orders):
+                raise SystemExit(f"the orders of {cid} read back differ")
+            for invoice in invoices:
+                if uow.invoices.get(invoice.id) != invoice:
+                    raise SystemExit(f"invoice {invoice.id} read back differs")
+            for payment in payments:
+                if uow.payments.find(payment.id) != payment:
+                    raise SystemExit(f"payment {payment.id} read back differs")
+            if uow.payments.allocations_of(cid) != tuple(allocations):
+                raise SystemExit(f"the allocations of {cid} read back differ")
+    log(f"  {len(sample)} clients read back through the repositories: the same records")
+
+
+def make_records(
+    card: Client, manager: EmployeeId, rng: random.Random, args: argparse.Namespace
+) -> Records:
+    orders: list[Order] = []
     for k in range(rng.randint(1, args.orders)):
         month = rng.choice(MONTHS)
         day = month.day(rng.randint(1, 28))
@@ -288,35 +356,33 @@ def write_client(
             by=manager,
         )
         price = Money(Decimal(rng.randint(1_000, 100_000)))
-        order = attrs.evolve(order, price=price)
         if rng.random() < 0.25:  # one order in four is closed 2 to 20 days later
             step = OrderStep(
                 OrderStage.CLOSED, at + timedelta(days=rng.randint(2, 20)), manager, "close"
             )
-            order = attrs.evolve(order, history=(*order.history, step), stage=OrderStage.CLOSED)
-        uow.orders.add(order)
-        made += 1
-    if rng.random() < 0.5:
-        amount = Money(Decimal(rng.randint(1_000, 50_000)))
-        paid = date(2026, 3, rng.randint(1, 31))
-        invoice = Invoice(
-            InvoiceId(f"{card.id}-i"),
-            f"{card.id}-I",
-            card.id,
-            MARCH,
-            date(2026, 3, 1),
-            date(2026, 3, 10),
-            (InvoiceLine("Заказ", "шт.", 1, amount),),
-            None,
-        )
-        payment = Payment(PaymentId(f"{card.id}-p"), paid, amount, client_id=card.id)
-        uow.invoices.add(invoice)
-        uow.payments.add(payment)
-        uow.payments.add_allocation(
-            Allocation(payment.id, invoice.id, invoice.number, card.id, amount, paid)
-        )
-        made += 1
-    return made
+            order = attrs.evolve(
+                order, price=price, history=(*order.history, step), stage=OrderStage.CLOSED
+            )
+        else:
+            order = attrs.evolve(order, price=price)
+        orders.append(order)
+    if rng.random() >= 0.5:
+        return orders, [], [], []
+    amount = Money(Decimal(rng.randint(1_000, 50_000)))
+    paid = date(2026, 3, rng.randint(1, 31))
+    invoice = Invoice(
+        InvoiceId(f"{card.id}-i"),
+        f"{card.id}-I",
+        card.id,
+        MARCH,
+        date(2026, 3, 1),
+        date(2026, 3, 10),
+        (InvoiceLine("Заказ", "шт.", 1, amount),),
+        None,
+    )
+    payment = Payment(PaymentId(f"{card.id}-p"), paid, amount, client_id=card.id)
+    allocation = Allocation(payment.id, invoice.id, invoice.number, card.id, amount, paid)
+    return orders, [invoice], [payment], [allocation]
 
 
 Figures = dict[str, dict[str, Decimal]]
@@ -384,19 +450,88 @@ def raw_case(
     return run
 
 
+def own_ports() -> list[int]:
+    """The local TCP ports of this process's sockets (its connections to PostgreSQL)."""
+    inodes = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[9] in inodes:
+                ports.append(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def postgres_cpu(execute: Callable[..., Any]) -> Callable[[], dict[int, float]]:
+    """The CPU seconds (user + system) of each server process serving this process, read
+    from /proc (the server runs on this machine)."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def snapshot() -> dict[int, float]:
+        rows = execute(
+            "SELECT pid FROM pg_stat_activity WHERE client_port = ANY(%s)", (own_ports(),)
+        )
+        found = {}
+        for (pid,) in rows:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            found[pid] = (int(fields[11]) + int(fields[12])) / tick
+        return found
+
+    return snapshot
+
+
+class Meter:
+    """The wall time and the CPU time of a run: this process's, plus (PostgreSQL) the
+    server processes serving it: the machine is shared, and the CPU time a run takes does not
+    grow with the other jobs' load the way its wall time does."""
+
+    def __init__(self, server: Callable[[], dict[int, float]] | None) -> None:
+        self._server = server
+
+    def start(self) -> tuple[float, float, dict[int, float]]:
+        server = self._server() if self._server else {}
+        return time.perf_counter(), time.process_time(), server
+
+    def stop(self, begun: tuple[float, float, dict[int, float]]) -> tuple[float, float]:
+        wall, cpu = time.perf_counter() - begun[0], time.process_time() - begun[1]
+        if self._server:
+            before = begun[2]
+            after = self._server()
+            cpu += sum(t - before.get(pid, 0.0) for pid, t in after.items())
+        return wall, cpu
+
+
 def measure(
-    cases: list[tuple[str, Callable[[], Figures]]], repeat: int
-) -> tuple[dict[str, tuple[float, Figures, int]], float]:
+    cases: list[tuple[str, Callable[[], Figures]]], repeat: int, meter: Meter
+) -> tuple[dict[str, tuple[float, float, Figures, int]], float, float]:
     """Each case ``repeat`` times, the cases taking turns (the machine's load, which other
-    work changes, weighs on both alike); each case's median, last figures and traced peak,
-    and the median of the ratios of the pairs (second case over first)."""
-    times: dict[str, list[float]] = {name: [] for name, _ in cases}
+    work changes, weighs on both alike); each case's median wall and CPU time, last figures
+    and traced peak, and the medians of the ratios of the pairs (second case over first), of
+    wall and of CPU time."""
+    walls: dict[str, list[float]] = {name: [] for name, _ in cases}
+    cpus: dict[str, list[float]] = {name: [] for name, _ in cases}
     result: dict[str, Figures] = {}
     for _ in range(repeat):
         for name, case in cases:
-            start = time.perf_counter()
+            begun = meter.start()
             result[name] = case()
-            times[name].append(time.perf_counter() - start)
+            wall, cpu = meter.stop(begun)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
     found = {}
     for name, case in cases:
         # the peak of one more run, traced (tracing slows a run down: it is not timed)
@@ -404,15 +539,25 @@ def measure(
         case()
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        runs = times[name]
         log(
-            f"  {name}: median {statistics.median(runs):.3f} s over {repeat}, "
-            f"all {', '.join(f'{t:.2f}' for t in runs)}; peak {peak / 1e6:.1f} MB"
+            f"  {name}: median {statistics.median(walls[name]):.3f} s over {repeat} "
+            f"(all {', '.join(f'{t:.2f}' for t in walls[name])}), CPU median "
+            f"{statistics.median(cpus[name]):.3f} s "
+            f"(all {', '.join(f'{t:.2f}' for t in cpus[name])}); peak {peak / 1e6:.1f} MB"
         )
-        found[name] = (statistics.median(runs), result[name], peak)
+        found[name] = (
+            statistics.median(walls[name]),
+            statistics.median(cpus[name]),
+            result[name],
+            peak,
+        )
     (first, _), (second, _) = cases
-    pairs = [b / a for a, b in zip(times[first], times[second], strict=True) if a]
-    return found, statistics.median(pairs) if pairs else float("inf")
+
+    def paired(runs: dict[str, list[float]]) -> float:
+        pairs = [b / a for a, b in zip(runs[first], runs[second], strict=True) if a]
+        return statistics.median(pairs) if pairs else float("inf")
+
+    return found, paired(walls), paired(cpus)
 
 
 def same(a: Figures, b: Figures) -> bool:
@@ -446,23 +591,29 @@ def one_store(
                 execute("ANALYZE", ())  # the planner's statistics of the new tables
             (orders,) = execute("SELECT count(*) FROM orders", ())[0]
             (invoices,) = execute("SELECT count(*) FROM invoices", ())[0]
+            if args.build_only:
+                log(f"  built: {orders:,} orders, {invoices:,} invoices")
+                return {"orders": orders, "invoices": invoices}
             cases = [
                 (raw, raw_case(execute, postgres, args)),
                 ("clientops", clientops_case(ops, args)),
             ]
-            measured, pair_ratio = measure(cases, args.repeat)
+            meter = Meter(postgres_cpu(execute) if postgres else None)
+            measured, pair_ratio, cpu_pair_ratio = measure(cases, args.repeat, meter)
         finally:
             close()
     finally:
         ops.close()
-    base_time, base, base_peak = measured[raw]
-    ours_time, ours, ours_peak = measured["clientops"]
+    base_time, base_cpu, base, base_peak = measured[raw]
+    ours_time, ours_cpu, ours, ours_peak = measured["clientops"]
     if not same(ours, base):
         raise SystemExit(f"{label}: the figures differ: clientops {ours} vs {raw} {base}")
     ratio = ours_time / base_time if base_time else float("inf")
+    cpu_ratio = ours_cpu / base_cpu if base_cpu else float("inf")
     log(
-        f"  the figures agree; ratio clientops / {raw}: {ratio:.2f}x of the medians, "
-        f"{pair_ratio:.2f}x the median of the runs paired (target 1.2x)"
+        f"  the figures agree; ratio clientops / {raw}: wall {ratio:.2f}x of the medians, "
+        f"{pair_ratio:.2f}x the median of the runs paired; CPU {cpu_ratio:.2f}x of the "
+        f"medians, {cpu_pair_ratio:.2f}x paired (target 1.2x)"
     )
     return {
         "managers": args.managers,
@@ -471,9 +622,12 @@ def one_store(
         "invoices": invoices,
         "lines": [line.value for line in LINES],
         "seconds": {raw: base_time, "clientops": ours_time},
+        "cpu_seconds": {raw: base_cpu, "clientops": ours_cpu},
         "peak_bytes": {raw: base_peak, "clientops": ours_peak},
         "ratio_time_clientops_over_raw": ratio,
         "ratio_paired_median": pair_ratio,
+        "ratio_cpu_clientops_over_raw": cpu_ratio,
+        "ratio_cpu_paired_median": cpu_pair_ratio,
         "load_average": os.getloadavg(),
     }
 
@@ -487,6 +641,8 @@ def main() -> None:
     parser.add_argument("--url", default=DEFAULT_URL)
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--cache", type=Path, default=None)
+    parser.add_argument("--load", choices=("bulk", "repositories"), default="bulk")
+    parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()

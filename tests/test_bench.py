@@ -460,6 +460,47 @@ def test_bench_planning_smoke(postgres_server: str, tmp_path: Path) -> None:
     assert left == (0,)
 
 
+def test_bench_planning_bulk_loader_writes_the_rows_of_the_repositories(tmp_path: Path) -> None:
+    # the workload written a batch at a time (the repositories' own row encoders) and
+    # through the repositories' add: the same rows in every table
+    import sqlite3
+
+    built = {}
+    for load in ("bulk", "repositories"):
+        done = subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "bench_planning.py"),
+                *("--managers", "2", "--clients", "30", "--orders", "4", "--load", load),
+                *("--build-only", "--skip-postgres", "--cache", str(tmp_path / load)),
+                *("--dir", str(tmp_path)),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        (path,) = (tmp_path / load).glob("*.db")
+        conn = sqlite3.connect(path)
+        tables = [
+            name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        ]
+        rows = {}
+        for table in tables:
+            columns = [
+                c[1]
+                for c in conn.execute(f"PRAGMA table_info({table})")
+                if c[1] not in ("seq", "changed_at")  # the insertion order, the write's time
+            ]
+            listed = ", ".join(columns)
+            rows[table] = conn.execute(f"SELECT {listed} FROM {table} ORDER BY {listed}").fetchall()
+        conn.close()
+        built[load] = rows
+    assert built["bulk"] == built["repositories"]
+    assert len(built["bulk"]["orders"]) > 60
+    assert len(built["bulk"]["timeline"]) > 60
+
+
 def test_bench_names_smoke() -> None:
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "bench_names.py"), "--repeat", "2"],

@@ -744,6 +744,31 @@ def test_the_store_answers_the_read_model_itself_on_sql(ops: ClientOps, store_ur
     assert (regular.orders, regular.ordered, regular.cash) == (1, 2000, 5000)
 
 
+@pytest.mark.parametrize("month", [Month(2026, 1), Month(2026, 2), MARCH])
+def test_the_sql_stores_group_the_clients_the_default_rules_decide_alike(
+    ops: ClientOps, store_url: str, month: Month
+) -> None:
+    from clientops.rules import planning as rules
+
+    dep = a_department(ops)
+    # a client who announced the end of the contract: a termination day in the key
+    Retention(ops).announce_termination(dep.regular.id, date(2026, 3, 31), by=ANNA)
+    policy = ops.policy.planning
+    with ops.storage.unit_of_work(readonly=True) as uow:
+        grouped = getattr(uow, "planning", None)
+        if grouped is None:
+            assert store_url.startswith("memory")
+            pytest.skip("the memory store has no read model of its own")
+        managers = (ANNA, OLEG)
+        groups = list(grouped.client_groups(managers, month, window=6, tz=MSK))
+        rows = list(grouped.client_months(managers, month, window=6, tz=MSK))
+    assert sum(g.clients for g in groups) == len(rows)
+    assert sum(g.buyers for g in groups) == sum(1 for r in rows if r.orders)
+    assert rules.group_totals(groups, (), month, policy=policy) == rules.month_totals(
+        rows, (), month, policy=policy
+    )
+
+
 def test_a_client_who_asked_to_end_the_contract_is_lost_that_day(ops: ClientOps) -> None:
     dep = a_department(ops)
     retention = Retention(ops)

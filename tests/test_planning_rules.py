@@ -243,3 +243,47 @@ def test_who_counts_as_satisfied_for_the_pay(
     found = satisfied_on([(date.fromisoformat(d), happy) for d, happy in calls], MARCH, POLICY)
     assert found == (date.fromisoformat(satisfied) if satisfied else None)
     assert MARCH.last_day - timedelta(days=POLICY.satisfied_window_days) == date(2026, 2, 14)
+
+
+def test_a_group_of_clients_adds_up_to_its_clients() -> None:
+    from clientops.planning import ClientGroup, ClientMonth
+    from clientops.rules.planning import group_totals, month_totals
+
+    march = Month(2026, 3)
+    anna = EmployeeId("anna")
+
+    def client(i: int, **kw: object) -> ClientMonth:
+        return ClientMonth(ClientId(f"c{i}"), f"Клиент {i}", anna, **kw)  # type: ignore[arg-type]
+
+    # three regular clients alike (orders in three months of the window, the last in
+    # December: lost in March), two of them ordering in March, one new in the base
+    days = {
+        "first_order": date(2025, 10, 3),
+        "last_order": date(2025, 12, 31),
+        "window_months": ("2025-10", "2025-11", "2025-12"),
+    }
+    rows = [
+        client(1, orders=1, ordered=Decimal(100), cash=Decimal(7), **days),
+        client(2, orders=2, ordered=Decimal(250), profit=Decimal(30), **days),
+        client(3, joined_on=date(2026, 3, 2), **days),
+    ]
+    group = ClientGroup(
+        ClientMonth(
+            ClientId(""),
+            "",
+            anna,
+            orders=2,
+            ordered=Decimal(350),
+            cash=Decimal(7),
+            profit=Decimal(30),
+            **days,  # type: ignore[arg-type]
+        ),
+        clients=3,
+        buyers=2,
+        joined=1,
+    )
+    totals = group_totals([group], (), march, policy=POLICY)
+    assert totals == month_totals(rows, (), march, policy=POLICY)
+    assert totals[anna][PlanLine.LOST_REGULAR] == 3
+    assert totals[anna][PlanLine.REGULAR_CLIENTS] == 2
+    assert totals[anna][PlanLine.NEW_IN_BASE] == 1

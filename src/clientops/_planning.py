@@ -24,6 +24,7 @@ from clientops.events import Event
 from clientops.model import ClientId, DepartmentId, EmployeeId, Money
 
 __all__ = [
+    "ClientGroup",
     "ClientHistory",
     "ClientMonth",
     "ControlPoints",
@@ -342,6 +343,20 @@ class ClientMonth:
     contract_ended_on: date | None = None
     joined_on: date | None = None
     termination_on: date | None = None
+
+
+@attrs.frozen
+class ClientGroup:
+    """Clients of a manager the default rules decide alike, as a SQL store's read model
+    groups them (``uow.planning.client_groups``): ``figures`` holds the group's sums (its
+    ``orders`` the clients with orders in the month), the days the rules read (the earliest
+    first order), no client id; ``clients`` how many clients, ``buyers`` how many of them
+    ordered in the month, ``joined`` how many are new in the base in it."""
+
+    figures: ClientMonth
+    clients: int
+    buyers: int
+    joined: int
 
 
 #: ``rule(history, month, policy) -> bool``: is the client regular in ``month`` (judged on

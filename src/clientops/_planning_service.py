@@ -224,8 +224,18 @@ class Planning:
     ) -> dict[EmployeeId | None, dict[PlanLine, Decimal]]:
         tz, window = self._context.policy.tz, self._policy.regular_window
         queries = planning_queries(uow, tz=tz, month=month, window=window)
-        rows = queries.client_months(managers, month, window=window, tz=tz)
         bills = [b for b in uow.payments.supplier_bills() if b.assignee in managers]
+        grouped = getattr(queries, "client_groups", None)
+        if (
+            grouped is not None
+            and self._regular is rules.ordered_in_enough_months
+            and self._criteria == rules.LOSS_CRITERIA
+        ):
+            # the default rules read only a client's days: the store groups the clients
+            # those decide alike, and each group is decided and added once
+            groups = grouped(managers, month, window=window, tz=tz)
+            return rules.group_totals(groups, bills, month, policy=self._policy)
+        rows = queries.client_months(managers, month, window=window, tz=tz)
         return rules.month_totals(
             rows,
             bills,

@@ -15,6 +15,7 @@ from __future__ import annotations
 from clientops import _rehome
 from clientops._planning import (
     PLAN_LINES,
+    ClientGroup,
     ClientHistory,
     ClientMonth,
     ControlPoints,
@@ -52,6 +53,7 @@ from clientops._planning_service import Planning, RepositoryPlanningQueries, pla
 
 __all__ = [
     "PLAN_LINES",
+    "ClientGroup",
     "ClientHistory",
     "ClientMonth",
     "ControlPoints",

@@ -879,7 +879,12 @@ class PlanningQueries(Protocol):
     """The monthly report's read model: per-client sums of a month a store MAY compute in a
     few set-based statements (``uow.planning``). A store without it is served by
     :class:`clientops.planning.RepositoryPlanningQueries`, built on the repositories, which
-    gives the same rows (the planning tests compare the two on every store)."""
+    gives the same rows (the planning tests compare the two on every store).
+
+    A store MAY also offer ``client_groups(managers, month, *, window, tz)``, yielding
+    :class:`~clientops.planning.ClientGroup`: the same clients grouped by what the default
+    rules read of them; ``Planning`` asks it, when the rules are the default ones, instead of
+    a row a client (the SQLite and PostgreSQL stores have it)."""
 
     def client_months(
         self, managers: Sequence[EmployeeId], month: Month, *, window: int, tz: tzinfo

@@ -1571,6 +1571,23 @@ class SQLOnboarding(SQLRepository):
 class SQLOrders(SQLRepository):
     """Orders."""
 
+    #: the statement :meth:`add` writes an order's row with, its values by :meth:`row`
+    INSERT = (
+        "INSERT INTO orders(id, client_id, number, stage, version, doc) VALUES (?, ?, ?, ?, ?, ?)"
+    )
+
+    @staticmethod
+    def row(order: Order) -> tuple[Any, ...]:
+        """The values of an order's row, as :meth:`add` writes them."""
+        return (
+            order.id,
+            order.client_id,
+            order.number,
+            order.stage.value,
+            order.version,
+            dump(order),
+        )
+
     def _check_number(self, order: Order) -> None:
         owner = self._one("SELECT id FROM orders WHERE number=?", (order.number,))
         if owner is not None and owner != order.id:
@@ -1597,18 +1614,7 @@ class SQLOrders(SQLRepository):
             raise DuplicateError("order number", order.number, owner=taken[0][0])
         self._check_external("order", order.id, order.external_id)
         try:
-            self._x(
-                "INSERT INTO orders(id, client_id, number, stage, version, doc) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    order.id,
-                    order.client_id,
-                    order.number,
-                    order.stage.value,
-                    order.version,
-                    dump(order),
-                ),
-            )
+            self._x(self.INSERT, self.row(order))
         except self.integrity_errors as exc:
             raise self._order_error(exc, order) from None
         self._uow.chronicle(order)
@@ -1680,6 +1686,15 @@ class SQLOrders(SQLRepository):
 class SQLCalls(SQLRepository):
     """The call log."""
 
+    #: the statement :meth:`add` writes an entry's row with, its values by :meth:`row`
+    INSERT = (
+        "INSERT INTO calls(id, client_id, employee_id, at, version, doc) VALUES (?, ?, ?, ?, ?, ?)"
+    )
+
+    def row(self, entry: CallLogEntry) -> tuple[Any, ...]:
+        """The values of an entry's row, as :meth:`add` writes them."""
+        return (entry.call_id, *self._call_params(entry), entry.version, dump(entry))
+
     def _call_params(self, entry: CallLogEntry) -> tuple[Any, ...]:
         at = entry.at
         return (entry.client_id, entry.employee_id, None if at is None else self._ts(at))
@@ -1693,11 +1708,7 @@ class SQLCalls(SQLRepository):
         if self._one("SELECT 1 FROM calls WHERE id=?", (entry.call_id,)) is not None:
             raise DuplicateError("call", entry.call_id)
         try:
-            self._x(
-                "INSERT INTO calls(id, client_id, employee_id, at, version, doc) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (entry.call_id, *self._call_params(entry), entry.version, dump(entry)),
-            )
+            self._x(self.INSERT, self.row(entry))
         except self.integrity_errors as exc:
             raise self._race_error(exc, "call", entry.call_id, entry.client_id) from None
         self._uow.chronicle(entry)
@@ -1795,6 +1806,25 @@ class SQLSubscriptions(SQLRepository):
 class SQLInvoices(SQLRepository):
     """Invoices and their number sequences."""
 
+    #: the statement :meth:`add` writes an invoice's row with (the manager and the client's
+    #: name from the card), its values by :meth:`row`
+    INSERT = (
+        "INSERT INTO invoices(id, number, number_key, client_id, subscription_id, "
+        "period, status, issue_date, due_date, owed, currency, version, doc, manager_id, "
+        "client_name) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, manager_id, "
+        "coalesce(name, '') FROM clients WHERE id=?"
+    )
+
+    def row(self, invoice: Invoice) -> tuple[Any, ...]:
+        """The values of :data:`INSERT` for an invoice, as :meth:`add` writes them."""
+        return (
+            invoice.id,
+            *self._invoice_params(invoice),
+            invoice.version,
+            dump(invoice),
+            invoice.client_id,
+        )
+
     def _invoice_params(self, invoice: Invoice) -> tuple[Any, ...]:
         owed = invoice.outstanding
         return (
@@ -1832,19 +1862,7 @@ class SQLInvoices(SQLRepository):
         if taken:
             raise DuplicateError("invoice number", invoice.number, owner=taken[0][0])
         try:
-            self._x(
-                "INSERT INTO invoices(id, number, number_key, client_id, subscription_id, "
-                "period, status, issue_date, due_date, owed, currency, version, doc, manager_id, "
-                "client_name) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, manager_id, "
-                "coalesce(name, '') FROM clients WHERE id=?",
-                (
-                    invoice.id,
-                    *self._invoice_params(invoice),
-                    invoice.version,
-                    dump(invoice),
-                    invoice.client_id,
-                ),
-            )
+            self._x(self.INSERT, self.row(invoice))
         except self.integrity_errors as exc:
             raise self._invoice_error(exc, invoice) from None
         self._uow.chronicle(invoice)
@@ -1951,6 +1969,34 @@ class SQLInvoices(SQLRepository):
 class SQLPayments(SQLRepository):
     """Payments, allocations, credits and supplier bills."""
 
+    #: the statement :meth:`add` writes a payment's row with, its values by :meth:`row`
+    INSERT = "INSERT INTO payments(id, client_id, date, version, doc) VALUES (?, ?, ?, ?, ?)"
+    #: the statement :meth:`add_allocation` writes with, its values by :meth:`allocation_row`
+    ALLOCATE = (
+        "INSERT INTO allocations(payment_id, invoice_id, client_id, doc) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    )
+
+    def row(self, payment: Payment) -> tuple[Any, ...]:
+        """The values of a payment's row, as :meth:`add` writes them."""
+        return (
+            payment.id,
+            payment.client_id,
+            self._day(payment.date),
+            payment.version,
+            dump(payment),
+        )
+
+    @staticmethod
+    def allocation_row(allocation: Allocation) -> tuple[Any, ...]:
+        """The values of an allocation's row, as :meth:`add_allocation` writes them."""
+        return (
+            allocation.payment_id,
+            allocation.invoice_id,
+            allocation.client_id,
+            dump(allocation),
+        )
+
     def _payment_client(self, payment: Payment) -> None:
         if payment.client_id is not None:
             self._need_client(payment.client_id)
@@ -1960,16 +2006,7 @@ class SQLPayments(SQLRepository):
         if self._one("SELECT 1 FROM payments WHERE id=?", (payment.id,)) is not None:
             raise DuplicateError("payment", payment.id)
         try:
-            self._x(
-                "INSERT INTO payments(id, client_id, date, version, doc) VALUES (?, ?, ?, ?, ?)",
-                (
-                    payment.id,
-                    payment.client_id,
-                    self._day(payment.date),
-                    payment.version,
-                    dump(payment),
-                ),
-            )
+            self._x(self.INSERT, self.row(payment))
         except self.integrity_errors as exc:
             raise self._race_error(exc, "payment", payment.id, payment.client_id) from None
         self._uow.chronicle(payment)
@@ -2007,11 +2044,7 @@ class SQLPayments(SQLRepository):
 
     def add_allocation(self, allocation: Allocation) -> None:
         # ON CONFLICT: a pair taken by a transaction racing this one is a duplicate too
-        cur = self._x(
-            "INSERT INTO allocations(payment_id, invoice_id, client_id, doc) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (allocation.payment_id, allocation.invoice_id, allocation.client_id, dump(allocation)),
-        )
+        cur = self._x(self.ALLOCATE, self.allocation_row(allocation))
         if cur.rowcount != 1:
             raise DuplicateError("allocation", (allocation.payment_id, allocation.invoice_id))
 

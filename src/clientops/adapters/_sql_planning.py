@@ -3,7 +3,9 @@
 One statement gives a row per client of the managers asked: the orders, allocations, claims,
 service contracts, satisfaction round and retention record of each client grouped in SQL
 (``GROUP BY`` client), joined to the card. Rows are read as they come (a server-side cursor on
-PostgreSQL), so memory does not grow with the number of clients or orders.
+PostgreSQL), so memory does not grow with the number of clients or orders. With the default
+rules, ``client_groups`` groups those rows once more in SQL, by what the rules read of a
+client: a row a group, not a client.
 
 Days are taken in the policy's time zone by its UTC offset: exact for a zone whose offset does
 not change over the months asked (every Russian zone since 2014). For a zone whose offset
@@ -19,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from clientops._billing import Month
-from clientops._planning import ClientMonth, fixed_offset_minutes
+from clientops._planning import ClientGroup, ClientMonth, fixed_offset_minutes
 from clientops.model import ClientId, EmployeeId
 
 __all__ = ["SQLPlanning"]
@@ -33,9 +35,18 @@ class _Dialect:
     """The few expressions that differ: a JSON path, a local day of a stored moment, the
     first step of a history with a given stage, a money amount, a list of distinct months."""
 
-    def __init__(self, postgres: bool, minutes: int) -> None:
+    def __init__(self, postgres: bool, minutes: int, marks: str) -> None:
         self.postgres = postgres
         self.minutes = minutes
+        self.marks = marks
+        # the managers' clients, as a set to test a record's client against: on SQLite the
+        # CTE ``mine`` (searched by the index on client_id, a client at a time); on
+        # PostgreSQL the cards themselves, so that the planner, knowing how many there are,
+        # joins them by hash to the records read in one scan
+        if postgres:
+            self.mine = f"(SELECT id FROM clients WHERE manager_id IN ({marks}))"
+        else:
+            self.mine = "(SELECT id FROM mine)"
 
     def doc(self, alias: str) -> str:
         return f"({alias}.doc::jsonb)" if self.postgres else f"{alias}.doc"
@@ -91,11 +102,6 @@ class _Dialect:
             return f"coalesce(({text})::numeric, 0)"
         return f"coalesce(CAST(round(CAST({text} AS REAL) * 100) AS INTEGER), 0)"
 
-    def months(self, day: str) -> str:
-        if self.postgres:
-            return f"string_agg(DISTINCT to_char({day}, 'YYYY-MM'), ',')"
-        return f"group_concat(DISTINCT substr({day}, 1, 7))"
-
     def money(self, value: Any) -> Decimal:
         if not value:
             return _ZERO
@@ -111,9 +117,11 @@ class _Dialect:
 
 def _orders_pg(d: _Dialect) -> str:
     # each order's document cast to jsonb once (``j``; OFFSET 0: not inlined), each figure
-    # of an order computed once (MATERIALIZED) before grouping; the history searched only
+    # of an order computed once before grouping (OFFSET 0: a subquery of its own, not
+    # inlined into each aggregate, and not written out as a MATERIALIZED CTE would be: the
+    # orders of a million clients spilled to disk); the history searched only
     # for the closed orders (closed is the last stage) and those from a supplier
-    return f"""o1 AS MATERIALIZED (
+    return f"""o1 AS (
   SELECT cid, opened, supplied, price,
          {d.day(d.first_step("o.j", "is_closed", "closed"))} AS closed,
          {d.day(d.first_step("o.j", "supplied", "quality_accepted"))} AS accepted,
@@ -125,7 +133,7 @@ def _orders_pg(d: _Dialect) -> str:
            coalesce({d.text("j", "supplier")}, '') <> '' AS supplied,
            {d.amount(d.text("j", "price", "amount"))} AS price
     FROM (SELECT client_id AS cid, stage = 'closed' AS is_closed, {d.doc("orders")} AS j
-          FROM orders WHERE client_id IN (SELECT id FROM mine) OFFSET 0) src) o),
+          FROM orders WHERE client_id IN {d.mine} OFFSET 0) src) o OFFSET 0),
 """
 
 
@@ -160,9 +168,29 @@ o1 AS MATERIALIZED (
 """
 
 
-def _statement(d: _Dialect, marks: str, month: Month, since: date) -> str:
+def _window(since: date, month: Month) -> list[Month]:
+    """The months of the regular window: from ``since`` up to the month before ``month``."""
+    found, current = [], Month(since.year, since.month)
+    while current.first_day < month.first_day:
+        found.append(current)
+        current = current.next()
+    return found
+
+
+def _mask(d: _Dialect, since: date, month: Month) -> str:
+    """The months of the window with orders, as a number: bit ``i`` for the ``i``-th month
+    (one comparison an order and a month, no list to sort or to make distinct)."""
+    parts = [
+        f"max(CASE WHEN opened >= {d.literal(m.first_day)} "
+        f"AND opened < {d.literal(m.next().first_day)} THEN {1 << i} ELSE 0 END)"
+        for i, m in enumerate(_window(since, month))
+    ]
+    return " + ".join(parts) if parts else "0"
+
+
+def _statement(d: _Dialect, month: Month, since: date) -> str:
+    marks = d.marks
     start, end = d.literal(month.first_day), d.literal(month.last_day)
-    since_l = d.literal(since)
     # each order's document is cast to jsonb once on PostgreSQL (``j``)
     cl, sc, r, c = d.doc("cl"), d.doc("sc"), d.doc("r"), d.doc("c")
     in_month = "BETWEEN " + start + " AND " + end
@@ -173,8 +201,7 @@ WITH mine AS (SELECT id FROM clients WHERE manager_id IN ({marks})),
   SELECT cid,
          min(CASE WHEN opened <= {end} THEN opened END) AS first_order,
          max(CASE WHEN opened <= {end} THEN opened END) AS last_order,
-         {d.months(f"CASE WHEN opened >= {since_l} AND opened < {start} THEN opened END")}
-           AS window_months,
+         {_mask(d, since, month)} AS window_months,
          sum(CASE WHEN opened {in_month} THEN 1 ELSE 0 END) AS orders,
          sum(CASE WHEN opened {in_month} THEN price ELSE 0 END) AS ordered,
          sum(CASE WHEN closed {in_month} THEN price - cost ELSE 0 END) AS profit,
@@ -184,7 +211,7 @@ WITH mine AS (SELECT id FROM clients WHERE manager_id IN ({marks})),
 a2 AS (
   SELECT a.client_id AS cid, sum({d.amount(d.text(d.doc("a"), "amount", "amount"))}) AS cash
   FROM allocations a
-  WHERE a.client_id IN (SELECT id FROM mine)
+  WHERE a.client_id IN {d.mine}
     AND {d.stored_day(d.text(d.doc("a"), "date"))} {in_month}
   GROUP BY a.client_id),
 cl1 AS MATERIALIZED (
@@ -194,7 +221,7 @@ cl1 AS MATERIALIZED (
          {d.day(d.first_step(cl, d.contains("cl.doc", "resolved_satisfied"), "resolved_satisfied"))}
            AS won,
          {d.amount(d.text(cl, "money", "amount"))} AS money
-  FROM claims cl WHERE cl.client_id IN (SELECT id FROM mine)),
+  FROM claims cl WHERE cl.client_id IN {d.mine}),
 cl2 AS (
   SELECT cid,
          sum(CASE WHEN filed {in_month} THEN 1 ELSE 0 END) AS filed,
@@ -207,14 +234,15 @@ sc2 AS (
   SELECT sc.client_id AS cid, count(*) AS contracts,
          count({d.text(sc, "ends_on")}) AS ending,
          max({d.stored_day(d.text(sc, "ends_on"))}) AS ends_on
-  FROM service_contracts sc WHERE sc.client_id IN (SELECT id FROM mine) GROUP BY sc.client_id)
+  FROM service_contracts sc WHERE sc.client_id IN {d.mine} GROUP BY sc.client_id)
 SELECT c.id, c.name, c.manager_id,
        o2.first_order, o2.last_order, o2.window_months, o2.orders, o2.ordered, o2.profit,
        o2.received, o2.received_cost, a2.cash,
        cl2.filed, cl2.filed_sum, cl2.won, cl2.won_sum, cl2.open_claim,
-       CASE WHEN sc2.contracts = sc2.ending THEN sc2.ends_on END,
-       coalesce(s.assigned_on, {d.day(d.text(c, "created_at"))}),
+       CASE WHEN sc2.contracts = sc2.ending THEN sc2.ends_on END AS ended,
+       coalesce(s.assigned_on, {d.day(d.text(c, "created_at"))}) AS joined,
        CASE WHEN r.status <> 'stayed' THEN {d.stored_day(d.text(r, "termination_on"))} END
+         AS termination
 FROM clients c
 LEFT JOIN o2 ON o2.cid = c.id
 LEFT JOIN a2 ON a2.cid = c.id
@@ -224,6 +252,48 @@ LEFT JOIN satisfaction s ON s.client_id = c.id
 LEFT JOIN retention r ON r.client_id = c.id
 WHERE c.manager_id IN ({marks})
 """
+
+
+def _grouped(d: _Dialect, month: Month, since: date) -> str:
+    """The rows of :func:`_statement` grouped by manager and by what the default rules read
+    of a client (whether the first order is before the month, the last order's day, the
+    window's months, the end of the contracts, the oldest open claim, the termination): one
+    row a group, its figures summed, with the number of its clients, of those with orders in
+    the month and of those new in the base in it."""
+    start, end = d.literal(month.first_day), d.literal(month.last_day)
+    return f"""
+WITH per AS ({_statement(d, month, since)})
+SELECT manager_id, min(first_order), last_order, window_months, ended, open_claim,
+       termination,
+       count(*), sum(CASE WHEN orders > 0 THEN 1 ELSE 0 END),
+       sum(ordered), sum(profit), sum(received), sum(received_cost), sum(cash),
+       sum(filed), sum(filed_sum), sum(won), sum(won_sum),
+       sum(CASE WHEN joined BETWEEN {start} AND {end} THEN 1 ELSE 0 END)
+FROM per
+GROUP BY manager_id, first_order < {start}, last_order, window_months, ended, open_claim,
+         termination
+"""
+
+
+def _months_of(since: date, month: Month) -> Callable[[Any], tuple[str, ...]]:
+    """The months (``YYYY-MM``) of a window's number (:func:`_mask`), each number decoded
+    once."""
+    names = [str(m) for m in _window(since, month)]
+    decoded: dict[int, tuple[str, ...]] = {}
+
+    def months(value: Any) -> tuple[str, ...]:
+        mask = int(value or 0)
+        found = decoded.get(mask)
+        if found is None:
+            found = decoded[mask] = tuple(n for i, n in enumerate(names) if mask >> i & 1)
+        return found
+
+    return months
+
+
+_PG_SETTINGS = (
+    "SELECT set_config('cursor_tuple_fraction', '1', true), set_config('jit', 'off', true)"
+)
 
 
 class SQLPlanning:
@@ -238,9 +308,20 @@ class SQLPlanning:
         self._stream = stream
         self._postgres = postgres
 
-    def client_months(
-        self, managers: Sequence[EmployeeId], month: Month, *, window: int, tz: tzinfo
-    ) -> Iterator[ClientMonth]:
+    def _rows(self, sql: str, managers: Sequence[EmployeeId]) -> Iterable[Sequence[Any]]:
+        """The rows of a statement whose only parameters are lists of the managers."""
+        if self._postgres:
+            # for the rest of this unit of work (set_config(..., true): set back when its
+            # transaction ends): plan to read to the end, not for a fast start (a server-side
+            # cursor's default: nested loops, a client at a time), and do not compile (JIT):
+            # the time goes to reading JSON, and compiling the many expressions took longer
+            # than it saved (4.3 s of 24 at 100,000 clients)
+            for _ in self._stream(_PG_SETTINGS, ()):
+                pass
+        copies = sql.count("?") // len(managers)
+        return self._stream(sql, tuple(managers) * copies)
+
+    def _dialect(self, month: Month, window: int, tz: tzinfo, count: int) -> tuple[_Dialect, date]:
         index = month.year * 12 + month.month - 1 - window
         since = Month(index // 12, index % 12 + 1).first_day
         minutes = fixed_offset_minutes(tz, since - timedelta(days=366 * 3), month.last_day)
@@ -249,14 +330,18 @@ class SQLPlanning:
                 "the time zone's UTC offset changes over the months asked: "
                 "ask clientops.planning.RepositoryPlanningQueries"
             )
+        marks = ", ".join("?" * count)
+        return _Dialect(self._postgres, minutes, marks), since
+
+    def client_months(
+        self, managers: Sequence[EmployeeId], month: Month, *, window: int, tz: tzinfo
+    ) -> Iterator[ClientMonth]:
+        d, since = self._dialect(month, window, tz, len(managers))
         if not managers:
             return
-        d = _Dialect(self._postgres, minutes)
-        marks = ", ".join("?" * len(managers))
-        sql = _statement(d, marks, month, since)
+        sql = _statement(d, month, since)
         # days and month lists repeat from client to client: each is converted once
         days: dict[Any, date | None] = {None: None}
-        lists: dict[Any, tuple[str, ...]] = {None: (), "": ()}
 
         def day(value: Any) -> date | None:
             found = days.get(value, _MISSING)
@@ -264,17 +349,69 @@ class SQLPlanning:
                 found = days[value] = d.to_day(value)
             return found  # type: ignore[return-value]
 
-        def months(value: Any) -> tuple[str, ...]:
-            found = lists.get(value)
-            if found is None:
-                found = lists[value] = tuple(sorted(value.split(",")))
-            return found
+        months = _months_of(since, month)
 
-        for row in self._stream(sql, (*managers, *managers)):
+        for row in self._rows(sql, managers):
             if len(days) > 100_000:  # bounded, whatever the data
                 days.clear()
                 days[None] = None
             yield self._row(d, row, day, months)
+
+    def client_groups(
+        self, managers: Sequence[EmployeeId], month: Month, *, window: int, tz: tzinfo
+    ) -> Iterator[ClientGroup]:
+        """The rows of :meth:`client_months` grouped in SQL by manager and by what the
+        default rules read of a client (:class:`~clientops._planning.ClientGroup`): the
+        default rules decide a group once, and a group's figures are its clients' sums."""
+        d, since = self._dialect(month, window, tz, len(managers))
+        if not managers:
+            return
+        sql = _grouped(d, month, since)
+        money, day, months_of = d.money, d.to_day, _months_of(since, month)
+        for row in self._rows(sql, managers):
+            (
+                manager,
+                first,
+                last,
+                months,
+                ended,
+                open_claim,
+                termination,
+                clients,
+                buyers,
+                ordered,
+                profit,
+                received,
+                received_cost,
+                cash,
+                filed,
+                filed_sum,
+                won,
+                won_sum,
+                joined,
+            ) = row
+            figures = ClientMonth(
+                ClientId(""),
+                "",
+                manager,
+                first_order=day(first),
+                last_order=day(last),
+                window_months=months_of(months),
+                orders=int(buyers or 0),
+                ordered=money(ordered),
+                cash=money(cash),
+                profit=money(profit),
+                received=int(received or 0),
+                received_cost=money(received_cost),
+                claims_filed=int(filed or 0),
+                claims_filed_sum=money(filed_sum),
+                claims_satisfied=int(won or 0),
+                claims_satisfied_sum=money(won_sum),
+                open_claim=day(open_claim),
+                contract_ended_on=day(ended),
+                termination_on=day(termination),
+            )
+            yield ClientGroup(figures, int(clients), int(buyers or 0), int(joined or 0))
 
     @staticmethod
     def _row(

@@ -42,6 +42,7 @@ from clientops._claims import Claim, ClaimStage
 from clientops._orders import Order, OrderStage
 from clientops._planning import (
     PLAN_LINES,
+    ClientGroup,
     ClientHistory,
     ClientMonth,
     Figure,
@@ -71,6 +72,7 @@ __all__ = [
     "client_month",
     "condensed_history",
     "contract_ended",
+    "group_totals",
     "hours_from_calls",
     "hours_from_presence",
     "lost_in",
@@ -535,6 +537,13 @@ def month_totals(
             counts[new_in_base] += one
         if lost:
             counts[lost_regular if regular else lost_repeat] += one
+    return _with_bills(sums, bills, month)
+
+
+def _with_bills(
+    sums: dict[EmployeeId | None, list[Decimal]], bills: Iterable[SupplierBill], month: Month
+) -> dict[EmployeeId | None, dict[PlanLine, Decimal]]:
+    """Each manager's sums by line, with the supplier bills paid in the month."""
     totals = {m: dict(zip(PlanLine, values, strict=True)) for m, values in sums.items()}
     for bill in bills:
         if (
@@ -548,6 +557,68 @@ def month_totals(
             amount = bill.amount.amount if bill.amount is not None else Decimal(0)
             paid[PlanLine.PAID_TO_CONTRACTORS] += amount
     return totals
+
+
+def group_totals(
+    groups: Iterable[ClientGroup],
+    bills: Iterable[SupplierBill],
+    month: Month,
+    *,
+    policy: PlanningPolicy,
+) -> dict[EmployeeId | None, dict[PlanLine, Decimal]]:
+    """:func:`month_totals` of the default rules (:func:`ordered_in_enough_months`,
+    :data:`LOSS_CRITERIA`) folded from groups of clients those rules decide alike
+    (:class:`~clientops._planning.ClientGroup`): each group decided once, its figures added
+    once. The same figures as :func:`month_totals` of the groups' clients."""
+    at = {line: i for i, line in enumerate(PlanLine)}
+    row_lines = tuple((at[line], field) for line, field in _ROW_LINES)
+    segment_at = {seg: (at[a], at[b]) for seg, (a, b) in _SEGMENT_LINES.items()}
+    new_in_base, lost_regular, lost_repeat = (
+        at[PlanLine.NEW_IN_BASE],
+        at[PlanLine.LOST_REGULAR],
+        at[PlanLine.LOST_REPEAT],
+    )
+    sums: dict[EmployeeId | None, list[Decimal]] = {}
+    decided: dict[tuple[object, ...], tuple[Segment | None, bool, bool]] = {}
+    zero, start = Decimal(0), month.first_day
+    for group in groups:
+        row = group.figures
+        counts = sums.get(row.manager_id)
+        if counts is None:
+            counts = sums[row.manager_id] = [zero] * len(at)
+        # the same days in another manager's groups: decided once
+        key = (
+            row.first_order is not None and row.first_order < start,
+            row.last_order,
+            row.window_months,
+            row.contract_ended_on,
+            row.open_claim,
+            row.termination_on,
+        )
+        decision = decided.get(key)
+        if decision is None:
+            history = condensed_history(row, month)
+            regular = ordered_in_enough_months(history, month, policy)
+            decision = decided[key] = (
+                segment_of(history, month, policy),
+                regular,
+                lost_in(history, month, regular=regular, policy=policy) is not None,
+            )
+            if len(decided) >= _DECISIONS_KEPT:
+                decided.clear()
+        segment, regular, lost = decision
+        if group.buyers and segment is not None:
+            count_at, sum_at = segment_at[segment]
+            counts[count_at] += group.buyers
+            counts[sum_at] += row.ordered
+        for i, field in row_lines:
+            value = getattr(row, field)
+            if value:
+                counts[i] += value
+        counts[new_in_base] += group.joined
+        if lost:
+            counts[lost_regular if regular else lost_repeat] += group.clients
+    return _with_bills(sums, bills, month)
 
 
 def report_lines(
