@@ -24,7 +24,6 @@ from clientops._billing import (
     Month,
     Payment,
     PaymentMatched,
-    Subscription,
 )
 from clientops._context import Context
 from clientops._documents._billing import InvoiceRef, PaymentInvoice
@@ -45,7 +44,7 @@ from clientops.errors import (
     ValidationError,
 )
 from clientops.events import Event
-from clientops.model import ClientId, Money
+from clientops.model import Money
 from clientops.ports import UnitOfWork
 from clientops.rules.billing import (
     BillingPlan,
@@ -292,16 +291,6 @@ def keep_number(context: Context, uow: UnitOfWork, number: str) -> None:
     year, seq = parsed
     if seq > numbers_taken(context, uow, year, lock=True):
         uow.invoices.set_sequence(policy.number_scope(year), seq)
-
-
-def payer_inns(uow: UnitOfWork, subscriptions: Sequence[Subscription]) -> dict[ClientId, str]:
-    inns: dict[ClientId, str] = {}
-    for subscription in subscriptions:
-        if subscription.payer_inn is None and subscription.client_id not in inns:
-            inn = uow.clients.get(subscription.client_id).inn
-            if inn:
-                inns[subscription.client_id] = inn
-    return inns
 
 
 def requisites(context: Context) -> tuple[InvoiceParty, BankDetails]:
