@@ -1276,9 +1276,23 @@ def test_billed_days_are_counted_as_day_by_day(data: st.DataObject, pro_rating: 
         return
     (line,) = lines
     assert line.price == amount.rounded()
-    if not whole:
-        assert f"{days[0].day}" in line.name
-        assert f"{days[-1].day}" in line.name
+    texts = policy.texts
+    contiguous = (days[-1] - days[0]).days + 1 == len(days)
+    template = texts.line if whole else texts.partial_line if contiguous else texts.interrupted_line
+    assert line.name == template.format(
+        service=subscription.service,
+        month="ноябрь",
+        month_genitive="ноября",
+        year=2026,
+        from_day=days[0].day,
+        to_day=days[-1].day,
+        days=len(days),
+        month_days=30,
+        client=subscription.client_id,
+        invoices="",
+        amount=line.price.amount,
+        count=1,
+    )
 
 
 @settings(max_examples=60, deadline=None)

@@ -757,8 +757,24 @@ def lines_total(
 ) -> Money:
     """What ``lines`` come to at ``vat_rate``: :attr:`Invoice.total` of an invoice with these
     lines and VAT (the lines' amounts summed, VAT added on top unless included)."""
-    subtotal = sum((line.amount for line in lines), Money(0, lines[0].price.currency))
-    return vat_amounts(subtotal, vat_rate, included=vat_included)[2]
+    return amounts_total(
+        (line.price.amount * line.quantity for line in lines),
+        lines[0].price.currency,
+        vat_rate,
+        vat_included=vat_included,
+    )
+
+
+def amounts_total(
+    amounts: Iterable[Decimal], currency: str, vat_rate: Decimal | None, *, vat_included: bool
+) -> Money:
+    """:func:`lines_total` of lines whose ``price × quantity`` are ``amounts`` (unrounded),
+    in ``currency``: each rounded half-up to kopecks, summed, VAT added on top unless
+    included or there is none (:func:`vat_amounts`), without making a value per line."""
+    subtotal = sum((a.quantize(_CENT, ROUND_HALF_UP) for a in amounts), Decimal(0))
+    if vat_rate is None or vat_included:  # the total is the lines' sum, in kopecks
+        return Money(subtotal.quantize(_CENT, ROUND_HALF_UP), currency)
+    return vat_amounts(Money(subtotal, currency), vat_rate, included=False)[2]
 
 
 # --------------------------------------------------------------------------- payments

@@ -25,7 +25,6 @@ from clientops._billing import (
     Credit,
     Invoice,
     InvoiceId,
-    InvoiceLine,
     InvoiceStatus,
     Month,
     OwedInvoice,
@@ -35,7 +34,7 @@ from clientops._billing import (
     SubscriptionId,
     SupplierBill,
     SupplierBillId,
-    lines_total,
+    amounts_total,
 )
 from clientops._campaigns import (
     CallCard,
@@ -1663,8 +1662,8 @@ class SQLInvoices(SQLRepository):
         return tuple(load(doc, Invoice) for (doc,) in rows)
 
     def billed(self, period: Month) -> tuple[BilledInvoice, ...]:
-        # the columns as they are; the VAT and the lines from the document, parsed as JSON and
-        # the lines alone made into values, for the total (no Invoice is built)
+        # the columns as they are; the VAT and the lines' prices and quantities from the
+        # document, parsed as JSON only, for the total (no Invoice, no line is built)
         rows = self._x(
             "SELECT id, number, subscription_id, status, issue_date, doc FROM invoices "
             "WHERE period=? AND subscription_id IS NOT NULL ORDER BY seq",
@@ -1673,14 +1672,18 @@ class SQLInvoices(SQLRepository):
         day = _ReadOnce(self._from_day).__getitem__
         status = _ReadOnce(InvoiceStatus).__getitem__
         rate = _ReadOnce(_vat_rate).__getitem__
-        lines_of = CONVERTER.get_structure_hook(tuple[InvoiceLine, ...])
-        line_type = tuple[InvoiceLine, ...]
         out = []
         for invoice_id, number, subscription_id, state, issued, doc in rows:
             data = json.loads(doc)
-            vat_rate = rate(data.get("vat_rate"))
-            included = data.get("vat_included", True)
-            total = lines_total(lines_of(data["lines"], line_type), vat_rate, vat_included=included)
+            lines = data["lines"]
+            vat_rate = rate(data["vat_rate"])
+            included = data.get("vat_included", True)  # its default
+            total = amounts_total(
+                (Decimal(line["price"]["amount"]) * Decimal(line["quantity"]) for line in lines),
+                lines[0]["price"]["currency"],
+                vat_rate,
+                vat_included=included,
+            )
             out.append(
                 BilledInvoice(
                     invoice_id,
