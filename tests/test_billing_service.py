@@ -905,3 +905,55 @@ def test_a_run_later_in_the_billing_period_is_dated_on_its_day(
     invoice = ops.billing.run(NOVEMBER).issued[0]
     assert invoice.issue_date == date(2026, 11, 20)
     assert invoice.total == Money("12000")
+
+
+def test_a_run_leaves_the_garbage_collector_as_it_found_it(db_path: Path, clock: Clock) -> None:
+    import gc
+
+    with open_ops(SQLiteStorage(db_path), clock) as ops:
+        ops.clients.add_staff(a_staff())
+        subscribe(ops, count=4)
+        assert gc.isenabled()
+        assert len(ops.billing.plan(NOVEMBER).to_issue) == 4
+        assert gc.isenabled()
+    failing = FailingStorage(SQLiteStorage(db_path), "invoices.add", after=3)
+    with open_ops(failing, clock) as ops, pytest.raises(StorageError):
+        ops.billing.run(NOVEMBER, batch=2)  # fails while the collector is paused
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with open_ops(SQLiteStorage(db_path), clock) as ops:
+            assert len(ops.billing.run(NOVEMBER).issued) == 2
+        assert not gc.isenabled()  # left off as the application had it
+    finally:
+        gc.enable()
+    assert gc.isenabled()
+
+
+def test_a_store_without_the_billed_reads_plans_the_same(
+    clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store written before ``invoices.billed`` and ``subscriptions.payers``: the run
+    reads ``for_period`` and the cards instead, and plans the same."""
+    from clientops.adapters import memory
+
+    def runs() -> list[tuple[object, ...]]:
+        with open_ops(MemoryStorage(), clock) as ops:
+            ops.clients.add_staff(a_staff())
+            cards = subscribe(ops, count=3)
+            first = ops.billing.run(NOVEMBER)
+            sub = ops.billing.subscriptions_of(cards[0].id)[0]
+            ops.billing.update_subscription(attrs.evolve(sub, end=date(2026, 11, 20)))
+            again = ops.billing.run(NOVEMBER)
+            return [
+                tuple((i.id, i.number, i.total, i.payer_inn, i.lines) for i in first.issued),
+                tuple((s.subscription_id, s.reason, s.message) for s in again.plan.skipped),
+                tuple((c.original.number, c.lines, c.expected) for c in again.plan.corrections),
+            ]
+
+    current = runs()
+    monkeypatch.delattr(memory._Invoices, "billed")
+    monkeypatch.delattr(memory._Subscriptions, "payers")
+    older = runs()
+    assert older == current
+    assert len(current[2]) == 1  # the ended subscription's invoice needs a correction

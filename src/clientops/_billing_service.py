@@ -37,10 +37,13 @@ from clientops._billing_helpers import (
     REPLANS,
     BillingRun,
     PaymentImport,
+    billed_invoices,
     chunks,
+    collector_paused,
     file_name,
     keep_number,
     numbers_taken,
+    payers_of,
     payment_invoice,
     record_invoice,
     record_payment,
@@ -158,7 +161,7 @@ class BillingService:
 
     def plan(self, month: Month, *, issue_date: date | None = None) -> BillingPlan:
         """What :meth:`run_billing` would do for ``month`` now; nothing is stored."""
-        with self._context.storage.unit_of_work() as uow:
+        with collector_paused(), self._context.storage.unit_of_work() as uow:
             return self._plan(uow, month, issue_date)[0]
 
     def _plan(
@@ -171,11 +174,9 @@ class BillingService:
         billing = self._context.policy.billing
         calendar = self._context.policy.calendar
         subscriptions = uow.subscriptions.all()
-        billed = uow.invoices.billed(month)
+        billed = billed_invoices(uow, month)
         has_one = {b.subscription_id for b in billed if b.status is not InvoiceStatus.CORRECTED}
-        payers = uow.subscriptions.payers(
-            {s.client_id for s in subscriptions if s.id not in has_one}
-        )
+        payers = payers_of(uow, {s.client_id for s in subscriptions if s.id not in has_one})
         day = issue_date or billing_date(month, billing, calendar)
         after = numbers_taken(self._context, uow, day.year, lock=False)
         terms = {t.client_id: t for t in retention_repository(uow).all_client_terms()}
@@ -286,41 +287,44 @@ class BillingService:
         names: dict[ClientId, str] = {}
         after = 0
         failure: DuplicateError | None = None
-        for _ in range(REPLANS):
-            with self._context.storage.unit_of_work() as uow:
-                plan, plan_names = self._plan(uow, month, day)
-            names.update(plan_names)
-            first_plan = first_plan or plan
-            try:
-                for part in chunks(plan.to_issue, batch):
-                    with self._context.unit_of_work() as uow:
-                        numbers = take_numbers(self._context, uow, day, len(part), after=after)
-                        taken = [  # the planned invoice itself when its number is the one
-                            i if i.number == n else attrs.evolve(i, number=n)
-                            for i, n in zip(part, numbers, strict=True)
-                        ]
-                        for invoice in taken:
-                            uow.invoices.add(invoice)
-                        events = [
-                            e for i in taken for e in record_invoice(self._context, uow, i, now)
-                        ]
-                        self._context.publish(events)
-                    issued += taken
-            except DuplicateError as exc:
-                if exc.kind not in ("invoice", "invoice number"):
-                    raise
-                # another run issued some of them meanwhile, or a number the sequence did not
-                # know of is in the way: plan again from what is stored, past that number
-                failure = exc
-                _log.warning("run %s: another run issued meanwhile (%s); planned again", month, exc)
-                if exc.kind == "invoice number" and isinstance(exc.key, str):
-                    seq = self._context.policy.billing.number_sequence(exc.key, day.year)
-                    after = max(after, seq or 0)
-                continue
-            break
-        else:
-            assert failure is not None
-            raise failure
+        with collector_paused():  # the plan and its invoices outlive every batch
+            for _ in range(REPLANS):
+                with self._context.storage.unit_of_work() as uow:
+                    plan, plan_names = self._plan(uow, month, day)
+                names.update(plan_names)
+                first_plan = first_plan or plan
+                try:
+                    for part in chunks(plan.to_issue, batch):
+                        with self._context.unit_of_work() as uow:
+                            numbers = take_numbers(self._context, uow, day, len(part), after=after)
+                            taken = [  # the planned invoice itself when its number is the one
+                                i if i.number == n else attrs.evolve(i, number=n)
+                                for i, n in zip(part, numbers, strict=True)
+                            ]
+                            for invoice in taken:
+                                uow.invoices.add(invoice)
+                            events = [
+                                e for i in taken for e in record_invoice(self._context, uow, i, now)
+                            ]
+                            self._context.publish(events)
+                        issued += taken
+                except DuplicateError as exc:
+                    if exc.kind not in ("invoice", "invoice number"):
+                        raise
+                    # another run issued some of them meanwhile, or a number the sequence did not
+                    # know of is in the way: plan again from what is stored, past that number
+                    failure = exc
+                    _log.warning(
+                        "run %s: another run issued meanwhile (%s); planned again", month, exc
+                    )
+                    if exc.kind == "invoice number" and isinstance(exc.key, str):
+                        seq = self._context.policy.billing.number_sequence(exc.key, day.year)
+                        after = max(after, seq or 0)
+                    continue
+                break
+            else:
+                assert failure is not None
+                raise failure
         assert first_plan is not None
         written: list[Path] = []
         if folder is not None:
