@@ -4,7 +4,7 @@ bank statement matcher), reminder calls, debtors and the supplier payment plan."
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +21,7 @@ from clientops.bank_statements import (
     read_bank_statement,
 )
 from clientops.billing import (
+    BilledInvoice,
     BillingPolicy,
     Credit,
     Invoice,
@@ -65,6 +66,7 @@ from clientops.rules.billing import (
     payment_plan,
     payments_from_matches,
     plan_billing,
+    plan_from_billed,
     reminder_reaction_id,
     reminder_reactions,
     subscription_lines,
@@ -1229,3 +1231,92 @@ def test_a_month_from_the_billing_run_to_the_last_reminder() -> None:
     assert calls == [(d, ["c2"]) for d in (20, 23, 24, 25, 26, 27, 30)]
     assert [d.client_id for d in debtors(date(2026, 11, 30), invoices)] == ["c2"]
     assert plan_billing(NOV, subs, invoices, POLICY, CAL).to_issue == ()
+
+
+# ------------------------------------------------------- the plan from billed invoices
+
+DAYS = st.dates(min_value=date(2026, 9, 1), max_value=date(2027, 1, 31))
+
+
+@st.composite
+def subscriptions(draw: st.DrawFn, n: int) -> Subscription:
+    start = draw(DAYS)
+    end = draw(st.none() | DAYS.filter(lambda d: d >= start))
+    pauses = []
+    for _ in range(draw(st.integers(0, 2))):
+        first = draw(DAYS)
+        pauses.append(Pause(first, first + timedelta(days=draw(st.integers(0, 40)))))
+    fee = draw(st.sampled_from(["4000", "6500", "12000", "0.01"]))
+    return sub(f"s{n}", f"c{n % 3}", fee, start, end=end, pauses=tuple(pauses))
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), pro_rating=st.sampled_from(list(ProRating)))
+def test_billed_days_are_counted_as_day_by_day(data: st.DataObject, pro_rating: ProRating) -> None:
+    """The lines of a month are those of its billed days counted one by one."""
+    policy = attrs.evolve(POLICY, pro_rating=pro_rating)
+    subscription = data.draw(subscriptions(0))
+    days = [
+        NOV.first_day.replace(day=n)
+        for n in range(1, NOV.days + 1)
+        if subscription.billable(NOV.first_day.replace(day=n))
+    ]
+    lines = subscription_lines(subscription, NOV, policy, CAL)
+    assert len(days) == subscription.active_days(NOV)
+    if not days:
+        assert lines == ()
+        runs = any(subscription.covers(NOV.first_day.replace(day=n)) for n in range(1, 31))
+        (skip,) = plan_billing(NOV, [subscription], [], policy, CAL).skipped
+        assert skip.reason is (SkipReason.PAUSED if runs else SkipReason.NOT_ACTIVE)
+        return
+    whole = len(days) == NOV.days or pro_rating is ProRating.FULL_MONTH
+    amount = Money(Decimal(subscription.fee.amount) * (1 if whole else Decimal(len(days)) / 30))
+    if amount.rounded().amount <= 0:
+        assert lines == ()
+        return
+    (line,) = lines
+    assert line.price == amount.rounded()
+    texts = policy.texts
+    contiguous = (days[-1] - days[0]).days + 1 == len(days)
+    template = texts.line if whole else texts.partial_line if contiguous else texts.interrupted_line
+    assert line.name == template.format(
+        service=subscription.service,
+        month="ноябрь",
+        month_genitive="ноября",
+        year=2026,
+        from_day=days[0].day,
+        to_day=days[-1].day,
+        days=len(days),
+        month_days=30,
+        client=subscription.client_id,
+        invoices="",
+        amount=line.price.amount,
+        count=1,
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    before=st.lists(st.integers(0, 10_000), min_size=1, max_size=6),
+    data=st.data(),
+)
+def test_the_plan_from_billed_invoices_is_the_plan_from_whole_ones(
+    before: list[int], data: st.DataObject
+) -> None:
+    """Issued from one version of the subscriptions, planned again from another: the billed
+    rows give the plan the whole invoices give, once the stale ones are given whole."""
+    old = [data.draw(subscriptions(n)) for n in range(len(before))]
+    issued = list(plan_billing(NOV, old, [], POLICY, CAL).to_issue)
+    if issued and data.draw(st.booleans()):
+        issued[0] = cancel_invoice(issued[0])
+    new = [data.draw(st.sampled_from([s, data.draw(subscriptions(n))])) for n, s in enumerate(old)]
+    whole = plan_billing(NOV, new, issued, POLICY, CAL)
+    billed = [BilledInvoice.of(i) for i in issued]
+    plan, stale = plan_from_billed(NOV, new, billed, POLICY, CAL)
+    assert {b.id for b in stale} == {c.original.id for c in whole.corrections}
+    assert (plan.to_issue, plan.skipped) == (whole.to_issue, whole.skipped)
+    by_id = {i.id: i for i in issued}
+    again, left = plan_from_billed(
+        NOV, new, [by_id[b.id] if b in stale else b for b in billed], POLICY, CAL
+    )
+    assert (again, left) == (whole, ())

@@ -20,6 +20,7 @@ import pytest
 
 import clientops
 from clientops import ClientOps, EmployeeId, Money, PluginHost
+from clientops.adapters.memory import MemoryStorage
 from clientops.adapters.sqlite import SQLiteStorage
 from clientops.billing import (
     BankDetails,
@@ -30,6 +31,7 @@ from clientops.billing import (
     InvoiceParty,
     InvoiceStatus,
     Month,
+    Pause,
     Subscription,
     SubscriptionId,
     SupplierBillStatus,
@@ -186,6 +188,50 @@ def test_a_second_run_issues_nothing_and_changes_nothing(ops: ClientOps, db_path
     assert again.already_issued == 3
     assert {s.reason for s in again.plan.skipped} == {SkipReason.ALREADY_ISSUED}
     assert dump(db_path) == before
+
+
+@pytest.mark.parametrize("store", ["sqlite", "memory", "postgresql"])
+def test_a_rerun_after_a_change_dated_back_plans_the_correction_from_the_whole_invoice(
+    store: str, db_path: Path, clock: Clock, request: pytest.FixtureRequest
+) -> None:
+    if store == "sqlite":
+        storage: clientops.ports.Storage = SQLiteStorage(db_path)
+    elif store == "memory":
+        storage = MemoryStorage()
+    else:
+        storage = (
+            PluginHost(entry_points=False)
+            .load()
+            .open_storage(request.getfixturevalue("postgres_url"))
+        )
+    with open_ops(storage, clock) as ops:
+        ops.clients.add_staff(a_staff())
+        cards = subscribe(ops, count=3)
+        first = ops.billing.run(NOVEMBER)
+        paused = attrs.evolve(
+            ops.billing.subscriptions_of(cards[1].id)[0],
+            pauses=(Pause(date(2026, 11, 1), date(2026, 11, 10)),),
+        )
+        ops.billing.update_subscription(paused)
+        ops.billing.add_subscription(
+            Subscription(SubscriptionId("s9"), cards[2].id, Money("3000"), date(2026, 11, 16))
+        )
+        again = ops.billing.run(NOVEMBER)
+        (needed,) = again.plan.corrections
+        assert needed.original == ops.billing.invoice(first.issued[1].id)  # the whole invoice
+        assert needed.expected == Money("8000.00")  # 20 of 30 days
+        assert [s.reason for s in again.plan.skipped] == [
+            SkipReason.ALREADY_ISSUED,
+            SkipReason.NEEDS_CORRECTION,
+            SkipReason.ALREADY_ISSUED,
+        ]
+        (late,) = again.issued
+        assert (late.subscription_id, late.total, late.payer_inn) == (
+            "s9",
+            Money("1500.00"),
+            INNS[2],
+        )
+        assert late.number == "2026-00004"
 
 
 def test_an_interrupted_run_finishes_the_rest_without_doubles(db_path: Path, clock: Clock) -> None:
@@ -859,3 +905,55 @@ def test_a_run_later_in_the_billing_period_is_dated_on_its_day(
     invoice = ops.billing.run(NOVEMBER).issued[0]
     assert invoice.issue_date == date(2026, 11, 20)
     assert invoice.total == Money("12000")
+
+
+def test_a_run_leaves_the_garbage_collector_as_it_found_it(db_path: Path, clock: Clock) -> None:
+    import gc
+
+    with open_ops(SQLiteStorage(db_path), clock) as ops:
+        ops.clients.add_staff(a_staff())
+        subscribe(ops, count=4)
+        assert gc.isenabled()
+        assert len(ops.billing.plan(NOVEMBER).to_issue) == 4
+        assert gc.isenabled()
+    failing = FailingStorage(SQLiteStorage(db_path), "invoices.add", after=3)
+    with open_ops(failing, clock) as ops, pytest.raises(StorageError):
+        ops.billing.run(NOVEMBER, batch=2)  # fails while the collector is paused
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with open_ops(SQLiteStorage(db_path), clock) as ops:
+            assert len(ops.billing.run(NOVEMBER).issued) == 2
+        assert not gc.isenabled()  # left off as the application had it
+    finally:
+        gc.enable()
+    assert gc.isenabled()
+
+
+def test_a_store_without_the_billed_reads_plans_the_same(
+    clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store written before ``invoices.billed`` and ``subscriptions.payers``: the run
+    reads ``for_period`` and the cards instead, and plans the same."""
+    from clientops.adapters import memory
+
+    def runs() -> list[tuple[object, ...]]:
+        with open_ops(MemoryStorage(), clock) as ops:
+            ops.clients.add_staff(a_staff())
+            cards = subscribe(ops, count=3)
+            first = ops.billing.run(NOVEMBER)
+            sub = ops.billing.subscriptions_of(cards[0].id)[0]
+            ops.billing.update_subscription(attrs.evolve(sub, end=date(2026, 11, 20)))
+            again = ops.billing.run(NOVEMBER)
+            return [
+                tuple((i.id, i.number, i.total, i.payer_inn, i.lines) for i in first.issued),
+                tuple((s.subscription_id, s.reason, s.message) for s in again.plan.skipped),
+                tuple((c.original.number, c.lines, c.expected) for c in again.plan.corrections),
+            ]
+
+    current = runs()
+    monkeypatch.delattr(memory._Invoices, "billed")
+    monkeypatch.delattr(memory._Subscriptions, "payers")
+    older = runs()
+    assert older == current
+    assert len(current[2]) == 1  # the ended subscription's invoice needs a correction

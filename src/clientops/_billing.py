@@ -716,6 +716,67 @@ class OwedInvoice(NamedTuple):
         )
 
 
+class BilledInvoice(NamedTuple):
+    """An invoice a billing run made for a month, as a rerun reads it, without its lines: its
+    id, number, subscription, status, issue date, VAT rate and whether the VAT is included,
+    and its :attr:`~Invoice.total`. A store answers
+    :meth:`~clientops.ports.InvoicesRepository.billed` with these;
+    :func:`~clientops.rules.billing.plan_billing` skips a subscription whose invoice is among
+    them without the whole invoice (:meth:`of` makes one from an :class:`Invoice`)."""
+
+    id: InvoiceId
+    number: str
+    subscription_id: SubscriptionId
+    status: InvoiceStatus
+    issue_date: date
+    vat_rate: Decimal | None
+    vat_included: bool
+    total: Money
+
+    @classmethod
+    def of(cls, invoice: Invoice) -> BilledInvoice:
+        if invoice.subscription_id is None:
+            raise ValidationError(
+                [FieldError("subscription_id", "a billed invoice has its subscription")],
+                subject="billed invoice",
+            )
+        return cls(
+            invoice.id,
+            invoice.number,
+            invoice.subscription_id,
+            invoice.status,
+            invoice.issue_date,
+            invoice.vat_rate,
+            invoice.vat_included,
+            invoice.total,
+        )
+
+
+def lines_total(
+    lines: tuple[InvoiceLine, ...], vat_rate: Decimal | None, *, vat_included: bool
+) -> Money:
+    """What ``lines`` come to at ``vat_rate``: :attr:`Invoice.total` of an invoice with these
+    lines and VAT (the lines' amounts summed, VAT added on top unless included)."""
+    return amounts_total(
+        (line.price.amount * line.quantity for line in lines),
+        lines[0].price.currency,
+        vat_rate,
+        vat_included=vat_included,
+    )
+
+
+def amounts_total(
+    amounts: Iterable[Decimal], currency: str, vat_rate: Decimal | None, *, vat_included: bool
+) -> Money:
+    """:func:`lines_total` of lines whose ``price × quantity`` are ``amounts`` (unrounded),
+    in ``currency``: each rounded half-up to kopecks, summed, VAT added on top unless
+    included or there is none (:func:`vat_amounts`), without making a value per line."""
+    subtotal = sum((a.quantize(_CENT, ROUND_HALF_UP) for a in amounts), Decimal(0))
+    if vat_rate is None or vat_included:  # the total is the lines' sum, in kopecks
+        return Money(subtotal.quantize(_CENT, ROUND_HALF_UP), currency)
+    return vat_amounts(Money(subtotal, currency), vat_rate, included=False)[2]
+
+
 # --------------------------------------------------------------------------- payments
 
 

@@ -4,8 +4,10 @@ outbox, and the printable invoice. Used by :mod:`clientops._billing_service` and
 
 from __future__ import annotations
 
+import gc
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ import attrs
 from clientops._billing import (
     Allocation,
     BankDetails,
+    BilledInvoice,
     Credit,
     Invoice,
     InvoiceCancelled,
@@ -24,7 +27,6 @@ from clientops._billing import (
     Month,
     Payment,
     PaymentMatched,
-    Subscription,
 )
 from clientops._context import Context
 from clientops._documents._billing import InvoiceRef, PaymentInvoice
@@ -162,6 +164,24 @@ class PaymentImport:
 REPLANS = 8
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause CPython's automatic garbage collection while a billing run plans and stores its
+    invoices, and restore it after (also on an error; left alone when the application has it
+    off), as ``ops.agenda.for_everyone`` does. The run loads every subscription and makes an
+    invoice for each, all outliving the plan, none cyclic garbage: with collection on, each
+    growth of the heap by a quarter walks every tracked object of the process again, so the
+    run grew faster than its size. Pausing changes only when, not what, is collected."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def chunks(items: Sequence[Invoice], size: int) -> Iterator[Sequence[Invoice]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -294,14 +314,26 @@ def keep_number(context: Context, uow: UnitOfWork, number: str) -> None:
         uow.invoices.set_sequence(policy.number_scope(year), seq)
 
 
-def payer_inns(uow: UnitOfWork, subscriptions: Sequence[Subscription]) -> dict[ClientId, str]:
-    inns: dict[ClientId, str] = {}
-    for subscription in subscriptions:
-        if subscription.payer_inn is None and subscription.client_id not in inns:
-            inn = uow.clients.get(subscription.client_id).inn
-            if inn:
-                inns[subscription.client_id] = inn
-    return inns
+def billed_invoices(uow: UnitOfWork, month: Month) -> tuple[BilledInvoice, ...]:
+    """``uow.invoices.billed(month)``; from ``for_period`` on a store written before it."""
+    billed = getattr(uow.invoices, "billed", None)
+    if billed is not None:
+        found: tuple[BilledInvoice, ...] = billed(month)
+        return found
+    return tuple(BilledInvoice.of(i) for i in uow.invoices.for_period(month) if i.subscription_id)
+
+
+def payers_of(
+    uow: UnitOfWork, client_ids: Iterable[ClientId]
+) -> Mapping[ClientId, tuple[str, str | None]]:
+    """``uow.subscriptions.payers(client_ids)``; from the cards one by one on a store
+    written before it."""
+    payers = getattr(uow.subscriptions, "payers", None)
+    if payers is not None:
+        found: Mapping[ClientId, tuple[str, str | None]] = payers(client_ids)
+        return found
+    cards = (uow.clients.get(c) for c in sorted(set(client_ids)))
+    return {card.id: (card.name, card.inn) for card in cards}
 
 
 def requisites(context: Context) -> tuple[InvoiceParty, BankDetails]:

@@ -15,10 +15,12 @@ from typing import Any
 import attrs
 
 from clientops._billing import (
+    BilledInvoice,
     Credit,
     Invoice,
     InvoiceId,
     InvoiceLine,
+    InvoiceStatus,
     Month,
     Payment,
     PaymentId,
@@ -35,11 +37,13 @@ from clientops._billing_helpers import (
     REPLANS,
     BillingRun,
     PaymentImport,
+    billed_invoices,
     chunks,
+    collector_paused,
     file_name,
     keep_number,
     numbers_taken,
-    payer_inns,
+    payers_of,
     payment_invoice,
     record_invoice,
     record_payment,
@@ -83,7 +87,7 @@ from clientops.rules.billing import (
     open_invoices,
     payment_plan,
     payments_from_matches,
-    plan_billing,
+    plan_from_billed,
     reminder_reactions,
 )
 
@@ -157,25 +161,47 @@ class BillingService:
 
     def plan(self, month: Month, *, issue_date: date | None = None) -> BillingPlan:
         """What :meth:`run_billing` would do for ``month`` now; nothing is stored."""
-        with self._context.storage.unit_of_work() as uow:
-            return self._plan(uow, month, issue_date)
+        with collector_paused(), self._context.storage.unit_of_work() as uow:
+            return self._plan(uow, month, issue_date)[0]
 
-    def _plan(self, uow: UnitOfWork, month: Month, issue_date: date | None) -> BillingPlan:
+    def _plan(
+        self, uow: UnitOfWork, month: Month, issue_date: date | None
+    ) -> tuple[BillingPlan, dict[ClientId, str]]:
+        """The plan, and the names of the clients it issues invoices to. The month's invoices
+        are read without their lines (``uow.invoices.billed``); the cards only of the clients
+        whose subscriptions have no invoice for the month yet (their names and INNs, in one
+        read); whole invoices only for those the subscriptions no longer agree with."""
         billing = self._context.policy.billing
+        calendar = self._context.policy.calendar
         subscriptions = uow.subscriptions.all()
-        existing = uow.invoices.for_period(month)
-        day = issue_date or billing_date(month, billing, self._context.policy.calendar)
-        return plan_billing(
-            month,
-            subscriptions,
-            existing,
-            billing,
-            self._context.policy.calendar,
-            issue_date=issue_date,
-            numbers_after=numbers_taken(self._context, uow, day.year, lock=False),
-            payer_inns=payer_inns(uow, subscriptions),
-            client_terms={t.client_id: t for t in retention_repository(uow).all_client_terms()},
-        )
+        billed = billed_invoices(uow, month)
+        has_one = {b.subscription_id for b in billed if b.status is not InvoiceStatus.CORRECTED}
+        payers = payers_of(uow, {s.client_id for s in subscriptions if s.id not in has_one})
+        day = issue_date or billing_date(month, billing, calendar)
+        after = numbers_taken(self._context, uow, day.year, lock=False)
+        terms = {t.client_id: t for t in retention_repository(uow).all_client_terms()}
+        inns = {client_id: inn for client_id, (_, inn) in payers.items() if inn}
+        rows: Sequence[BilledInvoice | Invoice] = billed
+        for _ in range(2):
+            plan, stale = plan_from_billed(
+                month,
+                subscriptions,
+                rows,
+                billing,
+                calendar,
+                issue_date=issue_date,
+                numbers_after=after,
+                payer_inns=inns,
+                client_terms=terms,
+            )
+            if not stale:
+                break
+            # a correction is planned from the whole invoice: read those, plan again
+            whole = {b.id: uow.invoices.get(b.id) for b in stale}
+            rows = [whole.get(b.id, b) for b in billed]
+        else:  # pragma: no cover - the second plan has every stale invoice whole
+            raise AssertionError("billing plan: stale invoices after reading them whole")
+        return plan, {client_id: name for client_id, (name, _) in payers.items()}
 
     def _billing_day(self, month: Month, issue_date: date | None, off_schedule: bool) -> date:
         """The issue date of a billing run for ``month`` started today: ``issue_date`` or
@@ -258,47 +284,51 @@ class BillingService:
         now = self._context.now()
         first_plan: BillingPlan | None = None
         issued: list[Invoice] = []
+        names: dict[ClientId, str] = {}
         after = 0
         failure: DuplicateError | None = None
-        for _ in range(REPLANS):
-            with self._context.storage.unit_of_work() as uow:
-                plan = self._plan(uow, month, day)
-            first_plan = first_plan or plan
-            try:
-                for part in chunks(plan.to_issue, batch):
-                    with self._context.unit_of_work() as uow:
-                        numbers = take_numbers(self._context, uow, day, len(part), after=after)
-                        taken = [
-                            attrs.evolve(i, number=n) for i, n in zip(part, numbers, strict=True)
-                        ]
-                        for invoice in taken:
-                            uow.invoices.add(invoice)
-                        events = [
-                            e for i in taken for e in record_invoice(self._context, uow, i, now)
-                        ]
-                        self._context.publish(events)
-                    issued += taken
-            except DuplicateError as exc:
-                if exc.kind not in ("invoice", "invoice number"):
-                    raise
-                # another run issued some of them meanwhile, or a number the sequence did not
-                # know of is in the way: plan again from what is stored, past that number
-                failure = exc
-                _log.warning("run %s: another run issued meanwhile (%s); planned again", month, exc)
-                if exc.kind == "invoice number" and isinstance(exc.key, str):
-                    seq = self._context.policy.billing.number_sequence(exc.key, day.year)
-                    after = max(after, seq or 0)
-                continue
-            break
-        else:
-            assert failure is not None
-            raise failure
+        with collector_paused():  # the plan and its invoices outlive every batch
+            for _ in range(REPLANS):
+                with self._context.storage.unit_of_work() as uow:
+                    plan, plan_names = self._plan(uow, month, day)
+                names.update(plan_names)
+                first_plan = first_plan or plan
+                try:
+                    for part in chunks(plan.to_issue, batch):
+                        with self._context.unit_of_work() as uow:
+                            numbers = take_numbers(self._context, uow, day, len(part), after=after)
+                            taken = [  # the planned invoice itself when its number is the one
+                                i if i.number == n else attrs.evolve(i, number=n)
+                                for i, n in zip(part, numbers, strict=True)
+                            ]
+                            for invoice in taken:
+                                uow.invoices.add(invoice)
+                            events = [
+                                e for i in taken for e in record_invoice(self._context, uow, i, now)
+                            ]
+                            self._context.publish(events)
+                        issued += taken
+                except DuplicateError as exc:
+                    if exc.kind not in ("invoice", "invoice number"):
+                        raise
+                    # another run issued some of them meanwhile, or a number the sequence did not
+                    # know of is in the way: plan again from what is stored, past that number
+                    failure = exc
+                    _log.warning(
+                        "run %s: another run issued meanwhile (%s); planned again", month, exc
+                    )
+                    if exc.kind == "invoice number" and isinstance(exc.key, str):
+                        seq = self._context.policy.billing.number_sequence(exc.key, day.year)
+                        after = max(after, seq or 0)
+                    continue
+                break
+            else:
+                assert failure is not None
+                raise failure
         assert first_plan is not None
         written: list[Path] = []
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
-            with self._context.storage.unit_of_work() as uow:
-                names = {i.client_id: uow.clients.get(i.client_id).name for i in issued}
             for invoice in issued:
                 path = folder / f"{file_name(invoice.number)}.docx"
                 path.write_bytes(

@@ -24,6 +24,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from clientops._agenda import ClientTouch
 from clientops._billing import (
     Allocation,
+    BilledInvoice,
     Credit,
     Invoice,
     InvoiceId,
@@ -339,6 +340,11 @@ class SubscriptionsRepository(Protocol):
     def all(self) -> tuple[Subscription, ...]:
         """Every subscription, oldest first (what a billing run plans from)."""
 
+    def payers(self, client_ids: Iterable[ClientId]) -> Mapping[ClientId, tuple[str, str | None]]:
+        """The name and INN (``None``: none on the card) of each of these clients that exists,
+        by client id, read from the cards in one go without loading them: what a billing run
+        prints on and keys the invoices it issues with."""
+
 
 class InvoicesRepository(Protocol):
     """Billing: invoices and their number sequences (``uow.invoices``)."""
@@ -364,6 +370,11 @@ class InvoicesRepository(Protocol):
 
     def for_period(self, period: Month) -> tuple[Invoice, ...]:
         """Every invoice billing ``period``, oldest first."""
+
+    def billed(self, period: Month) -> tuple[BilledInvoice, ...]:
+        """Every invoice billing ``period`` that has a subscription, oldest first, without its
+        lines (:class:`~clientops.billing.BilledInvoice`): what a billing run checks before it
+        issues anything."""
 
     def open(self) -> tuple[Invoice, ...]:
         """Every invoice still to be paid (issued or partly paid), oldest first."""

@@ -51,6 +51,7 @@ import pytest
 
 from clientops._billing import (
     Allocation,
+    BilledInvoice,
     Credit,
     DuplicateSent,
     FeeChange,
@@ -2096,6 +2097,44 @@ class BillingContract(_StoreContract):
             assert uow.invoices.for_period(Month(2025, 6)) == (paid, theirs, early)
             assert uow.invoices.for_period(Month(2025, 7)) == (july,)
             assert uow.invoices.for_period(Month(2026, 6)) == ()
+
+    def test_billed_invoices_of_a_period_without_their_lines(self, storage: Storage) -> None:
+        card = a_client()
+        sub = SubscriptionId("s-billed")
+        two_lines = (
+            InvoiceLine("Обслуживание", "мес.", 1, Money("1000.10")),
+            InvoiceLine("Выезд", "шт.", Decimal("1.5"), Money("333.33")),
+        )
+        on_top = an_invoice(card, subscription_id=sub, lines=two_lines, vat_included=False)
+        no_vat = an_invoice(card, subscription_id=sub, vat_rate=None, issue_date=date(2025, 6, 1))
+        one_off = an_invoice(card)  # no subscription: not billed by a run
+        july = an_invoice(card, subscription_id=sub, period=Month(2025, 7))
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            for invoice in (on_top, one_off, no_vat, july):
+                uow.invoices.add(invoice)
+        with storage.unit_of_work() as uow:
+            paid = uow.invoices.update(
+                attrs.evolve(no_vat, status=InvoiceStatus.PAID, paid=no_vat.total)
+            )
+        with storage.unit_of_work() as uow:
+            billed = uow.invoices.billed(Month(2025, 6))
+            assert uow.invoices.billed(Month(2026, 6)) == ()
+        assert billed == (BilledInvoice.of(on_top), BilledInvoice.of(paid))
+        assert billed[0].total == on_top.total == Money("1800.12")  # (1000.10 + 500.00) × 1.2
+        assert (billed[1].status, billed[1].vat_rate) == (InvoiceStatus.PAID, None)
+
+    def test_payers_are_the_cards_names_and_inns(self, storage: Storage) -> None:
+        card, plain = a_client(inn="7701234567"), a_client(name="ИП Петров", inn=None)
+        with storage.unit_of_work() as uow:
+            uow.clients.add(card)
+            uow.clients.add(plain)
+        with storage.unit_of_work() as uow:
+            assert uow.subscriptions.payers([card.id, plain.id, card.id, ClientId("x")]) == {
+                card.id: (card.name, "7701234567"),
+                plain.id: ("ИП Петров", None),
+            }
+            assert uow.subscriptions.payers([]) == {}
 
     def test_open_invoices_follow_the_status(self, storage: Storage) -> None:
         card = a_client()

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 from clientops._text import format_date, format_money
@@ -80,11 +81,18 @@ def amount_in_words(money: Money) -> str:
     raises :class:`~clientops.errors.ValidationError`.
     """
     rubles, kopecks = divmod(_kopecks(money, "amount"), 100)
+    text = f"{_rubles_in_words(rubles)} {kopecks:02d} {plural_ru(kopecks, _KOPECK)}"
+    return text[:1].upper() + text[1:]
+
+
+@functools.lru_cache(maxsize=4096)
+def _rubles_in_words(rubles: int) -> str:
+    """``двадцать один рубль``: kept for the next invoice of the same amount (a billing run
+    writes thousands of invoices of a few fees)."""
     from num2words import num2words  # type: ignore[import-untyped]  # loaded when first used
 
     words: str = num2words(rubles, lang="ru")
-    text = f"{words} {plural_ru(rubles, _RUBLE)} {kopecks:02d} {plural_ru(kopecks, _KOPECK)}"
-    return text[:1].upper() + text[1:]
+    return f"{words} {plural_ru(rubles, _RUBLE)}"
 
 
 def format_quantity(quantity: Decimal) -> str:

@@ -21,6 +21,7 @@ import attrs
 from clientops._agenda import AgendaSources, ClientTouch, TouchKind
 from clientops._billing import (
     Allocation,
+    BilledInvoice,
     Credit,
     Invoice,
     InvoiceId,
@@ -33,6 +34,7 @@ from clientops._billing import (
     SubscriptionId,
     SupplierBill,
     SupplierBillId,
+    amounts_total,
 )
 from clientops._campaigns import (
     CallCard,
@@ -1748,6 +1750,14 @@ class SQLCalls(SQLRepository):
         return tuple(load(doc, CallLogEntry) for (doc,) in rows)
 
 
+#: how many cards ``SQLSubscriptions.payers`` asks for in one statement
+_PAYERS_AT_ONCE = 500
+
+
+def _vat_rate(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
 class SQLSubscriptions(SQLRepository):
     """Subscriptions."""
 
@@ -1801,6 +1811,22 @@ class SQLSubscriptions(SQLRepository):
     def all(self) -> tuple[Subscription, ...]:
         rows = self._x("SELECT doc FROM subscriptions ORDER BY seq")
         return tuple(load(doc, Subscription) for (doc,) in rows)
+
+    def payers(self, client_ids: Iterable[ClientId]) -> dict[ClientId, tuple[str, str | None]]:
+        # the name from its column, the INN from the card's document, parsed as JSON only
+        # (not made into a Client), a few hundred cards a statement
+        wanted = sorted(set(client_ids))
+        found: dict[ClientId, tuple[str, str | None]] = {}
+        for at in range(0, len(wanted), _PAYERS_AT_ONCE):
+            part = wanted[at : at + _PAYERS_AT_ONCE]
+            rows = self._x(
+                f"SELECT id, name, doc FROM clients WHERE id IN ({', '.join('?' * len(part))})",
+                part,
+            )
+            for client_id, name, doc in rows:
+                card = json.loads(doc)
+                found[client_id] = (name if name is not None else card["name"], card.get("inn"))
+        return found
 
 
 class SQLInvoices(SQLRepository):
@@ -1909,6 +1935,43 @@ class SQLInvoices(SQLRepository):
     def for_period(self, period: Month) -> tuple[Invoice, ...]:
         rows = self._x("SELECT doc FROM invoices WHERE period=? ORDER BY seq", (str(period),))
         return tuple(load(doc, Invoice) for (doc,) in rows)
+
+    def billed(self, period: Month) -> tuple[BilledInvoice, ...]:
+        # the columns as they are; the VAT and the lines' prices and quantities from the
+        # document, parsed as JSON only, for the total (no Invoice, no line is built)
+        rows = self._x(
+            "SELECT id, number, subscription_id, status, issue_date, doc FROM invoices "
+            "WHERE period=? AND subscription_id IS NOT NULL ORDER BY seq",
+            (str(period),),
+        )
+        day = _ReadOnce(self._from_day).__getitem__
+        status = _ReadOnce(InvoiceStatus).__getitem__
+        rate = _ReadOnce(_vat_rate).__getitem__
+        out = []
+        for invoice_id, number, subscription_id, state, issued, doc in rows:
+            data = json.loads(doc)
+            lines = data["lines"]
+            vat_rate = rate(data["vat_rate"])
+            included = data.get("vat_included", True)  # its default
+            total = amounts_total(
+                (Decimal(line["price"]["amount"]) * Decimal(line["quantity"]) for line in lines),
+                lines[0]["price"]["currency"],
+                vat_rate,
+                vat_included=included,
+            )
+            out.append(
+                BilledInvoice(
+                    invoice_id,
+                    number,
+                    subscription_id,
+                    status(state),
+                    day(issued),
+                    vat_rate,
+                    included,
+                    total,
+                )
+            )
+        return tuple(out)
 
     def open(self) -> tuple[Invoice, ...]:
         # named statuses, not ``status NOT IN (...)``: the index on status serves them

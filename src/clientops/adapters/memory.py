@@ -21,6 +21,7 @@ import attrs
 from clientops._agenda import ClientTouch, client_touches
 from clientops._billing import (
     Allocation,
+    BilledInvoice,
     Credit,
     Invoice,
     InvoiceId,
@@ -780,6 +781,12 @@ class _Subscriptions(_Repository):
     def all(self) -> tuple[Subscription, ...]:
         return tuple(self._read("subscriptions").values())
 
+    def payers(self, client_ids: Iterable[ClientId]) -> dict[ClientId, tuple[str, str | None]]:
+        clients = self._read("clients")
+        return {
+            c: (clients[c].name, clients[c].inn or None) for c in set(client_ids) if c in clients
+        }
+
 
 class _Invoices(_Repository):
     """Invoices and their number sequences."""
@@ -819,6 +826,13 @@ class _Invoices(_Repository):
 
     def for_period(self, period: Month) -> tuple[Invoice, ...]:
         return tuple(i for i in self._read("invoices").values() if i.period == period)
+
+    def billed(self, period: Month) -> tuple[BilledInvoice, ...]:
+        return tuple(
+            BilledInvoice.of(i)
+            for i in self._read("invoices").values()
+            if i.period == period and i.subscription_id is not None
+        )
 
     def open(self) -> tuple[Invoice, ...]:
         return tuple(i for i in self._read("invoices").values() if i.status.open)

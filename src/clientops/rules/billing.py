@@ -60,7 +60,7 @@ Example: November 2026, the 15th is a Sunday, so invoices are issued on Friday t
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -69,6 +69,7 @@ import attrs
 
 from clientops._billing import (
     Allocation,
+    BilledInvoice,
     BillingPolicy,
     Credit,
     DuplicateSent,
@@ -86,6 +87,7 @@ from clientops._billing import (
     SupplierBill,
     SupplierBillStatus,
     WeekendRule,
+    lines_total,
 )
 from clientops._formats import count_text, money_text, month_text, number_text
 from clientops._retention import ClientTerms
@@ -147,6 +149,7 @@ __all__ = [
     "payment_plan",
     "payments_from_matches",
     "plan_billing",
+    "plan_from_billed",
     "reminder_calls",
     "reminder_reaction_id",
     "reminder_reactions",
@@ -420,49 +423,70 @@ class BillingPlan:
         return "\n".join(lines)
 
 
-def _billed_days(subscription: Subscription, month: Month) -> list[date]:
-    first = month.first_day
-    return [
+def _billed_span(subscription: Subscription, month: Month) -> tuple[int, date, date, bool] | None:
+    """The days of ``month`` a subscription bills (it runs and is not paused): how many, the
+    first, the last, and whether they are contiguous; ``None`` when there are none. Without a
+    pause in the month they are the days it runs, computed from its start and end; with one,
+    counted day by day."""
+    first, last = month.first_day, month.last_day
+    start = subscription.start if subscription.start > first else first
+    end = subscription.end if subscription.end is not None and subscription.end < last else last
+    if start > end:
+        return None
+    if not any(p.start <= end and start <= p.end for p in subscription.pauses):
+        return (end - start).days + 1, start, end, True
+    days = [
         d
-        for d in (first + timedelta(days=n) for n in range(month.days))
-        if subscription.billable(d)
+        for d in (start + timedelta(days=n) for n in range((end - start).days + 1))
+        if not subscription.paused(d)
     ]
+    if not days:
+        return None
+    return len(days), days[0], days[-1], (days[-1] - days[0]).days + 1 == len(days)
 
 
 def _charge(
-    subscription: Subscription, month: Month, policy: BillingPolicy, fee_day: date
+    subscription: Subscription,
+    month: Month,
+    policy: BillingPolicy,
+    fee_day: date,
+    month_words: str | None = None,
 ) -> tuple[tuple[InvoiceLine, ...], SkipReason | None, str]:
     """The lines a subscription bills for a month (at the fee in force on ``fee_day``, the
-    month's billing date), or the reason it bills nothing."""
-    days = _billed_days(subscription, month)
-    if not days:
-        if not any(
-            subscription.covers(month.first_day + timedelta(days=n)) for n in range(month.days)
-        ):
-            if subscription.start > month.last_day:
+    month's billing date), or the reason it bills nothing (``month_words``: ``_month(month)``,
+    when the caller has it)."""
+    span = _billed_span(subscription, month)
+    if span is None:
+        first, last = month.first_day, month.last_day
+        if subscription.start > last or (subscription.end is not None and subscription.end < first):
+            if subscription.start > last:
                 why = f"подписка начинается {format_date(subscription.start)}"
             else:
                 end = subscription.end or subscription.start
                 why = f"подписка закончилась {format_date(end)}"
             return (), SkipReason.NOT_ACTIVE, why
-        return (), SkipReason.PAUSED, f"подписка приостановлена на весь {_month(month)}"
+        return (
+            (),
+            SkipReason.PAUSED,
+            f"подписка приостановлена на весь {month_words or _month(month)}",
+        )
+    count, from_day, to_day, contiguous = span
     fee = subscription.fee_on(fee_day)
-    whole = len(days) == month.days or policy.pro_rating is ProRating.FULL_MONTH
-    amount = fee if whole else Money(fee.amount * len(days) / month.days, fee.currency)
+    whole = count == month.days or policy.pro_rating is ProRating.FULL_MONTH
+    amount = fee if whole else Money(fee.amount * count / month.days, fee.currency)
     amount = amount.rounded()
     if amount.amount <= 0:
-        return (), SkipReason.ZERO_AMOUNT, f"сумма за {_month(month)} равна нулю"
+        return (), SkipReason.ZERO_AMOUNT, f"сумма за {month_words or _month(month)} равна нулю"
     texts = policy.texts
-    contiguous = (days[-1] - days[0]).days + 1 == len(days)
     template = texts.line if whole else texts.partial_line if contiguous else texts.interrupted_line
     name = template.format(
         service=subscription.service,
         month=policy.month_name(month),
         month_genitive=policy.month_name(month, genitive=True),
         year=month.year,
-        from_day=days[0].day,
-        to_day=days[-1].day,
-        days=len(days),
+        from_day=from_day.day,
+        to_day=to_day.day,
+        days=count,
         month_days=month.days,
         client=subscription.client_id,
         invoices="",
@@ -484,8 +508,9 @@ def subscription_lines(
     return _charge(subscription, month, policy, billing_date(month, policy, calendar))[0]
 
 
-def _net_total(lines: tuple[InvoiceLine, ...], invoice: Invoice) -> Money:
-    return attrs.evolve(invoice, lines=lines, status=_S.ISSUED, paid=Money(0)).total
+def _net_total(lines: tuple[InvoiceLine, ...], invoice: Invoice | BilledInvoice) -> Money:
+    """What ``invoice`` would come to with ``lines`` (its VAT rate kept)."""
+    return lines_total(lines, invoice.vat_rate, vat_included=invoice.vat_included)
 
 
 def plan_billing(
@@ -528,6 +553,82 @@ def plan_billing(
     _expect(month, Month, "month", subject)
     subs = _items(subscriptions, Subscription, "subscriptions", subject)
     invoices = _invoices(existing_invoices, "existing_invoices", subject)
+    plan, stale = _plan_billing(
+        month,
+        subs,
+        invoices,
+        policy,
+        calendar,
+        issue_date=issue_date,
+        payer_inns=payer_inns,
+        taken_numbers=taken_numbers,
+        numbers_after=numbers_after,
+        client_terms=client_terms,
+    )
+    assert not stale  # only billed rows can be stale
+    return plan
+
+
+def plan_from_billed(
+    month: Month,
+    subscriptions: Iterable[Subscription],
+    billed: Iterable[BilledInvoice | Invoice],
+    policy: BillingPolicy,
+    calendar: WorkCalendar,
+    *,
+    issue_date: date | None = None,
+    payer_inns: Mapping[ClientId, str] | None = None,
+    taken_numbers: Iterable[str] = (),
+    numbers_after: int = 0,
+    client_terms: Mapping[ClientId, ClientTerms] | None = None,
+) -> tuple[BillingPlan, tuple[BilledInvoice, ...]]:
+    """:func:`plan_billing` from the month's invoices as a store reads them without their
+    lines (:class:`~clientops.billing.BilledInvoice`, whole invoices allowed among them): the
+    plan, and the billed invoices whose total the subscription no longer gives. When there
+    are any, the plan leaves them out of its ``corrections`` (a correction holds the whole
+    invoice): plan again with those given whole. ``taken_numbers`` should hold the numbers of
+    the year's other invoices, as for :func:`plan_billing`."""
+    subject = "billing plan"
+    _expect(month, Month, "month", subject)
+    subs = _items(subscriptions, Subscription, "subscriptions", subject)
+    if isinstance(billed, (str, bytes)) or not isinstance(billed, Iterable):
+        raise _fail(subject, "billed", "must be an iterable of BilledInvoice")
+    rows = list(billed)
+    bad = [
+        FieldError(f"billed[{i}]", f"must be a BilledInvoice, got {type(row).__name__}")
+        for i, row in enumerate(rows)
+        if not isinstance(row, (BilledInvoice, Invoice))
+    ]
+    if bad:
+        raise ValidationError(bad, subject=subject)
+    return _plan_billing(
+        month,
+        subs,
+        rows,
+        policy,
+        calendar,
+        issue_date=issue_date,
+        payer_inns=payer_inns,
+        taken_numbers=taken_numbers,
+        numbers_after=numbers_after,
+        client_terms=client_terms,
+    )
+
+
+def _plan_billing(
+    month: Month,
+    subs: list[Subscription],
+    invoices: Sequence[Invoice | BilledInvoice],
+    policy: BillingPolicy,
+    calendar: WorkCalendar,
+    *,
+    issue_date: date | None,
+    payer_inns: Mapping[ClientId, str] | None,
+    taken_numbers: Iterable[str],
+    numbers_after: int,
+    client_terms: Mapping[ClientId, ClientTerms] | None,
+) -> tuple[BillingPlan, tuple[BilledInvoice, ...]]:
+    subject = "billing plan"
     _context(policy, calendar, subject)
     if issue_date is None:
         issue_date = billing_date(month, policy, calendar)
@@ -545,20 +646,25 @@ def plan_billing(
         seen.add(sub.id)
     due = due_date(issue_date, policy, calendar)
     vat_rate = policy.vat_rate_on(issue_date)
-    of_month: dict[str, list[Invoice]] = {}
+    of_month: dict[str, list[Invoice | BilledInvoice]] = {}
     for invoice in invoices:
-        if invoice.subscription_id is not None and invoice.period == month:
+        if invoice.subscription_id is not None and (
+            isinstance(invoice, BilledInvoice) or invoice.period == month
+        ):
             of_month.setdefault(invoice.subscription_id, []).append(invoice)
 
     planned: list[tuple[Subscription, tuple[InvoiceLine, ...]]] = []
     skipped: list[Skip] = []
     corrections: list[PlannedCorrection] = []
+    stale: list[BilledInvoice] = []
     fee_day = billing_date(month, policy, calendar)
+    month_words = _month(month)
+    days_text: dict[date, str] = {}
     for sub in sorted(subs, key=lambda s: (s.client_id, s.id)):
-        lines, reason, why = _charge(sub, month, policy, fee_day)
+        lines, reason, why = _charge(sub, month, policy, fee_day, month_words)
         if lines and sub.client_id in terms:
             lines = discounted_lines(lines, terms[sub.client_id], fee_day)
-        issued = [i for i in of_month.get(sub.id, []) if i.status is not _S.CORRECTED]
+        issued = [i for i in of_month.get(sub.id, ()) if i.status is not _S.CORRECTED]
         if issued:
             current = max(issued, key=lambda i: (i.issue_date, i.id))
             if current.status is _S.CANCELLED:
@@ -567,7 +673,7 @@ def plan_billing(
                         sub.id,
                         sub.client_id,
                         SkipReason.CANCELLED,
-                        f"счёт №\u00a0{current.number} за {_month(month)} аннулирован; новый "
+                        f"счёт №\u00a0{current.number} за {month_words} аннулирован; новый "
                         "не выставляется автоматически",
                         current.number,
                     )
@@ -575,7 +681,10 @@ def plan_billing(
                 continue
             expected = _net_total(lines, current) if lines else Money(0)
             if expected != current.total:
-                corrections.append(PlannedCorrection(current, lines, expected))
+                if isinstance(current, BilledInvoice):
+                    stale.append(current)
+                else:
+                    corrections.append(PlannedCorrection(current, lines, expected))
                 skipped.append(
                     Skip(
                         sub.id,
@@ -588,13 +697,15 @@ def plan_billing(
                     )
                 )
                 continue
+            day_text = days_text.get(current.issue_date)
+            if day_text is None:
+                day_text = days_text[current.issue_date] = format_date(current.issue_date)
             skipped.append(
                 Skip(
                     sub.id,
                     sub.client_id,
                     SkipReason.ALREADY_ISSUED,
-                    f"счёт за {_month(month)} уже выставлен: №\u00a0{current.number} от "
-                    f"{format_date(current.issue_date)}",
+                    f"счёт за {month_words} уже выставлен: №\u00a0{current.number} от {day_text}",
                     current.number,
                 )
             )
@@ -604,14 +715,17 @@ def plan_billing(
             continue
         planned.append((sub, lines))
 
-    numbers = next_invoice_numbers(
-        invoices,
-        issue_date,
-        policy,
-        len(planned),
-        taken_numbers=taken_numbers,
-        after=numbers_after,
-    )
+    numbers: tuple[str, ...] = ()
+    if planned:  # the year's numbers are read only when there is something to number
+        written = [i.number for i in invoices if isinstance(i, BilledInvoice)]
+        numbers = next_invoice_numbers(
+            [i for i in invoices if isinstance(i, Invoice)],
+            issue_date,
+            policy,
+            len(planned),
+            taken_numbers=(*written, *taken_numbers),
+            after=numbers_after,
+        )
     to_issue = tuple(
         Invoice(
             id=invoice_id_for(sub.id, month),
@@ -628,7 +742,8 @@ def plan_billing(
         )
         for (sub, lines), number in zip(planned, numbers, strict=True)
     )
-    return BillingPlan(month, issue_date, due, to_issue, tuple(skipped), tuple(corrections))
+    plan = BillingPlan(month, issue_date, due, to_issue, tuple(skipped), tuple(corrections))
+    return plan, tuple(stale)
 
 
 def one_off_invoice(
