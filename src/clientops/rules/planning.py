@@ -485,59 +485,115 @@ def month_totals(
     The default rules (:func:`ordered_in_enough_months` and :data:`LOSS_CRITERIA`) read only
     a client's days, not who they are: two clients with the same days are decided once (up
     to 50,000 decisions are kept). Rules of yours are asked for every client."""
-    # one list of sums a manager, by the position of the line (enum keys hash slowly)
-    at = {line: i for i, line in enumerate(PlanLine)}
-    row_lines = tuple((at[line], field) for line, field in _ROW_LINES)
-    segment_at = {seg: (at[a], at[b]) for seg, (a, b) in _SEGMENT_LINES.items()}
-    new_in_base, lost_regular, lost_repeat = (
-        at[PlanLine.NEW_IN_BASE],
-        at[PlanLine.LOST_REGULAR],
-        at[PlanLine.LOST_REPEAT],
-    )
-    sums: dict[EmployeeId | None, list[Decimal]] = {}
-    defaults = regular_rule is ordered_in_enough_months and tuple(criteria) == LOSS_CRITERIA
-    decided: dict[tuple[object, ...], tuple[Segment | None, bool, bool]] = {}
-    zero, one = Decimal(0), Decimal(1)
-    start, end = month.first_day, month.last_day
+    folder = _Folder(month, policy, regular_rule, criteria)
+    one, zero, start, end = Decimal(1), Decimal(0), month.first_day, month.last_day
     for row in rows:
-        counts = sums.get(row.manager_id)
-        if counts is None:
-            counts = sums[row.manager_id] = [zero] * len(at)
+        joined = row.joined_on
+        folder.add(
+            row,
+            buyers=one if row.orders else zero,
+            joined=one if joined is not None and start <= joined <= end else zero,
+            clients=one,
+        )
+    return _with_bills(folder.sums, bills, month)
+
+
+def group_totals(
+    groups: Iterable[ClientGroup],
+    bills: Iterable[SupplierBill],
+    month: Month,
+    *,
+    policy: PlanningPolicy,
+) -> dict[EmployeeId | None, dict[PlanLine, Decimal]]:
+    """:func:`month_totals` of the default rules (:func:`ordered_in_enough_months`,
+    :data:`LOSS_CRITERIA`) folded from groups of clients those rules decide alike
+    (:class:`~clientops._planning.ClientGroup`): each group decided once, its figures added
+    once. The same figures as :func:`month_totals` of the groups' clients."""
+    folder = _Folder(month, policy, ordered_in_enough_months, LOSS_CRITERIA)
+    for group in groups:
+        folder.add(
+            group.figures,
+            buyers=Decimal(group.buyers),
+            joined=Decimal(group.joined),
+            clients=Decimal(group.clients),
+        )
+    return _with_bills(folder.sums, bills, month)
+
+
+class _Folder:
+    """Each manager's sums of the lines of :func:`month_totals` and :func:`group_totals`,
+    a list of sums a manager by the position of the line (enum keys hash slowly). The
+    default rules (:func:`ordered_in_enough_months` and :data:`LOSS_CRITERIA`) read only a
+    row's days, not who the clients are: rows with the same days are decided once (up to
+    :data:`_DECISIONS_KEPT` decisions are kept). Rules of yours are asked for every row."""
+
+    def __init__(
+        self,
+        month: Month,
+        policy: PlanningPolicy,
+        regular_rule: RegularRule,
+        criteria: Sequence[LossCriterion],
+    ) -> None:
+        self.month, self.policy = month, policy
+        self.regular_rule, self.criteria = regular_rule, criteria
+        at = {line: i for i, line in enumerate(PlanLine)}
+        self.width = len(at)
+        self.row_lines = tuple((at[line], field) for line, field in _ROW_LINES)
+        self.segment_at = {seg: (at[a], at[b]) for seg, (a, b) in _SEGMENT_LINES.items()}
+        self.new_in_base = at[PlanLine.NEW_IN_BASE]
+        self.lost_regular = at[PlanLine.LOST_REGULAR]
+        self.lost_repeat = at[PlanLine.LOST_REPEAT]
+        self.defaults = regular_rule is ordered_in_enough_months and (
+            tuple(criteria) == LOSS_CRITERIA
+        )
+        self.decided: dict[tuple[object, ...], tuple[Segment | None, bool, bool]] = {}
+        self.sums: dict[EmployeeId | None, list[Decimal]] = {}
+
+    def decide(self, row: ClientMonth) -> tuple[Segment | None, bool, bool]:
+        """The row's segment, whether it is regular and whether it is lost."""
+        month = self.month
         # the default rules ask of the first order only whether it is before the month
         key = (
-            row.first_order is not None and row.first_order < start,
+            row.first_order is not None and row.first_order < month.first_day,
             row.last_order,
             row.window_months,
             row.contract_ended_on,
             row.open_claim,
             row.termination_on,
         )
-        decision = decided.get(key) if defaults else None
+        decision = self.decided.get(key) if self.defaults else None
         if decision is None:
+            policy, regular_rule = self.policy, self.regular_rule
             history = condensed_history(row, month)
             segment = segment_of(history, month, policy, regular_rule=regular_rule)
             regular = regular_rule(history, month, policy)
-            gone = lost_in(history, month, regular=regular, policy=policy, criteria=criteria)
+            gone = lost_in(history, month, regular=regular, policy=policy, criteria=self.criteria)
             decision = (segment, regular, gone is not None)
-            if defaults:
-                if len(decided) >= _DECISIONS_KEPT:
-                    decided.clear()
-                decided[key] = decision
-        segment, regular, lost = decision
-        if row.orders and segment is not None:
-            count_at, sum_at = segment_at[segment]
-            counts[count_at] += one
+            if self.defaults:
+                if len(self.decided) >= _DECISIONS_KEPT:
+                    self.decided.clear()
+                self.decided[key] = decision
+        return decision
+
+    def add(self, row: ClientMonth, *, buyers: Decimal, joined: Decimal, clients: Decimal) -> None:
+        """Add ``row``'s figures, standing for ``clients`` clients of whom ``buyers`` ordered
+        in the month and ``joined`` came into the base in it."""
+        counts = self.sums.get(row.manager_id)
+        if counts is None:
+            counts = self.sums[row.manager_id] = [Decimal(0)] * self.width
+        segment, regular, lost = self.decide(row)
+        if buyers and segment is not None:
+            count_at, sum_at = self.segment_at[segment]
+            counts[count_at] += buyers
             counts[sum_at] += row.ordered
-        for i, field in row_lines:
+        for i, field in self.row_lines:
             value = getattr(row, field)
             if value:
                 counts[i] += value
-        joined = row.joined_on
-        if joined is not None and start <= joined <= end:
-            counts[new_in_base] += one
+        if joined:
+            counts[self.new_in_base] += joined
         if lost:
-            counts[lost_regular if regular else lost_repeat] += one
-    return _with_bills(sums, bills, month)
+            counts[self.lost_regular if regular else self.lost_repeat] += clients
 
 
 def _with_bills(
@@ -557,68 +613,6 @@ def _with_bills(
             amount = bill.amount.amount if bill.amount is not None else Decimal(0)
             paid[PlanLine.PAID_TO_CONTRACTORS] += amount
     return totals
-
-
-def group_totals(
-    groups: Iterable[ClientGroup],
-    bills: Iterable[SupplierBill],
-    month: Month,
-    *,
-    policy: PlanningPolicy,
-) -> dict[EmployeeId | None, dict[PlanLine, Decimal]]:
-    """:func:`month_totals` of the default rules (:func:`ordered_in_enough_months`,
-    :data:`LOSS_CRITERIA`) folded from groups of clients those rules decide alike
-    (:class:`~clientops._planning.ClientGroup`): each group decided once, its figures added
-    once. The same figures as :func:`month_totals` of the groups' clients."""
-    at = {line: i for i, line in enumerate(PlanLine)}
-    row_lines = tuple((at[line], field) for line, field in _ROW_LINES)
-    segment_at = {seg: (at[a], at[b]) for seg, (a, b) in _SEGMENT_LINES.items()}
-    new_in_base, lost_regular, lost_repeat = (
-        at[PlanLine.NEW_IN_BASE],
-        at[PlanLine.LOST_REGULAR],
-        at[PlanLine.LOST_REPEAT],
-    )
-    sums: dict[EmployeeId | None, list[Decimal]] = {}
-    decided: dict[tuple[object, ...], tuple[Segment | None, bool, bool]] = {}
-    zero, start = Decimal(0), month.first_day
-    for group in groups:
-        row = group.figures
-        counts = sums.get(row.manager_id)
-        if counts is None:
-            counts = sums[row.manager_id] = [zero] * len(at)
-        # the same days in another manager's groups: decided once
-        key = (
-            row.first_order is not None and row.first_order < start,
-            row.last_order,
-            row.window_months,
-            row.contract_ended_on,
-            row.open_claim,
-            row.termination_on,
-        )
-        decision = decided.get(key)
-        if decision is None:
-            history = condensed_history(row, month)
-            regular = ordered_in_enough_months(history, month, policy)
-            decision = decided[key] = (
-                segment_of(history, month, policy),
-                regular,
-                lost_in(history, month, regular=regular, policy=policy) is not None,
-            )
-            if len(decided) >= _DECISIONS_KEPT:
-                decided.clear()
-        segment, regular, lost = decision
-        if group.buyers and segment is not None:
-            count_at, sum_at = segment_at[segment]
-            counts[count_at] += group.buyers
-            counts[sum_at] += row.ordered
-        for i, field in row_lines:
-            value = getattr(row, field)
-            if value:
-                counts[i] += value
-        counts[new_in_base] += group.joined
-        if lost:
-            counts[lost_regular if regular else lost_repeat] += group.clients
-    return _with_bills(sums, bills, month)
 
 
 def report_lines(
