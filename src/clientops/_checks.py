@@ -235,8 +235,6 @@ def text_argument(
 # --------------------------------------------------------------------------- entry points
 
 _Check = Callable[[str, Any], None]
-#: Short texts :func:`text_argument` found fine (with its defaults), see ``_checker``.
-_FINE_TEXT: dict[str, None] = {}
 
 
 def _no_check(name: str, value: Any) -> None:
@@ -303,19 +301,11 @@ def _checker(annotation: Any) -> _Check | None:
     if annotation is str:
 
         def string(name: str, value: Any) -> None:
-            # the same few ids (a campaign, a caller) are checked on every call: a text
-            # found fine once is fine again
-            if type(value) is str and value in _FINE_TEXT:
-                return
             # a printable text has no control character and no lone surrogate: all that
-            # text_argument refuses but its length (a new client id on each call of a list)
+            # text_argument refuses but its length (every id of every call of an entry point)
             if type(value) is str and len(value) <= NOTE_LENGTH and value.isprintable():
                 return
             text_argument(name, value)
-            if type(value) is str and len(value) <= ID_LENGTH:
-                if len(_FINE_TEXT) >= 4096:
-                    _FINE_TEXT.clear()
-                _FINE_TEXT[value] = None
 
         return string
     kind = annotation
