@@ -1499,23 +1499,47 @@ class SQLTimeline(SQLRepository):
     def page(self, client_id: ClientId, query: TimelineQuery) -> TimelinePage:
         sql, params = timeline_sql(client_id, query, self.by_code, self._uow._micros)
         moment = _ReadOnce(self._uow._from_micros).__getitem__
-        kinds = _KIND_VALUES
         rows = self._x(sql, params).fetchall()
-        return timeline_page(
-            [
-                entry_from_row(
-                    r[0],
-                    r[1],
-                    moment(r[2]),
-                    kinds[r[3]],
-                    r[0].split(":", 2)[1] if r[4] is None else r[4],
-                    unpack_summary(r[5]),
-                    *r[6:],
-                )
-                for r in rows
-            ],
-            query,
+        return timeline_page([_timeline_entry(r, moment) for r in rows], query)
+
+
+_KIND_OF_CODE = {code: kind for kind, code in TIMELINE_KIND_CODES.items()}
+_new_object = object.__new__
+_set_field = object.__setattr__
+
+
+def _timeline_entry(row: Sequence[Any], moment: Callable[[Any], datetime]) -> TimelineEntry:
+    """The entry of a row of :meth:`SQLTimeline.page`, made without checking again what was
+    checked when it was written (a note's, with its JSON, by :func:`entry_from_row`)."""
+    entry_id, client_id, at, kind, ref, summary, who, link, all_day, doc = row
+    if ref is None:
+        ref = entry_id.split(":", 2)[1]
+    if doc is not None:
+        return entry_from_row(
+            entry_id,
+            client_id,
+            moment(at),
+            _KIND_VALUES[kind],
+            ref,
+            unpack_summary(summary),
+            who,
+            link,
+            all_day,
+            doc,
         )
+    entry: TimelineEntry = _new_object(TimelineEntry)
+    _set_field(entry, "id", entry_id)
+    _set_field(entry, "client_id", client_id)
+    _set_field(entry, "at", moment(at))
+    _set_field(entry, "kind", _KIND_OF_CODE[kind])
+    _set_field(entry, "ref", ref)
+    _set_field(entry, "summary", unpack_summary(summary))
+    _set_field(entry, "who", who)
+    _set_field(entry, "link", link)
+    _set_field(entry, "attachments", ())
+    _set_field(entry, "body", None)
+    _set_field(entry, "all_day", bool(all_day))
+    return entry
 
 
 def timeline_sql(
