@@ -526,15 +526,15 @@ class SQLUnitOfWork:
             raise ConflictError(kind, key, expected=version, found=found)
 
     # -- the repositories (made on first use) ---------------
-    @functools.cached_property
+    @_PerUnit
     def clients(self) -> SQLClients:
         return SQLClients(self)
 
-    @functools.cached_property
+    @_PerUnit
     def appeals(self) -> SQLAppeals:
         return SQLAppeals(self)
 
-    @functools.cached_property
+    @_PerUnit
     def timeline(self) -> SQLTimeline:
         return SQLTimeline(self)
 
@@ -548,47 +548,47 @@ class SQLUnitOfWork:
     def staff(self) -> SQLStaff:
         return SQLStaff(self)
 
-    @functools.cached_property
+    @_PerUnit
     def onboarding(self) -> SQLOnboarding:
         return SQLOnboarding(self)
 
-    @functools.cached_property
+    @_PerUnit
     def orders(self) -> SQLOrders:
         return SQLOrders(self)
 
-    @functools.cached_property
+    @_PerUnit
     def calls(self) -> SQLCalls:
         return SQLCalls(self)
 
-    @functools.cached_property
+    @_PerUnit
     def subscriptions(self) -> SQLSubscriptions:
         return SQLSubscriptions(self)
 
-    @functools.cached_property
+    @_PerUnit
     def invoices(self) -> SQLInvoices:
         return SQLInvoices(self)
 
-    @functools.cached_property
+    @_PerUnit
     def payments(self) -> SQLPayments:
         return SQLPayments(self)
 
-    @functools.cached_property
+    @_PerUnit
     def claims(self) -> SQLClaims:
         return SQLClaims(self)
 
-    @functools.cached_property
+    @_PerUnit
     def service(self) -> SQLService:
         return SQLService(self)
 
-    @functools.cached_property
+    @_PerUnit
     def outbox(self) -> SQLOutbox:
         return SQLOutbox(self)
 
-    @functools.cached_property
+    @_PerUnit
     def feed(self) -> SQLFeed:
         return SQLFeed(self)
 
-    @functools.cached_property
+    @_PerUnit
     def agenda(self) -> SQLAgenda:
         return SQLAgenda(self)
 
@@ -596,23 +596,23 @@ class SQLUnitOfWork:
     def campaigns(self) -> SQLCampaigns:
         return SQLCampaigns(self)
 
-    @functools.cached_property
+    @_PerUnit
     def jobs(self) -> SQLJobRuns:
         return SQLJobRuns(self)
 
-    @functools.cached_property
+    @_PerUnit
     def plans(self) -> SQLPlanSheets:
         return SQLPlanSheets(self)
 
-    @functools.cached_property
+    @_PerUnit
     def retention(self) -> SQLRetention:
         return SQLRetention(self)
 
-    @functools.cached_property
+    @_PerUnit
     def legal(self) -> SQLLegalCases:
         return SQLLegalCases(self)
 
-    @functools.cached_property
+    @_PerUnit
     def contractors(self) -> SQLContractors:
         return SQLContractors(self)
 
