@@ -47,13 +47,29 @@ SCHEMA_VERSION = len(MIGRATIONS)
 _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (\w+)\.(\w+(?:, \w+\.\w+)*)")
 
 
+#: the last two moments :func:`_utc` wrote, with their texts: the rows of one change mostly
+#: carry the moment it happened at (an incoming call's appeal, reaction, timeline entries and
+#: feed records: seven texts of one ``now``, one of its reaction's due time between them).
+#: Replaced whole, so a thread always reads matching pairs.
+_recent_utc: tuple[tuple[object, str], tuple[object, str]] = ((None, ""), (None, ""))
+
+
 def _utc(moment: datetime) -> str:
     """A fixed-width UTC text that sorts like the instant it names
     (``%Y-%m-%dT%H:%M:%S.%f``; ``isoformat`` writes the same text several times faster)."""
+    global _recent_utc
+    last, before = _recent_utc
+    if moment is last[0]:  # the very object (a datetime never changes): its text
+        return last[1]
+    if moment is before[0]:
+        return before[1]
     utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
     if utc.year < 1000:  # strftime does not pad the year to four digits
-        return utc.strftime("%Y-%m-%dT%H:%M:%S.%f")
-    return utc.isoformat(timespec="microseconds")[:-6]  # without "+00:00"
+        text = utc.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    else:
+        text = utc.isoformat(timespec="microseconds")[:-6]  # without "+00:00"
+    _recent_utc = ((moment, text), last)
+    return text
 
 
 def path_from_url(url: str) -> str:
