@@ -212,7 +212,9 @@ def _parse_e164(text: str, region: str, strict: bool) -> str:
         except phonenumbers.NumberParseException as exc:
             message = str(exc.args[0]) if exc.args else "unparseable"
             raise InvalidPhoneError(text, message) from None
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    else:  # what format_number writes of it: "+7" and the ten digits (none of them a 0 first)
+        e164 = f"+7{number.national_number}"
     if not strict:
         ok = phonenumbers.is_possible_number(number)
     elif number.country_code == 7 and not number.italian_leading_zero and len(e164) == 12:
@@ -240,6 +242,13 @@ def _valid_e164(e164: str) -> bool:
         return phonenumbers.is_valid_number(phonenumbers.parse(e164, None))
     except phonenumbers.NumberParseException:
         return False
+
+
+@functools.lru_cache(maxsize=4096)
+def _phone(e164: str) -> Phone:
+    """The Phone of an E.164 text :func:`_parse_e164` wrote: a number parsed again (a new
+    caller is parsed for the look-ups and again for the card) is not checked again."""
+    return Phone(e164)
 
 
 def _valid_phones(inst: Any, attribute: attrs.Attribute[Any], value: tuple[Phone, ...]) -> None:
@@ -279,7 +288,8 @@ class Phone:
         """
         if not isinstance(text, str) or not text.strip():
             raise InvalidPhoneError(str(text), "empty")
-        return cls(_parse_e164(text, region, strict))
+        e164 = _parse_e164(text, region, strict)
+        return _phone(e164) if cls is Phone else cls(e164)
 
     def international(self) -> str:
         """The number for people to read: ``+7 912 345-67-89``."""
