@@ -110,7 +110,7 @@ from clientops.model import (
     organisation_key,
 )
 from clientops.satisfaction import AssignedClient, SatisfactionDueBounds
-from clientops.serialization import make_converter
+from clientops.serialization import compact_encoder, make_converter
 from clientops.service_visits import (
     ServiceContract,
     ServiceContractId,
@@ -132,8 +132,9 @@ _OPEN_CLAIMS = tuple(stage.value for stage in ClaimStage if not stage.closed)
 _OPEN_VISITS = (VisitStatus.NEW.value, VisitStatus.PLANNED.value)
 
 
-#: One encoder for every stored document (``json.dumps`` with options builds a new one per call).
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+#: One encoder for every stored document (``json.dumps`` with options builds a new one per call,
+#: ``JSONEncoder.encode`` a new C encoder).
+_ENCODE = compact_encoder()
 
 
 class UniqueKey(NamedTuple):
