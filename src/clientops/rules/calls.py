@@ -188,6 +188,7 @@ _trusted_client = trusted(Client)
 _trusted_contact = trusted(Contact)
 _trusted_appeal = trusted(Appeal)
 _trusted_reaction = trusted(Reaction)
+_trusted_query = trusted(ClientQuery)
 
 
 def _phone_or_none(text: str | None, policy: Policy) -> Phone | None:
@@ -222,10 +223,16 @@ def client_queries(call: IncomingCall, policy: Policy) -> tuple[ClientQuery, ...
         if phone is not None:
             queries.append(ClientQuery(phone=phone))
     elif _needs_card(call):
+        # every caller who may get a card (most calls): the queries made without their checks
+        # when their parts pass them (a parsed phone does)
         if phone is not None:
-            queries.append(ClientQuery(phone=phone))
-        if call.name and call.city:
-            queries.append(ClientQuery(name=call.name, city=call.city))
+            queries.append(_trusted_query(phone))
+        name, city = call.name, call.city
+        if name and city:
+            fine = fine_text(name, NAME_LENGTH) and fine_text(city, NAME_LENGTH)
+            queries.append(
+                _trusted_query(name=name, city=city) if fine else ClientQuery(name=name, city=city)
+            )
     return tuple(queries)
 
 
