@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
 import attrs
+from cattrs.gen import make_dict_unstructure_fn, override
 
 from clientops._agenda import AgendaSources, ClientTouch, TouchKind
 from clientops._billing import (
@@ -290,16 +291,18 @@ class Compact(Generic[T]):
                 default = default.factory()
             defaults.append((field.name, CONVERTER.unstructure(default)))
         self._defaults = tuple(defaults)
+        #: the converter's unstructuring of ``cls`` without the columns (the same dict as
+        #: unstructuring the record whole and dropping them, not made first)
+        omitted: dict[str, Any] = {name: override(omit=True) for name in columns}
+        self._unstructure = make_dict_unstructure_fn(cls, CONVERTER, **omitted)
         #: the columns to select before ``doc``, in :meth:`load`'s order
         self.select = ", ".join((*columns, "doc"))
 
     def dump(self, obj: T) -> str:
-        data = CONVERTER.unstructure(obj)
-        for name in self.columns:
-            del data[name]
+        data = self._unstructure(obj)
         for name, default in self._defaults:
             value = data[name]
-            if type(value) is type(default) and value == default:
+            if value is default or (type(value) is type(default) and value == default):
                 del data[name]
         return _ENCODE(data)
 
