@@ -126,6 +126,58 @@ def test_new_card_lists_every_missing_field(
     assert err.value.paths == paths
 
 
+def test_the_records_of_a_call_are_what_their_checked_constructors_make() -> None:
+    """The card, contact, appeal, reaction, look-ups and timeline entries of a call are made
+    without running their checks again: each is the value its own constructor makes."""
+    from clientops._timeline import timeline_entries
+
+    for call in (a_call(), a_call(contact_person=None, project="Сеть", note="Перезвонить")):
+        routing = route(call)
+        made = [routing.client, *routing.client.contacts, routing.appeal, routing.reaction]
+        made += client_queries(call, Policy())
+        made += timeline_entries(routing.appeal) + timeline_entries(routing.reaction)
+        for value in made:
+            assert attrs.evolve(value) == value, value  # evolve runs __init__ and its checks
+
+
+@pytest.mark.parametrize(
+    ("fields", "path", "message"),
+    [
+        ({"topic": "т" * 301}, "topic", "at most 300"),
+        ({"name": "ООО\x07Ромашка"}, "name", "control character"),
+        ({"city": "О" * 201}, "city", "at most 200"),
+        ({"contact_person": "Сергей\x00"}, "name", "control character"),
+        ({"project": "п" * 201}, "project", "at most 200"),
+        ({"note": "заметка\x1b"}, "note", "control character"),
+    ],
+)
+def test_a_bad_part_of_a_call_is_refused_by_the_record_that_checks_it(
+    fields: dict[str, Any], path: str, message: str
+) -> None:
+    with pytest.raises(ValidationError, match=message) as err:
+        route(a_call(**fields))
+    assert err.value.paths == (path,)
+
+
+def test_a_part_a_check_takes_but_the_shortcut_does_not_is_kept() -> None:
+    """A tab or a line break in a contact's name or a note passes the checks (the shortcut
+    leaves such a part to them); an id of a custom make_id that is too long is refused."""
+    routing = route(a_call(contact_person="Сергей\tПетрович", note="строка\nстрока"))
+    assert routing.client.contact_person == "Сергей\tПетрович"
+    assert routing.appeal.note == "строка\nстрока"
+    with pytest.raises(ValidationError) as err:
+        route_incoming_call(
+            a_call(),
+            answered_by=ANNA,
+            staff=a_staff(),
+            matches=(),
+            now=T0,
+            policy=Policy(),
+            make_id=lambda: "x" * 129,
+        )
+    assert err.value.paths == ("id",)
+
+
 def test_unparseable_phone_is_named() -> None:
     with pytest.raises(ValidationError, match="'не помню'"):
         route(a_call(caller_phone="не помню"))
