@@ -167,11 +167,12 @@ class _Transaction:
     """A unit of work of a store on its own connection (:meth:`SQLiteStorage.unit_of_work`):
     a class rather than a generator, as a call of a call list opens two of them."""
 
-    __slots__ = ("_readonly", "_store")
+    __slots__ = ("_readonly", "_store", "_uow")
 
     def __init__(self, store: SQLiteStorage, readonly: bool) -> None:
         self._store = store
         self._readonly = readonly
+        self._uow: _SQLiteUnitOfWork | None = None
 
     def __enter__(self) -> _SQLiteUnitOfWork:
         store = self._store
@@ -195,7 +196,8 @@ class _Transaction:
         except BaseException:
             store._lock.release()
             raise
-        return _SQLiteUnitOfWork(db, store, readonly=readonly)
+        uow = self._uow = _SQLiteUnitOfWork(db, store, readonly=readonly)
+        return uow
 
     def __exit__(
         self,
@@ -217,6 +219,10 @@ class _Transaction:
             if isinstance(error, sqlite3.Error):
                 raise StorageError(store.name, "write", str(error)) from error
         finally:
+            uow = self._uow
+            if uow is not None:  # freed by reference counting, not left to the collector
+                self._uow = None
+                uow._release()
             try:
                 store._writable(self._readonly)
             finally:
@@ -371,7 +377,11 @@ class SQLiteStorage:
             if readonly:
                 db.execute("PRAGMA query_only=ON")
             with self._transaction(immediate=not readonly):
-                yield _SQLiteUnitOfWork(db, self, readonly=readonly)
+                uow = _SQLiteUnitOfWork(db, self, readonly=readonly)
+                try:
+                    yield uow
+                finally:
+                    uow._release()
         except sqlite3.Error as exc:
             raise StorageError(self.name, "write", str(exc)) from exc
         finally:
