@@ -316,6 +316,28 @@ def test_service_records_a_commercial_call(sqlite_ops: ClientOps, db_path: Path)
     assert sqlite_ops.clients.appeals_of(stored.id) == (routing.appeal,)
 
 
+def test_a_routed_call_leaves_no_garbage_for_the_collector(sqlite_ops: ClientOps) -> None:
+    """The unit of work and its repositories are freed when it ends (no reference cycle is
+    left for the garbage collector), and a repository asked for after the end is made
+    again."""
+    import gc
+
+    sqlite_ops.calls.handle_incoming(a_call(), answered_by=ANNA)  # every module loaded
+    gc.collect()
+    gc.disable()
+    try:
+        for phone in ("+7 912 345-67-80", "+7 912 345-67-81"):
+            sqlite_ops.calls.handle_incoming(a_call(caller_phone=phone), answered_by=ANNA)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+    storage = sqlite_ops.storage
+    with storage.unit_of_work(readonly=True) as uow:
+        clients = uow.clients
+    assert "clients" not in vars(uow)
+    assert uow.clients is not clients
+
+
 def test_second_call_from_the_same_phone_reuses_the_card(
     sqlite_ops: ClientOps, db_path: Path
 ) -> None:
