@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
 import attrs
+from cattrs.gen import make_dict_unstructure_fn, override
 
 from clientops._agenda import AgendaSources, ClientTouch, TouchKind
 from clientops._billing import (
@@ -111,7 +112,7 @@ from clientops.model import (
     organisation_key,
 )
 from clientops.satisfaction import AssignedClient, SatisfactionDueBounds
-from clientops.serialization import make_converter
+from clientops.serialization import compact_encoder, make_converter
 from clientops.service_visits import (
     ServiceContract,
     ServiceContractId,
@@ -133,8 +134,9 @@ _OPEN_CLAIMS = tuple(stage.value for stage in ClaimStage if not stage.closed)
 _OPEN_VISITS = (VisitStatus.NEW.value, VisitStatus.PLANNED.value)
 
 
-#: One encoder for every stored document (``json.dumps`` with options builds a new one per call).
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+#: One encoder for every stored document (``json.dumps`` with options builds a new one per call,
+#: ``JSONEncoder.encode`` a new C encoder).
+_ENCODE = compact_encoder()
 
 
 class UniqueKey(NamedTuple):
@@ -306,20 +308,21 @@ class Compact(Generic[T]):
                 default = default.factory()
             defaults.append((field.name, CONVERTER.unstructure(default)))
         self._defaults = tuple(defaults)
+        #: the converter's unstructuring of ``cls`` without the columns (the same dict as
+        #: unstructuring the record whole and dropping them, not made first)
+        omitted: dict[str, Any] = {name: override(omit=True) for name in columns}
+        self._unstructure = make_dict_unstructure_fn(cls, CONVERTER, **omitted)
         #: the columns to select before ``doc``, in :meth:`load`'s order
         self.select = ", ".join((*columns, "doc"))
 
     def dump(self, obj: T) -> str:
-        data = CONVERTER.unstructure(obj)
-        for name in self.columns:
-            del data[name]
-        return _ENCODE(self.strip(data))
+        return _ENCODE(self.strip(self._unstructure(obj)))
 
     def strip(self, data: dict[str, Any]) -> dict[str, Any]:
         """``data`` (a record unstructured) without the fields at their defaults."""
         for name, default in self._defaults:
             value = data.get(name, default)
-            if type(value) is type(default) and value == default:
+            if value is default or (type(value) is type(default) and value == default):
                 data.pop(name, None)
         return data
 
@@ -389,6 +392,15 @@ class SQLUnitOfWork:
         #: stays there until the unit of work ends (a rolled-back one is discarded whole)
         self._present_clients: set[str] = set()
         self._appeal_owners: dict[str, str] = {}
+
+    def _release(self) -> None:
+        """Forget the repositories made for this unit of work, once it is over: each refers
+        back to it (its bound hooks), so until then the unit of work and its repositories are
+        a cycle that only the garbage collector frees (70 objects of every incoming call).
+        Asked for again, a repository is made again."""
+        made = self.__dict__
+        for name in [name for name, value in made.items() if getattr(value, "_uow", None) is self]:
+            del made[name]
 
     # -- dialect -------------------------------------------------------------------------
     def _x(self, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -556,15 +568,15 @@ class SQLUnitOfWork:
             raise ConflictError(kind, key, expected=version, found=found)
 
     # -- the repositories (made on first use) ---------------
-    @functools.cached_property
+    @_PerUnit
     def clients(self) -> SQLClients:
         return SQLClients(self)
 
-    @functools.cached_property
+    @_PerUnit
     def appeals(self) -> SQLAppeals:
         return SQLAppeals(self)
 
-    @functools.cached_property
+    @_PerUnit
     def timeline(self) -> SQLTimeline:
         return SQLTimeline(self)
 
@@ -578,47 +590,47 @@ class SQLUnitOfWork:
     def staff(self) -> SQLStaff:
         return SQLStaff(self)
 
-    @functools.cached_property
+    @_PerUnit
     def onboarding(self) -> SQLOnboarding:
         return SQLOnboarding(self)
 
-    @functools.cached_property
+    @_PerUnit
     def orders(self) -> SQLOrders:
         return SQLOrders(self)
 
-    @functools.cached_property
+    @_PerUnit
     def calls(self) -> SQLCalls:
         return SQLCalls(self)
 
-    @functools.cached_property
+    @_PerUnit
     def subscriptions(self) -> SQLSubscriptions:
         return SQLSubscriptions(self)
 
-    @functools.cached_property
+    @_PerUnit
     def invoices(self) -> SQLInvoices:
         return SQLInvoices(self)
 
-    @functools.cached_property
+    @_PerUnit
     def payments(self) -> SQLPayments:
         return SQLPayments(self)
 
-    @functools.cached_property
+    @_PerUnit
     def claims(self) -> SQLClaims:
         return SQLClaims(self)
 
-    @functools.cached_property
+    @_PerUnit
     def service(self) -> SQLService:
         return SQLService(self)
 
-    @functools.cached_property
+    @_PerUnit
     def outbox(self) -> SQLOutbox:
         return SQLOutbox(self)
 
-    @functools.cached_property
+    @_PerUnit
     def feed(self) -> SQLFeed:
         return SQLFeed(self)
 
-    @functools.cached_property
+    @_PerUnit
     def agenda(self) -> SQLAgenda:
         return SQLAgenda(self)
 
@@ -626,23 +638,23 @@ class SQLUnitOfWork:
     def campaigns(self) -> SQLCampaigns:
         return SQLCampaigns(self)
 
-    @functools.cached_property
+    @_PerUnit
     def jobs(self) -> SQLJobRuns:
         return SQLJobRuns(self)
 
-    @functools.cached_property
+    @_PerUnit
     def plans(self) -> SQLPlanSheets:
         return SQLPlanSheets(self)
 
-    @functools.cached_property
+    @_PerUnit
     def retention(self) -> SQLRetention:
         return SQLRetention(self)
 
-    @functools.cached_property
+    @_PerUnit
     def legal(self) -> SQLLegalCases:
         return SQLLegalCases(self)
 
-    @functools.cached_property
+    @_PerUnit
     def contractors(self) -> SQLContractors:
         return SQLContractors(self)
 

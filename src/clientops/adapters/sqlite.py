@@ -55,13 +55,29 @@ SCHEMA_VERSION = len(MIGRATIONS)
 _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (\w+)\.(\w+(?:, \w+\.\w+)*)")
 
 
+#: the last two moments :func:`_utc` wrote, with their texts: the rows of one change mostly
+#: carry the moment it happened at (an incoming call's appeal, reaction, timeline entries and
+#: feed records: seven texts of one ``now``, one of its reaction's due time between them).
+#: Replaced whole, so a thread always reads matching pairs.
+_recent_utc: tuple[tuple[object, str], tuple[object, str]] = ((None, ""), (None, ""))
+
+
 def _utc(moment: datetime) -> str:
     """A fixed-width UTC text that sorts like the instant it names
     (``%Y-%m-%dT%H:%M:%S.%f``; ``isoformat`` writes the same text several times faster)."""
+    global _recent_utc
+    last, before = _recent_utc
+    if moment is last[0]:  # the very object (a datetime never changes): its text
+        return last[1]
+    if moment is before[0]:
+        return before[1]
     utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
     if utc.year < 1000:  # strftime does not pad the year to four digits
-        return utc.strftime("%Y-%m-%dT%H:%M:%S.%f")
-    return utc.isoformat(timespec="microseconds")[:-6]  # without "+00:00"
+        text = utc.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    else:
+        text = utc.isoformat(timespec="microseconds")[:-6]  # without "+00:00"
+    _recent_utc = ((moment, text), last)
+    return text
 
 
 def path_from_url(url: str) -> str:
@@ -162,11 +178,12 @@ class _Transaction:
     """A unit of work of a store on its own connection (:meth:`SQLiteStorage.unit_of_work`):
     a class rather than a generator, as a call of a call list opens two of them."""
 
-    __slots__ = ("_readonly", "_store")
+    __slots__ = ("_readonly", "_store", "_uow")
 
     def __init__(self, store: SQLiteStorage, readonly: bool) -> None:
         self._store = store
         self._readonly = readonly
+        self._uow: _SQLiteUnitOfWork | None = None
 
     def __enter__(self) -> _SQLiteUnitOfWork:
         store = self._store
@@ -190,7 +207,8 @@ class _Transaction:
         except BaseException:
             store._lock.release()
             raise
-        return _SQLiteUnitOfWork(db, store, readonly=readonly)
+        uow = self._uow = _SQLiteUnitOfWork(db, store, readonly=readonly)
+        return uow
 
     def __exit__(
         self,
@@ -212,6 +230,10 @@ class _Transaction:
             if isinstance(error, sqlite3.Error):
                 raise StorageError(store.name, "write", str(error)) from error
         finally:
+            uow = self._uow
+            if uow is not None:  # freed by reference counting, not left to the collector
+                self._uow = None
+                uow._release()
             try:
                 store._writable(self._readonly)
             finally:
@@ -366,7 +388,11 @@ class SQLiteStorage:
             if readonly:
                 db.execute("PRAGMA query_only=ON")
             with self._transaction(immediate=not readonly):
-                yield _SQLiteUnitOfWork(db, self, readonly=readonly)
+                uow = _SQLiteUnitOfWork(db, self, readonly=readonly)
+                try:
+                    yield uow
+                finally:
+                    uow._release()
         except sqlite3.Error as exc:
             raise StorageError(self.name, "write", str(exc)) from exc
         finally:
