@@ -1278,31 +1278,33 @@ class SQLAppeals(SQLRepository):
 class SQLTimeline(SQLRepository):
     """The card's timeline: entries written with the records, read a page at a time."""
 
-    def record(self, entries: Sequence[TimelineEntry]) -> None:
-        # an entry written again (its record's new version) is rewritten in place
-        ts = self._ts
-        self._xmany(
-            "INSERT INTO timeline(id, client_id, at, kind, ref, summary, who, link, all_day, "
-            "doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-            "client_id=excluded.client_id, at=excluded.at, kind=excluded.kind, "
-            "ref=excluded.ref, summary=excluded.summary, who=excluded.who, link=excluded.link, "
-            "all_day=excluded.all_day, doc=excluded.doc",
-            [
-                (
-                    e.id,
-                    e.client_id,
-                    ts(e.at),
-                    e.kind.value,
-                    e.ref,
-                    e.summary,
-                    e.who,
-                    e.link,
-                    int(e.all_day),
-                    note_json(e),
-                )
-                for e in entries
-            ],
+    #: the statement :meth:`record` writes an entry's row with, its values by :meth:`row`
+    #: (an entry written again, its record's new version, is rewritten in place)
+    INSERT = (
+        "INSERT INTO timeline(id, client_id, at, kind, ref, summary, who, link, all_day, "
+        "doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+        "client_id=excluded.client_id, at=excluded.at, kind=excluded.kind, "
+        "ref=excluded.ref, summary=excluded.summary, who=excluded.who, link=excluded.link, "
+        "all_day=excluded.all_day, doc=excluded.doc"
+    )
+
+    def row(self, e: TimelineEntry) -> tuple[Any, ...]:
+        """The values of an entry's row, as :meth:`record` writes them."""
+        return (
+            e.id,
+            e.client_id,
+            self._ts(e.at),
+            e.kind.value,
+            e.ref,
+            e.summary,
+            e.who,
+            e.link,
+            int(e.all_day),
+            note_json(e),
         )
+
+    def record(self, entries: Sequence[TimelineEntry]) -> None:
+        self._xmany(self.INSERT, [self.row(e) for e in entries])
 
     def page(self, client_id: ClientId, query: TimelineQuery) -> TimelinePage:
         sql, params = timeline_sql(client_id, query, self.by_code, self._ts)
