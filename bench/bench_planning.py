@@ -16,8 +16,8 @@ The cases, each computing the March 2026 figures of every manager, taking turns:
 
 * ``clientops``: ``Planning(ops).reports(Month(2026, 3), department="client")``: every line
   of every manager's report from the store's read model (``uow.planning.client_groups``:
-  one statement grouping the clients by what the default rules read of them, rows
-  streamed), without the records behind the figures;
+  one statement grouping the clients by what the default rules read of them, a row a
+  group), without the records behind the figures;
 * ``raw_sqlite3`` / ``raw_psycopg`` (baseline): three statements on a kept-open connection,
   grouped by manager: the eleven lines the workload gives data for (new / regular / repeat
   clients with orders and their sums, cash inflow, profit, lost regular / repeat clients, new
