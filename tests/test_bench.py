@@ -5,6 +5,7 @@ needs is in bench/: its workload, its baseline, its timing harness."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -499,6 +500,65 @@ def test_bench_planning_bulk_loader_writes_the_rows_of_the_repositories(tmp_path
     assert built["bulk"] == built["repositories"]
     assert len(built["bulk"]["orders"]) > 60
     assert len(built["bulk"]["timeline"]) > 60
+
+
+def test_bench_planning_bulk_loader_writes_the_rows_of_the_repositories_on_postgres(
+    postgres_server: str, tmp_path: Path
+) -> None:
+    # on PostgreSQL the bulk rows go by COPY into the columns of the repositories' INSERTs:
+    # the same rows in every table as through add
+    import psycopg
+
+    prefix = f"clientops_t{os.getpid()}_planning_"  # dropped with the test run's schemas
+    built = {}
+    try:
+        for load in ("bulk", "repositories"):
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    str(ROOT / "bench" / "bench_planning.py"),
+                    *("--managers", "2", "--clients", "30", "--orders", "4", "--load", load),
+                    *("--build-only", "--skip-sqlite", "--schema", prefix + load),
+                    *("--url", postgres_server, "--dir", str(tmp_path)),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert done.returncode == 0, done.stderr
+            with psycopg.connect(postgres_server) as conn:
+                tables = [
+                    name
+                    for (name,) in conn.execute(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = %s "
+                        "AND tablename NOT IN ('bench_built', 'schema_version')",
+                        (prefix + load,),
+                    )
+                ]
+                rows = {}
+                for table in tables:
+                    columns = [
+                        f'"{c}"'
+                        for (c,) in conn.execute(
+                            "SELECT column_name FROM information_schema.columns "
+                            "WHERE table_schema = %s AND table_name = %s",
+                            (prefix + load, table),
+                        )
+                        if c not in ("seq", "changed_at")  # the insertion order, the write's time
+                    ]
+                    listed = ", ".join(columns)
+                    rows[table] = conn.execute(
+                        f'SELECT {listed} FROM "{prefix + load}"."{table}" ORDER BY {listed}'
+                    ).fetchall()
+            built[load] = rows
+    finally:
+        with psycopg.connect(postgres_server, autocommit=True) as conn:
+            for load in ("bulk", "repositories"):
+                conn.execute(f'DROP SCHEMA IF EXISTS "{prefix + load}" CASCADE')
+    assert built["bulk"] == built["repositories"]
+    assert len(built["bulk"]["orders"]) > 60
+    assert len(built["bulk"]["timeline"]) > 60
+    assert len(built["bulk"]["allocations"]) > 5
 
 
 def test_bench_names_smoke() -> None:

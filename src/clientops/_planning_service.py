@@ -286,7 +286,8 @@ class Planning:
 
         ``drill_down=False`` gives the same figures from the store's set-based read model
         (:class:`~clientops.ports.PlanningQueries`: a few grouped statements, memory bounded
-        by the number of managers), without the records and the lost clients' list: the way
+        by the managers and the groups of clients the rules decide alike, not by the clients
+        or orders: docs/reports.md), without the records and the lost clients' list: the way
         to report on a large base; :meth:`report` with ``drill_down=True`` (or for one
         manager) then shows what a figure counts."""
         _month(month)
@@ -317,7 +318,8 @@ class Planning:
         """The report of a month that has ended for every client manager of ``department``,
         in the order of the staff directory, each with its plan beside the facts: the figures
         of ``report(month, manager=…, drill_down=False)`` for all of them from one pass over
-        the store's read model (no records; memory bounded by the number of managers)."""
+        the store's read model (no records; memory bounded by the managers and the groups of
+        clients the rules decide alike, not by the clients or orders)."""
         _month(month)
         self._ended(month)
         with self._context.storage.unit_of_work(readonly=True) as uow:

@@ -1488,7 +1488,7 @@ class SQLTimeline(SQLRepository):
     fixed words one character each (:func:`pack_summary`), a note's text and files as JSON."""
 
     def row(self, e: TimelineEntry) -> tuple[Any, ...]:
-        """The row of an entry, in :data:`_TIMELINE_UPSERT`'s order."""
+        """The values of an entry's row, as :meth:`record` writes them."""
         return (
             e.client_id,
             self._uow._micros(e.at),
@@ -1502,9 +1502,12 @@ class SQLTimeline(SQLRepository):
             note_json(e),
         )
 
+    #: the statement :meth:`record` writes an entry's row with, its values by :meth:`row`
+    #: (an entry written again, its record's new version, is rewritten in place, moved
+    #: when its instant or its client changed)
+    INSERT = _TIMELINE_UPSERT
+
     def record(self, entries: Sequence[TimelineEntry]) -> None:
-        # an entry written again (its record's new version) is rewritten in place, moved
-        # when its instant or its client changed
         row = self.row
         self._xmany(_TIMELINE_UPSERT, [row(e) for e in entries])
 

@@ -5,7 +5,9 @@ service contracts, satisfaction round and retention record of each client groupe
 (``GROUP BY`` client), joined to the card. Rows are read as they come (a server-side cursor on
 PostgreSQL), so memory does not grow with the number of clients or orders. With the default
 rules, ``client_groups`` groups those rows once more in SQL, by what the rules read of a
-client: a row a group, not a client.
+client: a row a group, not a client. On PostgreSQL the grouped rows are received whole (a
+plain statement, which the server may run with parallel workers, where it never runs a
+server-side cursor's so), then converted a row at a time: the driver holds a row a group.
 
 Days are taken in the policy's time zone by its UTC offset: exact for a zone whose offset does
 not change over the months asked (every Russian zone since 2014). For a zone whose offset
@@ -304,11 +306,18 @@ class SQLPlanning:
         stream: Callable[[str, Sequence[Any]], Iterable[Sequence[Any]]],
         *,
         postgres: bool,
+        read: Callable[[str, Sequence[Any]], Iterable[Sequence[Any]]] | None = None,
     ) -> None:
         self._stream = stream
+        # the grouped rows (``client_groups``): as many as the groups, not the clients, so
+        # a store may read them whole (on PostgreSQL: not through a server-side cursor,
+        # whose statement is never run in parallel)
+        self._read = read or stream
         self._postgres = postgres
 
-    def _rows(self, sql: str, managers: Sequence[EmployeeId]) -> Iterable[Sequence[Any]]:
+    def _rows(
+        self, sql: str, managers: Sequence[EmployeeId], *, grouped: bool = False
+    ) -> Iterable[Sequence[Any]]:
         """The rows of a statement whose only parameters are lists of the managers."""
         if self._postgres:
             # for the rest of this unit of work (set_config(..., true): set back when its
@@ -319,7 +328,8 @@ class SQLPlanning:
             for _ in self._stream(_PG_SETTINGS, ()):
                 pass
         copies = sql.count("?") // len(managers)
-        return self._stream(sql, tuple(managers) * copies)
+        read = self._read if grouped else self._stream
+        return read(sql, tuple(managers) * copies)
 
     def _dialect(self, month: Month, window: int, tz: tzinfo, count: int) -> tuple[_Dialect, date]:
         index = month.year * 12 + month.month - 1 - window
@@ -368,7 +378,7 @@ class SQLPlanning:
             return
         sql = _grouped(d, month, since)
         money, day, months_of = d.money, d.to_day, _months_of(since, month)
-        for row in self._rows(sql, managers):
+        for row in self._rows(sql, managers, grouped=True):
             (
                 manager,
                 first,

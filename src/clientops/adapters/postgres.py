@@ -110,7 +110,7 @@ class _PostgresUnitOfWork(SQLUnitOfWork):
 
     @functools.cached_property
     def planning(self) -> SQLPlanning:
-        return SQLPlanning(self._stream, postgres=True)
+        return SQLPlanning(self._stream, postgres=True, read=self._read)
 
     def _stream(self, statement: str, params: Sequence[Any]) -> Iterator[Any]:
         """The rows of a long read in batches, from a server-side cursor (the read model's:
@@ -118,6 +118,14 @@ class _PostgresUnitOfWork(SQLUnitOfWork):
         with self._conn.cursor(name="clientops_stream") as cur:
             cur.itersize = 2000
             cur.execute(_pg(statement), params)
+            yield from cur
+
+    def _read(self, statement: str, params: Sequence[Any]) -> Iterator[Any]:
+        """The rows of a read whose result is held whole (the read model's grouped rows: one
+        a group of clients), converted a row at a time: a plain statement, which PostgreSQL
+        may run in parallel, where it never runs a server-side cursor's in parallel."""
+        with self._conn.cursor() as cur:
+            cur.execute(_pg(statement), params, prepare=False)
             yield from cur
 
     def _x(self, statement: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
