@@ -1387,6 +1387,11 @@ def _sources_sql(mine: bool, days: int, sheets: int, departments: int) -> str:
 trusted_money: Callable[[Decimal, str], Money] = trusted(Money)
 
 
+def _stored_money(text: str) -> Money:
+    """``RUB1200.00`` (the currency, then the amount as stored) as :class:`Money`."""
+    return trusted_money(Decimal(text[3:]), text[:3])
+
+
 class SQLAgenda(SQLRepository):
     """The agenda's read model: one set-based query each, on copied columns and
     covering indexes."""
@@ -1435,7 +1440,9 @@ class SQLAgenda(SQLRepository):
         )
         month = _ReadOnce(Month.parse).__getitem__
         day = _ReadOnce(self._from_day).__getitem__
-        new, money = tuple.__new__, trusted_money  # values the store checked when it wrote them
+        # values the store checked when it wrote them; a month's invoices owe a few amounts
+        money = _ReadOnce(_stored_money).__getitem__
+        new = tuple.__new__
         return tuple(
             new(
                 OwedInvoice,
@@ -1446,7 +1453,7 @@ class SQLAgenda(SQLRepository):
                     month(period),
                     day(issued),
                     day(due),
-                    money(Decimal(owed), currency),
+                    money(f"{currency}{owed}"),
                     name,
                 ),
             )
