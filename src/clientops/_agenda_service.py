@@ -640,6 +640,46 @@ _PLAN_ROLES = frozenset({Role.CLIENT_MANAGER, Role.DIRECTOR})
 _Sheets = tuple[dict[EmployeeId, Employee], list[MonthlySheet], dict[EmployeeId, str]]
 
 
+class _Day:
+    """What an agenda of ``day`` computes from the day and the policy alone, the same for
+    every call of the day (kept in :data:`_DAYS`): the day's bounds, the satisfaction
+    cadence (its due days and reasons per distinct date, filled as calls ask), the bounds
+    of the calls due, the month-days of touches, the three months of plans, the holidays
+    ahead."""
+
+    __slots__ = (
+        "cadence",
+        "end",
+        "holidays",
+        "month_days",
+        "months",
+        "policy",
+        "satisfaction_bounds",
+        "start",
+        "tz",
+    )
+
+    def __init__(self, day: date, policy: Policy) -> None:
+        self.policy = policy
+        self.tz = tz = policy.tz
+        self.start = datetime.combine(day, time(), tz)
+        self.end = self.start + timedelta(days=1)
+        self.cadence = _Cadence(day, policy.satisfaction, policy.calendar)
+        self.satisfaction_bounds = satisfaction_due_bounds(
+            day, policy.satisfaction, policy.calendar
+        )
+        self.month_days = _month_days(day)
+        this = Month.of(day)
+        self.months = (this.previous(), this, this.next())
+        self.holidays = _holidays_ahead(policy, day)
+
+
+#: The :class:`_Day` of the last few (day, policy) asked for (all dropped when full). A
+#: policy is frozen; the entry keeps it, so its id is not reused while the entry lives.
+_DAYS: dict[tuple[date, int], _Day] = {}
+_DAYS_KEPT = 4
+
+
 class _Shared:
     """What every agenda of one day shares, read or computed once: the day's bounds and
     order, the satisfaction cadence, the staff directory, which small sources have rows
@@ -658,18 +698,20 @@ class _Shared:
     ) -> None:
         self.uow = uow
         self.day = day
-        self.tz = tz = policy.tz
-        self.start = datetime.combine(day, time(), tz)
-        self.end = self.start + timedelta(days=1)
+        parts = _DAYS.get((day, id(policy)))
+        if parts is None or parts.policy is not policy:
+            if len(_DAYS) >= _DAYS_KEPT:
+                _DAYS.clear()
+            parts = _DAYS[day, id(policy)] = _Day(day, policy)
+        self.tz = tz = parts.tz
+        self.start = parts.start
+        self.end = parts.end
         self.ranking = _Ranking(day, now, tz)
-        self.cadence = _Cadence(day, policy.satisfaction, policy.calendar)
-        self.satisfaction_bounds = satisfaction_due_bounds(
-            day, policy.satisfaction, policy.calendar
-        )
+        self.cadence = parts.cadence
+        self.satisfaction_bounds = parts.satisfaction_bounds
         self.staff = staff
-        self.month_days = _month_days(day)
-        this = Month.of(day)
-        self.months = (this.previous(), this, this.next())
+        self.month_days = parts.month_days
+        self.months = parts.months
         probe = getattr(agenda_queries(uow), "sources", None)
         self.present: AgendaSources = (
             EVERY_SOURCE
@@ -686,7 +728,7 @@ class _Shared:
         self.claims = uow.claims.open() if self.present.claims else ()
         self.visits = uow.service.open_visits() if self.present.visits else ()
         self._clients: dict[ClientId, tuple[str, EmployeeId | None]] = {}
-        self.holidays = _holidays_ahead(policy, day)
+        self.holidays = parts.holidays
         self._untaken: dict[DepartmentId, list[AgendaItem]] = {}
         self._policy = policy
         self._sheets: _Sheets | None = None

@@ -1397,18 +1397,24 @@ class SQLAgenda(SQLRepository):
     covering indexes."""
 
     def due_reactions(self, employee_id: EmployeeId, *, until: datetime) -> tuple[DueReaction, ...]:
+        """The staff revision is read with the rows (one round trip fewer for a caller that
+        checks the employee against the staff directory next, in the same unit of work)."""
         rows = self._x(
             # one covering index (reactions_open), no join: the name is kept on the reaction
-            "SELECT id, client_id, client_name, kind, topic, due_at FROM reactions "
+            "SELECT id, client_id, client_name, kind, topic, due_at, "
+            "(SELECT value FROM meta WHERE key='staff_rev') FROM reactions "
             "WHERE employee_id=? AND done=0 AND due_at<=? "
             f"ORDER BY due_at, client_name{self.by_code}, id{self.by_code}",
             (employee_id, self._ts(until)),
-        )  # read row by row: each driver row is freed as soon as it is converted
+        )
         kinds = _REACTION_KINDS
         ts = self._from_ts
+        found = rows.fetchall()
+        if found:
+            self._uow._staff_rev = int(found[0][6])  # for the next uow.staff.directory()
         return tuple(
             DueReaction(rid, cid, name, kinds[kind], topic, ts(due))
-            for rid, cid, name, kind, topic, due in rows
+            for rid, cid, name, kind, topic, due, _ in found
         )
 
     def due_reaction_rows(
