@@ -470,11 +470,15 @@ def test_sqlite_reads_on_a_connection_of_their_own(tmp_path: Path) -> None:
             with storage.unit_of_work() as uow:
                 uow.clients.add(attrs.evolve(card, id=ClientId(f"c-{n}")))
         reader = storage._reader
-        assert reader is not None and reader is not storage._db
+        assert reader is not None
+        assert reader is not storage._db
         assert reader.execute("PRAGMA query_only").fetchone() == (1,)
-        with pytest.raises(StorageError, match="already open"):
-            with storage.unit_of_work(readonly=True), storage.unit_of_work():
-                pass
+        with (
+            pytest.raises(StorageError, match="already open"),
+            storage.unit_of_work(readonly=True),
+            storage.unit_of_work(),
+        ):
+            pass
     finally:
         storage.close()
     assert storage._reader is None
