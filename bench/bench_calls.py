@@ -510,7 +510,15 @@ def verify(paths: dict[str, Path], n: int) -> dict[str, dict[str, int]]:
                 raise SystemExit(f"bench_calls: {case} stored {counts[table]} {table}, not {n}")
         if got["orphans"]:
             raise SystemExit(f"bench_calls: {case} has reactions of another client's appeal")
-        for key in ("clients", "phones", "reactions", "client_docs", "appeal_docs", "feed"):
+        for key in (
+            "clients",
+            "phones",
+            "reactions",
+            "client_docs",
+            "appeal_docs",
+            "feed",
+            "timeline",
+        ):
             if got[key] != reference[key]:
                 raise SystemExit(
                     f"bench_calls: {case} rows differ from clientops' ({key}); the baseline "

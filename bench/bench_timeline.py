@@ -43,7 +43,7 @@ import _harness as harness
 import _workloads as workloads
 
 import clientops
-from clientops.adapters._sql import timeline_sql
+from clientops.adapters._sql import TIMELINE_KIND_CODES, micros, timeline_sql
 from clientops.adapters.sqlite import SQLiteStorage
 from clientops.clients import (
     Attachment,
@@ -140,7 +140,8 @@ def main(argv: list[str] | None = None) -> None:
         client_id = build(path, args.n, args.others, args.per_other)
         kinds = (TimelineKind(args.kind),) if args.kind else ()
         query = TimelineQuery(kinds=kinds, limit=args.limit)
-        sql, _params = timeline_sql(client_id, query, "", lambda moment: moment)
+        sql, _params = timeline_sql(client_id, query, "", micros)
+        codes = [TIMELINE_KIND_CODES[k] for k in kinds]  # the kinds as the rows store them
         ops = clientops.connect(f"sqlite:///{path}")
         raw = sqlite3.connect(path)
         storage = ops.storage
@@ -151,7 +152,7 @@ def main(argv: list[str] | None = None) -> None:
                 "FROM timeline WHERE client_id=?"
                 + (" AND kind IN (?)" if kinds else "")
                 + f" ORDER BY at DESC, id DESC LIMIT {args.limit + 1}",
-                (client_id, *(k.value for k in kinds)),
+                (client_id, *codes),
             ).fetchall()
 
         def clientops_store() -> Any:
@@ -162,10 +163,7 @@ def main(argv: list[str] | None = None) -> None:
             return ops.clients.timeline(client_id, kinds=kinds, limit=args.limit)
 
         plan = " ".join(
-            str(row[-1])
-            for row in raw.execute(
-                "EXPLAIN QUERY PLAN " + sql, [client_id, *(k.value for k in kinds)]
-            )
+            str(row[-1]) for row in raw.execute("EXPLAIN QUERY PLAN " + sql, [client_id, *codes])
         )
         first = clientops_use_case()
         expected = [row[0] for row in handwritten_sql()][: args.limit]  # the ids

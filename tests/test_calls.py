@@ -126,6 +126,58 @@ def test_new_card_lists_every_missing_field(
     assert err.value.paths == paths
 
 
+def test_the_records_of_a_call_are_what_their_checked_constructors_make() -> None:
+    """The card, contact, appeal, reaction, look-ups and timeline entries of a call are made
+    without running their checks again: each is the value its own constructor makes."""
+    from clientops._timeline import timeline_entries
+
+    for call in (a_call(), a_call(contact_person=None, project="Сеть", note="Перезвонить")):
+        routing = route(call)
+        made = [routing.client, *routing.client.contacts, routing.appeal, routing.reaction]
+        made += client_queries(call, Policy())
+        made += timeline_entries(routing.appeal) + timeline_entries(routing.reaction)
+        for value in made:
+            assert attrs.evolve(value) == value, value  # evolve runs __init__ and its checks
+
+
+@pytest.mark.parametrize(
+    ("fields", "path", "message"),
+    [
+        ({"topic": "т" * 301}, "topic", "at most 300"),
+        ({"name": "ООО\x07Ромашка"}, "name", "control character"),
+        ({"city": "О" * 201}, "city", "at most 200"),
+        ({"contact_person": "Сергей\x00"}, "name", "control character"),
+        ({"project": "п" * 201}, "project", "at most 200"),
+        ({"note": "заметка\x1b"}, "note", "control character"),
+    ],
+)
+def test_a_bad_part_of_a_call_is_refused_by_the_record_that_checks_it(
+    fields: dict[str, Any], path: str, message: str
+) -> None:
+    with pytest.raises(ValidationError, match=message) as err:
+        route(a_call(**fields))
+    assert err.value.paths == (path,)
+
+
+def test_a_part_a_check_takes_but_the_shortcut_does_not_is_kept() -> None:
+    """A tab or a line break in a contact's name or a note passes the checks (the shortcut
+    leaves such a part to them); an id of a custom make_id that is too long is refused."""
+    routing = route(a_call(contact_person="Сергей\tПетрович", note="строка\nстрока"))
+    assert routing.client.contact_person == "Сергей\tПетрович"
+    assert routing.appeal.note == "строка\nстрока"
+    with pytest.raises(ValidationError) as err:
+        route_incoming_call(
+            a_call(),
+            answered_by=ANNA,
+            staff=a_staff(),
+            matches=(),
+            now=T0,
+            policy=Policy(),
+            make_id=lambda: "x" * 129,
+        )
+    assert err.value.paths == ("id",)
+
+
 def test_unparseable_phone_is_named() -> None:
     with pytest.raises(ValidationError, match="'не помню'"):
         route(a_call(caller_phone="не помню"))
@@ -262,6 +314,28 @@ def test_service_records_a_commercial_call(sqlite_ops: ClientOps, db_path: Path)
     assert stored == routing.client
     assert sqlite_ops.clients.reactions_of(stored.id) == (routing.reaction,)
     assert sqlite_ops.clients.appeals_of(stored.id) == (routing.appeal,)
+
+
+def test_a_routed_call_leaves_no_garbage_for_the_collector(sqlite_ops: ClientOps) -> None:
+    """The unit of work and its repositories are freed when it ends (no reference cycle is
+    left for the garbage collector), and a repository asked for after the end is made
+    again."""
+    import gc
+
+    sqlite_ops.calls.handle_incoming(a_call(), answered_by=ANNA)  # every module loaded
+    gc.collect()
+    gc.disable()
+    try:
+        for phone in ("+7 912 345-67-80", "+7 912 345-67-81"):
+            sqlite_ops.calls.handle_incoming(a_call(caller_phone=phone), answered_by=ANNA)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+    storage = sqlite_ops.storage
+    with storage.unit_of_work(readonly=True) as uow:
+        clients = uow.clients
+    assert "clients" not in vars(uow)
+    assert uow.clients is not clients
 
 
 def test_second_call_from_the_same_phone_reuses_the_card(

@@ -183,6 +183,31 @@ def test_ids_sort_by_creation() -> None:
     assert len(set(ids)) == 1000
 
 
+def test_ids_of_a_forked_child_share_no_random_part_with_its_parent() -> None:
+    """The random parts are drawn ahead (a pool); a forked child draws its own."""
+    import os
+
+    new_id()  # the pool is drawn in the parent
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next ids, through the pipe
+        os.write(write, ",".join(new_id()[16:] for _ in range(20)).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        child = set(pipe.read().split(","))
+    os.waitpid(pid, 0)
+    parent = {new_id()[16:] for _ in range(20)}
+    assert len(child) == 20
+    assert not child & parent
+
+
+def test_a_number_parsed_again_is_the_same_phone() -> None:
+    first = Phone.parse("8 (912) 345-67-89")
+    assert Phone.parse("+7 912 345 67 89") == first == Phone("+79123456789")
+    assert Phone.parse("8 (912) 345-67-89") is first  # not checked again
+
+
 def test_client_refuses_lists_blank_names_and_naive_times() -> None:
     with pytest.raises(ValidationError) as err:
         a_client(phones=[Phone("+79123456789")])

@@ -153,7 +153,7 @@ _SET_OLD_KEYS = (
 
 
 #: What takes a head database back to schema 12's tables: dropping the tables added since.
-_LATER_TABLES = tuple(f"DROP TABLE {t.name}" for t in _schema.TABLES if t.since > 12)
+_LATER_TABLES = tuple(dict.fromkeys(f"DROP TABLE {t.name}" for t in _schema.TABLES if t.since > 12))
 
 
 def test_a_sqlite_file_of_schema_12_gets_the_new_keys(tmp_path: Path) -> None:

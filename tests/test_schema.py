@@ -219,6 +219,7 @@ def test_both_engines_have_every_declared_column_in_its_type(
     declared = {
         (table.name, column.name): column.type.value
         for table in _schema.TABLES
+        if table.until is None  # not a table a later version replaced
         for column in table.columns
     }
     in_sqlite = {

@@ -200,3 +200,36 @@ def test_money_refuses_json_floats_and_garbage() -> None:
 def test_malformed_json_is_a_validation_error() -> None:
     with pytest.raises(ValidationError, match="line 1"):
         from_json("{not json", Client)
+
+
+def test_the_compact_encoder_writes_what_the_json_encoder_writes() -> None:
+    from clientops.serialization import compact_encoder
+
+    plain = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    compact = compact_encoder()
+    for value in (
+        {"имя": "Ёлка «Плюс»\u2028", "n": [1, 2.5, None, True, False], "x": {"y": -0.0}},
+        "текст",
+        [],
+        {},
+        12,
+        1e300,
+        {"nan": float("nan")},
+    ):
+        assert compact(value) == plain(value)
+    with pytest.raises(TypeError):
+        compact({"when": date(2026, 1, 1)})
+
+
+def test_an_optional_text_or_number_is_written_as_it_is() -> None:
+    """``X | None`` of a type written as it is needs no hook of its own: the value (or None)."""
+    from cattrs.fns import identity
+
+    from clientops.serialization import make_converter
+
+    converter = make_converter()
+    for kind in (str | None, int | None, bool | None, EmployeeId | None):
+        assert converter.get_unstructure_hook(kind) is identity, kind
+    assert converter.get_unstructure_hook(datetime | None) is not identity
+    when = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
+    assert converter.unstructure(when) == when.isoformat()

@@ -201,3 +201,21 @@ def test_a_card_change_is_on_the_timeline_naming_the_fields(ops: ClientOps) -> N
     ops.clients.update(changed)  # nothing the manager sees changed: no entry
     (entry,) = ops.clients.timeline(card.id, kinds=(TimelineKind.CARD,)).entries
     assert (entry.who, entry.summary) == (ANNA, "Карточка изменена: город, ИНН")
+
+
+def test_entries_of_an_appeal_are_checked_entries_and_a_bad_id_is_refused() -> None:
+    """An appeal's entry is made without its checks when the appeal's parts pass them (it is
+    then the entry its constructor makes); an id an appeal takes but an entry does not (a tab
+    in it) is refused as ever."""
+    from clientops._timeline import timeline_entries
+    from clientops.model import Appeal, AppealId, ClientId, DepartmentId
+
+    (entry,) = timeline_entries(
+        Appeal(AppealId("a1"), ClientId("c1"), "Тема  с\nпереносом", DepartmentId("sales"), T0)
+    )
+    assert attrs.evolve(entry) == entry
+    assert entry.summary == "Обращение: Тема с переносом"
+    tabbed = Appeal(AppealId("a\t1"), ClientId("c1"), "Тема", DepartmentId("sales"), T0)
+    with pytest.raises(ValidationError, match="control character") as err:
+        timeline_entries(tabbed)
+    assert err.value.paths == ("id",)

@@ -44,6 +44,8 @@ __all__ = [
     "aware_errors",
     "date_errors",
     "fail",
+    "fine_moment",
+    "fine_text",
     "inn_checksum_ok",
     "not_blank",
     "positive_int",
@@ -53,6 +55,7 @@ __all__ = [
     "text_problem",
     "time_zone",
     "to_decimal",
+    "trusted",
     "tuple_of",
 ]
 
@@ -561,3 +564,59 @@ def inn_checksum_ok(inn: str) -> bool:
     if len(inn) == 10:
         return inn[9] == _check_digit(inn, _INN10)
     return inn[10] == _check_digit(inn, _INN11) and inn[11] == _check_digit(inn, _INN12)
+
+
+# --------------------------------------------------------------------------- trusted values
+# Values built of values checked already, made without running the checks again: each caller
+# first asks the cheap questions below and builds the value the checked way when one says no,
+# so that a bad value raises the very error it always did.
+
+
+def fine_text(value: object, limit: int) -> bool:
+    """Whether every text check (:func:`text`, one line or several, required or not) takes
+    ``value`` of at most ``limit`` characters: a ``str`` of printable characters only (no
+    control character, no line break or tab, no lone surrogate), not blank."""
+    return (
+        type(value) is str
+        and 0 < len(value) <= limit
+        and value.isprintable()
+        and not value.isspace()
+    )
+
+
+def fine_moment(value: object) -> bool:
+    """Whether :func:`aware` takes ``value`` (and it is not None)."""
+    return isinstance(value, datetime) and value.utcoffset() is not None
+
+
+def trusted(cls: type[Any]) -> Callable[..., Any]:
+    """A constructor of the frozen, slotted attrs class ``cls`` with the parameters of its
+    ``__init__`` (the same names and defaults) that runs no validator, no converter and no
+    ``__attrs_post_init__``: the caller passes values it knows every one of them would take.
+    Each field is set through its slot, as attrs' own ``__init__`` does."""
+    assert "__slots__" in vars(cls), cls
+    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    params: list[str] = []
+    body: list[str] = []
+    for field in attrs.fields(cls):
+        name, alias = field.name, field.alias or field.name
+        scope[f"_set_{name}"] = vars(cls)[name].__set__
+        default = field.default
+        if default is attrs.NOTHING:
+            params.append(alias)
+        elif isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            assert not default.takes_self, (cls, name)
+            scope[f"_make_{name}"] = default.factory
+            scope["_NOT_GIVEN"] = _NOT_GIVEN
+            params.append(f"{alias}=_NOT_GIVEN")
+            body.append(f"    if {alias} is _NOT_GIVEN:\n        {alias} = _make_{name}()\n")
+        else:
+            scope[f"_default_{name}"] = default
+            params.append(f"{alias}=_default_{name}")
+        body.append(f"    _set_{name}(self, {alias})\n")
+    source = (
+        f"def make({', '.join(params)}):\n    self = _new(_cls)\n{''.join(body)}    return self\n"
+    )
+    exec(compile(source, f"<trusted {cls.__qualname__}>", "exec"), scope)
+    make: Callable[..., Any] = scope["make"]
+    return make

@@ -34,7 +34,7 @@ import attrs
 from clientops._outbox import OutboxStatus
 from clientops.errors import ClientopsError, FieldError, ValidationError
 from clientops.events import Event
-from clientops.serialization import make_converter
+from clientops.serialization import compact_encoder, make_converter
 
 __all__ = [
     "FEED_SCHEMA",
@@ -55,7 +55,7 @@ __all__ = [
 FEED_SCHEMA = 1
 
 _CONVERTER = make_converter()
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_ENCODE = compact_encoder()
 
 
 def event_kinds() -> dict[str, type[Event]]:
@@ -82,12 +82,16 @@ class FeedRecord:
 
     @classmethod
     def of(cls, event: Event) -> FeedRecord:
-        return cls(
-            type(event).__name__,
-            FEED_SCHEMA,
-            event.at,
-            _ENCODE(_CONVERTER.unstructure(event)),
-        )
+        kind = type(event)
+        unstructure = _UNSTRUCTURE.get(kind)
+        if unstructure is None:
+            unstructure = _UNSTRUCTURE[kind] = _CONVERTER.get_unstructure_hook(kind)
+        return cls(kind.__name__, FEED_SCHEMA, event.at, _ENCODE(unstructure(event)))
+
+
+#: the converter's unstructuring function of each event class, looked up once per class (an
+#: incoming call appends four records)
+_UNSTRUCTURE: dict[type[Any], Any] = {}
 
 
 @attrs.frozen

@@ -51,9 +51,17 @@ AREAS = {
 }
 
 
+#: the loggers asked for, by area: ``logging.getLogger`` takes the module's lock, and a call
+#: routed asks for its area's logger on every call
+_LOGGERS: dict[str, logging.Logger] = {}
+
+
 def area_logger(area: str) -> logging.Logger:
     """The logger of ``area`` (``clientops.billing``…)."""
-    return logging.getLogger(f"clientops.{area}")
+    log = _LOGGERS.get(area)
+    if log is None:  # getLogger gives one logger per name for the life of the process
+        log = _LOGGERS[area] = logging.getLogger(f"clientops.{area}")
+    return log
 
 
 def refused(area: str, operation: str, exc: BaseException) -> None:

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import enum
 import functools
+import os
 import re
-import secrets
 import time
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -92,6 +92,21 @@ DepartmentId = NewType("DepartmentId", str)
 
 _last_ms = 0
 _counter = 0
+#: the random parts of the next ids (ten hex digits, 40 bits each), drawn from the system's
+#: random source 128 at a time (an incoming call makes three ids; one ``os.urandom`` each cost
+#: more than the rest of the id). ``list.pop`` hands each to one thread; a forked child starts
+#: a new pool, never repeating its parent's parts.
+_random_parts: list[str] = []
+os.register_at_fork(after_in_child=_random_parts.clear)
+
+
+def _random_part() -> str:
+    try:
+        return _random_parts.pop()
+    except IndexError:
+        drawn = os.urandom(5 * 128).hex()
+        _random_parts.extend([drawn[i : i + 10] for i in range(0, len(drawn), 10)])
+        return _random_parts.pop()
 
 
 def new_id() -> str:
@@ -103,7 +118,7 @@ def new_id() -> str:
         _counter += 1
     else:
         _last_ms, _counter = ms, 0
-    return f"{ms:012x}{_counter % 0x10000:04x}{secrets.token_hex(5)}"
+    return f"{ms:012x}{_counter % 0x10000:04x}{_random_part()}"
 
 
 # --------------------------------------------------------------------------- validators
@@ -212,7 +227,9 @@ def _parse_e164(text: str, region: str, strict: bool) -> str:
         except phonenumbers.NumberParseException as exc:
             message = str(exc.args[0]) if exc.args else "unparseable"
             raise InvalidPhoneError(text, message) from None
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    else:  # what format_number writes of it: "+7" and the ten digits (none of them a 0 first)
+        e164 = f"+7{number.national_number}"
     if not strict:
         ok = phonenumbers.is_possible_number(number)
     elif number.country_code == 7 and not number.italian_leading_zero and len(e164) == 12:
@@ -240,6 +257,13 @@ def _valid_e164(e164: str) -> bool:
         return phonenumbers.is_valid_number(phonenumbers.parse(e164, None))
     except phonenumbers.NumberParseException:
         return False
+
+
+@functools.lru_cache(maxsize=4096)
+def _phone(e164: str) -> Phone:
+    """The Phone of an E.164 text :func:`_parse_e164` wrote: a number parsed again (a new
+    caller is parsed for the look-ups and again for the card) is not checked again."""
+    return Phone(e164)
 
 
 def _valid_phones(inst: Any, attribute: attrs.Attribute[Any], value: tuple[Phone, ...]) -> None:
@@ -279,7 +303,8 @@ class Phone:
         """
         if not isinstance(text, str) or not text.strip():
             raise InvalidPhoneError(str(text), "empty")
-        return cls(_parse_e164(text, region, strict))
+        e164 = _parse_e164(text, region, strict)
+        return _phone(e164) if cls is Phone else cls(e164)
 
     def international(self) -> str:
         """The number for people to read: ``+7 912 345-67-89``."""

@@ -24,12 +24,16 @@ seconds; phones as E.164 strings; enums by value; tuples as JSON arrays.
 from __future__ import annotations
 
 import json
+import types
+import typing
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 import attrs
 import cattrs
+from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn
 from cattrs.strategies import configure_tagged_union
 from cattrs.v import format_exception
@@ -50,6 +54,37 @@ from clientops.workdays import FixedCalendar, ProductionCalendar, WorkCalendar
 __all__ = ["from_json", "make_converter", "structure", "to_json", "unstructure"]
 
 T = TypeVar("T")
+
+
+def compact_encoder() -> Callable[[Any], str]:
+    """What ``json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode`` writes
+    (compact, non-ASCII characters kept), for the stores' documents and the feed's events:
+    their C encoder made once rather than for every value (as ``encode`` does, and a change
+    writes several documents), and no check for a value that holds itself (unstructured
+    records never do). The encoder's own ``encode`` where Python has no C encoder."""
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+    make: Any = getattr(json.encoder, "c_make_encoder", None)  # not in typeshed
+    if make is None:
+        return encoder.encode
+    encode = make(
+        None,  # markers: no cycle check
+        encoder.default,
+        json.encoder.encode_basestring,
+        None,  # indent
+        encoder.key_separator,
+        encoder.item_separator,
+        encoder.sort_keys,
+        encoder.skipkeys,
+        encoder.allow_nan,
+    )
+    join = "".join
+
+    def compact(value: Any) -> str:
+        if isinstance(value, str):  # encode's own shortcut: the C encoder takes no bare text
+            return encoder.encode(value)
+        return join(encode(value, 0))
+
+    return compact
 
 
 def _structure_decimal(value: Any, _: Any) -> Decimal:
@@ -189,6 +224,27 @@ def _structure_calendar(value: Any, _: Any) -> WorkCalendar:
     return calendar
 
 
+#: the last two datetimes written and their texts: the records of one change mostly carry the
+#: moment it happened at (an incoming call's card, appeal, reaction and four events: seven
+#: texts of one ``now``, its reaction's due time among them). Replaced whole, so a thread
+#: always reads matching pairs.
+_recent_iso: tuple[tuple[object, str], tuple[object, str]] = ((None, ""), (None, ""))
+
+
+def _unstructure_datetime(value: datetime) -> str:
+    """``value.isoformat()``, remembered for the very objects last written (a datetime never
+    changes)."""
+    global _recent_iso
+    last, before = _recent_iso
+    if value is last[0]:
+        return last[1]
+    if value is before[0]:
+        return before[1]
+    text = value.isoformat()
+    _recent_iso = ((value, text), last)
+    return text
+
+
 def make_converter() -> cattrs.Converter:
     """A new converter for the clientops model: strict (no extra keys, no silent coercion of
     ``"1"`` to ``1``), with detailed validation so that every bad field is reported."""
@@ -199,7 +255,7 @@ def make_converter() -> cattrs.Converter:
     conv.register_structure_hook(Decimal, _structure_decimal)
     conv.register_unstructure_hook(Decimal, str)
     conv.register_structure_hook(datetime, _structure_datetime)
-    conv.register_unstructure_hook(datetime, datetime.isoformat)
+    conv.register_unstructure_hook(datetime, _unstructure_datetime)
     conv.register_structure_hook(date, _structure_date)
     conv.register_unstructure_hook(date, date.isoformat)
     conv.register_structure_hook(time, _structure_time)
@@ -214,6 +270,19 @@ def make_converter() -> cattrs.Converter:
     )
     conv.register_structure_hook(WorkCalendar, _structure_calendar)
     conv.register_unstructure_hook(WorkCalendar, _unstructure_calendar)
+
+    def written_as_is(cls: Any) -> bool:
+        # ``X | None`` where X is written as it is (a text, a number, a flag): so is None,
+        # and an attrs class's unstructuring then reads the field inline (no call per field)
+        kinds = typing.get_args(cls)
+        return (
+            typing.get_origin(cls) in (typing.Union, types.UnionType)
+            and len(kinds) == 2
+            and type(None) in kinds
+            and all(k is type(None) or conv.get_unstructure_hook(k) is identity for k in kinds)
+        )
+
+    conv.register_unstructure_hook_factory(written_as_is, lambda cls: identity)
 
     def attrs_hook(cls: type[Any]) -> Any:
         inner = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True)

@@ -59,6 +59,9 @@ class Type(enum.Enum):
     BIGINT = ("INTEGER", "bigint")
     #: an instant: fixed-width UTC text in SQLite (it sorts like the instant)
     MOMENT = ("TEXT", "timestamptz")
+    #: an instant as whole microseconds since 1970-01-01 UTC in SQLite (8 bytes rather than
+    #: the 26 of a MOMENT's text; it sorts like the instant too)
+    MICROS = ("INTEGER", "timestamptz")
     #: a calendar day: ISO text in SQLite
     DAY = ("TEXT", "date")
     #: a decimal amount: its exact text in SQLite
@@ -83,9 +86,14 @@ class Column:
     on_delete: str | None = None
     #: the version that added the column to an existing table (``None``: with its table)
     since: int | None = None
+    #: compared by its bytes (PostgreSQL's ``COLLATE "C"``; SQLite's ``BINARY`` already is),
+    #: so a key over it serves ``ORDER BY`` the same in both stores (see :class:`Key`)
+    by_code: bool = False
 
     def render(self, dialect: Dialect) -> str:
         parts = [self.name, self.type.render(dialect)]
+        if self.by_code and dialect == POSTGRESQL:
+            parts.append('COLLATE "C"')
         if self.primary_key:
             parts.append("PRIMARY KEY")
         elif not self.null:
@@ -134,6 +142,32 @@ class Table:
     without_rowid: bool = False
     #: rows every new table starts with
     rows: tuple[tuple[str | int, ...], ...] = ()
+    #: the version that replaced the table by a new one of the same name (declared later in
+    #: :data:`TABLES` with ``since`` that version): the migration renames the old one
+    #: ``<name>_<until - 1>``, creates the new one, and a Python data step
+    #: (``clientops.adapters._sql.BACKFILLS``) copies the rows and drops the old table
+    until: int | None = None
+
+    def live_at(self, version: int) -> bool:
+        return self.since <= version and (self.until is None or version < self.until)
+
+    def retire(self, dialect: Dialect) -> tuple[str, ...]:
+        """The statements putting the table aside before its replacement is created: renamed
+        ``<name>_<version>``; on PostgreSQL without its key constraints, whose names (made
+        from the table's) the new table's take."""
+        assert self.until is not None
+        old = f"{self.name}_{self.until - 1}"
+        statements = [f"ALTER TABLE {self.name} RENAME TO {old}"]
+        if dialect == POSTGRESQL:
+            names = [f"{self.name}_pkey"] if self._has_primary_key() else []
+            names += [f"{self.name}_{c.name}_key" for c in self.columns if c.unique]
+            names += [f"{self.name}_{'_'.join(key)}_key" for key in self.unique]
+            names += [f"{self.name}_{c.name}_fkey" for c in self.columns if c.references]
+            statements.extend(f"ALTER TABLE {old} DROP CONSTRAINT {name}" for name in names)
+        return tuple(statements)
+
+    def _has_primary_key(self) -> bool:
+        return bool(self.primary_key) or any(c.primary_key for c in self.columns)
 
     def columns_at(self, version: int) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.since is None or c.since <= version)
@@ -573,6 +607,7 @@ TABLES: tuple[Table, ...] = (
             # a note's text and attachments as JSON; NULL for every other entry
             Column("doc", T.TEXT, null=True),
         ),
+        until=27,
     ),
     # -- 17: what was last published of each event of a manager's calendar (its SEQUENCE,
     # the digest of its state, cancelled or not), so a publication reads the manager's
@@ -720,8 +755,32 @@ TABLES: tuple[Table, ...] = (
         24,
         record(Column("counterparty_id", T.TEXT, references="clients(id)")),
     ),
+    # -- 27: the timeline again, smaller: its rows kept in the order its page reads them
+    # (a client's, newest first: the primary key; SQLite keeps the rows in it, so neither a
+    # rowid nor the index ``timeline_client`` beside it), the instant as microseconds in
+    # SQLite, the kind as a number, the record's id only when the entry's id does not hold
+    # it, the summary's fixed words as one character each (``clientops.adapters._sql``'s
+    # ``TimelineRows``); the entry's id stays unique (an entry written again replaces it)
+    Table(
+        "timeline",
+        27,
+        (
+            Column("client_id", T.TEXT),
+            Column("at", T.MICROS),
+            Column("id", T.TEXT, unique=True, by_code=True),
+            Column("kind", T.INTEGER),
+            Column("ref", T.TEXT, null=True),
+            Column("summary", T.TEXT),
+            Column("who", T.TEXT, null=True),
+            Column("link", T.TEXT, null=True),
+            Column("all_day", T.INTEGER),
+            Column("doc", T.TEXT, null=True),
+        ),
+        primary_key=("client_id", "at", "id"),
+        without_rowid=True,
+    ),
 )
-_TABLES = {table.name: table for table in TABLES}
+_TABLES = {table.name: table for table in TABLES if table.until is None}
 
 INDEXES: tuple[Index, ...] = (
     Index("clients_name", "clients", ("name_key", "city_key")),
@@ -825,7 +884,7 @@ INDEXES: tuple[Index, ...] = (
     Index("campaign_calls_caller", "campaign_calls", ("caller_id", "at"), since=14, until=26),
     Index("job_runs_day", "job_runs", ("day",), since=15),
     # 16: a client's timeline, newest first, by keyset (at, id)
-    Index("timeline_client", "timeline", ("client_id", "at", Key("id")), since=16),
+    Index("timeline_client", "timeline", ("client_id", "at", Key("id")), since=16, until=27),
     # 18: a record's external ids, and the cards changed since a moment
     Index("external_ids_record", "external_ids", ("kind", "record_id"), since=18),
     Index("clients_changed", "clients", ("changed_at",), since=18),
@@ -933,14 +992,18 @@ DATA_STEPS += (
 #: Version 26 changes no table: the indexes no query read are dropped, and a department's
 #: waiting reactions get a partial index (``reactions_waiting``); appeals and reactions are
 #: written with compact documents from then on (old ones read as before).
-HEAD = 26
+#: Version 27 makes the timeline a table kept in its page's order (``timeline`` replaced,
+#: its rows copied by ``clientops.adapters._sql.BACKFILLS[27]``, ``timeline_client``
+#: dropped), and the cards' documents compact (rewritten by the same step).
+HEAD = 27
 
 
 def create_all(dialect: Dialect) -> tuple[str, ...]:
     """The statements creating the head schema in an empty database."""
     statements: list[str] = []
     for table in TABLES:
-        statements.extend(table.create(dialect))
+        if table.until is None:
+            statements.extend(table.create(dialect))
     statements.extend(index.create(dialect) for index in INDEXES if index.until is None)
     return tuple(statements)
 
@@ -950,10 +1013,13 @@ def migration(dialect: Dialect, version: int) -> tuple[str, ...]:
     dropped, the tables and columns it added, its data steps, the indexes it added."""
     statements = [f"DROP INDEX {i.name}" for i in INDEXES if i.until == version]
     for table in TABLES:
+        if table.until == version:
+            statements.extend(table.retire(dialect))
+    for table in TABLES:
         if table.since == version:
             statements.extend(table.create(dialect, version))
     for table in TABLES:
-        if table.since < version:
+        if table.since < version and (table.until is None or version < table.until):
             statements.extend(
                 f"ALTER TABLE {table.name} ADD COLUMN {column.render(dialect)}"
                 for column in table.columns

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
 import attrs
+from cattrs.gen import make_dict_unstructure_fn, override
 
 from clientops._agenda import AgendaSources, ClientTouch, TouchKind
 from clientops._billing import (
@@ -71,6 +72,7 @@ from clientops._sync import ListFilter
 from clientops._telephony import CallLogEntry
 from clientops._timeline import (
     TimelineEntry,
+    TimelineKind,
     TimelinePage,
     TimelineQuery,
     entry_from_row,
@@ -110,7 +112,7 @@ from clientops.model import (
     organisation_key,
 )
 from clientops.satisfaction import AssignedClient, SatisfactionDueBounds
-from clientops.serialization import make_converter
+from clientops.serialization import compact_encoder, make_converter
 from clientops.service_visits import (
     ServiceContract,
     ServiceContractId,
@@ -132,8 +134,9 @@ _OPEN_CLAIMS = tuple(stage.value for stage in ClaimStage if not stage.closed)
 _OPEN_VISITS = (VisitStatus.NEW.value, VisitStatus.PLANNED.value)
 
 
-#: One encoder for every stored document (``json.dumps`` with options builds a new one per call).
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+#: One encoder for every stored document (``json.dumps`` with options builds a new one per call,
+#: ``JSONEncoder.encode`` a new C encoder).
+_ENCODE = compact_encoder()
 
 
 class UniqueKey(NamedTuple):
@@ -197,6 +200,7 @@ UNIQUE_KEYS: dict[str, UniqueKey] = {
     "do_not_call_pkey": UniqueKey("do_not_call", ("client_id",), "do-not-call flag"),
     "job_runs_pkey": UniqueKey("job_runs", ("job", "day"), "job run"),
     "timeline_id_key": UniqueKey("timeline", ("id",), "timeline entry"),
+    "timeline_pkey": UniqueKey("timeline", ("client_id", "at", "id"), "timeline entry"),
     "external_ids_pkey": UniqueKey(
         "external_ids",
         ("kind", "source", "external_id"),
@@ -263,6 +267,21 @@ def dump(obj: object) -> str:
     return _ENCODE(CONVERTER.unstructure(obj))
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def micros(moment: datetime) -> int:
+    """An aware instant as whole microseconds since 1970-01-01 UTC (exact, no float)."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def from_micros(value: int) -> datetime:
+    """The instant :func:`micros` gave ``value`` for, in UTC."""
+    seconds, rest = divmod(value, 1_000_000)  # whole seconds: timedelta makes them faster
+    return _EPOCH + timedelta(0, seconds, rest)
+
+
 def load(doc: str, cls: type[T]) -> T:
     return CONVERTER.structure(json.loads(doc), cls)
 
@@ -289,18 +308,23 @@ class Compact(Generic[T]):
                 default = default.factory()
             defaults.append((field.name, CONVERTER.unstructure(default)))
         self._defaults = tuple(defaults)
+        #: the converter's unstructuring of ``cls`` without the columns (the same dict as
+        #: unstructuring the record whole and dropping them, not made first)
+        omitted: dict[str, Any] = {name: override(omit=True) for name in columns}
+        self._unstructure = make_dict_unstructure_fn(cls, CONVERTER, **omitted)
         #: the columns to select before ``doc``, in :meth:`load`'s order
         self.select = ", ".join((*columns, "doc"))
 
     def dump(self, obj: T) -> str:
-        data = CONVERTER.unstructure(obj)
-        for name in self.columns:
-            del data[name]
+        return _ENCODE(self.strip(self._unstructure(obj)))
+
+    def strip(self, data: dict[str, Any]) -> dict[str, Any]:
+        """``data`` (a record unstructured) without the fields at their defaults."""
         for name, default in self._defaults:
-            value = data[name]
-            if type(value) is type(default) and value == default:
-                del data[name]
-        return _ENCODE(data)
+            value = data.get(name, default)
+            if value is default or (type(value) is type(default) and value == default):
+                data.pop(name, None)
+        return data
 
     def load(self, row: Sequence[Any]) -> T:
         """The record of a row selected as :attr:`select` (its columns, then ``doc``)."""
@@ -375,6 +399,15 @@ class SQLUnitOfWork:
         self._present_clients: set[str] = set()
         self._appeal_owners: dict[str, str] = {}
 
+    def _release(self) -> None:
+        """Forget the repositories made for this unit of work, once it is over: each refers
+        back to it (its bound hooks), so until then the unit of work and its repositories are
+        a cycle that only the garbage collector frees (70 objects of every incoming call).
+        Asked for again, a repository is made again."""
+        made = self.__dict__
+        for name in [name for name, value in made.items() if getattr(value, "_uow", None) is self]:
+            del made[name]
+
     # -- dialect -------------------------------------------------------------------------
     def _x(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """Execute one statement; return a cursor (iterable of tuples, ``rowcount``)."""
@@ -390,6 +423,15 @@ class SQLUnitOfWork:
     def _amount(self, value: Decimal) -> Any:
         """An amount as the driver stores it (SQLite: exact decimal text)."""
         return str(value)
+
+    def _micros(self, moment: datetime) -> Any:
+        """An instant of a ``MICROS`` column as the driver stores it (SQLite: whole
+        microseconds since 1970 UTC, :func:`micros`; here a timestamp, as :meth:`_ts`)."""
+        return self._ts(moment)
+
+    def _from_micros(self, value: Any) -> datetime:
+        """A stored ``MICROS`` instant, aware."""
+        return self._from_ts(value)
 
     def _from_ts(self, value: Any) -> datetime:
         """A stored timestamp, aware."""
@@ -532,15 +574,15 @@ class SQLUnitOfWork:
             raise ConflictError(kind, key, expected=version, found=found)
 
     # -- the repositories (made on first use) ---------------
-    @functools.cached_property
+    @_PerUnit
     def clients(self) -> SQLClients:
         return SQLClients(self)
 
-    @functools.cached_property
+    @_PerUnit
     def appeals(self) -> SQLAppeals:
         return SQLAppeals(self)
 
-    @functools.cached_property
+    @_PerUnit
     def timeline(self) -> SQLTimeline:
         return SQLTimeline(self)
 
@@ -554,47 +596,47 @@ class SQLUnitOfWork:
     def staff(self) -> SQLStaff:
         return SQLStaff(self)
 
-    @functools.cached_property
+    @_PerUnit
     def onboarding(self) -> SQLOnboarding:
         return SQLOnboarding(self)
 
-    @functools.cached_property
+    @_PerUnit
     def orders(self) -> SQLOrders:
         return SQLOrders(self)
 
-    @functools.cached_property
+    @_PerUnit
     def calls(self) -> SQLCalls:
         return SQLCalls(self)
 
-    @functools.cached_property
+    @_PerUnit
     def subscriptions(self) -> SQLSubscriptions:
         return SQLSubscriptions(self)
 
-    @functools.cached_property
+    @_PerUnit
     def invoices(self) -> SQLInvoices:
         return SQLInvoices(self)
 
-    @functools.cached_property
+    @_PerUnit
     def payments(self) -> SQLPayments:
         return SQLPayments(self)
 
-    @functools.cached_property
+    @_PerUnit
     def claims(self) -> SQLClaims:
         return SQLClaims(self)
 
-    @functools.cached_property
+    @_PerUnit
     def service(self) -> SQLService:
         return SQLService(self)
 
-    @functools.cached_property
+    @_PerUnit
     def outbox(self) -> SQLOutbox:
         return SQLOutbox(self)
 
-    @functools.cached_property
+    @_PerUnit
     def feed(self) -> SQLFeed:
         return SQLFeed(self)
 
-    @functools.cached_property
+    @_PerUnit
     def agenda(self) -> SQLAgenda:
         return SQLAgenda(self)
 
@@ -602,23 +644,23 @@ class SQLUnitOfWork:
     def campaigns(self) -> SQLCampaigns:
         return SQLCampaigns(self)
 
-    @functools.cached_property
+    @_PerUnit
     def jobs(self) -> SQLJobRuns:
         return SQLJobRuns(self)
 
-    @functools.cached_property
+    @_PerUnit
     def plans(self) -> SQLPlanSheets:
         return SQLPlanSheets(self)
 
-    @functools.cached_property
+    @_PerUnit
     def retention(self) -> SQLRetention:
         return SQLRetention(self)
 
-    @functools.cached_property
+    @_PerUnit
     def legal(self) -> SQLLegalCases:
         return SQLLegalCases(self)
 
-    @functools.cached_property
+    @_PerUnit
     def contractors(self) -> SQLContractors:
         return SQLContractors(self)
 
@@ -654,12 +696,48 @@ class SQLUnitOfWork:
                 records = [load(r[1], cls) if read is None else read.load(r[1:]) for r in rows]
                 entries = [e for record in records for e in timeline_entries(record)]
                 if entries:
-                    self.timeline.record(entries)
+                    _legacy_record(self, entries)
         for client_id, manager_id, last_call in self._x(
             "SELECT client_id, manager_id, last_call FROM satisfaction WHERE last_call IS NOT NULL"
         ).fetchall():
             entry = satisfaction_entry(client_id, manager_id, self._from_day(last_call))
-            self.timeline.record([entry])
+            _legacy_record(self, [entry])
+
+    def backfill_compact(self) -> None:
+        """Schema 27: the timeline's rows copied from the table of schema 26 (renamed
+        ``timeline_26``) into the new one, a batch at a time, in its compact form, and the old
+        table dropped; the cards' documents rewritten without their fields at defaults."""
+        last = -1
+        timeline = self.timeline
+        moment = self._from_ts
+        while True:
+            rows = self._x(
+                "SELECT seq, id, client_id, at, kind, ref, summary, who, link, all_day, doc "
+                "FROM timeline_26 WHERE seq>? ORDER BY seq LIMIT 2000",
+                (last,),
+            ).fetchall()
+            if not rows:
+                break
+            last = rows[-1][0]
+            entries = [entry_from_row(r[1], r[2], moment(r[3]), *r[4:]) for r in rows]
+            self._xmany(_TIMELINE_INSERT, [timeline.row(e) for e in entries])
+        self._x("DROP TABLE timeline_26")
+        last = -1
+        strip = CLIENT_DOC.strip
+        while True:
+            rows = self._x(
+                "SELECT seq, doc FROM clients WHERE seq>? ORDER BY seq LIMIT 2000", (last,)
+            ).fetchall()
+            if not rows:
+                break
+            last = rows[-1][0]
+            updates = []
+            for seq, doc in rows:
+                compact = _ENCODE(strip(json.loads(doc)))
+                if compact != doc:
+                    updates.append((compact, seq))
+            if updates:
+                self._xmany("UPDATE clients SET doc=? WHERE seq=?", updates)
 
     def backfill_invoice_amounts(self) -> None:
         """Schema 11: what is still owed on every invoice, and its currency, as columns (the
@@ -800,6 +878,11 @@ class SQLRepository:
         )
 
 
+#: A card's document (schema 27): every field but those at their defaults (no null, no
+#: empty list); read back with :func:`load`, which puts the defaults back.
+CLIENT_DOC = Compact(Client, ())
+
+
 class SQLClients(SQLRepository):
     """The cards."""
 
@@ -841,7 +924,7 @@ class SQLClients(SQLRepository):
             _name_key(client.name),
             city_key(client.city),
             client.manager_id,
-            dump(client),
+            CLIENT_DOC.dump(client),
             client.name,
             _month_day(client.birthday),
             _month_day(client.company_day),
@@ -952,7 +1035,7 @@ class SQLClients(SQLRepository):
                 organisation_key(new.name),
                 city_key(new.city),
                 new.manager_id,
-                dump(new),
+                CLIENT_DOC.dump(new),
                 new.name,
                 _month_day(new.birthday),
                 _month_day(new.company_day),
@@ -1283,50 +1366,208 @@ class SQLAppeals(SQLRepository):
         )
 
 
+#: The timeline's kinds as its rows store them (schema 27): a number each, never reused.
+TIMELINE_KIND_CODES: dict[TimelineKind, int] = {
+    TimelineKind.APPEAL: 1,
+    TimelineKind.REACTION: 2,
+    TimelineKind.CALL: 3,
+    TimelineKind.FOLDER: 4,
+    TimelineKind.ORDER: 5,
+    TimelineKind.INVOICE: 6,
+    TimelineKind.PAYMENT: 7,
+    TimelineKind.CLAIM: 8,
+    TimelineKind.SATISFACTION_CALL: 9,
+    TimelineKind.VISIT: 10,
+    TimelineKind.TRAINING: 11,
+    TimelineKind.NOTE: 12,
+    TimelineKind.CARD: 13,
+}
+_KIND_VALUES = {code: kind.value for kind, code in TIMELINE_KIND_CODES.items()}
+#: The fixed words of the summaries ``clientops._timeline`` writes, each stored as one
+#: control character (no summary holds one: its checks refuse them), in this order. Stored
+#: rows depend on it: append only, never reorder or change a word.
+_SUMMARY_WORDS = (
+    "Звонок удовлетворённости сделан",
+    "Запланировано: ",
+    "Обращение: ",
+    " — ",
+    "входящий звонок",
+    "Входящий звонок",
+    "исходящий звонок",
+    "Исходящий звонок",
+    "Папка клиента: ",
+    "Заказ № ",
+    ": этап «",
+    "Счёт № ",
+    ": выставлен, оплатить до ",
+    "Претензия: ",
+    "Обучение «",
+    "Карточка изменена: ",
+    "Заметка: ",
+    "Оплата ",
+    "письмо",
+    "Письмо",
+    "встреча",
+    "Встреча",
+    "задача",
+    "Задача",
+    ", есть запись",
+    "без ответа",
+)
+#: ... their characters: U+0001…U+0008 and U+000E…U+001F (not a tab, line or page break)
+_WORD_CODES = tuple(chr(c) for c in (*range(1, 9), *range(14, 32)))[: len(_SUMMARY_WORDS)]
+_WORD_OF_CODE = dict(zip(_WORD_CODES, _SUMMARY_WORDS, strict=True))
+_A_CODE = re.compile(f"[{''.join(_WORD_CODES)}]")
+
+
+def pack_summary(summary: str) -> str:
+    """A summary as a timeline row stores it: its fixed words one character each."""
+    for word, code in zip(_SUMMARY_WORDS, _WORD_CODES, strict=True):
+        if word in summary:
+            summary = summary.replace(word, code)
+    return summary
+
+
+def _word(found: re.Match[str]) -> str:
+    return _WORD_OF_CODE[found.group()]
+
+
+@functools.lru_cache(maxsize=4096)
+def unpack_summary(stored: str) -> str:
+    """The summary :func:`pack_summary` stored (a row written before schema 27, with no
+    code in it, reads as it is). Remembered for the last few thousand: a page repeats them
+    (a round's satisfaction calls, an appeal's topic in its reactions)."""
+    return stored if stored.isprintable() else _A_CODE.sub(_word, stored)
+
+
+def _stored_ref(entry_id: str, ref: str) -> str | None:
+    """An entry's ``ref`` as its row stores it: ``NULL`` when the id holds it (``kind:ref``,
+    ``kind:ref:…``, the form of nearly every id)."""
+    parts = entry_id.split(":", 2)
+    return None if len(parts) > 1 and parts[1] == ref else ref
+
+
+def _legacy_record(uow: SQLUnitOfWork, entries: Sequence[TimelineEntry]) -> None:
+    """Write entries into the timeline table of schemas 16 to 26 (its backfill, run when an
+    older database migrates, comes before schema 27 replaces the table)."""
+    ts = uow._ts
+    uow._xmany(
+        "INSERT INTO timeline(id, client_id, at, kind, ref, summary, who, link, all_day, "
+        "doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+        "client_id=excluded.client_id, at=excluded.at, kind=excluded.kind, "
+        "ref=excluded.ref, summary=excluded.summary, who=excluded.who, link=excluded.link, "
+        "all_day=excluded.all_day, doc=excluded.doc",
+        [
+            (
+                e.id,
+                e.client_id,
+                ts(e.at),
+                e.kind.value,
+                e.ref,
+                e.summary,
+                e.who,
+                e.link,
+                int(e.all_day),
+                note_json(e),
+            )
+            for e in entries
+        ],
+    )
+
+
+_TIMELINE_INSERT = (
+    "INSERT INTO timeline(client_id, at, id, kind, ref, summary, who, link, all_day, doc) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_TIMELINE_UPSERT = (
+    f"{_TIMELINE_INSERT} ON CONFLICT(id) DO UPDATE SET "
+    "client_id=excluded.client_id, at=excluded.at, kind=excluded.kind, ref=excluded.ref, "
+    "summary=excluded.summary, who=excluded.who, link=excluded.link, "
+    "all_day=excluded.all_day, doc=excluded.doc"
+)
+
+
 class SQLTimeline(SQLRepository):
-    """The card's timeline: entries written with the records, read a page at a time."""
+    """The card's timeline: entries written with the records, read a page at a time.
+
+    A row (schema 27) is kept under its client, its instant and its id (the table's primary
+    key, in the order a page reads it) and holds the rest compactly: the kind as a number
+    (:data:`TIMELINE_KIND_CODES`), ``ref`` only when the id does not hold it, the summary's
+    fixed words one character each (:func:`pack_summary`), a note's text and files as JSON."""
+
+    def row(self, e: TimelineEntry) -> tuple[Any, ...]:
+        """The row of an entry, in :data:`_TIMELINE_UPSERT`'s order."""
+        return (
+            e.client_id,
+            self._uow._micros(e.at),
+            e.id,
+            TIMELINE_KIND_CODES[e.kind],
+            _stored_ref(e.id, e.ref),
+            pack_summary(e.summary),
+            e.who,
+            e.link,
+            int(e.all_day),
+            note_json(e),
+        )
 
     def record(self, entries: Sequence[TimelineEntry]) -> None:
-        # an entry written again (its record's new version) is rewritten in place
-        ts = self._ts
-        self._xmany(
-            "INSERT INTO timeline(id, client_id, at, kind, ref, summary, who, link, all_day, "
-            "doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-            "client_id=excluded.client_id, at=excluded.at, kind=excluded.kind, "
-            "ref=excluded.ref, summary=excluded.summary, who=excluded.who, link=excluded.link, "
-            "all_day=excluded.all_day, doc=excluded.doc",
-            [
-                (
-                    e.id,
-                    e.client_id,
-                    ts(e.at),
-                    e.kind.value,
-                    e.ref,
-                    e.summary,
-                    e.who,
-                    e.link,
-                    int(e.all_day),
-                    note_json(e),
-                )
-                for e in entries
-            ],
-        )
+        # an entry written again (its record's new version) is rewritten in place, moved
+        # when its instant or its client changed
+        row = self.row
+        self._xmany(_TIMELINE_UPSERT, [row(e) for e in entries])
 
     def page(self, client_id: ClientId, query: TimelineQuery) -> TimelinePage:
-        sql, params = timeline_sql(client_id, query, self.by_code, self._ts)
-        moment = _ReadOnce(self._from_ts).__getitem__
+        sql, params = timeline_sql(client_id, query, self.by_code, self._uow._micros)
+        moment = _ReadOnce(self._uow._from_micros).__getitem__
         rows = self._x(sql, params).fetchall()
-        return timeline_page(
-            [entry_from_row(r[0], r[1], moment(r[2]), *r[3:]) for r in rows], query
+        return timeline_page([_timeline_entry(r, moment) for r in rows], query)
+
+
+_KIND_OF_CODE = {code: kind for kind, code in TIMELINE_KIND_CODES.items()}
+_new_object = object.__new__
+_set_field = object.__setattr__
+
+
+def _timeline_entry(row: Sequence[Any], moment: Callable[[Any], datetime]) -> TimelineEntry:
+    """The entry of a row of :meth:`SQLTimeline.page`, made without checking again what was
+    checked when it was written (a note's, with its JSON, by :func:`entry_from_row`)."""
+    entry_id, client_id, at, kind, ref, summary, who, link, all_day, doc = row
+    if ref is None:
+        ref = entry_id.split(":", 2)[1]
+    if doc is not None:
+        return entry_from_row(
+            entry_id,
+            client_id,
+            moment(at),
+            _KIND_VALUES[kind],
+            ref,
+            unpack_summary(summary),
+            who,
+            link,
+            all_day,
+            doc,
         )
+    entry: TimelineEntry = _new_object(TimelineEntry)
+    _set_field(entry, "id", entry_id)
+    _set_field(entry, "client_id", client_id)
+    _set_field(entry, "at", moment(at))
+    _set_field(entry, "kind", _KIND_OF_CODE[kind])
+    _set_field(entry, "ref", ref)
+    _set_field(entry, "summary", unpack_summary(summary))
+    _set_field(entry, "who", who)
+    _set_field(entry, "link", link)
+    _set_field(entry, "attachments", ())
+    _set_field(entry, "body", None)
+    _set_field(entry, "all_day", bool(all_day))
+    return entry
 
 
 def timeline_sql(
     client_id: ClientId, query: TimelineQuery, by_code: str, ts: Callable[[datetime], Any]
 ) -> tuple[str, list[Any]]:
-    """The one statement reading a page of the timeline (index ``timeline_client``): newest
-    first, the cursor a keyset (``at``, ``id``), one row more than the page to know whether
-    another page follows."""
+    """The one statement reading a page of the timeline (a range of its primary key, the
+    client's rows newest first): the cursor a keyset (``at``, ``id``), one row more than the
+    page to know whether another page follows."""
     sql = (
         "SELECT id, client_id, at, kind, ref, summary, who, link, all_day, doc FROM timeline "
         "WHERE client_id=?"
@@ -1334,7 +1575,7 @@ def timeline_sql(
     params: list[Any] = [client_id]
     if query.kinds:
         sql += f" AND kind IN ({', '.join('?' * len(query.kinds))})"
-        params += [k.value for k in query.kinds]
+        params += [TIMELINE_KIND_CODES[k] for k in query.kinds]
     if query.since is not None:
         sql += " AND at>=?"
         params.append(ts(query.since))
@@ -1343,8 +1584,9 @@ def timeline_sql(
         params.append(ts(query.until))
     if query.after is not None:
         at, entry_id = query.after
-        sql += f" AND (at<? OR (at=? AND id{by_code}<?))"
-        params += [ts(at), ts(at), entry_id]
+        # at<=? bounds the range read; the OR picks the rows after the cursor in it
+        sql += f" AND at<=? AND (at<? OR (at=? AND id{by_code}<?))"
+        params += [ts(at), ts(at), ts(at), entry_id]
     sql += f" ORDER BY at DESC, id{by_code} DESC LIMIT {query.limit + 1}"
     return sql, params
 
@@ -3477,6 +3719,7 @@ BACKFILLS: dict[int, Callable[[SQLUnitOfWork], None]] = {
     16: SQLUnitOfWork.backfill_timeline,
     17: SQLUnitOfWork.backfill_publications,
     25: SQLUnitOfWork.backfill_script_placeholders,
+    27: SQLUnitOfWork.backfill_compact,
 }
 
 

@@ -518,7 +518,10 @@ class PostgresStorage:
         self._local.open = True
         try:
             with self._work(readonly) as uow:
-                yield uow
+                try:
+                    yield uow
+                finally:
+                    uow._release()  # freed by reference counting, not left to the collector
         finally:
             self._local.open = False
 

@@ -57,6 +57,15 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from clientops._checks import (
+    ID_LENGTH,
+    NAME_LENGTH,
+    NOTE_LENGTH,
+    TOPIC_LENGTH,
+    fine_moment,
+    fine_text,
+    trusted,
+)
 from clientops._names import PersonName
 from clientops.commands import Command, CreateAppeal, CreateClient, CreateReaction, TransferCall
 from clientops.decisions import Decision, Violation
@@ -67,6 +76,7 @@ from clientops.model import (
     AppealId,
     AppealType,
     Client,
+    ClientCategory,
     ClientId,
     ClientKind,
     ClientQuery,
@@ -173,6 +183,14 @@ class CallRouting:
         return any(isinstance(c, CreateClient) for c in self.decision.commands)
 
 
+#: the records of a call, made without their checks from parts that pass them
+_trusted_client = trusted(Client)
+_trusted_contact = trusted(Contact)
+_trusted_appeal = trusted(Appeal)
+_trusted_reaction = trusted(Reaction)
+_trusted_query = trusted(ClientQuery)
+
+
 def _phone_or_none(text: str | None, policy: Policy) -> Phone | None:
     if text is None:
         return None
@@ -205,10 +223,16 @@ def client_queries(call: IncomingCall, policy: Policy) -> tuple[ClientQuery, ...
         if phone is not None:
             queries.append(ClientQuery(phone=phone))
     elif _needs_card(call):
+        # every caller who may get a card (most calls): the queries made without their checks
+        # when their parts pass them (a parsed phone does)
         if phone is not None:
-            queries.append(ClientQuery(phone=phone))
-        if call.name and call.city:
-            queries.append(ClientQuery(name=call.name, city=call.city))
+            queries.append(_trusted_query(phone))
+        name, city = call.name, call.city
+        if name and city:
+            fine = fine_text(name, NAME_LENGTH) and fine_text(city, NAME_LENGTH)
+            queries.append(
+                _trusted_query(name=name, city=city) if fine else ClientQuery(name=name, city=city)
+            )
     return tuple(queries)
 
 
@@ -235,18 +259,44 @@ def new_card(
             errors.extend(FieldError("caller_phone", e.message) for e in exc.errors)
     if errors or call.name is None or call.city is None or phone is None:
         raise ValidationError(errors, subject="client card")
-    contacts = (
-        (Contact(call.contact_person),)
-        if call.contact_person and call.contact_person not in ("-", "—")
-        else ()
-    )
+    person = call.contact_person
+    if not person or person in ("-", "—"):
+        person = None
+    # what Contact and Client check, asked of the parts: made without asking again
+    fine = person is None or fine_text(person, NAME_LENGTH)
+    contacts: tuple[Contact, ...] = ()
+    if person is not None:
+        contacts = (_trusted_contact(person) if fine else Contact(person),)
+    client_id = ClientId(make_id())
+    kind = ClientKind.PERSON if call.is_person else ClientKind.ORGANISATION
+    category = policy.new_card_category
+    if (
+        fine
+        and fine_text(client_id, ID_LENGTH)
+        and fine_text(call.name, NAME_LENGTH)
+        and fine_text(call.city, NAME_LENGTH)
+        and type(category) is ClientCategory
+        and fine_moment(now)
+        and phone.valid
+    ):
+        card: Client = _trusted_client(
+            client_id,
+            call.name,
+            call.city,
+            (phone,),
+            kind=kind,
+            category=category,
+            contacts=contacts,
+            created_at=now,
+        )
+        return card
     return Client(
-        id=ClientId(make_id()),
+        id=client_id,
         name=call.name,
         city=call.city,
         phones=(phone,),
-        kind=ClientKind.PERSON if call.is_person else ClientKind.ORGANISATION,
-        category=policy.new_card_category,
+        kind=kind,
+        category=category,
         contacts=contacts,
         created_at=now,
     )
@@ -462,28 +512,70 @@ def _record(
 ) -> CallRouting:
     """Card (when new) + appeal + reaction for ``department``, due ``delay`` after the call."""
     topic = call.topic or policy.messages.default_topic
-    appeal = Appeal(
-        id=AppealId(make_id()),
-        client_id=client.id,
-        topic=topic,
-        department_id=department,
-        created_at=now,
-        type=AppealType.CLIENT_DEPARTMENT,
-        project=call.project,
-        note=call.note,
-        created_by=answered_by,
+    appeal_id = AppealId(make_id())
+    # what Appeal and Reaction check, asked of the parts once: both made without asking again
+    fine = (
+        fine_text(client.id, ID_LENGTH)
+        and fine_text(topic, TOPIC_LENGTH)
+        and fine_text(department, ID_LENGTH)
+        and (answered_by is None or fine_text(answered_by, ID_LENGTH))
+        and fine_moment(now)
     )
-    reaction = Reaction(
-        id=ReactionId(make_id()),
-        appeal_id=appeal.id,
-        client_id=client.id,
-        kind=ReactionKind.INCOMING_CALL,
-        topic=topic,
-        due_at=now + delay,
-        created_at=now,
-        department_id=department,
-        created_by=answered_by,
-    )
+    if (
+        fine
+        and fine_text(appeal_id, ID_LENGTH)
+        and (call.project is None or fine_text(call.project, NAME_LENGTH))
+        and (call.note is None or fine_text(call.note, NOTE_LENGTH))
+    ):
+        appeal: Appeal = _trusted_appeal(
+            appeal_id,
+            client.id,
+            topic,
+            department,
+            now,
+            AppealType.CLIENT_DEPARTMENT,
+            project=call.project,
+            note=call.note,
+            created_by=answered_by,
+        )
+    else:
+        appeal = Appeal(
+            id=appeal_id,
+            client_id=client.id,
+            topic=topic,
+            department_id=department,
+            created_at=now,
+            type=AppealType.CLIENT_DEPARTMENT,
+            project=call.project,
+            note=call.note,
+            created_by=answered_by,
+        )
+    reaction_id = ReactionId(make_id())
+    due_at = now + delay
+    if fine and fine_text(reaction_id, ID_LENGTH) and fine_moment(due_at):
+        reaction: Reaction = _trusted_reaction(
+            reaction_id,
+            appeal.id,
+            client.id,
+            ReactionKind.INCOMING_CALL,
+            topic,
+            due_at,
+            now,
+            department_id=department,
+            created_by=answered_by,
+        )
+    else:
+        reaction = Reaction(
+            id=reaction_id,
+            appeal_id=appeal.id,
+            client_id=client.id,
+            kind=ReactionKind.INCOMING_CALL,
+            topic=topic,
+            due_at=due_at,
+            created_at=now,
+            department_id=department,
+            created_by=answered_by,
+        )
     commands: list[Command] = []
     events: list[Event] = []
     if create:
