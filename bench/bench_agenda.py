@@ -377,16 +377,28 @@ def summed(agendas: tuple[Agenda, ...]) -> dict[str, int]:
     return {k: total[k] for k in ("reactions", "calls", "debts", "other")}
 
 
-def own_statements(ops: ClientOps, call: Callable[[], object]) -> list[str]:
-    """The SELECT statements clientops sends for ``call`` (parameters bound), caught with
-    sqlite3's trace callback: what the floor case runs raw."""
+def traced(ops: ClientOps, call: Callable[[], object]) -> list[str]:
+    """Every statement clientops sends for ``call`` (parameters bound), caught with
+    sqlite3's trace callback on the store's connections: the writing one and the one of
+    its read-only units of work (opened by the first of them)."""
     seen: list[str] = []
-    conn = ops.storage._db  # type: ignore[attr-defined]
-    conn.set_trace_callback(seen.append)
+    storage = ops.storage
+    conns = [storage._db, getattr(storage, "_reader", None)]  # type: ignore[attr-defined]
+    conns = [c for c in conns if c is not None]
+    for conn in conns:
+        conn.set_trace_callback(seen.append)
     try:
         call()
     finally:
-        conn.set_trace_callback(None)
+        for conn in conns:
+            conn.set_trace_callback(None)
+    return seen
+
+
+def own_statements(ops: ClientOps, call: Callable[[], object]) -> list[str]:
+    """The SELECT statements clientops sends for ``call`` (parameters bound): what the floor
+    case runs raw."""
+    seen = traced(ops, call)
     return [s for s in seen if s.lstrip().upper().startswith(("SELECT", "WITH"))]
 
 
@@ -402,17 +414,11 @@ def explain(ops: ClientOps) -> dict[str, str]:
     statements are the ones ``daily_agenda`` runs, caught with sqlite3's trace callback (with
     their parameters bound), so the plans are of the SQL clientops really sends."""
     marks = {
-        "due_reactions": "FROM reactions",
+        "due_reactions": "FROM reactions WHERE employee_id",
         "satisfaction_calls_due": "FROM satisfaction",
         "open_invoices_managed_by": "FROM invoices",
     }
-    seen: list[str] = []
-    conn = ops.storage._db  # type: ignore[attr-defined]
-    conn.set_trace_callback(seen.append)
-    try:
-        ops.agenda.for_manager(manager_id(W.AGENDA_MANAGER), DAY)
-    finally:
-        conn.set_trace_callback(None)
+    seen = traced(ops, lambda: ops.agenda.for_manager(manager_id(W.AGENDA_MANAGER), DAY))
     db = sqlite3.connect(ops.storage.path)  # type: ignore[attr-defined]
     try:
         plans: dict[str, str] = {}

@@ -316,6 +316,11 @@ def test_everyone_leaves_the_garbage_collector_as_it_found_it(ops: ClientOps) ->
     assert gc.isenabled()
     ops.agenda.for_everyone()
     assert gc.isenabled()
+    ops.agenda.for_manager(ANNA)
+    assert gc.isenabled()
+    with pytest.raises(NotFoundError):
+        ops.agenda.for_manager(EmployeeId("nobody"))
+    assert gc.isenabled()
     with pytest.raises(NotFoundError):
         ops.agenda.for_department(DepartmentId("nowhere"))
     assert gc.isenabled()
@@ -442,3 +447,46 @@ def test_the_probe_says_which_sources_have_rows_and_skips_only_empty_ones(
         assert len(rows) == 2
         assert calls == [(a.client_id, a.client_name, a.assigned_on, a.last_call) for a in assigned]
         assert len(calls) == 1
+
+
+def test_sqlite_reads_on_a_connection_of_their_own(tmp_path: Path) -> None:
+    """A file store's read-only units of work run on a second connection with
+    ``PRAGMA query_only`` set once (switching it expires every prepared statement): the
+    writing connection is never switched, reads see each write once it is committed, and a
+    write in a read-only unit of work is still refused."""
+    from clientops.errors import StorageError
+
+    storage = SQLiteStorage(tmp_path / "reads.db")
+    try:
+        with storage.unit_of_work() as uow:
+            uow.staff.put_department(a_staff().departments[0])
+        card = a_client()
+        for n in range(3):
+            with storage.unit_of_work(readonly=True) as uow:
+                assert uow.clients.count() == n
+                assert storage._db.execute("PRAGMA query_only").fetchone() == (0,)
+                with pytest.raises(StorageError, match="read-only"):
+                    uow.clients.add(a_client())
+            with storage.unit_of_work() as uow:
+                uow.clients.add(attrs.evolve(card, id=ClientId(f"c-{n}")))
+        reader = storage._reader
+        assert reader is not None
+        assert reader is not storage._db
+        assert reader.execute("PRAGMA query_only").fetchone() == (1,)
+        with (
+            pytest.raises(StorageError, match="already open"),
+            storage.unit_of_work(readonly=True),
+            storage.unit_of_work(),
+        ):
+            pass
+    finally:
+        storage.close()
+    assert storage._reader is None
+    memory = SQLiteStorage(":memory:")  # one connection: the pragma switched as before
+    try:
+        with memory.unit_of_work(readonly=True) as uow:
+            assert uow.clients.count() == 0
+        assert memory._reader is None
+        assert memory._db.execute("PRAGMA query_only").fetchone() == (0,)
+    finally:
+        memory.close()

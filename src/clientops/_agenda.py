@@ -27,6 +27,7 @@ this module holds the values and the one pure rule that merges and orders them,
 from __future__ import annotations
 
 import enum
+import operator
 from collections.abc import Iterable
 from datetime import date, datetime, time, tzinfo
 from typing import NamedTuple
@@ -62,6 +63,10 @@ class AgendaKind(enum.Enum):
     SUPPLY = "supply"
     PLAN = "plan"
     TOUCH = "touch"
+
+    #: members are singletons compared by identity: hashed by identity too (in C), not by
+    #: their name as Enum does in Python (items are grouped by kind in dicts, per item)
+    __hash__ = object.__hash__
 
     @property
     def label(self) -> str:
@@ -275,7 +280,7 @@ class AgendaRanking:
         self.now = now
         self.now_stamp = now.timestamp()
         self.tz = tz
-        self._days: dict[date, float] = {}
+        self._days = _DayStamps(tz)
 
     @staticmethod
     def groups() -> Groups:
@@ -283,10 +288,7 @@ class AgendaRanking:
 
     def day_stamp(self, day: date) -> float:
         """The start of ``day`` in the zone, as a POSIX timestamp (cached per day)."""
-        found = self._days.get(day)
-        if found is None:
-            found = self._days[day] = datetime.combine(day, time(), self.tz).timestamp()
-        return found
+        return self._days[day]
 
     def stamp(self, item: AgendaItem) -> float:
         """When ``item`` is due, as a POSIX timestamp (never: infinity)."""
@@ -314,10 +316,55 @@ class AgendaRanking:
 
     def agenda(self, employee_id: EmployeeId, groups: Groups) -> Agenda:
         """The agenda of the groups, each already in its order."""
-        overdue = [item for kind in AgendaKind for item in groups[True, kind]]
-        overdue.sort(key=self.stamp)  # stable: at one moment, by kind, then client, ref
+        late = [group for kind in AgendaKind if (group := groups[True, kind])]
+        overdue: list[AgendaItem] = []
+        if len(late) == 1:
+            overdue = late[0]
+            if not _ordered(self._stamps(overdue)):
+                overdue = sorted(overdue, key=self.stamp)
+        elif late:
+            # stable: at one moment, by kind, then client, ref; the keys made per group
+            stamps = [stamp for group in late for stamp in self._stamps(group)]
+            overdue = [item for group in late for item in group]
+            if not _ordered(stamps):
+                order = sorted(range(len(stamps)), key=stamps.__getitem__)
+                overdue = list(map(overdue.__getitem__, order))
         upcoming = [item for kind in AgendaKind for item in groups[False, kind]]
         return Agenda(employee_id=employee_id, day=self.day, items=(*overdue, *upcoming))
+
+    def _stamps(self, group: list[AgendaItem]) -> list[float]:
+        """:meth:`stamp` of each item of ``group``, in C where the group allows."""
+        due_at = list(map(_DUE_AT, group))
+        if None not in due_at:
+            return [moment.timestamp() for moment in due_at]
+        if due_at.count(None) == len(due_at):
+            due_on = list(map(_DUE_ON, group))
+            if None not in due_on:
+                return list(map(self._days.__getitem__, due_on))
+        return list(map(self.stamp, group))
+
+
+class _DayStamps(dict[date, float]):
+    """The start of each day in a zone as a POSIX timestamp, computed once per day."""
+
+    __slots__ = ("tz",)
+
+    def __init__(self, tz: tzinfo) -> None:
+        super().__init__()
+        self.tz = tz
+
+    def __missing__(self, day: date) -> float:
+        found = self[day] = datetime.combine(day, time(), self.tz).timestamp()
+        return found
+
+
+def _ordered(stamps: list[float]) -> bool:
+    """Whether ``stamps`` never go down."""
+    return all(map(operator.le, stamps, stamps[1:]))
+
+
+_DUE_AT = operator.itemgetter(4)
+_DUE_ON = operator.itemgetter(5)
 
 
 _NEVER = float("inf")

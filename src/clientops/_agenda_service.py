@@ -5,8 +5,10 @@ from the store with set-based queries and ordered by :func:`clientops.agenda.bui
 
 from __future__ import annotations
 
+import bisect
 import gc
 import hashlib
+import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -67,6 +69,8 @@ __all__ = ["AgendaService"]
 
 
 _REACTION = AgendaKind.REACTION
+#: the due moment of a store's reaction row
+_DUE_AT = operator.itemgetter(4)
 _REMINDER = AgendaKind.PAYMENT_REMINDER
 _SATISFACTION = AgendaKind.SATISFACTION_CALL
 
@@ -98,10 +102,12 @@ class AgendaService:
         reminders, open claims of the manager's clients, emergency-visit deadlines and the
         day's visits, the day's trainings, and touches (birthdays, company days, the public
         holiday after the day). An unknown employee raises NotFoundError (never an empty
-        agenda). Each source is one set-based query of the store."""
+        agenda). Each source is one set-based query of the store. Automatic garbage
+        collection is paused while the agenda is built: hundreds of long-lived items, none of
+        them garbage."""
         day = day or self._context.today()
         now = self._context.now()
-        with self._context.storage.unit_of_work(readonly=True) as uow:
+        with _batch(), self._context.storage.unit_of_work(readonly=True) as uow:
             staff = uow.staff.directory()
             employee = staff.require(manager)
             department = employee.department_id
@@ -232,8 +238,10 @@ class AgendaService:
         groups = ranking.groups()
         reminded = self._reactions(uow, shared, manager, groups)
         self._satisfaction(uow, shared, manager, groups)
-        small = self._payments(uow, shared, manager, day, reminded)
-        small += self._claims(shared, manager)
+        if self._payments(uow, shared, manager, day, reminded, groups):
+            groups[True, _REMINDER].sort(key=ranking.within)
+            groups[False, _REMINDER].sort(key=ranking.within)
+        small = self._claims(shared, manager)
         small += self._service(uow, shared, manager, day)
         small += self._touches(uow, shared, manager)
         small += shared.plans(manager)
@@ -243,8 +251,9 @@ class AgendaService:
         if small:
             for item in small:
                 ranking.add(groups, item)
-            for key in {(late, item.kind) for item in small for late in (True, False)}:
-                groups[key].sort(key=ranking.within)
+            for kind in {item.kind for item in small}:
+                groups[True, kind].sort(key=ranking.within)
+                groups[False, kind].sort(key=ranking.within)
         return ranking.agenda(manager, groups)
 
     @staticmethod
@@ -260,22 +269,37 @@ class AgendaService:
         late_reminders, reminders = groups[True, _REMINDER], groups[False, _REMINDER]
         queries = agenda_queries(uow)
         plain = getattr(queries, "due_reaction_rows", None)  # a store's rows, no DueReaction
-        rows: Iterable[tuple[str, ClientId, str, str, datetime]] = (
+        rows: Sequence[tuple[str, ClientId, str, str, datetime]] = (
             plain(manager, until=shared.end)
             if plain is not None
-            else (
+            else [
                 (r.reaction_id, r.client_id, r.client_name, r.topic, r.due_at)
                 for r in queries.due_reactions(manager, until=shared.end)
-            )
+            ]
         )
+        new, item_type = tuple.__new__, AgendaItem  # every field given, of its type: no check
+        prefix = _REMINDER_ID_PREFIX
+        if True not in [rid.startswith(prefix) for rid, _, _, _, _ in rows]:
+            # no reminder among them (the common case): one pass; the rows are in due order,
+            # so the late ones come first
+            split = bisect.bisect_left(rows, now, key=_DUE_AT)  # the first not late
+            late_reactions += [
+                new(item_type, (_REACTION, topic, cid, name, due_at, None, rid, True))
+                for rid, cid, name, topic, due_at in rows[:split]
+            ]
+            reactions += [
+                new(item_type, (_REACTION, topic, cid, name, due_at, None, rid, False))
+                for rid, cid, name, topic, due_at in rows[split:]
+            ]
+            return reminded
         for rid, cid, name, topic, due_at in rows:
             late = due_at < now
             if rid.startswith(_REMINDER_ID_PREFIX):
                 reminded.add(cid)
-                item = AgendaItem(_REMINDER, topic, cid, name, due_at, None, rid, late)
+                item = new(item_type, (_REMINDER, topic, cid, name, due_at, None, rid, late))
                 (late_reminders if late else reminders).append(item)
             else:
-                item = AgendaItem(_REACTION, topic, cid, name, due_at, None, rid, late)
+                item = new(item_type, (_REACTION, topic, cid, name, due_at, None, rid, late))
                 (late_reactions if late else reactions).append(item)
         return reminded
 
@@ -301,14 +325,30 @@ class AgendaService:
                 for r in queries.satisfaction_calls_due(bounds, manager_id=manager)
             )
         )
+        new, item_type = tuple.__new__, AgendaItem
+        # the due day, and the reason when it does not name the client, per distinct
+        # (last call, assigned on): a manager's thousand clients share a few dozen
+        named = cadence.names_client
+        seen: dict[tuple[date | None, date], tuple[date, str, bool] | None] = {}
         for cid, name, assigned, last in rows:
-            due = cadence.due_on(last, assigned)
-            if due > day:
+            key = (last, assigned)
+            if key in seen:
+                known = seen[key]
+            else:
+                due = cadence.due_on(last, assigned)
+                known = seen[key] = (
+                    None
+                    if due > day
+                    else (due, "" if named(last) else cadence.reason("", last, assigned), due < day)
+                )
+            if known is None:
                 continue
-            reason = cadence.reason(name, last, assigned)
-            late = due < day
-            item = AgendaItem(
-                _SATISFACTION, reason, cid, name, None, due, f"satisfaction-{cid}", late
+            due, reason, late = known
+            if not reason:
+                reason = cadence.reason(name, last, assigned)
+            item = new(
+                item_type,
+                (_SATISFACTION, reason, cid, name, None, due, f"satisfaction-{cid}", late),
             )
             (late_calls if late else calls).append(item)
 
@@ -319,20 +359,32 @@ class AgendaService:
         manager: EmployeeId,
         day: date,
         reminded: set[ClientId],
-    ) -> list[AgendaItem]:
+        groups: Groups,
+    ) -> bool:
         """The reminder calls the billing rules give for today that are not scheduled as
-        reactions yet (``billing_reminders`` not run today)."""
+        reactions yet (``billing_reminders`` not run today), put in their groups (unordered).
+        Whether there were any."""
         owed = agenda_queries(uow).open_invoices_managed_by(manager)
         if not owed:
-            return []
+            return False
         policy = self._context.policy
-        return [
-            AgendaItem(_REMINDER, topic, client, invoices[0].client_name, due_at, None, rid)
-            for client, rid, topic, _, due_at, invoices in _reminders(
-                day, owed, policy.billing, policy.calendar, shared.tz
+        now = shared.ranking.now
+        new, item_type = tuple.__new__, AgendaItem
+        late_reminders, reminders = groups[True, _REMINDER], groups[False, _REMINDER]
+        added = False
+        for client, rid, topic, _, due_at, invoices in _reminders(
+            day, owed, policy.billing, policy.calendar, shared.tz
+        ):
+            if client in reminded:
+                continue
+            late = due_at < now
+            item = new(
+                item_type,
+                (_REMINDER, topic, client, invoices[0].client_name, due_at, None, rid, late),
             )
-            if client not in reminded
-        ]
+            (late_reminders if late else reminders).append(item)
+            added = True
+        return added
 
     @staticmethod
     def _claims(shared: _Shared, manager: EmployeeId) -> list[AgendaItem]:
@@ -588,6 +640,46 @@ _PLAN_ROLES = frozenset({Role.CLIENT_MANAGER, Role.DIRECTOR})
 _Sheets = tuple[dict[EmployeeId, Employee], list[MonthlySheet], dict[EmployeeId, str]]
 
 
+class _Day:
+    """What an agenda of ``day`` computes from the day and the policy alone, the same for
+    every call of the day (kept in :data:`_DAYS`): the day's bounds, the satisfaction
+    cadence (its due days and reasons per distinct date, filled as calls ask), the bounds
+    of the calls due, the month-days of touches, the three months of plans, the holidays
+    ahead."""
+
+    __slots__ = (
+        "cadence",
+        "end",
+        "holidays",
+        "month_days",
+        "months",
+        "policy",
+        "satisfaction_bounds",
+        "start",
+        "tz",
+    )
+
+    def __init__(self, day: date, policy: Policy) -> None:
+        self.policy = policy
+        self.tz = tz = policy.tz
+        self.start = datetime.combine(day, time(), tz)
+        self.end = self.start + timedelta(days=1)
+        self.cadence = _Cadence(day, policy.satisfaction, policy.calendar)
+        self.satisfaction_bounds = satisfaction_due_bounds(
+            day, policy.satisfaction, policy.calendar
+        )
+        self.month_days = _month_days(day)
+        this = Month.of(day)
+        self.months = (this.previous(), this, this.next())
+        self.holidays = _holidays_ahead(policy, day)
+
+
+#: The :class:`_Day` of the last few (day, policy) asked for (all dropped when full). A
+#: policy is frozen; the entry keeps it, so its id is not reused while the entry lives.
+_DAYS: dict[tuple[date, int], _Day] = {}
+_DAYS_KEPT = 4
+
+
 class _Shared:
     """What every agenda of one day shares, read or computed once: the day's bounds and
     order, the satisfaction cadence, the staff directory, which small sources have rows
@@ -606,18 +698,20 @@ class _Shared:
     ) -> None:
         self.uow = uow
         self.day = day
-        self.tz = tz = policy.tz
-        self.start = datetime.combine(day, time(), tz)
-        self.end = self.start + timedelta(days=1)
+        parts = _DAYS.get((day, id(policy)))
+        if parts is None or parts.policy is not policy:
+            if len(_DAYS) >= _DAYS_KEPT:
+                _DAYS.clear()
+            parts = _DAYS[day, id(policy)] = _Day(day, policy)
+        self.tz = tz = parts.tz
+        self.start = parts.start
+        self.end = parts.end
         self.ranking = _Ranking(day, now, tz)
-        self.cadence = _Cadence(day, policy.satisfaction, policy.calendar)
-        self.satisfaction_bounds = satisfaction_due_bounds(
-            day, policy.satisfaction, policy.calendar
-        )
+        self.cadence = parts.cadence
+        self.satisfaction_bounds = parts.satisfaction_bounds
         self.staff = staff
-        self.month_days = _month_days(day)
-        this = Month.of(day)
-        self.months = (this.previous(), this, this.next())
+        self.month_days = parts.month_days
+        self.months = parts.months
         probe = getattr(agenda_queries(uow), "sources", None)
         self.present: AgendaSources = (
             EVERY_SOURCE
@@ -634,7 +728,7 @@ class _Shared:
         self.claims = uow.claims.open() if self.present.claims else ()
         self.visits = uow.service.open_visits() if self.present.visits else ()
         self._clients: dict[ClientId, tuple[str, EmployeeId | None]] = {}
-        self.holidays = _holidays_ahead(policy, day)
+        self.holidays = parts.holidays
         self._untaken: dict[DepartmentId, list[AgendaItem]] = {}
         self._policy = policy
         self._sheets: _Sheets | None = None

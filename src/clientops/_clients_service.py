@@ -340,8 +340,11 @@ class ClientsService:
         if moment.utcoffset() is None:
             raise ValidationError([FieldError("until", "must be timezone-aware")])
         with self._context.storage.unit_of_work(readonly=True) as uow:
+            # the SQL stores read the staff revision with the rows: the check after the
+            # query costs no statement while the directory is cached
+            found = agenda_queries(uow).due_reactions(manager, until=moment)
             uow.staff.directory().require(manager)
-            return agenda_queries(uow).due_reactions(manager, until=moment)
+            return found
 
     # ------------------------------------------------------------ the reactions' loop
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
@@ -380,10 +380,16 @@ class SQLUnitOfWork:
     #: appended to a locking read of one row (PostgreSQL: ``FOR UPDATE``; SQLite's units of
     #: work hold the database's write lock from their start)
     row_lock: ClassVar[str] = ""
+    #: a timestamp column as a list read selects it for :attr:`aware` (SQLite: its UTC text
+    #: with the offset appended by the database, so reading it is one C call a row)
+    ts_column: ClassVar[str] = "{}"
 
     def __init__(self, staff_cache: StaffCache) -> None:
         self._staff_cache = staff_cache
         self._staff_changed = False
+        #: the stored value of :attr:`ts_column` to an aware datetime, ``None`` when the
+        #: driver gives one already (PostgreSQL)
+        self.aware: Callable[[Any], datetime] | None = None
         #: ``meta.staff_rev`` as a statement of this unit of work read it along with what it
         #: read (``SQLCampaigns.get``), for the next ``uow.staff.directory()``
         self._staff_rev: int | None = None
@@ -856,6 +862,8 @@ class SQLRepository:
         self.claim_lock = uow.claim_lock
         self.by_code = uow.by_code
         self.row_lock = uow.row_lock
+        self.ts_column = uow.ts_column
+        self.aware = uow.aware
 
     _SATISFACTION = (
         # the client's name is kept on the row (in step with the card): no join
@@ -1620,40 +1628,56 @@ def _sources_sql(mine: bool, days: int, sheets: int, departments: int) -> str:
     return "SELECT " + ", ".join(parts)
 
 
+#: :class:`Money` without its checks, for amounts a store wrote (and checked) itself
+trusted_money: Callable[[Decimal, str], Money] = trusted(Money)
+
+
+def _stored_money(text: str) -> Money:
+    """``RUB1200.00`` (the currency, then the amount as stored) as :class:`Money`."""
+    return trusted_money(Decimal(text[3:]), text[:3])
+
+
 class SQLAgenda(SQLRepository):
     """The agenda's read model: one set-based query each, on copied columns and
     covering indexes."""
 
     def due_reactions(self, employee_id: EmployeeId, *, until: datetime) -> tuple[DueReaction, ...]:
+        """The staff revision is read with the rows (one round trip fewer for a caller that
+        checks the employee against the staff directory next, in the same unit of work)."""
         rows = self._x(
             # one covering index (reactions_open), no join: the name is kept on the reaction
-            "SELECT id, client_id, client_name, kind, topic, due_at FROM reactions "
+            "SELECT id, client_id, client_name, kind, topic, due_at, "
+            "(SELECT value FROM meta WHERE key='staff_rev') FROM reactions "
             "WHERE employee_id=? AND done=0 AND due_at<=? "
             f"ORDER BY due_at, client_name{self.by_code}, id{self.by_code}",
             (employee_id, self._ts(until)),
-        )  # read row by row: each driver row is freed as soon as it is converted
+        )
         kinds = _REACTION_KINDS
         ts = self._from_ts
+        found = rows.fetchall()
+        if found:
+            self._uow._staff_rev = int(found[0][6])  # for the next uow.staff.directory()
         return tuple(
             DueReaction(rid, cid, name, kinds[kind], topic, ts(due))
-            for rid, cid, name, kind, topic, due in rows
+            for rid, cid, name, kind, topic, due, _ in found
         )
 
     def due_reaction_rows(
         self, employee_id: EmployeeId, *, until: datetime
-    ) -> Iterator[tuple[ReactionId, ClientId, str, str, datetime]]:
+    ) -> list[tuple[ReactionId, ClientId, str, str, datetime]]:
         """:meth:`due_reactions` as plain tuples (id, client, client name, topic, due
-        moment), read row by row: what the agenda turns straight into its items, without a
+        moment): what the agenda turns straight into its items, without a
         :class:`DueReaction` and its kind per row."""
         rows = self._x(
-            "SELECT id, client_id, client_name, topic, due_at FROM reactions "
-            "WHERE employee_id=? AND done=0 AND due_at<=? "
+            f"SELECT id, client_id, client_name, topic, {self.ts_column.format('due_at')} "
+            "FROM reactions WHERE employee_id=? AND done=0 AND due_at<=? "
             f"ORDER BY due_at, client_name{self.by_code}, id{self.by_code}",
             (employee_id, self._ts(until)),
         )
-        ts = self._from_ts
-        for rid, cid, name, topic, due in rows:
-            yield rid, cid, name, topic, ts(due)
+        aware = self.aware
+        if aware is None:
+            return rows.fetchall()  # type: ignore[no-any-return]
+        return [(rid, cid, name, topic, aware(due)) for rid, cid, name, topic, due in rows]
 
     def open_invoices_managed_by(self, manager_id: EmployeeId) -> tuple[OwedInvoice, ...]:
         # one covering index (invoices_manager); manager_id and client_name follow the card
@@ -1667,16 +1691,22 @@ class SQLAgenda(SQLRepository):
         )
         month = _ReadOnce(Month.parse).__getitem__
         day = _ReadOnce(self._from_day).__getitem__
+        # values the store checked when it wrote them; a month's invoices owe a few amounts
+        money = _ReadOnce(_stored_money).__getitem__
+        new = tuple.__new__
         return tuple(
-            OwedInvoice(
-                iid,
-                number,
-                cid,
-                month(period),
-                day(issued),
-                day(due),
-                Money(Decimal(owed), currency),
-                name,
+            new(
+                OwedInvoice,
+                (
+                    iid,
+                    number,
+                    cid,
+                    month(period),
+                    day(issued),
+                    day(due),
+                    money(f"{currency}{owed}"),
+                    name,
+                ),
             )
             for iid, number, cid, period, issued, due, owed, currency, name in rows
         )
@@ -1688,13 +1718,15 @@ class SQLAgenda(SQLRepository):
 
     def satisfaction_rows(
         self, bounds: SatisfactionDueBounds, *, manager_id: EmployeeId | None = None
-    ) -> Iterator[tuple[ClientId, str, date, date | None]]:
+    ) -> list[tuple[ClientId, str, date, date | None]]:
         """:meth:`satisfaction_calls_due` as plain tuples (client, client name, assigned on,
-        last call), read row by row: what the agenda turns straight into its items, without
-        an :class:`AssignedClient` per row."""
+        last call): what the agenda turns straight into its items, without an
+        :class:`AssignedClient` per row."""
         day = _ReadOnce(self._from_day).__getitem__
-        for cid, _, assigned, last, name in self._satisfaction_due(bounds, manager_id):
-            yield cid, name, day(assigned), None if last is None else day(last)
+        return [
+            (cid, name, day(assigned), None if last is None else day(last))
+            for cid, _, assigned, last, name in self._satisfaction_due(bounds, manager_id)
+        ]
 
     def _satisfaction_due(
         self, bounds: SatisfactionDueBounds, manager_id: EmployeeId | None

@@ -110,6 +110,7 @@ class _SQLiteUnitOfWork(SQLUnitOfWork):
         super().__init__(store._staff)
         self._db = conn
         self._readonly = readonly
+        self.aware = datetime.fromisoformat
 
     @functools.cached_property
     def supply(self) -> SQLSupply:
@@ -161,6 +162,9 @@ class _SQLiteUnitOfWork(SQLUnitOfWork):
 
     #: the function itself, not a method calling it: several timestamps a call of a list
     _ts = staticmethod(_utc)
+    #: list reads take the stored UTC text with its offset appended by SQLite: one
+    #: ``fromisoformat`` (a C call) a row, no Python function around it
+    ts_column = "{} || '+00:00'"
     #: the timeline's instants: whole microseconds (8 bytes a row, not 26 of text)
     _micros = staticmethod(micros)
     _from_micros = staticmethod(from_micros)
@@ -178,11 +182,15 @@ class _Transaction:
     """A unit of work of a store on its own connection (:meth:`SQLiteStorage.unit_of_work`):
     a class rather than a generator, as a call of a call list opens two of them."""
 
-    __slots__ = ("_readonly", "_store", "_uow")
+    __slots__ = ("_db", "_readonly", "_store", "_toggled", "_uow")
 
     def __init__(self, store: SQLiteStorage, readonly: bool) -> None:
         self._store = store
         self._readonly = readonly
+        self._db = store._db
+        #: whether ``PRAGMA query_only`` was switched on for this unit of work (a read-only
+        #: one without the store's read connection)
+        self._toggled = False
         self._uow: _SQLiteUnitOfWork | None = None
 
     def __enter__(self) -> _SQLiteUnitOfWork:
@@ -193,16 +201,22 @@ class _Transaction:
             db = store._db
             if store._closed:
                 raise StorageError(store.name, "begin", "the store is closed")
-            if store._open or db.in_transaction:
+            reader = store._reader
+            if store._open or db.in_transaction or (reader is not None and reader.in_transaction):
                 raise StorageError(store.name, "begin", "a unit of work is already open")
             try:
                 if readonly:
-                    db.execute("PRAGMA query_only=ON")
+                    reader = store._read_connection()
+                    if reader is None:
+                        self._toggled = True
+                        db.execute("PRAGMA query_only=ON")
+                    else:
+                        db = self._db = reader
                     db.execute("BEGIN DEFERRED")
                 else:
                     db.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                store._writable(readonly)
+                store._writable(self._toggled)
                 raise StorageError(store.name, "begin", str(exc)) from exc
         except BaseException:
             store._lock.release()
@@ -217,7 +231,7 @@ class _Transaction:
         traceback: TracebackType | None,
     ) -> None:
         store = self._store
-        db = store._db
+        db = self._db
         try:
             if kind is None:
                 try:
@@ -235,7 +249,7 @@ class _Transaction:
                 self._uow = None
                 uow._release()
             try:
-                store._writable(self._readonly)
+                store._writable(self._toggled)
             finally:
                 store._lock.release()
 
@@ -265,6 +279,10 @@ class SQLiteStorage:
         self._lock = threading.RLock()
         self._open = False
         self._staff = StaffCache()
+        self._timeout = timeout
+        #: the connection of read-only units of work, opened by the first one
+        #: (:meth:`_read_connection`)
+        self._reader: sqlite3.Connection | None = None
         try:
             if not self._borrowed:
                 self._configure(timeout)
@@ -399,6 +417,28 @@ class SQLiteStorage:
             self._open = False
             self._writable(readonly)
 
+    def _read_connection(self) -> sqlite3.Connection | None:
+        """The connection read-only units of work run on, ``PRAGMA query_only`` set on it
+        once: switching the pragma on and off around each one, on the one connection, made
+        SQLite discard every prepared statement of the connection each time (a flag pragma
+        expires them all), so each read prepared its statements again, and so did the next
+        write. In WAL mode it reads the last committed state, as a read on the writing
+        connection would. ``None`` for an in-memory database (a second connection would
+        see another one) and a host's connection: those toggle the pragma."""
+        reader = self._reader
+        if reader is None and not self._borrowed and self.path not in ("", ":memory:"):
+            reader = sqlite3.connect(
+                self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
+            )
+            try:
+                reader.execute("PRAGMA query_only=ON")
+                reader.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
+            except BaseException:
+                reader.close()
+                raise
+            self._reader = reader
+        return reader
+
     def _writable(self, readonly: bool) -> None:
         """The connection writable again after a read-only unit of work."""
         if readonly:
@@ -407,6 +447,9 @@ class SQLiteStorage:
     def close(self) -> None:
         with self._lock:
             self._closed = True
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
             if not self._borrowed:
                 self._db.close()
 

@@ -62,6 +62,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta, tzinfo
+from decimal import Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -1279,13 +1280,14 @@ def reminder_rows(
     :meth:`~clientops.ports.AgendaQueries.open_invoices_managed_by` rows)."""
     if not calendar.is_working_day(day):
         return
-    started: dict[tuple[Month, date], bool] = {}
+    started: dict[tuple[date, int, int], bool] = {}
     # a client's invoice, or its list when it has several (rare)
     by_client: dict[ClientId, OwedInvoice | list[OwedInvoice]] = {}
     for invoice in invoices:
         if invoice.issue_date > day:
             continue
-        key = (invoice.period, invoice.due_date)
+        period = invoice.period
+        key = (invoice.due_date, period.year, period.month)  # not the Month: hashed in Python
         begun = started.get(key)
         if begun is None:
             begun = started[key] = _reminded_from(invoice, policy) <= day
@@ -1313,6 +1315,7 @@ def reminder_rows(
         "month_days": month.days,
     }
     dates: dict[date, str] = {}
+    amounts: dict[Decimal, str] = {}  # the few amounts a month's invoices owe, as text
     # the appeal's topic is the month's unless the policy's words name the client's facts
     appeal_topic = None
     if not template_names(texts.appeal_topic) & {"client", "invoices", "amount", "count"}:
@@ -1332,7 +1335,10 @@ def reminder_rows(
             words += f"{', ' if words else ''}счёт № {i.number} от {issued}"
         fill["client"] = client
         fill["invoices"] = words
-        fill["amount"] = _rub(amount)
+        text = amounts.get(amount.amount)
+        if text is None:
+            text = amounts[amount.amount] = _rub(amount)
+        fill["amount"] = text
         fill["count"] = len(owed)
         yield (
             client,

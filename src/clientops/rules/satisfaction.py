@@ -239,6 +239,11 @@ class SatisfactionCadence:
             self._dues[key] = due
         return due
 
+    def names_client(self, last_call: date | None) -> bool:
+        """Whether the reason of a call with this ``last_call`` names the client (then it is
+        made per client; else once per date)."""
+        return self._names[last_call is None]
+
     def reason(self, client_name: str, last_call: date | None, assigned_on: date) -> str:
         first = last_call is None
         since = assigned_on if last_call is None else last_call
