@@ -134,6 +134,8 @@ _OPEN_VISITS = (VisitStatus.NEW.value, VisitStatus.PLANNED.value)
 
 #: One encoder for every stored document (``json.dumps`` with options builds a new one per call).
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+#: A text as ``_ENCODE`` writes it (quoted, escaped, not ASCII-only): the encoder's own function.
+_ESCAPE: Callable[[str], str] = json.encoder.encode_basestring
 
 
 class UniqueKey(NamedTuple):
@@ -3053,28 +3055,25 @@ _CAMPAIGNS: dict[str, Campaign] = {}
 _OUTCOMES = {kind.value: kind for kind in OutcomeKind}
 
 
-def call_doc(call: CampaignCall) -> str:
-    """A campaign call's stored document, what :func:`dump` writes: built here for a call
-    without answers and review (most calls of a list), a few times faster."""
+def call_doc(call: CampaignCall, at: str | None = None) -> str:
+    """A campaign call's stored document, what :func:`dump` writes: written here for a call
+    without answers and review (most calls of a list), several times faster, each text
+    through the encoder's own escaping. ``at``: ``call.at.isoformat()`` when the caller
+    has it already."""
     if call.answers or call.review is not None:
         return dump(call)
-    return _ENCODE(
-        {
-            "id": call.id,
-            "campaign_id": call.campaign_id,
-            "client_id": call.client_id,
-            "caller_id": call.caller_id,
-            "at": call.at.isoformat(),
-            "outcomes": [kind._value_ for kind in call.outcomes],
-            "note": call.note,
-            "call_log_id": call.call_log_id,
-            "changed_fields": list(call.changed_fields),
-            "reactions": list(call.reactions),
-            "outbox_key": call.outbox_key,
-            "answers": [],
-            "review": None,
-            "version": call.version,
-        }
+    note, log, outbox = call.note, call.call_log_id, call.outbox_key
+    return (
+        f'{{"id":{_ESCAPE(call.id)},"campaign_id":{_ESCAPE(call.campaign_id)},'
+        f'"client_id":{_ESCAPE(call.client_id)},"caller_id":{_ESCAPE(call.caller_id)},'
+        f'"at":{_ESCAPE(call.at.isoformat() if at is None else at)},'
+        f'"outcomes":[{",".join([_ESCAPE(kind._value_) for kind in call.outcomes])}],'
+        f'"note":{"null" if note is None else _ESCAPE(note)},'
+        f'"call_log_id":{"null" if log is None else _ESCAPE(log)},'
+        f'"changed_fields":[{",".join([_ESCAPE(name) for name in call.changed_fields])}],'
+        f'"reactions":[{",".join([_ESCAPE(rid) for rid in call.reactions])}],'
+        f'"outbox_key":{"null" if outbox is None else _ESCAPE(outbox)},'
+        f'"answers":[],"review":null,"version":{call.version}}}'
     )
 
 
@@ -3369,6 +3368,11 @@ class SQLCampaigns(SQLRepository):
         return tuple(self._target(row) for row in rows)
 
     def add_call(self, call: CampaignCall) -> None:
+        at = call.at
+        stamp = self._uow._ts(at)
+        iso = None  # the document's time, at.isoformat(), from SQLite's UTC text of it
+        if at.tzinfo is UTC and type(stamp) is str and len(stamp) == 26:
+            iso = (stamp if at.microsecond else stamp[:19]) + "+00:00"
         # one statement: the unique id and the client's foreign key say what is wrong
         try:
             self._x(
@@ -3379,10 +3383,10 @@ class SQLCampaigns(SQLRepository):
                     call.campaign_id,
                     call.client_id,
                     call.caller_id,
-                    self._ts(call.at),
+                    stamp,
                     call.outcomes[0]._value_,
                     call.version,
-                    call_doc(call),
+                    call_doc(call, iso),
                 ),
             )
         except self.integrity_errors as exc:
