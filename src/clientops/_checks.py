@@ -415,6 +415,9 @@ def checked_arguments(function: Callable[..., Any]) -> Callable[..., Any]:
         style = getattr(policy, "currency", None)
         if style is None:
             return function(*args, **kwargs)
+        current = _currency.CURRENCY.get()
+        if current is style or current == style:  # set already (an equal style writes alike)
+            return function(*args, **kwargs)
         token = _currency.CURRENCY.set(style)
         try:
             return function(*args, **kwargs)

@@ -359,17 +359,27 @@ class SQLUnitOfWork:
     #: work hold the database's write lock from their start)
     row_lock: ClassVar[str] = ""
 
+    #: whether this unit of work wrote the staff (set on the unit of work when it does)
+    _staff_changed: bool = False
+    #: ``meta.staff_rev`` as a statement of this unit of work read it along with what it
+    #: read (``SQLCampaigns.get``), for the next ``uow.staff.directory()`` (set on the unit of
+    #: work; the class's ``None`` until then: a call of a call list opens two units of work)
+    _staff_rev: int | None = None
+
     def __init__(self, staff_cache: StaffCache) -> None:
         self._staff_cache = staff_cache
-        self._staff_changed = False
-        #: ``meta.staff_rev`` as a statement of this unit of work read it along with what it
-        #: read (``SQLCampaigns.get``), for the next ``uow.staff.directory()``
-        self._staff_rev: int | None = None
-        #: cards and appeals this unit of work wrote or found (with their client): a later
-        #: write that needs them does not ask again. Nothing deletes either, so what was there
-        #: stays there until the unit of work ends (a rolled-back one is discarded whole)
-        self._present_clients: set[str] = set()
-        self._appeal_owners: dict[str, str] = {}
+
+    #: cards and appeals this unit of work wrote or found (with their client): a later write
+    #: that needs them does not ask again. Nothing deletes either, so what was there stays
+    #: there until the unit of work ends (a rolled-back one is discarded whole). Made on
+    #: first use.
+    @_PerUnit
+    def _present_clients(self) -> set[str]:
+        return set()
+
+    @_PerUnit
+    def _appeal_owners(self) -> dict[str, str]:
+        return {}
 
     # -- dialect -------------------------------------------------------------------------
     def _x(self, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -2464,10 +2474,9 @@ class SQLStaff(SQLRepository):
     """The staff directory, cached by the store."""
 
     def __init__(self, uow: SQLUnitOfWork) -> None:
-        # asked for on most calls of a call list: the hooks looked up when used
+        # asked for on most calls of a call list: the hooks looked up when used (directory()
+        # takes its one from the unit of work, the others come through __getattr__)
         self._uow = uow
-        self._x = uow._x
-        self._one = uow._one
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._uow, name)
@@ -2504,13 +2513,14 @@ class SQLStaff(SQLRepository):
     def directory(self) -> StaffDirectory:
         """Served from the store's cache while the staff tables are unchanged (a counter in
         ``meta`` says so, also for changes made by other processes)."""
-        rev = self._uow._staff_rev
+        uow = self._uow
+        rev = uow._staff_rev
         if rev is None:
-            rev = int(self._one("SELECT value FROM meta WHERE key='staff_rev'"))
+            rev = int(uow._one("SELECT value FROM meta WHERE key='staff_rev'"))
         else:
-            self._uow._staff_rev = None
-        cached = self._uow._staff_cache.entry
-        if not self._uow._staff_changed and cached is not None and cached[0] == rev:
+            uow._staff_rev = None
+        cached = uow._staff_cache.entry
+        if not uow._staff_changed and cached is not None and cached[0] == rev:
             return cached[1]
         directory = StaffDirectory(
             departments=tuple(
@@ -3107,19 +3117,18 @@ class SQLCampaigns(SQLRepository):
     client's card (for the next :meth:`call_card`) and, by :meth:`claim_next_while`, with the
     staff directory's revision."""
 
+    #: the campaign's document read with a row by :meth:`target`, for the next get (set on
+    #: the repository when read)
+    _read_with_row: tuple[CampaignId, str] | None = None
+    #: the card's document read with the row a claim handed out, for the next call_card
+    _card_with_row: tuple[ClientId, str | None] | None = None
+
     def __init__(self, uow: SQLUnitOfWork) -> None:
-        # made twice per call of a list: only the hooks of a call are bound, the others
-        # looked up on the unit of work when used (__getattr__)
+        # made twice per call of a list: only the statement hook is bound; a call's methods
+        # take the others from the unit of work, the rest are looked up there when used
+        # (__getattr__)
         self._uow = uow
         self._x = uow._x
-        self._one = uow._one
-        self._ts = uow._ts
-        self._from_ts = uow._from_ts
-        self.claim_lock = uow.claim_lock
-        #: the campaign's document read with a row by :meth:`target`, for the next get
-        self._read_with_row: tuple[CampaignId, str] | None = None
-        #: the card's document read with the row a claim handed out, for the next call_card
-        self._card_with_row: tuple[ClientId, str | None] | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._uow, name)
@@ -3131,7 +3140,7 @@ class SQLCampaigns(SQLRepository):
             campaign_id,
             client_id,
             zone,
-            self._from_ts(due),
+            self._uow._from_ts(due),
             _TARGET_STATUS[status],
             attempts,
             None if last is None else _OUTCOMES[last],
@@ -3195,12 +3204,13 @@ class SQLCampaigns(SQLRepository):
             missing = [c for c in chunk if c not in found]
             if missing:
                 raise NotFoundError("client", missing[0])
+        ts = self._uow._ts
         rows = [
             (
                 t.campaign_id,
                 t.client_id,
                 t.timezone,
-                self._ts(t.next_call_at),
+                ts(t.next_call_at),
                 t.status.value,
                 int(t.status is TargetStatus.OPEN),
                 t.attempts,
@@ -3243,12 +3253,13 @@ class SQLCampaigns(SQLRepository):
         caller: EmployeeId,
         until: datetime,
     ) -> CampaignTarget | None:
-        params: tuple[Any, ...] = (self._ts(until), caller, campaign_id, self._ts(due_by))
+        uow = self._uow
+        params: tuple[Any, ...] = (uow._ts(until), caller, campaign_id, uow._ts(due_by))
         if timezones is not None:
             if not timezones:
                 return None
             params += tuple(timezones)
-        key = (self.claim_lock, None if timezones is None else len(timezones))
+        key = (uow.claim_lock, None if timezones is None else len(timezones))
         statement = _CLAIMS.get(key)
         if statement is None:
             zones = ""
@@ -3260,7 +3271,7 @@ class SQLCampaigns(SQLRepository):
                 "UPDATE campaign_targets SET next_call_at=?, claimed_by=?, version=version+1 "
                 "WHERE seq=(SELECT seq FROM campaign_targets "
                 f"WHERE campaign_id=? AND open=1 AND next_call_at<=?{zones} "
-                f"ORDER BY next_call_at, seq LIMIT 1{self.claim_lock}) "
+                f"ORDER BY next_call_at, seq LIMIT 1{uow.claim_lock}) "
                 f"RETURNING {_TARGET_COLUMNS}, {_CARD_OF_ROW}"
             )
         row = self._x(statement, params).fetchone()
@@ -3283,14 +3294,15 @@ class SQLCampaigns(SQLRepository):
         (``CampaignsRepository``). The same one statement, the check of the campaign's
         version in it; it returns the staff directory's revision too, for the next
         ``uow.staff.directory()``."""
-        params: tuple[Any, ...] = (self._ts(until), caller, campaign.id, self._ts(due_by))
+        uow = self._uow
+        params: tuple[Any, ...] = (uow._ts(until), caller, campaign.id, uow._ts(due_by))
         if timezones is not None:
             if not timezones:
                 return None
             params += (*timezones, campaign.id, campaign.version)
         else:
             params += (campaign.id, campaign.version)
-        key = (self.claim_lock, None if timezones is None else len(timezones))
+        key = (uow.claim_lock, None if timezones is None else len(timezones))
         statement = _PINNED_CLAIMS.get(key)
         if statement is None:
             zones = ""
@@ -3300,7 +3312,7 @@ class SQLCampaigns(SQLRepository):
                 "UPDATE campaign_targets SET next_call_at=?, claimed_by=?, version=version+1 "
                 "WHERE seq=(SELECT seq FROM campaign_targets "
                 f"WHERE campaign_id=? AND open=1 AND next_call_at<=?{zones} "
-                f"ORDER BY next_call_at, seq LIMIT 1{self.claim_lock}) "
+                f"ORDER BY next_call_at, seq LIMIT 1{uow.claim_lock}) "
                 "AND (SELECT version FROM campaigns WHERE id=?)=? "
                 f"RETURNING {_TARGET_COLUMNS}, {_CARD_OF_ROW}, "
                 "(SELECT value FROM meta WHERE key='staff_rev')"
@@ -3331,7 +3343,7 @@ class SQLCampaigns(SQLRepository):
         """The parameters of a row's ``UPDATE``: its columns, then its key and version."""
         return (
             target.timezone,
-            self._ts(target.next_call_at),
+            self._uow._ts(target.next_call_at),
             target.status._value_,  # the value without the .value descriptor
             int(target.status is TargetStatus.OPEN),
             target.attempts,

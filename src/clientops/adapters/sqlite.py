@@ -100,7 +100,8 @@ class _SQLiteUnitOfWork(SQLUnitOfWork):
     def __init__(
         self, conn: sqlite3.Connection, store: SQLiteStorage, *, readonly: bool = False
     ) -> None:
-        super().__init__(store._staff)
+        # SQLUnitOfWork.__init__ written out: two of these a call of a call list
+        self._staff_cache = store._staff
         self._db = conn
         self._readonly = readonly
 
@@ -219,7 +220,8 @@ class _Transaction:
                 raise StorageError(store.name, "write", str(error)) from error
         finally:
             try:
-                store._writable(self._readonly)
+                if self._readonly:  # store._writable, written out
+                    db.execute("PRAGMA query_only=OFF")
             finally:
                 store._lock.release()
 
