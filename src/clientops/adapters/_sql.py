@@ -136,6 +136,9 @@ _OPEN_VISITS = (VisitStatus.NEW.value, VisitStatus.PLANNED.value)
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 #: A text as ``_ENCODE`` writes it (quoted, escaped, not ASCII-only): the encoder's own function.
 _ESCAPE: Callable[[str], str] = json.encoder.encode_basestring
+#: ``json.loads`` without its look for white space before and after the value (see
+#: ``SQLCampaigns.call_card``): the value and where it ends.
+_RAW_DECODE: Callable[[str], tuple[Any, int]] = json.JSONDecoder().raw_decode
 
 
 class UniqueKey(NamedTuple):
@@ -3439,8 +3442,15 @@ class SQLCampaigns(SQLRepository):
             doc = self._one("SELECT doc FROM clients WHERE id=?", (client_id,))
         if doc is None:
             raise NotFoundError("client", client_id)
-        # the card as stored (checked when it was written): only the fields a call needs
-        card = json.loads(doc)
+        # the card as stored (checked when it was written): only the fields a call needs;
+        # the document as this store writes it (no white space around it) decoded without
+        # json.loads's two searches for white space, any other by json.loads
+        try:
+            card, end = _RAW_DECODE(doc)
+        except ValueError:
+            end = -1
+        if end != len(doc):
+            card = json.loads(doc)
         contacts = card.get("contacts")
         contact = None
         if contacts:

@@ -98,7 +98,7 @@ class _SQLiteUnitOfWork(SQLUnitOfWork):
     integrity_errors = (sqlite3.IntegrityError,)
 
     def __init__(
-        self, conn: sqlite3.Connection, store: SQLiteStorage, *, readonly: bool = False
+        self, conn: sqlite3.Connection, store: SQLiteStorage, readonly: bool = False
     ) -> None:
         # SQLUnitOfWork.__init__ written out: two of these a call of a call list
         self._staff_cache = store._staff
@@ -197,7 +197,7 @@ class _Transaction:
         except BaseException:
             store._lock.release()
             raise
-        return _SQLiteUnitOfWork(db, store, readonly=readonly)
+        return _SQLiteUnitOfWork(db, store, readonly)
 
     def __exit__(
         self,
