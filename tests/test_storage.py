@@ -235,3 +235,11 @@ def test_sqlite_writes_an_instant_as_one_text_whatever_its_zone() -> None:
             text = _utc(at)
             assert text == at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
             assert _utc(at) == seen.setdefault(at, text) == text
+    # the repeated hour of an autumn: the same local fields, an hour apart
+    berlin = ZoneInfo("Europe/Berlin")
+    first = datetime(2025, 10, 26, 2, 30, tzinfo=berlin)
+    second = first.replace(fold=1)
+    assert first == second  # one zone: compared by their fields
+    assert _utc(first) == "2025-10-26T00:30:00.000000"
+    assert _utc(second) == "2025-10-26T01:30:00.000000"
+    assert _utc(first) == "2025-10-26T00:30:00.000000"

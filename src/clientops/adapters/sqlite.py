@@ -62,7 +62,10 @@ def _utc(moment: datetime) -> str:
     global _RECENT
     recent = _RECENT
     for known, text in recent:
-        if known == moment:  # the same instant: the same text, in whatever zone it came
+        # the same instant: the same text, in whatever zone it came (two times of one zone
+        # compare by their fields, fold aside: the fold too, or the repeated hour of a
+        # zone's autumn would be one)
+        if known == moment and known.fold == moment.fold:
             return text
     utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
     if utc.year < 1000:  # strftime does not pad the year to four digits
