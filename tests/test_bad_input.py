@@ -437,3 +437,49 @@ def test_a_closed_store_raises_a_storage_error(
         ops.close()
         with pytest.raises(StorageError, match="closed"):
             ops.clients.staff()
+
+
+def test_a_type_found_fine_once_does_not_let_another_through() -> None:
+    """The checks remember the types they found fine (isinstance asks the type only): a
+    bool after an int, a text after an outcome, a datetime after a date are still refused,
+    as is a value a runtime protocol refuses after one of the same type it took."""
+    from datetime import datetime
+    from typing import Protocol, runtime_checkable
+
+    from clientops._checks import checked_arguments
+    from clientops.campaigns import CallOutcome, NoAnswer, NotInterested
+    from clientops.errors import ValidationError
+
+    @runtime_checkable
+    class Named(Protocol):
+        name: str
+
+    class Thing:
+        pass
+
+    def entry(count: Any, outcome: Any, day: Any, who: Any) -> None:
+        del count, outcome, day, who
+
+    # the annotations as objects (this module's are texts, and these names are local)
+    entry.__annotations__ = {
+        "count": int,
+        "outcome": CallOutcome | tuple[CallOutcome, ...],
+        "day": date,
+        "who": Named,
+        "return": None,
+    }
+    checked = checked_arguments(entry)
+    named, unnamed = Thing(), Thing()
+    named.name = "x"  # type: ignore[attr-defined]
+    for _ in range(2):
+        checked(1, NoAnswer(), date(2025, 1, 1), named)
+        checked(2, (NoAnswer(), NotInterested()), date(2025, 1, 2), named)
+    for count, outcome, day, who, path in (
+        (True, NoAnswer(), date(2025, 1, 1), named, "count"),
+        (1, "no_answer", date(2025, 1, 1), named, "outcome"),
+        (1, NoAnswer(), datetime(2025, 1, 1), named, "day"),
+        (1, NoAnswer(), date(2025, 1, 1), unnamed, "who"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            checked(count, outcome, day, who)
+        assert refused.value.errors[0].path == path

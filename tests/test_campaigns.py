@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from clientops.campaigns import (
     CallBack,
     CallScript,
     Campaign,
+    CampaignCall,
     CampaignId,
     CampaignPurpose,
     CardChanges,
@@ -699,7 +700,7 @@ def test_the_stored_call_is_its_wire_form() -> None:
     import attrs
 
     from clientops.adapters._sql import call_doc, dump
-    from clientops.campaigns import Answer, CampaignCall, ScriptReview
+    from clientops.campaigns import Answer, ScriptReview
 
     call = CampaignCall(
         id="k1",
@@ -723,6 +724,56 @@ def test_the_stored_call_is_its_wire_form() -> None:
         review=ScriptReview(PETROV, T0, ("hello",), ("why",)),
     )
     assert call_doc(reviewed) == dump(reviewed)
+    plain = CampaignCall("k3", COLD, "c1", OLGA, T0, (OutcomeKind.NO_ANSWER,))
+    assert call_doc(plain) == dump(plain)
+    assert call_doc(plain, T0.isoformat()) == dump(plain)
+    odd = attrs.evolve(call, note='кавычки " и \\ обратная\tчерта\x01', changed_fields=())
+    assert call_doc(odd) == dump(odd)
+    assert json.loads(call_doc(odd))["note"] == odd.note
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        T0,  # the policy's zone
+        datetime(2025, 6, 23, 7, 0, tzinfo=UTC),  # UTC, no microseconds
+        datetime(2025, 6, 23, 7, 0, 0, 120, tzinfo=UTC),
+        datetime(2025, 6, 23, 12, 0, 0, 5, tzinfo=ZoneInfo("Asia/Yekaterinburg")),
+    ],
+)
+def test_a_calls_time_is_stored_as_given(ops: ClientOps, clock: Clock, at: datetime) -> None:
+    """The call's time comes back as the clock gave it, offset and microseconds, in the
+    stored document as its wire form writes it."""
+    from clientops.adapters._sql import dump
+
+    _campaign(ops)
+    card, other = _listed(ops, "Москва", "Москва")
+    clock.now = at
+    rows = []
+    for client in (card, other):
+        call = ops.campaigns.next_client(COLD, caller=OLGA)
+        assert call is not None
+        assert call.target.client_id == client.id
+        outcome = NoAnswer() if client is card else NotInterested()
+        record = ops.campaigns.record_outcome(COLD, client.id, outcome, by=OLGA)
+        assert record.call == CampaignCall(
+            record.call.id, COLD, client.id, OLGA, at, (outcome.kind,)
+        )  # as made by its own constructor: every other field at its default
+        rows.append(record.target)
+    # no answer: due again in two hours; not interested: closed, its time the claim's
+    assert [row.next_call_at for row in rows] == [
+        at + timedelta(hours=2),
+        at + timedelta(minutes=15),
+    ]
+    calls = sorted(ops.campaigns.calls(COLD), key=lambda c: c.client_id != card.id)
+    assert [c.at for c in calls] == [at, at]
+    assert [c.at.utcoffset() for c in calls] == [at.utcoffset()] * 2
+    storage = ops.storage
+    if isinstance(storage, SQLiteStorage):
+        docs = [
+            doc for (doc,) in storage._db.execute("SELECT doc FROM campaign_calls ORDER BY rowid")
+        ]
+        assert docs == [dump(c) for c in calls]
 
 
 # --------------------------------------------------------------------------- what a call reuses

@@ -216,3 +216,30 @@ def test_a_version_1_file_is_migrated_with_its_data(db_path: Path) -> None:
             assert uow.outbox.record_key("after the upgrade")
     finally:
         store.close()
+
+
+def test_sqlite_writes_an_instant_as_one_text_whatever_its_zone() -> None:
+    """SQLite's timestamps: fixed-width UTC text, the same for the same instant in any zone
+    (the texts of the last instants are kept; a kept text never answers for another)."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from clientops.adapters.sqlite import _utc
+
+    moment = datetime(2025, 6, 23, 7, 0, tzinfo=UTC)
+    moscow = moment.astimezone(ZoneInfo("Europe/Moscow"))
+    assert _utc(moment) == _utc(moscow) == "2025-06-23T07:00:00.000000"
+    seen = {}
+    for step in range(12):  # more instants than are kept, each asked twice
+        for at in (moment + timedelta(microseconds=step), moscow + timedelta(minutes=step)):
+            text = _utc(at)
+            assert text == at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+            assert _utc(at) == seen.setdefault(at, text) == text
+    # the repeated hour of an autumn: the same local fields, an hour apart
+    berlin = ZoneInfo("Europe/Berlin")
+    first = datetime(2025, 10, 26, 2, 30, tzinfo=berlin)
+    second = first.replace(fold=1)
+    assert first == second  # one zone: compared by their fields
+    assert _utc(first) == "2025-10-26T00:30:00.000000"
+    assert _utc(second) == "2025-10-26T01:30:00.000000"
+    assert _utc(first) == "2025-10-26T00:30:00.000000"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from clientops._campaigns import (
     QuestionResult,
     ScriptReview,
     TargetStatus,
+    trusted,
     trusted_next_call,
     trusted_record,
 )
@@ -67,6 +68,12 @@ from clientops.rules.campaigns import (
 )
 
 __all__ = ["CampaignsService"]
+
+#: :class:`CampaignCall` without its check, every field by position (see record_outcome).
+_trusted_call: Callable[..., CampaignCall] = trusted(CampaignCall)
+#: A new call's fields after ``call_log_id``: no fields changed, reactions, outbox message,
+#: answers or review, version 0 (as CampaignCall's defaults).
+_NOTHING_DONE = ((), (), None, (), None, 0)
 
 #: Outcomes that only change the list's row (no card, reaction or message): most calls.
 _ROW_ONLY = frozenset({NoAnswer, Busy, CallBack, NotInterested})
@@ -454,7 +461,16 @@ class CampaignsService:
             else:  # the row and the campaign read, as they are
                 campaign, target = self._row_to_call(uow, campaign_id, client_id, by, kinds, now)
             the_id = call_id if call_id is not None else new_id()
-            call = CampaignCall(the_id, campaign_id, client_id, by, now, kinds, note, call_log_id)
+            # the call as CampaignCall makes it, its one check (an aware time) made here
+            if type(now) is datetime and now.utcoffset() is not None:
+                call = _trusted_call(
+                    *(the_id, campaign_id, client_id, by, now, kinds, note, call_log_id),
+                    *_NOTHING_DONE,
+                )
+            else:
+                call = CampaignCall(
+                    the_id, campaign_id, client_id, by, now, kinds, note, call_log_id
+                )
             if not row_only:
                 effects = Effects(uow, self._context, campaign, call, events)
                 for item in outcomes:

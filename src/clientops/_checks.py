@@ -244,6 +244,10 @@ def _no_check(name: str, value: Any) -> None:
     del name, value
 
 
+#: The checks made by :func:`_checker` that look at the value's type only (``of_kind``).
+_BY_TYPE: set[_Check] = set()
+
+
 def _checker(annotation: Any) -> _Check | None:
     """A check for a value annotated ``annotation``, or None when it cannot be checked at run
     time (a protocol, a type variable): then the callee's own checks apply."""
@@ -268,9 +272,12 @@ def _checker(annotation: Any) -> _Check | None:
         if any(c is None for c in checks):
             return None
         kinds = tuple(typing.get_origin(m) or m for m in members if m is not type(None))
+        # when every member is checked by its type alone (of_kind), the types found fine
+        by_type = all(c in _BY_TYPE for c in checks)
+        fine: set[type] = set()
 
         def union(name: str, value: Any) -> None:
-            if optional and value is None:
+            if (optional and value is None) or type(value) in fine:
                 return
             for check in checks:
                 assert check is not None
@@ -278,6 +285,10 @@ def _checker(annotation: Any) -> _Check | None:
                     check(name, value)
                 except ValidationError:
                     continue
+                if by_type:
+                    if len(fine) >= 64:
+                        fine.clear()
+                    fine.add(type(value))
                 return
             fail(name, f"must be {_kind_name(kinds)}, got {type(value).__name__}")
 
@@ -312,10 +323,23 @@ def _checker(annotation: Any) -> _Check | None:
 
         return string
     kind = annotation
+    if getattr(annotation, "_is_protocol", False):  # a runtime protocol asks the value itself
+
+        def of_protocol(name: str, value: Any) -> None:
+            argument(name, value, kind)
+
+        return of_protocol
+    passed: set[type] = set()  # isinstance asks the value's type only: each type once
 
     def of_kind(name: str, value: Any) -> None:
+        if type(value) in passed:
+            return
         argument(name, value, kind)
+        if len(passed) >= 64:
+            passed.clear()
+        passed.add(type(value))
 
+    _BY_TYPE.add(of_kind)
     return of_kind
 
 
@@ -418,6 +442,9 @@ def checked_arguments(function: Callable[..., Any]) -> Callable[..., Any]:
         style = getattr(policy, "currency", None)
         if style is None:
             return function(*args, **kwargs)
+        current = _currency.CURRENCY.get()
+        if current is style or _equal_styles(current, style):  # set already: writes alike
+            return function(*args, **kwargs)
         token = _currency.CURRENCY.set(style)
         try:
             return function(*args, **kwargs)
@@ -438,6 +465,21 @@ def checked_arguments(function: Callable[..., Any]) -> Callable[..., Any]:
         return result
 
     return logged
+
+
+#: The last two currency styles found equal (two values of the default, most often).
+_EQUAL_STYLES: tuple[object, object] = (None, None)
+
+
+def _equal_styles(one: object, other: object) -> bool:
+    global _EQUAL_STYLES
+    known = _EQUAL_STYLES
+    if one is known[0] and other is known[1]:
+        return True
+    if one == other:
+        _EQUAL_STYLES = (one, other)
+        return True
+    return False
 
 
 def check_entry_points(cls: type[Any]) -> type[Any]:

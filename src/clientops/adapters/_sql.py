@@ -137,6 +137,11 @@ _OPEN_VISITS = (VisitStatus.NEW.value, VisitStatus.PLANNED.value)
 #: One encoder for every stored document (``json.dumps`` with options builds a new one per call,
 #: ``JSONEncoder.encode`` a new C encoder).
 _ENCODE = compact_encoder()
+#: A text as ``_ENCODE`` writes it (quoted, escaped, not ASCII-only): the encoder's own function.
+_ESCAPE: Callable[[str], str] = json.encoder.encode_basestring
+#: ``json.loads`` without its look for white space before and after the value (see
+#: ``SQLCampaigns.call_card``): the value and where it ends.
+_RAW_DECODE: Callable[[str], tuple[Any, int]] = json.JSONDecoder().raw_decode
 
 
 class UniqueKey(NamedTuple):
@@ -384,20 +389,30 @@ class SQLUnitOfWork:
     #: with the offset appended by the database, so reading it is one C call a row)
     ts_column: ClassVar[str] = "{}"
 
+    #: whether this unit of work wrote the staff (set on the unit of work when it does)
+    _staff_changed: bool = False
+    #: ``meta.staff_rev`` as a statement of this unit of work read it along with what it
+    #: read (``SQLCampaigns.get``), for the next ``uow.staff.directory()`` (set on the unit of
+    #: work; the class's ``None`` until then: a call of a call list opens two units of work)
+    _staff_rev: int | None = None
+
     def __init__(self, staff_cache: StaffCache) -> None:
         self._staff_cache = staff_cache
-        self._staff_changed = False
         #: the stored value of :attr:`ts_column` to an aware datetime, ``None`` when the
         #: driver gives one already (PostgreSQL)
         self.aware: Callable[[Any], datetime] | None = None
-        #: ``meta.staff_rev`` as a statement of this unit of work read it along with what it
-        #: read (``SQLCampaigns.get``), for the next ``uow.staff.directory()``
-        self._staff_rev: int | None = None
-        #: cards and appeals this unit of work wrote or found (with their client): a later
-        #: write that needs them does not ask again. Nothing deletes either, so what was there
-        #: stays there until the unit of work ends (a rolled-back one is discarded whole)
-        self._present_clients: set[str] = set()
-        self._appeal_owners: dict[str, str] = {}
+
+    #: cards and appeals this unit of work wrote or found (with their client): a later write
+    #: that needs them does not ask again. Nothing deletes either, so what was there stays
+    #: there until the unit of work ends (a rolled-back one is discarded whole). Made on
+    #: first use.
+    @_PerUnit
+    def _present_clients(self) -> set[str]:
+        return set()
+
+    @_PerUnit
+    def _appeal_owners(self) -> dict[str, str]:
+        return {}
 
     def _release(self) -> None:
         """Forget the repositories made for this unit of work, once it is over: each refers
@@ -2739,10 +2754,9 @@ class SQLStaff(SQLRepository):
     """The staff directory, cached by the store."""
 
     def __init__(self, uow: SQLUnitOfWork) -> None:
-        # asked for on most calls of a call list: the hooks looked up when used
+        # asked for on most calls of a call list: the hooks looked up when used (directory()
+        # takes its one from the unit of work, the others come through __getattr__)
         self._uow = uow
-        self._x = uow._x
-        self._one = uow._one
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._uow, name)
@@ -2779,13 +2793,14 @@ class SQLStaff(SQLRepository):
     def directory(self) -> StaffDirectory:
         """Served from the store's cache while the staff tables are unchanged (a counter in
         ``meta`` says so, also for changes made by other processes)."""
-        rev = self._uow._staff_rev
+        uow = self._uow
+        rev = uow._staff_rev
         if rev is None:
-            rev = int(self._one("SELECT value FROM meta WHERE key='staff_rev'"))
+            rev = int(uow._one("SELECT value FROM meta WHERE key='staff_rev'"))
         else:
-            self._uow._staff_rev = None
-        cached = self._uow._staff_cache.entry
-        if not self._uow._staff_changed and cached is not None and cached[0] == rev:
+            uow._staff_rev = None
+        cached = uow._staff_cache.entry
+        if not uow._staff_changed and cached is not None and cached[0] == rev:
             return cached[1]
         directory = StaffDirectory(
             departments=tuple(
@@ -3330,28 +3345,25 @@ _CAMPAIGNS: dict[str, Campaign] = {}
 _OUTCOMES = {kind.value: kind for kind in OutcomeKind}
 
 
-def call_doc(call: CampaignCall) -> str:
-    """A campaign call's stored document, what :func:`dump` writes: built here for a call
-    without answers and review (most calls of a list), a few times faster."""
+def call_doc(call: CampaignCall, at: str | None = None) -> str:
+    """A campaign call's stored document, what :func:`dump` writes: written here for a call
+    without answers and review (most calls of a list), several times faster, each text
+    through the encoder's own escaping. ``at``: ``call.at.isoformat()`` when the caller
+    has it already."""
     if call.answers or call.review is not None:
         return dump(call)
-    return _ENCODE(
-        {
-            "id": call.id,
-            "campaign_id": call.campaign_id,
-            "client_id": call.client_id,
-            "caller_id": call.caller_id,
-            "at": call.at.isoformat(),
-            "outcomes": [kind._value_ for kind in call.outcomes],
-            "note": call.note,
-            "call_log_id": call.call_log_id,
-            "changed_fields": list(call.changed_fields),
-            "reactions": list(call.reactions),
-            "outbox_key": call.outbox_key,
-            "answers": [],
-            "review": None,
-            "version": call.version,
-        }
+    note, log, outbox = call.note, call.call_log_id, call.outbox_key
+    return (
+        f'{{"id":{_ESCAPE(call.id)},"campaign_id":{_ESCAPE(call.campaign_id)},'
+        f'"client_id":{_ESCAPE(call.client_id)},"caller_id":{_ESCAPE(call.caller_id)},'
+        f'"at":{_ESCAPE(call.at.isoformat() if at is None else at)},'
+        f'"outcomes":[{",".join([_ESCAPE(kind._value_) for kind in call.outcomes])}],'
+        f'"note":{"null" if note is None else _ESCAPE(note)},'
+        f'"call_log_id":{"null" if log is None else _ESCAPE(log)},'
+        f'"changed_fields":[{",".join([_ESCAPE(name) for name in call.changed_fields])}],'
+        f'"reactions":[{",".join([_ESCAPE(rid) for rid in call.reactions])}],'
+        f'"outbox_key":{"null" if outbox is None else _ESCAPE(outbox)},'
+        f'"answers":[],"review":null,"version":{call.version}}}'
     )
 
 
@@ -3385,19 +3397,18 @@ class SQLCampaigns(SQLRepository):
     client's card (for the next :meth:`call_card`) and, by :meth:`claim_next_while`, with the
     staff directory's revision."""
 
+    #: the campaign's document read with a row by :meth:`target`, for the next get (set on
+    #: the repository when read)
+    _read_with_row: tuple[CampaignId, str] | None = None
+    #: the card's document read with the row a claim handed out, for the next call_card
+    _card_with_row: tuple[ClientId, str | None] | None = None
+
     def __init__(self, uow: SQLUnitOfWork) -> None:
-        # made twice per call of a list: only the hooks of a call are bound, the others
-        # looked up on the unit of work when used (__getattr__)
+        # made twice per call of a list: only the statement hook is bound; a call's methods
+        # take the others from the unit of work, the rest are looked up there when used
+        # (__getattr__)
         self._uow = uow
         self._x = uow._x
-        self._one = uow._one
-        self._ts = uow._ts
-        self._from_ts = uow._from_ts
-        self.claim_lock = uow.claim_lock
-        #: the campaign's document read with a row by :meth:`target`, for the next get
-        self._read_with_row: tuple[CampaignId, str] | None = None
-        #: the card's document read with the row a claim handed out, for the next call_card
-        self._card_with_row: tuple[ClientId, str | None] | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._uow, name)
@@ -3409,7 +3420,7 @@ class SQLCampaigns(SQLRepository):
             campaign_id,
             client_id,
             zone,
-            self._from_ts(due),
+            self._uow._from_ts(due),
             _TARGET_STATUS[status],
             attempts,
             None if last is None else _OUTCOMES[last],
@@ -3473,12 +3484,13 @@ class SQLCampaigns(SQLRepository):
             missing = [c for c in chunk if c not in found]
             if missing:
                 raise NotFoundError("client", missing[0])
+        ts = self._uow._ts
         rows = [
             (
                 t.campaign_id,
                 t.client_id,
                 t.timezone,
-                self._ts(t.next_call_at),
+                ts(t.next_call_at),
                 t.status.value,
                 int(t.status is TargetStatus.OPEN),
                 t.attempts,
@@ -3521,12 +3533,13 @@ class SQLCampaigns(SQLRepository):
         caller: EmployeeId,
         until: datetime,
     ) -> CampaignTarget | None:
-        params: tuple[Any, ...] = (self._ts(until), caller, campaign_id, self._ts(due_by))
+        uow = self._uow
+        params: tuple[Any, ...] = (uow._ts(until), caller, campaign_id, uow._ts(due_by))
         if timezones is not None:
             if not timezones:
                 return None
             params += tuple(timezones)
-        key = (self.claim_lock, None if timezones is None else len(timezones))
+        key = (uow.claim_lock, None if timezones is None else len(timezones))
         statement = _CLAIMS.get(key)
         if statement is None:
             zones = ""
@@ -3538,7 +3551,7 @@ class SQLCampaigns(SQLRepository):
                 "UPDATE campaign_targets SET next_call_at=?, claimed_by=?, version=version+1 "
                 "WHERE seq=(SELECT seq FROM campaign_targets "
                 f"WHERE campaign_id=? AND open=1 AND next_call_at<=?{zones} "
-                f"ORDER BY next_call_at, seq LIMIT 1{self.claim_lock}) "
+                f"ORDER BY next_call_at, seq LIMIT 1{uow.claim_lock}) "
                 f"RETURNING {_TARGET_COLUMNS}, {_CARD_OF_ROW}"
             )
         row = self._x(statement, params).fetchone()
@@ -3561,14 +3574,15 @@ class SQLCampaigns(SQLRepository):
         (``CampaignsRepository``). The same one statement, the check of the campaign's
         version in it; it returns the staff directory's revision too, for the next
         ``uow.staff.directory()``."""
-        params: tuple[Any, ...] = (self._ts(until), caller, campaign.id, self._ts(due_by))
+        uow = self._uow
+        params: tuple[Any, ...] = (uow._ts(until), caller, campaign.id, uow._ts(due_by))
         if timezones is not None:
             if not timezones:
                 return None
             params += (*timezones, campaign.id, campaign.version)
         else:
             params += (campaign.id, campaign.version)
-        key = (self.claim_lock, None if timezones is None else len(timezones))
+        key = (uow.claim_lock, None if timezones is None else len(timezones))
         statement = _PINNED_CLAIMS.get(key)
         if statement is None:
             zones = ""
@@ -3578,7 +3592,7 @@ class SQLCampaigns(SQLRepository):
                 "UPDATE campaign_targets SET next_call_at=?, claimed_by=?, version=version+1 "
                 "WHERE seq=(SELECT seq FROM campaign_targets "
                 f"WHERE campaign_id=? AND open=1 AND next_call_at<=?{zones} "
-                f"ORDER BY next_call_at, seq LIMIT 1{self.claim_lock}) "
+                f"ORDER BY next_call_at, seq LIMIT 1{uow.claim_lock}) "
                 "AND (SELECT version FROM campaigns WHERE id=?)=? "
                 f"RETURNING {_TARGET_COLUMNS}, {_CARD_OF_ROW}, "
                 "(SELECT value FROM meta WHERE key='staff_rev')"
@@ -3609,7 +3623,7 @@ class SQLCampaigns(SQLRepository):
         """The parameters of a row's ``UPDATE``: its columns, then its key and version."""
         return (
             target.timezone,
-            self._ts(target.next_call_at),
+            self._uow._ts(target.next_call_at),
             target.status._value_,  # the value without the .value descriptor
             int(target.status is TargetStatus.OPEN),
             target.attempts,
@@ -3646,6 +3660,11 @@ class SQLCampaigns(SQLRepository):
         return tuple(self._target(row) for row in rows)
 
     def add_call(self, call: CampaignCall) -> None:
+        at = call.at
+        stamp = self._uow._ts(at)
+        iso = None  # the document's time, at.isoformat(), from SQLite's UTC text of it
+        if at.tzinfo is UTC and type(stamp) is str and len(stamp) == 26:
+            iso = (stamp if at.microsecond else stamp[:19]) + "+00:00"
         # one statement: the unique id and the client's foreign key say what is wrong
         try:
             self._x(
@@ -3656,10 +3675,10 @@ class SQLCampaigns(SQLRepository):
                     call.campaign_id,
                     call.client_id,
                     call.caller_id,
-                    self._ts(call.at),
+                    stamp,
                     call.outcomes[0]._value_,
                     call.version,
-                    call_doc(call),
+                    call_doc(call, iso),
                 ),
             )
         except self.integrity_errors as exc:
@@ -3700,8 +3719,15 @@ class SQLCampaigns(SQLRepository):
             doc = self._one("SELECT doc FROM clients WHERE id=?", (client_id,))
         if doc is None:
             raise NotFoundError("client", client_id)
-        # the card as stored (checked when it was written): only the fields a call needs
-        card = json.loads(doc)
+        # the card as stored (checked when it was written): only the fields a call needs;
+        # the document as this store writes it (no white space around it) decoded without
+        # json.loads's two searches for white space, any other by json.loads
+        try:
+            card, end = _RAW_DECODE(doc)
+        except ValueError:
+            end = -1
+        if end != len(doc):
+            card = json.loads(doc)
         contacts = card.get("contacts")
         contact = None
         if contacts:

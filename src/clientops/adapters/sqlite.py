@@ -55,28 +55,33 @@ SCHEMA_VERSION = len(MIGRATIONS)
 _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (\w+)\.(\w+(?:, \w+\.\w+)*)")
 
 
-#: the last two moments :func:`_utc` wrote, with their texts: the rows of one change mostly
-#: carry the moment it happened at (an incoming call's appeal, reaction, timeline entries and
-#: feed records: seven texts of one ``now``, one of its reaction's due time between them).
-#: Replaced whole, so a thread always reads matching pairs.
-_recent_utc: tuple[tuple[object, str], tuple[object, str]] = ((None, ""), (None, ""))
+#: The last few instants written and their texts, newest first (see :func:`_utc`): one
+#: tuple, replaced whole, so a thread reads a pair that belongs together.
+_RECENT: tuple[tuple[datetime, str], ...] = ()
 
 
 def _utc(moment: datetime) -> str:
     """A fixed-width UTC text that sorts like the instant it names
-    (``%Y-%m-%dT%H:%M:%S.%f``; ``isoformat`` writes the same text several times faster)."""
-    global _recent_utc
-    last, before = _recent_utc
-    if moment is last[0]:  # the very object (a datetime never changes): its text
-        return last[1]
-    if moment is before[0]:
-        return before[1]
+    (``%Y-%m-%dT%H:%M:%S.%f``; ``isoformat`` writes the same text several times faster).
+
+    The texts of the last four instants are kept: a write names the same instant in
+    several columns and rows (an incoming call's appeal, reaction, timeline entries and feed
+    records; a campaign call's time and its row's; the rows of a batch), and comparing an
+    instant costs a few per cent of writing it."""
+    global _RECENT
+    recent = _RECENT
+    for known, text in recent:
+        # the very object, or the same instant: the same text, in whatever zone it came
+        # (two times of one zone compare by their fields, fold aside: the fold too, or the
+        # repeated hour of a zone's autumn would be one)
+        if known is moment or (known == moment and known.fold == moment.fold):
+            return text
     utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
     if utc.year < 1000:  # strftime does not pad the year to four digits
         text = utc.strftime("%Y-%m-%dT%H:%M:%S.%f")
     else:
         text = utc.isoformat(timespec="microseconds")[:-6]  # without "+00:00"
-    _recent_utc = ((moment, text), last)
+    _RECENT = ((moment, text), *recent[:3])
     return text
 
 
@@ -105,9 +110,10 @@ class _SQLiteUnitOfWork(SQLUnitOfWork):
     integrity_errors = (sqlite3.IntegrityError,)
 
     def __init__(
-        self, conn: sqlite3.Connection, store: SQLiteStorage, *, readonly: bool = False
+        self, conn: sqlite3.Connection, store: SQLiteStorage, readonly: bool = False
     ) -> None:
-        super().__init__(store._staff)
+        # SQLUnitOfWork.__init__ written out: two of these a call of a call list
+        self._staff_cache = store._staff
         self._db = conn
         self._readonly = readonly
         self.aware = datetime.fromisoformat

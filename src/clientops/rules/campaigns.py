@@ -239,8 +239,14 @@ def after_call(
         status = TargetStatus.EXHAUSTED if attempts >= policy.max_attempts else TargetStatus.OPEN
     else:
         next_call_at, status, attempts = target.next_call_at, TargetStatus.DONE, target.attempts
-    # the row's own time was checked when the row was made; any other is checked here
-    make = trusted_target if next_call_at is target.next_call_at else CampaignTarget
+    # the row's own time was checked when the row was made; any other is checked here, as
+    # the row's check (``aware``) would
+    make = (
+        trusted_target
+        if next_call_at is target.next_call_at
+        or (type(next_call_at) is datetime and next_call_at.utcoffset() is not None)
+        else CampaignTarget
+    )
     return make(
         target.campaign_id,
         target.client_id,
