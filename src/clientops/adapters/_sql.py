@@ -779,6 +779,16 @@ class SQLRepository:
         self.by_code = uow.by_code
         self.row_lock = uow.row_lock
 
+    def _ids_in(self, table: str, column: str, ids: Iterable[str]) -> list[tuple[Any, ...]]:
+        """The rows ``(id, column)`` of ``table`` whose id is one of ``ids`` (500 a query)."""
+        wanted = sorted(set(ids))
+        found: list[tuple[Any, ...]] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            found.extend(self._x(f"SELECT id, {column} FROM {table} WHERE id IN ({marks})", chunk))
+        return found
+
     _SATISFACTION = (
         # the client's name is kept on the row (in step with the card): no join
         "SELECT client_id, manager_id, assigned_on, last_call, client_name FROM satisfaction "
@@ -1072,16 +1082,6 @@ class SQLAppeals(SQLRepository):
             raise DuplicateError("appeal", appeal.id) from None
         self._uow._appeal_owners[appeal.id] = appeal.client_id
         self._uow.chronicle(appeal)
-
-    def _ids_in(self, table: str, column: str, ids: Iterable[str]) -> list[tuple[Any, ...]]:
-        """The rows ``(id, column)`` of ``table`` whose id is one of ``ids`` (500 a query)."""
-        wanted = sorted(set(ids))
-        found: list[tuple[Any, ...]] = []
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
-            found.extend(self._x(f"SELECT id, {column} FROM {table} WHERE id IN ({marks})", chunk))
-        return found
 
     def _client_names(self, client_ids: Iterable[str]) -> dict[str, str]:
         """The names of these cards (a missing card raises NotFoundError naming the first)."""
@@ -1892,6 +1892,51 @@ class SQLInvoices(SQLRepository):
         except self.integrity_errors as exc:
             raise self._invoice_error(exc, invoice) from None
         self._uow.chronicle(invoice)
+
+    def add_many(self, invoices: Sequence[Invoice]) -> None:
+        # add's checks for the whole batch in a few statements, then one executemany for the
+        # rows and one for their timeline entries
+        if not invoices:
+            return
+        ids: set[str] = set()
+        keys: dict[str, Invoice] = {}
+        for invoice in invoices:
+            if invoice.id in ids:
+                raise DuplicateError("invoice", invoice.id)
+            ids.add(invoice.id)
+            key = invoice_number_key(invoice.number)
+            if key in keys:
+                raise DuplicateError("invoice number", invoice.number, owner=keys[key].id)
+            keys[key] = invoice
+        present = self._uow._present_clients
+        wanted = {i.client_id for i in invoices if i.client_id not in present}
+        found = {row[0] for row in self._ids_in("clients", "id", wanted)}
+        missing = sorted(wanted - found)
+        if missing:
+            raise NotFoundError("client", missing[0])
+        present.update(found)
+        taken_ids = self._ids_in("invoices", "number", ids)
+        if taken_ids:
+            raise DuplicateError("invoice", min(row[0] for row in taken_ids))
+        wanted_keys = sorted(keys)
+        for at in range(0, len(wanted_keys), 500):
+            part = wanted_keys[at : at + 500]
+            row = self._x(
+                f"SELECT id, number_key FROM invoices WHERE number_key IN "
+                f"({', '.join('?' * len(part))}) LIMIT 1",
+                part,
+            ).fetchone()
+            if row is not None:
+                raise DuplicateError("invoice number", keys[row[1]].number, owner=row[0])
+        rows = [self.row(invoice) for invoice in invoices]
+        try:
+            self._xmany(self.INSERT, rows)
+        except self.integrity_errors as exc:  # a race the checks could not see
+            kind = "invoice number" if "number" in self._violated(exc) else "invoice"
+            raise DuplicateError(kind, "one of the batch") from None
+        entries = [entry for invoice in invoices for entry in timeline_entries(invoice)]
+        if entries:
+            self._uow.timeline.record(entries)
 
     def get(self, invoice_id: InvoiceId) -> Invoice:
         doc = self._one("SELECT doc FROM invoices WHERE id=?", (invoice_id,))
