@@ -1841,21 +1841,22 @@ class SQLInvoices(SQLRepository):
         "coalesce(name, '') FROM clients WHERE id=?"
     )
 
-    def row(self, invoice: Invoice) -> tuple[Any, ...]:
-        """The values of :data:`INSERT` for an invoice, as :meth:`add` writes them."""
+    def row(self, invoice: Invoice, key: str | None = None) -> tuple[Any, ...]:
+        """The values of :data:`INSERT` for an invoice, as :meth:`add` writes them (``key``:
+        its number's :func:`invoice_number_key`, when already known)."""
         return (
             invoice.id,
-            *self._invoice_params(invoice),
+            *self._invoice_params(invoice, key),
             invoice.version,
             dump(invoice),
             invoice.client_id,
         )
 
-    def _invoice_params(self, invoice: Invoice) -> tuple[Any, ...]:
+    def _invoice_params(self, invoice: Invoice, key: str | None = None) -> tuple[Any, ...]:
         owed = invoice.outstanding
         return (
             invoice.number,
-            invoice_number_key(invoice.number),
+            invoice_number_key(invoice.number) if key is None else key,
             invoice.client_id,
             invoice.subscription_id,
             str(invoice.period),
@@ -1928,7 +1929,7 @@ class SQLInvoices(SQLRepository):
             ).fetchone()
             if row is not None:
                 raise DuplicateError("invoice number", keys[row[1]].number, owner=row[0])
-        rows = [self.row(invoice) for invoice in invoices]
+        rows = [self.row(invoice, key) for key, invoice in keys.items()]
         try:
             self._xmany(self.INSERT, rows)
         except self.integrity_errors as exc:  # a race the checks could not see
