@@ -1035,3 +1035,37 @@ def test_invoices_added_as_a_batch_are_stored_as_added_one_by_one(
                 assert uow.invoices.find("2026-99999") is None
     finally:
         ops.close()
+
+
+def test_every_subscription_reads_back_as_stored(db_path: Path, clock: Clock) -> None:
+    """``uow.subscriptions.all`` (read straight from the documents, not through cattrs) gives
+    back each subscription as it was stored, whatever of its fields are set."""
+    with open_ops(SQLiteStorage(db_path), clock) as ops:
+        cards = [ops.clients.add(a_client(name=f"ООО «Ромашка {n}»")) for n in range(3)]
+        made = [
+            Subscription(SubscriptionId("plain"), cards[0].id, Money("12000"), date(2025, 1, 1)),
+            Subscription(
+                SubscriptionId("every-field"),
+                cards[1].id,
+                Money("999.99", "USD"),
+                date(2026, 2, 3),
+                end=date(2027, 1, 31),
+                pauses=(
+                    Pause(date(2026, 3, 1), date(2026, 3, 9), reason="ремонт"),
+                    Pause(date(2026, 5, 1), date(2026, 5, 2)),
+                ),
+                fee_changes=(FeeChange(date(2026, 6, 1), Money("1200.50", "USD")),),
+                service="Сопровождение «1С»",
+                unit="усл.",
+                payer_inn=INNS[1],
+            ),
+            Subscription(SubscriptionId("same-fee"), cards[2].id, Money("12000"), date(2025, 1, 1)),
+        ]
+        for subscription in made:
+            ops.billing.add_subscription(subscription)
+        changed = ops.billing.update_subscription(attrs.evolve(made[2], end=date(2026, 12, 31)))
+        with ops.storage.unit_of_work(readonly=True) as uow:
+            read = uow.subscriptions.all()
+        assert read == (made[0], made[1], changed)
+        assert changed.version == 1
+        assert read[0].fee == read[2].fee

@@ -23,11 +23,13 @@ from clientops._billing import (
     Allocation,
     BilledInvoice,
     Credit,
+    FeeChange,
     Invoice,
     InvoiceId,
     InvoiceStatus,
     Month,
     OwedInvoice,
+    Pause,
     Payment,
     PaymentId,
     Subscription,
@@ -1758,6 +1760,49 @@ def _vat_rate(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
+_SUBSCRIPTION_KEYS = frozenset(f.name for f in attrs.fields(Subscription))
+
+
+class _SubscriptionReader:
+    """Stored subscriptions made from their JSON documents directly (what cattrs's
+    ``load(doc, Subscription)`` makes, in a third of its time: a billing run reads every
+    subscription), their days and fees converted once per list; a document of any other
+    shape (a key missing or unknown) is read by ``load``."""
+
+    def __init__(self) -> None:
+        self._day = _ReadOnce(date.fromisoformat)
+        self._money = _ReadOnce(lambda pair: Money(Decimal(pair[0]), pair[1]))
+
+    def __call__(self, doc: str) -> Subscription:
+        data = json.loads(doc)
+        if data.keys() != _SUBSCRIPTION_KEYS:
+            return load(doc, Subscription)
+        try:
+            day, money = self._day, self._money
+            fee = data["fee"]
+            end = data["end"]
+            return Subscription(
+                id=data["id"],
+                client_id=data["client_id"],
+                fee=money[fee["amount"], fee["currency"]],
+                start=day[data["start"]],
+                end=None if end is None else day[end],
+                pauses=tuple(
+                    Pause(day[p["start"]], day[p["end"]], p["reason"]) for p in data["pauses"]
+                ),
+                fee_changes=tuple(
+                    FeeChange(day[c["since"]], money[c["fee"]["amount"], c["fee"]["currency"]])
+                    for c in data["fee_changes"]
+                ),
+                service=data["service"],
+                unit=data["unit"],
+                payer_inn=data["payer_inn"],
+                version=data["version"],
+            )
+        except (KeyError, TypeError):
+            return load(doc, Subscription)
+
+
 class SQLSubscriptions(SQLRepository):
     """Subscriptions."""
 
@@ -1810,7 +1855,8 @@ class SQLSubscriptions(SQLRepository):
 
     def all(self) -> tuple[Subscription, ...]:
         rows = self._x("SELECT doc FROM subscriptions ORDER BY seq")
-        return tuple(load(doc, Subscription) for (doc,) in rows)
+        read = _SubscriptionReader()
+        return tuple(read(doc) for (doc,) in rows)
 
     def payers(self, client_ids: Iterable[ClientId]) -> dict[ClientId, tuple[str, str | None]]:
         # the name from its column, the INN from the card's document, parsed as JSON only
