@@ -2,9 +2,11 @@
 
 A template is read once: placeholders that Word split across runs are joined into the run
 where they start, every placeholder is checked against the :class:`Fields` the document
-offers, and each part that holds placeholders is serialised and cut at them. The parts that
-hold none are deflated once (:class:`~clientops._documents._zip.Package`). Rendering a
-document then joins strings, deflates the changed parts and writes the ZIP records.
+offers, and each part that holds placeholders is serialised and cut at them, each literal
+stretch between them deflated once on its own (:class:`_Piece`). The parts that hold none are
+deflated once (:class:`~clientops._documents._zip.Package`). Rendering a document then joins
+the deflated stretches with its values (escaped once per distinct value, as stored deflate
+blocks), and writes the ZIP records: no zlib pass over a whole part per document.
 
 Syntax:
 
