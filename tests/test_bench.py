@@ -148,7 +148,10 @@ def test_bench_billing_smoke(tmp_path: Path) -> None:
     assert result["subscriptions"] == 60
     assert 0 < result["issued"] <= 60
     assert result["issued"] + result["skipped"] == 60
-    assert set(result["shares"]) == {"documents", "storage", "rules"}
+    assert set(result["shares"]) == {"documents", "writing_files", "storage", "rules"}
+    assert 0 < result["writing_files_s"] < result["documents_s"]  # writing is part of it
+    assert result["docx_bytes_mean"] > 1000
+    assert result["peak_rss_kib"]["before_run"] <= result["peak_rss_kib"]["after_run"]
     assert result["python_docx_invoices_per_s"] > 0
     assert result["peak_rss_kib"]["after_run"] > 0
     assert result["second_run_share"] > 0

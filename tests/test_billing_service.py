@@ -36,6 +36,7 @@ from clientops.billing import (
     SubscriptionId,
     SupplierBillStatus,
 )
+from clientops.clients import TimelineKind
 from clientops.errors import (
     DuplicateError,
     NotFoundError,
@@ -238,8 +239,9 @@ def test_an_interrupted_run_finishes_the_rest_without_doubles(db_path: Path, clo
     with open_ops(SQLiteStorage(db_path), clock) as ops:
         ops.clients.add_staff(a_staff())
         cards = subscribe(ops, count=5)
-    # the store fails on the 4th invoice: the first batch of 2 is kept, the second is not
-    failing = FailingStorage(SQLiteStorage(db_path), "invoices.add", after=3)
+    # the store fails on the second batch (invoices 3 and 4): the first batch of 2 is kept,
+    # the second is not
+    failing = FailingStorage(SQLiteStorage(db_path), "invoices.add_many", after=1)
     with open_ops(failing, clock) as ops, pytest.raises(StorageError):
         ops.billing.run(NOVEMBER, batch=2)
     with open_ops(SQLiteStorage(db_path), clock) as ops:
@@ -750,6 +752,9 @@ class _NumberTakenInvoices:
     def add(self, invoice: Invoice) -> None:
         raise DuplicateError("invoice number", invoice.number, owner="elsewhere")
 
+    def add_many(self, invoices: Sequence[Invoice]) -> None:
+        self.add(invoices[0])
+
 
 def test_a_number_that_cannot_be_taken_ends_replanning_with_its_duplicate_error(
     db_path: Path, clock: Clock
@@ -916,7 +921,7 @@ def test_a_run_leaves_the_garbage_collector_as_it_found_it(db_path: Path, clock:
         assert gc.isenabled()
         assert len(ops.billing.plan(NOVEMBER).to_issue) == 4
         assert gc.isenabled()
-    failing = FailingStorage(SQLiteStorage(db_path), "invoices.add", after=3)
+    failing = FailingStorage(SQLiteStorage(db_path), "invoices.add_many", after=1)
     with open_ops(failing, clock) as ops, pytest.raises(StorageError):
         ops.billing.run(NOVEMBER, batch=2)  # fails while the collector is paused
     assert gc.isenabled()
@@ -933,8 +938,9 @@ def test_a_run_leaves_the_garbage_collector_as_it_found_it(db_path: Path, clock:
 def test_a_store_without_the_billed_reads_plans_the_same(
     clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A store written before ``invoices.billed`` and ``subscriptions.payers``: the run
-    reads ``for_period`` and the cards instead, and plans the same."""
+    """A store written before ``invoices.billed``, ``subscriptions.payers`` and
+    ``invoices.add_many``: the run reads ``for_period`` and the cards instead, adds its
+    invoices one by one, and plans and issues the same."""
     from clientops.adapters import memory
 
     def runs() -> list[tuple[object, ...]]:
@@ -954,6 +960,112 @@ def test_a_store_without_the_billed_reads_plans_the_same(
     current = runs()
     monkeypatch.delattr(memory._Invoices, "billed")
     monkeypatch.delattr(memory._Subscriptions, "payers")
+    monkeypatch.delattr(memory._Invoices, "add_many")
     older = runs()
     assert older == current
     assert len(current[2]) == 1  # the ended subscription's invoice needs a correction
+
+
+@pytest.mark.parametrize("store", ["memory", "sqlite", "postgresql"])
+def test_invoices_added_as_a_batch_are_stored_as_added_one_by_one(
+    store: str, request: pytest.FixtureRequest, tmp_path: Path, clock: Clock
+) -> None:
+    """``uow.invoices.add_many`` (what a billing run stores its batches with) stores what
+    ``add`` stores, timeline entries included, and refuses what ``add`` refuses: nothing of a
+    refused batch is kept."""
+
+    def storage(name: str) -> clientops.ports.Storage:
+        if store == "memory":
+            return MemoryStorage()
+        if store == "sqlite":
+            return SQLiteStorage(tmp_path / f"{name}.db")
+        url = request.getfixturevalue("postgres_url")
+        return clientops.connect(f"{url}_{name}").storage
+
+    def stored(batch: bool) -> tuple[list[Invoice], list[list[object]], ClientOps]:
+        ops = open_ops(storage("batch" if batch else "single"), clock)
+        ops.clients.add_staff(a_staff())
+        cards = subscribe(ops, count=3)
+        invoices = ops.billing.plan(NOVEMBER).to_issue
+        with ops.storage.unit_of_work() as uow:
+            if batch:
+                uow.invoices.add_many(invoices)
+            else:
+                for invoice in invoices:
+                    uow.invoices.add(invoice)
+        with ops.storage.unit_of_work(readonly=True) as uow:
+            rows = [uow.invoices.get(i.id) for i in invoices]
+        assert [i.client_id for i in rows] == [c.id for c in cards]
+        pages = [
+            [(e.kind, e.ref, e.summary, e.at) for e in ops.clients.timeline(c.id).entries]
+            for c in cards
+        ]
+        return rows, pages, ops
+
+    rows, pages, ops = stored(batch=True)
+    one_by_one, their_pages, plain = stored(batch=False)
+    plain.close()
+
+    def unnamed(invoices: list[Invoice]) -> list[Invoice]:  # the cards' ids are new_id()s
+        return [attrs.evolve(i, client_id=ClientId("-")) for i in invoices]
+
+    assert unnamed(rows) == unnamed(one_by_one)
+    assert pages == their_pages
+    for invoice, page in zip(rows, pages, strict=True):  # each card shows its invoice
+        assert [ref for kind, ref, *_ in page if kind is TimelineKind.INVOICE] == [invoice.id]
+    first = rows[0]
+    other = attrs.evolve(first, id=type(first.id)("another"))
+    nobody = attrs.evolve(first, id=type(first.id)("nobody"), client_id=ClientId("ghost"))
+    fresh = attrs.evolve(first, id=type(first.id)("fresh"), number="2026-99999")
+    twice = attrs.evolve(fresh, id=type(first.id)("twice"))
+    cases: list[tuple[list[Invoice], type[Exception], str | None]] = [
+        ([fresh, first], DuplicateError, "invoice"),  # an id stored already
+        ([fresh, other], DuplicateError, "invoice number"),  # a number stored already
+        ([fresh, twice], DuplicateError, "invoice number"),  # one number twice in the batch
+        ([fresh, fresh], DuplicateError, "invoice"),  # one id twice in the batch
+        ([fresh, nobody], NotFoundError, None),  # a client that is not there
+    ]
+    try:
+        for batch, error, kind in cases:
+            with pytest.raises(error) as raised, ops.storage.unit_of_work() as uow:
+                uow.invoices.add_many(batch)
+            if kind is not None:
+                assert raised.value.kind == kind  # type: ignore[attr-defined]
+            with ops.storage.unit_of_work(readonly=True) as uow:
+                assert uow.invoices.find("2026-99999") is None
+    finally:
+        ops.close()
+
+
+def test_every_subscription_reads_back_as_stored(db_path: Path, clock: Clock) -> None:
+    """``uow.subscriptions.all`` (read straight from the documents, not through cattrs) gives
+    back each subscription as it was stored, whatever of its fields are set."""
+    with open_ops(SQLiteStorage(db_path), clock) as ops:
+        cards = [ops.clients.add(a_client(name=f"ООО «Ромашка {n}»")) for n in range(3)]
+        made = [
+            Subscription(SubscriptionId("plain"), cards[0].id, Money("12000"), date(2025, 1, 1)),
+            Subscription(
+                SubscriptionId("every-field"),
+                cards[1].id,
+                Money("999.99", "USD"),
+                date(2026, 2, 3),
+                end=date(2027, 1, 31),
+                pauses=(
+                    Pause(date(2026, 3, 1), date(2026, 3, 9), reason="ремонт"),
+                    Pause(date(2026, 5, 1), date(2026, 5, 2)),
+                ),
+                fee_changes=(FeeChange(date(2026, 6, 1), Money("1200.50", "USD")),),
+                service="Сопровождение «1С»",
+                unit="усл.",
+                payer_inn=INNS[1],
+            ),
+            Subscription(SubscriptionId("same-fee"), cards[2].id, Money("12000"), date(2025, 1, 1)),
+        ]
+        for subscription in made:
+            ops.billing.add_subscription(subscription)
+        changed = ops.billing.update_subscription(attrs.evolve(made[2], end=date(2026, 12, 31)))
+        with ops.storage.unit_of_work(readonly=True) as uow:
+            read = uow.subscriptions.all()
+        assert read == (made[0], made[1], changed)
+        assert changed.version == 1
+        assert read[0].fee == read[2].fee

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import calendar
 import enum
+import functools
 import re
 import string
 from collections.abc import Iterable
@@ -648,9 +649,11 @@ class Invoice:
         """The VAT, rounded half-up to kopecks; ``None`` without VAT."""
         return vat_amounts(self.subtotal, self.vat_rate, included=self.vat_included)[1]
 
-    @property
+    @functools.cached_property
     def total(self) -> Money:
-        """What the client pays: the lines, plus VAT when it is added on top."""
+        """What the client pays: the lines, plus VAT when it is added on top (computed once
+        per invoice: the check of ``paid`` reads it, and so do the stores, the events and
+        the documents)."""
         return vat_amounts(self.subtotal, self.vat_rate, included=self.vat_included)[2]
 
     @property

@@ -323,6 +323,16 @@ def billed_invoices(uow: UnitOfWork, month: Month) -> tuple[BilledInvoice, ...]:
     return tuple(BilledInvoice.of(i) for i in uow.invoices.for_period(month) if i.subscription_id)
 
 
+def add_invoices(uow: UnitOfWork, invoices: Sequence[Invoice]) -> None:
+    """``uow.invoices.add_many(invoices)``; one by one on a store written before it."""
+    add_many = getattr(uow.invoices, "add_many", None)
+    if add_many is not None:
+        add_many(invoices)
+        return
+    for invoice in invoices:
+        uow.invoices.add(invoice)
+
+
 def payers_of(
     uow: UnitOfWork, client_ids: Iterable[ClientId]
 ) -> Mapping[ClientId, tuple[str, str | None]]:

@@ -37,6 +37,7 @@ from clientops._billing_helpers import (
     REPLANS,
     BillingRun,
     PaymentImport,
+    add_invoices,
     billed_invoices,
     chunks,
     collector_paused,
@@ -301,8 +302,7 @@ class BillingService:
                                 i if i.number == n else attrs.evolve(i, number=n)
                                 for i, n in zip(part, numbers, strict=True)
                             ]
-                            for invoice in taken:
-                                uow.invoices.add(invoice)
+                            add_invoices(uow, taken)
                             events = [
                                 e for i in taken for e in record_invoice(self._context, uow, i, now)
                             ]

@@ -355,6 +355,11 @@ class InvoicesRepository(Protocol):
         number``, ``owner`` the holder's id; numbers compared by
         :func:`clientops.billing.invoice_number_key`)."""
 
+    def add_many(self, invoices: Sequence[Invoice]) -> None:
+        """Store new invoices, as :meth:`add` stores each (the same checks and errors, a
+        number taken twice within the batch included), in a few statements: what a billing
+        run stores its batches with."""
+
     def get(self, invoice_id: InvoiceId) -> Invoice:
         """The invoice with this id, or NotFoundError."""
 

@@ -28,8 +28,10 @@ prints. Unlike the acts, a context reports every bad field at once.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -427,6 +429,32 @@ INVOICE_FIELDS = Fields(
 )  # fmt: skip
 
 
+@functools.lru_cache(maxsize=256)
+def _lines_values(
+    lines: tuple[InvoiceLine, ...], vat_rate: Decimal | None, vat_included: bool
+) -> tuple[tuple[Mapping[str, str], ...], str, str, tuple[str, str, str]]:
+    """The strings of an invoice's lines, their total (in figures and in words) and VAT:
+    kept for the last lines asked for, as the invoices of a billing run repeat them (each
+    row read-only: :func:`invoice_values` hands out copies)."""
+    amounts = [line.amount for line in lines]
+    rows = tuple(
+        MappingProxyType(
+            {
+                "n": str(n),
+                "name": line.name,
+                "unit": line.unit,
+                "quantity": format_quantity(line.quantity),
+                "price": format_money(line.price),
+                "amount": format_money(amount),
+            }
+        )
+        for n, (line, amount) in enumerate(zip(lines, amounts, strict=True), 1)
+    )
+    total = sum(amounts, Money(0))
+    texts = _vat_texts(total, vat_rate, included=vat_included)
+    return rows, format_money(total), amount_in_words(total), texts
+
+
 def invoice_values(
     invoice: BaseInvoice,
     *,
@@ -440,20 +468,10 @@ def invoice_values(
     dates and the amount to pay in words, which each kind writes its own way: ``total`` and
     the VAT are those of the lines (the VAT ``vat_included`` in them, or added on top),
     ``basis`` is «—» when empty."""
-    amounts = [line.amount for line in invoice.lines]
-    lines: list[Mapping[str, str]] = [
-        {
-            "n": str(n),
-            "name": line.name,
-            "unit": line.unit,
-            "quantity": format_quantity(line.quantity),
-            "price": format_money(line.price),
-            "amount": format_money(amount),
-        }
-        for n, (line, amount) in enumerate(zip(invoice.lines, amounts, strict=True), 1)
-    ]
-    total = sum(amounts, Money(0))
-    vat_text, rate_text, vat_line = _vat_texts(total, vat_rate, included=vat_included)
+    rows, total_text, words, (vat_text, rate_text, vat_line) = _lines_values(
+        invoice.lines, vat_rate, vat_included
+    )
+    lines: list[Mapping[str, str]] = [dict(row) for row in rows]  # the caller's own
     return {
         "number": invoice.number,
         "basis": basis if basis.strip() else DASH,
@@ -465,8 +483,8 @@ def invoice_values(
         "bank.correspondent_account": invoice.bank.correspondent_account,
         "lines": lines,
         "lines_count": str(len(lines)),
-        "total": format_money(total),
-        "total_in_words": amount_in_words(total),
+        "total": total_text,
+        "total_in_words": words,
         "vat": vat_text,
         "vat_rate": rate_text,
         "vat_line": vat_line,

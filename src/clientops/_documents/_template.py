@@ -2,9 +2,11 @@
 
 A template is read once: placeholders that Word split across runs are joined into the run
 where they start, every placeholder is checked against the :class:`Fields` the document
-offers, and each part that holds placeholders is serialised and cut at them. The parts that
-hold none are deflated once (:class:`~clientops._documents._zip.Package`). Rendering a
-document then joins strings, deflates the changed parts and writes the ZIP records.
+offers, and each part that holds placeholders is serialised and cut at them, each literal
+stretch between them deflated once on its own (:class:`_Piece`). The parts that hold none are
+deflated once (:class:`~clientops._documents._zip.Package`). Rendering a document then joins
+the deflated stretches with its values (escaped once per distinct value, as stored deflate
+blocks), and writes the ZIP records: no zlib pass over a whole part per document.
 
 Syntax:
 
@@ -34,7 +36,7 @@ from typing import IO, Any, TypeAlias
 
 import attrs
 
-from clientops._documents._zip import Package
+from clientops._documents._zip import DEFLATE_END, Package, deflate_piece, stored
 from clientops._fields import FORBIDDEN
 from clientops._sources import CHUNK, positive_limit, read_source
 from clientops._typography import typeset
@@ -125,7 +127,7 @@ class _Loop:
     keep_one: bool  # the only row of its table (or paragraph of its cell): never dropped
 
 
-_Segment: TypeAlias = "str | _Slot | _Loop"
+_Segment: TypeAlias = "str | _Piece | _Slot | _Loop"
 
 
 def _breaks(prefix: str | None) -> tuple[str, str, str]:
@@ -423,30 +425,79 @@ def _parse(part: str, data: bytes, problems: list[FieldError]) -> Any:
 # ------------------------------------------------------------------------------ rendering
 
 
+@attrs.frozen
+class _Piece:
+    """A literal stretch of a part's XML: its bytes, and those bytes deflated once
+    (:func:`~clientops._documents._zip.deflate_piece`), copied into every document as they are."""
+
+    raw: bytes
+    packed: bytes
+
+    @classmethod
+    def of(cls, text: str) -> _Piece:
+        raw = text.encode("utf-8")
+        return cls(raw, deflate_piece(raw))
+
+
+def _compile(segments: tuple[_Segment, ...]) -> tuple[_Segment, ...]:
+    """The segments with every literal string made a :class:`_Piece`."""
+    out: list[_Segment] = []
+    for segment in segments:
+        if isinstance(segment, str):
+            out.append(_Piece.of(segment))
+        elif isinstance(segment, _Loop):
+            out.append(_Loop(segment.name, _compile(segment.body), segment.keep_one))
+        else:
+            out.append(segment)
+    return tuple(out)
+
+
+#: The values already escaped (by the value and its breaks): their bytes and those bytes as
+#: stored deflate blocks. A document's values repeat (the supplier, the bank, the dates, the
+#: units), so most are looked up here; cleared when it holds :data:`_SET_MAX` of them.
+_set: dict[tuple[object, tuple[str, str, str]], tuple[bytes, bytes]] = {}
+_SET_MAX = 8192
+#: A value this long or longer is deflated (once: it is kept in :data:`_set`); a shorter one
+#: gains nothing from it and is stored as it is.
+_PACKED_FROM = 64
+
+
 def _fill(
     segments: tuple[_Segment, ...],
     values: Values,
     item: Mapping[str, str] | None,
     where: str,
-    out: list[str],
+    raw: list[bytes],
+    packed: list[bytes],
 ) -> None:
+    """Append each segment's bytes to ``raw`` and its deflate blocks to ``packed``."""
     for segment in segments:
-        if isinstance(segment, str):
-            out.append(segment)
+        if isinstance(segment, _Piece):
+            raw.append(segment.raw)
+            packed.append(segment.packed)
         elif isinstance(segment, _Slot):
             if segment.field is None:
                 value = values.get(segment.name)
-                path = segment.name
             else:
                 value = "" if item is None else item.get(segment.field)
-                path = f"{where}.{segment.field}"
-            if not isinstance(value, str):
-                raise ValidationError(
-                    [FieldError(path, "missing" if value is None else "must be a string")],
-                    subject="document values",
-                )
-            out.append(_escape(typeset(value), segment.breaks, path))
+            key = (value, segment.breaks)
+            found = _set.get(key) if isinstance(value, str) else None
+            if found is None:
+                path = segment.name if segment.field is None else f"{where}.{segment.field}"
+                if not isinstance(value, str):
+                    raise ValidationError(
+                        [FieldError(path, "missing" if value is None else "must be a string")],
+                        subject="document values",
+                    )
+                data = _escape(typeset(value), segment.breaks, path).encode("utf-8")
+                found = (data, deflate_piece(data) if len(data) >= _PACKED_FROM else stored(data))
+                if len(_set) >= _SET_MAX:
+                    _set.clear()
+                _set[key] = found
+            raw.append(found[0])
+            packed.append(found[1])
         else:
+            assert isinstance(segment, _Loop), "compiled: every literal is a _Piece"
             elements = values.get(segment.name)
             if elements is None or isinstance(elements, str):
                 problem = "missing" if elements is None else "must be a sequence of mappings"
@@ -454,15 +505,15 @@ def _fill(
                     [FieldError(segment.name, problem)], subject="document values"
                 )
             if not elements and segment.keep_one:
-                _fill(segment.body, values, None, segment.name, out)
+                _fill(segment.body, values, None, segment.name, raw, packed)
             for i, element in enumerate(elements):
-                _fill(segment.body, values, element, f"{segment.name}[{i}]", out)
+                _fill(segment.body, values, element, f"{segment.name}[{i}]", raw, packed)
 
 
 @attrs.frozen
 class _Part:
     name: str
-    segments: tuple[_Segment, ...]
+    segments: tuple[_Segment, ...] = attrs.field(converter=_compile)
 
 
 @attrs.frozen(eq=False)
@@ -563,12 +614,15 @@ class Template:
         A value missing or of the wrong type raises :class:`~clientops.errors.ValidationError`
         naming it (``items[2].price``), as does a character XML cannot hold (``\\x00``…).
         """
-        rendered: dict[str, bytes] = {}
+        rendered: dict[str, tuple[bytes, int, int]] = {}
         for part in self._parts:
-            out: list[str] = []
-            _fill(part.segments, values, None, "", out)
-            rendered[part.name] = "".join(out).encode("utf-8")
-        return self._package.write(rendered)
+            raw: list[bytes] = []
+            packed: list[bytes] = []
+            _fill(part.segments, values, None, "", raw, packed)
+            packed.append(DEFLATE_END)
+            data = b"".join(raw)
+            rendered[part.name] = (b"".join(packed), zlib.crc32(data), len(data))
+        return self._package.write_packed(rendered)
 
 
 def field_problems(template: Template, fields: Fields) -> tuple[str, ...]:

@@ -804,6 +804,18 @@ class _Invoices(_Repository):
         self._check_invoice_number(invoice)
         self._insert("invoices", "invoice", invoice.id, invoice)
 
+    def add_many(self, invoices: Sequence[Invoice]) -> None:
+        # the stored numbers' keys read once, not once per invoice as add does
+        owners = {invoice_number_key(i.number): i.id for i in self._read("invoices").values()}
+        for invoice in invoices:
+            self._get("clients", "client", invoice.client_id)
+            key = invoice_number_key(invoice.number)
+            owner = owners.get(key)
+            if owner is not None and owner != invoice.id:
+                raise DuplicateError("invoice number", invoice.number, owner=owner)
+            self._insert("invoices", "invoice", invoice.id, invoice)
+            owners[key] = invoice.id
+
     def get(self, invoice_id: InvoiceId) -> Invoice:
         invoice: Invoice = self._get("invoices", "invoice", invoice_id)
         return invoice

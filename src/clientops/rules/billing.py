@@ -456,7 +456,20 @@ def _charge(
     """The lines a subscription bills for a month (at the fee in force on ``fee_day``, the
     month's billing date), or the reason it bills nothing (``month_words``: ``_month(month)``,
     when the caller has it)."""
-    span = _billed_span(subscription, month)
+    return _charge_span(
+        subscription, _billed_span(subscription, month), month, policy, fee_day, month_words
+    )
+
+
+def _charge_span(
+    subscription: Subscription,
+    span: tuple[int, date, date, bool] | None,
+    month: Month,
+    policy: BillingPolicy,
+    fee_day: date,
+    month_words: str | None = None,
+) -> tuple[tuple[InvoiceLine, ...], SkipReason | None, str]:
+    """:func:`_charge` with the subscription's :func:`_billed_span` already known."""
     if span is None:
         first, last = month.first_day, month.last_day
         if subscription.start > last or (subscription.end is not None and subscription.end < first):
@@ -661,10 +674,32 @@ def _plan_billing(
     fee_day = billing_date(month, policy, calendar)
     month_words = _month(month)
     days_text: dict[date, str] = {}
+    # subscriptions alike (the same billed days, fee, service and unit; the same client too
+    # when a line's text names it) bill the same lines: each made once, and its total once
+    texts = policy.texts
+    by_client = "{client" in texts.line + texts.partial_line + texts.interrupted_line
+    charges: dict[tuple[object, ...], tuple[tuple[InvoiceLine, ...], SkipReason | None, str]] = {}
+    totals: dict[tuple[object, ...], Money] = {}
     for sub in sorted(subs, key=lambda s: (s.client_id, s.id)):
-        lines, reason, why = _charge(sub, month, policy, fee_day, month_words)
+        span = _billed_span(sub, month)
+        shared = span is not None
+        if span is None:
+            lines, reason, why = _charge_span(sub, span, month, policy, fee_day, month_words)
+        else:
+            key = (
+                span,
+                sub.fee_on(fee_day),
+                sub.service,
+                sub.unit,
+                sub.client_id if by_client else None,
+            )
+            charge = charges.get(key)
+            if charge is None:
+                charge = charges[key] = _charge_span(sub, span, month, policy, fee_day, month_words)
+            lines, reason, why = charge
         if lines and sub.client_id in terms:
             lines = discounted_lines(lines, terms[sub.client_id], fee_day)
+            shared = False
         issued = [i for i in of_month.get(sub.id, ()) if i.status is not _S.CORRECTED]
         if issued:
             current = max(issued, key=lambda i: (i.issue_date, i.id))
@@ -680,7 +715,16 @@ def _plan_billing(
                     )
                 )
                 continue
-            expected = _net_total(lines, current) if lines else Money(0)
+            if not lines:
+                expected = Money(0)
+            elif shared:  # the lines are kept in ``charges``: their id stays theirs
+                total_key = (id(lines), current.vat_rate, current.vat_included)
+                known = totals.get(total_key)
+                if known is None:
+                    known = totals[total_key] = _net_total(lines, current)
+                expected = known
+            else:
+                expected = _net_total(lines, current)
             if expected != current.total:
                 if isinstance(current, BilledInvoice):
                     stale.append(current)
