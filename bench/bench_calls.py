@@ -54,6 +54,7 @@ import phonenumbers
 
 import clientops
 from clientops import ClientOps, EmployeeId, PluginHost, Policy
+from clientops.adapters._sql import pack_summary
 from clientops.adapters.sqlite import SQLiteStorage
 from clientops.calls import CallIntent, IncomingCall
 from clientops.model import organisation_key
@@ -78,6 +79,9 @@ BASELINE_SKIPS = (
 
 
 NOW: datetime = workloads.NOW.replace(tzinfo=workloads.MSK)  # aware, Europe/Moscow
+#: the timeline's instants are microseconds since this (schema 27)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 # --------------------------------------------------------------------------- workload
@@ -288,24 +292,17 @@ def run_raw(path: Path, callers: list[Caller], *, lookups: bool = False) -> None
                     if c.contact_person
                     else []
                 )
-                client_doc = {
+                # the card's document as clientops stores it (schema 27): no field at its
+                # default
+                client_doc: dict[str, Any] = {
                     "id": client_id,
                     "name": c.name,
                     "city": c.city,
                     "phones": [c.e164],
-                    "kind": "organisation",
-                    "category": "client",
-                    "contacts": contacts,
-                    "emails": [],
-                    "manager_id": None,
-                    "contract_numbers": [],
-                    "inn": None,
-                    "birthday": None,
-                    "company_day": None,
-                    "created_at": created,
-                    "version": 0,
-                    "external_id": None,
                 }
+                if contacts:
+                    client_doc["contacts"] = contacts
+                client_doc["created_at"] = created
                 # the listing columns (schema 18): name, category and the change stamp
                 changed = datetime.now(UTC).replace(tzinfo=None).isoformat()
                 execute(
@@ -367,26 +364,25 @@ def run_raw(path: Path, callers: list[Caller], *, lookups: bool = False) -> None
                         c.name,
                     ),
                 )
-                # the card's timeline: the appeal's entry and the reaction's (schema 16)
-                at = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+                # the card's timeline: the appeal's entry and the reaction's (schema 27: the
+                # instant in microseconds, the kind's number, no ref where the id holds it,
+                # the summary's fixed words coded as clientops codes them)
+                at = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")  # the feed's
+                at_us = (now - _EPOCH) // _MICROSECOND
                 execute(
-                    "INSERT INTO timeline(id, client_id, at, kind, ref, summary, who, link, "
-                    "all_day, doc) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 0, NULL), "
-                    "(?, ?, ?, ?, ?, ?, ?, NULL, 0, NULL)",
+                    "INSERT INTO timeline(client_id, at, id, kind, ref, summary, who, link, "
+                    "all_day, doc) VALUES (?, ?, ?, 1, NULL, ?, ?, NULL, 0, NULL), "
+                    "(?, ?, ?, 2, NULL, ?, ?, NULL, 0, NULL)",
                     (
+                        client_id,
+                        at_us,
                         f"appeal:{appeal_id}",
-                        client_id,
-                        at,
-                        "appeal",
-                        appeal_id,
-                        f"Обращение: {c.topic}",
+                        pack_summary(f"Обращение: {c.topic}"),
                         ANSWERED_BY,
-                        f"reaction:{reaction_id}",
                         client_id,
-                        at,
-                        "reaction",
-                        reaction_id,
-                        f"Запланировано: входящий звонок — {c.topic}",
+                        at_us,
+                        f"reaction:{reaction_id}",
+                        pack_summary(f"Запланировано: входящий звонок — {c.topic}"),
                         ANSWERED_BY,
                     ),
                 )
@@ -491,7 +487,10 @@ def _contents(path: Path) -> dict[str, Any]:
             ],
             "reaction_docs": docs("reactions"),
             "timeline": db.execute(
-                "SELECT at, kind, summary, who, link, all_day, doc FROM timeline ORDER BY seq"
+                # schema 27: no insertion order (WITHOUT ROWID); each card's entries in its
+                # page's order, the cards in the order they were added
+                "SELECT t.at, t.kind, t.summary, t.who, t.link, t.all_day, t.doc FROM timeline t "
+                "JOIN clients c ON c.id = t.client_id ORDER BY c.seq, t.at, t.kind"
             ).fetchall(),
         }
     finally:

@@ -295,24 +295,11 @@ def run_hand_import(conn: psycopg.Connection[Any], data: bytes) -> int:
             raise ValueError(f"line {line}: bad row {cells!r}")
         e164 = fmt(number, e164_format)
         client_id = new_id()
-        doc = {
-            "id": client_id,
-            "name": name,
-            "city": city,
-            "phones": [e164],
-            "kind": "organisation",
-            "category": "client",
-            "contacts": [],
-            "emails": [],
-            "manager_id": manager,
-            "contract_numbers": [],
-            "inn": None,
-            "birthday": None,
-            "company_day": None,
-            "created_at": created,
-            "version": 0,
-            "external_id": None,
-        }
+        # the card's document as clientops stores it (schema 27): no field at its default
+        doc: dict[str, Any] = {"id": client_id, "name": name, "city": city, "phones": [e164]}
+        if manager:
+            doc["manager_id"] = manager
+        doc["created_at"] = created
         client_rows.append(
             (
                 client_id,
