@@ -113,6 +113,8 @@ def main(argv: list[str] | None = None) -> None:
         build(args.build, args.n)
         return
 
+    if args.dir is not None:
+        args.dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bench_billing_", dir=args.dir))
     try:
         figures = run(work, args.n, args.sample)
