@@ -34,7 +34,16 @@ from typing import Any, NamedTuple, NewType
 
 import attrs
 
-from clientops._checks import EMAIL, aware, fail, inn_checksum_ok, instance, text, tuple_of
+from clientops._checks import (
+    EMAIL,
+    aware,
+    fail,
+    inn_checksum_ok,
+    instance,
+    text,
+    trusted,
+    tuple_of,
+)
 from clientops._names import Case, PersonName
 from clientops._text import template_validator
 from clientops.model import (
@@ -996,24 +1005,6 @@ class AdherenceShare:
 
 
 # --------------------------------------------------------------------------- trusted values
-
-
-def trusted(cls: type[Any]) -> Callable[..., Any]:
-    """A constructor of the frozen, slotted attrs class ``cls`` that takes every field by
-    position, in order, and runs no validator: for values built of values checked already
-    (a row a store wrote, the row ``next_client`` handed out), made thousands of times an hour
-    by a call list. Each field is set through its slot, as attrs' own ``__init__`` does."""
-    fields = attrs.fields(cls)
-    assert "__slots__" in vars(cls), cls
-    assert not hasattr(cls, "__attrs_post_init__"), cls
-    names = [field.name for field in fields]
-    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    scope.update({f"_set_{name}": vars(cls)[name].__set__ for name in names})
-    body = "".join(f"    _set_{name}(self, {name})\n" for name in names)
-    source = f"def make({', '.join(names)}):\n    self = _new(_cls)\n{body}    return self\n"
-    exec(compile(source, f"<trusted {cls.__qualname__}>", "exec"), scope)
-    make: Callable[..., Any] = scope["make"]
-    return make
 
 
 #: :class:`CampaignTarget` without its check (every field by position).

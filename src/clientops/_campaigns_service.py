@@ -37,11 +37,10 @@ from clientops._campaigns import (
     QuestionResult,
     ScriptReview,
     TargetStatus,
-    trusted,
     trusted_next_call,
     trusted_record,
 )
-from clientops._checks import check_entry_points
+from clientops._checks import check_entry_points, trusted
 from clientops._context import Context
 from clientops._names import Case, PersonName, decline
 from clientops.errors import FieldError, NotFoundError, TransitionError, ValidationError

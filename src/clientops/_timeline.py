@@ -196,17 +196,6 @@ class TimelinePage:
 
 
 _KINDS = {kind.value: kind for kind in TimelineKind}
-_new = object.__new__
-_set = object.__setattr__
-
-
-def _trusted(cls: type[Any], **fields: Any) -> Any:
-    """An instance of the frozen ``cls`` from values a store wrote after checking them: no
-    validator runs again (a page of the timeline is read many times a day)."""
-    inst = _new(cls)
-    for name, value in fields.items():
-        _set(inst, name, value)
-    return inst
 
 
 def note_json(entry: TimelineEntry) -> str | None:
@@ -237,10 +226,9 @@ def entry_from_row(
         data = json.loads(doc)
         body = data["body"]
         files = tuple(
-            _trusted(Attachment, name=f["name"], ref=f["ref"]) for f in data["attachments"]
+            _trusted_attachment(name=f["name"], ref=f["ref"]) for f in data["attachments"]
         )
-    entry: TimelineEntry = _trusted(
-        TimelineEntry,
+    entry: TimelineEntry = _trusted_entry(
         id=entry_id,
         client_id=client_id,
         at=at,
@@ -298,8 +286,10 @@ def _duration(seconds: int) -> str:
     return f"{minutes} мин {rest:02d} с" if minutes else f"{rest} с"
 
 
-#: :class:`TimelineEntry` made without its checks (see :func:`_entry`)
+#: :class:`TimelineEntry` and :class:`Attachment` made without their checks, from values
+#: checked already (see :func:`_entry`, :func:`entry_from_row`)
 _trusted_entry = trusted(TimelineEntry)
+_trusted_attachment = trusted(Attachment)
 
 
 def _entry(

@@ -48,10 +48,10 @@ from clientops._campaigns import (
     DoNotCall,
     OutcomeKind,
     TargetStatus,
-    trusted,
     trusted_target,
     upgrade_script_text,
 )
+from clientops._checks import trusted
 from clientops._claims import Claim, ClaimId, ClaimStage
 from clientops._contractors import Contractor, ContractorId, ContractorVisit
 from clientops._credit import CreditLimit
