@@ -270,27 +270,18 @@ def new_card(
     client_id = ClientId(make_id())
     kind = ClientKind.PERSON if call.is_person else ClientKind.ORGANISATION
     category = policy.new_card_category
-    if (
-        fine
+    make: Callable[..., Client] = (
+        _trusted_client
+        if fine
         and fine_text(client_id, ID_LENGTH)
         and fine_text(call.name, NAME_LENGTH)
         and fine_text(call.city, NAME_LENGTH)
         and type(category) is ClientCategory
         and fine_moment(now)
         and phone.valid
-    ):
-        card: Client = _trusted_client(
-            client_id,
-            call.name,
-            call.city,
-            (phone,),
-            kind=kind,
-            category=category,
-            contacts=contacts,
-            created_at=now,
-        )
-        return card
-    return Client(
+        else Client
+    )
+    return make(
         id=client_id,
         name=call.name,
         city=call.city,
@@ -521,61 +512,45 @@ def _record(
         and (answered_by is None or fine_text(answered_by, ID_LENGTH))
         and fine_moment(now)
     )
-    if (
-        fine
+    # the same arguments either way: the trusted constructor has Appeal's and Reaction's
+    # parameters (clientops._checks.trusted)
+    make_appeal: Callable[..., Appeal] = (
+        _trusted_appeal
+        if fine
         and fine_text(appeal_id, ID_LENGTH)
         and (call.project is None or fine_text(call.project, NAME_LENGTH))
         and (call.note is None or fine_text(call.note, NOTE_LENGTH))
-    ):
-        appeal: Appeal = _trusted_appeal(
-            appeal_id,
-            client.id,
-            topic,
-            department,
-            now,
-            AppealType.CLIENT_DEPARTMENT,
-            project=call.project,
-            note=call.note,
-            created_by=answered_by,
-        )
-    else:
-        appeal = Appeal(
-            id=appeal_id,
-            client_id=client.id,
-            topic=topic,
-            department_id=department,
-            created_at=now,
-            type=AppealType.CLIENT_DEPARTMENT,
-            project=call.project,
-            note=call.note,
-            created_by=answered_by,
-        )
+        else Appeal
+    )
+    appeal = make_appeal(
+        id=appeal_id,
+        client_id=client.id,
+        topic=topic,
+        department_id=department,
+        created_at=now,
+        type=AppealType.CLIENT_DEPARTMENT,
+        project=call.project,
+        note=call.note,
+        created_by=answered_by,
+    )
     reaction_id = ReactionId(make_id())
     due_at = now + delay
-    if fine and fine_text(reaction_id, ID_LENGTH) and fine_moment(due_at):
-        reaction: Reaction = _trusted_reaction(
-            reaction_id,
-            appeal.id,
-            client.id,
-            ReactionKind.INCOMING_CALL,
-            topic,
-            due_at,
-            now,
-            department_id=department,
-            created_by=answered_by,
-        )
-    else:
-        reaction = Reaction(
-            id=reaction_id,
-            appeal_id=appeal.id,
-            client_id=client.id,
-            kind=ReactionKind.INCOMING_CALL,
-            topic=topic,
-            due_at=due_at,
-            created_at=now,
-            department_id=department,
-            created_by=answered_by,
-        )
+    make_reaction: Callable[..., Reaction] = (
+        _trusted_reaction
+        if fine and fine_text(reaction_id, ID_LENGTH) and fine_moment(due_at)
+        else Reaction
+    )
+    reaction = make_reaction(
+        id=reaction_id,
+        appeal_id=appeal.id,
+        client_id=client.id,
+        kind=ReactionKind.INCOMING_CALL,
+        topic=topic,
+        due_at=due_at,
+        created_at=now,
+        department_id=department,
+        created_by=answered_by,
+    )
     commands: list[Command] = []
     events: list[Event] = []
     if create:
