@@ -464,6 +464,23 @@ def test_bench_planning_smoke(postgres_server: str, tmp_path: Path) -> None:
     assert left == (0,)
 
 
+def _build_planning(load: str, work: Path, *store: str) -> None:
+    """bench_planning's small workload built only (``--load`` bulk or repositories) into the
+    store ``store``'s options name, ``work`` its folder (``--dir``)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_planning.py"),
+            *("--managers", "2", "--clients", "30", "--orders", "4", "--load", load),
+            *("--build-only", *store, "--dir", str(work)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+
+
 def test_bench_planning_bulk_loader_writes_the_rows_of_the_repositories(tmp_path: Path) -> None:
     # the workload written a batch at a time (the repositories' own row encoders) and
     # through the repositories' add: the same rows in every table
@@ -471,19 +488,7 @@ def test_bench_planning_bulk_loader_writes_the_rows_of_the_repositories(tmp_path
 
     built = {}
     for load in ("bulk", "repositories"):
-        done = subprocess.run(
-            [
-                sys.executable,
-                str(ROOT / "bench" / "bench_planning.py"),
-                *("--managers", "2", "--clients", "30", "--orders", "4", "--load", load),
-                *("--build-only", "--skip-postgres", "--cache", str(tmp_path / load)),
-                *("--dir", str(tmp_path)),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, done.stderr
+        _build_planning(load, tmp_path, "--skip-postgres", "--cache", str(tmp_path / load))
         (path,) = (tmp_path / load).glob("*.db")
         conn = sqlite3.connect(path)
         tables = [
@@ -516,19 +521,9 @@ def test_bench_planning_bulk_loader_writes_the_rows_of_the_repositories_on_postg
     built = {}
     try:
         for load in ("bulk", "repositories"):
-            done = subprocess.run(
-                [
-                    sys.executable,
-                    str(ROOT / "bench" / "bench_planning.py"),
-                    *("--managers", "2", "--clients", "30", "--orders", "4", "--load", load),
-                    *("--build-only", "--skip-sqlite", "--schema", prefix + load),
-                    *("--url", postgres_server, "--dir", str(tmp_path)),
-                ],
-                capture_output=True,
-                text=True,
-                timeout=300,
+            _build_planning(
+                load, tmp_path, "--skip-sqlite", "--schema", prefix + load, "--url", postgres_server
             )
-            assert done.returncode == 0, done.stderr
             with psycopg.connect(postgres_server) as conn:
                 tables = [
                     name
